@@ -1,0 +1,171 @@
+"""Locks and atomic writes: the only way artigov puts bytes on disk.
+
+``write_atomic`` takes the lock ``<path>.lock``, writes a temp file in the same
+directory, fsyncs it, ``os.replace``s it over the target and fsyncs the
+directory, so a reader sees the old file or the new one, never a torn one.
+Every step goes through :func:`artigov.core.faults.fs_step` so crash tests can
+stop or fail the writer at each one.
+
+Locks are ``flock`` locks: the kernel releases them when the holder dies, so a
+killed writer never leaves a stale lock. The holder writes ``pid=<pid>
+host=<host>`` into the lock file for the error message. Limits: flock is
+local-only (NFS is not supported) and a forked child inherits the lock.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import socket
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from pathlib import Path
+
+from artigov.core.errors import DiskError, LockTimeoutError
+from artigov.core.faults import fault_point, fault_requested, fs_step
+
+__all__ = ["DEFAULT_LOCK_TIMEOUT", "FileLock", "fsync_dir", "lock_path_for", "write_atomic"]
+
+DEFAULT_LOCK_TIMEOUT = 30.0
+_POLL = 0.02
+
+
+def lock_path_for(path: Path) -> Path:
+    """The lock file guarding ``path``."""
+    return path.with_name(path.name + ".lock")
+
+
+class FileLock:
+    """An exclusive ``flock`` on a lock file, waited for up to ``timeout`` seconds."""
+
+    def __init__(self, path: Path, timeout: float = DEFAULT_LOCK_TIMEOUT) -> None:
+        self.path = path
+        self.timeout = timeout
+        self._fd: int | None = None
+
+    def acquire(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fs_step("lock-open")
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        deadline = time.monotonic() + self.timeout
+        try:
+            while True:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if time.monotonic() >= deadline:
+                        raise LockTimeoutError(self.path, self.timeout, _read_holder(fd)) from None
+                    time.sleep(_POLL)
+            stamp = f"pid={os.getpid()} host={socket.gethostname()}\n".encode()
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, stamp, 0)
+        except BaseException:
+            os.close(fd)
+            raise
+        self._fd = fd
+
+    def release(self) -> None:
+        if self._fd is None:
+            return
+        fd, self._fd = self._fd, None
+        try:
+            os.ftruncate(fd, 0)
+        except OSError:
+            pass  # the lock is released by close below either way
+        os.close(fd)
+
+    def __enter__(self) -> FileLock:
+        self.acquire()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.release()
+
+
+def _read_holder(fd: int) -> str | None:
+    try:
+        text = os.pread(fd, 200, 0).decode("utf-8", "replace").strip()
+    except OSError:
+        return None
+    return text or None
+
+
+def fsync_dir(directory: Path) -> None:
+    """fsync a directory so a rename or create in it is durable."""
+    fs_step("dir-open")
+    fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        fs_step("dir-fsync")
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+@contextmanager
+def _maybe_lock(path: Path, lock: bool, timeout: float) -> Iterator[None]:
+    if not lock:
+        yield
+        return
+    with FileLock(lock_path_for(path), timeout):
+        yield
+
+
+def write_atomic(
+    path: Path,
+    data: bytes,
+    *,
+    lock: bool = True,
+    lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
+    mode: int = 0o644,
+) -> None:
+    """Replace ``path`` with ``data`` atomically and durably.
+
+    Args:
+        path: the file to write.
+        data: its complete new content.
+        lock: take ``<path>.lock`` for the write; pass False when the caller
+            already holds the lock that guards ``path``.
+        lock_timeout: seconds to wait for the lock.
+        mode: permission bits of the new file.
+
+    Raises:
+        LockTimeoutError: the lock stayed held past ``lock_timeout``.
+        DiskError: a write, fsync or rename failed; ``path`` is unchanged and
+            no temp file is left behind.
+    """
+    directory = path.parent
+    directory.mkdir(parents=True, exist_ok=True)
+    with _maybe_lock(path, lock, lock_timeout):
+        tmp = directory / f".{path.name}.tmp.{os.getpid()}"
+        try:
+            fs_step("temp-open")
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
+            try:
+                if fault_requested("mid-temp-write"):
+                    os.write(fd, data[: len(data) // 2])
+                    os.fsync(fd)
+                    fault_point("mid-temp-write")
+                fs_step("temp-write")
+                view = memoryview(data)
+                while view:
+                    view = view[os.write(fd, view) :]
+                fs_step("temp-fsync")
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+            fault_point("after-temp-fsync")
+            fs_step("rename")
+            os.replace(tmp, path)
+            fault_point("after-rename")
+            fsync_dir(directory)
+        except OSError as e:
+            _unlink_quietly(tmp)
+            raise DiskError(path, e) from e
+
+
+def _unlink_quietly(path: Path) -> None:
+    # Best effort: a leftover temp file is harmless, hidden and named after its pid.
+    with suppress(OSError):
+        os.unlink(path)

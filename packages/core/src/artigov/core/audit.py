@@ -1,0 +1,105 @@
+"""The audit file: append-only, hash-chained JSON lines.
+
+Each line of ``state_dir/audit.jsonl`` is one event in canonical JSON. Its
+``prev`` field holds ``sha256:<hex>`` of the previous line's bytes (newline
+included; the first line's ``prev`` is :data:`GENESIS`), so editing, dropping,
+inserting or reordering a line breaks the chain.
+
+Appends happen under an ``flock`` on the file itself with one ``write`` per
+batch and an fsync, so concurrent commands never interleave or lose events.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+from artigov.core.canonical import canonical_json
+from artigov.core.errors import LockTimeoutError
+
+__all__ = ["GENESIS", "AuditLog", "utc_timestamp"]
+
+GENESIS = "sha256:" + "0" * 64
+_TAIL = 4096
+
+
+def utc_timestamp() -> str:
+    """The current UTC time as RFC 3339 with milliseconds (``...Z``)."""
+    now = time.time()
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(now)) + f".{int(now * 1000) % 1000:03d}Z"
+
+
+def _last_line(fd: int, size: int) -> bytes:
+    """The last line of the file (with its newline), or b"" when empty."""
+    if size == 0:
+        return b""
+    end = size
+    buf = b""
+    while True:
+        start = max(0, end - _TAIL)
+        buf = os.pread(fd, end - start, start) + buf
+        cut = buf.rfind(b"\n", 0, len(buf) - 1)
+        if cut >= 0:
+            return buf[cut + 1 :]
+        if start == 0:
+            return buf
+        end = start
+
+
+class AuditLog:
+    """Writer for one audit file."""
+
+    def __init__(self, path: Path, *, lock_timeout: float = 30.0) -> None:
+        self.path = path
+        self.lock_timeout = lock_timeout
+        self.torn_lines_repaired = 0
+
+    def append(self, events: list[dict[str, Any]]) -> str:
+        """Append events (each gets ``prev``); return the hash of the last line written.
+
+        A torn last line left by a crash is closed with a newline first (so
+        ``audit verify`` reports it) and an ``audit_torn_line_detected`` event
+        is chained after it.
+        """
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)
+        try:
+            self._lock(fd)
+            size = os.fstat(fd).st_size
+            last = _last_line(fd, size)
+            out: list[bytes] = []
+            if last and not last.endswith(b"\n"):
+                self.torn_lines_repaired += 1
+                os.write(fd, b"\n")
+                last += b"\n"
+                torn = {"event": "audit_torn_line_detected", "outcome": "repaired", "ts": utc_timestamp(),
+                        "subject": str(self.path), "data": {"bytes": len(last) - 1}}
+                events = [torn, *events]
+            prev = "sha256:" + hashlib.sha256(last).hexdigest() if last else GENESIS
+            for event in events:
+                line = canonical_json({**event, "prev": prev})
+                out.append(line)
+                prev = "sha256:" + hashlib.sha256(line).hexdigest()
+            data = b"".join(out)
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view) :]
+            os.fsync(fd)
+            return prev
+        finally:
+            os.close(fd)  # releases the flock
+
+    def _lock(self, fd: int) -> None:
+        deadline = time.monotonic() + self.lock_timeout
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise LockTimeoutError(self.path, self.lock_timeout, None) from None
+                time.sleep(0.005)

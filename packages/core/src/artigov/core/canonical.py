@@ -1,0 +1,43 @@
+"""Canonical JSON and sha256 helpers.
+
+Canonical JSON is what artigov hashes and writes: keys sorted, compact
+separators, UTF-8 (not ASCII-escaped), no NaN, one trailing newline. The same
+value always gives the same bytes, on any machine.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any
+
+__all__ = ["canonical_json", "digest_bytes", "digest_file", "sha256_hex", "SHA256_PREFIX"]
+
+SHA256_PREFIX = "sha256:"
+_CHUNK = 1 << 20
+
+
+def canonical_json(value: Any) -> bytes:
+    """Serialize ``value`` to canonical JSON bytes (with a trailing newline)."""
+    text = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+    return text.encode("utf-8") + b"\n"
+
+
+def sha256_hex(data: bytes) -> str:
+    """Hex sha256 of ``data``."""
+    return hashlib.sha256(data).hexdigest()
+
+
+def digest_bytes(data: bytes) -> str:
+    """``sha256:<hex>`` of ``data``."""
+    return SHA256_PREFIX + hashlib.sha256(data).hexdigest()
+
+
+def digest_file(path: Path) -> str:
+    """``sha256:<hex>`` of a file's bytes, read in chunks."""
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        while chunk := f.read(_CHUNK):
+            h.update(chunk)
+    return SHA256_PREFIX + h.hexdigest()

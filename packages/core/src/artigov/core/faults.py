@@ -1,0 +1,59 @@
+"""Fault injection for crash rehearsals, inert unless the environment asks.
+
+Two ways to stop a writer on purpose:
+
+* ``ARTIGOV_FAULT=<name>``: the process calls ``os._exit`` at the named point
+  (``after-lock``, ``after-journal-append``, ``mid-temp-write``, ...).
+* ``ARTIGOV_FAULT_STEP=<i>``: every file-system call of a writer goes
+  through :func:`fs_step`, which numbers the calls; at call ``i`` the process
+  exits (``ARTIGOV_FAULT_MODE=crash``, the default) or the call fails with
+  ``ENOSPC`` (``ARTIGOV_FAULT_MODE=enospc``) or ``EIO`` (``eio``).
+
+The environment is read once, at import; with neither variable set each hook
+is one comparison.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+
+__all__ = ["FAULT_EXIT_CODE", "fault_point", "fault_requested", "fs_step", "steps_taken"]
+
+#: Exit status of a process stopped by a fault point (EX_SOFTWARE).
+FAULT_EXIT_CODE = 70
+
+_FAULT = os.environ.get("ARTIGOV_FAULT") or None
+_STEP_RAW = os.environ.get("ARTIGOV_FAULT_STEP") or None
+_STEP = int(_STEP_RAW) if _STEP_RAW and _STEP_RAW.isdigit() else None
+_MODE = os.environ.get("ARTIGOV_FAULT_MODE", "crash")
+_counter = 0
+
+
+def fault_requested(name: str) -> bool:
+    """True when ``ARTIGOV_FAULT`` names this point (for points that act themselves)."""
+    return _FAULT == name
+
+
+def fault_point(name: str) -> None:
+    """Exit the process at once if ``ARTIGOV_FAULT`` names this point."""
+    if _FAULT == name:
+        os._exit(FAULT_EXIT_CODE)
+
+
+def fs_step(op: str) -> None:
+    """Count one file-system call (``op`` names it); crash or fail at the chosen step."""
+    global _counter
+    _counter += 1
+    if _STEP is None or _counter != _STEP:
+        return
+    if _MODE == "enospc":
+        raise OSError(errno.ENOSPC, f"No space left on device (injected at step {_counter}: {op})")
+    if _MODE == "eio":
+        raise OSError(errno.EIO, f"Input/output error (injected at step {_counter}: {op})")
+    os._exit(FAULT_EXIT_CODE)
+
+
+def steps_taken() -> int:
+    """How many file-system steps this process has counted."""
+    return _counter

@@ -1,0 +1,138 @@
+"""The one structlog configuration of the toolkit.
+
+Libraries call ``structlog.get_logger(__name__)`` and never configure.
+The command line and the invoke tasks call :func:`configure_logging` once:
+
+* people get a concise console rendering on stderr (warnings and up by
+  default), or JSON lines with ``log_format="json"``;
+* every event logged with ``audit=True`` is also buffered for the audit
+  file, whatever the console level, and written as one hash-chained batch by
+  :func:`flush_audit` (the command line calls it when a command ends, also
+  on failure).
+"""
+
+from __future__ import annotations
+
+import getpass
+import logging
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import structlog
+
+from artigov.core.audit import AuditLog, utc_timestamp
+
+__all__ = ["AuditSink", "configure_logging", "flush_audit", "get_sink", "set_audit_path"]
+
+_LEVELS = {"debug": 10, "info": 20, "warning": 30, "error": 40}
+# Fields that are part of every audit record; everything else goes under "data".
+_TOP = ("event", "actor", "command", "framework", "subject", "outcome")
+
+
+def _git_actor(cwd: Path | None) -> str | None:
+    try:
+        out = subprocess.run(
+            ["git", "config", "user.email"], cwd=cwd, capture_output=True, text=True, timeout=5, check=False
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return out.stdout.strip() or None
+
+
+class AuditSink:
+    """Buffers audit events until :meth:`flush`; a structlog processor feeds it."""
+
+    def __init__(self) -> None:
+        self.path: Path | None = None
+        self.pending: list[dict[str, Any]] = []
+        self._actor: str | None = None
+
+    def actor(self) -> str:
+        if self._actor is None:
+            env = os.environ.get("ARTIGOV_ACTOR")
+            cwd = self.path.parent if self.path else None
+            self._actor = env or _git_actor(cwd) or getpass.getuser()
+        return self._actor
+
+    def __call__(self, logger: Any, method: str, event_dict: dict[str, Any]) -> dict[str, Any]:
+        if not event_dict.pop("audit", False):
+            return event_dict
+        record: dict[str, Any] = {"ts": utc_timestamp(), "level": method if method != "msg" else "info"}
+        data: dict[str, Any] = {}
+        for key, value in event_dict.items():
+            if key in _TOP:
+                record[key] = value
+            elif key not in ("timestamp", "level", "logger"):
+                data[key] = value
+        record.setdefault("actor", self.actor())
+        if data:
+            record["data"] = data
+        self.pending.append(_jsonable(record))
+        return event_dict
+
+    def flush(self) -> str | None:
+        if not self.pending or self.path is None:
+            self.pending.clear()
+            return None
+        events, self.pending = self.pending, []
+        return AuditLog(self.path).append(events)
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, (str, int, float, bool)) or value is None:
+        return value
+    return str(value)
+
+
+_SINK = AuditSink()
+
+
+def get_sink() -> AuditSink:
+    return _SINK
+
+
+def set_audit_path(path: Path | None) -> None:
+    """Point the audit sink at a workspace's ``audit.jsonl`` (None: drop events)."""
+    _SINK.path = path
+
+
+def flush_audit() -> str | None:
+    """Write buffered audit events; return the new chain head, if any were written."""
+    return _SINK.flush()
+
+
+def _drop_below(level: int) -> Any:
+    def processor(logger: Any, method: str, event_dict: dict[str, Any]) -> dict[str, Any]:
+        if _LEVELS.get(event_dict.get("level", "info"), 20) < level:
+            raise structlog.DropEvent
+        return event_dict
+
+    return processor
+
+
+def configure_logging(log_format: str = "console", level: str = "warning") -> None:
+    """Configure structlog for the toolkit; call once per process."""
+    renderer: Any
+    if log_format == "json":
+        renderer = structlog.processors.JSONRenderer(sort_keys=True)
+    else:
+        renderer = structlog.dev.ConsoleRenderer(colors=sys.stderr.isatty(), pad_event_to=0)
+    structlog.configure(
+        processors=[
+            structlog.contextvars.merge_contextvars,
+            structlog.processors.add_log_level,
+            _SINK,
+            _drop_below(_LEVELS.get(level, logging.WARNING)),
+            structlog.processors.TimeStamper(fmt="iso", utc=True),
+            renderer,
+        ],
+        logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
+        cache_logger_on_first_use=False,
+    )

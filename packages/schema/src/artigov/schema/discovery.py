@@ -1,0 +1,164 @@
+"""Finding the artifacts of a workspace: glob matching and a sorted walk.
+
+Globs are workspace-relative and '/'-separated: ``*`` and ``?`` match within
+one path segment, ``**`` matches any number of segments (zero included),
+``[abc]`` a character class. Hidden files and folders (a name starting with
+``.``), the state folder and ``.git`` are never artifacts. The walk sorts
+every directory listing, so the result never depends on file-system order.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from artigov.core.errors import PathEscapeError
+from artigov.core.findings import Finding
+from artigov.core.workspace import Workspace
+from artigov.schema.codes import fix_for, name_for
+from artigov.schema.loader import sidecar_target
+
+__all__ = ["ArtifactUnit", "Discovery", "discover", "glob_regex", "matches_any"]
+
+
+@lru_cache(maxsize=256)
+def glob_regex(glob: str) -> re.Pattern[str]:
+    """Compile a workspace glob to a regex over POSIX relative paths."""
+    out: list[str] = []
+    parts = glob.strip("/").split("/")
+    for i, part in enumerate(parts):
+        last = i == len(parts) - 1
+        if part == "**":
+            out.append(".*" if last else "(?:[^/]+/)*")
+            continue
+        j = 0
+        seg = ""
+        while j < len(part):
+            c = part[j]
+            if c == "*":
+                seg += "[^/]*"
+            elif c == "?":
+                seg += "[^/]"
+            elif c == "[":
+                k = part.find("]", j + 1)
+                if k == -1:
+                    seg += re.escape(c)
+                else:
+                    inner = part[j + 1 : k]
+                    if inner.startswith("!"):
+                        inner = "^" + inner[1:]
+                    seg += "[" + inner.replace("\\", "\\\\") + "]"
+                    j = k
+            else:
+                seg += re.escape(c)
+            j += 1
+        out.append(seg + ("" if last else "/"))
+    return re.compile("".join(out) + r"\Z")
+
+
+def _static_prefix(glob: str) -> str:
+    """The leading segments of a glob without wildcards (where the walk starts)."""
+    parts = []
+    for part in glob.strip("/").split("/")[:-1]:
+        if any(c in part for c in "*?["):
+            break
+        parts.append(part)
+    return "/".join(parts)
+
+
+def matches_any(rel: str, globs: tuple[str, ...]) -> bool:
+    return any(glob_regex(g).match(rel) for g in globs)
+
+
+@dataclass(frozen=True)
+class ArtifactUnit:
+    """One artifact to load: its content file and its sidecar, if any."""
+
+    path: str
+    meta_path: str | None = None
+
+
+@dataclass
+class Discovery:
+    """What a walk found: the artifacts to load and problems with the layout."""
+
+    units: list[ArtifactUnit] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+
+
+def _walk(root: Path, start: str, skip: set[str]) -> list[str]:
+    """Every file under ``root/start`` as sorted POSIX relative paths."""
+    found: list[str] = []
+    base = root / start if start else root
+    if not base.is_dir():
+        return found
+    stack = [start]
+    while stack:
+        rel_dir = stack.pop()
+        try:
+            entries = sorted(os.scandir(root / rel_dir if rel_dir else root), key=lambda e: e.name)
+        except OSError:
+            continue
+        subdirs = []
+        for entry in entries:
+            if entry.name.startswith("."):
+                continue
+            rel = f"{rel_dir}/{entry.name}" if rel_dir else entry.name
+            if rel in skip:
+                continue
+            if entry.is_dir(follow_symlinks=False):
+                subdirs.append(rel)
+            elif entry.is_file(follow_symlinks=False):
+                found.append(rel)
+        stack.extend(reversed(subdirs))
+    return found
+
+
+def group_units(paths: list[str], exists: set[str] | None = None) -> Discovery:
+    """Pair content files with their sidecars; report orphans and double sidecars."""
+    present = set(paths) if exists is None else exists
+    out = Discovery()
+    sidecars: dict[str, list[str]] = {}
+    for rel in paths:
+        target = sidecar_target(rel)
+        if target is not None:
+            sidecars.setdefault(target, []).append(rel)
+    for target, metas in sorted(sidecars.items()):
+        if len(metas) > 1:
+            out.findings.append(
+                Finding("S018", metas[1], f"{target} has more than one sidecar: {', '.join(sorted(metas))}",
+                        fix=fix_for("S018"), name=name_for("S018"))
+            )
+    units: dict[str, ArtifactUnit] = {}
+    for rel in paths:
+        target = sidecar_target(rel)
+        if target is None:
+            metas = sidecars.get(rel)
+            units[rel] = ArtifactUnit(rel, sorted(metas)[0] if metas else None)
+        elif target not in present:
+            out.findings.append(
+                Finding("S017", rel, f"describes {target}, which does not exist", fix=fix_for("S017"), name=name_for("S017"))
+            )
+    out.units = [units[k] for k in sorted(units, key=lambda p: p.encode("utf-8"))]
+    return out
+
+
+def discover(ws: Workspace) -> Discovery:
+    """All artifacts under the workspace's ``artifacts`` globs, sorted by path."""
+    skip = {".git"}
+    try:
+        skip.add(ws.rel(ws.state_dir))
+    except PathEscapeError:
+        pass  # a state dir outside the root is simply not walked
+    starts = sorted({_static_prefix(g) for g in ws.artifacts})
+    # Walk each distinct prefix once; a prefix inside another is covered by it.
+    roots = [s for s in starts if not any(s != o and (o == "" or s.startswith(o + "/")) for o in starts)]
+    files: set[str] = set()
+    for start in roots:
+        files.update(_walk(ws.root, start, skip))
+    matched = sorted((f for f in files if matches_any(f, ws.artifacts)), key=lambda p: p.encode("utf-8"))
+    return group_units(matched)
+

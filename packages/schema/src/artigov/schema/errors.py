@@ -1,0 +1,21 @@
+"""Errors of artifact loading."""
+
+from __future__ import annotations
+
+from artigov.core.errors import EXIT_FINDINGS, ArtigovError
+from artigov.schema.codes import fix_for
+
+__all__ = ["ArtifactLoadError"]
+
+
+class ArtifactLoadError(ArtigovError):
+    """An artifact file could not be read as an artifact; carries a finding code."""
+
+    exit_code = EXIT_FINDINGS
+
+    def __init__(self, code: str, file: str, message: str, *, line: int | None = None, fix: str | None = None) -> None:
+        super().__init__(f"{file}{f':{line}' if line else ''}: {code} {message}", fix=fix or fix_for(code))
+        self.code = code
+        self.file = file
+        self.problem = message
+        self.line = line

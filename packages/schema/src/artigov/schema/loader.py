@@ -1,0 +1,176 @@
+"""Reading artifacts from disk: YAML frontmatter and sidecars.
+
+A frontmatter artifact starts with a line ``---``; its metadata runs to the
+next line holding only ``---`` (or ``...``); the body is every byte after that
+line, and the checksum covers the body. A sidecar artifact is any file ``X``
+next to ``X.meta.yaml`` (or ``.meta.yml`` / ``.meta.json``); its checksum
+covers all of ``X``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+from artigov.core.canonical import digest_bytes, digest_file
+from artigov.core.errors import YamlSafetyError
+from artigov.core.safeyaml import load_yaml
+from artigov.schema.errors import ArtifactLoadError
+from artigov.schema.model import Artifact
+
+__all__ = [
+    "MAX_FILE_BYTES",
+    "MAX_FRONTMATTER_BYTES",
+    "SIDECAR_SUFFIXES",
+    "load_frontmatter_artifact",
+    "load_sidecar_artifact",
+    "sidecar_target",
+]
+
+MAX_FRONTMATTER_BYTES = 64 * 1024
+MAX_FILE_BYTES = 16 * 1024 * 1024
+MAX_SIDECAR_BYTES = 1024 * 1024
+SIDECAR_SUFFIXES = (".meta.yaml", ".meta.yml", ".meta.json")
+
+_OPEN = re.compile(rb"\A(?:\xef\xbb\xbf)?---[ \t]*\r?\n")
+_CLOSE = re.compile(rb"^(?:---|\.\.\.)[ \t]*(?:\r?\n|\Z)", re.MULTILINE)
+
+
+def sidecar_target(rel: str) -> str | None:
+    """For a sidecar path, the path of the file it describes; else None."""
+    for suffix in SIDECAR_SUFFIXES:
+        if rel.endswith(suffix) and len(rel) > len(suffix) and not rel.endswith("/" + suffix):
+            return rel[: -len(suffix)]
+    return None
+
+
+def _read(path: Path, rel: str, limit: int) -> bytes:
+    try:
+        with open(path, "rb") as f:
+            data = f.read(limit + 1)
+    except IsADirectoryError:
+        raise ArtifactLoadError("S001", rel, "is a directory, not a file") from None
+    except FileNotFoundError:
+        raise ArtifactLoadError("S001", rel, "no such file") from None
+    except OSError as e:
+        raise ArtifactLoadError("S001", rel, f"cannot read: {e.strerror}") from e
+    if len(data) > limit:
+        code = "S008" if limit == MAX_FILE_BYTES else "S001"
+        raise ArtifactLoadError(code, rel, f"larger than {limit // (1024 * 1024)} MiB")
+    return data
+
+
+def _decode(data: bytes, rel: str) -> str:
+    if not data:
+        raise ArtifactLoadError("S002", rel, "file is empty")
+    if b"\x00" in data[:8192]:
+        raise ArtifactLoadError("S003", rel, "binary file (NUL bytes) cannot hold frontmatter")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        line = data.count(b"\n", 0, e.start) + 1
+        raise ArtifactLoadError("S004", rel, f"not valid UTF-8 (byte {e.start}, line {line})", line=line) from None
+
+
+def _as_mapping(value: Any, rel: str, line: int) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        kind = "empty" if value is None else type(value).__name__
+        raise ArtifactLoadError("S013", rel, f"metadata must be a mapping of fields, got {kind}", line=line)
+    return value
+
+
+def _yaml(text: str, rel: str, line_offset: int) -> Any:
+    try:
+        return load_yaml(text, line_offset=line_offset)
+    except YamlSafetyError as e:
+        raise ArtifactLoadError(e.code, rel, e.message, line=e.line, fix=e.fix) from None
+
+
+def load_frontmatter_artifact(root: Path, rel: str) -> Artifact:
+    """Load an artifact whose metadata is a YAML frontmatter block.
+
+    Raises:
+        ArtifactLoadError: the file is unreadable, empty, binary, not UTF-8,
+            has no or unterminated frontmatter, too large frontmatter, unsafe
+            or invalid YAML, or metadata that is not a mapping.
+    """
+    data = _read(root / rel, rel, MAX_FILE_BYTES)
+    text = _decode(data, rel)
+    opening = _OPEN.match(data)
+    if opening is None:
+        raise ArtifactLoadError("S005", rel, "no frontmatter: the first line must be `---`", line=1)
+    start = opening.end()
+    closing = _CLOSE.search(data, start)
+    if closing is None:
+        if len(data) - start > MAX_FRONTMATTER_BYTES:
+            raise ArtifactLoadError("S007", rel, f"frontmatter larger than {MAX_FRONTMATTER_BYTES // 1024} KiB", line=2)
+        raise ArtifactLoadError("S006", rel, "frontmatter is not closed by a `---` line", line=1)
+    if closing.start() - start > MAX_FRONTMATTER_BYTES:
+        raise ArtifactLoadError("S007", rel, f"frontmatter larger than {MAX_FRONTMATTER_BYTES // 1024} KiB", line=2)
+    del text  # decoded once to refuse non-UTF-8 anywhere in the file
+    meta_text = data[start : closing.start()].decode("utf-8")
+    metadata = _as_mapping(_yaml(meta_text, rel, 1), rel, 2)
+    body = data[closing.end() :]
+    return Artifact(
+        path=rel,
+        meta_path=None,
+        metadata=metadata,
+        checksum=digest_bytes(body),
+        size=len(data),
+        meta_text=meta_text,
+        meta_line=2,
+    )
+
+
+def _reject_duplicate_pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise ValueError(f"duplicate key {key!r}")
+        out[key] = value
+    return out
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not valid JSON")
+
+
+def load_sidecar_artifact(root: Path, rel: str, meta_rel: str) -> Artifact:
+    """Load a sidecar artifact: file ``rel`` described by ``meta_rel``.
+
+    Raises:
+        ArtifactLoadError: as for frontmatter, plus a missing described file.
+    """
+    raw = _read(root / meta_rel, meta_rel, MAX_SIDECAR_BYTES)
+    meta_text = _decode(raw, meta_rel)
+    if meta_rel.endswith(".json"):
+        try:
+            value = json.loads(meta_text, object_pairs_hook=_reject_duplicate_pairs, parse_constant=_reject_constant)
+        except json.JSONDecodeError as e:
+            raise ArtifactLoadError("J001", meta_rel, f"invalid JSON: {e.msg}", line=e.lineno) from None
+        except ValueError as e:
+            raise ArtifactLoadError("J001", meta_rel, f"invalid JSON: {e}") from None
+    else:
+        value = _yaml(meta_text, meta_rel, 0)
+    metadata = _as_mapping(value, meta_rel, 1)
+    content = root / rel
+    try:
+        size = content.stat().st_size
+        checksum = digest_file(content)
+    except FileNotFoundError:
+        raise ArtifactLoadError("S017", meta_rel, f"describes {rel}, which does not exist") from None
+    except IsADirectoryError:
+        raise ArtifactLoadError("S017", meta_rel, f"describes {rel}, which is a directory") from None
+    except OSError as e:
+        raise ArtifactLoadError("S001", rel, f"cannot read: {e.strerror}") from e
+    return Artifact(
+        path=rel,
+        meta_path=meta_rel,
+        metadata=metadata,
+        checksum=checksum,
+        size=size,
+        meta_text=meta_text,
+        meta_line=1,
+    )

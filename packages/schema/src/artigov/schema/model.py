@@ -1,0 +1,61 @@
+"""The artifact model."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+__all__ = ["Artifact", "STATUS_RANK", "STATUSES"]
+
+STATUSES = ("draft", "review", "approved")
+#: Higher is better: approved > review > draft.
+STATUS_RANK = {"draft": 0, "review": 1, "approved": 2}
+
+
+@dataclass(frozen=True)
+class Artifact:
+    """One artifact as loaded from disk (metadata not yet validated).
+
+    Attributes:
+        path: POSIX path of the content file, relative to the workspace root.
+        meta_path: the sidecar's path for sidecar artifacts, else None.
+        metadata: the parsed metadata mapping.
+        checksum: ``sha256:<hex>`` of the content (body after the frontmatter,
+            or the whole file for sidecar artifacts), as computed from disk.
+        size: size in bytes of the content file.
+        meta_text: the metadata source text (for mapping errors to lines).
+        meta_line: 1-based line in the metadata file where ``meta_text`` starts.
+    """
+
+    path: str
+    meta_path: str | None
+    metadata: dict[str, Any]
+    checksum: str
+    size: int
+    meta_text: str
+    meta_line: int
+
+    @property
+    def source(self) -> str:
+        """The file that holds the metadata (the sidecar, or the artifact itself)."""
+        return self.meta_path or self.path
+
+    @property
+    def id(self) -> str:
+        return str(self.metadata.get("id", ""))
+
+    @property
+    def version(self) -> str:
+        return str(self.metadata.get("version", ""))
+
+    @property
+    def status(self) -> str:
+        return str(self.metadata.get("status", ""))
+
+    @property
+    def framework(self) -> str:
+        return str(self.metadata.get("framework", ""))
+
+    @property
+    def kind(self) -> str:
+        return str(self.metadata.get("kind", ""))

@@ -1,0 +1,193 @@
+"""JSON Schema validation of artifact metadata: base schema plus kind schemas.
+
+One ``Draft202012Validator`` per schema, built once and reused (a fresh
+``jsonschema.validate()`` per document is ~50x slower), with the format
+checker on so ``date-time`` is really checked (``rfc3339-validator`` is a
+declared dependency; without it jsonschema silently passes any string).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import ValidationError
+
+from artigov.core.errors import ConfigError
+from artigov.core.findings import Finding
+from artigov.schema.codes import fix_for, name_for
+from artigov.schema.model import Artifact
+
+__all__ = ["SchemaSet", "base_schema", "packaged_kind_schema_names"]
+
+# Fields whose pattern must match the whole string: jsonschema's `pattern`
+# uses re.search, where `$` also matches before a trailing newline.
+_FULLMATCH_FIELDS = ("id", "version", "framework", "kind", "supersedes")
+
+
+def _read_packaged(name: str) -> dict[str, Any]:
+    text = resources.files("artigov.schema").joinpath("schemas", name).read_text("utf-8")
+    value: dict[str, Any] = json.loads(text)
+    return value
+
+
+def base_schema() -> dict[str, Any]:
+    """The base artifact schema (``framework-artifact.schema.json``)."""
+    return _read_packaged("framework-artifact.schema.json")
+
+
+def packaged_kind_schema_names() -> list[str]:
+    """Kinds that artigov ships a schema for."""
+    folder = resources.files("artigov.schema").joinpath("schemas", "kinds")
+    return sorted(p.name.removesuffix(".schema.json") for p in folder.iterdir() if p.name.endswith(".schema.json"))
+
+
+def _hint(err: ValidationError) -> str:
+    field = err.absolute_path[0] if err.absolute_path else None
+    if err.validator == "required":
+        missing = re.findall(r"'([^']+)' is a required property", err.message)
+        return f"add the field `{missing[0]}`" if missing else "add the missing field"
+    if err.validator == "type" and err.validator_value == "string":
+        if isinstance(err.instance, bool):
+            return "quote the value: YAML reads yes/no/on/off/true/false unquoted as booleans"
+        if isinstance(err.instance, (int, float)):
+            return f'quote the value: {field}: "{err.instance}" (YAML reads 1.10 unquoted as the number 1.1)'
+        return "write the value as a quoted string"
+    if err.validator == "enum":
+        return "use one of: " + ", ".join(map(str, err.validator_value))
+    if err.validator == "format" and err.validator_value == "date-time":
+        return 'use an RFC 3339 date-time in quotes, e.g. "2026-01-31T12:00:00Z"'
+    if err.validator == "pattern":
+        if field == "checksum":
+            return "write sha256:<64 lowercase hex digits>"
+        return f"make it match {err.validator_value}"
+    return fix_for("S014")
+
+
+class SchemaSet:
+    """The base schema and the kind schemas, each compiled once."""
+
+    def __init__(self, kind_schemas_dir: Path | None = None) -> None:
+        self.kind_schemas_dir = kind_schemas_dir
+        self._base = Draft202012Validator(base_schema(), format_checker=Draft202012Validator.FORMAT_CHECKER)
+        self._kinds: dict[str, Draft202012Validator | None] = {}
+
+    def _kind_validator(self, kind: str) -> Draft202012Validator | None:
+        if kind in self._kinds:
+            return self._kinds[kind]
+        schema: dict[str, Any] | None = None
+        name = f"{kind}.schema.json"
+        local = self.kind_schemas_dir / name if self.kind_schemas_dir else None
+        if local is not None and local.is_file():
+            try:
+                schema = json.loads(local.read_text("utf-8"))
+            except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+                raise ConfigError(local, None, f"kind schema is not valid JSON: {e}", fix="fix the schema file") from e
+            Draft202012Validator.check_schema(schema)
+        elif kind in packaged_kind_schema_names():
+            schema = _read_packaged(f"kinds/{name}")
+        validator = Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER) if schema else None
+        self._kinds[kind] = validator
+        return validator
+
+    def errors(self, metadata: dict[str, Any]) -> Iterator[ValidationError]:
+        yield from self._base.iter_errors(metadata)
+        kind = metadata.get("kind")
+        if isinstance(kind, str) and re.fullmatch(r"[a-z0-9][a-z0-9-]*", kind):
+            kind_validator = self._kind_validator(kind)
+            if kind_validator is not None:
+                yield from kind_validator.iter_errors(metadata)
+
+    def check(self, artifact: Artifact) -> list[Finding]:
+        """Every schema problem of ``artifact``, plus a checksum mismatch."""
+        findings: list[Finding] = []
+        lines: dict[str, int] | None = None
+        for err in sorted(self.errors(artifact.metadata), key=lambda e: (list(map(str, e.absolute_path)), e.message)):
+            pointer = "/" + "/".join(str(p).replace("~", "~0").replace("/", "~1") for p in err.absolute_path)
+            if lines is None:
+                lines = pointer_lines(artifact)
+            findings.append(
+                Finding(
+                    code="S014",
+                    name=name_for("S014"),
+                    file=artifact.source,
+                    line=_line_for(lines, pointer),
+                    pointer=pointer if err.absolute_path else "",
+                    message=err.message,
+                    fix=_hint(err),
+                )
+            )
+        for field in _FULLMATCH_FIELDS:
+            value = artifact.metadata.get(field)
+            if isinstance(value, str) and ("\n" in value or "\r" in value):
+                if lines is None:
+                    lines = pointer_lines(artifact)
+                findings.append(
+                    Finding(
+                        code="S014",
+                        name=name_for("S014"),
+                        file=artifact.source,
+                        line=_line_for(lines, f"/{field}"),
+                        pointer=f"/{field}",
+                        message=f"{value!r} contains a line break",
+                        fix="remove the line break (a `|` or `>` block adds one at the end)",
+                    )
+                )
+        declared = artifact.metadata.get("checksum")
+        if isinstance(declared, str) and declared.startswith("sha256:") and declared != artifact.checksum:
+            if lines is None:
+                lines = pointer_lines(artifact)
+            findings.append(
+                Finding(
+                    code="S015",
+                    name=name_for("S015"),
+                    file=artifact.source,
+                    line=_line_for(lines, "/checksum"),
+                    pointer="/checksum",
+                    message=f"declared {declared} but the content hashes to {artifact.checksum}",
+                    fix=f"set checksum: {artifact.checksum} if the content change is intended, else restore it",
+                )
+            )
+        return findings
+
+
+def _line_for(lines: dict[str, int], pointer: str) -> int | None:
+    while pointer:
+        if pointer in lines:
+            return lines[pointer]
+        pointer = pointer.rsplit("/", 1)[0]
+    return lines.get("")
+
+
+def pointer_lines(artifact: Artifact) -> dict[str, int]:
+    """Map JSON pointers of the metadata to 1-based lines in the metadata file."""
+    base = artifact.meta_line
+    out: dict[str, int] = {"": base - 1 if base > 1 else 1}
+    if artifact.meta_path and artifact.meta_path.endswith(".json"):
+        for i, text in enumerate(artifact.meta_text.splitlines(), start=1):
+            m = re.match(r'\s*"([^"\\]+)"\s*:', text)
+            if m and f"/{m.group(1)}" not in out:
+                out[f"/{m.group(1)}"] = i
+        return out
+    import yaml
+
+    node = yaml.compose(artifact.meta_text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    stack: list[tuple[str, Any]] = [("", node)]
+    while stack:
+        prefix, current = stack.pop()
+        if isinstance(current, yaml.MappingNode):
+            for key, value in current.value:
+                pointer = f"{prefix}/{key.value}"
+                out.setdefault(pointer, key.start_mark.line + base)
+                stack.append((pointer, value))
+        elif isinstance(current, yaml.SequenceNode):
+            for i, value in enumerate(current.value):
+                pointer = f"{prefix}/{i}"
+                out.setdefault(pointer, value.start_mark.line + base)
+                stack.append((pointer, value))
+    return out

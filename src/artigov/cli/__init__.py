@@ -1,0 +1,1 @@
+"""The ``artigov`` command line (Typer): thin doors over the packages' functions."""

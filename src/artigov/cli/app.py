@@ -1,0 +1,69 @@
+"""The ``artigov`` application: global options and the command tree.
+
+Command modules import their package functions inside the command body, so
+``artigov --help`` loads neither jsonschema nor gnupg.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import Annotated
+
+import typer
+
+from artigov.cli import validate as validate_cmd
+
+__all__ = ["app", "main"]
+
+
+class LogFormat(str, Enum):
+    console = "console"
+    json = "json"
+
+
+class LogLevel(str, Enum):
+    debug = "debug"
+    info = "info"
+    warning = "warning"
+    error = "error"
+
+
+app = typer.Typer(
+    name="artigov",
+    help="Govern framework artifacts: checked metadata, routing, a crash-safe index, "
+    "deterministic hydration, contracts, and signed snapshots.",
+    no_args_is_help=True,
+    add_completion=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        from importlib.metadata import version
+
+        typer.echo(f"artigov {version('artigov')}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_callback(
+    log_format: Annotated[LogFormat, typer.Option("--log-format", help="Log lines on stderr: console or JSON lines.")]
+    = LogFormat.console,
+    log_level: Annotated[LogLevel, typer.Option("--log-level", help="Lowest level shown on stderr.")] = LogLevel.warning,
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")]
+    = False,
+) -> None:
+    """artigov: governance for framework artifacts."""
+    from artigov.core.logconfig import configure_logging
+
+    configure_logging(log_format.value, log_level.value)
+
+
+app.command("validate")(validate_cmd.validate)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()

@@ -1,0 +1,24 @@
+"""Options shared by every command, declared once."""
+
+from __future__ import annotations
+
+from enum import Enum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+__all__ = ["Format", "FormatOpt", "RootOpt"]
+
+
+class Format(str, Enum):
+    text = "text"
+    json = "json"
+
+
+RootOpt = Annotated[
+    Path | None,
+    typer.Option("--root", help="Workspace root (default: the nearest directory up from here with artigov.yaml).",
+                 file_okay=False, show_default=False),
+]
+FormatOpt = Annotated[Format, typer.Option("--format", help="Output format.", case_sensitive=False)]

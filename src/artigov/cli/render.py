@@ -1,0 +1,59 @@
+"""Rendering results: text for people, JSON for tools. No logic, no decisions."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Iterable
+from typing import Any
+
+from artigov.core.findings import Finding
+
+__all__ = ["PROGRESS_MIN_ITEMS", "emit_json", "findings_text", "progress_hook"]
+
+#: Work on fewer items than this shows no progress bar.
+PROGRESS_MIN_ITEMS = 1000
+
+
+def emit_json(payload: dict[str, Any]) -> None:
+    """Print ``payload`` as stable, sorted, indented JSON on stdout."""
+    sys.stdout.write(json.dumps(payload, sort_keys=True, indent=2, ensure_ascii=False) + "\n")
+
+
+def findings_text(findings: Iterable[Finding]) -> None:
+    for f in findings:
+        print(f.one_line())
+
+
+class _RichProgress:
+    """Calls from a package function, (done, total), drawn as a bar on stderr."""
+
+    def __init__(self, label: str) -> None:
+        self.label = label
+        self._progress: Any = None
+        self._task: Any = None
+
+    def __call__(self, done: int, total: int) -> None:
+        if total < PROGRESS_MIN_ITEMS:
+            return
+        if self._progress is None:
+            from rich.console import Console
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+            self._progress = Progress(
+                TextColumn(self.label), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                transient=True, console=Console(stderr=True),
+            )
+            self._progress.start()
+            self._task = self._progress.add_task(self.label, total=total)
+        self._progress.update(self._task, completed=done)
+        if done >= total:
+            self._progress.stop()
+
+
+def progress_hook(label: str, fmt: str) -> _RichProgress | None:
+    """A progress callback for long work on a terminal; None in JSON mode, in CI or into a pipe."""
+    if fmt != "text" or not sys.stderr.isatty() or os.environ.get("CI"):
+        return None
+    return _RichProgress(label)

@@ -1,0 +1,51 @@
+"""What every command does around its one package call.
+
+Load the workspace, point the audit sink at it, bind the command's context,
+run, map an ``ArtigovError`` to one line on stderr and its exit code (never a
+traceback), and write the buffered audit events, on failure too.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import structlog
+
+from artigov.core.errors import ArtigovError
+from artigov.core.logconfig import flush_audit, set_audit_path
+from artigov.core.workspace import Workspace, load_workspace
+
+__all__ = ["execute", "fail"]
+
+log = structlog.get_logger("artigov.cli")
+
+
+def fail(message: str) -> None:
+    """Print one error line to stderr."""
+    print(f"artigov: error: {message}", file=sys.stderr)
+
+
+def execute(command: str, root: Path | None, action: Callable[[Workspace], int], **context: str | None) -> int:
+    """Run ``action`` on the workspace at ``root`` (or found from cwd); return the exit code."""
+    structlog.contextvars.clear_contextvars()
+    structlog.contextvars.bind_contextvars(command=command, **{k: v for k, v in context.items() if v is not None})
+    ws: Workspace | None = None
+    try:
+        ws = load_workspace(root)
+        set_audit_path(ws.audit_path)
+        return action(ws)
+    except ArtigovError as e:
+        fail(str(e))
+        log.error("command_refused", audit=ws is not None, outcome="error", error=type(e).__name__, message=str(e))
+        return e.exit_code
+    except KeyboardInterrupt:
+        fail("interrupted")
+        return 130
+    finally:
+        try:
+            flush_audit()
+        except (ArtigovError, OSError) as e:
+            fail(f"could not write the audit log: {e}")
+        set_audit_path(None)

@@ -1,0 +1,48 @@
+"""``artigov validate``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from artigov.cli.options import Format, FormatOpt, RootOpt
+from artigov.cli.runner import execute
+from artigov.core.errors import EXIT_FINDINGS, EXIT_OK
+from artigov.core.workspace import Workspace
+
+__all__ = ["run_validate", "validate"]
+
+
+def run_validate(root: Path | None, paths: list[Path], fmt: Format) -> int:
+    """Validate and render; shared by the command line and the invoke task."""
+
+    def action(ws: Workspace) -> int:
+        from artigov.cli.render import emit_json, findings_text, progress_hook
+        from artigov.schema.validate import validate_workspace
+
+        report = validate_workspace(ws, paths or None, progress=progress_hook("validating", fmt.value))
+        if fmt is Format.json:
+            emit_json({"command": "validate", "format_version": 1, **report.to_dict()})
+        else:
+            findings_text(report.findings)
+            skipped = f", {len(report.skipped)} skipped (outside the artifact globs)" if report.skipped else ""
+            status = "ok" if report.ok else f"{len(report.findings)} finding(s)"
+            print(f"validate: {report.checked} artifact(s) checked, {len(report.artifacts)} valid{skipped}: {status}")
+        return EXIT_OK if report.ok else EXIT_FINDINGS
+
+    return execute("validate", root, action)
+
+
+def validate(
+    paths: Annotated[
+        list[Path] | None,
+        typer.Argument(help="Artifact files to check (sidecars and content files alike). Default: every artifact.",
+                       show_default=False),
+    ] = None,
+    root: RootOpt = None,
+    fmt: FormatOpt = Format.text,
+) -> None:
+    """Check artifacts' metadata against the schemas, checksums and duplicates."""
+    raise typer.Exit(run_validate(root, list(paths or []), fmt))
