@@ -6,7 +6,7 @@ Command modules import their package functions inside the command body, so
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 from typing import Annotated
 
 import typer
@@ -16,12 +16,12 @@ from artigov.cli import validate as validate_cmd
 __all__ = ["app", "main"]
 
 
-class LogFormat(str, Enum):
+class LogFormat(StrEnum):
     console = "console"
     json = "json"
 
 
-class LogLevel(str, Enum):
+class LogLevel(StrEnum):
     debug = "debug"
     info = "info"
     warning = "warning"
@@ -49,11 +49,15 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def main_callback(
-    log_format: Annotated[LogFormat, typer.Option("--log-format", help="Log lines on stderr: console or JSON lines.")]
-    = LogFormat.console,
-    log_level: Annotated[LogLevel, typer.Option("--log-level", help="Lowest level shown on stderr.")] = LogLevel.warning,
-    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")]
-    = False,
+    log_format: Annotated[
+        LogFormat, typer.Option("--log-format", help="Log lines on stderr: console or JSON lines.")
+    ] = LogFormat.console,
+    log_level: Annotated[
+        LogLevel, typer.Option("--log-level", help="Lowest level shown on stderr.")
+    ] = LogLevel.warning,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")
+    ] = False,
 ) -> None:
     """artigov: governance for framework artifacts."""
     from artigov.core.logconfig import configure_logging

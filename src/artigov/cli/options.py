@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -11,14 +11,18 @@ import typer
 __all__ = ["Format", "FormatOpt", "RootOpt"]
 
 
-class Format(str, Enum):
+class Format(StrEnum):
     text = "text"
     json = "json"
 
 
 RootOpt = Annotated[
     Path | None,
-    typer.Option("--root", help="Workspace root (default: the nearest directory up from here with artigov.yaml).",
-                 file_okay=False, show_default=False),
+    typer.Option(
+        "--root",
+        help="Workspace root (default: the nearest directory up from here with artigov.yaml).",
+        file_okay=False,
+        show_default=False,
+    ),
 ]
 FormatOpt = Annotated[Format, typer.Option("--format", help="Output format.", case_sensitive=False)]

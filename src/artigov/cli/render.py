@@ -42,8 +42,12 @@ class _RichProgress:
             from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
             self._progress = Progress(
-                TextColumn(self.label), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-                transient=True, console=Console(stderr=True),
+                TextColumn(self.label),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeRemainingColumn(),
+                transient=True,
+                console=Console(stderr=True),
             )
             self._progress.start()
             self._task = self._progress.add_task(self.label, total=total)

@@ -38,7 +38,7 @@ def execute(command: str, root: Path | None, action: Callable[[Workspace], int],
         return action(ws)
     except ArtigovError as e:
         fail(str(e))
-        log.error("command_refused", audit=ws is not None, outcome="error", error=type(e).__name__, message=str(e))
+        log.info("command_refused", audit=ws is not None, outcome="error", error=type(e).__name__, message=str(e))
         return e.exit_code
     except KeyboardInterrupt:
         fail("interrupted")

@@ -38,8 +38,10 @@ def run_validate(root: Path | None, paths: list[Path], fmt: Format) -> int:
 def validate(
     paths: Annotated[
         list[Path] | None,
-        typer.Argument(help="Artifact files to check (sidecars and content files alike). Default: every artifact.",
-                       show_default=False),
+        typer.Argument(
+            help="Artifact files to check (sidecars and content files alike). Default: every artifact.",
+            show_default=False,
+        ),
     ] = None,
     root: RootOpt = None,
     fmt: FormatOpt = Format.text,

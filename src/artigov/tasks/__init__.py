@@ -17,6 +17,8 @@ from invoke.context import Context
 from invoke.exceptions import Exit
 from invoke.tasks import task
 
+from artigov.cli.options import Format
+
 __all__ = ["ns", "validate"]
 
 
@@ -24,6 +26,13 @@ def _setup(log_format: str, log_level: str) -> None:
     from artigov.core.logconfig import configure_logging
 
     configure_logging(log_format, log_level)
+
+
+def _format(value: str) -> Format:
+    try:
+        return Format(value)
+    except ValueError:
+        raise Exit(f"artigov: error: --format must be one of: {', '.join(f.value for f in Format)}", code=2) from None
 
 
 def _finish(code: int) -> None:
@@ -50,11 +59,11 @@ def validate(
     log_level: str = "warning",
 ) -> None:
     """Check artifacts' metadata against the schemas, checksums and duplicates."""
-    from artigov.cli.options import Format
     from artigov.cli.validate import run_validate
 
+    fmt = _format(format_)
     _setup(log_format, log_level)
-    _finish(run_validate(Path(root) if root else None, [Path(p) for p in path or []], Format(format_)))
+    _finish(run_validate(Path(root) if root else None, [Path(p) for p in path or []], fmt))
 
 
 ns = Collection(validate)

@@ -70,10 +70,8 @@ class FileLock:
         if self._fd is None:
             return
         fd, self._fd = self._fd, None
-        try:
+        with suppress(OSError):  # the lock is released by close below either way
             os.ftruncate(fd, 0)
-        except OSError:
-            pass  # the lock is released by close below either way
         os.close(fd)
 
     def __enter__(self) -> FileLock:

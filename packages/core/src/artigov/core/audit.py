@@ -76,8 +76,13 @@ class AuditLog:
                 self.torn_lines_repaired += 1
                 os.write(fd, b"\n")
                 last += b"\n"
-                torn = {"event": "audit_torn_line_detected", "outcome": "repaired", "ts": utc_timestamp(),
-                        "subject": str(self.path), "data": {"bytes": len(last) - 1}}
+                torn = {
+                    "event": "audit_torn_line_detected",
+                    "outcome": "repaired",
+                    "ts": utc_timestamp(),
+                    "subject": str(self.path),
+                    "data": {"bytes": len(last) - 1},
+                }
                 events = [torn, *events]
             prev = "sha256:" + hashlib.sha256(last).hexdigest() if last else GENESIS
             for event in events:

@@ -27,33 +27,36 @@ _FAULT = os.environ.get("ARTIGOV_FAULT") or None
 _STEP_RAW = os.environ.get("ARTIGOV_FAULT_STEP") or None
 _STEP = int(_STEP_RAW) if _STEP_RAW and _STEP_RAW.isdigit() else None
 _MODE = os.environ.get("ARTIGOV_FAULT_MODE", "crash")
-_counter = 0
+
+
+class _Counter:
+    value = 0
 
 
 def fault_requested(name: str) -> bool:
     """True when ``ARTIGOV_FAULT`` names this point (for points that act themselves)."""
-    return _FAULT == name
+    return name == _FAULT
 
 
 def fault_point(name: str) -> None:
     """Exit the process at once if ``ARTIGOV_FAULT`` names this point."""
-    if _FAULT == name:
+    if name == _FAULT:
         os._exit(FAULT_EXIT_CODE)
 
 
 def fs_step(op: str) -> None:
     """Count one file-system call (``op`` names it); crash or fail at the chosen step."""
-    global _counter
-    _counter += 1
-    if _STEP is None or _counter != _STEP:
+    _Counter.value += 1
+    step = _Counter.value
+    if _STEP is None or step != _STEP:
         return
     if _MODE == "enospc":
-        raise OSError(errno.ENOSPC, f"No space left on device (injected at step {_counter}: {op})")
+        raise OSError(errno.ENOSPC, f"No space left on device (injected at step {step}: {op})")
     if _MODE == "eio":
-        raise OSError(errno.EIO, f"Input/output error (injected at step {_counter}: {op})")
+        raise OSError(errno.EIO, f"Input/output error (injected at step {step}: {op})")
     os._exit(FAULT_EXIT_CODE)
 
 
 def steps_taken() -> int:
     """How many file-system steps this process has counted."""
-    return _counter
+    return _Counter.value

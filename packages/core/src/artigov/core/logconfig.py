@@ -18,6 +18,7 @@ import logging
 import os
 import subprocess
 import sys
+from collections.abc import MutableMapping
 from pathlib import Path
 from typing import Any
 
@@ -57,7 +58,7 @@ class AuditSink:
             self._actor = env or _git_actor(cwd) or getpass.getuser()
         return self._actor
 
-    def __call__(self, logger: Any, method: str, event_dict: dict[str, Any]) -> dict[str, Any]:
+    def __call__(self, logger: Any, method: str, event_dict: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
         if not event_dict.pop("audit", False):
             return event_dict
         record: dict[str, Any] = {"ts": utc_timestamp(), "level": method if method != "msg" else "info"}
@@ -109,7 +110,7 @@ def flush_audit() -> str | None:
 
 
 def _drop_below(level: int) -> Any:
-    def processor(logger: Any, method: str, event_dict: dict[str, Any]) -> dict[str, Any]:
+    def processor(logger: Any, method: str, event_dict: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
         if _LEVELS.get(event_dict.get("level", "info"), 20) < level:
             raise structlog.DropEvent
         return event_dict

@@ -35,10 +35,12 @@ __all__ = ["MAX_DEPTH", "LIBYAML", "load_yaml"]
 MAX_DEPTH = 64
 
 try:
-    from yaml.cyaml import CParser
+    import yaml.cyaml
 
+    _CParser: Any = getattr(yaml.cyaml, "CParser")  # noqa: B009 - not in the stubs' exports
     LIBYAML = True
-except ImportError:  # pragma: no cover - depends on how PyYAML was built
+except (ImportError, AttributeError):  # pragma: no cover - depends on how PyYAML was built
+    _CParser = None
     LIBYAML = False
 
 _MERGE_TAG = "tag:yaml.org,2002:merge"
@@ -56,12 +58,14 @@ class _HardenedConstructor(SafeConstructor):
             )
         return super().construct_object(node, deep=deep)
 
-    def construct_mapping(self, node: MappingNode, deep: bool = False) -> dict[Any, Any]:  # type: ignore[override]
+    def construct_mapping(self, node: MappingNode, deep: bool = False) -> dict[Any, Any]:
         seen: dict[Any, int] = {}
         for key_node, _ in node.value:
             line = key_node.start_mark.line + 1
             if key_node.tag == _MERGE_TAG:
-                raise YamlSafetyError("Y004", "YAML merge keys (<<) are not allowed", line=line, fix="write the keys out in full")
+                raise YamlSafetyError(
+                    "Y004", "YAML merge keys (<<) are not allowed", line=line, fix="write the keys out in full"
+                )
             if isinstance(key_node, ScalarNode):
                 key = self.construct_scalar(key_node)
                 if key in seen:
@@ -80,14 +84,14 @@ class _HardenedConstructor(SafeConstructor):
         return str(self.construct_scalar(node))
 
 
-_HardenedConstructor.add_constructor(_TIMESTAMP_TAG, _HardenedConstructor.construct_yaml_timestamp_as_text)
+_HardenedConstructor.add_constructor(_TIMESTAMP_TAG, _HardenedConstructor.construct_yaml_timestamp_as_text)  # type: ignore[type-var]
 
 
 if LIBYAML:
 
-    class _HardenedLoader(CParser, _HardenedConstructor, Resolver):  # type: ignore[misc]
+    class _HardenedLoader(_CParser, _HardenedConstructor, Resolver):  # type: ignore[misc]
         def __init__(self, stream: str) -> None:
-            CParser.__init__(self, stream)
+            _CParser.__init__(self, stream)
             _HardenedConstructor.__init__(self)
             Resolver.__init__(self)
 
@@ -97,7 +101,7 @@ else:  # pragma: no cover - depends on how PyYAML was built
     from yaml.reader import Reader
     from yaml.scanner import Scanner
 
-    class _HardenedLoader(Reader, Scanner, Parser, Composer, _HardenedConstructor, Resolver):  # type: ignore[no-redef, misc]
+    class _HardenedLoader(Reader, Scanner, Parser, Composer, _HardenedConstructor, Resolver):  # type: ignore[no-redef]
         def __init__(self, stream: str) -> None:
             Reader.__init__(self, stream)
             Scanner.__init__(self)
@@ -112,13 +116,18 @@ def _scan_events(text: str) -> None:
     loader = _HardenedLoader(text)
     try:
         while loader.check_event():
-            event = loader.get_event()
+            event: Any = loader.get_event()
             line = event.start_mark.line + 1
             if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
-                raise YamlSafetyError("Y002", "YAML anchors and aliases are not allowed", line=line, fix="write the value out in full")
+                raise YamlSafetyError(
+                    "Y002", "YAML anchors and aliases are not allowed", line=line, fix="write the value out in full"
+                )
             if getattr(event, "tag", None) and not isinstance(event, (yaml.DocumentStartEvent,)):
                 raise YamlSafetyError(
-                    "Y003", f"YAML tag {event.tag!r} is not allowed", line=line, fix="remove the tag; quote the value if it must be a string"
+                    "Y003",
+                    f"YAML tag {event.tag!r} is not allowed",
+                    line=line,
+                    fix="remove the tag; quote the value if it must be a string",
                 )
     finally:
         loader.dispose()
@@ -134,7 +143,9 @@ def _check_flow_depth(text: str) -> None:
         if ch in "[{":
             depth += 1
             if depth > MAX_DEPTH:
-                raise YamlSafetyError("Y005", f"YAML nested deeper than {MAX_DEPTH} levels", line=line, fix="flatten the structure")
+                raise YamlSafetyError(
+                    "Y005", f"YAML nested deeper than {MAX_DEPTH} levels", line=line, fix="flatten the structure"
+                )
         elif ch in "]}":
             depth = max(0, depth - 1)
         elif ch == "\n":
@@ -148,7 +159,10 @@ def _depth(node: Node, limit: int) -> None:
         current, depth = stack.pop()
         if depth > limit:
             raise YamlSafetyError(
-                "Y005", f"YAML nested deeper than {limit} levels", line=current.start_mark.line + 1, fix="flatten the structure"
+                "Y005",
+                f"YAML nested deeper than {limit} levels",
+                line=current.start_mark.line + 1,
+                fix="flatten the structure",
             )
         if id(current) in seen:
             continue  # an alias; construction refuses it with its own message

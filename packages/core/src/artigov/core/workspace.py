@@ -154,7 +154,11 @@ def load_workspace(root: Path | None = None, *, start: Path | None = None) -> Wo
         name = _field_name(err.absolute_path) or None
         fix = "see the README's artigov.yaml reference"
         if err.validator == "additionalProperties":
-            fix = "remove or rename the unknown field (known: " + ", ".join(sorted(err.schema.get("properties", {}))) + ")"
+            fix = (
+                "remove or rename the unknown field (known: "
+                + ", ".join(sorted(err.schema.get("properties", {})))
+                + ")"
+            )
         elif err.validator == "pattern" and name and "signing" in name:
             fix = "use the full 40-hex-digit key fingerprint (gpg --list-keys --with-colons)"
         raise ConfigError(config_path, name, err.message, fix=fix)
@@ -174,7 +178,7 @@ def load_workspace(root: Path | None = None, *, start: Path | None = None) -> Wo
     signing = SigningConfig(
         key=(signing_raw.get("key") or None) and str(signing_raw["key"]).upper(),
         trusted=tuple(sorted(str(f).upper() for f in signing_raw.get("trusted", []))),
-        gnupghome=Path(os.path.expanduser(gnupghome)) if gnupghome else None,
+        gnupghome=(root / Path(gnupghome).expanduser()) if gnupghome else None,
     )
     return Workspace(
         root=root,

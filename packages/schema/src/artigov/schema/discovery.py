@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import re
+from contextlib import suppress
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -129,18 +130,25 @@ def group_units(paths: list[str], exists: set[str] | None = None) -> Discovery:
     for target, metas in sorted(sidecars.items()):
         if len(metas) > 1:
             out.findings.append(
-                Finding("S018", metas[1], f"{target} has more than one sidecar: {', '.join(sorted(metas))}",
-                        fix=fix_for("S018"), name=name_for("S018"))
+                Finding(
+                    "S018",
+                    metas[1],
+                    f"{target} has more than one sidecar: {', '.join(sorted(metas))}",
+                    fix=fix_for("S018"),
+                    name=name_for("S018"),
+                )
             )
     units: dict[str, ArtifactUnit] = {}
     for rel in paths:
         target = sidecar_target(rel)
         if target is None:
-            metas = sidecars.get(rel)
-            units[rel] = ArtifactUnit(rel, sorted(metas)[0] if metas else None)
+            own = sidecars.get(rel)
+            units[rel] = ArtifactUnit(rel, sorted(own)[0] if own else None)
         elif target not in present:
             out.findings.append(
-                Finding("S017", rel, f"describes {target}, which does not exist", fix=fix_for("S017"), name=name_for("S017"))
+                Finding(
+                    "S017", rel, f"describes {target}, which does not exist", fix=fix_for("S017"), name=name_for("S017")
+                )
             )
     out.units = [units[k] for k in sorted(units, key=lambda p: p.encode("utf-8"))]
     return out
@@ -149,10 +157,8 @@ def group_units(paths: list[str], exists: set[str] | None = None) -> Discovery:
 def discover(ws: Workspace) -> Discovery:
     """All artifacts under the workspace's ``artifacts`` globs, sorted by path."""
     skip = {".git"}
-    try:
+    with suppress(PathEscapeError):  # a state dir outside the root is simply not walked
         skip.add(ws.rel(ws.state_dir))
-    except PathEscapeError:
-        pass  # a state dir outside the root is simply not walked
     starts = sorted({_static_prefix(g) for g in ws.artifacts})
     # Walk each distinct prefix once; a prefix inside another is covered by it.
     roots = [s for s in starts if not any(s != o and (o == "" or s.startswith(o + "/")) for o in starts)]
@@ -161,4 +167,3 @@ def discover(ws: Workspace) -> Discovery:
         files.update(_walk(ws.root, start, skip))
     matched = sorted((f for f in files if matches_any(f, ws.artifacts)), key=lambda p: p.encode("utf-8"))
     return group_units(matched)
-

@@ -50,7 +50,9 @@ class ValidationReport:
 
 
 def _finding(err: ArtifactLoadError) -> Finding:
-    return Finding(code=err.code, name=name_for(err.code), file=err.file, line=err.line, message=err.problem, fix=err.fix or "")
+    return Finding(
+        code=err.code, name=name_for(err.code), file=err.file, line=err.line, message=err.problem, fix=err.fix or ""
+    )
 
 
 def load_unit(root: Path, unit: ArtifactUnit) -> Artifact:
@@ -60,22 +62,45 @@ def load_unit(root: Path, unit: ArtifactUnit) -> Artifact:
     return load_frontmatter_artifact(root, unit.path)
 
 
+def _expand_dirs(paths: Sequence[Path]) -> list[Path]:
+    """Directories stand for every file below them (sorted, hidden names skipped)."""
+    out: list[Path] = []
+    for p in paths:
+        if p.is_dir():
+            out.extend(
+                sorted(
+                    f
+                    for f in p.rglob("*")
+                    if f.is_file() and not any(part.startswith(".") for part in f.relative_to(p).parts)
+                )
+            )
+        else:
+            out.append(p)
+    return out
+
+
 def _units_for_paths(ws: Workspace, paths: Sequence[Path], report: ValidationReport) -> list[ArtifactUnit]:
     rels: list[str] = []
-    for p in paths:
+    for p in _expand_dirs(paths):
         try:
             rel = ws.rel(p)
         except PathEscapeError:
             report.findings.append(
-                Finding("S019", str(p), f"is outside the workspace {ws.root}", fix="pass paths inside the workspace",
-                        name=name_for("S019"))
+                Finding(
+                    "S019",
+                    str(p),
+                    f"is outside the workspace {ws.root}",
+                    fix="pass paths inside the workspace",
+                    name=name_for("S019"),
+                )
             )
             continue
         if not matches_any(rel, ws.artifacts) or any(part.startswith(".") for part in rel.split("/")):
             report.skipped.append(rel)
             continue
         target = sidecar_target(rel)
-        rels.append(target if target is not None else rel)
+        # A sidecar stands for the file it describes; an orphan stays itself, to be reported once.
+        rels.append(target if target is not None and (ws.root / target).exists() else rel)
     # Every content file named (directly or through its sidecar) loads with its sidecars.
     names: set[str] = set()
     for rel in rels:
@@ -141,9 +166,23 @@ def validate_workspace(
             progress(i, total)
     report.findings = sort_findings(report.findings)
     for f in report.findings:
-        log.info("artifact_invalid", audit=True, subject=f.file, outcome="rejected", code=f.code,
-                    line=f.line, pointer=f.pointer, message=f.message)
-    log.info("validation_completed", audit=True, outcome="ok" if report.ok else "findings",
-             checked=report.checked, valid=len(report.artifacts), findings=len(report.findings),
-             skipped=len(report.skipped))
+        log.info(
+            "artifact_invalid",
+            audit=True,
+            subject=f.file,
+            outcome="rejected",
+            code=f.code,
+            line=f.line,
+            pointer=f.pointer,
+            message=f.message,
+        )
+    log.info(
+        "validation_completed",
+        audit=True,
+        outcome="ok" if report.ok else "findings",
+        checked=report.checked,
+        valid=len(report.artifacts),
+        findings=len(report.findings),
+        skipped=len(report.skipped),
+    )
     return report

@@ -47,7 +47,28 @@ def packaged_kind_schema_names() -> list[str]:
     return sorted(p.name.removesuffix(".schema.json") for p in folder.iterdir() if p.name.endswith(".schema.json"))
 
 
-def _hint(err: ValidationError) -> str:
+_PATTERN_HINTS = {
+    "id": "use letters, digits, '_', '.' and '-' only",
+    "version": "start with a letter or digit; use letters, digits and . _ + ! - only (e.g. 1.2.0)",
+    "framework": "use letters, digits, '_', '.' and '-', not starting with '.' (it is used in paths)",
+    "kind": "use lowercase letters, digits and '-' (e.g. risk-register)",
+    "checksum": "write sha256:<64 lowercase hex digits>",
+    "supersedes": "write <id> or <id>@<version>",
+}
+
+
+def _raw_text(artifact: Artifact, line: int | None) -> str | None:
+    """The value as written on its line, e.g. ``1.10`` where YAML loaded 1.1."""
+    if line is None:
+        return None
+    lines = artifact.meta_text.splitlines()
+    index = line - artifact.meta_line
+    if 0 <= index < len(lines) and ":" in lines[index]:
+        return lines[index].split(":", 1)[1].split(" #", 1)[0].strip() or None
+    return None
+
+
+def _hint(err: ValidationError, raw: str | None = None) -> str:
     field = err.absolute_path[0] if err.absolute_path else None
     if err.validator == "required":
         missing = re.findall(r"'([^']+)' is a required property", err.message)
@@ -56,16 +77,16 @@ def _hint(err: ValidationError) -> str:
         if isinstance(err.instance, bool):
             return "quote the value: YAML reads yes/no/on/off/true/false unquoted as booleans"
         if isinstance(err.instance, (int, float)):
-            return f'quote the value: {field}: "{err.instance}" (YAML reads 1.10 unquoted as the number 1.1)'
+            shown = raw if raw is not None else err.instance
+            return f'quote the value: {field}: "{shown}" (unquoted, YAML reads it as the number {err.instance})'
         return "write the value as a quoted string"
     if err.validator == "enum":
-        return "use one of: " + ", ".join(map(str, err.validator_value))
+        allowed: Any = err.validator_value
+        return "use one of: " + ", ".join(str(v) for v in allowed)
     if err.validator == "format" and err.validator_value == "date-time":
         return 'use an RFC 3339 date-time in quotes, e.g. "2026-01-31T12:00:00Z"'
     if err.validator == "pattern":
-        if field == "checksum":
-            return "write sha256:<64 lowercase hex digits>"
-        return f"make it match {err.validator_value}"
+        return _PATTERN_HINTS.get(str(field), f"make it match {err.validator_value}")
     return fix_for("S014")
 
 
@@ -111,15 +132,16 @@ class SchemaSet:
             pointer = "/" + "/".join(str(p).replace("~", "~0").replace("/", "~1") for p in err.absolute_path)
             if lines is None:
                 lines = pointer_lines(artifact)
+            line = _line_for(lines, pointer)
             findings.append(
                 Finding(
                     code="S014",
                     name=name_for("S014"),
                     file=artifact.source,
-                    line=_line_for(lines, pointer),
+                    line=line,
                     pointer=pointer if err.absolute_path else "",
                     message=err.message,
-                    fix=_hint(err),
+                    fix=_hint(err, _raw_text(artifact, line) if err.absolute_path else None),
                 )
             )
         for field in _FULLMATCH_FIELDS:

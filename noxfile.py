@@ -1,0 +1,58 @@
+"""nox sessions: tests, lint, typecheck, isolated package tests, demo."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import nox
+
+nox.options.default_venv_backend = "uv|virtualenv"
+nox.options.reuse_existing_virtualenvs = True
+nox.options.sessions = ["tests", "lint", "typecheck"]
+
+ROOT = Path(__file__).parent
+PACKAGES = ["core", "schema"]
+# Each package's artigov-* dependencies, installed alongside it in the isolated run.
+PACKAGE_DEPS = {"core": [], "schema": ["core"]}
+MYPY_TARGETS = ["-p", "artigov.core", "-p", "artigov.schema", "-p", "artigov.cli", "-p", "artigov.tasks"]
+
+
+def install_dev(session: nox.Session) -> None:
+    session.install("-r", "requirements-dev.txt")
+
+
+@nox.session
+def tests(session: nox.Session) -> None:
+    """Run the whole test suite (every package and the end-to-end tests)."""
+    install_dev(session)
+    session.run("pytest", *session.posargs)
+
+
+@nox.session(default=False)
+@nox.parametrize("package", PACKAGES)
+def isolated(session: nox.Session, package: str) -> None:
+    """Run one package's tests with only it and its declared artigov deps installed."""
+    deps = [f"./packages/{d}" for d in PACKAGE_DEPS[package]]
+    session.install(*deps, f"./packages/{package}", "pytest", "hypothesis")
+    session.run("pytest", f"packages/{package}/tests", "-p", "no:cacheprovider", *session.posargs)
+
+
+@nox.session
+def lint(session: nox.Session) -> None:
+    """ruff: lint and format check."""
+    session.install("ruff>=0.5")
+    session.run("ruff", "check", ".", *session.posargs)
+
+
+@nox.session
+def typecheck(session: nox.Session) -> None:
+    """mypy --strict over every package and the CLI."""
+    install_dev(session)
+    session.run("mypy", *MYPY_TARGETS, *session.posargs)
+
+
+@nox.session
+def demo(session: nox.Session) -> None:
+    """The main job: validate the bundled example workspace."""
+    install_dev(session)
+    session.run("artigov", "validate", "--root", "examples/workspace", *session.posargs)

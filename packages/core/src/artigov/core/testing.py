@@ -1,0 +1,49 @@
+"""Helpers for tests of artigov and of tools built on it (real files, no mocks)."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+__all__ = ["ARTIFACT_TEMPLATE", "make_artifact", "make_workspace"]
+
+ARTIFACT_TEMPLATE = """\
+---
+id: {id}
+version: "{version}"
+status: {status}
+framework: {framework}
+kind: {kind}
+{extra}---
+{body}"""
+
+
+def make_workspace(root: Path, config: str | None = None, files: dict[str, str | bytes] | None = None) -> Path:
+    """Create a workspace at ``root`` with ``artigov.yaml`` and the given files."""
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "artigov.yaml").write_text(textwrap.dedent(config) if config else "artifacts: [frameworks/**]\n")
+    for rel, content in (files or {}).items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(content)
+    return root
+
+
+def make_artifact(
+    id: str,
+    version: str = "1.0.0",
+    status: str = "draft",
+    framework: str = "fwk-001",
+    kind: str = "technical-plan",
+    extra: str = "",
+    body: str = "# Body\n",
+) -> str:
+    """The text of a frontmatter artifact with the given metadata."""
+    if extra and not extra.endswith("\n"):
+        extra += "\n"
+    return ARTIFACT_TEMPLATE.format(
+        id=id, version=version, status=status, framework=framework, kind=kind, extra=extra, body=body
+    )

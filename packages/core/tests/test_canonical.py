@@ -1,0 +1,50 @@
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from artigov.core.canonical import canonical_json, digest_bytes, digest_file, sha256_hex
+
+
+def test_canonical_json_sorts_keys_compacts_and_ends_with_newline() -> None:
+    assert canonical_json({"b": 1, "a": [1, {"d": "x", "c": None}]}) == b'{"a":[1,{"c":null,"d":"x"}],"b":1}\n'
+
+
+def test_canonical_json_is_utf8_not_ascii_escaped() -> None:
+    assert canonical_json({"t": "café — ✓"}) == '{"t":"café — ✓"}\n'.encode()
+
+
+def test_canonical_json_refuses_nan() -> None:
+    with pytest.raises(ValueError):
+        canonical_json({"x": math.nan})
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(),
+    lambda children: st.lists(children) | st.dictionaries(st.text(), children),
+    max_leaves=20,
+)
+
+
+@given(json_values)
+def test_canonical_json_round_trips_and_is_independent_of_key_order(value: object) -> None:
+    data = canonical_json(value)
+    assert json.loads(data) == value
+    if isinstance(value, dict):
+        reversed_value = dict(reversed(list(value.items())))
+        assert canonical_json(reversed_value) == data
+
+
+def test_digests_match_hashlib(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    data = b"x" * 3_000_000
+    path = tmp_path / "f"
+    path.write_bytes(data)
+    expected = hashlib.sha256(data).hexdigest()
+    assert sha256_hex(data) == expected
+    assert digest_bytes(data) == "sha256:" + expected
+    assert digest_file(path) == "sha256:" + expected

@@ -1,0 +1,160 @@
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pytest
+
+from artigov.core.testing import make_artifact, make_workspace
+from artigov.core.workspace import load_workspace
+from artigov.schema.discovery import discover, glob_regex
+from artigov.schema.validate import validate_workspace
+
+
+def _ws(tmp_path: Path, files: dict[str, str | bytes]):  # type: ignore[no-untyped-def]
+    return load_workspace(make_workspace(tmp_path, files=files))
+
+
+def test_valid_workspace_has_no_findings(tmp_path: Path) -> None:
+    ws = _ws(
+        tmp_path, {"frameworks/a.md": make_artifact("a"), "frameworks/b.md": make_artifact("b", status="approved")}
+    )
+    report = validate_workspace(ws)
+    assert report.ok and report.checked == 2 and len(report.artifacts) == 2
+
+
+def test_every_problem_is_reported_not_just_the_first(tmp_path: Path) -> None:
+    text = "---\nid: 'bad id'\nversion: 2\nstatus: final\nframework: fwk\n---\n"
+    report = validate_workspace(_ws(tmp_path, {"frameworks/a.md": text}))
+    pointers = sorted(f.pointer for f in report.findings)
+    assert pointers == ["", "/id", "/status", "/version"]
+    lines = {f.pointer: f.line for f in report.findings}
+    assert lines["/id"] == 2 and lines["/version"] == 3 and lines["/status"] == 4
+
+
+def test_id_with_trailing_newline_is_refused(tmp_path: Path) -> None:
+    # jsonschema's pattern uses re.search, where `$` matches before a trailing newline.
+    report = validate_workspace(_ws(tmp_path, {"frameworks/a.md": make_artifact("'abc\n\n  '")}))
+    assert [(f.code, f.pointer) for f in report.findings] == [("S014", "/id")]
+
+
+def test_date_time_format_is_really_checked(tmp_path: Path) -> None:
+    files = {
+        "frameworks/bad.md": make_artifact("bad", extra='created_at: "not-a-date"'),
+        "frameworks/good.md": make_artifact("good", extra='created_at: "2026-01-31T12:00:00Z"'),
+        "frameworks/unquoted.md": make_artifact("unq", extra="updated_at: 2026-01-31T12:00:00+01:00"),
+    }
+    report = validate_workspace(_ws(tmp_path, files))
+    assert [(f.file, f.pointer) for f in report.findings] == [("frameworks/bad.md", "/created_at")]
+
+
+def test_checksum_mismatch_names_the_actual_digest(tmp_path: Path) -> None:
+    body = "hello\n"
+    good = "sha256:" + hashlib.sha256(body.encode()).hexdigest()
+    files = {
+        "frameworks/ok.md": make_artifact("ok", extra=f"checksum: {good}", body=body),
+        "frameworks/bad.md": make_artifact("bad", extra=f"checksum: {good}", body="tampered\n"),
+    }
+    report = validate_workspace(_ws(tmp_path, files))
+    (finding,) = report.findings
+    assert finding.code == "S015" and finding.file == "frameworks/bad.md"
+    assert "sha256:" + hashlib.sha256(b"tampered\n").hexdigest() in finding.fix
+
+
+def test_duplicate_id_version_names_both_files(tmp_path: Path) -> None:
+    files = {
+        "frameworks/a.md": make_artifact("same"),
+        "frameworks/b.md": make_artifact("same"),
+        "frameworks/c.md": make_artifact("same", version="2.0.0"),
+    }
+    report = validate_workspace(_ws(tmp_path, files))
+    (finding,) = report.findings
+    assert finding.code == "S016"
+    assert finding.file == "frameworks/b.md" and "frameworks/a.md" in finding.message
+
+
+def test_sidecars_pair_with_their_files_and_orphans_are_found(tmp_path: Path) -> None:
+    files: dict[str, str | bytes] = {
+        "frameworks/data.csv": "a,b\n",
+        "frameworks/data.csv.meta.yaml": 'id: d\nversion: "1"\nstatus: draft\nframework: f\nkind: runtime-config\n',
+        "frameworks/gone.csv.meta.json": '{"id": "g"}',
+        "frameworks/two.bin": b"\x00",
+        "frameworks/two.bin.meta.yaml": "id: t\n",
+        "frameworks/two.bin.meta.json": '{"id": "t"}',
+    }
+    report = validate_workspace(_ws(tmp_path, files))
+    codes = {(f.code, f.file) for f in report.findings}
+    assert ("S017", "frameworks/gone.csv.meta.json") in codes
+    assert any(code == "S018" for code, _ in codes)
+    assert [a.path for a in report.artifacts] == ["frameworks/data.csv"]
+
+
+def test_binary_file_without_sidecar(tmp_path: Path) -> None:
+    report = validate_workspace(_ws(tmp_path, {"frameworks/img.png": b"\x89PNG\r\n\x1a\n\x00\x00"}))
+    assert [f.code for f in report.findings] == ["S003"]
+
+
+def test_paths_outside_globs_are_skipped_and_outside_workspace_reported(tmp_path: Path) -> None:
+    ws = _ws(tmp_path / "ws", {"frameworks/a.md": make_artifact("a"), "README.md": "# hi\n"})
+    (tmp_path / "stray.md").write_text("x")
+    report = validate_workspace(ws, [ws.root / "README.md", ws.root / "frameworks/a.md", tmp_path / "stray.md"])
+    assert report.skipped == ["README.md"]
+    assert [f.code for f in report.findings] == ["S019"]
+    assert [a.path for a in report.artifacts] == ["frameworks/a.md"]
+
+
+def test_naming_a_sidecar_validates_its_artifact(tmp_path: Path) -> None:
+    ws = _ws(tmp_path, {"frameworks/d.csv": "x", "frameworks/d.csv.meta.yaml": "id: d\n"})
+    report = validate_workspace(ws, [ws.root / "frameworks/d.csv.meta.yaml"])
+    assert report.checked == 1
+    assert {f.file for f in report.findings} == {"frameworks/d.csv.meta.yaml"}
+
+
+def test_state_dir_and_hidden_files_are_not_artifacts(tmp_path: Path) -> None:
+    config = "artifacts: ['**']\n"
+    root = make_workspace(
+        tmp_path,
+        config,
+        {"a.md": make_artifact("a"), ".hidden/x.md": "junk", ".artigov/audit.jsonl": "{}", "frameworks/.gitkeep": ""},
+    )
+    (root / "artigov.yaml").write_text(config)
+    found = discover(load_workspace(root))
+    assert [u.path for u in found.units] == ["a.md", "artigov.yaml"]
+
+
+def test_discovery_order_is_bytewise_and_independent_of_creation_order(tmp_path: Path) -> None:
+    names = ["frameworks/b.md", "frameworks/B.md", "frameworks/a/z.md", "frameworks/é.md", "frameworks/a.md"]
+    one = make_workspace(tmp_path / "one", files={n: make_artifact(str(i)) for i, n in enumerate(names)})
+    two = make_workspace(
+        tmp_path / "two", files={n: make_artifact(str(i)) for i, n in reversed(list(enumerate(names)))}
+    )
+    order_one = [u.path for u in discover(load_workspace(one)).units]
+    order_two = [u.path for u in discover(load_workspace(two)).units]
+    assert order_one == order_two == sorted(names, key=lambda s: s.encode())
+
+
+@pytest.mark.parametrize(
+    ("glob", "path", "matches"),
+    [
+        ("frameworks/**", "frameworks/a/b/c.md", True),
+        ("frameworks/**", "frameworks", False),
+        ("frameworks/**/*.md", "frameworks/x.md", True),
+        ("frameworks/**/*.md", "frameworks/a/b/x.md", True),
+        ("frameworks/**/*.md", "frameworks/a/x.txt", False),
+        ("frameworks/*/plans/*", "frameworks/f1/plans/p.md", True),
+        ("frameworks/*/plans/*", "frameworks/f1/x/plans/p.md", False),
+        ("docs/?.md", "docs/a.md", True),
+        ("docs/[ab].md", "docs/c.md", False),
+        ("docs/[!ab].md", "docs/c.md", True),
+        ("a.b", "axb", False),
+    ],
+)
+def test_glob_semantics(glob: str, path: str, matches: bool) -> None:
+    assert bool(glob_regex(glob).match(path)) is matches
+
+
+def test_progress_hook_sees_every_artifact(tmp_path: Path) -> None:
+    ws = _ws(tmp_path, {f"frameworks/{i}.md": make_artifact(str(i)) for i in range(5)})
+    calls: list[tuple[int, int]] = []
+    validate_workspace(ws, progress=lambda done, total: calls.append((done, total)))
+    assert calls == [(i, 5) for i in range(1, 6)]

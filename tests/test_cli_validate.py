@@ -1,0 +1,110 @@
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+BROKEN = REPO / "tests" / "data" / "broken"
+Runner = Callable[..., subprocess.CompletedProcess[str]]
+
+EXPECTED: dict[str, str] = json.loads((BROKEN / "expected.json").read_text())
+
+
+def test_example_workspace_validates_clean(artigov: Runner, example_copy: Path) -> None:
+    result = artigov("validate", "--root", example_copy)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "ok" in result.stdout.splitlines()[-1]
+    audit = [json.loads(line) for line in (example_copy / ".artigov" / "audit.jsonl").read_text().splitlines()]
+    assert audit[-1]["event"] == "validation_completed" and audit[-1]["outcome"] == "ok"
+    assert audit[-1]["actor"] == "tests@example.org"
+
+
+@pytest.mark.parametrize("case", sorted(EXPECTED))
+def test_each_broken_case_exits_1_with_one_line_naming_file_and_problem(
+    artigov: Runner, tmp_path: Path, case: str
+) -> None:
+    ws = tmp_path / "broken"
+    shutil.copytree(BROKEN, ws)
+    result = artigov("validate", f"artifacts/{case}", cwd=ws)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "Traceback" not in result.stderr
+    finding_lines = result.stdout.splitlines()[:-1]
+    assert len(finding_lines) == 1, result.stdout
+    line = finding_lines[0]
+    assert line.startswith(f"artifacts/{case}") or case.endswith("/")
+    assert f" {EXPECTED[case]} " in line
+    assert "(fix: " in line
+
+
+def test_json_output_has_the_documented_shape(artigov: Runner, tmp_path: Path) -> None:
+    ws = tmp_path / "broken"
+    shutil.copytree(BROKEN, ws)
+    result = artigov(
+        "validate", "--format", "json", "artifacts/version-float.md", "artifacts/status-unknown.md", cwd=ws
+    )
+    assert result.returncode == 1
+    payload = json.loads(result.stdout)
+    assert set(payload) == {"command", "format_version", "ok", "checked", "valid", "skipped", "findings"}
+    assert payload["ok"] is False and payload["checked"] == 2
+    finding = payload["findings"][0]
+    assert set(finding) == {"code", "name", "file", "line", "pointer", "message", "fix"}
+    assert finding["name"] == "schema-violation"
+
+
+def test_whole_broken_workspace_reports_every_case(artigov: Runner, tmp_path: Path) -> None:
+    ws = tmp_path / "broken"
+    shutil.copytree(BROKEN, ws)
+    payload = json.loads(artigov("validate", "--format", "json", cwd=ws).stdout)
+    files = {f["file"] for f in payload["findings"]}
+    for case in EXPECTED:
+        assert any(f.startswith(f"artifacts/{case}") for f in files), case
+
+
+def test_no_workspace_is_exit_2_and_one_line(artigov: Runner, tmp_path: Path) -> None:
+    result = artigov("validate", cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1 and "artigov.yaml" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_bad_config_is_exit_2_naming_the_field(artigov: Runner, tmp_path: Path) -> None:
+    (tmp_path / "artigov.yaml").write_text("index: ../escape.json\n")
+    result = artigov("validate", cwd=tmp_path)
+    assert result.returncode == 2
+    assert "field `index`" in result.stderr and "escapes the workspace" in result.stderr
+
+
+def test_unknown_format_is_a_usage_error(artigov: Runner, example_copy: Path) -> None:
+    result = artigov("validate", "--format", "xml", "--root", example_copy)
+    assert result.returncode == 2
+
+
+def test_log_format_json_prints_json_lines_on_stderr(artigov: Runner, tmp_path: Path) -> None:
+    ws = tmp_path / "broken"
+    shutil.copytree(BROKEN, ws)
+    result = artigov("--log-format", "json", "--log-level", "info", "validate", "artifacts/empty.md", cwd=ws)
+    events = [json.loads(line) for line in result.stderr.splitlines()]
+    assert {e["event"] for e in events} >= {"artifact_invalid", "validation_completed"}
+
+
+def test_help_does_not_import_heavy_modules() -> None:
+    code = (
+        "import sys\nfrom artigov.cli.app import app\n"
+        "try:\n    app(['--help'])\nexcept SystemExit:\n    pass\n"
+        "heavy = sorted(m for m in sys.modules if m.split('.')[0] in ('jsonschema', 'gnupg', 'yaml'))\n"
+        "print(heavy)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip().splitlines()[-1] == "[]"
+
+
+def test_completion_script_is_produced(artigov: Runner) -> None:
+    result = artigov("--show-completion", "bash", env={"_TYPER_COMPLETE_TEST_DISABLE_SHELL_DETECTION": "1"})
+    assert result.returncode == 0
+    assert "complete" in result.stdout and "artigov" in result.stdout.lower()

@@ -1,0 +1,52 @@
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+BROKEN = REPO / "tests" / "data" / "broken"
+EXAMPLE = REPO / "examples" / "workspace"
+
+
+def _invoke(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "invoke", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "ARTIGOV_ACTOR": "tests@example.org"},
+        check=False,
+    )
+
+
+def test_one_line_tasks_py_gives_invoke_validate(tmp_path: Path) -> None:
+    ws = tmp_path / "repo"
+    shutil.copytree(EXAMPLE, ws, ignore=shutil.ignore_patterns(".artigov"))
+    (ws / "tasks.py").write_text("from artigov.tasks import ns\n")
+    listing = _invoke(ws, "--list")
+    assert listing.returncode == 0 and "validate" in listing.stdout
+    result = _invoke(ws, "validate")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "16 artifact(s) checked" in result.stdout
+
+
+def test_invoke_validate_reports_findings_with_exit_1(tmp_path: Path) -> None:
+    ws = tmp_path / "broken"
+    shutil.copytree(BROKEN, ws)
+    (ws / "tasks.py").write_text("from artigov.tasks import ns\n")
+    result = _invoke(ws, "validate", "--path", "artifacts/empty.md", "--format", "json")
+    assert result.returncode == 1
+    assert '"S002"' in result.stdout
+
+
+def test_invoke_rejects_an_unknown_format_cleanly(tmp_path: Path) -> None:
+    ws = tmp_path / "repo"
+    shutil.copytree(EXAMPLE, ws, ignore=shutil.ignore_patterns(".artigov"))
+    (ws / "tasks.py").write_text("from artigov.tasks import ns\n")
+    result = _invoke(ws, "validate", "--format", "xml")
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr

@@ -1,0 +1,58 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from jsonschema import Draft202012Validator
+
+REPO = Path(__file__).resolve().parent.parent
+
+PACKAGES = sorted(p.name for p in (REPO / "packages").iterdir() if (p / "pyproject.toml").is_file())
+
+
+def test_no_package_has_a_namespace_init() -> None:
+    # One stray src/artigov/__init__.py hides every other artigov package.
+    strays = [p for p in REPO.glob("**/src/artigov/__init__.py") if ".nox" not in p.parts]
+    assert strays == []
+
+
+@pytest.mark.parametrize("package", PACKAGES)
+def test_each_package_has_py_typed_and_tests(package: str) -> None:
+    root = REPO / "packages" / package
+    assert (root / "src" / "artigov" / package / "py.typed").is_file()
+    assert list((root / "tests").glob("test_*.py"))
+
+
+def test_packaged_schemas_equal_the_source_of_truth() -> None:
+    copies = [p for p in REPO.glob("packages/*/src/artigov/*/schemas/**/*.json")]
+    assert copies
+    for copy in copies:
+        rel = copy.relative_to(copy.parents[len(copy.relative_to(copy.parent.parent).parts) - 1])
+        source = REPO / "schemas" / copy.relative_to(next(p for p in copy.parents if p.name == "schemas"))
+        assert source.is_file(), f"{copy} has no source in schemas/ ({rel})"
+        assert source.read_bytes() == copy.read_bytes(), f"{copy} differs from {source}: run `invoke sync-schemas`"
+
+
+@pytest.mark.parametrize("schema", sorted(str(p.relative_to(REPO)) for p in (REPO / "schemas").glob("**/*.json")))
+def test_every_schema_is_valid_draft_2020_12(schema: str) -> None:
+    value = json.loads((REPO / schema).read_text())
+    assert value["$schema"] == "https://json-schema.org/draft/2020-12/schema"
+    Draft202012Validator.check_schema(value)
+
+
+def test_example_workspace_is_realistic() -> None:
+    from artigov.core.workspace import load_workspace
+    from artigov.schema.validate import validate_workspace
+
+    report = validate_workspace(load_workspace(REPO / "examples" / "workspace"))
+    arts = report.artifacts
+    assert report.ok
+    assert len(arts) >= 15
+    assert len({a.kind for a in arts}) >= 5
+    assert {a.status for a in arts} == {"draft", "review", "approved"}
+    assert any(a.meta_path for a in arts), "needs a sidecar artifact"
+    ids = [a.id for a in arts]
+    assert any(ids.count(i) >= 3 for i in ids), "needs several versions of some artifact"
+    for name in ("artifact_routing.mdc", "routing_matrix.json", "contracts/fwk-001.yaml"):
+        assert (REPO / "examples" / "workspace" / name).is_file()
