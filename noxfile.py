@@ -11,10 +11,21 @@ nox.options.reuse_existing_virtualenvs = True
 nox.options.sessions = ["tests", "lint", "typecheck"]
 
 ROOT = Path(__file__).parent
-PACKAGES = ["core", "schema"]
+PACKAGES = ["core", "schema", "index"]
 # Each package's artigov-* dependencies, installed alongside it in the isolated run.
-PACKAGE_DEPS = {"core": [], "schema": ["core"]}
-MYPY_TARGETS = ["-p", "artigov.core", "-p", "artigov.schema", "-p", "artigov.cli", "-p", "artigov.tasks"]
+PACKAGE_DEPS = {"core": [], "schema": ["core"], "index": ["core", "schema"]}
+MYPY_TARGETS = [
+    "-p",
+    "artigov.core",
+    "-p",
+    "artigov.schema",
+    "-p",
+    "artigov.index",
+    "-p",
+    "artigov.cli",
+    "-p",
+    "artigov.tasks",
+]
 
 
 def install_dev(session: nox.Session) -> None:

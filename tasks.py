@@ -17,6 +17,7 @@ ROOT = Path(__file__).parent
 PACKAGED_SCHEMAS = {
     "packages/core/src/artigov/core/schemas": ["workspace-config.schema.json"],
     "packages/schema/src/artigov/schema/schemas": ["framework-artifact.schema.json", "kinds/*.schema.json"],
+    "packages/index/src/artigov/index/schemas": ["artifacts-index.schema.json"],
 }
 
 

@@ -11,6 +11,7 @@ from typing import Annotated
 
 import typer
 
+from artigov.cli import index as index_cmd
 from artigov.cli import validate as validate_cmd
 
 __all__ = ["app", "main"]
@@ -66,6 +67,7 @@ def main_callback(
 
 
 app.command("validate")(validate_cmd.validate)
+app.add_typer(index_cmd.app, name="index")
 
 
 def main() -> None:

@@ -18,7 +18,14 @@ from artigov.schema.loader import SIDECAR_SUFFIXES, load_frontmatter_artifact, l
 from artigov.schema.model import Artifact
 from artigov.schema.validator import SchemaSet
 
-__all__ = ["ValidationReport", "load_unit", "validate_workspace"]
+__all__ = [
+    "ValidationReport",
+    "check_unit",
+    "duplicate_finding",
+    "load_unit",
+    "log_findings",
+    "validate_workspace",
+]
 
 log = structlog.get_logger(__name__)
 
@@ -34,6 +41,7 @@ class ValidationReport:
     artifacts: list[Artifact] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
+    units: list[ArtifactUnit] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -77,6 +85,43 @@ def _expand_dirs(paths: Sequence[Path]) -> list[Path]:
         else:
             out.append(p)
     return out
+
+
+def check_unit(root: Path, unit: ArtifactUnit, schemas: SchemaSet) -> tuple[Artifact | None, list[Finding]]:
+    """Load and check one artifact: the artifact if valid, and its findings."""
+    try:
+        artifact = load_unit(root, unit)
+    except ArtifactLoadError as e:
+        return None, [_finding(e)]
+    problems = schemas.check(artifact)
+    return (None if problems else artifact), problems
+
+
+def duplicate_finding(artifact: Artifact, other: str) -> Finding:
+    """S016 for ``artifact``, whose (id, version) is already declared in ``other``."""
+    return Finding(
+        "S016",
+        artifact.source,
+        f"id {artifact.id!r} version {artifact.version!r} is also declared in {other}",
+        fix="give one of the two a new version, or remove the copy",
+        name=name_for("S016"),
+        pointer="/id",
+    )
+
+
+def log_findings(findings: Sequence[Finding]) -> None:
+    """One audit event per finding."""
+    for f in findings:
+        log.info(
+            "artifact_invalid",
+            audit=True,
+            subject=f.file,
+            outcome="rejected",
+            code=f.code,
+            line=f.line,
+            pointer=f.pointer,
+            message=f.message,
+        )
 
 
 def _units_for_paths(ws: Workspace, paths: Sequence[Path], report: ValidationReport) -> list[ArtifactUnit]:
@@ -134,48 +179,25 @@ def validate_workspace(
         found = discover(ws)
         report.findings.extend(found.findings)
         units = found.units
+    report.units = units
     schemas = schemas or SchemaSet(ws.kind_schemas_dir)
     seen: dict[tuple[str, str], str] = {}
     total = len(units)
     for i, unit in enumerate(units, start=1):
         report.checked += 1
-        try:
-            artifact = load_unit(ws.root, unit)
-        except ArtifactLoadError as e:
-            report.findings.append(_finding(e))
-        else:
-            problems = schemas.check(artifact)
-            report.findings.extend(problems)
-            if not problems:
-                key = (artifact.id, artifact.version)
-                if key in seen:
-                    report.findings.append(
-                        Finding(
-                            "S016",
-                            artifact.source,
-                            f"id {artifact.id!r} version {artifact.version!r} is also declared in {seen[key]}",
-                            fix="give one of the two a new version, or remove the copy",
-                            name=name_for("S016"),
-                            pointer="/id",
-                        )
-                    )
-                else:
-                    seen[key] = artifact.source
-                    report.artifacts.append(artifact)
+        artifact, problems = check_unit(ws.root, unit, schemas)
+        report.findings.extend(problems)
+        if artifact is not None:
+            key = (artifact.id, artifact.version)
+            if key in seen:
+                report.findings.append(duplicate_finding(artifact, seen[key]))
+            else:
+                seen[key] = artifact.source
+                report.artifacts.append(artifact)
         if progress is not None:
             progress(i, total)
     report.findings = sort_findings(report.findings)
-    for f in report.findings:
-        log.info(
-            "artifact_invalid",
-            audit=True,
-            subject=f.file,
-            outcome="rejected",
-            code=f.code,
-            line=f.line,
-            pointer=f.pointer,
-            message=f.message,
-        )
+    log_findings(report.findings)
     log.info(
         "validation_completed",
         audit=True,

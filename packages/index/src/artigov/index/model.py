@@ -1,0 +1,108 @@
+"""The index format: entries keyed by POSIX path, a digest, a format version.
+
+``artifacts_index.json`` is canonical JSON::
+
+    {"count": N, "digest": "sha256:…", "entries": {"<path>": {…}}, "format_version": 1}
+
+``digest`` is the sha256 of the canonical JSON of ``entries`` alone, so it is
+a pure function of the artifact files: no clock, no host, no stat data.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from artigov.core.canonical import canonical_json, digest_bytes
+from artigov.index.errors import IndexCorruptError
+from artigov.schema.model import Artifact
+
+__all__ = ["FORMAT_VERSION", "Entries", "Index", "entries_digest", "entry_from_artifact"]
+
+FORMAT_VERSION = 1
+_REQUIRED = ("id", "version", "status", "framework", "kind", "checksum", "size")
+_OPTIONAL = ("meta", "updated_at")
+
+#: path -> entry fields
+Entries = dict[str, dict[str, Any]]
+
+
+def entry_from_artifact(artifact: Artifact) -> dict[str, Any]:
+    """The index entry of a valid artifact."""
+    entry: dict[str, Any] = {
+        "id": artifact.id,
+        "version": artifact.version,
+        "status": artifact.status,
+        "framework": artifact.framework,
+        "kind": artifact.kind,
+        "checksum": artifact.checksum,
+        "size": artifact.size,
+    }
+    if artifact.meta_path:
+        entry["meta"] = artifact.meta_path
+    updated = artifact.metadata.get("updated_at")
+    if isinstance(updated, str):
+        entry["updated_at"] = updated
+    return entry
+
+
+def entries_digest(entries: Entries) -> str:
+    """``sha256:`` of the canonical JSON of the entries."""
+    return digest_bytes(canonical_json(entries))
+
+
+@dataclass(frozen=True)
+class Index:
+    """An index in memory."""
+
+    entries: Entries
+
+    @property
+    def digest(self) -> str:
+        return entries_digest(self.entries)
+
+    def to_bytes(self) -> bytes:
+        return canonical_json(
+            {
+                "format_version": FORMAT_VERSION,
+                "count": len(self.entries),
+                "digest": self.digest,
+                "entries": self.entries,
+            }
+        )
+
+    @staticmethod
+    def parse(data: bytes, path: Path) -> Index:
+        """Parse and check an index file's bytes.
+
+        Raises:
+            IndexCorruptError: not JSON, not the format, wrong version, or a
+                digest that does not match the entries.
+        """
+        try:
+            value = json.loads(data)
+        except (UnicodeDecodeError, json.JSONDecodeError) as e:
+            raise IndexCorruptError(path, f"not valid JSON ({e})") from None
+        if not isinstance(value, dict):
+            raise IndexCorruptError(path, "not a JSON object")
+        version = value.get("format_version")
+        if version != FORMAT_VERSION:
+            raise IndexCorruptError(path, f"format_version {version!r}, expected {FORMAT_VERSION}")
+        entries = value.get("entries")
+        if not isinstance(entries, dict):
+            raise IndexCorruptError(path, "`entries` is missing or not an object")
+        for rel, entry in entries.items():
+            if not isinstance(entry, dict) or any(k not in entry for k in _REQUIRED):
+                raise IndexCorruptError(path, f"entry {rel!r} lacks required fields")
+            if any(k not in _REQUIRED and k not in _OPTIONAL for k in entry):
+                raise IndexCorruptError(path, f"entry {rel!r} has unknown fields")
+        if value.get("count") != len(entries):
+            raise IndexCorruptError(path, f"count {value.get('count')!r} but {len(entries)} entries")
+        index = Index(entries)
+        if value.get("digest") != index.digest:
+            raise IndexCorruptError(path, f"digest {value.get('digest')!r} does not match the entries ({index.digest})")
+        if canonical_json(value) != data:
+            raise IndexCorruptError(path, "not in canonical form (hand-edited?)")
+        return index

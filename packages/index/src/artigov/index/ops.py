@@ -1,0 +1,365 @@
+"""The index operations: add, update, rebuild, verify, recover.
+
+Each write is one transaction through :class:`IndexStore` (one journal
+record, one rewrite), whatever the number of paths. Entries are added only
+for artifacts that pass validation; invalid ones are reported and left out,
+and the rest of the batch still lands.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import structlog
+
+from artigov.core.atomic import DEFAULT_LOCK_TIMEOUT
+from artigov.core.errors import EXIT_FINDINGS, ArtigovError
+from artigov.core.findings import Finding, sort_findings
+from artigov.core.workspace import Workspace
+from artigov.index.model import Entries, Index, entry_from_artifact
+from artigov.index.statcache import Stamp, StatCache, stamp_of
+from artigov.index.store import IndexStore, Recovery
+from artigov.schema.discovery import ArtifactUnit, discover
+from artigov.schema.model import Artifact
+from artigov.schema.validate import check_unit, duplicate_finding, log_findings, validate_workspace
+from artigov.schema.validator import SchemaSet
+
+__all__ = ["IndexResult", "VerifyResult", "add", "rebuild", "recover", "update", "verify"]
+
+log = structlog.get_logger(__name__)
+ProgressHook = Callable[[int, int], None]
+
+
+@dataclass
+class IndexResult:
+    """What a write operation did."""
+
+    op: str
+    digest: str
+    count: int
+    written: bool
+    added: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    recovery: Recovery | None = None
+
+    @property
+    def ok(self) -> bool:
+        return not self.findings
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "op": self.op,
+            "ok": self.ok,
+            "digest": self.digest,
+            "count": self.count,
+            "written": self.written,
+            "added": self.added,
+            "changed": self.changed,
+            "removed": self.removed,
+            "findings": [f.to_dict() for f in self.findings],
+            "recovery": None if self.recovery is None else self.recovery.action,
+        }
+
+
+@dataclass
+class VerifyResult:
+    """Index versus disk."""
+
+    digest: str
+    count: int
+    added: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    recovery: Recovery | None = None
+
+    @property
+    def ok(self) -> bool:
+        return not (self.added or self.changed or self.removed)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "op": "verify",
+            "ok": self.ok,
+            "digest": self.digest,
+            "count": self.count,
+            "added": self.added,
+            "changed": self.changed,
+            "removed": self.removed,
+            "invalid": [f.to_dict() for f in self.findings],
+            "recovery": None if self.recovery is None else self.recovery.action,
+        }
+
+
+class IndexMissingError(ArtigovError):
+    """There is no index yet."""
+
+    exit_code = EXIT_FINDINGS
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(f"{path}: no index yet", fix="run `artigov index rebuild` to create it")
+
+
+def _stamps(ws: Workspace, unit: ArtifactUnit) -> tuple[Stamp | None, Stamp | None]:
+    meta = stamp_of(ws.root / unit.meta_path) if unit.meta_path else None
+    return stamp_of(ws.root / unit.path), meta
+
+
+def _dedupe(base: Entries, entries: Entries, artifacts: dict[str, Artifact]) -> list[Finding]:
+    """Drop entries whose (id, version) another entry has; keep the one already indexed, else bytewise first."""
+    by_key: dict[tuple[str, str], list[str]] = {}
+    for rel in sorted(entries, key=lambda p: p.encode("utf-8")):
+        e = entries[rel]
+        by_key.setdefault((e["id"], e["version"]), []).append(rel)
+    findings: list[Finding] = []
+    for paths in by_key.values():
+        if len(paths) < 2:
+            continue
+        keep = next((p for p in paths if p in base and base[p] == entries[p]), paths[0])
+        for rel in paths:
+            if rel == keep:
+                continue
+            del entries[rel]
+            artifact = artifacts.get(rel)
+            source = artifact.source if artifact else rel
+            if artifact is not None:
+                findings.append(duplicate_finding(artifact, keep))
+            else:
+                findings.append(Finding("S016", source, f"duplicates {keep}", name="duplicate-id-version"))
+    return findings
+
+
+def scan(
+    ws: Workspace, schemas: SchemaSet | None = None, progress: ProgressHook | None = None
+) -> tuple[Entries, dict[str, tuple[Stamp, Stamp | None]], list[Finding]]:
+    """Entries of every valid artifact on disk, their stat stamps, and the findings."""
+    schemas = schemas or SchemaSet(ws.kind_schemas_dir)
+    found = discover(ws)
+    findings = list(found.findings)
+    entries: Entries = {}
+    stamps: dict[str, tuple[Stamp, Stamp | None]] = {}
+    artifacts: dict[str, Artifact] = {}
+    total = len(found.units)
+    for i, unit in enumerate(found.units, start=1):
+        content, meta = _stamps(ws, unit)  # before reading: a later change shows up as a new stamp
+        artifact, problems = check_unit(ws.root, unit, schemas)
+        findings.extend(problems)
+        if artifact is not None and content is not None:
+            entries[unit.path] = entry_from_artifact(artifact)
+            stamps[unit.path] = (content, meta)
+            artifacts[unit.path] = artifact
+        if progress is not None:
+            progress(i, total)
+    findings.extend(_dedupe({}, entries, artifacts))
+    return entries, stamps, sort_findings(findings)
+
+
+def _diff(old: Entries, new: Entries) -> tuple[list[str], list[str], list[str]]:
+    def order(paths: set[str]) -> list[str]:
+        return sorted(paths, key=lambda p: p.encode("utf-8"))
+
+    added = order(set(new) - set(old))
+    removed = order(set(old) - set(new))
+    changed = order({p for p in set(old) & set(new) if old[p] != new[p]})
+    return added, changed, removed
+
+
+def _cache_path(ws: Workspace) -> Path:
+    return ws.state_dir / "statcache.json"
+
+
+def _rebuilder(ws: Workspace) -> Callable[[], Entries]:
+    return lambda: scan(ws)[0]
+
+
+def rebuild(
+    ws: Workspace, *, lock_timeout: float = DEFAULT_LOCK_TIMEOUT, progress: ProgressHook | None = None
+) -> IndexResult:
+    """Rebuild the index from scratch (a corrupt index is replaced)."""
+    store = IndexStore(ws, lock_timeout=lock_timeout)
+    with store.locked(_rebuilder(ws)) as recovery:
+        try:
+            base = store.read()
+        except ArtigovError:
+            base = None
+        entries, stamps, findings = scan(ws, progress=progress)
+        log_findings(findings)
+        added, changed, removed = _diff(base.entries if base else {}, entries)
+        new = store.commit("rebuild", base, entries, [])
+        StatCache(_cache_path(ws), stamps).save()
+    return IndexResult("rebuild", new.digest, len(entries), True, added, changed, removed, findings, recovery)
+
+
+def update(
+    ws: Workspace, *, lock_timeout: float = DEFAULT_LOCK_TIMEOUT, progress: ProgressHook | None = None
+) -> IndexResult:
+    """Bring the index up to date with the workspace, re-reading only changed files."""
+    store = IndexStore(ws, lock_timeout=lock_timeout)
+    with store.locked(_rebuilder(ws)) as recovery:
+        base = store.read()
+        old = base.entries if base else {}
+        cache = StatCache.load(_cache_path(ws))
+        schemas = SchemaSet(ws.kind_schemas_dir)
+        found = discover(ws)
+        findings = list(found.findings)
+        entries: Entries = {}
+        stamps: dict[str, tuple[Stamp, Stamp | None]] = {}
+        artifacts: dict[str, Artifact] = {}
+        total = len(found.units)
+        for i, unit in enumerate(found.units, start=1):
+            content, meta = _stamps(ws, unit)
+            known = old.get(unit.path)
+            if known is not None and known.get("meta") == unit.meta_path and cache.fresh(unit.path, content, meta):
+                entries[unit.path] = known
+                stamps[unit.path] = cache.stamps[unit.path]
+            else:
+                artifact, problems = check_unit(ws.root, unit, schemas)
+                findings.extend(problems)
+                if artifact is not None and content is not None:
+                    entries[unit.path] = entry_from_artifact(artifact)
+                    stamps[unit.path] = (content, meta)
+                    artifacts[unit.path] = artifact
+            if progress is not None:
+                progress(i, total)
+        findings.extend(_dedupe(old, entries, artifacts))
+        findings = sort_findings(findings)
+        log_findings(findings)
+        added, changed, removed = _diff(old, entries)
+        written = base is None or bool(added or changed or removed)
+        digest = store.commit("update", base, entries, [*added, *changed, *removed]).digest if written else base.digest  # type: ignore[union-attr]
+        if written or stamps != cache.stamps or any(not cache.fresh(p, *s) for p, s in stamps.items()):
+            StatCache(_cache_path(ws), stamps).save()
+    if not written:
+        log.info("index_unchanged", audit=True, subject=str(ws.index_path), outcome="unchanged", digest=digest)
+    return IndexResult("update", digest, len(entries), written, added, changed, removed, findings, recovery)
+
+
+def add(ws: Workspace, paths: Sequence[Path], *, lock_timeout: float = DEFAULT_LOCK_TIMEOUT) -> IndexResult:
+    """Index (or re-index) the given artifact files in one transaction.
+
+    A named file that no longer exists is removed from the index; one that
+    fails validation is reported and left out (its old entry removed).
+
+    Raises:
+        IndexCorruptError: the index is corrupt; it is never overwritten by
+            ``add`` (rebuild it).
+    """
+    store = IndexStore(ws, lock_timeout=lock_timeout)
+    with store.locked(_rebuilder(ws)) as recovery:
+        base = store.read()
+        old = base.entries if base else {}
+        missing = [p for p in paths if not p.exists() and not p.is_symlink()]
+        gone: list[str] = []
+        for p in missing:
+            rel = ws.rel(p)
+            if rel in old:
+                gone.append(rel)
+        present = [p for p in paths if p not in missing]
+        report = validate_workspace(ws, present) if present else None
+        findings = list(report.findings) if report else []
+        for p in missing:
+            rel = ws.rel(p)
+            if rel not in old:
+                findings.append(Finding("S001", rel, "no such file", fix="check the path", name="unreadable-file"))
+        entries = dict(old)
+        for rel in gone:
+            entries.pop(rel, None)
+        stamps: dict[str, tuple[Stamp, Stamp | None]] = {}
+        valid = {a.path: a for a in report.artifacts} if report else {}
+        for unit in report.units if report else []:
+            artifact = valid.get(unit.path)
+            if artifact is None:
+                entries.pop(unit.path, None)
+                continue
+            content, meta = _stamps(ws, unit)
+            entries[unit.path] = entry_from_artifact(artifact)
+            if content is not None:
+                stamps[unit.path] = (content, meta)
+        dup = _dedupe(old, entries, valid)
+        log_findings(dup)
+        findings = sort_findings(findings + dup)
+        added, changed, removed = _diff(old, entries)
+        written = base is None or bool(added or changed or removed)
+        rels = [*added, *changed, *removed]
+        digest = store.commit("add", base, entries, rels).digest if written else base.digest  # type: ignore[union-attr]
+        if stamps or gone:
+            cache = StatCache.load(_cache_path(ws))
+            cache.stamps = {k: v for k, v in cache.stamps.items() if k in entries}
+            cache.stamps.update({k: v for k, v in stamps.items() if k in entries})
+            cache.save()
+    return IndexResult("add", digest, len(entries), written, added, changed, removed, findings, recovery)
+
+
+def recover(ws: Workspace, *, lock_timeout: float = DEFAULT_LOCK_TIMEOUT) -> Recovery | None:
+    """Recover a leftover journal, if any (every reader calls this first)."""
+    return IndexStore(ws, lock_timeout=lock_timeout).recover(_rebuilder(ws))
+
+
+def read_index(ws: Workspace, *, lock_timeout: float = DEFAULT_LOCK_TIMEOUT) -> Index:
+    """The current index after recovery, for readers (hydrate, promote).
+
+    Raises:
+        IndexMissingError: there is no index yet.
+        IndexCorruptError: the index is corrupt.
+    """
+    store = IndexStore(ws, lock_timeout=lock_timeout)
+    store.recover(_rebuilder(ws))
+    index = store.read()
+    if index is None:
+        raise IndexMissingError(ws.index_path)
+    return index
+
+
+def verify(
+    ws: Workspace, *, lock_timeout: float = DEFAULT_LOCK_TIMEOUT, progress: ProgressHook | None = None
+) -> VerifyResult:
+    """Compare the index with the files on disk, re-hashing everything.
+
+    Raises:
+        IndexMissingError / IndexCorruptError: no index, or a corrupt one.
+    """
+    store = IndexStore(ws, lock_timeout=lock_timeout)
+    recovery = store.recover(_rebuilder(ws))
+    index = store.read()
+    if index is None:
+        raise IndexMissingError(ws.index_path)
+    _check_schema(ws, index)
+    entries, _, findings = scan(ws, progress=progress)
+    added, changed, removed = _diff(index.entries, entries)
+    result = VerifyResult(index.digest, len(index.entries), added, changed, removed, findings, recovery)
+    log.info(
+        "index_verified",
+        audit=True,
+        subject=str(ws.index_path),
+        outcome="ok" if result.ok else "drift",
+        digest=index.digest,
+        added=added,
+        changed=changed,
+        removed=removed,
+    )
+    return result
+
+
+def _check_schema(ws: Workspace, index: Index) -> None:
+    """Validate the index against artifacts-index.schema.json (thorough; verify only)."""
+    import json
+    from importlib import resources
+
+    from jsonschema import Draft202012Validator
+
+    from artigov.index.errors import IndexCorruptError
+
+    schema = json.loads(
+        resources.files("artigov.index").joinpath("schemas/artifacts-index.schema.json").read_text("utf-8")
+    )
+    value = json.loads(index.to_bytes())
+    errors = sorted(Draft202012Validator(schema).iter_errors(value), key=lambda e: list(map(str, e.absolute_path)))
+    if errors:
+        err = errors[0]
+        where = "/".join(map(str, err.absolute_path))
+        raise IndexCorruptError(ws.index_path, f"{where or '(root)'}: {err.message}")

@@ -1,0 +1,190 @@
+"""The single writer of ``artifacts_index.json``: lock, journal, write, recover.
+
+A write is one transaction, in this order (each step a fault point):
+
+1. take ``<index>.lock`` (flock), waiting up to the lock timeout;
+   ``after-lock``;
+2. recover a leftover journal, if any;
+3. append the intent to ``state_dir/index.journal`` and fsync it;
+   ``after-journal-append``;
+4. write the new index to a temp file, fsync, ``os.replace``, fsync the
+   directory (``mid-temp-write``, ``after-temp-fsync``, ``after-rename``);
+5. ``before-journal-truncate``; truncate the journal; release the lock.
+
+Readers need no lock: the atomic rename means they see the old index or the
+new one, never a torn file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import structlog
+
+from artigov.core.atomic import DEFAULT_LOCK_TIMEOUT, FileLock, lock_path_for, write_atomic
+from artigov.core.faults import fault_point
+from artigov.core.workspace import Workspace
+from artigov.index.errors import IndexCorruptError
+from artigov.index.journal import Journal
+from artigov.index.model import Entries, Index, entries_digest
+
+__all__ = ["IndexStore", "Recovery"]
+
+log = structlog.get_logger(__name__)
+
+#: Rebuilds the entries from the files (used when a journal cannot be redone).
+Rebuilder = Callable[[], Entries]
+
+
+@dataclass(frozen=True)
+class Recovery:
+    """What recovering a leftover journal did."""
+
+    action: str  # completed | redone | rebuilt | discarded
+    op: str | None
+    digest: str
+    dropped_records: int
+
+
+class IndexStore:
+    """Reads and writes one workspace's index."""
+
+    def __init__(self, ws: Workspace, *, lock_timeout: float = DEFAULT_LOCK_TIMEOUT) -> None:
+        self.ws = ws
+        self.path = ws.index_path
+        self.lock_timeout = lock_timeout
+        self.journal = Journal(ws.state_dir / "index.journal")
+
+    def read(self) -> Index | None:
+        """The current index, or None if there is none yet.
+
+        Raises:
+            IndexCorruptError: the file is not a valid index.
+        """
+        try:
+            data = self.path.read_bytes()
+        except FileNotFoundError:
+            return None
+        except IsADirectoryError:
+            raise IndexCorruptError(self.path, "is a directory") from None
+        return Index.parse(data, self.path)
+
+    @contextmanager
+    def locked(self, rebuild: Rebuilder) -> Iterator[Recovery | None]:
+        """Hold the index lock, after recovering any leftover journal."""
+        with FileLock(lock_path_for(self.path), self.lock_timeout):
+            fault_point("after-lock")
+            yield self._recover(rebuild)
+
+    def recover(self, rebuild: Rebuilder) -> Recovery | None:
+        """Recover a leftover journal (taking the lock only if there is one)."""
+        if not self.journal.pending():
+            return None
+        with self.locked(rebuild) as recovery:
+            return recovery
+
+    def _recover(self, rebuild: Rebuilder) -> Recovery | None:
+        if not self.journal.pending():
+            return None
+        records, dropped = self.journal.records()
+        if not records:
+            self.journal.clear()
+            current = self._read_or_none()
+            recovery = Recovery("discarded", None, current.digest if current else "", dropped)
+            self._log(recovery)
+            return recovery
+        record = records[-1]
+        op = str(record.get("op"))
+        expected = record.get("expected_digest")
+        current = self._read_or_none()
+        if current is not None and current.digest == expected:
+            action = "completed"
+            digest = current.digest
+        else:
+            redone = self._redo(record, current)
+            if redone is not None and entries_digest(redone) == expected:
+                action = "redone"
+                new = Index(redone)
+            else:
+                action = "rebuilt"
+                new = Index(rebuild())
+            write_atomic(self.path, new.to_bytes(), lock=False)
+            digest = new.digest
+        self.journal.clear()
+        recovery = Recovery(action, op, digest, dropped)
+        self._log(recovery)
+        return recovery
+
+    def _read_or_none(self) -> Index | None:
+        try:
+            return self.read()
+        except IndexCorruptError:
+            return None
+
+    @staticmethod
+    def _redo(record: dict[str, Any], current: Index | None) -> Entries | None:
+        if record.get("op") == "rebuild":
+            return None  # a rebuild is redone by rebuilding
+        if record.get("base_digest") and (current is None or current.digest != record["base_digest"]):
+            return None
+        entries = dict(current.entries) if current else {}
+        changes = record.get("changes")
+        removed = record.get("removed")
+        if not isinstance(changes, dict) or not isinstance(removed, list):
+            return None
+        for rel in removed:
+            entries.pop(rel, None)
+        entries.update(changes)
+        return entries
+
+    def _log(self, recovery: Recovery) -> None:
+        log.warning(
+            "index_recovered",
+            audit=True,
+            subject=str(self.path),
+            outcome=recovery.action,
+            op=recovery.op,
+            digest=recovery.digest,
+            dropped_records=recovery.dropped_records,
+        )
+
+    def commit(self, op: str, base: Index | None, entries: Entries, paths: list[str]) -> Index:
+        """Write ``entries`` as the new index (the caller holds the lock).
+
+        The journal record carries the changes relative to ``base`` (or, for
+        a rebuild, nothing: it is redone by rebuilding).
+        """
+        new = Index(entries)
+        old = base.entries if base else {}
+        changes = {k: v for k, v in entries.items() if old.get(k) != v}
+        removed = sorted(k for k in old if k not in entries)
+        record: dict[str, Any] = {
+            "op": op,
+            "paths": paths,
+            "base_digest": base.digest if base else None,
+            "expected_digest": new.digest,
+        }
+        if op != "rebuild":
+            record["changes"] = changes
+            record["removed"] = removed
+        self.journal.append(record)
+        fault_point("after-journal-append")
+        write_atomic(self.path, new.to_bytes(), lock=False)
+        fault_point("before-journal-truncate")
+        self.journal.clear()
+        log.info(
+            "index_written",
+            audit=True,
+            subject=str(self.path),
+            outcome="written",
+            op=op,
+            digest=new.digest,
+            previous_digest=base.digest if base else None,
+            count=len(entries),
+            changed={k: v["checksum"] for k, v in sorted(changes.items())},
+            removed=removed,
+        )
+        return new
