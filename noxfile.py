@@ -45,7 +45,7 @@ def isolated(session: nox.Session, package: str) -> None:
     """Run one package's tests with only it and its declared artigov deps installed."""
     deps = [f"./packages/{d}" for d in PACKAGE_DEPS[package]]
     session.install(*deps, f"./packages/{package}", "pytest", "hypothesis")
-    session.run("pytest", f"packages/{package}/tests", "-p", "no:cacheprovider", *session.posargs)
+    session.run("pytest", f"packages/{package}/tests", "-m", "not slow", "-p", "no:cacheprovider", *session.posargs)
 
 
 @nox.session
@@ -60,6 +60,17 @@ def typecheck(session: nox.Session) -> None:
     """mypy --strict over every package and the CLI."""
     install_dev(session)
     session.run("mypy", *MYPY_TARGETS, *session.posargs)
+
+
+@nox.session(default=False)
+def rehearse(session: nox.Session) -> None:
+    """Crash (and, later, rollback) rehearsals through the real CLI: `-- crash [--quick]`."""
+    install_dev(session)
+    args = list(session.posargs)
+    suites = [a for a in args if not a.startswith("-")] or ["crash"]
+    flags = [a for a in args if a.startswith("-")]
+    if "crash" in suites:
+        session.run("python", "-m", "artigov.index.rehearsal", *flags)
 
 
 @nox.session

@@ -50,3 +50,14 @@ def test_invoke_rejects_an_unknown_format_cleanly(tmp_path: Path) -> None:
     result = _invoke(ws, "validate", "--format", "xml")
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
+
+
+def test_invoke_index_rebuild_and_verify(tmp_path: Path) -> None:
+    ws = tmp_path / "repo"
+    shutil.copytree(EXAMPLE, ws, ignore=shutil.ignore_patterns(".artigov"))
+    (ws / "tasks.py").write_text("from artigov.tasks import ns\n")
+    assert "index.rebuild" in _invoke(ws, "--list").stdout
+    rebuilt = _invoke(ws, "index.rebuild")
+    assert rebuilt.returncode == 0, rebuilt.stderr
+    assert (ws / "artifacts_index.json").read_bytes() == (EXAMPLE / "artifacts_index.json").read_bytes()
+    assert _invoke(ws, "index.verify").returncode == 0

@@ -31,6 +31,8 @@ def _render_write(result: IndexResult, fmt: Format) -> int:
         emit_json({"command": f"index {result.op}", "format_version": 1, **result.to_dict()})
     else:
         findings_text(result.findings)
+        for note in result.notes:
+            print(f"note: {note}")
         if result.recovery is not None:
             print(f"index: recovered an interrupted write ({result.recovery.action})")
         what = "wrote" if result.written else "unchanged,"

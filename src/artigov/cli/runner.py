@@ -40,6 +40,12 @@ def execute(command: str, root: Path | None, action: Callable[[Workspace], int],
         fail(str(e))
         log.info("command_refused", audit=ws is not None, outcome="error", error=type(e).__name__, message=str(e))
         return e.exit_code
+    except OSError as e:
+        # A last net: every writer wraps its I/O errors, but a reader may still meet one.
+        where = f"{e.filename}: " if e.filename else ""
+        fail(f"{where}{e.strerror or e}")
+        log.info("command_refused", audit=ws is not None, outcome="error", error="OSError", message=str(e))
+        return 1
     except KeyboardInterrupt:
         fail("interrupted")
         return 130

@@ -19,7 +19,7 @@ from invoke.tasks import task
 
 from artigov.cli.options import Format
 
-__all__ = ["ns", "validate"]
+__all__ = ["index", "ns", "validate"]
 
 
 def _setup(log_format: str, log_level: str) -> None:
@@ -66,4 +66,83 @@ def validate(
     _finish(run_validate(Path(root) if root else None, [Path(p) for p in path or []], fmt))
 
 
-ns = Collection(validate)
+_COMMON_HELP = {
+    "root": "workspace root (default: found from the current directory)",
+    "format": "text or json",
+    "lock-timeout": "seconds to wait for another writer's lock",
+    "log-format": "console or json",
+    "log-level": "debug, info, warning or error",
+}
+
+
+def _index(
+    op: str,
+    root: str | None,
+    format_: str,
+    lock_timeout: float,
+    log_format: str,
+    log_level: str,
+    paths: list[str] | None = None,
+) -> None:
+    from artigov.cli.index import run_index
+
+    fmt = _format(format_)
+    _setup(log_format, log_level)
+    _finish(run_index(op, Path(root) if root else None, fmt, lock_timeout, [Path(p) for p in paths or []]))
+
+
+@task(name="add", iterable=["path"], help={"path": "an artifact file to index (repeat for several)", **_COMMON_HELP})
+def index_add(
+    c: Context,
+    path: list[str] | None = None,
+    root: str | None = None,
+    format_: str = "text",
+    lock_timeout: float = 30.0,
+    log_format: str = "console",
+    log_level: str = "warning",
+) -> None:
+    """Index the given artifacts in one transaction."""
+    _index("add", root, format_, lock_timeout, log_format, log_level, path)
+
+
+@task(name="update", help=_COMMON_HELP)
+def index_update(
+    c: Context,
+    root: str | None = None,
+    format_: str = "text",
+    lock_timeout: float = 30.0,
+    log_format: str = "console",
+    log_level: str = "warning",
+) -> None:
+    """Bring the index up to date, re-reading only changed files."""
+    _index("update", root, format_, lock_timeout, log_format, log_level)
+
+
+@task(name="rebuild", help=_COMMON_HELP)
+def index_rebuild(
+    c: Context,
+    root: str | None = None,
+    format_: str = "text",
+    lock_timeout: float = 30.0,
+    log_format: str = "console",
+    log_level: str = "warning",
+) -> None:
+    """Rebuild the index from scratch."""
+    _index("rebuild", root, format_, lock_timeout, log_format, log_level)
+
+
+@task(name="verify", help=_COMMON_HELP)
+def index_verify(
+    c: Context,
+    root: str | None = None,
+    format_: str = "text",
+    lock_timeout: float = 30.0,
+    log_format: str = "console",
+    log_level: str = "warning",
+) -> None:
+    """Check the index against the files on disk; exit 1 on drift."""
+    _index("verify", root, format_, lock_timeout, log_format, log_level)
+
+
+index = Collection("index", index_add, index_update, index_rebuild, index_verify)
+ns = Collection(validate, index)

@@ -45,9 +45,12 @@ class FileLock:
         self._fd: int | None = None
 
     def acquire(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fs_step("lock-open")
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fs_step("lock-open")
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as e:
+            raise DiskError(self.path, e) from e
         deadline = time.monotonic() + self.timeout
         try:
             while True:
@@ -59,8 +62,9 @@ class FileLock:
                         raise LockTimeoutError(self.path, self.timeout, _read_holder(fd)) from None
                     time.sleep(_POLL)
             stamp = f"pid={os.getpid()} host={socket.gethostname()}\n".encode()
-            os.ftruncate(fd, 0)
-            os.pwrite(fd, stamp, 0)
+            with suppress(OSError):  # the stamp only improves the error message of a waiting writer
+                os.ftruncate(fd, 0)
+                os.pwrite(fd, stamp, 0)
         except BaseException:
             os.close(fd)
             raise

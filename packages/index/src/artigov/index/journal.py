@@ -17,6 +17,7 @@ from typing import Any
 
 from artigov.core.atomic import fsync_dir
 from artigov.core.canonical import canonical_json
+from artigov.core.errors import DiskError
 from artigov.core.faults import fs_step
 
 __all__ = ["Journal"]
@@ -29,7 +30,17 @@ class Journal:
         self.path = path
 
     def append(self, record: dict[str, Any]) -> None:
-        """Append one record and fsync it (and, on first creation, its directory)."""
+        """Append one record and fsync it (and, on first creation, its directory).
+
+        Raises:
+            DiskError: the append failed; the index has not been touched.
+        """
+        try:
+            self._append(record)
+        except OSError as e:
+            raise DiskError(self.path, e) from e
+
+    def _append(self, record: dict[str, Any]) -> None:
         payload = canonical_json(record)[:-1]
         line = hashlib.sha256(payload).hexdigest().encode() + b" " + payload + b"\n"
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -79,7 +90,17 @@ class Journal:
             return False
 
     def clear(self) -> None:
-        """Truncate the journal durably."""
+        """Truncate the journal durably.
+
+        Raises:
+            DiskError: the truncate failed; the record stays and is recovered next time.
+        """
+        try:
+            self._clear()
+        except OSError as e:
+            raise DiskError(self.path, e) from e
+
+    def _clear(self) -> None:
         if not self.path.exists():
             return
         fs_step("journal-truncate-open")

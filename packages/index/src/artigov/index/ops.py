@@ -46,6 +46,7 @@ class IndexResult:
     removed: list[str] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
     recovery: Recovery | None = None
+    notes: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -63,6 +64,7 @@ class IndexResult:
             "removed": self.removed,
             "findings": [f.to_dict() for f in self.findings],
             "recovery": None if self.recovery is None else self.recovery.action,
+            "notes": self.notes,
         }
 
 
@@ -191,7 +193,7 @@ def rebuild(
         log_findings(findings)
         added, changed, removed = _diff(base.entries if base else {}, entries)
         new = store.commit("rebuild", base, entries, [])
-        StatCache(_cache_path(ws), stamps).save()
+        StatCache(_cache_path(ws), stamps).save(new.digest)
     return IndexResult("rebuild", new.digest, len(entries), True, added, changed, removed, findings, recovery)
 
 
@@ -204,6 +206,8 @@ def update(
         base = store.read()
         old = base.entries if base else {}
         cache = StatCache.load(_cache_path(ws))
+        if base is None or cache.index_digest != base.digest:
+            cache = StatCache(cache.path)  # stamps of another index prove nothing about this one
         schemas = SchemaSet(ws.kind_schemas_dir)
         found = discover(ws)
         findings = list(found.findings)
@@ -233,7 +237,7 @@ def update(
         written = base is None or bool(added or changed or removed)
         digest = store.commit("update", base, entries, [*added, *changed, *removed]).digest if written else base.digest  # type: ignore[union-attr]
         if written or stamps != cache.stamps or any(not cache.fresh(p, *s) for p, s in stamps.items()):
-            StatCache(_cache_path(ws), stamps).save()
+            StatCache(_cache_path(ws), stamps).save(digest)
     if not written:
         log.info("index_unchanged", audit=True, subject=str(ws.index_path), outcome="unchanged", digest=digest)
     return IndexResult("update", digest, len(entries), written, added, changed, removed, findings, recovery)
@@ -262,10 +266,12 @@ def add(ws: Workspace, paths: Sequence[Path], *, lock_timeout: float = DEFAULT_L
         present = [p for p in paths if p not in missing]
         report = validate_workspace(ws, present) if present else None
         findings = list(report.findings) if report else []
-        for p in missing:
-            rel = ws.rel(p)
-            if rel not in old:
-                findings.append(Finding("S001", rel, "no such file", fix="check the path", name="unreadable-file"))
+        # Idempotent: re-running an interrupted `add` that removed a deleted file is not an error.
+        notes = [
+            f"{ws.rel(p)}: not on disk and not in the index; nothing to do" for p in missing if ws.rel(p) not in old
+        ]
+        for note in notes:
+            log.info("index_add_skipped", audit=True, subject=note.split(":", 1)[0], outcome="skipped")
         entries = dict(old)
         for rel in gone:
             entries.pop(rel, None)
@@ -287,12 +293,15 @@ def add(ws: Workspace, paths: Sequence[Path], *, lock_timeout: float = DEFAULT_L
         written = base is None or bool(added or changed or removed)
         rels = [*added, *changed, *removed]
         digest = store.commit("add", base, entries, rels).digest if written else base.digest  # type: ignore[union-attr]
-        if stamps or gone:
+        if written or stamps:
             cache = StatCache.load(_cache_path(ws))
-            cache.stamps = {k: v for k, v in cache.stamps.items() if k in entries}
-            cache.stamps.update({k: v for k, v in stamps.items() if k in entries})
-            cache.save()
-    return IndexResult("add", digest, len(entries), written, added, changed, removed, findings, recovery)
+            valid_before = base is not None and cache.index_digest == base.digest
+            kept = {k: v for k, v in cache.stamps.items() if k in entries} if valid_before else {}
+            kept.update({k: v for k, v in stamps.items() if k in entries})
+            StatCache(cache.path, kept).save(digest)
+    result = IndexResult("add", digest, len(entries), written, added, changed, removed, findings, recovery)
+    result.notes = notes
+    return result
 
 
 def recover(ws: Workspace, *, lock_timeout: float = DEFAULT_LOCK_TIMEOUT) -> Recovery | None:

@@ -39,6 +39,9 @@ class StatCache:
     path: Path
     stamps: dict[str, tuple[Stamp, Stamp | None]] = field(default_factory=dict)
     reference_ns: int = 0
+    #: Digest of the index these stamps describe: a cache is only valid with that index
+    #: (a `git checkout` of an older index must not be "confirmed" by newer stamps).
+    index_digest: str = ""
 
     @classmethod
     def load(cls, path: Path) -> StatCache:
@@ -54,22 +57,21 @@ class StatCache:
             }
         except (OSError, ValueError, KeyError, TypeError, AttributeError, IndexError):
             return cls(path)
-        return cls(path, stamps, reference)
+        return cls(path, stamps, reference, str(value.get("index_digest", "")))
 
     def fresh(self, rel: str, content: Stamp | None, meta: Stamp | None) -> bool:
         """True if ``rel`` is unchanged since it was cached and not racily clean."""
+        if not self.index_digest:
+            return False
         cached = self.stamps.get(rel)
         if cached is None or content is None or cached != (content, meta):
             return False
         newest = max(content[1], meta[1] if meta else 0)
         return newest < self.reference_ns
 
-    def save(self) -> None:
-        """Write the cache atomically (the caller holds the index lock)."""
-        data = canonical_json(
-            {
-                "version": _VERSION,
-                "stamps": {k: [list(v[0]), list(v[1]) if v[1] else None] for k, v in self.stamps.items()},
-            }
-        )
+    def save(self, index_digest: str) -> None:
+        """Write the cache for the index with ``index_digest`` (the caller holds the index lock)."""
+        self.index_digest = index_digest
+        stamps = {k: [list(v[0]), list(v[1]) if v[1] else None] for k, v in self.stamps.items()}
+        data = canonical_json({"version": _VERSION, "index_digest": index_digest, "stamps": stamps})
         write_atomic(self.path, data, lock=False)

@@ -18,7 +18,7 @@ new one, never a torn file.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from typing import Any
 
@@ -77,7 +77,16 @@ class IndexStore:
         """Hold the index lock, after recovering any leftover journal."""
         with FileLock(lock_path_for(self.path), self.lock_timeout):
             fault_point("after-lock")
+            self._remove_stale_temps()
             yield self._recover(rebuild)
+
+    def _remove_stale_temps(self) -> None:
+        """Temp files of writers that died: only the lock holder writes them, and we hold it."""
+        for directory, name in ((self.path.parent, self.path.name), (self.journal.path.parent, "statcache.json")):
+            for stale in directory.glob(f".{name}.tmp.*"):
+                with suppress(OSError):
+                    stale.unlink()
+                    log.info("stale_temp_removed", audit=True, subject=str(stale), outcome="removed")
 
     def recover(self, rebuild: Rebuilder) -> Recovery | None:
         """Recover a leftover journal (taking the lock only if there is one)."""

@@ -1,0 +1,296 @@
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+import structlog
+
+from artigov.core.atomic import FileLock, lock_path_for
+from artigov.core.errors import LockTimeoutError
+from artigov.core.testing import make_artifact, make_workspace
+from artigov.core.workspace import load_workspace
+from artigov.index import IndexCorruptError, add, read_index, rebuild, update, verify
+from artigov.index.model import Index
+from artigov.index.testing import mutate, synth_workspace
+
+
+def _ws(root: Path, n: int = 12):  # type: ignore[no-untyped-def]
+    return load_workspace(synth_workspace(root, n))
+
+
+def test_rebuild_writes_canonical_index_with_digest(tmp_path: Path) -> None:
+    ws = _ws(tmp_path)
+    result = rebuild(ws)
+    data = ws.index_path.read_bytes()
+    index = Index.parse(data, ws.index_path)
+    assert result.written and result.count == 12 and index.digest == result.digest
+    assert data == index.to_bytes() and data.endswith(b"\n")
+    value = json.loads(data)
+    assert value["format_version"] == 1 and value["count"] == 12
+    entry = next(iter(value["entries"].values()))
+    assert set(entry) == {"id", "version", "status", "framework", "kind", "checksum", "size"}
+
+
+def test_rebuild_is_byte_identical_across_checkouts_orders_mtimes_tz_and_locale(tmp_path: Path) -> None:
+    one = synth_workspace(tmp_path / "one", 30)
+    two = tmp_path / "two"
+    two.mkdir()
+    # Copy in reverse order, with different mtimes, so inode and listing order differ.
+    files = sorted(p for p in one.rglob("*") if p.is_file())
+    for i, src in enumerate(reversed(files)):
+        dest = two / src.relative_to(one)
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(src, dest)
+        os.utime(dest, ns=(1_000_000_000 * (i + 7), 1_000_000_000 * (i + 7)))
+    outputs = []
+    for root, env in ((one, {"TZ": "UTC", "LC_ALL": "C"}), (two, {"TZ": "Asia/Kolkata", "LC_ALL": "C.UTF-8"})):
+        result = subprocess.run(
+            [sys.executable, "-m", "artigov.cli", "index", "rebuild"],
+            cwd=root,
+            env={**os.environ, **env},
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert result.returncode == 0, result.stderr
+        outputs.append((root / "artifacts_index.json").read_bytes())
+    assert outputs[0] == outputs[1]
+    rebuild(load_workspace(one))
+    assert (one / "artifacts_index.json").read_bytes() == outputs[0]
+
+
+def test_update_without_changes_does_not_rewrite(tmp_path: Path) -> None:
+    ws = _ws(tmp_path)
+    rebuild(ws)
+    before = ws.index_path.stat()
+    result = update(ws)
+    assert not result.written and result.ok
+    assert ws.index_path.stat().st_mtime_ns == before.st_mtime_ns
+    assert ws.index_path.stat().st_ino == before.st_ino
+
+
+def test_update_picks_up_added_changed_and_removed(tmp_path: Path) -> None:
+    ws = _ws(tmp_path, 20)
+    rebuild(ws)
+    touched = mutate(ws.root, 5, n_existing=20)
+    result = update(ws)
+    assert result.written
+    assert len(result.added) == 3 and len(result.changed) == 3 and len(result.removed) == 1
+    assert sorted(result.added + result.changed + result.removed) == touched
+    assert verify(ws).ok
+    fresh = tmp_path / "fresh"
+    shutil.copytree(ws.root, fresh, ignore=shutil.ignore_patterns(".artigov", "artifacts_index.json*"))
+    rebuild(load_workspace(fresh))
+    assert (fresh / "artifacts_index.json").read_bytes() == ws.index_path.read_bytes()
+
+
+def test_stat_cache_trusts_unchanged_stats_but_rehashes_racy_files(tmp_path: Path) -> None:
+    ws = _ws(tmp_path, 5)
+    rebuild(ws)
+    cache = ws.state_dir / "statcache.json"
+    target = next(iter(sorted((ws.root / "frameworks").rglob("*.md"))))
+    rel = target.relative_to(ws.root).as_posix()
+    st = target.stat()
+    # Same size, same mtime, different bytes: the cache is trusted (stats are all update looks at)...
+    old_time = cache.stat().st_mtime_ns - 10_000_000_000
+    text = target.read_text()
+    os.utime(target, ns=(old_time, old_time))
+    update(ws)  # refresh the cache with the older stamp
+    swapped = text.replace("Line 0", "Line 9", 1)
+    assert len(swapped) == len(text)
+    target.write_text(swapped)
+    os.utime(target, ns=(old_time, old_time))
+    st2 = target.stat()
+    assert st2.st_size == st.st_size
+    # ...unless ctime or inode moved: writing a file changes its ctime, so update re-reads it.
+    result = update(ws)
+    assert rel in result.changed
+    # Racy: a file whose mtime is not older than the cache is re-hashed even with identical stats.
+    future = cache.stat().st_mtime_ns + 5_000_000_000
+    os.utime(target, ns=(future, future))
+    update(ws)
+    target.write_text(text)
+    os.utime(target, ns=(future, future))
+    assert rel in update(ws).changed
+
+
+def test_add_batch_is_one_transaction_and_invalid_files_do_not_block_the_rest(tmp_path: Path) -> None:
+    files: dict[str, str | bytes] = {f"frameworks/a{i}.md": make_artifact(f"a{i}") for i in range(10)}
+    files["frameworks/bad.md"] = "---\nid: bad\n---\n"
+    root = make_workspace(tmp_path, files=files)
+    ws = load_workspace(root)
+    with structlog.testing.capture_logs() as logs:
+        result = add(ws, sorted((root / "frameworks").iterdir()))
+    assert not result.ok and {f.file for f in result.findings} == {"frameworks/bad.md"}
+    assert result.count == 10 and result.written
+    assert [e["event"] for e in logs].count("index_written") == 1
+    assert not (ws.state_dir / "index.journal").read_bytes()
+
+
+def test_add_refuses_a_corrupt_index_and_never_overwrites_it(tmp_path: Path) -> None:
+    ws = _ws(tmp_path)
+    rebuild(ws)
+    ws.index_path.write_bytes(ws.index_path.read_bytes()[:-40])
+    damaged = ws.index_path.read_bytes()
+    with pytest.raises(IndexCorruptError) as info:
+        add(ws, [next((ws.root / "frameworks").rglob("*.md"))])
+    assert "index rebuild" in str(info.value)
+    assert ws.index_path.read_bytes() == damaged
+
+
+@pytest.mark.parametrize(
+    ("edit", "problem"),
+    [
+        (lambda v: v.update(digest="sha256:" + "1" * 64), "digest"),
+        (lambda v: v.update(format_version=2), "format_version"),
+        (lambda v: v.update(count=99), "count"),
+        (lambda v: next(iter(v["entries"].values())).update(status="approved!"), "digest"),
+    ],
+)
+def test_hand_edited_index_is_corrupt(tmp_path: Path, edit, problem: str) -> None:  # type: ignore[no-untyped-def]
+    ws = _ws(tmp_path)
+    rebuild(ws)
+    value = json.loads(ws.index_path.read_bytes())
+    edit(value)
+    ws.index_path.write_text(json.dumps(value, sort_keys=True, separators=(",", ":")) + "\n")
+    with pytest.raises(IndexCorruptError, match=problem):
+        read_index(ws)
+
+
+def test_verify_reports_drift(tmp_path: Path) -> None:
+    ws = _ws(tmp_path, 10)
+    rebuild(ws)
+    touched = mutate(ws.root, 1, n_existing=10, changes=1)
+    result = verify(ws)
+    assert not result.ok
+    assert sorted(result.added + result.changed + result.removed) == touched
+
+
+def test_second_writer_times_out_naming_the_holder(tmp_path: Path) -> None:
+    ws = _ws(tmp_path)
+    rebuild(ws)
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            textwrap.dedent(f"""
+            import time
+            from pathlib import Path
+            from artigov.core.atomic import FileLock
+            with FileLock(Path({str(lock_path_for(ws.index_path))!r})):
+                print("locked", flush=True)
+                time.sleep(60)
+            """),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
+        result = subprocess.run(
+            [sys.executable, "-m", "artigov.cli", "index", "update", "--lock-timeout", "0.5"],
+            cwd=ws.root,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert result.returncode == 1
+        assert f"pid={holder.pid}" in result.stderr and "--lock-timeout" in result.stderr
+        assert result.stderr.count("\n") == 1
+        with pytest.raises(LockTimeoutError):
+            update(ws, lock_timeout=0.1)
+    finally:
+        holder.kill()
+        holder.wait()
+    with FileLock(lock_path_for(ws.index_path), timeout=1):
+        pass
+
+
+@pytest.mark.slow
+def test_concurrent_adds_lose_nothing(tmp_path: Path) -> None:
+    files: dict[str, str | bytes] = {
+        f"frameworks/w{w}/a{i:02d}.md": make_artifact(f"w{w}-a{i:02d}") for w in range(4) for i in range(50)
+    }
+    root = make_workspace(tmp_path, files=files)
+    code = textwrap.dedent("""
+        import subprocess, sys
+        w = sys.argv[1]
+        for i in range(50):
+            r = subprocess.run([sys.executable, "-m", "artigov.cli", "index", "add", f"frameworks/w{w}/a{i:02d}.md"],
+                               capture_output=True, text=True)
+            if r.returncode:
+                print(r.stdout, r.stderr)
+                sys.exit(1)
+        """)
+    procs = [subprocess.Popen([sys.executable, "-c", code, str(w)], cwd=root) for w in range(4)]
+    assert [p.wait(timeout=600) for p in procs] == [0, 0, 0, 0]
+    ws = load_workspace(root)
+    index = read_index(ws)
+    assert len(index.entries) == 200
+    assert set(index.entries) == set(files)
+    assert verify(ws).ok
+
+
+@pytest.mark.slow
+def test_disk_full_is_one_line_and_keeps_the_old_index(tmp_path: Path) -> None:
+    ws = _ws(tmp_path, 8)
+    rebuild(ws)
+    before = ws.index_path.read_bytes()
+    mutate(ws.root, 3, n_existing=8, changes=1)
+    outcomes = set()
+    for step in range(1, 40):
+        result = subprocess.run(
+            [sys.executable, "-m", "artigov.cli", "index", "update"],
+            cwd=ws.root,
+            capture_output=True,
+            text=True,
+            env={**os.environ, "ARTIGOV_FAULT_STEP": str(step), "ARTIGOV_FAULT_MODE": "enospc"},
+            check=False,
+        )
+        assert "Traceback" not in result.stderr
+        if result.returncode == 0:
+            outcomes.add("ok")
+            break
+        assert result.stderr.count("\n") == 1, result.stderr
+        assert "No space left on device" in result.stderr
+        current = ws.index_path.read_bytes()
+        assert current == before or verify(ws).ok
+        # recover the journal the failed write may have left, then restore the old state for the next step
+        outcomes.add("failed")
+        subprocess.run(
+            [sys.executable, "-m", "artigov.cli", "index", "recover"], cwd=ws.root, check=True, capture_output=True
+        )
+        ws.index_path.write_bytes(before)
+    assert outcomes == {"failed", "ok"}
+
+
+@pytest.mark.slow
+def test_rehearsal_fault_matrix_all_identical(tmp_path: Path) -> None:
+    from artigov.core.logconfig import configure_logging
+    from artigov.index.rehearsal import FAULT_POINTS, OPERATIONS, fault_matrix
+
+    configure_logging("console", "error")
+    rows = fault_matrix(tmp_path, n=15)
+    assert len(rows) == len(FAULT_POINTS) * len(OPERATIONS)
+    assert all(r.ok for r in rows), [(r.point, r.op, r.problems) for r in rows if not r.ok]
+
+
+def test_an_older_index_checked_out_is_not_confirmed_by_the_stat_cache(tmp_path: Path) -> None:
+    # `git checkout artifacts_index.json` brings back an older index while the files are newer:
+    # the stamps in the cache describe the newer index and must not hide the difference.
+    ws = _ws(tmp_path, 10)
+    rebuild(ws)
+    older = ws.index_path.read_bytes()
+    mutate(ws.root, 2, n_existing=10, changes=1)
+    newer = update(ws)
+    assert newer.written
+    ws.index_path.write_bytes(older)
+    result = update(ws)
+    assert result.written and result.digest == newer.digest
+    assert verify(ws).ok
