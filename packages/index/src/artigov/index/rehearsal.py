@@ -220,11 +220,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--kills", type=int, default=200, help="random SIGKILL trials (default 200)")
     parser.add_argument("--artifacts", type=int, default=2000, help="workspace size for the random kills")
     parser.add_argument("--fault-trials", type=int, default=1, help="trials per fault point and operation")
-    parser.add_argument("--quick", action="store_true", help="CI size: every point once, 20 kills")
+    parser.add_argument("--quick", action="store_true", help="CI size: every point once, 20 kills of 500 artifacts")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
     if args.quick:
-        args.kills, args.fault_trials = 20, 1
+        args.kills, args.fault_trials, args.artifacts = 20, 1, 500
     # A short path: some tests put gpg sockets under it later; keep it short everywhere.
     from artigov.core.logconfig import configure_logging
 
