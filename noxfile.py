@@ -11,21 +11,10 @@ nox.options.reuse_existing_virtualenvs = True
 nox.options.sessions = ["tests", "lint", "typecheck"]
 
 ROOT = Path(__file__).parent
-PACKAGES = ["core", "schema", "index"]
+PACKAGES = ["core", "schema", "index", "router"]
 # Each package's artigov-* dependencies, installed alongside it in the isolated run.
-PACKAGE_DEPS = {"core": [], "schema": ["core"], "index": ["core", "schema"]}
-MYPY_TARGETS = [
-    "-p",
-    "artigov.core",
-    "-p",
-    "artigov.schema",
-    "-p",
-    "artigov.index",
-    "-p",
-    "artigov.cli",
-    "-p",
-    "artigov.tasks",
-]
+PACKAGE_DEPS = {"core": [], "schema": ["core"], "index": ["core", "schema"], "router": ["core", "schema"]}
+MYPY_TARGETS = [arg for name in [*PACKAGES, "cli", "tasks"] for arg in ("-p", f"artigov.{name}")]
 
 
 def install_dev(session: nox.Session) -> None:

@@ -18,6 +18,7 @@ PACKAGED_SCHEMAS = {
     "packages/core/src/artigov/core/schemas": ["workspace-config.schema.json"],
     "packages/schema/src/artigov/schema/schemas": ["framework-artifact.schema.json", "kinds/*.schema.json"],
     "packages/index/src/artigov/index/schemas": ["artifacts-index.schema.json"],
+    "packages/router/src/artigov/router/schemas": ["artifact-routing.schema.json", "routing-matrix.schema.json"],
 }
 
 

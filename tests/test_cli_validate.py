@@ -108,3 +108,32 @@ def test_completion_script_is_produced(artigov: Runner) -> None:
     result = artigov("--show-completion", "bash", env={"_TYPER_COMPLETE_TEST_DISABLE_SHELL_DETECTION": "1"})
     assert result.returncode == 0
     assert "complete" in result.stdout and "artigov" in result.stdout.lower()
+
+
+def test_route_check_example_is_clean_and_broken_pair_shows_every_code(artigov: Runner, example_copy: Path) -> None:
+    clean = artigov("route", "check", "--root", example_copy)
+    assert clean.returncode == 0, clean.stdout
+    assert "0 conflicts" in clean.stdout
+    broken = artigov("route", "check", "--root", REPO / "tests" / "data" / "routing", "--format", "json")
+    assert broken.returncode == 1
+    codes = sorted(f["code"] for f in json.loads(broken.stdout)["findings"])
+    assert codes == [f"R00{i}" for i in range(1, 9)]
+
+
+def test_route_fix_apply_then_check_is_clean(artigov: Runner, example_copy: Path) -> None:
+    src = example_copy / "frameworks/fwk-001/plans/technical/tp-core-2.0.0.md"
+    misplaced = example_copy / "frameworks/fwk-001/tp-core-2.0.0.md"
+    src.rename(misplaced)
+    assert artigov("route", "check", "--root", example_copy).returncode == 1
+    dry = artigov("route", "fix", "--root", example_copy)
+    assert (
+        "planned: frameworks/fwk-001/tp-core-2.0.0.md -> frameworks/fwk-001/plans/technical/tp-core-2.0.0.md"
+        in dry.stdout
+    )
+    assert misplaced.exists()
+    applied = artigov("route", "fix", "--apply", "--root", example_copy)
+    assert applied.returncode == 0, applied.stdout + applied.stderr
+    assert src.exists() and not misplaced.exists()
+    assert artigov("route", "check", "--root", example_copy).returncode == 0
+    resolved = artigov("route", "resolve", src, "--root", example_copy)
+    assert resolved.stdout.strip() == "frameworks/fwk-001/plans/technical/tp-core-2.0.0.md"

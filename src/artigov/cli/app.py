@@ -12,6 +12,7 @@ from typing import Annotated
 import typer
 
 from artigov.cli import index as index_cmd
+from artigov.cli import route as route_cmd
 from artigov.cli import validate as validate_cmd
 
 __all__ = ["app", "main"]
@@ -67,6 +68,7 @@ def main_callback(
 
 
 app.command("validate")(validate_cmd.validate)
+app.add_typer(route_cmd.app, name="route")
 app.add_typer(index_cmd.app, name="index")
 
 

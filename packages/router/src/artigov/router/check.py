@@ -1,0 +1,363 @@
+"""``route check``: every conflict between routing map, command routing, contracts and files.
+
+Each conflict is a :class:`Finding` with a stable code, the files and keys
+involved and a one-line fix, sorted deterministically.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+from artigov.core.errors import ArtigovError, ConfigError, PathEscapeError, YamlSafetyError
+from artigov.core.findings import Finding, sort_findings
+from artigov.core.safeyaml import load_yaml
+from artigov.core.workspace import Workspace, resolve_inside
+from artigov.router.maps import (
+    FILENAME_PLACEHOLDERS,
+    PLACEHOLDERS,
+    RoutingMap,
+    RoutingMatrix,
+    load_matrix,
+    load_routing_map,
+    placeholders,
+)
+from artigov.router.resolve import canonical_path
+from artigov.schema.discovery import discover
+from artigov.schema.model import Artifact
+from artigov.schema.validate import check_unit
+from artigov.schema.validator import SchemaSet
+
+__all__ = ["CODES", "Misplaced", "RouteReport", "check_routes", "contract_allowed_kinds", "placed_artifacts"]
+
+CODES: dict[str, str] = {
+    "R001": "ambiguous-route",
+    "R002": "command-drift",
+    "R003": "unrouted-command-kind",
+    "R004": "route-not-allowed",
+    "R005": "escaping-template",
+    "R006": "misplaced-artifact",
+    "R007": "unknown-placeholder",
+    "R008": "unrouted-artifact",
+}
+
+
+@dataclass(frozen=True)
+class Misplaced:
+    """An artifact (and its sidecar) not at its canonical path."""
+
+    path: str
+    target: str
+    meta_path: str | None = None
+
+
+@dataclass
+class RouteReport:
+    findings: list[Finding] = field(default_factory=list)
+    misplaced: list[Misplaced] = field(default_factory=list)
+    artifacts_checked: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not self.findings
+
+
+def _finding(code: str, file: str, message: str, fix: str, line: int | None = None, pointer: str = "") -> Finding:
+    return Finding(code=code, name=CODES[code], file=file, message=message, fix=fix, line=line, pointer=pointer)
+
+
+def _line_of(path: Path, needle: str) -> int | None:
+    try:
+        for i, text in enumerate(path.read_text("utf-8").splitlines(), start=1):
+            if needle in text:
+                return i
+    except (OSError, UnicodeDecodeError):
+        return None
+    return None
+
+
+def _segments(template: str, kind: str) -> list[str]:
+    """Path segments with {kind} filled in; segments with other placeholders match anything."""
+    filled = template.replace("{kind}", kind).strip("/")
+    return [s for s in filled.split("/") if s not in ("", ".")]
+
+
+def _compatible(a: str, b: str) -> bool:
+    return "{" in a or "{" in b or a == b
+
+
+def _overlap(a: list[str], b: list[str]) -> str | None:
+    """'same' if the templates can name the same folder, 'nested' if one can be inside the other."""
+    shorter, longer = (a, b) if len(a) <= len(b) else (b, a)
+    if not all(_compatible(x, y) for x, y in zip(shorter, longer, strict=False)):
+        return None
+    return "same" if len(a) == len(b) else "nested"
+
+
+def _escapes(template: str) -> bool:
+    pure = PurePosixPath(template)
+    return (
+        template.startswith(("/", "\\"))
+        or pure.is_absolute()
+        or ".." in pure.parts
+        or re.match(r"^[A-Za-z]:", template) is not None
+    )
+
+
+def _literal_prefix(template: str) -> str:
+    out = []
+    for seg in template.strip("/").split("/"):
+        if "{" in seg:
+            break
+        out.append(seg)
+    return "/".join(out)
+
+
+def contract_allowed_kinds(ws: Workspace) -> set[str] | None:
+    """Union of ``allowed_kinds`` over ``contracts/*.yaml``; None when there are no contracts."""
+    folder = ws.contracts_dir
+    files = sorted(folder.glob("*.yaml")) + sorted(folder.glob("*.yml")) if folder.is_dir() else []
+    if not files:
+        return None
+    kinds: set[str] = set()
+    for path in files:
+        try:
+            value = load_yaml(path.read_text("utf-8"))
+        except (OSError, UnicodeDecodeError) as e:
+            raise ConfigError(path, None, f"cannot read: {e}") from None
+        except YamlSafetyError as e:
+            raise ConfigError(path, None, e.message, fix=e.fix) from None
+        allowed = value.get("allowed_kinds") if isinstance(value, dict) else None
+        if not isinstance(allowed, list):
+            raise ConfigError(path, "allowed_kinds", "missing or not a list", fix="list the kinds the framework allows")
+        kinds.update(str(k) for k in allowed)
+    return kinds
+
+
+def _check_templates(ws: Workspace, routing: RoutingMap, matrix: RoutingMatrix) -> list[Finding]:
+    findings: list[Finding] = []
+    map_rel = ws.rel(routing.path)
+    matrix_rel = ws.rel(matrix.path)
+    templates: list[tuple[str, str, str, str, set[str]]] = []  # (file, key, template, fix-field, allowed)
+    for kind, route in routing.routes.items():
+        templates.append((map_rel, f"routes.{kind}.dir", route.dir, kind, set(PLACEHOLDERS)))
+        if route.filename:
+            templates.append((map_rel, f"routes.{kind}.filename", route.filename, kind, set(FILENAME_PLACEHOLDERS)))
+    for cmd, produces in matrix.commands.items():
+        for kind, directory in produces.items():
+            templates.append((matrix_rel, f"commands.{cmd}.produces.{kind}", directory, kind, set(PLACEHOLDERS)))
+    for file, key, template, kind, allowed in templates:
+        line = _line_of(ws.root / file, kind)
+        try:
+            unknown = sorted(set(placeholders(template)) - allowed)
+        except ValueError as e:
+            findings.append(
+                _finding(
+                    "R007",
+                    file,
+                    f"malformed template {template!r} ({e})",
+                    "balance the braces: {framework}, {kind}, {id}",
+                    line,
+                    key,
+                )
+            )
+            continue
+        if unknown:
+            findings.append(
+                _finding(
+                    "R007",
+                    file,
+                    f"unknown placeholder(s) {', '.join(unknown)} in {template!r}",
+                    f"use only {', '.join(sorted(allowed))}",
+                    line,
+                    key,
+                )
+            )
+        if key.endswith(".filename"):
+            if "/" in template or template in (".", ".."):
+                findings.append(
+                    _finding(
+                        "R005",
+                        file,
+                        f"filename {template!r} must be a plain file name",
+                        "remove '/' and '..' from the filename template",
+                        line,
+                        key,
+                    )
+                )
+            continue
+        if _escapes(template):
+            findings.append(
+                _finding(
+                    "R005",
+                    file,
+                    f"{template!r} escapes the workspace",
+                    "use a relative folder inside the workspace, without '..'",
+                    line,
+                    key,
+                )
+            )
+            continue
+        prefix = _literal_prefix(template)
+        if prefix:
+            try:
+                resolve_inside(ws.root, prefix)
+            except PathEscapeError:
+                findings.append(
+                    _finding(
+                        "R005",
+                        file,
+                        f"{prefix!r} is a link that leads outside the workspace",
+                        "replace the symlink with a real folder inside the workspace",
+                        line,
+                        key,
+                    )
+                )
+    return findings
+
+
+def _check_pairs(ws: Workspace, routing: RoutingMap, matrix: RoutingMatrix, allowed: set[str] | None) -> list[Finding]:
+    findings: list[Finding] = []
+    map_rel = ws.rel(routing.path)
+    matrix_rel = ws.rel(matrix.path)
+    kinds = sorted(routing.routes)
+    for i, a in enumerate(kinds):
+        for b in kinds[i + 1 :]:
+            ra, rb = routing.routes[a], routing.routes[b]
+            overlap = _overlap(_segments(ra.dir, a), _segments(rb.dir, b))
+            if overlap:
+                relation = "the same folder" if overlap == "same" else "nested folders"
+                findings.append(
+                    _finding(
+                        "R001",
+                        map_rel,
+                        f"kinds {a!r} ({ra.dir}) and {b!r} ({rb.dir}) are routed to {relation}",
+                        f"give {b!r} a folder of its own, beside (not inside) {a!r}'s",
+                        _line_of(routing.path, f"{b}:"),
+                        f"routes.{b}.dir",
+                    )
+                )
+    for cmd, produces in matrix.commands.items():
+        for kind, directory in produces.items():
+            key = f"commands.{cmd}.produces.{kind}"
+            line = _line_of(matrix.path, f'"{kind}"')
+            route = routing.routes.get(kind)
+            if route is None:
+                findings.append(
+                    _finding(
+                        "R003",
+                        matrix_rel,
+                        f"command {cmd!r} produces kind {kind!r}, which has no route",
+                        f"add a route for {kind!r} to {map_rel}",
+                        line,
+                        key,
+                    )
+                )
+            elif directory.strip("/") != route.dir.strip("/"):
+                findings.append(
+                    _finding(
+                        "R002",
+                        matrix_rel,
+                        f"command {cmd!r} writes {kind!r} to {directory!r} but its canonical folder is {route.dir!r}",
+                        f"set {key} to {route.dir!r} (or change the route in {map_rel})",
+                        line,
+                        key,
+                    )
+                )
+    if allowed is not None:
+        for kind in kinds:
+            if kind not in allowed:
+                findings.append(
+                    _finding(
+                        "R004",
+                        map_rel,
+                        f"kind {kind!r} is routed but no contract allows it",
+                        f"add {kind!r} to a contract's allowed_kinds, or remove the route",
+                        _line_of(routing.path, f"{kind}:"),
+                        f"routes.{kind}",
+                    )
+                )
+    return findings
+
+
+def placed_artifacts(ws: Workspace) -> list[Artifact]:
+    """Every valid artifact of the workspace (invalid ones are `validate`'s business)."""
+    schemas = SchemaSet(ws.kind_schemas_dir)
+    out = []
+    for unit in discover(ws).units:
+        artifact, _ = check_unit(ws.root, unit, schemas)
+        if artifact is not None:
+            out.append(artifact)
+    return out
+
+
+def _check_artifacts(ws: Workspace, routing: RoutingMap, artifacts: Iterable[Artifact], report: RouteReport) -> None:
+    for art in artifacts:
+        report.artifacts_checked += 1
+        meta = {k: str(art.metadata.get(k, "")) for k in ("framework", "kind", "id", "version")}
+        if art.kind not in routing.routes:
+            report.findings.append(
+                _finding(
+                    "R008",
+                    art.source,
+                    f"kind {art.kind!r} has no route",
+                    f"add a route for {art.kind!r} to {ws.rel(routing.path)}",
+                    pointer="/kind",
+                )
+            )
+            continue
+        try:
+            target = canonical_path(routing, art.path, meta)
+            resolve_inside(ws.root, target)
+        except (KeyError, ValueError):
+            continue  # the template itself is reported as R007
+        except PathEscapeError:
+            report.findings.append(
+                _finding(
+                    "R005",
+                    art.source,
+                    f"its canonical path {target!r} escapes the workspace",
+                    "fix the route's template or the artifact's metadata",
+                )
+            )
+            continue
+        except ArtigovError:
+            continue
+        if target != art.path:
+            report.misplaced.append(Misplaced(art.path, target, art.meta_path))
+            report.findings.append(
+                _finding(
+                    "R006",
+                    art.path,
+                    f"{art.kind!r} artifact is not in its canonical folder; it belongs at {target}",
+                    f"move it there: `artigov route fix --apply` (or `git mv {art.path} {target}`)",
+                )
+            )
+
+
+def check_routes(
+    ws: Workspace, *, allowed_kinds: set[str] | None = None, artifacts: Iterable[Artifact] | None = None
+) -> RouteReport:
+    """Check routing map, command routing, contracts and artifact placement.
+
+    Args:
+        ws: the workspace.
+        allowed_kinds: kinds the contracts allow (default: read from the contracts folder).
+        artifacts: the artifacts to check placement of (default: every valid one).
+
+    Raises:
+        ConfigError: the routing map, matrix or a contract cannot be read or is invalid.
+    """
+    routing = load_routing_map(ws)
+    matrix = load_matrix(ws)
+    if allowed_kinds is None:
+        allowed_kinds = contract_allowed_kinds(ws)
+    report = RouteReport()
+    report.findings.extend(_check_templates(ws, routing, matrix))
+    report.findings.extend(_check_pairs(ws, routing, matrix, allowed_kinds))
+    _check_artifacts(ws, routing, artifacts if artifacts is not None else placed_artifacts(ws), report)
+    report.findings = sort_findings(report.findings)
+    report.misplaced.sort(key=lambda m: m.path.encode("utf-8"))
+    return report

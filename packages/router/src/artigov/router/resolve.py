@@ -1,0 +1,43 @@
+"""Resolving an artifact to its canonical path."""
+
+from __future__ import annotations
+
+from pathlib import PurePosixPath
+
+from artigov.core.errors import EXIT_FINDINGS, ArtigovError
+from artigov.router.maps import RoutingMap
+
+__all__ = ["NoRouteError", "canonical_path", "render"]
+
+
+class NoRouteError(ArtigovError):
+    """The artifact's kind has no route."""
+
+    exit_code = EXIT_FINDINGS
+
+    def __init__(self, kind: str, source: str) -> None:
+        super().__init__(f"kind {kind!r} has no route in {source}", fix=f"add a route for {kind!r} to the routing map")
+        self.kind = kind
+
+
+def render(template: str, values: dict[str, str]) -> str:
+    """Fill a template's placeholders (unknown ones raise KeyError)."""
+    return template.format_map(values)
+
+
+def canonical_path(routing: RoutingMap, path: str, meta: dict[str, str]) -> str:
+    """The POSIX path, relative to the root, where the artifact at ``path`` belongs.
+
+    Args:
+        routing: the routing map.
+        path: the artifact's current path (its file name is kept unless the
+            route has a filename template).
+        meta: the artifact's metadata (``framework``, ``kind``, ``id``, ``version``).
+    """
+    route = routing.routes.get(meta.get("kind", ""))
+    if route is None:
+        raise NoRouteError(meta.get("kind", ""), str(routing.path.name))
+    values = {k: str(meta.get(k, "")) for k in ("framework", "kind", "id", "version")}
+    directory = render(route.dir, values).strip("/")
+    name = render(route.filename, values) if route.filename else PurePosixPath(path).name
+    return f"{directory}/{name}" if directory else name

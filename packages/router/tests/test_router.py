@@ -1,0 +1,237 @@
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from artigov.core.errors import ConfigError
+from artigov.core.testing import make_artifact, make_workspace
+from artigov.core.workspace import load_workspace
+from artigov.router import canonical_path, check_routes, fix_routes, load_routing_map
+
+REPO = Path(__file__).resolve().parents[3]
+BROKEN = REPO / "tests" / "data" / "routing"
+
+ROUTES = """\
+---
+routes:
+  technical-plan:
+    dir: frameworks/{framework}/plans/technical
+  risk-register:
+    dir: frameworks/{framework}/registers/risk
+---
+# routing
+"""
+MATRIX = (
+    '{"version": 1, "commands": {"plan": {"produces": {"technical-plan": "frameworks/{framework}/plans/technical"}}}}'
+)
+
+
+def _ws(tmp_path: Path, files: dict[str, str | bytes] | None = None, routes: str = ROUTES, matrix: str = MATRIX):  # type: ignore[no-untyped-def]
+    base: dict[str, str | bytes] = {"artifact_routing.mdc": routes, "routing_matrix.json": matrix}
+    return load_workspace(make_workspace(tmp_path, files={**base, **(files or {})}))
+
+
+def _codes(ws) -> list[str]:  # type: ignore[no-untyped-def]
+    return [f.code for f in check_routes(ws).findings]
+
+
+def test_clean_workspace_has_no_conflicts(tmp_path: Path) -> None:
+    ws = _ws(tmp_path, {"frameworks/f/plans/technical/a.md": make_artifact("a", framework="f")})
+    report = check_routes(ws)
+    assert report.ok and report.artifacts_checked == 1
+
+
+def test_broken_pair_reports_every_class_once(tmp_path: Path) -> None:
+    ws_dir = tmp_path / "routing"
+    shutil.copytree(BROKEN, ws_dir)
+    codes = _codes(load_workspace(ws_dir))
+    assert sorted(codes) == [f"R00{i}" for i in range(1, 9)]
+
+
+@pytest.mark.parametrize(
+    ("routes", "code"),
+    [
+        ("  technical-plan:\n    dir: docs/{framework}\n  risk-register:\n    dir: docs/{framework}\n", "R001"),
+        ("  technical-plan:\n    dir: docs/x\n  risk-register:\n    dir: docs/x/risk\n", "R001"),
+        (
+            "  technical-plan:\n    dir: frameworks/{framework}/plans/technical\n  risk-register:\n    dir: /etc/{framework}\n",
+            "R005",
+        ),
+        (
+            "  technical-plan:\n    dir: frameworks/{framework}/plans/technical\n  risk-register:\n    dir: a/{who}\n",
+            "R007",
+        ),
+        (
+            "  technical-plan:\n    dir: frameworks/{framework}/plans/technical\n  risk-register:\n    dir: a/{kind\n",
+            "R007",
+        ),
+        ("  technical-plan:\n    dir: frameworks/{framework}/plans/technical\n    filename: ../{id}.md\n", "R005"),
+    ],
+)
+def test_template_conflicts(tmp_path: Path, routes: str, code: str) -> None:
+    ws = _ws(tmp_path, routes=f"---\nroutes:\n{routes}---\n", matrix='{"commands": {}}')
+    assert code in _codes(ws)
+
+
+def test_kind_placeholder_separates_routes(tmp_path: Path) -> None:
+    routes = "---\nroutes:\n  technical-plan:\n    dir: docs/{kind}\n  risk-register:\n    dir: docs/{kind}\n---\n"
+    assert _codes(_ws(tmp_path, routes=routes, matrix='{"commands": {}}')) == []
+
+
+def test_command_drift_and_unrouted_command_kind(tmp_path: Path) -> None:
+    matrix = '{"commands": {"plan": {"produces": {"technical-plan": "plans", "audit-log": "logs"}}}}'
+    assert sorted(_codes(_ws(tmp_path, matrix=matrix))) == ["R002", "R003"]
+
+
+def test_route_not_allowed_by_any_contract(tmp_path: Path) -> None:
+    ws = _ws(tmp_path, {"contracts/f.yaml": "framework: f\nallowed_kinds: [technical-plan]\n"})
+    assert _codes(ws) == ["R004"]
+
+
+def test_misplaced_and_unrouted_artifacts(tmp_path: Path) -> None:
+    ws = _ws(
+        tmp_path,
+        {
+            "frameworks/f/wrong/a.md": make_artifact("a", framework="f"),
+            "frameworks/f/plans/technical/c.md": make_artifact("c", framework="f", kind="runtime-config"),
+        },
+    )
+    report = check_routes(ws)
+    assert [f.code for f in report.findings] == ["R008", "R006"] or sorted(f.code for f in report.findings) == [
+        "R006",
+        "R008",
+    ]
+    (misplaced,) = report.misplaced
+    assert misplaced.target == "frameworks/f/plans/technical/a.md"
+
+
+def test_symlinked_folder_pointing_outside_is_a_conflict(tmp_path: Path) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    ws = _ws(tmp_path / "ws")
+    os.symlink(outside, ws.root / "frameworks")
+    assert "R005" in _codes(ws)
+
+
+def test_id_that_escapes_through_a_template_is_a_conflict(tmp_path: Path) -> None:
+    routes = "---\nroutes:\n  technical-plan:\n    dir: plans/{id}\n---\n"
+    ws = _ws(tmp_path, {"frameworks/x.md": make_artifact("..")}, routes=routes, matrix='{"commands": {}}')
+    config = "artifacts: [frameworks/**, plans/**]\n"
+    (ws.root / "artigov.yaml").write_text(config)
+    assert "R005" in _codes(load_workspace(ws.root))
+
+
+@pytest.mark.parametrize(
+    ("file", "text", "field"),
+    [
+        ("artifact_routing.mdc", "no yaml here\n", None),
+        ("artifact_routing.mdc", "---\nroutes: {}\n---\n", "routes"),
+        ("artifact_routing.mdc", "---\nroutes:\n  Bad Kind:\n    dir: x\n---\n", "routes"),
+        ("routing_matrix.json", "{not json", None),
+        ("routing_matrix.json", '{"commands": {"c": {"produces": {"k": 3}}}}', "commands.c.produces.k"),
+    ],
+)
+def test_malformed_map_or_matrix_is_a_config_error(tmp_path: Path, file: str, text: str, field: str | None) -> None:
+    ws = _ws(tmp_path)
+    (ws.root / file).write_text(text)
+    with pytest.raises(ConfigError) as info:
+        check_routes(ws)
+    assert file in str(info.value)
+    if field:
+        assert f"`{field}`" in str(info.value)
+
+
+def test_fenced_yaml_block_is_read(tmp_path: Path) -> None:
+    routes = "# Routing\n\nSome prose.\n\n```yaml\nroutes:\n  technical-plan:\n    dir: plans\n```\n"
+    ws = _ws(tmp_path, routes=routes, matrix='{"commands": {}}')
+    assert load_routing_map(ws).routes["technical-plan"].dir == "plans"
+
+
+def test_fix_refuses_to_overwrite(tmp_path: Path) -> None:
+    ws = _ws(
+        tmp_path,
+        {
+            "frameworks/f/wrong/a.md": make_artifact("a", framework="f"),
+            "frameworks/f/plans/technical/a.md": make_artifact("other", framework="f"),
+        },
+    )
+    moves = fix_routes(ws, check_routes(ws).misplaced, apply=True)
+    assert [m.status for m in moves] == ["refused"]
+    assert (ws.root / "frameworks/f/wrong/a.md").exists()
+
+
+def test_fix_moves_sidecars_along_and_uses_git_mv_in_a_repo(tmp_path: Path) -> None:
+    ws = _ws(
+        tmp_path,
+        {
+            "frameworks/f/wrong/data.csv": "a,b\n",
+            "frameworks/f/wrong/data.csv.meta.yaml": (
+                'id: d\nversion: "1"\nstatus: draft\nframework: f\nkind: risk-register\nrisks: [R-001]\n'
+            ),
+        },
+    )
+    git = ["git", "-c", "user.email=t@example.org", "-c", "user.name=t"]
+    subprocess.run([*git, "init", "-q"], cwd=ws.root, check=True)
+    subprocess.run([*git, "add", "-A"], cwd=ws.root, check=True)
+    subprocess.run([*git, "commit", "-qm", "init"], cwd=ws.root, check=True)
+    moves = fix_routes(ws, check_routes(ws).misplaced, apply=True)
+    assert {(m.dst, m.status, m.via) for m in moves} == {
+        ("frameworks/f/registers/risk/data.csv", "moved", "git"),
+        ("frameworks/f/registers/risk/data.csv.meta.yaml", "moved", "git"),
+    }
+    staged = subprocess.run(
+        ["git", "status", "--porcelain"], cwd=ws.root, capture_output=True, text=True, check=True
+    ).stdout
+    assert "R  frameworks/f/wrong/data.csv -> frameworks/f/registers/risk/data.csv" in staged
+    assert check_routes(ws).ok
+
+
+def test_dry_run_moves_nothing(tmp_path: Path) -> None:
+    ws = _ws(tmp_path, {"frameworks/f/wrong/a.md": make_artifact("a", framework="f")})
+    moves = fix_routes(ws, check_routes(ws).misplaced)
+    assert [m.status for m in moves] == ["planned"]
+    assert (ws.root / "frameworks/f/wrong/a.md").exists()
+
+
+names = st.from_regex(r"[a-z][a-z0-9-]{0,8}", fullmatch=True)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    placements=st.lists(
+        st.tuples(
+            names,
+            st.sampled_from(["technical-plan", "risk-register"]),
+            st.sampled_from(["f1", "f2"]),
+            st.sampled_from(["wrong", "plans/technical", "registers/risk", "x/y"]),
+        ),
+        min_size=1,
+        max_size=8,
+        unique_by=lambda t: t[0],
+    )
+)
+def test_resolution_is_deterministic_and_fix_then_check_is_clean(
+    tmp_path_factory: pytest.TempPathFactory, placements
+) -> None:  # type: ignore[no-untyped-def]
+    root = tmp_path_factory.mktemp("prop")
+    files: dict[str, str | bytes] = {}
+    for name, kind, fwk, folder in placements:
+        extra = "risks: [R-001]" if kind == "risk-register" else ""
+        files[f"frameworks/{fwk}/{folder}/{name}.md"] = make_artifact(name, kind=kind, framework=fwk, extra=extra)
+    ws = _ws(root, files)
+    routing = load_routing_map(ws)
+    first = check_routes(ws)
+    assert first.findings == check_routes(ws).findings  # deterministic, run to run
+    fix_routes(ws, first.misplaced, apply=True)
+    assert check_routes(ws).misplaced == []
+    from artigov.router.check import placed_artifacts
+
+    for art in placed_artifacts(ws):
+        meta = {k: str(art.metadata[k]) for k in ("framework", "kind", "id", "version")}
+        assert canonical_path(routing, art.path, meta) == art.path
