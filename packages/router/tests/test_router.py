@@ -60,7 +60,7 @@ def test_broken_pair_reports_every_class_once(tmp_path: Path) -> None:
         ("  technical-plan:\n    dir: docs/{framework}\n  risk-register:\n    dir: docs/{framework}\n", "R001"),
         ("  technical-plan:\n    dir: docs/x\n  risk-register:\n    dir: docs/x/risk\n", "R001"),
         (
-            "  technical-plan:\n    dir: frameworks/{framework}/plans/technical\n  risk-register:\n    dir: /etc/{framework}\n",
+            "  technical-plan:\n    dir: plans/technical\n  risk-register:\n    dir: /etc/{framework}\n",
             "R005",
         ),
         (
