@@ -11,9 +11,16 @@ nox.options.reuse_existing_virtualenvs = True
 nox.options.sessions = ["tests", "lint", "typecheck"]
 
 ROOT = Path(__file__).parent
-PACKAGES = ["core", "schema", "index", "router"]
+PACKAGES = ["core", "schema", "index", "router", "contract", "hydrate"]
 # Each package's artigov-* dependencies, installed alongside it in the isolated run.
-PACKAGE_DEPS = {"core": [], "schema": ["core"], "index": ["core", "schema"], "router": ["core", "schema"]}
+PACKAGE_DEPS = {
+    "core": [],
+    "schema": ["core"],
+    "index": ["core", "schema"],
+    "router": ["core", "schema"],
+    "contract": ["core", "schema", "index"],
+    "hydrate": ["core", "schema", "index", "contract"],
+}
 MYPY_TARGETS = [arg for name in [*PACKAGES, "cli", "tasks"] for arg in ("-p", f"artigov.{name}")]
 
 

@@ -19,6 +19,8 @@ PACKAGED_SCHEMAS = {
     "packages/schema/src/artigov/schema/schemas": ["framework-artifact.schema.json", "kinds/*.schema.json"],
     "packages/index/src/artigov/index/schemas": ["artifacts-index.schema.json"],
     "packages/router/src/artigov/router/schemas": ["artifact-routing.schema.json", "routing-matrix.schema.json"],
+    "packages/contract/src/artigov/contract/schemas": ["contract.schema.json"],
+    "packages/hydrate/src/artigov/hydrate/schemas": ["hydration-plan.schema.json"],
 }
 
 

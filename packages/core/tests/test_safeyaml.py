@@ -95,9 +95,14 @@ def test_timestamps_stay_strings() -> None:
     assert value == {"d": "2026-01-31", "t": "2026-01-31T12:00:00Z", "u": "2026-01-31 12:00:00"}
 
 
-def test_yaml_11_quirks_are_visible_not_hidden() -> None:
-    # These are what the schema then rejects with a hint to quote them.
-    assert load_yaml("v: 1.10\nf: no\n") == {"v": 1.1, "f": False}
+def test_yaml_11_number_quirk_is_visible_not_hidden() -> None:
+    # 1.10 is the float 1.1: the schema then rejects it with a hint to quote it.
+    assert load_yaml("v: 1.10\n") == {"v": 1.1}
+
+
+def test_booleans_follow_yaml_12() -> None:
+    value = load_yaml("a: no\nb: yes\non: verify_failed\noff: x\nc: true\nd: False\n")
+    assert value == {"a": "no", "b": "yes", "on": "verify_failed", "off": "x", "c": True, "d": False}
 
 
 def test_deep_flow_nesting_is_refused_before_parsing() -> None:

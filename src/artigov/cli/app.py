@@ -11,6 +11,8 @@ from typing import Annotated
 
 import typer
 
+from artigov.cli import contract as contract_cmd
+from artigov.cli import hydrate as hydrate_cmd
 from artigov.cli import index as index_cmd
 from artigov.cli import route as route_cmd
 from artigov.cli import validate as validate_cmd
@@ -70,6 +72,8 @@ def main_callback(
 app.command("validate")(validate_cmd.validate)
 app.add_typer(route_cmd.app, name="route")
 app.add_typer(index_cmd.app, name="index")
+app.command("hydrate")(hydrate_cmd.hydrate)
+app.add_typer(contract_cmd.app, name="contract")
 
 
 def main() -> None:

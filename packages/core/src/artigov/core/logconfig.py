@@ -59,8 +59,8 @@ class AuditSink:
         return self._actor
 
     def __call__(self, logger: Any, method: str, event_dict: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
-        if not event_dict.pop("audit", False):
-            return event_dict
+        if not event_dict.pop("audit", False) or self.path is None:
+            return event_dict  # no audit file configured (library use): nothing to buffer
         record: dict[str, Any] = {"ts": utc_timestamp(), "level": method if method != "msg" else "info"}
         data: dict[str, Any] = {}
         for key, value in event_dict.items():
@@ -102,6 +102,8 @@ def get_sink() -> AuditSink:
 def set_audit_path(path: Path | None) -> None:
     """Point the audit sink at a workspace's ``audit.jsonl`` (None: drop events)."""
     _SINK.path = path
+    if path is None:
+        _SINK.pending.clear()
 
 
 def flush_audit() -> str | None:

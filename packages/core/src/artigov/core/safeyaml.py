@@ -13,6 +13,9 @@ and the line:
 
 YAML timestamps are kept as the strings they were written as, so an unquoted
 date cannot turn into a ``datetime`` and pass or fail a schema by accident.
+Booleans follow YAML 1.2: only ``true``/``false`` are booleans; ``yes``,
+``no``, ``on``, ``off`` stay strings (so a trigger's ``on:`` key is ``"on"``,
+and a framework named ``no`` is not ``False``).
 
 libyaml's C parser is used when PyYAML was built with it (about 8x faster);
 the rules are the same either way.
@@ -84,16 +87,28 @@ class _HardenedConstructor(SafeConstructor):
         return str(self.construct_scalar(node))
 
 
+class _Resolver(Resolver):
+    """PyYAML's resolver with YAML 1.2 booleans (true/false only)."""
+
+
+_BOOL_TAG = "tag:yaml.org,2002:bool"
+_Resolver.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != _BOOL_TAG]
+    for first, resolvers in Resolver.yaml_implicit_resolvers.items()
+}
+_Resolver.add_implicit_resolver(_BOOL_TAG, re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF"))
+
+
 _HardenedConstructor.add_constructor(_TIMESTAMP_TAG, _HardenedConstructor.construct_yaml_timestamp_as_text)  # type: ignore[type-var]
 
 
 if LIBYAML:
 
-    class _HardenedLoader(_CParser, _HardenedConstructor, Resolver):  # type: ignore[misc]
+    class _HardenedLoader(_CParser, _HardenedConstructor, _Resolver):  # type: ignore[misc]
         def __init__(self, stream: str) -> None:
             _CParser.__init__(self, stream)
             _HardenedConstructor.__init__(self)
-            Resolver.__init__(self)
+            _Resolver.__init__(self)
 
 else:  # pragma: no cover - depends on how PyYAML was built
     from yaml.composer import Composer
@@ -101,14 +116,14 @@ else:  # pragma: no cover - depends on how PyYAML was built
     from yaml.reader import Reader
     from yaml.scanner import Scanner
 
-    class _HardenedLoader(Reader, Scanner, Parser, Composer, _HardenedConstructor, Resolver):  # type: ignore[no-redef]
+    class _HardenedLoader(Reader, Scanner, Parser, Composer, _HardenedConstructor, _Resolver):  # type: ignore[no-redef]
         def __init__(self, stream: str) -> None:
             Reader.__init__(self, stream)
             Scanner.__init__(self)
             Parser.__init__(self)
             Composer.__init__(self)
             _HardenedConstructor.__init__(self)
-            Resolver.__init__(self)
+            _Resolver.__init__(self)
 
 
 def _scan_events(text: str) -> None:

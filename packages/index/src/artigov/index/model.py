@@ -23,7 +23,7 @@ __all__ = ["FORMAT_VERSION", "Entries", "Index", "entries_digest", "entry_from_a
 
 FORMAT_VERSION = 1
 _REQUIRED = ("id", "version", "status", "framework", "kind", "checksum", "size")
-_OPTIONAL = ("meta", "updated_at")
+_OPTIONAL = ("meta", "updated_at", "approved_by")
 
 #: path -> entry fields
 Entries = dict[str, dict[str, Any]]
@@ -45,6 +45,9 @@ def entry_from_artifact(artifact: Artifact) -> dict[str, Any]:
     updated = artifact.metadata.get("updated_at")
     if isinstance(updated, str):
         entry["updated_at"] = updated
+    approvers = artifact.metadata.get("approved_by")
+    if isinstance(approvers, list) and approvers:
+        entry["approved_by"] = [str(a) for a in approvers]
     return entry
 
 

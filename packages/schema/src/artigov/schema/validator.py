@@ -75,7 +75,7 @@ def _hint(err: ValidationError, raw: str | None = None) -> str:
         return f"add the field `{missing[0]}`" if missing else "add the missing field"
     if err.validator == "type" and err.validator_value == "string":
         if isinstance(err.instance, bool):
-            return "quote the value: YAML reads yes/no/on/off/true/false unquoted as booleans"
+            return "quote the value: YAML reads true/false unquoted as booleans"
         if isinstance(err.instance, (int, float)):
             shown = raw if raw is not None else err.instance
             return f'quote the value: {field}: "{shown}" (unquoted, YAML reads it as the number {err.instance})'

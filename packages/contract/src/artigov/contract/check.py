@@ -1,0 +1,175 @@
+"""``contract check``: does the framework's artifact set satisfy its contract (and a gate)?"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import structlog
+
+from artigov.contract.model import Contract, ContractError, load_contract
+from artigov.core.findings import Finding, sort_findings
+from artigov.core.workspace import Workspace
+from artigov.index.ops import read_index
+from artigov.schema.model import STATUS_RANK
+
+__all__ = ["CODES", "ContractReport", "check_contract"]
+
+log = structlog.get_logger(__name__)
+
+CODES = {
+    "C001": "unknown-framework",
+    "C002": "disallowed-kind",
+    "C003": "missing-required-kind",
+    "C004": "status-below-minimum",
+    "C005": "approval-missing",
+    "C006": "approver-not-accountable",
+    "C007": "unknown-gate",
+    "C008": "contract-invalid",
+    "C009": "contract-inconsistent",
+}
+
+
+@dataclass
+class ContractReport:
+    framework: str
+    gate: str | None
+    findings: list[Finding] = field(default_factory=list)
+    checked: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not self.findings
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "framework": self.framework,
+            "gate": self.gate,
+            "ok": self.ok,
+            "checked": self.checked,
+            "findings": [f.to_dict() for f in self.findings],
+        }
+
+
+def _f(code: str, file: str, message: str, fix: str, pointer: str = "") -> Finding:
+    return Finding(code=code, name=CODES[code], file=file, message=message, fix=fix, pointer=pointer)
+
+
+def _gate_findings(contract: Contract, gate_name: str, entries: dict[str, dict[str, Any]], rel: str) -> list[Finding]:
+    gate = contract.gate(gate_name)
+    if gate is None:
+        names = ", ".join(g.name for g in contract.gates)
+        return [_f("C007", rel, f"no gate {gate_name!r} in the contract", f"use one of: {names}", "/gates")]
+    findings: list[Finding] = []
+    for kind, minimum in sorted(gate.requires.items()):
+        of_kind = {p: e for p, e in entries.items() if e["kind"] == kind}
+        if not of_kind:
+            findings.append(
+                _f(
+                    "C003",
+                    rel,
+                    f"gate {gate.name!r} requires a {kind!r} artifact; there is none",
+                    f"add a {kind!r} artifact with status {minimum} or better",
+                    f"/gates/{gate.name}/requires/{kind}",
+                )
+            )
+            continue
+        eligible = {p: e for p, e in of_kind.items() if STATUS_RANK[e["status"]] >= STATUS_RANK[minimum]}
+        if not eligible:
+            best = max(of_kind.values(), key=lambda e: STATUS_RANK[e["status"]])["status"]
+            findings.append(
+                _f(
+                    "C004",
+                    rel,
+                    f"gate {gate.name!r} requires {kind!r} at status {minimum} or better; the best is {best}",
+                    f"move a {kind!r} artifact to {minimum} (with its approval)",
+                    f"/gates/{gate.name}/requires/{kind}",
+                )
+            )
+            continue
+        accountable = set(contract.accountable(kind))
+        for path, entry in sorted(eligible.items()):
+            if entry["status"] != "approved":
+                continue
+            approvers = list(entry.get("approved_by", []))
+            if len(approvers) < gate.min_approvals:
+                findings.append(
+                    _f(
+                        "C005",
+                        path,
+                        f"approved {kind!r} has {len(approvers)} approver(s); gate "
+                        f"{gate.name!r} needs {gate.min_approvals}",
+                        f"add approved_by: [{', '.join(sorted(accountable)) or '<accountable person>'}]",
+                        "/approved_by",
+                    )
+                )
+            for person in approvers:
+                if person not in accountable:
+                    who = ", ".join(sorted(accountable)) or "nobody (add RACI for this kind)"
+                    findings.append(
+                        _f(
+                            "C006",
+                            path,
+                            f"{person} approved this {kind!r} but is not accountable for it under RACI "
+                            f"(accountable: {who})",
+                            "have an accountable person approve it, or fix the RACI",
+                            "/approved_by",
+                        )
+                    )
+    return findings
+
+
+def check_contract(ws: Workspace, framework: str, gate: str | None = None) -> ContractReport:
+    """Check the contract itself and the allowed kinds; with ``gate``, the gate's requirements too.
+
+    The artifact set comes from the index (recovered first).
+    """
+    report = ContractReport(framework, gate)
+    try:
+        contract = load_contract(ws, framework)
+    except ContractError as e:
+        report.findings = e.findings
+        _log(report)
+        return report
+    rel = ws.rel(contract.path)
+    index = read_index(ws)
+    entries = {p: e for p, e in index.entries.items() if e["framework"] == framework}
+    report.checked = len(entries)
+    for path, entry in sorted(entries.items()):
+        if entry["kind"] not in contract.allowed_kinds:
+            report.findings.append(
+                _f(
+                    "C002",
+                    path,
+                    f"kind {entry['kind']!r} is not allowed in framework {framework!r}",
+                    f"add {entry['kind']!r} to allowed_kinds in {rel}, or move the artifact out",
+                    "/kind",
+                )
+            )
+    if gate is not None:
+        report.findings.extend(_gate_findings(contract, gate, entries, rel))
+    report.findings = sort_findings(report.findings)
+    _log(report)
+    return report
+
+
+def _log(report: ContractReport) -> None:
+    for f in report.findings:
+        log.info(
+            "contract_finding",
+            audit=True,
+            framework=report.framework,
+            subject=f.file,
+            outcome="finding",
+            code=f.code,
+            gate=report.gate,
+            message=f.message,
+        )
+    log.info(
+        "gate_checked" if report.gate else "contract_checked",
+        audit=True,
+        framework=report.framework,
+        subject=report.gate or report.framework,
+        outcome="passed" if report.ok else "failed",
+        findings=len(report.findings),
+    )

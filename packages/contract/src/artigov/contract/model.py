@@ -1,0 +1,200 @@
+"""Framework contracts: ``contracts/<framework>.yaml``."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from jsonschema import Draft202012Validator
+
+from artigov.core.errors import EXIT_FINDINGS, ArtigovError, YamlSafetyError
+from artigov.core.findings import Finding
+from artigov.core.safeyaml import load_yaml
+from artigov.core.workspace import Workspace
+
+__all__ = ["Contract", "ContractError", "Gate", "Trigger", "contract_path", "load_contract"]
+
+
+@dataclass(frozen=True)
+class Gate:
+    name: str
+    requires: dict[str, str]
+    min_approvals: int = 1
+
+
+@dataclass(frozen=True)
+class Trigger:
+    on: str
+    action: str
+
+
+@dataclass(frozen=True)
+class Contract:
+    framework: str
+    path: Path
+    allowed_kinds: tuple[str, ...]
+    gates: tuple[Gate, ...]
+    raci: dict[str, dict[str, tuple[str, ...]]] = field(default_factory=dict)
+    draft_fallback: str = "none"
+    keep_last: int | None = None
+    keep_days: int | None = None
+    triggers: tuple[Trigger, ...] = ()
+
+    def gate(self, name: str) -> Gate | None:
+        return next((g for g in self.gates if g.name == name), None)
+
+    def accountable(self, kind: str) -> tuple[str, ...]:
+        return self.raci.get(kind, {}).get("accountable", ())
+
+
+class ContractError(ArtigovError):
+    """No contract, or an invalid one; carries the findings."""
+
+    exit_code = EXIT_FINDINGS
+
+    def __init__(self, findings: list[Finding]) -> None:
+        first = findings[0]
+        super().__init__(first.one_line())
+        self.findings = findings
+
+
+def contract_path(ws: Workspace, framework: str) -> Path:
+    return ws.contracts_dir / f"{framework}.yaml"
+
+
+@lru_cache(maxsize=1)
+def _validator() -> Draft202012Validator:
+    text = resources.files("artigov.contract").joinpath("schemas/contract.schema.json").read_text("utf-8")
+    return Draft202012Validator(json.loads(text))
+
+
+def _finding(
+    code: str, name: str, file: str, message: str, fix: str, line: int | None = None, pointer: str = ""
+) -> Finding:
+    return Finding(code=code, name=name, file=file, message=message, fix=fix, line=line, pointer=pointer)
+
+
+def load_contract(ws: Workspace, framework: str) -> Contract:
+    """Load and check ``contracts/<framework>.yaml``.
+
+    Raises:
+        ContractError: C001 when there is no contract; C008 findings for
+            every schema problem and C009 for inconsistencies (a gate or RACI
+            entry for a kind the contract does not allow, a duplicate gate,
+            a framework field that does not match the file name).
+    """
+    path = contract_path(ws, framework)
+    rel = ws.rel(path) if path.is_relative_to(ws.root) else str(path)
+    if not path.is_file():
+        known = sorted(p.stem for p in ws.contracts_dir.glob("*.yaml")) if ws.contracts_dir.is_dir() else []
+        raise ContractError(
+            [
+                _finding(
+                    "C001",
+                    "unknown-framework",
+                    rel,
+                    f"no contract for framework {framework!r}",
+                    f"create {rel}" + (f" (known frameworks: {', '.join(known)})" if known else ""),
+                )
+            ]
+        )
+    try:
+        value = load_yaml(path.read_text("utf-8"))
+    except UnicodeDecodeError:
+        raise ContractError([_finding("C008", "contract-invalid", rel, "not UTF-8", "save it as UTF-8")]) from None
+    except YamlSafetyError as e:
+        raise ContractError(
+            [_finding("C008", "contract-invalid", rel, e.message, e.fix or "fix the YAML", e.line)]
+        ) from None
+    findings = [
+        _finding(
+            "C008",
+            "contract-invalid",
+            rel,
+            err.message,
+            "see schemas/contract.schema.json",
+            None,
+            "/" + "/".join(map(str, err.absolute_path)),
+        )
+        for err in sorted(_validator().iter_errors(value), key=lambda e: list(map(str, e.absolute_path)))
+    ]
+    if findings:
+        raise ContractError(findings)
+    assert isinstance(value, dict)
+    return _build(value, path, rel, framework)
+
+
+def _build(value: dict[str, Any], path: Path, rel: str, framework: str) -> Contract:
+    findings: list[Finding] = []
+    allowed = tuple(value["allowed_kinds"])
+    if value["framework"] != framework:
+        findings.append(
+            _finding(
+                "C009",
+                "contract-inconsistent",
+                rel,
+                f"framework {value['framework']!r} does not match the file name {path.name}",
+                f"set framework: {framework}",
+                pointer="/framework",
+            )
+        )
+    gates = []
+    seen: set[str] = set()
+    for i, g in enumerate(value["gates"]):
+        if g["name"] in seen:
+            findings.append(
+                _finding(
+                    "C009",
+                    "contract-inconsistent",
+                    rel,
+                    f"gate {g['name']!r} is declared twice",
+                    "give each gate a distinct name",
+                    pointer=f"/gates/{i}/name",
+                )
+            )
+        seen.add(g["name"])
+        for kind in g["requires"]:
+            if kind not in allowed:
+                findings.append(
+                    _finding(
+                        "C009",
+                        "contract-inconsistent",
+                        rel,
+                        f"gate {g['name']!r} requires {kind!r}, which allowed_kinds does not list",
+                        f"add {kind!r} to allowed_kinds",
+                        pointer=f"/gates/{i}/requires/{kind}",
+                    )
+                )
+        gates.append(Gate(g["name"], dict(g["requires"]), int(g.get("min_approvals", 1))))
+    raci = {}
+    for kind, roles in value.get("raci", {}).items():
+        if kind not in allowed:
+            findings.append(
+                _finding(
+                    "C009",
+                    "contract-inconsistent",
+                    rel,
+                    f"RACI for {kind!r}, which allowed_kinds does not list",
+                    f"add {kind!r} to allowed_kinds or remove its RACI",
+                    pointer=f"/raci/{kind}",
+                )
+            )
+        raci[kind] = {role: tuple(people) for role, people in roles.items()}
+    if findings:
+        raise ContractError(findings)
+    retention = value.get("retention", {})
+    return Contract(
+        framework=framework,
+        path=path,
+        allowed_kinds=allowed,
+        gates=tuple(gates),
+        raci=raci,
+        draft_fallback=value.get("draft_fallback", "none"),
+        keep_last=retention.get("keep_last"),
+        keep_days=retention.get("keep_days"),
+        triggers=tuple(Trigger(t["on"], t["action"]) for t in value.get("rollback_triggers", [])),
+    )
