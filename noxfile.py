@@ -21,7 +21,7 @@ PACKAGE_DEPS = {
     "contract": ["core", "schema", "index"],
     "hydrate": ["core", "schema", "index", "contract"],
 }
-MYPY_TARGETS = [arg for name in [*PACKAGES, "cli", "tasks"] for arg in ("-p", f"artigov.{name}")]
+MYPY_TARGETS = [arg for name in [*PACKAGES, "cli", "tasks", "rehearse"] for arg in ("-p", f"artigov.{name}")]
 
 
 def install_dev(session: nox.Session) -> None:
@@ -66,7 +66,7 @@ def rehearse(session: nox.Session) -> None:
     suites = [a for a in args if not a.startswith("-")] or ["crash"]
     flags = [a for a in args if a.startswith("-")]
     if "crash" in suites:
-        session.run("python", "-m", "artigov.index.rehearsal", *flags)
+        session.run("python", "-m", "artigov.rehearse.crash", *flags)
 
 
 @nox.session

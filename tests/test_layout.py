@@ -56,3 +56,37 @@ def test_example_workspace_is_realistic() -> None:
     assert any(ids.count(i) >= 3 for i in ids), "needs several versions of some artifact"
     for name in ("artifact_routing.mdc", "routing_matrix.json", "contracts/fwk-001.yaml"):
         assert (REPO / "examples" / "workspace" / name).is_file()
+
+
+# Dependencies point down only: core <- schema <- router/index <- contract <- hydrate <- promote.
+ALLOWED = {
+    "core": set(),
+    "schema": {"core"},
+    "index": {"core", "schema"},
+    "router": {"core", "schema"},
+    "contract": {"core", "schema", "index"},
+    "hydrate": {"core", "schema", "index", "contract"},
+    "promote": {"core", "schema", "index", "router", "contract", "hydrate"},
+}
+
+
+@pytest.mark.parametrize("package", PACKAGES)
+def test_package_imports_point_down_only(package: str) -> None:
+    import re
+
+    allowed = ALLOWED[package] | {package}
+    offenders = []
+    for path in sorted((REPO / "packages" / package).rglob("*.py")):
+        for match in re.finditer(r"^\s*(?:from|import)\s+artigov\.(\w+)", path.read_text(), re.MULTILINE):
+            if match.group(1) not in allowed:
+                offenders.append(f"{path.relative_to(REPO)} imports artigov.{match.group(1)}")
+    assert offenders == []
+
+
+@pytest.mark.parametrize("package", PACKAGES)
+def test_declared_dependencies_match_the_imports(package: str) -> None:
+    import tomllib
+
+    declared = tomllib.loads((REPO / "packages" / package / "pyproject.toml").read_text())["project"]["dependencies"]
+    deps = {d.split(">")[0].split("=")[0].strip().removeprefix("artigov-") for d in declared if d.startswith("artigov-")}
+    assert deps <= ALLOWED[package]

@@ -11,7 +11,7 @@ real command line in a subprocess that dies at that point, then checks:
 
 Then it SIGKILLs writers at random moments during real writes of a larger
 workspace, with the same checks. Run it with ``nox -s rehearse -- crash`` or
-``python -m artigov.index.rehearsal``.
+``python -m artigov.rehearse.crash``.
 """
 
 from __future__ import annotations

@@ -1,0 +1,160 @@
+"""Index behaviour through real `artigov` processes: crashes, locks, concurrency, disk errors."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from artigov.core.atomic import FileLock, lock_path_for
+from artigov.core.errors import LockTimeoutError
+from artigov.core.testing import make_artifact, make_workspace
+from artigov.core.workspace import load_workspace
+from artigov.index import read_index, rebuild, update, verify
+from artigov.index.testing import mutate, synth_workspace
+
+
+def _ws(root: Path, n: int = 12):  # type: ignore[no-untyped-def]
+    return load_workspace(synth_workspace(root, n))
+
+
+def test_rebuild_is_byte_identical_across_checkouts_orders_mtimes_tz_and_locale(tmp_path: Path) -> None:
+    one = synth_workspace(tmp_path / "one", 30)
+    two = tmp_path / "two"
+    two.mkdir()
+    # Copy in reverse order, with different mtimes, so inode and listing order differ.
+    files = sorted(p for p in one.rglob("*") if p.is_file())
+    for i, src in enumerate(reversed(files)):
+        dest = two / src.relative_to(one)
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(src, dest)
+        os.utime(dest, ns=(1_000_000_000 * (i + 7), 1_000_000_000 * (i + 7)))
+    outputs = []
+    for root, env in ((one, {"TZ": "UTC", "LC_ALL": "C"}), (two, {"TZ": "Asia/Kolkata", "LC_ALL": "C.UTF-8"})):
+        result = subprocess.run(
+            [sys.executable, "-m", "artigov.cli", "index", "rebuild"],
+            cwd=root,
+            env={**os.environ, **env},
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert result.returncode == 0, result.stderr
+        outputs.append((root / "artifacts_index.json").read_bytes())
+    assert outputs[0] == outputs[1]
+    rebuild(load_workspace(one))
+    assert (one / "artifacts_index.json").read_bytes() == outputs[0]
+
+
+def test_second_writer_times_out_naming_the_holder(tmp_path: Path) -> None:
+    ws = _ws(tmp_path)
+    rebuild(ws)
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            textwrap.dedent(f"""
+            import time
+            from pathlib import Path
+            from artigov.core.atomic import FileLock
+            with FileLock(Path({str(lock_path_for(ws.index_path))!r})):
+                print("locked", flush=True)
+                time.sleep(60)
+            """),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
+        result = subprocess.run(
+            [sys.executable, "-m", "artigov.cli", "index", "update", "--lock-timeout", "0.5"],
+            cwd=ws.root,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert result.returncode == 1
+        assert f"pid={holder.pid}" in result.stderr and "--lock-timeout" in result.stderr
+        assert result.stderr.count("\n") == 1
+        with pytest.raises(LockTimeoutError):
+            update(ws, lock_timeout=0.1)
+    finally:
+        holder.kill()
+        holder.wait()
+    with FileLock(lock_path_for(ws.index_path), timeout=1):
+        pass
+
+
+@pytest.mark.slow
+def test_concurrent_adds_lose_nothing(tmp_path: Path) -> None:
+    files: dict[str, str | bytes] = {
+        f"frameworks/w{w}/a{i:02d}.md": make_artifact(f"w{w}-a{i:02d}") for w in range(4) for i in range(50)
+    }
+    root = make_workspace(tmp_path, files=files)
+    code = textwrap.dedent("""
+        import subprocess, sys
+        w = sys.argv[1]
+        for i in range(50):
+            r = subprocess.run([sys.executable, "-m", "artigov.cli", "index", "add", f"frameworks/w{w}/a{i:02d}.md"],
+                               capture_output=True, text=True)
+            if r.returncode:
+                print(r.stdout, r.stderr)
+                sys.exit(1)
+        """)
+    procs = [subprocess.Popen([sys.executable, "-c", code, str(w)], cwd=root) for w in range(4)]
+    assert [p.wait(timeout=600) for p in procs] == [0, 0, 0, 0]
+    ws = load_workspace(root)
+    index = read_index(ws)
+    assert len(index.entries) == 200
+    assert set(index.entries) == set(files)
+    assert verify(ws).ok
+
+
+@pytest.mark.slow
+def test_disk_full_is_one_line_and_keeps_the_old_index(tmp_path: Path) -> None:
+    ws = _ws(tmp_path, 8)
+    rebuild(ws)
+    before = ws.index_path.read_bytes()
+    mutate(ws.root, 3, n_existing=8, changes=1)
+    outcomes = set()
+    for step in range(1, 40):
+        result = subprocess.run(
+            [sys.executable, "-m", "artigov.cli", "index", "update"],
+            cwd=ws.root,
+            capture_output=True,
+            text=True,
+            env={**os.environ, "ARTIGOV_FAULT_STEP": str(step), "ARTIGOV_FAULT_MODE": "enospc"},
+            check=False,
+        )
+        assert "Traceback" not in result.stderr
+        if result.returncode == 0:
+            outcomes.add("ok")
+            break
+        assert result.stderr.count("\n") == 1, result.stderr
+        assert "No space left on device" in result.stderr
+        current = ws.index_path.read_bytes()
+        assert current == before or verify(ws).ok
+        # recover the journal the failed write may have left, then restore the old state for the next step
+        outcomes.add("failed")
+        subprocess.run(
+            [sys.executable, "-m", "artigov.cli", "index", "recover"], cwd=ws.root, check=True, capture_output=True
+        )
+        ws.index_path.write_bytes(before)
+    assert outcomes == {"failed", "ok"}
+
+
+@pytest.mark.slow
+def test_rehearsal_fault_matrix_all_identical(tmp_path: Path) -> None:
+    from artigov.core.logconfig import configure_logging
+    from artigov.rehearse.crash import FAULT_POINTS, OPERATIONS, fault_matrix
+
+    configure_logging("console", "error")
+    rows = fault_matrix(tmp_path, n=15)
+    assert len(rows) == len(FAULT_POINTS) * len(OPERATIONS)
+    assert all(r.ok for r in rows), [(r.point, r.op, r.problems) for r in rows if not r.ok]
