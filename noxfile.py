@@ -11,7 +11,7 @@ nox.options.reuse_existing_virtualenvs = True
 nox.options.sessions = ["tests", "lint", "typecheck"]
 
 ROOT = Path(__file__).parent
-PACKAGES = ["core", "schema", "index", "router", "contract", "hydrate"]
+PACKAGES = ["core", "schema", "index", "router", "contract", "hydrate", "promote"]
 # Each package's artigov-* dependencies, installed alongside it in the isolated run.
 PACKAGE_DEPS = {
     "core": [],
@@ -20,6 +20,7 @@ PACKAGE_DEPS = {
     "router": ["core", "schema"],
     "contract": ["core", "schema", "index"],
     "hydrate": ["core", "schema", "index", "contract"],
+    "promote": ["core", "schema", "index", "contract", "hydrate"],
 }
 MYPY_TARGETS = [arg for name in [*PACKAGES, "cli", "tasks", "rehearse"] for arg in ("-p", f"artigov.{name}")]
 

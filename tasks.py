@@ -21,6 +21,7 @@ PACKAGED_SCHEMAS = {
     "packages/router/src/artigov/router/schemas": ["artifact-routing.schema.json", "routing-matrix.schema.json"],
     "packages/contract/src/artigov/contract/schemas": ["contract.schema.json"],
     "packages/hydrate/src/artigov/hydrate/schemas": ["hydration-plan.schema.json"],
+    "packages/promote/src/artigov/promote/schemas": ["snapshot.schema.json"],
 }
 
 

@@ -88,5 +88,7 @@ def test_declared_dependencies_match_the_imports(package: str) -> None:
     import tomllib
 
     declared = tomllib.loads((REPO / "packages" / package / "pyproject.toml").read_text())["project"]["dependencies"]
-    deps = {d.split(">")[0].split("=")[0].strip().removeprefix("artigov-") for d in declared if d.startswith("artigov-")}
+    deps = {
+        d.split(">")[0].split("=")[0].strip().removeprefix("artigov-") for d in declared if d.startswith("artigov-")
+    }
     assert deps <= ALLOWED[package]

@@ -14,6 +14,7 @@ import typer
 from artigov.cli import contract as contract_cmd
 from artigov.cli import hydrate as hydrate_cmd
 from artigov.cli import index as index_cmd
+from artigov.cli import promote as promote_cmd
 from artigov.cli import route as route_cmd
 from artigov.cli import validate as validate_cmd
 
@@ -74,6 +75,7 @@ app.add_typer(route_cmd.app, name="route")
 app.add_typer(index_cmd.app, name="index")
 app.command("hydrate")(hydrate_cmd.hydrate)
 app.add_typer(contract_cmd.app, name="contract")
+promote_cmd.register(app)
 
 
 def main() -> None:

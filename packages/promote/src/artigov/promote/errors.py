@@ -1,0 +1,41 @@
+"""Errors of promotion, verification and rollback."""
+
+from __future__ import annotations
+
+from artigov.core.errors import EXIT_FINDINGS, ArtigovError
+from artigov.core.findings import Finding
+
+__all__ = ["GateFailedError", "PromotionError", "SigningError", "VerificationError"]
+
+
+class PromotionError(ArtigovError):
+    """A promotion (or rollback) was refused; nothing was written."""
+
+    exit_code = EXIT_FINDINGS
+
+
+class GateFailedError(PromotionError):
+    """The contract gate failed: nothing is promoted."""
+
+    def __init__(self, gate: str, findings: list[Finding]) -> None:
+        super().__init__(
+            f"gate {gate!r} failed with {len(findings)} finding(s); nothing was promoted",
+            fix="fix the findings (artigov contract check --gate ...) and promote again",
+        )
+        self.findings = findings
+
+
+class SigningError(PromotionError):
+    """gpg could not sign (no key, no secret key, agent trouble)."""
+
+
+class VerificationError(ArtigovError):
+    """A snapshot failed verification; ``code`` says which check."""
+
+    exit_code = EXIT_FINDINGS
+
+    def __init__(self, code: str, message: str, *, fix: str | None = None, snapshot: int | None = None) -> None:
+        super().__init__(f"{code} {message}", fix=fix)
+        self.code = code
+        self.problem = message
+        self.snapshot = snapshot

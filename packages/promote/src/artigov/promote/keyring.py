@@ -1,0 +1,139 @@
+"""Signing and verifying with the real ``gpg`` through python-gnupg.
+
+Verification never trusts the signer's keyring: it runs in a throwaway
+GNUPGHOME that holds only the allow-listed public keys, and it accepts a
+signature only if it is good (``valid``, not made with an expired or revoked
+key) AND its primary key's fingerprint (``pubkey_fingerprint``) is on the
+allow-list. python-gnupg's ``valid`` alone is true for a good signature by any
+key in the keyring, whatever its trust.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from artigov.promote.errors import SigningError, VerificationError
+
+__all__ = ["gpg_for", "sign_detached", "verify_detached"]
+
+
+def gpg_for(home: Path | None) -> Any:
+    import gnupg
+
+    try:
+        return gnupg.GPG(gnupghome=str(home) if home else None)
+    except (OSError, ValueError) as e:
+        raise SigningError(f"cannot run gpg: {e}", fix="install GnuPG 2.2+ (apt-get install gnupg)") from e
+
+
+def sign_detached(data: bytes, key: str, home: Path | None) -> bytes:
+    """An armored detached signature of ``data`` by ``key`` (a fingerprint)."""
+    gpg = gpg_for(home)
+    secret = {k["fingerprint"].upper() for k in gpg.list_keys(secret=True)}
+    if key.upper() not in secret:
+        raise SigningError(
+            f"no secret key {key} in {home or 'the default GnuPG home'}",
+            fix="pass --key with a fingerprint from `gpg --list-secret-keys --with-colons`",
+        )
+    result = gpg.sign(data, keyid=key, detach=True, clearsign=False, binary=False)
+    if not result.data:
+        raise SigningError(
+            f"gpg could not sign with {key}: {result.status or result.stderr.strip()[-200:]}",
+            fix="check the key (expired? passphrase?) and the gpg agent",
+        )
+    signature: bytes = result.data
+    return signature
+
+
+def _export_trusted(trusted: tuple[str, ...], source_home: Path | None, keys_dir: Path | None) -> bytes:
+    blobs: list[bytes] = []
+    if keys_dir is not None and keys_dir.is_dir():
+        blobs.extend(p.read_bytes() for p in sorted(keys_dir.glob("*.asc")))
+    gpg = gpg_for(source_home)
+    for fpr in trusted:
+        exported = gpg.export_keys(fpr, armor=True)
+        if exported:
+            blobs.append(exported.encode() if isinstance(exported, str) else exported)
+    return b"\n".join(blobs)
+
+
+def verify_detached(
+    data: bytes,
+    signature: bytes,
+    trusted: tuple[str, ...],
+    *,
+    source_home: Path | None,
+    keys_dir: Path | None = None,
+    snapshot: int | None = None,
+) -> str:
+    """Verify in a throwaway GNUPGHOME holding only the trusted public keys; return the signer's fingerprint.
+
+    Raises:
+        VerificationError: V010 bad signature, V011 signer not trusted,
+            V012 expired key, V013 revoked key, V014 no trusted keys.
+    """
+    if not trusted:
+        raise VerificationError(
+            "V014",
+            "signing.trusted is empty: no signature can verify",
+            snapshot=snapshot,
+            fix="list the trusted signers' fingerprints under signing.trusted in artigov.yaml",
+        )
+    keys = _export_trusted(trusted, source_home, keys_dir)
+    # A short path: the gpg-agent socket path must stay under 108 bytes.
+    home = Path(tempfile.mkdtemp(prefix="agv-", dir="/tmp" if Path("/tmp").is_dir() else None))
+    try:
+        home.chmod(0o700)
+        gpg = gpg_for(home)
+        if keys:
+            gpg.import_keys(keys)
+        present = {k["fingerprint"].upper() for k in gpg.list_keys()}
+        for fpr in present - set(trusted):
+            gpg.delete_keys(fpr)  # only allow-listed keys may be in the verifying keyring
+        sig_path = home / "manifest.json.asc"
+        sig_path.write_bytes(signature)
+        result = gpg.verify_data(str(sig_path), data)
+        if result.key_status == "signing key has expired":
+            raise VerificationError(
+                "V012",
+                f"signed with an expired key ({result.key_id})",
+                snapshot=snapshot,
+                fix="re-sign with a current trusted key, or extend the key's expiry",
+            )
+        if result.key_status == "signing key was revoked":
+            raise VerificationError(
+                "V013",
+                f"signed with a revoked key ({result.key_id})",
+                snapshot=snapshot,
+                fix="the key is compromised or retired: roll back to a snapshot signed by a good key",
+            )
+        if result.status == "no public key":
+            raise VerificationError(
+                "V011",
+                f"signed by key {result.key_id}, which is not in signing.trusted",
+                snapshot=snapshot,
+                fix="only signatures by trusted fingerprints verify",
+            )
+        if not result.valid or not result.pubkey_fingerprint:
+            raise VerificationError(
+                "V010",
+                f"bad signature ({result.status or 'no valid signature'})",
+                snapshot=snapshot,
+                fix="the manifest or its signature was altered: roll back or re-promote",
+            )
+        fpr = str(result.pubkey_fingerprint).upper()
+        if fpr not in trusted:
+            raise VerificationError(
+                "V011",
+                f"signed by {fpr}, which is not in signing.trusted",
+                snapshot=snapshot,
+                fix="only signatures by trusted fingerprints verify",
+            )
+        return fpr
+    finally:
+        subprocess.run(["gpgconf", "--homedir", str(home), "--kill", "gpg-agent"], capture_output=True, check=False)
+        shutil.rmtree(home, ignore_errors=True)

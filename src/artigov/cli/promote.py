@@ -1,0 +1,285 @@
+"""``artigov promote|verify|rollback|prune|triggers|snapshots``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from artigov.cli.options import Format, FormatOpt, RootOpt
+from artigov.cli.runner import execute
+from artigov.core.errors import EXIT_FINDINGS, EXIT_OK
+from artigov.core.workspace import Workspace
+
+__all__ = ["register", "run_promote", "run_rollback", "run_verify"]
+
+FrameworkOpt = Annotated[str, typer.Option("--framework", "-f", help="The framework.")]
+KeyOpt = Annotated[str | None, typer.Option("--key", help="Signing key fingerprint (default: signing.key).")]
+
+
+def run_promote(
+    root: Path | None, framework: str, gate: str, key: str | None, expires_days: int | None, fmt: Format
+) -> int:
+    def action(ws: Workspace) -> int:
+        from artigov.cli.render import emit_json, findings_text
+        from artigov.promote.errors import GateFailedError
+        from artigov.promote.ops import promote
+
+        try:
+            p = promote(ws, framework, gate, key=key, expires_days=expires_days)
+        except GateFailedError as e:
+            if fmt is Format.json:
+                emit_json(
+                    {"command": "promote", "ok": False, "gate": gate, "findings": [f.to_dict() for f in e.findings]}
+                )
+            else:
+                findings_text(e.findings)
+                print(f"promote: {e}")
+            return EXIT_FINDINGS
+        if fmt is Format.json:
+            emit_json(
+                {
+                    "command": "promote",
+                    "ok": True,
+                    "framework": p.framework,
+                    "gate": p.gate,
+                    "sequence": p.sequence,
+                    "digest": p.digest,
+                    "signer": p.signer,
+                    "inputs": p.inputs,
+                }
+            )
+        else:
+            print(
+                f"promote: {framework} gate {gate!r} -> snapshot {p.sequence} ({p.inputs} inputs), "
+                f"signed by {p.signer}, manifest {p.digest}"
+            )
+        return EXIT_OK
+
+    return execute("promote", root, action, framework=framework)
+
+
+def run_verify(root: Path | None, framework: str, snapshot: int | None, fmt: Format) -> int:
+    def action(ws: Workspace) -> int:
+        import structlog
+
+        from artigov.cli.render import emit_json
+        from artigov.promote.errors import VerificationError
+        from artigov.promote.verify import verify_snapshot
+
+        log = structlog.get_logger("artigov.promote")
+        try:
+            v = verify_snapshot(ws, framework, snapshot)
+        except VerificationError as e:
+            log.info(
+                "snapshot_verify_failed",
+                audit=True,
+                framework=framework,
+                subject=str(e.snapshot or ""),
+                outcome="failed",
+                code=e.code,
+                message=e.problem,
+            )
+            if fmt is Format.json:
+                emit_json(
+                    {
+                        "command": "verify",
+                        "ok": False,
+                        "code": e.code,
+                        "snapshot": e.snapshot,
+                        "message": e.problem,
+                        "fix": e.fix,
+                    }
+                )
+            else:
+                print(f"verify: FAILED: {e}")
+            return EXIT_FINDINGS
+        log.info(
+            "snapshot_verified",
+            audit=True,
+            framework=framework,
+            subject=f"{framework}#{v.sequence}",
+            outcome="verified",
+            sequence=v.sequence,
+            digest=v.digest,
+            signer=v.signer,
+        )
+        if fmt is Format.json:
+            emit_json(
+                {
+                    "command": "verify",
+                    "ok": True,
+                    "snapshot": v.sequence,
+                    "head": v.head.sequence,
+                    "digest": v.digest,
+                    "signer": v.signer,
+                }
+            )
+        else:
+            print(
+                f"verify: snapshot {v.sequence} of {framework} ok (head {v.head.sequence}): signature by trusted "
+                f"{v.signer}, chain, {len(v.manifest['inputs'])} objects"
+            )
+        return EXIT_OK
+
+    return execute("verify", root, action, framework=framework)
+
+
+def run_rollback(root: Path | None, framework: str, to: int | None, key: str | None, fmt: Format) -> int:
+    def action(ws: Workspace) -> int:
+        from artigov.cli.render import emit_json
+        from artigov.promote.ops import rollback
+
+        p = rollback(ws, framework, to=to, key=key)
+        if fmt is Format.json:
+            emit_json(
+                {
+                    "command": "rollback",
+                    "ok": True,
+                    "sequence": p.sequence,
+                    "rollback_of": p.rollback_of,
+                    "digest": p.digest,
+                    "signer": p.signer,
+                }
+            )
+        else:
+            print(
+                f"rollback: restored snapshot {p.rollback_of} of {framework} as new snapshot {p.sequence} "
+                f"(parent: the previous head), signed by {p.signer}"
+            )
+        return EXIT_OK
+
+    return execute("rollback", root, action, framework=framework)
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("promote")
+    def promote_cmd(
+        framework: FrameworkOpt,
+        gate: Annotated[str, typer.Option("--gate", "-g", help="The contract gate to promote at.")],
+        key: KeyOpt = None,
+        expires_days: Annotated[
+            int | None, typer.Option("--expires-days", min=1, help="Snapshot expires this many days after created_at.")
+        ] = None,
+        root: RootOpt = None,
+        fmt: FormatOpt = Format.text,
+    ) -> None:
+        """Promote a framework at a gate as a GPG-signed snapshot."""
+        raise typer.Exit(run_promote(root, framework, gate, key, expires_days, fmt))
+
+    @app.command("verify")
+    def verify_cmd(
+        framework: FrameworkOpt,
+        snapshot: Annotated[
+            int | None, typer.Option("--snapshot", "-n", help="A snapshot number (default: head).")
+        ] = None,
+        root: RootOpt = None,
+        fmt: FormatOpt = Format.text,
+    ) -> None:
+        """Verify a snapshot: trusted signature, chain, objects, expiry (exit 1 on any failure)."""
+        raise typer.Exit(run_verify(root, framework, snapshot, fmt))
+
+    @app.command("rollback")
+    def rollback_cmd(
+        framework: FrameworkOpt,
+        to: Annotated[
+            int | None, typer.Option("--to", help="Snapshot to restore (default: the previous good one).")
+        ] = None,
+        key: KeyOpt = None,
+        root: RootOpt = None,
+        fmt: FormatOpt = Format.text,
+    ) -> None:
+        """Restore a snapshot's files and record it as a new signed snapshot."""
+        raise typer.Exit(run_rollback(root, framework, to, key, fmt))
+
+    @app.command("prune")
+    def prune_cmd(
+        framework: FrameworkOpt,
+        apply: Annotated[bool, typer.Option("--apply", help="Delete (default: dry run).")] = False,
+        root: RootOpt = None,
+        fmt: FormatOpt = Format.text,
+    ) -> None:
+        """Apply the contract's retention to snapshots and objects (dry run unless --apply)."""
+
+        def action(ws: Workspace) -> int:
+            from artigov.cli.render import emit_json
+            from artigov.promote.ops import prune
+
+            r = prune(ws, framework, apply=apply)
+            if fmt is Format.json:
+                emit_json(
+                    {
+                        "command": "prune",
+                        "applied": r.applied,
+                        "deleted": r.deleted,
+                        "kept": r.kept,
+                        "objects_deleted": r.objects_deleted,
+                    }
+                )
+            else:
+                verb = "deleted" if apply else "would delete"
+                print(
+                    f"prune: {verb} snapshots {r.deleted or 'none'} and {len(r.objects_deleted)} object(s); "
+                    f"kept {r.kept}" + ("" if apply else " (dry run; pass --apply)")
+                )
+            return EXIT_OK
+
+        raise typer.Exit(execute("prune", root, action, framework=framework))
+
+    @app.command("triggers")
+    def triggers_cmd(
+        framework: FrameworkOpt,
+        auto_rollback: Annotated[
+            bool, typer.Option("--auto-rollback", help="Roll back when a trigger says so.")
+        ] = False,
+        key: KeyOpt = None,
+        root: RootOpt = None,
+        fmt: FormatOpt = Format.text,
+    ) -> None:
+        """Evaluate the contract's rollback triggers (exit 1 if any fired)."""
+
+        def action(ws: Workspace) -> int:
+            from artigov.cli.render import emit_json
+            from artigov.promote.ops import triggers
+
+            r = triggers(ws, framework, auto_rollback=auto_rollback, key=key)
+            rolled = r.rolled_back.sequence if r.rolled_back else None
+            if fmt is Format.json:
+                emit_json({"command": "triggers", "fired": r.fired, "rolled_back_to_new_snapshot": rolled})
+            else:
+                for t in r.fired:
+                    todo = (
+                        "roll back: artigov rollback" if t["action"] == "rollback" else "review; rollback recommended"
+                    )
+                    print(f"fired: {t['on']} -> {t['action']}: {t['detail']} ({todo})")
+                if not r.fired:
+                    print("triggers: none fired")
+                if r.rolled_back:
+                    print(f"triggers: rolled back to snapshot {r.rolled_back.rollback_of} as snapshot {rolled}")
+            return EXIT_OK if r.ok or r.rolled_back else EXIT_FINDINGS
+
+        raise typer.Exit(execute("triggers", root, action, framework=framework))
+
+    @app.command("snapshots")
+    def snapshots_cmd(framework: FrameworkOpt, root: RootOpt = None, fmt: FormatOpt = Format.text) -> None:
+        """List a framework's snapshot history."""
+
+        def action(ws: Workspace) -> int:
+            from artigov.cli.render import emit_json
+            from artigov.promote.ops import history
+
+            rows = history(ws, framework)
+            if fmt is Format.json:
+                emit_json({"command": "snapshots", "framework": framework, "snapshots": rows})
+            else:
+                print(f"{'seq':>4}  {'status':<12} {'gate':<10} {'created_at':<21} {'signer':<16} rollback_of")
+                for r in rows:
+                    signer = (r.get("signer") or "")[-16:]
+                    print(
+                        f"{r['sequence']:>4}  {r['status']:<12} {r.get('gate') or '':<10} "
+                        f"{r.get('created_at') or '':<21} {signer:<16} {r.get('rollback_of') or ''}"
+                    )
+            return EXIT_OK
+
+        raise typer.Exit(execute("snapshots", root, action, framework=framework))
