@@ -7,6 +7,7 @@
     snapshots/<framework>/000001/manifest.json      canonical JSON
     snapshots/<framework>/000001/manifest.json.asc  detached armored signature
     snapshots/<framework>/HEAD            {"digest": …, "sequence": N}, moved atomically
+    snapshots/<framework>/HEAD.log        every head move, appended after it (a replayed older head shows)
     snapshots/<framework>/pruned.json     sequences pruned by retention, with their digests
 """
 
@@ -16,6 +17,7 @@ import hashlib
 import json
 import os
 import shutil
+from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -77,6 +79,7 @@ class SnapshotStore:
         self.base = ws.state_dir / "snapshots"
         self.dir = self.base / framework
         self.head_path = self.dir / "HEAD"
+        self.reflog_path = self.dir / "HEAD.log"
         self.lock_path = self.dir / ".lock"
         self.pruned_path = self.dir / "pruned.json"
 
@@ -169,7 +172,26 @@ class SnapshotStore:
         fsync_dir(self.dir)
 
     def move_head(self, sequence: int, digest: str) -> None:
-        write_atomic(self.head_path, canonical_json({"sequence": sequence, "digest": digest}), lock=False)
+        """Move the head, then record the move in the reflog (after: a crash never over-claims)."""
+        record = canonical_json({"sequence": sequence, "digest": digest})
+        write_atomic(self.head_path, record, lock=False)
+        fd = os.open(self.reflog_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        try:
+            os.write(fd, record)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+    def highest_recorded(self) -> int:
+        """The highest sequence the reflog says the head ever pointed at (0 if none)."""
+        best = 0
+        try:
+            for line in self.reflog_path.read_bytes().splitlines():
+                with suppress(ValueError, KeyError, TypeError):
+                    best = max(best, int(json.loads(line)["sequence"]))
+        except FileNotFoundError:
+            return 0
+        return best
 
     def record_pruned(self, sequence: int, digest: str) -> None:
         pruned = self.pruned()

@@ -5,7 +5,7 @@ and a verification that fails leaves no trace but its audit event:
 
 1. the head pointer is readable and names a snapshot (V001, V002, V003);
 2. the head manifest's bytes hash to the digest the head pointer records (V004);
-3. no newer snapshot exists than the head: a replayed older head (V007);
+3. no newer snapshot exists, nor was ever the head (reflog, audit log): a replayed older head (V007);
 4. the manifest is valid against snapshot.schema.json (V016);
 5. its signature is good and by a trusted fingerprint, verified in a
    throwaway GNUPGHOME with only the trusted keys (V010-V014);
@@ -101,7 +101,7 @@ def verify_snapshot(
             fix="restore the manifest from version control, or roll back",
         )
     newer = [s for s in store.sequences() if s > head.sequence + 1]
-    promoted = audit_promotions(ws, framework)
+    promoted = max(audit_promotions(ws, framework), store.highest_recorded())
     if newer or promoted > head.sequence:
         seen = max([*newer, promoted])
         raise VerificationError(
