@@ -61,13 +61,15 @@ def typecheck(session: nox.Session) -> None:
 
 @nox.session(default=False)
 def rehearse(session: nox.Session) -> None:
-    """Crash (and, later, rollback) rehearsals through the real CLI: `-- crash [--quick]`."""
+    """Crash and rollback rehearsals through the real CLI: `-- [crash] [playbooks] [--quick]`."""
     install_dev(session)
     args = list(session.posargs)
-    suites = [a for a in args if not a.startswith("-")] or ["crash"]
+    suites = [a for a in args if not a.startswith("-")] or ["crash", "playbooks"]
     flags = [a for a in args if a.startswith("-")]
     if "crash" in suites:
         session.run("python", "-m", "artigov.rehearse.crash", *flags)
+    if "playbooks" in suites:
+        session.run("python", "-m", "artigov.rehearse.playbook")
 
 
 @nox.session

@@ -158,3 +158,12 @@ def test_rehearsal_fault_matrix_all_identical(tmp_path: Path) -> None:
     rows = fault_matrix(tmp_path, n=15)
     assert len(rows) == len(FAULT_POINTS) * len(OPERATIONS)
     assert all(r.ok for r in rows), [(r.point, r.op, r.problems) for r in rows if not r.ok]
+
+
+@pytest.mark.slow
+def test_every_playbook_passes_through_the_real_cli() -> None:
+    from artigov.rehearse.playbook import REPO, run_playbook
+
+    results = [run_playbook(p) for p in sorted((REPO / "playbooks").glob("*.yaml"))]
+    assert len(results) >= 5
+    assert all(r.ok for r in results), [(r.name, r.problems) for r in results if not r.ok]

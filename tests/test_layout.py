@@ -92,3 +92,25 @@ def test_declared_dependencies_match_the_imports(package: str) -> None:
         d.split(">")[0].split("=")[0].strip().removeprefix("artigov-") for d in declared if d.startswith("artigov-")
     }
     assert deps <= ALLOWED[package]
+
+
+@pytest.mark.parametrize("playbook", sorted(p.name for p in (REPO / "playbooks").glob("*.yaml")))
+def test_playbooks_are_valid(playbook: str) -> None:
+    from artigov.core.safeyaml import load_yaml
+
+    schema = json.loads((REPO / "schemas" / "playbook.schema.json").read_text())
+    value = load_yaml((REPO / "playbooks" / playbook).read_text())
+    errors = list(Draft202012Validator(schema).iter_errors(value))
+    assert errors == []
+    assert value["name"] == playbook.removesuffix(".yaml")
+
+
+def test_the_five_required_playbooks_exist() -> None:
+    names = {p.stem for p in (REPO / "playbooks").glob("*.yaml")}
+    assert {
+        "rollback-after-bad-promotion",
+        "tampered-snapshot-detected",
+        "crash-during-promotion",
+        "untrusted-signer-rejected",
+        "replay-rejected",
+    } <= names

@@ -228,6 +228,7 @@ def test_rollback_restores_bytes_and_appends_a_new_signed_snapshot(ws: Workspace
     assert r.sequence == 3 and r.rollback_of == 1
     assert (ws.root / "frameworks/tp.md").read_bytes() == original
     assert index_verify(ws).ok
+    assert sorted(p.name for p in (ws.root / "frameworks").iterdir()) == ["rr.md", "tp.md"]  # no stray lock/temp files
     store = SnapshotStore(ws, "f")
     from artigov.core.canonical import digest_bytes
 

@@ -246,7 +246,8 @@ def _restore(ws: Workspace, manifest: dict[str, Any]) -> list[Path]:
                 raise VerificationError("V009", f"object of {rel} is corrupt", snapshot=manifest["sequence"])
             planned.append((target, data))
     for target, data in planned:
-        write_atomic(target, data)
+        # The caller holds the framework lock; a per-file lock would leave X.lock files in the user's tree.
+        write_atomic(target, data, lock=False)
     return [t for t, _ in planned]
 
 
