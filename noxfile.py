@@ -56,7 +56,7 @@ def lint(session: nox.Session) -> None:
 def typecheck(session: nox.Session) -> None:
     """mypy --strict over every package and the CLI."""
     install_dev(session)
-    session.run("mypy", *MYPY_TARGETS, *session.posargs)
+    session.run("mypy", *MYPY_TARGETS, "-m", "artigov.demo", *session.posargs)
 
 
 @nox.session(default=False)
@@ -74,6 +74,6 @@ def rehearse(session: nox.Session) -> None:
 
 @nox.session
 def demo(session: nox.Session) -> None:
-    """The main job: validate the bundled example workspace."""
+    """The main job: the whole story (validate ... promote, tamper, rollback) on the example workspace."""
     install_dev(session)
-    session.run("artigov", "validate", "--root", "examples/workspace", *session.posargs)
+    session.run("artigov", "demo", *session.posargs)

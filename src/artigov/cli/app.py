@@ -7,6 +7,7 @@ Command modules import their package functions inside the command body, so
 from __future__ import annotations
 
 from enum import StrEnum
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -76,6 +77,21 @@ app.add_typer(index_cmd.app, name="index")
 app.command("hydrate")(hydrate_cmd.hydrate)
 app.add_typer(contract_cmd.app, name="contract")
 promote_cmd.register(app)
+
+
+@app.command("demo")
+def demo(
+    directory: Annotated[
+        Path | None, typer.Option("--dir", help="Where to put the demo workspace (default: a new temp folder).")
+    ] = None,
+    example: Annotated[
+        Path | None, typer.Option("--example", help="The workspace to copy (default: examples/workspace).")
+    ] = None,
+) -> None:
+    """Run the whole story on a temp copy of the example workspace with a throwaway key."""
+    from artigov.demo import EXAMPLE, run_demo
+
+    raise typer.Exit(run_demo(directory, example or EXAMPLE))
 
 
 def main() -> None:

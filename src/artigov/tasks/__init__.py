@@ -19,7 +19,7 @@ from invoke.tasks import task
 
 from artigov.cli.options import Format
 
-__all__ = ["index", "ns", "validate"]
+__all__ = ["demo", "index", "ns", "promote", "rehearse", "validate"]
 
 
 def _setup(log_format: str, log_level: str) -> None:
@@ -145,4 +145,49 @@ def index_verify(
 
 
 index = Collection("index", index_add, index_update, index_rebuild, index_verify)
-ns = Collection(validate, index)
+
+
+@task(
+    help={
+        "framework": "the framework to promote",
+        "gate": "the contract gate",
+        "key": "signing key fingerprint",
+        **{k: v for k, v in _COMMON_HELP.items() if k != "lock-timeout"},
+    }
+)
+def promote(
+    c: Context,
+    framework: str,
+    gate: str,
+    key: str | None = None,
+    root: str | None = None,
+    format_: str = "text",
+    log_format: str = "console",
+    log_level: str = "warning",
+) -> None:
+    """validate -> route check -> index update -> hydrate -> contract check -> promote (stops at a failure)."""
+    from artigov.cli.pipeline import run_pipeline
+
+    fmt = _format(format_)
+    _setup(log_format, log_level)
+    _finish(run_pipeline(Path(root) if root else None, framework, gate, key, fmt))
+
+
+@task(help={"dir": "where to put the demo workspace (default: a new temp folder)"})
+def demo(c: Context, dir: str | None = None) -> None:
+    """The whole story on a temp copy of the example workspace with a throwaway key."""
+    from artigov.demo import run_demo
+
+    _setup("console", "warning")
+    _finish(run_demo(Path(dir) if dir else None))
+
+
+@task
+def rehearse(c: Context) -> None:
+    """Crash (reduced) and rollback rehearsals through the real CLI."""
+    from artigov.rehearse import crash, playbook
+
+    _finish(crash.main(["--quick"]) or playbook.main([]))
+
+
+ns = Collection(validate, index, promote, demo, rehearse)

@@ -1,0 +1,42 @@
+"""The promotion pipeline maintainers run as ``invoke promote``.
+
+validate -> route check -> index update -> hydrate (deterministic) ->
+contract check (gate) -> promote, stopping at the first step that fails.
+Each step is the same function as its ``artigov`` command.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from artigov.cli.contract import run_contract_check
+from artigov.cli.hydrate import run_hydrate
+from artigov.cli.index import run_index
+from artigov.cli.options import Format
+from artigov.cli.promote import run_promote
+from artigov.cli.route import run_route_check
+from artigov.cli.validate import run_validate
+
+__all__ = ["run_pipeline"]
+
+
+def run_pipeline(root: Path | None, framework: str, gate: str, key: str | None, fmt: Format = Format.text) -> int:
+    """Run every step in order; return the first non-zero exit code (0 when promoted)."""
+    steps: list[tuple[str, Callable[[], int]]] = [
+        ("validate", lambda: run_validate(root, [], fmt)),
+        ("route check", lambda: run_route_check(root, fmt)),
+        ("index update", lambda: run_index("update", root, fmt, 30.0)),
+        ("hydrate", lambda: run_hydrate(root, framework, gate, True, None, fmt)),
+        ("contract check", lambda: run_contract_check(root, framework, gate, fmt)),
+        ("promote", lambda: run_promote(root, framework, gate, key, None, fmt)),
+    ]
+    for name, step in steps:
+        if fmt is Format.text:
+            print(f"==> {name}")
+        code = step()
+        if code:
+            if fmt is Format.text:
+                print(f"promote pipeline: stopped at {name} (exit {code}); nothing after it ran")
+            return code
+    return 0

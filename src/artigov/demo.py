@@ -1,0 +1,210 @@
+"""``artigov demo``: the whole story on a temp copy of the example workspace.
+
+validate -> route check -> index rebuild -> hydrate -> contract check ->
+promote -> (a second, bad promotion) -> verify -> tamper -> verify catches it
+-> triggers -> rollback -> verify again -> history and audit chain.
+Every step goes through the same functions as the command line, and the demo
+fails (exit 1) if any step does not end as the story says it should.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+__all__ = ["run_demo"]
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "workspace"
+FRAMEWORK = "fwk-001"
+
+
+def _git(ws: Path, *args: str) -> None:
+    env = {**os.environ, "GIT_AUTHOR_DATE": "2026-11-01T09:00:00Z", "GIT_COMMITTER_DATE": "2026-11-01T09:00:00Z"}
+    subprocess.run(
+        [
+            "git",
+            "-c",
+            "user.email=demo@example.org",
+            "-c",
+            "user.name=artigov demo",
+            "-c",
+            "init.defaultBranch=main",
+            *args,
+        ],
+        cwd=ws,
+        env=env,
+        capture_output=True,
+        check=True,
+    )
+
+
+def _prepare(base: Path, example: Path) -> tuple[Path, Path, str]:
+    from artigov.promote.testing import make_key
+
+    ws = base / "workspace"
+    shutil.copytree(example, ws, ignore=shutil.ignore_patterns(".artigov", "*.lock"))
+    home = base / "gnupg"
+    home.mkdir(mode=0o700)
+    key = make_key(home, "artigov demo signer")
+    config = (ws / "artigov.yaml").read_text()
+    config = config.replace("  key: null", f"  key: {key}").replace(
+        "  trusted: []", f"  trusted: [{key}]\n  gnupghome: {home}"
+    )
+    (ws / "artigov.yaml").write_text(config)
+    _git(ws, "init", "-q")
+    _git(ws, "add", "-A")
+    _git(ws, "commit", "-qm", "governance repository of fwk-001")
+    return ws, home, key
+
+
+def _tamper_object(ws: Path, sequence: int) -> str:
+    """Flip a byte of an object only this snapshot holds (objects are shared, content-addressed)."""
+    import json
+
+    def manifest(n: int) -> dict[str, list[dict[str, str]]]:
+        folder = ws / ".artigov" / "snapshots" / FRAMEWORK / f"{n:06d}"
+        value: dict[str, list[dict[str, str]]] = json.loads((folder / "manifest.json").read_text())
+        return value
+
+    earlier = {i["object"] for n in range(1, sequence) for i in manifest(n)["inputs"]}
+    item = next(i for i in manifest(sequence)["inputs"] if i["object"] not in earlier)
+    digest = item["object"].removeprefix("sha256:")
+    path = ws / ".artigov" / "objects" / "sha256" / digest[:2] / digest[2:]
+    path.chmod(0o644)
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0x20
+    path.write_bytes(bytes(data))
+    return str(item["path"])
+
+
+def _approve_next_plan(ws: Path) -> str:
+    rel = "frameworks/fwk-001/plans/technical/tp-core-1.1.0.md"
+    path = ws / rel
+    path.write_text(
+        path.read_text().replace("status: review", "status: approved\napproved_by:\n  - alice@example.org", 1)
+    )
+    return rel
+
+
+def run_demo(directory: Path | None = None, example: Path = EXAMPLE) -> int:
+    """Run the story; return 0 if every step ended as expected."""
+    from artigov.cli.contract import run_contract_check
+    from artigov.cli.hydrate import run_hydrate
+    from artigov.cli.index import run_index
+    from artigov.cli.options import Format
+    from artigov.cli.promote import run_promote, run_rollback, run_verify
+    from artigov.cli.route import run_route_check
+    from artigov.cli.validate import run_validate
+
+    if not (example / "artigov.yaml").is_file():
+        print(
+            f"artigov: error: the example workspace is not at {example} (fix: run from a source checkout of artigov, "
+            "or pass --example DIR)"
+        )
+        return 2
+    base = (
+        Path(tempfile.mkdtemp(prefix="agdemo-", dir="/tmp" if Path("/tmp").is_dir() else None))
+        if directory is None
+        else directory
+    )
+    base.mkdir(parents=True, exist_ok=True)
+    os.environ.setdefault("ARTIGOV_ACTOR", "demo@example.org")
+    ws, home, key = _prepare(base, example)
+    text = Format.text
+
+    def bad_change() -> int:
+        print(f"    edited {_approve_next_plan(ws)}")
+        return run_index("update", ws, text, 30.0)
+
+    def tamper() -> int:
+        print(f"    flipped a byte in the object of {_tamper_object(ws, 2)}")
+        return 0
+
+    steps: list[tuple[str, int, Callable[[], int]]] = [
+        ("validate: every artifact carries checked metadata", 0, lambda: run_validate(ws, [], text)),
+        (
+            "route check: every kind in its canonical folder, no conflict with the command routing",
+            0,
+            lambda: run_route_check(ws, text),
+        ),
+        ("index rebuild: the crash-safe artifacts_index.json", 0, lambda: run_index("rebuild", ws, text, 30.0)),
+        (
+            "hydrate --deterministic: the inputs of stage 'design', same plan over 5 runs",
+            0,
+            lambda: run_hydrate(ws, FRAMEWORK, "design", True, None, text),
+        ),
+        (
+            "contract check --gate design: required kinds, statuses, RACI approvals",
+            0,
+            lambda: run_contract_check(ws, FRAMEWORK, "design", text),
+        ),
+        (
+            "contract check --gate release: fails, and says why",
+            1,
+            lambda: run_contract_check(ws, FRAMEWORK, "release", text),
+        ),
+        (
+            "promote --gate design: snapshot 1, signed with the demo key",
+            0,
+            lambda: run_promote(ws, FRAMEWORK, "design", key, None, text),
+        ),
+        (
+            "a bad change: tp-core 1.1.0 (still under review) is marked approved, and re-indexed",
+            0,
+            bad_change,
+        ),
+        (
+            "promote --gate design again: snapshot 2 picks the new plan",
+            0,
+            lambda: run_promote(ws, FRAMEWORK, "design", key, None, text),
+        ),
+        (
+            "verify: snapshot 2 is signed by a trusted key, chained to 1, objects intact",
+            0,
+            lambda: run_verify(ws, FRAMEWORK, None, text),
+        ),
+        ("tamper: flip one byte of a stored input of snapshot 2", 0, tamper),
+        ("verify: catches the tampered object", 1, lambda: run_verify(ws, FRAMEWORK, None, text)),
+        (
+            "rollback --to 1: restore snapshot 1 byte-for-byte, recorded as new snapshot 3",
+            0,
+            lambda: run_rollback(ws, FRAMEWORK, 1, key, text),
+        ),
+        ("verify again: the head (snapshot 3) verifies", 0, lambda: run_verify(ws, FRAMEWORK, None, text)),
+    ]
+    print(f"artigov demo: framework {FRAMEWORK} in {ws}")
+    print(f"(a throwaway signing key {key} in {home})\n")
+    failed = None
+    for number, (title, expected, step) in enumerate(steps, start=1):
+        print(f"{number:>2}. {title}")
+        code = step()
+        if code != expected:
+            failed = (number, title, code, expected)
+            break
+        print()
+    _history(ws)
+    subprocess.run(["gpgconf", "--homedir", str(home), "--kill", "gpg-agent"], capture_output=True, check=False)
+    if failed:
+        number, title, code, expected = failed
+        print(f"demo: step {number} ({title}) exited {code}, expected {expected}")
+        return 1
+    print(f"demo: done. Workspace: {ws}")
+    print(f"      snapshots: {ws / '.artigov' / 'snapshots' / FRAMEWORK}")
+    print(f"      audit log: {ws / '.artigov' / 'audit.jsonl'} (artigov audit show --root {ws})")
+    return 0
+
+
+def _history(ws: Path) -> None:
+    from artigov.core.workspace import load_workspace
+    from artigov.promote.ops import history
+
+    rows = history(load_workspace(ws), FRAMEWORK)
+    if rows:
+        print("history:")
+        for r in rows:
+            back = f", rollback of {r['rollback_of']}" if r.get("rollback_of") else ""
+            print(f"    snapshot {r['sequence']}: {r['status']}, gate {r.get('gate')}{back}")

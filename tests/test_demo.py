@@ -1,0 +1,82 @@
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+Runner = Callable[..., subprocess.CompletedProcess[str]]
+REPO = Path(__file__).resolve().parent.parent
+
+
+def test_demo_tells_the_whole_story(artigov: Runner, tmp_path: Path) -> None:
+    result = artigov("demo", "--dir", tmp_path / "d")
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
+    out = result.stdout
+    for marker in (
+        "validate: 16 artifact(s) checked",
+        "0 conflicts",
+        "identical over 5 runs",
+        "-> snapshot 1",
+        "-> snapshot 2",
+        "FAILED: V009",
+        "as new snapshot 3",
+        "snapshot 3 of fwk-001 ok",
+        "demo: done",
+    ):
+        assert marker in out, marker
+    ws = tmp_path / "d" / "workspace"
+    events = [json.loads(line) for line in (ws / ".artigov" / "audit.jsonl").read_text().splitlines()]
+    names = {e["event"] for e in events}
+    assert {
+        "snapshot_promoted",
+        "snapshot_verify_failed",
+        "snapshot_rolled_back",
+        "snapshot_verified",
+        "candidate_selected",
+        "index_written",
+    } <= names
+    assert "Traceback" not in result.stderr
+
+
+def test_invoke_promote_runs_the_pipeline_and_stops_at_a_failing_gate(tmp_path: Path) -> None:
+    from artigov.promote.testing import gnupg_home, make_key
+
+    ws = tmp_path / "repo"
+    shutil.copytree(REPO / "examples" / "workspace", ws, ignore=shutil.ignore_patterns(".artigov"))
+    (ws / "tasks.py").write_text("from artigov.tasks import ns\n")
+    with gnupg_home() as home:
+        key = make_key(home, "pipeline signer")
+        cfg = (ws / "artigov.yaml").read_text().replace("  key: null", f"  key: {key}")
+        (ws / "artigov.yaml").write_text(cfg.replace("  trusted: []", f"  trusted: [{key}]\n  gnupghome: {home}"))
+        env = {**os.environ, "ARTIGOV_ACTOR": "tests@example.org", "SOURCE_DATE_EPOCH": "1764000000"}
+
+        def invoke(*args: str) -> subprocess.CompletedProcess[str]:
+            return subprocess.run(
+                [sys.executable, "-m", "invoke", *args],
+                cwd=ws,
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=300,
+                check=False,
+            )
+
+        ok = invoke("promote", "--framework", "fwk-001", "--gate", "design")
+        assert ok.returncode == 0, ok.stdout + ok.stderr
+        assert [line for line in ok.stdout.splitlines() if line.startswith("==> ")] == [
+            "==> validate",
+            "==> route check",
+            "==> index update",
+            "==> hydrate",
+            "==> contract check",
+            "==> promote",
+        ]
+        failed = invoke("promote", "--framework", "fwk-001", "--gate", "release")
+        assert failed.returncode == 1
+        assert "stopped at hydrate" in failed.stdout
+        assert (ws / ".artigov" / "snapshots" / "fwk-001" / "000001").is_dir()
+        assert not (ws / ".artigov" / "snapshots" / "fwk-001" / "000002").exists()
