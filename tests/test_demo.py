@@ -80,3 +80,31 @@ def test_invoke_promote_runs_the_pipeline_and_stops_at_a_failing_gate(tmp_path: 
         assert "stopped at hydrate" in failed.stdout
         assert (ws / ".artigov" / "snapshots" / "fwk-001" / "000001").is_dir()
         assert not (ws / ".artigov" / "snapshots" / "fwk-001" / "000002").exists()
+
+
+def test_after_the_demo_the_audit_chain_verifies_and_any_edit_is_named(artigov: Runner, tmp_path: Path) -> None:
+    assert artigov("demo", "--dir", tmp_path / "d").returncode == 0
+    ws = tmp_path / "d" / "workspace"
+    ok = artigov("audit", "verify", "--root", ws)
+    assert ok.returncode == 0 and "ok" in ok.stdout
+    story = artigov("audit", "show", "--framework", "fwk-001", "--root", ws)
+    for name in ("snapshot_promoted", "snapshot_verify_failed", "snapshot_rolled_back", "candidate_selected"):
+        assert name in story.stdout
+    as_json = artigov(
+        "audit", "show", "--framework", "fwk-001", "--event", "snapshot_*", "--format", "json", "--root", ws
+    )
+    events = [json.loads(line) for line in as_json.stdout.splitlines()]
+    assert [e["event"] for e in events if e["event"] != "snapshot_verified"] == [
+        "snapshot_promoted",
+        "snapshot_promoted",
+        "snapshot_verify_failed",
+        "snapshot_rolled_back",
+    ]
+    log = ws / ".artigov" / "audit.jsonl"
+    lines = log.read_bytes().splitlines(keepends=True)
+    target = len(lines) // 2
+    damaged = bytearray(lines[target])
+    damaged[20] ^= 0x01
+    log.write_bytes(b"".join([*lines[:target], bytes(damaged), *lines[target + 1 :]]))
+    bad = artigov("audit", "verify", "--root", ws)
+    assert bad.returncode == 1 and f"line {target + 1}" in bad.stdout

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -114,3 +115,32 @@ def test_the_five_required_playbooks_exist() -> None:
         "untrusted-signer-rejected",
         "replay-rejected",
     } <= names
+
+
+def _audited_event_names() -> set[str]:
+    import ast
+
+    names: set[str] = set()
+    for path in [*REPO.glob("packages/*/src/**/*.py"), *REPO.glob("src/**/*.py")]:
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Call):
+                audit = next((k for k in node.keywords if k.arg == "audit"), None)
+                literal_false = audit is not None and isinstance(audit.value, ast.Constant) and not audit.value.value
+                if audit is not None and node.args and not literal_false:
+                    first = node.args[0]
+                    if isinstance(first, ast.Constant):
+                        names.add(first.value)
+                    elif isinstance(first, ast.IfExp):
+                        names.update(v.value for v in (first.body, first.orelse) if isinstance(v, ast.Constant))
+            if isinstance(node, ast.Dict):
+                values = [v.value for v in node.values if isinstance(v, ast.Constant) and isinstance(v.value, str)]
+                if any(v.startswith("candidate_") for v in values):
+                    names.update(values)
+    names.add("audit_torn_line_detected")
+    return names
+
+
+def test_every_audited_event_is_in_the_catalogue() -> None:
+    doc = (REPO / "docs" / "audit-events.md").read_text()
+    documented = set(re.findall(r"^### `([a-z_]+)`", doc, re.MULTILINE))
+    assert _audited_event_names() == documented

@@ -7,9 +7,10 @@ import sys
 import textwrap
 from pathlib import Path
 
+import pytest
 import structlog
 
-from artigov.core.audit import GENESIS, AuditLog
+from artigov.core.audit import GENESIS, AuditLog, prefix_intact, verify_log
 from artigov.core.logconfig import configure_logging, flush_audit, set_audit_path
 
 
@@ -21,7 +22,13 @@ def _check_chain(path: Path) -> list[dict[str, object]]:
         assert event["prev"] == prev
         prev = "sha256:" + hashlib.sha256(raw).hexdigest()
         events.append(event)
+    assert verify_log(path).ok
     return events
+
+
+def _log_of(path: Path, n: int) -> list[bytes]:
+    AuditLog(path).append([{"event": "e", "i": i, "subject": f"s{i}"} for i in range(n)])
+    return path.read_bytes().splitlines(keepends=True)
 
 
 def test_append_chains_each_line_to_the_previous(tmp_path: Path) -> None:
@@ -56,15 +63,15 @@ def test_concurrent_writers_lose_nothing_and_keep_the_chain(tmp_path: Path) -> N
         from pathlib import Path
         from artigov.core.audit import AuditLog
         log = AuditLog(Path({str(path)!r}))
-        for i in range(50):
+        for i in range(200):
             log.append([{{"event": "e", "writer": sys.argv[1], "i": i}}])
         """
     )
     procs = [subprocess.Popen([sys.executable, "-c", code, str(w)]) for w in range(4)]
     assert all(p.wait() == 0 for p in procs)
     events = _check_chain(path)
-    assert len(events) == 200
-    assert {(e["writer"], e["i"]) for e in events} == {(str(w), i) for w in range(4) for i in range(50)}
+    assert len(events) == 800
+    assert {(e["writer"], e["i"]) for e in events} == {(str(w), i) for w in range(4) for i in range(200)}
 
 
 def test_structlog_audit_events_reach_the_file_with_context(tmp_path: Path) -> None:
@@ -87,3 +94,44 @@ def test_structlog_audit_events_reach_the_file_with_context(tmp_path: Path) -> N
     assert event["data"] == {"code": "S014"}
     assert str(event["ts"]).endswith("Z")
     assert event["actor"]
+
+
+def test_one_flipped_byte_in_any_line_is_named(tmp_path: Path) -> None:
+    path = tmp_path / "audit.jsonl"
+    lines = _log_of(path, 12)
+    for number, line in enumerate(lines, start=1):
+        for offset in (0, len(line) // 3, len(line) // 2, len(line) - 3, len(line) - 1):
+            damaged = bytearray(line)
+            damaged[offset] ^= 0x01
+            path.write_bytes(b"".join([*lines[: number - 1], bytes(damaged), *lines[number:]]))
+            result = verify_log(path)
+            assert not result.ok
+            assert result.bad_line == number, (number, offset, result)
+
+
+@pytest.mark.parametrize(
+    ("tamper", "bad_line", "word"),
+    [
+        (lambda ls: ls[:4] + ls[5:], 5, "deleted"),
+        (lambda ls: ls[:4] + [ls[2]] + ls[4:], 5, "inserted"),
+        (lambda ls: ls[:3] + [ls[4], ls[3]] + ls[5:], 4, "reordered"),
+        (lambda ls: [ls[0].replace(b'"i":0', b'"i":9'), *ls[1:]], 1, "edited"),
+        (lambda ls: ls[:-1] + [ls[-1][:-5]], 12, "torn"),
+    ],
+)
+def test_deleted_inserted_reordered_edited_torn(tmp_path: Path, tamper, bad_line: int, word: str) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "audit.jsonl"
+    lines = _log_of(path, 12)
+    path.write_bytes(b"".join(tamper(lines)))
+    result = verify_log(path)
+    assert not result.ok and result.bad_line == bad_line
+    assert word in result.problem
+
+
+def test_prefix_pin_survives_appends_but_not_edits(tmp_path: Path) -> None:
+    path = tmp_path / "audit.jsonl"
+    head = AuditLog(path).append([{"event": "a"}, {"event": "b"}])
+    AuditLog(path).append([{"event": "c"}])
+    assert prefix_intact(path, head)
+    path.write_bytes(path.read_bytes().replace(b'"event":"a"', b'"event":"x"'))
+    assert not prefix_intact(path, head)

@@ -212,9 +212,11 @@ def test_expired_snapshot_is_rejected(ws: Workspace) -> None:
 
 
 def test_snapshot_whose_audit_pin_is_gone_is_rejected(ws: Workspace) -> None:
-    ws.audit_path.parent.mkdir(parents=True, exist_ok=True)
-    ws.audit_path.write_bytes(b'{"event":"x","prev":"sha256:' + b"0" * 64 + b'"}\n')
+    from artigov.core.audit import AuditLog
+
+    AuditLog(ws.audit_path).append([{"event": "x"}])
     promote(ws, "f", "design")
+    assert verify_snapshot(ws, "f").sequence == 1
     ws.audit_path.write_bytes(b'{"event":"edited"}\n')
     assert _code(ws) == "V017"
 

@@ -27,14 +27,19 @@ def fail(message: str) -> None:
     print(f"artigov: error: {message}", file=sys.stderr)
 
 
-def execute(command: str, root: Path | None, action: Callable[[Workspace], int], **context: str | None) -> int:
-    """Run ``action`` on the workspace at ``root`` (or found from cwd); return the exit code."""
+def execute(
+    command: str, root: Path | None, action: Callable[[Workspace], int], *, audit: bool = True, **context: str | None
+) -> int:
+    """Run ``action`` on the workspace at ``root`` (or found from cwd); return the exit code.
+
+    ``audit=False`` for commands that only read the audit log (they must not append to it).
+    """
     structlog.contextvars.clear_contextvars()
     structlog.contextvars.bind_contextvars(command=command, **{k: v for k, v in context.items() if v is not None})
     ws: Workspace | None = None
     try:
         ws = load_workspace(root)
-        set_audit_path(ws.audit_path)
+        set_audit_path(ws.audit_path if audit else None)
         return action(ws)
     except ArtigovError as e:
         fail(str(e))

@@ -2,8 +2,10 @@
 
 Each line of ``state_dir/audit.jsonl`` is one event in canonical JSON. Its
 ``prev`` field holds ``sha256:<hex>`` of the previous line's bytes (newline
-included; the first line's ``prev`` is :data:`GENESIS`), so editing, dropping,
-inserting or reordering a line breaks the chain.
+included; the first line's ``prev`` is :data:`GENESIS`), and its ``id`` is the
+sha256 of the event itself without ``id``. So an edit inside a line fails
+that line's ``id``, and dropping, inserting or reordering lines breaks a
+``prev``: :func:`verify_log` names the first bad line either way.
 
 Appends happen under an ``flock`` on the file itself with one ``write`` per
 batch and an fsync, so concurrent commands never interleave or lose events.
@@ -13,15 +15,27 @@ from __future__ import annotations
 
 import fcntl
 import hashlib
+import json
 import os
 import time
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from artigov.core.canonical import canonical_json
 from artigov.core.errors import LockTimeoutError
 
-__all__ = ["GENESIS", "AuditLog", "utc_timestamp"]
+__all__ = [
+    "GENESIS",
+    "AuditLog",
+    "AuditVerification",
+    "prefix_intact",
+    "read_events",
+    "seal",
+    "utc_timestamp",
+    "verify_log",
+]
 
 GENESIS = "sha256:" + "0" * 64
 _TAIL = 4096
@@ -31,6 +45,97 @@ def utc_timestamp() -> str:
     """The current UTC time as RFC 3339 with milliseconds (``...Z``)."""
     now = time.time()
     return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(now)) + f".{int(now * 1000) % 1000:03d}Z"
+
+
+def seal(record: dict[str, Any]) -> bytes:
+    """The line for ``record`` (which holds ``prev``): canonical JSON with its ``id`` added."""
+    body = {k: v for k, v in record.items() if k != "id"}
+    return canonical_json({**body, "id": "sha256:" + hashlib.sha256(canonical_json(body)).hexdigest()})
+
+
+@dataclass(frozen=True)
+class AuditVerification:
+    """Result of checking the whole log."""
+
+    ok: bool
+    events: int
+    head: str
+    bad_line: int | None = None
+    problem: str = ""
+
+
+def verify_log(path: Path) -> AuditVerification:
+    """Check every line's ``id`` and ``prev``; report the first bad line (1-based)."""
+    prev = GENESIS
+    count = 0
+    try:
+        f = open(path, "rb")
+    except FileNotFoundError:
+        return AuditVerification(True, 0, GENESIS)
+    with f:
+        for number, raw in enumerate(f, start=1):
+            if not raw.endswith(b"\n"):
+                return AuditVerification(
+                    False,
+                    count,
+                    prev,
+                    number,
+                    "the last line is torn (no newline): a crash during a write, or a truncation",
+                )
+            try:
+                event = json.loads(raw)
+            except ValueError:
+                return AuditVerification(False, count, prev, number, "not valid JSON (edited or torn)")
+            if not isinstance(event, dict) or seal(event) != raw:
+                return AuditVerification(False, count, prev, number, "its content does not match its id (edited)")
+            if event.get("prev") != prev:
+                return AuditVerification(
+                    False,
+                    count,
+                    prev,
+                    number,
+                    "its prev does not match the line before it (an event was deleted, inserted or reordered)",
+                )
+            prev = "sha256:" + hashlib.sha256(raw).hexdigest()
+            count += 1
+    return AuditVerification(True, count, prev)
+
+
+def prefix_intact(path: Path, line_hash: str) -> bool:
+    """True if the log still holds the line hashing to ``line_hash`` and every line up to it chains."""
+    prev = GENESIS
+    try:
+        f = open(path, "rb")
+    except FileNotFoundError:
+        return False
+    with f:
+        for raw in f:
+            try:
+                event = json.loads(raw)
+            except ValueError:
+                return False
+            if not isinstance(event, dict) or seal(event) != raw or event.get("prev") != prev:
+                return False
+            prev = "sha256:" + hashlib.sha256(raw).hexdigest()
+            if prev == line_hash:
+                return True
+    return False
+
+
+def read_events(path: Path) -> Iterator[dict[str, Any]]:
+    """Every parseable event, in order (use :func:`verify_log` to check them)."""
+    try:
+        f = open(path, "rb")
+    except FileNotFoundError:
+        return
+    with f:
+        for raw in f:
+            try:
+                event = json.loads(raw)
+            except ValueError:
+                continue
+            if isinstance(event, dict):
+                yield event
 
 
 def _last_line(fd: int, size: int) -> bytes:
@@ -86,7 +191,7 @@ class AuditLog:
                 events = [torn, *events]
             prev = "sha256:" + hashlib.sha256(last).hexdigest() if last else GENESIS
             for event in events:
-                line = canonical_json({**event, "prev": prev})
+                line = seal({**event, "prev": prev})
                 out.append(line)
                 prev = "sha256:" + hashlib.sha256(line).hexdigest()
             data = b"".join(out)

@@ -17,7 +17,6 @@ and a verification that fails leaves no trace but its audit event:
 
 from __future__ import annotations
 
-import hashlib
 import json
 import time
 from dataclasses import dataclass
@@ -28,6 +27,7 @@ from typing import Any
 
 from jsonschema import Draft202012Validator
 
+from artigov.core.audit import GENESIS, prefix_intact
 from artigov.core.canonical import digest_bytes
 from artigov.core.workspace import Workspace
 from artigov.promote.errors import VerificationError
@@ -70,14 +70,6 @@ def audit_promotions(ws: Workspace, framework: str) -> int:
     except FileNotFoundError:
         return 0
     return best
-
-
-def _audit_contains(ws: Workspace, line_hash: str) -> bool:
-    try:
-        with open(ws.audit_path, "rb") as f:
-            return any("sha256:" + hashlib.sha256(line).hexdigest() == line_hash for line in f)
-    except FileNotFoundError:
-        return False
 
 
 def verify_snapshot(
@@ -169,7 +161,7 @@ def verify_snapshot(
             fix="promote again to issue a fresh snapshot",
         )
     audit_head = manifest.get("audit_head")
-    if audit_head and not _audit_contains(ws, audit_head):
+    if audit_head and audit_head != GENESIS and not prefix_intact(ws.audit_path, audit_head):
         raise VerificationError(
             "V017",
             f"snapshot {target}: the audit log no longer contains the line it pins ({audit_head})",
