@@ -113,10 +113,10 @@ def test_one_flipped_byte_in_any_line_is_named(tmp_path: Path) -> None:
     ("tamper", "bad_line", "word"),
     [
         (lambda ls: ls[:4] + ls[5:], 5, "deleted"),
-        (lambda ls: ls[:4] + [ls[2]] + ls[4:], 5, "inserted"),
-        (lambda ls: ls[:3] + [ls[4], ls[3]] + ls[5:], 4, "reordered"),
+        (lambda ls: [*ls[:4], ls[2], *ls[4:]], 5, "inserted"),
+        (lambda ls: [*ls[:3], ls[4], ls[3], *ls[5:]], 4, "reordered"),
         (lambda ls: [ls[0].replace(b'"i":0', b'"i":9'), *ls[1:]], 1, "edited"),
-        (lambda ls: ls[:-1] + [ls[-1][:-5]], 12, "torn"),
+        (lambda ls: [*ls[:-1], ls[-1][:-5]], 12, "torn"),
     ],
 )
 def test_deleted_inserted_reordered_edited_torn(tmp_path: Path, tamper, bad_line: int, word: str) -> None:  # type: ignore[no-untyped-def]

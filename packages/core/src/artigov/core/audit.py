@@ -68,11 +68,9 @@ def verify_log(path: Path) -> AuditVerification:
     """Check every line's ``id`` and ``prev``; report the first bad line (1-based)."""
     prev = GENESIS
     count = 0
-    try:
-        f = open(path, "rb")
-    except FileNotFoundError:
+    if not path.exists():
         return AuditVerification(True, 0, GENESIS)
-    with f:
+    with open(path, "rb") as f:
         for number, raw in enumerate(f, start=1):
             if not raw.endswith(b"\n"):
                 return AuditVerification(
@@ -104,11 +102,9 @@ def verify_log(path: Path) -> AuditVerification:
 def prefix_intact(path: Path, line_hash: str) -> bool:
     """True if the log still holds the line hashing to ``line_hash`` and every line up to it chains."""
     prev = GENESIS
-    try:
-        f = open(path, "rb")
-    except FileNotFoundError:
+    if not path.exists():
         return False
-    with f:
+    with open(path, "rb") as f:
         for raw in f:
             try:
                 event = json.loads(raw)
@@ -124,11 +120,9 @@ def prefix_intact(path: Path, line_hash: str) -> bool:
 
 def read_events(path: Path) -> Iterator[dict[str, Any]]:
     """Every parseable event, in order (use :func:`verify_log` to check them)."""
-    try:
-        f = open(path, "rb")
-    except FileNotFoundError:
+    if not path.exists():
         return
-    with f:
+    with open(path, "rb") as f:
         for raw in f:
             try:
                 event = json.loads(raw)
