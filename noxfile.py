@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import shutil
 from pathlib import Path
 
 import nox
@@ -26,7 +28,19 @@ MYPY_TARGETS = [arg for name in [*PACKAGES, "cli", "tasks", "rehearse"] for arg 
 
 
 def install_dev(session: nox.Session) -> None:
+    ensure_gpg(session)
     session.install("-r", "requirements-dev.txt")
+
+
+def ensure_gpg(session: nox.Session) -> None:
+    """Signing needs the real gpg binary: install it on a fresh Debian/Ubuntu machine when we may."""
+    if shutil.which("gpg") and shutil.which("gpgconf"):
+        return
+    if shutil.which("apt-get") and os.geteuid() == 0:
+        session.run("apt-get", "update", "-qq", external=True)
+        session.run("apt-get", "install", "-y", "-qq", "gnupg", external=True)
+        return
+    session.error("gpg not found: install GnuPG 2.2+ (e.g. `sudo apt-get install gnupg`), then run again")
 
 
 @nox.session
@@ -41,6 +55,7 @@ def tests(session: nox.Session) -> None:
 def isolated(session: nox.Session, package: str) -> None:
     """Run one package's tests with only it and its declared artigov deps installed."""
     deps = [f"./packages/{d}" for d in PACKAGE_DEPS[package]]
+    ensure_gpg(session)
     session.install(*deps, f"./packages/{package}", "pytest", "hypothesis")
     session.run("pytest", f"packages/{package}/tests", "-m", "not slow", "-p", "no:cacheprovider", *session.posargs)
 
