@@ -12,6 +12,7 @@ import pytest
 from artigov.core.atomic import FileLock, lock_path_for, write_atomic
 from artigov.core.errors import LockTimeoutError
 from artigov.core.faults import FAULT_EXIT_CODE
+from artigov.core.testing import held_lock
 
 
 def _run_writer(target: Path, data: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
@@ -73,36 +74,14 @@ def test_injected_disk_error_is_one_line_and_keeps_old_file(tmp_path: Path, mode
 
 def test_second_writer_times_out_naming_holder_pid(tmp_path: Path) -> None:
     target = tmp_path / "index.json"
-    holder = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            textwrap.dedent(
-                f"""
-                import sys, time
-                from pathlib import Path
-                from artigov.core.atomic import FileLock
-                with FileLock(Path({str(lock_path_for(target))!r})):
-                    print("locked", flush=True)
-                    time.sleep(30)
-                """
-            ),
-        ],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
+    with held_lock(lock_path_for(target)) as pid:
         start = time.monotonic()
         with pytest.raises(LockTimeoutError) as info:
             write_atomic(target, b"x", lock_timeout=0.3)
         assert time.monotonic() - start >= 0.3
-        assert f"pid={holder.pid}" in str(info.value)
+        assert f"pid={pid}" in str(info.value)
         assert "--lock-timeout" in str(info.value)
         assert not target.exists()
-    finally:
-        holder.kill()
-        holder.wait()
 
 
 def test_lock_is_released_when_holder_is_killed(tmp_path: Path) -> None:

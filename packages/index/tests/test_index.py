@@ -3,9 +3,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import subprocess
-import sys
-import textwrap
 from pathlib import Path
 
 import pytest
@@ -13,7 +10,7 @@ import structlog
 
 from artigov.core.atomic import FileLock, lock_path_for
 from artigov.core.errors import LockTimeoutError
-from artigov.core.testing import make_artifact, make_workspace
+from artigov.core.testing import held_lock, make_artifact, make_workspace
 from artigov.core.workspace import load_workspace
 from artigov.index import IndexCorruptError, add, read_index, rebuild, update, verify
 from artigov.index.model import Index
@@ -162,29 +159,9 @@ def test_an_older_index_checked_out_is_not_confirmed_by_the_stat_cache(tmp_path:
 def test_second_writer_times_out(tmp_path: Path) -> None:
     ws = _ws(tmp_path)
     rebuild(ws)
-    holder = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            textwrap.dedent(f"""
-            import time
-            from pathlib import Path
-            from artigov.core.atomic import FileLock
-            with FileLock(Path({str(lock_path_for(ws.index_path))!r})):
-                print("locked", flush=True)
-                time.sleep(60)
-            """),
-        ],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
+    with held_lock(lock_path_for(ws.index_path)) as pid:
         with pytest.raises(LockTimeoutError) as info:
             update(ws, lock_timeout=0.2)
-        assert f"pid={holder.pid}" in str(info.value)
-    finally:
-        holder.kill()
-        holder.wait()
+        assert f"pid={pid}" in str(info.value)
     with FileLock(lock_path_for(ws.index_path), timeout=1):
         pass

@@ -11,6 +11,7 @@ parses its flags and calls the same function as the command line.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from invoke.collection import Collection
 from invoke.context import Context
@@ -105,43 +106,27 @@ def index_add(
     _index("add", root, format_, lock_timeout, log_format, log_level, path)
 
 
-@task(name="update", help=_COMMON_HELP)
-def index_update(
-    c: Context,
-    root: str | None = None,
-    format_: str = "text",
-    lock_timeout: float = 30.0,
-    log_format: str = "console",
-    log_level: str = "warning",
-) -> None:
-    """Bring the index up to date, re-reading only changed files."""
-    _index("update", root, format_, lock_timeout, log_format, log_level)
+def _whole_index_task(op: str, doc: str) -> Any:
+    """One task per whole-workspace index operation: same flags, same function as `artigov index OP`."""
+
+    def body(
+        c: Context,
+        root: str | None = None,
+        format_: str = "text",
+        lock_timeout: float = 30.0,
+        log_format: str = "console",
+        log_level: str = "warning",
+    ) -> None:
+        _index(op, root, format_, lock_timeout, log_format, log_level)
+
+    body.__doc__ = doc
+    body.__name__ = f"index_{op}"
+    return task(name=op, help=_COMMON_HELP)(body)
 
 
-@task(name="rebuild", help=_COMMON_HELP)
-def index_rebuild(
-    c: Context,
-    root: str | None = None,
-    format_: str = "text",
-    lock_timeout: float = 30.0,
-    log_format: str = "console",
-    log_level: str = "warning",
-) -> None:
-    """Rebuild the index from scratch."""
-    _index("rebuild", root, format_, lock_timeout, log_format, log_level)
-
-
-@task(name="verify", help=_COMMON_HELP)
-def index_verify(
-    c: Context,
-    root: str | None = None,
-    format_: str = "text",
-    lock_timeout: float = 30.0,
-    log_format: str = "console",
-    log_level: str = "warning",
-) -> None:
-    """Check the index against the files on disk; exit 1 on drift."""
-    _index("verify", root, format_, lock_timeout, log_format, log_level)
+index_update = _whole_index_task("update", "Bring the index up to date, re-reading only changed files.")
+index_rebuild = _whole_index_task("rebuild", "Rebuild the index from scratch.")
+index_verify = _whole_index_task("verify", "Check the index against the files on disk; exit 1 on drift.")
 
 
 index = Collection("index", index_add, index_update, index_rebuild, index_verify)

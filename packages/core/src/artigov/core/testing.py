@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import textwrap
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
-__all__ = ["ARTIFACT_TEMPLATE", "make_artifact", "make_workspace"]
+__all__ = ["ARTIFACT_TEMPLATE", "held_lock", "make_artifact", "make_workspace"]
 
 ARTIFACT_TEMPLATE = """\
 ---
@@ -47,3 +51,21 @@ def make_artifact(
     return ARTIFACT_TEMPLATE.format(
         id=id, version=version, status=status, framework=framework, kind=kind, extra=extra, body=body
     )
+
+
+@contextmanager
+def held_lock(lock: Path) -> Iterator[int]:
+    """Another process holds ``lock`` (an flock) while the block runs; yields its pid."""
+    code = (
+        "import sys, time\nfrom pathlib import Path\nfrom artigov.core.atomic import FileLock\n"
+        "with FileLock(Path(sys.argv[1])):\n    print('locked', flush=True)\n    time.sleep(120)\n"
+    )
+    holder = subprocess.Popen([sys.executable, "-c", code, str(lock)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout is not None
+        if holder.stdout.readline().strip() != "locked":
+            raise RuntimeError("the lock holder did not start")
+        yield holder.pid
+    finally:
+        holder.kill()
+        holder.wait()

@@ -137,10 +137,20 @@ def _dedupe(base: Entries, entries: Entries, artifacts: dict[str, Artifact]) -> 
 
 
 def scan(
-    ws: Workspace, schemas: SchemaSet | None = None, progress: ProgressHook | None = None
+    ws: Workspace,
+    schemas: SchemaSet | None = None,
+    progress: ProgressHook | None = None,
+    *,
+    old: Entries | None = None,
+    cache: StatCache | None = None,
 ) -> tuple[Entries, dict[str, tuple[Stamp, Stamp | None]], list[Finding]]:
-    """Entries of every valid artifact on disk, their stat stamps, and the findings."""
+    """Entries of every valid artifact on disk, their stat stamps, and the findings.
+
+    With ``old`` entries and a stat ``cache`` (incremental update), a file whose
+    stamps the cache vouches for keeps its old entry without being read.
+    """
     schemas = schemas or SchemaSet(ws.kind_schemas_dir)
+    old = old or {}
     found = discover(ws)
     findings = list(found.findings)
     entries: Entries = {}
@@ -149,15 +159,25 @@ def scan(
     total = len(found.units)
     for i, unit in enumerate(found.units, start=1):
         content, meta = _stamps(ws, unit)  # before reading: a later change shows up as a new stamp
-        artifact, problems = check_unit(ws.root, unit, schemas)
-        findings.extend(problems)
-        if artifact is not None and content is not None:
-            entries[unit.path] = entry_from_artifact(artifact)
-            stamps[unit.path] = (content, meta)
-            artifacts[unit.path] = artifact
+        known = old.get(unit.path)
+        if (
+            cache is not None
+            and known is not None
+            and known.get("meta") == unit.meta_path
+            and cache.fresh(unit.path, content, meta)
+        ):
+            entries[unit.path] = known
+            stamps[unit.path] = cache.stamps[unit.path]
+        else:
+            artifact, problems = check_unit(ws.root, unit, schemas)
+            findings.extend(problems)
+            if artifact is not None and content is not None:
+                entries[unit.path] = entry_from_artifact(artifact)
+                stamps[unit.path] = (content, meta)
+                artifacts[unit.path] = artifact
         if progress is not None:
             progress(i, total)
-    findings.extend(_dedupe({}, entries, artifacts))
+    findings.extend(_dedupe(old, entries, artifacts))
     return entries, stamps, sort_findings(findings)
 
 
@@ -208,30 +228,7 @@ def update(
         cache = StatCache.load(_cache_path(ws))
         if base is None or cache.index_digest != base.digest:
             cache = StatCache(cache.path)  # stamps of another index prove nothing about this one
-        schemas = SchemaSet(ws.kind_schemas_dir)
-        found = discover(ws)
-        findings = list(found.findings)
-        entries: Entries = {}
-        stamps: dict[str, tuple[Stamp, Stamp | None]] = {}
-        artifacts: dict[str, Artifact] = {}
-        total = len(found.units)
-        for i, unit in enumerate(found.units, start=1):
-            content, meta = _stamps(ws, unit)
-            known = old.get(unit.path)
-            if known is not None and known.get("meta") == unit.meta_path and cache.fresh(unit.path, content, meta):
-                entries[unit.path] = known
-                stamps[unit.path] = cache.stamps[unit.path]
-            else:
-                artifact, problems = check_unit(ws.root, unit, schemas)
-                findings.extend(problems)
-                if artifact is not None and content is not None:
-                    entries[unit.path] = entry_from_artifact(artifact)
-                    stamps[unit.path] = (content, meta)
-                    artifacts[unit.path] = artifact
-            if progress is not None:
-                progress(i, total)
-        findings.extend(_dedupe(old, entries, artifacts))
-        findings = sort_findings(findings)
+        entries, stamps, findings = scan(ws, progress=progress, old=old, cache=cache)
         log_findings(findings)
         added, changed, removed = _diff(old, entries)
         written = base is None or bool(added or changed or removed)
