@@ -81,6 +81,28 @@ promote_cmd.register(app)
 app.add_typer(audit_cmd.app, name="audit")
 
 
+@app.command("init")
+def init(
+    directory: Annotated[Path, typer.Argument(help="Where to create the workspace (default: here).")] = Path(),
+    framework: Annotated[str, typer.Option("--framework", "-f", help="The first framework's name.")] = "my-framework",
+    owner: Annotated[
+        str, typer.Option("--owner", help="Accountable person for its technical plan.")
+    ] = "owner@example.org",
+) -> None:
+    """Scaffold a workspace: config, routing, contract, one artifact (refuses to overwrite)."""
+    from artigov.core.errors import ArtigovError
+    from artigov.scaffold import init_workspace
+
+    try:
+        written = init_workspace(directory, framework, owner)
+    except ArtigovError as e:
+        typer.echo(f"artigov: error: {e}", err=True)
+        raise typer.Exit(e.exit_code) from None
+    for path in written:
+        typer.echo(f"created {path}")
+    typer.echo(f"init: workspace ready in {directory.resolve()}; next: artigov validate && artigov index rebuild")
+
+
 @app.command("demo")
 def demo(
     directory: Annotated[

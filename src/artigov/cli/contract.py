@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from artigov.cli.options import Format, FormatOpt, RootOpt
+from artigov.cli.options import FindingFormat, FindingFormatOpt, Format, RootOpt
 from artigov.cli.runner import execute
 from artigov.core.errors import EXIT_FINDINGS, EXIT_OK
 from artigov.core.workspace import Workspace
@@ -19,13 +19,18 @@ app = typer.Typer(help="Framework contracts: allowed kinds, gates, RACI.", no_ar
 FrameworkOpt = Annotated[str, typer.Option("--framework", "-f", help="The framework (contracts/<framework>.yaml).")]
 
 
-def run_contract_check(root: Path | None, framework: str, gate: str | None, fmt: Format) -> int:
+def run_contract_check(root: Path | None, framework: str, gate: str | None, fmt: Format | FindingFormat) -> int:
     def action(ws: Workspace) -> int:
         from artigov.cli.render import emit_json, findings_text
         from artigov.contract.check import check_contract
 
         report = check_contract(ws, framework, gate)
-        if fmt is Format.json:
+        if fmt.value == "sarif":
+            from artigov.cli.sarif import to_sarif
+            from artigov.contract.check import CODES
+
+            emit_json(to_sarif(report.findings, {c: (n, "") for c, n in CODES.items()}, ws.root, "contract check"))
+        elif fmt.value == "json":
             emit_json({"command": "contract check", "format_version": 1, **report.to_dict()})
         else:
             findings_text(report.findings)
@@ -42,7 +47,7 @@ def check_cmd(
     framework: FrameworkOpt,
     gate: Annotated[str | None, typer.Option("--gate", "-g", help="Also check this gate's requirements.")] = None,
     root: RootOpt = None,
-    fmt: FormatOpt = Format.text,
+    fmt: FindingFormatOpt = FindingFormat.text,
 ) -> None:
     """Check a framework against its contract (and a gate); exit 1 on any finding."""
     raise typer.Exit(run_contract_check(root, framework, gate, fmt))

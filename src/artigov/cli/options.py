@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-__all__ = ["Format", "FormatOpt", "RootOpt"]
+__all__ = ["FindingFormat", "FindingFormatOpt", "Format", "FormatOpt", "RootOpt"]
 
 
 class Format(StrEnum):
@@ -26,3 +26,16 @@ RootOpt = Annotated[
     ),
 ]
 FormatOpt = Annotated[Format, typer.Option("--format", help="Output format.", case_sensitive=False)]
+
+
+class FindingFormat(StrEnum):
+    """Formats of commands that report findings: SARIF 2.1.0 for code-scanning tools too."""
+
+    text = "text"
+    json = "json"
+    sarif = "sarif"
+
+
+FindingFormatOpt = Annotated[
+    FindingFormat, typer.Option("--format", help="Output format (sarif: SARIF 2.1.0).", case_sensitive=False)
+]

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from artigov.cli.options import Format, FormatOpt, RootOpt
+from artigov.cli.options import FindingFormat, FindingFormatOpt, Format, FormatOpt, RootOpt
 from artigov.cli.runner import execute
 from artigov.core.errors import EXIT_FINDINGS, EXIT_OK
 from artigov.core.workspace import Workspace
@@ -19,22 +19,18 @@ app = typer.Typer(
 )
 
 
-def run_route_check(root: Path | None, fmt: Format) -> int:
+def run_route_check(root: Path | None, fmt: Format | FindingFormat) -> int:
     def action(ws: Workspace) -> int:
-        import structlog
-
         from artigov.cli.render import emit_json, findings_text
         from artigov.router.check import check_routes
 
         report = check_routes(ws)
-        for f in report.findings:
-            structlog.get_logger("artigov.router").info(
-                "route_conflict", audit=True, subject=f.file, outcome="conflict", code=f.code, message=f.message
-            )
-        structlog.get_logger("artigov.router").info(
-            "route_checked", audit=True, outcome="ok" if report.ok else "conflicts", conflicts=len(report.findings)
-        )
-        if fmt is Format.json:
+        if fmt.value == "sarif":
+            from artigov.cli.sarif import to_sarif
+            from artigov.router.check import CODES
+
+            emit_json(to_sarif(report.findings, {c: (n, "") for c, n in CODES.items()}, ws.root, "route check"))
+        elif fmt.value == "json":
             emit_json(
                 {
                     "command": "route check",
@@ -124,7 +120,7 @@ def run_route_fix(root: Path | None, apply: bool, fmt: Format) -> int:
 
 
 @app.command("check")
-def check_cmd(root: RootOpt = None, fmt: FormatOpt = Format.text) -> None:
+def check_cmd(root: RootOpt = None, fmt: FindingFormatOpt = FindingFormat.text) -> None:
     """Report every routing conflict (exit 1 on any)."""
     raise typer.Exit(run_route_check(root, fmt))
 

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from artigov.cli.options import Format, FormatOpt, RootOpt
+from artigov.cli.options import FindingFormat, FindingFormatOpt, Format, RootOpt
 from artigov.cli.runner import execute
 from artigov.core.errors import EXIT_FINDINGS, EXIT_OK
 from artigov.core.workspace import Workspace
@@ -15,7 +15,7 @@ from artigov.core.workspace import Workspace
 __all__ = ["run_validate", "validate"]
 
 
-def run_validate(root: Path | None, paths: list[Path], fmt: Format) -> int:
+def run_validate(root: Path | None, paths: list[Path], fmt: Format | FindingFormat) -> int:
     """Validate and render; shared by the command line and the invoke task."""
 
     def action(ws: Workspace) -> int:
@@ -23,7 +23,12 @@ def run_validate(root: Path | None, paths: list[Path], fmt: Format) -> int:
         from artigov.schema.validate import validate_workspace
 
         report = validate_workspace(ws, paths or None, progress=progress_hook("validating", fmt.value))
-        if fmt is Format.json:
+        if fmt.value == "sarif":
+            from artigov.cli.sarif import to_sarif
+            from artigov.schema.codes import CODES
+
+            emit_json(to_sarif(report.findings, CODES, ws.root, "validate"))
+        elif fmt.value == "json":
             emit_json({"command": "validate", "format_version": 1, **report.to_dict()})
         else:
             findings_text(report.findings)
@@ -44,7 +49,7 @@ def validate(
         ),
     ] = None,
     root: RootOpt = None,
-    fmt: FormatOpt = Format.text,
+    fmt: FindingFormatOpt = FindingFormat.text,
 ) -> None:
     """Check artifacts' metadata against the schemas, checksums and duplicates."""
     raise typer.Exit(run_validate(root, list(paths or []), fmt))

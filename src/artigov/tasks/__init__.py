@@ -29,11 +29,11 @@ def _setup(log_format: str, log_level: str) -> None:
     configure_logging(log_format, log_level)
 
 
-def _format(value: str) -> Format:
+def _format(value: str, kind: type[Any] = Format) -> Any:
     try:
-        return Format(value)
+        return kind(value)
     except ValueError:
-        raise Exit(f"artigov: error: --format must be one of: {', '.join(f.value for f in Format)}", code=2) from None
+        raise Exit(f"artigov: error: --format must be one of: {', '.join(f.value for f in kind)}", code=2) from None
 
 
 def _finish(code: int) -> None:
@@ -60,9 +60,10 @@ def validate(
     log_level: str = "warning",
 ) -> None:
     """Check artifacts' metadata against the schemas, checksums and duplicates."""
+    from artigov.cli.options import FindingFormat
     from artigov.cli.validate import run_validate
 
-    fmt = _format(format_)
+    fmt = _format(format_, FindingFormat)
     _setup(log_format, log_level)
     _finish(run_validate(Path(root) if root else None, [Path(p) for p in path or []], fmt))
 

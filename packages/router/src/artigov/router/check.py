@@ -11,6 +11,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
+import structlog
+
 from artigov.core.errors import ArtigovError, ConfigError, PathEscapeError, YamlSafetyError
 from artigov.core.findings import Finding, sort_findings
 from artigov.core.safeyaml import load_yaml
@@ -31,6 +33,8 @@ from artigov.schema.validate import check_unit
 from artigov.schema.validator import SchemaSet
 
 __all__ = ["CODES", "Misplaced", "RouteReport", "check_routes", "contract_allowed_kinds", "placed_artifacts"]
+
+log = structlog.get_logger(__name__)
 
 CODES: dict[str, str] = {
     "R001": "ambiguous-route",
@@ -360,4 +364,7 @@ def check_routes(
     _check_artifacts(ws, routing, artifacts if artifacts is not None else placed_artifacts(ws), report)
     report.findings = sort_findings(report.findings)
     report.misplaced.sort(key=lambda m: m.path.encode("utf-8"))
+    for f in report.findings:
+        log.info("route_conflict", audit=True, subject=f.file, outcome="conflict", code=f.code, message=f.message)
+    log.info("route_checked", audit=True, outcome="ok" if report.ok else "conflicts", conflicts=len(report.findings))
     return report

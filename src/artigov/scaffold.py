@@ -1,0 +1,138 @@
+"""``artigov init``: scaffold a workspace that validates, routes and indexes clean at once."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from pathlib import Path
+
+from artigov.core.errors import ArtigovError
+
+__all__ = ["InitError", "init_workspace"]
+
+
+class InitError(ArtigovError):
+    """The scaffold would overwrite files, or the framework name is invalid."""
+
+
+def _files(framework: str, owner: str) -> dict[str, str]:
+    body = f"# Technical plan of {framework}\n\nGoals, scope, and the plan to reach them.\n"
+    checksum = "sha256:" + hashlib.sha256(body.encode()).hexdigest()
+    return {
+        "artigov.yaml": """\
+# artigov workspace (see https://github.com/artigov/artigov#readme)
+artifacts:
+  - frameworks/**
+routing_map: artifact_routing.mdc
+command_routing: routing_matrix.json
+contracts: contracts
+index: artifacts_index.json
+state_dir: .artigov
+signing:
+  key: null          # your signing key's fingerprint (gpg --list-secret-keys --with-colons)
+  trusted: []        # the fingerprints whose signatures verify
+""",
+        "artifact_routing.mdc": """\
+---
+description: Where each kind of artifact lives
+version: 1
+routes:
+  technical-plan:
+    dir: frameworks/{framework}/plans/technical
+  action-plan:
+    dir: frameworks/{framework}/plans/action
+  risk-register:
+    dir: frameworks/{framework}/registers/risk
+  summary-report:
+    dir: frameworks/{framework}/reports/summary
+---
+# Artifact routing
+
+Each kind of artifact has one canonical folder; `artigov route check` reports
+conflicts with the command routing in `routing_matrix.json` and misplaced files.
+""",
+        "routing_matrix.json": """\
+{
+  "version": 1,
+  "commands": {
+    "plan": {
+      "description": "Drafts and revises plans",
+      "produces": {
+        "technical-plan": "frameworks/{framework}/plans/technical",
+        "action-plan": "frameworks/{framework}/plans/action"
+      }
+    },
+    "report": {
+      "description": "Writes reports and registers",
+      "produces": {
+        "risk-register": "frameworks/{framework}/registers/risk",
+        "summary-report": "frameworks/{framework}/reports/summary"
+      }
+    }
+  }
+}
+""",
+        f"contracts/{framework}.yaml": f"""\
+# Contract of {framework}: what may exist, and what each gate needs.
+framework: {framework}
+allowed_kinds: [technical-plan, action-plan, risk-register, summary-report]
+draft_fallback: none
+raci:
+  technical-plan:
+    responsible: [{owner}]
+    accountable: [{owner}]
+gates:
+  - name: draft
+    requires:
+      technical-plan: draft
+  - name: design
+    requires:
+      technical-plan: approved
+retention:
+  keep_last: 10
+rollback_triggers:
+  - on: verify_failed
+    action: rollback
+  - on: checksum_drift
+    action: recommend
+""",
+        f"frameworks/{framework}/plans/technical/technical-plan-0.1.0.md": f"""\
+---
+id: technical-plan
+version: "0.1.0"
+status: draft
+framework: {framework}
+kind: technical-plan
+title: "Technical plan of {framework}"
+checksum: {checksum}
+---
+{body}""",
+        ".gitattributes": "# Signed snapshot bytes must never be converted or diffed as text.\n.artigov/snapshots/** binary\n",
+        ".gitignore": ".artigov/\nartifacts_index.json.lock\n",
+    }
+
+
+def init_workspace(directory: Path, framework: str = "my-framework", owner: str = "owner@example.org") -> list[Path]:
+    """Write the scaffold into ``directory``; refuse (writing nothing) if any file exists.
+
+    Raises:
+        InitError: an invalid framework name, or files that already exist.
+    """
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]*", framework):
+        raise InitError(
+            f"invalid framework name {framework!r}", fix="use letters, digits, '_', '.' and '-', not starting with '.'"
+        )
+    files = _files(framework, owner)
+    existing = sorted(rel for rel in files if (directory / rel).exists())
+    if existing:
+        raise InitError(
+            f"{directory}: would overwrite {', '.join(existing)}; nothing was written",
+            fix="run `artigov init` in an empty folder, or move those files away",
+        )
+    written = []
+    for rel, text in files.items():
+        path = directory / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+        written.append(path)
+    return written
