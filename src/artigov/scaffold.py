@@ -107,7 +107,9 @@ title: "Technical plan of {framework}"
 checksum: {checksum}
 ---
 {body}""",
-        ".gitattributes": "# Signed snapshot bytes must never be converted or diffed as text.\n.artigov/snapshots/** binary\n",
+        ".gitattributes": (
+            "# Signed snapshot bytes must never be converted or diffed as text.\n.artigov/snapshots/** binary\n"
+        ),
         ".gitignore": ".artigov/\nartifacts_index.json.lock\n",
     }
 

@@ -1,0 +1,123 @@
+"""Fitting the ecosystem: init, pre-commit hooks, SARIF, the CI template, completion."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+import yaml
+from jsonschema import Draft4Validator
+
+REPO = Path(__file__).resolve().parent.parent
+SARIF_SCHEMA = json.loads((REPO / "tests" / "data" / "sarif" / "sarif-schema-2.1.0.json").read_text())
+Runner = Callable[..., subprocess.CompletedProcess[str]]
+
+
+def test_init_scaffold_validates_routes_and_indexes_clean(artigov: Runner, tmp_path: Path) -> None:
+    target = tmp_path / "new"
+    created = artigov("init", target, "--framework", "fwk-new")
+    assert created.returncode == 0, created.stderr
+    for command in (["validate"], ["route", "check"], ["index", "rebuild"], ["index", "verify"],
+                    ["contract", "check", "-f", "fwk-new", "--gate", "draft"]):
+        result = artigov(*command, cwd=target)
+        assert result.returncode == 0, (command, result.stdout, result.stderr)
+    assert ".artigov/snapshots/** binary" in (target / ".gitattributes").read_text()
+
+
+def test_init_refuses_to_overwrite_and_writes_nothing(artigov: Runner, tmp_path: Path) -> None:
+    (tmp_path / "artigov.yaml").write_text("# mine\n")
+    result = artigov("init", tmp_path)
+    assert result.returncode == 2 and "would overwrite artigov.yaml" in result.stderr
+    assert (tmp_path / "artigov.yaml").read_text() == "# mine\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["artigov.yaml"]
+    bad = artigov("init", tmp_path / "x", "--framework", "../evil")
+    assert bad.returncode == 2 and not (tmp_path / "x").exists()
+
+
+@pytest.mark.parametrize(
+    ("args", "root"),
+    [
+        (["validate"], REPO / "tests" / "data" / "broken"),
+        (["route", "check"], REPO / "tests" / "data" / "routing"),
+        (["contract", "check", "-f", "fwk-001", "--gate", "release"], None),
+    ],
+)
+def test_sarif_output_validates_against_the_sarif_2_1_0_schema(
+    artigov: Runner, example_copy: Path, tmp_path: Path, args: list[str], root: Path | None
+) -> None:
+    if root is None:
+        assert artigov("index", "rebuild", "--root", example_copy).returncode == 0
+        ws = example_copy
+    else:
+        ws = tmp_path / "ws"
+        shutil.copytree(root, ws, ignore=shutil.ignore_patterns(".artigov"))
+    result = artigov(*args, "--format", "sarif", "--root", ws)
+    assert result.returncode == 1
+    log = json.loads(result.stdout)
+    errors = sorted(Draft4Validator(SARIF_SCHEMA).iter_errors(log), key=str)
+    assert errors == [], errors[:3]
+    run = log["runs"][0]
+    rule_ids = [r["id"] for r in run["tool"]["driver"]["rules"]]
+    assert len(rule_ids) == len(set(rule_ids))
+    assert run["results"], "findings expected"
+    for res in run["results"]:
+        assert res["ruleId"] in rule_ids
+        assert rule_ids[res["ruleIndex"]] == res["ruleId"]
+        loc = res["locations"][0]["physicalLocation"]
+        assert not loc["artifactLocation"]["uri"].startswith("/")
+    if args[0] == "validate":
+        assert any("region" in r["locations"][0]["physicalLocation"] for r in run["results"])
+
+
+def _git(cwd: Path, *args: str) -> None:
+    subprocess.run(["git", "-c", "user.email=t@example.org", "-c", "user.name=t", *args], cwd=cwd, check=True,
+                   capture_output=True)
+
+
+def test_pre_commit_try_repo_runs_the_hooks(tmp_path: Path) -> None:
+    repo = tmp_path / "governance"
+    shutil.copytree(REPO / "examples" / "workspace", repo, ignore=shutil.ignore_patterns(".artigov"))
+    _git(repo, "init", "-q")
+    _git(repo, "add", "-A")
+    _git(repo, "commit", "-qm", "init")
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
+           "PRE_COMMIT_HOME": str(tmp_path / "pc-cache"), "ARTIGOV_ACTOR": "tests@example.org"}
+
+    def try_repo(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "pre_commit", "try-repo", str(REPO), *args], cwd=repo, env=env,
+                              capture_output=True, text=True, timeout=300, check=False)
+
+    clean = try_repo("--all-files")
+    assert clean.returncode == 0, clean.stdout + clean.stderr
+    for hook in ("artigov validate", "artigov route check", "artigov index verify"):
+        assert hook in clean.stdout
+    broken = repo / "frameworks/fwk-001/plans/technical/tp-core-2.0.0.md"
+    broken.write_text(broken.read_text().replace("status: draft", "status: final"))
+    _git(repo, "add", "-A")
+    staged = try_repo("artigov-validate")
+    assert staged.returncode == 1
+    assert "tp-core-2.0.0.md" in staged.stdout and "S014" in staged.stdout
+
+
+def test_pre_commit_hooks_manifest_is_well_formed() -> None:
+    hooks = yaml.safe_load((REPO / ".pre-commit-hooks.yaml").read_text())
+    assert {h["id"] for h in hooks} == {"artigov-validate", "artigov-route-check", "artigov-index-verify"}
+    by_id = {h["id"]: h for h in hooks}
+    assert by_id["artigov-validate"]["pass_filenames"] is True
+    assert by_id["artigov-route-check"]["pass_filenames"] is False
+
+
+def test_ci_template_runs_the_gates_and_nightly_rehearsals() -> None:
+    workflow = yaml.safe_load((REPO / "examples" / "ci" / "github-actions.yml").read_text())
+    text = (REPO / "examples" / "ci" / "github-actions.yml").read_text()
+    assert set(workflow["jobs"]) == {"gates", "rehearse"}
+    for command in ("artigov validate", "artigov route check", "artigov contract check", "artigov index verify",
+                    "artigov verify", "nox -s rehearse", "upload-sarif"):
+        assert command in text, command
+    assert workflow[True]["schedule"]  # YAML 1.1 reads the `on:` key as True
