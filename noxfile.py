@@ -71,7 +71,9 @@ def lint(session: nox.Session) -> None:
 def typecheck(session: nox.Session) -> None:
     """mypy --strict over every package and the CLI."""
     install_dev(session)
-    session.run("mypy", *MYPY_TARGETS, "-m", "artigov.demo", "-m", "artigov.scaffold", *session.posargs)
+    session.run(
+        "mypy", *MYPY_TARGETS, "-m", "artigov.demo", "-m", "artigov.scaffold", "-m", "artigov.report", *session.posargs
+    )
 
 
 @nox.session(default=False)

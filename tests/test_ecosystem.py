@@ -23,8 +23,13 @@ def test_init_scaffold_validates_routes_and_indexes_clean(artigov: Runner, tmp_p
     target = tmp_path / "new"
     created = artigov("init", target, "--framework", "fwk-new")
     assert created.returncode == 0, created.stderr
-    for command in (["validate"], ["route", "check"], ["index", "rebuild"], ["index", "verify"],
-                    ["contract", "check", "-f", "fwk-new", "--gate", "draft"]):
+    for command in (
+        ["validate"],
+        ["route", "check"],
+        ["index", "rebuild"],
+        ["index", "verify"],
+        ["contract", "check", "-f", "fwk-new", "--gate", "draft"],
+    ):
         result = artigov(*command, cwd=target)
         assert result.returncode == 0, (command, result.stdout, result.stderr)
     assert ".artigov/snapshots/** binary" in (target / ".gitattributes").read_text()
@@ -76,8 +81,9 @@ def test_sarif_output_validates_against_the_sarif_2_1_0_schema(
 
 
 def _git(cwd: Path, *args: str) -> None:
-    subprocess.run(["git", "-c", "user.email=t@example.org", "-c", "user.name=t", *args], cwd=cwd, check=True,
-                   capture_output=True)
+    subprocess.run(
+        ["git", "-c", "user.email=t@example.org", "-c", "user.name=t", *args], cwd=cwd, check=True, capture_output=True
+    )
 
 
 def test_pre_commit_try_repo_runs_the_hooks(tmp_path: Path) -> None:
@@ -86,12 +92,23 @@ def test_pre_commit_try_repo_runs_the_hooks(tmp_path: Path) -> None:
     _git(repo, "init", "-q")
     _git(repo, "add", "-A")
     _git(repo, "commit", "-qm", "init")
-    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
-           "PRE_COMMIT_HOME": str(tmp_path / "pc-cache"), "ARTIGOV_ACTOR": "tests@example.org"}
+    env = {
+        **os.environ,
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
+        "PRE_COMMIT_HOME": str(tmp_path / "pc-cache"),
+        "ARTIGOV_ACTOR": "tests@example.org",
+    }
 
     def try_repo(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, "-m", "pre_commit", "try-repo", str(REPO), *args], cwd=repo, env=env,
-                              capture_output=True, text=True, timeout=300, check=False)
+        return subprocess.run(
+            [sys.executable, "-m", "pre_commit", "try-repo", str(REPO), *args],
+            cwd=repo,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
 
     clean = try_repo("--all-files")
     assert clean.returncode == 0, clean.stdout + clean.stderr
@@ -117,7 +134,14 @@ def test_ci_template_runs_the_gates_and_nightly_rehearsals() -> None:
     workflow = yaml.safe_load((REPO / "examples" / "ci" / "github-actions.yml").read_text())
     text = (REPO / "examples" / "ci" / "github-actions.yml").read_text()
     assert set(workflow["jobs"]) == {"gates", "rehearse"}
-    for command in ("artigov validate", "artigov route check", "artigov contract check", "artigov index verify",
-                    "artigov verify", "nox -s rehearse", "upload-sarif"):
+    for command in (
+        "artigov validate",
+        "artigov route check",
+        "artigov contract check",
+        "artigov index verify",
+        "artigov verify",
+        "nox -s rehearse",
+        "upload-sarif",
+    ):
         assert command in text, command
     assert workflow[True]["schedule"]  # YAML 1.1 reads the `on:` key as True

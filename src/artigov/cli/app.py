@@ -103,6 +103,32 @@ def init(
     typer.echo(f"init: workspace ready in {directory.resolve()}; next: artigov validate && artigov index rebuild")
 
 
+@app.command("report")
+def report(
+    framework: Annotated[str, typer.Option("--framework", "-f", help="The framework.")],
+    out: Annotated[Path, typer.Option("--out", help="Where to write the HTML page.")] = Path("report.html"),
+    root: Annotated[Path | None, typer.Option("--root", help="Workspace root.", file_okay=False)] = None,
+) -> None:
+    """Write a self-contained HTML page for auditors: history, gates, decisions, audit chain."""
+    from artigov.cli.runner import execute
+    from artigov.core.workspace import Workspace
+
+    def action(ws: Workspace) -> int:
+        from artigov.core.atomic import write_atomic
+        from artigov.report import build_report, render_report
+
+        data = build_report(ws, framework)
+        target = out if out.is_absolute() else Path.cwd() / out
+        write_atomic(target, render_report(data).encode("utf-8"), lock=False)
+        print(
+            f"report: wrote {target} ({len(data['snapshots'])} snapshots, {len(data['gates'])} gates, "
+            f"{len(data['decisions'])} decisions; audit chain {'ok' if data['audit']['ok'] else 'BROKEN'})"
+        )
+        return 0
+
+    raise typer.Exit(execute("report", root, action, audit=False, framework=framework))
+
+
 @app.command("demo")
 def demo(
     directory: Annotated[
