@@ -18,7 +18,8 @@ __all__ = ["build_report", "render_report"]
 
 _CSS = "\n".join(
     [
-        "body{font:14px/1.45 system-ui,-apple-system,Segoe UI,sans-serif;margin:2rem auto;max-width:1100px;color:#1d2330;padding:0 1rem}",
+        "body{font:14px/1.45 system-ui,-apple-system,Segoe UI,sans-serif;margin:2rem auto;max-width:1100px;"
+        "color:#1d2330;padding:0 1rem}",
         "h1{font-size:1.6rem;margin-bottom:.2rem}",
         "h2{font-size:1.15rem;margin-top:2rem;border-bottom:1px solid #d8dde6;padding-bottom:.3rem}",
         "table{border-collapse:collapse;width:100%;margin:.5rem 0}",
