@@ -48,3 +48,17 @@ def test_digests_match_hashlib(tmp_path) -> None:  # type: ignore[no-untyped-def
     assert sha256_hex(data) == expected
     assert digest_bytes(data) == "sha256:" + expected
     assert digest_file(path) == "sha256:" + expected
+
+
+plain_values = st.recursive(
+    st.none() | st.booleans() | st.integers(min_value=-(2**63), max_value=2**64 - 1) | st.text(),
+    lambda children: st.lists(children) | st.dictionaries(st.text(), children),
+    max_leaves=30,
+)
+
+
+@given(plain_values)
+def test_fast_canonical_json_gives_the_same_bytes(value: object) -> None:
+    from artigov.core.canonical import canonical_json_plain
+
+    assert canonical_json_plain(value) == canonical_json(value)

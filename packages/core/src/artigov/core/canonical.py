@@ -12,7 +12,9 @@ import json
 from pathlib import Path
 from typing import Any
 
-__all__ = ["canonical_json", "digest_bytes", "digest_file", "sha256_hex", "SHA256_PREFIX"]
+import orjson
+
+__all__ = ["canonical_json", "canonical_json_plain", "digest_bytes", "digest_file", "sha256_hex", "SHA256_PREFIX"]
 
 SHA256_PREFIX = "sha256:"
 _CHUNK = 1 << 20
@@ -22,6 +24,16 @@ def canonical_json(value: Any) -> bytes:
     """Serialize ``value`` to canonical JSON bytes (with a trailing newline)."""
     text = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
     return text.encode("utf-8") + b"\n"
+
+
+def canonical_json_plain(value: Any) -> bytes:
+    """Canonical JSON of a value made only of dicts, lists, strings, ints and bools, fast.
+
+    orjson (pinned) gives the same bytes as :func:`canonical_json` for such values,
+    about ten times faster on a 100k-entry index; a property test checks the bytes.
+    Values with floats must use :func:`canonical_json` (the two may format them differently).
+    """
+    return orjson.dumps(value, option=orjson.OPT_SORT_KEYS) + b"\n"
 
 
 def sha256_hex(data: bytes) -> str:

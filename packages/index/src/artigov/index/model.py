@@ -10,12 +10,14 @@ a pure function of the artifact files: no clock, no host, no stat data.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from artigov.core.canonical import canonical_json, digest_bytes
+import orjson
+
+from artigov.core.canonical import canonical_json_plain, digest_bytes
 from artigov.index.errors import IndexCorruptError
 from artigov.schema.model import Artifact
 
@@ -53,28 +55,27 @@ def entry_from_artifact(artifact: Artifact) -> dict[str, Any]:
 
 def entries_digest(entries: Entries) -> str:
     """``sha256:`` of the canonical JSON of the entries."""
-    return digest_bytes(canonical_json(entries))
+    return digest_bytes(canonical_json_plain(entries))
 
 
 @dataclass(frozen=True)
 class Index:
-    """An index in memory."""
+    """An index in memory (entries are never mutated after construction)."""
 
     entries: Entries
 
-    @property
+    @cached_property
+    def _entries_bytes(self) -> bytes:
+        return canonical_json_plain(self.entries)
+
+    @cached_property
     def digest(self) -> str:
-        return entries_digest(self.entries)
+        return digest_bytes(self._entries_bytes)
 
     def to_bytes(self) -> bytes:
-        return canonical_json(
-            {
-                "format_version": FORMAT_VERSION,
-                "count": len(self.entries),
-                "digest": self.digest,
-                "entries": self.entries,
-            }
-        )
+        # Sorted keys: count, digest, entries, format_version; the entries are serialized once.
+        head = b'{"count":%d,"digest":"%s","entries":' % (len(self.entries), self.digest.encode())
+        return head + self._entries_bytes[:-1] + b',"format_version":%d}\n' % FORMAT_VERSION
 
     @staticmethod
     def parse(data: bytes, path: Path) -> Index:
@@ -85,8 +86,8 @@ class Index:
                 digest that does not match the entries.
         """
         try:
-            value = json.loads(data)
-        except (UnicodeDecodeError, json.JSONDecodeError) as e:
+            value = orjson.loads(data)
+        except orjson.JSONDecodeError as e:
             raise IndexCorruptError(path, f"not valid JSON ({e})") from None
         if not isinstance(value, dict):
             raise IndexCorruptError(path, "not a JSON object")
@@ -106,6 +107,6 @@ class Index:
         index = Index(entries)
         if value.get("digest") != index.digest:
             raise IndexCorruptError(path, f"digest {value.get('digest')!r} does not match the entries ({index.digest})")
-        if canonical_json(value) != data:
+        if index.to_bytes() != data:
             raise IndexCorruptError(path, "not in canonical form (hand-edited?)")
         return index

@@ -10,12 +10,13 @@ changed again within the timestamp granularity, so it is re-hashed.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import orjson
+
 from artigov.core.atomic import write_atomic
-from artigov.core.canonical import canonical_json
+from artigov.core.canonical import canonical_json_plain
 
 __all__ = ["StatCache", "Stamp", "stamp_of"]
 
@@ -48,7 +49,7 @@ class StatCache:
         """Load the cache; a missing or unreadable cache is an empty one (it only costs speed)."""
         try:
             reference = path.stat().st_mtime_ns
-            value = json.loads(path.read_bytes())
+            value = orjson.loads(path.read_bytes())
             if value.get("version") != _VERSION:
                 return cls(path)
             stamps = {
@@ -73,5 +74,5 @@ class StatCache:
         """Write the cache for the index with ``index_digest`` (the caller holds the index lock)."""
         self.index_digest = index_digest
         stamps = {k: [list(v[0]), list(v[1]) if v[1] else None] for k, v in self.stamps.items()}
-        data = canonical_json({"version": _VERSION, "index_digest": index_digest, "stamps": stamps})
+        data = canonical_json_plain({"version": _VERSION, "index_digest": index_digest, "stamps": stamps})
         write_atomic(self.path, data, lock=False)

@@ -18,6 +18,7 @@ from artigov.core.canonical import digest_bytes, digest_file
 from artigov.core.errors import YamlSafetyError
 from artigov.core.safeyaml import load_yaml
 from artigov.schema.errors import ArtifactLoadError
+from artigov.schema.fastpath import parse_plain
 from artigov.schema.model import Artifact
 
 __all__ = [
@@ -111,7 +112,8 @@ def load_frontmatter_artifact(root: Path, rel: str) -> Artifact:
         raise ArtifactLoadError("S007", rel, f"frontmatter larger than {MAX_FRONTMATTER_BYTES // 1024} KiB", line=2)
     del text  # decoded once to refuse non-UTF-8 anywhere in the file
     meta_text = data[start : closing.start()].decode("utf-8")
-    metadata = _as_mapping(_yaml(meta_text, rel, 1), rel, 2)
+    plain = parse_plain(meta_text)
+    metadata = plain if plain is not None else _as_mapping(_yaml(meta_text, rel, 1), rel, 2)
     body = data[closing.end() :]
     return Artifact(
         path=rel,
@@ -153,7 +155,8 @@ def load_sidecar_artifact(root: Path, rel: str, meta_rel: str) -> Artifact:
         except ValueError as e:
             raise ArtifactLoadError("J001", meta_rel, f"invalid JSON: {e}") from None
     else:
-        value = _yaml(meta_text, meta_rel, 0)
+        plain = parse_plain(meta_text)
+        value = plain if plain is not None else _yaml(meta_text, meta_rel, 0)
     metadata = _as_mapping(value, meta_rel, 1)
     content = root / rel
     try:

@@ -21,6 +21,7 @@ from jsonschema.exceptions import ValidationError
 from artigov.core.errors import ConfigError
 from artigov.core.findings import Finding
 from artigov.schema.codes import fix_for, name_for
+from artigov.schema.fastpath import base_valid
 from artigov.schema.model import Artifact
 
 __all__ = ["SchemaSet", "base_schema", "packaged_kind_schema_names"]
@@ -117,7 +118,8 @@ class SchemaSet:
         return validator
 
     def errors(self, metadata: dict[str, Any]) -> Iterator[ValidationError]:
-        yield from self._base.iter_errors(metadata)
+        if not base_valid(metadata):  # the fast check only ever says "certainly valid"
+            yield from self._base.iter_errors(metadata)
         kind = metadata.get("kind")
         if isinstance(kind, str) and re.fullmatch(r"[a-z0-9][a-z0-9-]*", kind):
             kind_validator = self._kind_validator(kind)
