@@ -32,7 +32,31 @@ KINDS = [
     "test-report",
 ]
 STATUSES = ["draft", "review", "approved"]
-WORDS = ["governance", "artifact", "framework", "plan", "risk", "register", "report", "review", "approve", "gate", "snapshot", "index", "journal", "routing", "contract", "evidence", "control", "owner", "milestone", "rollout", "migration", "baseline", "threshold"]
+WORDS = [
+    "governance",
+    "artifact",
+    "framework",
+    "plan",
+    "risk",
+    "register",
+    "report",
+    "review",
+    "approve",
+    "gate",
+    "snapshot",
+    "index",
+    "journal",
+    "routing",
+    "contract",
+    "evidence",
+    "control",
+    "owner",
+    "milestone",
+    "rollout",
+    "migration",
+    "baseline",
+    "threshold",
+]
 PEOPLE = ["alice@example.org", "bob@example.org", "carol@example.org", "dave@example.org"]
 
 
