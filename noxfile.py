@@ -89,6 +89,14 @@ def rehearse(session: nox.Session) -> None:
         session.run("python", "-m", "artigov.rehearse.playbook")
 
 
+@nox.session(default=False)
+def bench(session: nox.Session) -> None:
+    """Benchmarks against reference tools in the same run: `-- --artifacts 100000 [--plot] [--quick]`."""
+    install_dev(session)
+    session.install("check-jsonschema", "matplotlib")
+    session.run("python", "benchmarks/bench.py", *session.posargs)
+
+
 @nox.session
 def demo(session: nox.Session) -> None:
     """The main job: the whole story (validate ... promote, tamper, rollback) on the example workspace."""

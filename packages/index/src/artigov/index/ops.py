@@ -8,7 +8,10 @@ and the rest of the batch still lands.
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,7 +26,6 @@ from artigov.index.model import Entries, Index, entry_from_artifact
 from artigov.index.statcache import Stamp, StatCache, stamp_of
 from artigov.index.store import IndexStore, Recovery
 from artigov.schema.discovery import ArtifactUnit, discover
-from artigov.schema.model import Artifact
 from artigov.schema.validate import check_unit, duplicate_finding, log_findings, validate_workspace
 from artigov.schema.validator import SchemaSet
 
@@ -112,7 +114,7 @@ def _stamps(ws: Workspace, unit: ArtifactUnit) -> tuple[Stamp | None, Stamp | No
     return stamp_of(ws.root / unit.path), meta
 
 
-def _dedupe(base: Entries, entries: Entries, artifacts: dict[str, Artifact]) -> list[Finding]:
+def _dedupe(base: Entries, entries: Entries) -> list[Finding]:
     """Drop entries whose (id, version) another entry has; keep the one already indexed, else bytewise first."""
     by_key: dict[tuple[str, str], list[str]] = {}
     for rel in sorted(entries, key=lambda p: p.encode("utf-8")):
@@ -124,16 +126,53 @@ def _dedupe(base: Entries, entries: Entries, artifacts: dict[str, Artifact]) -> 
             continue
         keep = next((p for p in paths if p in base and base[p] == entries[p]), paths[0])
         for rel in paths:
-            if rel == keep:
-                continue
-            del entries[rel]
-            artifact = artifacts.get(rel)
-            source = artifact.source if artifact else rel
-            if artifact is not None:
-                findings.append(duplicate_finding(artifact, keep))
-            else:
-                findings.append(Finding("S016", source, f"duplicates {keep}", name="duplicate-id-version"))
+            if rel != keep:
+                e = entries.pop(rel)
+                findings.append(duplicate_finding(e.get("meta") or rel, e["id"], e["version"], keep))
     return findings
+
+
+#: Below this many files to read, a process pool costs more than it saves.
+PARALLEL_MIN = 2000
+_BATCH = 256
+_Checked = tuple[str, dict[str, Any] | None, list[Finding], Stamp | None, Stamp | None]
+_WORKER: dict[str, Any] = {}
+
+
+def _check_batch(batch: list[ArtifactUnit]) -> list[_Checked]:
+    """Stat, load and check a batch of units (in a worker process, or inline)."""
+    root: Path = _WORKER["root"]
+    schemas: SchemaSet = _WORKER["schemas"]
+    out: list[_Checked] = []
+    for unit in batch:
+        content = stamp_of(root / unit.path)  # before reading: a later change shows up as a new stamp
+        meta = stamp_of(root / unit.meta_path) if unit.meta_path else None
+        artifact, problems = check_unit(root, unit, schemas)
+        entry = entry_from_artifact(artifact) if artifact is not None else None
+        out.append((unit.path, entry, problems, content, meta))
+    return out
+
+
+def _check_all(ws: Workspace, units: list[ArtifactUnit], schemas: SchemaSet,
+               progress: ProgressHook | None, done: int, total: int) -> list[_Checked]:
+    """Check units in order: in a pool of worker processes (fork) when there are many."""
+    _WORKER.update(root=ws.root, schemas=schemas)
+    batches = [units[i : i + _BATCH] for i in range(0, len(units), _BATCH)]
+    workers = min(os.cpu_count() or 1, 8)
+    results: list[_Checked] = []
+    if len(units) >= PARALLEL_MIN and workers > 1 and "fork" in multiprocessing.get_all_start_methods():
+        context = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+            for checked in pool.map(_check_batch, batches):
+                results.extend(checked)
+                if progress is not None:
+                    progress(done + len(results), total)
+    else:
+        for batch in batches:
+            results.extend(_check_batch(batch))
+            if progress is not None:
+                progress(done + len(results), total)
+    return results
 
 
 def scan(
@@ -155,29 +194,24 @@ def scan(
     findings = list(found.findings)
     entries: Entries = {}
     stamps: dict[str, tuple[Stamp, Stamp | None]] = {}
-    artifacts: dict[str, Artifact] = {}
-    total = len(found.units)
-    for i, unit in enumerate(found.units, start=1):
-        content, meta = _stamps(ws, unit)  # before reading: a later change shows up as a new stamp
+    to_check: list[ArtifactUnit] = []
+    for unit in found.units:
         known = old.get(unit.path)
-        if (
-            cache is not None
-            and known is not None
-            and known.get("meta") == unit.meta_path
-            and cache.fresh(unit.path, content, meta)
-        ):
-            entries[unit.path] = known
-            stamps[unit.path] = cache.stamps[unit.path]
-        else:
-            artifact, problems = check_unit(ws.root, unit, schemas)
-            findings.extend(problems)
-            if artifact is not None and content is not None:
-                entries[unit.path] = entry_from_artifact(artifact)
-                stamps[unit.path] = (content, meta)
-                artifacts[unit.path] = artifact
-        if progress is not None:
-            progress(i, total)
-    findings.extend(_dedupe(old, entries, artifacts))
+        if cache is not None and known is not None and known.get("meta") == unit.meta_path:
+            content, meta = _stamps(ws, unit)
+            if cache.fresh(unit.path, content, meta):
+                entries[unit.path] = known
+                stamps[unit.path] = cache.stamps[unit.path]
+                continue
+        to_check.append(unit)
+    total = len(found.units)
+    for path, entry, problems, content, meta in _check_all(ws, to_check, schemas, progress, total - len(to_check), total):
+        findings.extend(problems)
+        if entry is not None and content is not None:
+            entries[path] = entry
+            stamps[path] = (content, meta)
+    entries = {k: entries[k] for k in sorted(entries, key=lambda p: p.encode("utf-8"))}
+    findings.extend(_dedupe(old, entries))
     return entries, stamps, sort_findings(findings)
 
 
@@ -283,7 +317,7 @@ def add(ws: Workspace, paths: Sequence[Path], *, lock_timeout: float = DEFAULT_L
             entries[unit.path] = entry_from_artifact(artifact)
             if content is not None:
                 stamps[unit.path] = (content, meta)
-        dup = _dedupe(old, entries, valid)
+        dup = _dedupe(old, entries)
         log_findings(dup)
         findings = sort_findings(findings + dup)
         added, changed, removed = _diff(old, entries)

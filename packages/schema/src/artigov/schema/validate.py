@@ -97,12 +97,12 @@ def check_unit(root: Path, unit: ArtifactUnit, schemas: SchemaSet) -> tuple[Arti
     return (None if problems else artifact), problems
 
 
-def duplicate_finding(artifact: Artifact, other: str) -> Finding:
-    """S016 for ``artifact``, whose (id, version) is already declared in ``other``."""
+def duplicate_finding(source: str, id_: str, version: str, other: str) -> Finding:
+    """S016 for the artifact declared in ``source``, whose (id, version) ``other`` also declares."""
     return Finding(
         "S016",
-        artifact.source,
-        f"id {artifact.id!r} version {artifact.version!r} is also declared in {other}",
+        source,
+        f"id {id_!r} version {version!r} is also declared in {other}",
         fix="give one of the two a new version, or remove the copy",
         name=name_for("S016"),
         pointer="/id",
@@ -190,7 +190,7 @@ def validate_workspace(
         if artifact is not None:
             key = (artifact.id, artifact.version)
             if key in seen:
-                report.findings.append(duplicate_finding(artifact, seen[key]))
+                report.findings.append(duplicate_finding(artifact.source, artifact.id, artifact.version, seen[key]))
             else:
                 seen[key] = artifact.source
                 report.artifacts.append(artifact)

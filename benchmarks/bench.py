@@ -1,0 +1,339 @@
+"""artigov's benchmarks: each operation next to a reference tool, measured in the same run.
+
+    python benchmarks/bench.py --artifacts 100000            # the full run (nox -s bench -- --artifacts 100000)
+    python benchmarks/bench.py --artifacts 2000 --quick      # CI's smoke test of the harness (no pass/fail)
+    python benchmarks/bench.py --plot                        # also time vs N (1k, 10k, 100k), log-log PNG
+
+Every figure is wall-clock seconds of a real subprocess, best of 3 (1 with --quick), with the child's
+peak RSS from os.wait4. Results go to benchmarks/results/<date>-<N>.json and a table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as _dt
+import json
+import math
+import os
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+sys.path.insert(0, str(HERE))
+
+from generate import generate  # noqa: E402
+
+ARTIGOV = [sys.executable, "-m", "artigov.cli"]
+NPROC = os.cpu_count() or 1
+
+
+@dataclass
+class Timing:
+    seconds: float
+    rss_mb: float
+
+
+@dataclass
+class Row:
+    operation: str
+    ours: Timing
+    reference_name: str
+    reference: Timing | None
+    target: str
+    limit: float | None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def ratio(self) -> float | None:
+        if self.reference is None or self.reference.seconds <= 0:
+            return None
+        return self.ours.seconds / self.reference.seconds
+
+    def passed(self) -> bool | None:
+        if self.limit is None:
+            return None
+        value = self.extra.get("value", self.ratio)
+        return value is not None and value <= self.limit
+
+
+def _run(cmd: list[str] | str, cwd: Path, env: dict[str, str] | None = None) -> Timing:
+    """Run one command; wall time and the child's peak RSS (os.wait4), failing loudly on a non-zero exit."""
+    shell = isinstance(cmd, str)
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, cwd=cwd, shell=shell, env={**os.environ, **(env or {})},
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(proc.pid, 0)
+    elapsed = time.perf_counter() - start
+    stderr = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
+    code = os.waitstatus_to_exitcode(status)
+    if code not in (0, 1):  # 1: findings are an answer, not a failure of the harness
+        raise RuntimeError(f"{cmd!r} exited {code}: {stderr[-500:]}")
+    return Timing(elapsed, usage.ru_maxrss / 1024)
+
+
+def best(repeat: int, cmd: list[str] | str, cwd: Path, setup: Any = None, env: dict[str, str] | None = None) -> Timing:
+    runs = []
+    for _ in range(repeat):
+        if setup is not None:
+            setup()
+        runs.append(_run(cmd, cwd, env))
+    return Timing(min(r.seconds for r in runs), max(r.rss_mb for r in runs))
+
+
+def _reset_index(ws: Path) -> None:
+    for name in ("artifacts_index.json", "artifacts_index.json.lock"):
+        (ws / name).unlink(missing_ok=True)
+    shutil.rmtree(ws / ".artigov", ignore_errors=True)
+
+
+def _touch_one(ws: Path, rng: random.Random) -> None:
+    files = sorted((ws / "frameworks").rglob("*.md"))
+    target = files[rng.randrange(len(files))]
+    target.write_text(target.read_text().replace("\n---\n", "\n---\nEdited by the benchmark.\n", 1))
+
+
+def _rewrite_seconds(ws: Path, repeat: int) -> float:
+    sys.path[:0] = [str(REPO / "packages" / "core" / "src")]
+    from artigov.core.atomic import write_atomic
+
+    data = (ws / "artifacts_index.json").read_bytes()
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        write_atomic(ws / "bench-rewrite.json", data, lock=False)
+        times.append(time.perf_counter() - start)
+    (ws / "bench-rewrite.json").unlink()
+    return min(times)
+
+
+def bench_index(ws: Path, repeat: int) -> list[Row]:
+    rows = []
+    rebuild = best(repeat, [*ARTIGOV, "index", "rebuild"], ws, setup=lambda: _reset_index(ws))
+    floor = best(repeat, f"find frameworks -type f -print0 | xargs -0 -P{NPROC} sha256sum > /dev/null", ws)
+    rows.append(Row("cold index rebuild", rebuild, f"find | xargs -P{NPROC} sha256sum", floor, "<= 3.0x", 3.0))
+    _run([*ARTIGOV, "index", "update"], ws)  # settle the stat cache (racy files)
+    time.sleep(1.1)
+    _run([*ARTIGOV, "index", "update"], ws)
+    nochange = best(repeat, [*ARTIGOV, "index", "update"], ws)
+    git = best(repeat, ["git", "status", "--porcelain"], ws)
+    rows.append(Row("no-change index update", nochange, "git status --porcelain", git, "<= 2.0x", 2.0))
+    rng = random.Random(7)
+    one = best(repeat, [*ARTIGOV, "index", "update"], ws, setup=lambda: _touch_one(ws, rng))
+    rewrite = _rewrite_seconds(ws, repeat)
+    reference = Timing(nochange.seconds + rewrite, nochange.rss_mb)
+    rows.append(Row("one-file index update", one, "no-change update + one index rewrite", reference, "<= 1.5x", 1.5,
+                    {"rewrite_seconds": round(rewrite, 4)}))
+    return rows
+
+
+def bench_validate(scratch: Path, repeat: int, count: int) -> Row:
+    ws = scratch / "sidecars"
+    folder = ws / "frameworks" / "fwk-001" / "runtime-config"
+    folder.mkdir(parents=True)
+    (ws / "artigov.yaml").write_text("artifacts: [frameworks/**]\n")
+    rng = random.Random(3)
+    for i in range(count):
+        (folder / f"cfg-{i:05d}.json").write_text(json.dumps({"threshold": rng.random()}) + "\n")
+        meta = {"id": f"cfg-{i:05d}", "version": f"1.{i % 7}.0", "status": ["draft", "review", "approved"][i % 3],
+                "framework": "fwk-001", "kind": "runtime-config", "created_at": "2026-01-01T00:00:00Z"}
+        (folder / f"cfg-{i:05d}.json.meta.json").write_text(json.dumps(meta) + "\n")
+    sidecars = sorted(str(p.relative_to(ws)) for p in folder.glob("*.meta.json"))
+    (ws / "sidecars.txt").write_text("\n".join(sidecars) + "\n")
+    ours = best(repeat, [*ARTIGOV, "validate", "frameworks"], ws)
+    schema = REPO / "schemas" / "framework-artifact.schema.json"
+    checker = shutil.which("check-jsonschema")
+    if checker is None:
+        return Row(f"validate {count} JSON sidecars", ours, "check-jsonschema (not installed)", None, "<= 0.7x", None)
+    ref = best(repeat, f"xargs -a sidecars.txt {checker} --schemafile {schema}", ws)
+    return Row(f"validate {count} JSON sidecars", ours, "check-jsonschema --schemafile", ref, "<= 0.7x", 0.7)
+
+
+def bench_hydrate(big: Path, small: Path, n_big: int, n_small: int, repeat: int) -> list[Row]:
+    for ws in (big, small):
+        if not (ws / "artifacts_index.json").exists():
+            _run([*ARTIGOV, "index", "rebuild"], ws)
+    args = [*ARTIGOV, "hydrate", "-f", "fwk-007", "-s", "release"]
+    t_big = best(repeat, args, big)
+    t_small = best(repeat, args, small)
+    exponent = math.log(t_big.seconds / t_small.seconds) / math.log(n_big / n_small)
+    return [
+        Row(f"hydrate one framework/stage at N={n_big}", t_big, "-", None, "<= 1.0 s", 1.0,
+            {"value": t_big.seconds}),
+        Row(f"hydrate growth exponent N={n_small}->{n_big}", t_big, f"hydrate at N={n_small}", t_small, "<= 1.15",
+            1.15, {"value": exponent, "exponent": exponent}),
+    ]
+
+
+def bench_promote(scratch: Path, repeat: int, inputs: int) -> Row:
+    sys.path[:0] = [str(REPO / "packages" / p / "src") for p in ("core", "promote")]
+    from artigov.promote.testing import make_key
+
+    ws = scratch / "bulk"
+    home = Path(tempfile.mkdtemp(prefix="agb-", dir="/tmp"))
+    home.chmod(0o700)
+    key = make_key(home, "bench signer")
+    kinds = [f"k{i:04d}" for i in range(inputs)]
+    ws.mkdir()
+    (ws / "artigov.yaml").write_text(f"artifacts: [frameworks/**]\nsigning:\n  key: {key}\n  trusted: [{key}]\n"
+                                     f"  gnupghome: {home}\n")
+    (ws / "contracts").mkdir()
+    (ws / "contracts" / "bulk.yaml").write_text(
+        f"framework: bulk\nallowed_kinds: [{', '.join(kinds)}]\ngates:\n  - name: all\n    requires:\n"
+        + "".join(f"      {k}: draft\n" for k in kinds))
+    for k in kinds:
+        folder = ws / "frameworks" / "bulk" / k
+        folder.mkdir(parents=True)
+        (folder / f"{k}.md").write_text(f'---\nid: {k}\nversion: "1.0.0"\nstatus: draft\nframework: bulk\nkind: {k}\n---\n'
+                                        + "body line\n" * 200)
+    _run([*ARTIGOV, "index", "rebuild"], ws)
+    env = {"SOURCE_DATE_EPOCH": "1764000000"}
+
+    def fresh() -> None:
+        shutil.rmtree(ws / ".artigov" / "snapshots", ignore_errors=True)
+        shutil.rmtree(ws / ".artigov" / "objects", ignore_errors=True)
+
+    ours = best(repeat, [*ARTIGOV, "promote", "-f", "bulk", "-g", "all"], ws, setup=fresh, env=env)
+    manifest = next((ws / ".artigov" / "snapshots" / "bulk").glob("0*/manifest.json"))
+    shutil.copy(manifest, ws / "manifest.json")
+    ref_cmd = (f"gpg --homedir {home} --batch --yes --local-user {key} --armor --detach-sign manifest.json && "
+               f"mkdir -p copies && find frameworks -type f -exec cp -t copies {{}} +")
+    ref = best(repeat, ref_cmd, ws, setup=lambda: shutil.rmtree(ws / "copies", ignore_errors=True))
+    subprocess.run(["gpgconf", "--homedir", str(home), "--kill", "gpg-agent"], capture_output=True, check=False)
+    shutil.rmtree(home, ignore_errors=True)
+    return Row(f"promote a {inputs}-input framework", ours, "gpg --detach-sign manifest + cp inputs", ref, "-", None)
+
+
+def bench_audit(scratch: Path, repeat: int, events: int) -> Row:
+    sys.path[:0] = [str(REPO / "packages" / "core" / "src")]
+    from artigov.core.audit import AuditLog
+
+    ws = scratch / "auditws"
+    ws.mkdir()
+    (ws / "artigov.yaml").write_text("artifacts: [frameworks/**]\n")
+    log = AuditLog(ws / ".artigov" / "audit.jsonl")
+    batch = 10_000
+    for start in range(0, events, batch):
+        log.append([{"event": "candidate_lost", "ts": "2026-01-01T00:00:00.000Z", "actor": "bench@example.org",
+                     "subject": f"frameworks/fwk-001/x/{i}.md", "outcome": "lost", "data": {"rank_key": {"i": i}}}
+                    for i in range(start, min(events, start + batch))])
+    ours = best(repeat, [*ARTIGOV, "audit", "verify"], ws)
+    ref = best(repeat, ["sha256sum", ".artigov/audit.jsonl"], ws)
+    return Row(f"audit verify of {events} events", ours, "sha256sum of the file", ref, "<= 3.0x", 3.0)
+
+
+def table(rows: list[Row], quick: bool = False) -> str:
+    head = f"{'operation':<44}{'ours s':>9}{'ref s':>9}{'ratio':>8}  {'target':<9}{'result':<7}{'RSS MB':>8}  reference"
+    lines = [head, "-" * len(head)]
+    for r in rows:
+        value = r.extra.get("value", r.ratio)
+        shown = f"{value:.2f}" if value is not None else "-"
+        verdict = "-" if quick else {True: "pass", False: "MISS", None: "-"}[r.passed()]
+        ref = f"{r.reference.seconds:.3f}" if r.reference else "-"
+        lines.append(f"{r.operation:<44}{r.ours.seconds:>9.3f}{ref:>9}{shown:>8}  {r.target:<9}{verdict:<7}"
+                     f"{r.ours.rss_mb:>8.0f}  {r.reference_name}")
+    return "\n".join(lines)
+
+
+def run(n: int, quick: bool, seed: int, keep: Path | None) -> dict[str, Any]:
+    repeat = 1 if quick else 3
+    scratch = Path(tempfile.mkdtemp(prefix="agbench-", dir="/tmp"))
+    try:
+        small_n = max(100, n // 10)
+        big = generate(n, seed, scratch / f"ws-{n}")
+        small = generate(small_n, seed, scratch / f"ws-{small_n}")
+        rows = bench_index(big, repeat)
+        rows.append(bench_validate(scratch, repeat, 1000 if quick else 10_000))
+        rows += bench_hydrate(big, small, n, small_n, repeat)
+        rows.append(bench_promote(scratch, repeat, 100 if quick else 1000))
+        rows.append(bench_audit(scratch, repeat, 20_000 if quick else 1_000_000))
+        rss = next(r for r in rows if r.operation == "cold index rebuild").ours.rss_mb
+        rows.append(Row(f"peak RSS of rebuild at N={n}", Timing(0.0, rss), "-", None, "<= 400 MB", 400.0,
+                        {"value": rss}))
+        if keep:
+            shutil.copytree(big, keep, dirs_exist_ok=True)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    return {
+        "artifacts": n,
+        "seed": seed,
+        "quick": quick,
+        "cores": NPROC,
+        "python": sys.version.split()[0],
+        "date": _dt.date.today().isoformat(),
+        "rows": [
+            {"operation": r.operation, "ours_s": round(r.ours.seconds, 4), "ours_rss_mb": round(r.ours.rss_mb, 1),
+             "reference": r.reference_name, "reference_s": round(r.reference.seconds, 4) if r.reference else None,
+             "ratio": round(r.ratio, 3) if r.ratio is not None else None, "target": r.target,
+             "value": round(float(r.extra.get("value", r.ratio or 0)), 4),
+             "pass": r.passed() if not quick else None, **{k: v for k, v in r.extra.items() if k != "value"}}
+            for r in rows
+        ],
+        "_table": table(rows, quick),
+    }
+
+
+def plot(results: list[dict[str, Any]], out: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    ns = [r["artifacts"] for r in results]
+    series: dict[str, list[float]] = {}
+    for r in results:
+        for row in r["rows"]:
+            for label, key in ((row["operation"], "ours_s"), (row["reference"], "reference_s")):
+                if row[key] and any(w in row["operation"] for w in ("rebuild", "no-change", "hydrate one")):
+                    name = label if key == "ours_s" else f"ref: {label}"
+                    series.setdefault(name, []).append(row[key])
+    fig, ax = plt.subplots(figsize=(9, 6))
+    for name, ys in sorted(series.items()):
+        if len(ys) == len(ns):
+            ax.plot(ns, ys, marker="o", linestyle="--" if name.startswith("ref:") else "-", label=name)
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("artifacts (N)")
+    ax.set_ylabel("seconds (best of 3)")
+    ax.set_title(f"artigov vs reference tools ({NPROC} cores)")
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(out, dpi=120)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--artifacts", type=int, default=10_000)
+    parser.add_argument("--quick", action="store_true", help="one run each, smaller side benchmarks, no verdicts")
+    parser.add_argument("--plot", action="store_true", help="also run at 1k and 10k (and 100k) and plot time vs N")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--results", type=Path, default=HERE / "results")
+    parser.add_argument("--keep", type=Path, help="copy the generated workspace here")
+    args = parser.parse_args()
+    args.results.mkdir(parents=True, exist_ok=True)
+    sizes = sorted({1000, 10_000, args.artifacts} if args.plot and not args.quick else {args.artifacts})
+    results = []
+    for n in sizes:
+        result = run(n, args.quick, args.seed, args.keep if n == args.artifacts else None)
+        print(f"\nN = {n}{' (quick: no verdicts)' if args.quick else ''}\n{result.pop('_table')}")
+        out = args.results / f"{result['date']}-{n}{'-quick' if args.quick else ''}.json"
+        out.write_text(json.dumps(result, indent=2, sort_keys=True) + "\n")
+        print(f"results: {out}")
+        results.append(result)
+    if args.plot and len(results) > 1:
+        png = args.results / f"{results[-1]['date']}-scaling.png"
+        plot(results, png)
+        print(f"plot: {png}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
