@@ -129,13 +129,14 @@ def test_disk_full_is_one_line_and_keeps_the_old_index(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
-def test_rehearsal_fault_matrix_all_identical(tmp_path: Path) -> None:
-    from artigov.core.logconfig import configure_logging
-    from artigov.rehearse.crash import FAULT_POINTS, OPERATIONS, fault_matrix
+def test_reduced_crash_rehearsal_every_point_once_and_20_random_kills(tmp_path: Path) -> None:
+    """What CI runs: every fault point x operation once, then 20 SIGKILLs at random moments."""
+    from artigov.rehearse.crash import FAULT_POINTS, OPERATIONS, fault_matrix, random_kills
 
-    configure_logging("console", "error")
-    rows = fault_matrix(tmp_path, n=15)
-    assert len(rows) == len(FAULT_POINTS) * len(OPERATIONS)
+    rows = fault_matrix(tmp_path / "matrix", n=15)
+    rows += random_kills(tmp_path / "kills", trials=20, n=500, seed=11)
+    assert len(rows) == len(FAULT_POINTS) * len(OPERATIONS) + len(OPERATIONS)
+    assert sum(r.trials for r in rows[-3:]) == 20
     assert all(r.ok for r in rows), [(r.point, r.op, r.problems) for r in rows if not r.ok]
 
 

@@ -163,6 +163,7 @@ def _base(scratch: Path, n: int) -> Path:
 
 def fault_matrix(scratch: Path, *, n: int = 60, trials: int = 1) -> list[Row]:
     """Every fault point x every operation, ``trials`` times each."""
+    scratch.mkdir(parents=True, exist_ok=True)
     base = _base(scratch, n)
     rows = []
     for point in FAULT_POINTS:
@@ -183,6 +184,7 @@ def fault_matrix(scratch: Path, *, n: int = 60, trials: int = 1) -> list[Row]:
 def random_kills(scratch: Path, *, trials: int, n: int, seed: int = 0) -> list[Row]:
     """SIGKILL writers at random moments; one row per operation."""
     rng = random.Random(seed)
+    scratch.mkdir(parents=True, exist_ok=True)
     base = _base(scratch, n)
     durations = {}
     for op in OPERATIONS:
