@@ -23,6 +23,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 from artigov.core.canonical import canonical_json
 from artigov.core.errors import LockTimeoutError
 
@@ -64,6 +66,32 @@ class AuditVerification:
     problem: str = ""
 
 
+_ID_FIELD = b',"id":"sha256:'
+_ID_LEN = len(_ID_FIELD) + 64 + 1  # the field, 64 hex digits and the closing quote
+
+
+def _line_problem(raw: bytes, prev: str) -> str | None:
+    """Why this line is bad, or None. ``id`` is checked on the raw bytes: a sealed line is canonical
+    JSON with sorted keys, so dropping its top-level ``,"id":"sha256:…"`` (the last one: nested keys
+    sort before it, and a quote inside a string is escaped) leaves exactly the bytes the id covers."""
+    if not raw.endswith(b"\n"):
+        return "the last line is torn (no newline): a crash during a write, or a truncation"
+    try:
+        event = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        return "not valid JSON (edited or torn)"
+    at = raw.rfind(_ID_FIELD)
+    if not isinstance(event, dict) or at < 0 or raw[at + _ID_LEN - 1 : at + _ID_LEN] != b'"':
+        return "its content does not match its id (edited)"
+    recorded = raw[at + 2 + 4 + 1 : at + _ID_LEN - 1].decode("ascii", "replace")
+    expected = "sha256:" + hashlib.sha256(raw[:at] + raw[at + _ID_LEN :]).hexdigest()
+    if recorded != expected or event.get("id") != expected:
+        return "its content does not match its id (edited)"
+    if event.get("prev") != prev:
+        return "its prev does not match the line before it (an event was deleted, inserted or reordered)"
+    return None
+
+
 def verify_log(path: Path) -> AuditVerification:
     """Check every line's ``id`` and ``prev``; report the first bad line (1-based)."""
     prev = GENESIS
@@ -72,28 +100,9 @@ def verify_log(path: Path) -> AuditVerification:
         return AuditVerification(True, 0, GENESIS)
     with open(path, "rb") as f:
         for number, raw in enumerate(f, start=1):
-            if not raw.endswith(b"\n"):
-                return AuditVerification(
-                    False,
-                    count,
-                    prev,
-                    number,
-                    "the last line is torn (no newline): a crash during a write, or a truncation",
-                )
-            try:
-                event = json.loads(raw)
-            except ValueError:
-                return AuditVerification(False, count, prev, number, "not valid JSON (edited or torn)")
-            if not isinstance(event, dict) or seal(event) != raw:
-                return AuditVerification(False, count, prev, number, "its content does not match its id (edited)")
-            if event.get("prev") != prev:
-                return AuditVerification(
-                    False,
-                    count,
-                    prev,
-                    number,
-                    "its prev does not match the line before it (an event was deleted, inserted or reordered)",
-                )
+            problem = _line_problem(raw, prev)
+            if problem is not None:
+                return AuditVerification(False, count, prev, number, problem)
             prev = "sha256:" + hashlib.sha256(raw).hexdigest()
             count += 1
     return AuditVerification(True, count, prev)
@@ -106,11 +115,7 @@ def prefix_intact(path: Path, line_hash: str) -> bool:
         return False
     with open(path, "rb") as f:
         for raw in f:
-            try:
-                event = json.loads(raw)
-            except ValueError:
-                return False
-            if not isinstance(event, dict) or seal(event) != raw or event.get("prev") != prev:
+            if _line_problem(raw, prev) is not None:
                 return False
             prev = "sha256:" + hashlib.sha256(raw).hexdigest()
             if prev == line_hash:

@@ -8,10 +8,7 @@ and the rest of the batch still lands.
 
 from __future__ import annotations
 
-import multiprocessing
-import os
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,7 +23,7 @@ from artigov.index.model import Entries, Index, entry_from_artifact
 from artigov.index.statcache import Stamp, StatCache, stamp_of
 from artigov.index.store import IndexStore, Recovery
 from artigov.schema.discovery import ArtifactUnit, discover
-from artigov.schema.validate import check_unit, duplicate_finding, log_findings, validate_workspace
+from artigov.schema.validate import check_units, duplicate_finding, log_findings, validate_workspace
 from artigov.schema.validator import SchemaSet
 
 __all__ = ["IndexResult", "VerifyResult", "add", "rebuild", "recover", "update", "verify"]
@@ -132,49 +129,6 @@ def _dedupe(base: Entries, entries: Entries) -> list[Finding]:
     return findings
 
 
-#: Below this many files to read, a process pool costs more than it saves.
-PARALLEL_MIN = 2000
-_BATCH = 256
-_Checked = tuple[str, dict[str, Any] | None, list[Finding], Stamp | None, Stamp | None]
-_WORKER: dict[str, Any] = {}
-
-
-def _check_batch(batch: list[ArtifactUnit]) -> list[_Checked]:
-    """Stat, load and check a batch of units (in a worker process, or inline)."""
-    root: Path = _WORKER["root"]
-    schemas: SchemaSet = _WORKER["schemas"]
-    out: list[_Checked] = []
-    for unit in batch:
-        content = stamp_of(root / unit.path)  # before reading: a later change shows up as a new stamp
-        meta = stamp_of(root / unit.meta_path) if unit.meta_path else None
-        artifact, problems = check_unit(root, unit, schemas)
-        entry = entry_from_artifact(artifact) if artifact is not None else None
-        out.append((unit.path, entry, problems, content, meta))
-    return out
-
-
-def _check_all(ws: Workspace, units: list[ArtifactUnit], schemas: SchemaSet,
-               progress: ProgressHook | None, done: int, total: int) -> list[_Checked]:
-    """Check units in order: in a pool of worker processes (fork) when there are many."""
-    _WORKER.update(root=ws.root, schemas=schemas)
-    batches = [units[i : i + _BATCH] for i in range(0, len(units), _BATCH)]
-    workers = min(os.cpu_count() or 1, 8)
-    results: list[_Checked] = []
-    if len(units) >= PARALLEL_MIN and workers > 1 and "fork" in multiprocessing.get_all_start_methods():
-        context = multiprocessing.get_context("fork")
-        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-            for checked in pool.map(_check_batch, batches):
-                results.extend(checked)
-                if progress is not None:
-                    progress(done + len(results), total)
-    else:
-        for batch in batches:
-            results.extend(_check_batch(batch))
-            if progress is not None:
-                progress(done + len(results), total)
-    return results
-
-
 def scan(
     ws: Workspace,
     schemas: SchemaSet | None = None,
@@ -205,11 +159,12 @@ def scan(
                 continue
         to_check.append(unit)
     total = len(found.units)
-    for path, entry, problems, content, meta in _check_all(ws, to_check, schemas, progress, total - len(to_check), total):
+    checked = check_units(ws.root, to_check, schemas, progress, done=total - len(to_check), total=total)
+    for unit, artifact, problems, content, meta in checked:
         findings.extend(problems)
-        if entry is not None and content is not None:
-            entries[path] = entry
-            stamps[path] = (content, meta)
+        if artifact is not None and content is not None:
+            entries[unit.path] = entry_from_artifact(artifact)
+            stamps[unit.path] = (content, meta)
     entries = {k: entries[k] for k in sorted(entries, key=lambda p: p.encode("utf-8"))}
     findings.extend(_dedupe(old, entries))
     return entries, stamps, sort_findings(findings)

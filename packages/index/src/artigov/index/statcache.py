@@ -17,20 +17,11 @@ import orjson
 
 from artigov.core.atomic import write_atomic
 from artigov.core.canonical import canonical_json_plain
+from artigov.schema.validate import Stamp, stamp_of
 
 __all__ = ["StatCache", "Stamp", "stamp_of"]
 
-#: (size, mtime_ns, ctime_ns, inode)
-Stamp = tuple[int, int, int, int]
 _VERSION = 1
-
-
-def stamp_of(path: Path) -> Stamp | None:
-    try:
-        st = path.stat()
-    except OSError:
-        return None
-    return (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
 
 
 @dataclass

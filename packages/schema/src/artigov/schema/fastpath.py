@@ -14,6 +14,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from rfc3339_validator import validate_rfc3339  # type: ignore[import-untyped]
+
 __all__ = ["base_valid", "parse_plain"]
 
 _KEY = r"[a-z_][a-z0-9_]*"
@@ -80,7 +82,7 @@ def parse_plain(text: str) -> dict[str, Any] | None:
         out[key] = value
     if pending is not None and not out[pending]:
         return None
-    return out
+    return out or None  # empty frontmatter is null in YAML: the loader reports it
 
 
 _ID = re.compile(r"[A-Za-z0-9_.-]{1,200}")
@@ -94,8 +96,11 @@ _STATUSES = frozenset({"draft", "review", "approved"})
 
 def base_valid(meta: dict[str, Any]) -> bool:
     """True only if the base schema certainly accepts ``meta`` (False: ask jsonschema)."""
-    if "created_at" in meta or "updated_at" in meta:
-        return False  # date-time formats: let the real format checker judge
+    for stamp in ("created_at", "updated_at"):
+        value = meta.get(stamp)
+        # The very check jsonschema's date-time format checker makes (rfc3339-validator, upper-cased).
+        if value is not None and not (isinstance(value, str) and validate_rfc3339(value.upper())):
+            return False
     try:
         if not (
             _ID.fullmatch(meta["id"])

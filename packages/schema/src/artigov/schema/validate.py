@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import structlog
 
@@ -21,6 +25,8 @@ from artigov.schema.validator import SchemaSet
 __all__ = [
     "ValidationReport",
     "check_unit",
+    "check_units",
+    "stamp_of",
     "duplicate_finding",
     "load_unit",
     "log_findings",
@@ -29,8 +35,10 @@ __all__ = [
 
 log = structlog.get_logger(__name__)
 
-#: Called with (done, total) after each artifact.
+#: Called with (done, total) as artifacts are checked.
 ProgressHook = Callable[[int, int], None]
+#: (size, mtime_ns, ctime_ns, inode)
+Stamp = tuple[int, int, int, int]
 
 
 @dataclass
@@ -95,6 +103,65 @@ def check_unit(root: Path, unit: ArtifactUnit, schemas: SchemaSet) -> tuple[Arti
         return None, [_finding(e)]
     problems = schemas.check(artifact)
     return (None if problems else artifact), problems
+
+
+#: Below this many files, a process pool costs more than it saves.
+PARALLEL_MIN = 2000
+_BATCH = 256
+#: (unit, artifact or None, findings, content stamp, sidecar stamp); stamps are taken before reading.
+Checked = tuple[ArtifactUnit, Artifact | None, list[Finding], Stamp | None, Stamp | None]
+_WORKER: dict[str, Any] = {}
+
+
+def stamp_of(path: Path) -> Stamp | None:
+    """(size, mtime_ns, ctime_ns, inode) of a file, or None if it cannot be stat'ed."""
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
+
+
+def _check_batch(batch: list[ArtifactUnit]) -> list[Checked]:
+    root: Path = _WORKER["root"]
+    schemas: SchemaSet = _WORKER["schemas"]
+    out: list[Checked] = []
+    for unit in batch:
+        content = stamp_of(root / unit.path)  # before reading: a later change shows up as a new stamp
+        meta = stamp_of(root / unit.meta_path) if unit.meta_path else None
+        artifact, problems = check_unit(root, unit, schemas)
+        out.append((unit, artifact, problems, content, meta))
+    return out
+
+
+def check_units(
+    root: Path,
+    units: Sequence[ArtifactUnit],
+    schemas: SchemaSet,
+    progress: ProgressHook | None = None,
+    *,
+    done: int = 0,
+    total: int | None = None,
+) -> list[Checked]:
+    """Check units in order; in a pool of worker processes (fork, one per core) when there are many."""
+    total = len(units) + done if total is None else total
+    _WORKER.update(root=root, schemas=schemas)
+    batches = [list(units[i : i + _BATCH]) for i in range(0, len(units), _BATCH)]
+    workers = min(os.cpu_count() or 1, 8)
+    results: list[Checked] = []
+    parallel = len(units) >= PARALLEL_MIN and workers > 1 and "fork" in multiprocessing.get_all_start_methods()
+    if parallel:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
+            for checked in pool.map(_check_batch, batches):
+                results.extend(checked)
+                if progress is not None:
+                    progress(done + len(results), total)
+    else:
+        for batch in batches:
+            results.extend(_check_batch(batch))
+            if progress is not None:
+                progress(done + len(results), total)
+    return results
 
 
 def duplicate_finding(source: str, id_: str, version: str, other: str) -> Finding:
@@ -182,10 +249,8 @@ def validate_workspace(
     report.units = units
     schemas = schemas or SchemaSet(ws.kind_schemas_dir)
     seen: dict[tuple[str, str], str] = {}
-    total = len(units)
-    for i, unit in enumerate(units, start=1):
+    for _unit, artifact, problems, _c, _m in check_units(ws.root, units, schemas, progress):
         report.checked += 1
-        artifact, problems = check_unit(ws.root, unit, schemas)
         report.findings.extend(problems)
         if artifact is not None:
             key = (artifact.id, artifact.version)
@@ -194,8 +259,6 @@ def validate_workspace(
             else:
                 seen[key] = artifact.source
                 report.artifacts.append(artifact)
-        if progress is not None:
-            progress(i, total)
     report.findings = sort_findings(report.findings)
     log_findings(report.findings)
     log.info(
