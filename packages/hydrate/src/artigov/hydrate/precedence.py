@@ -73,6 +73,34 @@ class CommitTimes:
                 self._git = False
         return self._git
 
+    def prefetch(self, candidates: Sequence[Candidate]) -> None:
+        """Look up many paths' commit times with one `git log` per 500 paths (not one per path)."""
+        todo = [c.path for c in candidates if c.path not in self._cache]
+        if not todo or not self._in_git():
+            return
+        found: dict[str, int] = {}
+        for start in range(0, len(todo), 500):
+            chunk = todo[start : start + 500]
+            out = subprocess.run(
+                ["git", "log", "--relative", "--format=%x00%ct", "--name-only", "--", *chunk],
+                cwd=self.root,
+                capture_output=True,
+                text=True,
+                timeout=300,
+                check=False,
+            )
+            if out.returncode != 0:
+                return  # fall back to one lookup per path
+            for block in out.stdout.split("\x00")[1:]:
+                lines = block.strip("\n").split("\n")
+                if not lines or not lines[0].isdigit():
+                    continue
+                for path in lines[1:]:
+                    found.setdefault(path, int(lines[0]))  # newest first: the first commit seen is the last
+        for path in todo:
+            if path in found:
+                self._cache[path] = (found[path], "git")
+
     def __call__(self, cand: Candidate) -> tuple[int, str]:
         """(epoch seconds, source) where source is git, updated_at or none."""
         if cand.path in self._cache:
@@ -130,6 +158,9 @@ def rank(candidates: Sequence[Candidate], commit_time: Callable[[Candidate], tup
             j += 1
         group = primary[i:j]
         if len(group) > 1:
+            prefetch = getattr(commit_time, "prefetch", None)
+            if prefetch is not None:
+                prefetch(group)
             group = sorted(group, key=lambda c: -commit_time(c)[0])  # stable: path order kept within equal times
         out.extend(group)
         i = j
