@@ -334,13 +334,17 @@ def plot(results: list[dict[str, Any]], out: Path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    import re
+
     ns = [r["artifacts"] for r in results]
     series: dict[str, list[float]] = {}
     for r in results:
         for row in r["rows"]:
+            if not any(w in row["operation"] for w in ("cold index rebuild", "no-change", "hydrate one")):
+                continue
             for label, key in ((row["operation"], "ours_s"), (row["reference"], "reference_s")):
-                if row[key] and any(w in row["operation"] for w in ("rebuild", "no-change", "hydrate one")):
-                    name = label if key == "ours_s" else f"ref: {label}"
+                if row[key]:
+                    name = re.sub(r" at N=\d+", "", label if key == "ours_s" else f"ref: {label}")
                     series.setdefault(name, []).append(row[key])
     fig, ax = plt.subplots(figsize=(9, 6))
     for name, ys in sorted(series.items()):
@@ -365,7 +369,15 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--results", type=Path, default=HERE / "results")
     parser.add_argument("--keep", type=Path, help="copy the generated workspace here")
+    parser.add_argument("--plot-only", nargs="+", type=Path, metavar="RESULT.json",
+                        help="draw the plot from saved results (one per N) and exit")
     args = parser.parse_args()
+    if args.plot_only:
+        saved = sorted((json.loads(p.read_text()) for p in args.plot_only), key=lambda r: r["artifacts"])
+        png = args.results / f"{saved[-1]['date']}-scaling.png"
+        plot(saved, png)
+        print(f"plot: {png}")
+        return 0
     args.results.mkdir(parents=True, exist_ok=True)
     sizes = sorted({1000, 10_000, args.artifacts} if args.plot and not args.quick else {args.artifacts})
     results = []

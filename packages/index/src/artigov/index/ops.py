@@ -159,11 +159,13 @@ def scan(
                 continue
         to_check.append(unit)
     total = len(found.units)
-    checked = check_units(ws.root, to_check, schemas, progress, done=total - len(to_check), total=total)
-    for unit, artifact, problems, content, meta in checked:
+    checked = check_units(
+        ws.root, to_check, schemas, progress, done=total - len(to_check), total=total, transform=entry_from_artifact
+    )
+    for unit, entry, problems, content, meta in checked:
         findings.extend(problems)
-        if artifact is not None and content is not None:
-            entries[unit.path] = entry_from_artifact(artifact)
+        if entry is not None and content is not None:
+            entries[unit.path] = entry
             stamps[unit.path] = (content, meta)
     entries = {k: entries[k] for k in sorted(entries, key=lambda p: p.encode("utf-8"))}
     findings.extend(_dedupe(old, entries))

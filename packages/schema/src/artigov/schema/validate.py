@@ -108,8 +108,9 @@ def check_unit(root: Path, unit: ArtifactUnit, schemas: SchemaSet) -> tuple[Arti
 #: Below this many files, a process pool costs more than it saves.
 PARALLEL_MIN = 2000
 _BATCH = 256
-#: (unit, artifact or None, findings, content stamp, sidecar stamp); stamps are taken before reading.
-Checked = tuple[ArtifactUnit, Artifact | None, list[Finding], Stamp | None, Stamp | None]
+#: (unit, artifact (or what ``transform`` made of it) or None, findings, content stamp, sidecar stamp);
+#: stamps are taken before reading.
+Checked = tuple[ArtifactUnit, Any, list[Finding], Stamp | None, Stamp | None]
 _WORKER: dict[str, Any] = {}
 
 
@@ -125,12 +126,14 @@ def stamp_of(path: Path) -> Stamp | None:
 def _check_batch(batch: list[ArtifactUnit]) -> list[Checked]:
     root: Path = _WORKER["root"]
     schemas: SchemaSet = _WORKER["schemas"]
+    transform: Callable[[Artifact], Any] | None = _WORKER["transform"]
     out: list[Checked] = []
     for unit in batch:
         content = stamp_of(root / unit.path)  # before reading: a later change shows up as a new stamp
         meta = stamp_of(root / unit.meta_path) if unit.meta_path else None
         artifact, problems = check_unit(root, unit, schemas)
-        out.append((unit, artifact, problems, content, meta))
+        result = transform(artifact) if transform is not None and artifact is not None else artifact
+        out.append((unit, result, problems, content, meta))
     return out
 
 
@@ -142,10 +145,15 @@ def check_units(
     *,
     done: int = 0,
     total: int | None = None,
+    transform: Callable[[Artifact], Any] | None = None,
 ) -> list[Checked]:
-    """Check units in order; in a pool of worker processes (fork, one per core) when there are many."""
+    """Check units in order; in a pool of worker processes (fork, one per core) when there are many.
+
+    ``transform`` runs in the worker on each valid artifact, so only what the caller needs (an
+    index entry, say) travels back, not the whole artifact: it keeps the parent's memory small.
+    """
     total = len(units) + done if total is None else total
-    _WORKER.update(root=root, schemas=schemas)
+    _WORKER.update(root=root, schemas=schemas, transform=transform)
     batches = [list(units[i : i + _BATCH]) for i in range(0, len(units), _BATCH)]
     workers = min(os.cpu_count() or 1, 8)
     results: list[Checked] = []
