@@ -131,8 +131,7 @@ def _primary(c: Candidate) -> tuple[int, int, Version | None, str]:
     return (STATUS_RANK[c.status], parsable, version, text)
 
 
-def _cmp_primary(a: Candidate, b: Candidate) -> int:
-    ka, kb = _primary(a), _primary(b)
+def _cmp_keys(ka: tuple[int, int, Version | None, str], kb: tuple[int, int, Version | None, str]) -> int:
     for x, y in ((ka[0], kb[0]), (ka[1], kb[1])):
         if x != y:
             return -1 if x > y else 1
@@ -148,13 +147,14 @@ def _cmp_primary(a: Candidate, b: Candidate) -> int:
 def rank(candidates: Sequence[Candidate], commit_time: Callable[[Candidate], tuple[int, str]]) -> list[Candidate]:
     """Candidates best first; the order does not depend on the input order."""
     by_path = sorted(candidates, key=lambda c: c.path.encode("utf-8"))
-    primary = sorted(by_path, key=cmp_to_key(_cmp_primary))
+    keys = {id(c): _primary(c) for c in by_path}  # parse each version once, not once per comparison
+    primary = sorted(by_path, key=cmp_to_key(lambda a, b: _cmp_keys(keys[id(a)], keys[id(b)])))
     # Only candidates tied on status and version need commit times.
     out: list[Candidate] = []
     i = 0
     while i < len(primary):
         j = i + 1
-        while j < len(primary) and _cmp_primary(primary[i], primary[j]) == 0:
+        while j < len(primary) and _cmp_keys(keys[id(primary[i])], keys[id(primary[j])]) == 0:
             j += 1
         group = primary[i:j]
         if len(group) > 1:

@@ -322,7 +322,7 @@ def verify(
     """
     store = IndexStore(ws, lock_timeout=lock_timeout)
     recovery = store.recover(_rebuilder(ws))
-    index = store.read()
+    index = store.read(strict=True)
     if index is None:
         raise IndexMissingError(ws.index_path)
     _check_schema(ws, index)

@@ -58,8 +58,8 @@ class IndexStore:
         self.lock_timeout = lock_timeout
         self.journal = Journal(ws.state_dir / "index.journal")
 
-    def read(self) -> Index | None:
-        """The current index, or None if there is none yet.
+    def read(self, *, strict: bool = False) -> Index | None:
+        """The current index, or None if there is none yet (``strict``: also prove canonical form).
 
         Raises:
             IndexCorruptError: the file is not a valid index.
@@ -70,7 +70,7 @@ class IndexStore:
             return None
         except IsADirectoryError:
             raise IndexCorruptError(self.path, "is a directory") from None
-        return Index.parse(data, self.path)
+        return Index.parse(data, self.path, strict=strict)
 
     @contextmanager
     def locked(self, rebuild: Rebuilder) -> Iterator[Recovery | None]:
