@@ -332,9 +332,9 @@ def plot(results: list[dict[str, Any]], out: Path) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
     import re
+
+    import matplotlib.pyplot as plt
 
     ns = [r["artifacts"] for r in results]
     series: dict[str, list[float]] = {}
@@ -369,8 +369,13 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--results", type=Path, default=HERE / "results")
     parser.add_argument("--keep", type=Path, help="copy the generated workspace here")
-    parser.add_argument("--plot-only", nargs="+", type=Path, metavar="RESULT.json",
-                        help="draw the plot from saved results (one per N) and exit")
+    parser.add_argument(
+        "--plot-only",
+        nargs="+",
+        type=Path,
+        metavar="RESULT.json",
+        help="draw the plot from saved results (one per N) and exit",
+    )
     args = parser.parse_args()
     if args.plot_only:
         saved = sorted((json.loads(p.read_text()) for p in args.plot_only), key=lambda r: r["artifacts"])
