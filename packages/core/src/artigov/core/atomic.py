@@ -25,7 +25,7 @@ from pathlib import Path
 from artigov.core.errors import DiskError, LockTimeoutError
 from artigov.core.faults import fault_point, fault_requested, fs_step
 
-__all__ = ["DEFAULT_LOCK_TIMEOUT", "FileLock", "fsync_dir", "lock_path_for", "write_atomic"]
+__all__ = ["DEFAULT_LOCK_TIMEOUT", "FileLock", "fsync_dir", "lock_path_for", "write_all", "write_atomic"]
 
 DEFAULT_LOCK_TIMEOUT = 30.0
 _POLL = 0.02
@@ -94,6 +94,13 @@ def _read_holder(fd: int) -> str | None:
     return text or None
 
 
+def write_all(fd: int, data: bytes) -> None:
+    """Write every byte of ``data`` to ``fd`` (``os.write`` may write fewer)."""
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
+
+
 def fsync_dir(directory: Path) -> None:
     """fsync a directory so a rename or create in it is durable."""
     fs_step("dir-open")
@@ -150,9 +157,7 @@ def write_atomic(
                     os.fsync(fd)
                     fault_point("mid-temp-write")
                 fs_step("temp-write")
-                view = memoryview(data)
-                while view:
-                    view = view[os.write(fd, view) :]
+                write_all(fd, data)
                 fs_step("temp-fsync")
                 os.fsync(fd)
             finally:

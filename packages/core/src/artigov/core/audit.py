@@ -25,6 +25,7 @@ from typing import Any
 
 import orjson
 
+from artigov.core.atomic import write_all
 from artigov.core.canonical import canonical_json
 from artigov.core.errors import LockTimeoutError
 
@@ -193,10 +194,7 @@ class AuditLog:
                 line = seal({**event, "prev": prev})
                 out.append(line)
                 prev = "sha256:" + hashlib.sha256(line).hexdigest()
-            data = b"".join(out)
-            view = memoryview(data)
-            while view:
-                view = view[os.write(fd, view) :]
+            write_all(fd, b"".join(out))
             os.fsync(fd)
             return prev
         finally:

@@ -15,7 +15,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from artigov.core.atomic import fsync_dir
+from artigov.core.atomic import fsync_dir, write_all
 from artigov.core.canonical import canonical_json
 from artigov.core.errors import DiskError
 from artigov.core.faults import fs_step
@@ -49,9 +49,7 @@ class Journal:
         fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
         try:
             fs_step("journal-write")
-            view = memoryview(line)
-            while view:
-                view = view[os.write(fd, view) :]
+            write_all(fd, line)
             fs_step("journal-fsync")
             os.fsync(fd)
         finally:

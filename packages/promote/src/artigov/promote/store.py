@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from artigov.core.atomic import fsync_dir, write_atomic
+from artigov.core.atomic import fsync_dir, write_all, write_atomic
 from artigov.core.canonical import canonical_json, digest_bytes
 from artigov.core.workspace import Workspace
 from artigov.promote.errors import VerificationError
@@ -177,7 +177,7 @@ class SnapshotStore:
         write_atomic(self.head_path, record, lock=False)
         fd = os.open(self.reflog_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
         try:
-            os.write(fd, record)
+            write_all(fd, record)
             os.fsync(fd)
         finally:
             os.close(fd)
