@@ -82,6 +82,17 @@ class Index:
         return head + self._entries_bytes[:-1] + b',"format_version":%d}\n' % FORMAT_VERSION
 
     @staticmethod
+    def raw_digest(data: bytes) -> str | None:
+        """The recorded digest if the raw ``entries`` bytes hash to it (the file is canonical); else None."""
+        shape = _SHAPE.match(data)
+        suffix = b',"format_version":%d}\n' % FORMAT_VERSION
+        if shape is None or not data.endswith(suffix):
+            return None
+        recorded = shape.group(2).decode()
+        raw_entries = data[shape.end() : len(data) - len(suffix)] + b"\n"
+        return recorded if digest_bytes(raw_entries) == recorded else None
+
+    @staticmethod
     def parse(data: bytes, path: Path, *, strict: bool = False) -> Index:
         """Parse and check an index file's bytes.
 

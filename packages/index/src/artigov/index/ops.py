@@ -208,15 +208,42 @@ def rebuild(
     return IndexResult("rebuild", new.digest, len(entries), True, added, changed, removed, findings, recovery)
 
 
+def _unchanged(ws: Workspace, store: IndexStore, cache: StatCache) -> str | None:
+    """The index digest if provably nothing changed, without parsing the index; else None.
+
+    Provably: the index on disk is the one the stat cache describes (its digest, checked on the raw
+    bytes), the same files exist with the same stamps (none racy), and discovery found no problem.
+    Any doubt returns None and the full update runs.
+    """
+    if not cache.index_digest:
+        return None
+    digest = store.raw_digest()
+    if digest != cache.index_digest:
+        return None
+    found = discover(ws)
+    if found.findings or len(found.units) != len(cache.stamps):
+        return None
+    for unit in found.units:
+        if unit.path not in cache.stamps or not cache.fresh(unit.path, *_stamps(ws, unit)):
+            return None
+        if (cache.stamps[unit.path][1] is None) != (unit.meta_path is None):
+            return None
+    return digest
+
+
 def update(
     ws: Workspace, *, lock_timeout: float = DEFAULT_LOCK_TIMEOUT, progress: ProgressHook | None = None
 ) -> IndexResult:
     """Bring the index up to date with the workspace, re-reading only changed files."""
     store = IndexStore(ws, lock_timeout=lock_timeout)
     with store.locked(_rebuilder(ws)) as recovery:
+        cache = StatCache.load(_cache_path(ws))
+        unchanged = _unchanged(ws, store, cache)
+        if unchanged is not None:
+            log.info("index_unchanged", audit=True, subject=str(ws.index_path), outcome="unchanged", digest=unchanged)
+            return IndexResult("update", unchanged, len(cache.stamps), False, recovery=recovery)
         base = store.read()
         old = base.entries if base else {}
-        cache = StatCache.load(_cache_path(ws))
         if base is None or cache.index_digest != base.digest:
             cache = StatCache(cache.path)  # stamps of another index prove nothing about this one
         entries, stamps, findings = scan(ws, progress=progress, old=old, cache=cache)

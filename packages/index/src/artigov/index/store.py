@@ -72,6 +72,14 @@ class IndexStore:
             raise IndexCorruptError(self.path, "is a directory") from None
         return Index.parse(data, self.path, strict=strict)
 
+    def raw_digest(self) -> str | None:
+        """The index's digest, checked on its raw bytes without parsing them; None if that cannot be shown."""
+        try:
+            data = self.path.read_bytes()
+        except OSError:
+            return None
+        return Index.raw_digest(data)
+
     @contextmanager
     def locked(self, rebuild: Rebuilder) -> Iterator[Recovery | None]:
         """Hold the index lock, after recovering any leftover journal."""
