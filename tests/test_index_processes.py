@@ -147,3 +147,31 @@ def test_every_playbook_passes_through_the_real_cli() -> None:
     results = [run_playbook(p) for p in sorted((REPO / "playbooks").glob("*.yaml"))]
     assert len(results) >= 5
     assert all(r.ok for r in results), [(r.name, r.problems) for r in results if not r.ok]
+
+
+def test_a_killed_writers_workers_never_keep_the_lock(tmp_path: Path) -> None:
+    # The parallel scan forks workers while the writer holds the index lock: when the writer is
+    # SIGKILLed, its workers must neither keep the inherited flock nor outlive it.
+    import signal
+    import time
+
+    ws = _ws(tmp_path, 3000)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "artigov.cli", "index", "rebuild"],
+        cwd=ws.root,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    time.sleep(1.2)  # past start-up, into the parallel scan
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    result = subprocess.run(
+        [sys.executable, "-m", "artigov.cli", "index", "update", "--lock-timeout", "5"],
+        cwd=ws.root,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert "lock held" not in result.stderr, result.stderr
+    assert result.returncode == 0, result.stderr
+    assert verify(ws).ok

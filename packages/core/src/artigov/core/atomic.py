@@ -25,7 +25,32 @@ from pathlib import Path
 from artigov.core.errors import DiskError, LockTimeoutError
 from artigov.core.faults import fault_point, fault_requested, fs_step
 
-__all__ = ["DEFAULT_LOCK_TIMEOUT", "FileLock", "fsync_dir", "lock_path_for", "write_all", "write_atomic"]
+__all__ = [
+    "DEFAULT_LOCK_TIMEOUT",
+    "FileLock",
+    "fsync_dir",
+    "lock_path_for",
+    "release_inherited_locks",
+    "write_all",
+    "write_atomic",
+]
+
+#: File descriptors of the locks this process holds (a forked child must close them).
+_HELD: set[int] = set()
+
+
+def release_inherited_locks() -> None:
+    """In a forked child: close the parent's lock descriptors.
+
+    An flock belongs to the open file description, so a child that kept the descriptor would keep
+    the lock after its parent died; worker processes call this first so a lock never outlives the
+    writer that took it.
+    """
+    for fd in list(_HELD):
+        with suppress(OSError):
+            os.close(fd)
+    _HELD.clear()
+
 
 DEFAULT_LOCK_TIMEOUT = 30.0
 _POLL = 0.02
@@ -69,11 +94,13 @@ class FileLock:
             os.close(fd)
             raise
         self._fd = fd
+        _HELD.add(fd)
 
     def release(self) -> None:
         if self._fd is None:
             return
         fd, self._fd = self._fd, None
+        _HELD.discard(fd)
         with suppress(OSError):  # the lock is released by close below either way
             os.ftruncate(fd, 0)
         os.close(fd)

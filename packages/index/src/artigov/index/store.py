@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import structlog
@@ -90,15 +91,20 @@ class IndexStore:
 
     def _remove_stale_temps(self) -> None:
         """Temp files of writers that died: only the lock holder writes them, and we hold it."""
+        for stale in self._stale_temps():
+            with suppress(OSError):
+                stale.unlink()
+                log.info("stale_temp_removed", audit=True, subject=str(stale), outcome="removed")
+
+    def _stale_temps(self) -> list[Path]:
+        found: list[Path] = []
         for directory, name in ((self.path.parent, self.path.name), (self.journal.path.parent, "statcache.json")):
-            for stale in directory.glob(f".{name}.tmp.*"):
-                with suppress(OSError):
-                    stale.unlink()
-                    log.info("stale_temp_removed", audit=True, subject=str(stale), outcome="removed")
+            found.extend(directory.glob(f".{name}.tmp.*"))
+        return found
 
     def recover(self, rebuild: Rebuilder) -> Recovery | None:
-        """Recover a leftover journal (taking the lock only if there is one)."""
-        if not self.journal.pending():
+        """Recover a leftover journal and clear dead writers' temp files (taking the lock only if needed)."""
+        if not self.journal.pending() and not self._stale_temps():
             return None
         with self.locked(rebuild) as recovery:
             return recovery

@@ -6,12 +6,14 @@ import multiprocessing
 import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import structlog
 
+from artigov.core.atomic import release_inherited_locks
 from artigov.core.errors import PathEscapeError
 from artigov.core.findings import Finding, sort_findings
 from artigov.core.workspace import Workspace
@@ -123,6 +125,18 @@ def stamp_of(path: Path) -> Stamp | None:
     return (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
 
 
+def _worker_init() -> None:
+    """A pool worker: drop inherited locks, and die with the parent (Linux) rather than outlive it."""
+    release_inherited_locks()
+    with suppress(OSError, AttributeError):
+        import ctypes
+        import signal
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    if os.getppid() != _WORKER.get("parent"):
+        os._exit(1)  # the parent died before the signal was armed
+
+
 def _check_batch(batch: list[ArtifactUnit]) -> list[Checked]:
     root: Path = _WORKER["root"]
     schemas: SchemaSet = _WORKER["schemas"]
@@ -153,13 +167,14 @@ def check_units(
     index entry, say) travels back, not the whole artifact: it keeps the parent's memory small.
     """
     total = len(units) + done if total is None else total
-    _WORKER.update(root=root, schemas=schemas, transform=transform)
+    _WORKER.update(root=root, schemas=schemas, transform=transform, parent=os.getpid())
     batches = [list(units[i : i + _BATCH]) for i in range(0, len(units), _BATCH)]
     workers = min(os.cpu_count() or 1, 8)
     results: list[Checked] = []
     parallel = len(units) >= PARALLEL_MIN and workers > 1 and "fork" in multiprocessing.get_all_start_methods()
     if parallel:
-        with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
+        context = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_worker_init) as pool:
             for checked in pool.map(_check_batch, batches):
                 results.extend(checked)
                 if progress is not None:
