@@ -148,8 +148,10 @@ def _trial(
     verify = _cli(["index", "verify"], ws)
     identical = rerun.returncode == 0 and final == new and verify.returncode == 0
     if not identical:
-        problems.append(f"re-run exit {rerun.returncode}, verify exit {verify.returncode}, identical {final == new}: "
-                        f"{(rerun.stdout + rerun.stderr)[-300:]!r} / {verify.stdout[-300:]!r}")
+        problems.append(
+            f"re-run exit {rerun.returncode}, verify exit {verify.returncode}, identical {final == new}: "
+            f"{(rerun.stdout + rerun.stderr)[-300:]!r} / {verify.stdout[-300:]!r}"
+        )
     shutil.rmtree(ws)
     return ok_recovery, identical, problems
 

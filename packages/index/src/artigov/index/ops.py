@@ -20,10 +20,10 @@ from artigov.core.errors import EXIT_FINDINGS, ArtigovError
 from artigov.core.findings import Finding, sort_findings
 from artigov.core.workspace import Workspace
 from artigov.index.model import Entries, Index, entry_from_artifact
-from artigov.index.statcache import Stamp, StatCache, stamp_of
+from artigov.index.statcache import Stamp, StatCache
 from artigov.index.store import IndexStore, Recovery
 from artigov.schema.discovery import ArtifactUnit, discover
-from artigov.schema.validate import check_units, duplicate_finding, log_findings, validate_workspace
+from artigov.schema.validate import check_units, duplicate_finding, log_findings, unit_stamps, validate_workspace
 from artigov.schema.validator import SchemaSet
 
 __all__ = ["IndexResult", "VerifyResult", "add", "rebuild", "recover", "update", "verify"]
@@ -106,11 +106,6 @@ class IndexMissingError(ArtigovError):
         super().__init__(f"{path}: no index yet", fix="run `artigov index rebuild` to create it")
 
 
-def _stamps(ws: Workspace, unit: ArtifactUnit) -> tuple[Stamp | None, Stamp | None]:
-    meta = stamp_of(ws.root / unit.meta_path) if unit.meta_path else None
-    return stamp_of(ws.root / unit.path), meta
-
-
 def _dedupe(base: Entries, entries: Entries) -> list[Finding]:
     """Drop entries whose (id, version) another entry has; keep the one already indexed, else bytewise first."""
     by_key: dict[tuple[str, str], list[str]] = {}
@@ -152,7 +147,7 @@ def scan(
     for unit in found.units:
         known = old.get(unit.path)
         if cache is not None and known is not None and known.get("meta") == unit.meta_path:
-            content, meta = _stamps(ws, unit)
+            content, meta = unit_stamps(ws.root, unit)
             if cache.fresh(unit.path, content, meta):
                 entries[unit.path] = known
                 stamps[unit.path] = cache.stamps[unit.path]
@@ -224,7 +219,7 @@ def _unchanged(ws: Workspace, store: IndexStore, cache: StatCache) -> str | None
     if found.findings or len(found.units) != len(cache.stamps):
         return None
     for unit in found.units:
-        if unit.path not in cache.stamps or not cache.fresh(unit.path, *_stamps(ws, unit)):
+        if unit.path not in cache.stamps or not cache.fresh(unit.path, *unit_stamps(ws.root, unit)):
             return None
         if (cache.stamps[unit.path][1] is None) != (unit.meta_path is None):
             return None
@@ -297,7 +292,7 @@ def add(ws: Workspace, paths: Sequence[Path], *, lock_timeout: float = DEFAULT_L
             if artifact is None:
                 entries.pop(unit.path, None)
                 continue
-            content, meta = _stamps(ws, unit)
+            content, meta = unit_stamps(ws.root, unit)
             entries[unit.path] = entry_from_artifact(artifact)
             if content is not None:
                 stamps[unit.path] = (content, meta)

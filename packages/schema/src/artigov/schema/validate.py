@@ -29,6 +29,7 @@ __all__ = [
     "check_unit",
     "check_units",
     "stamp_of",
+    "unit_stamps",
     "duplicate_finding",
     "load_unit",
     "log_findings",
@@ -125,6 +126,12 @@ def stamp_of(path: Path) -> Stamp | None:
     return (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
 
 
+def unit_stamps(root: Path, unit: ArtifactUnit) -> tuple[Stamp | None, Stamp | None]:
+    """Stamps of a unit's content file and of its sidecar (None for none)."""
+    meta = stamp_of(root / unit.meta_path) if unit.meta_path else None
+    return stamp_of(root / unit.path), meta
+
+
 def _worker_init() -> None:
     """A pool worker: drop inherited locks, and die with the parent (Linux) rather than outlive it."""
     release_inherited_locks()
@@ -143,8 +150,7 @@ def _check_batch(batch: list[ArtifactUnit]) -> list[Checked]:
     transform: Callable[[Artifact], Any] | None = _WORKER["transform"]
     out: list[Checked] = []
     for unit in batch:
-        content = stamp_of(root / unit.path)  # before reading: a later change shows up as a new stamp
-        meta = stamp_of(root / unit.meta_path) if unit.meta_path else None
+        content, meta = unit_stamps(root, unit)  # before reading: a later change shows up as a new stamp
         artifact, problems = check_unit(root, unit, schemas)
         result = transform(artifact) if transform is not None and artifact is not None else artifact
         out.append((unit, result, problems, content, meta))
