@@ -26,6 +26,18 @@ def _check_chain(path: Path) -> list[dict[str, object]]:
     return events
 
 
+@pytest.fixture(params=[1, 3], ids=["one-slice", "three-slices"])
+def slices(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> int:
+    """Verify in one pass, or cut into three slices checked by forked workers (as a big log is)."""
+    import artigov.core.audit as audit_mod
+    import artigov.core.parallel as parallel_mod
+
+    if request.param > 1:
+        monkeypatch.setattr(audit_mod, "PARALLEL_BYTES", 0)
+        monkeypatch.setattr(parallel_mod, "cores", lambda: request.param)
+    return int(request.param)
+
+
 def _log_of(path: Path, n: int) -> list[bytes]:
     AuditLog(path).append([{"event": "e", "i": i, "subject": f"s{i}"} for i in range(n)])
     return path.read_bytes().splitlines(keepends=True)
@@ -96,7 +108,7 @@ def test_structlog_audit_events_reach_the_file_with_context(tmp_path: Path) -> N
     assert event["actor"]
 
 
-def test_one_flipped_byte_in_any_line_is_named(tmp_path: Path) -> None:
+def test_one_flipped_byte_in_any_line_is_named(tmp_path: Path, slices: int) -> None:
     path = tmp_path / "audit.jsonl"
     lines = _log_of(path, 12)
     for number, line in enumerate(lines, start=1):
@@ -119,13 +131,27 @@ def test_one_flipped_byte_in_any_line_is_named(tmp_path: Path) -> None:
         (lambda ls: [*ls[:-1], ls[-1][:-5]], 12, "torn"),
     ],
 )
-def test_deleted_inserted_reordered_edited_torn(tmp_path: Path, tamper, bad_line: int, word: str) -> None:  # type: ignore[no-untyped-def]
+def test_deleted_inserted_reordered_edited_torn(tmp_path: Path, tamper, bad_line: int, word: str, slices: int) -> None:  # type: ignore[no-untyped-def]
     path = tmp_path / "audit.jsonl"
     lines = _log_of(path, 12)
     path.write_bytes(b"".join(tamper(lines)))
     result = verify_log(path)
     assert not result.ok and result.bad_line == bad_line
     assert word in result.problem
+    assert result.events == bad_line - 1
+
+
+def test_sliced_verification_counts_and_heads_like_one_pass(tmp_path: Path, slices: int) -> None:
+    path = tmp_path / "audit.jsonl"
+    lines = _log_of(path, 40)
+    result = verify_log(path)
+    assert result.ok and result.events == 40
+    assert result.head == "sha256:" + hashlib.sha256(lines[-1]).hexdigest()
+    # A bad link exactly at a slice boundary is still found (the slice after checks the one before).
+    for cut in (13, 14, 27):
+        path.write_bytes(b"".join([*lines[:cut], *lines[cut + 1 :]]))
+        bad = verify_log(path)
+        assert not bad.ok and bad.bad_line == cut + 1 and bad.events == cut
 
 
 def test_prefix_pin_survives_appends_but_not_edits(tmp_path: Path) -> None:

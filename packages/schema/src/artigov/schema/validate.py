@@ -6,16 +6,15 @@ import multiprocessing
 import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import structlog
 
-from artigov.core.atomic import release_inherited_locks
 from artigov.core.errors import PathEscapeError
 from artigov.core.findings import Finding, sort_findings
+from artigov.core.parallel import die_with_parent
 from artigov.core.workspace import Workspace
 from artigov.schema.codes import name_for
 from artigov.schema.discovery import ArtifactUnit, discover, group_units, matches_any
@@ -133,15 +132,8 @@ def unit_stamps(root: Path, unit: ArtifactUnit) -> tuple[Stamp | None, Stamp | N
 
 
 def _worker_init() -> None:
-    """A pool worker: drop inherited locks, and die with the parent (Linux) rather than outlive it."""
-    release_inherited_locks()
-    with suppress(OSError, AttributeError):
-        import ctypes
-        import signal
-
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    if os.getppid() != _WORKER.get("parent"):
-        os._exit(1)  # the parent died before the signal was armed
+    """A pool worker: drop inherited locks, and die with the parent rather than outlive it."""
+    die_with_parent(_WORKER["parent"])
 
 
 def _check_batch(batch: list[ArtifactUnit]) -> list[Checked]:
