@@ -62,7 +62,7 @@ def test_update_picks_up_added_changed_and_removed(tmp_path: Path) -> None:
 def test_stat_cache_trusts_unchanged_stats_but_rehashes_racy_files(tmp_path: Path) -> None:
     ws = _ws(tmp_path, 5)
     rebuild(ws)
-    cache = ws.state_dir / "statcache.json"
+    cache = ws.state_dir / "statcache.bin"
     target = next(iter(sorted((ws.root / "frameworks").rglob("*.md"))))
     rel = target.relative_to(ws.root).as_posix()
     st = target.stat()

@@ -1,5 +1,5 @@
 """``python -m artigov.cli``: the same as the ``artigov`` command."""
 
-from artigov.cli.app import main
+from artigov.cli.quick import main
 
 main()

@@ -95,7 +95,7 @@ def _clean_rebuild(ws: Path) -> bytes:
     from artigov.index.model import Index
     from artigov.index.ops import scan
 
-    entries, _, _ = scan(load_workspace(ws))
+    entries = scan(load_workspace(ws)).entries
     return Index(entries).to_bytes()
 
 
@@ -105,7 +105,7 @@ def _leftovers(ws: Path) -> list[str]:
     if journal.exists() and journal.stat().st_size:
         out.append("pending journal")
     out.extend(p.name for p in ws.glob(".artifacts_index.json.tmp.*"))
-    out.extend(p.name for p in (ws / ".artigov").glob(".statcache.json.tmp.*"))
+    out.extend(p.name for p in (ws / ".artigov").glob(".statcache.bin.tmp.*"))
     return out
 
 

@@ -31,6 +31,9 @@ from artigov.core.errors import LockTimeoutError
 
 __all__ = [
     "GENESIS",
+    "TOP_FIELDS",
+    "make_record",
+    "resolve_actor",
     "AuditLog",
     "AuditVerification",
     "prefix_intact",
@@ -48,6 +51,54 @@ def utc_timestamp() -> str:
     """The current UTC time as RFC 3339 with milliseconds (``...Z``)."""
     now = time.time()
     return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(now)) + f".{int(now * 1000) % 1000:03d}Z"
+
+
+#: Fields that are part of every audit record; everything else goes under "data".
+TOP_FIELDS = ("event", "actor", "command", "framework", "subject", "outcome")
+
+
+def _git_actor(cwd: Path | None) -> str | None:
+    import subprocess
+
+    try:
+        out = subprocess.run(
+            ["git", "config", "user.email"], cwd=cwd, capture_output=True, text=True, timeout=5, check=False
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return out.stdout.strip() or None
+
+
+def resolve_actor(cwd: Path | None) -> str:
+    """Who acts: ``$ARTIGOV_ACTOR``, else git's ``user.email`` (run in ``cwd``), else the login name."""
+    import getpass
+
+    return os.environ.get("ARTIGOV_ACTOR") or _git_actor(cwd) or getpass.getuser()
+
+
+def make_record(level: str, fields: dict[str, Any], actor: str) -> dict[str, Any]:
+    """The audit record of one event: top fields, the rest under ``data``, values made JSON-safe."""
+    record: dict[str, Any] = {"ts": utc_timestamp(), "level": level}
+    data: dict[str, Any] = {}
+    for key, value in fields.items():
+        if key in TOP_FIELDS:
+            record[key] = value
+        elif key not in ("timestamp", "level", "logger", "audit"):
+            data[key] = value
+    record.setdefault("actor", actor)
+    if data:
+        record["data"] = data
+    return _jsonable(record)  # type: ignore[no-any-return]
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, (str, int, float, bool)) or value is None:
+        return value
+    return str(value)
 
 
 def seal(record: dict[str, Any]) -> bytes:

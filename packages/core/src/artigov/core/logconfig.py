@@ -13,10 +13,7 @@ The command line and the invoke tasks call :func:`configure_logging` once:
 
 from __future__ import annotations
 
-import getpass
 import logging
-import os
-import subprocess
 import sys
 from collections.abc import MutableMapping
 from pathlib import Path
@@ -24,23 +21,11 @@ from typing import Any
 
 import structlog
 
-from artigov.core.audit import AuditLog, utc_timestamp
+from artigov.core.audit import AuditLog, make_record, resolve_actor
 
 __all__ = ["AuditSink", "configure_logging", "flush_audit", "get_sink", "set_audit_path"]
 
 _LEVELS = {"debug": 10, "info": 20, "warning": 30, "error": 40}
-# Fields that are part of every audit record; everything else goes under "data".
-_TOP = ("event", "actor", "command", "framework", "subject", "outcome")
-
-
-def _git_actor(cwd: Path | None) -> str | None:
-    try:
-        out = subprocess.run(
-            ["git", "config", "user.email"], cwd=cwd, capture_output=True, text=True, timeout=5, check=False
-        )
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return out.stdout.strip() or None
 
 
 class AuditSink:
@@ -53,25 +38,13 @@ class AuditSink:
 
     def actor(self) -> str:
         if self._actor is None:
-            env = os.environ.get("ARTIGOV_ACTOR")
-            cwd = self.path.parent if self.path else None
-            self._actor = env or _git_actor(cwd) or getpass.getuser()
+            self._actor = resolve_actor(self.path.parent if self.path else None)
         return self._actor
 
     def __call__(self, logger: Any, method: str, event_dict: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
         if not event_dict.pop("audit", False) or self.path is None:
             return event_dict  # no audit file configured (library use): nothing to buffer
-        record: dict[str, Any] = {"ts": utc_timestamp(), "level": method if method != "msg" else "info"}
-        data: dict[str, Any] = {}
-        for key, value in event_dict.items():
-            if key in _TOP:
-                record[key] = value
-            elif key not in ("timestamp", "level", "logger"):
-                data[key] = value
-        record.setdefault("actor", self.actor())
-        if data:
-            record["data"] = data
-        self.pending.append(_jsonable(record))
+        self.pending.append(make_record(method if method != "msg" else "info", dict(event_dict), self.actor()))
         return event_dict
 
     def flush(self) -> str | None:
@@ -80,16 +53,6 @@ class AuditSink:
             return None
         events, self.pending = self.pending, []
         return AuditLog(self.path).append(events)
-
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, (str, int, float, bool)) or value is None:
-        return value
-    return str(value)
 
 
 _SINK = AuditSink()

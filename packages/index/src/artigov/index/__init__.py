@@ -1,11 +1,19 @@
-"""artigov.index: the crash-safe, single-writer ``artifacts_index.json``."""
+"""artigov.index: the crash-safe, single-writer ``artifacts_index.json``.
+
+Names load on first use, so ``import artigov.index.quick`` (the no-change
+update of the command line) pulls in neither the validators nor structlog.
+"""
 
 from __future__ import annotations
 
-from artigov.index.errors import IndexCorruptError, JournalCorruptError
-from artigov.index.model import FORMAT_VERSION, Index, entries_digest
-from artigov.index.ops import IndexResult, VerifyResult, add, read_index, rebuild, recover, update, verify
-from artigov.index.store import IndexStore, Recovery
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from artigov.index.errors import IndexCorruptError, JournalCorruptError
+    from artigov.index.model import FORMAT_VERSION, Index, entries_digest
+    from artigov.index.ops import IndexResult, VerifyResult, add, read_index, rebuild, recover, update, verify
+    from artigov.index.store import IndexStore, Recovery
 
 __all__ = [
     "FORMAT_VERSION",
@@ -25,3 +33,27 @@ __all__ = [
     "verify",
 ]
 __version__ = "0.1.0"
+
+_HOME = {
+    "IndexCorruptError": "errors",
+    "JournalCorruptError": "errors",
+    "FORMAT_VERSION": "model",
+    "Index": "model",
+    "entries_digest": "model",
+    "IndexResult": "ops",
+    "VerifyResult": "ops",
+    "add": "ops",
+    "read_index": "ops",
+    "rebuild": "ops",
+    "recover": "ops",
+    "update": "ops",
+    "verify": "ops",
+    "IndexStore": "store",
+    "Recovery": "store",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _HOME:
+        return getattr(importlib.import_module(f"artigov.index.{_HOME[name]}"), name)
+    raise AttributeError(f"module 'artigov.index' has no attribute {name!r}")

@@ -20,7 +20,7 @@ from artigov.core.canonical import canonical_json
 from artigov.core.errors import DiskError
 from artigov.core.faults import fs_step
 
-__all__ = ["Journal"]
+__all__ = ["Journal", "stale_temps"]
 
 
 class Journal:
@@ -110,3 +110,11 @@ class Journal:
             os.fsync(fd)
         finally:
             os.close(fd)
+
+
+def stale_temps(index_path: Path, state_dir: Path, cache_name: str) -> list[Path]:
+    """Temp files a dead writer left (of the index, and of the stat cache named ``cache_name``)."""
+    found: list[Path] = []
+    for directory, name in ((index_path.parent, index_path.name), (state_dir, cache_name)):
+        found.extend(directory.glob(f".{name}.tmp.*"))
+    return found

@@ -20,9 +20,10 @@ from artigov.core.errors import EXIT_FINDINGS, ArtigovError
 from artigov.core.findings import Finding, sort_findings
 from artigov.core.workspace import Workspace
 from artigov.index.model import Entries, Index, entry_from_artifact
+from artigov.index.statcache import NAME as STATCACHE_NAME
 from artigov.index.statcache import Stamp, StatCache
 from artigov.index.store import IndexStore, Recovery
-from artigov.schema.discovery import ArtifactUnit, discover
+from artigov.schema.discovery import ArtifactUnit, discover, discovery_scope
 from artigov.schema.validate import check_units, duplicate_finding, log_findings, unit_stamps, validate_workspace
 from artigov.schema.validator import SchemaSet
 
@@ -124,6 +125,17 @@ def _dedupe(base: Entries, entries: Entries) -> list[Finding]:
     return findings
 
 
+@dataclass
+class Scan:
+    """What :func:`scan` found: valid entries, their stamps, findings, and the folders it listed."""
+
+    entries: Entries
+    stamps: dict[str, tuple[Stamp, Stamp | None]]
+    findings: list[Finding]
+    #: Listed folders' stamps when the walk was complete (no finding, every unit indexed); else None.
+    dirs: dict[str, Stamp] | None
+
+
 def scan(
     ws: Workspace,
     schemas: SchemaSet | None = None,
@@ -131,29 +143,45 @@ def scan(
     *,
     old: Entries | None = None,
     cache: StatCache | None = None,
-) -> tuple[Entries, dict[str, tuple[Stamp, Stamp | None]], list[Finding]]:
+    changed: list[str] | None = None,
+) -> Scan:
     """Entries of every valid artifact on disk, their stat stamps, and the findings.
 
     With ``old`` entries and a stat ``cache`` (incremental update), a file whose
-    stamps the cache vouches for keeps its old entry without being read.
+    stamps the cache vouches for keeps its old entry without being read. With
+    ``changed`` (what :meth:`StatCache.check` proved), there is no walk: the
+    units are the cached ones and only the changed ones are read.
     """
     schemas = schemas or SchemaSet(ws.kind_schemas_dir)
     old = old or {}
-    found = discover(ws)
-    findings = list(found.findings)
     entries: Entries = {}
     stamps: dict[str, tuple[Stamp, Stamp | None]] = {}
     to_check: list[ArtifactUnit] = []
-    for unit in found.units:
-        known = old.get(unit.path)
-        if cache is not None and known is not None and known.get("meta") == unit.meta_path:
-            content, meta = unit_stamps(ws.root, unit)
-            if cache.fresh(unit.path, content, meta):
-                entries[unit.path] = known
-                stamps[unit.path] = cache.stamps[unit.path]
-                continue
-        to_check.append(unit)
-    total = len(found.units)
+    if changed is not None and cache is not None:
+        dirs: dict[str, Stamp] | None = cache.dirs
+        findings: list[Finding] = []
+        redo = set(changed)
+        for rel, pair in cache.stamps.items():
+            if rel in redo:
+                to_check.append(ArtifactUnit(rel, old[rel].get("meta")))
+            else:
+                entries[rel] = old[rel]
+                stamps[rel] = pair
+        total = len(cache.stamps)
+    else:
+        found = discover(ws)
+        dirs = found.dirs if not found.findings else None
+        findings = list(found.findings)
+        for unit in found.units:
+            known = old.get(unit.path)
+            if cache is not None and known is not None and known.get("meta") == unit.meta_path:
+                content, meta = unit_stamps(ws.root, unit)
+                if cache.fresh(unit.path, content, meta):
+                    entries[unit.path] = known
+                    stamps[unit.path] = cache.stamps[unit.path]
+                    continue
+            to_check.append(unit)
+        total = len(found.units)
     checked = check_units(
         ws.root, to_check, schemas, progress, done=total - len(to_check), total=total, transform=entry_from_artifact
     )
@@ -162,9 +190,14 @@ def scan(
         if entry is not None and content is not None:
             entries[unit.path] = entry
             stamps[unit.path] = (content, meta)
+        else:
+            dirs = None  # an invalid or unreadable unit: the walk is not complete
     entries = {k: entries[k] for k in sorted(entries, key=lambda p: p.encode("utf-8"))}
-    findings.extend(_dedupe(old, entries))
-    return entries, stamps, sort_findings(findings)
+    duplicates = _dedupe(old, entries)
+    if duplicates:
+        dirs = None
+    findings.extend(duplicates)
+    return Scan(entries, stamps, sort_findings(findings), dirs)
 
 
 def _diff(old: Entries, new: Entries) -> tuple[list[str], list[str], list[str]]:
@@ -178,11 +211,18 @@ def _diff(old: Entries, new: Entries) -> tuple[list[str], list[str], list[str]]:
 
 
 def _cache_path(ws: Workspace) -> Path:
-    return ws.state_dir / "statcache.json"
+    return ws.state_dir / STATCACHE_NAME
+
+
+def _save_cache(ws: Workspace, found: Scan, digest: str) -> None:
+    cache = StatCache(
+        _cache_path(ws), found.stamps, dirs=found.dirs, scope=discovery_scope(ws), config_digest=ws.config_digest
+    )
+    cache.save(digest, found.entries, ws.index_path)
 
 
 def _rebuilder(ws: Workspace) -> Callable[[], Entries]:
-    return lambda: scan(ws)[0]
+    return lambda: scan(ws).entries
 
 
 def rebuild(
@@ -195,62 +235,59 @@ def rebuild(
             base = store.read()
         except ArtigovError:
             base = None
-        entries, stamps, findings = scan(ws, progress=progress)
-        log_findings(findings)
-        added, changed, removed = _diff(base.entries if base else {}, entries)
-        new = store.commit("rebuild", base, entries, [])
-        StatCache(_cache_path(ws), stamps).save(new.digest)
-    return IndexResult("rebuild", new.digest, len(entries), True, added, changed, removed, findings, recovery)
-
-
-def _unchanged(ws: Workspace, store: IndexStore, cache: StatCache) -> str | None:
-    """The index digest if provably nothing changed, without parsing the index; else None.
-
-    Provably: the index on disk is the one the stat cache describes (its digest, checked on the raw
-    bytes), the same files exist with the same stamps (none racy), and discovery found no problem.
-    Any doubt returns None and the full update runs.
-    """
-    if not cache.index_digest:
-        return None
-    digest = store.raw_digest()
-    if digest != cache.index_digest:
-        return None
-    found = discover(ws)
-    if found.findings or len(found.units) != len(cache.stamps):
-        return None
-    for unit in found.units:
-        if unit.path not in cache.stamps or not cache.fresh(unit.path, *unit_stamps(ws.root, unit)):
-            return None
-        if (cache.stamps[unit.path][1] is None) != (unit.meta_path is None):
-            return None
-    return digest
+        found = scan(ws, progress=progress)
+        log_findings(found.findings)
+        added, changed, removed = _diff(base.entries if base else {}, found.entries)
+        new = store.commit("rebuild", base, found.entries, [])
+        _save_cache(ws, found, new.digest)
+    return IndexResult(
+        "rebuild", new.digest, len(found.entries), True, added, changed, removed, found.findings, recovery
+    )
 
 
 def update(
     ws: Workspace, *, lock_timeout: float = DEFAULT_LOCK_TIMEOUT, progress: ProgressHook | None = None
 ) -> IndexResult:
-    """Bring the index up to date with the workspace, re-reading only changed files."""
+    """Bring the index up to date with the workspace, re-reading only changed files.
+
+    When the stat cache can prove which files changed (:meth:`StatCache.check`), there is no
+    walk; when it proves nothing changed, the index is not even parsed.
+    """
     store = IndexStore(ws, lock_timeout=lock_timeout)
     with store.locked(_rebuilder(ws)) as recovery:
         cache = StatCache.load(_cache_path(ws))
-        unchanged = _unchanged(ws, store, cache)
-        if unchanged is not None:
-            log.info("index_unchanged", audit=True, subject=str(ws.index_path), outcome="unchanged", digest=unchanged)
-            return IndexResult("update", unchanged, len(cache.stamps), False, recovery=recovery)
+        quick = cache.check(ws.root, ws.index_path, discovery_scope(ws)) if recovery is None else None
+        if quick is not None and not quick.changed:
+            log.info(
+                "index_unchanged",
+                audit=True,
+                subject=str(ws.index_path),
+                outcome="unchanged",
+                digest=cache.index_digest,
+            )
+            return IndexResult("update", cache.index_digest, cache.units, False, recovery=recovery)
         base = store.read()
         old = base.entries if base else {}
         if base is None or cache.index_digest != base.digest:
             cache = StatCache(cache.path)  # stamps of another index prove nothing about this one
-        entries, stamps, findings = scan(ws, progress=progress, old=old, cache=cache)
-        log_findings(findings)
-        added, changed, removed = _diff(old, entries)
+            quick = None
+        found = scan(ws, progress=progress, old=old, cache=cache, changed=quick.changed if quick else None)
+        log_findings(found.findings)
+        added, changed, removed = _diff(old, found.entries)
         written = base is None or bool(added or changed or removed)
-        digest = store.commit("update", base, entries, [*added, *changed, *removed]).digest if written else base.digest  # type: ignore[union-attr]
-        if written or stamps != cache.stamps or any(not cache.fresh(p, *s) for p, s in stamps.items()):
-            StatCache(_cache_path(ws), stamps).save(digest)
+        rels = [*added, *changed, *removed]
+        digest = store.commit("update", base, found.entries, rels).digest if written else base.digest  # type: ignore[union-attr]
+        if (
+            written
+            or (quick is None and found.dirs is not None)  # vouch for this walk, so the next update can be quick
+            or found.dirs != cache.dirs
+            or found.stamps != cache.stamps
+            or any(not cache.fresh(p, *s) for p, s in found.stamps.items())
+        ):
+            _save_cache(ws, found, digest)
     if not written:
         log.info("index_unchanged", audit=True, subject=str(ws.index_path), outcome="unchanged", digest=digest)
-    return IndexResult("update", digest, len(entries), written, added, changed, removed, findings, recovery)
+    return IndexResult("update", digest, len(found.entries), written, added, changed, removed, found.findings, recovery)
 
 
 def add(ws: Workspace, paths: Sequence[Path], *, lock_timeout: float = DEFAULT_LOCK_TIMEOUT) -> IndexResult:
@@ -308,7 +345,7 @@ def add(ws: Workspace, paths: Sequence[Path], *, lock_timeout: float = DEFAULT_L
             valid_before = base is not None and cache.index_digest == base.digest
             kept = {k: v for k, v in cache.stamps.items() if k in entries} if valid_before else {}
             kept.update({k: v for k, v in stamps.items() if k in entries})
-            StatCache(cache.path, kept).save(digest)
+            StatCache(cache.path, kept).save(digest, entries)  # no walk: the next update walks again
     result = IndexResult("add", digest, len(entries), written, added, changed, removed, findings, recovery)
     result.notes = notes
     return result
@@ -348,9 +385,9 @@ def verify(
     if index is None:
         raise IndexMissingError(ws.index_path)
     _check_schema(ws, index)
-    entries, _, findings = scan(ws, progress=progress)
-    added, changed, removed = _diff(index.entries, entries)
-    result = VerifyResult(index.digest, len(index.entries), added, changed, removed, findings, recovery)
+    found = scan(ws, progress=progress)
+    added, changed, removed = _diff(index.entries, found.entries)
+    result = VerifyResult(index.digest, len(index.entries), added, changed, removed, found.findings, recovery)
     log.info(
         "index_verified",
         audit=True,

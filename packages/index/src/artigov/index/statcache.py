@@ -1,55 +1,176 @@
 """The stat cache: which files are unchanged since they were last indexed.
 
-Kept in ``state_dir/statcache.json`` (never in the index, which must not hold
-host data). For each indexed path it records ``[size, mtime_ns, ctime_ns,
-inode]`` of the content file and of its sidecar. ``update`` trusts an entry
-only if the stats are identical AND the file is not "racy": following git,
-a file whose mtime is not older than the cache file's own mtime may have
-changed again within the timestamp granularity, so it is re-hashed.
+Kept in ``state_dir/statcache.bin`` (never in the index, which must not hold
+host data). It records, for the index with a given digest:
+
+* ``[size, mtime_ns, ctime_ns, inode]`` of every indexed content file and
+  sidecar, as one packed array of 64-bit integers after a small JSON header;
+* the same stamp for every directory the discovery walk listed, and for the
+  index file itself, when the walk found a *complete* workspace (no layout
+  problem, every artifact valid and indexed).
+
+``update`` trusts a file only if its stamp is identical AND it is not "racy":
+following git, a file whose mtime is not older than the cache file's own
+mtime may have changed again within the timestamp granularity, so it is
+re-hashed. Directory stamps are git's "untracked cache" idea: adding,
+removing or renaming an entry changes its directory's mtime, so when no
+listed directory changed (and none is racy) the set of artifacts is the one
+recorded, and :meth:`StatCache.check` answers from stats alone, without
+walking, parsing the index, or reading any file. A corrupt or foreign cache
+only costs speed: it loads as an empty one.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import os
+import sys
+from array import array
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import orjson
 
 from artigov.core.atomic import write_atomic
-from artigov.core.canonical import canonical_json_plain
-from artigov.schema.validate import Stamp, stamp_of
+from artigov.core.parallel import cores, fork_map
+from artigov.schema.discovery import MISSING, Stamp, stamp_of
 
-__all__ = ["StatCache", "Stamp", "stamp_of"]
+__all__ = ["NAME", "QuickCheck", "StatCache", "Stamp", "stamp_of"]
 
-_VERSION = 1
+NAME = "statcache.bin"
+_MAGIC = b"artigov statcache 3\n"
+#: At least this many files: stat them in one forked worker per core.
+PARALLEL_FILES = 20_000
+
+UnitStamps = dict[str, tuple[Stamp, Stamp | None]]
 
 
-@dataclass
+def _stamps_of(job: tuple[str, Sequence[str]]) -> array[int]:
+    """Packed stamps of files under ``root`` (-1s for a file that cannot be stat'ed)."""
+    root, paths = job
+    out: array[int] = array("q")
+    stat = os.stat
+    for rel in paths:
+        try:
+            st = stat(f"{root}/{rel}")
+        except OSError:
+            out.extend(MISSING)
+            continue
+        out.extend((st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino))
+    return out
+
+
+def _stat_files(root: Path, paths: Sequence[str]) -> array[int]:
+    n = len(paths)
+    parts = cores() if n >= PARALLEL_FILES else 1
+    jobs = [(str(root), paths[n * i // parts : n * (i + 1) // parts]) for i in range(parts)]
+    out: array[int] = array("q")
+    for part in fork_map(_stamps_of, jobs):
+        out.extend(part)
+    return out
+
+
+@dataclass(frozen=True)
+class QuickCheck:
+    """What :meth:`StatCache.check` proved: the paths of the units that changed (empty: none)."""
+
+    changed: list[str]
+
+
 class StatCache:
-    """path -> (content stamp, sidecar stamp or None)."""
+    """path -> (content stamp, sidecar stamp or None), plus what makes a quick check possible."""
 
-    path: Path
-    stamps: dict[str, tuple[Stamp, Stamp | None]] = field(default_factory=dict)
-    reference_ns: int = 0
-    #: Digest of the index these stamps describe: a cache is only valid with that index
-    #: (a `git checkout` of an older index must not be "confirmed" by newer stamps).
-    index_digest: str = ""
+    def __init__(
+        self,
+        path: Path,
+        stamps: UnitStamps | None = None,
+        *,
+        dirs: dict[str, Stamp] | None = None,
+        scope: str = "",
+        config_digest: str = "",
+    ) -> None:
+        self.path = path
+        self._stamps = stamps
+        self._files: list[str] = []
+        self._metas: dict[str, str] = {}
+        self._packed: array[int] = array("q")
+        #: Directories the walk listed, with their stamps; None: unknown (no quick check).
+        self.dirs = dirs
+        #: What the walk covered (the artifact globs and the state folder); another scope proves nothing.
+        self.scope = scope
+        self.reference_ns = 0
+        #: Digest of the index these stamps describe: a cache is only valid with that index
+        #: (a `git checkout` of an older index must not be "confirmed" by newer stamps).
+        self.index_digest = ""
+        self.index_stamp: Stamp | None = None
+        #: The newest mtime among the cached files (racy if not older than ``reference_ns``).
+        self.newest_ns = 0
+        #: sha256 of the workspace config these stamps were taken under.
+        self.config_digest = config_digest
+
+    @property
+    def units(self) -> int:
+        """How many units the cache holds."""
+        return len(self._stamps) if self._stamps is not None else len(self._files) - len(self._metas)
+
+    @property
+    def stamps(self) -> UnitStamps:
+        """Every cached unit's stamps (built from the packed form on first use)."""
+        if self._stamps is None:
+            stamps: UnitStamps = {}
+            packed, metas, files = self._packed, self._metas, self._files
+            i = 0
+            while i < len(files):
+                rel = files[i]
+                content: Stamp = tuple(packed[4 * i : 4 * i + 4])  # type: ignore[assignment]
+                if rel in metas:
+                    meta: Stamp = tuple(packed[4 * i + 4 : 4 * i + 8])  # type: ignore[assignment]
+                    stamps[rel] = (content, meta)
+                    i += 2
+                else:
+                    stamps[rel] = (content, None)
+                    i += 1
+            self._stamps = stamps
+        return self._stamps
 
     @classmethod
     def load(cls, path: Path) -> StatCache:
-        """Load the cache; a missing or unreadable cache is an empty one (it only costs speed)."""
+        """Load the cache; a missing, unreadable or foreign cache is an empty one (it only costs speed)."""
+        cache = cls(path)
         try:
             reference = path.stat().st_mtime_ns
-            value = orjson.loads(path.read_bytes())
-            if value.get("version") != _VERSION:
-                return cls(path)
-            stamps = {
-                rel: (tuple(pair[0]), tuple(pair[1]) if pair[1] is not None else None)
-                for rel, pair in value["stamps"].items()
-            }
+            data = path.read_bytes()
+            if not data.startswith(_MAGIC):
+                return cache
+            end = data.index(b"\n", len(_MAGIC))
+            head = orjson.loads(data[len(_MAGIC) : end])
+            blob_end = end + 1 + int(head["files_bytes"])
+            blob = data[end + 1 : blob_end].decode("utf-8")
+            files = blob.split("\0") if blob else []
+            dirs = head["dirs"]
+            packed: array[int] = array("q")
+            packed.frombytes(data[blob_end:])
+            if sys.byteorder != head["byteorder"] or len(packed) != 4 * (len(files) + len(dirs or ())):
+                return cache
+            metas = head["metas"]
+            if not (isinstance(files, list) and isinstance(metas, dict)):
+                return cache
+            cache._stamps = None
+            cache._files, cache._metas = files, metas
+            cache._packed = packed[: 4 * len(files)]
+            if dirs is not None:
+                at = 4 * len(files)
+                cache.dirs = {d: tuple(packed[at + 4 * k : at + 4 * k + 4]) for k, d in enumerate(dirs)}  # type: ignore[misc]
+            cache.scope = str(head["scope"])
+            cache.index_digest = str(head["index_digest"])
+            cache.config_digest = str(head["config_digest"])
+            cache.newest_ns = int(head["newest_ns"])
+            cache.index_stamp = tuple(head["index_stamp"]) if head["index_stamp"] else None
+            cache.reference_ns = reference
         except (OSError, ValueError, KeyError, TypeError, AttributeError, IndexError):
             return cls(path)
-        return cls(path, stamps, reference, str(value.get("index_digest", "")))
+        return cache
 
     def fresh(self, rel: str, content: Stamp | None, meta: Stamp | None) -> bool:
         """True if ``rel`` is unchanged since it was cached and not racily clean."""
@@ -61,9 +182,88 @@ class StatCache:
         newest = max(content[1], meta[1] if meta else 0)
         return newest < self.reference_ns
 
-    def save(self, index_digest: str) -> None:
-        """Write the cache for the index with ``index_digest`` (the caller holds the index lock)."""
-        self.index_digest = index_digest
-        stamps = {k: [list(v[0]), list(v[1]) if v[1] else None] for k, v in self.stamps.items()}
-        data = canonical_json_plain({"version": _VERSION, "index_digest": index_digest, "stamps": stamps})
+    def check(self, root: Path, index_path: Path, scope: str) -> QuickCheck | None:
+        """From stats alone: which units changed, if the cache can prove the rest did not; else None.
+
+        Provable when the cache covers a complete walk of the same ``scope``, the index file is the
+        one it describes (same stamp, not racy), and no listed directory changed (so no artifact
+        was added, removed or renamed). Then every file is stat'ed (in parallel for many) and a unit
+        whose stamp differs or is racy is "changed". Any doubt returns None: do the full walk.
+        """
+        if not self.index_digest or self.dirs is None or scope != self.scope or self.index_stamp is None:
+            return None
+        reference = self.reference_ns
+        if stamp_of(index_path) != self.index_stamp:
+            return None
+        if self.index_stamp[1] >= reference and not self._same_index(index_path):
+            return None  # racy: written in the cache's clock tick, so its bytes must show it
+        for rel, stamp in self.dirs.items():
+            if stamp[1] >= reference or (stamp_of(root / rel if rel else root) or MISSING) != stamp:
+                return None
+        if self._stamps is not None:  # built in memory, never saved: nothing packed to compare
+            return None
+        current = _stat_files(root, self._files)
+        cached = self._packed
+        if current == cached and self.newest_ns < reference:
+            return QuickCheck([])
+        changed: list[str] = []
+        files, metas = self._files, self._metas
+        i = 0
+        while i < len(files):
+            width = 8 if files[i] in metas else 4
+            a, b = 4 * i, 4 * i + width
+            if current[a:b] != cached[a:b] or any(cached[k] >= reference for k in range(a + 1, b, 4)):
+                changed.append(files[i])
+            i += width // 4
+        return QuickCheck(changed)
+
+    def _same_index(self, index_path: Path) -> bool:
+        from artigov.index.model import Index
+
+        try:
+            return Index.raw_digest(index_path.read_bytes()) == self.index_digest
+        except OSError:
+            return False
+
+    def save(self, index_digest: str, entries: Mapping[str, Mapping[str, Any]], index_path: Path | None = None) -> None:
+        """Write the cache for the index with ``index_digest`` and ``entries`` (the caller holds the lock).
+
+        With ``index_path`` and known ``dirs``, the cache also vouches for the walk (quick checks).
+        """
+        files: list[str] = []
+        metas: dict[str, str] = {}
+        packed: array[int] = array("q")
+        # Vouch for the walk only if the cached units are exactly the indexed ones, sidecars included.
+        complete = self.dirs is not None and index_path is not None and len(self.stamps) == len(entries)
+        for rel in sorted(self.stamps, key=lambda p: p.encode("utf-8")):
+            content, meta = self.stamps[rel]
+            entry = entries.get(rel)
+            meta_rel = entry.get("meta") if entry is not None else None
+            if entry is None or (meta is None) != (meta_rel is None) or not isinstance(meta_rel, (str, type(None))):
+                complete = False
+                continue
+            files.append(rel)
+            packed.extend(content)
+            if meta is not None and isinstance(meta_rel, str):
+                metas[rel] = meta_rel
+                files.append(meta_rel)
+                packed.extend(meta)
+        index_stamp = stamp_of(index_path) if complete and index_path is not None else None
+        dirs = sorted(self.dirs) if self.dirs is not None and index_stamp is not None else None
+        for d in dirs or ():
+            packed.extend(self.dirs[d])  # type: ignore[index]
+        blob = "\0".join(files).encode("utf-8")
+        head = {
+            "byteorder": sys.byteorder,
+            "config_digest": self.config_digest,
+            "dirs": dirs,
+            "files_bytes": len(blob),
+            "index_digest": index_digest,
+            "index_stamp": list(index_stamp) if index_stamp else None,
+            "metas": metas,
+            "newest_ns": max(packed[1 : 4 * len(files) : 4], default=0),
+            "scope": self.scope,
+        }
+        data = _MAGIC + orjson.dumps(head) + b"\n" + blob + packed.tobytes()
         write_atomic(self.path, data, lock=False)
+        self.index_digest = index_digest

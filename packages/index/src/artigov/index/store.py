@@ -29,8 +29,9 @@ from artigov.core.atomic import DEFAULT_LOCK_TIMEOUT, FileLock, lock_path_for, w
 from artigov.core.faults import fault_point
 from artigov.core.workspace import Workspace
 from artigov.index.errors import IndexCorruptError
-from artigov.index.journal import Journal
+from artigov.index.journal import Journal, stale_temps
 from artigov.index.model import Entries, Index, entries_digest
+from artigov.index.statcache import NAME as STATCACHE_NAME
 
 __all__ = ["IndexStore", "Recovery"]
 
@@ -97,10 +98,7 @@ class IndexStore:
                 log.info("stale_temp_removed", audit=True, subject=str(stale), outcome="removed")
 
     def _stale_temps(self) -> list[Path]:
-        found: list[Path] = []
-        for directory, name in ((self.path.parent, self.path.name), (self.journal.path.parent, "statcache.json")):
-            found.extend(directory.glob(f".{name}.tmp.*"))
-        return found
+        return stale_temps(self.path, self.journal.path.parent, STATCACHE_NAME)
 
     def recover(self, rebuild: Rebuilder) -> Recovery | None:
         """Recover a leftover journal and clear dead writers' temp files (taking the lock only if needed)."""

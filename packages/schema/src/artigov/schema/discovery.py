@@ -22,7 +22,7 @@ from artigov.core.workspace import Workspace
 from artigov.schema.codes import fix_for, name_for
 from artigov.schema.loader import sidecar_target
 
-__all__ = ["ArtifactUnit", "Discovery", "discover", "glob_regex", "matches_any"]
+__all__ = ["ArtifactUnit", "Discovery", "Stamp", "discover", "discovery_scope", "glob_regex", "matches_any", "stamp_of"]
 
 
 @lru_cache(maxsize=256)
@@ -82,27 +82,55 @@ class ArtifactUnit:
     meta_path: str | None = None
 
 
+#: (size, mtime_ns, ctime_ns, inode)
+Stamp = tuple[int, int, int, int]
+
+
+#: The stamp recorded for a folder the walk would start in but that does not exist.
+MISSING: Stamp = (-1, -1, -1, -1)
+
+
+def stamp_of(path: Path | str) -> Stamp | None:
+    """(size, mtime_ns, ctime_ns, inode) of a file or folder, or None if it cannot be stat'ed."""
+    try:
+        st = os.stat(path)  # noqa: PTH116 - a str path (hot loop): no Path object per call
+    except OSError:
+        return None
+    return (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
+
+
 @dataclass
 class Discovery:
-    """What a walk found: the artifacts to load and problems with the layout."""
+    """What a walk found: the artifacts to load, problems with the layout, and the folders it listed.
+
+    ``dirs`` holds each listed folder's stamp, taken before listing it: while no stamp changes, no
+    file was added, removed or renamed in them (the index's stat cache relies on it).
+    """
 
     units: list[ArtifactUnit] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
+    dirs: dict[str, Stamp] = field(default_factory=dict)
 
 
-def _walk(root: Path, start: str, skip: set[str]) -> list[str]:
-    """Every file under ``root/start`` as sorted POSIX relative paths."""
+def _walk(root: Path, start: str, skip: set[str], dirs: dict[str, Stamp] | None = None) -> list[str]:
+    """Every file under ``root/start`` as sorted POSIX relative paths (listed folders' stamps into ``dirs``)."""
     found: list[str] = []
     base = root / start if start else root
     if not base.is_dir():
+        if dirs is not None:
+            dirs[start] = MISSING  # so creating it later shows up as a changed stamp
         return found
     stack = [start]
     while stack:
         rel_dir = stack.pop()
+        where = root / rel_dir if rel_dir else root
+        stamp = stamp_of(where)  # before listing: a later change shows up as a new stamp
         try:
-            entries = sorted(os.scandir(root / rel_dir if rel_dir else root), key=lambda e: e.name)
+            entries = sorted(os.scandir(where), key=lambda e: e.name)
         except OSError:
             continue
+        if dirs is not None and stamp is not None:
+            dirs[rel_dir] = stamp
         subdirs = []
         for entry in entries:
             if entry.name.startswith("."):
@@ -163,7 +191,18 @@ def discover(ws: Workspace) -> Discovery:
     # Walk each distinct prefix once; a prefix inside another is covered by it.
     roots = [s for s in starts if not any(s != o and (o == "" or s.startswith(o + "/")) for o in starts)]
     files: set[str] = set()
+    dirs: dict[str, Stamp] = {}
     for start in roots:
-        files.update(_walk(ws.root, start, skip))
+        files.update(_walk(ws.root, start, skip, dirs))
     matched = sorted((f for f in files if matches_any(f, ws.artifacts)), key=lambda p: p.encode("utf-8"))
-    return group_units(matched)
+    found = group_units(matched)
+    found.dirs = dirs
+    return found
+
+
+def discovery_scope(ws: Workspace) -> str:
+    """What decides which files :func:`discover` finds besides the files themselves (globs, skipped folders)."""
+    skip = [".git"]
+    with suppress(PathEscapeError):
+        skip.append(ws.rel(ws.state_dir))
+    return "\0".join([*ws.artifacts, "|", *skip])

@@ -17,7 +17,7 @@ from artigov.core.findings import Finding, sort_findings
 from artigov.core.parallel import die_with_parent
 from artigov.core.workspace import Workspace
 from artigov.schema.codes import name_for
-from artigov.schema.discovery import ArtifactUnit, discover, group_units, matches_any
+from artigov.schema.discovery import ArtifactUnit, Stamp, discover, group_units, matches_any, stamp_of
 from artigov.schema.errors import ArtifactLoadError
 from artigov.schema.loader import SIDECAR_SUFFIXES, load_frontmatter_artifact, load_sidecar_artifact, sidecar_target
 from artigov.schema.model import Artifact
@@ -39,8 +39,6 @@ log = structlog.get_logger(__name__)
 
 #: Called with (done, total) as artifacts are checked.
 ProgressHook = Callable[[int, int], None]
-#: (size, mtime_ns, ctime_ns, inode)
-Stamp = tuple[int, int, int, int]
 
 
 @dataclass
@@ -114,15 +112,6 @@ _BATCH = 256
 #: stamps are taken before reading.
 Checked = tuple[ArtifactUnit, Any, list[Finding], Stamp | None, Stamp | None]
 _WORKER: dict[str, Any] = {}
-
-
-def stamp_of(path: Path) -> Stamp | None:
-    """(size, mtime_ns, ctime_ns, inode) of a file, or None if it cannot be stat'ed."""
-    try:
-        st = path.stat()
-    except OSError:
-        return None
-    return (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
 
 
 def unit_stamps(root: Path, unit: ArtifactUnit) -> tuple[Stamp | None, Stamp | None]:

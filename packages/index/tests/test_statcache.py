@@ -1,0 +1,266 @@
+"""The stat cache's quick check: answers from stats alone, and never misses a change."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import artigov.core.parallel as parallel_mod
+import artigov.index.ops as ops
+import artigov.index.statcache as statcache_mod
+from artigov.core.testing import make_artifact
+from artigov.core.workspace import Workspace, load_workspace
+from artigov.index import read_index, rebuild, update
+from artigov.index.statcache import StatCache
+from artigov.index.store import IndexStore
+from artigov.index.testing import synth_workspace
+
+SIDECAR = 'id: side-1\nversion: "1.0.0"\nstatus: draft\nframework: fwk-000\nkind: action-plan\n'
+
+
+def _age(root: Path, seconds: int = 100) -> None:
+    """Date every file and folder of the workspace back, so nothing is racily clean."""
+    past = time.time_ns() - seconds * 1_000_000_000
+    for dirpath, _, names in os.walk(root):
+        for name in names:
+            os.utime(Path(dirpath) / name, ns=(past, past))
+        os.utime(dirpath, ns=(past, past))
+
+
+def _settled(tmp_path: Path, n: int = 12) -> Workspace:
+    root = synth_workspace(tmp_path / "ws", n)
+    (root / "frameworks/fwk-000/action-plan/side.txt").write_text("sidecar-described content\n")
+    (root / "frameworks/fwk-000/action-plan/side.txt.meta.yaml").write_text(SIDECAR)
+    _age(root)
+    ws = load_workspace(root)
+    rebuild(ws)
+    return ws
+
+
+def _truth(ws: Workspace) -> dict[str, Any]:
+    """What a full walk finds now (the answer every update must agree with)."""
+    return ops.scan(ws).entries
+
+
+def _forbid(monkeypatch: pytest.MonkeyPatch, target: object, name: str) -> None:
+    def refuse(*_: object, **__: object) -> None:
+        raise AssertionError(f"{name} was called")
+
+    monkeypatch.setattr(target, name, refuse)
+
+
+def _count_walks(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    walks: list[int] = []
+    real = ops.discover
+
+    def counting(ws: Workspace) -> Any:
+        walks.append(1)
+        return real(ws)
+
+    monkeypatch.setattr(ops, "discover", counting)
+    return walks
+
+
+def test_no_change_is_answered_without_walking_or_parsing_the_index(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ws = _settled(tmp_path)
+    digest = read_index(ws).digest
+    _forbid(monkeypatch, ops, "discover")
+    _forbid(monkeypatch, IndexStore, "read")
+    result = update(ws)
+    assert not result.written and result.ok
+    assert result.digest == digest and result.count == 13
+
+
+@pytest.fixture(params=[1, 3], ids=["serial-stats", "forked-stats"])
+def stat_workers(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> int:
+    if request.param > 1:
+        monkeypatch.setattr(statcache_mod, "PARALLEL_FILES", 0)
+        monkeypatch.setattr(parallel_mod, "cores", lambda: request.param)
+    return int(request.param)
+
+
+@pytest.mark.parametrize(
+    "edit",
+    ["frameworks/fwk-000/technical-plan/a00000.md", "frameworks/fwk-000/action-plan/side.txt.meta.yaml"],
+    ids=["content", "sidecar"],
+)
+def test_an_edited_file_is_re_read_without_a_walk(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, edit: str, stat_workers: int
+) -> None:
+    ws = _settled(tmp_path)
+    path = ws.root / edit
+    folder = path.parent.stat().st_mtime_ns
+    path.write_text(path.read_text().replace("draft", "review", 1))
+    assert path.parent.stat().st_mtime_ns == folder  # editing a file leaves its folder's stamp alone
+    _forbid(monkeypatch, ops, "discover")
+    result = update(ws)
+    unit = edit.removesuffix(".meta.yaml")
+    assert result.written and result.changed == [unit] and not result.added and not result.removed
+    monkeypatch.undo()
+    assert read_index(ws).entries == _truth(ws)
+
+
+def _add(ws: Workspace) -> None:
+    (ws.root / "frameworks/fwk-000/action-plan/new.md").write_text(make_artifact("new-1", framework="fwk-000"))
+
+
+def _delete(ws: Workspace) -> None:
+    (ws.root / "frameworks/fwk-000/technical-plan/a00000.md").unlink()
+
+
+def _rename(ws: Workspace) -> None:
+    folder = ws.root / "frameworks/fwk-000/technical-plan"
+    (folder / "a00000.md").rename(folder / "renamed.md")
+
+
+def _new_folder(ws: Workspace) -> None:
+    deep = ws.root / "frameworks/fwk-009/risk-register/deeper"
+    deep.mkdir(parents=True)
+    (deep / "x.md").write_text(make_artifact("deep-1", framework="fwk-009", kind="risk-register", extra="risks: [R-1]"))
+
+
+def _orphan_sidecar(ws: Workspace) -> None:
+    (ws.root / "frameworks/fwk-000/action-plan/side.txt").unlink()
+
+
+@pytest.mark.parametrize(
+    "change",
+    [_add, _delete, _rename, _new_folder, _orphan_sidecar],
+    ids=["add", "delete", "rename", "new-folder", "orphan-sidecar"],
+)
+def test_layout_changes_are_seen_through_folder_stamps(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, change: Callable[[Workspace], None]
+) -> None:
+    ws = _settled(tmp_path)
+    change(ws)
+    walks = _count_walks(monkeypatch)
+    update(ws)
+    assert walks, "a layout change must send update back to the full walk"
+    assert read_index(ws).entries == _truth(ws)
+
+
+def test_a_folder_the_walk_starts_in_appearing_later_is_seen(tmp_path: Path) -> None:
+    ws = _settled(tmp_path)
+    (ws.root / "artigov.yaml").write_text("artifacts: [frameworks/**, extra/**]\n")
+    ws = load_workspace(ws.root)
+    update(ws)  # the scope changed: a full walk, which records `extra` as missing
+    _age(ws.root)
+    update(ws)
+    (ws.root / "extra").mkdir()
+    (ws.root / "extra/e.md").write_text(make_artifact("extra-1"))
+    result = update(ws)
+    assert result.added == ["extra/e.md"]
+
+
+def test_a_racy_folder_is_walked_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    ws = _settled(tmp_path)
+    folder = ws.root / "frameworks/fwk-001"
+    future = time.time_ns() + 60 * 1_000_000_000
+    os.utime(folder, ns=(future, future))
+    update(ws)  # records the folder's future stamp, not older than the cache: racy from now on
+    walks = _count_walks(monkeypatch)
+    update(ws)
+    assert walks
+
+
+def test_an_older_index_put_back_is_not_vouched_for(tmp_path: Path) -> None:
+    """A `git checkout` of an older index: the cache describes the newer one, so update re-reads."""
+    ws = _settled(tmp_path)
+    older = ws.index_path.read_bytes()
+    path = ws.root / "frameworks/fwk-000/technical-plan/a00000.md"
+    path.write_text(path.read_text() + "More.\n")
+    assert update(ws).changed
+    ws.index_path.write_bytes(older)
+    result = update(ws)
+    assert result.written and result.changed == ["frameworks/fwk-000/technical-plan/a00000.md"]
+    assert read_index(ws).entries == _truth(ws)
+
+
+def test_an_invalid_artifact_keeps_update_on_the_full_walk(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    ws = _settled(tmp_path)
+    (ws.root / "frameworks/fwk-000/action-plan/bad.md").write_text("---\nid: bad\n---\n")
+    assert not update(ws).ok
+    walks = _count_walks(monkeypatch)
+    assert not update(ws).ok  # still reported, every time
+    assert walks
+
+
+def test_a_damaged_cache_only_costs_speed(tmp_path: Path) -> None:
+    ws = _settled(tmp_path)
+    cache = ws.state_dir / statcache_mod.NAME
+    data = cache.read_bytes()
+    structural = (b"", data[:-3], b"artigov statcache 3\n{not json\n", data.replace(b'"files_bytes"', b'"filez"'))
+    for damaged in structural:
+        cache.write_bytes(damaged)
+        assert StatCache.load(cache).units == 0
+        result = update(ws)
+        assert result.ok and not result.written
+        assert read_index(ws).entries == _truth(ws)
+    # A flipped byte among the stamps cannot be seen, but only makes a file look changed: it is re-read.
+    flipped = bytearray(data)
+    flipped[-20] ^= 0x40
+    cache.write_bytes(bytes(flipped))
+    result = update(ws)
+    assert result.ok and not result.written
+    assert read_index(ws).entries == _truth(ws)
+
+
+_OPS = st.lists(
+    st.tuples(st.sampled_from(["edit", "same-size", "add", "delete", "touch", "folder"]), st.integers(0, 10**6)),
+    min_size=1,
+    max_size=6,
+)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(ops_list=_OPS)
+def test_update_always_agrees_with_a_full_walk(tmp_path_factory: pytest.TempPathFactory, ops_list: list[Any]) -> None:
+    """Whatever happens between updates, within the same clock tick or not, update == a full walk."""
+    ws = _settled(tmp_path_factory.mktemp("prop"), 8)
+    for op, n in ops_list:
+        files = sorted(p for p in (ws.root / "frameworks").rglob("*.md"))
+        target = files[n % len(files)] if files else None
+        if op == "edit" and target:
+            target.write_text(target.read_text() + f"edit {n}\n")
+        elif op == "same-size" and target:
+            text = target.read_text()
+            target.write_text(text[:-2] + ("xy" if text[-2:] != "xy" else "yx"))
+        elif op == "add":
+            (ws.root / f"frameworks/fwk-000/action-plan/p{n}.md").write_text(
+                make_artifact(f"p{n}", framework="fwk-000")
+            )
+        elif op == "delete" and target:
+            target.unlink()
+        elif op == "touch" and target:
+            os.utime(target)
+        elif op == "folder":
+            folder = ws.root / f"frameworks/fwk-00{n % 7}/summary-report/f{n}"
+            folder.mkdir(parents=True, exist_ok=True)
+            (folder / "s.md").write_text(make_artifact(f"s{n}", framework=f"fwk-00{n % 7}", kind="summary-report"))
+        update(ws)
+        assert read_index(ws).entries == _truth(ws)
+    shutil.rmtree(ws.root)
+
+
+def test_a_racily_clean_file_counts_as_changed(tmp_path: Path) -> None:
+    """Same stamp, but not older than the cache: it may have changed again within the clock tick."""
+    ws = _settled(tmp_path)
+    target = ws.root / "frameworks/fwk-001/action-plan/a00001.md"
+    target.write_text(target.read_text())  # same bytes, a new stamp
+    update(ws)
+    update(ws)
+    cache_path = ws.state_dir / statcache_mod.NAME
+    mtime = target.stat().st_mtime_ns
+    os.utime(cache_path, ns=(mtime, mtime))  # the cache now looks written in the target's clock tick
+    quick = StatCache.load(cache_path).check(ws.root, ws.index_path, ops.discovery_scope(ws))
+    assert quick is not None and quick.changed == ["frameworks/fwk-001/action-plan/a00001.md"]
