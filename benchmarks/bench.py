@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import argparse
 import datetime as _dt
+import hashlib
 import json
 import math
 import os
 import random
+import re
 import shutil
 import subprocess
 import sys
@@ -96,9 +98,15 @@ def _reset_index(ws: Path) -> None:
 
 
 def _touch_one(ws: Path, rng: random.Random) -> None:
+    """Edit one artifact's body the way an author would, keeping it valid (its checksum follows)."""
     files = sorted((ws / "frameworks").rglob("*.md"))
     target = files[rng.randrange(len(files))]
-    target.write_text(target.read_text().replace("\n---\n", "\n---\nEdited by the benchmark.\n", 1))
+    text = target.read_text()
+    end = text.index("\n---\n", 3)
+    head, body = text[4 : end + 1], "Edited by the benchmark.\n" + text[end + 5 :]
+    digest = "sha256:" + hashlib.sha256(body.encode()).hexdigest()
+    head = re.sub(r"^checksum: .*$", f"checksum: {digest}", head, flags=re.MULTILINE)
+    target.write_text(f"---\n{head}---\n{body}")
 
 
 def _rewrite_seconds(ws: Path, repeat: int) -> float:

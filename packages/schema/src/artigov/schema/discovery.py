@@ -146,6 +146,11 @@ def _walk(root: Path, start: str, skip: set[str], dirs: dict[str, Stamp] | None 
     return found
 
 
+def walk_files(root: Path, start: str) -> list[str]:
+    """Every file under ``root/start`` (hidden names skipped at every level), as sorted relative paths."""
+    return _walk(root, start, {".git"})
+
+
 def group_units(paths: list[str], exists: set[str] | None = None) -> Discovery:
     """Pair content files with their sidecars; report orphans and double sidecars."""
     present = set(paths) if exists is None else exists

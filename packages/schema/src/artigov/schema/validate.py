@@ -17,7 +17,7 @@ from artigov.core.findings import Finding, sort_findings
 from artigov.core.parallel import die_with_parent
 from artigov.core.workspace import Workspace
 from artigov.schema.codes import name_for
-from artigov.schema.discovery import ArtifactUnit, Stamp, discover, group_units, matches_any, stamp_of
+from artigov.schema.discovery import ArtifactUnit, Stamp, discover, group_units, matches_any, stamp_of, walk_files
 from artigov.schema.errors import ArtifactLoadError
 from artigov.schema.loader import SIDECAR_SUFFIXES, load_frontmatter_artifact, load_sidecar_artifact, sidecar_target
 from artigov.schema.model import Artifact
@@ -76,23 +76,6 @@ def load_unit(root: Path, unit: ArtifactUnit) -> Artifact:
     if unit.meta_path is not None:
         return load_sidecar_artifact(root, unit.path, unit.meta_path)
     return load_frontmatter_artifact(root, unit.path)
-
-
-def _expand_dirs(paths: Sequence[Path]) -> list[Path]:
-    """Directories stand for every file below them (sorted, hidden names skipped)."""
-    out: list[Path] = []
-    for p in paths:
-        if p.is_dir():
-            out.extend(
-                sorted(
-                    f
-                    for f in p.rglob("*")
-                    if f.is_file() and not any(part.startswith(".") for part in f.relative_to(p).parts)
-                )
-            )
-        else:
-            out.append(p)
-    return out
 
 
 def check_unit(root: Path, unit: ArtifactUnit, schemas: SchemaSet) -> tuple[Artifact | None, list[Finding]]:
@@ -201,36 +184,55 @@ def log_findings(findings: Sequence[Finding]) -> None:
         )
 
 
+def _outside(path: Path, ws: Workspace) -> Finding:
+    return Finding(
+        "S019",
+        str(path),
+        f"is outside the workspace {ws.root}",
+        fix="pass paths inside the workspace",
+        name=name_for("S019"),
+    )
+
+
 def _units_for_paths(ws: Workspace, paths: Sequence[Path], report: ValidationReport) -> list[ArtifactUnit]:
-    rels: list[str] = []
-    for p in _expand_dirs(paths):
+    """The units the named files and folders stand for (a folder: every file below it, hidden ones skipped)."""
+    root = ws.root
+    named: list[str] = []
+    listed: set[str] = set()  # every file a walked folder holds: known to exist, no stat needed
+    for p in paths:
         try:
             rel = ws.rel(p)
         except PathEscapeError:
-            report.findings.append(
-                Finding(
-                    "S019",
-                    str(p),
-                    f"is outside the workspace {ws.root}",
-                    fix="pass paths inside the workspace",
-                    name=name_for("S019"),
-                )
-            )
+            report.findings.append(_outside(p, ws))
             continue
+        if p.is_dir():
+            below = walk_files(root, "" if rel == "." else rel)
+            listed.update(below)
+            named.extend(below)
+        else:
+            named.append(rel)
+
+    def exists(rel: str) -> bool:
+        return rel in listed or (root / rel).exists()
+
+    def is_file(rel: str) -> bool:
+        return rel in listed or (root / rel).is_file()
+
+    rels: list[str] = []
+    for rel in named:
         if not matches_any(rel, ws.artifacts) or any(part.startswith(".") for part in rel.split("/")):
             report.skipped.append(rel)
             continue
         target = sidecar_target(rel)
         # A sidecar stands for the file it describes; an orphan stays itself, to be reported once.
-        rels.append(target if target is not None and (ws.root / target).exists() else rel)
+        rels.append(target if target is not None and exists(target) else rel)
     # Every content file named (directly or through its sidecar) loads with its sidecars.
     names: set[str] = set()
     for rel in rels:
         names.add(rel)
-        names.update(rel + suffix for suffix in SIDECAR_SUFFIXES if (ws.root / (rel + suffix)).is_file())
+        names.update(rel + suffix for suffix in SIDECAR_SUFFIXES if is_file(rel + suffix))
     unique = sorted(names, key=lambda r: r.encode("utf-8"))
-    present = {r for r in unique if (ws.root / r).exists()}
-    found = group_units(unique, present)
+    found = group_units(unique, {r for r in unique if exists(r)})
     report.findings.extend(found.findings)
     return found.units
 
