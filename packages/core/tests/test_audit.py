@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 import structlog
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from artigov.core.audit import GENESIS, AuditLog, prefix_intact, verify_log
 from artigov.core.logconfig import configure_logging, flush_audit, set_audit_path
@@ -161,3 +163,22 @@ def test_prefix_pin_survives_appends_but_not_edits(tmp_path: Path) -> None:
     assert prefix_intact(path, head)
     path.write_bytes(path.read_bytes().replace(b'"event":"a"', b'"event":"x"'))
     assert not prefix_intact(path, head)
+
+
+@settings(max_examples=200, deadline=None)
+@given(data=st.binary(max_size=300).map(lambda b: b.replace(b"\r", b"\n")), tail=st.sampled_from([1, 3, 16, 4096]))
+def test_last_line_reads_backwards_exactly(tmp_path_factory: pytest.TempPathFactory, data: bytes, tail: int) -> None:
+    """The tail reader (chunked, growing) agrees with the obvious definition for any bytes and chunk size."""
+    import artigov.core.audit as audit_mod
+
+    path = tmp_path_factory.mktemp("tail") / "f"
+    path.write_bytes(data)
+    cut = data.rfind(b"\n", 0, len(data) - 1) if data else -1
+    expected = data[cut + 1 :]
+    original = audit_mod._TAIL
+    audit_mod._TAIL = tail
+    try:
+        with open(path, "rb") as f:
+            assert audit_mod._last_line(f.fileno(), len(data)) == expected
+    finally:
+        audit_mod._TAIL = original

@@ -165,3 +165,16 @@ def test_second_writer_times_out(tmp_path: Path) -> None:
         assert f"pid={pid}" in str(info.value)
     with FileLock(lock_path_for(ws.index_path), timeout=1):
         pass
+
+
+def test_a_huge_change_is_audited_by_count_not_listed_in_full(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import artigov.index.store as store_mod
+
+    monkeypatch.setattr(store_mod, "AUDIT_LIST_MAX", 5)
+    ws = _ws(tmp_path, 12)
+    with structlog.testing.capture_logs() as logs:
+        rebuild(ws)
+    event = next(e for e in logs if e["event"] == "index_written")
+    assert len(event["changed"]) == 5 and event["changed_total"] == 12
+    assert list(event["changed"]) == sorted(event["changed"])
+    assert event["removed"] == [] and "removed_total" not in event

@@ -240,20 +240,30 @@ def read_events(path: Path) -> Iterator[dict[str, Any]]:
 
 
 def _last_line(fd: int, size: int) -> bytes:
-    """The last line of the file (with its newline), or b"" when empty."""
+    """The last line of the first ``size`` bytes of the file (with its newline), or b"" when empty.
+
+    Reads backwards in growing chunks and searches each byte once, so a long last line costs
+    linear time.
+    """
     if size == 0:
         return b""
+    chunks: list[bytes] = []
     end = size
-    buf = b""
+    step = _TAIL
     while True:
-        start = max(0, end - _TAIL)
-        buf = os.pread(fd, end - start, start) + buf
-        cut = buf.rfind(b"\n", 0, len(buf) - 1)
+        start = max(0, end - step)
+        chunk = os.pread(fd, end - start, start)
+        # The file's last byte is the line's own newline: look for the one before it.
+        limit = len(chunk) - 1 if end == size else len(chunk)
+        cut = chunk.rfind(b"\n", 0, limit)
         if cut >= 0:
-            return buf[cut + 1 :]
+            chunks.append(chunk[cut + 1 :])
+            return b"".join(reversed(chunks))
+        chunks.append(chunk)
         if start == 0:
-            return buf
+            return b"".join(reversed(chunks))
         end = start
+        step = min(step * 2, 1 << 22)
 
 
 class AuditLog:

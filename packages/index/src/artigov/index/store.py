@@ -51,6 +51,19 @@ class Recovery:
     dropped_records: int
 
 
+#: An audit event lists at most this many changed (or removed) paths; past it, the count and the
+#: first ones. The complete change is the difference between the two digests' indexes.
+AUDIT_LIST_MAX = 1000
+
+
+def _listed(name: str, items: dict[str, str] | list[str]) -> dict[str, Any]:
+    """``{name: items}``, cut to :data:`AUDIT_LIST_MAX` with ``{name}_total`` when longer."""
+    if len(items) <= AUDIT_LIST_MAX:
+        return {name: items}
+    kept = dict(list(items.items())[:AUDIT_LIST_MAX]) if isinstance(items, dict) else items[:AUDIT_LIST_MAX]
+    return {name: kept, f"{name}_total": len(items)}
+
+
 class IndexStore:
     """Reads and writes one workspace's index."""
 
@@ -205,7 +218,7 @@ class IndexStore:
             digest=new.digest,
             previous_digest=base.digest if base else None,
             count=len(entries),
-            changed={k: v["checksum"] for k, v in sorted(changes.items())},
-            removed=removed,
+            **_listed("changed", {k: v["checksum"] for k, v in sorted(changes.items())}),
+            **_listed("removed", removed),
         )
         return new

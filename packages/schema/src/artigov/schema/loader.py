@@ -47,7 +47,7 @@ def sidecar_target(rel: str) -> str | None:
     return None
 
 
-def _read(path: Path, rel: str, limit: int) -> bytes:
+def _read(path: Path | str, rel: str, limit: int) -> bytes:
     try:
         with open(path, "rb") as f:
             data = f.read(limit + 1)
@@ -97,7 +97,7 @@ def load_frontmatter_artifact(root: Path, rel: str) -> Artifact:
             has no or unterminated frontmatter, too large frontmatter, unsafe
             or invalid YAML, or metadata that is not a mapping.
     """
-    data = _read(root / rel, rel, MAX_FILE_BYTES)
+    data = _read(f"{root}/{rel}", rel, MAX_FILE_BYTES)  # a str path: no pathlib work per file
     text = _decode(data, rel)
     opening = _OPEN.match(data)
     if opening is None:

@@ -99,8 +99,8 @@ _WORKER: dict[str, Any] = {}
 
 def unit_stamps(root: Path, unit: ArtifactUnit) -> tuple[Stamp | None, Stamp | None]:
     """Stamps of a unit's content file and of its sidecar (None for none)."""
-    meta = stamp_of(root / unit.meta_path) if unit.meta_path else None
-    return stamp_of(root / unit.path), meta
+    meta = stamp_of(f"{root}/{unit.meta_path}") if unit.meta_path else None
+    return stamp_of(f"{root}/{unit.path}"), meta
 
 
 def _worker_init() -> None:
