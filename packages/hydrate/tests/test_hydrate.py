@@ -207,6 +207,18 @@ def test_commit_time_from_git_when_tracked(tmp_path: Path) -> None:
     assert _winner(ws) == "frameworks/b.md"
     times = CommitTimes(ws.root)
     assert times(Candidate("frameworks/b.md", {}))[1] == "git"
+    # A later commit touching only a: each path's time is its own newest commit, not its folder's.
+    (ws.root / "frameworks/a.md").write_text((ws.root / "frameworks/a.md").read_text() + "More.\n")
+    env3 = {**env, "GIT_COMMITTER_DATE": "2022-01-01T00:00:00Z"}
+    subprocess.run([*git, "commit", "-qam", "a again"], cwd=ws.root, check=True, env=env3)
+    from artigov.index import update
+
+    update(ws)
+    assert _winner(ws) == "frameworks/a.md"
+    batched = CommitTimes(ws.root)
+    batched.prefetch([Candidate("frameworks/a.md", {}), Candidate("frameworks/b.md", {})])
+    assert batched(Candidate("frameworks/a.md", {})) == (1640995200, "git")
+    assert batched(Candidate("frameworks/b.md", {})) == (1609459200, "git")
 
 
 def test_contract_stage_requirements_drive_hydration(tmp_path: Path) -> None:

@@ -100,6 +100,16 @@ def select(
         random.Random(shuffle_seed).shuffle(entries)
     result = HydrationResult(None)
     inputs: list[dict[str, Any]] = []
+    prefetch = getattr(commit_times, "prefetch", None)
+    if prefetch is not None:  # one batched lookup for every candidate a stage may need to order
+        prefetch(
+            [
+                c
+                for c in entries
+                if c.entry["kind"] in gate.requires
+                and STATUS_RANK[c.status] >= STATUS_RANK[gate.requires[c.entry["kind"]]]
+            ]
+        )
     for kind in sorted(gate.requires):
         minimum = gate.requires[kind]
         of_kind = [c for c in entries if c.entry["kind"] == kind]

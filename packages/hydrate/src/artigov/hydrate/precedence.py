@@ -74,15 +74,19 @@ class CommitTimes:
         return self._git
 
     def prefetch(self, candidates: Sequence[Candidate]) -> None:
-        """Look up many paths' commit times with one `git log` per 500 paths (not one per path)."""
-        todo = [c.path for c in candidates if c.path not in self._cache]
+        """Look up many paths' commit times at once: one `git log` over their folders (per 500 folders).
+
+        The newest commit touching a path is the first one `git log` lists it in; paths git never
+        saw keep no entry here and fall back to ``updated_at`` in :meth:`__call__`.
+        """
+        todo = {c.path for c in candidates if c.path not in self._cache}
         if not todo or not self._in_git():
             return
+        folders = sorted({p.rpartition("/")[0] or "." for p in todo})
         found: dict[str, int] = {}
-        for start in range(0, len(todo), 500):
-            chunk = todo[start : start + 500]
+        for start in range(0, len(folders), 500):
             out = subprocess.run(
-                ["git", "log", "--relative", "--format=%x00%ct", "--name-only", "--", *chunk],
+                ["git", "log", "--relative", "--format=%x00%ct", "--name-only", "--", *folders[start : start + 500]],
                 cwd=self.root,
                 capture_output=True,
                 text=True,
@@ -95,8 +99,10 @@ class CommitTimes:
                 lines = block.strip("\n").split("\n")
                 if not lines or not lines[0].isdigit():
                     continue
+                when = int(lines[0])
                 for path in lines[1:]:
-                    found.setdefault(path, int(lines[0]))  # newest first: the first commit seen is the last
+                    if path in todo:
+                        found.setdefault(path, when)  # newest first: the first commit seen is the last
         for path in todo:
             if path in found:
                 self._cache[path] = (found[path], "git")
