@@ -8,10 +8,10 @@ import textwrap
 from pathlib import Path
 
 import pytest
-import structlog
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from artigov.core import events as ev
 from artigov.core.audit import GENESIS, AuditLog, prefix_intact, verify_log
 from artigov.core.logconfig import configure_logging, flush_audit, set_audit_path
 
@@ -88,18 +88,18 @@ def test_concurrent_writers_lose_nothing_and_keep_the_chain(tmp_path: Path) -> N
     assert {(e["writer"], e["i"]) for e in events} == {(str(w), i) for w in range(4) for i in range(200)}
 
 
-def test_structlog_audit_events_reach_the_file_with_context(tmp_path: Path) -> None:
+def test_audit_events_reach_the_file_with_context(tmp_path: Path) -> None:
     path = tmp_path / "audit.jsonl"
     configure_logging("json", "error")
     set_audit_path(path)
     try:
-        structlog.contextvars.bind_contextvars(command="validate")
-        log = structlog.get_logger("t")
+        ev.bind(command="validate")
+        log = ev.get_logger("t")
         log.info("artifact_invalid", audit=True, subject="a.md", outcome="rejected", code="S014")
         log.info("not_audited", detail=1)
         flush_audit()
     finally:
-        structlog.contextvars.clear_contextvars()
+        ev.clear()
         set_audit_path(None)
     (event,) = _check_chain(path)
     assert event["event"] == "artifact_invalid"
@@ -108,6 +108,26 @@ def test_structlog_audit_events_reach_the_file_with_context(tmp_path: Path) -> N
     assert event["data"] == {"code": "S014"}
     assert str(event["ts"]).endswith("Z")
     assert event["actor"]
+
+
+def test_structlog_loads_only_to_show_an_event(tmp_path: Path) -> None:
+    """Audit-only events cost no structlog import; a shown one is rendered by structlog on stderr."""
+    code = textwrap.dedent(
+        """
+        import sys
+        from artigov.core.events import get_logger
+        from artigov.core.logconfig import configure_logging
+        configure_logging("console", "warning")
+        log = get_logger("t")
+        log.info("quiet_event", audit=True, detail=1)
+        print("structlog" in sys.modules)
+        log.warning("loud_event", detail=2)
+        print("structlog" in sys.modules)
+        """
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.split() == ["False", "True"]
+    assert "loud_event" in done.stderr and "detail=2" in done.stderr and "quiet_event" not in done.stderr
 
 
 def test_one_flipped_byte_in_any_line_is_named(tmp_path: Path, slices: int) -> None:

@@ -6,8 +6,8 @@ import shutil
 from pathlib import Path
 
 import pytest
-import structlog
 
+from artigov.core import events
 from artigov.core.atomic import FileLock, lock_path_for
 from artigov.core.errors import LockTimeoutError
 from artigov.core.testing import held_lock, make_artifact, make_workspace
@@ -94,7 +94,7 @@ def test_add_batch_is_one_transaction_and_invalid_files_do_not_block_the_rest(tm
     files["frameworks/bad.md"] = "---\nid: bad\n---\n"
     root = make_workspace(tmp_path, files=files)
     ws = load_workspace(root)
-    with structlog.testing.capture_logs() as logs:
+    with events.capture() as logs:
         result = add(ws, sorted((root / "frameworks").iterdir()))
     assert not result.ok and {f.file for f in result.findings} == {"frameworks/bad.md"}
     assert result.count == 10 and result.written
@@ -172,7 +172,7 @@ def test_a_huge_change_is_audited_by_count_not_listed_in_full(tmp_path: Path, mo
 
     monkeypatch.setattr(store_mod, "AUDIT_LIST_MAX", 5)
     ws = _ws(tmp_path, 12)
-    with structlog.testing.capture_logs() as logs:
+    with events.capture() as logs:
         rebuild(ws)
     event = next(e for e in logs if e["event"] == "index_written")
     assert len(event["changed"]) == 5 and event["changed_total"] == 12

@@ -62,13 +62,12 @@ def run_promote(
 
 def run_verify(root: Path | None, framework: str, snapshot: int | None, fmt: Format) -> int:
     def action(ws: Workspace) -> int:
-        import structlog
-
         from artigov.cli.render import emit_json
+        from artigov.core.events import get_logger
         from artigov.promote.errors import VerificationError
         from artigov.promote.verify import verify_snapshot
 
-        log = structlog.get_logger("artigov.promote")
+        log = get_logger("artigov.promote")
         try:
             v = verify_snapshot(ws, framework, snapshot)
         except VerificationError as e:

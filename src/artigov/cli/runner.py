@@ -11,15 +11,15 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-import structlog
-
+from artigov.core import events
 from artigov.core.errors import ArtigovError
+from artigov.core.events import get_logger
 from artigov.core.logconfig import flush_audit, set_audit_path
 from artigov.core.workspace import Workspace, load_workspace
 
 __all__ = ["execute", "fail"]
 
-log = structlog.get_logger("artigov.cli")
+log = get_logger("artigov.cli")
 
 
 def fail(message: str) -> None:
@@ -34,8 +34,8 @@ def execute(
 
     ``audit=False`` for commands that only read the audit log (they must not append to it).
     """
-    structlog.contextvars.clear_contextvars()
-    structlog.contextvars.bind_contextvars(command=command, **{k: v for k, v in context.items() if v is not None})
+    events.clear()
+    events.bind(command=command, **{k: v for k, v in context.items() if v is not None})
     ws: Workspace | None = None
     try:
         ws = load_workspace(root)

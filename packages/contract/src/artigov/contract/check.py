@@ -5,9 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-import structlog
-
 from artigov.contract.model import Contract, ContractError, load_contract
+from artigov.core.events import get_logger
 from artigov.core.findings import Finding, sort_findings
 from artigov.core.workspace import Workspace
 from artigov.index.ops import read_index
@@ -15,7 +14,7 @@ from artigov.schema.model import STATUS_RANK
 
 __all__ = ["CODES", "ContractReport", "check_contract"]
 
-log = structlog.get_logger(__name__)
+log = get_logger(__name__)
 
 CODES = {
     "C001": "unknown-framework",

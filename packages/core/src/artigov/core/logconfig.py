@@ -1,10 +1,12 @@
-"""The one structlog configuration of the toolkit.
+"""The one logging configuration of the toolkit.
 
-Libraries call ``structlog.get_logger(__name__)`` and never configure.
-The command line and the invoke tasks call :func:`configure_logging` once:
+Libraries log through :func:`artigov.core.events.get_logger` and never
+configure. The command line and the invoke tasks call
+:func:`configure_logging` once:
 
-* people get a concise console rendering on stderr (warnings and up by
-  default), or JSON lines with ``log_format="json"``;
+* people get a concise structlog console rendering on stderr (warnings and up
+  by default), or JSON lines with ``log_format="json"``; structlog is loaded
+  only when an event is shown;
 * every event logged with ``audit=True`` is also buffered for the audit
   file, whatever the console level, and written as one hash-chained batch by
   :func:`flush_audit` (the command line calls it when a command ends, also
@@ -13,19 +15,14 @@ The command line and the invoke tasks call :func:`configure_logging` once:
 
 from __future__ import annotations
 
-import logging
 import sys
-from collections.abc import MutableMapping
 from pathlib import Path
 from typing import Any
 
-import structlog
-
 from artigov.core.audit import AuditLog, make_record, resolve_actor
+from artigov.core.events import LEVELS, ROUTING
 
 __all__ = ["AuditSink", "configure_logging", "flush_audit", "get_sink", "set_audit_path"]
-
-_LEVELS = {"debug": 10, "info": 20, "warning": 30, "error": 40}
 
 
 class AuditSink:
@@ -41,11 +38,10 @@ class AuditSink:
             self._actor = resolve_actor(self.path.parent if self.path else None)
         return self._actor
 
-    def __call__(self, logger: Any, method: str, event_dict: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
-        if not event_dict.pop("audit", False) or self.path is None:
-            return event_dict  # no audit file configured (library use): nothing to buffer
-        self.pending.append(make_record(method if method != "msg" else "info", dict(event_dict), self.actor()))
-        return event_dict
+    def record(self, method: str, fields: dict[str, Any]) -> None:
+        """Buffer one audit event (dropped when no audit file is configured: library use)."""
+        if self.path is not None:
+            self.pending.append(make_record(method if method != "msg" else "info", fields, self.actor()))
 
     def flush(self) -> str | None:
         if not self.pending or self.path is None:
@@ -74,31 +70,39 @@ def flush_audit() -> str | None:
     return _SINK.flush()
 
 
-def _drop_below(level: int) -> Any:
-    def processor(logger: Any, method: str, event_dict: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
-        if _LEVELS.get(event_dict.get("level", "info"), 20) < level:
-            raise structlog.DropEvent
-        return event_dict
+def _structlog_renderer(log_format: str) -> Any:
+    """Render shown events with structlog, configured (and imported) on the first one."""
+    ready: list[bool] = []
 
-    return processor
+    def render(name: str, method: str, fields: dict[str, Any]) -> None:
+        import structlog
+
+        if not ready:
+            renderer: Any
+            if log_format == "json":
+                renderer = structlog.processors.JSONRenderer(sort_keys=True)
+            else:
+                renderer = structlog.dev.ConsoleRenderer(colors=sys.stderr.isatty(), pad_event_to=0)
+            structlog.configure(
+                processors=[
+                    structlog.processors.add_log_level,
+                    structlog.processors.TimeStamper(fmt="iso", utc=True),
+                    renderer,
+                ],
+                logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
+                cache_logger_on_first_use=False,
+            )
+            ready.append(True)
+        shown = dict(fields)
+        event = shown.pop("event")
+        getattr(structlog.get_logger(name), method)(event, **shown)
+
+    return render
 
 
 def configure_logging(log_format: str = "console", level: str = "warning") -> None:
-    """Configure structlog for the toolkit; call once per process."""
-    renderer: Any
-    if log_format == "json":
-        renderer = structlog.processors.JSONRenderer(sort_keys=True)
-    else:
-        renderer = structlog.dev.ConsoleRenderer(colors=sys.stderr.isatty(), pad_event_to=0)
-    structlog.configure(
-        processors=[
-            structlog.contextvars.merge_contextvars,
-            structlog.processors.add_log_level,
-            _SINK,
-            _drop_below(_LEVELS.get(level, logging.WARNING)),
-            structlog.processors.TimeStamper(fmt="iso", utc=True),
-            renderer,
-        ],
-        logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
-        cache_logger_on_first_use=False,
-    )
+    """Route the toolkit's events: audit ones to the sink, shown ones to structlog; call once per process."""
+    ROUTING.configured = True
+    ROUTING.level = LEVELS.get(level, LEVELS["warning"])
+    ROUTING.sink = _SINK.record
+    ROUTING.render = _structlog_renderer(log_format)

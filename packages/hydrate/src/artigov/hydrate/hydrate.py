@@ -14,10 +14,9 @@ import sys
 from dataclasses import dataclass, field
 from typing import Any
 
-import structlog
-
 from artigov.contract.model import Contract, load_contract
 from artigov.core.errors import EXIT_FINDINGS, ArtigovError
+from artigov.core.events import get_logger
 from artigov.core.findings import Finding
 from artigov.core.workspace import Workspace
 from artigov.hydrate.plan import HydrationPlan
@@ -28,7 +27,7 @@ from artigov.schema.model import STATUS_RANK
 
 __all__ = ["Decision", "HydrationError", "HydrationResult", "NondeterminismError", "hydrate", "select"]
 
-log = structlog.get_logger(__name__)
+log = get_logger(__name__)
 
 
 @dataclass(frozen=True)

@@ -13,10 +13,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import structlog
-
 from artigov.core.atomic import DEFAULT_LOCK_TIMEOUT
 from artigov.core.errors import EXIT_FINDINGS, ArtigovError
+from artigov.core.events import get_logger
 from artigov.core.findings import Finding, sort_findings
 from artigov.core.workspace import Workspace
 from artigov.index.model import Entries, Index, entry_from_artifact
@@ -29,7 +28,7 @@ from artigov.schema.validator import SchemaSet
 
 __all__ = ["IndexResult", "VerifyResult", "add", "rebuild", "recover", "update", "verify"]
 
-log = structlog.get_logger(__name__)
+log = get_logger(__name__)
 ProgressHook = Callable[[int, int], None]
 
 

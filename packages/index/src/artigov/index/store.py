@@ -23,9 +23,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import structlog
-
 from artigov.core.atomic import DEFAULT_LOCK_TIMEOUT, FileLock, lock_path_for, write_atomic
+from artigov.core.events import get_logger
 from artigov.core.faults import fault_point
 from artigov.core.workspace import Workspace
 from artigov.index.errors import IndexCorruptError
@@ -35,7 +34,7 @@ from artigov.index.statcache import NAME as STATCACHE_NAME
 
 __all__ = ["IndexStore", "Recovery"]
 
-log = structlog.get_logger(__name__)
+log = get_logger(__name__)
 
 #: Rebuilds the entries from the files (used when a journal cannot be redone).
 Rebuilder = Callable[[], Entries]

@@ -26,14 +26,13 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
-import structlog
-
 from artigov.contract.check import check_contract
 from artigov.contract.model import load_contract
 from artigov.core.atomic import FileLock, write_atomic
 from artigov.core.audit import GENESIS
 from artigov.core.canonical import canonical_json, digest_bytes, digest_file
 from artigov.core.errors import PathEscapeError
+from artigov.core.events import get_logger
 from artigov.core.faults import fault_point
 from artigov.core.workspace import Workspace, resolve_inside
 from artigov.hydrate.hydrate import hydrate
@@ -45,7 +44,7 @@ from artigov.promote.verify import Verified, verify_snapshot
 
 __all__ = ["Promotion", "TriggerReport", "history", "promote", "prune", "rollback", "triggers"]
 
-log = structlog.get_logger(__name__)
+log = get_logger(__name__)
 
 
 @dataclass(frozen=True)

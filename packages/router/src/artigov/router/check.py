@@ -11,9 +11,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-import structlog
-
 from artigov.core.errors import ArtigovError, ConfigError, PathEscapeError, YamlSafetyError
+from artigov.core.events import get_logger
 from artigov.core.findings import Finding, sort_findings
 from artigov.core.safeyaml import load_yaml
 from artigov.core.workspace import Workspace, resolve_inside
@@ -34,7 +33,7 @@ from artigov.schema.validator import SchemaSet
 
 __all__ = ["CODES", "Misplaced", "RouteReport", "check_routes", "contract_allowed_kinds", "placed_artifacts"]
 
-log = structlog.get_logger(__name__)
+log = get_logger(__name__)
 
 CODES: dict[str, str] = {
     "R001": "ambiguous-route",

@@ -11,15 +11,14 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-import structlog
-
 from artigov.core.errors import PathEscapeError
+from artigov.core.events import get_logger
 from artigov.core.workspace import Workspace, resolve_inside
 from artigov.router.check import Misplaced
 
 __all__ = ["Move", "fix_routes"]
 
-log = structlog.get_logger(__name__)
+log = get_logger(__name__)
 
 
 @dataclass(frozen=True)

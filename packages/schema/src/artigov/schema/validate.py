@@ -10,9 +10,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import structlog
-
 from artigov.core.errors import PathEscapeError
+from artigov.core.events import get_logger
 from artigov.core.findings import Finding, sort_findings
 from artigov.core.parallel import die_with_parent
 from artigov.core.workspace import Workspace
@@ -35,7 +34,7 @@ __all__ = [
     "validate_workspace",
 ]
 
-log = structlog.get_logger(__name__)
+log = get_logger(__name__)
 
 #: Called with (done, total) as artifacts are checked.
 ProgressHook = Callable[[int, int], None]
