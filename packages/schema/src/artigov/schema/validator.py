@@ -13,16 +13,17 @@ import re
 from collections.abc import Iterator
 from importlib import resources
 from pathlib import Path
-from typing import Any
-
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import ValidationError
+from typing import TYPE_CHECKING, Any
 
 from artigov.core.errors import ConfigError
 from artigov.core.findings import Finding
 from artigov.schema.codes import fix_for, name_for
-from artigov.schema.fastpath import base_valid
+from artigov.schema.fastpath import base_valid, schema_valid
 from artigov.schema.model import Artifact
+
+if TYPE_CHECKING:
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import ValidationError
 
 __all__ = ["SchemaSet", "base_schema", "packaged_kind_schema_names"]
 
@@ -96,12 +97,25 @@ class SchemaSet:
 
     def __init__(self, kind_schemas_dir: Path | None = None) -> None:
         self.kind_schemas_dir = kind_schemas_dir
-        self._base = Draft202012Validator(base_schema(), format_checker=Draft202012Validator.FORMAT_CHECKER)
-        self._kinds: dict[str, Draft202012Validator | None] = {}
+        self._base_validator: Draft202012Validator | None = None
+        self._kind_schemas: dict[str, dict[str, Any] | None] = {}
+        self._kinds: dict[str, Draft202012Validator] = {}
 
-    def _kind_validator(self, kind: str) -> Draft202012Validator | None:
-        if kind in self._kinds:
-            return self._kinds[kind]
+    @staticmethod
+    def _compile(schema: dict[str, Any]) -> Draft202012Validator:
+        from jsonschema import Draft202012Validator  # loaded on first need: most artifacts never need it
+
+        return Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+
+    @property
+    def _base(self) -> Draft202012Validator:
+        if self._base_validator is None:
+            self._base_validator = self._compile(base_schema())
+        return self._base_validator
+
+    def _kind_schema(self, kind: str) -> dict[str, Any] | None:
+        if kind in self._kind_schemas:
+            return self._kind_schemas[kind]
         schema: dict[str, Any] | None = None
         name = f"{kind}.schema.json"
         local = self.kind_schemas_dir / name if self.kind_schemas_dir else None
@@ -110,21 +124,25 @@ class SchemaSet:
                 schema = json.loads(local.read_text("utf-8"))
             except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
                 raise ConfigError(local, None, f"kind schema is not valid JSON: {e}", fix="fix the schema file") from e
+            from jsonschema import Draft202012Validator
+
             Draft202012Validator.check_schema(schema)
         elif kind in packaged_kind_schema_names():
             schema = _read_packaged(f"kinds/{name}")
-        validator = Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER) if schema else None
-        self._kinds[kind] = validator
-        return validator
+        self._kind_schemas[kind] = schema or None
+        return self._kind_schemas[kind]
 
     def errors(self, metadata: dict[str, Any]) -> Iterator[ValidationError]:
-        if not base_valid(metadata):  # the fast check only ever says "certainly valid"
+        # The fast checks only ever say "certainly valid"; otherwise jsonschema judges and explains.
+        if not base_valid(metadata):
             yield from self._base.iter_errors(metadata)
         kind = metadata.get("kind")
         if isinstance(kind, str) and re.fullmatch(r"[a-z0-9][a-z0-9-]*", kind):
-            kind_validator = self._kind_validator(kind)
-            if kind_validator is not None:
-                yield from kind_validator.iter_errors(metadata)
+            schema = self._kind_schema(kind)
+            if schema is not None and not schema_valid(schema, metadata):
+                if kind not in self._kinds:
+                    self._kinds[kind] = self._compile(schema)
+                yield from self._kinds[kind].iter_errors(metadata)
 
     def check(self, artifact: Artifact) -> list[Finding]:
         """Every schema problem of ``artifact``, plus a checksum mismatch."""
