@@ -103,6 +103,7 @@ def test_an_edited_file_is_re_read_without_a_walk(
     path.write_text(path.read_text().replace("draft", "review", 1))
     assert path.parent.stat().st_mtime_ns == folder  # editing a file leaves its folder's stamp alone
     _forbid(monkeypatch, ops, "discover")
+    _forbid(monkeypatch, IndexStore, "read")  # patched in place: the index is not even parsed
     result = update(ws)
     unit = edit.removesuffix(".meta.yaml")
     assert result.written and result.changed == [unit] and not result.added and not result.removed
@@ -264,3 +265,19 @@ def test_a_racily_clean_file_counts_as_changed(tmp_path: Path) -> None:
     os.utime(cache_path, ns=(mtime, mtime))  # the cache now looks written in the target's clock tick
     quick = StatCache.load(cache_path).check(ws.root, ws.index_path, ops.discovery_scope(ws))
     assert quick is not None and quick.changed == ["frameworks/fwk-001/action-plan/a00001.md"]
+
+
+def test_an_edit_that_duplicates_an_id_and_version_goes_to_the_full_update(tmp_path: Path) -> None:
+    ws = _settled(tmp_path)
+    a = ws.root / "frameworks/fwk-000/technical-plan/a00000.md"
+    other = read_index(ws).entries["frameworks/fwk-001/action-plan/a00001.md"]
+    lines = [
+        f"id: {other['id']}" if line.startswith("id: ") else line for line in a.read_text().splitlines(keepends=False)
+    ]
+    lines = [f'version: "{other["version"]}"' if line.startswith("version: ") else line for line in lines]
+    a.write_text("\n".join(lines) + "\n")  # a now claims b's (id, version)
+    result = update(ws)
+    assert [f.code for f in result.findings] == ["S016"]
+    entries = read_index(ws).entries  # the one already indexed keeps its place; the newcomer is left out
+    assert "frameworks/fwk-001/action-plan/a00001.md" in entries
+    assert "frameworks/fwk-000/technical-plan/a00000.md" not in entries

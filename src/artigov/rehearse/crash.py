@@ -43,7 +43,8 @@ FAULT_POINTS = (
 )
 #: Points where the journal record is already on disk: recovery alone must give the new index.
 DURABLE_POINTS = frozenset(FAULT_POINTS[1:])
-OPERATIONS = ("add", "update", "rebuild")
+#: ``update-edit``: only existing files are edited, so ``update`` patches the index in place.
+OPERATIONS = ("add", "update", "update-edit", "rebuild")
 
 
 @dataclass
@@ -86,7 +87,20 @@ def _popen(args: list[str], cwd: Path) -> subprocess.Popen[bytes]:
 
 
 def _op_args(op: str, touched: list[str]) -> list[str]:
+    if op == "update-edit":
+        return ["index", "update"]
     return ["index", op, *touched] if op == "add" else ["index", op]
+
+
+def _prepare(ws: Path, op: str, seed: int, n: int) -> list[str]:
+    """Change the copied workspace for ``op``; for ``update-edit``, first let the stat cache learn the
+    copy (new inodes), so the edits that follow are all it sees."""
+    if op == "update-edit":
+        settled = _cli(["index", "update"], ws)
+        if settled.returncode != 0:
+            raise RuntimeError(f"settling update failed: {settled.stderr}")
+        return mutate(ws, seed, n_existing=n, edits_only=True)
+    return mutate(ws, seed, n_existing=n)
 
 
 def _clean_rebuild(ws: Path) -> bytes:
@@ -116,7 +130,7 @@ def _trial(
     ws = scratch / f"ws-{op}-{point or 'kill'}-{seed}"
     shutil.copytree(base, ws)
     problems: list[str] = []
-    touched = mutate(ws, seed, n_existing=n)
+    touched = _prepare(ws, op, seed, n)
     old = (ws / "artifacts_index.json").read_bytes()
     new = _clean_rebuild(ws)
     args = _op_args(op, touched)
@@ -193,7 +207,7 @@ def random_kills(scratch: Path, *, trials: int, n: int, seed: int = 0) -> list[R
     for op in OPERATIONS:
         probe = scratch / f"probe-{op}"
         shutil.copytree(base, probe)
-        touched = mutate(probe, 10_000, n_existing=n)
+        touched = _prepare(probe, op, 10_000, n)
         start = time.monotonic()
         _cli(_op_args(op, touched), probe)
         durations[op] = time.monotonic() - start

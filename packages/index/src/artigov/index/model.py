@@ -22,7 +22,7 @@ from artigov.core.canonical import canonical_json_plain, digest_bytes
 from artigov.index.errors import IndexCorruptError
 from artigov.schema.model import Artifact
 
-__all__ = ["FORMAT_VERSION", "Entries", "Index", "entries_digest", "entry_from_artifact"]
+__all__ = ["FORMAT_VERSION", "Entries", "Index", "Spliced", "entries_digest", "entry_from_artifact", "splice"]
 
 FORMAT_VERSION = 1
 _REQUIRED = ("id", "version", "status", "framework", "kind", "checksum", "size")
@@ -137,3 +137,104 @@ class Index:
         if index.to_bytes() != data:
             raise IndexCorruptError(path, "not in canonical form (hand-edited?)")
         return index
+
+
+def _object_end(data: bytes, start: int) -> int:
+    """The offset just past the JSON object or array opening at ``data[start]`` (strings skipped)."""
+    depth = 0
+    i = start
+    while True:
+        c = data[i]
+        if c == 0x22:  # a string: jump to its closing quote (one not escaped by an odd run of backslashes)
+            j = i
+            while True:
+                j = data.index(b'"', j + 1)
+                k = j - 1
+                while data[k] == 0x5C:
+                    k -= 1
+                if (j - 1 - k) % 2 == 0:
+                    break
+            i = j + 1
+            continue
+        if c in (0x7B, 0x5B):
+            depth += 1
+        elif c in (0x7D, 0x5D):
+            depth -= 1
+            if depth == 0:
+                return i + 1
+        i += 1
+
+
+@dataclass(frozen=True)
+class Spliced:
+    """An index file with some entries replaced in place: its bytes, digest, and the entries it replaced."""
+
+    data: bytes
+    digest: str
+    count: int
+    replaced: Entries
+
+
+def splice(data: bytes, changes: Entries) -> Spliced | None:
+    """Replace the entries of existing paths in a canonical index file's bytes, without parsing it.
+
+    The file is canonical JSON with sorted keys, so each entry sits at ``"<path>":{...}`` right after
+    ``"entries":{`` or after the previous entry's ``},`` (a quote there cannot be inside a string,
+    where it would be escaped), and its new canonical bytes can replace the old ones in place; the
+    result is byte-identical to serializing the whole index again (a property test checks it).
+    Returns None when the file does not have the expected shape or a path is not in it: the caller
+    then takes the full path.
+    """
+    shape = _SHAPE.match(data)
+    suffix = b',"format_version":%d}\n' % FORMAT_VERSION
+    if shape is None or not data.endswith(suffix):
+        return None
+    first = shape.end()  # the entries object's "{"
+    stop = len(data) - len(suffix)
+    cuts: list[tuple[int, int, bytes]] = []
+    replaced: Entries = {}
+    for path in sorted(changes, key=lambda p: p.encode("utf-8")):
+        key = orjson.dumps(path) + b":{"
+        at = data.find(key, first + 1, stop)
+        while at >= 0 and not (at == first + 1 or data[at - 2 : at] == b"},"):
+            at = data.find(key, at + 1, stop)
+        if at < 0:
+            return None
+        start = at + len(key) - 1
+        try:
+            end = _object_end(data, start)
+            old = orjson.loads(data[start:end])
+        except (ValueError, IndexError):
+            return None
+        if not isinstance(old, dict) or end > stop:
+            return None
+        replaced[path] = old
+        cuts.append((start, end, orjson.dumps(changes[path], option=orjson.OPT_SORT_KEYS)))
+    pieces = []
+    pos = first
+    for start, end, new in cuts:
+        pieces += [data[pos:start], new]
+        pos = end
+    pieces.append(data[pos:stop])
+    entries = b"".join(pieces)
+    digest = digest_bytes(entries + b"\n")
+    head = b'{"count":%s,"digest":"%s","entries":' % (shape.group(1), digest.encode())
+    return Spliced(head + entries + suffix, digest, int(shape.group(1)), replaced)
+
+
+def id_version_holders(data: bytes, id_: str, version: str) -> int:
+    """How many entries of a canonical index file's bytes declare (``id_``, ``version``), without parsing.
+
+    Keys are sorted, so an entry's ``"id"`` is followed by its ``"kind"`` and, later in the same flat
+    object, its ``"version"``; quotes inside strings are escaped, so these patterns only match fields.
+    """
+    probe = b'"id":' + orjson.dumps(id_) + b',"kind":'
+    want = b'"version":' + orjson.dumps(version) + b"}"
+    found = 0
+    at = data.find(probe)
+    while at >= 0:
+        end = data.find(b',"version":', at)
+        if end >= 0 and data.startswith(want, end + 1):
+            found += 1
+        at = data.find(probe, at + 1)
+    return found

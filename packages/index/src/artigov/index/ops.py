@@ -18,9 +18,9 @@ from artigov.core.errors import EXIT_FINDINGS, ArtigovError
 from artigov.core.events import get_logger
 from artigov.core.findings import Finding, sort_findings
 from artigov.core.workspace import Workspace
-from artigov.index.model import Entries, Index, entry_from_artifact
+from artigov.index.model import Entries, Index, entry_from_artifact, id_version_holders, splice
 from artigov.index.statcache import NAME as STATCACHE_NAME
-from artigov.index.statcache import Stamp, StatCache
+from artigov.index.statcache import QuickCheck, Stamp, StatCache
 from artigov.index.store import IndexStore, Recovery
 from artigov.schema.discovery import ArtifactUnit, discover, discovery_scope
 from artigov.schema.validate import check_units, duplicate_finding, log_findings, unit_stamps, validate_workspace
@@ -244,6 +244,50 @@ def rebuild(
     )
 
 
+#: Up to this many changed files, ``update`` patches the index's bytes in place (:func:`_patch`).
+PATCH_MAX = 64
+
+
+def _patch(
+    ws: Workspace, store: IndexStore, cache: StatCache, quick: QuickCheck, recovery: Recovery | None
+) -> IndexResult | None:
+    """A few files changed and nothing else (the stat cache proved it): re-read just those and
+    splice their new entries into the index file's bytes, without parsing or re-serializing the
+    rest. Any surprise (a finding, a duplicate id+version, an unexpected file shape) returns None
+    and the full update runs, which reports it.
+    """
+    try:
+        data = store.path.read_bytes()
+    except OSError:
+        return None
+    if not data.startswith(b'{"count":') or f'"digest":"{cache.index_digest}"'.encode() not in data[:120]:
+        return None
+    units = [ArtifactUnit(rel, cache.meta_of(rel)) for rel in quick.changed]
+    new: Entries = {}
+    stamps: dict[str, tuple[Stamp, Stamp | None]] = {}
+    for unit, artifact, problems, content, meta in check_units(ws.root, units, SchemaSet(ws.kind_schemas_dir)):
+        if problems or artifact is None or content is None:
+            return None
+        new[unit.path] = entry_from_artifact(artifact)
+        stamps[unit.path] = (content, meta)
+    spliced = splice(data, new)
+    if spliced is None:
+        return None
+    changed = sorted((p for p in new if new[p] != spliced.replaced[p]), key=lambda p: p.encode("utf-8"))
+    keys = [(new[p]["id"], new[p]["version"]) for p in changed]
+    if len(set(keys)) != len(keys) or any(id_version_holders(spliced.data, *key) != 1 for key in keys):
+        return None  # a duplicate (id, version): the full update reports it
+    digest = cache.index_digest
+    if changed:
+        digest = spliced.digest
+        delta = {p: new[p] for p in changed}
+        store.write("update", spliced.data, digest, spliced.count, cache.index_digest, delta, [], changed)
+    else:  # racily clean files re-read: same entries, only the cache learns their stamps
+        log.info("index_unchanged", audit=True, subject=str(ws.index_path), outcome="unchanged", digest=digest)
+    cache.save_patched(quick, stamps, digest, ws.index_path)
+    return IndexResult("update", digest, spliced.count, bool(changed), [], changed, [], [], recovery)
+
+
 def update(
     ws: Workspace, *, lock_timeout: float = DEFAULT_LOCK_TIMEOUT, progress: ProgressHook | None = None
 ) -> IndexResult:
@@ -265,6 +309,10 @@ def update(
                 digest=cache.index_digest,
             )
             return IndexResult("update", cache.index_digest, cache.units, False, recovery=recovery)
+        if quick is not None and len(quick.changed) <= PATCH_MAX:
+            patched = _patch(ws, store, cache, quick, recovery)
+            if patched is not None:
+                return patched
         base = store.read()
         old = base.entries if base else {}
         if base is None or cache.index_digest != base.digest:

@@ -26,7 +26,7 @@ import os
 import sys
 from array import array
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -76,6 +76,8 @@ class QuickCheck:
     """What :meth:`StatCache.check` proved: the paths of the units that changed (empty: none)."""
 
     changed: list[str]
+    #: Each changed unit's position among the cached files (for :meth:`StatCache.save_patched`).
+    positions: dict[str, int] = field(default_factory=dict)
 
 
 class StatCache:
@@ -95,6 +97,7 @@ class StatCache:
         self._files: list[str] = []
         self._metas: dict[str, str] = {}
         self._packed: array[int] = array("q")
+        self._saved: tuple[dict[str, Any], bytes, bytes] | None = None  # header, files blob, folder stamps
         #: Directories the walk listed, with their stamps; None: unknown (no quick check).
         self.dirs = dirs
         #: What the walk covered (the artifact globs and the state folder); another scope proves nothing.
@@ -108,6 +111,10 @@ class StatCache:
         self.newest_ns = 0
         #: sha256 of the workspace config these stamps were taken under.
         self.config_digest = config_digest
+
+    def meta_of(self, rel: str) -> str | None:
+        """The sidecar path recorded for unit ``rel`` (loaded caches)."""
+        return self._metas.get(rel)
 
     @property
     def units(self) -> int:
@@ -159,6 +166,7 @@ class StatCache:
             cache._stamps = None
             cache._files, cache._metas = files, metas
             cache._packed = packed[: 4 * len(files)]
+            cache._saved = (head, data[end + 1 : blob_end], packed[4 * len(files) :].tobytes())
             if dirs is not None:
                 at = 4 * len(files)
                 cache.dirs = {d: tuple(packed[at + 4 * k : at + 4 * k + 4]) for k, d in enumerate(dirs)}  # type: ignore[misc]
@@ -207,6 +215,7 @@ class StatCache:
         if current == cached and self.newest_ns < reference:
             return QuickCheck([])
         changed: list[str] = []
+        positions: dict[str, int] = {}
         files, metas = self._files, self._metas
         i = 0
         while i < len(files):
@@ -214,8 +223,37 @@ class StatCache:
             a, b = 4 * i, 4 * i + width
             if current[a:b] != cached[a:b] or any(cached[k] >= reference for k in range(a + 1, b, 4)):
                 changed.append(files[i])
+                positions[files[i]] = i
             i += width // 4
-        return QuickCheck(changed)
+        return QuickCheck(changed, positions)
+
+    def save_patched(self, quick: QuickCheck, stamps: UnitStamps, index_digest: str, index_path: Path) -> None:
+        """Save the loaded cache with new stamps for ``quick``'s changed units (same files, same folders),
+        now describing the index with ``index_digest``: no re-encoding of the 100k-path header."""
+        if self._saved is None or self._stamps is not None:
+            raise ValueError("only a loaded cache can be patched")
+        head, blob, folders = self._saved
+        packed = self._packed
+        for rel in quick.changed:
+            at = 4 * quick.positions[rel]
+            content, meta = stamps[rel]
+            packed[at : at + 4] = array("q", content)
+            if rel in self._metas:
+                if meta is None:
+                    raise ValueError(f"{rel}: its sidecar vanished")
+                packed[at + 4 : at + 8] = array("q", meta)
+        index_stamp = stamp_of(index_path)
+        head = {
+            **head,
+            "index_digest": index_digest,
+            "index_stamp": list(index_stamp) if index_stamp else None,
+            "newest_ns": max(packed[1::4], default=0),
+        }
+        if index_stamp is None:
+            head["dirs"] = None  # cannot vouch for the walk without the index's stamp
+            folders = b""
+        write_atomic(self.path, _MAGIC + orjson.dumps(head) + b"\n" + blob + packed.tobytes() + folders, lock=False)
+        self.index_digest = index_digest
 
     def _same_index(self, index_path: Path) -> bool:
         from artigov.index.model import Index

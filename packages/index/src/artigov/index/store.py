@@ -173,6 +173,44 @@ class IndexStore:
         entries.update(changes)
         return entries
 
+    def write(
+        self,
+        op: str,
+        data: bytes,
+        digest: str,
+        count: int,
+        base_digest: str | None,
+        changes: Entries,
+        removed: list[str],
+        paths: list[str],
+    ) -> None:
+        """Write an index file's bytes as one transaction: journal, atomic write, journal cleared.
+
+        The journal record carries the changes relative to the index with ``base_digest`` (or,
+        for a rebuild, nothing: it is redone by rebuilding). The caller holds the lock.
+        """
+        record: dict[str, Any] = {"op": op, "paths": paths, "base_digest": base_digest, "expected_digest": digest}
+        if op != "rebuild":
+            record["changes"] = changes
+            record["removed"] = removed
+        self.journal.append(record)
+        fault_point("after-journal-append")
+        write_atomic(self.path, data, lock=False)
+        fault_point("before-journal-truncate")
+        self.journal.clear()
+        log.info(
+            "index_written",
+            audit=True,
+            subject=str(self.path),
+            outcome="written",
+            op=op,
+            digest=digest,
+            previous_digest=base_digest,
+            count=count,
+            **_listed("changed", {k: v["checksum"] for k, v in sorted(changes.items())}),
+            **_listed("removed", removed),
+        )
+
     def _log(self, recovery: Recovery) -> None:
         log.warning(
             "index_recovered",
@@ -194,30 +232,6 @@ class IndexStore:
         old = base.entries if base else {}
         changes = {k: v for k, v in entries.items() if old.get(k) != v}
         removed = sorted(k for k in old if k not in entries)
-        record: dict[str, Any] = {
-            "op": op,
-            "paths": paths,
-            "base_digest": base.digest if base else None,
-            "expected_digest": new.digest,
-        }
-        if op != "rebuild":
-            record["changes"] = changes
-            record["removed"] = removed
-        self.journal.append(record)
-        fault_point("after-journal-append")
-        write_atomic(self.path, new.to_bytes(), lock=False)
-        fault_point("before-journal-truncate")
-        self.journal.clear()
-        log.info(
-            "index_written",
-            audit=True,
-            subject=str(self.path),
-            outcome="written",
-            op=op,
-            digest=new.digest,
-            previous_digest=base.digest if base else None,
-            count=len(entries),
-            **_listed("changed", {k: v["checksum"] for k, v in sorted(changes.items())}),
-            **_listed("removed", removed),
-        )
+        base_digest = base.digest if base else None
+        self.write(op, new.to_bytes(), new.digest, len(entries), base_digest, changes, removed, paths)
         return new

@@ -44,19 +44,22 @@ def synth_workspace(root: Path, n: int, seed: int = 0) -> Path:
     return root
 
 
-def mutate(root: Path, seed: int, *, n_existing: int, changes: int = 3) -> list[str]:
-    """Change ``changes`` artifacts, add as many new ones, delete one; return the touched paths."""
+def mutate(root: Path, seed: int, *, n_existing: int, changes: int = 3, edits_only: bool = False) -> list[str]:
+    """Change ``changes`` artifacts, add as many new ones, delete one; return the touched paths.
+
+    ``edits_only``: only change existing artifacts (no file added or deleted).
+    """
     rng = random.Random(seed)
     touched: list[str] = []
     existing = sorted(p.relative_to(root).as_posix() for p in (root / "frameworks").rglob("*.md"))
     for rel in rng.sample(existing, min(changes + 1, len(existing))):
         touched.append(rel)
         path = root / rel
-        if len(touched) == 1:
+        if len(touched) == 1 and not edits_only:
             path.unlink()
         else:
             path.write_text(path.read_text() + f"Changed {rng.random()}\n")
-    for j in range(changes):
+    for j in range(0 if edits_only else changes):
         rel, text = _artifact(n_existing + 1000 + j + seed * 10, rng)
         path = root / rel
         path.parent.mkdir(parents=True, exist_ok=True)

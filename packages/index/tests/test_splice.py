@@ -1,0 +1,83 @@
+"""Patching an index file's bytes in place gives exactly what serializing the whole index gives."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import orjson
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from artigov.index.model import Index, id_version_holders, splice
+
+# Paths and values with everything that could confuse a byte-level search: quotes, backslashes,
+# braces, the `},"` sequence, `":{`, non-ASCII, and one path being a prefix of another.
+_text = st.lists(st.sampled_from([*'ab/"\\},:{[] é\u2028', ',"', '":{', '},"']), max_size=8).map("".join)
+_paths = st.lists(st.builds(lambda t: "frameworks/" + t, _text), min_size=1, max_size=8, unique=True)
+
+
+def _entry(draw: Any, path: str) -> dict[str, Any]:
+    entry: dict[str, Any] = {
+        "id": draw(st.sampled_from(["a", "b", "c"])),
+        "version": draw(st.sampled_from(["1.0.0", "2.0"])),
+        "status": draw(st.sampled_from(["draft", "review", "approved"])),
+        "framework": "f",
+        "kind": draw(st.sampled_from(["technical-plan", "x"])),
+        "checksum": "sha256:" + draw(st.sampled_from(["0", "1"])) * 64,
+        "size": draw(st.integers(0, 10**6)),
+    }
+    if draw(st.booleans()):
+        entry["meta"] = path + draw(_text) + ".meta.yaml"
+    if draw(st.booleans()):
+        entry["approved_by"] = draw(st.lists(_text, max_size=2))
+    return entry
+
+
+@st.composite
+def _cases(draw: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+    paths = draw(_paths)
+    entries = {p: _entry(draw, p) for p in paths}
+    chosen = draw(st.lists(st.sampled_from(paths), min_size=1, unique=True))
+    return entries, {p: _entry(draw, p) for p in chosen}
+
+
+@settings(max_examples=400, deadline=None)
+@given(case=_cases())
+def test_splice_equals_a_full_rewrite(case: tuple[dict[str, Any], dict[str, Any]]) -> None:
+    entries, changes = case
+    before = Index(entries)
+    spliced = splice(before.to_bytes(), changes)
+    after = Index({**entries, **changes})
+    assert spliced is not None
+    assert spliced.data == after.to_bytes()
+    assert spliced.digest == after.digest and spliced.count == len(entries)
+    assert spliced.replaced == {p: entries[p] for p in changes}
+    assert Index.parse(spliced.data, Path("i.json")).entries == after.entries
+
+
+@settings(max_examples=300, deadline=None)
+@given(case=_cases())
+def test_id_version_holders_counts_like_parsing(case: tuple[dict[str, Any], dict[str, Any]]) -> None:
+    entries, _ = case
+    data = Index(entries).to_bytes()
+    for id_ in ("a", "b", "c", "d"):
+        for version in ("1.0.0", "2.0", "1.0"):
+            expected = sum(1 for e in entries.values() if (e["id"], e["version"]) == (id_, version))
+            assert id_version_holders(data, id_, version) == expected
+
+
+def test_splice_refuses_a_path_that_is_not_there_or_a_foreign_file() -> None:
+    data = Index({"frameworks/a.md": {"id": "a", "version": "1", "size": 1}}).to_bytes()
+    assert splice(data, {"frameworks/b.md": {"id": "b"}}) is None
+    assert splice(b'{"not":"an index"}\n', {"frameworks/a.md": {}}) is None
+    assert splice(orjson.dumps({"x": 1}), {"frameworks/a.md": {}}) is None
+
+
+def test_a_path_hidden_inside_an_earlier_key_is_not_taken_for_its_entry() -> None:
+    """`"frameworks/z":{` also appears inside the escaped key `"frameworks/a\\"frameworks/z":{`."""
+    base = {"id": "a", "version": "1", "size": 1}
+    entries = {'frameworks/a"frameworks/z': dict(base), "frameworks/z": {**base, "id": "z"}}
+    changes = {"frameworks/z": {**base, "id": "z2"}}
+    spliced = splice(Index(entries).to_bytes(), changes)
+    assert spliced is not None and spliced.data == Index({**entries, **changes}).to_bytes()
