@@ -93,9 +93,9 @@ def _approve_next_plan(ws: Path) -> str:
 def run_demo(directory: Path | None = None, example: Path = EXAMPLE) -> int:
     """Run the story; return 0 if every step ended as expected."""
     from artigov.cli.contract import run_contract_check
+    from artigov.cli.formats import Format
     from artigov.cli.hydrate import run_hydrate
-    from artigov.cli.index import run_index
-    from artigov.cli.options import Format
+    from artigov.cli.indexrun import run_index
     from artigov.cli.promote import run_promote, run_rollback, run_verify
     from artigov.cli.route import run_route_check
     from artigov.cli.validate import run_validate

@@ -3,17 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
+from artigov.cli.indexrun import run_index
 from artigov.cli.options import Format, FormatOpt, RootOpt
-from artigov.cli.runner import execute
-from artigov.core.errors import EXIT_FINDINGS, EXIT_OK
-from artigov.core.workspace import Workspace
-
-if TYPE_CHECKING:
-    from artigov.index.ops import IndexResult, VerifyResult
 
 __all__ = ["app", "run_index"]
 
@@ -22,71 +17,6 @@ app = typer.Typer(help="The crash-safe artifact index (artifacts_index.json).", 
 LockTimeoutOpt = Annotated[
     float, typer.Option("--lock-timeout", help="Seconds to wait for another writer's lock.", min=0)
 ]
-
-
-def _render_write(result: IndexResult, fmt: Format) -> int:
-    from artigov.cli.render import emit_json, findings_text
-
-    if fmt is Format.json:
-        emit_json({"command": f"index {result.op}", "format_version": 1, **result.to_dict()})
-    else:
-        findings_text(result.findings)
-        for note in result.notes:
-            print(f"note: {note}")
-        if result.recovery is not None:
-            print(f"index: recovered an interrupted write ({result.recovery.action})")
-        what = "wrote" if result.written else "unchanged,"
-        delta = f"+{len(result.added)} ~{len(result.changed)} -{len(result.removed)}"
-        print(f"index {result.op}: {what} {result.count} entries ({delta}), digest {result.digest}")
-    return EXIT_OK if result.ok else EXIT_FINDINGS
-
-
-def _render_verify(result: VerifyResult, fmt: Format) -> int:
-    from artigov.cli.render import emit_json
-
-    if fmt is Format.json:
-        emit_json({"command": "index verify", "format_version": 1, **result.to_dict()})
-    else:
-        for label, paths in (("added", result.added), ("changed", result.changed), ("removed", result.removed)):
-            for p in paths:
-                print(f"{label}: {p}")
-        if result.findings:
-            print(f"note: {len(result.findings)} invalid artifact(s) are not indexed (see `artigov validate`)")
-        if result.ok:
-            print(f"index verify: ok, {result.count} entries, digest {result.digest}")
-        else:
-            n = len(result.added) + len(result.changed) + len(result.removed)
-            print(f"index verify: drift in {n} path(s); run `artigov index update` to bring the index up to date")
-    return EXIT_OK if result.ok else EXIT_FINDINGS
-
-
-def run_index(op: str, root: Path | None, fmt: Format, lock_timeout: float, paths: list[Path] | None = None) -> int:
-    """Run one index operation and render it; shared by the command line and the invoke tasks."""
-
-    def action(ws: Workspace) -> int:
-        from artigov.cli.render import progress_hook
-        from artigov.index import ops
-
-        progress = progress_hook(f"index {op}", fmt.value)
-        if op == "add":
-            return _render_write(ops.add(ws, paths or [], lock_timeout=lock_timeout), fmt)
-        if op == "update":
-            return _render_write(ops.update(ws, lock_timeout=lock_timeout, progress=progress), fmt)
-        if op == "rebuild":
-            return _render_write(ops.rebuild(ws, lock_timeout=lock_timeout, progress=progress), fmt)
-        if op == "verify":
-            return _render_verify(ops.verify(ws, lock_timeout=lock_timeout, progress=progress), fmt)
-        recovery = ops.recover(ws, lock_timeout=lock_timeout)
-        action_taken = recovery.action if recovery else "nothing to recover"
-        if fmt is Format.json:
-            from artigov.cli.render import emit_json
-
-            emit_json({"command": "index recover", "format_version": 1, "recovery": recovery and recovery.action})
-        else:
-            print(f"index recover: {action_taken}")
-        return EXIT_OK
-
-    return execute(f"index {op}", root, action)
 
 
 @app.command("add")

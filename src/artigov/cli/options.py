@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from artigov.cli.formats import FindingFormat, Format
+
 __all__ = ["FindingFormat", "FindingFormatOpt", "Format", "FormatOpt", "RootOpt"]
-
-
-class Format(StrEnum):
-    text = "text"
-    json = "json"
 
 
 RootOpt = Annotated[
@@ -26,14 +22,6 @@ RootOpt = Annotated[
     ),
 ]
 FormatOpt = Annotated[Format, typer.Option("--format", help="Output format.", case_sensitive=False)]
-
-
-class FindingFormat(StrEnum):
-    """Formats of commands that report findings: SARIF 2.1.0 for code-scanning tools too."""
-
-    text = "text"
-    json = "json"
-    sarif = "sarif"
 
 
 FindingFormatOpt = Annotated[

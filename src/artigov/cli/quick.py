@@ -1,19 +1,18 @@
-"""The fast door: ``artigov index update`` when nothing changed, without loading Typer.
+"""The fast door: ``artigov index update`` without loading Typer.
 
 A pre-commit hook runs ``index update`` on every commit, and most of the time
-nothing changed. Loading the whole command line (Typer, click, structlog,
-rich, jsonschema) costs several times what proving "unchanged" costs, so
-:func:`try_quick` runs first: if the arguments are plain ``index update``
-options and :func:`artigov.index.quick.unchanged` proves the index up to
-date, it prints the answer, writes the same ``index_unchanged`` audit event
-the full command writes, and returns the exit code. Otherwise (anything else
-on the command line, a fault-injection run, any doubt) it returns None and
-the full command line runs as always. ``ARTIGOV_QUICK=0`` turns the door off.
+nothing or almost nothing changed; then building the Typer/click command tree
+costs as much as the update itself. So the ``artigov`` entry point looks at
+its arguments first: if they are ``index update`` with only ``--root``,
+``--format`` and ``--lock-timeout`` (the options the hook passes), it runs the
+very same :func:`artigov.cli.indexrun.run_index` the Typer command calls, with
+the default logging; anything else (other commands, global options, ``--help``,
+a malformed value) goes to the full command line, which parses and reports it.
+``ARTIGOV_QUICK=0`` turns the door off.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from pathlib import Path
@@ -42,59 +41,27 @@ def _parse(args: list[str]) -> dict[str, str] | None:
 
 
 def try_quick(argv: list[str]) -> int | None:
-    """Answer ``argv`` here if it is a no-change ``index update``; else None."""
-    if argv[:2] != ["index", "update"] or os.environ.get("ARTIGOV_FAULT") or os.environ.get("ARTIGOV_QUICK") == "0":
+    """Run ``argv`` here if it is a plain ``index update``; else None (the full command line runs)."""
+    if argv[:2] != ["index", "update"] or os.environ.get("ARTIGOV_QUICK") == "0":
         return None
     options = _parse(argv[2:])
-    if options is None or options.get("--format", "text").lower() not in ("text", "json"):
+    if options is None:
         return None
+    from artigov.cli.formats import Format
+
     try:
-        if float(options.get("--lock-timeout", "0")) < 0:
-            return None
+        fmt = Format(options.get("--format", "text").lower())
+        lock_timeout = float(options.get("--lock-timeout", "30"))
     except ValueError:
         return None
-    from artigov.core.audit import AuditLog, make_record, resolve_actor
-    from artigov.core.errors import ArtigovError
-    from artigov.index.quick import unchanged
-
     root = Path(options["--root"]) if "--root" in options else None
-    if root is not None and not root.is_dir():
+    if lock_timeout < 0 or (root is not None and not root.is_dir()):
         return None
-    answer = unchanged(root)
-    if answer is None:
-        return None
-    ws = answer.ws
-    event = {
-        "event": "index_unchanged",
-        "command": "index update",
-        "subject": str(ws.index_path),
-        "outcome": "unchanged",
-        "digest": answer.digest,
-    }
-    try:
-        AuditLog(ws.audit_path).append([make_record("info", event, resolve_actor(ws.state_dir))])
-    except (ArtigovError, OSError):
-        return None  # the full command reports why the audit log cannot be written
-    if options.get("--format", "text").lower() == "json":
-        payload = {
-            "command": "index update",
-            "format_version": 1,
-            "op": "update",
-            "ok": True,
-            "digest": answer.digest,
-            "count": answer.count,
-            "written": False,
-            "added": [],
-            "changed": [],
-            "removed": [],
-            "findings": [],
-            "recovery": None,
-            "notes": [],
-        }
-        sys.stdout.write(json.dumps(payload, sort_keys=True, indent=2, ensure_ascii=False) + "\n")
-    else:
-        print(f"index update: unchanged, {answer.count} entries (+0 ~0 -0), digest {answer.digest}")
-    return 0
+    from artigov.cli.indexrun import run_index
+    from artigov.core.logconfig import configure_logging
+
+    configure_logging("console", "warning")
+    return run_index("update", root, fmt, lock_timeout)
 
 
 def main() -> None:

@@ -18,7 +18,7 @@ from invoke.context import Context
 from invoke.exceptions import Exit
 from invoke.tasks import task
 
-from artigov.cli.options import Format
+from artigov.cli.formats import Format
 
 __all__ = ["demo", "index", "ns", "promote", "rehearse", "validate"]
 
@@ -60,7 +60,7 @@ def validate(
     log_level: str = "warning",
 ) -> None:
     """Check artifacts' metadata against the schemas, checksums and duplicates."""
-    from artigov.cli.options import FindingFormat
+    from artigov.cli.formats import FindingFormat
     from artigov.cli.validate import run_validate
 
     fmt = _format(format_, FindingFormat)
@@ -86,7 +86,7 @@ def _index(
     log_level: str,
     paths: list[str] | None = None,
 ) -> None:
-    from artigov.cli.index import run_index
+    from artigov.cli.indexrun import run_index
 
     fmt = _format(format_)
     _setup(log_format, log_level)

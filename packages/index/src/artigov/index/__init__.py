@@ -1,7 +1,7 @@
 """artigov.index: the crash-safe, single-writer ``artifacts_index.json``.
 
-Names load on first use, so ``import artigov.index.quick`` (the no-change
-update of the command line) pulls in neither the validators nor structlog.
+Names load on first use: importing one module of the package (the stat
+cache, say) does not load them all.
 """
 
 from __future__ import annotations

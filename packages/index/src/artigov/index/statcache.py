@@ -214,17 +214,21 @@ class StatCache:
         cached = self._packed
         if current == cached and self.newest_ns < reference:
             return QuickCheck([])
-        changed: list[str] = []
-        positions: dict[str, int] = {}
         files, metas = self._files, self._metas
-        i = 0
-        while i < len(files):
-            width = 8 if files[i] in metas else 4
-            a, b = 4 * i, 4 * i + width
-            if current[a:b] != cached[a:b] or any(cached[k] >= reference for k in range(a + 1, b, 4)):
-                changed.append(files[i])
-                positions[files[i]] = i
-            i += width // 4
+        suspects: set[int] = set()  # files whose stamp differs or is racy; compared a block at a time
+        block = 4096
+        for a in range(0, len(cached), block):
+            if current[a : a + block] != cached[a : a + block]:
+                suspects.update(
+                    k // 4 for k in range(a, min(a + block, len(cached)), 4) if current[k : k + 4] != cached[k : k + 4]
+                )
+        if self.newest_ns >= reference:
+            suspects.update(k // 4 for k in range(1, len(cached), 4) if cached[k] >= reference)
+        positions: dict[str, int] = {}
+        for j in sorted(suspects):
+            unit = j - 1 if j > 0 and metas.get(files[j - 1]) == files[j] else j  # a sidecar follows its unit
+            positions.setdefault(files[unit], unit)
+        changed = sorted(positions, key=lambda p: p.encode("utf-8"))
         return QuickCheck(changed, positions)
 
     def save_patched(self, quick: QuickCheck, stamps: UnitStamps, index_digest: str, index_path: Path) -> None:

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -140,8 +138,11 @@ def check_units(
     batches = [list(units[i : i + _BATCH]) for i in range(0, len(units), _BATCH)]
     workers = min(os.cpu_count() or 1, 8)
     results: list[Checked] = []
-    parallel = len(units) >= PARALLEL_MIN and workers > 1 and "fork" in multiprocessing.get_all_start_methods()
+    parallel = len(units) >= PARALLEL_MIN and workers > 1 and hasattr(os, "fork")
     if parallel:
+        import multiprocessing  # loaded only for big jobs
+        from concurrent.futures import ProcessPoolExecutor
+
         context = multiprocessing.get_context("fork")
         with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_worker_init) as pool:
             for checked in pool.map(_check_batch, batches):
