@@ -120,3 +120,22 @@ def test_rel_refuses_paths_outside(tmp_path: Path) -> None:
     assert ws.rel(ws.root / "frameworks" / "x.md") == "frameworks/x.md"
     with pytest.raises(PathEscapeError):
         ws.rel(tmp_path / "other.md")
+
+
+def test_a_valid_config_loads_without_jsonschema_and_a_bad_one_is_still_explained(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    (tmp_path / "artigov.yaml").write_text(
+        "artifacts: [frameworks/**]\nstate_dir: .state\nsigning:\n  key: null\n  trusted: []\n"
+    )
+    code = (
+        "import sys\nfrom pathlib import Path\nfrom artigov.core.workspace import load_workspace\n"
+        f"load_workspace(Path({str(tmp_path)!r}))\nprint('jsonschema' in sys.modules)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "False"
+    (tmp_path / "artigov.yaml").write_text("artifacts: [frameworks/**]\nstate_dri: .state\n")
+    with pytest.raises(ConfigError) as info:
+        load_workspace(tmp_path)
+    assert "state_dri" in str(info.value) and "known:" in str(info.value)

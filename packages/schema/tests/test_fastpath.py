@@ -177,6 +177,7 @@ _schemas = st.recursive(
             "items": inner,
             "properties": st.dictionaries(st.sampled_from(["risks", "confirms", "a"]), inner, max_size=2),
             "required": st.lists(st.sampled_from(["risks", "confirms", "a"]), max_size=2, unique=True),
+            "additionalProperties": st.booleans(),
             "uniqueItems": st.booleans(),
             "minItems": st.integers(0, 2),
         },

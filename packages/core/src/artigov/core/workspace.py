@@ -17,6 +17,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from artigov.core.errors import ConfigError, PathEscapeError, WorkspaceNotFoundError, YamlSafetyError
+from artigov.core.fastschema import schema_valid
 
 __all__ = ["CONFIG_NAME", "SigningConfig", "Workspace", "find_root", "load_workspace", "resolve_inside"]
 
@@ -101,11 +102,17 @@ def resolve_inside(root: Path, rel: str, *, source: str | None = None) -> Path:
 
 
 @lru_cache(maxsize=1)
+def _config_schema() -> dict[str, Any]:
+    text = resources.files("artigov.core").joinpath("schemas/workspace-config.schema.json").read_text("utf-8")
+    value: dict[str, Any] = json.loads(text)
+    return value
+
+
+@lru_cache(maxsize=1)
 def _config_validator() -> Any:
     from jsonschema import Draft202012Validator
 
-    text = resources.files("artigov.core").joinpath("schemas/workspace-config.schema.json").read_text("utf-8")
-    return Draft202012Validator(json.loads(text))
+    return Draft202012Validator(_config_schema())
 
 
 def _field_name(path: Any) -> str:
@@ -154,10 +161,11 @@ def load_workspace(root: Path | None = None, *, start: Path | None = None, check
         data = {}
     if not isinstance(data, dict):
         raise ConfigError(config_path, None, "must be a mapping of settings", fix="see the README for the fields")
+    certainly_valid = not check_schema or schema_valid(_config_schema(), data)  # jsonschema only if in doubt
     errors = (
-        sorted(_config_validator().iter_errors(data), key=lambda err: list(map(str, err.absolute_path)))
-        if check_schema
-        else []
+        []
+        if certainly_valid
+        else sorted(_config_validator().iter_errors(data), key=lambda err: list(map(str, err.absolute_path)))
     )
     if errors:
         err = errors[0]

@@ -12,12 +12,14 @@ Property tests check both against the real YAML loader and validator.
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 from typing import Any
 
 from rfc3339_validator import validate_rfc3339  # type: ignore[import-untyped]
 
+from artigov.core.fastschema import schema_valid
+
 __all__ = ["base_valid", "parse_plain", "schema_valid"]
+
 
 _KEY = r"[a-z_][a-z0-9_]*"
 # A plain scalar that YAML (with artigov's 1.2 booleans) reads as this very string: it starts with a
@@ -128,88 +130,4 @@ def base_valid(meta: dict[str, Any]) -> bool:
             return False
         if not all(isinstance(a, str) and len(a) >= 3 for a in approvers):
             return False
-    return True
-
-
-# -- kind schemas ---------------------------------------------------------------------------------
-
-#: The keywords :func:`schema_valid` understands; a schema using any other is left to jsonschema.
-_SIMPLE_KEYWORDS = frozenset(
-    {
-        "$schema",
-        "$id",
-        "$comment",
-        "title",
-        "description",
-        "type",
-        "required",
-        "properties",
-        "items",
-        "minItems",
-        "maxItems",
-        "uniqueItems",
-        "pattern",
-        "minLength",
-        "maxLength",
-    }
-)
-_TYPES: dict[str, Any] = {
-    "object": lambda v: isinstance(v, dict),
-    "array": lambda v: isinstance(v, list),
-    "string": lambda v: isinstance(v, str),
-    "integer": lambda v: isinstance(v, int) and not isinstance(v, bool),
-    "boolean": lambda v: isinstance(v, bool),
-    "null": lambda v: v is None,
-}
-
-
-@lru_cache(maxsize=256)
-def _pattern(text: str) -> re.Pattern[str]:
-    return re.compile(text)
-
-
-def schema_valid(schema: Any, value: Any) -> bool:
-    """True only if ``schema`` certainly accepts ``value`` (False: ask jsonschema, which reports why).
-
-    Understands a small subset of JSON Schema (the keywords above; a ``type`` given as one name)
-    with jsonschema's own semantics (``pattern`` is ``re.search``); anything else answers False.
-    """
-    if not isinstance(schema, dict) or not schema.keys() <= _SIMPLE_KEYWORDS:
-        return False
-    kind = schema.get("type")
-    if kind is not None:
-        check = _TYPES.get(kind) if isinstance(kind, str) else None
-        if check is None or not check(value):
-            return False
-    if isinstance(value, dict):
-        required = schema.get("required", [])
-        properties = schema.get("properties", {})
-        if not isinstance(required, list) or not isinstance(properties, dict):
-            return False
-        if not all(isinstance(k, str) and k in value for k in required):
-            return False
-        if not all(name not in value or schema_valid(sub, value[name]) for name, sub in properties.items()):
-            return False
-    elif isinstance(value, list):
-        low, high = schema.get("minItems", 0), schema.get("maxItems", len(value))
-        if not (isinstance(low, int) and isinstance(high, int) and low <= len(value) <= high):
-            return False
-        if schema.get("uniqueItems") is True:
-            if not all(isinstance(v, str) for v in value) or len(set(value)) != len(value):
-                return False
-        elif "uniqueItems" in schema and schema["uniqueItems"] is not False:
-            return False
-        if "items" in schema and not all(schema_valid(schema["items"], v) for v in value):
-            return False
-    elif isinstance(value, str):
-        low, high = schema.get("minLength", 0), schema.get("maxLength", len(value))
-        if not (isinstance(low, int) and isinstance(high, int) and low <= len(value) <= high):
-            return False
-        pattern = schema.get("pattern")
-        if pattern is not None:
-            try:
-                if not (isinstance(pattern, str) and _pattern(pattern).search(value)):
-                    return False
-            except re.error:
-                return False
     return True
