@@ -22,6 +22,7 @@ only costs speed: it loads as an empty one.
 
 from __future__ import annotations
 
+import itertools
 import os
 import sys
 from array import array
@@ -46,29 +47,59 @@ PARALLEL_FILES = 20_000
 UnitStamps = dict[str, tuple[Stamp, Stamp | None]]
 
 
-def _stamps_of(job: tuple[str, Sequence[str]]) -> array[int]:
-    """Packed stamps of files under ``root`` (-1s for a file that cannot be stat'ed)."""
-    root, paths = job
-    out: array[int] = array("q")
+def _differing(job: tuple[str, Sequence[str], array[int], int]) -> list[int]:
+    """Positions (from ``first``) of the files whose stamp is not the cached one (or cannot be taken).
+
+    Each folder is opened once and its files stat'ed by name relative to it, which spares the
+    kernel most of the path walk; the comparison happens here, so only the few differing
+    positions travel back from a worker.
+    """
+    root, paths, cached, first = job
+    differing: list[int] = []
     stat = os.stat
-    for rel in paths:
-        try:
-            st = stat(f"{root}/{rel}")
-        except OSError:
-            out.extend(MISSING)
-            continue
-        out.extend((st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino))
-    return out
+    folder = None
+    fd = -1
+    k = 0
+    try:
+        for i, rel in enumerate(paths):
+            where, _, name = rel.rpartition("/")
+            if where != folder:
+                if fd >= 0:
+                    os.close(fd)
+                    fd = -1
+                folder = where
+                try:
+                    fd = os.open(f"{root}/{where}" if where else root, os.O_RDONLY | os.O_DIRECTORY)
+                except OSError:
+                    fd = -1
+            k = 4 * i
+            try:
+                if fd < 0:
+                    raise FileNotFoundError(rel)
+                st = stat(name, dir_fd=fd)
+            except OSError:
+                differing.append(first + i)
+                continue
+            if (
+                st.st_mtime_ns != cached[k + 1]
+                or st.st_ctime_ns != cached[k + 2]
+                or st.st_size != cached[k]
+                or st.st_ino != cached[k + 3]
+            ):
+                differing.append(first + i)
+    finally:
+        if fd >= 0:
+            os.close(fd)
+    return differing
 
 
-def _stat_files(root: Path, paths: Sequence[str]) -> array[int]:
+def _stat_files(root: Path, paths: Sequence[str], cached: array[int]) -> list[int]:
+    """Positions of the files whose stamp differs from ``cached``, in forked workers for many files."""
     n = len(paths)
     parts = cores() if n >= PARALLEL_FILES else 1
-    jobs = [(str(root), paths[n * i // parts : n * (i + 1) // parts]) for i in range(parts)]
-    out: array[int] = array("q")
-    for part in fork_map(_stamps_of, jobs):
-        out.extend(part)
-    return out
+    cuts = [n * i // parts for i in range(parts + 1)]
+    jobs = [(str(root), paths[a:b], cached[4 * a : 4 * b], a) for a, b in itertools.pairwise(cuts)]
+    return [i for part in fork_map(_differing, jobs) for i in part]
 
 
 @dataclass(frozen=True)
@@ -210,19 +241,12 @@ class StatCache:
                 return None
         if self._stamps is not None:  # built in memory, never saved: nothing packed to compare
             return None
-        current = _stat_files(root, self._files)
         cached = self._packed
-        if current == cached and self.newest_ns < reference:
+        suspects = set(_stat_files(root, self._files, cached))
+        if not suspects and self.newest_ns < reference:
             return QuickCheck([])
         files, metas = self._files, self._metas
-        suspects: set[int] = set()  # files whose stamp differs or is racy; compared a block at a time
-        block = 4096
-        for a in range(0, len(cached), block):
-            if current[a : a + block] != cached[a : a + block]:
-                suspects.update(
-                    k // 4 for k in range(a, min(a + block, len(cached)), 4) if current[k : k + 4] != cached[k : k + 4]
-                )
-        if self.newest_ns >= reference:
+        if self.newest_ns >= reference:  # racily clean files count as changed
             suspects.update(k // 4 for k in range(1, len(cached), 4) if cached[k] >= reference)
         positions: dict[str, int] = {}
         for j in sorted(suspects):
