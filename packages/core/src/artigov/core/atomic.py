@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import fcntl
 import os
-import socket
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
@@ -86,7 +85,7 @@ class FileLock:
                     if time.monotonic() >= deadline:
                         raise LockTimeoutError(self.path, self.timeout, _read_holder(fd)) from None
                     time.sleep(_POLL)
-            stamp = f"pid={os.getpid()} host={socket.gethostname()}\n".encode()
+            stamp = f"pid={os.getpid()} host={os.uname().nodename}\n".encode()
             with suppress(OSError):  # the stamp only improves the error message of a waiting writer
                 os.ftruncate(fd, 0)
                 os.pwrite(fd, stamp, 0)

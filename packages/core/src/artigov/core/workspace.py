@@ -12,7 +12,6 @@ import json
 import os
 from dataclasses import dataclass, field
 from functools import lru_cache
-from importlib import resources
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -103,7 +102,8 @@ def resolve_inside(root: Path, rel: str, *, source: str | None = None) -> Path:
 
 @lru_cache(maxsize=1)
 def _config_schema() -> dict[str, Any]:
-    text = resources.files("artigov.core").joinpath("schemas/workspace-config.schema.json").read_text("utf-8")
+    # Next to this module (a regular install); importlib.resources would cost ~10 ms of imports per command.
+    text = (Path(__file__).parent / "schemas" / "workspace-config.schema.json").read_text("utf-8")
     value: dict[str, Any] = json.loads(text)
     return value
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from artigov.core.atomic import DEFAULT_LOCK_TIMEOUT
 from artigov.core.errors import EXIT_FINDINGS, ArtigovError
@@ -23,8 +23,9 @@ from artigov.index.statcache import NAME as STATCACHE_NAME
 from artigov.index.statcache import QuickCheck, Stamp, StatCache
 from artigov.index.store import IndexStore, Recovery
 from artigov.schema.discovery import ArtifactUnit, discover, discovery_scope
-from artigov.schema.validate import check_units, duplicate_finding, log_findings, unit_stamps, validate_workspace
-from artigov.schema.validator import SchemaSet
+
+if TYPE_CHECKING:
+    from artigov.schema.validator import SchemaSet
 
 __all__ = ["IndexResult", "VerifyResult", "add", "rebuild", "recover", "update", "verify"]
 
@@ -108,6 +109,8 @@ class IndexMissingError(ArtigovError):
 
 def _dedupe(base: Entries, entries: Entries) -> list[Finding]:
     """Drop entries whose (id, version) another entry has; keep the one already indexed, else bytewise first."""
+    from artigov.schema.validate import duplicate_finding
+
     by_key: dict[tuple[str, str], list[str]] = {}
     for rel in sorted(entries, key=lambda p: p.encode("utf-8")):
         e = entries[rel]
@@ -151,6 +154,9 @@ def scan(
     ``changed`` (what :meth:`StatCache.check` proved), there is no walk: the
     units are the cached ones and only the changed ones are read.
     """
+    from artigov.schema.validate import check_units, unit_stamps
+    from artigov.schema.validator import SchemaSet
+
     schemas = schemas or SchemaSet(ws.kind_schemas_dir)
     old = old or {}
     entries: Entries = {}
@@ -228,6 +234,8 @@ def rebuild(
     ws: Workspace, *, lock_timeout: float = DEFAULT_LOCK_TIMEOUT, progress: ProgressHook | None = None
 ) -> IndexResult:
     """Rebuild the index from scratch (a corrupt index is replaced)."""
+    from artigov.schema.validate import log_findings
+
     store = IndexStore(ws, lock_timeout=lock_timeout)
     with store.locked(_rebuilder(ws)) as recovery:
         try:
@@ -256,6 +264,9 @@ def _patch(
     rest. Any surprise (a finding, a duplicate id+version, an unexpected file shape) returns None
     and the full update runs, which reports it.
     """
+    from artigov.schema.validate import check_units
+    from artigov.schema.validator import SchemaSet
+
     try:
         data = store.path.read_bytes()
     except OSError:
@@ -296,6 +307,7 @@ def update(
     When the stat cache can prove which files changed (:meth:`StatCache.check`), there is no
     walk; when it proves nothing changed, the index is not even parsed.
     """
+
     store = IndexStore(ws, lock_timeout=lock_timeout)
     with store.locked(_rebuilder(ws)) as recovery:
         cache = StatCache.load(_cache_path(ws))
@@ -319,6 +331,8 @@ def update(
             cache = StatCache(cache.path)  # stamps of another index prove nothing about this one
             quick = None
         found = scan(ws, progress=progress, old=old, cache=cache, changed=quick.changed if quick else None)
+        from artigov.schema.validate import log_findings  # not on the quick paths above
+
         log_findings(found.findings)
         added, changed, removed = _diff(old, found.entries)
         written = base is None or bool(added or changed or removed)
@@ -347,6 +361,8 @@ def add(ws: Workspace, paths: Sequence[Path], *, lock_timeout: float = DEFAULT_L
         IndexCorruptError: the index is corrupt; it is never overwritten by
             ``add`` (rebuild it).
     """
+    from artigov.schema.validate import log_findings, unit_stamps, validate_workspace
+
     store = IndexStore(ws, lock_timeout=lock_timeout)
     with store.locked(_rebuilder(ws)) as recovery:
         base = store.read()

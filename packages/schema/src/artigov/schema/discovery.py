@@ -20,9 +20,30 @@ from artigov.core.errors import PathEscapeError
 from artigov.core.findings import Finding
 from artigov.core.workspace import Workspace
 from artigov.schema.codes import fix_for, name_for
-from artigov.schema.loader import sidecar_target
 
-__all__ = ["ArtifactUnit", "Discovery", "Stamp", "discover", "discovery_scope", "glob_regex", "matches_any", "stamp_of"]
+__all__ = [
+    "SIDECAR_SUFFIXES",
+    "ArtifactUnit",
+    "Discovery",
+    "Stamp",
+    "discover",
+    "discovery_scope",
+    "glob_regex",
+    "matches_any",
+    "sidecar_target",
+    "stamp_of",
+]
+
+
+SIDECAR_SUFFIXES = (".meta.yaml", ".meta.yml", ".meta.json")
+
+
+def sidecar_target(rel: str) -> str | None:
+    """For a sidecar path, the path of the file it describes; else None."""
+    for suffix in SIDECAR_SUFFIXES:
+        if rel.endswith(suffix) and len(rel) > len(suffix) and not rel.endswith("/" + suffix):
+            return rel[: -len(suffix)]
+    return None
 
 
 @lru_cache(maxsize=256)

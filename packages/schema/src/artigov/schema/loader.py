@@ -17,6 +17,7 @@ from typing import Any
 from artigov.core.canonical import digest_bytes, digest_file
 from artigov.core.errors import YamlSafetyError
 from artigov.core.safeyaml import load_yaml
+from artigov.schema.discovery import SIDECAR_SUFFIXES, sidecar_target
 from artigov.schema.errors import ArtifactLoadError
 from artigov.schema.fastpath import parse_plain
 from artigov.schema.model import Artifact
@@ -33,18 +34,9 @@ __all__ = [
 MAX_FRONTMATTER_BYTES = 64 * 1024
 MAX_FILE_BYTES = 16 * 1024 * 1024
 MAX_SIDECAR_BYTES = 1024 * 1024
-SIDECAR_SUFFIXES = (".meta.yaml", ".meta.yml", ".meta.json")
 
 _OPEN = re.compile(rb"\A(?:\xef\xbb\xbf)?---[ \t]*\r?\n")
 _CLOSE = re.compile(rb"^(?:---|\.\.\.)[ \t]*(?:\r?\n|\Z)", re.MULTILINE)
-
-
-def sidecar_target(rel: str) -> str | None:
-    """For a sidecar path, the path of the file it describes; else None."""
-    for suffix in SIDECAR_SUFFIXES:
-        if rel.endswith(suffix) and len(rel) > len(suffix) and not rel.endswith("/" + suffix):
-            return rel[: -len(suffix)]
-    return None
 
 
 def _read(path: Path | str, rel: str, limit: int) -> bytes:
