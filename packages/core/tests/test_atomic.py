@@ -99,5 +99,6 @@ def test_lock_is_released_when_holder_is_killed(tmp_path: Path) -> None:
     assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
     holder.kill()
     holder.wait()
+    holder.stdout.close()
     with FileLock(lock, timeout=2):
         pass

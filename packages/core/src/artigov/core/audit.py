@@ -33,6 +33,7 @@ __all__ = [
     "GENESIS",
     "TOP_FIELDS",
     "make_record",
+    "ActorLookup",
     "resolve_actor",
     "AuditLog",
     "AuditVerification",
@@ -57,23 +58,52 @@ def utc_timestamp() -> str:
 TOP_FIELDS = ("event", "actor", "command", "framework", "subject", "outcome")
 
 
-def _git_actor(cwd: Path | None) -> str | None:
-    import subprocess
+class ActorLookup:
+    """Who acts: ``$ARTIGOV_ACTOR``, else git's ``user.email`` (run in ``cwd``), else the login name.
 
-    try:
-        out = subprocess.run(
-            ["git", "config", "user.email"], cwd=cwd, capture_output=True, text=True, timeout=5, check=False
-        )
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return out.stdout.strip() or None
+    The ``git config`` process starts when the lookup is made and is read when the answer is
+    needed, so a command does its work meanwhile instead of waiting for git first.
+    """
+
+    def __init__(self, cwd: Path | None) -> None:
+        self._answer: str | None = os.environ.get("ARTIGOV_ACTOR") or None
+        self._proc: Any = None
+        if self._answer is None:
+            import subprocess
+
+            try:
+                self._proc = subprocess.Popen(
+                    ["git", "config", "user.email"],
+                    cwd=cwd,
+                    stdin=subprocess.DEVNULL,
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.DEVNULL,
+                    text=True,
+                )
+            except OSError:
+                self._proc = None
+
+    def result(self) -> str:
+        if self._answer is None:
+            email = None
+            if self._proc is not None:
+                import subprocess
+
+                try:
+                    out, _ = self._proc.communicate(timeout=5)
+                    email = out.strip() or None
+                except (OSError, subprocess.SubprocessError):
+                    self._proc.kill()
+                    self._proc.communicate()
+            import getpass
+
+            self._answer = email or getpass.getuser()
+        return self._answer
 
 
 def resolve_actor(cwd: Path | None) -> str:
-    """Who acts: ``$ARTIGOV_ACTOR``, else git's ``user.email`` (run in ``cwd``), else the login name."""
-    import getpass
-
-    return os.environ.get("ARTIGOV_ACTOR") or _git_actor(cwd) or getpass.getuser()
+    """Who acts (see :class:`ActorLookup`), looked up now."""
+    return ActorLookup(cwd).result()
 
 
 def make_record(level: str, fields: dict[str, Any], actor: str) -> dict[str, Any]:

@@ -19,7 +19,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from artigov.core.audit import AuditLog, make_record, resolve_actor
+from artigov.core.audit import ActorLookup, AuditLog, make_record
 from artigov.core.events import LEVELS, ROUTING
 
 __all__ = ["AuditSink", "configure_logging", "flush_audit", "get_sink", "set_audit_path"]
@@ -32,10 +32,12 @@ class AuditSink:
         self.path: Path | None = None
         self.pending: list[dict[str, Any]] = []
         self._actor: str | None = None
+        self._lookup: ActorLookup | None = None
 
     def actor(self) -> str:
         if self._actor is None:
-            self._actor = resolve_actor(self.path.parent if self.path else None)
+            lookup = self._lookup or ActorLookup(self.path.parent if self.path else None)
+            self._actor = lookup.result()
         return self._actor
 
     def record(self, method: str, fields: dict[str, Any]) -> None:
@@ -63,6 +65,8 @@ def set_audit_path(path: Path | None) -> None:
     _SINK.path = path
     if path is None:
         _SINK.pending.clear()
+    elif _SINK._actor is None and _SINK._lookup is None:
+        _SINK._lookup = ActorLookup(path.parent)  # ask git now; the answer is read at the first event
 
 
 def flush_audit() -> str | None:

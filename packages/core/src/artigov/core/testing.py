@@ -69,3 +69,5 @@ def held_lock(lock: Path) -> Iterator[int]:
     finally:
         holder.kill()
         holder.wait()
+        if holder.stdout is not None:
+            holder.stdout.close()
