@@ -10,6 +10,7 @@ a pure function of the artifact files: no clock, no host, no stat data.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass
 from functools import cached_property
@@ -210,16 +211,19 @@ def splice(data: bytes, changes: Entries) -> Spliced | None:
             return None
         replaced[path] = old
         cuts.append((start, end, orjson.dumps(changes[path], option=orjson.OPT_SORT_KEYS)))
-    pieces = []
+    view = memoryview(data)
+    pieces: list[bytes | memoryview] = []
     pos = first
     for start, end, new in cuts:
-        pieces += [data[pos:start], new]
+        pieces += [view[pos:start], new]
         pos = end
-    pieces.append(data[pos:stop])
-    entries = b"".join(pieces)
-    digest = digest_bytes(entries + b"\n")
+    pieces += [view[pos:stop], b"\n"]
+    hasher = hashlib.sha256()  # the digest covers the entries' canonical bytes and their newline
+    for piece in pieces:
+        hasher.update(piece)
+    digest = "sha256:" + hasher.hexdigest()
     head = b'{"count":%s,"digest":"%s","entries":' % (shape.group(1), digest.encode())
-    return Spliced(head + entries + suffix, digest, int(shape.group(1)), replaced)
+    return Spliced(b"".join([head, *pieces[:-1], suffix]), digest, int(shape.group(1)), replaced)
 
 
 def id_version_holders(data: bytes, id_: str, version: str) -> int:
