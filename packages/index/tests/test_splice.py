@@ -9,7 +9,7 @@ import orjson
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from artigov.index.model import Index, id_version_holders, splice
+from artigov.index.model import Index, framework_slice, id_version_holders, splice
 
 # Paths and values with everything that could confuse a byte-level search: quotes, backslashes,
 # braces, the `},"` sequence, `":{`, non-ASCII, and one path being a prefix of another.
@@ -81,3 +81,33 @@ def test_a_path_hidden_inside_an_earlier_key_is_not_taken_for_its_entry() -> Non
     changes = {"frameworks/z": {**base, "id": "z2"}}
     spliced = splice(Index(entries).to_bytes(), changes)
     assert spliced is not None and spliced.data == Index({**entries, **changes}).to_bytes()
+
+
+def _with_frameworks(draw: Any) -> dict[str, Any]:
+    entries: dict[str, Any] = {}
+    for path in draw(_paths):
+        entry = _entry(draw, path)
+        entry["framework"] = draw(st.sampled_from(["f", "g", 'f"', "f\\\\"]))
+        entries[path] = entry
+    return entries
+
+
+@settings(max_examples=400, deadline=None)
+@given(entries=st.composite(_with_frameworks)())
+def test_a_framework_slice_equals_filtering_the_parsed_index(entries: dict[str, Any]) -> None:
+    index = Index(entries)
+    data = index.to_bytes()
+    for framework in ("f", "g", 'f"', "f\\\\", "absent"):
+        sliced = framework_slice(data, framework)
+        assert sliced is not None
+        assert sliced.digest == index.digest
+        assert sliced.entries == {p: e for p, e in entries.items() if e["framework"] == framework}
+
+
+def test_a_slice_refuses_a_file_that_is_not_canonical() -> None:
+    entry = {"checksum": "sha256:" + "0" * 64, "framework": "f", "id": "a", "kind": "k", "size": 1, "status": "draft"}
+    data = Index({"frameworks/a.md": {**entry, "version": "1"}}).to_bytes()
+    assert framework_slice(data, "f") is not None
+    spaced = data.replace(b'"framework":"f"', b'"framework": "f"')  # same JSON, other bytes
+    assert framework_slice(spaced, "f") is None  # the digest no longer matches its bytes
+    assert framework_slice(data[:-2] + b"\n", "f") is None

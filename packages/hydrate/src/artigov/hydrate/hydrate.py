@@ -21,8 +21,8 @@ from artigov.core.findings import Finding
 from artigov.core.workspace import Workspace
 from artigov.hydrate.plan import HydrationPlan
 from artigov.hydrate.precedence import RULE_VERSION, Candidate, CommitTimes, rank, rank_key
-from artigov.index.model import Index
-from artigov.index.ops import read_index
+from artigov.index.model import Index, IndexSlice
+from artigov.index.ops import read_framework
 from artigov.schema.model import STATUS_RANK
 
 __all__ = ["Decision", "HydrationError", "HydrationResult", "NondeterminismError", "hydrate", "select"]
@@ -81,7 +81,7 @@ def _finding(code: str, name: str, file: str, message: str, fix: str) -> Finding
 def select(
     contract: Contract,
     stage: str,
-    index: Index,
+    index: Index | IndexSlice,
     commit_times: CommitTimes,
     *,
     shuffle_seed: int | None = None,
@@ -207,7 +207,7 @@ def hydrate(
         HydrationError: a kind has no candidate, or several drafts tie.
     """
     contract = load_contract(ws, framework)
-    index = read_index(ws)
+    index = read_framework(ws, framework)  # parses only this framework's entries
     times = CommitTimes(ws.root)
     result = select(contract, stage, index, times)
     _log(result, framework, stage)

@@ -23,7 +23,17 @@ from artigov.core.canonical import canonical_json_plain, digest_bytes
 from artigov.index.errors import IndexCorruptError
 from artigov.schema.model import Artifact
 
-__all__ = ["FORMAT_VERSION", "Entries", "Index", "Spliced", "entries_digest", "entry_from_artifact", "splice"]
+__all__ = [
+    "FORMAT_VERSION",
+    "Entries",
+    "Index",
+    "IndexSlice",
+    "Spliced",
+    "entries_digest",
+    "entry_from_artifact",
+    "framework_slice",
+    "splice",
+]
 
 FORMAT_VERSION = 1
 _REQUIRED = ("id", "version", "status", "framework", "kind", "checksum", "size")
@@ -242,3 +252,86 @@ def id_version_holders(data: bytes, id_: str, version: str) -> int:
             found += 1
         at = data.find(probe, at + 1)
     return found
+
+
+_CHECKSUM_FIELD = re.compile(rb'"checksum":"sha256:[0-9a-f]{64}",\Z')
+
+
+def _string_start(data: bytes, closing: int, floor: int) -> int:
+    """The offset of the opening quote of the JSON string whose closing quote is at ``closing``.
+
+    Inside a string every quote is escaped by an odd run of backslashes; the opening one is not.
+    """
+    q = closing
+    while True:
+        q = data.rfind(b'"', floor, q)
+        if q < 0:
+            raise ValueError("no opening quote")
+        k = q - 1
+        while data[k] == 0x5C:
+            k -= 1
+        if (q - 1 - k) % 2 == 0:
+            return q
+
+
+@dataclass(frozen=True)
+class IndexSlice:
+    """The entries of one framework, with the digest of the whole index they come from."""
+
+    digest: str
+    entries: Entries
+    framework: str
+
+
+def framework_slice(data: bytes, framework: str) -> IndexSlice | None:
+    """One framework's entries from a canonical index file's bytes, parsing only those entries.
+
+    The whole file's digest is still checked (every byte is hashed); only the JSON parsing is
+    limited to the entries whose canonical bytes hold ``"framework":"<framework>",`` (a quote
+    inside a string is escaped, so the pattern only matches that field). Returns None whenever
+    the file is not exactly in canonical shape (one such field per entry, every slice parsing as
+    an entry of that framework): the caller then parses the whole file, which explains problems.
+    """
+    shape = _SHAPE.match(data)
+    suffix = b',"format_version":%d}\n' % FORMAT_VERSION
+    if shape is None or not data.endswith(suffix):
+        return None
+    first, stop = shape.end(), len(data) - len(suffix)
+    view = memoryview(data)
+    hasher = hashlib.sha256(view[first:stop])
+    hasher.update(b"\n")
+    digest = shape.group(2).decode()
+    if "sha256:" + hasher.hexdigest() != digest or data.count(b'"framework":', first, stop) != int(shape.group(1)):
+        return None
+    probe = b'"framework":' + orjson.dumps(framework) + b","
+    entries: Entries = {}
+    at = data.find(probe, first, stop)
+    while at >= 0:
+        if not _CHECKSUM_FIELD.search(data, at - 85, at):
+            return None
+        start = at - 86
+        if data[start] != 0x7B:  # "{": else an approved_by list comes first
+            if data[at - 87 : at - 85] != b"],":
+                return None
+            start = data.rfind(b'{"approved_by":[', first, at)
+            if start < 0:
+                return None
+        try:
+            key_start = _string_start(data, start - 2, first)
+            end = _object_end(data, start)
+            path = orjson.loads(data[key_start : start - 1])
+            entry = orjson.loads(data[start:end])
+        except (ValueError, IndexError):
+            return None
+        if not start < at < end:
+            return None
+        if (
+            not isinstance(path, str)
+            or not isinstance(entry, dict)
+            or not _REQUIRED_SET <= entry.keys() <= _ALLOWED_SET
+            or entry["framework"] != framework
+        ):
+            return None
+        entries[path] = entry
+        at = data.find(probe, at + 1, stop)
+    return IndexSlice(digest, entries, framework)

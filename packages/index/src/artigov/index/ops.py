@@ -18,7 +18,15 @@ from artigov.core.errors import EXIT_FINDINGS, ArtigovError
 from artigov.core.events import get_logger
 from artigov.core.findings import Finding, sort_findings
 from artigov.core.workspace import Workspace
-from artigov.index.model import Entries, Index, entry_from_artifact, id_version_holders, splice
+from artigov.index.model import (
+    Entries,
+    Index,
+    IndexSlice,
+    entry_from_artifact,
+    framework_slice,
+    id_version_holders,
+    splice,
+)
 from artigov.index.statcache import NAME as STATCACHE_NAME
 from artigov.index.statcache import QuickCheck, Stamp, StatCache
 from artigov.index.store import IndexStore, Recovery
@@ -27,7 +35,17 @@ from artigov.schema.discovery import ArtifactUnit, discover, discovery_scope
 if TYPE_CHECKING:
     from artigov.schema.validator import SchemaSet
 
-__all__ = ["IndexResult", "VerifyResult", "add", "rebuild", "recover", "update", "verify"]
+__all__ = [
+    "IndexResult",
+    "VerifyResult",
+    "add",
+    "read_framework",
+    "read_index",
+    "rebuild",
+    "recover",
+    "update",
+    "verify",
+]
 
 log = get_logger(__name__)
 ProgressHook = Callable[[int, int], None]
@@ -432,6 +450,27 @@ def read_index(ws: Workspace, *, lock_timeout: float = DEFAULT_LOCK_TIMEOUT) -> 
     if index is None:
         raise IndexMissingError(ws.index_path)
     return index
+
+
+def read_framework(ws: Workspace, framework: str, *, lock_timeout: float = DEFAULT_LOCK_TIMEOUT) -> IndexSlice:
+    """One framework's entries of the current index (after recovery), and the whole index's digest.
+
+    Only those entries are parsed when the file is in canonical shape (:func:`framework_slice`);
+    otherwise the whole file is, with the same errors as :func:`read_index`.
+    """
+    store = IndexStore(ws, lock_timeout=lock_timeout)
+    store.recover(_rebuilder(ws))
+    try:
+        data = store.path.read_bytes()
+    except FileNotFoundError:
+        raise IndexMissingError(ws.index_path) from None
+    except OSError:
+        data = b""
+    fast = framework_slice(data, framework)
+    if fast is not None:
+        return fast
+    index = read_index(ws, lock_timeout=lock_timeout)
+    return IndexSlice(index.digest, {p: e for p, e in index.entries.items() if e["framework"] == framework}, framework)
 
 
 def verify(
