@@ -42,8 +42,37 @@ def _scalar(text: str) -> str | None:
     return text[1:-1] if text.startswith('"') else text
 
 
+_VALUE = rf"(?:{_PLAIN}|{_QUOTED})"
+_DOC_LINE = rf"{_KEY}: (?:{_VALUE}|\[(?:{_VALUE}(?:, {_VALUE})*)?\])"
+#: A whole frontmatter of one-line ``key: value`` / ``key: [a, b]`` pairs: checked by one regex.
+_DOC = re.compile(rf"(?:{_DOC_LINE}\n)*{_DOC_LINE}\n?")
+_PAIR = re.compile(rf"({_KEY}): (.*)")
+
+
+def _one_line_pairs(text: str) -> dict[str, Any] | None:
+    """:func:`parse_plain` for the common case, which ``_DOC`` has already validated line by line."""
+    out: dict[str, Any] = {}
+    for key, raw in _PAIR.findall(text):
+        if key in out:
+            return None  # duplicate: the loader reports it
+        if raw[0] == "[":
+            items = _SPLIT.findall(raw[1:-1])
+            if any(i in _SPECIAL for i in items):
+                return None
+            out[key] = [i[1:-1] if i[0] == '"' else i for i in items]
+        elif raw[0] == '"':
+            out[key] = raw[1:-1]
+        elif raw in _SPECIAL:
+            return None
+        else:
+            out[key] = raw
+    return out or None
+
+
 def parse_plain(text: str) -> dict[str, Any] | None:
     """The mapping for plain ``key: value`` frontmatter, or None if it is not that simple."""
+    if _DOC.fullmatch(text):
+        return _one_line_pairs(text)
     out: dict[str, Any] = {}
     pending: str | None = None
     for line in text.splitlines():
