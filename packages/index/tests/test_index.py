@@ -178,3 +178,17 @@ def test_a_huge_change_is_audited_by_count_not_listed_in_full(tmp_path: Path, mo
     assert len(event["changed"]) == 5 and event["changed_total"] == 12
     assert list(event["changed"]) == sorted(event["changed"])
     assert event["removed"] == [] and "removed_total" not in event
+
+
+def test_verify_checks_the_index_against_its_json_schema(tmp_path: Path) -> None:
+    """A well-formed, correctly hashed index whose entry breaks the schema (size as text) is corrupt."""
+    ws = _ws(tmp_path, 3)
+    rebuild(ws)
+    index = read_index(ws)
+    entries = {p: dict(e) for p, e in index.entries.items()}
+    first = next(iter(entries))
+    entries[first]["size"] = str(entries[first]["size"])
+    ws.index_path.write_bytes(Index(entries).to_bytes())
+    with pytest.raises(IndexCorruptError) as info:
+        verify(ws)
+    assert "size" in str(info.value) and "rebuild" in str(info.value)
