@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from artigov.core import events as ev
 from artigov.core.audit import GENESIS, AuditLog, prefix_intact, verify_log
 from artigov.core.logconfig import configure_logging, flush_audit, set_audit_path
+from artigov.core.testing import force_forked
 
 
 def _check_chain(path: Path) -> list[dict[str, object]]:
@@ -32,11 +33,9 @@ def _check_chain(path: Path) -> list[dict[str, object]]:
 def slices(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> int:
     """Verify in one pass, or cut into three slices checked by forked workers (as a big log is)."""
     import artigov.core.audit as audit_mod
-    import artigov.core.parallel as parallel_mod
 
     if request.param > 1:
-        monkeypatch.setattr(audit_mod, "PARALLEL_BYTES", 0)
-        monkeypatch.setattr(parallel_mod, "cores", lambda: request.param)
+        force_forked(monkeypatch, request.param, audit_mod, "PARALLEL_BYTES")
     return int(request.param)
 
 

@@ -13,10 +13,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import artigov.core.parallel as parallel_mod
 import artigov.index.ops as ops
 import artigov.index.statcache as statcache_mod
-from artigov.core.testing import make_artifact
+from artigov.core.testing import force_forked, make_artifact
 from artigov.core.workspace import Workspace, load_workspace
 from artigov.index import read_index, rebuild, update
 from artigov.index.statcache import StatCache
@@ -84,8 +83,7 @@ def test_no_change_is_answered_without_walking_or_parsing_the_index(
 @pytest.fixture(params=[1, 3], ids=["serial-stats", "forked-stats"])
 def stat_workers(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> int:
     if request.param > 1:
-        monkeypatch.setattr(statcache_mod, "PARALLEL_FILES", 0)
-        monkeypatch.setattr(parallel_mod, "cores", lambda: request.param)
+        force_forked(monkeypatch, request.param, statcache_mod, "PARALLEL_FILES")
     return int(request.param)
 
 

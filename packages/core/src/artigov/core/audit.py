@@ -34,7 +34,6 @@ __all__ = [
     "TOP_FIELDS",
     "make_record",
     "ActorLookup",
-    "resolve_actor",
     "AuditLog",
     "AuditVerification",
     "prefix_intact",
@@ -99,11 +98,6 @@ class ActorLookup:
 
             self._answer = email or getpass.getuser()
         return self._answer
-
-
-def resolve_actor(cwd: Path | None) -> str:
-    """Who acts (see :class:`ActorLookup`), looked up now."""
-    return ActorLookup(cwd).result()
 
 
 def make_record(level: str, fields: dict[str, Any], actor: str) -> dict[str, Any]:

@@ -26,7 +26,7 @@ __all__ = ["AuditSink", "configure_logging", "flush_audit", "get_sink", "set_aud
 
 
 class AuditSink:
-    """Buffers audit events until :meth:`flush`; a structlog processor feeds it."""
+    """Buffers audit events until :meth:`flush`; the event routing (:mod:`artigov.core.events`) feeds it."""
 
     def __init__(self) -> None:
         self.path: Path | None = None
@@ -43,7 +43,15 @@ class AuditSink:
     def record(self, method: str, fields: dict[str, Any]) -> None:
         """Buffer one audit event (dropped when no audit file is configured: library use)."""
         if self.path is not None:
-            self.pending.append(make_record(method if method != "msg" else "info", fields, self.actor()))
+            self.pending.append(make_record(method, fields, self.actor()))
+
+    def point_at(self, path: Path | None) -> None:
+        """Buffer for ``path`` (None: drop events); the actor lookup starts now, so it overlaps the work."""
+        self.path = path
+        if path is None:
+            self.pending.clear()
+        elif self._actor is None and self._lookup is None:
+            self._lookup = ActorLookup(path.parent)
 
     def flush(self) -> str | None:
         if not self.pending or self.path is None:
@@ -62,11 +70,7 @@ def get_sink() -> AuditSink:
 
 def set_audit_path(path: Path | None) -> None:
     """Point the audit sink at a workspace's ``audit.jsonl`` (None: drop events)."""
-    _SINK.path = path
-    if path is None:
-        _SINK.pending.clear()
-    elif _SINK._actor is None and _SINK._lookup is None:
-        _SINK._lookup = ActorLookup(path.parent)  # ask git now; the answer is read at the first event
+    _SINK.point_at(path)
 
 
 def flush_audit() -> str | None:

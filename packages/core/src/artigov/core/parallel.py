@@ -18,7 +18,7 @@ from collections.abc import Callable, Sequence
 from contextlib import suppress
 from typing import TypeVar
 
-from artigov.core.atomic import release_inherited_locks
+from artigov.core.atomic import release_inherited_locks, write_all
 
 __all__ = ["cores", "die_with_parent", "fork_map"]
 
@@ -78,9 +78,7 @@ def fork_map(func: Callable[[T], R], items: Sequence[T]) -> list[R]:
                         payload = pickle.dumps((True, func(item)), protocol=pickle.HIGHEST_PROTOCOL)
                     except BaseException as e:  # noqa: BLE001 - reported to the parent
                         payload = pickle.dumps((False, f"{type(e).__name__}: {e}"))
-                    view = memoryview(payload)
-                    while view:
-                        view = view[os.write(write_end, view) :]
+                    write_all(write_end, payload)
                 except BaseException:  # noqa: BLE001
                     code = 1
                 finally:

@@ -8,8 +8,9 @@ import textwrap
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
-__all__ = ["ARTIFACT_TEMPLATE", "held_lock", "make_artifact", "make_workspace"]
+__all__ = ["ARTIFACT_TEMPLATE", "force_forked", "held_lock", "make_artifact", "make_workspace"]
 
 ARTIFACT_TEMPLATE = """\
 ---
@@ -71,3 +72,12 @@ def held_lock(lock: Path) -> Iterator[int]:
         holder.wait()
         if holder.stdout is not None:
             holder.stdout.close()
+
+
+def force_forked(monkeypatch: Any, workers: int, module: object, threshold: str) -> None:
+    """Split even a small job the way a big one is: ``module.<threshold>`` becomes 0 and
+    :func:`artigov.core.parallel.fork_map` sees ``workers`` cores (``monkeypatch``: pytest's)."""
+    from artigov.core import parallel
+
+    monkeypatch.setattr(module, threshold, 0)
+    monkeypatch.setattr(parallel, "cores", lambda: workers)
