@@ -208,11 +208,17 @@ def group_units(paths: list[str], exists: set[str] | None = None) -> Discovery:
     return out
 
 
+def _skipped(ws: Workspace) -> list[str]:
+    """Folders the walk never enters: ``.git`` and the state folder (one outside the root is not walked)."""
+    skip = [".git"]
+    with suppress(PathEscapeError):
+        skip.append(ws.rel(ws.state_dir))
+    return skip
+
+
 def discover(ws: Workspace) -> Discovery:
     """All artifacts under the workspace's ``artifacts`` globs, sorted by path."""
-    skip = {".git"}
-    with suppress(PathEscapeError):  # a state dir outside the root is simply not walked
-        skip.add(ws.rel(ws.state_dir))
+    skip = set(_skipped(ws))
     starts = sorted({_static_prefix(g) for g in ws.artifacts})
     # Walk each distinct prefix once; a prefix inside another is covered by it.
     roots = [s for s in starts if not any(s != o and (o == "" or s.startswith(o + "/")) for o in starts)]
@@ -228,7 +234,4 @@ def discover(ws: Workspace) -> Discovery:
 
 def discovery_scope(ws: Workspace) -> str:
     """What decides which files :func:`discover` finds besides the files themselves (globs, skipped folders)."""
-    skip = [".git"]
-    with suppress(PathEscapeError):
-        skip.append(ws.rel(ws.state_dir))
-    return "\0".join([*ws.artifacts, "|", *skip])
+    return "\0".join([*ws.artifacts, "|", *_skipped(ws)])

@@ -11,7 +11,7 @@ from typing import Any
 from artigov.core.errors import PathEscapeError
 from artigov.core.events import get_logger
 from artigov.core.findings import Finding, sort_findings
-from artigov.core.parallel import die_with_parent
+from artigov.core.parallel import cores, die_with_parent
 from artigov.core.workspace import Workspace
 from artigov.schema.codes import name_for
 from artigov.schema.discovery import ArtifactUnit, Stamp, discover, group_units, matches_any, stamp_of, walk_files
@@ -136,7 +136,7 @@ def check_units(
     total = len(units) + done if total is None else total
     _WORKER.update(root=root, schemas=schemas, transform=transform, parent=os.getpid())
     batches = [list(units[i : i + _BATCH]) for i in range(0, len(units), _BATCH)]
-    workers = min(os.cpu_count() or 1, 8)
+    workers = min(cores(), 8)
     results: list[Checked] = []
     parallel = len(units) >= PARALLEL_MIN and workers > 1 and hasattr(os, "fork")
     if parallel:
