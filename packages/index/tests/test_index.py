@@ -192,3 +192,24 @@ def test_verify_checks_the_index_against_its_json_schema(tmp_path: Path) -> None
     with pytest.raises(IndexCorruptError) as info:
         verify(ws)
     assert "size" in str(info.value) and "rebuild" in str(info.value)
+
+
+def test_read_framework_reads_one_framework_and_names_a_bad_index(tmp_path: Path) -> None:
+    from artigov.index.ops import IndexMissingError, read_framework
+
+    ws = _ws(tmp_path, 9)
+    with pytest.raises(IndexMissingError):
+        read_framework(ws, "fwk-001")
+    rebuild(ws)
+    full = read_index(ws)
+    part = read_framework(ws, "fwk-001")
+    assert part.digest == full.digest
+    assert part.entries == {p: e for p, e in full.entries.items() if e["framework"] == "fwk-001"} != {}
+    ws.index_path.write_bytes(ws.index_path.read_bytes()[:-40])
+    with pytest.raises(IndexCorruptError):
+        read_framework(ws, "fwk-001")
+    ws.index_path.unlink()
+    ws.index_path.mkdir()
+    with pytest.raises(IndexCorruptError) as info:
+        read_framework(ws, "fwk-001")
+    assert "directory" in str(info.value)

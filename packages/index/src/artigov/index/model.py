@@ -41,6 +41,8 @@ _OPTIONAL = ("meta", "updated_at", "approved_by")
 _REQUIRED_SET = frozenset(_REQUIRED)
 _SHAPE = re.compile(rb'\{"count":(\d+),"digest":"(sha256:[0-9a-f]{64})","entries":')
 _ALLOWED_SET = frozenset(_REQUIRED + _OPTIONAL)
+#: What a canonical index file ends with, after its entries object.
+_SUFFIX = b',"format_version":%d}\n' % FORMAT_VERSION
 
 #: path -> entry fields
 Entries = dict[str, dict[str, Any]]
@@ -74,6 +76,34 @@ def entries_digest(entries: Entries) -> str:
 
 
 @dataclass(frozen=True)
+class _Layout:
+    """Where a canonical index file keeps things: its recorded count and digest, and its entries
+    object from ``first`` (the ``{``) to ``stop`` (just past the ``}``)."""
+
+    count: bytes
+    digest: str
+    first: int
+    stop: int
+
+
+def _layout(data: bytes) -> _Layout | None:
+    """The layout of a file with a canonical index's head and tail; None for anything else."""
+    shape = _SHAPE.match(data)
+    if shape is None or not data.endswith(_SUFFIX):
+        return None
+    return _Layout(shape.group(1), shape.group(2).decode(), shape.end(), len(data) - len(_SUFFIX))
+
+
+def _entries_digest(*pieces: bytes | memoryview) -> str:
+    """``sha256:`` of entries bytes given in pieces (no copy), and the newline the digest covers."""
+    hasher = hashlib.sha256()
+    for piece in pieces:
+        hasher.update(piece)
+    hasher.update(b"\n")
+    return "sha256:" + hasher.hexdigest()
+
+
+@dataclass(frozen=True)
 class Index:
     """An index in memory (entries are never mutated after construction)."""
 
@@ -90,18 +120,15 @@ class Index:
     def to_bytes(self) -> bytes:
         # Sorted keys: count, digest, entries, format_version; the entries are serialized once.
         head = b'{"count":%d,"digest":"%s","entries":' % (len(self.entries), self.digest.encode())
-        return head + self._entries_bytes[:-1] + b',"format_version":%d}\n' % FORMAT_VERSION
+        return head + self._entries_bytes[:-1] + _SUFFIX
 
     @staticmethod
     def raw_digest(data: bytes) -> str | None:
         """The recorded digest if the raw ``entries`` bytes hash to it (the file is canonical); else None."""
-        shape = _SHAPE.match(data)
-        suffix = b',"format_version":%d}\n' % FORMAT_VERSION
-        if shape is None or not data.endswith(suffix):
+        layout = _layout(data)
+        if layout is None or _entries_digest(memoryview(data)[layout.first : layout.stop]) != layout.digest:
             return None
-        recorded = shape.group(2).decode()
-        raw_entries = data[shape.end() : len(data) - len(suffix)] + b"\n"
-        return recorded if digest_bytes(raw_entries) == recorded else None
+        return layout.digest
 
     @staticmethod
     def parse(data: bytes, path: Path, *, strict: bool = False) -> Index:
@@ -136,11 +163,10 @@ class Index:
         if value.get("count") != len(entries):
             raise IndexCorruptError(path, f"count {value.get('count')!r} but {len(entries)} entries")
         index = Index(entries)
-        shape = _SHAPE.match(data)
-        suffix = b',"format_version":%d}\n' % FORMAT_VERSION
-        if not strict and shape is not None and data.endswith(suffix):
-            raw_entries = data[shape.end() : len(data) - len(suffix)] + b"\n"
-            if digest_bytes(raw_entries) == value.get("digest") == shape.group(2).decode():
+        layout = _layout(data)
+        if not strict and layout is not None:
+            raw_entries = data[layout.first : layout.stop] + b"\n"
+            if digest_bytes(raw_entries) == value.get("digest") == layout.digest:
                 index.__dict__["_entries_bytes"] = raw_entries  # cached_property: seed it, the bytes are known
                 return index
         if value.get("digest") != index.digest:
@@ -184,6 +210,8 @@ class Spliced:
     digest: str
     count: int
     replaced: Entries
+    #: The digest the file recorded before the splice.
+    base_digest: str
 
 
 def splice(data: bytes, changes: Entries) -> Spliced | None:
@@ -196,12 +224,10 @@ def splice(data: bytes, changes: Entries) -> Spliced | None:
     Returns None when the file does not have the expected shape or a path is not in it: the caller
     then takes the full path.
     """
-    shape = _SHAPE.match(data)
-    suffix = b',"format_version":%d}\n' % FORMAT_VERSION
-    if shape is None or not data.endswith(suffix):
+    layout = _layout(data)
+    if layout is None:
         return None
-    first = shape.end()  # the entries object's "{"
-    stop = len(data) - len(suffix)
+    first, stop = layout.first, layout.stop
     cuts: list[tuple[int, int, bytes]] = []
     replaced: Entries = {}
     for path in sorted(changes, key=lambda p: p.encode("utf-8")):
@@ -227,13 +253,10 @@ def splice(data: bytes, changes: Entries) -> Spliced | None:
     for start, end, new in cuts:
         pieces += [view[pos:start], new]
         pos = end
-    pieces += [view[pos:stop], b"\n"]
-    hasher = hashlib.sha256()  # the digest covers the entries' canonical bytes and their newline
-    for piece in pieces:
-        hasher.update(piece)
-    digest = "sha256:" + hasher.hexdigest()
-    head = b'{"count":%s,"digest":"%s","entries":' % (shape.group(1), digest.encode())
-    return Spliced(b"".join([head, *pieces[:-1], suffix]), digest, int(shape.group(1)), replaced)
+    pieces.append(view[pos:stop])
+    digest = _entries_digest(*pieces)
+    head = b'{"count":%s,"digest":"%s","entries":' % (layout.count, digest.encode())
+    return Spliced(b"".join([head, *pieces, _SUFFIX]), digest, int(layout.count), replaced, layout.digest)
 
 
 def id_version_holders(data: bytes, id_: str, version: str) -> int:
@@ -292,17 +315,11 @@ def framework_slice(data: bytes, framework: str) -> IndexSlice | None:
     the file is not exactly in canonical shape (one such field per entry, every slice parsing as
     an entry of that framework): the caller then parses the whole file, which explains problems.
     """
-    shape = _SHAPE.match(data)
-    suffix = b',"format_version":%d}\n' % FORMAT_VERSION
-    if shape is None or not data.endswith(suffix):
+    digest = Index.raw_digest(data)
+    layout = _layout(data)
+    if digest is None or layout is None or data.count(b'"framework":', layout.first, layout.stop) != int(layout.count):
         return None
-    first, stop = shape.end(), len(data) - len(suffix)
-    view = memoryview(data)
-    hasher = hashlib.sha256(view[first:stop])
-    hasher.update(b"\n")
-    digest = shape.group(2).decode()
-    if "sha256:" + hasher.hexdigest() != digest or data.count(b'"framework":', first, stop) != int(shape.group(1)):
-        return None
+    first, stop = layout.first, layout.stop
     probe = b'"framework":' + orjson.dumps(framework) + b","
     entries: Entries = {}
     at = data.find(probe, first, stop)

@@ -271,6 +271,10 @@ def rebuild(
     )
 
 
+def _log_unchanged(ws: Workspace, digest: str) -> None:
+    log.info("index_unchanged", audit=True, subject=str(ws.index_path), outcome="unchanged", digest=digest)
+
+
 #: Up to this many changed files, ``update`` patches the index's bytes in place (:func:`_patch`).
 PATCH_MAX = 64
 
@@ -290,8 +294,6 @@ def _patch(
         data = store.path.read_bytes()
     except OSError:
         return None
-    if not data.startswith(b'{"count":') or f'"digest":"{cache.index_digest}"'.encode() not in data[:120]:
-        return None
     units = [ArtifactUnit(rel, cache.meta_of(rel)) for rel in quick.changed]
     new: Entries = {}
     stamps: dict[str, tuple[Stamp, Stamp | None]] = {}
@@ -301,7 +303,7 @@ def _patch(
         new[unit.path] = entry_from_artifact(artifact)
         stamps[unit.path] = (content, meta)
     spliced = splice(data, new)
-    if spliced is None:
+    if spliced is None or spliced.base_digest != cache.index_digest:
         return None
     changed = sorted((p for p in new if new[p] != spliced.replaced[p]), key=lambda p: p.encode("utf-8"))
     keys = [(new[p]["id"], new[p]["version"]) for p in changed]
@@ -313,7 +315,7 @@ def _patch(
         delta = {p: new[p] for p in changed}
         store.write("update", spliced.data, digest, spliced.count, cache.index_digest, delta, [], changed)
     else:  # racily clean files re-read: same entries, only the cache learns their stamps
-        log.info("index_unchanged", audit=True, subject=str(ws.index_path), outcome="unchanged", digest=digest)
+        _log_unchanged(ws, digest)
     cache.save_patched(quick, stamps, digest, ws.index_path)
     return IndexResult("update", digest, spliced.count, bool(changed), [], changed, [], [], recovery)
 
@@ -326,19 +328,12 @@ def update(
     When the stat cache can prove which files changed (:meth:`StatCache.check`), there is no
     walk; when it proves nothing changed, the index is not even parsed.
     """
-
     store = IndexStore(ws, lock_timeout=lock_timeout)
     with store.locked(_rebuilder(ws)) as recovery:
         cache = StatCache.load(_cache_path(ws))
         quick = cache.check(ws.root, ws.index_path, discovery_scope(ws)) if recovery is None else None
         if quick is not None and not quick.changed:
-            log.info(
-                "index_unchanged",
-                audit=True,
-                subject=str(ws.index_path),
-                outcome="unchanged",
-                digest=cache.index_digest,
-            )
+            _log_unchanged(ws, cache.index_digest)
             return IndexResult("update", cache.index_digest, cache.units, False, recovery=recovery)
         if quick is not None and len(quick.changed) <= PATCH_MAX:
             patched = _patch(ws, store, cache, quick, recovery)
@@ -366,7 +361,7 @@ def update(
         ):
             _save_cache(ws, found, digest)
     if not written:
-        log.info("index_unchanged", audit=True, subject=str(ws.index_path), outcome="unchanged", digest=digest)
+        _log_unchanged(ws, digest)
     return IndexResult("update", digest, len(found.entries), written, added, changed, removed, found.findings, recovery)
 
 
@@ -465,12 +460,15 @@ def read_framework(ws: Workspace, framework: str, *, lock_timeout: float = DEFAU
         data = store.path.read_bytes()
     except FileNotFoundError:
         raise IndexMissingError(ws.index_path) from None
-    except OSError:
-        data = b""
-    fast = framework_slice(data, framework)
-    if fast is not None:
-        return fast
-    index = read_index(ws, lock_timeout=lock_timeout)
+    except OSError:  # a folder, say: the store's reader names the problem
+        index = store.read()
+    else:
+        fast = framework_slice(data, framework)
+        if fast is not None:
+            return fast
+        index = Index.parse(data, store.path)  # the bytes already read: no second recovery or read
+    if index is None:
+        raise IndexMissingError(ws.index_path)
     return IndexSlice(index.digest, {p: e for p, e in index.entries.items() if e["framework"] == framework}, framework)
 
 
