@@ -59,27 +59,25 @@ def _differing(job: tuple[str, Sequence[str], array[int], int]) -> list[int]:
     stat = os.stat
     folder = None
     fd = -1
-    k = 0
     try:
         for i, rel in enumerate(paths):
             where, _, name = rel.rpartition("/")
             if where != folder:
                 if fd >= 0:
                     os.close(fd)
-                    fd = -1
                 folder = where
                 try:
                     fd = os.open(f"{root}/{where}" if where else root, os.O_RDONLY | os.O_DIRECTORY)
                 except OSError:
                     fd = -1
-            k = 4 * i
             try:
                 if fd < 0:
-                    raise FileNotFoundError(rel)
+                    raise FileNotFoundError(rel)  # its folder is gone: so is the file
                 st = stat(name, dir_fd=fd)
             except OSError:
                 differing.append(first + i)
                 continue
+            k = 4 * i
             if (
                 st.st_mtime_ns != cached[k + 1]
                 or st.st_ctime_ns != cached[k + 2]
@@ -109,6 +107,11 @@ class QuickCheck:
     changed: list[str]
     #: Each changed unit's position among the cached files (for :meth:`StatCache.save_patched`).
     positions: dict[str, int] = field(default_factory=dict)
+
+
+def _write(path: Path, head: Mapping[str, Any], blob: bytes, packed: bytes) -> None:
+    """The cache file: magic line, JSON header line, the paths blob, then the packed stamps."""
+    write_atomic(path, _MAGIC + orjson.dumps(head) + b"\n" + blob + packed, lock=False)
 
 
 class StatCache:
@@ -280,7 +283,7 @@ class StatCache:
         if index_stamp is None:
             head["dirs"] = None  # cannot vouch for the walk without the index's stamp
             folders = b""
-        write_atomic(self.path, _MAGIC + orjson.dumps(head) + b"\n" + blob + packed.tobytes() + folders, lock=False)
+        _write(self.path, head, blob, packed.tobytes() + folders)
         self.index_digest = index_digest
 
     def _same_index(self, index_path: Path) -> bool:
@@ -310,7 +313,7 @@ class StatCache:
                 continue
             files.append(rel)
             packed.extend(content)
-            if meta is not None and isinstance(meta_rel, str):
+            if meta is not None and meta_rel is not None:
                 metas[rel] = meta_rel
                 files.append(meta_rel)
                 packed.extend(meta)
@@ -330,6 +333,5 @@ class StatCache:
             "newest_ns": max(packed[1 : 4 * len(files) : 4], default=0),
             "scope": self.scope,
         }
-        data = _MAGIC + orjson.dumps(head) + b"\n" + blob + packed.tobytes()
-        write_atomic(self.path, data, lock=False)
+        _write(self.path, head, blob, packed.tobytes())
         self.index_digest = index_digest
