@@ -7,6 +7,7 @@ import shutil
 import subprocess
 import sys
 import textwrap
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,8 @@ from artigov.core.testing import make_artifact, make_workspace
 from artigov.core.workspace import load_workspace
 from artigov.index import read_index, rebuild, verify
 from artigov.index.testing import mutate, synth_workspace
+
+Runner = Callable[..., subprocess.CompletedProcess[str]]
 
 
 def _ws(root: Path, n: int = 12):  # type: ignore[no-untyped-def]
@@ -50,19 +53,13 @@ def test_rebuild_is_byte_identical_across_checkouts_orders_mtimes_tz_and_locale(
     assert (one / "artifacts_index.json").read_bytes() == outputs[0]
 
 
-def test_second_writer_times_out_naming_the_holder(tmp_path: Path) -> None:
+def test_second_writer_times_out_naming_the_holder(tmp_path: Path, artigov: Runner) -> None:
     from artigov.core.testing import held_lock
 
     ws = _ws(tmp_path)
     rebuild(ws)
     with held_lock(lock_path_for(ws.index_path)) as pid:
-        result = subprocess.run(
-            [sys.executable, "-m", "artigov.cli", "index", "update", "--lock-timeout", "0.5"],
-            cwd=ws.root,
-            capture_output=True,
-            text=True,
-            check=False,
-        )
+        result = artigov("index", "update", "--lock-timeout", "0.5", cwd=ws.root)
         assert result.returncode == 1
         assert f"pid={pid}" in result.stderr and "--lock-timeout" in result.stderr
         assert result.stderr.count("\n") == 1
@@ -149,7 +146,7 @@ def test_every_playbook_passes_through_the_real_cli() -> None:
     assert all(r.ok for r in results), [(r.name, r.problems) for r in results if not r.ok]
 
 
-def test_a_killed_writers_workers_never_keep_the_lock(tmp_path: Path) -> None:
+def test_a_killed_writers_workers_never_keep_the_lock(tmp_path: Path, artigov: Runner) -> None:
     # The parallel scan forks workers while the writer holds the index lock: when the writer is
     # SIGKILLed, its workers must neither keep the inherited flock nor outlive it.
     import signal
@@ -165,13 +162,7 @@ def test_a_killed_writers_workers_never_keep_the_lock(tmp_path: Path) -> None:
     time.sleep(1.2)  # past start-up, into the parallel scan
     proc.send_signal(signal.SIGKILL)
     proc.wait()
-    result = subprocess.run(
-        [sys.executable, "-m", "artigov.cli", "index", "update", "--lock-timeout", "5"],
-        cwd=ws.root,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    result = artigov("index", "update", "--lock-timeout", "5", cwd=ws.root)
     assert "lock held" not in result.stderr, result.stderr
     assert result.returncode == 0, result.stderr
     assert verify(ws).ok
