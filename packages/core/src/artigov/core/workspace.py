@@ -7,7 +7,6 @@ Every path in the config must stay inside the workspace.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from dataclasses import dataclass, field
@@ -57,8 +56,6 @@ class Workspace:
     state_dir: Path
     kind_schemas_dir: Path
     signing: SigningConfig = field(default_factory=SigningConfig)
-    #: sha256 of the config file's bytes (caches record it: same bytes, same settings).
-    config_digest: str = ""
 
     @property
     def audit_path(self) -> Path:
@@ -122,7 +119,7 @@ def _field_name(path: Any) -> str:
     return out
 
 
-def load_workspace(root: Path | None = None, *, start: Path | None = None, check_schema: bool = True) -> Workspace:
+def load_workspace(root: Path | None = None, *, start: Path | None = None) -> Workspace:
     """Load the workspace at ``root``, or find it from ``start`` (default: cwd).
 
     Raises:
@@ -130,9 +127,6 @@ def load_workspace(root: Path | None = None, *, start: Path | None = None, check
         ConfigError: the config is unreadable, not YAML, or fails its schema;
             the message names the file and the field.
         PathEscapeError: a configured path leaves the workspace.
-
-    ``check_schema=False`` skips the JSON Schema check (and the jsonschema import): only for a
-    caller that then proves, by ``config_digest``, that these exact bytes passed it before.
     """
     from artigov.core.safeyaml import load_yaml
 
@@ -161,10 +155,9 @@ def load_workspace(root: Path | None = None, *, start: Path | None = None, check
         data = {}
     if not isinstance(data, dict):
         raise ConfigError(config_path, None, "must be a mapping of settings", fix="see the README for the fields")
-    certainly_valid = not check_schema or schema_valid(_config_schema(), data)  # jsonschema only if in doubt
     errors = (
         []
-        if certainly_valid
+        if schema_valid(_config_schema(), data)  # jsonschema (and its import) only if in doubt
         else sorted(_config_validator().iter_errors(data), key=lambda err: list(map(str, err.absolute_path)))
     )
     if errors:
@@ -209,5 +202,4 @@ def load_workspace(root: Path | None = None, *, start: Path | None = None, check
         state_dir=inside("state_dir"),
         kind_schemas_dir=inside("kind_schemas"),
         signing=signing,
-        config_digest=hashlib.sha256(raw).hexdigest(),
     )

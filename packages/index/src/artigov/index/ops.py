@@ -239,9 +239,7 @@ def _cache_path(ws: Workspace) -> Path:
 
 
 def _save_cache(ws: Workspace, found: Scan, digest: str) -> None:
-    cache = StatCache(
-        _cache_path(ws), found.stamps, dirs=found.dirs, scope=discovery_scope(ws), config_digest=ws.config_digest
-    )
+    cache = StatCache(_cache_path(ws), found.stamps, dirs=found.dirs, scope=discovery_scope(ws))
     cache.save(digest, found.entries, ws.index_path)
 
 

@@ -124,7 +124,6 @@ class StatCache:
         *,
         dirs: dict[str, Stamp] | None = None,
         scope: str = "",
-        config_digest: str = "",
     ) -> None:
         self.path = path
         self._stamps = stamps
@@ -143,8 +142,6 @@ class StatCache:
         self.index_stamp: Stamp | None = None
         #: The newest mtime among the cached files (racy if not older than ``reference_ns``).
         self.newest_ns = 0
-        #: sha256 of the workspace config these stamps were taken under.
-        self.config_digest = config_digest
 
     def meta_of(self, rel: str) -> str | None:
         """The sidecar path recorded for unit ``rel`` (loaded caches)."""
@@ -206,7 +203,6 @@ class StatCache:
                 cache.dirs = {d: tuple(packed[at + 4 * k : at + 4 * k + 4]) for k, d in enumerate(dirs)}  # type: ignore[misc]
             cache.scope = str(head["scope"])
             cache.index_digest = str(head["index_digest"])
-            cache.config_digest = str(head["config_digest"])
             cache.newest_ns = int(head["newest_ns"])
             cache.index_stamp = tuple(head["index_stamp"]) if head["index_stamp"] else None
             cache.reference_ns = reference
@@ -324,7 +320,6 @@ class StatCache:
         blob = "\0".join(files).encode("utf-8")
         head = {
             "byteorder": sys.byteorder,
-            "config_digest": self.config_digest,
             "dirs": dirs,
             "files_bytes": len(blob),
             "index_digest": index_digest,
