@@ -66,14 +66,14 @@ def _tamper_object(ws: Path, sequence: int) -> str:
     import json
 
     def manifest(n: int) -> dict[str, list[dict[str, str]]]:
-        folder = ws / ".artigov" / "snapshots" / FRAMEWORK / f"{n:06d}"
+        folder = ws / "governance" / FRAMEWORK / "snapshots" / f"{n:06d}"
         value: dict[str, list[dict[str, str]]] = json.loads((folder / "manifest.json").read_text())
         return value
 
     earlier = {i["object"] for n in range(1, sequence) for i in manifest(n)["inputs"]}
     item = next(i for i in manifest(sequence)["inputs"] if i["object"] not in earlier)
     digest = item["object"].removeprefix("sha256:")
-    path = ws / ".artigov" / "objects" / "sha256" / digest[:2] / digest[2:]
+    path = ws / "governance" / "objects" / "sha256" / digest[:2] / digest[2:]
     path.chmod(0o644)
     data = bytearray(path.read_bytes())
     data[len(data) // 2] ^= 0x20
@@ -92,6 +92,7 @@ def _approve_next_plan(ws: Path) -> str:
 
 def run_demo(directory: Path | None = None, example: Path = EXAMPLE) -> int:
     """Run the story; return 0 if every step ended as expected."""
+    from artigov.cli.audit import run_audit_verify
     from artigov.cli.contract import run_contract_check
     from artigov.cli.formats import Format
     from artigov.cli.hydrate import run_hydrate
@@ -117,8 +118,20 @@ def run_demo(directory: Path | None = None, example: Path = EXAMPLE) -> int:
     text = Format.text
 
     def bad_change() -> int:
-        print(f"    edited {_approve_next_plan(ws)}")
-        return run_index("update", ws, text, 30.0)
+        rel = _approve_next_plan(ws)
+        print(f"    edited {rel}")
+        code = run_index("update", ws, text, 30.0)
+        _git(ws, "add", rel, "artifacts_index.json")
+        _git(ws, "commit", "-qm", "approve tp-core 1.1.0")
+        print("    committed it (promotion refuses uncommitted inputs)")
+        return code
+
+    def fresh_clone_verify() -> int:
+        clone = base / "auditor-clone"
+        subprocess.run(["git", "clone", "-q", str(ws), str(clone)], capture_output=True, check=True)
+        print(f"    cloned to {clone}: no {'.artigov'}/ state, only the committed record")
+        code = run_verify(clone, FRAMEWORK, None, text)
+        return code or run_audit_verify(clone, text)
 
     def tamper() -> int:
         print(f"    flipped a byte in the object of {_tamper_object(ws, 2)}")
@@ -148,19 +161,19 @@ def run_demo(directory: Path | None = None, example: Path = EXAMPLE) -> int:
             lambda: run_contract_check(ws, FRAMEWORK, "release", text),
         ),
         (
-            "promote --gate design: snapshot 1, signed with the demo key",
+            "promote --gate design --commit: snapshot 1, signed with the demo key, committed to git",
             0,
-            lambda: run_promote(ws, FRAMEWORK, "design", key, None, text),
+            lambda: run_promote(ws, FRAMEWORK, "design", key, None, text, commit=True),
         ),
         (
-            "a bad change: tp-core 1.1.0 (still under review) is marked approved, and re-indexed",
+            "a bad change: tp-core 1.1.0 (still under review) is marked approved, re-indexed and committed",
             0,
             bad_change,
         ),
         (
-            "promote --gate design again: snapshot 2 picks the new plan",
+            "promote --gate design --commit again: snapshot 2 picks the new plan",
             0,
-            lambda: run_promote(ws, FRAMEWORK, "design", key, None, text),
+            lambda: run_promote(ws, FRAMEWORK, "design", key, None, text, commit=True),
         ),
         (
             "verify: snapshot 2 is signed by a trusted key, chained to 1, objects intact",
@@ -170,11 +183,18 @@ def run_demo(directory: Path | None = None, example: Path = EXAMPLE) -> int:
         ("tamper: flip one byte of a stored input of snapshot 2", 0, tamper),
         ("verify: catches the tampered object", 1, lambda: run_verify(ws, FRAMEWORK, None, text)),
         (
-            "rollback --to 1: restore snapshot 1 byte-for-byte, recorded as new snapshot 3",
+            "rollback --to 1 --reason ... --commit: restore snapshot 1 byte-for-byte, recorded as new snapshot 3",
             0,
-            lambda: run_rollback(ws, FRAMEWORK, 1, key, text),
+            lambda: run_rollback(
+                ws, FRAMEWORK, 1, key, text, reason="tp-core 1.1.0 was approved by mistake", commit=True
+            ),
         ),
         ("verify again: the head (snapshot 3) verifies", 0, lambda: run_verify(ws, FRAMEWORK, None, text)),
+        (
+            "an auditor's fresh clone: verify and audit verify from the committed record alone",
+            0,
+            fresh_clone_verify,
+        ),
     ]
     print(f"artigov demo: framework {FRAMEWORK} in {ws}")
     print(f"(a throwaway signing key {key} in {home})\n")
@@ -193,8 +213,9 @@ def run_demo(directory: Path | None = None, example: Path = EXAMPLE) -> int:
         print(f"demo: step {number} ({title}) exited {code}, expected {expected}")
         return 1
     print(f"demo: done. Workspace: {ws}")
-    print(f"      snapshots: {ws / '.artigov' / 'snapshots' / FRAMEWORK}")
-    print(f"      audit log: {ws / '.artigov' / 'audit.jsonl'} (artigov audit show --root {ws})")
+    print(f"      record (committed): {ws / 'governance'}")
+    print(f"      decision log: {ws / 'governance' / FRAMEWORK / 'decisions.jsonl'} (artigov audit show --root {ws})")
+    print(f"      operational log (local): {ws / '.artigov' / 'audit.jsonl'}")
     return 0
 
 

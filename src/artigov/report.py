@@ -37,31 +37,27 @@ _CSS = "\n".join(
 )
 
 
-def _decisions(ws: Workspace, plan_digest: str | None) -> list[dict[str, Any]]:
+def _decisions(ws: Workspace, framework: str, sequence: int | None) -> list[dict[str, Any]]:
+    """The hydration decisions recorded for snapshot ``sequence`` in the framework's decision log."""
     from artigov.core.audit import read_events
 
-    if not plan_digest:
+    if sequence is None:
         return []
-    buffer: list[dict[str, Any]] = []
-    found: list[dict[str, Any]] = []
-    for event in read_events(ws.audit_path):
-        name = event.get("event", "")
-        if name.startswith("candidate_"):
-            buffer.append(event)
-        elif name == "hydration_completed":
-            if (event.get("data") or {}).get("digest") == plan_digest:
-                found = buffer
-            buffer = []
-    return found
+    path = ws.record_dir / framework / "decisions.jsonl"
+    return [
+        e
+        for e in read_events(path)
+        if str(e.get("event", "")).startswith("candidate_") and (e.get("data") or {}).get("sequence") == sequence
+    ]
 
 
 def build_report(ws: Workspace, framework: str) -> dict[str, Any]:
     """Everything the page shows, as data (also printed by ``--format json``)."""
     from artigov.contract.check import check_contract
     from artigov.contract.model import load_contract
-    from artigov.core.audit import verify_log
     from artigov.promote.ops import history
     from artigov.promote.store import SnapshotStore
+    from artigov.promote.verify import check_decision_logs
 
     contract = load_contract(ws, framework)
     rows = history(ws, framework)
@@ -81,7 +77,8 @@ def build_report(ws: Workspace, framework: str) -> dict[str, Any]:
                 "findings": [f.one_line() for f in report.findings],
             }
         )
-    audit = verify_log(ws.audit_path)
+    checks = [c for c in check_decision_logs(ws) if c.framework == framework]
+    audit = checks[0] if checks else None
     return {
         "framework": framework,
         "head": head.sequence if head else None,
@@ -94,17 +91,20 @@ def build_report(ws: Workspace, framework: str) -> dict[str, Any]:
                 "outcome": e.get("outcome"),
                 "rank_key": (e.get("data") or {}).get("rank_key"),
                 "lost_to": (e.get("data") or {}).get("lost_to"),
+                "rule": (e.get("data") or {}).get("rule"),
                 "reason": (e.get("data") or {}).get("reason"),
             }
-            for e in _decisions(ws, plan_digest)
+            for e in _decisions(ws, framework, head.sequence if head else None)
         ],
         "plan_digest": plan_digest,
         "audit": {
-            "ok": audit.ok,
-            "events": audit.events,
-            "head": audit.head,
-            "bad_line": audit.bad_line,
-            "problem": audit.problem,
+            "path": ws.rel(ws.record_dir / framework / "decisions.jsonl"),
+            "present": audit is not None and (head is not None or audit.events > 0),
+            "ok": audit is not None and audit.ok,
+            "events": audit.events if audit else 0,
+            "head": audit.head if audit else None,
+            "bad_line": audit.bad_line if audit else None,
+            "problem": audit.problem if audit else "no decision log: nothing was promoted yet",
         },
     }
 
@@ -124,10 +124,17 @@ def render_report(data: dict[str, Any]) -> str:
         f" &middot; plan <code>{_e(data['plan_digest'])}</code></p>",
     ]
     audit = data["audit"]
-    state = "verifies" if audit["ok"] else f"FAILS at line {_e(audit['bad_line'])}: {_e(audit['problem'])}"
+    if not audit.get("present", True):
+        badge, css, state = "no record", "pruned", "there is nothing to verify yet"
+    elif audit["ok"]:
+        badge, css, state = "verified", "ok", "verifies"
+    else:
+        badge, css = "broken", "bad"
+        where = f" at line {_e(audit['bad_line'])}" if audit["bad_line"] else ""
+        state = f"FAILS{where}: {_e(audit['problem'])}"
     out.append(
-        f"<h2>Audit chain</h2><div id=audit data-ok={'true' if audit['ok'] else 'false'}>"
-        f"<span class='badge {'ok' if audit['ok'] else 'bad'}'>{'verified' if audit['ok'] else 'broken'}</span> "
+        f"<h2>Decision log</h2><div id=audit data-ok={'true' if audit['ok'] else 'false'}>"
+        f"<span class='badge {css}'>{badge}</span> <code>{_e(audit.get('path'))}</code>: "
         f"{_e(audit['events'])} events; the chain {state}. Head <code>{_e(audit['head'])}</code></div>"
     )
     out.append(

@@ -27,7 +27,8 @@ routing_map: artifact_routing.mdc
 command_routing: routing_matrix.json
 contracts: contracts
 index: artifacts_index.json
-state_dir: .artigov
+record: governance   # COMMITTED: keys, objects, HEAD, snapshots and decision log per framework
+state_dir: .artigov  # LOCAL, git-ignored: lock, journal, stat cache, operational log
 signing:
   key: null          # your signing key's fingerprint (gpg --list-secret-keys --with-colons)
   trusted: []        # the fingerprints whose signatures verify
@@ -108,9 +109,18 @@ checksum: {checksum}
 ---
 {body}""",
         ".gitattributes": (
-            "# Signed snapshot bytes must never be converted or diffed as text.\n.artigov/snapshots/** binary\n"
+            "# Signed snapshot bytes and stored objects must never be converted or diffed as text.\n"
+            "governance/objects/** binary\n"
+            "governance/*/snapshots/** binary\n"
         ),
-        ".gitignore": ".artigov/\nartifacts_index.json.lock\n",
+        ".gitignore": ".artigov/\nartifacts_index.json.lock\ngovernance/*/snapshots/.*.tmp/\n",
+        "governance/keys/README.md": (
+            "# Trusted public keys\n\n"
+            "One armored public key per trusted signer, named `<FINGERPRINT>.asc`\n"
+            "(`gpg --armor --export FPR > governance/keys/FPR.asc`). `artigov verify` imports\n"
+            "these and accepts only the fingerprints listed under `signing.trusted` in\n"
+            "`artigov.yaml`. `artigov promote` adds the signer's key here when it is missing.\n"
+        ),
     }
 
 

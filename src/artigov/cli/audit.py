@@ -1,19 +1,48 @@
-"""``artigov audit verify|show``."""
+"""``artigov audit verify|show``: the committed decision logs and the local operational log."""
 
 from __future__ import annotations
 
+import os
+import re
+import sys
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
 from artigov.cli.options import Format, FormatOpt, RootOpt
 from artigov.cli.runner import execute
-from artigov.core.errors import EXIT_FINDINGS, EXIT_OK
+from artigov.core.errors import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, ArtigovError
 from artigov.core.workspace import Workspace
 
-__all__ = ["app", "matches"]
+__all__ = ["app", "matches", "parse_since", "run_audit_verify"]
 
-app = typer.Typer(help="The hash-chained audit log (state_dir/audit.jsonl).", no_args_is_help=True)
+app = typer.Typer(
+    help="The hash-chained logs: each framework's committed decision log and the local operational log.",
+    no_args_is_help=True,
+)
+
+_SINCE = re.compile(r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2})?)?Z?")
+
+
+def parse_since(text: str) -> str:
+    """``--since`` as the ``YYYY-MM-DDTHH:MM:SS`` prefix events are compared with; refuse anything else."""
+    from datetime import datetime
+
+    value = text.strip()
+    if not _SINCE.fullmatch(value):
+        raise ArtigovError(
+            f"--since {text!r} is not an ISO date or time",
+            fix="use 2026-11-25 or 2026-11-25T10:00 (UTC)",
+            exit_code=EXIT_USAGE,
+        )
+    value = value.rstrip("Z").replace(" ", "T")
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError as e:
+        raise ArtigovError(f"--since {text!r}: {e}", fix="use a real date, e.g. 2026-11-25", exit_code=EXIT_USAGE) from None
+    return parsed.strftime("%Y-%m-%dT%H:%M:%S")
 
 
 def matches(
@@ -24,55 +53,95 @@ def matches(
     snapshot: int | None,
     command: str | None,
 ) -> bool:
-    """Does ``event`` pass the filters of ``audit show``?"""
+    """Does ``event`` pass the filters of ``audit show``? (``since`` as :func:`parse_since` gives it.)"""
     data = event.get("data") or {}
     if framework and event.get("framework") != framework:
         return False
-    if name and event.get("event") != name and not str(event.get("event", "")).startswith(name.rstrip("*")):
+    if name and event.get("event") != name and not (
+        name.endswith("*") and str(event.get("event", "")).startswith(name.rstrip("*"))
+    ):
         return False
     if command and event.get("command") != command:
         return False
-    if since and str(event.get("ts", "")) < since:
+    if since and str(event.get("ts", ""))[:19] < since:
         return False
     if snapshot is not None:
         seq = data.get("sequence") if isinstance(data, dict) else None
-        if seq != snapshot and not str(event.get("subject", "")).endswith(f"#{snapshot}"):
+        subject = str(event.get("subject", ""))
+        if seq != snapshot and not subject.endswith(f"#{snapshot}") and subject != str(snapshot):
             return False
     return True
 
 
-@app.command("verify")
-def verify_cmd(root: RootOpt = None, fmt: FormatOpt = Format.text) -> None:
-    """Check the whole chain; exit 1 naming the first edited, deleted, inserted or reordered line."""
+def _all_events(ws: Workspace, framework: str | None) -> Iterator[dict[str, Any]]:
+    """Every framework's decision log (the record), then the operational log; each in order."""
+    from artigov.core.audit import read_events
+    from artigov.promote.decisions import record_frameworks
 
+    for name in record_frameworks(ws.record_dir):
+        if framework is None or framework == name:
+            for event in read_events(ws.record_dir / name / "decisions.jsonl"):
+                yield {**event, "log": "decisions"}
+    for event in read_events(ws.audit_path):
+        yield {**event, "log": "operational"}
+
+
+def run_audit_verify(root: Path | None, fmt: Format) -> int:
     def action(ws: Workspace) -> int:
         from artigov.cli.render import emit_json
         from artigov.core.audit import verify_log
+        from artigov.promote.decisions import LogCheck
+        from artigov.promote.verify import check_decision_logs
 
-        result = verify_log(ws.audit_path)
+        checks = check_decision_logs(ws)
+        op = verify_log(ws.audit_path)
+        checks.append(LogCheck(ws.rel(ws.audit_path), None, op.ok, op.events, op.head, op.bad_line, op.problem))
+        ok = all(c.ok for c in checks)
         if fmt is Format.json:
             emit_json(
                 {
                     "command": "audit verify",
-                    "ok": result.ok,
-                    "events": result.events,
-                    "head": result.head,
-                    "bad_line": result.bad_line,
-                    "problem": result.problem,
-                    "path": str(ws.audit_path),
+                    "ok": ok,
+                    "logs": [
+                        {
+                            "path": c.path,
+                            "framework": c.framework,
+                            "ok": c.ok,
+                            "events": c.events,
+                            "head": c.head,
+                            "bad_line": c.bad_line,
+                            "problem": c.problem,
+                        }
+                        for c in checks
+                    ],
                 }
             )
-        elif result.ok:
-            print(f"audit verify: ok, {result.events} events, chain head {result.head}")
         else:
-            print(
-                f"audit verify: FAILED at {ws.rel(ws.audit_path)} line {result.bad_line}: {result.problem} "
-                f"({result.events} events before it verify)"
-            )
-        return EXIT_OK if result.ok else EXIT_FINDINGS
+            for c in checks:
+                kind = f"decision log of {c.framework}" if c.framework else "operational log (local)"
+                if c.ok:
+                    print(f"audit verify: {c.path}: ok, {c.events} events ({kind})")
+                else:
+                    where = f" line {c.bad_line}" if c.bad_line else ""
+                    print(f"audit verify: {c.path}{where}: FAILED: {c.problem} ({kind})")
+            frameworks = sum(1 for c in checks if c.framework)
+            print(f"audit verify: {'ok' if ok else 'FAILED'}: {frameworks} decision log(s), 1 operational log")
+        return EXIT_OK if ok else EXIT_FINDINGS
 
-    # Reading the log must not append to it: no audit path while verifying.
-    raise typer.Exit(execute("audit verify", root, action, audit=False))
+    # Reading the logs must not append to them: no audit path while verifying.
+    return execute("audit verify", root, action, audit=False)
+
+
+@app.command("verify")
+def verify_cmd(root: RootOpt = None, fmt: FormatOpt = Format.text) -> None:
+    """Check every log's chain, and that each decision log holds what its snapshots pin (exit 1 if not)."""
+    raise typer.Exit(run_audit_verify(root, fmt))
+
+
+def _quiet_broken_pipe() -> None:
+    """`artigov audit show | head`: the reader left; stop quietly, without an error at exit."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
 
 
 @app.command("show")
@@ -85,40 +154,49 @@ def show_cmd(
         str | None,
         typer.Option("--since", help="Only events at or after this UTC time (2026-11-25 or 2026-11-25T10:00)."),
     ] = None,
-    snapshot: Annotated[int | None, typer.Option("--snapshot", "-n", help="Only events about this snapshot.")] = None,
+    snapshot: Annotated[
+        int | None, typer.Option("--snapshot", "-n", help="Only events about this snapshot (and its decisions).")
+    ] = None,
     command: Annotated[str | None, typer.Option("--command", help="Only events of this command.")] = None,
     root: RootOpt = None,
     fmt: FormatOpt = Format.text,
 ) -> None:
-    """Show audit events: a table for people, JSON lines for tools (--format json)."""
+    """Show events of the decision logs and the operational log: a table, or JSON lines (--format json)."""
 
     def action(ws: Workspace) -> int:
         import json
 
-        from artigov.core.audit import read_events
+        since_key = parse_since(since) if since is not None else None
+        rows = (e for e in _all_events(ws, framework) if matches(e, framework, event, since_key, snapshot, command))
+        try:
+            if fmt is Format.json:
+                for e in rows:
+                    print(json.dumps(e, sort_keys=True, ensure_ascii=False))
+                sys.stdout.flush()
+                return EXIT_OK
+            from rich.console import Console
+            from rich.table import Table
 
-        rows = [e for e in read_events(ws.audit_path) if matches(e, framework, event, since, snapshot, command)]
-        if fmt is Format.json:
+            table = Table(show_lines=False, pad_edge=False, box=None)
+            for col in ("time (UTC)", "log", "event", "framework", "subject", "outcome", "actor"):
+                table.add_column(col, overflow="fold")
+            count = 0
             for e in rows:
-                print(json.dumps(e, sort_keys=True, ensure_ascii=False))
-            return EXIT_OK
-        from rich.console import Console
-        from rich.table import Table
-
-        table = Table(show_lines=False, pad_edge=False, box=None)
-        for col in ("time (UTC)", "event", "framework", "subject", "outcome", "actor"):
-            table.add_column(col, overflow="fold")
-        for e in rows:
-            table.add_row(
-                str(e.get("ts", ""))[:19].replace("T", " "),
-                str(e.get("event", "")),
-                str(e.get("framework", "") or ""),
-                str(e.get("subject", "") or ""),
-                str(e.get("outcome", "") or ""),
-                str(e.get("actor", "") or ""),
-            )
-        Console(width=200 if not typer.get_text_stream("stdout").isatty() else None).print(table)
-        print(f"{len(rows)} event(s)")
+                count += 1
+                table.add_row(
+                    str(e.get("ts", ""))[:19].replace("T", " "),
+                    str(e.get("log", "")),
+                    str(e.get("event", "")),
+                    str(e.get("framework", "") or ""),
+                    str(e.get("subject", "") or ""),
+                    str(e.get("outcome", "") or ""),
+                    str(e.get("actor", "") or ""),
+                )
+            Console(width=200 if not typer.get_text_stream("stdout").isatty() else None).print(table)
+            print(f"{count} event(s)")
+            sys.stdout.flush()
+        except BrokenPipeError:
+            _quiet_broken_pipe()
         return EXIT_OK
 
     raise typer.Exit(execute("audit show", root, action, audit=False))

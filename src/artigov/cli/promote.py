@@ -1,4 +1,4 @@
-"""``artigov promote|verify|rollback|prune|triggers|snapshots``."""
+"""``artigov promote|verify|rollback|prune|triggers|snapshots|migrate-record|repair-head``."""
 
 from __future__ import annotations
 
@@ -19,7 +19,15 @@ KeyOpt = Annotated[str | None, typer.Option("--key", help="Signing key fingerpri
 
 
 def run_promote(
-    root: Path | None, framework: str, gate: str, key: str | None, expires_days: int | None, fmt: Format
+    root: Path | None,
+    framework: str,
+    gate: str,
+    key: str | None,
+    expires_days: int | None,
+    fmt: Format,
+    *,
+    allow_dirty: bool = False,
+    commit: bool = False,
 ) -> int:
     def action(ws: Workspace) -> int:
         from artigov.cli.render import emit_json, findings_text
@@ -27,7 +35,9 @@ def run_promote(
         from artigov.promote.ops import promote
 
         try:
-            p = promote(ws, framework, gate, key=key, expires_days=expires_days)
+            p = promote(
+                ws, framework, gate, key=key, expires_days=expires_days, allow_dirty=allow_dirty, commit=commit
+            )
         except GateFailedError as e:
             if fmt is Format.json:
                 emit_json(
@@ -48,6 +58,8 @@ def run_promote(
                     "digest": p.digest,
                     "signer": p.signer,
                     "inputs": p.inputs,
+                    "commit": p.commit,
+                    "record_commit": p.record_commit,
                 }
             )
         else:
@@ -55,12 +67,16 @@ def run_promote(
                 f"promote: {framework} gate {gate!r} -> snapshot {p.sequence} ({p.inputs} inputs), "
                 f"signed by {p.signer}, manifest {p.digest}"
             )
+            if p.record_commit:
+                print(f"promote: committed the record as {p.record_commit[:12]}; push it (git push)")
+            else:
+                print(f"promote: commit {ws.rel(ws.record_dir)}/ and {ws.rel(ws.index_path)} (or pass --commit)")
         return EXIT_OK
 
     return execute("promote", root, action, framework=framework)
 
 
-def run_verify(root: Path | None, framework: str, snapshot: int | None, fmt: Format) -> int:
+def run_verify(root: Path | None, framework: str, snapshot: int | None, fmt: Format, gate: str | None = None) -> int:
     def action(ws: Workspace) -> int:
         from artigov.cli.render import emit_json
         from artigov.core.events import get_logger
@@ -69,13 +85,14 @@ def run_verify(root: Path | None, framework: str, snapshot: int | None, fmt: For
 
         log = get_logger("artigov.promote")
         try:
-            v = verify_snapshot(ws, framework, snapshot)
+            v = verify_snapshot(ws, framework, snapshot, gate=gate)
         except VerificationError as e:
             log.info(
                 "snapshot_verify_failed",
                 audit=True,
                 framework=framework,
-                subject=str(e.snapshot or ""),
+                subject=f"{framework}#{e.snapshot}" if e.snapshot else framework,
+                sequence=e.snapshot,
                 outcome="failed",
                 code=e.code,
                 message=e.problem,
@@ -111,26 +128,38 @@ def run_verify(root: Path | None, framework: str, snapshot: int | None, fmt: For
                     "ok": True,
                     "snapshot": v.sequence,
                     "head": v.head.sequence,
+                    "gate": v.manifest.get("gate"),
                     "digest": v.digest,
                     "signer": v.signer,
                 }
             )
         else:
             print(
-                f"verify: snapshot {v.sequence} of {framework} ok (head {v.head.sequence}): signature by trusted "
-                f"{v.signer}, chain, {len(v.manifest['inputs'])} objects"
+                f"verify: snapshot {v.sequence} of {framework} (gate {v.manifest.get('gate')}) ok "
+                f"(head {v.head.sequence}): signature by trusted {v.signer}, chain, decision log, "
+                f"{len(v.manifest['inputs'])} objects"
             )
         return EXIT_OK
 
     return execute("verify", root, action, framework=framework)
 
 
-def run_rollback(root: Path | None, framework: str, to: int | None, key: str | None, fmt: Format) -> int:
+def run_rollback(
+    root: Path | None,
+    framework: str,
+    to: int | None,
+    key: str | None,
+    fmt: Format,
+    *,
+    reason: str = "",
+    gate: str | None = None,
+    commit: bool = False,
+) -> int:
     def action(ws: Workspace) -> int:
         from artigov.cli.render import emit_json
         from artigov.promote.ops import rollback
 
-        p = rollback(ws, framework, to=to, key=key)
+        p = rollback(ws, framework, reason=reason, to=to, gate=gate, key=key, commit=commit)
         if fmt is Format.json:
             emit_json(
                 {
@@ -138,14 +167,16 @@ def run_rollback(root: Path | None, framework: str, to: int | None, key: str | N
                     "ok": True,
                     "sequence": p.sequence,
                     "rollback_of": p.rollback_of,
+                    "gate": p.gate,
                     "digest": p.digest,
+                    "record_commit": p.record_commit,
                     "signer": p.signer,
                 }
             )
         else:
             print(
-                f"rollback: restored snapshot {p.rollback_of} of {framework} as new snapshot {p.sequence} "
-                f"(parent: the previous head), signed by {p.signer}"
+                f"rollback: restored snapshot {p.rollback_of} of {framework} (gate {p.gate}) as new snapshot "
+                f"{p.sequence} (parent: the previous head), signed by {p.signer}"
             )
         return EXIT_OK
 
@@ -161,11 +192,19 @@ def register(app: typer.Typer) -> None:
         expires_days: Annotated[
             int | None, typer.Option("--expires-days", min=1, help="Snapshot expires this many days after created_at.")
         ] = None,
+        allow_dirty: Annotated[
+            bool, typer.Option("--allow-dirty", help="Promote inputs with uncommitted changes (recorded).")
+        ] = False,
+        commit: Annotated[
+            bool, typer.Option("--commit", help="Stage the record changes and make one git commit.")
+        ] = False,
         root: RootOpt = None,
         fmt: FormatOpt = Format.text,
     ) -> None:
-        """Promote a framework at a gate as a GPG-signed snapshot."""
-        raise typer.Exit(run_promote(root, framework, gate, key, expires_days, fmt))
+        """Promote a framework at a gate as a GPG-signed snapshot in the committed record."""
+        raise typer.Exit(
+            run_promote(root, framework, gate, key, expires_days, fmt, allow_dirty=allow_dirty, commit=commit)
+        )
 
     @app.command("verify")
     def verify_cmd(
@@ -173,24 +212,34 @@ def register(app: typer.Typer) -> None:
         snapshot: Annotated[
             int | None, typer.Option("--snapshot", "-n", help="A snapshot number (default: head).")
         ] = None,
+        gate: Annotated[
+            str | None, typer.Option("--gate", "-g", help="Verify the current snapshot of this gate.")
+        ] = None,
         root: RootOpt = None,
         fmt: FormatOpt = Format.text,
     ) -> None:
-        """Verify a snapshot: trusted signature, chain, objects, expiry (exit 1 on any failure)."""
-        raise typer.Exit(run_verify(root, framework, snapshot, fmt))
+        """Verify a snapshot: trusted signature, chain, decision log, objects, expiry (exit 1 on any failure)."""
+        raise typer.Exit(run_verify(root, framework, snapshot, fmt, gate))
 
     @app.command("rollback")
     def rollback_cmd(
         framework: FrameworkOpt,
         to: Annotated[
-            int | None, typer.Option("--to", help="Snapshot to restore (default: the previous good one).")
+            int | None, typer.Option("--to", help="Snapshot to restore (default: the gate's previous good one).")
         ] = None,
+        reason: Annotated[str, typer.Option("--reason", help="Why (required; recorded and signed).")] = "",
+        gate: Annotated[
+            str | None, typer.Option("--gate", "-g", help="The gate to roll back (default: the head's gate).")
+        ] = None,
+        commit: Annotated[
+            bool, typer.Option("--commit", help="Stage the record and restored files and make one git commit.")
+        ] = False,
         key: KeyOpt = None,
         root: RootOpt = None,
         fmt: FormatOpt = Format.text,
     ) -> None:
-        """Restore a snapshot's files and record it as a new signed snapshot."""
-        raise typer.Exit(run_rollback(root, framework, to, key, fmt))
+        """Restore a snapshot's files and record it as a new signed snapshot of its gate."""
+        raise typer.Exit(run_rollback(root, framework, to, key, fmt, reason=reason, gate=gate, commit=commit))
 
     @app.command("prune")
     def prune_cmd(
@@ -232,6 +281,9 @@ def register(app: typer.Typer) -> None:
         auto_rollback: Annotated[
             bool, typer.Option("--auto-rollback", help="Roll back when a trigger says so.")
         ] = False,
+        gate: Annotated[
+            str | None, typer.Option("--gate", "-g", help="The gate whose current snapshot is checked.")
+        ] = None,
         key: KeyOpt = None,
         root: RootOpt = None,
         fmt: FormatOpt = Format.text,
@@ -242,7 +294,7 @@ def register(app: typer.Typer) -> None:
             from artigov.cli.render import emit_json
             from artigov.promote.ops import triggers
 
-            r = triggers(ws, framework, auto_rollback=auto_rollback, key=key)
+            r = triggers(ws, framework, auto_rollback=auto_rollback, key=key, gate=gate)
             rolled = r.rolled_back.sequence if r.rolled_back else None
             if fmt is Format.json:
                 emit_json({"command": "triggers", "fired": r.fired, "rolled_back_to_new_snapshot": rolled})
@@ -272,13 +324,56 @@ def register(app: typer.Typer) -> None:
             if fmt is Format.json:
                 emit_json({"command": "snapshots", "framework": framework, "snapshots": rows})
             else:
-                print(f"{'seq':>4}  {'status':<12} {'gate':<10} {'created_at':<21} {'signer':<16} rollback_of")
+                print(
+                    f"{'seq':>4}  {'status':<12} {'gate':<10} {'created_at':<21} {'signer':<16} {'commit':<12} "
+                    "rollback_of"
+                )
                 for r in rows:
                     signer = (r.get("signer") or "")[-16:]
                     print(
                         f"{r['sequence']:>4}  {r['status']:<12} {r.get('gate') or '':<10} "
-                        f"{r.get('created_at') or '':<21} {signer:<16} {r.get('rollback_of') or ''}"
+                        f"{r.get('created_at') or '':<21} {signer:<16} {(r.get('commit') or '')[:12]:<12} "
+                        f"{r.get('rollback_of') or ''}"
                     )
             return EXIT_OK
 
         raise typer.Exit(execute("snapshots", root, action, framework=framework))
+
+    @app.command("migrate-record")
+    def migrate_cmd(root: RootOpt = None, fmt: FormatOpt = Format.text) -> None:
+        """Move snapshots and objects from the old local state_dir into the committed record (verified)."""
+
+        def action(ws: Workspace) -> int:
+            from artigov.cli.render import emit_json
+            from artigov.promote.migrate import migrate_record
+
+            m = migrate_record(ws)
+            if fmt is Format.json:
+                emit_json({"command": "migrate-record", "ok": True, "frameworks": m.frameworks, "objects": m.objects})
+            else:
+                done = ", ".join(f"{f} ({n} snapshot(s))" for f, n in sorted(m.frameworks.items()))
+                print(
+                    f"migrate-record: moved {done} and {m.objects} object(s) into {ws.rel(ws.record_dir)}/; "
+                    "verified before and after. Commit it: git add "
+                    f"{ws.rel(ws.record_dir)} && git commit"
+                )
+            return EXIT_OK
+
+        raise typer.Exit(execute("migrate-record", root, action))
+
+    @app.command("repair-head")
+    def repair_cmd(framework: FrameworkOpt, root: RootOpt = None, fmt: FormatOpt = Format.text) -> None:
+        """Re-derive a framework's HEAD from the newest snapshot whose whole chain verifies."""
+
+        def action(ws: Workspace) -> int:
+            from artigov.cli.render import emit_json
+            from artigov.promote.migrate import repair_head
+
+            seq, note = repair_head(ws, framework)
+            if fmt is Format.json:
+                emit_json({"command": "repair-head", "ok": True, "framework": framework, "head": seq, "note": note})
+            else:
+                print(f"repair-head: {note}")
+            return EXIT_OK
+
+        raise typer.Exit(execute("repair-head", root, action, framework=framework))

@@ -37,26 +37,31 @@ def execute(
     events.clear()
     events.bind(command=command, **{k: v for k, v in context.items() if v is not None})
     ws: Workspace | None = None
+    code = 1
     try:
         ws = load_workspace(root)
         set_audit_path(ws.audit_path if audit else None)
-        return action(ws)
+        code = action(ws)
+        return code
     except ArtigovError as e:
         fail(str(e))
         log.info("command_refused", audit=ws is not None, outcome="error", error=type(e).__name__, message=str(e))
-        return e.exit_code
+        code = e.exit_code
+        return code
     except OSError as e:
         # A last net: every writer wraps its I/O errors, but a reader may still meet one.
         where = f"{e.filename}: " if e.filename else ""
         fail(f"{where}{e.strerror or e}")
         log.info("command_refused", audit=ws is not None, outcome="error", error="OSError", message=str(e))
-        return 1
+        code = 1
+        return code
     except KeyboardInterrupt:
         fail("interrupted")
-        return 130
+        code = 130
+        return code
     finally:
         try:
-            flush_audit()
+            flush_audit(code)
         except (ArtigovError, OSError) as e:
-            fail(f"could not write the audit log: {e}")
+            fail(f"could not write the operational log: {e}")
         set_audit_path(None)

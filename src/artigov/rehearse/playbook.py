@@ -58,8 +58,12 @@ class _Run:
             check=False,
         )
 
+    @property
+    def record(self) -> Path:
+        return self.ws / "governance" / self.framework
+
     def snapshot_dir(self, n: int) -> Path:
-        return self.ws / ".artigov" / "snapshots" / self.framework / f"{n:06d}"
+        return self.record / "snapshots" / f"{n:06d}"
 
     def state(self) -> dict[str, Any]:
         files = {
@@ -67,7 +71,7 @@ class _Run:
             for p in sorted((self.ws / "frameworks").rglob("*"))
             if p.is_file()
         }
-        head = json.loads((self.ws / ".artigov" / "snapshots" / self.framework / "HEAD").read_text())
+        head = json.loads((self.record / "HEAD").read_text())
         manifest = json.loads((self.snapshot_dir(head["sequence"]) / "manifest.json").read_text())
         return {"files": files, "index": (self.ws / "artifacts_index.json").read_bytes(), "head": manifest["inputs"]}
 
@@ -93,6 +97,10 @@ class _Run:
             return None
         if kind == "tamper":
             return self._tamper(arg["target"], arg.get("snapshot"))
+        if kind == "run":
+            r = self.cli(*arg["command"])
+            want = arg.get("expect_exit", 0)
+            return None if r.returncode == want else f"{arg['command']} exit {r.returncode}: {r.stdout}{r.stderr}"
         if kind == "crash":
             r = self.cli(*arg["command"], env={"ARTIGOV_FAULT": arg["point"]})
             if r.returncode != FAULT_EXIT_CODE:
@@ -100,8 +108,10 @@ class _Run:
             return None
         if kind == "replay":
             data = (self.snapshot_dir(arg["to"]) / "manifest.json").read_bytes()
-            head = {"digest": "sha256:" + hashlib.sha256(data).hexdigest(), "sequence": arg["to"]}
-            (self.ws / ".artigov" / "snapshots" / self.framework / "HEAD").write_text(
+            digest = "sha256:" + hashlib.sha256(data).hexdigest()
+            gate = json.loads(data)["gate"]
+            head = {"digest": digest, "gates": {gate: {"digest": digest, "sequence": arg["to"]}}, "sequence": arg["to"]}
+            (self.record / "HEAD").write_text(
                 json.dumps(head, sort_keys=True, separators=(",", ":")) + "\n"
             )
             return None
@@ -123,7 +133,8 @@ class _Run:
             want = sorted(arg.get("expect_fired", []))
             return None if fired == want else f"triggers fired {fired}, want {want}"
         if kind == "rollback":
-            args = ["rollback", "-f", self.framework, "--key", self.keys["trusted"]]
+            reason = arg.get("reason", "rehearsal")
+            args = ["rollback", "-f", self.framework, "--key", self.keys["trusted"], "--reason", reason]
             if "to" in arg:
                 args += ["--to", str(arg["to"])]
             r = self.cli(*args)
@@ -138,11 +149,11 @@ class _Run:
         return f"unknown step {kind!r}"
 
     def _tamper(self, target: str, snapshot: int | None) -> str | None:
-        head = json.loads((self.ws / ".artigov" / "snapshots" / self.framework / "HEAD").read_text())
+        head = json.loads((self.record / "HEAD").read_text())
         folder = self.snapshot_dir(snapshot or head["sequence"])
         if target == "object":
             obj = json.loads((folder / "manifest.json").read_text())["inputs"][0]["object"].removeprefix("sha256:")
-            path = self.ws / ".artigov" / "objects" / "sha256" / obj[:2] / obj[2:]
+            path = self.ws / "governance" / "objects" / "sha256" / obj[:2] / obj[2:]
         else:
             path = folder / ("manifest.json" if target == "manifest" else "manifest.json.asc")
         path.chmod(0o644)

@@ -13,6 +13,7 @@ batch and an fsync, so concurrent commands never interleave or lose events.
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import hashlib
 import json
@@ -27,7 +28,7 @@ import orjson
 
 from artigov.core.atomic import write_all
 from artigov.core.canonical import canonical_json
-from artigov.core.errors import LockTimeoutError
+from artigov.core.errors import DiskError, LockTimeoutError
 
 __all__ = [
     "GENESIS",
@@ -290,13 +291,56 @@ def _last_line(fd: int, size: int) -> bytes:
         step = min(step * 2, 1 << 22)
 
 
-class AuditLog:
-    """Writer for one audit file."""
+#: The operational log is rotated when it grows past this (``audit.jsonl`` -> ``audit.jsonl.1`` …).
+ROTATE_BYTES = int(os.environ.get("ARTIGOV_AUDIT_ROTATE_BYTES", str(16 << 20)))
+#: Rotated files kept (``.1`` newest).
+ROTATE_KEEP = 3
 
-    def __init__(self, path: Path, *, lock_timeout: float = 30.0) -> None:
+
+class AuditLog:
+    """Writer for one audit file; with ``rotate_bytes``, a file past that size is rotated first."""
+
+    def __init__(self, path: Path, *, lock_timeout: float = 30.0, rotate_bytes: int | None = ROTATE_BYTES) -> None:
         self.path = path
         self.lock_timeout = lock_timeout
+        self.rotate_bytes = rotate_bytes
         self.torn_lines_repaired = 0
+
+    def _open_locked(self) -> int:
+        """Open and lock the current file (if it was rotated while we waited, open the new one)."""
+        while True:
+            fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)
+            try:
+                self._lock(fd)
+                if os.fstat(fd).st_ino == os.stat(self.path).st_ino:
+                    return fd
+            except FileNotFoundError:
+                pass
+            except BaseException:
+                os.close(fd)
+                raise
+            os.close(fd)
+
+    def _rotate(self, fd: int) -> tuple[int, dict[str, Any]]:
+        """Rotate the locked file ``fd``; return the new file's locked fd and the event that opens it."""
+        size = os.fstat(fd).st_size
+        last = _last_line(fd, size)
+        for i in range(ROTATE_KEEP - 1, 0, -1):
+            older = self.path.with_name(f"{self.path.name}.{i}")
+            if older.exists():
+                os.replace(older, self.path.with_name(f"{self.path.name}.{i + 1}"))
+        os.replace(self.path, self.path.with_name(f"{self.path.name}.1"))
+        new_fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)
+        self._lock(new_fd)
+        os.close(fd)
+        event = {
+            "event": "log_rotated",
+            "outcome": "rotated",
+            "ts": utc_timestamp(),
+            "subject": f"{self.path.name}.1",
+            "data": {"previous_head": "sha256:" + hashlib.sha256(last).hexdigest() if last else GENESIS, "bytes": size},
+        }
+        return new_fd, event
 
     def append(self, events: list[dict[str, Any]]) -> str:
         """Append events (each gets ``prev``); return the hash of the last line written.
@@ -306,21 +350,23 @@ class AuditLog:
         is chained after it.
         """
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)
+        fd = self._open_locked()
         try:
-            self._lock(fd)
+            if self.rotate_bytes is not None and os.fstat(fd).st_size > self.rotate_bytes:
+                fd, opening = self._rotate(fd)
+                events = [opening, *events]
             size = os.fstat(fd).st_size
             last = _last_line(fd, size)
             out: list[bytes] = []
             if last and not last.endswith(b"\n"):
                 self.torn_lines_repaired += 1
-                os.write(fd, b"\n")
+                out.append(b"\n")
                 last += b"\n"
                 torn = {
                     "event": "audit_torn_line_detected",
                     "outcome": "repaired",
                     "ts": utc_timestamp(),
-                    "subject": str(self.path),
+                    "subject": self.path.name,
                     "data": {"bytes": len(last) - 1},
                 }
                 events = [torn, *events]
@@ -329,8 +375,13 @@ class AuditLog:
                 line = seal({**event, "prev": prev})
                 out.append(line)
                 prev = "sha256:" + hashlib.sha256(line).hexdigest()
-            write_all(fd, b"".join(out))
-            os.fsync(fd)
+            try:
+                write_all(fd, b"".join(out))
+                os.fsync(fd)
+            except OSError as e:  # ENOSPC, EIO, a file size limit: leave the log as it was
+                with contextlib.suppress(OSError):
+                    os.ftruncate(fd, size)
+                raise DiskError(self.path, e) from e
             return prev
         finally:
             os.close(fd)  # releases the flock

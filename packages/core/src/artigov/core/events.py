@@ -24,7 +24,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
 
-__all__ = ["EventLogger", "bind", "capture", "clear", "get_logger"]
+__all__ = ["EventLogger", "bind", "bound", "capture", "clear", "get_logger"]
 
 LEVELS = {"debug": 10, "info": 20, "warning": 30, "error": 40, "critical": 50}
 
@@ -49,6 +49,11 @@ ROUTING = _Routing()
 def bind(**fields: Any) -> None:
     """Add fields to every following event of this context (the command, say)."""
     _CONTEXT.set({**(_CONTEXT.get() or {}), **fields})
+
+
+def bound() -> dict[str, Any]:
+    """The fields bound in this context."""
+    return dict(_CONTEXT.get() or {})
 
 
 def clear() -> None:

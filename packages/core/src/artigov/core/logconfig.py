@@ -7,10 +7,13 @@ configure. The command line and the invoke tasks call
 * people get a concise structlog console rendering on stderr (warnings and up
   by default), or JSON lines with ``log_format="json"``; structlog is loaded
   only when an event is shown;
-* every event logged with ``audit=True`` is also buffered for the audit
-  file, whatever the console level, and written as one hash-chained batch by
-  :func:`flush_audit` (the command line calls it when a command ends, also
-  on failure).
+* every event logged with ``audit=True`` is also buffered, whatever the
+  console level, and :func:`flush_audit` (the command line calls it when a
+  command ends, also on failure) writes ONE summary event for the command run
+  to the local operational log: its exit code, how many events of each kind it
+  made, and the small scalar fields (digests, sequences, counts) of the last
+  event of each kind. Never one event per finding: decisions an auditor needs
+  live in the committed decision logs, not here.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from artigov.core.audit import ActorLookup, AuditLog, make_record
-from artigov.core.events import LEVELS, ROUTING
+from artigov.core.events import LEVELS, ROUTING, bound
 
 __all__ = ["AuditSink", "configure_logging", "flush_audit", "get_sink", "set_audit_path"]
 
@@ -53,12 +56,45 @@ class AuditSink:
         elif self._actor is None and self._lookup is None:
             self._lookup = ActorLookup(path.parent)
 
-    def flush(self) -> str | None:
-        if not self.pending or self.path is None:
+    def flush(self, exit_code: int | None = None) -> str | None:
+        """Write the summary of the command run (when there is one: events, or an exit code)."""
+        if self.path is None or (not self.pending and exit_code is None):
             self.pending.clear()
             return None
         events, self.pending = self.pending, []
-        return AuditLog(self.path).append(events)
+        return AuditLog(self.path).append([summarize(events, exit_code, self.actor())])
+
+
+#: Scalar fields longer than this are left out of a summary (paths lists, messages stay short).
+_SUMMARY_TEXT = 300
+
+
+def summarize(events: list[dict[str, Any]], exit_code: int | None, actor: str) -> dict[str, Any]:
+    """One ``command_completed`` record for a command run's audit events."""
+    context = bound()
+    counts: dict[str, int] = {}
+    last: dict[str, dict[str, Any]] = {}
+    for record in events:
+        name = str(record.get("event", "?"))
+        counts[name] = counts.get(name, 0) + 1
+        fields = {"subject": record.get("subject"), "outcome": record.get("outcome"), **(record.get("data") or {})}
+        small = {
+            k: v
+            for k, v in fields.items()
+            if isinstance(v, (int, float, bool)) or (isinstance(v, str) and len(v) <= _SUMMARY_TEXT)
+        }
+        last[name] = small
+    outcome = "ok" if exit_code == 0 else ("failed" if exit_code == 1 else ("error" if exit_code else "done"))
+    data: dict[str, Any] = {"events": counts, "last": last}
+    if exit_code is not None:
+        data["exit_code"] = exit_code
+    fields: dict[str, Any] = {
+        "command": context.get("command"),
+        "framework": context.get("framework") or next((e.get("framework") for e in events if e.get("framework")), None),
+        "outcome": outcome,
+        **data,
+    }
+    return make_record("info", {k: v for k, v in fields.items() if v is not None} | {"event": "command_completed"}, actor)
 
 
 _SINK = AuditSink()
@@ -73,9 +109,9 @@ def set_audit_path(path: Path | None) -> None:
     _SINK.point_at(path)
 
 
-def flush_audit() -> str | None:
-    """Write buffered audit events; return the new chain head, if any were written."""
-    return _SINK.flush()
+def flush_audit(exit_code: int | None = None) -> str | None:
+    """Write the command run's summary event; return the new chain head, if one was written."""
+    return _SINK.flush(exit_code)
 
 
 def _structlog_renderer(log_format: str) -> Any:

@@ -28,6 +28,7 @@ _DEFAULTS: dict[str, Any] = {
     "command_routing": "routing_matrix.json",
     "contracts": "contracts",
     "index": "artifacts_index.json",
+    "record": "governance",
     "state_dir": ".artigov",
     "kind_schemas": "schemas/kinds",
 }
@@ -53,13 +54,22 @@ class Workspace:
     command_routing: Path
     contracts_dir: Path
     index_path: Path
+    #: COMMITTED: keys, objects, and per framework the HEAD, snapshots and decision log (DESIGN section 13).
+    record_dir: Path
+    #: LOCAL, git-ignored: lock, journal, stat cache, operational log.
     state_dir: Path
     kind_schemas_dir: Path
     signing: SigningConfig = field(default_factory=SigningConfig)
 
     @property
     def audit_path(self) -> Path:
+        """The local operational log (one summary event per command run)."""
         return self.state_dir / "audit.jsonl"
+
+    @property
+    def keys_dir(self) -> Path:
+        """Committed trusted public keys, ``<FPR>.asc`` each."""
+        return self.record_dir / "keys"
 
     def rel(self, path: Path) -> str:
         """POSIX path of ``path`` relative to the root; raises if it is outside."""
@@ -199,6 +209,7 @@ def load_workspace(root: Path | None = None, *, start: Path | None = None) -> Wo
         command_routing=inside("command_routing"),
         contracts_dir=inside("contracts"),
         index_path=inside("index"),
+        record_dir=inside("record"),
         state_dir=inside("state_dir"),
         kind_schemas_dir=inside("kind_schemas"),
         signing=signing,

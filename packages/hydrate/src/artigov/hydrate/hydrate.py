@@ -20,7 +20,7 @@ from artigov.core.events import get_logger
 from artigov.core.findings import Finding
 from artigov.core.workspace import Workspace
 from artigov.hydrate.plan import HydrationPlan
-from artigov.hydrate.precedence import RULE_VERSION, Candidate, CommitTimes, rank, rank_key
+from artigov.hydrate.precedence import RULE_VERSION, Candidate, CommitTimes, decided_by, rank, rank_key
 from artigov.index.model import Index, IndexSlice
 from artigov.index.ops import read_framework
 from artigov.schema.model import STATUS_RANK
@@ -40,6 +40,8 @@ class Decision:
     key: dict[str, Any]
     reason: str = ""
     lost_to: str | None = None
+    #: For a loser: the rule that decided against it (status, version, commit_time or path).
+    rule: str | None = None
 
 
 @dataclass
@@ -165,7 +167,9 @@ def select(
         win_key = rank_key(winner, commit_times(winner) if tied else None)
         result.decisions.append(Decision(kind, winner.path, "won", win_key))
         for c in ranked[1:]:
-            result.decisions.append(Decision(kind, c.path, "lost", rank_key(c, commit_times(c)), lost_to=winner.path))
+            lost_key = rank_key(c, commit_times(c))
+            rule = decided_by(c, winner, commit_times)
+            result.decisions.append(Decision(kind, c.path, "lost", lost_key, lost_to=winner.path, rule=rule))
         item = {k: winner.entry[k] for k in ("id", "version", "status", "checksum")}
         item.update(kind=kind, path=winner.path)
         if winner.entry.get("meta"):
@@ -255,6 +259,7 @@ def _log(result: HydrationResult, framework: str, stage: str) -> None:
             rank_key=d.key,
             reason=d.reason or None,
             lost_to=d.lost_to,
+            rule=d.rule,
         )
     log.info(
         "hydration_completed",

@@ -23,7 +23,7 @@ from packaging.version import InvalidVersion, Version
 
 from artigov.schema.model import STATUS_RANK
 
-__all__ = ["RULE_VERSION", "Candidate", "CommitTimes", "rank"]
+__all__ = ["RULE_VERSION", "Candidate", "CommitTimes", "decided_by", "rank", "rank_key"]
 
 RULE_VERSION = 1
 
@@ -181,3 +181,16 @@ def rank_key(c: Candidate, commit_time: tuple[int, str] | None) -> dict[str, Any
         key["commit_time"] = commit_time[0]
         key["commit_time_source"] = commit_time[1]
     return key
+
+
+def decided_by(loser: Candidate, winner: Candidate, commit_time: Callable[[Candidate], tuple[int, str]]) -> str:
+    """The first rule of the precedence that ranks ``winner`` above ``loser``: status, version,
+    commit_time or path (the decision log records it for every loser)."""
+    lk, wk = _primary(loser), _primary(winner)
+    if lk[0] != wk[0]:
+        return "status"
+    if _cmp_keys(lk, wk) != 0:
+        return "version"
+    if commit_time(loser)[0] != commit_time(winner)[0]:
+        return "commit_time"
+    return "path"

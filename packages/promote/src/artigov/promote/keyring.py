@@ -18,7 +18,7 @@ from typing import Any
 
 from artigov.promote.errors import SigningError, VerificationError
 
-__all__ = ["gpg_for", "sign_detached", "verify_detached"]
+__all__ = ["export_public_key", "gpg_for", "sign_detached", "verify_detached"]
 
 
 def gpg_for(home: Path | None) -> Any:
@@ -49,10 +49,19 @@ def sign_detached(data: bytes, key: str, home: Path | None) -> bytes:
     return signature
 
 
+def export_public_key(fpr: str, home: Path | None) -> bytes:
+    """The armored public key of ``fpr`` from ``home`` (b"" if gpg has none)."""
+    exported = gpg_for(home).export_keys(fpr, armor=True)
+    if not exported:
+        return b""
+    return exported.encode() if isinstance(exported, str) else bytes(exported)
+
+
 def _export_trusted(trusted: tuple[str, ...], source_home: Path | None, keys_dir: Path | None) -> bytes:
     blobs: list[bytes] = []
     if keys_dir is not None and keys_dir.is_dir():
-        blobs.extend(p.read_bytes() for p in sorted(keys_dir.glob("*.asc")))
+        # Regular files only: a FIFO or a device named *.asc must not hang or flood the import.
+        blobs.extend(p.read_bytes() for p in sorted(keys_dir.glob("*.asc")) if p.is_file() and not p.is_symlink())
     gpg = gpg_for(source_home)
     for fpr in trusted:
         exported = gpg.export_keys(fpr, armor=True)
@@ -68,6 +77,7 @@ def verify_detached(
     *,
     source_home: Path | None,
     keys_dir: Path | None = None,
+    keys_label: str | None = None,
     snapshot: int | None = None,
 ) -> str:
     """Verify in a throwaway GNUPGHOME holding only the trusted public keys; return the signer's fingerprint.
@@ -112,6 +122,16 @@ def verify_detached(
                 fix="the key is compromised or retired: roll back to a snapshot signed by a good key",
             )
         if result.status == "no public key":
+            key_id = str(result.key_id or "").upper()
+            wanted = [f for f in trusted if key_id and f.endswith(key_id)]
+            if wanted:
+                where = f"{keys_label or keys_dir or '.'}/{wanted[0]}.asc"
+                raise VerificationError(
+                    "V018",
+                    f"public key for trusted {wanted[0]} not found",
+                    snapshot=snapshot,
+                    fix=f"add {where} (gpg --armor --export {wanted[0]}) and commit it",
+                )
             raise VerificationError(
                 "V011",
                 f"signed by key {result.key_id}, which is not in signing.trusted",

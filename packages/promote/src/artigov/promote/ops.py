@@ -1,24 +1,27 @@
 """Promote, roll back, prune, evaluate triggers, list history.
 
-``promote`` is an ordered sequence; each step must pass before the next, and
-the head moves last, so a failure anywhere leaves the head on the previous,
-complete, signed snapshot:
+``promote`` is an ordered sequence; each step must pass before the next, and nothing enters the
+record until the gate passed, the inputs were stored and the manifest was signed:
 
-1. recover and verify the index (drift refuses the promotion);
-2. check the contract gate (a failing gate promotes nothing);
-3. hydrate the gate's inputs deterministically;
-4. verify the current head, if any (a tampered or replayed history refuses);
-5. store every input's bytes in the object store (``after-objects``);
-6. write the manifest and its signature into a new snapshot folder
-   (``after-manifest``, ``after-signature``; ``before-head-move``);
-7. move the head pointer atomically; log ``snapshot_promoted``.
+1. refuse a signing key that is not in ``signing.trusted`` (its snapshot would never verify);
+2. recover and verify the index (drift refuses the promotion);
+3. check the contract gate (a failing gate promotes nothing);
+4. hydrate the gate's inputs deterministically; refuse uncommitted inputs unless ``allow_dirty``;
+5. under the framework lock: finish or discard an interrupted promotion (:mod:`.record`), verify
+   the current head (a tampered, replayed or forked history refuses);
+6. store every input's bytes in the object store (``after-objects``);
+7. sign the manifest, record the decisions, publish the snapshot, move HEAD (:func:`.record.commit_snapshot`).
+
+Every snapshot's decisions (gate result, every hydration candidate, inputs and approvers, signer,
+git commit) go to the framework's committed decision log; the local operational log gets a summary.
 """
 
 from __future__ import annotations
 
 import os
-import subprocess
+import shutil
 import time
+from collections.abc import Sequence
 from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -29,22 +32,26 @@ from typing import Any
 from artigov.contract.check import check_contract
 from artigov.contract.model import load_contract
 from artigov.core.atomic import FileLock, write_atomic
-from artigov.core.audit import GENESIS
-from artigov.core.canonical import canonical_json, digest_bytes, digest_file
+from artigov.core.audit import ActorLookup
+from artigov.core.canonical import digest_bytes, digest_file
 from artigov.core.errors import PathEscapeError
 from artigov.core.events import get_logger
 from artigov.core.faults import fault_point
 from artigov.core.workspace import Workspace, resolve_inside
-from artigov.hydrate.hydrate import hydrate
+from artigov.hydrate.hydrate import Decision, hydrate
 from artigov.index import ops as index_ops
+from artigov.promote.decisions import DecisionLog
 from artigov.promote.errors import GateFailedError, PromotionError, VerificationError
-from artigov.promote.keyring import sign_detached
-from artigov.promote.store import ObjectStore, SnapshotStore
+from artigov.promote.gitstate import GitState, commit_record, git_state
+from artigov.promote.record import commit_snapshot, decision_event, recover
+from artigov.promote.store import Head, ObjectStore, SnapshotStore, check_framework_name
 from artigov.promote.verify import Verified, verify_snapshot
 
 __all__ = ["Promotion", "TriggerReport", "history", "promote", "prune", "rollback", "triggers"]
 
 log = get_logger(__name__)
+
+MANIFEST_FORMAT = 2
 
 
 @dataclass(frozen=True)
@@ -56,6 +63,8 @@ class Promotion:
     signer: str
     inputs: int
     rollback_of: int | None = None
+    commit: str | None = None
+    record_commit: str | None = None
 
 
 def _tool_version() -> str:
@@ -65,38 +74,16 @@ def _tool_version() -> str:
         return "0+unknown"
 
 
-def _created_at(ws: Workspace) -> tuple[str, str]:
+def _created_at() -> tuple[str, str]:
+    """The real UTC time; ``SOURCE_DATE_EPOCH`` wins (reproducible builds and tests)."""
     sde = os.environ.get("SOURCE_DATE_EPOCH")
     if sde and sde.isdigit():
         return _iso(int(sde)), "SOURCE_DATE_EPOCH"
-    try:
-        out = subprocess.run(
-            ["git", "log", "-1", "--format=%ct"], cwd=ws.root, capture_output=True, text=True, timeout=30, check=False
-        )
-        if out.returncode == 0 and out.stdout.strip().isdigit():
-            return _iso(int(out.stdout.strip())), "git-head"
-    except (OSError, subprocess.SubprocessError):
-        pass
     return _iso(int(time.time())), "clock"
 
 
 def _iso(epoch: int) -> str:
     return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _audit_head(ws: Workspace) -> str | None:
-    """sha256 of the audit log's last line: the snapshot pins the log up to here."""
-    import hashlib
-
-    try:
-        data = ws.audit_path.read_bytes()
-    except FileNotFoundError:
-        return None
-    lines = data.splitlines(keepends=True)
-    if not lines:
-        return None
-    last = lines[-1] if lines[-1].endswith(b"\n") else (lines[-2] if len(lines) > 1 else None)
-    return "sha256:" + hashlib.sha256(last).hexdigest() if last else GENESIS
 
 
 def _signing_key(ws: Workspace, key: str | None) -> str:
@@ -106,30 +93,45 @@ def _signing_key(ws: Workspace, key: str | None) -> str:
             "no signing key: pass --key FINGERPRINT or set signing.key in artigov.yaml",
             fix="list keys with `gpg --list-secret-keys --with-colons`",
         )
+    if chosen not in ws.signing.trusted:
+        raise PromotionError(
+            f"refusing to sign with {chosen}: it is not in signing.trusted, so its snapshot would never verify",
+            fix="sign with a trusted key (--key), or add this fingerprint to signing.trusted in artigov.yaml "
+            "through a reviewed change",
+        )
     return chosen
 
 
-def _current_head(ws: Workspace, framework: str) -> Verified | None:
-    store = SnapshotStore(ws, framework)
+def refuse_old_layout(ws: Workspace) -> None:
+    """Snapshots under the old local ``state_dir`` must be moved into the committed record first."""
+    old = ws.state_dir / "snapshots"
+    if old.is_dir() and any(p.is_dir() for p in old.iterdir()):
+        raise PromotionError(
+            f"{ws.rel(old)} holds snapshots in the old local layout; the record now lives in {ws.rel(ws.record_dir)}/",
+            fix="run `artigov migrate-record` (it verifies before and after moving them)",
+        )
+
+
+def _open_store(ws: Workspace, framework: str) -> SnapshotStore:
+    check_framework_name(framework)
+    refuse_old_layout(ws)
+    return SnapshotStore(ws, framework)
+
+
+def _verified_head(ws: Workspace, store: SnapshotStore) -> Verified | None:
+    """The verified current head, or None for a framework with no record at all."""
     if store.head() is None:
+        if store.sequences() or DecisionLog(store.decisions_path).recorded():
+            raise PromotionError(
+                f"{ws.rel(store.head_path)} is missing but {store.framework!r} has recorded snapshots; nothing was written",
+                fix=f"restore it from git, or run `artigov repair-head --framework {store.framework}`",
+            )
         return None
-    return verify_snapshot(ws, framework)
+    return verify_snapshot(ws, store.framework)
 
 
-def _write(ws: Workspace, framework: str, body: dict[str, Any], key: str) -> tuple[int, str]:
-    """Sign and write a snapshot and move the head (the caller holds the framework lock)."""
-    store = SnapshotStore(ws, framework)
-    data = canonical_json(body)
-    signature = sign_detached(data, key, ws.signing.gnupghome)
-    store.ensure_gitattributes()
-    store.write_snapshot(body["sequence"], data, signature)
-    fault_point("before-head-move")
-    digest = digest_bytes(data)
-    store.move_head(body["sequence"], digest)
-    return body["sequence"], digest
-
-
-def _store_inputs(ws: Workspace, inputs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _store_inputs(ws: Workspace, inputs: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Store each input's bytes, read once; the manifest records the digest of exactly those bytes."""
     objects = ObjectStore(ws)
     out = []
     for item in inputs:
@@ -143,6 +145,55 @@ def _store_inputs(ws: Workspace, inputs: list[dict[str, Any]]) -> list[dict[str,
     return out
 
 
+def _candidate_events(
+    ts: str, actor: str, framework: str, gate: str, sequence: int, decisions: Sequence[Decision]
+) -> list[dict[str, Any]]:
+    names = {"won": "candidate_selected", "lost": "candidate_lost", "rejected": "candidate_rejected"}
+    return [
+        decision_event(
+            ts,
+            actor,
+            framework,
+            names[d.outcome],
+            d.path,
+            d.outcome,
+            sequence=sequence,
+            stage=gate,
+            kind=d.kind,
+            rank_key=d.key,
+            lost_to=d.lost_to,
+            rule=d.rule,
+            reason=d.reason or None,
+        )
+        for d in decisions
+    ]
+
+
+def _git_fields(git: GitState, allow_dirty: bool) -> dict[str, Any]:
+    return {
+        "commit": git.commit,
+        "inputs_committed": git.inputs_committed,
+        "allow_dirty": allow_dirty,
+        "dirty": list(git.dirty),
+    }
+
+
+def _input_paths(inputs: Sequence[dict[str, Any]]) -> list[str]:
+    return sorted({p for i in inputs for p in (i.get("path"), i.get("meta")) if p})
+
+
+def _commit_paths(
+    ws: Workspace, store: SnapshotStore, signer: str, inputs: Sequence[dict[str, Any]], restored: Sequence[str] = ()
+) -> list[str]:
+    """Exactly what this command wrote: never stage anything else (a tampered object stays out)."""
+    objects = ObjectStore(ws)
+    paths = [ws.rel(store.dir), ws.rel(ws.keys_dir / f"{signer}.asc")]
+    paths += [ws.rel(ws.record_dir / n) for n in (".gitattributes", ".gitignore")]
+    paths += [ws.rel(objects.path_for(i[k])) for i in inputs for k in ("object", "meta_object") if k in i]
+    paths += [ws.rel(ws.index_path), *restored]
+    return sorted({p for p in paths if (ws.root / p).exists()})
+
+
 def promote(
     ws: Workspace,
     framework: str,
@@ -150,15 +201,18 @@ def promote(
     *,
     key: str | None = None,
     expires_days: int | None = None,
+    allow_dirty: bool = False,
+    commit: bool = False,
     lock_timeout: float = 30.0,
 ) -> Promotion:
     """Promote ``framework`` at ``gate`` as a new signed snapshot (see the module doc for the steps).
 
     Raises:
-        PromotionError: index drift, no signing key, or a stale history.
+        PromotionError: untrusted key, index drift, uncommitted inputs, or a broken history.
         GateFailedError: the gate's contract check failed.
         VerificationError: the current head does not verify.
     """
+    store = _open_store(ws, framework)
     signer = _signing_key(ws, key)
     drift = index_ops.verify(ws, lock_timeout=lock_timeout)
     if not drift.ok:
@@ -175,27 +229,42 @@ def promote(
             framework=framework,
             subject=gate,
             outcome="gate_failed",
-            findings=[f.one_line() for f in report.findings],
+            findings=len(report.findings),
         )
         raise GateFailedError(gate, report.findings)
-    plan = hydrate(ws, framework, gate, deterministic=True).plan
+    result = hydrate(ws, framework, gate, deterministic=True)
+    plan = result.plan
     assert plan is not None
-    store = SnapshotStore(ws, framework)
+    git = git_state(ws.root, _input_paths(plan.inputs))
+    if git.dirty and not allow_dirty:
+        shown = ", ".join(git.dirty[:5]) + (f" and {len(git.dirty) - 5} more" if len(git.dirty) > 5 else "")
+        raise PromotionError(
+            f"{len(git.dirty)} input(s) have uncommitted changes: {shown}; nothing was promoted",
+            fix="commit them first (promotion records the git commit), or pass --allow-dirty (recorded in the manifest)",
+        )
+    approvers = {p: e.get("approved_by", []) for p, e in index_ops.read_framework(ws, framework).entries.items()}
+    actor = ActorLookup(ws.root)
     with FileLock(store.lock_path, lock_timeout):
-        removed = store.remove_stale()
-        if removed:
-            log.info(
-                "stale_snapshot_removed", audit=True, framework=framework, subject=",".join(removed), outcome="removed"
-            )
-        head = _current_head(ws, framework)
-        inputs = _store_inputs(ws, list(plan.inputs))
-        created_at, source = _created_at(ws)
+        finished = recover(ws, store)
+        current = _verified_head(ws, store)
+        head = current.head if current else None
+        if (
+            finished
+            and current is not None
+            and current.manifest.get("gate") == gate
+            and current.manifest.get("plan_digest") == plan.digest
+        ):
+            # The interrupted run of this very promotion was recorded: it is finished, not made twice.
+            return Promotion(framework, gate, current.sequence, current.digest, current.signer, len(plan.inputs))
+        sequence = (head.sequence if head else 0) + 1
+        inputs = _store_inputs(ws, plan.inputs)
+        created_at, source = _created_at()
         body: dict[str, Any] = {
-            "format_version": 1,
+            "format_version": MANIFEST_FORMAT,
             "framework": framework,
             "gate": gate,
-            "sequence": (head.head.sequence if head else 0) + 1,
-            "parent": head.head.digest if head else None,
+            "sequence": sequence,
+            "parent": head.digest if head else None,
             "index_digest": plan.index_digest,
             "plan_digest": plan.digest,
             "inputs": inputs,
@@ -203,26 +272,74 @@ def promote(
             "tool_version": _tool_version(),
             "created_at": created_at,
             "created_at_source": source,
-            "audit_head": _audit_head(ws),
+            "git": _git_fields(git, allow_dirty),
         }
         if expires_days is not None:
             base = datetime.fromisoformat(created_at.replace("Z", "+00:00"))
             body["expires"] = (base + timedelta(days=expires_days)).strftime("%Y-%m-%dT%H:%M:%SZ")
-        sequence, digest = _write(ws, framework, body, signer)
+        who = actor.result()
+        batch = [
+            decision_event(
+                created_at,
+                who,
+                framework,
+                "gate_checked",
+                gate,
+                "passed",
+                sequence=sequence,
+                gate=gate,
+                checked=report.checked,
+                findings=[f.to_dict() for f in report.findings],
+            ),
+            *_candidate_events(created_at, who, framework, gate, sequence, result.decisions),
+            decision_event(
+                created_at,
+                who,
+                framework,
+                "snapshot_promoted",
+                f"{framework}#{sequence}",
+                "promoted",
+                sequence=sequence,
+                gate=gate,
+                signer=signer,
+                plan_digest=plan.digest,
+                index_digest=plan.index_digest,
+                inputs=[
+                    {
+                        "path": i["path"],
+                        "id": i["id"],
+                        "version": i["version"],
+                        "status": i["status"],
+                        "checksum": i["checksum"],
+                        "approved_by": approvers.get(i["path"], []),
+                    }
+                    for i in inputs
+                ],
+                **_git_fields(git, allow_dirty),
+            ),
+        ]
+        done = commit_snapshot(ws, store, head, body, batch)
     log.info(
         "snapshot_promoted",
         audit=True,
         framework=framework,
-        subject=f"{framework}#{sequence}",
+        subject=f"{framework}#{done.sequence}",
         outcome="promoted",
-        sequence=sequence,
+        sequence=done.sequence,
         gate=gate,
-        digest=digest,
-        signer=signer,
-        plan_digest=plan.digest,
-        inputs={i["path"]: i["checksum"] for i in inputs},
+        digest=done.digest,
     )
-    return Promotion(framework, gate, sequence, digest, signer, len(inputs))
+    record_commit = None
+    if commit:
+        record_commit = commit_record(
+            ws.root,
+            _commit_paths(ws, store, signer, inputs),
+            f"artigov: promote {framework} gate {gate} as snapshot {done.sequence}\n\n"
+            f"manifest {done.digest}\nsigned by {signer}\ninputs from commit {git.commit or '(none)'}",
+        )
+    return Promotion(
+        framework, gate, done.sequence, done.digest, signer, len(inputs), commit=git.commit, record_commit=record_commit
+    )
 
 
 def _restore(ws: Workspace, manifest: dict[str, Any]) -> list[Path]:
@@ -250,68 +367,144 @@ def _restore(ws: Workspace, manifest: dict[str, Any]) -> list[Path]:
     return [t for t, _ in planned]
 
 
-def rollback(
-    ws: Workspace, framework: str, *, to: int | None = None, key: str | None = None, lock_timeout: float = 30.0
-) -> Promotion:
-    """Restore snapshot ``to`` (default: the one before the head) and record it as a NEW signed snapshot.
+def _gate_snapshots(store: SnapshotStore, gate: str, below: int) -> list[int]:
+    """Sequences of ``gate``'s snapshots before ``below``, newest first."""
+    out = []
+    for s in sorted((s for s in store.sequences() if s < below), reverse=True):
+        with suppress(VerificationError):
+            if store.manifest(s).get("gate") == gate:
+                out.append(s)
+    return out
 
-    History stays append-only: the new snapshot's parent is the current head
-    and its ``rollback_of`` names the restored one.
+
+def rollback(
+    ws: Workspace,
+    framework: str,
+    *,
+    reason: str,
+    to: int | None = None,
+    gate: str | None = None,
+    key: str | None = None,
+    commit: bool = False,
+    extra_decisions: Sequence[dict[str, Any]] = (),
+    lock_timeout: float = 30.0,
+) -> Promotion:
+    """Restore snapshot ``to`` (default: the previous good snapshot of ``gate``, default the head's gate)
+    and record it as a NEW signed snapshot of that gate; other gates do not move.
+
+    History stays append-only: the new snapshot's parent is the chain's head and its
+    ``rollback_of`` names the restored one; ``reason`` is required and recorded.
     """
+    if not reason or not reason.strip():
+        raise PromotionError("a rollback needs a reason", fix='pass --reason "why" (it is recorded and signed)')
+    store = _open_store(ws, framework)
     signer = _signing_key(ws, key)
-    store = SnapshotStore(ws, framework)
+    actor = ActorLookup(ws.root)
     with FileLock(store.lock_path, lock_timeout):
-        store.remove_stale()
+        recover(ws, store)
         head = store.head()
         if head is None:
+            _verified_head(ws, store)
             raise PromotionError(f"framework {framework!r} has no snapshot to roll back to")
-        target = to if to is not None else _previous_good(ws, framework, head.sequence)
-        if target >= head.sequence + 1 or target < 1:
+        if to is None:
+            chosen_gate = gate or str(store.manifest(head.sequence).get("gate"))
+            if chosen_gate not in head.gates:
+                raise PromotionError(f"gate {chosen_gate!r} of {framework!r} has no snapshot to roll back")
+            target = _previous_good(ws, store, chosen_gate, head.gates[chosen_gate].sequence)
+        else:
+            target = to
+        if target > head.sequence or target < 1:
             raise PromotionError(
                 f"cannot roll back to snapshot {target}: the head is {head.sequence}",
                 fix="pick an earlier snapshot (artigov snapshots)",
             )
         verified = verify_snapshot(ws, framework, target)
+        target_gate = str(verified.manifest["gate"])
+        if gate is not None and gate != target_gate:
+            raise PromotionError(f"snapshot {target} is a {target_gate!r} snapshot, not {gate!r}")
+        sequence = head.sequence + 1
         restored = _restore(ws, verified.manifest)
         index_ops.add(ws, restored, lock_timeout=lock_timeout)
-        body = {k: v for k, v in verified.manifest.items() if k not in ("expires", "rollback_of")}
-        created_at, source = _created_at(ws)
+        restored_rel = [ws.rel(p) for p in restored]
+        git = git_state(ws.root, [])
+        created_at, source = _created_at()
+        drop = ("expires", "rollback_of", "reason", "decisions", "audit_head", "git")
+        body = {k: v for k, v in verified.manifest.items() if k not in drop}
         body.update(
-            sequence=head.sequence + 1,
+            format_version=MANIFEST_FORMAT,
+            sequence=sequence,
             parent=head.digest,
             signer=signer,
             tool_version=_tool_version(),
             created_at=created_at,
             created_at_source=source,
-            audit_head=_audit_head(ws),
             rollback_of=target,
+            reason=reason.strip(),
+            git=_git_fields(git, True),
         )
-        sequence, digest = _write(ws, framework, body, signer)
+        who = actor.result()
+        batch = [
+            *[{**e, "ts": created_at, "data": {**e.get("data", {}), "sequence": sequence}} for e in extra_decisions],
+            decision_event(
+                created_at,
+                who,
+                framework,
+                "snapshot_rolled_back",
+                f"{framework}#{sequence}",
+                "rolled_back",
+                sequence=sequence,
+                gate=target_gate,
+                rollback_of=target,
+                reason=reason.strip(),
+                signer=signer,
+                restored=restored_rel,
+                commit=git.commit,
+            ),
+        ]
+        done = commit_snapshot(ws, store, head, body, batch)
     log.info(
         "snapshot_rolled_back",
         audit=True,
         framework=framework,
-        subject=f"{framework}#{sequence}",
+        subject=f"{framework}#{done.sequence}",
         outcome="rolled_back",
-        sequence=sequence,
+        sequence=done.sequence,
         rollback_of=target,
-        digest=digest,
-        signer=signer,
-        restored=[ws.rel(p) for p in restored],
+        digest=done.digest,
     )
-    return Promotion(framework, str(body["gate"]), sequence, digest, signer, len(body["inputs"]), target)
+    record_commit = None
+    if commit:
+        record_commit = commit_record(
+            ws.root,
+            _commit_paths(ws, store, signer, body["inputs"], restored_rel),
+            f"artigov: roll back {framework} gate {target_gate} to snapshot {target} as snapshot {done.sequence}\n\n"
+            f"reason: {reason.strip()}\nmanifest {done.digest}\nsigned by {signer}",
+        )
+    return Promotion(
+        framework,
+        target_gate,
+        done.sequence,
+        done.digest,
+        signer,
+        len(body["inputs"]),
+        target,
+        git.commit,
+        record_commit,
+    )
 
 
-def _previous_good(ws: Workspace, framework: str, head_sequence: int) -> int:
-    """The newest snapshot before the head that verifies."""
-    store = SnapshotStore(ws, framework)
-    for candidate in sorted((s for s in store.sequences() if s < head_sequence), reverse=True):
+def _previous_good(ws: Workspace, store: SnapshotStore, gate: str, current: int) -> int:
+    """The newest snapshot of ``gate`` before ``current`` that verifies."""
+    for candidate in _gate_snapshots(store, gate, current):
         try:
-            verify_snapshot(ws, framework, candidate)
+            verify_snapshot(ws, store.framework, candidate)
             return candidate
         except VerificationError:
             continue
-    raise PromotionError(f"no earlier snapshot of {framework!r} verifies; nothing to roll back to")
+    raise PromotionError(
+        f"no earlier {gate!r} snapshot of {store.framework!r} verifies; nothing to roll back to",
+        fix="pass --to N to restore a specific snapshot (artigov snapshots lists them)",
+    )
 
 
 @dataclass
@@ -325,20 +518,25 @@ class PruneResult:
 def prune(
     ws: Workspace, framework: str, *, apply: bool = False, now: float | None = None, lock_timeout: float = 30.0
 ) -> PruneResult:
-    """Apply the contract's retention; dry run unless ``apply``. Never the head or the previous good snapshot."""
+    """Apply the contract's retention; dry run unless ``apply``. Never the head, any gate's current
+    snapshot, or the snapshot a rollback of a gate would return to."""
     contract = load_contract(ws, framework)
-    store = SnapshotStore(ws, framework)
+    store = _open_store(ws, framework)
     result = PruneResult(applied=apply)
     with FileLock(store.lock_path, lock_timeout):
+        if apply:
+            recover(ws, store)
         head = store.head()
         sequences = store.sequences()
         if head is None or not sequences:
             return result
+        if apply:
+            verify_snapshot(ws, framework)  # prune only a history that verifies
         protected = {head.sequence}
-        earlier = [s for s in sequences if s < head.sequence]
-        if earlier:
-            with suppress(PromotionError):  # no earlier snapshot verifies: nothing more to protect
-                protected.add(_previous_good(ws, framework, head.sequence))
+        for gate, gh in head.gates.items():
+            protected.add(gh.sequence)
+            with suppress(PromotionError):  # no earlier snapshot of the gate verifies: nothing more to protect
+                protected.add(_previous_good(ws, store, gate, gh.sequence))
         if contract.keep_last is None and contract.keep_days is None:
             keep = set(sequences)  # no retention configured: keep everything
         else:
@@ -352,6 +550,9 @@ def prune(
                     age_days = (current - datetime.fromisoformat(created.replace("Z", "+00:00")).timestamp()) / 86400
                     if age_days <= contract.keep_days:
                         keep.add(s)
+        # A kept snapshot's chain must still verify: keep everything from the oldest kept one up.
+        oldest_kept = min(keep)
+        keep |= {s for s in sequences if s >= oldest_kept}
         result.kept = sorted(s for s in sequences if s in keep)
         result.deleted = sorted(s for s in sequences if s not in keep)
         referenced = {
@@ -361,39 +562,60 @@ def prune(
             for obj in (item.get("object"), item.get("meta_object"))
             if obj
         }
-        result.objects_deleted = [o for o in ObjectStore(ws).all() if o not in referenced] if result.deleted else []
-        if not apply:
+        others = _referenced_elsewhere(ws, framework) if result.deleted else set()
+        result.objects_deleted = (
+            [o for o in ObjectStore(ws).all() if o not in referenced and o not in others] if result.deleted else []
+        )
+        if not apply or not result.deleted:
             return result
-        import shutil
-
-        for s in result.deleted:
-            store.record_pruned(s, digest_bytes(store.manifest_bytes(s)))
-            shutil.rmtree(store.seq_dir(s))
-            log.info(
+        digests = {s: digest_bytes(store.manifest_bytes(s)) for s in result.deleted}
+        created_at, _ = _created_at()
+        who = ActorLookup(ws.root).result()
+        batch = [
+            decision_event(
+                created_at,
+                who,
+                framework,
                 "snapshot_pruned",
-                audit=True,
-                framework=framework,
-                subject=f"{framework}#{s}",
-                outcome="deleted",
+                f"{framework}#{s}",
+                "deleted",
                 sequence=s,
+                digest=digests[s],
+                retention={"keep_last": contract.keep_last, "keep_days": contract.keep_days},
             )
+            for s in result.deleted
+        ]
+        batch += [
+            decision_event(created_at, who, framework, "object_pruned", o, "deleted") for o in result.objects_deleted
+        ]
+        store.record_pruned(digests)
+        dlog = DecisionLog(store.decisions_path)
+        state = dlog.state()
+        dlog.append(DecisionLog.seal_batch(batch, state.head), state)
+        for s in result.deleted:
+            shutil.rmtree(store.seq_dir(s))
         objects = ObjectStore(ws)
-        others = _referenced_elsewhere(ws, framework)
-        result.objects_deleted = [o for o in result.objects_deleted if o not in others]
         for o in result.objects_deleted:
             objects.path_for(o).unlink(missing_ok=True)
-            log.info("object_pruned", audit=True, framework=framework, subject=o, outcome="deleted")
+        log.info(
+            "snapshots_pruned",
+            audit=True,
+            framework=framework,
+            subject=framework,
+            outcome="deleted",
+            deleted=result.deleted,
+            objects=len(result.objects_deleted),
+        )
     return result
 
 
 def _referenced_elsewhere(ws: Workspace, framework: str) -> set[str]:
     """Objects referenced by other frameworks' snapshots (never deleted by this one's retention)."""
-    base = ws.state_dir / "snapshots"
     out: set[str] = set()
-    if not base.is_dir():
+    if not ws.record_dir.is_dir():
         return out
-    for fw_dir in base.iterdir():
-        if not fw_dir.is_dir() or fw_dir.name == framework:
+    for fw_dir in ws.record_dir.iterdir():
+        if not fw_dir.is_dir() or fw_dir.name in (framework, "keys", "objects") or fw_dir.name.startswith("."):
             continue
         store = SnapshotStore(ws, fw_dir.name)
         for s in store.sequences():
@@ -412,22 +634,33 @@ class TriggerReport:
         return not self.fired
 
 
-def triggers(ws: Workspace, framework: str, *, auto_rollback: bool = False, key: str | None = None) -> TriggerReport:
-    """Evaluate the contract's rollback triggers against the head snapshot."""
+def triggers(
+    ws: Workspace, framework: str, *, auto_rollback: bool = False, key: str | None = None, gate: str | None = None
+) -> TriggerReport:
+    """Evaluate the contract's rollback triggers against the current snapshot of ``gate`` (default:
+    the head's gate)."""
     contract = load_contract(ws, framework)
+    store = _open_store(ws, framework)
     report = TriggerReport()
     wanted = {t.on: t.action for t in contract.triggers}
+    head = store.head()
+    target: int | None = None
+    if head is not None:
+        chosen = gate or None
+        if chosen is None:
+            with suppress(VerificationError):
+                chosen = str(store.manifest(head.sequence).get("gate"))
+        if chosen is not None and chosen in head.gates:
+            target = head.gates[chosen].sequence
     head_manifest: dict[str, Any] | None = None
     if "verify_failed" in wanted:
         try:
-            head_manifest = verify_snapshot(ws, framework).manifest
+            head_manifest = verify_snapshot(ws, framework, target).manifest
         except VerificationError as e:
             report.fired.append({"on": "verify_failed", "action": wanted["verify_failed"], "detail": str(e)})
-    store = SnapshotStore(ws, framework)
-    head = store.head()
-    if head is not None and head_manifest is None:
+    if target is not None and head_manifest is None:
         try:
-            head_manifest = store.manifest(head.sequence)
+            head_manifest = store.manifest(target)
         except VerificationError:
             head_manifest = None
     if "checksum_drift" in wanted and head_manifest is not None:
@@ -459,16 +692,24 @@ def triggers(ws: Workspace, framework: str, *, auto_rollback: bool = False, key:
             "trigger_fired", audit=True, framework=framework, subject=t["on"], outcome=t["action"], detail=t["detail"]
         )
     if auto_rollback and any(t["action"] == "rollback" for t in report.fired):
-        if any(t["on"] == "verify_failed" for t in report.fired) or head is None:
-            report.rolled_back = rollback(ws, framework, key=key)  # to the newest snapshot that verifies
-        else:
-            report.rolled_back = rollback(ws, framework, to=head.sequence, key=key)  # restore the head's files
+        who = ActorLookup(ws.root).result()
+        fired = [
+            decision_event("", who, framework, "trigger_fired", t["on"], t["action"], detail=t["detail"])
+            for t in report.fired
+        ]
+        reason = "trigger: " + "; ".join(f"{t['on']} ({t['detail'][:200]})" for t in report.fired)
+        rolled_gate = str(head_manifest.get("gate")) if head_manifest else gate
+        if any(t["on"] == "verify_failed" for t in report.fired) or target is None:
+            # to the newest snapshot of the gate that verifies
+            report.rolled_back = rollback(ws, framework, reason=reason, gate=rolled_gate, key=key, extra_decisions=fired)
+        else:  # restore the current snapshot's files
+            report.rolled_back = rollback(ws, framework, reason=reason, to=target, key=key, extra_decisions=fired)
     return report
 
 
 def history(ws: Workspace, framework: str) -> list[dict[str, Any]]:
-    """Every snapshot, oldest first, with its status: head, rolled back, superseded or pruned."""
-    store = SnapshotStore(ws, framework)
+    """Every snapshot, oldest first, with its status: current (of its gate), rolled back, superseded or pruned."""
+    store = _open_store(ws, framework)
     head = store.head()
     rows: dict[int, dict[str, Any]] = {}
     for s, digest in store.pruned().items():
@@ -484,6 +725,8 @@ def history(ws: Workspace, framework: str) -> list[dict[str, Any]]:
             "signer": m.get("signer"),
             "parent": m.get("parent"),
             "rollback_of": m.get("rollback_of"),
+            "reason": m.get("reason"),
+            "commit": (m.get("git") or {}).get("commit"),
             "inputs": len(m.get("inputs", [])),
             "digest": digest_bytes(store.manifest_bytes(s)),
             "status": "superseded",
@@ -492,8 +735,15 @@ def history(ws: Workspace, framework: str) -> list[dict[str, Any]]:
         back_to = row.get("rollback_of")
         if back_to:
             for undone in range(back_to + 1, s):
-                if undone in rows and rows[undone]["status"] != "pruned":
-                    rows[undone]["status"] = "rolled back"
-    if head is not None and head.sequence in rows:
-        rows[head.sequence]["status"] = "head"
+                other = rows.get(undone)
+                if other and other["status"] != "pruned" and other.get("gate") == row.get("gate"):
+                    other["status"] = "rolled back"
+    if head is not None:
+        for gh in head.gates.values():
+            if gh.sequence in rows:
+                rows[gh.sequence]["status"] = "current"
     return [rows[s] for s in sorted(rows)]
+
+
+def head_of(ws: Workspace, framework: str) -> Head | None:
+    return _open_store(ws, framework).head()

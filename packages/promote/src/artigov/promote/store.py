@@ -1,38 +1,72 @@
-"""The object store and the snapshot store under ``state_dir``.
+"""The committed governance record (``record:``, default ``governance/``; DESIGN section 13).
 
 ::
 
-    objects/sha256/ab/cdef…               every input's bytes, content-addressed
-    snapshots/.gitattributes              `* binary`: line-ending conversion never touches signed bytes
-    snapshots/<framework>/000001/manifest.json      canonical JSON
-    snapshots/<framework>/000001/manifest.json.asc  detached armored signature
-    snapshots/<framework>/HEAD            {"digest": …, "sequence": N}, moved atomically
-    snapshots/<framework>/HEAD.log        every head move, appended after it (a replayed older head shows)
-    snapshots/<framework>/pruned.json     sequences pruned by retention, with their digests
+    governance/
+      .gitattributes                       signed bytes and objects are binary to git
+      keys/<FPR>.asc                       trusted public keys: verify needs nothing else
+      objects/sha256/ab/cdef…              every input's bytes, content-addressed, add-only
+      <framework>/
+        HEAD                               {"digest", "gates": {gate: {"digest", "sequence"}}, "sequence"}
+        decisions.jsonl                    the framework's hash-chained decision log
+        pruned.json                        sequences pruned by retention, with their digests
+        snapshots/000001/manifest.json     canonical JSON
+        snapshots/000001/manifest.json.asc detached armored signature
+        snapshots/.000002.tmp/             a promotion being written (never committed: git-ignored)
+
+Every file is either add-only with a unique name (objects, snapshot folders) or changes only
+together with its framework's HEAD (``decisions.jsonl``, ``pruned.json``), so two branches that
+touch different frameworks merge with git's own merge, and two that promote the same framework
+conflict on HEAD: a real fork of the signed history. The framework lock lives in the local
+``state_dir`` (``locks/<framework>.lock``), never in the record.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import os
+import re
 import shutil
-from contextlib import suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from artigov.core.atomic import fsync_dir, write_all, write_atomic
+from artigov.core.atomic import fsync_dir, write_atomic
 from artigov.core.canonical import canonical_json, digest_bytes
+from artigov.core.errors import EXIT_USAGE, ArtigovError
 from artigov.core.workspace import Workspace
 from artigov.promote.errors import VerificationError
 
-__all__ = ["Head", "ObjectStore", "SnapshotStore"]
+__all__ = ["FRAMEWORK_NAME", "GateHead", "Head", "ObjectStore", "SnapshotStore", "check_framework_name"]
+
+#: A framework name as the contract and snapshot schemas allow it; it becomes a folder name.
+FRAMEWORK_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,127}")
+_RESERVED = frozenset({"keys", "objects"})
+
+GITATTRIBUTES = (
+    b"# artigov governance record: signed bytes and stored objects are never converted or diffed as text.\n"
+    b"objects/** binary\n"
+    b"*/snapshots/** binary\n"
+)
+GITIGNORE = b"# A promotion being written; a finished one is renamed into place.\n.*.tmp\n"
+
+
+def check_framework_name(framework: str) -> str:
+    """``framework`` if it is a safe folder name, else a usage error (it is used in paths)."""
+    if not FRAMEWORK_NAME.fullmatch(framework) or framework in _RESERVED or framework.endswith("."):
+        raise ArtigovError(
+            f"invalid framework name {framework!r}",
+            fix="a framework name is letters, digits, '_', '.' and '-', starting with a letter or digit",
+            exit_code=EXIT_USAGE,
+        )
+    return framework
 
 
 class ObjectStore:
+    """Content-addressed input bytes under ``record/objects/sha256``."""
+
     def __init__(self, ws: Workspace) -> None:
-        self.root = ws.state_dir / "objects" / "sha256"
+        self.root = ws.record_dir / "objects" / "sha256"
 
     def path_for(self, digest: str) -> Path:
         hexd = digest.removeprefix("sha256:")
@@ -41,7 +75,9 @@ class ObjectStore:
     def put(self, data: bytes) -> str:
         digest = digest_bytes(data)
         path = self.path_for(digest)
-        if not path.exists():
+        if self.check(digest) is not None:  # missing, or a corrupt leftover: (re)write the right bytes
+            if path.exists():
+                path.chmod(0o644)
             write_atomic(path, data, lock=False, mode=0o444)
         return digest
 
@@ -58,6 +94,8 @@ class ObjectStore:
                     h.update(chunk)
         except FileNotFoundError:
             return "missing"
+        except OSError as e:
+            return f"unreadable ({e.strerror})"
         return None if "sha256:" + h.hexdigest() == digest else f"content hashes to sha256:{h.hexdigest()}"
 
     def all(self) -> list[str]:
@@ -67,146 +105,162 @@ class ObjectStore:
 
 
 @dataclass(frozen=True)
-class Head:
+class GateHead:
     sequence: int
     digest: str
 
 
+@dataclass(frozen=True)
+class Head:
+    """The chain's newest snapshot, and the current snapshot of each gate."""
+
+    sequence: int
+    digest: str
+    gates: dict[str, GateHead] = field(default_factory=dict)
+
+    def with_gate(self, gate: str, sequence: int, digest: str) -> Head:
+        """The head after snapshot ``sequence`` (of ``gate``) was added to the chain."""
+        return Head(sequence, digest, {**self.gates, gate: GateHead(sequence, digest)})
+
+    def to_bytes(self) -> bytes:
+        gates = {g: {"digest": h.digest, "sequence": h.sequence} for g, h in sorted(self.gates.items())}
+        return canonical_json({"digest": self.digest, "gates": gates, "sequence": self.sequence})
+
+
 class SnapshotStore:
+    """One framework's part of the record."""
+
     def __init__(self, ws: Workspace, framework: str) -> None:
         self.ws = ws
-        self.framework = framework
-        self.base = ws.state_dir / "snapshots"
-        self.dir = self.base / framework
+        self.framework = check_framework_name(framework)
+        self.record = ws.record_dir
+        self.dir = self.record / framework
+        self.snapshots_dir = self.dir / "snapshots"
         self.head_path = self.dir / "HEAD"
-        self.reflog_path = self.dir / "HEAD.log"
-        self.lock_path = self.dir / ".lock"
+        self.decisions_path = self.dir / "decisions.jsonl"
         self.pruned_path = self.dir / "pruned.json"
+        self.lock_path = ws.state_dir / "locks" / f"{framework}.lock"
 
     def seq_dir(self, sequence: int) -> Path:
-        return self.dir / f"{sequence:06d}"
+        return self.snapshots_dir / f"{sequence:06d}"
+
+    def tmp_dir(self, sequence: int) -> Path:
+        return self.snapshots_dir / f".{sequence:06d}.tmp"
 
     def sequences(self) -> list[int]:
-        if not self.dir.is_dir():
+        """Complete snapshot folders (a folder name of six digits)."""
+        if not self.snapshots_dir.is_dir():
             return []
-        return sorted(int(p.name) for p in self.dir.iterdir() if p.is_dir() and p.name.isdigit())
+        return sorted(int(p.name) for p in self.snapshots_dir.iterdir() if p.is_dir() and p.name.isdigit())
+
+    def unfinished(self) -> list[int]:
+        """Sequences with a temp folder: promotions that were being written."""
+        if not self.snapshots_dir.is_dir():
+            return []
+        out = []
+        for p in self.snapshots_dir.iterdir():
+            name = p.name
+            if name.startswith(".") and name.endswith(".tmp") and name[1:-4].isdigit():
+                out.append(int(name[1:-4]))
+        return sorted(out)
 
     def head(self) -> Head | None:
         try:
             raw = self.head_path.read_bytes()
         except FileNotFoundError:
             return None
+        except OSError as e:
+            raise VerificationError("V002", f"{self.ws.rel(self.head_path)}: unreadable ({e.strerror})") from None
         try:
             value = json.loads(raw)
-            return Head(int(value["sequence"]), str(value["digest"]))
-        except (ValueError, KeyError, TypeError) as e:
+            gates = {
+                str(g): GateHead(int(h["sequence"]), str(h["digest"])) for g, h in dict(value.get("gates", {})).items()
+            }
+            return Head(int(value["sequence"]), str(value["digest"]), gates)
+        except (ValueError, KeyError, TypeError, AttributeError) as e:
             raise VerificationError(
                 "V002",
-                f"{self.head_path}: head pointer is unreadable ({e})",
-                fix="restore HEAD from version control, or roll back",
+                f"{self.ws.rel(self.head_path)}: head pointer is unreadable ({type(e).__name__}: {e})",
+                fix="restore it from git (git checkout -- the file), or resolve the merge conflict in it",
             ) from None
 
     def manifest_bytes(self, sequence: int) -> bytes:
         try:
             return (self.seq_dir(sequence) / "manifest.json").read_bytes()
-        except FileNotFoundError:
+        except (FileNotFoundError, NotADirectoryError):
             raise VerificationError(
                 "V003",
                 f"snapshot {sequence}: manifest.json is missing",
                 snapshot=sequence,
-                fix="restore the snapshot folder from version control or a backup",
+                fix="restore the snapshot folder from git",
             ) from None
 
     def signature_bytes(self, sequence: int) -> bytes:
         try:
             return (self.seq_dir(sequence) / "manifest.json.asc").read_bytes()
-        except FileNotFoundError:
+        except (FileNotFoundError, NotADirectoryError):
             raise VerificationError(
                 "V010",
                 f"snapshot {sequence}: manifest.json.asc is missing",
                 snapshot=sequence,
-                fix="an unsigned snapshot never verifies: roll back or re-promote",
+                fix="an unsigned snapshot never verifies: restore it from git, or roll back",
             ) from None
 
     def manifest(self, sequence: int) -> dict[str, Any]:
         data = self.manifest_bytes(sequence)
         try:
-            value: dict[str, Any] = json.loads(data)
+            value = json.loads(data)
         except ValueError as e:
             raise VerificationError(
                 "V004", f"snapshot {sequence}: manifest is not JSON ({e})", snapshot=sequence
             ) from None
+        if not isinstance(value, dict):
+            raise VerificationError("V004", f"snapshot {sequence}: manifest is not a JSON object", snapshot=sequence)
         return value
 
     def pruned(self) -> dict[int, str]:
         try:
-            return {int(k): str(v) for k, v in json.loads(self.pruned_path.read_bytes()).items()}
+            raw = json.loads(self.pruned_path.read_bytes())
+            return {int(k): str(v) for k, v in raw.items()}
         except FileNotFoundError:
             return {}
+        except (ValueError, TypeError, AttributeError) as e:
+            raise VerificationError(
+                "V006",
+                f"{self.ws.rel(self.pruned_path)} is unreadable ({type(e).__name__})",
+                fix="restore it from git",
+            ) from None
 
-    def ensure_gitattributes(self) -> None:
-        path = self.base / ".gitattributes"
-        if not path.exists():
-            write_atomic(
-                path,
-                b"# Signed bytes: never let git convert line endings or diff them as text.\n* binary\n",
-                lock=False,
-            )
+    def ensure_record_files(self) -> None:
+        """The record's ``.gitattributes`` and the temp-folder ``.gitignore`` (written once)."""
+        for path, data in ((self.record / ".gitattributes", GITATTRIBUTES), (self.record / ".gitignore", GITIGNORE)):
+            if not path.exists():
+                write_atomic(path, data, lock=False)
 
-    def write_snapshot(self, sequence: int, manifest: bytes, signature: bytes) -> None:
-        """Write the snapshot folder atomically (temp folder, fsync, rename)."""
+    def write_tmp(self, sequence: int, manifest: bytes, signature: bytes) -> Path:
+        """Write a snapshot into its temp folder (the caller holds the lock and proved it uncommitted)."""
         from artigov.core.faults import fault_point
 
-        self.dir.mkdir(parents=True, exist_ok=True)
-        final = self.seq_dir(sequence)
-        if final.exists():
-            shutil.rmtree(final)  # a leftover of a crash before the head moved: never referenced
-        tmp = self.dir / f".{sequence:06d}.tmp.{os.getpid()}"
+        tmp = self.tmp_dir(sequence)
         if tmp.exists():
             shutil.rmtree(tmp)
         write_atomic(tmp / "manifest.json", manifest, lock=False, mode=0o444)
         fault_point("after-manifest")
         write_atomic(tmp / "manifest.json.asc", signature, lock=False, mode=0o444)
         fault_point("after-signature")
-        tmp.replace(final)
-        fsync_dir(self.dir)
+        return tmp
 
-    def move_head(self, sequence: int, digest: str) -> None:
-        """Move the head, then record the move in the reflog (after: a crash never over-claims)."""
-        record = canonical_json({"sequence": sequence, "digest": digest})
-        write_atomic(self.head_path, record, lock=False)
-        fd = os.open(self.reflog_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
-        try:
-            write_all(fd, record)
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+    def publish(self, sequence: int) -> None:
+        """Rename a committed snapshot's temp folder into place."""
+        final = self.seq_dir(sequence)
+        if final.exists():
+            return
+        self.tmp_dir(sequence).replace(final)
+        fsync_dir(self.snapshots_dir)
 
-    def highest_recorded(self) -> int:
-        """The highest sequence the reflog says the head ever pointed at (0 if none)."""
-        best = 0
-        try:
-            for line in self.reflog_path.read_bytes().splitlines():
-                with suppress(ValueError, KeyError, TypeError):
-                    best = max(best, int(json.loads(line)["sequence"]))
-        except FileNotFoundError:
-            return 0
-        return best
+    def move_head(self, head: Head) -> None:
+        write_atomic(self.head_path, head.to_bytes(), lock=False)
 
-    def record_pruned(self, sequence: int, digest: str) -> None:
-        pruned = self.pruned()
-        pruned[sequence] = digest
+    def record_pruned(self, entries: dict[int, str]) -> None:
+        pruned = {**self.pruned(), **entries}
         write_atomic(self.pruned_path, canonical_json({str(k): v for k, v in sorted(pruned.items())}), lock=False)
-
-    def remove_stale(self) -> list[str]:
-        """Temp folders and snapshot folders above the head: leftovers of crashed promotions."""
-        head = self.head()
-        removed = []
-        if self.dir.is_dir():
-            for p in sorted(self.dir.iterdir()):
-                stale_tmp = p.name.startswith(".") and ".tmp." in p.name
-                above_head = p.is_dir() and p.name.isdigit() and int(p.name) > (head.sequence if head else 0)
-                if stale_tmp or above_head:
-                    shutil.rmtree(p) if p.is_dir() else p.unlink()
-                    removed.append(p.name)
-        return removed

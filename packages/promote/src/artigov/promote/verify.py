@@ -1,18 +1,22 @@
 """Verifying snapshots: an explicit, ordered sequence of checks, nothing written.
 
 Like a TUF client's refresh, every check runs before anything is persisted,
-and a verification that fails leaves no trace but its audit event:
+and a verification that fails leaves no trace but its operational-log event.
+Everything it reads is in the committed record, so a fresh clone verifies:
 
 1. the head pointer is readable and names a snapshot (V001, V002, V003);
-2. the head manifest's bytes hash to the digest the head pointer records (V004);
-3. no newer snapshot exists, nor was ever the head (reflog, audit log): a replayed older head (V007);
-4. the manifest is valid against snapshot.schema.json (V016);
-5. its signature is good and by a trusted fingerprint, verified in a
-   throwaway GNUPGHOME with only the trusted keys (V010-V014);
-6. sequence numbers are exactly previous + 1 and each parent digest is the
-   digest of the previous manifest (or of a pruned one) (V005, V006);
-7. every object of the verified snapshot is there and intact (V008, V009);
-8. it has not expired (V015); the audit log still holds the line it pins (V017).
+2. the head manifest's bytes hash to the digest HEAD records (V004);
+3. no newer snapshot exists, nor is recorded in the decision log: a replayed older head (V007);
+4. sequences are exactly previous + 1 and each parent digest is the digest of the previous
+   manifest (or of a pruned one) (V005, V006); HEAD's gate list agrees with the chain (V019);
+5. the manifest is valid against snapshot.schema.json (V016);
+6. its signature is good and by a trusted fingerprint, verified in a throwaway GNUPGHOME holding
+   only the trusted keys from ``record/keys/`` and ``signing.gnupghome`` (V010-V014, V018);
+7. every object is there and intact, and is the input its manifest entry describes (V008, V009);
+8. it has not expired (V015); the decision log holds, intact, the lines it pins (V017).
+
+A snapshot recorded in the log whose HEAD move was interrupted is V020 (finish it with
+``repair-head`` or any writing command), never mistaken for a replay.
 """
 
 from __future__ import annotations
@@ -27,14 +31,15 @@ from typing import Any
 
 from jsonschema import Draft202012Validator
 
-from artigov.core.audit import GENESIS, prefix_intact
+from artigov.core.audit import verify_log
 from artigov.core.canonical import digest_bytes
 from artigov.core.workspace import Workspace
+from artigov.promote.decisions import DecisionLog, LogCheck
 from artigov.promote.errors import VerificationError
 from artigov.promote.keyring import verify_detached
 from artigov.promote.store import Head, ObjectStore, SnapshotStore
 
-__all__ = ["Verified", "audit_promotions", "verify_snapshot"]
+__all__ = ["Verified", "check_decision_logs", "verify_snapshot"]
 
 
 @dataclass(frozen=True)
@@ -53,32 +58,26 @@ def _schema() -> Draft202012Validator:
     return Draft202012Validator(json.loads(text), format_checker=Draft202012Validator.FORMAT_CHECKER)
 
 
-def audit_promotions(ws: Workspace, framework: str) -> int:
-    """The highest sequence the audit log records as promoted for ``framework`` (0 if none)."""
-    best = 0
-    try:
-        with open(ws.audit_path, "rb") as f:
-            for line in f:
-                if b'"snapshot_promoted"' not in line and b'"snapshot_rolled_back"' not in line:
-                    continue
-                try:
-                    event = json.loads(line)
-                except ValueError:
-                    continue
-                if event.get("framework") == framework:
-                    best = max(best, int(event.get("data", {}).get("sequence", 0)))
-    except FileNotFoundError:
-        return 0
-    return best
-
-
 def verify_snapshot(
-    ws: Workspace, framework: str, sequence: int | None = None, *, now: float | None = None
+    ws: Workspace,
+    framework: str,
+    sequence: int | None = None,
+    *,
+    gate: str | None = None,
+    now: float | None = None,
+    head: Head | None = None,
 ) -> Verified:
-    """Verify the head (or snapshot ``sequence``) of ``framework``; raise at the first failed check."""
+    """Verify the head (or snapshot ``sequence``, or the current snapshot of ``gate``); raise at the
+    first failed check. ``head`` replaces HEAD's content (``repair-head`` tries candidates)."""
     store = SnapshotStore(ws, framework)
-    head = store.head()
+    head = head or store.head()
     if head is None:
+        if store.sequences():
+            raise VerificationError(
+                "V002",
+                f"framework {framework!r} has snapshots but no HEAD",
+                fix=f"restore {ws.rel(store.head_path)} from git, or run `artigov repair-head --framework {framework}`",
+            )
         raise VerificationError(
             "V001",
             f"framework {framework!r} has no snapshot yet",
@@ -88,23 +87,23 @@ def verify_snapshot(
     if digest_bytes(head_bytes) != head.digest:
         raise VerificationError(
             "V004",
-            f"snapshot {head.sequence}: manifest bytes do not match the digest the head records (altered manifest)",
+            f"snapshot {head.sequence}: manifest bytes do not match the digest HEAD records (altered manifest)",
             snapshot=head.sequence,
-            fix="restore the manifest from version control, or roll back",
+            fix="restore the manifest from git, or roll back",
         )
-    newer = [s for s in store.sequences() if s > head.sequence + 1]
-    promoted = max(audit_promotions(ws, framework), store.highest_recorded())
-    if newer or promoted > head.sequence:
-        seen = max([*newer, promoted])
-        raise VerificationError(
-            "V007",
-            f"head is snapshot {head.sequence} but snapshot {seen} exists or was promoted: "
-            "an older snapshot was replayed as the head",
-            snapshot=head.sequence,
-            fix=f"restore HEAD to snapshot {seen}; a rollback must be a new snapshot (artigov rollback)",
-        )
-    target = head.sequence if sequence is None else sequence
+    log = DecisionLog(store.decisions_path)
+    _check_not_replayed(store, head, log)
     chain = _verify_chain(store, head, head_bytes)
+    _check_gates(head, chain)
+    if gate is not None:
+        if gate not in head.gates:
+            raise VerificationError(
+                "V003",
+                f"gate {gate!r} of {framework!r} has no snapshot (gates with one: {', '.join(sorted(head.gates)) or 'none'})",
+                fix=f"promote it: artigov promote --framework {framework} --gate {gate}",
+            )
+        sequence = head.gates[gate].sequence
+    target = head.sequence if sequence is None else sequence
     if target not in chain:
         if target in store.pruned():
             raise VerificationError("V003", f"snapshot {target} was pruned by retention", snapshot=target)
@@ -122,7 +121,8 @@ def verify_snapshot(
         store.signature_bytes(target),
         ws.signing.trusted,
         source_home=ws.signing.gnupghome,
-        keys_dir=ws.root / "keys",
+        keys_dir=ws.keys_dir,
+        keys_label=ws.rel(ws.keys_dir),
         snapshot=target,
     )
     if signer != manifest["signer"]:
@@ -131,6 +131,72 @@ def verify_snapshot(
             f"snapshot {target}: signed by {signer} but the manifest names {manifest['signer']}",
             snapshot=target,
         )
+    _check_objects(ws, manifest, target)
+    expires = manifest.get("expires")
+    current = time.time() if now is None else now
+    if expires and datetime.fromisoformat(expires.replace("Z", "+00:00")).timestamp() < current:
+        raise VerificationError(
+            "V015",
+            f"snapshot {target} expired at {expires}",
+            snapshot=target,
+            fix="promote again to issue a fresh snapshot",
+        )
+    _check_pinned_log(ws, store, log, manifest, target)
+    return Verified(framework, target, digest_bytes(data), signer, manifest, head)
+
+
+def _check_not_replayed(store: SnapshotStore, head: Head, log: DecisionLog) -> None:
+    newer = [s for s in store.sequences() if s > head.sequence]
+    recorded = [s for s in log.recorded() if s > head.sequence]
+    nxt = head.sequence + 1
+    if recorded == [nxt] and newer in ([], [nxt]) and (newer or store.tmp_dir(nxt).is_dir()):
+        raise VerificationError(
+            "V020",
+            f"snapshot {nxt} is recorded in {store.ws.rel(store.decisions_path)} but HEAD still names "
+            f"{head.sequence}: a promotion was interrupted after its commit point",
+            snapshot=nxt,
+            fix=f"finish it: artigov repair-head --framework {store.framework} (any promote or rollback also does)",
+        )
+    if newer or recorded:
+        seen = max([*newer, *recorded])
+        raise VerificationError(
+            "V007",
+            f"HEAD names snapshot {head.sequence} but snapshot {seen} exists or is recorded in "
+            f"{store.ws.rel(store.decisions_path)}: an older snapshot was replayed as the head, or two branches "
+            "promoted the same framework (a fork)",
+            snapshot=head.sequence,
+            fix="if a merge brought two promotions, keep one side's record and promote again on the merged branch; "
+            f"otherwise restore HEAD to snapshot {seen} (a rollback must be a new snapshot: artigov rollback)",
+        )
+
+
+def _check_gates(head: Head, chain: dict[int, bytes]) -> None:
+    """Each gate's current snapshot, as HEAD lists it, is the chain's newest snapshot of that gate."""
+    newest: dict[str, tuple[int, str]] = {}
+    for seq in sorted(chain):
+        gate = json.loads(chain[seq]).get("gate")
+        if isinstance(gate, str):
+            newest[gate] = (seq, digest_bytes(chain[seq]))
+    listed = {g: (h.sequence, h.digest) for g, h in head.gates.items()}
+    head_gate = json.loads(chain[head.sequence]).get("gate")
+    for gate, value in newest.items():
+        if listed.get(gate) != value:
+            raise VerificationError(
+                "V019",
+                f"HEAD lists gate {gate!r} at {listed.get(gate)} but the chain's newest {gate!r} snapshot is {value[0]}",
+                snapshot=head.sequence,
+                fix="restore HEAD from git; a gate moves back only by a rollback (a new snapshot)",
+            )
+    for gate, (seq, _) in listed.items():
+        if gate not in newest and seq in chain:
+            raise VerificationError(
+                "V019", f"HEAD lists gate {gate!r} at snapshot {seq}, which is not a {gate!r} snapshot", snapshot=seq
+            )
+    if head_gate not in listed:
+        raise VerificationError("V019", f"HEAD does not list gate {head_gate!r} of its own snapshot")
+
+
+def _check_objects(ws: Workspace, manifest: dict[str, Any], target: int) -> None:
     objects = ObjectStore(ws)
     for item in manifest["inputs"]:
         for key, path_key in (("object", "path"), ("meta_object", "meta")):
@@ -142,33 +208,52 @@ def verify_snapshot(
                     "V008",
                     f"snapshot {target}: object {item[key]} of {item[path_key]} is missing",
                     snapshot=target,
-                    fix="restore state_dir/objects from a backup",
+                    fix=f"restore {ws.rel(objects.path_for(item[key]))} from git",
                 )
             if problem:
                 raise VerificationError(
                     "V009",
                     f"snapshot {target}: object of {item[path_key]} is corrupt ({problem})",
                     snapshot=target,
-                    fix="restore the object from a backup, or roll back",
+                    fix="restore the object from git, or roll back",
                 )
-    expires = manifest.get("expires")
-    current = time.time() if now is None else now
-    if expires and datetime.fromisoformat(expires.replace("Z", "+00:00")).timestamp() < current:
-        raise VerificationError(
-            "V015",
-            f"snapshot {target} expired at {expires}",
-            snapshot=target,
-            fix="promote again to issue a fresh snapshot",
-        )
-    audit_head = manifest.get("audit_head")
-    if audit_head and audit_head != GENESIS and not prefix_intact(ws.audit_path, audit_head):
+
+
+def _check_pinned_log(
+    ws: Workspace, store: SnapshotStore, log: DecisionLog, manifest: dict[str, Any], target: int
+) -> None:
+    pin = manifest.get("decisions")
+    if not isinstance(pin, dict):
+        return  # a format-1 manifest (migrated) pinned the local operational log, which did not travel
+    rel = ws.rel(store.decisions_path)
+    if not log.exists():
         raise VerificationError(
             "V017",
-            f"snapshot {target}: the audit log no longer contains the line it pins ({audit_head})",
+            f"snapshot {target} pins lines 1-{pin['lines']} of {rel}, which is missing",
             snapshot=target,
-            fix="the audit log was truncated or edited: run `artigov audit verify` and restore it",
+            fix="restore the decision log from git",
         )
-    return Verified(framework, target, digest_bytes(data), signer, manifest, head)
+    result = verify_log(store.decisions_path)
+    if not result.ok and (result.bad_line or 0) <= pin["lines"]:
+        raise VerificationError(
+            "V017",
+            f"snapshot {target}: {rel} line {result.bad_line}: {result.problem}",
+            snapshot=target,
+            fix="restore the decision log from git (`artigov audit verify` names the damage)",
+        )
+    if log.hash_at(pin["lines"]) != pin["head"]:
+        held = log.state().lines
+        what = (
+            f"holds only {held} line(s): lines {held + 1}-{pin['lines']} are missing"
+            if held < pin["lines"]
+            else f"line {pin['lines']} is not the one it pins"
+        )
+        raise VerificationError(
+            "V017",
+            f"snapshot {target} pins {rel} up to line {pin['lines']}, but the log {what}",
+            snapshot=target,
+            fix="restore the decision log from git",
+        )
 
 
 def _verify_chain(store: SnapshotStore, head: Head, head_bytes: bytes) -> dict[int, bytes]:
@@ -177,12 +262,14 @@ def _verify_chain(store: SnapshotStore, head: Head, head_bytes: bytes) -> dict[i
     pruned = store.pruned()
     sequence, data = head.sequence, head_bytes
     while True:
-        manifest = json.loads(data)
-        if manifest.get("sequence") != sequence:
+        try:
+            manifest = json.loads(data)
+        except ValueError:
+            raise VerificationError("V004", f"snapshot {sequence}: manifest is not JSON", snapshot=sequence) from None
+        if not isinstance(manifest, dict) or manifest.get("sequence") != sequence:
+            got = manifest.get("sequence") if isinstance(manifest, dict) else None
             raise VerificationError(
-                "V005",
-                f"snapshot folder {sequence} holds a manifest with sequence {manifest.get('sequence')!r}",
-                snapshot=sequence,
+                "V005", f"snapshot folder {sequence} holds a manifest with sequence {got!r}", snapshot=sequence
             )
         parent = manifest.get("parent")
         if sequence == 1:
@@ -216,3 +303,41 @@ def _verify_chain(store: SnapshotStore, head: Head, head_bytes: bytes) -> dict[i
             )
         chain[previous] = prev_bytes
         sequence, data = previous, prev_bytes
+
+
+def check_decision_logs(ws: Workspace) -> list[LogCheck]:
+    """Every framework's decision log: its chain, and that it holds what the head snapshot pins."""
+    from artigov.promote.decisions import record_frameworks
+
+    out = []
+    for framework in record_frameworks(ws.record_dir):
+        store = SnapshotStore(ws, framework)
+        log = DecisionLog(store.decisions_path)
+        rel = ws.rel(store.decisions_path)
+        result = verify_log(store.decisions_path)
+        check = LogCheck(rel, framework, result.ok, result.events, result.head, result.bad_line, result.problem)
+        try:
+            head = store.head()
+            pin = store.manifest(head.sequence).get("decisions") if head else None
+        except VerificationError as e:
+            out.append(LogCheck(rel, framework, False, result.events, result.head, None, f"the head is unreadable: {e}"))
+            continue
+        if head is None and store.sequences() and check.ok:
+            check = LogCheck(rel, framework, False, result.events, result.head, None, "snapshots exist but no HEAD")
+        elif isinstance(pin, dict) and check.ok:
+            held = log.state().lines
+            if not log.exists():
+                problem = f"missing, but snapshot {head.sequence if head else '?'} pins lines 1-{pin['lines']}"
+            elif held < pin["lines"]:
+                problem = (
+                    f"truncated: snapshot {head.sequence if head else '?'} pins lines 1-{pin['lines']}, "
+                    f"the log holds {held}: lines {held + 1}-{pin['lines']} are missing"
+                )
+            elif log.hash_at(pin["lines"]) != pin["head"]:
+                problem = f"line {pin['lines']} is not the line snapshot {head.sequence if head else '?'} pins"
+            else:
+                problem = ""
+            if problem:
+                check = LogCheck(rel, framework, False, result.events, result.head, None, problem)
+        out.append(check)
+    return out

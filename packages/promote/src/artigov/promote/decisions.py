@@ -1,0 +1,197 @@
+"""A framework's committed decision log: ``record/<framework>/decisions.jsonl``.
+
+The same line format as the operational log (:mod:`artigov.core.audit`: canonical JSON, ``prev``
+chaining each line to the one before, ``id`` sealing each line), but appended only by the
+commands that change the framework's signed record: promote, rollback, prune --apply and
+triggers --auto-rollback. Each appends ONE batch.
+
+A promotion seals its batch before it signs: the lines are a pure function of their content and
+the hash of the line before them, so the manifest can pin the log *including its own decisions*
+(``decisions.lines`` and ``decisions.head``). The append of the batch is the promotion's commit
+point: a snapshot whose batch is in the log is finished by the next command; one whose batch is
+not was never committed and its temp folder is discarded.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import json
+import os
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from artigov.core.atomic import write_all
+from artigov.core.audit import GENESIS, seal
+from artigov.core.errors import DiskError, LockTimeoutError
+from artigov.core.faults import fault_point, fs_step
+
+__all__ = ["RECORDING_EVENTS", "DecisionLog", "LogState", "line_hash"]
+
+#: Events that put a snapshot into the chain (their ``data.sequence`` names it).
+RECORDING_EVENTS = ("snapshot_promoted", "snapshot_rolled_back", "snapshot_migrated")
+
+
+def line_hash(raw: bytes) -> str:
+    return "sha256:" + hashlib.sha256(raw).hexdigest()
+
+
+@dataclass(frozen=True)
+class LogState:
+    """How far the log goes: its complete lines and the hash of the last one (GENESIS when empty)."""
+
+    lines: int
+    head: str
+    size: int
+
+
+class DecisionLog:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def exists(self) -> bool:
+        return self.path.is_file()
+
+    def raw_lines(self) -> list[bytes]:
+        try:
+            return self.path.read_bytes().splitlines(keepends=True)
+        except FileNotFoundError:
+            return []
+
+    def state(self) -> LogState:
+        """The complete lines (a torn last line does not count)."""
+        lines = self.raw_lines()
+        if lines and not lines[-1].endswith(b"\n"):
+            lines.pop()
+        size = sum(len(x) for x in lines)
+        return LogState(len(lines), line_hash(lines[-1]) if lines else GENESIS, size)
+
+    def hash_at(self, lines: int) -> str | None:
+        """The hash of line number ``lines`` (1-based; GENESIS for 0), or None if the log is shorter."""
+        if lines == 0:
+            return GENESIS
+        raw = self.raw_lines()
+        if len(raw) < lines or not raw[lines - 1].endswith(b"\n"):
+            return None
+        return line_hash(raw[lines - 1])
+
+    def events(self) -> Iterator[dict[str, Any]]:
+        for raw in self.raw_lines():
+            try:
+                event = json.loads(raw)
+            except ValueError:
+                continue
+            if isinstance(event, dict):
+                yield event
+
+    def recorded(self) -> dict[int, dict[str, Any]]:
+        """sequence -> the event that put it into the chain."""
+        out: dict[int, dict[str, Any]] = {}
+        for event in self.events():
+            if event.get("event") in RECORDING_EVENTS:
+                data = event.get("data") or {}
+                if isinstance(data, dict) and isinstance(data.get("sequence"), int):
+                    out[data["sequence"]] = event
+        return out
+
+    @staticmethod
+    def seal_batch(events: list[dict[str, Any]], prev: str) -> list[bytes]:
+        """The lines ``events`` become when appended after a line hashing to ``prev``."""
+        out = []
+        for event in events:
+            line = seal({**event, "prev": prev})
+            out.append(line)
+            prev = line_hash(line)
+        return out
+
+    def append(self, lines: list[bytes], expected: LogState) -> None:
+        """Append sealed ``lines`` to a log that must still be at ``expected``.
+
+        Under an flock on the log; a failed write is rolled back (truncated to where the log was),
+        so the log is always whole lines, and the error says nothing was recorded.
+
+        Raises:
+            DiskError: the log could not be written (ENOSPC, EIO, a file size limit).
+        """
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            _lock(fd, self.path)
+            size = os.fstat(fd).st_size
+            if size != expected.size:
+                raise DiskError(
+                    self.path,
+                    OSError(0, f"the log changed while the batch was prepared ({expected.size} -> {size} bytes)"),
+                )
+            try:
+                fs_step("decisions-append")
+                os.lseek(fd, size, os.SEEK_SET)
+                data = b"".join(lines)
+                if len(data) > 1 and os.environ.get("ARTIGOV_FAULT") == "mid-decisions-append":
+                    os.write(fd, data[: len(data) // 2])
+                    fault_point("mid-decisions-append")
+                write_all(fd, data)
+                fs_step("decisions-fsync")
+                os.fsync(fd)
+            except OSError as e:
+                try:
+                    os.ftruncate(fd, size)
+                    os.fsync(fd)
+                except OSError:
+                    pass
+                raise DiskError(self.path, e) from e
+        finally:
+            os.close(fd)
+
+    def truncate_to(self, state: LogState) -> int:
+        """Cut the log back to ``state`` (an uncommitted or torn tail); return the bytes removed."""
+        fd = os.open(self.path, os.O_RDWR)
+        try:
+            _lock(fd, self.path)
+            size = os.fstat(fd).st_size
+            if size <= state.size:
+                return 0
+            os.ftruncate(fd, state.size)
+            os.fsync(fd)
+            return size - state.size
+        finally:
+            os.close(fd)
+
+
+def _lock(fd: int, path: Path, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return
+        except BlockingIOError:
+            if time.monotonic() >= deadline:
+                raise LockTimeoutError(path, timeout, None) from None
+            time.sleep(0.005)
+
+
+@dataclass(frozen=True)
+class LogCheck:
+    """The verdict on one log: where it is, whether it verifies, and what is wrong."""
+
+    path: str
+    framework: str | None
+    ok: bool
+    events: int
+    head: str
+    bad_line: int | None = None
+    problem: str = ""
+
+
+def record_frameworks(record_dir: Path) -> list[str]:
+    """Frameworks with a folder in the record (not ``keys``, ``objects`` or hidden files)."""
+    if not record_dir.is_dir():
+        return []
+    return sorted(
+        p.name
+        for p in record_dir.iterdir()
+        if p.is_dir() and p.name not in ("keys", "objects") and not p.name.startswith(".")
+    )

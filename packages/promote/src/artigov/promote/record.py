@@ -1,0 +1,167 @@
+"""How a snapshot enters the committed record, and how an interrupted one is finished or discarded.
+
+A new snapshot goes in four steps, under the framework lock:
+
+1. its manifest (which pins the decision log *including the batch about to be appended*) and
+   signature are written into ``snapshots/.NNNNNN.tmp/``;
+2. the batch is appended to ``decisions.jsonl``: the COMMIT POINT;
+3. the temp folder is renamed to ``snapshots/NNNNNN/``;
+4. HEAD is moved.
+
+:func:`recover` runs first in every writing command: a temp or final folder whose snapshot the log
+records (and HEAD does not yet name) is finished (steps 3-4); a temp folder the log does not record
+was never committed and is discarded, with any lines of its batch that reached the log. A complete
+snapshot folder the log does not record is never deleted: that is a fork or a tampered record, and
+the command refuses.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from dataclasses import dataclass
+from typing import Any
+
+from artigov.core.canonical import canonical_json, digest_bytes
+from artigov.core.events import get_logger
+from artigov.core.faults import fault_point
+from artigov.core.workspace import Workspace
+from artigov.promote.decisions import DecisionLog, LogState, line_hash
+from artigov.promote.errors import PromotionError
+from artigov.promote.keyring import export_public_key, sign_detached
+from artigov.promote.store import Head, SnapshotStore
+
+__all__ = ["Committed", "commit_snapshot", "decision_event", "recover"]
+
+log = get_logger(__name__)
+
+
+@dataclass(frozen=True)
+class Committed:
+    sequence: int
+    digest: str
+    head: Head
+
+
+def decision_event(
+    ts: str, actor: str, framework: str, event: str, subject: str, outcome: str, **data: Any
+) -> dict[str, Any]:
+    """One decision-log event (``prev`` and ``id`` are added when the batch is sealed)."""
+    return {
+        "ts": ts,
+        "event": event,
+        "actor": actor,
+        "framework": framework,
+        "subject": subject,
+        "outcome": outcome,
+        "data": {k: v for k, v in data.items() if v is not None},
+    }
+
+
+def _state_at(log_: DecisionLog, lines: int) -> LogState | None:
+    raw = log_.raw_lines()
+    if len(raw) < lines or any(not x.endswith(b"\n") for x in raw[:lines]):
+        return None
+    return LogState(lines, line_hash(raw[lines - 1]) if lines else "sha256:" + "0" * 64, sum(map(len, raw[:lines])))
+
+
+def recover(ws: Workspace, store: SnapshotStore) -> list[str]:
+    """Finish a committed but unfinished snapshot, discard an uncommitted one; say what was done."""
+    dlog = DecisionLog(store.decisions_path)
+    notes: list[str] = []
+    state = dlog.state()
+    if dlog.exists() and store.decisions_path.stat().st_size > state.size:
+        removed = dlog.truncate_to(state)
+        notes.append(f"removed a torn last line ({removed} bytes) from {ws.rel(store.decisions_path)}")
+    recorded = dlog.recorded()
+    top = max(recorded, default=0)
+    head = store.head()
+    head_seq = head.sequence if head else 0
+    for n in store.unfinished():
+        tmp = store.tmp_dir(n)
+        if n in recorded:
+            if n == head_seq + 1 and n == top and not store.seq_dir(n).exists():
+                store.publish(n)
+                notes.append(f"published snapshot {n}: it was recorded before the interruption")
+            continue  # anything else recorded is left for verify to explain
+        if n <= top:
+            continue
+        try:
+            pin = json.loads((tmp / "manifest.json").read_bytes())["decisions"]["from"]
+            base = _state_at(dlog, int(pin["lines"]))
+            if base is not None and base.head == pin["head"] and dlog.state().lines > base.lines:
+                dlog.truncate_to(base)
+                notes.append(f"removed the unrecorded part of snapshot {n}'s decisions")
+        except (OSError, ValueError, KeyError, TypeError):
+            pass  # no readable manifest: nothing of its batch can have been appended
+        shutil.rmtree(tmp)
+        notes.append(f"discarded unfinished snapshot {n} (interrupted before it was recorded)")
+    nxt = head_seq + 1
+    if nxt in recorded and nxt == top and nxt in store.sequences():
+        data = store.manifest_bytes(nxt)
+        digest = digest_bytes(data)
+        if recorded[nxt].get("data", {}).get("digest") in (None, digest):
+            gate = str(json.loads(data).get("gate"))
+            new = (head or Head(0, "", {})).with_gate(gate, nxt, digest)
+            store.move_head(new)
+            notes.append(f"moved HEAD to snapshot {nxt}: it was recorded before the interruption")
+    for note in notes:
+        log.info("record_recovered", audit=True, framework=store.framework, subject=store.framework, outcome=note)
+    return notes
+
+
+def ensure_public_key(ws: Workspace, signer: str) -> None:
+    """Put the signer's public key into ``record/keys/`` so verification travels with the repo."""
+    from artigov.core.atomic import write_atomic
+
+    path = ws.keys_dir / f"{signer}.asc"
+    if path.is_file():
+        return
+    data = export_public_key(signer, ws.signing.gnupghome)
+    if data:
+        write_atomic(path, data, lock=False)
+
+
+def commit_snapshot(
+    ws: Workspace, store: SnapshotStore, head: Head | None, body: dict[str, Any], batch: list[dict[str, Any]]
+) -> Committed:
+    """Sign ``body`` (pinning the log with ``batch`` appended), record it, publish it, move HEAD.
+
+    The caller holds the framework lock and has run :func:`recover` and verified ``head``.
+    """
+    dlog = DecisionLog(store.decisions_path)
+    state = dlog.state()
+    lines = DecisionLog.seal_batch(batch, state.head)
+    body = {
+        **body,
+        "decisions": {
+            "from": {"head": state.head, "lines": state.lines},
+            "head": line_hash(lines[-1]),
+            "lines": state.lines + len(lines),
+        },
+    }
+    data = canonical_json(body)
+    digest = digest_bytes(data)
+    sequence = int(body["sequence"])
+    signer = str(body["signer"])
+    signature = sign_detached(data, signer, ws.signing.gnupghome)
+    store.ensure_record_files()
+    ensure_public_key(ws, signer)
+    store.write_tmp(sequence, data, signature)
+    try:
+        dlog.append(lines, state)
+    except BaseException:
+        shutil.rmtree(store.tmp_dir(sequence), ignore_errors=True)  # never recorded: provably unfinished
+        raise
+    fault_point("after-decisions")
+    try:
+        store.publish(sequence)
+        fault_point("before-head-move")
+        new_head = (head or Head(0, "", {})).with_gate(str(body["gate"]), sequence, digest)
+        store.move_head(new_head)
+    except OSError as e:
+        raise PromotionError(
+            f"snapshot {sequence} is recorded in the decision log but could not be put in place ({e.strerror or e})",
+            fix="free the disk and run the command again: it finishes the snapshot first",
+        ) from e
+    return Committed(sequence, digest, new_head)
