@@ -39,10 +39,12 @@ def test_hydrate_deterministic_three_times_byte_identical(artigov: Runner, examp
     index = json.loads((example_copy / "artifacts_index.json").read_text())
     for item in plan["inputs"]:
         assert item["checksum"] == index["entries"][item["path"]]["checksum"]
-    events = [json.loads(line) for line in (example_copy / ".artigov" / "audit.jsonl").read_text().splitlines()]
-    decided = {e["subject"] for e in events if e["event"].startswith("candidate_") and e["data"]["stage"] == "build"}
+    shown = artigov("hydrate", "-f", "fwk-001", "-s", "build", "--root", example_copy).stdout
+    decided = {line.split()[-1] for line in shown.splitlines() if line[:1].isalpha() and not line.startswith("hydrate")}
+    decided |= {line.split()[1].rstrip(":") for line in shown.splitlines() if line.startswith("  ")}
     fwk = {p for p, e in index["entries"].items() if e["kind"] in {i["kind"] for i in plan["inputs"]}}
     assert decided == fwk  # every candidate of every needed kind is explained
+    assert all(" by " in line for line in shown.splitlines() if line.startswith("  lost"))
 
 
 def test_hydrate_failing_stage_is_one_line_exit_1(artigov: Runner, example_copy: Path) -> None:

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import json
+
 import os
 import shutil
 import subprocess
@@ -66,8 +68,9 @@ def test_fault_point_leaves_a_recoverable_index(artigov: Runner, example_copy: P
     assert crashed.returncode == 70
     recovered = artigov("index", "verify", "--root", example_copy)
     assert recovered.returncode == 0, recovered.stdout + recovered.stderr
-    log = (example_copy / ".artigov" / "audit.jsonl").read_text()
-    assert '"event":"index_recovered"' in log and '"outcome":"redone"' in log
+    last = json.loads((example_copy / ".artigov" / "audit.jsonl").read_text().splitlines()[-1])
+    assert last["event"] == "command_completed" and last["data"]["events"]["index_recovered"] == 1
+    assert last["data"]["last"]["index_recovered"]["outcome"] == "redone"
 
 
 def test_index_json_output(artigov: Runner, example_copy: Path) -> None:

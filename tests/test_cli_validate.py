@@ -21,7 +21,8 @@ def test_example_workspace_validates_clean(artigov: Runner, example_copy: Path) 
     assert result.returncode == 0, result.stdout + result.stderr
     assert "ok" in result.stdout.splitlines()[-1]
     audit = [json.loads(line) for line in (example_copy / ".artigov" / "audit.jsonl").read_text().splitlines()]
-    assert audit[-1]["event"] == "validation_completed" and audit[-1]["outcome"] == "ok"
+    assert audit[-1]["event"] == "command_completed" and audit[-1]["outcome"] == "ok"
+    assert audit[-1]["command"] == "validate" and audit[-1]["data"]["events"]["validation_completed"] == 1
     assert audit[-1]["actor"] == "tests@example.org"
 
 

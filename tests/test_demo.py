@@ -24,21 +24,19 @@ def test_demo_tells_the_whole_story(artigov: Runner, tmp_path: Path) -> None:
         "-> snapshot 2",
         "FAILED: V009",
         "as new snapshot 3",
-        "snapshot 3 of fwk-001 ok",
+        "snapshot 3 of fwk-001 (gate design) ok",
+        "an auditor's fresh clone",
         "demo: done",
     ):
         assert marker in out, marker
     ws = tmp_path / "d" / "workspace"
-    events = [json.loads(line) for line in (ws / ".artigov" / "audit.jsonl").read_text().splitlines()]
-    names = {e["event"] for e in events}
-    assert {
-        "snapshot_promoted",
-        "snapshot_verify_failed",
-        "snapshot_rolled_back",
-        "snapshot_verified",
-        "candidate_selected",
-        "index_written",
-    } <= names
+    decisions = ws / "governance" / "fwk-001" / "decisions.jsonl"
+    names = {json.loads(line)["event"] for line in decisions.read_text().splitlines()}
+    assert {"gate_checked", "candidate_selected", "candidate_lost", "snapshot_promoted", "snapshot_rolled_back"} <= names
+    summaries = [json.loads(line) for line in (ws / ".artigov" / "audit.jsonl").read_text().splitlines()]
+    assert {e["event"] for e in summaries} == {"command_completed"}
+    counted = {name for e in summaries for name in e["data"]["events"]}
+    assert {"snapshot_verify_failed", "snapshot_verified", "index_written", "snapshot_promoted"} <= counted
     assert "Traceback" not in result.stderr
 
 
@@ -78,8 +76,8 @@ def test_invoke_promote_runs_the_pipeline_and_stops_at_a_failing_gate(tmp_path: 
         failed = invoke("promote", "--framework", "fwk-001", "--gate", "release")
         assert failed.returncode == 1
         assert "stopped at hydrate" in failed.stdout
-        assert (ws / ".artigov" / "snapshots" / "fwk-001" / "000001").is_dir()
-        assert not (ws / ".artigov" / "snapshots" / "fwk-001" / "000002").exists()
+        assert (ws / "governance" / "fwk-001" / "snapshots" / "000001").is_dir()
+        assert not (ws / "governance" / "fwk-001" / "snapshots" / "000002").exists()
 
 
 def test_after_the_demo_the_audit_chain_verifies_and_any_edit_is_named(artigov: Runner, tmp_path: Path) -> None:
@@ -88,23 +86,33 @@ def test_after_the_demo_the_audit_chain_verifies_and_any_edit_is_named(artigov: 
     ok = artigov("audit", "verify", "--root", ws)
     assert ok.returncode == 0 and "ok" in ok.stdout
     story = artigov("audit", "show", "--framework", "fwk-001", "--root", ws)
-    for name in ("snapshot_promoted", "snapshot_verify_failed", "snapshot_rolled_back", "candidate_selected"):
+    for name in ("snapshot_promoted", "snapshot_rolled_back", "candidate_selected", "command_completed"):
         assert name in story.stdout
     as_json = artigov(
         "audit", "show", "--framework", "fwk-001", "--event", "snapshot_*", "--format", "json", "--root", ws
     )
     events = [json.loads(line) for line in as_json.stdout.splitlines()]
-    assert [e["event"] for e in events if e["event"] != "snapshot_verified"] == [
-        "snapshot_promoted",
-        "snapshot_promoted",
-        "snapshot_verify_failed",
-        "snapshot_rolled_back",
-    ]
-    log = ws / ".artigov" / "audit.jsonl"
+    assert [e["event"] for e in events] == ["snapshot_promoted", "snapshot_promoted", "snapshot_rolled_back"]
+    assert events[-1]["data"]["reason"] and events[-1]["log"] == "decisions"
+    about_2 = artigov("audit", "show", "--snapshot", "2", "--format", "json", "--root", ws)
+    names = [json.loads(line)["event"] for line in about_2.stdout.splitlines()]
+    assert names[0] == "gate_checked" and "candidate_selected" in names and "snapshot_promoted" in names
+    piped = subprocess.run(
+        f"{sys.executable} -m artigov.cli audit show --format json --root {ws} | head -n 1",
+        shell=True,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert piped.stdout.count("\n") == 1 and piped.stderr == ""
+    log = ws / "governance" / "fwk-001" / "decisions.jsonl"
     lines = log.read_bytes().splitlines(keepends=True)
     target = len(lines) // 2
     damaged = bytearray(lines[target])
     damaged[20] ^= 0x01
     log.write_bytes(b"".join([*lines[:target], bytes(damaged), *lines[target + 1 :]]))
     bad = artigov("audit", "verify", "--root", ws)
-    assert bad.returncode == 1 and f"line {target + 1}" in bad.stdout
+    assert bad.returncode == 1 and f"decisions.jsonl line {target + 1}" in bad.stdout
+    log.write_bytes(b"".join(lines[:-2]))  # a truncated log: the head snapshot pins more than it holds
+    cut = artigov("audit", "verify", "--root", ws)
+    assert cut.returncode == 1 and f"lines {len(lines) - 1}-{len(lines)} are missing" in cut.stdout

@@ -32,7 +32,10 @@ def test_init_scaffold_validates_routes_and_indexes_clean(artigov: Runner, tmp_p
     ):
         result = artigov(*command, cwd=target)
         assert result.returncode == 0, (command, result.stdout, result.stderr)
-    assert ".artigov/snapshots/** binary" in (target / ".gitattributes").read_text()
+    attributes = (target / ".gitattributes").read_text()
+    assert "governance/objects/** binary" in attributes and "governance/*/snapshots/** binary" in attributes
+    assert ".artigov/" in (target / ".gitignore").read_text().splitlines()
+    assert "record: governance" in (target / "artigov.yaml").read_text()
 
 
 def test_init_refuses_to_overwrite_and_writes_nothing(artigov: Runner, tmp_path: Path) -> None:

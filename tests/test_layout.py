@@ -132,11 +132,18 @@ def _audited_event_names() -> set[str]:
                         names.add(first.value)
                     elif isinstance(first, ast.IfExp):
                         names.update(v.value for v in (first.body, first.orelse) if isinstance(v, ast.Constant))
+            if (
+                isinstance(node, ast.Call)
+                and getattr(node.func, "id", None) == "decision_event"
+                and len(node.args) > 3
+                and isinstance(node.args[3], ast.Constant)
+            ):
+                names.add(node.args[3].value)
             if isinstance(node, ast.Dict):
                 values = [v.value for v in node.values if isinstance(v, ast.Constant) and isinstance(v.value, str)]
                 if any(v.startswith("candidate_") for v in values):
                     names.update(values)
-    names.add("audit_torn_line_detected")
+    names.update({"audit_torn_line_detected", "log_rotated", "command_completed"})
     return names
 
 

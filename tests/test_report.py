@@ -62,7 +62,7 @@ def test_report_in_headless_chromium_shows_history_gates_decisions_and_audit(art
     assert [(r["data-sequence"], r["data-status"]) for r in snapshots] == [
         ("1", "superseded"),
         ("2", "rolled back"),
-        ("3", "head"),
+        ("3", "current"),
     ]
     gates = {r["data-gate"]: r["data-status"] for r in parser.rows if r["class"] == "gate"}
     assert gates == {"design": "passed", "build": "passed", "release": "failed"}
@@ -92,9 +92,9 @@ def test_report_in_headless_chromium_shows_history_gates_decisions_and_audit(art
 def test_report_marks_a_broken_audit_chain(artigov: Runner, tmp_path: Path) -> None:
     assert artigov("demo", "--dir", tmp_path / "d").returncode == 0
     ws = tmp_path / "d" / "workspace"
-    log = ws / ".artigov" / "audit.jsonl"
-    log.write_bytes(log.read_bytes().replace(b'"event":"index_written"', b'"event":"index_wr1tten"', 1))
+    log = ws / "governance" / "fwk-001" / "decisions.jsonl"
+    log.write_bytes(log.read_bytes().replace(b'"outcome":"won"', b'"outcome":"w0n"', 1))
     page = tmp_path / "report.html"
     made = artigov("report", "--framework", "fwk-001", "--out", page, "--root", ws)
-    assert "audit chain BROKEN" in made.stdout
+    assert "decision log BROKEN" in made.stdout
     assert "data-ok=false" in page.read_text()

@@ -63,9 +63,12 @@ def build_report(ws: Workspace, framework: str) -> dict[str, Any]:
     rows = history(ws, framework)
     head = SnapshotStore(ws, framework).head()
     plan_digest = None
+    decided_in = None
     if head is not None:
         manifest = SnapshotStore(ws, framework).manifest(head.sequence)
         plan_digest = manifest.get("plan_digest")
+        # A rollback restores an earlier snapshot's inputs: its decisions are that snapshot's.
+        decided_in = int(manifest.get("rollback_of") or head.sequence)
     gates = []
     for gate in contract.gates:
         report = check_contract(ws, framework, gate.name)
@@ -94,7 +97,7 @@ def build_report(ws: Workspace, framework: str) -> dict[str, Any]:
                 "rule": (e.get("data") or {}).get("rule"),
                 "reason": (e.get("data") or {}).get("reason"),
             }
-            for e in _decisions(ws, framework, head.sequence if head else None)
+            for e in _decisions(ws, framework, decided_in)
         ],
         "plan_digest": plan_digest,
         "audit": {
@@ -143,7 +146,7 @@ def render_report(data: dict[str, Any]) -> str:
     )
     for row in data["snapshots"]:
         status = str(row.get("status", ""))
-        css = "rolled" if status == "rolled back" else status
+        css = {"rolled back": "rolled", "current": "head"}.get(status, status)
         out.append(
             f"<tr class=snapshot data-sequence={_e(row['sequence'])} data-status='{_e(status)}'>"
             f"<td>{_e(row['sequence'])}</td><td><span class='badge {css}'>{_e(status)}</span></td>"

@@ -87,26 +87,71 @@ def test_concurrent_writers_lose_nothing_and_keep_the_chain(tmp_path: Path) -> N
     assert {(e["writer"], e["i"]) for e in events} == {(str(w), i) for w in range(4) for i in range(200)}
 
 
-def test_audit_events_reach_the_file_with_context(tmp_path: Path) -> None:
+def test_a_command_run_is_one_summary_event_with_its_context(tmp_path: Path) -> None:
+    """The operational log gets ONE event per command run: counts, the small fields of the last
+    event of each kind and the exit code; never one event per finding."""
     path = tmp_path / "audit.jsonl"
     configure_logging("json", "error")
     set_audit_path(path)
     try:
         ev.bind(command="validate")
         log = ev.get_logger("t")
-        log.info("artifact_invalid", audit=True, subject="a.md", outcome="rejected", code="S014")
+        for i in range(50):
+            log.info("artifact_invalid", audit=True, subject=f"a{i}.md", outcome="rejected", code="S014")
         log.info("not_audited", detail=1)
-        flush_audit()
+        flush_audit(1)
     finally:
         ev.clear()
         set_audit_path(None)
     (event,) = _check_chain(path)
-    assert event["event"] == "artifact_invalid"
-    assert event["command"] == "validate"
-    assert event["subject"] == "a.md"
-    assert event["data"] == {"code": "S014"}
+    assert event["event"] == "command_completed"
+    assert event["command"] == "validate" and event["outcome"] == "failed"
+    assert event["data"]["exit_code"] == 1
+    assert event["data"]["events"] == {"artifact_invalid": 50}
+    assert event["data"]["last"]["artifact_invalid"] == {"subject": "a49.md", "outcome": "rejected", "code": "S014"}
     assert str(event["ts"]).endswith("Z")
     assert event["actor"]
+
+
+def test_the_operational_log_rotates_at_its_size_limit(tmp_path: Path) -> None:
+    from artigov.core.audit import AuditLog, verify_log
+
+    path = tmp_path / "audit.jsonl"
+    log = AuditLog(path, rotate_bytes=2000)
+    for i in range(40):
+        log.append([{"event": "e", "data": {"i": i, "pad": "x" * 100}}])
+    rotated = sorted(p.name for p in tmp_path.iterdir())
+    assert rotated[:2] == ["audit.jsonl", "audit.jsonl.1"] and len(rotated) <= 4
+    assert path.stat().st_size <= 2000 + 400
+    assert verify_log(path).ok and verify_log(tmp_path / "audit.jsonl.1").ok
+    first = _check_chain(path)[0]
+    assert first["event"] == "log_rotated"
+
+
+def test_a_failed_append_leaves_the_log_as_it_was(tmp_path: Path) -> None:
+    """A file-size limit (like a full disk) during the append: the log keeps only whole lines, the
+    caller gets a DiskError, and the next append chains on."""
+    code = textwrap.dedent(
+        f"""
+        import resource, signal, sys
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        from artigov.core.audit import AuditLog
+        from artigov.core.errors import DiskError
+        log = AuditLog(__import__("pathlib").Path({str(tmp_path / "audit.jsonl")!r}))
+        log.append([{{"event": "small"}}])
+        resource.setrlimit(resource.RLIMIT_FSIZE, (600, 600))
+        try:
+            log.append([{{"event": "big", "data": {{"pad": "x" * 5000}}}}])
+        except DiskError as e:
+            print("refused:", e)
+            sys.exit(3)
+        """
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert done.returncode == 3, done.stderr
+    assert "write failed" in done.stdout
+    events = _check_chain(tmp_path / "audit.jsonl")
+    assert [e["event"] for e in events] == ["small"]
 
 
 def test_structlog_loads_only_to_show_an_event(tmp_path: Path) -> None:

@@ -54,7 +54,12 @@ def test_promote_writes_a_verifiable_signed_snapshot(ws: Workspace) -> None:
     assert manifest["parent"] is None and manifest["signer"] == p.signer
     assert manifest["created_at"] == "2025-11-24T16:00:00Z" and manifest["created_at_source"] == "SOURCE_DATE_EPOCH"
     assert store.head() is not None and store.head().digest == p.digest  # type: ignore[union-attr]
-    assert (ws.state_dir / "snapshots" / ".gitattributes").read_text().strip().endswith("* binary")
+    attributes = (ws.record_dir / ".gitattributes").read_text()
+    assert "objects/** binary" in attributes and "*/snapshots/** binary" in attributes
+    assert store.dir == ws.record_dir / "f" and (store.dir / "snapshots" / "000001").is_dir()
+    assert (ws.keys_dir / f"{p.signer}.asc").read_bytes().startswith(b"-----BEGIN PGP PUBLIC KEY BLOCK")
+    assert manifest["format_version"] == 2 and manifest["git"]["commit"] is None
+    assert manifest["decisions"]["lines"] == sum(1 for _ in store.decisions_path.open("rb"))
     assert b"BEGIN PGP SIGNATURE" in store.signature_bytes(1)
     v = verify_snapshot(ws, "f")
     assert v.sequence == 1 and v.signer == p.signer
@@ -89,15 +94,52 @@ def test_index_drift_refuses_promotion(ws: Workspace) -> None:
         promote(ws, "f", "design")
 
 
+def test_promote_refuses_to_sign_with_an_untrusted_key_and_writes_nothing(ws: Workspace, keys) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(PromotionError, match="not in signing.trusted"):
+        promote(ws, "f", "design", key=keys.other)
+    assert not ws.record_dir.exists()
+
+
+def _forge(ws: Workspace, key: str, home: Path) -> None:
+    """Re-sign snapshot 1 with ``key`` (a valid signature by another key in the same keyring)."""
+    from artigov.promote.keyring import sign_detached
+
+    store = SnapshotStore(ws, "f")
+    sig = store.seq_dir(1) / "manifest.json.asc"
+    sig.chmod(0o644)
+    sig.write_bytes(sign_detached(store.manifest_bytes(1), key, home))
+
+
 def test_valid_signature_by_an_untrusted_key_in_the_same_keyring_is_rejected(ws: Workspace, keys) -> None:  # type: ignore[no-untyped-def]
-    promote(ws, "f", "design", key=keys.other)  # `other` is in the keyring, but not in signing.trusted
+    promote(ws, "f", "design")
+    _forge(ws, keys.other, keys.home)  # `other` is in the keyring, but not in signing.trusted
     assert _code(ws) == "V011"
 
 
 def test_empty_trust_list_verifies_nothing(tmp_path: Path, keys, ws_factory) -> None:  # type: ignore[no-untyped-def]
-    ws = ws_factory(tmp_path / "w", keys.home, keys.good, [])
+    ws = ws_factory(tmp_path / "w", keys.home, keys.good, [keys.good])
     promote(ws, "f", "design")
-    assert _code(ws) == "V014"
+    config = ws.config_path.read_text().replace(f"trusted: [{keys.good}]", "trusted: []")
+    ws.config_path.write_text(config)
+    from artigov.core.workspace import load_workspace
+
+    assert _code(load_workspace(ws.root)) == "V014"
+
+
+def test_a_trusted_key_with_no_public_key_anywhere_says_where_to_add_it(tmp_path: Path, keys, ws_factory) -> None:  # type: ignore[no-untyped-def]
+    """A second maintainer's clone: the trusted key is in neither governance/keys/ nor the keyring."""
+    ws = ws_factory(tmp_path / "w", keys.home, keys.good, [keys.good])
+    promote(ws, "f", "design")
+    (ws.keys_dir / f"{keys.good}.asc").unlink()
+    with gnupg_home() as empty:
+        config = ws.config_path.read_text().replace(f"gnupghome: {keys.home}", f"gnupghome: {empty}")
+        ws.config_path.write_text(config)
+        from artigov.core.workspace import load_workspace
+
+        with pytest.raises(VerificationError) as info:
+            verify_snapshot(load_workspace(ws.root), "f")
+    assert info.value.code == "V018"
+    assert f"governance/keys/{keys.good}.asc" in str(info.value)
 
 
 def test_replayed_older_head_is_rejected(ws: Workspace) -> None:
@@ -112,26 +154,18 @@ def test_replayed_older_head_is_rejected(ws: Workspace) -> None:
     assert _code(ws) == "V007"
 
 
-def test_replay_is_caught_through_the_audit_log_even_when_newer_folders_are_deleted(ws: Workspace) -> None:
+def test_replay_is_caught_through_the_decision_log_even_when_newer_folders_are_deleted(ws: Workspace) -> None:
     import shutil
 
-    from artigov.core.logconfig import flush_audit, set_audit_path
-
-    set_audit_path(ws.audit_path)
-    try:
-        first = promote(ws, "f", "design")
-        _edit_plan(ws, "# Plan v2\n")
-        promote(ws, "f", "design")
-        flush_audit()
-    finally:
-        set_audit_path(None)
+    first = promote(ws, "f", "design")
+    _edit_plan(ws, "# Plan v2\n")
+    promote(ws, "f", "design")
     store = SnapshotStore(ws, "f")
-    shutil.rmtree(store.seq_dir(2))
-    store.reflog_path.unlink()  # the attacker also removes the reflog: the audit log still remembers
+    shutil.rmtree(store.seq_dir(2))  # the attacker removes the newer folder: the decision log remembers
     from artigov.core.atomic import write_atomic
-    from artigov.core.canonical import canonical_json
+    from artigov.promote.store import Head
 
-    write_atomic(store.head_path, canonical_json({"sequence": 1, "digest": first.digest}))
+    write_atomic(store.head_path, Head(1, first.digest).with_gate("design", 1, first.digest).to_bytes())
     assert _code(ws) == "V007"
 
 
@@ -211,14 +245,40 @@ def test_expired_snapshot_is_rejected(ws: Workspace) -> None:
     assert _code(ws) == "V015"
 
 
-def test_snapshot_whose_audit_pin_is_gone_is_rejected(ws: Workspace) -> None:
-    from artigov.core.audit import AuditLog
-
-    AuditLog(ws.audit_path).append([{"event": "x"}])
+def test_snapshot_whose_decision_log_is_truncated_or_edited_is_rejected(ws: Workspace) -> None:
     promote(ws, "f", "design")
+    store = SnapshotStore(ws, "f")
     assert verify_snapshot(ws, "f").sequence == 1
-    ws.audit_path.write_bytes(b'{"event":"edited"}\n')
+    whole = store.decisions_path.read_bytes()
+    store.decisions_path.write_bytes(b"".join(whole.splitlines(keepends=True)[:-1]))
+    with pytest.raises(VerificationError, match="lines .* are missing") as info:
+        verify_snapshot(ws, "f")
+    assert info.value.code == "V017"
+    store.decisions_path.write_bytes(whole.replace(b'"outcome":"won"', b'"outcome":"lost"', 1))
     assert _code(ws) == "V017"
+    store.decisions_path.unlink()
+    assert _code(ws) == "V017"
+
+
+def test_the_manifest_pins_its_own_decisions_and_the_log_says_who_lost_by_which_rule(ws: Workspace) -> None:
+    promote(ws, "f", "design")
+    store = SnapshotStore(ws, "f")
+    events = [json.loads(line) for line in store.decisions_path.read_bytes().splitlines()]
+    assert [e["event"] for e in events][0] == "gate_checked" and events[-1]["event"] == "snapshot_promoted"
+    assert {e["data"]["sequence"] for e in events} == {1}
+    promoted = events[-1]["data"]
+    assert promoted["signer"] == store.manifest(1)["signer"] and promoted["inputs_committed"] is False
+    assert {i["path"]: i["approved_by"] for i in promoted["inputs"]}["frameworks/tp.md"] == ["alice@example.org"]
+    # a second technical plan at a higher version: the old one loses by "version"
+    (ws.root / "frameworks/tp2.md").write_text(
+        (ws.root / "frameworks/tp.md").read_text().replace('version: "1.0.0"', 'version: "2.0.0"')
+    )
+    rebuild(ws)
+    promote(ws, "f", "design")
+    lost = [json.loads(x) for x in store.decisions_path.read_bytes().splitlines() if b"candidate_lost" in x]
+    assert [(e["subject"], e["data"]["lost_to"], e["data"]["rule"]) for e in lost] == [
+        ("frameworks/tp.md", "frameworks/tp2.md", "version")
+    ]
 
 
 def test_rollback_restores_bytes_and_appends_a_new_signed_snapshot(ws: Workspace) -> None:
@@ -226,7 +286,9 @@ def test_rollback_restores_bytes_and_appends_a_new_signed_snapshot(ws: Workspace
     original = (ws.root / "frameworks/tp.md").read_bytes()
     _edit_plan(ws, "# Plan v2 (bad)\n")
     promote(ws, "f", "design")
-    r = rollback(ws, "f")
+    with pytest.raises(PromotionError, match="needs a reason"):
+        rollback(ws, "f", reason=" ")
+    r = rollback(ws, "f", reason="plan v2 was not reviewed")
     assert r.sequence == 3 and r.rollback_of == 1
     assert (ws.root / "frameworks/tp.md").read_bytes() == original
     assert index_verify(ws).ok
@@ -238,7 +300,7 @@ def test_rollback_restores_bytes_and_appends_a_new_signed_snapshot(ws: Workspace
     assert store.manifest(3)["rollback_of"] == 1 and store.manifest(3)["inputs"] == store.manifest(1)["inputs"]
     assert verify_snapshot(ws, "f").sequence == 3
     statuses = {row["sequence"]: row["status"] for row in history(ws, "f")}
-    assert statuses == {1: "superseded", 2: "rolled back", 3: "head"}
+    assert statuses == {1: "superseded", 2: "rolled back", 3: "current"}
 
 
 def test_rollback_refuses_paths_that_escape(ws: Workspace) -> None:
@@ -286,8 +348,10 @@ def test_triggers_fire_on_checksum_drift_and_auto_rollback_restores(ws: Workspac
     assert triggers(ws, "f").ok
 
 
-@pytest.mark.parametrize("point", ["after-objects", "after-manifest", "after-signature", "before-head-move"])
-def test_crash_inside_promote_never_leaves_a_head_on_an_incomplete_snapshot(ws: Workspace, point: str) -> None:
+@pytest.mark.parametrize(
+    "point", ["after-objects", "after-manifest", "after-signature", "mid-decisions-append", "after-decisions"]
+)
+def test_crash_before_the_head_moves_never_leaves_a_head_on_an_incomplete_snapshot(ws: Workspace, point: str) -> None:
     first = promote(ws, "f", "design")
     _edit_plan(ws, "# Plan v2\n")
     code = textwrap.dedent(f"""
@@ -306,10 +370,113 @@ def test_crash_inside_promote_never_leaves_a_head_on_an_incomplete_snapshot(ws: 
     assert result.returncode == 70, result.stderr
     head = SnapshotStore(ws, "f").head()
     assert head is not None and head.sequence == 1 and head.digest == first.digest
-    assert verify_snapshot(ws, "f").sequence == 1
+    if point == "after-decisions":  # past the commit point: recorded, so verify says how to finish it
+        assert _code(ws) == "V020"
+    else:
+        assert verify_snapshot(ws, "f").sequence == 1
     again = promote(ws, "f", "design")
-    assert again.sequence == 2 and verify_snapshot(ws, "f").sequence == 2
-    assert [p.name for p in SnapshotStore(ws, "f").dir.iterdir() if ".tmp." in p.name] == []
+    assert again.sequence == 2 and verify_snapshot(ws, "f").sequence == 2  # finished, never made twice
+    store = SnapshotStore(ws, "f")
+    assert store.unfinished() == [] and store.sequences() == [1, 2]
+    assert sum(b"snapshot_promoted" in x for x in store.decisions_path.read_bytes().splitlines()) == 2
+
+
+@pytest.mark.parametrize("point", ["before-head-move", "before-publish"])
+def test_a_recorded_promotion_is_finished_by_repair_head(ws: Workspace, point: str) -> None:
+    from artigov.promote.migrate import repair_head
+
+    promote(ws, "f", "design")
+    _edit_plan(ws, "# Plan v2\n")
+    code = textwrap.dedent(f"""
+        from pathlib import Path
+        from artigov.core.workspace import load_workspace
+        from artigov.promote import promote
+        promote(load_workspace(Path({str(ws.root)!r})), "f", "design")
+        """)
+    env = {**os.environ, "ARTIGOV_FAULT": point}
+    assert subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, check=False).returncode == 70
+    assert _code(ws) == "V020"
+    sequence, note = repair_head(ws, "f")
+    assert sequence == 2 and "snapshot 2" in note
+    assert verify_snapshot(ws, "f").sequence == 2
+
+
+def test_a_missing_head_is_refused_and_never_deletes_snapshots(ws: Workspace) -> None:
+    from artigov.promote.migrate import repair_head
+
+    promote(ws, "f", "design")
+    _edit_plan(ws, "# Plan v2\n")
+    second = promote(ws, "f", "design")
+    store = SnapshotStore(ws, "f")
+    store.head_path.unlink()
+    assert _code(ws) == "V002"
+    with pytest.raises(PromotionError, match="repair-head"):
+        promote(ws, "f", "design")
+    with pytest.raises(PromotionError, match="repair-head"):
+        rollback(ws, "f", reason="x")
+    assert store.sequences() == [1, 2]
+    assert repair_head(ws, "f")[0] == 2
+    assert verify_snapshot(ws, "f").digest == second.digest
+
+
+def test_gates_have_their_own_current_snapshot_and_roll_back_alone(ws: Workspace) -> None:
+    contract = ws.contracts_dir / "f.yaml"
+    contract.write_text(
+        contract.read_text().replace("retention:", "  - name: review\n    requires:\n      technical-plan: approved\nretention:")
+    )
+    design1 = promote(ws, "f", "design")
+    review = promote(ws, "f", "review")
+    _edit_plan(ws, "# Plan v2\n")
+    design2 = promote(ws, "f", "design")
+    head = SnapshotStore(ws, "f").head()
+    assert head is not None and {g: h.sequence for g, h in head.gates.items()} == {"design": 3, "review": 2}
+    assert verify_snapshot(ws, "f", gate="review").sequence == review.sequence == 2
+    back = rollback(ws, "f", gate="design", reason="v2 was wrong")
+    assert back.rollback_of == design1.sequence and back.gate == "design"
+    head = SnapshotStore(ws, "f").head()
+    assert head is not None and {g: h.sequence for g, h in head.gates.items()} == {"design": 4, "review": 2}
+    assert design2.sequence == 3
+    # a hand-edited gate list is caught
+    from artigov.core.atomic import write_atomic
+    from artigov.promote.store import GateHead, Head
+
+    forged = Head(head.sequence, head.digest, {**head.gates, "design": GateHead(1, design1.digest)})
+    write_atomic(SnapshotStore(ws, "f").head_path, forged.to_bytes())
+    assert _code(ws) == "V019"
+
+
+def test_old_local_layout_is_refused_until_migrated(ws: Workspace, keys) -> None:  # type: ignore[no-untyped-def]
+    """Snapshots under state_dir (the old layout) are moved into the record, verified before and after."""
+    import shutil
+
+    from artigov.core.canonical import canonical_json, digest_bytes
+    from artigov.promote.keyring import sign_detached
+    from artigov.promote.migrate import migrate_record
+
+    promote(ws, "f", "design")
+    # Build the old layout: a format-1 manifest (audit_head, no decisions or git), signed, under state_dir.
+    store = SnapshotStore(ws, "f")
+    body = {k: v for k, v in store.manifest(1).items() if k not in ("decisions", "git")}
+    body.update(format_version=1, audit_head=None)
+    data = canonical_json(body)
+    old = ws.state_dir / "snapshots" / "f"
+    (old / "000001").mkdir(parents=True)
+    (old / "000001" / "manifest.json").write_bytes(data)
+    (old / "000001" / "manifest.json.asc").write_bytes(sign_detached(data, keys.good, keys.home))
+    (old / "HEAD").write_bytes(json.dumps({"digest": digest_bytes(data), "sequence": 1}).encode())
+    first_digest = digest_bytes(data)
+    shutil.copytree(ws.record_dir / "objects", ws.state_dir / "objects")
+    shutil.rmtree(ws.record_dir)
+    with pytest.raises(PromotionError, match="migrate-record"):
+        promote(ws, "f", "design")
+    result = migrate_record(ws)
+    assert result.frameworks == {"f": 1} and result.objects == 2
+    assert not (ws.state_dir / "snapshots").exists() and not (ws.state_dir / "objects").exists()
+    assert verify_snapshot(ws, "f").digest == first_digest
+    events = [json.loads(x) for x in store.decisions_path.read_bytes().splitlines()]
+    assert [(e["event"], e["data"]["sequence"]) for e in events] == [("snapshot_migrated", 1)]
+    _edit_plan(ws, "# Plan v2\n")
+    assert promote(ws, "f", "design").sequence == 2
 
 
 def test_manifest_is_canonical_json(ws: Workspace) -> None:

@@ -122,7 +122,7 @@ def report(
         write_atomic(target, render_report(data).encode("utf-8"), lock=False)
         print(
             f"report: wrote {target} ({len(data['snapshots'])} snapshots, {len(data['gates'])} gates, "
-            f"{len(data['decisions'])} decisions; audit chain {'ok' if data['audit']['ok'] else 'BROKEN'})"
+            f"{len(data['decisions'])} decisions; decision log {'none yet' if not data['audit'].get('present') else ('ok' if data['audit']['ok'] else 'BROKEN')})"
         )
         return 0
 

@@ -32,11 +32,16 @@ def run_hydrate(
         else:
             for item in result.plan.inputs:
                 print(f"{item['kind']:<20} {item['status']:<9} {item['id']}@{item['version']}  {item['path']}")
+            for d in result.decisions:
+                if d.outcome == "lost":
+                    print(f"  lost      {d.path}: to {d.lost_to} by {d.rule}")
+                elif d.outcome == "rejected":
+                    print(f"  rejected  {d.path}: {d.reason}")
             losers = sum(1 for d in result.decisions if d.outcome != "won")
             checked = f", identical over {result.runs} runs" if deterministic else ""
             print(
                 f"hydrate: {framework} stage {stage!r}: {len(result.plan.inputs)} input(s), "
-                f"{losers} other candidate(s) logged{checked}; plan {result.plan.digest}"
+                f"{losers} other candidate(s){checked}; plan {result.plan.digest}"
             )
         return EXIT_OK
 

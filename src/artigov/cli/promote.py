@@ -12,7 +12,7 @@ from artigov.cli.runner import execute
 from artigov.core.errors import EXIT_FINDINGS, EXIT_OK
 from artigov.core.workspace import Workspace
 
-__all__ = ["register", "run_promote", "run_rollback", "run_verify"]
+__all__ = ["register", "run_promote", "run_rollback", "run_verify", "run_verify_all"]
 
 FrameworkOpt = Annotated[str, typer.Option("--framework", "-f", help="The framework.")]
 KeyOpt = Annotated[str | None, typer.Option("--key", help="Signing key fingerprint (default: signing.key).")]
@@ -144,6 +144,45 @@ def run_verify(root: Path | None, framework: str, snapshot: int | None, fmt: For
     return execute("verify", root, action, framework=framework)
 
 
+def run_verify_all(root: Path | None, fmt: Format) -> int:
+    """Every framework in the record: the current snapshot of each of its gates."""
+
+    def action(ws: Workspace) -> int:
+        from artigov.cli.render import emit_json
+        from artigov.promote.decisions import record_frameworks
+        from artigov.promote.errors import VerificationError
+        from artigov.promote.store import SnapshotStore
+        from artigov.promote.verify import verify_snapshot
+
+        results: list[dict[str, object]] = []
+        for framework in record_frameworks(ws.record_dir):
+            try:
+                head = SnapshotStore(ws, framework).head()
+                gates = sorted(head.gates) if head else []
+                if head is None:
+                    verify_snapshot(ws, framework)  # explains a missing HEAD
+                for gate in gates:
+                    v = verify_snapshot(ws, framework, gate=gate)
+                    results.append({"framework": framework, "gate": gate, "ok": True, "snapshot": v.sequence})
+            except VerificationError as e:
+                results.append(
+                    {"framework": framework, "ok": False, "code": e.code, "message": e.problem, "fix": e.fix}
+                )
+        ok = all(r["ok"] for r in results)
+        if fmt is Format.json:
+            emit_json({"command": "verify", "all": True, "ok": ok, "results": results})
+        else:
+            for r in results:
+                if r["ok"]:
+                    print(f"verify: {r['framework']} gate {r['gate']}: snapshot {r['snapshot']} ok")
+                else:
+                    print(f"verify: {r['framework']}: FAILED: {r['code']} {r['message']} (fix: {r['fix']})")
+            print(f"verify: {'ok' if ok else 'FAILED'}: {len(results)} check(s) in {ws.rel(ws.record_dir)}/")
+        return EXIT_OK if ok else EXIT_FINDINGS
+
+    return execute("verify", root, action)
+
+
 def run_rollback(
     root: Path | None,
     framework: str,
@@ -208,7 +247,10 @@ def register(app: typer.Typer) -> None:
 
     @app.command("verify")
     def verify_cmd(
-        framework: FrameworkOpt,
+        framework: Annotated[str | None, typer.Option("--framework", "-f", help="The framework.")] = None,
+        all_: Annotated[
+            bool, typer.Option("--all", help="Every framework in the record, each gate's current snapshot.")
+        ] = False,
         snapshot: Annotated[
             int | None, typer.Option("--snapshot", "-n", help="A snapshot number (default: head).")
         ] = None,
@@ -219,6 +261,12 @@ def register(app: typer.Typer) -> None:
         fmt: FormatOpt = Format.text,
     ) -> None:
         """Verify a snapshot: trusted signature, chain, decision log, objects, expiry (exit 1 on any failure)."""
+        if all_:
+            if framework or snapshot is not None or gate:
+                raise typer.BadParameter("--all verifies everything: drop --framework, --snapshot and --gate")
+            raise typer.Exit(run_verify_all(root, fmt))
+        if not framework:
+            raise typer.BadParameter("pass --framework F (or --all)")
         raise typer.Exit(run_verify(root, framework, snapshot, fmt, gate))
 
     @app.command("rollback")

@@ -12,7 +12,7 @@ from artigov.core.workspace import Workspace
 from artigov.index.ops import read_index
 from artigov.schema.model import STATUS_RANK
 
-__all__ = ["CODES", "ContractReport", "check_contract"]
+__all__ = ["CODES", "ContractReport", "check_all_gates", "check_contract"]
 
 log = get_logger(__name__)
 
@@ -172,3 +172,21 @@ def _log(report: ContractReport) -> None:
         outcome="passed" if report.ok else "failed",
         findings=len(report.findings),
     )
+
+
+def check_all_gates(ws: Workspace, framework: str) -> ContractReport:
+    """The contract and every one of its gates, as one report (each finding once)."""
+    base = check_contract(ws, framework, None)
+    try:
+        contract = load_contract(ws, framework)
+    except ContractError:
+        return base
+    report = ContractReport(framework, "*", list(base.findings), base.checked)
+    seen = {f.sort_key() for f in report.findings}
+    for gate in contract.gates:
+        for finding in check_contract(ws, framework, gate.name).findings:
+            if finding.sort_key() not in seen:
+                seen.add(finding.sort_key())
+                report.findings.append(finding)
+    report.findings = sort_findings(report.findings)
+    return report

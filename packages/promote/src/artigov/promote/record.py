@@ -5,11 +5,12 @@ A new snapshot goes in four steps, under the framework lock:
 1. its manifest (which pins the decision log *including the batch about to be appended*) and
    signature are written into ``snapshots/.NNNNNN.tmp/``;
 2. the batch is appended to ``decisions.jsonl``: the COMMIT POINT;
-3. the temp folder is renamed to ``snapshots/NNNNNN/``;
-4. HEAD is moved.
+3. HEAD is moved;
+4. the temp folder is renamed to ``snapshots/NNNNNN/``.
 
-:func:`recover` runs first in every writing command: a temp or final folder whose snapshot the log
-records (and HEAD does not yet name) is finished (steps 3-4); a temp folder the log does not record
+A complete folder above HEAD therefore never comes from an interruption (it is a replayed HEAD or
+a fork), while a recorded temp folder always does. :func:`recover` runs first in every writing
+command: a temp folder whose snapshot the log records is finished (steps 3-4); one the log does not record
 was never committed and is discarded, with any lines of its batch that reached the log. A complete
 snapshot folder the log does not record is never deleted: that is a fork or a tampered record, and
 the command refuses.
@@ -80,9 +81,14 @@ def recover(ws: Workspace, store: SnapshotStore) -> list[str]:
     for n in store.unfinished():
         tmp = store.tmp_dir(n)
         if n in recorded:
-            if n == head_seq + 1 and n == top and not store.seq_dir(n).exists():
+            if n == top and n in (head_seq, head_seq + 1) and not store.seq_dir(n).exists():
+                if n == head_seq + 1:
+                    data = (tmp / "manifest.json").read_bytes()
+                    gate = str(json.loads(data).get("gate"))
+                    store.move_head((head or Head(0, "", {})).with_gate(gate, n, digest_bytes(data)))
+                    notes.append(f"moved HEAD to snapshot {n}: it was recorded before the interruption")
                 store.publish(n)
-                notes.append(f"published snapshot {n}: it was recorded before the interruption")
+                notes.append(f"published snapshot {n}")
             continue  # anything else recorded is left for verify to explain
         if n <= top:
             continue
@@ -96,15 +102,6 @@ def recover(ws: Workspace, store: SnapshotStore) -> list[str]:
             pass  # no readable manifest: nothing of its batch can have been appended
         shutil.rmtree(tmp)
         notes.append(f"discarded unfinished snapshot {n} (interrupted before it was recorded)")
-    nxt = head_seq + 1
-    if nxt in recorded and nxt == top and nxt in store.sequences():
-        data = store.manifest_bytes(nxt)
-        digest = digest_bytes(data)
-        if recorded[nxt].get("data", {}).get("digest") in (None, digest):
-            gate = str(json.loads(data).get("gate"))
-            new = (head or Head(0, "", {})).with_gate(gate, nxt, digest)
-            store.move_head(new)
-            notes.append(f"moved HEAD to snapshot {nxt}: it was recorded before the interruption")
     for note in notes:
         log.info("record_recovered", audit=True, framework=store.framework, subject=store.framework, outcome=note)
     return notes
@@ -155,10 +152,11 @@ def commit_snapshot(
         raise
     fault_point("after-decisions")
     try:
-        store.publish(sequence)
         fault_point("before-head-move")
         new_head = (head or Head(0, "", {})).with_gate(str(body["gate"]), sequence, digest)
         store.move_head(new_head)
+        fault_point("before-publish")
+        store.publish(sequence)
     except OSError as e:
         raise PromotionError(
             f"snapshot {sequence} is recorded in the decision log but could not be put in place ({e.strerror or e})",

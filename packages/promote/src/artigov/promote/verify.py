@@ -83,6 +83,8 @@ def verify_snapshot(
             f"framework {framework!r} has no snapshot yet",
             fix=f"promote first: artigov promote --framework {framework} --gate <gate>",
         )
+    log = DecisionLog(store.decisions_path)
+    _check_not_replayed(store, head, log)
     head_bytes = store.manifest_bytes(head.sequence)
     if digest_bytes(head_bytes) != head.digest:
         raise VerificationError(
@@ -91,8 +93,6 @@ def verify_snapshot(
             snapshot=head.sequence,
             fix="restore the manifest from git, or roll back",
         )
-    log = DecisionLog(store.decisions_path)
-    _check_not_replayed(store, head, log)
     chain = _verify_chain(store, head, head_bytes)
     _check_gates(head, chain)
     if gate is not None:
@@ -149,11 +149,15 @@ def _check_not_replayed(store: SnapshotStore, head: Head, log: DecisionLog) -> N
     newer = [s for s in store.sequences() if s > head.sequence]
     recorded = [s for s in log.recorded() if s > head.sequence]
     nxt = head.sequence + 1
-    if recorded == [nxt] and newer in ([], [nxt]) and (newer or store.tmp_dir(nxt).is_dir()):
+    interrupted = recorded == [nxt] and not newer and store.tmp_dir(nxt).is_dir()
+    if not interrupted and store.tmp_dir(head.sequence).is_dir() and not store.seq_dir(head.sequence).exists():
+        nxt = head.sequence
+        interrupted = True
+    if interrupted:
         raise VerificationError(
             "V020",
-            f"snapshot {nxt} is recorded in {store.ws.rel(store.decisions_path)} but HEAD still names "
-            f"{head.sequence}: a promotion was interrupted after its commit point",
+            f"snapshot {nxt} is recorded in {store.ws.rel(store.decisions_path)} but not yet in place "
+            f"(HEAD names {head.sequence}): a promotion was interrupted after its commit point",
             snapshot=nxt,
             fix=f"finish it: artigov repair-head --framework {store.framework} (any promote or rollback also does)",
         )
