@@ -32,7 +32,13 @@ def test_demo_tells_the_whole_story(artigov: Runner, tmp_path: Path) -> None:
     ws = tmp_path / "d" / "workspace"
     decisions = ws / "governance" / "fwk-001" / "decisions.jsonl"
     names = {json.loads(line)["event"] for line in decisions.read_text().splitlines()}
-    assert {"gate_checked", "candidate_selected", "candidate_lost", "snapshot_promoted", "snapshot_rolled_back"} <= names
+    assert {
+        "gate_checked",
+        "candidate_selected",
+        "candidate_lost",
+        "snapshot_promoted",
+        "snapshot_rolled_back",
+    } <= names
     summaries = [json.loads(line) for line in (ws / ".artigov" / "audit.jsonl").read_text().splitlines()]
     assert {e["event"] for e in summaries} == {"command_completed"}
     counted = {name for e in summaries for name in e["data"]["events"]}

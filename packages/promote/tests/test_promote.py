@@ -95,7 +95,7 @@ def test_index_drift_refuses_promotion(ws: Workspace) -> None:
 
 
 def test_promote_refuses_to_sign_with_an_untrusted_key_and_writes_nothing(ws: Workspace, keys) -> None:  # type: ignore[no-untyped-def]
-    with pytest.raises(PromotionError, match="not in signing.trusted"):
+    with pytest.raises(PromotionError, match=r"not in signing\.trusted"):
         promote(ws, "f", "design", key=keys.other)
     assert not ws.record_dir.exists()
 
@@ -251,7 +251,7 @@ def test_snapshot_whose_decision_log_is_truncated_or_edited_is_rejected(ws: Work
     assert verify_snapshot(ws, "f").sequence == 1
     whole = store.decisions_path.read_bytes()
     store.decisions_path.write_bytes(b"".join(whole.splitlines(keepends=True)[:-1]))
-    with pytest.raises(VerificationError, match="lines .* are missing") as info:
+    with pytest.raises(VerificationError, match=r"lines .* are missing") as info:
         verify_snapshot(ws, "f")
     assert info.value.code == "V017"
     store.decisions_path.write_bytes(whole.replace(b'"outcome":"won"', b'"outcome":"lost"', 1))
@@ -264,7 +264,7 @@ def test_the_manifest_pins_its_own_decisions_and_the_log_says_who_lost_by_which_
     promote(ws, "f", "design")
     store = SnapshotStore(ws, "f")
     events = [json.loads(line) for line in store.decisions_path.read_bytes().splitlines()]
-    assert [e["event"] for e in events][0] == "gate_checked" and events[-1]["event"] == "snapshot_promoted"
+    assert events[0]["event"] == "gate_checked" and events[-1]["event"] == "snapshot_promoted"
     assert {e["data"]["sequence"] for e in events} == {1}
     promoted = events[-1]["data"]
     assert promoted["signer"] == store.manifest(1)["signer"] and promoted["inputs_committed"] is False
@@ -422,7 +422,9 @@ def test_a_missing_head_is_refused_and_never_deletes_snapshots(ws: Workspace) ->
 def test_gates_have_their_own_current_snapshot_and_roll_back_alone(ws: Workspace) -> None:
     contract = ws.contracts_dir / "f.yaml"
     contract.write_text(
-        contract.read_text().replace("retention:", "  - name: review\n    requires:\n      technical-plan: approved\nretention:")
+        contract.read_text().replace(
+            "retention:", "  - name: review\n    requires:\n      technical-plan: approved\nretention:"
+        )
     )
     design1 = promote(ws, "f", "design")
     review = promote(ws, "f", "review")

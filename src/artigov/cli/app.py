@@ -122,7 +122,7 @@ def report(
         write_atomic(target, render_report(data).encode("utf-8"), lock=False)
         print(
             f"report: wrote {target} ({len(data['snapshots'])} snapshots, {len(data['gates'])} gates, "
-            f"{len(data['decisions'])} decisions; decision log {'none yet' if not data['audit'].get('present') else ('ok' if data['audit']['ok'] else 'BROKEN')})"
+            f"{len(data['decisions'])} decisions; decision log {_log_state(data['audit'])})"
         )
         return 0
 
@@ -142,6 +142,12 @@ def demo(
     from artigov.demo import EXAMPLE, run_demo
 
     raise typer.Exit(run_demo(directory, example or EXAMPLE))
+
+
+def _log_state(audit: dict[str, object]) -> str:
+    if not audit.get("present"):
+        return "none yet"
+    return "ok" if audit["ok"] else "BROKEN"
 
 
 def main() -> None:

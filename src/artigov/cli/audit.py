@@ -41,7 +41,9 @@ def parse_since(text: str) -> str:
     try:
         parsed = datetime.fromisoformat(value)
     except ValueError as e:
-        raise ArtigovError(f"--since {text!r}: {e}", fix="use a real date, e.g. 2026-11-25", exit_code=EXIT_USAGE) from None
+        raise ArtigovError(
+            f"--since {text!r}: {e}", fix="use a real date, e.g. 2026-11-25", exit_code=EXIT_USAGE
+        ) from None
     return parsed.strftime("%Y-%m-%dT%H:%M:%S")
 
 
@@ -57,8 +59,10 @@ def matches(
     data = event.get("data") or {}
     if framework and event.get("framework") != framework:
         return False
-    if name and event.get("event") != name and not (
-        name.endswith("*") and str(event.get("event", "")).startswith(name.rstrip("*"))
+    if (
+        name
+        and event.get("event") != name
+        and not (name.endswith("*") and str(event.get("event", "")).startswith(name.rstrip("*")))
     ):
         return False
     if command and event.get("command") != command:

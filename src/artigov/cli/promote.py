@@ -35,9 +35,7 @@ def run_promote(
         from artigov.promote.ops import promote
 
         try:
-            p = promote(
-                ws, framework, gate, key=key, expires_days=expires_days, allow_dirty=allow_dirty, commit=commit
-            )
+            p = promote(ws, framework, gate, key=key, expires_days=expires_days, allow_dirty=allow_dirty, commit=commit)
         except GateFailedError as e:
             if fmt is Format.json:
                 emit_json(

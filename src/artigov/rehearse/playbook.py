@@ -111,9 +111,7 @@ class _Run:
             digest = "sha256:" + hashlib.sha256(data).hexdigest()
             gate = json.loads(data)["gate"]
             head = {"digest": digest, "gates": {gate: {"digest": digest, "sequence": arg["to"]}}, "sequence": arg["to"]}
-            (self.record / "HEAD").write_text(
-                json.dumps(head, sort_keys=True, separators=(",", ":")) + "\n"
-            )
+            (self.record / "HEAD").write_text(json.dumps(head, sort_keys=True, separators=(",", ":")) + "\n")
             return None
         if kind == "verify":
             args = ["verify", "-f", self.framework, "--format", "json"]

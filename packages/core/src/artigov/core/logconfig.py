@@ -77,10 +77,10 @@ def summarize(events: list[dict[str, Any]], exit_code: int | None, actor: str) -
     for record in events:
         name = str(record.get("event", "?"))
         counts[name] = counts.get(name, 0) + 1
-        fields = {"subject": record.get("subject"), "outcome": record.get("outcome"), **(record.get("data") or {})}
+        seen = {"subject": record.get("subject"), "outcome": record.get("outcome"), **(record.get("data") or {})}
         small = {
             k: v
-            for k, v in fields.items()
+            for k, v in seen.items()
             if isinstance(v, (int, float, bool)) or (isinstance(v, str) and len(v) <= _SUMMARY_TEXT)
         }
         last[name] = small
@@ -94,7 +94,9 @@ def summarize(events: list[dict[str, Any]], exit_code: int | None, actor: str) -
         "outcome": outcome,
         **data,
     }
-    return make_record("info", {k: v for k, v in fields.items() if v is not None} | {"event": "command_completed"}, actor)
+    return make_record(
+        "info", {k: v for k, v in fields.items() if v is not None} | {"event": "command_completed"}, actor
+    )
 
 
 _SINK = AuditSink()

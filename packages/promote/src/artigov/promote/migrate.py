@@ -49,7 +49,9 @@ def _old_chain(ws: Workspace, fw_dir: Path) -> tuple[dict[int, bytes], dict[int,
         head = json.loads((fw_dir / "HEAD").read_bytes())
         seq, digest = int(head["sequence"]), str(head["digest"])
     except (OSError, ValueError, KeyError, TypeError) as e:
-        raise PromotionError(f"{ws.rel(fw_dir)}/HEAD is missing or unreadable ({type(e).__name__}); nothing was moved") from None
+        raise PromotionError(
+            f"{ws.rel(fw_dir)}/HEAD is missing or unreadable ({type(e).__name__}); nothing was moved"
+        ) from None
     pruned: dict[int, str] = {}
     if (fw_dir / "pruned.json").is_file():
         pruned = {int(k): str(v) for k, v in json.loads((fw_dir / "pruned.json").read_bytes()).items()}
@@ -192,9 +194,7 @@ def repair_head(ws: Workspace, framework: str, *, lock_timeout: float = 30.0) ->
                 problems.append(f"{seq}: {e.code}")
                 continue
             store.move_head(candidate)
-            log.info(
-                "head_repaired", audit=True, framework=framework, subject=f"{framework}#{seq}", outcome="repaired"
-            )
+            log.info("head_repaired", audit=True, framework=framework, subject=f"{framework}#{seq}", outcome="repaired")
             skipped = f" (newer ones did not verify: {', '.join(problems)})" if problems else ""
             return seq, f"HEAD now names snapshot {seq}, the newest whose chain verifies{skipped}"
     raise PromotionError(

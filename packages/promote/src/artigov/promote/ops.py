@@ -123,7 +123,8 @@ def _verified_head(ws: Workspace, store: SnapshotStore) -> Verified | None:
     if store.head() is None:
         if store.sequences() or DecisionLog(store.decisions_path).recorded():
             raise PromotionError(
-                f"{ws.rel(store.head_path)} is missing but {store.framework!r} has recorded snapshots; nothing was written",
+                f"{ws.rel(store.head_path)} is missing but {store.framework!r} has recorded snapshots; "
+                "nothing was written",
                 fix=f"restore it from git, or run `artigov repair-head --framework {store.framework}`",
             )
         return None
@@ -240,7 +241,8 @@ def promote(
         shown = ", ".join(git.dirty[:5]) + (f" and {len(git.dirty) - 5} more" if len(git.dirty) > 5 else "")
         raise PromotionError(
             f"{len(git.dirty)} input(s) have uncommitted changes: {shown}; nothing was promoted",
-            fix="commit them first (promotion records the git commit), or pass --allow-dirty (recorded in the manifest)",
+            fix="commit them first (promotion records the git commit), "
+            "or pass --allow-dirty (recorded in the manifest)",
         )
     approvers = {p: e.get("approved_by", []) for p, e in index_ops.read_framework(ws, framework).entries.items()}
     actor = ActorLookup(ws.root)
@@ -701,7 +703,9 @@ def triggers(
         rolled_gate = str(head_manifest.get("gate")) if head_manifest else gate
         if any(t["on"] == "verify_failed" for t in report.fired) or target is None:
             # to the newest snapshot of the gate that verifies
-            report.rolled_back = rollback(ws, framework, reason=reason, gate=rolled_gate, key=key, extra_decisions=fired)
+            report.rolled_back = rollback(
+                ws, framework, reason=reason, gate=rolled_gate, key=key, extra_decisions=fired
+            )
         else:  # restore the current snapshot's files
             report.rolled_back = rollback(ws, framework, reason=reason, to=target, key=key, extra_decisions=fired)
     return report

@@ -99,7 +99,8 @@ def verify_snapshot(
         if gate not in head.gates:
             raise VerificationError(
                 "V003",
-                f"gate {gate!r} of {framework!r} has no snapshot (gates with one: {', '.join(sorted(head.gates)) or 'none'})",
+                f"gate {gate!r} of {framework!r} has no snapshot "
+                f"(gates with one: {', '.join(sorted(head.gates)) or 'none'})",
                 fix=f"promote it: artigov promote --framework {framework} --gate {gate}",
             )
         sequence = head.gates[gate].sequence
@@ -187,7 +188,8 @@ def _check_gates(head: Head, chain: dict[int, bytes]) -> None:
         if listed.get(gate) != value:
             raise VerificationError(
                 "V019",
-                f"HEAD lists gate {gate!r} at {listed.get(gate)} but the chain's newest {gate!r} snapshot is {value[0]}",
+                f"HEAD lists gate {gate!r} at {listed.get(gate)} but the chain's newest {gate!r} snapshot "
+                f"is {value[0]}",
                 snapshot=head.sequence,
                 fix="restore HEAD from git; a gate moves back only by a rollback (a new snapshot)",
             )
@@ -324,7 +326,9 @@ def check_decision_logs(ws: Workspace) -> list[LogCheck]:
             head = store.head()
             pin = store.manifest(head.sequence).get("decisions") if head else None
         except VerificationError as e:
-            out.append(LogCheck(rel, framework, False, result.events, result.head, None, f"the head is unreadable: {e}"))
+            out.append(
+                LogCheck(rel, framework, False, result.events, result.head, None, f"the head is unreadable: {e}")
+            )
             continue
         if head is None and store.sequences() and check.ok:
             check = LogCheck(rel, framework, False, result.events, result.head, None, "snapshots exist but no HEAD")
