@@ -42,7 +42,8 @@ done
 k=$n
 while [ "$k" -gt 1 ]; do
   p=$(jq -r .parent $rec/snapshots/$(printf %06d $k)/manifest.json)
-  test "$p" = "sha256:$(sha < $rec/snapshots/$(printf %06d $((k-1)))/manifest.json)" || { echo "chain broken at $k"; exit 1; }
+  parent_file=$rec/snapshots/$(printf %06d $((k-1)))/manifest.json
+  test "$p" = "sha256:$(sha < "$parent_file")" || { echo "chain broken at $k"; exit 1; }
   k=$((k-1))
 done
 # The decision log: every id and prev, then the pin.
@@ -53,13 +54,15 @@ while IFS= read -r line; do
   i=$((i+1))
   test "$(printf '%s\n' "$line" | jq -r .prev)" = "$prev" || { echo "prev broken at line $i"; exit 1; }
   want=$(printf '%s\n' "$line" | jq -r .id)
-  test "sha256:$(printf '%s\n' "$line" | jq -S -c 'del(.id)' | sha)" = "$want" || { echo "id broken at line $i"; exit 1; }
+  got="sha256:$(printf '%s\n' "$line" | jq -S -c 'del(.id)' | sha)"
+  test "$got" = "$want" || { echo "id broken at line $i"; exit 1; }
   prev="sha256:$(printf '%s\n' "$line" | sha)"
 done < $log
 lines=$(jq -r .decisions.lines $snap/manifest.json)
 test "sha256:$(sed -n "${lines}p" $log | sha)" = "$(jq -r .decisions.head $snap/manifest.json)" \
   || { echo "pin broken"; exit 1; }
-echo "auditor: snapshot $n verified: signature by $fpr, $(jq '.inputs|length' $snap/manifest.json) objects, chain, $i log lines"
+count=$(jq '.inputs|length' $snap/manifest.json)
+echo "auditor: snapshot $n verified: signature by $fpr, $count objects, chain, $i log lines"
 """
 
 
