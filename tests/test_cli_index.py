@@ -44,12 +44,16 @@ def test_two_copies_with_different_file_orders_give_identical_indexes(artigov: R
 def test_truncated_or_edited_index_makes_verify_fail_naming_rebuild(artigov: Runner, example_copy: Path) -> None:
     index = example_copy / "artifacts_index.json"
     good = index.read_bytes()
-    for damaged in (good[: len(good) // 2], good.replace(b'"status":"approved"', b'"status":"review"', 1)):
+    for damaged in (good[: len(good) // 2], good.replace(b"\n,", b",", 1), good.replace(b'"size"', b'"sise"', 1)):
         index.write_bytes(damaged)
         result = artigov("index", "verify", "--root", example_copy)
         assert result.returncode == 1
         assert "index rebuild" in result.stderr and "Traceback" not in result.stderr
         assert result.stderr.count("\n") == 1
+    # A value edited by hand (or resolved wrongly in a merge) is caught against the files.
+    index.write_bytes(good.replace(b'"status":"approved"', b'"status":"review"', 1))
+    drift = artigov("index", "verify", "--root", example_copy)
+    assert drift.returncode == 1 and "changed: frameworks/fwk-001/config/thresholds.json" in drift.stdout
 
 
 def test_verify_lists_drift_and_exits_1(artigov: Runner, example_copy: Path) -> None:

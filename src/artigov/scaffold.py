@@ -112,6 +112,9 @@ checksum: {checksum}
             "# Signed snapshot bytes and stored objects must never be converted or diffed as text.\n"
             "governance/objects/** binary\n"
             "governance/*/snapshots/** binary\n"
+            "# The index merges by path with artigov's driver where configured (git config line: see\n"
+            "# `artigov init` output); elsewhere git's own line merge, which its one-entry-per-line format suits.\n"
+            "artifacts_index.json merge=artigov-index\n"
         ),
         ".gitignore": ".artigov/\nartifacts_index.json.lock\ngovernance/*/snapshots/.*.tmp/\n",
         "governance/keys/README.md": (

@@ -29,7 +29,10 @@ def test_rebuild_writes_canonical_index_with_digest(tmp_path: Path) -> None:
     assert result.written and result.count == 12 and index.digest == result.digest
     assert data == index.to_bytes() and data.endswith(b"\n")
     value = json.loads(data)
-    assert value["format_version"] == 1 and value["count"] == 12
+    assert value["format_version"] == 2 and set(value) == {"entries", "format_version"}
+    lines = data.splitlines()
+    assert len(lines) == 12 + 2 and lines[0] == b'{"entries":{' and lines[-1] == b'},"format_version":2}'
+    assert all(line.startswith(b',"') for line in lines[2:-1]) and lines[1].startswith(b'"')
     entry = next(iter(value["entries"].values()))
     assert set(entry) == {"id", "version", "status", "framework", "kind", "checksum", "size"}
 
@@ -113,23 +116,37 @@ def test_add_refuses_a_corrupt_index_and_never_overwrites_it(tmp_path: Path) -> 
     assert ws.index_path.read_bytes() == damaged
 
 
+def _swap_two_entries(data: bytes) -> bytes:
+    lines = data.split(b"\n")
+    lines[2], lines[3] = b"," + lines[3].lstrip(b","), lines[2]
+    return b"\n".join(lines)
+
+
 @pytest.mark.parametrize(
     ("edit", "problem"),
     [
-        (lambda v: v.update(digest="sha256:" + "1" * 64), "digest"),
-        (lambda v: v.update(format_version=2), "format_version"),
-        (lambda v: v.update(count=99), "count"),
-        (lambda v: next(iter(v["entries"].values())).update(status="approved!"), "digest"),
+        (lambda d: d.replace(b'"format_version":2', b'"format_version":3'), "format_version"),
+        (lambda d: json.dumps(json.loads(d), sort_keys=True, separators=(",", ":")).encode() + b"\n", "one entry per"),
+        (_swap_two_entries, "out of order"),
+        (lambda d: d.replace(b'"size":', b'"sise":1,"size":', 1), "unknown fields"),
+        (lambda d: d[: len(d) // 2], "not valid JSON"),
+        (lambda d: b'{"count":0,"digest":"sha256:' + b"0" * 64 + b'","entries":{},"format_version":1}\n', "rebuild"),
     ],
 )
-def test_hand_edited_index_is_corrupt(tmp_path: Path, edit, problem: str) -> None:  # type: ignore[no-untyped-def]
+def test_hand_edited_or_badly_merged_index_is_corrupt(tmp_path: Path, edit, problem: str) -> None:  # type: ignore[no-untyped-def]
     ws = _ws(tmp_path)
     rebuild(ws)
-    value = json.loads(ws.index_path.read_bytes())
-    edit(value)
-    ws.index_path.write_text(json.dumps(value, sort_keys=True, separators=(",", ":")) + "\n")
+    ws.index_path.write_bytes(edit(ws.index_path.read_bytes()))
     with pytest.raises(IndexCorruptError, match=problem):
         read_index(ws)
+
+
+def test_index_verify_catches_an_edited_value(tmp_path: Path) -> None:
+    ws = _ws(tmp_path)
+    rebuild(ws)
+    ws.index_path.write_bytes(ws.index_path.read_bytes().replace(b'"status":"', b'"status":"x', 1))
+    with pytest.raises(IndexCorruptError, match="status"):
+        verify(ws)
 
 
 def test_verify_reports_drift(tmp_path: Path) -> None:

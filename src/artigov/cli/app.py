@@ -101,6 +101,10 @@ def init(
     for path in written:
         typer.echo(f"created {path}")
     typer.echo(f"init: workspace ready in {directory.resolve()}; next: artigov validate && artigov index rebuild")
+    typer.echo(
+        "init: in each clone, register the index merge driver:\n"
+        '    git config merge.artigov-index.driver "artigov index merge %O %A %B"'
+    )
 
 
 @app.command("report")

@@ -52,3 +52,36 @@ def verify_cmd(root: RootOpt = None, fmt: FormatOpt = Format.text, lock_timeout:
 def recover_cmd(root: RootOpt = None, fmt: FormatOpt = Format.text, lock_timeout: LockTimeoutOpt = 30.0) -> None:
     """Finish or roll forward an interrupted index write (every command does this first)."""
     raise typer.Exit(run_index("recover", root, fmt, lock_timeout))
+
+
+@app.command("merge")
+def merge_cmd(
+    base: Annotated[Path, typer.Argument(help="%O: the common ancestor's index.")],
+    ours: Annotated[Path, typer.Argument(help="%A: our index; the merged result is written here.")],
+    theirs: Annotated[Path, typer.Argument(help="%B: their index.")],
+) -> None:
+    """git merge driver: merge three indexes by path (exit 1 on a real conflict).
+
+    Register: `artifacts_index.json merge=artigov-index` in .gitattributes and
+    `git config merge.artigov-index.driver "artigov index merge %O %A %B"`.
+    """
+    import sys
+
+    from artigov.core.errors import ArtigovError
+    from artigov.index.merge import merge_index
+
+    try:
+        result = merge_index(base, ours, theirs)
+    except (ArtigovError, OSError) as e:
+        print(f"artigov index merge: error: {e}", file=sys.stderr)
+        raise typer.Exit(2) from None
+    for path in result.conflicts:
+        print(f"artigov index merge: {path}: changed on both sides (kept ours)", file=sys.stderr)
+    for problem in result.problems:
+        print(f"artigov index merge: {problem}", file=sys.stderr)
+    if not result.ok:
+        print(
+            "artigov index merge: resolve the artifacts, then run `artigov index update` and commit the index",
+            file=sys.stderr,
+        )
+    raise typer.Exit(0 if result.ok else 1)

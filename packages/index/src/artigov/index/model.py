@@ -1,17 +1,29 @@
-"""The index format: entries keyed by POSIX path, a digest, a format version.
+"""The index format: one entry per line, sorted by path, nothing that changes with every entry.
 
-``artifacts_index.json`` is canonical JSON::
+``artigov_index.json`` (format 2) is a JSON document laid out so that git merges it::
 
-    {"count": N, "digest": "sha256:…", "entries": {"<path>": {…}}, "format_version": 1}
+    {"entries":{
+    "frameworks/a.md":{"checksum":"sha256:…","framework":"f",…,"version":"1.0.0"}
+    ,"frameworks/b.md":{…}
+    },"format_version":2}
 
-``digest`` is the sha256 of the canonical JSON of ``entries`` alone, so it is
-a pure function of the artifact files: no clock, no host, no stat data.
+* the first line and the last line never change;
+* each entry is one line: its path, ``:``, and the canonical JSON of its fields (sorted keys,
+  compact, UTF-8); entries are sorted by path (code point = UTF-8 byte order);
+* every entry line but the first starts with the ``,`` that separates it from the one before
+  (so adding or removing an entry never touches its neighbours, except before the first);
+* one trailing newline.
+
+So two branches that touch different artifacts change different lines, and git's own merge (a
+hosting service's too) merges them. There is no count and no whole-file digest in the file: the
+index's *digest* is the sha256 of the file's bytes, computed, never stored. No clock, no host, no
+stat data: a rebuild anywhere gives the same bytes. A JSON newline can only separate tokens (a
+newline inside a string is escaped), so a line start is found with a plain byte search.
 """
 
 from __future__ import annotations
 
 import hashlib
-import re
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -19,7 +31,7 @@ from typing import Any
 
 import orjson
 
-from artigov.core.canonical import canonical_json_plain, digest_bytes
+from artigov.core.canonical import digest_bytes
 from artigov.index.errors import IndexCorruptError
 from artigov.schema.model import Artifact
 
@@ -31,18 +43,20 @@ __all__ = [
     "Spliced",
     "entries_digest",
     "entry_from_artifact",
+    "entry_line",
     "framework_slice",
+    "merge_entries",
     "splice",
 ]
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 _REQUIRED = ("id", "version", "status", "framework", "kind", "checksum", "size")
 _OPTIONAL = ("meta", "updated_at", "approved_by")
 _REQUIRED_SET = frozenset(_REQUIRED)
-_SHAPE = re.compile(rb'\{"count":(\d+),"digest":"(sha256:[0-9a-f]{64})","entries":')
 _ALLOWED_SET = frozenset(_REQUIRED + _OPTIONAL)
-#: What a canonical index file ends with, after its entries object.
-_SUFFIX = b',"format_version":%d}\n' % FORMAT_VERSION
+#: The first and last lines of every index file.
+_HEAD = b'{"entries":{\n'
+_TAIL = b'},"format_version":%d}\n' % FORMAT_VERSION
 
 #: path -> entry fields
 Entries = dict[str, dict[str, Any]]
@@ -71,36 +85,26 @@ def entry_from_artifact(artifact: Artifact) -> dict[str, Any]:
 
 
 def entries_digest(entries: Entries) -> str:
-    """``sha256:`` of the canonical JSON of the entries."""
-    return digest_bytes(canonical_json_plain(entries))
+    """``sha256:`` of the index file the entries make."""
+    return Index(entries).digest
 
 
-@dataclass(frozen=True)
-class _Layout:
-    """Where a canonical index file keeps things: its recorded count and digest, and its entries
-    object from ``first`` (the ``{``) to ``stop`` (just past the ``}``)."""
-
-    count: bytes
-    digest: str
-    first: int
-    stop: int
+def entry_line(path: str, entry: dict[str, Any]) -> bytes:
+    """An entry's line without its leading separator and newline: ``"path":{…}``."""
+    return orjson.dumps(path) + b":" + orjson.dumps(entry, option=orjson.OPT_SORT_KEYS)
 
 
-def _layout(data: bytes) -> _Layout | None:
-    """The layout of a file with a canonical index's head and tail; None for anything else."""
-    shape = _SHAPE.match(data)
-    if shape is None or not data.endswith(_SUFFIX):
-        return None
-    return _Layout(shape.group(1), shape.group(2).decode(), shape.end(), len(data) - len(_SUFFIX))
+def _shaped(data: bytes) -> bool:
+    return data.startswith(_HEAD) and data.endswith(_TAIL) and len(data) >= len(_HEAD) + len(_TAIL)
 
 
-def _entries_digest(*pieces: bytes | memoryview) -> str:
-    """``sha256:`` of entries bytes given in pieces (no copy), and the newline the digest covers."""
-    hasher = hashlib.sha256()
-    for piece in pieces:
-        hasher.update(piece)
-    hasher.update(b"\n")
-    return "sha256:" + hasher.hexdigest()
+def _count(data: bytes) -> int:
+    """Entry lines in a shaped file (every newline but the head's and the tail's ends one)."""
+    return data.count(b"\n") - 2
+
+
+def _old_format(data: bytes) -> bool:
+    return data.startswith(b'{"count":')
 
 
 @dataclass(frozen=True)
@@ -110,38 +114,40 @@ class Index:
     entries: Entries
 
     @cached_property
-    def _entries_bytes(self) -> bytes:
-        return canonical_json_plain(self.entries)
+    def _bytes(self) -> bytes:
+        paths = sorted(self.entries)
+        if not paths:
+            return _HEAD + _TAIL
+        lines = [entry_line(p, self.entries[p]) for p in paths]
+        return _HEAD + b"\n,".join(lines) + b"\n" + _TAIL
 
     @cached_property
     def digest(self) -> str:
-        return digest_bytes(self._entries_bytes)
+        return digest_bytes(self._bytes)
 
     def to_bytes(self) -> bytes:
-        # Sorted keys: count, digest, entries, format_version; the entries are serialized once.
-        head = b'{"count":%d,"digest":"%s","entries":' % (len(self.entries), self.digest.encode())
-        return head + self._entries_bytes[:-1] + _SUFFIX
+        return self._bytes
 
     @staticmethod
     def raw_digest(data: bytes) -> str | None:
-        """The recorded digest if the raw ``entries`` bytes hash to it (the file is canonical); else None."""
-        layout = _layout(data)
-        if layout is None or _entries_digest(memoryview(data)[layout.first : layout.stop]) != layout.digest:
-            return None
-        return layout.digest
+        """The digest of an index file's bytes if they have the index's shape (no parsing); else None."""
+        return digest_bytes(data) if _shaped(data) else None
 
     @staticmethod
     def parse(data: bytes, path: Path, *, strict: bool = False) -> Index:
         """Parse and check an index file's bytes.
 
-        The digest is checked on the raw bytes of ``entries`` (the file is canonical, so they are
-        exactly what the digest covers). ``strict`` also re-serializes to prove the whole file is
-        in canonical form (``index verify`` does; a reader needs only the digest).
+        Every read checks the layout (first and last line, one entry per line, paths strictly
+        sorted, known fields): what a torn write, a bad merge or a hand edit breaks. ``strict``
+        also re-serializes to prove every line canonical (``index verify`` does).
 
         Raises:
-            IndexCorruptError: not JSON, not the format, wrong version, or a
-                digest that does not match the entries.
+            IndexCorruptError: not JSON, the old format, not the layout, or unknown fields.
         """
+        if _old_format(data):
+            raise IndexCorruptError(
+                path, "format_version 1 (the old one-line index, which git cannot merge); `index rebuild` upgrades it"
+            )
         try:
             value = orjson.loads(data)
         except orjson.JSONDecodeError as e:
@@ -155,51 +161,35 @@ class Index:
         if not isinstance(entries, dict):
             raise IndexCorruptError(path, "`entries` is missing or not an object")
         required, allowed = _REQUIRED_SET, _ALLOWED_SET
+        previous = None
         for rel, entry in entries.items():
             if not isinstance(entry, dict) or not required <= entry.keys():
                 raise IndexCorruptError(path, f"entry {rel!r} lacks required fields")
             if not entry.keys() <= allowed:
                 raise IndexCorruptError(path, f"entry {rel!r} has unknown fields")
-        if value.get("count") != len(entries):
-            raise IndexCorruptError(path, f"count {value.get('count')!r} but {len(entries)} entries")
+            if previous is not None and not previous < rel:
+                raise IndexCorruptError(path, f"entry {rel!r} is out of order (after {previous!r}): a bad merge?")
+            previous = rel
         index = Index(entries)
-        layout = _layout(data)
-        if not strict and layout is not None:
-            raw_entries = data[layout.first : layout.stop] + b"\n"
-            if digest_bytes(raw_entries) == value.get("digest") == layout.digest:
-                index.__dict__["_entries_bytes"] = raw_entries  # cached_property: seed it, the bytes are known
-                return index
-        if value.get("digest") != index.digest:
-            raise IndexCorruptError(path, f"digest {value.get('digest')!r} does not match the entries ({index.digest})")
-        if index.to_bytes() != data:
+        if not _shaped(data) or _count(data) != len(entries) or data.count(b"\n,") != max(len(entries) - 1, 0):
+            raise IndexCorruptError(path, "not one entry per line (hand-edited, or a bad merge?)")
+        if strict and index.to_bytes() != data:
             raise IndexCorruptError(path, "not in canonical form (hand-edited?)")
+        index.__dict__["_bytes"] = data  # cached_property: the digest is the file's
         return index
 
 
-def _object_end(data: bytes, start: int) -> int:
-    """The offset just past the JSON object or array opening at ``data[start]`` (strings skipped)."""
-    depth = 0
-    i = start
-    while True:
-        c = data[i]
-        if c == 0x22:  # a string: jump to its closing quote (one not escaped by an odd run of backslashes)
-            j = i
-            while True:
-                j = data.index(b'"', j + 1)
-                k = j - 1
-                while data[k] == 0x5C:
-                    k -= 1
-                if (j - 1 - k) % 2 == 0:
-                    break
-            i = j + 1
-            continue
-        if c in (0x7B, 0x5B):
-            depth += 1
-        elif c in (0x7D, 0x5D):
-            depth -= 1
-            if depth == 0:
-                return i + 1
-        i += 1
+def _line_at(data: bytes, path: str, floor: int = 0) -> tuple[int, int, int] | None:
+    """(line start, JSON object start, line end) of ``path``'s entry line, or None."""
+    key = orjson.dumps(path) + b":{"
+    for prefix in (b"\n", b"\n,"):
+        at = data.find(prefix + key, floor)
+        if at >= 0:
+            start = at + 1
+            obj = at + len(prefix) + len(key) - 1
+            end = data.find(b"\n", obj)
+            return (start, obj, end) if end >= 0 else None
+    return None
 
 
 @dataclass(frozen=True)
@@ -210,91 +200,67 @@ class Spliced:
     digest: str
     count: int
     replaced: Entries
-    #: The digest the file recorded before the splice.
+    #: The digest of the file before the splice.
     base_digest: str
 
 
 def splice(data: bytes, changes: Entries) -> Spliced | None:
-    """Replace the entries of existing paths in a canonical index file's bytes, without parsing it.
+    """Replace the entries of existing paths in an index file's bytes, without parsing the rest.
 
-    The file is canonical JSON with sorted keys, so each entry sits at ``"<path>":{...}`` right after
-    ``"entries":{`` or after the previous entry's ``},`` (a quote there cannot be inside a string,
-    where it would be escaped), and its new canonical bytes can replace the old ones in place; the
+    Each entry is one line, found by a byte search for ``\\n"<path>":{`` or ``\\n,"<path>":{``
+    (a newline never occurs inside a JSON string), and its new line replaces the old one: the
     result is byte-identical to serializing the whole index again (a property test checks it).
-    Returns None when the file does not have the expected shape or a path is not in it: the caller
+    Returns None when the file is not shaped like an index or a path is not in it: the caller
     then takes the full path.
     """
-    layout = _layout(data)
-    if layout is None:
+    if not _shaped(data):
         return None
-    first, stop = layout.first, layout.stop
     cuts: list[tuple[int, int, bytes]] = []
     replaced: Entries = {}
-    for path in sorted(changes, key=lambda p: p.encode("utf-8")):
-        key = orjson.dumps(path) + b":{"
-        at = data.find(key, first + 1, stop)
-        while at >= 0 and not (at == first + 1 or data[at - 2 : at] == b"},"):
-            at = data.find(key, at + 1, stop)
-        if at < 0:
+    for path in sorted(changes):
+        found = _line_at(data, path)
+        if found is None:
             return None
-        start = at + len(key) - 1
+        _, obj, end = found
         try:
-            end = _object_end(data, start)
-            old = orjson.loads(data[start:end])
-        except (ValueError, IndexError):
+            old = orjson.loads(data[obj:end])
+        except orjson.JSONDecodeError:
             return None
-        if not isinstance(old, dict) or end > stop:
+        if not isinstance(old, dict):
             return None
         replaced[path] = old
-        cuts.append((start, end, orjson.dumps(changes[path], option=orjson.OPT_SORT_KEYS)))
+        cuts.append((obj, end, orjson.dumps(changes[path], option=orjson.OPT_SORT_KEYS)))
     view = memoryview(data)
     pieces: list[bytes | memoryview] = []
-    pos = first
+    pos = 0
     for start, end, new in cuts:
         pieces += [view[pos:start], new]
         pos = end
-    pieces.append(view[pos:stop])
-    digest = _entries_digest(*pieces)
-    head = b'{"count":%s,"digest":"%s","entries":' % (layout.count, digest.encode())
-    return Spliced(b"".join([head, *pieces, _SUFFIX]), digest, int(layout.count), replaced, layout.digest)
+    pieces.append(view[pos:])
+    hasher = hashlib.sha256()
+    for piece in pieces:
+        hasher.update(piece)
+    out = b"".join(pieces)
+    return Spliced(out, "sha256:" + hasher.hexdigest(), _count(data), replaced, digest_bytes(data))
 
 
 def id_version_holders(data: bytes, id_: str, version: str) -> int:
-    """How many entries of a canonical index file's bytes declare (``id_``, ``version``), without parsing.
+    """How many entry lines of an index file's bytes declare (``id_``, ``version``), without parsing.
 
-    Keys are sorted, so an entry's ``"id"`` is followed by its ``"kind"`` and, later in the same flat
-    object, its ``"version"``; quotes inside strings are escaped, so these patterns only match fields.
+    Keys are sorted, so an entry's ``"id"`` is followed by its ``"kind"``, and ``"version"`` is
+    its last field, closing the line; quotes inside strings are escaped, so these patterns only
+    match fields.
     """
     probe = b'"id":' + orjson.dumps(id_) + b',"kind":'
     want = b'"version":' + orjson.dumps(version) + b"}"
     found = 0
     at = data.find(probe)
     while at >= 0:
-        end = data.find(b',"version":', at)
-        if end >= 0 and data.startswith(want, end + 1):
+        end = data.find(b"\n", at)
+        if end >= 0 and data[end - len(want) : end] == want:
             found += 1
         at = data.find(probe, at + 1)
     return found
-
-
-_CHECKSUM_FIELD = re.compile(rb'"checksum":"sha256:[0-9a-f]{64}",\Z')
-
-
-def _string_start(data: bytes, closing: int, floor: int) -> int:
-    """The offset of the opening quote of the JSON string whose closing quote is at ``closing``.
-
-    Inside a string every quote is escaped by an odd run of backslashes; the opening one is not.
-    """
-    q = closing
-    while True:
-        q = data.rfind(b'"', floor, q)
-        if q < 0:
-            raise ValueError("no opening quote")
-        k = q - 1
-        while data[k] == 0x5C:
-            k -= 1
-        if (q - 1 - k) % 2 == 0:
-            return q
 
 
 @dataclass(frozen=True)
@@ -307,48 +273,58 @@ class IndexSlice:
 
 
 def framework_slice(data: bytes, framework: str) -> IndexSlice | None:
-    """One framework's entries from a canonical index file's bytes, parsing only those entries.
+    """One framework's entries from an index file's bytes, parsing only their lines.
 
-    The whole file's digest is still checked (every byte is hashed); only the JSON parsing is
-    limited to the entries whose canonical bytes hold ``"framework":"<framework>",`` (a quote
-    inside a string is escaped, so the pattern only matches that field). Returns None whenever
-    the file is not exactly in canonical shape (one such field per entry, every slice parsing as
-    an entry of that framework): the caller then parses the whole file, which explains problems.
+    The digest covers the whole file (every byte is hashed). Only the lines holding
+    ``"framework":"<framework>",`` are parsed (a quote inside a string is escaped, so the pattern
+    only matches that field). Returns None whenever the file is not shaped like an index (one
+    framework field per entry line, every parsed line an entry of that framework): the caller
+    then parses the whole file, which explains problems.
     """
-    digest = Index.raw_digest(data)
-    layout = _layout(data)
-    if digest is None or layout is None or data.count(b'"framework":', layout.first, layout.stop) != int(layout.count):
+    if not _shaped(data) or data.count(b'"framework":"') != _count(data):
         return None
-    first, stop = layout.first, layout.stop
     probe = b'"framework":' + orjson.dumps(framework) + b","
     entries: Entries = {}
-    at = data.find(probe, first, stop)
+    at = data.find(probe, len(_HEAD))
     while at >= 0:
-        if not _CHECKSUM_FIELD.search(data, at - 85, at):
-            return None
-        start = at - 86
-        if data[start] != 0x7B:  # "{": else an approved_by list comes first
-            if data[at - 87 : at - 85] != b"],":
-                return None
-            start = data.rfind(b'{"approved_by":[', first, at)
-            if start < 0:
-                return None
+        start = data.rfind(b"\n", 0, at) + 1
+        end = data.find(b"\n", at)
+        line = data[start:end]
+        if line.startswith(b","):
+            line = line[1:]
         try:
-            key_start = _string_start(data, start - 2, first)
-            end = _object_end(data, start)
-            path = orjson.loads(data[key_start : start - 1])
-            entry = orjson.loads(data[start:end])
-        except (ValueError, IndexError):
+            value = orjson.loads(b"{" + line + b"}")
+        except orjson.JSONDecodeError:
             return None
-        if not start < at < end:
+        if not isinstance(value, dict) or len(value) != 1:
             return None
+        ((path, entry),) = value.items()
         if (
-            not isinstance(path, str)
-            or not isinstance(entry, dict)
+            not isinstance(entry, dict)
             or not _REQUIRED_SET <= entry.keys() <= _ALLOWED_SET
             or entry["framework"] != framework
         ):
             return None
         entries[path] = entry
-        at = data.find(probe, at + 1, stop)
-    return IndexSlice(digest, entries, framework)
+        at = data.find(probe, end)
+    return IndexSlice(digest_bytes(data), entries, framework)
+
+
+def merge_entries(base: Entries, ours: Entries, theirs: Entries) -> tuple[Entries, list[str]]:
+    """Three-way merge by path: (merged entries, paths changed differently on both sides)."""
+    merged: Entries = {}
+    conflicts: list[str] = []
+    for path in sorted(base.keys() | ours.keys() | theirs.keys()):
+        b, o, t = base.get(path), ours.get(path), theirs.get(path)
+        if o == t:
+            chosen = o
+        elif o == b:
+            chosen = t
+        elif t == b:
+            chosen = o
+        else:
+            conflicts.append(path)
+            chosen = o
+        if chosen is not None:
+            merged[path] = chosen
+    return merged, conflicts

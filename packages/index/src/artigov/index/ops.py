@@ -514,12 +514,7 @@ def _check_schema(ws: Workspace, index: Index) -> None:
     )
     # The strict read already proved the file is exactly this index's canonical bytes: check the parsed
     # value instead of serializing and parsing 100k entries again.
-    value = {
-        "count": len(index.entries),
-        "digest": index.digest,
-        "entries": index.entries,
-        "format_version": FORMAT_VERSION,
-    }
+    value = {"entries": index.entries, "format_version": FORMAT_VERSION}
     errors = sorted(Draft202012Validator(schema).iter_errors(value), key=lambda e: list(map(str, e.absolute_path)))
     if errors:
         err = errors[0]

@@ -171,6 +171,14 @@ class SnapshotStore:
             return None
         except OSError as e:
             raise VerificationError("V002", f"{self.ws.rel(self.head_path)}: unreadable ({e.strerror})") from None
+        if b"<<<<<<<" in raw or b">>>>>>>" in raw:
+            raise VerificationError(
+                "V007",
+                f"{self.ws.rel(self.head_path)} holds merge conflict markers: two branches promoted "
+                f"{self.framework!r}, a fork of the signed history",
+                fix=f"keep one side's record (e.g. git checkout --theirs -- {self.ws.rel(self.dir)}), "
+                "then promote again on the merged branch",
+            )
         try:
             value = json.loads(raw)
             gates = {
