@@ -230,11 +230,10 @@ def bench_promote(scratch: Path, repeat: int, inputs: int) -> Row:
     env = {"SOURCE_DATE_EPOCH": "1764000000"}
 
     def fresh() -> None:
-        shutil.rmtree(ws / ".artigov" / "snapshots", ignore_errors=True)
-        shutil.rmtree(ws / ".artigov" / "objects", ignore_errors=True)
+        shutil.rmtree(ws / "governance", ignore_errors=True)
 
     ours = best(repeat, [*ARTIGOV, "promote", "-f", "bulk", "-g", "all"], ws, setup=fresh, env=env)
-    manifest = next((ws / ".artigov" / "snapshots" / "bulk").glob("0*/manifest.json"))
+    manifest = next((ws / "governance" / "bulk" / "snapshots").glob("0*/manifest.json"))
     shutil.copy(manifest, ws / "manifest.json")
     ref_cmd = (
         f"gpg --homedir {home} --batch --yes --local-user {key} --armor --detach-sign manifest.json && "
@@ -253,7 +252,8 @@ def bench_audit(scratch: Path, repeat: int, events: int) -> Row:
     ws = scratch / "auditws"
     ws.mkdir()
     (ws / "artigov.yaml").write_text("artifacts: [frameworks/**]\n")
-    log = AuditLog(ws / ".artigov" / "audit.jsonl")
+    # A framework's committed decision log (never rotated; the local operational log is, at 16 MiB).
+    log = AuditLog(ws / "governance" / "fwk-001" / "decisions.jsonl", rotate_bytes=None)
     batch = 10_000
     for start in range(0, events, batch):
         log.append(
@@ -270,7 +270,7 @@ def bench_audit(scratch: Path, repeat: int, events: int) -> Row:
             ]
         )
     ours = best(repeat, [*ARTIGOV, "audit", "verify"], ws)
-    ref = best(repeat, ["sha256sum", ".artigov/audit.jsonl"], ws)
+    ref = best(repeat, ["sha256sum", "governance/fwk-001/decisions.jsonl"], ws)
     return Row(f"audit verify of {events} events", ours, "sha256sum of the file", ref, "<= 3.0x", 3.0)
 
 

@@ -138,3 +138,22 @@ def test_route_fix_apply_then_check_is_clean(artigov: Runner, example_copy: Path
     assert artigov("route", "check", "--root", example_copy).returncode == 0
     resolved = artigov("route", "resolve", src, "--root", example_copy)
     assert resolved.stdout.strip() == "frameworks/fwk-001/plans/technical/tp-core-2.0.0.md"
+
+
+def test_the_operational_log_gets_one_small_summary_per_run_not_one_event_per_finding(
+    artigov: Runner, example_copy: Path
+) -> None:
+    """33,000 real files once made validate append 80 MB per run; now a run is one line."""
+    folder = example_copy / "frameworks" / "fwk-001" / "broken"
+    folder.mkdir()
+    for i in range(300):
+        (folder / f"b{i}.md").write_text(f"---\nid: b{i}\nversion: 1.10\n---\nbody\n")  # several findings each
+    result = artigov("validate", "--root", example_copy)
+    assert result.returncode == 1 and result.stdout.count("\n") > 300
+    lines = (example_copy / ".artigov" / "audit.jsonl").read_bytes().splitlines()
+    assert len(lines) == 1 and len(lines[0]) < 4096
+    summary = json.loads(lines[0])
+    assert summary["event"] == "command_completed" and summary["data"]["exit_code"] == 1
+    assert summary["data"]["events"]["artifact_invalid"] >= 300
+    subjects = [v["subject"] for v in summary["data"]["last"].values() if isinstance(v.get("subject"), str)]
+    assert subjects and not any(s.startswith("/") for s in subjects)  # workspace-relative, never absolute

@@ -148,3 +148,43 @@ def test_ci_template_runs_the_gates_and_nightly_rehearsals() -> None:
     ):
         assert command in text, command
     assert workflow[True]["schedule"]  # YAML 1.1 reads the `on:` key as True
+
+
+def test_ci_template_steps_really_check_every_gate_and_the_committed_record(artigov: Runner, tmp_path: Path) -> None:
+    """Run the gates job's own shell steps (not install or upload) in a fresh clone of a promoted
+    repository: the record verifies from the clone alone, and the release gate that fails in the
+    example is caught (the old template ran `contract check` without a gate and passed)."""
+    import os
+    import sys
+
+    workflow = yaml.safe_load((REPO / "examples" / "ci" / "github-actions.yml").read_text())
+    assert workflow["env"]["ARTIGOV_REF"].startswith("v")  # pinned, never a moving branch
+    assert workflow["permissions"]["security-events"] == "write"
+    assert artigov("demo", "--dir", tmp_path / "d").returncode == 0
+    clone = tmp_path / "clone"
+    subprocess.run(["git", "clone", "-q", str(tmp_path / "d" / "workspace"), str(clone)], check=True)
+    github_env = tmp_path / "github_env"
+    github_env.write_text("")
+    env = {
+        **os.environ,
+        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
+        "GITHUB_ENV": str(github_env),
+        "GNUPGHOME": str(tmp_path / "empty-gnupg"),
+    }
+    (tmp_path / "empty-gnupg").mkdir(mode=0o700)
+    outcomes = {}
+    for step in workflow["jobs"]["gates"]["steps"]:
+        if "run" not in step or step["name"].startswith("Install"):
+            continue
+        step_env = {**env, **dict(line.split("=", 1) for line in github_env.read_text().split())}
+        done = subprocess.run(
+            ["bash", "-e", "-c", step["run"]], cwd=clone, env=step_env, capture_output=True, text=True
+        )
+        outcomes[step["name"]] = done.returncode
+    assert outcomes["Validate artifacts (SARIF)"] == 0 and outcomes["Route check (SARIF)"] == 0
+    assert (clone / "contract-fwk-001.sarif").is_file()
+    assert "CONTRACT_FAILED=1" in github_env.read_text()  # the release gate fails, and CI says so
+    assert outcomes["Fail on findings"] != 0
+    assert outcomes["Index matches the files"] == 0
+    assert outcomes["Every framework's signed record verifies (trusted keys from governance/keys/)"] == 0
+    assert outcomes["Decision logs hold what the snapshots pin"] == 0

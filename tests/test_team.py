@@ -83,8 +83,8 @@ def _plans(existing: list[str], rng: random.Random) -> tuple[list[tuple[str, str
 
 @pytest.fixture(scope="module")
 def merging_repo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, list[tuple[str, str]]]]:
-    """A generated workspace of 600 artifacts in git and 50 pairs of branches touching different artifacts."""
-    root = synth_workspace(tmp_path_factory.mktemp("merge") / "ws", 600)
+    """A generated workspace of 1,500 artifacts in git and 50 pairs of branches touching different artifacts."""
+    root = synth_workspace(tmp_path_factory.mktemp("merge") / "ws", 1500)
     (root / ".gitignore").write_text(".artigov/\nartifacts_index.json.lock\n")
     index_ops.rebuild(load_workspace(root))
     git(root, "init", "-q")
@@ -108,6 +108,7 @@ def _merge_all(root: Path, pairs: list[tuple[str, str]]) -> tuple[int, list[str]
         git(root, "checkout", "-q", "-B", "m", a)
         merged = git(root, "merge", "-q", "--no-edit", b, check=False)
         if merged.returncode != 0:
+            print(f"conflict {a}+{b}: {git(root, 'diff', '--name-only', '--diff-filter=U').stdout.split()}")
             git(root, "merge", "--abort", check=False)
             continue
         clean += 1
@@ -123,6 +124,7 @@ def test_fifty_pairs_of_branches_merge_with_gits_default_merge(
 ) -> None:
     root, pairs = merging_repo
     clean, bad = _merge_all(root, pairs)
+    print(f"git default merge: {clean} of 50 pairs merged cleanly")
     assert clean >= 48, f"only {clean} of 50 merged cleanly"
     assert bad == []  # every clean merge gives an index that matches the merged files
 

@@ -270,7 +270,7 @@ def rebuild(
 
 
 def _log_unchanged(ws: Workspace, digest: str) -> None:
-    log.info("index_unchanged", audit=True, subject=str(ws.index_path), outcome="unchanged", digest=digest)
+    log.info("index_unchanged", audit=True, subject=ws.rel(ws.index_path), outcome="unchanged", digest=digest)
 
 
 #: Up to this many changed files, ``update`` patches the index's bytes in place (:func:`_patch`).
@@ -490,7 +490,7 @@ def verify(
     log.info(
         "index_verified",
         audit=True,
-        subject=str(ws.index_path),
+        subject=ws.rel(ws.index_path),
         outcome="ok" if result.ok else "drift",
         digest=index.digest,
         added=added,

@@ -107,7 +107,7 @@ class IndexStore:
         for stale in self._stale_temps():
             with suppress(OSError):
                 stale.unlink()
-                log.info("stale_temp_removed", audit=True, subject=str(stale), outcome="removed")
+                log.info("stale_temp_removed", audit=True, subject=self.ws.rel(stale), outcome="removed")
 
     def _stale_temps(self) -> list[Path]:
         return stale_temps(self.path, self.journal.path.parent, STATCACHE_NAME)
@@ -201,7 +201,7 @@ class IndexStore:
         log.info(
             "index_written",
             audit=True,
-            subject=str(self.path),
+            subject=self.ws.rel(self.path),
             outcome="written",
             op=op,
             digest=digest,
@@ -215,7 +215,7 @@ class IndexStore:
         log.warning(
             "index_recovered",
             audit=True,
-            subject=str(self.path),
+            subject=self.ws.rel(self.path),
             outcome=recovery.action,
             op=recovery.op,
             digest=recovery.digest,
