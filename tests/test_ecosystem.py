@@ -178,7 +178,7 @@ def test_ci_template_steps_really_check_every_gate_and_the_committed_record(arti
             continue
         step_env = {**env, **dict(line.split("=", 1) for line in github_env.read_text().split())}
         done = subprocess.run(
-            ["bash", "-e", "-c", step["run"]], cwd=clone, env=step_env, capture_output=True, text=True
+            ["bash", "-e", "-c", step["run"]], cwd=clone, env=step_env, capture_output=True, text=True, check=False
         )
         outcomes[step["name"]] = done.returncode
     assert outcomes["Validate artifacts (SARIF)"] == 0 and outcomes["Route check (SARIF)"] == 0
