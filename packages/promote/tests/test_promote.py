@@ -471,6 +471,8 @@ def test_old_local_layout_is_refused_until_migrated(ws: Workspace, keys) -> None
     shutil.rmtree(ws.record_dir)
     with pytest.raises(PromotionError, match="migrate-record"):
         promote(ws, "f", "design")
+    with pytest.raises(PromotionError, match="migrate-record"):
+        verify_snapshot(ws, "f")
     result = migrate_record(ws)
     assert result.frameworks == {"f": 1} and result.objects == 2
     assert not (ws.state_dir / "snapshots").exists() and not (ws.state_dir / "objects").exists()

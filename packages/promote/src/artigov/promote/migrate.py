@@ -149,12 +149,22 @@ def migrate_record(ws: Workspace, *, lock_timeout: float = 30.0) -> Migration:
                 if not target.exists():
                     write_atomic(target, path.read_bytes(), lock=False, mode=0o444)
                     result.objects += 1
-    for name in chains:
-        verify_snapshot(ws, name)  # after: the normal verification, on the new layout
-    for fw_dir in fw_dirs:
-        shutil.rmtree(fw_dir)
-    shutil.rmtree(old, ignore_errors=True)
-    shutil.rmtree(old_objects, ignore_errors=True)
+    # Set the old layout aside (so the normal checks no longer see it), verify the new one, and
+    # only then delete the old; a failure puts everything back as it was.
+    aside = [(d, d.with_name(d.name + ".premigration")) for d in (old, old_objects) if d.exists()]
+    for src, dst in aside:
+        src.replace(dst)
+    try:
+        for name in chains:
+            verify_snapshot(ws, name)  # after: the normal verification, on the new layout
+    except VerificationError:
+        for name in chains:
+            shutil.rmtree(ws.record_dir / name, ignore_errors=True)
+        for src, dst in aside:
+            dst.replace(src)
+        raise
+    for _, dst in aside:
+        shutil.rmtree(dst)
     log.info(
         "record_migrated",
         audit=True,

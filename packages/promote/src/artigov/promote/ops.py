@@ -44,7 +44,7 @@ from artigov.promote.decisions import DecisionLog
 from artigov.promote.errors import GateFailedError, PromotionError, VerificationError
 from artigov.promote.gitstate import GitState, commit_record, git_state
 from artigov.promote.record import commit_snapshot, decision_event, recover
-from artigov.promote.store import Head, ObjectStore, SnapshotStore, check_framework_name
+from artigov.promote.store import Head, ObjectStore, SnapshotStore, check_framework_name, refuse_old_layout
 from artigov.promote.verify import Verified, verify_snapshot
 
 __all__ = ["Promotion", "TriggerReport", "history", "promote", "prune", "rollback", "triggers"]
@@ -100,16 +100,6 @@ def _signing_key(ws: Workspace, key: str | None) -> str:
             "through a reviewed change",
         )
     return chosen
-
-
-def refuse_old_layout(ws: Workspace) -> None:
-    """Snapshots under the old local ``state_dir`` must be moved into the committed record first."""
-    old = ws.state_dir / "snapshots"
-    if old.is_dir() and any(p.is_dir() for p in old.iterdir()):
-        raise PromotionError(
-            f"{ws.rel(old)} holds snapshots in the old local layout; the record now lives in {ws.rel(ws.record_dir)}/",
-            fix="run `artigov migrate-record` (it verifies before and after moving them)",
-        )
 
 
 def _open_store(ws: Workspace, framework: str) -> SnapshotStore:

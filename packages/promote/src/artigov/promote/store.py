@@ -37,7 +37,15 @@ from artigov.core.errors import EXIT_USAGE, ArtigovError
 from artigov.core.workspace import Workspace
 from artigov.promote.errors import VerificationError
 
-__all__ = ["FRAMEWORK_NAME", "GateHead", "Head", "ObjectStore", "SnapshotStore", "check_framework_name"]
+__all__ = [
+    "FRAMEWORK_NAME",
+    "GateHead",
+    "Head",
+    "ObjectStore",
+    "SnapshotStore",
+    "check_framework_name",
+    "refuse_old_layout",
+]
 
 #: A framework name as the contract and snapshot schemas allow it; it becomes a folder name.
 FRAMEWORK_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,127}")
@@ -49,6 +57,18 @@ GITATTRIBUTES = (
     b"*/snapshots/** binary\n"
 )
 GITIGNORE = b"# A promotion being written; a finished one is renamed into place.\n.*.tmp\n"
+
+
+def refuse_old_layout(ws: Workspace) -> None:
+    """Snapshots under the old local ``state_dir`` must be moved into the committed record first."""
+    from artigov.promote.errors import PromotionError
+
+    old = ws.state_dir / "snapshots"
+    if old.is_dir() and any(p.is_dir() for p in old.iterdir()):
+        raise PromotionError(
+            f"{ws.rel(old)} holds snapshots in the old local layout; the record now lives in {ws.rel(ws.record_dir)}/",
+            fix="run `artigov migrate-record` (it verifies before and after moving them)",
+        )
 
 
 def check_framework_name(framework: str) -> str:

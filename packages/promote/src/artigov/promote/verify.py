@@ -37,7 +37,7 @@ from artigov.core.workspace import Workspace
 from artigov.promote.decisions import DecisionLog, LogCheck
 from artigov.promote.errors import VerificationError
 from artigov.promote.keyring import verify_detached
-from artigov.promote.store import Head, ObjectStore, SnapshotStore
+from artigov.promote.store import Head, ObjectStore, SnapshotStore, refuse_old_layout
 
 __all__ = ["Verified", "check_decision_logs", "verify_snapshot"]
 
@@ -69,6 +69,7 @@ def verify_snapshot(
 ) -> Verified:
     """Verify the head (or snapshot ``sequence``, or the current snapshot of ``gate``); raise at the
     first failed check. ``head`` replaces HEAD's content (``repair-head`` tries candidates)."""
+    refuse_old_layout(ws)
     store = SnapshotStore(ws, framework)
     head = head or store.head()
     if head is None:
@@ -315,6 +316,7 @@ def check_decision_logs(ws: Workspace) -> list[LogCheck]:
     """Every framework's decision log: its chain, and that it holds what the head snapshot pins."""
     from artigov.promote.decisions import record_frameworks
 
+    refuse_old_layout(ws)
     out = []
     for framework in record_frameworks(ws.record_dir):
         store = SnapshotStore(ws, framework)
