@@ -241,7 +241,7 @@ def promote(
         current = _verified_head(ws, store)
         head = current.head if current else None
         if (
-            finished
+            any(note.startswith("published snapshot") for note in finished)
             and current is not None
             and current.manifest.get("gate") == gate
             and current.manifest.get("plan_digest") == plan.digest
