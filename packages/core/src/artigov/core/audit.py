@@ -34,6 +34,7 @@ __all__ = [
     "GENESIS",
     "TOP_FIELDS",
     "make_record",
+    "lock_log",
     "ActorLookup",
     "AuditLog",
     "AuditVerification",
@@ -387,12 +388,17 @@ class AuditLog:
             os.close(fd)  # releases the flock
 
     def _lock(self, fd: int) -> None:
-        deadline = time.monotonic() + self.lock_timeout
-        while True:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                return
-            except BlockingIOError:
-                if time.monotonic() >= deadline:
-                    raise LockTimeoutError(self.path, self.lock_timeout, None) from None
-                time.sleep(0.005)
+        lock_log(fd, self.path, self.lock_timeout)
+
+
+def lock_log(fd: int, path: Path, timeout: float = 30.0) -> None:
+    """Take an exclusive ``flock`` on an open log file, waiting up to ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return
+        except BlockingIOError:
+            if time.monotonic() >= deadline:
+                raise LockTimeoutError(path, timeout, None) from None
+            time.sleep(0.005)

@@ -14,19 +14,16 @@ not was never committed and its temp folder is discarded.
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
-import json
 import os
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from artigov.core.atomic import write_all
-from artigov.core.audit import GENESIS, seal
-from artigov.core.errors import DiskError, LockTimeoutError
+from artigov.core.audit import GENESIS, lock_log, read_events, seal
+from artigov.core.errors import DiskError
 from artigov.core.faults import fault_point, fs_step
 
 __all__ = ["RECORDING_EVENTS", "DecisionLog", "LogState", "line_hash"]
@@ -79,13 +76,7 @@ class DecisionLog:
         return line_hash(raw[lines - 1])
 
     def events(self) -> Iterator[dict[str, Any]]:
-        for raw in self.raw_lines():
-            try:
-                event = json.loads(raw)
-            except ValueError:
-                continue
-            if isinstance(event, dict):
-                yield event
+        return read_events(self.path)
 
     def recorded(self) -> dict[int, dict[str, Any]]:
         """sequence -> the event that put it into the chain."""
@@ -119,7 +110,7 @@ class DecisionLog:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
         try:
-            _lock(fd, self.path)
+            lock_log(fd, self.path)
             size = os.fstat(fd).st_size
             if size != expected.size:
                 raise DiskError(
@@ -150,7 +141,7 @@ class DecisionLog:
         """Cut the log back to ``state`` (an uncommitted or torn tail); return the bytes removed."""
         fd = os.open(self.path, os.O_RDWR)
         try:
-            _lock(fd, self.path)
+            lock_log(fd, self.path)
             size = os.fstat(fd).st_size
             if size <= state.size:
                 return 0
@@ -159,18 +150,6 @@ class DecisionLog:
             return size - state.size
         finally:
             os.close(fd)
-
-
-def _lock(fd: int, path: Path, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            return
-        except BlockingIOError:
-            if time.monotonic() >= deadline:
-                raise LockTimeoutError(path, timeout, None) from None
-            time.sleep(0.005)
 
 
 @dataclass(frozen=True)
