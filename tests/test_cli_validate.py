@@ -157,3 +157,10 @@ def test_the_operational_log_gets_one_small_summary_per_run_not_one_event_per_fi
     assert summary["data"]["events"]["artifact_invalid"] >= 300
     subjects = [v["subject"] for v in summary["data"]["last"].values() if isinstance(v.get("subject"), str)]
     assert subjects and not any(s.startswith("/") for s in subjects)  # workspace-relative, never absolute
+
+
+def test_a_run_whose_operational_log_cannot_be_written_fails(artigov: Runner, example_copy: Path) -> None:
+    (example_copy / ".artigov" / "audit.jsonl").mkdir(parents=True)  # an append cannot succeed
+    result = artigov("validate", "--root", example_copy)
+    assert result.returncode == 1
+    assert "could not write the operational log" in result.stderr and "Traceback" not in result.stderr

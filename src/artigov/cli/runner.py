@@ -42,26 +42,24 @@ def execute(
         ws = load_workspace(root)
         set_audit_path(ws.audit_path if audit else None)
         code = action(ws)
-        return code
     except ArtigovError as e:
         fail(str(e))
         log.info("command_refused", audit=ws is not None, outcome="error", error=type(e).__name__, message=str(e))
         code = e.exit_code
-        return code
     except OSError as e:
         # A last net: every writer wraps its I/O errors, but a reader may still meet one.
         where = f"{e.filename}: " if e.filename else ""
         fail(f"{where}{e.strerror or e}")
         log.info("command_refused", audit=ws is not None, outcome="error", error="OSError", message=str(e))
         code = 1
-        return code
     except KeyboardInterrupt:
         fail("interrupted")
         code = 130
-        return code
+    try:
+        flush_audit(code)
+    except (ArtigovError, OSError) as e:
+        fail(f"could not write the operational log: {e}")
+        code = code or 1  # a run whose record of itself failed does not succeed
     finally:
-        try:
-            flush_audit(code)
-        except (ArtigovError, OSError) as e:
-            fail(f"could not write the operational log: {e}")
         set_audit_path(None)
+    return code
