@@ -489,3 +489,113 @@ def test_manifest_is_canonical_json(ws: Workspace) -> None:
     promote(ws, "f", "design")
     data = SnapshotStore(ws, "f").manifest_bytes(1)
     assert canonical_json(json.loads(data)) == data
+
+
+def test_a_replayed_head_makes_promote_and_rollback_refuse_and_delete_nothing(ws: Workspace) -> None:
+    first = promote(ws, "f", "design")
+    _edit_plan(ws, "# Plan v2\n")
+    promote(ws, "f", "design")
+    store = SnapshotStore(ws, "f")
+    from artigov.core.atomic import write_atomic
+    from artigov.promote.store import Head
+
+    write_atomic(store.head_path, Head(1, first.digest).with_gate("design", 1, first.digest).to_bytes())
+    before = sorted(p.relative_to(ws.record_dir).as_posix() for p in ws.record_dir.rglob("*"))
+    for attempt in (lambda: promote(ws, "f", "design"), lambda: rollback(ws, "f", reason="x")):
+        with pytest.raises(VerificationError) as info:
+            attempt()
+        assert info.value.code == "V007"
+    assert sorted(p.relative_to(ws.record_dir).as_posix() for p in ws.record_dir.rglob("*")) == before
+
+
+def test_a_corrupt_object_left_in_the_store_is_rewritten_not_signed(ws: Workspace) -> None:
+    from artigov.core.canonical import digest_bytes
+
+    data = (ws.root / "frameworks/tp.md").read_bytes()
+    path = ObjectStore(ws).path_for(digest_bytes(data))
+    path.parent.mkdir(parents=True)
+    path.write_bytes(b"not the bytes of tp.md")
+    path.chmod(0o444)
+    promote(ws, "f", "design")
+    assert path.read_bytes() == data
+    assert verify_snapshot(ws, "f").sequence == 1
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        "artigov.yaml",
+        "contracts/f.yaml",
+        ".git/hooks/pre-commit",
+        "governance/f/HEAD",
+        ".artigov/audit.jsonl",
+        "notes/outside-the-globs.md",
+        "frameworks/linked/tp.md",
+    ],
+)
+def test_a_forged_but_validly_signed_manifest_restores_nothing_outside_the_artifact_set(
+    ws: Workspace,
+    keys,
+    target: str,  # type: ignore[no-untyped-def]
+) -> None:
+    from artigov.core.atomic import write_atomic
+    from artigov.core.canonical import canonical_json, digest_bytes
+    from artigov.promote.keyring import sign_detached
+    from artigov.promote.store import Head
+
+    (ws.root / "elsewhere").mkdir()
+    (ws.root / "frameworks" / "linked").symlink_to(ws.root / "elsewhere")
+    promote(ws, "f", "design")
+    store = SnapshotStore(ws, "f")
+    forged = store.manifest(1)
+    forged["inputs"][0]["path"] = target
+    data = canonical_json(forged)
+    for name, content in (("manifest.json", data), ("manifest.json.asc", sign_detached(data, keys.good, keys.home))):
+        (store.seq_dir(1) / name).chmod(0o644)
+        (store.seq_dir(1) / name).write_bytes(content)
+    digest = digest_bytes(data)
+    write_atomic(store.head_path, Head(1, digest).with_gate("design", 1, digest).to_bytes())
+    assert verify_snapshot(ws, "f").sequence == 1  # the forgery verifies: it is signed by a trusted key
+    _edit_plan(ws, "# Plan v2\n")
+    promote(ws, "f", "design")
+    victim = ws.root / target
+    existed = victim.read_bytes() if victim.is_file() else None
+    with pytest.raises(PromotionError, match="refusing to restore"):
+        rollback(ws, "f", to=1, reason="replay a forged manifest")
+    assert (victim.read_bytes() if victim.is_file() else None) == existed
+    assert not (ws.root / "elsewhere" / "tp.md").exists()
+    assert SnapshotStore(ws, "f").head().sequence == 2  # type: ignore[union-attr]
+
+
+def test_a_decision_log_that_cannot_grow_fails_the_promotion_and_leaves_the_record_as_it_was(ws: Workspace) -> None:
+    """A file-size limit (like a full disk) hits the decision-log append, the commit point: the
+    append is rolled back to whole lines, nothing is recorded, the command fails, a re-run works."""
+    promote(ws, "f", "design")
+    _edit_plan(ws, "# Plan v2\n")
+    store = SnapshotStore(ws, "f")
+    log_size = store.decisions_path.stat().st_size
+    limit = log_size + 200  # the next batch is far longer; every other file written is far shorter
+    assert len(store.manifest_bytes(1)) < limit
+    before = {p: p.read_bytes() for p in ws.record_dir.rglob("*") if p.is_file()}
+    code = textwrap.dedent(f"""
+        import resource, signal, sys
+        from pathlib import Path
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, ({limit}, {limit}))
+        from artigov.core.errors import ArtigovError
+        from artigov.core.workspace import load_workspace
+        from artigov.promote import promote
+        try:
+            promote(load_workspace(Path({str(ws.root)!r})), "f", "design")
+        except ArtigovError as e:
+            print(e)
+            sys.exit(e.exit_code)
+        """)
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "decisions.jsonl" in done.stdout and "Traceback" not in done.stderr
+    after = {p: p.read_bytes() for p in ws.record_dir.rglob("*") if p.is_file()}
+    new_objects = {p for p in after if p not in before and "objects" in p.parts}
+    assert {p: b for p, b in after.items() if p not in new_objects} == before  # only add-only objects were added
+    assert store.unfinished() == [] and verify_snapshot(ws, "f").sequence == 1
+    assert promote(ws, "f", "design").sequence == 2

@@ -17,7 +17,7 @@ from __future__ import annotations
 import fcntl
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
 from pathlib import Path
 
@@ -26,6 +26,7 @@ from artigov.core.faults import fault_point, fault_requested, fs_step
 
 __all__ = [
     "DEFAULT_LOCK_TIMEOUT",
+    "Chunks",
     "FileLock",
     "fsync_dir",
     "lock_path_for",
@@ -120,11 +121,16 @@ def _read_holder(fd: int) -> str | None:
     return text or None
 
 
-def write_all(fd: int, data: bytes) -> None:
-    """Write every byte of ``data`` to ``fd`` (``os.write`` may write fewer)."""
-    view = memoryview(data)
-    while view:
-        view = view[os.write(fd, view) :]
+#: What a writer may hand over: one buffer, or pieces written in order (no join: no copy).
+Chunks = bytes | memoryview | Sequence[bytes | memoryview]
+
+
+def write_all(fd: int, data: Chunks) -> None:
+    """Write every byte of ``data`` (one buffer, or pieces in order) to ``fd`` (``os.write`` may write fewer)."""
+    for piece in (data,) if isinstance(data, (bytes, memoryview)) else data:
+        view = memoryview(piece)
+        while view:
+            view = view[os.write(fd, view) :]
 
 
 def fsync_dir(directory: Path) -> None:
@@ -149,7 +155,7 @@ def _maybe_lock(path: Path, lock: bool, timeout: float) -> Iterator[None]:
 
 def write_atomic(
     path: Path,
-    data: bytes,
+    data: Chunks,
     *,
     lock: bool = True,
     lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
@@ -159,7 +165,7 @@ def write_atomic(
 
     Args:
         path: the file to write.
-        data: its complete new content.
+        data: its complete new content (or its pieces, in order).
         lock: take ``<path>.lock`` for the write; pass False when the caller
             already holds the lock that guards ``path``.
         lock_timeout: seconds to wait for the lock.
@@ -179,7 +185,8 @@ def write_atomic(
             fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
             try:
                 if fault_requested("mid-temp-write"):
-                    os.write(fd, data[: len(data) // 2])
+                    whole = bytes(data) if isinstance(data, (bytes, memoryview)) else b"".join(data)
+                    os.write(fd, whole[: len(whole) // 2])
                     os.fsync(fd)
                     fault_point("mid-temp-write")
                 fs_step("temp-write")

@@ -179,39 +179,49 @@ class Index:
         return index
 
 
-def _line_at(data: bytes, path: str, floor: int = 0) -> tuple[int, int, int] | None:
-    """(line start, JSON object start, line end) of ``path``'s entry line, or None."""
+def _line_at(data: bytes, path: str) -> tuple[int, int] | None:
+    """(JSON object start, line end) of ``path``'s entry line, or None.
+
+    The key is searched alone and must start a line (after ``\n`` or ``\n,``): the same bytes
+    inside another, escaped key do not count.
+    """
     key = orjson.dumps(path) + b":{"
-    for prefix in (b"\n", b"\n,"):
-        at = data.find(prefix + key, floor)
-        if at >= 0:
-            start = at + 1
-            obj = at + len(prefix) + len(key) - 1
+    at = data.find(key)
+    while at >= 0:
+        if data[at - 1 : at] == b"\n" or data[at - 2 : at] == b"\n,":
+            obj = at + len(key) - 1
             end = data.find(b"\n", obj)
-            return (start, obj, end) if end >= 0 else None
+            return (obj, end) if end >= 0 else None
+        at = data.find(key, at + 1)
     return None
 
 
 @dataclass(frozen=True)
 class Spliced:
-    """An index file with some entries replaced in place: its bytes, digest, and the entries it replaced."""
+    """An index file with some entries replaced in place: its pieces (write them in order: no 27 MB
+    join), digest, and the entries it replaced."""
 
-    data: bytes
+    pieces: tuple[bytes | memoryview, ...]
     digest: str
     count: int
     replaced: Entries
     #: The digest of the file before the splice.
     base_digest: str
 
+    @cached_property
+    def data(self) -> bytes:
+        return b"".join(self.pieces)
 
-def splice(data: bytes, changes: Entries) -> Spliced | None:
+
+def splice(data: bytes, changes: Entries, *, base_digest: str | None = None) -> Spliced | None:
     """Replace the entries of existing paths in an index file's bytes, without parsing the rest.
 
     Each entry is one line, found by a byte search for ``\\n"<path>":{`` or ``\\n,"<path>":{``
     (a newline never occurs inside a JSON string), and its new line replaces the old one: the
     result is byte-identical to serializing the whole index again (a property test checks it).
     Returns None when the file is not shaped like an index or a path is not in it: the caller
-    then takes the full path.
+    then takes the full path. ``base_digest``: the file's digest when the caller has proved it
+    (the stat cache vouches for the file's stamp), saving a hash of the whole file.
     """
     if not _shaped(data):
         return None
@@ -221,7 +231,7 @@ def splice(data: bytes, changes: Entries) -> Spliced | None:
         found = _line_at(data, path)
         if found is None:
             return None
-        _, obj, end = found
+        obj, end = found
         try:
             old = orjson.loads(data[obj:end])
         except orjson.JSONDecodeError:
@@ -240,8 +250,8 @@ def splice(data: bytes, changes: Entries) -> Spliced | None:
     hasher = hashlib.sha256()
     for piece in pieces:
         hasher.update(piece)
-    out = b"".join(pieces)
-    return Spliced(out, "sha256:" + hasher.hexdigest(), _count(data), replaced, digest_bytes(data))
+    base = base_digest or digest_bytes(data)
+    return Spliced(tuple(pieces), "sha256:" + hasher.hexdigest(), _count(data), replaced, base)
 
 
 def id_version_holders(data: bytes, id_: str, version: str) -> int:

@@ -300,18 +300,27 @@ def _patch(
             return None
         new[unit.path] = entry_from_artifact(artifact)
         stamps[unit.path] = (content, meta)
-    spliced = splice(data, new)
-    if spliced is None or spliced.base_digest != cache.index_digest:
+    # The stat check proved the index file is the one the cache describes (same stamp; hashed if
+    # racy), so its digest is known: no hash of the whole base file.
+    spliced = splice(data, new, base_digest=cache.index_digest)
+    if spliced is None:
         return None
     changed = sorted((p for p in new if new[p] != spliced.replaced[p]), key=lambda p: p.encode("utf-8"))
     keys = [(new[p]["id"], new[p]["version"]) for p in changed]
-    if len(set(keys)) != len(keys) or any(id_version_holders(spliced.data, *key) != 1 for key in keys):
+
+    def holders_after(key: tuple[str, str]) -> int:
+        before = id_version_holders(data, *key)
+        gone = sum(1 for e in spliced.replaced.values() if (e.get("id"), e.get("version")) == key)
+        came = sum(1 for e in new.values() if (e["id"], e["version"]) == key)
+        return before - gone + came
+
+    if len(set(keys)) != len(keys) or any(holders_after(key) != 1 for key in keys):
         return None  # a duplicate (id, version): the full update reports it
     digest = cache.index_digest
     if changed:
         digest = spliced.digest
         delta = {p: new[p] for p in changed}
-        store.write("update", spliced.data, digest, spliced.count, cache.index_digest, delta, [], changed)
+        store.write("update", spliced.pieces, digest, spliced.count, cache.index_digest, delta, [], changed)
     else:  # racily clean files re-read: same entries, only the cache learns their stamps
         _log_unchanged(ws, digest)
     cache.save_patched(quick, stamps, digest, ws.index_path)

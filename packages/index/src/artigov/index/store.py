@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from artigov.core.atomic import DEFAULT_LOCK_TIMEOUT, FileLock, lock_path_for, write_atomic
+from artigov.core.atomic import DEFAULT_LOCK_TIMEOUT, Chunks, FileLock, lock_path_for, write_atomic
 from artigov.core.events import get_logger
 from artigov.core.faults import fault_point
 from artigov.core.workspace import Workspace
@@ -176,7 +176,7 @@ class IndexStore:
     def write(
         self,
         op: str,
-        data: bytes,
+        data: Chunks,
         digest: str,
         count: int,
         base_digest: str | None,

@@ -52,6 +52,8 @@ __all__ = ["Promotion", "TriggerReport", "history", "promote", "prune", "rollbac
 log = get_logger(__name__)
 
 MANIFEST_FORMAT = 2
+#: Verification codes that mean the history itself is in question (not just the head's content).
+_BROKEN_HISTORY = frozenset({"V002", "V005", "V006", "V007", "V019", "V020"})
 
 
 @dataclass(frozen=True)
@@ -122,15 +124,41 @@ def _verified_head(ws: Workspace, store: SnapshotStore) -> Verified | None:
 
 
 def _store_inputs(ws: Workspace, inputs: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Store each input's bytes, read once; the manifest records the digest of exactly those bytes."""
+    """Store each input's bytes, read ONCE: those very bytes are validated, compared with the plan
+    (an input edited since it was indexed is refused), stored, and named by the manifest."""
+    from artigov.schema.errors import ArtifactLoadError
+    from artigov.schema.loader import load_frontmatter_artifact, load_sidecar_artifact
+    from artigov.schema.validator import SchemaSet
+
     objects = ObjectStore(ws)
+    schemas = SchemaSet(ws.kind_schemas_dir)
     out = []
     for item in inputs:
+        rel = str(item["path"])
+        data = (ws.root / rel).read_bytes()
+        meta = (ws.root / item["meta"]).read_bytes() if item.get("meta") else None
+        try:
+            if meta is not None:
+                artifact = load_sidecar_artifact(ws.root, rel, item["meta"], meta_data=meta, content=data)
+            else:
+                artifact = load_frontmatter_artifact(ws.root, rel, data=data)
+            problems = schemas.check(artifact)
+        except ArtifactLoadError as e:
+            problems = [e]  # type: ignore[list-item]
+        read = {k: artifact.metadata.get(k) for k in ("id", "version", "status")} if not problems else {}
+        planned = {k: item[k] for k in ("id", "version", "status")}
+        if problems or read != planned or artifact.checksum != item["checksum"]:
+            raise PromotionError(
+                f"{rel} changed while it was being promoted (it no longer is the {planned['status']} "
+                f"{planned['id']}@{planned['version']} with {item['checksum']} the plan selected); "
+                "nothing was recorded",
+                fix="let the edit finish, run `artigov index update`, and promote again",
+            )
         entry = {k: item[k] for k in ("kind", "path", "id", "version", "status", "checksum")}
-        entry["object"] = objects.put((ws.root / item["path"]).read_bytes())
-        if item.get("meta"):
+        entry["object"] = objects.put(data)
+        if meta is not None:
             entry["meta"] = item["meta"]
-            entry["meta_object"] = objects.put((ws.root / item["meta"]).read_bytes())
+            entry["meta_object"] = objects.put(meta)
         out.append(entry)
     fault_point("after-objects")
     return out
@@ -334,6 +362,41 @@ def promote(
     )
 
 
+def _not_restorable(ws: Workspace, rel: str) -> str | None:
+    """Why ``rel`` may not be written by a restore (None: it is an artifact path it may write).
+
+    A manifest is signed by a trusted key, but a restore still writes only inside the artifact set:
+    never the config, a contract, the routing files, the index, the record, the state folder or
+    ``.git``, and never through a symlinked folder.
+    """
+    from artigov.schema.discovery import matches_any
+
+    protected = {
+        ws.config_path: "the workspace config",
+        ws.contracts_dir: "the contracts",
+        ws.routing_map: "the routing map",
+        ws.command_routing: "the command routing",
+        ws.index_path: "the index",
+        ws.record_dir: "the governance record",
+        ws.state_dir: "the state folder",
+        ws.root / ".git": "git's own folder",
+    }
+    target = ws.root / rel
+    for path, what in protected.items():
+        if target == path or path in target.parents:
+            return f"it is {what}"
+    if not matches_any(rel, ws.artifacts):
+        return "it is outside the `artifacts` globs"
+    folder = target.parent
+    while folder != ws.root and ws.root in folder.parents:
+        if folder.is_symlink():
+            return f"it goes through the symlinked folder {ws.rel(folder)}"
+        folder = folder.parent
+    if target.is_symlink():
+        return "it is a symlink"
+    return None
+
+
 def _restore(ws: Workspace, manifest: dict[str, Any]) -> list[Path]:
     """Check every path and object first, then write each file atomically."""
     objects = ObjectStore(ws)
@@ -346,9 +409,13 @@ def _restore(ws: Workspace, manifest: dict[str, Any]) -> list[Path]:
             try:
                 target = resolve_inside(ws.root, rel, source=f"snapshot {manifest['sequence']}")
             except PathEscapeError as e:
-                raise PromotionError(f"refusing to restore {rel!r}: {e.message}") from None
-            if target.is_symlink():
-                raise PromotionError(f"refusing to restore {rel!r}: it is a symlink")
+                raise PromotionError(f"refusing to restore {rel!r}: {e.message}; nothing was restored") from None
+            why = _not_restorable(ws, rel)
+            if why:
+                raise PromotionError(
+                    f"refusing to restore {rel!r} from snapshot {manifest['sequence']}: {why}; nothing was restored",
+                    fix="a snapshot restores artifacts only: check who signed this manifest (artigov snapshots)",
+                )
             data = objects.get(item[obj_key])
             if digest_bytes(data) != item[obj_key]:
                 raise VerificationError("V009", f"object of {rel} is corrupt", snapshot=manifest["sequence"])
@@ -398,6 +465,12 @@ def rollback(
         if head is None:
             _verified_head(ws, store)
             raise PromotionError(f"framework {framework!r} has no snapshot to roll back to")
+        try:
+            verify_snapshot(ws, framework)
+        except VerificationError as e:
+            if e.code in _BROKEN_HISTORY:
+                raise  # a replayed, forked or interrupted history: nothing is written until it is sorted out
+            # a head whose objects, signature or log fail is exactly what a rollback is for
         if to is None:
             chosen_gate = gate or str(store.manifest(head.sequence).get("gate"))
             if chosen_gate not in head.gates:

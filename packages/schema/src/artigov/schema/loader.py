@@ -81,15 +81,19 @@ def _yaml(text: str, rel: str, line_offset: int) -> Any:
         raise ArtifactLoadError(e.code, rel, e.message, line=e.line, fix=e.fix) from None
 
 
-def load_frontmatter_artifact(root: Path, rel: str) -> Artifact:
-    """Load an artifact whose metadata is a YAML frontmatter block.
+def load_frontmatter_artifact(root: Path, rel: str, *, data: bytes | None = None) -> Artifact:
+    """Load an artifact whose metadata is a YAML frontmatter block (from ``data`` when given: the
+    bytes a caller already read, so what it checks is exactly what it keeps).
 
     Raises:
         ArtifactLoadError: the file is unreadable, empty, binary, not UTF-8,
             has no or unterminated frontmatter, too large frontmatter, unsafe
             or invalid YAML, or metadata that is not a mapping.
     """
-    data = _read(f"{root}/{rel}", rel, MAX_FILE_BYTES)  # a str path: no pathlib work per file
+    if data is None:
+        data = _read(f"{root}/{rel}", rel, MAX_FILE_BYTES)  # a str path: no pathlib work per file
+    elif len(data) > MAX_FILE_BYTES:
+        raise ArtifactLoadError("S008", rel, f"larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB")
     text = _decode(data, rel)
     opening = _OPEN.match(data)
     if opening is None:
@@ -131,13 +135,16 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON")
 
 
-def load_sidecar_artifact(root: Path, rel: str, meta_rel: str) -> Artifact:
-    """Load a sidecar artifact: file ``rel`` described by ``meta_rel``.
+def load_sidecar_artifact(
+    root: Path, rel: str, meta_rel: str, *, meta_data: bytes | None = None, content: bytes | None = None
+) -> Artifact:
+    """Load a sidecar artifact: file ``rel`` described by ``meta_rel`` (from ``meta_data`` and
+    ``content`` when given: bytes the caller already read).
 
     Raises:
         ArtifactLoadError: as for frontmatter, plus a missing described file.
     """
-    raw = _read(root / meta_rel, meta_rel, MAX_SIDECAR_BYTES)
+    raw = _read(root / meta_rel, meta_rel, MAX_SIDECAR_BYTES) if meta_data is None else meta_data
     meta_text = _decode(raw, meta_rel)
     if meta_rel.endswith(".json"):
         try:
@@ -150,10 +157,20 @@ def load_sidecar_artifact(root: Path, rel: str, meta_rel: str) -> Artifact:
         plain = parse_plain(meta_text)
         value = plain if plain is not None else _yaml(meta_text, meta_rel, 0)
     metadata = _as_mapping(value, meta_rel, 1)
-    content = root / rel
+    if content is not None:
+        return Artifact(
+            path=rel,
+            meta_path=meta_rel,
+            metadata=metadata,
+            checksum=digest_bytes(content),
+            size=len(content),
+            meta_text=meta_text,
+            meta_line=1,
+        )
+    described = root / rel
     try:
-        size = content.stat().st_size
-        checksum = digest_file(content)
+        size = described.stat().st_size
+        checksum = digest_file(described)
     except FileNotFoundError:
         raise ArtifactLoadError("S017", meta_rel, f"describes {rel}, which does not exist") from None
     except IsADirectoryError:
