@@ -103,6 +103,8 @@ def test_after_the_demo_the_audit_chain_verifies_and_any_edit_is_named(artigov: 
     about_2 = artigov("audit", "show", "--snapshot", "2", "--format", "json", "--root", ws)
     names = [json.loads(line)["event"] for line in about_2.stdout.splitlines()]
     assert names[0] == "gate_checked" and "candidate_selected" in names and "snapshot_promoted" in names
+    failed = [json.loads(x) for x in about_2.stdout.splitlines() if json.loads(x)["event"] == "command_completed"]
+    assert any("snapshot_verify_failed" in e["data"]["events"] for e in failed)  # the verify that caught it
     refused = artigov("audit", "show", "--since", "yesterday", "--root", ws)
     assert refused.returncode == 2 and "not an ISO date" in refused.stderr
     since = artigov("audit", "show", "--since", "2000-01-01", "--format", "json", "--root", ws)

@@ -56,7 +56,6 @@ def matches(
     command: str | None,
 ) -> bool:
     """Does ``event`` pass the filters of ``audit show``? (``since`` as :func:`parse_since` gives it.)"""
-    data = event.get("data") or {}
     if framework and event.get("framework") != framework:
         return False
     if (
@@ -69,12 +68,20 @@ def matches(
         return False
     if since and str(event.get("ts", ""))[:19] < since:
         return False
-    if snapshot is not None:
-        seq = data.get("sequence") if isinstance(data, dict) else None
-        subject = str(event.get("subject", ""))
-        if seq != snapshot and not subject.endswith(f"#{snapshot}") and subject != str(snapshot):
-            return False
-    return True
+    return snapshot is None or _about_snapshot(event, snapshot)
+
+
+def _about_snapshot(event: dict[str, Any], snapshot: int) -> bool:
+    """A decision event of that snapshot, or a command run whose summary names it (a failed verify, say)."""
+    raw = event.get("data")
+    data: dict[str, Any] = raw if isinstance(raw, dict) else {}
+    subjects = [event.get("subject")]
+    sequences = [data.get("sequence")]
+    for fields in (data.get("last") or {}).values() if event.get("event") == "command_completed" else ():
+        if isinstance(fields, dict):
+            subjects.append(fields.get("subject"))
+            sequences.append(fields.get("sequence"))
+    return snapshot in sequences or any(str(s or "").endswith(f"#{snapshot}") for s in subjects)
 
 
 def _all_events(ws: Workspace, framework: str | None) -> Iterator[dict[str, Any]]:
