@@ -599,3 +599,49 @@ def test_a_decision_log_that_cannot_grow_fails_the_promotion_and_leaves_the_reco
     assert {p: b for p, b in after.items() if p not in new_objects} == before  # only add-only objects were added
     assert store.unfinished() == [] and verify_snapshot(ws, "f").sequence == 1
     assert promote(ws, "f", "design").sequence == 2
+
+
+def test_verify_refuses_a_snapshot_whose_stored_bytes_say_something_else(ws: Workspace, keys) -> None:  # type: ignore[no-untyped-def]
+    """A manifest that claims `approved` over stored bytes that say `draft` (what an unchecked read
+    once signed) does not verify, even correctly signed and with intact objects."""
+    from artigov.core.atomic import write_atomic
+    from artigov.core.canonical import canonical_json, digest_bytes
+    from artigov.promote.keyring import sign_detached
+    from artigov.promote.store import Head
+
+    promote(ws, "f", "design")
+    store = SnapshotStore(ws, "f")
+    manifest = store.manifest(1)
+    item = next(i for i in manifest["inputs"] if i["path"] == "frameworks/tp.md")
+    drafted = (ws.root / "frameworks/tp.md").read_bytes().replace(b"status: approved", b"status: draft")
+    item["object"] = ObjectStore(ws).put(drafted)
+    data = canonical_json(manifest)
+    for name, content in (("manifest.json", data), ("manifest.json.asc", sign_detached(data, keys.good, keys.home))):
+        (store.seq_dir(1) / name).chmod(0o644)
+        (store.seq_dir(1) / name).write_bytes(content)
+    digest = digest_bytes(data)
+    write_atomic(store.head_path, Head(1, digest).with_gate("design", 1, digest).to_bytes())
+    with pytest.raises(VerificationError, match="status is 'draft', the manifest says 'approved'") as info:
+        verify_snapshot(ws, "f")
+    assert info.value.code == "V009"
+
+
+def test_prune_across_gates_keeps_every_gate_current_and_every_chain_verifiable(ws: Workspace) -> None:
+    contract = ws.contracts_dir / "f.yaml"
+    contract.write_text(
+        contract.read_text()
+        .replace("retention:\n  keep_last: 2", "retention:\n  keep_last: 1")
+        .replace("retention:", "  - name: review\n    requires:\n      technical-plan: approved\nretention:")
+    )
+    promote(ws, "f", "design")  # 1
+    promote(ws, "f", "review")  # 2: review's current
+    for n in (3, 4):
+        _edit_plan(ws, f"# Plan v{n}\n")
+        promote(ws, "f", "design")
+    result = prune(ws, "f", apply=True)
+    assert result.deleted == [1] and result.kept == [2, 3, 4]
+    for gate, sequence in (("review", 2), ("design", 4)):
+        assert verify_snapshot(ws, "f", gate=gate).sequence == sequence
+    assert verify_snapshot(ws, "f", 3).sequence == 3
+    events = [json.loads(x) for x in SnapshotStore(ws, "f").decisions_path.read_bytes().splitlines()]
+    assert [e["data"]["sequence"] for e in events if e["event"] == "snapshot_pruned"] == [1]

@@ -12,7 +12,8 @@ Everything it reads is in the committed record, so a fresh clone verifies:
 5. the manifest is valid against snapshot.schema.json (V016);
 6. its signature is good and by a trusted fingerprint, verified in a throwaway GNUPGHOME holding
    only the trusted keys from ``record/keys/`` and ``signing.gnupghome`` (V010-V014, V018);
-7. every object is there and intact, and is the input its manifest entry describes (V008, V009);
+7. every object is there and intact, and holds the input its manifest entry describes: same
+   checksum, id, version and status (V008, V009);
 8. it has not expired (V015); the decision log holds, intact, the lines it pins (V017).
 
 A snapshot recorded in the log whose HEAD move was interrupted is V020 (finish it with
@@ -224,6 +225,38 @@ def _check_objects(ws: Workspace, manifest: dict[str, Any], target: int) -> None
                     snapshot=target,
                     fix="restore the object from git, or roll back",
                 )
+        mismatch = _describes(ws, objects, item)
+        if mismatch:
+            raise VerificationError(
+                "V009",
+                f"snapshot {target}: the stored bytes of {item['path']} are not the input the manifest names "
+                f"({mismatch})",
+                snapshot=target,
+                fix="this snapshot signed bytes it did not check: roll back to an earlier snapshot",
+            )
+
+
+def _describes(ws: Workspace, objects: ObjectStore, item: dict[str, Any]) -> str | None:
+    """Why the stored object does not hold the input ``item`` describes (id, version, status,
+    checksum), or None. Sidecar artifacts are read from their two objects."""
+    from artigov.schema.errors import ArtifactLoadError
+    from artigov.schema.loader import load_frontmatter_artifact, load_sidecar_artifact
+
+    data = objects.get(item["object"])
+    try:
+        if "meta_object" in item:
+            meta = objects.get(item["meta_object"])
+            artifact = load_sidecar_artifact(ws.root, item["path"], item["meta"], meta_data=meta, content=data)
+        else:
+            artifact = load_frontmatter_artifact(ws.root, item["path"], data=data)
+    except ArtifactLoadError as e:
+        return f"they do not load: {e.problem}"
+    if artifact.checksum != item["checksum"]:
+        return f"their checksum is {artifact.checksum}, the manifest says {item['checksum']}"
+    for key in ("id", "version", "status"):
+        if artifact.metadata.get(key) != item[key]:
+            return f"their {key} is {artifact.metadata.get(key)!r}, the manifest says {item[key]!r}"
+    return None
 
 
 def _check_pinned_log(
