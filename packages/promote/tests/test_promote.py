@@ -645,3 +645,51 @@ def test_prune_across_gates_keeps_every_gate_current_and_every_chain_verifiable(
     assert verify_snapshot(ws, "f", 3).sequence == 3
     events = [json.loads(x) for x in SnapshotStore(ws, "f").decisions_path.read_bytes().splitlines()]
     assert [e["data"]["sequence"] for e in events if e["event"] == "snapshot_pruned"] == [1]
+
+
+@pytest.mark.slow
+def test_an_input_flipped_every_50_ms_never_yields_a_snapshot_that_signed_other_bytes(ws: Workspace) -> None:
+    """The race an attacker (or a busy editor) runs: tp.md flips between the indexed, approved text
+    and a draft every 50 ms while 40 promotions run past the index check. Each either refuses or
+    records bytes that say exactly what its manifest says (a run here: 13 promoted, 27 refused as
+    changed while promoting, none inconsistent)."""
+    import threading
+
+    from artigov.core.errors import ArtigovError
+
+    path = ws.root / "frameworks/tp.md"
+    approved = path.read_bytes()
+    drafted = approved.replace(b"status: approved", b"status: draft")
+    stop = threading.Event()
+
+    def flipper() -> None:
+        state = False
+        while not stop.is_set():
+            path.write_bytes(drafted if state else approved)
+            state = not state
+            stop.wait(0.05)
+
+    thread = threading.Thread(target=flipper, daemon=True)
+    thread.start()
+    outcomes: list[str] = []
+    try:
+        # 40 promotions that got past the index check (a drifted index refuses at once, and is retried).
+        while sum(o != "index drift" for o in outcomes) < 40 and len(outcomes) < 2000:
+            try:
+                promote(ws, "f", "design")
+                outcomes.append("promoted")
+            except ArtigovError as e:
+                kind = "index drift" if "the index differs" in e.message else type(e).__name__
+                outcomes.append("changed while promoting" if "changed while" in e.message else kind)
+    finally:
+        stop.set()
+        thread.join()
+        path.write_bytes(approved)
+    assert "promoted" in outcomes and "changed while promoting" in outcomes, outcomes
+    store = SnapshotStore(ws, "f")
+    assert store.sequences() == list(range(1, outcomes.count("promoted") + 1))
+    for sequence in store.sequences():
+        assert verify_snapshot(ws, "f", sequence).sequence == sequence  # V009 if stored bytes differ from claims
+        for item in store.manifest(sequence)["inputs"]:
+            stored = ObjectStore(ws).get(item["object"])
+            assert b"status: " + item["status"].encode() in stored
