@@ -164,3 +164,19 @@ def test_a_run_whose_operational_log_cannot_be_written_fails(artigov: Runner, ex
     result = artigov("validate", "--root", example_copy)
     assert result.returncode == 1
     assert "could not write the operational log" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_frameworks_folder_that_is_a_symlink_to_outside_is_refused(
+    artigov: Runner, example_copy: Path, tmp_path: Path
+) -> None:
+    """Its outside content is never indexed, stored or signed: validate names the link (S019)."""
+    import shutil
+
+    outside = tmp_path / "outside"
+    shutil.move(str(example_copy / "frameworks"), outside)
+    (example_copy / "frameworks").symlink_to(outside)
+    result = artigov("validate", "--root", example_copy)
+    assert result.returncode == 1 and "frameworks:" in result.stdout and "S019" in result.stdout
+    rebuilt = artigov("index", "rebuild", "--root", example_copy)
+    index = json.loads((example_copy / "artifacts_index.json").read_text())
+    assert index["entries"] == {} and "Traceback" not in rebuilt.stderr

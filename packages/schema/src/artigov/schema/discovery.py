@@ -224,12 +224,38 @@ def discover(ws: Workspace) -> Discovery:
     roots = [s for s in starts if not any(s != o and (o == "" or s.startswith(o + "/")) for o in starts)]
     files: set[str] = set()
     dirs: dict[str, Stamp] = {}
+    refused: list[Finding] = []
     for start in roots:
+        link = _symlinked(ws.root, start)
+        if link is not None:
+            refused.append(
+                Finding(
+                    "S019",
+                    link,
+                    f"is a symlink (to {(ws.root / link).readlink()}); artigov never reads artifacts through one, "
+                    "so nothing under it is indexed or signed",
+                    fix="replace the symlink with the folder itself",
+                    name=name_for("S019"),
+                )
+            )
+            dirs[start] = MISSING  # the stat cache never vouches for a walk it did not make
+            continue
         files.update(_walk(ws.root, start, skip, dirs))
     matched = sorted((f for f in files if matches_any(f, ws.artifacts)), key=lambda p: p.encode("utf-8"))
     found = group_units(matched)
+    found.findings = refused + found.findings
     found.dirs = dirs
     return found
+
+
+def _symlinked(root: Path, start: str) -> str | None:
+    """The first component of ``start`` (a walk's starting folder) that is a symlink, or None."""
+    rel = ""
+    for part in start.split("/") if start else []:
+        rel = f"{rel}/{part}" if rel else part
+        if (root / rel).is_symlink():
+            return rel
+    return None
 
 
 def discovery_scope(ws: Workspace) -> str:
