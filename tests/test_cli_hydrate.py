@@ -5,6 +5,8 @@ import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
 Runner = Callable[..., subprocess.CompletedProcess[str]]
 
 
@@ -58,3 +60,22 @@ def test_hydrate_without_index_says_how_to_make_one(artigov: Runner, example_cop
     (example_copy / "artifacts_index.json").unlink()
     result = artigov("hydrate", "-f", "fwk-001", "-s", "design", "--root", example_copy)
     assert result.returncode == 1 and "artigov index rebuild" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["contract", "check", "-f"],
+        ["hydrate", "-s", "design", "-f"],
+        ["promote", "-g", "design", "-f"],
+        ["verify", "-f"],
+        ["snapshots", "-f"],
+        ["report", "-f"],
+    ],
+)
+def test_a_framework_name_is_checked_before_it_is_used_in_a_path(
+    artigov: Runner, example_copy: Path, command: list[str]
+) -> None:
+    result = artigov(*command, "../../etc/passwd", "--root", example_copy)
+    assert result.returncode == 2 and "invalid framework name" in result.stderr
+    assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr

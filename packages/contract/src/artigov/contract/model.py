@@ -14,7 +14,7 @@ from jsonschema import Draft202012Validator
 from artigov.core.errors import EXIT_FINDINGS, ArtigovError, YamlSafetyError
 from artigov.core.findings import Finding
 from artigov.core.safeyaml import load_yaml
-from artigov.core.workspace import Workspace
+from artigov.core.workspace import Workspace, check_framework_name
 
 __all__ = ["Contract", "ContractError", "Gate", "Trigger", "contract_path", "load_contract"]
 
@@ -87,7 +87,7 @@ def load_contract(ws: Workspace, framework: str) -> Contract:
             entry for a kind the contract does not allow, a duplicate gate,
             a framework field that does not match the file name).
     """
-    path = contract_path(ws, framework)
+    path = contract_path(ws, check_framework_name(framework))
     rel = ws.rel(path) if path.is_relative_to(ws.root) else str(path)
     if not path.is_file():
         known = sorted(p.stem for p in ws.contracts_dir.glob("*.yaml")) if ws.contracts_dir.is_dir() else []

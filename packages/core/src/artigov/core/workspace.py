@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path, PurePosixPath
@@ -17,9 +18,21 @@ from typing import Any
 from artigov.core.errors import ConfigError, PathEscapeError, WorkspaceNotFoundError, YamlSafetyError
 from artigov.core.fastschema import schema_valid
 
-__all__ = ["CONFIG_NAME", "SigningConfig", "Workspace", "find_root", "load_workspace", "resolve_inside"]
+__all__ = [
+    "CONFIG_NAME",
+    "FRAMEWORK_NAME",
+    "SigningConfig",
+    "Workspace",
+    "check_framework_name",
+    "find_root",
+    "load_workspace",
+    "resolve_inside",
+]
 
 CONFIG_NAME = "artigov.yaml"
+#: A framework name (contract and snapshot schemas); it becomes a file and a folder name.
+FRAMEWORK_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,127}")
+_RESERVED_NAMES = frozenset({"keys", "objects"})
 _MAX_CONFIG_BYTES = 1 << 20
 
 _DEFAULTS: dict[str, Any] = {
@@ -79,6 +92,19 @@ class Workspace:
         except ValueError:
             raise PathEscapeError(str(path), self.root) from None
         return rel.as_posix()
+
+
+def check_framework_name(framework: str) -> str:
+    """``framework`` if it is a safe file and folder name, else a usage error naming the rule."""
+    from artigov.core.errors import EXIT_USAGE, ArtigovError
+
+    if not FRAMEWORK_NAME.fullmatch(framework) or framework in _RESERVED_NAMES or framework.endswith("."):
+        raise ArtigovError(
+            f"invalid framework name {framework!r}",
+            fix="a framework name is letters, digits, '_', '.' and '-', starting with a letter or digit",
+            exit_code=EXIT_USAGE,
+        )
+    return framework
 
 
 def find_root(start: Path | None = None) -> Path:

@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,8 +32,7 @@ from typing import Any
 
 from artigov.core.atomic import fsync_dir, write_atomic
 from artigov.core.canonical import canonical_json, digest_bytes
-from artigov.core.errors import EXIT_USAGE, ArtigovError
-from artigov.core.workspace import Workspace
+from artigov.core.workspace import FRAMEWORK_NAME, Workspace, check_framework_name
 from artigov.promote.errors import VerificationError
 
 __all__ = [
@@ -47,9 +45,6 @@ __all__ = [
     "refuse_old_layout",
 ]
 
-#: A framework name as the contract and snapshot schemas allow it; it becomes a folder name.
-FRAMEWORK_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,127}")
-_RESERVED = frozenset({"keys", "objects"})
 
 GITATTRIBUTES = (
     b"# artigov governance record: signed bytes and stored objects are never converted or diffed as text.\n"
@@ -69,17 +64,6 @@ def refuse_old_layout(ws: Workspace) -> None:
             f"{ws.rel(old)} holds snapshots in the old local layout; the record now lives in {ws.rel(ws.record_dir)}/",
             fix="run `artigov migrate-record` (it verifies before and after moving them)",
         )
-
-
-def check_framework_name(framework: str) -> str:
-    """``framework`` if it is a safe folder name, else a usage error (it is used in paths)."""
-    if not FRAMEWORK_NAME.fullmatch(framework) or framework in _RESERVED or framework.endswith("."):
-        raise ArtigovError(
-            f"invalid framework name {framework!r}",
-            fix="a framework name is letters, digits, '_', '.' and '-', starting with a letter or digit",
-            exit_code=EXIT_USAGE,
-        )
-    return framework
 
 
 class ObjectStore:
