@@ -166,6 +166,17 @@ def test_fix_refuses_to_overwrite(tmp_path: Path) -> None:
     assert (ws.root / "frameworks/f/wrong/a.md").exists()
 
 
+def test_fix_never_moves_through_a_symlinked_folder(tmp_path: Path) -> None:
+    ws = _ws(tmp_path, {"frameworks/f/wrong/a.md": make_artifact("a", framework="f")})
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (ws.root / "frameworks/f/plans").mkdir(parents=True)
+    (ws.root / "frameworks/f/plans/technical").symlink_to(outside)
+    moves = fix_routes(ws, check_routes(ws).misplaced, apply=True)
+    assert [m.status for m in moves] == ["refused"] and "symlinked folder" in moves[0].reason
+    assert (ws.root / "frameworks/f/wrong/a.md").exists() and list(outside.iterdir()) == []
+
+
 def test_fix_moves_sidecars_along_and_uses_git_mv_in_a_repo(tmp_path: Path) -> None:
     ws = _ws(
         tmp_path,

@@ -46,6 +46,7 @@ from artigov.promote.gitstate import GitState, commit_record, git_state
 from artigov.promote.record import commit_snapshot, decision_event, recover
 from artigov.promote.store import Head, ObjectStore, SnapshotStore, check_framework_name, refuse_old_layout
 from artigov.promote.verify import Verified, verify_snapshot
+from artigov.schema.discovery import unsafe_artifact_path
 
 __all__ = ["Promotion", "TriggerReport", "history", "promote", "prune", "rollback", "triggers"]
 
@@ -362,41 +363,6 @@ def promote(
     )
 
 
-def _not_restorable(ws: Workspace, rel: str) -> str | None:
-    """Why ``rel`` may not be written by a restore (None: it is an artifact path it may write).
-
-    A manifest is signed by a trusted key, but a restore still writes only inside the artifact set:
-    never the config, a contract, the routing files, the index, the record, the state folder or
-    ``.git``, and never through a symlinked folder.
-    """
-    from artigov.schema.discovery import matches_any
-
-    protected = {
-        ws.config_path: "the workspace config",
-        ws.contracts_dir: "the contracts",
-        ws.routing_map: "the routing map",
-        ws.command_routing: "the command routing",
-        ws.index_path: "the index",
-        ws.record_dir: "the governance record",
-        ws.state_dir: "the state folder",
-        ws.root / ".git": "git's own folder",
-    }
-    target = ws.root / rel
-    for path, what in protected.items():
-        if target == path or path in target.parents:
-            return f"it is {what}"
-    if not matches_any(rel, ws.artifacts):
-        return "it is outside the `artifacts` globs"
-    folder = target.parent
-    while folder != ws.root and ws.root in folder.parents:
-        if folder.is_symlink():
-            return f"it goes through the symlinked folder {ws.rel(folder)}"
-        folder = folder.parent
-    if target.is_symlink():
-        return "it is a symlink"
-    return None
-
-
 def _restore(ws: Workspace, manifest: dict[str, Any]) -> list[Path]:
     """Check every path and object first, then write each file atomically."""
     objects = ObjectStore(ws)
@@ -410,7 +376,7 @@ def _restore(ws: Workspace, manifest: dict[str, Any]) -> list[Path]:
                 target = resolve_inside(ws.root, rel, source=f"snapshot {manifest['sequence']}")
             except PathEscapeError as e:
                 raise PromotionError(f"refusing to restore {rel!r}: {e.message}; nothing was restored") from None
-            why = _not_restorable(ws, rel)
+            why = unsafe_artifact_path(ws, rel)
             if why:
                 raise PromotionError(
                     f"refusing to restore {rel!r} from snapshot {manifest['sequence']}: {why}; nothing was restored",

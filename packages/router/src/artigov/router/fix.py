@@ -15,6 +15,7 @@ from artigov.core.errors import PathEscapeError
 from artigov.core.events import get_logger
 from artigov.core.workspace import Workspace, resolve_inside
 from artigov.router.check import Misplaced
+from artigov.schema.discovery import unsafe_artifact_path
 
 __all__ = ["Move", "fix_routes"]
 
@@ -56,6 +57,9 @@ def _refusal(ws: Workspace, pairs: list[tuple[str, str]], claimed: set[str]) -> 
             return f"{dst} is outside the workspace"
         if (ws.root / dst).exists() or (ws.root / dst).is_symlink():
             return f"{dst} already exists (not overwritten)"
+        unsafe = unsafe_artifact_path(ws, dst)
+        if unsafe:
+            return f"{dst}: {unsafe}"
         if dst in claimed:
             return f"another artifact also belongs at {dst}"
     return ""

@@ -22,6 +22,7 @@ from artigov.core.workspace import Workspace
 from artigov.schema.codes import fix_for, name_for
 
 __all__ = [
+    "unsafe_artifact_path",
     "SIDECAR_SUFFIXES",
     "ArtifactUnit",
     "Discovery",
@@ -261,3 +262,36 @@ def _symlinked(root: Path, start: str) -> str | None:
 def discovery_scope(ws: Workspace) -> str:
     """What decides which files :func:`discover` finds besides the files themselves (globs, skipped folders)."""
     return "\0".join([*ws.artifacts, "|", *_skipped(ws)])
+
+
+def unsafe_artifact_path(ws: Workspace, rel: str) -> str | None:
+    """Why artigov may not write an artifact at ``rel`` (None: it may).
+
+    A restore (even of a manifest signed by a trusted key) and a route move write only inside the
+    artifact set: never the config, a contract, the routing files, the index, the record, the state
+    folder or ``.git``, never outside the ``artifacts`` globs, and never through a symlinked folder.
+    """
+    protected = {
+        ws.config_path: "the workspace config",
+        ws.contracts_dir: "the contracts",
+        ws.routing_map: "the routing map",
+        ws.command_routing: "the command routing",
+        ws.index_path: "the index",
+        ws.record_dir: "the governance record",
+        ws.state_dir: "the state folder",
+        ws.root / ".git": "git's own folder",
+    }
+    target = ws.root / rel
+    for path, what in protected.items():
+        if target == path or path in target.parents:
+            return f"it is {what}"
+    if not matches_any(rel, ws.artifacts):
+        return "it is outside the `artifacts` globs"
+    folder = target.parent
+    while folder != ws.root and ws.root in folder.parents:
+        if folder.is_symlink():
+            return f"it goes through the symlinked folder {ws.rel(folder)}"
+        folder = folder.parent
+    if target.is_symlink():
+        return "it is a symlink"
+    return None
