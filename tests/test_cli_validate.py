@@ -180,3 +180,42 @@ def test_a_frameworks_folder_that_is_a_symlink_to_outside_is_refused(
     rebuilt = artigov("index", "rebuild", "--root", example_copy)
     index = json.loads((example_copy / "artifacts_index.json").read_text())
     assert index["entries"] == {} and "Traceback" not in rebuilt.stderr
+
+
+def test_a_fifo_or_a_device_link_is_refused_at_once_never_waited_on(artigov: Runner, example_copy: Path) -> None:
+    import os
+
+    folder = example_copy / "frameworks" / "fwk-001" / "config"
+    os.mkfifo(folder / "pipe.md")
+    (folder / "zero.md").symlink_to("/dev/zero")
+    for args in (
+        ["validate", "frameworks/fwk-001/config/pipe.md"],
+        ["index", "add", "frameworks/fwk-001/config/pipe.md"],
+        ["validate", "frameworks/fwk-001/config/zero.md"],
+        ["route", "resolve", "frameworks/fwk-001/config/pipe.md"],
+    ):
+        result = artigov(*args, "--root", example_copy, cwd=example_copy)  # a hang would time out
+        assert result.returncode == 1, args
+        assert "not a regular file" in result.stdout + result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "code"),
+    [
+        ("deep.bin.meta.json", "[" * 100_000 + "]" * 100_000, "J001"),
+        (
+            "big.md",
+            "---\nid: big\nversion: " + "9" * 5000 + "\nstatus: draft\nframework: fwk-001\nkind: runtime-config\n---\n",
+            "Y001",
+        ),
+    ],
+)
+def test_hostile_metadata_is_one_finding_never_a_traceback(
+    artigov: Runner, example_copy: Path, name: str, content: str, code: str
+) -> None:
+    folder = example_copy / "frameworks" / "fwk-001" / "config"
+    (folder / name).write_text(content)
+    if name.endswith(".meta.json"):
+        (folder / name.removesuffix(".meta.json")).write_bytes(b"\x00data")
+    result = artigov("validate", "--root", example_copy)
+    assert result.returncode == 1 and code in result.stdout and "Traceback" not in result.stderr

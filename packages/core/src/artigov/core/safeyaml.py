@@ -231,3 +231,5 @@ def load_yaml(text: str, *, line_offset: int = 0) -> Any:
         raise YamlSafetyError("Y001", f"invalid YAML: {e}", fix="fix the YAML syntax") from e
     except RecursionError as e:
         raise YamlSafetyError("Y005", "YAML nested too deeply", fix="flatten the structure") from e
+    except ValueError as e:  # e.g. an integer of more than 4,300 digits (Python's int conversion limit)
+        raise YamlSafetyError("Y001", f"invalid YAML value: {e}"[:300], fix="quote the value as a string") from e

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import re
-import string
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -55,9 +54,15 @@ class RoutingMatrix:
     commands: dict[str, dict[str, str]]
 
 
+#: A placeholder is a brace pair around anything without braces; a lone brace is reported as one.
+_PLACEHOLDER = re.compile(r"\{([^{}]*)\}|([{}])")
+
+
 def placeholders(template: str) -> list[str]:
-    """The placeholder names used in a template, in order."""
-    return [name for _, name, _, _ in string.Formatter().parse(template) if name is not None]
+    """What a template's braces hold, in order, verbatim: ``{id}`` gives ``id``; ``{id[99]}``,
+    ``{framework.x}``, ``{0}`` or ``{id!r}`` give themselves (never Python format syntax), and a
+    lone ``{`` or ``}`` gives itself. Only the plain names artigov knows may be rendered."""
+    return [m.group(1) if m.group(1) is not None else m.group(2) for m in _PLACEHOLDER.finditer(template)]
 
 
 @lru_cache(maxsize=4)
@@ -119,6 +124,8 @@ def load_matrix(ws: Workspace) -> RoutingMatrix:
         value = json.loads(text)
     except json.JSONDecodeError as e:
         raise ConfigError(path, None, f"invalid JSON at line {e.lineno}: {e.msg}", fix="fix the JSON syntax") from None
+    except RecursionError:
+        raise ConfigError(path, None, "JSON nested too deeply", fix="a routing matrix is two levels deep") from None
     _check(value, "routing-matrix.schema.json", path)
     commands = {
         cmd: dict(sorted((str(k), str(v)) for k, v in spec["produces"].items()))

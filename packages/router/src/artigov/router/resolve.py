@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import PurePosixPath
 
 from artigov.core.errors import EXIT_FINDINGS, ArtigovError
-from artigov.router.maps import RoutingMap
+from artigov.router.maps import RoutingMap, placeholders
+
+_NAMED = re.compile(r"\{([^{}]*)\}")
 
 __all__ = ["NoRouteError", "canonical_path", "render"]
 
@@ -21,8 +24,19 @@ class NoRouteError(ArtigovError):
 
 
 def render(template: str, values: dict[str, str]) -> str:
-    """Fill a template's placeholders (unknown ones raise KeyError)."""
-    return template.format_map(values)
+    """Fill a template's ``{name}`` placeholders with plain text substitution (never ``str.format``:
+    ``{id[99]}`` or ``{framework.x}`` must not index or look up anything).
+
+    Raises:
+        ArtigovError: a placeholder that is not one of ``values`` (route check reports it as R007).
+    """
+    unknown = [p for p in placeholders(template) if p not in values]
+    if unknown:
+        raise ArtigovError(
+            f"template {template!r} uses unknown placeholder(s) {', '.join(map(repr, unknown))}",
+            fix="use only {framework}, {kind}, {id} and {version} (run `artigov route check`)",
+        )
+    return _NAMED.sub(lambda m: values[m.group(1)], template)
 
 
 def canonical_path(routing: RoutingMap, path: str, meta: dict[str, str]) -> str:

@@ -10,7 +10,9 @@ covers all of ``X``.
 from __future__ import annotations
 
 import json
+import os
 import re
+import stat
 from pathlib import Path
 from typing import Any
 
@@ -39,14 +41,30 @@ _OPEN = re.compile(rb"\A(?:\xef\xbb\xbf)?---[ \t]*\r?\n")
 _CLOSE = re.compile(rb"^(?:---|\.\.\.)[ \t]*(?:\r?\n|\Z)", re.MULTILINE)
 
 
-def _read(path: Path | str, rel: str, limit: int) -> bytes:
+def _open_regular(path: Path | str, rel: str) -> int:
+    """An fd of ``path`` if it is a regular file: a FIFO, device or socket (or a symlink to one,
+    like /dev/zero) is refused at once, never waited on or read forever."""
     try:
-        with open(path, "rb") as f:
-            data = f.read(limit + 1)
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
     except IsADirectoryError:
         raise ArtifactLoadError("S001", rel, "is a directory, not a file") from None
     except FileNotFoundError:
         raise ArtifactLoadError("S001", rel, "no such file") from None
+    except OSError as e:
+        raise ArtifactLoadError("S001", rel, f"cannot read: {e.strerror}") from e
+    mode = os.fstat(fd).st_mode
+    if not stat.S_ISREG(mode):
+        os.close(fd)
+        what = "a directory" if stat.S_ISDIR(mode) else "not a regular file (a FIFO, device or socket)"
+        raise ArtifactLoadError("S001", rel, f"is {what}", fix="an artifact is a regular file")
+    return fd  # O_NONBLOCK is ignored for regular files: no fcntl to clear it
+
+
+def _read(path: Path | str, rel: str, limit: int) -> bytes:
+    fd = _open_regular(path, rel)
+    try:
+        with os.fdopen(fd, "rb") as f:
+            data = f.read(limit + 1)
     except OSError as e:
         raise ArtifactLoadError("S001", rel, f"cannot read: {e.strerror}") from e
     if len(data) > limit:
@@ -153,6 +171,8 @@ def load_sidecar_artifact(
             raise ArtifactLoadError("J001", meta_rel, f"invalid JSON: {e.msg}", line=e.lineno) from None
         except ValueError as e:
             raise ArtifactLoadError("J001", meta_rel, f"invalid JSON: {e}") from None
+        except RecursionError:
+            raise ArtifactLoadError("J001", meta_rel, "invalid JSON: nested too deeply", fix="flatten it") from None
     else:
         plain = parse_plain(meta_text)
         value = plain if plain is not None else _yaml(meta_text, meta_rel, 0)
@@ -169,6 +189,8 @@ def load_sidecar_artifact(
         )
     described = root / rel
     try:
+        if described.exists() and not described.is_file() and not described.is_dir():
+            raise ArtifactLoadError("S001", rel, "is not a regular file (a FIFO, device or socket)")
         size = described.stat().st_size
         checksum = digest_file(described)
     except FileNotFoundError:
