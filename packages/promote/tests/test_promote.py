@@ -693,3 +693,77 @@ def test_an_input_flipped_every_50_ms_never_yields_a_snapshot_that_signed_other_
         for item in store.manifest(sequence)["inputs"]:
             stored = ObjectStore(ws).get(item["object"])
             assert b"status: " + item["status"].encode() in stored
+
+
+_SWEEP = textwrap.dedent("""
+    import sys
+    from pathlib import Path
+    from artigov.core.errors import ArtigovError
+    from artigov.core.logconfig import configure_logging
+    from artigov.core.workspace import load_workspace
+    from artigov.promote import promote
+    configure_logging("console", "error")
+    try:
+        promote(load_workspace(Path(sys.argv[1])), "f", "design")
+    except ArtigovError as e:
+        print(e)
+        sys.exit(e.exit_code)
+    """)
+
+
+@pytest.mark.slow
+def test_every_file_system_step_of_promote_crashed_or_failed_leaves_a_record_that_verifies(
+    ws: Workspace, tmp_path: Path
+) -> None:
+    """SQLite-style: number every file-system step of a promotion; at each, crash (exit), fail with
+    ENOSPC, fail with EIO. After each: the record verifies (the old head, or a recorded promotion
+    that verify says how to finish), an error is one true line, and a re-run promotes."""
+    import shutil
+
+    from artigov.core.faults import steps_taken
+    from artigov.core.workspace import load_workspace
+    from artigov.promote.migrate import repair_head
+
+    promote(ws, "f", "design")
+    _edit_plan(ws, "# Plan v2\n")
+    template = tmp_path / "template"
+    shutil.copytree(ws.root, template, symlinks=True)
+    probe = tmp_path / "probe"
+    shutil.copytree(template, probe, symlinks=True)
+    before = steps_taken()
+    promote(load_workspace(probe), "f", "design")
+    total = steps_taken() - before
+    assert total >= 10
+    seen: set[str] = set()
+    for step in range(1, total + 1):
+        for mode in ("crash", "enospc", "eio"):
+            run = tmp_path / f"s{step}-{mode}"
+            shutil.copytree(template, run, symlinks=True)
+            env = {**os.environ, "ARTIGOV_FAULT_STEP": str(step), "ARTIGOV_FAULT_MODE": mode}
+            done = subprocess.run(
+                [sys.executable, "-c", _SWEEP, str(run)], env=env, capture_output=True, text=True, check=False
+            )
+            where = f"step {step} {mode}: {done.stdout}{done.stderr}"
+            assert "Traceback" not in done.stderr, where
+            recorded = None  # what the error says about the record
+            if mode == "crash":
+                assert done.returncode == 70, where
+            else:
+                assert done.returncode in (0, 1), where
+                if done.returncode == 1:
+                    assert done.stdout.count("\n") == 1, where
+                    recorded = "is recorded in the decision log" in done.stdout
+                    assert recorded or "write failed" in done.stdout, where
+                    seen.add("recorded" if recorded else "not recorded")
+            rws = load_workspace(run)
+            try:
+                head = verify_snapshot(rws, "f").sequence
+                assert recorded is not True or head == 2, where  # "recorded" is true
+            except VerificationError as e:
+                assert e.code == "V020" and recorded is not False, where + str(e)  # the message was true
+                head = repair_head(rws, "f")[0]
+            assert head in (1, 2) and (recorded is not False or head == 1), where
+            again = promote(rws, "f", "design")
+            assert again.sequence in (2, 3) and verify_snapshot(rws, "f").sequence == again.sequence, where
+            shutil.rmtree(run)
+    assert seen == {"recorded", "not recorded"}  # failures on both sides of the commit point were met

@@ -198,11 +198,14 @@ def write_atomic(
             fault_point("after-temp-fsync")
             fs_step("rename")
             os.replace(tmp, path)
-            fault_point("after-rename")
-            fsync_dir(directory)
         except OSError as e:
             _unlink_quietly(tmp)
             raise DiskError(path, e) from e
+        fault_point("after-rename")
+        try:
+            fsync_dir(directory)
+        except OSError as e:
+            raise DiskError(path, e, replaced=True) from e
 
 
 def _unlink_quietly(path: Path) -> None:

@@ -101,9 +101,14 @@ class DiskError(ArtigovError):
 
     exit_code = EXIT_FINDINGS
 
-    def __init__(self, path: Path, error: OSError) -> None:
+    def __init__(self, path: Path, error: OSError, *, replaced: bool = False) -> None:
+        what = (
+            "the new version is in place, but its folder could not be synced to disk"
+            if replaced
+            else "the previous version is left in place"
+        )
         super().__init__(
-            f"{path}: write failed: {error.strerror or error}; the previous version is left in place",
+            f"{path}: write failed: {error.strerror or error}; {what}",
             fix="free disk space or fix the I/O problem, then run the command again",
         )
         self.path = path

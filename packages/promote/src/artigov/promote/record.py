@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from artigov.core.canonical import canonical_json, digest_bytes
+from artigov.core.errors import DiskError
 from artigov.core.events import get_logger
 from artigov.core.faults import fault_point
 from artigov.core.workspace import Workspace
@@ -190,9 +191,10 @@ def commit_snapshot(
         store.move_head(new_head)
         fault_point("before-publish")
         store.publish(sequence)
-    except OSError as e:
+    except (OSError, DiskError) as e:
+        why = e.strerror if isinstance(e, OSError) else e.message
         raise PromotionError(
-            f"snapshot {sequence} is recorded in the decision log but could not be put in place ({e.strerror or e})",
-            fix="free the disk and run the command again: it finishes the snapshot first",
+            f"snapshot {sequence} is recorded in the decision log but could not be put in place ({why or e})",
+            fix="free the disk and run the command again (or `artigov repair-head`): it finishes the snapshot first",
         ) from e
     return Committed(sequence, digest, new_head)

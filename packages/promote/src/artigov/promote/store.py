@@ -264,9 +264,12 @@ class SnapshotStore:
 
     def publish(self, sequence: int) -> None:
         """Rename a committed snapshot's temp folder into place."""
+        from artigov.core.faults import fs_step
+
         final = self.seq_dir(sequence)
         if final.exists():
             return
+        fs_step("snapshot-rename")
         self.tmp_dir(sequence).replace(final)
         fsync_dir(self.snapshots_dir)
 
