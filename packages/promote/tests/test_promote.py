@@ -767,3 +767,101 @@ def test_every_file_system_step_of_promote_crashed_or_failed_leaves_a_record_tha
             assert again.sequence in (2, 3) and verify_snapshot(rws, "f").sequence == again.sequence, where
             shutil.rmtree(run)
     assert seen == {"recorded", "not recorded"}  # failures on both sides of the commit point were met
+
+
+_ROLLBACK = textwrap.dedent("""
+    import sys
+    from pathlib import Path
+    from artigov.core.errors import ArtigovError
+    from artigov.core.logconfig import configure_logging
+    from artigov.core.workspace import load_workspace
+    from artigov.promote import rollback
+    configure_logging("console", "error")
+    try:
+        rollback(load_workspace(Path(sys.argv[1])), "f", to=1, reason="sweep")
+    except ArtigovError as e:
+        print(e)
+        sys.exit(e.exit_code)
+    """)
+
+
+def _two_file_history(ws: Workspace) -> tuple[dict[str, bytes], dict[str, bytes]]:
+    """Snapshot 1 and 2 differ in both inputs; returns (files of 1, files of 2)."""
+    names = ("frameworks/tp.md", "frameworks/rr.md")
+    promote(ws, "f", "design")
+    old = {n: (ws.root / n).read_bytes() for n in names}
+    rr = ws.root / "frameworks/rr.md"
+    rr.write_text(rr.read_text().replace("# Risks\n", "# Risks, revised\n"))
+    _edit_plan(ws, "# Plan v2\n")  # rebuilds the index
+    promote(ws, "f", "design")
+    return old, {n: (ws.root / n).read_bytes() for n in names}
+
+
+@pytest.mark.slow
+def test_every_file_system_step_of_rollback_leaves_the_old_tree_or_the_new_one(ws: Workspace, tmp_path: Path) -> None:
+    import shutil
+
+    from artigov.core.faults import steps_taken
+    from artigov.core.workspace import load_workspace
+    from artigov.index import verify as index_verify_
+    from artigov.promote.migrate import repair_head
+
+    v1, v2 = _two_file_history(ws)
+    template = tmp_path / "template"
+    shutil.copytree(ws.root, template, symlinks=True)
+    probe = tmp_path / "probe"
+    shutil.copytree(template, probe, symlinks=True)
+    before = steps_taken()
+    rollback(load_workspace(probe), "f", to=1, reason="probe")
+    total = steps_taken() - before
+    assert total >= 10
+    for step in range(1, total + 1):
+        for mode in ("crash", "enospc", "eio"):
+            run = tmp_path / f"r{step}-{mode}"
+            shutil.copytree(template, run, symlinks=True)
+            env = {**os.environ, "ARTIGOV_FAULT_STEP": str(step), "ARTIGOV_FAULT_MODE": mode}
+            done = subprocess.run(
+                [sys.executable, "-c", _ROLLBACK, str(run)], env=env, capture_output=True, text=True, check=False
+            )
+            where = f"step {step} {mode}: {done.stdout}{done.stderr}"
+            assert "Traceback" not in done.stderr and done.returncode in ((70,) if mode == "crash" else (0, 1)), where
+            files = {n: (run / n).read_bytes() for n in v1}
+            assert files in (v1, v2) or (step > 0 and _mid_switch(run)), where  # never half, unless recoverable
+            rws = load_workspace(run)
+            try:
+                head = verify_snapshot(rws, "f").sequence
+            except VerificationError as e:
+                assert e.code == "V020", where + str(e)
+                head = repair_head(rws, "f")[0]
+            assert head in (2, 3), where
+            again = rollback(rws, "f", to=1, reason="again")
+            assert {n: (run / n).read_bytes() for n in v1} == v1, where
+            assert verify_snapshot(rws, "f").sequence == again.sequence and index_verify_(rws).ok, where
+            assert not list(run.rglob("*.restore-tmp")), where
+            shutil.rmtree(run)
+
+
+def _mid_switch(root: Path) -> bool:
+    """A crash between the renames of a switch: the journal says switching, so the next command finishes it."""
+    journal = root / ".artigov" / "restore-f.journal"
+    return journal.is_file() and b'"switching"' in journal.read_bytes()
+
+
+@pytest.mark.parametrize(("point", "tree"), [("restore-staged", "old"), ("restore-switching", "new")])
+def test_an_interrupted_rollback_leaves_the_old_tree_or_is_rolled_forward(ws: Workspace, point: str, tree: str) -> None:
+    v1, v2 = _two_file_history(ws)
+    code = textwrap.dedent(f"""
+        from pathlib import Path
+        from artigov.core.workspace import load_workspace
+        from artigov.promote import rollback
+        rollback(load_workspace(Path({str(ws.root)!r})), "f", to=1, reason="interrupted")
+        """)
+    env = {**os.environ, "ARTIGOV_FAULT": point}
+    assert subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, check=False).returncode == 70
+    from artigov.promote.restore import recover_restore
+
+    recover_restore(ws, "f")
+    files = {n: (ws.root / n).read_bytes() for n in v1}
+    assert files == (v1 if tree == "new" else v2)
+    assert not list(ws.root.rglob("*.restore-tmp")) and not (ws.state_dir / "restore-f.journal").exists()
+    assert index_verify(ws).ok

@@ -31,7 +31,7 @@ from typing import Any
 
 from artigov.contract.check import check_contract
 from artigov.contract.model import load_contract
-from artigov.core.atomic import FileLock, write_atomic
+from artigov.core.atomic import FileLock
 from artigov.core.audit import ActorLookup
 from artigov.core.canonical import digest_bytes, digest_file
 from artigov.core.errors import PathEscapeError
@@ -44,6 +44,7 @@ from artigov.promote.decisions import DecisionLog
 from artigov.promote.errors import GateFailedError, PromotionError, VerificationError
 from artigov.promote.gitstate import GitState, commit_record, git_state
 from artigov.promote.record import commit_snapshot, decision_event, recover
+from artigov.promote.restore import finish_restore, recover_restore, restore_files
 from artigov.promote.store import Head, ObjectStore, SnapshotStore, check_framework_name, refuse_old_layout
 from artigov.promote.verify import Verified, verify_snapshot
 from artigov.schema.discovery import unsafe_artifact_path
@@ -234,6 +235,8 @@ def promote(
     """
     store = _open_store(ws, framework)
     signer = _signing_key(ws, key)
+    with FileLock(store.lock_path, lock_timeout):
+        recover_restore(ws, framework)  # an interrupted rollback's files first: the index must see them
     drift = index_ops.verify(ws, lock_timeout=lock_timeout)
     if not drift.ok:
         n = len(drift.added) + len(drift.changed) + len(drift.removed)
@@ -386,10 +389,8 @@ def _restore(ws: Workspace, manifest: dict[str, Any]) -> list[Path]:
             if digest_bytes(data) != item[obj_key]:
                 raise VerificationError("V009", f"object of {rel} is corrupt", snapshot=manifest["sequence"])
             planned.append((target, data))
-    for target, data in planned:
-        # The caller holds the framework lock; a per-file lock would leave X.lock files in the user's tree.
-        write_atomic(target, data, lock=False)
-    return [t for t, _ in planned]
+    # One switch: the old tree or the new one, never half (the caller holds the framework lock).
+    return restore_files(ws, str(manifest["framework"]), planned)
 
 
 def _gate_snapshots(store: SnapshotStore, gate: str, below: int) -> list[int]:
@@ -426,6 +427,7 @@ def rollback(
     signer = _signing_key(ws, key)
     actor = ActorLookup(ws.root)
     with FileLock(store.lock_path, lock_timeout):
+        recover_restore(ws, framework)
         recover(ws, store)
         head = store.head()
         if head is None:
@@ -456,6 +458,7 @@ def rollback(
         sequence = head.sequence + 1
         restored = _restore(ws, verified.manifest)
         index_ops.add(ws, restored, lock_timeout=lock_timeout)
+        finish_restore(ws, framework)
         restored_rel = [ws.rel(p) for p in restored]
         git = git_state(ws.root, [])
         created_at, source = _created_at()
