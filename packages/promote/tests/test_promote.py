@@ -865,3 +865,60 @@ def test_an_interrupted_rollback_leaves_the_old_tree_or_is_rolled_forward(ws: Wo
     assert files == (v1 if tree == "new" else v2)
     assert not list(ws.root.rglob("*.restore-tmp")) and not (ws.state_dir / "restore-f.journal").exists()
     assert index_verify(ws).ok
+
+
+_PRUNE = textwrap.dedent("""
+    import sys
+    from pathlib import Path
+    from artigov.core.errors import ArtigovError
+    from artigov.core.logconfig import configure_logging
+    from artigov.core.workspace import load_workspace
+    from artigov.promote import prune
+    configure_logging("console", "error")
+    try:
+        prune(load_workspace(Path(sys.argv[1])), "f", apply=True)
+    except ArtigovError as e:
+        print(e)
+        sys.exit(e.exit_code)
+    """)
+
+
+@pytest.mark.slow
+def test_every_file_system_step_of_prune_leaves_a_history_that_verifies_and_a_rerun_finishes_it(
+    ws: Workspace, tmp_path: Path
+) -> None:
+    import shutil
+
+    from artigov.core.faults import steps_taken
+    from artigov.core.workspace import load_workspace
+
+    promote(ws, "f", "design")
+    for n in (2, 3, 4):
+        _edit_plan(ws, f"# Plan v{n}\n")
+        promote(ws, "f", "design")
+    template = tmp_path / "template"
+    shutil.copytree(ws.root, template, symlinks=True)
+    probe = tmp_path / "probe"
+    shutil.copytree(template, probe, symlinks=True)
+    before = steps_taken()
+    assert prune(load_workspace(probe), "f", apply=True).deleted == [1, 2]
+    total = steps_taken() - before
+    for step in range(1, total + 1):
+        for mode in ("crash", "enospc", "eio"):
+            run = tmp_path / f"p{step}-{mode}"
+            shutil.copytree(template, run, symlinks=True)
+            env = {**os.environ, "ARTIGOV_FAULT_STEP": str(step), "ARTIGOV_FAULT_MODE": mode}
+            done = subprocess.run(
+                [sys.executable, "-c", _PRUNE, str(run)], env=env, capture_output=True, text=True, check=False
+            )
+            where = f"step {step} {mode}: {done.stdout}{done.stderr}"
+            assert "Traceback" not in done.stderr and done.returncode in ((70,) if mode == "crash" else (0, 1)), where
+            rws = load_workspace(run)
+            assert verify_snapshot(rws, "f").sequence == 4, where
+            prune(rws, "f", apply=True)
+            store = SnapshotStore(rws, "f")
+            assert store.sequences() == [3, 4] and sorted(store.pruned()) == [1, 2], where
+            events = [json.loads(x) for x in store.decisions_path.read_bytes().splitlines()]
+            assert sorted(e["data"]["sequence"] for e in events if e["event"] == "snapshot_pruned") == [1, 2], where
+            assert verify_snapshot(rws, "f", 3).sequence == 3, where
+            shutil.rmtree(run)

@@ -34,9 +34,9 @@ from artigov.contract.model import load_contract
 from artigov.core.atomic import FileLock
 from artigov.core.audit import ActorLookup
 from artigov.core.canonical import digest_bytes, digest_file
-from artigov.core.errors import PathEscapeError
+from artigov.core.errors import ArtigovError, PathEscapeError
 from artigov.core.events import get_logger
-from artigov.core.faults import fault_point
+from artigov.core.faults import fault_point, fs_step
 from artigov.core.workspace import Workspace, resolve_inside
 from artigov.hydrate.hydrate import Decision, hydrate
 from artigov.index import ops as index_ops
@@ -622,15 +622,25 @@ def prune(
         batch += [
             decision_event(created_at, who, framework, "object_pruned", o, "deleted") for o in result.objects_deleted
         ]
-        store.record_pruned(digests)
         dlog = DecisionLog(store.decisions_path)
         state = dlog.state()
-        dlog.append(DecisionLog.seal_batch(batch, state.head), state)
-        for s in result.deleted:
-            shutil.rmtree(store.seq_dir(s))
-        objects = ObjectStore(ws)
-        for o in result.objects_deleted:
-            objects.path_for(o).unlink(missing_ok=True)
+        dlog.append(DecisionLog.seal_batch(batch, state.head), state)  # the commit point: recover finishes the rest
+        fault_point("prune-recorded")
+        try:
+            store.record_pruned(digests)
+            for s in result.deleted:
+                fs_step("prune-delete")
+                shutil.rmtree(store.seq_dir(s))
+            objects = ObjectStore(ws)
+            for o in result.objects_deleted:
+                fs_step("prune-unlink")
+                objects.path_for(o).unlink(missing_ok=True)
+        except (OSError, ArtigovError) as e:
+            why = e.message if isinstance(e, ArtigovError) else (e.strerror or str(e))
+            raise PromotionError(
+                f"the prune of snapshots {result.deleted} is recorded but its deletions were interrupted ({why})",
+                fix="run any promote, rollback or prune again: it finishes them first",
+            ) from e
         log.info(
             "snapshots_pruned",
             audit=True,
@@ -750,9 +760,10 @@ def history(ws: Workspace, framework: str) -> list[dict[str, Any]]:
     rows: dict[int, dict[str, Any]] = {}
     for s, digest in store.pruned().items():
         rows[s] = {"sequence": s, "digest": digest, "status": "pruned"}
+    pruned = store.pruned()
     for s in store.sequences():
-        if head is not None and s > head.sequence:
-            continue
+        if (head is not None and s > head.sequence) or s in pruned:
+            continue  # above the head: not in the chain; pruned: a deletion the next command finishes
         m = store.manifest(s)
         rows[s] = {
             "sequence": s,

@@ -103,8 +103,29 @@ def recover(ws: Workspace, store: SnapshotStore) -> list[str]:
             pass  # no readable manifest: nothing of its batch can have been appended
         shutil.rmtree(tmp)
         notes.append(f"discarded unfinished snapshot {n} (interrupted before it was recorded)")
+    notes += _finish_pruning(store, dlog)
     for note in notes:
         log.info("record_recovered", audit=True, framework=store.framework, subject=store.framework, outcome=note)
+    return notes
+
+
+def _finish_pruning(store: SnapshotStore, dlog: DecisionLog) -> list[str]:
+    """A prune recorded in the decision log (its commit point) but interrupted: finish it."""
+    recorded = {
+        int(e["data"]["sequence"]): str(e["data"]["digest"])
+        for e in dlog.events()
+        if e.get("event") == "snapshot_pruned" and isinstance(e.get("data"), dict) and "digest" in e["data"]
+    }
+    notes = []
+    missing = {s: d for s, d in recorded.items() if s not in store.pruned()}
+    if missing:
+        store.record_pruned(missing)
+        notes.append(f"recorded pruned snapshots {sorted(missing)} in pruned.json")
+    for sequence in sorted(store.pruned()):
+        folder = store.seq_dir(sequence)
+        if folder.exists() and sequence in recorded:
+            shutil.rmtree(folder)
+            notes.append(f"finished deleting pruned snapshot {sequence}")
     return notes
 
 
