@@ -166,3 +166,35 @@ def test_a_killed_writers_workers_never_keep_the_lock(tmp_path: Path, artigov: R
     assert "lock held" not in result.stderr, result.stderr
     assert result.returncode == 0, result.stderr
     assert verify(ws).ok
+
+
+def test_sigint_is_one_line_exit_130_and_leaves_nothing_half_written(tmp_path: Path) -> None:
+    import signal
+    import time
+
+    from artigov.index.testing import synth_workspace
+
+    ws = synth_workspace(tmp_path / "ws", 20000)
+    env = {**os.environ, "ARTIGOV_ACTOR": "tests@example.org"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "artigov.cli", "index", "rebuild", "--root", str(ws)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    time.sleep(0.6)  # past the interpreter's start, inside the rebuild (20,000 files take seconds)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=120)
+    if proc.returncode == 0:
+        pytest.skip("the rebuild finished before the signal arrived")
+    assert proc.returncode == 130 and err == "artigov: error: interrupted\n"
+    after = subprocess.run(
+        [sys.executable, "-m", "artigov.cli", "index", "rebuild", "--root", str(ws)],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+    assert after.returncode == 0 and "Traceback" not in after.stderr
+    assert not list(ws.glob(".artifacts_index.json.tmp.*"))

@@ -922,3 +922,33 @@ def test_every_file_system_step_of_prune_leaves_a_history_that_verifies_and_a_re
             assert sorted(e["data"]["sequence"] for e in events if e["event"] == "snapshot_pruned") == [1, 2], where
             assert verify_snapshot(rws, "f", 3).sequence == 3, where
             shutil.rmtree(run)
+
+
+@pytest.mark.parametrize(
+    ("damage", "code"),
+    [
+        ("pruned", "V006"),  # a pruned.json that is not JSON
+        ("manifest", "V004"),  # a manifest that is not JSON but whose digest HEAD names
+    ],
+)
+def test_hostile_record_files_are_one_verification_error(ws: Workspace, damage: str, code: str) -> None:
+    from artigov.core.atomic import write_atomic
+    from artigov.core.canonical import digest_bytes
+    from artigov.promote.store import Head
+
+    promote(ws, "f", "design")
+    _edit_plan(ws, "# Plan v2\n")
+    promote(ws, "f", "design")
+    store = SnapshotStore(ws, "f")
+    if damage == "pruned":
+        store.pruned_path.write_text("{not json")
+        with pytest.raises(VerificationError) as info:
+            verify_snapshot(ws, "f", 1)
+    else:
+        junk = b"\x00 not a manifest \xff"
+        (store.seq_dir(2) / "manifest.json").chmod(0o644)
+        (store.seq_dir(2) / "manifest.json").write_bytes(junk)
+        write_atomic(store.head_path, Head(2, digest_bytes(junk)).with_gate("design", 2, digest_bytes(junk)).to_bytes())
+        with pytest.raises(VerificationError) as info:
+            verify_snapshot(ws, "f")
+    assert info.value.code == code
