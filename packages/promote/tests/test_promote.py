@@ -5,7 +5,9 @@ import os
 import subprocess
 import sys
 import textwrap
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -695,20 +697,52 @@ def test_an_input_flipped_every_50_ms_never_yields_a_snapshot_that_signed_other_
             assert b"status: " + item["status"].encode() in stored
 
 
-_SWEEP = textwrap.dedent("""
-    import sys
-    from pathlib import Path
-    from artigov.core.errors import ArtigovError
-    from artigov.core.logconfig import configure_logging
+def _script(call: str) -> str:
+    """A subprocess that runs one record command as a library call, an ArtigovError as one line."""
+    return textwrap.dedent(f"""
+        import sys
+        from pathlib import Path
+        from artigov.core.errors import ArtigovError
+        from artigov.core.logconfig import configure_logging
+        from artigov.core.workspace import load_workspace
+        from artigov.promote import promote, prune, rollback
+        configure_logging("console", "error")
+        ws = load_workspace(Path(sys.argv[1]))
+        try:
+            {call}
+        except ArtigovError as e:
+            print(e)
+            sys.exit(e.exit_code)
+        """)
+
+
+def _fault_runs(template: Path, tmp_path: Path, call: str, probe: Any) -> Iterator[tuple[Path, Any, str, str]]:
+    """Every file-system step of ``call`` (counted by running ``probe`` on a copy), crashed, failed
+    with ENOSPC and with EIO, each on a fresh copy of ``template``: yields (copy, result, mode, where)."""
+    import shutil
+
+    from artigov.core.faults import steps_taken
     from artigov.core.workspace import load_workspace
-    from artigov.promote import promote
-    configure_logging("console", "error")
-    try:
-        promote(load_workspace(Path(sys.argv[1])), "f", "design")
-    except ArtigovError as e:
-        print(e)
-        sys.exit(e.exit_code)
-    """)
+
+    counted = tmp_path / "probe"
+    shutil.copytree(template, counted, symlinks=True)
+    before = steps_taken()
+    probe(load_workspace(counted))
+    total = steps_taken() - before
+    assert total >= 10
+    for step in range(1, total + 1):
+        for mode in ("crash", "enospc", "eio"):
+            run = tmp_path / f"run-{step}-{mode}"
+            shutil.copytree(template, run, symlinks=True)
+            env = {**os.environ, "ARTIGOV_FAULT_STEP": str(step), "ARTIGOV_FAULT_MODE": mode}
+            done = subprocess.run(
+                [sys.executable, "-c", _script(call), str(run)], env=env, capture_output=True, text=True, check=False
+            )
+            where = f"step {step} {mode}: {done.stdout}{done.stderr}"
+            assert "Traceback" not in done.stderr, where
+            assert done.returncode in ((70,) if mode == "crash" else (0, 1)), where
+            yield run, done, mode, where
+            shutil.rmtree(run)
 
 
 @pytest.mark.slow
@@ -720,7 +754,6 @@ def test_every_file_system_step_of_promote_crashed_or_failed_leaves_a_record_tha
     that verify says how to finish), an error is one true line, and a re-run promotes."""
     import shutil
 
-    from artigov.core.faults import steps_taken
     from artigov.core.workspace import load_workspace
     from artigov.promote.migrate import repair_head
 
@@ -728,61 +761,26 @@ def test_every_file_system_step_of_promote_crashed_or_failed_leaves_a_record_tha
     _edit_plan(ws, "# Plan v2\n")
     template = tmp_path / "template"
     shutil.copytree(ws.root, template, symlinks=True)
-    probe = tmp_path / "probe"
-    shutil.copytree(template, probe, symlinks=True)
-    before = steps_taken()
-    promote(load_workspace(probe), "f", "design")
-    total = steps_taken() - before
-    assert total >= 10
     seen: set[str] = set()
-    for step in range(1, total + 1):
-        for mode in ("crash", "enospc", "eio"):
-            run = tmp_path / f"s{step}-{mode}"
-            shutil.copytree(template, run, symlinks=True)
-            env = {**os.environ, "ARTIGOV_FAULT_STEP": str(step), "ARTIGOV_FAULT_MODE": mode}
-            done = subprocess.run(
-                [sys.executable, "-c", _SWEEP, str(run)], env=env, capture_output=True, text=True, check=False
-            )
-            where = f"step {step} {mode}: {done.stdout}{done.stderr}"
-            assert "Traceback" not in done.stderr, where
-            recorded = None  # what the error says about the record
-            if mode == "crash":
-                assert done.returncode == 70, where
-            else:
-                assert done.returncode in (0, 1), where
-                if done.returncode == 1:
-                    assert done.stdout.count("\n") == 1, where
-                    recorded = "is recorded in the decision log" in done.stdout
-                    assert recorded or "write failed" in done.stdout, where
-                    seen.add("recorded" if recorded else "not recorded")
-            rws = load_workspace(run)
-            try:
-                head = verify_snapshot(rws, "f").sequence
-                assert recorded is not True or head == 2, where  # "recorded" is true
-            except VerificationError as e:
-                assert e.code == "V020" and recorded is not False, where + str(e)  # the message was true
-                head = repair_head(rws, "f")[0]
-            assert head in (1, 2) and (recorded is not False or head == 1), where
-            again = promote(rws, "f", "design")
-            assert again.sequence in (2, 3) and verify_snapshot(rws, "f").sequence == again.sequence, where
-            shutil.rmtree(run)
+    call = 'promote(ws, "f", "design")'
+    for run, done, mode, where in _fault_runs(template, tmp_path, call, lambda w: promote(w, "f", "design")):
+        recorded = None  # what the error says about the record
+        if mode != "crash" and done.returncode == 1:
+            assert done.stdout.count("\n") == 1, where
+            recorded = "is recorded in the decision log" in done.stdout
+            assert recorded or "write failed" in done.stdout, where
+            seen.add("recorded" if recorded else "not recorded")
+        rws = load_workspace(run)
+        try:
+            head = verify_snapshot(rws, "f").sequence
+            assert recorded is not True or head == 2, where  # "recorded" is true
+        except VerificationError as e:
+            assert e.code == "V020" and recorded is not False, where + str(e)  # the message was true
+            head = repair_head(rws, "f")[0]
+        assert head in (1, 2) and (recorded is not False or head == 1), where
+        again = promote(rws, "f", "design")
+        assert again.sequence in (2, 3) and verify_snapshot(rws, "f").sequence == again.sequence, where
     assert seen == {"recorded", "not recorded"}  # failures on both sides of the commit point were met
-
-
-_ROLLBACK = textwrap.dedent("""
-    import sys
-    from pathlib import Path
-    from artigov.core.errors import ArtigovError
-    from artigov.core.logconfig import configure_logging
-    from artigov.core.workspace import load_workspace
-    from artigov.promote import rollback
-    configure_logging("console", "error")
-    try:
-        rollback(load_workspace(Path(sys.argv[1])), "f", to=1, reason="sweep")
-    except ArtigovError as e:
-        print(e)
-        sys.exit(e.exit_code)
-    """)
 
 
 def _two_file_history(ws: Workspace) -> tuple[dict[str, bytes], dict[str, bytes]]:
@@ -801,7 +799,6 @@ def _two_file_history(ws: Workspace) -> tuple[dict[str, bytes], dict[str, bytes]
 def test_every_file_system_step_of_rollback_leaves_the_old_tree_or_the_new_one(ws: Workspace, tmp_path: Path) -> None:
     import shutil
 
-    from artigov.core.faults import steps_taken
     from artigov.core.workspace import load_workspace
     from artigov.index import verify as index_verify_
     from artigov.promote.migrate import repair_head
@@ -809,36 +806,22 @@ def test_every_file_system_step_of_rollback_leaves_the_old_tree_or_the_new_one(w
     v1, v2 = _two_file_history(ws)
     template = tmp_path / "template"
     shutil.copytree(ws.root, template, symlinks=True)
-    probe = tmp_path / "probe"
-    shutil.copytree(template, probe, symlinks=True)
-    before = steps_taken()
-    rollback(load_workspace(probe), "f", to=1, reason="probe")
-    total = steps_taken() - before
-    assert total >= 10
-    for step in range(1, total + 1):
-        for mode in ("crash", "enospc", "eio"):
-            run = tmp_path / f"r{step}-{mode}"
-            shutil.copytree(template, run, symlinks=True)
-            env = {**os.environ, "ARTIGOV_FAULT_STEP": str(step), "ARTIGOV_FAULT_MODE": mode}
-            done = subprocess.run(
-                [sys.executable, "-c", _ROLLBACK, str(run)], env=env, capture_output=True, text=True, check=False
-            )
-            where = f"step {step} {mode}: {done.stdout}{done.stderr}"
-            assert "Traceback" not in done.stderr and done.returncode in ((70,) if mode == "crash" else (0, 1)), where
-            files = {n: (run / n).read_bytes() for n in v1}
-            assert files in (v1, v2) or (step > 0 and _mid_switch(run)), where  # never half, unless recoverable
-            rws = load_workspace(run)
-            try:
-                head = verify_snapshot(rws, "f").sequence
-            except VerificationError as e:
-                assert e.code == "V020", where + str(e)
-                head = repair_head(rws, "f")[0]
-            assert head in (2, 3), where
-            again = rollback(rws, "f", to=1, reason="again")
-            assert {n: (run / n).read_bytes() for n in v1} == v1, where
-            assert verify_snapshot(rws, "f").sequence == again.sequence and index_verify_(rws).ok, where
-            assert not list(run.rglob("*.restore-tmp")), where
-            shutil.rmtree(run)
+    call = 'rollback(ws, "f", to=1, reason="sweep")'
+    probe = lambda w: rollback(w, "f", to=1, reason="probe")  # noqa: E731
+    for run, _, _, where in _fault_runs(template, tmp_path, call, probe):
+        files = {n: (run / n).read_bytes() for n in v1}
+        assert files in (v1, v2) or _mid_switch(run), where  # never half, unless the next command finishes it
+        rws = load_workspace(run)
+        try:
+            head = verify_snapshot(rws, "f").sequence
+        except VerificationError as e:
+            assert e.code == "V020", where + str(e)
+            head = repair_head(rws, "f")[0]
+        assert head in (2, 3), where
+        again = rollback(rws, "f", to=1, reason="again")
+        assert {n: (run / n).read_bytes() for n in v1} == v1, where
+        assert verify_snapshot(rws, "f").sequence == again.sequence and index_verify_(rws).ok, where
+        assert not list(run.rglob("*.restore-tmp")), where
 
 
 def _mid_switch(root: Path) -> bool:
@@ -867,29 +850,12 @@ def test_an_interrupted_rollback_leaves_the_old_tree_or_is_rolled_forward(ws: Wo
     assert index_verify(ws).ok
 
 
-_PRUNE = textwrap.dedent("""
-    import sys
-    from pathlib import Path
-    from artigov.core.errors import ArtigovError
-    from artigov.core.logconfig import configure_logging
-    from artigov.core.workspace import load_workspace
-    from artigov.promote import prune
-    configure_logging("console", "error")
-    try:
-        prune(load_workspace(Path(sys.argv[1])), "f", apply=True)
-    except ArtigovError as e:
-        print(e)
-        sys.exit(e.exit_code)
-    """)
-
-
 @pytest.mark.slow
 def test_every_file_system_step_of_prune_leaves_a_history_that_verifies_and_a_rerun_finishes_it(
     ws: Workspace, tmp_path: Path
 ) -> None:
     import shutil
 
-    from artigov.core.faults import steps_taken
     from artigov.core.workspace import load_workspace
 
     promote(ws, "f", "design")
@@ -898,30 +864,16 @@ def test_every_file_system_step_of_prune_leaves_a_history_that_verifies_and_a_re
         promote(ws, "f", "design")
     template = tmp_path / "template"
     shutil.copytree(ws.root, template, symlinks=True)
-    probe = tmp_path / "probe"
-    shutil.copytree(template, probe, symlinks=True)
-    before = steps_taken()
-    assert prune(load_workspace(probe), "f", apply=True).deleted == [1, 2]
-    total = steps_taken() - before
-    for step in range(1, total + 1):
-        for mode in ("crash", "enospc", "eio"):
-            run = tmp_path / f"p{step}-{mode}"
-            shutil.copytree(template, run, symlinks=True)
-            env = {**os.environ, "ARTIGOV_FAULT_STEP": str(step), "ARTIGOV_FAULT_MODE": mode}
-            done = subprocess.run(
-                [sys.executable, "-c", _PRUNE, str(run)], env=env, capture_output=True, text=True, check=False
-            )
-            where = f"step {step} {mode}: {done.stdout}{done.stderr}"
-            assert "Traceback" not in done.stderr and done.returncode in ((70,) if mode == "crash" else (0, 1)), where
-            rws = load_workspace(run)
-            assert verify_snapshot(rws, "f").sequence == 4, where
-            prune(rws, "f", apply=True)
-            store = SnapshotStore(rws, "f")
-            assert store.sequences() == [3, 4] and sorted(store.pruned()) == [1, 2], where
-            events = [json.loads(x) for x in store.decisions_path.read_bytes().splitlines()]
-            assert sorted(e["data"]["sequence"] for e in events if e["event"] == "snapshot_pruned") == [1, 2], where
-            assert verify_snapshot(rws, "f", 3).sequence == 3, where
-            shutil.rmtree(run)
+    call = 'prune(ws, "f", apply=True)'
+    for run, _, _, where in _fault_runs(template, tmp_path, call, lambda w: prune(w, "f", apply=True)):
+        rws = load_workspace(run)
+        assert verify_snapshot(rws, "f").sequence == 4, where
+        prune(rws, "f", apply=True)
+        store = SnapshotStore(rws, "f")
+        assert store.sequences() == [3, 4] and sorted(store.pruned()) == [1, 2], where
+        events = [json.loads(x) for x in store.decisions_path.read_bytes().splitlines()]
+        assert sorted(e["data"]["sequence"] for e in events if e["event"] == "snapshot_pruned") == [1, 2], where
+        assert verify_snapshot(rws, "f", 3).sequence == 3, where
 
 
 @pytest.mark.parametrize(

@@ -26,10 +26,9 @@ from artigov.core.events import get_logger
 from artigov.core.workspace import Workspace
 from artigov.promote.decisions import DecisionLog
 from artigov.promote.errors import PromotionError, VerificationError
-from artigov.promote.keyring import verify_detached
 from artigov.promote.record import decision_event, ensure_public_key, recover
 from artigov.promote.store import Head, SnapshotStore, check_framework_name
-from artigov.promote.verify import verify_snapshot
+from artigov.promote.verify import check_signature, verify_snapshot
 
 __all__ = ["Migration", "migrate_record", "repair_head"]
 
@@ -72,11 +71,7 @@ def _old_chain(ws: Workspace, fw_dir: Path) -> tuple[dict[int, bytes], dict[int,
         if digest_bytes(data) != expected:
             raise PromotionError(f"{name}: snapshot {seq} does not hash to the digest that names it; nothing was moved")
         manifest = json.loads(data)
-        signer = verify_detached(
-            data, signature, ws.signing.trusted, source_home=ws.signing.gnupghome, keys_dir=ws.keys_dir, snapshot=seq
-        )
-        if signer != manifest.get("signer"):
-            raise PromotionError(f"{name}: snapshot {seq} is signed by {signer}, not its manifest's signer")
+        check_signature(ws, data, signature, manifest, seq)
         for item in manifest.get("inputs", []):
             for key in ("object", "meta_object"):
                 if key in item:

@@ -144,29 +144,14 @@ def ensure_public_key(ws: Workspace, signer: str) -> None:
 def _prove(ws: Workspace, body: dict[str, Any], data: bytes, signature: bytes) -> None:
     """Before anything is recorded: the checks verify will run on the new snapshot. Its signature
     verifies with the committed keys and names a trusted signer, and every object it names holds
-    the right bytes (never sign a head that every later promotion would refuse)."""
+    the input it describes (never sign a head that every later promotion would refuse)."""
     from artigov.promote.errors import VerificationError
-    from artigov.promote.keyring import verify_detached
-    from artigov.promote.store import ObjectStore
+    from artigov.promote.verify import check_objects, check_signature
 
     sequence = int(body["sequence"])
     try:
-        signer = verify_detached(
-            data,
-            signature,
-            ws.signing.trusted,
-            source_home=ws.signing.gnupghome,
-            keys_dir=ws.keys_dir,
-            keys_label=ws.rel(ws.keys_dir),
-            snapshot=sequence,
-        )
-        if signer != body["signer"]:
-            raise VerificationError("V011", f"signed by {signer}, not {body['signer']}", snapshot=sequence)
-        objects = ObjectStore(ws)
-        for item in body["inputs"]:
-            for key in ("object", "meta_object"):
-                if key in item and (problem := objects.check(item[key])) is not None:
-                    raise VerificationError("V009", f"object {item[key]} is {problem}", snapshot=sequence)
+        check_signature(ws, data, signature, body, sequence)
+        check_objects(ws, body, sequence)
     except VerificationError as e:
         raise PromotionError(
             f"snapshot {sequence} would not verify ({e.code} {e.problem}); nothing was recorded", fix=e.fix

@@ -40,7 +40,7 @@ from artigov.promote.errors import VerificationError
 from artigov.promote.keyring import verify_detached
 from artigov.promote.store import Head, ObjectStore, SnapshotStore, refuse_old_layout
 
-__all__ = ["Verified", "check_decision_logs", "verify_snapshot"]
+__all__ = ["Verified", "check_decision_logs", "check_objects", "check_signature", "verify_snapshot"]
 
 
 @dataclass(frozen=True)
@@ -119,22 +119,8 @@ def verify_snapshot(
         raise VerificationError(
             "V016", f"snapshot {target}: manifest {where or '(root)'}: {errors[0].message}", snapshot=target
         )
-    signer = verify_detached(
-        data,
-        store.signature_bytes(target),
-        ws.signing.trusted,
-        source_home=ws.signing.gnupghome,
-        keys_dir=ws.keys_dir,
-        keys_label=ws.rel(ws.keys_dir),
-        snapshot=target,
-    )
-    if signer != manifest["signer"]:
-        raise VerificationError(
-            "V011",
-            f"snapshot {target}: signed by {signer} but the manifest names {manifest['signer']}",
-            snapshot=target,
-        )
-    _check_objects(ws, manifest, target)
+    signer = check_signature(ws, data, store.signature_bytes(target), manifest, target)
+    check_objects(ws, manifest, target)
     expires = manifest.get("expires")
     current = time.time() if now is None else now
     if expires and datetime.fromisoformat(expires.replace("Z", "+00:00")).timestamp() < current:
@@ -204,7 +190,29 @@ def _check_gates(head: Head, chain: dict[int, bytes]) -> None:
         raise VerificationError("V019", f"HEAD does not list gate {head_gate!r} of its own snapshot")
 
 
-def _check_objects(ws: Workspace, manifest: dict[str, Any], target: int) -> None:
+def check_signature(ws: Workspace, data: bytes, signature: bytes, manifest: dict[str, Any], target: int) -> str:
+    """The signer of a manifest's bytes: a good signature by a trusted key (the record's keys and
+    ``signing.gnupghome``), the one the manifest names (V010-V014, V018)."""
+    signer = verify_detached(
+        data,
+        signature,
+        ws.signing.trusted,
+        source_home=ws.signing.gnupghome,
+        keys_dir=ws.keys_dir,
+        keys_label=ws.rel(ws.keys_dir),
+        snapshot=target,
+    )
+    if signer != manifest["signer"]:
+        raise VerificationError(
+            "V011",
+            f"snapshot {target}: signed by {signer} but the manifest names {manifest['signer']}",
+            snapshot=target,
+        )
+    return signer
+
+
+def check_objects(ws: Workspace, manifest: dict[str, Any], target: int) -> None:
+    """Every object a manifest names is there, intact, and holds the input it describes (V008, V009)."""
     objects = ObjectStore(ws)
     for item in manifest["inputs"]:
         for key, path_key in (("object", "path"), ("meta_object", "meta")):
