@@ -18,6 +18,7 @@ git commit) go to the framework's committed decision log; the local operational 
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import shutil
 import time
@@ -137,12 +138,15 @@ def _store_inputs(ws: Workspace, inputs: Sequence[dict[str, Any]]) -> list[dict[
     out = []
     for item in inputs:
         rel = str(item["path"])
-        data = (ws.root / rel).read_bytes()
         meta = (ws.root / item["meta"]).read_bytes() if item.get("meta") else None
+        data = b""
         try:
-            if meta is not None:
-                artifact = load_sidecar_artifact(ws.root, rel, item["meta"], meta_data=meta, content=data)
-            else:
+            if meta is not None:  # any size: streamed into the store once, named by what it holds
+                stored = objects.put_file(ws.root / rel)
+                artifact = load_sidecar_artifact(ws.root, rel, item["meta"], meta_data=meta, content=b"")
+                artifact = dataclasses.replace(artifact, checksum=stored)
+            else:  # at most 16 MiB (the loader's limit): read once, into memory
+                data = (ws.root / rel).read_bytes()
                 artifact = load_frontmatter_artifact(ws.root, rel, data=data)
             problems = schemas.check(artifact)
         except ArtifactLoadError as e:
@@ -157,7 +161,7 @@ def _store_inputs(ws: Workspace, inputs: Sequence[dict[str, Any]]) -> list[dict[
                 fix="let the edit finish, run `artigov index update`, and promote again",
             )
         entry = {k: item[k] for k in ("kind", "path", "id", "version", "status", "checksum")}
-        entry["object"] = objects.put(data)
+        entry["object"] = artifact.checksum if meta is not None else objects.put(data)
         if meta is not None:
             entry["meta"] = item["meta"]
             entry["meta_object"] = objects.put(meta)

@@ -23,15 +23,19 @@ conflict on HEAD: a real fork of the signed history. The framework lock lives in
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
+import os
 import shutil
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from artigov.core.atomic import fsync_dir, write_atomic
+from artigov.core.atomic import fsync_dir, write_all, write_atomic
 from artigov.core.canonical import canonical_json, digest_bytes
+from artigov.core.errors import DiskError
 from artigov.core.workspace import FRAMEWORK_NAME, Workspace, check_framework_name
 from artigov.promote.errors import VerificationError
 
@@ -84,6 +88,52 @@ class ObjectStore:
                 path.chmod(0o644)
             write_atomic(path, data, lock=False, mode=0o444)
         return digest
+
+    def put_file(self, source: Path) -> str:
+        """Store a file of any size by streaming it (read ONCE, hashed while copied): its digest.
+
+        The copy goes to a temp file in the store and is renamed to the name of the bytes it
+        actually holds, so an edit while it is read can never name one content and hold another.
+        """
+        from artigov.core.atomic import fsync_dir
+        from artigov.core.faults import fs_step
+
+        self.root.mkdir(parents=True, exist_ok=True)
+        tmp = self.root / f".incoming.{os.getpid()}"
+        hasher = hashlib.sha256()
+        try:
+            fs_step("object-stream-open")
+            src = os.open(source, os.O_RDONLY | os.O_NONBLOCK)
+            try:
+                if not stat.S_ISREG(os.fstat(src).st_mode):
+                    raise OSError(errno.EINVAL, f"{source} is not a regular file")
+                dst = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o444)
+                try:
+                    while chunk := os.read(src, 1 << 20):
+                        hasher.update(chunk)
+                        fs_step("object-stream-write")
+                        write_all(dst, chunk)
+                    fs_step("object-stream-fsync")
+                    os.fsync(dst)
+                finally:
+                    os.close(dst)
+            finally:
+                os.close(src)
+            digest = "sha256:" + hasher.hexdigest()
+            if self.check(digest) is None:
+                tmp.unlink()
+                return digest
+            final = self.path_for(digest)
+            final.parent.mkdir(parents=True, exist_ok=True)
+            if final.exists():
+                final.chmod(0o644)
+            fs_step("object-stream-rename")
+            tmp.replace(final)
+            fsync_dir(final.parent)
+            return digest
+        except OSError as e:
+            tmp.unlink(missing_ok=True)
+            raise DiskError(source, e) from e
 
     def get(self, digest: str) -> bytes:
         return self.path_for(digest).read_bytes()
