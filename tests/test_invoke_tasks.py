@@ -61,3 +61,11 @@ def test_invoke_index_rebuild_and_verify(tmp_path: Path) -> None:
     assert rebuilt.returncode == 0, rebuilt.stderr
     assert (ws / "artifacts_index.json").read_bytes() == (EXAMPLE / "artifacts_index.json").read_bytes()
     assert _invoke(ws, "index.verify").returncode == 0
+
+
+def test_invoke_promote_takes_the_team_options(tmp_path: Path) -> None:
+    shutil.copytree(EXAMPLE, tmp_path / "ws", ignore=shutil.ignore_patterns(".artigov"))
+    (tmp_path / "ws" / "tasks.py").write_text("from artigov.tasks import ns\n")
+    shown = _invoke(tmp_path / "ws", "--help", "promote")
+    assert shown.returncode == 0
+    assert "--commit" in shown.stdout and "--allow-dirty" in shown.stdout

@@ -21,7 +21,16 @@ from artigov.cli.validate import run_validate
 __all__ = ["run_pipeline"]
 
 
-def run_pipeline(root: Path | None, framework: str, gate: str, key: str | None, fmt: Format = Format.text) -> int:
+def run_pipeline(
+    root: Path | None,
+    framework: str,
+    gate: str,
+    key: str | None,
+    fmt: Format = Format.text,
+    *,
+    commit: bool = False,
+    allow_dirty: bool = False,
+) -> int:
     """Run every step in order; return the first non-zero exit code (0 when promoted)."""
     steps: list[tuple[str, Callable[[], int]]] = [
         ("validate", lambda: run_validate(root, [], fmt)),
@@ -29,7 +38,7 @@ def run_pipeline(root: Path | None, framework: str, gate: str, key: str | None, 
         ("index update", lambda: run_index("update", root, fmt, 30.0)),
         ("hydrate", lambda: run_hydrate(root, framework, gate, True, None, fmt)),
         ("contract check", lambda: run_contract_check(root, framework, gate, fmt)),
-        ("promote", lambda: run_promote(root, framework, gate, key, None, fmt)),
+        ("promote", lambda: run_promote(root, framework, gate, key, None, fmt, allow_dirty=allow_dirty, commit=commit)),
     ]
     for name, step in steps:
         if fmt is Format.text:

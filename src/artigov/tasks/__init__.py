@@ -138,6 +138,8 @@ index = Collection("index", index_add, index_update, index_rebuild, index_verify
         "framework": "the framework to promote",
         "gate": "the contract gate",
         "key": "signing key fingerprint",
+        "commit": "stage exactly what the promotion wrote and make one git commit",
+        "allow-dirty": "promote inputs with uncommitted changes (recorded in the manifest)",
         **{k: v for k, v in _COMMON_HELP.items() if k != "lock-timeout"},
     }
 )
@@ -146,6 +148,8 @@ def promote(
     framework: str,
     gate: str,
     key: str | None = None,
+    commit: bool = False,
+    allow_dirty: bool = False,
     root: str | None = None,
     format_: str = "text",
     log_format: str = "console",
@@ -156,7 +160,8 @@ def promote(
 
     fmt = _format(format_)
     _setup(log_format, log_level)
-    _finish(run_pipeline(Path(root) if root else None, framework, gate, key, fmt))
+    where = Path(root) if root else None
+    _finish(run_pipeline(where, framework, gate, key, fmt, commit=commit, allow_dirty=allow_dirty))
 
 
 @task(help={"dir": "where to put the demo workspace (default: a new temp folder)"})
