@@ -18,7 +18,6 @@ git commit) go to the framework's committed decision log; the local operational 
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import shutil
 import time
@@ -130,7 +129,7 @@ def _store_inputs(ws: Workspace, inputs: Sequence[dict[str, Any]]) -> list[dict[
     """Store each input's bytes, read ONCE: those very bytes are validated, compared with the plan
     (an input edited since it was indexed is refused), stored, and named by the manifest."""
     from artigov.schema.errors import ArtifactLoadError
-    from artigov.schema.loader import load_frontmatter_artifact, load_sidecar_artifact
+    from artigov.schema.loader import load_frontmatter_artifact, load_sidecar_artifact, read_source
     from artigov.schema.validator import SchemaSet
 
     objects = ObjectStore(ws)
@@ -138,22 +137,21 @@ def _store_inputs(ws: Workspace, inputs: Sequence[dict[str, Any]]) -> list[dict[
     out = []
     for item in inputs:
         rel = str(item["path"])
-        meta = (ws.root / item["meta"]).read_bytes() if item.get("meta") else None
-        data = b""
-        try:
-            if meta is not None:  # any size: streamed into the store once, named by what it holds
-                stored = objects.put_file(ws.root / rel)
-                artifact = load_sidecar_artifact(ws.root, rel, item["meta"], meta_data=meta, content=b"")
-                artifact = dataclasses.replace(artifact, checksum=stored)
-            else:  # at most 16 MiB (the loader's limit): read once, into memory
-                data = (ws.root / rel).read_bytes()
-                artifact = load_frontmatter_artifact(ws.root, rel, data=data)
-            problems = schemas.check(artifact)
-        except ArtifactLoadError as e:
-            problems = [e]  # type: ignore[list-item]
-        read = {k: artifact.metadata.get(k) for k in ("id", "version", "status")} if not problems else {}
         planned = {k: item[k] for k in ("id", "version", "status")}
-        if problems or read != planned or artifact.checksum != item["checksum"]:
+        data = meta = b""
+        try:
+            if item.get("meta"):  # the content, of any size, is streamed into the store once
+                meta = read_source(ws.root, item["meta"], sidecar=True)
+                stored = objects.put_file(ws.root / rel)
+                artifact = load_sidecar_artifact(ws.root, rel, item["meta"], meta_data=meta, described=stored)
+            else:  # at most 16 MiB (the loader's limit): read once, into memory
+                data = read_source(ws.root, rel)
+                artifact = load_frontmatter_artifact(ws.root, rel, data=data)
+            same = not schemas.check(artifact) and artifact.checksum == item["checksum"]
+            same = same and {k: artifact.metadata.get(k) for k in planned} == planned
+        except ArtifactLoadError:
+            same = False
+        if not same:
             raise PromotionError(
                 f"{rel} changed while it was being promoted (it no longer is the {planned['status']} "
                 f"{planned['id']}@{planned['version']} with {item['checksum']} the plan selected); "
@@ -161,8 +159,8 @@ def _store_inputs(ws: Workspace, inputs: Sequence[dict[str, Any]]) -> list[dict[
                 fix="let the edit finish, run `artigov index update`, and promote again",
             )
         entry = {k: item[k] for k in ("kind", "path", "id", "version", "status", "checksum")}
-        entry["object"] = artifact.checksum if meta is not None else objects.put(data)
-        if meta is not None:
+        entry["object"] = artifact.checksum if item.get("meta") else objects.put(data)
+        if item.get("meta"):
             entry["meta"] = item["meta"]
             entry["meta_object"] = objects.put(meta)
         out.append(entry)

@@ -89,8 +89,8 @@ class ObjectStore:
             write_atomic(path, data, lock=False, mode=0o444)
         return digest
 
-    def put_file(self, source: Path) -> str:
-        """Store a file of any size by streaming it (read ONCE, hashed while copied): its digest.
+    def put_file(self, source: Path) -> tuple[str, int]:
+        """Store a file of any size by streaming it (read ONCE, hashed while copied): (digest, size).
 
         The copy goes to a temp file in the store and is renamed to the name of the bytes it
         actually holds, so an edit while it is read can never name one content and hold another.
@@ -101,6 +101,7 @@ class ObjectStore:
         self.root.mkdir(parents=True, exist_ok=True)
         tmp = self.root / f".incoming.{os.getpid()}"
         hasher = hashlib.sha256()
+        size = 0
         try:
             fs_step("object-stream-open")
             src = os.open(source, os.O_RDONLY | os.O_NONBLOCK)
@@ -111,6 +112,7 @@ class ObjectStore:
                 try:
                     while chunk := os.read(src, 1 << 20):
                         hasher.update(chunk)
+                        size += len(chunk)
                         fs_step("object-stream-write")
                         write_all(dst, chunk)
                     fs_step("object-stream-fsync")
@@ -122,7 +124,7 @@ class ObjectStore:
             digest = "sha256:" + hasher.hexdigest()
             if self.check(digest) is None:
                 tmp.unlink()
-                return digest
+                return digest, size
             final = self.path_for(digest)
             final.parent.mkdir(parents=True, exist_ok=True)
             if final.exists():
@@ -130,7 +132,7 @@ class ObjectStore:
             fs_step("object-stream-rename")
             tmp.replace(final)
             fsync_dir(final.parent)
-            return digest
+            return digest, size
         except OSError as e:
             tmp.unlink(missing_ok=True)
             raise DiskError(source, e) from e

@@ -253,15 +253,14 @@ def _describes(ws: Workspace, objects: ObjectStore, item: dict[str, Any]) -> str
     try:
         if "meta_object" in item:  # the content's checksum is its object's name (checked, streamed, above)
             meta = objects.get(item["meta_object"])
-            artifact = load_sidecar_artifact(ws.root, item["path"], item["meta"], meta_data=meta, content=b"")
-            checksum = item["object"]
+            content = (item["object"], objects.path_for(item["object"]).stat().st_size)
+            artifact = load_sidecar_artifact(ws.root, item["path"], item["meta"], meta_data=meta, described=content)
         else:  # a frontmatter artifact is at most 16 MiB
             artifact = load_frontmatter_artifact(ws.root, item["path"], data=objects.get(item["object"]))
-            checksum = artifact.checksum
     except ArtifactLoadError as e:
         return f"they do not load: {e.problem}"
-    if checksum != item["checksum"]:
-        return f"their checksum is {checksum}, the manifest says {item['checksum']}"
+    if artifact.checksum != item["checksum"]:
+        return f"their checksum is {artifact.checksum}, the manifest says {item['checksum']}"
     for key in ("id", "version", "status"):
         if artifact.metadata.get(key) != item[key]:
             return f"their {key} is {artifact.metadata.get(key)!r}, the manifest says {item[key]!r}"

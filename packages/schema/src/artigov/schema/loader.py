@@ -9,6 +9,7 @@ covers all of ``X``.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -16,7 +17,7 @@ import stat
 from pathlib import Path
 from typing import Any
 
-from artigov.core.canonical import digest_bytes, digest_file
+from artigov.core.canonical import digest_bytes
 from artigov.core.errors import YamlSafetyError
 from artigov.core.safeyaml import load_yaml
 from artigov.schema.discovery import SIDECAR_SUFFIXES, sidecar_target
@@ -30,6 +31,7 @@ __all__ = [
     "SIDECAR_SUFFIXES",
     "load_frontmatter_artifact",
     "load_sidecar_artifact",
+    "read_source",
     "sidecar_target",
 ]
 
@@ -41,27 +43,33 @@ _OPEN = re.compile(rb"\A(?:\xef\xbb\xbf)?---[ \t]*\r?\n")
 _CLOSE = re.compile(rb"^(?:---|\.\.\.)[ \t]*(?:\r?\n|\Z)", re.MULTILINE)
 
 
-def _open_regular(path: Path | str, rel: str) -> int:
-    """An fd of ``path`` if it is a regular file: a FIFO, device or socket (or a symlink to one,
-    like /dev/zero) is refused at once, never waited on or read forever."""
+def _open_regular(path: Path | str, rel: str, *, described_by: str | None = None) -> tuple[int, int]:
+    """(fd, size) of ``path`` if it is a regular file: a FIFO, device or socket (or a symlink to one,
+    like /dev/zero) is refused at once, never waited on or read forever. ``described_by``: the
+    sidecar naming ``path``, which a missing file or a folder is blamed on (S017)."""
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
-    except IsADirectoryError:
-        raise ArtifactLoadError("S001", rel, "is a directory, not a file") from None
     except FileNotFoundError:
+        if described_by is not None:
+            raise ArtifactLoadError("S017", described_by, f"describes {rel}, which does not exist") from None
         raise ArtifactLoadError("S001", rel, "no such file") from None
     except OSError as e:
         raise ArtifactLoadError("S001", rel, f"cannot read: {e.strerror}") from e
-    mode = os.fstat(fd).st_mode
-    if not stat.S_ISREG(mode):
+    st = os.fstat(fd)
+    if not stat.S_ISREG(st.st_mode):
         os.close(fd)
-        what = "a directory" if stat.S_ISDIR(mode) else "not a regular file (a FIFO, device or socket)"
-        raise ArtifactLoadError("S001", rel, f"is {what}", fix="an artifact is a regular file")
-    return fd  # O_NONBLOCK is ignored for regular files: no fcntl to clear it
+        if stat.S_ISDIR(st.st_mode):
+            if described_by is not None:
+                raise ArtifactLoadError("S017", described_by, f"describes {rel}, which is a directory")
+            raise ArtifactLoadError("S001", rel, "is a directory, not a file")
+        raise ArtifactLoadError(
+            "S001", rel, "is not a regular file (a FIFO, device or socket)", fix="an artifact is a regular file"
+        )
+    return fd, st.st_size  # O_NONBLOCK is ignored for regular files: no fcntl to clear it
 
 
 def _read(path: Path | str, rel: str, limit: int) -> bytes:
-    fd = _open_regular(path, rel)
+    fd, _ = _open_regular(path, rel)
     try:
         with os.fdopen(fd, "rb") as f:
             data = f.read(limit + 1)
@@ -71,6 +79,26 @@ def _read(path: Path | str, rel: str, limit: int) -> bytes:
         code = "S008" if limit == MAX_FILE_BYTES else "S001"
         raise ArtifactLoadError(code, rel, f"larger than {limit // (1024 * 1024)} MiB")
     return data
+
+
+def read_source(root: Path, rel: str, *, sidecar: bool = False) -> bytes:
+    """The bytes metadata is loaded from (a frontmatter artifact, or a sidecar), read once, with the
+    loader's size limits and refusals, for a caller that must keep exactly what it checked."""
+    return _read(f"{root}/{rel}", rel, MAX_SIDECAR_BYTES if sidecar else MAX_FILE_BYTES)
+
+
+def _hash_described(root: Path, rel: str, meta_rel: str) -> tuple[str, int]:
+    """(checksum, size) of the file a sidecar describes, streamed."""
+    fd, size = _open_regular(f"{root}/{rel}", rel, described_by=meta_rel)
+    hasher = hashlib.sha256()
+    try:
+        while chunk := os.read(fd, 1 << 20):
+            hasher.update(chunk)
+    except OSError as e:
+        raise ArtifactLoadError("S001", rel, f"cannot read: {e.strerror}") from e
+    finally:
+        os.close(fd)
+    return "sha256:" + hasher.hexdigest(), size
 
 
 def _decode(data: bytes, rel: str) -> str:
@@ -154,10 +182,16 @@ def _reject_constant(name: str) -> Any:
 
 
 def load_sidecar_artifact(
-    root: Path, rel: str, meta_rel: str, *, meta_data: bytes | None = None, content: bytes | None = None
+    root: Path,
+    rel: str,
+    meta_rel: str,
+    *,
+    meta_data: bytes | None = None,
+    described: tuple[str, int] | None = None,
 ) -> Artifact:
-    """Load a sidecar artifact: file ``rel`` described by ``meta_rel`` (from ``meta_data`` and
-    ``content`` when given: bytes the caller already read).
+    """Load a sidecar artifact: file ``rel`` described by ``meta_rel``. A caller that already read
+    the sidecar passes its bytes (``meta_data``), and one that already hashed the described file
+    (streaming it into a store, say) passes its (checksum, size) as ``described``.
 
     Raises:
         ArtifactLoadError: as for frontmatter, plus a missing described file.
@@ -177,28 +211,7 @@ def load_sidecar_artifact(
         plain = parse_plain(meta_text)
         value = plain if plain is not None else _yaml(meta_text, meta_rel, 0)
     metadata = _as_mapping(value, meta_rel, 1)
-    if content is not None:
-        return Artifact(
-            path=rel,
-            meta_path=meta_rel,
-            metadata=metadata,
-            checksum=digest_bytes(content),
-            size=len(content),
-            meta_text=meta_text,
-            meta_line=1,
-        )
-    described = root / rel
-    try:
-        if described.exists() and not described.is_file() and not described.is_dir():
-            raise ArtifactLoadError("S001", rel, "is not a regular file (a FIFO, device or socket)")
-        size = described.stat().st_size
-        checksum = digest_file(described)
-    except FileNotFoundError:
-        raise ArtifactLoadError("S017", meta_rel, f"describes {rel}, which does not exist") from None
-    except IsADirectoryError:
-        raise ArtifactLoadError("S017", meta_rel, f"describes {rel}, which is a directory") from None
-    except OSError as e:
-        raise ArtifactLoadError("S001", rel, f"cannot read: {e.strerror}") from e
+    checksum, size = described if described is not None else _hash_described(root, rel, meta_rel)
     return Artifact(
         path=rel,
         meta_path=meta_rel,
