@@ -246,3 +246,18 @@ def test_resolution_is_deterministic_and_fix_then_check_is_clean(
     for art in placed_artifacts(ws):
         meta = {k: str(art.metadata[k]) for k in ("framework", "kind", "id", "version")}
         assert canonical_path(routing, art.path, meta) == art.path
+
+
+@pytest.mark.parametrize("template", ["{id[99]}", "{framework.x}", "{0}", "{id!r}", "{id:>9}", "plans/{id", "plans}"])
+def test_a_template_is_never_python_format_syntax(tmp_path: Path, template: str) -> None:
+    """Indexing, attribute lookups, positional fields, conversions and stray braces are unknown
+    placeholders (R007); resolving with one is a clear error, never an IndexError or a lookup."""
+    from artigov.core.errors import ArtigovError
+
+    routes = ROUTES.replace("frameworks/{framework}/plans/technical", f"frameworks/{{framework}}/{template}")
+    ws = _ws(tmp_path, {"frameworks/f/plans/technical/a.md": make_artifact("a", framework="f")}, routes=routes)
+    assert "R007" in _codes(ws)
+    with pytest.raises(ArtigovError, match="unknown placeholder"):
+        canonical_path(
+            load_routing_map(ws), "frameworks/f/x/a.md", {"kind": "technical-plan", "framework": "f", "id": "a"}
+        )

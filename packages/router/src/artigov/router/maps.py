@@ -55,14 +55,14 @@ class RoutingMatrix:
 
 
 #: A placeholder is a brace pair around anything without braces; a lone brace is reported as one.
-_PLACEHOLDER = re.compile(r"\{([^{}]*)\}|([{}])")
+PLACEHOLDER = re.compile(r"\{([^{}]*)\}|([{}])")
 
 
 def placeholders(template: str) -> list[str]:
     """What a template's braces hold, in order, verbatim: ``{id}`` gives ``id``; ``{id[99]}``,
     ``{framework.x}``, ``{0}`` or ``{id!r}`` give themselves (never Python format syntax), and a
     lone ``{`` or ``}`` gives itself. Only the plain names artigov knows may be rendered."""
-    return [m.group(1) if m.group(1) is not None else m.group(2) for m in _PLACEHOLDER.finditer(template)]
+    return [m.group(1) if m.group(1) is not None else m.group(2) for m in PLACEHOLDER.finditer(template)]
 
 
 @lru_cache(maxsize=4)

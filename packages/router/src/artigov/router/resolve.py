@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import re
 from pathlib import PurePosixPath
 
 from artigov.core.errors import EXIT_FINDINGS, ArtigovError
-from artigov.router.maps import RoutingMap, placeholders
-
-_NAMED = re.compile(r"\{([^{}]*)\}")
+from artigov.router.maps import PLACEHOLDER, RoutingMap, placeholders
 
 __all__ = ["NoRouteError", "canonical_path", "render"]
 
@@ -36,7 +33,7 @@ def render(template: str, values: dict[str, str]) -> str:
             f"template {template!r} uses unknown placeholder(s) {', '.join(map(repr, unknown))}",
             fix="use only {framework}, {kind}, {id} and {version} (run `artigov route check`)",
         )
-    return _NAMED.sub(lambda m: values[m.group(1)], template)
+    return PLACEHOLDER.sub(lambda m: values[m.group(1)], template)  # every match is a known name here
 
 
 def canonical_path(routing: RoutingMap, path: str, meta: dict[str, str]) -> str:
