@@ -19,7 +19,7 @@ import hashlib
 import json
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,7 +27,7 @@ from typing import Any
 import orjson
 
 from artigov.core.atomic import write_all
-from artigov.core.canonical import canonical_json
+from artigov.core.canonical import canonical_json, digest_bytes
 from artigov.core.errors import DiskError, LockTimeoutError
 
 __all__ = [
@@ -35,6 +35,9 @@ __all__ = [
     "TOP_FIELDS",
     "make_record",
     "lock_log",
+    "parse_events",
+    "seal_lines",
+    "write_whole_lines",
     "ActorLookup",
     "AuditLog",
     "AuditVerification",
@@ -256,13 +259,18 @@ def read_events(path: Path) -> Iterator[dict[str, Any]]:
     if not path.exists():
         return
     with open(path, "rb") as f:
-        for raw in f:
-            try:
-                event = json.loads(raw)
-            except ValueError:
-                continue
-            if isinstance(event, dict):
-                yield event
+        yield from parse_events(f)
+
+
+def parse_events(lines: Iterable[bytes]) -> Iterator[dict[str, Any]]:
+    """The events of log lines already read (unparseable lines skipped)."""
+    for raw in lines:
+        try:
+            event = json.loads(raw)
+        except ValueError:
+            continue
+        if isinstance(event, dict):
+            yield event
 
 
 def _last_line(fd: int, size: int) -> bytes:
@@ -339,7 +347,7 @@ class AuditLog:
             "outcome": "rotated",
             "ts": utc_timestamp(),
             "subject": f"{self.path.name}.1",
-            "data": {"previous_head": "sha256:" + hashlib.sha256(last).hexdigest() if last else GENESIS, "bytes": size},
+            "data": {"previous_head": digest_bytes(last) if last else GENESIS, "bytes": size},
         }
         return new_fd, event
 
@@ -371,24 +379,50 @@ class AuditLog:
                     "data": {"bytes": len(last) - 1},
                 }
                 events = [torn, *events]
-            prev = "sha256:" + hashlib.sha256(last).hexdigest() if last else GENESIS
-            for event in events:
-                line = seal({**event, "prev": prev})
-                out.append(line)
-                prev = "sha256:" + hashlib.sha256(line).hexdigest()
-            try:
-                write_all(fd, b"".join(out))
-                os.fsync(fd)
-            except OSError as e:  # ENOSPC, EIO, a file size limit: leave the log as it was
-                with contextlib.suppress(OSError):
-                    os.ftruncate(fd, size)
-                raise DiskError(self.path, e) from e
-            return prev
+            prev = digest_bytes(last) if last else GENESIS
+            sealed = seal_lines(events, prev)
+            write_whole_lines(fd, self.path, b"".join([*out, *sealed]), size)
+            return digest_bytes(sealed[-1]) if sealed else prev
         finally:
             os.close(fd)  # releases the flock
 
     def _lock(self, fd: int) -> None:
         lock_log(fd, self.path, self.lock_timeout)
+
+
+def seal_lines(events: list[dict[str, Any]], prev: str) -> list[bytes]:
+    """The lines ``events`` become when appended after a line hashing to ``prev``: each sealed with
+    its ``id`` and chained to the one before (a pure function: a caller may pin them before writing)."""
+    out = []
+    for event in events:
+        line = seal({**event, "prev": prev})
+        out.append(line)
+        prev = digest_bytes(line)
+    return out
+
+
+def write_whole_lines(fd: int, path: Path, data: bytes, size: int, *, step: str | None = None) -> None:
+    """Write ``data`` (whole lines) after the ``size`` bytes the log holds, and fsync; if that fails
+    (ENOSPC, EIO, a file size limit), cut the log back to ``size``, so it never keeps part of a line.
+    ``step`` names the writes for the fault sweep (:func:`artigov.core.faults.fs_step`).
+
+    Raises:
+        DiskError: the lines could not be written; the log is as it was.
+    """
+    from artigov.core.faults import fs_step
+
+    try:
+        if step:
+            fs_step(f"{step}-append")
+        write_all(fd, data)
+        if step:
+            fs_step(f"{step}-fsync")
+        os.fsync(fd)
+    except OSError as e:
+        with contextlib.suppress(OSError):
+            os.ftruncate(fd, size)
+            os.fsync(fd)
+        raise DiskError(path, e) from e
 
 
 def lock_log(fd: int, path: Path, timeout: float = 30.0) -> None:

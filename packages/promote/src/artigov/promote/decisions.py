@@ -14,26 +14,21 @@ not was never committed and its temp folder is discarded.
 
 from __future__ import annotations
 
-import hashlib
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from artigov.core.atomic import write_all
-from artigov.core.audit import GENESIS, lock_log, read_events, seal
+from artigov.core.audit import GENESIS, lock_log, parse_events, seal_lines, write_whole_lines
+from artigov.core.canonical import digest_bytes
 from artigov.core.errors import DiskError
-from artigov.core.faults import fault_point, fs_step
+from artigov.core.faults import fault_point, fault_requested
 
-__all__ = ["RECORDING_EVENTS", "DecisionLog", "LogState", "line_hash"]
+__all__ = ["RECORDING_EVENTS", "DecisionLog", "LogCheck", "LogState", "record_frameworks"]
 
 #: Events that put a snapshot into the chain (their ``data.sequence`` names it).
 RECORDING_EVENTS = ("snapshot_promoted", "snapshot_rolled_back", "snapshot_migrated")
-
-
-def line_hash(raw: bytes) -> str:
-    return "sha256:" + hashlib.sha256(raw).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -46,37 +41,46 @@ class LogState:
 
 
 class DecisionLog:
+    """One framework's log. Its lines are read once per instance (the caller holds the framework
+    lock), and read again after this instance appends or truncates."""
+
     def __init__(self, path: Path) -> None:
         self.path = path
+        self._raw: list[bytes] | None = None
 
     def exists(self) -> bool:
         return self.path.is_file()
 
     def raw_lines(self) -> list[bytes]:
-        try:
-            return self.path.read_bytes().splitlines(keepends=True)
-        except FileNotFoundError:
-            return []
+        if self._raw is None:
+            try:
+                self._raw = self.path.read_bytes().splitlines(keepends=True)
+            except FileNotFoundError:
+                self._raw = []
+        return self._raw
+
+    def state_at(self, lines: int) -> LogState | None:
+        """The log's first ``lines`` lines (GENESIS for none), or None if it has fewer complete ones."""
+        raw = self.raw_lines()
+        if len(raw) < lines or (lines and not raw[lines - 1].endswith(b"\n")):
+            return None
+        return LogState(lines, digest_bytes(raw[lines - 1]) if lines else GENESIS, sum(map(len, raw[:lines])))
 
     def state(self) -> LogState:
-        """The complete lines (a torn last line does not count)."""
-        lines = self.raw_lines()
-        if lines and not lines[-1].endswith(b"\n"):
-            lines.pop()
-        size = sum(len(x) for x in lines)
-        return LogState(len(lines), line_hash(lines[-1]) if lines else GENESIS, size)
+        """Where the complete lines end (a torn last line does not count)."""
+        raw = self.raw_lines()
+        complete = len(raw) - (1 if raw and not raw[-1].endswith(b"\n") else 0)
+        state = self.state_at(complete)
+        assert state is not None
+        return state
 
     def hash_at(self, lines: int) -> str | None:
         """The hash of line number ``lines`` (1-based; GENESIS for 0), or None if the log is shorter."""
-        if lines == 0:
-            return GENESIS
-        raw = self.raw_lines()
-        if len(raw) < lines or not raw[lines - 1].endswith(b"\n"):
-            return None
-        return line_hash(raw[lines - 1])
+        state = self.state_at(lines)
+        return state.head if state else None
 
     def events(self) -> Iterator[dict[str, Any]]:
-        return read_events(self.path)
+        return parse_events(self.raw_lines())
 
     def recorded(self) -> dict[int, dict[str, Any]]:
         """sequence -> the event that put it into the chain."""
@@ -88,15 +92,10 @@ class DecisionLog:
                     out[data["sequence"]] = event
         return out
 
-    @staticmethod
-    def seal_batch(events: list[dict[str, Any]], prev: str) -> list[bytes]:
-        """The lines ``events`` become when appended after a line hashing to ``prev``."""
-        out = []
-        for event in events:
-            line = seal({**event, "prev": prev})
-            out.append(line)
-            prev = line_hash(line)
-        return out
+    def append_batch(self, events: list[dict[str, Any]]) -> None:
+        """Seal ``events`` after the log's last complete line and append them as one batch."""
+        state = self.state()
+        self.append(seal_lines(events, state.head), state)
 
     def append(self, lines: list[bytes], expected: LogState) -> None:
         """Append sealed ``lines`` to a log that must still be at ``expected``.
@@ -108,6 +107,7 @@ class DecisionLog:
             DiskError: the log could not be written (ENOSPC, EIO, a file size limit).
         """
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._raw = None
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
         try:
             lock_log(fd, self.path)
@@ -117,28 +117,18 @@ class DecisionLog:
                     self.path,
                     OSError(0, f"the log changed while the batch was prepared ({expected.size} -> {size} bytes)"),
                 )
-            try:
-                fs_step("decisions-append")
-                os.lseek(fd, size, os.SEEK_SET)
-                data = b"".join(lines)
-                if len(data) > 1 and os.environ.get("ARTIGOV_FAULT") == "mid-decisions-append":
-                    os.write(fd, data[: len(data) // 2])
-                    fault_point("mid-decisions-append")
-                write_all(fd, data)
-                fs_step("decisions-fsync")
-                os.fsync(fd)
-            except OSError as e:
-                try:
-                    os.ftruncate(fd, size)
-                    os.fsync(fd)
-                except OSError:
-                    pass
-                raise DiskError(self.path, e) from e
+            os.lseek(fd, size, os.SEEK_SET)
+            data = b"".join(lines)
+            if len(data) > 1 and fault_requested("mid-decisions-append"):
+                os.write(fd, data[: len(data) // 2])
+                fault_point("mid-decisions-append")
+            write_whole_lines(fd, self.path, data, size, step="decisions")
         finally:
             os.close(fd)
 
     def truncate_to(self, state: LogState) -> int:
         """Cut the log back to ``state`` (an uncommitted or torn tail); return the bytes removed."""
+        self._raw = None
         fd = os.open(self.path, os.O_RDWR)
         try:
             lock_log(fd, self.path)

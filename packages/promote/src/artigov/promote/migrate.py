@@ -132,9 +132,7 @@ def migrate_record(ws: Workspace, *, lock_timeout: float = 30.0) -> Migration:
                 )
                 for seq in sorted(chain)
             ]
-            dlog = DecisionLog(store.decisions_path)
-            state = dlog.state()
-            dlog.append(DecisionLog.seal_batch(batch, state.head), state)
+            DecisionLog(store.decisions_path).append_batch(batch)
             store.move_head(gates)
         result.frameworks[name] = len(chain)
     if old_objects.is_dir():

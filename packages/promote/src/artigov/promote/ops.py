@@ -624,9 +624,7 @@ def prune(
         batch += [
             decision_event(created_at, who, framework, "object_pruned", o, "deleted") for o in result.objects_deleted
         ]
-        dlog = DecisionLog(store.decisions_path)
-        state = dlog.state()
-        dlog.append(DecisionLog.seal_batch(batch, state.head), state)  # the commit point: recover finishes the rest
+        DecisionLog(store.decisions_path).append_batch(batch)  # the commit point: recover finishes the rest
         fault_point("prune-recorded")
         try:
             store.record_pruned(digests)

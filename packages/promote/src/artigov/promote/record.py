@@ -23,12 +23,13 @@ import shutil
 from dataclasses import dataclass
 from typing import Any
 
+from artigov.core.audit import seal_lines
 from artigov.core.canonical import canonical_json, digest_bytes
 from artigov.core.errors import DiskError
 from artigov.core.events import get_logger
 from artigov.core.faults import fault_point
 from artigov.core.workspace import Workspace
-from artigov.promote.decisions import DecisionLog, LogState, line_hash
+from artigov.promote.decisions import DecisionLog
 from artigov.promote.errors import PromotionError
 from artigov.promote.keyring import export_public_key, sign_detached
 from artigov.promote.store import Head, SnapshotStore
@@ -60,13 +61,6 @@ def decision_event(
     }
 
 
-def _state_at(log_: DecisionLog, lines: int) -> LogState | None:
-    raw = log_.raw_lines()
-    if len(raw) < lines or any(not x.endswith(b"\n") for x in raw[:lines]):
-        return None
-    return LogState(lines, line_hash(raw[lines - 1]) if lines else "sha256:" + "0" * 64, sum(map(len, raw[:lines])))
-
-
 def recover(ws: Workspace, store: SnapshotStore) -> list[str]:
     """Finish a committed but unfinished snapshot, discard an uncommitted one; say what was done."""
     dlog = DecisionLog(store.decisions_path)
@@ -95,7 +89,7 @@ def recover(ws: Workspace, store: SnapshotStore) -> list[str]:
             continue
         try:
             pin = json.loads((tmp / "manifest.json").read_bytes())["decisions"]["from"]
-            base = _state_at(dlog, int(pin["lines"]))
+            base = dlog.state_at(int(pin["lines"]))
             if base is not None and base.head == pin["head"] and dlog.state().lines > base.lines:
                 dlog.truncate_to(base)
                 notes.append(f"removed the unrecorded part of snapshot {n}'s decisions")
@@ -167,12 +161,12 @@ def commit_snapshot(
     """
     dlog = DecisionLog(store.decisions_path)
     state = dlog.state()
-    lines = DecisionLog.seal_batch(batch, state.head)
+    lines = seal_lines(batch, state.head)
     body = {
         **body,
         "decisions": {
             "from": {"head": state.head, "lines": state.lines},
-            "head": line_hash(lines[-1]),
+            "head": digest_bytes(lines[-1]),
             "lines": state.lines + len(lines),
         },
     }
