@@ -15,7 +15,14 @@ from functools import lru_cache
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from artigov.core.errors import ConfigError, PathEscapeError, WorkspaceNotFoundError, YamlSafetyError
+from artigov.core.errors import (
+    EXIT_USAGE,
+    ArtigovError,
+    ConfigError,
+    PathEscapeError,
+    WorkspaceNotFoundError,
+    YamlSafetyError,
+)
 from artigov.core.fastschema import schema_valid
 
 __all__ = [
@@ -96,8 +103,6 @@ class Workspace:
 
 def check_framework_name(framework: str) -> str:
     """``framework`` if it is a safe file and folder name, else a usage error naming the rule."""
-    from artigov.core.errors import EXIT_USAGE, ArtigovError
-
     if not FRAMEWORK_NAME.fullmatch(framework) or framework in _RESERVED_NAMES or framework.endswith("."):
         raise ArtigovError(
             f"invalid framework name {framework!r}",

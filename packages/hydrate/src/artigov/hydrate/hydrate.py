@@ -50,6 +50,8 @@ class HydrationResult:
     decisions: list[Decision] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
     runs: int = 1
+    #: The framework's index entries the selection read (a promotion records their approvers).
+    index: Index | IndexSlice | None = None
 
     @property
     def ok(self) -> bool:
@@ -214,6 +216,7 @@ def hydrate(
     index = read_framework(ws, framework)  # parses only this framework's entries
     times = CommitTimes(ws.root)
     result = select(contract, stage, index, times)
+    result.index = index
     _log(result, framework, stage)
     if not result.ok:
         raise HydrationError(result.findings)

@@ -268,7 +268,8 @@ def promote(
             fix="commit them first (promotion records the git commit), "
             "or pass --allow-dirty (recorded in the manifest)",
         )
-    approvers = {p: e.get("approved_by", []) for p, e in index_ops.read_framework(ws, framework).entries.items()}
+    assert result.index is not None
+    approvers = {p: e.get("approved_by", []) for p, e in result.index.entries.items()}
     actor = ActorLookup(ws.root)
     with FileLock(store.lock_path, lock_timeout):
         finished = recover(ws, store)
@@ -423,7 +424,8 @@ def rollback(
     History stays append-only: the new snapshot's parent is the chain's head and its
     ``rollback_of`` names the restored one; ``reason`` is required and recorded.
     """
-    if not reason or not reason.strip():
+    reason = reason.strip()
+    if not reason:
         raise PromotionError("a rollback needs a reason", fix='pass --reason "why" (it is recorded and signed)')
     store = _open_store(ws, framework)
     signer = _signing_key(ws, key)
@@ -475,7 +477,7 @@ def rollback(
             created_at=created_at,
             created_at_source=source,
             rollback_of=target,
-            reason=reason.strip(),
+            reason=reason,
             git=_git_fields(git, True),
         )
         who = actor.result()
@@ -491,7 +493,7 @@ def rollback(
                 sequence=sequence,
                 gate=target_gate,
                 rollback_of=target,
-                reason=reason.strip(),
+                reason=reason,
                 signer=signer,
                 restored=restored_rel,
                 commit=git.commit,
@@ -514,7 +516,7 @@ def rollback(
             ws.root,
             _commit_paths(ws, store, signer, body["inputs"], restored_rel),
             f"artigov: roll back {framework} gate {target_gate} to snapshot {target} as snapshot {done.sequence}\n\n"
-            f"reason: {reason.strip()}\nmanifest {done.digest}\nsigned by {signer}",
+            f"reason: {reason}\nmanifest {done.digest}\nsigned by {signer}",
         )
     return Promotion(
         framework,
