@@ -79,6 +79,20 @@ class DecisionLog:
         state = self.state_at(lines)
         return state.head if state else None
 
+    def pin_problem(self, pin: dict[str, Any], sequence: int) -> str | None:
+        """What is wrong with the log for snapshot ``sequence``'s pin (``lines``, ``head``), or None."""
+        lines = int(pin["lines"])
+        if not self.exists():
+            return f"is missing, but snapshot {sequence} pins lines 1-{lines}"
+        held = self.state().lines
+        if held < lines:
+            return f"is truncated: snapshot {sequence} pins lines 1-{lines}, the log holds {held}: " + (
+                f"lines {held + 1}-{lines} are missing"
+            )
+        if self.hash_at(lines) != pin["head"]:
+            return f"does not hold the line {lines} snapshot {sequence} pins (edited or replaced)"
+        return None
+
     def events(self) -> Iterator[dict[str, Any]]:
         return parse_events(self.raw_lines())
 

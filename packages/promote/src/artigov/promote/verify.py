@@ -274,34 +274,18 @@ def _check_pinned_log(
     if not isinstance(pin, dict):
         return  # a format-1 manifest (migrated) pinned the local operational log, which did not travel
     rel = ws.rel(store.decisions_path)
-    if not log.exists():
-        raise VerificationError(
-            "V017",
-            f"snapshot {target} pins lines 1-{pin['lines']} of {rel}, which is missing",
-            snapshot=target,
-            fix="restore the decision log from git",
-        )
-    result = verify_log(store.decisions_path)
-    if not result.ok and (result.bad_line or 0) <= pin["lines"]:
-        raise VerificationError(
-            "V017",
-            f"snapshot {target}: {rel} line {result.bad_line}: {result.problem}",
-            snapshot=target,
-            fix="restore the decision log from git (`artigov audit verify` names the damage)",
-        )
-    if log.hash_at(pin["lines"]) != pin["head"]:
-        held = log.state().lines
-        what = (
-            f"holds only {held} line(s): lines {held + 1}-{pin['lines']} are missing"
-            if held < pin["lines"]
-            else f"line {pin['lines']} is not the one it pins"
-        )
-        raise VerificationError(
-            "V017",
-            f"snapshot {target} pins {rel} up to line {pin['lines']}, but the log {what}",
-            snapshot=target,
-            fix="restore the decision log from git",
-        )
+    if log.exists():
+        result = verify_log(store.decisions_path)
+        if not result.ok and (result.bad_line or 0) <= pin["lines"]:
+            raise VerificationError(
+                "V017",
+                f"snapshot {target}: {rel} line {result.bad_line}: {result.problem}",
+                snapshot=target,
+                fix="restore the decision log from git (`artigov audit verify` names the damage)",
+            )
+    problem = log.pin_problem(pin, target)
+    if problem:
+        raise VerificationError("V017", f"{rel} {problem}", snapshot=target, fix="restore the decision log from git")
 
 
 def _verify_chain(store: SnapshotStore, head: Head, head_bytes: bytes) -> dict[int, bytes]:
@@ -375,19 +359,8 @@ def check_decision_logs(ws: Workspace) -> list[LogCheck]:
             continue
         if head is None and store.sequences() and check.ok:
             check = LogCheck(rel, framework, False, result.events, result.head, None, "snapshots exist but no HEAD")
-        elif isinstance(pin, dict) and check.ok:
-            held = log.state().lines
-            if not log.exists():
-                problem = f"missing, but snapshot {head.sequence if head else '?'} pins lines 1-{pin['lines']}"
-            elif held < pin["lines"]:
-                problem = (
-                    f"truncated: snapshot {head.sequence if head else '?'} pins lines 1-{pin['lines']}, "
-                    f"the log holds {held}: lines {held + 1}-{pin['lines']} are missing"
-                )
-            elif log.hash_at(pin["lines"]) != pin["head"]:
-                problem = f"line {pin['lines']} is not the line snapshot {head.sequence if head else '?'} pins"
-            else:
-                problem = ""
+        elif isinstance(pin, dict) and head is not None and check.ok:
+            problem = log.pin_problem(pin, head.sequence)
             if problem:
                 check = LogCheck(rel, framework, False, result.events, result.head, None, problem)
         out.append(check)
