@@ -147,25 +147,9 @@ def run_verify_all(root: Path | None, fmt: Format) -> int:
 
     def action(ws: Workspace) -> int:
         from artigov.cli.render import emit_json
-        from artigov.promote.decisions import record_frameworks
-        from artigov.promote.errors import VerificationError
-        from artigov.promote.store import SnapshotStore
-        from artigov.promote.verify import verify_snapshot
+        from artigov.promote.verify import verify_all
 
-        results: list[dict[str, object]] = []
-        for framework in record_frameworks(ws.record_dir):
-            try:
-                head = SnapshotStore(ws, framework).head()
-                gates = sorted(head.gates) if head else []
-                if head is None:
-                    verify_snapshot(ws, framework)  # explains a missing HEAD
-                for gate in gates:
-                    v = verify_snapshot(ws, framework, gate=gate)
-                    results.append({"framework": framework, "gate": gate, "ok": True, "snapshot": v.sequence})
-            except VerificationError as e:
-                results.append(
-                    {"framework": framework, "ok": False, "code": e.code, "message": e.problem, "fix": e.fix}
-                )
+        results = verify_all(ws)
         ok = all(r["ok"] for r in results)
         if fmt is Format.json:
             emit_json({"command": "verify", "all": True, "ok": ok, "results": results})

@@ -40,7 +40,7 @@ from artigov.promote.errors import VerificationError
 from artigov.promote.keyring import verify_detached
 from artigov.promote.store import Head, ObjectStore, SnapshotStore, refuse_old_layout
 
-__all__ = ["Verified", "check_decision_logs", "check_objects", "check_signature", "verify_snapshot"]
+__all__ = ["Verified", "check_decision_logs", "check_objects", "check_signature", "verify_all", "verify_snapshot"]
 
 
 @dataclass(frozen=True)
@@ -335,6 +335,28 @@ def _verify_chain(store: SnapshotStore, head: Head, head_bytes: bytes) -> dict[i
             )
         chain[previous] = prev_bytes
         sequence, data = previous, prev_bytes
+
+
+def verify_all(ws: Workspace) -> list[dict[str, Any]]:
+    """Every framework in the record: the current snapshot of each of its gates (what CI runs).
+
+    One row per verified gate (``framework``, ``gate``, ``ok``, ``snapshot``), or one failed row per
+    framework (``code``, ``message``, ``fix``) at its first failed check.
+    """
+    from artigov.promote.decisions import record_frameworks
+
+    results: list[dict[str, Any]] = []
+    for framework in record_frameworks(ws.record_dir):
+        try:
+            head = SnapshotStore(ws, framework).head()
+            if head is None:
+                verify_snapshot(ws, framework)  # explains a missing HEAD
+            for gate in sorted(head.gates) if head else []:
+                v = verify_snapshot(ws, framework, gate=gate)
+                results.append({"framework": framework, "gate": gate, "ok": True, "snapshot": v.sequence})
+        except VerificationError as e:
+            results.append({"framework": framework, "ok": False, "code": e.code, "message": e.problem, "fix": e.fix})
+    return results
 
 
 def check_decision_logs(ws: Workspace) -> list[LogCheck]:
