@@ -39,14 +39,14 @@ _CSS = "\n".join(
 
 def _decisions(ws: Workspace, framework: str, sequence: int | None) -> list[dict[str, Any]]:
     """The hydration decisions recorded for snapshot ``sequence`` in the framework's decision log."""
-    from artigov.core.audit import read_events
+    from artigov.promote.decisions import DecisionLog
+    from artigov.promote.store import SnapshotStore
 
     if sequence is None:
         return []
-    path = ws.record_dir / framework / "decisions.jsonl"
     return [
         e
-        for e in read_events(path)
+        for e in DecisionLog(SnapshotStore(ws, framework).decisions_path).events()
         if str(e.get("event", "")).startswith("candidate_") and (e.get("data") or {}).get("sequence") == sequence
     ]
 
@@ -80,7 +80,7 @@ def build_report(ws: Workspace, framework: str) -> dict[str, Any]:
                 "findings": [f.one_line() for f in report.findings],
             }
         )
-    checks = [c for c in check_decision_logs(ws) if c.framework == framework]
+    checks = check_decision_logs(ws, framework)
     audit = checks[0] if checks else None
     return {
         "framework": framework,
@@ -101,7 +101,7 @@ def build_report(ws: Workspace, framework: str) -> dict[str, Any]:
         ],
         "plan_digest": plan_digest,
         "audit": {
-            "path": ws.rel(ws.record_dir / framework / "decisions.jsonl"),
+            "path": ws.rel(SnapshotStore(ws, framework).decisions_path),
             "present": audit is not None and (head is not None or audit.events > 0),
             "ok": audit is not None and audit.ok,
             "events": audit.events if audit else 0,

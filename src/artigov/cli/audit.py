@@ -88,10 +88,11 @@ def _all_events(ws: Workspace, framework: str | None) -> Iterator[dict[str, Any]
     """Every framework's decision log (the record), then the operational log; each in order."""
     from artigov.core.audit import read_events
     from artigov.promote.decisions import record_frameworks
+    from artigov.promote.store import SnapshotStore
 
     for name in record_frameworks(ws.record_dir):
         if framework is None or framework == name:
-            for event in read_events(ws.record_dir / name / "decisions.jsonl"):
+            for event in read_events(SnapshotStore(ws, name).decisions_path):
                 yield {**event, "log": "decisions"}
     for event in read_events(ws.audit_path):
         yield {**event, "log": "operational"}

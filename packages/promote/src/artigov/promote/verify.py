@@ -359,31 +359,40 @@ def verify_all(ws: Workspace) -> list[dict[str, Any]]:
     return results
 
 
-def check_decision_logs(ws: Workspace) -> list[LogCheck]:
-    """Every framework's decision log: its chain, and that it holds what the head snapshot pins."""
+def check_decision_logs(ws: Workspace, framework: str | None = None) -> list[LogCheck]:
+    """Every framework's decision log (or ``framework``'s): its chain, and that it holds what the
+    head snapshot pins."""
     from artigov.promote.decisions import record_frameworks
 
     refuse_old_layout(ws)
     out = []
-    for framework in record_frameworks(ws.record_dir):
-        store = SnapshotStore(ws, framework)
-        log = DecisionLog(store.decisions_path)
-        rel = ws.rel(store.decisions_path)
-        result = verify_log(store.decisions_path)
-        check = LogCheck(rel, framework, result.ok, result.events, result.head, result.bad_line, result.problem)
-        try:
-            head = store.head()
-            pin = store.manifest(head.sequence).get("decisions") if head else None
-        except VerificationError as e:
-            out.append(
-                LogCheck(rel, framework, False, result.events, result.head, None, f"the head is unreadable: {e}")
-            )
+    for name in record_frameworks(ws.record_dir):
+        if framework is not None and name != framework:
             continue
-        if head is None and store.sequences() and check.ok:
-            check = LogCheck(rel, framework, False, result.events, result.head, None, "snapshots exist but no HEAD")
-        elif isinstance(pin, dict) and head is not None and check.ok:
-            problem = log.pin_problem(pin, head.sequence)
-            if problem:
-                check = LogCheck(rel, framework, False, result.events, result.head, None, problem)
-        out.append(check)
+        out.append(_check_decision_log(ws, name))
     return out
+
+
+def _check_decision_log(ws: Workspace, framework: str) -> LogCheck:
+    store = SnapshotStore(ws, framework)
+    rel = ws.rel(store.decisions_path)
+    result = verify_log(store.decisions_path)
+
+    def failed(problem: str) -> LogCheck:
+        return LogCheck(rel, framework, False, result.events, result.head, None, problem)
+
+    try:
+        head = store.head()
+        pin = store.manifest(head.sequence).get("decisions") if head else None
+    except VerificationError as e:
+        return failed(f"the head is unreadable: {e}")
+    if not result.ok:
+        return LogCheck(rel, framework, False, result.events, result.head, result.bad_line, result.problem)
+    if head is None:
+        return (
+            failed("snapshots exist but no HEAD")
+            if store.sequences()
+            else LogCheck(rel, framework, True, result.events, result.head)
+        )
+    problem = DecisionLog(store.decisions_path).pin_problem(pin, head.sequence) if isinstance(pin, dict) else None
+    return failed(problem) if problem else LogCheck(rel, framework, True, result.events, result.head)
