@@ -27,7 +27,7 @@ from artigov.core.workspace import Workspace
 from artigov.promote.decisions import DecisionLog
 from artigov.promote.errors import PromotionError, VerificationError
 from artigov.promote.record import decision_event, ensure_public_key, recover
-from artigov.promote.store import Head, SnapshotStore, check_framework_name
+from artigov.promote.store import Head, ObjectStore, SnapshotStore, check_framework_name
 from artigov.promote.verify import check_signature, verify_snapshot
 
 __all__ = ["Migration", "migrate_record", "repair_head"]
@@ -56,7 +56,7 @@ def _old_chain(ws: Workspace, fw_dir: Path) -> tuple[dict[int, bytes], dict[int,
         pruned = {int(k): str(v) for k, v in json.loads((fw_dir / "pruned.json").read_bytes()).items()}
     chain: dict[int, bytes] = {}
     expected: str | None = digest
-    objects = ws.state_dir / "objects" / "sha256"
+    objects = ObjectStore(ws, ws.state_dir / "objects")
     while seq >= 1 and expected is not None:
         if seq in pruned:
             if pruned[seq] != expected:
@@ -74,11 +74,8 @@ def _old_chain(ws: Workspace, fw_dir: Path) -> tuple[dict[int, bytes], dict[int,
         check_signature(ws, data, signature, manifest, seq)
         for item in manifest.get("inputs", []):
             for key in ("object", "meta_object"):
-                if key in item:
-                    hexd = str(item[key]).removeprefix("sha256:")
-                    path = objects / hexd[:2] / hexd[2:]
-                    if not path.is_file() or digest_bytes(path.read_bytes()) != item[key]:
-                        raise PromotionError(f"{name}: snapshot {seq}: object {item[key]} is missing or corrupt")
+                if key in item and objects.check(str(item[key])) is not None:
+                    raise PromotionError(f"{name}: snapshot {seq}: object {item[key]} is missing or corrupt")
         chain[seq] = data
         expected = manifest.get("parent")
         seq -= 1

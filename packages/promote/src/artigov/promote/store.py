@@ -71,10 +71,11 @@ def refuse_old_layout(ws: Workspace) -> None:
 
 
 class ObjectStore:
-    """Content-addressed input bytes under ``record/objects/sha256``."""
+    """Content-addressed input bytes under ``record/objects/sha256`` (or under ``base``: the old
+    local layout kept them in ``state_dir/objects``)."""
 
-    def __init__(self, ws: Workspace) -> None:
-        self.root = ws.record_dir / "objects" / "sha256"
+    def __init__(self, ws: Workspace, base: Path | None = None) -> None:
+        self.root = (base or ws.record_dir / "objects") / "sha256"
 
     def path_for(self, digest: str) -> Path:
         hexd = digest.removeprefix("sha256:")
