@@ -276,3 +276,32 @@ def test_promote_refuses_uncommitted_inputs_unless_allowed_and_records_it(artigo
         manifest = (a / "governance/fwk-001/snapshots/000001/manifest.json").read_text()
         assert '"allow_dirty":true' in manifest and f'"dirty":["{rel}"]' in manifest
         assert '"inputs_committed":false' in manifest
+
+
+def test_a_repository_made_by_artigov_init_promotes_and_its_fresh_clone_verifies(
+    artigov: Runner, tmp_path: Path
+) -> None:
+    """Not only the bundled example: `artigov init`, a trusted key, promote --commit, then a clone
+    with no state and no private keys verifies the record (and a merge driver is configured)."""
+    repo = tmp_path / "repo"
+    made = artigov("init", repo, "--framework", "fwk-new")
+    assert made.returncode == 0 and 'merge.artigov-index.driver "artigov index merge %O %A %B"' in made.stdout
+    with gnupg_home() as signer_home, gnupg_home() as empty:
+        key = make_key(signer_home, "init maintainer")
+        config = (repo / "artigov.yaml").read_text()
+        config = config.replace("  key: null", f"  key: {key}  #").replace("  trusted: []", f"  trusted: [{key}]  #")
+        (repo / "artigov.yaml").write_text(config)
+        env = {"GNUPGHOME": str(signer_home), **GIT_ENV}
+        assert artigov("index", "rebuild", "--root", repo, env=env).returncode == 0
+        git(repo, "init", "-q")
+        git(repo, "add", "-A")
+        git(repo, "commit", "-q", "-m", "init")
+        promoted = artigov("promote", "-f", "fwk-new", "-g", "draft", "--commit", "--root", repo, env=env)
+        assert promoted.returncode == 0, promoted.stdout + promoted.stderr
+        assert git(repo, "status", "--porcelain").stdout == ""
+        clone = _clone(repo, tmp_path / "clone")
+        as_auditor = {"GNUPGHOME": str(empty), **GIT_ENV}
+        for command in (("verify", "--all"), ("audit", "verify"), ("index", "verify")):
+            done = artigov(*command, "--root", clone, env=as_auditor)
+            assert done.returncode == 0, (command, done.stdout, done.stderr)
+        assert "fwk-new gate draft: snapshot 1 ok" in artigov("verify", "--all", "--root", clone, env=as_auditor).stdout
