@@ -246,3 +246,17 @@ def test_last_line_reads_backwards_exactly(tmp_path_factory: pytest.TempPathFact
             assert audit_mod._last_line(f.fileno(), len(data)) == expected
     finally:
         audit_mod._TAIL = original
+
+
+def test_a_100_mb_line_is_appended_after_and_verified_quickly(tmp_path: Path) -> None:
+    """Kept as it holds today (issue 15, item 7): one huge event neither hangs the next append nor verify."""
+    import time
+
+    path = tmp_path / "audit.jsonl"
+    log = AuditLog(path, rotate_bytes=None)
+    started = time.monotonic()
+    log.append([{"event": "huge", "blob": "x" * 100_000_000}])
+    head = log.append([{"event": "after"}])
+    result = verify_log(path)
+    assert result.ok and result.events == 2 and result.head == head
+    assert time.monotonic() - started < 60

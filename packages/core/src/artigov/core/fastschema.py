@@ -1,109 +1,228 @@
-"""A fast "certainly valid" check for simple JSON Schemas.
+"""A fast "certainly valid" check derived from a JSON Schema file.
 
 jsonschema costs ~0.1 s to import and tens of microseconds per document;
-most documents artigov checks (workspace configs, kind metadata) are valid
-and their schemas simple. :func:`schema_valid` answers True only when the
-schema certainly accepts the value, using jsonschema's own semantics for the
-keywords it knows; for anything else it answers False, and the caller asks
-jsonschema, which judges and explains. A hypothesis test checks that True
+most documents artigov checks (artifact metadata, workspace configs) are
+valid and their schemas simple. :func:`compile_schema` turns a schema, once,
+into a function that answers True only when the schema certainly accepts the
+value, with jsonschema's own semantics for the keywords it knows (``pattern``
+is ``re.search``, ``date-time`` is rfc3339-validator on the upper-cased text,
+as jsonschema's format checker does). For anything else (a keyword it does
+not know, a value it cannot judge) it answers False, and the caller asks
+jsonschema, which judges and explains. Nothing here restates a schema: edit
+the schema file and the fast check follows. Property tests check that True
 always agrees with jsonschema.
 """
 
 from __future__ import annotations
 
 import re
-from functools import lru_cache
+from collections.abc import Callable
 from typing import Any
 
-__all__ = ["schema_valid"]
+__all__ = ["Check", "compile_schema", "schema_valid"]
 
-#: The keywords :func:`schema_valid` understands; a schema using any other is left to jsonschema.
-_SIMPLE_KEYWORDS = frozenset(
-    {
-        "$schema",
-        "$id",
-        "$comment",
-        "title",
-        "description",
-        "type",
-        "required",
-        "properties",
-        "items",
-        "minItems",
-        "maxItems",
-        "uniqueItems",
-        "pattern",
-        "minLength",
-        "maxLength",
-        "additionalProperties",
-    }
-)
-_TYPES: dict[str, Any] = {
+#: Returns True only if the schema it was compiled from certainly accepts the value.
+Check = Callable[[Any], bool]
+
+#: Keywords that never change whether a value is valid.
+_ANNOTATIONS = frozenset({"$schema", "$id", "$comment", "title", "description", "examples", "default"})
+#: The keywords compiled here; a schema using any other is left to jsonschema (its check says False).
+_KNOWN = _ANNOTATIONS | {
+    "type",
+    "enum",
+    "const",
+    "required",
+    "properties",
+    "additionalProperties",
+    "items",
+    "minItems",
+    "maxItems",
+    "uniqueItems",
+    "pattern",
+    "minLength",
+    "maxLength",
+    "format",
+}
+_TYPES: dict[str, Callable[[Any], bool]] = {
     "object": lambda v: isinstance(v, dict),
     "array": lambda v: isinstance(v, list),
     "string": lambda v: isinstance(v, str),
     "integer": lambda v: isinstance(v, int) and not isinstance(v, bool),
+    "number": lambda v: isinstance(v, (int, float)) and not isinstance(v, bool),
     "boolean": lambda v: isinstance(v, bool),
     "null": lambda v: v is None,
 }
 
 
-@lru_cache(maxsize=256)
-def _pattern(text: str) -> re.Pattern[str]:
-    return re.compile(text)
+def _undecided(value: Any) -> bool:
+    return False
+
+
+def _always(value: Any) -> bool:
+    return True
+
+
+def _date_time() -> Check | None:
+    try:
+        from rfc3339_validator import validate_rfc3339  # type: ignore[import-untyped]
+    except ImportError:  # pragma: no cover - a declared dependency; without it, leave dates to jsonschema
+        return None
+
+    def check(value: str) -> bool:
+        return bool(validate_rfc3339(value.upper()))
+
+    return check
+
+
+def _type_check(schema: dict[str, Any]) -> Check | None:
+    kind = schema.get("type")
+    if kind is None:
+        return _always
+    names = [kind] if isinstance(kind, str) else kind
+    if not isinstance(names, list) or not names or not all(isinstance(n, str) and n in _TYPES for n in names):
+        return None
+    checks = [_TYPES[n] for n in names]
+    if len(checks) == 1:
+        return checks[0]
+    return lambda v: any(c(v) for c in checks)
+
+
+def _string_check(schema: dict[str, Any]) -> Check | None:
+    """The check of the string keywords, for a value known to be a string."""
+    low, high = schema.get("minLength", 0), schema.get("maxLength")
+    if not isinstance(low, int) or not (high is None or isinstance(high, int)):
+        return None
+    pattern = schema.get("pattern")
+    try:
+        search = re.compile(pattern).search if isinstance(pattern, str) else None
+    except re.error:
+        return None
+    if pattern is not None and search is None:
+        return None
+    fmt = schema.get("format")
+    date_time = _date_time() if fmt == "date-time" else None
+    if fmt is not None and date_time is None:
+        return None
+    limit: float = high if high is not None else float("inf")
+    if low == 0 and high is None and date_time is None:  # the common shapes, without needless calls
+        if search is None:
+            return _always
+        found = search
+        return lambda v: found(v) is not None
+    if low == 0 and high is None and search is None:
+        return date_time
+
+    def check(value: str) -> bool:
+        if not low <= len(value) <= limit:
+            return False
+        if search is not None and search(value) is None:
+            return False
+        return date_time is None or date_time(value)
+
+    return check
+
+
+def _array_check(schema: dict[str, Any]) -> Check | None:
+    low, high = schema.get("minItems", 0), schema.get("maxItems")
+    unique = schema.get("uniqueItems", False)
+    if not isinstance(low, int) or not (high is None or isinstance(high, int)) or not isinstance(unique, bool):
+        return None
+    items = compile_schema(schema["items"]) if "items" in schema else _always
+    limit = high if high is not None else float("inf")
+
+    def check(value: list[Any]) -> bool:
+        if not low <= len(value) <= limit:
+            return False
+        if unique and not (all(isinstance(v, str) for v in value) and len(set(value)) == len(value)):
+            return False  # only all-text lists are judged here: jsonschema's equality has its own rules
+        return all(items(v) for v in value)
+
+    return check
+
+
+def _object_check(schema: dict[str, Any]) -> Check | None:
+    required = schema.get("required", [])
+    properties = schema.get("properties", {})
+    extra = schema.get("additionalProperties", True)
+    if not (isinstance(required, list) and all(isinstance(k, str) for k in required)):
+        return None
+    if not isinstance(properties, dict) or not isinstance(extra, bool):
+        return None
+    props = {name: compile_schema(sub) for name, sub in properties.items()}
+    needed = frozenset(required)
+    other = _always if extra else _undecided
+
+    def check(value: dict[str, Any]) -> bool:
+        if not needed <= value.keys():
+            return False
+        get = props.get
+        return all(get(name, other)(item) for name, item in value.items())
+
+    return check
+
+
+def _enum_check(schema: dict[str, Any]) -> Check | None:
+    if "const" in schema:
+        options = [schema["const"]]
+        if "enum" in schema:
+            return None
+    elif "enum" in schema:
+        options = schema["enum"]
+        if not isinstance(options, list):
+            return None
+    else:
+        return _always
+    texts = frozenset(o for o in options if isinstance(o, str))
+    # Only text is judged: jsonschema's equality for numbers, booleans and containers has its own rules.
+    return lambda v: isinstance(v, str) and v in texts
+
+
+def compile_schema(schema: Any) -> Check:
+    """A function answering True only when ``schema`` certainly accepts a value (False: ask jsonschema).
+
+    Built once per schema; a schema (or any part of it) using a keyword outside the compiled subset
+    gives a function that always answers False there, so jsonschema judges.
+    """
+    if schema is True:
+        return _always
+    if not isinstance(schema, dict) or not schema.keys() <= _KNOWN:
+        return _undecided
+    of_type = _type_check(schema)
+    enum = _enum_check(schema)
+    text = _string_check(schema)
+    array = _array_check(schema)
+    obj = _object_check(schema)
+    if of_type is None or enum is None or text is None or array is None or obj is None:
+        return _undecided
+    if schema.get("type") == "string" and enum is _always:  # most properties: one call, no dispatch
+        return lambda v: isinstance(v, str) and text(v)
+    if schema.get("type") == "string" and text is _always:  # an enum of text
+        return enum
+    if schema.get("type") == "object" and enum is _always:
+        return lambda v: isinstance(v, dict) and obj(v)
+    simple = of_type is not _always or enum is not _always
+
+    def check(value: Any) -> bool:
+        if simple and not (of_type(value) and enum(value)):
+            return False
+        if isinstance(value, str):
+            return text(value)
+        if isinstance(value, dict):
+            return obj(value)
+        if isinstance(value, list):
+            return array(value)
+        return True
+
+    return check
+
+
+_COMPILED: dict[int, tuple[Any, Check]] = {}
 
 
 def schema_valid(schema: Any, value: Any) -> bool:
-    """True only if ``schema`` certainly accepts ``value`` (False: ask jsonschema, which reports why).
-
-    Understands a small subset of JSON Schema (the keywords above; a ``type`` given as one name)
-    with jsonschema's own semantics (``pattern`` is ``re.search``); anything else answers False.
-    """
-    if not isinstance(schema, dict) or not schema.keys() <= _SIMPLE_KEYWORDS:
-        return False
-    kind = schema.get("type")
-    if kind is not None:
-        names = [kind] if isinstance(kind, str) else kind
-        if not isinstance(names, list) or not names:
-            return False
-        checks = [_TYPES.get(n) if isinstance(n, str) else None for n in names]
-        if any(c is None for c in checks) or not any(c(value) for c in checks):  # type: ignore[misc]
-            return False
-    if isinstance(value, dict):
-        required = schema.get("required", [])
-        properties = schema.get("properties", {})
-        if not isinstance(required, list) or not isinstance(properties, dict):
-            return False
-        if not all(isinstance(k, str) and k in value for k in required):
-            return False
-        if not all(name not in value or schema_valid(sub, value[name]) for name, sub in properties.items()):
-            return False
-        extra = schema.get("additionalProperties", True)
-        if extra is False:
-            if not value.keys() <= properties.keys():
-                return False
-        elif extra is not True:
-            return False
-    elif isinstance(value, list):
-        low, high = schema.get("minItems", 0), schema.get("maxItems", len(value))
-        if not (isinstance(low, int) and isinstance(high, int) and low <= len(value) <= high):
-            return False
-        if schema.get("uniqueItems") is True:
-            if not all(isinstance(v, str) for v in value) or len(set(value)) != len(value):
-                return False
-        elif "uniqueItems" in schema and schema["uniqueItems"] is not False:
-            return False
-        if "items" in schema and not all(schema_valid(schema["items"], v) for v in value):
-            return False
-    elif isinstance(value, str):
-        low, high = schema.get("minLength", 0), schema.get("maxLength", len(value))
-        if not (isinstance(low, int) and isinstance(high, int) and low <= len(value) <= high):
-            return False
-        pattern = schema.get("pattern")
-        if pattern is not None:
-            try:
-                if not (isinstance(pattern, str) and _pattern(pattern).search(value)):
-                    return False
-            except re.error:
-                return False
-    return True
+    """:func:`compile_schema` for one-off callers: compiled once per schema object and remembered."""
+    entry = _COMPILED.get(id(schema))
+    if entry is None or entry[0] is not schema:
+        entry = (schema, compile_schema(schema))
+        _COMPILED[id(schema)] = entry
+    return entry[1](value)

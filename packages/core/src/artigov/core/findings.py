@@ -21,7 +21,8 @@ class Finding:
         file: POSIX path relative to the workspace root (or as given).
         message: one line saying what is wrong.
         fix: one line saying what to do about it.
-        line: 1-based line in ``file``, when known.
+        line: 1-based line in ``file``; 1 for a finding about the whole file (so every finding
+            points somewhere: SARIF regions, editors).
         pointer: JSON pointer of the offending field (``/version``), or "".
         name: short stable name of the code (``schema-violation``).
     """
@@ -33,6 +34,10 @@ class Finding:
     line: int | None = None
     pointer: str = ""
     name: str = ""
+
+    def __post_init__(self) -> None:
+        if self.line is None:
+            object.__setattr__(self, "line", 1)
 
     def sort_key(self) -> tuple[bytes, int, str, str, str]:
         return (self.file.encode("utf-8"), self.line or 0, self.code, self.pointer, self.message)

@@ -22,7 +22,6 @@ from artigov.core.errors import YamlSafetyError
 from artigov.core.safeyaml import load_yaml
 from artigov.schema.discovery import SIDECAR_SUFFIXES, sidecar_target
 from artigov.schema.errors import ArtifactLoadError
-from artigov.schema.fastpath import parse_plain
 from artigov.schema.model import Artifact
 
 __all__ = [
@@ -39,8 +38,17 @@ MAX_FRONTMATTER_BYTES = 64 * 1024
 MAX_FILE_BYTES = 16 * 1024 * 1024
 MAX_SIDECAR_BYTES = 1024 * 1024
 
-_OPEN = re.compile(rb"\A(?:\xef\xbb\xbf)?---[ \t]*\r?\n")
-_CLOSE = re.compile(rb"^(?:---|\.\.\.)[ \t]*(?:\r?\n|\Z)", re.MULTILINE)
+# Lines end at \n, \r\n or a lone \r (as YAML and editors read them); nothing else.
+_OPEN = re.compile(rb"\A(?:\xef\xbb\xbf)?---[ \t]*(?:\r\n|\r|\n)")
+_CLOSE = re.compile(rb"(?<=[\r\n])(?:---|\.\.\.)[ \t]*(?:\r\n|\r|\n|\Z)")
+_TOML = re.compile(rb"\A(?:\xef\xbb\xbf)?\+\+\+[ \t]*(?:\r\n|\r|\n)")
+#: Byte-order marks and the shape of ASCII text (such as ``---``) in each wide encoding, most specific first.
+_WIDE = (
+    ("UTF-32LE", b"\xff\xfe\x00\x00", re.compile(rb"\A[^\x00]\x00\x00\x00")),
+    ("UTF-32BE", b"\x00\x00\xfe\xff", re.compile(rb"\A\x00\x00\x00[^\x00]")),
+    ("UTF-16LE", b"\xff\xfe", re.compile(rb"\A[^\x00]\x00[^\x00]\x00")),
+    ("UTF-16BE", b"\xfe\xff", re.compile(rb"\A\x00[^\x00]\x00[^\x00]")),
+)
 
 
 def _open_regular(path: Path | str, rel: str, *, described_by: str | None = None) -> tuple[int, int]:
@@ -77,7 +85,7 @@ def _read(path: Path | str, rel: str, limit: int) -> bytes:
         raise ArtifactLoadError("S001", rel, f"cannot read: {e.strerror}") from e
     if len(data) > limit:
         code = "S008" if limit == MAX_FILE_BYTES else "S001"
-        raise ArtifactLoadError(code, rel, f"larger than {limit // (1024 * 1024)} MiB")
+        raise ArtifactLoadError(code, rel, f"larger than {limit // (1024 * 1024)} MiB", line=1)
     return data
 
 
@@ -101,11 +109,38 @@ def _hash_described(root: Path, rel: str, meta_rel: str) -> tuple[str, int]:
     return "sha256:" + hasher.hexdigest(), size
 
 
+def _wide_encoding(data: bytes) -> str | None:
+    """The UTF-16/UTF-32 encoding ``data`` is in (by its byte-order mark or its ASCII shape), if any."""
+    for name, bom, shape in _WIDE:
+        if data.startswith(bom):
+            return name
+        if shape.match(data):
+            unit = 4 if "32" in name else 2
+            head = data[: 256 - 256 % unit]
+            try:
+                text = head.decode(name)
+            except UnicodeDecodeError:
+                continue
+            if all(c.isprintable() or c in "\t\r\n" for c in text):
+                return name  # text in a wide encoding, not binary that happens to hold NULs
+    return None
+
+
 def _decode(data: bytes, rel: str) -> str:
     if not data:
-        raise ArtifactLoadError("S002", rel, "file is empty")
-    if b"\x00" in data[:8192]:
-        raise ArtifactLoadError("S003", rel, "binary file (NUL bytes) cannot hold frontmatter")
+        raise ArtifactLoadError("S002", rel, "file is empty", line=1)
+    wide = _wide_encoding(data)
+    if wide is not None:
+        raise ArtifactLoadError(
+            "S004",
+            rel,
+            f"not UTF-8: the file is {wide}",
+            line=1,
+            fix=f"convert it to UTF-8: iconv -f {wide} -t UTF-8 {rel} > {rel}.utf8 && mv {rel}.utf8 {rel}",
+        )
+    if b"\x00" in data:
+        line = data.count(b"\n", 0, data.index(b"\x00")) + 1
+        raise ArtifactLoadError("S003", rel, "binary file (NUL bytes) cannot hold frontmatter", line=line)
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as e:
@@ -139,10 +174,18 @@ def load_frontmatter_artifact(root: Path, rel: str, *, data: bytes | None = None
     if data is None:
         data = _read(f"{root}/{rel}", rel, MAX_FILE_BYTES)  # a str path: no pathlib work per file
     elif len(data) > MAX_FILE_BYTES:
-        raise ArtifactLoadError("S008", rel, f"larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB")
+        raise ArtifactLoadError("S008", rel, f"larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB", line=1)
     text = _decode(data, rel)
     opening = _OPEN.match(data)
     if opening is None:
+        if _TOML.match(data):
+            raise ArtifactLoadError(
+                "S020",
+                rel,
+                "TOML frontmatter (`+++`) is not supported",
+                line=1,
+                fix='rewrite it as YAML between `---` lines (`key = "v"` becomes `key: "v"`), or use a sidecar',
+            )
         raise ArtifactLoadError("S005", rel, "no frontmatter: the first line must be `---`", line=1)
     start = opening.end()
     closing = _CLOSE.search(data, start)
@@ -154,8 +197,7 @@ def load_frontmatter_artifact(root: Path, rel: str, *, data: bytes | None = None
         raise ArtifactLoadError("S007", rel, f"frontmatter larger than {MAX_FRONTMATTER_BYTES // 1024} KiB", line=2)
     del text  # decoded once to refuse non-UTF-8 anywhere in the file
     meta_text = data[start : closing.start()].decode("utf-8")
-    plain = parse_plain(meta_text)
-    metadata = plain if plain is not None else _as_mapping(_yaml(meta_text, rel, 1), rel, 2)
+    metadata = _as_mapping(_yaml(meta_text, rel, 1), rel, 2)
     body = data[closing.end() :]
     return Artifact(
         path=rel,
@@ -208,8 +250,7 @@ def load_sidecar_artifact(
         except RecursionError:
             raise ArtifactLoadError("J001", meta_rel, "invalid JSON: nested too deeply", fix="flatten it") from None
     else:
-        plain = parse_plain(meta_text)
-        value = plain if plain is not None else _yaml(meta_text, meta_rel, 0)
+        value = _yaml(meta_text, meta_rel, 0)
     metadata = _as_mapping(value, meta_rel, 1)
     checksum, size = described if described is not None else _hash_described(root, rel, meta_rel)
     return Artifact(

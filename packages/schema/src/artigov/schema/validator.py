@@ -11,14 +11,16 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
+from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from artigov.core.errors import ConfigError
+from artigov.core.fastschema import Check, compile_schema
 from artigov.core.findings import Finding
+from artigov.core.safeyaml import pointer_lines as yaml_pointer_lines
 from artigov.schema.codes import fix_for, name_for
-from artigov.schema.fastpath import base_valid, schema_valid
 from artigov.schema.model import Artifact
 
 if TYPE_CHECKING:
@@ -43,6 +45,11 @@ def base_schema() -> dict[str, Any]:
     return _read_packaged("framework-artifact.schema.json")
 
 
+@lru_cache(maxsize=1)
+def _base_check() -> Check:
+    return compile_schema(base_schema())
+
+
 def packaged_kind_schema_names() -> list[str]:
     """Kinds that artigov ships a schema for."""
     folder = resources.files("artigov.schema").joinpath("schemas", "kinds")
@@ -63,7 +70,7 @@ def _raw_text(artifact: Artifact, line: int | None) -> str | None:
     """The value as written on its line, e.g. ``1.10`` where YAML loaded 1.1."""
     if line is None:
         return None
-    lines = artifact.meta_text.splitlines()
+    lines = re.split(r"\r\n?|\n", artifact.meta_text)
     index = line - artifact.meta_line
     if 0 <= index < len(lines) and ":" in lines[index]:
         return lines[index].split(":", 1)[1].split(" #", 1)[0].strip() or None
@@ -99,6 +106,7 @@ class SchemaSet:
         self.kind_schemas_dir = kind_schemas_dir
         self._base_validator: Draft202012Validator | None = None
         self._kind_schemas: dict[str, dict[str, Any] | None] = {}
+        self._kind_checks: dict[str, Check] = {}
         self._kinds: dict[str, Draft202012Validator] = {}
 
     @staticmethod
@@ -130,16 +138,19 @@ class SchemaSet:
         elif kind in packaged_kind_schema_names():
             schema = _read_packaged(f"kinds/{name}")
         self._kind_schemas[kind] = schema or None
+        if schema:
+            self._kind_checks[kind] = compile_schema(schema)
         return self._kind_schemas[kind]
 
     def errors(self, metadata: dict[str, Any]) -> Iterator[ValidationError]:
-        # The fast checks only ever say "certainly valid"; otherwise jsonschema judges and explains.
-        if not base_valid(metadata):
+        # The checks compiled from each schema file only ever say "certainly valid"; otherwise
+        # jsonschema judges and explains.
+        if not _base_check()(metadata):
             yield from self._base.iter_errors(metadata)
         kind = metadata.get("kind")
         if isinstance(kind, str) and re.fullmatch(r"[a-z0-9][a-z0-9-]*", kind):
             schema = self._kind_schema(kind)
-            if schema is not None and not schema_valid(schema, metadata):
+            if schema is not None and not self._kind_checks[kind](metadata):
                 if kind not in self._kinds:
                     self._kinds[kind] = self._compile(schema)
                 yield from self._kinds[kind].iter_errors(metadata)
@@ -209,27 +220,13 @@ def _line_for(lines: dict[str, int], pointer: str) -> int | None:
 def pointer_lines(artifact: Artifact) -> dict[str, int]:
     """Map JSON pointers of the metadata to 1-based lines in the metadata file."""
     base = artifact.meta_line
-    out: dict[str, int] = {"": base - 1 if base > 1 else 1}
     if artifact.meta_path and artifact.meta_path.endswith(".json"):
-        for i, text in enumerate(artifact.meta_text.splitlines(), start=1):
+        out: dict[str, int] = {"": 1}
+        for i, text in enumerate(artifact.meta_text.split("\n"), start=1):
             m = re.match(r'\s*"([^"\\]+)"\s*:', text)
             if m and f"/{m.group(1)}" not in out:
                 out[f"/{m.group(1)}"] = i
         return out
-    import yaml
-
-    node = yaml.compose(artifact.meta_text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-    stack: list[tuple[str, Any]] = [("", node)]
-    while stack:
-        prefix, current = stack.pop()
-        if isinstance(current, yaml.MappingNode):
-            for key, value in current.value:
-                pointer = f"{prefix}/{key.value}"
-                out.setdefault(pointer, key.start_mark.line + base)
-                stack.append((pointer, value))
-        elif isinstance(current, yaml.SequenceNode):
-            for i, value in enumerate(current.value):
-                pointer = f"{prefix}/{i}"
-                out.setdefault(pointer, value.start_mark.line + base)
-                stack.append((pointer, value))
+    out = yaml_pointer_lines(artifact.meta_text, base - 1)
+    out[""] = base - 1 if base > 1 else 1
     return out

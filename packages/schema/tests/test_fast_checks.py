@@ -1,0 +1,279 @@
+"""The fast paths must never disagree with the real YAML loader and the real validator.
+
+``parse_plain`` (core.safeyaml) against the full hardened loader; the checks compiled from each
+schema file (core.fastschema) against jsonschema, on documents generated from the schema itself
+and on mutations of them.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from jsonschema import Draft202012Validator
+
+from artigov.core.fastschema import compile_schema, schema_valid
+from artigov.core.safeyaml import _load_full, parse_plain
+from artigov.schema.validator import _read_packaged, base_schema
+
+VALIDATOR = Draft202012Validator(base_schema(), format_checker=Draft202012Validator.FORMAT_CHECKER)
+
+tokens = st.sampled_from(
+    [
+        "x",
+        "abc",
+        "R-001",
+        "a:b",
+        "a:",
+        "sha256:" + "0" * 64,
+        "alice@example.org",
+        "1.0",
+        "1.10",
+        "01",
+        "true",
+        "True",
+        "no",
+        "yes",
+        "on",
+        "null",
+        "~",
+        "",
+        "a b",
+        "a #b",
+        "a# b",
+        "'q'",
+        '"q"',
+        '"a: b"',
+        '"x\\"y"',
+        "[a, b]",
+        "[a,b]",
+        "[]",
+        "[x]",
+        "{a: 1}",
+        "&a x",
+        "*a",
+        "!!str x",
+        "2026-01-31",
+        '"2026-01-31T12:00:00Z"',
+        "-x",
+        "a/b",
+        "é",
+        '"é"',
+        "draft",
+        "review",
+        "approved",
+        "fwk-001",
+        "technical-plan",
+        "..",
+        ".x",
+        "x.",
+        '"\u2028"',
+        "a\tb",
+        "a\x0cb",
+        '"a\x0bb"',
+        "a\x1cb",
+        "a\x85b",
+        "a\u2028b",
+        "a\rb",
+        "x\r",
+    ]
+)
+keys = st.sampled_from(
+    [
+        "id",
+        "version",
+        "status",
+        "framework",
+        "kind",
+        "title",
+        "checksum",
+        "approved_by",
+        "supersedes",
+        "created_at",
+        "updated_at",
+        "other",
+        "Bad",
+        "a-b",
+        "null",
+        "true",
+        "false",
+        "Null",
+        "~",
+    ]
+)
+lines = st.one_of(
+    st.tuples(keys, tokens).map(lambda kv: f"{kv[0]}: {kv[1]}"),
+    st.tuples(keys).map(lambda k: f"{k[0]}:"),
+    tokens.map(lambda t: f"  - {t}"),
+    st.sampled_from(["# comment", "", "  nested: x", "- top"]),
+)
+
+
+@settings(max_examples=600, deadline=None)
+@given(st.lists(lines, max_size=8))
+def test_parse_plain_agrees_with_the_yaml_loader(body: list[str]) -> None:
+    text = "\n".join(body) + "\n"
+    fast = parse_plain(text)
+    if fast is None:
+        return  # the fast path declined: the loader decides
+    try:
+        slow = _load_full(text)
+    except Exception as e:  # pragma: no cover - a failure means the fast path accepted bad YAML
+        raise AssertionError(f"fast path accepted what the loader refuses: {text!r}: {e}") from e
+    assert fast == slow, text
+
+
+# -- checks compiled from a schema: documents generated from the schema, and mutations of them -------
+
+_MUTANTS: st.SearchStrategy[Any] = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-3, 3),
+    st.floats(allow_nan=False, allow_infinity=False, width=16),
+    st.text(max_size=8),
+    st.sampled_from(["", "x\n", "\n", "a" * 300, "2026-01-31", "2026-01-31T12:00:00Z", "sha256:" + "0" * 64]),
+    st.lists(st.one_of(st.text(max_size=4), st.integers(0, 1)), max_size=3),
+    st.just({}),
+)
+
+
+def from_schema(schema: Any) -> st.SearchStrategy[Any]:
+    """Values the schema is meant to accept, each part sometimes swapped for a mutant."""
+    return st.one_of(_valid_for(schema), _MUTANTS) if isinstance(schema, dict) else _MUTANTS
+
+
+def _valid_for(schema: dict[str, Any]) -> st.SearchStrategy[Any]:
+    if "enum" in schema:
+        return st.sampled_from(schema["enum"])
+    kind = schema.get("type")
+    if kind == "object":
+        props = schema.get("properties", {})
+        required = [k for k in schema.get("required", []) if k in props]
+        optional = {k: from_schema(v) for k, v in props.items() if k not in required}
+        return st.fixed_dictionaries({k: from_schema(props[k]) for k in required}, optional=optional)
+    if kind == "array":
+        return st.lists(from_schema(schema.get("items", {})), max_size=3)
+    if kind == "string":
+        if schema.get("format") == "date-time":
+            return st.datetimes().map(lambda d: d.strftime("%Y-%m-%dT%H:%M:%SZ"))
+        low, high = schema.get("minLength", 0), min(schema.get("maxLength", 80), 80)
+        if "pattern" in schema:
+            return st.from_regex(schema["pattern"]).filter(lambda v: low <= len(v) <= high)
+        return st.text(min_size=low, max_size=high)
+    return _MUTANTS
+
+
+def _agrees(schema: dict[str, Any], value: Any) -> None:
+    if compile_schema(schema)(value):
+        validator = Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+        assert list(validator.iter_errors(value)) == [], (schema.get("title"), value)
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.data())
+def test_base_check_never_says_valid_where_jsonschema_does_not(data: st.DataObject) -> None:
+    _agrees(base_schema(), data.draw(from_schema(base_schema())))
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.data(), st.sampled_from(["risk-register", "validation-report"]))
+def test_kind_checks_never_say_valid_where_jsonschema_does_not(data: st.DataObject, kind: str) -> None:
+    schema = _read_packaged(f"kinds/{kind}.schema.json")
+    _agrees(schema, data.draw(from_schema(schema)))
+
+
+def test_the_base_check_really_answers() -> None:
+    """It says valid for ordinary metadata (else it would only ever defer to jsonschema)."""
+    meta = {"id": "a", "version": "1.0", "status": "draft", "framework": "f", "kind": "technical-plan"}
+    check = compile_schema(base_schema())
+    assert check(meta)
+    assert check({**meta, "created_at": "2026-01-31T12:00:00Z", "approved_by": ["al@x.org"], "title": "T"})
+
+
+@pytest.mark.parametrize("field", ["title", "checksum", "created_at", "updated_at", "approved_by", "supersedes"])
+def test_explicit_nulls_are_not_certainly_valid(field: str) -> None:
+    meta = {"id": "a", "version": "1.0", "status": "draft", "framework": "f", "kind": "k", field: None}
+    assert not compile_schema(base_schema())(meta)
+    validator = Draft202012Validator(base_schema(), format_checker=Draft202012Validator.FORMAT_CHECKER)
+    assert list(validator.iter_errors(meta)), "the published schema refuses an explicit null"
+
+
+def test_a_tightened_schema_file_is_enforced_without_touching_code() -> None:
+    """The fast check is derived from the schema text: tighten the file and it follows."""
+    tight = copy.deepcopy(base_schema())
+    tight["properties"]["version"]["maxLength"] = 10
+    meta = {"id": "a", "version": "1.0.0-rc.12345", "status": "draft", "framework": "f", "kind": "k"}
+    assert compile_schema(base_schema())(meta)
+    assert not compile_schema(tight)(meta)
+    tight["properties"]["status"]["enum"] = ["draft"]
+    assert not compile_schema(tight)({**meta, "version": "1", "status": "approved"})
+
+
+# -- kind schemas: schema_valid may only ever say "certainly valid" ---------------------------------
+
+_leaf_values = st.one_of(
+    st.sampled_from(["R-001", "R-002", "R-1", "x", "", "R-001\n", "r-001"]),
+    st.integers(-2, 2),
+    st.booleans(),
+    st.none(),
+    st.floats(allow_nan=False, allow_infinity=False, width=16),
+)
+_values = st.recursive(
+    _leaf_values,
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.sampled_from(["risks", "confirms", "a"]), inner, max_size=3)
+    ),
+    max_leaves=8,
+)
+_leaf_schemas = st.fixed_dictionaries(
+    {},
+    optional={
+        "type": st.sampled_from(
+            ["string", "integer", "boolean", "null", "array", "object", "number", ["string", "null"]]
+        ),
+        "pattern": st.sampled_from(["^R-[0-9]{3}$", "R", "^$", "["[:0] + "x+"]),
+        "minLength": st.integers(0, 3),
+        "maxLength": st.integers(0, 6),
+        "minItems": st.integers(0, 2),
+        "maxItems": st.integers(0, 3),
+        "uniqueItems": st.booleans(),
+        "enum": st.just(["x"]),
+    },
+)
+_schemas = st.recursive(
+    _leaf_schemas,
+    lambda inner: st.fixed_dictionaries(
+        {},
+        optional={
+            "type": st.sampled_from(["object", "array"]),
+            "items": inner,
+            "properties": st.dictionaries(st.sampled_from(["risks", "confirms", "a"]), inner, max_size=2),
+            "required": st.lists(st.sampled_from(["risks", "confirms", "a"]), max_size=2, unique=True),
+            "additionalProperties": st.booleans(),
+            "uniqueItems": st.booleans(),
+            "minItems": st.integers(0, 2),
+        },
+    ),
+    max_leaves=5,
+)
+
+
+@settings(max_examples=1500, deadline=None)
+@given(schema=_schemas, value=_values)
+def test_schema_valid_only_when_jsonschema_agrees(schema: dict[str, Any], value: Any) -> None:
+    if schema_valid(schema, value):
+        validator = Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+        assert list(validator.iter_errors(value)) == [], (schema, value)
+
+
+def test_schema_valid_answers_for_the_packaged_kind_schemas() -> None:
+    """The fast check really answers for what artigov ships (else it would only ever defer)."""
+    risk = _read_packaged("kinds/risk-register.schema.json")
+    assert schema_valid(risk, {"kind": "risk-register", "risks": ["R-001", "R-002"]})
+    for bad in ({"risks": []}, {"risks": ["R-1"]}, {"risks": ["R-001", "R-001"]}, {}, {"risks": "R-001"}):
+        assert not schema_valid(risk, bad)
+    confirms = _read_packaged("kinds/validation-report.schema.json")
+    assert schema_valid(confirms, {"confirms": []}) and not schema_valid(confirms, {"confirms": ["x"]})
