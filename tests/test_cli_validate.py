@@ -51,7 +51,16 @@ def test_json_output_has_the_documented_shape(artigov: Runner, tmp_path: Path) -
     )
     assert result.returncode == 1
     payload = json.loads(result.stdout)
-    assert set(payload) == {"command", "format_version", "ok", "checked", "valid", "skipped", "findings"}
+    assert set(payload) == {
+        "command",
+        "format_version",
+        "ok",
+        "checked",
+        "valid",
+        "skipped",
+        "skipped_reasons",
+        "findings",
+    }
     assert payload["ok"] is False and payload["checked"] == 2
     finding = payload["findings"][0]
     assert set(finding) == {"code", "name", "file", "line", "pointer", "message", "fix"}
@@ -196,7 +205,28 @@ def test_a_fifo_or_a_device_link_is_refused_at_once_never_waited_on(artigov: Run
     ):
         result = artigov(*args, "--root", example_copy, cwd=example_copy)  # a hang would time out
         assert result.returncode == 1, args
-        assert "not a regular file" in result.stdout + result.stderr and "Traceback" not in result.stderr
+        said = result.stdout + result.stderr
+        assert "Traceback" not in result.stderr
+        # a FIFO is not a regular file; a link to /dev/zero leaves the workspace: never read either way
+        assert ("not a regular file" in said) if "pipe" in args[-1] else ("S019" in said and "/dev/zero" in said)
+
+
+def test_named_paths_never_read_through_a_symlink_leaving_the_workspace(
+    artigov: Runner, example_copy: Path, tmp_path: Path
+) -> None:
+    """pre-commit names paths: a link to outside content is S019 for validate and index add, and
+    never indexed (before, it was reported valid and its outside content indexed)."""
+    outside = tmp_path / "outside.md"
+    outside.write_text("---\nid: leak\nversion: '1'\nstatus: draft\nframework: fwk-001\nkind: runtime-config\n---\n")
+    link = example_copy / "frameworks" / "fwk-001" / "config" / "link.md"
+    link.symlink_to(outside)
+    rel = "frameworks/fwk-001/config/link.md"
+    for args in (["validate", rel], ["index", "add", rel], ["validate"]):
+        result = artigov(*args, "--root", example_copy, cwd=example_copy)
+        assert result.returncode == 1 and "S019" in result.stdout + result.stderr, (args, result.stdout)
+    assert "leak" not in (example_copy / "artifacts_index.json").read_text()
+    payload = json.loads(artigov("validate", "--format", "json", "--root", example_copy).stdout)
+    assert [f["file"] for f in payload["findings"]] == [rel]
 
 
 @pytest.mark.parametrize(

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from artigov.core.testing import make_artifact, make_workspace
-from artigov.core.workspace import load_workspace
+from artigov.core.workspace import Workspace, load_workspace
 from artigov.schema.discovery import discover, glob_regex
 from artigov.schema.validate import validate_workspace
 
@@ -159,3 +159,57 @@ def test_progress_hook_sees_every_artifact(tmp_path: Path) -> None:
     validate_workspace(ws, progress=lambda done, total: calls.append((done, total)))
     assert calls[-1] == (5, 5)
     assert [done for done, _ in calls] == sorted(done for done, _ in calls)
+
+
+# -- one symlink policy for every entry point (issue 15, item 4) ---------------------------------------
+
+
+def _linked(tmp_path: Path) -> tuple[Workspace, Path]:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "secret.md").write_text(make_artifact("secret"))
+    ws = _ws(tmp_path / "ws", {"frameworks/real/a.md": make_artifact("a"), "frameworks/real/b.md": make_artifact("b")})
+    docs = ws.root / "frameworks"
+    (docs / "out.md").symlink_to(outside / "secret.md")  # a file link leaving the workspace
+    (docs / "outdir").symlink_to(outside)  # a folder link leaving it
+    (docs / "again").symlink_to(docs / "real")  # the same tree reached twice
+    (docs / "in.md").symlink_to(docs / "real" / "a.md")
+    return ws, outside
+
+
+def test_a_full_run_and_named_paths_apply_the_same_symlink_policy(tmp_path: Path) -> None:
+    ws, outside = _linked(tmp_path)
+    full = validate_workspace(ws)
+    named = validate_workspace(
+        ws,
+        [
+            ws.root / p
+            for p in ("frameworks/out.md", "frameworks/outdir/secret.md", "frameworks/again/a.md", "frameworks/in.md")
+        ]
+        + [ws.root / "frameworks/real/a.md", ws.root / "frameworks/real/b.md"],
+    )
+    for report in (full, named):
+        assert sorted(a.path for a in report.artifacts) == ["frameworks/real/a.md", "frameworks/real/b.md"]
+        assert all(f.code == "S019" for f in report.findings), report.findings  # never S016 for one tree twice
+        assert {f.file.split("/")[1] for f in report.findings} == {"out.md", "outdir"}
+        assert all(str(outside) in f.message and f.line == 1 for f in report.findings)
+        assert {p.split("/")[1] for p in report.skipped} == {"again", "in.md"}
+        assert all("symlink" in report.skipped_reasons[p] for p in report.skipped)
+    assert "secret" not in {a.id for a in full.artifacts + named.artifacts}
+
+
+def test_the_loader_itself_never_reads_through_a_symlink(tmp_path: Path) -> None:
+    from artigov.schema.errors import ArtifactLoadError
+    from artigov.schema.loader import load_frontmatter_artifact
+
+    ws, _ = _linked(tmp_path)
+    with pytest.raises(ArtifactLoadError) as info:
+        load_frontmatter_artifact(ws.root, "frameworks/out.md")
+    assert info.value.code == "S019"
+
+
+def test_a_symlinked_folder_named_directly_is_not_walked(tmp_path: Path) -> None:
+    ws, _ = _linked(tmp_path)
+    report = validate_workspace(ws, [ws.root / "frameworks/outdir", ws.root / "frameworks/again"])
+    assert report.checked == 0 and [f.code for f in report.findings] == ["S019"]
+    assert report.skipped == ["frameworks/again"]

@@ -32,7 +32,9 @@ def run_validate(root: Path | None, paths: list[Path], fmt: Format | FindingForm
             emit_json({"command": "validate", "format_version": 1, **report.to_dict()})
         else:
             findings_text(report.findings)
-            skipped = f", {len(report.skipped)} skipped (outside the artifact globs)" if report.skipped else ""
+            skipped = (
+                f", {len(report.skipped)} skipped ({_why_skipped(report.skipped_reasons)})" if report.skipped else ""
+            )
             status = "ok" if report.ok else f"{len(report.findings)} finding(s)"
             print(f"validate: {report.checked} artifact(s) checked, {len(report.artifacts)} valid{skipped}: {status}")
         return EXIT_OK if report.ok else EXIT_FINDINGS
@@ -53,3 +55,12 @@ def validate(
 ) -> None:
     """Check artifacts' metadata against the schemas, checksums and duplicates."""
     raise typer.Exit(run_validate(root, list(paths or []), fmt))
+
+
+def _why_skipped(reasons: dict[str, str]) -> str:
+    links = sum("symlink" in why for why in reasons.values())
+    parts = [
+        f"{len(reasons) - links} outside the artifact globs" if len(reasons) > links else "",
+        f"{links} symlink(s)" if links else "",
+    ]
+    return ", ".join(p for p in parts if p) + "; --format json says why"

@@ -5,6 +5,13 @@ one path segment, ``**`` matches any number of segments (zero included),
 ``[abc]`` a character class. Hidden files and folders (a name starting with
 ``.``), the state folder and ``.git`` are never artifacts. The walk sorts
 every directory listing, so the result never depends on file-system order.
+
+Symlinks have one policy, however a file is reached (a full walk, a named
+path, pre-commit): artigov reads a file only under its own path. A symlink
+(or a path through a symlinked folder) whose target leaves the workspace is
+an S019 finding and is never read, hashed, stored or restored over; one whose
+target is inside is skipped (listed in ``skipped`` with the reason), so a tree
+reached twice is indexed once, under its real path.
 """
 
 from __future__ import annotations
@@ -22,8 +29,9 @@ from artigov.core.workspace import Workspace
 from artigov.schema.codes import fix_for, name_for
 
 __all__ = [
-    "unsafe_artifact_path",
     "SIDECAR_SUFFIXES",
+    "unsafe_artifact_path",
+    "symlink_verdict",
     "ArtifactUnit",
     "Discovery",
     "Stamp",
@@ -132,10 +140,54 @@ class Discovery:
     units: list[ArtifactUnit] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
     dirs: dict[str, Stamp] = field(default_factory=dict)
+    #: path -> why it is not an artifact although it sits where artifacts are (a symlink, say)
+    skipped: dict[str, str] = field(default_factory=dict)
 
 
-def _walk(root: Path, start: str, skip: set[str], dirs: dict[str, Stamp] | None = None) -> list[str]:
-    """Every file under ``root/start`` as sorted POSIX relative paths (listed folders' stamps into ``dirs``)."""
+def _first_link(root: Path, rel: str) -> str | None:
+    """The first component of ``rel`` (itself included) that is a symlink, or None."""
+    here = ""
+    for part in rel.split("/") if rel else []:
+        here = f"{here}/{part}" if here else part
+        if os.path.islink(f"{root}/{here}"):
+            return here
+    return None
+
+
+def symlink_verdict(root: Path, rel: str) -> Finding | str | None:
+    """How the symlink policy treats ``rel``: None (no symlink on the way: read it), an S019 finding
+    (a symlink whose target leaves the workspace: never read), or the reason it is skipped (a
+    symlink into the workspace: its target is an artifact under its own path, if at all)."""
+    link = _first_link(root, rel)
+    if link is None:
+        return None
+    target = os.path.realpath(f"{root}/{link}")
+    real_root = os.path.realpath(root)
+    if target != real_root and not target.startswith(real_root + os.sep):
+        return Finding(
+            "S019",
+            rel,
+            f"{'is' if link == rel else 'goes through'} the symlink {link}, whose target {target} is outside "
+            "the workspace: artigov never reads, indexes or signs it",
+            fix="replace the symlink with the file or folder itself, or remove it",
+            name=name_for("S019"),
+            line=1,
+        )
+    inside = os.path.relpath(target, real_root).replace(os.sep, "/")
+    if not os.path.exists(target):
+        return f"{link} is a broken symlink (to {inside})"
+    return f"{link} is a symlink to {inside}: artigov reads files only under their own path"
+
+
+def _walk(
+    root: Path,
+    start: str,
+    skip: set[str],
+    dirs: dict[str, Stamp] | None = None,
+    links: list[str] | None = None,
+) -> list[str]:
+    """Every file under ``root/start`` as sorted POSIX relative paths (listed folders' stamps into
+    ``dirs``, symlinks met into ``links``: they are never followed)."""
     found: list[str] = []
     base = root / start if start else root
     if not base.is_dir():
@@ -164,13 +216,16 @@ def _walk(root: Path, start: str, skip: set[str], dirs: dict[str, Stamp] | None 
                 subdirs.append(rel)
             elif entry.is_file(follow_symlinks=False):
                 found.append(rel)
+            elif links is not None and entry.is_symlink():
+                links.append(rel)
         stack.extend(reversed(subdirs))
     return found
 
 
-def walk_files(root: Path, start: str) -> list[str]:
-    """Every file under ``root/start`` (hidden names skipped at every level), as sorted relative paths."""
-    return _walk(root, start, {".git"})
+def walk_files(root: Path, start: str, links: list[str] | None = None) -> list[str]:
+    """Every file under ``root/start`` (hidden names skipped at every level), as sorted relative paths;
+    the symlinks met go into ``links``."""
+    return _walk(root, start, {".git"}, links=links)
 
 
 def group_units(paths: list[str], exists: set[str] | None = None) -> Discovery:
@@ -225,38 +280,32 @@ def discover(ws: Workspace) -> Discovery:
     roots = [s for s in starts if not any(s != o and (o == "" or s.startswith(o + "/")) for o in starts)]
     files: set[str] = set()
     dirs: dict[str, Stamp] = {}
+    links: list[str] = []
     refused: list[Finding] = []
+    skipped: dict[str, str] = {}
     for start in roots:
-        link = _symlinked(ws.root, start)
-        if link is not None:
-            refused.append(
-                Finding(
-                    "S019",
-                    link,
-                    f"is a symlink (to {(ws.root / link).readlink()}); artigov never reads artifacts through one, "
-                    "so nothing under it is indexed or signed",
-                    fix="replace the symlink with the folder itself",
-                    name=name_for("S019"),
-                )
-            )
+        if _first_link(ws.root, start) is not None:
+            _judge_link(ws, start, refused, skipped)
             dirs[start] = MISSING  # the stat cache never vouches for a walk it did not make
             continue
-        files.update(_walk(ws.root, start, skip, dirs))
+        files.update(_walk(ws.root, start, skip, dirs, links))
+    for link in links:
+        if matches_any(link, ws.artifacts) or os.path.isdir(ws.root / link) or sidecar_target(link) is not None:
+            _judge_link(ws, link, refused, skipped)
     matched = sorted((f for f in files if matches_any(f, ws.artifacts)), key=lambda p: p.encode("utf-8"))
     found = group_units(matched)
     found.findings = refused + found.findings
     found.dirs = dirs
+    found.skipped = dict(sorted(skipped.items()))
     return found
 
 
-def _symlinked(root: Path, start: str) -> str | None:
-    """The first component of ``start`` (a walk's starting folder) that is a symlink, or None."""
-    rel = ""
-    for part in start.split("/") if start else []:
-        rel = f"{rel}/{part}" if rel else part
-        if (root / rel).is_symlink():
-            return rel
-    return None
+def _judge_link(ws: Workspace, rel: str, refused: list[Finding], skipped: dict[str, str]) -> None:
+    verdict = symlink_verdict(ws.root, rel)
+    if isinstance(verdict, Finding):
+        refused.append(verdict)
+    elif verdict is not None:
+        skipped[rel] = verdict
 
 
 def discovery_scope(ws: Workspace) -> str:

@@ -9,6 +9,7 @@ covers all of ``X``.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
@@ -56,12 +57,21 @@ def _open_regular(path: Path | str, rel: str, *, described_by: str | None = None
     like /dev/zero) is refused at once, never waited on or read forever. ``described_by``: the
     sidecar naming ``path``, which a missing file or a folder is blamed on (S017)."""
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+        # O_NOFOLLOW: a symlink is never read (the symlink policy in discovery, enforced here too).
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW)
     except FileNotFoundError:
         if described_by is not None:
             raise ArtifactLoadError("S017", described_by, f"describes {rel}, which does not exist") from None
         raise ArtifactLoadError("S001", rel, "no such file") from None
     except OSError as e:
+        if e.errno == errno.ELOOP:
+            raise ArtifactLoadError(
+                "S019",
+                rel,
+                "is a symlink: artigov reads files only under their own path, never through a link",
+                line=1,
+                fix="replace the symlink with the file itself, or name the file it points to",
+            ) from None
         raise ArtifactLoadError("S001", rel, f"cannot read: {e.strerror}") from e
     st = os.fstat(fd)
     if not stat.S_ISREG(st.st_mode):

@@ -14,7 +14,16 @@ from artigov.core.findings import Finding, sort_findings
 from artigov.core.parallel import cores, die_with_parent
 from artigov.core.workspace import Workspace
 from artigov.schema.codes import name_for
-from artigov.schema.discovery import ArtifactUnit, Stamp, discover, group_units, matches_any, stamp_of, walk_files
+from artigov.schema.discovery import (
+    ArtifactUnit,
+    Stamp,
+    discover,
+    group_units,
+    matches_any,
+    stamp_of,
+    symlink_verdict,
+    walk_files,
+)
 from artigov.schema.errors import ArtifactLoadError
 from artigov.schema.loader import SIDECAR_SUFFIXES, load_frontmatter_artifact, load_sidecar_artifact, sidecar_target
 from artigov.schema.model import Artifact
@@ -46,7 +55,14 @@ class ValidationReport:
     artifacts: list[Artifact] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
+    #: why each skipped path was skipped
+    skipped_reasons: dict[str, str] = field(default_factory=dict)
     units: list[ArtifactUnit] = field(default_factory=list)
+
+    def skip(self, rel: str, reason: str) -> None:
+        if rel not in self.skipped_reasons:
+            self.skipped.append(rel)
+        self.skipped_reasons[rel] = reason
 
     @property
     def ok(self) -> bool:
@@ -58,6 +74,7 @@ class ValidationReport:
             "checked": self.checked,
             "valid": len(self.artifacts),
             "skipped": self.skipped,
+            "skipped_reasons": self.skipped_reasons,
             "findings": [f.to_dict() for f in self.findings],
         }
 
@@ -194,6 +211,17 @@ def _outside(path: Path, ws: Workspace) -> Finding:
     )
 
 
+def _symlinked(ws: Workspace, rel: str, report: ValidationReport) -> bool:
+    """True if ``rel`` is, or goes through, a symlink: reported (S019, its target is outside the
+    workspace) or skipped (its target is inside), never read; the same policy as a full walk."""
+    verdict = symlink_verdict(ws.root, rel)
+    if isinstance(verdict, Finding):
+        report.findings.append(verdict)
+    elif verdict is not None:
+        report.skip(rel, verdict)
+    return verdict is not None
+
+
 def _units_for_paths(ws: Workspace, paths: Sequence[Path], report: ValidationReport) -> list[ArtifactUnit]:
     """The units the named files and folders stand for (a folder: every file below it, hidden ones skipped)."""
     root = ws.root
@@ -205,8 +233,14 @@ def _units_for_paths(ws: Workspace, paths: Sequence[Path], report: ValidationRep
         except PathEscapeError:
             report.findings.append(_outside(p, ws))
             continue
+        rel = "" if rel == "." else rel
+        if _symlinked(ws, rel, report):
+            continue
         if p.is_dir():
-            below = walk_files(root, "" if rel == "." else rel)
+            links: list[str] = []
+            below = walk_files(root, rel, links)
+            for link in links:
+                _symlinked(ws, link, report)
             listed.update(below)
             named.extend(below)
         else:
@@ -221,7 +255,7 @@ def _units_for_paths(ws: Workspace, paths: Sequence[Path], report: ValidationRep
     rels: list[str] = []
     for rel in named:
         if not matches_any(rel, ws.artifacts) or any(part.startswith(".") for part in rel.split("/")):
-            report.skipped.append(rel)
+            report.skip(rel, "outside the artifact globs")
             continue
         target = sidecar_target(rel)
         # A sidecar stands for the file it describes; an orphan stays itself, to be reported once.
@@ -257,6 +291,8 @@ def validate_workspace(
     else:
         found = discover(ws)
         report.findings.extend(found.findings)
+        for rel, why in found.skipped.items():
+            report.skip(rel, why)
         units = found.units
     report.units = units
     schemas = schemas or SchemaSet(ws.kind_schemas_dir)
