@@ -13,7 +13,7 @@ REPO = Path(__file__).resolve().parent.parent
 
 
 def test_demo_tells_the_whole_story(artigov: Runner, tmp_path: Path) -> None:
-    result = artigov("demo", "--dir", tmp_path / "d")
+    result = artigov("demo", "--dir", "d", cwd=tmp_path)  # a relative --dir (it once failed at step 7)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
     out = result.stdout
     for marker in (

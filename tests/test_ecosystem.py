@@ -83,6 +83,68 @@ def test_sarif_output_validates_against_the_sarif_2_1_0_schema(
         assert any("region" in r["locations"][0]["physicalLocation"] for r in run["results"])
 
 
+def _sarif_multitool() -> str | None:
+    """Microsoft's SARIF Multitool (.ci/run installs it from npm and names it in SARIF_MULTITOOL)."""
+    default = Path.home() / ".cache" / "artigov-ci" / "sarif-multitool" / "node_modules" / "@microsoft"
+    for candidate in (os.environ.get("SARIF_MULTITOOL"), str(default / "sarif-multitool-linux" / "Sarif.Multitool")):
+        if candidate and os.access(candidate, os.X_OK):
+            return candidate
+    if os.environ.get("CI"):
+        pytest.fail("SARIF_MULTITOOL is not installed: .ci/run installs it from the npm registry")
+    pytest.skip("the SARIF Multitool is not installed (npm install @microsoft/sarif-multitool)")
+
+
+@pytest.mark.parametrize(("command", "data"), [("validate", "broken"), ("route check", "routing")])
+def test_github_accepts_the_sarif_by_the_sarif_multitools_github_rules(
+    artigov: Runner, tmp_path: Path, command: str, data: str
+) -> None:
+    """Every rule has fullDescription and help (GH2012), every result a region and a fingerprint."""
+    tool = _sarif_multitool()
+    ws = tmp_path / "ws"
+    shutil.copytree(REPO / "tests" / "data" / data, ws)
+    sarif = tmp_path / "out.sarif"
+    sarif.write_text(artigov(*command.split(), "--format", "sarif", "--root", ws).stdout)
+    log = json.loads(sarif.read_text())
+    results = log["runs"][0]["results"]
+    assert results and all("region" in r["locations"][0]["physicalLocation"] for r in results)
+    prints = [r["partialFingerprints"]["artigovFinding/v1"] for r in results]
+    assert len(set(prints)) == len(prints)
+    report = tmp_path / "validation.sarif"
+    done = subprocess.run(
+        [tool, "validate", str(sarif), "--rule-kind", "Gh;Sarif", "--output", str(report), "--log", "ForceOverwrite"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+        env={**os.environ, "DOTNET_SYSTEM_GLOBALIZATION_INVARIANT": "1"},
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    problems = json.loads(report.read_text())["runs"][0].get("results", [])
+    assert problems == [], [p["message"] for p in problems[:3]]
+
+
+def test_a_fingerprint_survives_lines_moving_above_the_finding(artigov: Runner, tmp_path: Path) -> None:
+    ws = tmp_path / "ws"
+    shutil.copytree(REPO / "tests" / "data" / "broken", ws)
+
+    def prints() -> dict[str, tuple[str, int]]:
+        log = json.loads(artigov("validate", "--format", "sarif", "artifacts/version-float.md", cwd=ws).stdout)
+        return {
+            r["partialFingerprints"]["artigovFinding/v1"]: (
+                r["ruleId"],
+                r["locations"][0]["physicalLocation"]["region"]["startLine"],
+            )
+            for r in log["runs"][0]["results"]
+        }
+
+    before = prints()
+    path = ws / "artifacts" / "version-float.md"
+    path.write_text(path.read_text().replace("---\n", "---\n# a comment\n", 1))
+    after = prints()
+    assert before.keys() == after.keys()
+    assert [line + 1 for _, line in before.values()] == [line for _, line in after.values()]
+
+
 def _git(cwd: Path, *args: str) -> None:
     subprocess.run(
         ["git", "-c", "user.email=t@example.org", "-c", "user.name=t", *args], cwd=cwd, check=True, capture_output=True

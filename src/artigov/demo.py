@@ -110,7 +110,7 @@ def run_demo(directory: Path | None = None, example: Path = EXAMPLE) -> int:
     base = (
         Path(tempfile.mkdtemp(prefix="agdemo-", dir="/tmp" if Path("/tmp").is_dir() else None))
         if directory is None
-        else directory
+        else directory.resolve()  # the config names the keyring by this path: never relative
     )
     base.mkdir(parents=True, exist_ok=True)
     os.environ.setdefault("ARTIGOV_ACTOR", "demo@example.org")

@@ -242,9 +242,30 @@ def test_signature_by_a_revoked_key_is_rejected(tmp_path: Path, ws_factory) -> N
         assert _code(ws) == "V013"
 
 
-def test_expired_snapshot_is_rejected(ws: Workspace) -> None:
+def test_expires_days_counts_from_now_and_an_expired_snapshot_is_rejected(ws: Workspace) -> None:
+    import time
+
     promote(ws, "f", "design", expires_days=1)  # created_at is SOURCE_DATE_EPOCH, a year ago
-    assert _code(ws) == "V015"
+    assert verify_snapshot(ws, "f").sequence == 1  # not born expired
+    manifest = SnapshotStore(ws, "f").manifest(1)
+    assert manifest["created_at"] < "2026" and manifest["expires"] > time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    with pytest.raises(VerificationError) as info:
+        verify_snapshot(ws, "f", now=time.time() + 2 * 86400)
+    assert info.value.code == "V015"
+
+
+def test_a_revoked_signer_key_is_a_trust_problem_never_a_content_rollback(tmp_path: Path, ws_factory) -> None:  # type: ignore[no-untyped-def]
+    with gnupg_home() as home:
+        key = make_key(home, "soon revoked")
+        ws = ws_factory(tmp_path / "w", home, key, [key])
+        promote(ws, "f", "design")
+        before = {p: (ws.root / p).read_bytes() for p in ("frameworks/tp.md", "frameworks/rr.md")}
+        revoke_key(home, key)
+        report = triggers(ws, "f", auto_rollback=True)  # the contract rolls back on verify_failed
+        assert [(t["on"], t["action"]) for t in report.fired] == [("signer_key_revoked", "rotate-key")]
+        assert "content is unchanged" in report.fired[0]["detail"] and "--key" in report.fired[0]["detail"]
+        assert report.rolled_back is None and SnapshotStore(ws, "f").sequences() == [1]
+        assert {p: (ws.root / p).read_bytes() for p in before} == before
 
 
 def test_snapshot_whose_decision_log_is_truncated_or_edited_is_rejected(ws: Workspace) -> None:

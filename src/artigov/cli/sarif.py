@@ -2,16 +2,36 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
 from artigov.core.findings import Finding
 
-__all__ = ["SARIF_SCHEMA", "to_sarif"]
+__all__ = ["FINGERPRINT", "SARIF_SCHEMA", "to_sarif"]
 
 SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 INFO_URI = "https://github.com/artigov/artigov#readme"
+#: The partialFingerprints key: code scanning tracks an alert across commits by it (lines may move).
+FINGERPRINT = "artigovFinding/v1"
+
+
+def _sentence(name: str) -> str:
+    text = name.replace("-", " ")
+    return text[:1].upper() + text[1:]
+
+
+def _fix(rule: tuple[str, str]) -> str:
+    return (rule[1] or rule[0]).rstrip(".")
+
+
+def _fingerprint(finding: Finding, seen: dict[str, int]) -> str:
+    """sha256 of (code, file, JSON pointer) and the occurrence number among equal ones: the same
+    problem in the same place keeps its fingerprint when lines above it move."""
+    key = "\0".join((finding.code, finding.file, finding.pointer))
+    seen[key] = seen.get(key, 0) + 1
+    return hashlib.sha256(f"{key}\0{seen[key]}".encode()).hexdigest()[:32]
 
 
 def _version() -> str:
@@ -38,16 +58,19 @@ def to_sarif(
     codes = sorted(rules)
     index = {code: i for i, code in enumerate(codes)}
     results = []
+    seen: dict[str, int] = {}
     for f in items:
-        location: dict[str, Any] = {"artifactLocation": {"uri": f.file, "uriBaseId": "%SRCROOT%"}}
-        if f.line:
-            location["region"] = {"startLine": f.line}
+        location: dict[str, Any] = {
+            "artifactLocation": {"uri": f.file, "uriBaseId": "%SRCROOT%"},
+            "region": {"startLine": f.line or 1},  # a whole-file finding points at line 1
+        }
         message = f.message.rstrip(".") + (f". Fix: {f.fix}" if f.fix else ".")
         result: dict[str, Any] = {
             "ruleId": f.code,
             "level": "error",
             "message": {"text": message},
             "locations": [{"physicalLocation": location}],
+            "partialFingerprints": {FINGERPRINT: _fingerprint(f, seen)},
         }
         if f.code in index:
             result["ruleIndex"] = index[f.code]
@@ -68,8 +91,13 @@ def to_sarif(
                             {
                                 "id": code,
                                 "name": rules[code][0],
-                                "shortDescription": {"text": rules[code][0].replace("-", " ")},
-                                "help": {"text": rules[code][1] or rules[code][0]},
+                                "shortDescription": {"text": _sentence(rules[code][0])},
+                                "fullDescription": {"text": f"{code} {_sentence(rules[code][0])}: {_fix(rules[code])}"},
+                                "help": {
+                                    "text": f"Fix: {_fix(rules[code])}. Codes: {INFO_URI}",
+                                    "markdown": f"**{code} {rules[code][0]}**\n\nFix: {_fix(rules[code])}.",
+                                },
+                                "helpUri": INFO_URI,
                                 "defaultConfiguration": {"level": "error"},
                             }
                             for code in codes

@@ -24,7 +24,7 @@ import time
 from collections.abc import Sequence
 from contextlib import suppress
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
@@ -302,8 +302,9 @@ def promote(
             "git": _git_fields(git, allow_dirty),
         }
         if expires_days is not None:
-            base = datetime.fromisoformat(created_at.replace("Z", "+00:00"))
-            body["expires"] = (base + timedelta(days=expires_days)).strftime("%Y-%m-%dT%H:%M:%SZ")
+            # From now (the real clock), never from created_at: SOURCE_DATE_EPOCH (often the HEAD
+            # commit's time) would give a snapshot that is born expired.
+            body["expires"] = _iso(int(time.time()) + expires_days * 86400)
         who = actor.result()
         batch = [
             decision_event(
@@ -699,11 +700,14 @@ def triggers(
         if chosen is not None and chosen in head.gates:
             target = head.gates[chosen].sequence
     head_manifest: dict[str, Any] | None = None
-    if "verify_failed" in wanted:
+    if head is not None or "verify_failed" in wanted:
         try:
             head_manifest = verify_snapshot(ws, framework, target).manifest
         except VerificationError as e:
-            report.fired.append({"on": "verify_failed", "action": wanted["verify_failed"], "detail": str(e)})
+            if e.code in _KEY_TRUST:  # the signer's key, not the content: re-sign, never roll back
+                report.fired.append(_key_trust_problem(e, framework, _gate_of(store, target)))
+            elif "verify_failed" in wanted:
+                report.fired.append({"on": "verify_failed", "action": wanted["verify_failed"], "detail": str(e)})
     if target is not None and head_manifest is None:
         try:
             head_manifest = store.manifest(target)
@@ -753,6 +757,35 @@ def triggers(
         else:  # restore the current snapshot's files
             report.rolled_back = rollback(ws, framework, reason=reason, to=target, key=key, extra_decisions=fired)
     return report
+
+
+#: Verification codes about the signer's key (expired, revoked), not about the signed content.
+_KEY_TRUST = {"V012": ("signer_key_expired", "re-sign"), "V013": ("signer_key_revoked", "rotate-key")}
+
+
+def _gate_of(store: SnapshotStore, target: int | None) -> str:
+    """The gate of snapshot ``target`` as its manifest says ("GATE" if it cannot be read)."""
+    with suppress(VerificationError, OSError, ValueError):
+        if target is not None:
+            return str(store.manifest(target).get("gate"))
+    return "GATE"
+
+
+def _key_trust_problem(e: VerificationError, framework: str, gate: str) -> dict[str, Any]:
+    """A fired entry for a signer key that expired or was revoked: what to do, never a rollback."""
+    on, action = _KEY_TRUST[e.code]
+    if action == "re-sign":
+        how = (
+            f"extend the key's expiry (gpg --quick-set-expire FPR 1y) and re-export it to the keys folder, "
+            f"or promote again with a current trusted key: artigov promote --framework {framework} --gate {gate} "
+            "--key NEWFPR"
+        )
+    else:
+        how = (
+            "rotate keys: add a new key to signing.trusted and its public key to the keys folder, then "
+            f"artigov promote --framework {framework} --gate {gate} --key NEWFPR"
+        )
+    return {"on": on, "action": action, "detail": f"{e.message}; the content is unchanged: {how}"}
 
 
 def history(ws: Workspace, framework: str) -> list[dict[str, Any]]:

@@ -149,7 +149,7 @@ def _first_link(root: Path, rel: str) -> str | None:
     here = ""
     for part in rel.split("/") if rel else []:
         here = f"{here}/{part}" if here else part
-        if os.path.islink(f"{root}/{here}"):
+        if (root / here).is_symlink():
             return here
     return None
 
@@ -174,7 +174,7 @@ def symlink_verdict(root: Path, rel: str) -> Finding | str | None:
             line=1,
         )
     inside = os.path.relpath(target, real_root).replace(os.sep, "/")
-    if not os.path.exists(target):
+    if not Path(target).exists():
         return f"{link} is a broken symlink (to {inside})"
     return f"{link} is a symlink to {inside}: artigov reads files only under their own path"
 
@@ -290,7 +290,7 @@ def discover(ws: Workspace) -> Discovery:
             continue
         files.update(_walk(ws.root, start, skip, dirs, links))
     for link in links:
-        if matches_any(link, ws.artifacts) or os.path.isdir(ws.root / link) or sidecar_target(link) is not None:
+        if matches_any(link, ws.artifacts) or (ws.root / link).is_dir() or sidecar_target(link) is not None:
             _judge_link(ws, link, refused, skipped)
     matched = sorted((f for f in files if matches_any(f, ws.artifacts)), key=lambda p: p.encode("utf-8"))
     found = group_units(matched)
