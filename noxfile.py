@@ -78,15 +78,9 @@ def typecheck(session: nox.Session) -> None:
 
 @nox.session(default=False)
 def rehearse(session: nox.Session) -> None:
-    """Crash and rollback rehearsals through the real CLI: `-- [crash] [playbooks] [--quick]`."""
+    """Crash sweeps and every playbook on a temp copy of examples/workspace (`-- crash --quick`, `-- playbooks`)."""
     install_dev(session)
-    args = list(session.posargs)
-    suites = [a for a in args if not a.startswith("-")] or ["crash", "playbooks"]
-    flags = [a for a in args if a.startswith("-")]
-    if "crash" in suites:
-        session.run("python", "-m", "artigov.rehearse.crash", *flags)
-    if "playbooks" in suites:
-        session.run("python", "-m", "artigov.rehearse.playbook")
+    session.run("artigov", "rehearse", *session.posargs, "--root", "examples/workspace")
 
 
 @nox.session(default=False)

@@ -22,6 +22,7 @@ PACKAGED_SCHEMAS = {
     "packages/contract/src/artigov/contract/schemas": ["contract.schema.json"],
     "packages/hydrate/src/artigov/hydrate/schemas": ["hydration-plan.schema.json"],
     "packages/promote/src/artigov/promote/schemas": ["snapshot.schema.json"],
+    "src/artigov/rehearse/schemas": ["playbook.schema.json"],
 }
 
 

@@ -75,13 +75,18 @@ def test_invoke_promote_runs_the_pipeline_and_stops_at_a_failing_gate(tmp_path: 
             "==> validate",
             "==> route check",
             "==> index update",
-            "==> hydrate",
             "==> contract check",
+            "==> hydrate",
             "==> promote",
         ]
+        summary = ws / "frameworks" / "fwk-001" / "reports" / "summary" / "sr-phase1-1.0.0.md"
+        summary.write_text(summary.read_text().replace("status: approved", "status: review", 1))
         failed = invoke("promote", "--framework", "fwk-001", "--gate", "release")
         assert failed.returncode == 1
-        assert "stopped at hydrate" in failed.stdout
+        assert "stopped at contract check" in failed.stdout and "==> hydrate" not in failed.stdout
+        # every requirement the gate misses is named, not only the first
+        missed = [line for line in failed.stdout.splitlines() if ": C0" in line]
+        assert len(missed) == 2 and any("summary-report" in m for m in missed), failed.stdout
         assert (ws / "governance" / "fwk-001" / "snapshots" / "000001").is_dir()
         assert not (ws / "governance" / "fwk-001" / "snapshots" / "000002").exists()
 

@@ -18,6 +18,8 @@ from artigov.core.workspace import load_workspace
 from artigov.index import read_index, rebuild, verify
 from artigov.index.testing import mutate, synth_workspace
 
+REPO = Path(__file__).resolve().parent.parent
+
 Runner = Callable[..., subprocess.CompletedProcess[str]]
 
 
@@ -127,23 +129,45 @@ def test_disk_full_is_one_line_and_keeps_the_old_index(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 def test_reduced_crash_rehearsal_every_point_once_and_20_random_kills(tmp_path: Path) -> None:
-    """What CI runs: every fault point x operation once, then 20 SIGKILLs at random moments."""
-    from artigov.rehearse.crash import FAULT_POINTS, OPERATIONS, fault_matrix, random_kills
+    """Index writes on a rehearsal copy of the example workspace: every fault point x operation
+    once, then 20 SIGKILLs at random moments."""
+    import tempfile
 
-    rows = fault_matrix(tmp_path / "matrix", n=15)
-    rows += random_kills(tmp_path / "kills", trials=20, n=500, seed=11)
+    from artigov.rehearse.crash import FAULT_POINTS, OPERATIONS, fault_matrix, random_kills
+    from artigov.rehearse.workspace import find_gates, rehearsal_copy
+
+    short = Path(tempfile.mkdtemp(prefix="agt-", dir="/tmp"))  # the gpg-agent socket path stays short
+    run = rehearsal_copy(REPO / "examples" / "workspace", short)
+    try:
+        find_gates(run)  # also brings the copy's index up to date
+        rows = fault_matrix(run.ws, tmp_path / "matrix")
+        rows += random_kills(run.ws, tmp_path / "kills", trials=20, seed=11)
+    finally:
+        run.close()
+        shutil.rmtree(short, ignore_errors=True)
     assert len(rows) == len(FAULT_POINTS) * len(OPERATIONS) + len(OPERATIONS)
     assert sum(r.trials for r in rows[-len(OPERATIONS) :]) == 20
     assert all(r.ok for r in rows), [(r.point, r.op, r.problems) for r in rows if not r.ok]
 
 
 @pytest.mark.slow
-def test_every_playbook_passes_through_the_real_cli() -> None:
-    from artigov.rehearse.playbook import REPO, run_playbook
+def test_every_packaged_playbook_passes_on_the_example_and_the_example_is_never_written(tmp_path: Path) -> None:
+    import hashlib
+    import shutil
 
-    results = [run_playbook(p) for p in sorted((REPO / "playbooks").glob("*.yaml"))]
-    assert len(results) >= 5
-    assert all(r.ok for r in results), [(r.name, r.problems) for r in results if not r.ok]
+    from artigov.rehearse import rehearse
+
+    ws = tmp_path / "ws"
+    shutil.copytree(REPO / "examples" / "workspace", ws, ignore=shutil.ignore_patterns(".artigov"))
+
+    def tree() -> dict[str, str]:
+        return {str(p): hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(ws.rglob("*")) if p.is_file()}
+
+    before = tree()
+    said: list[str] = []
+    assert rehearse(ws, "playbooks", say=said.append) == 0, "\n".join(said)
+    assert "playbooks: 5/5 passed" in said[-1]
+    assert tree() == before
 
 
 def test_a_killed_writers_workers_never_keep_the_lock(tmp_path: Path, artigov: Runner) -> None:

@@ -26,7 +26,7 @@ def test_each_package_has_py_typed_and_tests(package: str) -> None:
 
 
 def test_packaged_schemas_equal_the_source_of_truth() -> None:
-    copies = [p for p in REPO.glob("packages/*/src/artigov/*/schemas/**/*.json")]
+    copies = [*REPO.glob("packages/*/src/artigov/*/schemas/**/*.json"), *REPO.glob("src/artigov/*/schemas/**/*.json")]
     assert copies
     for copy in copies:
         rel = copy.relative_to(copy.parents[len(copy.relative_to(copy.parent.parent).parts) - 1])
@@ -95,26 +95,52 @@ def test_declared_dependencies_match_the_imports(package: str) -> None:
     assert deps <= ALLOWED[package]
 
 
-@pytest.mark.parametrize("playbook", sorted(p.name for p in (REPO / "playbooks").glob("*.yaml")))
-def test_playbooks_are_valid(playbook: str) -> None:
+PLAYBOOKS = REPO / "src" / "artigov" / "rehearse" / "playbooks"
+
+
+@pytest.mark.parametrize("playbook", sorted(p.name for p in PLAYBOOKS.glob("*.yaml")))
+def test_packaged_playbooks_are_valid(playbook: str) -> None:
     from artigov.core.safeyaml import load_yaml
 
     schema = json.loads((REPO / "schemas" / "playbook.schema.json").read_text())
-    value = load_yaml((REPO / "playbooks" / playbook).read_text())
+    value = load_yaml((PLAYBOOKS / playbook).read_text())
     errors = list(Draft202012Validator(schema).iter_errors(value))
     assert errors == []
     assert value["name"] == playbook.removesuffix(".yaml")
 
 
-def test_the_five_required_playbooks_exist() -> None:
-    names = {p.stem for p in (REPO / "playbooks").glob("*.yaml")}
-    assert {
+def test_the_five_required_playbooks_ship_in_the_package() -> None:
+    from artigov.rehearse.playbook import packaged_playbooks
+
+    assert {p.stem for p in packaged_playbooks()} >= {
         "rollback-after-bad-promotion",
         "tampered-snapshot-detected",
         "crash-during-promotion",
         "untrusted-signer-rejected",
         "replay-rejected",
-    } <= names
+    }
+
+
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        ("name: x\ndescription: d\nsteps:\n  - promote: {gat: design}\n", "steps/0/promote"),
+        ("name: x\ndescription: d\nsteps:\n  - fly: {}\n", "steps/0"),
+        ("name: x\nsteps: []\n", "description"),
+        ("name: [x\n", "YAML"),
+    ],
+)
+def test_a_bad_playbook_is_one_line_naming_the_file_and_the_step(tmp_path: Path, text: str, said: str) -> None:
+    from artigov.rehearse.playbook import load_playbooks
+    from artigov.rehearse.workspace import RehearsalError
+
+    (tmp_path / "playbooks").mkdir()
+    (tmp_path / "playbooks" / "mine.yaml").write_text(text)
+    with pytest.raises(RehearsalError) as info:
+        load_playbooks(tmp_path)
+    message = str(info.value)
+    assert message.startswith("playbooks/mine.yaml: ") and "\n" not in message
+    assert said in message or said.lower() in message.lower(), message
 
 
 def _audited_event_names() -> set[str]:

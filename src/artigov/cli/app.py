@@ -148,6 +148,32 @@ def demo(
     raise typer.Exit(run_demo(directory, example or EXAMPLE))
 
 
+@app.command("rehearse")
+def rehearse_cmd(
+    what: Annotated[str, typer.Argument(help="all, crash or playbooks")] = "all",
+    quick: Annotated[
+        bool, typer.Option("--quick", help="crash only (not also ENOSPC/EIO) at each record step; 20 random kills")
+    ] = False,
+    playbook: Annotated[
+        list[Path] | None, typer.Option("--playbook", help="run only this playbook file (repeatable)")
+    ] = None,
+    root: Annotated[Path | None, typer.Option("--root", help="Workspace root (default: found from cwd).")] = None,
+) -> None:
+    """Rehearse crashes and rollbacks on a temporary copy of this workspace (never the workspace itself)."""
+    from artigov.cli.runner import execute
+    from artigov.core.errors import ArtigovError
+    from artigov.core.workspace import Workspace
+    from artigov.rehearse import WHAT, rehearse
+
+    def action(ws: Workspace) -> int:
+        if what not in WHAT:
+            raise ArtigovError(f"unknown rehearsal {what!r}", fix=f"use one of: {', '.join(WHAT)}")
+        return rehearse(ws.root, what, quick=quick, playbooks=playbook)
+
+    # audit=False: a rehearsal writes nothing in the workspace, not even its operational log
+    raise typer.Exit(execute("rehearse", root, action, audit=False))
+
+
 def _log_state(audit: dict[str, object]) -> str:
     if not audit.get("present"):
         return "none yet"

@@ -1,7 +1,9 @@
 """The promotion pipeline maintainers run as ``invoke promote``.
 
-validate -> route check -> index update -> hydrate (deterministic) ->
-contract check (gate) -> promote, stopping at the first step that fails.
+validate -> route check -> index update -> contract check (gate) ->
+hydrate (deterministic) -> promote, stopping at the first step that fails.
+The contract check comes before hydrating, so a gate that cannot pass is
+reported with EVERY requirement it misses (hydrate stops at the first).
 Each step is the same function as its ``artigov`` command.
 """
 
@@ -36,8 +38,8 @@ def run_pipeline(
         ("validate", lambda: run_validate(root, [], fmt)),
         ("route check", lambda: run_route_check(root, fmt)),
         ("index update", lambda: run_index("update", root, fmt, 30.0)),
-        ("hydrate", lambda: run_hydrate(root, framework, gate, True, None, fmt)),
         ("contract check", lambda: run_contract_check(root, framework, gate, fmt)),
+        ("hydrate", lambda: run_hydrate(root, framework, gate, True, None, fmt)),
         ("promote", lambda: run_promote(root, framework, gate, key, None, fmt, allow_dirty=allow_dirty, commit=commit)),
     ]
     for name, step in steps:

@@ -1,5 +1,74 @@
-"""Rehearsals through the real command line: crash (index) and, with promotion, rollback playbooks.
+"""Rehearsals of YOUR workspace through the real command line: crash sweeps and rollback playbooks.
 
-They live in the ``artigov`` distribution, not in a package, because they
-drive the ``artigov`` command line in subprocesses.
+:func:`rehearse` is what ``artigov rehearse``, ``invoke rehearse`` and a
+governance repository's ``nox -s rehearse`` call. It works on a temporary
+copy of the workspace with throwaway keys (:mod:`artigov.rehearse.workspace`);
+the workspace itself is never written. These modules live in the ``artigov``
+distribution, not in a package, because they drive the ``artigov`` command
+line in subprocesses.
 """
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+__all__ = ["WHAT", "rehearse"]
+
+#: What ``artigov rehearse`` can run.
+WHAT = ("all", "crash", "playbooks")
+
+
+def rehearse(
+    source: Path,
+    what: str = "all",
+    *,
+    quick: bool = False,
+    playbooks: list[Path] | None = None,
+    say: Callable[[str], None] = print,
+) -> int:
+    """Rehearse the workspace at ``source``: 0 if every row and playbook held, 1 if not.
+
+    ``quick``: crash (not also ENOSPC and EIO) at every step of promote and rollback, 20 random
+    kills instead of 100.
+
+    Raises:
+        RehearsalError: the workspace cannot be rehearsed (no contract, no passing gate, a bad
+            playbook); the message says what it needs.
+    """
+    from artigov.rehearse import crash
+    from artigov.rehearse.playbook import load_playbooks, render, run_playbook
+    from artigov.rehearse.workspace import find_gates, rehearsal_copy
+
+    loaded = load_playbooks(source, playbooks) if what in ("all", "playbooks") else []
+    # A short path: the gpg-agent socket path must stay under 108 bytes.
+    scratch = Path(tempfile.mkdtemp(prefix="agrh-", dir="/tmp" if Path("/tmp").is_dir() else None))
+    run = None
+    try:
+        run = rehearsal_copy(source, scratch)
+        gates = find_gates(run)
+        listed = ", ".join(f"{f} (gate {g})" for f, g in sorted(gates.items()))
+        say(f"rehearse: on a temporary copy of {run.source}: {listed}")
+        failed = 0
+        if what in ("all", "crash"):
+            rows = crash.fault_matrix(run.ws, scratch / "matrix")
+            rows += crash.random_kills(run.ws, scratch / "kills", trials=20 if quick else 100)
+            modes = ("crash",) if quick else crash.RECORD_MODES
+            rows += crash.record_sweep(run, scratch / "record", modes=modes)
+            say(crash.render(rows))
+            bad = [r for r in rows if not r.ok]
+            say(f"crash rehearsal: {len(rows) - len(bad)}/{len(rows)} rows held")
+            failed += len(bad)
+        if loaded:
+            results = [run_playbook(p, run, f, g, scratch) for p in loaded for f, g in sorted(gates.items())]
+            say(render(results))
+            bad_runs = [r for r in results if not r.ok]
+            say(f"playbooks: {len(results) - len(bad_runs)}/{len(results)} passed")
+            failed += len(bad_runs)
+        return 1 if failed else 0
+    finally:
+        if run is not None:
+            run.close()
+        shutil.rmtree(scratch, ignore_errors=True)

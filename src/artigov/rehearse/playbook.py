@@ -1,37 +1,46 @@
-"""Rollback playbooks: rehearsal steps run through the real command line.
+"""Rollback playbooks: rehearsal steps run through the real command line on a copy of your workspace.
 
-Each playbook (``playbooks/*.yaml``, schema ``schemas/playbook.schema.json``)
-runs on a temporary copy of ``examples/workspace`` with throwaway GPG keys in
-a temp GNUPGHOME under a short path: ``trusted`` (the signing key, listed in
-``signing.trusted``) and ``untrusted`` (in the same keyring, not trusted).
-Run them all with ``nox -s rehearse`` or ``python -m artigov.rehearse.playbook``.
+artigov ships its playbooks (``artigov/rehearse/playbooks/*.yaml``); a
+workspace adds its own as ``playbooks/*.yaml``. Each is checked against
+``schemas/playbook.schema.json`` before anything runs (a bad step is one line
+naming the file, the step and the fix) and then runs once for each framework
+with a passing gate, each time on a fresh copy of the workspace (see
+:mod:`artigov.rehearse.workspace`): ``{framework}`` and ``{gate}`` in its
+strings stand for them. Snapshot numbers are relative to the head the
+playbook starts from: 1 is the first snapshot it makes. Every ``promote``
+step makes a snapshot: if nothing changed since the head, it first changes
+the head's first input (``edit_input``).
 """
 
 from __future__ import annotations
 
-import argparse
 import hashlib
 import json
-import os
 import shutil
-import subprocess
-import sys
-import tempfile
 from dataclasses import dataclass, field
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from artigov.core.errors import ArtigovError
 from artigov.core.faults import FAULT_EXIT_CODE
 from artigov.core.safeyaml import load_yaml
+from artigov.rehearse.workspace import Rehearsal, RehearsalError
 
-__all__ = ["PlaybookResult", "main", "run_playbook"]
+__all__ = ["Playbook", "PlaybookResult", "load_playbooks", "packaged_playbooks", "run_playbook"]
 
-REPO = Path(__file__).resolve().parents[3]
+
+@dataclass(frozen=True)
+class Playbook:
+    name: str
+    source: str  # where it came from, for messages
+    steps: tuple[dict[str, Any], ...]
 
 
 @dataclass
 class PlaybookResult:
     name: str
+    framework: str = ""
     steps: int = 0
     passed: int = 0
     problems: list[str] = field(default_factory=list)
@@ -41,56 +50,150 @@ class PlaybookResult:
         return self.steps == self.passed and not self.problems
 
 
-class _Run:
-    def __init__(self, ws: Path, home: Path, keys: dict[str, str], framework: str) -> None:
-        self.ws, self.home, self.keys, self.framework = ws, home, keys, framework
-        self.states: dict[str, dict[str, Any]] = {}
+def _schema() -> dict[str, Any]:
+    text = resources.files("artigov.rehearse").joinpath("schemas", "playbook.schema.json").read_text("utf-8")
+    value: dict[str, Any] = json.loads(text)
+    return value
 
-    def cli(self, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-        full = {k: v for k, v in os.environ.items() if not k.startswith("ARTIGOV_FAULT")}
-        full.update({"ARTIGOV_ACTOR": "rehearsal@example.org", **(env or {})})
-        return subprocess.run(
-            [sys.executable, "-m", "artigov.cli", *args, "--root", str(self.ws)],
-            env=full,
-            capture_output=True,
-            text=True,
-            timeout=600,
-            check=False,
+
+def packaged_playbooks() -> list[Path]:
+    folder = resources.files("artigov.rehearse").joinpath("playbooks")
+    return sorted(Path(str(p)) for p in folder.iterdir() if p.name.endswith(".yaml"))
+
+
+def load_playbook(path: Path, label: str | None = None) -> Playbook:
+    """Read and schema-check one playbook.
+
+    Raises:
+        RehearsalError: unreadable, not YAML, or a step the schema refuses (the line names the step).
+    """
+    from jsonschema import Draft202012Validator
+
+    where = label or str(path)
+    try:
+        spec = load_yaml(path.read_text("utf-8"))
+    except (OSError, UnicodeDecodeError) as e:
+        raise RehearsalError(f"{where}: cannot read the playbook: {e}", fix="fix or remove the file") from None
+    except ArtigovError as e:
+        raise RehearsalError(f"{where}: {e.message}", fix=e.fix or "fix the YAML") from None
+    errors = sorted(
+        Draft202012Validator(_schema()).iter_errors(spec), key=lambda e: (len(e.absolute_path), str(e.absolute_path))
+    )
+    if errors:
+        err = errors[0]
+        at = "/".join(str(p) for p in err.absolute_path) or "(top)"
+        raise RehearsalError(
+            f"{where}: {at}: {err.message}",
+            fix="write it as schemas/playbook.schema.json says (steps: promote, edit_input, edit, tamper, crash, "
+            "run, replay, verify, check_triggers, rollback, record, assert_same, note)",
         )
+    return Playbook(spec["name"], where, tuple(spec["steps"]))
 
-    @property
-    def record(self) -> Path:
-        return self.ws / "governance" / self.framework
 
-    def snapshot_dir(self, n: int) -> Path:
-        return self.record / "snapshots" / f"{n:06d}"
+def load_playbooks(source: Path, only: list[Path] | None = None) -> list[Playbook]:
+    """The packaged playbooks and the workspace's own ``playbooks/*.yaml`` (or just ``only``)."""
+    if only:
+        return [load_playbook(p) for p in only]
+    own = sorted((source / "playbooks").glob("*.yaml")) if (source / "playbooks").is_dir() else []
+    found = [load_playbook(p, f"artigov:playbooks/{p.name}") for p in packaged_playbooks()]
+    found += [load_playbook(p, f"playbooks/{p.name}") for p in own]
+    names = [p.name for p in found]
+    duplicated = sorted({n for n in names if names.count(n) > 1})
+    if duplicated:
+        raise RehearsalError(
+            f"two playbooks are named {', '.join(duplicated)}", fix="give the workspace's playbook another name"
+        )
+    return found
+
+
+class _Run:
+    def __init__(self, run: Rehearsal, framework: str, gate: str) -> None:
+        self.run, self.framework, self.gate = run, framework, gate
+        self.ws = run.ws
+        self.states: dict[str, dict[str, Any]] = {}
+        self.base = self._head_sequence()
+
+    def cli(self, *args: str, env: dict[str, str] | None = None) -> Any:
+        return self.run.cli(*args, env=env)
+
+    def fill(self, value: Any) -> Any:
+        if isinstance(value, str):
+            return value.replace("{framework}", self.framework).replace("{gate}", self.gate)
+        if isinstance(value, list):
+            return [self.fill(v) for v in value]
+        if isinstance(value, dict):
+            return {k: self.fill(v) for k, v in value.items()}
+        return value
+
+    def _store(self) -> Any:
+        from artigov.core.workspace import load_workspace
+        from artigov.promote.store import SnapshotStore
+
+        return SnapshotStore(load_workspace(self.ws), self.framework)
+
+    def _head_sequence(self) -> int:
+        head = self._store().head()
+        return head.sequence if head else 0
+
+    def absolute(self, relative: int) -> int:
+        return self.base + relative
 
     def state(self) -> dict[str, Any]:
-        files = {
-            p.relative_to(self.ws).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted((self.ws / "frameworks").rglob("*"))
-            if p.is_file()
+        store = self._store()
+        head = store.head()
+        inputs = store.manifest(head.sequence)["inputs"] if head else []
+        files = {}
+        for item in inputs:
+            path = self.ws / item["path"]
+            files[item["path"]] = hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else None
+        index = store.ws.index_path
+        decisions = store.decisions_path
+        return {
+            "files": files,
+            "index": index.read_bytes() if index.is_file() else b"",
+            "head": inputs,
+            "decisions": decisions.read_bytes() if decisions.is_file() else b"",
         }
-        head = json.loads((self.record / "HEAD").read_text())
-        manifest = json.loads((self.snapshot_dir(head["sequence"]) / "manifest.json").read_text())
-        return {"files": files, "index": (self.ws / "artifacts_index.json").read_bytes(), "head": manifest["inputs"]}
+
+    def _promote(self, arg: dict[str, Any]) -> str | None:
+        key = self.run.keys[arg.get("key", "trusted")]
+        gate = arg.get("gate", self.gate)
+        want = arg.get("expect_exit", 0)
+        before = self._head_sequence()
+        r = self.cli("promote", "-f", self.framework, "-g", gate, "--key", key)
+        if r.returncode == 0 and want == 0 and self._head_sequence() == before:  # nothing changed: change it
+            problem = self._edit_input()
+            if problem:
+                return problem
+            r = self.cli("promote", "-f", self.framework, "-g", gate, "--key", key)
+        return None if r.returncode == want else f"promote exit {r.returncode} (want {want}): {r.stdout}{r.stderr}"
+
+    def _edit_input(self, reindex: bool = True) -> str | None:
+        from artigov.rehearse.crash import edit_first_input
+
+        if self._store().head() is None:
+            return None  # nothing promoted yet: the first promotion has its inputs as they are
+        edit_first_input(self.ws, self.framework)
+        if not reindex:
+            return None
+        r = self.cli("index", "update")
+        return None if r.returncode in (0, 1) else f"index update exit {r.returncode}: {r.stdout}{r.stderr}"
 
     def step(self, step: dict[str, Any]) -> str | None:
         """Run one step; return a problem or None."""
-        kind, arg = next((k, v) for k, v in step.items())
+        kind, arg = next(iter(self.fill(step).items()))
         if kind == "note":
             return None
         if kind == "promote":
-            key = self.keys[arg.get("key", "trusted")]
-            r = self.cli("promote", "-f", self.framework, "-g", arg["gate"], "--key", key)
-            want = arg.get("expect_exit", 0)
-            return None if r.returncode == want else f"promote exit {r.returncode} (want {want}): {r.stdout}{r.stderr}"
+            return self._promote(arg)
+        if kind == "edit_input":
+            return self._edit_input(arg.get("reindex", True))
         if kind == "edit":
             path = self.ws / arg["path"]
-            text = path.read_text()
+            text = path.read_text("utf-8")
             if arg["replace"] not in text:
                 return f"edit: {arg['replace']!r} not found in {arg['path']}"
-            path.write_text(text.replace(arg["replace"], arg["with"], 1))
+            path.write_text(text.replace(arg["replace"], arg["with"], 1), "utf-8")
             if arg.get("reindex"):
                 r = self.cli("index", "update")
                 return None if r.returncode == 0 else f"index update exit {r.returncode}: {r.stdout}{r.stderr}"
@@ -107,51 +210,70 @@ class _Run:
                 return f"crash at {arg['point']}: exit {r.returncode}, want {FAULT_EXIT_CODE}: {r.stdout}{r.stderr}"
             return None
         if kind == "replay":
-            data = (self.snapshot_dir(arg["to"]) / "manifest.json").read_bytes()
-            digest = "sha256:" + hashlib.sha256(data).hexdigest()
-            gate = json.loads(data)["gate"]
-            head = {"digest": digest, "gates": {gate: {"digest": digest, "sequence": arg["to"]}}, "sequence": arg["to"]}
-            (self.record / "HEAD").write_text(json.dumps(head, sort_keys=True, separators=(",", ":")) + "\n")
-            return None
+            return self._replay(self.absolute(arg["to"]))
         if kind == "verify":
-            args = ["verify", "-f", self.framework, "--format", "json"]
-            if "snapshot" in arg:
-                args += ["--snapshot", str(arg["snapshot"])]
-            r = self.cli(*args)
-            try:
-                payload = json.loads(r.stdout)
-            except ValueError:
-                return f"verify printed no JSON: {r.stdout}{r.stderr}"
-            got = "ok" if payload.get("ok") else payload.get("code")
-            want = arg.get("expect", "ok")
-            return None if got == want else f"verify gave {got} ({payload.get('message')}), want {want}"
+            return self._verify(arg)
         if kind == "check_triggers":
-            r = self.cli("triggers", "-f", self.framework, "--format", "json")
-            fired = sorted(t["on"] for t in json.loads(r.stdout)["fired"])
-            want = sorted(arg.get("expect_fired", []))
-            return None if fired == want else f"triggers fired {fired}, want {want}"
+            return self._triggers(arg)
         if kind == "rollback":
-            reason = arg.get("reason", "rehearsal")
-            args = ["rollback", "-f", self.framework, "--key", self.keys["trusted"], "--reason", reason]
+            args = ["rollback", "-f", self.framework, "--key", self.run.keys["trusted"], "--reason", "rehearsal"]
             if "to" in arg:
-                args += ["--to", str(arg["to"])]
+                args += ["--to", str(self.absolute(arg["to"]))]
             r = self.cli(*args)
             return None if r.returncode == 0 else f"rollback exit {r.returncode}: {r.stdout}{r.stderr}"
         if kind == "record":
             self.states[arg] = self.state()
             return None
         if kind == "assert_same":
+            if arg["as"] not in self.states:
+                return f"no state recorded as {arg['as']!r}"
             now, then = self.state(), self.states[arg["as"]]
             diff = [part for part in arg.get("parts", ["files", "index", "head"]) if now[part] != then[part]]
             return f"differs from {arg['as']!r} in: {', '.join(diff)}" if diff else None
-        return f"unknown step {kind!r}"
+        return f"unknown step {kind!r}"  # pragma: no cover - the schema allows no other
+
+    def _verify(self, arg: dict[str, Any]) -> str | None:
+        args = ["verify", "-f", self.framework, "--format", "json"]
+        if "snapshot" in arg:
+            args += ["--snapshot", str(self.absolute(arg["snapshot"]))]
+        r = self.cli(*args)
+        try:
+            payload = json.loads(r.stdout)
+        except ValueError:
+            return f"verify printed no JSON: {r.stdout}{r.stderr}"
+        got = "ok" if payload.get("ok") else payload.get("code")
+        want = arg.get("expect", "ok")
+        return None if got == want else f"verify gave {got} ({payload.get('message')}), want {want}"
+
+    def _triggers(self, arg: dict[str, Any]) -> str | None:
+        from artigov.contract.model import load_contract
+        from artigov.core.workspace import load_workspace
+
+        configured = {t.on for t in load_contract(load_workspace(self.ws), self.framework).triggers}
+        r = self.cli("triggers", "-f", self.framework, "--format", "json")
+        try:
+            fired = sorted(t["on"] for t in json.loads(r.stdout)["fired"] if t["on"] in configured)
+        except (ValueError, KeyError):
+            return f"triggers printed no JSON: {r.stdout}{r.stderr}"
+        want = sorted(set(arg.get("expect_fired", [])) & configured)
+        return None if fired == want else f"triggers fired {fired}, want {want} (configured: {sorted(configured)})"
+
+    def _replay(self, to: int) -> str | None:
+        store = self._store()
+        data = store.manifest_bytes(to)
+        digest = "sha256:" + hashlib.sha256(data).hexdigest()
+        gate = json.loads(data)["gate"]
+        head = {"digest": digest, "gates": {gate: {"digest": digest, "sequence": to}}, "sequence": to}
+        store.head_path.write_text(json.dumps(head, sort_keys=True, separators=(",", ":")) + "\n")
+        return None
 
     def _tamper(self, target: str, snapshot: int | None) -> str | None:
-        head = json.loads((self.record / "HEAD").read_text())
-        folder = self.snapshot_dir(snapshot or head["sequence"])
+        store = self._store()
+        sequence = self.absolute(snapshot) if snapshot else self._head_sequence()
+        folder = store.seq_dir(sequence)
         if target == "object":
             obj = json.loads((folder / "manifest.json").read_text())["inputs"][0]["object"].removeprefix("sha256:")
-            path = self.ws / "governance" / "objects" / "sha256" / obj[:2] / obj[2:]
+            path = store.ws.record_dir / "objects" / "sha256" / obj[:2] / obj[2:]
         else:
             path = folder / ("manifest.json" if target == "manifest" else "manifest.json.asc")
         path.chmod(0o644)
@@ -162,65 +284,32 @@ class _Run:
         return None
 
 
-def _prepare(scratch: Path) -> tuple[Path, Path, dict[str, str]]:
-    from artigov.promote.testing import make_key
-
-    ws = scratch / "ws"
-    shutil.copytree(REPO / "examples" / "workspace", ws, ignore=shutil.ignore_patterns(".artigov"))
-    home = scratch / "gpg"
-    home.mkdir(mode=0o700)
-    keys = {"trusted": make_key(home, "rehearsal trusted"), "untrusted": make_key(home, "rehearsal untrusted")}
-    config = (ws / "artigov.yaml").read_text()
-    config = config.replace("  key: null", f"  key: {keys['trusted']}").replace(
-        "  trusted: []", f"  trusted: [{keys['trusted']}]\n  gnupghome: {home}"
-    )
-    (ws / "artigov.yaml").write_text(config)
-    return ws, home, keys
-
-
-def run_playbook(path: Path) -> PlaybookResult:
-    """Run one playbook on a fresh temp workspace with fresh keys."""
-    spec = load_yaml(path.read_text("utf-8"))
-    result = PlaybookResult(spec["name"])
-    # Short path: the gpg-agent socket must stay under 108 bytes.
-    with tempfile.TemporaryDirectory(prefix="agpb-", dir="/tmp" if Path("/tmp").is_dir() else None) as tmp:
-        scratch = Path(tmp)
-        ws, home, keys = _prepare(scratch)
-        run = _Run(ws, home, keys, spec.get("framework", "fwk-001"))
-        try:
-            first = run.cli("index", "rebuild")
-            if first.returncode != 0:
-                result.problems.append(f"index rebuild failed: {first.stderr}")
-                return result
-            for i, step in enumerate(spec["steps"], start=1):
-                result.steps += 1
+def run_playbook(playbook: Playbook, prepared: Rehearsal, framework: str, gate: str, scratch: Path) -> PlaybookResult:
+    """Run one playbook for one framework on a fresh copy of the prepared rehearsal workspace."""
+    result = PlaybookResult(playbook.name, framework)
+    copy = scratch / f"pb-{playbook.name}-{framework}"
+    shutil.copytree(prepared.ws, copy, symlinks=True)
+    run = _Run(Rehearsal(prepared.source, copy, prepared.home, prepared.keys, prepared.gates), framework, gate)
+    try:
+        for i, step in enumerate(playbook.steps, start=1):
+            result.steps += 1
+            try:
                 problem = run.step(step)
-                if problem:
-                    result.problems.append(f"step {i} {next(iter(step))}: {problem.strip()[:400]}")
-                    break
-                result.passed += 1
-        finally:
-            subprocess.run(["gpgconf", "--homedir", str(home), "--kill", "gpg-agent"], capture_output=True, check=False)
+            except (OSError, ValueError, KeyError, ArtigovError) as e:
+                problem = f"{type(e).__name__}: {e}"
+            if problem:
+                result.problems.append(f"step {i} {next(iter(step))}: {problem.strip()[:400]}")
+                break
+            result.passed += 1
+    finally:
+        shutil.rmtree(copy, ignore_errors=True)
     return result
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="artigov-rehearse-playbooks", description="Run rollback playbooks.")
-    parser.add_argument("playbooks", nargs="*", type=Path, help="default: playbooks/*.yaml")
-    args = parser.parse_args(argv)
-    paths = args.playbooks or sorted((REPO / "playbooks").glob("*.yaml"))
-    results = [run_playbook(p) for p in paths]
-    width = max(len(r.name) for r in results) + 2
-    print(f"{'playbook':<{width}}{'steps':>6}{'passed':>8}")
-    print("-" * (width + 14))
+def render(results: list[PlaybookResult]) -> str:
+    width = max([10, *(len(f"{r.name} ({r.framework})") + 2 for r in results)])
+    lines = [f"{'playbook':<{width}}{'steps':>6}{'passed':>8}", "-" * (width + 14)]
     for r in results:
-        print(f"{r.name:<{width}}{r.steps:>6}{r.passed:>8}")
-        for p in r.problems:
-            print(f"    ! {p}")
-    bad = [r for r in results if not r.ok]
-    print(f"playbooks: {len(results) - len(bad)}/{len(results)} passed")
-    return 1 if bad else 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())
+        lines.append(f"{f'{r.name} ({r.framework})':<{width}}{r.steps:>6}{r.passed:>8}")
+        lines.extend(f"    ! {p}" for p in r.problems)
+    return "\n".join(lines)

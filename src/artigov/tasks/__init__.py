@@ -10,17 +10,26 @@ parses its flags and calls the same function as the command line.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from invoke.collection import Collection
 from invoke.context import Context
 from invoke.exceptions import Exit
-from invoke.tasks import task
+from invoke.tasks import Task
+from invoke.tasks import task as _invoke_task
 
 from artigov.cli.formats import Format
 
 __all__ = ["demo", "index", "ns", "promote", "rehearse", "validate"]
+
+
+def task(**kwargs: Any) -> Callable[[Callable[..., None]], Task[Any]]:
+    """invoke's @task(...) without generated short flags (they collide: two `-l` options gave `--=STRING`)."""
+    kwargs.setdefault("auto_shortflags", False)
+    made: Callable[[Callable[..., None]], Task[Any]] = _invoke_task(**kwargs)
+    return made
 
 
 def _setup(log_format: str, log_level: str) -> None:
@@ -134,6 +143,7 @@ index = Collection("index", index_add, index_update, index_rebuild, index_verify
 
 
 @task(
+    positional=[],  # --framework and --gate are flags, so `invoke promote --help` works
     help={
         "framework": "the framework to promote",
         "gate": "the contract gate",
@@ -141,7 +151,7 @@ index = Collection("index", index_add, index_update, index_rebuild, index_verify
         "commit": "stage exactly what the promotion wrote and make one git commit",
         "allow-dirty": "promote inputs with uncommitted changes (recorded in the manifest)",
         **{k: v for k, v in _COMMON_HELP.items() if k != "lock-timeout"},
-    }
+    },
 )
 def promote(
     c: Context,
@@ -173,12 +183,27 @@ def demo(c: Context, dir: str | None = None) -> None:
     _finish(run_demo(Path(dir) if dir else None))
 
 
-@task
-def rehearse(c: Context) -> None:
-    """Crash (reduced) and rollback rehearsals through the real CLI."""
-    from artigov.rehearse import crash, playbook
+@task(
+    help={
+        "what": "all, crash or playbooks",
+        "quick": "crash (not also ENOSPC/EIO) at each record step; 20 random kills",
+        "root": "workspace root (default: found from the current directory)",
+    }
+)
+def rehearse(c: Context, what: str = "all", quick: bool = False, root: str | None = None) -> None:
+    """Crash sweeps and rollback playbooks on a temporary copy of this workspace (never the workspace)."""
+    from artigov.core.errors import ArtigovError
+    from artigov.core.workspace import find_root
+    from artigov.rehearse import WHAT
+    from artigov.rehearse import rehearse as run
 
-    _finish(crash.main(["--quick"]) or playbook.main([]))
+    _setup("console", "error")
+    if what not in WHAT:
+        raise Exit(f"artigov: error: unknown rehearsal {what!r} (fix: use one of: {', '.join(WHAT)})", code=2)
+    try:
+        _finish(run(find_root(Path(root) if root else None), what, quick=quick))
+    except ArtigovError as e:
+        raise Exit(f"artigov: error: {e}", code=e.exit_code) from None
 
 
 ns = Collection(validate, index, promote, demo, rehearse)

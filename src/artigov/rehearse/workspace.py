@@ -1,0 +1,191 @@
+"""A rehearsal runs on a temporary copy of the workspace you are in, never on the workspace itself.
+
+The copy holds the workspace's own artifacts, contracts, routing and committed
+record (``.git``, the local state folder and tool caches are left out), plus
+two throwaway GPG keys in a temp GNUPGHOME under a short path: ``trusted``
+(added to ``signing.trusted`` and made the signing key, in the copy's
+``artigov.yaml`` only) and ``untrusted`` (in the same keyring, not trusted).
+The committed record keeps verifying in the copy: its signers' public keys
+are in the record's ``keys/`` folder.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import re
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from artigov.core.errors import EXIT_USAGE, ArtigovError
+from artigov.core.safeyaml import load_yaml
+
+__all__ = ["Rehearsal", "RehearsalError", "mutate_workspace", "rehearsal_copy"]
+
+#: Never copied: git's own folder and tool caches (the state folder is left out by name below).
+_SKIP = {".git", ".nox", ".venv", "venv", ".tox", "node_modules", "__pycache__", ".mypy_cache", ".ruff_cache"}
+
+
+class RehearsalError(ArtigovError):
+    """The workspace cannot be rehearsed as it is (no framework, no contract, no passing gate, ...)."""
+
+    exit_code = EXIT_USAGE
+
+
+@dataclass
+class Rehearsal:
+    """A prepared copy: where it is, its keyring, the throwaway keys' fingerprints."""
+
+    source: Path
+    ws: Path
+    home: Path
+    keys: dict[str, str]
+    gates: dict[str, str] = field(default_factory=dict)  # framework -> the first gate that passes
+
+    def cli(self, *args: str, env: dict[str, str] | None = None, root: bool = True) -> subprocess.CompletedProcess[str]:
+        """Run the real command line on the copy (never on the source workspace)."""
+        full = {k: v for k, v in os.environ.items() if not k.startswith("ARTIGOV_FAULT")}
+        full.update({"ARTIGOV_ACTOR": "rehearsal@example.org", **(env or {})})
+        return subprocess.run(
+            [sys.executable, "-m", "artigov.cli", *args, *(["--root", str(self.ws)] if root else [])],
+            env=full,
+            cwd=self.ws,
+            capture_output=True,
+            text=True,
+            timeout=900,
+            check=False,
+        )
+
+    def close(self) -> None:
+        subprocess.run(
+            ["gpgconf", "--homedir", str(self.home), "--kill", "gpg-agent"], capture_output=True, check=False
+        )
+
+
+def _ignore(state_name: str | None) -> Any:
+    def ignore(folder: str, names: list[str]) -> set[str]:
+        return {n for n in names if n in _SKIP or n == state_name}
+
+    return ignore
+
+
+def rehearsal_copy(source: Path, scratch: Path, *, name: str = "ws") -> Rehearsal:
+    """Copy the workspace at ``source`` into ``scratch``/``name`` and give it throwaway keys.
+
+    Raises:
+        RehearsalError: ``source`` is no workspace, or its config cannot be read.
+    """
+    from artigov.core.workspace import load_workspace
+    from artigov.promote.testing import make_key
+
+    ws_source = load_workspace(source)
+    state = ws_source.state_dir
+    state_name = state.name if state.parent == ws_source.root else None
+    ws = scratch / name
+    shutil.copytree(ws_source.root, ws, symlinks=True, ignore=_ignore(state_name))
+    home = scratch / f"gpg-{name}"
+    home.mkdir(mode=0o700)
+    keys = {"trusted": make_key(home, "rehearsal trusted"), "untrusted": make_key(home, "rehearsal untrusted")}
+    config_path = ws / ws_source.config_path.relative_to(ws_source.root)
+    config = load_yaml(config_path.read_text("utf-8")) or {}
+    signing = dict(config.get("signing") or {})
+    signing["key"] = keys["trusted"]
+    signing["trusted"] = [*(signing.get("trusted") or []), keys["trusted"]]
+    signing["gnupghome"] = str(home)
+    config["signing"] = signing
+    config_path.write_text(
+        "# a rehearsal copy: throwaway keys added (the real workspace is untouched)\n"
+        + yaml.safe_dump(config, sort_keys=False, allow_unicode=True),
+        "utf-8",
+    )
+    return Rehearsal(ws_source.root, ws, home, keys)
+
+
+def find_gates(run: Rehearsal) -> dict[str, str]:
+    """Every framework with a contract, and the first of its gates whose contract check passes.
+
+    Raises:
+        RehearsalError: no contract at all, or no framework with a passing gate (the line says
+            what the workspace needs).
+    """
+    from artigov.contract.check import check_contract
+    from artigov.contract.model import load_contract
+    from artigov.core.workspace import load_workspace
+
+    updated = run.cli("index", "update")
+    if updated.returncode not in (0, 1):
+        raise RehearsalError(f"index update failed in the rehearsal copy: {(updated.stdout + updated.stderr)[-400:]}")
+    ws = load_workspace(run.ws)
+    frameworks = sorted(p.stem for p in ws.contracts_dir.glob("*.yaml")) if ws.contracts_dir.is_dir() else []
+    if not frameworks:
+        raise RehearsalError(
+            f"nothing to rehearse: {ws.rel(ws.contracts_dir)}/ holds no contract",
+            fix="add contracts/<framework>.yaml with at least one gate (artigov init writes one)",
+        )
+    gates: dict[str, str] = {}
+    tried: list[str] = []
+    for framework in frameworks:
+        try:
+            contract = load_contract(ws, framework)
+        except ArtigovError as e:
+            tried.append(f"{framework}: {e.message}")
+            continue
+        for gate in contract.gates:
+            if check_contract(ws, framework, gate.name).ok:
+                gates[framework] = gate.name
+                break
+        else:
+            names = ", ".join(g.name for g in contract.gates) or "no gates"
+            tried.append(f"{framework}: no gate passes ({names})")
+    if not gates:
+        raise RehearsalError(
+            "nothing to rehearse: no framework has a gate that passes its contract check (" + "; ".join(tried) + ")",
+            fix="make one gate pass: artigov contract check -f FRAMEWORK --all-gates says what it needs",
+        )
+    run.gates = gates
+    return gates
+
+
+_ID_LINE = re.compile(r"^id:[ \t]*.*$", re.MULTILINE)
+
+
+def indexed_paths(ws: Path) -> list[str]:
+    """The paths the copy's index holds (the artifacts a rehearsal may change)."""
+    import json
+
+    from artigov.core.workspace import load_workspace
+
+    index = load_workspace(ws).index_path
+    return sorted(json.loads(index.read_text("utf-8")).get("entries", {})) if index.is_file() else []
+
+
+def mutate_workspace(ws: Path, seed: int, *, changes: int = 3, edits_only: bool = False) -> list[str]:
+    """Change up to ``changes`` indexed artifacts (a line appended), and unless ``edits_only``, delete
+    one and add copies of frontmatter artifacts under new names and ids: the touched paths."""
+    rng = random.Random(seed)
+    existing = indexed_paths(ws)
+    touched: list[str] = []
+    for rel in rng.sample(existing, min(changes + (0 if edits_only else 1), len(existing))):
+        path = ws / rel
+        if not edits_only and not touched:
+            path.unlink()
+        else:
+            with open(path, "a", encoding="utf-8") as f:
+                f.write(f"\nChanged in rehearsal {rng.random()}\n")
+        touched.append(rel)
+    if not edits_only:
+        texts = [rel for rel in existing if (ws / rel).is_file() and (ws / rel).read_bytes().startswith(b"---")]
+        for j, rel in enumerate(texts[:changes]):
+            src = ws / rel
+            new_id = f"rehearsal-{seed}-{j}"
+            text = _ID_LINE.sub(f"id: {new_id}", src.read_text("utf-8"), count=1)
+            target = src.with_name(f"{new_id}{src.suffix}")
+            target.write_text(text, "utf-8")
+            touched.append(target.relative_to(ws).as_posix())
+    return sorted(touched)
