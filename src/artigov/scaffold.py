@@ -116,7 +116,12 @@ checksum: {checksum}
             "# `artigov init` output); elsewhere git's own line merge, which its one-entry-per-line format suits.\n"
             "artifacts_index.json merge=artigov-index\n"
         ),
-        ".gitignore": ".artigov/\nartifacts_index.json.lock\ngovernance/*/snapshots/.*.tmp/\n",
+        ".gitignore": ".artigov/\n.nox/\nartifacts_index.json.lock\ngovernance/*/snapshots/.*.tmp/\n",
+        "tasks.py": '"""invoke tasks: `invoke --list` (invoke promote --framework F --gate G, invoke rehearse)."""\n\n'
+        "from artigov.tasks import ns  # noqa: F401\n",
+        "noxfile.py": NOXFILE,
+        "requirements-artigov.txt": _requirements(),
+        ".pre-commit-config.yaml": PRE_COMMIT.format(ref=_ref()),
         "governance/keys/README.md": (
             "# Trusted public keys\n\n"
             "One armored public key per trusted signer, named `<FINGERPRINT>.asc`\n"
@@ -125,6 +130,97 @@ checksum: {checksum}
             "`artigov.yaml`. `artigov promote` adds the signer's key here when it is missing.\n"
         ),
     }
+
+
+#: The repository artigov is installed from, and the tag that pins it.
+SOURCE_REPO = "https://github.com/artigov/artigov"
+_PACKAGES = ("core", "schema", "index", "router", "contract", "hydrate", "promote")
+
+
+def _ref() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return "v" + version("artigov")
+    except PackageNotFoundError:  # pragma: no cover - a source tree without metadata
+        return "v0.1.0"
+
+
+def _requirements() -> str:
+    ref = _ref()
+    lines = [
+        "# What `nox` installs artigov from in this repository: PINNED (a tag or a commit, never a branch).",
+        "# Point it elsewhere by editing these lines: wheels (./wheels/artigov_core-0.1.0-py3-none-any.whl ...),",
+        "# a checkout (/path/to/artigov/packages/core ... and /path/to/artigov), or another git ref.",
+        "# ARTIGOV_SOURCE=/path/to/artigov-checkout overrides this file for one run.",
+        *(f"artigov-{p} @ git+{SOURCE_REPO}@{ref}#subdirectory=packages/{p}" for p in _PACKAGES),
+        f"artigov @ git+{SOURCE_REPO}@{ref}",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+NOXFILE = '''"""nox sessions of this governance repository (written by `artigov init`).
+
+    nox -s check                 what CI checks: validate, route check, every gate of every
+                                 contract, index verify, verify --all, audit verify
+    nox -s rehearse              crash sweeps and rollback playbooks on a temporary copy of
+                                 this repository (never the repository itself)
+    nox -s rehearse -- --quick   the same, faster (crash only at each record step)
+
+artigov is installed from requirements-artigov.txt (pinned), or from the checkout that
+ARTIGOV_SOURCE names.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import nox
+
+nox.options.sessions = ["check"]
+PACKAGES = ("core", "schema", "index", "router", "contract", "hydrate", "promote")
+
+
+def install_artigov(session: nox.Session) -> None:
+    source = os.environ.get("ARTIGOV_SOURCE")
+    if source:
+        session.install(*(f"{source}/packages/{name}" for name in PACKAGES), source)
+    else:
+        session.install("-r", "requirements-artigov.txt")
+
+
+@nox.session
+def check(session: nox.Session) -> None:
+    """The gates CI runs (examples/ci/github-actions.yml in artigov), in one session."""
+    install_artigov(session)
+    session.run("artigov", "validate")
+    session.run("artigov", "route", "check")
+    for contract in sorted(Path("contracts").glob("*.yaml")):
+        session.run("artigov", "contract", "check", "--framework", contract.stem, "--all-gates")
+    session.run("artigov", "index", "verify")
+    session.run("artigov", "verify", "--all")
+    session.run("artigov", "audit", "verify")
+
+
+@nox.session
+def rehearse(session: nox.Session) -> None:
+    """Crash and rollback rehearsals of this repository (on a temporary copy)."""
+    install_artigov(session)
+    session.run("artigov", "rehearse", *session.posargs)
+'''
+
+PRE_COMMIT = """\
+# pre-commit hooks (https://pre-commit.com): run `pre-commit install` once per clone.
+# The hooks run the `artigov` you installed (pip install -r requirements-artigov.txt).
+repos:
+  - repo: https://github.com/artigov/artigov
+    rev: {ref}   # pinned, like requirements-artigov.txt
+    hooks:
+      - id: artigov-validate
+      - id: artigov-route-check
+      - id: artigov-index-verify
+"""
 
 
 def init_workspace(directory: Path, framework: str = "my-framework", owner: str = "owner@example.org") -> list[Path]:

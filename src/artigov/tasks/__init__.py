@@ -165,7 +165,7 @@ def promote(
     log_format: str = "console",
     log_level: str = "warning",
 ) -> None:
-    """validate -> route check -> index update -> hydrate -> contract check -> promote (stops at a failure)."""
+    """validate -> route check -> index update -> contract check -> hydrate -> promote (stops at a failure)."""
     from artigov.cli.pipeline import run_pipeline
 
     fmt = _format(format_)
