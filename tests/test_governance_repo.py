@@ -65,14 +65,23 @@ def test_nox_rehearse_and_invoke_promote_pass_in_a_repository_made_by_artigov_in
         key = make_key(home, "team maintainer")
         ws = _new_repository(tmp_path, key, home)
         env = {"ARTIGOV_SOURCE": str(REPO), "ARTIGOV_ACTOR": "ci@example.org"}
+
+        def tree() -> dict[str, bytes]:
+            return {
+                str(p.relative_to(ws)): p.read_bytes()
+                for p in sorted(ws.rglob("*"))
+                if p.is_file() and ".nox" not in p.parts and ".git" not in p.parts
+            }
+
+        before = tree()
         rehearsed = _run(ws, sys.executable, "-m", "nox", "-s", "rehearse", "--", "all", "--quick", env=env)
         out = rehearsed.stdout + rehearsed.stderr
         assert rehearsed.returncode == 0, out[-4000:]
         assert "rehearse: on a temporary copy of" in out and "fx (gate draft)" in out
         assert "every step (fx promote)" in out and "every step (fx rollback)" in out
         assert "playbooks: 5/5 passed" in out
-        status = _run(ws, "git", "status", "--porcelain", "--ignored").stdout
-        assert [line for line in status.splitlines() if ".nox" not in line] == [], status  # never written
+        assert tree() == before  # the repository (even its local state folder) is never written
+        assert _run(ws, "git", "status", "--porcelain").stdout == ""
 
         promoted = _run(ws, sys.executable, "-m", "invoke", "promote", "--framework", "fx", "--gate", "design")
         assert promoted.returncode == 0, promoted.stdout + promoted.stderr

@@ -16,8 +16,20 @@ __all__ = ["PROGRESS_MIN_ITEMS", "emit_json", "findings_text", "progress_hook"]
 PROGRESS_MIN_ITEMS = 1000
 
 
+#: The version of every command's JSON output (schemas/cli-output.schema.json); SARIF has its own.
+JSON_FORMAT_VERSION = 1
+
+
 def emit_json(payload: dict[str, Any]) -> None:
-    """Print ``payload`` as stable, sorted, indented JSON on stdout."""
+    """Print ``payload`` as stable, sorted, indented JSON on stdout.
+
+    Every command's JSON names its ``command`` and carries ``format_version``
+    (schemas/cli-output.schema.json); a SARIF log (it has ``$schema``) is printed as it is.
+    """
+    if "$schema" not in payload:
+        if "command" not in payload:  # pragma: no cover - a programming error, caught by the output test
+            raise ValueError("JSON output without a `command`")
+        payload = {"format_version": JSON_FORMAT_VERSION, **payload}
     sys.stdout.write(json.dumps(payload, sort_keys=True, indent=2, ensure_ascii=False) + "\n")
 
 
