@@ -241,6 +241,8 @@ _leaf_schemas = st.fixed_dictionaries(
         "maxItems": st.integers(0, 3),
         "uniqueItems": st.booleans(),
         "enum": st.just(["x"]),
+        "minimum": st.integers(-1, 2),
+        "exclusiveMaximum": st.sampled_from([0, 1.5, 2]),
     },
 )
 _schemas = st.recursive(

@@ -42,6 +42,10 @@ _KNOWN = _ANNOTATIONS | {
     "minLength",
     "maxLength",
     "format",
+    "minimum",
+    "maximum",
+    "exclusiveMinimum",
+    "exclusiveMaximum",
 }
 _TYPES: dict[str, Callable[[Any], bool]] = {
     "object": lambda v: isinstance(v, dict),
@@ -161,6 +165,27 @@ def _object_check(schema: dict[str, Any]) -> Check | None:
     return check
 
 
+def _number_check(schema: dict[str, Any]) -> Check | None:
+    """The check of the numeric bounds, for a value known to be a number (not a boolean)."""
+    bounds = {k: schema[k] for k in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum") if k in schema}
+    if not bounds:
+        return _always
+    if not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in bounds.values()):
+        return None
+    low, high = bounds.get("minimum"), bounds.get("maximum")
+    above, below = bounds.get("exclusiveMinimum"), bounds.get("exclusiveMaximum")
+
+    def check(value: float) -> bool:
+        return (
+            (low is None or value >= low)
+            and (high is None or value <= high)
+            and (above is None or value > above)
+            and (below is None or value < below)
+        )
+
+    return check
+
+
 def _enum_check(schema: dict[str, Any]) -> Check | None:
     if "const" in schema:
         options = [schema["const"]]
@@ -192,7 +217,8 @@ def compile_schema(schema: Any) -> Check:
     text = _string_check(schema)
     array = _array_check(schema)
     obj = _object_check(schema)
-    if of_type is None or enum is None or text is None or array is None or obj is None:
+    number = _number_check(schema)
+    if of_type is None or enum is None or text is None or array is None or obj is None or number is None:
         return _undecided
     if schema.get("type") == "string" and enum is _always:  # most properties: one call, no dispatch
         return lambda v: isinstance(v, str) and text(v)
@@ -211,6 +237,8 @@ def compile_schema(schema: Any) -> Check:
             return obj(value)
         if isinstance(value, list):
             return array(value)
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return number(value)
         return True
 
     return check
