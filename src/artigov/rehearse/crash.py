@@ -16,7 +16,8 @@ checks:
 Then it SIGKILLs index writers at random moments, with the same checks.
 
 The record: for each framework with a passing gate, every file-system step of
-``promote`` and of ``rollback`` (numbered by :func:`artigov.core.faults.fs_step`)
+``promote``, ``rollback`` and ``prune --apply`` (numbered by :func:`artigov.core.faults.fs_step`,
+the decision-log and operational-log appends included)
 is crashed, and (unless ``--quick``) failed with ENOSPC and with EIO, each on a
 fresh copy. After each: no traceback, the record verifies (or says V020 and
 ``repair-head`` mends it), and a re-run succeeds and verifies.
@@ -360,8 +361,29 @@ def record_sweep(run: Rehearsal, scratch: Path, *, modes: tuple[str, ...] = RECO
         _must(_cli(promote, template), f"{framework}: second promote")
         rollback = ["rollback", "-f", framework, "--to", str(start), "--reason", "rehearsal"]
         rows += _sweep(template, scratch, rollback, framework, modes, f"{framework} rollback")
+        # A third snapshot and keep_last 1 (in the copy's contract only), so prune has one to delete:
+        # the head and the gate's previous good snapshot (its rollback target) are always kept.
+        edit_first_input(template, framework)
+        _must(_cli(["index", "update"], template), f"{framework}: index update", allowed=(0, 1))
+        _must(_cli(promote, template), f"{framework}: third promote")
+        _keep_last_one(template, framework)
+        prune = ["prune", "-f", framework, "--apply"]
+        rows += _sweep(template, scratch, prune, framework, modes, f"{framework} prune")
         shutil.rmtree(template, ignore_errors=True)
     return rows
+
+
+def _keep_last_one(ws: Path, framework: str) -> None:
+    import yaml
+
+    from artigov.contract.model import contract_path
+    from artigov.core.safeyaml import load_yaml
+    from artigov.core.workspace import load_workspace
+
+    path = contract_path(load_workspace(ws), framework)
+    contract = load_yaml(path.read_text("utf-8"))
+    contract["retention"] = {"keep_last": 1}
+    path.write_text(yaml.safe_dump(contract, sort_keys=False, allow_unicode=True), "utf-8")
 
 
 def _must(done: subprocess.CompletedProcess[str], what: str, allowed: tuple[int, ...] = (0,)) -> None:
