@@ -100,3 +100,15 @@ def test_the_door_waits_for_and_names_another_writer(artigov: Runner, example_co
         full = artigov("index", "update", "--root", ws, "--lock-timeout", "0.2", env=FULL)
     assert blocked.returncode == full.returncode != 0
     assert "pid=" in blocked.stderr and blocked.stderr == full.stderr
+
+
+def test_the_doors_option_table_is_the_typer_commands_own() -> None:
+    """The fast door takes exactly the options `artigov index update` declares (but --help)."""
+    import typer.main
+
+    from artigov.cli import index as index_cli
+    from artigov.cli.quick import _OPTIONS
+
+    command = typer.main.get_command(index_cli.app).commands["update"]  # type: ignore[attr-defined]
+    declared = {opt for param in command.params for opt in param.opts if opt.startswith("--")}
+    assert declared - {"--help"} == set(_OPTIONS)

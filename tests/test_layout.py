@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -177,3 +178,32 @@ def test_every_audited_event_is_in_the_catalogue() -> None:
     doc = (REPO / "docs" / "audit-events.md").read_text()
     documented = set(re.findall(r"^### `([a-z_]+)`", doc, re.MULTILINE))
     assert _audited_event_names() == documented
+
+
+def test_the_doors_hold_no_command_logic_and_tasks_never_load_typer(tmp_path: Path) -> None:
+    """One commands layer (artigov.commands) under every door: the CLI modules only declare Typer
+    commands, and invoke's tasks, the pipeline and the demo run without importing Typer."""
+    import ast
+    import subprocess
+    import sys
+
+    for path in sorted((REPO / "src" / "artigov" / "cli").glob("*.py")):
+        names = [n.name for n in ast.parse(path.read_text()).body if isinstance(n, ast.FunctionDef)]
+        assert not [n for n in names if n.startswith("run_")], path.name
+    for path in sorted((REPO / "src" / "artigov" / "commands").glob("*.py")):
+        assert "typer" not in path.read_text(), path.name
+    ws = tmp_path / "ws"
+    shutil.copytree(REPO / "examples" / "workspace", ws, ignore=shutil.ignore_patterns(".artigov"))
+    code = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "import artigov.tasks, artigov.demo\n"
+        "from artigov.commands.formats import Format\n"
+        "from artigov.commands.pipeline import run_pipeline\n"
+        f"code = run_pipeline(Path({str(ws)!r}), 'fwk-001', 'release', None, Format.text)\n"
+        "assert code == 1, code  # the release gate fails in the example: stops at contract check\n"
+        "assert 'typer' not in sys.modules and 'click' not in sys.modules\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False, cwd=tmp_path)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "stopped at contract check" in done.stdout

@@ -92,14 +92,14 @@ def _approve_next_plan(ws: Path) -> str:
 
 def run_demo(directory: Path | None = None, example: Path = EXAMPLE) -> int:
     """Run the story; return 0 if every step ended as expected."""
-    from artigov.cli.audit import run_audit_verify
-    from artigov.cli.contract import run_contract_check
-    from artigov.cli.formats import Format
-    from artigov.cli.hydrate import run_hydrate
-    from artigov.cli.indexrun import run_index
-    from artigov.cli.promote import run_promote, run_rollback, run_verify
-    from artigov.cli.route import run_route_check
-    from artigov.cli.validate import run_validate
+    from artigov.commands.audit import run_audit_verify
+    from artigov.commands.contract import run_contract_check
+    from artigov.commands.formats import Format
+    from artigov.commands.hydrate import run_hydrate
+    from artigov.commands.index import run_index
+    from artigov.commands.promote import run_promote, run_rollback, run_verify
+    from artigov.commands.route import run_route_check
+    from artigov.commands.validate import run_validate
 
     if not (example / "artigov.yaml").is_file():
         print(

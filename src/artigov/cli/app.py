@@ -114,7 +114,7 @@ def report(
     root: Annotated[Path | None, typer.Option("--root", help="Workspace root.", file_okay=False)] = None,
 ) -> None:
     """Write a self-contained HTML page for auditors: history, gates, decisions, audit chain."""
-    from artigov.cli.runner import execute
+    from artigov.commands.runner import execute
     from artigov.core.workspace import Workspace
 
     def action(ws: Workspace) -> int:
@@ -160,7 +160,7 @@ def rehearse_cmd(
     root: Annotated[Path | None, typer.Option("--root", help="Workspace root (default: found from cwd).")] = None,
 ) -> None:
     """Rehearse crashes and rollbacks on a temporary copy of this workspace (never the workspace itself)."""
-    from artigov.cli.runner import execute
+    from artigov.commands.runner import execute
     from artigov.core.errors import ArtigovError
     from artigov.core.workspace import Workspace
     from artigov.rehearse import WHAT, rehearse

@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import os
-import re
 import sys
-from collections.abc import Iterator
-from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
 from artigov.cli.options import Format, FormatOpt, RootOpt
-from artigov.cli.runner import execute
-from artigov.core.errors import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, ArtigovError
+from artigov.commands.audit import _about_snapshot, _all_events, matches, parse_since, run_audit_verify  # noqa: F401
+from artigov.commands.runner import execute
+from artigov.core.errors import EXIT_OK
 from artigov.core.workspace import Workspace
 
 __all__ = ["app", "matches", "parse_since", "run_audit_verify"]
@@ -22,126 +20,6 @@ app = typer.Typer(
     help="The hash-chained logs: each framework's committed decision log and the local operational log.",
     no_args_is_help=True,
 )
-
-_SINCE = re.compile(r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2})?)?Z?")
-
-
-def parse_since(text: str) -> str:
-    """``--since`` as the ``YYYY-MM-DDTHH:MM:SS`` prefix events are compared with; refuse anything else."""
-    from datetime import datetime
-
-    value = text.strip()
-    if not _SINCE.fullmatch(value):
-        raise ArtigovError(
-            f"--since {text!r} is not an ISO date or time",
-            fix="use 2026-11-25 or 2026-11-25T10:00 (UTC)",
-            exit_code=EXIT_USAGE,
-        )
-    value = value.rstrip("Z").replace(" ", "T")
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError as e:
-        raise ArtigovError(
-            f"--since {text!r}: {e}", fix="use a real date, e.g. 2026-11-25", exit_code=EXIT_USAGE
-        ) from None
-    return parsed.strftime("%Y-%m-%dT%H:%M:%S")
-
-
-def matches(
-    event: dict[str, Any],
-    framework: str | None,
-    name: str | None,
-    since: str | None,
-    snapshot: int | None,
-    command: str | None,
-) -> bool:
-    """Does ``event`` pass the filters of ``audit show``? (``since`` as :func:`parse_since` gives it.)"""
-    if framework and event.get("framework") != framework:
-        return False
-    if (
-        name
-        and event.get("event") != name
-        and not (name.endswith("*") and str(event.get("event", "")).startswith(name.rstrip("*")))
-    ):
-        return False
-    if command and event.get("command") != command:
-        return False
-    if since and str(event.get("ts", ""))[:19] < since:
-        return False
-    return snapshot is None or _about_snapshot(event, snapshot)
-
-
-def _about_snapshot(event: dict[str, Any], snapshot: int) -> bool:
-    """A decision event of that snapshot, or a command run whose summary names it (a failed verify, say)."""
-    raw = event.get("data")
-    data: dict[str, Any] = raw if isinstance(raw, dict) else {}
-    subjects = [event.get("subject")]
-    sequences = [data.get("sequence")]
-    for fields in (data.get("last") or {}).values() if event.get("event") == "command_completed" else ():
-        if isinstance(fields, dict):
-            subjects.append(fields.get("subject"))
-            sequences.append(fields.get("sequence"))
-    return snapshot in sequences or any(str(s or "").endswith(f"#{snapshot}") for s in subjects)
-
-
-def _all_events(ws: Workspace, framework: str | None) -> Iterator[dict[str, Any]]:
-    """Every framework's decision log (the record), then the operational log; each in order."""
-    from artigov.core.audit import read_events
-    from artigov.promote.decisions import record_frameworks
-    from artigov.promote.store import SnapshotStore
-
-    for name in record_frameworks(ws.record_dir):
-        if framework is None or framework == name:
-            for event in read_events(SnapshotStore(ws, name).decisions_path):
-                yield {**event, "log": "decisions"}
-    for event in read_events(ws.audit_path):
-        yield {**event, "log": "operational"}
-
-
-def run_audit_verify(root: Path | None, fmt: Format) -> int:
-    def action(ws: Workspace) -> int:
-        from artigov.cli.render import emit_json
-        from artigov.core.audit import verify_log
-        from artigov.promote.decisions import LogCheck
-        from artigov.promote.verify import check_decision_logs
-
-        checks = check_decision_logs(ws)
-        op = verify_log(ws.audit_path)
-        checks.append(LogCheck(ws.rel(ws.audit_path), None, op.ok, op.events, op.head, op.bad_line, op.problem))
-        ok = all(c.ok for c in checks)
-        if fmt is Format.json:
-            emit_json(
-                {
-                    "command": "audit verify",
-                    "ok": ok,
-                    "logs": [
-                        {
-                            "path": c.path,
-                            "framework": c.framework,
-                            "ok": c.ok,
-                            "events": c.events,
-                            "head": c.head,
-                            "bad_line": c.bad_line,
-                            "problem": c.problem,
-                        }
-                        for c in checks
-                    ],
-                }
-            )
-        else:
-            for c in checks:
-                kind = f"decision log of {c.framework}" if c.framework else "operational log (local)"
-                if c.ok:
-                    print(f"audit verify: {c.path}: ok, {c.events} events ({kind})")
-                else:
-                    where = f" line {c.bad_line}" if c.bad_line else ""
-                    print(f"audit verify: {c.path}{where}: FAILED: {c.problem} ({kind})")
-            frameworks = sum(1 for c in checks if c.framework)
-            print(f"audit verify: {'ok' if ok else 'FAILED'}: {frameworks} decision log(s), 1 operational log")
-        return EXIT_OK if ok else EXIT_FINDINGS
-
-    # Reading the logs must not append to them: no audit path while verifying.
-    return execute("audit verify", root, action, audit=False)
 
 
 @app.command("verify")

@@ -7,8 +7,8 @@ from typing import Annotated
 
 import typer
 
-from artigov.cli.indexrun import run_index
 from artigov.cli.options import Format, FormatOpt, RootOpt
+from artigov.commands.index import run_index
 
 __all__ = ["app", "run_index"]
 

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from artigov.cli.formats import FindingFormat, Format
+from artigov.commands.formats import FindingFormat, Format
 
 __all__ = ["FindingFormat", "FindingFormatOpt", "Format", "FormatOpt", "RootOpt"]
 

@@ -5,7 +5,7 @@ nothing or almost nothing changed; then building the Typer/click command tree
 costs as much as the update itself. So the ``artigov`` entry point looks at
 its arguments first: if they are ``index update`` with only ``--root``,
 ``--format`` and ``--lock-timeout`` (the options the hook passes), it runs the
-very same :func:`artigov.cli.indexrun.run_index` the Typer command calls, with
+very same :func:`artigov.commands.index.run_index` the Typer command calls, with
 the default logging; anything else (other commands, global options, ``--help``,
 a malformed value) goes to the full command line, which parses and reports it.
 ``ARTIGOV_QUICK=0`` turns the door off.
@@ -47,7 +47,7 @@ def try_quick(argv: list[str]) -> int | None:
     options = _parse(argv[2:])
     if options is None:
         return None
-    from artigov.cli.formats import Format
+    from artigov.commands.formats import Format
 
     try:
         fmt = Format(options.get("--format", "text").lower())
@@ -57,7 +57,7 @@ def try_quick(argv: list[str]) -> int | None:
     root = Path(options["--root"]) if "--root" in options else None
     if lock_timeout < 0 or (root is not None and not root.is_dir()):
         return None
-    from artigov.cli.indexrun import run_index
+    from artigov.commands.index import run_index
     from artigov.core.logconfig import configure_logging
 
     configure_logging("console", "warning")

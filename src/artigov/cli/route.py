@@ -8,115 +8,13 @@ from typing import Annotated
 import typer
 
 from artigov.cli.options import FindingFormat, FindingFormatOpt, Format, FormatOpt, RootOpt
-from artigov.cli.runner import execute
-from artigov.core.errors import EXIT_FINDINGS, EXIT_OK
-from artigov.core.workspace import Workspace
+from artigov.commands.route import run_route_check, run_route_fix, run_route_resolve
 
 __all__ = ["app", "run_route_check", "run_route_fix", "run_route_resolve"]
 
 app = typer.Typer(
     help="Artifact routing: where each kind lives, and conflicts with the command routing.", no_args_is_help=True
 )
-
-
-def run_route_check(root: Path | None, fmt: Format | FindingFormat) -> int:
-    def action(ws: Workspace) -> int:
-        from artigov.cli.render import emit_json, findings_text
-        from artigov.router.check import check_routes
-
-        report = check_routes(ws)
-        if fmt.value == "sarif":
-            from artigov.cli.sarif import to_sarif
-            from artigov.router.check import CODES
-
-            emit_json(to_sarif(report.findings, {c: (n, "") for c, n in CODES.items()}, ws.root, "route check"))
-        elif fmt.value == "json":
-            emit_json(
-                {
-                    "command": "route check",
-                    "format_version": 1,
-                    "ok": report.ok,
-                    "artifacts_checked": report.artifacts_checked,
-                    "findings": [f.to_dict() for f in report.findings],
-                    "misplaced": [{"path": m.path, "target": m.target} for m in report.misplaced],
-                }
-            )
-        else:
-            findings_text(report.findings)
-            status = "0 conflicts" if report.ok else f"{len(report.findings)} conflict(s)"
-            print(f"route check: {report.artifacts_checked} artifact(s) checked: {status}")
-        return EXIT_OK if report.ok else EXIT_FINDINGS
-
-    return execute("route check", root, action)
-
-
-def run_route_resolve(root: Path | None, path: Path, fmt: Format) -> int:
-    def action(ws: Workspace) -> int:
-        from artigov.cli.render import emit_json
-        from artigov.router.maps import load_routing_map
-        from artigov.router.resolve import canonical_path
-        from artigov.schema.discovery import group_units
-        from artigov.schema.validate import load_unit
-
-        rel = ws.rel(path)
-        from artigov.schema.loader import sidecar_target
-
-        target = sidecar_target(rel) or rel
-        metas = [target + s for s in (".meta.yaml", ".meta.yml", ".meta.json") if (ws.root / (target + s)).is_file()]
-        unit = group_units(sorted([target, *metas]), {target, *metas}).units[0]
-        artifact = load_unit(ws.root, unit)
-        meta = {k: str(artifact.metadata.get(k, "")) for k in ("framework", "kind", "id", "version")}
-        canonical = canonical_path(load_routing_map(ws), artifact.path, meta)
-        if fmt is Format.json:
-            emit_json(
-                {
-                    "command": "route resolve",
-                    "path": artifact.path,
-                    "canonical": canonical,
-                    "in_place": canonical == artifact.path,
-                }
-            )
-        else:
-            print(canonical)
-        return EXIT_OK
-
-    return execute("route resolve", root, action)
-
-
-def run_route_fix(root: Path | None, apply: bool, fmt: Format) -> int:
-    def action(ws: Workspace) -> int:
-        from artigov.cli.render import emit_json
-        from artigov.router.check import check_routes
-        from artigov.router.fix import fix_routes
-
-        report = check_routes(ws)
-        moves = fix_routes(ws, report.misplaced, apply=apply)
-        refused = [m for m in moves if m.status == "refused"]
-        if fmt is Format.json:
-            emit_json(
-                {
-                    "command": "route fix",
-                    "apply": apply,
-                    "ok": not refused,
-                    "moves": [
-                        {"src": m.src, "dst": m.dst, "status": m.status, "reason": m.reason, "via": m.via}
-                        for m in moves
-                    ],
-                }
-            )
-        else:
-            for m in moves:
-                extra = f" ({m.reason})" if m.reason else (f" via {m.via}" if m.via else "")
-                print(f"{m.status}: {m.src} -> {m.dst}{extra}")
-            if not moves:
-                print("route fix: nothing to move")
-            elif not apply:
-                print("route fix: dry run; pass --apply to move")
-            else:
-                print("route fix: done; run `artigov index update` to re-index the moved files")
-        return EXIT_FINDINGS if refused else EXIT_OK
-
-    return execute("route fix", root, action)
 
 
 @app.command("check")

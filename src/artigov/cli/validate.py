@@ -7,39 +7,10 @@ from typing import Annotated
 
 import typer
 
-from artigov.cli.options import FindingFormat, FindingFormatOpt, Format, RootOpt
-from artigov.cli.runner import execute
-from artigov.core.errors import EXIT_FINDINGS, EXIT_OK
-from artigov.core.workspace import Workspace
+from artigov.cli.options import FindingFormat, FindingFormatOpt, RootOpt
+from artigov.commands.validate import _why_skipped, run_validate  # noqa: F401
 
 __all__ = ["run_validate", "validate"]
-
-
-def run_validate(root: Path | None, paths: list[Path], fmt: Format | FindingFormat) -> int:
-    """Validate and render; shared by the command line and the invoke task."""
-
-    def action(ws: Workspace) -> int:
-        from artigov.cli.render import emit_json, findings_text, progress_hook
-        from artigov.schema.validate import validate_workspace
-
-        report = validate_workspace(ws, paths or None, progress=progress_hook("validating", fmt.value))
-        if fmt.value == "sarif":
-            from artigov.cli.sarif import to_sarif
-            from artigov.schema.codes import CODES
-
-            emit_json(to_sarif(report.findings, CODES, ws.root, "validate"))
-        elif fmt.value == "json":
-            emit_json({"command": "validate", "format_version": 1, **report.to_dict()})
-        else:
-            findings_text(report.findings)
-            skipped = (
-                f", {len(report.skipped)} skipped ({_why_skipped(report.skipped_reasons)})" if report.skipped else ""
-            )
-            status = "ok" if report.ok else f"{len(report.findings)} finding(s)"
-            print(f"validate: {report.checked} artifact(s) checked, {len(report.artifacts)} valid{skipped}: {status}")
-        return EXIT_OK if report.ok else EXIT_FINDINGS
-
-    return execute("validate", root, action)
 
 
 def validate(
@@ -55,12 +26,3 @@ def validate(
 ) -> None:
     """Check artifacts' metadata against the schemas, checksums and duplicates."""
     raise typer.Exit(run_validate(root, list(paths or []), fmt))
-
-
-def _why_skipped(reasons: dict[str, str]) -> str:
-    links = sum("symlink" in why for why in reasons.values())
-    parts = [
-        f"{len(reasons) - links} outside the artifact globs" if len(reasons) > links else "",
-        f"{links} symlink(s)" if links else "",
-    ]
-    return ", ".join(p for p in parts if p) + "; --format json says why"

@@ -20,7 +20,7 @@ from invoke.exceptions import Exit
 from invoke.tasks import Task
 from invoke.tasks import task as _invoke_task
 
-from artigov.cli.formats import Format
+from artigov.commands.formats import Format
 
 __all__ = ["demo", "index", "ns", "promote", "rehearse", "validate"]
 
@@ -69,8 +69,8 @@ def validate(
     log_level: str = "warning",
 ) -> None:
     """Check artifacts' metadata against the schemas, checksums and duplicates."""
-    from artigov.cli.formats import FindingFormat
-    from artigov.cli.validate import run_validate
+    from artigov.commands.formats import FindingFormat
+    from artigov.commands.validate import run_validate
 
     fmt = _format(format_, FindingFormat)
     _setup(log_format, log_level)
@@ -95,7 +95,7 @@ def _index(
     log_level: str,
     paths: list[str] | None = None,
 ) -> None:
-    from artigov.cli.indexrun import run_index
+    from artigov.commands.index import run_index
 
     fmt = _format(format_)
     _setup(log_format, log_level)
@@ -166,7 +166,7 @@ def promote(
     log_level: str = "warning",
 ) -> None:
     """validate -> route check -> index update -> contract check -> hydrate -> promote (stops at a failure)."""
-    from artigov.cli.pipeline import run_pipeline
+    from artigov.commands.pipeline import run_pipeline
 
     fmt = _format(format_)
     _setup(log_format, log_level)

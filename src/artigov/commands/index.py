@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from artigov.cli.formats import Format
-from artigov.cli.runner import execute
+from artigov.commands.formats import Format
+from artigov.commands.runner import execute
 from artigov.core.errors import EXIT_FINDINGS, EXIT_OK
 from artigov.core.workspace import Workspace
 
@@ -17,7 +17,7 @@ __all__ = ["run_index"]
 
 
 def _render_write(result: IndexResult, fmt: Format) -> int:
-    from artigov.cli.render import emit_json, findings_text
+    from artigov.commands.render import emit_json, findings_text
 
     if fmt is Format.json:
         emit_json({"command": f"index {result.op}", "format_version": 1, **result.to_dict()})
@@ -34,7 +34,7 @@ def _render_write(result: IndexResult, fmt: Format) -> int:
 
 
 def _render_verify(result: VerifyResult, fmt: Format) -> int:
-    from artigov.cli.render import emit_json
+    from artigov.commands.render import emit_json
 
     if fmt is Format.json:
         emit_json({"command": "index verify", "format_version": 1, **result.to_dict()})
@@ -56,7 +56,7 @@ def run_index(op: str, root: Path | None, fmt: Format, lock_timeout: float, path
     """Run one index operation and render it; shared by the command line and the invoke tasks."""
 
     def action(ws: Workspace) -> int:
-        from artigov.cli.render import progress_hook
+        from artigov.commands.render import progress_hook
         from artigov.index import ops
 
         progress = progress_hook(f"index {op}", fmt.value)
@@ -71,7 +71,7 @@ def run_index(op: str, root: Path | None, fmt: Format, lock_timeout: float, path
         recovery = ops.recover(ws, lock_timeout=lock_timeout)
         action_taken = recovery.action if recovery else "nothing to recover"
         if fmt is Format.json:
-            from artigov.cli.render import emit_json
+            from artigov.commands.render import emit_json
 
             emit_json({"command": "index recover", "format_version": 1, "recovery": recovery and recovery.action})
         else:

@@ -12,13 +12,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from artigov.cli.contract import run_contract_check
-from artigov.cli.hydrate import run_hydrate
-from artigov.cli.index import run_index
-from artigov.cli.options import Format
-from artigov.cli.promote import run_promote
-from artigov.cli.route import run_route_check
-from artigov.cli.validate import run_validate
+from artigov.commands.contract import run_contract_check
+from artigov.commands.formats import Format
+from artigov.commands.hydrate import run_hydrate
+from artigov.commands.index import run_index
+from artigov.commands.promote import run_promote
+from artigov.commands.route import run_route_check
+from artigov.commands.validate import run_validate
 
 __all__ = ["run_pipeline"]
 

@@ -1,0 +1,43 @@
+"""`artigov hydrate`: the Typer-free command functions (see :mod:`artigov.commands`)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from artigov.commands.formats import FindingFormat, Format  # noqa: F401
+from artigov.commands.runner import execute
+from artigov.core.errors import EXIT_OK
+from artigov.core.workspace import Workspace
+
+
+def run_hydrate(
+    root: Path | None, framework: str, stage: str, deterministic: bool, out: Path | None, fmt: Format
+) -> int:
+    def action(ws: Workspace) -> int:
+        from artigov.commands.render import emit_json
+        from artigov.core.atomic import write_atomic
+        from artigov.hydrate.hydrate import hydrate as do_hydrate
+
+        result = do_hydrate(ws, framework, stage, deterministic=deterministic)
+        assert result.plan is not None
+        if out is not None:
+            write_atomic(out if out.is_absolute() else Path.cwd() / out, result.plan.to_bytes())
+        if fmt is Format.json:
+            emit_json({"command": "hydrate", "plan": result.plan.to_dict()})
+        else:
+            for item in result.plan.inputs:
+                print(f"{item['kind']:<20} {item['status']:<9} {item['id']}@{item['version']}  {item['path']}")
+            for d in result.decisions:
+                if d.outcome == "lost":
+                    print(f"  lost      {d.path}: to {d.lost_to} by {d.rule}")
+                elif d.outcome == "rejected":
+                    print(f"  rejected  {d.path}: {d.reason}")
+            losers = sum(1 for d in result.decisions if d.outcome != "won")
+            checked = f", identical over {result.runs} runs" if deterministic else ""
+            print(
+                f"hydrate: {framework} stage {stage!r}: {len(result.plan.inputs)} input(s), "
+                f"{losers} other candidate(s){checked}; plan {result.plan.digest}"
+            )
+        return EXIT_OK
+
+    return execute("hydrate", root, action, framework=framework)

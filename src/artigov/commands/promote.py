@@ -1,0 +1,196 @@
+"""`artigov promote`: the Typer-free command functions (see :mod:`artigov.commands`)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from artigov.commands.formats import FindingFormat, Format  # noqa: F401
+from artigov.commands.runner import execute
+from artigov.core.errors import EXIT_FINDINGS, EXIT_OK
+from artigov.core.workspace import Workspace
+
+
+def run_promote(
+    root: Path | None,
+    framework: str,
+    gate: str,
+    key: str | None,
+    expires_days: int | None,
+    fmt: Format,
+    *,
+    allow_dirty: bool = False,
+    commit: bool = False,
+) -> int:
+    def action(ws: Workspace) -> int:
+        from artigov.commands.render import emit_json, findings_text
+        from artigov.promote.errors import GateFailedError
+        from artigov.promote.ops import promote
+
+        try:
+            p = promote(ws, framework, gate, key=key, expires_days=expires_days, allow_dirty=allow_dirty, commit=commit)
+        except GateFailedError as e:
+            if fmt is Format.json:
+                emit_json(
+                    {"command": "promote", "ok": False, "gate": gate, "findings": [f.to_dict() for f in e.findings]}
+                )
+            else:
+                findings_text(e.findings)
+                print(f"promote: {e}")
+            return EXIT_FINDINGS
+        if fmt is Format.json:
+            emit_json(
+                {
+                    "command": "promote",
+                    "ok": True,
+                    "framework": p.framework,
+                    "gate": p.gate,
+                    "sequence": p.sequence,
+                    "digest": p.digest,
+                    "signer": p.signer,
+                    "inputs": p.inputs,
+                    "commit": p.commit,
+                    "record_commit": p.record_commit,
+                }
+            )
+        else:
+            print(
+                f"promote: {framework} gate {gate!r} -> snapshot {p.sequence} ({p.inputs} inputs), "
+                f"signed by {p.signer}, manifest {p.digest}"
+            )
+            if p.record_commit:
+                print(f"promote: committed the record as {p.record_commit[:12]}; push it (git push)")
+            else:
+                print(f"promote: commit {ws.rel(ws.record_dir)}/ and {ws.rel(ws.index_path)} (or pass --commit)")
+        return EXIT_OK
+
+    return execute("promote", root, action, framework=framework)
+
+
+def run_verify(root: Path | None, framework: str, snapshot: int | None, fmt: Format, gate: str | None = None) -> int:
+    def action(ws: Workspace) -> int:
+        from artigov.commands.render import emit_json
+        from artigov.core.events import get_logger
+        from artigov.promote.errors import VerificationError
+        from artigov.promote.verify import verify_snapshot
+
+        log = get_logger("artigov.promote")
+        try:
+            v = verify_snapshot(ws, framework, snapshot, gate=gate)
+        except VerificationError as e:
+            log.info(
+                "snapshot_verify_failed",
+                audit=True,
+                framework=framework,
+                subject=f"{framework}#{e.snapshot}" if e.snapshot else framework,
+                sequence=e.snapshot,
+                outcome="failed",
+                code=e.code,
+                message=e.problem,
+            )
+            if fmt is Format.json:
+                emit_json(
+                    {
+                        "command": "verify",
+                        "ok": False,
+                        "code": e.code,
+                        "snapshot": e.snapshot,
+                        "message": e.problem,
+                        "fix": e.fix,
+                    }
+                )
+            else:
+                print(f"verify: FAILED: {e}")
+            return EXIT_FINDINGS
+        log.info(
+            "snapshot_verified",
+            audit=True,
+            framework=framework,
+            subject=f"{framework}#{v.sequence}",
+            outcome="verified",
+            sequence=v.sequence,
+            digest=v.digest,
+            signer=v.signer,
+        )
+        if fmt is Format.json:
+            emit_json(
+                {
+                    "command": "verify",
+                    "ok": True,
+                    "snapshot": v.sequence,
+                    "head": v.head.sequence,
+                    "gate": v.manifest.get("gate"),
+                    "digest": v.digest,
+                    "signer": v.signer,
+                }
+            )
+        else:
+            print(
+                f"verify: snapshot {v.sequence} of {framework} (gate {v.manifest.get('gate')}) ok "
+                f"(head {v.head.sequence}): signature by trusted {v.signer}, chain, decision log, "
+                f"{len(v.manifest['inputs'])} objects"
+            )
+        return EXIT_OK
+
+    return execute("verify", root, action, framework=framework)
+
+
+def run_verify_all(root: Path | None, fmt: Format) -> int:
+    """Every framework in the record: the current snapshot of each of its gates."""
+
+    def action(ws: Workspace) -> int:
+        from artigov.commands.render import emit_json
+        from artigov.promote.verify import verify_all
+
+        results = verify_all(ws)
+        ok = all(r["ok"] for r in results)
+        if fmt is Format.json:
+            emit_json({"command": "verify", "all": True, "ok": ok, "results": results})
+        else:
+            for r in results:
+                if r["ok"]:
+                    print(f"verify: {r['framework']} gate {r['gate']}: snapshot {r['snapshot']} ok")
+                else:
+                    print(f"verify: {r['framework']}: FAILED: {r['code']} {r['message']} (fix: {r['fix']})")
+            print(f"verify: {'ok' if ok else 'FAILED'}: {len(results)} check(s) in {ws.rel(ws.record_dir)}/")
+        return EXIT_OK if ok else EXIT_FINDINGS
+
+    return execute("verify", root, action)
+
+
+def run_rollback(
+    root: Path | None,
+    framework: str,
+    to: int | None,
+    key: str | None,
+    fmt: Format,
+    *,
+    reason: str = "",
+    gate: str | None = None,
+    commit: bool = False,
+) -> int:
+    def action(ws: Workspace) -> int:
+        from artigov.commands.render import emit_json
+        from artigov.promote.ops import rollback
+
+        p = rollback(ws, framework, reason=reason, to=to, gate=gate, key=key, commit=commit)
+        if fmt is Format.json:
+            emit_json(
+                {
+                    "command": "rollback",
+                    "ok": True,
+                    "sequence": p.sequence,
+                    "rollback_of": p.rollback_of,
+                    "gate": p.gate,
+                    "digest": p.digest,
+                    "record_commit": p.record_commit,
+                    "signer": p.signer,
+                }
+            )
+        else:
+            print(
+                f"rollback: restored snapshot {p.rollback_of} of {framework} (gate {p.gate}) as new snapshot "
+                f"{p.sequence} (parent: the previous head), signed by {p.signer}"
+            )
+        return EXIT_OK
+
+    return execute("rollback", root, action, framework=framework)
