@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -69,3 +70,19 @@ def test_invoke_promote_takes_the_team_options(tmp_path: Path) -> None:
     shown = _invoke(tmp_path / "ws", "--help", "promote")
     assert shown.returncode == 0
     assert "--commit" in shown.stdout and "--allow-dirty" in shown.stdout
+
+
+def test_shared_options_come_from_invokes_configuration_and_a_flag_wins(tmp_path: Path) -> None:
+    """invoke.yaml beside tasks.py (or INVOKE_ARTIGOV_*) sets root/format/lock timeout once for every task."""
+    shutil.copytree(EXAMPLE, tmp_path / "ws", ignore=shutil.ignore_patterns(".artigov"))
+    ws = tmp_path / "ws"
+    (ws / "tasks.py").write_text("from artigov.tasks import ns\n")
+    (ws / "invoke.yaml").write_text("artigov:\n  format: json\n  lock_timeout: 5\n")
+    assert _invoke(ws, "index.rebuild").returncode == 0
+    configured = _invoke(ws, "index.verify")
+    assert json.loads(configured.stdout)["command"] == "index verify"
+    flagged = _invoke(ws, "index.verify", "--format", "text")
+    assert flagged.stdout.startswith("index verify: ok")
+    (ws / "invoke.yaml").write_text("artigov:\n  lock_timeout: soon\n")
+    bad = _invoke(ws, "index.verify")
+    assert bad.returncode == 2 and "--lock-timeout must be a number" in bad.stderr

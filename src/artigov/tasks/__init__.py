@@ -38,6 +38,29 @@ def _setup(log_format: str, log_level: str) -> None:
     configure_logging(log_format, log_level)
 
 
+#: The options every task shares, and their defaults. A repository sets its own in invoke's
+#: configuration, as invoke recommends (invoke.yaml beside tasks.py: ``artigov: {format: json,
+#: lock_timeout: 60}``; or the environment: ``INVOKE_ARTIGOV_FORMAT=json``); a flag wins per run.
+SHARED: dict[str, Any] = {
+    "root": None,
+    "format": "text",
+    "lock_timeout": 30.0,
+    "log_format": "console",
+    "log_level": "warning",
+}
+
+
+def _opts(c: Context, **given: Any) -> dict[str, Any]:
+    """The shared options: the flag if given, else invoke's ``artigov`` configuration, else the default."""
+    conf = c.config.get("artigov") or {}
+    out = {k: given.get(k) if given.get(k) is not None else conf.get(k, default) for k, default in SHARED.items()}
+    try:
+        out["lock_timeout"] = float(str(out["lock_timeout"]))
+    except (TypeError, ValueError):
+        raise Exit(f"artigov: error: --lock-timeout must be a number, not {out['lock_timeout']!r}", code=2) from None
+    return out
+
+
 def _format(value: str, kind: type[Any] = Format) -> Any:
     try:
         return kind(value)
@@ -64,17 +87,18 @@ def validate(
     c: Context,
     path: list[str] | None = None,
     root: str | None = None,
-    format_: str = "text",
-    log_format: str = "console",
-    log_level: str = "warning",
+    format_: str | None = None,
+    log_format: str | None = None,
+    log_level: str | None = None,
 ) -> None:
     """Check artifacts' metadata against the schemas, checksums and duplicates."""
     from artigov.commands.formats import FindingFormat
     from artigov.commands.validate import run_validate
 
-    fmt = _format(format_, FindingFormat)
-    _setup(log_format, log_level)
-    _finish(run_validate(Path(root) if root else None, [Path(p) for p in path or []], fmt))
+    o = _opts(c, root=root, format=format_, log_format=log_format, log_level=log_level)
+    fmt = _format(o["format"], FindingFormat)
+    _setup(o["log_format"], o["log_level"])
+    _finish(run_validate(Path(o["root"]) if o["root"] else None, [Path(p) for p in path or []], fmt))
 
 
 _COMMON_HELP = {
@@ -86,20 +110,13 @@ _COMMON_HELP = {
 }
 
 
-def _index(
-    op: str,
-    root: str | None,
-    format_: str,
-    lock_timeout: float,
-    log_format: str,
-    log_level: str,
-    paths: list[str] | None = None,
-) -> None:
+def _index(op: str, o: dict[str, Any], paths: list[str] | None = None) -> None:
     from artigov.commands.index import run_index
 
-    fmt = _format(format_)
-    _setup(log_format, log_level)
-    _finish(run_index(op, Path(root) if root else None, fmt, lock_timeout, [Path(p) for p in paths or []]))
+    fmt = _format(o["format"])
+    _setup(o["log_format"], o["log_level"])
+    where = Path(o["root"]) if o["root"] else None
+    _finish(run_index(op, where, fmt, o["lock_timeout"], [Path(p) for p in paths or []]))
 
 
 @task(name="add", iterable=["path"], help={"path": "an artifact file to index (repeat for several)", **_COMMON_HELP})
@@ -107,13 +124,14 @@ def index_add(
     c: Context,
     path: list[str] | None = None,
     root: str | None = None,
-    format_: str = "text",
-    lock_timeout: float = 30.0,
-    log_format: str = "console",
-    log_level: str = "warning",
+    format_: str | None = None,
+    lock_timeout: str | None = None,
+    log_format: str | None = None,
+    log_level: str | None = None,
 ) -> None:
     """Index the given artifacts in one transaction."""
-    _index("add", root, format_, lock_timeout, log_format, log_level, path)
+    o = _opts(c, root=root, format=format_, lock_timeout=lock_timeout, log_format=log_format, log_level=log_level)
+    _index("add", o, path)
 
 
 def _whole_index_task(op: str, doc: str) -> Any:
@@ -122,12 +140,13 @@ def _whole_index_task(op: str, doc: str) -> Any:
     def body(
         c: Context,
         root: str | None = None,
-        format_: str = "text",
-        lock_timeout: float = 30.0,
-        log_format: str = "console",
-        log_level: str = "warning",
+        format_: str | None = None,
+        lock_timeout: str | None = None,
+        log_format: str | None = None,
+        log_level: str | None = None,
     ) -> None:
-        _index(op, root, format_, lock_timeout, log_format, log_level)
+        o = _opts(c, root=root, format=format_, lock_timeout=lock_timeout, log_format=log_format, log_level=log_level)
+        _index(op, o)
 
     body.__doc__ = doc
     body.__name__ = f"index_{op}"
@@ -161,16 +180,17 @@ def promote(
     commit: bool = False,
     allow_dirty: bool = False,
     root: str | None = None,
-    format_: str = "text",
-    log_format: str = "console",
-    log_level: str = "warning",
+    format_: str | None = None,
+    log_format: str | None = None,
+    log_level: str | None = None,
 ) -> None:
     """validate -> route check -> index update -> contract check -> hydrate -> promote (stops at a failure)."""
     from artigov.commands.pipeline import run_pipeline
 
-    fmt = _format(format_)
-    _setup(log_format, log_level)
-    where = Path(root) if root else None
+    o = _opts(c, root=root, format=format_, log_format=log_format, log_level=log_level)
+    fmt = _format(o["format"])
+    _setup(o["log_format"], o["log_level"])
+    where = Path(o["root"]) if o["root"] else None
     _finish(run_pipeline(where, framework, gate, key, fmt, commit=commit, allow_dirty=allow_dirty))
 
 
@@ -201,9 +221,11 @@ def rehearse(c: Context, what: str = "all", quick: bool = False, root: str | Non
     if what not in WHAT:
         raise Exit(f"artigov: error: unknown rehearsal {what!r} (fix: use one of: {', '.join(WHAT)})", code=2)
     try:
-        _finish(run(find_root(Path(root) if root else None), what, quick=quick))
+        where = _opts(c, root=root)["root"]
+        _finish(run(find_root(Path(where) if where else None), what, quick=quick))
     except ArtigovError as e:
         raise Exit(f"artigov: error: {e}", code=e.exit_code) from None
 
 
 ns = Collection(validate, index, promote, demo, rehearse)
+ns.configure({"artigov": SHARED})
