@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
-import os
-import sys
 from typing import Annotated
 
 import typer
 
 from artigov.cli.options import Format, FormatOpt, RootOpt
-from artigov.commands.audit import _about_snapshot, _all_events, matches, parse_since, run_audit_verify  # noqa: F401
-from artigov.commands.runner import execute
-from artigov.core.errors import EXIT_OK
-from artigov.core.workspace import Workspace
+from artigov.commands.audit import matches, parse_since, run_audit_verify
 
 __all__ = ["app", "matches", "parse_since", "run_audit_verify"]
 
@@ -26,12 +21,6 @@ app = typer.Typer(
 def verify_cmd(root: RootOpt = None, fmt: FormatOpt = Format.text) -> None:
     """Check every log's chain, and that each decision log holds what its snapshots pin (exit 1 if not)."""
     raise typer.Exit(run_audit_verify(root, fmt))
-
-
-def _quiet_broken_pipe() -> None:
-    """`artigov audit show | head`: the reader left; stop quietly, without an error at exit."""
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, sys.stdout.fileno())
 
 
 @app.command("show")
@@ -53,40 +42,6 @@ def show_cmd(
 ) -> None:
     """Show events of the decision logs and the operational log: a table, or JSON lines (--format json)."""
 
-    def action(ws: Workspace) -> int:
-        import json
+    from artigov.commands.audit import run_audit_show
 
-        since_key = parse_since(since) if since is not None else None
-        rows = (e for e in _all_events(ws, framework) if matches(e, framework, event, since_key, snapshot, command))
-        try:
-            if fmt is Format.json:
-                for e in rows:
-                    print(json.dumps(e, sort_keys=True, ensure_ascii=False))
-                sys.stdout.flush()
-                return EXIT_OK
-            from rich.console import Console
-            from rich.table import Table
-
-            table = Table(show_lines=False, pad_edge=False, box=None)
-            for col in ("time (UTC)", "log", "event", "framework", "subject", "outcome", "actor"):
-                table.add_column(col, overflow="fold")
-            count = 0
-            for e in rows:
-                count += 1
-                table.add_row(
-                    str(e.get("ts", ""))[:19].replace("T", " "),
-                    str(e.get("log", "")),
-                    str(e.get("event", "")),
-                    str(e.get("framework", "") or ""),
-                    str(e.get("subject", "") or ""),
-                    str(e.get("outcome", "") or ""),
-                    str(e.get("actor", "") or ""),
-                )
-            Console(width=200 if not typer.get_text_stream("stdout").isatty() else None).print(table)
-            print(f"{count} event(s)")
-            sys.stdout.flush()
-        except BrokenPipeError:
-            _quiet_broken_pipe()
-        return EXIT_OK
-
-    raise typer.Exit(execute("audit show", root, action, audit=False))
+    raise typer.Exit(run_audit_show(root, fmt, framework, event, since, snapshot, command))

@@ -8,9 +8,6 @@ import typer
 
 from artigov.cli.options import Format, FormatOpt, RootOpt
 from artigov.commands.promote import run_promote, run_rollback, run_verify, run_verify_all
-from artigov.commands.runner import execute
-from artigov.core.errors import EXIT_FINDINGS, EXIT_OK
-from artigov.core.workspace import Workspace
 
 __all__ = ["register", "run_promote", "run_rollback", "run_verify", "run_verify_all"]
 
@@ -94,30 +91,9 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Apply the contract's retention to snapshots and objects (dry run unless --apply)."""
 
-        def action(ws: Workspace) -> int:
-            from artigov.commands.render import emit_json
-            from artigov.promote.ops import prune
+        from artigov.commands.promote import run_prune
 
-            r = prune(ws, framework, apply=apply)
-            if fmt is Format.json:
-                emit_json(
-                    {
-                        "command": "prune",
-                        "applied": r.applied,
-                        "deleted": r.deleted,
-                        "kept": r.kept,
-                        "objects_deleted": r.objects_deleted,
-                    }
-                )
-            else:
-                verb = "deleted" if apply else "would delete"
-                print(
-                    f"prune: {verb} snapshots {r.deleted or 'none'} and {len(r.objects_deleted)} object(s); "
-                    f"kept {r.kept}" + ("" if apply else " (dry run; pass --apply)")
-                )
-            return EXIT_OK
-
-        raise typer.Exit(execute("prune", root, action, framework=framework))
+        raise typer.Exit(run_prune(root, framework, apply, fmt))
 
     @app.command("triggers")
     def triggers_cmd(
@@ -134,90 +110,30 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Evaluate the contract's rollback triggers (exit 1 if any fired)."""
 
-        def action(ws: Workspace) -> int:
-            from artigov.commands.render import emit_json
-            from artigov.promote.ops import triggers
+        from artigov.commands.promote import run_triggers
 
-            r = triggers(ws, framework, auto_rollback=auto_rollback, key=key, gate=gate)
-            rolled = r.rolled_back.sequence if r.rolled_back else None
-            if fmt is Format.json:
-                emit_json({"command": "triggers", "fired": r.fired, "rolled_back_to_new_snapshot": rolled})
-            else:
-                for t in r.fired:
-                    todo = (
-                        "roll back: artigov rollback" if t["action"] == "rollback" else "review; rollback recommended"
-                    )
-                    print(f"fired: {t['on']} -> {t['action']}: {t['detail']} ({todo})")
-                if not r.fired:
-                    print("triggers: none fired")
-                if r.rolled_back:
-                    print(f"triggers: rolled back to snapshot {r.rolled_back.rollback_of} as snapshot {rolled}")
-            return EXIT_OK if r.ok or r.rolled_back else EXIT_FINDINGS
-
-        raise typer.Exit(execute("triggers", root, action, framework=framework))
+        raise typer.Exit(run_triggers(root, framework, auto_rollback, key, gate, fmt))
 
     @app.command("snapshots")
     def snapshots_cmd(framework: FrameworkOpt, root: RootOpt = None, fmt: FormatOpt = Format.text) -> None:
         """List a framework's snapshot history."""
 
-        def action(ws: Workspace) -> int:
-            from artigov.commands.render import emit_json
-            from artigov.promote.ops import history
+        from artigov.commands.promote import run_snapshots
 
-            rows = history(ws, framework)
-            if fmt is Format.json:
-                emit_json({"command": "snapshots", "framework": framework, "snapshots": rows})
-            else:
-                print(
-                    f"{'seq':>4}  {'status':<12} {'gate':<10} {'created_at':<21} {'signer':<16} {'commit':<12} "
-                    "rollback_of"
-                )
-                for r in rows:
-                    signer = (r.get("signer") or "")[-16:]
-                    print(
-                        f"{r['sequence']:>4}  {r['status']:<12} {r.get('gate') or '':<10} "
-                        f"{r.get('created_at') or '':<21} {signer:<16} {(r.get('commit') or '')[:12]:<12} "
-                        f"{r.get('rollback_of') or ''}"
-                    )
-            return EXIT_OK
-
-        raise typer.Exit(execute("snapshots", root, action, framework=framework))
+        raise typer.Exit(run_snapshots(root, framework, fmt))
 
     @app.command("migrate-record")
     def migrate_cmd(root: RootOpt = None, fmt: FormatOpt = Format.text) -> None:
         """Move snapshots and objects from the old local state_dir into the committed record (verified)."""
 
-        def action(ws: Workspace) -> int:
-            from artigov.commands.render import emit_json
-            from artigov.promote.migrate import migrate_record
+        from artigov.commands.promote import run_migrate_record
 
-            m = migrate_record(ws)
-            if fmt is Format.json:
-                emit_json({"command": "migrate-record", "ok": True, "frameworks": m.frameworks, "objects": m.objects})
-            else:
-                done = ", ".join(f"{f} ({n} snapshot(s))" for f, n in sorted(m.frameworks.items()))
-                print(
-                    f"migrate-record: moved {done} and {m.objects} object(s) into {ws.rel(ws.record_dir)}/; "
-                    "verified before and after. Commit it: git add "
-                    f"{ws.rel(ws.record_dir)} && git commit"
-                )
-            return EXIT_OK
-
-        raise typer.Exit(execute("migrate-record", root, action))
+        raise typer.Exit(run_migrate_record(root, fmt))
 
     @app.command("repair-head")
     def repair_cmd(framework: FrameworkOpt, root: RootOpt = None, fmt: FormatOpt = Format.text) -> None:
         """Re-derive a framework's HEAD from the newest snapshot whose whole chain verifies."""
 
-        def action(ws: Workspace) -> int:
-            from artigov.commands.render import emit_json
-            from artigov.promote.migrate import repair_head
+        from artigov.commands.promote import run_repair_head
 
-            seq, note = repair_head(ws, framework)
-            if fmt is Format.json:
-                emit_json({"command": "repair-head", "ok": True, "framework": framework, "head": seq, "note": note})
-            else:
-                print(f"repair-head: {note}")
-            return EXIT_OK
-
-        raise typer.Exit(execute("repair-head", root, action, framework=framework))
+        raise typer.Exit(run_repair_head(root, framework, fmt))

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from artigov.cli.options import FindingFormat, FindingFormatOpt, RootOpt
-from artigov.commands.validate import _why_skipped, run_validate  # noqa: F401
+from artigov.commands.validate import run_validate
 
 __all__ = ["run_validate", "validate"]
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import re
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from artigov.commands.formats import FindingFormat, Format  # noqa: F401
+from artigov.commands.formats import Format
 from artigov.commands.runner import execute
 from artigov.core.errors import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, ArtigovError
 from artigov.core.workspace import Workspace
@@ -131,3 +133,59 @@ def run_audit_verify(root: Path | None, fmt: Format) -> int:
 
     # Reading the logs must not append to them: no audit path while verifying.
     return execute("audit verify", root, action, audit=False)
+
+
+def _quiet_broken_pipe() -> None:
+    """`artigov audit show | head`: the reader left; stop quietly, without an error at exit."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+
+
+def run_audit_show(
+    root: Path | None,
+    fmt: Format,
+    framework: str | None = None,
+    event: str | None = None,
+    since: str | None = None,
+    snapshot: int | None = None,
+    command: str | None = None,
+) -> int:
+    """`artigov audit show`: the events that match, as a table or JSON lines (never appends to a log)."""
+
+    def action(ws: Workspace) -> int:
+        import json
+
+        since_key = parse_since(since) if since is not None else None
+        rows = (e for e in _all_events(ws, framework) if matches(e, framework, event, since_key, snapshot, command))
+        try:
+            if fmt is Format.json:
+                for e in rows:
+                    print(json.dumps(e, sort_keys=True, ensure_ascii=False))
+                sys.stdout.flush()
+                return EXIT_OK
+            from rich.console import Console
+            from rich.table import Table
+
+            table = Table(show_lines=False, pad_edge=False, box=None)
+            for col in ("time (UTC)", "log", "event", "framework", "subject", "outcome", "actor"):
+                table.add_column(col, overflow="fold")
+            count = 0
+            for e in rows:
+                count += 1
+                table.add_row(
+                    str(e.get("ts", ""))[:19].replace("T", " "),
+                    str(e.get("log", "")),
+                    str(e.get("event", "")),
+                    str(e.get("framework", "") or ""),
+                    str(e.get("subject", "") or ""),
+                    str(e.get("outcome", "") or ""),
+                    str(e.get("actor", "") or ""),
+                )
+            Console(width=200 if not sys.stdout.isatty() else None).print(table)
+            print(f"{count} event(s)")
+            sys.stdout.flush()
+        except BrokenPipeError:
+            _quiet_broken_pipe()
+        return EXIT_OK
+
+    return execute("audit show", root, action, audit=False)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from artigov.commands.formats import FindingFormat, Format  # noqa: F401
+from artigov.commands.formats import Format
 from artigov.commands.runner import execute
 from artigov.core.errors import EXIT_OK
 from artigov.core.workspace import Workspace

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from artigov.commands.formats import FindingFormat, Format  # noqa: F401
+from artigov.commands.formats import Format
 from artigov.commands.runner import execute
 from artigov.core.errors import EXIT_FINDINGS, EXIT_OK
 from artigov.core.workspace import Workspace
@@ -194,3 +194,132 @@ def run_rollback(
         return EXIT_OK
 
     return execute("rollback", root, action, framework=framework)
+
+
+def run_prune(root: Path | None, framework: str, apply: bool, fmt: Format) -> int:
+    """`artigov prune`."""
+
+    def action(ws: Workspace) -> int:
+        from artigov.commands.render import emit_json
+        from artigov.promote.ops import prune
+
+        r = prune(ws, framework, apply=apply)
+        if fmt is Format.json:
+            emit_json(
+                {
+                    "command": "prune",
+                    "applied": r.applied,
+                    "deleted": r.deleted,
+                    "kept": r.kept,
+                    "objects_deleted": r.objects_deleted,
+                }
+            )
+        else:
+            verb = "deleted" if apply else "would delete"
+            print(
+                f"prune: {verb} snapshots {r.deleted or 'none'} and {len(r.objects_deleted)} object(s); "
+                f"kept {r.kept}" + ("" if apply else " (dry run; pass --apply)")
+            )
+        return EXIT_OK
+
+    return execute("prune", root, action, framework=framework)
+
+
+#: What a fired trigger asks of the maintainer, by its action.
+_TODO = {
+    "rollback": "roll back: artigov rollback",
+    "recommend": "review; rollback recommended",
+    "re-sign": "the signer's key expired: re-sign, never roll back",
+    "rotate-key": "the signer's key was revoked: rotate keys, never roll back",
+}
+
+
+def run_triggers(
+    root: Path | None, framework: str, auto_rollback: bool, key: str | None, gate: str | None, fmt: Format
+) -> int:
+    """`artigov triggers`."""
+
+    def action(ws: Workspace) -> int:
+        from artigov.commands.render import emit_json
+        from artigov.promote.ops import triggers
+
+        r = triggers(ws, framework, auto_rollback=auto_rollback, key=key, gate=gate)
+        rolled = r.rolled_back.sequence if r.rolled_back else None
+        if fmt is Format.json:
+            emit_json({"command": "triggers", "fired": r.fired, "rolled_back_to_new_snapshot": rolled})
+        else:
+            for t in r.fired:
+                todo = _TODO.get(t["action"], "review; rollback recommended")
+                print(f"fired: {t['on']} -> {t['action']}: {t['detail']} ({todo})")
+            if not r.fired:
+                print("triggers: none fired")
+            if r.rolled_back:
+                print(f"triggers: rolled back to snapshot {r.rolled_back.rollback_of} as snapshot {rolled}")
+        return EXIT_OK if r.ok or r.rolled_back else EXIT_FINDINGS
+
+    return execute("triggers", root, action, framework=framework)
+
+
+def run_snapshots(root: Path | None, framework: str, fmt: Format) -> int:
+    """`artigov snapshots`."""
+
+    def action(ws: Workspace) -> int:
+        from artigov.commands.render import emit_json
+        from artigov.promote.ops import history
+
+        rows = history(ws, framework)
+        if fmt is Format.json:
+            emit_json({"command": "snapshots", "framework": framework, "snapshots": rows})
+        else:
+            print(
+                f"{'seq':>4}  {'status':<12} {'gate':<10} {'created_at':<21} {'signer':<16} {'commit':<12} rollback_of"
+            )
+            for r in rows:
+                signer = (r.get("signer") or "")[-16:]
+                print(
+                    f"{r['sequence']:>4}  {r['status']:<12} {r.get('gate') or '':<10} "
+                    f"{r.get('created_at') or '':<21} {signer:<16} {(r.get('commit') or '')[:12]:<12} "
+                    f"{r.get('rollback_of') or ''}"
+                )
+        return EXIT_OK
+
+    return execute("snapshots", root, action, framework=framework)
+
+
+def run_migrate_record(root: Path | None, fmt: Format) -> int:
+    """`artigov migrate-record`."""
+
+    def action(ws: Workspace) -> int:
+        from artigov.commands.render import emit_json
+        from artigov.promote.migrate import migrate_record
+
+        m = migrate_record(ws)
+        if fmt is Format.json:
+            emit_json({"command": "migrate-record", "ok": True, "frameworks": m.frameworks, "objects": m.objects})
+        else:
+            done = ", ".join(f"{f} ({n} snapshot(s))" for f, n in sorted(m.frameworks.items()))
+            print(
+                f"migrate-record: moved {done} and {m.objects} object(s) into {ws.rel(ws.record_dir)}/; "
+                "verified before and after. Commit it: git add "
+                f"{ws.rel(ws.record_dir)} && git commit"
+            )
+        return EXIT_OK
+
+    return execute("migrate-record", root, action)
+
+
+def run_repair_head(root: Path | None, framework: str, fmt: Format) -> int:
+    """`artigov repair-head`."""
+
+    def action(ws: Workspace) -> int:
+        from artigov.commands.render import emit_json
+        from artigov.promote.migrate import repair_head
+
+        seq, note = repair_head(ws, framework)
+        if fmt is Format.json:
+            emit_json({"command": "repair-head", "ok": True, "framework": framework, "head": seq, "note": note})
+        else:
+            print(f"repair-head: {note}")
+        return EXIT_OK
+
+    return execute("repair-head", root, action, framework=framework)
