@@ -685,19 +685,33 @@ def test_an_input_flipped_every_50_ms_never_yields_a_snapshot_that_signed_other_
     drafted = approved.replace(b"status: approved", b"status: draft")
     stop = threading.Event()
 
+    outcomes: list[str] = []
+
     def flipper() -> None:
-        state = False
+        # Bursts of flips every 50 ms; between bursts a pause (doubling, up to 8 s, while nothing was
+        # promoted yet), so that on a loaded machine, where one promotion outlasts 50 ms, some
+        # promotions still run between flips: both outcomes are met, whatever the machine's speed.
+        state, flips, pause = False, 0, 0.5
         while not stop.is_set():
             path.write_bytes(drafted if state else approved)
-            state = not state
-            stop.wait(0.05)
+            state, flips = not state, flips + 1
+            if flips % 10 == 0:
+                if "promoted" not in outcomes:
+                    pause = min(pause * 2, 8.0)
+                stop.wait(pause)
+            else:
+                stop.wait(0.05)
 
     thread = threading.Thread(target=flipper, daemon=True)
     thread.start()
-    outcomes: list[str] = []
     try:
-        # 40 promotions that got past the index check (a drifted index refuses at once, and is retried).
-        while sum(o != "index drift" for o in outcomes) < 40 and len(outcomes) < 2000:
+        # 40 promotions that got past the index check (a drifted index refuses at once, and is retried),
+        # and until both outcomes were met.
+        def enough() -> bool:
+            past = sum(o != "index drift" for o in outcomes)
+            return past >= 40 and "promoted" in outcomes and "changed while promoting" in outcomes
+
+        while not enough() and len(outcomes) < 3000:
             try:
                 promote(ws, "f", "design")
                 outcomes.append("promoted")
