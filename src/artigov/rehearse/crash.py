@@ -198,7 +198,7 @@ def _trial(
     if not identical:
         problems.append(
             f"re-run exit {rerun.returncode}, verify exit {verify.returncode}, identical {final == new}: "
-            f"{(rerun.stdout + rerun.stderr)[-300:]!r} / {verify.stdout[-300:]!r}"
+            f"{(rerun.stdout + rerun.stderr)[-300:]!r} / {(verify.stdout + verify.stderr)[-300:]!r}"
         )
     shutil.rmtree(ws)
     return ok_recovery, identical, problems
