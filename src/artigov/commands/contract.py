@@ -24,7 +24,7 @@ def run_contract_check(
 
             emit_json(to_sarif(report.findings, {c: (n, "") for c, n in CODES.items()}, ws.root, "contract check"))
         elif fmt.value == "json":
-            emit_json({"command": "contract check", "format_version": 1, **report.to_dict()})
+            emit_json({"command": "contract check", **report.to_dict()})
         else:
             findings_text(report.findings)
             what = "every gate" if all_gates else (f"gate {gate!r}" if gate else "contract")

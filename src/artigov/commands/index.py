@@ -20,7 +20,7 @@ def _render_write(result: IndexResult, fmt: Format) -> int:
     from artigov.commands.render import emit_json, findings_text
 
     if fmt is Format.json:
-        emit_json({"command": f"index {result.op}", "format_version": 1, **result.to_dict()})
+        emit_json({"command": f"index {result.op}", **result.to_dict()})
     else:
         findings_text(result.findings)
         for note in result.notes:
@@ -37,7 +37,7 @@ def _render_verify(result: VerifyResult, fmt: Format) -> int:
     from artigov.commands.render import emit_json
 
     if fmt is Format.json:
-        emit_json({"command": "index verify", "format_version": 1, **result.to_dict()})
+        emit_json({"command": "index verify", **result.to_dict()})
     else:
         for label, paths in (("added", result.added), ("changed", result.changed), ("removed", result.removed)):
             for p in paths:
@@ -73,7 +73,7 @@ def run_index(op: str, root: Path | None, fmt: Format, lock_timeout: float, path
         if fmt is Format.json:
             from artigov.commands.render import emit_json
 
-            emit_json({"command": "index recover", "format_version": 1, "recovery": recovery and recovery.action})
+            emit_json({"command": "index recover", "recovery": recovery and recovery.action})
         else:
             print(f"index recover: {action_taken}")
         return EXIT_OK

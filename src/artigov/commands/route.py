@@ -25,7 +25,6 @@ def run_route_check(root: Path | None, fmt: Format | FindingFormat) -> int:
             emit_json(
                 {
                     "command": "route check",
-                    "format_version": 1,
                     "ok": report.ok,
                     "artifacts_checked": report.artifacts_checked,
                     "findings": [f.to_dict() for f in report.findings],

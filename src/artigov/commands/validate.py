@@ -24,7 +24,7 @@ def run_validate(root: Path | None, paths: list[Path], fmt: Format | FindingForm
 
             emit_json(to_sarif(report.findings, CODES, ws.root, "validate"))
         elif fmt.value == "json":
-            emit_json({"command": "validate", "format_version": 1, **report.to_dict()})
+            emit_json({"command": "validate", **report.to_dict()})
         else:
             findings_text(report.findings)
             skipped = (

@@ -28,19 +28,17 @@ Run it with ``artigov rehearse crash`` (``invoke rehearse``, ``nox -s rehearse``
 from __future__ import annotations
 
 import json
-import os
 import random
 import shutil
 import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from artigov.core.faults import FAULT_EXIT_CODE
-from artigov.rehearse.workspace import Rehearsal, mutate_workspace
+from artigov.rehearse.workspace import Rehearsal, cli_env, mutate_workspace
 
 __all__ = [
     "DURABLE_POINTS",
@@ -84,17 +82,11 @@ class Row:
         return self.trials == self.recovered == self.identical and not self.problems
 
 
-def _env(extra: dict[str, str] | None = None) -> dict[str, str]:
-    full = {k: v for k, v in os.environ.items() if not k.startswith("ARTIGOV_FAULT")}
-    full.update({"ARTIGOV_ACTOR": "rehearsal@example.org", **(extra or {})})
-    return full
-
-
 def _cli(args: list[str], cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "artigov.cli", *args],
         cwd=cwd,
-        env=_env(env),
+        env=cli_env(env),
         capture_output=True,
         text=True,
         timeout=900,
@@ -170,7 +162,7 @@ def _trial(
         proc = subprocess.Popen(
             [sys.executable, "-m", "artigov.cli", *args],
             cwd=ws,
-            env=_env(),
+            env=cli_env(),
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
@@ -279,7 +271,7 @@ except ArtigovError as e:
 def _record_check(ws: Path, framework: str) -> dict[str, object]:
     done = subprocess.run(
         [sys.executable, "-c", _CHECK, str(ws), framework],
-        env=_env(),
+        env=cli_env(),
         capture_output=True,
         text=True,
         timeout=900,
@@ -402,8 +394,8 @@ def _head(ws: Path, framework: str) -> int:
 
 
 def edit_first_input(ws: Path, framework: str) -> str:
-    """Append a line to the body of the head snapshot's first input (keeping a declared checksum
-    true), so the next promotion has a change to sign: the path changed."""
+    """Append a line to the head snapshot's first input (keeping a declared checksum true), so the
+    next promotion has a change to sign: the path changed."""
     from artigov.core.workspace import load_workspace
     from artigov.promote.store import SnapshotStore
 
@@ -411,38 +403,29 @@ def edit_first_input(ws: Path, framework: str) -> str:
     head = store.head()
     if head is None:
         raise RuntimeError(f"{framework} has no snapshot to change")
-    rel = str(store.manifest(head.sequence)["inputs"][0]["path"])
-    fix_checksum_after(ws / rel, lambda data: data + b"\nRevised in rehearsal.\n")
+    item = store.manifest(head.sequence)["inputs"][0]
+    rel, meta = str(item["path"]), item.get("meta")
+    with open(ws / rel, "ab") as f:
+        f.write(b"\nRevised in rehearsal.\n")
+    _restamp(ws, rel, str(meta) if meta else None)
     return rel
 
 
-def fix_checksum_after(path: Path, change: Callable[[bytes], bytes]) -> None:
-    """Apply ``change`` to a frontmatter artifact's body (or a sidecar's file) and keep its declared
-    ``checksum:`` true, as an author who re-stamps it would."""
-    import hashlib
-    import re
+def _restamp(ws: Path, rel: str, meta: str | None) -> None:
+    """Keep the declared ``checksum:`` of an artifact whose content changed true, as an author who
+    re-stamps it would: the loader says what the content hashes to now."""
+    from artigov.schema.discovery import ArtifactUnit
+    from artigov.schema.errors import ArtifactLoadError
+    from artigov.schema.validate import load_unit
 
-    data = change(path.read_bytes())
-    path.write_bytes(data)
-    from artigov.schema.discovery import SIDECAR_SUFFIXES
-
-    meta = next(
-        (path.with_name(path.name + s) for s in SIDECAR_SUFFIXES if path.with_name(path.name + s).is_file()), None
-    )
-    if meta is not None:
-        digest = "sha256:" + hashlib.sha256(data).hexdigest()
-        text = meta.read_text("utf-8")
-        meta.write_text(re.sub(r"sha256:[0-9a-f]{64}", digest, text, count=1), "utf-8")
-        return
-    match = re.match(rb"(?:\xef\xbb\xbf)?---[ \t]*\r?\n(.*?)^(?:---|\.\.\.)[ \t]*(?:\r?\n|\Z)", data, re.S | re.M)
-    if match is None:
-        return
-    body = data[match.end() :]
-    digest = "sha256:" + hashlib.sha256(body).hexdigest()
-    front = re.sub(
-        rb"^(checksum:[ \t]*)sha256:[0-9a-f]{64}", rb"\g<1>" + digest.encode(), match.group(0), count=1, flags=re.M
-    )
-    path.write_bytes(front + body)
+    try:
+        artifact = load_unit(ws, ArtifactUnit(rel, meta))
+    except ArtifactLoadError:
+        return  # not loadable: nothing to re-stamp (validation reports it)
+    declared = artifact.metadata.get("checksum")
+    if isinstance(declared, str) and declared != artifact.checksum:
+        source = ws / (meta or rel)  # the metadata comes first in a frontmatter file: never the body
+        source.write_bytes(source.read_bytes().replace(declared.encode(), artifact.checksum.encode(), 1))
 
 
 def render(rows: list[Row]) -> str:

@@ -259,12 +259,13 @@ class _Run:
         return None if fired == want else f"triggers fired {fired}, want {want} (configured: {sorted(configured)})"
 
     def _replay(self, to: int) -> str | None:
+        from artigov.core.canonical import digest_bytes
+        from artigov.promote.store import Head
+
         store = self._store()
         data = store.manifest_bytes(to)
-        digest = "sha256:" + hashlib.sha256(data).hexdigest()
-        gate = json.loads(data)["gate"]
-        head = {"digest": digest, "gates": {gate: {"digest": digest, "sequence": to}}, "sequence": to}
-        store.head_path.write_text(json.dumps(head, sort_keys=True, separators=(",", ":")) + "\n")
+        digest = digest_bytes(data)
+        store.head_path.write_bytes(Head(to, digest).with_gate(json.loads(data)["gate"], to, digest).to_bytes())
         return None
 
     def _tamper(self, target: str, snapshot: int | None) -> str | None:
@@ -272,8 +273,9 @@ class _Run:
         sequence = self.absolute(snapshot) if snapshot else self._head_sequence()
         folder = store.seq_dir(sequence)
         if target == "object":
-            obj = json.loads((folder / "manifest.json").read_text())["inputs"][0]["object"].removeprefix("sha256:")
-            path = store.ws.record_dir / "objects" / "sha256" / obj[:2] / obj[2:]
+            from artigov.promote.store import ObjectStore
+
+            path = ObjectStore(store.ws).path_for(store.manifest(sequence)["inputs"][0]["object"])
         else:
             path = folder / ("manifest.json" if target == "manifest" else "manifest.json.asc")
         path.chmod(0o644)

@@ -26,10 +26,17 @@ import yaml
 from artigov.core.errors import EXIT_USAGE, ArtigovError
 from artigov.core.safeyaml import load_yaml
 
-__all__ = ["Rehearsal", "RehearsalError", "mutate_workspace", "rehearsal_copy"]
+__all__ = ["Rehearsal", "RehearsalError", "cli_env", "mutate_workspace", "rehearsal_copy"]
 
 #: Never copied: git's own folder and tool caches (the state folder is left out by name below).
 _SKIP = {".git", ".nox", ".venv", "venv", ".tox", "node_modules", "__pycache__", ".mypy_cache", ".ruff_cache"}
+
+
+def cli_env(extra: dict[str, str] | None = None) -> dict[str, str]:
+    """The environment of a rehearsal's command: this one without fault settings, plus ``extra``."""
+    full = {k: v for k, v in os.environ.items() if not k.startswith("ARTIGOV_FAULT")}
+    full.update({"ARTIGOV_ACTOR": "rehearsal@example.org", **(extra or {})})
+    return full
 
 
 class RehearsalError(ArtigovError):
@@ -50,8 +57,7 @@ class Rehearsal:
 
     def cli(self, *args: str, env: dict[str, str] | None = None, root: bool = True) -> subprocess.CompletedProcess[str]:
         """Run the real command line on the copy (never on the source workspace)."""
-        full = {k: v for k, v in os.environ.items() if not k.startswith("ARTIGOV_FAULT")}
-        full.update({"ARTIGOV_ACTOR": "rehearsal@example.org", **(env or {})})
+        full = cli_env(env)
         return subprocess.run(
             [sys.executable, "-m", "artigov.cli", *args, *(["--root", str(self.ws)] if root else [])],
             env=full,
@@ -157,12 +163,14 @@ _ID_LINE = re.compile(r"^id:[ \t]*.*$", re.MULTILINE)
 
 def indexed_paths(ws: Path) -> list[str]:
     """The paths the copy's index holds (the artifacts a rehearsal may change)."""
-    import json
-
     from artigov.core.workspace import load_workspace
+    from artigov.index import read_index
+    from artigov.index.ops import IndexMissingError
 
-    index = load_workspace(ws).index_path
-    return sorted(json.loads(index.read_text("utf-8")).get("entries", {})) if index.is_file() else []
+    try:
+        return sorted(read_index(load_workspace(ws)).entries)
+    except IndexMissingError:
+        return []
 
 
 def mutate_workspace(ws: Path, seed: int, *, changes: int = 3, edits_only: bool = False) -> list[str]:

@@ -19,7 +19,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["Check", "compile_schema", "schema_valid"]
+__all__ = ["Check", "compile_schema"]
 
 #: Returns True only if the schema it was compiled from certainly accepts the value.
 Check = Callable[[Any], bool]
@@ -242,15 +242,3 @@ def compile_schema(schema: Any) -> Check:
         return True
 
     return check
-
-
-_COMPILED: dict[int, tuple[Any, Check]] = {}
-
-
-def schema_valid(schema: Any, value: Any) -> bool:
-    """:func:`compile_schema` for one-off callers: compiled once per schema object and remembered."""
-    entry = _COMPILED.get(id(schema))
-    if entry is None or entry[0] is not schema:
-        entry = (schema, compile_schema(schema))
-        _COMPILED[id(schema)] = entry
-    return entry[1](value)

@@ -23,7 +23,7 @@ from artigov.core.errors import (
     WorkspaceNotFoundError,
     YamlSafetyError,
 )
-from artigov.core.fastschema import schema_valid
+from artigov.core.fastschema import Check, compile_schema
 
 __all__ = [
     "CONFIG_NAME",
@@ -147,6 +147,11 @@ def _config_schema() -> dict[str, Any]:
 
 
 @lru_cache(maxsize=1)
+def _config_check() -> Check:
+    return compile_schema(_config_schema())
+
+
+@lru_cache(maxsize=1)
 def _config_validator() -> Any:
     from jsonschema import Draft202012Validator
 
@@ -198,7 +203,7 @@ def load_workspace(root: Path | None = None, *, start: Path | None = None) -> Wo
         raise ConfigError(config_path, None, "must be a mapping of settings", fix="see the README for the fields")
     errors = (
         []
-        if schema_valid(_config_schema(), data)  # jsonschema (and its import) only if in doubt
+        if _config_check()(data)  # jsonschema (and its import) only if in doubt
         else sorted(_config_validator().iter_errors(data), key=lambda err: list(map(str, err.absolute_path)))
     )
     if errors:

@@ -501,7 +501,7 @@ def verify(
             raise IndexCorruptError(ws.index_path, "is a directory")
         raise IndexMissingError(ws.index_path)
     found = scan(ws, progress=progress)
-    on_disk = dict(found.entries)
+    on_disk = found.entries  # consumed: what is left after the index is read was added
     changed: list[str] = []
     removed: list[str] = []
     index = StreamedIndex(ws.index_path)

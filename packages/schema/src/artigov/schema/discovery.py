@@ -336,11 +336,7 @@ def unsafe_artifact_path(ws: Workspace, rel: str) -> str | None:
             return f"it is {what}"
     if not matches_any(rel, ws.artifacts):
         return "it is outside the `artifacts` globs"
-    folder = target.parent
-    while folder != ws.root and ws.root in folder.parents:
-        if folder.is_symlink():
-            return f"it goes through the symlinked folder {ws.rel(folder)}"
-        folder = folder.parent
-    if target.is_symlink():
-        return "it is a symlink"
-    return None
+    link = _first_link(ws.root, rel)
+    if link is None:
+        return None
+    return "it is a symlink" if link == rel else f"it goes through the symlinked folder {link}"
