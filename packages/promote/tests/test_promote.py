@@ -104,7 +104,7 @@ def test_promote_refuses_to_sign_with_an_untrusted_key_and_writes_nothing(ws: Wo
 
 def _forge(ws: Workspace, key: str, home: Path) -> None:
     """Re-sign snapshot 1 with ``key`` (a valid signature by another key in the same keyring)."""
-    from artigov.promote.keyring import sign_detached
+    from artigov.core.gpg import sign_detached
 
     store = SnapshotStore(ws, "f")
     sig = store.seq_dir(1) / "manifest.json.asc"
@@ -475,7 +475,7 @@ def test_old_local_layout_is_refused_until_migrated(ws: Workspace, keys) -> None
     import shutil
 
     from artigov.core.canonical import canonical_json, digest_bytes
-    from artigov.promote.keyring import sign_detached
+    from artigov.core.gpg import sign_detached
     from artigov.promote.migrate import migrate_record
 
     promote(ws, "f", "design")
@@ -563,7 +563,7 @@ def test_a_forged_but_validly_signed_manifest_restores_nothing_outside_the_artif
 ) -> None:
     from artigov.core.atomic import write_atomic
     from artigov.core.canonical import canonical_json, digest_bytes
-    from artigov.promote.keyring import sign_detached
+    from artigov.core.gpg import sign_detached
     from artigov.promote.store import Head
 
     (ws.root / "elsewhere").mkdir()
@@ -629,7 +629,7 @@ def test_verify_refuses_a_snapshot_whose_stored_bytes_say_something_else(ws: Wor
     once signed) does not verify, even correctly signed and with intact objects."""
     from artigov.core.atomic import write_atomic
     from artigov.core.canonical import canonical_json, digest_bytes
-    from artigov.promote.keyring import sign_detached
+    from artigov.core.gpg import sign_detached
     from artigov.promote.store import Head
 
     promote(ws, "f", "design")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from artigov.core.errors import EXIT_FINDINGS, ArtigovError
 from artigov.core.findings import Finding
+from artigov.core.gpg import SigningError, VerificationError
 
 __all__ = ["GateFailedError", "PromotionError", "SigningError", "VerificationError"]
 
@@ -23,19 +24,3 @@ class GateFailedError(PromotionError):
             fix="fix the findings (artigov contract check --gate ...) and promote again",
         )
         self.findings = findings
-
-
-class SigningError(PromotionError):
-    """gpg could not sign (no key, no secret key, agent trouble)."""
-
-
-class VerificationError(ArtigovError):
-    """A snapshot failed verification; ``code`` says which check."""
-
-    exit_code = EXIT_FINDINGS
-
-    def __init__(self, code: str, message: str, *, fix: str | None = None, snapshot: int | None = None) -> None:
-        super().__init__(f"{code} {message}", fix=fix)
-        self.code = code
-        self.problem = message
-        self.snapshot = snapshot

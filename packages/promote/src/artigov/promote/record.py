@@ -28,10 +28,10 @@ from artigov.core.canonical import canonical_json, digest_bytes
 from artigov.core.errors import DiskError
 from artigov.core.events import get_logger
 from artigov.core.faults import fault_point
+from artigov.core.gpg import export_public_key, sign_detached
 from artigov.core.workspace import Workspace
 from artigov.promote.decisions import DecisionLog
 from artigov.promote.errors import PromotionError
-from artigov.promote.keyring import export_public_key, sign_detached
 from artigov.promote.store import Head, SnapshotStore
 
 __all__ = ["Committed", "commit_snapshot", "decision_event", "recover"]

@@ -34,10 +34,10 @@ from jsonschema import Draft202012Validator
 
 from artigov.core.audit import verify_log
 from artigov.core.canonical import digest_bytes
+from artigov.core.gpg import verify_detached
 from artigov.core.workspace import Workspace
 from artigov.promote.decisions import DecisionLog, LogCheck
 from artigov.promote.errors import VerificationError
-from artigov.promote.keyring import verify_detached
 from artigov.promote.store import Head, ObjectStore, SnapshotStore, refuse_old_layout
 
 __all__ = ["Verified", "check_decision_logs", "check_objects", "check_signature", "verify_all", "verify_snapshot"]
