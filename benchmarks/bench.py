@@ -204,7 +204,7 @@ def bench_hydrate(big: Path, small: Path, n_big: int, n_small: int, repeat: int)
 
 def bench_promote(scratch: Path, repeat: int, inputs: int) -> Row:
     sys.path[:0] = [str(REPO / "packages" / p / "src") for p in ("core", "promote")]
-    from artigov.promote.testing import make_key
+    from artigov.core.testkeys import make_key
 
     ws = scratch / "bulk"
     home = Path(tempfile.mkdtemp(prefix="agb-", dir="/tmp"))

@@ -47,7 +47,7 @@ def test_demo_tells_the_whole_story(artigov: Runner, tmp_path: Path) -> None:
 
 
 def test_invoke_promote_runs_the_pipeline_and_stops_at_a_failing_gate(tmp_path: Path) -> None:
-    from artigov.promote.testing import gnupg_home, make_key
+    from artigov.core.testkeys import gnupg_home, make_key
 
     ws = tmp_path / "repo"
     shutil.copytree(REPO / "examples" / "workspace", ws, ignore=shutil.ignore_patterns(".artigov"))

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from artigov.promote.testing import gnupg_home, make_key
+from artigov.core.testkeys import gnupg_home, make_key
 
 REPO = Path(__file__).resolve().parent.parent
 

@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
+from artigov.core.testkeys import gnupg_home, make_key
 from artigov.core.workspace import load_workspace
 from artigov.index import ops as index_ops
 from artigov.index.testing import synth_workspace
-from artigov.promote.testing import gnupg_home, make_key
 
 REPO = Path(__file__).resolve().parent.parent
 Runner = Callable[..., subprocess.CompletedProcess[str]]

@@ -43,7 +43,7 @@ def _git(ws: Path, *args: str) -> None:
 
 
 def _prepare(base: Path, example: Path) -> tuple[Path, Path, str]:
-    from artigov.promote.testing import make_key
+    from artigov.core.testkeys import make_key
 
     ws = base / "workspace"
     shutil.copytree(example, ws, ignore=shutil.ignore_patterns(".artigov", "*.lock"))

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from artigov.core.testing import make_artifact, make_workspace
+from artigov.core.testkeys import gnupg_home, make_key
 from artigov.core.workspace import Workspace, load_workspace
 from artigov.index import rebuild
-from artigov.promote.testing import gnupg_home, make_key
 
 CONTRACT = """\
 framework: f

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from artigov.core.testkeys import gnupg_home, make_key, revoke_key
 from artigov.core.workspace import Workspace
 from artigov.index import rebuild
 from artigov.index import verify as index_verify
@@ -25,7 +26,6 @@ from artigov.promote import (
     triggers,
 )
 from artigov.promote.store import ObjectStore, SnapshotStore
-from artigov.promote.testing import gnupg_home, make_key, revoke_key
 from artigov.promote.verify import verify_snapshot
 
 

@@ -12,6 +12,7 @@ from typing import Annotated
 
 import typer
 
+from artigov.cli import approve as approve_cmd
 from artigov.cli import audit as audit_cmd
 from artigov.cli import contract as contract_cmd
 from artigov.cli import hydrate as hydrate_cmd
@@ -78,6 +79,7 @@ app.add_typer(index_cmd.app, name="index")
 app.command("hydrate")(hydrate_cmd.hydrate)
 app.add_typer(contract_cmd.app, name="contract")
 promote_cmd.register(app)
+approve_cmd.register(app)
 app.add_typer(audit_cmd.app, name="audit")
 
 

@@ -27,6 +27,8 @@ def run_contract_check(
             emit_json({"command": "contract check", **report.to_dict()})
         else:
             findings_text(report.findings)
+            for warning in report.warnings:
+                print(f"warning: {warning.one_line()}")
             what = "every gate" if all_gates else (f"gate {gate!r}" if gate else "contract")
             verdict = "passed" if report.ok else f"failed ({len(report.findings)} finding(s))"
             print(f"contract check: {framework} {what}: {verdict}")

@@ -87,8 +87,8 @@ def rehearsal_copy(source: Path, scratch: Path, *, name: str = "ws") -> Rehearsa
     Raises:
         RehearsalError: ``source`` is no workspace, or its config cannot be read.
     """
+    from artigov.core.testkeys import make_key
     from artigov.core.workspace import load_workspace
-    from artigov.promote.testing import make_key
 
     ws_source = load_workspace(source)
     state = ws_source.state_dir

@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from artigov.contract.model import Contract, ContractError, load_contract
+from artigov.contract.approvals import APPROVAL_CODES, ApprovalChecker, current_statements, statements_for
+from artigov.contract.model import Contract, ContractError, Gate, load_contract
 from artigov.core.events import get_logger
 from artigov.core.findings import Finding, sort_findings
 from artigov.core.workspace import Workspace
@@ -26,6 +27,8 @@ CODES = {
     "C007": "unknown-gate",
     "C008": "contract-invalid",
     "C009": "contract-inconsistent",
+    **APPROVAL_CODES,
+    "C015": "approval-not-signed",
 }
 
 
@@ -35,6 +38,8 @@ class ContractReport:
     gate: str | None
     findings: list[Finding] = field(default_factory=list)
     checked: int = 0
+    #: Things an auditor should know that do not fail the gate (unsigned approvals the contract allows).
+    warnings: list[Finding] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -47,6 +52,7 @@ class ContractReport:
             "ok": self.ok,
             "checked": self.checked,
             "findings": [f.to_dict() for f in self.findings],
+            "warnings": [f.to_dict() for f in self.warnings],
         }
 
 
@@ -54,68 +60,111 @@ def _f(code: str, file: str, message: str, fix: str, pointer: str = "") -> Findi
     return Finding(code=code, name=CODES[code], file=file, message=message, fix=fix, pointer=pointer)
 
 
-def _gate_findings(contract: Contract, gate_name: str, entries: dict[str, dict[str, Any]], rel: str) -> list[Finding]:
+def _gate_findings(
+    ws: Workspace,
+    contract: Contract,
+    gate_name: str,
+    entries: dict[str, dict[str, Any]],
+    rel: str,
+    warnings: list[Finding],
+) -> list[Finding]:
     gate = contract.gate(gate_name)
     if gate is None:
         names = ", ".join(g.name for g in contract.gates)
         return [_f("C007", rel, f"no gate {gate_name!r} in the contract", f"use one of: {names}", "/gates")]
     findings: list[Finding] = []
-    for kind, minimum in sorted(gate.requires.items()):
-        of_kind = {p: e for p, e in entries.items() if e["kind"] == kind}
-        if not of_kind:
+    checker = ApprovalChecker(ws, contract)
+    with checker:
+        for kind in sorted(gate.requires):
+            findings += _kind_findings(contract, gate, kind, entries, rel, checker, warnings)
+    return findings
+
+
+def _kind_findings(
+    contract: Contract,
+    gate: Gate,
+    kind: str,
+    entries: dict[str, dict[str, Any]],
+    rel: str,
+    checker: ApprovalChecker,
+    warnings: list[Finding],
+) -> list[Finding]:
+    """The gate's requirement for ``kind``: present, at its minimum status, approved as RACI says."""
+    minimum = gate.requires[kind]
+    of_kind = {p: e for p, e in entries.items() if e["kind"] == kind}
+    if not of_kind:
+        return [
+            _f(
+                "C003",
+                rel,
+                f"gate {gate.name!r} requires a {kind!r} artifact; there is none",
+                f"add a {kind!r} artifact with status {minimum} or better",
+                f"/gates/{gate.name}/requires/{kind}",
+            )
+        ]
+    eligible = {p: e for p, e in of_kind.items() if STATUS_RANK[e["status"]] >= STATUS_RANK[minimum]}
+    if not eligible:
+        best = max(of_kind.values(), key=lambda e: STATUS_RANK[e["status"]])["status"]
+        return [
+            _f(
+                "C004",
+                rel,
+                f"gate {gate.name!r} requires {kind!r} at status {minimum} or better; the best is {best}",
+                f"move a {kind!r} artifact to {minimum} (with its approval)",
+                f"/gates/{gate.name}/requires/{kind}",
+            )
+        ]
+    findings: list[Finding] = []
+    accountable = set(contract.accountable(kind))
+    for path, entry in sorted(eligible.items()):
+        if entry["status"] != "approved":
+            continue
+        approvers = list(entry.get("approved_by", []))
+        if len(approvers) < gate.min_approvals:
             findings.append(
                 _f(
-                    "C003",
-                    rel,
-                    f"gate {gate.name!r} requires a {kind!r} artifact; there is none",
-                    f"add a {kind!r} artifact with status {minimum} or better",
-                    f"/gates/{gate.name}/requires/{kind}",
+                    "C005",
+                    path,
+                    f"approved {kind!r} has {len(approvers)} approver(s); "
+                    f"gate {gate.name!r} needs {gate.min_approvals}",
+                    f"add approved_by: [{', '.join(sorted(accountable)) or '<accountable person>'}]",
+                    "/approved_by",
                 )
             )
-            continue
-        eligible = {p: e for p, e in of_kind.items() if STATUS_RANK[e["status"]] >= STATUS_RANK[minimum]}
-        if not eligible:
-            best = max(of_kind.values(), key=lambda e: STATUS_RANK[e["status"]])["status"]
-            findings.append(
-                _f(
-                    "C004",
-                    rel,
-                    f"gate {gate.name!r} requires {kind!r} at status {minimum} or better; the best is {best}",
-                    f"move a {kind!r} artifact to {minimum} (with its approval)",
-                    f"/gates/{gate.name}/requires/{kind}",
-                )
-            )
-            continue
-        accountable = set(contract.accountable(kind))
-        for path, entry in sorted(eligible.items()):
-            if entry["status"] != "approved":
-                continue
-            approvers = list(entry.get("approved_by", []))
-            if len(approvers) < gate.min_approvals:
+        for person in approvers:
+            if person not in accountable:
+                who = ", ".join(sorted(accountable)) or "nobody (add RACI for this kind)"
                 findings.append(
                     _f(
-                        "C005",
+                        "C006",
                         path,
-                        f"approved {kind!r} has {len(approvers)} approver(s); gate "
-                        f"{gate.name!r} needs {gate.min_approvals}",
-                        f"add approved_by: [{', '.join(sorted(accountable)) or '<accountable person>'}]",
+                        f"{person} approved this {kind!r} but is not accountable for it under RACI "
+                        f"(accountable: {who})",
+                        "have an accountable person approve it, or fix the RACI",
                         "/approved_by",
                     )
                 )
-            for person in approvers:
-                if person not in accountable:
-                    who = ", ".join(sorted(accountable)) or "nobody (add RACI for this kind)"
-                    findings.append(
-                        _f(
-                            "C006",
-                            path,
-                            f"{person} approved this {kind!r} but is not accountable for it under RACI "
-                            f"(accountable: {who})",
-                            "have an accountable person approve it, or fix the RACI",
-                            "/approved_by",
-                        )
-                    )
+        findings.extend(checker.findings(path, entry, gate.name))
+        if not contract.require_signed_approvals:
+            warnings.extend(_unsigned(checker, path, entry))
     return findings
+
+
+def _unsigned(checker: ApprovalChecker, path: str, entry: dict[str, Any]) -> list[Finding]:
+    """Approvers listed without a signed statement: allowed by this contract, worth a warning."""
+    current = current_statements(statements_for(checker.ws, checker.contract.framework, entry["id"], entry["version"]))
+    return [
+        _f(
+            "C015",
+            path,
+            f"{who} is listed in approved_by without a signed approval statement (accepted: the contract "
+            "does not set require_signed_approvals)",
+            f"have {who} run `artigov approve {path}`, and set require_signed_approvals: true",
+            "/approved_by",
+        )
+        for who in entry.get("approved_by", [])
+        if (st := current.get(who)) is None or st.signature is None
+    ]
 
 
 def check_contract(ws: Workspace, framework: str, gate: str | None = None) -> ContractReport:
@@ -146,7 +195,7 @@ def check_contract(ws: Workspace, framework: str, gate: str | None = None) -> Co
                 )
             )
     if gate is not None:
-        report.findings.extend(_gate_findings(contract, gate, entries, rel))
+        report.findings.extend(_gate_findings(ws, contract, gate, entries, rel, report.warnings))
     report.findings = sort_findings(report.findings)
     _log(report)
     return report

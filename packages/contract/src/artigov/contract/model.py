@@ -43,12 +43,27 @@ class Contract:
     keep_last: int | None = None
     keep_days: int | None = None
     triggers: tuple[Trigger, ...] = ()
+    people: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    require_signed_approvals: bool = False
+    forbid_self_approval: bool = True
 
     def gate(self, name: str) -> Gate | None:
         return next((g for g in self.gates if g.name == name), None)
 
     def accountable(self, kind: str) -> tuple[str, ...]:
         return self.raci.get(kind, {}).get("accountable", ())
+
+    def role_of(self, person: str, kind: str) -> str | None:
+        """``person``'s RACI role for ``kind`` (accountable wins over responsible), or None."""
+        roles = self.raci.get(kind, {})
+        for role in ("accountable", "responsible", "consulted", "informed"):
+            if person in roles.get(role, ()):
+                return role
+        return None
+
+    def keys_of(self, person: str) -> tuple[str, ...]:
+        """The key fingerprints ``people:`` gives ``person`` (empty if none)."""
+        return self.people.get(person, ())
 
 
 class ContractError(ArtigovError):
@@ -184,6 +199,22 @@ def _build(value: dict[str, Any], path: Path, rel: str, framework: str) -> Contr
                 )
             )
         raci[kind] = {role: tuple(people) for role, people in roles.items()}
+    people = {person: tuple(f.upper() for f in fprs) for person, fprs in value.get("people", {}).items()}
+    owners: dict[str, str] = {}
+    for person, fprs in sorted(people.items()):
+        for fpr in fprs:
+            if fpr in owners:
+                findings.append(
+                    _finding(
+                        "C009",
+                        "contract-inconsistent",
+                        rel,
+                        f"key {fpr} is given to both {owners[fpr]} and {person}",
+                        "give each person their own key: an approval must name one approver",
+                        pointer=f"/people/{person}",
+                    )
+                )
+            owners[fpr] = person
     if findings:
         raise ContractError(findings)
     retention = value.get("retention", {})
@@ -197,4 +228,7 @@ def _build(value: dict[str, Any], path: Path, rel: str, framework: str) -> Contr
         keep_last=retention.get("keep_last"),
         keep_days=retention.get("keep_days"),
         triggers=tuple(Trigger(t["on"], t["action"]) for t in value.get("rollback_triggers", [])),
+        people=people,
+        require_signed_approvals=bool(value.get("require_signed_approvals", False)),
+        forbid_self_approval=bool(value.get("forbid_self_approval", True)),
     )

@@ -33,6 +33,7 @@ __all__ = [
     "release_inherited_locks",
     "write_all",
     "write_atomic",
+    "write_new",
 ]
 
 #: File descriptors of the locks this process holds (a forked child must close them).
@@ -206,6 +207,41 @@ def write_atomic(
             fsync_dir(directory)
         except OSError as e:
             raise DiskError(path, e, replaced=True) from e
+
+
+def write_new(path: Path, data: bytes, *, mode: int = 0o644) -> None:
+    """Create ``path`` with ``data`` durably, never replacing an existing file (add-only records).
+
+    The bytes are written to a temp file, fsynced, and linked to ``path``: the link fails if
+    ``path`` exists, so two writers can never overwrite each other's file, and a reader sees the
+    whole file or none.
+
+    Raises:
+        FileExistsError: ``path`` already exists (nothing was written).
+        DiskError: a write, fsync or link failed; no temp file is left behind.
+    """
+    directory = path.parent
+    directory.mkdir(parents=True, exist_ok=True)
+    tmp = directory / f".{path.name}.tmp.{os.getpid()}"
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
+        try:
+            write_all(fd, data)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.link(tmp, path)
+    except FileExistsError:
+        _unlink_quietly(tmp)
+        raise
+    except OSError as e:
+        _unlink_quietly(tmp)
+        raise DiskError(path, e) from e
+    _unlink_quietly(tmp)
+    try:
+        fsync_dir(directory)
+    except OSError as e:
+        raise DiskError(path, e, replaced=True) from e
 
 
 def _unlink_quietly(path: Path) -> None:

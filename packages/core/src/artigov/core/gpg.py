@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from artigov.core.errors import EXIT_FINDINGS, ArtigovError
+from artigov.core.workspace import Workspace
 
 __all__ = [
     "SigningError",
@@ -26,6 +27,7 @@ __all__ = [
     "gpg_for",
     "committed_keyring",
     "key_user_ids",
+    "publish_public_key",
     "sign_detached",
     "verify_detached",
 ]
@@ -85,6 +87,21 @@ def export_public_key(fpr: str, home: Path | None) -> bytes:
     return exported.encode() if isinstance(exported, str) else bytes(exported)
 
 
+def publish_public_key(ws: Workspace, fpr: str) -> Path | None:
+    """Put ``fpr``'s public key into ``record/keys/`` (if it is not there) so verification travels
+    with the repository; the file, or None if gpg has no such key."""
+    from artigov.core.atomic import write_atomic
+
+    path = ws.keys_dir / f"{fpr}.asc"
+    if path.is_file():
+        return path
+    data = export_public_key(fpr, ws.signing.gnupghome)
+    if not data:
+        return None
+    write_atomic(path, data, lock=False)
+    return path
+
+
 def _committed_keys(keys_dir: Path | None) -> list[bytes]:
     if keys_dir is None or not keys_dir.is_dir():
         return []
@@ -121,9 +138,17 @@ class VerifyingKeyring:
     its primary key is on the allow-list (``trusted``).
     """
 
-    def __init__(self, keys: bytes, trusted: tuple[str, ...], *, keys_label: str = "the record's keys") -> None:
+    def __init__(
+        self,
+        keys: bytes,
+        trusted: tuple[str, ...],
+        *,
+        keys_label: str = "the record's keys",
+        allow_list: str = "signing.trusted",
+    ) -> None:
         self.trusted = tuple(sorted({f.upper() for f in trusted}))
         self.keys_label = keys_label
+        self.allow_list = allow_list
         self.home = _temp_home()
         self._gpg = gpg_for(self.home)
         if keys:
@@ -175,7 +200,7 @@ class VerifyingKeyring:
                 )
             raise VerificationError(
                 "V011",
-                f"signed by key {result.key_id}, which is not in signing.trusted",
+                f"signed by key {result.key_id}, which is not in {self.allow_list}",
                 snapshot=snapshot,
                 fix="only signatures by trusted fingerprints verify",
             )
@@ -190,7 +215,7 @@ class VerifyingKeyring:
         if fpr not in self.trusted:
             raise VerificationError(
                 "V011",
-                f"signed by {fpr}, which is not in signing.trusted",
+                f"signed by {fpr}, which is not in {self.allow_list}",
                 snapshot=snapshot,
                 fix="only signatures by trusted fingerprints verify",
             )
@@ -225,9 +250,13 @@ def verify_detached(
         return keyring.verify(data, signature, snapshot=snapshot)
 
 
-def committed_keyring(keys_dir: Path, trusted: tuple[str, ...], keys_label: str) -> VerifyingKeyring:
+def committed_keyring(
+    keys_dir: Path, trusted: tuple[str, ...], keys_label: str, allow_list: str = "signing.trusted"
+) -> VerifyingKeyring:
     """A verifying keyring from the committed keys alone (``record/keys/``), for ``trusted``."""
-    return VerifyingKeyring(b"\n".join(_committed_keys(keys_dir)), trusted, keys_label=keys_label)
+    return VerifyingKeyring(
+        b"\n".join(_committed_keys(keys_dir)), trusted, keys_label=keys_label, allow_list=allow_list
+    )
 
 
 def key_user_ids(keys_dir: Path) -> dict[str, str]:

@@ -23,10 +23,11 @@ from artigov.core.atomic import FileLock, write_atomic
 from artigov.core.audit import ActorLookup
 from artigov.core.canonical import digest_bytes
 from artigov.core.events import get_logger
+from artigov.core.gpg import publish_public_key
 from artigov.core.workspace import Workspace
 from artigov.promote.decisions import DecisionLog
 from artigov.promote.errors import PromotionError, VerificationError
-from artigov.promote.record import decision_event, ensure_public_key, recover
+from artigov.promote.record import decision_event, recover
 from artigov.promote.store import Head, ObjectStore, SnapshotStore, check_framework_name
 from artigov.promote.verify import check_signature, verify_snapshot
 
@@ -111,7 +112,7 @@ def migrate_record(ws: Workspace, *, lock_timeout: float = 30.0) -> Migration:
                     write_atomic(store.seq_dir(seq) / fname, (src / fname).read_bytes(), lock=False, mode=0o444)
                 manifest = json.loads(chain[seq])
                 gates = gates.with_gate(str(manifest["gate"]), seq, digest_bytes(chain[seq]))
-                ensure_public_key(ws, str(manifest["signer"]))
+                publish_public_key(ws, str(manifest["signer"]))
             if pruned:
                 store.record_pruned(pruned)
             batch = [

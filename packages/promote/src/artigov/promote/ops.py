@@ -18,13 +18,12 @@ git commit) go to the framework's committed decision log; the local operational 
 
 from __future__ import annotations
 
-import os
 import shutil
 import time
 from collections.abc import Sequence
 from contextlib import suppress
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
@@ -34,6 +33,7 @@ from artigov.contract.model import load_contract
 from artigov.core.atomic import FileLock
 from artigov.core.audit import ActorLookup
 from artigov.core.canonical import digest_bytes, digest_file
+from artigov.core.clock import iso, stamp_now
 from artigov.core.errors import ArtigovError, PathEscapeError
 from artigov.core.events import get_logger
 from artigov.core.faults import fault_point, fs_step
@@ -76,18 +76,6 @@ def _tool_version() -> str:
         return version("artigov-promote")
     except PackageNotFoundError:  # pragma: no cover - running from a source tree
         return "0+unknown"
-
-
-def _created_at() -> tuple[str, str]:
-    """The real UTC time; ``SOURCE_DATE_EPOCH`` wins (reproducible builds and tests)."""
-    sde = os.environ.get("SOURCE_DATE_EPOCH")
-    if sde and sde.isdigit():
-        return _iso(int(sde)), "SOURCE_DATE_EPOCH"
-    return _iso(int(time.time())), "clock"
-
-
-def _iso(epoch: int) -> str:
-    return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _signing_key(ws: Workspace, key: str | None) -> str:
@@ -285,7 +273,7 @@ def promote(
             return Promotion(framework, gate, current.sequence, current.digest, current.signer, len(plan.inputs))
         sequence = (head.sequence if head else 0) + 1
         inputs = _store_inputs(ws, plan.inputs)
-        created_at, source = _created_at()
+        created_at, source = stamp_now()
         body: dict[str, Any] = {
             "format_version": MANIFEST_FORMAT,
             "framework": framework,
@@ -304,7 +292,7 @@ def promote(
         if expires_days is not None:
             # From now (the real clock), never from created_at: SOURCE_DATE_EPOCH (often the HEAD
             # commit's time) would give a snapshot that is born expired.
-            body["expires"] = _iso(int(time.time()) + expires_days * 86400)
+            body["expires"] = iso(int(time.time()) + expires_days * 86400)
         who = actor.result()
         batch = [
             decision_event(
@@ -466,7 +454,7 @@ def rollback(
         finish_restore(ws, framework)
         restored_rel = [ws.rel(p) for p in restored]
         git = git_state(ws.root, [])
-        created_at, source = _created_at()
+        created_at, source = stamp_now()
         drop = ("expires", "rollback_of", "reason", "decisions", "audit_head", "git")
         body = {k: v for k, v in verified.manifest.items() if k not in drop}
         body.update(
@@ -608,7 +596,7 @@ def prune(
         if not apply or not result.deleted:
             return result
         digests = {s: digest_bytes(store.manifest_bytes(s)) for s in result.deleted}
-        created_at, _ = _created_at()
+        created_at, _ = stamp_now()
         who = ActorLookup(ws.root).result()
         batch = [
             decision_event(

@@ -28,7 +28,7 @@ from artigov.core.canonical import canonical_json, digest_bytes
 from artigov.core.errors import DiskError
 from artigov.core.events import get_logger
 from artigov.core.faults import fault_point
-from artigov.core.gpg import export_public_key, sign_detached
+from artigov.core.gpg import publish_public_key, sign_detached
 from artigov.core.workspace import Workspace
 from artigov.promote.decisions import DecisionLog
 from artigov.promote.errors import PromotionError
@@ -123,18 +123,6 @@ def _finish_pruning(store: SnapshotStore, dlog: DecisionLog) -> list[str]:
     return notes
 
 
-def ensure_public_key(ws: Workspace, signer: str) -> None:
-    """Put the signer's public key into ``record/keys/`` so verification travels with the repo."""
-    from artigov.core.atomic import write_atomic
-
-    path = ws.keys_dir / f"{signer}.asc"
-    if path.is_file():
-        return
-    data = export_public_key(signer, ws.signing.gnupghome)
-    if data:
-        write_atomic(path, data, lock=False)
-
-
 def _prove(ws: Workspace, body: dict[str, Any], data: bytes, signature: bytes) -> None:
     """Before anything is recorded: the checks verify will run on the new snapshot. Its signature
     verifies with the committed keys and names a trusted signer, and every object it names holds
@@ -176,7 +164,7 @@ def commit_snapshot(
     signer = str(body["signer"])
     signature = sign_detached(data, signer, ws.signing.gnupghome)
     store.ensure_record_files()
-    ensure_public_key(ws, signer)
+    publish_public_key(ws, signer)
     _prove(ws, body, data, signature)
     store.write_tmp(sequence, data, signature)
     try:

@@ -1,0 +1,248 @@
+"""Signed status transitions and the gate's approval checks, with real gpg keys (no mocks).
+
+Three throwaway keys: alice (accountable for technical plans), carol (responsible for them) and
+mallory (a stranger the contract does not know).
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import textwrap
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from artigov.contract.approvals import statements_for
+from artigov.contract.check import check_contract
+from artigov.contract.transition import TransitionError, transition
+from artigov.core.gpg import publish_public_key
+from artigov.core.testing import make_artifact, make_workspace
+from artigov.core.testkeys import gnupg_home, make_key
+from artigov.core.workspace import Workspace, load_workspace
+from artigov.index import rebuild
+
+ALICE, CAROL = "alice@example.org", "carol@example.org"
+
+
+@dataclass
+class Keys:
+    home: Path
+    alice: str
+    carol: str
+    mallory: str
+
+
+@pytest.fixture(scope="module")
+def keys() -> Iterator[Keys]:
+    with gnupg_home() as home:
+        yield Keys(home, make_key(home, "alice"), make_key(home, "carol"), make_key(home, "mallory"))
+
+
+def contract(keys: Keys, *, signed: bool = True, people: str | None = None, extra: str = "") -> str:
+    people = people if people is not None else f"  {ALICE}: [{keys.alice}]\n  {CAROL}: [{keys.carol}]\n"
+    return (
+        textwrap.dedent(f"""\
+        framework: f
+        allowed_kinds: [technical-plan, risk-register]
+        require_signed_approvals: {str(signed).lower()}
+        raci:
+          technical-plan:
+            responsible: [{CAROL}]
+            accountable: [{ALICE}]
+          risk-register:
+            accountable: [{ALICE}]
+        gates:
+          - name: design
+            requires:
+              technical-plan: approved
+        """)
+        + ("people:\n" + people if people else "")
+        + extra
+    )
+
+
+def make_ws(root: Path, keys: Keys, *, status: str = "draft", **kw: object) -> Workspace:
+    config = f"artifacts: [frameworks/**]\nsigning:\n  gnupghome: {keys.home}\n"
+    files: dict[str, str | bytes] = {
+        "contracts/f.yaml": contract(keys, **kw),  # type: ignore[arg-type]
+        "frameworks/tp.md": make_artifact(
+            "tp",
+            status=status,
+            framework="f",
+            extra="# the plan's owner keeps this comment\ntitle: Plan",
+            body="# Plan v1\n",
+        ),
+    }
+    ws = load_workspace(make_workspace(root, config, files))
+    rebuild(ws)
+    return ws
+
+
+def gate(ws: Workspace) -> list[str]:
+    return [f.code for f in check_contract(ws, "f", "design").findings]
+
+
+def tp(ws: Workspace) -> Path:
+    return ws.root / "frameworks/tp.md"
+
+
+def test_review_then_signed_approval_passes_the_gate(tmp_path: Path, keys: Keys) -> None:
+    ws = make_ws(tmp_path, keys)
+    before = tp(ws).read_text()
+    sub = transition(ws, tp(ws), "review", who=CAROL)
+    assert (sub.from_status, sub.to_status, sub.role, sub.fingerprint) == ("draft", "review", "responsible", keys.carol)
+    done = transition(ws, tp(ws), "approve", who=ALICE, comment="looks right")
+    assert (done.from_status, done.to_status, done.role, done.fingerprint) == (
+        "review",
+        "approved",
+        "accountable",
+        keys.alice,
+    )
+    text = tp(ws).read_text()
+    # Edited in place: the comment and the body stay, status/approved_by/updated_at are set.
+    assert "# the plan's owner keeps this comment" in text and text.endswith("# Plan v1\n")
+    assert "status: approved" in text and f"- {ALICE}" in text and "updated_at:" in text
+    assert before.split("---")[2] == text.split("---")[2]  # the body, byte for byte
+    st = json.loads((ws.root / done.statement).read_bytes())  # type: ignore[operator]
+    assert st["checksum"] == done.checksum and st["decision"] == "approve" and st["comment"] == "looks right"
+    assert (ws.root / f"{done.statement}.asc").is_file() and (ws.keys_dir / f"{keys.alice}.asc").is_file()
+    # The signature verifies with plain gpg against the committed key alone.
+    with gnupg_home() as fresh:
+        subprocess.run(
+            ["gpg", "--homedir", str(fresh), "--import", str(ws.keys_dir / f"{keys.alice}.asc")],
+            check=True,
+            capture_output=True,
+        )
+        out = subprocess.run(
+            [
+                "gpg",
+                "--homedir",
+                str(fresh),
+                "--status-fd",
+                "1",
+                "--verify",
+                f"{ws.root / done.statement}.asc",
+                str(ws.root / done.statement),
+            ],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+    assert out.returncode == 0 and f"VALIDSIG {keys.alice}" in out.stdout
+    assert gate(ws) == []
+    # Idempotent: approving the same content again changes nothing.
+    again = transition(ws, tp(ws), "approve", who=ALICE)
+    assert not again.changed and len(statements_for(ws, "f", "tp", "1.0.0")) == 2
+
+
+def test_refused_transitions_each_have_their_code_and_write_nothing(tmp_path: Path, keys: Keys) -> None:
+    ws = make_ws(tmp_path, keys)
+    snapshot = {p: p.read_bytes() for p in ws.root.rglob("*") if p.is_file() and ".artigov" not in p.parts}
+
+    def refused(code: str, action: str, **kw: object) -> TransitionError:
+        with pytest.raises(TransitionError) as e:
+            transition(ws, tp(ws), action, **kw)  # type: ignore[arg-type]
+        assert e.value.code == code, str(e.value)
+        assert e.value.fix
+        return e.value
+
+    assert "review first" in refused("A001", "approve", who=ALICE).fix  # skips review
+    refused("A003", "review", who="mallory@example.org")  # RACI gives the stranger no role
+    refused("A007", "reject", who=ALICE)  # a rejection needs a reason
+    refused("A008", "review", who="../../etc")
+    refused("A004", "review", who=CAROL, key=keys.mallory)  # someone else's key
+    transition(ws, tp(ws), "review", who=ALICE)  # alice submits it herself...
+    refused("A002", "approve", who=ALICE)  # ...so she may not approve it
+    refused("A003", "approve", who=CAROL)  # responsible is not accountable
+    assert {p for p in ws.root.rglob("*") if p.is_file() and ".artigov" not in p.parts} - set(snapshot) == {
+        p for p in (ws.record_dir / "f" / "approvals").rglob("*") if p.is_file()
+    } | {ws.keys_dir / f"{keys.alice}.asc"}
+
+
+def test_no_key_where_signatures_are_required_is_refused(tmp_path: Path, keys: Keys) -> None:
+    ws = make_ws(tmp_path, keys, status="review", people=f"  {CAROL}: [{keys.carol}]\n")
+    with pytest.raises(TransitionError) as e:
+        transition(ws, tp(ws), "approve", who=ALICE)
+    assert e.value.code == "A005"
+
+
+def _approve_by_hand(ws: Workspace) -> None:
+    path = tp(ws)
+    path.write_text(path.read_text().replace("status: review", f"status: approved\napproved_by: [{ALICE}]"))
+    rebuild(ws)
+
+
+def test_unsigned_approved_by_fails_a_gate_that_requires_signatures(tmp_path: Path, keys: Keys) -> None:
+    ws = make_ws(tmp_path, keys, status="review")
+    _approve_by_hand(ws)
+    assert gate(ws) == ["C010"]
+
+
+def test_unsigned_approved_by_is_a_warning_where_signatures_are_not_required(tmp_path: Path, keys: Keys) -> None:
+    ws = make_ws(tmp_path, keys, status="review", signed=False)
+    _approve_by_hand(ws)
+    report = check_contract(ws, "f", "design")
+    assert report.ok and [w.code for w in report.warnings] == ["C015"]
+
+
+def test_an_edit_after_approval_makes_it_stale_until_approved_again(tmp_path: Path, keys: Keys) -> None:
+    ws = make_ws(tmp_path, keys, status="review")
+    transition(ws, tp(ws), "approve", who=ALICE)
+    tp(ws).write_text(tp(ws).read_text().replace("# Plan v1", "# Plan v1, edited"))
+    rebuild(ws)
+    assert gate(ws) == ["C011"]
+    again = transition(ws, tp(ws), "approve", who=ALICE, comment="re-read the edit")
+    assert again.changed and again.from_status == "approved" and again.statement.endswith(f"{ALICE}.2.json")  # type: ignore[union-attr]
+    assert gate(ws) == []
+
+
+def test_a_statement_signed_by_someone_elses_key_is_refused(tmp_path: Path, keys: Keys) -> None:
+    ws = make_ws(tmp_path, keys, status="review", signed=False, people=f"  {CAROL}: [{keys.carol}]\n")
+    # While the contract knows no key for alice, carol's key can sign a statement naming alice...
+    transition(ws, tp(ws), "approve", who=ALICE, key=keys.carol)
+    (ws.root / "contracts/f.yaml").write_text(contract(keys))  # ...then the contract tightens
+    publish_public_key(ws, keys.alice)  # and alice's key is committed
+    assert gate(ws) == ["C012"]
+
+
+def test_a_stranger_signing_is_refused(tmp_path: Path, keys: Keys) -> None:
+    ws = make_ws(tmp_path, keys, status="review", signed=False, people=f"  {CAROL}: [{keys.carol}]\n")
+    transition(ws, tp(ws), "approve", who=ALICE, key=keys.mallory)
+    (ws.root / "contracts/f.yaml").write_text(contract(keys))
+    publish_public_key(ws, keys.alice)
+    assert gate(ws) == ["C012"]
+
+
+def test_a_tampered_statement_is_refused(tmp_path: Path, keys: Keys) -> None:
+    ws = make_ws(tmp_path, keys, status="review")
+    done = transition(ws, tp(ws), "approve", who=ALICE)
+    path = ws.root / str(done.statement)
+    path.write_bytes(path.read_bytes().replace(b'"comment":""', b'"comment":"forged"'))
+    assert gate(ws) == ["C012"]
+
+
+def test_the_approvers_key_must_be_committed(tmp_path: Path, keys: Keys) -> None:
+    ws = make_ws(tmp_path, keys, status="review")
+    transition(ws, tp(ws), "approve", who=ALICE)
+    (ws.keys_dir / f"{keys.alice}.asc").unlink()
+    assert gate(ws) == ["C013"]
+
+
+def test_a_rejection_sends_it_back_and_blocks_the_old_approval(tmp_path: Path, keys: Keys) -> None:
+    ws = make_ws(tmp_path, keys, status="review")
+    transition(ws, tp(ws), "approve", who=ALICE)
+    done = transition(ws, tp(ws), "reject", who=ALICE, comment="risk R-2 is missing")
+    assert (done.from_status, done.to_status) == ("approved", "draft")
+    assert "status: draft" in tp(ws).read_text()
+    # Someone puts the approval back by hand: the latest word of alice is a rejection.
+    tp(ws).write_text(
+        tp(ws)
+        .read_text()
+        .replace("status: draft", "status: approved")
+        .replace("approved_by: []", f"approved_by: [{ALICE}]")
+    )
+    rebuild(ws)
+    assert "C014" in gate(ws)

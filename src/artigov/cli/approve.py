@@ -1,0 +1,62 @@
+"""`artigov review|approve|reject PATH`: status transitions with signed statements."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from artigov.cli.options import Format, FormatOpt, RootOpt
+
+__all__ = ["register"]
+
+PathArg = Annotated[Path, typer.Argument(help="The document (or its sidecar).", show_default=False)]
+AsOpt = Annotated[str | None, typer.Option("--as", help="Who decides (default: $ARTIGOV_ACTOR, else git user.email).")]
+KeyOpt = Annotated[
+    str | None, typer.Option("--key", help="Fingerprint to sign with (default: your key from the contract's people:).")
+]
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("review")
+    def review(
+        path: PathArg,
+        who: AsOpt = None,
+        key: KeyOpt = None,
+        comment: Annotated[str, typer.Option("--comment", help="Why, for the record.")] = "",
+        fmt: FormatOpt = Format.text,
+        root: RootOpt = None,
+    ) -> None:
+        """Submit a draft for review (draft -> review), with a signed statement."""
+        from artigov.commands.approve import run_transition
+
+        raise typer.Exit(run_transition(root, "review", path, fmt, who=who, key=key, comment=comment))
+
+    @app.command("approve")
+    def approve(
+        path: PathArg,
+        who: AsOpt = None,
+        key: KeyOpt = None,
+        comment: Annotated[str, typer.Option("--comment", help="Why, for the record.")] = "",
+        fmt: FormatOpt = Format.text,
+        root: RootOpt = None,
+    ) -> None:
+        """Approve a document in review (review -> approved; again after an edit), with a signed statement."""
+        from artigov.commands.approve import run_transition
+
+        raise typer.Exit(run_transition(root, "approve", path, fmt, who=who, key=key, comment=comment))
+
+    @app.command("reject")
+    def reject(
+        path: PathArg,
+        comment: Annotated[str, typer.Option("--comment", help="Why it is rejected (required).")],
+        who: AsOpt = None,
+        key: KeyOpt = None,
+        fmt: FormatOpt = Format.text,
+        root: RootOpt = None,
+    ) -> None:
+        """Reject a document (review or approved -> draft), with a signed statement saying why."""
+        from artigov.commands.approve import run_transition
+
+        raise typer.Exit(run_transition(root, "reject", path, fmt, who=who, key=key, comment=comment))

@@ -1,0 +1,48 @@
+"""`artigov review|approve|reject`: the Typer-free command functions (see :mod:`artigov.commands`)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from artigov.commands.formats import Format
+from artigov.commands.runner import execute
+from artigov.core.errors import EXIT_OK
+from artigov.core.workspace import Workspace
+
+__all__ = ["run_transition"]
+
+
+def run_transition(
+    root: Path | None,
+    action: str,
+    path: Path,
+    fmt: Format,
+    *,
+    who: str | None = None,
+    key: str | None = None,
+    comment: str = "",
+) -> int:
+    """Move one document through ``action`` (review, approve or reject) and print what was recorded."""
+
+    def run(ws: Workspace) -> int:
+        from artigov.commands.render import emit_json
+        from artigov.contract.transition import transition
+
+        target = path if path.is_absolute() else Path.cwd() / path
+        done = transition(ws, target, action, who=who, key=key, comment=comment)
+        if fmt.value == "json":
+            emit_json({"command": action, "ok": True, **done.to_dict()})
+            return EXIT_OK
+        if not done.changed:
+            print(f"{action}: {done.path} {done.id}@{done.version} was already {done.to_status} by {done.approver}")
+        else:
+            signed = f"signed by {done.fingerprint}" if done.fingerprint else "NOT signed"
+            print(
+                f"{action}: {done.path} {done.id}@{done.version} {done.from_status} -> {done.to_status} "
+                f"by {done.approver} ({done.role}); statement {done.statement} ({signed})"
+            )
+        for note in done.notes:
+            print(f"{action}: note: {note}")
+        return EXIT_OK
+
+    return execute(action, root, run, path=str(path))
