@@ -33,11 +33,13 @@ __all__ = [
     "STATEMENT_FORMAT",
     "ApprovalChecker",
     "Statement",
+    "all_statements",
     "approvals_dir",
     "current_statements",
     "read_statement",
     "statement_dir",
     "statements_for",
+    "valid_approvals",
 ]
 
 STATEMENT_FORMAT = 1
@@ -137,6 +139,15 @@ def statements_for(ws: Workspace, framework: str, artifact_id: str, version: str
         return []
     found = [s for p in folder.glob("*.json") if (s := read_statement(ws, p)) is not None]
     return sorted(found, key=lambda s: (s.approver, s.n, s.rel))
+
+
+def all_statements(ws: Workspace, framework: str) -> list[Statement]:
+    """Every statement of the framework, in path order (bytewise)."""
+    folder = approvals_dir(ws, framework)
+    if not folder.is_dir():
+        return []
+    found = [s for p in folder.glob("*/*/*.json") if (s := read_statement(ws, p)) is not None]
+    return sorted(found, key=lambda s: s.rel.encode("utf-8"))
 
 
 def current_statements(statements: list[Statement]) -> dict[str, Statement]:

@@ -28,6 +28,7 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
+from artigov.contract.approvals import all_statements, valid_approvals
 from artigov.contract.check import check_contract
 from artigov.contract.model import load_contract
 from artigov.core.atomic import FileLock
@@ -156,6 +157,56 @@ def _store_inputs(ws: Workspace, inputs: Sequence[dict[str, Any]]) -> list[dict[
     return out
 
 
+def _input_approvals(
+    ws: Workspace, framework: str, inputs: Sequence[dict[str, Any]], entries: dict[str, dict[str, Any]]
+) -> dict[str, list[dict[str, Any]]]:
+    """Each approved input's approvals as the manifest records them: approver, role, key, time,
+    and the statement's path and digest (the gate has checked them)."""
+    out = {}
+    for item in inputs:
+        entry = entries.get(str(item["path"]))
+        if entry is not None and item["status"] == "approved":
+            found = valid_approvals(ws, framework, entry)
+            out[str(item["path"])] = [{k: v for k, v in s.summary().items() if k != "decision"} for s in found]
+    return out
+
+
+def _approval_events(
+    ws: Workspace, store: SnapshotStore, framework: str, ts: str, actor: str, sequence: int
+) -> list[dict[str, Any]]:
+    """An ``approval_recorded`` event for every statement of the framework the log does not hold yet
+    (reviews, approvals and rejections alike): they enter the committed log with the next snapshot,
+    since an append on a branch would make every two approving branches conflict."""
+    seen = {
+        e["data"].get("digest")
+        for e in DecisionLog(store.decisions_path).events()
+        if e.get("event") == "approval_recorded" and isinstance(e.get("data"), dict)
+    }
+    events = []
+    for st in all_statements(ws, framework):
+        if st.digest in seen:
+            continue
+        body = st.body
+        events.append(
+            decision_event(
+                ts,
+                actor,
+                framework,
+                "approval_recorded",
+                str(body.get("path", st.rel)),
+                st.decision or "unknown",
+                sequence=sequence,
+                id=body.get("id"),
+                version=body.get("version"),
+                checksum=body.get("checksum"),
+                signed=st.signature is not None,
+                comment=body.get("comment") or None,
+                **{k: v for k, v in st.summary().items() if k != "decision"},
+            )
+        )
+    return events
+
+
 def _candidate_events(
     ts: str, actor: str, framework: str, gate: str, sequence: int, decisions: Sequence[Decision]
 ) -> list[dict[str, Any]]:
@@ -201,6 +252,11 @@ def _commit_paths(
     paths = [ws.rel(store.dir), ws.rel(ws.keys_dir / f"{signer}.asc")]
     paths += [ws.rel(ws.record_dir / n) for n in (".gitattributes", ".gitignore")]
     paths += [ws.rel(objects.path_for(i[k])) for i in inputs for k in ("object", "meta_object") if k in i]
+    for item in inputs:
+        for approval in item.get("approvals", []):
+            paths += [approval["statement"], approval["statement"] + ".asc"]
+            if approval.get("fingerprint"):
+                paths.append(ws.rel(ws.keys_dir / f"{approval['fingerprint']}.asc"))
     paths += [ws.rel(ws.index_path), *restored]
     return sorted({p for p in paths if (ws.root / p).exists()})
 
@@ -258,6 +314,7 @@ def promote(
         )
     assert result.index is not None
     approvers = {p: e.get("approved_by", []) for p, e in result.index.entries.items()}
+    approvals = _input_approvals(ws, framework, plan.inputs, result.index.entries)
     actor = ActorLookup(ws.root)
     with FileLock(store.lock_path, lock_timeout):
         finished = recover(ws, store)
@@ -272,7 +329,10 @@ def promote(
             # The interrupted run of this very promotion was recorded: it is finished, not made twice.
             return Promotion(framework, gate, current.sequence, current.digest, current.signer, len(plan.inputs))
         sequence = (head.sequence if head else 0) + 1
-        inputs = _store_inputs(ws, plan.inputs)
+        inputs = [
+            {**i, "approvals": approvals[i["path"]]} if approvals.get(i["path"]) else i
+            for i in _store_inputs(ws, plan.inputs)
+        ]
         created_at, source = stamp_now()
         body: dict[str, Any] = {
             "format_version": MANIFEST_FORMAT,
@@ -328,11 +388,13 @@ def promote(
                         "status": i["status"],
                         "checksum": i["checksum"],
                         "approved_by": approvers.get(i["path"], []),
+                        "approvals": i.get("approvals", []),
                     }
                     for i in inputs
                 ],
                 **_git_fields(git, allow_dirty),
             ),
+            *_approval_events(ws, store, framework, created_at, who, sequence),
         ]
         done = commit_snapshot(ws, store, head, body, batch)
     log.info(

@@ -14,7 +14,9 @@ Everything it reads is in the committed record, so a fresh clone verifies:
    only the trusted keys from ``record/keys/`` and ``signing.gnupghome`` (V010-V014, V018);
 7. every object is there and intact, and holds the input its manifest entry describes: same
    checksum, id, version and status (V008, V009);
-8. it has not expired (V015); the decision log holds, intact, the lines it pins (V017).
+8. every approval it records is in the record unchanged, approves that very input, and is
+   signed by the key it names, checked against the committed keys alone (V021, V022);
+9. it has not expired (V015); the decision log holds, intact, the lines it pins (V017).
 
 A snapshot recorded in the log whose HEAD move was interrupted is V020 (finish it with
 ``repair-head`` or any writing command), never mistaken for a replay.
@@ -34,8 +36,9 @@ from jsonschema import Draft202012Validator
 
 from artigov.core.audit import verify_log
 from artigov.core.canonical import digest_bytes
-from artigov.core.gpg import verify_detached
-from artigov.core.workspace import Workspace
+from artigov.core.errors import PathEscapeError
+from artigov.core.gpg import VerifyingKeyring, committed_keyring, verify_detached
+from artigov.core.workspace import Workspace, resolve_inside
 from artigov.promote.decisions import DecisionLog, LogCheck
 from artigov.promote.errors import VerificationError
 from artigov.promote.store import Head, ObjectStore, SnapshotStore, refuse_old_layout
@@ -121,6 +124,7 @@ def verify_snapshot(
         )
     signer = check_signature(ws, data, store.signature_bytes(target), manifest, target)
     check_objects(ws, manifest, target)
+    check_approvals(ws, manifest, target)
     expires = manifest.get("expires")
     current = time.time() if now is None else now
     if expires and datetime.fromisoformat(expires.replace("Z", "+00:00")).timestamp() < current:
@@ -242,6 +246,72 @@ def check_objects(ws: Workspace, manifest: dict[str, Any], target: int) -> None:
                 snapshot=target,
                 fix="this snapshot signed bytes it did not check: roll back to an earlier snapshot",
             )
+
+
+def check_approvals(ws: Workspace, manifest: dict[str, Any], target: int) -> None:
+    """Every approval a manifest records is still in the record, byte for byte, approves exactly
+    the input it is listed under, and (if it names a key) is signed by that key, checked against the
+    committed public keys alone (V021, V022)."""
+    recorded = [(item, a) for item in manifest["inputs"] for a in item.get("approvals", [])]
+    if not recorded:
+        return
+    fprs = tuple(sorted({str(a["fingerprint"]) for _, a in recorded if a.get("fingerprint")}))
+    with committed_keyring(ws.keys_dir, fprs, ws.rel(ws.keys_dir), "the approvals' recorded keys") as keyring:
+        for item, approval in recorded:
+            _check_approval(ws, keyring, item, approval, target)
+
+
+def _check_approval(
+    ws: Workspace, keyring: VerifyingKeyring, item: dict[str, Any], approval: dict[str, Any], target: int
+) -> None:
+    rel = str(approval["statement"])
+    where = f"snapshot {target}: {item['path']}: approval by {approval['approver']} ({rel})"
+    try:
+        path = resolve_inside(ws.root, rel, source=f"snapshot {target}")
+        data = path.read_bytes()
+    except (OSError, PathEscapeError):
+        raise VerificationError("V021", f"{where} is missing", snapshot=target, fix=f"restore {rel} from git") from None
+    if digest_bytes(data) != approval["digest"]:
+        raise VerificationError(
+            "V021",
+            f"{where} was altered (its digest is not the one the manifest records)",
+            snapshot=target,
+            fix=f"restore {rel} from git",
+        )
+    body = json.loads(data)
+    said = {k: body.get(k) for k in ("id", "version", "checksum", "approver")}
+    meant = {
+        "id": item["id"],
+        "version": item["version"],
+        "checksum": item["checksum"],
+        "approver": approval["approver"],
+    }
+    if said != meant or body.get("decision") != "approve":
+        raise VerificationError(
+            "V022",
+            f"{where} does not approve this input ({said} vs {meant})",
+            snapshot=target,
+            fix="this snapshot recorded an approval of other content: roll back to an earlier snapshot",
+        )
+    fpr = approval.get("fingerprint")
+    if not fpr:
+        return
+    sig_path = path.with_name(path.name + ".asc")
+    try:
+        signer = keyring.verify(data, sig_path.read_bytes(), snapshot=target)
+    except OSError:
+        raise VerificationError(
+            "V021", f"{where}: its signature {rel}.asc is missing", snapshot=target, fix=f"restore {rel}.asc from git"
+        ) from None
+    except VerificationError as e:
+        raise VerificationError("V022", f"{where}: {e.problem}", snapshot=target, fix=e.fix) from None
+    if signer != fpr:
+        raise VerificationError(
+            "V022",
+            f"{where} is signed by {signer}, the manifest records {fpr}",
+            snapshot=target,
+            fix="roll back to an earlier snapshot",
+        )
 
 
 def _describes(ws: Workspace, objects: ObjectStore, item: dict[str, Any]) -> str | None:

@@ -1,0 +1,141 @@
+"""Promotion carries signed approvals: review -> approve (signed) -> promote -> edit -> refused ->
+re-approve -> promote; verify re-checks every recorded approval. Real gpg, real files."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from artigov.contract.transition import transition
+from artigov.core.testing import make_artifact, make_workspace
+from artigov.core.testkeys import gnupg_home, make_key
+from artigov.core.workspace import Workspace, load_workspace
+from artigov.index import rebuild, update
+from artigov.promote import GateFailedError, VerificationError, promote
+from artigov.promote.decisions import DecisionLog
+from artigov.promote.store import SnapshotStore
+from artigov.promote.verify import verify_snapshot
+
+ALICE, CAROL = "alice@example.org", "carol@example.org"
+
+
+@dataclass
+class Keys:
+    home: Path
+    signer: str
+    alice: str
+    carol: str
+
+
+@pytest.fixture(scope="module")
+def keys() -> Iterator[Keys]:
+    with gnupg_home() as home:
+        yield Keys(home, make_key(home, "release signer"), make_key(home, "alice"), make_key(home, "carol"))
+
+
+@pytest.fixture
+def ws(tmp_path: Path, keys: Keys, monkeypatch: pytest.MonkeyPatch) -> Workspace:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1764000000")
+    config = textwrap.dedent(f"""\
+        artifacts: [frameworks/**]
+        signing:
+          key: {keys.signer}
+          trusted: [{keys.signer}]
+          gnupghome: {keys.home}
+        """)
+    contract = textwrap.dedent(f"""\
+        framework: f
+        allowed_kinds: [technical-plan]
+        require_signed_approvals: true
+        people:
+          {ALICE}: [{keys.alice}]
+          {CAROL}: [{keys.carol}]
+        raci:
+          technical-plan:
+            responsible: [{CAROL}]
+            accountable: [{ALICE}]
+        gates:
+          - name: design
+            requires:
+              technical-plan: approved
+        """)
+    files: dict[str, str | bytes] = {
+        "contracts/f.yaml": contract,
+        "frameworks/tp.md": make_artifact("tp", framework="f", body="# Plan v1\n"),
+    }
+    ws = load_workspace(make_workspace(tmp_path / "ws", config, files))
+    rebuild(ws)
+    return ws
+
+
+def _events(ws: Workspace) -> list[dict]:  # type: ignore[type-arg]
+    return list(DecisionLog(SnapshotStore(ws, "f").decisions_path).events())
+
+
+def test_review_approve_promote_edit_refuse_reapprove_promote(ws: Workspace, keys: Keys) -> None:
+    plan = ws.root / "frameworks/tp.md"
+    transition(ws, plan, "review", who=CAROL)
+    first = transition(ws, plan, "approve", who=ALICE, comment="ok")
+    one = promote(ws, "f", "design")
+    manifest = verify_snapshot(ws, "f").manifest
+    [approval] = manifest["inputs"][0]["approvals"]
+    assert approval["approver"] == ALICE and approval["fingerprint"] == keys.alice
+    assert approval["statement"] == first.statement and approval["digest"] == first.digest
+    recorded = [e for e in _events(ws) if e["event"] == "approval_recorded"]
+    assert {(e["data"]["approver"], e["outcome"]) for e in recorded} == {(CAROL, "review"), (ALICE, "approve")}
+    promoted = next(e for e in _events(ws) if e["event"] == "snapshot_promoted")
+    assert promoted["data"]["inputs"][0]["approvals"][0]["approver"] == ALICE
+
+    plan.write_text(plan.read_text().replace("# Plan v1", "# Plan v2"))  # edited after approval
+    update(ws)
+    with pytest.raises(GateFailedError) as refused:
+        promote(ws, "f", "design")
+    assert [f.code for f in refused.value.findings] == ["C011"]
+    assert SnapshotStore(ws, "f").head().sequence == one.sequence  # type: ignore[union-attr]
+
+    again = transition(ws, plan, "approve", who=ALICE, comment="v2 read")
+    two = promote(ws, "f", "design")
+    assert two.sequence == 2
+    approvals = verify_snapshot(ws, "f").manifest["inputs"][0]["approvals"]
+    assert [a["statement"] for a in approvals] == [again.statement]
+    # Each approval enters the decision log once.
+    digests = [e["data"]["digest"] for e in _events(ws) if e["event"] == "approval_recorded"]
+    assert len(digests) == len(set(digests)) == 3
+    # Snapshot 1 still verifies: its approval statement was never replaced.
+    assert verify_snapshot(ws, "f", 1).sequence == 1
+
+
+@pytest.mark.parametrize(
+    ("tamper", "code"),
+    [
+        ("delete-statement", "V021"),
+        ("edit-statement", "V021"),
+        ("delete-signature", "V021"),
+        ("swap-signature", "V022"),
+    ],
+)
+def test_verify_rechecks_recorded_approvals(ws: Workspace, keys: Keys, tamper: str, code: str) -> None:
+    plan = ws.root / "frameworks/tp.md"
+    transition(ws, plan, "review", who=CAROL)
+    done = transition(ws, plan, "approve", who=ALICE)
+    promote(ws, "f", "design")
+    statement = ws.root / str(done.statement)
+    signature = statement.with_name(statement.name + ".asc")
+    if tamper == "delete-statement":
+        statement.unlink()
+    elif tamper == "edit-statement":
+        body = json.loads(statement.read_bytes())
+        statement.write_text(json.dumps({**body, "comment": "forged"}))
+    elif tamper == "delete-signature":
+        signature.unlink()
+    else:  # carol's signed review statement's signature, put in place of alice's
+        review = next((ws.record_dir / "f/approvals/tp/1.0.0").glob(f"{CAROL}*.json.asc"))
+        signature.write_bytes(review.read_bytes())
+    with pytest.raises(VerificationError) as e:
+        verify_snapshot(ws, "f")
+    assert e.value.code == code, str(e.value)
