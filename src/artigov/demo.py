@@ -42,6 +42,9 @@ def _git(ws: Path, *args: str) -> None:
     )
 
 
+APPROVER = "alice@example.org"
+
+
 def _prepare(base: Path, example: Path) -> tuple[Path, Path, str]:
     from artigov.core.testkeys import make_key
 
@@ -50,6 +53,9 @@ def _prepare(base: Path, example: Path) -> tuple[Path, Path, str]:
     home = base / "gnupg"
     home.mkdir(mode=0o700)
     key = make_key(home, "artigov demo signer")
+    alice = make_key(home, "alice")  # the accountable approver, with her own key
+    contract = ws / "contracts" / f"{FRAMEWORK}.yaml"
+    contract.write_text(contract.read_text() + f"people:\n  {APPROVER}: [{alice}]\n")
     config = (ws / "artigov.yaml").read_text()
     config = config.replace("  key: null", f"  key: {key}").replace(
         "  trusted: []", f"  trusted: [{key}]\n  gnupghome: {home}"
@@ -81,17 +87,12 @@ def _tamper_object(ws: Path, sequence: int) -> str:
     return str(item["path"])
 
 
-def _approve_next_plan(ws: Path) -> str:
-    rel = "frameworks/fwk-001/plans/technical/tp-core-1.1.0.md"
-    path = ws / rel
-    path.write_text(
-        path.read_text().replace("status: review", "status: approved\napproved_by:\n  - alice@example.org", 1)
-    )
-    return rel
+NEXT_PLAN = "frameworks/fwk-001/plans/technical/tp-core-1.1.0.md"
 
 
 def run_demo(directory: Path | None = None, example: Path = EXAMPLE) -> int:
     """Run the story; return 0 if every step ended as expected."""
+    from artigov.commands.approve import run_transition
     from artigov.commands.audit import run_audit_verify
     from artigov.commands.contract import run_contract_check
     from artigov.commands.formats import Format
@@ -118,12 +119,12 @@ def run_demo(directory: Path | None = None, example: Path = EXAMPLE) -> int:
     text = Format.text
 
     def bad_change() -> int:
-        rel = _approve_next_plan(ws)
-        print(f"    edited {rel}")
-        code = run_index("update", ws, text, 30.0)
-        _git(ws, "add", rel, "artifacts_index.json")
+        code = run_transition(
+            ws, "approve", ws / NEXT_PLAN, text, who=APPROVER, comment="approved before the load test finished"
+        )
+        _git(ws, "add", NEXT_PLAN, "artifacts_index.json", "governance")
         _git(ws, "commit", "-qm", "approve tp-core 1.1.0")
-        print("    committed it (promotion refuses uncommitted inputs)")
+        print("    committed the document, its signed statement and alice's public key")
         return code
 
     def fresh_clone_verify() -> int:
@@ -166,7 +167,7 @@ def run_demo(directory: Path | None = None, example: Path = EXAMPLE) -> int:
             lambda: run_promote(ws, FRAMEWORK, "design", key, None, text, commit=True),
         ),
         (
-            "a bad change: tp-core 1.1.0 (still under review) is marked approved, re-indexed and committed",
+            "approve: alice approves tp-core 1.1.0 too early (a signed approval statement, re-indexed, committed)",
             0,
             bad_change,
         ),

@@ -33,42 +33,132 @@ _CSS = "\n".join(
         ".rolled{background:#fff4d6;color:#7a5200}",
         ".muted{color:#6b7280}",
         ".timeline td:first-child{font-weight:600;width:3rem}",
+        "section.snap{margin-top:2.5rem}h3{font-size:1rem;margin:1.2rem 0 .3rem}",
+        "ul.diff{list-style:none;padding-left:.5rem}.added{color:#17603a}.removed{color:#8a1c1c}",
+        ".rollback{background:#fff4d6;padding:.4rem .6rem;border-radius:4px}",
+        "@page{size:A4;margin:14mm}",
+        "@media print{body{max-width:none;margin:0;padding:0;font-size:10.5px}"
+        "h2{break-after:avoid}tr,li{break-inside:avoid}section.snap{break-before:page}"
+        ".badge{border:1px solid #888;background:none!important;color:#000!important}"
+        "code{font-size:9.5px}th{background:none}}",
     ]
 )
 
 
-def _decisions(ws: Workspace, framework: str, sequence: int | None) -> list[dict[str, Any]]:
-    """The hydration decisions recorded for snapshot ``sequence`` in the framework's decision log."""
-    from artigov.promote.decisions import DecisionLog
-    from artigov.promote.store import SnapshotStore
+def _by_sequence(events: list[dict[str, Any]]) -> dict[int, list[dict[str, Any]]]:
+    out: dict[int, list[dict[str, Any]]] = {}
+    for e in events:
+        data = e.get("data") or {}
+        if isinstance(data, dict) and isinstance(data.get("sequence"), int):
+            out.setdefault(data["sequence"], []).append(e)
+    return out
 
-    if sequence is None:
-        return []
+
+def _decision_rows(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [
-        e
-        for e in DecisionLog(SnapshotStore(ws, framework).decisions_path).events()
-        if str(e.get("event", "")).startswith("candidate_") and (e.get("data") or {}).get("sequence") == sequence
+        {
+            "kind": (e.get("data") or {}).get("kind"),
+            "path": e.get("subject"),
+            "outcome": e.get("outcome"),
+            "rank_key": (e.get("data") or {}).get("rank_key"),
+            "lost_to": (e.get("data") or {}).get("lost_to"),
+            "rule": (e.get("data") or {}).get("rule"),
+            "reason": (e.get("data") or {}).get("reason"),
+        }
+        for e in events
+        if str(e.get("event", "")).startswith("candidate_")
     ]
 
 
+def _inputs(manifest: dict[str, Any], events: list[dict[str, Any]], names: dict[str, str]) -> list[dict[str, Any]]:
+    """Each input with its approvals: the signed statements the manifest records, else the
+    ``approved_by`` the decision log recorded (unsigned)."""
+    promoted = next((e for e in events if e.get("event") == "snapshot_promoted"), None)
+    logged = {i.get("path"): i for i in ((promoted or {}).get("data") or {}).get("inputs", [])}
+    out = []
+    for item in manifest.get("inputs", []):
+        approvals = [
+            {**a, "signed": bool(a.get("fingerprint")), "name": names.get(str(a.get("fingerprint")), "")}
+            for a in item.get("approvals", [])
+        ]
+        if not approvals:
+            approvals = [
+                {"approver": who, "signed": False, "name": "", "time": None}
+                for who in logged.get(item["path"], {}).get("approved_by", [])
+            ]
+        out.append({k: item.get(k) for k in ("kind", "id", "version", "status", "path")} | {"approvals": approvals})
+    return out
+
+
+def _gate_result(events: list[dict[str, Any]]) -> dict[str, Any] | None:
+    checked = next((e for e in events if e.get("event") == "gate_checked"), None)
+    if checked is None:
+        return None
+    data = checked.get("data") or {}
+    return {
+        "outcome": checked.get("outcome"),
+        "checked": data.get("checked"),
+        "findings": len(data.get("findings", [])),
+    }
+
+
+def _snapshot_details(
+    ws: Workspace, framework: str, rows: list[dict[str, Any]], events: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    from artigov.core.gpg import key_user_ids
+    from artigov.promote.diff import diff_inputs, snapshot_state
+    from artigov.promote.store import SnapshotStore
+
+    store = SnapshotStore(ws, framework)
+    names = key_user_ids(ws.keys_dir)
+    grouped = _by_sequence(events)
+    last_of_gate: dict[str, dict[str, Any]] = {}
+    out = []
+    for row in rows:
+        if row["status"] == "pruned":
+            continue
+        s = int(row["sequence"])
+        manifest = store.manifest(s)
+        mine = grouped.get(s, [])
+        decided_in = int(manifest.get("rollback_of") or s)  # a rollback restores an earlier snapshot's plan
+        previous = last_of_gate.get(str(manifest.get("gate")))
+        detail = {
+            "sequence": s,
+            "gate": manifest.get("gate"),
+            "status": row["status"],
+            "created_at": manifest.get("created_at"),
+            "signer": manifest.get("signer"),
+            "signer_name": names.get(str(manifest.get("signer")), ""),
+            "rollback_of": manifest.get("rollback_of"),
+            "reason": manifest.get("reason"),
+            "verifies": snapshot_state(ws, framework, s),
+            "gate_result": _gate_result(mine),
+            "inputs": _inputs(manifest, grouped.get(decided_in, []), names),
+            "decisions": _decision_rows(grouped.get(decided_in, [])),
+            "since": previous["sequence"] if previous else None,
+            "diff": diff_inputs(previous["manifest"]["inputs"], manifest.get("inputs", [])) if previous else None,
+        }
+        last_of_gate[str(manifest.get("gate"))] = {"sequence": s, "manifest": manifest}
+        out.append(detail)
+    return out
+
+
 def build_report(ws: Workspace, framework: str) -> dict[str, Any]:
-    """Everything the page shows, as data (also printed by ``--format json``)."""
+    """Everything the page shows, as data."""
     from artigov.contract.check import check_contract
     from artigov.contract.model import load_contract
+    from artigov.promote.decisions import DecisionLog
     from artigov.promote.ops import history
     from artigov.promote.store import SnapshotStore
     from artigov.promote.verify import check_decision_logs
 
     contract = load_contract(ws, framework)
     rows = history(ws, framework)
-    head = SnapshotStore(ws, framework).head()
-    plan_digest = None
-    decided_in = None
-    if head is not None:
-        manifest = SnapshotStore(ws, framework).manifest(head.sequence)
-        plan_digest = manifest.get("plan_digest")
-        # A rollback restores an earlier snapshot's inputs: its decisions are that snapshot's.
-        decided_in = int(manifest.get("rollback_of") or head.sequence)
+    store = SnapshotStore(ws, framework)
+    head = store.head()
+    events = list(DecisionLog(store.decisions_path).events())
+    details = _snapshot_details(ws, framework, rows, events)
+    head_detail = next((d for d in details if head is not None and d["sequence"] == head.sequence), None)
     gates = []
     for gate in contract.gates:
         report = check_contract(ws, framework, gate.name)
@@ -78,6 +168,7 @@ def build_report(ws: Workspace, framework: str) -> dict[str, Any]:
                 "passed": report.ok,
                 "requires": gate.requires,
                 "findings": [f.one_line() for f in report.findings],
+                "warnings": [f.one_line() for f in report.warnings],
             }
         )
     checks = check_decision_logs(ws, framework)
@@ -86,22 +177,12 @@ def build_report(ws: Workspace, framework: str) -> dict[str, Any]:
         "framework": framework,
         "head": head.sequence if head else None,
         "snapshots": rows,
+        "details": details,
         "gates": gates,
-        "decisions": [
-            {
-                "kind": (e.get("data") or {}).get("kind"),
-                "path": e.get("subject"),
-                "outcome": e.get("outcome"),
-                "rank_key": (e.get("data") or {}).get("rank_key"),
-                "lost_to": (e.get("data") or {}).get("lost_to"),
-                "rule": (e.get("data") or {}).get("rule"),
-                "reason": (e.get("data") or {}).get("reason"),
-            }
-            for e in _decisions(ws, framework, decided_in)
-        ],
-        "plan_digest": plan_digest,
+        "decisions": head_detail["decisions"] if head_detail else [],
+        "plan_digest": store.manifest(head.sequence).get("plan_digest") if head else None,
         "audit": {
-            "path": ws.rel(SnapshotStore(ws, framework).decisions_path),
+            "path": ws.rel(store.decisions_path),
             "present": audit is not None and (head is not None or audit.events > 0),
             "ok": audit is not None and audit.ok,
             "events": audit.events if audit else 0,
@@ -114,6 +195,109 @@ def build_report(ws: Workspace, framework: str) -> dict[str, Any]:
 
 def _e(value: Any) -> str:
     return html.escape("" if value is None else str(value))
+
+
+def _person(approval: dict[str, Any]) -> str:
+    name = approval.get("name") or ""
+    who = _e(approval.get("approver"))
+    shown = f"{_e(name)} &lt;{who}&gt;" if name and str(approval.get("approver")) not in name else (_e(name) or who)
+    if approval.get("signed"):
+        how = f"signed <code>{_e(str(approval.get('fingerprint'))[-16:])}</code>"
+    else:
+        how = "<span class='badge rolled'>unsigned</span>"
+    when = f" at {_e(approval.get('time'))}" if approval.get("time") else ""
+    role = f", {_e(approval.get('role'))}" if approval.get("role") else ""
+    return f"<span class=approver data-approver='{who}'>{shown}</span> ({how}{role}{when})"
+
+
+def _item(i: dict[str, Any]) -> str:
+    return f"{_e(i['kind'])} <code>{_e(i['id'])}@{_e(i['version'])}</code> ({_e(i['status'])})"
+
+
+def _render_diff(detail: dict[str, Any]) -> str:
+    diff = detail.get("diff")
+    if diff is None:
+        return "<p class=muted>the first snapshot of this gate</p>"
+    lines = [f"<li class=added>+ {_item(i)}</li>" for i in diff["added"]]
+    lines += [f"<li class=removed>&minus; {_item(i)}</li>" for i in diff["removed"]]
+    for c in diff["changed"]:
+        old, new = c["from"], c["to"]
+        lines.append(
+            f"<li class=changed>~ {_e(c['kind'])} <code>{_e(c['id'])}</code>: "
+            f"{_e(old['version'])} ({_e(old['status'])}) &rarr; {_e(new['version'])} ({_e(new['status'])}) "
+            f"<span class=muted>[{_e(', '.join(c['fields']))}]</span></li>"
+        )
+    head = f"<h3>Changes since snapshot {_e(detail['since'])}</h3>"
+    if not lines:
+        return head + f"<p class=muted>no input changed ({_e(diff['unchanged'])} unchanged)</p>"
+    return head + "<ul class=diff>" + "".join(lines) + f"</ul><p class=muted>{_e(diff['unchanged'])} unchanged</p>"
+
+
+def _render_snapshot(d: dict[str, Any]) -> str:
+    state = d["verifies"]
+    verifies = (
+        "<span class='badge ok'>verifies today</span>"
+        if state["ok"]
+        else f"<span class='badge bad'>does NOT verify today</span> {_e(state.get('code'))} {_e(state.get('problem'))}"
+    )
+    signer = (
+        f"{_e(d.get('signer_name'))} <code>{_e(d.get('signer'))}</code>"
+        if d.get("signer_name")
+        else f"<code>{_e(d.get('signer'))}</code>"
+    )
+    gate = d.get("gate_result")
+    gate_text = (
+        f"gate {_e(d['gate'])}: <span class='badge {_e(gate['outcome'])}'>{_e(gate['outcome'])}</span> "
+        f"({_e(gate['checked'])} artifacts checked, {_e(gate['findings'])} findings)"
+        if gate
+        else f"gate {_e(d['gate'])}"
+    )
+    rolled = (
+        f"<p class=rollback>Rollback to snapshot {_e(d['rollback_of'])}: {_e(d.get('reason'))}</p>"
+        if d.get("rollback_of")
+        else ""
+    )
+    out = [
+        f"<section class=snap id=snapshot-{_e(d['sequence'])} data-sequence={_e(d['sequence'])} "
+        f"data-verifies={'true' if state['ok'] else 'false'}>",
+        f"<h2>Snapshot {_e(d['sequence'])} <span class=muted>&middot; {_e(d['status'])}</span></h2>",
+        f"<p>{verifies} &middot; {gate_text} &middot; created {_e(d.get('created_at'))} "
+        f"&middot; signed by {signer}</p>",
+        rolled,
+        "<h3>Inputs and their approvals</h3><table class=inputs><thead><tr><th>kind</th><th>input</th>"
+        "<th>status</th><th>approved by</th></tr></thead><tbody>",
+    ]
+    for i in d["inputs"]:
+        approvers = " ".join(str(a["approver"]) for a in i["approvals"])
+        people = "<br>".join(_person(a) for a in i["approvals"]) or "<span class=muted>none</span>"
+        out.append(
+            f"<tr class=input data-sequence={_e(d['sequence'])} data-path='{_e(i['path'])}' "
+            f"data-approvers='{_e(approvers)}'><td>{_e(i['kind'])}</td>"
+            f"<td><code>{_e(i['id'])}@{_e(i['version'])}</code><br><span class=muted>{_e(i['path'])}</span></td>"
+            f"<td>{_e(i['status'])}</td><td>{people}</td></tr>"
+        )
+    out.append("</tbody></table>")
+    out.append(_render_diff(d))
+    out.append(
+        "<h3>Hydration decisions</h3><table class=decisions><thead><tr><th>kind</th><th>candidate</th>"
+        "<th>outcome</th><th>rank key</th><th>why</th></tr></thead><tbody>"
+    )
+    for dec in sorted(
+        d["decisions"],
+        key=lambda x: (str(x["kind"]), {"won": 0, "lost": 1}.get(str(x["outcome"]), 2), str(x["path"])),
+    ):
+        why = f"lost to {dec['lost_to']} ({dec.get('rule')})" if dec.get("lost_to") else (dec.get("reason") or "")
+        key = json.dumps(dec.get("rank_key") or {}, sort_keys=True)
+        out.append(
+            f"<tr class=decision data-sequence={_e(d['sequence'])} data-outcome={_e(dec['outcome'])} "
+            f"data-kind='{_e(dec['kind'])}'><td>{_e(dec['kind'])}</td><td><code>{_e(dec['path'])}</code></td>"
+            f"<td><span class='badge {_e(dec['outcome'])}'>{_e(dec['outcome'])}</span></td>"
+            f"<td><code>{_e(key)}</code></td><td>{_e(why)}</td></tr>"
+        )
+    if not d["decisions"]:
+        out.append("<tr><td colspan=5 class=muted>no hydration decisions recorded</td></tr>")
+    out.append("</tbody></table></section>")
+    return "".join(out)
 
 
 def render_report(data: dict[str, Any]) -> str:
@@ -168,26 +352,10 @@ def render_report(data: dict[str, Any]) -> str:
             f"<td><span class='badge {status}'>{status}</span></td><td>{requires}</td><td>{findings}</td></tr>"
         )
     out.append("</tbody></table>")
+    for detail in reversed(data.get("details", [])):  # newest first, as an auditor reads
+        out.append(_render_snapshot(detail))
     out.append(
-        "<h2>Hydration decisions of the head snapshot</h2><table id=decisions><thead><tr><th>kind</th>"
-        "<th>candidate</th><th>outcome</th><th>rank key</th><th>why</th></tr></thead><tbody>"
-    )
-    for d in sorted(
-        data["decisions"],
-        key=lambda d: (str(d["kind"]), {"won": 0, "lost": 1}.get(str(d["outcome"]), 2), str(d["path"])),
-    ):
-        why = f"lost to {d['lost_to']}" if d.get("lost_to") else (d.get("reason") or "")
-        key = json.dumps(d.get("rank_key") or {}, sort_keys=True)
-        out.append(
-            f"<tr class=decision data-outcome={_e(d['outcome'])} data-kind='{_e(d['kind'])}'>"
-            f"<td>{_e(d['kind'])}</td><td><code>{_e(d['path'])}</code></td>"
-            f"<td><span class='badge {_e(d['outcome'])}'>{_e(d['outcome'])}</span></td>"
-            f"<td><code>{_e(key)}</code></td><td>{_e(why)}</td></tr>"
-        )
-    if not data["decisions"]:
-        out.append("<tr><td colspan=5 class=muted>no decisions recorded for the head's plan</td></tr>")
-    out.append(
-        "</tbody></table><p class=muted>Generated by artigov from the workspace's snapshots, contract and "
-        "audit log.</p></body></html>\n"
+        "<p class=muted>Generated by artigov from the workspace's snapshots, approvals, contract and "
+        "decision log.</p></body></html>\n"
     )
     return "".join(out)

@@ -19,6 +19,7 @@ from artigov.cli import hydrate as hydrate_cmd
 from artigov.cli import index as index_cmd
 from artigov.cli import promote as promote_cmd
 from artigov.cli import route as route_cmd
+from artigov.cli import schema as schema_cmd
 from artigov.cli import validate as validate_cmd
 
 __all__ = ["app", "main"]
@@ -81,6 +82,7 @@ app.add_typer(contract_cmd.app, name="contract")
 promote_cmd.register(app)
 approve_cmd.register(app)
 app.add_typer(audit_cmd.app, name="audit")
+app.add_typer(schema_cmd.app, name="schema")
 
 
 @app.command("init")

@@ -122,6 +122,20 @@ def register(app: typer.Typer) -> None:
 
         raise typer.Exit(run_snapshots(root, framework, fmt))
 
+    @app.command("diff")
+    def diff_cmd(
+        framework: FrameworkOpt,
+        a: Annotated[int, typer.Argument(help="The earlier snapshot's sequence number.", show_default=False)],
+        b: Annotated[int, typer.Argument(help="The later snapshot's sequence number.", show_default=False)],
+        root: RootOpt = None,
+        fmt: FormatOpt = Format.text,
+    ) -> None:
+        """Inputs added, removed and changed from snapshot A to snapshot B (exit 1 if either does not verify)."""
+
+        from artigov.commands.promote import run_diff
+
+        raise typer.Exit(run_diff(root, framework, a, b, fmt))
+
     @app.command("migrate-record")
     def migrate_cmd(root: RootOpt = None, fmt: FormatOpt = Format.text) -> None:
         """Move snapshots and objects from the old local state_dir into the committed record (verified)."""

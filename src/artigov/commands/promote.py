@@ -286,6 +286,40 @@ def run_snapshots(root: Path | None, framework: str, fmt: Format) -> int:
     return execute("snapshots", root, action, framework=framework)
 
 
+def run_diff(root: Path | None, framework: str, a: int, b: int, fmt: Format) -> int:
+    """`artigov diff`: inputs added, removed and changed from snapshot A to B; exit 1 if either does not verify."""
+
+    def action(ws: Workspace) -> int:
+        from artigov.commands.render import emit_json
+        from artigov.promote.diff import diff_snapshots
+
+        diff = diff_snapshots(ws, framework, a, b)
+        if fmt is Format.json:
+            emit_json({"command": "diff", **diff.to_dict()})
+            return EXIT_OK if diff.ok else EXIT_FINDINGS
+        print(f"diff: {framework} snapshot {a} -> {b}")
+        for item in diff.added:
+            print(f"  + {item['kind']} {item['id']}@{item['version']} ({item['status']}) {item['path']}")
+        for item in diff.removed:
+            print(f"  - {item['kind']} {item['id']}@{item['version']} ({item['status']}) {item['path']}")
+        for c in diff.changed:
+            old, new = c["from"], c["to"]
+            print(
+                f"  ~ {c['kind']} {c['id']}: {old['version']} ({old['status']}) -> {new['version']} ({new['status']})"
+                f" [{', '.join(c['fields'])}] {new['path']}"
+            )
+        print(
+            f"diff: {len(diff.added)} added, {len(diff.removed)} removed, {len(diff.changed)} changed, "
+            f"{diff.unchanged} unchanged"
+        )
+        for n, state in sorted(diff.verifies.items()):
+            if not state["ok"]:
+                print(f"warning: snapshot {n} does not verify today: {state['code']} {state['problem']}")
+        return EXIT_OK if diff.ok else EXIT_FINDINGS
+
+    return execute("diff", root, action, framework=framework)
+
+
 def run_migrate_record(root: Path | None, fmt: Format) -> int:
     """`artigov migrate-record`."""
 

@@ -197,6 +197,7 @@ def check_contract(ws: Workspace, framework: str, gate: str | None = None) -> Co
     if gate is not None:
         report.findings.extend(_gate_findings(ws, contract, gate, entries, rel, report.warnings))
     report.findings = sort_findings(report.findings)
+    report.warnings = sort_findings(report.warnings)
     _log(report)
     return report
 
@@ -232,10 +233,17 @@ def check_all_gates(ws: Workspace, framework: str) -> ContractReport:
         return base
     report = ContractReport(framework, "*", list(base.findings), base.checked)
     seen = {f.sort_key() for f in report.findings}
+    warned: set[tuple[bytes, int, str, str, str]] = set()
     for gate in contract.gates:
-        for finding in check_contract(ws, framework, gate.name).findings:
+        one = check_contract(ws, framework, gate.name)
+        for finding in one.findings:
             if finding.sort_key() not in seen:
                 seen.add(finding.sort_key())
                 report.findings.append(finding)
+        for warning in one.warnings:
+            if warning.sort_key() not in warned:
+                warned.add(warning.sort_key())
+                report.warnings.append(warning)
     report.findings = sort_findings(report.findings)
+    report.warnings = sort_findings(report.warnings)
     return report

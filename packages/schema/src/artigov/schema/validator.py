@@ -77,11 +77,27 @@ def _raw_text(artifact: Artifact, line: int | None) -> str | None:
     return None
 
 
-def _hint(err: ValidationError, raw: str | None = None) -> str:
+def _shape_of(name: str, schema: Any) -> str:
+    """ ", e.g. risks: [R-001, R-002] (what the schema says it is)" for a property of ``schema``."""
+    prop = (schema.get("properties") or {}).get(name) if isinstance(schema, dict) else None
+    if not isinstance(prop, dict):
+        return ""
+    from artigov.schema.explain import describe, example_line
+
+    example = example_line(name, prop)
+    said = f": {describe(prop)}" + (f", e.g. `{example}`" if example else "")
+    about = str(prop.get("description") or "")
+    return said + (f" ({about.rstrip('.')})" if about else "")
+
+
+def _hint(err: ValidationError, raw: str | None = None, schema: dict[str, Any] | None = None) -> str:
+    """The fix for one schema error; ``schema`` is the (kind) schema whose properties explain a field."""
     field = err.absolute_path[0] if err.absolute_path else None
     if err.validator == "required":
         missing = re.findall(r"'([^']+)' is a required property", err.message)
-        return f"add the field `{missing[0]}`" if missing else "add the missing field"
+        if not missing:
+            return "add the missing field"
+        return f"add the field `{missing[0]}`" + _shape_of(missing[0], err.schema)
     if err.validator == "type" and err.validator_value == "string":
         if isinstance(err.instance, bool):
             return "quote the value: YAML reads true/false unquoted as booleans"
@@ -95,7 +111,9 @@ def _hint(err: ValidationError, raw: str | None = None) -> str:
     if err.validator == "format" and err.validator_value == "date-time":
         return 'use an RFC 3339 date-time in quotes, e.g. "2026-01-31T12:00:00Z"'
     if err.validator == "pattern":
-        return _PATTERN_HINTS.get(str(field), f"make it match {err.validator_value}")
+        if len(err.absolute_path) == 1 and str(field) in _PATTERN_HINTS:
+            return _PATTERN_HINTS[str(field)]
+        return f"make it match {err.validator_value}" + _shape_of(str(field), schema)
     return fix_for("S014")
 
 
@@ -142,6 +160,24 @@ class SchemaSet:
             self._kind_checks[kind] = compile_schema(schema)
         return self._kind_schemas[kind]
 
+    def kind_schema(self, kind: str) -> tuple[dict[str, Any] | None, str | None]:
+        """The schema of ``kind`` and where it comes from (the workspace's file, or "packaged")."""
+        if not re.fullmatch(r"[a-z0-9][a-z0-9-]*", kind):
+            return None, None
+        schema = self._kind_schema(kind)
+        local = self.kind_schemas_dir / f"{kind}.schema.json" if self.kind_schemas_dir else None
+        if schema is None:
+            return None, None
+        return schema, (str(local) if local is not None and local.is_file() else "packaged")
+
+    def explaining_schema(self, kind: Any) -> dict[str, Any]:
+        """Base and kind properties in one schema-like mapping, to explain any field of ``kind``."""
+        props = dict(base_schema().get("properties", {}))
+        if isinstance(kind, str):
+            schema, _ = self.kind_schema(kind)
+            props.update((schema or {}).get("properties", {}))
+        return {"properties": props}
+
     def errors(self, metadata: dict[str, Any]) -> Iterator[ValidationError]:
         # The checks compiled from each schema file only ever say "certainly valid"; otherwise
         # jsonschema judges and explains.
@@ -159,10 +195,12 @@ class SchemaSet:
         """Every schema problem of ``artifact``, plus a checksum mismatch."""
         findings: list[Finding] = []
         lines: dict[str, int] | None = None
+        explained: dict[str, Any] | None = None
         for err in sorted(self.errors(artifact.metadata), key=lambda e: (list(map(str, e.absolute_path)), e.message)):
             pointer = "/" + "/".join(str(p).replace("~", "~0").replace("/", "~1") for p in err.absolute_path)
             if lines is None:
                 lines = pointer_lines(artifact)
+                explained = self.explaining_schema(artifact.metadata.get("kind"))
             line = _line_for(lines, pointer)
             findings.append(
                 Finding(
@@ -172,7 +210,7 @@ class SchemaSet:
                     line=line,
                     pointer=pointer if err.absolute_path else "",
                     message=err.message,
-                    fix=_hint(err, _raw_text(artifact, line) if err.absolute_path else None),
+                    fix=_hint(err, _raw_text(artifact, line) if err.absolute_path else None, explained),
                 )
             )
         for field in _FULLMATCH_FIELDS:

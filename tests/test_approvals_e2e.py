@@ -1,0 +1,138 @@
+"""The approval story in a repository made by `artigov init`, through the real command line:
+review -> approve (signed) -> promote -> edit after approval -> the gate refuses -> approve again
+-> promote; then the report, rendered in headless Chromium and printed to PDF, names the approver
+of every input of snapshot 2."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import shutil
+import subprocess
+from collections.abc import Callable
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+from artigov.core.testkeys import gnupg_home, make_key
+
+Runner = Callable[..., subprocess.CompletedProcess[str]]
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"]
+ALICE, CAROL = "alice@example.org", "carol@example.org"
+
+
+def _git(ws: Path, *args: str) -> None:
+    subprocess.run(
+        ["git", "-c", "user.email=t@example.org", "-c", "user.name=t", *args], cwd=ws, check=True, capture_output=True
+    )
+
+
+class _Inputs(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.inputs: list[dict[str, str | None]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = dict(attrs)
+        if tag == "tr" and a.get("class") == "input":
+            self.inputs.append(a)
+
+
+@pytest.fixture(scope="module")
+def keys():  # type: ignore[no-untyped-def]
+    with gnupg_home() as home:
+        yield home, make_key(home, "release signer"), make_key(home, "alice"), make_key(home, "carol")
+
+
+def test_signed_approval_story_and_its_report(artigov: Runner, tmp_path: Path, keys) -> None:  # type: ignore[no-untyped-def]
+    home, signer, alice, carol = keys
+    ws = tmp_path / "gov"
+    assert artigov("init", ws, "--framework", "fx", "--owner", ALICE).returncode == 0
+    config = (ws / "artigov.yaml").read_text().replace("  key: null", f"  key: {signer}")
+    (ws / "artigov.yaml").write_text(config.replace("  trusted: []", f"  trusted: [{signer}]\n  gnupghome: {home}"))
+    contract = ws / "contracts" / "fx.yaml"
+    text = contract.read_text().replace(f"    responsible: [{ALICE}]", f"    responsible: [{CAROL}]")
+    contract.write_text(text + f"require_signed_approvals: true\npeople:\n  {ALICE}: [{alice}]\n  {CAROL}: [{carol}]\n")
+    plan = "frameworks/fx/plans/technical/technical-plan-0.1.0.md"
+    assert artigov("index", "rebuild", "--root", ws).returncode == 0
+    _git(ws, "init", "-q")
+    _git(ws, "add", "-A")
+    _git(ws, "commit", "-qm", "governance repository")
+
+    def run(*args: str | Path) -> subprocess.CompletedProcess[str]:
+        done = artigov(*args, cwd=ws)
+        return done
+
+    def commit(message: str) -> None:
+        _git(ws, "add", "-A")
+        _git(ws, "commit", "-qm", message)
+
+    # A stranger to the RACI may not approve; nobody skips review.
+    skipped = run("approve", plan, "--as", ALICE)
+    assert skipped.returncode == 1 and "A001" in skipped.stderr and "review first" in skipped.stderr
+    assert run("review", plan, "--as", CAROL).returncode == 0
+    approved = run("approve", plan, "--as", ALICE, "--comment", "v0.1 reads well", "--format", "json")
+    assert approved.returncode == 0, approved.stderr
+    first = json.loads(approved.stdout)
+    assert first["command"] == "approve" and first["fingerprint"] == alice and first["changed"] is True
+    commit("approve the plan")
+    assert run("promote", "--framework", "fx", "--gate", "design", "--commit").returncode == 0
+
+    path = ws / plan
+    head, body = path.read_text().split("\n---\n", 1)
+    body += "\nA late edit nobody approved.\n"
+    checksum = "sha256:" + hashlib.sha256(body.encode()).hexdigest()
+    path.write_text(re.sub(r"checksum: \S+", f"checksum: {checksum}", head) + "\n---\n" + body)
+    assert run("index", "update").returncode == 0
+    commit("edit the approved plan")
+    gate = run("contract", "check", "--framework", "fx", "--gate", "design")
+    assert gate.returncode == 1 and "C011" in gate.stdout
+    refused = run("promote", "--framework", "fx", "--gate", "design")
+    assert refused.returncode == 1 and "C011" in refused.stdout + refused.stderr
+    assert run("approve", plan, "--as", ALICE, "--comment", "the late edit is fine").returncode == 0
+    commit("approve the edit")
+    promoted = run("promote", "--framework", "fx", "--gate", "design", "--commit", "--format", "json")
+    assert promoted.returncode == 0, promoted.stderr
+    assert run("verify", "--framework", "fx").returncode == 0
+
+    diff = json.loads(run("diff", "--framework", "fx", "1", "2", "--format", "json").stdout)
+    assert [c["fields"] for c in diff["changed"]] == [["checksum"]] and diff["ok"] is True
+
+    page = tmp_path / "report.html"
+    assert run("report", "--framework", "fx", "--out", page).returncode == 0
+    if CHROMIUM is None:
+        pytest.skip("headless Chromium not installed (.ci/run installs Debian's chromium)")
+    profile = tmp_path / "chromium-profile"
+    dom = subprocess.run(
+        [CHROMIUM, *FLAGS, f"--user-data-dir={profile}", "--dump-dom", page.as_uri()],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    ).stdout
+    parser = _Inputs()
+    parser.feed(dom)
+    two = [r for r in parser.inputs if r["data-sequence"] == "2"]
+    assert two and all(r["data-approvers"] == ALICE for r in two)
+    assert "alice &lt;alice@example.org&gt;" in dom or "alice <alice@example.org>" in dom  # name from her key
+    pdf = tmp_path / "report.pdf"
+    subprocess.run(
+        [
+            CHROMIUM,
+            *FLAGS,
+            f"--user-data-dir={profile}",
+            "--no-pdf-header-footer",
+            f"--print-to-pdf={pdf}",
+            page.as_uri(),
+        ],
+        capture_output=True,
+        timeout=120,
+        check=True,
+    )
+    from pypdf import PdfReader
+
+    first_page = PdfReader(pdf).pages[0].extract_text()
+    assert "Snapshot history" in first_page and "current" in first_page and "superseded" in first_page
