@@ -86,3 +86,21 @@ def test_shared_options_come_from_invokes_configuration_and_a_flag_wins(tmp_path
     (ws / "invoke.yaml").write_text("artigov:\n  lock_timeout: soon\n")
     bad = _invoke(ws, "index.verify")
     assert bad.returncode == 2 and "--lock-timeout must be a number" in bad.stderr
+
+
+def test_invoke_review_and_approve_are_the_same_transitions(tmp_path: Path) -> None:
+    ws = tmp_path / "repo"
+    shutil.copytree(EXAMPLE, ws, ignore=shutil.ignore_patterns(".artigov"))
+    (ws / "tasks.py").write_text("from artigov.tasks import ns\n")
+    assert "--comment" in _invoke(ws, "approve", "--help").stdout
+    plan = "frameworks/fwk-001/registers/risk/rr-main-1.2.0.md"
+    skipped = _invoke(ws, "approve", "--path", plan, "--as", "alice@example.org")
+    assert skipped.returncode == 1 and "A001" in skipped.stderr
+    reviewed = _invoke(ws, "review", "--path", plan, "--as", "bob@example.org", "--format", "json")
+    assert reviewed.returncode == 0, reviewed.stderr
+    assert json.loads(reviewed.stdout)["to"] == "review"
+    approved = _invoke(ws, "approve", "--path", plan, "--as", "alice@example.org")
+    assert approved.returncode == 0, approved.stderr
+    assert "status: approved" in (ws / plan).read_text()
+    statements = sorted(p.name for p in (ws / "governance/fwk-001/approvals/rr-main/1.2.0").iterdir())
+    assert statements == ["alice@example.org.json", "bob@example.org.json"]  # unsigned: the example has no people:

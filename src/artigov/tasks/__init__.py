@@ -194,6 +194,46 @@ def promote(
     _finish(run_pipeline(where, framework, gate, key, fmt, commit=commit, allow_dirty=allow_dirty))
 
 
+def _transition_task(action: str, doc: str) -> Any:
+    def body(
+        c: Context,
+        path: str,
+        as_: str | None = None,
+        key: str | None = None,
+        comment: str = "",
+        root: str | None = None,
+        format_: str | None = None,
+        log_format: str | None = None,
+        log_level: str | None = None,
+    ) -> None:
+        from artigov.commands.approve import run_transition
+
+        o = _opts(c, root=root, format=format_, log_format=log_format, log_level=log_level)
+        fmt = _format(o["format"])
+        _setup(o["log_format"], o["log_level"])
+        where = Path(o["root"]) if o["root"] else None
+        _finish(run_transition(where, action, Path(path), fmt, who=as_, key=key, comment=comment))
+
+    body.__doc__ = doc
+    body.__name__ = action
+    return task(
+        name=action,
+        positional=[],  # --path is a flag, so `invoke approve --help` works
+        help={
+            "path": "the document (or its sidecar)",
+            "as": "who decides (default: $ARTIGOV_ACTOR, else git user.email)",
+            "key": "fingerprint to sign with (default: your key from the contract's people:)",
+            "comment": "why, for the record" + (" (required)" if action == "reject" else ""),
+            **{k: v for k, v in _COMMON_HELP.items() if k != "lock-timeout"},
+        },
+    )(body)
+
+
+review = _transition_task("review", "Submit a draft for review (draft -> review), with a signed statement.")
+approve = _transition_task("approve", "Approve a document in review (review -> approved), with a signed statement.")
+reject = _transition_task("reject", "Reject a document (back to draft), with a signed statement saying why.")
+
+
 @task(help={"dir": "where to put the demo workspace (default: a new temp folder)"})
 def demo(c: Context, dir: str | None = None) -> None:
     """The whole story on a temp copy of the example workspace with a throwaway key."""
@@ -227,5 +267,5 @@ def rehearse(c: Context, what: str = "all", quick: bool = False, root: str | Non
         raise Exit(f"artigov: error: {e}", code=e.exit_code) from None
 
 
-ns = Collection(validate, index, promote, demo, rehearse)
+ns = Collection(validate, index, promote, review, approve, reject, demo, rehearse)
 ns.configure({"artigov": SHARED})

@@ -82,6 +82,30 @@ def edit_metadata(root: Path, artifact: Artifact, updates: dict[str, Any]) -> tu
         EditError: the edited text would not load to exactly the intended metadata, or the
             artifact's content (its checksum) would change. Nothing is written here.
     """
+    try:
+        source, new, check = _edited(root, artifact, updates)
+    except EditError:
+        raise
+    except (ArtifactLoadError, ValueError) as e:  # the edited text does not even load
+        raise EditError(
+            "E001",
+            artifact.source,
+            f"setting {', '.join(sorted(updates))} in place would break the metadata ({e})",
+            line=artifact.meta_line,
+            fix=f"set {', '.join(sorted(updates))} by hand and run the command again",
+        ) from None
+    if check.metadata != _expected(artifact, updates) or check.checksum != artifact.checksum:
+        raise EditError(
+            "E001",
+            source,
+            f"setting {', '.join(sorted(updates))} in place would not give the intended metadata",
+            line=artifact.meta_line,
+            fix=f"set {', '.join(sorted(updates))} by hand and run the command again",
+        )
+    return source, new
+
+
+def _edited(root: Path, artifact: Artifact, updates: dict[str, Any]) -> tuple[str, bytes, Artifact]:
     source = artifact.source
     if artifact.meta_path is None:
         data = read_source(root, artifact.path)
@@ -101,12 +125,4 @@ def edit_metadata(root: Path, artifact: Artifact, updates: dict[str, Any]) -> tu
         else:
             new = edit_yaml_text(raw.decode("utf-8"), updates).encode("utf-8")
         check = load_sidecar_artifact(root, artifact.path, artifact.meta_path, meta_data=new)
-    if check.metadata != _expected(artifact, updates) or check.checksum != artifact.checksum:
-        raise EditError(
-            "E001",
-            source,
-            f"setting {', '.join(sorted(updates))} in place would not give the intended metadata",
-            line=artifact.meta_line,
-            fix=f"set {', '.join(sorted(updates))} by hand and run the command again",
-        )
-    return source, new
+    return source, new, check
