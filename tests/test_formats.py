@@ -61,8 +61,26 @@ done < $log
 lines=$(jq -r .decisions.lines $snap/manifest.json)
 test "sha256:$(sed -n "${lines}p" $log | sha)" = "$(jq -r .decisions.head $snap/manifest.json)" \
   || { echo "pin broken"; exit 1; }
+# Approval statements every kept manifest records: bytes, content, signer (the approver's key).
+approvals=0
+for m in $rec/snapshots/*/manifest.json; do
+  while IFS=$'\t' read -r st digest key checksum; do
+    test "sha256:$(sha < "$st")" = "$digest" || { echo "statement $st altered"; exit 1; }
+    cmp <(jq -S -c . "$st") "$st" || { echo "statement $st not canonical"; exit 1; }
+    test "$(jq -r .checksum "$st")" = "$checksum" || { echo "statement $st is for other content"; exit 1; }
+    test "$key" = "null" && continue
+    home=$(mktemp -d /tmp/agv-aud-XXXX); chmod 700 "$home"
+    gpg --homedir "$home" --batch --quiet --import "governance/keys/$key.asc" 2>/dev/null
+    got=$(gpg --homedir "$home" --batch --status-fd 1 --verify "$st.asc" "$st" 2>/dev/null \
+          | awk '$2=="VALIDSIG"{print $NF}')
+    gpgconf --homedir "$home" --kill gpg-agent 2>/dev/null || true
+    test "$got" = "$key" || { echo "statement $st not signed by $key"; exit 1; }
+    grep -q "$key" contracts/fwk-001.yaml || { echo "$key is nobody's key under people:"; exit 1; }
+    approvals=$((approvals+1))
+  done < <(jq -r '.inputs[] | .checksum as $c | (.approvals // [])[] | [.statement, .digest, (.fingerprint // "null"), $c] | @tsv' "$m")
+done
 count=$(jq '.inputs|length' $snap/manifest.json)
-echo "auditor: snapshot $n verified: signature by $fpr, $count objects, chain, $i log lines"
+echo "auditor: snapshot $n verified: signature by $fpr, $count objects, chain, $i log lines, $approvals signed approvals"
 """
 
 
@@ -74,7 +92,7 @@ def test_an_auditor_verifies_a_fresh_clone_by_following_formats_md(artigov: Runn
     assert not (clone / ".artigov").exists()
     ok = subprocess.run(["bash", "-c", AUDITOR, "auditor", str(clone)], capture_output=True, text=True, check=False)
     assert ok.returncode == 0, ok.stdout + ok.stderr
-    assert "auditor: snapshot 3 verified" in ok.stdout
+    assert "auditor: snapshot 3 verified" in ok.stdout and "1 signed approvals" in ok.stdout
     # The same recipes catch a flipped byte in a decision-log line.
     log = clone / "governance" / "fwk-001" / "decisions.jsonl"
     log.write_bytes(log.read_bytes().replace(b'"outcome":"lost"', b'"outcome":"l0st"', 1))

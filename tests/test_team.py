@@ -305,3 +305,39 @@ def test_a_repository_made_by_artigov_init_promotes_and_its_fresh_clone_verifies
             done = artigov(*command, "--root", clone, env=as_auditor)
             assert done.returncode == 0, (command, done.stdout, done.stderr)
         assert "fwk-new gate draft: snapshot 1 ok" in artigov("verify", "--all", "--root", clone, env=as_auditor).stdout
+
+
+def test_approvals_on_two_branches_merge_with_gits_own_merge(artigov: Runner, tmp_path: Path) -> None:
+    with gnupg_home() as home:
+        key, alice = make_key(home, "maintainer a"), make_key(home, "alice")
+        work = tmp_path / "origin-work"
+        remote = _governance_repo(tmp_path, key)
+        contract = work / "contracts/fwk-001.yaml"
+        contract.write_text(contract.read_text() + f"people:\n  alice@example.org: [{alice}]\n")
+        git(work, "commit", "-q", "-am", "alice's key")
+        git(work, "push", "-q", str(remote), "HEAD:main")
+        a = _clone(remote, tmp_path / "a")
+        env = {"GNUPGHOME": str(home), "SOURCE_DATE_EPOCH": "1764000000", **GIT_ENV}
+        docs = {
+            "plan": "frameworks/fwk-001/plans/technical/tp-core-1.1.0.md",
+            "risks": "frameworks/fwk-001/registers/risk/rr-main-1.1.0.md",
+        }
+        for branch, rel in docs.items():
+            git(a, "checkout", "-q", "-b", branch, "main")
+            done = artigov("approve", rel, "--as", "alice@example.org", "--root", a, env=env)
+            assert done.returncode == 0, done.stdout + done.stderr
+            git(a, "add", "-A")
+            git(a, "commit", "-q", "-m", f"approve {rel}")
+        git(a, "checkout", "-q", "main")
+        for branch in docs:
+            merged = git(a, "merge", "-q", "--no-edit", branch, check=False)
+            assert merged.returncode == 0, merged.stdout + merged.stderr  # add-only statements: no conflict
+        assert artigov("index", "verify", "--root", a, env=env).returncode == 0
+        promoted = artigov("promote", "-f", "fwk-001", "-g", "design", "--commit", "--root", a, env=env)
+        assert promoted.returncode == 0, promoted.stdout + promoted.stderr
+        import json
+
+        manifest = json.loads((a / "governance/fwk-001/snapshots/000001/manifest.json").read_text())
+        approved = {i["path"]: [x["approver"] for x in i.get("approvals", [])] for i in manifest["inputs"]}
+        assert approved[docs["plan"]] == ["alice@example.org"]
+        assert artigov("verify", "--all", "--root", a, env=env).returncode == 0

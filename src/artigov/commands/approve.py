@@ -29,6 +29,8 @@ def run_transition(
         from artigov.contract.transition import transition
 
         target = path if path.is_absolute() else Path.cwd() / path
+        if not target.exists() and not path.is_absolute() and (ws.root / path).exists():
+            target = ws.root / path  # named from the workspace root (--root from elsewhere)
         done = transition(ws, target, action, who=who, key=key, comment=comment)
         if fmt.value == "json":
             emit_json({"command": action, "ok": True, **done.to_dict()})
