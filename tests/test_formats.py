@@ -77,10 +77,12 @@ for m in $rec/snapshots/*/manifest.json; do
     test "$got" = "$key" || { echo "statement $st not signed by $key"; exit 1; }
     grep -q "$key" contracts/fwk-001.yaml || { echo "$key is nobody's key under people:"; exit 1; }
     approvals=$((approvals+1))
-  done < <(jq -r '.inputs[] | .checksum as $c | (.approvals // [])[] | [.statement, .digest, (.fingerprint // "null"), $c] | @tsv' "$m")
+  done < <(jq -r '.inputs[] | .checksum as $c | (.approvals // [])[]
+                 | [.statement, .digest, (.fingerprint // "null"), $c] | @tsv' "$m")
 done
 count=$(jq '.inputs|length' $snap/manifest.json)
-echo "auditor: snapshot $n verified: signature by $fpr, $count objects, chain, $i log lines, $approvals signed approvals"
+echo "auditor: snapshot $n verified: signature by $fpr, $count objects, chain, $i log lines," \
+     "$approvals signed approvals"
 """
 
 
