@@ -21,6 +21,7 @@ from artigov.cli import promote as promote_cmd
 from artigov.cli import route as route_cmd
 from artigov.cli import schema as schema_cmd
 from artigov.cli import validate as validate_cmd
+from artigov.commands.formats import Format
 
 __all__ = ["app", "main"]
 
@@ -109,6 +110,18 @@ def init(
         "init: in each clone, register the index merge driver:\n"
         '    git config merge.artigov-index.driver "artigov index merge %O %A %B"'
     )
+
+
+@app.command("status")
+def status(
+    framework: Annotated[str | None, typer.Option("--framework", "-f", help="Only this framework.")] = None,
+    fmt: Annotated[Format, typer.Option("--format", help="Output format.", case_sensitive=False)] = Format.text,
+    root: Annotated[Path | None, typer.Option("--root", help="Workspace root.", file_okay=False)] = None,
+) -> None:
+    """Where the workspace stands: index freshness, validity, routing, gates, snapshots, reviews, triggers."""
+    from artigov.commands.status import run_status
+
+    raise typer.Exit(run_status(root, framework, fmt))
 
 
 @app.command("report")

@@ -5,12 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from artigov.contract.approvals import APPROVAL_CODES, ApprovalChecker, current_statements, statements_for
+from artigov.contract.approvals import APPROVAL_CODES, ApprovalChecker, current_statements
 from artigov.contract.model import Contract, ContractError, Gate, load_contract
 from artigov.core.events import get_logger
 from artigov.core.findings import Finding, sort_findings
 from artigov.core.workspace import Workspace
-from artigov.index.ops import read_index
+from artigov.index.ops import read_framework
 from artigov.schema.model import STATUS_RANK
 
 __all__ = ["CODES", "ContractReport", "check_all_gates", "check_contract"]
@@ -73,10 +73,13 @@ def _gate_findings(
         names = ", ".join(g.name for g in contract.gates)
         return [_f("C007", rel, f"no gate {gate_name!r} in the contract", f"use one of: {names}", "/gates")]
     findings: list[Finding] = []
+    by_kind: dict[str, dict[str, dict[str, Any]]] = {}
+    for path, entry in entries.items():
+        by_kind.setdefault(entry["kind"], {})[path] = entry
     checker = ApprovalChecker(ws, contract)
     with checker:
         for kind in sorted(gate.requires):
-            findings += _kind_findings(contract, gate, kind, entries, rel, checker, warnings)
+            findings += _kind_findings(contract, gate, kind, by_kind.get(kind, {}), rel, checker, warnings)
     return findings
 
 
@@ -84,14 +87,14 @@ def _kind_findings(
     contract: Contract,
     gate: Gate,
     kind: str,
-    entries: dict[str, dict[str, Any]],
+    of_kind: dict[str, dict[str, Any]],
     rel: str,
     checker: ApprovalChecker,
     warnings: list[Finding],
 ) -> list[Finding]:
-    """The gate's requirement for ``kind``: present, at its minimum status, approved as RACI says."""
+    """The gate's requirement for ``kind`` (``of_kind``: its entries): present, at its minimum
+    status, approved as RACI says."""
     minimum = gate.requires[kind]
-    of_kind = {p: e for p, e in entries.items() if e["kind"] == kind}
     if not of_kind:
         return [
             _f(
@@ -152,7 +155,7 @@ def _kind_findings(
 
 def _unsigned(checker: ApprovalChecker, path: str, entry: dict[str, Any]) -> list[Finding]:
     """Approvers listed without a signed statement: allowed by this contract, worth a warning."""
-    current = current_statements(statements_for(checker.ws, checker.contract.framework, entry["id"], entry["version"]))
+    current = current_statements(checker.statements(entry))
     return [
         _f(
             "C015",
@@ -167,10 +170,13 @@ def _unsigned(checker: ApprovalChecker, path: str, entry: dict[str, Any]) -> lis
     ]
 
 
-def check_contract(ws: Workspace, framework: str, gate: str | None = None) -> ContractReport:
+def check_contract(
+    ws: Workspace, framework: str, gate: str | None = None, *, entries: dict[str, dict[str, Any]] | None = None
+) -> ContractReport:
     """Check the contract itself and the allowed kinds; with ``gate``, the gate's requirements too.
 
-    The artifact set comes from the index (recovered first).
+    The artifact set is the framework's slice of the index (recovered first), or ``entries`` when
+    the caller already read it (path -> entry, this framework's only).
     """
     report = ContractReport(framework, gate)
     try:
@@ -180,8 +186,8 @@ def check_contract(ws: Workspace, framework: str, gate: str | None = None) -> Co
         _log(report)
         return report
     rel = ws.rel(contract.path)
-    index = read_index(ws)
-    entries = {p: e for p, e in index.entries.items() if e["framework"] == framework}
+    if entries is None:
+        entries = read_framework(ws, framework).entries
     report.checked = len(entries)
     for path, entry in sorted(entries.items()):
         if entry["kind"] not in contract.allowed_kinds:
@@ -226,7 +232,8 @@ def _log(report: ContractReport) -> None:
 
 def check_all_gates(ws: Workspace, framework: str) -> ContractReport:
     """The contract and every one of its gates, as one report (each finding once)."""
-    base = check_contract(ws, framework, None)
+    entries = read_framework(ws, framework).entries
+    base = check_contract(ws, framework, None, entries=entries)
     try:
         contract = load_contract(ws, framework)
     except ContractError:
@@ -235,7 +242,7 @@ def check_all_gates(ws: Workspace, framework: str) -> ContractReport:
     seen = {f.sort_key() for f in report.findings}
     warned: set[tuple[bytes, int, str, str, str]] = set()
     for gate in contract.gates:
-        one = check_contract(ws, framework, gate.name)
+        one = check_contract(ws, framework, gate.name, entries=entries)
         for finding in one.findings:
             if finding.sort_key() not in seen:
                 seen.add(finding.sort_key())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
@@ -12,6 +13,7 @@ from typing import Any
 from jsonschema import Draft202012Validator
 
 from artigov.core.errors import EXIT_FINDINGS, ArtigovError, YamlSafetyError
+from artigov.core.fastschema import Check, compile_schema
 from artigov.core.findings import Finding
 from artigov.core.safeyaml import load_yaml
 from artigov.core.workspace import Workspace, check_framework_name
@@ -82,9 +84,22 @@ def contract_path(ws: Workspace, framework: str) -> Path:
 
 
 @lru_cache(maxsize=1)
+def _schema() -> dict[str, Any]:
+    value: dict[str, Any] = json.loads(
+        resources.files("artigov.contract").joinpath("schemas/contract.schema.json").read_text("utf-8")
+    )
+    return value
+
+
+@lru_cache(maxsize=1)
 def _validator() -> Draft202012Validator:
-    text = resources.files("artigov.contract").joinpath("schemas/contract.schema.json").read_text("utf-8")
-    return Draft202012Validator(json.loads(text))
+    return Draft202012Validator(_schema())
+
+
+@lru_cache(maxsize=1)
+def _certainly_valid() -> Check:
+    """The check compiled from the schema file: True only for contracts certainly valid."""
+    return compile_schema(_schema())
 
 
 def _finding(
@@ -94,6 +109,31 @@ def _finding(
 
 
 def load_contract(ws: Workspace, framework: str) -> Contract:
+    """Load and check ``contracts/<framework>.yaml`` (see :func:`_load_contract`); a file whose
+    stamp (size, mtime, ctime, inode) is unchanged is not parsed and checked again."""
+    path = contract_path(ws, check_framework_name(framework))
+    try:
+        st = path.stat()
+    except OSError:
+        return _load_contract(ws, framework)
+    key = (str(path), st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, str(ws.root))
+    cached = _LOADED.get(key)
+    if cached is None:
+        cached = _load_contract(ws, framework)
+        if time.time_ns() - st.st_mtime_ns < _RACY_NS:
+            return cached  # written just now: a same-size rewrite in the same clock tick would look alike
+        if len(_LOADED) > 256:
+            _LOADED.clear()
+        _LOADED[key] = cached
+    return cached
+
+
+#: Contracts already loaded in this process, by file stamp (files older than _RACY_NS only).
+_RACY_NS = 2_000_000_000
+_LOADED: dict[tuple[str, int, int, int, int, str], Contract] = {}
+
+
+def _load_contract(ws: Workspace, framework: str) -> Contract:
     """Load and check ``contracts/<framework>.yaml``.
 
     Raises:
@@ -125,18 +165,22 @@ def load_contract(ws: Workspace, framework: str) -> Contract:
         raise ContractError(
             [_finding("C008", "contract-invalid", rel, e.message, e.fix or "fix the YAML", e.line)]
         ) from None
-    findings = [
-        _finding(
-            "C008",
-            "contract-invalid",
-            rel,
-            err.message,
-            "see schemas/contract.schema.json",
-            None,
-            "/" + "/".join(map(str, err.absolute_path)),
-        )
-        for err in sorted(_validator().iter_errors(value), key=lambda e: list(map(str, e.absolute_path)))
-    ]
+    findings = (
+        []
+        if _certainly_valid()(value)
+        else [
+            _finding(
+                "C008",
+                "contract-invalid",
+                rel,
+                err.message,
+                "see schemas/contract.schema.json",
+                None,
+                "/" + "/".join(map(str, err.absolute_path)),
+            )
+            for err in sorted(_validator().iter_errors(value), key=lambda e: list(map(str, e.absolute_path)))
+        ]
+    )
     if findings:
         raise ContractError(findings)
     assert isinstance(value, dict)

@@ -7,9 +7,10 @@ involved and a one-line fix, sorted deterministically.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+from typing import Any
 
 from artigov.core.errors import ArtigovError, ConfigError, PathEscapeError, YamlSafetyError
 from artigov.core.events import get_logger
@@ -25,7 +26,7 @@ from artigov.router.maps import (
     load_routing_map,
     placeholders,
 )
-from artigov.router.resolve import canonical_path
+from artigov.router.resolve import PlacementCache
 from artigov.schema.discovery import discover
 from artigov.schema.model import Artifact
 from artigov.schema.validate import check_unit
@@ -296,31 +297,37 @@ def placed_artifacts(ws: Workspace) -> list[Artifact]:
     return out
 
 
-def _check_artifacts(ws: Workspace, routing: RoutingMap, artifacts: Iterable[Artifact], report: RouteReport) -> None:
-    for art in artifacts:
+#: One artifact to place: (content path, sidecar path or None, metadata with framework/kind/id/version).
+Placed = tuple[str, str | None, Mapping[str, Any]]
+
+
+def _check_artifacts(ws: Workspace, routing: RoutingMap, items: Iterable[Placed], report: RouteReport) -> None:
+    targets = PlacementCache(routing)
+    for path, meta_path, metadata in items:
         report.artifacts_checked += 1
-        meta = {k: str(art.metadata.get(k, "")) for k in ("framework", "kind", "id", "version")}
-        if art.kind not in routing.routes:
+        kind = str(metadata.get("kind", ""))
+        if kind not in routing.routes:
             report.findings.append(
                 _finding(
                     "R008",
-                    art.source,
-                    f"kind {art.kind!r} has no route",
-                    f"add a route for {art.kind!r} to {ws.rel(routing.path)}",
+                    meta_path or path,
+                    f"kind {kind!r} has no route",
+                    f"add a route for {kind!r} to {ws.rel(routing.path)}",
                     pointer="/kind",
                 )
             )
             continue
         try:
-            target = canonical_path(routing, art.path, meta)
-            resolve_inside(ws.root, target)
+            target = targets.target(path, metadata)
+            if target != path:  # an artifact where it belongs was found inside the workspace
+                resolve_inside(ws.root, target)
         except (KeyError, ValueError):
             continue  # the template itself is reported as R007
         except PathEscapeError:
             report.findings.append(
                 _finding(
                     "R005",
-                    art.source,
+                    meta_path or path,
                     f"its canonical path {target!r} escapes the workspace",
                     "fix the route's template or the artifact's metadata",
                 )
@@ -328,20 +335,24 @@ def _check_artifacts(ws: Workspace, routing: RoutingMap, artifacts: Iterable[Art
             continue
         except ArtigovError:
             continue
-        if target != art.path:
-            report.misplaced.append(Misplaced(art.path, target, art.meta_path))
+        if target != path:
+            report.misplaced.append(Misplaced(path, target, meta_path))
             report.findings.append(
                 _finding(
                     "R006",
-                    art.path,
-                    f"{art.kind!r} artifact is not in its canonical folder; it belongs at {target}",
-                    f"move it there: `artigov route fix --apply` (or `git mv {art.path} {target}`)",
+                    path,
+                    f"{kind!r} artifact is not in its canonical folder; it belongs at {target}",
+                    f"move it there: `artigov route fix --apply` (or `git mv {path} {target}`)",
                 )
             )
 
 
 def check_routes(
-    ws: Workspace, *, allowed_kinds: set[str] | None = None, artifacts: Iterable[Artifact] | None = None
+    ws: Workspace,
+    *,
+    allowed_kinds: set[str] | None = None,
+    artifacts: Iterable[Artifact] | None = None,
+    entries: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> RouteReport:
     """Check routing map, command routing, contracts and artifact placement.
 
@@ -349,6 +360,8 @@ def check_routes(
         ws: the workspace.
         allowed_kinds: kinds the contracts allow (default: read from the contracts folder).
         artifacts: the artifacts to check placement of (default: every valid one).
+        entries: instead of artifacts, a fresh index's entries (path -> entry): the same check
+            from the kinds and ids the index holds, without reading any artifact.
 
     Raises:
         ConfigError: the routing map, matrix or a contract cannot be read or is invalid.
@@ -360,7 +373,12 @@ def check_routes(
     report = RouteReport()
     report.findings.extend(_check_templates(ws, routing, matrix))
     report.findings.extend(_check_pairs(ws, routing, matrix, allowed_kinds))
-    _check_artifacts(ws, routing, artifacts if artifacts is not None else placed_artifacts(ws), report)
+    if entries is not None:
+        items: Iterable[Placed] = ((p, e.get("meta"), e) for p, e in entries.items())  # findings are sorted below
+    else:
+        found = artifacts if artifacts is not None else placed_artifacts(ws)
+        items = ((a.path, a.meta_path, a.metadata) for a in found)
+    _check_artifacts(ws, routing, items, report)
     report.findings = sort_findings(report.findings)
     report.misplaced.sort(key=lambda m: m.path.encode("utf-8"))
     for f in report.findings:

@@ -1,0 +1,66 @@
+"""`artigov status`: the Typer-free command function (see :mod:`artigov.commands`)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from artigov.commands.formats import Format
+from artigov.commands.runner import execute
+from artigov.core.errors import EXIT_FINDINGS, EXIT_OK
+from artigov.core.workspace import Workspace
+
+__all__ = ["run_status"]
+
+
+def _index_line(index: dict[str, Any]) -> str:
+    state = index["state"]
+    if state == "fresh":
+        return f"index: fresh ({index['artifacts']} artifacts; proved by {index['proved_by']})"
+    if state == "stale":
+        shown = ", ".join(index["changed"][:5]) + (" …" if index["changed_count"] > 5 else "")
+        return f"index: STALE, {index['changed_count']} path(s) differ: {shown} (fix: {index['fix']})"
+    return f"index: {state.upper()} (fix: {index['fix']})"
+
+
+def run_status(root: Path | None, framework: str | None, fmt: Format) -> int:
+    """Print where the workspace stands; exit 0 when all is well, 1 otherwise."""
+
+    def action(ws: Workspace) -> int:
+        from artigov.commands.render import emit_json
+        from artigov.status import workspace_status
+
+        status = workspace_status(ws, framework)
+        code = EXIT_OK if status.ok else EXIT_FINDINGS
+        if fmt is Format.json:
+            emit_json({"command": "status", **status.to_dict()})
+            return code
+        print(_index_line(status.index))
+        v = status.validation
+        codes = ", ".join(f"{c} x{n}" for c, n in v["by_code"].items())
+        valid = "?" if v["valid"] is None else v["valid"]
+        print(f"artifacts: {valid} valid, {v['invalid']} invalid" + (f" ({codes})" if codes else ""))
+        r = status.routing
+        print(f"routing: {r['conflicts']} conflict(s)" + (f"; first: {r['first']}" if r["first"] else ""))
+        for fw in status.frameworks:
+            print(f"\nframework {fw['framework']} ({fw.get('artifacts', 0)} artifacts)")
+            for g in fw["gates"]:
+                state = "passes" if g["passes"] else f"does not pass: {g['first_finding']}"
+                snap = "no snapshot"
+                if g["snapshot"] is not None:
+                    snap = f"snapshot {g['snapshot']} " + ("verifies" if g["verifies"] else "does NOT verify")
+                print(f"  gate {g['gate']}: {state}; {snap}")
+            waiting = fw.get("in_review", [])
+            if waiting:
+                more = f" and {len(waiting) - 5} more" if len(waiting) > 5 else ""
+                print(f"  in review, waiting for approval ({len(waiting)}): {', '.join(waiting[:5])}{more}")
+            for t in fw.get("triggers", []):
+                print(f"  trigger {t['on']} would {t['action']}: {t['detail']}")
+            for problem in fw["problems"]:
+                if problem.startswith("contract:"):
+                    print(f"  {problem}")
+        print("\nstatus: " + ("all is well" if status.ok else "; ".join(status.problems)))
+        return code
+
+    # audit=False: a read-only view decides nothing, so it records nothing
+    return execute("status", root, action, audit=False, framework=framework)

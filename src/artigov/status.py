@@ -1,0 +1,174 @@
+"""``artigov status``: where the workspace stands, like ``git status`` for governance. Read-only.
+
+1. the index: fresh (proved from stats by the stat cache, as ``index update`` proves it), stale
+   (which files changed), missing, or interrupted (a journal to recover);
+2. the artifacts: how many are valid, and the invalid ones by finding code;
+3. routing: conflicts by code (placement checked from the index's kinds and ids);
+4. per framework: each gate's state (passes, or its first finding), the gate's current snapshot
+   and whether it verifies, documents waiting in review, and the rollback triggers that would fire.
+
+"All is well" (exit 0) means: a fresh index, no invalid artifact, no routing conflict, every
+current snapshot verifies, and no trigger would fire. A gate that does not pass yet is shown but
+is not a problem: it is work still to do.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from artigov.core.workspace import Workspace
+
+__all__ = ["Status", "workspace_status"]
+
+
+@dataclass
+class Status:
+    index: dict[str, Any]
+    validation: dict[str, Any]
+    routing: dict[str, Any]
+    frameworks: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def problems(self) -> list[str]:
+        out = []
+        if self.index["state"] != "fresh":
+            out.append(f"index {self.index['state']}")
+        if self.validation["invalid"]:
+            out.append(f"{self.validation['invalid']} invalid artifact(s)")
+        if self.routing["conflicts"]:
+            out.append(f"{self.routing['conflicts']} routing conflict(s)")
+        for fw in self.frameworks:
+            out += [f"{fw['framework']}: {p}" for p in fw["problems"]]
+        return out
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "ok": self.ok,
+            "problems": self.problems,
+            "index": self.index,
+            "validation": self.validation,
+            "routing": self.routing,
+            "frameworks": self.frameworks,
+        }
+
+
+def _index_state(ws: Workspace) -> tuple[dict[str, Any], dict[str, dict[str, Any]] | None, list[Any]]:
+    """(what the index's state is, its entries if they were read, findings of the files read)."""
+    from artigov.index.journal import Journal
+    from artigov.index.ops import verify
+    from artigov.index.statcache import NAME, StatCache
+    from artigov.schema.discovery import discovery_scope
+
+    if Journal(ws.state_dir / "index.journal").pending():
+        return {"state": "interrupted", "fix": "artigov index recover"}, None, []
+    if not ws.index_path.is_file():
+        return {"state": "missing", "fix": "artigov index rebuild"}, None, []
+    cache = StatCache.load(ws.state_dir / NAME)
+    quick = cache.check(ws.root, ws.index_path, discovery_scope(ws))
+    if quick is not None and not quick.changed:
+        return {"state": "fresh", "artifacts": cache.units, "proved_by": "stat cache"}, None, []
+    drift = verify(ws)  # no proof from stats: compare by content (what `index verify` does)
+    changed = sorted({*drift.added, *drift.changed, *drift.removed}, key=lambda p: p.encode("utf-8"))
+    state = {
+        "state": "fresh" if drift.ok else "stale",
+        "artifacts": drift.count,
+        "proved_by": "content",
+        "changed": changed[:20],
+        "changed_count": len(changed),
+    }
+    if not drift.ok:
+        state["fix"] = "artigov index update"
+    return state, None, list(drift.findings)
+
+
+def _routing(ws: Workspace, entries: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    from artigov.core.errors import ArtigovError
+    from artigov.router.check import check_routes
+
+    try:
+        report = check_routes(ws, entries=entries)
+    except ArtigovError as e:
+        return {"conflicts": 1, "by_code": {"config": 1}, "first": str(e)}
+    return {
+        "conflicts": len(report.findings),
+        "by_code": dict(sorted(Counter(f.code for f in report.findings).items())),
+        "first": report.findings[0].one_line() if report.findings else None,
+    }
+
+
+def _framework(ws: Workspace, framework: str, mine: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    from artigov.contract.check import check_contract
+    from artigov.contract.model import ContractError, load_contract
+    from artigov.promote.errors import VerificationError
+    from artigov.promote.ops import triggers
+    from artigov.promote.store import SnapshotStore
+    from artigov.promote.verify import verify_snapshot
+
+    out: dict[str, Any] = {"framework": framework, "artifacts": len(mine), "gates": [], "problems": []}
+    try:
+        contract = load_contract(ws, framework)
+    except ContractError as e:
+        out["problems"].append(f"contract: {e.findings[0].one_line()}")
+        return out
+    head = SnapshotStore(ws, framework).head()
+    for gate in contract.gates:
+        report = check_contract(ws, framework, gate.name, entries=mine)
+        row: dict[str, Any] = {
+            "gate": gate.name,
+            "passes": report.ok,
+            "first_finding": report.findings[0].one_line() if report.findings else None,
+            "warnings": len(report.warnings),
+            "snapshot": None,
+            "verifies": None,
+        }
+        if head is not None and gate.name in head.gates:
+            row["snapshot"] = head.gates[gate.name].sequence
+            try:
+                verify_snapshot(ws, framework, gate=gate.name)
+                row["verifies"] = True
+            except VerificationError as e:
+                row["verifies"] = False
+                row["problem"] = str(e)
+                out["problems"].append(f"snapshot {row['snapshot']} of gate {gate.name} does not verify ({e.code})")
+        out["gates"].append(row)
+    out["in_review"] = sorted((p for p, e in mine.items() if e["status"] == "review"), key=lambda p: p.encode())
+    fired = triggers(ws, framework).fired if head is not None else []
+    out["triggers"] = fired
+    out["problems"] += [f"trigger {t['on']} would {t['action']}" for t in fired]
+    return out
+
+
+def workspace_status(ws: Workspace, framework: str | None = None) -> Status:
+    """Everything ``artigov status`` shows (see the module doc)."""
+    from artigov.index.ops import read_index
+
+    index, entries, findings = _index_state(ws)
+    if entries is None and index["state"] in ("fresh", "stale"):
+        entries = read_index(ws).entries  # a stale index is still what the gates would read
+    invalid = Counter(f.code for f in findings)
+    validation = {
+        "valid": len(entries) if entries is not None else None,
+        "invalid": sum(invalid.values()),
+        "by_code": dict(sorted(invalid.items())),
+    }
+    if entries is None:  # no index to read from: routing and gates would say nothing true
+        return Status(index, validation, {"conflicts": 0, "by_code": {}, "first": None})
+    status = Status(index, validation, _routing(ws, entries))
+    by_framework: dict[str, dict[str, dict[str, Any]]] = {}
+    for path, entry in entries.items():
+        by_framework.setdefault(entry["framework"], {})[path] = entry
+    names = [framework] if framework else _frameworks(ws)
+    status.frameworks = [_framework(ws, name, by_framework.get(name, {})) for name in names]
+    return status
+
+
+def _frameworks(ws: Workspace) -> list[str]:
+    folder: Path = ws.contracts_dir
+    return sorted(p.stem for p in folder.glob("*.yaml")) if folder.is_dir() else []

@@ -1,0 +1,59 @@
+"""`artigov status`: says where a workspace stands, read-only, with the right exit code."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+
+Runner = Callable[..., subprocess.CompletedProcess[str]]
+
+
+def _status(artigov: Runner, ws: Path) -> tuple[int, dict]:  # type: ignore[type-arg]
+    done = artigov("status", "--format", "json", "--root", ws)
+    return done.returncode, json.loads(done.stdout)
+
+
+def test_the_example_is_well_and_status_writes_nothing(artigov: Runner, example_copy: Path) -> None:
+    before = {p: p.read_bytes() for p in example_copy.rglob("*") if p.is_file()}
+    code, out = _status(artigov, example_copy)
+    assert code == 0 and out["ok"] is True and out["command"] == "status"
+    assert out["index"]["state"] == "fresh" and out["validation"] == {"valid": 16, "invalid": 0, "by_code": {}}
+    [fw] = out["frameworks"]
+    gates = {g["gate"]: g["passes"] for g in fw["gates"]}
+    assert gates == {"design": True, "build": True, "release": False}
+    assert "frameworks/fwk-001/plans/technical/tp-core-1.1.0.md" in fw["in_review"]
+    after = {p: p.read_bytes() for p in example_copy.rglob("*") if p.is_file()}
+    assert after == before  # read-only: not even a state folder or an operational log
+
+
+def test_stale_index_invalid_artifact_and_misplaced_file_are_named(artigov: Runner, example_copy: Path) -> None:
+    plan = example_copy / "frameworks/fwk-001/plans/technical/tp-core-2.0.0.md"
+    plan.write_text(plan.read_text().replace("status: draft", "status: drafty"))
+    moved = example_copy / "frameworks/fwk-001/plans/action/ap-rollout-1.0.0.md"
+    moved.rename(example_copy / "frameworks/fwk-001/plans/technical/ap-rollout-1.0.0.md")
+    code, out = _status(artigov, example_copy)
+    assert code == 1 and out["ok"] is False
+    assert out["index"]["state"] == "stale" and out["index"]["fix"] == "artigov index update"
+    assert out["validation"]["by_code"] == {"S014": 1}
+    text = artigov("status", "--root", example_copy).stdout
+    assert "index: STALE" in text and "S014 x1" in text
+    # After the fixes the update can make, the index is fresh and the misplaced file is a conflict.
+    plan.write_text(plan.read_text().replace("status: drafty", "status: draft"))
+    assert artigov("index", "update", "--root", example_copy).returncode == 0
+    code, out = _status(artigov, example_copy)
+    assert out["index"]["state"] == "fresh" and out["routing"]["by_code"] == {"R006": 1} and code == 1
+
+
+def test_a_snapshot_that_no_longer_verifies_fails_status(artigov: Runner, tmp_path: Path) -> None:
+    assert artigov("demo", "--dir", tmp_path / "d").returncode == 0
+    ws = tmp_path / "d" / "workspace"
+    code, out = _status(artigov, ws)
+    design = next(g for g in out["frameworks"][0]["gates"] if g["gate"] == "design")
+    assert design["snapshot"] == 3 and design["verifies"] is True and code == 0, out["problems"]
+    manifest = ws / "governance/fwk-001/snapshots/000003/manifest.json.asc"
+    manifest.chmod(0o644)
+    manifest.write_text(manifest.read_text().replace("A", "B", 3))
+    code, out = _status(artigov, ws)
+    assert code == 1 and any("does not verify" in p for p in out["problems"])
