@@ -152,10 +152,10 @@ def workspace_status(ws: Workspace, framework: str | None = None) -> Status:
     index, entries, findings = _index_state(ws)
     if entries is None and index["state"] in ("fresh", "stale"):
         entries = read_index(ws).entries  # a stale index is still what the gates would read
-    invalid = Counter(f.code for f in findings)
+    invalid = Counter(code for code, _file in {(f.code, f.file) for f in findings})  # files, not findings
     validation = {
         "valid": len(entries) if entries is not None else None,
-        "invalid": sum(invalid.values()),
+        "invalid": len({f.file for f in findings}),
         "by_code": dict(sorted(invalid.items())),
     }
     if entries is None:  # no index to read from: routing and gates would say nothing true

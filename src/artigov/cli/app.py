@@ -112,6 +112,25 @@ def init(
     )
 
 
+@app.command("adopt")
+def adopt(
+    paths: Annotated[list[Path] | None, typer.Argument(help="Files or folders (default: the artifact globs).")] = None,
+    framework: Annotated[str, typer.Option("--framework", "-f", help="The framework they belong to.")] = "",
+    apply: Annotated[
+        bool, typer.Option("--apply", help="Write the metadata (default: show what would change).")
+    ] = False,
+    fmt: Annotated[Format, typer.Option("--format", help="Output format.", case_sensitive=False)] = Format.text,
+    root: Annotated[Path | None, typer.Option("--root", help="Workspace root.", file_okay=False)] = None,
+) -> None:
+    """Bring existing documents under artigov: propose each one's metadata from what is there (dry run)."""
+    from artigov.commands.adopt import run_adopt
+
+    if not framework:
+        typer.echo("artigov: error: --framework is required (fix: --framework NAME)", err=True)
+        raise typer.Exit(2)
+    raise typer.Exit(run_adopt(root, framework, paths or [], apply, fmt))
+
+
 @app.command("status")
 def status(
     framework: Annotated[str | None, typer.Option("--framework", "-f", help="Only this framework.")] = None,

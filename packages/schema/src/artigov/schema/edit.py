@@ -19,7 +19,7 @@ from artigov.schema.errors import ArtifactLoadError
 from artigov.schema.loader import _CLOSE, _OPEN, load_frontmatter_artifact, load_sidecar_artifact, read_source
 from artigov.schema.model import Artifact
 
-__all__ = ["EditError", "edit_metadata", "edit_yaml_text"]
+__all__ = ["EditError", "edit_metadata", "edit_yaml_text", "render_fields"]
 
 _TOP_KEY = re.compile(r"([A-Za-z_][A-Za-z0-9_-]*)[ \t]*:(?:[ \t]|$)")
 
@@ -31,6 +31,11 @@ class EditError(ArtifactLoadError):
 def _render(key: str, value: Any, newline: str) -> list[str]:
     dumped = yaml.safe_dump({key: value}, default_flow_style=False, sort_keys=False, allow_unicode=True, width=4096)
     return [line + newline for line in dumped.splitlines()]
+
+
+def render_fields(values: dict[str, Any], newline: str = "\n") -> str:
+    """``key: value`` lines for a new metadata block, in the given order."""
+    return "".join(line for key, value in values.items() for line in _render(key, value, newline))
 
 
 def _block_end(lines: list[str], start: int) -> int:
