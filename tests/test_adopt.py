@@ -33,10 +33,16 @@ def _legacy_tree(root: Path, n: int, seed: int = 7) -> dict[str, bytes]:
         style = i % 5
         if style == 0:  # Jekyll
             risks = "risks: [R-001]\n" if folder == "registers/risk" else ""
-            text = f'---\nlayout: post\ntitle: "{title}"\ndate: 2019-0{1 + i % 9}-01\ntags: [a, b]\n{risks}---\n# {title}\n'
+            text = (
+                f'---\nlayout: post\ntitle: "{title}"\ndate: 2019-0{1 + i % 9}-01\ntags: [a, b]\n{risks}---\n'
+                f"# {title}\n"
+            )
             name = f"{base}.md"
         elif style == 1:  # Hugo, YAML frontmatter with a comment
-            text = f"---\n# hugo keeps this comment\ndraft: true\nweight: {i}\nslug: s{i}\nversion: 1.{i % 7}\n---\nBody {i}\n"
+            text = (
+                f"---\n# hugo keeps this comment\ndraft: true\nweight: {i}\nslug: s{i}\nversion: 1.{i % 7}\n---\n"
+                f"Body {i}\n"
+            )
             name = f"{base}.md"
         elif style == 2:  # no frontmatter
             text = f"# {title} {i}\n\nPlain text.\n"
