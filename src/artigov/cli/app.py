@@ -21,6 +21,7 @@ from artigov.cli import promote as promote_cmd
 from artigov.cli import route as route_cmd
 from artigov.cli import schema as schema_cmd
 from artigov.cli import validate as validate_cmd
+from artigov.cli.complete import complete_framework
 from artigov.commands.formats import Format
 
 __all__ = ["app", "main"]
@@ -115,7 +116,9 @@ def init(
 @app.command("adopt")
 def adopt(
     paths: Annotated[list[Path] | None, typer.Argument(help="Files or folders (default: the artifact globs).")] = None,
-    framework: Annotated[str, typer.Option("--framework", "-f", help="The framework they belong to.")] = "",
+    framework: Annotated[
+        str, typer.Option("--framework", "-f", help="The framework they belong to.", autocompletion=complete_framework)
+    ] = "",
     apply: Annotated[
         bool, typer.Option("--apply", help="Write the metadata (default: show what would change).")
     ] = False,
@@ -133,7 +136,9 @@ def adopt(
 
 @app.command("status")
 def status(
-    framework: Annotated[str | None, typer.Option("--framework", "-f", help="Only this framework.")] = None,
+    framework: Annotated[
+        str | None, typer.Option("--framework", "-f", help="Only this framework.", autocompletion=complete_framework)
+    ] = None,
     fmt: Annotated[Format, typer.Option("--format", help="Output format.", case_sensitive=False)] = Format.text,
     root: Annotated[Path | None, typer.Option("--root", help="Workspace root.", file_okay=False)] = None,
 ) -> None:
@@ -145,7 +150,9 @@ def status(
 
 @app.command("report")
 def report(
-    framework: Annotated[str, typer.Option("--framework", "-f", help="The framework.")],
+    framework: Annotated[
+        str, typer.Option("--framework", "-f", help="The framework.", autocompletion=complete_framework)
+    ],
     out: Annotated[Path, typer.Option("--out", help="Where to write the HTML page.")] = Path("report.html"),
     root: Annotated[Path | None, typer.Option("--root", help="Workspace root.", file_okay=False)] = None,
 ) -> None:

@@ -6,6 +6,7 @@ from typing import Annotated
 
 import typer
 
+from artigov.cli.complete import complete_framework, complete_snapshot
 from artigov.cli.options import Format, FormatOpt, RootOpt
 from artigov.commands.audit import matches, parse_since, run_audit_verify
 
@@ -25,7 +26,9 @@ def verify_cmd(root: RootOpt = None, fmt: FormatOpt = Format.text) -> None:
 
 @app.command("show")
 def show_cmd(
-    framework: Annotated[str | None, typer.Option("--framework", "-f", help="Only this framework.")] = None,
+    framework: Annotated[
+        str | None, typer.Option("--framework", "-f", help="Only this framework.", autocompletion=complete_framework)
+    ] = None,
     event: Annotated[
         str | None, typer.Option("--event", "-e", help="Only this event (a trailing * matches a prefix).")
     ] = None,
@@ -34,7 +37,13 @@ def show_cmd(
         typer.Option("--since", help="Only events at or after this UTC time (2026-11-25 or 2026-11-25T10:00)."),
     ] = None,
     snapshot: Annotated[
-        int | None, typer.Option("--snapshot", "-n", help="Only events about this snapshot (and its decisions).")
+        int | None,
+        typer.Option(
+            "--snapshot",
+            "-n",
+            help="Only events about this snapshot (and its decisions).",
+            autocompletion=complete_snapshot,
+        ),
     ] = None,
     command: Annotated[str | None, typer.Option("--command", help="Only events of this command.")] = None,
     root: RootOpt = None,

@@ -6,6 +6,7 @@ from typing import Annotated
 
 import typer
 
+from artigov.cli.complete import complete_framework, complete_gate
 from artigov.cli.options import FindingFormat, FindingFormatOpt, RootOpt
 from artigov.commands.contract import run_contract_check
 
@@ -13,13 +14,21 @@ __all__ = ["app", "run_contract_check"]
 
 app = typer.Typer(help="Framework contracts: allowed kinds, gates, RACI.", no_args_is_help=True)
 
-FrameworkOpt = Annotated[str, typer.Option("--framework", "-f", help="The framework (contracts/<framework>.yaml).")]
+FrameworkOpt = Annotated[
+    str,
+    typer.Option(
+        "--framework", "-f", help="The framework (contracts/<framework>.yaml).", autocompletion=complete_framework
+    ),
+]
 
 
 @app.command("check")
 def check_cmd(
     framework: FrameworkOpt,
-    gate: Annotated[str | None, typer.Option("--gate", "-g", help="Also check this gate's requirements.")] = None,
+    gate: Annotated[
+        str | None,
+        typer.Option("--gate", "-g", help="Also check this gate's requirements.", autocompletion=complete_gate),
+    ] = None,
     all_gates: Annotated[
         bool, typer.Option("--all-gates", help="Check every gate of the contract (what CI should run).")
     ] = False,

@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from artigov.cli.complete import complete_framework, complete_gate
 from artigov.cli.options import Format, FormatOpt, RootOpt
 from artigov.commands.hydrate import run_hydrate
 
@@ -14,8 +15,12 @@ __all__ = ["hydrate", "run_hydrate"]
 
 
 def hydrate(
-    framework: Annotated[str, typer.Option("--framework", "-f", help="The framework.")],
-    stage: Annotated[str, typer.Option("--stage", "-s", help="The stage (a gate of the contract).")],
+    framework: Annotated[
+        str, typer.Option("--framework", "-f", help="The framework.", autocompletion=complete_framework)
+    ],
+    stage: Annotated[
+        str, typer.Option("--stage", "-s", help="The stage (a gate of the contract).", autocompletion=complete_gate)
+    ],
     deterministic: Annotated[
         bool,
         typer.Option(

@@ -6,12 +6,15 @@ from typing import Annotated
 
 import typer
 
+from artigov.cli.complete import complete_framework, complete_gate, complete_snapshot
 from artigov.cli.options import Format, FormatOpt, RootOpt
 from artigov.commands.promote import run_promote, run_rollback, run_verify, run_verify_all
 
 __all__ = ["register", "run_promote", "run_rollback", "run_verify", "run_verify_all"]
 
-FrameworkOpt = Annotated[str, typer.Option("--framework", "-f", help="The framework.")]
+FrameworkOpt = Annotated[
+    str, typer.Option("--framework", "-f", help="The framework.", autocompletion=complete_framework)
+]
 KeyOpt = Annotated[str | None, typer.Option("--key", help="Signing key fingerprint (default: signing.key).")]
 
 
@@ -19,7 +22,9 @@ def register(app: typer.Typer) -> None:
     @app.command("promote")
     def promote_cmd(
         framework: FrameworkOpt,
-        gate: Annotated[str, typer.Option("--gate", "-g", help="The contract gate to promote at.")],
+        gate: Annotated[
+            str, typer.Option("--gate", "-g", help="The contract gate to promote at.", autocompletion=complete_gate)
+        ],
         key: KeyOpt = None,
         expires_days: Annotated[
             int | None, typer.Option("--expires-days", min=1, help="Snapshot expires this many days after created_at.")
@@ -40,15 +45,23 @@ def register(app: typer.Typer) -> None:
 
     @app.command("verify")
     def verify_cmd(
-        framework: Annotated[str | None, typer.Option("--framework", "-f", help="The framework.")] = None,
+        framework: Annotated[
+            str | None, typer.Option("--framework", "-f", help="The framework.", autocompletion=complete_framework)
+        ] = None,
         all_: Annotated[
             bool, typer.Option("--all", help="Every framework in the record, each gate's current snapshot.")
         ] = False,
         snapshot: Annotated[
-            int | None, typer.Option("--snapshot", "-n", help="A snapshot number (default: head).")
+            int | None,
+            typer.Option(
+                "--snapshot", "-n", help="A snapshot number (default: head).", autocompletion=complete_snapshot
+            ),
         ] = None,
         gate: Annotated[
-            str | None, typer.Option("--gate", "-g", help="Verify the current snapshot of this gate.")
+            str | None,
+            typer.Option(
+                "--gate", "-g", help="Verify the current snapshot of this gate.", autocompletion=complete_gate
+            ),
         ] = None,
         root: RootOpt = None,
         fmt: FormatOpt = Format.text,
@@ -66,11 +79,19 @@ def register(app: typer.Typer) -> None:
     def rollback_cmd(
         framework: FrameworkOpt,
         to: Annotated[
-            int | None, typer.Option("--to", help="Snapshot to restore (default: the gate's previous good one).")
+            int | None,
+            typer.Option(
+                "--to",
+                help="Snapshot to restore (default: the gate's previous good one).",
+                autocompletion=complete_snapshot,
+            ),
         ] = None,
         reason: Annotated[str, typer.Option("--reason", help="Why (required; recorded and signed).")] = "",
         gate: Annotated[
-            str | None, typer.Option("--gate", "-g", help="The gate to roll back (default: the head's gate).")
+            str | None,
+            typer.Option(
+                "--gate", "-g", help="The gate to roll back (default: the head's gate).", autocompletion=complete_gate
+            ),
         ] = None,
         commit: Annotated[
             bool, typer.Option("--commit", help="Stage the record and restored files and make one git commit.")
@@ -102,7 +123,10 @@ def register(app: typer.Typer) -> None:
             bool, typer.Option("--auto-rollback", help="Roll back when a trigger says so.")
         ] = False,
         gate: Annotated[
-            str | None, typer.Option("--gate", "-g", help="The gate whose current snapshot is checked.")
+            str | None,
+            typer.Option(
+                "--gate", "-g", help="The gate whose current snapshot is checked.", autocompletion=complete_gate
+            ),
         ] = None,
         key: KeyOpt = None,
         root: RootOpt = None,
@@ -125,8 +149,18 @@ def register(app: typer.Typer) -> None:
     @app.command("diff")
     def diff_cmd(
         framework: FrameworkOpt,
-        a: Annotated[int, typer.Argument(help="The earlier snapshot's sequence number.", show_default=False)],
-        b: Annotated[int, typer.Argument(help="The later snapshot's sequence number.", show_default=False)],
+        a: Annotated[
+            int,
+            typer.Argument(
+                help="The earlier snapshot's sequence number.", show_default=False, autocompletion=complete_snapshot
+            ),
+        ],
+        b: Annotated[
+            int,
+            typer.Argument(
+                help="The later snapshot's sequence number.", show_default=False, autocompletion=complete_snapshot
+            ),
+        ],
         root: RootOpt = None,
         fmt: FormatOpt = Format.text,
     ) -> None:

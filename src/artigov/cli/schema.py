@@ -6,6 +6,7 @@ from typing import Annotated
 
 import typer
 
+from artigov.cli.complete import complete_kind
 from artigov.cli.options import Format, FormatOpt, RootOpt
 
 app = typer.Typer(help="Explain the artifact schemas to authors.", no_args_is_help=True)
@@ -13,7 +14,9 @@ app = typer.Typer(help="Explain the artifact schemas to authors.", no_args_is_he
 
 @app.command("show")
 def show(
-    kind: Annotated[str, typer.Argument(help="The kind (e.g. risk-register).", show_default=False)],
+    kind: Annotated[
+        str, typer.Argument(help="The kind (e.g. risk-register).", show_default=False, autocompletion=complete_kind)
+    ],
     fmt: FormatOpt = Format.text,
     root: RootOpt = None,
 ) -> None:
