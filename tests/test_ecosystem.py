@@ -281,6 +281,13 @@ def test_every_commands_json_names_the_command_and_validates_against_the_publish
         ["audit", "verify"],
         ["rollback", "-f", "fwk-001", "--to", "1", "--reason", "schema test"],
         ["prune", "-f", "fwk-001"],
+        ["review", "frameworks/fwk-001/registers/risk/rr-main-1.2.0.md", "--as", "bob@example.org"],
+        ["approve", "frameworks/fwk-001/registers/risk/rr-main-1.2.0.md", "--as", "alice@example.org"],
+        ["reject", "frameworks/fwk-001/registers/risk/rr-main-1.2.0.md", "--as", "alice@example.org", "--comment", "x"],
+        ["diff", "-f", "fwk-001", "1", "3"],
+        ["schema", "show", "risk-register"],
+        ["status"],
+        ["adopt", "-f", "fwk-001"],
     ]
     seen = set()
     for args in runs:

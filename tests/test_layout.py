@@ -157,8 +157,13 @@ def _audited_event_names() -> set[str]:
                     first = node.args[0]
                     if isinstance(first, ast.Constant):
                         names.add(first.value)
-                    elif isinstance(first, ast.IfExp):
-                        names.update(v.value for v in (first.body, first.orelse) if isinstance(v, ast.Constant))
+                    else:
+                        while isinstance(first, ast.IfExp):  # "a" if x else "b" if y else "c"
+                            if isinstance(first.body, ast.Constant):
+                                names.add(first.body.value)
+                            first = first.orelse
+                        if isinstance(first, ast.Constant):
+                            names.add(first.value)
             if (
                 isinstance(node, ast.Call)
                 and getattr(node.func, "id", None) == "decision_event"

@@ -66,7 +66,6 @@ TRANSITION_CODES = {
     "A007": "comment-required",
     "A008": "bad-person-name",
 }
-_EVENTS = {"review": "artifact_submitted", "approve": "artifact_approved", "reject": "artifact_rejected"}
 
 
 class TransitionError(ArtigovError):
@@ -359,7 +358,11 @@ def _finish(
         write_atomic(ws.root / source, new, lock=False)  # no lock file beside the document
         notes += _reindex(ws, artifact)
     log.info(
-        _EVENTS[action],
+        "artifact_approved"
+        if action == "approve"
+        else "artifact_rejected"
+        if action == "reject"
+        else "artifact_submitted",
         audit=True,
         framework=contract.framework,
         subject=artifact.path,
