@@ -96,3 +96,78 @@ def demo(session: nox.Session) -> None:
     """The main job: the whole story (validate ... promote, tamper, rollback) on the example workspace."""
     install_dev(session)
     session.run("artigov", "demo", *session.posargs)
+
+
+DIST = ROOT / "dist"
+
+
+def _distributions() -> list[Path]:
+    return [*(ROOT / "packages" / p for p in PACKAGES), ROOT]
+
+
+@nox.session(default=False)
+def build(session: nox.Session) -> None:
+    """Build a wheel and an sdist of every distribution, check them, install them from the built files
+    alone into a fresh venv and run `artigov demo` there."""
+    import subprocess
+    import tempfile
+    import zipfile
+
+    ensure_gpg(session)
+    session.install("build", "twine", "hatchling>=1.21")
+    shutil.rmtree(DIST, ignore_errors=True)
+    for source in _distributions():
+        session.run("python", "-m", "build", "--no-isolation", "--outdir", str(DIST), str(source))
+    built = sorted(DIST.iterdir())
+    session.run("twine", "check", "--strict", *map(str, built))
+    version = (ROOT / "VERSION").read_text().strip()
+    for wheel in (p for p in built if p.suffix == ".whl"):
+        names = zipfile.ZipFile(wheel).namelist()
+        package = wheel.name.split("-")[0].removeprefix("artigov_")
+        if package != "artigov":
+            if f"artigov/{package}/py.typed" not in names:
+                session.error(f"{wheel.name} has no artigov/{package}/py.typed")
+            source_schemas = sorted(
+                p.relative_to(ROOT / "packages" / package / "src").as_posix()
+                for p in (ROOT / "packages" / package / "src").rglob("*.json")
+            )
+            missing = [s for s in source_schemas if s not in names]
+            if missing:
+                session.error(f"{wheel.name} lacks {missing}")
+        elif "artigov/examples/workspace/artigov.yaml" not in names or "artigov/cli/py.typed" not in names:
+            session.error(f"{wheel.name} lacks the example workspace or py.typed")
+        if f"-{version}-" not in wheel.name:
+            session.error(f"{wheel.name} is not version {version} (VERSION)")
+    session.log(f"{len(built)} files built and checked in {DIST}")
+    with tempfile.TemporaryDirectory(prefix="agbuild-") as tmp:
+        venv, wheelhouse = Path(tmp) / "venv", Path(tmp) / "wheelhouse"
+        subprocess.run([session.virtualenv.interpreter or "python3", "-m", "venv", str(venv)], check=True)
+        pip = [str(venv / "bin" / "python"), "-m", "pip", "--quiet", "--disable-pip-version-check"]
+        # Third-party dependencies come from the index into a wheelhouse; artigov only from dist/.
+        session.run(*pip, "download", "--dest", str(wheelhouse), "--find-links", str(DIST), "artigov", external=True)
+        for own in wheelhouse.glob("artigov*"):
+            own.unlink()
+        session.run(
+            *pip, "install", "--no-index", "--find-links", str(DIST), "--find-links", str(wheelhouse), "artigov",
+            external=True,
+        )  # fmt: skip
+        session.run(str(venv / "bin" / "artigov"), "--version", external=True)
+        session.run(str(venv / "bin" / "artigov"), "demo", "--dir", str(Path(tmp) / "demo"), external=True)
+
+
+@nox.session(default=False, python=False)
+def bump(session: nox.Session) -> None:
+    """Set the one version of every distribution: `nox -s bump -- 0.2.0` (VERSION, each pyproject, the pins)."""
+    import re
+
+    if len(session.posargs) != 1 or not re.fullmatch(r"[0-9]+\.[0-9]+\.[0-9]+", session.posargs[0]):
+        session.error("usage: nox -s bump -- MAJOR.MINOR.PATCH")
+    new = session.posargs[0]
+    major, minor, _ = (int(x) for x in new.split("."))
+    (ROOT / "VERSION").write_text(new + "\n")
+    for source in _distributions():
+        path = source / "pyproject.toml"
+        text = re.sub(r'(?m)^version = "[^"]+"', f'version = "{new}"', path.read_text(), count=1)
+        text = re.sub(r'"(artigov-[a-z]+)>=[^,"]+,<[^"]+"', rf'"\1>={major}.{minor},<{major}.{minor + 1}"', text)
+        path.write_text(text)
+    session.log(f"every distribution is now {new}; add its section to CHANGELOG.md")

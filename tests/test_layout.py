@@ -212,3 +212,18 @@ def test_the_doors_hold_no_command_logic_and_tasks_never_load_typer(tmp_path: Pa
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False, cwd=tmp_path)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "stopped at contract check" in done.stdout
+
+
+def test_every_distribution_has_the_one_version() -> None:
+    """VERSION is the one version: every pyproject carries it (nox -s bump writes them all), the
+    pins between artigov distributions allow exactly its minor series, CHANGELOG.md has it."""
+    version = (REPO / "VERSION").read_text().strip()
+    major, minor, _ = version.split(".")
+    pyprojects = [REPO / "pyproject.toml", *sorted(REPO.glob("packages/*/pyproject.toml"))]
+    assert len(pyprojects) == 8
+    for path in pyprojects:
+        text = path.read_text()
+        assert re.search(rf'(?m)^version = "{re.escape(version)}"$', text), path
+        for pin in re.findall(r'"artigov-[a-z]+([<>=!~][^"]*)"', text):
+            assert pin == f">={major}.{minor},<{major}.{int(minor) + 1}", (path, pin)
+    assert f"## [{version}]" in (REPO / "CHANGELOG.md").read_text()

@@ -18,7 +18,13 @@ from pathlib import Path
 
 __all__ = ["run_demo"]
 
-EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "workspace"
+#: The bundled example: the repository's (a checkout), else the copy inside the installed wheel.
+_CHECKOUT_EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "workspace"
+EXAMPLE = (
+    _CHECKOUT_EXAMPLE
+    if (_CHECKOUT_EXAMPLE / "artigov.yaml").is_file()
+    else Path(__file__).resolve().parent / "examples" / "workspace"
+)
 FRAMEWORK = "fwk-001"
 
 

@@ -50,11 +50,22 @@ app = typer.Typer(
 )
 
 
+DISTRIBUTIONS = ("core", "schema", "index", "router", "contract", "hydrate", "promote")
+
+
 def _version(value: bool) -> None:
     if value:
-        from importlib.metadata import version
+        from importlib.metadata import PackageNotFoundError, version
 
-        typer.echo(f"artigov {version('artigov')}")
+        def of(name: str) -> str:
+            try:
+                return version(name)
+            except PackageNotFoundError:
+                return "not installed"
+
+        typer.echo(f"artigov {of('artigov')}")
+        for name in DISTRIBUTIONS:
+            typer.echo(f"  artigov-{name} {of('artigov-' + name)}")
         raise typer.Exit()
 
 
