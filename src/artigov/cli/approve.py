@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
@@ -18,34 +19,36 @@ KeyOpt = Annotated[
 ]
 
 
+CommentOpt = Annotated[str, typer.Option("--comment", help="Why, for the record.")]
+
+
+def _optional_comment(action: str, doc: str) -> Callable[..., None]:
+    def command(
+        path: PathArg,
+        who: AsOpt = None,
+        key: KeyOpt = None,
+        comment: CommentOpt = "",
+        fmt: FormatOpt = Format.text,
+        root: RootOpt = None,
+    ) -> None:
+        from artigov.commands.approve import run_transition
+
+        raise typer.Exit(run_transition(root, action, path, fmt, who=who, key=key, comment=comment))
+
+    command.__doc__ = doc
+    return command
+
+
 def register(app: typer.Typer) -> None:
-    @app.command("review")
-    def review(
-        path: PathArg,
-        who: AsOpt = None,
-        key: KeyOpt = None,
-        comment: Annotated[str, typer.Option("--comment", help="Why, for the record.")] = "",
-        fmt: FormatOpt = Format.text,
-        root: RootOpt = None,
-    ) -> None:
-        """Submit a draft for review (draft -> review), with a signed statement."""
-        from artigov.commands.approve import run_transition
-
-        raise typer.Exit(run_transition(root, "review", path, fmt, who=who, key=key, comment=comment))
-
-    @app.command("approve")
-    def approve(
-        path: PathArg,
-        who: AsOpt = None,
-        key: KeyOpt = None,
-        comment: Annotated[str, typer.Option("--comment", help="Why, for the record.")] = "",
-        fmt: FormatOpt = Format.text,
-        root: RootOpt = None,
-    ) -> None:
-        """Approve a document in review (review -> approved; again after an edit), with a signed statement."""
-        from artigov.commands.approve import run_transition
-
-        raise typer.Exit(run_transition(root, "approve", path, fmt, who=who, key=key, comment=comment))
+    app.command("review")(
+        _optional_comment("review", "Submit a draft for review (draft -> review), with a signed statement.")
+    )
+    app.command("approve")(
+        _optional_comment(
+            "approve",
+            "Approve a document in review (review -> approved; again after an edit), with a signed statement.",
+        )
+    )
 
     @app.command("reject")
     def reject(

@@ -68,6 +68,17 @@ def _format(value: str, kind: type[Any] = Format) -> Any:
         raise Exit(f"artigov: error: --format must be one of: {', '.join(f.value for f in kind)}", code=2) from None
 
 
+def _prepared(
+    c: Context, root: str | None, format_: str | None, log_format: str | None, log_level: str | None
+) -> tuple[Path | None, Any]:
+    """The shared options resolved (flags win over invoke's configuration), logging set up:
+    (workspace root or None, output format)."""
+    o = _opts(c, root=root, format=format_, log_format=log_format, log_level=log_level)
+    fmt = _format(o["format"])
+    _setup(o["log_format"], o["log_level"])
+    return (Path(o["root"]) if o["root"] else None), fmt
+
+
 def _finish(code: int) -> None:
     if code:
         raise Exit(code=code)
@@ -187,10 +198,7 @@ def promote(
     """validate -> route check -> index update -> contract check -> hydrate -> promote (stops at a failure)."""
     from artigov.commands.pipeline import run_pipeline
 
-    o = _opts(c, root=root, format=format_, log_format=log_format, log_level=log_level)
-    fmt = _format(o["format"])
-    _setup(o["log_format"], o["log_level"])
-    where = Path(o["root"]) if o["root"] else None
+    where, fmt = _prepared(c, root, format_, log_format, log_level)
     _finish(run_pipeline(where, framework, gate, key, fmt, commit=commit, allow_dirty=allow_dirty))
 
 
@@ -208,10 +216,7 @@ def _transition_task(action: str, doc: str) -> Any:
     ) -> None:
         from artigov.commands.approve import run_transition
 
-        o = _opts(c, root=root, format=format_, log_format=log_format, log_level=log_level)
-        fmt = _format(o["format"])
-        _setup(o["log_format"], o["log_level"])
-        where = Path(o["root"]) if o["root"] else None
+        where, fmt = _prepared(c, root, format_, log_format, log_level)
         _finish(run_transition(where, action, Path(path), fmt, who=as_, key=key, comment=comment))
 
     body.__doc__ = doc
