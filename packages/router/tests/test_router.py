@@ -261,3 +261,30 @@ def test_a_template_is_never_python_format_syntax(tmp_path: Path, template: str)
         canonical_path(
             load_routing_map(ws), "frameworks/f/x/a.md", {"kind": "technical-plan", "framework": "f", "id": "a"}
         )
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    template=st.sampled_from(
+        ["frameworks/{framework}/plans", "{framework}/{kind}/{id}", "", "docs/{kind}", "x/{framework}/{id}/y"]
+    ),
+    framework=st.sampled_from(["fwk-001", "a", "b.c"]),
+    ident=st.from_regex(r"[a-z0-9][a-z0-9._-]{0,8}", fullmatch=True),
+    name=st.from_regex(r"[a-z0-9][a-z0-9.-]{0,8}\.md", fullmatch=True),
+    folder=st.sampled_from(["frameworks/fwk-001/plans", "a/technical-plan/x", "docs/technical-plan", "", "x/a/x/y"]),
+)
+def test_the_placement_seam_says_what_canonical_path_says(
+    template: str, framework: str, ident: str, name: str, folder: str
+) -> None:
+    """PlacementCache is only a speed seam: its target and its `placed` agree with canonical_path."""
+    from artigov.router.maps import Route, RoutingMap
+    from artigov.router.resolve import PlacementCache, canonical_path
+
+    routing = RoutingMap(Path("artifact_routing.mdc"), {"technical-plan": Route("technical-plan", template)})
+    meta = {"framework": framework, "kind": "technical-plan", "id": ident, "version": "1.0.0"}
+    path = f"{folder}/{name}" if folder else name
+    cache = PlacementCache(routing)
+    expected = canonical_path(routing, path, meta)
+    for _ in range(2):  # the second time from the cache
+        assert cache.target(path, meta) == expected
+        assert cache.placed(path, meta) == (expected == path)

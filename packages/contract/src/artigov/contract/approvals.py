@@ -207,11 +207,11 @@ class ApprovalChecker:
         self._owners = {fpr: person for person, fprs in contract.people.items() for fpr in fprs}
         folder = approvals_dir(ws, contract.framework)
         #: ids with any statement (listed once: most documents of a large framework have none)
-        self._ids = {p.name for p in folder.iterdir() if p.is_dir()} if folder.is_dir() else set()
+        self.ids = {p.name for p in folder.iterdir() if p.is_dir()} if folder.is_dir() else set()
 
     def statements(self, entry: dict[str, Any]) -> list[Statement]:
         """Every statement about ``entry``'s id and version."""
-        if entry["id"] not in self._ids:
+        if entry["id"] not in self.ids:
             return []
         return statements_for(self.ws, self.contract.framework, entry["id"], entry["version"])
 
@@ -269,6 +269,8 @@ class ApprovalChecker:
 
     def findings(self, path: str, entry: dict[str, Any], gate: str) -> Iterator[Finding]:
         """What is wrong with the approvals of the approved index ``entry`` of ``path``, for ``gate``."""
+        if entry["id"] not in self.ids and not self.contract.require_signed_approvals:
+            return  # no statement about it, and none required: nothing to check
         current = current_statements(self.statements(entry))
         for who in entry.get("approved_by", []):
             st = current.get(who)

@@ -118,6 +118,7 @@ def _kind_findings(
             )
         ]
     findings: list[Finding] = []
+    unsigned: list[str] = []
     accountable = set(contract.accountable(kind))
     for path, entry in sorted(eligible.items()):
         if entry["status"] != "approved":
@@ -148,26 +149,34 @@ def _kind_findings(
                     )
                 )
         findings.extend(checker.findings(path, entry, gate.name))
-        if not contract.require_signed_approvals:
-            warnings.extend(_unsigned(checker, path, entry))
+        if not contract.require_signed_approvals and _unsigned(checker, entry):
+            unsigned.append(path)
+    if unsigned:
+        warnings.append(_unsigned_warning(kind, unsigned))
     return findings
 
 
-def _unsigned(checker: ApprovalChecker, path: str, entry: dict[str, Any]) -> list[Finding]:
-    """Approvers listed without a signed statement: allowed by this contract, worth a warning."""
+def _unsigned(checker: ApprovalChecker, entry: dict[str, Any]) -> bool:
+    """True if an approver is listed without a signed statement (allowed by this contract)."""
+    if entry["id"] not in checker.ids:
+        return bool(entry.get("approved_by"))
     current = current_statements(checker.statements(entry))
-    return [
-        _f(
-            "C015",
-            path,
-            f"{who} is listed in approved_by without a signed approval statement (accepted: the contract "
-            "does not set require_signed_approvals)",
-            f"have {who} run `artigov approve {path}`, and set require_signed_approvals: true",
-            "/approved_by",
-        )
-        for who in entry.get("approved_by", [])
-        if (st := current.get(who)) is None or st.signature is None
-    ]
+    return any((st := current.get(who)) is None or st.signature is None for who in entry.get("approved_by", []))
+
+
+def _unsigned_warning(kind: str, paths: list[str]) -> Finding:
+    """ONE warning per kind, naming the first document: a large framework must not print thousands."""
+    first = sorted(paths, key=lambda p: p.encode("utf-8"))[0]
+    more = f" and {len(paths) - 1} more" if len(paths) > 1 else ""
+    return _f(
+        "C015",
+        first,
+        f"{len(paths)} approved {kind!r} document(s) list approvers without a signed approval statement: "
+        f"{first}{more} (accepted: the contract does not set require_signed_approvals)",
+        f"have each approver run `artigov approve PATH` (e.g. artigov approve {first}), "
+        "then set require_signed_approvals: true",
+        "/approved_by",
+    )
 
 
 def check_contract(

@@ -317,6 +317,8 @@ def _check_artifacts(ws: Workspace, routing: RoutingMap, items: Iterable[Placed]
                 )
             )
             continue
+        if targets.placed(path, metadata):
+            continue  # where it belongs: nothing to build or resolve
         try:
             target = targets.target(path, metadata)
             if target != path:  # an artifact where it belongs was found inside the workspace

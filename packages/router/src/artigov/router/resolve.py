@@ -69,17 +69,35 @@ class PlacementCache:
         self._dirs: dict[tuple[str, ...], str] = {}
         self._used = {kind: tuple(sorted(set(placeholders(r.dir)))) for kind, r in routing.routes.items()}
 
+    def placed(self, path: str, meta: Mapping[str, Any]) -> bool:
+        """True if ``path`` is already where :meth:`target` says (without building the target)."""
+        kind = meta.get("kind", "")
+        route = self.routing.routes.get(kind)
+        if route is None or route.filename:
+            return False  # let target() decide (and raise) for these
+        try:
+            directory = self._directory(kind, route.dir, meta)
+        except ArtigovError:
+            return False  # a bad template: target() raises it where the caller reports it
+        if not directory:
+            return "/" not in path
+        n = len(directory)
+        return path.startswith(directory) and path[n : n + 1] == "/" and "/" not in path[n + 1 :]
+
+    def _directory(self, kind: str, template: str, meta: Mapping[str, Any]) -> str:
+        key = (kind, *(str(meta.get(k, "")) for k in self._used[kind]))
+        directory = self._dirs.get(key)
+        if directory is None:
+            directory = render(template, {k: str(meta.get(k, "")) for k in _FIELDS}).strip("/")
+            self._dirs[key] = directory
+        return directory
+
     def target(self, path: str, meta: Mapping[str, Any]) -> str:
         kind = str(meta.get("kind", ""))
         route = self.routing.routes.get(kind)
         if route is None or route.filename:
             return canonical_path(self.routing, path, {k: str(meta.get(k, "")) for k in _FIELDS})
-        used = self._used[kind]
-        key = (kind, *(str(meta.get(k, "")) for k in used))
-        directory = self._dirs.get(key)
-        if directory is None:
-            directory = render(route.dir, {k: str(meta.get(k, "")) for k in _FIELDS}).strip("/")
-            self._dirs[key] = directory
+        directory = self._directory(kind, route.dir, meta)
         name = path.rpartition("/")[2]
         return f"{directory}/{name}" if directory else name
 
