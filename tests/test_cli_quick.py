@@ -75,13 +75,17 @@ def test_the_door_and_the_full_command_give_the_same_output_and_audit_events(
     assert artigov("audit", "verify", "--root", ws).returncode == 0
 
 
-def test_the_door_takes_only_plain_index_updates(artigov: Runner, example_copy: Path) -> None:
+def test_the_door_takes_only_plain_index_updates_and_verifies(artigov: Runner, example_copy: Path) -> None:
     ws = example_copy
     _settle(artigov, ws)
     assert _door(ws, ["index", "update"]) == 0
     assert _door(ws, ["index", "update", "--root=.", "--format", "json", "--lock-timeout", "5"]) == 0
+    assert _door(ws, ["index", "verify"]) == 0
+    assert _door(ws, ["index", "verify", "--full", "--format", "json"]) == 0
     for args in (
-        ["index", "verify"],
+        ["index", "rebuild"],
+        ["index", "update", "--full"],  # a flag only verify takes: Typer reports it
+        ["index", "verify", "--full", "--full"],
         ["--log-level", "info", "index", "update"],
         ["index", "update", "--format", "yaml"],
         ["index", "update", "--lock-timeout", "-1"],

@@ -205,7 +205,7 @@ def check(session: nox.Session) -> None:
     session.run("artigov", "route", "check")
     for contract in sorted(Path("contracts").glob("*.yaml")):
         session.run("artigov", "contract", "check", "--framework", contract.stem, "--all-gates")
-    session.run("artigov", "index", "verify")
+    session.run("artigov", "index", "verify", "--full")
     session.run("artigov", "verify", "--all")
     session.run("artigov", "audit", "verify")
 

@@ -43,9 +43,19 @@ def rebuild_cmd(root: RootOpt = None, fmt: FormatOpt = Format.text, lock_timeout
 
 
 @app.command("verify")
-def verify_cmd(root: RootOpt = None, fmt: FormatOpt = Format.text, lock_timeout: LockTimeoutOpt = 30.0) -> None:
+def verify_cmd(
+    root: RootOpt = None,
+    fmt: FormatOpt = Format.text,
+    lock_timeout: LockTimeoutOpt = 30.0,
+    full: Annotated[
+        bool,
+        typer.Option(
+            "--full", help="Re-hash every file (CI); by default files the stat cache vouches for are trusted."
+        ),
+    ] = False,
+) -> None:
     """Check the index against the files on disk and its digest; exit 1 on drift."""
-    raise typer.Exit(run_index("verify", root, fmt, lock_timeout))
+    raise typer.Exit(run_index("verify", root, fmt, lock_timeout, full=full))
 
 
 @app.command("recover")

@@ -1,10 +1,10 @@
-"""The fast door: ``artigov index update`` without loading Typer.
+"""The fast door: ``artigov index update`` and ``index verify`` without loading Typer.
 
-A pre-commit hook runs ``index update`` on every commit, and most of the time
+A pre-commit hook runs ``index update`` (or ``index verify``) on every commit, and most of the time
 nothing or almost nothing changed; then building the Typer/click command tree
 costs as much as the update itself. So the ``artigov`` entry point looks at
-its arguments first: if they are ``index update`` with only ``--root``,
-``--format`` and ``--lock-timeout`` (the options the hook passes), it runs the
+its arguments first: if they are ``index update`` or ``index verify`` with only ``--root``,
+``--format``, ``--lock-timeout`` (and ``--full`` for verify), it runs the
 very same :func:`artigov.commands.index.run_index` the Typer command calls, with
 the default logging; anything else (other commands, global options, ``--help``,
 a malformed value) goes to the full command line, which parses and reports it.
@@ -22,11 +22,16 @@ __all__ = ["main", "try_quick"]
 _OPTIONS = ("--root", "--format", "--lock-timeout")
 
 
-def _parse(args: list[str]) -> dict[str, str] | None:
-    """``--name value`` / ``--name=value`` pairs of the options above, else None (let Typer parse)."""
+def _parse(args: list[str], flags: tuple[str, ...] = ()) -> dict[str, str] | None:
+    """``--name value`` / ``--name=value`` pairs of the options above (and bare ``flags``), else None
+    (let Typer parse)."""
     found: dict[str, str] = {}
     i = 0
     while i < len(args):
+        if args[i] in flags and args[i] not in found:
+            found[args[i]] = "1"
+            i += 1
+            continue
         name, eq, value = args[i].partition("=")
         if name not in _OPTIONS or name in found:
             return None
@@ -41,10 +46,12 @@ def _parse(args: list[str]) -> dict[str, str] | None:
 
 
 def try_quick(argv: list[str]) -> int | None:
-    """Run ``argv`` here if it is a plain ``index update``; else None (the full command line runs)."""
-    if argv[:2] != ["index", "update"] or os.environ.get("ARTIGOV_QUICK") == "0":
+    """Run ``argv`` here if it is a plain ``index update`` or ``index verify [--full]``; else None
+    (the full command line runs)."""
+    if argv[:2] not in (["index", "update"], ["index", "verify"]) or os.environ.get("ARTIGOV_QUICK") == "0":
         return None
-    options = _parse(argv[2:])
+    op = argv[1]
+    options = _parse(argv[2:], ("--full",) if op == "verify" else ())
     if options is None:
         return None
     from artigov.commands.formats import Format
@@ -61,7 +68,7 @@ def try_quick(argv: list[str]) -> int | None:
     from artigov.core.logconfig import configure_logging
 
     configure_logging("console", "warning")
-    return run_index("update", root, fmt, lock_timeout)
+    return run_index(op, root, fmt, lock_timeout, full="--full" in options)
 
 
 def main() -> None:

@@ -44,15 +44,24 @@ def _render_verify(result: VerifyResult, fmt: Format) -> int:
                 print(f"{label}: {p}")
         if result.findings:
             print(f"note: {len(result.findings)} invalid artifact(s) are not indexed (see `artigov validate`)")
+        how = " (by file stats; --full re-hashes every file)" if result.proved_by == "stat cache" else ""
         if result.ok:
-            print(f"index verify: ok, {result.count} entries, digest {result.digest}")
+            print(f"index verify: ok, {result.count} entries, digest {result.digest}{how}")
         else:
             n = len(result.added) + len(result.changed) + len(result.removed)
             print(f"index verify: drift in {n} path(s); run `artigov index update` to bring the index up to date")
     return EXIT_OK if result.ok else EXIT_FINDINGS
 
 
-def run_index(op: str, root: Path | None, fmt: Format, lock_timeout: float, paths: list[Path] | None = None) -> int:
+def run_index(
+    op: str,
+    root: Path | None,
+    fmt: Format,
+    lock_timeout: float,
+    paths: list[Path] | None = None,
+    *,
+    full: bool = True,
+) -> int:
     """Run one index operation and render it; shared by the command line and the invoke tasks."""
 
     def action(ws: Workspace) -> int:
@@ -67,7 +76,9 @@ def run_index(op: str, root: Path | None, fmt: Format, lock_timeout: float, path
         if op == "rebuild":
             return _render_write(ops.rebuild(ws, lock_timeout=lock_timeout, progress=progress), fmt)
         if op == "verify":
-            return _render_verify(ops.verify(ws, lock_timeout=lock_timeout, progress=progress), fmt)
+            quick = None if full else ops.verify_quick(ws, lock_timeout=lock_timeout)
+            result = quick or ops.verify(ws, lock_timeout=lock_timeout, progress=progress)
+            return _render_verify(result, fmt)
         recovery = ops.recover(ws, lock_timeout=lock_timeout)
         action_taken = recovery.action if recovery else "nothing to recover"
         if fmt is Format.json:

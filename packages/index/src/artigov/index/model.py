@@ -24,6 +24,7 @@ newline inside a string is escaped), so a line start is found with a plain byte 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -42,6 +43,7 @@ __all__ = [
     "IndexSlice",
     "Spliced",
     "entries_digest",
+    "entries_at",
     "entry_from_artifact",
     "entry_line",
     "framework_slice",
@@ -211,6 +213,26 @@ class Spliced:
     @cached_property
     def data(self) -> bytes:
         return b"".join(self.pieces)
+
+
+def entries_at(data: bytes, paths: Sequence[str]) -> Entries | None:
+    """The index entries of ``paths``, found by a byte search (see :func:`splice`) without parsing
+    the rest of the file; None if the file is not shaped like an index or a path is not in it."""
+    if not _shaped(data):
+        return None
+    out: Entries = {}
+    for path in paths:
+        found = _line_at(data, path)
+        if found is None:
+            return None
+        try:
+            entry = orjson.loads(data[found[0] : found[1]])
+        except orjson.JSONDecodeError:
+            return None
+        if not isinstance(entry, dict):
+            return None
+        out[path] = entry
+    return out
 
 
 def splice(data: bytes, changes: Entries, *, base_digest: str | None = None) -> Spliced | None:

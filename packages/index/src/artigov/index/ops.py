@@ -97,6 +97,8 @@ class VerifyResult:
     removed: list[str] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
     recovery: Recovery | None = None
+    #: how the result was proved: "content" (every file re-hashed) or "stat cache" (as git status)
+    proved_by: str = "content"
 
     @property
     def ok(self) -> bool:
@@ -113,6 +115,7 @@ class VerifyResult:
             "removed": self.removed,
             "invalid": [f.to_dict() for f in self.findings],
             "recovery": None if self.recovery is None else self.recovery.action,
+            "proved_by": self.proved_by,
         }
 
 
@@ -478,6 +481,91 @@ def read_framework(ws: Workspace, framework: str, *, lock_timeout: float = DEFAU
     return IndexSlice(index.digest, {p: e for p, e in index.entries.items() if e["framework"] == framework}, framework)
 
 
+def verify_quick(ws: Workspace, *, lock_timeout: float = DEFAULT_LOCK_TIMEOUT) -> VerifyResult | None:
+    """Index versus disk from file stats, the way ``git status`` answers: when the stat cache proves
+    which files changed since the index was written (and the index file is the one it describes),
+    only those are read and compared with their index lines. None when the cache proves nothing
+    (a fresh clone, an added or removed file, a racy index): then :func:`verify` re-hashes all.
+    """
+    from artigov.index.model import entries_at
+    from artigov.schema.validate import check_units
+    from artigov.schema.validator import SchemaSet
+
+    store = IndexStore(ws, lock_timeout=lock_timeout)
+    recovery = store.recover(_rebuilder(ws))
+    cache = StatCache.load(_cache_path(ws))
+    quick = cache.check(ws.root, ws.index_path, discovery_scope(ws)) if recovery is None else None
+    if quick is None:
+        return None
+    if not quick.changed:
+        result = VerifyResult(cache.index_digest, cache.units, recovery=recovery, proved_by="stat cache")
+        _log_verified(ws, result)
+        return result
+    units = [ArtifactUnit(rel, cache.meta_of(rel)) for rel in quick.changed]
+    new: Entries = {}
+    invalid: list[str] = []
+    findings: list[Finding] = []
+    for unit, artifact, problems, _content, _meta in check_units(ws.root, units, SchemaSet(ws.kind_schemas_dir)):
+        findings.extend(problems)
+        if artifact is None:
+            invalid.append(unit.path)
+        else:
+            new[unit.path] = entry_from_artifact(artifact)
+    try:
+        data = store.path.read_bytes()
+    except OSError:
+        return None
+    indexed = entries_at(data, sorted(quick.changed))
+    if indexed is None:
+        return None
+    changed = sorted((p for p in new if new[p] != indexed.get(p)), key=lambda p: p.encode("utf-8"))
+    removed = sorted(invalid, key=lambda p: p.encode("utf-8"))  # on disk but no longer a valid artifact
+    result = VerifyResult(
+        cache.index_digest, cache.units, [], changed, removed, sort_findings(findings), recovery, "stat cache"
+    )
+    _log_verified(ws, result)
+    return result
+
+
+def current_entries(ws: Workspace, *, lock_timeout: float = DEFAULT_LOCK_TIMEOUT) -> Entries | None:
+    """Every valid artifact's entry as the files stand now, without reading them all: the index's
+    entries, with the few files the stat cache says changed read again (an invalid one left out).
+    None when the stat cache proves nothing (then the caller reads the files). Writes nothing."""
+    from artigov.schema.validate import check_units
+    from artigov.schema.validator import SchemaSet
+
+    cache = StatCache.load(_cache_path(ws))
+    if IndexStore(ws, lock_timeout=lock_timeout).journal.pending():
+        return None
+    quick = cache.check(ws.root, ws.index_path, discovery_scope(ws))
+    if quick is None:
+        return None
+    index = IndexStore(ws, lock_timeout=lock_timeout).read()
+    if index is None or index.digest != cache.index_digest:
+        return None
+    entries = dict(index.entries)
+    units = [ArtifactUnit(rel, cache.meta_of(rel)) for rel in quick.changed]
+    for unit, artifact, _problems, _c, _m in check_units(ws.root, units, SchemaSet(ws.kind_schemas_dir)):
+        if artifact is None:
+            entries.pop(unit.path, None)
+        else:
+            entries[unit.path] = entry_from_artifact(artifact)
+    return entries
+
+
+def _log_verified(ws: Workspace, result: VerifyResult) -> None:
+    log.info(
+        "index_verified",
+        audit=True,
+        subject=ws.rel(ws.index_path),
+        outcome="ok" if result.ok else "drift",
+        digest=result.digest,
+        added=result.added,
+        changed=result.changed,
+        removed=result.removed,
+    )
+
+
 def verify(
     ws: Workspace, *, lock_timeout: float = DEFAULT_LOCK_TIMEOUT, progress: ProgressHook | None = None
 ) -> VerifyResult:
@@ -513,14 +601,5 @@ def verify(
             changed.append(rel)
     added = sorted(on_disk, key=lambda p: p.encode("utf-8"))
     result = VerifyResult(index.digest, index.count, added, changed, removed, found.findings, recovery)
-    log.info(
-        "index_verified",
-        audit=True,
-        subject=ws.rel(ws.index_path),
-        outcome="ok" if result.ok else "drift",
-        digest=index.digest,
-        added=added,
-        changed=changed,
-        removed=removed,
-    )
+    _log_verified(ws, result)
     return result

@@ -1,0 +1,59 @@
+"""`index verify` by file stats (the pre-commit default) says what the full re-hash says."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from artigov.core.testing import make_artifact, make_workspace
+from artigov.core.workspace import load_workspace
+from artigov.index import ops
+
+
+def _ws(tmp_path: Path):  # type: ignore[no-untyped-def]
+    files: dict[str, str | bytes] = {f"frameworks/a{i}.md": make_artifact(f"a{i}", body=f"# {i}\n") for i in range(30)}
+    ws = load_workspace(make_workspace(tmp_path / "ws", files=files))
+    ops.rebuild(ws)
+    ops.update(ws)  # the stat cache vouches for a complete walk
+    return ws
+
+
+def _same(ws) -> None:  # type: ignore[no-untyped-def]
+    quick = ops.verify_quick(ws)
+    full = ops.verify(ws)
+    assert quick is not None and quick.proved_by == "stat cache" and full.proved_by == "content"
+    assert (quick.ok, quick.changed, quick.digest, quick.count) == (full.ok, full.changed, full.digest, full.count)
+
+
+def test_no_change_and_an_edited_file_are_seen_alike(tmp_path: Path) -> None:
+    ws = _ws(tmp_path)
+    _same(ws)
+    (ws.root / "frameworks/a3.md").write_text(make_artifact("a3", body="# edited\n"))
+    _same(ws)
+    assert ops.verify_quick(ws).changed == ["frameworks/a3.md"]  # type: ignore[union-attr]
+    ops.update(ws)
+    _same(ws)
+
+
+def test_a_file_that_became_invalid_is_drift_with_its_finding(tmp_path: Path) -> None:
+    ws = _ws(tmp_path)
+    path = ws.root / "frameworks/a4.md"
+    path.write_text(path.read_text().replace("status: draft", "status: drafty"))
+    quick = ops.verify_quick(ws)
+    assert quick is not None and not quick.ok and quick.removed == ["frameworks/a4.md"]
+    assert [f.code for f in quick.findings] == ["S014"]
+
+
+def test_an_added_file_is_left_to_the_full_check(tmp_path: Path) -> None:
+    ws = _ws(tmp_path)
+    (ws.root / "frameworks/new.md").write_text(make_artifact("new"))
+    assert ops.verify_quick(ws) is None  # the folder changed: stats prove nothing
+    assert ops.verify(ws).added == ["frameworks/new.md"]
+
+
+def test_current_entries_are_the_files_as_they_stand(tmp_path: Path) -> None:
+    ws = _ws(tmp_path)
+    (ws.root / "frameworks/a5.md").write_text(make_artifact("a5", version="2.0.0", body="# v2\n"))
+    (ws.root / "frameworks/a6.md").write_text("not an artifact\n")
+    entries = ops.current_entries(ws)
+    assert entries is not None
+    assert entries == ops.scan(ws).entries
