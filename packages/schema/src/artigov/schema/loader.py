@@ -87,12 +87,26 @@ def _open_regular(path: Path | str, rel: str, *, described_by: str | None = None
 
 
 def _read(path: Path | str, rel: str, limit: int) -> bytes:
-    fd, _ = _open_regular(path, rel)
+    """At most ``limit + 1`` bytes (one more shows a file is too large). The first read asks for the
+    size ``fstat`` gave plus one byte, so a 4 KiB file costs a 4 KiB buffer, never one of ``limit``;
+    a file that grew meanwhile is read on to its end or past the limit."""
+    fd, size = _open_regular(path, rel)
+    parts: list[bytes] = []
+    total = 0
+    want = min(size, limit) + 1
     try:
-        with os.fdopen(fd, "rb") as f:
-            data = f.read(limit + 1)
+        while total <= limit:
+            chunk = os.read(fd, want)
+            if not chunk:
+                break
+            parts.append(chunk)
+            total += len(chunk)
+            want = min(limit + 1 - total, 1 << 20)
     except OSError as e:
         raise ArtifactLoadError("S001", rel, f"cannot read: {e.strerror}") from e
+    finally:
+        os.close(fd)
+    data = parts[0] if len(parts) == 1 else b"".join(parts)
     if len(data) > limit:
         code = "S008" if limit == MAX_FILE_BYTES else "S001"
         raise ArtifactLoadError(code, rel, f"larger than {limit // (1024 * 1024)} MiB", line=1)

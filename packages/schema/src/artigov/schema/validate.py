@@ -11,7 +11,7 @@ from typing import Any
 from artigov.core.errors import PathEscapeError
 from artigov.core.events import get_logger
 from artigov.core.findings import Finding, sort_findings
-from artigov.core.parallel import cores, die_with_parent
+from artigov.core.parallel import bulk_results, cores, die_with_parent
 from artigov.core.workspace import Workspace
 from artigov.schema.codes import name_for
 from artigov.schema.discovery import (
@@ -161,7 +161,10 @@ def check_units(
         from concurrent.futures import ProcessPoolExecutor
 
         context = multiprocessing.get_context("fork")
-        with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_worker_init) as pool:
+        with (
+            bulk_results(),
+            ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_worker_init) as pool,
+        ):
             for checked in pool.map(_check_batch, batches):
                 results.extend(checked)
                 if progress is not None:
