@@ -145,7 +145,7 @@ def _reset_index(ws: Path) -> None:
     shutil.rmtree(ws / ".artigov", ignore_errors=True)
 
 
-def _touch_one(ws: Path, rng: random.Random) -> None:
+def _touch_one(ws: Path, rng: random.Random) -> str:
     """Edit one artifact's body the way an author would, keeping it valid (its checksum follows)."""
     files = sorted((ws / "frameworks").rglob("*.md"))
     target = files[rng.randrange(len(files))]
@@ -155,6 +155,7 @@ def _touch_one(ws: Path, rng: random.Random) -> None:
     digest = "sha256:" + hashlib.sha256(body.encode()).hexdigest()
     head = re.sub(r"^checksum: .*$", f"checksum: {digest}", head, flags=re.MULTILINE)
     target.write_text(f"---\n{head}---\n{body}")
+    return str(target.relative_to(ws))
 
 
 def _rewrite_seconds(ws: Path, repeat: int) -> float:
@@ -189,7 +190,7 @@ def bench_index(ws: Path, repeat: int) -> list[Row]:
     status = best(repeat, [*ARTIGOV, "status"], ws)
     rows.append(Row("status (no change)", status, "-", None, "< 1.0 s", 1.0, {"value": status.seconds}, basis="wall"))
     rng = random.Random(7)
-    one = best(repeat, [*ARTIGOV, "index", "update"], ws, setup=lambda: _touch_one(ws, rng))
+    one = best(repeat, [*ARTIGOV, "index", "update"], ws, setup=lambda: _touch_one(ws, rng) and None)
     rewrite = _rewrite_seconds(ws, repeat)
     reference = Timing(nochange.seconds + rewrite, nochange.rss_mb)
     rows.append(
@@ -204,6 +205,56 @@ def bench_index(ws: Path, repeat: int) -> list[Row]:
             basis="wall",  # the reference is composed, not run: no CPU time of its own
         )
     )
+    rows += bench_checks(ws, repeat, rng)
+    return rows
+
+
+def bench_checks(ws: Path, repeat: int, rng: random.Random) -> list[Row]:
+    """The commands a team runs on every change: the pre-commit hooks, status, the checks."""
+    rows = []
+    _run([*ARTIGOV, "index", "update"], ws)
+    time.sleep(1.1)  # past the stat cache's racy window, as on a real commit
+    quick, git_again = paired(repeat, [*ARTIGOV, "index", "verify"], ["git", "status", "--porcelain"], ws)
+    rows.append(Row("index verify (stat cache)", quick, "git status --porcelain", git_again, "-", None))
+    full, floor = paired(
+        repeat,
+        [*ARTIGOV, "index", "verify", "--full"],
+        f"find frameworks -type f -print0 | xargs -0 -P{NPROC} sha256sum > /dev/null",
+        ws,
+    )
+    rows.append(Row("index verify --full", full, f"find | xargs -P{NPROC} sha256sum", floor, "-", None))
+    route = best(repeat, [*ARTIGOV, "route", "check"], ws)
+    rows.append(Row("route check", route, "-", None, "<= 1.0 s", 1.0, {"value": route.seconds}, basis="wall"))
+    contract = best(repeat, [*ARTIGOV, "contract", "check", "-f", "fwk-007", "--gate", "release"], ws)
+    rows.append(
+        Row("contract check one gate", contract, "-", None, "<= 1.0 s", 1.0, {"value": contract.seconds}, basis="wall")
+    )
+    touched: list[str] = []
+
+    def one_change() -> None:
+        touched[:] = [_touch_one(ws, rng)]
+        _run([*ARTIGOV, "index", "update"], ws)  # the author updates the index, as the hook asks
+
+    hooks = best(
+        repeat,
+        f"{' '.join(ARTIGOV)} validate $(cat .touched) && {' '.join(ARTIGOV)} route check && "
+        f"{' '.join(ARTIGOV)} index verify",
+        ws,
+        setup=lambda: (one_change(), (ws / ".touched").write_text(touched[0])),
+    )
+    rows.append(
+        Row(
+            "pre-commit hooks after a one-file change",
+            hooks,
+            "-",
+            None,
+            "<= 1.0 s",
+            1.0,
+            {"value": hooks.seconds},
+            basis="wall",
+        )
+    )
+    (ws / ".touched").unlink(missing_ok=True)
     return rows
 
 
@@ -314,13 +365,18 @@ def bench_promote(scratch: Path, repeat: int, inputs: int) -> Row:
     return Row(f"promote a {inputs}-input framework", ours, "gpg --detach-sign manifest + cp inputs", ref, "-", None)
 
 
-def bench_audit(scratch: Path, repeat: int, events: int) -> Row:
+def bench_audit(scratch: Path, repeat: int, events: int) -> list[Row]:
     sys.path[:0] = [str(REPO / "packages" / "core" / "src")]
     from artigov.core.audit import AuditLog
 
     ws = scratch / "auditws"
     ws.mkdir()
     (ws / "artigov.yaml").write_text("artifacts: [frameworks/**]\n")
+    (ws / "contracts").mkdir()
+    (ws / "contracts" / "fwk-001.yaml").write_text(
+        "framework: fwk-001\nallowed_kinds: [technical-plan]\ngates:\n  - name: design\n    requires:\n"
+        "      technical-plan: draft\n"
+    )
     # A framework's committed decision log (never rotated; the local operational log is, at 16 MiB).
     log = AuditLog(ws / "governance" / "fwk-001" / "decisions.jsonl", rotate_bytes=None)
     batch = 10_000
@@ -329,6 +385,7 @@ def bench_audit(scratch: Path, repeat: int, events: int) -> Row:
             [
                 {
                     "event": "candidate_lost",
+                    "framework": "fwk-001",
                     "ts": "2026-01-01T00:00:00.000Z",
                     "actor": "bench@example.org",
                     "subject": f"frameworks/fwk-001/x/{i}.md",
@@ -338,8 +395,22 @@ def bench_audit(scratch: Path, repeat: int, events: int) -> Row:
                 for i in range(start, min(events, start + batch))
             ]
         )
-    ours, ref = paired(repeat, [*ARTIGOV, "audit", "verify"], ["sha256sum", "governance/fwk-001/decisions.jsonl"], ws)
-    return Row(f"audit verify of {events} events", ours, "sha256sum of the file", ref, "<= 3.0x", 3.0)
+    log_path = "governance/fwk-001/decisions.jsonl"
+    ours, ref = paired(repeat, [*ARTIGOV, "audit", "verify"], ["sha256sum", log_path], ws)
+    rows = [Row(f"audit verify of {events} events", ours, "sha256sum of the file", ref, "<= 3.0x", 3.0)]
+    show, grep = paired(
+        repeat,
+        [*ARTIGOV, "audit", "show", "--framework", "fwk-001", "--format", "json"],
+        f'grep -c \'"framework":"fwk-001"\' {log_path}',
+        ws,
+    )
+    rows.append(Row(f"audit show --framework of {events} events", show, "grep -c", grep, "<= 2.0x", 2.0))
+    rows.append(
+        Row(f"peak RSS of audit show ({events} events)", show, "-", None, "<= 100 MB", 100.0, {"value": show.rss_mb})
+    )
+    report = best(1 if repeat == 1 else 3, [*ARTIGOV, "report", "-f", "fwk-001", "--out", "report.html"], ws)
+    rows.append(Row(f"report with {events} events (RSS MB)", report, "-", None, "-", None, {"value": report.rss_mb}))
+    return rows
 
 
 def table(rows: list[Row], quick: bool = False) -> str:
@@ -391,7 +462,7 @@ def run(n: int, quick: bool, seed: int, keep: Path | None, side: bool = True) ->
         if side:  # the size-independent benchmarks run once, at the requested N
             rows.append(bench_validate(scratch, repeat, 1000 if quick else 10_000))
             rows.append(bench_promote(scratch, repeat, 100 if quick else 1000))
-            rows.append(bench_audit(scratch, repeat, 20_000 if quick else 1_000_000))
+            rows += bench_audit(scratch, repeat, 20_000 if quick else 1_000_000)
         rss = next(r for r in rows if r.operation == "cold index rebuild").ours.rss_mb
         rows.append(
             Row(f"peak RSS of rebuild at N={n}", Timing(0.0, rss), "-", None, "<= 400 MB", 400.0, {"value": rss})
