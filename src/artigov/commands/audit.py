@@ -141,6 +141,11 @@ def _quiet_broken_pipe() -> None:
     os.dup2(devnull, sys.stdout.fileno())
 
 
+def _row(cells: tuple[str, ...], widths: tuple[int, ...]) -> str:
+    """One line of the text table: fixed widths, the free-width columns separated by two spaces."""
+    return "  ".join(c.ljust(w) if w else c for c, w in zip(cells, widths, strict=True)).rstrip()
+
+
 def run_audit_show(
     root: Path | None,
     fmt: Format,
@@ -153,37 +158,36 @@ def run_audit_show(
     """`artigov audit show`: the events that match, as a table or JSON lines (never appends to a log)."""
 
     def action(ws: Workspace) -> int:
-        import json
-
         since_key = parse_since(since) if since is not None else None
         rows = (e for e in _all_events(ws, framework) if matches(e, framework, event, since_key, snapshot, command))
         try:
+            # Streamed, one event at a time, in both formats: memory does not grow with the log.
+            out = sys.stdout.buffer
             if fmt is Format.json:
-                for e in rows:
-                    print(json.dumps(e, sort_keys=True, ensure_ascii=False))
-                sys.stdout.flush()
-                return EXIT_OK
-            from rich.console import Console
-            from rich.table import Table
+                import orjson
 
-            table = Table(show_lines=False, pad_edge=False, box=None)
-            for col in ("time (UTC)", "log", "event", "framework", "subject", "outcome", "actor"):
-                table.add_column(col, overflow="fold")
+                for e in rows:  # compact, sorted keys: the logs' own line format, plus "log"
+                    out.write(orjson.dumps(e, option=orjson.OPT_SORT_KEYS | orjson.OPT_APPEND_NEWLINE))
+                out.flush()
+                return EXIT_OK
+            columns = ("time (UTC)", "log", "event", "framework", "outcome", "actor", "subject")
+            widths = (19, 11, 26, 12, 12, 20, 0)  # the subject, of any length, last
+            out.write((_row(columns, widths) + "\n").encode())
             count = 0
             for e in rows:
                 count += 1
-                table.add_row(
+                cells = (
                     str(e.get("ts", ""))[:19].replace("T", " "),
                     str(e.get("log", "")),
                     str(e.get("event", "")),
                     str(e.get("framework", "") or ""),
-                    str(e.get("subject", "") or ""),
                     str(e.get("outcome", "") or ""),
                     str(e.get("actor", "") or ""),
+                    str(e.get("subject", "") or ""),
                 )
-            Console(width=200 if not sys.stdout.isatty() else None).print(table)
-            print(f"{count} event(s)")
-            sys.stdout.flush()
+                out.write((_row(cells, widths) + "\n").encode("utf-8", "replace"))
+            out.write(f"{count} event(s)\n".encode())
+            out.flush()
         except BrokenPipeError:
             _quiet_broken_pipe()
         return EXIT_OK

@@ -264,11 +264,15 @@ def read_events(path: Path) -> Iterator[dict[str, Any]]:
 
 def parse_events(lines: Iterable[bytes]) -> Iterator[dict[str, Any]]:
     """The events of log lines already read (unparseable lines skipped)."""
+    loads = orjson.loads
     for raw in lines:
         try:
-            event = json.loads(raw)
-        except ValueError:
-            continue
+            event = loads(raw)
+        except ValueError:  # orjson refuses some JSON json accepts (integers past 64 bits): ask json
+            try:
+                event = json.loads(raw)
+            except ValueError:
+                continue
         if isinstance(event, dict):
             yield event
 
