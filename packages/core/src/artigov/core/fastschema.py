@@ -160,7 +160,10 @@ def _object_check(schema: dict[str, Any]) -> Check | None:
         if not needed <= value.keys():
             return False
         get = props.get
-        return all(get(name, other)(item) for name, item in value.items())
+        for name, item in value.items():  # a loop, not all(genexpr): this runs for every artifact
+            if not get(name, other)(item):
+                return False
+        return True
 
     return check
 

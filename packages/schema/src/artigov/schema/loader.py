@@ -97,10 +97,10 @@ def _read(path: Path | str, rel: str, limit: int) -> bytes:
     try:
         while total <= limit:
             chunk = os.read(fd, want)
-            if not chunk:
-                break
             parts.append(chunk)
             total += len(chunk)
+            if len(chunk) < want:  # a regular file reads short only at its end: no second call
+                break
             want = min(limit + 1 - total, 1 << 20)
     except OSError as e:
         raise ArtifactLoadError("S001", rel, f"cannot read: {e.strerror}") from e
