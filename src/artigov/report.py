@@ -45,6 +45,10 @@ _CSS = "\n".join(
 )
 
 
+#: The decision events the report shows (by name prefix).
+_REPORTED = ("gate_checked", "candidate_", "snapshot_promoted")
+
+
 def _by_sequence(events: list[dict[str, Any]]) -> dict[int, list[dict[str, Any]]]:
     out: dict[int, list[dict[str, Any]]] = {}
     for e in events:
@@ -156,7 +160,15 @@ def build_report(ws: Workspace, framework: str) -> dict[str, Any]:
     rows = history(ws, framework)
     store = SnapshotStore(ws, framework)
     head = store.head()
-    events = list(DecisionLog(store.decisions_path).events())
+    # Streamed: only the events of snapshots that are still in the history are kept.
+    kept = {int(r["sequence"]) for r in rows}
+    events = [
+        e
+        for e in DecisionLog(store.decisions_path).events()
+        if str(e.get("event", "")).startswith(_REPORTED)
+        and isinstance(e.get("data"), dict)
+        and e["data"].get("sequence") in kept
+    ]
     details = _snapshot_details(ws, framework, rows, events)
     head_detail = next((d for d in details if head is not None and d["sequence"] == head.sequence), None)
     gates = []

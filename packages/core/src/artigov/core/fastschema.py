@@ -160,7 +160,7 @@ def _object_check(schema: dict[str, Any]) -> Check | None:
         if not needed <= value.keys():
             return False
         get = props.get
-        for name, item in value.items():  # a loop, not all(genexpr): this runs for every artifact
+        for name, item in value.items():  # noqa: SIM110 - a loop, not all(genexpr): it runs per artifact
             if not get(name, other)(item):
                 return False
         return True

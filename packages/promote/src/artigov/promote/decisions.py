@@ -40,39 +40,102 @@ class LogState:
     size: int
 
 
+_CHUNK = 1 << 20
+
+
+def _last_newline_end(fd: int, end: int) -> int:
+    """The offset just past the last ``\\n`` before ``end`` (0 if there is none), read backwards."""
+    pos = end
+    while pos > 0:
+        start = max(0, pos - _CHUNK)
+        i = os.pread(fd, pos - start, start).rfind(b"\n")
+        if i >= 0:
+            return start + i + 1
+        pos = start
+    return 0
+
+
+def _count_newlines(fd: int, end: int) -> int:
+    count, pos = 0, 0
+    while pos < end:
+        chunk = os.pread(fd, min(_CHUNK, end - pos), pos)
+        if not chunk:
+            break
+        count += chunk.count(b"\n")
+        pos += len(chunk)
+    return count
+
+
+def _line_start(fd: int, end: int) -> int:
+    """Where the line that ends at ``end`` (just past its newline) starts."""
+    return _last_newline_end(fd, end - 1) if end > 0 else 0
+
+
+def _nth_line_end(fd: int, lines: int, size: int) -> int | None:
+    """The offset just past the ``lines``-th newline, or None if the file holds fewer."""
+    seen, pos = 0, 0
+    while pos < size:
+        chunk = os.pread(fd, min(_CHUNK, size - pos), pos)
+        if not chunk:
+            break
+        here = chunk.count(b"\n")
+        if seen + here >= lines:
+            i = -1
+            for _ in range(lines - seen):
+                i = chunk.index(b"\n", i + 1)
+            return pos + i + 1
+        seen += here
+        pos += len(chunk)
+    return None
+
+
 class DecisionLog:
-    """One framework's log. Its lines are read once per instance (the caller holds the framework
-    lock), and read again after this instance appends or truncates."""
+    """One framework's log, read from the file each time it is asked (the caller holds the framework
+    lock, so only this instance changes it). Nothing of the log is kept in memory: its head is read
+    backwards from the end, a pinned line is found by counting newlines in chunks, and events are
+    streamed, so a log of millions of events costs its reading time, never its size in memory."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self._raw: list[bytes] | None = None
 
     def exists(self) -> bool:
         return self.path.is_file()
 
-    def raw_lines(self) -> list[bytes]:
-        if self._raw is None:
-            try:
-                self._raw = self.path.read_bytes().splitlines(keepends=True)
-            except FileNotFoundError:
-                self._raw = []
-        return self._raw
+    def _open(self) -> int | None:
+        try:
+            return os.open(self.path, os.O_RDONLY)
+        except (FileNotFoundError, NotADirectoryError):
+            return None
 
     def state_at(self, lines: int) -> LogState | None:
         """The log's first ``lines`` lines (GENESIS for none), or None if it has fewer complete ones."""
-        raw = self.raw_lines()
-        if len(raw) < lines or (lines and not raw[lines - 1].endswith(b"\n")):
+        if lines == 0:
+            return LogState(0, GENESIS, 0)
+        fd = self._open()
+        if fd is None:
             return None
-        return LogState(lines, digest_bytes(raw[lines - 1]) if lines else GENESIS, sum(map(len, raw[:lines])))
+        try:
+            end = _nth_line_end(fd, lines, os.fstat(fd).st_size)
+            if end is None:
+                return None
+            start = _line_start(fd, end)
+            return LogState(lines, digest_bytes(os.pread(fd, end - start, start)), end)
+        finally:
+            os.close(fd)
 
     def state(self) -> LogState:
         """Where the complete lines end (a torn last line does not count)."""
-        raw = self.raw_lines()
-        complete = len(raw) - (1 if raw and not raw[-1].endswith(b"\n") else 0)
-        state = self.state_at(complete)
-        assert state is not None
-        return state
+        fd = self._open()
+        if fd is None:
+            return LogState(0, GENESIS, 0)
+        try:
+            end = _last_newline_end(fd, os.fstat(fd).st_size)
+            if end == 0:
+                return LogState(0, GENESIS, 0)
+            start = _line_start(fd, end)
+            return LogState(_count_newlines(fd, end), digest_bytes(os.pread(fd, end - start, start)), end)
+        finally:
+            os.close(fd)
 
     def hash_at(self, lines: int) -> str | None:
         """The hash of line number ``lines`` (1-based; GENESIS for 0), or None if the log is shorter."""
@@ -93,13 +156,25 @@ class DecisionLog:
             return f"does not hold the line {lines} snapshot {sequence} pins (edited or replaced)"
         return None
 
-    def events(self) -> Iterator[dict[str, Any]]:
-        return parse_events(self.raw_lines())
+    def lines(self, containing: bytes = b"") -> Iterator[bytes]:
+        """The log's lines, streamed (only those holding ``containing``, a cheap byte filter)."""
+        try:
+            f = open(self.path, "rb")  # noqa: SIM115 - closed below, once the caller stops iterating
+        except (FileNotFoundError, NotADirectoryError):
+            return
+        with f:
+            for raw in f:
+                if containing in raw:
+                    yield raw
+
+    def events(self, containing: bytes = b"") -> Iterator[dict[str, Any]]:
+        """The log's events, streamed; ``containing`` skips lines without those bytes unparsed."""
+        return parse_events(self.lines(containing))
 
     def recorded(self) -> dict[int, dict[str, Any]]:
         """sequence -> the event that put it into the chain."""
         out: dict[int, dict[str, Any]] = {}
-        for event in self.events():
+        for event in self.events(b"snapshot_"):  # every recording event's name holds these bytes
             if event.get("event") in RECORDING_EVENTS:
                 data = event.get("data") or {}
                 if isinstance(data, dict) and isinstance(data.get("sequence"), int):
@@ -121,7 +196,6 @@ class DecisionLog:
             DiskError: the log could not be written (ENOSPC, EIO, a file size limit).
         """
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._raw = None
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
         try:
             lock_log(fd, self.path)
@@ -142,7 +216,6 @@ class DecisionLog:
 
     def truncate_to(self, state: LogState) -> int:
         """Cut the log back to ``state`` (an uncommitted or torn tail); return the bytes removed."""
-        self._raw = None
         fd = os.open(self.path, os.O_RDWR)
         try:
             lock_log(fd, self.path)

@@ -179,7 +179,7 @@ def _approval_events(
     since an append on a branch would make every two approving branches conflict."""
     seen = {
         e["data"].get("digest")
-        for e in DecisionLog(store.decisions_path).events()
+        for e in DecisionLog(store.decisions_path).events(b"approval_recorded")
         if e.get("event") == "approval_recorded" and isinstance(e.get("data"), dict)
     }
     events = []

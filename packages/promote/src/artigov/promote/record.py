@@ -107,7 +107,7 @@ def _finish_pruning(store: SnapshotStore, dlog: DecisionLog) -> list[str]:
     """A prune recorded in the decision log (its commit point) but interrupted: finish it."""
     recorded = {
         int(e["data"]["sequence"]): str(e["data"]["digest"])
-        for e in dlog.events()
+        for e in dlog.events(b"snapshot_pruned")
         if e.get("event") == "snapshot_pruned" and isinstance(e.get("data"), dict) and "digest" in e["data"]
     }
     notes = []

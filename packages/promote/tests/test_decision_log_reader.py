@@ -1,0 +1,53 @@
+"""The decision log is read without holding it: its head from the end, a pinned line by counting
+newlines in chunks. Held equal to reading the whole file, on logs of every shape."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from artigov.core.audit import GENESIS
+from artigov.core.canonical import digest_bytes
+from artigov.promote import decisions
+from artigov.promote.decisions import DecisionLog, LogState
+
+
+def _whole_file(data: bytes, lines: int) -> LogState | None:
+    raw = data.split(b"\n")
+    complete = [r + b"\n" for r in raw[:-1]]  # every piece before the last newline is a complete line
+    if lines == 0:
+        return LogState(0, GENESIS, 0)
+    if len(complete) < lines:
+        return None
+    return LogState(lines, digest_bytes(complete[lines - 1]), sum(map(len, complete[:lines])))
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    lines=st.lists(st.binary(min_size=0, max_size=40).map(lambda b: b.replace(b"\n", b"x")), max_size=30),
+    torn=st.binary(max_size=20).map(lambda b: b.replace(b"\n", b"y")),
+    chunk=st.sampled_from([1, 2, 3, 7, 64, 1 << 20]),
+)
+def test_state_and_pins_are_what_the_whole_file_says(
+    tmp_path_factory: pytest.TempPathFactory, lines: list[bytes], torn: bytes, chunk: int
+) -> None:
+    path = tmp_path_factory.mktemp("log") / "decisions.jsonl"
+    data = b"".join(line + b"\n" for line in lines) + torn
+    path.write_bytes(data)
+    old = decisions._CHUNK
+    decisions._CHUNK = chunk  # chunk boundaries anywhere, even inside a line
+    try:
+        log = DecisionLog(path)
+        assert log.state() == _whole_file(data, len(lines))
+        for k in range(len(lines) + 2):
+            assert log.state_at(k) == _whole_file(data, k)
+    finally:
+        decisions._CHUNK = old
+
+
+def test_a_missing_log_is_empty(tmp_path: Path) -> None:
+    log = DecisionLog(tmp_path / "none.jsonl")
+    assert log.state() == LogState(0, GENESIS, 0) and log.state_at(1) is None and list(log.events()) == []
