@@ -14,16 +14,20 @@ nox.options.sessions = ["tests", "lint", "typecheck"]
 
 ROOT = Path(__file__).parent
 PACKAGES = ["core", "schema", "index", "router", "contract", "hydrate", "promote"]
+
+
+def _artigov_deps(package: str) -> list[str]:
+    """A package's artigov-* dependencies, as its pyproject declares them (the one place they are written)."""
+    import tomllib
+
+    declared = tomllib.loads((ROOT / "packages" / package / "pyproject.toml").read_text())["project"]["dependencies"]
+    return [
+        d.split(">")[0].split("=")[0].strip().removeprefix("artigov-") for d in declared if d.startswith("artigov-")
+    ]
+
+
 # Each package's artigov-* dependencies, installed alongside it in the isolated run.
-PACKAGE_DEPS = {
-    "core": [],
-    "schema": ["core"],
-    "index": ["core", "schema"],
-    "router": ["core", "schema"],
-    "contract": ["core", "schema", "index"],
-    "hydrate": ["core", "schema", "index", "contract"],
-    "promote": ["core", "schema", "index", "contract", "hydrate"],
-}
+PACKAGE_DEPS = {p: _artigov_deps(p) for p in PACKAGES}
 MYPY_TARGETS = [arg for name in [*PACKAGES, "cli", "tasks", "rehearse"] for arg in ("-p", f"artigov.{name}")]
 
 
