@@ -177,13 +177,18 @@ def test_a_killed_writers_workers_never_keep_the_lock(tmp_path: Path, artigov: R
     import time
 
     ws = _ws(tmp_path, 3000)
+    paused = tmp_path / "paused"
     proc = subprocess.Popen(
         [sys.executable, "-m", "artigov.cli", "index", "rebuild"],
         cwd=ws.root,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
+        env={**os.environ, "ARTIGOV_FAULT_PAUSE": "mid-scan", "ARTIGOV_FAULT_PAUSE_FILE": str(paused)},
     )
-    time.sleep(1.2)  # past start-up, into the parallel scan
+    deadline = time.monotonic() + 120
+    while not paused.exists():  # inside the parallel scan, holding the lock, workers forked
+        assert proc.poll() is None and time.monotonic() < deadline, "the rebuild never reached its scan"
+        time.sleep(0.02)
     proc.send_signal(signal.SIGKILL)
     proc.wait()
     result = artigov("index", "update", "--lock-timeout", "5", cwd=ws.root)
@@ -198,20 +203,22 @@ def test_sigint_is_one_line_exit_130_and_leaves_nothing_half_written(tmp_path: P
 
     from artigov.index.testing import synth_workspace
 
-    ws = synth_workspace(tmp_path / "ws", 20000)
+    ws = synth_workspace(tmp_path / "ws", 5000)  # enough for the parallel scan
     env = {**os.environ, "ARTIGOV_ACTOR": "tests@example.org"}
+    paused = tmp_path / "paused"
     proc = subprocess.Popen(
         [sys.executable, "-m", "artigov.cli", "index", "rebuild", "--root", str(ws)],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        env=env,
+        env={**env, "ARTIGOV_FAULT_PAUSE": "mid-scan", "ARTIGOV_FAULT_PAUSE_FILE": str(paused)},
     )
-    time.sleep(0.6)  # past the interpreter's start, inside the rebuild (20,000 files take seconds)
+    deadline = time.monotonic() + 120
+    while not paused.exists():  # the rebuild says when it is inside the scan, workers running
+        assert proc.poll() is None and time.monotonic() < deadline, "the rebuild never reached its scan"
+        time.sleep(0.02)
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=120)
-    if proc.returncode == 0:
-        pytest.skip("the rebuild finished before the signal arrived")
     assert proc.returncode == 130 and err == "artigov: error: interrupted\n"
     after = subprocess.run(
         [sys.executable, "-m", "artigov.cli", "index", "rebuild", "--root", str(ws)],

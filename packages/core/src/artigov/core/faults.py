@@ -4,6 +4,9 @@ Two ways to stop a writer on purpose:
 
 * ``ARTIGOV_FAULT=<name>``: the process calls ``os._exit`` at the named point
   (``after-lock``, ``after-journal-append``, ``mid-temp-write``, ...).
+* ``ARTIGOV_FAULT_PAUSE=<name>``: the process stops at the named point, creates the file
+  ``ARTIGOV_FAULT_PAUSE_FILE`` to say so, and sleeps (up to a minute), so a test can signal it at
+  a known place instead of guessing with a timer.
 * ``ARTIGOV_FAULT_STEP=<i>``: every file-system call of a writer goes
   through :func:`fs_step`, which numbers the calls; at call ``i`` the process
   exits (``ARTIGOV_FAULT_MODE=crash``, the default) or the call fails with
@@ -18,7 +21,7 @@ from __future__ import annotations
 import errno
 import os
 
-__all__ = ["FAULT_EXIT_CODE", "fault_point", "fault_requested", "fs_step", "steps_taken"]
+__all__ = ["FAULT_EXIT_CODE", "fault_pause", "fault_point", "fault_requested", "fs_step", "steps_taken"]
 
 #: Exit status of a process stopped by a fault point (EX_SOFTWARE).
 FAULT_EXIT_CODE = 70
@@ -27,6 +30,7 @@ _FAULT = os.environ.get("ARTIGOV_FAULT") or None
 _STEP_RAW = os.environ.get("ARTIGOV_FAULT_STEP") or None
 _STEP = int(_STEP_RAW) if _STEP_RAW and _STEP_RAW.isdigit() else None
 _MODE = os.environ.get("ARTIGOV_FAULT_MODE", "crash")
+_PAUSE = os.environ.get("ARTIGOV_FAULT_PAUSE") or None
 
 
 class _Counter:
@@ -42,6 +46,20 @@ def fault_point(name: str) -> None:
     """Exit the process at once if ``ARTIGOV_FAULT`` names this point."""
     if name == _FAULT:
         os._exit(FAULT_EXIT_CODE)
+
+
+def fault_pause(name: str) -> None:
+    """Stop here (announce it with ``ARTIGOV_FAULT_PAUSE_FILE``, then sleep) if ``ARTIGOV_FAULT_PAUSE``
+    names this point; a signal ends the sleep the way it would end the work."""
+    if name != _PAUSE:
+        return
+    import time
+
+    marker = os.environ.get("ARTIGOV_FAULT_PAUSE_FILE")
+    if marker:
+        with open(marker, "w") as f:
+            f.write(str(os.getpid()))
+    time.sleep(60)
 
 
 def fs_step(op: str) -> None:

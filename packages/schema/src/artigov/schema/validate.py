@@ -10,6 +10,7 @@ from typing import Any
 
 from artigov.core.errors import PathEscapeError
 from artigov.core.events import get_logger
+from artigov.core.faults import fault_pause
 from artigov.core.findings import Finding, sort_findings
 from artigov.core.parallel import bulk_results, cores, die_with_parent
 from artigov.core.workspace import Workspace
@@ -167,6 +168,7 @@ def check_units(
         ):
             for checked in pool.map(_check_batch, batches):
                 results.extend(checked)
+                fault_pause("mid-scan")  # a rehearsal's place to interrupt a scan with workers running
                 if progress is not None:
                     progress(done + len(results), total)
     else:
