@@ -162,6 +162,15 @@ def test_refused_transitions_each_have_their_code_and_write_nothing(tmp_path: Pa
     } | {ws.keys_dir / f"{keys.alice}.asc"}
 
 
+def test_only_a_valid_artifact_moves(tmp_path: Path, keys: Keys) -> None:
+    ws = make_ws(tmp_path, keys)
+    tp(ws).write_text(tp(ws).read_text().replace("status: draft", "status: drafty"))
+    for target in (tp(ws), ws.root / "frameworks", tmp_path / "elsewhere.md"):
+        with pytest.raises(TransitionError) as e:
+            transition(ws, target, "review", who=CAROL)
+        assert e.value.code == "A006" and e.value.fix
+
+
 def test_no_key_where_signatures_are_required_is_refused(tmp_path: Path, keys: Keys) -> None:
     ws = make_ws(tmp_path, keys, status="review", people=f"  {CAROL}: [{keys.carol}]\n")
     with pytest.raises(TransitionError) as e:
