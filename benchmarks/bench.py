@@ -362,7 +362,9 @@ def bench_promote(scratch: Path, repeat: int, inputs: int) -> Row:
     )
     subprocess.run(["gpgconf", "--homedir", str(home), "--kill", "gpg-agent"], capture_output=True, check=False)
     shutil.rmtree(home, ignore_errors=True)
-    return Row(f"promote a {inputs}-input framework", ours, "gpg --detach-sign manifest + cp inputs", ref, "-", None)
+    return Row(
+        f"promote a {inputs}-input framework", ours, "gpg --detach-sign manifest + cp inputs", ref, "<= 5.0x", 5.0
+    )
 
 
 def bench_audit(scratch: Path, repeat: int, events: int) -> list[Row]:
@@ -397,7 +399,8 @@ def bench_audit(scratch: Path, repeat: int, events: int) -> list[Row]:
         )
     log_path = "governance/fwk-001/decisions.jsonl"
     ours, ref = paired(repeat, [*ARTIGOV, "audit", "verify"], ["sha256sum", log_path], ws)
-    rows = [Row(f"audit verify of {events} events", ours, "sha256sum of the file", ref, "<= 3.0x", 3.0)]
+    # audit verify splits a big log over every core; sha256sum uses one: judged on the wall clock.
+    rows = [Row(f"audit verify of {events} events", ours, "sha256sum of the file", ref, "<= 3.0x", 3.0, basis="wall")]
     show, grep = paired(
         repeat,
         [*ARTIGOV, "audit", "show", "--framework", "fwk-001", "--format", "json"],

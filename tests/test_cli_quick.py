@@ -82,6 +82,8 @@ def test_the_door_takes_only_plain_index_updates_and_verifies(artigov: Runner, e
     assert _door(ws, ["index", "update", "--root=.", "--format", "json", "--lock-timeout", "5"]) == 0
     assert _door(ws, ["index", "verify"]) == 0
     assert _door(ws, ["index", "verify", "--full", "--format", "json"]) == 0
+    assert _door(ws, ["route", "check", "--format", "sarif"]) == 0
+    assert _door(ws, ["route", "check", "--lock-timeout", "3"]) is None  # not an option of route check
     for args in (
         ["index", "rebuild"],
         ["index", "update", "--full"],  # a flag only verify takes: Typer reports it

@@ -1,6 +1,6 @@
-"""The fast door: ``artigov index update`` and ``index verify`` without loading Typer.
+"""The fast door: ``artigov index update``, ``index verify`` and ``route check`` without loading Typer.
 
-A pre-commit hook runs ``index update`` (or ``index verify``) on every commit, and most of the time
+A pre-commit hook runs ``index update`` (or ``index verify``, ``route check``) on every commit, and most of the time
 nothing or almost nothing changed; then building the Typer/click command tree
 costs as much as the update itself. So the ``artigov`` entry point looks at
 its arguments first: if they are ``index update`` or ``index verify`` with only ``--root``,
@@ -45,10 +45,35 @@ def _parse(args: list[str], flags: tuple[str, ...] = ()) -> dict[str, str] | Non
     return found
 
 
+def _route_check(args: list[str]) -> int | None:
+    """A plain ``route check [--root DIR] [--format text|json|sarif]`` (the pre-commit hook)."""
+    options = _parse(args)
+    if options is None or "--lock-timeout" in options:
+        return None
+    from artigov.commands.formats import FindingFormat
+
+    try:
+        fmt = FindingFormat(options.get("--format", "text").lower())
+    except ValueError:
+        return None
+    root = Path(options["--root"]) if "--root" in options else None
+    if root is not None and not root.is_dir():
+        return None
+    from artigov.commands.route import run_route_check
+    from artigov.core.logconfig import configure_logging
+
+    configure_logging("console", "warning")
+    return run_route_check(root, fmt)
+
+
 def try_quick(argv: list[str]) -> int | None:
-    """Run ``argv`` here if it is a plain ``index update`` or ``index verify [--full]``; else None
-    (the full command line runs)."""
-    if argv[:2] not in (["index", "update"], ["index", "verify"]) or os.environ.get("ARTIGOV_QUICK") == "0":
+    """Run ``argv`` here if it is a plain ``index update``, ``index verify [--full]`` or ``route
+    check``; else None (the full command line runs)."""
+    if os.environ.get("ARTIGOV_QUICK") == "0":
+        return None
+    if argv[:2] == ["route", "check"]:
+        return _route_check(argv[2:])
+    if argv[:2] not in (["index", "update"], ["index", "verify"]):
         return None
     op = argv[1]
     options = _parse(argv[2:], ("--full",) if op == "verify" else ())

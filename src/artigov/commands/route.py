@@ -13,13 +13,9 @@ from artigov.core.workspace import Workspace
 def run_route_check(root: Path | None, fmt: Format | FindingFormat) -> int:
     def action(ws: Workspace) -> int:
         from artigov.commands.render import emit_json, findings_text
-        from artigov.index.ops import current_entries
-        from artigov.router.check import check_routes
+        from artigov.routecheck import route_check
 
-        # Placement from the index's kinds and ids where the stat cache proves them current (the few
-        # changed files read again); else every artifact is read. The same checks either way.
-        entries = current_entries(ws) if ws.index_path.is_file() else None
-        report = check_routes(ws, entries=entries) if entries is not None else check_routes(ws)
+        report = route_check(ws)
         if fmt.value == "sarif":
             from artigov.commands.sarif import to_sarif
             from artigov.router.check import CODES

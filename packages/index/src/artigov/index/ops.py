@@ -527,6 +527,20 @@ def verify_quick(ws: Workspace, *, lock_timeout: float = DEFAULT_LOCK_TIMEOUT) -
     return result
 
 
+def proved_changes(
+    ws: Workspace, *, lock_timeout: float = DEFAULT_LOCK_TIMEOUT
+) -> tuple[str, list[ArtifactUnit]] | None:
+    """From file stats alone (nothing read): the digest of the index as it stands, and the units
+    changed since it was written, when the stat cache proves them; else None. Writes nothing."""
+    if not ws.index_path.is_file() or IndexStore(ws, lock_timeout=lock_timeout).journal.pending():
+        return None
+    cache = StatCache.load(_cache_path(ws))
+    quick = cache.check(ws.root, ws.index_path, discovery_scope(ws))
+    if quick is None:
+        return None
+    return cache.index_digest, [ArtifactUnit(rel, cache.meta_of(rel)) for rel in quick.changed]
+
+
 def current_entries(ws: Workspace, *, lock_timeout: float = DEFAULT_LOCK_TIMEOUT) -> Entries | None:
     """Every valid artifact's entry as the files stand now, without reading them all: the index's
     entries, with the few files the stat cache says changed read again (an invalid one left out).

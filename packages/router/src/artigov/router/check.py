@@ -68,6 +68,43 @@ class RouteReport:
         return not self.findings
 
 
+@dataclass
+class PlacementResult:
+    """Placement findings of a set of artifacts (for a cache to keep: see :func:`check_placement`)."""
+
+    findings: list[Finding] = field(default_factory=list)
+    misplaced: list[Misplaced] = field(default_factory=list)
+    checked: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "findings": [f.to_dict() for f in self.findings],
+            "misplaced": [[m.path, m.target, m.meta_path] for m in self.misplaced],
+            "checked": self.checked,
+        }
+
+    @classmethod
+    def from_dict(cls, value: dict[str, Any]) -> PlacementResult:
+        return cls(
+            [Finding(**f) for f in value["findings"]],
+            [Misplaced(path, target, meta) for path, target, meta in value["misplaced"]],
+            int(value["checked"]),
+        )
+
+    def without(self, paths: set[str]) -> PlacementResult:
+        """The same, minus what concerns ``paths`` (content files or sidecars)."""
+        kept = [m for m in self.misplaced if m.path not in paths]
+        return PlacementResult([f for f in self.findings if f.file not in paths], kept, self.checked)
+
+
+def check_placement(ws: Workspace, entries: Mapping[str, Mapping[str, Any]]) -> PlacementResult:
+    """Only the placement of ``entries`` (index entries: path -> entry), nothing logged."""
+    report = RouteReport()
+    items = ((p, e.get("meta"), e) for p, e in entries.items())
+    _check_artifacts(ws, load_routing_map(ws), items, report)
+    return PlacementResult(report.findings, report.misplaced, report.artifacts_checked)
+
+
 def _finding(code: str, file: str, message: str, fix: str, line: int | None = None, pointer: str = "") -> Finding:
     return Finding(code=code, name=CODES[code], file=file, message=message, fix=fix, line=line, pointer=pointer)
 
@@ -355,6 +392,7 @@ def check_routes(
     allowed_kinds: set[str] | None = None,
     artifacts: Iterable[Artifact] | None = None,
     entries: Mapping[str, Mapping[str, Any]] | None = None,
+    known: PlacementResult | None = None,
 ) -> RouteReport:
     """Check routing map, command routing, contracts and artifact placement.
 
@@ -364,6 +402,8 @@ def check_routes(
         artifacts: the artifacts to check placement of (default: every valid one).
         entries: instead of artifacts, a fresh index's entries (path -> entry): the same check
             from the kinds and ids the index holds, without reading any artifact.
+        known: the placement of every other artifact, already known (kept from an earlier check
+            of the same index and routing map); merged into the report.
 
     Raises:
         ConfigError: the routing map, matrix or a contract cannot be read or is invalid.
@@ -381,6 +421,10 @@ def check_routes(
         found = artifacts if artifacts is not None else placed_artifacts(ws)
         items = ((a.path, a.meta_path, a.metadata) for a in found)
     _check_artifacts(ws, routing, items, report)
+    if known is not None:
+        report.findings += known.findings
+        report.misplaced += known.misplaced
+        report.artifacts_checked += known.checked
     report.findings = sort_findings(report.findings)
     report.misplaced.sort(key=lambda m: m.path.encode("utf-8"))
     for f in report.findings:

@@ -1,0 +1,55 @@
+"""``artigov route check`` on a large workspace: placement from the index, kept per index version.
+
+Routing templates and the command matrix are checked every time (they are small). Artifact
+placement is the expensive part, and it depends only on the routing map and on each artifact's
+path, kind, framework, id and version, which the index holds. So, when the stat cache proves the
+index current (:func:`artigov.index.ops.proved_changes`):
+
+* the placement of every indexed artifact is kept for that index digest and routing map
+  (:class:`artigov.index.derived.DerivedCache`), computed once from the index's entries;
+* the few files changed since the index was written are loaded and placed afresh, replacing
+  what was kept about them.
+
+Otherwise every artifact is read, as before. The findings are the same either way (a test holds
+the two equal).
+"""
+
+from __future__ import annotations
+
+from artigov.core.workspace import Workspace
+from artigov.router.check import RouteReport
+
+__all__ = ["route_check"]
+
+
+def route_check(ws: Workspace) -> RouteReport:
+    from artigov.index import ops as index_ops
+    from artigov.index.derived import DerivedCache, file_stamp
+    from artigov.index.model import entry_from_artifact
+    from artigov.router.check import PlacementResult, check_placement, check_routes
+    from artigov.schema.validate import check_units
+    from artigov.schema.validator import SchemaSet
+
+    proved = index_ops.proved_changes(ws)
+    if proved is None:
+        return check_routes(ws)
+    digest, changed = proved
+    cache = DerivedCache(ws, "placement")
+    key = {"routing": file_stamp(ws.routing_map), "root": str(ws.root)}
+    held = cache.get(digest, key)
+    if held is None:
+        index = index_ops.read_index(ws)
+        if index.digest != digest:
+            return check_routes(ws)
+        known = check_placement(ws, index.entries)
+        cache.put(digest, key, known.to_dict())
+    else:
+        known = PlacementResult.from_dict(held)
+    fresh = {}
+    for unit, artifact, _problems, _c, _m in check_units(ws.root, changed, SchemaSet(ws.kind_schemas_dir)):
+        if artifact is not None:
+            fresh[unit.path] = entry_from_artifact(artifact)
+    gone = {p for u in changed for p in (u.path, u.meta_path) if p}
+    rest = known.without(gone)
+    rest.checked = known.checked - len(changed)
+    return check_routes(ws, entries=fresh, known=rest)
