@@ -8,8 +8,8 @@ from pathlib import Path
 
 from artigov.core.workspace import load_workspace
 from artigov.index import ops
-from artigov.router.check import check_routes
 from artigov.routecheck import route_check
+from artigov.router.check import check_routes
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "workspace"
 

@@ -75,6 +75,43 @@ def _about_snapshot(event: dict[str, Any], snapshot: int) -> bool:
     return snapshot in sequences or any(str(s or "").endswith(f"#{snapshot}") for s in subjects)
 
 
+def with_log_field(raw: bytes, log: bytes) -> bytes | None:
+    """A decision-log line (canonical JSON: sorted keys, compact) with ``"log":<log>`` added where
+    sorted keys put it, just before the top-level ``"outcome"``, without parsing the line; None if
+    the line does not look like that (the caller then parses it). A speed seam of ``audit show``:
+    a test holds it equal to parsing, adding the field and serializing again.
+
+    The last ``,"outcome":`` of a line is the top-level one: the keys after it (``prev``,
+    ``subject``, ``ts``) hold plain strings, in which a quote is always escaped.
+    """
+    at = raw.rfind(b',"outcome":')
+    if at < 0 or not raw.endswith(b"}\n") or b',"log":' in raw[:at]:
+        return None
+    return raw[:at] + b',"log":' + log + raw[at:]
+
+
+def _decision_lines(ws: Workspace, framework: str) -> Iterator[bytes]:
+    """The framework's decision-log events as JSON lines with their ``log`` field, unparsed where
+    the line allows it."""
+    import orjson
+
+    from artigov.promote.decisions import DecisionLog
+    from artigov.promote.store import SnapshotStore
+
+    mine = b'"framework":' + orjson.dumps(framework)
+    for raw in DecisionLog(SnapshotStore(ws, framework).decisions_path).lines():
+        line = with_log_field(raw, b'"decisions"') if mine in raw else None
+        if line is not None:
+            yield line
+            continue
+        try:
+            event = orjson.loads(raw)
+        except ValueError:
+            continue
+        if isinstance(event, dict) and event.get("framework") == framework:
+            yield orjson.dumps({**event, "log": "decisions"}, option=orjson.OPT_SORT_KEYS | orjson.OPT_APPEND_NEWLINE)
+
+
 def _all_events(ws: Workspace, framework: str | None) -> Iterator[dict[str, Any]]:
     """Every framework's decision log (the record), then the operational log; each in order."""
     from artigov.core.audit import read_events
@@ -141,6 +178,34 @@ def _quiet_broken_pipe() -> None:
     os.dup2(devnull, sys.stdout.fileno())
 
 
+def _show_framework_json(ws: Workspace, framework: str, out: Any) -> int:
+    """``audit show --framework F --format json``: the decision log's lines passed through with
+    their ``log`` field added (no parse, see :func:`with_log_field`), in large writes; then the
+    operational log's events of F."""
+    import orjson
+
+    from artigov.core.audit import read_events
+    from artigov.promote.decisions import record_frameworks
+
+    batch: list[bytes] = []
+    size = 0
+    if framework in record_frameworks(ws.record_dir):
+        for line in _decision_lines(ws, framework):
+            batch.append(line)
+            size += len(line)
+            if size >= 1 << 20:
+                out.write(b"".join(batch))
+                batch, size = [], 0
+    for e in read_events(ws.audit_path):
+        if e.get("framework") == framework:
+            batch.append(
+                orjson.dumps({**e, "log": "operational"}, option=orjson.OPT_SORT_KEYS | orjson.OPT_APPEND_NEWLINE)
+            )
+    out.write(b"".join(batch))
+    out.flush()
+    return EXIT_OK
+
+
 def _row(cells: tuple[str, ...], widths: tuple[int, ...]) -> str:
     """One line of the text table: fixed widths, the free-width columns separated by two spaces."""
     return "  ".join(c.ljust(w) if w else c for c, w in zip(cells, widths, strict=True)).rstrip()
@@ -166,6 +231,8 @@ def run_audit_show(
             if fmt is Format.json:
                 import orjson
 
+                if framework and not (event or since_key or snapshot is not None or command):
+                    return _show_framework_json(ws, framework, out)
                 for e in rows:  # compact, sorted keys: the logs' own line format, plus "log"
                     out.write(orjson.dumps(e, option=orjson.OPT_SORT_KEYS | orjson.OPT_APPEND_NEWLINE))
                 out.flush()
