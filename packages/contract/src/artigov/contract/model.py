@@ -12,7 +12,8 @@ from typing import Any
 
 from jsonschema import Draft202012Validator
 
-from artigov.core.errors import EXIT_FINDINGS, ArtigovError, YamlSafetyError
+from artigov.contract.errors import ContractError
+from artigov.core.errors import YamlSafetyError
 from artigov.core.fastschema import Check, compile_schema
 from artigov.core.findings import Finding
 from artigov.core.safeyaml import load_yaml
@@ -66,17 +67,6 @@ class Contract:
     def keys_of(self, person: str) -> tuple[str, ...]:
         """The key fingerprints ``people:`` gives ``person`` (empty if none)."""
         return self.people.get(person, ())
-
-
-class ContractError(ArtigovError):
-    """No contract, or an invalid one; carries the findings."""
-
-    exit_code = EXIT_FINDINGS
-
-    def __init__(self, findings: list[Finding]) -> None:
-        first = findings[0]
-        super().__init__(first.one_line())
-        self.findings = findings
 
 
 def contract_path(ws: Workspace, framework: str) -> Path:

@@ -36,11 +36,12 @@ from artigov.contract.approvals import (
     statement_name,
     statements_for,
 )
+from artigov.contract.errors import TransitionError
 from artigov.contract.model import Contract, load_contract
 from artigov.core.atomic import write_atomic, write_new
 from artigov.core.audit import ActorLookup
 from artigov.core.clock import stamp_now
-from artigov.core.errors import EXIT_FINDINGS, ArtigovError, PathEscapeError
+from artigov.core.errors import PathEscapeError
 from artigov.core.events import get_logger
 from artigov.core.gpg import gpg_for, publish_public_key, sign_detached
 from artigov.core.workspace import Workspace
@@ -66,18 +67,6 @@ TRANSITION_CODES = {
     "A007": "comment-required",
     "A008": "bad-person-name",
 }
-
-
-class TransitionError(ArtigovError):
-    """A transition was refused; nothing was written."""
-
-    exit_code = EXIT_FINDINGS
-
-    def __init__(self, code: str, file: str, message: str, fix: str) -> None:
-        super().__init__(f"{file}: {code} {message}; nothing was written", fix=fix)
-        self.code = code
-        self.file = file
-        self.problem = message
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from artigov.core.errors import EXIT_FINDINGS, ArtigovError
 from artigov.core.events import get_logger
 from artigov.core.findings import Finding
 from artigov.core.workspace import Workspace
+from artigov.hydrate.errors import HydrationError, NondeterminismError
 from artigov.hydrate.plan import HydrationPlan
 from artigov.hydrate.precedence import RULE_VERSION, Candidate, CommitTimes, decided_by, rank, rank_key
 from artigov.index.model import Index, IndexSlice
@@ -56,26 +57,6 @@ class HydrationResult:
     @property
     def ok(self) -> bool:
         return self.plan is not None and not self.findings
-
-
-class HydrationError(ArtigovError):
-    exit_code = EXIT_FINDINGS
-
-    def __init__(self, findings: list[Finding]) -> None:
-        super().__init__(findings[0].one_line())
-        self.findings = findings
-
-
-class NondeterminismError(ArtigovError):
-    """Two runs of the selection gave different plans: a bug, reported loudly."""
-
-    exit_code = EXIT_FINDINGS
-
-    def __init__(self, first: str, other: str, how: str) -> None:
-        super().__init__(
-            f"hydration is not deterministic: plan {first} but {other} when {how}",
-            fix="report this as a bug with the workspace; do not promote from this plan",
-        )
 
 
 def _finding(code: str, name: str, file: str, message: str, fix: str) -> Finding:

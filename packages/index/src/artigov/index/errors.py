@@ -6,7 +6,7 @@ from pathlib import Path
 
 from artigov.core.errors import EXIT_FINDINGS, ArtigovError
 
-__all__ = ["IndexCorruptError", "JournalCorruptError"]
+__all__ = ["IndexCorruptError", "IndexMissingError", "JournalCorruptError"]
 
 
 class IndexCorruptError(ArtigovError):
@@ -34,3 +34,12 @@ class JournalCorruptError(ArtigovError):
             fix="run `artigov index rebuild` (it rebuilds from the files and clears the journal)",
         )
         self.path = path
+
+
+class IndexMissingError(ArtigovError):
+    """There is no index yet."""
+
+    exit_code = EXIT_FINDINGS
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(f"{path}: no index yet", fix="run `artigov index rebuild` to create it")

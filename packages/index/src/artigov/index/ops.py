@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from artigov.core.atomic import DEFAULT_LOCK_TIMEOUT
-from artigov.core.errors import EXIT_FINDINGS, ArtigovError
+from artigov.core.errors import ArtigovError
 from artigov.core.events import get_logger
 from artigov.core.findings import Finding, sort_findings
 from artigov.core.workspace import Workspace
@@ -34,6 +34,8 @@ from artigov.schema.discovery import ArtifactUnit, discover, discovery_scope
 
 if TYPE_CHECKING:
     from artigov.schema.validator import SchemaSet
+
+from artigov.index.errors import IndexMissingError
 
 __all__ = [
     "IndexResult",
@@ -117,15 +119,6 @@ class VerifyResult:
             "recovery": None if self.recovery is None else self.recovery.action,
             "proved_by": self.proved_by,
         }
-
-
-class IndexMissingError(ArtigovError):
-    """There is no index yet."""
-
-    exit_code = EXIT_FINDINGS
-
-    def __init__(self, path: Path) -> None:
-        super().__init__(f"{path}: no index yet", fix="run `artigov index rebuild` to create it")
 
 
 def _dedupe(base: Entries, entries: Entries) -> list[Finding]:

@@ -5,20 +5,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from artigov.core.errors import EXIT_FINDINGS, ArtigovError
+from artigov.core.errors import ArtigovError
+from artigov.router.errors import NoRouteError
 from artigov.router.maps import PLACEHOLDER, RoutingMap, placeholders
 
 __all__ = ["NoRouteError", "PlacementCache", "canonical_path", "render"]
-
-
-class NoRouteError(ArtigovError):
-    """The artifact's kind has no route."""
-
-    exit_code = EXIT_FINDINGS
-
-    def __init__(self, kind: str, source: str) -> None:
-        super().__init__(f"kind {kind!r} has no route in {source}", fix=f"add a route for {kind!r} to the routing map")
-        self.kind = kind
 
 
 def render(template: str, values: dict[str, str]) -> str:
