@@ -28,7 +28,12 @@ def _artigov_deps(package: str) -> list[str]:
 
 # Each package's artigov-* dependencies, installed alongside it in the isolated run.
 PACKAGE_DEPS = {p: _artigov_deps(p) for p in PACKAGES}
-MYPY_TARGETS = [arg for name in [*PACKAGES, "cli", "tasks", "rehearse"] for arg in ("-p", f"artigov.{name}")]
+MYPY_TARGETS = [
+    arg for name in [*PACKAGES, "cli", "commands", "tasks", "rehearse"] for arg in ("-p", f"artigov.{name}")
+]
+MYPY_MODULES = [
+    arg for name in ("demo", "scaffold", "report", "status", "adopt", "routecheck") for arg in ("-m", f"artigov.{name}")
+]
 
 
 def install_dev(session: nox.Session) -> None:
@@ -75,9 +80,7 @@ def lint(session: nox.Session) -> None:
 def typecheck(session: nox.Session) -> None:
     """mypy --strict over every package and the CLI."""
     install_dev(session)
-    session.run(
-        "mypy", *MYPY_TARGETS, "-m", "artigov.demo", "-m", "artigov.scaffold", "-m", "artigov.report", *session.posargs
-    )
+    session.run("mypy", *MYPY_TARGETS, *MYPY_MODULES, *session.posargs)
 
 
 @nox.session(default=False)

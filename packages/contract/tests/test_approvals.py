@@ -17,7 +17,8 @@ import pytest
 
 from artigov.contract.approvals import statements_for
 from artigov.contract.check import check_contract
-from artigov.contract.transition import TransitionError, transition
+from artigov.contract.errors import TransitionError
+from artigov.contract.transition import transition
 from artigov.core.gpg import publish_public_key
 from artigov.core.testing import make_artifact, make_workspace
 from artigov.core.testkeys import gnupg_home, make_key

@@ -212,7 +212,8 @@ def test_verify_checks_the_index_against_its_json_schema(tmp_path: Path) -> None
 
 
 def test_read_framework_reads_one_framework_and_names_a_bad_index(tmp_path: Path) -> None:
-    from artigov.index.ops import IndexMissingError, read_framework
+    from artigov.index.errors import IndexMissingError
+    from artigov.index.ops import read_framework
 
     ws = _ws(tmp_path, 9)
     with pytest.raises(IndexMissingError):

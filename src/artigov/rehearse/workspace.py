@@ -165,7 +165,7 @@ def indexed_paths(ws: Path) -> list[str]:
     """The paths the copy's index holds (the artifacts a rehearsal may change)."""
     from artigov.core.workspace import load_workspace
     from artigov.index import read_index
-    from artigov.index.ops import IndexMissingError
+    from artigov.index.errors import IndexMissingError
 
     try:
         return sorted(read_index(load_workspace(ws)).entries)

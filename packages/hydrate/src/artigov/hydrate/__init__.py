@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from artigov.hydrate.hydrate import Decision, HydrationError, HydrationResult, NondeterminismError, hydrate, select
+from artigov.hydrate.errors import HydrationError, NondeterminismError
+from artigov.hydrate.hydrate import Decision, HydrationResult, hydrate, select
 from artigov.hydrate.plan import HydrationPlan
 from artigov.hydrate.precedence import RULE_VERSION, Candidate, CommitTimes, rank
 
