@@ -541,6 +541,50 @@ def plot(results: list[dict[str, Any]], out: Path) -> None:
     fig.savefig(out, dpi=120)
 
 
+#: Rows that do not grow with N (their own fixed sizes) or are exponents already: no growth exponent.
+_FIXED = ("validate ", "promote a", "audit ", "report with", "hydrate growth", "peak RSS of audit")
+
+
+def _growth_key(operation: str) -> str:
+    return re.sub(r"N=\d+", "N", operation)
+
+
+def growth(base: dict[str, Any], big: dict[str, Any]) -> list[dict[str, Any]]:
+    """Time and peak-RSS growth exponents of every size-dependent row from ``base`` to ``big``
+    (log of the ratio over log of the size ratio): <= 1.05 for time, <= 0.3 for memory."""
+    scale = math.log(big["artifacts"] / base["artifacts"])
+    before = {_growth_key(r["operation"]): r for r in base["rows"]}
+    out = []
+    for row in big["rows"]:
+        key = _growth_key(row["operation"])
+        old = before.get(key)
+        if old is None or key.startswith(_FIXED) or not old["ours_s"] or not row["ours_s"]:
+            continue
+        time_exp = math.log(row["ours_s"] / old["ours_s"]) / scale
+        rss_exp = math.log(row["ours_rss_mb"] / old["ours_rss_mb"]) / scale if old["ours_rss_mb"] else None
+        out.append(
+            {
+                "operation": key,
+                "time_exponent": round(time_exp, 3),
+                "rss_exponent": None if rss_exp is None else round(rss_exp, 3),
+                "time_pass": time_exp <= 1.05,
+                "rss_pass": rss_exp is None or rss_exp <= 0.3,
+            }
+        )
+    return out
+
+
+def growth_table(rows: list[dict[str, Any]], n_base: int, n_big: int) -> str:
+    head = f"{'operation (growth ' + str(n_base) + ' -> ' + str(n_big) + ')':<52}{'time exp':>9}{'':>6}{'RSS exp':>9}"
+    lines = [head, "-" * (len(head) + 8)]
+    for r in rows:
+        verdict_t = "pass" if r["time_pass"] else "MISS"
+        rss = "-" if r["rss_exponent"] is None else f"{r['rss_exponent']:.2f}"
+        verdict_m = "pass" if r["rss_pass"] else "MISS"
+        lines.append(f"{r['operation']:<52}{r['time_exponent']:>9.2f}  {verdict_t:<4}{rss:>9}  {verdict_m}")
+    return "\n".join(lines)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--artifacts", type=int, default=10_000)
@@ -556,6 +600,14 @@ def main() -> int:
         metavar="RESULT.json",
         help="draw the plot from saved results (one per N) and exit",
     )
+    parser.add_argument(
+        "--growth-from",
+        type=Path,
+        metavar="RESULT.json",
+        help="a saved run at a smaller N: print time and peak-RSS growth exponents to this run "
+        "(default with --artifacts above 100,000: the newest saved 100,000 run)",
+    )
+    parser.add_argument("--no-side", action="store_true", help="skip the size-independent benchmarks")
     args = parser.parse_args()
     if args.plot_only:
         saved = sorted((json.loads(p.read_text()) for p in args.plot_only), key=lambda r: r["artifacts"])
@@ -567,9 +619,18 @@ def main() -> int:
     sizes = sorted({1000, 10_000, args.artifacts} if args.plot and not args.quick else {args.artifacts})
     results = []
     for n in sizes:
-        result = run(n, args.quick, args.seed, args.keep if n == args.artifacts else None, side=n == args.artifacts)
+        side = n == args.artifacts and not args.no_side
+        result = run(n, args.quick, args.seed, args.keep if n == args.artifacts else None, side=side)
         note = " (quick: no verdicts)" if args.quick else "" if n >= TARGET_N else " (targets apply at N = 100,000)"
         print(f"\nN = {n}{note}\n{result.pop('_table')}")
+        base_path = args.growth_from
+        if base_path is None and n > TARGET_N and not args.quick:
+            saved = sorted(args.results.glob(f"*-{TARGET_N}.json"))
+            base_path = saved[-1] if saved else None
+        if base_path is not None and n == args.artifacts:
+            base = json.loads(base_path.read_text())
+            result["growth"] = {"from": base_path.name, "rows": growth(base, result)}
+            print(f"\n{growth_table(result['growth']['rows'], base['artifacts'], n)}")
         out = args.results / f"{result['date']}-{n}{'-quick' if args.quick else ''}.json"
         out.write_text(json.dumps(result, indent=2, sort_keys=True) + "\n")
         print(f"results: {out}")
