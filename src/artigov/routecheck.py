@@ -25,10 +25,7 @@ __all__ = ["route_check"]
 def route_check(ws: Workspace) -> RouteReport:
     from artigov.index import ops as index_ops
     from artigov.index.derived import DerivedCache, file_stamp
-    from artigov.index.model import entry_from_artifact
     from artigov.router.check import PlacementResult, check_placement, check_routes
-    from artigov.schema.validate import check_units
-    from artigov.schema.validator import SchemaSet
 
     proved = index_ops.proved_changes(ws)
     if proved is None:
@@ -45,10 +42,7 @@ def route_check(ws: Workspace) -> RouteReport:
         cache.put(digest, key, known.to_dict())
     else:
         known = PlacementResult.from_dict(held)
-    fresh = {}
-    for unit, artifact, _problems, _c, _m in check_units(ws.root, changed, SchemaSet(ws.kind_schemas_dir)):
-        if artifact is not None:
-            fresh[unit.path] = entry_from_artifact(artifact)
+    fresh, _invalid, _findings = index_ops.read_units(ws, changed)  # an invalid file is validate's business
     gone = {p for u in changed for p in (u.path, u.meta_path) if p}
     rest = known.without(gone)
     rest.checked = known.checked - len(changed)

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from artigov.core.workspace import Workspace
@@ -59,33 +58,28 @@ class Status:
         }
 
 
-def _index_state(ws: Workspace) -> tuple[dict[str, Any], dict[str, dict[str, Any]] | None, list[Any]]:
-    """(what the index's state is, its entries if they were read, findings of the files read)."""
+def _index_state(ws: Workspace) -> tuple[dict[str, Any], list[Any]]:
+    """(what the index's state is, findings of the files read)."""
     from artigov.index.journal import Journal
-    from artigov.index.ops import verify
-    from artigov.index.statcache import NAME, StatCache
-    from artigov.schema.discovery import discovery_scope
+    from artigov.index.ops import verify, verify_quick
 
     if Journal(ws.state_dir / "index.journal").pending():
-        return {"state": "interrupted", "fix": "artigov index recover"}, None, []
+        return {"state": "interrupted", "fix": "artigov index recover"}, []
     if not ws.index_path.is_file():
-        return {"state": "missing", "fix": "artigov index rebuild"}, None, []
-    cache = StatCache.load(ws.state_dir / NAME)
-    quick = cache.check(ws.root, ws.index_path, discovery_scope(ws))
-    if quick is not None and not quick.changed:
-        return {"state": "fresh", "artifacts": cache.units, "proved_by": "stat cache"}, None, []
-    drift = verify(ws)  # no proof from stats: compare by content (what `index verify` does)
+        return {"state": "missing", "fix": "artigov index rebuild"}, []
+    # By file stats where the stat cache proves them, else by content: what `index verify` does.
+    drift = verify_quick(ws) or verify(ws)
     changed = sorted({*drift.added, *drift.changed, *drift.removed}, key=lambda p: p.encode("utf-8"))
     state = {
         "state": "fresh" if drift.ok else "stale",
         "artifacts": drift.count,
-        "proved_by": "content",
+        "proved_by": drift.proved_by,
         "changed": changed[:20],
         "changed_count": len(changed),
     }
     if not drift.ok:
         state["fix"] = "artigov index update"
-    return state, None, list(drift.findings)
+    return state, list(drift.findings)
 
 
 def _routing(ws: Workspace, entries: dict[str, dict[str, Any]]) -> dict[str, Any]:
@@ -149,9 +143,9 @@ def workspace_status(ws: Workspace, framework: str | None = None) -> Status:
     """Everything ``artigov status`` shows (see the module doc)."""
     from artigov.index.ops import read_index
 
-    index, entries, findings = _index_state(ws)
-    if entries is None and index["state"] in ("fresh", "stale"):
-        entries = read_index(ws).entries  # a stale index is still what the gates would read
+    index, findings = _index_state(ws)
+    # A stale index is still what the gates would read.
+    entries = read_index(ws).entries if index["state"] in ("fresh", "stale") else None
     invalid = Counter(code for code, _file in {(f.code, f.file) for f in findings})  # files, not findings
     validation = {
         "valid": len(entries) if entries is not None else None,
@@ -164,11 +158,8 @@ def workspace_status(ws: Workspace, framework: str | None = None) -> Status:
     by_framework: dict[str, dict[str, dict[str, Any]]] = {}
     for path, entry in entries.items():
         by_framework.setdefault(entry["framework"], {})[path] = entry
-    names = [framework] if framework else _frameworks(ws)
+    from artigov.contract.model import contract_frameworks
+
+    names = [framework] if framework else contract_frameworks(ws)
     status.frameworks = [_framework(ws, name, by_framework.get(name, {})) for name in names]
     return status
-
-
-def _frameworks(ws: Workspace) -> list[str]:
-    folder: Path = ws.contracts_dir
-    return sorted(p.stem for p in folder.glob("*.yaml")) if folder.is_dir() else []

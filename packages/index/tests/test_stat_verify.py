@@ -50,10 +50,14 @@ def test_an_added_file_is_left_to_the_full_check(tmp_path: Path) -> None:
     assert ops.verify(ws).added == ["frameworks/new.md"]
 
 
-def test_current_entries_are_the_files_as_they_stand(tmp_path: Path) -> None:
+def test_read_units_sees_the_files_as_they_stand(tmp_path: Path) -> None:
+    from artigov.schema.discovery import ArtifactUnit
+
     ws = _ws(tmp_path)
     (ws.root / "frameworks/a5.md").write_text(make_artifact("a5", version="2.0.0", body="# v2\n"))
     (ws.root / "frameworks/a6.md").write_text("not an artifact\n")
-    entries = ops.current_entries(ws)
-    assert entries is not None
-    assert entries == ops.scan(ws).entries
+    entries, invalid, findings = ops.read_units(
+        ws, [ArtifactUnit("frameworks/a5.md"), ArtifactUnit("frameworks/a6.md")]
+    )
+    assert entries == {"frameworks/a5.md": ops.scan(ws).entries["frameworks/a5.md"]}
+    assert invalid == ["frameworks/a6.md"] and [f.file for f in findings] == ["frameworks/a6.md"]

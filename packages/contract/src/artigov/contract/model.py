@@ -19,7 +19,7 @@ from artigov.core.findings import Finding
 from artigov.core.safeyaml import load_yaml
 from artigov.core.workspace import Workspace, check_framework_name
 
-__all__ = ["Contract", "ContractError", "Gate", "Trigger", "contract_path", "load_contract"]
+__all__ = ["Contract", "ContractError", "Gate", "Trigger", "contract_frameworks", "contract_path", "load_contract"]
 
 
 @dataclass(frozen=True)
@@ -71,6 +71,11 @@ class Contract:
 
 def contract_path(ws: Workspace, framework: str) -> Path:
     return ws.contracts_dir / f"{framework}.yaml"
+
+
+def contract_frameworks(ws: Workspace) -> list[str]:
+    """The frameworks that have a contract (``contracts/<name>.yaml``), sorted."""
+    return sorted(p.stem for p in ws.contracts_dir.glob("*.yaml")) if ws.contracts_dir.is_dir() else []
 
 
 @lru_cache(maxsize=1)
@@ -135,7 +140,7 @@ def _load_contract(ws: Workspace, framework: str) -> Contract:
     path = contract_path(ws, check_framework_name(framework))
     rel = ws.rel(path) if path.is_relative_to(ws.root) else str(path)
     if not path.is_file():
-        known = sorted(p.stem for p in ws.contracts_dir.glob("*.yaml")) if ws.contracts_dir.is_dir() else []
+        known = contract_frameworks(ws)
         raise ContractError(
             [
                 _finding(

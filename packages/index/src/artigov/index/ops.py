@@ -481,8 +481,6 @@ def verify_quick(ws: Workspace, *, lock_timeout: float = DEFAULT_LOCK_TIMEOUT) -
     (a fresh clone, an added or removed file, a racy index): then :func:`verify` re-hashes all.
     """
     from artigov.index.model import entries_at
-    from artigov.schema.validate import check_units
-    from artigov.schema.validator import SchemaSet
 
     store = IndexStore(ws, lock_timeout=lock_timeout)
     recovery = store.recover(_rebuilder(ws))
@@ -494,16 +492,7 @@ def verify_quick(ws: Workspace, *, lock_timeout: float = DEFAULT_LOCK_TIMEOUT) -
         result = VerifyResult(cache.index_digest, cache.units, recovery=recovery, proved_by="stat cache")
         _log_verified(ws, result)
         return result
-    units = [ArtifactUnit(rel, cache.meta_of(rel)) for rel in quick.changed]
-    new: Entries = {}
-    invalid: list[str] = []
-    findings: list[Finding] = []
-    for unit, artifact, problems, _content, _meta in check_units(ws.root, units, SchemaSet(ws.kind_schemas_dir)):
-        findings.extend(problems)
-        if artifact is None:
-            invalid.append(unit.path)
-        else:
-            new[unit.path] = entry_from_artifact(artifact)
+    new, invalid, findings = read_units(ws, [ArtifactUnit(rel, cache.meta_of(rel)) for rel in quick.changed])
     try:
         data = store.path.read_bytes()
     except OSError:
@@ -534,30 +523,22 @@ def proved_changes(
     return cache.index_digest, [ArtifactUnit(rel, cache.meta_of(rel)) for rel in quick.changed]
 
 
-def current_entries(ws: Workspace, *, lock_timeout: float = DEFAULT_LOCK_TIMEOUT) -> Entries | None:
-    """Every valid artifact's entry as the files stand now, without reading them all: the index's
-    entries, with the few files the stat cache says changed read again (an invalid one left out).
-    None when the stat cache proves nothing (then the caller reads the files). Writes nothing."""
+def read_units(ws: Workspace, units: Sequence[ArtifactUnit]) -> tuple[Entries, list[str], list[Finding]]:
+    """Load and check ``units`` now: the entries of the valid ones, the paths of the others, and
+    the findings (for the few files the stat cache says changed)."""
     from artigov.schema.validate import check_units
     from artigov.schema.validator import SchemaSet
 
-    cache = StatCache.load(_cache_path(ws))
-    if IndexStore(ws, lock_timeout=lock_timeout).journal.pending():
-        return None
-    quick = cache.check(ws.root, ws.index_path, discovery_scope(ws))
-    if quick is None:
-        return None
-    index = IndexStore(ws, lock_timeout=lock_timeout).read()
-    if index is None or index.digest != cache.index_digest:
-        return None
-    entries = dict(index.entries)
-    units = [ArtifactUnit(rel, cache.meta_of(rel)) for rel in quick.changed]
-    for unit, artifact, _problems, _c, _m in check_units(ws.root, units, SchemaSet(ws.kind_schemas_dir)):
+    entries: Entries = {}
+    invalid: list[str] = []
+    findings: list[Finding] = []
+    for unit, artifact, problems, _content, _meta in check_units(ws.root, units, SchemaSet(ws.kind_schemas_dir)):
+        findings.extend(problems)
         if artifact is None:
-            entries.pop(unit.path, None)
+            invalid.append(unit.path)
         else:
             entries[unit.path] = entry_from_artifact(artifact)
-    return entries
+    return entries, invalid, findings
 
 
 def _log_verified(ws: Workspace, result: VerifyResult) -> None:
