@@ -16,10 +16,16 @@ def run_schema_show(root: Path | None, kind: str, fmt: Format) -> int:
     """Print the fields an artifact of ``kind`` needs, each with its shape, and an example."""
 
     def action(ws: Workspace) -> int:
+        import re
+
         from artigov.commands.render import emit_json
+        from artigov.core.errors import ArtigovError
         from artigov.schema.explain import explain_kind
         from artigov.schema.validator import SchemaSet, base_schema
 
+        pattern = base_schema()["properties"]["kind"]["pattern"]  # what a kind may be, from the schema
+        if not re.fullmatch(pattern, kind):
+            raise ArtigovError(f"{kind!r} is not a kind name", fix=f"a kind matches {pattern} (e.g. risk-register)")
         schema, source = SchemaSet(ws.kind_schemas_dir).kind_schema(kind)
         if source and source != "packaged":
             source = ws.rel(Path(source))
