@@ -163,6 +163,19 @@ def build(session: nox.Session) -> None:
 
 
 @nox.session(default=False, python=False)
+def codes(session: nox.Session) -> None:
+    """Regenerate the README's finding-code tables from the one catalogue (artigov.core.catalogue)."""
+    import sys
+
+    sys.path.insert(0, "packages/core/src")
+    from artigov.core.findings import render_code_tables
+
+    readme = Path("README.md")
+    readme.write_text(render_code_tables(readme.read_text("utf-8")), "utf-8")
+    session.log("README.md code tables regenerated")
+
+
+@nox.session(default=False, python=False)
 def bump(session: nox.Session) -> None:
     """Set the one version of every distribution: `nox -s bump -- 0.2.0` (VERSION, each pyproject, the pins)."""
     import re

@@ -20,9 +20,8 @@ def run_contract_check(
         report = check_all_gates(ws, framework) if all_gates else check_contract(ws, framework, gate)
         if fmt.value == "sarif":
             from artigov.commands.sarif import to_sarif
-            from artigov.contract.check import CODES
 
-            emit_json(to_sarif(report.findings, {c: (n, "") for c, n in CODES.items()}, ws.root, "contract check"))
+            emit_json(to_sarif(report.findings, "C", ws.root, "contract check"))
         elif fmt.value == "json":
             emit_json({"command": "contract check", **report.to_dict()})
         else:

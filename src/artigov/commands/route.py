@@ -18,9 +18,8 @@ def run_route_check(root: Path | None, fmt: Format | FindingFormat) -> int:
         report = route_check(ws)
         if fmt.value == "sarif":
             from artigov.commands.sarif import to_sarif
-            from artigov.router.check import CODES
 
-            emit_json(to_sarif(report.findings, {c: (n, "") for c, n in CODES.items()}, ws.root, "route check"))
+            emit_json(to_sarif(report.findings, "R", ws.root, "route check"))
         elif fmt.value == "json":
             emit_json(
                 {

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from artigov.core.findings import Finding
+from artigov.core.findings import Code, Finding, codes_of
 
 __all__ = ["FINGERPRINT", "SARIF_SCHEMA", "to_sarif"]
 
@@ -17,13 +17,25 @@ INFO_URI = "https://github.com/artigov/artigov#readme"
 FINGERPRINT = "artigovFinding/v1"
 
 
-def _sentence(name: str) -> str:
-    text = name.replace("-", " ")
-    return text[:1].upper() + text[1:]
+def _sentence(text: str) -> str:
+    return text[:1].upper() + text[1:].rstrip(".")
 
 
-def _fix(rule: tuple[str, str]) -> str:
-    return (rule[1] or rule[0]).rstrip(".")
+def _rule(code: Code) -> dict[str, Any]:
+    """A SARIF rule from the catalogue entry: its summary, and its default fix where it has one."""
+    summary = _sentence(code.summary)
+    fix = f" Fix: {_sentence(code.help)}." if code.help else ""
+    return {
+        "id": code.code,
+        "name": code.name,
+        "shortDescription": {"text": summary},
+        "fullDescription": {"text": f"{code.code} {code.name}: {summary}.{fix}"},
+        "help": {
+            "text": f"{summary}.{fix} Codes: {INFO_URI}",
+            "markdown": f"**{code.code} {code.name}**\n\n{summary}.{fix}",
+        },
+        "helpUri": INFO_URI,
+    }
 
 
 def _fingerprint(finding: Finding, seen: dict[str, int]) -> str:
@@ -43,19 +55,18 @@ def _version() -> str:
         return "0+unknown"
 
 
-def to_sarif(
-    findings: Iterable[Finding], rules: Mapping[str, tuple[str, str]], root: Path, command: str
-) -> dict[str, Any]:
+def to_sarif(findings: Iterable[Finding], families: str, root: Path, command: str) -> dict[str, Any]:
     """One SARIF log with one run: a rule per finding code, a result per finding.
 
     Args:
         findings: what to report.
-        rules: code -> (name, default fix) for every code the command can report.
+        families: the code families the command can report (``"SYJ"``): a rule per catalogue code.
         root: the workspace root; result locations are relative to it (``%SRCROOT%``).
         command: the artigov command (the run's automation id).
     """
     items = list(findings)
-    codes = sorted(rules)
+    rules = codes_of(families)
+    codes = [r.code for r in rules]
     index = {code: i for i, code in enumerate(codes)}
     results = []
     seen: dict[str, int] = {}
@@ -87,21 +98,7 @@ def to_sarif(
                         "name": "artigov",
                         "version": _version(),
                         "informationUri": INFO_URI,
-                        "rules": [
-                            {
-                                "id": code,
-                                "name": rules[code][0],
-                                "shortDescription": {"text": _sentence(rules[code][0])},
-                                "fullDescription": {"text": f"{code} {_sentence(rules[code][0])}: {_fix(rules[code])}"},
-                                "help": {
-                                    "text": f"Fix: {_fix(rules[code])}. Codes: {INFO_URI}",
-                                    "markdown": f"**{code} {rules[code][0]}**\n\nFix: {_fix(rules[code])}.",
-                                },
-                                "helpUri": INFO_URI,
-                                "defaultConfiguration": {"level": "error"},
-                            }
-                            for code in codes
-                        ],
+                        "rules": [{**_rule(r), "defaultConfiguration": {"level": "error"}} for r in rules],
                     }
                 },
                 "automationDetails": {"id": f"artigov/{command.replace(' ', '-')}/"},

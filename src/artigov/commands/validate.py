@@ -20,9 +20,8 @@ def run_validate(root: Path | None, paths: list[Path], fmt: Format | FindingForm
         report = validate_workspace(ws, paths or None, progress=progress_hook("validating", fmt.value))
         if fmt.value == "sarif":
             from artigov.commands.sarif import to_sarif
-            from artigov.schema.codes import CODES
 
-            emit_json(to_sarif(report.findings, CODES, ws.root, "validate"))
+            emit_json(to_sarif(report.findings, "SYJ", ws.root, "validate"))
         elif fmt.value == "json":
             emit_json({"command": "validate", **report.to_dict()})
         else:

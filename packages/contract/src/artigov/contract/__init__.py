@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from artigov.contract.check import CODES, ContractReport, check_contract
+from artigov.contract.check import ContractReport, check_contract
 from artigov.contract.model import Contract, ContractError, Gate, Trigger, contract_path, load_contract
 
 __all__ = [
-    "CODES",
     "Contract",
     "ContractError",
     "ContractReport",

@@ -24,12 +24,12 @@ from typing import Any
 
 from artigov.contract.model import Contract
 from artigov.core.canonical import canonical_json, digest_bytes
+from artigov.core.errors import VerificationError
 from artigov.core.findings import Finding
-from artigov.core.gpg import VerificationError, VerifyingKeyring, committed_keyring
+from artigov.core.gpg import VerifyingKeyring, committed_keyring
 from artigov.core.workspace import Workspace
 
 __all__ = [
-    "APPROVAL_CODES",
     "STATEMENT_FORMAT",
     "ApprovalChecker",
     "Statement",
@@ -43,14 +43,6 @@ __all__ = [
 ]
 
 STATEMENT_FORMAT = 1
-#: Gate findings about approvals.
-APPROVAL_CODES = {
-    "C010": "approval-unsigned",
-    "C011": "approval-stale",
-    "C012": "approval-wrong-key",
-    "C013": "approver-key-missing",
-    "C014": "approval-rejected",
-}
 #: A name usable as a file name: e-mail addresses and fingerprints qualify.
 PERSON = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@+-]*$")
 _NAME = re.compile(r"^(?P<who>.+?)(?:\.(?P<n>[1-9][0-9]*))?\.json$")
@@ -312,7 +304,7 @@ def _reapprove(st: Statement) -> str:
 
 
 def _f(code: str, path: str, message: str, fix: str) -> Finding:
-    return Finding(code=code, name=APPROVAL_CODES[code], file=path, message=message, fix=fix, pointer="/approved_by")
+    return Finding(code=code, file=path, message=message, fix=fix, pointer="/approved_by")
 
 
 def valid_approvals(ws: Workspace, framework: str, entry: dict[str, Any]) -> list[Statement]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from artigov.contract.approvals import APPROVAL_CODES, ApprovalChecker, current_statements
+from artigov.contract.approvals import ApprovalChecker, current_statements
 from artigov.contract.model import Contract, ContractError, Gate, load_contract
 from artigov.core.events import get_logger
 from artigov.core.findings import Finding, sort_findings
@@ -13,23 +13,9 @@ from artigov.core.workspace import Workspace
 from artigov.index.ops import read_framework
 from artigov.schema.model import STATUS_RANK
 
-__all__ = ["CODES", "ContractReport", "check_all_gates", "check_contract"]
+__all__ = ["ContractReport", "check_all_gates", "check_contract"]
 
 log = get_logger(__name__)
-
-CODES = {
-    "C001": "unknown-framework",
-    "C002": "disallowed-kind",
-    "C003": "missing-required-kind",
-    "C004": "status-below-minimum",
-    "C005": "approval-missing",
-    "C006": "approver-not-accountable",
-    "C007": "unknown-gate",
-    "C008": "contract-invalid",
-    "C009": "contract-inconsistent",
-    **APPROVAL_CODES,
-    "C015": "approval-not-signed",
-}
 
 
 @dataclass
@@ -57,7 +43,7 @@ class ContractReport:
 
 
 def _f(code: str, file: str, message: str, fix: str, pointer: str = "") -> Finding:
-    return Finding(code=code, name=CODES[code], file=file, message=message, fix=fix, pointer=pointer)
+    return Finding(code=code, file=file, message=message, fix=fix, pointer=pointer)
 
 
 def _gate_findings(

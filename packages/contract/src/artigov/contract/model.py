@@ -97,10 +97,8 @@ def _certainly_valid() -> Check:
     return compile_schema(_schema())
 
 
-def _finding(
-    code: str, name: str, file: str, message: str, fix: str, line: int | None = None, pointer: str = ""
-) -> Finding:
-    return Finding(code=code, name=name, file=file, message=message, fix=fix, line=line, pointer=pointer)
+def _finding(code: str, file: str, message: str, fix: str, line: int | None = None, pointer: str = "") -> Finding:
+    return Finding(code=code, file=file, message=message, fix=fix, line=line, pointer=pointer)
 
 
 def load_contract(ws: Workspace, framework: str) -> Contract:
@@ -145,7 +143,6 @@ def _load_contract(ws: Workspace, framework: str) -> Contract:
             [
                 _finding(
                     "C001",
-                    "unknown-framework",
                     rel,
                     f"no contract for framework {framework!r}",
                     f"create {rel}" + (f" (known frameworks: {', '.join(known)})" if known else ""),
@@ -155,18 +152,15 @@ def _load_contract(ws: Workspace, framework: str) -> Contract:
     try:
         value = load_yaml(path.read_text("utf-8"))
     except UnicodeDecodeError:
-        raise ContractError([_finding("C008", "contract-invalid", rel, "not UTF-8", "save it as UTF-8")]) from None
+        raise ContractError([_finding("C008", rel, "not UTF-8", "save it as UTF-8")]) from None
     except YamlSafetyError as e:
-        raise ContractError(
-            [_finding("C008", "contract-invalid", rel, e.message, e.fix or "fix the YAML", e.line)]
-        ) from None
+        raise ContractError([_finding("C008", rel, e.message, e.fix or "fix the YAML", e.line)]) from None
     findings = (
         []
         if _certainly_valid()(value)
         else [
             _finding(
                 "C008",
-                "contract-invalid",
                 rel,
                 err.message,
                 "see schemas/contract.schema.json",
@@ -189,7 +183,6 @@ def _build(value: dict[str, Any], path: Path, rel: str, framework: str) -> Contr
         findings.append(
             _finding(
                 "C009",
-                "contract-inconsistent",
                 rel,
                 f"framework {value['framework']!r} does not match the file name {path.name}",
                 f"set framework: {framework}",
@@ -203,7 +196,6 @@ def _build(value: dict[str, Any], path: Path, rel: str, framework: str) -> Contr
             findings.append(
                 _finding(
                     "C009",
-                    "contract-inconsistent",
                     rel,
                     f"gate {g['name']!r} is declared twice",
                     "give each gate a distinct name",
@@ -216,7 +208,6 @@ def _build(value: dict[str, Any], path: Path, rel: str, framework: str) -> Contr
                 findings.append(
                     _finding(
                         "C009",
-                        "contract-inconsistent",
                         rel,
                         f"gate {g['name']!r} requires {kind!r}, which allowed_kinds does not list",
                         f"add {kind!r} to allowed_kinds",
@@ -230,7 +221,6 @@ def _build(value: dict[str, Any], path: Path, rel: str, framework: str) -> Contr
             findings.append(
                 _finding(
                     "C009",
-                    "contract-inconsistent",
                     rel,
                     f"RACI for {kind!r}, which allowed_kinds does not list",
                     f"add {kind!r} to allowed_kinds or remove its RACI",
@@ -246,7 +236,6 @@ def _build(value: dict[str, Any], path: Path, rel: str, framework: str) -> Contr
                 findings.append(
                     _finding(
                         "C009",
-                        "contract-inconsistent",
                         rel,
                         f"key {fpr} is given to both {owners[fpr]} and {person}",
                         "give each person their own key: an approval must name one approver",

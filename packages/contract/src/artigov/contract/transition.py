@@ -47,7 +47,7 @@ from artigov.core.gpg import gpg_for, publish_public_key, sign_detached
 from artigov.core.workspace import Workspace
 from artigov.schema.model import Artifact
 
-__all__ = ["ACTIONS", "TRANSITION_CODES", "Transition", "TransitionError", "transition"]
+__all__ = ["ACTIONS", "Transition", "TransitionError", "transition"]
 
 log = get_logger(__name__)
 
@@ -56,16 +56,6 @@ ACTIONS: dict[str, tuple[tuple[str, ...], str]] = {
     "review": (("draft",), "review"),
     "approve": (("review", "approved"), "approved"),
     "reject": (("review", "approved"), "draft"),
-}
-TRANSITION_CODES = {
-    "A001": "status-skip",
-    "A002": "self-approval",
-    "A003": "not-authorized",
-    "A004": "wrong-key",
-    "A005": "no-signing-key",
-    "A006": "not-a-valid-artifact",
-    "A007": "comment-required",
-    "A008": "bad-person-name",
 }
 
 

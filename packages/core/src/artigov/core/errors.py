@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from artigov.core.findings import code_info
+
 __all__ = [
     "EXIT_FINDINGS",
     "EXIT_OK",
@@ -18,6 +20,8 @@ __all__ = [
     "DiskError",
     "LockTimeoutError",
     "PathEscapeError",
+    "SigningError",
+    "VerificationError",
     "WorkspaceNotFoundError",
     "YamlSafetyError",
 ]
@@ -124,3 +128,21 @@ class YamlSafetyError(ArtigovError):
         super().__init__(message, fix=fix)
         self.code = code
         self.line = line
+
+
+class SigningError(ArtigovError):
+    """gpg could not sign (no key, no secret key, agent trouble); nothing was written."""
+
+    exit_code = EXIT_FINDINGS
+
+
+class VerificationError(ArtigovError):
+    """A signature (of a snapshot, or of an approval) failed verification; ``code`` says which check."""
+
+    exit_code = EXIT_FINDINGS
+
+    def __init__(self, code: str, message: str, *, fix: str | None = None, snapshot: int | None = None) -> None:
+        super().__init__(f"{code} {message}", fix=fix or code_info(code).help or None)
+        self.code = code
+        self.problem = message
+        self.snapshot = snapshot

@@ -16,12 +16,10 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from artigov.core.errors import EXIT_FINDINGS, ArtigovError
+from artigov.core.errors import SigningError, VerificationError
 from artigov.core.workspace import Workspace
 
 __all__ = [
-    "SigningError",
-    "VerificationError",
     "VerifyingKeyring",
     "export_public_key",
     "gpg_for",
@@ -31,24 +29,6 @@ __all__ = [
     "sign_detached",
     "verify_detached",
 ]
-
-
-class SigningError(ArtigovError):
-    """gpg could not sign (no key, no secret key, agent trouble); nothing was written."""
-
-    exit_code = EXIT_FINDINGS
-
-
-class VerificationError(ArtigovError):
-    """A signature (of a snapshot, or of an approval) failed verification; ``code`` says which check."""
-
-    exit_code = EXIT_FINDINGS
-
-    def __init__(self, code: str, message: str, *, fix: str | None = None, snapshot: int | None = None) -> None:
-        super().__init__(f"{code} {message}", fix=fix)
-        self.code = code
-        self.problem = message
-        self.snapshot = snapshot
 
 
 def gpg_for(home: Path | None) -> Any:

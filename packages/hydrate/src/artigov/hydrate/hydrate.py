@@ -59,8 +59,8 @@ class HydrationResult:
         return self.plan is not None and not self.findings
 
 
-def _finding(code: str, name: str, file: str, message: str, fix: str) -> Finding:
-    return Finding(code=code, name=name, file=file, message=message, fix=fix)
+def _finding(code: str, file: str, message: str, fix: str) -> Finding:
+    return Finding(code=code, file=file, message=message, fix=fix)
 
 
 def select(
@@ -76,9 +76,7 @@ def select(
     rel = contract.path.name
     if gate is None:
         names = ", ".join(g.name for g in contract.gates)
-        raise HydrationError(
-            [_finding("H003", "unknown-stage", rel, f"no stage {stage!r} in the contract", f"use one of: {names}")]
-        )
+        raise HydrationError([_finding("H003", rel, f"no stage {stage!r} in the contract", f"use one of: {names}")])
     entries = [Candidate(p, e) for p, e in index.entries.items() if e["framework"] == contract.framework]
     if shuffle_seed is not None:
         random.Random(shuffle_seed).shuffle(entries)
@@ -114,7 +112,6 @@ def select(
             result.findings.append(
                 _finding(
                     "H001",
-                    "no-candidate",
                     rel,
                     f"stage {stage!r} needs a {kind!r} at status {minimum} or better; none of "
                     f"{len(of_kind)} candidate(s) qualifies",
@@ -129,7 +126,6 @@ def select(
             result.findings.append(
                 _finding(
                     "H002",
-                    "ambiguous-drafts",
                     rel,
                     f"{len(ranked)} drafts of {kind!r} and nothing better: {paths}",
                     "move one to review, delete the others, or set draft_fallback: newest",

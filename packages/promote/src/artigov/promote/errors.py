@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from artigov.core.errors import EXIT_FINDINGS, ArtigovError
+from artigov.core.errors import EXIT_FINDINGS, ArtigovError, SigningError, VerificationError
 from artigov.core.findings import Finding
-from artigov.core.gpg import SigningError, VerificationError
 
 __all__ = ["GateFailedError", "PromotionError", "SigningError", "VerificationError"]
 

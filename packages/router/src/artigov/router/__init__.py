@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from artigov.router.check import CODES, Misplaced, RouteReport, check_routes, contract_allowed_kinds
+from artigov.router.check import Misplaced, RouteReport, check_routes, contract_allowed_kinds
 from artigov.router.errors import NoRouteError
 from artigov.router.fix import Move, fix_routes
 from artigov.router.maps import Route, RoutingMap, RoutingMatrix, load_matrix, load_routing_map
 from artigov.router.resolve import canonical_path
 
 __all__ = [
-    "CODES",
     "Misplaced",
     "Move",
     "NoRouteError",

@@ -32,20 +32,9 @@ from artigov.schema.model import Artifact
 from artigov.schema.validate import check_unit
 from artigov.schema.validator import SchemaSet
 
-__all__ = ["CODES", "Misplaced", "RouteReport", "check_routes", "contract_allowed_kinds", "placed_artifacts"]
+__all__ = ["Misplaced", "RouteReport", "check_routes", "contract_allowed_kinds", "placed_artifacts"]
 
 log = get_logger(__name__)
-
-CODES: dict[str, str] = {
-    "R001": "ambiguous-route",
-    "R002": "command-drift",
-    "R003": "unrouted-command-kind",
-    "R004": "route-not-allowed",
-    "R005": "escaping-template",
-    "R006": "misplaced-artifact",
-    "R007": "unknown-placeholder",
-    "R008": "unrouted-artifact",
-}
 
 
 @dataclass(frozen=True)
@@ -106,7 +95,7 @@ def check_placement(ws: Workspace, entries: Mapping[str, Mapping[str, Any]]) -> 
 
 
 def _finding(code: str, file: str, message: str, fix: str, line: int | None = None, pointer: str = "") -> Finding:
-    return Finding(code=code, name=CODES[code], file=file, message=message, fix=fix, line=line, pointer=pointer)
+    return Finding(code=code, file=file, message=message, fix=fix, line=line, pointer=pointer)
 
 
 def _line_of(path: Path, needle: str) -> int | None:

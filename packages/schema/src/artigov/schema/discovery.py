@@ -26,7 +26,6 @@ from pathlib import Path
 from artigov.core.errors import PathEscapeError
 from artigov.core.findings import Finding
 from artigov.core.workspace import Workspace
-from artigov.schema.codes import fix_for, name_for
 
 __all__ = [
     "SIDECAR_SUFFIXES",
@@ -170,7 +169,6 @@ def symlink_verdict(root: Path, rel: str) -> Finding | str | None:
             f"{'is' if link == rel else 'goes through'} the symlink {link}, whose target {target} is outside "
             "the workspace: artigov never reads, indexes or signs it",
             fix="replace the symlink with the file or folder itself, or remove it",
-            name=name_for("S019"),
             line=1,
         )
     inside = os.path.relpath(target, real_root).replace(os.sep, "/")
@@ -244,8 +242,6 @@ def group_units(paths: list[str], exists: set[str] | None = None) -> Discovery:
                     "S018",
                     metas[1],
                     f"{target} has more than one sidecar: {', '.join(sorted(metas))}",
-                    fix=fix_for("S018"),
-                    name=name_for("S018"),
                 )
             )
     units: dict[str, ArtifactUnit] = {}
@@ -255,11 +251,7 @@ def group_units(paths: list[str], exists: set[str] | None = None) -> Discovery:
             own = sidecars.get(rel)
             units[rel] = ArtifactUnit(rel, sorted(own)[0] if own else None)
         elif target not in present:
-            out.findings.append(
-                Finding(
-                    "S017", rel, f"describes {target}, which does not exist", fix=fix_for("S017"), name=name_for("S017")
-                )
-            )
+            out.findings.append(Finding("S017", rel, f"describes {target}, which does not exist"))
     out.units = [units[k] for k in sorted(units, key=lambda p: p.encode("utf-8"))]
     return out
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from artigov.core.errors import EXIT_FINDINGS, ArtigovError
-from artigov.schema.codes import fix_for
+from artigov.core.findings import code_info
 
 __all__ = ["ArtifactLoadError"]
 
@@ -14,7 +14,7 @@ class ArtifactLoadError(ArtigovError):
     exit_code = EXIT_FINDINGS
 
     def __init__(self, code: str, file: str, message: str, *, line: int | None = None, fix: str | None = None) -> None:
-        super().__init__(f"{file}{f':{line}' if line else ''}: {code} {message}", fix=fix or fix_for(code))
+        super().__init__(f"{file}{f':{line}' if line else ''}: {code} {message}", fix=fix or code_info(code).help)
         self.code = code
         self.file = file
         self.problem = message

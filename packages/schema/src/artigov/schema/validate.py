@@ -14,7 +14,6 @@ from artigov.core.faults import fault_pause
 from artigov.core.findings import Finding, sort_findings
 from artigov.core.parallel import bulk_results, cores, die_with_parent
 from artigov.core.workspace import Workspace
-from artigov.schema.codes import name_for
 from artigov.schema.discovery import (
     ArtifactUnit,
     Stamp,
@@ -81,9 +80,7 @@ class ValidationReport:
 
 
 def _finding(err: ArtifactLoadError) -> Finding:
-    return Finding(
-        code=err.code, name=name_for(err.code), file=err.file, line=err.line, message=err.problem, fix=err.fix or ""
-    )
+    return Finding(code=err.code, file=err.file, line=err.line, message=err.problem, fix=err.fix or "")
 
 
 def load_unit(root: Path, unit: ArtifactUnit) -> Artifact:
@@ -186,7 +183,6 @@ def duplicate_finding(source: str, id_: str, version: str, other: str) -> Findin
         source,
         f"id {id_!r} version {version!r} is also declared in {other}",
         fix="give one of the two a new version, or remove the copy",
-        name=name_for("S016"),
         pointer="/id",
     )
 
@@ -212,7 +208,6 @@ def _outside(path: Path, ws: Workspace) -> Finding:
         str(path),
         f"is outside the workspace {ws.root}",
         fix="pass paths inside the workspace",
-        name=name_for("S019"),
     )
 
 

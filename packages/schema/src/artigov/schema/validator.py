@@ -18,9 +18,8 @@ from typing import TYPE_CHECKING, Any
 
 from artigov.core.errors import ConfigError
 from artigov.core.fastschema import Check, compile_schema
-from artigov.core.findings import Finding
+from artigov.core.findings import Finding, code_info
 from artigov.core.safeyaml import pointer_lines as yaml_pointer_lines
-from artigov.schema.codes import fix_for, name_for
 from artigov.schema.model import Artifact
 
 if TYPE_CHECKING:
@@ -114,7 +113,7 @@ def _hint(err: ValidationError, raw: str | None = None, schema: dict[str, Any] |
         if len(err.absolute_path) == 1 and str(field) in _PATTERN_HINTS:
             return _PATTERN_HINTS[str(field)]
         return f"make it match {err.validator_value}" + _shape_of(str(field), schema)
-    return fix_for("S014")
+    return code_info("S014").help
 
 
 class SchemaSet:
@@ -205,7 +204,6 @@ class SchemaSet:
             findings.append(
                 Finding(
                     code="S014",
-                    name=name_for("S014"),
                     file=artifact.source,
                     line=line,
                     pointer=pointer if err.absolute_path else "",
@@ -221,7 +219,6 @@ class SchemaSet:
                 findings.append(
                     Finding(
                         code="S014",
-                        name=name_for("S014"),
                         file=artifact.source,
                         line=_line_for(lines, f"/{field}"),
                         pointer=f"/{field}",
@@ -236,7 +233,6 @@ class SchemaSet:
             findings.append(
                 Finding(
                     code="S015",
-                    name=name_for("S015"),
                     file=artifact.source,
                     line=_line_for(lines, "/checksum"),
                     pointer="/checksum",
