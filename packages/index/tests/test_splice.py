@@ -6,10 +6,13 @@ from pathlib import Path
 from typing import Any
 
 import orjson
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from artigov.index.model import Index, framework_slice, id_version_holders, splice
+from artigov.index import _scan
+from artigov.index._scan import framework_slice, id_version_holders, splice
+from artigov.index.model import ENTRY_FIELDS, Index, make_entry
 
 # Paths and values with everything that could confuse a byte-level search: quotes, backslashes,
 # braces, the `},"` sequence, `":{`, non-ASCII, and one path being a prefix of another.
@@ -18,20 +21,19 @@ _paths = st.lists(st.builds(lambda t: "frameworks/" + t, _text), min_size=1, max
 
 
 def _entry(draw: Any, path: str) -> dict[str, Any]:
-    entry: dict[str, Any] = {
-        "id": draw(st.sampled_from(["a", "b", "c"])),
-        "version": draw(st.sampled_from(["1.0.0", "2.0"])),
-        "status": draw(st.sampled_from(["draft", "review", "approved"])),
-        "framework": "f",
-        "kind": draw(st.sampled_from(["technical-plan", "x"])),
-        "checksum": "sha256:" + draw(st.sampled_from(["0", "1"])) * 64,
-        "size": draw(st.integers(0, 10**6)),
-    }
-    if draw(st.booleans()):
-        entry["meta"] = path + draw(_text) + ".meta.yaml"
-    if draw(st.booleans()):
-        entry["approved_by"] = draw(st.lists(_text, max_size=2))
-    return entry
+    """An entry built the way real ones are (:func:`make_entry`), every optional field sometimes set."""
+    return make_entry(
+        id=draw(st.sampled_from(["a", "b", "c"])),
+        version=draw(st.sampled_from(["1.0.0", "2.0"])),
+        status=draw(st.sampled_from(["draft", "review", "approved"])),
+        framework="f",
+        kind=draw(st.sampled_from(["technical-plan", "x"])),
+        checksum="sha256:" + draw(st.sampled_from(["0", "1"])) * 64,
+        size=draw(st.integers(0, 10**6)),
+        meta=path + draw(_text) + ".meta.yaml" if draw(st.booleans()) else None,
+        updated_at=draw(st.one_of(st.none(), _text)),
+        approved_by=draw(st.lists(_text, max_size=2)),
+    )
 
 
 @st.composite
@@ -86,9 +88,7 @@ def test_a_path_hidden_inside_an_earlier_key_is_not_taken_for_its_entry() -> Non
 def _with_frameworks(draw: Any) -> dict[str, Any]:
     entries: dict[str, Any] = {}
     for path in draw(_paths):
-        entry = _entry(draw, path)
-        entry["framework"] = draw(st.sampled_from(["f", "g", 'f"', "f\\\\"]))
-        entries[path] = entry
+        entries[path] = {**_entry(draw, path), "framework": draw(st.sampled_from(["f", "g", 'f"', "f\\\\"]))}
     return entries
 
 
@@ -111,3 +111,42 @@ def test_a_slice_refuses_a_file_that_is_not_canonical() -> None:
     spaced = data.replace(b'"framework":"f"', b'"framework": "f"')  # same JSON, other bytes
     assert framework_slice(spaced, "f") is None  # not the canonical line: the whole file is parsed instead
     assert framework_slice(data[:-2] + b"\n", "f") is None
+
+
+def test_make_entry_can_set_every_entry_field_and_no_other() -> None:
+    full = make_entry(
+        id="a",
+        version="1",
+        status="draft",
+        framework="f",
+        kind="k",
+        checksum="sha256:" + "0" * 64,
+        size=1,
+        meta="a.meta.yaml",
+        updated_at="2026-01-01",
+        approved_by=["x@example.org"],
+    )
+    assert set(full) == ENTRY_FIELDS
+
+
+_EXTRA = st.sampled_from(["aaa", "ida", "zzz"])  # before every field, between id and kind, after every field
+
+
+@settings(max_examples=150, deadline=None)
+@given(case=_cases(), extra=_EXTRA, required=st.booleans())
+def test_the_byte_scans_follow_a_new_entry_field_wherever_it_sorts(
+    case: tuple[dict[str, Any], dict[str, Any]], extra: str, required: bool
+) -> None:
+    """A field added to the entry format moves what follows ``"id"`` or closes a line: the scans
+    compute that from the field list, so they keep answering like a full parse."""
+    entries = {p: {**e, extra: 1} if required or len(p) % 2 else e for p, e in case[0].items()}
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(_scan, "ENTRY_FIELDS", ENTRY_FIELDS | {extra})
+        if required:
+            mp.setattr(_scan, "REQUIRED_FIELDS", _scan.REQUIRED_FIELDS | {extra})
+        data = Index(entries).to_bytes()
+        for id_, version in (("a", "1.0.0"), ("b", "2.0")):
+            expected = sum(1 for e in entries.values() if (e["id"], e["version"]) == (id_, version))
+            assert id_version_holders(data, id_, version) == expected
+        sliced = framework_slice(data, "f")
+        assert sliced is not None and sliced.entries == entries

@@ -12,7 +12,7 @@ import pytest
 from artigov.core.testing import make_artifact, make_workspace
 from artigov.core.workspace import load_workspace
 from artigov.index import IndexCorruptError, rebuild, verify
-from artigov.index.model import _HEAD, _TAIL, Index, entry_line
+from artigov.index.model import HEAD, TAIL, Index, entry_line
 from artigov.index.stream import StreamedIndex
 
 ENTRY = {
@@ -49,16 +49,16 @@ def _lines(*entries: tuple[str, dict[str, object]]) -> list[bytes]:
 @pytest.mark.parametrize(
     ("data", "said"),
     [
-        (_HEAD + b"\n,".join(_lines(("b", ENTRY), ("a", ENTRY))) + b"\n" + _TAIL, "out of order"),
-        (_HEAD + _lines(("a", ENTRY))[0].replace(b":", b": ", 1) + b"\n" + _TAIL, "canonical form"),
-        (_HEAD + _lines(("a", {**ENTRY, "size": -1}))[0] + b"\n" + _TAIL, "size"),
-        (_HEAD + _lines(("a", {**ENTRY, "extra": 1}))[0] + b"\n" + _TAIL, "extra"),
-        (_HEAD + _lines(("/etc/passwd", ENTRY))[0] + b"\n" + _TAIL, "workspace-relative"),
-        (_HEAD + _lines(("a", ENTRY))[0] + b"\n", "last line is missing"),
-        (_HEAD + _lines(("a", ENTRY))[0] + b"\n" + _TAIL + b"junk", "after the index's last line"),
-        (_HEAD + b"\n".join(_lines(("a", ENTRY), ("b", ENTRY))) + b"\n" + _TAIL, "must start with ','"),
+        (HEAD + b"\n,".join(_lines(("b", ENTRY), ("a", ENTRY))) + b"\n" + TAIL, "out of order"),
+        (HEAD + _lines(("a", ENTRY))[0].replace(b":", b": ", 1) + b"\n" + TAIL, "canonical form"),
+        (HEAD + _lines(("a", {**ENTRY, "size": -1}))[0] + b"\n" + TAIL, "size"),
+        (HEAD + _lines(("a", {**ENTRY, "extra": 1}))[0] + b"\n" + TAIL, "extra"),
+        (HEAD + _lines(("/etc/passwd", ENTRY))[0] + b"\n" + TAIL, "workspace-relative"),
+        (HEAD + _lines(("a", ENTRY))[0] + b"\n", "last line is missing"),
+        (HEAD + _lines(("a", ENTRY))[0] + b"\n" + TAIL + b"junk", "after the index's last line"),
+        (HEAD + b"\n".join(_lines(("a", ENTRY), ("b", ENTRY))) + b"\n" + TAIL, "must start with ','"),
         (b'{"count":1,"entries":{}}', "format_version 1"),
-        (_HEAD + b'"a":{nope}\n' + _TAIL, "not one JSON entry"),
+        (HEAD + b'"a":{nope}\n' + TAIL, "not one JSON entry"),
     ],
 )
 def test_every_corruption_is_named_with_its_line(tmp_path: Path, data: bytes, said: str) -> None:
@@ -88,10 +88,10 @@ def test_a_hand_made_index_of_a_million_entries_is_verified_in_bounded_memory(tm
     root = make_workspace(tmp_path / "ws", files={"frameworks/a.md": make_artifact("a")})
     index = root / "artifacts_index.json"
     with open(index, "wb") as f:
-        f.write(_HEAD)
+        f.write(HEAD)
         for i in range(1_000_000):
             f.write((b"," if i else b"") + entry_line(f"frameworks/x/{i:07d}.md", {**ENTRY, "id": f"x{i}"}) + b"\n")
-        f.write(_TAIL)
+        f.write(TAIL)
     assert index.stat().st_size > 150_000_000
     code = textwrap.dedent(f"""
         from pathlib import Path

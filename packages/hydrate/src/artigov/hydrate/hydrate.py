@@ -22,7 +22,7 @@ from artigov.core.workspace import Workspace
 from artigov.hydrate.errors import HydrationError, NondeterminismError
 from artigov.hydrate.plan import HydrationPlan
 from artigov.hydrate.precedence import RULE_VERSION, Candidate, CommitTimes, decided_by, rank, rank_key
-from artigov.index.model import Index, IndexSlice
+from artigov.index import Index, IndexSlice
 from artigov.index.ops import read_framework
 from artigov.schema.model import STATUS_RANK
 

@@ -10,6 +10,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from artigov.index._scan import IndexSlice
     from artigov.index.errors import IndexCorruptError, JournalCorruptError
     from artigov.index.model import FORMAT_VERSION, Index, entries_digest
     from artigov.index.ops import IndexResult, VerifyResult, add, read_index, rebuild, recover, update, verify
@@ -20,6 +21,7 @@ __all__ = [
     "Index",
     "IndexCorruptError",
     "IndexResult",
+    "IndexSlice",
     "IndexStore",
     "JournalCorruptError",
     "Recovery",
@@ -35,6 +37,7 @@ __all__ = [
 __version__ = "0.1.0"
 
 _HOME = {
+    "IndexSlice": "_scan",
     "IndexCorruptError": "errors",
     "JournalCorruptError": "errors",
     "FORMAT_VERSION": "model",

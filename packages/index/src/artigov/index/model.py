@@ -23,7 +23,6 @@ newline inside a string is escaped), so a line start is found with a plain byte 
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -37,53 +36,86 @@ from artigov.index.errors import IndexCorruptError
 from artigov.schema.model import Artifact
 
 __all__ = [
+    "ENTRY_FIELDS",
     "FORMAT_VERSION",
+    "HEAD",
+    "OPTIONAL_FIELDS",
+    "REQUIRED_FIELDS",
+    "TAIL",
     "Entries",
     "Index",
-    "IndexSlice",
-    "Spliced",
     "entries_digest",
-    "entries_at",
+    "entry_count",
     "entry_from_artifact",
     "entry_line",
-    "framework_slice",
+    "make_entry",
     "merge_entries",
-    "splice",
+    "old_format",
+    "shaped",
 ]
 
 FORMAT_VERSION = 2
-_REQUIRED = ("id", "version", "status", "framework", "kind", "checksum", "size")
-_OPTIONAL = ("meta", "updated_at", "approved_by")
-_REQUIRED_SET = frozenset(_REQUIRED)
-_ALLOWED_SET = frozenset(_REQUIRED + _OPTIONAL)
+#: An entry's fields: every entry has the required ones (``make_entry``'s keyword arguments
+#: without a default), some the optional ones.
+REQUIRED_FIELDS = frozenset({"id", "version", "status", "framework", "kind", "checksum", "size"})
+OPTIONAL_FIELDS = frozenset({"meta", "updated_at", "approved_by"})
+ENTRY_FIELDS = REQUIRED_FIELDS | OPTIONAL_FIELDS
 #: The first and last lines of every index file.
-_HEAD = b'{"entries":{\n'
-_TAIL = b'},"format_version":%d}\n' % FORMAT_VERSION
+HEAD = b'{"entries":{\n'
+TAIL = b'},"format_version":%d}\n' % FORMAT_VERSION
 
 #: path -> entry fields
 Entries = dict[str, dict[str, Any]]
 
 
+def make_entry(
+    *,
+    id: str,
+    version: str,
+    status: str,
+    framework: str,
+    kind: str,
+    checksum: str,
+    size: int,
+    meta: str | None = None,
+    updated_at: str | None = None,
+    approved_by: Sequence[str] = (),
+) -> dict[str, Any]:
+    """An index entry: the one place its fields are put together (real entries and test entries)."""
+    entry: dict[str, Any] = {
+        "id": id,
+        "version": version,
+        "status": status,
+        "framework": framework,
+        "kind": kind,
+        "checksum": checksum,
+        "size": size,
+    }
+    if meta:
+        entry["meta"] = meta
+    if updated_at is not None:
+        entry["updated_at"] = updated_at
+    if approved_by:
+        entry["approved_by"] = list(approved_by)
+    return entry
+
+
 def entry_from_artifact(artifact: Artifact) -> dict[str, Any]:
     """The index entry of a valid artifact."""
-    entry: dict[str, Any] = {
-        "id": artifact.id,
-        "version": artifact.version,
-        "status": artifact.status,
-        "framework": artifact.framework,
-        "kind": artifact.kind,
-        "checksum": artifact.checksum,
-        "size": artifact.size,
-    }
-    if artifact.meta_path:
-        entry["meta"] = artifact.meta_path
     updated = artifact.metadata.get("updated_at")
-    if isinstance(updated, str):
-        entry["updated_at"] = updated
     approvers = artifact.metadata.get("approved_by")
-    if isinstance(approvers, list) and approvers:
-        entry["approved_by"] = [str(a) for a in approvers]
-    return entry
+    return make_entry(
+        id=artifact.id,
+        version=artifact.version,
+        status=artifact.status,
+        framework=artifact.framework,
+        kind=artifact.kind,
+        checksum=artifact.checksum,
+        size=artifact.size,
+        meta=artifact.meta_path,
+        updated_at=updated if isinstance(updated, str) else None,
+        approved_by=[str(a) for a in approvers] if isinstance(approvers, list) else (),
+    )
 
 
 def entries_digest(entries: Entries) -> str:
@@ -96,16 +128,18 @@ def entry_line(path: str, entry: dict[str, Any]) -> bytes:
     return orjson.dumps(path) + b":" + orjson.dumps(entry, option=orjson.OPT_SORT_KEYS)
 
 
-def _shaped(data: bytes) -> bool:
-    return data.startswith(_HEAD) and data.endswith(_TAIL) and len(data) >= len(_HEAD) + len(_TAIL)
+def shaped(data: bytes) -> bool:
+    """Whether the bytes have an index file's first and last lines."""
+    return data.startswith(HEAD) and data.endswith(TAIL) and len(data) >= len(HEAD) + len(TAIL)
 
 
-def _count(data: bytes) -> int:
+def entry_count(data: bytes) -> int:
     """Entry lines in a shaped file (every newline but the head's and the tail's ends one)."""
     return data.count(b"\n") - 2
 
 
-def _old_format(data: bytes) -> bool:
+def old_format(data: bytes) -> bool:
+    """Whether the bytes are a format-1 index (it began with its count)."""
     return data.startswith(b'{"count":')
 
 
@@ -119,9 +153,9 @@ class Index:
     def _bytes(self) -> bytes:
         paths = sorted(self.entries)
         if not paths:
-            return _HEAD + _TAIL
+            return HEAD + TAIL
         lines = [entry_line(p, self.entries[p]) for p in paths]
-        return _HEAD + b"\n,".join(lines) + b"\n" + _TAIL
+        return HEAD + b"\n,".join(lines) + b"\n" + TAIL
 
     @cached_property
     def digest(self) -> str:
@@ -133,7 +167,7 @@ class Index:
     @staticmethod
     def raw_digest(data: bytes) -> str | None:
         """The digest of an index file's bytes if they have the index's shape (no parsing); else None."""
-        return digest_bytes(data) if _shaped(data) else None
+        return digest_bytes(data) if shaped(data) else None
 
     @staticmethod
     def parse(data: bytes, path: Path, *, strict: bool = False) -> Index:
@@ -146,7 +180,7 @@ class Index:
         Raises:
             IndexCorruptError: not JSON, the old format, not the layout, or unknown fields.
         """
-        if _old_format(data):
+        if old_format(data):
             raise IndexCorruptError(
                 path, "format_version 1 (the old one-line index, which git cannot merge); `index rebuild` upgrades it"
             )
@@ -162,7 +196,7 @@ class Index:
         entries = value.get("entries")
         if not isinstance(entries, dict):
             raise IndexCorruptError(path, "`entries` is missing or not an object")
-        required, allowed = _REQUIRED_SET, _ALLOWED_SET
+        required, allowed = REQUIRED_FIELDS, ENTRY_FIELDS
         previous = None
         for rel, entry in entries.items():
             if not isinstance(entry, dict) or not required <= entry.keys():
@@ -173,173 +207,12 @@ class Index:
                 raise IndexCorruptError(path, f"entry {rel!r} is out of order (after {previous!r}): a bad merge?")
             previous = rel
         index = Index(entries)
-        if not _shaped(data) or _count(data) != len(entries) or data.count(b"\n,") != max(len(entries) - 1, 0):
+        if not shaped(data) or entry_count(data) != len(entries) or data.count(b"\n,") != max(len(entries) - 1, 0):
             raise IndexCorruptError(path, "not one entry per line (hand-edited, or a bad merge?)")
         if strict and index.to_bytes() != data:
             raise IndexCorruptError(path, "not in canonical form (hand-edited?)")
         index.__dict__["_bytes"] = data  # cached_property: the digest is the file's
         return index
-
-
-def _line_at(data: bytes, path: str) -> tuple[int, int] | None:
-    """(JSON object start, line end) of ``path``'s entry line, or None.
-
-    The key is searched alone and must start a line (after ``\n`` or ``\n,``): the same bytes
-    inside another, escaped key do not count.
-    """
-    key = orjson.dumps(path) + b":{"
-    at = data.find(key)
-    while at >= 0:
-        if data[at - 1 : at] == b"\n" or data[at - 2 : at] == b"\n,":
-            obj = at + len(key) - 1
-            end = data.find(b"\n", obj)
-            return (obj, end) if end >= 0 else None
-        at = data.find(key, at + 1)
-    return None
-
-
-@dataclass(frozen=True)
-class Spliced:
-    """An index file with some entries replaced in place: its pieces (write them in order: no 27 MB
-    join), digest, and the entries it replaced."""
-
-    pieces: tuple[bytes | memoryview, ...]
-    digest: str
-    count: int
-    replaced: Entries
-    #: The digest of the file before the splice.
-    base_digest: str
-
-    @cached_property
-    def data(self) -> bytes:
-        return b"".join(self.pieces)
-
-
-def entries_at(data: bytes, paths: Sequence[str]) -> Entries | None:
-    """The index entries of ``paths``, found by a byte search (see :func:`splice`) without parsing
-    the rest of the file; None if the file is not shaped like an index or a path is not in it."""
-    if not _shaped(data):
-        return None
-    out: Entries = {}
-    for path in paths:
-        found = _line_at(data, path)
-        if found is None:
-            return None
-        try:
-            entry = orjson.loads(data[found[0] : found[1]])
-        except orjson.JSONDecodeError:
-            return None
-        if not isinstance(entry, dict):
-            return None
-        out[path] = entry
-    return out
-
-
-def splice(data: bytes, changes: Entries, *, base_digest: str | None = None) -> Spliced | None:
-    """Replace the entries of existing paths in an index file's bytes, without parsing the rest.
-
-    Each entry is one line, found by a byte search for ``\\n"<path>":{`` or ``\\n,"<path>":{``
-    (a newline never occurs inside a JSON string), and its new line replaces the old one: the
-    result is byte-identical to serializing the whole index again (a property test checks it).
-    Returns None when the file is not shaped like an index or a path is not in it: the caller
-    then takes the full path. ``base_digest``: the file's digest when the caller has proved it
-    (the stat cache vouches for the file's stamp), saving a hash of the whole file.
-    """
-    if not _shaped(data):
-        return None
-    cuts: list[tuple[int, int, bytes]] = []
-    replaced: Entries = {}
-    for path in sorted(changes):
-        found = _line_at(data, path)
-        if found is None:
-            return None
-        obj, end = found
-        try:
-            old = orjson.loads(data[obj:end])
-        except orjson.JSONDecodeError:
-            return None
-        if not isinstance(old, dict):
-            return None
-        replaced[path] = old
-        cuts.append((obj, end, orjson.dumps(changes[path], option=orjson.OPT_SORT_KEYS)))
-    view = memoryview(data)
-    pieces: list[bytes | memoryview] = []
-    pos = 0
-    for start, end, new in cuts:
-        pieces += [view[pos:start], new]
-        pos = end
-    pieces.append(view[pos:])
-    hasher = hashlib.sha256()
-    for piece in pieces:
-        hasher.update(piece)
-    base = base_digest or digest_bytes(data)
-    return Spliced(tuple(pieces), "sha256:" + hasher.hexdigest(), _count(data), replaced, base)
-
-
-def id_version_holders(data: bytes, id_: str, version: str) -> int:
-    """How many entry lines of an index file's bytes declare (``id_``, ``version``), without parsing.
-
-    Keys are sorted, so an entry's ``"id"`` is followed by its ``"kind"``, and ``"version"`` is
-    its last field, closing the line; quotes inside strings are escaped, so these patterns only
-    match fields.
-    """
-    probe = b'"id":' + orjson.dumps(id_) + b',"kind":'
-    want = b'"version":' + orjson.dumps(version) + b"}"
-    found = 0
-    at = data.find(probe)
-    while at >= 0:
-        end = data.find(b"\n", at)
-        if end >= 0 and data[end - len(want) : end] == want:
-            found += 1
-        at = data.find(probe, at + 1)
-    return found
-
-
-@dataclass(frozen=True)
-class IndexSlice:
-    """The entries of one framework, with the digest of the whole index they come from."""
-
-    digest: str
-    entries: Entries
-    framework: str
-
-
-def framework_slice(data: bytes, framework: str) -> IndexSlice | None:
-    """One framework's entries from an index file's bytes, parsing only their lines.
-
-    The digest covers the whole file (every byte is hashed). Only the lines holding
-    ``"framework":"<framework>",`` are parsed (a quote inside a string is escaped, so the pattern
-    only matches that field). Returns None whenever the file is not shaped like an index (one
-    framework field per entry line, every parsed line an entry of that framework): the caller
-    then parses the whole file, which explains problems.
-    """
-    if not _shaped(data) or data.count(b'"framework":"') != _count(data):
-        return None
-    probe = b'"framework":' + orjson.dumps(framework) + b","
-    entries: Entries = {}
-    at = data.find(probe, len(_HEAD))
-    while at >= 0:
-        start = data.rfind(b"\n", 0, at) + 1
-        end = data.find(b"\n", at)
-        line = data[start:end]
-        if line.startswith(b","):
-            line = line[1:]
-        try:
-            value = orjson.loads(b"{" + line + b"}")
-        except orjson.JSONDecodeError:
-            return None
-        if not isinstance(value, dict) or len(value) != 1:
-            return None
-        ((path, entry),) = value.items()
-        if (
-            not isinstance(entry, dict)
-            or not _REQUIRED_SET <= entry.keys() <= _ALLOWED_SET
-            or entry["framework"] != framework
-        ):
-            return None
-        entries[path] = entry
-        at = data.find(probe, end)
-    return IndexSlice(digest_bytes(data), entries, framework)
 
 
 def merge_entries(base: Entries, ours: Entries, theirs: Entries) -> tuple[Entries, list[str]]:

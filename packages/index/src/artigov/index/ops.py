@@ -18,15 +18,8 @@ from artigov.core.errors import ArtigovError
 from artigov.core.events import get_logger
 from artigov.core.findings import Finding, sort_findings
 from artigov.core.workspace import Workspace
-from artigov.index.model import (
-    Entries,
-    Index,
-    IndexSlice,
-    entry_from_artifact,
-    framework_slice,
-    id_version_holders,
-    splice,
-)
+from artigov.index._scan import IndexSlice, framework_slice, id_version_holders, splice
+from artigov.index.model import Entries, Index, entry_from_artifact
 from artigov.index.statcache import NAME as STATCACHE_NAME
 from artigov.index.statcache import QuickCheck, Stamp, StatCache
 from artigov.index.store import IndexStore, Recovery
@@ -480,7 +473,7 @@ def verify_quick(ws: Workspace, *, lock_timeout: float = DEFAULT_LOCK_TIMEOUT) -
     only those are read and compared with their index lines. None when the cache proves nothing
     (a fresh clone, an added or removed file, a racy index): then :func:`verify` re-hashes all.
     """
-    from artigov.index.model import entries_at
+    from artigov.index._scan import entries_at
 
     store = IndexStore(ws, lock_timeout=lock_timeout)
     recovery = store.recover(_rebuilder(ws))

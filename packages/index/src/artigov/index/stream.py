@@ -24,7 +24,7 @@ import orjson
 
 from artigov.core.fastschema import Check, compile_schema
 from artigov.index.errors import IndexCorruptError
-from artigov.index.model import _HEAD, _TAIL, _old_format, entry_line
+from artigov.index.model import HEAD, TAIL, entry_line, old_format
 
 __all__ = ["StreamedIndex"]
 
@@ -75,18 +75,18 @@ class StreamedIndex:
         with open(self.path, "rb") as f:
             first = f.readline()
             self._hash.update(first)
-            if _old_format(first):
+            if old_format(first):
                 raise IndexCorruptError(
                     self.path, "format_version 1 (the old one-line index, which git cannot merge); `index rebuild`"
                 )
-            if first != _HEAD:
+            if first != HEAD:
                 raise self._corrupt(1, "not the index's first line (hand-edited, or a bad merge?)")
             previous: str | None = None
             number = 1
             for raw in f:
                 number += 1
                 self._hash.update(raw)
-                if raw == _TAIL:
+                if raw == TAIL:
                     if f.read(1):
                         raise self._corrupt(number + 1, "text after the index's last line")
                     return

@@ -1,0 +1,212 @@
+"""Reading and patching an index file's bytes without parsing all of it: the speed seam of the index.
+
+Everything here answers a question the parsed index (:class:`artigov.index.model.Index`) could
+answer too, and returns None whenever the bytes are not shaped the way it expects: the caller then
+takes the full path, which explains any problem. Nothing here restates the entry format by hand:
+
+* a line is found by a byte search for its key at a line start (``\\n"<path>":{`` or
+  ``\\n,"<path>":{``): a newline never occurs inside a JSON string, and a quote inside one is
+  escaped, so the search cannot match inside a value;
+* a field is found by ``"<field>":<value>`` followed by whatever may follow that field in a line,
+  computed from the entry's fields in key order (:func:`_field_ends`), never a fixed offset;
+* every candidate line is parsed and checked as an entry before it counts.
+
+A property test builds entries with :func:`artigov.index.model.make_entry`, the function real
+entries come from, and holds every function here equal to the parse-everything answer.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
+
+import orjson
+
+from artigov.core.canonical import digest_bytes
+from artigov.index.model import ENTRY_FIELDS, HEAD, REQUIRED_FIELDS, Entries, entry_count, shaped
+
+__all__ = ["IndexSlice", "Spliced", "entries_at", "framework_slice", "id_version_holders", "splice"]
+
+
+def _field_ends(field: str) -> tuple[bytes, ...]:
+    """What can follow ``field``'s value in an entry line (keys are sorted): ``,`` when a field sorts
+    after it, ``}`` when it can be the last one present (no required field sorts after it)."""
+    if field not in ENTRY_FIELDS:
+        raise ValueError(f"{field!r} is not an index entry field")
+    later = [f for f in ENTRY_FIELDS if f > field]
+    ends = [b","] if later else []
+    if not any(f in REQUIRED_FIELDS for f in later):
+        ends.append(b"}")
+    return tuple(ends)
+
+
+def _field_probes(field: str, value: Any) -> tuple[bytes, ...]:
+    """The byte patterns of ``"field":value`` as it appears inside an entry line."""
+    head = b'"' + field.encode() + b'":' + orjson.dumps(value)
+    return tuple(head + end for end in _field_ends(field))
+
+
+def _lines_with(data: bytes, probes: tuple[bytes, ...]) -> list[tuple[int, int]]:
+    """(start, end) of every line holding one of ``probes``, in file order, each once."""
+    found: set[tuple[int, int]] = set()
+    for probe in probes:
+        at = data.find(probe, len(HEAD))
+        while at >= 0:
+            start = data.rfind(b"\n", 0, at) + 1
+            end = data.find(b"\n", at)
+            if end < 0:
+                break
+            found.add((start, end))
+            at = data.find(probe, end)
+    return sorted(found)
+
+
+def _parse_line(line: bytes) -> tuple[str, dict[str, Any]] | None:
+    """(path, entry) of one entry line, or None when it is not one."""
+    if line.startswith(b","):
+        line = line[1:]
+    try:
+        value = orjson.loads(b"{" + line + b"}")
+    except orjson.JSONDecodeError:
+        return None
+    if not isinstance(value, dict) or len(value) != 1:
+        return None
+    ((path, entry),) = value.items()
+    if not isinstance(entry, dict) or not REQUIRED_FIELDS <= entry.keys() <= ENTRY_FIELDS:
+        return None
+    return path, entry
+
+
+def _line_at(data: bytes, path: str) -> tuple[int, int] | None:
+    """(JSON object start, line end) of ``path``'s entry line, or None.
+
+    The key is searched alone and must start a line (after ``\\n`` or ``\\n,``): the same bytes
+    inside another, escaped key do not count.
+    """
+    key = orjson.dumps(path) + b":{"
+    at = data.find(key)
+    while at >= 0:
+        if data[at - 1 : at] == b"\n" or data[at - 2 : at] == b"\n,":
+            obj = at + len(key) - 1
+            end = data.find(b"\n", obj)
+            return (obj, end) if end >= 0 else None
+        at = data.find(key, at + 1)
+    return None
+
+
+def _entry_at(data: bytes, found: tuple[int, int] | None) -> dict[str, Any] | None:
+    if found is None:
+        return None
+    try:
+        entry = orjson.loads(data[found[0] : found[1]])
+    except orjson.JSONDecodeError:
+        return None
+    return entry if isinstance(entry, dict) else None
+
+
+@dataclass(frozen=True)
+class Spliced:
+    """An index file with some entries replaced in place: its pieces (write them in order: no 27 MB
+    join), digest, and the entries it replaced."""
+
+    pieces: tuple[bytes | memoryview, ...]
+    digest: str
+    count: int
+    replaced: Entries
+    #: The digest of the file before the splice.
+    base_digest: str
+
+    @cached_property
+    def data(self) -> bytes:
+        """The whole new file (tests; writers write :attr:`pieces`)."""
+        return b"".join(self.pieces)
+
+
+def entries_at(data: bytes, paths: Sequence[str]) -> Entries | None:
+    """The index entries of ``paths``, found by a byte search (see :func:`splice`) without parsing
+    the rest of the file; None if the file is not shaped like an index or a path is not in it."""
+    if not shaped(data):
+        return None
+    out: Entries = {}
+    for path in paths:
+        entry = _entry_at(data, _line_at(data, path))
+        if entry is None:
+            return None
+        out[path] = entry
+    return out
+
+
+def splice(data: bytes, changes: Entries, *, base_digest: str | None = None) -> Spliced | None:
+    """Replace the entries of existing paths in an index file's bytes, without parsing the rest.
+
+    Each entry's line is found by :func:`_line_at`, and its new JSON object replaces the old one:
+    the result is byte-identical to serializing the whole index again (a property test checks it).
+    Returns None when the file is not shaped like an index or a path is not in it: the caller
+    then takes the full path. ``base_digest``: the file's digest when the caller has proved it
+    (the stat cache vouches for the file's stamp), saving a hash of the whole file.
+    """
+    if not shaped(data):
+        return None
+    cuts: list[tuple[int, int, bytes]] = []
+    replaced: Entries = {}
+    for path in sorted(changes):
+        found = _line_at(data, path)
+        old = _entry_at(data, found)
+        if found is None or old is None:
+            return None
+        replaced[path] = old
+        cuts.append((found[0], found[1], orjson.dumps(changes[path], option=orjson.OPT_SORT_KEYS)))
+    view = memoryview(data)
+    pieces: list[bytes | memoryview] = []
+    pos = 0
+    for start, end, new in cuts:
+        pieces += [view[pos:start], new]
+        pos = end
+    pieces.append(view[pos:])
+    hasher = hashlib.sha256()
+    for piece in pieces:
+        hasher.update(piece)
+    base = base_digest or digest_bytes(data)
+    return Spliced(tuple(pieces), "sha256:" + hasher.hexdigest(), entry_count(data), replaced, base)
+
+
+def id_version_holders(data: bytes, id_: str, version: str) -> int:
+    """How many entries of an index file's bytes declare (``id_``, ``version``): the lines holding
+    that ``"id"`` field are parsed, nothing else."""
+    held = 0
+    for start, end in _lines_with(data, _field_probes("id", id_)):
+        parsed = _parse_line(data[start:end])
+        if parsed is not None and parsed[1]["id"] == id_ and parsed[1]["version"] == version:
+            held += 1
+    return held
+
+
+@dataclass(frozen=True)
+class IndexSlice:
+    """The entries of one framework, with the digest of the whole index they come from."""
+
+    digest: str
+    entries: Entries
+    framework: str
+
+
+def framework_slice(data: bytes, framework: str) -> IndexSlice | None:
+    """One framework's entries from an index file's bytes, parsing only their lines.
+
+    The digest covers the whole file (every byte is hashed). Only the lines holding that
+    ``"framework"`` field are parsed. Returns None whenever the file is not shaped like an index
+    (one framework field per entry line, every parsed line an entry of that framework): the caller
+    then parses the whole file, which explains problems.
+    """
+    if not shaped(data) or data.count(b'"framework":"') != entry_count(data):
+        return None
+    entries: Entries = {}
+    for start, end in _lines_with(data, _field_probes("framework", framework)):
+        parsed = _parse_line(data[start:end])
+        if parsed is None or parsed[1]["framework"] != framework:
+            return None
+        entries[parsed[0]] = parsed[1]
+    return IndexSlice(digest_bytes(data), entries, framework)
