@@ -13,6 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import artigov.index._walk as walk_mod
 import artigov.index.ops as ops
 import artigov.index.statcache as statcache_mod
 from artigov.core.testing import force_forked, make_artifact
@@ -58,13 +59,13 @@ def _forbid(monkeypatch: pytest.MonkeyPatch, target: object, name: str) -> None:
 
 def _count_walks(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     walks: list[int] = []
-    real = ops.discover
+    real = walk_mod.discover
 
     def counting(ws: Workspace) -> Any:
         walks.append(1)
         return real(ws)
 
-    monkeypatch.setattr(ops, "discover", counting)
+    monkeypatch.setattr(walk_mod, "discover", counting)
     return walks
 
 
@@ -73,7 +74,7 @@ def test_no_change_is_answered_without_walking_or_parsing_the_index(
 ) -> None:
     ws = _settled(tmp_path)
     digest = read_index(ws).digest
-    _forbid(monkeypatch, ops, "discover")
+    _forbid(monkeypatch, walk_mod, "discover")
     _forbid(monkeypatch, IndexStore, "read")
     result = update(ws)
     assert not result.written and result.ok
@@ -100,7 +101,7 @@ def test_an_edited_file_is_re_read_without_a_walk(
     folder = path.parent.stat().st_mtime_ns
     path.write_text(path.read_text().replace("draft", "review", 1))
     assert path.parent.stat().st_mtime_ns == folder  # editing a file leaves its folder's stamp alone
-    _forbid(monkeypatch, ops, "discover")
+    _forbid(monkeypatch, walk_mod, "discover")
     _forbid(monkeypatch, IndexStore, "read")  # patched in place: the index is not even parsed
     result = update(ws)
     unit = edit.removesuffix(".meta.yaml")

@@ -220,6 +220,23 @@ class StatCache:
         newest = max(content[1], meta[1] if meta else 0)
         return newest < self.reference_ns
 
+    def outdated(self, stamps: UnitStamps, dirs: dict[str, Stamp] | None, *, index_written: bool, walked: bool) -> bool:
+        """The save rule: whether this cache must be written again after a walk saw ``stamps`` and
+        ``dirs``.
+
+        Yes when the index was written (a cache describes one index digest); when a complete walk
+        ran that the cache did not prove (``walked``), so the next update can be quick; when the
+        walk saw other folders or stamps; or when a stamp is racily clean now and a later cache file
+        would vouch for it.
+        """
+        return (
+            index_written
+            or (walked and dirs is not None)
+            or dirs != self.dirs
+            or stamps != self.stamps
+            or any(not self.fresh(rel, *pair) for rel, pair in stamps.items())
+        )
+
     def check(self, root: Path, index_path: Path, scope: str) -> QuickCheck | None:
         """From stats alone: which units changed, if the cache can prove the rest did not; else None.
 

@@ -32,7 +32,7 @@ from artigov.index.journal import Journal, stale_temps
 from artigov.index.model import Entries, Index, entries_digest
 from artigov.index.statcache import NAME as STATCACHE_NAME
 
-__all__ = ["IndexStore", "Recovery"]
+__all__ = ["IndexStore", "IndexWrite", "Recovery"]
 
 log = get_logger(__name__)
 
@@ -61,6 +61,28 @@ def _listed(name: str, items: dict[str, str] | list[str]) -> dict[str, Any]:
         return {name: items}
     kept = dict(list(items.items())[:AUDIT_LIST_MAX]) if isinstance(items, dict) else items[:AUDIT_LIST_MAX]
     return {name: kept, f"{name}_total": len(items)}
+
+
+@dataclass(frozen=True)
+class IndexWrite:
+    """One write of the index file: what :meth:`IndexStore.write` journals, writes and logs."""
+
+    #: add, update or rebuild
+    op: str
+    #: the new file's bytes, in pieces written in order (a splice: no join of the whole file)
+    data: Chunks
+    #: ``sha256:`` of the new file
+    digest: str
+    #: entries in the new file
+    count: int
+    #: the digest of the index the changes apply to (None: there was none)
+    base_digest: str | None
+    #: path -> new entry, for every added or changed entry
+    changes: Entries
+    #: paths no longer indexed
+    removed: list[str]
+    #: the paths the command was given (the journal's record of intent)
+    paths: list[str]
 
 
 class IndexStore:
@@ -173,29 +195,24 @@ class IndexStore:
         entries.update(changes)
         return entries
 
-    def write(
-        self,
-        op: str,
-        data: Chunks,
-        digest: str,
-        count: int,
-        base_digest: str | None,
-        changes: Entries,
-        removed: list[str],
-        paths: list[str],
-    ) -> None:
+    def write(self, change: IndexWrite) -> None:
         """Write an index file's bytes as one transaction: journal, atomic write, journal cleared.
 
-        The journal record carries the changes relative to the index with ``base_digest`` (or,
-        for a rebuild, nothing: it is redone by rebuilding). The caller holds the lock.
+        The journal record carries the changes relative to the index with ``change.base_digest``
+        (or, for a rebuild, nothing: it is redone by rebuilding). The caller holds the lock.
         """
-        record: dict[str, Any] = {"op": op, "paths": paths, "base_digest": base_digest, "expected_digest": digest}
-        if op != "rebuild":
-            record["changes"] = changes
-            record["removed"] = removed
+        record: dict[str, Any] = {
+            "op": change.op,
+            "paths": change.paths,
+            "base_digest": change.base_digest,
+            "expected_digest": change.digest,
+        }
+        if change.op != "rebuild":
+            record["changes"] = change.changes
+            record["removed"] = change.removed
         self.journal.append(record)
         fault_point("after-journal-append")
-        write_atomic(self.path, data, lock=False)
+        write_atomic(self.path, change.data, lock=False)
         fault_point("before-journal-truncate")
         self.journal.clear()
         log.info(
@@ -203,12 +220,12 @@ class IndexStore:
             audit=True,
             subject=self.ws.rel(self.path),
             outcome="written",
-            op=op,
-            digest=digest,
-            previous_digest=base_digest,
-            count=count,
-            **_listed("changed", {k: v["checksum"] for k, v in sorted(changes.items())}),
-            **_listed("removed", removed),
+            op=change.op,
+            digest=change.digest,
+            previous_digest=change.base_digest,
+            count=change.count,
+            **_listed("changed", {k: v["checksum"] for k, v in sorted(change.changes.items())}),
+            **_listed("removed", change.removed),
         )
 
     def _log(self, recovery: Recovery) -> None:
@@ -233,5 +250,5 @@ class IndexStore:
         changes = {k: v for k, v in entries.items() if old.get(k) != v}
         removed = sorted(k for k in old if k not in entries)
         base_digest = base.digest if base else None
-        self.write(op, new.to_bytes(), new.digest, len(entries), base_digest, changes, removed, paths)
+        self.write(IndexWrite(op, new.to_bytes(), new.digest, len(entries), base_digest, changes, removed, paths))
         return new

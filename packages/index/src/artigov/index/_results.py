@@ -1,0 +1,84 @@
+"""What the index operations return: :class:`IndexResult` (add, update, rebuild) and
+:class:`VerifyResult` (verify)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from artigov.core.findings import Finding
+from artigov.index.store import Recovery
+
+__all__ = ["IndexResult", "ProgressHook", "VerifyResult"]
+
+#: Called with (done, total) as files are checked.
+ProgressHook = Callable[[int, int], None]
+
+
+@dataclass
+class IndexResult:
+    """What a write operation did."""
+
+    op: str
+    digest: str
+    count: int
+    written: bool
+    added: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    recovery: Recovery | None = None
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.findings
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "op": self.op,
+            "ok": self.ok,
+            "digest": self.digest,
+            "count": self.count,
+            "written": self.written,
+            "added": self.added,
+            "changed": self.changed,
+            "removed": self.removed,
+            "findings": [f.to_dict() for f in self.findings],
+            "recovery": None if self.recovery is None else self.recovery.action,
+            "notes": self.notes,
+        }
+
+
+@dataclass
+class VerifyResult:
+    """Index versus disk."""
+
+    digest: str
+    count: int
+    added: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    recovery: Recovery | None = None
+    #: how the result was proved: "content" (every file re-hashed) or "stat cache" (as git status)
+    proved_by: str = "content"
+
+    @property
+    def ok(self) -> bool:
+        return not (self.added or self.changed or self.removed)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "op": "verify",
+            "ok": self.ok,
+            "digest": self.digest,
+            "count": self.count,
+            "added": self.added,
+            "changed": self.changed,
+            "removed": self.removed,
+            "invalid": [f.to_dict() for f in self.findings],
+            "recovery": None if self.recovery is None else self.recovery.action,
+            "proved_by": self.proved_by,
+        }

@@ -1,0 +1,154 @@
+"""``index update``: three named strategies, tried in order; the first that answers writes.
+
+1. :func:`unchanged`: the stat cache proves no file changed since the index was written: nothing
+   is read, parsed or written.
+2. :func:`spliced`: it proves a few files (up to :data:`PATCH_MAX`) changed and nothing else:
+   those are re-read and their lines replaced in the index file's bytes (:mod:`artigov.index._scan`).
+3. :func:`full`: anything else: a walk that re-reads what the cache cannot vouch for, and a
+   rewrite when an entry was added, changed or removed.
+
+Every strategy leaves the same index bytes the full one would (tests hold them equal); the first
+two are only speed, and give up (return None) at any surprise.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from artigov.core.atomic import DEFAULT_LOCK_TIMEOUT
+from artigov.core.workspace import Workspace
+from artigov.index._results import IndexResult, ProgressHook
+from artigov.index._scan import id_version_holders, splice
+from artigov.index._walk import cache_path, diff, log_unchanged, rebuilder, save_cache, scan
+from artigov.index.model import Entries, entry_from_artifact
+from artigov.index.statcache import QuickCheck, Stamp, StatCache
+from artigov.index.store import IndexStore, IndexWrite, Recovery
+from artigov.schema.discovery import ArtifactUnit, discovery_scope
+
+__all__ = ["PATCH_MAX", "STRATEGIES", "UpdateContext", "full", "spliced", "unchanged", "update"]
+
+#: Up to this many changed files, :func:`spliced` patches the index's bytes in place.
+PATCH_MAX = 64
+
+
+@dataclass
+class UpdateContext:
+    """What the strategies share, under the index lock."""
+
+    ws: Workspace
+    store: IndexStore
+    cache: StatCache
+    #: What the stat cache proved (None: nothing; a recovery, a fresh clone, a changed folder).
+    quick: QuickCheck | None
+    recovery: Recovery | None
+    progress: ProgressHook | None = None
+
+
+def unchanged(ctx: UpdateContext) -> IndexResult | None:
+    """Nothing changed, and the stat cache proves it: the index is not even read."""
+    if ctx.quick is None or ctx.quick.changed:
+        return None
+    log_unchanged(ctx.ws, ctx.cache.index_digest)
+    return IndexResult("update", ctx.cache.index_digest, ctx.cache.units, False, recovery=ctx.recovery)
+
+
+def spliced(ctx: UpdateContext) -> IndexResult | None:
+    """A few files changed and nothing else (the stat cache proved it): re-read just those and
+    splice their new entries into the index file's bytes, without parsing or re-serializing the
+    rest. Any surprise (a finding, a duplicate id+version, an unexpected file shape) returns None
+    and :func:`full` runs, which reports it.
+    """
+    from artigov.schema.validate import check_units
+    from artigov.schema.validator import SchemaSet
+
+    ws, store, cache, quick = ctx.ws, ctx.store, ctx.cache, ctx.quick
+    if quick is None or len(quick.changed) > PATCH_MAX:
+        return None
+    try:
+        data = store.path.read_bytes()
+    except OSError:
+        return None
+    units = [ArtifactUnit(rel, cache.meta_of(rel)) for rel in quick.changed]
+    new: Entries = {}
+    stamps: dict[str, tuple[Stamp, Stamp | None]] = {}
+    for unit, artifact, problems, content, meta in check_units(ws.root, units, SchemaSet(ws.kind_schemas_dir)):
+        if problems or artifact is None or content is None:
+            return None
+        new[unit.path] = entry_from_artifact(artifact)
+        stamps[unit.path] = (content, meta)
+    # The stat check proved the index file is the one the cache describes (same stamp; hashed if
+    # racy), so its digest is known: no hash of the whole base file.
+    patched = splice(data, new, base_digest=cache.index_digest)
+    if patched is None:
+        return None
+    changed = sorted((p for p in new if new[p] != patched.replaced[p]), key=lambda p: p.encode("utf-8"))
+    keys = [(new[p]["id"], new[p]["version"]) for p in changed]
+
+    def holders_after(key: tuple[str, str]) -> int:
+        before = id_version_holders(data, *key)
+        gone = sum(1 for e in patched.replaced.values() if (e.get("id"), e.get("version")) == key)
+        came = sum(1 for e in new.values() if (e["id"], e["version"]) == key)
+        return before - gone + came
+
+    if len(set(keys)) != len(keys) or any(holders_after(key) != 1 for key in keys):
+        return None  # a duplicate (id, version): the full update reports it
+    digest = cache.index_digest
+    if changed:
+        digest = patched.digest
+        delta = {p: new[p] for p in changed}
+        store.write(IndexWrite("update", patched.pieces, digest, patched.count, cache.index_digest, delta, [], changed))
+    else:  # racily clean files re-read: same entries, only the cache learns their stamps
+        log_unchanged(ws, digest)
+    cache.save_patched(quick, stamps, digest, ws.index_path)
+    return IndexResult("update", digest, patched.count, bool(changed), [], changed, [], [], ctx.recovery)
+
+
+def full(ctx: UpdateContext) -> IndexResult:
+    """Walk the workspace (re-reading only files the stat cache cannot vouch for) and rewrite the
+    index when an entry was added, changed or removed."""
+    from artigov.schema.validate import log_findings  # not on the quick paths above
+
+    ws, store, cache, quick = ctx.ws, ctx.store, ctx.cache, ctx.quick
+    base = store.read()
+    old = base.entries if base else {}
+    if base is None or cache.index_digest != base.digest:
+        cache = StatCache(cache.path)  # stamps of another index prove nothing about this one
+        quick = None
+    found = scan(ws, progress=ctx.progress, old=old, cache=cache, changed=quick.changed if quick else None)
+    log_findings(found.findings)
+    added, changed, removed = diff(old, found.entries)
+    written = base is None or bool(added or changed or removed)
+    rels = [*added, *changed, *removed]
+    digest = store.commit("update", base, found.entries, rels).digest if written else base.digest  # type: ignore[union-attr]
+    if cache.outdated(found.stamps, found.dirs, index_written=written, walked=quick is None):
+        save_cache(ws, found, digest)
+    if not written:
+        log_unchanged(ws, digest)
+    return IndexResult(
+        "update", digest, len(found.entries), written, added, changed, removed, found.findings, ctx.recovery
+    )
+
+
+#: Tried in this order; :func:`full` always answers.
+STRATEGIES: tuple[Callable[[UpdateContext], IndexResult | None], ...] = (unchanged, spliced, full)
+
+
+def update(
+    ws: Workspace, *, lock_timeout: float = DEFAULT_LOCK_TIMEOUT, progress: ProgressHook | None = None
+) -> IndexResult:
+    """Bring the index up to date with the workspace, re-reading only changed files.
+
+    When the stat cache can prove which files changed (:meth:`StatCache.check`), there is no
+    walk; when it proves nothing changed, the index is not even parsed.
+    """
+    store = IndexStore(ws, lock_timeout=lock_timeout)
+    with store.locked(rebuilder(ws)) as recovery:
+        cache = StatCache.load(cache_path(ws))
+        quick = cache.check(ws.root, ws.index_path, discovery_scope(ws)) if recovery is None else None
+        ctx = UpdateContext(ws, store, cache, quick, recovery, progress)
+        for strategy in STRATEGIES:
+            result = strategy(ctx)
+            if result is not None:
+                return result
+    raise AssertionError("the full strategy always answers")  # pragma: no cover

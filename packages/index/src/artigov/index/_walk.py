@@ -1,0 +1,169 @@
+"""The workspace walk behind every index write: :func:`scan` finds the valid artifacts (re-reading only
+what the stat cache cannot vouch for), drops duplicate (id, version) pairs, and records the stamps
+the next quick check relies on."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from artigov.core.events import get_logger
+from artigov.core.findings import Finding, sort_findings
+from artigov.core.workspace import Workspace
+from artigov.index._results import ProgressHook
+from artigov.index.model import Entries, entry_from_artifact
+from artigov.index.statcache import NAME as STATCACHE_NAME
+from artigov.index.statcache import Stamp, StatCache
+from artigov.schema.discovery import ArtifactUnit, discover, discovery_scope
+
+if TYPE_CHECKING:
+    from artigov.schema.validator import SchemaSet
+
+__all__ = ["Scan", "cache_path", "dedupe", "diff", "log_unchanged", "read_units", "rebuilder", "save_cache", "scan"]
+
+log = get_logger("artigov.index.ops")
+
+
+def dedupe(base: Entries, entries: Entries) -> list[Finding]:
+    """Drop entries whose (id, version) another entry has; keep the one already indexed, else bytewise first."""
+    from artigov.schema.validate import duplicate_finding
+
+    by_key: dict[tuple[str, str], list[str]] = {}
+    for rel in sorted(entries, key=lambda p: p.encode("utf-8")):
+        e = entries[rel]
+        by_key.setdefault((e["id"], e["version"]), []).append(rel)
+    findings: list[Finding] = []
+    for paths in by_key.values():
+        if len(paths) < 2:
+            continue
+        keep = next((p for p in paths if p in base and base[p] == entries[p]), paths[0])
+        for rel in paths:
+            if rel != keep:
+                e = entries.pop(rel)
+                findings.append(duplicate_finding(e.get("meta") or rel, e["id"], e["version"], keep))
+    return findings
+
+
+@dataclass
+class Scan:
+    """What :func:`scan` found: valid entries, their stamps, findings, and the folders it listed."""
+
+    entries: Entries
+    stamps: dict[str, tuple[Stamp, Stamp | None]]
+    findings: list[Finding]
+    #: Listed folders' stamps when the walk was complete (no finding, every unit indexed); else None.
+    dirs: dict[str, Stamp] | None
+
+
+def scan(
+    ws: Workspace,
+    schemas: SchemaSet | None = None,
+    progress: ProgressHook | None = None,
+    *,
+    old: Entries | None = None,
+    cache: StatCache | None = None,
+    changed: list[str] | None = None,
+) -> Scan:
+    """Entries of every valid artifact on disk, their stat stamps, and the findings.
+
+    With ``old`` entries and a stat ``cache`` (incremental update), a file whose
+    stamps the cache vouches for keeps its old entry without being read. With
+    ``changed`` (what :meth:`StatCache.check` proved), there is no walk: the
+    units are the cached ones and only the changed ones are read.
+    """
+    from artigov.schema.validate import check_units, unit_stamps
+    from artigov.schema.validator import SchemaSet
+
+    schemas = schemas or SchemaSet(ws.kind_schemas_dir)
+    old = old or {}
+    entries: Entries = {}
+    stamps: dict[str, tuple[Stamp, Stamp | None]] = {}
+    to_check: list[ArtifactUnit] = []
+    if changed is not None and cache is not None:
+        dirs: dict[str, Stamp] | None = cache.dirs
+        findings: list[Finding] = []
+        redo = set(changed)
+        for rel, pair in cache.stamps.items():
+            if rel in redo:
+                to_check.append(ArtifactUnit(rel, old[rel].get("meta")))
+            else:
+                entries[rel] = old[rel]
+                stamps[rel] = pair
+        total = len(cache.stamps)
+    else:
+        found = discover(ws)
+        dirs = found.dirs if not found.findings else None
+        findings = list(found.findings)
+        for unit in found.units:
+            known = old.get(unit.path)
+            if cache is not None and known is not None and known.get("meta") == unit.meta_path:
+                content, meta = unit_stamps(ws.root, unit)
+                if cache.fresh(unit.path, content, meta):
+                    entries[unit.path] = known
+                    stamps[unit.path] = cache.stamps[unit.path]
+                    continue
+            to_check.append(unit)
+        total = len(found.units)
+    checked = check_units(
+        ws.root, to_check, schemas, progress, done=total - len(to_check), total=total, transform=entry_from_artifact
+    )
+    for unit, entry, problems, content, meta in checked:
+        findings.extend(problems)
+        if entry is not None and content is not None:
+            entries[unit.path] = entry
+            stamps[unit.path] = (content, meta)
+        else:
+            dirs = None  # an invalid or unreadable unit: the walk is not complete
+    entries = {k: entries[k] for k in sorted(entries, key=lambda p: p.encode("utf-8"))}
+    duplicates = dedupe(old, entries)
+    if duplicates:
+        dirs = None
+    findings.extend(duplicates)
+    return Scan(entries, stamps, sort_findings(findings), dirs)
+
+
+def diff(old: Entries, new: Entries) -> tuple[list[str], list[str], list[str]]:
+    def order(paths: set[str]) -> list[str]:
+        return sorted(paths, key=lambda p: p.encode("utf-8"))
+
+    added = order(set(new) - set(old))
+    removed = order(set(old) - set(new))
+    changed = order({p for p in set(old) & set(new) if old[p] != new[p]})
+    return added, changed, removed
+
+
+def cache_path(ws: Workspace) -> Path:
+    return ws.state_dir / STATCACHE_NAME
+
+
+def save_cache(ws: Workspace, found: Scan, digest: str) -> None:
+    cache = StatCache(cache_path(ws), found.stamps, dirs=found.dirs, scope=discovery_scope(ws))
+    cache.save(digest, found.entries, ws.index_path)
+
+
+def rebuilder(ws: Workspace) -> Callable[[], Entries]:
+    return lambda: scan(ws).entries
+
+
+def log_unchanged(ws: Workspace, digest: str) -> None:
+    log.info("index_unchanged", audit=True, subject=ws.rel(ws.index_path), outcome="unchanged", digest=digest)
+
+
+def read_units(ws: Workspace, units: Sequence[ArtifactUnit]) -> tuple[Entries, list[str], list[Finding]]:
+    """Load and check ``units`` now: the entries of the valid ones, the paths of the others, and
+    the findings (for the few files the stat cache says changed)."""
+    from artigov.schema.validate import check_units
+    from artigov.schema.validator import SchemaSet
+
+    entries: Entries = {}
+    invalid: list[str] = []
+    findings: list[Finding] = []
+    for unit, artifact, problems, _content, _meta in check_units(ws.root, units, SchemaSet(ws.kind_schemas_dir)):
+        findings.extend(problems)
+        if artifact is None:
+            invalid.append(unit.path)
+        else:
+            entries[unit.path] = entry_from_artifact(artifact)
+    return entries, invalid, findings
