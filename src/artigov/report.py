@@ -151,8 +151,8 @@ def build_report(ws: Workspace, framework: str) -> dict[str, Any]:
     """Everything the page shows, as data."""
     from artigov.contract.check import check_contract
     from artigov.contract.model import load_contract
+    from artigov.promote import history
     from artigov.promote.decisions import DecisionLog
-    from artigov.promote.ops import history
     from artigov.promote.store import SnapshotStore
     from artigov.promote.verify import check_decision_logs
 

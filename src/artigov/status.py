@@ -100,8 +100,8 @@ def _routing(ws: Workspace, entries: dict[str, dict[str, Any]]) -> dict[str, Any
 def _framework(ws: Workspace, framework: str, mine: dict[str, dict[str, Any]]) -> dict[str, Any]:
     from artigov.contract.check import check_contract
     from artigov.contract.model import ContractError, load_contract
+    from artigov.promote import triggers
     from artigov.promote.errors import VerificationError
-    from artigov.promote.ops import triggers
     from artigov.promote.store import SnapshotStore
     from artigov.promote.verify import verify_snapshot
 

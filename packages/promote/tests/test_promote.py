@@ -327,7 +327,7 @@ def test_rollback_restores_bytes_and_appends_a_new_signed_snapshot(ws: Workspace
 
 
 def test_rollback_refuses_paths_that_escape(ws: Workspace) -> None:
-    from artigov.promote.ops import _restore
+    from artigov.promote.rollback import _restore
 
     promote(ws, "f", "design")
     manifest = SnapshotStore(ws, "f").manifest(1)

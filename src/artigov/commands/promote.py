@@ -23,8 +23,8 @@ def run_promote(
 ) -> int:
     def action(ws: Workspace) -> int:
         from artigov.commands.render import emit_json, findings_text
+        from artigov.promote import promote
         from artigov.promote.errors import GateFailedError
-        from artigov.promote.ops import promote
 
         try:
             p = promote(ws, framework, gate, key=key, expires_days=expires_days, allow_dirty=allow_dirty, commit=commit)
@@ -170,7 +170,7 @@ def run_rollback(
 ) -> int:
     def action(ws: Workspace) -> int:
         from artigov.commands.render import emit_json
-        from artigov.promote.ops import rollback
+        from artigov.promote import rollback
 
         p = rollback(ws, framework, reason=reason, to=to, gate=gate, key=key, commit=commit)
         if fmt is Format.json:
@@ -201,7 +201,7 @@ def run_prune(root: Path | None, framework: str, apply: bool, fmt: Format) -> in
 
     def action(ws: Workspace) -> int:
         from artigov.commands.render import emit_json
-        from artigov.promote.ops import prune
+        from artigov.promote import prune
 
         r = prune(ws, framework, apply=apply)
         if fmt is Format.json:
@@ -241,7 +241,7 @@ def run_triggers(
 
     def action(ws: Workspace) -> int:
         from artigov.commands.render import emit_json
-        from artigov.promote.ops import triggers
+        from artigov.promote import triggers
 
         r = triggers(ws, framework, auto_rollback=auto_rollback, key=key, gate=gate)
         rolled = r.rolled_back.sequence if r.rolled_back else None
@@ -265,7 +265,7 @@ def run_snapshots(root: Path | None, framework: str, fmt: Format) -> int:
 
     def action(ws: Workspace) -> int:
         from artigov.commands.render import emit_json
-        from artigov.promote.ops import history
+        from artigov.promote import history
 
         rows = history(ws, framework)
         if fmt is Format.json:

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 
 __all__ = ["Scan", "cache_path", "dedupe", "diff", "log_unchanged", "read_units", "rebuilder", "save_cache", "scan"]
 
-log = get_logger("artigov.index.ops")
+log = get_logger(__name__)
 
 
 def dedupe(base: Entries, entries: Entries) -> list[Finding]:

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from artigov.core.audit import seal_lines
-from artigov.core.canonical import canonical_json, digest_bytes
+from artigov.core.canonical import digest_bytes
 from artigov.core.errors import DiskError
 from artigov.core.events import get_logger
 from artigov.core.faults import fault_point
@@ -32,6 +32,7 @@ from artigov.core.gpg import publish_public_key, sign_detached
 from artigov.core.workspace import Workspace
 from artigov.promote.decisions import DecisionLog
 from artigov.promote.errors import PromotionError
+from artigov.promote.manifest import Manifest
 from artigov.promote.store import Head, SnapshotStore
 
 __all__ = ["Committed", "commit_snapshot", "decision_event", "recover"]
@@ -141,27 +142,27 @@ def _prove(ws: Workspace, body: dict[str, Any], data: bytes, signature: bytes) -
 
 
 def commit_snapshot(
-    ws: Workspace, store: SnapshotStore, head: Head | None, body: dict[str, Any], batch: list[dict[str, Any]]
+    ws: Workspace, store: SnapshotStore, head: Head | None, manifest: Manifest, batch: list[dict[str, Any]]
 ) -> Committed:
-    """Sign ``body`` (pinning the log with ``batch`` appended), record it, publish it, move HEAD.
+    """Sign ``manifest`` (pinning the log with ``batch`` appended), record it, publish it, move HEAD.
 
     The caller holds the framework lock and has run :func:`recover` and verified ``head``.
     """
     dlog = DecisionLog(store.decisions_path)
     state = dlog.state()
     lines = seal_lines(batch, state.head)
-    body = {
-        **body,
-        "decisions": {
+    pinned = manifest.pinning(
+        {
             "from": {"head": state.head, "lines": state.lines},
             "head": digest_bytes(lines[-1]),
             "lines": state.lines + len(lines),
-        },
-    }
-    data = canonical_json(body)
+        }
+    )
+    body = pinned.to_dict()
+    data = pinned.to_bytes()
     digest = digest_bytes(data)
-    sequence = int(body["sequence"])
-    signer = str(body["signer"])
+    sequence = pinned.sequence
+    signer = pinned.signer
     signature = sign_detached(data, signer, ws.signing.gnupghome)
     store.ensure_record_files()
     publish_public_key(ws, signer)
@@ -175,7 +176,7 @@ def commit_snapshot(
     fault_point("after-decisions")
     try:
         fault_point("before-head-move")
-        new_head = (head or Head(0, "", {})).with_gate(str(body["gate"]), sequence, digest)
+        new_head = (head or Head(0, "", {})).with_gate(pinned.gate, sequence, digest)
         store.move_head(new_head)
         fault_point("before-publish")
         store.publish(sequence)

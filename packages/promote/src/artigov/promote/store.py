@@ -198,6 +198,13 @@ class SnapshotStore:
         self.pruned_path = self.dir / "pruned.json"
         self.lock_path = ws.state_dir / "locks" / f"{framework}.lock"
 
+    @classmethod
+    def open(cls, ws: Workspace, framework: str) -> SnapshotStore:
+        """The store a command works on: the framework's name checked, a record in the old local
+        layout refused (it must be migrated first). One per command: pass it down."""
+        refuse_old_layout(ws)
+        return cls(ws, framework)
+
     def seq_dir(self, sequence: int) -> Path:
         return self.snapshots_dir / f"{sequence:06d}"
 
