@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import html
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from artigov.core.workspace import Workspace
+
+if TYPE_CHECKING:
+    from artigov.promote.store import SnapshotStore
 
 __all__ = ["build_report", "render_report"]
 
@@ -107,13 +110,12 @@ def _gate_result(events: list[dict[str, Any]]) -> dict[str, Any] | None:
 
 
 def _snapshot_details(
-    ws: Workspace, framework: str, rows: list[dict[str, Any]], events: list[dict[str, Any]]
+    ws: Workspace, store: SnapshotStore, rows: list[dict[str, Any]], events: list[dict[str, Any]]
 ) -> list[dict[str, Any]]:
     from artigov.core.gpg import key_user_ids
     from artigov.promote.diff import diff_inputs, snapshot_state
-    from artigov.promote.store import SnapshotStore
 
-    store = SnapshotStore(ws, framework)
+    framework = store.framework
     names = key_user_ids(ws.keys_dir)
     grouped = _by_sequence(events)
     last_of_gate: dict[str, dict[str, Any]] = {}
@@ -135,7 +137,7 @@ def _snapshot_details(
             "signer_name": names.get(str(manifest.get("signer")), ""),
             "rollback_of": manifest.get("rollback_of"),
             "reason": manifest.get("reason"),
-            "verifies": snapshot_state(ws, framework, s),
+            "verifies": snapshot_state(ws, framework, s, store),
             "gate_result": _gate_result(mine),
             "inputs": _inputs(manifest, grouped.get(decided_in, []), names),
             "decisions": _decision_rows(grouped.get(decided_in, [])),
@@ -157,8 +159,8 @@ def build_report(ws: Workspace, framework: str) -> dict[str, Any]:
     from artigov.promote.verify import check_decision_logs
 
     contract = load_contract(ws, framework)
-    rows = history(ws, framework)
-    store = SnapshotStore(ws, framework)
+    store = SnapshotStore.open(ws, framework)
+    rows = history(ws, framework, store=store)
     head = store.head()
     # Streamed: only the events of snapshots that are still in the history are kept.
     kept = {int(r["sequence"]) for r in rows}
@@ -169,7 +171,7 @@ def build_report(ws: Workspace, framework: str) -> dict[str, Any]:
         and isinstance(e.get("data"), dict)
         and e["data"].get("sequence") in kept
     ]
-    details = _snapshot_details(ws, framework, rows, events)
+    details = _snapshot_details(ws, store, rows, events)
     head_detail = next((d for d in details if head is not None and d["sequence"] == head.sequence), None)
     gates = []
     for gate in contract.gates:

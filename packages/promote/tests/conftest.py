@@ -1,9 +1,14 @@
 from __future__ import annotations
 
+import os
+import shutil
+import subprocess
+import sys
 import textwrap
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -11,6 +16,8 @@ from artigov.core.testing import make_artifact, make_workspace
 from artigov.core.testkeys import gnupg_home, make_key
 from artigov.core.workspace import Workspace, load_workspace
 from artigov.index import rebuild
+from artigov.promote import VerificationError, promote
+from artigov.promote.verify import verify_snapshot
 
 CONTRACT = """\
 framework: f
@@ -35,17 +42,31 @@ rollback_triggers:
 """
 
 
+ALICE, CAROL = "alice@example.org", "carol@example.org"
+
+
 @dataclass
 class Keys:
+    """Throwaway keys in one temporary GNUPGHOME: the release signer (trusted), another signer (not
+    trusted), and two people who review and approve."""
+
     home: Path
     good: str
     other: str
+    alice: str
+    carol: str
 
 
 @pytest.fixture(scope="session")
 def keys() -> Iterator[Keys]:
     with gnupg_home() as home:
-        yield Keys(home, make_key(home, "good signer"), make_key(home, "other signer"))
+        yield Keys(
+            home,
+            make_key(home, "good signer"),
+            make_key(home, "other signer"),
+            make_key(home, "alice"),
+            make_key(home, "carol"),
+        )
 
 
 def build_ws(root: Path, home: Path, key: str, trusted: list[str]) -> Workspace:
@@ -81,3 +102,128 @@ def ws_factory(monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
     """build_ws(root, home, key, trusted), with SOURCE_DATE_EPOCH pinned."""
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1764000000")
     return build_ws
+
+
+def build_signed_approvals_ws(root: Path, keys: Keys) -> Workspace:
+    """A workspace whose contract requires signed approvals: carol reviews, alice approves."""
+    config = textwrap.dedent(f"""\
+        artifacts: [frameworks/**]
+        signing:
+          key: {keys.good}
+          trusted: [{keys.good}]
+          gnupghome: {keys.home}
+        """)
+    contract = textwrap.dedent(f"""\
+        framework: f
+        allowed_kinds: [technical-plan]
+        require_signed_approvals: true
+        people:
+          {ALICE}: [{keys.alice}]
+          {CAROL}: [{keys.carol}]
+        raci:
+          technical-plan:
+            responsible: [{CAROL}]
+            accountable: [{ALICE}]
+        gates:
+          - name: design
+            requires:
+              technical-plan: approved
+        """)
+    files: dict[str, str | bytes] = {
+        "contracts/f.yaml": contract,
+        "frameworks/tp.md": make_artifact("tp", framework="f", body="# Plan v1\n"),
+    }
+    ws = load_workspace(make_workspace(root, config, files))
+    rebuild(ws)
+    return ws
+
+
+def verify_code(ws: Workspace, sequence: int | None = None) -> str:
+    """The code ``verify_snapshot`` fails with (it must fail)."""
+    with pytest.raises(VerificationError) as info:
+        verify_snapshot(ws, "f", sequence)
+    return info.value.code
+
+
+def flip_byte(path: Path, offset: int = 40) -> None:
+    """Flip one bit of a (read-only) record file."""
+    path.chmod(0o644)
+    data = bytearray(path.read_bytes())
+    data[offset] ^= 0x01
+    path.write_bytes(bytes(data))
+
+
+def edit_plan(ws: Workspace, text: str) -> None:
+    """Replace the plan's body and re-index (a new input for the next snapshot)."""
+    path = ws.root / "frameworks/tp.md"
+    path.write_text(path.read_text().replace("# Plan v1\n", text))
+    rebuild(ws)
+
+
+def fault_script(call: str) -> str:
+    """A subprocess that runs one record command as a library call, an ArtigovError as one line."""
+    return textwrap.dedent(f"""
+        import sys
+        from pathlib import Path
+        from artigov.core.errors import ArtigovError
+        from artigov.core.logconfig import configure_logging
+        from artigov.core.workspace import load_workspace
+        from artigov.promote import promote, prune, rollback
+        configure_logging("console", "error")
+        ws = load_workspace(Path(sys.argv[1]))
+        try:
+            {call}
+        except ArtigovError as e:
+            print(e)
+            sys.exit(e.exit_code)
+        """)
+
+
+def fault_runs(template: Path, tmp_path: Path, call: str, probe: Any) -> Iterator[tuple[Path, Any, str, str]]:
+    """Every file-system step of ``call`` (counted by running ``probe`` on a copy), crashed, failed
+    with ENOSPC and with EIO, each on a fresh copy of ``template``: yields (copy, result, mode, where)."""
+
+    from artigov.core.faults import steps_taken
+    from artigov.core.workspace import load_workspace
+
+    counted = tmp_path / "probe"
+    shutil.copytree(template, counted, symlinks=True)
+    before = steps_taken()
+    probe(load_workspace(counted))
+    total = steps_taken() - before
+    assert total >= 10
+    for step in range(1, total + 1):
+        for mode in ("crash", "enospc", "eio"):
+            run = tmp_path / f"run-{step}-{mode}"
+            shutil.copytree(template, run, symlinks=True)
+            env = {**os.environ, "ARTIGOV_FAULT_STEP": str(step), "ARTIGOV_FAULT_MODE": mode}
+            done = subprocess.run(
+                [sys.executable, "-c", fault_script(call), str(run)],
+                env=env,
+                capture_output=True,
+                text=True,
+                check=False,
+            )
+            where = f"step {step} {mode}: {done.stdout}{done.stderr}"
+            assert "Traceback" not in done.stderr, where
+            assert done.returncode in ((70,) if mode == "crash" else (0, 1)), where
+            yield run, done, mode, where
+            shutil.rmtree(run)
+
+
+def two_file_history(ws: Workspace) -> tuple[dict[str, bytes], dict[str, bytes]]:
+    """Snapshot 1 and 2 differ in both inputs; returns (files of 1, files of 2)."""
+    names = ("frameworks/tp.md", "frameworks/rr.md")
+    promote(ws, "f", "design")
+    old = {n: (ws.root / n).read_bytes() for n in names}
+    rr = ws.root / "frameworks/rr.md"
+    rr.write_text(rr.read_text().replace("# Risks\n", "# Risks, revised\n"))
+    edit_plan(ws, "# Plan v2\n")  # rebuilds the index
+    promote(ws, "f", "design")
+    return old, {n: (ws.root / n).read_bytes() for n in names}
+
+
+def mid_switch(root: Path) -> bool:
+    """A crash between the renames of a switch: the journal says switching, so the next command finishes it."""
+    journal = root / ".artigov" / "restore-f.journal"
+    return journal.is_file() and b'"switching"' in journal.read_bytes()

@@ -4,73 +4,25 @@ re-approve -> promote; verify re-checks every recorded approval. Real gpg, real 
 from __future__ import annotations
 
 import json
-import textwrap
-from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from artigov.contract.transition import transition
-from artigov.core.testing import make_artifact, make_workspace
-from artigov.core.testkeys import gnupg_home, make_key
-from artigov.core.workspace import Workspace, load_workspace
-from artigov.index import rebuild, update
+from artigov.core.workspace import Workspace
+from artigov.index import update
 from artigov.promote import GateFailedError, VerificationError, promote
 from artigov.promote.decisions import DecisionLog
 from artigov.promote.store import SnapshotStore
 from artigov.promote.verify import verify_snapshot
 
-ALICE, CAROL = "alice@example.org", "carol@example.org"
-
-
-@dataclass
-class Keys:
-    home: Path
-    signer: str
-    alice: str
-    carol: str
-
-
-@pytest.fixture(scope="module")
-def keys() -> Iterator[Keys]:
-    with gnupg_home() as home:
-        yield Keys(home, make_key(home, "release signer"), make_key(home, "alice"), make_key(home, "carol"))
+from .conftest import ALICE, CAROL, Keys, build_signed_approvals_ws
 
 
 @pytest.fixture
 def ws(tmp_path: Path, keys: Keys, monkeypatch: pytest.MonkeyPatch) -> Workspace:
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1764000000")
-    config = textwrap.dedent(f"""\
-        artifacts: [frameworks/**]
-        signing:
-          key: {keys.signer}
-          trusted: [{keys.signer}]
-          gnupghome: {keys.home}
-        """)
-    contract = textwrap.dedent(f"""\
-        framework: f
-        allowed_kinds: [technical-plan]
-        require_signed_approvals: true
-        people:
-          {ALICE}: [{keys.alice}]
-          {CAROL}: [{keys.carol}]
-        raci:
-          technical-plan:
-            responsible: [{CAROL}]
-            accountable: [{ALICE}]
-        gates:
-          - name: design
-            requires:
-              technical-plan: approved
-        """)
-    files: dict[str, str | bytes] = {
-        "contracts/f.yaml": contract,
-        "frameworks/tp.md": make_artifact("tp", framework="f", body="# Plan v1\n"),
-    }
-    ws = load_workspace(make_workspace(tmp_path / "ws", config, files))
-    rebuild(ws)
-    return ws
+    return build_signed_approvals_ws(tmp_path / "ws", keys)
 
 
 def _events(ws: Workspace) -> list[dict]:  # type: ignore[type-arg]

@@ -85,6 +85,7 @@ def run_verify(root: Path | None, framework: str, snapshot: int | None, fmt: For
                 sequence=e.snapshot,
                 outcome="failed",
                 code=e.code,
+                step=e.step,
                 message=e.problem,
             )
             if fmt is Format.json:
@@ -110,6 +111,7 @@ def run_verify(root: Path | None, framework: str, snapshot: int | None, fmt: For
             sequence=v.sequence,
             digest=v.digest,
             signer=v.signer,
+            checks=list(v.checks),
         )
         if fmt is Format.json:
             emit_json(

@@ -146,3 +146,5 @@ class VerificationError(ArtigovError):
         self.code = code
         self.problem = message
         self.snapshot = snapshot
+        #: The verification step that failed (set by the verifier that ran the steps).
+        self.step: str | None = None

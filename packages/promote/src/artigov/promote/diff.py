@@ -72,10 +72,10 @@ def diff_inputs(a: list[dict[str, Any]], b: list[dict[str, Any]]) -> dict[str, A
     }
 
 
-def snapshot_state(ws: Workspace, framework: str, sequence: int) -> dict[str, Any]:
+def snapshot_state(ws: Workspace, framework: str, sequence: int, store: SnapshotStore | None = None) -> dict[str, Any]:
     """Whether snapshot ``sequence`` verifies today: ``{"ok": True}`` or the failed check."""
     try:
-        verify_snapshot(ws, framework, sequence)
+        verify_snapshot(ws, framework, sequence, store=store)
     except VerificationError as e:
         return {"ok": False, "code": e.code, "problem": e.problem}
     return {"ok": True}
@@ -87,7 +87,7 @@ def diff_snapshots(ws: Workspace, framework: str, a: int, b: int) -> SnapshotDif
     Raises:
         PromotionError: a snapshot does not exist or was pruned (its manifest is gone).
     """
-    store = SnapshotStore(ws, framework)
+    store = SnapshotStore.open(ws, framework)
     manifests = {}
     for n in (a, b):
         if not (store.seq_dir(n) / "manifest.json").is_file():
@@ -100,5 +100,5 @@ def diff_snapshots(ws: Workspace, framework: str, a: int, b: int) -> SnapshotDif
         manifests[n] = store.manifest(n)
     found = diff_inputs(list(manifests[a].get("inputs", [])), list(manifests[b].get("inputs", [])))
     return SnapshotDiff(
-        framework, a, b, **found, verifies={n: snapshot_state(ws, framework, n) for n in sorted({a, b})}
+        framework, a, b, **found, verifies={n: snapshot_state(ws, framework, n, store) for n in sorted({a, b})}
     )

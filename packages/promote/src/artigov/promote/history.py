@@ -14,9 +14,11 @@ __all__ = ["head_of", "history"]
 log = get_logger(__name__)
 
 
-def history(ws: Workspace, framework: str) -> list[dict[str, Any]]:
-    """Every snapshot, oldest first, with its status: current (of its gate), rolled back, superseded or pruned."""
-    store = SnapshotStore.open(ws, framework)
+def history(ws: Workspace, framework: str, *, store: SnapshotStore | None = None) -> list[dict[str, Any]]:
+    """Every snapshot, oldest first, with its status: current (of its gate), rolled back, superseded or pruned.
+
+    ``store``: the command's own store (else one is opened)."""
+    store = store or SnapshotStore.open(ws, framework)
     head = store.head()
     rows: dict[int, dict[str, Any]] = {}
     for s, digest in store.pruned().items():
@@ -54,4 +56,5 @@ def history(ws: Workspace, framework: str) -> list[dict[str, Any]]:
 
 
 def head_of(ws: Workspace, framework: str) -> Head | None:
+    """The framework's HEAD as recorded (unverified), or None before its first snapshot."""
     return SnapshotStore.open(ws, framework).head()

@@ -169,12 +169,12 @@ def migrate_record(ws: Workspace, *, lock_timeout: float = 30.0) -> Migration:
 
 def repair_head(ws: Workspace, framework: str, *, lock_timeout: float = 30.0) -> tuple[int, str]:
     """Re-derive HEAD from the newest snapshot that verifies with its whole chain; return (sequence, note)."""
-    store = SnapshotStore(ws, framework)
+    store = SnapshotStore.open(ws, framework)
     with FileLock(store.lock_path, lock_timeout):
         notes = recover(ws, store)
         if notes:
             with contextlib.suppress(VerificationError):
-                v = verify_snapshot(ws, framework)
+                v = verify_snapshot(ws, framework, store=store)
                 return v.sequence, "; ".join(notes)
         try:
             current = store.head()
@@ -182,7 +182,7 @@ def repair_head(ws: Workspace, framework: str, *, lock_timeout: float = 30.0) ->
             current = None
         if current is not None:
             try:
-                v = verify_snapshot(ws, framework)
+                v = verify_snapshot(ws, framework, store=store)
                 return v.sequence, f"HEAD already names snapshot {v.sequence}, which verifies: nothing to repair"
             except VerificationError:
                 pass
@@ -190,7 +190,7 @@ def repair_head(ws: Workspace, framework: str, *, lock_timeout: float = 30.0) ->
         for seq in sorted(store.sequences(), reverse=True):
             try:
                 candidate = _derived_head(store, seq)
-                verify_snapshot(ws, framework, head=candidate)
+                verify_snapshot(ws, framework, head=candidate, store=store)
             except VerificationError as e:
                 problems.append(f"{seq}: {e.code}")
                 continue

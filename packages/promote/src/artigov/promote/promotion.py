@@ -89,7 +89,7 @@ def verified_head(ws: Workspace, store: SnapshotStore) -> Verified | None:
                 fix=f"restore it from git, or run `artigov repair-head --framework {store.framework}`",
             )
         return None
-    return verify_snapshot(ws, store.framework)
+    return verify_snapshot(ws, store.framework, store=store)
 
 
 def _store_inputs(ws: Workspace, inputs: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:

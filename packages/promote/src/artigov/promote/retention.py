@@ -55,7 +55,7 @@ def prune(
         if head is None or not sequences:
             return result
         if apply:
-            verify_snapshot(ws, framework)  # prune only a history that verifies
+            verify_snapshot(ws, framework, store=store)  # prune only a history that verifies
         protected = {head.sequence}
         for gate, gh in head.gates.items():
             protected.add(gh.sequence)

@@ -101,7 +101,7 @@ def rollback(
             verified_head(ws, store)
             raise PromotionError(f"framework {framework!r} has no snapshot to roll back to")
         try:
-            verify_snapshot(ws, framework)
+            verify_snapshot(ws, framework, store=store)
         except VerificationError as e:
             if e.code in BROKEN_HISTORY:
                 raise  # a replayed, forked or interrupted history: nothing is written until it is sorted out
@@ -118,7 +118,7 @@ def rollback(
                 f"cannot roll back to snapshot {target}: the head is {head.sequence}",
                 fix="pick an earlier snapshot (artigov snapshots)",
             )
-        verified = verify_snapshot(ws, framework, target)
+        verified = verify_snapshot(ws, framework, target, store=store)
         target_gate = str(verified.manifest["gate"])
         if gate is not None and gate != target_gate:
             raise PromotionError(f"snapshot {target} is a {target_gate!r} snapshot, not {gate!r}")
@@ -194,7 +194,7 @@ def previous_good(ws: Workspace, store: SnapshotStore, gate: str, current: int) 
     """The newest snapshot of ``gate`` before ``current`` that verifies."""
     for candidate in _gate_snapshots(store, gate, current):
         try:
-            verify_snapshot(ws, store.framework, candidate)
+            verify_snapshot(ws, store.framework, candidate, store=store)
             return candidate
         except VerificationError:
             continue

@@ -57,7 +57,7 @@ def triggers(
     head_manifest: dict[str, Any] | None = None
     if head is not None or "verify_failed" in wanted:
         try:
-            head_manifest = verify_snapshot(ws, framework, target).manifest
+            head_manifest = verify_snapshot(ws, framework, target, store=store).manifest
         except VerificationError as e:
             if e.code in _KEY_TRUST:  # the signer's key, not the content: re-sign, never roll back
                 report.fired.append(_key_trust_problem(e, framework, _gate_of(store, target)))

@@ -1,4 +1,4 @@
-"""Verifying snapshots: an explicit, ordered sequence of checks, nothing written.
+"""Verifying snapshots: an explicit, ordered sequence of named steps (:data:`STEPS`), nothing written.
 
 Like a TUF client's refresh, every check runs before anything is persisted,
 and a verification that fails leaves no trace but its operational-log event.
@@ -18,7 +18,9 @@ Everything it reads is in the committed record, so a fresh clone verifies:
    signed by the key it names, checked against the committed keys alone (V021, V022);
 9. it has not expired (V015); the decision log holds, intact, the lines it pins (V017).
 
-A snapshot recorded in the log whose HEAD move was interrupted is V020 (finish it with
+Each step owns the codes it can fail with; the error names the step (``step``), and ``verify``'s
+audit event lists the steps passed. A snapshot recorded in the log whose HEAD move was interrupted
+is V020 (finish it with
 ``repair-head`` or any writing command), never mistaken for a replay.
 """
 
@@ -26,7 +28,8 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
 from importlib import resources
@@ -37,23 +40,37 @@ from jsonschema import Draft202012Validator
 from artigov.core.audit import verify_log
 from artigov.core.canonical import digest_bytes
 from artigov.core.errors import PathEscapeError
+from artigov.core.events import get_logger
 from artigov.core.gpg import VerifyingKeyring, committed_keyring, verify_detached
 from artigov.core.workspace import Workspace, resolve_inside
 from artigov.promote.decisions import DecisionLog, LogCheck
 from artigov.promote.errors import VerificationError
 from artigov.promote.store import Head, ObjectStore, SnapshotStore, refuse_old_layout
 
-__all__ = ["Verified", "check_decision_logs", "check_objects", "check_signature", "verify_all", "verify_snapshot"]
+__all__ = [
+    "STEPS",
+    "VerifyStep",
+    "Verified",
+    "check_decision_logs",
+    "check_objects",
+    "check_signature",
+    "verify_all",
+    "verify_snapshot",
+]
 
 
 @dataclass(frozen=True)
 class Verified:
+    """A snapshot that passed every step: which one, its manifest, its signer, and the steps run."""
+
     framework: str
     sequence: int
     digest: str
     signer: str
     manifest: dict[str, Any]
     head: Head
+    #: The names of the steps it passed, in order (:data:`STEPS`).
+    checks: tuple[str, ...] = ()
 
 
 @lru_cache(maxsize=1)
@@ -62,44 +79,81 @@ def _schema() -> Draft202012Validator:
     return Draft202012Validator(json.loads(text), format_checker=Draft202012Validator.FORMAT_CHECKER)
 
 
-def verify_snapshot(
-    ws: Workspace,
-    framework: str,
-    sequence: int | None = None,
-    *,
-    gate: str | None = None,
-    now: float | None = None,
-    head: Head | None = None,
-) -> Verified:
-    """Verify the head (or snapshot ``sequence``, or the current snapshot of ``gate``); raise at the
-    first failed check. ``head`` replaces HEAD's content (``repair-head`` tries candidates)."""
-    refuse_old_layout(ws)
-    store = SnapshotStore(ws, framework)
-    head = head or store.head()
-    if head is None:
-        if store.sequences():
-            raise VerificationError(
-                "V002",
-                f"framework {framework!r} has snapshots but no HEAD",
-                fix=f"restore {ws.rel(store.head_path)} from git, or run `artigov repair-head --framework {framework}`",
-            )
+log = get_logger(__name__)
+
+
+@dataclass
+class _Run:
+    """One verification: what the steps read and what each hands to the next."""
+
+    ws: Workspace
+    store: SnapshotStore
+    gate: str | None
+    sequence: int | None
+    now: float | None
+    head: Head | None
+    log: DecisionLog
+    head_bytes: bytes = b""
+    chain: dict[int, bytes] = field(default_factory=dict)
+    target: int = 0
+    manifest: dict[str, Any] = field(default_factory=dict)
+    signer: str = ""
+
+
+def _head_exists(run: _Run) -> None:
+    """V001, V002: there is a head (a missing HEAD beside snapshots names ``repair-head``)."""
+    store, framework = run.store, run.store.framework
+    if run.head is not None:
+        return
+    if store.sequences():
         raise VerificationError(
-            "V001",
-            f"framework {framework!r} has no snapshot yet",
-            fix=f"promote first: artigov promote --framework {framework} --gate <gate>",
+            "V002",
+            f"framework {framework!r} has snapshots but no HEAD",
+            fix=f"restore {run.ws.rel(store.head_path)} from git, or run `artigov repair-head --framework {framework}`",
         )
-    log = DecisionLog(store.decisions_path)
-    _check_not_replayed(store, head, log)
-    head_bytes = store.manifest_bytes(head.sequence)
-    if digest_bytes(head_bytes) != head.digest:
+    raise VerificationError(
+        "V001",
+        f"framework {framework!r} has no snapshot yet",
+        fix=f"promote first: artigov promote --framework {framework} --gate <gate>",
+    )
+
+
+def _not_replayed(run: _Run) -> None:
+    """V007, V020: no newer snapshot exists or is recorded (an interrupted promotion is V020)."""
+    assert run.head is not None
+    _check_not_replayed(run.store, run.head, run.log)
+
+
+def _head_digest(run: _Run) -> None:
+    """V004: the head manifest's bytes hash to the digest HEAD records."""
+    assert run.head is not None
+    run.head_bytes = run.store.manifest_bytes(run.head.sequence)
+    if digest_bytes(run.head_bytes) != run.head.digest:
         raise VerificationError(
             "V004",
-            f"snapshot {head.sequence}: manifest bytes do not match the digest HEAD records (altered manifest)",
-            snapshot=head.sequence,
+            f"snapshot {run.head.sequence}: manifest bytes do not match the digest HEAD records (altered manifest)",
+            snapshot=run.head.sequence,
             fix="restore the manifest from git, or roll back",
         )
-    chain = _verify_chain(store, head, head_bytes)
-    _check_gates(head, chain)
+
+
+def _chain(run: _Run) -> None:
+    """V005, V006: sequences are previous + 1, and each parent digest is the previous manifest's."""
+    assert run.head is not None
+    run.chain = _verify_chain(run.store, run.head, run.head_bytes)
+
+
+def _gates(run: _Run) -> None:
+    """V019: HEAD's list of gates agrees with the chain."""
+    assert run.head is not None
+    _check_gates(run.head, run.chain)
+
+
+def _target(run: _Run) -> None:
+    """V003: the snapshot asked for (the head, a sequence, or a gate's current one) is in the chain."""
+    head, framework, gate = run.head, run.store.framework, run.gate
+    assert head is not None
+    sequence = run.sequence
     if gate is not None:
         if gate not in head.gates:
             raise VerificationError(
@@ -110,32 +164,114 @@ def verify_snapshot(
             )
         sequence = head.gates[gate].sequence
     target = head.sequence if sequence is None else sequence
-    if target not in chain:
-        if target in store.pruned():
+    if target not in run.chain:
+        if target in run.store.pruned():
             raise VerificationError("V003", f"snapshot {target} was pruned by retention", snapshot=target)
         raise VerificationError("V003", f"snapshot {target} does not exist (head is {head.sequence})", snapshot=target)
-    data = chain[target]
-    manifest = json.loads(data)
-    errors = sorted(_schema().iter_errors(manifest), key=lambda e: list(map(str, e.absolute_path)))
+    run.target = target
+
+
+def _valid_manifest(run: _Run) -> None:
+    """V016: the manifest is valid against snapshot.schema.json."""
+    run.manifest = json.loads(run.chain[run.target])
+    errors = sorted(_schema().iter_errors(run.manifest), key=lambda e: list(map(str, e.absolute_path)))
     if errors:
         where = "/".join(map(str, errors[0].absolute_path))
         raise VerificationError(
-            "V016", f"snapshot {target}: manifest {where or '(root)'}: {errors[0].message}", snapshot=target
+            "V016", f"snapshot {run.target}: manifest {where or '(root)'}: {errors[0].message}", snapshot=run.target
         )
-    signer = check_signature(ws, data, store.signature_bytes(target), manifest, target)
-    check_objects(ws, manifest, target)
-    check_approvals(ws, manifest, target)
-    expires = manifest.get("expires")
-    current = time.time() if now is None else now
+
+
+def _signature(run: _Run) -> None:
+    """V010-V014, V018: a good signature by a trusted key, the one the manifest names."""
+    data = run.chain[run.target]
+    run.signer = check_signature(run.ws, data, run.store.signature_bytes(run.target), run.manifest, run.target)
+
+
+def _objects(run: _Run) -> None:
+    """V008, V009: every object is there, intact, and holds the input its entry describes."""
+    check_objects(run.ws, run.manifest, run.target)
+
+
+def _approvals(run: _Run) -> None:
+    """V021, V022: every recorded approval is in the record and approves exactly that input."""
+    check_approvals(run.ws, run.manifest, run.target)
+
+
+def _not_expired(run: _Run) -> None:
+    """V015: the snapshot has not passed its ``expires``."""
+    expires = run.manifest.get("expires")
+    current = time.time() if run.now is None else run.now
     if expires and datetime.fromisoformat(expires.replace("Z", "+00:00")).timestamp() < current:
         raise VerificationError(
             "V015",
-            f"snapshot {target} expired at {expires}",
-            snapshot=target,
+            f"snapshot {run.target} expired at {expires}",
+            snapshot=run.target,
             fix="promote again to issue a fresh snapshot",
         )
-    _check_pinned_log(ws, store, log, manifest, target)
-    return Verified(framework, target, digest_bytes(data), signer, manifest, head)
+
+
+def _pinned_log(run: _Run) -> None:
+    """V017: the decision log holds, intact, the lines the snapshot pins."""
+    _check_pinned_log(run.ws, run.store, run.log, run.manifest, run.target)
+
+
+@dataclass(frozen=True)
+class VerifyStep:
+    """One named step of :func:`verify_snapshot` and the codes it can fail with."""
+
+    name: str
+    codes: tuple[str, ...]
+    run: Callable[[_Run], None]
+
+
+#: The steps, in order; the first that fails ends the verification (a test runs every code).
+STEPS: tuple[VerifyStep, ...] = (
+    VerifyStep("head_exists", ("V001", "V002"), _head_exists),
+    VerifyStep("not_replayed", ("V007", "V020"), _not_replayed),
+    VerifyStep("head_digest", ("V004",), _head_digest),
+    VerifyStep("chain", ("V004", "V005", "V006"), _chain),
+    VerifyStep("gates", ("V019",), _gates),
+    VerifyStep("target", ("V003",), _target),
+    VerifyStep("manifest_valid", ("V016",), _valid_manifest),
+    VerifyStep("signature", ("V010", "V011", "V012", "V013", "V014", "V018"), _signature),
+    VerifyStep("objects", ("V008", "V009"), _objects),
+    VerifyStep("approvals", ("V021", "V022"), _approvals),
+    VerifyStep("not_expired", ("V015",), _not_expired),
+    VerifyStep("pinned_log", ("V017",), _pinned_log),
+)
+
+
+def verify_snapshot(
+    ws: Workspace,
+    framework: str,
+    sequence: int | None = None,
+    *,
+    gate: str | None = None,
+    now: float | None = None,
+    head: Head | None = None,
+    store: SnapshotStore | None = None,
+) -> Verified:
+    """Verify the head (or snapshot ``sequence``, or the current snapshot of ``gate``): run
+    :data:`STEPS` in order and raise at the first that fails. Nothing is written.
+
+    ``head`` replaces HEAD's content (``repair-head`` tries candidates); ``store``: the command's
+    own store (else one is opened).
+    """
+    store = store or SnapshotStore.open(ws, framework)
+    run = _Run(ws, store, gate, sequence, now, head or store.head(), DecisionLog(store.decisions_path))
+    passed: list[str] = []
+    for step in STEPS:
+        try:
+            step.run(run)
+        except VerificationError as e:
+            e.step = step.name
+            log.debug("verify_step", framework=framework, subject=step.name, outcome="failed", code=e.code)
+            raise
+        passed.append(step.name)
+    assert run.head is not None
+    digest = digest_bytes(run.chain[run.target])
+    return Verified(framework, run.target, digest, run.signer, run.manifest, run.head, tuple(passed))
 
 
 def _check_not_replayed(store: SnapshotStore, head: Head, log: DecisionLog) -> None:
@@ -418,11 +554,12 @@ def verify_all(ws: Workspace) -> list[dict[str, Any]]:
     results: list[dict[str, Any]] = []
     for framework in record_frameworks(ws.record_dir):
         try:
-            head = SnapshotStore(ws, framework).head()
+            store = SnapshotStore.open(ws, framework)
+            head = store.head()
             if head is None:
-                verify_snapshot(ws, framework)  # explains a missing HEAD
+                verify_snapshot(ws, framework, store=store)  # explains a missing HEAD
             for gate in sorted(head.gates) if head else []:
-                v = verify_snapshot(ws, framework, gate=gate)
+                v = verify_snapshot(ws, framework, gate=gate, store=store)
                 results.append({"framework": framework, "gate": gate, "ok": True, "snapshot": v.sequence})
         except VerificationError as e:
             results.append({"framework": framework, "ok": False, "code": e.code, "message": e.problem, "fix": e.fix})
