@@ -18,12 +18,12 @@ import hashlib
 import json
 import shutil
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from artigov.core.errors import ArtigovError
 from artigov.core.faults import FAULT_EXIT_CODE
+from artigov.core.packaged import packaged_dir, packaged_schema
 from artigov.core.safeyaml import load_yaml
 from artigov.rehearse.workspace import Rehearsal, RehearsalError
 
@@ -51,14 +51,12 @@ class PlaybookResult:
 
 
 def _schema() -> dict[str, Any]:
-    text = resources.files("artigov.rehearse").joinpath("schemas", "playbook.schema.json").read_text("utf-8")
-    value: dict[str, Any] = json.loads(text)
-    return value
+    return packaged_schema("artigov.rehearse", "playbook.schema.json")
 
 
 def packaged_playbooks() -> list[Path]:
-    folder = resources.files("artigov.rehearse").joinpath("playbooks")
-    return sorted(Path(str(p)) for p in folder.iterdir() if p.name.endswith(".yaml"))
+    folder = packaged_dir("artigov.rehearse", "playbooks")
+    return sorted(p for p in folder.iterdir() if p.name.endswith(".yaml"))
 
 
 def load_playbook(path: Path, label: str | None = None) -> Playbook:

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import json
 import time
 from dataclasses import dataclass, field
 from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +14,7 @@ from artigov.contract.errors import ContractError
 from artigov.core.errors import YamlSafetyError
 from artigov.core.fastschema import Check, compile_schema
 from artigov.core.findings import Finding
+from artigov.core.packaged import packaged_schema
 from artigov.core.safeyaml import load_yaml
 from artigov.core.workspace import Workspace, check_framework_name
 
@@ -78,12 +77,8 @@ def contract_frameworks(ws: Workspace) -> list[str]:
     return sorted(p.stem for p in ws.contracts_dir.glob("*.yaml")) if ws.contracts_dir.is_dir() else []
 
 
-@lru_cache(maxsize=1)
 def _schema() -> dict[str, Any]:
-    value: dict[str, Any] = json.loads(
-        resources.files("artigov.contract").joinpath("schemas/contract.schema.json").read_text("utf-8")
-    )
-    return value
+    return packaged_schema("artigov.contract", "contract.schema.json")
 
 
 @lru_cache(maxsize=1)

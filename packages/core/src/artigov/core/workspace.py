@@ -7,7 +7,6 @@ Every path in the config must stay inside the workspace.
 
 from __future__ import annotations
 
-import json
 import os
 import re
 from dataclasses import dataclass, field
@@ -24,6 +23,7 @@ from artigov.core.errors import (
     YamlSafetyError,
 )
 from artigov.core.fastschema import Check, compile_schema
+from artigov.core.packaged import packaged_schema
 
 __all__ = [
     "CONFIG_NAME",
@@ -138,12 +138,8 @@ def resolve_inside(root: Path, rel: str, *, source: str | None = None) -> Path:
     return candidate
 
 
-@lru_cache(maxsize=1)
 def _config_schema() -> dict[str, Any]:
-    # Next to this module (a regular install); importlib.resources would cost ~10 ms of imports per command.
-    text = (Path(__file__).parent / "schemas" / "workspace-config.schema.json").read_text("utf-8")
-    value: dict[str, Any] = json.loads(text)
-    return value
+    return packaged_schema("artigov.core", "workspace-config.schema.json")
 
 
 @lru_cache(maxsize=1)

@@ -12,28 +12,24 @@ The file's digest is computed as it is read.
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 from collections.abc import Iterator
 from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import orjson
 
 from artigov.core.fastschema import Check, compile_schema
+from artigov.core.packaged import packaged_schema
 from artigov.index.errors import IndexCorruptError
 from artigov.index.model import HEAD, TAIL, entry_line, old_format
 
 __all__ = ["StreamedIndex"]
 
 
-@lru_cache(maxsize=1)
 def _schema() -> dict[str, Any]:
-    text = resources.files("artigov.index").joinpath("schemas/artifacts-index.schema.json").read_text("utf-8")
-    value: dict[str, Any] = json.loads(text)
-    return value
+    return packaged_schema("artigov.index", "artifacts-index.schema.json")
 
 
 @lru_cache(maxsize=1)

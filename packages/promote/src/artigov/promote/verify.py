@@ -32,7 +32,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
-from importlib import resources
 from typing import Any
 
 from jsonschema import Draft202012Validator
@@ -42,6 +41,7 @@ from artigov.core.canonical import digest_bytes
 from artigov.core.errors import PathEscapeError
 from artigov.core.events import get_logger
 from artigov.core.gpg import VerifyingKeyring, committed_keyring, verify_detached
+from artigov.core.packaged import packaged_schema
 from artigov.core.workspace import Workspace, resolve_inside
 from artigov.promote.decisions import DecisionLog, LogCheck
 from artigov.promote.errors import VerificationError
@@ -75,8 +75,8 @@ class Verified:
 
 @lru_cache(maxsize=1)
 def _schema() -> Draft202012Validator:
-    text = resources.files("artigov.promote").joinpath("schemas/snapshot.schema.json").read_text("utf-8")
-    return Draft202012Validator(json.loads(text), format_checker=Draft202012Validator.FORMAT_CHECKER)
+    schema = packaged_schema("artigov.promote", "snapshot.schema.json")
+    return Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
 
 
 log = get_logger(__name__)

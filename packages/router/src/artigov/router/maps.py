@@ -12,13 +12,13 @@ import json
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from jsonschema import Draft202012Validator
 
 from artigov.core.errors import ConfigError, YamlSafetyError
+from artigov.core.packaged import packaged_schema
 from artigov.core.safeyaml import load_yaml
 from artigov.core.workspace import Workspace
 
@@ -67,8 +67,7 @@ def placeholders(template: str) -> list[str]:
 
 @lru_cache(maxsize=4)
 def _validator(name: str) -> Draft202012Validator:
-    text = resources.files("artigov.router").joinpath("schemas", name).read_text("utf-8")
-    return Draft202012Validator(json.loads(text))
+    return Draft202012Validator(packaged_schema("artigov.router", name))
 
 
 def _field(path: Any) -> str:

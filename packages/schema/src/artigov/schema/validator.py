@@ -8,17 +8,18 @@ declared dependency; without it jsonschema silently passes any string).
 
 from __future__ import annotations
 
+import copy
 import json
 import re
 from collections.abc import Iterator
 from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from artigov.core.errors import ConfigError
 from artigov.core.fastschema import Check, compile_schema
 from artigov.core.findings import Finding, code_info
+from artigov.core.packaged import packaged_schema, packaged_schema_names
 from artigov.core.safeyaml import pointer_lines as yaml_pointer_lines
 from artigov.schema.model import Artifact
 
@@ -34,9 +35,7 @@ _FULLMATCH_FIELDS = ("id", "version", "framework", "kind", "supersedes")
 
 
 def _read_packaged(name: str) -> dict[str, Any]:
-    text = resources.files("artigov.schema").joinpath("schemas", name).read_text("utf-8")
-    value: dict[str, Any] = json.loads(text)
-    return value
+    return copy.deepcopy(packaged_schema("artigov.schema", name))  # callers may adjust their copy
 
 
 def base_schema() -> dict[str, Any]:
@@ -51,8 +50,7 @@ def _base_check() -> Check:
 
 def packaged_kind_schema_names() -> list[str]:
     """Kinds that artigov ships a schema for."""
-    folder = resources.files("artigov.schema").joinpath("schemas", "kinds")
-    return sorted(p.name.removesuffix(".schema.json") for p in folder.iterdir() if p.name.endswith(".schema.json"))
+    return packaged_schema_names("artigov.schema", "kinds")
 
 
 _PATTERN_HINTS = {
