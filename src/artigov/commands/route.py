@@ -44,14 +44,12 @@ def run_route_resolve(root: Path | None, path: Path, fmt: Format) -> int:
         from artigov.commands.render import emit_json
         from artigov.router.maps import load_routing_map
         from artigov.router.resolve import canonical_path
-        from artigov.schema.discovery import group_units
+        from artigov.schema.discovery import SIDECAR_SUFFIXES, group_units, sidecar_target
         from artigov.schema.validate import load_unit
 
         rel = ws.rel(path)
-        from artigov.schema.loader import sidecar_target
-
         target = sidecar_target(rel) or rel
-        metas = [target + s for s in (".meta.yaml", ".meta.yml", ".meta.json") if (ws.root / (target + s)).is_file()]
+        metas = [target + s for s in SIDECAR_SUFFIXES if (ws.root / (target + s)).is_file()]
         unit = group_units(sorted([target, *metas]), {target, *metas}).units[0]
         artifact = load_unit(ws.root, unit)
         meta = {k: str(artifact.metadata.get(k, "")) for k in ("framework", "kind", "id", "version")}

@@ -270,12 +270,12 @@ class _Run:
         store = self._store()
         sequence = self.absolute(snapshot) if snapshot else self._head_sequence()
         folder = store.seq_dir(sequence)
-        if target == "object":
-            from artigov.promote.store import ObjectStore
+        from artigov.promote.store import MANIFEST_NAME, SIGNATURE_NAME, ObjectStore
 
+        if target == "object":
             path = ObjectStore(store.ws).path_for(store.manifest(sequence)["inputs"][0]["object"])
         else:
-            path = folder / ("manifest.json" if target == "manifest" else "manifest.json.asc")
+            path = folder / (MANIFEST_NAME if target == "manifest" else SIGNATURE_NAME)
         path.chmod(0o644)
         data = bytearray(path.read_bytes())
         offset = len(data) // 2 if target != "signature" else data.index(b"\n\n") + 12

@@ -13,7 +13,7 @@ from typing import Any
 
 from artigov.core.workspace import Workspace
 from artigov.promote.errors import PromotionError, VerificationError
-from artigov.promote.store import SnapshotStore
+from artigov.promote.store import MANIFEST_NAME, SnapshotStore
 from artigov.promote.verify import verify_snapshot
 
 __all__ = ["SnapshotDiff", "diff_inputs", "diff_snapshots", "snapshot_state"]
@@ -90,7 +90,7 @@ def diff_snapshots(ws: Workspace, framework: str, a: int, b: int) -> SnapshotDif
     store = SnapshotStore.open(ws, framework)
     manifests = {}
     for n in (a, b):
-        if not (store.seq_dir(n) / "manifest.json").is_file():
+        if not (store.seq_dir(n) / MANIFEST_NAME).is_file():
             pruned = " (pruned by retention)" if n in store.pruned() else ""
             have = ", ".join(map(str, store.sequences())) or "none"
             raise PromotionError(

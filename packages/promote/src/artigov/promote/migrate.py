@@ -28,7 +28,15 @@ from artigov.core.workspace import Workspace
 from artigov.promote.decisions import DecisionLog
 from artigov.promote.errors import PromotionError, VerificationError
 from artigov.promote.record import decision_event, recover
-from artigov.promote.store import Head, ObjectStore, SnapshotStore, check_framework_name
+from artigov.promote.store import (
+    MANIFEST_NAME,
+    SIGNATURE_NAME,
+    Head,
+    ObjectStore,
+    SnapshotStore,
+    check_framework_name,
+    snapshot_folder_name,
+)
 from artigov.promote.verify import check_signature, verify_snapshot
 
 __all__ = ["Migration", "migrate_record", "repair_head"]
@@ -63,10 +71,10 @@ def _old_chain(ws: Workspace, fw_dir: Path) -> tuple[dict[int, bytes], dict[int,
             if pruned[seq] != expected:
                 raise PromotionError(f"{name}: pruned snapshot {seq} does not match its child's parent digest")
             break
-        folder = fw_dir / f"{seq:06d}"
+        folder = fw_dir / snapshot_folder_name(seq)
         try:
-            data = (folder / "manifest.json").read_bytes()
-            signature = (folder / "manifest.json.asc").read_bytes()
+            data = (folder / MANIFEST_NAME).read_bytes()
+            signature = (folder / SIGNATURE_NAME).read_bytes()
         except OSError:
             raise PromotionError(f"{name}: snapshot {seq} is incomplete in the old layout; nothing was moved") from None
         if digest_bytes(data) != expected:
@@ -107,8 +115,8 @@ def migrate_record(ws: Workspace, *, lock_timeout: float = 30.0) -> Migration:
             store.ensure_record_files()
             gates: Head = Head(0, "", {})
             for seq in sorted(chain):
-                src = old / name / f"{seq:06d}"
-                for fname in ("manifest.json", "manifest.json.asc"):
+                src = old / name / snapshot_folder_name(seq)
+                for fname in (MANIFEST_NAME, SIGNATURE_NAME):
                     write_atomic(store.seq_dir(seq) / fname, (src / fname).read_bytes(), lock=False, mode=0o444)
                 manifest = json.loads(chain[seq])
                 gates = gates.with_gate(str(manifest["gate"]), seq, digest_bytes(chain[seq]))

@@ -33,7 +33,7 @@ from artigov.core.workspace import Workspace
 from artigov.promote.decisions import DecisionLog
 from artigov.promote.errors import PromotionError
 from artigov.promote.manifest import Manifest
-from artigov.promote.store import Head, SnapshotStore
+from artigov.promote.store import MANIFEST_NAME, Head, SnapshotStore
 
 __all__ = ["Committed", "commit_snapshot", "decision_event", "recover"]
 
@@ -79,7 +79,7 @@ def recover(ws: Workspace, store: SnapshotStore) -> list[str]:
         if n in recorded:
             if n == top and n in (head_seq, head_seq + 1) and not store.seq_dir(n).exists():
                 if n == head_seq + 1:
-                    data = (tmp / "manifest.json").read_bytes()
+                    data = (tmp / MANIFEST_NAME).read_bytes()
                     gate = str(json.loads(data).get("gate"))
                     store.move_head((head or Head(0, "", {})).with_gate(gate, n, digest_bytes(data)))
                     notes.append(f"moved HEAD to snapshot {n}: it was recorded before the interruption")
@@ -89,7 +89,7 @@ def recover(ws: Workspace, store: SnapshotStore) -> list[str]:
         if n <= top:
             continue
         try:
-            pin = json.loads((tmp / "manifest.json").read_bytes())["decisions"]["from"]
+            pin = json.loads((tmp / MANIFEST_NAME).read_bytes())["decisions"]["from"]
             base = dlog.state_at(int(pin["lines"]))
             if base is not None and base.head == pin["head"] and dlog.state().lines > base.lines:
                 dlog.truncate_to(base)

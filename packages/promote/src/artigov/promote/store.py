@@ -39,6 +39,16 @@ from artigov.core.errors import DiskError
 from artigov.core.workspace import FRAMEWORK_NAME, Workspace, check_framework_name
 from artigov.promote.errors import VerificationError
 
+#: A snapshot folder's two files (the layout is written down here and in the module doc only).
+MANIFEST_NAME = "manifest.json"
+SIGNATURE_NAME = "manifest.json.asc"
+
+
+def snapshot_folder_name(sequence: int) -> str:
+    """``000001``: a snapshot's folder name (six digits, so folders sort by sequence)."""
+    return f"{sequence:06d}"
+
+
 __all__ = [
     "FRAMEWORK_NAME",
     "GateHead",
@@ -206,10 +216,10 @@ class SnapshotStore:
         return cls(ws, framework)
 
     def seq_dir(self, sequence: int) -> Path:
-        return self.snapshots_dir / f"{sequence:06d}"
+        return self.snapshots_dir / snapshot_folder_name(sequence)
 
     def tmp_dir(self, sequence: int) -> Path:
-        return self.snapshots_dir / f".{sequence:06d}.tmp"
+        return self.snapshots_dir / f".{snapshot_folder_name(sequence)}.tmp"
 
     def sequences(self) -> list[int]:
         """Complete snapshot folders (a folder name of six digits)."""
@@ -258,22 +268,22 @@ class SnapshotStore:
 
     def manifest_bytes(self, sequence: int) -> bytes:
         try:
-            return (self.seq_dir(sequence) / "manifest.json").read_bytes()
+            return (self.seq_dir(sequence) / MANIFEST_NAME).read_bytes()
         except (FileNotFoundError, NotADirectoryError):
             raise VerificationError(
                 "V003",
-                f"snapshot {sequence}: manifest.json is missing",
+                f"snapshot {sequence}: {MANIFEST_NAME} is missing",
                 snapshot=sequence,
                 fix="restore the snapshot folder from git",
             ) from None
 
     def signature_bytes(self, sequence: int) -> bytes:
         try:
-            return (self.seq_dir(sequence) / "manifest.json.asc").read_bytes()
+            return (self.seq_dir(sequence) / SIGNATURE_NAME).read_bytes()
         except (FileNotFoundError, NotADirectoryError):
             raise VerificationError(
                 "V010",
-                f"snapshot {sequence}: manifest.json.asc is missing",
+                f"snapshot {sequence}: {SIGNATURE_NAME} is missing",
                 snapshot=sequence,
                 fix="an unsigned snapshot never verifies: restore it from git, or roll back",
             ) from None
@@ -316,9 +326,9 @@ class SnapshotStore:
         tmp = self.tmp_dir(sequence)
         if tmp.exists():
             shutil.rmtree(tmp)
-        write_atomic(tmp / "manifest.json", manifest, lock=False, mode=0o444)
+        write_atomic(tmp / MANIFEST_NAME, manifest, lock=False, mode=0o444)
         fault_point("after-manifest")
-        write_atomic(tmp / "manifest.json.asc", signature, lock=False, mode=0o444)
+        write_atomic(tmp / SIGNATURE_NAME, signature, lock=False, mode=0o444)
         fault_point("after-signature")
         return tmp
 
