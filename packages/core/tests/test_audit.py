@@ -243,7 +243,7 @@ def test_last_line_reads_backwards_exactly(tmp_path_factory: pytest.TempPathFact
     audit_mod._TAIL = tail
     try:
         with open(path, "rb") as f:
-            assert audit_mod._last_line(f.fileno(), len(data)) == expected
+            assert audit_mod.last_line(f.fileno(), len(data)) == expected
     finally:
         audit_mod._TAIL = original
 

@@ -28,6 +28,7 @@ __all__ = [
     "DEFAULT_LOCK_TIMEOUT",
     "Chunks",
     "FileLock",
+    "flock_exclusive",
     "fsync_dir",
     "lock_path_for",
     "release_inherited_locks",
@@ -77,16 +78,8 @@ class FileLock:
             fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
         except OSError as e:
             raise DiskError(self.path, e) from e
-        deadline = time.monotonic() + self.timeout
         try:
-            while True:
-                try:
-                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                    break
-                except BlockingIOError:
-                    if time.monotonic() >= deadline:
-                        raise LockTimeoutError(self.path, self.timeout, _read_holder(fd)) from None
-                    time.sleep(_POLL)
+            flock_exclusive(fd, self.path, self.timeout, stamped=True)
             stamp = f"pid={os.getpid()} host={os.uname().nodename}\n".encode()
             with suppress(OSError):  # the stamp only improves the error message of a waiting writer
                 os.ftruncate(fd, 0)
@@ -112,6 +105,25 @@ class FileLock:
 
     def __exit__(self, *exc: object) -> None:
         self.release()
+
+
+def flock_exclusive(fd: int, path: Path, timeout: float, *, stamped: bool = False) -> None:
+    """Take an exclusive ``flock`` on the open file ``fd``, waiting up to ``timeout`` seconds: the one
+    lock loop of artigov (lock files and append-only logs alike).
+
+    Raises:
+        LockTimeoutError: still held after ``timeout``; for a ``stamped`` lock file the message names
+            the holder's pid and host.
+    """
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return
+        except BlockingIOError:
+            if time.monotonic() >= deadline:
+                raise LockTimeoutError(path, timeout, _read_holder(fd) if stamped else None) from None
+            time.sleep(_POLL)
 
 
 def _read_holder(fd: int) -> str | None:

@@ -14,7 +14,6 @@ batch and an fsync, so concurrent commands never interleave or lose events.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import hashlib
 import json
 import os
@@ -26,15 +25,15 @@ from typing import Any
 
 import orjson
 
-from artigov.core.atomic import write_all
+from artigov.core.atomic import flock_exclusive, write_all
 from artigov.core.canonical import canonical_json, digest_bytes
-from artigov.core.errors import DiskError, LockTimeoutError
+from artigov.core.errors import DiskError
 
 __all__ = [
+    "last_line",
     "GENESIS",
     "TOP_FIELDS",
     "make_record",
-    "lock_log",
     "parse_events",
     "seal_lines",
     "write_whole_lines",
@@ -211,7 +210,7 @@ def _slices(path: Path, size: int, parts: int) -> list[tuple[str, int, int | Non
             if newline < 0 or at + newline + 1 >= size:
                 break
             cuts.append(at + newline + 1)
-        prevs = [GENESIS] + ["sha256:" + hashlib.sha256(_last_line(fd, cut)).hexdigest() for cut in cuts[1:]]
+        prevs = [GENESIS] + ["sha256:" + hashlib.sha256(last_line(fd, cut)).hexdigest() for cut in cuts[1:]]
     ends: list[int | None] = [*cuts[1:], None]
     return [(str(path), start, end, prev) for start, end, prev in zip(cuts, ends, prevs, strict=True)]
 
@@ -277,7 +276,7 @@ def parse_events(lines: Iterable[bytes]) -> Iterator[dict[str, Any]]:
             yield event
 
 
-def _last_line(fd: int, size: int) -> bytes:
+def last_line(fd: int, size: int) -> bytes:
     """The last line of the first ``size`` bytes of the file (with its newline), or b"" when empty.
 
     Reads backwards in growing chunks and searches each byte once, so a long last line costs
@@ -337,7 +336,7 @@ class AuditLog:
     def _rotate(self, fd: int) -> tuple[int, dict[str, Any]]:
         """Rotate the locked file ``fd``; return the new file's locked fd and the event that opens it."""
         size = os.fstat(fd).st_size
-        last = _last_line(fd, size)
+        last = last_line(fd, size)
         for i in range(ROTATE_KEEP - 1, 0, -1):
             older = self.path.with_name(f"{self.path.name}.{i}")
             if older.exists():
@@ -369,7 +368,7 @@ class AuditLog:
                 fd, opening = self._rotate(fd)
                 events = [opening, *events]
             size = os.fstat(fd).st_size
-            last = _last_line(fd, size)
+            last = last_line(fd, size)
             out: list[bytes] = []
             if last and not last.endswith(b"\n"):
                 self.torn_lines_repaired += 1
@@ -391,7 +390,7 @@ class AuditLog:
             os.close(fd)  # releases the flock
 
     def _lock(self, fd: int) -> None:
-        lock_log(fd, self.path, self.lock_timeout)
+        flock_exclusive(fd, self.path, self.lock_timeout)
 
 
 def seal_lines(events: list[dict[str, Any]], prev: str) -> list[bytes]:
@@ -427,16 +426,3 @@ def write_whole_lines(fd: int, path: Path, data: bytes, size: int, *, step: str 
             os.ftruncate(fd, size)
             os.fsync(fd)
         raise DiskError(path, e) from e
-
-
-def lock_log(fd: int, path: Path, timeout: float = 30.0) -> None:
-    """Take an exclusive ``flock`` on an open log file, waiting up to ``timeout`` seconds."""
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            return
-        except BlockingIOError:
-            if time.monotonic() >= deadline:
-                raise LockTimeoutError(path, timeout, None) from None
-            time.sleep(0.005)

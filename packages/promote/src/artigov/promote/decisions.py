@@ -20,7 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from artigov.core.audit import GENESIS, lock_log, parse_events, seal_lines, write_whole_lines
+from artigov.core.atomic import DEFAULT_LOCK_TIMEOUT, flock_exclusive
+from artigov.core.audit import GENESIS, last_line, parse_events, seal_lines, write_whole_lines
 from artigov.core.canonical import digest_bytes
 from artigov.core.errors import DiskError
 from artigov.core.faults import fault_point, fault_requested
@@ -43,18 +44,6 @@ class LogState:
 _CHUNK = 1 << 20
 
 
-def _last_newline_end(fd: int, end: int) -> int:
-    """The offset just past the last ``\\n`` before ``end`` (0 if there is none), read backwards."""
-    pos = end
-    while pos > 0:
-        start = max(0, pos - _CHUNK)
-        i = os.pread(fd, pos - start, start).rfind(b"\n")
-        if i >= 0:
-            return start + i + 1
-        pos = start
-    return 0
-
-
 def _count_newlines(fd: int, end: int) -> int:
     count, pos = 0, 0
     while pos < end:
@@ -64,11 +53,6 @@ def _count_newlines(fd: int, end: int) -> int:
         count += chunk.count(b"\n")
         pos += len(chunk)
     return count
-
-
-def _line_start(fd: int, end: int) -> int:
-    """Where the line that ends at ``end`` (just past its newline) starts."""
-    return _last_newline_end(fd, end - 1) if end > 0 else 0
 
 
 def _nth_line_end(fd: int, lines: int, size: int) -> int | None:
@@ -118,8 +102,7 @@ class DecisionLog:
             end = _nth_line_end(fd, lines, os.fstat(fd).st_size)
             if end is None:
                 return None
-            start = _line_start(fd, end)
-            return LogState(lines, digest_bytes(os.pread(fd, end - start, start)), end)
+            return LogState(lines, digest_bytes(last_line(fd, end)), end)
         finally:
             os.close(fd)
 
@@ -129,11 +112,13 @@ class DecisionLog:
         if fd is None:
             return LogState(0, GENESIS, 0)
         try:
-            end = _last_newline_end(fd, os.fstat(fd).st_size)
+            size = os.fstat(fd).st_size
+            tail = last_line(fd, size)  # complete, or a torn line that does not count
+            end = size if tail.endswith(b"\n") else size - len(tail)
             if end == 0:
                 return LogState(0, GENESIS, 0)
-            start = _line_start(fd, end)
-            return LogState(_count_newlines(fd, end), digest_bytes(os.pread(fd, end - start, start)), end)
+            line = tail if end == size else last_line(fd, end)
+            return LogState(_count_newlines(fd, end), digest_bytes(line), end)
         finally:
             os.close(fd)
 
@@ -198,7 +183,7 @@ class DecisionLog:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
         try:
-            lock_log(fd, self.path)
+            flock_exclusive(fd, self.path, DEFAULT_LOCK_TIMEOUT)
             size = os.fstat(fd).st_size
             if size != expected.size:
                 raise DiskError(
@@ -218,7 +203,7 @@ class DecisionLog:
         """Cut the log back to ``state`` (an uncommitted or torn tail); return the bytes removed."""
         fd = os.open(self.path, os.O_RDWR)
         try:
-            lock_log(fd, self.path)
+            flock_exclusive(fd, self.path, DEFAULT_LOCK_TIMEOUT)
             size = os.fstat(fd).st_size
             if size <= state.size:
                 return 0
