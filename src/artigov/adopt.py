@@ -231,7 +231,7 @@ def adopt(ws: Workspace, framework: str, paths: list[Path] | None = None, *, app
 
 def _apply(ws: Workspace, report: AdoptReport) -> None:
     from artigov.core.atomic import write_atomic, write_new
-    from artigov.index import ops as index_ops
+    from artigov.index import rebuild, update
 
     report.applied = True
     if not report.proposals:
@@ -242,7 +242,7 @@ def _apply(ws: Workspace, report: AdoptReport) -> None:
             write_new(target, p.data)  # a sidecar: never over a file that appeared meanwhile
         else:
             write_atomic(target, p.data, lock=False)
-    result = index_ops.update(ws) if ws.index_path.is_file() else index_ops.rebuild(ws)
+    result = update(ws) if ws.index_path.is_file() else rebuild(ws)
     report.index_digest = result.digest
 
 

@@ -23,11 +23,11 @@ __all__ = ["route_check"]
 
 
 def route_check(ws: Workspace) -> RouteReport:
-    from artigov.index import ops as index_ops
+    from artigov.index import proved_changes, read_index, read_units
     from artigov.index.derived import DerivedCache, file_stamp
     from artigov.router.check import PlacementResult, check_placement, check_routes
 
-    proved = index_ops.proved_changes(ws)
+    proved = proved_changes(ws)
     if proved is None:
         return check_routes(ws)
     digest, changed = proved
@@ -35,14 +35,14 @@ def route_check(ws: Workspace) -> RouteReport:
     key = {"routing": file_stamp(ws.routing_map), "root": str(ws.root)}
     held = cache.get(digest, key)
     if held is None:
-        index = index_ops.read_index(ws)
+        index = read_index(ws)
         if index.digest != digest:
             return check_routes(ws)
         known = check_placement(ws, index.entries)
         cache.put(digest, key, known.to_dict())
     else:
         known = PlacementResult.from_dict(held)
-    fresh, _invalid, _findings = index_ops.read_units(ws, changed)  # an invalid file is validate's business
+    fresh, _invalid, _findings = read_units(ws, changed)  # an invalid file is validate's business
     gone = {p for u in changed for p in (u.path, u.meta_path) if p}
     rest = known.without(gone)
     rest.checked = known.checked - len(changed)

@@ -66,20 +66,20 @@ def run_index(
 
     def action(ws: Workspace) -> int:
         from artigov.commands.render import progress_hook
-        from artigov.index import ops
+        from artigov.index import add, rebuild, recover, update, verify, verify_quick
 
         progress = progress_hook(f"index {op}", fmt.value)
         if op == "add":
-            return _render_write(ops.add(ws, paths or [], lock_timeout=lock_timeout), fmt)
+            return _render_write(add(ws, paths or [], lock_timeout=lock_timeout), fmt)
         if op == "update":
-            return _render_write(ops.update(ws, lock_timeout=lock_timeout, progress=progress), fmt)
+            return _render_write(update(ws, lock_timeout=lock_timeout, progress=progress), fmt)
         if op == "rebuild":
-            return _render_write(ops.rebuild(ws, lock_timeout=lock_timeout, progress=progress), fmt)
+            return _render_write(rebuild(ws, lock_timeout=lock_timeout, progress=progress), fmt)
         if op == "verify":
-            quick = None if full else ops.verify_quick(ws, lock_timeout=lock_timeout)
-            result = quick or ops.verify(ws, lock_timeout=lock_timeout, progress=progress)
+            quick = None if full else verify_quick(ws, lock_timeout=lock_timeout)
+            result = quick or verify(ws, lock_timeout=lock_timeout, progress=progress)
             return _render_verify(result, fmt)
-        recovery = ops.recover(ws, lock_timeout=lock_timeout)
+        recovery = recover(ws, lock_timeout=lock_timeout)
         action_taken = recovery.action if recovery else "nothing to recover"
         if fmt is Format.json:
             from artigov.commands.render import emit_json

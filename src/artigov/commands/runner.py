@@ -11,9 +11,8 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from artigov.core import events
 from artigov.core.errors import ArtigovError
-from artigov.core.events import get_logger
+from artigov.core.events import bind, clear, get_logger
 from artigov.core.logconfig import flush_audit, set_audit_path
 from artigov.core.workspace import Workspace, load_workspace
 
@@ -34,8 +33,8 @@ def execute(
 
     ``audit=False`` for commands that only read the audit log (they must not append to it).
     """
-    events.clear()
-    events.bind(command=command, **{k: v for k, v in context.items() if v is not None})
+    clear()
+    bind(command=command, **{k: v for k, v in context.items() if v is not None})
     ws: Workspace | None = None
     code = 1
     try:

@@ -32,7 +32,7 @@ from artigov.core.events import get_logger
 from artigov.core.faults import fault_point
 from artigov.core.workspace import Workspace
 from artigov.hydrate.hydrate import Decision, hydrate
-from artigov.index import ops as index_ops
+from artigov.index import verify as verify_index
 from artigov.promote.decisions import DecisionLog
 from artigov.promote.errors import GateFailedError, PromotionError
 from artigov.promote.gitstate import GitState, commit_record, git_state
@@ -261,7 +261,7 @@ def promote(
     signer = signing_key(ws, key)
     with FileLock(store.lock_path, lock_timeout):
         recover_restore(ws, framework)  # an interrupted rollback's files first: the index must see them
-    drift = index_ops.verify(ws, lock_timeout=lock_timeout)
+    drift = verify_index(ws, lock_timeout=lock_timeout)
     if not drift.ok:
         n = len(drift.added) + len(drift.changed) + len(drift.removed)
         raise PromotionError(

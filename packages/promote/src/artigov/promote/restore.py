@@ -130,9 +130,9 @@ def recover_restore(ws: Workspace, framework: str) -> list[str]:
     targets = [ws.root / f for f in files]
     if state == "switching":
         _switch(ws, targets)
-        from artigov.index import ops as index_ops
+        from artigov.index import add as index_add
 
-        index_ops.add(ws, [t for t in targets if t.exists()])
+        index_add(ws, [t for t in targets if t.exists()])
         outcome = "rolled forward: the restored files are in place"
     else:
         for target in targets:

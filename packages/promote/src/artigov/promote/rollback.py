@@ -16,7 +16,7 @@ from artigov.core.clock import stamp_now
 from artigov.core.errors import PathEscapeError
 from artigov.core.events import get_logger
 from artigov.core.workspace import Workspace, resolve_inside
-from artigov.index import ops as index_ops
+from artigov.index import add as index_add
 from artigov.promote.errors import PromotionError, VerificationError
 from artigov.promote.gitstate import commit_record, git_state
 from artigov.promote.manifest import Manifest
@@ -124,7 +124,7 @@ def rollback(
             raise PromotionError(f"snapshot {target} is a {target_gate!r} snapshot, not {gate!r}")
         sequence = head.sequence + 1
         restored = _restore(ws, verified.manifest)
-        index_ops.add(ws, restored, lock_timeout=lock_timeout)
+        index_add(ws, restored, lock_timeout=lock_timeout)
         finish_restore(ws, framework)
         restored_rel = [ws.rel(p) for p in restored]
         git = git_state(ws.root, [])
