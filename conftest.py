@@ -8,7 +8,7 @@ import pytest
 @pytest.fixture(autouse=True)
 def _quiet_logging() -> None:
     """Library code logs through structlog; keep test output to errors only."""
-    from artigov.core.logconfig import configure_logging, set_audit_path
+    from artigov.core import configure_logging, set_audit_path
 
     configure_logging("console", "error")
     set_audit_path(None)

@@ -164,11 +164,11 @@ def build(session: nox.Session) -> None:
 
 @nox.session(default=False, python=False)
 def codes(session: nox.Session) -> None:
-    """Regenerate the README's finding-code tables from the one catalogue (artigov.core.catalogue)."""
+    """Regenerate the README's finding-code tables from the one catalogue (artigov.core._catalogue)."""
     import sys
 
     sys.path.insert(0, "packages/core/src")
-    from artigov.core.findings import render_code_tables
+    from artigov.core import render_code_tables
 
     readme = Path("README.md")
     readme.write_text(render_code_tables(readme.read_text("utf-8")), "utf-8")

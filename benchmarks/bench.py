@@ -160,7 +160,7 @@ def _touch_one(ws: Path, rng: random.Random) -> str:
 
 def _rewrite_seconds(ws: Path, repeat: int) -> float:
     sys.path[:0] = [str(REPO / "packages" / "core" / "src")]
-    from artigov.core.atomic import write_atomic
+    from artigov.core import write_atomic
 
     data = (ws / "artifacts_index.json").read_bytes()
     times = []
@@ -369,7 +369,7 @@ def bench_promote(scratch: Path, repeat: int, inputs: int) -> Row:
 
 def bench_audit(scratch: Path, repeat: int, events: int) -> list[Row]:
     sys.path[:0] = [str(REPO / "packages" / "core" / "src")]
-    from artigov.core.audit import AuditLog
+    from artigov.core import AuditLog
 
     ws = scratch / "auditws"
     ws.mkdir()

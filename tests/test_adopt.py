@@ -11,11 +11,11 @@ import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
-from artigov.core.workspace import load_workspace
-from artigov.index import ops as index_ops
-from artigov.router.check import check_routes
+import artigov.index as index_ops
+from artigov.core import load_workspace
+from artigov.router import check_routes
 from artigov.scaffold import init_workspace
-from artigov.schema.validate import validate_workspace
+from artigov.schema import validate_workspace
 
 Runner = Callable[..., subprocess.CompletedProcess[str]]
 FOLDERS = ["plans/technical", "plans/action", "reports/summary", "registers/risk"]

@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from artigov.core.atomic import lock_path_for
+from artigov.core import lock_path_for
 from artigov.core.testing import held_lock
 
 Runner = Callable[..., subprocess.CompletedProcess[str]]

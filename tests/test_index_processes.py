@@ -12,9 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from artigov.core.atomic import FileLock, lock_path_for
+from artigov.core import FileLock, load_workspace, lock_path_for
 from artigov.core.testing import make_artifact, make_workspace
-from artigov.core.workspace import load_workspace
 from artigov.index import read_index, rebuild, verify
 from artigov.index.testing import mutate, synth_workspace
 

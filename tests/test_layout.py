@@ -45,8 +45,8 @@ def test_every_schema_is_valid_draft_2020_12(schema: str) -> None:
 
 
 def test_example_workspace_is_realistic() -> None:
-    from artigov.core.workspace import load_workspace
-    from artigov.schema.validate import validate_workspace
+    from artigov.core import load_workspace
+    from artigov.schema import validate_workspace
 
     report = validate_workspace(load_workspace(REPO / "examples" / "workspace"))
     arts = report.artifacts
@@ -128,7 +128,7 @@ PLAYBOOKS = REPO / "src" / "artigov" / "rehearse" / "playbooks"
 
 @pytest.mark.parametrize("playbook", sorted(p.name for p in PLAYBOOKS.glob("*.yaml")))
 def test_packaged_playbooks_are_valid(playbook: str) -> None:
-    from artigov.core.safeyaml import load_yaml
+    from artigov.core import load_yaml
 
     schema = json.loads((REPO / "schemas" / "playbook.schema.json").read_text())
     value = load_yaml((PLAYBOOKS / playbook).read_text())

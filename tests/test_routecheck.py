@@ -6,10 +6,10 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from artigov.core.workspace import load_workspace
-from artigov.index import ops
+from artigov.core import load_workspace
+from artigov.index import rebuild, update
 from artigov.routecheck import route_check
-from artigov.router.check import check_routes
+from artigov.router import check_routes
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "workspace"
 
@@ -27,8 +27,8 @@ def test_kept_placement_says_what_reading_every_artifact_says(tmp_path: Path) ->
     root = tmp_path / "ws"
     shutil.copytree(EXAMPLE, root, ignore=shutil.ignore_patterns(".artigov"))
     ws = load_workspace(root)
-    ops.rebuild(ws)
-    ops.update(ws)
+    rebuild(ws)
+    update(ws)
     _same(ws)  # computes and keeps the placement
     assert (ws.state_dir / "derived-placement.json").is_file()
     _same(ws)  # from what was kept
@@ -37,7 +37,7 @@ def test_kept_placement_says_what_reading_every_artifact_says(tmp_path: Path) ->
     fast = route_check(ws)
     assert [m.path for m in fast.misplaced] == ["frameworks/fwk-001/plans/technical/tp-core-2.0.0.md"]
     _same(ws)
-    ops.update(ws)  # a new index version: placement computed again
+    update(ws)  # a new index version: placement computed again
     _same(ws)
     routing = root / "artifact_routing.mdc"
     routing.write_text(routing.read_text().replace("plans/action", "plans/actions"))  # every action plan moves

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
+import artigov.index as index_ops
+from artigov.core import load_workspace
 from artigov.core.testkeys import gnupg_home, make_key
-from artigov.core.workspace import load_workspace
-from artigov.index import ops as index_ops
 from artigov.index.testing import synth_workspace
 
 REPO = Path(__file__).resolve().parent.parent

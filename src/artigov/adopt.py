@@ -13,7 +13,7 @@ the metadata is proposed from what is already there, and only missing fields are
 * ``checksum``: the body's sha256.
 
 Markdown files get the fields in their frontmatter: an existing block keeps every key, comment
-and byte, new keys are appended to it (see :mod:`artigov.schema.edit`); a file without one gets
+and byte, new keys are appended to it (see :mod:`artigov.schema._edit`); a file without one gets
 a new block on top, its bytes below untouched. Anything else gets a sidecar ``X.meta.yaml``.
 Every proposal is proved before it is offered: the new bytes load, give exactly the intended
 metadata and checksum, and pass the schemas. What cannot be adopted (no route matches its
@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from artigov.core.workspace import Workspace
+from artigov.core import Workspace
 
 __all__ = ["AdoptReport", "Proposal", "Unplaced", "adopt"]
 
@@ -106,7 +106,7 @@ class AdoptReport:
 
 def _route_patterns(ws: Workspace, framework: str) -> list[tuple[str, re.Pattern[str]]]:
     """(kind, pattern of its folder) for every route, with ``{framework}`` set to ``framework``."""
-    from artigov.router.maps import PLACEHOLDER, load_routing_map
+    from artigov.router import PLACEHOLDER, load_routing_map
 
     routing = load_routing_map(ws)
     out = []
@@ -195,10 +195,8 @@ class _Ids:
 
 def adopt(ws: Workspace, framework: str, paths: list[Path] | None = None, *, apply: bool = False) -> AdoptReport:
     """Propose (and with ``apply``, write) metadata for the files that are not artifacts yet."""
-    from artigov.core.events import get_logger
-    from artigov.core.workspace import check_framework_name
-    from artigov.schema.validate import validate_workspace
-    from artigov.schema.validator import SchemaSet
+    from artigov.core import check_framework_name, get_logger
+    from artigov.schema import SchemaSet, validate_workspace
 
     check_framework_name(framework)
     report = AdoptReport(framework)
@@ -230,7 +228,7 @@ def adopt(ws: Workspace, framework: str, paths: list[Path] | None = None, *, app
 
 
 def _apply(ws: Workspace, report: AdoptReport) -> None:
-    from artigov.core.atomic import write_atomic, write_new
+    from artigov.core import write_atomic, write_new
     from artigov.index import rebuild, update
 
     report.applied = True
@@ -256,8 +254,7 @@ def _propose(
     ids: _Ids,
     added_at: dict[str, str],
 ) -> Proposal | Unplaced:
-    from artigov.schema.errors import ArtifactLoadError
-    from artigov.schema.loader import load_frontmatter_artifact, load_sidecar_artifact, read_source
+    from artigov.schema import ArtifactLoadError, load_frontmatter_artifact, load_sidecar_artifact, read_source
 
     folder, _, name = path.rpartition("/")
     sidecar = meta_path is not None or not name.lower().endswith(_MARKDOWN)
@@ -266,7 +263,7 @@ def _propose(
             artifact = load_sidecar_artifact(ws.root, path, meta_path)
             existing, checksum, text = dict(artifact.metadata), artifact.checksum, ""
         elif sidecar:
-            from artigov.core.canonical import digest_file
+            from artigov.core import digest_file
 
             artifact, existing, checksum, text = None, {}, digest_file(ws.root / path), ""
         else:
@@ -278,7 +275,7 @@ def _propose(
             except ArtifactLoadError as e:
                 if e.code != "S005":
                     return Unplaced(path, f"{e.code} {e.problem}", e.fix or "fix the file, then adopt it again")
-                from artigov.core.canonical import digest_bytes
+                from artigov.core import digest_bytes
 
                 artifact, existing, checksum, text = None, {}, digest_bytes(data), data.decode("utf-8")
     except ArtifactLoadError as e:
@@ -335,9 +332,15 @@ def _prove(
     schemas: Any,
 ) -> Proposal | Unplaced:
     """The new bytes, loaded again and checked against the schemas: offered only if they pass."""
-    from artigov.schema.edit import EditError, edit_metadata, render_fields
-    from artigov.schema.errors import ArtifactLoadError
-    from artigov.schema.loader import load_frontmatter_artifact, load_sidecar_artifact, read_source
+    from artigov.schema import (
+        ArtifactLoadError,
+        EditError,
+        edit_metadata,
+        load_frontmatter_artifact,
+        load_sidecar_artifact,
+        read_source,
+        render_fields,
+    )
 
     updates = {**fixed, **added}
     try:

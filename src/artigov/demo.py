@@ -227,7 +227,7 @@ def run_demo(directory: Path | None = None, example: Path = EXAMPLE) -> int:
 
 
 def _history(ws: Path) -> None:
-    from artigov.core.workspace import load_workspace
+    from artigov.core import load_workspace
     from artigov.promote import history
 
     rows = history(load_workspace(ws), FRAMEWORK)

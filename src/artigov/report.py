@@ -12,10 +12,10 @@ import html
 import json
 from typing import TYPE_CHECKING, Any
 
-from artigov.core.workspace import Workspace
+from artigov.core import Workspace
 
 if TYPE_CHECKING:
-    from artigov.promote.store import SnapshotStore
+    from artigov.promote import SnapshotStore
 
 __all__ = ["build_report", "render_report"]
 
@@ -112,8 +112,8 @@ def _gate_result(events: list[dict[str, Any]]) -> dict[str, Any] | None:
 def _snapshot_details(
     ws: Workspace, store: SnapshotStore, rows: list[dict[str, Any]], events: list[dict[str, Any]]
 ) -> list[dict[str, Any]]:
-    from artigov.core.gpg import key_user_ids
-    from artigov.promote.diff import diff_inputs, snapshot_state
+    from artigov.core import key_user_ids
+    from artigov.promote import diff_inputs, snapshot_state
 
     framework = store.framework
     names = key_user_ids(ws.keys_dir)
@@ -151,12 +151,8 @@ def _snapshot_details(
 
 def build_report(ws: Workspace, framework: str) -> dict[str, Any]:
     """Everything the page shows, as data."""
-    from artigov.contract.check import check_contract
-    from artigov.contract.model import load_contract
-    from artigov.promote import history
-    from artigov.promote.decisions import DecisionLog
-    from artigov.promote.store import SnapshotStore
-    from artigov.promote.verify import check_decision_logs
+    from artigov.contract import check_contract, load_contract
+    from artigov.promote import DecisionLog, SnapshotStore, check_decision_logs, history
 
     contract = load_contract(ws, framework)
     store = SnapshotStore.open(ws, framework)

@@ -3,10 +3,10 @@
 Routing templates and the command matrix are checked every time (they are small). Artifact
 placement is the expensive part, and it depends only on the routing map and on each artifact's
 path, kind, framework, id and version, which the index holds. So, when the stat cache proves the
-index current (:func:`artigov.index.ops.proved_changes`):
+index current (:func:`artigov.index._ops.proved_changes`):
 
 * the placement of every indexed artifact is kept for that index digest and routing map
-  (:class:`artigov.index.derived.DerivedCache`), computed once from the index's entries;
+  (:class:`artigov.index._derived.DerivedCache`), computed once from the index's entries;
 * the few files changed since the index was written are loaded and placed afresh, replacing
   what was kept about them.
 
@@ -16,16 +16,15 @@ the two equal).
 
 from __future__ import annotations
 
-from artigov.core.workspace import Workspace
-from artigov.router.check import RouteReport
+from artigov.core import Workspace
+from artigov.router import RouteReport
 
 __all__ = ["route_check"]
 
 
 def route_check(ws: Workspace) -> RouteReport:
-    from artigov.index import proved_changes, read_index, read_units
-    from artigov.index.derived import DerivedCache, file_stamp
-    from artigov.router.check import PlacementResult, check_placement, check_routes
+    from artigov.index import DerivedCache, file_stamp, proved_changes, read_index, read_units
+    from artigov.router import PlacementResult, check_placement, check_routes
 
     proved = proved_changes(ws)
     if proved is None:

@@ -6,7 +6,7 @@ import hashlib
 import re
 from pathlib import Path
 
-from artigov.core.errors import ArtigovError
+from artigov.core import ArtigovError
 
 __all__ = ["InitError", "init_workspace"]
 

@@ -18,7 +18,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from artigov.core.workspace import Workspace
+from artigov.core import Workspace
 
 __all__ = ["Status", "workspace_status"]
 
@@ -60,8 +60,7 @@ class Status:
 
 def _index_state(ws: Workspace) -> tuple[dict[str, Any], list[Any]]:
     """(what the index's state is, findings of the files read)."""
-    from artigov.index.journal import Journal
-    from artigov.index.ops import verify, verify_quick
+    from artigov.index import Journal, verify, verify_quick
 
     if Journal(ws.state_dir / "index.journal").pending():
         return {"state": "interrupted", "fix": "artigov index recover"}, []
@@ -83,8 +82,8 @@ def _index_state(ws: Workspace) -> tuple[dict[str, Any], list[Any]]:
 
 
 def _routing(ws: Workspace, entries: dict[str, dict[str, Any]]) -> dict[str, Any]:
-    from artigov.core.errors import ArtigovError
-    from artigov.router.check import check_routes
+    from artigov.core import ArtigovError
+    from artigov.router import check_routes
 
     try:
         report = check_routes(ws, entries=entries)
@@ -98,12 +97,8 @@ def _routing(ws: Workspace, entries: dict[str, dict[str, Any]]) -> dict[str, Any
 
 
 def _framework(ws: Workspace, framework: str, mine: dict[str, dict[str, Any]]) -> dict[str, Any]:
-    from artigov.contract.check import check_contract
-    from artigov.contract.model import ContractError, load_contract
-    from artigov.promote import triggers
-    from artigov.promote.errors import VerificationError
-    from artigov.promote.store import SnapshotStore
-    from artigov.promote.verify import verify_snapshot
+    from artigov.contract import ContractError, check_contract, load_contract
+    from artigov.promote import SnapshotStore, VerificationError, triggers, verify_snapshot
 
     out: dict[str, Any] = {"framework": framework, "artifacts": len(mine), "gates": [], "problems": []}
     try:
@@ -141,7 +136,7 @@ def _framework(ws: Workspace, framework: str, mine: dict[str, dict[str, Any]]) -
 
 def workspace_status(ws: Workspace, framework: str | None = None) -> Status:
     """Everything ``artigov status`` shows (see the module doc)."""
-    from artigov.index.ops import read_index
+    from artigov.index import read_index
 
     index, findings = _index_state(ws)
     # A stale index is still what the gates would read.
@@ -158,7 +153,7 @@ def workspace_status(ws: Workspace, framework: str | None = None) -> Status:
     by_framework: dict[str, dict[str, dict[str, Any]]] = {}
     for path, entry in entries.items():
         by_framework.setdefault(entry["framework"], {})[path] = entry
-    from artigov.contract.model import contract_frameworks
+    from artigov.contract import contract_frameworks
 
     names = [framework] if framework else contract_frameworks(ws)
     status.frameworks = [_framework(ws, name, by_framework.get(name, {})) for name in names]

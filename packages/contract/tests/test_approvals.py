@@ -15,14 +15,13 @@ from pathlib import Path
 
 import pytest
 
-from artigov.contract.approvals import statements_for
-from artigov.contract.check import check_contract
+from artigov.contract._approvals import statements_for
+from artigov.contract._check import check_contract
+from artigov.contract._transition import transition
 from artigov.contract.errors import TransitionError
-from artigov.contract.transition import transition
-from artigov.core.gpg import publish_public_key
+from artigov.core import Workspace, load_workspace, publish_public_key
 from artigov.core.testing import make_artifact, make_workspace
 from artigov.core.testkeys import gnupg_home, make_key
-from artigov.core.workspace import Workspace, load_workspace
 from artigov.index import rebuild
 
 ALICE, CAROL = "alice@example.org", "carol@example.org"

@@ -5,8 +5,8 @@ from pathlib import Path
 import pytest
 
 from artigov.contract import ContractError, check_contract, load_contract
+from artigov.core import load_workspace
 from artigov.core.testing import make_artifact, make_workspace
-from artigov.core.workspace import load_workspace
 from artigov.index import rebuild
 
 CONTRACT = """\

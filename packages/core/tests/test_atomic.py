@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from artigov.core.atomic import FileLock, lock_path_for, write_atomic
+from artigov.core._atomic import FileLock, lock_path_for, write_atomic
+from artigov.core._faults import FAULT_EXIT_CODE
 from artigov.core.errors import LockTimeoutError
-from artigov.core.faults import FAULT_EXIT_CODE
 from artigov.core.testing import held_lock
 
 
@@ -19,7 +19,7 @@ def _run_writer(target: Path, data: str, env: dict[str, str]) -> subprocess.Comp
     code = textwrap.dedent(
         f"""
         from pathlib import Path
-        from artigov.core.atomic import write_atomic
+        from artigov.core._atomic import write_atomic
         from artigov.core.errors import ArtigovError
         try:
             write_atomic(Path({str(target)!r}), {data!r}.encode())
@@ -90,7 +90,7 @@ def test_lock_is_released_when_holder_is_killed(tmp_path: Path) -> None:
         [
             sys.executable,
             "-c",
-            f"from pathlib import Path\nfrom artigov.core.atomic import FileLock\n"
+            f"from pathlib import Path\nfrom artigov.core._atomic import FileLock\n"
             f"l = FileLock(Path({str(lock)!r})); l.acquire(); print('locked', flush=True)\nimport time; time.sleep(60)",
         ],
         stdout=subprocess.PIPE,

@@ -11,9 +11,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from artigov.core import events as ev
-from artigov.core.audit import GENESIS, AuditLog, prefix_intact, verify_log
-from artigov.core.logconfig import configure_logging, flush_audit, set_audit_path
+from artigov.core import _events as ev
+from artigov.core._audit import GENESIS, AuditLog, prefix_intact, verify_log
+from artigov.core._logconfig import configure_logging, flush_audit, set_audit_path
 from artigov.core.testing import force_forked
 
 
@@ -32,7 +32,7 @@ def _check_chain(path: Path) -> list[dict[str, object]]:
 @pytest.fixture(params=[1, 3], ids=["one-slice", "three-slices"])
 def slices(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> int:
     """Verify in one pass, or cut into three slices checked by forked workers (as a big log is)."""
-    import artigov.core.audit as audit_mod
+    import artigov.core._audit as audit_mod
 
     if request.param > 1:
         force_forked(monkeypatch, request.param, audit_mod, "PARALLEL_BYTES")
@@ -74,7 +74,7 @@ def test_concurrent_writers_lose_nothing_and_keep_the_chain(tmp_path: Path) -> N
         f"""
         import sys
         from pathlib import Path
-        from artigov.core.audit import AuditLog
+        from artigov.core._audit import AuditLog
         log = AuditLog(Path({str(path)!r}))
         for i in range(200):
             log.append([{{"event": "e", "writer": sys.argv[1], "i": i}}])
@@ -114,7 +114,7 @@ def test_a_command_run_is_one_summary_event_with_its_context(tmp_path: Path) -> 
 
 
 def test_the_operational_log_rotates_at_its_size_limit(tmp_path: Path) -> None:
-    from artigov.core.audit import AuditLog, verify_log
+    from artigov.core._audit import AuditLog, verify_log
 
     path = tmp_path / "audit.jsonl"
     log = AuditLog(path, rotate_bytes=2000)
@@ -135,7 +135,7 @@ def test_a_failed_append_leaves_the_log_as_it_was(tmp_path: Path) -> None:
         f"""
         import resource, signal, sys
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
-        from artigov.core.audit import AuditLog
+        from artigov.core._audit import AuditLog
         from artigov.core.errors import DiskError
         log = AuditLog(__import__("pathlib").Path({str(tmp_path / "audit.jsonl")!r}))
         log.append([{{"event": "small"}}])
@@ -159,8 +159,8 @@ def test_structlog_loads_only_to_show_an_event(tmp_path: Path) -> None:
     code = textwrap.dedent(
         """
         import sys
-        from artigov.core.events import get_logger
-        from artigov.core.logconfig import configure_logging
+        from artigov.core._events import get_logger
+        from artigov.core._logconfig import configure_logging
         configure_logging("console", "warning")
         log = get_logger("t")
         log.info("quiet_event", audit=True, detail=1)
@@ -233,7 +233,7 @@ def test_prefix_pin_survives_appends_but_not_edits(tmp_path: Path) -> None:
 @given(data=st.binary(max_size=300).map(lambda b: b.replace(b"\r", b"\n")), tail=st.sampled_from([1, 3, 16, 4096]))
 def test_last_line_reads_backwards_exactly(tmp_path_factory: pytest.TempPathFactory, data: bytes, tail: int) -> None:
     """The tail reader (chunked, growing) agrees with the obvious definition for any bytes and chunk size."""
-    import artigov.core.audit as audit_mod
+    import artigov.core._audit as audit_mod
 
     path = tmp_path_factory.mktemp("tail") / "f"
     path.write_bytes(data)

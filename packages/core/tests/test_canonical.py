@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from artigov.core.canonical import canonical_json, digest_bytes, digest_file, sha256_hex
+from artigov.core._canonical import canonical_json, digest_bytes, digest_file, sha256_hex
 
 
 def test_canonical_json_sorts_keys_compacts_and_ends_with_newline() -> None:
@@ -59,6 +59,6 @@ plain_values = st.recursive(
 
 @given(plain_values)
 def test_fast_canonical_json_gives_the_same_bytes(value: object) -> None:
-    from artigov.core.canonical import canonical_json_plain
+    from artigov.core._canonical import canonical_json_plain
 
     assert canonical_json_plain(value) == canonical_json(value)

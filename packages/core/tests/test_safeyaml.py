@@ -5,8 +5,8 @@ import tracemalloc
 
 import pytest
 
+from artigov.core._safeyaml import LIBYAML, MAX_DEPTH, load_yaml
 from artigov.core.errors import YamlSafetyError
-from artigov.core.safeyaml import LIBYAML, MAX_DEPTH, load_yaml
 
 BOMB = "\n".join(
     [

@@ -5,9 +5,9 @@ from pathlib import Path
 
 import pytest
 
+from artigov.core._workspace import find_root, load_workspace, resolve_inside
 from artigov.core.errors import ConfigError, PathEscapeError, WorkspaceNotFoundError
 from artigov.core.testing import make_workspace
-from artigov.core.workspace import find_root, load_workspace, resolve_inside
 
 FPR = "0123456789ABCDEF0123456789ABCDEF01234567"
 
@@ -130,7 +130,7 @@ def test_a_valid_config_loads_without_jsonschema_and_a_bad_one_is_still_explaine
         "artifacts: [frameworks/**]\nstate_dir: .state\nsigning:\n  key: null\n  trusted: []\n"
     )
     code = (
-        "import sys\nfrom pathlib import Path\nfrom artigov.core.workspace import load_workspace\n"
+        "import sys\nfrom pathlib import Path\nfrom artigov.core._workspace import load_workspace\n"
         f"load_workspace(Path({str(tmp_path)!r}))\nprint('jsonschema' in sys.modules)\n"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -9,8 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from artigov.contract import load_contract
+from artigov.core import load_workspace
 from artigov.core.testing import make_artifact, make_workspace
-from artigov.core.workspace import load_workspace
 from artigov.hydrate import Candidate, CommitTimes, HydrationError, hydrate, rank
 from artigov.index import rebuild
 

@@ -7,13 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from artigov.core import events
-from artigov.core.atomic import FileLock, lock_path_for
-from artigov.core.errors import LockTimeoutError
+from artigov.core import FileLock, LockTimeoutError, capture, load_workspace, lock_path_for
 from artigov.core.testing import held_lock, make_artifact, make_workspace
-from artigov.core.workspace import load_workspace
 from artigov.index import IndexCorruptError, add, read_index, rebuild, update, verify
-from artigov.index.model import Index
+from artigov.index._model import Index
 from artigov.index.testing import mutate, synth_workspace
 
 
@@ -97,7 +94,7 @@ def test_add_batch_is_one_transaction_and_invalid_files_do_not_block_the_rest(tm
     files["frameworks/bad.md"] = "---\nid: bad\n---\n"
     root = make_workspace(tmp_path, files=files)
     ws = load_workspace(root)
-    with events.capture() as logs:
+    with capture() as logs:
         result = add(ws, sorted((root / "frameworks").iterdir()))
     assert not result.ok and {f.file for f in result.findings} == {"frameworks/bad.md"}
     assert result.count == 10 and result.written
@@ -185,11 +182,11 @@ def test_second_writer_times_out(tmp_path: Path) -> None:
 
 
 def test_a_huge_change_is_audited_by_count_not_listed_in_full(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import artigov.index.store as store_mod
+    import artigov.index._store as store_mod
 
     monkeypatch.setattr(store_mod, "AUDIT_LIST_MAX", 5)
     ws = _ws(tmp_path, 12)
-    with events.capture() as logs:
+    with capture() as logs:
         rebuild(ws)
     event = next(e for e in logs if e["event"] == "index_written")
     assert len(event["changed"]) == 5 and event["changed_total"] == 12
@@ -212,8 +209,8 @@ def test_verify_checks_the_index_against_its_json_schema(tmp_path: Path) -> None
 
 
 def test_read_framework_reads_one_framework_and_names_a_bad_index(tmp_path: Path) -> None:
+    from artigov.index._ops import read_framework
     from artigov.index.errors import IndexMissingError
-    from artigov.index.ops import read_framework
 
     ws = _ws(tmp_path, 9)
     with pytest.raises(IndexMissingError):

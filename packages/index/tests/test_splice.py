@@ -11,8 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from artigov.index import _scan
+from artigov.index._model import ENTRY_FIELDS, Index, make_entry
 from artigov.index._scan import framework_slice, id_version_holders, splice
-from artigov.index.model import ENTRY_FIELDS, Index, make_entry
 
 # Paths and values with everything that could confuse a byte-level search: quotes, backslashes,
 # braces, the `},"` sequence, `":{`, non-ASCII, and one path being a prefix of another.

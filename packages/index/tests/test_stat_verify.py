@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from artigov.core import load_workspace
 from artigov.core.testing import make_artifact, make_workspace
-from artigov.core.workspace import load_workspace
-from artigov.index import ops
+from artigov.index import _ops as ops
 
 
 def _ws(tmp_path: Path):  # type: ignore[no-untyped-def]
@@ -51,7 +51,7 @@ def test_an_added_file_is_left_to_the_full_check(tmp_path: Path) -> None:
 
 
 def test_read_units_sees_the_files_as_they_stand(tmp_path: Path) -> None:
-    from artigov.schema.discovery import ArtifactUnit
+    from artigov.schema import ArtifactUnit
 
     ws = _ws(tmp_path)
     (ws.root / "frameworks/a5.md").write_text(make_artifact("a5", version="2.0.0", body="# v2\n"))

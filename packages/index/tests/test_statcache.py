@@ -13,14 +13,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import artigov.index._ops as ops
+import artigov.index._statcache as statcache_mod
 import artigov.index._walk as walk_mod
-import artigov.index.ops as ops
-import artigov.index.statcache as statcache_mod
+from artigov.core import Workspace, load_workspace
 from artigov.core.testing import force_forked, make_artifact
-from artigov.core.workspace import Workspace, load_workspace
 from artigov.index import read_index, rebuild, update
-from artigov.index.statcache import StatCache
-from artigov.index.store import IndexStore
+from artigov.index._statcache import StatCache
+from artigov.index._store import IndexStore
 from artigov.index.testing import synth_workspace
 
 SIDECAR = 'id: side-1\nversion: "1.0.0"\nstatus: draft\nframework: fwk-000\nkind: action-plan\n'

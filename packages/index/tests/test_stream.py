@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
+from artigov.core import load_workspace
 from artigov.core.testing import make_artifact, make_workspace
-from artigov.core.workspace import load_workspace
 from artigov.index import IndexCorruptError, rebuild, verify
-from artigov.index.model import HEAD, TAIL, Index, entry_line
-from artigov.index.stream import StreamedIndex
+from artigov.index._model import HEAD, TAIL, Index, entry_line
+from artigov.index._stream import StreamedIndex
 
 ENTRY = {
     "checksum": "sha256:" + "0" * 64,
@@ -95,8 +95,8 @@ def test_a_hand_made_index_of_a_million_entries_is_verified_in_bounded_memory(tm
     assert index.stat().st_size > 150_000_000
     code = textwrap.dedent(f"""
         from pathlib import Path
-        from artigov.core.logconfig import configure_logging
-        from artigov.core.workspace import load_workspace
+        from artigov.core._logconfig import configure_logging
+        from artigov.core._workspace import load_workspace
         from artigov.index import verify
         configure_logging("console", "error")
         result = verify(load_workspace(Path({str(root)!r})))

@@ -12,12 +12,12 @@ from typing import Any
 
 import pytest
 
+from artigov.core import Workspace, load_workspace
 from artigov.core.testing import make_artifact, make_workspace
 from artigov.core.testkeys import gnupg_home, make_key
-from artigov.core.workspace import Workspace, load_workspace
 from artigov.index import rebuild
 from artigov.promote import VerificationError, promote
-from artigov.promote.verify import verify_snapshot
+from artigov.promote._verify import verify_snapshot
 
 CONTRACT = """\
 framework: f
@@ -166,8 +166,8 @@ def fault_script(call: str) -> str:
         import sys
         from pathlib import Path
         from artigov.core.errors import ArtigovError
-        from artigov.core.logconfig import configure_logging
-        from artigov.core.workspace import load_workspace
+        from artigov.core._logconfig import configure_logging
+        from artigov.core._workspace import load_workspace
         from artigov.promote import promote, prune, rollback
         configure_logging("console", "error")
         ws = load_workspace(Path(sys.argv[1]))
@@ -183,8 +183,7 @@ def fault_runs(template: Path, tmp_path: Path, call: str, probe: Any) -> Iterato
     """Every file-system step of ``call`` (counted by running ``probe`` on a copy), crashed, failed
     with ENOSPC and with EIO, each on a fresh copy of ``template``: yields (copy, result, mode, where)."""
 
-    from artigov.core.faults import steps_taken
-    from artigov.core.workspace import load_workspace
+    from artigov.core import load_workspace, steps_taken
 
     counted = tmp_path / "probe"
     shutil.copytree(template, counted, symlinks=True)

@@ -8,13 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from artigov.contract.transition import transition
-from artigov.core.workspace import Workspace
+from artigov.contract import transition
+from artigov.core import Workspace
 from artigov.index import update
 from artigov.promote import GateFailedError, VerificationError, promote
-from artigov.promote.decisions import DecisionLog
-from artigov.promote.store import SnapshotStore
-from artigov.promote.verify import verify_snapshot
+from artigov.promote._decisions import DecisionLog
+from artigov.promote._store import SnapshotStore
+from artigov.promote._verify import verify_snapshot
 
 from .conftest import ALICE, CAROL, Keys, build_signed_approvals_ws
 

@@ -9,10 +9,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from artigov.core.audit import GENESIS
-from artigov.core.canonical import digest_bytes
-from artigov.promote import decisions
-from artigov.promote.decisions import DecisionLog, LogState
+from artigov.core import GENESIS, digest_bytes
+from artigov.promote import _decisions as decisions
+from artigov.promote._decisions import DecisionLog, LogState
 
 
 def _whole_file(data: bytes, lines: int) -> LogState | None:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from artigov.core.workspace import Workspace
+from artigov.core import Workspace
 from artigov.index import rebuild
 from artigov.promote import (
     GateFailedError,
@@ -20,8 +20,8 @@ from artigov.promote import (
     promote,
     rollback,
 )
-from artigov.promote.store import ObjectStore, SnapshotStore
-from artigov.promote.verify import verify_snapshot
+from artigov.promote._store import ObjectStore, SnapshotStore
+from artigov.promote._verify import verify_snapshot
 
 from .conftest import edit_plan, fault_runs, verify_code
 
@@ -109,7 +109,7 @@ def test_crash_before_the_head_moves_never_leaves_a_head_on_an_incomplete_snapsh
     edit_plan(ws, "# Plan v2\n")
     code = textwrap.dedent(f"""
         from pathlib import Path
-        from artigov.core.workspace import load_workspace
+        from artigov.core._workspace import load_workspace
         from artigov.promote import promote
         promote(load_workspace(Path({str(ws.root)!r})), "f", "design")
         """)
@@ -136,13 +136,13 @@ def test_crash_before_the_head_moves_never_leaves_a_head_on_an_incomplete_snapsh
 
 @pytest.mark.parametrize("point", ["before-head-move", "before-publish"])
 def test_a_recorded_promotion_is_finished_by_repair_head(ws: Workspace, point: str) -> None:
-    from artigov.promote.migrate import repair_head
+    from artigov.promote._migrate import repair_head
 
     promote(ws, "f", "design")
     edit_plan(ws, "# Plan v2\n")
     code = textwrap.dedent(f"""
         from pathlib import Path
-        from artigov.core.workspace import load_workspace
+        from artigov.core._workspace import load_workspace
         from artigov.promote import promote
         promote(load_workspace(Path({str(ws.root)!r})), "f", "design")
         """)
@@ -155,7 +155,7 @@ def test_a_recorded_promotion_is_finished_by_repair_head(ws: Workspace, point: s
 
 
 def test_a_missing_head_is_refused_and_never_deletes_snapshots(ws: Workspace) -> None:
-    from artigov.promote.migrate import repair_head
+    from artigov.promote._migrate import repair_head
 
     promote(ws, "f", "design")
     edit_plan(ws, "# Plan v2\n")
@@ -176,9 +176,8 @@ def test_old_local_layout_is_refused_until_migrated(ws: Workspace, keys) -> None
     """Snapshots under state_dir (the old layout) are moved into the record, verified before and after."""
     import shutil
 
-    from artigov.core.canonical import canonical_json, digest_bytes
-    from artigov.core.gpg import sign_detached
-    from artigov.promote.migrate import migrate_record
+    from artigov.core import canonical_json, digest_bytes, sign_detached
+    from artigov.promote._migrate import migrate_record
 
     promote(ws, "f", "design")
     # Build the old layout: a format-1 manifest (audit_head, no decisions or git), signed, under state_dir.
@@ -209,7 +208,7 @@ def test_old_local_layout_is_refused_until_migrated(ws: Workspace, keys) -> None
 
 
 def test_manifest_is_canonical_json(ws: Workspace) -> None:
-    from artigov.core.canonical import canonical_json
+    from artigov.core import canonical_json
 
     promote(ws, "f", "design")
     data = SnapshotStore(ws, "f").manifest_bytes(1)
@@ -221,8 +220,8 @@ def test_a_replayed_head_makes_promote_and_rollback_refuse_and_delete_nothing(ws
     edit_plan(ws, "# Plan v2\n")
     promote(ws, "f", "design")
     store = SnapshotStore(ws, "f")
-    from artigov.core.atomic import write_atomic
-    from artigov.promote.store import Head
+    from artigov.core import write_atomic
+    from artigov.promote._store import Head
 
     write_atomic(store.head_path, Head(1, first.digest).with_gate("design", 1, first.digest).to_bytes())
     before = sorted(p.relative_to(ws.record_dir).as_posix() for p in ws.record_dir.rglob("*"))
@@ -234,7 +233,7 @@ def test_a_replayed_head_makes_promote_and_rollback_refuse_and_delete_nothing(ws
 
 
 def test_a_corrupt_object_left_in_the_store_is_rewritten_not_signed(ws: Workspace) -> None:
-    from artigov.core.canonical import digest_bytes
+    from artigov.core import digest_bytes
 
     data = (ws.root / "frameworks/tp.md").read_bytes()
     path = ObjectStore(ws).path_for(digest_bytes(data))
@@ -262,7 +261,7 @@ def test_a_decision_log_that_cannot_grow_fails_the_promotion_and_leaves_the_reco
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
         resource.setrlimit(resource.RLIMIT_FSIZE, ({limit}, {limit}))
         from artigov.core.errors import ArtigovError
-        from artigov.core.workspace import load_workspace
+        from artigov.core._workspace import load_workspace
         from artigov.promote import promote
         try:
             promote(load_workspace(Path({str(ws.root)!r})), "f", "design")
@@ -288,7 +287,7 @@ def test_an_input_flipped_every_50_ms_never_yields_a_snapshot_that_signed_other_
     changed while promoting, none inconsistent)."""
     import threading
 
-    from artigov.core.errors import ArtigovError
+    from artigov.core import ArtigovError
 
     path = ws.root / "frameworks/tp.md"
     approved = path.read_bytes()
@@ -351,8 +350,8 @@ def test_every_file_system_step_of_promote_crashed_or_failed_leaves_a_record_tha
     that verify says how to finish), an error is one true line, and a re-run promotes."""
     import shutil
 
-    from artigov.core.workspace import load_workspace
-    from artigov.promote.migrate import repair_head
+    from artigov.core import load_workspace
+    from artigov.promote._migrate import repair_head
 
     promote(ws, "f", "design")
     edit_plan(ws, "# Plan v2\n")
@@ -394,8 +393,8 @@ def test_a_huge_sparse_input_is_streamed_into_the_store_in_bounded_memory(ws: Wo
     rebuild(ws)
     code = textwrap.dedent(f"""
         from pathlib import Path
-        from artigov.core.logconfig import configure_logging
-        from artigov.core.workspace import load_workspace
+        from artigov.core._logconfig import configure_logging
+        from artigov.core._workspace import load_workspace
         from artigov.promote import promote
         configure_logging("console", "error")
         promote(load_workspace(Path({str(ws.root)!r})), "f", "design")

@@ -7,15 +7,15 @@ from pathlib import Path
 
 import pytest
 
-from artigov.core.workspace import Workspace
+from artigov.core import Workspace
 from artigov.index import rebuild
 from artigov.promote import (
     history,
     promote,
     prune,
 )
-from artigov.promote.store import SnapshotStore
-from artigov.promote.verify import verify_snapshot
+from artigov.promote._store import SnapshotStore
+from artigov.promote._verify import verify_snapshot
 
 from .conftest import edit_plan, fault_runs
 
@@ -65,7 +65,7 @@ def test_every_file_system_step_of_prune_leaves_a_history_that_verifies_and_a_re
 ) -> None:
     import shutil
 
-    from artigov.core.workspace import load_workspace
+    from artigov.core import load_workspace
 
     promote(ws, "f", "design")
     for n in (2, 3, 4):

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from artigov.core.workspace import Workspace
+from artigov.core import Workspace
 from artigov.index import verify as index_verify
 from artigov.promote import (
     PromotionError,
@@ -19,8 +19,8 @@ from artigov.promote import (
     promote,
     rollback,
 )
-from artigov.promote.store import SnapshotStore
-from artigov.promote.verify import verify_snapshot
+from artigov.promote._store import SnapshotStore
+from artigov.promote._verify import verify_snapshot
 
 from .conftest import edit_plan, fault_runs, mid_switch, two_file_history, verify_code
 
@@ -38,7 +38,7 @@ def test_rollback_restores_bytes_and_appends_a_new_signed_snapshot(ws: Workspace
     assert index_verify(ws).ok
     assert sorted(p.name for p in (ws.root / "frameworks").iterdir()) == ["rr.md", "tp.md"]  # no stray lock/temp files
     store = SnapshotStore(ws, "f")
-    from artigov.core.canonical import digest_bytes
+    from artigov.core import digest_bytes
 
     assert store.manifest(3)["parent"] == digest_bytes(store.manifest_bytes(2))
     assert store.manifest(3)["rollback_of"] == 1 and store.manifest(3)["inputs"] == store.manifest(1)["inputs"]
@@ -48,7 +48,7 @@ def test_rollback_restores_bytes_and_appends_a_new_signed_snapshot(ws: Workspace
 
 
 def test_rollback_refuses_paths_that_escape(ws: Workspace) -> None:
-    from artigov.promote.rollback import _restore
+    from artigov.promote._rollback import _restore
 
     promote(ws, "f", "design")
     manifest = SnapshotStore(ws, "f").manifest(1)
@@ -82,8 +82,8 @@ def test_gates_have_their_own_current_snapshot_and_roll_back_alone(ws: Workspace
     assert head is not None and {g: h.sequence for g, h in head.gates.items()} == {"design": 4, "review": 2}
     assert design2.sequence == 3
     # a hand-edited gate list is caught
-    from artigov.core.atomic import write_atomic
-    from artigov.promote.store import GateHead, Head
+    from artigov.core import write_atomic
+    from artigov.promote._store import GateHead, Head
 
     forged = Head(head.sequence, head.digest, {**head.gates, "design": GateHead(1, design1.digest)})
     write_atomic(SnapshotStore(ws, "f").head_path, forged.to_bytes())
@@ -107,10 +107,8 @@ def test_a_forged_but_validly_signed_manifest_restores_nothing_outside_the_artif
     keys,
     target: str,  # type: ignore[no-untyped-def]
 ) -> None:
-    from artigov.core.atomic import write_atomic
-    from artigov.core.canonical import canonical_json, digest_bytes
-    from artigov.core.gpg import sign_detached
-    from artigov.promote.store import Head
+    from artigov.core import canonical_json, digest_bytes, sign_detached, write_atomic
+    from artigov.promote._store import Head
 
     (ws.root / "elsewhere").mkdir()
     (ws.root / "frameworks" / "linked").symlink_to(ws.root / "elsewhere")
@@ -140,9 +138,9 @@ def test_a_forged_but_validly_signed_manifest_restores_nothing_outside_the_artif
 def test_every_file_system_step_of_rollback_leaves_the_old_tree_or_the_new_one(ws: Workspace, tmp_path: Path) -> None:
     import shutil
 
-    from artigov.core.workspace import load_workspace
+    from artigov.core import load_workspace
     from artigov.index import verify as index_verify_
-    from artigov.promote.migrate import repair_head
+    from artigov.promote._migrate import repair_head
 
     v1, v2 = two_file_history(ws)
     template = tmp_path / "template"
@@ -170,13 +168,13 @@ def test_an_interrupted_rollback_leaves_the_old_tree_or_is_rolled_forward(ws: Wo
     v1, v2 = two_file_history(ws)
     code = textwrap.dedent(f"""
         from pathlib import Path
-        from artigov.core.workspace import load_workspace
+        from artigov.core._workspace import load_workspace
         from artigov.promote import rollback
         rollback(load_workspace(Path({str(ws.root)!r})), "f", to=1, reason="interrupted")
         """)
     env = {**os.environ, "ARTIGOV_FAULT": point}
     assert subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, check=False).returncode == 70
-    from artigov.promote.restore import recover_restore
+    from artigov.promote._restore import recover_restore
 
     recover_restore(ws, "f")
     files = {n: (ws.root / n).read_bytes() for n in v1}

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from artigov.core import Workspace
 from artigov.core.testkeys import gnupg_home, make_key, revoke_key
-from artigov.core.workspace import Workspace
 from artigov.promote import (
     promote,
     triggers,
 )
-from artigov.promote.store import SnapshotStore
+from artigov.promote._store import SnapshotStore
 
 
 def test_a_revoked_signer_key_is_a_trust_problem_never_a_content_rollback(tmp_path: Path, ws_factory) -> None:  # type: ignore[no-untyped-def]

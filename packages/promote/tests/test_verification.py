@@ -6,14 +6,14 @@ from pathlib import Path
 
 import pytest
 
+from artigov.core import Workspace
 from artigov.core.testkeys import gnupg_home
-from artigov.core.workspace import Workspace
 from artigov.promote import (
     VerificationError,
     promote,
 )
-from artigov.promote.store import ObjectStore, SnapshotStore
-from artigov.promote.verify import verify_snapshot
+from artigov.promote._store import ObjectStore, SnapshotStore
+from artigov.promote._verify import verify_snapshot
 
 from .conftest import edit_plan, flip_byte, verify_code
 
@@ -26,7 +26,7 @@ def test_a_trusted_key_with_no_public_key_anywhere_says_where_to_add_it(tmp_path
     with gnupg_home() as empty:
         config = ws.config_path.read_text().replace(f"gnupghome: {keys.home}", f"gnupghome: {empty}")
         ws.config_path.write_text(config)
-        from artigov.core.workspace import load_workspace
+        from artigov.core import load_workspace
 
         with pytest.raises(VerificationError) as info:
             verify_snapshot(load_workspace(ws.root), "f")
@@ -42,8 +42,8 @@ def test_replay_is_caught_through_the_decision_log_even_when_newer_folders_are_d
     promote(ws, "f", "design")
     store = SnapshotStore(ws, "f")
     shutil.rmtree(store.seq_dir(2))  # the attacker removes the newer folder: the decision log remembers
-    from artigov.core.atomic import write_atomic
-    from artigov.promote.store import Head
+    from artigov.core import write_atomic
+    from artigov.promote._store import Head
 
     write_atomic(store.head_path, Head(1, first.digest).with_gate("design", 1, first.digest).to_bytes())
     assert verify_code(ws) == "V007"
@@ -102,10 +102,8 @@ def test_snapshot_whose_decision_log_is_truncated_or_edited_is_rejected(ws: Work
 def test_verify_refuses_a_snapshot_whose_stored_bytes_say_something_else(ws: Workspace, keys) -> None:  # type: ignore[no-untyped-def]
     """A manifest that claims `approved` over stored bytes that say `draft` (what an unchecked read
     once signed) does not verify, even correctly signed and with intact objects."""
-    from artigov.core.atomic import write_atomic
-    from artigov.core.canonical import canonical_json, digest_bytes
-    from artigov.core.gpg import sign_detached
-    from artigov.promote.store import Head
+    from artigov.core import canonical_json, digest_bytes, sign_detached, write_atomic
+    from artigov.promote._store import Head
 
     promote(ws, "f", "design")
     store = SnapshotStore(ws, "f")
@@ -132,9 +130,8 @@ def test_verify_refuses_a_snapshot_whose_stored_bytes_say_something_else(ws: Wor
     ],
 )
 def test_hostile_record_files_are_one_verification_error(ws: Workspace, damage: str, code: str) -> None:
-    from artigov.core.atomic import write_atomic
-    from artigov.core.canonical import digest_bytes
-    from artigov.promote.store import Head
+    from artigov.core import digest_bytes, write_atomic
+    from artigov.promote._store import Head
 
     promote(ws, "f", "design")
     edit_plan(ws, "# Plan v2\n")

@@ -19,17 +19,13 @@ from typing import Any
 
 import pytest
 
-from artigov.contract.transition import transition
-from artigov.core.atomic import write_atomic
-from artigov.core.canonical import canonical_json, digest_bytes
-from artigov.core.findings import codes_of
-from artigov.core.gpg import sign_detached
+from artigov.contract import transition
+from artigov.core import Workspace, canonical_json, codes_of, digest_bytes, load_workspace, sign_detached, write_atomic
 from artigov.core.testkeys import gnupg_home, make_key, revoke_key
-from artigov.core.workspace import Workspace, load_workspace
 from artigov.index import rebuild
 from artigov.promote import VerificationError, promote
-from artigov.promote.store import GateHead, Head, ObjectStore, SnapshotStore
-from artigov.promote.verify import STEPS, verify_snapshot
+from artigov.promote._store import GateHead, Head, ObjectStore, SnapshotStore
+from artigov.promote._verify import STEPS, verify_snapshot
 
 from .conftest import ALICE, CAROL, Keys, build_signed_approvals_ws, build_ws
 
@@ -232,7 +228,7 @@ def v020(root: Path, keys: Keys, _: ExitStack) -> Case:
     rebuild(ws)
     code = textwrap.dedent(f"""
         from pathlib import Path
-        from artigov.core.workspace import load_workspace
+        from artigov.core._workspace import load_workspace
         from artigov.promote import promote
         promote(load_workspace(Path({str(ws.root)!r})), "f", "design")
         """)

@@ -9,9 +9,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from artigov.core.errors import ConfigError
+from artigov.core import ConfigError, load_workspace
 from artigov.core.testing import make_artifact, make_workspace
-from artigov.core.workspace import load_workspace
 from artigov.router import canonical_path, check_routes, fix_routes, load_routing_map
 
 REPO = Path(__file__).resolve().parents[3]
@@ -241,7 +240,7 @@ def test_resolution_is_deterministic_and_fix_then_check_is_clean(
     assert first.findings == check_routes(ws).findings  # deterministic, run to run
     fix_routes(ws, first.misplaced, apply=True)
     assert check_routes(ws).misplaced == []
-    from artigov.router.check import placed_artifacts
+    from artigov.router._check import placed_artifacts
 
     for art in placed_artifacts(ws):
         meta = {k: str(art.metadata[k]) for k in ("framework", "kind", "id", "version")}
@@ -252,7 +251,7 @@ def test_resolution_is_deterministic_and_fix_then_check_is_clean(
 def test_a_template_is_never_python_format_syntax(tmp_path: Path, template: str) -> None:
     """Indexing, attribute lookups, positional fields, conversions and stray braces are unknown
     placeholders (R007); resolving with one is a clear error, never an IndexError or a lookup."""
-    from artigov.core.errors import ArtigovError
+    from artigov.core import ArtigovError
 
     routes = ROUTES.replace("frameworks/{framework}/plans/technical", f"frameworks/{{framework}}/{template}")
     ws = _ws(tmp_path, {"frameworks/f/plans/technical/a.md": make_artifact("a", framework="f")}, routes=routes)
@@ -277,8 +276,8 @@ def test_the_placement_seam_says_what_canonical_path_says(
     template: str, framework: str, ident: str, name: str, folder: str
 ) -> None:
     """PlacementCache is only a speed seam: its target and its `placed` agree with canonical_path."""
-    from artigov.router.maps import Route, RoutingMap
-    from artigov.router.resolve import PlacementCache, canonical_path
+    from artigov.router._maps import Route, RoutingMap
+    from artigov.router._resolve import PlacementCache, canonical_path
 
     routing = RoutingMap(Path("artifact_routing.mdc"), {"technical-plan": Route("technical-plan", template)})
     meta = {"framework": framework, "kind": "technical-plan", "id": ident, "version": "1.0.0"}

@@ -9,11 +9,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from artigov.core.errors import YamlSafetyError
-from artigov.core.safeyaml import _load_full, load_yaml, parse_plain
+from artigov.core import YamlSafetyError
+from artigov.core._safeyaml import _load_full, load_yaml, parse_plain
+from artigov.schema._loader import load_frontmatter_artifact, load_sidecar_artifact
+from artigov.schema._validator import SchemaSet
 from artigov.schema.errors import ArtifactLoadError
-from artigov.schema.loader import load_frontmatter_artifact, load_sidecar_artifact
-from artigov.schema.validator import SchemaSet
 
 GOOD = 'id: a\nversion: "1.0"\nstatus: draft\nframework: f\nkind: technical-plan\n'
 
@@ -76,7 +76,7 @@ def test_u2028_does_not_shift_reported_lines(tmp_path: Path) -> None:
 
 
 def test_the_line_map_never_raises() -> None:
-    from artigov.core.safeyaml import pointer_lines
+    from artigov.core import pointer_lines
 
     assert pointer_lines("a: [unclosed\n", 1) == {"": 2}
     assert pointer_lines("[" * 10_000, 0) == {"": 1}

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from artigov.schema.edit import EditError, edit_metadata, edit_yaml_text
-from artigov.schema.loader import load_frontmatter_artifact, load_sidecar_artifact
+from artigov.schema._edit import EditError, edit_metadata, edit_yaml_text
+from artigov.schema._loader import load_frontmatter_artifact, load_sidecar_artifact
 
 
 def test_only_the_named_keys_change() -> None:

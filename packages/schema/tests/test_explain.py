@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
+from artigov.core import load_workspace
 from artigov.core.testing import make_workspace
-from artigov.core.workspace import load_workspace
-from artigov.schema.explain import explain_kind
-from artigov.schema.validate import validate_workspace
-from artigov.schema.validator import SchemaSet, base_schema, packaged_kind_schema_names
+from artigov.schema._explain import explain_kind
+from artigov.schema._validate import validate_workspace
+from artigov.schema._validator import SchemaSet, base_schema, packaged_kind_schema_names
 
 
 @pytest.mark.parametrize("kind", [*packaged_kind_schema_names(), "technical-plan"])

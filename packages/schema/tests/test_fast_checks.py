@@ -15,9 +15,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
-from artigov.core.fastschema import compile_schema
-from artigov.core.safeyaml import _load_full, parse_plain
-from artigov.schema.validator import _read_packaged, base_schema
+from artigov.core import compile_schema
+from artigov.core._safeyaml import _load_full, parse_plain
+from artigov.schema._validator import _read_packaged, base_schema
 
 VALIDATOR = Draft202012Validator(base_schema(), format_checker=Draft202012Validator.FORMAT_CHECKER)
 

@@ -7,10 +7,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from artigov.core import load_workspace
 from artigov.core.testing import make_artifact, make_workspace
-from artigov.core.workspace import load_workspace
+from artigov.schema._loader import load_frontmatter_artifact, load_sidecar_artifact, sidecar_target
 from artigov.schema.errors import ArtifactLoadError
-from artigov.schema.loader import load_frontmatter_artifact, load_sidecar_artifact, sidecar_target
 
 
 def test_frontmatter_checksum_covers_the_body_only(tmp_path: Path) -> None:
@@ -105,7 +105,7 @@ def test_frontmatter_round_trip(tmp_path_factory: pytest.TempPathFactory, title:
 
 
 def test_kind_schema_from_workspace_overrides_packaged(tmp_path: Path) -> None:
-    from artigov.schema.validator import SchemaSet
+    from artigov.schema._validator import SchemaSet
 
     root = make_workspace(
         tmp_path,

@@ -5,10 +5,10 @@ from pathlib import Path
 
 import pytest
 
+from artigov.core import Workspace, load_workspace
 from artigov.core.testing import make_artifact, make_workspace
-from artigov.core.workspace import Workspace, load_workspace
-from artigov.schema.discovery import discover, glob_regex
-from artigov.schema.validate import validate_workspace
+from artigov.schema._discovery import discover, glob_regex
+from artigov.schema._validate import validate_workspace
 
 
 def _ws(tmp_path: Path, files: dict[str, str | bytes]):  # type: ignore[no-untyped-def]
@@ -199,8 +199,8 @@ def test_a_full_run_and_named_paths_apply_the_same_symlink_policy(tmp_path: Path
 
 
 def test_the_loader_itself_never_reads_through_a_symlink(tmp_path: Path) -> None:
+    from artigov.schema._loader import load_frontmatter_artifact
     from artigov.schema.errors import ArtifactLoadError
-    from artigov.schema.loader import load_frontmatter_artifact
 
     ws, _ = _linked(tmp_path)
     with pytest.raises(ArtifactLoadError) as info:

@@ -82,7 +82,7 @@ def main_callback(
     ] = False,
 ) -> None:
     """artigov: governance for framework artifacts."""
-    from artigov.core.logconfig import configure_logging
+    from artigov.core import configure_logging
 
     configure_logging(log_format.value, log_level.value)
 
@@ -107,7 +107,7 @@ def init(
     ] = "owner@example.org",
 ) -> None:
     """Scaffold a workspace: config, routing, contract, one artifact (refuses to overwrite)."""
-    from artigov.core.errors import ArtigovError
+    from artigov.core import ArtigovError
     from artigov.scaffold import init_workspace
 
     try:
@@ -169,10 +169,10 @@ def report(
 ) -> None:
     """Write a self-contained HTML page for auditors: history, gates, decisions, audit chain."""
     from artigov.commands.runner import execute
-    from artigov.core.workspace import Workspace
+    from artigov.core import Workspace
 
     def action(ws: Workspace) -> int:
-        from artigov.core.atomic import write_atomic
+        from artigov.core import write_atomic
         from artigov.report import build_report, render_report
 
         data = build_report(ws, framework)
@@ -215,8 +215,7 @@ def rehearse_cmd(
 ) -> None:
     """Rehearse crashes and rollbacks on a temporary copy of this workspace (never the workspace itself)."""
     from artigov.commands.runner import execute
-    from artigov.core.errors import ArtigovError
-    from artigov.core.workspace import Workspace
+    from artigov.core import ArtigovError, Workspace
     from artigov.rehearse import WHAT, rehearse
 
     def action(ws: Workspace) -> int:

@@ -19,7 +19,7 @@ __all__ = ["complete_framework", "complete_gate", "complete_kind", "complete_sna
 
 
 def _workspace(ctx: typer.Context) -> Any:
-    from artigov.core.workspace import load_workspace
+    from artigov.core import load_workspace
 
     root = None
     for c in (ctx, *_parents(ctx)):
@@ -55,7 +55,7 @@ def _never_fails(complete: Callable[[typer.Context, str], list[str]]) -> Callabl
 
 
 def _frameworks(ctx: typer.Context) -> list[str]:
-    from artigov.contract.model import contract_frameworks
+    from artigov.contract import contract_frameworks
 
     return contract_frameworks(_workspace(ctx))
 
@@ -69,7 +69,7 @@ def complete_framework(ctx: typer.Context, incomplete: str) -> list[str]:
 @_never_fails
 def complete_gate(ctx: typer.Context, incomplete: str) -> list[str]:
     """Gates of the framework given with ``--framework`` (of every framework if none is given yet)."""
-    from artigov.contract.model import load_contract
+    from artigov.contract import load_contract
 
     ws = _workspace(ctx)
     chosen = ctx.params.get("framework")
@@ -80,8 +80,8 @@ def complete_gate(ctx: typer.Context, incomplete: str) -> list[str]:
 @_never_fails
 def complete_kind(ctx: typer.Context, incomplete: str) -> list[str]:
     """Kinds the workspace knows: routed, allowed by a contract, or with a schema."""
-    from artigov.contract.model import load_contract
-    from artigov.schema.validator import packaged_kind_schema_names
+    from artigov.contract import load_contract
+    from artigov.schema import packaged_kind_schema_names
 
     ws = _workspace(ctx)
     kinds = list(packaged_kind_schema_names())

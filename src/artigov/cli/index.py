@@ -77,8 +77,8 @@ def merge_cmd(
     """
     import sys
 
-    from artigov.core.errors import ArtigovError
-    from artigov.index.merge import merge_index
+    from artigov.core import ArtigovError
+    from artigov.index import merge_index
 
     try:
         result = merge_index(base, ours, theirs)

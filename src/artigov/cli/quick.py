@@ -60,7 +60,7 @@ def _route_check(args: list[str]) -> int | None:
     if root is not None and not root.is_dir():
         return None
     from artigov.commands.route import run_route_check
-    from artigov.core.logconfig import configure_logging
+    from artigov.core import configure_logging
 
     configure_logging("console", "warning")
     return run_route_check(root, fmt)
@@ -90,7 +90,7 @@ def try_quick(argv: list[str]) -> int | None:
     if lock_timeout < 0 or (root is not None and not root.is_dir()):
         return None
     from artigov.commands.index import run_index
-    from artigov.core.logconfig import configure_logging
+    from artigov.core import configure_logging
 
     configure_logging("console", "warning")
     return run_index(op, root, fmt, lock_timeout, full="--full" in options)

@@ -6,8 +6,7 @@ from pathlib import Path
 
 from artigov.commands.formats import Format
 from artigov.commands.runner import execute
-from artigov.core.errors import EXIT_OK
-from artigov.core.workspace import Workspace
+from artigov.core import EXIT_OK, Workspace
 
 __all__ = ["run_transition"]
 
@@ -26,7 +25,7 @@ def run_transition(
 
     def run(ws: Workspace) -> int:
         from artigov.commands.render import emit_json
-        from artigov.contract.transition import transition
+        from artigov.contract import transition
 
         target = path if path.is_absolute() else Path.cwd() / path
         if not target.exists() and not path.is_absolute() and (ws.root / path).exists():

@@ -11,8 +11,7 @@ from typing import Any
 
 from artigov.commands.formats import Format
 from artigov.commands.runner import execute
-from artigov.core.errors import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, ArtigovError
-from artigov.core.workspace import Workspace
+from artigov.core import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, ArtigovError, Workspace
 
 _SINCE = re.compile(r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2})?)?Z?")
 
@@ -95,8 +94,7 @@ def _decision_lines(ws: Workspace, framework: str) -> Iterator[bytes]:
     the line allows it."""
     import orjson
 
-    from artigov.promote.decisions import DecisionLog
-    from artigov.promote.store import SnapshotStore
+    from artigov.promote import DecisionLog, SnapshotStore
 
     mine = b'"framework":' + orjson.dumps(framework)
     for raw in DecisionLog(SnapshotStore(ws, framework).decisions_path).lines():
@@ -114,9 +112,8 @@ def _decision_lines(ws: Workspace, framework: str) -> Iterator[bytes]:
 
 def _all_events(ws: Workspace, framework: str | None) -> Iterator[dict[str, Any]]:
     """Every framework's decision log (the record), then the operational log; each in order."""
-    from artigov.core.audit import read_events
-    from artigov.promote.decisions import record_frameworks
-    from artigov.promote.store import SnapshotStore
+    from artigov.core import read_events
+    from artigov.promote import SnapshotStore, record_frameworks
 
     for name in record_frameworks(ws.record_dir):
         if framework is None or framework == name:
@@ -129,9 +126,8 @@ def _all_events(ws: Workspace, framework: str | None) -> Iterator[dict[str, Any]
 def run_audit_verify(root: Path | None, fmt: Format) -> int:
     def action(ws: Workspace) -> int:
         from artigov.commands.render import emit_json
-        from artigov.core.audit import verify_log
-        from artigov.promote.decisions import LogCheck
-        from artigov.promote.verify import check_decision_logs
+        from artigov.core import verify_log
+        from artigov.promote import LogCheck, check_decision_logs
 
         checks = check_decision_logs(ws)
         op = verify_log(ws.audit_path)
@@ -184,8 +180,8 @@ def _show_framework_json(ws: Workspace, framework: str, out: Any) -> int:
     operational log's events of F."""
     import orjson
 
-    from artigov.core.audit import read_events
-    from artigov.promote.decisions import record_frameworks
+    from artigov.core import read_events
+    from artigov.promote import record_frameworks
 
     batch: list[bytes] = []
     size = 0

@@ -6,8 +6,7 @@ from pathlib import Path
 
 from artigov.commands.formats import FindingFormat, Format
 from artigov.commands.runner import execute
-from artigov.core.errors import EXIT_FINDINGS, EXIT_OK
-from artigov.core.workspace import Workspace
+from artigov.core import EXIT_FINDINGS, EXIT_OK, Workspace
 
 
 def run_contract_check(
@@ -15,7 +14,7 @@ def run_contract_check(
 ) -> int:
     def action(ws: Workspace) -> int:
         from artigov.commands.render import emit_json, findings_text
-        from artigov.contract.check import check_all_gates, check_contract
+        from artigov.contract import check_all_gates, check_contract
 
         report = check_all_gates(ws, framework) if all_gates else check_contract(ws, framework, gate)
         if fmt.value == "sarif":

@@ -6,8 +6,7 @@ from pathlib import Path
 
 from artigov.commands.formats import Format
 from artigov.commands.runner import execute
-from artigov.core.errors import EXIT_OK
-from artigov.core.workspace import Workspace
+from artigov.core import EXIT_OK, Workspace
 
 
 def run_hydrate(
@@ -15,8 +14,8 @@ def run_hydrate(
 ) -> int:
     def action(ws: Workspace) -> int:
         from artigov.commands.render import emit_json
-        from artigov.core.atomic import write_atomic
-        from artigov.hydrate.hydrate import hydrate as do_hydrate
+        from artigov.core import write_atomic
+        from artigov.hydrate import hydrate as do_hydrate
 
         result = do_hydrate(ws, framework, stage, deterministic=deterministic)
         assert result.plan is not None

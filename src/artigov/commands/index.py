@@ -7,11 +7,10 @@ from typing import TYPE_CHECKING
 
 from artigov.commands.formats import Format
 from artigov.commands.runner import execute
-from artigov.core.errors import EXIT_FINDINGS, EXIT_OK
-from artigov.core.workspace import Workspace
+from artigov.core import EXIT_FINDINGS, EXIT_OK, Workspace
 
 if TYPE_CHECKING:
-    from artigov.index.ops import IndexResult, VerifyResult
+    from artigov.index import IndexResult, VerifyResult
 
 __all__ = ["run_index"]
 

@@ -6,8 +6,7 @@ from pathlib import Path
 
 from artigov.commands.formats import Format
 from artigov.commands.runner import execute
-from artigov.core.errors import EXIT_FINDINGS, EXIT_OK
-from artigov.core.workspace import Workspace
+from artigov.core import EXIT_FINDINGS, EXIT_OK, Workspace
 
 
 def run_promote(
@@ -23,8 +22,7 @@ def run_promote(
 ) -> int:
     def action(ws: Workspace) -> int:
         from artigov.commands.render import emit_json, findings_text
-        from artigov.promote import promote
-        from artigov.promote.errors import GateFailedError
+        from artigov.promote import GateFailedError, promote
 
         try:
             p = promote(ws, framework, gate, key=key, expires_days=expires_days, allow_dirty=allow_dirty, commit=commit)
@@ -69,9 +67,8 @@ def run_promote(
 def run_verify(root: Path | None, framework: str, snapshot: int | None, fmt: Format, gate: str | None = None) -> int:
     def action(ws: Workspace) -> int:
         from artigov.commands.render import emit_json
-        from artigov.core.events import get_logger
-        from artigov.promote.errors import VerificationError
-        from artigov.promote.verify import verify_snapshot
+        from artigov.core import get_logger
+        from artigov.promote import VerificationError, verify_snapshot
 
         log = get_logger("artigov.promote")
         try:
@@ -141,7 +138,7 @@ def run_verify_all(root: Path | None, fmt: Format) -> int:
 
     def action(ws: Workspace) -> int:
         from artigov.commands.render import emit_json
-        from artigov.promote.verify import verify_all
+        from artigov.promote import verify_all
 
         results = verify_all(ws)
         ok = all(r["ok"] for r in results)
@@ -293,7 +290,7 @@ def run_diff(root: Path | None, framework: str, a: int, b: int, fmt: Format) -> 
 
     def action(ws: Workspace) -> int:
         from artigov.commands.render import emit_json
-        from artigov.promote.diff import diff_snapshots
+        from artigov.promote import diff_snapshots
 
         diff = diff_snapshots(ws, framework, a, b)
         if fmt is Format.json:
@@ -327,7 +324,7 @@ def run_migrate_record(root: Path | None, fmt: Format) -> int:
 
     def action(ws: Workspace) -> int:
         from artigov.commands.render import emit_json
-        from artigov.promote.migrate import migrate_record
+        from artigov.promote import migrate_record
 
         m = migrate_record(ws)
         if fmt is Format.json:
@@ -349,7 +346,7 @@ def run_repair_head(root: Path | None, framework: str, fmt: Format) -> int:
 
     def action(ws: Workspace) -> int:
         from artigov.commands.render import emit_json
-        from artigov.promote.migrate import repair_head
+        from artigov.promote import repair_head
 
         seq, note = repair_head(ws, framework)
         if fmt is Format.json:

@@ -8,7 +8,7 @@ import sys
 from collections.abc import Iterable
 from typing import Any
 
-from artigov.core.findings import Finding
+from artigov.core import Finding
 
 __all__ = ["PROGRESS_MIN_ITEMS", "emit_json", "findings_text", "progress_hook"]
 

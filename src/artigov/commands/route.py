@@ -6,8 +6,7 @@ from pathlib import Path
 
 from artigov.commands.formats import FindingFormat, Format
 from artigov.commands.runner import execute
-from artigov.core.errors import EXIT_FINDINGS, EXIT_OK
-from artigov.core.workspace import Workspace
+from artigov.core import EXIT_FINDINGS, EXIT_OK, Workspace
 
 
 def run_route_check(root: Path | None, fmt: Format | FindingFormat) -> int:
@@ -42,10 +41,8 @@ def run_route_check(root: Path | None, fmt: Format | FindingFormat) -> int:
 def run_route_resolve(root: Path | None, path: Path, fmt: Format) -> int:
     def action(ws: Workspace) -> int:
         from artigov.commands.render import emit_json
-        from artigov.router.maps import load_routing_map
-        from artigov.router.resolve import canonical_path
-        from artigov.schema.discovery import SIDECAR_SUFFIXES, group_units, sidecar_target
-        from artigov.schema.validate import load_unit
+        from artigov.router import canonical_path, load_routing_map
+        from artigov.schema import SIDECAR_SUFFIXES, group_units, load_unit, sidecar_target
 
         rel = ws.rel(path)
         target = sidecar_target(rel) or rel
@@ -73,8 +70,7 @@ def run_route_resolve(root: Path | None, path: Path, fmt: Format) -> int:
 def run_route_fix(root: Path | None, apply: bool, fmt: Format) -> int:
     def action(ws: Workspace) -> int:
         from artigov.commands.render import emit_json
-        from artigov.router.check import check_routes
-        from artigov.router.fix import fix_routes
+        from artigov.router import check_routes, fix_routes
 
         report = check_routes(ws)
         moves = fix_routes(ws, report.misplaced, apply=apply)

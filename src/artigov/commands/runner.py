@@ -11,10 +11,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from artigov.core.errors import ArtigovError
-from artigov.core.events import bind, clear, get_logger
-from artigov.core.logconfig import flush_audit, set_audit_path
-from artigov.core.workspace import Workspace, load_workspace
+from artigov.core import ArtigovError, Workspace, bind, clear, flush_audit, get_logger, load_workspace, set_audit_path
 
 __all__ = ["execute", "fail"]
 

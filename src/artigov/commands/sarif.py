@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from artigov.core.findings import Code, Finding, codes_of
+from artigov.core import Code, Finding, codes_of
 
 __all__ = ["FINGERPRINT", "SARIF_SCHEMA", "to_sarif"]
 

@@ -6,8 +6,7 @@ from pathlib import Path
 
 from artigov.commands.formats import Format
 from artigov.commands.runner import execute
-from artigov.core.errors import EXIT_OK
-from artigov.core.workspace import Workspace
+from artigov.core import EXIT_OK, Workspace
 
 __all__ = ["run_schema_show"]
 
@@ -19,9 +18,8 @@ def run_schema_show(root: Path | None, kind: str, fmt: Format) -> int:
         import re
 
         from artigov.commands.render import emit_json
-        from artigov.core.errors import ArtigovError
-        from artigov.schema.explain import explain_kind
-        from artigov.schema.validator import SchemaSet, base_schema
+        from artigov.core import ArtigovError
+        from artigov.schema import SchemaSet, base_schema, explain_kind
 
         pattern = base_schema()["properties"]["kind"]["pattern"]  # what a kind may be, from the schema
         if not re.fullmatch(pattern, kind):

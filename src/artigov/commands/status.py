@@ -7,8 +7,7 @@ from typing import Any
 
 from artigov.commands.formats import Format
 from artigov.commands.runner import execute
-from artigov.core.errors import EXIT_FINDINGS, EXIT_OK
-from artigov.core.workspace import Workspace
+from artigov.core import EXIT_FINDINGS, EXIT_OK, Workspace
 
 __all__ = ["run_status"]
 

@@ -6,8 +6,7 @@ from pathlib import Path
 
 from artigov.commands.formats import FindingFormat, Format
 from artigov.commands.runner import execute
-from artigov.core.errors import EXIT_FINDINGS, EXIT_OK
-from artigov.core.workspace import Workspace
+from artigov.core import EXIT_FINDINGS, EXIT_OK, Workspace
 
 
 def run_validate(root: Path | None, paths: list[Path], fmt: Format | FindingFormat) -> int:
@@ -15,7 +14,7 @@ def run_validate(root: Path | None, paths: list[Path], fmt: Format | FindingForm
 
     def action(ws: Workspace) -> int:
         from artigov.commands.render import emit_json, findings_text, progress_hook
-        from artigov.schema.validate import validate_workspace
+        from artigov.schema import validate_workspace
 
         report = validate_workspace(ws, paths or None, progress=progress_hook("validating", fmt.value))
         if fmt.value == "sarif":

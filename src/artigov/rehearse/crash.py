@@ -16,7 +16,7 @@ checks:
 Then it SIGKILLs index writers at random moments, with the same checks.
 
 The record: for each framework with a passing gate, every file-system step of
-``promote``, ``rollback`` and ``prune --apply`` (numbered by :func:`artigov.core.faults.fs_step`,
+``promote``, ``rollback`` and ``prune --apply`` (numbered by :func:`artigov.core._faults.fs_step`,
 the decision-log and operational-log appends included)
 is crashed, and (unless ``--quick``) failed with ENOSPC and with EIO, each on a
 fresh copy. After each: no traceback, the record verifies (or says V020 and
@@ -37,7 +37,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from artigov.core.faults import FAULT_EXIT_CODE
+from artigov.core import FAULT_EXIT_CODE
 from artigov.rehearse.workspace import Rehearsal, cli_env, mutate_workspace
 
 __all__ = [
@@ -113,16 +113,15 @@ def _prepare(ws: Path, op: str, seed: int) -> list[str]:
 
 def _clean_rebuild(ws: Path) -> bytes:
     """The bytes a clean rebuild of these files gives, computed in-process (nothing written)."""
-    from artigov.core.workspace import load_workspace
-    from artigov.index.model import Index
-    from artigov.index.ops import scan
+    from artigov.core import load_workspace
+    from artigov.index import Index, scan
 
     entries = scan(load_workspace(ws)).entries
     return Index(entries).to_bytes()
 
 
 def _leftovers(ws: Path) -> list[str]:
-    from artigov.core.workspace import load_workspace
+    from artigov.core import load_workspace
 
     loaded = load_workspace(ws)
     out = []
@@ -135,7 +134,7 @@ def _leftovers(ws: Path) -> list[str]:
 
 
 def _index_bytes(ws: Path) -> bytes:
-    from artigov.core.workspace import load_workspace
+    from artigov.core import load_workspace
 
     path = load_workspace(ws).index_path
     return path.read_bytes() if path.is_file() else b""
@@ -247,11 +246,11 @@ _CHECK = """
 import json, sys
 from pathlib import Path
 from artigov.core.errors import ArtigovError
-from artigov.core.logconfig import configure_logging
-from artigov.core.workspace import load_workspace
+from artigov.core._logconfig import configure_logging
+from artigov.core._workspace import load_workspace
 from artigov.promote.errors import VerificationError
-from artigov.promote.migrate import repair_head
-from artigov.promote.verify import verify_snapshot
+from artigov.promote._migrate import repair_head
+from artigov.promote._verify import verify_snapshot
 configure_logging("console", "error")
 root, framework = Path(sys.argv[1]), sys.argv[2]
 try:
@@ -368,9 +367,8 @@ def record_sweep(run: Rehearsal, scratch: Path, *, modes: tuple[str, ...] = RECO
 def _keep_last_one(ws: Path, framework: str) -> None:
     import yaml
 
-    from artigov.contract.model import contract_path
-    from artigov.core.safeyaml import load_yaml
-    from artigov.core.workspace import load_workspace
+    from artigov.contract import contract_path
+    from artigov.core import load_workspace, load_yaml
 
     path = contract_path(load_workspace(ws), framework)
     contract = load_yaml(path.read_text("utf-8"))
@@ -386,8 +384,8 @@ def _must(done: subprocess.CompletedProcess[str], what: str, allowed: tuple[int,
 
 
 def _head(ws: Path, framework: str) -> int:
-    from artigov.core.workspace import load_workspace
-    from artigov.promote.store import SnapshotStore
+    from artigov.core import load_workspace
+    from artigov.promote import SnapshotStore
 
     head = SnapshotStore(load_workspace(ws), framework).head()
     return head.sequence if head else 0
@@ -396,8 +394,8 @@ def _head(ws: Path, framework: str) -> int:
 def edit_first_input(ws: Path, framework: str) -> str:
     """Append a line to the head snapshot's first input (keeping a declared checksum true), so the
     next promotion has a change to sign: the path changed."""
-    from artigov.core.workspace import load_workspace
-    from artigov.promote.store import SnapshotStore
+    from artigov.core import load_workspace
+    from artigov.promote import SnapshotStore
 
     store = SnapshotStore(load_workspace(ws), framework)
     head = store.head()
@@ -414,9 +412,7 @@ def edit_first_input(ws: Path, framework: str) -> str:
 def _restamp(ws: Path, rel: str, meta: str | None) -> None:
     """Keep the declared ``checksum:`` of an artifact whose content changed true, as an author who
     re-stamps it would: the loader says what the content hashes to now."""
-    from artigov.schema.discovery import ArtifactUnit
-    from artigov.schema.errors import ArtifactLoadError
-    from artigov.schema.validate import load_unit
+    from artigov.schema import ArtifactLoadError, ArtifactUnit, load_unit
 
     try:
         artifact = load_unit(ws, ArtifactUnit(rel, meta))

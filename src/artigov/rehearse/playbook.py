@@ -21,10 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from artigov.core.errors import ArtigovError
-from artigov.core.faults import FAULT_EXIT_CODE
-from artigov.core.packaged import packaged_dir, packaged_schema
-from artigov.core.safeyaml import load_yaml
+from artigov.core import FAULT_EXIT_CODE, ArtigovError, load_yaml, packaged_dir, packaged_schema
 from artigov.rehearse.workspace import Rehearsal, RehearsalError
 
 __all__ = ["Playbook", "PlaybookResult", "load_playbooks", "packaged_playbooks", "run_playbook"]
@@ -124,8 +121,8 @@ class _Run:
         return value
 
     def _store(self) -> Any:
-        from artigov.core.workspace import load_workspace
-        from artigov.promote.store import SnapshotStore
+        from artigov.core import load_workspace
+        from artigov.promote import SnapshotStore
 
         return SnapshotStore(load_workspace(self.ws), self.framework)
 
@@ -244,8 +241,8 @@ class _Run:
         return None if got == want else f"verify gave {got} ({payload.get('message')}), want {want}"
 
     def _triggers(self, arg: dict[str, Any]) -> str | None:
-        from artigov.contract.model import load_contract
-        from artigov.core.workspace import load_workspace
+        from artigov.contract import load_contract
+        from artigov.core import load_workspace
 
         configured = {t.on for t in load_contract(load_workspace(self.ws), self.framework).triggers}
         r = self.cli("triggers", "-f", self.framework, "--format", "json")
@@ -257,8 +254,8 @@ class _Run:
         return None if fired == want else f"triggers fired {fired}, want {want} (configured: {sorted(configured)})"
 
     def _replay(self, to: int) -> str | None:
-        from artigov.core.canonical import digest_bytes
-        from artigov.promote.store import Head
+        from artigov.core import digest_bytes
+        from artigov.promote import Head
 
         store = self._store()
         data = store.manifest_bytes(to)
@@ -270,7 +267,7 @@ class _Run:
         store = self._store()
         sequence = self.absolute(snapshot) if snapshot else self._head_sequence()
         folder = store.seq_dir(sequence)
-        from artigov.promote.store import MANIFEST_NAME, SIGNATURE_NAME, ObjectStore
+        from artigov.promote import MANIFEST_NAME, SIGNATURE_NAME, ObjectStore
 
         if target == "object":
             path = ObjectStore(store.ws).path_for(store.manifest(sequence)["inputs"][0]["object"])

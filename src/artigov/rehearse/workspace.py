@@ -23,8 +23,7 @@ from typing import Any
 
 import yaml
 
-from artigov.core.errors import EXIT_USAGE, ArtigovError
-from artigov.core.safeyaml import load_yaml
+from artigov.core import EXIT_USAGE, ArtigovError, load_yaml
 
 __all__ = ["Rehearsal", "RehearsalError", "cli_env", "mutate_workspace", "rehearsal_copy"]
 
@@ -87,8 +86,8 @@ def rehearsal_copy(source: Path, scratch: Path, *, name: str = "ws") -> Rehearsa
     Raises:
         RehearsalError: ``source`` is no workspace, or its config cannot be read.
     """
+    from artigov.core import load_workspace
     from artigov.core.testkeys import make_key
-    from artigov.core.workspace import load_workspace
 
     ws_source = load_workspace(source)
     state = ws_source.state_dir
@@ -120,9 +119,8 @@ def find_gates(run: Rehearsal) -> dict[str, str]:
         RehearsalError: no contract at all, or no framework with a passing gate (the line says
             what the workspace needs).
     """
-    from artigov.contract.check import check_contract
-    from artigov.contract.model import load_contract
-    from artigov.core.workspace import load_workspace
+    from artigov.contract import check_contract, load_contract
+    from artigov.core import load_workspace
 
     updated = run.cli("index", "update")
     if updated.returncode not in (0, 1):
@@ -163,9 +161,8 @@ _ID_LINE = re.compile(r"^id:[ \t]*.*$", re.MULTILINE)
 
 def indexed_paths(ws: Path) -> list[str]:
     """The paths the copy's index holds (the artifacts a rehearsal may change)."""
-    from artigov.core.workspace import load_workspace
-    from artigov.index import read_index
-    from artigov.index.errors import IndexMissingError
+    from artigov.core import load_workspace
+    from artigov.index import IndexMissingError, read_index
 
     try:
         return sorted(read_index(load_workspace(ws)).entries)

@@ -33,7 +33,7 @@ def task(**kwargs: Any) -> Callable[[Callable[..., None]], Task[Any]]:
 
 
 def _setup(log_format: str, log_level: str) -> None:
-    from artigov.core.logconfig import configure_logging
+    from artigov.core import configure_logging
 
     configure_logging(log_format, log_level)
 
@@ -257,8 +257,7 @@ def demo(c: Context, dir: str | None = None) -> None:
 )
 def rehearse(c: Context, what: str = "all", quick: bool = False, root: str | None = None) -> None:
     """Crash sweeps and rollback playbooks on a temporary copy of this workspace (never the workspace)."""
-    from artigov.core.errors import ArtigovError
-    from artigov.core.workspace import find_root
+    from artigov.core import ArtigovError, find_root
     from artigov.rehearse import WHAT
     from artigov.rehearse import rehearse as run
 

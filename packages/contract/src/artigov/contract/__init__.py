@@ -1,9 +1,22 @@
-"""artigov.contract: per-framework contracts, gate checks and RACI."""
+"""artigov.contract: per-framework contracts, gate checks and RACI.
+
+Every public name is imported from here (``from artigov.contract import X``); the modules behind them
+are private. Names load on first use (:func:`artigov.core.lazy_exports`), so importing the package
+costs nothing until a name is used.
+"""
 
 from __future__ import annotations
 
-from artigov.contract.check import ContractReport, check_contract
-from artigov.contract.model import Contract, ContractError, Gate, Trigger, contract_path, load_contract
+from typing import TYPE_CHECKING
+
+from artigov.core import lazy_exports
+
+if TYPE_CHECKING:
+    from artigov.contract._approvals import all_statements, valid_approvals
+    from artigov.contract._check import ContractReport, check_all_gates, check_contract
+    from artigov.contract._model import Contract, Gate, Trigger, contract_frameworks, contract_path, load_contract
+    from artigov.contract._transition import transition
+    from artigov.contract.errors import ContractError
 
 __all__ = [
     "Contract",
@@ -11,8 +24,16 @@ __all__ = [
     "ContractReport",
     "Gate",
     "Trigger",
+    "all_statements",
+    "check_all_gates",
     "check_contract",
+    "contract_frameworks",
     "contract_path",
     "load_contract",
+    "transition",
+    "valid_approvals",
 ]
 __version__ = "0.1.0"
+
+if not TYPE_CHECKING:
+    __getattr__, __dir__ = lazy_exports(__name__, __file__)

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from artigov.core.errors import EXIT_FINDINGS, ArtigovError
-from artigov.core.findings import Finding
+from artigov.core import EXIT_FINDINGS, ArtigovError, Finding
 
 __all__ = ["ContractError", "TransitionError"]
 

@@ -1,48 +1,172 @@
 """artigov.core: workspace and config, errors, audit log, atomic I/O, canonical JSON.
 
 Light to import: heavy modules (jsonschema, yaml) load only when used.
+
+Every public name is imported from here (``from artigov.core import X``); the modules behind them
+are private. Names load on first use (:func:`artigov.core.lazy_exports`), so importing the package
+costs nothing until a name is used.
 """
 
 from __future__ import annotations
 
-from artigov.core.canonical import canonical_json, digest_bytes, digest_file, sha256_hex
-from artigov.core.errors import (
-    EXIT_FINDINGS,
-    EXIT_OK,
-    EXIT_USAGE,
-    ArtigovError,
-    ConfigError,
-    DiskError,
-    LockTimeoutError,
-    PathEscapeError,
-    WorkspaceNotFoundError,
-    YamlSafetyError,
-)
-from artigov.core.findings import Finding, sort_findings
-from artigov.core.workspace import CONFIG_NAME, SigningConfig, Workspace, find_root, load_workspace, resolve_inside
+from typing import TYPE_CHECKING
+
+from artigov.core._lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from artigov.core._atomic import (
+        DEFAULT_LOCK_TIMEOUT,
+        Chunks,
+        FileLock,
+        flock_exclusive,
+        fsync_dir,
+        lock_path_for,
+        write_all,
+        write_atomic,
+        write_new,
+    )
+    from artigov.core._audit import (
+        GENESIS,
+        ActorLookup,
+        AuditLog,
+        last_line,
+        parse_events,
+        read_events,
+        seal_lines,
+        verify_log,
+        write_whole_lines,
+    )
+    from artigov.core._canonical import canonical_json, digest_bytes, digest_file, sha256_hex
+    from artigov.core._catalogue import CATALOGUE, Code
+    from artigov.core._clock import iso, stamp_now
+    from artigov.core._events import bind, capture, clear, get_logger
+    from artigov.core._fastschema import Check, compile_schema
+    from artigov.core._faults import FAULT_EXIT_CODE, fault_pause, fault_point, fault_requested, fs_step, steps_taken
+    from artigov.core._findings import Finding, code_info, codes_of, render_code_tables, sort_findings
+    from artigov.core._gpg import (
+        VerifyingKeyring,
+        committed_keyring,
+        gpg_for,
+        key_user_ids,
+        publish_public_key,
+        sign_detached,
+        verify_detached,
+    )
+    from artigov.core._logconfig import configure_logging, flush_audit, set_audit_path
+    from artigov.core._packaged import packaged_dir, packaged_schema, packaged_schema_names
+    from artigov.core._parallel import bulk_results, cores, die_with_parent, fork_map
+    from artigov.core._safeyaml import load_yaml, pointer_lines
+    from artigov.core._workspace import (
+        CONFIG_NAME,
+        FRAMEWORK_NAME,
+        SigningConfig,
+        Workspace,
+        check_framework_name,
+        find_root,
+        load_workspace,
+        resolve_inside,
+    )
+    from artigov.core.errors import (
+        EXIT_FINDINGS,
+        EXIT_OK,
+        EXIT_USAGE,
+        ArtigovError,
+        ConfigError,
+        DiskError,
+        LockTimeoutError,
+        PathEscapeError,
+        SigningError,
+        VerificationError,
+        WorkspaceNotFoundError,
+        YamlSafetyError,
+    )
 
 __all__ = [
+    "lazy_exports",
+    "ActorLookup",
+    "ArtigovError",
+    "AuditLog",
+    "CATALOGUE",
     "CONFIG_NAME",
+    "Check",
+    "Chunks",
+    "Code",
+    "ConfigError",
+    "DEFAULT_LOCK_TIMEOUT",
+    "DiskError",
     "EXIT_FINDINGS",
     "EXIT_OK",
     "EXIT_USAGE",
-    "ArtigovError",
-    "ConfigError",
-    "DiskError",
+    "FAULT_EXIT_CODE",
+    "FRAMEWORK_NAME",
+    "FileLock",
     "Finding",
+    "GENESIS",
     "LockTimeoutError",
     "PathEscapeError",
     "SigningConfig",
+    "SigningError",
+    "VerificationError",
+    "VerifyingKeyring",
     "Workspace",
     "WorkspaceNotFoundError",
     "YamlSafetyError",
+    "bind",
+    "bulk_results",
     "canonical_json",
+    "check_framework_name",
+    "capture",
+    "clear",
+    "code_info",
+    "codes_of",
+    "committed_keyring",
+    "compile_schema",
+    "configure_logging",
+    "cores",
+    "die_with_parent",
     "digest_bytes",
     "digest_file",
+    "fault_pause",
+    "fault_point",
+    "fault_requested",
     "find_root",
+    "flock_exclusive",
+    "flush_audit",
+    "fork_map",
+    "fs_step",
+    "fsync_dir",
+    "get_logger",
+    "gpg_for",
+    "iso",
+    "key_user_ids",
+    "last_line",
     "load_workspace",
+    "load_yaml",
+    "lock_path_for",
+    "packaged_dir",
+    "packaged_schema",
+    "packaged_schema_names",
+    "parse_events",
+    "pointer_lines",
+    "publish_public_key",
+    "read_events",
+    "render_code_tables",
     "resolve_inside",
+    "seal_lines",
+    "set_audit_path",
     "sha256_hex",
+    "sign_detached",
     "sort_findings",
+    "stamp_now",
+    "steps_taken",
+    "verify_detached",
+    "verify_log",
+    "write_all",
+    "write_atomic",
+    "write_new",
+    "write_whole_lines",
 ]
 __version__ = "0.1.0"
+
+if not TYPE_CHECKING:
+    __getattr__, __dir__ = lazy_exports(__name__, __file__)

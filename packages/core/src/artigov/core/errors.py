@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from artigov.core.findings import code_info
+from artigov.core._findings import code_info
 
 __all__ = [
     "EXIT_FINDINGS",

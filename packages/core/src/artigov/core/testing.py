@@ -58,7 +58,7 @@ def make_artifact(
 def held_lock(lock: Path) -> Iterator[int]:
     """Another process holds ``lock`` (an flock) while the block runs; yields its pid."""
     code = (
-        "import sys, time\nfrom pathlib import Path\nfrom artigov.core.atomic import FileLock\n"
+        "import sys, time\nfrom pathlib import Path\nfrom artigov.core._atomic import FileLock\n"
         "with FileLock(Path(sys.argv[1])):\n    print('locked', flush=True)\n    time.sleep(120)\n"
     )
     holder = subprocess.Popen([sys.executable, "-c", code, str(lock)], stdout=subprocess.PIPE, text=True)
@@ -76,8 +76,8 @@ def held_lock(lock: Path) -> Iterator[int]:
 
 def force_forked(monkeypatch: Any, workers: int, module: object, threshold: str) -> None:
     """Split even a small job the way a big one is: ``module.<threshold>`` becomes 0 and
-    :func:`artigov.core.parallel.fork_map` sees ``workers`` cores (``monkeypatch``: pytest's)."""
-    from artigov.core import parallel
+    :func:`artigov.core._parallel.fork_map` sees ``workers`` cores (``monkeypatch``: pytest's)."""
+    from artigov.core import _parallel as parallel
 
     monkeypatch.setattr(module, threshold, 0)
     monkeypatch.setattr(parallel, "cores", lambda: workers)

@@ -1,14 +1,23 @@
-"""artigov.hydrate: deterministic input selection with a decision log."""
+"""artigov.hydrate: deterministic input selection with a decision log.
+
+Every public name is imported from here (``from artigov.hydrate import X``); the modules behind them
+are private. Names load on first use (:func:`artigov.core.lazy_exports`), so importing the package
+costs nothing until a name is used.
+"""
 
 from __future__ import annotations
 
-from artigov.hydrate.errors import HydrationError, NondeterminismError
-from artigov.hydrate.hydrate import Decision, HydrationResult, hydrate, select
-from artigov.hydrate.plan import HydrationPlan
-from artigov.hydrate.precedence import RULE_VERSION, Candidate, CommitTimes, rank
+from typing import TYPE_CHECKING
+
+from artigov.core import lazy_exports
+
+if TYPE_CHECKING:
+    from artigov.hydrate._hydrate import Decision, HydrationResult, hydrate, select
+    from artigov.hydrate._plan import HydrationPlan
+    from artigov.hydrate._precedence import RULE_VERSION, Candidate, CommitTimes, rank
+    from artigov.hydrate.errors import HydrationError, NondeterminismError
 
 __all__ = [
-    "RULE_VERSION",
     "Candidate",
     "CommitTimes",
     "Decision",
@@ -16,8 +25,12 @@ __all__ = [
     "HydrationPlan",
     "HydrationResult",
     "NondeterminismError",
+    "RULE_VERSION",
     "hydrate",
     "rank",
     "select",
 ]
 __version__ = "0.1.0"
+
+if not TYPE_CHECKING:
+    __getattr__, __dir__ = lazy_exports(__name__, __file__)

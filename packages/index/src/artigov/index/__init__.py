@@ -1,62 +1,68 @@
 """artigov.index: the crash-safe, single-writer ``artifacts_index.json``.
 
-Names load on first use: importing one module of the package (the stat
-cache, say) does not load them all.
+Every public name is imported from here (``from artigov.index import X``); the modules behind them
+are private. Names load on first use (:func:`artigov.core.lazy_exports`), so importing the package
+costs nothing until a name is used.
 """
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from artigov.core import lazy_exports
 
 if TYPE_CHECKING:
+    from artigov.index._derived import DerivedCache, file_stamp
+    from artigov.index._journal import Journal
+    from artigov.index._merge import merge_index
+    from artigov.index._model import FORMAT_VERSION, Index, entries_digest
+    from artigov.index._ops import (
+        add,
+        proved_changes,
+        read_framework,
+        read_index,
+        read_units,
+        rebuild,
+        recover,
+        verify,
+        verify_quick,
+    )
+    from artigov.index._results import IndexResult, VerifyResult
     from artigov.index._scan import IndexSlice
-    from artigov.index.errors import IndexCorruptError, JournalCorruptError
-    from artigov.index.model import FORMAT_VERSION, Index, entries_digest
-    from artigov.index.ops import IndexResult, VerifyResult, add, read_index, rebuild, recover, update, verify
-    from artigov.index.store import IndexStore, Recovery
+    from artigov.index._store import IndexStore, Recovery
+    from artigov.index._update import update
+    from artigov.index._walk import scan
+    from artigov.index.errors import IndexCorruptError, IndexMissingError, JournalCorruptError
 
 __all__ = [
+    "IndexResult",
+    "VerifyResult",
+    "IndexSlice",
+    "update",
+    "scan",
+    "DerivedCache",
     "FORMAT_VERSION",
     "Index",
     "IndexCorruptError",
-    "IndexResult",
-    "IndexSlice",
+    "IndexMissingError",
     "IndexStore",
+    "Journal",
     "JournalCorruptError",
     "Recovery",
-    "VerifyResult",
     "add",
     "entries_digest",
+    "file_stamp",
+    "merge_index",
+    "proved_changes",
+    "read_framework",
     "read_index",
+    "read_units",
     "rebuild",
     "recover",
-    "update",
     "verify",
+    "verify_quick",
 ]
 __version__ = "0.1.0"
 
-_HOME = {
-    "IndexSlice": "_scan",
-    "IndexCorruptError": "errors",
-    "JournalCorruptError": "errors",
-    "FORMAT_VERSION": "model",
-    "Index": "model",
-    "entries_digest": "model",
-    "IndexResult": "ops",
-    "VerifyResult": "ops",
-    "add": "ops",
-    "read_index": "ops",
-    "rebuild": "ops",
-    "recover": "ops",
-    "update": "ops",
-    "verify": "ops",
-    "IndexStore": "store",
-    "Recovery": "store",
-}
-
-
-def __getattr__(name: str) -> Any:
-    if name in _HOME:
-        return getattr(importlib.import_module(f"artigov.index.{_HOME[name]}"), name)
-    raise AttributeError(f"module 'artigov.index' has no attribute {name!r}")
+if not TYPE_CHECKING:
+    __getattr__, __dir__ = lazy_exports(__name__, __file__)

@@ -7,8 +7,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from artigov.core.findings import Finding
-from artigov.index.store import Recovery
+from artigov.core import Finding
+from artigov.index._store import Recovery
 
 __all__ = ["IndexResult", "ProgressHook", "VerifyResult"]
 

@@ -1,6 +1,6 @@
 """Reading and patching an index file's bytes without parsing all of it: the speed seam of the index.
 
-Everything here answers a question the parsed index (:class:`artigov.index.model.Index`) could
+Everything here answers a question the parsed index (:class:`artigov.index._model.Index`) could
 answer too, and returns None whenever the bytes are not shaped the way it expects: the caller then
 takes the full path, which explains any problem. Nothing here restates the entry format by hand:
 
@@ -11,7 +11,7 @@ takes the full path, which explains any problem. Nothing here restates the entry
   computed from the entry's fields in key order (:func:`_field_ends`), never a fixed offset;
 * every candidate line is parsed and checked as an entry before it counts.
 
-A property test builds entries with :func:`artigov.index.model.make_entry`, the function real
+A property test builds entries with :func:`artigov.index._model.make_entry`, the function real
 entries come from, and holds every function here equal to the parse-everything answer.
 """
 
@@ -25,8 +25,8 @@ from typing import Any
 
 import orjson
 
-from artigov.core.canonical import digest_bytes
-from artigov.index.model import ENTRY_FIELDS, HEAD, REQUIRED_FIELDS, Entries, entry_count, shaped
+from artigov.core import digest_bytes
+from artigov.index._model import ENTRY_FIELDS, HEAD, REQUIRED_FIELDS, Entries, entry_count, shaped
 
 __all__ = ["IndexSlice", "Spliced", "entries_at", "framework_slice", "id_version_holders", "splice"]
 

@@ -16,15 +16,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from artigov.core.atomic import DEFAULT_LOCK_TIMEOUT
-from artigov.core.workspace import Workspace
+from artigov.core import DEFAULT_LOCK_TIMEOUT, Workspace
+from artigov.index._model import Entries, entry_from_artifact
 from artigov.index._results import IndexResult, ProgressHook
 from artigov.index._scan import id_version_holders, splice
+from artigov.index._statcache import QuickCheck, Stamp, StatCache
+from artigov.index._store import IndexStore, IndexWrite, Recovery
 from artigov.index._walk import cache_path, diff, log_unchanged, rebuilder, save_cache, scan
-from artigov.index.model import Entries, entry_from_artifact
-from artigov.index.statcache import QuickCheck, Stamp, StatCache
-from artigov.index.store import IndexStore, IndexWrite, Recovery
-from artigov.schema.discovery import ArtifactUnit, discovery_scope
+from artigov.schema import ArtifactUnit, discovery_scope
 
 __all__ = ["PATCH_MAX", "STRATEGIES", "UpdateContext", "full", "spliced", "unchanged", "update"]
 
@@ -59,8 +58,7 @@ def spliced(ctx: UpdateContext) -> IndexResult | None:
     rest. Any surprise (a finding, a duplicate id+version, an unexpected file shape) returns None
     and :func:`full` runs, which reports it.
     """
-    from artigov.schema.validate import check_units
-    from artigov.schema.validator import SchemaSet
+    from artigov.schema import SchemaSet, check_units
 
     ws, store, cache, quick = ctx.ws, ctx.store, ctx.cache, ctx.quick
     if quick is None or len(quick.changed) > PATCH_MAX:
@@ -107,7 +105,7 @@ def spliced(ctx: UpdateContext) -> IndexResult | None:
 def full(ctx: UpdateContext) -> IndexResult:
     """Walk the workspace (re-reading only files the stat cache cannot vouch for) and rewrite the
     index when an entry was added, changed or removed."""
-    from artigov.schema.validate import log_findings  # not on the quick paths above
+    from artigov.schema import log_findings
 
     ws, store, cache, quick = ctx.ws, ctx.store, ctx.cache, ctx.quick
     base = store.read()

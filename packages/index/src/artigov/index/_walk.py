@@ -9,17 +9,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from artigov.core.events import get_logger
-from artigov.core.findings import Finding, sort_findings
-from artigov.core.workspace import Workspace
+from artigov.core import Finding, Workspace, get_logger, sort_findings
+from artigov.index._model import Entries, entry_from_artifact
 from artigov.index._results import ProgressHook
-from artigov.index.model import Entries, entry_from_artifact
-from artigov.index.statcache import NAME as STATCACHE_NAME
-from artigov.index.statcache import Stamp, StatCache
-from artigov.schema.discovery import ArtifactUnit, discover, discovery_scope
+from artigov.index._statcache import NAME as STATCACHE_NAME
+from artigov.index._statcache import Stamp, StatCache
+from artigov.schema import ArtifactUnit, discover, discovery_scope
 
 if TYPE_CHECKING:
-    from artigov.schema.validator import SchemaSet
+    from artigov.schema import SchemaSet
 
 __all__ = ["Scan", "cache_path", "dedupe", "diff", "log_unchanged", "read_units", "rebuilder", "save_cache", "scan"]
 
@@ -28,7 +26,7 @@ log = get_logger(__name__)
 
 def dedupe(base: Entries, entries: Entries) -> list[Finding]:
     """Drop entries whose (id, version) another entry has; keep the one already indexed, else bytewise first."""
-    from artigov.schema.validate import duplicate_finding
+    from artigov.schema import duplicate_finding
 
     by_key: dict[tuple[str, str], list[str]] = {}
     for rel in sorted(entries, key=lambda p: p.encode("utf-8")):
@@ -73,8 +71,7 @@ def scan(
     ``changed`` (what :meth:`StatCache.check` proved), there is no walk: the
     units are the cached ones and only the changed ones are read.
     """
-    from artigov.schema.validate import check_units, unit_stamps
-    from artigov.schema.validator import SchemaSet
+    from artigov.schema import SchemaSet, check_units, unit_stamps
 
     schemas = schemas or SchemaSet(ws.kind_schemas_dir)
     old = old or {}
@@ -154,8 +151,7 @@ def log_unchanged(ws: Workspace, digest: str) -> None:
 def read_units(ws: Workspace, units: Sequence[ArtifactUnit]) -> tuple[Entries, list[str], list[Finding]]:
     """Load and check ``units`` now: the entries of the valid ones, the paths of the others, and
     the findings (for the few files the stat cache says changed)."""
-    from artigov.schema.validate import check_units
-    from artigov.schema.validator import SchemaSet
+    from artigov.schema import SchemaSet, check_units
 
     entries: Entries = {}
     invalid: list[str] = []

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from artigov.core.errors import EXIT_FINDINGS, ArtigovError
+from artigov.core import EXIT_FINDINGS, ArtigovError
 
 __all__ = ["IndexCorruptError", "IndexMissingError", "JournalCorruptError"]
 

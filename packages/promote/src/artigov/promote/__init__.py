@@ -1,32 +1,64 @@
-"""artigov.promote: signed snapshots, verification, retention, append-only rollback, triggers."""
+"""artigov.promote: signed snapshots, verification, retention, append-only rollback, triggers.
+
+Every public name is imported from here (``from artigov.promote import X``); the modules behind them
+are private. Names load on first use (:func:`artigov.core.lazy_exports`), so importing the package
+costs nothing until a name is used.
+"""
 
 from __future__ import annotations
 
-from artigov.promote.errors import GateFailedError, PromotionError, SigningError, VerificationError
-from artigov.promote.history import head_of, history
-from artigov.promote.manifest import Manifest
-from artigov.promote.promotion import Promotion, promote
-from artigov.promote.retention import PruneResult, prune
-from artigov.promote.rollback import rollback
-from artigov.promote.triggers import TriggerReport, triggers
-from artigov.promote.verify import Verified, verify_snapshot
+from typing import TYPE_CHECKING
+
+from artigov.core import lazy_exports
+
+if TYPE_CHECKING:
+    from artigov.promote._decisions import DecisionLog, LogCheck, record_frameworks
+    from artigov.promote._diff import diff_inputs, diff_snapshots, snapshot_state
+    from artigov.promote._history import head_of, history
+    from artigov.promote._manifest import Manifest
+    from artigov.promote._migrate import migrate_record, repair_head
+    from artigov.promote._promotion import Promotion, promote
+    from artigov.promote._retention import PruneResult, prune
+    from artigov.promote._rollback import rollback
+    from artigov.promote._store import MANIFEST_NAME, SIGNATURE_NAME, Head, ObjectStore, SnapshotStore
+    from artigov.promote._triggers import TriggerReport, triggers
+    from artigov.promote._verify import Verified, check_decision_logs, verify_all, verify_snapshot
+    from artigov.promote.errors import GateFailedError, PromotionError, SigningError, VerificationError
 
 __all__ = [
+    "SigningError",
+    "VerificationError",
+    "DecisionLog",
     "GateFailedError",
+    "Head",
+    "LogCheck",
+    "MANIFEST_NAME",
     "Manifest",
+    "ObjectStore",
     "Promotion",
     "PromotionError",
     "PruneResult",
-    "SigningError",
+    "SIGNATURE_NAME",
+    "SnapshotStore",
     "TriggerReport",
     "Verified",
-    "VerificationError",
+    "check_decision_logs",
+    "diff_inputs",
+    "diff_snapshots",
     "head_of",
     "history",
+    "migrate_record",
     "promote",
     "prune",
+    "record_frameworks",
+    "repair_head",
     "rollback",
+    "snapshot_state",
     "triggers",
+    "verify_all",
     "verify_snapshot",
 ]
 __version__ = "0.1.0"
+
+if not TYPE_CHECKING:
+    __getattr__, __dir__ = lazy_exports(__name__, __file__)

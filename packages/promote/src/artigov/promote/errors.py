@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from artigov.core.errors import EXIT_FINDINGS, ArtigovError, SigningError, VerificationError
-from artigov.core.findings import Finding
+from artigov.core import EXIT_FINDINGS, ArtigovError, Finding, SigningError, VerificationError
 
 __all__ = ["GateFailedError", "PromotionError", "SigningError", "VerificationError"]
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from artigov.core.errors import EXIT_FINDINGS, ArtigovError
+from artigov.core import EXIT_FINDINGS, ArtigovError
 
 __all__ = ["NoRouteError"]
 

@@ -1,33 +1,81 @@
 """artigov.schema: the artifact model, frontmatter and sidecar loading, validation.
 
-Import cost matters (``artigov --help`` must stay fast), so this module only
-re-exports light names; ``validate_workspace`` and ``SchemaSet`` (which pull
-in jsonschema) load on first use.
+Every public name is imported from here (``from artigov.schema import X``); the modules behind them
+are private. Names load on first use (:func:`artigov.core.lazy_exports`), so importing the package
+costs nothing until a name is used.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from artigov.schema.model import STATUS_RANK, STATUSES, Artifact
+from artigov.core import lazy_exports
 
 if TYPE_CHECKING:
-    from artigov.schema.validate import ValidationReport, validate_workspace
-    from artigov.schema.validator import SchemaSet
+    from artigov.schema._discovery import (
+        MISSING,
+        SIDECAR_SUFFIXES,
+        ArtifactUnit,
+        Stamp,
+        discover,
+        discovery_scope,
+        group_units,
+        sidecar_target,
+        stamp_of,
+        unsafe_artifact_path,
+    )
+    from artigov.schema._edit import EditError, edit_metadata, render_fields
+    from artigov.schema._explain import explain_kind
+    from artigov.schema._loader import load_frontmatter_artifact, load_sidecar_artifact, read_source
+    from artigov.schema._model import STATUS_RANK, STATUSES, Artifact
+    from artigov.schema._validate import (
+        ValidationReport,
+        check_unit,
+        check_units,
+        duplicate_finding,
+        load_unit,
+        log_findings,
+        unit_stamps,
+        validate_workspace,
+    )
+    from artigov.schema._validator import SchemaSet, base_schema, packaged_kind_schema_names
+    from artigov.schema.errors import ArtifactLoadError
 
-__all__ = ["STATUSES", "STATUS_RANK", "Artifact", "SchemaSet", "ValidationReport", "validate_workspace"]
+__all__ = [
+    "Artifact",
+    "ArtifactLoadError",
+    "ArtifactUnit",
+    "EditError",
+    "MISSING",
+    "SIDECAR_SUFFIXES",
+    "STATUSES",
+    "STATUS_RANK",
+    "SchemaSet",
+    "Stamp",
+    "ValidationReport",
+    "base_schema",
+    "check_unit",
+    "check_units",
+    "discover",
+    "discovery_scope",
+    "duplicate_finding",
+    "edit_metadata",
+    "explain_kind",
+    "group_units",
+    "load_frontmatter_artifact",
+    "load_sidecar_artifact",
+    "load_unit",
+    "log_findings",
+    "packaged_kind_schema_names",
+    "read_source",
+    "render_fields",
+    "sidecar_target",
+    "stamp_of",
+    "unit_stamps",
+    "unsafe_artifact_path",
+    "validate_workspace",
+]
 __version__ = "0.1.0"
 
-_LAZY = {
-    "ValidationReport": "artigov.schema.validate",
-    "validate_workspace": "artigov.schema.validate",
-    "SchemaSet": "artigov.schema.validator",
-}
-
-
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        import importlib
-
-        return getattr(importlib.import_module(_LAZY[name]), name)
-    raise AttributeError(f"module 'artigov.schema' has no attribute {name!r}")
+if not TYPE_CHECKING:
+    __getattr__, __dir__ = lazy_exports(__name__, __file__)

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from artigov.core.errors import EXIT_FINDINGS, ArtigovError
-from artigov.core.findings import code_info
+from artigov.core import EXIT_FINDINGS, ArtigovError, code_info
 
 __all__ = ["ArtifactLoadError"]
 

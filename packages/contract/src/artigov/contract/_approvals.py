@@ -1,0 +1,323 @@
+"""Signed approval statements: ``record/<framework>/approvals/<id>/<version>/<approver>[.<n>].json``.
+
+A status transition (``review``, ``approve``, ``reject``) writes one statement: canonical JSON of
+what was decided about which content, by whom, in which RACI role, when and why, with a detached
+armored signature by the decider's key beside it (``.json.asc``). Statements are add-only files
+with unique names (the n-th statement of one person about one id and version is ``<who>.<n>.json``),
+so approvals made on different branches merge without conflict, and a later statement never
+replaces an earlier one: a snapshot that names a statement can always be re-checked.
+
+A person's *current* word on an id and version is their statement with the highest n. It counts
+as an approval of the document only if it approves, is for the document's current content (body
+checksum and version), and, where the contract asks for signatures, is signed by that person's
+key from ``people:``, whose public key is committed in ``record/keys/``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from artigov.contract._model import Contract
+from artigov.core import (
+    Finding,
+    VerificationError,
+    VerifyingKeyring,
+    Workspace,
+    canonical_json,
+    committed_keyring,
+    digest_bytes,
+)
+
+__all__ = [
+    "STATEMENT_FORMAT",
+    "ApprovalChecker",
+    "Statement",
+    "all_statements",
+    "approvals_dir",
+    "current_statements",
+    "read_statement",
+    "statement_dir",
+    "statements_for",
+    "valid_approvals",
+]
+
+STATEMENT_FORMAT = 1
+#: A name usable as a file name: e-mail addresses and fingerprints qualify.
+PERSON = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@+-]*$")
+_NAME = re.compile(r"^(?P<who>.+?)(?:\.(?P<n>[1-9][0-9]*))?\.json$")
+
+
+@dataclass(frozen=True)
+class Statement:
+    """One approval statement as committed (its bytes, their digest, and its signature if any)."""
+
+    rel: str
+    n: int
+    body: dict[str, Any]
+    data: bytes
+    signature: bytes | None
+
+    @property
+    def digest(self) -> str:
+        return digest_bytes(self.data)
+
+    @property
+    def approver(self) -> str:
+        return str(self.body.get("approver", ""))
+
+    @property
+    def decision(self) -> str:
+        return str(self.body.get("decision", ""))
+
+    def summary(self) -> dict[str, Any]:
+        """What a manifest and a decision log record about it."""
+        return {
+            "approver": self.approver,
+            "decision": self.decision,
+            "role": self.body.get("role"),
+            "fingerprint": self.body.get("fingerprint"),
+            "time": self.body.get("time"),
+            "statement": self.rel,
+            "digest": self.digest,
+        }
+
+
+def approvals_dir(ws: Workspace, framework: str) -> Path:
+    return ws.record_dir / framework / "approvals"
+
+
+def _safe_part(value: str, what: str) -> str:
+    if value in (".", "..") or "/" in value or not value:
+        raise ValueError(f"{what} {value!r} cannot name a folder")
+    return value
+
+
+def statement_dir(ws: Workspace, framework: str, artifact_id: str, version: str) -> Path:
+    return approvals_dir(ws, framework) / _safe_part(artifact_id, "id") / _safe_part(version, "version")
+
+
+def statement_name(approver: str, n: int) -> str:
+    return f"{approver}.json" if n == 1 else f"{approver}.{n}.json"
+
+
+def read_statement(ws: Workspace, path: Path) -> Statement | None:
+    """The statement at ``path``, or None if it is not a readable statement file."""
+    match = _NAME.match(path.name)
+    if match is None or not path.is_file() or path.is_symlink():
+        return None
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return None
+    try:
+        body = json.loads(data)
+    except ValueError:
+        body = {}
+    if not isinstance(body, dict):
+        body = {}
+    sig_path = path.with_name(path.name + ".asc")
+    signature = sig_path.read_bytes() if sig_path.is_file() and not sig_path.is_symlink() else None
+    return Statement(ws.rel(path), int(match.group("n") or 1), body, data, signature)
+
+
+def statements_for(ws: Workspace, framework: str, artifact_id: str, version: str) -> list[Statement]:
+    """Every statement about ``artifact_id`` at ``version``, by approver, oldest first."""
+    try:
+        folder = statement_dir(ws, framework, artifact_id, version)
+    except ValueError:
+        return []
+    if not folder.is_dir():
+        return []
+    found = [s for p in folder.glob("*.json") if (s := read_statement(ws, p)) is not None]
+    return sorted(found, key=lambda s: (s.approver, s.n, s.rel))
+
+
+def all_statements(ws: Workspace, framework: str) -> list[Statement]:
+    """Every statement of the framework, in path order (bytewise)."""
+    folder = approvals_dir(ws, framework)
+    if not folder.is_dir():
+        return []
+    found = [s for p in folder.glob("*/*/*.json") if (s := read_statement(ws, p)) is not None]
+    return sorted(found, key=lambda s: s.rel.encode("utf-8"))
+
+
+def current_statements(statements: list[Statement]) -> dict[str, Statement]:
+    """Each person's latest statement (the highest n)."""
+    out: dict[str, Statement] = {}
+    for s in statements:
+        if s.approver not in out or s.n > out[s.approver].n:
+            out[s.approver] = s
+    return out
+
+
+def statement_body(
+    *,
+    framework: str,
+    entry: dict[str, Any],
+    decision: str,
+    transition: tuple[str, str],
+    approver: str,
+    role: str | None,
+    fingerprint: str | None,
+    time: str,
+    comment: str,
+) -> bytes:
+    """The canonical bytes of a new statement (docs/formats.md, "Approval statements")."""
+    return canonical_json(
+        {
+            "format_version": STATEMENT_FORMAT,
+            "type": "artigov-approval",
+            "framework": framework,
+            "id": entry["id"],
+            "version": entry["version"],
+            "kind": entry["kind"],
+            "path": entry["path"],
+            "checksum": entry["checksum"],
+            "decision": decision,
+            "from": transition[0],
+            "to": transition[1],
+            "approver": approver,
+            "role": role,
+            "fingerprint": fingerprint,
+            "time": time,
+            "comment": comment,
+        }
+    )
+
+
+class ApprovalChecker:
+    """Checks statements against a contract's ``people:`` with ONE throwaway keyring for all of them.
+
+    Use it as a context manager (the keyring is made on first use and removed at the end).
+    """
+
+    def __init__(self, ws: Workspace, contract: Contract) -> None:
+        self.ws = ws
+        self.contract = contract
+        self._keyring: VerifyingKeyring | None = None
+        self._owners = {fpr: person for person, fprs in contract.people.items() for fpr in fprs}
+        folder = approvals_dir(ws, contract.framework)
+        #: ids with any statement (listed once: most documents of a large framework have none)
+        self.ids = {p.name for p in folder.iterdir() if p.is_dir()} if folder.is_dir() else set()
+
+    def statements(self, entry: dict[str, Any]) -> list[Statement]:
+        """Every statement about ``entry``'s id and version."""
+        if entry["id"] not in self.ids:
+            return []
+        return statements_for(self.ws, self.contract.framework, entry["id"], entry["version"])
+
+    def __enter__(self) -> ApprovalChecker:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._keyring is not None:
+            self._keyring.__exit__()
+
+    def keyring(self) -> VerifyingKeyring:
+        if self._keyring is None:
+            self._keyring = committed_keyring(
+                self.ws.keys_dir,
+                tuple(sorted(self._owners)),
+                keys_label=self.ws.rel(self.ws.keys_dir),
+                allow_list="the contract's people:",
+            )
+        return self._keyring
+
+    def signer_problem(self, st: Statement) -> tuple[str, str, str] | None:
+        """(code, message, fix) if the statement is not signed by its approver's key, else None."""
+        who = st.approver
+        wanted = self.contract.keys_of(who)
+        rel_keys = self.ws.rel(self.ws.keys_dir)
+        contract_rel = self.ws.rel(self.contract.path)
+        if not wanted:
+            return (
+                "C013",
+                f"the contract gives no key for {who}, so their approval cannot be checked",
+                f"add `people: {{{who}: [<their key fingerprint>]}}` to {contract_rel}",
+            )
+        if not any((self.ws.keys_dir / f"{fpr}.asc").is_file() for fpr in wanted):
+            return (
+                "C013",
+                f"{who}'s key ({', '.join(wanted)}) is not in {rel_keys}/",
+                f"commit their public key: gpg --armor --export {wanted[0]} > {rel_keys}/{wanted[0]}.asc",
+            )
+        if st.signature is None:
+            return (
+                "C010",
+                f"{who}'s approval {st.rel} is not signed",
+                f"approve it again with their key: artigov approve {st.body.get('path', 'PATH')} --as {who}",
+            )
+        try:
+            fpr = self.keyring().verify(st.data, st.signature)
+        except VerificationError as e:
+            return ("C012", f"{st.rel}: the signature does not verify ({e.code} {e.problem})", _reapprove(st))
+        if fpr not in wanted:
+            other = self._owners.get(fpr, "someone else")
+            return ("C012", f"{st.rel} names {who} but is signed by {other}'s key {fpr}", _reapprove(st))
+        if st.body.get("fingerprint") not in (None, fpr):
+            return ("C012", f"{st.rel} names key {st.body.get('fingerprint')} but is signed by {fpr}", _reapprove(st))
+        return None
+
+    def findings(self, path: str, entry: dict[str, Any], gate: str) -> Iterator[Finding]:
+        """What is wrong with the approvals of the approved index ``entry`` of ``path``, for ``gate``."""
+        if entry["id"] not in self.ids and not self.contract.require_signed_approvals:
+            return  # no statement about it, and none required: nothing to check
+        current = current_statements(self.statements(entry))
+        for who in entry.get("approved_by", []):
+            st = current.get(who)
+            if st is None:
+                if self.contract.require_signed_approvals:
+                    yield _f(
+                        "C010",
+                        path,
+                        f"{who} is listed in approved_by but has no signed approval statement "
+                        f"(gate {gate!r} requires signed approvals)",
+                        f"have {who} run: artigov approve {path} --as {who}",
+                    )
+                continue
+            if st.decision == "reject":
+                yield _f(
+                    "C014",
+                    path,
+                    f"{who} is listed in approved_by but their latest statement ({st.rel}) rejects it",
+                    f"address the rejection ({st.body.get('comment') or 'no comment'}) and have {who} approve it",
+                )
+                continue
+            if st.decision != "approve" or st.body.get("checksum") != entry["checksum"]:
+                yield _f(
+                    "C011",
+                    path,
+                    f"{who}'s approval ({st.rel}) is for other content: the document changed after it was "
+                    f"approved (approved {st.body.get('checksum')}, now {entry['checksum']})",
+                    f"have {who} review the change and approve again: artigov approve {path} --as {who}",
+                )
+                continue
+            if self.contract.require_signed_approvals:
+                problem = self.signer_problem(st)
+                if problem:
+                    yield _f(problem[0], path, problem[1], problem[2])
+
+
+def _reapprove(st: Statement) -> str:
+    return f"approve it again with {st.approver}'s own key: artigov approve {st.body.get('path', 'PATH')}"
+
+
+def _f(code: str, path: str, message: str, fix: str) -> Finding:
+    return Finding(code=code, file=path, message=message, fix=fix, pointer="/approved_by")
+
+
+def valid_approvals(ws: Workspace, framework: str, entry: dict[str, Any]) -> list[Statement]:
+    """The current approving statements of ``entry``'s approvers that are for its current content."""
+    current = current_statements(statements_for(ws, framework, entry["id"], entry["version"]))
+    return [
+        st
+        for who in sorted(entry.get("approved_by", []))
+        if (st := current.get(who)) is not None
+        and st.decision == "approve"
+        and st.body.get("checksum") == entry["checksum"]
+    ]

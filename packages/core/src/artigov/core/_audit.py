@@ -1,0 +1,428 @@
+"""The audit file: append-only, hash-chained JSON lines.
+
+Each line of ``state_dir/audit.jsonl`` is one event in canonical JSON. Its
+``prev`` field holds ``sha256:<hex>`` of the previous line's bytes (newline
+included; the first line's ``prev`` is :data:`GENESIS`), and its ``id`` is the
+sha256 of the event itself without ``id``. So an edit inside a line fails
+that line's ``id``, and dropping, inserting or reordering lines breaks a
+``prev``: :func:`verify_log` names the first bad line either way.
+
+Appends happen under an ``flock`` on the file itself with one ``write`` per
+batch and an fsync, so concurrent commands never interleave or lose events.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import time
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from artigov.core._atomic import flock_exclusive, write_all
+from artigov.core._canonical import canonical_json, digest_bytes
+from artigov.core.errors import DiskError
+
+__all__ = [
+    "last_line",
+    "GENESIS",
+    "TOP_FIELDS",
+    "make_record",
+    "parse_events",
+    "seal_lines",
+    "write_whole_lines",
+    "ActorLookup",
+    "AuditLog",
+    "AuditVerification",
+    "prefix_intact",
+    "read_events",
+    "seal",
+    "utc_timestamp",
+    "verify_log",
+]
+
+GENESIS = "sha256:" + "0" * 64
+_TAIL = 4096
+
+
+def utc_timestamp() -> str:
+    """The current UTC time as RFC 3339 with milliseconds (``...Z``)."""
+    now = time.time()
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(now)) + f".{int(now * 1000) % 1000:03d}Z"
+
+
+#: Fields that are part of every audit record; everything else goes under "data".
+TOP_FIELDS = ("event", "actor", "command", "framework", "subject", "outcome")
+
+
+class ActorLookup:
+    """Who acts: ``$ARTIGOV_ACTOR``, else git's ``user.email`` (run in ``cwd``), else the login name.
+
+    The ``git config`` process starts when the lookup is made and is read when the answer is
+    needed, so a command does its work meanwhile instead of waiting for git first.
+    """
+
+    def __init__(self, cwd: Path | None) -> None:
+        self._answer: str | None = os.environ.get("ARTIGOV_ACTOR") or None
+        self._proc: Any = None
+        if self._answer is None:
+            import subprocess
+
+            try:
+                self._proc = subprocess.Popen(
+                    ["git", "config", "user.email"],
+                    cwd=cwd,
+                    stdin=subprocess.DEVNULL,
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.DEVNULL,
+                    text=True,
+                )
+            except OSError:
+                self._proc = None
+
+    def result(self) -> str:
+        if self._answer is None:
+            email = None
+            if self._proc is not None:
+                import subprocess
+
+                try:
+                    out, _ = self._proc.communicate(timeout=5)
+                    email = out.strip() or None
+                except (OSError, subprocess.SubprocessError):
+                    self._proc.kill()
+                    self._proc.communicate()
+            import getpass
+
+            self._answer = email or getpass.getuser()
+        return self._answer
+
+
+def make_record(level: str, fields: dict[str, Any], actor: str) -> dict[str, Any]:
+    """The audit record of one event: top fields, the rest under ``data``, values made JSON-safe."""
+    record: dict[str, Any] = {"ts": utc_timestamp(), "level": level}
+    data: dict[str, Any] = {}
+    for key, value in fields.items():
+        if key in TOP_FIELDS:
+            record[key] = value
+        elif key not in ("timestamp", "level", "logger", "audit"):
+            data[key] = value
+    record.setdefault("actor", actor)
+    if data:
+        record["data"] = data
+    return _jsonable(record)  # type: ignore[no-any-return]
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, (str, int, float, bool)) or value is None:
+        return value
+    return str(value)
+
+
+def seal(record: dict[str, Any]) -> bytes:
+    """The line for ``record`` (which holds ``prev``): canonical JSON with its ``id`` added."""
+    body = {k: v for k, v in record.items() if k != "id"}
+    return canonical_json({**body, "id": "sha256:" + hashlib.sha256(canonical_json(body)).hexdigest()})
+
+
+@dataclass(frozen=True)
+class AuditVerification:
+    """Result of checking the whole log."""
+
+    ok: bool
+    events: int
+    head: str
+    bad_line: int | None = None
+    problem: str = ""
+
+
+_ID_FIELD = b',"id":"sha256:'
+_ID_LEN = len(_ID_FIELD) + 64 + 1  # the field, 64 hex digits and the closing quote
+
+
+def _line_problem(raw: bytes, prev: str) -> str | None:
+    """Why this line is bad, or None. ``id`` is checked on the raw bytes: a sealed line is canonical
+    JSON with sorted keys, so dropping its top-level ``,"id":"sha256:…"`` (the last one: nested keys
+    sort before it, and a quote inside a string is escaped) leaves exactly the bytes the id covers."""
+    if not raw.endswith(b"\n"):
+        return "the last line is torn (no newline): a crash during a write, or a truncation"
+    try:
+        event = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        return "not valid JSON (edited or torn)"
+    at = raw.rfind(_ID_FIELD)
+    if not isinstance(event, dict) or at < 0 or raw[at + _ID_LEN - 1 : at + _ID_LEN] != b'"':
+        return "its content does not match its id (edited)"
+    recorded = raw[at + 2 + 4 + 1 : at + _ID_LEN - 1].decode("ascii", "replace")
+    expected = "sha256:" + hashlib.sha256(raw[:at] + raw[at + _ID_LEN :]).hexdigest()
+    if recorded != expected or event.get("id") != expected:
+        return "its content does not match its id (edited)"
+    if event.get("prev") != prev:
+        return "its prev does not match the line before it (an event was deleted, inserted or reordered)"
+    return None
+
+
+#: Logs at least this big are verified in parallel, one slice per core.
+PARALLEL_BYTES = 8 << 20
+
+
+def _verify_slice(job: tuple[str, int, int | None, str]) -> tuple[int, int | None, str, str]:
+    """Check the lines from byte ``start`` (a line start) to ``end`` (None: the end of the file), the
+    first line chaining to ``prev``: (good lines, 1-based number of the first bad one or None, its
+    problem, the chain head after the good lines)."""
+    path, start, end, prev = job
+    count = 0
+    pos = start
+    with open(path, "rb") as f:
+        f.seek(start)
+        for raw in f:
+            if end is not None and pos >= end:
+                break
+            pos += len(raw)
+            problem = _line_problem(raw, prev)
+            if problem is not None:
+                return count, count + 1, problem, prev
+            prev = "sha256:" + hashlib.sha256(raw).hexdigest()
+            count += 1
+    return count, None, "", prev
+
+
+def _slices(path: Path, size: int, parts: int) -> list[tuple[str, int, int | None, str]]:
+    """Cut the file at line starts near ``size * i / parts``; each slice's ``prev`` is the hash of the
+    line before it (what the previous slice's last line must hash to; that slice checks it)."""
+    cuts = [0]
+    with open(path, "rb") as f:
+        fd = f.fileno()
+        for i in range(1, parts):
+            at = max(size * i // parts, cuts[-1])
+            tail = os.pread(fd, 1 << 16, at)
+            newline = tail.find(b"\n")
+            if newline < 0 or at + newline + 1 >= size:
+                break
+            cuts.append(at + newline + 1)
+        prevs = [GENESIS] + ["sha256:" + hashlib.sha256(last_line(fd, cut)).hexdigest() for cut in cuts[1:]]
+    ends: list[int | None] = [*cuts[1:], None]
+    return [(str(path), start, end, prev) for start, end, prev in zip(cuts, ends, prevs, strict=True)]
+
+
+def verify_log(path: Path) -> AuditVerification:
+    """Check every line's ``id`` and ``prev``; report the first bad line (1-based).
+
+    A big log is cut into one slice per core at line starts and the slices are checked at once
+    (:func:`artigov.core._parallel.fork_map`); the answer is the same as checking line by line.
+    """
+    if not path.exists():
+        return AuditVerification(True, 0, GENESIS)
+    from artigov.core._parallel import cores, fork_map
+
+    size = path.stat().st_size
+    parts = cores() if size >= PARALLEL_BYTES else 1
+    jobs = _slices(path, size, parts) if parts > 1 else [(str(path), 0, None, GENESIS)]
+    count = 0
+    head = GENESIS
+    for good, bad, problem, prev in fork_map(_verify_slice, jobs):
+        if bad is not None:
+            return AuditVerification(False, count + good, prev, count + bad, problem)
+        count += good
+        head = prev
+    return AuditVerification(True, count, head)
+
+
+def prefix_intact(path: Path, line_hash: str) -> bool:
+    """True if the log still holds the line hashing to ``line_hash`` and every line up to it chains."""
+    prev = GENESIS
+    if not path.exists():
+        return False
+    with open(path, "rb") as f:
+        for raw in f:
+            if _line_problem(raw, prev) is not None:
+                return False
+            prev = "sha256:" + hashlib.sha256(raw).hexdigest()
+            if prev == line_hash:
+                return True
+    return False
+
+
+def read_events(path: Path) -> Iterator[dict[str, Any]]:
+    """Every parseable event, in order (use :func:`verify_log` to check them)."""
+    if not path.exists():
+        return
+    with open(path, "rb") as f:
+        yield from parse_events(f)
+
+
+def parse_events(lines: Iterable[bytes]) -> Iterator[dict[str, Any]]:
+    """The events of log lines already read (unparseable lines skipped)."""
+    loads = orjson.loads
+    for raw in lines:
+        try:
+            event = loads(raw)
+        except ValueError:  # orjson refuses some JSON json accepts (integers past 64 bits): ask json
+            try:
+                event = json.loads(raw)
+            except ValueError:
+                continue
+        if isinstance(event, dict):
+            yield event
+
+
+def last_line(fd: int, size: int) -> bytes:
+    """The last line of the first ``size`` bytes of the file (with its newline), or b"" when empty.
+
+    Reads backwards in growing chunks and searches each byte once, so a long last line costs
+    linear time.
+    """
+    if size == 0:
+        return b""
+    chunks: list[bytes] = []
+    end = size
+    step = _TAIL
+    while True:
+        start = max(0, end - step)
+        chunk = os.pread(fd, end - start, start)
+        # The file's last byte is the line's own newline: look for the one before it.
+        limit = len(chunk) - 1 if end == size else len(chunk)
+        cut = chunk.rfind(b"\n", 0, limit)
+        if cut >= 0:
+            chunks.append(chunk[cut + 1 :])
+            return b"".join(reversed(chunks))
+        chunks.append(chunk)
+        if start == 0:
+            return b"".join(reversed(chunks))
+        end = start
+        step = min(step * 2, 1 << 22)
+
+
+#: The operational log is rotated when it grows past this (``audit.jsonl`` -> ``audit.jsonl.1`` …).
+ROTATE_BYTES = int(os.environ.get("ARTIGOV_AUDIT_ROTATE_BYTES", str(16 << 20)))
+#: Rotated files kept (``.1`` newest).
+ROTATE_KEEP = 3
+
+
+class AuditLog:
+    """Writer for one audit file; with ``rotate_bytes``, a file past that size is rotated first."""
+
+    def __init__(self, path: Path, *, lock_timeout: float = 30.0, rotate_bytes: int | None = ROTATE_BYTES) -> None:
+        self.path = path
+        self.lock_timeout = lock_timeout
+        self.rotate_bytes = rotate_bytes
+        self.torn_lines_repaired = 0
+
+    def _open_locked(self) -> int:
+        """Open and lock the current file (if it was rotated while we waited, open the new one)."""
+        while True:
+            fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)
+            try:
+                self._lock(fd)
+                if os.fstat(fd).st_ino == os.stat(self.path).st_ino:
+                    return fd
+            except FileNotFoundError:
+                pass
+            except BaseException:
+                os.close(fd)
+                raise
+            os.close(fd)
+
+    def _rotate(self, fd: int) -> tuple[int, dict[str, Any]]:
+        """Rotate the locked file ``fd``; return the new file's locked fd and the event that opens it."""
+        size = os.fstat(fd).st_size
+        last = last_line(fd, size)
+        for i in range(ROTATE_KEEP - 1, 0, -1):
+            older = self.path.with_name(f"{self.path.name}.{i}")
+            if older.exists():
+                os.replace(older, self.path.with_name(f"{self.path.name}.{i + 1}"))
+        os.replace(self.path, self.path.with_name(f"{self.path.name}.1"))
+        new_fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)
+        self._lock(new_fd)
+        os.close(fd)
+        event = {
+            "event": "log_rotated",
+            "outcome": "rotated",
+            "ts": utc_timestamp(),
+            "subject": f"{self.path.name}.1",
+            "data": {"previous_head": digest_bytes(last) if last else GENESIS, "bytes": size},
+        }
+        return new_fd, event
+
+    def append(self, events: list[dict[str, Any]]) -> str:
+        """Append events (each gets ``prev``); return the hash of the last line written.
+
+        A torn last line left by a crash is closed with a newline first (so
+        ``audit verify`` reports it) and an ``audit_torn_line_detected`` event
+        is chained after it.
+        """
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd = self._open_locked()
+        try:
+            if self.rotate_bytes is not None and os.fstat(fd).st_size > self.rotate_bytes:
+                fd, opening = self._rotate(fd)
+                events = [opening, *events]
+            size = os.fstat(fd).st_size
+            last = last_line(fd, size)
+            out: list[bytes] = []
+            if last and not last.endswith(b"\n"):
+                self.torn_lines_repaired += 1
+                out.append(b"\n")
+                last += b"\n"
+                torn = {
+                    "event": "audit_torn_line_detected",
+                    "outcome": "repaired",
+                    "ts": utc_timestamp(),
+                    "subject": self.path.name,
+                    "data": {"bytes": len(last) - 1},
+                }
+                events = [torn, *events]
+            prev = digest_bytes(last) if last else GENESIS
+            sealed = seal_lines(events, prev)
+            write_whole_lines(fd, self.path, b"".join([*out, *sealed]), size)
+            return digest_bytes(sealed[-1]) if sealed else prev
+        finally:
+            os.close(fd)  # releases the flock
+
+    def _lock(self, fd: int) -> None:
+        flock_exclusive(fd, self.path, self.lock_timeout)
+
+
+def seal_lines(events: list[dict[str, Any]], prev: str) -> list[bytes]:
+    """The lines ``events`` become when appended after a line hashing to ``prev``: each sealed with
+    its ``id`` and chained to the one before (a pure function: a caller may pin them before writing)."""
+    out = []
+    for event in events:
+        line = seal({**event, "prev": prev})
+        out.append(line)
+        prev = digest_bytes(line)
+    return out
+
+
+def write_whole_lines(fd: int, path: Path, data: bytes, size: int, *, step: str | None = None) -> None:
+    """Write ``data`` (whole lines) after the ``size`` bytes the log holds, and fsync; if that fails
+    (ENOSPC, EIO, a file size limit), cut the log back to ``size``, so it never keeps part of a line.
+    ``step`` names the writes for the fault sweep (:func:`artigov.core._faults.fs_step`).
+
+    Raises:
+        DiskError: the lines could not be written; the log is as it was.
+    """
+    from artigov.core._faults import fs_step
+
+    try:
+        if step:
+            fs_step(f"{step}-append")
+        write_all(fd, data)
+        if step:
+            fs_step(f"{step}-fsync")
+        os.fsync(fd)
+    except OSError as e:
+        with contextlib.suppress(OSError):
+            os.ftruncate(fd, size)
+            os.fsync(fd)
+        raise DiskError(path, e) from e

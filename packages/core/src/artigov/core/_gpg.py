@@ -1,0 +1,253 @@
+"""Signing and verifying with the real ``gpg`` through python-gnupg.
+
+Verification never trusts the signer's keyring: it runs in a throwaway
+GNUPGHOME that holds only the allow-listed public keys, and it accepts a
+signature only if it is good (``valid``, not made with an expired or revoked
+key) AND its primary key's fingerprint (``pubkey_fingerprint``) is on the
+allow-list. python-gnupg's ``valid`` alone is true for a good signature by any
+key in the keyring, whatever its trust.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from artigov.core._workspace import Workspace
+from artigov.core.errors import SigningError, VerificationError
+
+__all__ = [
+    "VerifyingKeyring",
+    "export_public_key",
+    "gpg_for",
+    "committed_keyring",
+    "key_user_ids",
+    "publish_public_key",
+    "sign_detached",
+    "verify_detached",
+]
+
+
+def gpg_for(home: Path | None) -> Any:
+    import gnupg
+
+    try:
+        return gnupg.GPG(gnupghome=str(home) if home else None)
+    except (OSError, ValueError) as e:
+        raise SigningError(f"cannot run gpg: {e}", fix="install GnuPG 2.2+ (apt-get install gnupg)") from e
+
+
+def sign_detached(data: bytes, key: str, home: Path | None) -> bytes:
+    """An armored detached signature of ``data`` by ``key`` (a fingerprint)."""
+    gpg = gpg_for(home)
+    secret = {k["fingerprint"].upper() for k in gpg.list_keys(secret=True)}
+    if key.upper() not in secret:
+        raise SigningError(
+            f"no secret key {key} in {home or 'the default GnuPG home'}",
+            fix="pass --key with a fingerprint from `gpg --list-secret-keys --with-colons`",
+        )
+    result = gpg.sign(data, keyid=key, detach=True, clearsign=False, binary=False)
+    if not result.data:
+        raise SigningError(
+            f"gpg could not sign with {key}: {result.status or result.stderr.strip()[-200:]}",
+            fix="check the key (expired? passphrase?) and the gpg agent",
+        )
+    signature: bytes = result.data
+    return signature
+
+
+def export_public_key(fpr: str, home: Path | None) -> bytes:
+    """The armored public key of ``fpr`` from ``home`` (b"" if gpg has none)."""
+    exported = gpg_for(home).export_keys(fpr, armor=True)
+    if not exported:
+        return b""
+    return exported.encode() if isinstance(exported, str) else bytes(exported)
+
+
+def publish_public_key(ws: Workspace, fpr: str) -> Path | None:
+    """Put ``fpr``'s public key into ``record/keys/`` (if it is not there) so verification travels
+    with the repository; the file, or None if gpg has no such key."""
+    from artigov.core._atomic import write_atomic
+
+    path = ws.keys_dir / f"{fpr}.asc"
+    if path.is_file():
+        return path
+    data = export_public_key(fpr, ws.signing.gnupghome)
+    if not data:
+        return None
+    write_atomic(path, data, lock=False)
+    return path
+
+
+def _committed_keys(keys_dir: Path | None) -> list[bytes]:
+    if keys_dir is None or not keys_dir.is_dir():
+        return []
+    # Regular files only: a FIFO or a device named *.asc must not hang or flood the import.
+    return [p.read_bytes() for p in sorted(keys_dir.glob("*.asc")) if p.is_file() and not p.is_symlink()]
+
+
+def _export_trusted(trusted: tuple[str, ...], source_home: Path | None, keys_dir: Path | None) -> bytes:
+    blobs = _committed_keys(keys_dir)
+    gpg = gpg_for(source_home)
+    for fpr in trusted:
+        exported = gpg.export_keys(fpr, armor=True)
+        if exported:
+            blobs.append(exported.encode() if isinstance(exported, str) else exported)
+    return b"\n".join(blobs)
+
+
+def _temp_home() -> Path:
+    # A short path: the gpg-agent socket path must stay under 108 bytes.
+    home = Path(tempfile.mkdtemp(prefix="agv-", dir="/tmp" if Path("/tmp").is_dir() else None))
+    home.chmod(0o700)
+    return home
+
+
+def _drop_home(home: Path) -> None:
+    subprocess.run(["gpgconf", "--homedir", str(home), "--kill", "gpg-agent"], capture_output=True, check=False)
+    shutil.rmtree(home, ignore_errors=True)
+
+
+class VerifyingKeyring:
+    """A throwaway GNUPGHOME holding only the allow-listed public keys, for any number of checks.
+
+    Use it as a context manager; every :meth:`verify` accepts a signature only if it is good and
+    its primary key is on the allow-list (``trusted``).
+    """
+
+    def __init__(
+        self,
+        keys: bytes,
+        trusted: tuple[str, ...],
+        *,
+        keys_label: str = "the record's keys",
+        allow_list: str = "signing.trusted",
+    ) -> None:
+        self.trusted = tuple(sorted({f.upper() for f in trusted}))
+        self.keys_label = keys_label
+        self.allow_list = allow_list
+        self.home = _temp_home()
+        self._gpg = gpg_for(self.home)
+        if keys:
+            self._gpg.import_keys(keys)
+        self.present = {k["fingerprint"].upper() for k in self._gpg.list_keys()}
+        for fpr in self.present - set(self.trusted):
+            self._gpg.delete_keys(fpr)  # only allow-listed keys may be in the verifying keyring
+        self.present &= set(self.trusted)
+
+    def __enter__(self) -> VerifyingKeyring:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        _drop_home(self.home)
+
+    def verify(self, data: bytes, signature: bytes, *, snapshot: int | None = None) -> str:
+        """The primary fingerprint of a good signature over ``data`` by an allow-listed key.
+
+        Raises:
+            VerificationError: V010 bad signature, V011 signer not allow-listed, V012 expired key,
+                V013 revoked key, V018 an allow-listed signer's public key is not available.
+        """
+        sig_path = self.home / "signature.asc"
+        sig_path.write_bytes(signature)
+        result = self._gpg.verify_data(str(sig_path), data)
+        if result.key_status == "signing key has expired":
+            raise VerificationError(
+                "V012",
+                f"signed with an expired key ({result.key_id})",
+                snapshot=snapshot,
+                fix="re-sign with a current trusted key, or extend the key's expiry",
+            )
+        if result.key_status == "signing key was revoked":
+            raise VerificationError(
+                "V013",
+                f"signed with a revoked key ({result.key_id})",
+                snapshot=snapshot,
+                fix="the key is compromised or retired: roll back to a snapshot signed by a good key",
+            )
+        if result.status == "no public key":
+            key_id = str(result.key_id or "").upper()
+            wanted = [f for f in self.trusted if key_id and f.endswith(key_id)]
+            if wanted:
+                raise VerificationError(
+                    "V018",
+                    f"public key for trusted {wanted[0]} not found",
+                    snapshot=snapshot,
+                    fix=f"add {self.keys_label}/{wanted[0]}.asc (gpg --armor --export {wanted[0]}) and commit it",
+                )
+            raise VerificationError(
+                "V011",
+                f"signed by key {result.key_id}, which is not in {self.allow_list}",
+                snapshot=snapshot,
+                fix="only signatures by trusted fingerprints verify",
+            )
+        if not result.valid or not result.pubkey_fingerprint:
+            raise VerificationError(
+                "V010",
+                f"bad signature ({result.status or 'no valid signature'})",
+                snapshot=snapshot,
+                fix="the manifest or its signature was altered: roll back or re-promote",
+            )
+        fpr = str(result.pubkey_fingerprint).upper()
+        if fpr not in self.trusted:
+            raise VerificationError(
+                "V011",
+                f"signed by {fpr}, which is not in {self.allow_list}",
+                snapshot=snapshot,
+                fix="only signatures by trusted fingerprints verify",
+            )
+        return fpr
+
+
+def verify_detached(
+    data: bytes,
+    signature: bytes,
+    trusted: tuple[str, ...],
+    *,
+    source_home: Path | None,
+    keys_dir: Path | None = None,
+    keys_label: str | None = None,
+    snapshot: int | None = None,
+) -> str:
+    """Verify in a throwaway GNUPGHOME holding only the trusted public keys; return the signer's fingerprint.
+
+    Raises:
+        VerificationError: V010 bad signature, V011 signer not trusted,
+            V012 expired key, V013 revoked key, V014 no trusted keys.
+    """
+    if not trusted:
+        raise VerificationError(
+            "V014",
+            "signing.trusted is empty: no signature can verify",
+            snapshot=snapshot,
+            fix="list the trusted signers' fingerprints under signing.trusted in artigov.yaml",
+        )
+    keys = _export_trusted(trusted, source_home, keys_dir)
+    with VerifyingKeyring(keys, trusted, keys_label=keys_label or str(keys_dir or ".")) as keyring:
+        return keyring.verify(data, signature, snapshot=snapshot)
+
+
+def committed_keyring(
+    keys_dir: Path, trusted: tuple[str, ...], keys_label: str, allow_list: str = "signing.trusted"
+) -> VerifyingKeyring:
+    """A verifying keyring from the committed keys alone (``record/keys/``), for ``trusted``."""
+    return VerifyingKeyring(
+        b"\n".join(_committed_keys(keys_dir)), trusted, keys_label=keys_label, allow_list=allow_list
+    )
+
+
+def key_user_ids(keys_dir: Path) -> dict[str, str]:
+    """Primary fingerprint -> first user id ("Name <email>") of every committed public key."""
+    blobs = _committed_keys(keys_dir)
+    if not blobs:
+        return {}
+    home = _temp_home()
+    try:
+        gpg = gpg_for(home)
+        gpg.import_keys(b"\n".join(blobs))
+        return {str(k["fingerprint"]).upper(): str((k.get("uids") or [""])[0]) for k in gpg.list_keys()}
+    finally:
+        _drop_home(home)

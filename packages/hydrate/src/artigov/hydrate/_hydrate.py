@@ -1,0 +1,249 @@
+"""Hydration: pick exactly one artifact version per kind a stage needs.
+
+The candidates come from the index (recovered first), never from walking
+the tree, and the plan's checksums are the index's. Every candidate gets one
+audit event: won, lost (to which, with both rank keys) or rejected (why).
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from typing import Any
+
+from artigov.contract import Contract, load_contract
+from artigov.core import EXIT_FINDINGS, ArtigovError, Finding, Workspace, get_logger
+from artigov.hydrate._plan import HydrationPlan
+from artigov.hydrate._precedence import RULE_VERSION, Candidate, CommitTimes, decided_by, rank, rank_key
+from artigov.hydrate.errors import HydrationError, NondeterminismError
+from artigov.index import Index, IndexSlice, read_framework
+from artigov.schema import STATUS_RANK
+
+__all__ = ["Decision", "HydrationError", "HydrationResult", "NondeterminismError", "hydrate", "select"]
+
+log = get_logger(__name__)
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What happened to one candidate."""
+
+    kind: str
+    path: str
+    outcome: str  # won | lost | rejected
+    key: dict[str, Any]
+    reason: str = ""
+    lost_to: str | None = None
+    #: For a loser: the rule that decided against it (status, version, commit_time or path).
+    rule: str | None = None
+
+
+@dataclass
+class HydrationResult:
+    plan: HydrationPlan | None
+    decisions: list[Decision] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    runs: int = 1
+    #: The framework's index entries the selection read (a promotion records their approvers).
+    index: Index | IndexSlice | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.plan is not None and not self.findings
+
+
+def _finding(code: str, file: str, message: str, fix: str) -> Finding:
+    return Finding(code=code, file=file, message=message, fix=fix)
+
+
+def select(
+    contract: Contract,
+    stage: str,
+    index: Index | IndexSlice,
+    commit_times: CommitTimes,
+    *,
+    shuffle_seed: int | None = None,
+) -> HydrationResult:
+    """Run the selection for one stage on an index (pure but for commit-time lookups)."""
+    gate = contract.gate(stage)
+    rel = contract.path.name
+    if gate is None:
+        names = ", ".join(g.name for g in contract.gates)
+        raise HydrationError([_finding("H003", rel, f"no stage {stage!r} in the contract", f"use one of: {names}")])
+    entries = [Candidate(p, e) for p, e in index.entries.items() if e["framework"] == contract.framework]
+    if shuffle_seed is not None:
+        random.Random(shuffle_seed).shuffle(entries)
+    result = HydrationResult(None)
+    inputs: list[dict[str, Any]] = []
+    prefetch = getattr(commit_times, "prefetch", None)
+    if prefetch is not None:  # one batched lookup for every candidate a stage may need to order
+        prefetch(
+            [
+                c
+                for c in entries
+                if c.entry["kind"] in gate.requires
+                and STATUS_RANK[c.status] >= STATUS_RANK[gate.requires[c.entry["kind"]]]
+            ]
+        )
+    for kind in sorted(gate.requires):
+        minimum = gate.requires[kind]
+        of_kind = [c for c in entries if c.entry["kind"] == kind]
+        eligible = [c for c in of_kind if STATUS_RANK[c.status] >= STATUS_RANK[minimum]]
+        eligible_paths = {c.path for c in eligible}
+        below = [c for c in of_kind if c.path not in eligible_paths]
+        for c in sorted(below, key=lambda c: c.path.encode("utf-8")):
+            result.decisions.append(
+                Decision(
+                    kind,
+                    c.path,
+                    "rejected",
+                    rank_key(c, None),
+                    f"status {c.status} is below the stage minimum {minimum}",
+                )
+            )
+        if not eligible:
+            result.findings.append(
+                _finding(
+                    "H001",
+                    rel,
+                    f"stage {stage!r} needs a {kind!r} at status {minimum} or better; none of "
+                    f"{len(of_kind)} candidate(s) qualifies",
+                    f"add or promote a {kind!r} artifact to {minimum}",
+                )
+            )
+            continue
+        ranked = rank(eligible, commit_times)
+        winner = ranked[0]
+        if winner.status == "draft" and len(ranked) > 1 and contract.draft_fallback != "newest":
+            paths = ", ".join(c.path for c in ranked)
+            result.findings.append(
+                _finding(
+                    "H002",
+                    rel,
+                    f"{len(ranked)} drafts of {kind!r} and nothing better: {paths}",
+                    "move one to review, delete the others, or set draft_fallback: newest",
+                )
+            )
+            for c in ranked:
+                result.decisions.append(
+                    Decision(
+                        kind,
+                        c.path,
+                        "rejected",
+                        rank_key(c, commit_times(c)),
+                        "ambiguous: several drafts and nothing better",
+                    )
+                )
+            continue
+        tied = len(ranked) > 1
+        win_key = rank_key(winner, commit_times(winner) if tied else None)
+        result.decisions.append(Decision(kind, winner.path, "won", win_key))
+        for c in ranked[1:]:
+            lost_key = rank_key(c, commit_times(c))
+            rule = decided_by(c, winner, commit_times)
+            result.decisions.append(Decision(kind, c.path, "lost", lost_key, lost_to=winner.path, rule=rule))
+        item = {k: winner.entry[k] for k in ("id", "version", "status", "checksum")}
+        item.update(kind=kind, path=winner.path)
+        if winner.entry.get("meta"):
+            item["meta"] = winner.entry["meta"]
+        inputs.append(item)
+    if not result.findings:
+        result.plan = HydrationPlan(contract.framework, stage, RULE_VERSION, index.digest, tuple(inputs))
+    return result
+
+
+def _subprocess_plan(ws: Workspace, framework: str, stage: str, hashseed: str) -> bytes:
+    env = {**os.environ, "PYTHONHASHSEED": hashseed}
+    out = subprocess.run(
+        [sys.executable, "-m", "artigov.hydrate._selfcheck", str(ws.root), framework, stage],
+        env=env,
+        capture_output=True,
+        timeout=300,
+        check=False,
+    )
+    if out.returncode != 0:
+        raise ArtigovError(
+            f"determinism check subprocess failed: {out.stderr.decode(errors='replace').strip()}",
+            exit_code=EXIT_FINDINGS,
+        )
+    return out.stdout
+
+
+def hydrate(
+    ws: Workspace, framework: str, stage: str, *, deterministic: bool = False, runs: int = 3
+) -> HydrationResult:
+    """Select a stage's inputs from the index and log every decision.
+
+    With ``deterministic`` the selection runs ``runs`` more times over
+    shuffled candidate orders, and once in a subprocess with another
+    PYTHONHASHSEED; any difference raises :class:`NondeterminismError`.
+
+    Raises:
+        ContractError: no contract, or an invalid one.
+        HydrationError: a kind has no candidate, or several drafts tie.
+    """
+    contract = load_contract(ws, framework)
+    index = read_framework(ws, framework)  # parses only this framework's entries
+    times = CommitTimes(ws.root)
+    result = select(contract, stage, index, times)
+    result.index = index
+    _log(result, framework, stage)
+    if not result.ok:
+        raise HydrationError(result.findings)
+    assert result.plan is not None
+    if deterministic:
+        first = result.plan.to_bytes()
+        for seed in range(1, runs + 1):
+            other = select(contract, stage, index, times, shuffle_seed=seed).plan
+            if other is None or other.to_bytes() != first:
+                raise NondeterminismError(
+                    result.plan.digest, other.digest if other else "none", f"candidates were shuffled (seed {seed})"
+                )
+        hashseed = "271828" if os.environ.get("PYTHONHASHSEED") != "271828" else "314159"
+        sub = _subprocess_plan(ws, framework, stage, hashseed=hashseed)
+        if sub != first:
+            raise NondeterminismError(
+                result.plan.digest, "a different one", "run in a subprocess with another PYTHONHASHSEED"
+            )
+        result.runs = runs + 2
+        log.info(
+            "hydration_determinism_checked",
+            audit=True,
+            framework=framework,
+            subject=stage,
+            outcome="identical",
+            runs=result.runs,
+            digest=result.plan.digest,
+        )
+    return result
+
+
+def _log(result: HydrationResult, framework: str, stage: str) -> None:
+    for d in result.decisions:
+        event = {"won": "candidate_selected", "lost": "candidate_lost", "rejected": "candidate_rejected"}[d.outcome]
+        log.info(
+            event,
+            audit=True,
+            framework=framework,
+            subject=d.path,
+            outcome=d.outcome,
+            stage=stage,
+            kind=d.kind,
+            rank_key=d.key,
+            reason=d.reason or None,
+            lost_to=d.lost_to,
+            rule=d.rule,
+        )
+    log.info(
+        "hydration_completed",
+        audit=True,
+        framework=framework,
+        subject=stage,
+        outcome="planned" if result.ok else "failed",
+        digest=result.plan.digest if result.plan else None,
+        inputs=[i["path"] for i in result.plan.inputs] if result.plan else [],
+        findings=[f.message for f in result.findings],
+    )

@@ -1,0 +1,38 @@
+"""The hydration plan: canonical JSON, with a digest over everything else."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from artigov.core import canonical_json, digest_bytes
+
+__all__ = ["HydrationPlan"]
+
+
+@dataclass(frozen=True)
+class HydrationPlan:
+    framework: str
+    stage: str
+    rule_version: int
+    index_digest: str
+    inputs: tuple[dict[str, Any], ...]
+
+    def body(self) -> dict[str, Any]:
+        return {
+            "framework": self.framework,
+            "stage": self.stage,
+            "rule_version": self.rule_version,
+            "index_digest": self.index_digest,
+            "inputs": list(self.inputs),
+        }
+
+    @property
+    def digest(self) -> str:
+        return digest_bytes(canonical_json(self.body()))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**self.body(), "digest": self.digest}
+
+    def to_bytes(self) -> bytes:
+        return canonical_json(self.to_dict())

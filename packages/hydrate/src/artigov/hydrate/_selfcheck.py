@@ -1,0 +1,27 @@
+"""``python -m artigov.hydrate._selfcheck ROOT FRAMEWORK STAGE``: print a plan's bytes (for the determinism check)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from artigov.contract import load_contract
+from artigov.core import load_workspace
+from artigov.hydrate._hydrate import select
+from artigov.hydrate._precedence import CommitTimes
+from artigov.index import read_index
+
+
+def main() -> int:
+    root, framework, stage = sys.argv[1:4]
+    ws = load_workspace(Path(root))
+    result = select(load_contract(ws, framework), stage, read_index(ws), CommitTimes(ws.root))
+    if result.plan is None:
+        print("no plan", file=sys.stderr)
+        return 1
+    sys.stdout.buffer.write(result.plan.to_bytes())
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

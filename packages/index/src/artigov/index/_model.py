@@ -1,0 +1,235 @@
+"""The index format: one entry per line, sorted by path, nothing that changes with every entry.
+
+``artigov_index.json`` (format 2) is a JSON document laid out so that git merges it::
+
+    {"entries":{
+    "frameworks/a.md":{"checksum":"sha256:…","framework":"f",…,"version":"1.0.0"}
+    ,"frameworks/b.md":{…}
+    },"format_version":2}
+
+* the first line and the last line never change;
+* each entry is one line: its path, ``:``, and the canonical JSON of its fields (sorted keys,
+  compact, UTF-8); entries are sorted by path (code point = UTF-8 byte order);
+* every entry line but the first starts with the ``,`` that separates it from the one before
+  (so adding or removing an entry never touches its neighbours, except before the first);
+* one trailing newline.
+
+So two branches that touch different artifacts change different lines, and git's own merge (a
+hosting service's too) merges them. There is no count and no whole-file digest in the file: the
+index's *digest* is the sha256 of the file's bytes, computed, never stored. No clock, no host, no
+stat data: a rebuild anywhere gives the same bytes. A JSON newline can only separate tokens (a
+newline inside a string is escaped), so a line start is found with a plain byte search.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from artigov.core import digest_bytes
+from artigov.index.errors import IndexCorruptError
+from artigov.schema import Artifact
+
+__all__ = [
+    "ENTRY_FIELDS",
+    "FORMAT_VERSION",
+    "HEAD",
+    "OPTIONAL_FIELDS",
+    "REQUIRED_FIELDS",
+    "TAIL",
+    "Entries",
+    "Index",
+    "entries_digest",
+    "entry_count",
+    "entry_from_artifact",
+    "entry_line",
+    "make_entry",
+    "merge_entries",
+    "old_format",
+    "shaped",
+]
+
+FORMAT_VERSION = 2
+#: An entry's fields: every entry has the required ones (``make_entry``'s keyword arguments
+#: without a default), some the optional ones.
+REQUIRED_FIELDS = frozenset({"id", "version", "status", "framework", "kind", "checksum", "size"})
+OPTIONAL_FIELDS = frozenset({"meta", "updated_at", "approved_by"})
+ENTRY_FIELDS = REQUIRED_FIELDS | OPTIONAL_FIELDS
+#: The first and last lines of every index file.
+HEAD = b'{"entries":{\n'
+TAIL = b'},"format_version":%d}\n' % FORMAT_VERSION
+
+#: path -> entry fields
+Entries = dict[str, dict[str, Any]]
+
+
+def make_entry(
+    *,
+    id: str,
+    version: str,
+    status: str,
+    framework: str,
+    kind: str,
+    checksum: str,
+    size: int,
+    meta: str | None = None,
+    updated_at: str | None = None,
+    approved_by: Sequence[str] = (),
+) -> dict[str, Any]:
+    """An index entry: the one place its fields are put together (real entries and test entries)."""
+    entry: dict[str, Any] = {
+        "id": id,
+        "version": version,
+        "status": status,
+        "framework": framework,
+        "kind": kind,
+        "checksum": checksum,
+        "size": size,
+    }
+    if meta:
+        entry["meta"] = meta
+    if updated_at is not None:
+        entry["updated_at"] = updated_at
+    if approved_by:
+        entry["approved_by"] = list(approved_by)
+    return entry
+
+
+def entry_from_artifact(artifact: Artifact) -> dict[str, Any]:
+    """The index entry of a valid artifact."""
+    updated = artifact.metadata.get("updated_at")
+    approvers = artifact.metadata.get("approved_by")
+    return make_entry(
+        id=artifact.id,
+        version=artifact.version,
+        status=artifact.status,
+        framework=artifact.framework,
+        kind=artifact.kind,
+        checksum=artifact.checksum,
+        size=artifact.size,
+        meta=artifact.meta_path,
+        updated_at=updated if isinstance(updated, str) else None,
+        approved_by=[str(a) for a in approvers] if isinstance(approvers, list) else (),
+    )
+
+
+def entries_digest(entries: Entries) -> str:
+    """``sha256:`` of the index file the entries make."""
+    return Index(entries).digest
+
+
+def entry_line(path: str, entry: dict[str, Any]) -> bytes:
+    """An entry's line without its leading separator and newline: ``"path":{…}``."""
+    return orjson.dumps(path) + b":" + orjson.dumps(entry, option=orjson.OPT_SORT_KEYS)
+
+
+def shaped(data: bytes) -> bool:
+    """Whether the bytes have an index file's first and last lines."""
+    return data.startswith(HEAD) and data.endswith(TAIL) and len(data) >= len(HEAD) + len(TAIL)
+
+
+def entry_count(data: bytes) -> int:
+    """Entry lines in a shaped file (every newline but the head's and the tail's ends one)."""
+    return data.count(b"\n") - 2
+
+
+def old_format(data: bytes) -> bool:
+    """Whether the bytes are a format-1 index (it began with its count)."""
+    return data.startswith(b'{"count":')
+
+
+@dataclass(frozen=True)
+class Index:
+    """An index in memory (entries are never mutated after construction)."""
+
+    entries: Entries
+
+    @cached_property
+    def _bytes(self) -> bytes:
+        paths = sorted(self.entries)
+        if not paths:
+            return HEAD + TAIL
+        lines = [entry_line(p, self.entries[p]) for p in paths]
+        return HEAD + b"\n,".join(lines) + b"\n" + TAIL
+
+    @cached_property
+    def digest(self) -> str:
+        return digest_bytes(self._bytes)
+
+    def to_bytes(self) -> bytes:
+        return self._bytes
+
+    @staticmethod
+    def raw_digest(data: bytes) -> str | None:
+        """The digest of an index file's bytes if they have the index's shape (no parsing); else None."""
+        return digest_bytes(data) if shaped(data) else None
+
+    @staticmethod
+    def parse(data: bytes, path: Path, *, strict: bool = False) -> Index:
+        """Parse and check an index file's bytes.
+
+        Every read checks the layout (first and last line, one entry per line, paths strictly
+        sorted, known fields): what a torn write, a bad merge or a hand edit breaks. ``strict``
+        also re-serializes to prove every line canonical (``index verify`` does).
+
+        Raises:
+            IndexCorruptError: not JSON, the old format, not the layout, or unknown fields.
+        """
+        if old_format(data):
+            raise IndexCorruptError(
+                path, "format_version 1 (the old one-line index, which git cannot merge); `index rebuild` upgrades it"
+            )
+        try:
+            value = orjson.loads(data)
+        except orjson.JSONDecodeError as e:
+            raise IndexCorruptError(path, f"not valid JSON ({e})") from None
+        if not isinstance(value, dict):
+            raise IndexCorruptError(path, "not a JSON object")
+        version = value.get("format_version")
+        if version != FORMAT_VERSION:
+            raise IndexCorruptError(path, f"format_version {version!r}, expected {FORMAT_VERSION}")
+        entries = value.get("entries")
+        if not isinstance(entries, dict):
+            raise IndexCorruptError(path, "`entries` is missing or not an object")
+        required, allowed = REQUIRED_FIELDS, ENTRY_FIELDS
+        previous = None
+        for rel, entry in entries.items():
+            if not isinstance(entry, dict) or not required <= entry.keys():
+                raise IndexCorruptError(path, f"entry {rel!r} lacks required fields")
+            if not entry.keys() <= allowed:
+                raise IndexCorruptError(path, f"entry {rel!r} has unknown fields")
+            if previous is not None and not previous < rel:
+                raise IndexCorruptError(path, f"entry {rel!r} is out of order (after {previous!r}): a bad merge?")
+            previous = rel
+        index = Index(entries)
+        if not shaped(data) or entry_count(data) != len(entries) or data.count(b"\n,") != max(len(entries) - 1, 0):
+            raise IndexCorruptError(path, "not one entry per line (hand-edited, or a bad merge?)")
+        if strict and index.to_bytes() != data:
+            raise IndexCorruptError(path, "not in canonical form (hand-edited?)")
+        index.__dict__["_bytes"] = data  # cached_property: the digest is the file's
+        return index
+
+
+def merge_entries(base: Entries, ours: Entries, theirs: Entries) -> tuple[Entries, list[str]]:
+    """Three-way merge by path: (merged entries, paths changed differently on both sides)."""
+    merged: Entries = {}
+    conflicts: list[str] = []
+    for path in sorted(base.keys() | ours.keys() | theirs.keys()):
+        b, o, t = base.get(path), ours.get(path), theirs.get(path)
+        if o == t:
+            chosen = o
+        elif o == b:
+            chosen = t
+        elif t == b:
+            chosen = o
+        else:
+            conflicts.append(path)
+            chosen = o
+        if chosen is not None:
+            merged[path] = chosen
+    return merged, conflicts

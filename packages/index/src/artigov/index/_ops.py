@@ -1,0 +1,271 @@
+"""The index operations: add, update, rebuild, verify, recover.
+
+Each write is one transaction through :class:`IndexStore` (one journal
+record, one rewrite), whatever the number of paths. Entries are added only
+for artifacts that pass validation; invalid ones are reported and left out,
+and the rest of the batch still lands.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from artigov.core import DEFAULT_LOCK_TIMEOUT, ArtigovError, Workspace, get_logger, sort_findings
+from artigov.index._model import Index, entry_from_artifact
+from artigov.index._results import IndexResult, ProgressHook, VerifyResult
+from artigov.index._scan import IndexSlice, framework_slice
+from artigov.index._statcache import Stamp, StatCache
+from artigov.index._store import IndexStore, Recovery
+from artigov.index._update import update
+from artigov.index._walk import cache_path, dedupe, diff, read_units, rebuilder, save_cache, scan
+from artigov.index.errors import IndexMissingError
+from artigov.schema import ArtifactUnit, discovery_scope
+
+__all__ = [
+    "IndexResult",
+    "VerifyResult",
+    "add",
+    "proved_changes",
+    "read_framework",
+    "read_index",
+    "read_units",
+    "rebuild",
+    "recover",
+    "scan",
+    "update",
+    "verify",
+    "verify_quick",
+]
+
+log = get_logger(__name__)
+
+
+def rebuild(
+    ws: Workspace, *, lock_timeout: float = DEFAULT_LOCK_TIMEOUT, progress: ProgressHook | None = None
+) -> IndexResult:
+    """Rebuild the index from scratch (a corrupt index is replaced)."""
+    from artigov.schema import log_findings
+
+    store = IndexStore(ws, lock_timeout=lock_timeout)
+    with store.locked(rebuilder(ws)) as recovery:
+        try:
+            base = store.read()
+        except ArtigovError:
+            base = None
+        found = scan(ws, progress=progress)
+        log_findings(found.findings)
+        added, changed, removed = diff(base.entries if base else {}, found.entries)
+        new = store.commit("rebuild", base, found.entries, [])
+        save_cache(ws, found, new.digest)
+    return IndexResult(
+        "rebuild", new.digest, len(found.entries), True, added, changed, removed, found.findings, recovery
+    )
+
+
+def add(ws: Workspace, paths: Sequence[Path], *, lock_timeout: float = DEFAULT_LOCK_TIMEOUT) -> IndexResult:
+    """Index (or re-index) the given artifact files in one transaction.
+
+    A named file that no longer exists is removed from the index; one that
+    fails validation is reported and left out (its old entry removed).
+
+    Raises:
+        IndexCorruptError: the index is corrupt; it is never overwritten by
+            ``add`` (rebuild it).
+    """
+    from artigov.schema import log_findings, unit_stamps, validate_workspace
+
+    store = IndexStore(ws, lock_timeout=lock_timeout)
+    with store.locked(rebuilder(ws)) as recovery:
+        base = store.read()
+        old = base.entries if base else {}
+        missing = [p for p in paths if not p.exists() and not p.is_symlink()]
+        gone: list[str] = []
+        for p in missing:
+            rel = ws.rel(p)
+            if rel in old:
+                gone.append(rel)
+        present = [p for p in paths if p not in missing]
+        report = validate_workspace(ws, present) if present else None
+        findings = list(report.findings) if report else []
+        # Idempotent: re-running an interrupted `add` that removed a deleted file is not an error.
+        notes = [
+            f"{ws.rel(p)}: not on disk and not in the index; nothing to do" for p in missing if ws.rel(p) not in old
+        ]
+        for note in notes:
+            log.info("index_add_skipped", audit=True, subject=note.split(":", 1)[0], outcome="skipped")
+        entries = dict(old)
+        for rel in gone:
+            entries.pop(rel, None)
+        stamps: dict[str, tuple[Stamp, Stamp | None]] = {}
+        valid = {a.path: a for a in report.artifacts} if report else {}
+        for unit in report.units if report else []:
+            artifact = valid.get(unit.path)
+            if artifact is None:
+                entries.pop(unit.path, None)
+                continue
+            content, meta = unit_stamps(ws.root, unit)
+            entries[unit.path] = entry_from_artifact(artifact)
+            if content is not None:
+                stamps[unit.path] = (content, meta)
+        dup = dedupe(old, entries)
+        log_findings(dup)
+        findings = sort_findings(findings + dup)
+        added, changed, removed = diff(old, entries)
+        written = base is None or bool(added or changed or removed)
+        rels = [*added, *changed, *removed]
+        digest = store.commit("add", base, entries, rels).digest if written else base.digest  # type: ignore[union-attr]
+        if written or stamps:
+            cache = StatCache.load(cache_path(ws))
+            valid_before = base is not None and cache.index_digest == base.digest
+            kept = {k: v for k, v in cache.stamps.items() if k in entries} if valid_before else {}
+            kept.update({k: v for k, v in stamps.items() if k in entries})
+            StatCache(cache.path, kept).save(digest, entries)  # no walk: the next update walks again
+    result = IndexResult("add", digest, len(entries), written, added, changed, removed, findings, recovery)
+    result.notes = notes
+    return result
+
+
+def recover(ws: Workspace, *, lock_timeout: float = DEFAULT_LOCK_TIMEOUT) -> Recovery | None:
+    """Recover a leftover journal, if any (every reader calls this first)."""
+    return IndexStore(ws, lock_timeout=lock_timeout).recover(rebuilder(ws))
+
+
+def read_index(ws: Workspace, *, lock_timeout: float = DEFAULT_LOCK_TIMEOUT) -> Index:
+    """The current index after recovery, for readers (hydrate, promote).
+
+    Raises:
+        IndexMissingError: there is no index yet.
+        IndexCorruptError: the index is corrupt.
+    """
+    store = IndexStore(ws, lock_timeout=lock_timeout)
+    store.recover(rebuilder(ws))
+    index = store.read()
+    if index is None:
+        raise IndexMissingError(ws.index_path)
+    return index
+
+
+def read_framework(ws: Workspace, framework: str, *, lock_timeout: float = DEFAULT_LOCK_TIMEOUT) -> IndexSlice:
+    """One framework's entries of the current index (after recovery), and the whole index's digest.
+
+    Only those entries are parsed when the file is in canonical shape (:func:`framework_slice`);
+    otherwise the whole file is, with the same errors as :func:`read_index`.
+    """
+    store = IndexStore(ws, lock_timeout=lock_timeout)
+    store.recover(rebuilder(ws))
+    try:
+        data = store.path.read_bytes()
+    except FileNotFoundError:
+        raise IndexMissingError(ws.index_path) from None
+    except OSError:  # a folder, say: the store's reader names the problem
+        index = store.read()
+    else:
+        fast = framework_slice(data, framework)
+        if fast is not None:
+            return fast
+        index = Index.parse(data, store.path)  # the bytes already read: no second recovery or read
+    if index is None:
+        raise IndexMissingError(ws.index_path)
+    return IndexSlice(index.digest, {p: e for p, e in index.entries.items() if e["framework"] == framework}, framework)
+
+
+def verify_quick(ws: Workspace, *, lock_timeout: float = DEFAULT_LOCK_TIMEOUT) -> VerifyResult | None:
+    """Index versus disk from file stats, the way ``git status`` answers: when the stat cache proves
+    which files changed since the index was written (and the index file is the one it describes),
+    only those are read and compared with their index lines. None when the cache proves nothing
+    (a fresh clone, an added or removed file, a racy index): then :func:`verify` re-hashes all.
+    """
+    from artigov.index._scan import entries_at
+
+    store = IndexStore(ws, lock_timeout=lock_timeout)
+    recovery = store.recover(rebuilder(ws))
+    cache = StatCache.load(cache_path(ws))
+    quick = cache.check(ws.root, ws.index_path, discovery_scope(ws)) if recovery is None else None
+    if quick is None:
+        return None
+    if not quick.changed:
+        result = VerifyResult(cache.index_digest, cache.units, recovery=recovery, proved_by="stat cache")
+        _log_verified(ws, result)
+        return result
+    new, invalid, findings = read_units(ws, [ArtifactUnit(rel, cache.meta_of(rel)) for rel in quick.changed])
+    try:
+        data = store.path.read_bytes()
+    except OSError:
+        return None
+    indexed = entries_at(data, sorted(quick.changed))
+    if indexed is None:
+        return None
+    changed = sorted((p for p in new if new[p] != indexed.get(p)), key=lambda p: p.encode("utf-8"))
+    removed = sorted(invalid, key=lambda p: p.encode("utf-8"))  # on disk but no longer a valid artifact
+    result = VerifyResult(
+        cache.index_digest, cache.units, [], changed, removed, sort_findings(findings), recovery, "stat cache"
+    )
+    _log_verified(ws, result)
+    return result
+
+
+def proved_changes(
+    ws: Workspace, *, lock_timeout: float = DEFAULT_LOCK_TIMEOUT
+) -> tuple[str, list[ArtifactUnit]] | None:
+    """From file stats alone (nothing read): the digest of the index as it stands, and the units
+    changed since it was written, when the stat cache proves them; else None. Writes nothing."""
+    if not ws.index_path.is_file() or IndexStore(ws, lock_timeout=lock_timeout).journal.pending():
+        return None
+    cache = StatCache.load(cache_path(ws))
+    quick = cache.check(ws.root, ws.index_path, discovery_scope(ws))
+    if quick is None:
+        return None
+    return cache.index_digest, [ArtifactUnit(rel, cache.meta_of(rel)) for rel in quick.changed]
+
+
+def _log_verified(ws: Workspace, result: VerifyResult) -> None:
+    log.info(
+        "index_verified",
+        audit=True,
+        subject=ws.rel(ws.index_path),
+        outcome="ok" if result.ok else "drift",
+        digest=result.digest,
+        added=result.added,
+        changed=result.changed,
+        removed=result.removed,
+    )
+
+
+def verify(
+    ws: Workspace, *, lock_timeout: float = DEFAULT_LOCK_TIMEOUT, progress: ProgressHook | None = None
+) -> VerifyResult:
+    """Compare the index with the files on disk, re-hashing everything.
+
+    The index file is read one entry at a time (:class:`~artigov.index._stream.StreamedIndex`:
+    layout, order, canonical form and schema proven line by line), so memory holds the
+    workspace's scan, never the whole index: a hand-made index of a million entries verifies
+    in bounded memory.
+
+    Raises:
+        IndexMissingError / IndexCorruptError: no index, or a corrupt one.
+    """
+    from artigov.index._stream import StreamedIndex
+    from artigov.index.errors import IndexCorruptError
+
+    store = IndexStore(ws, lock_timeout=lock_timeout)
+    recovery = store.recover(rebuilder(ws))
+    if not ws.index_path.is_file():
+        if ws.index_path.is_dir():
+            raise IndexCorruptError(ws.index_path, "is a directory")
+        raise IndexMissingError(ws.index_path)
+    found = scan(ws, progress=progress)
+    on_disk = found.entries  # consumed: what is left after the index is read was added
+    changed: list[str] = []
+    removed: list[str] = []
+    index = StreamedIndex(ws.index_path)
+    for rel, entry in index:
+        disk = on_disk.pop(rel, None)
+        if disk is None:
+            removed.append(rel)
+        elif disk != entry:
+            changed.append(rel)
+    added = sorted(on_disk, key=lambda p: p.encode("utf-8"))
+    result = VerifyResult(index.digest, index.count, added, changed, removed, found.findings, recovery)
+    _log_verified(ws, result)
+    return result

@@ -1,0 +1,348 @@
+"""The stat cache: which files are unchanged since they were last indexed.
+
+Kept in ``state_dir/statcache.bin`` (never in the index, which must not hold
+host data). It records, for the index with a given digest:
+
+* ``[size, mtime_ns, ctime_ns, inode]`` of every indexed content file and
+  sidecar, as one packed array of 64-bit integers after a small JSON header;
+* the same stamp for every directory the discovery walk listed, and for the
+  index file itself, when the walk found a *complete* workspace (no layout
+  problem, every artifact valid and indexed).
+
+``update`` trusts a file only if its stamp is identical AND it is not "racy":
+following git, a file whose mtime is not older than the cache file's own
+mtime may have changed again within the timestamp granularity, so it is
+re-hashed. Directory stamps are git's "untracked cache" idea: adding,
+removing or renaming an entry changes its directory's mtime, so when no
+listed directory changed (and none is racy) the set of artifacts is the one
+recorded, and :meth:`StatCache.check` answers from stats alone, without
+walking, parsing the index, or reading any file. A corrupt or foreign cache
+only costs speed: it loads as an empty one.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import sys
+from array import array
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from artigov.core import cores, fork_map, write_atomic
+from artigov.schema import MISSING, Stamp, stamp_of
+
+__all__ = ["NAME", "QuickCheck", "StatCache", "Stamp", "stamp_of"]
+
+NAME = "statcache.bin"
+_MAGIC = b"artigov statcache 3\n"
+#: At least this many files: stat them in one forked worker per core.
+PARALLEL_FILES = 20_000
+
+UnitStamps = dict[str, tuple[Stamp, Stamp | None]]
+
+
+def _differing(job: tuple[str, Sequence[str], array[int], int]) -> list[int]:
+    """Positions (from ``first``) of the files whose stamp is not the cached one (or cannot be taken).
+
+    Each folder is opened once and its files stat'ed by name relative to it, which spares the
+    kernel most of the path walk; the comparison happens here, so only the few differing
+    positions travel back from a worker.
+    """
+    root, paths, cached, first = job
+    differing: list[int] = []
+    stat = os.stat
+    folder = None
+    fd = -1
+    try:
+        for i, rel in enumerate(paths):
+            where, _, name = rel.rpartition("/")
+            if where != folder:
+                if fd >= 0:
+                    os.close(fd)
+                folder = where
+                try:
+                    fd = os.open(f"{root}/{where}" if where else root, os.O_RDONLY | os.O_DIRECTORY)
+                except OSError:
+                    fd = -1
+            try:
+                if fd < 0:
+                    raise FileNotFoundError(rel)  # its folder is gone: so is the file
+                st = stat(name, dir_fd=fd)
+            except OSError:
+                differing.append(first + i)
+                continue
+            k = 4 * i
+            if (
+                st.st_mtime_ns != cached[k + 1]
+                or st.st_ctime_ns != cached[k + 2]
+                or st.st_size != cached[k]
+                or st.st_ino != cached[k + 3]
+            ):
+                differing.append(first + i)
+    finally:
+        if fd >= 0:
+            os.close(fd)
+    return differing
+
+
+def _stat_files(root: Path, paths: Sequence[str], cached: array[int]) -> list[int]:
+    """Positions of the files whose stamp differs from ``cached``, in forked workers for many files."""
+    n = len(paths)
+    parts = cores() if n >= PARALLEL_FILES else 1
+    cuts = [n * i // parts for i in range(parts + 1)]
+    jobs = [(str(root), paths[a:b], cached[4 * a : 4 * b], a) for a, b in itertools.pairwise(cuts)]
+    return [i for part in fork_map(_differing, jobs) for i in part]
+
+
+@dataclass(frozen=True)
+class QuickCheck:
+    """What :meth:`StatCache.check` proved: the paths of the units that changed (empty: none)."""
+
+    changed: list[str]
+    #: Each changed unit's position among the cached files (for :meth:`StatCache.save_patched`).
+    positions: dict[str, int] = field(default_factory=dict)
+
+
+def _write(path: Path, head: Mapping[str, Any], blob: bytes, packed: bytes) -> None:
+    """The cache file: magic line, JSON header line, the paths blob, then the packed stamps."""
+    write_atomic(path, _MAGIC + orjson.dumps(head) + b"\n" + blob + packed, lock=False)
+
+
+class StatCache:
+    """path -> (content stamp, sidecar stamp or None), plus what makes a quick check possible."""
+
+    def __init__(
+        self,
+        path: Path,
+        stamps: UnitStamps | None = None,
+        *,
+        dirs: dict[str, Stamp] | None = None,
+        scope: str = "",
+    ) -> None:
+        self.path = path
+        self._stamps = stamps
+        self._files: list[str] = []
+        self._metas: dict[str, str] = {}
+        self._packed: array[int] = array("q")
+        self._saved: tuple[dict[str, Any], bytes, bytes] | None = None  # header, files blob, folder stamps
+        #: Directories the walk listed, with their stamps; None: unknown (no quick check).
+        self.dirs = dirs
+        #: What the walk covered (the artifact globs and the state folder); another scope proves nothing.
+        self.scope = scope
+        self.reference_ns = 0
+        #: Digest of the index these stamps describe: a cache is only valid with that index
+        #: (a `git checkout` of an older index must not be "confirmed" by newer stamps).
+        self.index_digest = ""
+        self.index_stamp: Stamp | None = None
+        #: The newest mtime among the cached files (racy if not older than ``reference_ns``).
+        self.newest_ns = 0
+
+    def meta_of(self, rel: str) -> str | None:
+        """The sidecar path recorded for unit ``rel`` (loaded caches)."""
+        return self._metas.get(rel)
+
+    @property
+    def units(self) -> int:
+        """How many units the cache holds."""
+        return len(self._stamps) if self._stamps is not None else len(self._files) - len(self._metas)
+
+    @property
+    def stamps(self) -> UnitStamps:
+        """Every cached unit's stamps (built from the packed form on first use)."""
+        if self._stamps is None:
+            stamps: UnitStamps = {}
+            packed, metas, files = self._packed, self._metas, self._files
+            i = 0
+            while i < len(files):
+                rel = files[i]
+                content: Stamp = tuple(packed[4 * i : 4 * i + 4])  # type: ignore[assignment]
+                if rel in metas:
+                    meta: Stamp = tuple(packed[4 * i + 4 : 4 * i + 8])  # type: ignore[assignment]
+                    stamps[rel] = (content, meta)
+                    i += 2
+                else:
+                    stamps[rel] = (content, None)
+                    i += 1
+            self._stamps = stamps
+        return self._stamps
+
+    @classmethod
+    def load(cls, path: Path) -> StatCache:
+        """Load the cache; a missing, unreadable or foreign cache is an empty one (it only costs speed)."""
+        cache = cls(path)
+        try:
+            reference = path.stat().st_mtime_ns
+            data = path.read_bytes()
+            if not data.startswith(_MAGIC):
+                return cache
+            end = data.index(b"\n", len(_MAGIC))
+            head = orjson.loads(data[len(_MAGIC) : end])
+            blob_end = end + 1 + int(head["files_bytes"])
+            blob = data[end + 1 : blob_end].decode("utf-8")
+            files = blob.split("\0") if blob else []
+            dirs = head["dirs"]
+            packed: array[int] = array("q")
+            packed.frombytes(data[blob_end:])
+            if sys.byteorder != head["byteorder"] or len(packed) != 4 * (len(files) + len(dirs or ())):
+                return cache
+            metas = head["metas"]
+            if not (isinstance(files, list) and isinstance(metas, dict)):
+                return cache
+            cache._stamps = None
+            cache._files, cache._metas = files, metas
+            cache._packed = packed[: 4 * len(files)]
+            cache._saved = (head, data[end + 1 : blob_end], packed[4 * len(files) :].tobytes())
+            if dirs is not None:
+                at = 4 * len(files)
+                cache.dirs = {d: tuple(packed[at + 4 * k : at + 4 * k + 4]) for k, d in enumerate(dirs)}  # type: ignore[misc]
+            cache.scope = str(head["scope"])
+            cache.index_digest = str(head["index_digest"])
+            cache.newest_ns = int(head["newest_ns"])
+            cache.index_stamp = tuple(head["index_stamp"]) if head["index_stamp"] else None
+            cache.reference_ns = reference
+        except (OSError, ValueError, KeyError, TypeError, AttributeError, IndexError):
+            return cls(path)
+        return cache
+
+    def fresh(self, rel: str, content: Stamp | None, meta: Stamp | None) -> bool:
+        """True if ``rel`` is unchanged since it was cached and not racily clean."""
+        if not self.index_digest:
+            return False
+        cached = self.stamps.get(rel)
+        if cached is None or content is None or cached != (content, meta):
+            return False
+        newest = max(content[1], meta[1] if meta else 0)
+        return newest < self.reference_ns
+
+    def outdated(self, stamps: UnitStamps, dirs: dict[str, Stamp] | None, *, index_written: bool, walked: bool) -> bool:
+        """The save rule: whether this cache must be written again after a walk saw ``stamps`` and
+        ``dirs``.
+
+        Yes when the index was written (a cache describes one index digest); when a complete walk
+        ran that the cache did not prove (``walked``), so the next update can be quick; when the
+        walk saw other folders or stamps; or when a stamp is racily clean now and a later cache file
+        would vouch for it.
+        """
+        return (
+            index_written
+            or (walked and dirs is not None)
+            or dirs != self.dirs
+            or stamps != self.stamps
+            or any(not self.fresh(rel, *pair) for rel, pair in stamps.items())
+        )
+
+    def check(self, root: Path, index_path: Path, scope: str) -> QuickCheck | None:
+        """From stats alone: which units changed, if the cache can prove the rest did not; else None.
+
+        Provable when the cache covers a complete walk of the same ``scope``, the index file is the
+        one it describes (same stamp, not racy), and no listed directory changed (so no artifact
+        was added, removed or renamed). Then every file is stat'ed (in parallel for many) and a unit
+        whose stamp differs or is racy is "changed". Any doubt returns None: do the full walk.
+        """
+        if not self.index_digest or self.dirs is None or scope != self.scope or self.index_stamp is None:
+            return None
+        reference = self.reference_ns
+        if stamp_of(index_path) != self.index_stamp:
+            return None
+        if self.index_stamp[1] >= reference and not self._same_index(index_path):
+            return None  # racy: written in the cache's clock tick, so its bytes must show it
+        for rel, stamp in self.dirs.items():
+            if stamp[1] >= reference or (stamp_of(root / rel if rel else root) or MISSING) != stamp:
+                return None
+        if self._stamps is not None:  # built in memory, never saved: nothing packed to compare
+            return None
+        cached = self._packed
+        suspects = set(_stat_files(root, self._files, cached))
+        if not suspects and self.newest_ns < reference:
+            return QuickCheck([])
+        files, metas = self._files, self._metas
+        if self.newest_ns >= reference:  # racily clean files count as changed
+            suspects.update(k // 4 for k in range(1, len(cached), 4) if cached[k] >= reference)
+        positions: dict[str, int] = {}
+        for j in sorted(suspects):
+            unit = j - 1 if j > 0 and metas.get(files[j - 1]) == files[j] else j  # a sidecar follows its unit
+            positions.setdefault(files[unit], unit)
+        changed = sorted(positions, key=lambda p: p.encode("utf-8"))
+        return QuickCheck(changed, positions)
+
+    def save_patched(self, quick: QuickCheck, stamps: UnitStamps, index_digest: str, index_path: Path) -> None:
+        """Save the loaded cache with new stamps for ``quick``'s changed units (same files, same folders),
+        now describing the index with ``index_digest``: no re-encoding of the 100k-path header."""
+        if self._saved is None or self._stamps is not None:
+            raise ValueError("only a loaded cache can be patched")
+        head, blob, folders = self._saved
+        packed = self._packed
+        for rel in quick.changed:
+            at = 4 * quick.positions[rel]
+            content, meta = stamps[rel]
+            packed[at : at + 4] = array("q", content)
+            if rel in self._metas:
+                if meta is None:
+                    raise ValueError(f"{rel}: its sidecar vanished")
+                packed[at + 4 : at + 8] = array("q", meta)
+        index_stamp = stamp_of(index_path)
+        head = {
+            **head,
+            "index_digest": index_digest,
+            "index_stamp": list(index_stamp) if index_stamp else None,
+            "newest_ns": max(packed[1::4], default=0),
+        }
+        if index_stamp is None:
+            head["dirs"] = None  # cannot vouch for the walk without the index's stamp
+            folders = b""
+        _write(self.path, head, blob, packed.tobytes() + folders)
+        self.index_digest = index_digest
+
+    def _same_index(self, index_path: Path) -> bool:
+        from artigov.index._model import Index
+
+        try:
+            return Index.raw_digest(index_path.read_bytes()) == self.index_digest
+        except OSError:
+            return False
+
+    def save(self, index_digest: str, entries: Mapping[str, Mapping[str, Any]], index_path: Path | None = None) -> None:
+        """Write the cache for the index with ``index_digest`` and ``entries`` (the caller holds the lock).
+
+        With ``index_path`` and known ``dirs``, the cache also vouches for the walk (quick checks).
+        """
+        files: list[str] = []
+        metas: dict[str, str] = {}
+        packed: array[int] = array("q")
+        # Vouch for the walk only if the cached units are exactly the indexed ones, sidecars included.
+        complete = self.dirs is not None and index_path is not None and len(self.stamps) == len(entries)
+        for rel in sorted(self.stamps, key=lambda p: p.encode("utf-8")):
+            content, meta = self.stamps[rel]
+            entry = entries.get(rel)
+            meta_rel = entry.get("meta") if entry is not None else None
+            if entry is None or (meta is None) != (meta_rel is None) or not isinstance(meta_rel, (str, type(None))):
+                complete = False
+                continue
+            files.append(rel)
+            packed.extend(content)
+            if meta is not None and meta_rel is not None:
+                metas[rel] = meta_rel
+                files.append(meta_rel)
+                packed.extend(meta)
+        index_stamp = stamp_of(index_path) if complete and index_path is not None else None
+        dirs = sorted(self.dirs) if self.dirs is not None and index_stamp is not None else None
+        for d in dirs or ():
+            packed.extend(self.dirs[d])  # type: ignore[index]
+        blob = "\0".join(files).encode("utf-8")
+        head = {
+            "byteorder": sys.byteorder,
+            "dirs": dirs,
+            "files_bytes": len(blob),
+            "index_digest": index_digest,
+            "index_stamp": list(index_stamp) if index_stamp else None,
+            "metas": metas,
+            "newest_ns": max(packed[1 : 4 * len(files) : 4], default=0),
+            "scope": self.scope,
+        }
+        _write(self.path, head, blob, packed.tobytes())
+        self.index_digest = index_digest

@@ -1,0 +1,246 @@
+"""A framework's committed decision log: ``record/<framework>/decisions.jsonl``.
+
+The same line format as the operational log (:mod:`artigov.core._audit`: canonical JSON, ``prev``
+chaining each line to the one before, ``id`` sealing each line), but appended only by the
+commands that change the framework's signed record: promote, rollback, prune --apply and
+triggers --auto-rollback. Each appends ONE batch.
+
+A promotion seals its batch before it signs: the lines are a pure function of their content and
+the hash of the line before them, so the manifest can pin the log *including its own decisions*
+(``decisions.lines`` and ``decisions.head``). The append of the batch is the promotion's commit
+point: a snapshot whose batch is in the log is finished by the next command; one whose batch is
+not was never committed and its temp folder is discarded.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from artigov.core import (
+    DEFAULT_LOCK_TIMEOUT,
+    GENESIS,
+    DiskError,
+    digest_bytes,
+    fault_point,
+    fault_requested,
+    flock_exclusive,
+    last_line,
+    parse_events,
+    seal_lines,
+    write_whole_lines,
+)
+
+__all__ = ["RECORDING_EVENTS", "DecisionLog", "LogCheck", "LogState", "record_frameworks"]
+
+#: Events that put a snapshot into the chain (their ``data.sequence`` names it).
+RECORDING_EVENTS = ("snapshot_promoted", "snapshot_rolled_back", "snapshot_migrated")
+
+
+@dataclass(frozen=True)
+class LogState:
+    """How far the log goes: its complete lines and the hash of the last one (GENESIS when empty)."""
+
+    lines: int
+    head: str
+    size: int
+
+
+_CHUNK = 1 << 20
+
+
+def _count_newlines(fd: int, end: int) -> int:
+    count, pos = 0, 0
+    while pos < end:
+        chunk = os.pread(fd, min(_CHUNK, end - pos), pos)
+        if not chunk:
+            break
+        count += chunk.count(b"\n")
+        pos += len(chunk)
+    return count
+
+
+def _nth_line_end(fd: int, lines: int, size: int) -> int | None:
+    """The offset just past the ``lines``-th newline, or None if the file holds fewer."""
+    seen, pos = 0, 0
+    while pos < size:
+        chunk = os.pread(fd, min(_CHUNK, size - pos), pos)
+        if not chunk:
+            break
+        here = chunk.count(b"\n")
+        if seen + here >= lines:
+            i = -1
+            for _ in range(lines - seen):
+                i = chunk.index(b"\n", i + 1)
+            return pos + i + 1
+        seen += here
+        pos += len(chunk)
+    return None
+
+
+class DecisionLog:
+    """One framework's log, read from the file each time it is asked (the caller holds the framework
+    lock, so only this instance changes it). Nothing of the log is kept in memory: its head is read
+    backwards from the end, a pinned line is found by counting newlines in chunks, and events are
+    streamed, so a log of millions of events costs its reading time, never its size in memory."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def exists(self) -> bool:
+        return self.path.is_file()
+
+    def _open(self) -> int | None:
+        try:
+            return os.open(self.path, os.O_RDONLY)
+        except (FileNotFoundError, NotADirectoryError):
+            return None
+
+    def state_at(self, lines: int) -> LogState | None:
+        """The log's first ``lines`` lines (GENESIS for none), or None if it has fewer complete ones."""
+        if lines == 0:
+            return LogState(0, GENESIS, 0)
+        fd = self._open()
+        if fd is None:
+            return None
+        try:
+            end = _nth_line_end(fd, lines, os.fstat(fd).st_size)
+            if end is None:
+                return None
+            return LogState(lines, digest_bytes(last_line(fd, end)), end)
+        finally:
+            os.close(fd)
+
+    def state(self) -> LogState:
+        """Where the complete lines end (a torn last line does not count)."""
+        fd = self._open()
+        if fd is None:
+            return LogState(0, GENESIS, 0)
+        try:
+            size = os.fstat(fd).st_size
+            tail = last_line(fd, size)  # complete, or a torn line that does not count
+            end = size if tail.endswith(b"\n") else size - len(tail)
+            if end == 0:
+                return LogState(0, GENESIS, 0)
+            line = tail if end == size else last_line(fd, end)
+            return LogState(_count_newlines(fd, end), digest_bytes(line), end)
+        finally:
+            os.close(fd)
+
+    def hash_at(self, lines: int) -> str | None:
+        """The hash of line number ``lines`` (1-based; GENESIS for 0), or None if the log is shorter."""
+        state = self.state_at(lines)
+        return state.head if state else None
+
+    def pin_problem(self, pin: dict[str, Any], sequence: int) -> str | None:
+        """What is wrong with the log for snapshot ``sequence``'s pin (``lines``, ``head``), or None."""
+        lines = int(pin["lines"])
+        if not self.exists():
+            return f"is missing, but snapshot {sequence} pins lines 1-{lines}"
+        held = self.state().lines
+        if held < lines:
+            return f"is truncated: snapshot {sequence} pins lines 1-{lines}, the log holds {held}: " + (
+                f"lines {held + 1}-{lines} are missing"
+            )
+        if self.hash_at(lines) != pin["head"]:
+            return f"does not hold the line {lines} snapshot {sequence} pins (edited or replaced)"
+        return None
+
+    def lines(self, containing: bytes = b"") -> Iterator[bytes]:
+        """The log's lines, streamed (only those holding ``containing``, a cheap byte filter)."""
+        try:
+            f = open(self.path, "rb")  # noqa: SIM115 - closed below, once the caller stops iterating
+        except (FileNotFoundError, NotADirectoryError):
+            return
+        with f:
+            for raw in f:
+                if containing in raw:
+                    yield raw
+
+    def events(self, containing: bytes = b"") -> Iterator[dict[str, Any]]:
+        """The log's events, streamed; ``containing`` skips lines without those bytes unparsed."""
+        return parse_events(self.lines(containing))
+
+    def recorded(self) -> dict[int, dict[str, Any]]:
+        """sequence -> the event that put it into the chain."""
+        out: dict[int, dict[str, Any]] = {}
+        for event in self.events(b"snapshot_"):  # every recording event's name holds these bytes
+            if event.get("event") in RECORDING_EVENTS:
+                data = event.get("data") or {}
+                if isinstance(data, dict) and isinstance(data.get("sequence"), int):
+                    out[data["sequence"]] = event
+        return out
+
+    def append_batch(self, events: list[dict[str, Any]]) -> None:
+        """Seal ``events`` after the log's last complete line and append them as one batch."""
+        state = self.state()
+        self.append(seal_lines(events, state.head), state)
+
+    def append(self, lines: list[bytes], expected: LogState) -> None:
+        """Append sealed ``lines`` to a log that must still be at ``expected``.
+
+        Under an flock on the log; a failed write is rolled back (truncated to where the log was),
+        so the log is always whole lines, and the error says nothing was recorded.
+
+        Raises:
+            DiskError: the log could not be written (ENOSPC, EIO, a file size limit).
+        """
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            flock_exclusive(fd, self.path, DEFAULT_LOCK_TIMEOUT)
+            size = os.fstat(fd).st_size
+            if size != expected.size:
+                raise DiskError(
+                    self.path,
+                    OSError(0, f"the log changed while the batch was prepared ({expected.size} -> {size} bytes)"),
+                )
+            os.lseek(fd, size, os.SEEK_SET)
+            data = b"".join(lines)
+            if len(data) > 1 and fault_requested("mid-decisions-append"):
+                os.write(fd, data[: len(data) // 2])
+                fault_point("mid-decisions-append")
+            write_whole_lines(fd, self.path, data, size, step="decisions")
+        finally:
+            os.close(fd)
+
+    def truncate_to(self, state: LogState) -> int:
+        """Cut the log back to ``state`` (an uncommitted or torn tail); return the bytes removed."""
+        fd = os.open(self.path, os.O_RDWR)
+        try:
+            flock_exclusive(fd, self.path, DEFAULT_LOCK_TIMEOUT)
+            size = os.fstat(fd).st_size
+            if size <= state.size:
+                return 0
+            os.ftruncate(fd, state.size)
+            os.fsync(fd)
+            return size - state.size
+        finally:
+            os.close(fd)
+
+
+@dataclass(frozen=True)
+class LogCheck:
+    """The verdict on one log: where it is, whether it verifies, and what is wrong."""
+
+    path: str
+    framework: str | None
+    ok: bool
+    events: int
+    head: str
+    bad_line: int | None = None
+    problem: str = ""
+
+
+def record_frameworks(record_dir: Path) -> list[str]:
+    """Frameworks with a folder in the record (not ``keys``, ``objects`` or hidden files)."""
+    if not record_dir.is_dir():
+        return []
+    return sorted(
+        p.name
+        for p in record_dir.iterdir()
+        if p.is_dir() and p.name not in ("keys", "objects") and not p.name.startswith(".")
+    )

@@ -1,0 +1,58 @@
+"""History: every snapshot of a framework with its status (current, rolled back, superseded, pruned)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from artigov.core import Workspace, digest_bytes, get_logger
+from artigov.promote._store import Head, SnapshotStore
+
+__all__ = ["head_of", "history"]
+
+log = get_logger(__name__)
+
+
+def history(ws: Workspace, framework: str, *, store: SnapshotStore | None = None) -> list[dict[str, Any]]:
+    """Every snapshot, oldest first, with its status: current (of its gate), rolled back, superseded or pruned.
+
+    ``store``: the command's own store (else one is opened)."""
+    store = store or SnapshotStore.open(ws, framework)
+    head = store.head()
+    rows: dict[int, dict[str, Any]] = {}
+    for s, digest in store.pruned().items():
+        rows[s] = {"sequence": s, "digest": digest, "status": "pruned"}
+    pruned = store.pruned()
+    for s in store.sequences():
+        if (head is not None and s > head.sequence) or s in pruned:
+            continue  # above the head: not in the chain; pruned: a deletion the next command finishes
+        m = store.manifest(s)
+        rows[s] = {
+            "sequence": s,
+            "gate": m.get("gate"),
+            "created_at": m.get("created_at"),
+            "signer": m.get("signer"),
+            "parent": m.get("parent"),
+            "rollback_of": m.get("rollback_of"),
+            "reason": m.get("reason"),
+            "commit": (m.get("git") or {}).get("commit"),
+            "inputs": len(m.get("inputs", [])),
+            "digest": digest_bytes(store.manifest_bytes(s)),
+            "status": "superseded",
+        }
+    for s, row in rows.items():
+        back_to = row.get("rollback_of")
+        if back_to:
+            for undone in range(back_to + 1, s):
+                other = rows.get(undone)
+                if other and other["status"] != "pruned" and other.get("gate") == row.get("gate"):
+                    other["status"] = "rolled back"
+    if head is not None:
+        for gh in head.gates.values():
+            if gh.sequence in rows:
+                rows[gh.sequence]["status"] = "current"
+    return [rows[s] for s in sorted(rows)]
+
+
+def head_of(ws: Workspace, framework: str) -> Head | None:
+    """The framework's HEAD as recorded (unverified), or None before its first snapshot."""
+    return SnapshotStore.open(ws, framework).head()

@@ -1,0 +1,221 @@
+"""``migrate-record`` (old local layout -> committed record) and ``repair-head``.
+
+The old layout kept everything under the git-ignored ``state_dir``::
+
+    state_dir/objects/sha256/ab/cdef…
+    state_dir/snapshots/<framework>/{HEAD, HEAD.log, pruned.json, 000001/manifest.json(.asc)}
+
+Migration verifies every framework's chain there first (manifest digests, parents, trusted
+signatures, objects), copies it into the record, writes HEAD (with its gate list) and a decision
+log that records each migrated snapshot, verifies the result with the normal ``verify``, and only
+then removes the old folders. Anything failing leaves the old layout untouched.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from artigov.core import ActorLookup, FileLock, Workspace, digest_bytes, get_logger, publish_public_key, write_atomic
+from artigov.promote._decisions import DecisionLog
+from artigov.promote._record import decision_event, recover
+from artigov.promote._store import (
+    MANIFEST_NAME,
+    SIGNATURE_NAME,
+    Head,
+    ObjectStore,
+    SnapshotStore,
+    check_framework_name,
+    snapshot_folder_name,
+)
+from artigov.promote._verify import check_signature, verify_snapshot
+from artigov.promote.errors import PromotionError, VerificationError
+
+__all__ = ["Migration", "migrate_record", "repair_head"]
+
+log = get_logger(__name__)
+
+
+@dataclass
+class Migration:
+    frameworks: dict[str, int] = field(default_factory=dict)
+    objects: int = 0
+
+
+def _old_chain(ws: Workspace, fw_dir: Path) -> tuple[dict[int, bytes], dict[int, str]]:
+    """Verify an old-layout framework folder; return its chain (sequence -> manifest bytes) and pruned map."""
+    name = fw_dir.name
+    try:
+        head = json.loads((fw_dir / "HEAD").read_bytes())
+        seq, digest = int(head["sequence"]), str(head["digest"])
+    except (OSError, ValueError, KeyError, TypeError) as e:
+        raise PromotionError(
+            f"{ws.rel(fw_dir)}/HEAD is missing or unreadable ({type(e).__name__}); nothing was moved"
+        ) from None
+    pruned: dict[int, str] = {}
+    if (fw_dir / "pruned.json").is_file():
+        pruned = {int(k): str(v) for k, v in json.loads((fw_dir / "pruned.json").read_bytes()).items()}
+    chain: dict[int, bytes] = {}
+    expected: str | None = digest
+    objects = ObjectStore(ws, ws.state_dir / "objects")
+    while seq >= 1 and expected is not None:
+        if seq in pruned:
+            if pruned[seq] != expected:
+                raise PromotionError(f"{name}: pruned snapshot {seq} does not match its child's parent digest")
+            break
+        folder = fw_dir / snapshot_folder_name(seq)
+        try:
+            data = (folder / MANIFEST_NAME).read_bytes()
+            signature = (folder / SIGNATURE_NAME).read_bytes()
+        except OSError:
+            raise PromotionError(f"{name}: snapshot {seq} is incomplete in the old layout; nothing was moved") from None
+        if digest_bytes(data) != expected:
+            raise PromotionError(f"{name}: snapshot {seq} does not hash to the digest that names it; nothing was moved")
+        manifest = json.loads(data)
+        check_signature(ws, data, signature, manifest, seq)
+        for item in manifest.get("inputs", []):
+            for key in ("object", "meta_object"):
+                if key in item and objects.check(str(item[key])) is not None:
+                    raise PromotionError(f"{name}: snapshot {seq}: object {item[key]} is missing or corrupt")
+        chain[seq] = data
+        expected = manifest.get("parent")
+        seq -= 1
+    return chain, pruned
+
+
+def migrate_record(ws: Workspace, *, lock_timeout: float = 30.0) -> Migration:
+    """Move snapshots and objects from ``state_dir`` into the committed record, verifying before and after."""
+    old = ws.state_dir / "snapshots"
+    old_objects = ws.state_dir / "objects"
+    result = Migration()
+    fw_dirs = sorted(p for p in old.iterdir() if p.is_dir()) if old.is_dir() else []
+    if not fw_dirs:
+        raise PromotionError(f"nothing to migrate: {ws.rel(old)} holds no snapshots", exit_code=2)
+    chains = {}
+    for fw_dir in fw_dirs:
+        check_framework_name(fw_dir.name)
+        if (ws.record_dir / fw_dir.name).exists():
+            raise PromotionError(
+                f"{ws.rel(ws.record_dir / fw_dir.name)} already exists; nothing was moved",
+                fix="migrate into an empty record (move that folder aside first)",
+            )
+        chains[fw_dir.name] = _old_chain(ws, fw_dir)
+    who = ActorLookup(ws.root).result()
+    for name, (chain, pruned) in chains.items():
+        store = SnapshotStore(ws, name)
+        with FileLock(store.lock_path, lock_timeout):
+            store.ensure_record_files()
+            gates: Head = Head(0, "", {})
+            for seq in sorted(chain):
+                src = old / name / snapshot_folder_name(seq)
+                for fname in (MANIFEST_NAME, SIGNATURE_NAME):
+                    write_atomic(store.seq_dir(seq) / fname, (src / fname).read_bytes(), lock=False, mode=0o444)
+                manifest = json.loads(chain[seq])
+                gates = gates.with_gate(str(manifest["gate"]), seq, digest_bytes(chain[seq]))
+                publish_public_key(ws, str(manifest["signer"]))
+            if pruned:
+                store.record_pruned(pruned)
+            batch = [
+                decision_event(
+                    json.loads(chain[seq]).get("created_at", ""),
+                    who,
+                    name,
+                    "snapshot_migrated",
+                    f"{name}#{seq}",
+                    "migrated",
+                    sequence=seq,
+                    gate=json.loads(chain[seq]).get("gate"),
+                    digest=digest_bytes(chain[seq]),
+                    source=ws.rel(old / name),
+                )
+                for seq in sorted(chain)
+            ]
+            DecisionLog(store.decisions_path).append_batch(batch)
+            store.move_head(gates)
+        result.frameworks[name] = len(chain)
+    if old_objects.is_dir():
+        for path in sorted(old_objects.rglob("*")):
+            if path.is_file():
+                target = ws.record_dir / path.relative_to(ws.state_dir)
+                if not target.exists():
+                    write_atomic(target, path.read_bytes(), lock=False, mode=0o444)
+                    result.objects += 1
+    # Set the old layout aside (so the normal checks no longer see it), verify the new one, and
+    # only then delete the old; a failure puts everything back as it was.
+    aside = [(d, d.with_name(d.name + ".premigration")) for d in (old, old_objects) if d.exists()]
+    for src, dst in aside:
+        src.replace(dst)
+    try:
+        for name in chains:
+            verify_snapshot(ws, name)  # after: the normal verification, on the new layout
+    except VerificationError:
+        for name in chains:
+            shutil.rmtree(ws.record_dir / name, ignore_errors=True)
+        for src, dst in aside:
+            dst.replace(src)
+        raise
+    for _, dst in aside:
+        shutil.rmtree(dst)
+    log.info(
+        "record_migrated",
+        audit=True,
+        subject=ws.rel(ws.record_dir),
+        outcome="migrated",
+        frameworks=result.frameworks,
+        objects=result.objects,
+    )
+    return result
+
+
+def repair_head(ws: Workspace, framework: str, *, lock_timeout: float = 30.0) -> tuple[int, str]:
+    """Re-derive HEAD from the newest snapshot that verifies with its whole chain; return (sequence, note)."""
+    store = SnapshotStore.open(ws, framework)
+    with FileLock(store.lock_path, lock_timeout):
+        notes = recover(ws, store)
+        if notes:
+            with contextlib.suppress(VerificationError):
+                v = verify_snapshot(ws, framework, store=store)
+                return v.sequence, "; ".join(notes)
+        try:
+            current = store.head()
+        except VerificationError:
+            current = None
+        if current is not None:
+            try:
+                v = verify_snapshot(ws, framework, store=store)
+                return v.sequence, f"HEAD already names snapshot {v.sequence}, which verifies: nothing to repair"
+            except VerificationError:
+                pass
+        problems = []
+        for seq in sorted(store.sequences(), reverse=True):
+            try:
+                candidate = _derived_head(store, seq)
+                verify_snapshot(ws, framework, head=candidate, store=store)
+            except VerificationError as e:
+                problems.append(f"{seq}: {e.code}")
+                continue
+            store.move_head(candidate)
+            log.info("head_repaired", audit=True, framework=framework, subject=f"{framework}#{seq}", outcome="repaired")
+            skipped = f" (newer ones did not verify: {', '.join(problems)})" if problems else ""
+            return seq, f"HEAD now names snapshot {seq}, the newest whose chain verifies{skipped}"
+    raise PromotionError(
+        f"no snapshot of {framework!r} verifies with its chain; HEAD was not written",
+        fix="restore the record from git (git checkout -- " + ws.rel(store.dir) + ")",
+    )
+
+
+def _derived_head(store: SnapshotStore, sequence: int) -> Head:
+    head = Head(0, "", {})
+    pruned = store.pruned()
+    first = max([s for s in pruned if s < sequence], default=0) + 1
+    for seq in range(first, sequence + 1):
+        data = store.manifest_bytes(seq)
+        try:
+            gate = str(json.loads(data)["gate"])
+        except (ValueError, KeyError, TypeError):
+            raise VerificationError("V004", f"snapshot {seq}: manifest is not readable", snapshot=seq) from None
+        head = head.with_gate(gate, seq, digest_bytes(data))
+    return head

@@ -1,0 +1,393 @@
+"""Promotion: a framework's gate as a new signed snapshot.
+
+``promote`` is an ordered sequence; each step must pass before the next, and nothing enters the
+record until the gate passed, the inputs were stored and the manifest was signed:
+
+1. refuse a signing key that is not in ``signing.trusted`` (its snapshot would never verify);
+2. recover and verify the index (drift refuses the promotion);
+3. check the contract gate (a failing gate promotes nothing);
+4. hydrate the gate's inputs deterministically; refuse uncommitted inputs unless ``allow_dirty``;
+5. under the framework lock: finish or discard an interrupted promotion (:mod:`.record`), verify
+   the current head (a tampered, replayed or forked history refuses);
+6. store every input's bytes in the object store (``after-objects``);
+7. sign the manifest, record the decisions, publish the snapshot, move HEAD (:func:`.record.commit_snapshot`).
+
+Every snapshot's decisions (gate result, every hydration candidate, inputs and approvers, signer,
+git commit) go to the framework's committed decision log; the local operational log gets a summary.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from artigov.contract import all_statements, check_contract, valid_approvals
+from artigov.core import ActorLookup, FileLock, Workspace, fault_point, get_logger, iso, stamp_now
+from artigov.hydrate import Decision, hydrate
+from artigov.index import verify as verify_index
+from artigov.promote._decisions import DecisionLog
+from artigov.promote._gitstate import GitState, commit_record, git_state
+from artigov.promote._manifest import Manifest
+from artigov.promote._record import commit_snapshot, decision_event, recover
+from artigov.promote._restore import recover_restore
+from artigov.promote._store import ObjectStore, SnapshotStore
+from artigov.promote._verify import Verified, verify_snapshot
+from artigov.promote.errors import GateFailedError, PromotionError
+
+__all__ = ["BROKEN_HISTORY", "Promotion", "commit_paths", "git_fields", "promote", "signing_key", "verified_head"]
+
+log = get_logger(__name__)
+
+#: Verification codes that mean the history itself is in question (not just the head's content).
+BROKEN_HISTORY = frozenset({"V002", "V005", "V006", "V007", "V019", "V020"})
+
+
+@dataclass(frozen=True)
+class Promotion:
+    framework: str
+    gate: str
+    sequence: int
+    digest: str
+    signer: str
+    inputs: int
+    rollback_of: int | None = None
+    commit: str | None = None
+    record_commit: str | None = None
+
+
+def signing_key(ws: Workspace, key: str | None) -> str:
+    chosen = (key or ws.signing.key or "").upper()
+    if not chosen:
+        raise PromotionError(
+            "no signing key: pass --key FINGERPRINT or set signing.key in artigov.yaml",
+            fix="list keys with `gpg --list-secret-keys --with-colons`",
+        )
+    if chosen not in ws.signing.trusted:
+        raise PromotionError(
+            f"refusing to sign with {chosen}: it is not in signing.trusted, so its snapshot would never verify",
+            fix="sign with a trusted key (--key), or add this fingerprint to signing.trusted in artigov.yaml "
+            "through a reviewed change",
+        )
+    return chosen
+
+
+def verified_head(ws: Workspace, store: SnapshotStore) -> Verified | None:
+    """The verified current head, or None for a framework with no record at all."""
+    if store.head() is None:
+        if store.sequences() or DecisionLog(store.decisions_path).recorded():
+            raise PromotionError(
+                f"{ws.rel(store.head_path)} is missing but {store.framework!r} has recorded snapshots; "
+                "nothing was written",
+                fix=f"restore it from git, or run `artigov repair-head --framework {store.framework}`",
+            )
+        return None
+    return verify_snapshot(ws, store.framework, store=store)
+
+
+def _store_inputs(ws: Workspace, inputs: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Store each input's bytes, read ONCE: those very bytes are validated, compared with the plan
+    (an input edited since it was indexed is refused), stored, and named by the manifest."""
+    from artigov.schema import (
+        ArtifactLoadError,
+        SchemaSet,
+        load_frontmatter_artifact,
+        load_sidecar_artifact,
+        read_source,
+    )
+
+    objects = ObjectStore(ws)
+    schemas = SchemaSet(ws.kind_schemas_dir)
+    out = []
+    for item in inputs:
+        rel = str(item["path"])
+        planned = {k: item[k] for k in ("id", "version", "status")}
+        data = meta = b""
+        try:
+            if item.get("meta"):  # the content, of any size, is streamed into the store once
+                meta = read_source(ws.root, item["meta"], sidecar=True)
+                stored = objects.put_file(ws.root / rel)
+                artifact = load_sidecar_artifact(ws.root, rel, item["meta"], meta_data=meta, described=stored)
+            else:  # at most 16 MiB (the loader's limit): read once, into memory
+                data = read_source(ws.root, rel)
+                artifact = load_frontmatter_artifact(ws.root, rel, data=data)
+            same = not schemas.check(artifact) and artifact.checksum == item["checksum"]
+            same = same and {k: artifact.metadata.get(k) for k in planned} == planned
+        except ArtifactLoadError:
+            same = False
+        if not same:
+            raise PromotionError(
+                f"{rel} changed while it was being promoted (it no longer is the {planned['status']} "
+                f"{planned['id']}@{planned['version']} with {item['checksum']} the plan selected); "
+                "nothing was recorded",
+                fix="let the edit finish, run `artigov index update`, and promote again",
+            )
+        entry = {k: item[k] for k in ("kind", "path", "id", "version", "status", "checksum")}
+        entry["object"] = artifact.checksum if item.get("meta") else objects.put(data)
+        if item.get("meta"):
+            entry["meta"] = item["meta"]
+            entry["meta_object"] = objects.put(meta)
+        out.append(entry)
+    fault_point("after-objects")
+    return out
+
+
+def _input_approvals(
+    ws: Workspace, framework: str, inputs: Sequence[dict[str, Any]], entries: dict[str, dict[str, Any]]
+) -> dict[str, list[dict[str, Any]]]:
+    """Each approved input's approvals as the manifest records them: approver, role, key, time,
+    and the statement's path and digest (the gate has checked them)."""
+    out = {}
+    for item in inputs:
+        entry = entries.get(str(item["path"]))
+        if entry is not None and item["status"] == "approved":
+            found = valid_approvals(ws, framework, entry)
+            out[str(item["path"])] = [{k: v for k, v in s.summary().items() if k != "decision"} for s in found]
+    return out
+
+
+def _approval_events(
+    ws: Workspace, store: SnapshotStore, framework: str, ts: str, actor: str, sequence: int
+) -> list[dict[str, Any]]:
+    """An ``approval_recorded`` event for every statement of the framework the log does not hold yet
+    (reviews, approvals and rejections alike): they enter the committed log with the next snapshot,
+    since an append on a branch would make every two approving branches conflict."""
+    seen = {
+        e["data"].get("digest")
+        for e in DecisionLog(store.decisions_path).events(b"approval_recorded")
+        if e.get("event") == "approval_recorded" and isinstance(e.get("data"), dict)
+    }
+    events = []
+    for st in all_statements(ws, framework):
+        if st.digest in seen:
+            continue
+        body = st.body
+        events.append(
+            decision_event(
+                ts,
+                actor,
+                framework,
+                "approval_recorded",
+                str(body.get("path", st.rel)),
+                st.decision or "unknown",
+                sequence=sequence,
+                id=body.get("id"),
+                version=body.get("version"),
+                checksum=body.get("checksum"),
+                signed=st.signature is not None,
+                comment=body.get("comment") or None,
+                **{k: v for k, v in st.summary().items() if k != "decision"},
+            )
+        )
+    return events
+
+
+def _candidate_events(
+    ts: str, actor: str, framework: str, gate: str, sequence: int, decisions: Sequence[Decision]
+) -> list[dict[str, Any]]:
+    names = {"won": "candidate_selected", "lost": "candidate_lost", "rejected": "candidate_rejected"}
+    return [
+        decision_event(
+            ts,
+            actor,
+            framework,
+            names[d.outcome],
+            d.path,
+            d.outcome,
+            sequence=sequence,
+            stage=gate,
+            kind=d.kind,
+            rank_key=d.key,
+            lost_to=d.lost_to,
+            rule=d.rule,
+            reason=d.reason or None,
+        )
+        for d in decisions
+    ]
+
+
+def git_fields(git: GitState, allow_dirty: bool) -> dict[str, Any]:
+    return {
+        "commit": git.commit,
+        "inputs_committed": git.inputs_committed,
+        "allow_dirty": allow_dirty,
+        "dirty": list(git.dirty),
+    }
+
+
+def _input_paths(inputs: Sequence[dict[str, Any]]) -> list[str]:
+    return sorted({p for i in inputs for p in (i.get("path"), i.get("meta")) if p})
+
+
+def commit_paths(
+    ws: Workspace, store: SnapshotStore, signer: str, inputs: Sequence[dict[str, Any]], restored: Sequence[str] = ()
+) -> list[str]:
+    """Exactly what this command wrote: never stage anything else (a tampered object stays out)."""
+    objects = ObjectStore(ws)
+    paths = [ws.rel(store.dir), ws.rel(ws.keys_dir / f"{signer}.asc")]
+    paths += [ws.rel(ws.record_dir / n) for n in (".gitattributes", ".gitignore")]
+    paths += [ws.rel(objects.path_for(i[k])) for i in inputs for k in ("object", "meta_object") if k in i]
+    for item in inputs:
+        for approval in item.get("approvals", []):
+            paths += [approval["statement"], approval["statement"] + ".asc"]
+            if approval.get("fingerprint"):
+                paths.append(ws.rel(ws.keys_dir / f"{approval['fingerprint']}.asc"))
+    paths += [ws.rel(ws.index_path), *restored]
+    return sorted({p for p in paths if (ws.root / p).exists()})
+
+
+def promote(
+    ws: Workspace,
+    framework: str,
+    gate: str,
+    *,
+    key: str | None = None,
+    expires_days: int | None = None,
+    allow_dirty: bool = False,
+    commit: bool = False,
+    lock_timeout: float = 30.0,
+) -> Promotion:
+    """Promote ``framework`` at ``gate`` as a new signed snapshot (see the module doc for the steps).
+
+    Raises:
+        PromotionError: untrusted key, index drift, uncommitted inputs, or a broken history.
+        GateFailedError: the gate's contract check failed.
+        VerificationError: the current head does not verify.
+    """
+    store = SnapshotStore.open(ws, framework)
+    signer = signing_key(ws, key)
+    with FileLock(store.lock_path, lock_timeout):
+        recover_restore(ws, framework)  # an interrupted rollback's files first: the index must see them
+    drift = verify_index(ws, lock_timeout=lock_timeout)
+    if not drift.ok:
+        n = len(drift.added) + len(drift.changed) + len(drift.removed)
+        raise PromotionError(
+            f"the index differs from the files in {n} path(s); nothing was promoted",
+            fix="run `artigov index update` (and review the changes) first",
+        )
+    report = check_contract(ws, framework, gate)
+    if not report.ok:
+        log.info(
+            "promotion_refused",
+            audit=True,
+            framework=framework,
+            subject=gate,
+            outcome="gate_failed",
+            findings=len(report.findings),
+        )
+        raise GateFailedError(gate, report.findings)
+    result = hydrate(ws, framework, gate, deterministic=True)
+    plan = result.plan
+    assert plan is not None
+    git = git_state(ws.root, _input_paths(plan.inputs))
+    if git.dirty and not allow_dirty:
+        shown = ", ".join(git.dirty[:5]) + (f" and {len(git.dirty) - 5} more" if len(git.dirty) > 5 else "")
+        raise PromotionError(
+            f"{len(git.dirty)} input(s) have uncommitted changes: {shown}; nothing was promoted",
+            fix="commit them first (promotion records the git commit), "
+            "or pass --allow-dirty (recorded in the manifest)",
+        )
+    assert result.index is not None
+    approvers = {p: e.get("approved_by", []) for p, e in result.index.entries.items()}
+    approvals = _input_approvals(ws, framework, plan.inputs, result.index.entries)
+    actor = ActorLookup(ws.root)
+    with FileLock(store.lock_path, lock_timeout):
+        finished = recover(ws, store)
+        current = verified_head(ws, store)
+        head = current.head if current else None
+        if (
+            any(note.startswith("published snapshot") for note in finished)
+            and current is not None
+            and current.manifest.get("gate") == gate
+            and current.manifest.get("plan_digest") == plan.digest
+        ):
+            # The interrupted run of this very promotion was recorded: it is finished, not made twice.
+            return Promotion(framework, gate, current.sequence, current.digest, current.signer, len(plan.inputs))
+        sequence = (head.sequence if head else 0) + 1
+        inputs = [
+            {**i, "approvals": approvals[i["path"]]} if approvals.get(i["path"]) else i
+            for i in _store_inputs(ws, plan.inputs)
+        ]
+        created_at, source = stamp_now()
+        manifest = Manifest(
+            framework=framework,
+            gate=gate,
+            sequence=sequence,
+            parent=head.digest if head else None,
+            index_digest=plan.index_digest,
+            plan_digest=plan.digest,
+            inputs=inputs,
+            signer=signer,
+            created_at=created_at,
+            created_at_source=source,
+            git=git_fields(git, allow_dirty),
+            # From now (the real clock), never from created_at: SOURCE_DATE_EPOCH (often the HEAD
+            # commit's time) would give a snapshot that is born expired.
+            expires=iso(int(time.time()) + expires_days * 86400) if expires_days is not None else None,
+        )
+        who = actor.result()
+        batch = [
+            decision_event(
+                created_at,
+                who,
+                framework,
+                "gate_checked",
+                gate,
+                "passed",
+                sequence=sequence,
+                gate=gate,
+                checked=report.checked,
+                findings=[f.to_dict() for f in report.findings],
+            ),
+            *_candidate_events(created_at, who, framework, gate, sequence, result.decisions),
+            decision_event(
+                created_at,
+                who,
+                framework,
+                "snapshot_promoted",
+                f"{framework}#{sequence}",
+                "promoted",
+                sequence=sequence,
+                gate=gate,
+                signer=signer,
+                plan_digest=plan.digest,
+                index_digest=plan.index_digest,
+                inputs=[
+                    {
+                        "path": i["path"],
+                        "id": i["id"],
+                        "version": i["version"],
+                        "status": i["status"],
+                        "checksum": i["checksum"],
+                        "approved_by": approvers.get(i["path"], []),
+                        "approvals": i.get("approvals", []),
+                    }
+                    for i in inputs
+                ],
+                **git_fields(git, allow_dirty),
+            ),
+            *_approval_events(ws, store, framework, created_at, who, sequence),
+        ]
+        done = commit_snapshot(ws, store, head, manifest, batch)
+    log.info(
+        "snapshot_promoted",
+        audit=True,
+        framework=framework,
+        subject=f"{framework}#{done.sequence}",
+        outcome="promoted",
+        sequence=done.sequence,
+        gate=gate,
+        digest=done.digest,
+    )
+    record_commit = None
+    if commit:
+        record_commit = commit_record(
+            ws.root,
+            commit_paths(ws, store, signer, inputs),
+            f"artigov: promote {framework} gate {gate} as snapshot {done.sequence}\n\n"
+            f"manifest {done.digest}\nsigned by {signer}\ninputs from commit {git.commit or '(none)'}",
+        )
+    return Promotion(
+        framework, gate, done.sequence, done.digest, signer, len(inputs), commit=git.commit, record_commit=record_commit
+    )

@@ -1,0 +1,192 @@
+"""How a snapshot enters the committed record, and how an interrupted one is finished or discarded.
+
+A new snapshot goes in four steps, under the framework lock:
+
+1. its manifest (which pins the decision log *including the batch about to be appended*) and
+   signature are written into ``snapshots/.NNNNNN.tmp/``;
+2. the batch is appended to ``decisions.jsonl``: the COMMIT POINT;
+3. HEAD is moved;
+4. the temp folder is renamed to ``snapshots/NNNNNN/``.
+
+A complete folder above HEAD therefore never comes from an interruption (it is a replayed HEAD or
+a fork), while a recorded temp folder always does. :func:`recover` runs first in every writing
+command: a temp folder whose snapshot the log records is finished (steps 3-4); one the log does not record
+was never committed and is discarded, with any lines of its batch that reached the log. A complete
+snapshot folder the log does not record is never deleted: that is a fork or a tampered record, and
+the command refuses.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from dataclasses import dataclass
+from typing import Any
+
+from artigov.core import (
+    DiskError,
+    Workspace,
+    digest_bytes,
+    fault_point,
+    get_logger,
+    publish_public_key,
+    seal_lines,
+    sign_detached,
+)
+from artigov.promote._decisions import DecisionLog
+from artigov.promote._manifest import Manifest
+from artigov.promote._store import MANIFEST_NAME, Head, SnapshotStore
+from artigov.promote.errors import PromotionError
+
+__all__ = ["Committed", "commit_snapshot", "decision_event", "recover"]
+
+log = get_logger(__name__)
+
+
+@dataclass(frozen=True)
+class Committed:
+    sequence: int
+    digest: str
+    head: Head
+
+
+def decision_event(
+    ts: str, actor: str, framework: str, event: str, subject: str, outcome: str, **data: Any
+) -> dict[str, Any]:
+    """One decision-log event (``prev`` and ``id`` are added when the batch is sealed)."""
+    return {
+        "ts": ts,
+        "event": event,
+        "actor": actor,
+        "framework": framework,
+        "subject": subject,
+        "outcome": outcome,
+        "data": {k: v for k, v in data.items() if v is not None},
+    }
+
+
+def recover(ws: Workspace, store: SnapshotStore) -> list[str]:
+    """Finish a committed but unfinished snapshot, discard an uncommitted one; say what was done."""
+    dlog = DecisionLog(store.decisions_path)
+    notes: list[str] = []
+    state = dlog.state()
+    if dlog.exists() and store.decisions_path.stat().st_size > state.size:
+        removed = dlog.truncate_to(state)
+        notes.append(f"removed a torn last line ({removed} bytes) from {ws.rel(store.decisions_path)}")
+    recorded = dlog.recorded()
+    top = max(recorded, default=0)
+    head = store.head()
+    head_seq = head.sequence if head else 0
+    for n in store.unfinished():
+        tmp = store.tmp_dir(n)
+        if n in recorded:
+            if n == top and n in (head_seq, head_seq + 1) and not store.seq_dir(n).exists():
+                if n == head_seq + 1:
+                    data = (tmp / MANIFEST_NAME).read_bytes()
+                    gate = str(json.loads(data).get("gate"))
+                    store.move_head((head or Head(0, "", {})).with_gate(gate, n, digest_bytes(data)))
+                    notes.append(f"moved HEAD to snapshot {n}: it was recorded before the interruption")
+                store.publish(n)
+                notes.append(f"published snapshot {n}")
+            continue  # anything else recorded is left for verify to explain
+        if n <= top:
+            continue
+        try:
+            pin = json.loads((tmp / MANIFEST_NAME).read_bytes())["decisions"]["from"]
+            base = dlog.state_at(int(pin["lines"]))
+            if base is not None and base.head == pin["head"] and dlog.state().lines > base.lines:
+                dlog.truncate_to(base)
+                notes.append(f"removed the unrecorded part of snapshot {n}'s decisions")
+        except (OSError, ValueError, KeyError, TypeError):
+            pass  # no readable manifest: nothing of its batch can have been appended
+        shutil.rmtree(tmp)
+        notes.append(f"discarded unfinished snapshot {n} (interrupted before it was recorded)")
+    notes += _finish_pruning(store, dlog)
+    for note in notes:
+        log.info("record_recovered", audit=True, framework=store.framework, subject=store.framework, outcome=note)
+    return notes
+
+
+def _finish_pruning(store: SnapshotStore, dlog: DecisionLog) -> list[str]:
+    """A prune recorded in the decision log (its commit point) but interrupted: finish it."""
+    recorded = {
+        int(e["data"]["sequence"]): str(e["data"]["digest"])
+        for e in dlog.events(b"snapshot_pruned")
+        if e.get("event") == "snapshot_pruned" and isinstance(e.get("data"), dict) and "digest" in e["data"]
+    }
+    notes = []
+    missing = {s: d for s, d in recorded.items() if s not in store.pruned()}
+    if missing:
+        store.record_pruned(missing)
+        notes.append(f"recorded pruned snapshots {sorted(missing)} in pruned.json")
+    for sequence in sorted(store.pruned()):
+        folder = store.seq_dir(sequence)
+        if folder.exists() and sequence in recorded:
+            shutil.rmtree(folder)
+            notes.append(f"finished deleting pruned snapshot {sequence}")
+    return notes
+
+
+def _prove(ws: Workspace, body: dict[str, Any], data: bytes, signature: bytes) -> None:
+    """Before anything is recorded: the checks verify will run on the new snapshot. Its signature
+    verifies with the committed keys and names a trusted signer, and every object it names holds
+    the input it describes (never sign a head that every later promotion would refuse)."""
+    from artigov.promote._verify import check_objects, check_signature
+    from artigov.promote.errors import VerificationError
+
+    sequence = int(body["sequence"])
+    try:
+        check_signature(ws, data, signature, body, sequence)
+        check_objects(ws, body, sequence)
+    except VerificationError as e:
+        raise PromotionError(
+            f"snapshot {sequence} would not verify ({e.code} {e.problem}); nothing was recorded", fix=e.fix
+        ) from None
+
+
+def commit_snapshot(
+    ws: Workspace, store: SnapshotStore, head: Head | None, manifest: Manifest, batch: list[dict[str, Any]]
+) -> Committed:
+    """Sign ``manifest`` (pinning the log with ``batch`` appended), record it, publish it, move HEAD.
+
+    The caller holds the framework lock and has run :func:`recover` and verified ``head``.
+    """
+    dlog = DecisionLog(store.decisions_path)
+    state = dlog.state()
+    lines = seal_lines(batch, state.head)
+    pinned = manifest.pinning(
+        {
+            "from": {"head": state.head, "lines": state.lines},
+            "head": digest_bytes(lines[-1]),
+            "lines": state.lines + len(lines),
+        }
+    )
+    body = pinned.to_dict()
+    data = pinned.to_bytes()
+    digest = digest_bytes(data)
+    sequence = pinned.sequence
+    signer = pinned.signer
+    signature = sign_detached(data, signer, ws.signing.gnupghome)
+    store.ensure_record_files()
+    publish_public_key(ws, signer)
+    _prove(ws, body, data, signature)
+    store.write_tmp(sequence, data, signature)
+    try:
+        dlog.append(lines, state)
+    except BaseException:
+        shutil.rmtree(store.tmp_dir(sequence), ignore_errors=True)  # never recorded: provably unfinished
+        raise
+    fault_point("after-decisions")
+    try:
+        fault_point("before-head-move")
+        new_head = (head or Head(0, "", {})).with_gate(pinned.gate, sequence, digest)
+        store.move_head(new_head)
+        fault_point("before-publish")
+        store.publish(sequence)
+    except (OSError, DiskError) as e:
+        why = e.strerror if isinstance(e, OSError) else e.message
+        raise PromotionError(
+            f"snapshot {sequence} is recorded in the decision log but could not be put in place ({why or e})",
+            fix="free the disk and run the command again (or `artigov repair-head`): it finishes the snapshot first",
+        ) from e
+    return Committed(sequence, digest, new_head)

@@ -1,0 +1,141 @@
+"""Restoring a snapshot's files as one switch: the old tree or the new one, never half of each.
+
+A rollback writes every file it restores as a staged copy beside its target
+(``.<name>.restore-tmp``), then switches them in with one rename each. A journal in the local
+state folder (``restore.journal``) says where it stands:
+
+1. ``staging`` (written first, listing every target and its staged copy): a crash now leaves
+   the old tree; the staged copies are removed by the next command;
+2. ``switching`` (written once every copy is staged and synced): the commit point of the tree;
+   a crash now is rolled forward by the next command (every staged copy still there is renamed
+   into place), so the tree becomes the new one;
+3. the journal is removed once the renames and the index update are done.
+
+Every step counts as a file-system step for the fault sweep (:func:`artigov.core._faults.fs_step`).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+from artigov.core import DiskError, Workspace, fault_point, fs_step, fsync_dir, get_logger, write_all, write_atomic
+from artigov.promote.errors import PromotionError
+
+__all__ = ["finish_restore", "recover_restore", "restore_files"]
+
+log = get_logger(__name__)
+
+
+def _journal(ws: Workspace, framework: str) -> Path:
+    return ws.state_dir / f"restore-{framework}.journal"
+
+
+def _staged(target: Path) -> Path:
+    return target.with_name(f".{target.name}.restore-tmp")
+
+
+def _write_journal(ws: Workspace, framework: str, state: str, targets: Sequence[Path]) -> None:
+    body = {"state": state, "files": [ws.rel(t) for t in targets]}
+    write_atomic(_journal(ws, framework), (json.dumps(body, sort_keys=True) + "\n").encode(), lock=False)
+
+
+def restore_files(ws: Workspace, framework: str, planned: Sequence[tuple[Path, bytes]]) -> list[Path]:
+    """Write ``planned`` (target, bytes) as one switch (see the module doc); return the targets.
+
+    The caller holds the framework lock and has checked every target path.
+    """
+    targets = [t for t, _ in planned]
+    _write_journal(ws, framework, "staging", targets)
+    try:
+        for target, data in planned:
+            _stage(target, data)
+            fault_point("restore-staged")
+        _write_journal(ws, framework, "switching", targets)
+    except (OSError, DiskError) as e:
+        for target in targets:
+            _staged(target).unlink(missing_ok=True)
+        _journal(ws, framework).unlink(missing_ok=True)
+        why = e.message if isinstance(e, DiskError) else (e.strerror or str(e))
+        raise PromotionError(f"could not stage the files to restore ({why}); nothing was restored") from e
+    fault_point("restore-switching")
+    try:
+        _switch(ws, targets)
+    except OSError as e:
+        raise PromotionError(
+            f"the restore was interrupted while its files were switched in ({e.strerror or e})",
+            fix="free the disk and run the command again: it finishes the switch first",
+        ) from e
+    return targets
+
+
+def _stage(target: Path, data: bytes) -> None:
+    staged = _staged(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fs_step("restore-stage-open")
+    fd = os.open(staged, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+    try:
+        fs_step("restore-stage-write")
+        write_all(fd, data)
+        fs_step("restore-stage-fsync")
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _switch(ws: Workspace, targets: Sequence[Path]) -> None:
+    folders = set()
+    for target in targets:
+        staged = _staged(target)
+        if staged.exists():
+            fs_step("restore-rename")
+            staged.replace(target)
+            folders.add(target.parent)
+    for folder in sorted(folders):
+        fsync_dir(folder)
+
+
+def finish_restore(ws: Workspace, framework: str) -> None:
+    """The restored files are in place and indexed: the journal goes."""
+    try:
+        fs_step("restore-journal-unlink")
+        _journal(ws, framework).unlink(missing_ok=True)
+    except OSError as e:
+        raise PromotionError(
+            f"the restored files are in place, but the restore journal could not be removed ({e.strerror or e})",
+            fix="run the command again",
+        ) from e
+
+
+def recover_restore(ws: Workspace, framework: str) -> list[str]:
+    """Finish (switching) or undo (staging) an interrupted restore; return the files it touched.
+
+    The caller holds the framework lock."""
+    path = _journal(ws, framework)
+    try:
+        body = json.loads(path.read_bytes())
+        state = str(body["state"])
+        files = [str(f) for f in body["files"]]
+    except FileNotFoundError:
+        return []
+    except (OSError, ValueError, KeyError, TypeError):
+        path.unlink(missing_ok=True)  # a torn journal was written before anything was staged
+        return []
+    targets = [ws.root / f for f in files]
+    if state == "switching":
+        _switch(ws, targets)
+        from artigov.index import add as index_add
+
+        index_add(ws, [t for t in targets if t.exists()])
+        outcome = "rolled forward: the restored files are in place"
+    else:
+        for target in targets:
+            _staged(target).unlink(missing_ok=True)
+        outcome = "undone: the files were left as they were"
+    path.unlink(missing_ok=True)
+    log.info(
+        "restore_recovered", audit=True, framework=framework, subject=ws.rel(path), outcome=outcome, files=len(files)
+    )
+    return files

@@ -1,0 +1,159 @@
+"""Retention: prune snapshots the contract no longer keeps (never a gate's current snapshot or the one its
+rollback would return to), recorded in the decision log before anything is deleted.
+"""
+
+from __future__ import annotations
+
+import shutil
+import time
+from contextlib import suppress
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from artigov.contract import load_contract
+from artigov.core import (
+    ActorLookup,
+    ArtigovError,
+    FileLock,
+    Workspace,
+    digest_bytes,
+    fault_point,
+    fs_step,
+    get_logger,
+    stamp_now,
+)
+from artigov.promote._decisions import DecisionLog
+from artigov.promote._record import decision_event, recover
+from artigov.promote._rollback import previous_good
+from artigov.promote._store import ObjectStore, SnapshotStore
+from artigov.promote._verify import verify_snapshot
+from artigov.promote.errors import PromotionError
+
+__all__ = ["PruneResult", "prune"]
+
+log = get_logger(__name__)
+
+
+@dataclass
+class PruneResult:
+    deleted: list[int] = field(default_factory=list)
+    kept: list[int] = field(default_factory=list)
+    objects_deleted: list[str] = field(default_factory=list)
+    applied: bool = False
+
+
+def prune(
+    ws: Workspace, framework: str, *, apply: bool = False, now: float | None = None, lock_timeout: float = 30.0
+) -> PruneResult:
+    """Apply the contract's retention; dry run unless ``apply``. Never the head, any gate's current
+    snapshot, or the snapshot a rollback of a gate would return to."""
+    contract = load_contract(ws, framework)
+    store = SnapshotStore.open(ws, framework)
+    result = PruneResult(applied=apply)
+    with FileLock(store.lock_path, lock_timeout):
+        if apply:
+            recover(ws, store)
+        head = store.head()
+        sequences = store.sequences()
+        if head is None or not sequences:
+            return result
+        if apply:
+            verify_snapshot(ws, framework, store=store)  # prune only a history that verifies
+        protected = {head.sequence}
+        for gate, gh in head.gates.items():
+            protected.add(gh.sequence)
+            with suppress(PromotionError):  # no earlier snapshot of the gate verifies: nothing more to protect
+                protected.add(previous_good(ws, store, gate, gh.sequence))
+        if contract.keep_last is None and contract.keep_days is None:
+            keep = set(sequences)  # no retention configured: keep everything
+        else:
+            keep = set(protected)
+            if contract.keep_last:
+                keep |= set(sorted(sequences)[-contract.keep_last :])
+            if contract.keep_days is not None:
+                current = time.time() if now is None else now
+                for s in sequences:
+                    created = store.manifest(s).get("created_at", "1970-01-01T00:00:00Z")
+                    age_days = (current - datetime.fromisoformat(created.replace("Z", "+00:00")).timestamp()) / 86400
+                    if age_days <= contract.keep_days:
+                        keep.add(s)
+        # A kept snapshot's chain must still verify: keep everything from the oldest kept one up.
+        oldest_kept = min(keep)
+        keep |= {s for s in sequences if s >= oldest_kept}
+        result.kept = sorted(s for s in sequences if s in keep)
+        result.deleted = sorted(s for s in sequences if s not in keep)
+        referenced = {
+            obj
+            for s in result.kept
+            for item in store.manifest(s)["inputs"]
+            for obj in (item.get("object"), item.get("meta_object"))
+            if obj
+        }
+        others = _referenced_elsewhere(ws, framework) if result.deleted else set()
+        result.objects_deleted = (
+            [o for o in ObjectStore(ws).all() if o not in referenced and o not in others] if result.deleted else []
+        )
+        if not apply or not result.deleted:
+            return result
+        digests = {s: digest_bytes(store.manifest_bytes(s)) for s in result.deleted}
+        created_at, _ = stamp_now()
+        who = ActorLookup(ws.root).result()
+        batch = [
+            decision_event(
+                created_at,
+                who,
+                framework,
+                "snapshot_pruned",
+                f"{framework}#{s}",
+                "deleted",
+                sequence=s,
+                digest=digests[s],
+                retention={"keep_last": contract.keep_last, "keep_days": contract.keep_days},
+            )
+            for s in result.deleted
+        ]
+        batch += [
+            decision_event(created_at, who, framework, "object_pruned", o, "deleted") for o in result.objects_deleted
+        ]
+        DecisionLog(store.decisions_path).append_batch(batch)  # the commit point: recover finishes the rest
+        fault_point("prune-recorded")
+        try:
+            store.record_pruned(digests)
+            for s in result.deleted:
+                fs_step("prune-delete")
+                shutil.rmtree(store.seq_dir(s))
+            objects = ObjectStore(ws)
+            for o in result.objects_deleted:
+                fs_step("prune-unlink")
+                objects.path_for(o).unlink(missing_ok=True)
+        except (OSError, ArtigovError) as e:
+            why = e.message if isinstance(e, ArtigovError) else (e.strerror or str(e))
+            raise PromotionError(
+                f"the prune of snapshots {result.deleted} is recorded but its deletions were interrupted ({why})",
+                fix="run any promote, rollback or prune again: it finishes them first",
+            ) from e
+        log.info(
+            "snapshots_pruned",
+            audit=True,
+            framework=framework,
+            subject=framework,
+            outcome="deleted",
+            deleted=result.deleted,
+            objects=len(result.objects_deleted),
+        )
+    return result
+
+
+def _referenced_elsewhere(ws: Workspace, framework: str) -> set[str]:
+    """Objects referenced by other frameworks' snapshots (never deleted by this one's retention)."""
+    out: set[str] = set()
+    if not ws.record_dir.is_dir():
+        return out
+    for fw_dir in ws.record_dir.iterdir():
+        if not fw_dir.is_dir() or fw_dir.name in (framework, "keys", "objects") or fw_dir.name.startswith("."):
+            continue
+        store = SnapshotStore(ws, fw_dir.name)
+        for s in store.sequences():
+            for item in store.manifest(s).get("inputs", []):
+                out.update(o for o in (item.get("object"), item.get("meta_object")) if o)
+    return out

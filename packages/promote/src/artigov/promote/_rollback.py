@@ -1,0 +1,207 @@
+"""Rollback: restore an earlier snapshot's files and record them as a NEW signed snapshot of its gate
+(history stays append-only).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from contextlib import suppress
+from pathlib import Path
+from typing import Any
+
+from artigov.core import (
+    ActorLookup,
+    FileLock,
+    PathEscapeError,
+    Workspace,
+    digest_bytes,
+    get_logger,
+    resolve_inside,
+    stamp_now,
+)
+from artigov.index import add as index_add
+from artigov.promote._gitstate import commit_record, git_state
+from artigov.promote._manifest import Manifest
+from artigov.promote._promotion import BROKEN_HISTORY, Promotion, commit_paths, git_fields, signing_key, verified_head
+from artigov.promote._record import commit_snapshot, decision_event, recover
+from artigov.promote._restore import finish_restore, recover_restore, restore_files
+from artigov.promote._store import ObjectStore, SnapshotStore
+from artigov.promote._verify import verify_snapshot
+from artigov.promote.errors import PromotionError, VerificationError
+from artigov.schema import unsafe_artifact_path
+
+__all__ = ["previous_good", "rollback"]
+
+log = get_logger(__name__)
+
+
+def _restore(ws: Workspace, manifest: dict[str, Any]) -> list[Path]:
+    """Check every path and object first, then write each file atomically."""
+    objects = ObjectStore(ws)
+    planned: list[tuple[Path, bytes]] = []
+    for item in manifest["inputs"]:
+        for path_key, obj_key in (("path", "object"), ("meta", "meta_object")):
+            if path_key not in item:
+                continue
+            rel = str(item[path_key])
+            try:
+                target = resolve_inside(ws.root, rel, source=f"snapshot {manifest['sequence']}")
+            except PathEscapeError as e:
+                raise PromotionError(f"refusing to restore {rel!r}: {e.message}; nothing was restored") from None
+            why = unsafe_artifact_path(ws, rel)
+            if why:
+                raise PromotionError(
+                    f"refusing to restore {rel!r} from snapshot {manifest['sequence']}: {why}; nothing was restored",
+                    fix="a snapshot restores artifacts only: check who signed this manifest (artigov snapshots)",
+                )
+            data = objects.get(item[obj_key])
+            if digest_bytes(data) != item[obj_key]:
+                raise VerificationError("V009", f"object of {rel} is corrupt", snapshot=manifest["sequence"])
+            planned.append((target, data))
+    # One switch: the old tree or the new one, never half (the caller holds the framework lock).
+    return restore_files(ws, str(manifest["framework"]), planned)
+
+
+def _gate_snapshots(store: SnapshotStore, gate: str, below: int) -> list[int]:
+    """Sequences of ``gate``'s snapshots before ``below``, newest first."""
+    out = []
+    for s in sorted((s for s in store.sequences() if s < below), reverse=True):
+        with suppress(VerificationError):
+            if store.manifest(s).get("gate") == gate:
+                out.append(s)
+    return out
+
+
+def rollback(
+    ws: Workspace,
+    framework: str,
+    *,
+    reason: str,
+    to: int | None = None,
+    gate: str | None = None,
+    key: str | None = None,
+    commit: bool = False,
+    extra_decisions: Sequence[dict[str, Any]] = (),
+    lock_timeout: float = 30.0,
+) -> Promotion:
+    """Restore snapshot ``to`` (default: the previous good snapshot of ``gate``, default the head's gate)
+    and record it as a NEW signed snapshot of that gate; other gates do not move.
+
+    History stays append-only: the new snapshot's parent is the chain's head and its
+    ``rollback_of`` names the restored one; ``reason`` is required and recorded.
+    """
+    reason = reason.strip()
+    if not reason:
+        raise PromotionError("a rollback needs a reason", fix='pass --reason "why" (it is recorded and signed)')
+    store = SnapshotStore.open(ws, framework)
+    signer = signing_key(ws, key)
+    actor = ActorLookup(ws.root)
+    with FileLock(store.lock_path, lock_timeout):
+        recover_restore(ws, framework)
+        recover(ws, store)
+        head = store.head()
+        if head is None:
+            verified_head(ws, store)
+            raise PromotionError(f"framework {framework!r} has no snapshot to roll back to")
+        try:
+            verify_snapshot(ws, framework, store=store)
+        except VerificationError as e:
+            if e.code in BROKEN_HISTORY:
+                raise  # a replayed, forked or interrupted history: nothing is written until it is sorted out
+            # a head whose objects, signature or log fail is exactly what a rollback is for
+        if to is None:
+            chosen_gate = gate or str(store.manifest(head.sequence).get("gate"))
+            if chosen_gate not in head.gates:
+                raise PromotionError(f"gate {chosen_gate!r} of {framework!r} has no snapshot to roll back")
+            target = previous_good(ws, store, chosen_gate, head.gates[chosen_gate].sequence)
+        else:
+            target = to
+        if target > head.sequence or target < 1:
+            raise PromotionError(
+                f"cannot roll back to snapshot {target}: the head is {head.sequence}",
+                fix="pick an earlier snapshot (artigov snapshots)",
+            )
+        verified = verify_snapshot(ws, framework, target, store=store)
+        target_gate = str(verified.manifest["gate"])
+        if gate is not None and gate != target_gate:
+            raise PromotionError(f"snapshot {target} is a {target_gate!r} snapshot, not {gate!r}")
+        sequence = head.sequence + 1
+        restored = _restore(ws, verified.manifest)
+        index_add(ws, restored, lock_timeout=lock_timeout)
+        finish_restore(ws, framework)
+        restored_rel = [ws.rel(p) for p in restored]
+        git = git_state(ws.root, [])
+        created_at, source = stamp_now()
+        manifest = Manifest.from_dict(verified.manifest).rolled_back(
+            sequence=sequence,
+            parent=head.digest,
+            signer=signer,
+            created_at=created_at,
+            created_at_source=source,
+            rollback_of=target,
+            reason=reason,
+            git=git_fields(git, True),
+        )
+        who = actor.result()
+        batch = [
+            *[{**e, "ts": created_at, "data": {**e.get("data", {}), "sequence": sequence}} for e in extra_decisions],
+            decision_event(
+                created_at,
+                who,
+                framework,
+                "snapshot_rolled_back",
+                f"{framework}#{sequence}",
+                "rolled_back",
+                sequence=sequence,
+                gate=target_gate,
+                rollback_of=target,
+                reason=reason,
+                signer=signer,
+                restored=restored_rel,
+                commit=git.commit,
+            ),
+        ]
+        done = commit_snapshot(ws, store, head, manifest, batch)
+    log.info(
+        "snapshot_rolled_back",
+        audit=True,
+        framework=framework,
+        subject=f"{framework}#{done.sequence}",
+        outcome="rolled_back",
+        sequence=done.sequence,
+        rollback_of=target,
+        digest=done.digest,
+    )
+    record_commit = None
+    if commit:
+        record_commit = commit_record(
+            ws.root,
+            commit_paths(ws, store, signer, manifest.inputs, restored_rel),
+            f"artigov: roll back {framework} gate {target_gate} to snapshot {target} as snapshot {done.sequence}\n\n"
+            f"reason: {reason}\nmanifest {done.digest}\nsigned by {signer}",
+        )
+    return Promotion(
+        framework,
+        target_gate,
+        done.sequence,
+        done.digest,
+        signer,
+        len(manifest.inputs),
+        target,
+        git.commit,
+        record_commit,
+    )
+
+
+def previous_good(ws: Workspace, store: SnapshotStore, gate: str, current: int) -> int:
+    """The newest snapshot of ``gate`` before ``current`` that verifies."""
+    for candidate in _gate_snapshots(store, gate, current):
+        try:
+            verify_snapshot(ws, store.framework, candidate, store=store)
+            return candidate
+        except VerificationError:
+            continue
+    raise PromotionError(
+        f"no earlier {gate!r} snapshot of {store.framework!r} verifies; nothing to roll back to",
+        fix="pass --to N to restore a specific snapshot (artigov snapshots lists them)",
+    )

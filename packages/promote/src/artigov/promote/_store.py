@@ -1,0 +1,357 @@
+"""The committed governance record (``record:``, default ``governance/``; DESIGN section 13).
+
+::
+
+    governance/
+      .gitattributes                       signed bytes and objects are binary to git
+      keys/<FPR>.asc                       trusted public keys: verify needs nothing else
+      objects/sha256/ab/cdef…              every input's bytes, content-addressed, add-only
+      <framework>/
+        HEAD                               {"digest", "gates": {gate: {"digest", "sequence"}}, "sequence"}
+        decisions.jsonl                    the framework's hash-chained decision log
+        pruned.json                        sequences pruned by retention, with their digests
+        snapshots/000001/manifest.json     canonical JSON
+        snapshots/000001/manifest.json.asc detached armored signature
+        snapshots/.000002.tmp/             a promotion being written (never committed: git-ignored)
+
+Every file is either add-only with a unique name (objects, snapshot folders) or changes only
+together with its framework's HEAD (``decisions.jsonl``, ``pruned.json``), so two branches that
+touch different frameworks merge with git's own merge, and two that promote the same framework
+conflict on HEAD: a real fork of the signed history. The framework lock lives in the local
+``state_dir`` (``locks/<framework>.lock``), never in the record.
+"""
+
+from __future__ import annotations
+
+import errno
+import hashlib
+import json
+import os
+import shutil
+import stat
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from artigov.core import (
+    FRAMEWORK_NAME,
+    DiskError,
+    Workspace,
+    canonical_json,
+    check_framework_name,
+    digest_bytes,
+    fsync_dir,
+    write_all,
+    write_atomic,
+)
+from artigov.promote.errors import VerificationError
+
+#: A snapshot folder's two files (the layout is written down here and in the module doc only).
+MANIFEST_NAME = "manifest.json"
+SIGNATURE_NAME = "manifest.json.asc"
+
+
+def snapshot_folder_name(sequence: int) -> str:
+    """``000001``: a snapshot's folder name (six digits, so folders sort by sequence)."""
+    return f"{sequence:06d}"
+
+
+__all__ = [
+    "FRAMEWORK_NAME",
+    "GateHead",
+    "Head",
+    "ObjectStore",
+    "SnapshotStore",
+    "check_framework_name",
+    "refuse_old_layout",
+]
+
+
+GITATTRIBUTES = (
+    b"# artigov governance record: signed bytes and stored objects are never converted or diffed as text.\n"
+    b"objects/** binary\n"
+    b"*/snapshots/** binary\n"
+)
+GITIGNORE = b"# A promotion being written; a finished one is renamed into place.\n.*.tmp\n"
+
+
+def refuse_old_layout(ws: Workspace) -> None:
+    """Snapshots under the old local ``state_dir`` must be moved into the committed record first."""
+    from artigov.promote.errors import PromotionError
+
+    old = ws.state_dir / "snapshots"
+    if old.is_dir() and any(p.is_dir() for p in old.iterdir()):
+        raise PromotionError(
+            f"{ws.rel(old)} holds snapshots in the old local layout; the record now lives in {ws.rel(ws.record_dir)}/",
+            fix="run `artigov migrate-record` (it verifies before and after moving them)",
+        )
+
+
+class ObjectStore:
+    """Content-addressed input bytes under ``record/objects/sha256`` (or under ``base``: the old
+    local layout kept them in ``state_dir/objects``)."""
+
+    def __init__(self, ws: Workspace, base: Path | None = None) -> None:
+        self.root = (base or ws.record_dir / "objects") / "sha256"
+
+    def path_for(self, digest: str) -> Path:
+        hexd = digest.removeprefix("sha256:")
+        return self.root / hexd[:2] / hexd[2:]
+
+    def put(self, data: bytes) -> str:
+        digest = digest_bytes(data)
+        path = self.path_for(digest)
+        if self.check(digest) is not None:  # missing, or a corrupt leftover: (re)write the right bytes
+            if path.exists():
+                path.chmod(0o644)
+            write_atomic(path, data, lock=False, mode=0o444)
+        return digest
+
+    def put_file(self, source: Path) -> tuple[str, int]:
+        """Store a file of any size by streaming it (read ONCE, hashed while copied): (digest, size).
+
+        The copy goes to a temp file in the store and is renamed to the name of the bytes it
+        actually holds, so an edit while it is read can never name one content and hold another.
+        """
+        from artigov.core import fs_step, fsync_dir
+
+        self.root.mkdir(parents=True, exist_ok=True)
+        tmp = self.root / f".incoming.{os.getpid()}"
+        hasher = hashlib.sha256()
+        size = 0
+        try:
+            fs_step("object-stream-open")
+            src = os.open(source, os.O_RDONLY | os.O_NONBLOCK)
+            try:
+                if not stat.S_ISREG(os.fstat(src).st_mode):
+                    raise OSError(errno.EINVAL, f"{source} is not a regular file")
+                dst = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o444)
+                try:
+                    while chunk := os.read(src, 1 << 20):
+                        hasher.update(chunk)
+                        size += len(chunk)
+                        fs_step("object-stream-write")
+                        write_all(dst, chunk)
+                    fs_step("object-stream-fsync")
+                    os.fsync(dst)
+                finally:
+                    os.close(dst)
+            finally:
+                os.close(src)
+            digest = "sha256:" + hasher.hexdigest()
+            if self.check(digest) is None:
+                tmp.unlink()
+                return digest, size
+            final = self.path_for(digest)
+            final.parent.mkdir(parents=True, exist_ok=True)
+            if final.exists():
+                final.chmod(0o644)
+            fs_step("object-stream-rename")
+            tmp.replace(final)
+            fsync_dir(final.parent)
+            return digest, size
+        except OSError as e:
+            tmp.unlink(missing_ok=True)
+            raise DiskError(source, e) from e
+
+    def get(self, digest: str) -> bytes:
+        return self.path_for(digest).read_bytes()
+
+    def check(self, digest: str) -> str | None:
+        """None if the object is there and intact; else the problem."""
+        path = self.path_for(digest)
+        try:
+            h = hashlib.sha256()
+            with open(path, "rb") as f:
+                while chunk := f.read(1 << 20):
+                    h.update(chunk)
+        except FileNotFoundError:
+            return "missing"
+        except OSError as e:
+            return f"unreadable ({e.strerror})"
+        return None if "sha256:" + h.hexdigest() == digest else f"content hashes to sha256:{h.hexdigest()}"
+
+    def all(self) -> list[str]:
+        if not self.root.is_dir():
+            return []
+        return sorted(f"sha256:{d.name}{f.name}" for d in self.root.iterdir() if d.is_dir() for f in d.iterdir())
+
+
+@dataclass(frozen=True)
+class GateHead:
+    sequence: int
+    digest: str
+
+
+@dataclass(frozen=True)
+class Head:
+    """The chain's newest snapshot, and the current snapshot of each gate."""
+
+    sequence: int
+    digest: str
+    gates: dict[str, GateHead] = field(default_factory=dict)
+
+    def with_gate(self, gate: str, sequence: int, digest: str) -> Head:
+        """The head after snapshot ``sequence`` (of ``gate``) was added to the chain."""
+        return Head(sequence, digest, {**self.gates, gate: GateHead(sequence, digest)})
+
+    def to_bytes(self) -> bytes:
+        gates = {g: {"digest": h.digest, "sequence": h.sequence} for g, h in sorted(self.gates.items())}
+        return canonical_json({"digest": self.digest, "gates": gates, "sequence": self.sequence})
+
+
+class SnapshotStore:
+    """One framework's part of the record."""
+
+    def __init__(self, ws: Workspace, framework: str) -> None:
+        self.ws = ws
+        self.framework = check_framework_name(framework)
+        self.record = ws.record_dir
+        self.dir = self.record / framework
+        self.snapshots_dir = self.dir / "snapshots"
+        self.head_path = self.dir / "HEAD"
+        self.decisions_path = self.dir / "decisions.jsonl"
+        self.pruned_path = self.dir / "pruned.json"
+        self.lock_path = ws.state_dir / "locks" / f"{framework}.lock"
+
+    @classmethod
+    def open(cls, ws: Workspace, framework: str) -> SnapshotStore:
+        """The store a command works on: the framework's name checked, a record in the old local
+        layout refused (it must be migrated first). One per command: pass it down."""
+        refuse_old_layout(ws)
+        return cls(ws, framework)
+
+    def seq_dir(self, sequence: int) -> Path:
+        return self.snapshots_dir / snapshot_folder_name(sequence)
+
+    def tmp_dir(self, sequence: int) -> Path:
+        return self.snapshots_dir / f".{snapshot_folder_name(sequence)}.tmp"
+
+    def sequences(self) -> list[int]:
+        """Complete snapshot folders (a folder name of six digits)."""
+        if not self.snapshots_dir.is_dir():
+            return []
+        return sorted(int(p.name) for p in self.snapshots_dir.iterdir() if p.is_dir() and p.name.isdigit())
+
+    def unfinished(self) -> list[int]:
+        """Sequences with a temp folder: promotions that were being written."""
+        if not self.snapshots_dir.is_dir():
+            return []
+        out = []
+        for p in self.snapshots_dir.iterdir():
+            name = p.name
+            if name.startswith(".") and name.endswith(".tmp") and name[1:-4].isdigit():
+                out.append(int(name[1:-4]))
+        return sorted(out)
+
+    def head(self) -> Head | None:
+        try:
+            raw = self.head_path.read_bytes()
+        except FileNotFoundError:
+            return None
+        except OSError as e:
+            raise VerificationError("V002", f"{self.ws.rel(self.head_path)}: unreadable ({e.strerror})") from None
+        if b"<<<<<<<" in raw or b">>>>>>>" in raw:
+            raise VerificationError(
+                "V007",
+                f"{self.ws.rel(self.head_path)} holds merge conflict markers: two branches promoted "
+                f"{self.framework!r}, a fork of the signed history",
+                fix=f"keep one side's record (e.g. git checkout --theirs -- {self.ws.rel(self.dir)}), "
+                "then promote again on the merged branch",
+            )
+        try:
+            value = json.loads(raw)
+            gates = {
+                str(g): GateHead(int(h["sequence"]), str(h["digest"])) for g, h in dict(value.get("gates", {})).items()
+            }
+            return Head(int(value["sequence"]), str(value["digest"]), gates)
+        except (ValueError, KeyError, TypeError, AttributeError) as e:
+            raise VerificationError(
+                "V002",
+                f"{self.ws.rel(self.head_path)}: head pointer is unreadable ({type(e).__name__}: {e})",
+                fix="restore it from git (git checkout -- the file), or resolve the merge conflict in it",
+            ) from None
+
+    def manifest_bytes(self, sequence: int) -> bytes:
+        try:
+            return (self.seq_dir(sequence) / MANIFEST_NAME).read_bytes()
+        except (FileNotFoundError, NotADirectoryError):
+            raise VerificationError(
+                "V003",
+                f"snapshot {sequence}: {MANIFEST_NAME} is missing",
+                snapshot=sequence,
+                fix="restore the snapshot folder from git",
+            ) from None
+
+    def signature_bytes(self, sequence: int) -> bytes:
+        try:
+            return (self.seq_dir(sequence) / SIGNATURE_NAME).read_bytes()
+        except (FileNotFoundError, NotADirectoryError):
+            raise VerificationError(
+                "V010",
+                f"snapshot {sequence}: {SIGNATURE_NAME} is missing",
+                snapshot=sequence,
+                fix="an unsigned snapshot never verifies: restore it from git, or roll back",
+            ) from None
+
+    def manifest(self, sequence: int) -> dict[str, Any]:
+        data = self.manifest_bytes(sequence)
+        try:
+            value = json.loads(data)
+        except ValueError as e:
+            raise VerificationError(
+                "V004", f"snapshot {sequence}: manifest is not JSON ({e})", snapshot=sequence
+            ) from None
+        if not isinstance(value, dict):
+            raise VerificationError("V004", f"snapshot {sequence}: manifest is not a JSON object", snapshot=sequence)
+        return value
+
+    def pruned(self) -> dict[int, str]:
+        try:
+            raw = json.loads(self.pruned_path.read_bytes())
+            return {int(k): str(v) for k, v in raw.items()}
+        except FileNotFoundError:
+            return {}
+        except (ValueError, TypeError, AttributeError) as e:
+            raise VerificationError(
+                "V006",
+                f"{self.ws.rel(self.pruned_path)} is unreadable ({type(e).__name__})",
+                fix="restore it from git",
+            ) from None
+
+    def ensure_record_files(self) -> None:
+        """The record's ``.gitattributes`` and the temp-folder ``.gitignore`` (written once)."""
+        for path, data in ((self.record / ".gitattributes", GITATTRIBUTES), (self.record / ".gitignore", GITIGNORE)):
+            if not path.exists():
+                write_atomic(path, data, lock=False)
+
+    def write_tmp(self, sequence: int, manifest: bytes, signature: bytes) -> Path:
+        """Write a snapshot into its temp folder (the caller holds the lock and proved it uncommitted)."""
+        from artigov.core import fault_point
+
+        tmp = self.tmp_dir(sequence)
+        if tmp.exists():
+            shutil.rmtree(tmp)
+        write_atomic(tmp / MANIFEST_NAME, manifest, lock=False, mode=0o444)
+        fault_point("after-manifest")
+        write_atomic(tmp / SIGNATURE_NAME, signature, lock=False, mode=0o444)
+        fault_point("after-signature")
+        return tmp
+
+    def publish(self, sequence: int) -> None:
+        """Rename a committed snapshot's temp folder into place."""
+        from artigov.core import fs_step
+
+        final = self.seq_dir(sequence)
+        if final.exists():
+            return
+        fs_step("snapshot-rename")
+        self.tmp_dir(sequence).replace(final)
+        fsync_dir(self.snapshots_dir)
+
+    def move_head(self, head: Head) -> None:
+        write_atomic(self.head_path, head.to_bytes(), lock=False)
+
+    def record_pruned(self, entries: dict[int, str]) -> None:
+        pruned = {**self.pruned(), **entries}
+        write_atomic(self.pruned_path, canonical_json({str(k): v for k, v in sorted(pruned.items())}), lock=False)

@@ -1,0 +1,609 @@
+"""Verifying snapshots: an explicit, ordered sequence of named steps (:data:`STEPS`), nothing written.
+
+Like a TUF client's refresh, every check runs before anything is persisted,
+and a verification that fails leaves no trace but its operational-log event.
+Everything it reads is in the committed record, so a fresh clone verifies:
+
+1. the head pointer is readable and names a snapshot (V001, V002, V003);
+2. the head manifest's bytes hash to the digest HEAD records (V004);
+3. no newer snapshot exists, nor is recorded in the decision log: a replayed older head (V007);
+4. sequences are exactly previous + 1 and each parent digest is the digest of the previous
+   manifest (or of a pruned one) (V005, V006); HEAD's gate list agrees with the chain (V019);
+5. the manifest is valid against snapshot.schema.json (V016);
+6. its signature is good and by a trusted fingerprint, verified in a throwaway GNUPGHOME holding
+   only the trusted keys from ``record/keys/`` and ``signing.gnupghome`` (V010-V014, V018);
+7. every object is there and intact, and holds the input its manifest entry describes: same
+   checksum, id, version and status (V008, V009);
+8. every approval it records is in the record unchanged, approves that very input, and is
+   signed by the key it names, checked against the committed keys alone (V021, V022);
+9. it has not expired (V015); the decision log holds, intact, the lines it pins (V017).
+
+Each step owns the codes it can fail with; the error names the step (``step``), and ``verify``'s
+audit event lists the steps passed. A snapshot recorded in the log whose HEAD move was interrupted
+is V020 (finish it with
+``repair-head`` or any writing command), never mistaken for a replay.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import lru_cache
+from typing import Any
+
+from jsonschema import Draft202012Validator
+
+from artigov.core import (
+    PathEscapeError,
+    VerifyingKeyring,
+    Workspace,
+    committed_keyring,
+    digest_bytes,
+    get_logger,
+    packaged_schema,
+    resolve_inside,
+    verify_detached,
+    verify_log,
+)
+from artigov.promote._decisions import DecisionLog, LogCheck
+from artigov.promote._store import Head, ObjectStore, SnapshotStore, refuse_old_layout
+from artigov.promote.errors import VerificationError
+
+__all__ = [
+    "STEPS",
+    "VerifyStep",
+    "Verified",
+    "check_decision_logs",
+    "check_objects",
+    "check_signature",
+    "verify_all",
+    "verify_snapshot",
+]
+
+
+@dataclass(frozen=True)
+class Verified:
+    """A snapshot that passed every step: which one, its manifest, its signer, and the steps run."""
+
+    framework: str
+    sequence: int
+    digest: str
+    signer: str
+    manifest: dict[str, Any]
+    head: Head
+    #: The names of the steps it passed, in order (:data:`STEPS`).
+    checks: tuple[str, ...] = ()
+
+
+@lru_cache(maxsize=1)
+def _schema() -> Draft202012Validator:
+    schema = packaged_schema("artigov.promote", "snapshot.schema.json")
+    return Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+
+
+log = get_logger(__name__)
+
+
+@dataclass
+class _Run:
+    """One verification: what the steps read and what each hands to the next."""
+
+    ws: Workspace
+    store: SnapshotStore
+    gate: str | None
+    sequence: int | None
+    now: float | None
+    head: Head | None
+    log: DecisionLog
+    head_bytes: bytes = b""
+    chain: dict[int, bytes] = field(default_factory=dict)
+    target: int = 0
+    manifest: dict[str, Any] = field(default_factory=dict)
+    signer: str = ""
+
+
+def _head_exists(run: _Run) -> None:
+    """V001, V002: there is a head (a missing HEAD beside snapshots names ``repair-head``)."""
+    store, framework = run.store, run.store.framework
+    if run.head is not None:
+        return
+    if store.sequences():
+        raise VerificationError(
+            "V002",
+            f"framework {framework!r} has snapshots but no HEAD",
+            fix=f"restore {run.ws.rel(store.head_path)} from git, or run `artigov repair-head --framework {framework}`",
+        )
+    raise VerificationError(
+        "V001",
+        f"framework {framework!r} has no snapshot yet",
+        fix=f"promote first: artigov promote --framework {framework} --gate <gate>",
+    )
+
+
+def _not_replayed(run: _Run) -> None:
+    """V007, V020: no newer snapshot exists or is recorded (an interrupted promotion is V020)."""
+    assert run.head is not None
+    _check_not_replayed(run.store, run.head, run.log)
+
+
+def _head_digest(run: _Run) -> None:
+    """V004: the head manifest's bytes hash to the digest HEAD records."""
+    assert run.head is not None
+    run.head_bytes = run.store.manifest_bytes(run.head.sequence)
+    if digest_bytes(run.head_bytes) != run.head.digest:
+        raise VerificationError(
+            "V004",
+            f"snapshot {run.head.sequence}: manifest bytes do not match the digest HEAD records (altered manifest)",
+            snapshot=run.head.sequence,
+            fix="restore the manifest from git, or roll back",
+        )
+
+
+def _chain(run: _Run) -> None:
+    """V005, V006: sequences are previous + 1, and each parent digest is the previous manifest's."""
+    assert run.head is not None
+    run.chain = _verify_chain(run.store, run.head, run.head_bytes)
+
+
+def _gates(run: _Run) -> None:
+    """V019: HEAD's list of gates agrees with the chain."""
+    assert run.head is not None
+    _check_gates(run.head, run.chain)
+
+
+def _target(run: _Run) -> None:
+    """V003: the snapshot asked for (the head, a sequence, or a gate's current one) is in the chain."""
+    head, framework, gate = run.head, run.store.framework, run.gate
+    assert head is not None
+    sequence = run.sequence
+    if gate is not None:
+        if gate not in head.gates:
+            raise VerificationError(
+                "V003",
+                f"gate {gate!r} of {framework!r} has no snapshot "
+                f"(gates with one: {', '.join(sorted(head.gates)) or 'none'})",
+                fix=f"promote it: artigov promote --framework {framework} --gate {gate}",
+            )
+        sequence = head.gates[gate].sequence
+    target = head.sequence if sequence is None else sequence
+    if target not in run.chain:
+        if target in run.store.pruned():
+            raise VerificationError("V003", f"snapshot {target} was pruned by retention", snapshot=target)
+        raise VerificationError("V003", f"snapshot {target} does not exist (head is {head.sequence})", snapshot=target)
+    run.target = target
+
+
+def _valid_manifest(run: _Run) -> None:
+    """V016: the manifest is valid against snapshot.schema.json."""
+    run.manifest = json.loads(run.chain[run.target])
+    errors = sorted(_schema().iter_errors(run.manifest), key=lambda e: list(map(str, e.absolute_path)))
+    if errors:
+        where = "/".join(map(str, errors[0].absolute_path))
+        raise VerificationError(
+            "V016", f"snapshot {run.target}: manifest {where or '(root)'}: {errors[0].message}", snapshot=run.target
+        )
+
+
+def _signature(run: _Run) -> None:
+    """V010-V014, V018: a good signature by a trusted key, the one the manifest names."""
+    data = run.chain[run.target]
+    run.signer = check_signature(run.ws, data, run.store.signature_bytes(run.target), run.manifest, run.target)
+
+
+def _objects(run: _Run) -> None:
+    """V008, V009: every object is there, intact, and holds the input its entry describes."""
+    check_objects(run.ws, run.manifest, run.target)
+
+
+def _approvals(run: _Run) -> None:
+    """V021, V022: every recorded approval is in the record and approves exactly that input."""
+    check_approvals(run.ws, run.manifest, run.target)
+
+
+def _not_expired(run: _Run) -> None:
+    """V015: the snapshot has not passed its ``expires``."""
+    expires = run.manifest.get("expires")
+    current = time.time() if run.now is None else run.now
+    if expires and datetime.fromisoformat(expires.replace("Z", "+00:00")).timestamp() < current:
+        raise VerificationError(
+            "V015",
+            f"snapshot {run.target} expired at {expires}",
+            snapshot=run.target,
+            fix="promote again to issue a fresh snapshot",
+        )
+
+
+def _pinned_log(run: _Run) -> None:
+    """V017: the decision log holds, intact, the lines the snapshot pins."""
+    _check_pinned_log(run.ws, run.store, run.log, run.manifest, run.target)
+
+
+@dataclass(frozen=True)
+class VerifyStep:
+    """One named step of :func:`verify_snapshot` and the codes it can fail with."""
+
+    name: str
+    codes: tuple[str, ...]
+    run: Callable[[_Run], None]
+
+
+#: The steps, in order; the first that fails ends the verification (a test runs every code).
+STEPS: tuple[VerifyStep, ...] = (
+    VerifyStep("head_exists", ("V001", "V002"), _head_exists),
+    VerifyStep("not_replayed", ("V007", "V020"), _not_replayed),
+    VerifyStep("head_digest", ("V004",), _head_digest),
+    VerifyStep("chain", ("V004", "V005", "V006"), _chain),
+    VerifyStep("gates", ("V019",), _gates),
+    VerifyStep("target", ("V003",), _target),
+    VerifyStep("manifest_valid", ("V016",), _valid_manifest),
+    VerifyStep("signature", ("V010", "V011", "V012", "V013", "V014", "V018"), _signature),
+    VerifyStep("objects", ("V008", "V009"), _objects),
+    VerifyStep("approvals", ("V021", "V022"), _approvals),
+    VerifyStep("not_expired", ("V015",), _not_expired),
+    VerifyStep("pinned_log", ("V017",), _pinned_log),
+)
+
+
+def verify_snapshot(
+    ws: Workspace,
+    framework: str,
+    sequence: int | None = None,
+    *,
+    gate: str | None = None,
+    now: float | None = None,
+    head: Head | None = None,
+    store: SnapshotStore | None = None,
+) -> Verified:
+    """Verify the head (or snapshot ``sequence``, or the current snapshot of ``gate``): run
+    :data:`STEPS` in order and raise at the first that fails. Nothing is written.
+
+    ``head`` replaces HEAD's content (``repair-head`` tries candidates); ``store``: the command's
+    own store (else one is opened).
+    """
+    store = store or SnapshotStore.open(ws, framework)
+    run = _Run(ws, store, gate, sequence, now, head or store.head(), DecisionLog(store.decisions_path))
+    passed: list[str] = []
+    for step in STEPS:
+        try:
+            step.run(run)
+        except VerificationError as e:
+            e.step = step.name
+            log.debug("verify_step", framework=framework, subject=step.name, outcome="failed", code=e.code)
+            raise
+        passed.append(step.name)
+    assert run.head is not None
+    digest = digest_bytes(run.chain[run.target])
+    return Verified(framework, run.target, digest, run.signer, run.manifest, run.head, tuple(passed))
+
+
+def _check_not_replayed(store: SnapshotStore, head: Head, log: DecisionLog) -> None:
+    newer = [s for s in store.sequences() if s > head.sequence]
+    recorded = [s for s in log.recorded() if s > head.sequence]
+    nxt = head.sequence + 1
+    interrupted = recorded == [nxt] and not newer and store.tmp_dir(nxt).is_dir()
+    if not interrupted and store.tmp_dir(head.sequence).is_dir() and not store.seq_dir(head.sequence).exists():
+        nxt = head.sequence
+        interrupted = True
+    if interrupted:
+        raise VerificationError(
+            "V020",
+            f"snapshot {nxt} is recorded in {store.ws.rel(store.decisions_path)} but not yet in place "
+            f"(HEAD names {head.sequence}): a promotion was interrupted after its commit point",
+            snapshot=nxt,
+            fix=f"finish it: artigov repair-head --framework {store.framework} (any promote or rollback also does)",
+        )
+    if newer or recorded:
+        seen = max([*newer, *recorded])
+        raise VerificationError(
+            "V007",
+            f"HEAD names snapshot {head.sequence} but snapshot {seen} exists or is recorded in "
+            f"{store.ws.rel(store.decisions_path)}: an older snapshot was replayed as the head, or two branches "
+            "promoted the same framework (a fork)",
+            snapshot=head.sequence,
+            fix="if a merge brought two promotions, keep one side's record and promote again on the merged branch; "
+            f"otherwise restore HEAD to snapshot {seen} (a rollback must be a new snapshot: artigov rollback)",
+        )
+
+
+def _check_gates(head: Head, chain: dict[int, bytes]) -> None:
+    """Each gate's current snapshot, as HEAD lists it, is the chain's newest snapshot of that gate."""
+    newest: dict[str, tuple[int, str]] = {}
+    for seq in sorted(chain):
+        gate = json.loads(chain[seq]).get("gate")
+        if isinstance(gate, str):
+            newest[gate] = (seq, digest_bytes(chain[seq]))
+    listed = {g: (h.sequence, h.digest) for g, h in head.gates.items()}
+    head_gate = json.loads(chain[head.sequence]).get("gate")
+    for gate, value in newest.items():
+        if listed.get(gate) != value:
+            raise VerificationError(
+                "V019",
+                f"HEAD lists gate {gate!r} at {listed.get(gate)} but the chain's newest {gate!r} snapshot "
+                f"is {value[0]}",
+                snapshot=head.sequence,
+                fix="restore HEAD from git; a gate moves back only by a rollback (a new snapshot)",
+            )
+    for gate, (seq, _) in listed.items():
+        if gate not in newest and seq in chain:
+            raise VerificationError(
+                "V019", f"HEAD lists gate {gate!r} at snapshot {seq}, which is not a {gate!r} snapshot", snapshot=seq
+            )
+    if head_gate not in listed:
+        raise VerificationError("V019", f"HEAD does not list gate {head_gate!r} of its own snapshot")
+
+
+def check_signature(ws: Workspace, data: bytes, signature: bytes, manifest: dict[str, Any], target: int) -> str:
+    """The signer of a manifest's bytes: a good signature by a trusted key (the record's keys and
+    ``signing.gnupghome``), the one the manifest names (V010-V014, V018)."""
+    signer = verify_detached(
+        data,
+        signature,
+        ws.signing.trusted,
+        source_home=ws.signing.gnupghome,
+        keys_dir=ws.keys_dir,
+        keys_label=ws.rel(ws.keys_dir),
+        snapshot=target,
+    )
+    if signer != manifest["signer"]:
+        raise VerificationError(
+            "V011",
+            f"snapshot {target}: signed by {signer} but the manifest names {manifest['signer']}",
+            snapshot=target,
+        )
+    return signer
+
+
+def check_objects(ws: Workspace, manifest: dict[str, Any], target: int) -> None:
+    """Every object a manifest names is there, intact, and holds the input it describes (V008, V009)."""
+    objects = ObjectStore(ws)
+    for item in manifest["inputs"]:
+        for key, path_key in (("object", "path"), ("meta_object", "meta")):
+            if key not in item:
+                continue
+            problem = objects.check(item[key])
+            if problem == "missing":
+                raise VerificationError(
+                    "V008",
+                    f"snapshot {target}: object {item[key]} of {item[path_key]} is missing",
+                    snapshot=target,
+                    fix=f"restore {ws.rel(objects.path_for(item[key]))} from git",
+                )
+            if problem:
+                raise VerificationError(
+                    "V009",
+                    f"snapshot {target}: object of {item[path_key]} is corrupt ({problem})",
+                    snapshot=target,
+                    fix="restore the object from git, or roll back",
+                )
+        mismatch = _describes(ws, objects, item)
+        if mismatch:
+            raise VerificationError(
+                "V009",
+                f"snapshot {target}: the stored bytes of {item['path']} are not the input the manifest names "
+                f"({mismatch})",
+                snapshot=target,
+                fix="this snapshot signed bytes it did not check: roll back to an earlier snapshot",
+            )
+
+
+def check_approvals(ws: Workspace, manifest: dict[str, Any], target: int) -> None:
+    """Every approval a manifest records is still in the record, byte for byte, approves exactly
+    the input it is listed under, and (if it names a key) is signed by that key, checked against the
+    committed public keys alone (V021, V022)."""
+    recorded = [(item, a) for item in manifest["inputs"] for a in item.get("approvals", [])]
+    if not recorded:
+        return
+    fprs = tuple(sorted({str(a["fingerprint"]) for _, a in recorded if a.get("fingerprint")}))
+    with committed_keyring(ws.keys_dir, fprs, ws.rel(ws.keys_dir), "the approvals' recorded keys") as keyring:
+        for item, approval in recorded:
+            _check_approval(ws, keyring, item, approval, target)
+
+
+def _check_approval(
+    ws: Workspace, keyring: VerifyingKeyring, item: dict[str, Any], approval: dict[str, Any], target: int
+) -> None:
+    rel = str(approval["statement"])
+    where = f"snapshot {target}: {item['path']}: approval by {approval['approver']} ({rel})"
+    try:
+        path = resolve_inside(ws.root, rel, source=f"snapshot {target}")
+        data = path.read_bytes()
+    except (OSError, PathEscapeError):
+        raise VerificationError("V021", f"{where} is missing", snapshot=target, fix=f"restore {rel} from git") from None
+    if digest_bytes(data) != approval["digest"]:
+        raise VerificationError(
+            "V021",
+            f"{where} was altered (its digest is not the one the manifest records)",
+            snapshot=target,
+            fix=f"restore {rel} from git",
+        )
+    body = json.loads(data)
+    said = {k: body.get(k) for k in ("id", "version", "checksum", "approver")}
+    meant = {
+        "id": item["id"],
+        "version": item["version"],
+        "checksum": item["checksum"],
+        "approver": approval["approver"],
+    }
+    if said != meant or body.get("decision") != "approve":
+        raise VerificationError(
+            "V022",
+            f"{where} does not approve this input ({said} vs {meant})",
+            snapshot=target,
+            fix="this snapshot recorded an approval of other content: roll back to an earlier snapshot",
+        )
+    fpr = approval.get("fingerprint")
+    if not fpr:
+        return
+    sig_path = path.with_name(path.name + ".asc")
+    try:
+        signer = keyring.verify(data, sig_path.read_bytes(), snapshot=target)
+    except OSError:
+        raise VerificationError(
+            "V021", f"{where}: its signature {rel}.asc is missing", snapshot=target, fix=f"restore {rel}.asc from git"
+        ) from None
+    except VerificationError as e:
+        raise VerificationError("V022", f"{where}: {e.problem}", snapshot=target, fix=e.fix) from None
+    if signer != fpr:
+        raise VerificationError(
+            "V022",
+            f"{where} is signed by {signer}, the manifest records {fpr}",
+            snapshot=target,
+            fix="roll back to an earlier snapshot",
+        )
+
+
+def _describes(ws: Workspace, objects: ObjectStore, item: dict[str, Any]) -> str | None:
+    """Why the stored object does not hold the input ``item`` describes (id, version, status,
+    checksum), or None. Sidecar artifacts are read from their two objects."""
+    from artigov.schema import ArtifactLoadError, load_frontmatter_artifact, load_sidecar_artifact
+
+    try:
+        if "meta_object" in item:  # the content's checksum is its object's name (checked, streamed, above)
+            meta = objects.get(item["meta_object"])
+            content = (item["object"], objects.path_for(item["object"]).stat().st_size)
+            artifact = load_sidecar_artifact(ws.root, item["path"], item["meta"], meta_data=meta, described=content)
+        else:  # a frontmatter artifact is at most 16 MiB
+            artifact = load_frontmatter_artifact(ws.root, item["path"], data=objects.get(item["object"]))
+    except ArtifactLoadError as e:
+        return f"they do not load: {e.problem}"
+    if artifact.checksum != item["checksum"]:
+        return f"their checksum is {artifact.checksum}, the manifest says {item['checksum']}"
+    for key in ("id", "version", "status"):
+        if artifact.metadata.get(key) != item[key]:
+            return f"their {key} is {artifact.metadata.get(key)!r}, the manifest says {item[key]!r}"
+    return None
+
+
+def _check_pinned_log(
+    ws: Workspace, store: SnapshotStore, log: DecisionLog, manifest: dict[str, Any], target: int
+) -> None:
+    pin = manifest.get("decisions")
+    if not isinstance(pin, dict):
+        return  # a format-1 manifest (migrated) pinned the local operational log, which did not travel
+    rel = ws.rel(store.decisions_path)
+    if log.exists():
+        result = verify_log(store.decisions_path)
+        if not result.ok and (result.bad_line or 0) <= pin["lines"]:
+            raise VerificationError(
+                "V017",
+                f"snapshot {target}: {rel} line {result.bad_line}: {result.problem}",
+                snapshot=target,
+                fix="restore the decision log from git (`artigov audit verify` names the damage)",
+            )
+    problem = log.pin_problem(pin, target)
+    if problem:
+        raise VerificationError("V017", f"{rel} {problem}", snapshot=target, fix="restore the decision log from git")
+
+
+def _verify_chain(store: SnapshotStore, head: Head, head_bytes: bytes) -> dict[int, bytes]:
+    """Walk from the head back to the first snapshot, checking sequences and parent digests."""
+    chain = {head.sequence: head_bytes}
+    pruned = store.pruned()
+    sequence, data = head.sequence, head_bytes
+    while True:
+        try:
+            manifest = json.loads(data)
+        except ValueError:
+            raise VerificationError("V004", f"snapshot {sequence}: manifest is not JSON", snapshot=sequence) from None
+        if not isinstance(manifest, dict) or manifest.get("sequence") != sequence:
+            got = manifest.get("sequence") if isinstance(manifest, dict) else None
+            raise VerificationError(
+                "V005", f"snapshot folder {sequence} holds a manifest with sequence {got!r}", snapshot=sequence
+            )
+        parent = manifest.get("parent")
+        if sequence == 1:
+            if parent is not None:
+                raise VerificationError("V006", "snapshot 1 names a parent", snapshot=1)
+            return chain
+        if parent is None:
+            raise VerificationError(
+                "V006", f"snapshot {sequence} has no parent but is not the first", snapshot=sequence
+            )
+        previous = sequence - 1
+        if previous in pruned:
+            if pruned[previous] != parent:
+                raise VerificationError(
+                    "V006", f"snapshot {sequence}'s parent is not the pruned snapshot {previous}", snapshot=sequence
+                )
+            return chain
+        try:
+            prev_bytes = store.manifest_bytes(previous)
+        except VerificationError:
+            raise VerificationError(
+                "V006",
+                f"snapshot {previous} (parent of {sequence}) is missing and not recorded as pruned",
+                snapshot=sequence,
+            ) from None
+        if digest_bytes(prev_bytes) != parent:
+            raise VerificationError(
+                "V006",
+                f"snapshot {previous} does not hash to the parent digest snapshot {sequence} records (altered history)",
+                snapshot=previous,
+            )
+        chain[previous] = prev_bytes
+        sequence, data = previous, prev_bytes
+
+
+def verify_all(ws: Workspace) -> list[dict[str, Any]]:
+    """Every framework in the record: the current snapshot of each of its gates (what CI runs).
+
+    One row per verified gate (``framework``, ``gate``, ``ok``, ``snapshot``), or one failed row per
+    framework (``code``, ``message``, ``fix``) at its first failed check.
+    """
+    from artigov.promote._decisions import record_frameworks
+
+    results: list[dict[str, Any]] = []
+    for framework in record_frameworks(ws.record_dir):
+        try:
+            store = SnapshotStore.open(ws, framework)
+            head = store.head()
+            if head is None:
+                verify_snapshot(ws, framework, store=store)  # explains a missing HEAD
+            for gate in sorted(head.gates) if head else []:
+                v = verify_snapshot(ws, framework, gate=gate, store=store)
+                results.append({"framework": framework, "gate": gate, "ok": True, "snapshot": v.sequence})
+        except VerificationError as e:
+            results.append({"framework": framework, "ok": False, "code": e.code, "message": e.problem, "fix": e.fix})
+    return results
+
+
+def check_decision_logs(ws: Workspace, framework: str | None = None) -> list[LogCheck]:
+    """Every framework's decision log (or ``framework``'s): its chain, and that it holds what the
+    head snapshot pins."""
+    from artigov.promote._decisions import record_frameworks
+
+    refuse_old_layout(ws)
+    out = []
+    for name in record_frameworks(ws.record_dir):
+        if framework is not None and name != framework:
+            continue
+        out.append(_check_decision_log(ws, name))
+    return out
+
+
+def _check_decision_log(ws: Workspace, framework: str) -> LogCheck:
+    store = SnapshotStore(ws, framework)
+    rel = ws.rel(store.decisions_path)
+    result = verify_log(store.decisions_path)
+
+    def failed(problem: str) -> LogCheck:
+        return LogCheck(rel, framework, False, result.events, result.head, None, problem)
+
+    try:
+        head = store.head()
+        pin = store.manifest(head.sequence).get("decisions") if head else None
+    except VerificationError as e:
+        return failed(f"the head is unreadable: {e}")
+    if not result.ok:
+        return LogCheck(rel, framework, False, result.events, result.head, result.bad_line, result.problem)
+    if head is None:
+        return (
+            failed("snapshots exist but no HEAD")
+            if store.sequences()
+            else LogCheck(rel, framework, True, result.events, result.head)
+        )
+    problem = DecisionLog(store.decisions_path).pin_problem(pin, head.sequence) if isinstance(pin, dict) else None
+    return failed(problem) if problem else LogCheck(rel, framework, True, result.events, result.head)

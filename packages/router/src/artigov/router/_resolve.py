@@ -1,0 +1,96 @@
+"""Resolving an artifact to its canonical path."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from artigov.core import ArtigovError
+from artigov.router._maps import PLACEHOLDER, RoutingMap, placeholders
+from artigov.router.errors import NoRouteError
+
+__all__ = ["NoRouteError", "PlacementCache", "canonical_path", "render"]
+
+
+def render(template: str, values: dict[str, str]) -> str:
+    """Fill a template's ``{name}`` placeholders with plain text substitution (never ``str.format``:
+    ``{id[99]}`` or ``{framework.x}`` must not index or look up anything).
+
+    Raises:
+        ArtigovError: a placeholder that is not one of ``values`` (route check reports it as R007).
+    """
+    unknown = [p for p in placeholders(template) if p not in values]
+    if unknown:
+        raise ArtigovError(
+            f"template {template!r} uses unknown placeholder(s) {', '.join(map(repr, unknown))}",
+            fix="use only {framework}, {kind}, {id} and {version} (run `artigov route check`)",
+        )
+    return PLACEHOLDER.sub(lambda m: values[m.group(1)], template)  # every match is a known name here
+
+
+def canonical_path(routing: RoutingMap, path: str, meta: dict[str, str]) -> str:
+    """The POSIX path, relative to the root, where the artifact at ``path`` belongs.
+
+    Args:
+        routing: the routing map.
+        path: the artifact's current path (its file name is kept unless the
+            route has a filename template).
+        meta: the artifact's metadata (``framework``, ``kind``, ``id``, ``version``).
+    """
+    route = routing.routes.get(meta.get("kind", ""))
+    if route is None:
+        raise NoRouteError(meta.get("kind", ""), str(routing.path.name))
+    values = {k: str(meta.get(k, "")) for k in ("framework", "kind", "id", "version")}
+    directory = render(route.dir, values).strip("/")
+    name = render(route.filename, values) if route.filename else path.rpartition("/")[2]  # relative POSIX paths
+    return f"{directory}/{name}" if directory else name
+
+
+class PlacementCache:
+    """:func:`canonical_path` for many artifacts, each distinct rendering done once.
+
+    A speed seam, nothing more: a route's folder template usually names only ``{framework}`` and
+    ``{kind}``, so 100,000 artifacts have a few hundred distinct folders. The folder is rendered once
+    per distinct tuple of the values its template uses, with :func:`render` itself; the result is
+    what :func:`canonical_path` returns (a test holds the two equal).
+    """
+
+    def __init__(self, routing: RoutingMap) -> None:
+        self.routing = routing
+        self._dirs: dict[tuple[str, ...], str] = {}
+        self._used = {kind: tuple(sorted(set(placeholders(r.dir)))) for kind, r in routing.routes.items()}
+
+    def placed(self, path: str, meta: Mapping[str, Any]) -> bool:
+        """True if ``path`` is already where :meth:`target` says (without building the target)."""
+        kind = meta.get("kind", "")
+        route = self.routing.routes.get(kind)
+        if route is None or route.filename:
+            return False  # let target() decide (and raise) for these
+        try:
+            directory = self._directory(kind, route.dir, meta)
+        except ArtigovError:
+            return False  # a bad template: target() raises it where the caller reports it
+        if not directory:
+            return "/" not in path
+        n = len(directory)
+        return path.startswith(directory) and path[n : n + 1] == "/" and "/" not in path[n + 1 :]
+
+    def _directory(self, kind: str, template: str, meta: Mapping[str, Any]) -> str:
+        key = (kind, *(str(meta.get(k, "")) for k in self._used[kind]))
+        directory = self._dirs.get(key)
+        if directory is None:
+            directory = render(template, {k: str(meta.get(k, "")) for k in _FIELDS}).strip("/")
+            self._dirs[key] = directory
+        return directory
+
+    def target(self, path: str, meta: Mapping[str, Any]) -> str:
+        kind = str(meta.get("kind", ""))
+        route = self.routing.routes.get(kind)
+        if route is None or route.filename:
+            return canonical_path(self.routing, path, {k: str(meta.get(k, "")) for k in _FIELDS})
+        directory = self._directory(kind, route.dir, meta)
+        name = path.rpartition("/")[2]
+        return f"{directory}/{name}" if directory else name
+
+
+_FIELDS = ("framework", "kind", "id", "version")

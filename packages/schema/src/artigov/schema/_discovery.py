@@ -1,0 +1,332 @@
+"""Finding the artifacts of a workspace: glob matching and a sorted walk.
+
+Globs are workspace-relative and '/'-separated: ``*`` and ``?`` match within
+one path segment, ``**`` matches any number of segments (zero included),
+``[abc]`` a character class. Hidden files and folders (a name starting with
+``.``), the state folder and ``.git`` are never artifacts. The walk sorts
+every directory listing, so the result never depends on file-system order.
+
+Symlinks have one policy, however a file is reached (a full walk, a named
+path, pre-commit): artigov reads a file only under its own path. A symlink
+(or a path through a symlinked folder) whose target leaves the workspace is
+an S019 finding and is never read, hashed, stored or restored over; one whose
+target is inside is skipped (listed in ``skipped`` with the reason), so a tree
+reached twice is indexed once, under its real path.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from contextlib import suppress
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from artigov.core import Finding, PathEscapeError, Workspace
+
+__all__ = [
+    "SIDECAR_SUFFIXES",
+    "unsafe_artifact_path",
+    "symlink_verdict",
+    "ArtifactUnit",
+    "Discovery",
+    "Stamp",
+    "discover",
+    "discovery_scope",
+    "glob_regex",
+    "matches_any",
+    "sidecar_target",
+    "stamp_of",
+]
+
+
+SIDECAR_SUFFIXES = (".meta.yaml", ".meta.yml", ".meta.json")
+
+
+def sidecar_target(rel: str) -> str | None:
+    """For a sidecar path, the path of the file it describes; else None."""
+    for suffix in SIDECAR_SUFFIXES:
+        if rel.endswith(suffix) and len(rel) > len(suffix) and not rel.endswith("/" + suffix):
+            return rel[: -len(suffix)]
+    return None
+
+
+@lru_cache(maxsize=256)
+def glob_regex(glob: str) -> re.Pattern[str]:
+    """Compile a workspace glob to a regex over POSIX relative paths."""
+    out: list[str] = []
+    parts = glob.strip("/").split("/")
+    for i, part in enumerate(parts):
+        last = i == len(parts) - 1
+        if part == "**":
+            out.append(".*" if last else "(?:[^/]+/)*")
+            continue
+        j = 0
+        seg = ""
+        while j < len(part):
+            c = part[j]
+            if c == "*":
+                seg += "[^/]*"
+            elif c == "?":
+                seg += "[^/]"
+            elif c == "[":
+                k = part.find("]", j + 1)
+                if k == -1:
+                    seg += re.escape(c)
+                else:
+                    inner = part[j + 1 : k]
+                    if inner.startswith("!"):
+                        inner = "^" + inner[1:]
+                    seg += "[" + inner.replace("\\", "\\\\") + "]"
+                    j = k
+            else:
+                seg += re.escape(c)
+            j += 1
+        out.append(seg + ("" if last else "/"))
+    return re.compile("".join(out) + r"\Z")
+
+
+def _static_prefix(glob: str) -> str:
+    """The leading segments of a glob without wildcards (where the walk starts)."""
+    parts = []
+    for part in glob.strip("/").split("/")[:-1]:
+        if any(c in part for c in "*?["):
+            break
+        parts.append(part)
+    return "/".join(parts)
+
+
+def matches_any(rel: str, globs: tuple[str, ...]) -> bool:
+    return any(glob_regex(g).match(rel) for g in globs)
+
+
+@dataclass(frozen=True)
+class ArtifactUnit:
+    """One artifact to load: its content file and its sidecar, if any."""
+
+    path: str
+    meta_path: str | None = None
+
+
+#: (size, mtime_ns, ctime_ns, inode)
+Stamp = tuple[int, int, int, int]
+
+
+#: The stamp recorded for a folder the walk would start in but that does not exist.
+MISSING: Stamp = (-1, -1, -1, -1)
+
+
+def stamp_of(path: Path | str) -> Stamp | None:
+    """(size, mtime_ns, ctime_ns, inode) of a file or folder, or None if it cannot be stat'ed."""
+    try:
+        st = os.stat(path)  # noqa: PTH116 - a str path (hot loop): no Path object per call
+    except OSError:
+        return None
+    return (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
+
+
+@dataclass
+class Discovery:
+    """What a walk found: the artifacts to load, problems with the layout, and the folders it listed.
+
+    ``dirs`` holds each listed folder's stamp, taken before listing it: while no stamp changes, no
+    file was added, removed or renamed in them (the index's stat cache relies on it).
+    """
+
+    units: list[ArtifactUnit] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    dirs: dict[str, Stamp] = field(default_factory=dict)
+    #: path -> why it is not an artifact although it sits where artifacts are (a symlink, say)
+    skipped: dict[str, str] = field(default_factory=dict)
+
+
+def _first_link(root: Path, rel: str) -> str | None:
+    """The first component of ``rel`` (itself included) that is a symlink, or None."""
+    here = ""
+    for part in rel.split("/") if rel else []:
+        here = f"{here}/{part}" if here else part
+        if (root / here).is_symlink():
+            return here
+    return None
+
+
+def symlink_verdict(root: Path, rel: str) -> Finding | str | None:
+    """How the symlink policy treats ``rel``: None (no symlink on the way: read it), an S019 finding
+    (a symlink whose target leaves the workspace: never read), or the reason it is skipped (a
+    symlink into the workspace: its target is an artifact under its own path, if at all)."""
+    link = _first_link(root, rel)
+    if link is None:
+        return None
+    target = os.path.realpath(f"{root}/{link}")
+    real_root = os.path.realpath(root)
+    if target != real_root and not target.startswith(real_root + os.sep):
+        return Finding(
+            "S019",
+            rel,
+            f"{'is' if link == rel else 'goes through'} the symlink {link}, whose target {target} is outside "
+            "the workspace: artigov never reads, indexes or signs it",
+            fix="replace the symlink with the file or folder itself, or remove it",
+            line=1,
+        )
+    inside = os.path.relpath(target, real_root).replace(os.sep, "/")
+    if not Path(target).exists():
+        return f"{link} is a broken symlink (to {inside})"
+    return f"{link} is a symlink to {inside}: artigov reads files only under their own path"
+
+
+def _walk(
+    root: Path,
+    start: str,
+    skip: set[str],
+    dirs: dict[str, Stamp] | None = None,
+    links: list[str] | None = None,
+) -> list[str]:
+    """Every file under ``root/start`` as sorted POSIX relative paths (listed folders' stamps into
+    ``dirs``, symlinks met into ``links``: they are never followed)."""
+    found: list[str] = []
+    base = root / start if start else root
+    if not base.is_dir():
+        if dirs is not None:
+            dirs[start] = MISSING  # so creating it later shows up as a changed stamp
+        return found
+    stack = [start]
+    while stack:
+        rel_dir = stack.pop()
+        where = root / rel_dir if rel_dir else root
+        stamp = stamp_of(where)  # before listing: a later change shows up as a new stamp
+        try:
+            entries = sorted(os.scandir(where), key=lambda e: e.name)
+        except OSError:
+            continue
+        if dirs is not None and stamp is not None:
+            dirs[rel_dir] = stamp
+        subdirs = []
+        for entry in entries:
+            if entry.name.startswith("."):
+                continue
+            rel = f"{rel_dir}/{entry.name}" if rel_dir else entry.name
+            if rel in skip:
+                continue
+            if entry.is_dir(follow_symlinks=False):
+                subdirs.append(rel)
+            elif entry.is_file(follow_symlinks=False):
+                found.append(rel)
+            elif links is not None and entry.is_symlink():
+                links.append(rel)
+        stack.extend(reversed(subdirs))
+    return found
+
+
+def walk_files(root: Path, start: str, links: list[str] | None = None) -> list[str]:
+    """Every file under ``root/start`` (hidden names skipped at every level), as sorted relative paths;
+    the symlinks met go into ``links``."""
+    return _walk(root, start, {".git"}, links=links)
+
+
+def group_units(paths: list[str], exists: set[str] | None = None) -> Discovery:
+    """Pair content files with their sidecars; report orphans and double sidecars."""
+    present = set(paths) if exists is None else exists
+    out = Discovery()
+    sidecars: dict[str, list[str]] = {}
+    for rel in paths:
+        target = sidecar_target(rel)
+        if target is not None:
+            sidecars.setdefault(target, []).append(rel)
+    for target, metas in sorted(sidecars.items()):
+        if len(metas) > 1:
+            out.findings.append(
+                Finding(
+                    "S018",
+                    metas[1],
+                    f"{target} has more than one sidecar: {', '.join(sorted(metas))}",
+                )
+            )
+    units: dict[str, ArtifactUnit] = {}
+    for rel in paths:
+        target = sidecar_target(rel)
+        if target is None:
+            own = sidecars.get(rel)
+            units[rel] = ArtifactUnit(rel, sorted(own)[0] if own else None)
+        elif target not in present:
+            out.findings.append(Finding("S017", rel, f"describes {target}, which does not exist"))
+    out.units = [units[k] for k in sorted(units, key=lambda p: p.encode("utf-8"))]
+    return out
+
+
+def _skipped(ws: Workspace) -> list[str]:
+    """Folders the walk never enters: ``.git`` and the state folder (one outside the root is not walked)."""
+    skip = [".git"]
+    with suppress(PathEscapeError):
+        skip.append(ws.rel(ws.state_dir))
+    return skip
+
+
+def discover(ws: Workspace) -> Discovery:
+    """All artifacts under the workspace's ``artifacts`` globs, sorted by path."""
+    skip = set(_skipped(ws))
+    starts = sorted({_static_prefix(g) for g in ws.artifacts})
+    # Walk each distinct prefix once; a prefix inside another is covered by it.
+    roots = [s for s in starts if not any(s != o and (o == "" or s.startswith(o + "/")) for o in starts)]
+    files: set[str] = set()
+    dirs: dict[str, Stamp] = {}
+    links: list[str] = []
+    refused: list[Finding] = []
+    skipped: dict[str, str] = {}
+    for start in roots:
+        if _first_link(ws.root, start) is not None:
+            _judge_link(ws, start, refused, skipped)
+            dirs[start] = MISSING  # the stat cache never vouches for a walk it did not make
+            continue
+        files.update(_walk(ws.root, start, skip, dirs, links))
+    for link in links:
+        if matches_any(link, ws.artifacts) or (ws.root / link).is_dir() or sidecar_target(link) is not None:
+            _judge_link(ws, link, refused, skipped)
+    matched = sorted((f for f in files if matches_any(f, ws.artifacts)), key=lambda p: p.encode("utf-8"))
+    found = group_units(matched)
+    found.findings = refused + found.findings
+    found.dirs = dirs
+    found.skipped = dict(sorted(skipped.items()))
+    return found
+
+
+def _judge_link(ws: Workspace, rel: str, refused: list[Finding], skipped: dict[str, str]) -> None:
+    verdict = symlink_verdict(ws.root, rel)
+    if isinstance(verdict, Finding):
+        refused.append(verdict)
+    elif verdict is not None:
+        skipped[rel] = verdict
+
+
+def discovery_scope(ws: Workspace) -> str:
+    """What decides which files :func:`discover` finds besides the files themselves (globs, skipped folders)."""
+    return "\0".join([*ws.artifacts, "|", *_skipped(ws)])
+
+
+def unsafe_artifact_path(ws: Workspace, rel: str) -> str | None:
+    """Why artigov may not write an artifact at ``rel`` (None: it may).
+
+    A restore (even of a manifest signed by a trusted key) and a route move write only inside the
+    artifact set: never the config, a contract, the routing files, the index, the record, the state
+    folder or ``.git``, never outside the ``artifacts`` globs, and never through a symlinked folder.
+    """
+    protected = {
+        ws.config_path: "the workspace config",
+        ws.contracts_dir: "the contracts",
+        ws.routing_map: "the routing map",
+        ws.command_routing: "the command routing",
+        ws.index_path: "the index",
+        ws.record_dir: "the governance record",
+        ws.state_dir: "the state folder",
+        ws.root / ".git": "git's own folder",
+    }
+    target = ws.root / rel
+    for path, what in protected.items():
+        if target == path or path in target.parents:
+            return f"it is {what}"
+    if not matches_any(rel, ws.artifacts):
+        return "it is outside the `artifacts` globs"
+    link = _first_link(ws.root, rel)
+    if link is None:
+        return None
+    return "it is a symlink" if link == rel else f"it goes through the symlinked folder {link}"

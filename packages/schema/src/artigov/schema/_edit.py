@@ -1,0 +1,133 @@
+"""Change an artifact's metadata fields in place, keeping everything else byte for byte.
+
+The text is edited, never re-dumped: the lines of a changed top-level key are replaced (or new
+keys appended at the end of the block), so comments, key order, quoting and the body stay as the
+author wrote them. The result is loaded again with the loader before it is returned: the edit is
+proved to give exactly the intended metadata and an unchanged body checksum, or it is refused.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from artigov.schema._loader import _CLOSE, _OPEN, load_frontmatter_artifact, load_sidecar_artifact, read_source
+from artigov.schema._model import Artifact
+from artigov.schema.errors import ArtifactLoadError
+
+__all__ = ["EditError", "edit_metadata", "edit_yaml_text", "render_fields"]
+
+_TOP_KEY = re.compile(r"([A-Za-z_][A-Za-z0-9_-]*)[ \t]*:(?:[ \t]|$)")
+
+
+class EditError(ArtifactLoadError):
+    """The metadata could not be changed safely; the file was not touched."""
+
+
+def _render(key: str, value: Any, newline: str) -> list[str]:
+    dumped = yaml.safe_dump({key: value}, default_flow_style=False, sort_keys=False, allow_unicode=True, width=4096)
+    return [line + newline for line in dumped.splitlines()]
+
+
+def render_fields(values: dict[str, Any], newline: str = "\n") -> str:
+    """``key: value`` lines for a new metadata block, in the given order."""
+    return "".join(line for key, value in values.items() for line in _render(key, value, newline))
+
+
+def _block_end(lines: list[str], start: int) -> int:
+    """The line after the value of the top-level key on line ``start`` (its indented or ``- `` lines)."""
+    end = start + 1
+    while end < len(lines):
+        line = lines[end]
+        stripped = line.strip()
+        if line[:1] in (" ", "\t") or line.startswith("- ") or stripped == "-":
+            end += 1
+        elif not stripped:  # a blank line belongs to the value only if the value goes on after it
+            nxt = end + 1
+            while nxt < len(lines) and not lines[nxt].strip():
+                nxt += 1
+            if nxt < len(lines) and (lines[nxt][:1] in (" ", "\t") or lines[nxt].startswith("- ")):
+                end = nxt
+            else:
+                break
+        else:
+            break
+    return end
+
+
+def edit_yaml_text(text: str, updates: dict[str, Any]) -> str:
+    """``text`` (a YAML mapping) with each key of ``updates`` set: its lines replaced in place, or
+    appended at the end. Everything else is kept as it was."""
+    newline = "\r\n" if "\r\n" in text else "\n"
+    lines = text.splitlines(keepends=True)
+    if lines and not lines[-1].endswith(("\n", "\r")):
+        lines[-1] += newline
+    for key, value in updates.items():
+        found = next((i for i, line in enumerate(lines) if (m := _TOP_KEY.match(line)) and m.group(1) == key), None)
+        rendered = _render(key, value, newline)
+        if found is None:
+            lines.extend(rendered)
+        else:
+            lines[found : _block_end(lines, found)] = rendered
+    return "".join(lines)
+
+
+def _expected(artifact: Artifact, updates: dict[str, Any]) -> dict[str, Any]:
+    return {**artifact.metadata, **updates}
+
+
+def edit_metadata(root: Path, artifact: Artifact, updates: dict[str, Any]) -> tuple[str, bytes]:
+    """The file to write and its new bytes, with ``updates`` applied to ``artifact``'s metadata.
+
+    Raises:
+        EditError: the edited text would not load to exactly the intended metadata, or the
+            artifact's content (its checksum) would change. Nothing is written here.
+    """
+    try:
+        source, new, check = _edited(root, artifact, updates)
+    except EditError:
+        raise
+    except (ArtifactLoadError, ValueError) as e:  # the edited text does not even load
+        raise EditError(
+            "E001",
+            artifact.source,
+            f"setting {', '.join(sorted(updates))} in place would break the metadata ({e})",
+            line=artifact.meta_line,
+            fix=f"set {', '.join(sorted(updates))} by hand and run the command again",
+        ) from None
+    if check.metadata != _expected(artifact, updates) or check.checksum != artifact.checksum:
+        raise EditError(
+            "E001",
+            source,
+            f"setting {', '.join(sorted(updates))} in place would not give the intended metadata",
+            line=artifact.meta_line,
+            fix=f"set {', '.join(sorted(updates))} by hand and run the command again",
+        )
+    return source, new
+
+
+def _edited(root: Path, artifact: Artifact, updates: dict[str, Any]) -> tuple[str, bytes, Artifact]:
+    source = artifact.source
+    if artifact.meta_path is None:
+        data = read_source(root, artifact.path)
+        opening = _OPEN.match(data)
+        closing = _CLOSE.search(data, opening.end()) if opening else None
+        if opening is None or closing is None:
+            raise EditError("E001", source, "the frontmatter moved while it was being edited", line=1)
+        meta = data[opening.end() : closing.start()].decode("utf-8")
+        new = data[: opening.end()] + edit_yaml_text(meta, updates).encode("utf-8") + data[closing.start() :]
+        check = load_frontmatter_artifact(root, artifact.path, data=new)
+    else:
+        raw = read_source(root, artifact.meta_path, sidecar=True)
+        if artifact.meta_path.endswith(".json"):
+            value = json.loads(raw)
+            value.update(updates)
+            new = (json.dumps(value, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+        else:
+            new = edit_yaml_text(raw.decode("utf-8"), updates).encode("utf-8")
+        check = load_sidecar_artifact(root, artifact.path, artifact.meta_path, meta_data=new)
+    return source, new, check

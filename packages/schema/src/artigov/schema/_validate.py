@@ -1,0 +1,326 @@
+"""Validation of a workspace's artifacts (``artigov validate``)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from artigov.core import (
+    Finding,
+    PathEscapeError,
+    Workspace,
+    bulk_results,
+    cores,
+    die_with_parent,
+    fault_pause,
+    get_logger,
+    sort_findings,
+)
+from artigov.schema._discovery import (
+    ArtifactUnit,
+    Stamp,
+    discover,
+    group_units,
+    matches_any,
+    stamp_of,
+    symlink_verdict,
+    walk_files,
+)
+from artigov.schema._loader import SIDECAR_SUFFIXES, load_frontmatter_artifact, load_sidecar_artifact, sidecar_target
+from artigov.schema._model import Artifact
+from artigov.schema._validator import SchemaSet
+from artigov.schema.errors import ArtifactLoadError
+
+__all__ = [
+    "ValidationReport",
+    "check_unit",
+    "check_units",
+    "stamp_of",
+    "unit_stamps",
+    "duplicate_finding",
+    "load_unit",
+    "log_findings",
+    "validate_workspace",
+]
+
+log = get_logger(__name__)
+
+#: Called with (done, total) as artifacts are checked.
+ProgressHook = Callable[[int, int], None]
+
+
+@dataclass
+class ValidationReport:
+    """What ``validate`` found: checked files, valid artifacts, findings."""
+
+    checked: int = 0
+    artifacts: list[Artifact] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    #: why each skipped path was skipped
+    skipped_reasons: dict[str, str] = field(default_factory=dict)
+    units: list[ArtifactUnit] = field(default_factory=list)
+
+    def skip(self, rel: str, reason: str) -> None:
+        if rel not in self.skipped_reasons:
+            self.skipped.append(rel)
+        self.skipped_reasons[rel] = reason
+
+    @property
+    def ok(self) -> bool:
+        return not self.findings
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "ok": self.ok,
+            "checked": self.checked,
+            "valid": len(self.artifacts),
+            "skipped": self.skipped,
+            "skipped_reasons": self.skipped_reasons,
+            "findings": [f.to_dict() for f in self.findings],
+        }
+
+
+def _finding(err: ArtifactLoadError) -> Finding:
+    return Finding(code=err.code, file=err.file, line=err.line, message=err.problem, fix=err.fix or "")
+
+
+def load_unit(root: Path, unit: ArtifactUnit) -> Artifact:
+    """Load one artifact unit (frontmatter or sidecar)."""
+    if unit.meta_path is not None:
+        return load_sidecar_artifact(root, unit.path, unit.meta_path)
+    return load_frontmatter_artifact(root, unit.path)
+
+
+def check_unit(root: Path, unit: ArtifactUnit, schemas: SchemaSet) -> tuple[Artifact | None, list[Finding]]:
+    """Load and check one artifact: the artifact if valid, and its findings."""
+    try:
+        artifact = load_unit(root, unit)
+    except ArtifactLoadError as e:
+        return None, [_finding(e)]
+    problems = schemas.check(artifact)
+    return (None if problems else artifact), problems
+
+
+#: Below this many files, a process pool costs more than it saves.
+PARALLEL_MIN = 2000
+_BATCH = 256
+#: (unit, artifact (or what ``transform`` made of it) or None, findings, content stamp, sidecar stamp);
+#: stamps are taken before reading.
+Checked = tuple[ArtifactUnit, Any, list[Finding], Stamp | None, Stamp | None]
+_WORKER: dict[str, Any] = {}
+
+
+def unit_stamps(root: Path, unit: ArtifactUnit) -> tuple[Stamp | None, Stamp | None]:
+    """Stamps of a unit's content file and of its sidecar (None for none)."""
+    meta = stamp_of(f"{root}/{unit.meta_path}") if unit.meta_path else None
+    return stamp_of(f"{root}/{unit.path}"), meta
+
+
+def _worker_init() -> None:
+    """A pool worker: drop inherited locks, and die with the parent rather than outlive it."""
+    die_with_parent(_WORKER["parent"])
+
+
+def _check_batch(batch: list[ArtifactUnit]) -> list[Checked]:
+    root: Path = _WORKER["root"]
+    schemas: SchemaSet = _WORKER["schemas"]
+    transform: Callable[[Artifact], Any] | None = _WORKER["transform"]
+    out: list[Checked] = []
+    for unit in batch:
+        content, meta = unit_stamps(root, unit)  # before reading: a later change shows up as a new stamp
+        artifact, problems = check_unit(root, unit, schemas)
+        result = transform(artifact) if transform is not None and artifact is not None else artifact
+        out.append((unit, result, problems, content, meta))
+    return out
+
+
+def check_units(
+    root: Path,
+    units: Sequence[ArtifactUnit],
+    schemas: SchemaSet,
+    progress: ProgressHook | None = None,
+    *,
+    done: int = 0,
+    total: int | None = None,
+    transform: Callable[[Artifact], Any] | None = None,
+) -> list[Checked]:
+    """Check units in order; in a pool of worker processes (fork, one per core) when there are many.
+
+    ``transform`` runs in the worker on each valid artifact, so only what the caller needs (an
+    index entry, say) travels back, not the whole artifact: it keeps the parent's memory small.
+    """
+    total = len(units) + done if total is None else total
+    _WORKER.update(root=root, schemas=schemas, transform=transform, parent=os.getpid())
+    batches = [list(units[i : i + _BATCH]) for i in range(0, len(units), _BATCH)]
+    workers = min(cores(), 8)
+    results: list[Checked] = []
+    parallel = len(units) >= PARALLEL_MIN and workers > 1 and hasattr(os, "fork")
+    if parallel:
+        import multiprocessing  # loaded only for big jobs
+        from concurrent.futures import ProcessPoolExecutor
+
+        context = multiprocessing.get_context("fork")
+        with (
+            bulk_results(),
+            ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_worker_init) as pool,
+        ):
+            for checked in pool.map(_check_batch, batches):
+                results.extend(checked)
+                fault_pause("mid-scan")  # a rehearsal's place to interrupt a scan with workers running
+                if progress is not None:
+                    progress(done + len(results), total)
+    else:
+        for batch in batches:
+            results.extend(_check_batch(batch))
+            if progress is not None:
+                progress(done + len(results), total)
+    return results
+
+
+def duplicate_finding(source: str, id_: str, version: str, other: str) -> Finding:
+    """S016 for the artifact declared in ``source``, whose (id, version) ``other`` also declares."""
+    return Finding(
+        "S016",
+        source,
+        f"id {id_!r} version {version!r} is also declared in {other}",
+        fix="give one of the two a new version, or remove the copy",
+        pointer="/id",
+    )
+
+
+def log_findings(findings: Sequence[Finding]) -> None:
+    """One audit event per finding."""
+    for f in findings:
+        log.info(
+            "artifact_invalid",
+            audit=True,
+            subject=f.file,
+            outcome="rejected",
+            code=f.code,
+            line=f.line,
+            pointer=f.pointer,
+            message=f.message,
+        )
+
+
+def _outside(path: Path, ws: Workspace) -> Finding:
+    return Finding(
+        "S019",
+        str(path),
+        f"is outside the workspace {ws.root}",
+        fix="pass paths inside the workspace",
+    )
+
+
+def _symlinked(ws: Workspace, rel: str, report: ValidationReport) -> bool:
+    """True if ``rel`` is, or goes through, a symlink: reported (S019, its target is outside the
+    workspace) or skipped (its target is inside), never read; the same policy as a full walk."""
+    verdict = symlink_verdict(ws.root, rel)
+    if isinstance(verdict, Finding):
+        report.findings.append(verdict)
+    elif verdict is not None:
+        report.skip(rel, verdict)
+    return verdict is not None
+
+
+def _units_for_paths(ws: Workspace, paths: Sequence[Path], report: ValidationReport) -> list[ArtifactUnit]:
+    """The units the named files and folders stand for (a folder: every file below it, hidden ones skipped)."""
+    root = ws.root
+    named: list[str] = []
+    listed: set[str] = set()  # every file a walked folder holds: known to exist, no stat needed
+    for p in paths:
+        try:
+            rel = ws.rel(p)
+        except PathEscapeError:
+            report.findings.append(_outside(p, ws))
+            continue
+        rel = "" if rel == "." else rel
+        if _symlinked(ws, rel, report):
+            continue
+        if p.is_dir():
+            links: list[str] = []
+            below = walk_files(root, rel, links)
+            for link in links:
+                _symlinked(ws, link, report)
+            listed.update(below)
+            named.extend(below)
+        else:
+            named.append(rel)
+
+    def exists(rel: str) -> bool:
+        return rel in listed or (root / rel).exists()
+
+    def is_file(rel: str) -> bool:
+        return rel in listed or (root / rel).is_file()
+
+    rels: list[str] = []
+    for rel in named:
+        if not matches_any(rel, ws.artifacts) or any(part.startswith(".") for part in rel.split("/")):
+            report.skip(rel, "outside the artifact globs")
+            continue
+        target = sidecar_target(rel)
+        # A sidecar stands for the file it describes; an orphan stays itself, to be reported once.
+        rels.append(target if target is not None and exists(target) else rel)
+    # Every content file named (directly or through its sidecar) loads with its sidecars.
+    names: set[str] = set()
+    for rel in rels:
+        names.add(rel)
+        names.update(rel + suffix for suffix in SIDECAR_SUFFIXES if is_file(rel + suffix))
+    unique = sorted(names, key=lambda r: r.encode("utf-8"))
+    found = group_units(unique, {r for r in unique if exists(r)})
+    report.findings.extend(found.findings)
+    return found.units
+
+
+def validate_workspace(
+    ws: Workspace,
+    paths: Sequence[Path] | None = None,
+    *,
+    schemas: SchemaSet | None = None,
+    progress: ProgressHook | None = None,
+) -> ValidationReport:
+    """Validate every artifact of the workspace, or only those in ``paths``.
+
+    Paths outside the artifact globs are skipped (pre-commit passes every
+    staged file); paths outside the workspace are findings. Every problem is
+    reported, not the first: load errors, schema violations, checksum
+    mismatches and duplicate (id, version) pairs naming both files.
+    """
+    report = ValidationReport()
+    if paths:
+        units = _units_for_paths(ws, paths, report)
+    else:
+        found = discover(ws)
+        report.findings.extend(found.findings)
+        for rel, why in found.skipped.items():
+            report.skip(rel, why)
+        units = found.units
+    report.units = units
+    schemas = schemas or SchemaSet(ws.kind_schemas_dir)
+    seen: dict[tuple[str, str], str] = {}
+    for _unit, artifact, problems, _c, _m in check_units(ws.root, units, schemas, progress):
+        report.checked += 1
+        report.findings.extend(problems)
+        if artifact is not None:
+            key = (artifact.id, artifact.version)
+            if key in seen:
+                report.findings.append(duplicate_finding(artifact.source, artifact.id, artifact.version, seen[key]))
+            else:
+                seen[key] = artifact.source
+                report.artifacts.append(artifact)
+    report.findings = sort_findings(report.findings)
+    log_findings(report.findings)
+    log.info(
+        "validation_completed",
+        audit=True,
+        outcome="ok" if report.ok else "findings",
+        checked=report.checked,
+        valid=len(report.artifacts),
+        findings=len(report.findings),
+        skipped=len(report.skipped),
+    )
+    return report
