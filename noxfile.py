@@ -164,7 +164,7 @@ def build(session: nox.Session) -> None:
 
 @nox.session(default=False, python=False)
 def codes(session: nox.Session) -> None:
-    """Regenerate the README's finding-code tables from the one catalogue (artigov.core._catalogue)."""
+    """Regenerate the README's finding-code tables from the one catalogue (artigov.core.CATALOGUE)."""
     import sys
 
     sys.path.insert(0, "packages/core/src")

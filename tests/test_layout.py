@@ -111,6 +111,71 @@ def test_every_package_declares_what_it_imports(package: str) -> None:
     assert tested <= declared_ours, f"{package}'s tests import artigov.{sorted(tested - declared_ours)}"
 
 
+#: The modules of a package that are public by name: its errors, and the helpers other packages' tests use.
+PUBLIC_MODULES = {"__init__", "errors", "testing", "testkeys"}
+
+
+@pytest.mark.parametrize("package", PACKAGES)
+def test_implementation_modules_are_private(package: str) -> None:
+    folder = REPO / "packages" / package / "src" / "artigov" / package
+    public = sorted(p.stem for p in folder.glob("*.py") if not p.stem.startswith("_") and p.stem not in PUBLIC_MODULES)
+    assert public == [], f"artigov.{package}: make {public} private (_name.py) and export what others use from __init__"
+
+
+def _private_reaches(path: Path, own: str | None) -> list[str]:
+    import ast
+
+    found = []
+    for node in ast.walk(ast.parse(path.read_text())):
+        names = (
+            [a.name for a in node.names]
+            if isinstance(node, ast.Import)
+            else [node.module]
+            if isinstance(node, ast.ImportFrom) and node.module
+            else []
+        )
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.count(".") == 1:
+            names += [f"{node.module}.{a.name}" for a in node.names]  # from artigov.index import _ops
+        for name in names:
+            parts = name.split(".")
+            private = len(parts) > 2 and parts[0] == "artigov" and parts[1] in PACKAGES and parts[2].startswith("_")
+            if private and parts[1] != own:
+                found.append(f"{path.relative_to(REPO)}:{node.lineno}: {name}")
+    return found
+
+
+def test_no_source_reaches_into_another_packages_private_modules() -> None:
+    """Packages and the command line import other packages only from their ``__init__``."""
+    reaches = [
+        hit
+        for package in PACKAGES
+        for path in (REPO / "packages" / package / "src").rglob("*.py")
+        for hit in _private_reaches(path, package)
+    ]
+    reaches += [hit for path in (REPO / "src").rglob("*.py") for hit in _private_reaches(path, None)]
+    assert reaches == []
+
+
+@pytest.mark.parametrize("package", PACKAGES)
+def test_each_public_name_is_stated_once_and_resolves(package: str) -> None:
+    """A package's ``__init__`` says where each public name lives once (its TYPE_CHECKING imports,
+    which the lazy loader reads); ``__all__`` lists exactly those names, and each one imports."""
+    import ast
+    import importlib
+
+    path = REPO / "packages" / package / "src" / "artigov" / package / "__init__.py"
+    stated: list[str] = []
+    for node in ast.parse(path.read_text()).body:
+        if isinstance(node, ast.If) and isinstance(node.test, ast.Name) and node.test.id == "TYPE_CHECKING":
+            stated += [a.asname or a.name for stmt in node.body if isinstance(stmt, ast.ImportFrom) for a in stmt.names]
+    module = importlib.import_module(f"artigov.{package}")
+    eager = {"lazy_exports"} if package == "core" else set()  # the loader itself cannot load lazily
+    assert len(stated) == len(set(stated)), "a name is stated twice"
+    assert sorted(module.__all__) == sorted(set(stated) | eager)
+    for name in module.__all__:
+        assert getattr(module, name) is not None
+
+
 def test_dependencies_point_down_only() -> None:
     """The declared graph has no cycle: there is an order in which every package comes after the
     packages it depends on (core first)."""

@@ -13,7 +13,7 @@ the metadata is proposed from what is already there, and only missing fields are
 * ``checksum``: the body's sha256.
 
 Markdown files get the fields in their frontmatter: an existing block keeps every key, comment
-and byte, new keys are appended to it (see :mod:`artigov.schema._edit`); a file without one gets
+and byte, new keys are appended to it (see :func:`artigov.schema.edit_metadata`); a file without one gets
 a new block on top, its bytes below untouched. Anything else gets a sidecar ``X.meta.yaml``.
 Every proposal is proved before it is offered: the new bytes load, give exactly the intended
 metadata and checksum, and pass the schemas. What cannot be adopted (no route matches its

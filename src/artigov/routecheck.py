@@ -3,10 +3,10 @@
 Routing templates and the command matrix are checked every time (they are small). Artifact
 placement is the expensive part, and it depends only on the routing map and on each artifact's
 path, kind, framework, id and version, which the index holds. So, when the stat cache proves the
-index current (:func:`artigov.index._ops.proved_changes`):
+index current (:func:`artigov.index.proved_changes`):
 
 * the placement of every indexed artifact is kept for that index digest and routing map
-  (:class:`artigov.index._derived.DerivedCache`), computed once from the index's entries;
+  (:class:`artigov.index.DerivedCache`), computed once from the index's entries;
 * the few files changed since the index was written are loaded and placed afresh, replacing
   what was kept about them.
 

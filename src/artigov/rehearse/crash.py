@@ -16,7 +16,7 @@ checks:
 Then it SIGKILLs index writers at random moments, with the same checks.
 
 The record: for each framework with a passing gate, every file-system step of
-``promote``, ``rollback`` and ``prune --apply`` (numbered by :func:`artigov.core._faults.fs_step`,
+``promote``, ``rollback`` and ``prune --apply`` (numbered by ``fs_step`` in :mod:`artigov.core`,
 the decision-log and operational-log appends included)
 is crashed, and (unless ``--quick``) failed with ENOSPC and with EIO, each on a
 fresh copy. After each: no traceback, the record verifies (or says V020 and
@@ -245,12 +245,8 @@ def random_kills(base: Path, scratch: Path, *, trials: int, seed: int = 0) -> li
 _CHECK = """
 import json, sys
 from pathlib import Path
-from artigov.core.errors import ArtigovError
-from artigov.core._logconfig import configure_logging
-from artigov.core._workspace import load_workspace
-from artigov.promote.errors import VerificationError
-from artigov.promote._migrate import repair_head
-from artigov.promote._verify import verify_snapshot
+from artigov.core import ArtigovError, configure_logging, load_workspace
+from artigov.promote import VerificationError, repair_head, verify_snapshot
 configure_logging("console", "error")
 root, framework = Path(sys.argv[1]), sys.argv[2]
 try:
