@@ -319,3 +319,25 @@ def test_every_distribution_has_the_one_version() -> None:
         for pin in re.findall(r'"artigov-[a-z]+([<>=!~][^"]*)"', text):
             assert pin == f">={major}.{minor},<{major}.{int(minor) + 1}", (path, pin)
     assert f"## [{version}]" in (REPO / "CHANGELOG.md").read_text()
+
+
+@pytest.mark.parametrize("package", PACKAGES)
+def test_every_public_class_and_function_has_a_docstring(package: str) -> None:
+    """The names a package exports, and the public methods of its exported classes, say what they
+    do (ruff's D101-D103 cannot see them: their modules are private)."""
+    import importlib
+    import inspect
+
+    module = importlib.import_module(f"artigov.{package}")
+    missing = []
+    for name in module.__all__:
+        obj = getattr(module, name)
+        if not (inspect.isclass(obj) or inspect.isfunction(obj)):
+            continue
+        if not (vars(obj).get("__doc__") if inspect.isclass(obj) else obj.__doc__):
+            missing.append(name)
+        for attr, value in vars(obj).items() if inspect.isclass(obj) else ():
+            func = value.fget if isinstance(value, property) else getattr(value, "__func__", value)
+            if not attr.startswith("_") and inspect.isfunction(func) and not func.__doc__:
+                missing.append(f"{name}.{attr}")
+    assert missing == []

@@ -27,6 +27,7 @@ from __future__ import annotations
 import re
 import subprocess
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -57,6 +58,7 @@ class Proposal:
     new_file: bool
 
     def to_dict(self) -> dict[str, Any]:
+        """The proposal as JSON values (``artigov adopt --format json``)."""
         return {
             "path": self.path,
             "written": self.written,
@@ -71,16 +73,21 @@ class Proposal:
 
 @dataclass(frozen=True)
 class Unplaced:
+    """A file adopt cannot place: why, and what to do."""
+
     path: str
     reason: str
     fix: str
 
     def to_dict(self) -> dict[str, str]:
+        """The entry as JSON values."""
         return {"path": self.path, "reason": self.reason, "fix": self.fix}
 
 
 @dataclass
 class AdoptReport:
+    """What ``adopt`` proposes (or wrote, with ``--apply``) for one framework."""
+
     framework: str
     proposals: list[Proposal] = field(default_factory=list)
     unplaced: list[Unplaced] = field(default_factory=list)
@@ -90,9 +97,11 @@ class AdoptReport:
 
     @property
     def ok(self) -> bool:
+        """True when every file was placed."""
         return not self.unplaced
 
     def to_dict(self) -> dict[str, Any]:
+        """The report as JSON values."""
         return {
             "framework": self.framework,
             "ok": self.ok,
@@ -210,7 +219,12 @@ def adopt(ws: Workspace, framework: str, paths: list[Path] | None = None, *, app
     for unit in checked.units:
         if unit.path in valid:
             continue
-        outcome = _propose(ws, framework, unit.path, unit.meta_path, patterns, schemas, ids, added_at)
+        source = _read(ws, unit.path, unit.meta_path)
+        outcome = (
+            source
+            if isinstance(source, Unplaced)
+            else _propose(ws, framework, source, patterns, schemas, ids, added_at)
+        )
         (report.proposals if isinstance(outcome, Proposal) else report.unplaced).append(outcome)  # type: ignore[arg-type]
     if apply:
         _apply(ws, report)
@@ -244,42 +258,59 @@ def _apply(ws: Workspace, report: AdoptReport) -> None:
     report.index_digest = result.digest
 
 
+@dataclass(frozen=True)
+class _Source:
+    """A file as adopt found it: its metadata so far (none without frontmatter or sidecar)."""
+
+    path: str
+    meta_path: str | None
+    #: the loaded artifact, when it already has metadata
+    artifact: Any
+    #: whether its metadata lives (or will live) in a sidecar
+    sidecar: bool
+    existing: dict[str, Any]
+    checksum: str
+    #: its text, for a title ("" for sidecar artifacts)
+    text: str
+
+
+def _read(ws: Workspace, path: str, meta_path: str | None) -> _Source | Unplaced:
+    """Load ``path`` as it is: with its sidecar, its frontmatter, or none yet."""
+    from artigov.core import digest_bytes, digest_file
+    from artigov.schema import ArtifactLoadError, load_frontmatter_artifact, load_sidecar_artifact, read_source
+
+    name = path.rpartition("/")[2]
+    sidecar = meta_path is not None or not name.lower().endswith(_MARKDOWN)
+    try:
+        if meta_path is not None:
+            artifact = load_sidecar_artifact(ws.root, path, meta_path)
+            return _Source(path, meta_path, artifact, True, dict(artifact.metadata), artifact.checksum, "")
+        if sidecar:
+            return _Source(path, None, None, True, {}, digest_file(ws.root / path), "")
+        data = read_source(ws.root, path)
+        try:
+            artifact = load_frontmatter_artifact(ws.root, path, data=data)
+        except ArtifactLoadError as e:
+            if e.code != "S005":
+                raise
+            return _Source(path, None, None, False, {}, digest_bytes(data), data.decode("utf-8"))
+        return _Source(path, None, artifact, False, dict(artifact.metadata), artifact.checksum, data.decode("utf-8"))
+    except ArtifactLoadError as e:
+        return Unplaced(path, f"{e.code} {e.problem}", e.fix or "fix the file, then adopt it again")
+
+
 def _propose(
     ws: Workspace,
     framework: str,
-    path: str,
-    meta_path: str | None,
+    source: _Source,
     patterns: list[tuple[str, re.Pattern[str]]],
     schemas: Any,
     ids: _Ids,
     added_at: dict[str, str],
 ) -> Proposal | Unplaced:
-    from artigov.schema import ArtifactLoadError, load_frontmatter_artifact, load_sidecar_artifact, read_source
-
+    """The metadata a file lacks (never overwriting what it has), proved by loading the result."""
+    path, existing = source.path, source.existing
     folder, _, name = path.rpartition("/")
-    sidecar = meta_path is not None or not name.lower().endswith(_MARKDOWN)
-    try:
-        if meta_path is not None:
-            artifact = load_sidecar_artifact(ws.root, path, meta_path)
-            existing, checksum, text = dict(artifact.metadata), artifact.checksum, ""
-        elif sidecar:
-            from artigov.core import digest_file
-
-            artifact, existing, checksum, text = None, {}, digest_file(ws.root / path), ""
-        else:
-            data = read_source(ws.root, path)
-            try:
-                artifact = load_frontmatter_artifact(ws.root, path, data=data)
-                existing, checksum = dict(artifact.metadata), artifact.checksum
-                text = data.decode("utf-8")
-            except ArtifactLoadError as e:
-                if e.code != "S005":
-                    return Unplaced(path, f"{e.code} {e.problem}", e.fix or "fix the file, then adopt it again")
-                from artigov.core import digest_bytes
-
-                artifact, existing, checksum, text = None, {}, digest_bytes(data), data.decode("utf-8")
-    except ArtifactLoadError as e:
-        return Unplaced(path, f"{e.code} {e.problem}", e.fix or "fix the file, then adopt it again")
     kinds = [existing["kind"]] if isinstance(existing.get("kind"), str) else _kind_of(folder, patterns)
     if len(kinds) != 1:
         why = "no route's folder matches" if not kinds else f"several routes match ({', '.join(kinds)})"
@@ -291,45 +322,31 @@ def _propose(
         )
     kind = kinds[0]
     ident, named_version = _id_and_version(name)
-    values: dict[str, Any] = {}
-    fixed: dict[str, Any] = {}
-    for key in ("id", "version"):
-        if key in existing and not isinstance(existing[key], str) and isinstance(existing[key], (int, float)):
-            fixed[key] = str(existing[key])  # `version: 1.2` is the number 1.2: keep it as the text "1.2"
+    fixed: dict[str, Any] = {
+        key: str(existing[key])  # `version: 1.2` is the number 1.2: keep it as the text "1.2"
+        for key in ("id", "version")
+        if key in existing and not isinstance(existing[key], str) and isinstance(existing[key], (int, float))
+    }
     version = str(existing.get("version", named_version or "0.1.0"))
-    if "id" not in existing:
-        values["id"] = ids.claim(ident, version)
-    else:
+    if "id" in existing:
         ids.taken.add((str(existing["id"]), version))
-    if "version" not in existing:
-        values["version"] = version
-    if "status" not in existing:
-        values["status"] = "draft"
-    if "framework" not in existing:
-        values["framework"] = framework
-    if "kind" not in existing:
-        values["kind"] = kind
-    if "title" not in existing:
-        values["title"] = _title(text, ident)
-    if "created_at" not in existing and path in added_at:
-        values["created_at"] = added_at[path]
-    if "checksum" not in existing:
-        values["checksum"] = checksum
-    added = {k: values[k] for k in _ORDER if k in values}
-    return _prove(ws, path, meta_path, artifact, sidecar, existing, added, fixed, kind, schemas)
+    defaults: dict[str, Callable[[], Any]] = {
+        "id": lambda: ids.claim(ident, version),
+        "version": lambda: version,
+        "status": lambda: "draft",
+        "framework": lambda: framework,
+        "kind": lambda: kind,
+        "title": lambda: _title(source.text, ident),
+        "checksum": lambda: source.checksum,
+    }
+    if path in added_at:
+        defaults["created_at"] = lambda: added_at[path]
+    added = {k: defaults[k]() for k in _ORDER if k in defaults and k not in existing}
+    return _prove(ws, source, added, fixed, kind, schemas)
 
 
 def _prove(
-    ws: Workspace,
-    path: str,
-    meta_path: str | None,
-    artifact: Any,
-    sidecar: bool,
-    existing: dict[str, Any],
-    added: dict[str, Any],
-    fixed: dict[str, Any],
-    kind: str,
-    schemas: Any,
+    ws: Workspace, source: _Source, added: dict[str, Any], fixed: dict[str, Any], kind: str, schemas: Any
 ) -> Proposal | Unplaced:
     """The new bytes, loaded again and checked against the schemas: offered only if they pass."""
     from artigov.schema import (
@@ -342,12 +359,13 @@ def _prove(
         render_fields,
     )
 
+    path, meta_path, artifact, existing = source.path, source.meta_path, source.artifact, source.existing
     updates = {**fixed, **added}
     try:
         if artifact is not None:
             written, data = edit_metadata(ws.root, artifact, updates)
             new_file = False
-        elif sidecar:
+        elif source.sidecar:
             written, new_file = f"{path}.meta.yaml", True
             if (ws.root / written).exists():
                 return Unplaced(path, f"{written} exists but is not its sidecar", "remove or rename it")

@@ -23,6 +23,8 @@ __all__ = ["route_check"]
 
 
 def route_check(ws: Workspace) -> RouteReport:
+    """``artigov route check`` on the index: placement from the index's entries (cached per index
+    digest), conflicts from the routing files; the few files the stat cache says changed are read again."""
     from artigov.index import DerivedCache, file_stamp, proved_changes, read_index, read_units
     from artigov.router import PlacementResult, check_placement, check_routes
 

@@ -25,6 +25,8 @@ __all__ = ["Status", "workspace_status"]
 
 @dataclass
 class Status:
+    """What ``artigov status`` reports: the index, validation, routing and each framework."""
+
     index: dict[str, Any]
     validation: dict[str, Any]
     routing: dict[str, Any]
@@ -32,6 +34,7 @@ class Status:
 
     @property
     def problems(self) -> list[str]:
+        """Every problem, one line each (none: all is well)."""
         out = []
         if self.index["state"] != "fresh":
             out.append(f"index {self.index['state']}")
@@ -45,9 +48,11 @@ class Status:
 
     @property
     def ok(self) -> bool:
+        """True when there is no problem."""
         return not self.problems
 
     def to_dict(self) -> dict[str, Any]:
+        """The status as JSON values."""
         return {
             "ok": self.ok,
             "problems": self.problems,

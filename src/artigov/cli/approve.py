@@ -40,6 +40,7 @@ def _optional_comment(action: str, doc: str) -> Callable[..., None]:
 
 
 def register(app: typer.Typer) -> None:
+    """Add ``review``, ``approve`` and ``reject`` to the command line."""
     app.command("review")(
         _optional_comment("review", "Submit a draft for review (draft -> review), with a signed statement.")
     )

@@ -19,6 +19,8 @@ KeyOpt = Annotated[str | None, typer.Option("--key", help="Signing key fingerpri
 
 
 def register(app: typer.Typer) -> None:
+    """Add the snapshot commands (promote, verify, rollback, prune, triggers, snapshots, …) to the command line."""
+
     @app.command("promote")
     def promote_cmd(
         framework: FrameworkOpt,

@@ -124,6 +124,8 @@ def _all_events(ws: Workspace, framework: str | None) -> Iterator[dict[str, Any]
 
 
 def run_audit_verify(root: Path | None, fmt: Format) -> int:
+    """``artigov audit verify``: check every log's hash chain; the exit code says whether all hold."""
+
     def action(ws: Workspace) -> int:
         from artigov.commands.render import emit_json
         from artigov.core import verify_log

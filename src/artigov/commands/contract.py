@@ -12,6 +12,8 @@ from artigov.core import EXIT_FINDINGS, EXIT_OK, Workspace
 def run_contract_check(
     root: Path | None, framework: str, gate: str | None, fmt: Format | FindingFormat, *, all_gates: bool = False
 ) -> int:
+    """``artigov contract check``: one gate, or every gate, of a framework's contract."""
+
     def action(ws: Workspace) -> int:
         from artigov.commands.render import emit_json, findings_text
         from artigov.contract import check_all_gates, check_contract

@@ -8,6 +8,8 @@ __all__ = ["FindingFormat", "Format"]
 
 
 class Format(StrEnum):
+    """Output format of a command: text for people, JSON for tools."""
+
     text = "text"
     json = "json"
 

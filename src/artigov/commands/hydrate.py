@@ -12,6 +12,8 @@ from artigov.core import EXIT_OK, Workspace
 def run_hydrate(
     root: Path | None, framework: str, stage: str, deterministic: bool, out: Path | None, fmt: Format
 ) -> int:
+    """``artigov hydrate``: a stage's inputs, picked deterministically, as a plan."""
+
     def action(ws: Workspace) -> int:
         from artigov.commands.render import emit_json
         from artigov.core import write_atomic

@@ -20,6 +20,8 @@ def run_promote(
     allow_dirty: bool = False,
     commit: bool = False,
 ) -> int:
+    """``artigov promote``: a gate's inputs as a new signed snapshot."""
+
     def action(ws: Workspace) -> int:
         from artigov.commands.render import emit_json, findings_text
         from artigov.promote import GateFailedError, promote
@@ -65,6 +67,8 @@ def run_promote(
 
 
 def run_verify(root: Path | None, framework: str, snapshot: int | None, fmt: Format, gate: str | None = None) -> int:
+    """``artigov verify``: one snapshot (the head, a sequence or a gate's current one), every step."""
+
     def action(ws: Workspace) -> int:
         from artigov.commands.render import emit_json
         from artigov.core import get_logger
@@ -167,6 +171,8 @@ def run_rollback(
     gate: str | None = None,
     commit: bool = False,
 ) -> int:
+    """``artigov rollback``: an earlier snapshot's files, recorded as a new signed snapshot."""
+
     def action(ws: Workspace) -> int:
         from artigov.commands.render import emit_json
         from artigov.promote import rollback

@@ -34,6 +34,7 @@ def emit_json(payload: dict[str, Any]) -> None:
 
 
 def findings_text(findings: Iterable[Finding]) -> None:
+    """Print one line per finding."""
     for f in findings:
         print(f.one_line())
 

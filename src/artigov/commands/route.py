@@ -10,6 +10,8 @@ from artigov.core import EXIT_FINDINGS, EXIT_OK, Workspace
 
 
 def run_route_check(root: Path | None, fmt: Format | FindingFormat) -> int:
+    """``artigov route check``: routing conflicts and misplaced artifacts."""
+
     def action(ws: Workspace) -> int:
         from artigov.commands.render import emit_json, findings_text
         from artigov.routecheck import route_check
@@ -39,6 +41,8 @@ def run_route_check(root: Path | None, fmt: Format | FindingFormat) -> int:
 
 
 def run_route_resolve(root: Path | None, path: Path, fmt: Format) -> int:
+    """``artigov route resolve PATH``: an artifact's canonical path."""
+
     def action(ws: Workspace) -> int:
         from artigov.commands.render import emit_json
         from artigov.router import canonical_path, load_routing_map
@@ -68,6 +72,8 @@ def run_route_resolve(root: Path | None, path: Path, fmt: Format) -> int:
 
 
 def run_route_fix(root: Path | None, apply: bool, fmt: Format) -> int:
+    """``artigov route fix``: the moves that place every artifact (applied with ``--apply``)."""
+
     def action(ws: Workspace) -> int:
         from artigov.commands.render import emit_json
         from artigov.router import check_routes, fix_routes

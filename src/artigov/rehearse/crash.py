@@ -70,6 +70,8 @@ RECORD_MODES = ("crash", "enospc", "eio")
 
 @dataclass
 class Row:
+    """One line of the crash table: a fault point, and how the runs killed there came out."""
+
     point: str
     op: str
     trials: int = 0
@@ -79,6 +81,7 @@ class Row:
 
     @property
     def ok(self) -> bool:
+        """True when every killed run recovered to identical bytes."""
         return self.trials == self.recovered == self.identical and not self.problems
 
 
@@ -421,6 +424,7 @@ def _restamp(ws: Path, rel: str, meta: str | None) -> None:
 
 
 def render(rows: list[Row]) -> str:
+    """The crash table as text."""
     width = max([26, *(len(r.point) + 2 for r in rows)])
     header = f"{'point':<{width}}{'operation':<12}{'trials':>7}{'recovered':>11}{'identical':>11}"
     lines = [header, "-" * len(header)]

@@ -29,6 +29,8 @@ __all__ = ["Playbook", "PlaybookResult", "load_playbooks", "packaged_playbooks",
 
 @dataclass(frozen=True)
 class Playbook:
+    """A rehearsal scenario: named steps, checked against playbook.schema.json."""
+
     name: str
     source: str  # where it came from, for messages
     steps: tuple[dict[str, Any], ...]
@@ -36,6 +38,8 @@ class Playbook:
 
 @dataclass
 class PlaybookResult:
+    """How a playbook ran: steps passed, and what went wrong."""
+
     name: str
     framework: str = ""
     steps: int = 0
@@ -44,6 +48,7 @@ class PlaybookResult:
 
     @property
     def ok(self) -> bool:
+        """True when every step passed."""
         return self.steps == self.passed and not self.problems
 
 
@@ -52,6 +57,7 @@ def _schema() -> dict[str, Any]:
 
 
 def packaged_playbooks() -> list[Path]:
+    """The playbooks shipped with artigov."""
     folder = packaged_dir("artigov.rehearse", "playbooks")
     return sorted(p for p in folder.iterdir() if p.name.endswith(".yaml"))
 
@@ -177,55 +183,70 @@ class _Run:
     def step(self, step: dict[str, Any]) -> str | None:
         """Run one step; return a problem or None."""
         kind, arg = next(iter(self.fill(step).items()))
-        if kind == "note":
-            return None
-        if kind == "promote":
-            return self._promote(arg)
-        if kind == "edit_input":
-            return self._edit_input(arg.get("reindex", True))
-        if kind == "edit":
-            path = self.ws / arg["path"]
-            text = path.read_text("utf-8")
-            if arg["replace"] not in text:
-                return f"edit: {arg['replace']!r} not found in {arg['path']}"
-            path.write_text(text.replace(arg["replace"], arg["with"], 1), "utf-8")
-            if arg.get("reindex"):
-                r = self.cli("index", "update")
-                return None if r.returncode == 0 else f"index update exit {r.returncode}: {r.stdout}{r.stderr}"
-            return None
-        if kind == "tamper":
-            return self._tamper(arg["target"], arg.get("snapshot"))
-        if kind == "run":
-            r = self.cli(*arg["command"])
-            want = arg.get("expect_exit", 0)
-            return None if r.returncode == want else f"{arg['command']} exit {r.returncode}: {r.stdout}{r.stderr}"
-        if kind == "crash":
-            r = self.cli(*arg["command"], env={"ARTIGOV_FAULT": arg["point"]})
-            if r.returncode != FAULT_EXIT_CODE:
-                return f"crash at {arg['point']}: exit {r.returncode}, want {FAULT_EXIT_CODE}: {r.stdout}{r.stderr}"
-            return None
-        if kind == "replay":
-            return self._replay(self.absolute(arg["to"]))
-        if kind == "verify":
-            return self._verify(arg)
-        if kind == "check_triggers":
-            return self._triggers(arg)
-        if kind == "rollback":
-            args = ["rollback", "-f", self.framework, "--key", self.run.keys["trusted"], "--reason", "rehearsal"]
-            if "to" in arg:
-                args += ["--to", str(self.absolute(arg["to"]))]
-            r = self.cli(*args)
-            return None if r.returncode == 0 else f"rollback exit {r.returncode}: {r.stdout}{r.stderr}"
-        if kind == "record":
-            self.states[arg] = self.state()
-            return None
-        if kind == "assert_same":
-            if arg["as"] not in self.states:
-                return f"no state recorded as {arg['as']!r}"
-            now, then = self.state(), self.states[arg["as"]]
-            diff = [part for part in arg.get("parts", ["files", "index", "head"]) if now[part] != then[part]]
-            return f"differs from {arg['as']!r} in: {', '.join(diff)}" if diff else None
-        return f"unknown step {kind!r}"  # pragma: no cover - the schema allows no other
+        run = getattr(self, f"_step_{kind}", None)
+        if run is None:  # pragma: no cover - the schema allows no other
+            return f"unknown step {kind!r}"
+        problem: str | None = run(arg)
+        return problem
+
+    @staticmethod
+    def _exit(what: str, r: Any, want: int = 0) -> str | None:
+        return None if r.returncode == want else f"{what} exit {r.returncode}: {r.stdout}{r.stderr}"
+
+    def _step_note(self, _: Any) -> str | None:
+        return None
+
+    def _step_promote(self, arg: Any) -> str | None:
+        return self._promote(arg)
+
+    def _step_edit_input(self, arg: dict[str, Any]) -> str | None:
+        return self._edit_input(arg.get("reindex", True))
+
+    def _step_edit(self, arg: dict[str, Any]) -> str | None:
+        path = self.ws / arg["path"]
+        text = path.read_text("utf-8")
+        if arg["replace"] not in text:
+            return f"edit: {arg['replace']!r} not found in {arg['path']}"
+        path.write_text(text.replace(arg["replace"], arg["with"], 1), "utf-8")
+        return self._exit("index update", self.cli("index", "update")) if arg.get("reindex") else None
+
+    def _step_tamper(self, arg: dict[str, Any]) -> str | None:
+        return self._tamper(arg["target"], arg.get("snapshot"))
+
+    def _step_run(self, arg: dict[str, Any]) -> str | None:
+        return self._exit(str(arg["command"]), self.cli(*arg["command"]), arg.get("expect_exit", 0))
+
+    def _step_crash(self, arg: dict[str, Any]) -> str | None:
+        r = self.cli(*arg["command"], env={"ARTIGOV_FAULT": arg["point"]})
+        if r.returncode != FAULT_EXIT_CODE:
+            return f"crash at {arg['point']}: exit {r.returncode}, want {FAULT_EXIT_CODE}: {r.stdout}{r.stderr}"
+        return None
+
+    def _step_replay(self, arg: dict[str, Any]) -> str | None:
+        return self._replay(self.absolute(arg["to"]))
+
+    def _step_verify(self, arg: dict[str, Any]) -> str | None:
+        return self._verify(arg)
+
+    def _step_check_triggers(self, arg: dict[str, Any]) -> str | None:
+        return self._triggers(arg)
+
+    def _step_rollback(self, arg: dict[str, Any]) -> str | None:
+        args = ["rollback", "-f", self.framework, "--key", self.run.keys["trusted"], "--reason", "rehearsal"]
+        if "to" in arg:
+            args += ["--to", str(self.absolute(arg["to"]))]
+        return self._exit("rollback", self.cli(*args))
+
+    def _step_record(self, arg: str) -> str | None:
+        self.states[arg] = self.state()
+        return None
+
+    def _step_assert_same(self, arg: dict[str, Any]) -> str | None:
+        if arg["as"] not in self.states:
+            return f"no state recorded as {arg['as']!r}"
+        now, then = self.state(), self.states[arg["as"]]
+        diff = [part for part in arg.get("parts", ["files", "index", "head"]) if now[part] != then[part]]
+        return f"differs from {arg['as']!r} in: {', '.join(diff)}" if diff else None
 
     def _verify(self, arg: dict[str, Any]) -> str | None:
         args = ["verify", "-f", self.framework, "--format", "json"]

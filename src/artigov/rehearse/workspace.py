@@ -68,6 +68,7 @@ class Rehearsal:
         )
 
     def close(self) -> None:
+        """Stop the rehearsal keyring's gpg-agent."""
         subprocess.run(
             ["gpgconf", "--homedir", str(self.home), "--kill", "gpg-agent"], capture_output=True, check=False
         )

@@ -27,9 +27,11 @@ class ContractReport:
 
     @property
     def ok(self) -> bool:
+        """True when the gate passes (warnings do not count)."""
         return not self.findings
 
     def to_dict(self) -> dict[str, Any]:
+        """The report as JSON values (``artigov contract check --format json``)."""
         return {
             "framework": self.framework,
             "gate": self.gate,

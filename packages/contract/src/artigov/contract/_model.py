@@ -54,9 +54,11 @@ class Contract:
     forbid_self_approval: bool = True
 
     def gate(self, name: str) -> Gate | None:
+        """The gate called ``name``, or None."""
         return next((g for g in self.gates if g.name == name), None)
 
     def accountable(self, kind: str) -> tuple[str, ...]:
+        """Who is accountable for ``kind`` under the contract's RACI (none: nobody)."""
         return self.raci.get(kind, {}).get("accountable", ())
 
     def role_of(self, person: str, kind: str) -> str | None:
@@ -73,6 +75,7 @@ class Contract:
 
 
 def contract_path(ws: Workspace, framework: str) -> Path:
+    """Where the contract of ``framework`` lives: ``contracts/<framework>.yaml``."""
     return ws.contracts_dir / f"{framework}.yaml"
 
 

@@ -72,6 +72,7 @@ class FileLock:
         self._fd: int | None = None
 
     def acquire(self) -> None:
+        """Take the lock, waiting up to ``timeout``; stamp the lock file with this pid and host."""
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             fs_step("lock-open")
@@ -91,6 +92,7 @@ class FileLock:
         _HELD.add(fd)
 
     def release(self) -> None:
+        """Release the lock (closing the file releases the flock); a second call does nothing."""
         if self._fd is None:
             return
         fd, self._fd = self._fd, None

@@ -87,6 +87,7 @@ class ActorLookup:
                 self._proc = None
 
     def result(self) -> str:
+        """The actor (``git config user.email``, else the OS user), waiting for the lookup once."""
         if self._answer is None:
             email = None
             if self._proc is not None:

@@ -93,9 +93,11 @@ class Finding:
                 object.__setattr__(self, "fix", info.help)
 
     def sort_key(self) -> tuple[bytes, int, str, str, str]:
+        """The order findings are reported in: file (bytewise), line, code, pointer, message."""
         return (self.file.encode("utf-8"), self.line or 0, self.code, self.pointer, self.message)
 
     def to_dict(self) -> dict[str, Any]:
+        """The finding as JSON values (every command's ``findings`` entries)."""
         return {
             "code": self.code,
             "name": self.name,
@@ -107,6 +109,7 @@ class Finding:
         }
 
     def one_line(self) -> str:
+        """``file:line: CODE /pointer: message (fix: …)``: the text output."""
         where = self.file + (f":{self.line}" if self.line else "")
         field = f" {self.pointer}:" if self.pointer else ""
         fix = f" (fix: {self.fix})" if self.fix else ""

@@ -32,6 +32,7 @@ __all__ = [
 
 
 def gpg_for(home: Path | None) -> Any:
+    """A python-gnupg handle on the keyring in ``home`` (the user's default when None)."""
     import gnupg
 
     try:

@@ -380,6 +380,21 @@ def _one_line_pairs(text: str) -> dict[str, Any] | None:
     return out or None
 
 
+_NOT_PLAIN = object()  # a value the plain reader declines: the full loader judges it
+
+
+def _plain_value(raw: str) -> Any:
+    """A ``key: value`` line's value: a flow list of scalars or one scalar; ``_NOT_PLAIN`` otherwise."""
+    if raw.startswith("["):
+        flow = _FLOW.fullmatch(raw)
+        if flow is None:
+            return _NOT_PLAIN
+        items = [_scalar(i) for i in _SPLIT.findall(flow.group(1) or "")]
+        return _NOT_PLAIN if any(i is None for i in items) else items
+    value = _scalar(raw)
+    return _NOT_PLAIN if value is None else value
+
+
 def parse_plain(text: str) -> dict[str, Any] | None:
     """The mapping for plain ``key: value`` frontmatter, or None if it is not that simple.
 
@@ -389,49 +404,31 @@ def parse_plain(text: str) -> dict[str, Any] | None:
     """
     if _DOC.fullmatch(text):
         return _one_line_pairs(text)
+    text = text.replace("\r\n", "\n")
     if "\r" in text:
-        text = text.replace("\r\n", "\n")
-        if "\r" in text:
-            return None
+        return None
     out: dict[str, Any] = {}
-    pending: str | None = None
-    for line in text.split("\n"):
-        if not line:
+    pending: str | None = None  # a "key:" line whose block list items follow
+    for line in filter(None, text.split("\n")):
+        item = _ITEM.fullmatch(line) if pending is not None else None
+        if item:
+            value = _scalar(item.group(1))
+            if value is None:
+                return None
+            out[pending].append(value)  # type: ignore[index]
             continue
-        if pending is not None:
-            item = _ITEM.fullmatch(line)
-            if item:
-                value = _scalar(item.group(1))
-                if value is None:
-                    return None
-                out[pending].append(value)
-                continue
-            if not out[pending]:
-                return None  # "key:" with nothing under it is null in YAML: leave it to the loader
-            pending = None
+        if pending is not None and not out[pending]:
+            return None  # "key:" with nothing under it is null in YAML: leave it to the loader
+        pending = None
         match = _LINE.fullmatch(line)
-        if match is None:
-            return None
+        if match is None or match.group(1) in out or match.group(1) in _SPECIAL:
+            return None  # not a plain line, a duplicate or a non-text key: the loader reports it
         key, raw = match.group(1), match.group(2)
-        if key in out or key in _SPECIAL:
-            return None  # a duplicate or a non-text key: the loader reports it
-        if raw is None or raw == "":
-            out[key] = []
-            pending = key
-            continue
-        if raw.startswith("["):
-            flow = _FLOW.fullmatch(raw)
-            if flow is None:
-                return None
-            items = [_scalar(i) for i in _SPLIT.findall(flow.group(1) or "")]
-            if any(i is None for i in items):
-                return None
-            out[key] = items
-            continue
-        value = _scalar(raw)
-        if value is None:
+        parsed = [] if not raw else _plain_value(raw)
+        if parsed is _NOT_PLAIN:
             return None
-        out[key] = value
+        out[key] = parsed
+        pending = key if not raw else None
     if pending is not None and not out[pending]:
         return None
     return out or None  # empty frontmatter is null in YAML: the loader reports it

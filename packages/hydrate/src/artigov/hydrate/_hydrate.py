@@ -52,6 +52,7 @@ class HydrationResult:
 
     @property
     def ok(self) -> bool:
+        """True when a plan was made and nothing was found."""
         return self.plan is not None and not self.findings
 
 

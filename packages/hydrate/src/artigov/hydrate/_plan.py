@@ -19,6 +19,7 @@ class HydrationPlan:
     inputs: tuple[dict[str, Any], ...]
 
     def body(self) -> dict[str, Any]:
+        """What the plan's digest covers: everything but the digest itself."""
         return {
             "framework": self.framework,
             "stage": self.stage,
@@ -29,10 +30,13 @@ class HydrationPlan:
 
     @property
     def digest(self) -> str:
+        """``sha256:`` of the canonical JSON of :meth:`body`."""
         return digest_bytes(canonical_json(self.body()))
 
     def to_dict(self) -> dict[str, Any]:
+        """The plan as JSON values, with its digest."""
         return {**self.body(), "digest": self.digest}
 
     def to_bytes(self) -> bytes:
+        """The plan file's bytes: canonical JSON, the same on every machine."""
         return canonical_json(self.to_dict())

@@ -35,10 +35,12 @@ class Candidate:
 
     @property
     def status(self) -> str:
+        """The candidate's indexed status."""
         return str(self.entry["status"])
 
     @property
     def version(self) -> str:
+        """The candidate's indexed version."""
         return str(self.entry["version"])
 
 

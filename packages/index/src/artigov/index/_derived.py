@@ -32,10 +32,14 @@ def file_stamp(path: Path) -> list[int] | None:
 
 
 class DerivedCache:
+    """One value computed from an index, kept in ``state_dir`` and valid only for that index's digest
+    and the same key (a speed seam: losing it costs one recomputation)."""
+
     def __init__(self, ws: Workspace, name: str) -> None:
         self.path = ws.state_dir / f"derived-{name}.json"
 
     def get(self, digest: str, key: Any) -> Any | None:
+        """The value stored for index ``digest`` and ``key``, or None."""
         try:
             held = json.loads(self.path.read_bytes())
         except (OSError, ValueError):
@@ -47,6 +51,7 @@ class DerivedCache:
         return held.get("value")
 
     def put(self, digest: str, key: Any, value: Any) -> None:
+        """Store ``value`` for index ``digest`` and ``key`` (best effort: a failed write is ignored)."""
         from artigov.core import DiskError, write_atomic
 
         data = json.dumps({"format": _FORMAT, "index_digest": digest, "key": key, "value": value}).encode()

@@ -79,6 +79,7 @@ class Journal:
         return records, dropped
 
     def pending(self) -> bool:
+        """True when a record is waiting: the last write did not finish."""
         try:
             return self.path.stat().st_size > 0
         except FileNotFoundError:

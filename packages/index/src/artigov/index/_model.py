@@ -162,6 +162,7 @@ class Index:
         return digest_bytes(self._bytes)
 
     def to_bytes(self) -> bytes:
+        """The index file's bytes (canonical, one entry per line)."""
         return self._bytes
 
     @staticmethod

@@ -33,9 +33,11 @@ class IndexResult:
 
     @property
     def ok(self) -> bool:
+        """True when no artifact was left out with a finding."""
         return not self.findings
 
     def to_dict(self) -> dict[str, Any]:
+        """The result as JSON values (``artigov index … --format json``)."""
         return {
             "op": self.op,
             "ok": self.ok,
@@ -67,9 +69,11 @@ class VerifyResult:
 
     @property
     def ok(self) -> bool:
+        """True when the index and the files agree."""
         return not (self.added or self.changed or self.removed)
 
     def to_dict(self) -> dict[str, Any]:
+        """The result as JSON values (``artigov index verify --format json``)."""
         return {
             "op": "verify",
             "ok": self.ok,

@@ -91,6 +91,7 @@ class DecisionLog:
         self.path = path
 
     def exists(self) -> bool:
+        """True when the log file exists."""
         return self.path.is_file()
 
     def _open(self) -> int | None:

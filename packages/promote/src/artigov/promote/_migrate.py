@@ -86,6 +86,55 @@ def _old_chain(ws: Workspace, fw_dir: Path) -> tuple[dict[int, bytes], dict[int,
     return chain, pruned
 
 
+def _move_framework(
+    ws: Workspace, source: Path, name: str, chain: dict[int, bytes], pruned: dict[int, str], who: str, timeout: float
+) -> None:
+    """Copy one framework's old snapshots into the record, record them as migrated, write its HEAD."""
+    store = SnapshotStore(ws, name)
+    with FileLock(store.lock_path, timeout):
+        store.ensure_record_files()
+        gates: Head = Head(0, "", {})
+        for seq in sorted(chain):
+            src = source / snapshot_folder_name(seq)
+            for fname in (MANIFEST_NAME, SIGNATURE_NAME):
+                write_atomic(store.seq_dir(seq) / fname, (src / fname).read_bytes(), lock=False, mode=0o444)
+            manifest = json.loads(chain[seq])
+            gates = gates.with_gate(str(manifest["gate"]), seq, digest_bytes(chain[seq]))
+            publish_public_key(ws, str(manifest["signer"]))
+        if pruned:
+            store.record_pruned(pruned)
+        batch = [
+            decision_event(
+                json.loads(chain[seq]).get("created_at", ""),
+                who,
+                name,
+                "snapshot_migrated",
+                f"{name}#{seq}",
+                "migrated",
+                sequence=seq,
+                gate=json.loads(chain[seq]).get("gate"),
+                digest=digest_bytes(chain[seq]),
+                source=ws.rel(source),
+            )
+            for seq in sorted(chain)
+        ]
+        DecisionLog(store.decisions_path).append_batch(batch)
+        store.move_head(gates)
+
+
+def _move_objects(ws: Workspace, old_objects: Path) -> int:
+    """Copy the old object store into the record (add-only); how many objects were new."""
+    moved = 0
+    if old_objects.is_dir():
+        for path in sorted(old_objects.rglob("*")):
+            if path.is_file():
+                target = ws.record_dir / path.relative_to(ws.state_dir)
+                if not target.exists():
+                    write_atomic(target, path.read_bytes(), lock=False, mode=0o444)
+                    moved += 1
+    return moved
+
+
 def migrate_record(ws: Workspace, *, lock_timeout: float = 30.0) -> Migration:
     """Move snapshots and objects from ``state_dir`` into the committed record, verifying before and after."""
     old = ws.state_dir / "snapshots"
@@ -105,44 +154,9 @@ def migrate_record(ws: Workspace, *, lock_timeout: float = 30.0) -> Migration:
         chains[fw_dir.name] = _old_chain(ws, fw_dir)
     who = ActorLookup(ws.root).result()
     for name, (chain, pruned) in chains.items():
-        store = SnapshotStore(ws, name)
-        with FileLock(store.lock_path, lock_timeout):
-            store.ensure_record_files()
-            gates: Head = Head(0, "", {})
-            for seq in sorted(chain):
-                src = old / name / snapshot_folder_name(seq)
-                for fname in (MANIFEST_NAME, SIGNATURE_NAME):
-                    write_atomic(store.seq_dir(seq) / fname, (src / fname).read_bytes(), lock=False, mode=0o444)
-                manifest = json.loads(chain[seq])
-                gates = gates.with_gate(str(manifest["gate"]), seq, digest_bytes(chain[seq]))
-                publish_public_key(ws, str(manifest["signer"]))
-            if pruned:
-                store.record_pruned(pruned)
-            batch = [
-                decision_event(
-                    json.loads(chain[seq]).get("created_at", ""),
-                    who,
-                    name,
-                    "snapshot_migrated",
-                    f"{name}#{seq}",
-                    "migrated",
-                    sequence=seq,
-                    gate=json.loads(chain[seq]).get("gate"),
-                    digest=digest_bytes(chain[seq]),
-                    source=ws.rel(old / name),
-                )
-                for seq in sorted(chain)
-            ]
-            DecisionLog(store.decisions_path).append_batch(batch)
-            store.move_head(gates)
+        _move_framework(ws, old / name, name, chain, pruned, who, lock_timeout)
         result.frameworks[name] = len(chain)
-    if old_objects.is_dir():
-        for path in sorted(old_objects.rglob("*")):
-            if path.is_file():
-                target = ws.record_dir / path.relative_to(ws.state_dir)
-                if not target.exists():
-                    write_atomic(target, path.read_bytes(), lock=False, mode=0o444)
-                    result.objects += 1
+    result.objects = _move_objects(ws, old_objects)
     # Set the old layout aside (so the normal checks no longer see it), verify the new one, and
     # only then delete the old; a failure puts everything back as it was.
     aside = [(d, d.with_name(d.name + ".premigration")) for d in (old, old_objects) if d.exists()]

@@ -10,7 +10,7 @@ from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from artigov.contract import load_contract
+from artigov.contract import Contract, load_contract
 from artigov.core import (
     ActorLookup,
     ArtigovError,
@@ -25,7 +25,7 @@ from artigov.core import (
 from artigov.promote._decisions import DecisionLog
 from artigov.promote._record import decision_event, recover
 from artigov.promote._rollback import previous_good
-from artigov.promote._store import ObjectStore, SnapshotStore
+from artigov.promote._store import Head, ObjectStore, SnapshotStore
 from artigov.promote._verify import verify_snapshot
 from artigov.promote.errors import PromotionError
 
@@ -40,6 +40,31 @@ class PruneResult:
     kept: list[int] = field(default_factory=list)
     objects_deleted: list[str] = field(default_factory=list)
     applied: bool = False
+
+
+def _retained(
+    ws: Workspace, store: SnapshotStore, contract: Contract, head: Head, sequences: list[int], now: float | None
+) -> set[int]:
+    """What the contract's retention keeps: every gate's current snapshot and the one its rollback
+    would return to, the last ``keep_last``, and those younger than ``keep_days`` (everything when
+    no retention is configured)."""
+    if contract.keep_last is None and contract.keep_days is None:
+        return set(sequences)
+    keep = {head.sequence}
+    for gate, gh in head.gates.items():
+        keep.add(gh.sequence)
+        with suppress(PromotionError):  # no earlier snapshot of the gate verifies: nothing more to protect
+            keep.add(previous_good(ws, store, gate, gh.sequence))
+    if contract.keep_last:
+        keep |= set(sorted(sequences)[-contract.keep_last :])
+    if contract.keep_days is not None:
+        current = time.time() if now is None else now
+        for s in sequences:
+            created = store.manifest(s).get("created_at", "1970-01-01T00:00:00Z")
+            age_days = (current - datetime.fromisoformat(created.replace("Z", "+00:00")).timestamp()) / 86400
+            if age_days <= contract.keep_days:
+                keep.add(s)
+    return keep
 
 
 def prune(
@@ -59,24 +84,7 @@ def prune(
             return result
         if apply:
             verify_snapshot(ws, framework, store=store)  # prune only a history that verifies
-        protected = {head.sequence}
-        for gate, gh in head.gates.items():
-            protected.add(gh.sequence)
-            with suppress(PromotionError):  # no earlier snapshot of the gate verifies: nothing more to protect
-                protected.add(previous_good(ws, store, gate, gh.sequence))
-        if contract.keep_last is None and contract.keep_days is None:
-            keep = set(sequences)  # no retention configured: keep everything
-        else:
-            keep = set(protected)
-            if contract.keep_last:
-                keep |= set(sorted(sequences)[-contract.keep_last :])
-            if contract.keep_days is not None:
-                current = time.time() if now is None else now
-                for s in sequences:
-                    created = store.manifest(s).get("created_at", "1970-01-01T00:00:00Z")
-                    age_days = (current - datetime.fromisoformat(created.replace("Z", "+00:00")).timestamp()) / 86400
-                    if age_days <= contract.keep_days:
-                        keep.add(s)
+        keep = _retained(ws, store, contract, head, sequences, now)
         # A kept snapshot's chain must still verify: keep everything from the oldest kept one up.
         oldest_kept = min(keep)
         keep |= {s for s in sequences if s >= oldest_kept}

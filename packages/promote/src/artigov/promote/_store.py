@@ -95,10 +95,12 @@ class ObjectStore:
         self.root = (base or ws.record_dir / "objects") / "sha256"
 
     def path_for(self, digest: str) -> Path:
+        """Where the object named ``digest`` lives (``objects/sha256/ab/cdef…``)."""
         hexd = digest.removeprefix("sha256:")
         return self.root / hexd[:2] / hexd[2:]
 
     def put(self, data: bytes) -> str:
+        """Store ``data`` (add-only; an intact copy is kept) and return its digest."""
         digest = digest_bytes(data)
         path = self.path_for(digest)
         if self.check(digest) is not None:  # missing, or a corrupt leftover: (re)write the right bytes
@@ -155,6 +157,7 @@ class ObjectStore:
             raise DiskError(source, e) from e
 
     def get(self, digest: str) -> bytes:
+        """The bytes of object ``digest``."""
         return self.path_for(digest).read_bytes()
 
     def check(self, digest: str) -> str | None:
@@ -172,6 +175,7 @@ class ObjectStore:
         return None if "sha256:" + h.hexdigest() == digest else f"content hashes to sha256:{h.hexdigest()}"
 
     def all(self) -> list[str]:
+        """Every stored object's digest, sorted."""
         if not self.root.is_dir():
             return []
         return sorted(f"sha256:{d.name}{f.name}" for d in self.root.iterdir() if d.is_dir() for f in d.iterdir())
@@ -196,6 +200,7 @@ class Head:
         return Head(sequence, digest, {**self.gates, gate: GateHead(sequence, digest)})
 
     def to_bytes(self) -> bytes:
+        """HEAD's bytes: canonical JSON."""
         gates = {g: {"digest": h.digest, "sequence": h.sequence} for g, h in sorted(self.gates.items())}
         return canonical_json({"digest": self.digest, "gates": gates, "sequence": self.sequence})
 
@@ -222,9 +227,11 @@ class SnapshotStore:
         return cls(ws, framework)
 
     def seq_dir(self, sequence: int) -> Path:
+        """The folder of snapshot ``sequence``."""
         return self.snapshots_dir / snapshot_folder_name(sequence)
 
     def tmp_dir(self, sequence: int) -> Path:
+        """The folder snapshot ``sequence`` is written in before it is published."""
         return self.snapshots_dir / f".{snapshot_folder_name(sequence)}.tmp"
 
     def sequences(self) -> list[int]:
@@ -245,6 +252,7 @@ class SnapshotStore:
         return sorted(out)
 
     def head(self) -> Head | None:
+        """HEAD as recorded (unverified), or None before the first snapshot."""
         try:
             raw = self.head_path.read_bytes()
         except FileNotFoundError:
@@ -273,6 +281,7 @@ class SnapshotStore:
             ) from None
 
     def manifest_bytes(self, sequence: int) -> bytes:
+        """The signed bytes of snapshot ``sequence``'s manifest."""
         try:
             return (self.seq_dir(sequence) / MANIFEST_NAME).read_bytes()
         except (FileNotFoundError, NotADirectoryError):
@@ -284,6 +293,7 @@ class SnapshotStore:
             ) from None
 
     def signature_bytes(self, sequence: int) -> bytes:
+        """The detached signature of snapshot ``sequence``'s manifest."""
         try:
             return (self.seq_dir(sequence) / SIGNATURE_NAME).read_bytes()
         except (FileNotFoundError, NotADirectoryError):
@@ -295,6 +305,7 @@ class SnapshotStore:
             ) from None
 
     def manifest(self, sequence: int) -> dict[str, Any]:
+        """Snapshot ``sequence``'s manifest, parsed (unverified)."""
         data = self.manifest_bytes(sequence)
         try:
             value = json.loads(data)
@@ -307,6 +318,7 @@ class SnapshotStore:
         return value
 
     def pruned(self) -> dict[int, str]:
+        """Sequences pruned by retention, with their manifest digests."""
         try:
             raw = json.loads(self.pruned_path.read_bytes())
             return {int(k): str(v) for k, v in raw.items()}
@@ -350,8 +362,10 @@ class SnapshotStore:
         fsync_dir(self.snapshots_dir)
 
     def move_head(self, head: Head) -> None:
+        """Write ``head`` as HEAD, atomically (the caller holds the framework lock)."""
         write_atomic(self.head_path, head.to_bytes(), lock=False)
 
     def record_pruned(self, entries: dict[int, str]) -> None:
+        """Add ``entries`` (sequence -> digest) to ``pruned.json``, atomically."""
         pruned = {**self.pruned(), **entries}
         write_atomic(self.pruned_path, canonical_json({str(k): v for k, v in sorted(pruned.items())}), lock=False)

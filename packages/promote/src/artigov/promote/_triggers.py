@@ -29,6 +29,7 @@ class TriggerReport:
 
     @property
     def ok(self) -> bool:
+        """True when no trigger fired."""
         return not self.fired
 
 
@@ -36,78 +37,116 @@ def triggers(
     ws: Workspace, framework: str, *, auto_rollback: bool = False, key: str | None = None, gate: str | None = None
 ) -> TriggerReport:
     """Evaluate the contract's rollback triggers against the current snapshot of ``gate`` (default:
-    the head's gate)."""
+    the head's gate): verify_failed, then checksum_drift, then gate_failed; with ``auto_rollback``,
+    roll back when one fired with ``action: rollback``."""
     contract = load_contract(ws, framework)
     store = SnapshotStore.open(ws, framework)
     report = TriggerReport()
     wanted = {t.on: t.action for t in contract.triggers}
-    head = store.head()
-    target: int | None = None
-    if head is not None:
-        chosen = gate or None
-        if chosen is None:
-            with suppress(VerificationError):
-                chosen = str(store.manifest(head.sequence).get("gate"))
-        if chosen is not None and chosen in head.gates:
-            target = head.gates[chosen].sequence
-    head_manifest: dict[str, Any] | None = None
-    if head is not None or "verify_failed" in wanted:
-        try:
-            head_manifest = verify_snapshot(ws, framework, target, store=store).manifest
-        except VerificationError as e:
-            if e.code in _KEY_TRUST:  # the signer's key, not the content: re-sign, never roll back
-                report.fired.append(_key_trust_problem(e, framework, _gate_of(store, target)))
-            elif "verify_failed" in wanted:
-                report.fired.append({"on": "verify_failed", "action": wanted["verify_failed"], "detail": str(e)})
-    if target is not None and head_manifest is None:
-        try:
-            head_manifest = store.manifest(target)
-        except VerificationError:
-            head_manifest = None
-    if "checksum_drift" in wanted and head_manifest is not None:
-        drifted = []
-        for item in head_manifest.get("inputs", []):
-            path = ws.root / item["path"]
-            if not path.is_file() or digest_file(path) != item.get("object"):
-                drifted.append(item["path"])
-        if drifted:
-            report.fired.append(
-                {
-                    "on": "checksum_drift",
-                    "action": wanted["checksum_drift"],
-                    "detail": "changed since the head snapshot: " + ", ".join(drifted),
-                }
-            )
-    if "gate_failed" in wanted and head_manifest is not None:
-        gate_report = check_contract(ws, framework, str(head_manifest.get("gate")))
-        if not gate_report.ok:
-            report.fired.append(
-                {
-                    "on": "gate_failed",
-                    "action": wanted["gate_failed"],
-                    "detail": "; ".join(f.message for f in gate_report.findings),
-                }
-            )
+    target = _target(store, gate)
+    manifest = _verify_failed(ws, store, target, wanted, report)
+    if manifest is not None:
+        _checksum_drift(ws, manifest, wanted, report)
+        _gate_failed(ws, framework, manifest, wanted, report)
     for t in report.fired:
         log.info(
             "trigger_fired", audit=True, framework=framework, subject=t["on"], outcome=t["action"], detail=t["detail"]
         )
     if auto_rollback and any(t["action"] == "rollback" for t in report.fired):
-        who = ActorLookup(ws.root).result()
-        fired = [
-            decision_event("", who, framework, "trigger_fired", t["on"], t["action"], detail=t["detail"])
-            for t in report.fired
-        ]
-        reason = "trigger: " + "; ".join(f"{t['on']} ({t['detail'][:200]})" for t in report.fired)
-        rolled_gate = str(head_manifest.get("gate")) if head_manifest else gate
-        if any(t["on"] == "verify_failed" for t in report.fired) or target is None:
-            # to the newest snapshot of the gate that verifies
-            report.rolled_back = rollback(
-                ws, framework, reason=reason, gate=rolled_gate, key=key, extra_decisions=fired
-            )
-        else:  # restore the current snapshot's files
-            report.rolled_back = rollback(ws, framework, reason=reason, to=target, key=key, extra_decisions=fired)
+        report.rolled_back = _roll_back(ws, framework, report, target, key, gate, manifest)
     return report
+
+
+def _target(store: SnapshotStore, gate: str | None) -> int | None:
+    """The current snapshot of ``gate`` (default: the head's gate), or None."""
+    head = store.head()
+    if head is None:
+        return None
+    chosen = gate or None
+    if chosen is None:
+        with suppress(VerificationError):
+            chosen = str(store.manifest(head.sequence).get("gate"))
+    return head.gates[chosen].sequence if chosen is not None and chosen in head.gates else None
+
+
+def _verify_failed(
+    ws: Workspace, store: SnapshotStore, target: int | None, wanted: dict[str, str], report: TriggerReport
+) -> dict[str, Any] | None:
+    """verify_failed (or a key-trust problem, which never rolls back); the target's manifest, verified
+    if it verifies, else as recorded (None if there is none)."""
+    if store.head() is not None or "verify_failed" in wanted:
+        try:
+            return verify_snapshot(ws, store.framework, target, store=store).manifest
+        except VerificationError as e:
+            if e.code in _KEY_TRUST:  # the signer's key, not the content: re-sign, never roll back
+                report.fired.append(_key_trust_problem(e, store.framework, _gate_of(store, target)))
+            elif "verify_failed" in wanted:
+                report.fired.append({"on": "verify_failed", "action": wanted["verify_failed"], "detail": str(e)})
+    if target is None:
+        return None
+    try:
+        return store.manifest(target)
+    except VerificationError:
+        return None
+
+
+def _checksum_drift(ws: Workspace, manifest: dict[str, Any], wanted: dict[str, str], report: TriggerReport) -> None:
+    """checksum_drift: an input changed on disk since the snapshot."""
+    if "checksum_drift" not in wanted:
+        return
+    drifted = [
+        item["path"]
+        for item in manifest.get("inputs", [])
+        if not (ws.root / item["path"]).is_file() or digest_file(ws.root / item["path"]) != item.get("object")
+    ]
+    if drifted:
+        report.fired.append(
+            {
+                "on": "checksum_drift",
+                "action": wanted["checksum_drift"],
+                "detail": "changed since the head snapshot: " + ", ".join(drifted),
+            }
+        )
+
+
+def _gate_failed(
+    ws: Workspace, framework: str, manifest: dict[str, Any], wanted: dict[str, str], report: TriggerReport
+) -> None:
+    """gate_failed: the snapshot's gate no longer passes on today's artifacts."""
+    if "gate_failed" not in wanted:
+        return
+    gate_report = check_contract(ws, framework, str(manifest.get("gate")))
+    if not gate_report.ok:
+        report.fired.append(
+            {
+                "on": "gate_failed",
+                "action": wanted["gate_failed"],
+                "detail": "; ".join(f.message for f in gate_report.findings),
+            }
+        )
+
+
+def _roll_back(
+    ws: Workspace,
+    framework: str,
+    report: TriggerReport,
+    target: int | None,
+    key: str | None,
+    gate: str | None,
+    manifest: dict[str, Any] | None,
+) -> Promotion:
+    """The rollback a fired trigger asks for, with the fired triggers as its recorded decisions."""
+    who = ActorLookup(ws.root).result()
+    fired = [
+        decision_event("", who, framework, "trigger_fired", t["on"], t["action"], detail=t["detail"])
+        for t in report.fired
+    ]
+    reason = "trigger: " + "; ".join(f"{t['on']} ({t['detail'][:200]})" for t in report.fired)
+    if any(t["on"] == "verify_failed" for t in report.fired) or target is None:
+        # to the newest snapshot of the gate that verifies
+        rolled_gate = str(manifest.get("gate")) if manifest else gate
+        return rollback(ws, framework, reason=reason, gate=rolled_gate, key=key, extra_decisions=fired)
+    return rollback(ws, framework, reason=reason, to=target, key=key, extra_decisions=fired)  # its own files
 
 
 #: Verification codes about the signer's key (expired, revoked), not about the signed content.

@@ -58,6 +58,7 @@ class RouteReport:
 
     @property
     def ok(self) -> bool:
+        """True when nothing was found."""
         return not self.findings
 
 
@@ -70,6 +71,7 @@ class PlacementResult:
     checked: int = 0
 
     def to_dict(self) -> dict[str, Any]:
+        """The result as JSON values (what the derived cache stores)."""
         return {
             "findings": [f.to_dict() for f in self.findings],
             "misplaced": [[m.path, m.target, m.meta_path] for m in self.misplaced],
@@ -78,6 +80,7 @@ class PlacementResult:
 
     @classmethod
     def from_dict(cls, value: dict[str, Any]) -> PlacementResult:
+        """The result :meth:`to_dict` gave."""
         return cls(
             [Finding(**f) for f in value["findings"]],
             [Misplaced(path, target, meta) for path, target, meta in value["misplaced"]],

@@ -42,20 +42,25 @@ class Artifact:
 
     @property
     def id(self) -> str:
+        """The ``id`` field ("" when missing)."""
         return str(self.metadata.get("id", ""))
 
     @property
     def version(self) -> str:
+        """The ``version`` field ("" when missing)."""
         return str(self.metadata.get("version", ""))
 
     @property
     def status(self) -> str:
+        """The ``status`` field: draft, review or approved ("" when missing)."""
         return str(self.metadata.get("status", ""))
 
     @property
     def framework(self) -> str:
+        """The ``framework`` field ("" when missing)."""
         return str(self.metadata.get("framework", ""))
 
     @property
     def kind(self) -> str:
+        """The ``kind`` field ("" when missing)."""
         return str(self.metadata.get("kind", ""))

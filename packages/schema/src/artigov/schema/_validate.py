@@ -65,15 +65,18 @@ class ValidationReport:
     units: list[ArtifactUnit] = field(default_factory=list)
 
     def skip(self, rel: str, reason: str) -> None:
+        """Record that ``rel`` was not checked, and why (one reason per path)."""
         if rel not in self.skipped_reasons:
             self.skipped.append(rel)
         self.skipped_reasons[rel] = reason
 
     @property
     def ok(self) -> bool:
+        """True when nothing was found."""
         return not self.findings
 
     def to_dict(self) -> dict[str, object]:
+        """The report as JSON values (``artigov validate --format json``)."""
         return {
             "ok": self.ok,
             "checked": self.checked,

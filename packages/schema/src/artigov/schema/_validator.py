@@ -173,6 +173,7 @@ class SchemaSet:
         return {"properties": props}
 
     def errors(self, metadata: dict[str, Any]) -> Iterator[ValidationError]:
+        """Every schema error of ``metadata``: the base schema's, then its kind's (none: valid)."""
         # The checks compiled from each schema file only ever say "certainly valid"; otherwise
         # jsonschema judges and explains.
         if not _base_check()(metadata):
