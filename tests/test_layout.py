@@ -341,3 +341,16 @@ def test_every_public_class_and_function_has_a_docstring(package: str) -> None:
             if not attr.startswith("_") and inspect.isfunction(func) and not func.__doc__:
                 missing.append(f"{name}.{attr}")
     assert missing == []
+
+
+def test_the_readme_dependency_picture_is_the_declared_graph() -> None:
+    readme = (REPO / "README.md").read_text("utf-8")
+    block = readme.split("<!-- deps -->\n```text\n", 1)[1].split("```\n<!-- /deps -->", 1)[0]
+    order = ["core", "schema", "index", "router", "contract", "hydrate", "promote"]
+    assert sorted(order) == PACKAGES
+    lines = []
+    for package in order:
+        deps = sorted(_declared(package)[0])
+        lines.append(f"{package:<9} -> {', '.join(deps)}" if deps else package)
+    lines.append("the CLI, tasks and rehearsals -> all of them")
+    assert block == "\n".join(lines) + "\n"
