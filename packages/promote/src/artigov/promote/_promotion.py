@@ -30,13 +30,23 @@ from artigov.index import verify as verify_index
 from artigov.promote._decisions import DecisionLog
 from artigov.promote._gitstate import GitState, commit_record, git_state
 from artigov.promote._manifest import Manifest
-from artigov.promote._record import commit_snapshot, decision_event, recover
+from artigov.promote._record import Committed, commit_snapshot, decision_event, recover
 from artigov.promote._restore import recover_restore
 from artigov.promote._store import ObjectStore, SnapshotStore
 from artigov.promote._verify import Verified, verify_snapshot
 from artigov.promote.errors import GateFailedError, PromotionError
 
-__all__ = ["BROKEN_HISTORY", "Promotion", "commit_paths", "git_fields", "promote", "signing_key", "verified_head"]
+__all__ = [
+    "announce",
+    "commit_if",
+    "BROKEN_HISTORY",
+    "Promotion",
+    "commit_paths",
+    "git_fields",
+    "promote",
+    "signing_key",
+    "verified_head",
+]
 
 log = get_logger(__name__)
 
@@ -237,6 +247,25 @@ def commit_paths(
     return sorted({p for p in paths if (ws.root / p).exists()})
 
 
+def announce(store: SnapshotStore, done: Committed, event: str, outcome: str, **fields: Any) -> None:
+    """The operational log's summary of a snapshot just recorded (the decision log holds the detail)."""
+    log.info(
+        event,
+        audit=True,
+        framework=store.framework,
+        subject=f"{store.framework}#{done.sequence}",
+        outcome=outcome,
+        sequence=done.sequence,
+        digest=done.digest,
+        **fields,
+    )
+
+
+def commit_if(commit: bool, ws: Workspace, paths: list[str], message: str) -> str | None:
+    """With ``commit`` (``--commit``): a git commit of exactly ``paths``, what the command wrote."""
+    return commit_record(ws.root, paths, message) if commit else None
+
+
 def promote(
     ws: Workspace,
     framework: str,
@@ -370,24 +399,14 @@ def promote(
             *_approval_events(ws, store, framework, created_at, who, sequence),
         ]
         done = commit_snapshot(ws, store, head, manifest, batch)
-    log.info(
-        "snapshot_promoted",
-        audit=True,
-        framework=framework,
-        subject=f"{framework}#{done.sequence}",
-        outcome="promoted",
-        sequence=done.sequence,
-        gate=gate,
-        digest=done.digest,
+    announce(store, done, "snapshot_promoted", "promoted", gate=gate)
+    record_commit = commit_if(
+        commit,
+        ws,
+        commit_paths(ws, store, signer, inputs),
+        f"artigov: promote {framework} gate {gate} as snapshot {done.sequence}\n\n"
+        f"manifest {done.digest}\nsigned by {signer}\ninputs from commit {git.commit or '(none)'}",
     )
-    record_commit = None
-    if commit:
-        record_commit = commit_record(
-            ws.root,
-            commit_paths(ws, store, signer, inputs),
-            f"artigov: promote {framework} gate {gate} as snapshot {done.sequence}\n\n"
-            f"manifest {done.digest}\nsigned by {signer}\ninputs from commit {git.commit or '(none)'}",
-        )
     return Promotion(
         framework, gate, done.sequence, done.digest, signer, len(inputs), commit=git.commit, record_commit=record_commit
     )

@@ -15,14 +15,22 @@ from artigov.core import (
     PathEscapeError,
     Workspace,
     digest_bytes,
-    get_logger,
     resolve_inside,
     stamp_now,
 )
 from artigov.index import add as index_add
-from artigov.promote._gitstate import commit_record, git_state
+from artigov.promote._gitstate import git_state
 from artigov.promote._manifest import Manifest
-from artigov.promote._promotion import BROKEN_HISTORY, Promotion, commit_paths, git_fields, signing_key, verified_head
+from artigov.promote._promotion import (
+    BROKEN_HISTORY,
+    Promotion,
+    announce,
+    commit_if,
+    commit_paths,
+    git_fields,
+    signing_key,
+    verified_head,
+)
 from artigov.promote._record import commit_snapshot, decision_event, recover
 from artigov.promote._restore import finish_restore, recover_restore, restore_files
 from artigov.promote._store import ObjectStore, SnapshotStore
@@ -31,8 +39,6 @@ from artigov.promote.errors import PromotionError, VerificationError
 from artigov.schema import unsafe_artifact_path
 
 __all__ = ["previous_good", "rollback"]
-
-log = get_logger(__name__)
 
 
 def _restore(ws: Workspace, manifest: dict[str, Any]) -> list[Path]:
@@ -162,24 +168,14 @@ def rollback(
             ),
         ]
         done = commit_snapshot(ws, store, head, manifest, batch)
-    log.info(
-        "snapshot_rolled_back",
-        audit=True,
-        framework=framework,
-        subject=f"{framework}#{done.sequence}",
-        outcome="rolled_back",
-        sequence=done.sequence,
-        rollback_of=target,
-        digest=done.digest,
+    announce(store, done, "snapshot_rolled_back", "rolled_back", rollback_of=target)
+    record_commit = commit_if(
+        commit,
+        ws,
+        commit_paths(ws, store, signer, manifest.inputs, restored_rel),
+        f"artigov: roll back {framework} gate {target_gate} to snapshot {target} as snapshot {done.sequence}\n\n"
+        f"reason: {reason}\nmanifest {done.digest}\nsigned by {signer}",
     )
-    record_commit = None
-    if commit:
-        record_commit = commit_record(
-            ws.root,
-            commit_paths(ws, store, signer, manifest.inputs, restored_rel),
-            f"artigov: roll back {framework} gate {target_gate} to snapshot {target} as snapshot {done.sequence}\n\n"
-            f"reason: {reason}\nmanifest {done.digest}\nsigned by {signer}",
-        )
     return Promotion(
         framework,
         target_gate,
