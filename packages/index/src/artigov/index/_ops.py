@@ -120,7 +120,7 @@ def add(ws: Workspace, paths: Sequence[Path], *, lock_timeout: float = DEFAULT_L
             valid_before = base is not None and cache.index_digest == base.digest
             kept = {k: v for k, v in cache.stamps.items() if k in entries} if valid_before else {}
             kept.update({k: v for k, v in stamps.items() if k in entries})
-            StatCache(cache.path, kept).save(digest, entries)  # no walk: the next update walks again
+            StatCache(cache.path, kept, entries=entries).save(digest)  # no walk: the next update walks again
     result = IndexResult("add", digest, len(entries), written, added, changed, removed, findings, recovery)
     result.notes = notes
     return result

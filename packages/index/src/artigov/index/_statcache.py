@@ -121,15 +121,21 @@ class StatCache:
         path: Path,
         stamps: UnitStamps | None = None,
         *,
+        entries: Mapping[str, Mapping[str, Any]] | None = None,
         dirs: dict[str, Stamp] | None = None,
         scope: str = "",
     ) -> None:
+        """A cache of ``stamps`` for the indexed ``entries`` (which give each unit's sidecar path), or an
+        empty one. It is held in one form, the packed one the file stores: the paths in bytewise
+        order, each sidecar right after its unit, and four 64-bit integers per path."""
         self.path = path
-        self._stamps = stamps
         self._files: list[str] = []
         self._metas: dict[str, str] = {}
         self._packed: array[int] = array("q")
+        self._view: UnitStamps | None = None  # :attr:`stamps`, derived from the packed form on first use
         self._saved: tuple[dict[str, Any], bytes, bytes] | None = None  # header, files blob, folder stamps
+        #: Every given unit is indexed with the same sidecar (else the cache cannot vouch for a walk).
+        self._complete = True
         #: Directories the walk listed, with their stamps; None: unknown (no quick check).
         self.dirs = dirs
         #: What the walk covered (the artifact globs and the state folder); another scope proves nothing.
@@ -141,6 +147,28 @@ class StatCache:
         self.index_stamp: Stamp | None = None
         #: The newest mtime among the cached files (racy if not older than ``reference_ns``).
         self.newest_ns = 0
+        if stamps:
+            self._pack(stamps, entries or {})
+        else:
+            self._complete = not entries
+
+    def _pack(self, stamps: UnitStamps, entries: Mapping[str, Mapping[str, Any]]) -> None:
+        """Pack the stamps of the units ``entries`` index with the same sidecar (the others are left out,
+        and the cache then vouches for no walk)."""
+        self._complete = len(stamps) == len(entries)
+        for rel in sorted(stamps, key=lambda p: p.encode("utf-8")):
+            content, meta = stamps[rel]
+            entry = entries.get(rel)
+            meta_rel = entry.get("meta") if entry is not None else None
+            if entry is None or (meta is None) != (meta_rel is None) or not isinstance(meta_rel, (str, type(None))):
+                self._complete = False
+                continue
+            self._files.append(rel)
+            self._packed.extend(content)
+            if meta is not None and meta_rel is not None:
+                self._metas[rel] = meta_rel
+                self._files.append(meta_rel)
+                self._packed.extend(meta)
 
     def meta_of(self, rel: str) -> str | None:
         """The sidecar path recorded for unit ``rel`` (loaded caches)."""
@@ -149,12 +177,12 @@ class StatCache:
     @property
     def units(self) -> int:
         """How many units the cache holds."""
-        return len(self._stamps) if self._stamps is not None else len(self._files) - len(self._metas)
+        return len(self._files) - len(self._metas)
 
     @property
     def stamps(self) -> UnitStamps:
-        """Every cached unit's stamps (built from the packed form on first use)."""
-        if self._stamps is None:
+        """Every cached unit's stamps: a view of the packed form, built on first use."""
+        if self._view is None:
             stamps: UnitStamps = {}
             packed, metas, files = self._packed, self._metas, self._files
             i = 0
@@ -168,8 +196,8 @@ class StatCache:
                 else:
                     stamps[rel] = (content, None)
                     i += 1
-            self._stamps = stamps
-        return self._stamps
+            self._view = stamps
+        return self._view
 
     @classmethod
     def load(cls, path: Path) -> StatCache:
@@ -193,7 +221,6 @@ class StatCache:
             metas = head["metas"]
             if not (isinstance(files, list) and isinstance(metas, dict)):
                 return cache
-            cache._stamps = None
             cache._files, cache._metas = files, metas
             cache._packed = packed[: 4 * len(files)]
             cache._saved = (head, data[end + 1 : blob_end], packed[4 * len(files) :].tobytes())
@@ -254,7 +281,7 @@ class StatCache:
         for rel, stamp in self.dirs.items():
             if stamp[1] >= reference or (stamp_of(root / rel if rel else root) or MISSING) != stamp:
                 return None
-        if self._stamps is not None:  # built in memory, never saved: nothing packed to compare
+        if self._saved is None:  # built in memory, never saved: it describes no file on disk
             return None
         cached = self._packed
         suspects = set(_stat_files(root, self._files, cached))
@@ -273,7 +300,7 @@ class StatCache:
     def save_patched(self, quick: QuickCheck, stamps: UnitStamps, index_digest: str, index_path: Path) -> None:
         """Save the loaded cache with new stamps for ``quick``'s changed units (same files, same folders),
         now describing the index with ``index_digest``: no re-encoding of the 100k-path header."""
-        if self._saved is None or self._stamps is not None:
+        if self._saved is None:
             raise ValueError("only a loaded cache can be patched")
         head, blob, folders = self._saved
         packed = self._packed
@@ -297,6 +324,7 @@ class StatCache:
             folders = b""
         _write(self.path, head, blob, packed.tobytes() + folders)
         self.index_digest = index_digest
+        self._view = None  # the packed form changed: derive the view again when asked
 
     def _same_index(self, index_path: Path) -> bool:
         from artigov.index._model import Index
@@ -306,29 +334,14 @@ class StatCache:
         except OSError:
             return False
 
-    def save(self, index_digest: str, entries: Mapping[str, Mapping[str, Any]], index_path: Path | None = None) -> None:
-        """Write the cache for the index with ``index_digest`` and ``entries`` (the caller holds the lock).
+    def save(self, index_digest: str, index_path: Path | None = None) -> None:
+        """Write the cache for the index with ``index_digest`` (the caller holds the lock).
 
-        With ``index_path`` and known ``dirs``, the cache also vouches for the walk (quick checks).
+        With ``index_path`` and known ``dirs``, and every unit indexed, the cache also vouches for the
+        walk (quick checks).
         """
-        files: list[str] = []
-        metas: dict[str, str] = {}
-        packed: array[int] = array("q")
-        # Vouch for the walk only if the cached units are exactly the indexed ones, sidecars included.
-        complete = self.dirs is not None and index_path is not None and len(self.stamps) == len(entries)
-        for rel in sorted(self.stamps, key=lambda p: p.encode("utf-8")):
-            content, meta = self.stamps[rel]
-            entry = entries.get(rel)
-            meta_rel = entry.get("meta") if entry is not None else None
-            if entry is None or (meta is None) != (meta_rel is None) or not isinstance(meta_rel, (str, type(None))):
-                complete = False
-                continue
-            files.append(rel)
-            packed.extend(content)
-            if meta is not None and meta_rel is not None:
-                metas[rel] = meta_rel
-                files.append(meta_rel)
-                packed.extend(meta)
+        files, packed = self._files, array("q", self._packed)
+        complete = self._complete and self.dirs is not None and index_path is not None
         index_stamp = stamp_of(index_path) if complete and index_path is not None else None
         dirs = sorted(self.dirs) if self.dirs is not None and index_stamp is not None else None
         for d in dirs or ():
@@ -340,7 +353,7 @@ class StatCache:
             "files_bytes": len(blob),
             "index_digest": index_digest,
             "index_stamp": list(index_stamp) if index_stamp else None,
-            "metas": metas,
+            "metas": self._metas,
             "newest_ns": max(packed[1 : 4 * len(files) : 4], default=0),
             "scope": self.scope,
         }

@@ -136,8 +136,8 @@ def cache_path(ws: Workspace) -> Path:
 
 
 def save_cache(ws: Workspace, found: Scan, digest: str) -> None:
-    cache = StatCache(cache_path(ws), found.stamps, dirs=found.dirs, scope=discovery_scope(ws))
-    cache.save(digest, found.entries, ws.index_path)
+    cache = StatCache(cache_path(ws), found.stamps, entries=found.entries, dirs=found.dirs, scope=discovery_scope(ws))
+    cache.save(digest, ws.index_path)
 
 
 def rebuilder(ws: Workspace) -> Callable[[], Entries]:
