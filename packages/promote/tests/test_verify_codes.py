@@ -287,3 +287,23 @@ def test_each_damage_fails_verify_with_its_code_at_its_step(
     assert error.code == code, str(error)
     step = next(s for s in STEPS if s.name == error.step)
     assert code in step.codes, f"{code} raised by step {step.name}, which lists {step.codes}"
+
+
+def test_each_step_emits_its_own_decision(tmp_path: Path, keys: Keys, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A good snapshot: every step says it passed, in order; a damaged one: the steps before the
+    failing one passed, and the failing one says which code."""
+    from artigov.core import capture
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1764000000")
+    ws = _two_snapshots(tmp_path / "ws", keys)
+    with capture() as events:
+        verify_snapshot(ws, "f")
+    said = [(e["subject"], e["outcome"]) for e in events if e["event"] == "verify_step"]
+    assert said == [(step.name, "passed") for step in STEPS]
+    ObjectStore(ws).path_for(_store(ws).manifest(2)["inputs"][0]["object"]).unlink()
+    with capture() as events, pytest.raises(VerificationError):
+        verify_snapshot(ws, "f")
+    said = [(e["subject"], e["outcome"], e.get("code")) for e in events if e["event"] == "verify_step"]
+    failed_at = [s.name for s in STEPS].index("objects")
+    assert said[:failed_at] == [(s.name, "passed", None) for s in STEPS[:failed_at]]
+    assert said[failed_at:] == [("objects", "failed", "V008")]

@@ -273,6 +273,7 @@ def verify_snapshot(
             e.step = step.name
             log.debug("verify_step", framework=framework, subject=step.name, outcome="failed", code=e.code)
             raise
+        log.debug("verify_step", framework=framework, subject=step.name, outcome="passed", codes=list(step.codes))
         passed.append(step.name)
     assert run.head is not None
     digest = digest_bytes(run.chain[run.target])
