@@ -13,7 +13,7 @@ from artigov.core import ActorLookup, Workspace, digest_file, get_logger
 from artigov.promote._promotion import Promotion
 from artigov.promote._record import decision_event
 from artigov.promote._rollback import rollback
-from artigov.promote._store import SnapshotStore
+from artigov.promote._store import Head, SnapshotStore
 from artigov.promote._verify import verify_snapshot
 from artigov.promote.errors import VerificationError
 
@@ -43,8 +43,9 @@ def triggers(
     store = SnapshotStore.open(ws, framework)
     report = TriggerReport()
     wanted = {t.on: t.action for t in contract.triggers}
-    target = _target(store, gate)
-    manifest = _verify_failed(ws, store, target, wanted, report)
+    head = store.head()
+    target = _target(store, head, gate)
+    manifest = _verify_failed(ws, store, head, target, wanted, report)
     if manifest is not None:
         _checksum_drift(ws, manifest, wanted, report)
         _gate_failed(ws, framework, manifest, wanted, report)
@@ -57,9 +58,8 @@ def triggers(
     return report
 
 
-def _target(store: SnapshotStore, gate: str | None) -> int | None:
+def _target(store: SnapshotStore, head: Head | None, gate: str | None) -> int | None:
     """The current snapshot of ``gate`` (default: the head's gate), or None."""
-    head = store.head()
     if head is None:
         return None
     chosen = gate or None
@@ -70,13 +70,18 @@ def _target(store: SnapshotStore, gate: str | None) -> int | None:
 
 
 def _verify_failed(
-    ws: Workspace, store: SnapshotStore, target: int | None, wanted: dict[str, str], report: TriggerReport
+    ws: Workspace,
+    store: SnapshotStore,
+    head: Head | None,
+    target: int | None,
+    wanted: dict[str, str],
+    report: TriggerReport,
 ) -> dict[str, Any] | None:
     """verify_failed (or a key-trust problem, which never rolls back); the target's manifest, verified
     if it verifies, else as recorded (None if there is none)."""
-    if store.head() is not None or "verify_failed" in wanted:
+    if head is not None or "verify_failed" in wanted:
         try:
-            return verify_snapshot(ws, store.framework, target, store=store).manifest
+            return verify_snapshot(ws, store.framework, target, head=head, store=store).manifest
         except VerificationError as e:
             if e.code in _KEY_TRUST:  # the signer's key, not the content: re-sign, never roll back
                 report.fired.append(_key_trust_problem(e, store.framework, _gate_of(store, target)))
