@@ -148,7 +148,9 @@ class StatCache:
         #: The newest mtime among the cached files (racy if not older than ``reference_ns``).
         self.newest_ns = 0
         if stamps:
-            self._pack(stamps, entries or {})
+            if entries is None:
+                raise ValueError("stamps need the indexed entries: they give each unit's sidecar path")
+            self._pack(stamps, entries)
         else:
             self._complete = not entries
 
