@@ -3,11 +3,12 @@ artifact finds: after edits that change a kind, after a routing map edit, and wi
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
 from artigov.core import load_workspace
-from artigov.index import rebuild, update
+from artigov.index import read_index, rebuild, update
 from artigov.routecheck import route_check
 from artigov.router import check_routes
 
@@ -43,4 +44,47 @@ def test_kept_placement_says_what_reading_every_artifact_says(tmp_path: Path) ->
     routing.write_text(routing.read_text().replace("plans/action", "plans/actions"))  # every action plan moves
     fast = route_check(ws)
     assert len(fast.misplaced) > 1
+    _same(ws)
+
+
+def test_placement_is_carried_over_small_index_steps(tmp_path: Path) -> None:
+    """After `index update` of a few edits (the pre-commit hooks' case) only the entries the index
+    steps touched are placed again; what was kept about the rest is carried over."""
+    root = tmp_path / "ws"
+    shutil.copytree(EXAMPLE, root, ignore=shutil.ignore_patterns(".artigov"))
+    ws = load_workspace(root)
+    rebuild(ws)
+    update(ws)
+    _same(ws)
+    kept = ws.state_dir / "derived-placement.json"
+    held = json.loads(kept.read_text())
+    # A marker finding about an artifact no step will touch: it survives only if carried over.
+    marker = {"code": "R006", "file": "frameworks/fwk-001/untouched.md", "message": "marker", "fix": "none"}
+    held["value"]["findings"].append({**marker, "line": None, "pointer": ""})
+    kept.write_text(json.dumps(held))
+    plan = root / "frameworks/fwk-001/plans/technical/tp-core-2.0.0.md"
+    plan.write_text(plan.read_text().replace("kind: technical-plan", "kind: action-plan"))  # now misplaced
+    update(ws)
+    carried = route_check(ws)
+    assert "frameworks/fwk-001/untouched.md" in {f.file for f in carried.findings}
+    assert [m.path for m in carried.misplaced] == ["frameworks/fwk-001/plans/technical/tp-core-2.0.0.md"]
+    kept.unlink()
+    _same(ws)  # without the marker: what reading every artifact says
+    # Two steps in a row (the misplaced plan moved back, another artifact removed, one added
+    # in the wrong folder), then one check.
+    plan.write_text(plan.read_text().replace("kind: action-plan", "kind: technical-plan"))
+    update(ws)
+    removed = sorted(read_index(ws).entries)[0]
+    (root / removed).unlink()
+    stray = root / "frameworks/fwk-001/stray-9.9.9.md"
+    text = plan.read_text().replace("id: tp-core", "id: tp-stray")
+    stray.write_text(text.replace('version: "2.0.0"', 'version: "9.9.9"'))
+    update(ws)
+    assert removed not in read_index(ws).entries and "frameworks/fwk-001/stray-9.9.9.md" in read_index(ws).entries
+    carried = route_check(ws)
+    assert [m.path for m in carried.misplaced] == ["frameworks/fwk-001/stray-9.9.9.md"]
+    _same(ws)
+    (ws.state_dir / "index-steps.json").write_text("not json")  # lost steps: computed afresh, same answer
+    plan.write_text(plan.read_text() + "\nOne more line.\n")
+    update(ws)
     _same(ws)

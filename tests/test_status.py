@@ -57,3 +57,22 @@ def test_a_snapshot_that_no_longer_verifies_fails_status(artigov: Runner, tmp_pa
     manifest.write_text(manifest.read_text().replace("A", "B", 3))
     code, out = _status(artigov, ws)
     assert code == 1 and any("does not verify" in p for p in out["problems"])
+
+
+def test_status_reads_the_placement_route_check_kept_and_writes_nothing(artigov: Runner, example_copy: Path) -> None:
+    assert artigov("index", "update", "--root", example_copy).returncode == 0
+    assert artigov("route", "check", "--root", example_copy).returncode == 0  # keeps the placement
+    kept = example_copy / ".artigov" / "derived-placement.json"
+    held = json.loads(kept.read_text())
+    marker = {"code": "R006", "file": "frameworks/fwk-001/marker.md", "message": "marker", "fix": "none"}
+    held["value"]["findings"].append({**marker, "line": None, "pointer": ""})
+    kept.write_text(json.dumps(held))
+    before = {p: p.read_bytes() for p in example_copy.rglob("*") if p.is_file() and "audit" not in p.name}
+    code, out = _status(artigov, example_copy)
+    assert out["routing"]["conflicts"] == 1 and "marker.md" in out["routing"]["first"]  # what was kept
+    kept.unlink()
+    code, out = _status(artigov, example_copy)
+    assert code == 0 and out["routing"]["conflicts"] == 0  # nothing kept: placed from the entries
+    assert not kept.exists()  # and nothing written
+    after = {p: p.read_bytes() for p in example_copy.rglob("*") if p.is_file() and "audit" not in p.name}
+    assert after == {p: b for p, b in before.items() if p != kept}

@@ -6,45 +6,102 @@ path, kind, framework, id and version, which the index holds. So, when the stat 
 index current (:func:`artigov.index.proved_changes`):
 
 * the placement of every indexed artifact is kept for that index digest and routing map
-  (:class:`artigov.index.DerivedCache`), computed once from the index's entries;
+  (:class:`artigov.index.DerivedCache`);
+* when the index was since rewritten by a few changed entries (``index update`` after an edit:
+  the pre-commit hooks' case), the placement kept for the earlier index is carried over: only the
+  entries the recorded index steps touched are placed again, read from the index by a byte search
+  (:meth:`artigov.index.DerivedCache.before`, :func:`artigov.index.read_entries`);
+* otherwise it is computed once from the index's entries;
 * the few files changed since the index was written are loaded and placed afresh, replacing
   what was kept about them.
 
-Otherwise every artifact is read, as before. The findings are the same either way (a test holds
-the two equal).
+Otherwise every artifact is read, as before. The findings are the same either way (tests hold
+them equal).
 """
 
 from __future__ import annotations
 
-from artigov.core import Workspace
-from artigov.router import RouteReport
+from typing import TYPE_CHECKING, Any
 
-__all__ = ["route_check"]
+from artigov.core import Workspace
+from artigov.router import PlacementResult, RouteReport
+
+if TYPE_CHECKING:
+    from artigov.index import DerivedCache
+
+__all__ = ["index_placement", "route_check"]
 
 
 def route_check(ws: Workspace) -> RouteReport:
-    """``artigov route check`` on the index: placement from the index's entries (cached per index
-    digest), conflicts from the routing files; the few files the stat cache says changed are read again."""
-    from artigov.index import DerivedCache, file_stamp, proved_changes, read_index, read_units
-    from artigov.router import PlacementResult, check_placement, check_routes
+    """``artigov route check`` on the index: placement from the index's entries (kept per index
+    digest, carried over small index steps), conflicts from the routing files; the few files the
+    stat cache says changed are read again."""
+    from artigov.index import proved_changes, read_units
+    from artigov.router import check_routes
 
     proved = proved_changes(ws)
     if proved is None:
         return check_routes(ws)
     digest, changed = proved
-    cache = DerivedCache(ws, "placement")
-    key = {"routing": file_stamp(ws.routing_map), "root": str(ws.root)}
-    held = cache.get(digest, key)
-    if held is None:
-        index = read_index(ws)
-        if index.digest != digest:
-            return check_routes(ws)
-        known = check_placement(ws, index.entries)
-        cache.put(digest, key, known.to_dict())
-    else:
-        known = PlacementResult.from_dict(held)
+    known = index_placement(ws, digest)
+    if known is None:
+        return check_routes(ws)
     fresh, _invalid, _findings = read_units(ws, changed)  # an invalid file is validate's business
     gone = {p for u in changed for p in (u.path, u.meta_path) if p}
     rest = known.without(gone)
     rest.checked = known.checked - len(changed)
     return check_routes(ws, entries=fresh, known=rest)
+
+
+def index_placement(ws: Workspace, digest: str, *, compute: bool = True) -> PlacementResult | None:
+    """The placement of every entry of the index with ``digest``: the one kept for it, else the one
+    kept for an earlier index carried over the steps since, else (``compute``) placed from the index
+    and kept. None when the index on disk is no longer that one, or nothing is kept and ``compute``
+    is False (``artigov status`` writes nothing, so it only reads what was kept)."""
+    from artigov.index import DerivedCache, file_stamp
+
+    cache = DerivedCache(ws, "placement")
+    key = {"routing": file_stamp(ws.routing_map), "root": str(ws.root)}
+    known = _kept(cache, digest, key)
+    if known is not None:
+        return known
+    known = _carried(ws, cache, digest, key) or (_placed(ws, digest) if compute else None)
+    if known is not None and compute:
+        cache.put(digest, key, known.to_dict())
+    return known
+
+
+def _kept(cache: DerivedCache, digest: str, key: Any) -> PlacementResult | None:
+    held = cache.get(digest, key)
+    return None if held is None else PlacementResult.from_dict(held)
+
+
+def _carried(ws: Workspace, cache: DerivedCache, digest: str, key: Any) -> PlacementResult | None:
+    """The placement kept for an earlier index, carried to this one: the entries the index steps
+    since have added, changed or removed are dropped and those still indexed placed again."""
+    from artigov.index import read_entries
+    from artigov.router import check_placement
+    from artigov.schema import SIDECAR_SUFFIXES
+
+    before = cache.before(digest, key)
+    if before is None:
+        return None
+    value, touched = before
+    found = read_entries(ws, digest, sorted(touched))
+    if found is None:
+        return None
+    entries, count = found
+    # A finding names the artifact's sidecar when it has one: drop those too.
+    gone = touched | {p + suffix for p in touched for suffix in SIDECAR_SUFFIXES}
+    kept = PlacementResult.from_dict(value).without(gone)
+    fresh = check_placement(ws, entries)
+    return PlacementResult(kept.findings + fresh.findings, kept.misplaced + fresh.misplaced, count)
+
+
+def _placed(ws: Workspace, digest: str) -> PlacementResult | None:
+    """The placement of every entry of the index, if it is still the one with ``digest``."""
+    from artigov.index import read_index
+    from artigov.router import check_placement
+
+    index = read_index(ws)
+    return check_placement(ws, index.entries) if index.digest == digest else None

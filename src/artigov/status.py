@@ -76,6 +76,7 @@ def _index_state(ws: Workspace) -> tuple[dict[str, Any], list[Any]]:
     changed = sorted({*drift.added, *drift.changed, *drift.removed}, key=lambda p: p.encode("utf-8"))
     state = {
         "state": "fresh" if drift.ok else "stale",
+        "digest": drift.digest,
         "artifacts": drift.count,
         "proved_by": drift.proved_by,
         "changed": changed[:20],
@@ -86,12 +87,16 @@ def _index_state(ws: Workspace) -> tuple[dict[str, Any], list[Any]]:
     return state, list(drift.findings)
 
 
-def _routing(ws: Workspace, entries: dict[str, dict[str, Any]]) -> dict[str, Any]:
+def _routing(ws: Workspace, index: dict[str, Any], entries: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """Routing conflicts; a fresh index's placement is the one ``route check`` kept for it, when
+    there is one (status writes nothing: otherwise it is placed from the entries)."""
     from artigov.core import ArtigovError
+    from artigov.routecheck import index_placement
     from artigov.router import check_routes
 
     try:
-        report = check_routes(ws, entries=entries)
+        known = index_placement(ws, index["digest"], compute=False) if index["state"] == "fresh" else None
+        report = check_routes(ws, entries={}, known=known) if known is not None else check_routes(ws, entries=entries)
     except ArtigovError as e:
         return {"conflicts": 1, "by_code": {"config": 1}, "first": str(e)}
     return {
@@ -154,7 +159,7 @@ def workspace_status(ws: Workspace, framework: str | None = None) -> Status:
     }
     if entries is None:  # no index to read from: routing and gates would say nothing true
         return Status(index, validation, {"conflicts": 0, "by_code": {}, "first": None})
-    status = Status(index, validation, _routing(ws, entries))
+    status = Status(index, validation, _routing(ws, index, entries))
     by_framework: dict[str, dict[str, dict[str, Any]]] = {}
     for path, entry in entries.items():
         by_framework.setdefault(entry["framework"], {})[path] = entry

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from artigov.index._ops import (
         add,
         proved_changes,
+        read_entries,
         read_framework,
         read_index,
         read_units,
@@ -54,6 +55,7 @@ __all__ = [
     "file_stamp",
     "merge_index",
     "proved_changes",
+    "read_entries",
     "read_framework",
     "read_index",
     "read_units",

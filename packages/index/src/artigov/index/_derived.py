@@ -6,6 +6,14 @@ every other input it depends on (file stamps), and the value. Asked again with t
 and key, it answers without reading the index; with anything else it answers None and the caller
 computes afresh. A corrupt or foreign file is the same as none; writing is best effort (a
 read-only state folder only costs speed). Nothing in it is ever committed or trusted for more.
+
+An index version made from another by a few changed entries need not be computed afresh either:
+every write of the index records its *step* (base digest, new digest, the paths added, changed or
+removed; ``state_dir/index-steps.json``, the last :data:`STEPS_KEPT`, only for writes of at most
+:data:`STEP_PATHS_MAX` paths). :meth:`DerivedCache.before` walks those steps back from an index
+digest to the one a value is stored for, and answers that value with every path the steps touched:
+the caller recomputes just those. The steps name content digests, so a step is true for as long as
+anyone holds either digest; a lost or corrupt steps file only costs speed.
 """
 
 from __future__ import annotations
@@ -17,9 +25,47 @@ from typing import Any
 
 from artigov.core import Workspace
 
-__all__ = ["DerivedCache", "file_stamp"]
+__all__ = ["STEPS_KEPT", "STEP_PATHS_MAX", "DerivedCache", "file_stamp", "record_step"]
 
 _FORMAT = 1
+
+#: How many index writes the steps file remembers.
+STEPS_KEPT = 16
+#: A write touching more paths than this is not recorded: its successors compute afresh.
+STEP_PATHS_MAX = 256
+_STEPS_NAME = "index-steps.json"
+
+
+def _steps(ws: Workspace) -> list[dict[str, Any]]:
+    """The recorded steps, oldest first; none when the file is missing, corrupt or foreign."""
+    try:
+        held = json.loads((ws.state_dir / _STEPS_NAME).read_bytes())
+    except (OSError, ValueError):
+        return []
+    if not isinstance(held, dict) or held.get("format") != _FORMAT or not isinstance(held.get("steps"), list):
+        return []
+    return [
+        s
+        for s in held["steps"]
+        if isinstance(s, dict)
+        and isinstance(s.get("base"), str)
+        and isinstance(s.get("digest"), str)
+        and isinstance(s.get("paths"), list)
+        and all(isinstance(p, str) for p in s["paths"])
+    ]
+
+
+def record_step(ws: Workspace, base: str | None, digest: str, paths: list[str] | None) -> None:
+    """Record that index ``digest`` was written from index ``base`` by adding, changing or removing
+    ``paths`` (None, or more than :data:`STEP_PATHS_MAX`: not recorded). Best effort."""
+    from artigov.core import DiskError, write_atomic
+
+    if base is None or paths is None or len(paths) > STEP_PATHS_MAX or base == digest:
+        return
+    steps = [*_steps(ws), {"base": base, "digest": digest, "paths": sorted(paths)}][-STEPS_KEPT:]
+    data = json.dumps({"format": _FORMAT, "steps": steps}).encode()
+    with contextlib.suppress(OSError, DiskError):  # best effort: only speed depends on it
+        write_atomic(ws.state_dir / _STEPS_NAME, data, lock=False)
 
 
 def file_stamp(path: Path) -> list[int] | None:
@@ -36,19 +82,47 @@ class DerivedCache:
     and the same key (a speed seam: losing it costs one recomputation)."""
 
     def __init__(self, ws: Workspace, name: str) -> None:
+        self.ws = ws
         self.path = ws.state_dir / f"derived-{name}.json"
 
-    def get(self, digest: str, key: Any) -> Any | None:
-        """The value stored for index ``digest`` and ``key``, or None."""
+    def _held(self, key: Any) -> tuple[str, Any] | None:
+        """(index digest, value) stored for ``key``, or None."""
         try:
             held = json.loads(self.path.read_bytes())
         except (OSError, ValueError):
             return None
-        if not isinstance(held, dict) or held.get("format") != _FORMAT:
+        if not isinstance(held, dict) or held.get("format") != _FORMAT or held.get("key") != key:
             return None
-        if held.get("index_digest") != digest or held.get("key") != key:
+        digest = held.get("index_digest")
+        return (digest, held.get("value")) if isinstance(digest, str) else None
+
+    def get(self, digest: str, key: Any) -> Any | None:
+        """The value stored for index ``digest`` and ``key``, or None."""
+        held = self._held(key)
+        return held[1] if held is not None and held[0] == digest else None
+
+    def before(self, digest: str, key: Any) -> tuple[Any, set[str]] | None:
+        """The value stored for an earlier index that recorded steps lead from to index ``digest``,
+        with every path those steps added, changed or removed; None when no such chain is known.
+
+        The value holds for every other path: the caller recomputes the ones returned.
+        """
+        held = self._held(key)
+        if held is None:
             return None
-        return held.get("value")
+        stored, value = held
+        steps = _steps(self.ws)
+        paths: set[str] = set()
+        at = digest
+        for _ in steps:  # each step at most once: a chain longer than the file is a cycle
+            if at == stored:
+                return value, paths
+            step = next((s for s in reversed(steps) if s["digest"] == at), None)
+            if step is None:
+                return None
+            paths.update(step["paths"])
+            at = step["base"]
+        return (value, paths) if at == stored else None
 
     def put(self, digest: str, key: Any, value: Any) -> None:
         """Store ``value`` for index ``digest`` and ``key`` (best effort: a failed write is ignored)."""

@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from artigov.core import DEFAULT_LOCK_TIMEOUT, ArtigovError, Workspace, get_logger, sort_findings
-from artigov.index._model import Index, entry_from_artifact
+from artigov.core import DEFAULT_LOCK_TIMEOUT, ArtigovError, Workspace, digest_bytes, get_logger, sort_findings
+from artigov.index._model import Entries, Index, entry_from_artifact
 from artigov.index._results import IndexResult, ProgressHook, VerifyResult
 from artigov.index._scan import IndexSlice, framework_slice
 from artigov.index._statcache import Stamp, StatCache
@@ -27,6 +27,7 @@ __all__ = [
     "VerifyResult",
     "add",
     "proved_changes",
+    "read_entries",
     "read_framework",
     "read_index",
     "read_units",
@@ -168,6 +169,24 @@ def read_framework(ws: Workspace, framework: str, *, lock_timeout: float = DEFAU
     if index is None:
         raise IndexMissingError(ws.index_path)
     return IndexSlice(index.digest, {p: e for p, e in index.entries.items() if e["framework"] == framework}, framework)
+
+
+def read_entries(ws: Workspace, digest: str, paths: Sequence[str]) -> tuple[Entries, int] | None:
+    """The entries of those of ``paths`` the index holds, and how many entries it holds in all,
+    found by a byte search without parsing the rest (:func:`artigov.index._scan.entries_at`), when
+    the index file is the one with ``digest``; None when it is not, is not there, or is not in
+    canonical shape (the caller reads it whole)."""
+    from artigov.index._model import entry_count
+    from artigov.index._scan import entries_at
+
+    try:
+        data = ws.index_path.read_bytes()
+    except OSError:
+        return None
+    if digest_bytes(data) != digest:
+        return None
+    entries = entries_at(data, sorted(paths), missing_ok=True)
+    return None if entries is None else (entries, entry_count(data))
 
 
 def verify_quick(ws: Workspace, *, lock_timeout: float = DEFAULT_LOCK_TIMEOUT) -> VerifyResult | None:

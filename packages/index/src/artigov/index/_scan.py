@@ -125,14 +125,18 @@ class Spliced:
         return b"".join(self.pieces)
 
 
-def entries_at(data: bytes, paths: Sequence[str]) -> Entries | None:
+def entries_at(data: bytes, paths: Sequence[str], *, missing_ok: bool = False) -> Entries | None:
     """The index entries of ``paths``, found by a byte search (see :func:`splice`) without parsing
-    the rest of the file; None if the file is not shaped like an index or a path is not in it."""
+    the rest of the file; None if the file is not shaped like an index or a path is not in it
+    (``missing_ok``: a path not in it is left out instead)."""
     if not shaped(data):
         return None
     out: Entries = {}
     for path in paths:
-        entry = _entry_at(data, _line_at(data, path))
+        found = _line_at(data, path)
+        if found is None and missing_ok:
+            continue
+        entry = _entry_at(data, found)
         if entry is None:
             return None
         out[path] = entry

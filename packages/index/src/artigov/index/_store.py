@@ -33,6 +33,7 @@ from artigov.core import (
     lock_path_for,
     write_atomic,
 )
+from artigov.index._derived import record_step
 from artigov.index._journal import Journal, stale_temps
 from artigov.index._model import Entries, Index, entries_digest
 from artigov.index._statcache import NAME as STATCACHE_NAME
@@ -221,6 +222,7 @@ class IndexStore:
         write_atomic(self.path, change.data, lock=False)
         fault_point("before-journal-truncate")
         self.journal.clear()
+        record_step(self.ws, change.base_digest, change.digest, [*change.changes, *change.removed])
         log.info(
             "index_written",
             audit=True,

@@ -1,0 +1,76 @@
+"""Values derived from one index version, and the recorded steps that carry them to the next."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from artigov.core import Workspace, load_workspace
+from artigov.core.testing import make_artifact
+from artigov.index import DerivedCache, read_entries, read_index, rebuild, update
+from artigov.index._derived import STEP_PATHS_MAX, STEPS_KEPT, record_step
+from artigov.index.testing import synth_workspace
+
+KEY = {"k": 1}
+
+
+def _ws(tmp_path: Path) -> Workspace:
+    return load_workspace(synth_workspace(tmp_path / "ws", 8))
+
+
+def test_a_chain_of_steps_leads_back_to_the_stored_value(tmp_path: Path) -> None:
+    ws = _ws(tmp_path)
+    cache = DerivedCache(ws, "t")
+    cache.put("d0", KEY, {"v": 0})
+    assert cache.before("d0", KEY) == ({"v": 0}, set())
+    record_step(ws, "d0", "d1", ["a", "b"])
+    record_step(ws, "d1", "d2", ["c"])
+    assert cache.before("d2", KEY) == ({"v": 0}, {"a", "b", "c"})
+    assert cache.before("d1", KEY) == ({"v": 0}, {"a", "b"})
+    assert cache.before("d2", {"k": 2}) is None  # another key: nothing
+    assert cache.before("elsewhere", KEY) is None  # no step leads there
+
+
+def test_cycles_big_writes_and_a_corrupt_file_end_the_walk(tmp_path: Path) -> None:
+    ws = _ws(tmp_path)
+    cache = DerivedCache(ws, "t")
+    cache.put("d0", KEY, {"v": 0})
+    record_step(ws, "x", "y", ["a"])
+    record_step(ws, "y", "x", ["b"])
+    assert cache.before("x", KEY) is None  # round and round, never reaching d0
+    record_step(ws, "d0", "d1", [f"p{i}" for i in range(STEP_PATHS_MAX + 1)])  # too big: not recorded
+    assert cache.before("d1", KEY) is None
+    record_step(ws, None, "d1", ["a"])  # a first index has no base: nothing to carry
+    assert cache.before("d1", KEY) is None
+    for i in range(STEPS_KEPT + 4):
+        record_step(ws, f"s{i}", f"s{i + 1}", ["a"])
+    steps = json.loads((ws.state_dir / "index-steps.json").read_text())["steps"]
+    assert len(steps) == STEPS_KEPT and steps[-1]["digest"] == f"s{STEPS_KEPT + 4}"
+    record_step(ws, "d0", "d1", ["a"])
+    assert cache.before("d1", KEY) == ({"v": 0}, {"a"})
+    (ws.state_dir / "index-steps.json").write_text('{"format": 1, "steps": [{"base": 1}]')
+    assert cache.before("d1", KEY) is None
+
+
+def test_index_writes_record_exactly_the_paths_they_changed(tmp_path: Path) -> None:
+    ws = _ws(tmp_path)
+    rebuild(ws)
+    first = read_index(ws)
+    cache = DerivedCache(ws, "t")
+    cache.put(first.digest, KEY, "kept")
+    paths = sorted(first.entries)
+    edited = ws.root / paths[0]
+    edited.write_text(edited.read_text() + "One more line.\n")
+    (ws.root / paths[1]).unlink()
+    new = ws.root / "frameworks/fwk-000/action-plan/new-1.0.0.md"
+    new.write_text(make_artifact(id="new", version="1.0.0", framework="fwk-000", kind="action-plan"))
+    update(ws)
+    second = read_index(ws)
+    value, touched = cache.before(second.digest, KEY)  # type: ignore[misc]
+    changed = {p for p in second.entries if first.entries.get(p) != second.entries[p]}
+    removed = set(first.entries) - set(second.entries)
+    assert value == "kept" and touched == changed | removed
+    assert paths[1] in touched and "frameworks/fwk-000/action-plan/new-1.0.0.md" in touched
+    found = read_entries(ws, second.digest, sorted(touched))
+    assert found == ({p: second.entries[p] for p in touched if p in second.entries}, len(second.entries))
+    assert read_entries(ws, first.digest, sorted(touched)) is None  # not the index on disk
