@@ -259,17 +259,28 @@ _schemas = st.recursive(
             "items": inner,
             "properties": st.dictionaries(st.sampled_from(["risks", "confirms", "a"]), inner, max_size=2),
             "required": st.lists(st.sampled_from(["risks", "confirms", "a"]), max_size=2, unique=True),
-            "additionalProperties": st.booleans(),
+            "additionalProperties": st.booleans() | inner,
             "uniqueItems": st.booleans(),
             "minItems": st.integers(0, 2),
+            "propertyNames": inner,
+            "minProperties": st.integers(0, 2),
+            "maxProperties": st.integers(0, 2),
+            "$ref": st.sampled_from(["#/$defs/a", "#/$defs/b", "#/$defs/none", "#/defs/a", "other.json#/$defs/a"]),
+            "$id": st.just("https://example.org/inner.json"),
         },
     ),
     max_leaves=5,
 )
+#: Whole documents: a body and the ``$defs`` its references may name (recursive ones too).
+_documents = st.builds(
+    lambda body, defs: {**body, "$defs": defs},
+    _schemas,
+    st.dictionaries(st.sampled_from(["a", "b"]), _schemas, max_size=2),
+)
 
 
 @settings(max_examples=1500, deadline=None)
-@given(schema=_schemas, value=_values)
+@given(schema=_documents, value=_values)
 def test_schema_valid_only_when_jsonschema_agrees(schema: dict[str, Any], value: Any) -> None:
     if schema_valid(schema, value):
         validator = Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
@@ -284,3 +295,24 @@ def test_schema_valid_answers_for_the_packaged_kind_schemas() -> None:
         assert not schema_valid(risk, bad)
     confirms = _read_packaged("kinds/validation-report.schema.json")
     assert schema_valid(confirms, {"confirms": []}) and not schema_valid(confirms, {"confirms": ["x"]})
+
+
+def test_references_to_the_documents_own_defs_are_followed() -> None:
+    """``$ref`` to ``#/$defs/<name>`` is compiled (with its sibling keywords); anything else defers."""
+    doc = {
+        "$defs": {"code": {"type": "string", "pattern": "^R-[0-9]{3}$"}, "loop": {"$ref": "#/$defs/loop"}},
+        "type": "object",
+        "propertyNames": {"$ref": "#/$defs/code"},
+        "additionalProperties": {"type": "array", "items": {"$ref": "#/$defs/code"}, "minItems": 1},
+        "minProperties": 1,
+    }
+    check = compile_schema(doc)
+    assert check({"R-001": ["R-002"]})
+    for bad in ({}, {"R-1": ["R-002"]}, {"R-001": []}, {"R-001": ["x"]}, {"R-001": "R-002"}):
+        assert not check(bad)
+    with_sibling = compile_schema({**doc, "additionalProperties": {"$ref": "#/$defs/code", "minLength": 9}})
+    assert not with_sibling({"R-001": "R-002"})
+    for target in ("#/$defs/loop", "#/$defs/none", "other.json#/$defs/code", "#/$defs/co~1de"):
+        assert not compile_schema({**doc, "propertyNames": {"$ref": target}})({"R-001": ["R-002"]})
+    inner_id = {**doc, "additionalProperties": {"$id": "https://example.org/x", "$ref": "#/$defs/code"}}
+    assert not compile_schema(inner_id)({"R-001": "R-002"})

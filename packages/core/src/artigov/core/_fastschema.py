@@ -24,10 +24,15 @@ __all__ = ["Check", "compile_schema"]
 #: Returns True only if the schema it was compiled from certainly accepts the value.
 Check = Callable[[Any], bool]
 
-#: Keywords that never change whether a value is valid.
-_ANNOTATIONS = frozenset({"$schema", "$id", "$comment", "title", "description", "examples", "default"})
+#: Keywords that never change whether a value is valid (``$id`` and ``$defs`` only at the root:
+#: an inner ``$id`` would change what a ``$ref`` names).
+_ANNOTATIONS = frozenset({"$schema", "$comment", "title", "description", "examples", "default"})
 #: The keywords compiled here; a schema using any other is left to jsonschema (its check says False).
 _KNOWN = _ANNOTATIONS | {
+    "$ref",
+    "propertyNames",
+    "minProperties",
+    "maxProperties",
     "type",
     "enum",
     "const",
@@ -126,12 +131,49 @@ def _string_check(schema: dict[str, Any]) -> Check | None:
     return check
 
 
-def _array_check(schema: dict[str, Any]) -> Check | None:
+class _Compiler:
+    """Compiles the parts of one schema document: a ``$ref`` names one of the root's ``$defs``
+    (``#/$defs/<name>``), compiled once; any other reference, or a cycle of them, is undecided."""
+
+    def __init__(self, root: Any) -> None:
+        defs = root.get("$defs", {}) if isinstance(root, dict) else {}
+        self.defs: dict[str, Any] = defs if isinstance(defs, dict) else {}
+        self.done: dict[str, Check] = {}
+
+    def ref(self, target: Any) -> Check:
+        name = target.removeprefix("#/$defs/") if isinstance(target, str) else ""
+        if not target.startswith("#/$defs/") or not _PLAIN_NAME.fullmatch(name) or name not in self.defs:
+            return _undecided
+        if name not in self.done:
+            self.done[name] = _undecided  # a cycle back to this name stays undecided
+            self.done[name] = self.compile(self.defs[name])
+        return self.done[name]
+
+    def compile(self, schema: Any, *, root: bool = False) -> Check:
+        if schema is True:
+            return _always
+        known = _KNOWN | {"$id", "$defs"} if root else _KNOWN
+        if not isinstance(schema, dict) or not schema.keys() <= known:
+            return _undecided
+        if "$ref" not in schema:
+            return _compiled(schema, self)
+        ref, rest = self.ref(schema["$ref"]), {k: v for k, v in schema.items() if k != "$ref"}
+        if not rest.keys() - _ANNOTATIONS - {"$id", "$defs"}:
+            return ref
+        others = _compiled(rest, self)
+        return lambda v: ref(v) and others(v)
+
+
+#: A ``$defs`` name a reference may use as is (no JSON-pointer or percent escapes to undo).
+_PLAIN_NAME = re.compile(r"[A-Za-z0-9_-]+")
+
+
+def _array_check(schema: dict[str, Any], sub: _Compiler) -> Check | None:
     low, high = schema.get("minItems", 0), schema.get("maxItems")
     unique = schema.get("uniqueItems", False)
     if not isinstance(low, int) or not (high is None or isinstance(high, int)) or not isinstance(unique, bool):
         return None
-    items = compile_schema(schema["items"]) if "items" in schema else _always
+    items = sub.compile(schema["items"]) if "items" in schema else _always
     limit = high if high is not None else float("inf")
 
     def check(value: list[Any]) -> bool:
@@ -144,20 +186,27 @@ def _array_check(schema: dict[str, Any]) -> Check | None:
     return check
 
 
-def _object_check(schema: dict[str, Any]) -> Check | None:
+def _object_check(schema: dict[str, Any], sub: _Compiler) -> Check | None:
     required = schema.get("required", [])
     properties = schema.get("properties", {})
     extra = schema.get("additionalProperties", True)
+    low, high = schema.get("minProperties", 0), schema.get("maxProperties")
     if not (isinstance(required, list) and all(isinstance(k, str) for k in required)):
         return None
-    if not isinstance(properties, dict) or not isinstance(extra, bool):
+    if not isinstance(properties, dict) or not isinstance(extra, (bool, dict)):
         return None
-    props = {name: compile_schema(sub) for name, sub in properties.items()}
+    if not isinstance(low, int) or isinstance(low, bool) or not (high is None or type(high) is int):
+        return None
+    props = {name: sub.compile(s) for name, s in properties.items()}
     needed = frozenset(required)
-    other = _always if extra else _undecided
+    other = sub.compile(extra) if isinstance(extra, dict) else _always if extra else _undecided
+    names = sub.compile(schema["propertyNames"]) if "propertyNames" in schema else None
+    limit: float = high if high is not None else float("inf")
 
     def check(value: dict[str, Any]) -> bool:
-        if not needed <= value.keys():
+        if not needed <= value.keys() or not low <= len(value) <= limit:
+            return False
+        if names is not None and not all(names(k) for k in value):
             return False
         get = props.get
         for name, item in value.items():  # noqa: SIM110 - a loop, not all(genexpr): it runs per artifact
@@ -209,17 +258,19 @@ def compile_schema(schema: Any) -> Check:
     """A function answering True only when ``schema`` certainly accepts a value (False: ask jsonschema).
 
     Built once per schema; a schema (or any part of it) using a keyword outside the compiled subset
-    gives a function that always answers False there, so jsonschema judges.
+    gives a function that always answers False there, so jsonschema judges. A ``$ref`` may name one
+    of the document's own ``$defs`` (``#/$defs/<name>``).
     """
-    if schema is True:
-        return _always
-    if not isinstance(schema, dict) or not schema.keys() <= _KNOWN:
-        return _undecided
+    return _Compiler(schema).compile(schema, root=True)
+
+
+def _compiled(schema: dict[str, Any], sub: _Compiler) -> Check:
+    """The check of one (sub)schema's own keywords (no ``$ref``), its parts compiled by ``sub``."""
     of_type = _type_check(schema)
     enum = _enum_check(schema)
     text = _string_check(schema)
-    array = _array_check(schema)
-    obj = _object_check(schema)
+    array = _array_check(schema, sub)
+    obj = _object_check(schema, sub)
     number = _number_check(schema)
     if of_type is None or enum is None or text is None or array is None or obj is None or number is None:
         return _undecided
