@@ -408,3 +408,27 @@ def test_a_huge_sparse_input_is_streamed_into_the_store_in_bounded_memory(ws: Wo
     item = next(i for i in SnapshotStore(ws, "f").manifest(1)["inputs"] if i["path"] == "frameworks/big.bin")
     assert ObjectStore(ws).path_for(item["object"]).stat().st_size == 600 << 20
     assert verify_snapshot(ws, "f").sequence == 1
+
+
+def test_objects_stored_in_a_batch_are_the_ones_put_stores(ws: Workspace) -> None:
+    """put_all: every blob stored intact under its digest (duplicates once), an intact copy kept
+    as it is, a corrupt leftover rewritten, no temp file left; the digests in the blobs' order."""
+    from artigov.core import digest_bytes
+
+    objects = ObjectStore(ws)
+    blobs = [f"blob {i % 40}\n".encode() * (i % 7 + 1) for i in range(120)]  # duplicates among them
+    kept = objects.put(blobs[0])
+    kept_inode = objects.path_for(kept).stat().st_ino
+    corrupt = objects.path_for(digest_bytes(blobs[1]))
+    corrupt.parent.mkdir(parents=True, exist_ok=True)
+    corrupt.write_bytes(b"a leftover of a killed write")
+    corrupt.chmod(0o444)
+    digests = objects.put_all(blobs)
+    assert digests == [digest_bytes(b) for b in blobs]
+    for blob, digest in zip(blobs, digests, strict=True):
+        assert objects.check(digest) is None and objects.get(digest) == blob
+        assert objects.path_for(digest).stat().st_mode & 0o777 == 0o444
+    assert objects.path_for(kept).stat().st_ino == kept_inode  # an intact copy is never rewritten
+    assert sorted(objects.all()) == sorted(set(digests))
+    assert not [p for p in objects.root.rglob(".*")]  # no temp files
+    assert objects.put_all([]) == []

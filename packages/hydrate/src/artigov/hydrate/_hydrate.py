@@ -89,9 +89,12 @@ def select(
                 and STATUS_RANK[c.status] >= STATUS_RANK[gate.requires[c.entry["kind"]]]
             ]
         )
+    by_kind: dict[str, list[Candidate]] = {}
+    for c in entries:  # in the entries' order, as a filter per kind would keep them
+        by_kind.setdefault(c.entry["kind"], []).append(c)
     for kind in sorted(gate.requires):
         minimum = gate.requires[kind]
-        of_kind = [c for c in entries if c.entry["kind"] == kind]
+        of_kind = by_kind.get(kind, [])
         eligible = [c for c in of_kind if STATUS_RANK[c.status] >= STATUS_RANK[minimum]]
         eligible_paths = {c.path for c in eligible}
         below = [c for c in of_kind if c.path not in eligible_paths]

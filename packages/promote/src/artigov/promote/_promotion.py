@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from artigov.contract import all_statements, check_contract, valid_approvals
-from artigov.core import ActorLookup, FileLock, Workspace, fault_point, get_logger, iso, stamp_now
+from artigov.core import ActorLookup, FileLock, Workspace, digest_bytes, fault_point, get_logger, iso, stamp_now
 from artigov.hydrate import Decision, hydrate
 from artigov.index import verify as verify_index
 from artigov.promote._decisions import DecisionLog
@@ -49,6 +49,9 @@ __all__ = [
 ]
 
 log = get_logger(__name__)
+
+#: Input bytes held before they are stored (:func:`_store_inputs`): memory stays bounded.
+_BATCH_BYTES = 64 << 20
 
 #: Verification codes that mean the history itself is in question (not just the head's content).
 BROKEN_HISTORY = frozenset({"V002", "V005", "V006", "V007", "V019", "V020"})
@@ -110,6 +113,8 @@ def _store_inputs(ws: Workspace, inputs: Sequence[dict[str, Any]]) -> list[dict[
     objects = ObjectStore(ws)
     schemas = SchemaSet(ws.kind_schemas_dir)
     out = []
+    pending: list[bytes] = []  # read and checked, stored in batches (ObjectStore.put_all)
+    held = 0
     for item in inputs:
         rel = str(item["path"])
         planned = {k: item[k] for k in ("id", "version", "status")}
@@ -134,11 +139,17 @@ def _store_inputs(ws: Workspace, inputs: Sequence[dict[str, Any]]) -> list[dict[
                 fix="let the edit finish, run `artigov index update`, and promote again",
             )
         entry = {k: item[k] for k in ("kind", "path", "id", "version", "status", "checksum")}
-        entry["object"] = artifact.checksum if item.get("meta") else objects.put(data)
+        entry["object"] = artifact.checksum if item.get("meta") else digest_bytes(data)
+        pending.append(meta if item.get("meta") else data)
         if item.get("meta"):
             entry["meta"] = item["meta"]
-            entry["meta_object"] = objects.put(meta)
+            entry["meta_object"] = digest_bytes(meta)
         out.append(entry)
+        held += len(pending[-1])
+        if held > _BATCH_BYTES:
+            objects.put_all(pending)
+            pending, held = [], 0
+    objects.put_all(pending)
     fault_point("after-objects")
     return out
 
