@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +13,7 @@ from hypothesis import strategies as st
 
 from artigov.index import _scan
 from artigov.index._model import ENTRY_FIELDS, Index, make_entry
-from artigov.index._scan import framework_slice, id_version_holders, splice
+from artigov.index._scan import framework_slice, framework_slice_of, id_version_holders, splice
 
 # Paths and values with everything that could confuse a byte-level search: quotes, backslashes,
 # braces, the `},"` sequence, `":{`, non-ASCII, and one path being a prefix of another.
@@ -93,15 +94,17 @@ def _with_frameworks(draw: Any) -> dict[str, Any]:
 
 
 @settings(max_examples=400, deadline=None)
-@given(entries=st.composite(_with_frameworks)())
-def test_a_framework_slice_equals_filtering_the_parsed_index(entries: dict[str, Any]) -> None:
+@given(entries=st.composite(_with_frameworks)(), chunk=st.sampled_from([1, 2, 7, 64, 1 << 22]))
+def test_a_framework_slice_equals_filtering_the_parsed_index(entries: dict[str, Any], chunk: int) -> None:
+    """Read in chunks of any size (a line cut anywhere, even inside a field), the slice is the same."""
     index = Index(entries)
     data = index.to_bytes()
     for framework in ("f", "g", 'f"', "f\\\\", "absent"):
-        sliced = framework_slice(data, framework)
+        sliced = framework_slice_of(io.BytesIO(data), framework, chunk=chunk)
         assert sliced is not None
         assert sliced.digest == index.digest
         assert sliced.entries == {p: e for p, e in entries.items() if e["framework"] == framework}
+        assert list(sliced.entries) == sorted(sliced.entries, key=lambda p: p.encode("utf-8"))  # file order
 
 
 def test_a_slice_refuses_a_file_that_is_not_canonical() -> None:
@@ -111,6 +114,9 @@ def test_a_slice_refuses_a_file_that_is_not_canonical() -> None:
     spaced = data.replace(b'"framework":"f"', b'"framework": "f"')  # same JSON, other bytes
     assert framework_slice(spaced, "f") is None  # not the canonical line: the whole file is parsed instead
     assert framework_slice(data[:-2] + b"\n", "f") is None
+    for chunk in (1, 5, 1 << 22):
+        for bad in (data[:-1], data + b"\n", data[1:], data.replace(b"\n", b"", 1), data[:-2] + b"\n"):
+            assert framework_slice_of(io.BytesIO(bad), "f", chunk=chunk) is None  # cut, padded or reshaped
 
 
 def test_make_entry_can_set_every_entry_field_and_no_other() -> None:

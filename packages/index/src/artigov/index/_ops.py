@@ -14,7 +14,7 @@ from pathlib import Path
 from artigov.core import DEFAULT_LOCK_TIMEOUT, ArtigovError, Workspace, digest_bytes, get_logger, sort_findings
 from artigov.index._model import Entries, Index, entry_from_artifact
 from artigov.index._results import IndexResult, ProgressHook, VerifyResult
-from artigov.index._scan import IndexSlice, framework_slice
+from artigov.index._scan import IndexSlice, framework_slice_of
 from artigov.index._statcache import Stamp, StatCache
 from artigov.index._store import IndexStore, Recovery
 from artigov.index._update import update
@@ -150,22 +150,22 @@ def read_index(ws: Workspace, *, lock_timeout: float = DEFAULT_LOCK_TIMEOUT) -> 
 def read_framework(ws: Workspace, framework: str, *, lock_timeout: float = DEFAULT_LOCK_TIMEOUT) -> IndexSlice:
     """One framework's entries of the current index (after recovery), and the whole index's digest.
 
-    Only those entries are parsed when the file is in canonical shape (:func:`framework_slice`);
-    otherwise the whole file is, with the same errors as :func:`read_index`.
+    Only those entries are parsed when the file is in canonical shape, and the file is read in
+    chunks (:func:`artigov.index._scan.framework_slice_of`); otherwise the whole file is parsed,
+    with the same errors as :func:`read_index`.
     """
     store = IndexStore(ws, lock_timeout=lock_timeout)
     store.recover(rebuilder(ws))
     try:
-        data = store.path.read_bytes()
+        with store.path.open("rb") as f:
+            fast = framework_slice_of(f, framework)  # streamed: memory holds a chunk, not the file
     except FileNotFoundError:
         raise IndexMissingError(ws.index_path) from None
     except OSError:  # a folder, say: the store's reader names the problem
-        index = store.read()
-    else:
-        fast = framework_slice(data, framework)
-        if fast is not None:
-            return fast
-        index = Index.parse(data, store.path)  # the bytes already read: no second recovery or read
+        fast = None
+    if fast is not None:
+        return fast
+    index = store.read()  # not canonical: the whole file is parsed, and its problems named
     if index is None:
         raise IndexMissingError(ws.index_path)
     return IndexSlice(index.digest, {p: e for p, e in index.entries.items() if e["framework"] == framework}, framework)

@@ -18,17 +18,27 @@ entries come from, and holds every function here equal to the parse-everything a
 from __future__ import annotations
 
 import hashlib
+import io
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any
+from typing import Any, BinaryIO
 
 import orjson
 
 from artigov.core import digest_bytes
-from artigov.index._model import ENTRY_FIELDS, HEAD, REQUIRED_FIELDS, Entries, entry_count, shaped
+from artigov.index._model import ENTRY_FIELDS, HEAD, REQUIRED_FIELDS, TAIL, Entries, entry_count, shaped
 
-__all__ = ["IndexSlice", "Spliced", "entries_at", "framework_slice", "id_version_holders", "splice"]
+__all__ = [
+    "SLICE_CHUNK",
+    "IndexSlice",
+    "Spliced",
+    "entries_at",
+    "framework_slice",
+    "framework_slice_of",
+    "id_version_holders",
+    "splice",
+]
 
 
 def _field_ends(field: str) -> tuple[bytes, ...]:
@@ -49,11 +59,12 @@ def _field_probes(field: str, value: Any) -> tuple[bytes, ...]:
     return tuple(head + end for end in _field_ends(field))
 
 
-def _lines_with(data: bytes, probes: tuple[bytes, ...]) -> list[tuple[int, int]]:
-    """(start, end) of every line holding one of ``probes``, in file order, each once."""
+def _lines_with(data: bytes, probes: tuple[bytes, ...], *, start: int = len(HEAD)) -> list[tuple[int, int]]:
+    """(start, end) of every line holding one of ``probes`` (searched from ``start``: past the
+    file's first line), in file order, each once."""
     found: set[tuple[int, int]] = set()
     for probe in probes:
-        at = data.find(probe, len(HEAD))
+        at = data.find(probe, start)
         while at >= 0:
             start = data.rfind(b"\n", 0, at) + 1
             end = data.find(b"\n", at)
@@ -198,19 +209,47 @@ class IndexSlice:
 
 
 def framework_slice(data: bytes, framework: str) -> IndexSlice | None:
-    """One framework's entries from an index file's bytes, parsing only their lines.
+    """One framework's entries from an index file's bytes, parsing only their lines (see
+    :func:`framework_slice_of`, which this is over the bytes in memory)."""
+    return framework_slice_of(io.BytesIO(data), framework)
 
-    The digest covers the whole file (every byte is hashed). Only the lines holding that
-    ``"framework"`` field are parsed. Returns None whenever the file is not shaped like an index
-    (one framework field per entry line, every parsed line an entry of that framework): the caller
-    then parses the whole file, which explains problems.
+
+#: Bytes read at a time by :func:`framework_slice_of`: memory does not grow with the index.
+SLICE_CHUNK = 1 << 22
+
+
+def framework_slice_of(source: BinaryIO, framework: str, *, chunk: int = SLICE_CHUNK) -> IndexSlice | None:
+    """One framework's entries from an index file read in chunks, parsing only their lines.
+
+    The digest covers the whole file (every byte is hashed as it is read). Only the lines holding
+    that ``"framework"`` field are parsed; memory holds one chunk and the slice, never the file.
+    Returns None whenever the file is not shaped like an index (its first and last lines, one
+    framework field per entry line, every parsed line an entry of that framework): the caller then
+    parses the whole file, which explains problems.
     """
-    if not shaped(data) or data.count(b'"framework":"') != entry_count(data):
+    hasher = hashlib.sha256()
+    head = source.read(len(HEAD))
+    hasher.update(head)
+    if head != HEAD:
         return None
+    probes = _field_probes("framework", framework)
     entries: Entries = {}
-    for start, end in _lines_with(data, _field_probes("framework", framework)):
-        parsed = _parse_line(data[start:end])
-        if parsed is None or parsed[1]["framework"] != framework:
-            return None
-        entries[parsed[0]] = parsed[1]
-    return IndexSlice(digest_bytes(data), entries, framework)
+    carry, last, lines, fields = b"", b"", 0, 0
+    while block := source.read(chunk):
+        hasher.update(block)
+        buf = carry + block
+        cut = buf.rfind(b"\n") + 1
+        body, carry = buf[:cut], buf[cut:]
+        if not body:
+            continue
+        lines += body.count(b"\n")
+        fields += body.count(b'"framework":"')
+        last = body[body.rfind(b"\n", 0, len(body) - 1) + 1 :]
+        for start, end in _lines_with(body, probes, start=0):
+            parsed = _parse_line(body[start:end])
+            if parsed is None or parsed[1]["framework"] != framework:
+                return None
+            entries[parsed[0]] = parsed[1]
+    if carry or last != TAIL or fields != lines - 1:  # every line but the last is an entry
+        return None
+    return IndexSlice("sha256:" + hasher.hexdigest(), entries, framework)
