@@ -37,9 +37,10 @@ def cores() -> int:
 
 @contextmanager
 def bulk_results() -> Iterator[None]:
-    """Collect many small results without Python's cyclic garbage collector scanning them again and
-    again as they pile up (a speed seam: results are plain tuples, dicts and strings, no cycles).
-    The collector is restored afterwards, whatever happens."""
+    """Build or collect many small objects without Python's cyclic garbage collector scanning them
+    again and again as they pile up (a speed seam: index entries, results and events are plain
+    tuples, dicts and strings, no cycles, freed by reference counting). The collector is restored
+    afterwards, whatever happens; nested uses leave it to the outermost."""
     was_enabled = gc.isenabled()
     gc.disable()
     try:

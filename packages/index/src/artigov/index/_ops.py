@@ -11,7 +11,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from artigov.core import DEFAULT_LOCK_TIMEOUT, ArtigovError, Workspace, digest_bytes, get_logger, sort_findings
+from artigov.core import (
+    DEFAULT_LOCK_TIMEOUT,
+    ArtigovError,
+    Workspace,
+    bulk_results,
+    digest_bytes,
+    get_logger,
+    sort_findings,
+)
 from artigov.index._model import Entries, Index, entry_from_artifact
 from artigov.index._results import IndexResult, ProgressHook, VerifyResult
 from artigov.index._scan import IndexSlice, framework_slice_of
@@ -49,7 +57,7 @@ def rebuild(
     from artigov.schema import log_findings
 
     store = IndexStore(ws, lock_timeout=lock_timeout)
-    with store.locked(rebuilder(ws)) as recovery:
+    with bulk_results(), store.locked(rebuilder(ws)) as recovery:
         try:
             base = store.read()
         except ArtigovError:
