@@ -118,6 +118,22 @@ def test_utf16_and_utf32_are_not_utf8_with_a_conversion_hint_not_binary(encoding
     assert error.fix is not None and "iconv" in error.fix
 
 
+@settings(max_examples=300, deadline=None)
+@given(
+    st.text(st.characters(min_codepoint=32, max_codepoint=126), min_size=2, max_size=10),
+    st.text(st.characters(min_codepoint=32, max_codepoint=0x2FFF), max_size=30),
+    st.sampled_from(["utf-16-le", "utf-16-be", "utf-16", "utf-32-le", "utf-32-be", "utf-32"]),
+)
+def test_wide_text_is_recognised_whatever_follows(start: str, rest: str, encoding: str) -> None:
+    """Wide text with a mark, or starting like ASCII without one, is recognised: the quick exit
+    (no mark byte first, no NUL second: not wide) never hides it."""
+    from artigov.schema._loader import _wide_encoding
+
+    text = start + "".join(c for c in rest if c.isprintable())
+    assert _wide_encoding(text.encode(encoding)) is not None
+    assert _wide_encoding(text.encode("utf-8")) is None
+
+
 def test_cr_only_line_endings_are_line_ends(tmp_path: Path) -> None:
     (tmp_path / "a.md").write_bytes(f"---\r{GOOD.replace(chr(10), chr(13))}---\rbody\r".encode())
     artifact = load_frontmatter_artifact(tmp_path, "a.md")

@@ -48,6 +48,8 @@ _WIDE = (
     ("UTF-16LE", b"\xff\xfe", re.compile(rb"\A[^\x00]\x00[^\x00]\x00")),
     ("UTF-16BE", b"\xfe\xff", re.compile(rb"\A\x00[^\x00]\x00[^\x00]")),
 )
+#: First bytes a wide encoding's mark or shape may begin with (the others have NUL as second byte).
+_WIDE_FIRST = (b"\xff", b"\xfe", b"\x00")
 
 
 def _open_regular(path: Path | str, rel: str, *, described_by: str | None = None) -> tuple[int, int]:
@@ -133,6 +135,8 @@ def _hash_described(root: Path, rel: str, meta_rel: str) -> tuple[str, int]:
 
 def _wide_encoding(data: bytes) -> str | None:
     """The UTF-16/UTF-32 encoding ``data`` is in (by its byte-order mark or its ASCII shape), if any."""
+    if data[:1] not in _WIDE_FIRST and data[1:2] != b"\x00":
+        return None  # every mark and shape below starts with one of those bytes or has NUL second
     for name, bom, shape in _WIDE:
         if data.startswith(bom):
             return name
