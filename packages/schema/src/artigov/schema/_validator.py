@@ -40,6 +40,10 @@ def base_schema() -> dict[str, Any]:
     return _read_packaged("framework-artifact.schema.json")
 
 
+#: What a kind's name must look like before a schema file is looked up by it.
+_KIND_NAME = re.compile(r"[a-z0-9][a-z0-9-]*")
+
+
 @lru_cache(maxsize=1)
 def _base_check() -> Check:
     return compile_schema(base_schema())
@@ -156,7 +160,7 @@ class SchemaSet:
 
     def kind_schema(self, kind: str) -> tuple[dict[str, Any] | None, str | None]:
         """The schema of ``kind`` and where it comes from (the workspace's file, or "packaged")."""
-        if not re.fullmatch(r"[a-z0-9][a-z0-9-]*", kind):
+        if not _KIND_NAME.fullmatch(kind):
             return None, None
         schema = self._kind_schema(kind)
         local = self.kind_schemas_dir / f"{kind}.schema.json" if self.kind_schemas_dir else None
@@ -172,26 +176,45 @@ class SchemaSet:
             props.update((schema or {}).get("properties", {}))
         return {"properties": props}
 
+    def _kind_of(self, metadata: dict[str, Any]) -> str | None:
+        """The metadata's kind when it names one with a schema (the workspace's or packaged)."""
+        kind = metadata.get("kind")
+        if isinstance(kind, str) and _KIND_NAME.fullmatch(kind) and self._kind_schema(kind) is not None:
+            return kind
+        return None
+
+    def certainly_valid(self, metadata: dict[str, Any]) -> bool:
+        """True when the checks compiled from the base and kind schema files accept ``metadata``
+        (then :meth:`errors` has none); False means: ask :meth:`errors`."""
+        if not _base_check()(metadata):
+            return False
+        kind = self._kind_of(metadata)
+        return kind is None or self._kind_checks[kind](metadata)
+
     def errors(self, metadata: dict[str, Any]) -> Iterator[ValidationError]:
         """Every schema error of ``metadata``: the base schema's, then its kind's (none: valid)."""
         # The checks compiled from each schema file only ever say "certainly valid"; otherwise
         # jsonschema judges and explains.
         if not _base_check()(metadata):
             yield from self._base.iter_errors(metadata)
-        kind = metadata.get("kind")
-        if isinstance(kind, str) and re.fullmatch(r"[a-z0-9][a-z0-9-]*", kind):
-            schema = self._kind_schema(kind)
-            if schema is not None and not self._kind_checks[kind](metadata):
-                if kind not in self._kinds:
-                    self._kinds[kind] = self._compile(schema)
-                yield from self._kinds[kind].iter_errors(metadata)
+        kind = self._kind_of(metadata)
+        schema = self._kind_schemas[kind] if kind is not None else None
+        if kind is not None and schema is not None and not self._kind_checks[kind](metadata):
+            if kind not in self._kinds:
+                self._kinds[kind] = self._compile(schema)
+            yield from self._kinds[kind].iter_errors(metadata)
 
     def check(self, artifact: Artifact) -> list[Finding]:
         """Every schema problem of ``artifact``, plus a checksum mismatch."""
         findings: list[Finding] = []
         lines: dict[str, int] | None = None
         explained: dict[str, Any] | None = None
-        for err in sorted(self.errors(artifact.metadata), key=lambda e: (list(map(str, e.absolute_path)), e.message)):
+        errors = (
+            []
+            if self.certainly_valid(artifact.metadata)  # most artifacts: no generator, no sort
+            else sorted(self.errors(artifact.metadata), key=lambda e: (list(map(str, e.absolute_path)), e.message))
+        )
+        for err in errors:
             pointer = "/" + "/".join(str(p).replace("~", "~0").replace("/", "~1") for p in err.absolute_path)
             if lines is None:
                 lines = pointer_lines(artifact)
