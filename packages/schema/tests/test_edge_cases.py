@@ -186,3 +186,18 @@ def test_two_hundred_deep_nesting_is_refused_quickly() -> None:
             load_yaml(text)
         assert info.value.code in {"Y005", "Y001"}
     assert time.monotonic() - started < 20
+
+
+def test_a_loaded_artifact_carries_the_stamps_of_the_files_it_was_read_from(tmp_path: Path) -> None:
+    """What the index's stat cache records: taken from the open files, equal to a stat of them."""
+    from artigov.schema import stamp_of
+
+    (tmp_path / "a.md").write_text(f"---\n{GOOD}---\nbody\n")
+    (tmp_path / "c.bin").write_bytes(b"\x00\x01")
+    (tmp_path / "c.bin.meta.yaml").write_text(GOOD)
+    front = load_frontmatter_artifact(tmp_path, "a.md")
+    side = load_sidecar_artifact(tmp_path, "c.bin", "c.bin.meta.yaml")
+    assert front.stamps == (stamp_of(tmp_path / "a.md"), None)
+    assert side.stamps == (stamp_of(tmp_path / "c.bin"), stamp_of(tmp_path / "c.bin.meta.yaml"))
+    given = load_frontmatter_artifact(tmp_path, "a.md", data=(tmp_path / "a.md").read_bytes())
+    assert given.stamps == (None, None) and given == front  # read by the caller: not known; not compared

@@ -20,7 +20,7 @@ from typing import Any
 
 from artigov.core import YamlSafetyError, digest_bytes, load_yaml
 from artigov.schema._discovery import SIDECAR_SUFFIXES, sidecar_target
-from artigov.schema._model import Artifact
+from artigov.schema._model import Artifact, FileStamp
 from artigov.schema.errors import ArtifactLoadError
 
 __all__ = [
@@ -52,10 +52,11 @@ _WIDE = (
 _WIDE_FIRST = (b"\xff", b"\xfe", b"\x00")
 
 
-def _open_regular(path: Path | str, rel: str, *, described_by: str | None = None) -> tuple[int, int]:
-    """(fd, size) of ``path`` if it is a regular file: a FIFO, device or socket (or a symlink to one,
-    like /dev/zero) is refused at once, never waited on or read forever. ``described_by``: the
-    sidecar naming ``path``, which a missing file or a folder is blamed on (S017)."""
+def _open_regular(path: Path | str, rel: str, *, described_by: str | None = None) -> tuple[int, FileStamp]:
+    """(fd, stamp) of ``path`` if it is a regular file (the stamp from ``fstat``, before any read):
+    a FIFO, device or socket (or a symlink to one, like /dev/zero) is refused at once, never waited
+    on or read forever. ``described_by``: the sidecar naming ``path``, which a missing file or a
+    folder is blamed on (S017)."""
     try:
         # O_NOFOLLOW: a symlink is never read (the symlink policy in discovery, enforced here too).
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW)
@@ -83,14 +84,17 @@ def _open_regular(path: Path | str, rel: str, *, described_by: str | None = None
         raise ArtifactLoadError(
             "S001", rel, "is not a regular file (a FIFO, device or socket)", fix="an artifact is a regular file"
         )
-    return fd, st.st_size  # O_NONBLOCK is ignored for regular files: no fcntl to clear it
+    # O_NONBLOCK is ignored for regular files: no fcntl to clear it
+    return fd, (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
 
 
-def _read(path: Path | str, rel: str, limit: int) -> bytes:
-    """At most ``limit + 1`` bytes (one more shows a file is too large). The first read asks for the
-    size ``fstat`` gave plus one byte, so a 4 KiB file costs a 4 KiB buffer, never one of ``limit``;
-    a file that grew meanwhile is read on to its end or past the limit."""
-    fd, size = _open_regular(path, rel)
+def _read(path: Path | str, rel: str, limit: int) -> tuple[bytes, FileStamp]:
+    """At most ``limit + 1`` bytes (one more shows a file is too large), and the file's stamp taken
+    before reading. The first read asks for the size ``fstat`` gave plus one byte, so a 4 KiB file
+    costs a 4 KiB buffer, never one of ``limit``; a file that grew meanwhile is read on to its end
+    or past the limit."""
+    fd, stamp = _open_regular(path, rel)
+    size = stamp[0]
     parts: list[bytes] = []
     total = 0
     want = min(size, limit) + 1
@@ -110,18 +114,18 @@ def _read(path: Path | str, rel: str, limit: int) -> bytes:
     if len(data) > limit:
         code = "S008" if limit == MAX_FILE_BYTES else "S001"
         raise ArtifactLoadError(code, rel, f"larger than {limit // (1024 * 1024)} MiB", line=1)
-    return data
+    return data, stamp
 
 
 def read_source(root: Path, rel: str, *, sidecar: bool = False) -> bytes:
     """The bytes metadata is loaded from (a frontmatter artifact, or a sidecar), read once, with the
     loader's size limits and refusals, for a caller that must keep exactly what it checked."""
-    return _read(f"{root}/{rel}", rel, MAX_SIDECAR_BYTES if sidecar else MAX_FILE_BYTES)
+    return _read(f"{root}/{rel}", rel, MAX_SIDECAR_BYTES if sidecar else MAX_FILE_BYTES)[0]
 
 
-def _hash_described(root: Path, rel: str, meta_rel: str) -> tuple[str, int]:
-    """(checksum, size) of the file a sidecar describes, streamed."""
-    fd, size = _open_regular(f"{root}/{rel}", rel, described_by=meta_rel)
+def _hash_described(root: Path, rel: str, meta_rel: str) -> tuple[str, int, FileStamp]:
+    """(checksum, size, stamp before reading) of the file a sidecar describes, streamed."""
+    fd, stamp = _open_regular(f"{root}/{rel}", rel, described_by=meta_rel)
     hasher = hashlib.sha256()
     try:
         while chunk := os.read(fd, 1 << 20):
@@ -130,7 +134,7 @@ def _hash_described(root: Path, rel: str, meta_rel: str) -> tuple[str, int]:
         raise ArtifactLoadError("S001", rel, f"cannot read: {e.strerror}") from e
     finally:
         os.close(fd)
-    return "sha256:" + hasher.hexdigest(), size
+    return "sha256:" + hasher.hexdigest(), stamp[0], stamp
 
 
 def _wide_encoding(data: bytes) -> str | None:
@@ -197,8 +201,9 @@ def load_frontmatter_artifact(root: Path, rel: str, *, data: bytes | None = None
             has no or unterminated frontmatter, too large frontmatter, unsafe
             or invalid YAML, or metadata that is not a mapping.
     """
+    stamp: FileStamp | None = None
     if data is None:
-        data = _read(f"{root}/{rel}", rel, MAX_FILE_BYTES)  # a str path: no pathlib work per file
+        data, stamp = _read(f"{root}/{rel}", rel, MAX_FILE_BYTES)  # a str path: no pathlib work per file
     elif len(data) > MAX_FILE_BYTES:
         raise ArtifactLoadError("S008", rel, f"larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB", line=1)
     text = _decode(data, rel)
@@ -233,6 +238,7 @@ def load_frontmatter_artifact(root: Path, rel: str, *, data: bytes | None = None
         size=len(data),
         meta_text=meta_text,
         meta_line=2,
+        stamps=(stamp, None),
     )
 
 
@@ -264,7 +270,7 @@ def load_sidecar_artifact(
     Raises:
         ArtifactLoadError: as for frontmatter, plus a missing described file.
     """
-    raw = _read(root / meta_rel, meta_rel, MAX_SIDECAR_BYTES) if meta_data is None else meta_data
+    raw, meta_stamp = _read(root / meta_rel, meta_rel, MAX_SIDECAR_BYTES) if meta_data is None else (meta_data, None)
     meta_text = _decode(raw, meta_rel)
     if meta_rel.endswith(".json"):
         try:
@@ -278,7 +284,11 @@ def load_sidecar_artifact(
     else:
         value = _yaml(meta_text, meta_rel, 0)
     metadata = _as_mapping(value, meta_rel, 1)
-    checksum, size = described if described is not None else _hash_described(root, rel, meta_rel)
+    stamp: FileStamp | None = None
+    if described is None:
+        checksum, size, stamp = _hash_described(root, rel, meta_rel)
+    else:
+        checksum, size = described
     return Artifact(
         path=rel,
         meta_path=meta_rel,
@@ -287,4 +297,5 @@ def load_sidecar_artifact(
         size=size,
         meta_text=meta_text,
         meta_line=1,
+        stamps=(stamp, meta_stamp),
     )

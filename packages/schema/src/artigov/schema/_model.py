@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
+
+#: (size, mtime_ns, ctime_ns, inode) of a file (see :func:`artigov.schema.stamp_of`).
+FileStamp = tuple[int, int, int, int]
 
 __all__ = ["Artifact", "STATUS_RANK", "STATUSES"]
 
@@ -25,6 +28,9 @@ class Artifact:
         size: size in bytes of the content file.
         meta_text: the metadata source text (for mapping errors to lines).
         meta_line: 1-based line in the metadata file where ``meta_text`` starts.
+        stamps: the stamps of the content file and of the sidecar (None: none, or not known),
+            taken from the open file before it was read: what the index's stat cache records.
+            Host data, never part of what an artifact is (not compared).
     """
 
     path: str
@@ -34,6 +40,7 @@ class Artifact:
     size: int
     meta_text: str
     meta_line: int
+    stamps: tuple[FileStamp | None, FileStamp | None] = field(default=(None, None), compare=False, repr=False)
 
     @property
     def source(self) -> str:

@@ -100,19 +100,25 @@ def load_unit(root: Path, unit: ArtifactUnit) -> Artifact:
 
 def check_unit(root: Path, unit: ArtifactUnit, schemas: SchemaSet) -> tuple[Artifact | None, list[Finding]]:
     """Load and check one artifact: the artifact if valid, and its findings."""
+    artifact, problems = _loaded(root, unit, schemas)
+    return (None if problems else artifact), problems
+
+
+def _loaded(root: Path, unit: ArtifactUnit, schemas: SchemaSet) -> tuple[Artifact | None, list[Finding]]:
+    """Load and check one artifact: the artifact if it could be loaded (valid or not), and its findings."""
     try:
         artifact = load_unit(root, unit)
     except ArtifactLoadError as e:
         return None, [_finding(e)]
-    problems = schemas.check(artifact)
-    return (None if problems else artifact), problems
+    return artifact, schemas.check(artifact)
 
 
 #: Below this many files, a process pool costs more than it saves.
 PARALLEL_MIN = 2000
 _BATCH = 256
 #: (unit, artifact (or what ``transform`` made of it) or None, findings, content stamp, sidecar stamp);
-#: stamps are taken before reading.
+#: stamps are taken from the opened files before reading them (of a file the loader refused to
+#: read: after it did).
 Checked = tuple[ArtifactUnit, Any, list[Finding], Stamp | None, Stamp | None]
 _WORKER: dict[str, Any] = {}
 
@@ -134,8 +140,12 @@ def _check_batch(batch: list[ArtifactUnit]) -> list[Checked]:
     transform: Callable[[Artifact], Any] | None = _WORKER["transform"]
     out: list[Checked] = []
     for unit in batch:
-        content, meta = unit_stamps(root, unit)  # before reading: a later change shows up as a new stamp
-        artifact, problems = check_unit(root, unit, schemas)
+        artifact, problems = _loaded(root, unit, schemas)
+        # The loader's stamps, from the files it opened, before reading them (a later change shows
+        # up as a new stamp); a file it refused to read is stat'ed now.
+        content, meta = artifact.stamps if artifact is not None else unit_stamps(root, unit)
+        if problems:
+            artifact = None
         result = transform(artifact) if transform is not None and artifact is not None else artifact
         out.append((unit, result, problems, content, meta))
     return out
