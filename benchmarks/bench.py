@@ -508,7 +508,12 @@ def run(n: int, quick: bool, seed: int, keep: Path | None, side: bool = True) ->
     }
 
 
+#: The rows the scaling plot draws (those that grow with the workspace).
+_PLOTTED = ("cold index rebuild", "no-change", "one-file", "status", "route check", "pre-commit", "hydrate one")
+
+
 def plot(results: list[dict[str, Any]], out: Path) -> None:
+    """Log-log time (ours and the references) and peak RSS (ours) against N, one panel each."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -517,28 +522,32 @@ def plot(results: list[dict[str, Any]], out: Path) -> None:
     import matplotlib.pyplot as plt
 
     ns = [r["artifacts"] for r in results]
-    series: dict[str, list[float]] = {}
+    times: dict[str, list[float]] = {}
+    memory: dict[str, list[float]] = {}
     for r in results:
         for row in r["rows"]:
-            if not any(w in row["operation"] for w in ("cold index rebuild", "no-change", "hydrate one")):
+            if not row["operation"].startswith(_PLOTTED):
                 continue
-            for label, key in ((row["operation"], "ours_s"), (row["reference"], "reference_s")):
-                if row[key]:
-                    name = re.sub(r" at N=\d+", "", label if key == "ours_s" else f"ref: {label}")
-                    series.setdefault(name, []).append(row[key])
-    fig, ax = plt.subplots(figsize=(9, 6))
-    for name, ys in sorted(series.items()):
-        if len(ys) == len(ns):
-            ax.plot(ns, ys, marker="o", linestyle="--" if name.startswith("ref:") else "-", label=name)
-    ax.set_xscale("log")
-    ax.set_yscale("log")
-    ax.set_xlabel("artifacts (N)")
-    ax.set_ylabel("seconds (best of 3)")
-    ax.set_title(f"artigov vs reference tools ({NPROC} cores)")
-    ax.grid(True, which="both", alpha=0.3)
-    ax.legend(fontsize=8)
+            name = re.sub(r" at N=\d+", "", row["operation"])
+            times.setdefault(name, []).append(row["ours_s"])
+            memory.setdefault(name, []).append(row["ours_rss_mb"])
+            if row["reference_s"] and row["operation"].startswith(("cold index rebuild", "no-change")):
+                times.setdefault(f"ref: {row['reference']}", []).append(row["reference_s"])
+    fig, (left, right) = plt.subplots(1, 2, figsize=(15, 6))
+    for ax, series, label in ((left, times, "seconds (median)"), (right, memory, "peak RSS, MB")):
+        for name, ys in sorted(series.items()):
+            if len(ys) == len(ns):
+                ax.plot(ns, ys, marker="o", linestyle="--" if name.startswith("ref:") else "-", label=name)
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_xlabel("artifacts (N)")
+        ax.set_ylabel(label)
+        ax.grid(True, which="both", alpha=0.3)
+        ax.legend(fontsize=8)
+    left.set_title(f"time: artigov vs reference tools ({NPROC} cores)")
+    right.set_title("memory: peak RSS of artigov (the process and its workers)")
     fig.tight_layout()
-    fig.savefig(out, dpi=120)
+    fig.savefig(out, dpi=110)
 
 
 #: Rows that do not grow with N (their own fixed sizes) or are exponents already: no growth exponent.
