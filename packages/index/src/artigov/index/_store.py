@@ -62,12 +62,10 @@ class Recovery:
 AUDIT_LIST_MAX = 1000
 
 
-def _listed(name: str, items: dict[str, str] | list[str]) -> dict[str, Any]:
-    """``{name: items}``, cut to :data:`AUDIT_LIST_MAX` with ``{name}_total`` when longer."""
-    if len(items) <= AUDIT_LIST_MAX:
-        return {name: items}
-    kept = dict(list(items.items())[:AUDIT_LIST_MAX]) if isinstance(items, dict) else items[:AUDIT_LIST_MAX]
-    return {name: kept, f"{name}_total": len(items)}
+def _listed(name: str, items: dict[str, str] | list[str], total: int) -> dict[str, Any]:
+    """``{name: items}`` (the first :data:`AUDIT_LIST_MAX` of ``total``), with ``{name}_total`` when
+    there were more."""
+    return {name: items} if total <= AUDIT_LIST_MAX else {name: items, f"{name}_total": total}
 
 
 @dataclass(frozen=True)
@@ -223,6 +221,7 @@ class IndexStore:
         fault_point("before-journal-truncate")
         self.journal.clear()
         record_step(self.ws, change.base_digest, change.digest, [*change.changes, *change.removed])
+        changes = change.changes
         log.info(
             "index_written",
             audit=True,
@@ -232,8 +231,8 @@ class IndexStore:
             digest=change.digest,
             previous_digest=change.base_digest,
             count=change.count,
-            **_listed("changed", {k: v["checksum"] for k, v in sorted(change.changes.items())}),
-            **_listed("removed", change.removed),
+            **_listed("changed", {k: changes[k]["checksum"] for k in sorted(changes)[:AUDIT_LIST_MAX]}, len(changes)),
+            **_listed("removed", change.removed[:AUDIT_LIST_MAX], len(change.removed)),
         )
 
     def _log(self, recovery: Recovery) -> None:
@@ -255,7 +254,7 @@ class IndexStore:
         """
         new = Index(entries)
         old = base.entries if base else {}
-        changes = {k: v for k, v in entries.items() if old.get(k) != v}
+        changes = {k: v for k, v in entries.items() if old.get(k) != v} if old else entries
         removed = sorted(k for k in old if k not in entries)
         base_digest = base.digest if base else None
         self.write(IndexWrite(op, new.to_bytes(), new.digest, len(entries), base_digest, changes, removed, paths))

@@ -28,14 +28,16 @@ def dedupe(base: Entries, entries: Entries) -> list[Finding]:
     """Drop entries whose (id, version) another entry has; keep the one already indexed, else bytewise first."""
     from artigov.schema import duplicate_finding
 
-    by_key: dict[tuple[str, str], list[str]] = {}
+    first: dict[tuple[str, str], str] = {}
+    by_key: dict[tuple[str, str], list[str]] = {}  # only the (id, version) pairs held twice or more
     for rel in sorted(entries, key=lambda p: p.encode("utf-8")):
         e = entries[rel]
-        by_key.setdefault((e["id"], e["version"]), []).append(rel)
+        key = (e["id"], e["version"])
+        held = first.setdefault(key, rel)
+        if held != rel:
+            by_key.setdefault(key, [held]).append(rel)
     findings: list[Finding] = []
     for paths in by_key.values():
-        if len(paths) < 2:
-            continue
         keep = next((p for p in paths if p in base and base[p] == entries[p]), paths[0])
         for rel in paths:
             if rel != keep:

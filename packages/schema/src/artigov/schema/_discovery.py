@@ -282,7 +282,8 @@ def discover(ws: Workspace) -> Discovery:
     for link in links:
         if matches_any(link, ws.artifacts) or (ws.root / link).is_dir() or sidecar_target(link) is not None:
             _judge_link(ws, link, refused, skipped)
-    matched = sorted((f for f in files if matches_any(f, ws.artifacts)), key=lambda p: p.encode("utf-8"))
+    patterns = [glob_regex(g).match for g in ws.artifacts]  # compiled once, not looked up per file
+    matched = sorted((f for f in files if any(m(f) for m in patterns)), key=lambda p: p.encode("utf-8"))
     found = group_units(matched)
     found.findings = refused + found.findings
     found.dirs = dirs

@@ -134,12 +134,14 @@ def _worker_init() -> None:
     die_with_parent(_WORKER["parent"])
 
 
-def _check_batch(batch: list[ArtifactUnit]) -> list[Checked]:
+def _check_range(span: tuple[int, int]) -> list[tuple[Any, list[Finding], Stamp | None, Stamp | None]]:
+    """Check ``_WORKER["units"][start:end]``: a forked worker inherits the units, so only two
+    numbers travel to it, and only what the parent lacks travels back (not the unit)."""
     root: Path = _WORKER["root"]
     schemas: SchemaSet = _WORKER["schemas"]
     transform: Callable[[Artifact], Any] | None = _WORKER["transform"]
-    out: list[Checked] = []
-    for unit in batch:
+    out = []
+    for unit in _WORKER["units"][span[0] : span[1]]:
         artifact, problems = _loaded(root, unit, schemas)
         # The loader's stamps, from the files it opened, before reading them (a later change shows
         # up as a new stamp); a file it refused to read is stat'ed now.
@@ -147,7 +149,7 @@ def _check_batch(batch: list[ArtifactUnit]) -> list[Checked]:
         if problems:
             artifact = None
         result = transform(artifact) if transform is not None and artifact is not None else artifact
-        out.append((unit, result, problems, content, meta))
+        out.append((result, problems, content, meta))
     return out
 
 
@@ -167,8 +169,8 @@ def check_units(
     index entry, say) travels back, not the whole artifact: it keeps the parent's memory small.
     """
     total = len(units) + done if total is None else total
-    _WORKER.update(root=root, schemas=schemas, transform=transform, parent=os.getpid())
-    batches = [list(units[i : i + _BATCH]) for i in range(0, len(units), _BATCH)]
+    _WORKER.update(root=root, schemas=schemas, transform=transform, parent=os.getpid(), units=units)
+    spans = [(i, min(i + _BATCH, len(units))) for i in range(0, len(units), _BATCH)]
     workers = min(cores(), 8)
     results: list[Checked] = []
     parallel = len(units) >= PARALLEL_MIN and workers > 1 and hasattr(os, "fork")
@@ -181,16 +183,18 @@ def check_units(
             bulk_results(),
             ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_worker_init) as pool,
         ):
-            for checked in pool.map(_check_batch, batches):
-                results.extend(checked)
+            for (start, end), checked in zip(spans, pool.map(_check_range, spans), strict=True):
+                results.extend((unit, *rest) for unit, rest in zip(units[start:end], checked, strict=True))
                 fault_pause("mid-scan")  # a rehearsal's place to interrupt a scan with workers running
                 if progress is not None:
                     progress(done + len(results), total)
     else:
-        for batch in batches:
-            results.extend(_check_batch(batch))
+        for start, end in spans:
+            checked = _check_range((start, end))
+            results.extend((unit, *rest) for unit, rest in zip(units[start:end], checked, strict=True))
             if progress is not None:
                 progress(done + len(results), total)
+    _WORKER.pop("units")  # not kept alive past the call
     return results
 
 
