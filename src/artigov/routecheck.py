@@ -99,9 +99,9 @@ def _carried(ws: Workspace, cache: DerivedCache, digest: str, key: Any) -> Place
 
 
 def _placed(ws: Workspace, digest: str) -> PlacementResult | None:
-    """The placement of every entry of the index, if it is still the one with ``digest``."""
-    from artigov.index import read_index
+    """The placement of every entry of the index, if it is still the one with ``digest``: the
+    entries are placed as they are read, never held (:func:`artigov.index.fold_index`)."""
+    from artigov.index import fold_index
     from artigov.router import check_placement
 
-    index = read_index(ws)
-    return check_placement(ws, index.entries) if index.digest == digest else None
+    return fold_index(ws, digest, lambda entries: check_placement(ws, entries))

@@ -74,3 +74,25 @@ def test_index_writes_record_exactly_the_paths_they_changed(tmp_path: Path) -> N
     found = read_entries(ws, second.digest, sorted(touched))
     assert found == ({p: second.entries[p] for p in touched if p in second.entries}, len(second.entries))
     assert read_entries(ws, first.digest, sorted(touched)) is None  # not the index on disk
+
+
+def test_folding_the_index_sees_every_entry_in_order_and_only_of_the_index_proved(tmp_path: Path) -> None:
+    from artigov.index import fold_index
+    from artigov.index._scan import ChunkedIndex
+
+    ws = _ws(tmp_path)
+    rebuild(ws)
+    index = read_index(ws)
+    assert fold_index(ws, index.digest, list) == list(index.entries.items())
+    assert fold_index(ws, "sha256:" + "0" * 64, list) is None  # not the index proved
+    assert fold_index(ws, index.digest, lambda entries: next(iter(entries))) is None  # stopped early
+    data = ws.index_path.read_bytes()
+    for chunk in (1, 3, 1 << 22):  # lines cut anywhere: the same entries
+        with ws.index_path.open("rb") as f:
+            assert list(ChunkedIndex(f, chunk).entries()) == list(index.entries.items())
+    ws.index_path.write_bytes(data[:-1])  # torn
+    assert fold_index(ws, index.digest, list) is None
+    ws.index_path.write_bytes(data.replace(b"\n,", b"\n,x", 1))  # a line that is not an entry
+    assert fold_index(ws, index.digest, list) is None
+    ws.index_path.unlink()
+    assert fold_index(ws, index.digest, list) is None

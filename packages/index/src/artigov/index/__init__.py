@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from artigov.index._model import FORMAT_VERSION, Index, entries_digest
     from artigov.index._ops import (
         add,
+        fold_index,
         proved_changes,
         read_entries,
         read_framework,
@@ -52,6 +53,7 @@ __all__ = [
     "Recovery",
     "add",
     "entries_digest",
+    "fold_index",
     "file_stamp",
     "merge_index",
     "proved_changes",

@@ -8,8 +8,9 @@ and the rest of the batch still lands.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
+from typing import Any, TypeVar
 
 from artigov.core import (
     DEFAULT_LOCK_TIMEOUT,
@@ -35,6 +36,7 @@ __all__ = [
     "VerifyResult",
     "add",
     "proved_changes",
+    "fold_index",
     "read_entries",
     "read_framework",
     "read_index",
@@ -48,6 +50,9 @@ __all__ = [
 ]
 
 log = get_logger(__name__)
+
+T = TypeVar("T")
+Entry = dict[str, Any]
 
 
 def rebuild(
@@ -177,6 +182,22 @@ def read_framework(ws: Workspace, framework: str, *, lock_timeout: float = DEFAU
     if index is None:
         raise IndexMissingError(ws.index_path)
     return IndexSlice(index.digest, {p: e for p, e in index.entries.items() if e["framework"] == framework}, framework)
+
+
+def fold_index(ws: Workspace, digest: str, fold: Callable[[Iterable[tuple[str, Entry]]], T]) -> T | None:
+    """``fold`` over every ``(path, entry)`` of the index, in file order, read in chunks (memory
+    holds one chunk and what ``fold`` keeps, never the index), when the file is the index with
+    ``digest`` (proved by the caller, by the stat cache say) in canonical shape; None when it is
+    not, is not there, or changed while read (what ``fold`` answered is then dropped)."""
+    from artigov.index._scan import ChunkedIndex
+
+    try:
+        with ws.index_path.open("rb") as f:
+            index = ChunkedIndex(f)
+            answer = fold(index.entries())  # a fold that stops early leaves it unshaped: no answer
+    except (OSError, ValueError):
+        return None
+    return answer if index.shaped and index.digest == digest else None
 
 
 def read_entries(ws: Workspace, digest: str, paths: Sequence[str]) -> tuple[Entries, int] | None:

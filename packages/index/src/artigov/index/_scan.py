@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import io
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any, BinaryIO
@@ -31,6 +31,7 @@ from artigov.index._model import ENTRY_FIELDS, HEAD, REQUIRED_FIELDS, TAIL, Entr
 
 __all__ = [
     "SLICE_CHUNK",
+    "ChunkedIndex",
     "IndexSlice",
     "Spliced",
     "entries_at",
@@ -218,6 +219,56 @@ def framework_slice(data: bytes, framework: str) -> IndexSlice | None:
 SLICE_CHUNK = 1 << 22
 
 
+class ChunkedIndex:
+    """An index file read in chunks of complete lines (memory holds one chunk, never the file),
+    every byte hashed as it is read. Once :meth:`bodies` is read through, :attr:`shaped` says
+    whether the file had an index's first and last lines, :attr:`lines` counts the lines after the
+    first, and :attr:`digest` is the file's."""
+
+    def __init__(self, source: BinaryIO, chunk: int = SLICE_CHUNK) -> None:
+        self.source = source
+        self.chunk = chunk
+        self.lines = 0
+        self.shaped = False
+        self._hasher = hashlib.sha256()
+
+    @property
+    def digest(self) -> str:
+        """``sha256:`` of the bytes read."""
+        return "sha256:" + self._hasher.hexdigest()
+
+    def bodies(self) -> Iterator[bytes]:
+        """Runs of complete lines after the first, in file order (the last one ends with the tail)."""
+        head = self.source.read(len(HEAD))
+        self._hasher.update(head)
+        if head != HEAD:
+            return
+        carry, last = b"", b""
+        while block := self.source.read(self.chunk):
+            self._hasher.update(block)
+            buf = carry + block
+            cut = buf.rfind(b"\n") + 1
+            body, carry = buf[:cut], buf[cut:]
+            if body:
+                self.lines += body.count(b"\n")
+                last = body[body.rfind(b"\n", 0, len(body) - 1) + 1 :]
+                yield body
+        self.shaped = not carry and last == TAIL
+
+    def entries(self) -> Iterator[tuple[str, dict[str, Any]]]:
+        """Every entry, in file order; a line that is not one raises :class:`ValueError` (check
+        :attr:`shaped` and :attr:`digest` once read through: only then is the answer whole)."""
+        tail = TAIL[:-1]
+        for body in self.bodies():
+            for line in body.split(b"\n")[:-1]:
+                if line == tail:
+                    continue
+                parsed = _parse_line(line)
+                if parsed is None:
+                    raise ValueError("not an index entry line")
+                yield parsed
+
+
 def framework_slice_of(source: BinaryIO, framework: str, *, chunk: int = SLICE_CHUNK) -> IndexSlice | None:
     """One framework's entries from an index file read in chunks, parsing only their lines.
 
@@ -227,29 +278,17 @@ def framework_slice_of(source: BinaryIO, framework: str, *, chunk: int = SLICE_C
     framework field per entry line, every parsed line an entry of that framework): the caller then
     parses the whole file, which explains problems.
     """
-    hasher = hashlib.sha256()
-    head = source.read(len(HEAD))
-    hasher.update(head)
-    if head != HEAD:
-        return None
+    index = ChunkedIndex(source, chunk)
     probes = _field_probes("framework", framework)
     entries: Entries = {}
-    carry, last, lines, fields = b"", b"", 0, 0
-    while block := source.read(chunk):
-        hasher.update(block)
-        buf = carry + block
-        cut = buf.rfind(b"\n") + 1
-        body, carry = buf[:cut], buf[cut:]
-        if not body:
-            continue
-        lines += body.count(b"\n")
+    fields = 0
+    for body in index.bodies():
         fields += body.count(b'"framework":"')
-        last = body[body.rfind(b"\n", 0, len(body) - 1) + 1 :]
         for start, end in _lines_with(body, probes, start=0):
             parsed = _parse_line(body[start:end])
             if parsed is None or parsed[1]["framework"] != framework:
                 return None
             entries[parsed[0]] = parsed[1]
-    if carry or last != TAIL or fields != lines - 1:  # every line but the last is an entry
+    if not index.shaped or fields != index.lines - 1:  # every line but the last is an entry
         return None
-    return IndexSlice("sha256:" + hasher.hexdigest(), entries, framework)
+    return IndexSlice(index.digest, entries, framework)

@@ -93,10 +93,14 @@ class PlacementResult:
         return PlacementResult([f for f in self.findings if f.file not in paths], kept, self.checked)
 
 
-def check_placement(ws: Workspace, entries: Mapping[str, Mapping[str, Any]]) -> PlacementResult:
-    """Only the placement of ``entries`` (index entries: path -> entry), nothing logged."""
+def check_placement(
+    ws: Workspace, entries: Mapping[str, Mapping[str, Any]] | Iterable[tuple[str, Mapping[str, Any]]]
+) -> PlacementResult:
+    """Only the placement of ``entries`` (index entries: path -> entry, or (path, entry) pairs as
+    they are read), nothing logged."""
     report = RouteReport()
-    items = ((p, e.get("meta"), e) for p, e in entries.items())
+    pairs = entries.items() if isinstance(entries, Mapping) else entries
+    items = ((p, e.get("meta"), e) for p, e in pairs)
     _check_artifacts(ws, load_routing_map(ws), items, report)
     return PlacementResult(report.findings, report.misplaced, report.artifacts_checked)
 
