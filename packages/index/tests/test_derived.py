@@ -96,3 +96,14 @@ def test_folding_the_index_sees_every_entry_in_order_and_only_of_the_index_prove
     assert fold_index(ws, index.digest, list) is None
     ws.index_path.unlink()
     assert fold_index(ws, index.digest, list) is None
+
+
+def test_a_dead_writers_steps_temp_file_is_removed_by_the_next_lock_holder(tmp_path: Path) -> None:
+    ws = _ws(tmp_path)
+    rebuild(ws)
+    leftover = ws.state_dir / ".index-steps.json.tmp.999999"
+    leftover.write_text('{"format": 1, "steps": [')  # a writer killed mid-write
+    other = ws.state_dir / ".derived-placement.json.tmp.999999"  # written without the index lock
+    other.write_text("{")
+    update(ws)
+    assert not leftover.exists() and other.exists()

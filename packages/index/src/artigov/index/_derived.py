@@ -25,7 +25,7 @@ from typing import Any
 
 from artigov.core import Workspace
 
-__all__ = ["STEPS_KEPT", "STEP_PATHS_MAX", "DerivedCache", "file_stamp", "record_step"]
+__all__ = ["STEPS_KEPT", "STEPS_NAME", "STEP_PATHS_MAX", "DerivedCache", "file_stamp", "record_step"]
 
 _FORMAT = 1
 
@@ -33,13 +33,14 @@ _FORMAT = 1
 STEPS_KEPT = 16
 #: A write touching more paths than this is not recorded: its successors compute afresh.
 STEP_PATHS_MAX = 256
-_STEPS_NAME = "index-steps.json"
+#: The steps file in the state folder (written only by the index lock's holder).
+STEPS_NAME = "index-steps.json"
 
 
 def _steps(ws: Workspace) -> list[dict[str, Any]]:
     """The recorded steps, oldest first; none when the file is missing, corrupt or foreign."""
     try:
-        held = json.loads((ws.state_dir / _STEPS_NAME).read_bytes())
+        held = json.loads((ws.state_dir / STEPS_NAME).read_bytes())
     except (OSError, ValueError):
         return []
     if not isinstance(held, dict) or held.get("format") != _FORMAT or not isinstance(held.get("steps"), list):
@@ -65,7 +66,7 @@ def record_step(ws: Workspace, base: str | None, digest: str, paths: list[str] |
     steps = [*_steps(ws), {"base": base, "digest": digest, "paths": sorted(paths)}][-STEPS_KEPT:]
     data = json.dumps({"format": _FORMAT, "steps": steps}).encode()
     with contextlib.suppress(OSError, DiskError):  # best effort: only speed depends on it
-        write_atomic(ws.state_dir / _STEPS_NAME, data, lock=False)
+        write_atomic(ws.state_dir / STEPS_NAME, data, lock=False)
 
 
 def file_stamp(path: Path) -> list[int] | None:

@@ -110,9 +110,10 @@ class Journal:
             os.close(fd)
 
 
-def stale_temps(index_path: Path, state_dir: Path, cache_name: str) -> list[Path]:
-    """Temp files a dead writer left (of the index, and of the stat cache named ``cache_name``)."""
-    found: list[Path] = []
-    for directory, name in ((index_path.parent, index_path.name), (state_dir, cache_name)):
-        found.extend(directory.glob(f".{name}.tmp.*"))
+def stale_temps(index_path: Path, state_dir: Path, *names: str) -> list[Path]:
+    """Temp files a dead writer left: of the index, and of the files named ``names`` in the state
+    folder that only the index lock's holder writes (the stat cache, the index steps)."""
+    found: list[Path] = list(index_path.parent.glob(f".{index_path.name}.tmp.*"))
+    for name in names:
+        found.extend(state_dir.glob(f".{name}.tmp.*"))
     return found

@@ -33,7 +33,7 @@ from artigov.core import (
     lock_path_for,
     write_atomic,
 )
-from artigov.index._derived import record_step
+from artigov.index._derived import STEPS_NAME, record_step
 from artigov.index._journal import Journal, stale_temps
 from artigov.index._model import Entries, Index, entries_digest
 from artigov.index._statcache import NAME as STATCACHE_NAME
@@ -137,7 +137,7 @@ class IndexStore:
                 log.info("stale_temp_removed", audit=True, subject=self.ws.rel(stale), outcome="removed")
 
     def _stale_temps(self) -> list[Path]:
-        return stale_temps(self.path, self.journal.path.parent, STATCACHE_NAME)
+        return stale_temps(self.path, self.journal.path.parent, STATCACHE_NAME, STEPS_NAME)
 
     def recover(self, rebuild: Rebuilder) -> Recovery | None:
         """Recover a leftover journal and clear dead writers' temp files (taking the lock only if needed)."""
