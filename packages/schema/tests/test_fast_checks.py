@@ -245,7 +245,8 @@ _leaf_schemas = st.fixed_dictionaries(
         "minItems": st.integers(0, 2),
         "maxItems": st.integers(0, 3),
         "uniqueItems": st.booleans(),
-        "enum": st.just(["x"]),
+        "enum": st.sampled_from([["x"], [1, "x"], [0, 2], [True], [1.0], [False, 0]]),
+        "const": st.sampled_from([1, "x", True, 0, 1.0]),
         "minimum": st.integers(-1, 2),
         "exclusiveMaximum": st.sampled_from([0, 1.5, 2]),
     },
@@ -316,3 +317,21 @@ def test_references_to_the_documents_own_defs_are_followed() -> None:
         assert not compile_schema({**doc, "propertyNames": {"$ref": target}})({"R-001": ["R-002"]})
     inner_id = {**doc, "additionalProperties": {"$id": "https://example.org/x", "$ref": "#/$defs/code"}}
     assert not compile_schema(inner_id)({"R-001": "R-002"})
+
+
+@pytest.mark.parametrize(
+    ("schema", "value", "certain"),
+    [
+        ({"const": 1}, 1, True),
+        ({"const": 1}, True, False),  # a boolean is not the number 1 to jsonschema
+        ({"const": 1}, 1.0, False),  # equal to jsonschema, but left to it here
+        ({"enum": [0, "x"]}, False, False),
+        ({"enum": [0, "x"]}, 0, True),
+        ({"enum": [True]}, True, False),  # booleans are left to jsonschema
+        ({"type": "object", "properties": {"version": {"const": 1}}}, {"version": 1}, True),
+    ],
+)
+def test_integer_constants_are_judged_and_booleans_never_pass_for_them(schema: Any, value: Any, certain: bool) -> None:
+    assert schema_valid(schema, value) is certain
+    if certain:
+        assert list(Draft202012Validator(schema).iter_errors(value)) == []

@@ -250,8 +250,12 @@ def _enum_check(schema: dict[str, Any]) -> Check | None:
     else:
         return _always
     texts = frozenset(o for o in options if isinstance(o, str))
-    # Only text is judged: jsonschema's equality for numbers, booleans and containers has its own rules.
-    return lambda v: isinstance(v, str) and v in texts
+    # Only text and integers are judged: jsonschema's equality for floats, booleans and containers
+    # has its own rules (1.0 equals 1 there; an integer here must be one).
+    ints = frozenset(o for o in options if type(o) is int)
+    if not ints:
+        return lambda v: isinstance(v, str) and v in texts
+    return lambda v: (isinstance(v, str) and v in texts) or (type(v) is int and v in ints)
 
 
 def compile_schema(schema: Any) -> Check:
