@@ -118,3 +118,20 @@ def test_the_doors_option_table_is_the_typer_commands_own() -> None:
     command = typer.main.get_command(index_cli.app).commands["update"]  # type: ignore[attr-defined]
     declared = {opt for param in command.params for opt in param.opts if opt.startswith("--")}
     assert declared - {"--help"} == set(_OPTIONS)
+
+
+def test_status_through_the_door_says_what_the_full_command_says(artigov: Runner, example_copy: Path) -> None:
+    ws = example_copy
+    _settle(artigov, ws)
+    assert _door(ws, ["status"]) == 0
+    assert _door(ws, ["status", "--format", "json", "--root", "."]) == 0
+    for args in (["status", "--framework", "fwk-001"], ["status", "--format", "sarif"], ["status", "--help"]):
+        assert _door(ws, args) is None, args  # Typer takes (or reports) them
+    for fmt in ("text", "json"):
+        quick = artigov("status", "--root", ws, "--format", fmt)
+        full = artigov("status", "--root", ws, "--format", fmt, env=FULL)
+        assert (quick.returncode, quick.stdout, quick.stderr) == (full.returncode, full.stdout, full.stderr)
+    plan = ws / "frameworks/fwk-001/plans/technical/tp-core-2.0.0.md"
+    plan.write_text(plan.read_text().replace("status: draft", "status: drafty"))  # a problem: exit 1 both ways
+    quick, full = artigov("status", "--root", ws), artigov("status", "--root", ws, env=FULL)
+    assert quick.returncode == full.returncode == 1 and quick.stdout == full.stdout

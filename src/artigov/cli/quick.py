@@ -1,4 +1,4 @@
-"""The fast door: ``artigov index update``, ``index verify`` and ``route check`` without loading Typer.
+"""The fast door: ``artigov index update``, ``index verify``, ``route check`` and ``status`` without loading Typer.
 
 A pre-commit hook runs ``index update`` (or ``index verify``, ``route check``) on every commit, and most of the time
 nothing or almost nothing changed; then building the Typer/click command tree
@@ -66,13 +66,36 @@ def _route_check(args: list[str]) -> int | None:
     return run_route_check(root, fmt)
 
 
+def _status(args: list[str]) -> int | None:
+    """A plain ``status [--root DIR] [--format text|json]`` (what a maintainer types most)."""
+    options = _parse(args)
+    if options is None or "--lock-timeout" in options:
+        return None
+    from artigov.commands.formats import Format
+
+    try:
+        fmt = Format(options.get("--format", "text").lower())
+    except ValueError:
+        return None
+    root = Path(options["--root"]) if "--root" in options else None
+    if root is not None and not root.is_dir():
+        return None
+    from artigov.commands.status import run_status
+    from artigov.core import configure_logging
+
+    configure_logging("console", "warning")
+    return run_status(root, None, fmt)
+
+
 def try_quick(argv: list[str]) -> int | None:
-    """Run ``argv`` here if it is a plain ``index update``, ``index verify [--full]`` or ``route
-    check``; else None (the full command line runs)."""
+    """Run ``argv`` here if it is a plain ``index update``, ``index verify [--full]``, ``route
+    check`` or ``status``; else None (the full command line runs)."""
     if os.environ.get("ARTIGOV_QUICK") == "0":
         return None
     if argv[:2] == ["route", "check"]:
         return _route_check(argv[2:])
+    if argv[:1] == ["status"]:
+        return _status(argv[1:])
     if argv[:2] not in (["index", "update"], ["index", "verify"]):
         return None
     op = argv[1]
