@@ -15,11 +15,14 @@ from __future__ import annotations
 
 import os
 import sys
+from enum import Enum
 from pathlib import Path
+from typing import TypeVar
 
 __all__ = ["main", "try_quick"]
 
 _OPTIONS = ("--root", "--format", "--lock-timeout")
+E = TypeVar("E", bound=Enum)
 
 
 def _parse(args: list[str], flags: tuple[str, ...] = ()) -> dict[str, str] | None:
@@ -45,46 +48,46 @@ def _parse(args: list[str], flags: tuple[str, ...] = ()) -> dict[str, str] | Non
     return found
 
 
-def _route_check(args: list[str]) -> int | None:
-    """A plain ``route check [--root DIR] [--format text|json|sarif]`` (the pre-commit hook)."""
+def _root_and_format(args: list[str], formats: type[E]) -> tuple[Path | None, E] | None:
+    """``--root DIR`` and ``--format F`` (one of ``formats``) and nothing else, checked; else None."""
     options = _parse(args)
     if options is None or "--lock-timeout" in options:
         return None
-    from artigov.commands.formats import FindingFormat
-
     try:
-        fmt = FindingFormat(options.get("--format", "text").lower())
+        fmt = formats(options.get("--format", "text").lower())
     except ValueError:
         return None
     root = Path(options["--root"]) if "--root" in options else None
     if root is not None and not root.is_dir():
         return None
-    from artigov.commands.route import run_route_check
     from artigov.core import configure_logging
 
     configure_logging("console", "warning")
-    return run_route_check(root, fmt)
+    return root, fmt
+
+
+def _route_check(args: list[str]) -> int | None:
+    """A plain ``route check [--root DIR] [--format text|json|sarif]`` (the pre-commit hook)."""
+    from artigov.commands.formats import FindingFormat
+
+    plain = _root_and_format(args, FindingFormat)
+    if plain is None:
+        return None
+    from artigov.commands.route import run_route_check
+
+    return run_route_check(*plain)
 
 
 def _status(args: list[str]) -> int | None:
     """A plain ``status [--root DIR] [--format text|json]`` (what a maintainer types most)."""
-    options = _parse(args)
-    if options is None or "--lock-timeout" in options:
-        return None
     from artigov.commands.formats import Format
 
-    try:
-        fmt = Format(options.get("--format", "text").lower())
-    except ValueError:
-        return None
-    root = Path(options["--root"]) if "--root" in options else None
-    if root is not None and not root.is_dir():
+    plain = _root_and_format(args, Format)
+    if plain is None:
         return None
     from artigov.commands.status import run_status
-    from artigov.core import configure_logging
 
-    configure_logging("console", "warning")
-    return run_status(root, None, fmt)
+    return run_status(plain[0], None, plain[1])
 
 
 def try_quick(argv: list[str]) -> int | None:
