@@ -313,7 +313,7 @@ def test_references_to_the_documents_own_defs_are_followed() -> None:
         assert not check(bad)
     with_sibling = compile_schema({**doc, "additionalProperties": {"$ref": "#/$defs/code", "minLength": 9}})
     assert not with_sibling({"R-001": "R-002"})
-    for target in ("#/$defs/loop", "#/$defs/none", "other.json#/$defs/code", "#/$defs/co~1de"):
+    for target in ("#/$defs/loop", "#/$defs/none", "other.json#/$defs/code", "#/$defs/co~1de", 5, None):
         assert not compile_schema({**doc, "propertyNames": {"$ref": target}})({"R-001": ["R-002"]})
     inner_id = {**doc, "additionalProperties": {"$id": "https://example.org/x", "$ref": "#/$defs/code"}}
     assert not compile_schema(inner_id)({"R-001": "R-002"})

@@ -27,6 +27,8 @@ Check = Callable[[Any], bool]
 #: Keywords that never change whether a value is valid (``$id`` and ``$defs`` only at the root:
 #: an inner ``$id`` would change what a ``$ref`` names).
 _ANNOTATIONS = frozenset({"$schema", "$comment", "title", "description", "examples", "default"})
+#: Annotations allowed only at a document's root.
+_ROOT_ONLY = frozenset({"$id", "$defs"})
 #: The keywords compiled here; a schema using any other is left to jsonschema (its check says False).
 _KNOWN = _ANNOTATIONS | {
     "$ref",
@@ -141,8 +143,10 @@ class _Compiler:
         self.done: dict[str, Check] = {}
 
     def ref(self, target: Any) -> Check:
-        name = target.removeprefix("#/$defs/") if isinstance(target, str) else ""
-        if not target.startswith("#/$defs/") or not _PLAIN_NAME.fullmatch(name) or name not in self.defs:
+        if not isinstance(target, str) or not target.startswith("#/$defs/"):
+            return _undecided
+        name = target.removeprefix("#/$defs/")
+        if not _PLAIN_NAME.fullmatch(name) or name not in self.defs:
             return _undecided
         if name not in self.done:
             self.done[name] = _undecided  # a cycle back to this name stays undecided
@@ -152,13 +156,13 @@ class _Compiler:
     def compile(self, schema: Any, *, root: bool = False) -> Check:
         if schema is True:
             return _always
-        known = _KNOWN | {"$id", "$defs"} if root else _KNOWN
+        known = _KNOWN | _ROOT_ONLY if root else _KNOWN
         if not isinstance(schema, dict) or not schema.keys() <= known:
             return _undecided
         if "$ref" not in schema:
             return _compiled(schema, self)
         ref, rest = self.ref(schema["$ref"]), {k: v for k, v in schema.items() if k != "$ref"}
-        if not rest.keys() - _ANNOTATIONS - {"$id", "$defs"}:
+        if not rest.keys() - _ANNOTATIONS - _ROOT_ONLY:
             return ref
         others = _compiled(rest, self)
         return lambda v: ref(v) and others(v)
