@@ -37,6 +37,7 @@ __all__ = [
     "glob_regex",
     "matches_any",
     "sidecar_target",
+    "stamp_from",
     "stamp_of",
 ]
 
@@ -123,6 +124,11 @@ def stamp_of(path: Path | str) -> Stamp | None:
         st = os.stat(path)  # noqa: PTH116 - a str path (hot loop): no Path object per call
     except OSError:
         return None
+    return stamp_from(st)
+
+
+def stamp_from(st: os.stat_result) -> Stamp:
+    """The stamp of a ``stat`` (or ``fstat``) result."""
     return (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
 
 

@@ -19,8 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from artigov.core import YamlSafetyError, digest_bytes, load_yaml
-from artigov.schema._discovery import SIDECAR_SUFFIXES, sidecar_target
-from artigov.schema._model import Artifact, FileStamp
+from artigov.schema._discovery import SIDECAR_SUFFIXES, Stamp, sidecar_target, stamp_from
+from artigov.schema._model import Artifact
 from artigov.schema.errors import ArtifactLoadError
 
 __all__ = [
@@ -52,7 +52,7 @@ _WIDE = (
 _WIDE_FIRST = (b"\xff", b"\xfe", b"\x00")
 
 
-def _open_regular(path: Path | str, rel: str, *, described_by: str | None = None) -> tuple[int, FileStamp]:
+def _open_regular(path: Path | str, rel: str, *, described_by: str | None = None) -> tuple[int, Stamp]:
     """(fd, stamp) of ``path`` if it is a regular file (the stamp from ``fstat``, before any read):
     a FIFO, device or socket (or a symlink to one, like /dev/zero) is refused at once, never waited
     on or read forever. ``described_by``: the sidecar naming ``path``, which a missing file or a
@@ -84,11 +84,10 @@ def _open_regular(path: Path | str, rel: str, *, described_by: str | None = None
         raise ArtifactLoadError(
             "S001", rel, "is not a regular file (a FIFO, device or socket)", fix="an artifact is a regular file"
         )
-    # O_NONBLOCK is ignored for regular files: no fcntl to clear it
-    return fd, (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
+    return fd, stamp_from(st)  # O_NONBLOCK is ignored for regular files: no fcntl to clear it
 
 
-def _read(path: Path | str, rel: str, limit: int) -> tuple[bytes, FileStamp]:
+def _read(path: Path | str, rel: str, limit: int) -> tuple[bytes, Stamp]:
     """At most ``limit + 1`` bytes (one more shows a file is too large), and the file's stamp taken
     before reading. The first read asks for the size ``fstat`` gave plus one byte, so a 4 KiB file
     costs a 4 KiB buffer, never one of ``limit``; a file that grew meanwhile is read on to its end
@@ -123,7 +122,7 @@ def read_source(root: Path, rel: str, *, sidecar: bool = False) -> bytes:
     return _read(f"{root}/{rel}", rel, MAX_SIDECAR_BYTES if sidecar else MAX_FILE_BYTES)[0]
 
 
-def _hash_described(root: Path, rel: str, meta_rel: str) -> tuple[str, int, FileStamp]:
+def _hash_described(root: Path, rel: str, meta_rel: str) -> tuple[str, int, Stamp]:
     """(checksum, size, stamp before reading) of the file a sidecar describes, streamed."""
     fd, stamp = _open_regular(f"{root}/{rel}", rel, described_by=meta_rel)
     hasher = hashlib.sha256()
@@ -201,7 +200,7 @@ def load_frontmatter_artifact(root: Path, rel: str, *, data: bytes | None = None
             has no or unterminated frontmatter, too large frontmatter, unsafe
             or invalid YAML, or metadata that is not a mapping.
     """
-    stamp: FileStamp | None = None
+    stamp: Stamp | None = None
     if data is None:
         data, stamp = _read(f"{root}/{rel}", rel, MAX_FILE_BYTES)  # a str path: no pathlib work per file
     elif len(data) > MAX_FILE_BYTES:
@@ -284,7 +283,7 @@ def load_sidecar_artifact(
     else:
         value = _yaml(meta_text, meta_rel, 0)
     metadata = _as_mapping(value, meta_rel, 1)
-    stamp: FileStamp | None = None
+    stamp: Stamp | None = None
     if described is None:
         checksum, size, stamp = _hash_described(root, rel, meta_rel)
     else:

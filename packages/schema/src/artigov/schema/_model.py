@@ -5,8 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-#: (size, mtime_ns, ctime_ns, inode) of a file (see :func:`artigov.schema.stamp_of`).
-FileStamp = tuple[int, int, int, int]
+from artigov.schema._discovery import Stamp
 
 __all__ = ["Artifact", "STATUS_RANK", "STATUSES"]
 
@@ -40,7 +39,7 @@ class Artifact:
     size: int
     meta_text: str
     meta_line: int
-    stamps: tuple[FileStamp | None, FileStamp | None] = field(default=(None, None), compare=False, repr=False)
+    stamps: tuple[Stamp | None, Stamp | None] = field(default=(None, None), compare=False, repr=False)
 
     @property
     def source(self) -> str:
