@@ -47,8 +47,7 @@ def route_check(ws: Workspace) -> RouteReport:
     if known is None:
         return check_routes(ws)
     fresh, _invalid, _findings = read_units(ws, changed)  # an invalid file is validate's business
-    gone = {p for u in changed for p in (u.path, u.meta_path) if p}
-    rest = known.without(gone)
+    rest = known.without({u.path for u in changed})
     rest.checked = known.checked - len(changed)
     return check_routes(ws, entries=fresh, known=rest)
 
@@ -81,7 +80,6 @@ def _carried(ws: Workspace, cache: DerivedCache, digest: str, key: Any) -> Place
     since have added, changed or removed are dropped and those still indexed placed again."""
     from artigov.index import read_entries
     from artigov.router import check_placement
-    from artigov.schema import SIDECAR_SUFFIXES
 
     before = cache.before(digest, key)
     if before is None:
@@ -91,9 +89,7 @@ def _carried(ws: Workspace, cache: DerivedCache, digest: str, key: Any) -> Place
     if found is None:
         return None
     entries, count = found
-    # A finding names the artifact's sidecar when it has one: drop those too.
-    gone = touched | {p + suffix for p in touched for suffix in SIDECAR_SUFFIXES}
-    kept = PlacementResult.from_dict(value).without(gone)
+    kept = PlacementResult.from_dict(value).without(touched)
     fresh = check_placement(ws, entries)
     return PlacementResult(kept.findings + fresh.findings, kept.misplaced + fresh.misplaced, count)
 

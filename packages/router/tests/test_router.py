@@ -287,3 +287,21 @@ def test_the_placement_seam_says_what_canonical_path_says(
     for _ in range(2):  # the second time from the cache
         assert cache.target(path, meta) == expected
         assert cache.placed(path, meta) == (expected == path)
+
+
+def test_a_placement_without_some_artifacts_drops_their_sidecars_findings_too() -> None:
+    from artigov.core import Finding
+    from artigov.router import Misplaced, PlacementResult
+
+    result = PlacementResult(
+        [
+            Finding("R008", "a/cfg.json.meta.yaml", "no route", fix="x"),  # about a/cfg.json, via its sidecar
+            Finding("R006", "a/plan.md", "misplaced", fix="x"),
+            Finding("R006", "b/other.md", "misplaced", fix="x"),
+        ],
+        [Misplaced("a/plan.md", "p/plan.md", None), Misplaced("b/other.md", "p/other.md", None)],
+        3,
+    )
+    rest = result.without({"a/cfg.json", "a/plan.md"})
+    assert [f.file for f in rest.findings] == ["b/other.md"]
+    assert [m.path for m in rest.misplaced] == ["b/other.md"] and rest.checked == 3

@@ -34,7 +34,7 @@ from artigov.router._maps import (
     placeholders,
 )
 from artigov.router._resolve import PlacementCache
-from artigov.schema import Artifact, SchemaSet, check_unit, discover
+from artigov.schema import Artifact, SchemaSet, check_unit, discover, sidecar_target
 
 __all__ = ["Misplaced", "RouteReport", "check_routes", "contract_allowed_kinds", "placed_artifacts"]
 
@@ -88,9 +88,11 @@ class PlacementResult:
         )
 
     def without(self, paths: set[str]) -> PlacementResult:
-        """The same, minus what concerns ``paths`` (content files or sidecars)."""
+        """The same, minus what concerns the artifacts at ``paths`` (a finding may name an
+        artifact's sidecar: it goes too)."""
         kept = [m for m in self.misplaced if m.path not in paths]
-        return PlacementResult([f for f in self.findings if f.file not in paths], kept, self.checked)
+        findings = [f for f in self.findings if f.file not in paths and sidecar_target(f.file) not in paths]
+        return PlacementResult(findings, kept, self.checked)
 
 
 def check_placement(
