@@ -13,7 +13,13 @@ from hypothesis import strategies as st
 
 from artigov.index import _scan
 from artigov.index._model import ENTRY_FIELDS, Index, make_entry
-from artigov.index._scan import framework_slice, framework_slice_of, id_version_holders, splice
+from artigov.index._scan import framework_slice_of, id_version_holders, splice
+
+
+def framework_slice(data: bytes, framework: str) -> Any:
+    """The slice of an index file's bytes in memory."""
+    return framework_slice_of(io.BytesIO(data), framework)
+
 
 # Paths and values with everything that could confuse a byte-level search: quotes, backslashes,
 # braces, the `},"` sequence, `":{`, non-ASCII, and one path being a prefix of another.

@@ -18,7 +18,6 @@ entries come from, and holds every function here equal to the parse-everything a
 from __future__ import annotations
 
 import hashlib
-import io
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -35,7 +34,6 @@ __all__ = [
     "IndexSlice",
     "Spliced",
     "entries_at",
-    "framework_slice",
     "framework_slice_of",
     "id_version_holders",
     "splice",
@@ -207,12 +205,6 @@ class IndexSlice:
     digest: str
     entries: Entries
     framework: str
-
-
-def framework_slice(data: bytes, framework: str) -> IndexSlice | None:
-    """One framework's entries from an index file's bytes, parsing only their lines (see
-    :func:`framework_slice_of`, which this is over the bytes in memory)."""
-    return framework_slice_of(io.BytesIO(data), framework)
 
 
 #: Bytes read at a time by :func:`framework_slice_of`: memory does not grow with the index.
