@@ -92,13 +92,16 @@ def refuse_old_layout(ws: Workspace) -> None:
 _WRITERS = 8
 
 
-def _sync_folder(folder: Path) -> OSError | None:
-    """fsync ``folder``; the error instead of raising it (raised, in order, by the caller)."""
+def _sync_folder(folder: Path) -> None:
+    """fsync ``folder`` after objects were renamed into it.
+
+    Raises:
+        DiskError: the fsync failed (the objects are there, maybe not durable).
+    """
     try:
         fsync_dir(folder)
     except OSError as e:
-        return e
-    return None
+        raise DiskError(folder, e, replaced=True) from e
 
 
 class ObjectStore:
@@ -134,10 +137,7 @@ class ObjectStore:
         todo = dict(zip(digests, blobs, strict=True))  # one write per distinct object: one temp name each
         with ThreadPoolExecutor(_WRITERS) as pool:
             written = list(pool.map(lambda item: self._write(*item, sync_dir=False), todo.items()))
-            folders = sorted({f for f in written if f is not None})
-            for folder, failure in zip(folders, pool.map(_sync_folder, folders), strict=True):
-                if failure is not None:
-                    raise DiskError(folder, failure, replaced=True)
+            list(pool.map(_sync_folder, sorted({f for f in written if f is not None})))  # raises the first failure
         return digests
 
     def _write(self, digest: str, data: bytes, *, sync_dir: bool) -> Path | None:
