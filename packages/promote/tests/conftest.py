@@ -16,7 +16,7 @@ from artigov.core import Workspace, load_workspace
 from artigov.core.testing import make_artifact, make_workspace
 from artigov.core.testkeys import gnupg_home, make_key
 from artigov.index import rebuild
-from artigov.promote import VerificationError, promote
+from artigov.promote import VerificationError, promote, trust_init
 from artigov.promote._verify import verify_snapshot
 
 CONTRACT = """\
@@ -88,6 +88,7 @@ def build_ws(root: Path, home: Path, key: str, trusted: list[str]) -> Workspace:
     }
     ws = load_workspace(make_workspace(root, config, files))
     rebuild(ws)
+    trust_init(ws, root_keys=trusted[:1] or [key])  # version 1 from these settings, as `artigov trust init` does
     return ws
 
 
@@ -135,6 +136,7 @@ def build_signed_approvals_ws(root: Path, keys: Keys) -> Workspace:
     }
     ws = load_workspace(make_workspace(root, config, files))
     rebuild(ws)
+    trust_init(ws)  # people: of the contract become the approval keys of trust version 1
     return ws
 
 

@@ -38,7 +38,8 @@ def test_promote_writes_a_verifiable_signed_snapshot(ws: Workspace) -> None:
     assert "objects/** binary" in attributes and "*/snapshots/** binary" in attributes
     assert store.dir == ws.record_dir / "f" and (store.dir / "snapshots" / "000001").is_dir()
     assert (ws.keys_dir / f"{p.signer}.asc").read_bytes().startswith(b"-----BEGIN PGP PUBLIC KEY BLOCK")
-    assert manifest["format_version"] == 2 and manifest["git"]["commit"] is None
+    assert manifest["format_version"] == 3 and manifest["git"]["commit"] is None
+    assert manifest["trust_version"] == 1
     assert manifest["decisions"]["lines"] == sum(1 for _ in store.decisions_path.open("rb"))
     assert b"BEGIN PGP SIGNATURE" in store.signature_bytes(1)
     v = verify_snapshot(ws, "f")
@@ -75,15 +76,18 @@ def test_index_drift_refuses_promotion(ws: Workspace) -> None:
 
 
 def test_promote_refuses_to_sign_with_an_untrusted_key_and_writes_nothing(ws: Workspace, keys) -> None:  # type: ignore[no-untyped-def]
-    with pytest.raises(PromotionError, match=r"not in signing\.trusted"):
+    with pytest.raises(PromotionError, match=r"trust version 1 does not let it sign gate 'design'"):
         promote(ws, "f", "design", key=keys.other)
-    assert not ws.record_dir.exists()
+    assert not (ws.record_dir / "f").exists()
 
 
 def test_the_manifest_pins_its_own_decisions_and_the_log_says_who_lost_by_which_rule(ws: Workspace) -> None:
     promote(ws, "f", "design")
     store = SnapshotStore(ws, "f")
     events = [json.loads(line) for line in store.decisions_path.read_bytes().splitlines()]
+    trusted = events.pop(0)  # the trust version in force is recorded before the snapshot signed under it
+    assert trusted["event"] == "trust_version_recorded" and trusted["data"]["version"] == 1
+    assert trusted["data"]["signers"] == {"*": [store.manifest(1)["signer"]]}
     assert events[0]["event"] == "gate_checked" and events[-1]["event"] == "snapshot_promoted"
     assert {e["data"]["sequence"] for e in events} == {1}
     promoted = events[-1]["data"]

@@ -13,7 +13,7 @@ import textwrap
 import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +23,7 @@ from artigov.contract import transition
 from artigov.core import Workspace, canonical_json, codes_of, digest_bytes, load_workspace, sign_detached, write_atomic
 from artigov.core.testkeys import gnupg_home, make_key, revoke_key
 from artigov.index import rebuild
-from artigov.promote import VerificationError, promote
+from artigov.promote import TrustChanges, VerificationError, promote, trust_propose
 from artigov.promote._store import GateHead, Head, ObjectStore, SnapshotStore
 from artigov.promote._verify import STEPS, verify_snapshot
 
@@ -36,6 +36,7 @@ class Case:
 
     ws: Workspace
     kwargs: dict[str, Any]
+    env: dict[str, str] = field(default_factory=dict)
 
 
 Damage = Callable[[Path, Keys, ExitStack], Case]
@@ -55,16 +56,18 @@ def _store(ws: Workspace) -> SnapshotStore:
     return SnapshotStore(ws, "f")
 
 
-def _rewrite_head_manifest(ws: Workspace, change: Callable[[dict[str, Any]], None]) -> None:
-    """Edit snapshot 2's manifest and point HEAD at the edited bytes (so only the later check sees it)."""
+def _rewrite_head_manifest(ws: Workspace, change: Callable[[dict[str, Any]], None], sequence: int = 2) -> None:
+    """Edit the head manifest (snapshot ``sequence``) and point HEAD at the edited bytes (so only
+    the later check sees it)."""
     store = _store(ws)
-    path = store.seq_dir(2) / "manifest.json"
+    path = store.seq_dir(sequence) / "manifest.json"
     manifest = json.loads(path.read_bytes())
     change(manifest)
     data = canonical_json(manifest)
     path.chmod(0o644)
     path.write_bytes(data)
-    write_atomic(store.head_path, Head(2, digest_bytes(data)).with_gate("design", 2, digest_bytes(data)).to_bytes())
+    digest = digest_bytes(data)
+    write_atomic(store.head_path, Head(sequence, digest).with_gate("design", sequence, digest).to_bytes())
 
 
 def _resign(ws: Workspace, sequence: int, key: str, home: Path) -> None:
@@ -74,15 +77,16 @@ def _resign(ws: Workspace, sequence: int, key: str, home: Path) -> None:
     sig.write_bytes(sign_detached(store.manifest_bytes(sequence), key, home))
 
 
-def _trust(ws: Workspace, trusted: str, gnupghome: Path | None = None) -> Workspace:
+def _gnupghome(ws: Workspace, gnupghome: Path) -> Workspace:
     text = ws.config_path.read_text()
-    start = text.index("trusted: [")
-    text = text[:start] + f"trusted: [{trusted}]" + text[text.index("]", start) + 1 :]
-    if gnupghome is not None:
-        start = text.index("gnupghome: ")
-        text = text[:start] + f"gnupghome: {gnupghome}" + text[text.index("\n", start) :]
+    start = text.index("gnupghome: ")
+    text = text[:start] + f"gnupghome: {gnupghome}" + text[text.index("\n", start) :]
     ws.config_path.write_text(text)
     return load_workspace(ws.root)
+
+
+def _trust_version_2(ws: Workspace, keys: Keys, **changes: Any) -> None:
+    trust_propose(ws, TrustChanges(**changes), keys=[keys.good])
 
 
 def v001(root: Path, keys: Keys, _: ExitStack) -> Case:
@@ -157,19 +161,21 @@ def v011(root: Path, keys: Keys, _: ExitStack) -> Case:
 
 
 def v012(root: Path, keys: Keys, _: ExitStack) -> Case:
-    ws = _two_snapshots(root, keys)
     expired = make_key(keys.home, "expired signer", expire="1d", faked_time="20200101T000000")
+    ws = build_ws(root, keys.home, keys.good, [keys.good, expired])  # trust version 1 lets it sign
+    promote(ws, "f", "design")
+    _rewrite_head_manifest(ws, lambda m: m.update(signer=expired), sequence=1)
     store = _store(ws)
     gpg = ["gpg", "--homedir", str(keys.home), "--batch", "--faked-system-time", "20200101T120000"]
     signed = subprocess.run(
         [*gpg, "--armor", "--detach-sign", "--local-user", expired],
-        input=store.manifest_bytes(2),
+        input=store.manifest_bytes(1),
         capture_output=True,
         check=True,
     ).stdout
-    (store.seq_dir(2) / "manifest.json.asc").chmod(0o644)
-    (store.seq_dir(2) / "manifest.json.asc").write_bytes(signed)
-    return Case(_trust(ws, f"{keys.good}, {expired}"), {})
+    (store.seq_dir(1) / "manifest.json.asc").chmod(0o644)
+    (store.seq_dir(1) / "manifest.json.asc").write_bytes(signed)
+    return Case(ws, {})
 
 
 def v013(root: Path, keys: Keys, stack: ExitStack) -> Case:
@@ -182,7 +188,10 @@ def v013(root: Path, keys: Keys, stack: ExitStack) -> Case:
 
 
 def v014(root: Path, keys: Keys, _: ExitStack) -> Case:
-    return Case(_trust(_two_snapshots(root, keys), ""), {})
+    ws = _two_snapshots(root, keys)
+    _trust_version_2(ws, keys, remove_signer=(f"f:*:{keys.good}",))
+    _rewrite_head_manifest(ws, lambda m: m.update(trust_version=2))  # names a version with no signer for f
+    return Case(ws, {})
 
 
 def v015(root: Path, keys: Keys, _: ExitStack) -> Case:
@@ -207,7 +216,7 @@ def v017(root: Path, keys: Keys, _: ExitStack) -> Case:
 def v018(root: Path, keys: Keys, stack: ExitStack) -> Case:
     ws = _two_snapshots(root, keys)
     (ws.keys_dir / f"{keys.good}.asc").unlink()  # a clone that has neither the committed key nor the keyring
-    return Case(_trust(ws, keys.good, stack.enter_context(gnupg_home())), {})
+    return Case(_gnupghome(ws, stack.enter_context(gnupg_home())), {})
 
 
 def v019(root: Path, keys: Keys, _: ExitStack) -> Case:
@@ -259,11 +268,50 @@ def v022(root: Path, keys: Keys, _: ExitStack) -> Case:
     return Case(ws, {})
 
 
-TABLE: dict[str, Damage] = {name.upper(): damage for name, damage in globals().items() if name[:2] == "v0"}
+def t001(root: Path, keys: Keys, _: ExitStack) -> Case:
+    ws = _two_snapshots(root, keys)
+    shutil.rmtree(ws.record_dir / "trust")  # a pull request deletes the root of trust
+    return Case(ws, {})
+
+
+def t002(root: Path, keys: Keys, _: ExitStack) -> Case:
+    ws = _two_snapshots(root, keys)
+    doc = ws.record_dir / "trust/000001/trust.json"
+    doc.chmod(0o644)
+    doc.write_bytes(json.dumps(json.loads(doc.read_bytes()), indent=1).encode())  # no longer canonical
+    return Case(ws, {})
+
+
+def t003(root: Path, keys: Keys, _: ExitStack) -> Case:
+    """A pull request writes version 2 letting an outsider sign, without the root's signature."""
+    ws = _two_snapshots(root, keys)
+    first = ws.record_dir / "trust/000001/trust.json"
+    doc = json.loads(first.read_bytes())
+    doc.update(version=2, previous=digest_bytes(first.read_bytes()))
+    doc["frameworks"]["f"]["signers"]["*"].append(keys.other)
+    doc["frameworks"]["f"]["signers"]["*"].sort()
+    (ws.record_dir / "trust/000002").mkdir()
+    (ws.record_dir / "trust/000002/trust.json").write_bytes(canonical_json(doc))
+    return Case(ws, {})
+
+
+def t004(root: Path, keys: Keys, _: ExitStack) -> Case:
+    return Case(_two_snapshots(root, keys), {}, {"ARTIGOV_TRUST_PIN": "sha256:" + "1" * 64})
+
+
+def t006(root: Path, keys: Keys, _: ExitStack) -> Case:
+    ws = _two_snapshots(root, keys)
+    _rewrite_head_manifest(ws, lambda m: m.update(trust_version=7))  # a version that does not exist
+    return Case(ws, {})
+
+
+#: The codes verify_snapshot can fail with (T005 refuses a trust proposal: not a verification code).
+VERIFY_CODES = [c.code for c in (*codes_of("V"), *codes_of("T")) if c.code != "T005"]
+TABLE: dict[str, Damage] = {name.upper(): damage for name, damage in globals().items() if name[:2] in ("v0", "t0")}
 
 
 def test_the_table_has_a_row_for_every_verification_code_and_a_step_owns_each() -> None:
-    catalogued = [c.code for c in codes_of("V")]
+    catalogued = sorted(VERIFY_CODES)
     assert sorted(TABLE) == catalogued
     owned = {code for step in STEPS for code in step.codes}
     assert owned == set(catalogued)
@@ -281,6 +329,8 @@ def test_each_damage_fails_verify_with_its_code_at_its_step(
 ) -> None:
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1764000000")
     case = TABLE[code](tmp_path / "ws", keys, stack)
+    for name, value in case.env.items():
+        monkeypatch.setenv(name, value)
     with pytest.raises(VerificationError) as info:
         verify_snapshot(case.ws, "f", **case.kwargs)
     error = info.value

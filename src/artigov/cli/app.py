@@ -20,6 +20,7 @@ from artigov.cli import index as index_cmd
 from artigov.cli import promote as promote_cmd
 from artigov.cli import route as route_cmd
 from artigov.cli import schema as schema_cmd
+from artigov.cli import trust as trust_cmd
 from artigov.cli import validate as validate_cmd
 from artigov.cli.complete import complete_framework
 from artigov.commands.formats import Format
@@ -96,6 +97,7 @@ promote_cmd.register(app)
 approve_cmd.register(app)
 app.add_typer(audit_cmd.app, name="audit")
 app.add_typer(schema_cmd.app, name="schema")
+app.add_typer(trust_cmd.app, name="trust")
 
 
 @app.command("init")

@@ -9,8 +9,11 @@ replaces an earlier one: a snapshot that names a statement can always be re-chec
 
 A person's *current* word on an id and version is their statement with the highest n. It counts
 as an approval of the document only if it approves, is for the document's current content (body
-checksum and version), and, where the contract asks for signatures, is signed by that person's
-key from ``people:``, whose public key is committed in ``record/keys/``.
+checksum and version), and, where the contract asks for signatures, is signed by one of that
+person's keys in the trust version the statement names (``record/trust/``; a statement from before
+trust versions names none and is checked against version 1), whose public key is committed in
+``record/keys/``. Who is accountable stays in the contract's RACI; which key is theirs is only in
+the trust document, which a pull request cannot change without the root keys' signatures.
 """
 
 from __future__ import annotations
@@ -25,6 +28,8 @@ from typing import Any
 from artigov.contract._model import Contract
 from artigov.core import (
     Finding,
+    TrustChain,
+    TrustError,
     VerificationError,
     VerifyingKeyring,
     Workspace,
@@ -41,12 +46,14 @@ __all__ = [
     "approvals_dir",
     "current_statements",
     "read_statement",
+    "trust_chain",
     "statement_dir",
     "statements_for",
     "valid_approvals",
 ]
 
-STATEMENT_FORMAT = 1
+#: 2: names the trust version its key is checked against (``trust_version``); 1: before trust versions.
+STATEMENT_FORMAT = 2
 #: A name usable as a file name: e-mail addresses and fingerprints qualify.
 PERSON = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@+-]*$")
 _NAME = re.compile(r"^(?P<who>.+?)(?:\.(?P<n>[1-9][0-9]*))?\.json$")
@@ -164,6 +171,7 @@ def statement_body(
     approver: str,
     role: str | None,
     fingerprint: str | None,
+    trust_version: int | None,
     time: str,
     comment: str,
 ) -> bytes:
@@ -184,14 +192,32 @@ def statement_body(
             "approver": approver,
             "role": role,
             "fingerprint": fingerprint,
+            "trust_version": trust_version,
             "time": time,
             "comment": comment,
         }
     )
 
 
+def trust_chain(ws: Workspace) -> TrustChain | None:
+    """The workspace's trust chain, or None when the record has no trust version yet (T001).
+
+    Raises:
+        TrustError: the chain exists but does not hold (T002-T004).
+    """
+    from artigov.core import load_trust
+
+    try:
+        return load_trust(ws)
+    except TrustError as e:
+        if e.code == "T001":
+            return None
+        raise
+
+
 class ApprovalChecker:
-    """Checks statements against a contract's ``people:`` with ONE throwaway keyring for all of them.
+    """Checks statements against the trust document's approval keys with ONE throwaway keyring for
+    all of them.
 
     Use it as a context manager (the keyring is made on first use and removed at the end).
     """
@@ -200,7 +226,7 @@ class ApprovalChecker:
         self.ws = ws
         self.contract = contract
         self._keyring: VerifyingKeyring | None = None
-        self._owners = {fpr: person for person, fprs in contract.people.items() for fpr in fprs}
+        self._trust: TrustChain | None = None
         folder = approvals_dir(ws, contract.framework)
         #: ids with any statement (listed once: most documents of a large framework have none)
         self.ids = {p.name for p in folder.iterdir() if p.is_dir()} if folder.is_dir() else set()
@@ -218,27 +244,48 @@ class ApprovalChecker:
         if self._keyring is not None:
             self._keyring.__exit__()
 
+    def trust(self) -> TrustChain:
+        """The trust chain (loaded once).
+
+        Raises:
+            TrustError: there is none (T001), or it does not hold.
+        """
+        if self._trust is None:
+            from artigov.core import load_trust
+
+            self._trust = load_trust(self.ws)
+        return self._trust
+
     def keyring(self) -> VerifyingKeyring:
+        """One verifying keyring holding every approval key any trust version gives in this framework."""
         if self._keyring is None:
+            framework = self.contract.framework
+            keys = {k for v in self.trust().versions for k in v.document.owners(framework)}
             self._keyring = committed_keyring(
                 self.ws.keys_dir,
-                tuple(sorted(self._owners)),
+                tuple(sorted(keys)),
                 keys_label=self.ws.rel(self.ws.keys_dir),
-                allow_list="the contract's people:",
+                allow_list="the trust document's approval keys",
             )
         return self._keyring
 
     def signer_problem(self, st: Statement) -> tuple[str, str, str] | None:
         """(code, message, fix) if the statement is not signed by its approver's key, else None."""
-        who = st.approver
-        wanted = self.contract.keys_of(who)
+        try:
+            return self._signer_problem(st)
+        except TrustError as e:
+            return (e.code, f"{st.rel}: {e.problem}", e.fix or "")
+
+    def _signer_problem(self, st: Statement) -> tuple[str, str, str] | None:
+        who, framework = st.approver, self.contract.framework
+        version = self.trust().version(st.body.get("trust_version"), what=st.rel)
+        wanted = version.keys_of(framework, who)
         rel_keys = self.ws.rel(self.ws.keys_dir)
-        contract_rel = self.ws.rel(self.contract.path)
         if not wanted:
             return (
                 "C013",
-                f"the contract gives no key for {who}, so their approval cannot be checked",
-                f"add `people: {{{who}: [<their key fingerprint>]}}` to {contract_rel}",
+                f"trust version {version.version} gives no key for {who}, so their approval cannot be checked",
+                f"have the root keys accept their key: artigov trust propose --add-person {framework}:{who}:FPR",
             )
         if not any((self.ws.keys_dir / f"{fpr}.asc").is_file() for fpr in wanted):
             return (
@@ -257,8 +304,12 @@ class ApprovalChecker:
         except VerificationError as e:
             return ("C012", f"{st.rel}: the signature does not verify ({e.code} {e.problem})", _reapprove(st))
         if fpr not in wanted:
-            other = self._owners.get(fpr, "someone else")
-            return ("C012", f"{st.rel} names {who} but is signed by {other}'s key {fpr}", _reapprove(st))
+            other = version.owners(framework).get(fpr, "someone else")
+            return (
+                "C012",
+                f"{st.rel} names {who} but is signed by {other}'s key {fpr} (trust version {version.version})",
+                _reapprove(st),
+            )
         if st.body.get("fingerprint") not in (None, fpr):
             return ("C012", f"{st.rel} names key {st.body.get('fingerprint')} but is signed by {fpr}", _reapprove(st))
         return None

@@ -8,8 +8,8 @@ Each one, in this order, and nothing is written until every check passed:
 3. the person acts in a RACI role that allows it: ``approve`` needs *accountable*, ``review`` and
    ``reject`` *accountable* or *responsible* (A003); nobody approves what they submitted for review
    where the contract forbids it (A002, ``forbid_self_approval``, on by default);
-4. the key is the person's (``people:``) (A004), and there is one where the contract requires
-   signed approvals (A005);
+4. the key is the person's in the newest trust version (``record/trust/``) (A004), and there is
+   one where the contract requires signed approvals (A005); the statement names that version;
 5. the statement is signed, then written add-only next to its signature (see
    :mod:`artigov.contract._approvals`); the person's public key is committed to ``record/keys/``;
 6. the document's metadata is edited in place (status, ``approved_by``, ``updated_at``; the body
@@ -35,6 +35,7 @@ from artigov.contract._approvals import (
     statement_dir,
     statement_name,
     statements_for,
+    trust_chain,
 )
 from artigov.contract._model import Contract, load_contract
 from artigov.contract.errors import TransitionError
@@ -162,40 +163,54 @@ def _check_role(contract: Contract, action: str, who: str, kind: str, rel: str) 
     return role
 
 
-def _choose_key(ws: Workspace, contract: Contract, who: str, key: str | None, rel: str) -> str | None:
-    """The fingerprint to sign with, or None for an unsigned statement (only where allowed)."""
-    known = contract.keys_of(who)
-    contract_rel = ws.rel(contract.path)
+def _choose_key(
+    ws: Workspace, contract: Contract, who: str, key: str | None, rel: str
+) -> tuple[str | None, int | None]:
+    """(the fingerprint to sign with, or None for an unsigned statement where allowed; the newest
+    trust version, whose approval keys decide, or None when the record has no trust version)."""
+    trust = trust_chain(ws)
+    newest = trust.newest if trust else None
+    known = newest.keys_of(contract.framework, who) if newest else ()
+    add = f"artigov trust propose --add-person {contract.framework}:{who}:FPR"
+    if (key or contract.require_signed_approvals) and newest is None:
+        raise TransitionError(
+            "A004",
+            rel,
+            f"the record has no trust version, so no key can be {who}'s",
+            "create trust version 1 (artigov trust init --key FPR, or artigov migrate-record)",
+        )
+    version = newest.version if newest else None
     if key:
         chosen = key.upper()
         if known and chosen not in known:
             raise TransitionError(
                 "A004",
                 rel,
-                f"key {chosen} is not {who}'s: the contract gives them {', '.join(known)}",
-                f"sign with your own key (--key {known[0]}), or change people: in {contract_rel}",
+                f"key {chosen} is not {who}'s: trust version {version} gives them {', '.join(known)}",
+                f"sign with your own key (--key {known[0]}), or have the root keys accept the new key: "
+                f"artigov trust propose --add-person {contract.framework}:{who}:{chosen}",
             )
         if not known and contract.require_signed_approvals:
             raise TransitionError(
                 "A004",
                 rel,
-                f"the contract gives no key for {who}, so a signature by {chosen} could never be checked",
-                f"add `people: {{{who}: [{chosen}]}}` to {contract_rel} through a reviewed change",
+                f"trust version {version} gives no key for {who}, so a signature by {chosen} could never be checked",
+                add.replace("FPR", chosen),
             )
-        return chosen
+        return chosen, version
     secret = {k["fingerprint"].upper() for k in gpg_for(ws.signing.gnupghome).list_keys(secret=True)}
     usable = [f for f in known if f in secret]
     if usable:
-        return usable[0]
+        return usable[0], version
     if contract.require_signed_approvals:
         where = str(ws.signing.gnupghome or "your GnuPG home")
         if known:
             why = f"none of {who}'s keys ({', '.join(known)}) has a secret key in {where}"
             fix = f"run it where {who}'s key is (--key FPR)"
         else:
-            why, fix = f"the contract gives no key for {who}", f"add `people: {{{who}: [FPR]}}` to {contract_rel}"
+            why, fix = f"trust version {version} gives no key for {who}", add
         raise TransitionError("A005", rel, f"{contract.framework} requires signed approvals and {why}", fix)
-    return None
+    return None, version
 
 
 def _write_statement(
@@ -288,7 +303,7 @@ def transition(
                 f"{who} submitted this document for review ({submitted[-1].rel}) and may not approve it",
                 "have another accountable person approve it (the contract sets forbid_self_approval)",
             )
-    fingerprint = _choose_key(ws, contract, who, key, rel)
+    fingerprint, trust_version = _choose_key(ws, contract, who, key, rel)
     entry = {"id": artifact.id, "version": artifact.version, "kind": artifact.kind, "path": rel}
     data = statement_body(
         framework=contract.framework,
@@ -298,6 +313,7 @@ def transition(
         approver=who,
         role=role,
         fingerprint=fingerprint,
+        trust_version=trust_version,
         time=time,
         comment=comment,
     )

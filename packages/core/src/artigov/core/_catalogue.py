@@ -247,11 +247,18 @@ CATALOGUE: tuple[Code, ...] = (
     Code("V008", "object-missing", "an object the manifest names is missing", "restore it from git"),
     Code("V009", "object-corrupt", "an object is corrupt, or does not hold the input its manifest entry describes"),
     Code("V010", "bad-signature", "the signature is missing or does not verify (flipped byte, unsigned snapshot)"),
-    Code("V011", "untrusted-signer", "the signer's primary key is not in `signing.trusted`, or not the one named"),
+    Code(
+        "V011",
+        "untrusted-signer",
+        "the signer may not sign this gate under the trust version the manifest names, or is not the one named",
+    ),
     Code("V012", "key-expired", "the signing key has expired"),
     Code("V013", "key-revoked", "the signing key has been revoked"),
     Code(
-        "V014", "no-trusted-keys", "`signing.trusted` is empty", "list the signing fingerprint under `signing.trusted`"
+        "V014",
+        "no-trusted-keys",
+        "the trust version names no key that may sign this framework's gate",
+        "propose a trust version that lists the signer: `artigov trust propose --add-signer F:GATE:FPR`",
     ),
     Code(
         "V015", "snapshot-expired", "the snapshot has passed its `expires`", "promote again to issue a fresh snapshot"
@@ -290,5 +297,42 @@ CATALOGUE: tuple[Code, ...] = (
         "V022",
         "approval-mismatch",
         "a recorded approval does not approve exactly that input, or is not signed by the key it names",
+    ),
+    # The root of trust (T): signed, numbered versions of the trust document (DESIGN section 14).
+    Code(
+        "T001",
+        "no-trust",
+        "the record holds no trust version: nothing says whose signatures count",
+        "`artigov trust init --key FPR` (a new record) or `artigov migrate-record` (an existing one)",
+    ),
+    Code("T002", "trust-malformed", "a trust version is not a valid, canonical trust document, or the chain has a gap"),
+    Code(
+        "T003",
+        "trust-unsigned",
+        "a trust version lacks the threshold of signatures by the previous version's root keys or its own",
+        "propose the change with `artigov trust propose` and have the root key holders `artigov trust sign` it",
+    ),
+    Code("T004", "trust-pin-mismatch", "version 1 of the trust document is not the one pinned outside the repository"),
+    Code("T005", "trust-proposal-refused", "a trust proposal or signature cannot be made (the message says why)"),
+    Code(
+        "T006",
+        "trust-version-unknown",
+        "a manifest or approval names a trust version that is not valid, or older than one already in force",
+    ),
+    # Continuity (G): the record at a later commit extends the record at an earlier one (`verify --since`).
+    Code(
+        "G001",
+        "snapshot-rewritten",
+        "a snapshot of the earlier commit is gone or changed, and no recorded prune removed it",
+        "restore the snapshot from the earlier commit; a race is resolved by promoting again on top",
+    ),
+    Code("G002", "log-rewritten", "a decision log of the earlier commit is not a prefix of the later one"),
+    Code("G003", "head-moved-back", "a framework's HEAD or a gate's head moved back (a revert, a reset)"),
+    Code("G004", "trust-rewritten", "a trust version of the earlier commit is gone or changed"),
+    Code("G005", "approval-rewritten", "an approval statement of the earlier commit is gone or changed"),
+    Code(
+        "G006",
+        "stale-trust-version",
+        "a snapshot added since the earlier commit names a trust version older than the one in force there",
     ),
 )

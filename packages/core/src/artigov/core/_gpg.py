@@ -125,7 +125,7 @@ class VerifyingKeyring:
         trusted: tuple[str, ...],
         *,
         keys_label: str = "the record's keys",
-        allow_list: str = "signing.trusted",
+        allow_list: str = "the allowed keys",
     ) -> None:
         self.trusted = tuple(sorted({f.upper() for f in trusted}))
         self.keys_label = keys_label
@@ -211,6 +211,7 @@ def verify_detached(
     source_home: Path | None,
     keys_dir: Path | None = None,
     keys_label: str | None = None,
+    allow_list: str = "the allowed keys",
     snapshot: int | None = None,
 ) -> str:
     """Verify in a throwaway GNUPGHOME holding only the trusted public keys; return the signer's fingerprint.
@@ -220,19 +221,15 @@ def verify_detached(
             V012 expired key, V013 revoked key, V014 no trusted keys.
     """
     if not trusted:
-        raise VerificationError(
-            "V014",
-            "signing.trusted is empty: no signature can verify",
-            snapshot=snapshot,
-            fix="list the trusted signers' fingerprints under signing.trusted in artigov.yaml",
-        )
+        raise VerificationError("V014", f"{allow_list} is empty: no signature can verify", snapshot=snapshot)
     keys = _export_trusted(trusted, source_home, keys_dir)
-    with VerifyingKeyring(keys, trusted, keys_label=keys_label or str(keys_dir or ".")) as keyring:
+    label = keys_label or str(keys_dir or ".")
+    with VerifyingKeyring(keys, trusted, keys_label=label, allow_list=allow_list) as keyring:
         return keyring.verify(data, signature, snapshot=snapshot)
 
 
 def committed_keyring(
-    keys_dir: Path, trusted: tuple[str, ...], keys_label: str, allow_list: str = "signing.trusted"
+    keys_dir: Path, trusted: tuple[str, ...], keys_label: str, allow_list: str = "the allowed keys"
 ) -> VerifyingKeyring:
     """A verifying keyring from the committed keys alone (``record/keys/``), for ``trusted``."""
     return VerifyingKeyring(

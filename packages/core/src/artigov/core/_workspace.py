@@ -28,6 +28,7 @@ from artigov.core.errors import (
 __all__ = [
     "CONFIG_NAME",
     "FRAMEWORK_NAME",
+    "RECORD_FOLDERS",
     "SigningConfig",
     "Workspace",
     "check_framework_name",
@@ -39,7 +40,8 @@ __all__ = [
 CONFIG_NAME = "artigov.yaml"
 #: A framework name (contract and snapshot schemas); it becomes a file and a folder name.
 FRAMEWORK_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,127}")
-_RESERVED_NAMES = frozenset({"keys", "objects"})
+#: The record's shared folders (public keys, objects, trust versions): never a framework's name.
+RECORD_FOLDERS = frozenset({"keys", "objects", "trust"})
 _MAX_CONFIG_BYTES = 1 << 20
 
 _DEFAULTS: dict[str, Any] = {
@@ -103,7 +105,7 @@ class Workspace:
 
 def check_framework_name(framework: str) -> str:
     """``framework`` if it is a safe file and folder name, else a usage error naming the rule."""
-    if not FRAMEWORK_NAME.fullmatch(framework) or framework in _RESERVED_NAMES or framework.endswith("."):
+    if not FRAMEWORK_NAME.fullmatch(framework) or framework in RECORD_FOLDERS or framework.endswith("."):
         raise ArtigovError(
             f"invalid framework name {framework!r}",
             fix="a framework name is letters, digits, '_', '.' and '-', starting with a letter or digit",

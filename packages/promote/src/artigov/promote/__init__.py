@@ -17,11 +17,22 @@ if TYPE_CHECKING:
     from artigov.promote._history import head_of, history
     from artigov.promote._manifest import Manifest
     from artigov.promote._migrate import migrate_record, repair_head
-    from artigov.promote._promotion import Promotion, promote
+    from artigov.promote._promotion import Promotion, authorize_signer, promote
     from artigov.promote._retention import PruneResult, prune
     from artigov.promote._rollback import rollback
     from artigov.promote._store import MANIFEST_NAME, SIGNATURE_NAME, Head, ObjectStore, SnapshotStore
     from artigov.promote._triggers import TriggerReport, triggers
+    from artigov.promote._trustops import (
+        TrustChanges,
+        TrustResult,
+        TrustStatus,
+        has_trust,
+        settings_document,
+        trust_init,
+        trust_propose,
+        trust_sign,
+        trust_status,
+    )
     from artigov.promote._verify import Verified, check_decision_logs, verify_all, verify_snapshot
     from artigov.promote.errors import GateFailedError, PromotionError, SigningError, VerificationError
 
@@ -41,11 +52,16 @@ __all__ = [
     "SIGNATURE_NAME",
     "SnapshotStore",
     "TriggerReport",
+    "TrustChanges",
+    "TrustResult",
+    "TrustStatus",
     "Verified",
+    "authorize_signer",
     "check_decision_logs",
     "diff_inputs",
     "diff_snapshots",
     "head_of",
+    "has_trust",
     "history",
     "migrate_record",
     "promote",
@@ -53,8 +69,13 @@ __all__ = [
     "record_frameworks",
     "repair_head",
     "rollback",
+    "settings_document",
     "snapshot_state",
     "triggers",
+    "trust_init",
+    "trust_propose",
+    "trust_sign",
+    "trust_status",
     "verify_all",
     "verify_snapshot",
 ]

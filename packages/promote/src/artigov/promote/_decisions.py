@@ -23,6 +23,7 @@ from typing import Any
 from artigov.core import (
     DEFAULT_LOCK_TIMEOUT,
     GENESIS,
+    RECORD_FOLDERS,
     DiskError,
     digest_bytes,
     fault_point,
@@ -237,11 +238,11 @@ class LogCheck:
 
 
 def record_frameworks(record_dir: Path) -> list[str]:
-    """Frameworks with a folder in the record (not ``keys``, ``objects`` or hidden files)."""
+    """Frameworks with a folder in the record (not ``keys``, ``objects``, ``trust`` or hidden files)."""
     if not record_dir.is_dir():
         return []
     return sorted(
         p.name
         for p in record_dir.iterdir()
-        if p.is_dir() and p.name not in ("keys", "objects") and not p.name.startswith(".")
+        if p.is_dir() and p.name not in RECORD_FOLDERS and not p.name.startswith(".")
     )

@@ -14,9 +14,9 @@ from artigov.core import canonical_json
 
 __all__ = ["MANIFEST_FORMAT", "Manifest", "tool_version"]
 
-MANIFEST_FORMAT = 2
+MANIFEST_FORMAT = 3
 #: Fields written only when they have a value (the others are always written, ``parent`` as null).
-_OPTIONAL = ("expires", "rollback_of", "reason", "decisions")
+_OPTIONAL = ("expires", "rollback_of", "reason", "decisions", "trust_version")
 
 
 def tool_version() -> str:
@@ -38,6 +38,8 @@ class Manifest:
         inputs: one entry per stored input (path, id, version, status, checksum, object, and
             its approvals when approved), in the plan's order.
         signer: the signing key's primary fingerprint.
+        trust_version: the trust version in force when it was signed (``governance/trust/``); the
+            signer is checked against it. None in manifests made before format 3 (version 1 applies).
         created_at, created_at_source: when (``SOURCE_DATE_EPOCH`` or the clock, said which).
         git: the commit the inputs came from, and whether they were committed.
         expires: when the snapshot stops verifying, if it does.
@@ -61,6 +63,7 @@ class Manifest:
     rollback_of: int | None = None
     reason: str | None = None
     decisions: dict[str, Any] | None = None
+    trust_version: int | None = None
     format_version: int = MANIFEST_FORMAT
 
     def to_dict(self) -> dict[str, Any]:

@@ -1,4 +1,9 @@
-"""``migrate-record`` (old local layout -> committed record) and ``repair-head``.
+"""``migrate-record`` (old local layout -> committed record; settings -> trust version 1) and ``repair-head``.
+
+A record without a trust version gets version 1 first, made from the settings that were the root of
+trust before (``signing.key`` as the root key, ``signing.trusted`` as signers of every gate, the
+contracts' ``people:`` as approval keys: :func:`.trustops.settings_document`), signed by
+``signing.key``: every snapshot and approval signed before then is checked against it.
 
 The old layout kept everything under the git-ignored ``state_dir``::
 
@@ -19,7 +24,16 @@ import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from artigov.core import ActorLookup, FileLock, Workspace, digest_bytes, get_logger, publish_public_key, write_atomic
+from artigov.core import (
+    ActorLookup,
+    FileLock,
+    Workspace,
+    digest_bytes,
+    get_logger,
+    load_trust,
+    publish_public_key,
+    write_atomic,
+)
 from artigov.promote._decisions import DecisionLog
 from artigov.promote._record import decision_event, recover
 from artigov.promote._store import (
@@ -31,6 +45,7 @@ from artigov.promote._store import (
     check_framework_name,
     snapshot_folder_name,
 )
+from artigov.promote._trustops import TrustResult, has_trust, trust_init
 from artigov.promote._verify import check_signature, verify_snapshot
 from artigov.promote.errors import PromotionError, VerificationError
 
@@ -43,6 +58,8 @@ log = get_logger(__name__)
 class Migration:
     frameworks: dict[str, int] = field(default_factory=dict)
     objects: int = 0
+    #: Trust version 1, when the migration made it.
+    trust: TrustResult | None = None
 
 
 def _old_chain(ws: Workspace, fw_dir: Path) -> tuple[dict[int, bytes], dict[int, str]]:
@@ -75,7 +92,7 @@ def _old_chain(ws: Workspace, fw_dir: Path) -> tuple[dict[int, bytes], dict[int,
         if digest_bytes(data) != expected:
             raise PromotionError(f"{name}: snapshot {seq} does not hash to the digest that names it; nothing was moved")
         manifest = json.loads(data)
-        check_signature(ws, data, signature, manifest, seq)
+        check_signature(ws, data, signature, manifest, seq, load_trust(ws))
         for item in manifest.get("inputs", []):
             for key in ("object", "meta_object"):
                 if key in item and objects.check(str(item[key])) is not None:
@@ -136,13 +153,31 @@ def _move_objects(ws: Workspace, old_objects: Path) -> int:
 
 
 def migrate_record(ws: Workspace, *, lock_timeout: float = 30.0) -> Migration:
-    """Move snapshots and objects from ``state_dir`` into the committed record, verifying before and after."""
+    """Make trust version 1 from the settings if the record has none, and move snapshots and objects
+    from ``state_dir`` into the committed record, verifying before and after.
+
+    Raises:
+        PromotionError: nothing to migrate, a framework already in the record, a broken old chain.
+        TrustError: version 1 cannot be made or signed (no ``signing.key``, no secret key).
+    """
     old = ws.state_dir / "snapshots"
     old_objects = ws.state_dir / "objects"
     result = Migration()
     fw_dirs = sorted(p for p in old.iterdir() if p.is_dir()) if old.is_dir() else []
+    if not has_trust(ws):
+        result.trust = trust_init(ws, frameworks=[p.name for p in fw_dirs])
+        if result.trust.state != "accepted":
+            raise PromotionError(
+                f"trust version 1 is proposed in {result.trust.folder} but not signed "
+                f"({'; '.join(result.trust.missing)}); nothing else was migrated",
+                fix="sign it where the root key is (artigov trust sign), then run migrate-record again",
+            )
     if not fw_dirs:
-        raise PromotionError(f"nothing to migrate: {ws.rel(old)} holds no snapshots", exit_code=2)
+        if result.trust is not None:
+            return result
+        raise PromotionError(
+            f"nothing to migrate: {ws.rel(old)} holds no snapshots and the record has a trust version", exit_code=2
+        )
     chains = {}
     for fw_dir in fw_dirs:
         check_framework_name(fw_dir.name)

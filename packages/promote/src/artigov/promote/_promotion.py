@@ -3,7 +3,8 @@
 ``promote`` is an ordered sequence; each step must pass before the next, and nothing enters the
 record until the gate passed, the inputs were stored and the manifest was signed:
 
-1. refuse a signing key that is not in ``signing.trusted`` (its snapshot would never verify);
+1. refuse a signing key that the newest trust version (``governance/trust/``) does not let sign
+   the gate (its snapshot would never verify);
 2. recover and verify the index (drift refuses the promotion);
 3. check the contract gate (a failing gate promotes nothing);
 4. hydrate the gate's inputs deterministically; refuse uncommitted inputs unless ``allow_dirty``;
@@ -24,7 +25,18 @@ from dataclasses import dataclass
 from typing import Any
 
 from artigov.contract import all_statements, check_contract, valid_approvals
-from artigov.core import ActorLookup, FileLock, Workspace, digest_bytes, fault_point, get_logger, iso, stamp_now
+from artigov.core import (
+    ActorLookup,
+    FileLock,
+    TrustChain,
+    Workspace,
+    digest_bytes,
+    fault_point,
+    get_logger,
+    iso,
+    load_trust,
+    stamp_now,
+)
 from artigov.hydrate import Decision, hydrate
 from artigov.index import verify as verify_index
 from artigov.promote._decisions import DecisionLog
@@ -38,6 +50,8 @@ from artigov.promote.errors import GateFailedError, PromotionError
 
 __all__ = [
     "announce",
+    "authorize_signer",
+    "trust_events",
     "commit_if",
     "BROKEN_HISTORY",
     "Promotion",
@@ -71,19 +85,72 @@ class Promotion:
 
 
 def signing_key(ws: Workspace, key: str | None) -> str:
+    """The fingerprint to sign with: ``key``, else ``signing.key`` (upper case)."""
     chosen = (key or ws.signing.key or "").upper()
     if not chosen:
         raise PromotionError(
             "no signing key: pass --key FINGERPRINT or set signing.key in artigov.yaml",
             fix="list keys with `gpg --list-secret-keys --with-colons`",
         )
-    if chosen not in ws.signing.trusted:
-        raise PromotionError(
-            f"refusing to sign with {chosen}: it is not in signing.trusted, so its snapshot would never verify",
-            fix="sign with a trusted key (--key), or add this fingerprint to signing.trusted in artigov.yaml "
-            "through a reviewed change",
-        )
     return chosen
+
+
+def authorize_signer(ws: Workspace, framework: str, gate: str, signer: str) -> TrustChain:
+    """The trust chain, if its newest version lets ``signer`` sign a promotion of ``gate``.
+
+    Raises:
+        TrustError: the trust chain does not hold (T001-T004).
+        PromotionError: the newest version does not list the signer for that gate.
+    """
+    trust = load_trust(ws)
+    newest = trust.newest
+    allowed = newest.signers_for(framework, gate)
+    if signer not in allowed:
+        raise PromotionError(
+            f"refusing to sign with {signer}: trust version {newest.version} does not let it sign gate {gate!r} "
+            f"of {framework!r} (it lets: {', '.join(allowed) or 'nobody'}), so its snapshot would never verify",
+            fix=f"sign with an allowed key (--key), or have the root keys accept a trust version that lists it: "
+            f"artigov trust propose --add-signer {framework}:{gate}:{signer}",
+        )
+    return trust
+
+
+def trust_events(
+    store: SnapshotStore, framework: str, ts: str, actor: str, sequence: int, trust: TrustChain
+) -> list[dict[str, Any]]:
+    """A ``trust_version_recorded`` event for every trust version the framework's log does not hold
+    yet: who was root, who could sign which gate of this framework, whose approval keys counted."""
+    seen = {
+        e["data"].get("version")
+        for e in DecisionLog(store.decisions_path).events(b"trust_version_recorded")
+        if e.get("event") == "trust_version_recorded" and isinstance(e.get("data"), dict)
+    }
+    events = []
+    for v in trust.versions:
+        doc = v.document
+        if doc.version in seen:
+            continue
+        mine = doc.frameworks.get(framework)
+        events.append(
+            decision_event(
+                ts,
+                actor,
+                framework,
+                "trust_version_recorded",
+                f"trust#{doc.version}",
+                "accepted",
+                sequence=sequence,
+                version=doc.version,
+                digest=v.digest,
+                previous=doc.previous,
+                root_keys=list(doc.root_keys),
+                threshold=doc.threshold,
+                signed_by=list(v.signed_by),
+                signers={g: list(k) for g, k in sorted(mine.signers.items())} if mine else {},
+                people={p: list(k) for p, k in sorted(mine.people.items())} if mine else {},
+            )
+        )
+    return events
 
 
 def verified_head(ws: Workspace, store: SnapshotStore) -> Verified | None:
@@ -297,6 +364,7 @@ def promote(
     """
     store = SnapshotStore.open(ws, framework)
     signer = signing_key(ws, key)
+    trust = authorize_signer(ws, framework, gate, signer)
     with FileLock(store.lock_path, lock_timeout):
         recover_restore(ws, framework)  # an interrupted rollback's files first: the index must see them
     drift = verify_index(ws, lock_timeout=lock_timeout)
@@ -359,6 +427,7 @@ def promote(
             plan_digest=plan.digest,
             inputs=inputs,
             signer=signer,
+            trust_version=trust.newest.version,
             created_at=created_at,
             created_at_source=source,
             git=git_fields(git, allow_dirty),
@@ -368,6 +437,7 @@ def promote(
         )
         who = actor.result()
         batch = [
+            *trust_events(store, framework, created_at, who, sequence, trust),
             decision_event(
                 created_at,
                 who,
@@ -391,6 +461,7 @@ def promote(
                 sequence=sequence,
                 gate=gate,
                 signer=signer,
+                trust_version=trust.newest.version,
                 plan_digest=plan.digest,
                 index_digest=plan.index_digest,
                 inputs=[
@@ -409,7 +480,7 @@ def promote(
             ),
             *_approval_events(ws, store, framework, created_at, who, sequence),
         ]
-        done = commit_snapshot(ws, store, head, manifest, batch)
+        done = commit_snapshot(ws, store, head, manifest, batch, trust)
     announce(store, done, "snapshot_promoted", "promoted", gate=gate)
     record_commit = commit_if(
         commit,

@@ -25,6 +25,7 @@ from typing import Any
 
 from artigov.core import (
     DiskError,
+    TrustChain,
     Workspace,
     digest_bytes,
     fault_point,
@@ -127,16 +128,17 @@ def _finish_pruning(store: SnapshotStore, dlog: DecisionLog) -> list[str]:
     return notes
 
 
-def _prove(ws: Workspace, body: dict[str, Any], data: bytes, signature: bytes) -> None:
+def _prove(ws: Workspace, body: dict[str, Any], data: bytes, signature: bytes, trust: TrustChain) -> None:
     """Before anything is recorded: the checks verify will run on the new snapshot. Its signature
-    verifies with the committed keys and names a trusted signer, and every object it names holds
-    the input it describes (never sign a head that every later promotion would refuse)."""
+    verifies with the committed keys and is by a key its trust version lets sign its gate, and
+    every object it names holds the input it describes (never sign a head that every later
+    promotion would refuse)."""
     from artigov.promote._verify import check_objects, check_signature
     from artigov.promote.errors import VerificationError
 
     sequence = int(body["sequence"])
     try:
-        check_signature(ws, data, signature, body, sequence)
+        check_signature(ws, data, signature, body, sequence, trust)
         check_objects(ws, body, sequence)
     except VerificationError as e:
         raise PromotionError(
@@ -145,11 +147,17 @@ def _prove(ws: Workspace, body: dict[str, Any], data: bytes, signature: bytes) -
 
 
 def commit_snapshot(
-    ws: Workspace, store: SnapshotStore, head: Head | None, manifest: Manifest, batch: list[dict[str, Any]]
+    ws: Workspace,
+    store: SnapshotStore,
+    head: Head | None,
+    manifest: Manifest,
+    batch: list[dict[str, Any]],
+    trust: TrustChain,
 ) -> Committed:
     """Sign ``manifest`` (pinning the log with ``batch`` appended), record it, publish it, move HEAD.
 
-    The caller holds the framework lock and has run :func:`recover` and verified ``head``.
+    The caller holds the framework lock, has run :func:`recover`, verified ``head``, and checked
+    that ``trust``'s newest version lets the signer sign the manifest's gate (:func:`authorize_signer`).
     """
     dlog = DecisionLog(store.decisions_path)
     state = dlog.state()
@@ -169,7 +177,7 @@ def commit_snapshot(
     signature = sign_detached(data, signer, ws.signing.gnupghome)
     store.ensure_record_files()
     publish_public_key(ws, signer)
-    _prove(ws, body, data, signature)
+    _prove(ws, body, data, signature, trust)
     store.write_tmp(sequence, data, signature)
     try:
         dlog.append(lines, state)

@@ -155,12 +155,12 @@ def prune(
 def _referenced_elsewhere(ws: Workspace, framework: str) -> set[str]:
     """Objects referenced by other frameworks' snapshots (never deleted by this one's retention)."""
     out: set[str] = set()
-    if not ws.record_dir.is_dir():
-        return out
-    for fw_dir in ws.record_dir.iterdir():
-        if not fw_dir.is_dir() or fw_dir.name in (framework, "keys", "objects") or fw_dir.name.startswith("."):
+    from artigov.promote._decisions import record_frameworks
+
+    for name in record_frameworks(ws.record_dir):
+        if name == framework:
             continue
-        store = SnapshotStore(ws, fw_dir.name)
+        store = SnapshotStore(ws, name)
         for s in store.sequences():
             for item in store.manifest(s).get("inputs", []):
                 out.update(o for o in (item.get("object"), item.get("meta_object")) if o)

@@ -25,10 +25,12 @@ from artigov.promote._promotion import (
     BROKEN_HISTORY,
     Promotion,
     announce,
+    authorize_signer,
     commit_if,
     commit_paths,
     git_fields,
     signing_key,
+    trust_events,
     verified_head,
 )
 from artigov.promote._record import commit_snapshot, decision_event, recover
@@ -131,6 +133,7 @@ def rollback(
         target_gate = str(verified.manifest["gate"])
         if gate is not None and gate != target_gate:
             raise PromotionError(f"snapshot {target} is a {target_gate!r} snapshot, not {gate!r}")
+        trust = authorize_signer(ws, framework, target_gate, signer)
         sequence = head.sequence + 1
         restored = _restore(ws, verified.manifest)
         index_add(ws, restored, lock_timeout=lock_timeout)
@@ -144,12 +147,14 @@ def rollback(
             signer=signer,
             created_at=created_at,
             created_at_source=source,
+            trust_version=trust.newest.version,
             rollback_of=target,
             reason=reason,
             git=git_fields(git, True),
         )
         who = actor.result()
         batch = [
+            *trust_events(store, framework, created_at, who, sequence, trust),
             *[{**e, "ts": created_at, "data": {**e.get("data", {}), "sequence": sequence}} for e in extra_decisions],
             decision_event(
                 created_at,
@@ -163,11 +168,12 @@ def rollback(
                 rollback_of=target,
                 reason=reason,
                 signer=signer,
+                trust_version=trust.newest.version,
                 restored=restored_rel,
                 commit=git.commit,
             ),
         ]
-        done = commit_snapshot(ws, store, head, manifest, batch)
+        done = commit_snapshot(ws, store, head, manifest, batch, trust)
     announce(store, done, "snapshot_rolled_back", "rolled_back", rollback_of=target)
     record_commit = commit_if(
         commit,

@@ -10,13 +10,17 @@ Everything it reads is in the committed record, so a fresh clone verifies:
 4. sequences are exactly previous + 1 and each parent digest is the digest of the previous
    manifest (or of a pruned one) (V005, V006); HEAD's gate list agrees with the chain (V019);
 5. the manifest is valid against snapshot.schema.json (V016);
-6. its signature is good and by a trusted fingerprint, verified in a throwaway GNUPGHOME holding
-   only the trusted keys from ``record/keys/`` and ``signing.gnupghome`` (V010-V014, V018);
-7. every object is there and intact, and holds the input its manifest entry describes: same
+6. the trust chain holds (``governance/trust/``, walked from version 1, pinned or trusted on first
+   use), the manifest names a valid trust version, and no snapshot of the chain names an older
+   version than its parent (T001-T006);
+7. its signature is good and by a key that trust version lets sign the manifest's gate, verified in
+   a throwaway GNUPGHOME holding only those keys from ``record/keys/`` (V010-V014, V018);
+8. every object is there and intact, and holds the input its manifest entry describes: same
    checksum, id, version and status (V008, V009);
-8. every approval it records is in the record unchanged, approves that very input, and is
-   signed by the key it names, checked against the committed keys alone (V021, V022);
-9. it has not expired (V015); the decision log holds, intact, the lines it pins (V017).
+9. every approval it records is in the record unchanged, approves that very input, and is
+   signed by the key it names, which the trust version the statement names gives its approver
+   (V021, V022);
+10. it has not expired (V015); the decision log holds, intact, the lines it pins (V017).
 
 Each step owns the codes it can fail with; the error names the step (``step``), and ``verify``'s
 audit event lists the steps passed. A snapshot recorded in the log whose HEAD move was interrupted
@@ -38,6 +42,8 @@ from jsonschema import Draft202012Validator
 
 from artigov.core import (
     PathEscapeError,
+    TrustChain,
+    TrustError,
     VerifyingKeyring,
     Workspace,
     committed_keyring,
@@ -103,6 +109,7 @@ class _Run:
     target: int = 0
     manifest: dict[str, Any] = field(default_factory=dict)
     signer: str = ""
+    trust: TrustChain | None = None
 
 
 def _head_exists(run: _Run) -> None:
@@ -187,10 +194,31 @@ def _valid_manifest(run: _Run) -> None:
         )
 
 
+def _trust(run: _Run) -> None:
+    """T001-T006: the trust chain holds, and every snapshot of the chain names a valid trust version
+    no older than its parent's."""
+    from artigov.core import load_trust
+
+    run.trust = run.trust or load_trust(run.ws)
+    before = 0
+    for seq in sorted(run.chain):
+        named = json.loads(run.chain[seq]).get("trust_version")
+        run.trust.version(named, what=f"snapshot {seq}")
+        if (named or 1) < before:
+            raise TrustError(
+                "T006",
+                f"snapshot {seq} names trust version {named or 1}, older than version {before} its parent named",
+                fix="a new snapshot is signed under the newest trust version: roll back to an earlier snapshot",
+            )
+        before = named or 1
+
+
 def _signature(run: _Run) -> None:
-    """V010-V014, V018: a good signature by a trusted key, the one the manifest names."""
+    """V010-V014, V018: a good signature by a key the manifest's trust version lets sign its gate."""
+    assert run.trust is not None
     data = run.chain[run.target]
-    run.signer = check_signature(run.ws, data, run.store.signature_bytes(run.target), run.manifest, run.target)
+    sig = run.store.signature_bytes(run.target)
+    run.signer = check_signature(run.ws, data, sig, run.manifest, run.target, run.trust)
 
 
 def _objects(run: _Run) -> None:
@@ -200,7 +228,8 @@ def _objects(run: _Run) -> None:
 
 def _approvals(run: _Run) -> None:
     """V021, V022: every recorded approval is in the record and approves exactly that input."""
-    check_approvals(run.ws, run.manifest, run.target)
+    assert run.trust is not None
+    check_approvals(run.ws, run.manifest, run.target, run.trust)
 
 
 def _not_expired(run: _Run) -> None:
@@ -239,6 +268,7 @@ STEPS: tuple[VerifyStep, ...] = (
     VerifyStep("gates", ("V019",), _gates),
     VerifyStep("target", ("V003",), _target),
     VerifyStep("manifest_valid", ("V016",), _valid_manifest),
+    VerifyStep("trust", ("T001", "T002", "T003", "T004", "T006", "V018"), _trust),
     VerifyStep("signature", ("V010", "V011", "V012", "V013", "V014", "V018"), _signature),
     VerifyStep("objects", ("V008", "V009"), _objects),
     VerifyStep("approvals", ("V021", "V022"), _approvals),
@@ -256,21 +286,24 @@ def verify_snapshot(
     now: float | None = None,
     head: Head | None = None,
     store: SnapshotStore | None = None,
+    trust: TrustChain | None = None,
 ) -> Verified:
     """Verify the head (or snapshot ``sequence``, or the current snapshot of ``gate``): run
     :data:`STEPS` in order and raise at the first that fails. Nothing is written.
 
     ``head`` replaces HEAD's content (``repair-head`` tries candidates); ``store``: the command's
-    own store (else one is opened).
+    own store (else one is opened); ``trust``: the trust chain already loaded (else it is loaded,
+    pinned by ``ARTIGOV_TRUST_PIN`` if set).
     """
     store = store or SnapshotStore.open(ws, framework)
-    run = _Run(ws, store, gate, sequence, now, head or store.head(), DecisionLog(store.decisions_path))
+    run = _Run(ws, store, gate, sequence, now, head or store.head(), DecisionLog(store.decisions_path), trust=trust)
     passed: list[str] = []
     for step in STEPS:
         try:
             step.run(run)
         except VerificationError as e:
             e.step = step.name
+            e.snapshot = e.snapshot or run.target or None
             log.debug("verify_step", framework=framework, subject=step.name, outcome="failed", code=e.code)
             raise
         log.debug("verify_step", framework=framework, subject=step.name, outcome="passed", codes=list(step.codes))
@@ -336,16 +369,31 @@ def _check_gates(head: Head, chain: dict[int, bytes]) -> None:
         raise VerificationError("V019", f"HEAD does not list gate {head_gate!r} of its own snapshot")
 
 
-def check_signature(ws: Workspace, data: bytes, signature: bytes, manifest: dict[str, Any], target: int) -> str:
-    """The signer of a manifest's bytes: a good signature by a trusted key (the record's keys and
-    ``signing.gnupghome``), the one the manifest names (V010-V014, V018)."""
+def check_signature(
+    ws: Workspace, data: bytes, signature: bytes, manifest: dict[str, Any], target: int, trust: TrustChain
+) -> str:
+    """The signer of a manifest's bytes: a good signature by a key that the trust version the
+    manifest names lets sign its framework's gate (keys from the record and ``signing.gnupghome``),
+    the one the manifest names (V010-V014, V018)."""
+    version = trust.version(manifest.get("trust_version"), what=f"snapshot {target}")
+    framework, gate = str(manifest["framework"]), str(manifest["gate"])
+    allowed = version.signers_for(framework, gate)
+    where = f"the keys trust version {version.version} lets sign gate {gate!r} of {framework!r}"
+    if not allowed:
+        raise VerificationError(
+            "V014",
+            f"snapshot {target}: trust version {version.version} names no "
+            f"key that may sign gate {gate!r} of {framework!r}",
+            snapshot=target,
+        )
     signer = verify_detached(
         data,
         signature,
-        ws.signing.trusted,
+        allowed,
         source_home=ws.signing.gnupghome,
         keys_dir=ws.keys_dir,
         keys_label=ws.rel(ws.keys_dir),
+        allow_list=where,
         snapshot=target,
     )
     if signer != manifest["signer"]:
@@ -390,21 +438,27 @@ def check_objects(ws: Workspace, manifest: dict[str, Any], target: int) -> None:
             )
 
 
-def check_approvals(ws: Workspace, manifest: dict[str, Any], target: int) -> None:
+def check_approvals(ws: Workspace, manifest: dict[str, Any], target: int, trust: TrustChain) -> None:
     """Every approval a manifest records is still in the record, byte for byte, approves exactly
     the input it is listed under, and (if it names a key) is signed by that key, checked against the
-    committed public keys alone (V021, V022)."""
+    committed public keys alone, and that key is the approver's in the trust version the statement
+    names (V021, V022)."""
     recorded = [(item, a) for item in manifest["inputs"] for a in item.get("approvals", [])]
     if not recorded:
         return
     fprs = tuple(sorted({str(a["fingerprint"]) for _, a in recorded if a.get("fingerprint")}))
     with committed_keyring(ws.keys_dir, fprs, ws.rel(ws.keys_dir), "the approvals' recorded keys") as keyring:
         for item, approval in recorded:
-            _check_approval(ws, keyring, item, approval, target)
+            _check_approval(ws, keyring, item, approval, target, (trust, str(manifest["framework"])))
 
 
 def _check_approval(
-    ws: Workspace, keyring: VerifyingKeyring, item: dict[str, Any], approval: dict[str, Any], target: int
+    ws: Workspace,
+    keyring: VerifyingKeyring,
+    item: dict[str, Any],
+    approval: dict[str, Any],
+    target: int,
+    trust: tuple[TrustChain, str],
 ) -> None:
     rel = str(approval["statement"])
     where = f"snapshot {target}: {item['path']}: approval by {approval['approver']} ({rel})"
@@ -453,6 +507,15 @@ def _check_approval(
             f"{where} is signed by {signer}, the manifest records {fpr}",
             snapshot=target,
             fix="roll back to an earlier snapshot",
+        )
+    chain, framework = trust
+    version = chain.version(body.get("trust_version"), what=where)
+    if fpr not in version.keys_of(framework, str(approval["approver"])):
+        raise VerificationError(
+            "V022",
+            f"{where} is signed by {fpr}, which trust version {version.version} does not give {approval['approver']}",
+            snapshot=target,
+            fix="an approval counts only with the approver's own key from the trust document: roll back",
         )
 
 
@@ -548,12 +611,14 @@ def _verify_chain(store: SnapshotStore, head: Head, head_bytes: bytes) -> dict[i
         sequence, data = previous, prev_bytes
 
 
-def verify_all(ws: Workspace) -> list[dict[str, Any]]:
+def verify_all(ws: Workspace, trust: TrustChain | None = None) -> list[dict[str, Any]]:
     """Every framework in the record: the current snapshot of each of its gates (what CI runs).
 
     One row per verified gate (``framework``, ``gate``, ``ok``, ``snapshot``), or one failed row per
-    framework (``code``, ``message``, ``fix``) at its first failed check.
+    framework (``code``, ``message``, ``fix``) at its first failed check. ``trust``: the chain
+    already loaded (else loaded once for all).
     """
+    from artigov.core import load_trust
     from artigov.promote._decisions import record_frameworks
 
     results: list[dict[str, Any]] = []
@@ -563,8 +628,9 @@ def verify_all(ws: Workspace) -> list[dict[str, Any]]:
             head = store.head()
             if head is None:
                 verify_snapshot(ws, framework, store=store)  # explains a missing HEAD
+            trust = trust or load_trust(ws)
             for gate in sorted(head.gates) if head else []:
-                v = verify_snapshot(ws, framework, gate=gate, store=store)
+                v = verify_snapshot(ws, framework, gate=gate, store=store, trust=trust)
                 results.append({"framework": framework, "gate": gate, "ok": True, "snapshot": v.sequence})
         except VerificationError as e:
             results.append({"framework": framework, "ok": False, "code": e.code, "message": e.problem, "fix": e.fix})
