@@ -14,6 +14,7 @@ import shutil
 import subprocess
 import tempfile
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 __all__ = ["run_demo"]
@@ -59,13 +60,8 @@ def _prepare(base: Path, example: Path) -> tuple[Path, Path, str]:
     home = base / "gnupg"
     home.mkdir(mode=0o700)
     key = make_key(home, "artigov demo signer")
-    alice = make_key(home, "alice")  # the accountable approver, with her own key
-    contract = ws / "contracts" / f"{FRAMEWORK}.yaml"
-    contract.write_text(contract.read_text() + f"people:\n  {APPROVER}: [{alice}]\n")
     config = (ws / "artigov.yaml").read_text()
-    config = config.replace("  key: null", f"  key: {key}").replace(
-        "  trusted: []", f"  trusted: [{key}]\n  gnupghome: {home}"
-    )
+    config = config.replace("  key: null", f"  key: {key}\n  gnupghome: {home}")
     (ws / "artigov.yaml").write_text(config)
     _git(ws, "init", "-q")
     _git(ws, "add", "-A")
@@ -96,16 +92,59 @@ def _tamper_object(ws: Path, sequence: int) -> str:
 NEXT_PLAN = "frameworks/fwk-001/plans/technical/tp-core-1.1.0.md"
 
 
+def _trust_people(ws: Path, home: Path) -> int:
+    """Trust version 2: alice's approval key, proposed and signed by the root key (accepted at once)."""
+    from artigov.commands.formats import Format
+    from artigov.commands.trust import run_trust_propose
+    from artigov.core.testkeys import make_key
+    from artigov.promote import TrustChanges
+
+    alice = make_key(home, "alice")  # the accountable approver, with her own key
+    code = run_trust_propose(ws, TrustChanges(add_person=(f"{FRAMEWORK}:{APPROVER}:{alice}",)), None, [], Format.text)
+    _git(ws, "add", "governance")
+    _git(ws, "commit", "-qm", "trust version 2: alice's approval key")
+    return code
+
+
+def _bad_change(ws: Path) -> int:
+    from artigov.commands.approve import run_transition
+    from artigov.commands.formats import Format
+
+    code = run_transition(
+        ws, "approve", ws / NEXT_PLAN, Format.text, who=APPROVER, comment="approved before the load test finished"
+    )
+    _git(ws, "add", NEXT_PLAN, "artifacts_index.json", "governance")
+    _git(ws, "commit", "-qm", "approve tp-core 1.1.0")
+    print("    committed the document, its signed statement and alice's public key")
+    return code
+
+
+def _fresh_clone_verify(ws: Path, base: Path) -> int:
+    from artigov.commands.audit import run_audit_verify
+    from artigov.commands.formats import Format
+    from artigov.commands.promote import run_verify
+
+    clone = base / "auditor-clone"
+    subprocess.run(["git", "clone", "-q", str(ws), str(clone)], capture_output=True, check=True)
+    print(f"    cloned to {clone}: no {'.artigov'}/ state, only the committed record")
+    code = run_verify(clone, FRAMEWORK, None, Format.text)
+    return code or run_audit_verify(clone, Format.text)
+
+
+def _tamper(ws: Path) -> int:
+    print(f"    flipped a byte in the object of {_tamper_object(ws, 2)}")
+    return 0
+
+
 def run_demo(directory: Path | None = None, example: Path = EXAMPLE) -> int:
     """Run the story; return 0 if every step ended as expected."""
-    from artigov.commands.approve import run_transition
-    from artigov.commands.audit import run_audit_verify
     from artigov.commands.contract import run_contract_check
     from artigov.commands.formats import Format
     from artigov.commands.hydrate import run_hydrate
     from artigov.commands.index import run_index
     from artigov.commands.promote import run_promote, run_rollback, run_verify
     from artigov.commands.route import run_route_check
+    from artigov.commands.trust import run_trust_init
     from artigov.commands.validate import run_validate
 
     if not (example / "artigov.yaml").is_file():
@@ -124,27 +163,22 @@ def run_demo(directory: Path | None = None, example: Path = EXAMPLE) -> int:
     ws, home, key = _prepare(base, example)
     text = Format.text
 
-    def bad_change() -> int:
-        code = run_transition(
-            ws, "approve", ws / NEXT_PLAN, text, who=APPROVER, comment="approved before the load test finished"
-        )
-        _git(ws, "add", NEXT_PLAN, "artifacts_index.json", "governance")
-        _git(ws, "commit", "-qm", "approve tp-core 1.1.0")
-        print("    committed the document, its signed statement and alice's public key")
-        return code
-
-    def fresh_clone_verify() -> int:
-        clone = base / "auditor-clone"
-        subprocess.run(["git", "clone", "-q", str(ws), str(clone)], capture_output=True, check=True)
-        print(f"    cloned to {clone}: no {'.artigov'}/ state, only the committed record")
-        code = run_verify(clone, FRAMEWORK, None, text)
-        return code or run_audit_verify(clone, text)
-
-    def tamper() -> int:
-        print(f"    flipped a byte in the object of {_tamper_object(ws, 2)}")
-        return 0
+    trust_people = partial(_trust_people, ws, home)
+    bad_change = partial(_bad_change, ws)
+    fresh_clone_verify = partial(_fresh_clone_verify, ws, base)
+    tamper = partial(_tamper, ws)
 
     steps: list[tuple[str, int, Callable[[], int]]] = [
+        (
+            "trust init: version 1 of the root of trust (governance/trust/): the demo key is root and signs every gate",
+            0,
+            lambda: run_trust_init(ws, [key], 1, [], text),
+        ),
+        (
+            "trust propose --add-person: version 2 gives alice her approval key, signed by the root key, accepted",
+            0,
+            trust_people,
+        ),
         ("validate: every artifact carries checked metadata", 0, lambda: run_validate(ws, [], text)),
         (
             "route check: every kind in its canonical folder, no conflict with the command routing",
@@ -183,7 +217,7 @@ def run_demo(directory: Path | None = None, example: Path = EXAMPLE) -> int:
             lambda: run_promote(ws, FRAMEWORK, "design", key, None, text, commit=True),
         ),
         (
-            "verify: snapshot 2 is signed by a trusted key, chained to 1, objects intact",
+            "verify: snapshot 2 is signed by a key trust version 2 lets sign, chained to 1, objects intact",
             0,
             lambda: run_verify(ws, FRAMEWORK, None, text),
         ),

@@ -15,7 +15,7 @@ class InitError(ArtigovError):
     """The scaffold would overwrite files, or the framework name is invalid."""
 
 
-def _files(framework: str, owner: str) -> dict[str, str]:
+def _files(framework: str, owner: str, key: str | None = None) -> dict[str, str]:
     body = f"# Technical plan of {framework}\n\nGoals, scope, and the plan to reach them.\n"
     checksum = "sha256:" + hashlib.sha256(body.encode()).hexdigest()
     return {
@@ -30,9 +30,10 @@ index: artifacts_index.json
 record: governance   # COMMITTED: keys, objects, HEAD, snapshots and decision log per framework
 state_dir: .artigov  # LOCAL, git-ignored: lock, journal, stat cache, operational log
 signing:
-  key: null          # your signing key's fingerprint (gpg --list-secret-keys --with-colons)
-  trusted: []        # the fingerprints whose signatures verify
-""",
+  key: KEY          # your signing key's fingerprint (gpg --list-secret-keys --with-colons)
+# Whose signatures count is NOT set here (a pull request could edit this file): it is the signed
+# trust document in governance/trust/ (artigov trust init | propose | sign | status).
+""".replace("KEY", key or "null"),
         "artifact_routing.mdc": """\
 ---
 description: Where each kind of artifact lives
@@ -118,6 +119,7 @@ checksum: {checksum}
         ".gitattributes": (
             "# Signed snapshot bytes and stored objects must never be converted or diffed as text.\n"
             "governance/objects/** binary\n"
+            "governance/trust/** binary\n"
             "governance/*/snapshots/** binary\n"
             "# The index merges by path with artigov's driver where configured (git config line: see\n"
             "# `artigov init` output); elsewhere git's own line merge, which its one-entry-per-line format suits.\n"
@@ -133,8 +135,9 @@ checksum: {checksum}
             "# Trusted public keys\n\n"
             "One armored public key per trusted signer, named `<FINGERPRINT>.asc`\n"
             "(`gpg --armor --export FPR > governance/keys/FPR.asc`). `artigov verify` imports\n"
-            "these and accepts only the fingerprints listed under `signing.trusted` in\n"
-            "`artigov.yaml`. `artigov promote` adds the signer's key here when it is missing.\n"
+            "these, and accepts a signature only by a key the signed trust document in\n"
+            "`governance/trust/` allows (`artigov trust show`). `artigov promote`, `approve`\n"
+            "and `trust propose` add the keys they use here when they are missing.\n"
         ),
     }
 
@@ -230,7 +233,9 @@ repos:
 """
 
 
-def init_workspace(directory: Path, framework: str = "my-framework", owner: str = "owner@example.org") -> list[Path]:
+def init_workspace(
+    directory: Path, framework: str = "my-framework", owner: str = "owner@example.org", key: str | None = None
+) -> list[Path]:
     """Write the scaffold into ``directory``; refuse (writing nothing) if any file exists.
 
     Raises:
@@ -240,7 +245,9 @@ def init_workspace(directory: Path, framework: str = "my-framework", owner: str 
         raise InitError(
             f"invalid framework name {framework!r}", fix="use letters, digits, '_', '.' and '-', not starting with '.'"
         )
-    files = _files(framework, owner)
+    if key is not None and not re.fullmatch(r"[0-9A-Fa-f]{40}", key):
+        raise InitError(f"--key {key!r} is not a key fingerprint", fix="give the full 40-hex-digit fingerprint")
+    files = _files(framework, owner, key.upper() if key else None)
     existing = sorted(rel for rel in files if (directory / rel).exists())
     if existing:
         raise InitError(

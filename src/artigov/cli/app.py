@@ -107,23 +107,15 @@ def init(
     owner: Annotated[
         str, typer.Option("--owner", help="Accountable person for its technical plan.")
     ] = "owner@example.org",
+    key: Annotated[
+        str | None,
+        typer.Option("--key", help="Your signing key: made signing.key and the root key of trust version 1."),
+    ] = None,
 ) -> None:
     """Scaffold a workspace: config, routing, contract, one artifact (refuses to overwrite)."""
-    from artigov.core import ArtigovError
-    from artigov.scaffold import init_workspace
+    from artigov.commands.init import run_init
 
-    try:
-        written = init_workspace(directory, framework, owner)
-    except ArtigovError as e:
-        typer.echo(f"artigov: error: {e}", err=True)
-        raise typer.Exit(e.exit_code) from None
-    for path in written:
-        typer.echo(f"created {path}")
-    typer.echo(f"init: workspace ready in {directory.resolve()}; next: artigov validate && artigov index rebuild")
-    typer.echo(
-        "init: in each clone, register the index merge driver:\n"
-        '    git config merge.artigov-index.driver "artigov index merge %O %A %B"'
-    )
+    raise typer.Exit(run_init(directory, framework, owner, key))
 
 
 @app.command("adopt")

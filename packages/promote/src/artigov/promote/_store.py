@@ -64,6 +64,7 @@ __all__ = [
     "ObjectStore",
     "SnapshotStore",
     "check_framework_name",
+    "ensure_record_files",
     "refuse_old_layout",
 ]
 
@@ -71,9 +72,17 @@ __all__ = [
 GITATTRIBUTES = (
     b"# artigov governance record: signed bytes and stored objects are never converted or diffed as text.\n"
     b"objects/** binary\n"
+    b"trust/** binary\n"
     b"*/snapshots/** binary\n"
 )
 GITIGNORE = b"# A promotion being written; a finished one is renamed into place.\n.*.tmp\n"
+
+
+def ensure_record_files(record: Path) -> None:
+    """The record's ``.gitattributes`` and the temp-folder ``.gitignore`` (written once)."""
+    for path, data in ((record / ".gitattributes", GITATTRIBUTES), (record / ".gitignore", GITIGNORE)):
+        if not path.exists():
+            write_atomic(path, data, lock=False)
 
 
 def refuse_old_layout(ws: Workspace) -> None:
@@ -374,9 +383,7 @@ class SnapshotStore:
 
     def ensure_record_files(self) -> None:
         """The record's ``.gitattributes`` and the temp-folder ``.gitignore`` (written once)."""
-        for path, data in ((self.record / ".gitattributes", GITATTRIBUTES), (self.record / ".gitignore", GITIGNORE)):
-            if not path.exists():
-                write_atomic(path, data, lock=False)
+        ensure_record_files(self.record)
 
     def write_tmp(self, sequence: int, manifest: bytes, signature: bytes) -> Path:
         """Write a snapshot into its temp folder (the caller holds the lock and proved it uncommitted)."""

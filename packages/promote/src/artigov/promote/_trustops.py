@@ -332,6 +332,9 @@ def _write_proposal(
             f"{ws.rel(folder)} already holds a proposal for version {doc.version}",
             f"sign it (artigov trust sign), or remove it (git rm -r {ws.rel(folder)}) and propose again",
         )
+    from artigov.promote._store import ensure_record_files
+
+    ensure_record_files(ws.record_dir)
     notes = _publish_keys(ws, doc)
     candidates = set(doc.root_keys) | (set(previous.root_keys) if previous else set())
     signers = _signers(ws, keys, candidates)
