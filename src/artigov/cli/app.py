@@ -15,6 +15,7 @@ import typer
 from artigov.cli import approve as approve_cmd
 from artigov.cli import audit as audit_cmd
 from artigov.cli import contract as contract_cmd
+from artigov.cli import hook as hook_cmd
 from artigov.cli import hydrate as hydrate_cmd
 from artigov.cli import index as index_cmd
 from artigov.cli import promote as promote_cmd
@@ -98,6 +99,7 @@ approve_cmd.register(app)
 app.add_typer(audit_cmd.app, name="audit")
 app.add_typer(schema_cmd.app, name="schema")
 app.add_typer(trust_cmd.app, name="trust")
+app.add_typer(hook_cmd.app, name="hook")
 
 
 @app.command("init")

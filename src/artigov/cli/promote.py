@@ -8,6 +8,7 @@ import typer
 
 from artigov.cli.complete import complete_framework, complete_gate, complete_snapshot
 from artigov.cli.options import Format, FormatOpt, RootOpt
+from artigov.cli.trust import PinOpt
 from artigov.commands.promote import run_promote, run_rollback, run_verify, run_verify_all
 
 __all__ = ["register", "run_promote", "run_rollback", "run_verify", "run_verify_all"]
@@ -65,17 +66,26 @@ def register(app: typer.Typer) -> None:
                 "--gate", "-g", help="Verify the current snapshot of this gate.", autocompletion=complete_gate
             ),
         ] = None,
+        since: Annotated[
+            str | None,
+            typer.Option(
+                "--since",
+                help="Also check that the record extends the record at this git revision (implies --all).",
+                show_default=False,
+            ),
+        ] = None,
+        trust_pin: PinOpt = None,
         root: RootOpt = None,
         fmt: FormatOpt = Format.text,
     ) -> None:
         """Verify a snapshot: trusted signature, chain, decision log, objects, expiry (exit 1 on any failure)."""
-        if all_:
+        if all_ or since:
             if framework or snapshot is not None or gate:
-                raise typer.BadParameter("--all verifies everything: drop --framework, --snapshot and --gate")
-            raise typer.Exit(run_verify_all(root, fmt))
+                raise typer.BadParameter("--all and --since verify everything: drop --framework, --snapshot, --gate")
+            raise typer.Exit(run_verify_all(root, fmt, since=since, pin=trust_pin))
         if not framework:
-            raise typer.BadParameter("pass --framework F (or --all)")
-        raise typer.Exit(run_verify(root, framework, snapshot, fmt, gate))
+            raise typer.BadParameter("pass --framework F (or --all, or --since REV)")
+        raise typer.Exit(run_verify(root, framework, snapshot, fmt, gate, trust_pin))
 
     @app.command("rollback")
     def rollback_cmd(

@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from artigov.commands.formats import Format
 from artigov.commands.runner import execute
 from artigov.core import EXIT_FINDINGS, EXIT_OK, Workspace
+
+if TYPE_CHECKING:
+    from artigov.core import TrustChain
+    from artigov.promote import Continuity
 
 
 def run_promote(
@@ -66,7 +71,14 @@ def run_promote(
     return execute("promote", root, action, framework=framework)
 
 
-def run_verify(root: Path | None, framework: str, snapshot: int | None, fmt: Format, gate: str | None = None) -> int:
+def run_verify(
+    root: Path | None,
+    framework: str,
+    snapshot: int | None,
+    fmt: Format,
+    gate: str | None = None,
+    pin: str | None = None,
+) -> int:
     """``artigov verify``: one snapshot (the head, a sequence or a gate's current one), every step."""
 
     def action(ws: Workspace) -> int:
@@ -75,8 +87,9 @@ def run_verify(root: Path | None, framework: str, snapshot: int | None, fmt: For
         from artigov.promote import VerificationError, verify_snapshot
 
         log = get_logger("artigov.promote")
+        chain, trust = _trust_row(ws, pin)
         try:
-            v = verify_snapshot(ws, framework, snapshot, gate=gate)
+            v = verify_snapshot(ws, framework, snapshot, gate=gate, trust=chain)
         except VerificationError as e:
             log.info(
                 "snapshot_verify_failed",
@@ -98,6 +111,7 @@ def run_verify(root: Path | None, framework: str, snapshot: int | None, fmt: For
                         "snapshot": e.snapshot,
                         "message": e.problem,
                         "fix": e.fix,
+                        "trust": trust,
                     }
                 )
             else:
@@ -124,12 +138,16 @@ def run_verify(root: Path | None, framework: str, snapshot: int | None, fmt: For
                     "gate": v.manifest.get("gate"),
                     "digest": v.digest,
                     "signer": v.signer,
+                    "trust_version": v.manifest.get("trust_version", 1),
+                    "trust": trust,
                 }
             )
         else:
+            print(f"verify: {trust['note']}")
             print(
                 f"verify: snapshot {v.sequence} of {framework} (gate {v.manifest.get('gate')}) ok "
-                f"(head {v.head.sequence}): signature by trusted {v.signer}, chain, decision log, "
+                f"(head {v.head.sequence}): signature by {v.signer}, allowed by trust version "
+                f"{v.manifest.get('trust_version', 1)}, chain, decision log, "
                 f"{len(v.manifest['inputs'])} objects"
             )
         return EXIT_OK
@@ -137,27 +155,70 @@ def run_verify(root: Path | None, framework: str, snapshot: int | None, fmt: For
     return execute("verify", root, action, framework=framework)
 
 
-def run_verify_all(root: Path | None, fmt: Format) -> int:
-    """Every framework in the record: the current snapshot of each of its gates."""
+def _trust_row(ws: Workspace, pin: str | None) -> tuple[TrustChain | None, dict[str, Any]]:
+    """The trust chain (or None) and what verify says of it: ok with the one-line note saying how
+    version 1 was trusted, or the failure. No trust at all in a record without frameworks is fine."""
+    from artigov.core import TrustError, load_trust
+    from artigov.promote import record_frameworks
+
+    try:
+        chain = load_trust(ws, pin=pin)
+    except TrustError as e:
+        fine = e.code == "T001" and not record_frameworks(ws.record_dir)
+        return None, {"ok": fine, "code": e.code, "message": e.problem, "fix": e.fix}
+    return chain, {
+        "ok": True,
+        "newest": chain.newest.version,
+        "first_digest": chain.first_digest,
+        "pinned": chain.pinned,
+        "note": chain.tofu_note(),
+    }
+
+
+def run_verify_all(root: Path | None, fmt: Format, *, since: str | None = None, pin: str | None = None) -> int:
+    """Every framework in the record: the current snapshot of each of its gates; with ``since``,
+    also that the record extends the record at that git revision."""
 
     def action(ws: Workspace) -> int:
         from artigov.commands.render import emit_json
-        from artigov.promote import verify_all
+        from artigov.promote import record_since, verify_all
 
-        results = verify_all(ws)
-        ok = all(r["ok"] for r in results)
+        chain, trust = _trust_row(ws, pin)
+        results = verify_all(ws, chain)
+        continuity = record_since(ws, since) if since else None
+        ok = all(r["ok"] for r in results) and trust["ok"] and (continuity is None or continuity.ok)
         if fmt is Format.json:
-            emit_json({"command": "verify", "all": True, "ok": ok, "results": results})
-        else:
-            for r in results:
-                if r["ok"]:
-                    print(f"verify: {r['framework']} gate {r['gate']}: snapshot {r['snapshot']} ok")
-                else:
-                    print(f"verify: {r['framework']}: FAILED: {r['code']} {r['message']} (fix: {r['fix']})")
-            print(f"verify: {'ok' if ok else 'FAILED'}: {len(results)} check(s) in {ws.rel(ws.record_dir)}/")
+            payload = {"command": "verify", "all": True, "ok": ok, "results": results, "trust": trust}
+            emit_json(payload | ({"continuity": continuity.to_dict()} if continuity else {}))
+            return EXIT_OK if ok else EXIT_FINDINGS
+        if "note" in trust:
+            print(f"verify: {trust['note']}")
+        elif not trust["ok"]:
+            print(f"verify: trust: FAILED: {trust['code']} {trust['message']} (fix: {trust['fix']})")
+        for r in results:
+            if r["ok"]:
+                print(f"verify: {r['framework']} gate {r['gate']}: snapshot {r['snapshot']} ok")
+            else:
+                print(f"verify: {r['framework']}: FAILED: {r['code']} {r['message']} (fix: {r['fix']})")
+        if continuity is not None:
+            _print_continuity(continuity)
+        print(f"verify: {'ok' if ok else 'FAILED'}: {len(results)} check(s) in {ws.rel(ws.record_dir)}/")
         return EXIT_OK if ok else EXIT_FINDINGS
 
     return execute("verify", root, action)
+
+
+def _print_continuity(continuity: Continuity) -> None:
+    if continuity.ok:
+        c = continuity.compared
+        print(
+            f"verify: since {continuity.since}: the record only grew ({c.get('snapshots', 0)} snapshot(s), "
+            f"{c.get('log_lines', 0)} log line(s), {c.get('trust_versions', 0)} trust version(s), "
+            f"{c.get('approvals', 0)} approval file(s) kept)"
+        )
+        return
+    for v in continuity.violations:
+        print(f"verify: since {continuity.since}: FAILED: {v.one_line()}")
 
 
 def run_rollback(

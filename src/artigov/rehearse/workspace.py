@@ -3,10 +3,13 @@
 The copy holds the workspace's own artifacts, contracts, routing and committed
 record (``.git``, the local state folder and tool caches are left out), plus
 two throwaway GPG keys in a temp GNUPGHOME under a short path: ``trusted``
-(added to ``signing.trusted`` and made the signing key, in the copy's
-``artigov.yaml`` only) and ``untrusted`` (in the same keyring, not trusted).
-The committed record keeps verifying in the copy: its signers' public keys
-are in the record's ``keys/`` folder.
+(made the signing key in the copy's ``artigov.yaml``, and the root key and a
+signer of every gate in the copy's trust versions) and ``untrusted`` (in the
+same keyring, allowed nothing). The copy's trust chain is re-rooted on the
+throwaway key: each version keeps who may sign what and whose approval keys
+count, so the committed record keeps verifying in the copy (its signers'
+public keys are in the record's ``keys/`` folder), and the throwaway key can
+sign rehearsal promotions. The real trust chain is never touched.
 """
 
 from __future__ import annotations
@@ -110,7 +113,64 @@ def rehearsal_copy(source: Path, scratch: Path, *, name: str = "ws") -> Rehearsa
         + yaml.safe_dump(config, sort_keys=False, allow_unicode=True),
         "utf-8",
     )
+    _reroot_trust(load_workspace(ws), keys["trusted"])
     return Rehearsal(ws_source.root, ws, home, keys)
+
+
+def _reroot_trust(ws: Any, key: str) -> None:
+    """Give the copy a trust chain rooted on ``key``: the same versions (who may sign which gate,
+    whose approval keys count), ``key`` added as a signer of every gate, each signed by ``key``."""
+    from artigov.contract import contract_frameworks
+    from artigov.core import (
+        ANY_GATE,
+        TRUST_DIR,
+        TRUST_DOC,
+        FrameworkTrust,
+        TrustDocument,
+        TrustError,
+        publish_public_key,
+        sign_detached,
+        signature_name,
+        trust_folder,
+    )
+    from artigov.promote import has_trust, trust_init
+
+    if not has_trust(ws):
+        trust_init(ws, root_keys=[key])
+        return
+    trust = ws.record_dir / TRUST_DIR
+    originals = []
+    for folder in sorted(p for p in trust.iterdir() if p.is_dir() and p.name.isdigit()):
+        try:
+            originals.append(TrustDocument.from_bytes((folder / TRUST_DOC).read_bytes()))
+        except (OSError, TrustError) as e:
+            raise RehearsalError(f"cannot rehearse: {ws.rel(folder)} is not a trust version ({e})") from None
+    shutil.rmtree(trust)
+    publish_public_key(ws, key)
+    previous = None
+    for doc in originals:
+        frameworks = {name: f for name, f in doc.frameworks.items()}
+        for name in contract_frameworks(ws):
+            frameworks.setdefault(name, FrameworkTrust())
+        rerooted = TrustDocument(
+            version=doc.version,
+            root_keys=(key,),
+            threshold=1,
+            frameworks={
+                name: FrameworkTrust(
+                    signers={**f.signers, ANY_GATE: tuple(sorted({*f.signers.get(ANY_GATE, ()), key}))},
+                    people=f.people,
+                )
+                for name, f in frameworks.items()
+            },
+            previous=previous,
+        )
+        data = rerooted.to_bytes()
+        folder = trust / trust_folder(doc.version)
+        folder.mkdir(parents=True)
+        (folder / TRUST_DOC).write_bytes(data)
+        (folder / signature_name(key)).write_bytes(sign_detached(data, key, ws.signing.gnupghome))
+        previous = rerooted.digest
 
 
 def find_gates(run: Rehearsal) -> dict[str, str]:

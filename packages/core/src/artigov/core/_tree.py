@@ -28,6 +28,12 @@ class Tree(Protocol):
     def files(self, prefix: str) -> list[str]:
         """Every file under folder ``prefix`` (recursively), sorted bytewise."""
 
+    def folders(self, prefix: str) -> list[str]:
+        """The names of the folders directly in folder ``prefix``, sorted."""
+
+    def read_all(self, prefix: str) -> dict[str, bytes]:
+        """Every file under ``prefix`` with its bytes."""
+
 
 class GitTreeError(ArtigovError):
     """A git revision that cannot be read (unknown revision, not a repository)."""
@@ -63,6 +69,17 @@ class FsTree:
                 if path.is_file() and not path.is_symlink():
                     out.append(path.relative_to(self.root).as_posix())
         return sorted(out, key=lambda p: p.encode("utf-8"))
+
+    def folders(self, prefix: str) -> list[str]:
+        """See :meth:`Tree.folders`."""
+        base = self.root / Path(*PurePosixPath(prefix).parts)
+        if not base.is_dir():
+            return []
+        return sorted(p.name for p in base.iterdir() if p.is_dir() and not p.is_symlink())
+
+    def read_all(self, prefix: str) -> dict[str, bytes]:
+        """See :meth:`Tree.read_all`."""
+        return {rel: data for rel in self.files(prefix) if (data := self.read(rel)) is not None}
 
 
 def _git(git_dir: Path, *args: str, data: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
@@ -124,6 +141,16 @@ class GitTree:
                     out[path.decode("utf-8", errors="surrogateescape")] = blob
             self._listed[prefix] = out
         return self._listed[prefix]
+
+    def folders(self, prefix: str) -> list[str]:
+        """See :meth:`Tree.folders`."""
+        done = _git(self.git_dir, "ls-tree", "-z", "--full-tree", self.commit, "--", prefix.strip("/") + "/")
+        names = []
+        for record in done.stdout.split(b"\0"):
+            meta, _, path = record.partition(b"\t")
+            if meta.split()[1:2] == [b"tree"]:
+                names.append(path.decode("utf-8", errors="surrogateescape").rsplit("/", 1)[-1])
+        return sorted(names)
 
     def files(self, prefix: str) -> list[str]:
         """See :meth:`Tree.files`."""

@@ -12,6 +12,15 @@ from typing import TYPE_CHECKING
 from artigov.core import lazy_exports
 
 if TYPE_CHECKING:
+    from artigov.promote._continuity import (
+        Continuity,
+        RefVerdict,
+        Violation,
+        check_continuity,
+        check_push,
+        pre_receive,
+        record_since,
+    )
     from artigov.promote._decisions import DecisionLog, LogCheck, record_frameworks
     from artigov.promote._diff import diff_inputs, diff_snapshots, snapshot_state
     from artigov.promote._history import head_of, history
@@ -37,6 +46,13 @@ if TYPE_CHECKING:
     from artigov.promote.errors import GateFailedError, PromotionError, SigningError, VerificationError
 
 __all__ = [
+    "Continuity",
+    "RefVerdict",
+    "Violation",
+    "check_continuity",
+    "check_push",
+    "pre_receive",
+    "record_since",
     "SigningError",
     "VerificationError",
     "DecisionLog",

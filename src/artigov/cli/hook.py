@@ -1,0 +1,46 @@
+"""``artigov hook pre-receive|install``: the server side of "the record only grows"."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from artigov.cli.options import Format, FormatOpt
+
+__all__ = ["app"]
+
+app = typer.Typer(
+    help="Git server hooks: refuse pushes that rewrite the governance record (a bare repository).",
+    no_args_is_help=True,
+)
+
+WorkspaceOpt = Annotated[
+    str, typer.Option("--workspace", help="The workspace's folder inside the repository (default: its top).")
+]
+
+
+@app.command("pre-receive")
+def pre_receive_cmd(
+    git_dir: Annotated[
+        Path | None, typer.Option("--git-dir", help="The repository (default: $GIT_DIR, as git runs hooks).")
+    ] = None,
+    workspace: WorkspaceOpt = "",
+    fmt: FormatOpt = Format.text,
+) -> None:
+    """Check each pushed ref (git's `old new ref` lines on stdin); exit 1 refuses the push."""
+    from artigov.commands.hook import run_pre_receive
+
+    raise typer.Exit(run_pre_receive(git_dir, workspace, fmt))
+
+
+@app.command("install")
+def install_cmd(
+    git_dir: Annotated[Path, typer.Argument(help="The (bare) repository on the server.")],
+    workspace: WorkspaceOpt = "",
+) -> None:
+    """Install the pre-receive hook into a repository (never over another hook)."""
+    from artigov.commands.hook import run_hook_install
+
+    raise typer.Exit(run_hook_install(git_dir, workspace))
