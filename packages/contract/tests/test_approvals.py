@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import yaml
 
 from artigov.contract._approvals import statements_for
 from artigov.contract._check import check_contract
@@ -21,7 +22,7 @@ from artigov.contract._transition import transition
 from artigov.contract.errors import TransitionError
 from artigov.core import Workspace, load_workspace, publish_public_key
 from artigov.core.testing import make_artifact, make_workspace
-from artigov.core.testkeys import gnupg_home, make_key
+from artigov.core.testkeys import gnupg_home, make_key, write_trust
 from artigov.index import rebuild
 
 ALICE, CAROL = "alice@example.org", "carol@example.org"
@@ -33,16 +34,18 @@ class Keys:
     alice: str
     carol: str
     mallory: str
+    root: str
 
 
 @pytest.fixture(scope="module")
 def keys() -> Iterator[Keys]:
     with gnupg_home() as home:
-        yield Keys(home, make_key(home, "alice"), make_key(home, "carol"), make_key(home, "mallory"))
+        yield Keys(
+            home, make_key(home, "alice"), make_key(home, "carol"), make_key(home, "mallory"), make_key(home, "root")
+        )
 
 
 def contract(keys: Keys, *, signed: bool = True, people: str | None = None, extra: str = "") -> str:
-    people = people if people is not None else f"  {ALICE}: [{keys.alice}]\n  {CAROL}: [{keys.carol}]\n"
     return (
         textwrap.dedent(f"""\
         framework: f
@@ -59,7 +62,6 @@ def contract(keys: Keys, *, signed: bool = True, people: str | None = None, extr
             requires:
               technical-plan: approved
         """)
-        + ("people:\n" + people if people else "")
         + extra
     )
 
@@ -78,6 +80,10 @@ def make_ws(root: Path, keys: Keys, *, status: str = "draft", **kw: object) -> W
     }
     ws = load_workspace(make_workspace(root, config, files))
     rebuild(ws)
+    given = kw.get("people")
+    text = given if isinstance(given, str) else f"  {ALICE}: [{keys.alice}]\n  {CAROL}: [{keys.carol}]\n"
+    # whose approval keys count: the trust document (a contract's people: counts for nothing)
+    write_trust(ws, keys.root, people={"f": yaml.safe_load("people:\n" + text)["people"] or {}})
     return ws
 
 
@@ -159,7 +165,7 @@ def test_refused_transitions_each_have_their_code_and_write_nothing(tmp_path: Pa
     refused("A003", "approve", who=CAROL)  # responsible is not accountable
     assert {p for p in ws.root.rglob("*") if p.is_file() and ".artigov" not in p.parts} - set(snapshot) == {
         p for p in (ws.record_dir / "f" / "approvals").rglob("*") if p.is_file()
-    } | {ws.keys_dir / f"{keys.alice}.asc"}
+    }  # alice's public key was committed with the trust version already
 
 
 def test_only_a_valid_artifact_moves(tmp_path: Path, keys: Keys) -> None:
@@ -208,21 +214,43 @@ def test_an_edit_after_approval_makes_it_stale_until_approved_again(tmp_path: Pa
     assert gate(ws) == []
 
 
+def _resigned(ws: Workspace, statement: str, key: str, home: Path) -> None:
+    from artigov.core import sign_detached
+
+    path = ws.root / statement
+    path.with_name(path.name + ".asc").write_bytes(sign_detached(path.read_bytes(), key, home))
+
+
 def test_a_statement_signed_by_someone_elses_key_is_refused(tmp_path: Path, keys: Keys) -> None:
-    ws = make_ws(tmp_path, keys, status="review", signed=False, people=f"  {CAROL}: [{keys.carol}]\n")
-    # While the contract knows no key for alice, carol's key can sign a statement naming alice...
-    transition(ws, tp(ws), "approve", who=ALICE, key=keys.carol)
-    (ws.root / "contracts/f.yaml").write_text(contract(keys))  # ...then the contract tightens
-    publish_public_key(ws, keys.alice)  # and alice's key is committed
+    ws = make_ws(tmp_path, keys, status="review")
+    done = transition(ws, tp(ws), "approve", who=ALICE)
+    _resigned(ws, str(done.statement), keys.carol, keys.home)  # carol signs a statement that names alice
     assert gate(ws) == ["C012"]
+    assert "signed by carol@example.org's key" in check_contract(ws, "f", "design").findings[0].message
 
 
 def test_a_stranger_signing_is_refused(tmp_path: Path, keys: Keys) -> None:
-    ws = make_ws(tmp_path, keys, status="review", signed=False, people=f"  {CAROL}: [{keys.carol}]\n")
-    transition(ws, tp(ws), "approve", who=ALICE, key=keys.mallory)
-    (ws.root / "contracts/f.yaml").write_text(contract(keys))
-    publish_public_key(ws, keys.alice)
+    ws = make_ws(tmp_path, keys, status="review")
+    done = transition(ws, tp(ws), "approve", who=ALICE)
+    publish_public_key(ws, keys.mallory)  # even with the stranger's key committed
+    _resigned(ws, str(done.statement), keys.mallory, keys.home)
     assert gate(ws) == ["C012"]
+
+
+def test_a_key_the_contract_gives_counts_for_nothing(tmp_path: Path, keys: Keys) -> None:
+    """A pull request adds mallory's key to alice in the contract's (retired) people: and approves as
+    alice with it: the trust document says whose key is whose, so the approval cannot count."""
+    ws = make_ws(tmp_path, keys, status="review", signed=True, people=f"  {CAROL}: [{keys.carol}]\n")
+    path = ws.root / "contracts/f.yaml"
+    path.write_text(path.read_text() + f"people:\n  {ALICE}: [{keys.mallory}]\n")
+    with pytest.raises(TransitionError) as e:
+        transition(ws, tp(ws), "approve", who=ALICE, key=keys.mallory)
+    assert e.value.code == "A004" and "trust version 1 gives no key for alice@example.org" in str(e.value)
+    unsigned = make_ws(tmp_path / "b", keys, status="review", signed=False, people=f"  {CAROL}: [{keys.carol}]\n")
+    transition(unsigned, tp(unsigned), "approve", who=ALICE, key=keys.mallory)  # allowed unsigned... signed anyway
+    (unsigned.root / "contracts/f.yaml").write_text(contract(keys) + f"people:\n  {ALICE}: [{keys.mallory}]\n")
+    publish_public_key(unsigned, keys.mallory)
+    assert gate(unsigned) == ["C013"]  # its trust version gives alice no key: never checked against the contract
 
 
 def test_a_tampered_statement_is_refused(tmp_path: Path, keys: Keys) -> None:
