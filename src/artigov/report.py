@@ -184,6 +184,7 @@ def build_report(ws: Workspace, framework: str) -> dict[str, Any]:
     checks = check_decision_logs(ws, framework)
     audit = checks[0] if checks else None
     return {
+        "trust": _trust_history(ws, framework, DecisionLog(store.decisions_path)),
         "framework": framework,
         "head": head.sequence if head else None,
         "snapshots": rows,
@@ -201,6 +202,73 @@ def build_report(ws: Workspace, framework: str) -> dict[str, Any]:
             "problem": audit.problem if audit else "no decision log: nothing was promoted yet",
         },
     }
+
+
+def _trust_history(ws: Workspace, framework: str, log: Any) -> dict[str, Any]:
+    """Every trust version: who was root, who could sign which gate of ``framework``, whose approval
+    keys counted, who signed the version, and when the framework's decision log recorded it."""
+    from artigov.core import TrustError, load_trust
+
+    recorded = {
+        e["data"].get("version"): (e.get("ts"), e["data"].get("sequence"))
+        for e in log.events(b"trust_version_recorded")
+        if e.get("event") == "trust_version_recorded" and isinstance(e.get("data"), dict)
+    }
+    try:
+        chain = load_trust(ws)
+    except TrustError as e:
+        return {"ok": False, "problem": f"{e.code} {e.problem}", "versions": []}
+    versions = []
+    for v in chain.versions:
+        mine = v.document.frameworks.get(framework)
+        versions.append(
+            {
+                "version": v.document.version,
+                "digest": v.digest,
+                "root_keys": list(v.document.root_keys),
+                "threshold": v.document.threshold,
+                "signed_by": list(v.signed_by),
+                "signers": {g: list(k) for g, k in sorted(mine.signers.items())} if mine else {},
+                "people": {p: list(k) for p, k in sorted(mine.people.items())} if mine else {},
+                "recorded": recorded.get(v.document.version),
+            }
+        )
+    return {"ok": True, "pinned": chain.pinned, "first_digest": chain.first_digest, "versions": versions}
+
+
+def _render_trust(trust: dict[str, Any]) -> str:
+    if not trust.get("ok"):
+        return f"<h2>Trust history</h2><p><span class='badge bad'>broken</span> {_e(trust.get('problem'))}</p>"
+    out = [
+        "<h2>Trust history</h2><p class=muted>Who was root, who could sign which gate, whose approval keys "
+        f"counted (governance/trust/; version 1 {'pinned' if trust['pinned'] else 'trusted on first use'}: "
+        f"<code>{_e(trust['first_digest'])}</code>)</p>",
+        "<table id=trust><thead><tr><th>version</th><th>root keys</th><th>may sign</th><th>approval keys</th>"
+        "<th>signed by</th><th>recorded</th></tr></thead><tbody>",
+    ]
+    for v in trust["versions"]:
+        signers = (
+            "<br>".join(
+                f"{_e(g)}: " + ", ".join(f"<code>{_e(k)}</code>" for k in keys) for g, keys in v["signers"].items()
+            )
+            or "<span class=muted>nobody</span>"
+        )
+        people = (
+            "<br>".join(
+                f"{_e(p)}: " + ", ".join(f"<code>{_e(k)}</code>" for k in keys) for p, keys in v["people"].items()
+            )
+            or "<span class=muted>none</span>"
+        )
+        roots = ", ".join(f"<code>{_e(k)}</code>" for k in v["root_keys"]) + f" (threshold {_e(v['threshold'])})"
+        signed = ", ".join(f"<code>{_e(k)}</code>" for k in v["signed_by"])
+        when = v.get("recorded")
+        recorded = f"{_e(when[0])}, with snapshot {_e(when[1])}" if when else "<span class=muted>not yet</span>"
+        out.append(
+            f"<tr class=trust-version data-version={_e(v['version'])}><td>{_e(v['version'])}</td><td>{roots}</td>"
+            f"<td>{signers}</td><td>{people}</td><td>{signed}</td><td>{recorded}</td></tr>"
+        )
+    out.append("</tbody></table>")
+    return "".join(out)
 
 
 def _e(value: Any) -> str:
@@ -334,6 +402,7 @@ def render_report(data: dict[str, Any]) -> str:
         f"<span class='badge {css}'>{badge}</span> <code>{_e(audit.get('path'))}</code>: "
         f"{_e(audit['events'])} events; the chain {state}. Head <code>{_e(audit['head'])}</code></div>"
     )
+    out.append(_render_trust(data.get("trust", {"ok": False, "problem": "not read"})))
     out.append(
         "<h2>Snapshot history</h2><table id=timeline class=timeline><thead><tr><th>#</th><th>status</th>"
         "<th>gate</th><th>created</th><th>signer</th><th>rollback of</th><th>manifest</th></tr></thead><tbody>"

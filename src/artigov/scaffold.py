@@ -86,9 +86,9 @@ raci:
 # Approvals are commands that write signed statements under governance/{framework}/approvals/:
 # `artigov review PATH` (draft -> review), `artigov approve PATH`, `artigov reject PATH --comment`.
 # Whoever submits a document for review may not approve it (forbid_self_approval, default true):
-# make a second person responsible. Give each person their key, then require signatures:
-# people:
-#   {owner}: [<40-hex key fingerprint>]
+# make a second person responsible. Give each person their key in the signed trust document
+# (a pull request cannot): artigov trust propose --add-person {framework}:{owner}:<fingerprint>
+# then require signatures:
 # require_signed_approvals: true
 gates:
   - name: draft

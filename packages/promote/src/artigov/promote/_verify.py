@@ -63,6 +63,7 @@ __all__ = [
     "VerifyStep",
     "Verified",
     "check_decision_logs",
+    "check_history_signatures",
     "check_objects",
     "check_signature",
     "verify_all",
@@ -629,12 +630,34 @@ def verify_all(ws: Workspace, trust: TrustChain | None = None) -> list[dict[str,
             if head is None:
                 verify_snapshot(ws, framework, store=store)  # explains a missing HEAD
             trust = trust or load_trust(ws)
+            rows: list[dict[str, Any]] = []
             for gate in sorted(head.gates) if head else []:
                 v = verify_snapshot(ws, framework, gate=gate, store=store, trust=trust)
-                results.append({"framework": framework, "gate": gate, "ok": True, "snapshot": v.sequence})
+                rows.append({"framework": framework, "gate": gate, "ok": True, "snapshot": v.sequence})
+            if head is not None:
+                check_history_signatures(ws, store, head, trust, frozenset(int(r["snapshot"]) for r in rows))
+            results += rows
         except VerificationError as e:
             results.append({"framework": framework, "ok": False, "code": e.code, "message": e.problem, "fix": e.fix})
     return results
+
+
+def check_history_signatures(
+    ws: Workspace, store: SnapshotStore, head: Head, trust: TrustChain, done: frozenset[int] = frozenset()
+) -> None:
+    """Every snapshot of the chain (not only the gates' current ones, ``done``): signed by a key
+    the trust version it names lets sign its gate, so a snapshot signed by a key that was never
+    allowed cannot hide behind a newer head.
+
+    Raises:
+        VerificationError: the first snapshot whose signature fails (V010-V014, T006).
+    """
+    chain = _verify_chain(store, head, store.manifest_bytes(head.sequence))
+    for seq in sorted(chain):
+        if seq in done:
+            continue
+        manifest = json.loads(chain[seq])
+        check_signature(ws, chain[seq], store.signature_bytes(seq), manifest, seq, trust)
 
 
 def check_decision_logs(ws: Workspace, framework: str | None = None) -> list[LogCheck]:
