@@ -111,6 +111,13 @@ class Team:
         return git(where, "push", "origin", *(args or ("HEAD:main",)), check=False)
 
 
+def _share_key(src: Path, dst: Path, fpr: str) -> None:
+    exported = subprocess.run(
+        ["gpg", "--homedir", str(src), "--armor", "--export", fpr], capture_output=True, check=True
+    ).stdout
+    subprocess.run(["gpg", "--homedir", str(dst), "--import"], input=exported, capture_output=True, check=True)
+
+
 @pytest.fixture(scope="module")
 def template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Team]:
     """`artigov init --key` (trust version 1), version 2 adding a second maintainer's key (signed by
@@ -118,11 +125,8 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Team]:
     base = tmp_path_factory.mktemp("team")
     with gnupg_home() as home, gnupg_home() as m2_home, gnupg_home() as o_home:
         m, m2, o = make_key(home, "maintainer"), make_key(m2_home, "second maintainer"), make_key(o_home, "outsider")
-        for src, dst in ((m2_home, home), (o_home, m2_home)):  # each can see the others' public keys
-            exported = subprocess.run(["gpg", "--homedir", str(src), "--armor", "--export"], capture_output=True).stdout
-            subprocess.run(["gpg", "--homedir", str(dst), "--import"], input=exported, capture_output=True)
-        exported = subprocess.run(["gpg", "--homedir", str(home), "--armor", "--export", m], capture_output=True).stdout
-        subprocess.run(["gpg", "--homedir", str(m2_home), "--import"], input=exported, capture_output=True)
+        for src, dst, fpr in ((m2_home, home, m2), (o_home, m2_home, o), (home, m2_home, m)):
+            _share_key(src, dst, fpr)  # each can see the others' public keys, as from a key server
         team = Team(base, base / "remote.git", home, m, m2_home, m2, o_home, o)
         repo = base / "repo"
         made = team.art("init", repo, "--framework", "fw", "--key", m, cwd=base)
