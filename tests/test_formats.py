@@ -18,6 +18,35 @@ set -euo pipefail
 cd "$1"
 rec=governance/fwk-001
 sha() { sha256sum | cut -d' ' -f1; }
+validsigs() {  # the primary fingerprints of the good signatures $2... of file $1
+  local file=$1; shift
+  local h; h=$(mktemp -d /tmp/agv-aud-XXXX); chmod 700 "$h"
+  gpg --homedir "$h" --batch --quiet --import governance/keys/*.asc 2>/dev/null
+  for s in "$@"; do
+    gpg --homedir "$h" --batch --status-fd 1 --verify "$s" "$file" 2>/dev/null | awk '$2=="VALIDSIG"{print $NF}'
+  done
+  gpgconf --homedir "$h" --kill gpg-agent 2>/dev/null || true
+}
+# The trust chain, walked from version 1: canonical, numbered, linked, signed by the thresholds.
+t=governance/trust
+echo "auditor: trust version 1 is sha256:$(sha < $t/000001/trust.json) (compare with the pin kept outside)"
+v=1; prevdoc=
+while [ -f "$t/$(printf %06d $v)/trust.json" ]; do
+  dir=$t/$(printf %06d $v); doc=$dir/trust.json
+  cmp <(jq -S -c . "$doc") "$doc" || { echo "trust $v not canonical"; exit 1; }
+  test "$(jq -r .version "$doc")" = "$v" || { echo "trust $v numbered wrong"; exit 1; }
+  want=null; test -n "$prevdoc" && want="sha256:$(sha < "$prevdoc")"
+  test "$(jq -r .previous "$doc")" = "$want" || { echo "trust $v not linked"; exit 1; }
+  signed=$(for s in "$dir"/*.asc; do
+             f=$(validsigs "$doc" "$s"); if [ "$f" = "$(basename "$s" .asc)" ]; then echo "$f"; fi; done | sort -u)
+  for d in "$doc" $prevdoc; do
+    have=$(comm -12 <(echo "$signed") <(jq -r '.root.keys[]' "$d" | sort) | grep -c . || true)
+    test "$have" -ge "$(jq -r .root.threshold "$d")" || { echo "trust $v lacks root signatures"; exit 1; }
+  done
+  prevdoc=$doc; v=$((v+1))
+done
+test -n "$prevdoc" || { echo "no trust version"; exit 1; }
+trust_of() { echo "$t/$(printf %06d "$1")/trust.json"; }
 # HEAD names the newest snapshot by the sha256 of its manifest's bytes.
 n=$(jq -r .sequence $rec/HEAD); d=$(jq -r .digest $rec/HEAD)
 snap=$rec/snapshots/$(printf %06d "$n")
@@ -25,14 +54,14 @@ test "sha256:$(sha < $snap/manifest.json)" = "$d" || { echo "HEAD digest mismatc
 # Canonical JSON: jq -S -c reproduces the manifest's bytes.
 cmp <(jq -S -c . $snap/manifest.json) $snap/manifest.json || { echo "manifest not canonical"; exit 1; }
 # The signature: good, by a trusted primary key, the one the manifest names.
-home=$(mktemp -d /tmp/agv-aud-XXXX); chmod 700 "$home"
-gpg --homedir "$home" --batch --quiet --import governance/keys/*.asc 2>/dev/null
-fpr=$(gpg --homedir "$home" --batch --status-fd 1 --verify $snap/manifest.json.asc $snap/manifest.json 2>/dev/null \
-      | awk '$2=="VALIDSIG"{print $NF}')
-gpgconf --homedir "$home" --kill gpg-agent 2>/dev/null || true
+fpr=$(validsigs $snap/manifest.json $snap/manifest.json.asc)
 test -n "$fpr" || { echo "bad signature"; exit 1; }
-grep -q "$fpr" artigov.yaml || { echo "signer not trusted"; exit 1; }
 test "$fpr" = "$(jq -r .signer $snap/manifest.json)" || { echo "signer differs"; exit 1; }
+# ...by a key the trust version the manifest names lets sign its gate.
+tv=$(jq -r '.trust_version // 1' $snap/manifest.json)
+allowed='.frameworks["fwk-001"].signers | (.[$g] // []) + (.["*"] // []) | .[]'
+jq -r --arg g "$(jq -r .gate $snap/manifest.json)" "$allowed" "$(trust_of "$tv")" | grep -qx "$fpr" \
+  || { echo "signer not allowed by trust version $tv"; exit 1; }
 # Every input's object holds the bytes its digest names.
 for o in $(jq -r '.inputs[] | .object, (.meta_object // empty)' $snap/manifest.json); do
   h=${o#sha256:}
@@ -69,20 +98,18 @@ for m in $rec/snapshots/*/manifest.json; do
     cmp <(jq -S -c . "$st") "$st" || { echo "statement $st not canonical"; exit 1; }
     test "$(jq -r .checksum "$st")" = "$checksum" || { echo "statement $st is for other content"; exit 1; }
     test "$key" = "null" && continue
-    home=$(mktemp -d /tmp/agv-aud-XXXX); chmod 700 "$home"
-    gpg --homedir "$home" --batch --quiet --import "governance/keys/$key.asc" 2>/dev/null
-    got=$(gpg --homedir "$home" --batch --status-fd 1 --verify "$st.asc" "$st" 2>/dev/null \
-          | awk '$2=="VALIDSIG"{print $NF}')
-    gpgconf --homedir "$home" --kill gpg-agent 2>/dev/null || true
+    got=$(validsigs "$st" "$st.asc")
     test "$got" = "$key" || { echo "statement $st not signed by $key"; exit 1; }
-    grep -q "$key" contracts/fwk-001.yaml || { echo "$key is nobody's key under people:"; exit 1; }
+    who=$(jq -r .approver "$st"); stv=$(jq -r '.trust_version // 1' "$st")
+    jq -r --arg p "$who" '.frameworks["fwk-001"].people[$p] // [] | .[]' "$(trust_of "$stv")" | grep -qx "$key" \
+      || { echo "$key is not $who's key in trust version $stv"; exit 1; }
     approvals=$((approvals+1))
   done < <(jq -r '.inputs[] | .checksum as $c | (.approvals // [])[]
                  | [.statement, .digest, (.fingerprint // "null"), $c] | @tsv' "$m")
 done
 count=$(jq '.inputs|length' $snap/manifest.json)
-echo "auditor: snapshot $n verified: signature by $fpr, $count objects, chain, $i log lines," \
-     "$approvals signed approvals"
+echo "auditor: snapshot $n verified: signature by $fpr (trust version $tv of $((v-1))), $count objects, chain," \
+     "$i log lines, $approvals signed approvals"
 """
 
 
@@ -100,3 +127,24 @@ def test_an_auditor_verifies_a_fresh_clone_by_following_formats_md(artigov: Runn
     log.write_bytes(log.read_bytes().replace(b'"outcome":"lost"', b'"outcome":"l0st"', 1))
     bad = subprocess.run(["bash", "-c", AUDITOR, "auditor", str(clone)], capture_output=True, text=True, check=False)
     assert bad.returncode == 1 and "id broken at line" in bad.stdout
+
+
+@pytest.mark.skipif(shutil.which("jq") is None, reason="jq not installed (.ci/run installs Debian's jq)")
+def test_the_same_recipes_refuse_a_trust_version_written_without_the_root_signatures(
+    artigov: Runner, tmp_path: Path
+) -> None:
+    import json
+
+    assert artigov("demo", "--dir", tmp_path / "d").returncode == 0
+    clone = tmp_path / "clone"
+    subprocess.run(["git", "clone", "-q", str(tmp_path / "d" / "workspace"), str(clone)], check=True)
+    ok = subprocess.run(["bash", "-c", AUDITOR, "auditor", str(clone)], capture_output=True, text=True, check=False)
+    assert ok.returncode == 0 and "(trust version 2 of 2)" in ok.stdout, ok.stdout + ok.stderr
+    # A pull request edits version 2 to let another key sign: its root signature no longer verifies.
+    doc = clone / "governance/trust/000002/trust.json"
+    value = json.loads(doc.read_bytes())
+    value["frameworks"]["fwk-001"]["signers"]["*"].append("F" * 40)
+    doc.chmod(0o644)
+    doc.write_text(json.dumps(value, sort_keys=True, separators=(",", ":")) + "\n")
+    bad = subprocess.run(["bash", "-c", AUDITOR, "auditor", str(clone)], capture_output=True, text=True, check=False)
+    assert bad.returncode == 1 and "trust 2 lacks root signatures" in bad.stdout, bad.stdout + bad.stderr
