@@ -234,22 +234,51 @@ def test_ci_template_steps_really_check_every_gate_and_the_committed_record(arti
         "GNUPGHOME": str(tmp_path / "empty-gnupg"),
     }
     (tmp_path / "empty-gnupg").mkdir(mode=0o700)
-    outcomes = {}
-    for step in workflow["jobs"]["gates"]["steps"]:
-        if "run" not in step or step["name"].startswith("Install"):
-            continue
-        step_env = {**env, **dict(line.split("=", 1) for line in github_env.read_text().split())}
-        done = subprocess.run(
-            ["bash", "-e", "-c", step["run"]], cwd=clone, env=step_env, capture_output=True, text=True, check=False
-        )
-        outcomes[step["name"]] = done.returncode
+    import hashlib
+
+    # The values GitHub fills in: the pin (a repository variable) and the pull request's base.
+    pin = "sha256:" + hashlib.sha256((clone / "governance/trust/000001/trust.json").read_bytes()).hexdigest()
+    github = {"ARTIGOV_TRUST_PIN": pin, "BASE": "HEAD~3"}
+
+    def run_steps() -> dict[str, int]:
+        outcomes = {}
+        for step in workflow["jobs"]["gates"]["steps"]:
+            if "run" not in step or step["name"].startswith("Install"):
+                continue
+            step_env = {**env, **dict(line.split("=", 1) for line in github_env.read_text().split())}
+            for name in (*workflow["env"], *step.get("env", {})):
+                if name in github:
+                    step_env[name] = github[name]
+            done = subprocess.run(
+                ["bash", "-e", "-c", step["run"]], cwd=clone, env=step_env, capture_output=True, text=True, check=False
+            )
+            outcomes[step["name"]] = done.returncode
+        return outcomes
+
+    outcomes = run_steps()
     assert outcomes["Validate artifacts (SARIF)"] == 0 and outcomes["Route check (SARIF)"] == 0
     assert (clone / "contract-fwk-001.sarif").is_file()
     assert "CONTRACT_FAILED=1" in github_env.read_text()  # the release gate fails, and CI says so
     assert outcomes["Fail on findings"] != 0
     assert outcomes["Index matches the files"] == 0
-    assert outcomes["Every framework's signed record verifies (trusted keys from governance/keys/)"] == 0
+    assert outcomes["Every framework's signed record verifies (keys from the signed trust versions)"] == 0
     assert outcomes["Decision logs hold what the snapshots pin"] == 0
+    grew = "The record only grew (since the pull request's base, or the previous main)"
+    assert outcomes[grew] == 0
+    # A pull request that reverts the rollback's commit: the record alone still verifies, but it shrank.
+    github["BASE"] = subprocess.run(
+        ["git", "rev-parse", "HEAD"], cwd=clone, check=True, capture_output=True, text=True
+    ).stdout.strip()
+    subprocess.run(
+        ["git", "-c", "user.name=t", "-c", "user.email=t@e", "revert", "--no-edit", "HEAD"],
+        cwd=clone,
+        check=True,
+        capture_output=True,
+    )
+    github_env.write_text("")
+    assert run_steps()[grew] == 1
+    github["ARTIGOV_TRUST_PIN"] = "sha256:" + "0" * 64  # a pin that version 1 does not match
+    assert run_steps()["Every framework's signed record verifies (keys from the signed trust versions)"] == 1
 
 
 def test_every_commands_json_names_the_command_and_validates_against_the_published_schema(
