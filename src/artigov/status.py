@@ -5,10 +5,13 @@
 2. the artifacts: how many are valid, and the invalid ones by finding code;
 3. routing: conflicts by code (placement checked from the index's kinds and ids);
 4. per framework: each gate's state (passes, or its first finding), the gate's current snapshot
-   and whether it verifies, documents waiting in review, and the rollback triggers that would fire.
+   and whether it verifies, documents waiting in review, and the rollback triggers that would fire;
+5. trust: the trust chain holds (and how version 1 is trusted), and, when the branch has an
+   upstream, the record extends the upstream's record (``verify --since @{upstream}``).
 
 "All is well" (exit 0) means: a fresh index, no invalid artifact, no routing conflict, every
-current snapshot verifies, and no trigger would fire. A gate that does not pass yet is shown but
+current snapshot verifies, no trigger would fire, the trust chain holds and the record did not
+rewrite its upstream's. A gate that does not pass yet is shown but
 is not a problem: it is work still to do.
 """
 
@@ -31,6 +34,8 @@ class Status:
     validation: dict[str, Any]
     routing: dict[str, Any]
     frameworks: list[dict[str, Any]] = field(default_factory=list)
+    trust: dict[str, Any] = field(default_factory=dict)
+    continuity: dict[str, Any] | None = None
 
     @property
     def problems(self) -> list[str]:
@@ -44,6 +49,11 @@ class Status:
             out.append(f"{self.routing['conflicts']} routing conflict(s)")
         for fw in self.frameworks:
             out += [f"{fw['framework']}: {p}" for p in fw["problems"]]
+        if self.trust and not self.trust["ok"]:
+            out.append(f"trust: {self.trust['code']} {self.trust['message']}")
+        if self.continuity is not None:
+            since = self.continuity["since"]
+            out += [f"since {since}: {v['code']} {v['file']}: {v['message']}" for v in self.continuity["violations"]]
         return out
 
     @property
@@ -60,6 +70,8 @@ class Status:
             "validation": self.validation,
             "routing": self.routing,
             "frameworks": self.frameworks,
+            "trust": self.trust,
+            "continuity": self.continuity,
         }
 
 
@@ -144,6 +156,41 @@ def _framework(ws: Workspace, framework: str, mine: dict[str, dict[str, Any]]) -
     return out
 
 
+def _trust(ws: Workspace) -> dict[str, Any]:
+    """The trust chain, as verify reads it (no trust at all is fine only in a record without frameworks)."""
+    from artigov.core import TrustError, load_trust
+    from artigov.promote import record_frameworks
+
+    try:
+        chain = load_trust(ws)
+    except TrustError as e:
+        ok = e.code == "T001" and not record_frameworks(ws.record_dir)
+        return {"ok": ok, "code": e.code, "message": e.problem, "fix": e.fix}
+    return {"ok": True, "newest": chain.newest.version, "pinned": chain.pinned, "note": chain.tofu_note()}
+
+
+def _upstream(ws: Workspace) -> dict[str, Any] | None:
+    """The record against the branch's upstream (``verify --since @{upstream}``), or None without one."""
+    import subprocess
+
+    from artigov.core import ArtigovError
+    from artigov.promote import record_since
+
+    done = subprocess.run(
+        ["git", "-C", str(ws.root), "rev-parse", "--abbrev-ref", "--symbolic-full-name", "@{upstream}"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    upstream = done.stdout.strip()
+    if done.returncode != 0 or not upstream:
+        return None
+    try:
+        return record_since(ws, upstream).to_dict()
+    except ArtigovError as e:
+        return {"since": upstream, "ok": False, "violations": [], "error": str(e)}
+
+
 def workspace_status(ws: Workspace, framework: str | None = None) -> Status:
     """Everything ``artigov status`` shows (see the module doc)."""
     from artigov.index import read_index
@@ -167,4 +214,6 @@ def workspace_status(ws: Workspace, framework: str | None = None) -> Status:
 
     names = [framework] if framework else contract_frameworks(ws)
     status.frameworks = [_framework(ws, name, by_framework.get(name, {})) for name in names]
+    status.trust = _trust(ws)
+    status.continuity = _upstream(ws)
     return status

@@ -58,8 +58,24 @@ def run_status(root: Path | None, framework: str | None, fmt: Format) -> int:
             for problem in fw["problems"]:
                 if problem.startswith("contract:"):
                     print(f"  {problem}")
+        _trust_lines(status.trust, status.continuity)
         print("\nstatus: " + ("all is well" if status.ok else "; ".join(status.problems)))
         return code
 
     # audit=False: a read-only view decides nothing, so it records nothing
     return execute("status", root, action, audit=False, framework=framework)
+
+
+def _trust_lines(trust: dict[str, Any], continuity: dict[str, Any] | None) -> None:
+    if trust.get("note"):
+        print(f"\n{trust['note']}")
+    elif trust:
+        print(f"\ntrust: {'FAILED: ' if not trust['ok'] else ''}{trust['code']} {trust['message']}")
+    if continuity is None:
+        return
+    if continuity.get("error"):
+        print(f"since {continuity['since']}: not compared: {continuity['error']}")
+    elif continuity["ok"]:
+        print(f"since {continuity['since']}: the record only grew")
+    for v in continuity["violations"]:
+        print(f"since {continuity['since']}: {v['code']} {v['file']}: {v['message']} (fix: {v['fix']})")

@@ -186,7 +186,7 @@ CATALOGUE: tuple[Code, ...] = (
     Code(
         "C013",
         "approver-key-missing",
-        "the contract gives no key for the approver (`people:`), or it is not in `governance/keys/`",
+        "the trust version the statement names gives no key for the approver, or it is not in `governance/keys/`",
         "",
     ),
     Code("C014", "approval-rejected", "the approver's latest statement rejects the document", ""),
@@ -211,11 +211,11 @@ CATALOGUE: tuple[Code, ...] = (
         "RACI does not make the person accountable (approve) or responsible/accountable (review, reject)",
         "",
     ),
-    Code("A004", "wrong-key", "`--key` is not the person's key under `people:`", ""),
+    Code("A004", "wrong-key", "`--key` is not the person's key in the newest trust version (or there is none)", ""),
     Code(
         "A005",
         "no-signing-key",
-        "signatures are required and the person has no key (in the contract, or no secret key here)",
+        "signatures are required and the person has no key (in the trust document, or no secret key here)",
         "",
     ),
     Code("A006", "not-a-valid-artifact", "the file is not a valid artifact, or its kind is not allowed", ""),

@@ -225,6 +225,11 @@ def _document(value: Any, where: str) -> TrustDocument:
             if not isinstance(entry[part], dict):
                 raise _invalid(where, f"`frameworks.{name}.{part}` must be an object")
             groups.append({k: _fprs(v, where, f"frameworks.{name}.{part}.{k}") for k, v in entry[part].items()})
+        owners: dict[str, str] = {}
+        for person, keys in groups[1].items():
+            for key in keys:
+                if owners.setdefault(key, person) != person:
+                    raise _invalid(where, f"`frameworks.{name}.people` gives key {key} to {owners[key]} and {person}")
         parsed[name] = FrameworkTrust(signers=groups[0], people=groups[1])
     return TrustDocument(version, keys, threshold, parsed, previous)
 
