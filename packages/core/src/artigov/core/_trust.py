@@ -192,6 +192,23 @@ def _fprs(value: Any, where: str, name: str) -> tuple[str, ...]:
     return tuple(value)
 
 
+def _framework_entry(name: str, entry: Any, where: str) -> FrameworkTrust:
+    """One framework's ``signers`` and ``people``; a key given to two people is refused."""
+    if not isinstance(entry, dict) or set(entry) != {"people", "signers"}:
+        raise _invalid(where, f"`frameworks.{name}` must hold exactly `people` and `signers`")
+    groups: list[dict[str, tuple[str, ...]]] = []
+    for part in ("signers", "people"):
+        if not isinstance(entry[part], dict):
+            raise _invalid(where, f"`frameworks.{name}.{part}` must be an object")
+        groups.append({k: _fprs(v, where, f"frameworks.{name}.{part}.{k}") for k, v in entry[part].items()})
+    owners: dict[str, str] = {}
+    for person, keys in groups[1].items():
+        for key in keys:
+            if owners.setdefault(key, person) != person:
+                raise _invalid(where, f"`frameworks.{name}.people` gives key {key} to {owners[key]} and {person}")
+    return FrameworkTrust(signers=groups[0], people=groups[1])
+
+
 def _document(value: Any, where: str) -> TrustDocument:
     expected = {"format_version", "frameworks", "previous", "root", "type", "version"}
     if not isinstance(value, dict):
@@ -216,21 +233,7 @@ def _document(value: Any, where: str) -> TrustDocument:
     frameworks = value["frameworks"]
     if not isinstance(frameworks, dict):
         raise _invalid(where, "`frameworks` must be an object")
-    parsed: dict[str, FrameworkTrust] = {}
-    for name, entry in frameworks.items():
-        if not isinstance(entry, dict) or set(entry) != {"people", "signers"}:
-            raise _invalid(where, f"`frameworks.{name}` must hold exactly `people` and `signers`")
-        groups: list[dict[str, tuple[str, ...]]] = []
-        for part in ("signers", "people"):
-            if not isinstance(entry[part], dict):
-                raise _invalid(where, f"`frameworks.{name}.{part}` must be an object")
-            groups.append({k: _fprs(v, where, f"frameworks.{name}.{part}.{k}") for k, v in entry[part].items()})
-        owners: dict[str, str] = {}
-        for person, keys in groups[1].items():
-            for key in keys:
-                if owners.setdefault(key, person) != person:
-                    raise _invalid(where, f"`frameworks.{name}.people` gives key {key} to {owners[key]} and {person}")
-        parsed[name] = FrameworkTrust(signers=groups[0], people=groups[1])
+    parsed = {name: _framework_entry(name, entry, where) for name, entry in frameworks.items()}
     return TrustDocument(version, keys, threshold, parsed, previous)
 
 
