@@ -284,6 +284,8 @@ def test_ci_template_steps_really_check_every_gate_and_the_committed_record(arti
 def test_every_commands_json_names_the_command_and_validates_against_the_published_schema(
     artigov: Runner, tmp_path: Path
 ) -> None:
+    import sys
+
     from jsonschema import Draft202012Validator
 
     schema = json.loads((REPO / "schemas" / "cli-output.schema.json").read_text())
@@ -317,6 +319,9 @@ def test_every_commands_json_names_the_command_and_validates_against_the_publish
         ["schema", "show", "risk-register"],
         ["status"],
         ["adopt", "-f", "fwk-001"],
+        ["trust", "status"],
+        ["trust", "show"],
+        ["trust", "propose", "--add-person", "fwk-001:bob@example.org:" + "A" * 40],
     ]
     seen = set()
     for args in runs:
@@ -326,9 +331,23 @@ def test_every_commands_json_names_the_command_and_validates_against_the_publish
         errors = [e.message for e in Draft202012Validator(schema).iter_errors(payload)]
         assert errors == [], (args, errors, result.stdout[:500])
         seen.add(payload["command"])
+    head = subprocess.run(
+        ["git", "rev-parse", "HEAD"], cwd=ws, capture_output=True, text=True, check=True
+    ).stdout.strip()
     (ws / "governance" / "fwk-001" / "HEAD").unlink()
     repaired = json.loads(artigov("repair-head", "-f", "fwk-001", "--format", "json", cwd=ws).stdout)
     assert list(Draft202012Validator(schema).iter_errors(repaired)) == []
     seen.add(repaired["command"])
-    # every command's JSON was checked; migrate-record needs a record in the old layout (same emit_json)
-    assert seen == set(schema["properties"]["command"]["enum"]) - {"migrate-record"}
+    hook = subprocess.run(
+        [sys.executable, "-m", "artigov.cli", "hook", "pre-receive", "--git-dir", str(ws / ".git"), "--format", "json"],
+        input=f"{'0' * 40} {head} refs/heads/main\n",
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    payload = json.loads(hook.stdout)
+    assert list(Draft202012Validator(schema).iter_errors(payload)) == [] and payload["ok"], hook.stdout
+    seen.add(payload["command"])
+    # every command's JSON was checked; migrate-record needs a record in the old layout, trust init an
+    # empty record and trust sign a pending proposal (the same TrustResult as propose: test_trust_team)
+    assert seen == set(schema["properties"]["command"]["enum"]) - {"migrate-record", "trust init", "trust sign"}
