@@ -203,12 +203,45 @@ def test_old_local_layout_is_refused_until_migrated(ws: Workspace, keys) -> None
         verify_snapshot(ws, "f")
     result = migrate_record(ws)
     assert result.frameworks == {"f": 1} and result.objects == 2
+    assert result.trust is not None and result.trust.state == "accepted"  # version 1 from signing.key/trusted
     assert not (ws.state_dir / "snapshots").exists() and not (ws.state_dir / "objects").exists()
     assert verify_snapshot(ws, "f").digest == first_digest
     events = [json.loads(x) for x in store.decisions_path.read_bytes().splitlines()]
     assert [(e["event"], e["data"]["sequence"]) for e in events] == [("snapshot_migrated", 1)]
     edit_plan(ws, "# Plan v2\n")
     assert promote(ws, "f", "design").sequence == 2
+
+
+def test_migrate_record_makes_trust_version_1_from_the_settings_so_an_old_record_keeps_verifying(
+    tmp_path: Path, keys
+) -> None:  # type: ignore[no-untyped-def]
+    """A record made before trust versions (signing.trusted in artigov.yaml, people: in the contract)
+    verifies again once migrate-record wrote version 1 from those settings, approvals included."""
+    import shutil
+
+    from artigov.contract import transition
+    from artigov.core import TrustError, load_trust
+    from artigov.promote._migrate import migrate_record
+
+    from .conftest import ALICE, CAROL, build_signed_approvals_ws
+
+    ws = build_signed_approvals_ws(tmp_path / "ws", keys)
+    plan = ws.root / "frameworks/tp.md"
+    transition(ws, plan, "review", who=CAROL)
+    transition(ws, plan, "approve", who=ALICE)
+    promote(ws, "f", "design")
+    shutil.rmtree(ws.record_dir / "trust")  # as before trust versions existed
+    with pytest.raises(TrustError) as info:
+        verify_snapshot(ws, "f")
+    assert info.value.code == "T001" and "migrate-record" in str(info.value)
+    result = migrate_record(ws)
+    assert result.frameworks == {} and result.trust is not None and result.trust.state == "accepted"
+    doc = load_trust(ws).newest
+    assert doc.root_keys == (keys.good,) and doc.signers_for("f", "design") == (keys.good,)
+    assert doc.keys_of("f", ALICE) == (keys.alice,) and doc.keys_of("f", CAROL) == (keys.carol,)
+    assert verify_snapshot(ws, "f").sequence == 1  # the approvals re-checked against version 1's people
+    with pytest.raises(PromotionError, match="nothing to migrate"):
+        migrate_record(ws)
 
 
 def test_manifest_is_canonical_json(ws: Workspace) -> None:
