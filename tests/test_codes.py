@@ -9,7 +9,7 @@ from pathlib import Path
 from artigov.core import CATALOGUE, Finding, code_info, codes_of, render_code_tables
 
 ROOT = Path(__file__).resolve().parents[1]
-_CODE = re.compile(r"""["']([SYJRCAEHV]\d{3})["']""")
+_CODE = re.compile(r"""["']([SYJRCAEHVTG]\d{3})["']""")
 
 
 def _sources() -> list[Path]:

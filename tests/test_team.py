@@ -3,7 +3,6 @@ remote, a fresh clone that verifies with no local state, and a fork that is name
 
 from __future__ import annotations
 
-import os
 import random
 import shutil
 import subprocess
@@ -15,30 +14,12 @@ import pytest
 
 import artigov.index as index_ops
 from artigov.core import load_workspace
+from artigov.core.testing import GIT_ENV, git
 from artigov.core.testkeys import gnupg_home, make_key
 from artigov.index.testing import synth_workspace
 
 REPO = Path(__file__).resolve().parent.parent
 Runner = Callable[..., subprocess.CompletedProcess[str]]
-GIT_ENV = {
-    "GIT_AUTHOR_NAME": "t",
-    "GIT_AUTHOR_EMAIL": "t@example.org",
-    "GIT_COMMITTER_NAME": "t",
-    "GIT_COMMITTER_EMAIL": "t@example.org",
-    "GIT_CONFIG_GLOBAL": "/dev/null",
-    "GIT_CONFIG_NOSYSTEM": "1",
-}
-
-
-def git(cwd: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        ["git", "-c", "init.defaultBranch=main", *args],
-        cwd=cwd,
-        env={**os.environ, **GIT_ENV},
-        capture_output=True,
-        text=True,
-        check=check,
-    )
 
 
 # ---------------------------------------------------------------- the index merges

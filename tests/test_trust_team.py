@@ -20,33 +20,10 @@ from pathlib import Path
 
 import pytest
 
+from artigov.core.testing import GIT_ENV, git
 from artigov.core.testkeys import gnupg_home, make_key
 
-GIT_ENV = {
-    "GIT_AUTHOR_NAME": "t",
-    "GIT_AUTHOR_EMAIL": "t@example.org",
-    "GIT_COMMITTER_NAME": "t",
-    "GIT_COMMITTER_EMAIL": "t@example.org",
-    "GIT_CONFIG_GLOBAL": "/dev/null",
-    "GIT_CONFIG_NOSYSTEM": "1",
-}
 PLAN = "frameworks/fw/plans/technical/technical-plan-0.1.0.md"
-
-
-def git(
-    cwd: Path, *args: str, check: bool = True, env: dict[str, str] | None = None
-) -> subprocess.CompletedProcess[str]:
-    done = subprocess.run(
-        ["git", "-c", "init.defaultBranch=main", *args],
-        cwd=cwd,
-        env={**os.environ, **GIT_ENV, **(env or {})},
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if check and done.returncode != 0:
-        raise AssertionError(f"git {' '.join(args)}: {done.stdout}{done.stderr}")
-    return done
 
 
 @dataclass

@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-__all__ = ["ARTIFACT_TEMPLATE", "force_forked", "held_lock", "make_artifact", "make_workspace"]
+__all__ = ["ARTIFACT_TEMPLATE", "GIT_ENV", "force_forked", "git", "held_lock", "make_artifact", "make_workspace"]
 
 ARTIFACT_TEMPLATE = """\
 ---
@@ -21,6 +21,37 @@ framework: {framework}
 kind: {kind}
 {extra}---
 {body}"""
+
+
+#: A git identity and no user or system config, so tests behave the same on every machine.
+GIT_ENV = {
+    "GIT_AUTHOR_NAME": "t",
+    "GIT_AUTHOR_EMAIL": "t@example.org",
+    "GIT_COMMITTER_NAME": "t",
+    "GIT_COMMITTER_EMAIL": "t@example.org",
+    "GIT_CONFIG_GLOBAL": "/dev/null",
+    "GIT_CONFIG_NOSYSTEM": "1",
+}
+
+
+def git(
+    cwd: Path, *args: str, check: bool = True, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run real git in ``cwd`` with :data:`GIT_ENV` (default branch ``main``); ``check``: raise
+    AssertionError with git's output when it fails."""
+    import os
+
+    done = subprocess.run(
+        ["git", "-c", "init.defaultBranch=main", *args],
+        cwd=cwd,
+        env={**os.environ, **GIT_ENV, **(env or {})},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if check and done.returncode != 0:
+        raise AssertionError(f"git {' '.join(args)}: {done.stdout}{done.stderr}")
+    return done
 
 
 def make_workspace(root: Path, config: str | None = None, files: dict[str, str | bytes] | None = None) -> Path:
