@@ -3,6 +3,7 @@ remote, a fresh clone that verifies with no local state, and a fork that is name
 
 from __future__ import annotations
 
+import os
 import random
 import shutil
 import subprocess
@@ -135,11 +136,20 @@ def test_with_the_merge_driver_all_fifty_merge_and_neighbours_too(
 # ---------------------------------------------------------------- the record travels
 
 
-def _governance_repo(base: Path, key: str) -> Path:
+def _governance_repo(base: Path, key: str, home: Path) -> Path:
     ws = base / "origin-work"
     shutil.copytree(REPO / "examples" / "workspace", ws, ignore=shutil.ignore_patterns(".artigov", "*.lock"))
     cfg = (ws / "artigov.yaml").read_text().replace("  key: null", f"  key: {key}")
-    (ws / "artigov.yaml").write_text(cfg.replace("  trusted: []", f"  trusted: [{key}]"))
+    (ws / "artigov.yaml").write_text(cfg)
+    env = {**os.environ, "GNUPGHOME": str(home)}
+    made = subprocess.run(
+        [sys.executable, "-m", "artigov.cli", "trust", "init", "--root", str(ws)],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert made.returncode == 0, made.stdout + made.stderr  # trust version 1: the key is root and signs every gate
     git(ws, "init", "-q")
     git(ws, "add", "-A")
     git(ws, "commit", "-q", "-m", "governance repository")
@@ -156,7 +166,7 @@ def _clone(remote: Path, where: Path) -> Path:
 def test_two_maintainers_and_ci_share_one_record_through_a_bare_remote(artigov: Runner, tmp_path: Path) -> None:
     with gnupg_home() as signer_home, gnupg_home() as empty_b, gnupg_home() as empty_ci:
         key = make_key(signer_home, "maintainer a")
-        remote = _governance_repo(tmp_path, key)
+        remote = _governance_repo(tmp_path, key, signer_home)
         a, b = _clone(remote, tmp_path / "a"), _clone(remote, tmp_path / "b")
         as_a = {"GNUPGHOME": str(signer_home), "SOURCE_DATE_EPOCH": "1764000000", **GIT_ENV}
         as_b = {"GNUPGHOME": str(empty_b), **GIT_ENV}
@@ -215,7 +225,7 @@ def test_two_branches_that_promote_the_same_framework_conflict_and_verify_names_
 ) -> None:
     with gnupg_home() as home:
         key = make_key(home, "maintainer")
-        remote = _governance_repo(tmp_path, key)
+        remote = _governance_repo(tmp_path, key, home)
         a, b = _clone(remote, tmp_path / "a"), _clone(remote, tmp_path / "b")
         env = {"GNUPGHOME": str(home), "SOURCE_DATE_EPOCH": "1764000000", **GIT_ENV}
         assert artigov("promote", "-f", "fwk-001", "-g", "design", "--commit", "--root", a, env=env).returncode == 0
@@ -242,7 +252,7 @@ def test_two_branches_that_promote_the_same_framework_conflict_and_verify_names_
 def test_promote_refuses_uncommitted_inputs_unless_allowed_and_records_it(artigov: Runner, tmp_path: Path) -> None:
     with gnupg_home() as home:
         key = make_key(home, "maintainer")
-        remote = _governance_repo(tmp_path, key)
+        remote = _governance_repo(tmp_path, key, home)
         a = _clone(remote, tmp_path / "a")
         env = {"GNUPGHOME": str(home), "SOURCE_DATE_EPOCH": "1764000000", **GIT_ENV}
         rel = "frameworks/fwk-001/registers/risk/rr-main-1.0.0.md"  # a design input
@@ -265,14 +275,12 @@ def test_a_repository_made_by_artigov_init_promotes_and_its_fresh_clone_verifies
     """Not only the bundled example: `artigov init`, a trusted key, promote --commit, then a clone
     with no state and no private keys verifies the record (and a merge driver is configured)."""
     repo = tmp_path / "repo"
-    made = artigov("init", repo, "--framework", "fwk-new")
-    assert made.returncode == 0 and 'merge.artigov-index.driver "artigov index merge %O %A %B"' in made.stdout
     with gnupg_home() as signer_home, gnupg_home() as empty:
         key = make_key(signer_home, "init maintainer")
-        config = (repo / "artigov.yaml").read_text()
-        config = config.replace("  key: null", f"  key: {key}  #").replace("  trusted: []", f"  trusted: [{key}]  #")
-        (repo / "artigov.yaml").write_text(config)
         env = {"GNUPGHOME": str(signer_home), **GIT_ENV}
+        made = artigov("init", repo, "--framework", "fwk-new", "--key", key, env=env)
+        assert made.returncode == 0 and 'merge.artigov-index.driver "artigov index merge %O %A %B"' in made.stdout
+        assert "init: trust version 1" in made.stdout and f"{key} is its root key" in made.stdout
         assert artigov("index", "rebuild", "--root", repo, env=env).returncode == 0
         git(repo, "init", "-q")
         git(repo, "add", "-A")
@@ -292,10 +300,19 @@ def test_approvals_on_two_branches_merge_with_gits_own_merge(artigov: Runner, tm
     with gnupg_home() as home:
         key, alice = make_key(home, "maintainer a"), make_key(home, "alice")
         work = tmp_path / "origin-work"
-        remote = _governance_repo(tmp_path, key)
-        contract = work / "contracts/fwk-001.yaml"
-        contract.write_text(contract.read_text() + f"people:\n  alice@example.org: [{alice}]\n")
-        git(work, "commit", "-q", "-am", "alice's key")
+        remote = _governance_repo(tmp_path, key, home)
+        added = artigov(
+            "trust",
+            "propose",
+            "--add-person",
+            f"fwk-001:alice@example.org:{alice}",
+            "--root",
+            work,
+            env={"GNUPGHOME": str(home)},
+        )
+        assert added.returncode == 0, added.stdout + added.stderr  # version 2, signed by the root key
+        git(work, "add", "-A")
+        git(work, "commit", "-q", "-m", "trust version 2: alice's key")
         git(work, "push", "-q", str(remote), "HEAD:main")
         a = _clone(remote, tmp_path / "a")
         env = {"GNUPGHOME": str(home), "SOURCE_DATE_EPOCH": "1764000000", **GIT_ENV}
