@@ -51,11 +51,17 @@ def test_signed_approval_story_and_its_report(artigov: Runner, tmp_path: Path, k
     home, signer, alice, carol = keys
     ws = tmp_path / "gov"
     assert artigov("init", ws, "--framework", "fx", "--owner", ALICE).returncode == 0
-    config = (ws / "artigov.yaml").read_text().replace("  key: null", f"  key: {signer}")
-    (ws / "artigov.yaml").write_text(config.replace("  trusted: []", f"  trusted: [{signer}]\n  gnupghome: {home}"))
+    config = (ws / "artigov.yaml").read_text().replace("  key: null", f"  key: {signer}\n  gnupghome: {home}")
+    (ws / "artigov.yaml").write_text(config)
     contract = ws / "contracts" / "fx.yaml"
     text = contract.read_text().replace(f"    responsible: [{ALICE}]", f"    responsible: [{CAROL}]")
-    contract.write_text(text + f"require_signed_approvals: true\npeople:\n  {ALICE}: [{alice}]\n  {CAROL}: [{carol}]\n")
+    contract.write_text(text + "require_signed_approvals: true\n")
+    # the root of trust, then the people's approval keys in trust version 2 (signed by the root key)
+    assert artigov("trust", "init", "--root", ws).returncode == 0
+    people = artigov(
+        "trust", "propose", "--add-person", f"fx:{ALICE}:{alice}", "--add-person", f"fx:{CAROL}:{carol}", "--root", ws
+    )
+    assert people.returncode == 0 and "version 2 accepted" in people.stdout, people.stdout + people.stderr
     plan = "frameworks/fx/plans/technical/technical-plan-0.1.0.md"
     assert artigov("index", "rebuild", "--root", ws).returncode == 0
     _git(ws, "init", "-q")

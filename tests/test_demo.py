@@ -54,9 +54,13 @@ def test_invoke_promote_runs_the_pipeline_and_stops_at_a_failing_gate(tmp_path: 
     (ws / "tasks.py").write_text("from artigov.tasks import ns\n")
     with gnupg_home() as home:
         key = make_key(home, "pipeline signer")
-        cfg = (ws / "artigov.yaml").read_text().replace("  key: null", f"  key: {key}")
-        (ws / "artigov.yaml").write_text(cfg.replace("  trusted: []", f"  trusted: [{key}]\n  gnupghome: {home}"))
+        cfg = (ws / "artigov.yaml").read_text().replace("  key: null", f"  key: {key}\n  gnupghome: {home}")
+        (ws / "artigov.yaml").write_text(cfg)
         env = {**os.environ, "ARTIGOV_ACTOR": "tests@example.org", "SOURCE_DATE_EPOCH": "1764000000"}
+        trusted = subprocess.run(
+            [sys.executable, "-m", "artigov.cli", "trust", "init"], cwd=ws, env=env, capture_output=True, check=False
+        )
+        assert trusted.returncode == 0, trusted.stderr  # trust version 1: the key is root and signs every gate
 
         def invoke(*args: str) -> subprocess.CompletedProcess[str]:
             return subprocess.run(

@@ -50,8 +50,9 @@ def _new_repository(root: Path, key: str, home: Path) -> Path:
         '---\nid: risks\nversion: "1.0.0"\nstatus: review\nframework: fx\nkind: risk-register\n'
         "risks: [R-001]\n---\n# Risks\n"
     )
-    config = (ws / "artigov.yaml").read_text().replace("  key: null", f"  key: {key}")
-    (ws / "artigov.yaml").write_text(config.replace("  trusted: []", f"  trusted: [{key}]\n  gnupghome: {home}"))
+    config = (ws / "artigov.yaml").read_text().replace("  key: null", f"  key: {key}\n  gnupghome: {home}")
+    (ws / "artigov.yaml").write_text(config)
+    assert _run(ws, sys.executable, "-m", "artigov.cli", "trust", "init").returncode == 0  # the key is root
     assert _run(ws, sys.executable, "-m", "artigov.cli", "index", "rebuild").returncode == 0
     _git(ws, "init", "-q")
     _git(ws, "add", "-A")

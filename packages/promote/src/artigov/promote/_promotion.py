@@ -137,7 +137,7 @@ def trust_events(
                 actor,
                 framework,
                 "trust_version_recorded",
-                f"trust#{doc.version}",
+                f"trust/{doc.version:06d}",
                 "accepted",
                 sequence=sequence,
                 version=doc.version,

@@ -299,7 +299,7 @@ def _settle(ws: Workspace, previous: TrustDocument | None, doc: TrustDocument, f
     log.info(
         "trust_accepted",
         audit=True,
-        subject=f"trust#{doc.version}",
+        subject=f"trust/{doc.version:06d}",
         outcome="accepted",
         version=doc.version,
         digest=doc.digest,
@@ -346,7 +346,7 @@ def _write_proposal(
     log.info(
         "trust_proposed",
         audit=True,
-        subject=f"trust#{doc.version}",
+        subject=f"trust/{doc.version:06d}",
         outcome="proposed",
         version=doc.version,
         digest=doc.digest,
@@ -455,7 +455,7 @@ def trust_sign(ws: Workspace, *, keys: Sequence[str] = (), version: int | None =
         else:
             notes = ()
         for fpr in signed:
-            log.info("trust_signed", audit=True, subject=f"trust#{number}", outcome="signed", version=number, key=fpr)
+            log.info("trust_signed", audit=True, subject=f"trust/{number:06d}", outcome="signed", version=number, key=fpr)
         result = _settle(ws, previous, doc, folder)
         return TrustResult(**{**result.__dict__, "notes": notes})
 
