@@ -455,7 +455,9 @@ def trust_sign(ws: Workspace, *, keys: Sequence[str] = (), version: int | None =
         else:
             notes = ()
         for fpr in signed:
-            log.info("trust_signed", audit=True, subject=f"trust/{number:06d}", outcome="signed", version=number, key=fpr)
+            log.info(
+                "trust_signed", audit=True, subject=f"trust/{number:06d}", outcome="signed", version=number, key=fpr
+            )
         result = _settle(ws, previous, doc, folder)
         return TrustResult(**{**result.__dict__, "notes": notes})
 
