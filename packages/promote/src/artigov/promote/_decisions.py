@@ -132,6 +132,20 @@ class DecisionLog:
         finally:
             os.close(fd)
 
+    def lines_after(self, lines: int) -> list[bytes] | None:
+        """The complete lines after the first ``lines`` (None if the log holds fewer). For a
+        leftover's own batch: a few lines, never the whole log."""
+        base = self.state_at(lines)
+        if base is None:
+            return None
+        end = self.state().size
+        try:
+            with open(self.path, "rb") as f:
+                f.seek(base.size)
+                return f.read(max(end - base.size, 0)).splitlines(keepends=True)
+        except FileNotFoundError:
+            return [] if lines == 0 else None
+
     def hash_at(self, lines: int) -> str | None:
         """The hash of line number ``lines`` (1-based; GENESIS for 0), or None if the log is shorter."""
         state = self.state_at(lines)

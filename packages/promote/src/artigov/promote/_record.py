@@ -39,7 +39,7 @@ from artigov.promote._manifest import Manifest
 from artigov.promote._store import MANIFEST_NAME, Head, SnapshotStore
 from artigov.promote.errors import PromotionError
 
-__all__ = ["Committed", "commit_snapshot", "decision_event", "recover"]
+__all__ = ["Committed", "commit_snapshot", "decision_event", "recover", "set_aside"]
 
 log = get_logger(__name__)
 
@@ -67,7 +67,16 @@ def decision_event(
 
 
 def recover(ws: Workspace, store: SnapshotStore) -> list[str]:
-    """Finish a committed but unfinished snapshot, discard an uncommitted one; say what was done."""
+    """Finish a committed but unfinished snapshot, discard an uncommitted one, set aside any other
+    leftover; say what was done.
+
+    A leftover temp folder is evidence, not an instruction: it is rolled forward only when its
+    manifest pins the log as it is now (its batch is recorded), and discarded (with the part of its
+    batch that reached the log) only when every line after the point it was written on is its own.
+    Anything else (a copy of an older snapshot, a folder whose log grew with other lines, say a
+    prune pulled from another clone) is moved aside into ``state_dir/set-aside/``, never deleted,
+    and the log is left as it is.
+    """
     dlog = DecisionLog(store.decisions_path)
     notes: list[str] = []
     state = dlog.state()
@@ -77,35 +86,105 @@ def recover(ws: Workspace, store: SnapshotStore) -> list[str]:
     recorded = dlog.recorded()
     top = max(recorded, default=0)
     head = store.head()
-    head_seq = head.sequence if head else 0
     for n in store.unfinished():
-        tmp = store.tmp_dir(n)
         if n in recorded:
-            if n == top and n in (head_seq, head_seq + 1) and not store.seq_dir(n).exists():
-                if n == head_seq + 1:
-                    data = (tmp / MANIFEST_NAME).read_bytes()
-                    gate = str(json.loads(data).get("gate"))
-                    store.move_head((head or Head(0, "", {})).with_gate(gate, n, digest_bytes(data)))
-                    notes.append(f"moved HEAD to snapshot {n}: it was recorded before the interruption")
-                store.publish(n)
-                notes.append(f"published snapshot {n}")
-            continue  # anything else recorded is left for verify to explain
-        if n <= top:
-            continue
-        try:
-            pin = json.loads((tmp / MANIFEST_NAME).read_bytes())["decisions"]["from"]
-            base = dlog.state_at(int(pin["lines"]))
-            if base is not None and base.head == pin["head"] and dlog.state().lines > base.lines:
-                dlog.truncate_to(base)
-                notes.append(f"removed the unrecorded part of snapshot {n}'s decisions")
-        except (OSError, ValueError, KeyError, TypeError):
-            pass  # no readable manifest: nothing of its batch can have been appended
-        shutil.rmtree(tmp)
-        notes.append(f"discarded unfinished snapshot {n} (interrupted before it was recorded)")
+            notes += _finish_recorded(ws, store, dlog, n, top, head)
+        elif n > top:
+            notes += _drop_unrecorded(ws, store, dlog, n)
     notes += _finish_pruning(store, dlog)
     for note in notes:
         log.info("record_recovered", audit=True, framework=store.framework, subject=store.framework, outcome=note)
     return notes
+
+
+def _tmp_manifest(store: SnapshotStore, n: int) -> dict[str, Any] | None:
+    """The leftover's manifest, if it is readable and names its own folder's sequence."""
+    try:
+        value = json.loads((store.tmp_dir(n) / MANIFEST_NAME).read_bytes())
+    except (OSError, ValueError, RecursionError):
+        return None
+    if not isinstance(value, dict) or value.get("sequence") != n or not isinstance(value.get("decisions"), dict):
+        return None
+    return value
+
+
+def set_aside(ws: Workspace, store: SnapshotStore, n: int, why: str) -> str:
+    """Move leftover folder ``n`` out of the record into ``state_dir/set-aside/`` (kept, never
+    deleted); the one line that says so."""
+    tmp = store.tmp_dir(n)
+    base = ws.state_dir / "set-aside" / store.framework
+    k = 1
+    while (base / f"{tmp.name.strip('.')}-{k}").exists():
+        k += 1
+    target = base / f"{tmp.name.strip('.')}-{k}"
+    try:
+        base.mkdir(parents=True, exist_ok=True)
+        tmp.replace(target)
+    except OSError:  # another file system: keep it beside, under a name no command reads
+        target = tmp.with_name(f"{tmp.name[:-4]}.aside-{k}.tmp")
+        tmp.replace(target)
+    line = f"set aside {ws.rel(tmp)} as {ws.rel(target)}: {why}; the record was not changed"
+    log.warning("leftover_set_aside", audit=True, framework=store.framework, subject=ws.rel(tmp), outcome=line)
+    return line
+
+
+def _finish_recorded(
+    ws: Workspace, store: SnapshotStore, dlog: DecisionLog, n: int, top: int, head: Head | None
+) -> list[str]:
+    """A leftover whose snapshot the log records: finished (HEAD, folder) when it is the newest and
+    its manifest pins the log as it is; else left for verify to explain, or set aside."""
+    head_seq = head.sequence if head else 0
+    if not (n == top and n in (head_seq, head_seq + 1) and not store.seq_dir(n).exists()):
+        return []  # anything else recorded is left for verify to explain
+    manifest = _tmp_manifest(store, n)
+    pin = manifest["decisions"] if manifest else {}
+    if manifest is None or dlog.hash_at(int(pin.get("lines", -1))) != pin.get("head"):
+        why = "its manifest does not pin the decision log that records snapshot " + str(n)
+        return [set_aside(ws, store, n, why)]
+    notes = []
+    if n == head_seq + 1:
+        data = (store.tmp_dir(n) / MANIFEST_NAME).read_bytes()
+        store.move_head((head or Head(0, "", {})).with_gate(str(manifest.get("gate")), n, digest_bytes(data)))
+        notes.append(f"moved HEAD to snapshot {n}: it was recorded before the interruption")
+    store.publish(n)
+    return [*notes, f"published snapshot {n}"]
+
+
+def _own_lines(lines: list[bytes], n: int) -> bool:
+    """True when every line is an event of snapshot ``n``'s batch."""
+    from artigov.core import parse_events
+
+    try:
+        events = list(parse_events(lines))
+    except (ValueError, RecursionError):
+        return False
+    return len(events) == len(lines) and all(
+        isinstance(e.get("data"), dict) and e["data"].get("sequence") == n for e in events
+    )
+
+
+def _drop_unrecorded(ws: Workspace, store: SnapshotStore, dlog: DecisionLog, n: int) -> list[str]:
+    """A leftover the log does not record: discarded only when provably this command's own
+    unfinished promotion (the log is where it was written, or grew by its own lines alone)."""
+    manifest = _tmp_manifest(store, n)
+    if manifest is None:
+        return [set_aside(ws, store, n, "its manifest is unreadable, or names another sequence")]
+    pin = manifest["decisions"]
+    start = pin.get("from") if isinstance(pin.get("from"), dict) else {}
+    lines0 = start.get("lines")
+    base = dlog.state_at(lines0) if isinstance(lines0, int) and lines0 >= 0 else None
+    if base is None or base.head != start.get("head"):
+        return [set_aside(ws, store, n, "it was written on a decision log that is not a prefix of this one")]
+    after = dlog.lines_after(base.lines) or []
+    if after and not (len(after) < int(pin.get("lines", 0)) - base.lines and _own_lines(after, n)):
+        why = f"the decision log grew by {len(after)} line(s) that are not its own since it was written"
+        return [set_aside(ws, store, n, why)]
+    notes = []
+    if after:
+        dlog.truncate_to(base)
+        notes.append(f"removed the unrecorded part of snapshot {n}'s decisions ({len(after)} line(s))")
+    shutil.rmtree(store.tmp_dir(n))
+    return [*notes, f"discarded unfinished snapshot {n} (interrupted before it was recorded)"]
 
 
 def _finish_pruning(store: SnapshotStore, dlog: DecisionLog) -> list[str]:

@@ -63,7 +63,7 @@ __all__ = [
     "VerifyStep",
     "Verified",
     "check_decision_logs",
-    "check_history_signatures",
+    "check_history",
     "check_objects",
     "check_signature",
     "verify_all",
@@ -635,29 +635,35 @@ def verify_all(ws: Workspace, trust: TrustChain | None = None) -> list[dict[str,
                 v = verify_snapshot(ws, framework, gate=gate, store=store, trust=trust)
                 rows.append({"framework": framework, "gate": gate, "ok": True, "snapshot": v.sequence})
             if head is not None:
-                check_history_signatures(ws, store, head, trust, frozenset(int(r["snapshot"]) for r in rows))
+                check_history(ws, store, head, trust, frozenset(int(r["snapshot"]) for r in rows))
             results += rows
         except VerificationError as e:
             results.append({"framework": framework, "ok": False, "code": e.code, "message": e.problem, "fix": e.fix})
     return results
 
 
-def check_history_signatures(
+def check_history(
     ws: Workspace, store: SnapshotStore, head: Head, trust: TrustChain, done: frozenset[int] = frozenset()
 ) -> None:
     """Every snapshot of the chain (not only the gates' current ones, ``done``): signed by a key
     the trust version it names lets sign its gate, so a snapshot signed by a key that was never
-    allowed cannot hide behind a newer head.
+    allowed cannot hide behind a newer head; and the decision log holds, intact, the lines each
+    one pins (a log cut below an older snapshot's pin is caught even when the head's pin holds).
 
     Raises:
-        VerificationError: the first snapshot whose signature fails (V010-V014, T006).
+        VerificationError: the first snapshot that fails (V010-V014, V017, T006).
     """
     chain = _verify_chain(store, head, store.manifest_bytes(head.sequence))
+    dlog = DecisionLog(store.decisions_path)
     for seq in sorted(chain):
-        if seq in done:
-            continue
         manifest = json.loads(chain[seq])
-        check_signature(ws, chain[seq], store.signature_bytes(seq), manifest, seq, trust)
+        if seq not in done:
+            check_signature(ws, chain[seq], store.signature_bytes(seq), manifest, seq, trust)
+        pin = manifest.get("decisions")
+        problem = dlog.pin_problem(pin, seq) if isinstance(pin, dict) else None
+        if problem:
+            rel = ws.rel(store.decisions_path)
+            raise VerificationError("V017", f"{rel} {problem}", snapshot=seq, fix="restore the decision log from git")
 
 
 def check_decision_logs(ws: Workspace, framework: str | None = None) -> list[LogCheck]:
@@ -695,5 +701,13 @@ def _check_decision_log(ws: Workspace, framework: str) -> LogCheck:
             if store.sequences()
             else LogCheck(rel, framework, True, result.events, result.head)
         )
-    problem = DecisionLog(store.decisions_path).pin_problem(pin, head.sequence) if isinstance(pin, dict) else None
-    return failed(problem) if problem else LogCheck(rel, framework, True, result.events, result.head)
+    dlog = DecisionLog(store.decisions_path)
+    for seq in sorted({head.sequence, *store.sequences()}, reverse=True):
+        try:
+            pinned = pin if seq == head.sequence else store.manifest(seq).get("decisions")
+        except VerificationError as e:
+            return failed(f"snapshot {seq}: {e.problem}")
+        problem = dlog.pin_problem(pinned, seq) if isinstance(pinned, dict) else None
+        if problem:
+            return failed(problem)
+    return LogCheck(rel, framework, True, result.events, result.head)
