@@ -142,3 +142,38 @@ def test_signed_approval_story_and_its_report(artigov: Runner, tmp_path: Path, k
 
     first_page = PdfReader(pdf).pages[0].extract_text()
     assert "Snapshot history" in first_page and "current" in first_page and "superseded" in first_page
+
+
+def test_removing_a_risk_after_approval_makes_the_approval_stale(artigov: Runner, tmp_path: Path, keys) -> None:  # type: ignore[no-untyped-def]
+    """An approval covers the metadata, not only the body: a risk removed from an approved risk
+    register's `risks:` list (the body untouched) fails the gate until it is approved again."""
+    home, signer, alice, _carol = keys
+    ws = tmp_path / "gov"
+    assert artigov("init", ws, "--framework", "fx", "--owner", ALICE).returncode == 0
+    config = (ws / "artigov.yaml").read_text().replace("  key: null", f"  key: {signer}\n  gnupghome: {home}")
+    (ws / "artigov.yaml").write_text(config)
+    contract = ws / "contracts" / "fx.yaml"
+    text = contract.read_text().replace(
+        "      technical-plan: approved", "      technical-plan: draft\n      risk-register: approved"
+    )
+    text = text.replace("raci:\n", f"raci:\n  risk-register:\n    accountable: [{ALICE}]\n", 1)
+    contract.write_text(text + "require_signed_approvals: true\n")
+    register = ws / "frameworks/fx/registers/risk/risks-1.0.0.md"
+    register.parent.mkdir(parents=True)
+    register.write_text(
+        '---\nid: risks\nversion: "1.0.0"\nstatus: review\nframework: fx\nkind: risk-register\n'
+        "risks: [R-001, R-002]\n---\n# Risks\n"
+    )
+    assert artigov("trust", "init", "--root", ws).returncode == 0
+    assert artigov("trust", "propose", "--add-person", f"fx:{ALICE}:{alice}", "--root", ws).returncode == 0
+    assert artigov("index", "rebuild", "--root", ws).returncode == 0
+    approved = artigov("approve", register, "--as", ALICE, "--root", ws)
+    assert approved.returncode == 0, approved.stdout + approved.stderr
+    gate = ["contract", "check", "--framework", "fx", "--gate", "design", "--root", ws]
+    assert artigov(*gate).returncode == 0
+    register.write_text(register.read_text().replace("risks: [R-001, R-002]", "risks: [R-001]"))
+    assert artigov("index", "update", "--root", ws).returncode == 0
+    stale = artigov(*gate)
+    assert stale.returncode == 1 and "C011" in stale.stdout and "other metadata" in stale.stdout, stale.stdout
+    refused = artigov("promote", "--framework", "fx", "--gate", "design", "--allow-dirty", "--root", ws)
+    assert refused.returncode == 1 and "C011" in refused.stdout + refused.stderr

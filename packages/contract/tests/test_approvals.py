@@ -214,6 +214,58 @@ def test_an_edit_after_approval_makes_it_stale_until_approved_again(tmp_path: Pa
     assert gate(ws) == []
 
 
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [
+        ("title: Plan", "title: Plan (renamed)"),  # the title changed after approval
+        ("title: Plan", "title: Plan\nscope: [everything]"),  # a field added
+    ],
+)
+def test_a_metadata_edit_after_approval_makes_it_stale(tmp_path: Path, keys: Keys, before: str, after: str) -> None:
+    ws = make_ws(tmp_path, keys, status="review")
+    done = transition(ws, tp(ws), "approve", who=ALICE)
+    statement = json.loads((ws.root / str(done.statement)).read_bytes())
+    assert statement["metadata"].startswith("sha256:") and statement["format_version"] == 2
+    tp(ws).write_text(tp(ws).read_text().replace(before, after))
+    rebuild(ws)
+    findings = check_contract(ws, "f", "design").findings
+    assert [f.code for f in findings] == ["C011"] and "other metadata" in findings[0].message
+    transition(ws, tp(ws), "approve", who=ALICE, comment="re-read the metadata")
+    assert gate(ws) == []
+
+
+def test_the_fields_a_transition_writes_do_not_make_an_approval_stale(tmp_path: Path, keys: Keys) -> None:
+    ws = make_ws(tmp_path, keys, status="review")
+    transition(ws, tp(ws), "approve", who=ALICE)  # it wrote status, approved_by and updated_at itself
+    import re
+
+    text = tp(ws).read_text()
+    edited = re.sub(r"^updated_at:.*$", "updated_at: '2030-01-01T00:00:00Z'", text, count=1, flags=re.MULTILINE)
+    assert edited != text
+    tp(ws).write_text(edited)
+    rebuild(ws)
+    assert gate(ws) == []
+
+
+def test_a_statement_from_before_metadata_was_covered_passes_with_a_warning(tmp_path: Path, keys: Keys) -> None:
+    from artigov.core import canonical_json, sign_detached
+
+    ws = make_ws(tmp_path, keys, status="review")
+    done = transition(ws, tp(ws), "approve", who=ALICE)
+    path = ws.root / str(done.statement)
+    old = json.loads(path.read_bytes())
+    for field in ("metadata", "trust_version"):
+        del old[field]
+    old["format_version"] = 1
+    data = canonical_json(old)
+    path.chmod(0o644)
+    path.write_bytes(data)
+    path.with_name(path.name + ".asc").write_bytes(sign_detached(data, keys.alice, keys.home))
+    report = check_contract(ws, "f", "design")
+    assert report.findings == [] and [w.code for w in report.warnings] == ["C016"]
+    assert "cover the body only" in report.warnings[0].message
+
+
 def _resigned(ws: Workspace, statement: str, key: str, home: Path) -> None:
     from artigov.core import sign_detached
 

@@ -44,6 +44,7 @@ __all__ = [
     "Statement",
     "all_statements",
     "approvals_dir",
+    "covers",
     "current_statements",
     "read_statement",
     "trust_chain",
@@ -52,8 +53,21 @@ __all__ = [
     "valid_approvals",
 ]
 
-#: 2: names the trust version its key is checked against (``trust_version``); 1: before trust versions.
+#: 2: names the trust version its key is checked against (``trust_version``) and covers the metadata
+#: (``metadata``) besides the body; 1: before both (it covers the body only).
 STATEMENT_FORMAT = 2
+
+
+def covers(statement: dict[str, Any], checksum: str, metadata: str | None) -> bool:
+    """True when ``statement`` is about this content: the body ``checksum`` and, if the statement
+    covers it (format 2) and ``metadata`` is known, the metadata digest
+    (:func:`artigov.schema.approved_metadata_digest`)."""
+    if statement.get("checksum") != checksum:
+        return False
+    said = statement.get("metadata")
+    return said is None or metadata is None or said == metadata
+
+
 #: A name usable as a file name: e-mail addresses and fingerprints qualify.
 PERSON = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@+-]*$")
 _NAME = re.compile(r"^(?P<who>.+?)(?:\.(?P<n>[1-9][0-9]*))?\.json$")
@@ -170,12 +184,14 @@ def statement_body(
     transition: tuple[str, str],
     approver: str,
     role: str | None,
-    fingerprint: str | None,
-    trust_version: int | None,
+    key: tuple[str | None, int | None],
     time: str,
     comment: str,
 ) -> bytes:
-    """The canonical bytes of a new statement (docs/formats.md, "Approval statements")."""
+    """The canonical bytes of a new statement (docs/formats.md, "Approval statements"): ``entry``
+    names the document (id, version, kind, path, body ``checksum`` and ``metadata`` digest), ``key``
+    the signing fingerprint (None: unsigned) and the trust version it is checked against."""
+    fingerprint, trust_version = key
     return canonical_json(
         {
             "format_version": STATEMENT_FORMAT,
@@ -186,6 +202,7 @@ def statement_body(
             "kind": entry["kind"],
             "path": entry["path"],
             "checksum": entry["checksum"],
+            "metadata": entry["metadata"],
             "decision": decision,
             "from": transition[0],
             "to": transition[1],
@@ -243,6 +260,29 @@ class ApprovalChecker:
     def __exit__(self, *exc: object) -> None:
         if self._keyring is not None:
             self._keyring.__exit__()
+
+    def metadata_digest(self, path: str, entry: dict[str, Any]) -> str | None:
+        """The approval digest of the document's metadata as it is on disk (None: it does not load)."""
+        from artigov.schema import ArtifactLoadError, load_frontmatter_artifact, load_sidecar_artifact
+
+        try:
+            if entry.get("meta"):
+                artifact = load_sidecar_artifact(self.ws.root, path, str(entry["meta"]), described=("", 0))
+            else:
+                artifact = load_frontmatter_artifact(self.ws.root, path)
+        except ArtifactLoadError:
+            return None
+        return artifact.approval_digest
+
+    def body_only(self, entry: dict[str, Any]) -> bool:
+        """True if an approver's current approval is from before statements covered the metadata."""
+        if entry["id"] not in self.ids:
+            return False
+        current = current_statements(self.statements(entry))
+        return any(
+            (st := current.get(who)) is not None and st.decision == "approve" and "metadata" not in st.body
+            for who in entry.get("approved_by", [])
+        )
 
     def trust(self) -> TrustChain:
         """The trust chain (loaded once).
@@ -348,6 +388,15 @@ class ApprovalChecker:
                     f"have {who} review the change and approve again: artigov approve {path} --as {who}",
                 )
                 continue
+            if not covers(st.body, entry["checksum"], self.metadata_digest(path, entry)):
+                yield _f(
+                    "C011",
+                    path,
+                    f"{who}'s approval ({st.rel}) is for other metadata: a field (other than status, approved_by, "
+                    "updated_at and checksum) changed after it was approved",
+                    f"have {who} review the change and approve again: artigov approve {path} --as {who}",
+                )
+                continue
             if self.contract.require_signed_approvals:
                 problem = self.signer_problem(st)
                 if problem:
@@ -362,13 +411,16 @@ def _f(code: str, path: str, message: str, fix: str) -> Finding:
     return Finding(code=code, file=path, message=message, fix=fix, pointer="/approved_by")
 
 
-def valid_approvals(ws: Workspace, framework: str, entry: dict[str, Any]) -> list[Statement]:
-    """The current approving statements of ``entry``'s approvers that are for its current content."""
+def valid_approvals(
+    ws: Workspace, framework: str, entry: dict[str, Any], metadata: str | None = None
+) -> list[Statement]:
+    """The current approving statements of ``entry``'s approvers that are for its current content
+    (body checksum, and ``metadata``, its approval digest, where a statement covers it)."""
     current = current_statements(statements_for(ws, framework, entry["id"], entry["version"]))
     return [
         st
         for who in sorted(entry.get("approved_by", []))
         if (st := current.get(who)) is not None
         and st.decision == "approve"
-        and st.body.get("checksum") == entry["checksum"]
+        and covers(st.body, entry["checksum"], metadata)
     ]

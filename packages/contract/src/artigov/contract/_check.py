@@ -105,6 +105,7 @@ def _kind_findings(
         ]
     findings: list[Finding] = []
     unsigned: list[str] = []
+    body_only: list[str] = []
     accountable = set(contract.accountable(kind))
     for path, entry in sorted(eligible.items()):
         if entry["status"] != "approved":
@@ -137,8 +138,12 @@ def _kind_findings(
         findings.extend(checker.findings(path, entry, gate.name))
         if not contract.require_signed_approvals and _unsigned(checker, entry):
             unsigned.append(path)
+        if checker.body_only(entry):
+            body_only.append(path)
     if unsigned:
         warnings.append(_unsigned_warning(kind, unsigned))
+    if body_only:
+        warnings.append(_body_only_warning(kind, body_only))
     return findings
 
 
@@ -161,6 +166,20 @@ def _unsigned_warning(kind: str, paths: list[str]) -> Finding:
         f"{first}{more} (accepted: the contract does not set require_signed_approvals)",
         f"have each approver run `artigov approve PATH` (e.g. artigov approve {first}), "
         "then set require_signed_approvals: true",
+        "/approved_by",
+    )
+
+
+def _body_only_warning(kind: str, paths: list[str]) -> Finding:
+    """ONE warning per kind: approvals made before statements covered the metadata."""
+    first = sorted(paths, key=lambda p: p.encode("utf-8"))[0]
+    more = f" and {len(paths) - 1} more" if len(paths) > 1 else ""
+    return _f(
+        "C016",
+        first,
+        f"{len(paths)} approved {kind!r} document(s) rest on approvals that cover the body only (made before "
+        f"statements covered the metadata): {first}{more}; a later metadata edit would not make them stale",
+        f"have the approver approve again to cover the metadata too (e.g. artigov approve {first})",
         "/approved_by",
     )
 

@@ -29,6 +29,7 @@ from typing import Any
 from artigov.contract._approvals import (
     PERSON,
     Statement,
+    covers,
     current_statements,
     read_statement,
     statement_body,
@@ -307,13 +308,12 @@ def transition(
     entry = {"id": artifact.id, "version": artifact.version, "kind": artifact.kind, "path": rel}
     data = statement_body(
         framework=contract.framework,
-        entry={**entry, "checksum": artifact.checksum},
+        entry={**entry, "checksum": artifact.checksum, "metadata": artifact.approval_digest},
         decision=action,
         transition=(artifact.status, to),
         approver=who,
         role=role,
-        fingerprint=fingerprint,
-        trust_version=trust_version,
+        key=(fingerprint, trust_version),
         time=time,
         comment=comment,
     )
@@ -334,7 +334,7 @@ def transition(
 
 def _already_done(action: str, artifact: Artifact, mine: Statement | None, to: str) -> Statement | None:
     """The person's statement that already decided ``action`` about this very content, if any."""
-    if mine is None or mine.decision != action or mine.body.get("checksum") != artifact.checksum:
+    if mine is None or mine.decision != action or not covers(mine.body, artifact.checksum, artifact.approval_digest):
         return None
     if action == "approve" and artifact.status not in ("review", "approved"):
         return None  # rejected or reset since: a new decision is needed

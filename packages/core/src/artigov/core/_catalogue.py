@@ -197,6 +197,12 @@ CATALOGUE: tuple[Code, ...] = (
         "does not require signatures: one warning per kind, with the count and the first document",
         "",
     ),
+    Code(
+        "C016",
+        "approval-body-only",
+        "a warning: an approval statement from before statements covered the metadata covers the body only",
+        "have the approver approve again",
+    ),
     # Status transitions refused by review, approve and reject (A).
     Code(
         "A001",

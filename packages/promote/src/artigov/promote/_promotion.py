@@ -226,11 +226,23 @@ def _input_approvals(
 ) -> dict[str, list[dict[str, Any]]]:
     """Each approved input's approvals as the manifest records them: approver, role, key, time,
     and the statement's path and digest (the gate has checked them)."""
+    from artigov.schema import ArtifactLoadError, load_frontmatter_artifact, load_sidecar_artifact
+
     out = {}
     for item in inputs:
         entry = entries.get(str(item["path"]))
         if entry is not None and item["status"] == "approved":
-            found = valid_approvals(ws, framework, entry)
+            path = str(item["path"])
+            try:  # the metadata an approval covers, as it is now (the stored bytes are checked again)
+                artifact = (
+                    load_sidecar_artifact(ws.root, path, str(entry["meta"]), described=("", 0))
+                    if entry.get("meta")
+                    else load_frontmatter_artifact(ws.root, path)
+                )
+                digest: str | None = artifact.approval_digest
+            except ArtifactLoadError:
+                digest = None
+            found = valid_approvals(ws, framework, entry, digest)
             out[str(item["path"])] = [{k: v for k, v in s.summary().items() if k != "decision"} for s in found]
     return out
 

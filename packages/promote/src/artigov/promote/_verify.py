@@ -36,9 +36,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from jsonschema import Draft202012Validator
+
+if TYPE_CHECKING:
+    from artigov.schema import Artifact
 
 from artigov.core import (
     PathEscapeError,
@@ -483,6 +486,14 @@ def _check_approval(
         "checksum": item["checksum"],
         "approver": approval["approver"],
     }
+    if "metadata" in body:  # format 2 covers the metadata too: the stored input's
+        from artigov.schema import ArtifactLoadError
+
+        said["metadata"] = body["metadata"]
+        try:
+            meant["metadata"] = _stored_artifact(ws, ObjectStore(ws), item).approval_digest
+        except ArtifactLoadError as e:
+            meant["metadata"] = f"(the stored input does not load: {e.problem})"
     if said != meant or body.get("decision") != "approve":
         raise VerificationError(
             "V022",
@@ -520,18 +531,28 @@ def _check_approval(
         )
 
 
+def _stored_artifact(ws: Workspace, objects: ObjectStore, item: dict[str, Any]) -> Artifact:
+    """The input ``item`` as its stored objects hold it (sidecar artifacts from their two objects).
+
+    Raises:
+        ArtifactLoadError: the stored bytes do not load.
+    """
+    from artigov.schema import load_frontmatter_artifact, load_sidecar_artifact
+
+    if "meta_object" in item:  # the content's checksum is its object's name (checked, streamed, above)
+        meta = objects.get(item["meta_object"])
+        content = (item["object"], objects.path_for(item["object"]).stat().st_size)
+        return load_sidecar_artifact(ws.root, item["path"], item["meta"], meta_data=meta, described=content)
+    return load_frontmatter_artifact(ws.root, item["path"], data=objects.get(item["object"]))  # at most 16 MiB
+
+
 def _describes(ws: Workspace, objects: ObjectStore, item: dict[str, Any]) -> str | None:
     """Why the stored object does not hold the input ``item`` describes (id, version, status,
     checksum), or None. Sidecar artifacts are read from their two objects."""
-    from artigov.schema import ArtifactLoadError, load_frontmatter_artifact, load_sidecar_artifact
+    from artigov.schema import ArtifactLoadError
 
     try:
-        if "meta_object" in item:  # the content's checksum is its object's name (checked, streamed, above)
-            meta = objects.get(item["meta_object"])
-            content = (item["object"], objects.path_for(item["object"]).stat().st_size)
-            artifact = load_sidecar_artifact(ws.root, item["path"], item["meta"], meta_data=meta, described=content)
-        else:  # a frontmatter artifact is at most 16 MiB
-            artifact = load_frontmatter_artifact(ws.root, item["path"], data=objects.get(item["object"]))
+        artifact = _stored_artifact(ws, objects, item)
     except ArtifactLoadError as e:
         return f"they do not load: {e.problem}"
     if artifact.checksum != item["checksum"]:

@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from artigov.schema._edit import EditError, edit_metadata, render_fields
     from artigov.schema._explain import explain_kind
     from artigov.schema._loader import load_frontmatter_artifact, load_sidecar_artifact, read_source
-    from artigov.schema._model import STATUS_RANK, STATUSES, Artifact
+    from artigov.schema._model import STATUS_RANK, STATUSES, TRANSITION_FIELDS, Artifact, approved_metadata_digest
     from artigov.schema._validate import (
         ValidationReport,
         check_unit,
@@ -50,6 +50,8 @@ __all__ = [
     "SIDECAR_SUFFIXES",
     "STATUSES",
     "STATUS_RANK",
+    "TRANSITION_FIELDS",
+    "approved_metadata_digest",
     "SchemaSet",
     "Stamp",
     "ValidationReport",

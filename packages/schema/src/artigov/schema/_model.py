@@ -7,9 +7,28 @@ from typing import Any
 
 from artigov.schema._discovery import Stamp
 
-__all__ = ["Artifact", "STATUS_RANK", "STATUSES"]
+__all__ = ["Artifact", "STATUS_RANK", "STATUSES", "TRANSITION_FIELDS", "approved_metadata_digest"]
 
 STATUSES = ("draft", "review", "approved")
+#: The fields a status transition writes (review, approve, reject): an approval covers every other one.
+TRANSITION_FIELDS = ("approved_by", "checksum", "status", "updated_at")
+
+
+def approved_metadata_digest(metadata: dict[str, Any]) -> str:
+    """``sha256:`` of the canonical JSON of ``metadata`` without :data:`TRANSITION_FIELDS`: the
+    metadata an approval statement covers beside the body (docs/formats.md)."""
+    import json
+
+    from artigov.core import canonical_json, digest_bytes
+
+    kept = {k: v for k, v in metadata.items() if k not in TRANSITION_FIELDS}
+    try:
+        return digest_bytes(canonical_json(kept))
+    except (TypeError, ValueError):  # NaN or a value JSON has no form for: still one stable text
+        text = json.dumps(kept, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=repr)
+        return digest_bytes(text.encode("utf-8") + b"\n")
+
+
 #: Higher is better: approved > review > draft.
 STATUS_RANK = {"draft": 0, "review": 1, "approved": 2}
 
@@ -45,6 +64,11 @@ class Artifact:
     def source(self) -> str:
         """The file that holds the metadata (the sidecar, or the artifact itself)."""
         return self.meta_path or self.path
+
+    @property
+    def approval_digest(self) -> str:
+        """The digest of the metadata an approval covers (:func:`approved_metadata_digest`)."""
+        return approved_metadata_digest(self.metadata)
 
     @property
     def id(self) -> str:
