@@ -6,7 +6,7 @@ import hashlib
 import re
 from pathlib import Path
 
-from artigov.core import ArtigovError
+from artigov.core import ArtigovError, byte_exact_lines
 
 __all__ = ["InitError", "init_workspace"]
 
@@ -117,7 +117,8 @@ checksum: {checksum}
 ---
 {body}""",
         ".gitattributes": (
-            "# Signed snapshot bytes and stored objects must never be converted or diffed as text.\n"
+            "\n".join(byte_exact_lines("governance", ["frameworks/**"], "artifacts_index.json")) + "\n"
+            "# Signed snapshot bytes and stored objects are never diffed or merged as text either.\n"
             "governance/objects/** binary\n"
             "governance/trust/** binary\n"
             "governance/*/snapshots/** binary\n"

@@ -394,15 +394,33 @@ def run_migrate_record(root: Path | None, fmt: Format) -> int:
         from artigov.promote import migrate_record
 
         m = migrate_record(ws)
+        trust = m.trust.to_dict() if m.trust else None
         if fmt is Format.json:
-            emit_json({"command": "migrate-record", "ok": True, "frameworks": m.frameworks, "objects": m.objects})
-        else:
+            emit_json(
+                {
+                    "command": "migrate-record",
+                    "ok": True,
+                    "frameworks": m.frameworks,
+                    "objects": m.objects,
+                    "trust": trust,
+                    "attributes": m.attributes,
+                }
+            )
+            return EXIT_OK
+        if m.frameworks:
             done = ", ".join(f"{f} ({n} snapshot(s))" for f, n in sorted(m.frameworks.items()))
             print(
                 f"migrate-record: moved {done} and {m.objects} object(s) into {ws.rel(ws.record_dir)}/; "
-                "verified before and after. Commit it: git add "
-                f"{ws.rel(ws.record_dir)} && git commit"
+                "verified before and after"
             )
+        if m.trust is not None:
+            print(
+                f"migrate-record: trust version 1 ({m.trust.digest}) made from signing.key, signing.trusted and "
+                f"the contracts' people: in {m.trust.folder}/; pin it in CI: ARTIGOV_TRUST_PIN={m.trust.digest}"
+            )
+        for path in m.attributes:
+            print(f"migrate-record: {path}: added the lines that keep the record and the artifacts byte-exact")
+        print(f"migrate-record: commit it: git add -A {ws.rel(ws.record_dir)} .gitattributes && git commit")
         return EXIT_OK
 
     return execute("migrate-record", root, action)

@@ -52,6 +52,14 @@ if TYPE_CHECKING:
         sign_detached,
         verify_detached,
     )
+    from artigov.core._lineendings import (
+        CRLF_FIX,
+        CRLF_HINT,
+        byte_exact_lines,
+        crlf_only,
+        ensure_byte_exact,
+        record_attributes,
+    )
     from artigov.core._logconfig import configure_logging, flush_audit, set_audit_path
     from artigov.core._packaged import packaged_dir, packaged_schema, packaged_schema_names
     from artigov.core._parallel import bulk_results, cores, die_with_parent, fork_map
@@ -134,6 +142,8 @@ __all__ = [
     "ArtigovError",
     "AuditLog",
     "CATALOGUE",
+    "CRLF_FIX",
+    "CRLF_HINT",
     "CONFIG_NAME",
     "Check",
     "Chunks",
@@ -160,6 +170,10 @@ __all__ = [
     "WorkspaceNotFoundError",
     "YamlSafetyError",
     "bind",
+    "byte_exact_lines",
+    "crlf_only",
+    "ensure_byte_exact",
+    "record_attributes",
     "bulk_results",
     "canonical_json",
     "check_framework_name",

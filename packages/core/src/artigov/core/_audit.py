@@ -157,6 +157,10 @@ def _line_problem(raw: bytes, prev: str) -> str | None:
     sort before it, and a quote inside a string is escaped) leaves exactly the bytes the id covers."""
     if not raw.endswith(b"\n"):
         return "the last line is torn (no newline): a crash during a write, or a truncation"
+    if raw.endswith(b"\r\n") and _line_problem(raw[:-2] + b"\n", prev) is None:
+        from artigov.core._lineendings import CRLF_FIX, CRLF_HINT
+
+        return f"{CRLF_HINT}, not edited ({CRLF_FIX})"
     try:
         event = orjson.loads(raw)
     except orjson.JSONDecodeError:

@@ -145,6 +145,10 @@ class TrustDocument:
             raise _invalid(where, f"not JSON ({type(e).__name__})") from None
         doc = _document(value, where)
         if doc.to_bytes() != data:
+            if doc.to_bytes() == data.replace(b"\r\n", b"\n"):
+                from artigov.core._lineendings import CRLF_FIX, CRLF_HINT
+
+                raise TrustError("T002", f"{where}: {CRLF_HINT}, not edited", fix=CRLF_FIX)
             raise _invalid(where, "not in canonical form (sorted keys, compact, one trailing newline)")
         return doc
 

@@ -75,6 +75,10 @@ class StreamedIndex:
                     self.path, "format_version 1 (the old one-line index, which git cannot merge); `index rebuild`"
                 )
             if first != HEAD:
+                if first == HEAD[:-1] + b"\r\n":
+                    from artigov.core import CRLF_HINT
+
+                    raise self._corrupt(1, f"{CRLF_HINT}, not edited: `index rebuild` writes it anew")
                 raise self._corrupt(1, "not the index's first line (hand-edited, or a bad merge?)")
             previous: str | None = None
             number = 1

@@ -10,6 +10,10 @@ The old layout kept everything under the git-ignored ``state_dir``::
     state_dir/objects/sha256/ab/cdef…
     state_dir/snapshots/<framework>/{HEAD, HEAD.log, pruned.json, 000001/manifest.json(.asc)}
 
+Every run also adds to ``.gitattributes`` (the workspace's and the record's) the lines that keep the
+record, the artifacts and the index byte-exact (``-text``), so a clone with ``core.autocrlf=true``
+verifies (:func:`artigov.core.ensure_byte_exact`).
+
 Migration verifies every framework's chain there first (manifest digests, parents, trusted
 signatures, objects), copies it into the record, writes HEAD (with its gate list) and a decision
 log that records each migrated snapshot, verifies the result with the normal ``verify``, and only
@@ -29,6 +33,7 @@ from artigov.core import (
     FileLock,
     Workspace,
     digest_bytes,
+    ensure_byte_exact,
     get_logger,
     load_trust,
     publish_public_key,
@@ -60,6 +65,8 @@ class Migration:
     objects: int = 0
     #: Trust version 1, when the migration made it.
     trust: TrustResult | None = None
+    #: The .gitattributes files that got the lines keeping the record and artifacts byte-exact.
+    attributes: list[str] = field(default_factory=list)
 
 
 def _old_chain(ws: Workspace, fw_dir: Path) -> tuple[dict[int, bytes], dict[int, str]]:
@@ -164,6 +171,7 @@ def migrate_record(ws: Workspace, *, lock_timeout: float = 30.0) -> Migration:
     old_objects = ws.state_dir / "objects"
     result = Migration()
     fw_dirs = sorted(p for p in old.iterdir() if p.is_dir()) if old.is_dir() else []
+    result.attributes = ensure_byte_exact(ws)
     if not has_trust(ws):
         result.trust = trust_init(ws, frameworks=[p.name for p in fw_dirs])
         if result.trust.state != "accepted":
@@ -173,10 +181,12 @@ def migrate_record(ws: Workspace, *, lock_timeout: float = 30.0) -> Migration:
                 fix="sign it where the root key is (artigov trust sign), then run migrate-record again",
             )
     if not fw_dirs:
-        if result.trust is not None:
+        if result.trust is not None or result.attributes:
             return result
         raise PromotionError(
-            f"nothing to migrate: {ws.rel(old)} holds no snapshots and the record has a trust version", exit_code=2
+            f"nothing to migrate: {ws.rel(old)} holds no snapshots, the record has a trust version and "
+            ".gitattributes keeps it byte-exact",
+            exit_code=2,
         )
     chains = {}
     for fw_dir in fw_dirs:

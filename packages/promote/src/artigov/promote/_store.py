@@ -42,6 +42,7 @@ from artigov.core import (
     check_framework_name,
     digest_bytes,
     fsync_dir,
+    record_attributes,
     write_all,
     write_atomic,
 )
@@ -69,12 +70,7 @@ __all__ = [
 ]
 
 
-GITATTRIBUTES = (
-    b"# artigov governance record: signed bytes and stored objects are never converted or diffed as text.\n"
-    b"objects/** binary\n"
-    b"trust/** binary\n"
-    b"*/snapshots/** binary\n"
-)
+GITATTRIBUTES = record_attributes()
 GITIGNORE = b"# A promotion being written; a finished one is renamed into place.\n.*.tmp\n"
 
 

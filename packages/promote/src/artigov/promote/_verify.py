@@ -145,6 +145,15 @@ def _head_digest(run: _Run) -> None:
     assert run.head is not None
     run.head_bytes = run.store.manifest_bytes(run.head.sequence)
     if digest_bytes(run.head_bytes) != run.head.digest:
+        from artigov.core import CRLF_FIX, CRLF_HINT, crlf_only
+
+        if crlf_only(run.head_bytes, run.head.digest):
+            raise VerificationError(
+                "V004",
+                f"snapshot {run.head.sequence}: {CRLF_HINT}, not edited",
+                snapshot=run.head.sequence,
+                fix=CRLF_FIX,
+            )
         raise VerificationError(
             "V004",
             f"snapshot {run.head.sequence}: manifest bytes do not match the digest HEAD records (altered manifest)",
@@ -472,6 +481,10 @@ def _check_approval(
     except (OSError, PathEscapeError):
         raise VerificationError("V021", f"{where} is missing", snapshot=target, fix=f"restore {rel} from git") from None
     if digest_bytes(data) != approval["digest"]:
+        from artigov.core import CRLF_FIX, CRLF_HINT, crlf_only
+
+        if crlf_only(data, approval["digest"]):
+            raise VerificationError("V021", f"{where}: {CRLF_HINT}, not edited", snapshot=target, fix=CRLF_FIX)
         raise VerificationError(
             "V021",
             f"{where} was altered (its digest is not the one the manifest records)",

@@ -16,7 +16,17 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from artigov.core import Check, ConfigError, Finding, code_info, compile_schema, packaged_schema, packaged_schema_names
+from artigov.core import (
+    CRLF_FIX,
+    CRLF_HINT,
+    Check,
+    ConfigError,
+    Finding,
+    code_info,
+    compile_schema,
+    packaged_schema,
+    packaged_schema_names,
+)
 from artigov.core import pointer_lines as yaml_pointer_lines
 from artigov.schema._model import Artifact
 
@@ -255,8 +265,11 @@ class SchemaSet:
                     file=artifact.source,
                     line=_line_for(lines, "/checksum"),
                     pointer="/checksum",
-                    message=f"declared {declared} but the content hashes to {artifact.checksum}",
-                    fix=f"set checksum: {artifact.checksum} if the content change is intended, else restore it",
+                    message=f"declared {declared} but the content hashes to {artifact.checksum}"
+                    + (f" ({CRLF_HINT}, not edited)" if "\r\n" in artifact.meta_text else ""),
+                    fix=CRLF_FIX
+                    if "\r\n" in artifact.meta_text
+                    else f"set checksum: {artifact.checksum} if the content change is intended, else restore it",
                 )
             )
         return findings
