@@ -9,6 +9,7 @@ from pathlib import Path
 
 from artigov.core import load_workspace
 from artigov.index import read_index, rebuild, update
+from artigov.index.testing import reseal
 from artigov.routecheck import route_check
 from artigov.router import check_routes
 
@@ -61,7 +62,7 @@ def test_placement_is_carried_over_small_index_steps(tmp_path: Path) -> None:
     # A marker finding about an artifact no step will touch: it survives only if carried over.
     marker = {"code": "R006", "file": "frameworks/fwk-001/untouched.md", "message": "marker", "fix": "none"}
     held["value"]["findings"].append({**marker, "line": None, "pointer": ""})
-    kept.write_text(json.dumps(held))
+    reseal(kept, held)
     plan = root / "frameworks/fwk-001/plans/technical/tp-core-2.0.0.md"
     plan.write_text(plan.read_text().replace("kind: technical-plan", "kind: action-plan"))  # now misplaced
     update(ws)

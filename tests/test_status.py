@@ -7,6 +7,8 @@ import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
+from artigov.index.testing import reseal
+
 Runner = Callable[..., subprocess.CompletedProcess[str]]
 
 
@@ -66,7 +68,10 @@ def test_status_reads_the_placement_route_check_kept_and_writes_nothing(artigov:
     held = json.loads(kept.read_text())
     marker = {"code": "R006", "file": "frameworks/fwk-001/marker.md", "message": "marker", "fix": "none"}
     held["value"]["findings"].append({**marker, "line": None, "pointer": ""})
-    kept.write_text(json.dumps(held))
+    kept.write_text(json.dumps(held))  # edited without its seal: poisoned, never read as the index's
+    code, out = _status(artigov, example_copy)
+    assert code == 0 and out["routing"]["conflicts"] == 0
+    reseal(kept, held)  # as route check itself would have kept it
     before = {p: p.read_bytes() for p in example_copy.rglob("*") if p.is_file() and "audit" not in p.name}
     code, out = _status(artigov, example_copy)
     assert out["routing"]["conflicts"] == 1 and "marker.md" in out["routing"]["first"]  # what was kept

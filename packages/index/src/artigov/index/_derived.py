@@ -4,8 +4,10 @@ A command that checks something of every indexed artifact (placement, say) can k
 for the index it read: ``state_dir/derived-<name>.json`` holds the index digest, a key naming
 every other input it depends on (file stamps), and the value. Asked again with the same digest
 and key, it answers without reading the index; with anything else it answers None and the caller
-computes afresh. A corrupt or foreign file is the same as none; writing is best effort (a
-read-only state folder only costs speed). Nothing in it is ever committed or trusted for more.
+computes afresh. A corrupt or foreign file is the same as none, and so is one whose value does not
+match its seal (the sha256 of its digest, key and value, written with them: a value edited by hand
+or by another tool is never read as the index's); writing is best effort (a read-only state folder
+only costs speed). Nothing in it is ever committed or trusted for more.
 
 An index version made from another by a few changed entries need not be computed afresh either:
 every write of the index records its *step* (base digest, new digest, the paths added, changed or
@@ -37,13 +39,33 @@ STEP_PATHS_MAX = 256
 STEPS_NAME = "index-steps.json"
 
 
+def _seal(payload: dict[str, Any]) -> str:
+    """The sha256 of a kept payload's canonical JSON (every field but ``seal``)."""
+    import hashlib
+
+    body = {k: v for k, v in payload.items() if k != "seal"}
+    return hashlib.sha256(json.dumps(body, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+
+
+def _sealed(data: dict[str, Any]) -> bytes:
+    return json.dumps({**data, "seal": _seal(data)}).encode()
+
+
+def _unsealed(path: Path) -> dict[str, Any] | None:
+    """The kept payload at ``path``, or None when it is missing, corrupt, foreign or its seal fails."""
+    try:
+        held = json.loads(path.read_bytes())
+    except (OSError, ValueError, RecursionError):
+        return None
+    if not isinstance(held, dict) or held.get("format") != _FORMAT or held.get("seal") != _seal(held):
+        return None
+    return held
+
+
 def _steps(ws: Workspace) -> list[dict[str, Any]]:
     """The recorded steps, oldest first; none when the file is missing, corrupt or foreign."""
-    try:
-        held = json.loads((ws.state_dir / STEPS_NAME).read_bytes())
-    except (OSError, ValueError):
-        return []
-    if not isinstance(held, dict) or held.get("format") != _FORMAT or not isinstance(held.get("steps"), list):
+    held = _unsealed(ws.state_dir / STEPS_NAME)
+    if held is None or not isinstance(held.get("steps"), list):
         return []
     return [
         s
@@ -64,7 +86,7 @@ def record_step(ws: Workspace, base: str | None, digest: str, paths: list[str] |
     if base is None or paths is None or len(paths) > STEP_PATHS_MAX or base == digest:
         return
     steps = [*_steps(ws), {"base": base, "digest": digest, "paths": sorted(paths)}][-STEPS_KEPT:]
-    data = json.dumps({"format": _FORMAT, "steps": steps}).encode()
+    data = _sealed({"format": _FORMAT, "steps": steps})
     with contextlib.suppress(OSError, DiskError):  # best effort: only speed depends on it
         write_atomic(ws.state_dir / STEPS_NAME, data, lock=False)
 
@@ -88,11 +110,8 @@ class DerivedCache:
 
     def _held(self, key: Any) -> tuple[str, Any] | None:
         """(index digest, value) stored for ``key``, or None."""
-        try:
-            held = json.loads(self.path.read_bytes())
-        except (OSError, ValueError):
-            return None
-        if not isinstance(held, dict) or held.get("format") != _FORMAT or held.get("key") != key:
+        held = _unsealed(self.path)
+        if held is None or held.get("key") != key:
             return None
         digest = held.get("index_digest")
         return (digest, held.get("value")) if isinstance(digest, str) else None
@@ -129,6 +148,6 @@ class DerivedCache:
         """Store ``value`` for index ``digest`` and ``key`` (best effort: a failed write is ignored)."""
         from artigov.core import DiskError, write_atomic
 
-        data = json.dumps({"format": _FORMAT, "index_digest": digest, "key": key, "value": value}).encode()
+        data = _sealed({"format": _FORMAT, "index_digest": digest, "key": key, "value": value})
         with contextlib.suppress(OSError, DiskError):  # best effort: the next command computes it again
             write_atomic(self.path, data, lock=False)

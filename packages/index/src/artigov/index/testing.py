@@ -5,8 +5,9 @@ from __future__ import annotations
 import random
 import textwrap
 from pathlib import Path
+from typing import Any
 
-__all__ = ["KINDS", "mutate", "synth_workspace"]
+__all__ = ["KINDS", "mutate", "reseal", "synth_workspace"]
 
 KINDS = ("technical-plan", "action-plan", "summary-report", "risk-register", "acceptance-record")
 _STATUSES = ("draft", "review", "approved")
@@ -66,3 +67,12 @@ def mutate(root: Path, seed: int, *, n_existing: int, changes: int = 3, edits_on
         path.write_text(text)
         touched.append(rel)
     return sorted(touched)
+
+
+def reseal(path: Path, held: dict[str, Any]) -> None:
+    """Write a kept derived result ``held`` (edited by a test) with a matching seal, as the tool
+    itself would have kept it: a test of what a kept value is used for (an unsealed edit is ignored)."""
+
+    from artigov.index._derived import _sealed
+
+    path.write_bytes(_sealed({k: v for k, v in held.items() if k != "seal"}))
