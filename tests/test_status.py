@@ -81,3 +81,55 @@ def test_status_reads_the_placement_route_check_kept_and_writes_nothing(artigov:
     assert not kept.exists()  # and nothing written
     after = {p: p.read_bytes() for p in example_copy.rglob("*") if p.is_file() and "audit" not in p.name}
     assert after == {p: b for p, b in before.items() if p != kept}
+
+
+def _promoted(artigov: Runner, tmp_path: Path) -> Path:
+    """The demo's repository (snapshots 1-3 of gate design), with snapshot 4 of gate build on top."""
+    assert artigov("demo", "--dir", tmp_path / "d").returncode == 0
+    ws = tmp_path / "d" / "workspace"
+    # the demo flipped a byte of snapshot 2's object: put it back from git (only the record matters here)
+    subprocess.run(["git", "checkout", "--", "governance"], cwd=ws, check=True, capture_output=True)
+    built = artigov("promote", "-f", "fwk-001", "-g", "build", "--allow-dirty", "--root", ws)
+    assert built.returncode == 0, built.stdout + built.stderr
+    code, out = _status(artigov, ws)
+    assert code == 0, out["problems"]
+    return ws
+
+
+def test_status_is_never_green_when_a_check_it_stands_for_fails(artigov: Runner, tmp_path: Path) -> None:
+    """Each case passed `status` with "all is well" before: a deleted HEAD, a decision log merged by
+    keeping both sides, an input of a gate's current snapshot deleted when that snapshot is not the
+    chain's head, and a framework with artifacts but no contract."""
+    import shutil
+
+    ws = _promoted(artigov, tmp_path)
+    rec = ws / "governance" / "fwk-001"
+
+    def broken(change: Callable[[], None], needle: str) -> None:
+        saved = tmp_path / "saved"
+        shutil.copytree(ws, saved, symlinks=True)
+        change()
+        code, out = _status(artigov, ws)
+        assert code == 1 and any(needle in p for p in out["problems"]), out["problems"]
+        shutil.rmtree(ws)
+        saved.rename(ws)
+
+    broken((rec / "HEAD").unlink, "V002")
+    log = rec / "decisions.jsonl"
+    lines = log.read_bytes().splitlines(keepends=True)
+    # "Keep both sides" of a conflicting merge: the lines of both branches after the common part.
+    broken(lambda: log.write_bytes(b"".join([*lines, *lines[-3:]])), "decision log")
+    design_only = "frameworks/fwk-001/registers/acceptance/acc-phase0-1.0.0.md"  # design's input, not build's
+    manifest4 = json.loads((rec / "snapshots/000004/manifest.json").read_text())
+    assert design_only not in {i["path"] for i in manifest4["inputs"]}
+    broken((ws / design_only).unlink, "checksum_drift")
+    ledger = ws / "frameworks/ledger/ledger-1.0.0.md"
+
+    def second_framework() -> None:
+        ledger.parent.mkdir(parents=True)
+        ledger.write_text(
+            '---\nid: ledger\nversion: "1.0.0"\nstatus: draft\nframework: ledger\nkind: action-plan\n---\n'
+        )
+        assert artigov("index", "update", "--root", ws).returncode in (0, 1)
+
+    broken(second_framework, "ledger")

@@ -118,41 +118,72 @@ def _routing(ws: Workspace, index: dict[str, Any], entries: dict[str, dict[str, 
     }
 
 
-def _framework(ws: Workspace, framework: str, mine: dict[str, dict[str, Any]]) -> dict[str, Any]:
+def _framework(
+    ws: Workspace, framework: str, mine: dict[str, dict[str, Any]], record: dict[str, Any]
+) -> dict[str, Any]:
+    """One framework: its gates (passes, current snapshot, verifies), documents in review, the
+    triggers of every gate's current snapshot, and the record checks ``verify --all`` and
+    ``audit verify`` run (``record``: their results for this framework)."""
     from artigov.contract import ContractError, check_contract, load_contract
-    from artigov.promote import SnapshotStore, VerificationError, triggers, verify_snapshot
+    from artigov.promote import triggers
 
     out: dict[str, Any] = {"framework": framework, "artifacts": len(mine), "gates": [], "problems": []}
+    out["problems"] += record["problems"]
     try:
         contract = load_contract(ws, framework)
     except ContractError as e:
         out["problems"].append(f"contract: {e.findings[0].one_line()}")
         return out
-    head = SnapshotStore(ws, framework).head()
+    verified: dict[str, int] = record["verified"]
     for gate in contract.gates:
         report = check_contract(ws, framework, gate.name, entries=mine)
-        row: dict[str, Any] = {
-            "gate": gate.name,
-            "passes": report.ok,
-            "first_finding": report.findings[0].one_line() if report.findings else None,
-            "warnings": len(report.warnings),
-            "snapshot": None,
-            "verifies": None,
-        }
-        if head is not None and gate.name in head.gates:
-            row["snapshot"] = head.gates[gate.name].sequence
-            try:
-                verify_snapshot(ws, framework, gate=gate.name)
-                row["verifies"] = True
-            except VerificationError as e:
-                row["verifies"] = False
-                row["problem"] = str(e)
-                out["problems"].append(f"snapshot {row['snapshot']} of gate {gate.name} does not verify ({e.code})")
-        out["gates"].append(row)
+        out["gates"].append(
+            {
+                "gate": gate.name,
+                "passes": report.ok,
+                "first_finding": report.findings[0].one_line() if report.findings else None,
+                "warnings": len(report.warnings),
+                "snapshot": verified.get(gate.name, record["gates"].get(gate.name)),
+                "verifies": (gate.name in verified) if gate.name in record["gates"] else None,
+            }
+        )
     out["in_review"] = sorted((p for p, e in mine.items() if e["status"] == "review"), key=lambda p: p.encode())
-    fired = triggers(ws, framework).fired if head is not None else []
+    fired: list[dict[str, Any]] = []
+    for gate in sorted(record["gates"]):  # every gate's current snapshot, not only the head's
+        fired += [t for t in triggers(ws, framework, gate=gate).fired if t not in fired]
     out["triggers"] = fired
     out["problems"] += [f"trigger {t['on']} would {t['action']}" for t in fired]
+    return out
+
+
+def _records(ws: Workspace) -> dict[str, dict[str, Any]]:
+    """Per framework in the record: what ``verify --all`` and ``audit verify`` say (the gates with
+    a snapshot, those that verify, and every problem), so status is never green where they fail."""
+    from artigov.core import TrustError, load_trust
+    from artigov.promote import SnapshotStore, VerificationError, check_decision_logs, record_frameworks, verify_all
+
+    out: dict[str, dict[str, Any]] = {}
+    try:
+        trust = load_trust(ws) if record_frameworks(ws.record_dir) else None
+    except TrustError:
+        trust = None  # each framework's verification names the trust problem itself
+    for row in verify_all(ws, trust):
+        entry = out.setdefault(row["framework"], {"gates": {}, "verified": {}, "problems": []})
+        if row["ok"]:
+            entry["verified"][row["gate"]] = row["snapshot"]
+        else:
+            entry["problems"].append(f"the record does not verify ({row['code']} {row['message']})")
+    for check in check_decision_logs(ws):
+        entry = out.setdefault(str(check.framework), {"gates": {}, "verified": {}, "problems": []})
+        if not check.ok:
+            where = f" at line {check.bad_line}" if check.bad_line else ""
+            entry["problems"].append(f"decision log {check.path}{where}: {check.problem}")
+    for name, entry in out.items():
+        try:
+            head = SnapshotStore(ws, name).head()
+        except VerificationError:
+            head = None
+        entry["gates"] = {g: h.sequence for g, h in head.gates.items()} if head else {}
     return out
 
 
@@ -211,9 +242,18 @@ def workspace_status(ws: Workspace, framework: str | None = None) -> Status:
     for path, entry in entries.items():
         by_framework.setdefault(entry["framework"], {})[path] = entry
     from artigov.contract import contract_frameworks
+    from artigov.promote import record_frameworks
 
-    names = [framework] if framework else contract_frameworks(ws)
-    status.frameworks = [_framework(ws, name, by_framework.get(name, {})) for name in names]
+    records = _records(ws)
+    empty: dict[str, Any] = {"gates": {}, "verified": {}, "problems": []}
+    # Every framework found anywhere: a contract, an artifact, or the record (one without a contract
+    # is a problem, never skipped).
+    names = (
+        [framework]
+        if framework
+        else sorted({*contract_frameworks(ws), *by_framework, *record_frameworks(ws.record_dir)})
+    )
+    status.frameworks = [_framework(ws, name, by_framework.get(name, {}), records.get(name, empty)) for name in names]
     status.trust = _trust(ws)
     status.continuity = _upstream(ws)
     return status
