@@ -183,7 +183,12 @@ def build_report(ws: Workspace, framework: str) -> dict[str, Any]:
         )
     checks = check_decision_logs(ws, framework)
     audit = checks[0] if checks else None
+    from artigov.promote import withdrawn_versions
+
     return {
+        "withdrawn": [
+            {"id": i, "version": v, "why": why} for (i, v), why in sorted(withdrawn_versions(ws, framework).items())
+        ],
         "trust": _trust_history(ws, framework, DecisionLog(store.decisions_path)),
         "framework": framework,
         "head": head.sequence if head else None,
@@ -403,6 +408,13 @@ def render_report(data: dict[str, Any]) -> str:
         f"{_e(audit['events'])} events; the chain {state}. Head <code>{_e(audit['head'])}</code></div>"
     )
     out.append(_render_trust(data.get("trust", {"ok": False, "problem": "not read"})))
+    if data.get("withdrawn"):
+        out.append("<h2>Withdrawn versions</h2><ul id=withdrawn>")
+        out += [
+            f"<li class=withdrawn><code>{_e(w['id'])}@{_e(w['version'])}</code>: {_e(w['why'])}</li>"
+            for w in data["withdrawn"]
+        ]
+        out.append("</ul>")
     out.append(
         "<h2>Snapshot history</h2><table id=timeline class=timeline><thead><tr><th>#</th><th>status</th>"
         "<th>gate</th><th>created</th><th>signer</th><th>rollback of</th><th>manifest</th></tr></thead><tbody>"

@@ -148,6 +148,9 @@ def _framework(
             }
         )
     out["in_review"] = sorted((p for p, e in mine.items() if e["status"] == "review"), key=lambda p: p.encode())
+    from artigov.promote import withdrawn_versions
+
+    out["withdrawn"] = [f"{i}@{v}: {why}" for (i, v), why in sorted(withdrawn_versions(ws, framework).items())]
     fired: list[dict[str, Any]] = []
     for gate in sorted(record["gates"]):  # every gate's current snapshot, not only the head's
         fired += [t for t in triggers(ws, framework, gate=gate).fired if t not in fired]

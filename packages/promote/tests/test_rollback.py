@@ -181,3 +181,39 @@ def test_an_interrupted_rollback_leaves_the_old_tree_or_is_rolled_forward(ws: Wo
     assert files == (v1 if tree == "new" else v2)
     assert not list(ws.root.rglob("*.restore-tmp")) and not (ws.state_dir / "restore-f.journal").exists()
     assert index_verify(ws).ok
+
+
+def test_a_rollback_withdraws_what_it_rolled_back_until_it_is_approved_again(ws: Workspace) -> None:
+    import json
+
+    from artigov.contract import transition
+    from artigov.index import rebuild
+    from artigov.promote import withdrawn_versions
+    from artigov.promote._store import SnapshotStore
+
+    promote(ws, "f", "design")
+    newer = ws.root / "frameworks/tp2.md"  # a higher version of the plan: it wins snapshot 2
+    newer.write_text((ws.root / "frameworks/tp.md").read_text().replace('version: "1.0.0"', 'version: "2.0.0"'))
+    rebuild(ws)
+    promote(ws, "f", "design")
+    back = rollback(ws, "f", reason="2.0.0 was approved by mistake", to=1)
+    store = SnapshotStore(ws, "f")
+    manifest = store.manifest(back.sequence)
+    assert manifest["rolled_back"] == 2 and [(w["id"], w["version"]) for w in manifest["withdrawn"]] == [
+        ("tp", "2.0.0")
+    ]
+    event = json.loads(store.decisions_path.read_bytes().splitlines()[-1])
+    assert event["event"] == "snapshot_rolled_back" and event["data"]["rolled_back"] == 2
+    assert [w["path"] for w in event["data"]["withdrawn"]] == ["frameworks/tp2.md"]
+    assert list(withdrawn_versions(ws, "f")) == [("tp", "2.0.0")]
+    # The next promotion does not pick the withdrawn version again, and says which rule excluded it.
+    again = promote(ws, "f", "design")
+    inputs = {i["id"]: i["version"] for i in store.manifest(again.sequence)["inputs"]}
+    assert inputs["tp"] == "1.0.0"
+    rejected = [json.loads(x) for x in store.decisions_path.read_bytes().splitlines() if b"candidate_rejected" in x]
+    assert any(e["subject"] == "frameworks/tp2.md" and e["data"]["rule"] == "withdrawn" for e in rejected)
+    # Approved again: it is a candidate again.
+    transition(ws, newer, "approve", who="alice@example.org", comment="re-checked after the rollback")
+    assert withdrawn_versions(ws, "f") == {}
+    last = promote(ws, "f", "design")
+    assert {i["id"]: i["version"] for i in store.manifest(last.sequence)["inputs"]}["tp"] == "2.0.0"

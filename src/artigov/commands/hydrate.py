@@ -18,8 +18,10 @@ def run_hydrate(
         from artigov.commands.render import emit_json
         from artigov.core import write_atomic
         from artigov.hydrate import hydrate as do_hydrate
+        from artigov.promote import withdrawn_versions
 
-        result = do_hydrate(ws, framework, stage, deterministic=deterministic)
+        withdrawn = withdrawn_versions(ws, framework)  # what a rollback withdrew: never picked again unapproved
+        result = do_hydrate(ws, framework, stage, deterministic=deterministic, withdrawn=withdrawn)
         assert result.plan is not None
         if out is not None:
             write_atomic(out if out.is_absolute() else Path.cwd() / out, result.plan.to_bytes())

@@ -53,6 +53,8 @@ def run_status(root: Path | None, framework: str | None, fmt: Format) -> int:
             if waiting:
                 more = f" and {len(waiting) - 5} more" if len(waiting) > 5 else ""
                 print(f"  in review, waiting for approval ({len(waiting)}): {', '.join(waiting[:5])}{more}")
+            for line in fw.get("withdrawn", []):
+                print(f"  withdrawn {line}")
             for t in fw.get("triggers", []):
                 print(f"  trigger {t['on']} would {t['action']}: {t['detail']}")
             for problem in fw["problems"]:

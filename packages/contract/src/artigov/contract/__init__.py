@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from artigov.core import lazy_exports
 
 if TYPE_CHECKING:
-    from artigov.contract._approvals import all_statements, valid_approvals
+    from artigov.contract._approvals import all_statements, current_statements, statements_for, valid_approvals
     from artigov.contract._check import ContractReport, check_all_gates, check_contract
     from artigov.contract._model import Contract, Gate, Trigger, contract_frameworks, contract_path, load_contract
     from artigov.contract._transition import transition
@@ -25,6 +25,8 @@ __all__ = [
     "Gate",
     "Trigger",
     "all_statements",
+    "current_statements",
+    "statements_for",
     "check_all_gates",
     "check_contract",
     "contract_frameworks",

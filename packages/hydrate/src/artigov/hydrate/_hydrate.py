@@ -11,6 +11,7 @@ import os
 import random
 import subprocess
 import sys
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -67,8 +68,13 @@ def select(
     commit_times: CommitTimes,
     *,
     shuffle_seed: int | None = None,
+    withdrawn: Mapping[tuple[str, str], str] | None = None,
 ) -> HydrationResult:
-    """Run the selection for one stage on an index (pure but for commit-time lookups)."""
+    """Run the selection for one stage on an index (pure but for commit-time lookups).
+
+    ``withdrawn``: (id, version) -> why, the versions a rollback withdrew and nobody approved again:
+    rejected whatever their status (rule ``withdrawn``).
+    """
     gate = contract.gate(stage)
     rel = contract.path.name
     if gate is None:
@@ -95,6 +101,15 @@ def select(
     for kind in sorted(gate.requires):
         minimum = gate.requires[kind]
         of_kind = by_kind.get(kind, [])
+        pulled = {
+            c.path: why
+            for c in of_kind
+            if withdrawn and (why := withdrawn.get((str(c.entry.get("id")), str(c.entry.get("version"))))) is not None
+        }
+        for path, why in sorted(pulled.items(), key=lambda item: item[0].encode("utf-8")):
+            c = next(x for x in of_kind if x.path == path)
+            result.decisions.append(Decision(kind, path, "rejected", rank_key(c, None), why, rule="withdrawn"))
+        of_kind = [c for c in of_kind if c.path not in pulled]
         eligible = [c for c in of_kind if STATUS_RANK[c.status] >= STATUS_RANK[minimum]]
         eligible_paths = {c.path for c in eligible}
         below = [c for c in of_kind if c.path not in eligible_paths]
@@ -159,8 +174,13 @@ def select(
     return result
 
 
-def _subprocess_plan(ws: Workspace, framework: str, stage: str, hashseed: str) -> bytes:
-    env = {**os.environ, "PYTHONHASHSEED": hashseed}
+def _subprocess_plan(
+    ws: Workspace, framework: str, stage: str, hashseed: str, withdrawn: Mapping[tuple[str, str], str]
+) -> bytes:
+    import json
+
+    pairs = [[i, v, why] for (i, v), why in sorted(withdrawn.items())]
+    env = {**os.environ, "PYTHONHASHSEED": hashseed, "ARTIGOV_WITHDRAWN": json.dumps(pairs)}
     out = subprocess.run(
         [sys.executable, "-m", "artigov.hydrate._selfcheck", str(ws.root), framework, stage],
         env=env,
@@ -177,9 +197,15 @@ def _subprocess_plan(ws: Workspace, framework: str, stage: str, hashseed: str) -
 
 
 def hydrate(
-    ws: Workspace, framework: str, stage: str, *, deterministic: bool = False, runs: int = 3
+    ws: Workspace,
+    framework: str,
+    stage: str,
+    *,
+    deterministic: bool = False,
+    runs: int = 3,
+    withdrawn: Mapping[tuple[str, str], str] | None = None,
 ) -> HydrationResult:
-    """Select a stage's inputs from the index and log every decision.
+    """Select a stage's inputs from the index and log every decision (``withdrawn``: see :func:`select`).
 
     With ``deterministic`` the selection runs ``runs`` more times over
     shuffled candidate orders, and once in a subprocess with another
@@ -192,7 +218,8 @@ def hydrate(
     contract = load_contract(ws, framework)
     index = read_framework(ws, framework)  # parses only this framework's entries
     times = CommitTimes(ws.root)
-    result = select(contract, stage, index, times)
+    withdrawn = dict(withdrawn or {})
+    result = select(contract, stage, index, times, withdrawn=withdrawn)
     result.index = index
     _log(result, framework, stage)
     if not result.ok:
@@ -201,13 +228,13 @@ def hydrate(
     if deterministic:
         first = result.plan.to_bytes()
         for seed in range(1, runs + 1):
-            other = select(contract, stage, index, times, shuffle_seed=seed).plan
+            other = select(contract, stage, index, times, shuffle_seed=seed, withdrawn=withdrawn).plan
             if other is None or other.to_bytes() != first:
                 raise NondeterminismError(
                     result.plan.digest, other.digest if other else "none", f"candidates were shuffled (seed {seed})"
                 )
         hashseed = "271828" if os.environ.get("PYTHONHASHSEED") != "271828" else "314159"
-        sub = _subprocess_plan(ws, framework, stage, hashseed=hashseed)
+        sub = _subprocess_plan(ws, framework, stage, hashseed=hashseed, withdrawn=withdrawn)
         if sub != first:
             raise NondeterminismError(
                 result.plan.digest, "a different one", "run in a subprocess with another PYTHONHASHSEED"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import os
 import sys
 from pathlib import Path
 
@@ -15,7 +17,9 @@ from artigov.index import read_index
 def main() -> int:
     root, framework, stage = sys.argv[1:4]
     ws = load_workspace(Path(root))
-    result = select(load_contract(ws, framework), stage, read_index(ws), CommitTimes(ws.root))
+    pairs = json.loads(os.environ.get("ARTIGOV_WITHDRAWN", "[]"))
+    withdrawn = {(str(i), str(v)): str(why) for i, v, why in pairs}
+    result = select(load_contract(ws, framework), stage, read_index(ws), CommitTimes(ws.root), withdrawn=withdrawn)
     if result.plan is None:
         print("no plan", file=sys.stderr)
         return 1

@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from artigov.promote._migrate import migrate_record, repair_head
     from artigov.promote._promotion import Promotion, authorize_signer, promote
     from artigov.promote._retention import PruneResult, prune
-    from artigov.promote._rollback import rollback
+    from artigov.promote._rollback import rollback, withdrawn_versions
     from artigov.promote._store import MANIFEST_NAME, SIGNATURE_NAME, Head, ObjectStore, SnapshotStore
     from artigov.promote._triggers import TriggerReport, triggers
     from artigov.promote._trustops import (
@@ -94,6 +94,7 @@ __all__ = [
     "trust_status",
     "verify_all",
     "verify_snapshot",
+    "withdrawn_versions",
 ]
 __version__ = "0.1.0"
 

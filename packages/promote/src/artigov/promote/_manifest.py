@@ -16,7 +16,7 @@ __all__ = ["MANIFEST_FORMAT", "Manifest", "tool_version"]
 
 MANIFEST_FORMAT = 3
 #: Fields written only when they have a value (the others are always written, ``parent`` as null).
-_OPTIONAL = ("expires", "rollback_of", "reason", "decisions", "trust_version")
+_OPTIONAL = ("expires", "rollback_of", "reason", "decisions", "trust_version", "rolled_back", "withdrawn")
 
 
 def tool_version() -> str:
@@ -44,6 +44,8 @@ class Manifest:
         git: the commit the inputs came from, and whether they were committed.
         expires: when the snapshot stops verifying, if it does.
         rollback_of, reason: for a rollback, the snapshot restored and why.
+        rolled_back, withdrawn: for a rollback, the gate's snapshot it replaced, and the versions it
+            withdrew (hydration skips them until they are approved again).
         decisions: the decision-log lines the snapshot pins (added when it is committed).
     """
 
@@ -64,6 +66,8 @@ class Manifest:
     reason: str | None = None
     decisions: dict[str, Any] | None = None
     trust_version: int | None = None
+    rolled_back: int | None = None
+    withdrawn: list[dict[str, Any]] | None = None
     format_version: int = MANIFEST_FORMAT
 
     def to_dict(self) -> dict[str, Any]:
@@ -87,7 +91,7 @@ class Manifest:
         values.setdefault("git", {})
         return cls(**values)
 
-    def rolled_back(
+    def as_rollback(
         self, *, sequence: int, parent: str, signer: str, created_at: str, created_at_source: str, **fields: Any
     ) -> Manifest:
         """The manifest of a rollback to this snapshot: its framework, gate and inputs, as a new
@@ -101,9 +105,7 @@ class Manifest:
             created_at_source=created_at_source,
             tool_version=tool_version(),
             format_version=MANIFEST_FORMAT,
-            expires=None,
-            decisions=None,
-            **fields,
+            **{"expires": None, "decisions": None, "rolled_back": None, "withdrawn": None, **fields},
         )
 
     def pinning(self, decisions: dict[str, Any]) -> Manifest:

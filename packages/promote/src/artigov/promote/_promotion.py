@@ -397,7 +397,9 @@ def promote(
             findings=len(report.findings),
         )
         raise GateFailedError(gate, report.findings)
-    result = hydrate(ws, framework, gate, deterministic=True)
+    from artigov.promote._rollback import withdrawn_versions
+
+    result = hydrate(ws, framework, gate, deterministic=True, withdrawn=withdrawn_versions(ws, framework))
     plan = result.plan
     assert plan is not None
     git = git_state(ws.root, _input_paths(plan.inputs))

@@ -40,7 +40,7 @@ from artigov.promote._verify import verify_snapshot
 from artigov.promote.errors import PromotionError, VerificationError
 from artigov.schema import unsafe_artifact_path
 
-__all__ = ["previous_good", "rollback"]
+__all__ = ["previous_good", "rollback", "withdrawn_versions"]
 
 
 def _restore(ws: Workspace, manifest: dict[str, Any]) -> list[Path]:
@@ -68,6 +68,26 @@ def _restore(ws: Workspace, manifest: dict[str, Any]) -> list[Path]:
             planned.append((target, data))
     # One switch: the old tree or the new one, never half (the caller holds the framework lock).
     return restore_files(ws, str(manifest["framework"]), planned)
+
+
+def _withdrawn(store: SnapshotStore, rolled_back: int, restored: dict[str, Any]) -> list[dict[str, Any]]:
+    """The versions a rollback withdraws: inputs of the snapshot it replaces that the restored one
+    does not hold (by id and version), each with the digests of the approvals it had."""
+    kept = {(str(i["id"]), str(i["version"])) for i in restored.get("inputs", [])}
+    out = []
+    for item in store.manifest(rolled_back).get("inputs", []):
+        if (str(item["id"]), str(item["version"])) in kept:
+            continue
+        out.append(
+            {
+                "id": item["id"],
+                "version": item["version"],
+                "path": item["path"],
+                "checksum": item["checksum"],
+                "approvals": sorted(str(a["digest"]) for a in item.get("approvals", [])),
+            }
+        )
+    return sorted(out, key=lambda w: (w["id"], w["version"]))
 
 
 def _gate_snapshots(store: SnapshotStore, gate: str, below: int) -> list[int]:
@@ -141,13 +161,17 @@ def rollback(
         restored_rel = [ws.rel(p) for p in restored]
         git = git_state(ws.root, [])
         created_at, source = stamp_now()
-        manifest = Manifest.from_dict(verified.manifest).rolled_back(
+        rolled_back = head.gates[target_gate].sequence if target_gate in head.gates else None
+        withdrawn = _withdrawn(store, rolled_back, verified.manifest) if rolled_back else []
+        manifest = Manifest.from_dict(verified.manifest).as_rollback(
             sequence=sequence,
             parent=head.digest,
             signer=signer,
             created_at=created_at,
             created_at_source=source,
             trust_version=trust.newest.version,
+            rolled_back=rolled_back,
+            withdrawn=withdrawn or None,
             rollback_of=target,
             reason=reason,
             git=git_fields(git, True),
@@ -166,6 +190,8 @@ def rollback(
                 sequence=sequence,
                 gate=target_gate,
                 rollback_of=target,
+                rolled_back=rolled_back,
+                withdrawn=withdrawn,
                 reason=reason,
                 signer=signer,
                 trust_version=trust.newest.version,
@@ -207,3 +233,31 @@ def previous_good(ws: Workspace, store: SnapshotStore, gate: str, current: int) 
         f"no earlier {gate!r} snapshot of {store.framework!r} verifies; nothing to roll back to",
         fix="pass --to N to restore a specific snapshot (artigov snapshots lists them)",
     )
+
+
+def withdrawn_versions(ws: Workspace, framework: str) -> dict[tuple[str, str], str]:
+    """(id, version) -> why, for every version a rollback of ``framework`` withdrew (read from the
+    committed decision log: a pruned rollback snapshot still withdrew them) that nobody approved
+    again since (an approving statement the rollback did not know)."""
+    from artigov.contract import current_statements, statements_for
+    from artigov.promote._decisions import DecisionLog
+
+    store = SnapshotStore(ws, framework)
+    withdrawals: dict[tuple[str, str], tuple[int, set[str], int | None]] = {}
+    for event in DecisionLog(store.decisions_path).events(b'"withdrawn"'):
+        data = event.get("data")
+        if event.get("event") != "snapshot_rolled_back" or not isinstance(data, dict):
+            continue
+        for w in data.get("withdrawn") or []:
+            if isinstance(w, dict) and "id" in w and "version" in w:
+                known = {str(d) for d in w.get("approvals", [])}
+                withdrawals[(str(w["id"]), str(w["version"]))] = (int(data["sequence"]), known, data.get("rolled_back"))
+    out = {}
+    for (artifact_id, version), (seq, known, rolled_back) in sorted(withdrawals.items()):
+        current = current_statements(statements_for(ws, framework, artifact_id, version))
+        if any(st.decision == "approve" and st.digest not in known for st in current.values()):
+            continue  # approved again since the rollback
+        out[(artifact_id, version)] = (
+            f"withdrawn by the rollback in snapshot {seq} (of snapshot {rolled_back}); approve it again to use it"
+        )
+    return out
