@@ -137,7 +137,7 @@ def read_statement(ws: Workspace, path: Path) -> Statement | None:
         return None
     try:
         body = json.loads(data)
-    except ValueError:
+    except (ValueError, RecursionError):  # not a statement: it approves nothing
         body = {}
     if not isinstance(body, dict):
         body = {}

@@ -44,15 +44,23 @@ class MergeResult:
 
 
 def _entries(data: bytes, label: str) -> Entries:
-    """The entries of one side: this format, the old one-line format, or nothing (an added file)."""
+    """The entries of one side: this format, or the old one-line format. Only the common ancestor
+    (``%O``) may be empty (both sides added the file); an empty side is a deleted or truncated
+    index, never "no entries" (merging it would drop every entry)."""
     if not data.strip():
-        return {}
+        if label == "%O":
+            return {}
+        raise IndexCorruptError(
+            Path(label),
+            "is empty: that side deleted or truncated the index; merging it would drop every entry "
+            "(resolve the merge, then run `artigov index rebuild`)",
+        )
     try:
         return Index.parse(data, Path(label)).entries
     except IndexCorruptError as e:
         try:
             value = json.loads(data)  # the old format (or a non-canonical one): merge what it says
-        except ValueError:
+        except (ValueError, RecursionError):
             raise IndexCorruptError(Path(label), f"cannot be merged: {e.problem}") from None
         entries = value.get("entries") if isinstance(value, dict) else None
         if not isinstance(entries, dict):

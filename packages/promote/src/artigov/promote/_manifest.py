@@ -7,16 +7,41 @@ Its byte format (canonical JSON of :meth:`Manifest.to_dict`) is what gets signed
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field, replace
+from functools import lru_cache
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
 from artigov.core import canonical_json
 
-__all__ = ["MANIFEST_FORMAT", "Manifest", "tool_version"]
+__all__ = ["MANIFEST_FORMAT", "Manifest", "manifest_problem", "tool_version"]
 
 MANIFEST_FORMAT = 3
 #: Fields written only when they have a value (the others are always written, ``parent`` as null).
 _OPTIONAL = ("expires", "rollback_of", "reason", "decisions", "trust_version", "rolled_back", "withdrawn")
+
+
+@lru_cache(maxsize=1)
+def _checks() -> tuple[Any, Any]:
+    """(the compiled fast check, the jsonschema validator) of snapshot.schema.json, built once."""
+    from jsonschema import Draft202012Validator
+
+    from artigov.core import compile_schema, packaged_schema
+
+    schema = packaged_schema("artigov.promote", "snapshot.schema.json")
+    return compile_schema(schema), Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+
+
+def manifest_problem(value: Any) -> str | None:
+    """Why ``value`` is not a valid manifest (schema/snapshot.schema.json: the first error, with
+    its place), or None. The compiled check answers for a valid one; jsonschema explains."""
+    certain, validator = _checks()
+    if certain(value):
+        return None
+    errors = sorted(validator.iter_errors(value), key=lambda e: list(map(str, e.absolute_path)))
+    if not errors:
+        return None
+    where = "/".join(map(str, errors[0].absolute_path))
+    return f"manifest {where or '(root)'}: {errors[0].message}"
 
 
 def tool_version() -> str:

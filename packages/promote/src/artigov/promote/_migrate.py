@@ -261,9 +261,26 @@ def repair_head(ws: Workspace, framework: str, *, lock_timeout: float = 30.0) ->
             skipped = f" (newer ones did not verify: {', '.join(problems)})" if problems else ""
             return seq, f"HEAD now names snapshot {seq}, the newest whose chain verifies{skipped}"
     raise PromotionError(
-        f"no snapshot of {framework!r} verifies with its chain; HEAD was not written",
-        fix="restore the record from git (git checkout -- " + ws.rel(store.dir) + ")",
+        _no_head(ws, store, problems), fix=f"restore the record from git (git checkout -- {ws.rel(store.dir)})"
     )
+
+
+def _no_head(ws: Workspace, store: SnapshotStore, problems: list[str]) -> str:
+    """Why no snapshot can be the head: naming the newest that would verify but for newer broken
+    ones (HEAD never names it while they stand: a replay), and what each newer one fails with."""
+    for seq in sorted(store.sequences(), reverse=True):
+        try:
+            verify_snapshot(ws, store.framework, head=_derived_head(store, seq), store=store, ignore_newer=True)
+        except VerificationError:
+            continue
+        newer = [p for p in problems if int(p.split(":", 1)[0]) > seq and "V007" not in p]
+        return (
+            f"snapshot {seq} verifies with its chain, but newer snapshots that do not are in the record "
+            f"({', '.join(newer) or 'recorded in the decision log'}); HEAD was not written: it cannot name {seq} "
+            "while they stand (a replay)"
+        )
+    found = ", ".join(problems) or "none found"
+    return f"no snapshot of {store.framework!r} verifies with its chain ({found}); HEAD was not written"
 
 
 def _derived_head(store: SnapshotStore, sequence: int) -> Head:

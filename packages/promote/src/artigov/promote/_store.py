@@ -355,12 +355,21 @@ class SnapshotStore:
         data = self.manifest_bytes(sequence)
         try:
             value = json.loads(data)
+        except RecursionError:
+            raise VerificationError(
+                "V004", f"snapshot {sequence}: manifest nests too deeply", snapshot=sequence
+            ) from None
         except ValueError as e:
             raise VerificationError(
                 "V004", f"snapshot {sequence}: manifest is not JSON ({e})", snapshot=sequence
             ) from None
         if not isinstance(value, dict):
             raise VerificationError("V004", f"snapshot {sequence}: manifest is not a JSON object", snapshot=sequence)
+        from artigov.promote._manifest import manifest_problem
+
+        problem = manifest_problem(value)
+        if problem:  # never handed on: every reader may rely on the schema's shape
+            raise VerificationError("V016", f"snapshot {sequence}: {problem}", snapshot=sequence)
         return value
 
     def pruned(self) -> dict[int, str]:

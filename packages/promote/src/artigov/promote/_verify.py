@@ -35,10 +35,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import lru_cache
 from typing import TYPE_CHECKING, Any
-
-from jsonschema import Draft202012Validator
 
 if TYPE_CHECKING:
     from artigov.schema import Artifact
@@ -52,7 +49,6 @@ from artigov.core import (
     committed_keyring,
     digest_bytes,
     get_logger,
-    packaged_schema,
     resolve_inside,
     verify_detached,
     verify_log,
@@ -86,12 +82,6 @@ class Verified:
     head: Head
     #: The names of the steps it passed, in order (:data:`STEPS`).
     checks: tuple[str, ...] = ()
-
-
-@lru_cache(maxsize=1)
-def _schema() -> Draft202012Validator:
-    schema = packaged_schema("artigov.promote", "snapshot.schema.json")
-    return Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
 
 
 log = get_logger(__name__)
@@ -198,13 +188,12 @@ def _target(run: _Run) -> None:
 
 def _valid_manifest(run: _Run) -> None:
     """V016: the manifest is valid against snapshot.schema.json."""
+    from artigov.promote._manifest import manifest_problem
+
     run.manifest = json.loads(run.chain[run.target])
-    errors = sorted(_schema().iter_errors(run.manifest), key=lambda e: list(map(str, e.absolute_path)))
-    if errors:
-        where = "/".join(map(str, errors[0].absolute_path))
-        raise VerificationError(
-            "V016", f"snapshot {run.target}: manifest {where or '(root)'}: {errors[0].message}", snapshot=run.target
-        )
+    problem = manifest_problem(run.manifest)
+    if problem:
+        raise VerificationError("V016", f"snapshot {run.target}: {problem}", snapshot=run.target)
 
 
 def _trust(run: _Run) -> None:
@@ -300,18 +289,22 @@ def verify_snapshot(
     head: Head | None = None,
     store: SnapshotStore | None = None,
     trust: TrustChain | None = None,
+    ignore_newer: bool = False,
 ) -> Verified:
     """Verify the head (or snapshot ``sequence``, or the current snapshot of ``gate``): run
     :data:`STEPS` in order and raise at the first that fails. Nothing is written.
 
     ``head`` replaces HEAD's content (``repair-head`` tries candidates); ``store``: the command's
     own store (else one is opened); ``trust``: the trust chain already loaded (else it is loaded,
-    pinned by ``ARTIGOV_TRUST_PIN`` if set).
+    pinned by ``ARTIGOV_TRUST_PIN`` if set); ``ignore_newer``: skip the replay step (only to say
+    which older snapshot would verify as the head).
     """
     store = store or SnapshotStore.open(ws, framework)
     run = _Run(ws, store, gate, sequence, now, head or store.head(), DecisionLog(store.decisions_path), trust=trust)
     passed: list[str] = []
     for step in STEPS:
+        if ignore_newer and step.name == "not_replayed":
+            continue  # repair-head's diagnosis: would this snapshot verify as the head, newer ones aside?
         try:
             step.run(run)
         except VerificationError as e:
@@ -491,7 +484,14 @@ def _check_approval(
             snapshot=target,
             fix=f"restore {rel} from git",
         )
-    body = json.loads(data)
+    try:
+        body = json.loads(data)
+    except (ValueError, RecursionError):
+        body = None
+    if not isinstance(body, dict):
+        raise VerificationError(
+            "V021", f"{where} is not a JSON statement", snapshot=target, fix=f"restore {rel} from git"
+        )
     said = {k: body.get(k) for k in ("id", "version", "checksum", "approver")}
     meant = {
         "id": item["id"],
