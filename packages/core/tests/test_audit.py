@@ -54,18 +54,24 @@ def test_append_chains_each_line_to_the_previous(tmp_path: Path) -> None:
     assert head == "sha256:" + hashlib.sha256(last).hexdigest()
 
 
-def test_torn_last_line_is_closed_and_reported(tmp_path: Path) -> None:
+def test_a_torn_last_line_is_set_aside_and_the_log_verifies_again(tmp_path: Path) -> None:
+    """A crash mid-write leaves a torn line: kept as evidence in the rotated file, never a failure
+    of `audit verify` for good (the next writer opens a new file chained to the last whole line)."""
     path = tmp_path / "audit.jsonl"
     AuditLog(path).append([{"event": "a"}])
+    first = path.read_bytes()
     with open(path, "ab") as f:
         f.write(b'{"event":"tor')
+    assert not verify_log(path).ok
     log = AuditLog(path)
     log.append([{"event": "b"}])
     assert log.torn_lines_repaired == 1
-    lines = path.read_bytes().splitlines()
-    assert lines[1] == b'{"event":"tor'
-    assert json.loads(lines[2])["event"] == "audit_torn_line_detected"
-    assert json.loads(lines[3])["event"] == "b"
+    kept = path.with_name("audit.jsonl.1").read_bytes()
+    assert kept == first + b'{"event":"tor'  # the evidence, untouched
+    lines = [json.loads(x) for x in path.read_bytes().splitlines()]
+    assert [e["event"] for e in lines] == ["audit_torn_line_detected", "b"]
+    assert lines[0]["data"]["previous_head"] == "sha256:" + hashlib.sha256(first).hexdigest()
+    assert verify_log(path).ok
 
 
 def test_concurrent_writers_lose_nothing_and_keep_the_chain(tmp_path: Path) -> None:

@@ -342,6 +342,9 @@ class AuditLog:
         """Rotate the locked file ``fd``; return the new file's locked fd and the event that opens it."""
         size = os.fstat(fd).st_size
         last = last_line(fd, size)
+        torn = bool(last) and not last.endswith(b"\n")
+        if torn:  # the newest complete line is the chain's head; the torn bytes stay in the old file
+            last = last_line(fd, size - len(last))
         for i in range(ROTATE_KEEP - 1, 0, -1):
             older = self.path.with_name(f"{self.path.name}.{i}")
             if older.exists():
@@ -351,8 +354,8 @@ class AuditLog:
         self._lock(new_fd)
         os.close(fd)
         event = {
-            "event": "log_rotated",
-            "outcome": "rotated",
+            "event": "audit_torn_line_detected" if torn else "log_rotated",
+            "outcome": "set_aside" if torn else "rotated",
             "ts": utc_timestamp(),
             "subject": f"{self.path.name}.1",
             "data": {"previous_head": digest_bytes(last) if last else GENESIS, "bytes": size},
@@ -362,34 +365,26 @@ class AuditLog:
     def append(self, events: list[dict[str, Any]]) -> str:
         """Append events (each gets ``prev``); return the hash of the last line written.
 
-        A torn last line left by a crash is closed with a newline first (so
-        ``audit verify`` reports it) and an ``audit_torn_line_detected`` event
-        is chained after it.
+        A torn last line left by a crash is evidence, not damage to carry forward: the file is
+        rotated aside as it is (``audit.jsonl.1``, kept), and the new file opens with an
+        ``audit_torn_line_detected`` event naming it and the hash of its last complete line, so
+        ``audit verify`` of the current log passes while the torn bytes stay for an auditor.
         """
         self.path.parent.mkdir(parents=True, exist_ok=True)
         fd = self._open_locked()
         try:
-            if self.rotate_bytes is not None and os.fstat(fd).st_size > self.rotate_bytes:
+            size = os.fstat(fd).st_size
+            tail = last_line(fd, size)
+            torn = bool(tail) and not tail.endswith(b"\n")
+            if torn or (self.rotate_bytes is not None and size > self.rotate_bytes):
+                self.torn_lines_repaired += int(torn)
                 fd, opening = self._rotate(fd)
                 events = [opening, *events]
             size = os.fstat(fd).st_size
             last = last_line(fd, size)
-            out: list[bytes] = []
-            if last and not last.endswith(b"\n"):
-                self.torn_lines_repaired += 1
-                out.append(b"\n")
-                last += b"\n"
-                torn = {
-                    "event": "audit_torn_line_detected",
-                    "outcome": "repaired",
-                    "ts": utc_timestamp(),
-                    "subject": self.path.name,
-                    "data": {"bytes": len(last) - 1},
-                }
-                events = [torn, *events]
             prev = digest_bytes(last) if last else GENESIS
             sealed = seal_lines(events, prev)
-            write_whole_lines(fd, self.path, b"".join([*out, *sealed]), size)
+            write_whole_lines(fd, self.path, b"".join(sealed), size)
             return digest_bytes(sealed[-1]) if sealed else prev
         finally:
             os.close(fd)  # releases the flock
