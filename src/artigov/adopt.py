@@ -216,6 +216,9 @@ def adopt(ws: Workspace, framework: str, paths: list[Path] | None = None, *, app
     patterns = _route_patterns(ws, framework)
     schemas = SchemaSet(ws.kind_schemas_dir)
     added_at = _git_added(ws)
+    for f in checked.findings:  # where artifacts are, but never read: a file adopt cannot take either
+        if f.code in ("S019", "S021"):
+            report.unplaced.append(Unplaced(f.file, f"{f.code} {f.message}", f.fix))
     for unit in checked.units:
         if unit.path in valid:
             continue

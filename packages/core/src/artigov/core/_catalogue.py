@@ -113,6 +113,12 @@ CATALOGUE: tuple[Code, ...] = (
         "`+++` TOML frontmatter (Hugo): rewrite it as YAML between `---` lines, or use a sidecar",
         "rewrite the `+++` TOML block as YAML between `---` lines, or use a sidecar",
     ),
+    Code(
+        "S021",
+        "not-a-regular-file",
+        "a FIFO, socket or device, or a name with a line break, where artifacts are: never read",
+        "remove or rename it",
+    ),
     Code("Y001", "yaml-invalid", "YAML syntax error", "fix the YAML syntax"),
     Code(
         "Y002",

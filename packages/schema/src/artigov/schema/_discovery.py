@@ -22,6 +22,7 @@ from contextlib import suppress
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from artigov.core import Finding, PathEscapeError, Workspace
 
@@ -187,9 +188,11 @@ def _walk(
     skip: set[str],
     dirs: dict[str, Stamp] | None = None,
     links: list[str] | None = None,
+    special: list[str] | None = None,
 ) -> list[str]:
     """Every file under ``root/start`` as sorted POSIX relative paths (listed folders' stamps into
-    ``dirs``, symlinks met into ``links``: they are never followed)."""
+    ``dirs``, symlinks met into ``links``: they are never followed; FIFOs, sockets and devices into
+    ``special``: never opened)."""
     found: list[str] = []
     base = root / start if start else root
     if not base.is_dir():
@@ -220,6 +223,8 @@ def _walk(
                 found.append(rel)
             elif links is not None and entry.is_symlink():
                 links.append(rel)
+            elif special is not None:
+                special.append(rel)
         stack.extend(reversed(subdirs))
     return found
 
@@ -279,22 +284,53 @@ def discover(ws: Workspace) -> Discovery:
     links: list[str] = []
     refused: list[Finding] = []
     skipped: dict[str, str] = {}
+    special: list[str] = []
     for start in roots:
         if _first_link(ws.root, start) is not None:
             _judge_link(ws, start, refused, skipped)
             dirs[start] = MISSING  # the stat cache never vouches for a walk it did not make
             continue
-        files.update(_walk(ws.root, start, skip, dirs, links))
+        files.update(_walk(ws.root, start, skip, dirs, links, special))
     for link in links:
         if matches_any(link, ws.artifacts) or (ws.root / link).is_dir() or sidecar_target(link) is not None:
             _judge_link(ws, link, refused, skipped)
     patterns = [glob_regex(g).match for g in ws.artifacts]  # compiled once, not looked up per file
+    refused += _unusable(files, special, patterns)
     matched = sorted((f for f in files if any(m(f) for m in patterns)), key=lambda p: p.encode("utf-8"))
     found = group_units(matched)
     found.findings = refused + found.findings
     found.dirs = dirs
     found.skipped = dict(sorted(skipped.items()))
     return found
+
+
+def _unusable(files: set[str], special: list[str], patterns: list[Any]) -> list[Finding]:
+    """S021 for what sits where artifacts are but is never read: a FIFO, socket or device (opening
+    one could block), and a file whose name holds a line break (no line-based record can hold it)."""
+    out = []
+    for rel in sorted(special, key=lambda p: p.encode("utf-8", "surrogateescape")):
+        if any(m(rel.replace("\n", " ").replace("\r", " ")) for m in patterns):
+            out.append(
+                Finding(
+                    "S021",
+                    rel,
+                    "is not a regular file (a FIFO, socket or device): artigov never opens it",
+                    fix="remove it, or move it out of the artifact folders",
+                    line=1,
+                )
+            )
+    for rel in sorted(files, key=lambda p: p.encode("utf-8", "surrogateescape")):
+        if ("\n" in rel or "\r" in rel) and any(m(rel.replace("\n", " ").replace("\r", " ")) for m in patterns):
+            out.append(
+                Finding(
+                    "S021",
+                    rel.replace("\n", "\\n").replace("\r", "\\r"),
+                    "its name holds a line break: artigov never reads or indexes it",
+                    fix="rename it without the line break",
+                    line=1,
+                )
+            )
+    return out
 
 
 def _judge_link(ws: Workspace, rel: str, refused: list[Finding], skipped: dict[str, str]) -> None:

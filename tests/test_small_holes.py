@@ -1,0 +1,120 @@
+"""Smaller holes found beside the record-integrity review: each one a traceback, a silent skip or a
+silent loss on today's main, each now one line and a non-zero exit (or a message)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+Runner = Callable[..., subprocess.CompletedProcess[str]]
+
+
+def test_special_files_and_line_breaks_in_names_are_named_by_validate_and_adopt(
+    artigov: Runner, example_copy: Path
+) -> None:
+    folder = example_copy / "frameworks/fwk-001/plans/technical"
+    os.mkfifo(folder / "pipe.md")
+    (folder / "out.md").symlink_to("/etc/passwd")
+    (folder / "new\nline.md").write_text(
+        '---\nid: nl\nversion: "1"\nstatus: draft\nframework: fwk-001\nkind: technical-plan\n---\n'
+    )
+    done = artigov("validate", "--format", "json", "--root", example_copy)
+    found = {(f["code"], f["file"]) for f in json.loads(done.stdout)["findings"]}
+    assert done.returncode == 1
+    assert ("S021", "frameworks/fwk-001/plans/technical/pipe.md") in found
+    assert ("S021", "frameworks/fwk-001/plans/technical/new\\nline.md") in found
+    assert ("S019", "frameworks/fwk-001/plans/technical/out.md") in found
+    adopted = artigov("adopt", "-f", "fwk-001", "--root", example_copy)
+    assert adopted.returncode == 1 and adopted.stdout.count("cannot adopt") == 3, adopted.stdout
+
+
+def _index_merge(tmp_path: Path, base: bytes, ours: bytes, theirs: bytes) -> tuple[int, str, bytes]:
+    paths = []
+    for name, data in (("O", base), ("A", ours), ("B", theirs)):
+        path = tmp_path / name
+        path.write_bytes(data)
+        paths.append(str(path))
+    done = subprocess.run(
+        [sys.executable, "-m", "artigov.cli", "index", "merge", *paths], capture_output=True, text=True, check=False
+    )
+    return done.returncode, done.stderr, (tmp_path / "A").read_bytes()
+
+
+def test_index_merge_refuses_an_empty_side_and_deep_json(example_copy: Path, tmp_path: Path) -> None:
+    index = (example_copy / "artifacts_index.json").read_bytes()
+    code, err, ours = _index_merge(tmp_path, index, index, b"")
+    assert code != 0 and "is empty" in err and ours == index  # never "merged" into an empty index
+    code, err, _ = _index_merge(tmp_path, index, index, b"[" * 100000 + b"]" * 100000)
+    assert code != 0 and "Traceback" not in err and "cannot be merged" in err
+
+
+def test_a_deep_json_approval_statement_is_no_traceback(artigov: Runner, tmp_path: Path) -> None:
+    assert artigov("demo", "--dir", tmp_path / "d").returncode == 0
+    ws = tmp_path / "d" / "workspace"
+    subprocess.run(["git", "checkout", "--", "governance"], cwd=ws, check=True, capture_output=True)
+    statement = next((ws / "governance/fwk-001/approvals").rglob("*.json"))
+    statement.write_bytes(b"[" * 100000 + b"]" * 100000)
+    for args in (("contract", "check", "-f", "fwk-001", "--all-gates"), ("verify", "--all"), ("status",)):
+        done = artigov(*args, "--root", ws)
+        assert "Traceback" not in done.stderr, (args, done.stderr[-500:])
+        assert done.returncode in (0, 1), (args, done.stderr)
+    verified = artigov("verify", "-f", "fwk-001", "--snapshot", "2", "--root", ws)  # the snapshot that records it
+    assert verified.returncode == 1 and "V021" in verified.stdout, verified.stdout
+
+
+def test_a_malformed_manifest_with_a_matching_head_digest_is_one_line_everywhere(
+    artigov: Runner, tmp_path: Path
+) -> None:
+    from artigov.core import canonical_json, digest_bytes
+
+    assert artigov("demo", "--dir", tmp_path / "d").returncode == 0
+    ws = tmp_path / "d" / "workspace"
+    subprocess.run(["git", "checkout", "--", "governance"], cwd=ws, check=True, capture_output=True)
+    path = ws / "governance/fwk-001/snapshots/000003/manifest.json"
+    path.chmod(0o644)
+    data = canonical_json({"gate": "design", "inputs": "not a list", "parent": None, "sequence": 3})
+    path.write_bytes(data)
+    head = ws / "governance/fwk-001/HEAD"
+    value = json.loads(head.read_bytes())
+    value["digest"] = value["gates"]["design"]["digest"] = digest_bytes(data)
+    head.write_bytes(canonical_json(value))
+    commands = [
+        ("prune", "-f", "fwk-001"),
+        ("report", "-f", "fwk-001", "--out", str(tmp_path / "r.html")),
+        ("diff", "-f", "fwk-001", "1", "3"),
+        ("snapshots", "-f", "fwk-001"),
+        ("triggers", "-f", "fwk-001"),
+        ("status",),
+        ("verify", "--all"),
+    ]
+    for args in commands:
+        done = artigov(*args, "--root", ws)
+        assert "Traceback" not in done.stderr, (args, done.stderr[-800:])
+        assert done.returncode == 1, (args, done.stdout, done.stderr)
+    repaired = artigov("repair-head", "-f", "fwk-001", "--root", ws)
+    assert repaired.returncode == 1
+    assert "snapshot 2 verifies with its chain, but newer snapshots that do not" in repaired.stderr
+    shutil.rmtree(ws / "governance/fwk-001/snapshots/000003")  # the broken one never committed: gone
+    assert "no snapshot" not in artigov("repair-head", "-f", "fwk-001", "--root", ws).stderr
+
+
+@pytest.mark.parametrize("torn", [b'{"event":"tor', b"\x00\x01"])
+def test_a_torn_operational_log_line_does_not_fail_audit_verify_for_good(
+    artigov: Runner, example_copy: Path, torn: bytes
+) -> None:
+    assert artigov("index", "update", "--root", example_copy).returncode == 0
+    log = example_copy / ".artigov" / "audit.jsonl"
+    with open(log, "ab") as f:
+        f.write(torn)  # a crash mid-write
+    assert artigov("audit", "verify", "--root", example_copy).returncode == 1  # said once...
+    assert artigov("index", "update", "--root", example_copy).returncode == 0  # ...the next writer sets it aside
+    again = artigov("audit", "verify", "--root", example_copy)
+    assert again.returncode == 0, again.stdout
+    assert (example_copy / ".artigov" / "audit.jsonl.1").read_bytes().endswith(torn)  # kept as evidence
