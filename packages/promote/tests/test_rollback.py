@@ -19,6 +19,7 @@ from artigov.promote import (
     promote,
     rollback,
 )
+from artigov.promote._decisions import DecisionLog
 from artigov.promote._store import SnapshotStore
 from artigov.promote._verify import verify_snapshot
 
@@ -48,7 +49,7 @@ def test_rollback_restores_bytes_and_appends_a_new_signed_snapshot(ws: Workspace
 
 
 def test_rollback_refuses_paths_that_escape(ws: Workspace) -> None:
-    from artigov.promote._rollback import _restore
+    from artigov.promote._rollback import _planned as _restore
 
     promote(ws, "f", "design")
     manifest = SnapshotStore(ws, "f").manifest(1)
@@ -163,7 +164,15 @@ def test_every_file_system_step_of_rollback_leaves_the_old_tree_or_the_new_one(w
         assert not list(run.rglob("*.restore-tmp")), where
 
 
-@pytest.mark.parametrize(("point", "tree"), [("restore-staged", "old"), ("restore-switching", "new")])
+@pytest.mark.parametrize(
+    ("point", "tree"),
+    [
+        ("restore-staged", "old"),  # before the commit point: the old tree and the old record
+        ("after-decisions", "new"),  # recorded, not yet switched: the next command switches the files in
+        ("before-publish", "new"),
+        ("restore-switching", "new"),
+    ],
+)
 def test_an_interrupted_rollback_leaves_the_old_tree_or_is_rolled_forward(ws: Workspace, point: str, tree: str) -> None:
     v1, v2 = two_file_history(ws)
     code = textwrap.dedent(f"""
@@ -181,6 +190,8 @@ def test_an_interrupted_rollback_leaves_the_old_tree_or_is_rolled_forward(ws: Wo
     assert files == (v1 if tree == "new" else v2)
     assert not list(ws.root.rglob("*.restore-tmp")) and not (ws.state_dir / "restore-f.journal").exists()
     assert index_verify(ws).ok
+    recorded = 3 in DecisionLog(SnapshotStore(ws, "f").decisions_path).recorded()
+    assert recorded == (tree == "new")  # never a restored tree that nobody recorded
 
 
 def test_a_rollback_withdraws_what_it_rolled_back_until_it_is_approved_again(ws: Workspace) -> None:

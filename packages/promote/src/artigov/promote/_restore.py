@@ -1,14 +1,16 @@
 """Restoring a snapshot's files as one switch: the old tree or the new one, never half of each.
 
 A rollback writes every file it restores as a staged copy beside its target
-(``.<name>.restore-tmp``), then switches them in with one rename each. A journal in the local
-state folder (``restore.journal``) says where it stands:
+(``.<name>.restore-tmp``), records the rollback snapshot (the decision log append is the commit
+point of the rollback, tree included), then switches the files in with one rename each. A journal
+in the local state folder (``restore-<framework>.journal``) says where it stands:
 
-1. ``staging`` (written first, listing every target and its staged copy): a crash now leaves
-   the old tree; the staged copies are removed by the next command;
-2. ``switching`` (written once every copy is staged and synced): the commit point of the tree;
-   a crash now is rolled forward by the next command (every staged copy still there is renamed
-   into place), so the tree becomes the new one;
+1. ``staging`` (written first, listing every target, its staged copy and the rollback snapshot's
+   sequence): a crash now is rolled forward by the next command if the decision log records that
+   snapshot (the rollback reached its commit point), else undone: the staged copies are removed
+   and the tree stays the old one. So a killed rollback leaves the old tree and the old record,
+   or the new tree and the new record, never a restored tree nobody recorded;
+2. ``switching`` (written once the snapshot is recorded): a crash now is rolled forward;
 3. the journal is removed once the renames and the index update are done.
 
 Every step counts as a file-system step for the fault sweep (:func:`artigov.core._faults.fs_step`).
@@ -18,13 +20,13 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Sequence
+from collections.abc import Container, Sequence
 from pathlib import Path
 
 from artigov.core import DiskError, Workspace, fault_point, fs_step, fsync_dir, get_logger, write_all, write_atomic
 from artigov.promote.errors import PromotionError
 
-__all__ = ["finish_restore", "recover_restore", "restore_files"]
+__all__ = ["finish_restore", "recover_restore", "stage_files", "switch_staged", "unstage"]
 
 log = get_logger(__name__)
 
@@ -37,38 +39,56 @@ def _staged(target: Path) -> Path:
     return target.with_name(f".{target.name}.restore-tmp")
 
 
-def _write_journal(ws: Workspace, framework: str, state: str, targets: Sequence[Path]) -> None:
-    body = {"state": state, "files": [ws.rel(t) for t in targets]}
+def _write_journal(ws: Workspace, framework: str, state: str, targets: Sequence[Path], sequence: int) -> None:
+    body = {"state": state, "files": [ws.rel(t) for t in targets], "sequence": sequence}
     write_atomic(_journal(ws, framework), (json.dumps(body, sort_keys=True) + "\n").encode(), lock=False)
 
 
-def restore_files(ws: Workspace, framework: str, planned: Sequence[tuple[Path, bytes]]) -> list[Path]:
-    """Write ``planned`` (target, bytes) as one switch (see the module doc); return the targets.
+def stage_files(ws: Workspace, framework: str, planned: Sequence[tuple[Path, bytes]], sequence: int) -> list[Path]:
+    """Stage ``planned`` (target, bytes) beside their targets for the rollback snapshot ``sequence``
+    (see the module doc); return the targets. Nothing of the tree changes yet.
 
     The caller holds the framework lock and has checked every target path.
+
+    Raises:
+        PromotionError: a copy could not be staged (the staged ones are removed: nothing changed).
     """
     targets = [t for t, _ in planned]
-    _write_journal(ws, framework, "staging", targets)
+    _write_journal(ws, framework, "staging", targets, sequence)
     try:
         for target, data in planned:
             _stage(target, data)
             fault_point("restore-staged")
-        _write_journal(ws, framework, "switching", targets)
     except (OSError, DiskError) as e:
-        for target in targets:
-            _staged(target).unlink(missing_ok=True)
-        _journal(ws, framework).unlink(missing_ok=True)
+        unstage(ws, framework, targets)
         why = e.message if isinstance(e, DiskError) else (e.strerror or str(e))
         raise PromotionError(f"could not stage the files to restore ({why}); nothing was restored") from e
-    fault_point("restore-switching")
-    try:
-        _switch(ws, targets)
-    except OSError as e:
-        raise PromotionError(
-            f"the restore was interrupted while its files were switched in ({e.strerror or e})",
-            fix="free the disk and run the command again: it finishes the switch first",
-        ) from e
     return targets
+
+
+def unstage(ws: Workspace, framework: str, targets: Sequence[Path]) -> None:
+    """Remove the staged copies and the journal: the rollback was not recorded, the tree stays."""
+    for target in targets:
+        _staged(target).unlink(missing_ok=True)
+    _journal(ws, framework).unlink(missing_ok=True)
+
+
+def switch_staged(ws: Workspace, framework: str, targets: Sequence[Path], sequence: int) -> None:
+    """After the rollback snapshot ``sequence`` is recorded: switch the staged copies in.
+
+    Raises:
+        PromotionError: a rename failed (the next command finishes the switch: it is recorded).
+    """
+    try:
+        _write_journal(ws, framework, "switching", targets, sequence)
+        fault_point("restore-switching")
+        _switch(ws, targets)
+    except (OSError, DiskError) as e:
+        why = e.message if isinstance(e, DiskError) else (e.strerror or str(e))
+        raise PromotionError(
+            f"the rollback is recorded but its files were not all switched in ({why})",
+            fix="free the disk and run any promote, rollback or repair-head: it finishes the switch first",
+        ) from e
 
 
 def _stage(target: Path, data: bytes) -> None:
@@ -97,6 +117,14 @@ def _switch(ws: Workspace, targets: Sequence[Path]) -> None:
         fsync_dir(folder)
 
 
+def _recorded(ws: Workspace, framework: str) -> Container[int]:
+    """The snapshots the framework's decision log records."""
+    from artigov.promote._decisions import DecisionLog
+    from artigov.promote._store import SnapshotStore
+
+    return DecisionLog(SnapshotStore(ws, framework).decisions_path).recorded()
+
+
 def finish_restore(ws: Workspace, framework: str) -> None:
     """The restored files are in place and indexed: the journal goes."""
     try:
@@ -110,7 +138,8 @@ def finish_restore(ws: Workspace, framework: str) -> None:
 
 
 def recover_restore(ws: Workspace, framework: str) -> list[str]:
-    """Finish (switching) or undo (staging) an interrupted restore; return the files it touched.
+    """Finish or undo an interrupted restore; return the files it touched: rolled forward when it
+    was switching or its rollback snapshot is recorded in the decision log, else undone.
 
     The caller holds the framework lock."""
     path = _journal(ws, framework)
@@ -120,11 +149,11 @@ def recover_restore(ws: Workspace, framework: str) -> list[str]:
         files = [str(f) for f in body["files"]]
     except FileNotFoundError:
         return []
-    except (OSError, ValueError, KeyError, TypeError):
+    except (OSError, ValueError, KeyError, TypeError, RecursionError):
         path.unlink(missing_ok=True)  # a torn journal was written before anything was staged
         return []
     targets = [ws.root / f for f in files]
-    if state == "switching":
+    if state == "switching" or body.get("sequence") in _recorded(ws, framework):
         _switch(ws, targets)
         from artigov.index import add as index_add
 

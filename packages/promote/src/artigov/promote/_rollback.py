@@ -13,12 +13,14 @@ from artigov.core import (
     ActorLookup,
     FileLock,
     PathEscapeError,
+    TrustChain,
     Workspace,
     digest_bytes,
     resolve_inside,
     stamp_now,
 )
 from artigov.index import add as index_add
+from artigov.promote._decisions import DecisionLog
 from artigov.promote._gitstate import git_state
 from artigov.promote._manifest import Manifest
 from artigov.promote._promotion import (
@@ -33,9 +35,9 @@ from artigov.promote._promotion import (
     trust_events,
     verified_head,
 )
-from artigov.promote._record import commit_snapshot, decision_event, recover
-from artigov.promote._restore import finish_restore, recover_restore, restore_files
-from artigov.promote._store import ObjectStore, SnapshotStore
+from artigov.promote._record import Committed, commit_snapshot, decision_event, recover
+from artigov.promote._restore import finish_restore, recover_restore, stage_files, switch_staged, unstage
+from artigov.promote._store import Head, ObjectStore, SnapshotStore
 from artigov.promote._verify import verify_snapshot
 from artigov.promote.errors import PromotionError, VerificationError
 from artigov.schema import unsafe_artifact_path
@@ -43,8 +45,8 @@ from artigov.schema import unsafe_artifact_path
 __all__ = ["previous_good", "rollback", "withdrawn_versions"]
 
 
-def _restore(ws: Workspace, manifest: dict[str, Any]) -> list[Path]:
-    """Check every path and object first, then write each file atomically."""
+def _planned(ws: Workspace, manifest: dict[str, Any]) -> list[tuple[Path, bytes]]:
+    """Every file of ``manifest`` to restore, with its bytes: every path and object checked first."""
     objects = ObjectStore(ws)
     planned: list[tuple[Path, bytes]] = []
     for item in manifest["inputs"]:
@@ -66,8 +68,29 @@ def _restore(ws: Workspace, manifest: dict[str, Any]) -> list[Path]:
             if digest_bytes(data) != item[obj_key]:
                 raise VerificationError("V009", f"object of {rel} is corrupt", snapshot=manifest["sequence"])
             planned.append((target, data))
-    # One switch: the old tree or the new one, never half (the caller holds the framework lock).
-    return restore_files(ws, str(manifest["framework"]), planned)
+    return planned
+
+
+def _commit_then_switch(
+    ws: Workspace,
+    store: SnapshotStore,
+    snapshot: tuple[Head, Manifest, list[dict[str, Any]], TrustChain],
+    restored: list[Path],
+    lock_timeout: float,
+) -> Committed:
+    """Record the rollback snapshot (the commit point), then switch its staged files in and index
+    them; a failure before the commit point unstages them, so the tree stays the old one."""
+    head, manifest, batch, trust = snapshot
+    try:
+        done = commit_snapshot(ws, store, head, manifest, batch, trust)
+    except BaseException:
+        if manifest.sequence not in DecisionLog(store.decisions_path).recorded():
+            unstage(ws, store.framework, restored)  # not recorded: the tree stays the old one
+        raise
+    switch_staged(ws, store.framework, restored, manifest.sequence)
+    index_add(ws, restored, lock_timeout=lock_timeout)
+    finish_restore(ws, store.framework)
+    return done
 
 
 def _withdrawn(store: SnapshotStore, rolled_back: int, restored: dict[str, Any]) -> list[dict[str, Any]]:
@@ -155,9 +178,8 @@ def rollback(
             raise PromotionError(f"snapshot {target} is a {target_gate!r} snapshot, not {gate!r}")
         trust = authorize_signer(ws, framework, target_gate, signer)
         sequence = head.sequence + 1
-        restored = _restore(ws, verified.manifest)
-        index_add(ws, restored, lock_timeout=lock_timeout)
-        finish_restore(ws, framework)
+        # Staged, not switched in: the files change only once the rollback is recorded (its commit point).
+        restored = stage_files(ws, framework, _planned(ws, verified.manifest), sequence)
         restored_rel = [ws.rel(p) for p in restored]
         git = git_state(ws.root, [])
         created_at, source = stamp_now()
@@ -199,7 +221,7 @@ def rollback(
                 commit=git.commit,
             ),
         ]
-        done = commit_snapshot(ws, store, head, manifest, batch, trust)
+        done = _commit_then_switch(ws, store, (head, manifest, batch, trust), restored, lock_timeout)
     announce(store, done, "snapshot_rolled_back", "rolled_back", rollback_of=target)
     record_commit = commit_if(
         commit,
