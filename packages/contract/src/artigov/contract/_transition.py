@@ -271,6 +271,7 @@ def transition(
     starts, to = ACTIONS[action]
     artifact = _load(ws, target)
     rel = artifact.path
+    _remove_dead_temps(ws, artifact)
     if action == "reject" and not comment.strip():
         raise TransitionError("A007", rel, "a rejection needs a reason", 'say why: --comment "..."')
     who = who or ActorLookup(ws.root).result()
@@ -332,6 +333,15 @@ def transition(
     return Transition(**{**result.__dict__, "changed": True, "notes": notes + result.notes})
 
 
+def _remove_dead_temps(ws: Workspace, artifact: Artifact) -> None:
+    """A crashed transition's temp files beside the document (their writer is gone): removed."""
+    from artigov.core import dead_writer_temps
+
+    for tmp in dead_writer_temps(ws.root / artifact.source):
+        tmp.unlink(missing_ok=True)
+        log.info("leftover_removed", audit=True, subject=ws.rel(tmp), outcome="removed: its writer is gone")
+
+
 def _already_done(action: str, artifact: Artifact, mine: Statement | None, to: str) -> Statement | None:
     """The person's statement that already decided ``action`` about this very content, if any."""
     if mine is None or mine.decision != action or not covers(mine.body, artifact.checksum, artifact.approval_digest):
@@ -356,7 +366,7 @@ def _finish(
     if not in_line:
         source, new = edit_metadata(ws.root, artifact, _metadata_updates(action, artifact, who, to, time))
         write_atomic(ws.root / source, new, lock=False)  # no lock file beside the document
-        notes += _reindex(ws, artifact)
+    notes += _reindex(ws, artifact)  # also after a crash between the edit and the index: never left stale
     log.info(
         "artifact_approved"
         if action == "approve"

@@ -268,3 +268,24 @@ def _unlink_quietly(path: Path) -> None:
     # Best effort: a leftover temp file is harmless, hidden and named after its pid.
     with suppress(OSError):
         os.unlink(path)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's live process
+        return True
+    return True
+
+
+def dead_writer_temps(path: Path) -> list[Path]:
+    """The temp files :func:`write_atomic` left beside ``path`` (``.<name>.tmp.<pid>``) whose writer
+    is no longer running: leftovers of a crash, safe to remove (a live writer's are kept)."""
+    out = []
+    for tmp in path.parent.glob(f".{path.name}.tmp.*"):
+        pid = tmp.name.rsplit(".", 1)[-1]
+        if pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid)) and tmp.is_file():
+            out.append(tmp)
+    return sorted(out)

@@ -1,0 +1,61 @@
+"""`approve` crashed at every file-system step, then run again: the document, its statement and the
+index end up in line (no stale index, no `.tmp.<pid>` file left in the user's tree), and the gate
+passes with exactly the approval that was given."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+from artigov.contract import check_contract, transition
+from artigov.core import load_workspace, steps_taken
+from artigov.index import verify as index_verify
+
+from .conftest import ALICE, CAROL, Keys, build_signed_approvals_ws
+
+APPROVE = textwrap.dedent("""
+    import sys
+    from pathlib import Path
+    from artigov.core.errors import ArtigovError
+    from artigov.core._logconfig import configure_logging
+    from artigov.core._workspace import load_workspace
+    from artigov.contract import transition
+    configure_logging("console", "error")
+    ws = load_workspace(Path(sys.argv[1]))
+    try:
+        transition(ws, ws.root / "frameworks/tp.md", "approve", who="alice@example.org")
+    except ArtigovError as e:
+        print(e)
+        sys.exit(e.exit_code)
+    """)
+
+
+def test_approve_crashed_at_every_step_then_run_again_leaves_everything_in_line(tmp_path: Path, keys: Keys) -> None:
+    template = build_signed_approvals_ws(tmp_path / "template", keys)
+    transition(template, template.root / "frameworks/tp.md", "review", who=CAROL)
+    probe = tmp_path / "probe"
+    shutil.copytree(template.root, probe, symlinks=True)
+    before = steps_taken()
+    transition(load_workspace(probe), probe / "frameworks/tp.md", "approve", who=ALICE)
+    total = steps_taken() - before
+    assert total >= 5
+    for step in range(1, total + 1):
+        run = tmp_path / f"run-{step}"
+        shutil.copytree(template.root, run, symlinks=True)
+        env = {**os.environ, "ARTIGOV_FAULT_STEP": str(step), "ARTIGOV_FAULT_MODE": "crash"}
+        crashed = subprocess.run(
+            [sys.executable, "-c", APPROVE, str(run)], env=env, capture_output=True, text=True, check=False
+        )
+        assert crashed.returncode == 70, (step, crashed.stdout, crashed.stderr)
+        again = subprocess.run([sys.executable, "-c", APPROVE, str(run)], capture_output=True, text=True, check=False)
+        assert again.returncode == 0, (step, again.stdout, again.stderr)
+        ws = load_workspace(run)
+        leftovers = [p for p in run.rglob("*") if ".tmp." in p.name and ".artigov" not in p.parts]
+        assert leftovers == [], (step, leftovers)
+        assert index_verify(ws).ok, step
+        assert check_contract(ws, "f", "design").ok, (step, check_contract(ws, "f", "design").findings)
+        shutil.rmtree(run)
