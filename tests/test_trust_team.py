@@ -357,3 +357,31 @@ def test_trust_versions_and_signers_are_decision_events_and_in_the_report(team: 
     team.ok("report", "-f", "fw", "--out", "report.html", cwd=a)
     html = (a / "report.html").read_text()
     assert "Trust history" in html and team.m2 in html
+
+
+def test_a_snapshot_signed_by_a_key_never_allowed_is_caught_even_behind_a_newer_head(team: Team) -> None:
+    """A key "trusted for one promotion and removed again": whatever the config said then, the
+    snapshot names the trust version it was signed under, and verify --all checks every snapshot of
+    the chain against it, not only each gate's current one."""
+    a = team.clone("a")
+    _second_promotion(team, a, 1764000100)  # snapshot 2; then snapshot 3 on top
+    _second_promotion(team, a, 1764000200)
+    sig = a / "governance/fw/snapshots/000002/manifest.json.asc"
+    data = (a / "governance/fw/snapshots/000002/manifest.json").read_bytes()
+    forged = subprocess.run(
+        ["gpg", "--homedir", str(team.o_home), "--armor", "--detach-sign", "--local-user", team.o],
+        input=data,
+        capture_output=True,
+        check=True,
+    ).stdout
+    sig.chmod(0o644)
+    sig.write_bytes(forged)
+    (a / f"governance/keys/{team.o}.asc").write_bytes(
+        subprocess.run(
+            ["gpg", "--homedir", str(team.o_home), "--armor", "--export", team.o], capture_output=True, check=True
+        ).stdout
+    )
+    head_only = team.art("verify", "-f", "fw", cwd=a)
+    assert head_only.returncode == 0  # the head (snapshot 3) itself is fine...
+    everything = team.art("verify", "--all", cwd=a)
+    assert everything.returncode == 1 and "V011" in everything.stdout and "snapshot 2" in everything.stdout

@@ -672,7 +672,9 @@ def verify_all(ws: Workspace, trust: TrustChain | None = None) -> list[dict[str,
                 check_history(ws, store, head, trust, frozenset(int(r["snapshot"]) for r in rows))
             results += rows
         except VerificationError as e:
-            results.append({"framework": framework, "ok": False, "code": e.code, "message": e.problem, "fix": e.fix})
+            where = f"snapshot {e.snapshot}: " if e.snapshot and f"snapshot {e.snapshot}" not in e.problem else ""
+            row = {"framework": framework, "ok": False, "code": e.code, "message": where + e.problem, "fix": e.fix}
+            results.append(row)
     return results
 
 
