@@ -4,7 +4,6 @@ remote, a fresh clone that verifies with no local state, and a fork that is name
 from __future__ import annotations
 
 import os
-import random
 import shutil
 import subprocess
 import sys
@@ -17,7 +16,7 @@ import artigov.index as index_ops
 from artigov.core import load_workspace
 from artigov.core.testing import GIT_ENV, git
 from artigov.core.testkeys import gnupg_home, make_key
-from artigov.index.testing import synth_workspace
+from artigov.index.testing import merge_pairs, pr_branch, pr_pairs, pr_repository
 
 REPO = Path(__file__).resolve().parent.parent
 Runner = Callable[..., subprocess.CompletedProcess[str]]
@@ -26,62 +25,23 @@ Runner = Callable[..., subprocess.CompletedProcess[str]]
 # ---------------------------------------------------------------- the index merges
 
 
-def _branch(root: Path, name: str, ops: list[tuple[str, str]], seed: int) -> None:
-    """On a new branch from main: apply ``ops`` (add/edit/remove, path), update the index, commit."""
-    git(root, "checkout", "-q", "-b", name, "main")
-    for op, rel in ops:
-        path = root / rel
-        if op == "remove":
-            path.unlink()
-        elif op == "edit":
-            path.write_text(path.read_text() + f"Edited on {name}\n")
-        else:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            i = 90000 + seed
-            path.write_text(
-                f'---\nid: new{i}\nversion: "1.0.{seed}"\nstatus: draft\nframework: fwk-000\n'
-                f"kind: technical-plan\n---\n# New {name}\n"
-            )
-    index_ops.update(load_workspace(root))
-    git(root, "add", "-A")
-    git(root, "commit", "-q", "-m", name)
-
-
-def _plans(existing: list[str], rng: random.Random) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
-    """Two sets of 1-3 operations on DIFFERENT artifacts."""
-    chosen = rng.sample(existing, 6)
-    sides: list[list[tuple[str, str]]] = [[], []]
-    for side in (0, 1):
-        for k in range(rng.randint(1, 3)):
-            op = rng.choice(["add", "edit", "edit", "remove"])
-            base = chosen[side * 3 + k]
-            if op == "add":
-                folder = base.rsplit("/", 1)[0]
-                sides[side].append(("add", f"{folder}/{base.rsplit('/', 1)[1][:-3]}-new{side}.md"))
-            else:
-                sides[side].append((op, base))
-    return sides[0], sides[1]
-
-
 @pytest.fixture(scope="module")
 def merging_repo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, list[tuple[str, str]]]]:
-    """A generated workspace of 1,500 artifacts in git and 50 pairs of branches touching different artifacts."""
-    root = synth_workspace(tmp_path_factory.mktemp("merge") / "ws", 1500)
-    (root / ".gitignore").write_text(".artigov/\nartifacts_index.json.lock\n")
-    index_ops.rebuild(load_workspace(root))
-    git(root, "init", "-q")
-    git(root, "add", "-A")
-    git(root, "commit", "-q", "-m", "base")
-    existing = sorted(p.relative_to(root).as_posix() for p in (root / "frameworks").rglob("*.md"))
-    rng = random.Random(7)
-    pairs = []
-    for i in range(50):
-        a_ops, b_ops = _plans(existing, rng)
-        _branch(root, f"a{i}", a_ops, 2 * i)
-        _branch(root, f"b{i}", b_ops, 2 * i + 1)
-        pairs.append((f"a{i}", f"b{i}"))
-    git(root, "checkout", "-q", "main")
-    yield root, pairs
+    """A generated workspace of 1,500 artifacts in git, its index COMMITTED (index_committed: true),
+    and 50 pairs of branches touching different artifacts."""
+    root = pr_repository(tmp_path_factory.mktemp("merge") / "ws", 1500, committed=True)
+    yield root, pr_pairs(root, 50)
+
+
+def test_with_a_local_index_every_pair_merges_even_in_a_small_repository(tmp_path: Path) -> None:
+    """The default: the index is local derived state, so two pull requests touching different
+    artifacts never conflict, even at 20 artifacts (where a committed index made most of them
+    conflict: neighbouring lines)."""
+    local = pr_repository(tmp_path / "local", 20, committed=False)
+    assert merge_pairs(local, pr_pairs(local, 20)) == (20, 0)
+    committed = pr_repository(tmp_path / "committed", 20, committed=True)
+    clean, index_only = merge_pairs(committed, pr_pairs(committed, 20))
+    assert clean < 20 and index_only > 0  # what the local default avoids
 
 
 def _merge_all(root: Path, pairs: list[tuple[str, str]]) -> tuple[int, list[str]]:
@@ -120,8 +80,8 @@ def test_with_the_merge_driver_all_fifty_merge_and_neighbours_too(
     try:
         # Two branches editing NEIGHBOURING entries: adjacent lines, which git's text merge refuses.
         existing = sorted(p.relative_to(root).as_posix() for p in (root / "frameworks").rglob("*.md"))
-        _branch(root, "n1", [("edit", existing[100])], 500)
-        _branch(root, "n2", [("edit", existing[101])], 501)
+        pr_branch(root, "n1", [("edit", existing[100])], 500)
+        pr_branch(root, "n2", [("edit", existing[101])], 501)
         git(root, "config", "--unset", "merge.artigov-index.driver")
         git(root, "checkout", "-q", "-B", "m", "n1")
         assert git(root, "merge", "-q", "--no-edit", "n2", check=False).returncode != 0  # default merge: conflict

@@ -15,7 +15,7 @@ class InitError(ArtigovError):
     """The scaffold would overwrite files, or the framework name is invalid."""
 
 
-def _files(framework: str, owner: str, key: str | None = None) -> dict[str, str]:
+def _files(framework: str, owner: str, key: str | None = None, commit_index: bool = False) -> dict[str, str]:
     body = f"# Technical plan of {framework}\n\nGoals, scope, and the plan to reach them.\n"
     checksum = "sha256:" + hashlib.sha256(body.encode()).hexdigest()
     return {
@@ -27,13 +27,14 @@ routing_map: artifact_routing.mdc
 command_routing: routing_matrix.json
 contracts: contracts
 index: artifacts_index.json
+index_committed: COMMITTED  # false: the index is local derived state (git-ignored, kept fresh by every command)
 record: governance   # COMMITTED: keys, objects, HEAD, snapshots and decision log per framework
 state_dir: .artigov  # LOCAL, git-ignored: lock, journal, stat cache, operational log
 signing:
   key: KEY          # your signing key's fingerprint (gpg --list-secret-keys --with-colons)
 # Whose signatures count is NOT set here (a pull request could edit this file): it is the signed
 # trust document in governance/trust/ (artigov trust init | propose | sign | status).
-""".replace("KEY", key or "null"),
+""".replace("KEY", key or "null").replace("COMMITTED", "true" if commit_index else "false"),
         "artifact_routing.mdc": """\
 ---
 description: Where each kind of artifact lives
@@ -122,11 +123,16 @@ checksum: {checksum}
             "governance/objects/** binary\n"
             "governance/trust/** binary\n"
             "governance/*/snapshots/** binary\n"
-            "# The index merges by path with artigov's driver where configured (git config line: see\n"
-            "# `artigov init` output); elsewhere git's own line merge, which its one-entry-per-line format suits.\n"
-            "artifacts_index.json merge=artigov-index\n"
+            + (
+                "# The committed index merges by path with artigov's driver where configured (git config line: see\n"
+                "# `artigov init` output); elsewhere git's own line merge, which its one-entry-per-line format suits.\n"
+                "artifacts_index.json merge=artigov-index\n"
+                if commit_index
+                else ""
+            )
         ),
-        ".gitignore": ".artigov/\n.nox/\nartifacts_index.json.lock\ngovernance/*/snapshots/.*.tmp/\n",
+        ".gitignore": ".artigov/\n.nox/\nartifacts_index.json.lock\ngovernance/*/snapshots/.*.tmp/\n"
+        + ("" if commit_index else "# local, derived: every command that needs it builds it\nartifacts_index.json\n"),
         "tasks.py": '"""invoke tasks: `invoke --list` (invoke promote --framework F --gate G, invoke rehearse)."""\n\n'
         "from artigov.tasks import ns  # noqa: F401\n",
         "noxfile.py": NOXFILE,
@@ -235,7 +241,12 @@ repos:
 
 
 def init_workspace(
-    directory: Path, framework: str = "my-framework", owner: str = "owner@example.org", key: str | None = None
+    directory: Path,
+    framework: str = "my-framework",
+    owner: str = "owner@example.org",
+    key: str | None = None,
+    *,
+    commit_index: bool = False,
 ) -> list[Path]:
     """Write the scaffold into ``directory``; refuse (writing nothing) if any file exists.
 
@@ -248,7 +259,7 @@ def init_workspace(
         )
     if key is not None and not re.fullmatch(r"[0-9A-Fa-f]{40}", key):
         raise InitError(f"--key {key!r} is not a key fingerprint", fix="give the full 40-hex-digit fingerprint")
-    files = _files(framework, owner, key.upper() if key else None)
+    files = _files(framework, owner, key.upper() if key else None, commit_index)
     existing = sorted(rel for rel in files if (directory / rel).exists())
     if existing:
         raise InitError(

@@ -41,8 +41,10 @@ class Status:
     def problems(self) -> list[str]:
         """Every problem, one line each (none: all is well)."""
         out = []
-        if self.index["state"] != "fresh":
-            out.append(f"index {self.index['state']}")
+        if self.index["state"] != "fresh" and (
+            self.index.get("committed", True) or self.index["state"] == "interrupted"
+        ):
+            out.append(f"index {self.index['state']}")  # a LOCAL stale index is a cache the next command refreshes
         if self.validation["invalid"]:
             out.append(f"{self.validation['invalid']} invalid artifact(s)")
         if self.routing["conflicts"]:
@@ -79,12 +81,14 @@ def _index_state(ws: Workspace) -> tuple[dict[str, Any], list[Any]]:
     """(what the index's state is, findings of the files read)."""
     from artigov.index import Journal, verify, verify_quick
 
+    committed = ws.index_committed
     if Journal(ws.state_dir / "index.journal").pending():
-        return {"state": "interrupted", "fix": "artigov index recover"}, []
+        return {"state": "interrupted", "fix": "artigov index recover", "committed": committed}, []
     if not ws.index_path.is_file():
-        return {"state": "missing", "fix": "artigov index rebuild"}, []
+        fix = "artigov index rebuild" if committed else "none: the next command that reads it builds it (local index)"
+        return {"state": "missing", "fix": fix, "committed": committed}, []
     # By file stats where the stat cache proves them, else by content: what `index verify` does.
-    drift = verify_quick(ws) or verify(ws)
+    drift = verify_quick(ws) or verify(ws, refresh=False)
     changed = sorted({*drift.added, *drift.changed, *drift.removed}, key=lambda p: p.encode("utf-8"))
     state = {
         "state": "fresh" if drift.ok else "stale",
@@ -93,9 +97,10 @@ def _index_state(ws: Workspace) -> tuple[dict[str, Any], list[Any]]:
         "proved_by": drift.proved_by,
         "changed": changed[:20],
         "changed_count": len(changed),
+        "committed": committed,
     }
     if not drift.ok:
-        state["fix"] = "artigov index update"
+        state["fix"] = "artigov index update" if committed else "none: the next command that reads it updates it"
     return state, list(drift.findings)
 
 
@@ -227,11 +232,15 @@ def _upstream(ws: Workspace) -> dict[str, Any] | None:
 
 def workspace_status(ws: Workspace, framework: str | None = None) -> Status:
     """Everything ``artigov status`` shows (see the module doc)."""
-    from artigov.index import read_index
+    from artigov.index import read_index, scan
 
     index, findings = _index_state(ws)
-    # A stale index is still what the gates would read.
-    entries = read_index(ws).entries if index["state"] in ("fresh", "stale") else None
+    entries: dict[str, dict[str, Any]] | None = None
+    if not ws.index_committed and index["state"] in ("stale", "missing"):
+        found = scan(ws)  # a local index is what the files say: read them (nothing is written)
+        entries, findings = found.entries, list(found.findings)
+    elif index["state"] in ("fresh", "stale"):  # a stale committed index is still what the gates would read
+        entries = read_index(ws, refresh=False).entries
     invalid = Counter(code for code, _file in {(f.code, f.file) for f in findings})  # files, not findings
     validation = {
         "valid": len(entries) if entries is not None else None,

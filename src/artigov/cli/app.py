@@ -113,11 +113,15 @@ def init(
         str | None,
         typer.Option("--key", help="Your signing key: made signing.key and the root key of trust version 1."),
     ] = None,
+    commit_index: Annotated[
+        bool,
+        typer.Option("--commit-index", help="Commit the index (index_committed: true) instead of keeping it local."),
+    ] = False,
 ) -> None:
     """Scaffold a workspace: config, routing, contract, one artifact (refuses to overwrite)."""
     from artigov.commands.init import run_init
 
-    raise typer.Exit(run_init(directory, framework, owner, key))
+    raise typer.Exit(run_init(directory, framework, owner, key, commit_index=commit_index))
 
 
 @app.command("adopt")

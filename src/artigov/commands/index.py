@@ -75,6 +75,9 @@ def run_index(
         if op == "rebuild":
             return _render_write(rebuild(ws, lock_timeout=lock_timeout, progress=progress), fmt)
         if op == "verify":
+            from artigov.index import keep_fresh
+
+            keep_fresh(ws, lock_timeout=lock_timeout)  # a local index (the default) is derived: up to date first
             quick = None if full else verify_quick(ws, lock_timeout=lock_timeout)
             result = quick or verify(ws, lock_timeout=lock_timeout, progress=progress)
             return _render_verify(result, fmt)

@@ -9,13 +9,13 @@ from artigov.commands.runner import fail
 __all__ = ["run_init"]
 
 
-def run_init(directory: Path, framework: str, owner: str, key: str | None) -> int:
+def run_init(directory: Path, framework: str, owner: str, key: str | None, *, commit_index: bool = False) -> int:
     """Write the scaffold; with ``key``, make it ``signing.key`` and the root of trust version 1."""
     from artigov.core import ArtigovError, load_workspace
     from artigov.scaffold import init_workspace
 
     try:
-        written = init_workspace(directory, framework, owner, key)
+        written = init_workspace(directory, framework, owner, key, commit_index=commit_index)
     except ArtigovError as e:
         fail(str(e))
         return e.exit_code
@@ -37,8 +37,11 @@ def run_init(directory: Path, framework: str, owner: str, key: str | None) -> in
             print(f"init: pin it in CI (a variable outside the repository): ARTIGOV_TRUST_PIN={result.digest}")
         else:
             print(f"init: trust version 1 is proposed in {result.folder}/ but not signed: run `artigov trust sign`")
-    print(
-        "init: in each clone, register the index merge driver:\n"
-        '    git config merge.artigov-index.driver "artigov index merge %O %A %B"'
-    )
+    if commit_index:
+        print(
+            "init: in each clone, register the index merge driver:\n"
+            '    git config merge.artigov-index.driver "artigov index merge %O %A %B"'
+        )
+    else:
+        print("init: the index is local (git-ignored): every command that needs it builds or updates it")
     return 0

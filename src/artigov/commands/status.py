@@ -14,6 +14,9 @@ __all__ = ["run_status"]
 
 def _index_line(index: dict[str, Any]) -> str:
     state = index["state"]
+    if not index.get("committed", True) and state in ("stale", "missing"):
+        count = f", {index['changed_count']} path(s) changed since it was written" if state == "stale" else ""
+        return f"index: local cache {state}{count}; read from the files (the next command that needs it updates it)"
     if state == "fresh":
         return f"index: fresh ({index['artifacts']} artifacts; proved by {index['proved_by']})"
     if state == "stale":

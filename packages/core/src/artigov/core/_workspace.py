@@ -82,6 +82,9 @@ class Workspace:
     state_dir: Path
     kind_schemas_dir: Path
     signing: SigningConfig = field(default_factory=SigningConfig)
+    #: False (default): the index is local derived state, git-ignored, kept fresh by the commands
+    #: that read it; True: it is committed (merged by ``artigov index merge``; a stale one is refused).
+    index_committed: bool = False
 
     @property
     def audit_path(self) -> Path:
@@ -218,7 +221,7 @@ def load_workspace(root: Path | None = None, *, start: Path | None = None) -> Wo
             fix = "use the full 40-hex-digit key fingerprint (gpg --list-keys --with-colons)"
         raise ConfigError(config_path, name, err.message, fix=fix)
 
-    merged = {**_DEFAULTS, **{k: v for k, v in data.items() if k != "signing"}}
+    merged = {**_DEFAULTS, **{k: v for k, v in data.items() if k not in ("signing", "index_committed")}}
     source = str(config_path)
     for glob in merged["artifacts"]:
         pure = PurePosixPath(glob)
@@ -247,4 +250,5 @@ def load_workspace(root: Path | None = None, *, start: Path | None = None) -> Wo
         state_dir=inside("state_dir"),
         kind_schemas_dir=inside("kind_schemas"),
         signing=signing,
+        index_committed=bool(data.get("index_committed", False)),
     )

@@ -15,11 +15,16 @@ from artigov.index import read_index
 
 
 def main() -> int:
+    from artigov.core import configure_logging
+
+    configure_logging("console", "error")  # stdout carries the plan's bytes, nothing else
     root, framework, stage = sys.argv[1:4]
     ws = load_workspace(Path(root))
     pairs = json.loads(os.environ.get("ARTIGOV_WITHDRAWN", "[]"))
     withdrawn = {(str(i), str(v)): str(why) for i, v, why in pairs}
-    result = select(load_contract(ws, framework), stage, read_index(ws), CommitTimes(ws.root), withdrawn=withdrawn)
+    result = select(
+        load_contract(ws, framework), stage, read_index(ws, refresh=False), CommitTimes(ws.root), withdrawn=withdrawn
+    )
     if result.plan is None:
         print("no plan", file=sys.stderr)
         return 1

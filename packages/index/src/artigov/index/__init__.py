@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from artigov.index._ops import (
         add,
         fold_index,
+        keep_fresh,
         proved_changes,
         read_entries,
         read_framework,
@@ -54,6 +55,7 @@ __all__ = [
     "add",
     "entries_digest",
     "fold_index",
+    "keep_fresh",
     "file_stamp",
     "merge_index",
     "proved_changes",

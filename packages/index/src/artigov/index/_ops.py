@@ -145,13 +145,32 @@ def recover(ws: Workspace, *, lock_timeout: float = DEFAULT_LOCK_TIMEOUT) -> Rec
     return IndexStore(ws, lock_timeout=lock_timeout).recover(rebuilder(ws))
 
 
-def read_index(ws: Workspace, *, lock_timeout: float = DEFAULT_LOCK_TIMEOUT) -> Index:
-    """The current index after recovery, for readers (hydrate, promote).
+def keep_fresh(ws: Workspace, *, lock_timeout: float = DEFAULT_LOCK_TIMEOUT) -> IndexResult | None:
+    """A LOCAL index (``index_committed: false``, the default) is derived state: bring it up to date
+    before it is read (built when missing, rebuilt when corrupt; the stat cache makes a fresh one
+    cost a few stats). A committed index is read as committed (None): a stale one is the reader's
+    to refuse."""
+    if ws.index_committed:
+        return None
+    from artigov.index.errors import IndexCorruptError
+
+    try:
+        return update(ws, lock_timeout=lock_timeout)
+    except IndexCorruptError as e:
+        log.info("index_rebuilt", audit=True, subject=ws.rel(ws.index_path), outcome=f"local index was corrupt: {e}")
+        return rebuild(ws, lock_timeout=lock_timeout)
+
+
+def read_index(ws: Workspace, *, lock_timeout: float = DEFAULT_LOCK_TIMEOUT, refresh: bool = True) -> Index:
+    """The current index after recovery, for readers (hydrate, promote); a local one is brought up
+    to date first (:func:`keep_fresh`) unless ``refresh`` is False (a read-only caller: status).
 
     Raises:
         IndexMissingError: there is no index yet.
         IndexCorruptError: the index is corrupt.
     """
+    if refresh:
+        keep_fresh(ws, lock_timeout=lock_timeout)
     store = IndexStore(ws, lock_timeout=lock_timeout)
     store.recover(rebuilder(ws))
     index = store.read()
@@ -165,8 +184,9 @@ def read_framework(ws: Workspace, framework: str, *, lock_timeout: float = DEFAU
 
     Only those entries are parsed when the file is in canonical shape, and the file is read in
     chunks (:func:`artigov.index._scan.framework_slice_of`); otherwise the whole file is parsed,
-    with the same errors as :func:`read_index`.
+    with the same errors as :func:`read_index`. A local index is brought up to date first.
     """
+    keep_fresh(ws, lock_timeout=lock_timeout)
     store = IndexStore(ws, lock_timeout=lock_timeout)
     store.recover(rebuilder(ws))
     try:
@@ -281,7 +301,11 @@ def _log_verified(ws: Workspace, result: VerifyResult) -> None:
 
 
 def verify(
-    ws: Workspace, *, lock_timeout: float = DEFAULT_LOCK_TIMEOUT, progress: ProgressHook | None = None
+    ws: Workspace,
+    *,
+    lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
+    progress: ProgressHook | None = None,
+    refresh: bool = True,
 ) -> VerifyResult:
     """Compare the index with the files on disk, re-hashing everything.
 
@@ -296,6 +320,8 @@ def verify(
     from artigov.index._stream import StreamedIndex
     from artigov.index.errors import IndexCorruptError
 
+    if refresh:  # a local index is derived state: up to date, then compared (status only reads)
+        keep_fresh(ws, lock_timeout=lock_timeout)
     store = IndexStore(ws, lock_timeout=lock_timeout)
     recovery = store.recover(rebuilder(ws))
     if not ws.index_path.is_file():

@@ -333,7 +333,8 @@ def commit_paths(
             paths += [approval["statement"], approval["statement"] + ".asc"]
             if approval.get("fingerprint"):
                 paths.append(ws.rel(ws.keys_dir / f"{approval['fingerprint']}.asc"))
-    paths += [ws.rel(ws.index_path), *restored]
+    paths += [ws.rel(ws.index_path)] if ws.index_committed else []  # a local index is never committed
+    paths += list(restored)
     return sorted({p for p in paths if (ws.root / p).exists()})
 
 
