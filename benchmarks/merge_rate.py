@@ -34,6 +34,9 @@ def main() -> int:
     parser.add_argument("--pairs", type=int, default=50)
     parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args()
+    from artigov.core import configure_logging
+
+    configure_logging("console", "error")
     rows = []
     with tempfile.TemporaryDirectory(prefix="agmerge-") as tmp:
         for size in args.sizes:
