@@ -16,11 +16,15 @@ checks:
 Then it SIGKILLs index writers at random moments, with the same checks.
 
 The record: for each framework with a passing gate, every file-system step of
-``promote``, ``rollback`` and ``prune --apply`` (numbered by ``fs_step`` in :mod:`artigov.core`,
-the decision-log and operational-log appends included)
+``promote``, ``rollback``, ``prune --apply`` and ``approve`` (of a document in review, by its
+accountable person with a throwaway key the copy's trust gives them) (numbered by ``fs_step`` in
+:mod:`artigov.core`, the decision-log and operational-log appends included)
 is crashed, and (unless ``--quick``) failed with ENOSPC and with EIO, each on a
 fresh copy. After each: no traceback, the record verifies (or says V020 and
-``repair-head`` mends it), and a re-run succeeds and verifies.
+``repair-head`` mends it), and a re-run succeeds and verifies, with no temp file left in the
+tree and the index in step with the files. Then the leftover case: a promotion crashed before its
+commit point, then a pull that brings another clone's prune (lines appended to the decision log):
+the next promote must keep every pulled line, set the leftover aside, and verify.
 
 Run it with ``artigov rehearse crash`` (``invoke rehearse``, ``nox -s rehearse``).
 """
@@ -305,9 +309,23 @@ def _record_trial(base: Path, scratch: Path, args: list[str], framework: str, st
         final = _record_check(ws, framework)
         if not final["ok"] or final.get("repaired"):
             problems.append(f"{where}: after the re-run the record does not verify: {final}")
+        problems += [f"{where}: after the re-run: {p}" for p in _tree_problems(ws)]
         return problems
     finally:
         shutil.rmtree(ws, ignore_errors=True)
+
+
+def _tree_problems(ws: Path) -> list[str]:
+    """A temp file left in the tree (outside the state folder), or an index out of step."""
+    out = [
+        f"{p.relative_to(ws)} was left behind"
+        for p in ws.rglob("*")
+        if ".tmp." in p.name and ".artigov" not in p.relative_to(ws).parts and p.is_file()
+    ]
+    checked = _cli(["index", "verify"], ws)
+    if checked.returncode != 0:
+        out.append(f"index verify says: {checked.stdout[-300:]}")
+    return out
 
 
 def _sweep(base: Path, scratch: Path, args: list[str], framework: str, modes: tuple[str, ...], label: str) -> list[Row]:
@@ -359,8 +377,88 @@ def record_sweep(run: Rehearsal, scratch: Path, *, modes: tuple[str, ...] = RECO
         _keep_last_one(template, framework)
         prune = ["prune", "-f", framework, "--apply"]
         rows += _sweep(template, scratch, prune, framework, modes, f"{framework} prune")
+        rows.append(_leftover_after_pull(template, scratch, framework, gate))
+        approve = _approvable(run, template, framework)
+        if approve is not None:
+            rows += _sweep(template, scratch, approve, framework, modes, f"{framework} approve")
         shutil.rmtree(template, ignore_errors=True)
     return rows
+
+
+def _approvable(run: Rehearsal, ws: Path, framework: str) -> list[str] | None:
+    """``approve`` of the first document of ``framework`` in review, by the first person accountable
+    for its kind, signing with the rehearsal's approver key (given to them by a trust version in the
+    copy, made with the real commands); None when no document waits for approval."""
+    from artigov.contract import load_contract
+    from artigov.core import load_workspace
+    from artigov.index import read_index
+
+    loaded = load_workspace(ws)
+    contract = load_contract(loaded, framework)
+    entries = read_index(loaded).entries
+    for path, entry in sorted(entries.items()):
+        who = contract.accountable(entry["kind"])
+        if entry["framework"] == framework and entry["status"] == "review" and who:
+            key = run.keys["approver"]
+            _must(_cli(["trust", "propose", "--add-person", f"{framework}:{who[0]}:{key}"], ws), "approver key")
+            return ["approve", path, "--as", who[0], "--key", key]
+    return None
+
+
+def _leftover_after_pull(base: Path, scratch: Path, framework: str, gate: str) -> Row:
+    """A promotion crashed before its commit point; then a pull brings another clone's prune (its
+    lines appended to the decision log). The next promote keeps every pulled line and sets the
+    leftover aside; the record verifies."""
+    row = Row("leftover + pulled prune", "promote", trials=1)
+    ws, other = scratch / f"leftover-{framework}", scratch / f"leftover-{framework}-other"
+    for where in (ws, other):
+        shutil.copytree(base, where, symlinks=True)
+    try:
+        problems = []
+        _must(_cli(["prune", "-f", framework, "--apply"], other), "the other clone's prune")
+        edit_first_input(ws, framework)
+        _cli(["index", "update"], ws)
+        crashed = _cli(["promote", "-f", framework, "-g", gate], ws, {"ARTIGOV_FAULT": "after-signature"})
+        if crashed.returncode != FAULT_EXIT_CODE:
+            problems.append(f"the promotion did not crash where asked (exit {crashed.returncode})")
+        _pull_record(other, ws, framework)
+        pulled = _decisions(ws, framework)
+        done = _cli(["promote", "-f", framework, "-g", gate], ws)
+        if done.returncode != 0:
+            problems.append(f"promote after the pull failed: {(done.stdout + done.stderr)[-300:]}")
+        if not _decisions(ws, framework).startswith(pulled):
+            problems.append("lines pulled from the other clone were cut from the decision log")
+        state = _record_check(ws, framework)
+        if not state["ok"] or state.get("repaired"):
+            problems.append(f"the record does not verify: {state}")
+        row.recovered = row.identical = int(not problems)
+        row.problems = tuple(problems)
+        return row
+    finally:
+        shutil.rmtree(ws, ignore_errors=True)
+        shutil.rmtree(other, ignore_errors=True)
+
+
+def _decisions(ws: Path, framework: str) -> bytes:
+    from artigov.core import load_workspace
+    from artigov.promote import SnapshotStore
+
+    return SnapshotStore(load_workspace(ws), framework).decisions_path.read_bytes()
+
+
+def _pull_record(source: Path, ws: Path, framework: str) -> None:
+    """What ``git pull`` of a fast-forward brings of a framework's record (temp folders are ignored)."""
+    from artigov.core import load_workspace
+    from artigov.promote import SnapshotStore
+
+    theirs, ours = SnapshotStore(load_workspace(source), framework), SnapshotStore(load_workspace(ws), framework)
+    for name in ("decisions.jsonl", "HEAD", "pruned.json"):
+        if (theirs.dir / name).exists():
+            (ours.dir / name).unlink(missing_ok=True)
+            shutil.copy2(theirs.dir / name, ours.dir / name)
+    for seq in ours.sequences():
+        if seq not in theirs.sequences():
+            shutil.rmtree(ours.seq_dir(seq))
 
 
 def _keep_last_one(ws: Path, framework: str) -> None:

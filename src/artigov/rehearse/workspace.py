@@ -100,7 +100,11 @@ def rehearsal_copy(source: Path, scratch: Path, *, name: str = "ws") -> Rehearsa
     shutil.copytree(ws_source.root, ws, symlinks=True, ignore=_ignore(state_name))
     home = scratch / f"gpg-{name}"
     home.mkdir(mode=0o700)
-    keys = {"trusted": make_key(home, "rehearsal trusted"), "untrusted": make_key(home, "rehearsal untrusted")}
+    keys = {
+        "trusted": make_key(home, "rehearsal trusted"),
+        "untrusted": make_key(home, "rehearsal untrusted"),
+        "approver": make_key(home, "rehearsal approver"),
+    }
     config_path = ws / ws_source.config_path.relative_to(ws_source.root)
     config = load_yaml(config_path.read_text("utf-8")) or {}
     signing = dict(config.get("signing") or {})
