@@ -155,32 +155,32 @@ def _unsigned(checker: ApprovalChecker, entry: dict[str, Any]) -> bool:
     return any((st := current.get(who)) is None or st.signature is None for who in entry.get("approved_by", []))
 
 
-def _unsigned_warning(kind: str, paths: list[str]) -> Finding:
-    """ONE warning per kind, naming the first document: a large framework must not print thousands."""
+def _per_kind(code: str, paths: list[str], message: str, fix: str) -> Finding:
+    """ONE warning per kind, naming the first document (``{first}``, ``{more}`` in the texts): a large
+    framework must not print thousands."""
     first = sorted(paths, key=lambda p: p.encode("utf-8"))[0]
     more = f" and {len(paths) - 1} more" if len(paths) > 1 else ""
-    return _f(
+    return _f(code, first, message.format(first=first, more=more), fix.format(first=first), "/approved_by")
+
+
+def _unsigned_warning(kind: str, paths: list[str]) -> Finding:
+    return _per_kind(
         "C015",
-        first,
+        paths,
         f"{len(paths)} approved {kind!r} document(s) list approvers without a signed approval statement: "
-        f"{first}{more} (accepted: the contract does not set require_signed_approvals)",
-        f"have each approver run `artigov approve PATH` (e.g. artigov approve {first}), "
+        "{first}{more} (accepted: the contract does not set require_signed_approvals)",
+        "have each approver run `artigov approve PATH` (e.g. artigov approve {first}), "
         "then set require_signed_approvals: true",
-        "/approved_by",
     )
 
 
 def _body_only_warning(kind: str, paths: list[str]) -> Finding:
-    """ONE warning per kind: approvals made before statements covered the metadata."""
-    first = sorted(paths, key=lambda p: p.encode("utf-8"))[0]
-    more = f" and {len(paths) - 1} more" if len(paths) > 1 else ""
-    return _f(
+    return _per_kind(
         "C016",
-        first,
+        paths,
         f"{len(paths)} approved {kind!r} document(s) rest on approvals that cover the body only (made before "
-        f"statements covered the metadata): {first}{more}; a later metadata edit would not make them stale",
-        f"have the approver approve again to cover the metadata too (e.g. artigov approve {first})",
-        "/approved_by",
+        "statements covered the metadata): {first}{more}; a later metadata edit would not make them stale",
+        "have the approver approve again to cover the metadata too (e.g. artigov approve {first})",
     )
 
 
