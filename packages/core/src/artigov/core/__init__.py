@@ -25,6 +25,7 @@ if TYPE_CHECKING:
         write_all,
         write_atomic,
         write_new,
+        writer_gone,
     )
     from artigov.core._audit import (
         GENESIS,
@@ -226,6 +227,7 @@ __all__ = [
     "verify_detached",
     "verify_log",
     "write_all",
+    "writer_gone",
     "write_atomic",
     "write_new",
     "write_whole_lines",

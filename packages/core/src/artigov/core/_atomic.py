@@ -270,22 +270,22 @@ def _unlink_quietly(path: Path) -> None:
         os.unlink(path)
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
+def writer_gone(temp: Path) -> bool:
+    """True when the writer whose pid ends the temp file's name (``….<pid>``) is no longer running
+    (never this process, nor a live one of another user)."""
+    pid = temp.name.rsplit(".", 1)[-1]
+    if not pid.isdigit() or int(pid) == os.getpid():
         return False
-    except PermissionError:  # another user's live process
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
         return True
-    return True
+    except PermissionError:  # another user's live process
+        return False
+    return False
 
 
 def dead_writer_temps(path: Path) -> list[Path]:
     """The temp files :func:`write_atomic` left beside ``path`` (``.<name>.tmp.<pid>``) whose writer
     is no longer running: leftovers of a crash, safe to remove (a live writer's are kept)."""
-    out = []
-    for tmp in path.parent.glob(f".{path.name}.tmp.*"):
-        pid = tmp.name.rsplit(".", 1)[-1]
-        if pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid)) and tmp.is_file():
-            out.append(tmp)
-    return sorted(out)
+    return sorted(t for t in path.parent.glob(f".{path.name}.tmp.*") if writer_gone(t) and t.is_file())

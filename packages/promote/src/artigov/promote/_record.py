@@ -92,9 +92,29 @@ def recover(ws: Workspace, store: SnapshotStore) -> list[str]:
         elif n > top:
             notes += _drop_unrecorded(ws, store, dlog, n)
     notes += _finish_pruning(store, dlog)
+    notes += _remove_dead_temps(ws, store)
     for note in notes:
         log.info("record_recovered", audit=True, framework=store.framework, subject=store.framework, outcome=note)
     return notes
+
+
+def _remove_dead_temps(ws: Workspace, store: SnapshotStore) -> list[str]:
+    """Temp files a crashed writer left in the record (``.HEAD.tmp.<pid>``, ``.pruned.json.tmp.<pid>``,
+    an object's ``.<hash>.tmp.<pid>`` or ``.incoming.<pid>``) whose writer is no longer running:
+    they never became part of the record, and would otherwise be committed by ``git add -A``."""
+    from artigov.core import dead_writer_temps, writer_gone
+    from artigov.promote._store import ObjectStore
+
+    found = [*dead_writer_temps(store.head_path), *dead_writer_temps(store.pruned_path)]
+    objects = ObjectStore(ws).root
+    if objects.is_dir():
+        found += [p for p in objects.glob(".incoming.*") if writer_gone(p)]
+        for folder in objects.iterdir():
+            if folder.is_dir():
+                found += [p for p in folder.glob(".*.tmp.*") if writer_gone(p)]
+    for path in found:
+        path.unlink(missing_ok=True)
+    return [f"removed {ws.rel(p)}: a crashed writer's temp file" for p in sorted(found)]
 
 
 def _tmp_manifest(store: SnapshotStore, n: int) -> dict[str, Any] | None:

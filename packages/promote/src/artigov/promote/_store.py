@@ -71,14 +71,26 @@ __all__ = [
 
 
 GITATTRIBUTES = record_attributes()
-GITIGNORE = b"# A promotion being written; a finished one is renamed into place.\n.*.tmp\n"
+GITIGNORE = (
+    b"# A promotion being written (a finished one is renamed into place), and a writer's temp files.\n"
+    b".*.tmp\n.*.tmp.*\n.incoming.*\n"
+)
 
 
 def ensure_record_files(record: Path) -> None:
-    """The record's ``.gitattributes`` and the temp-folder ``.gitignore`` (written once)."""
+    """The record's ``.gitattributes`` and the temp-file ``.gitignore`` (written once; lines an older
+    version lacks are added)."""
     for path, data in ((record / ".gitattributes", GITATTRIBUTES), (record / ".gitignore", GITIGNORE)):
-        if not path.exists():
+        try:
+            have = path.read_bytes()
+        except FileNotFoundError:
             write_atomic(path, data, lock=False)
+            continue
+        lines = set(have.splitlines())
+        missing = [line for line in data.splitlines() if line and not line.startswith(b"#") and line not in lines]
+        if missing:
+            sep = b"" if have.endswith(b"\n") or not have else b"\n"
+            write_atomic(path, have + sep + b"\n".join(missing) + b"\n", lock=False)
 
 
 def refuse_old_layout(ws: Workspace) -> None:
