@@ -233,13 +233,14 @@ def test_a_repository_made_by_artigov_init_promotes_and_its_fresh_clone_verifies
     artigov: Runner, tmp_path: Path
 ) -> None:
     """Not only the bundled example: `artigov init`, a trusted key, promote --commit, then a clone
-    with no state and no private keys verifies the record (and a merge driver is configured)."""
+    with no state and no private keys verifies the record."""
     repo = tmp_path / "repo"
     with gnupg_home() as signer_home, gnupg_home() as empty:
         key = make_key(signer_home, "init maintainer")
         env = {"GNUPGHOME": str(signer_home), **GIT_ENV}
         made = artigov("init", repo, "--framework", "fwk-new", "--key", key, env=env)
-        assert made.returncode == 0 and 'merge.artigov-index.driver "artigov index merge %O %A %B"' in made.stdout
+        assert made.returncode == 0 and "the index is local (git-ignored)" in made.stdout
+        assert "artifacts_index.json\n" in (repo / ".gitignore").read_text()
         assert "init: trust version 1" in made.stdout and f"{key} is its root key" in made.stdout
         assert artigov("index", "rebuild", "--root", repo, env=env).returncode == 0
         git(repo, "init", "-q")

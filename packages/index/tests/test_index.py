@@ -13,9 +13,12 @@ from artigov.index import IndexCorruptError, add, read_index, rebuild, update, v
 from artigov.index._model import Index
 from artigov.index.testing import mutate, synth_workspace
 
+#: An index that is committed (index_committed: true): drift and damage are reported, never refreshed.
+COMMITTED = "artifacts: [frameworks/**]\nindex_committed: true\n"
+
 
 def _ws(root: Path, n: int = 12):  # type: ignore[no-untyped-def]
-    return load_workspace(synth_workspace(root, n))
+    return load_workspace(synth_workspace(root, n, committed=True))
 
 
 def test_rebuild_writes_canonical_index_with_digest(tmp_path: Path) -> None:
@@ -92,7 +95,7 @@ def test_stat_cache_trusts_unchanged_stats_but_rehashes_racy_files(tmp_path: Pat
 def test_add_batch_is_one_transaction_and_invalid_files_do_not_block_the_rest(tmp_path: Path) -> None:
     files: dict[str, str | bytes] = {f"frameworks/a{i}.md": make_artifact(f"a{i}") for i in range(10)}
     files["frameworks/bad.md"] = "---\nid: bad\n---\n"
-    root = make_workspace(tmp_path, files=files)
+    root = make_workspace(tmp_path, COMMITTED, files=files)
     ws = load_workspace(root)
     with capture() as logs:
         result = add(ws, sorted((root / "frameworks").iterdir()))

@@ -8,10 +8,13 @@ from artigov.core import load_workspace
 from artigov.core.testing import make_artifact, make_workspace
 from artigov.index import _ops as ops
 
+#: An index that is committed (index_committed: true): drift and damage are reported, never refreshed.
+COMMITTED = "artifacts: [frameworks/**]\nindex_committed: true\n"
+
 
 def _ws(tmp_path: Path):  # type: ignore[no-untyped-def]
     files: dict[str, str | bytes] = {f"frameworks/a{i}.md": make_artifact(f"a{i}", body=f"# {i}\n") for i in range(30)}
-    ws = load_workspace(make_workspace(tmp_path / "ws", files=files))
+    ws = load_workspace(make_workspace(tmp_path / "ws", COMMITTED, files=files))
     ops.rebuild(ws)
     ops.update(ws)  # the stat cache vouches for a complete walk
     return ws

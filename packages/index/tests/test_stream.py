@@ -25,6 +25,9 @@ ENTRY = {
     "version": "1.0",
 }
 
+#: An index that is committed (index_committed: true): drift and damage are reported, never refreshed.
+COMMITTED = "artifacts: [frameworks/**]\nindex_committed: true\n"
+
 
 def _file(tmp_path: Path, data: bytes) -> Path:
     path = tmp_path / "artifacts_index.json"
@@ -68,7 +71,7 @@ def test_every_corruption_is_named_with_its_line(tmp_path: Path, data: bytes, sa
 
 
 def test_verify_finds_drift_through_the_stream(tmp_path: Path) -> None:
-    root = make_workspace(tmp_path, files={f"frameworks/{n}.md": make_artifact(n) for n in ("a", "b", "c")})
+    root = make_workspace(tmp_path, COMMITTED, files={f"frameworks/{n}.md": make_artifact(n) for n in ("a", "b", "c")})
     ws = load_workspace(root)
     rebuild(ws)
     assert verify(ws).ok
@@ -85,7 +88,7 @@ def test_verify_finds_drift_through_the_stream(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 def test_a_hand_made_index_of_a_million_entries_is_verified_in_bounded_memory(tmp_path: Path) -> None:
-    root = make_workspace(tmp_path / "ws", files={"frameworks/a.md": make_artifact("a")})
+    root = make_workspace(tmp_path / "ws", COMMITTED, files={"frameworks/a.md": make_artifact("a")})
     index = root / "artifacts_index.json"
     with open(index, "wb") as f:
         f.write(HEAD)

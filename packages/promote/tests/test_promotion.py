@@ -69,10 +69,24 @@ def test_failing_gate_promotes_nothing(ws: Workspace) -> None:
     assert not (ws.state_dir / "objects").exists()
 
 
-def test_index_drift_refuses_promotion(ws: Workspace) -> None:
+def test_a_committed_index_that_drifted_refuses_promotion(ws: Workspace) -> None:
+    from artigov.core import load_workspace
+
+    ws.config_path.write_text(ws.config_path.read_text() + "index_committed: true\n")
+    ws = load_workspace(ws.root)
     (ws.root / "frameworks/tp.md").write_text((ws.root / "frameworks/tp.md").read_text() + "drift\n")
     with pytest.raises(PromotionError, match="index update"):
         promote(ws, "f", "design")
+
+
+def test_a_local_index_is_brought_up_to_date_and_the_manifest_names_the_fresh_one(ws: Workspace) -> None:
+    from artigov.index import read_index
+
+    (ws.root / "frameworks/tp.md").write_text((ws.root / "frameworks/tp.md").read_text() + "drift\n")
+    ws.index_path.unlink()  # a fresh clone: the local index is not there at all
+    done = promote(ws, "f", "design")
+    manifest = SnapshotStore(ws, "f").manifest(done.sequence)
+    assert manifest["index_digest"] == read_index(ws).digest
 
 
 def test_promote_refuses_to_sign_with_an_untrusted_key_and_writes_nothing(ws: Workspace, keys) -> None:  # type: ignore[no-untyped-def]

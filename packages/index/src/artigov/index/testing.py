@@ -26,8 +26,9 @@ def _artifact(i: int, rng: random.Random) -> tuple[str, str]:
     return f"frameworks/{framework}/{kind}/a{i:05d}.md", text
 
 
-def synth_workspace(root: Path, n: int, seed: int = 0) -> Path:
-    """Create a workspace of ``n`` valid artifacts at ``root``."""
+def synth_workspace(root: Path, n: int, seed: int = 0, *, committed: bool = False) -> Path:
+    """Create a workspace of ``n`` valid artifacts at ``root`` (``committed``: its index is committed,
+    so a stale or corrupt one is reported instead of brought up to date)."""
     rng = random.Random(seed)
     root.mkdir(parents=True, exist_ok=True)
     (root / "artigov.yaml").write_text(
@@ -36,6 +37,7 @@ def synth_workspace(root: Path, n: int, seed: int = 0) -> Path:
         index: artifacts_index.json
         state_dir: .artigov
         """)
+        + ("index_committed: true\n" if committed else "")
     )
     for i in range(n):
         rel, text = _artifact(i, rng)
@@ -159,13 +161,10 @@ def pr_repository(root: Path, n: int, *, committed: bool) -> Path:
     from artigov.core import load_workspace
     from artigov.index import rebuild
 
-    synth_workspace(root, n)
+    synth_workspace(root, n, committed=committed)
     (root / ".gitignore").write_text(
         ".artigov/\nartifacts_index.json.lock\n" + ("" if committed else "artifacts_index.json\n")
     )
-    if committed:
-        with (root / "artigov.yaml").open("a") as f:
-            f.write("index_committed: true\n")
     rebuild(load_workspace(root))
     _git(root, "init", "-q")
     _git(root, "add", "-A")
