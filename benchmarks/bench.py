@@ -368,14 +368,17 @@ def bench_promote(scratch: Path, repeat: int, inputs: int) -> Row:
             f'---\nid: {k}\nversion: "1.0.0"\nstatus: draft\nframework: bulk\nkind: {k}\n---\n' + "body line\n" * 200
         )
     _run([*ARTIGOV, "index", "rebuild"], ws)
+    _run([*ARTIGOV, "trust", "init", "--key", key], ws)  # trust version 1: whose signatures count
     env = {"SOURCE_DATE_EPOCH": "1764000000"}
 
     def fresh() -> None:
-        shutil.rmtree(ws / "governance", ignore_errors=True)
+        shutil.rmtree(ws / "governance" / "bulk", ignore_errors=True)
 
     fresh()
     _run([*ARTIGOV, "promote", "-f", "bulk", "-g", "all"], ws, env)  # a manifest for the reference to sign
-    manifest = next((ws / "governance" / "bulk" / "snapshots").glob("0*/manifest.json"))
+    manifest = next((ws / "governance" / "bulk" / "snapshots").glob("0*/manifest.json"), None)
+    if manifest is None:
+        raise SystemExit(f"bench: the first promote of {ws} wrote no snapshot (run it there by hand to see why)")
     shutil.copy(manifest, ws / "manifest.json")
     ref_cmd = (
         f"gpg --homedir {home} --batch --yes --local-user {key} --armor --detach-sign manifest.json && "
