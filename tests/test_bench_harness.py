@@ -1,0 +1,35 @@
+"""The benchmark harness runs end to end (CI's last step calls it; a harness broken by a change in
+the commands it drives must fail here, in the test suite, and not only there)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def test_quick_bench_runs_every_row(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [
+            sys.executable,
+            str(REPO / "benchmarks" / "bench.py"),
+            "--artifacts",
+            "200",
+            "--quick",
+            "--results",
+            str(tmp_path),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    saved = json.loads(next(tmp_path.glob("*-200-quick.json")).read_text())
+    operations = {row["operation"] for row in saved["rows"]}
+    assert "promote a 100-input framework" in operations, sorted(operations)
+    assert any(op.startswith("audit verify") for op in operations), sorted(operations)
+    assert all(row["ours_s"] is not None for row in saved["rows"])
