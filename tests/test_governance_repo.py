@@ -79,7 +79,7 @@ def test_nox_rehearse_and_invoke_promote_pass_in_a_repository_made_by_artigov_in
         out = rehearsed.stdout + rehearsed.stderr
         assert rehearsed.returncode == 0, out[-4000:]
         assert "rehearse: on a temporary copy of" in out and "fx (gate draft)" in out
-        assert "every step (fx promote)" in out and "every step (fx rollback)" in out
+        assert "commit points (fx promote)" in out and "commit points (fx rollback)" in out
         assert "playbooks: 5/5 passed" in out
         assert tree() == before  # the repository (even its local state folder) is never written
         assert _run(ws, "git", "status", "--porcelain").stdout == ""

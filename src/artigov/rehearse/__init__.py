@@ -19,6 +19,8 @@ __all__ = ["WHAT", "rehearse"]
 
 #: What ``artigov rehearse`` can run.
 WHAT = ("all", "crash", "playbooks")
+#: Random SIGKILLs of index writers in a quick rehearsal (100 in a full one).
+QUICK_KILLS = 8
 
 
 def rehearse(
@@ -31,8 +33,11 @@ def rehearse(
 ) -> int:
     """Rehearse the workspace at ``source``: 0 if every row and playbook held, 1 if not.
 
-    ``quick``: crash (not also ENOSPC and EIO) at every step of promote and rollback, 20 random
-    kills instead of 100.
+    ``quick``: index writers killed at each fault point once (not at every point x operation),
+    :data:`QUICK_KILLS` random kills instead of 100, and the record's writers crashed (not also
+    failed with ENOSPC and EIO) at their commit points and the step after each
+    (:func:`artigov.rehearse.crash.chosen_steps`) instead of at every step.
+    Progress goes to ``say`` as each row or playbook finishes.
 
     Raises:
         RehearsalError: the workspace cannot be rehearsed (no contract, no passing gate, a bad
@@ -53,16 +58,24 @@ def rehearse(
         say(f"rehearse: on a temporary copy of {run.source}: {listed}")
         failed = 0
         if what in ("all", "crash"):
-            rows = crash.fault_matrix(run.ws, scratch / "matrix")
-            rows += crash.random_kills(run.ws, scratch / "kills", trials=20 if quick else 100)
+            say("crash rehearsal: index writers killed at each fault point" + (" (quick)" if quick else ""))
+            rows = crash.fault_matrix(run.ws, scratch / "matrix", quick=quick, say=say)
+            kills = QUICK_KILLS if quick else 100
+            say(f"crash rehearsal: {kills} index writers SIGKILLed at random moments")
+            rows += crash.random_kills(run.ws, scratch / "kills", trials=kills, say=say)
             modes = ("crash",) if quick else crash.RECORD_MODES
-            rows += crash.record_sweep(run, scratch / "record", modes=modes)
+            say(f"crash rehearsal: the record's writers interrupted ({', '.join(modes)})")
+            rows += crash.record_sweep(run, scratch / "record", modes=modes, quick=quick, say=say)
             say(crash.render(rows))
             bad = [r for r in rows if not r.ok]
             say(f"crash rehearsal: {len(rows) - len(bad)}/{len(rows)} rows held")
             failed += len(bad)
         if loaded:
-            results = [run_playbook(p, run, f, g, scratch) for p in loaded for f, g in sorted(gates.items())]
+            results = []
+            for p in loaded:
+                for f, g in sorted(gates.items()):
+                    results.append(run_playbook(p, run, f, g, scratch))
+                    say(f"  playbook {p.name} ({f}): {'passed' if results[-1].ok else 'FAILED'}")
             say(render(results))
             bad_runs = [r for r in results if not r.ok]
             say(f"playbooks: {len(results) - len(bad_runs)}/{len(results)} passed")

@@ -38,11 +38,12 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from artigov.core import FAULT_EXIT_CODE
-from artigov.rehearse.workspace import Rehearsal, cli_env, mutate_workspace
+from artigov.rehearse.workspace import Rehearsal, RehearsalError, approve_again, cli_env, mutate_workspace, tail
 
 __all__ = [
     "DURABLE_POINTS",
@@ -161,9 +162,7 @@ def _trial(
     if point is not None:
         result = _cli(args, ws, {"ARTIGOV_FAULT": point})
         if result.returncode != FAULT_EXIT_CODE:
-            problems.append(
-                f"expected exit {FAULT_EXIT_CODE} at {point}, got {result.returncode}: {result.stderr[-300:]}"
-            )
+            problems.append(f"expected exit {FAULT_EXIT_CODE} at {point}, got {result.returncode}: {tail(result)}")
     else:
         proc = subprocess.Popen(
             [sys.executable, "-m", "artigov.cli", *args],
@@ -182,7 +181,7 @@ def _trial(
     after = _index_bytes(ws)
     ok_recovery = recovered.returncode == 0 and not _leftovers(ws)
     if not ok_recovery:
-        problems.append(f"recover: exit {recovered.returncode}, leftovers {_leftovers(ws)} {recovered.stderr[-300:]}")
+        problems.append(f"recover: exit {recovered.returncode}, leftovers {_leftovers(ws)} {tail(recovered)}")
     if point in DURABLE_POINTS and after != new:
         problems.append("journal was durable but recovery did not give the new index")
     if after not in (old, new):
@@ -196,18 +195,21 @@ def _trial(
     if not identical:
         problems.append(
             f"re-run exit {rerun.returncode}, verify exit {verify.returncode}, identical {final == new}: "
-            f"{(rerun.stdout + rerun.stderr)[-300:]!r} / {(verify.stdout + verify.stderr)[-300:]!r}"
+            f"{tail(rerun)} // {tail(verify)}"
         )
     shutil.rmtree(ws)
     return ok_recovery, identical, problems
 
 
-def fault_matrix(base: Path, scratch: Path, *, trials: int = 1) -> list[Row]:
-    """Every fault point x every index operation on copies of ``base`` (a workspace with its index)."""
+def fault_matrix(
+    base: Path, scratch: Path, *, trials: int = 1, quick: bool = False, say: Callable[[str], None] | None = None
+) -> list[Row]:
+    """Every fault point x every index operation on copies of ``base`` (a workspace with its index);
+    with ``quick``, every fault point once, the operations taking turns."""
     scratch.mkdir(parents=True, exist_ok=True)
     rows = []
-    for point in FAULT_POINTS:
-        for op in OPERATIONS:
+    for i, point in enumerate(FAULT_POINTS):
+        for op in (OPERATIONS[i % len(OPERATIONS)],) if quick else OPERATIONS:
             row = Row(point, op)
             problems: list[str] = []
             for t in range(trials):
@@ -218,10 +220,14 @@ def fault_matrix(base: Path, scratch: Path, *, trials: int = 1) -> list[Row]:
                 problems.extend(probs)
             row.problems = tuple(problems)
             rows.append(row)
+            if say is not None:
+                say(f"  index {op} killed at {point}: {'held' if row.ok else 'PROBLEM'}")
     return rows
 
 
-def random_kills(base: Path, scratch: Path, *, trials: int, seed: int = 0) -> list[Row]:
+def random_kills(
+    base: Path, scratch: Path, *, trials: int, seed: int = 0, say: Callable[[str], None] | None = None
+) -> list[Row]:
     """SIGKILL index writers at random moments, on copies of ``base``; one row per operation."""
     rng = random.Random(seed)
     scratch.mkdir(parents=True, exist_ok=True)
@@ -244,6 +250,8 @@ def random_kills(base: Path, scratch: Path, *, trials: int, seed: int = 0) -> li
         row.recovered += rec
         row.identical += ident
         row.problems = (*row.problems, *probs)
+        if say is not None:
+            say(f"  index {op} SIGKILLed after {delay:.3f} s: {'held' if not probs else 'PROBLEM'}")
     return list(rows.values())
 
 
@@ -255,7 +263,7 @@ from pathlib import Path
 from artigov.core import ArtigovError, configure_logging, load_workspace
 from artigov.promote import VerificationError, repair_head, verify_snapshot
 configure_logging("console", "error")
-root, framework = Path(sys.argv[1]), sys.argv[2]
+root, framework, index = Path(sys.argv[1]), sys.argv[2], sys.argv[3] == "index"
 try:
     try:
         head = verify_snapshot(load_workspace(root), framework).sequence
@@ -264,15 +272,25 @@ try:
         if e.code != "V020":
             raise
         head, repaired = repair_head(load_workspace(root), framework)[0], True
-    print(json.dumps({"ok": True, "head": head, "repaired": repaired}))
+    state = {"ok": True, "head": head, "repaired": repaired}
+    if index:
+        from artigov.index import keep_fresh, verify, verify_quick
+        ws = load_workspace(root)
+        keep_fresh(ws)
+        checked = verify_quick(ws) or verify(ws)
+        if not checked.ok:
+            state["index"] = f"added {checked.added}, changed {checked.changed}, removed {checked.removed}"
+    print(json.dumps(state))
 except ArtigovError as e:
     print(json.dumps({"ok": False, "problem": str(e)}))
 """
 
 
-def _record_check(ws: Path, framework: str) -> dict[str, object]:
+def _record_check(ws: Path, framework: str, *, index: bool = False) -> dict[str, object]:
+    """Does the framework's record verify (after ``repair-head`` where it says V020)? With ``index``,
+    also: is the index in step with the files (``index verify``), in the same process."""
     done = subprocess.run(
-        [sys.executable, "-c", _CHECK, str(ws), framework],
+        [sys.executable, "-c", _CHECK, str(ws), framework, "index" if index else "-"],
         env=cli_env(),
         capture_output=True,
         text=True,
@@ -282,7 +300,7 @@ def _record_check(ws: Path, framework: str) -> dict[str, object]:
     try:
         value: dict[str, object] = json.loads(done.stdout.strip().splitlines()[-1])
     except (ValueError, IndexError):
-        return {"ok": False, "problem": f"record check crashed: {done.stderr[-400:]}"}
+        return {"ok": False, "problem": f"record check crashed: {tail(done, 8)}"}
     return value
 
 
@@ -292,56 +310,90 @@ def _record_trial(base: Path, scratch: Path, args: list[str], framework: str, st
     shutil.copytree(base, ws, symlinks=True)
     try:
         done = _cli(args, ws, {"ARTIGOV_FAULT_STEP": str(step), "ARTIGOV_FAULT_MODE": mode})
-        said = (done.stdout + done.stderr).strip()
         where = f"{' '.join(args[:1])} step {step} {mode}"
         problems = []
         if "Traceback" in done.stderr:
-            problems.append(f"{where}: traceback: {done.stderr[-300:]}")
+            problems.append(f"{where}: traceback: {tail(done, 8)}")
         allowed = (FAULT_EXIT_CODE,) if mode == "crash" else (0, 1, 2)  # 0: a failed cleanup step
         if done.returncode not in allowed:
-            problems.append(f"{where}: exit {done.returncode} (want {allowed}): {said[-300:]}")
+            problems.append(f"{where}: exit {done.returncode} (want {allowed}): {tail(done)}")
         state = _record_check(ws, framework)
         if not state["ok"]:
             problems.append(f"{where}: the record does not verify: {state['problem']}")
         again = _cli(args, ws)
         if again.returncode != 0:
-            problems.append(f"{where}: the re-run failed (exit {again.returncode}): {again.stdout[-300:]}")
-        final = _record_check(ws, framework)
+            problems.append(f"{where}: the re-run failed (exit {again.returncode}): {tail(again)}")
+        final = _record_check(ws, framework, index=True)
         if not final["ok"] or final.get("repaired"):
             problems.append(f"{where}: after the re-run the record does not verify: {final}")
-        problems += [f"{where}: after the re-run: {p}" for p in _tree_problems(ws)]
+        if final.get("index"):
+            problems.append(f"{where}: after the re-run the index is out of step: {final['index']}")
+        problems += [f"{where}: after the re-run: {p}" for p in _temp_files(ws)]
         return problems
     finally:
         shutil.rmtree(ws, ignore_errors=True)
 
 
-def _tree_problems(ws: Path) -> list[str]:
-    """A temp file left in the tree (outside the state folder), or an index out of step."""
-    out = [
+def _temp_files(ws: Path) -> list[str]:
+    """A temp file left in the tree (outside the state folder)."""
+    return [
         f"{p.relative_to(ws)} was left behind"
         for p in ws.rglob("*")
         if ".tmp." in p.name and ".artigov" not in p.relative_to(ws).parts and p.is_file()
     ]
-    checked = _cli(["index", "verify"], ws)
-    if checked.returncode != 0:
-        out.append(f"index verify says: {checked.stdout[-300:]}")
-    return out
 
 
-def _sweep(base: Path, scratch: Path, args: list[str], framework: str, modes: tuple[str, ...], label: str) -> list[Row]:
-    """Crash (and fail) every step of the command ``args`` until a crash-mode run completes untouched."""
-    rows = {mode: Row(f"every step ({label})", mode) for mode in modes}
-    step = 0
-    while True:
-        step += 1
-        probe = scratch / f"probe-{step}"
-        shutil.copytree(base, probe, symlinks=True)
-        reached = _cli(args, probe, {"ARTIGOV_FAULT_STEP": str(step), "ARTIGOV_FAULT_MODE": "crash"})
+#: A record command's commit points: the decision-log append and the renames or deletions that make
+#: its outcome the record's. A quick sweep crashes at each, and at the step after it.
+COMMIT_OPS = ("decisions-append", "snapshot-rename", "restore-rename", "prune-delete")
+
+
+def command_steps(base: Path, scratch: Path, args: list[str]) -> tuple[list[str], subprocess.CompletedProcess[str]]:
+    """The file-system steps (their names, in order) an uninterrupted run of ``args`` takes on a copy
+    of ``base`` (``ARTIGOV_FAULT_TRACE``), and how that run ended."""
+    probe, trace = scratch / "probe", scratch / "probe.trace"
+    shutil.copytree(base, probe, symlinks=True)
+    try:
+        done = _cli(args, probe, {"ARTIGOV_FAULT_TRACE": str(trace)})
+        lines = trace.read_text("utf-8").splitlines() if trace.is_file() else []
+        return [line.split(" ", 1)[1] for line in lines], done
+    finally:
         shutil.rmtree(probe, ignore_errors=True)
-        if reached.returncode != FAULT_EXIT_CODE:  # the command took fewer steps: all were swept
-            if reached.returncode != 0:
-                rows[modes[0]].problems += (f"{label}: uninterrupted run failed: {reached.stdout[-300:]}",)
-            break
+        trace.unlink(missing_ok=True)
+
+
+def chosen_steps(ops: list[str], quick: bool) -> list[int]:
+    """Every step (1-based), or with ``quick`` each :data:`COMMIT_OPS` step and the step after it
+    (the last step when no commit point is found)."""
+    if not quick:
+        return list(range(1, len(ops) + 1))
+    commits = [i for i, op in enumerate(ops, start=1) if op in COMMIT_OPS]
+    chosen = {n for i in commits for n in (i, i + 1) if n <= len(ops)} or {len(ops)}
+    return sorted(chosen)
+
+
+def _sweep(
+    base: Path,
+    scratch: Path,
+    args: list[str],
+    framework: str,
+    modes: tuple[str, ...],
+    label: str,
+    *,
+    quick: bool = False,
+    say: Callable[[str], None] | None = None,
+) -> list[Row]:
+    """Crash (and fail) the steps of the command ``args`` (every one; or with ``quick``, the
+    :func:`chosen_steps`) on fresh copies of ``base``."""
+    scratch.mkdir(parents=True, exist_ok=True)
+    point = f"{'commit points' if quick else 'every step'} ({label})"
+    rows = {mode: Row(point, mode) for mode in modes}
+    ops, reached = command_steps(base, scratch, args)
+    if reached.returncode != 0:
+        rows[modes[0]].problems += (f"{label}: the uninterrupted run failed: {tail(reached)}",)
+        return list(rows.values())
+    steps = chosen_steps(ops, quick)
+    for n, step in enumerate(steps, start=1):
         for mode in modes:
             problems = _record_trial(base, scratch, args, framework, step, mode)
             row = rows[mode]
@@ -349,46 +401,72 @@ def _sweep(base: Path, scratch: Path, args: list[str], framework: str, modes: tu
             row.recovered += not problems
             row.identical += not problems
             row.problems = (*row.problems, *problems)
-        if step > 500:  # pragma: no cover - a runaway count would mean the counter is broken
-            break
+        if say is not None:
+            failed = sum(len(r.problems) for r in rows.values())
+            say(f"  {label}: step {step} ({ops[step - 1]}) [{n}/{len(steps)}]{' PROBLEM' if failed else ''}")
     return list(rows.values())
 
 
-def record_sweep(run: Rehearsal, scratch: Path, *, modes: tuple[str, ...] = RECORD_MODES) -> list[Row]:
-    """For each framework with a passing gate: every step of promote, then of rollback, interrupted."""
+def record_sweep(
+    run: Rehearsal,
+    scratch: Path,
+    *,
+    modes: tuple[str, ...] = RECORD_MODES,
+    quick: bool = False,
+    say: Callable[[str], None] | None = None,
+) -> list[Row]:
+    """For each framework with a passing gate: the steps of promote, rollback, prune and approve,
+    interrupted (every step; with ``quick``, the :func:`chosen_steps`), and the leftover case."""
     rows: list[Row] = []
     for framework, gate in sorted(run.gates.items()):
-        template = scratch / f"template-{framework}"
-        shutil.copytree(run.ws, template, symlinks=True)
-        _must(_cli(["promote", "-f", framework, "-g", gate], template), f"{framework}: first promote")
-        start = _head(template, framework)
-        edit_first_input(template, framework)
-        _must(_cli(["index", "update"], template, None), f"{framework}: index update", allowed=(0, 1))
-        promote = ["promote", "-f", framework, "-g", gate]
-        rows += _sweep(template, scratch, promote, framework, modes, f"{framework} promote")
-        _must(_cli(promote, template), f"{framework}: second promote")
-        rollback = ["rollback", "-f", framework, "--to", str(start), "--reason", "rehearsal"]
-        rows += _sweep(template, scratch, rollback, framework, modes, f"{framework} rollback")
-        # A third snapshot and keep_last 1 (in the copy's contract only), so prune has one to delete:
-        # the head and the gate's previous good snapshot (its rollback target) are always kept.
-        edit_first_input(template, framework)
-        _must(_cli(["index", "update"], template), f"{framework}: index update", allowed=(0, 1))
-        _must(_cli(promote, template), f"{framework}: third promote")
-        _keep_last_one(template, framework)
-        prune = ["prune", "-f", framework, "--apply"]
-        rows += _sweep(template, scratch, prune, framework, modes, f"{framework} prune")
-        rows.append(_leftover_after_pull(template, scratch, framework, gate))
-        approve = _approvable(run, template, framework)
-        if approve is not None:
-            rows += _sweep(template, scratch, approve, framework, modes, f"{framework} approve")
-        shutil.rmtree(template, ignore_errors=True)
+        rows += _framework_sweep(run, scratch, framework, gate, modes, quick, say)
+    return rows
+
+
+def _framework_sweep(
+    run: Rehearsal,
+    scratch: Path,
+    framework: str,
+    gate: str,
+    modes: tuple[str, ...],
+    quick: bool,
+    say: Callable[[str], None] | None,
+) -> list[Row]:
+    template = scratch / f"template-{framework}"
+    shutil.copytree(run.ws, template, symlinks=True)
+
+    def sweep(args: list[str], label: str) -> list[Row]:
+        return _sweep(template, scratch, args, framework, modes, f"{framework} {label}", quick=quick, say=say)
+
+    _must(_cli(["promote", "-f", framework, "-g", gate], template), f"{framework}: first promote")
+    start = _head(template, framework)
+    edit_first_input(template, framework, run)
+    _must(_cli(["index", "update"], template, None), f"{framework}: index update", allowed=(0, 1))
+    promote = ["promote", "-f", framework, "-g", gate]
+    rows = sweep(promote, "promote")
+    _must(_cli(promote, template), f"{framework}: second promote")
+    rows += sweep(["rollback", "-f", framework, "--to", str(start), "--reason", "rehearsal"], "rollback")
+    # A third snapshot and keep_last 1 (in the copy's contract only), so prune has one to delete:
+    # the head and the gate's previous good snapshot (its rollback target) are always kept.
+    edit_first_input(template, framework, run)
+    _must(_cli(["index", "update"], template), f"{framework}: index update", allowed=(0, 1))
+    _must(_cli(promote, template), f"{framework}: third promote")
+    _keep_last_one(template, framework)
+    rows += sweep(["prune", "-f", framework, "--apply"], "prune")
+    rows.append(_leftover_after_pull(run, template, scratch, framework, gate))
+    if say is not None:
+        say(f"  {framework}: leftover + pulled prune {'held' if rows[-1].ok else 'PROBLEM'}")
+    approve = _approvable(run, template, framework)
+    if approve is not None:
+        rows += sweep(approve, "approve")
+    shutil.rmtree(template, ignore_errors=True)
     return rows
 
 
 def _approvable(run: Rehearsal, ws: Path, framework: str) -> list[str] | None:
     """``approve`` of the first document of ``framework`` in review, by the first person accountable
-    for its kind, signing with the rehearsal's approver key (given to them by a trust version in the
-    copy, made with the real commands); None when no document waits for approval."""
+    for its kind, signing with their rehearsal key (given to them by a trust version of the copy);
+    None when no document waits for approval."""
     from artigov.contract import load_contract
     from artigov.core import load_workspace
     from artigov.index import read_index
@@ -398,14 +476,12 @@ def _approvable(run: Rehearsal, ws: Path, framework: str) -> list[str] | None:
     entries = read_index(loaded).entries
     for path, entry in sorted(entries.items()):
         who = contract.accountable(entry["kind"])
-        if entry["framework"] == framework and entry["status"] == "review" and who:
-            key = run.keys["approver"]
-            _must(_cli(["trust", "propose", "--add-person", f"{framework}:{who[0]}:{key}"], ws), "approver key")
-            return ["approve", path, "--as", who[0], "--key", key]
+        if entry["framework"] == framework and entry["status"] == "review" and who and who[0] in run.people:
+            return ["approve", path, "--as", who[0], "--key", run.people[who[0]]]
     return None
 
 
-def _leftover_after_pull(base: Path, scratch: Path, framework: str, gate: str) -> Row:
+def _leftover_after_pull(run: Rehearsal, base: Path, scratch: Path, framework: str, gate: str) -> Row:
     """A promotion crashed before its commit point; then a pull brings another clone's prune (its
     lines appended to the decision log). The next promote keeps every pulled line and sets the
     leftover aside; the record verifies."""
@@ -416,7 +492,7 @@ def _leftover_after_pull(base: Path, scratch: Path, framework: str, gate: str) -
     try:
         problems = []
         _must(_cli(["prune", "-f", framework, "--apply"], other), "the other clone's prune")
-        edit_first_input(ws, framework)
+        edit_first_input(ws, framework, run)
         _cli(["index", "update"], ws)
         crashed = _cli(["promote", "-f", framework, "-g", gate], ws, {"ARTIGOV_FAULT": "after-signature"})
         if crashed.returncode != FAULT_EXIT_CODE:
@@ -425,7 +501,7 @@ def _leftover_after_pull(base: Path, scratch: Path, framework: str, gate: str) -
         pulled = _decisions(ws, framework)
         done = _cli(["promote", "-f", framework, "-g", gate], ws)
         if done.returncode != 0:
-            problems.append(f"promote after the pull failed: {(done.stdout + done.stderr)[-300:]}")
+            problems.append(f"promote after the pull failed: {tail(done)}")
         if not _decisions(ws, framework).startswith(pulled):
             problems.append("lines pulled from the other clone were cut from the decision log")
         state = _record_check(ws, framework)
@@ -475,9 +551,7 @@ def _keep_last_one(ws: Path, framework: str) -> None:
 
 def _must(done: subprocess.CompletedProcess[str], what: str, allowed: tuple[int, ...] = (0,)) -> None:
     if done.returncode not in allowed:
-        from artigov.rehearse.workspace import RehearsalError
-
-        raise RehearsalError(f"rehearsal setup: {what} failed (exit {done.returncode}): {done.stdout[-400:]}")
+        raise RehearsalError(f"rehearsal setup: {what} failed (exit {done.returncode}): {tail(done)}")
 
 
 def _head(ws: Path, framework: str) -> int:
@@ -488,9 +562,15 @@ def _head(ws: Path, framework: str) -> int:
     return head.sequence if head else 0
 
 
-def edit_first_input(ws: Path, framework: str) -> str:
+def edit_first_input(ws: Path, framework: str, run: Rehearsal | None = None) -> str:
     """Append a line to the head snapshot's first input (keeping a declared checksum true), so the
-    next promotion has a change to sign: the path changed."""
+    next promotion has a change to sign: the path changed. With ``run``, an approved input is then
+    approved again by its approvers through the real ``approve`` (:func:`approve_again`), so the
+    gate passes where approvals must be signed.
+
+    Raises:
+        RehearsalError: the approval of the edit failed (the line says why).
+    """
     from artigov.core import load_workspace
     from artigov.promote import SnapshotStore
 
@@ -503,6 +583,10 @@ def edit_first_input(ws: Path, framework: str) -> str:
     with open(ws / rel, "ab") as f:
         f.write(b"\nRevised in rehearsal.\n")
     _restamp(ws, rel, str(meta) if meta else None)
+    if run is not None:
+        problem = approve_again(run, ws, rel, str(meta) if meta else None)
+        if problem:
+            raise RehearsalError(f"rehearsal: {problem}")
     return rel
 
 

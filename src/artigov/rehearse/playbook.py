@@ -9,7 +9,11 @@ with a passing gate, each time on a fresh copy of the workspace (see
 strings stand for them. Snapshot numbers are relative to the head the
 playbook starts from: 1 is the first snapshot it makes. Every ``promote``
 step makes a snapshot: if nothing changed since the head, it first changes
-the head's first input (``edit_input``).
+the head's first input (``edit_input``). An edited input that was approved is
+approved again by its approvers through the real ``approve``, with the
+rehearsal's throwaway keys, wherever the contract checks approvals (signed
+approvals required, or statements recorded), so every playbook passes with
+``require_signed_approvals`` on or off.
 """
 
 from __future__ import annotations
@@ -174,7 +178,7 @@ class _Run:
 
         if self._store().head() is None:
             return None  # nothing promoted yet: the first promotion has its inputs as they are
-        edit_first_input(self.ws, self.framework)
+        edit_first_input(self.ws, self.framework, self.run)  # approved again where approvals are checked
         if not reindex:
             return None
         r = self.cli("index", "update")
@@ -307,7 +311,8 @@ def run_playbook(playbook: Playbook, prepared: Rehearsal, framework: str, gate: 
     result = PlaybookResult(playbook.name, framework)
     copy = scratch / f"pb-{playbook.name}-{framework}"
     shutil.copytree(prepared.ws, copy, symlinks=True)
-    run = _Run(Rehearsal(prepared.source, copy, prepared.home, prepared.keys, prepared.gates), framework, gate)
+    copied = Rehearsal(prepared.source, copy, prepared.home, prepared.keys, prepared.gates, prepared.people)
+    run = _Run(copied, framework, gate)
     try:
         for i, step in enumerate(playbook.steps, start=1):
             result.steps += 1

@@ -2,10 +2,13 @@
 
 The copy holds the workspace's own artifacts, contracts, routing and committed
 record (``.git``, the local state folder and tool caches are left out), plus
-two throwaway GPG keys in a temp GNUPGHOME under a short path: ``trusted``
+throwaway GPG keys in a temp GNUPGHOME under a short path: ``trusted``
 (made the signing key in the copy's ``artigov.yaml``, and the root key and a
-signer of every gate in the copy's trust versions) and ``untrusted`` (in the
-same keyring, allowed nothing). The copy's trust chain is re-rooted on the
+signer of every gate in the copy's trust versions), ``untrusted`` (in the
+same keyring, allowed nothing), and one approval key per person a contract makes
+accountable for a kind (given to them, in that framework, by a new trust version
+of the copy), so a rehearsal that edits an approved document approves it again
+through the real ``approve``, as its team would: signed approvals on or off. The copy's trust chain is re-rooted on the
 throwaway key: each version keeps who may sign what and whose approval keys
 count, so the committed record keeps verifying in the copy (its signers'
 public keys are in the record's ``keys/`` folder), and the throwaway key can
@@ -28,10 +31,25 @@ import yaml
 
 from artigov.core import EXIT_USAGE, ArtigovError, load_yaml
 
-__all__ = ["Rehearsal", "RehearsalError", "cli_env", "mutate_workspace", "rehearsal_copy"]
+__all__ = [
+    "Rehearsal",
+    "RehearsalError",
+    "approve_again",
+    "cli_env",
+    "mutate_workspace",
+    "rehearsal_copy",
+    "tail",
+]
 
 #: Never copied: git's own folder and tool caches (the state folder is left out by name below).
 _SKIP = {".git", ".nox", ".venv", "venv", ".tox", "node_modules", "__pycache__", ".mypy_cache", ".ruff_cache"}
+
+
+def tail(done: subprocess.CompletedProcess[str], lines: int = 4) -> str:
+    """The last ``lines`` lines a command printed (stdout, then stderr), whole: a message is never
+    cut in the middle of a value."""
+    said = [line for line in (done.stdout + "\n" + done.stderr).splitlines() if line.strip()]
+    return " / ".join(said[-lines:]) or f"(nothing printed, exit {done.returncode})"
 
 
 def cli_env(extra: dict[str, str] | None = None) -> dict[str, str]:
@@ -56,6 +74,7 @@ class Rehearsal:
     home: Path
     keys: dict[str, str]
     gates: dict[str, str] = field(default_factory=dict)  # framework -> the first gate that passes
+    people: dict[str, str] = field(default_factory=dict)  # an accountable person -> their throwaway key
 
     def cli(self, *args: str, env: dict[str, str] | None = None, root: bool = True) -> subprocess.CompletedProcess[str]:
         """Run the real command line on the copy (never on the source workspace)."""
@@ -103,7 +122,6 @@ def rehearsal_copy(source: Path, scratch: Path, *, name: str = "ws") -> Rehearsa
     keys = {
         "trusted": make_key(home, "rehearsal trusted"),
         "untrusted": make_key(home, "rehearsal untrusted"),
-        "approver": make_key(home, "rehearsal approver"),
     }
     config_path = ws / ws_source.config_path.relative_to(ws_source.root)
     config = load_yaml(config_path.read_text("utf-8")) or {}
@@ -117,8 +135,79 @@ def rehearsal_copy(source: Path, scratch: Path, *, name: str = "ws") -> Rehearsa
         + yaml.safe_dump(config, sort_keys=False, allow_unicode=True),
         "utf-8",
     )
-    _reroot_trust(load_workspace(ws), keys["trusted"])
-    return Rehearsal(ws_source.root, ws, home, keys)
+    copy = load_workspace(ws)
+    _reroot_trust(copy, keys["trusted"])
+    people = _approval_keys(copy, home)
+    return Rehearsal(ws_source.root, ws, home, keys, people=people)
+
+
+def _approval_keys(ws: Any, home: Path) -> dict[str, str]:
+    """A throwaway key for each person a contract makes accountable for a kind, given to them in
+    each such framework by one new trust version of the copy (signed by its throwaway root key)."""
+    from artigov.contract import contract_frameworks, load_contract
+    from artigov.core.testkeys import make_key
+    from artigov.promote import TrustChanges, trust_propose
+
+    where: dict[str, set[str]] = {}
+    for framework in contract_frameworks(ws):
+        try:
+            contract = load_contract(ws, framework)
+        except ArtigovError:
+            continue  # find_gates reports a contract that cannot be read
+        for kind in contract.raci:
+            for person in contract.accountable(kind):
+                where.setdefault(person, set()).add(framework)
+    people = {person: make_key(home, f"rehearsal {person.split('@')[0]}") for person in sorted(where)}
+    grants = tuple(f"{f}:{person}:{people[person]}" for person in sorted(where) for f in sorted(where[person]))
+    if grants:
+        trust_propose(ws, TrustChanges(add_person=grants), keys=[ws.signing.key])
+    return people
+
+
+def approve_again(run: Rehearsal, ws: Path, rel: str, meta: str | None = None) -> str | None:
+    """After a rehearsal edited the approved document ``rel`` (its sidecar ``meta``) in the copy
+    ``ws``: have its approvers approve the new content through the real ``approve`` (signed with
+    their throwaway keys), as the team would before promoting it; None, or what went wrong. A
+    document in another status, or one whose contract neither requires signed approvals nor holds
+    a statement about it, needs nothing."""
+    from artigov.contract import load_contract, statements_for
+    from artigov.core import load_workspace
+    from artigov.schema import ArtifactLoadError, ArtifactUnit, load_unit
+
+    loaded = load_workspace(ws)
+    try:
+        artifact = load_unit(ws, ArtifactUnit(rel, meta))
+    except ArtifactLoadError:
+        return None  # not loadable: validation and the gate say so
+    if artifact.status != "approved":
+        return None
+    framework = artifact.framework
+    try:
+        contract = load_contract(loaded, framework)
+    except ArtigovError:
+        return None
+    stated = statements_for(loaded, framework, artifact.id, artifact.version)
+    if not contract.require_signed_approvals and not stated:
+        return None
+    accountable = contract.accountable(artifact.kind)
+    approvers = [str(p) for p in artifact.metadata.get("approved_by", [])]
+    listed = [p for p in approvers if p in accountable] or list(accountable[:1])
+    for person in listed:
+        key = run.people.get(person)
+        if key is None:
+            return f"{rel}: no rehearsal key for {person}"
+        done = subprocess.run(
+            [sys.executable, "-m", "artigov.cli", "approve", rel, "--as", person, "--key", key, "--comment", "edit"],
+            env=cli_env(),
+            cwd=ws,
+            capture_output=True,
+            text=True,
+            timeout=900,
+            check=False,
+        )
+        if done.returncode != 0:
+            return f"approve {rel} as {person} failed (exit {done.returncode}): {tail(done)}"
+    return None
 
 
 def _reroot_trust(ws: Any, key: str) -> None:

@@ -11,6 +11,8 @@ Two ways to stop a writer on purpose:
   through :func:`fs_step`, which numbers the calls; at call ``i`` the process
   exits (``ARTIGOV_FAULT_MODE=crash``, the default) or the call fails with
   ``ENOSPC`` (``ARTIGOV_FAULT_MODE=enospc``) or ``EIO`` (``eio``).
+* ``ARTIGOV_FAULT_TRACE=<file>``: every call of :func:`fs_step` appends ``<i> <op>`` to the file,
+  so one uninterrupted run tells a rehearsal how many steps a command takes and what each one is.
 
 The environment is read once, at import; with neither variable set each hook
 is one comparison.
@@ -31,6 +33,7 @@ _STEP_RAW = os.environ.get("ARTIGOV_FAULT_STEP") or None
 _STEP = int(_STEP_RAW) if _STEP_RAW and _STEP_RAW.isdigit() else None
 _MODE = os.environ.get("ARTIGOV_FAULT_MODE", "crash")
 _PAUSE = os.environ.get("ARTIGOV_FAULT_PAUSE") or None
+_TRACE = os.environ.get("ARTIGOV_FAULT_TRACE") or None
 
 
 class _Counter:
@@ -66,6 +69,9 @@ def fs_step(op: str) -> None:
     """Count one file-system call (``op`` names it); crash or fail at the chosen step."""
     _Counter.value += 1
     step = _Counter.value
+    if _TRACE is not None:
+        with open(_TRACE, "a", encoding="utf-8") as f:
+            f.write(f"{step} {op}\n")
     if _STEP is None or step != _STEP:
         return
     if _MODE == "enospc":
