@@ -108,9 +108,10 @@ print(elapsed, usage.ru_maxrss, usage.ru_utime + usage.ru_stime, os.waitstatus_t
 """
 
 
-def _run(cmd: list[str] | str, cwd: Path, env: dict[str, str] | None = None) -> Timing:
+def _run(cmd: list[str] | str, cwd: Path, env: dict[str, str] | None = None, codes: tuple[int, ...] = (0, 1)) -> Timing:
     """Run one command (through :data:`_LAUNCHER`): wall time, peak RSS and CPU time of the command
-    and its children (``os.wait4``), failing loudly on an exit code other than 0 or 1."""
+    and its children (``os.wait4``), failing loudly on an exit code not in ``codes`` (by default 0
+    and 1: findings are an answer, not a failure of the harness)."""
     argv = ["/bin/sh", "-c", cmd] if isinstance(cmd, str) else cmd
     done = subprocess.run(
         [sys.executable, "-S", "-c", _LAUNCHER, *argv],
@@ -124,7 +125,7 @@ def _run(cmd: list[str] | str, cwd: Path, env: dict[str, str] | None = None) -> 
         elapsed, rss_kib, cpu, code = done.stdout.split()
     except ValueError:
         raise RuntimeError(f"{cmd!r}: the launcher failed: {stderr[-500:]}") from None
-    if int(code) not in (0, 1):  # 1: findings are an answer, not a failure of the harness
+    if int(code) not in codes:
         raise RuntimeError(f"{cmd!r} exited {code}: {stderr[-500:]}")
     return Timing(float(elapsed), int(rss_kib) / 1024, float(cpu))
 
@@ -400,6 +401,13 @@ def bench_promote(scratch: Path, repeat: int, inputs: int) -> Row:
     )
 
 
+def bench_rehearse() -> Row:
+    """``artigov rehearse --quick`` (crash rehearsal and every playbook) on the bundled example
+    workspace: its CPU time (the command, its warm runner and every command and gpg it starts)."""
+    timing = _run([*ARTIGOV, "rehearse", "--quick", "--root", str(REPO / "examples" / "workspace")], REPO, codes=(0,))
+    return Row("rehearse --quick on the example (CPU s)", timing, "-", None, "<= 60 s", 60.0, {"value": timing.cpu})
+
+
 def bench_audit(scratch: Path, repeat: int, events: int) -> list[Row]:
     sys.path[:0] = [str(REPO / "packages" / "core" / "src")]
     from artigov.core import AuditLog
@@ -500,6 +508,8 @@ def run(n: int, quick: bool, seed: int, keep: Path | None, side: bool = True) ->
             rows.append(bench_validate(scratch, repeat, 1000 if quick else 10_000))
             rows.append(bench_promote(scratch, repeat, 100 if quick else 1000))
             rows += bench_audit(scratch, repeat, 20_000 if quick else 1_000_000)
+            if not quick:
+                rows.append(bench_rehearse())
         rss = next(r for r in rows if r.operation == "cold index rebuild").ours.rss_mb
         rows.append(
             Row(f"peak RSS of rebuild at N={n}", Timing(0.0, rss), "-", None, "<= 400 MB", 400.0, {"value": rss})
@@ -650,7 +660,15 @@ def main() -> int:
         "(default with --artifacts above 100,000: the newest saved 100,000 run)",
     )
     parser.add_argument("--no-side", action="store_true", help="skip the size-independent benchmarks")
+    parser.add_argument(
+        "--rehearse-only", action="store_true", help="only time `artigov rehearse --quick` on the example (CPU s)"
+    )
     args = parser.parse_args()
+    if args.rehearse_only:
+        _compile_sources()
+        row = bench_rehearse()
+        print(table([row], True))
+        return 0 if row.passed() else 1
     if args.plot_only:
         saved = sorted((json.loads(p.read_text()) for p in args.plot_only), key=lambda r: r["artifacts"])
         png = args.results / f"{saved[-1]['date']}-scaling.png"

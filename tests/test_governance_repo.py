@@ -33,14 +33,18 @@ def _git(cwd: Path, *args: str) -> None:
     assert done.returncode == 0, done.stderr
 
 
-def _new_repository(root: Path, key: str, home: Path) -> Path:
+def _new_repository(root: Path, key: str, home: Path, people: dict[str, str] | None = None) -> Path:
+    """A repository made by `artigov init`; with ``people`` (person -> key), in the configuration its
+    contract recommends: signed approvals required, each person's key in the signed trust document,
+    the plan reviewed and approved through the real commands."""
     ws = root / "governance"
     made = _run(root, sys.executable, "-m", "artigov.cli", "init", str(ws), "--framework", "fx", "--owner", "al@x.org")
     assert made.returncode == 0, made.stdout + made.stderr
     for name in ("tasks.py", "noxfile.py", "requirements-artigov.txt", ".pre-commit-config.yaml"):
         assert (ws / name).is_file(), name
     plan = ws / "frameworks" / "fx" / "plans" / "technical" / "technical-plan-0.1.0.md"
-    plan.write_text(plan.read_text().replace("status: draft", "status: approved\napproved_by: [al@x.org]"))
+    if people is None:
+        plan.write_text(plan.read_text().replace("status: draft", "status: approved\napproved_by: [al@x.org]"))
     (ws / "frameworks" / "fx" / "plans" / "action").mkdir(parents=True)
     (ws / "frameworks" / "fx" / "plans" / "action" / "rollout-1.0.0.md").write_text(
         '---\nid: rollout\nversion: "1.0.0"\nstatus: draft\nframework: fx\nkind: action-plan\n---\n# Rollout\n'
@@ -52,8 +56,24 @@ def _new_repository(root: Path, key: str, home: Path) -> Path:
     )
     config = (ws / "artigov.yaml").read_text().replace("  key: null", f"  key: {key}\n  gnupghome: {home}")
     (ws / "artigov.yaml").write_text(config)
-    assert _run(ws, sys.executable, "-m", "artigov.cli", "trust", "init").returncode == 0  # the key is root
-    assert _run(ws, sys.executable, "-m", "artigov.cli", "index", "rebuild").returncode == 0
+
+    def artigov(*args: str) -> None:
+        done = _run(ws, sys.executable, "-m", "artigov.cli", *args)
+        assert done.returncode == 0, (args, done.stdout, done.stderr)
+
+    artigov("trust", "init")  # the key is root
+    if people is not None:
+        contract = ws / "contracts" / "fx.yaml"
+        text = contract.read_text().replace("    responsible: [al@x.org]", "    responsible: [bo@x.org]")
+        register = "  risk-register:\n    responsible: [bo@x.org]\n    accountable: [al@x.org]\n"
+        text = text.replace("raci:\n", "raci:\n" + register)
+        contract.write_text(text.replace("# require_signed_approvals: true", "require_signed_approvals: true"))
+        artigov("trust", "propose", *(a for p, k in people.items() for a in ("--add-person", f"fx:{p}:{k}")))
+        artigov("index", "rebuild")
+        artigov("review", str(plan.relative_to(ws)), "--as", "bo@x.org")
+        artigov("approve", str(plan.relative_to(ws)), "--as", "al@x.org")
+        artigov("contract", "check", "-f", "fx", "--gate", "design")
+    artigov("index", "rebuild")
     _git(ws, "init", "-q")
     _git(ws, "add", "-A")
     _git(ws, "commit", "-qm", "governance repository")
@@ -62,9 +82,12 @@ def _new_repository(root: Path, key: str, home: Path) -> Path:
 
 @pytest.mark.slow
 def test_nox_rehearse_and_invoke_promote_pass_in_a_repository_made_by_artigov_init(tmp_path: Path) -> None:
+    # The configuration the contract `artigov init` writes recommends: signed approvals required
+    # (every rehearsal that edits an approved input has it approved again, signed, by its approver).
     with gnupg_home() as home:
         key = make_key(home, "team maintainer")
-        ws = _new_repository(tmp_path, key, home)
+        people = {"al@x.org": make_key(home, "al"), "bo@x.org": make_key(home, "bo")}
+        ws = _new_repository(tmp_path, key, home, people)
         env = {"ARTIGOV_SOURCE": str(REPO), "ARTIGOV_ACTOR": "ci@example.org"}
 
         def tree() -> dict[str, bytes]:
@@ -80,6 +103,8 @@ def test_nox_rehearse_and_invoke_promote_pass_in_a_repository_made_by_artigov_in
         assert rehearsed.returncode == 0, out[-4000:]
         assert "rehearse: on a temporary copy of" in out and "fx (gate draft)" in out
         assert "commit points (fx promote)" in out and "commit points (fx rollback)" in out
+        assert "commit points (fx approve)" in out and "rows held" in out
+        assert "  fx promote: step " in out and "  playbook crash-during-promotion (fx): passed" in out  # progress
         assert "playbooks: 5/5 passed" in out
         assert tree() == before  # the repository (even its local state folder) is never written
         assert _run(ws, "git", "status", "--porcelain").stdout == ""

@@ -4,15 +4,68 @@ from __future__ import annotations
 
 import hashlib
 import re
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from artigov.core import ArtigovError, byte_exact_lines
 
-__all__ = ["InitError", "init_workspace"]
+__all__ = ["AddedFramework", "InitError", "add_framework", "init_workspace", "is_workspace"]
 
 
 class InitError(ArtigovError):
     """The scaffold would overwrite files, or the framework name is invalid."""
+
+
+def _framework_files(
+    framework: str, owner: str, checksum: str, body: str, plan_id: str = "technical-plan"
+) -> dict[str, str]:
+    """A framework's contract and its starter technical plan (shared by a new workspace and by
+    ``artigov init --framework F`` in an existing one)."""
+    return {
+        f"contracts/{framework}.yaml": f"""\
+# Contract of {framework}: what may exist, and what each gate needs.
+framework: {framework}
+allowed_kinds: [technical-plan, action-plan, risk-register, summary-report]
+draft_fallback: none
+raci:
+  technical-plan:
+    responsible: [{owner}]
+    accountable: [{owner}]
+# Approvals are commands that write signed statements under governance/{framework}/approvals/:
+# `artigov review PATH` (draft -> review), `artigov approve PATH`, `artigov reject PATH --comment`.
+# Whoever submits a document for review may not approve it (forbid_self_approval, default true):
+# make a second person responsible. Give each person their key in the signed trust document
+# (a pull request cannot): artigov trust propose --add-person {framework}:{owner}:<fingerprint>
+# then require signatures:
+# require_signed_approvals: true
+gates:
+  - name: draft
+    requires:
+      technical-plan: draft
+  - name: design
+    requires:
+      technical-plan: approved
+retention:
+  keep_last: 10
+rollback_triggers:
+  - on: verify_failed
+    action: rollback
+  - on: checksum_drift
+    action: recommend
+""",
+        f"frameworks/{framework}/plans/technical/technical-plan-0.1.0.md": f"""\
+---
+id: {plan_id}
+version: "0.1.0"
+status: draft
+framework: {framework}
+kind: technical-plan
+title: "Technical plan of {framework}"
+checksum: {checksum}
+---
+{body}""",
+    }
 
 
 def _files(framework: str, owner: str, key: str | None = None, commit_index: bool = False) -> dict[str, str]:
@@ -75,48 +128,7 @@ conflicts with the command routing in `routing_matrix.json` and misplaced files.
   }
 }
 """,
-        f"contracts/{framework}.yaml": f"""\
-# Contract of {framework}: what may exist, and what each gate needs.
-framework: {framework}
-allowed_kinds: [technical-plan, action-plan, risk-register, summary-report]
-draft_fallback: none
-raci:
-  technical-plan:
-    responsible: [{owner}]
-    accountable: [{owner}]
-# Approvals are commands that write signed statements under governance/{framework}/approvals/:
-# `artigov review PATH` (draft -> review), `artigov approve PATH`, `artigov reject PATH --comment`.
-# Whoever submits a document for review may not approve it (forbid_self_approval, default true):
-# make a second person responsible. Give each person their key in the signed trust document
-# (a pull request cannot): artigov trust propose --add-person {framework}:{owner}:<fingerprint>
-# then require signatures:
-# require_signed_approvals: true
-gates:
-  - name: draft
-    requires:
-      technical-plan: draft
-  - name: design
-    requires:
-      technical-plan: approved
-retention:
-  keep_last: 10
-rollback_triggers:
-  - on: verify_failed
-    action: rollback
-  - on: checksum_drift
-    action: recommend
-""",
-        f"frameworks/{framework}/plans/technical/technical-plan-0.1.0.md": f"""\
----
-id: technical-plan
-version: "0.1.0"
-status: draft
-framework: {framework}
-kind: technical-plan
-title: "Technical plan of {framework}"
-checksum: {checksum}
----
-{body}""",
+        **_framework_files(framework, owner, checksum, body),
         ".gitattributes": (
             "\n".join(byte_exact_lines("governance", ["frameworks/**"], "artifacts_index.json")) + "\n"
             "# Signed snapshot bytes and stored objects are never diffed or merged as text either.\n"
@@ -240,6 +252,13 @@ repos:
 """
 
 
+def _check_name(framework: str) -> None:
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]*", framework):
+        raise InitError(
+            f"invalid framework name {framework!r}", fix="use letters, digits, '_', '.' and '-', not starting with '.'"
+        )
+
+
 def init_workspace(
     directory: Path,
     framework: str = "my-framework",
@@ -253,10 +272,7 @@ def init_workspace(
     Raises:
         InitError: an invalid framework name, or files that already exist.
     """
-    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]*", framework):
-        raise InitError(
-            f"invalid framework name {framework!r}", fix="use letters, digits, '_', '.' and '-', not starting with '.'"
-        )
+    _check_name(framework)
     if key is not None and not re.fullmatch(r"[0-9A-Fa-f]{40}", key):
         raise InitError(f"--key {key!r} is not a key fingerprint", fix="give the full 40-hex-digit fingerprint")
     files = _files(framework, owner, key.upper() if key else None, commit_index)
@@ -273,3 +289,87 @@ def init_workspace(
         path.write_text(text)
         written.append(path)
     return written
+
+
+def is_workspace(directory: Path) -> bool:
+    """Does ``directory`` hold an artigov workspace (its ``artigov.yaml``)?"""
+    return (directory / "artigov.yaml").is_file()
+
+
+@dataclass(frozen=True)
+class AddedFramework:
+    """What ``artigov init --framework F`` wrote into an existing workspace."""
+
+    written: list[Path]
+    plan: str  # the starter plan, relative to the root
+    routed: bool  # the routing map places the plan where it was written
+    trust: str  # what happened to trust (one line)
+
+
+def add_framework(directory: Path, framework: str, owner: str = "owner@example.org") -> AddedFramework:
+    """Add ``framework`` to the workspace in ``directory``: its contract and starter technical plan
+    (where the routing map puts a technical plan of it), and, where the record has trust and the
+    workspace a signing key, a trust version that lets that key sign its promotions (accepted at
+    once when this machine holds enough root keys, else proposed: ``artigov trust sign``).
+    Nothing that exists is overwritten.
+
+    Raises:
+        InitError: an invalid name, a framework that has a contract already, or files in the way.
+    """
+    from artigov.core import load_workspace
+    from artigov.router import NoRouteError, canonical_path, load_routing_map
+
+    _check_name(framework)
+    ws = load_workspace(directory)
+    body = f"# Technical plan of {framework}\n\nGoals, scope, and the plan to reach them.\n"
+    checksum = "sha256:" + hashlib.sha256(body.encode()).hexdigest()
+    plan_id = f"{framework}-technical-plan"  # ids are unique in the workspace, across frameworks
+    files = _framework_files(framework, owner, checksum, body, plan_id)
+    contract_rel, plan_default = list(files)
+    contract = ws.contracts_dir / f"{framework}.yaml"
+    if contract.exists():
+        raise InitError(
+            f"{ws.rel(contract)}: framework {framework!r} has a contract already; nothing was written",
+            fix="pick another name, or edit that contract",
+        )
+    plan_rel, routed = plan_default, False
+    try:
+        meta = {"framework": framework, "kind": "technical-plan", "id": plan_id, "version": "0.1.0"}
+        plan_rel, routed = canonical_path(load_routing_map(ws), plan_default, meta), True
+    except (NoRouteError, ArtigovError):
+        pass  # no route for technical plans: the default folder, and the caller says so
+    targets = {contract: files[contract_rel], ws.root / plan_rel: files[plan_default]}
+    existing = sorted(ws.rel(p) for p in targets if p.exists())
+    if existing:
+        raise InitError(
+            f"{directory}: would overwrite {', '.join(existing)}; nothing was written",
+            fix="move those files away, or pick another framework name",
+        )
+    for path, text in targets.items():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    return AddedFramework(list(targets), plan_rel, routed, _trust_for(ws, framework))
+
+
+def _trust_for(ws: Any, framework: str) -> str:
+    """Let the workspace's signing key sign ``framework``'s promotions in a new trust version."""
+    from artigov.promote import TrustChanges, has_trust, trust_propose
+
+    key = ws.signing.key
+    if not has_trust(ws):
+        return "no trust yet: `artigov trust init --key FPR` names who may sign (every framework)"
+    if not key:
+        return (
+            f"trust: no signing.key in artigov.yaml; let a key sign {framework}'s promotions with "
+            f"`artigov trust propose --add-signer {framework}:*:FPR`"
+        )
+    try:
+        result = trust_propose(ws, TrustChanges(add_signer=(f"{framework}:*:{key}",)))
+    except ArtigovError as e:
+        return f"trust: not changed ({e.message}); run `artigov trust propose --add-signer {framework}:*:{key}`"
+    if result.state == "accepted":
+        return f"trust version {result.version} accepted: {key} may sign {framework}'s promotions"
+    return (
+        f"trust version {result.version} proposed in {result.folder}/ ({key} may sign {framework}'s promotions): "
+        "the root keys sign it with `artigov trust sign`"
+    )

@@ -105,7 +105,14 @@ app.add_typer(hook_cmd.app, name="hook")
 @app.command("init")
 def init(
     directory: Annotated[Path, typer.Argument(help="Where to create the workspace (default: here).")] = Path(),
-    framework: Annotated[str, typer.Option("--framework", "-f", help="The first framework's name.")] = "my-framework",
+    framework: Annotated[
+        str | None,
+        typer.Option(
+            "--framework",
+            "-f",
+            help="The first framework's name (default my-framework); in an existing workspace, the framework to add.",
+        ),
+    ] = None,
     owner: Annotated[
         str, typer.Option("--owner", help="Accountable person for its technical plan.")
     ] = "owner@example.org",
@@ -118,7 +125,12 @@ def init(
         typer.Option("--commit-index", help="Commit the index (index_committed: true) instead of keeping it local."),
     ] = False,
 ) -> None:
-    """Scaffold a workspace: config, routing, contract, one artifact (refuses to overwrite)."""
+    """Scaffold a workspace: config, routing, contract, one artifact (refuses to overwrite); in an
+    existing workspace, add a framework: its contract, starter plan and signing trust.
+
+    Example: artigov init governance --framework payments --owner alice@example.org --key FPR;
+    later, in it: artigov init --framework ledger
+    """
     from artigov.commands.init import run_init
 
     raise typer.Exit(run_init(directory, framework, owner, key, commit_index=commit_index))

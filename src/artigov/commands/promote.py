@@ -181,14 +181,22 @@ def run_verify_all(root: Path | None, fmt: Format, *, since: str | None = None, 
 
     def action(ws: Workspace) -> int:
         from artigov.commands.render import emit_json
-        from artigov.promote import record_since, verify_all
+        from artigov.promote import record_since, unpromoted_gates, verify_all
 
         chain, trust = _trust_row(ws, pin)
         results = verify_all(ws, chain)
+        unpromoted = unpromoted_gates(ws, results)
         continuity = record_since(ws, since) if since else None
         ok = all(r["ok"] for r in results) and trust["ok"] and (continuity is None or continuity.ok)
         if fmt is Format.json:
-            payload = {"command": "verify", "all": True, "ok": ok, "results": results, "trust": trust}
+            payload = {
+                "command": "verify",
+                "all": True,
+                "ok": ok,
+                "results": results,
+                "unverified": unpromoted,
+                "trust": trust,
+            }
             emit_json(payload | ({"continuity": continuity.to_dict()} if continuity else {}))
             return EXIT_OK if ok else EXIT_FINDINGS
         if "note" in trust:
@@ -200,9 +208,12 @@ def run_verify_all(root: Path | None, fmt: Format, *, since: str | None = None, 
                 print(f"verify: {r['framework']} gate {r['gate']}: snapshot {r['snapshot']} ok")
             else:
                 print(f"verify: {r['framework']}: FAILED: {r['code']} {r['message']} (fix: {r['fix']})")
+        for u in unpromoted:
+            print(f"verify: {u['framework']}{' gate ' + u['gate'] if u['gate'] else ''}: {u['why']}")
         if continuity is not None:
             _print_continuity(continuity)
-        print(f"verify: {'ok' if ok else 'FAILED'}: {len(results)} check(s) in {ws.rel(ws.record_dir)}/")
+        unchecked = f"; {len(unpromoted)} gate(s) with no snapshot" if unpromoted else ""
+        print(f"verify: {'ok' if ok else 'FAILED'}: {len(results)} check(s) in {ws.rel(ws.record_dir)}/{unchecked}")
         return EXIT_OK if ok else EXIT_FINDINGS
 
     return execute("verify", root, action)

@@ -31,7 +31,9 @@ Run it with ``artigov rehearse crash`` (``invoke rehearse``, ``nox -s rehearse``
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import random
 import shutil
 import signal
@@ -43,6 +45,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from artigov.core import FAULT_EXIT_CODE
+from artigov.rehearse._warm import active, run_cli
 from artigov.rehearse.workspace import Rehearsal, RehearsalError, approve_again, cli_env, mutate_workspace, tail
 
 __all__ = [
@@ -91,15 +94,7 @@ class Row:
 
 
 def _cli(args: list[str], cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "artigov.cli", *args],
-        cwd=cwd,
-        env=cli_env(env),
-        capture_output=True,
-        text=True,
-        timeout=900,
-        check=False,
-    )
+    return run_cli(args, cwd, cli_env(env))
 
 
 def _op_args(op: str, touched: list[str]) -> list[str]:
@@ -164,16 +159,24 @@ def _trial(
         if result.returncode != FAULT_EXIT_CODE:
             problems.append(f"expected exit {FAULT_EXIT_CODE} at {point}, got {result.returncode}: {tail(result)}")
     else:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "artigov.cli", *args],
-            cwd=ws,
-            env=cli_env(),
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        time.sleep(kill_after or 0)
-        proc.send_signal(signal.SIGKILL)
-        proc.wait()
+        runner = active()
+        if runner is not None:
+            forked = runner.start(args, ws, cli_env())
+            time.sleep(kill_after or 0)
+            with contextlib.suppress(ProcessLookupError):  # it may have ended already
+                os.kill(forked.pid, signal.SIGKILL)
+            forked.result(args)
+        else:
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "artigov.cli", *args],
+                cwd=ws,
+                env=cli_env(),
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+            time.sleep(kill_after or 0)
+            proc.send_signal(signal.SIGKILL)
+            proc.wait()
     current = _index_bytes(ws)
     if current not in (old, new):
         problems.append("index is neither the old nor the new version (torn)")
@@ -289,14 +292,7 @@ except ArtigovError as e:
 def _record_check(ws: Path, framework: str, *, index: bool = False) -> dict[str, object]:
     """Does the framework's record verify (after ``repair-head`` where it says V020)? With ``index``,
     also: is the index in step with the files (``index verify``), in the same process."""
-    done = subprocess.run(
-        [sys.executable, "-c", _CHECK, str(ws), framework, "index" if index else "-"],
-        env=cli_env(),
-        capture_output=True,
-        text=True,
-        timeout=900,
-        check=False,
-    )
+    done = run_cli([str(ws), framework, "index" if index else "-"], ws, cli_env(), code=_CHECK)
     try:
         value: dict[str, object] = json.loads(done.stdout.strip().splitlines()[-1])
     except (ValueError, IndexError):
@@ -363,13 +359,20 @@ def command_steps(base: Path, scratch: Path, args: list[str]) -> tuple[list[str]
 
 
 def chosen_steps(ops: list[str], quick: bool) -> list[int]:
-    """Every step (1-based), or with ``quick`` each :data:`COMMIT_OPS` step and the step after it
-    (the last step when no commit point is found)."""
+    """Every step (1-based); or with ``quick``, around each commit point (:data:`COMMIT_OPS`; a run of
+    the same one, such as one rename per restored file, counts once): the step that would do it and
+    the step after it (the last step when no commit point is found)."""
     if not quick:
         return list(range(1, len(ops) + 1))
-    commits = [i for i, op in enumerate(ops, start=1) if op in COMMIT_OPS]
-    chosen = {n for i in commits for n in (i, i + 1) if n <= len(ops)} or {len(ops)}
-    return sorted(chosen)
+    chosen: set[int] = set()
+    for i, op in enumerate(ops, start=1):
+        if op not in COMMIT_OPS:
+            continue
+        if i == 1 or ops[i - 2] != op:
+            chosen.add(i)  # before the first of a run
+        if i == len(ops) or ops[i] != op:
+            chosen.add(min(i + 1, len(ops)))  # after the last of it
+    return sorted(chosen or {len(ops)})
 
 
 def _sweep(

@@ -22,7 +22,6 @@ import random
 import re
 import shutil
 import subprocess
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -78,16 +77,9 @@ class Rehearsal:
 
     def cli(self, *args: str, env: dict[str, str] | None = None, root: bool = True) -> subprocess.CompletedProcess[str]:
         """Run the real command line on the copy (never on the source workspace)."""
-        full = cli_env(env)
-        return subprocess.run(
-            [sys.executable, "-m", "artigov.cli", *args, *(["--root", str(self.ws)] if root else [])],
-            env=full,
-            cwd=self.ws,
-            capture_output=True,
-            text=True,
-            timeout=900,
-            check=False,
-        )
+        from artigov.rehearse._warm import run_cli
+
+        return run_cli([*args, *(["--root", str(self.ws)] if root else [])], self.ws, cli_env(env))
 
     def close(self) -> None:
         """Stop the rehearsal keyring's gpg-agent."""
@@ -172,6 +164,7 @@ def approve_again(run: Rehearsal, ws: Path, rel: str, meta: str | None = None) -
     a statement about it, needs nothing."""
     from artigov.contract import load_contract, statements_for
     from artigov.core import load_workspace
+    from artigov.rehearse._warm import run_cli
     from artigov.schema import ArtifactLoadError, ArtifactUnit, load_unit
 
     loaded = load_workspace(ws)
@@ -196,15 +189,7 @@ def approve_again(run: Rehearsal, ws: Path, rel: str, meta: str | None = None) -
         key = run.people.get(person)
         if key is None:
             return f"{rel}: no rehearsal key for {person}"
-        done = subprocess.run(
-            [sys.executable, "-m", "artigov.cli", "approve", rel, "--as", person, "--key", key, "--comment", "edit"],
-            env=cli_env(),
-            cwd=ws,
-            capture_output=True,
-            text=True,
-            timeout=900,
-            check=False,
-        )
+        done = run_cli(["approve", rel, "--as", person, "--key", key, "--comment", "edit"], ws, cli_env())
         if done.returncode != 0:
             return f"approve {rel} as {person} failed (exit {done.returncode}): {tail(done)}"
     return None

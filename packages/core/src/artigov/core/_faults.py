@@ -22,39 +22,58 @@ from __future__ import annotations
 
 import errno
 import os
+from collections.abc import Mapping
 
-__all__ = ["FAULT_EXIT_CODE", "fault_pause", "fault_point", "fault_requested", "fs_step", "steps_taken"]
+__all__ = ["FAULT_EXIT_CODE", "configure", "fault_pause", "fault_point", "fault_requested", "fs_step", "steps_taken"]
 
 #: Exit status of a process stopped by a fault point (EX_SOFTWARE).
 FAULT_EXIT_CODE = 70
 
-_FAULT = os.environ.get("ARTIGOV_FAULT") or None
-_STEP_RAW = os.environ.get("ARTIGOV_FAULT_STEP") or None
-_STEP = int(_STEP_RAW) if _STEP_RAW and _STEP_RAW.isdigit() else None
-_MODE = os.environ.get("ARTIGOV_FAULT_MODE", "crash")
-_PAUSE = os.environ.get("ARTIGOV_FAULT_PAUSE") or None
-_TRACE = os.environ.get("ARTIGOV_FAULT_TRACE") or None
+
+class _Settings:
+    """What the environment asked for (see the module's docstring)."""
+
+    fault: str | None = None
+    step: int | None = None
+    mode = "crash"
+    pause: str | None = None
+    trace: str | None = None
 
 
 class _Counter:
     value = 0
 
 
+def configure(environ: Mapping[str, str]) -> None:
+    """Read the fault settings from ``environ`` (done once at import; again only by a process that
+    was forked to run a new command, such as a rehearsal's warm runner), and restart the step count."""
+    _Settings.fault = environ.get("ARTIGOV_FAULT") or None
+    raw = environ.get("ARTIGOV_FAULT_STEP") or None
+    _Settings.step = int(raw) if raw and raw.isdigit() else None
+    _Settings.mode = environ.get("ARTIGOV_FAULT_MODE", "crash")
+    _Settings.pause = environ.get("ARTIGOV_FAULT_PAUSE") or None
+    _Settings.trace = environ.get("ARTIGOV_FAULT_TRACE") or None
+    _Counter.value = 0
+
+
+configure(os.environ)
+
+
 def fault_requested(name: str) -> bool:
     """True when ``ARTIGOV_FAULT`` names this point (for points that act themselves)."""
-    return name == _FAULT
+    return name == _Settings.fault
 
 
 def fault_point(name: str) -> None:
     """Exit the process at once if ``ARTIGOV_FAULT`` names this point."""
-    if name == _FAULT:
+    if name == _Settings.fault:
         os._exit(FAULT_EXIT_CODE)
 
 
 def fault_pause(name: str) -> None:
     """Stop here (announce it with ``ARTIGOV_FAULT_PAUSE_FILE``, then sleep) if ``ARTIGOV_FAULT_PAUSE``
     names this point; a signal ends the sleep the way it would end the work."""
-    if name != _PAUSE:
+    if name != _Settings.pause:
         return
     import time
 
@@ -69,14 +88,14 @@ def fs_step(op: str) -> None:
     """Count one file-system call (``op`` names it); crash or fail at the chosen step."""
     _Counter.value += 1
     step = _Counter.value
-    if _TRACE is not None:
-        with open(_TRACE, "a", encoding="utf-8") as f:
+    if _Settings.trace is not None:
+        with open(_Settings.trace, "a", encoding="utf-8") as f:
             f.write(f"{step} {op}\n")
-    if _STEP is None or step != _STEP:
+    if _Settings.step is None or step != _Settings.step:
         return
-    if _MODE == "enospc":
+    if _Settings.mode == "enospc":
         raise OSError(errno.ENOSPC, f"No space left on device (injected at step {step}: {op})")
-    if _MODE == "eio":
+    if _Settings.mode == "eio":
         raise OSError(errno.EIO, f"Input/output error (injected at step {step}: {op})")
     os._exit(FAULT_EXIT_CODE)
 

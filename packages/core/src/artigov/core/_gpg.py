@@ -31,14 +31,30 @@ __all__ = [
 ]
 
 
+class _Probed:
+    """The first handle this process made: python-gnupg runs ``gpg --list-config`` to learn the
+    version for every new handle; later handles copy the first and change only the home."""
+
+    handle: Any = None
+
+
 def gpg_for(home: Path | None) -> Any:
     """A python-gnupg handle on the keyring in ``home`` (the user's default when None)."""
+    import copy
+
     import gnupg
 
+    if home is not None and not home.is_dir():
+        raise SigningError(f"cannot run gpg: the GnuPG home {home} is not a folder", fix="create it, or fix the path")
+    if _Probed.handle is not None:
+        handle = copy.copy(_Probed.handle)
+        handle.gnupghome = str(home) if home else None
+        return handle
     try:
-        return gnupg.GPG(gnupghome=str(home) if home else None)
+        _Probed.handle = gnupg.GPG(gnupghome=str(home) if home else None)
     except (OSError, ValueError) as e:
         raise SigningError(f"cannot run gpg: {e}", fix="install GnuPG 2.2+ (apt-get install gnupg)") from e
+    return copy.copy(_Probed.handle)
 
 
 def sign_detached(data: bytes, key: str, home: Path | None) -> bytes:
@@ -83,18 +99,39 @@ def publish_public_key(ws: Workspace, fpr: str) -> Path | None:
     return path
 
 
-def _committed_keys(keys_dir: Path | None) -> list[bytes]:
+def _key_file(keys_dir: Path, fpr: str) -> Path | None:
+    path = keys_dir / f"{fpr.upper()}.asc"
+    # Regular files only: a FIFO or a device named *.asc must not hang or flood the import.
+    return path if path.is_file() and not path.is_symlink() else None
+
+
+def _committed_keys(keys_dir: Path | None, only: tuple[str, ...] = ()) -> list[bytes]:
+    """The committed public keys: with ``only``, just the files named by those fingerprints when
+    every one of them has its file (else every file: a key committed under another name counts)."""
     if keys_dir is None or not keys_dir.is_dir():
         return []
-    # Regular files only: a FIFO or a device named *.asc must not hang or flood the import.
+    named = [_key_file(keys_dir, fpr) for fpr in sorted(set(only))]
+    if only and all(named):
+        return [p.read_bytes() for p in named if p is not None]
     return [p.read_bytes() for p in sorted(keys_dir.glob("*.asc")) if p.is_file() and not p.is_symlink()]
 
 
+def _has_keyring(home: Path | None) -> bool:
+    """Does ``home`` (the default GnuPG home when None) hold a public keyring? Asking gpg about an
+    empty home would create one there."""
+    import os
+
+    folder = home or Path(os.environ.get("GNUPGHOME") or Path.home() / ".gnupg")
+    return any((folder / name).is_file() for name in ("pubring.kbx", "pubring.gpg"))
+
+
 def _export_trusted(trusted: tuple[str, ...], source_home: Path | None, keys_dir: Path | None) -> bytes:
-    blobs = _committed_keys(keys_dir)
-    gpg = gpg_for(source_home)
-    for fpr in trusted:
-        exported = gpg.export_keys(fpr, armor=True)
+    """The trusted public keys: the committed ones, and the signer's own copies from ``source_home``
+    (which may carry a revocation or a new expiry the committed file does not have yet); an empty
+    GnuPG home is never asked, so never written."""
+    blobs = _committed_keys(keys_dir, trusted)
+    if _has_keyring(source_home):
+        exported = gpg_for(source_home).export_keys(list(trusted), armor=True)
         if exported:
             blobs.append(exported.encode() if isinstance(exported, str) else exported)
     return b"\n".join(blobs)
@@ -135,8 +172,12 @@ class VerifyingKeyring:
         if keys:
             self._gpg.import_keys(keys)
         self.present = {k["fingerprint"].upper() for k in self._gpg.list_keys()}
-        for fpr in self.present - set(self.trusted):
-            self._gpg.delete_keys(fpr)  # only allow-listed keys may be in the verifying keyring
+        extra = sorted(self.present - set(self.trusted))
+        if extra:
+            self._gpg.delete_keys(extra)  # only allow-listed keys may be in the verifying keyring
+            left = {k["fingerprint"].upper() for k in self._gpg.list_keys()}
+            if left - set(self.trusted):
+                raise VerificationError("V011", f"gpg kept keys that are not allowed: {sorted(left)}")
         self.present &= set(self.trusted)
 
     def __enter__(self) -> VerifyingKeyring:
@@ -233,7 +274,7 @@ def committed_keyring(
 ) -> VerifyingKeyring:
     """A verifying keyring from the committed keys alone (``record/keys/``), for ``trusted``."""
     return VerifyingKeyring(
-        b"\n".join(_committed_keys(keys_dir)), trusted, keys_label=keys_label, allow_list=allow_list
+        b"\n".join(_committed_keys(keys_dir, trusted)), trusted, keys_label=keys_label, allow_list=allow_list
     )
 
 

@@ -42,7 +42,13 @@ if TYPE_CHECKING:
         trust_sign,
         trust_status,
     )
-    from artigov.promote._verify import Verified, check_decision_logs, verify_all, verify_snapshot
+    from artigov.promote._verify import (
+        Verified,
+        check_decision_logs,
+        unpromoted_gates,
+        verify_all,
+        verify_snapshot,
+    )
     from artigov.promote.errors import GateFailedError, PromotionError, SigningError, VerificationError
 
 __all__ = [
@@ -92,6 +98,7 @@ __all__ = [
     "trust_propose",
     "trust_sign",
     "trust_status",
+    "unpromoted_gates",
     "verify_all",
     "verify_snapshot",
     "withdrawn_versions",

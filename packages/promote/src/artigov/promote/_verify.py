@@ -41,6 +41,7 @@ if TYPE_CHECKING:
     from artigov.schema import Artifact
 
 from artigov.core import (
+    ArtigovError,
     PathEscapeError,
     TrustChain,
     TrustError,
@@ -676,6 +677,29 @@ def verify_all(ws: Workspace, trust: TrustChain | None = None) -> list[dict[str,
             row = {"framework": framework, "ok": False, "code": e.code, "message": where + e.problem, "fix": e.fix}
             results.append(row)
     return results
+
+
+def unpromoted_gates(ws: Workspace, results: list[dict[str, Any]]) -> list[dict[str, str]]:
+    """The gates ``verify --all`` had nothing to verify for: each gate of each framework with a
+    contract that has no snapshot in the record (``framework``, ``gate``, ``why``), so a green run
+    never hides a framework or gate nobody promoted; a contract that cannot be read is named too."""
+    from artigov.contract import contract_frameworks, load_contract
+
+    seen = {(str(r["framework"]), str(r.get("gate"))) for r in results}
+    failed = {str(r["framework"]) for r in results if not r["ok"]}
+    out: list[dict[str, str]] = []
+    for framework in contract_frameworks(ws):
+        if framework in failed:
+            continue  # its failure row says more
+        try:
+            gates = [g.name for g in load_contract(ws, framework).gates]
+        except ArtigovError as e:
+            out.append({"framework": framework, "gate": "", "why": f"its contract cannot be read: {e.message}"})
+            continue
+        for gate in gates:
+            if (framework, gate) not in seen:
+                out.append({"framework": framework, "gate": gate, "why": "no snapshot: nothing promoted yet"})
+    return out
 
 
 def check_history(

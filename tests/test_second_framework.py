@@ -1,0 +1,57 @@
+"""A second framework in an existing workspace (`artigov init --framework F` there), and what
+`verify --all` and `status` say about frameworks and gates nobody promoted yet."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+
+from artigov.core.testkeys import gnupg_home, make_key
+
+Runner = Callable[..., subprocess.CompletedProcess[str]]
+
+
+def test_init_adds_a_framework_to_an_existing_workspace(artigov: Runner, tmp_path: Path) -> None:
+    with gnupg_home() as home:
+        key = make_key(home, "maintainer")
+        env = {"GNUPGHOME": str(home)}
+        made = artigov("init", "gov", "--framework", "payments", "--key", key, cwd=tmp_path, env=env)
+        assert made.returncode == 0, made.stderr
+        ws = tmp_path / "gov"
+        before = {p: p.read_bytes() for p in ws.rglob("*") if p.is_file()}
+
+        added = artigov("init", "--framework", "ledger", "--owner", "lea@example.org", cwd=ws, env=env)
+        assert added.returncode == 0, added.stdout + added.stderr
+        assert "created" in added.stdout and "contracts/ledger.yaml" in added.stdout
+        assert f"trust version 2 accepted: {key} may sign ledger's promotions" in added.stdout
+        assert all(p.read_bytes() == data for p, data in before.items()), "an existing file was rewritten"
+        contract = (ws / "contracts" / "ledger.yaml").read_text()
+        assert "framework: ledger" in contract and "lea@example.org" in contract
+
+        # the second framework validates next to the first (ids unique), routes, and promotes
+        assert artigov("validate", cwd=ws, env=env).returncode == 0
+        assert artigov("route", "check", cwd=ws, env=env).returncode == 0
+        promoted = artigov("promote", "-f", "ledger", "-g", "draft", cwd=ws, env=env)
+        assert promoted.returncode == 0, promoted.stdout + promoted.stderr
+
+        # verify --all names every gate it had nothing to verify, in text and JSON
+        checked = artigov("verify", "--all", cwd=ws, env=env)
+        assert checked.returncode == 0, checked.stdout + checked.stderr
+        assert "ledger gate draft: snapshot 1 ok" in checked.stdout
+        for gate in ("ledger gate design", "payments gate draft", "payments gate design"):
+            assert f"verify: {gate}: no snapshot" in checked.stdout, checked.stdout
+        assert "3 gate(s) with no snapshot" in checked.stdout
+        payload = json.loads(artigov("verify", "--all", "--format", "json", cwd=ws, env=env).stdout)
+        assert {(u["framework"], u["gate"]) for u in payload["unverified"]} == {
+            ("ledger", "design"),
+            ("payments", "draft"),
+            ("payments", "design"),
+        }
+
+        # again: refused, nothing written; a bare `init` in a workspace says what to do instead
+        again = artigov("init", "--framework", "ledger", cwd=ws, env=env)
+        assert again.returncode != 0 and "has a contract already" in again.stderr and "Traceback" not in again.stderr
+        bare = artigov("init", cwd=ws, env=env)
+        assert bare.returncode == 2 and "init --framework NAME" in bare.stderr
