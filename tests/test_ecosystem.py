@@ -195,9 +195,15 @@ def test_pre_commit_hooks_manifest_is_well_formed() -> None:
     assert by_id["artigov-route-check"]["pass_filenames"] is False
 
 
-def test_ci_template_runs_the_gates_and_nightly_rehearsals() -> None:
+def test_ci_template_runs_the_gates_and_nightly_rehearsals(artigov: Runner, tmp_path: Path) -> None:
     workflow = yaml.safe_load((REPO / "examples" / "ci" / "github-actions.yml").read_text())
     text = (REPO / "examples" / "ci" / "github-actions.yml").read_text()
+    # `artigov init` writes this workflow (pinned to the installed version), byte for byte
+    packaged = REPO / "src" / "artigov" / "templates" / "github-actions.yml"
+    assert packaged.read_text() == text, "examples/ci/github-actions.yml and the packaged template differ"
+    assert artigov("init", tmp_path / "gov").returncode == 0
+    written = (tmp_path / "gov" / ".github" / "workflows" / "artigov.yml").read_text()
+    assert yaml.safe_load(written)["jobs"] == workflow["jobs"]
     assert set(workflow["jobs"]) == {"gates", "rehearse"}
     for command in (
         "artigov validate",
@@ -227,11 +233,14 @@ def test_ci_template_steps_really_check_every_gate_and_the_committed_record(arti
     subprocess.run(["git", "clone", "-q", str(tmp_path / "d" / "workspace"), str(clone)], check=True)
     github_env = tmp_path / "github_env"
     github_env.write_text("")
+    runner_temp = tmp_path / "runner-temp"
+    runner_temp.mkdir()
     env = {
         **os.environ,
         "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
         "GITHUB_ENV": str(github_env),
         "GNUPGHOME": str(tmp_path / "empty-gnupg"),
+        "RUNNER_TEMP": str(runner_temp),
     }
     (tmp_path / "empty-gnupg").mkdir(mode=0o700)
     import hashlib
@@ -257,7 +266,15 @@ def test_ci_template_steps_really_check_every_gate_and_the_committed_record(arti
 
     outcomes = run_steps()
     assert outcomes["Validate artifacts (SARIF)"] == 0 and outcomes["Route check (SARIF)"] == 0
-    assert (clone / "contract-fwk-001.sarif").is_file()
+    sarifs = sorted((runner_temp / "sarif").glob("*.sarif"))
+    assert [p.name for p in sarifs] == ["contract-fwk-001.sarif", "routes.sarif", "validate.sarif"]
+    ids = [json.loads(p.read_text())["runs"][0]["automationDetails"]["id"] for p in sarifs]
+    assert len(set(ids)) == len(ids) and "artigov/contract-check/fwk-001/all-gates/" in ids, ids
+    # the checkout is left as it was, and the empty GnuPG home stays empty (verification reads the
+    # record's committed keys only)
+    status = subprocess.run(["git", "status", "--porcelain"], cwd=clone, capture_output=True, text=True, check=True)
+    assert status.stdout == ""
+    assert list((tmp_path / "empty-gnupg").iterdir()) == []
     assert "CONTRACT_FAILED=1" in github_env.read_text()  # the release gate fails, and CI says so
     assert outcomes["Fail on findings"] != 0
     assert outcomes["Index matches the files"] == 0

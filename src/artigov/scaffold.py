@@ -150,6 +150,7 @@ conflicts with the command routing in `routing_matrix.json` and misplaced files.
         "noxfile.py": NOXFILE,
         "requirements-artigov.txt": _requirements(),
         ".pre-commit-config.yaml": PRE_COMMIT.format(ref=_ref()),
+        ".github/workflows/artigov.yml": _workflow(),
         "governance/keys/README.md": (
             "# Trusted public keys\n\n"
             "One armored public key per trusted signer, named `<FINGERPRINT>.asc`\n"
@@ -173,6 +174,12 @@ def _ref() -> str:
         return "v" + version("artigov")
     except PackageNotFoundError:  # pragma: no cover - a source tree without metadata
         return "v0.1.0"
+
+
+def _workflow() -> str:
+    """The CI workflow (artigov's ``examples/ci/github-actions.yml``), pinned to this version."""
+    text = (Path(__file__).parent / "templates" / "github-actions.yml").read_text("utf-8")
+    return text.replace("ARTIGOV_REF: v0.1.0", f"ARTIGOV_REF: {_ref()}", 1)
 
 
 def _requirements() -> str:

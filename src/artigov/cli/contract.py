@@ -7,8 +7,9 @@ from typing import Annotated
 import typer
 
 from artigov.cli.complete import complete_framework, complete_gate
-from artigov.cli.options import FindingFormat, FindingFormatOpt, RootOpt
-from artigov.commands.contract import run_contract_check
+from artigov.cli.options import FindingFormat, FindingFormatOpt, FormatOpt, RootOpt
+from artigov.commands.contract import run_contract_check, run_contract_frameworks
+from artigov.commands.formats import Format
 
 __all__ = ["app", "run_contract_check"]
 
@@ -35,7 +36,20 @@ def check_cmd(
     root: RootOpt = None,
     fmt: FindingFormatOpt = FindingFormat.text,
 ) -> None:
-    """Check a framework against its contract (and a gate, or every gate); exit 1 on any finding."""
+    """Check a framework against its contract (and a gate, or every gate); exit 1 on any finding.
+
+    Example: artigov contract check -f payments --all-gates --format sarif > payments.sarif
+    """
     if all_gates and gate:
         raise typer.BadParameter("pass --gate or --all-gates, not both")
     raise typer.Exit(run_contract_check(root, framework, gate, fmt, all_gates=all_gates))
+
+
+@app.command("frameworks")
+def frameworks_cmd(root: RootOpt = None, fmt: FormatOpt = Format.text) -> None:
+    """Every framework the workspace knows (a contract, an artifact, or a record), one per line:
+    what CI loops over, so a framework without a contract is checked (and fails), never skipped.
+
+    Example: for fw in $(artigov contract frameworks); do artigov contract check -f "$fw" --all-gates; done
+    """
+    raise typer.Exit(run_contract_frameworks(root, fmt))

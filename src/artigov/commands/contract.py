@@ -16,13 +16,17 @@ def run_contract_check(
 
     def action(ws: Workspace) -> int:
         from artigov.commands.render import emit_json, findings_text
-        from artigov.contract import check_all_gates, check_contract
+        from artigov.contract import check_all_gates, check_contract, stale_index_finding
 
         report = check_all_gates(ws, framework) if all_gates else check_contract(ws, framework, gate)
+        stale = stale_index_finding(ws)  # a committed index that differs from the files fails the check
+        if stale is not None:
+            report.findings.insert(0, stale)
         if fmt.value == "sarif":
             from artigov.commands.sarif import to_sarif
 
-            emit_json(to_sarif(report.findings, "C", ws.root, "contract check"))
+            scope = f"{framework}/{'all-gates' if all_gates else gate or 'contract'}"
+            emit_json(to_sarif(report.findings, "C", ws.root, "contract check", scope=scope))
         elif fmt.value == "json":
             emit_json({"command": "contract check", **report.to_dict()})
         else:
@@ -35,3 +39,35 @@ def run_contract_check(
         return EXIT_OK if report.ok else EXIT_FINDINGS
 
     return execute("contract check", root, action, framework=framework)
+
+
+def known_frameworks(ws: Workspace) -> list[str]:
+    """Every framework the workspace knows: a contract, an indexed artifact, or a record folder
+    (what CI loops over, so a framework without a contract is checked, and fails, never skipped)."""
+    from artigov.contract import contract_frameworks
+    from artigov.index import IndexMissingError, read_index, scan
+    from artigov.promote import record_frameworks
+
+    try:
+        entries = read_index(ws).entries
+    except IndexMissingError:
+        entries = scan(ws).entries
+    indexed = {str(e["framework"]) for e in entries.values()}
+    return sorted({*contract_frameworks(ws), *indexed, *record_frameworks(ws.record_dir)})
+
+
+def run_contract_frameworks(root: Path | None, fmt: Format) -> int:
+    """``artigov contract frameworks``: one framework per line (or JSON)."""
+
+    def action(ws: Workspace) -> int:
+        from artigov.commands.render import emit_json
+
+        names = known_frameworks(ws)
+        if fmt is Format.json:
+            emit_json({"command": "contract frameworks", "ok": True, "frameworks": names})
+        else:
+            for name in names:
+                print(name)
+        return EXIT_OK
+
+    return execute("contract frameworks", root, action)

@@ -55,14 +55,24 @@ def _version() -> str:
         return "0+unknown"
 
 
-def to_sarif(findings: Iterable[Finding], families: str, root: Path, command: str) -> dict[str, Any]:
+def automation_id(command: str, scope: str = "") -> str:
+    """``artigov/<command>/[<scope>/]``: distinct per command and per framework (and gate)."""
+    parts = ["artigov", command.replace(" ", "-"), *(p for p in scope.split("/") if p)]
+    return "/".join(parts) + "/"
+
+
+def to_sarif(
+    findings: Iterable[Finding], families: str, root: Path, command: str, *, scope: str = ""
+) -> dict[str, Any]:
     """One SARIF log with one run: a rule per finding code, a result per finding.
 
     Args:
         findings: what to report.
         families: the code families the command can report (``"SYJ"``): a rule per catalogue code.
         root: the workspace root; result locations are relative to it (``%SRCROOT%``).
-        command: the artigov command (the run's automation id).
+        command: the artigov command; with ``scope`` (``framework/gate``), the run's automation id
+            ``artigov/<command>/<scope>/``, whose category (all before the last ``/``) code scanning
+            keeps apart: one upload may carry every framework's run, each under its own category.
     """
     items = list(findings)
     rules = codes_of(families)
@@ -101,7 +111,7 @@ def to_sarif(findings: Iterable[Finding], families: str, root: Path, command: st
                         "rules": [{**_rule(r), "defaultConfiguration": {"level": "error"}} for r in rules],
                     }
                 },
-                "automationDetails": {"id": f"artigov/{command.replace(' ', '-')}/"},
+                "automationDetails": {"id": automation_id(command, scope)},
                 "originalUriBaseIds": {"%SRCROOT%": {"uri": root.resolve().as_uri() + "/"}},
                 "results": results,
             }

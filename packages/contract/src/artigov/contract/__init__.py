@@ -13,7 +13,7 @@ from artigov.core import lazy_exports
 
 if TYPE_CHECKING:
     from artigov.contract._approvals import all_statements, current_statements, statements_for, valid_approvals
-    from artigov.contract._check import ContractReport, check_all_gates, check_contract
+    from artigov.contract._check import ContractReport, check_all_gates, check_contract, stale_index_finding
     from artigov.contract._model import Contract, Gate, Trigger, contract_frameworks, contract_path, load_contract
     from artigov.contract._transition import transition
     from artigov.contract.errors import ContractError
@@ -28,6 +28,7 @@ __all__ = [
     "current_statements",
     "statements_for",
     "check_all_gates",
+    "stale_index_finding",
     "check_contract",
     "contract_frameworks",
     "contract_path",

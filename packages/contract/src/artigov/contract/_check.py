@@ -244,6 +244,28 @@ def _log(report: ContractReport) -> None:
     )
 
 
+def stale_index_finding(ws: Workspace) -> Finding | None:
+    """C017 when the workspace COMMITS its index (``index_committed: true``) and that index differs
+    from the files (a local index is kept fresh by the reader itself): the finding a contract check
+    in CI adds, so a pull request that changes a document without its index line is never green."""
+    if not ws.index_committed:
+        return None
+    from artigov.index import verify, verify_quick
+
+    drift = verify_quick(ws) or verify(ws)
+    if drift.ok:
+        return None
+    paths = [*drift.added, *drift.changed, *drift.removed]
+    return _f(
+        "C017",
+        ws.rel(ws.index_path),
+        f"the committed index differs from the files in {len(paths)} path(s) (first: {paths[0]}): "
+        "the gates were checked against the index, not the documents",
+        "run `artigov index update`, review the change, and commit the index",
+        "",
+    )
+
+
 def check_all_gates(ws: Workspace, framework: str) -> ContractReport:
     """The contract and every one of its gates, as one report (each finding once)."""
     entries = read_framework(ws, framework).entries

@@ -209,6 +209,13 @@ CATALOGUE: tuple[Code, ...] = (
         "a warning: an approval statement from before statements covered the metadata covers the body only",
         "have the approver approve again",
     ),
+    Code(
+        "C017",
+        "index-stale",
+        "the committed index differs from the files: the gates would be checked against the index, "
+        "not the documents (a pull request that changes a document without its index line)",
+        "run `artigov index update`, review it, and commit the index",
+    ),
     # Status transitions refused by review, approve and reject (A).
     Code(
         "A001",
