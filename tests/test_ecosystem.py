@@ -94,6 +94,21 @@ def _sarif_multitool() -> str | None:
     pytest.skip("the SARIF Multitool is not installed (npm install @microsoft/sarif-multitool)")
 
 
+def _multitool_problems(tool: str, sarif: Path) -> list[str]:
+    """What the Multitool's SARIF and GitHub rules say about the file ([] when it is clean)."""
+    report = sarif.with_suffix(".validation.sarif")
+    done = subprocess.run(
+        [tool, "validate", str(sarif), "--rule-kind", "Gh;Sarif", "--output", str(report), "--log", "ForceOverwrite"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+        env={**os.environ, "DOTNET_SYSTEM_GLOBALIZATION_INVARIANT": "1"},
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    return [str(p["message"]) for p in json.loads(report.read_text())["runs"][0].get("results", [])]
+
+
 @pytest.mark.parametrize(("command", "data"), [("validate", "broken"), ("route check", "routing")])
 def test_github_accepts_the_sarif_by_the_sarif_multitools_github_rules(
     artigov: Runner, tmp_path: Path, command: str, data: str
@@ -109,18 +124,8 @@ def test_github_accepts_the_sarif_by_the_sarif_multitools_github_rules(
     assert results and all("region" in r["locations"][0]["physicalLocation"] for r in results)
     prints = [r["partialFingerprints"]["artigovFinding/v1"] for r in results]
     assert len(set(prints)) == len(prints)
-    report = tmp_path / "validation.sarif"
-    done = subprocess.run(
-        [tool, "validate", str(sarif), "--rule-kind", "Gh;Sarif", "--output", str(report), "--log", "ForceOverwrite"],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-        env={**os.environ, "DOTNET_SYSTEM_GLOBALIZATION_INVARIANT": "1"},
-    )
-    assert done.returncode == 0, done.stdout + done.stderr
-    problems = json.loads(report.read_text())["runs"][0].get("results", [])
-    assert problems == [], [p["message"] for p in problems[:3]]
+    problems = _multitool_problems(tool, sarif)
+    assert problems == [], problems[:3]
 
 
 def test_a_fingerprint_survives_lines_moving_above_the_finding(artigov: Runner, tmp_path: Path) -> None:
@@ -368,3 +373,32 @@ def test_every_commands_json_names_the_command_and_validates_against_the_publish
     # every command's JSON was checked; migrate-record needs a record in the old layout, trust init an
     # empty record and trust sign a pending proposal (the same TrustResult as propose: test_trust_team)
     assert seen == set(schema["properties"]["command"]["enum"]) - {"migrate-record", "trust init", "trust sign"}
+
+
+def test_three_frameworks_give_three_sarif_runs_code_scanning_keeps_apart(artigov: Runner, tmp_path: Path) -> None:
+    """One upload of every framework's contract SARIF: each valid SARIF 2.1.0, each run with its own
+    automationDetails.id (code scanning rejects two runs of one tool with the same category), and
+    clean by the SARIF Multitool's GitHub rules."""
+    ws = tmp_path / "gov"
+    assert artigov("init", ws, "--framework", "payments").returncode == 0
+    for name in ("ledger", "audit"):
+        added = artigov("init", "--framework", name, cwd=ws)
+        assert added.returncode == 0, added.stdout + added.stderr
+    listed = artigov("contract", "frameworks", cwd=ws).stdout.split()
+    assert listed == ["audit", "ledger", "payments"]
+    logs = {}
+    for name in listed:
+        done = artigov("contract", "check", "-f", name, "--all-gates", "--format", "sarif", cwd=ws)
+        assert done.returncode == 1  # the design gate needs an approved plan: a finding to upload
+        logs[name] = tmp_path / f"contract-{name}.sarif"
+        logs[name].write_text(done.stdout)
+    ids = []
+    for path in logs.values():
+        log = json.loads(path.read_text())
+        assert sorted(Draft4Validator(SARIF_SCHEMA).iter_errors(log), key=str) == []
+        ids.append(log["runs"][0]["automationDetails"]["id"])
+    assert ids == [f"artigov/contract-check/{name}/all-gates/" for name in listed]
+    tool = _sarif_multitool()
+    for path in logs.values():
+        problems = _multitool_problems(tool, path)
+        assert problems == [], problems[:3]
