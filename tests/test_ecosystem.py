@@ -156,15 +156,17 @@ def _git(cwd: Path, *args: str) -> None:
     )
 
 
-def test_pre_commit_try_repo_runs_the_hooks(tmp_path: Path) -> None:
+def test_pre_commit_try_repo_runs_the_hooks(artigov: Runner, tmp_path: Path) -> None:
+    """The hooks as a new team uses them: in a repository made by `artigov init`, with no artigov on
+    the PATH (pre-commit installs it into the hooks' own environment: `language: python`)."""
     repo = tmp_path / "governance"
-    shutil.copytree(REPO / "examples" / "workspace", repo, ignore=shutil.ignore_patterns(".artigov"))
+    assert artigov("init", repo, "--framework", "fx").returncode == 0
     _git(repo, "init", "-q")
     _git(repo, "add", "-A")
     _git(repo, "commit", "-qm", "init")
     env = {
-        **os.environ,
-        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
+        **{k: v for k, v in os.environ.items() if k not in ("VIRTUAL_ENV", "PYTHONPATH")},
+        "PATH": os.pathsep.join(p for p in os.environ["PATH"].split(os.pathsep) if not (Path(p) / "artigov").exists()),
         "PRE_COMMIT_HOME": str(tmp_path / "pc-cache"),
         "ARTIGOV_ACTOR": "tests@example.org",
     }
@@ -176,7 +178,7 @@ def test_pre_commit_try_repo_runs_the_hooks(tmp_path: Path) -> None:
             env=env,
             capture_output=True,
             text=True,
-            timeout=300,
+            timeout=900,
             check=False,
         )
 
@@ -184,12 +186,12 @@ def test_pre_commit_try_repo_runs_the_hooks(tmp_path: Path) -> None:
     assert clean.returncode == 0, clean.stdout + clean.stderr
     for hook in ("artigov validate", "artigov route check", "artigov index verify"):
         assert hook in clean.stdout
-    broken = repo / "frameworks/fwk-001/plans/technical/tp-core-2.0.0.md"
-    broken.write_text(broken.read_text().replace("status: draft", "status: final"))
+    plan = repo / "frameworks/fx/plans/technical/technical-plan-0.1.0.md"
+    plan.write_text(plan.read_text().replace("status: draft", "status: final"))
     _git(repo, "add", "-A")
     staged = try_repo("artigov-validate")
     assert staged.returncode == 1
-    assert "tp-core-2.0.0.md" in staged.stdout and "S014" in staged.stdout
+    assert "technical-plan-0.1.0.md:" in staged.stdout and "S014" in staged.stdout, staged.stdout
 
 
 def test_pre_commit_hooks_manifest_is_well_formed() -> None:

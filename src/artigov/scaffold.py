@@ -248,7 +248,7 @@ def rehearse(session: nox.Session) -> None:
 
 PRE_COMMIT = """\
 # pre-commit hooks (https://pre-commit.com): run `pre-commit install` once per clone.
-# The hooks run the `artigov` you installed (pip install -r requirements-artigov.txt).
+# pre-commit installs artigov (at `rev`) into the hooks' own environment: nothing to install first.
 repos:
   - repo: https://github.com/artigov/artigov
     rev: {ref}   # pinned, like requirements-artigov.txt
