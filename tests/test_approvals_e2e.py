@@ -86,6 +86,12 @@ def test_signed_approval_story_and_its_report(artigov: Runner, tmp_path: Path, k
     assert first["command"] == "approve" and first["fingerprint"] == alice and first["changed"] is True
     commit("approve the plan")
     assert run("promote", "--framework", "fx", "--gate", "design", "--commit").returncode == 0
+    # an auditor's table: a recorded approval shows its approver and the time of their statement,
+    # not the promoter (ARTIGOV_ACTOR) and the time of the promotion that logged it
+    table = run("audit", "show", "--framework", "fx").stdout.splitlines()
+    recorded = [line for line in table if "approval_recorded" in line and "approve" in line]
+    assert recorded and all(ALICE in line and "tests@example.org" not in line for line in recorded), table
+    assert any(first["time"][:19].replace("T", " ") in line for line in recorded), (first["time"], recorded)
 
     path = ws / plan
     head, body = path.read_text().split("\n---\n", 1)

@@ -209,6 +209,16 @@ def _row(cells: tuple[str, ...], widths: tuple[int, ...]) -> str:
     return "  ".join(c.ljust(w) if w else c for c, w in zip(cells, widths, strict=True)).rstrip()
 
 
+def _when_and_who(e: dict[str, Any]) -> tuple[str, str]:
+    """The time and the actor a reader means: for a recorded approval (``approval_recorded``, which
+    enters the log with the next promotion), the approver and the time of their statement, not the
+    promoter and the promotion's time (both stay in the JSON)."""
+    data = e.get("data")
+    if e.get("event") == "approval_recorded" and isinstance(data, dict):
+        return str(data.get("time") or e.get("ts", "")), str(data.get("approver") or e.get("actor", "") or "")
+    return str(e.get("ts", "")), str(e.get("actor", "") or "")
+
+
 def run_audit_show(
     root: Path | None,
     fmt: Format,
@@ -241,13 +251,14 @@ def run_audit_show(
             count = 0
             for e in rows:
                 count += 1
+                when, who = _when_and_who(e)
                 cells = (
-                    str(e.get("ts", ""))[:19].replace("T", " "),
+                    when[:19].replace("T", " "),
                     str(e.get("log", "")),
                     str(e.get("event", "")),
                     str(e.get("framework", "") or ""),
                     str(e.get("outcome", "") or ""),
-                    str(e.get("actor", "") or ""),
+                    who,
                     str(e.get("subject", "") or ""),
                 )
                 out.write((_row(cells, widths) + "\n").encode("utf-8", "replace"))
