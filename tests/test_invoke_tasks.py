@@ -104,3 +104,22 @@ def test_invoke_review_and_approve_are_the_same_transitions(tmp_path: Path) -> N
     assert "status: approved" in (ws / plan).read_text()
     statements = sorted(p.name for p in (ws / "governance/fwk-001/approvals/rr-main/1.2.0").iterdir())
     assert statements == ["alice@example.org.json", "bob@example.org.json"]  # unsigned: the example has no people:
+
+
+def test_invoke_rollback_is_artigov_rollback(tmp_path: Path) -> None:
+    demo = subprocess.run(
+        [sys.executable, "-m", "artigov.cli", "demo", "--dir", str(tmp_path / "d")],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert demo.returncode == 0, demo.stdout[-2000:]
+    ws = tmp_path / "d" / "workspace"
+    (ws / "tasks.py").write_text("from artigov.tasks import ns\n")
+    bad = _invoke(ws, "rollback", "--framework", "fwk-001", "--to", "one")
+    assert bad.returncode == 2 and "not a snapshot number" in bad.stderr and "Traceback" not in bad.stderr
+    done = _invoke(ws, "rollback", "--framework", "fwk-001", "--to", "1", "--reason", "invoke", "--format", "json")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert json.loads(done.stdout)["sequence"] == 4
+    assert (ws / "governance" / "fwk-001" / "snapshots" / "000004" / "manifest.json.asc").is_file()

@@ -202,6 +202,43 @@ def promote(
     _finish(run_pipeline(where, framework, gate, key, fmt, commit=commit, allow_dirty=allow_dirty))
 
 
+@task(
+    positional=[],
+    help={
+        "framework": "the framework to roll back",
+        "to": "the snapshot to restore (default: the gate's previous good snapshot)",
+        "gate": "the gate whose previous good snapshot to restore (with no --to)",
+        "reason": "why (recorded in the signed manifest and the decision log)",
+        "key": "signing key fingerprint",
+        "commit": "stage exactly what the rollback wrote and make one git commit",
+        **{k: v for k, v in _COMMON_HELP.items() if k != "lock-timeout"},
+    },
+)
+def rollback(
+    c: Context,
+    framework: str,
+    to: int | None = None,
+    gate: str | None = None,
+    reason: str = "",
+    key: str | None = None,
+    commit: bool = False,
+    root: str | None = None,
+    format_: str | None = None,
+    log_format: str | None = None,
+    log_level: str | None = None,
+) -> None:
+    """Restore an earlier snapshot's files, recorded as a new signed snapshot (artigov rollback)."""
+    from artigov.commands.promote import run_rollback
+
+    where, fmt = _prepared(c, root, format_, log_format, log_level)
+    target = None
+    if to is not None:  # invoke passes a flag without a typed default as text
+        if not str(to).isdigit():
+            raise Exit(f"artigov: error: --to {to!r} is not a snapshot number (fix: pass a number, e.g. --to 2)", 2)
+        target = int(to)
+    _finish(run_rollback(where, framework, target, key, fmt, reason=reason, gate=gate, commit=commit))
+
+
 def _transition_task(action: str, doc: str) -> Any:
     def body(
         c: Context,
@@ -271,5 +308,5 @@ def rehearse(c: Context, what: str = "all", quick: bool = False, root: str | Non
         raise Exit(f"artigov: error: {e}", code=e.exit_code) from None
 
 
-ns = Collection(validate, index, promote, review, approve, reject, demo, rehearse)
+ns = Collection(validate, index, promote, rollback, review, approve, reject, demo, rehearse)
 ns.configure({"artigov": SHARED})
