@@ -39,11 +39,16 @@ def test_init_scaffold_validates_routes_and_indexes_clean(artigov: Runner, tmp_p
 
 
 def test_init_refuses_to_overwrite_and_writes_nothing(artigov: Runner, tmp_path: Path) -> None:
-    (tmp_path / "artigov.yaml").write_text("# mine\n")
+    (tmp_path / ".gitignore").write_text("# mine\n")
     result = artigov("init", tmp_path)
-    assert result.returncode == 2 and "would overwrite artigov.yaml" in result.stderr
-    assert (tmp_path / "artigov.yaml").read_text() == "# mine\n"
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["artigov.yaml"]
+    assert result.returncode == 2 and "would overwrite .gitignore" in result.stderr
+    assert (tmp_path / ".gitignore").read_text() == "# mine\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".gitignore"]
+    (tmp_path / "artigov.yaml").write_text("# mine\n")  # a workspace: init adds frameworks to it, nothing else
+    result = artigov("init", tmp_path)
+    assert result.returncode == 2 and "is a workspace already" in result.stderr
+    assert "nothing was written" in result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".gitignore", "artigov.yaml"]
     bad = artigov("init", tmp_path / "x", "--framework", "../evil")
     assert bad.returncode == 2 and not (tmp_path / "x").exists()
 

@@ -4,8 +4,8 @@ command, instead of a new interpreter (and every import) per command.
 A rehearsal runs a few hundred short commands; most of each one's CPU time is Python starting and
 importing. :class:`WarmRunner` starts one server process (``python -m artigov.rehearse._warm``)
 that imports the command line and the packages, then, for each request, ``fork()``\\ s a child
-that sets the request's working folder and environment, re-reads the settings modules read from
-the environment at import (fault injection, log rotation), points its stdin at ``/dev/null`` and
+that sets the request's working folder and environment, re-reads the fault settings read from
+the environment at import, points its stdin at ``/dev/null`` and
 its stdout and stderr at files, and runs ``artigov`` (or a ``python -c`` script) exactly as a new
 process would, ending with the command's exit status. The child is a real process with its own
 pid: crash points still end it with ``os._exit``, and a rehearsal still SIGKILLs it at random
@@ -200,11 +200,11 @@ def _child(request: dict[str, Any]) -> None:  # pragma: no cover - runs in the f
 
 
 def _reread_environment() -> None:  # pragma: no cover - runs in the forked child
-    """Settings some modules read from the environment at import: read them again."""
-    from artigov.core import _audit, _faults
+    """Settings read from the environment at import: read them again (the fault settings; the
+    operational log's rotation size is the server's, which every request inherits unchanged)."""
+    from artigov.core import configure_faults
 
-    _faults.configure(os.environ)
-    _audit.ROTATE_BYTES = int(os.environ.get("ARTIGOV_AUDIT_ROTATE_BYTES", str(16 << 20)))
+    configure_faults(os.environ)
 
 
 def _serve(requests: IO[str], replies: IO[str]) -> None:  # pragma: no cover - the server process

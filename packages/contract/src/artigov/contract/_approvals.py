@@ -176,6 +176,13 @@ def current_statements(statements: list[Statement]) -> dict[str, Statement]:
     return out
 
 
+def statements_about(statements: list[Statement], checksum: str, metadata: str | None) -> dict[str, Statement]:
+    """Each person's latest statement about THIS content (:func:`covers`). After a rollback restores
+    content a person approved (and later approved something else), that approval is what they said
+    about it; a later rejection of the same content still wins, being later."""
+    return current_statements([s for s in statements if covers(s.body, checksum, metadata)])
+
+
 def statement_body(
     *,
     framework: str,
@@ -358,7 +365,11 @@ class ApprovalChecker:
         """What is wrong with the approvals of the approved index ``entry`` of ``path``, for ``gate``."""
         if entry["id"] not in self.ids and not self.contract.require_signed_approvals:
             return  # no statement about it, and none required: nothing to check
-        current = current_statements(self.statements(entry))
+        statements = self.statements(entry)
+        current = current_statements(statements)
+        if any(not covers(st.body, entry["checksum"], None) for st in current.values()):
+            about = statements_about(statements, entry["checksum"], self.metadata_digest(path, entry))
+            current = {**current, **about}
         for who in entry.get("approved_by", []):
             st = current.get(who)
             if st is None:
@@ -416,11 +427,9 @@ def valid_approvals(
 ) -> list[Statement]:
     """The current approving statements of ``entry``'s approvers that are for its current content
     (body checksum, and ``metadata``, its approval digest, where a statement covers it)."""
-    current = current_statements(statements_for(ws, framework, entry["id"], entry["version"]))
+    about = statements_about(statements_for(ws, framework, entry["id"], entry["version"]), entry["checksum"], metadata)
     return [
         st
         for who in sorted(entry.get("approved_by", []))
-        if (st := current.get(who)) is not None
-        and st.decision == "approve"
-        and covers(st.body, entry["checksum"], metadata)
+        if (st := about.get(who)) is not None and st.decision == "approve"
     ]

@@ -43,7 +43,15 @@ if TYPE_CHECKING:
     from artigov.core._clock import iso, stamp_now
     from artigov.core._events import bind, capture, clear, get_logger
     from artigov.core._fastschema import Check, compile_schema
-    from artigov.core._faults import FAULT_EXIT_CODE, fault_pause, fault_point, fault_requested, fs_step, steps_taken
+    from artigov.core._faults import (
+        FAULT_EXIT_CODE,
+        configure_faults,
+        fault_pause,
+        fault_point,
+        fault_requested,
+        fs_step,
+        steps_taken,
+    )
     from artigov.core._findings import Finding, code_info, codes_of, render_code_tables, sort_findings
     from artigov.core._gpg import (
         VerifyingKeyring,
@@ -199,6 +207,7 @@ __all__ = [
     "flush_audit",
     "fork_map",
     "fs_step",
+    "configure_faults",
     "fsync_dir",
     "get_logger",
     "gpg_for",

@@ -24,7 +24,15 @@ import errno
 import os
 from collections.abc import Mapping
 
-__all__ = ["FAULT_EXIT_CODE", "configure", "fault_pause", "fault_point", "fault_requested", "fs_step", "steps_taken"]
+__all__ = [
+    "FAULT_EXIT_CODE",
+    "configure_faults",
+    "fault_pause",
+    "fault_point",
+    "fault_requested",
+    "fs_step",
+    "steps_taken",
+]
 
 #: Exit status of a process stopped by a fault point (EX_SOFTWARE).
 FAULT_EXIT_CODE = 70
@@ -44,7 +52,7 @@ class _Counter:
     value = 0
 
 
-def configure(environ: Mapping[str, str]) -> None:
+def configure_faults(environ: Mapping[str, str]) -> None:
     """Read the fault settings from ``environ`` (done once at import; again only by a process that
     was forked to run a new command, such as a rehearsal's warm runner), and restart the step count."""
     _Settings.fault = environ.get("ARTIGOV_FAULT") or None
@@ -56,7 +64,7 @@ def configure(environ: Mapping[str, str]) -> None:
     _Counter.value = 0
 
 
-configure(os.environ)
+configure_faults(os.environ)
 
 
 def fault_requested(name: str) -> bool:

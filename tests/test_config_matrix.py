@@ -1,0 +1,246 @@
+"""Every configuration artigov recommends, as a new team meets it: a repository made by
+`artigov init`, {1, 3} frameworks x signed approvals {off, on} x {nested, flat} document folders.
+In each: author, review, approve, promote, edit and approve again, promote, roll back, commit,
+clone as an auditor, and run every shell step of the CI workflow `artigov init` wrote on that clone
+with an empty GnuPG home. The cells with signed approvals on also run `artigov rehearse --quick`
+(the larger one is marked slow: CI runs it too), and one cell runs the pre-commit hooks."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import yaml
+
+from artigov.core.testkeys import gnupg_home, make_key
+
+REPO = Path(__file__).resolve().parent.parent
+AL, BO = "al@example.org", "bo@example.org"
+#: The scaffold's nested folders (plans/technical, ...) and the flat layout's (one folder per kind
+#: directly under the framework's).
+FLAT = {
+    "frameworks/{framework}/plans/technical": "frameworks/{framework}/technical-plan",
+    "frameworks/{framework}/plans/action": "frameworks/{framework}/action-plan",
+    "frameworks/{framework}/registers/risk": "frameworks/{framework}/risk-register",
+    "frameworks/{framework}/reports/summary": "frameworks/{framework}/summary-report",
+}
+
+
+@pytest.fixture(scope="module")
+def keys() -> Iterator[tuple[Path, str, str, str]]:
+    with gnupg_home() as home:
+        yield home, make_key(home, "maintainer"), make_key(home, "al"), make_key(home, "bo")
+
+
+def _git(cwd: Path, *args: str) -> str:
+    done = subprocess.run(
+        ["git", "-c", "user.email=t@example.org", "-c", "user.name=t", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return done.stdout.strip()
+
+
+class Cell:
+    """One configuration's repository and the commands run in it."""
+
+    def __init__(self, root: Path, home: Path) -> None:
+        self.root, self.home = root, home
+        self.ws = root / "gov"
+
+    def artigov(self, *args: str, cwd: Path | None = None, ok: bool = True) -> subprocess.CompletedProcess[str]:
+        env = {**os.environ, "GNUPGHOME": str(self.home), "ARTIGOV_ACTOR": "maintainer@example.org"}
+        done = subprocess.run(
+            [sys.executable, "-m", "artigov.cli", *args],
+            cwd=cwd or self.ws,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=900,
+            check=False,
+        )
+        if ok:
+            assert done.returncode == 0, (args, done.stdout[-3000:], done.stderr[-3000:])
+        return done
+
+
+def _flatten(ws: Path) -> None:
+    """One folder per kind directly under the framework's (the routing map and the command routing
+    agree), and the starter plans moved there with `artigov route fix --apply`."""
+    for name in ("artifact_routing.mdc", "routing_matrix.json"):
+        path = ws / name
+        text = path.read_text()
+        for nested, flat in FLAT.items():
+            text = text.replace(nested, flat)
+        path.write_text(text)
+
+
+def _make(cell: Cell, maintainer: str, al: str, bo: str, frameworks: list[str], signed: bool, flat: bool) -> None:
+    made = cell.artigov("init", "gov", "--framework", frameworks[0], "--owner", AL, "--key", maintainer, cwd=cell.root)
+    assert ".github/workflows/artigov.yml" in made.stdout
+    for name in frameworks[1:]:
+        cell.artigov("init", "--framework", name, "--owner", AL)
+    if flat:
+        _flatten(cell.ws)
+        moved = cell.artigov("route", "fix", "--apply")
+        assert "technical-plan/" in moved.stdout, moved.stdout
+    for name in frameworks:
+        contract = cell.ws / "contracts" / f"{name}.yaml"
+        text = contract.read_text().replace(f"    responsible: [{AL}]", f"    responsible: [{BO}]")
+        if signed:
+            text = text.replace("# require_signed_approvals: true", "require_signed_approvals: true")
+        contract.write_text(text)
+    if signed:
+        grants = [f"{name}:{person}:{key}" for name in frameworks for person, key in ((AL, al), (BO, bo))]
+        cell.artigov("trust", "propose", *(a for grant in grants for a in ("--add-person", grant)))
+    _git(cell.ws, "init", "-q")
+    _git(cell.ws, "add", "-A")
+    _git(cell.ws, "commit", "-qm", "a governance repository made by artigov init")
+
+
+def _plans(ws: Path) -> dict[str, str]:
+    found = {}
+    for path in sorted((ws / "frameworks").rglob("*.md")):
+        meta = yaml.safe_load(path.read_text().split("---\n")[1])
+        found[str(meta["framework"])] = str(path.relative_to(ws))
+    return found
+
+
+def _approve(cell: Cell, plan: str, signed: bool, al: str) -> None:
+    cell.artigov("approve", plan, "--as", AL, *(["--key", al] if signed else []))
+
+
+def _story(cell: Cell, frameworks: list[str], signed: bool, al: str) -> str:
+    """Author, review, approve, promote, edit, approve again, promote, roll back: the base commit."""
+    base = _git(cell.ws, "rev-parse", "HEAD")
+    plans = _plans(cell.ws)
+    assert sorted(plans) == sorted(frameworks)
+    for name in frameworks:
+        cell.artigov("review", plans[name], "--as", BO)
+        _approve(cell, plans[name], signed, al)
+        _git(cell.ws, "add", "-A")
+        _git(cell.ws, "commit", "-qm", f"{name}: plan reviewed and approved")
+        cell.artigov("promote", "-f", name, "-g", "design", "--commit")
+        path = cell.ws / plans[name]
+        head, body = path.read_text().split("\n---\n", 1)
+        body += "\nA second thought.\n"
+        checksum = "sha256:" + hashlib.sha256(body.encode()).hexdigest()
+        lines = [f"checksum: {checksum}" if line.startswith("checksum:") else line for line in head.splitlines()]
+        path.write_text("\n".join(lines) + "\n---\n" + body)
+        refused = cell.artigov("contract", "check", "-f", name, "--gate", "design", ok=False)
+        assert refused.returncode == 1 and "C011" in refused.stdout  # the approval is for other content
+        _approve(cell, plans[name], signed, al)
+        _git(cell.ws, "add", "-A")
+        _git(cell.ws, "commit", "-qm", f"{name}: plan revised and approved again")
+        cell.artigov("promote", "-f", name, "-g", "design", "--commit")
+        cell.artigov("rollback", "-f", name, "--to", "1", "--reason", "matrix", "--commit")
+    return base
+
+
+def _ci_steps(cell: Cell, base: str) -> None:
+    """Every shell step of the gates job `artigov init` wrote, on an auditor's clone, as GitHub runs
+    them (bash -e -o pipefail), with an empty GnuPG home and the pin as a repository variable."""
+    clone = cell.root / "auditor"
+    _git(cell.root, "clone", "-q", str(cell.ws), str(clone))
+    workflow = yaml.safe_load((clone / ".github" / "workflows" / "artigov.yml").read_text())
+    empty = cell.root / "empty-gnupg"
+    empty.mkdir(mode=0o700)
+    (cell.root / "runner").mkdir()
+    github_env = cell.root / "github_env"
+    github_env.write_text("")
+    pin = "sha256:" + hashlib.sha256((clone / "governance/trust/000001/trust.json").read_bytes()).hexdigest()
+    for step in workflow["jobs"]["gates"]["steps"]:
+        if "run" not in step or step["name"].startswith("Install"):
+            continue
+        env = {
+            **os.environ,
+            "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
+            "GNUPGHOME": str(empty),
+            "GITHUB_ENV": str(github_env),
+            "RUNNER_TEMP": str(cell.root / "runner"),
+            "ARTIGOV_TRUST_PIN": pin,
+            "BASE": base,
+            **dict(line.split("=", 1) for line in github_env.read_text().split()),
+        }
+        done = subprocess.run(
+            ["bash", "-e", "-o", "pipefail", "-c", step["run"]],
+            cwd=clone,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=900,
+            check=False,
+        )
+        sarif = {f.name: f.read_text()[-1500:] for f in sorted((cell.root / "runner").rglob("*.sarif"))}
+        assert done.returncode == 0, (step["name"], done.stdout[-3000:], done.stderr[-3000:], sarif)
+    assert github_env.read_text() == ""  # no step found anything
+    assert _git(clone, "status", "--porcelain") == ""
+    assert list(empty.iterdir()) == []
+
+
+def _run_cell(tmp_path: Path, keys: tuple[Path, str, str, str], count: int, signed: bool, flat: bool) -> Cell:
+    home, maintainer, al, bo = keys
+    frameworks = ["payments", "ledger", "audit"][:count]
+    cell = Cell(tmp_path, home)
+    _make(cell, maintainer, al, bo, frameworks, signed, flat)
+    base = _story(cell, frameworks, signed, al)
+    _ci_steps(cell, base)
+    return cell
+
+
+CELLS = [
+    pytest.param(1, False, False, id="1fw-unsigned-nested"),
+    pytest.param(1, False, True, id="1fw-unsigned-flat"),
+    pytest.param(3, False, False, id="3fw-unsigned-nested"),
+    pytest.param(3, False, True, id="3fw-unsigned-flat"),
+]
+
+
+@pytest.mark.parametrize(("count", "signed", "flat"), CELLS)
+def test_a_configuration_works_end_to_end(
+    tmp_path: Path, keys: tuple[Path, str, str, str], count: int, signed: bool, flat: bool
+) -> None:
+    _run_cell(tmp_path, keys, count, signed, flat)
+
+
+def test_signed_approvals_one_framework_nested_with_rehearsal_and_pre_commit(
+    tmp_path: Path, keys: tuple[Path, str, str, str]
+) -> None:
+    cell = _run_cell(tmp_path, keys, 1, True, False)
+    rehearsed = cell.artigov("rehearse", "--quick")
+    assert "playbooks: 5/5 passed" in rehearsed.stdout and "rows held" in rehearsed.stdout
+    env = {
+        **{k: v for k, v in os.environ.items() if k not in ("VIRTUAL_ENV", "PYTHONPATH")},
+        "PRE_COMMIT_HOME": str(tmp_path / "pc-cache"),
+        "GNUPGHOME": str(cell.home),
+    }
+    hooks = subprocess.run(
+        [sys.executable, "-m", "pre_commit", "try-repo", str(REPO), "--all-files"],
+        cwd=cell.ws,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+    )
+    assert hooks.returncode == 0, hooks.stdout[-3000:] + hooks.stderr[-3000:]
+
+
+def test_signed_approvals_one_framework_flat(tmp_path: Path, keys: tuple[Path, str, str, str]) -> None:
+    _run_cell(tmp_path, keys, 1, True, True)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("flat", [False, True], ids=["nested", "flat"])
+def test_signed_approvals_three_frameworks(tmp_path: Path, keys: tuple[Path, str, str, str], flat: bool) -> None:
+    cell = _run_cell(tmp_path, keys, 3, True, flat)
+    if not flat:  # the largest configuration: every framework rehearsed
+        rehearsed = cell.artigov("rehearse", "--quick")
+        assert "playbooks: 15/15 passed" in rehearsed.stdout, rehearsed.stdout[-3000:]
