@@ -56,7 +56,9 @@ def ensure_gpg(session: nox.Session) -> None:
 def tests(session: nox.Session) -> None:
     """Run the whole test suite (every package and the end-to-end tests)."""
     install_dev(session)
-    session.run("pytest", *session.posargs)
+    # One worker per core (pytest-xdist): every test makes its own temp folders, keyrings and
+    # processes, so they run side by side; `nox -s tests -- -n 0` runs them one at a time.
+    session.run("pytest", "-n", "auto", *session.posargs)
 
 
 @nox.session(default=False)
