@@ -129,6 +129,8 @@ def test_signed_approval_story_and_its_report(artigov: Runner, tmp_path: Path, k
     parser.feed(dom)
     two = [r for r in parser.inputs if r["data-sequence"] == "2"]
     assert two and all(r["data-approvers"] == ALICE for r in two)
+    one = [r for r in parser.inputs if r["data-sequence"] == "1"]
+    assert one and all(r["data-reviewers"] == CAROL for r in one)  # the review of that content
     assert "alice &lt;alice@example.org&gt;" in dom or "alice <alice@example.org>" in dom  # name from her key
     pdf = tmp_path / "report.pdf"
     subprocess.run(

@@ -28,7 +28,12 @@ class _Rows(HTMLParser):
         super().__init__()
         self.rows: list[dict[str, str | None]] = []
         self.audit: dict[str, str | None] = {}
+        self.generated: dict[str, str | None] = {}
+        self.sections: list[dict[str, str | None]] = []
+        self.rolled: list[dict[str, str | None]] = []
         self.external: list[str] = []
+        self.rank_cells: list[str] = []
+        self._in_rank = False
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         a = dict(attrs)
@@ -36,9 +41,26 @@ class _Rows(HTMLParser):
             self.rows.append(a)
         if a.get("id") == "audit":
             self.audit = a
+        if a.get("id") == "generated":
+            self.generated = a
+        if tag == "section":
+            self.sections.append(a)
+        if "rolled-back" in str(a.get("class", "")):
+            self.rolled.append(a)
+        self._in_rank = (tag == "td" and a.get("class") == "rank") or self._in_rank
+        if tag == "td" and a.get("class") == "rank":
+            self.rank_cells.append("")
         for key in ("src", "href"):
             if a.get(key):
                 self.external.append(str(a[key]))
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "td":
+            self._in_rank = False
+
+    def handle_data(self, data: str) -> None:
+        if self._in_rank:
+            self.rank_cells[-1] += data
 
 
 @pytest.mark.skipif(CHROMIUM is None, reason="headless Chromium not installed (.ci/run installs Debian's chromium)")
@@ -72,6 +94,36 @@ def test_report_in_headless_chromium_shows_history_gates_decisions_and_audit(art
     assert any(r["data-outcome"] == "rejected" for r in decisions)
     assert parser.audit.get("data-ok") == "true"
     assert parser.external == []  # self-contained: no network resources
+    # every snapshot names the git commit it promoted; the page, when and from which commit it was made
+    import json
+
+    head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ws, capture_output=True, text=True, check=True)
+    assert parser.generated.get("data-commit") == head.stdout.strip()
+    for section in parser.sections:
+        manifest = ws / "governance/fwk-001/snapshots" / f"{int(str(section['data-sequence'])):06d}" / "manifest.json"
+        assert section["data-commit"] == json.loads(manifest.read_text())["git"]["commit"]
+    # the rolled-back snapshot says which rollback set it aside, and why
+    assert [(r["data-rolled-back-by"]) for r in parser.rolled] == ["3"]
+    # rank keys read as words and dates: no raw JSON, no epoch
+    assert parser.rank_cells and all("{" not in c and "status:" in c for c in parser.rank_cells), parser.rank_cells[:2]
+    pdf = tmp_path / "report.pdf"
+    subprocess.run(
+        [
+            str(CHROMIUM),
+            *FLAGS,
+            f"--user-data-dir={profile}",
+            "--no-pdf-header-footer",
+            f"--print-to-pdf={pdf}",
+            page.as_uri(),
+        ],
+        capture_output=True,
+        timeout=120,
+        check=True,
+    )
+    from pypdf import PdfReader
+
+    text = "\n".join(p.extract_text() for p in PdfReader(pdf).pages)
+    assert "Generated" in text and "Rolled back by snapshot 3" in text
     shot = tmp_path / "report.png"
     subprocess.run(
         [

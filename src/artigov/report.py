@@ -9,7 +9,6 @@ whether the audit chain verifies. Inline CSS, no script, no network resource.
 from __future__ import annotations
 
 import html
-import json
 from typing import TYPE_CHECKING, Any
 
 from artigov.core import Workspace
@@ -28,7 +27,9 @@ _CSS = "\n".join(
         "table{border-collapse:collapse;width:100%;margin:.5rem 0}",
         "th,td{text-align:left;padding:.35rem .5rem;border-bottom:1px solid #eceff4;vertical-align:top}",
         "th{background:#f5f7fa;font-weight:600}",
-        "code{font:12px ui-monospace,Menlo,monospace;word-break:break-all}",
+        "code{font:12px ui-monospace,Menlo,monospace;overflow-wrap:anywhere}",
+        "code.hash{overflow-wrap:normal;word-break:normal}.ts{white-space:nowrap}",
+        ".key{white-space:nowrap;margin-right:.6rem}",
         ".badge{display:inline-block;padding:.05rem .5rem;border-radius:999px;font-size:12px;font-weight:600}",
         ".ok,.passed,.won,.head{background:#e3f6e8;color:#17603a}",
         ".failed,.rejected,.bad{background:#fde8e8;color:#8a1c1c}",
@@ -77,9 +78,14 @@ def _decision_rows(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
     ]
 
 
-def _inputs(manifest: dict[str, Any], events: list[dict[str, Any]], names: dict[str, str]) -> list[dict[str, Any]]:
-    """Each input with its approvals: the signed statements the manifest records, else the
-    ``approved_by`` the decision log recorded (unsigned)."""
+def _inputs(
+    ws: Workspace, framework: str, manifest: dict[str, Any], events: list[dict[str, Any]], names: dict[str, str]
+) -> list[dict[str, Any]]:
+    """Each input with its approvals (the statements the manifest records, else the ``approved_by``
+    the decision log recorded, unsigned) and its reviews (the record's review statements for that
+    exact content)."""
+    from artigov.contract import statements_for
+
     promoted = next((e for e in events if e.get("event") == "snapshot_promoted"), None)
     logged = {i.get("path"): i for i in ((promoted or {}).get("data") or {}).get("inputs", [])}
     out = []
@@ -93,7 +99,14 @@ def _inputs(manifest: dict[str, Any], events: list[dict[str, Any]], names: dict[
                 {"approver": who, "signed": False, "name": "", "time": None}
                 for who in logged.get(item["path"], {}).get("approved_by", [])
             ]
-        out.append({k: item.get(k) for k in ("kind", "id", "version", "status", "path")} | {"approvals": approvals})
+        stated = statements_for(ws, framework, str(item.get("id")), str(item.get("version")))
+        reviews = [
+            {**st.summary(), "signed": st.signature is not None, "name": names.get(str(st.body.get("fingerprint")), "")}
+            for st in stated
+            if st.decision == "review" and st.body.get("checksum") == item.get("checksum")
+        ]
+        fields = ("kind", "id", "version", "status", "path")
+        out.append({k: item.get(k) for k in fields} | {"approvals": approvals, "reviews": reviews})
     return out
 
 
@@ -139,14 +152,31 @@ def _snapshot_details(
             "reason": manifest.get("reason"),
             "verifies": snapshot_state(ws, framework, s, store),
             "gate_result": _gate_result(mine),
-            "inputs": _inputs(manifest, grouped.get(decided_in, []), names),
+            "inputs": _inputs(ws, framework, manifest, grouped.get(decided_in, []), names),
+            "commit": (manifest.get("git") or {}).get("commit"),
+            "dirty": (manifest.get("git") or {}).get("dirty") or [],
             "decisions": _decision_rows(grouped.get(decided_in, [])),
             "since": previous["sequence"] if previous else None,
             "diff": diff_inputs(previous["manifest"]["inputs"], manifest.get("inputs", [])) if previous else None,
         }
         last_of_gate[str(manifest.get("gate"))] = {"sequence": s, "manifest": manifest}
         out.append(detail)
+    _mark_rolled_back(out)
     return out
+
+
+def _mark_rolled_back(details: list[dict[str, Any]]) -> None:
+    """On each rolled-back snapshot: the rollback that set it aside, and its reason."""
+    for d in details:
+        if d["status"] != "rolled back":
+            continue
+        later = [
+            r
+            for r in details
+            if r.get("rollback_of") and r["gate"] == d["gate"] and r["sequence"] > d["sequence"] > int(r["rollback_of"])
+        ]
+        if later:
+            d["rolled_back_by"], d["rolled_back_reason"] = later[0]["sequence"], later[0].get("reason")
 
 
 def build_report(ws: Workspace, framework: str) -> dict[str, Any]:
@@ -183,9 +213,12 @@ def build_report(ws: Workspace, framework: str) -> dict[str, Any]:
         )
     checks = check_decision_logs(ws, framework)
     audit = checks[0] if checks else None
-    from artigov.promote import withdrawn_versions
+    from artigov.core import stamp_now
+    from artigov.promote import git_state, withdrawn_versions
 
+    at, clock = stamp_now()
     return {
+        "generated": {"at": at, "clock": clock, "commit": git_state(ws.root, []).commit},
         "withdrawn": [
             {"id": i, "version": v, "why": why} for (i, v), why in sorted(withdrawn_versions(ws, framework).items())
         ],
@@ -247,27 +280,23 @@ def _render_trust(trust: dict[str, Any]) -> str:
     out = [
         "<h2>Trust history</h2><p class=muted>Who was root, who could sign which gate, whose approval keys "
         f"counted (governance/trust/; version 1 {'pinned' if trust['pinned'] else 'trusted on first use'}: "
-        f"<code>{_e(trust['first_digest'])}</code>)</p>",
+        f"{_hash(trust['first_digest'])})</p>",
         "<table id=trust><thead><tr><th>version</th><th>root keys</th><th>may sign</th><th>approval keys</th>"
         "<th>signed by</th><th>recorded</th></tr></thead><tbody>",
     ]
     for v in trust["versions"]:
         signers = (
-            "<br>".join(
-                f"{_e(g)}: " + ", ".join(f"<code>{_e(k)}</code>" for k in keys) for g, keys in v["signers"].items()
-            )
+            "<br>".join(f"{_e(g)}: " + ", ".join(_hash(k, 4) for k in keys) for g, keys in v["signers"].items())
             or "<span class=muted>nobody</span>"
         )
         people = (
-            "<br>".join(
-                f"{_e(p)}: " + ", ".join(f"<code>{_e(k)}</code>" for k in keys) for p, keys in v["people"].items()
-            )
+            "<br>".join(f"{_e(p)}: " + ", ".join(_hash(k, 4) for k in keys) for p, keys in v["people"].items())
             or "<span class=muted>none</span>"
         )
-        roots = ", ".join(f"<code>{_e(k)}</code>" for k in v["root_keys"]) + f" (threshold {_e(v['threshold'])})"
-        signed = ", ".join(f"<code>{_e(k)}</code>" for k in v["signed_by"])
+        roots = ", ".join(_hash(k, 4) for k in v["root_keys"]) + f" (threshold {_e(v['threshold'])})"
+        signed = ", ".join(_hash(k, 4) for k in v["signed_by"])
         when = v.get("recorded")
-        recorded = f"{_e(when[0])}, with snapshot {_e(when[1])}" if when else "<span class=muted>not yet</span>"
+        recorded = f"{_ts(when[0])}, with snapshot {_e(when[1])}" if when else "<span class=muted>not yet</span>"
         out.append(
             f"<tr class=trust-version data-version={_e(v['version'])}><td>{_e(v['version'])}</td><td>{roots}</td>"
             f"<td>{signers}</td><td>{people}</td><td>{signed}</td><td>{recorded}</td></tr>"
@@ -280,15 +309,49 @@ def _e(value: Any) -> str:
     return html.escape("" if value is None else str(value))
 
 
+def _hash(value: Any, group: int = 8) -> str:
+    """A digest or fingerprint that wraps only between groups of ``group`` characters (never after
+    one character), whole when copied."""
+    text = "" if value is None else str(value)
+    prefix, sep, rest = text.rpartition(":")
+    body = rest if sep else text
+    chunks = [_e(body[i : i + group]) for i in range(0, len(body), group)]
+    return f"<code class=hash title='{_e(text)}'>{_e(prefix + sep)}{'<wbr>'.join(chunks)}</code>"
+
+
+def _ts(value: Any) -> str:
+    """A timestamp on one line."""
+    return f"<span class=ts>{_e(value)}</span>" if value else ""
+
+
+def _rank_key(key: dict[str, Any]) -> str:
+    """A rank key as a reader reads it: status, version, commit time (a date, not an epoch)."""
+    import datetime as _dt
+
+    parts = []
+    for name in ("status", "version", "commit_time"):
+        if name not in key:
+            continue
+        value = key[name]
+        if name == "commit_time" and isinstance(value, int):
+            value = _dt.datetime.fromtimestamp(value, _dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+            source = key.get("commit_time_source")
+            value = f"{value} ({source})" if source else value
+        if name == "version" and key.get("version_parsable") is False:
+            value = f"{value} (not semver: compared as text)"
+        parts.append(f"<span class=key>{_e(name.replace('_', ' '))}: {_e(value)}</span>")
+    return " ".join(parts) or "<span class=muted>-</span>"
+
+
 def _person(approval: dict[str, Any]) -> str:
     name = approval.get("name") or ""
     who = _e(approval.get("approver"))
     shown = f"{_e(name)} &lt;{who}&gt;" if name and str(approval.get("approver")) not in name else (_e(name) or who)
     if approval.get("signed"):
-        how = f"signed <code>{_e(str(approval.get('fingerprint'))[-16:])}</code>"
+        how = f"signed {_hash(str(approval.get('fingerprint'))[-16:], 4)}"
     else:
         how = "<span class='badge rolled'>unsigned</span>"
-    when = f" at {_e(approval.get('time'))}" if approval.get("time") else ""
+    when = f" at {_ts(approval.get('time'))}" if approval.get("time") else ""
     role = f", {_e(approval.get('role'))}" if approval.get("role") else ""
     return f"<span class=approver data-approver='{who}'>{shown}</span> ({how}{role}{when})"
 
@@ -324,9 +387,13 @@ def _render_snapshot(d: dict[str, Any]) -> str:
         else f"<span class='badge bad'>does NOT verify today</span> {_e(state.get('code'))} {_e(state.get('problem'))}"
     )
     signer = (
-        f"{_e(d.get('signer_name'))} <code>{_e(d.get('signer'))}</code>"
-        if d.get("signer_name")
-        else f"<code>{_e(d.get('signer'))}</code>"
+        f"{_e(d.get('signer_name'))} {_hash(d.get('signer'), 4)}" if d.get("signer_name") else _hash(d.get("signer"), 4)
+    )
+    commit = d.get("commit")
+    source = (
+        f"from commit {_hash(commit)}" + (f" ({len(d['dirty'])} input(s) uncommitted)" if d.get("dirty") else "")
+        if commit
+        else "<span class=muted>from no git commit (outside a repository)</span>"
     )
     gate = d.get("gate_result")
     gate_text = (
@@ -340,24 +407,33 @@ def _render_snapshot(d: dict[str, Any]) -> str:
         if d.get("rollback_of")
         else ""
     )
+    if d.get("rolled_back_by"):
+        rolled += (
+            f"<p class='rollback rolled-back' data-rolled-back-by={_e(d['rolled_back_by'])}>Rolled back by snapshot "
+            f"{_e(d['rolled_back_by'])}: {_e(d.get('rolled_back_reason'))}</p>"
+        )
     out = [
         f"<section class=snap id=snapshot-{_e(d['sequence'])} data-sequence={_e(d['sequence'])} "
-        f"data-verifies={'true' if state['ok'] else 'false'}>",
+        f"data-verifies={'true' if state['ok'] else 'false'} data-commit='{_e(commit or '')}'>",
         f"<h2>Snapshot {_e(d['sequence'])} <span class=muted>&middot; {_e(d['status'])}</span></h2>",
-        f"<p>{verifies} &middot; {gate_text} &middot; created {_e(d.get('created_at'))} "
-        f"&middot; signed by {signer}</p>",
+        f"<p>{verifies} &middot; {gate_text} &middot; created {_ts(d.get('created_at'))} "
+        f"&middot; {source} &middot; signed by {signer}</p>",
         rolled,
-        "<h3>Inputs and their approvals</h3><table class=inputs><thead><tr><th>kind</th><th>input</th>"
-        "<th>status</th><th>approved by</th></tr></thead><tbody>",
+        "<h3>Inputs, their reviews and approvals</h3><table class=inputs><thead><tr><th>kind</th><th>input</th>"
+        "<th>status</th><th>reviewed by</th><th>approved by</th></tr></thead><tbody>",
     ]
     for i in d["inputs"]:
         approvers = " ".join(str(a["approver"]) for a in i["approvals"])
+        reviewers = " ".join(str(r["approver"]) for r in i.get("reviews", []))
         people = "<br>".join(_person(a) for a in i["approvals"]) or "<span class=muted>none</span>"
+        reviewed = (
+            "<br>".join(_person(r) for r in i.get("reviews", [])) or "<span class=muted>no review recorded</span>"
+        )
         out.append(
             f"<tr class=input data-sequence={_e(d['sequence'])} data-path='{_e(i['path'])}' "
-            f"data-approvers='{_e(approvers)}'><td>{_e(i['kind'])}</td>"
+            f"data-approvers='{_e(approvers)}' data-reviewers='{_e(reviewers)}'><td>{_e(i['kind'])}</td>"
             f"<td><code>{_e(i['id'])}@{_e(i['version'])}</code><br><span class=muted>{_e(i['path'])}</span></td>"
-            f"<td>{_e(i['status'])}</td><td>{people}</td></tr>"
+            f"<td>{_e(i['status'])}</td><td>{reviewed}</td><td>{people}</td></tr>"
         )
     out.append("</tbody></table>")
     out.append(_render_diff(d))
@@ -370,17 +446,26 @@ def _render_snapshot(d: dict[str, Any]) -> str:
         key=lambda x: (str(x["kind"]), {"won": 0, "lost": 1}.get(str(x["outcome"]), 2), str(x["path"])),
     ):
         why = f"lost to {dec['lost_to']} ({dec.get('rule')})" if dec.get("lost_to") else (dec.get("reason") or "")
-        key = json.dumps(dec.get("rank_key") or {}, sort_keys=True)
+        key = _rank_key(dec.get("rank_key") or {})
         out.append(
             f"<tr class=decision data-sequence={_e(d['sequence'])} data-outcome={_e(dec['outcome'])} "
             f"data-kind='{_e(dec['kind'])}'><td>{_e(dec['kind'])}</td><td><code>{_e(dec['path'])}</code></td>"
             f"<td><span class='badge {_e(dec['outcome'])}'>{_e(dec['outcome'])}</span></td>"
-            f"<td><code>{_e(key)}</code></td><td>{_e(why)}</td></tr>"
+            f"<td class=rank>{key}</td><td>{_e(why)}</td></tr>"
         )
     if not d["decisions"]:
         out.append("<tr><td colspan=5 class=muted>no hydration decisions recorded</td></tr>")
     out.append("</tbody></table></section>")
     return "".join(out)
+
+
+def _render_generated(generated: dict[str, Any]) -> str:
+    commit = generated.get("commit")
+    source = f"the workspace at commit {_hash(commit)}" if commit else "a workspace outside git"
+    return (
+        f"<p id=generated class=muted data-commit='{_e(commit or '')}'>Generated {_ts(generated.get('at'))} "
+        f"({_e(generated.get('clock'))}) from {source}.</p>"
+    )
 
 
 def render_report(data: dict[str, Any]) -> str:
@@ -391,7 +476,8 @@ def render_report(data: dict[str, Any]) -> str:
         f"<style>{_CSS}</style></head><body>",
         f"<h1>artigov report: <code>{fw}</code></h1>",
         f"<p class=muted>Head snapshot: {_e(data['head']) if data['head'] else 'none yet'}"
-        f" &middot; plan <code>{_e(data['plan_digest'])}</code></p>",
+        f" &middot; plan {_hash(data['plan_digest'])}</p>",
+        _render_generated(data.get("generated") or {}),
     ]
     audit = data["audit"]
     if not audit.get("present", True):
@@ -405,7 +491,7 @@ def render_report(data: dict[str, Any]) -> str:
     out.append(
         f"<h2>Decision log</h2><div id=audit data-ok={'true' if audit['ok'] else 'false'}>"
         f"<span class='badge {css}'>{badge}</span> <code>{_e(audit.get('path'))}</code>: "
-        f"{_e(audit['events'])} events; the chain {state}. Head <code>{_e(audit['head'])}</code></div>"
+        f"{_e(audit['events'])} events; the chain {state}. Head {_hash(audit['head'])}</div>"
     )
     out.append(_render_trust(data.get("trust", {"ok": False, "problem": "not read"})))
     if data.get("withdrawn"):
@@ -425,9 +511,9 @@ def render_report(data: dict[str, Any]) -> str:
         out.append(
             f"<tr class=snapshot data-sequence={_e(row['sequence'])} data-status='{_e(status)}'>"
             f"<td>{_e(row['sequence'])}</td><td><span class='badge {css}'>{_e(status)}</span></td>"
-            f"<td>{_e(row.get('gate'))}</td><td>{_e(row.get('created_at'))}</td>"
-            f"<td><code>{_e(row.get('signer'))}</code></td><td>{_e(row.get('rollback_of') or '')}</td>"
-            f"<td><code>{_e(row.get('digest'))}</code></td></tr>"
+            f"<td>{_e(row.get('gate'))}</td><td>{_ts(row.get('created_at'))}</td>"
+            f"<td>{_hash(row.get('signer'), 4)}</td><td>{_e(row.get('rollback_of') or '')}</td>"
+            f"<td>{_hash(row.get('digest'))}</td></tr>"
         )
     out.append("</tbody></table>")
     out.append(

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     )
     from artigov.promote._decisions import DecisionLog, LogCheck, record_frameworks
     from artigov.promote._diff import diff_inputs, diff_snapshots, snapshot_state
+    from artigov.promote._gitstate import GitState, git_state
     from artigov.promote._history import head_of, history
     from artigov.promote._manifest import Manifest
     from artigov.promote._migrate import migrate_record, repair_head
@@ -52,6 +53,8 @@ if TYPE_CHECKING:
     from artigov.promote.errors import GateFailedError, PromotionError, SigningError, VerificationError
 
 __all__ = [
+    "GitState",
+    "git_state",
     "Continuity",
     "RefVerdict",
     "Violation",
