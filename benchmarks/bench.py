@@ -256,6 +256,13 @@ def bench_checks(ws: Path, repeat: int, rng: random.Random) -> list[Row]:
     rows.append(Row("index verify --full", full, f"find | xargs -P{NPROC} sha256sum", floor, "-", None))
     route = best(repeat, [*ARTIGOV, "route", "check"], ws)
     rows.append(Row("route check", route, "-", None, "<= 1.0 s", 1.0, {"value": route.seconds}, basis="wall"))
+    tab = best(
+        repeat,
+        ARTIGOV,
+        ws,
+        env={"_ARTIGOV_COMPLETE": "complete_bash", "COMP_WORDS": "artigov promote -f fwk-007 -g ", "COMP_CWORD": "5"},
+    )
+    rows.append(Row("TAB completion of a gate", tab, "-", None, "<= 0.2 s", 0.2, {"value": tab.seconds}, basis="wall"))
     contract = best(repeat, [*ARTIGOV, "contract", "check", "-f", "fwk-007", "--gate", "release"], ws)
     rows.append(
         Row("contract check one gate", contract, "-", None, "<= 1.0 s", 1.0, {"value": contract.seconds}, basis="wall")

@@ -124,6 +124,13 @@ def try_quick(argv: list[str]) -> int | None:
 
 def main() -> None:
     """The ``artigov`` command: the fast door first, else the full command line."""
+    if os.environ.get("_ARTIGOV_COMPLETE") and os.environ.get("ARTIGOV_QUICK") != "0":
+        from artigov.cli.fastcomplete import fast_completion
+
+        answer = fast_completion()
+        if answer is not None:
+            print(answer)
+            sys.exit(0)
     code = try_quick(sys.argv[1:])
     if code is not None:
         sys.exit(code)
