@@ -55,3 +55,27 @@ def test_zsh_completes_from_the_workspace(demo: Path) -> None:
     assert '"3"' in out and '"1"' in out
     assert '"design"' in _zsh(demo, "artigov rollback --framework fwk-001 --gate d")
     assert '"fwk-001"' in _zsh(demo, "artigov status --framework ")
+
+
+def test_every_command_help_ends_with_an_example() -> None:
+    """`--help` of each command (all 40-odd, groups included) shows a command line to copy."""
+    from typer.main import get_command
+
+    from artigov.cli.app import app
+    from artigov.cli.examples import EXAMPLES
+
+    missing, seen = [], []
+
+    def walk(command: object, path: list[str]) -> None:
+        subs = getattr(command, "commands", None)
+        if subs:
+            for name, sub in subs.items():
+                walk(sub, [*path, name])
+            return
+        seen.append(" ".join(path))
+        if "Example: " not in str(getattr(command, "epilog", "") or ""):
+            missing.append(" ".join(path))
+
+    walk(get_command(app), [])
+    assert len(seen) > 40 and missing == []
+    assert sorted(set(EXAMPLES) - set(seen)) == []  # no example for a command that does not exist

@@ -24,6 +24,7 @@ from artigov.cli import schema as schema_cmd
 from artigov.cli import trust as trust_cmd
 from artigov.cli import validate as validate_cmd
 from artigov.cli.complete import complete_framework
+from artigov.cli.examples import add_examples
 from artigov.commands.formats import Format
 
 __all__ = ["app", "main"]
@@ -126,11 +127,8 @@ def init(
     ] = False,
 ) -> None:
     """Scaffold a workspace: config, routing, contract, one artifact (refuses to overwrite); in an
-    existing workspace, add a framework: its contract, starter plan and signing trust.
-
-    Example: artigov init governance --framework payments --owner alice@example.org --key FPR;
-    later, in it: artigov init --framework ledger
-    """
+    existing workspace, add a framework: its contract, starter plan and signing trust
+    (`artigov init --framework ledger` there)."""
     from artigov.commands.init import run_init
 
     raise typer.Exit(run_init(directory, framework, owner, key, commit_index=commit_index))
@@ -248,3 +246,6 @@ def _log_state(audit: dict[str, object]) -> str:
 def main() -> None:
     """Console-script entry point."""
     app()
+
+
+add_examples(app)  # after every command is registered: each --help ends with an example

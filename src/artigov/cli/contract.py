@@ -36,10 +36,7 @@ def check_cmd(
     root: RootOpt = None,
     fmt: FindingFormatOpt = FindingFormat.text,
 ) -> None:
-    """Check a framework against its contract (and a gate, or every gate); exit 1 on any finding.
-
-    Example: artigov contract check -f payments --all-gates --format sarif > payments.sarif
-    """
+    """Check a framework against its contract (and a gate, or every gate); exit 1 on any finding."""
     if all_gates and gate:
         raise typer.BadParameter("pass --gate or --all-gates, not both")
     raise typer.Exit(run_contract_check(root, framework, gate, fmt, all_gates=all_gates))
@@ -48,8 +45,5 @@ def check_cmd(
 @app.command("frameworks")
 def frameworks_cmd(root: RootOpt = None, fmt: FormatOpt = Format.text) -> None:
     """Every framework the workspace knows (a contract, an artifact, or a record), one per line:
-    what CI loops over, so a framework without a contract is checked (and fails), never skipped.
-
-    Example: for fw in $(artigov contract frameworks); do artigov contract check -f "$fw" --all-gates; done
-    """
+    what CI loops over, so a framework without a contract is checked (and fails), never skipped."""
     raise typer.Exit(run_contract_frameworks(root, fmt))
