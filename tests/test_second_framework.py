@@ -55,3 +55,21 @@ def test_init_adds_a_framework_to_an_existing_workspace(artigov: Runner, tmp_pat
         assert again.returncode != 0 and "has a contract already" in again.stderr and "Traceback" not in again.stderr
         bare = artigov("init", cwd=ws, env=env)
         assert bare.returncode == 2 and "init --framework NAME" in bare.stderr
+
+
+def test_contract_check_fails_on_a_committed_index_that_differs_from_the_files(
+    artigov: Runner, example_copy: Path
+) -> None:
+    """A pull request that changes a document without its index line gets a red contract check
+    (C017, in text, JSON and SARIF), not a green one judged on the stale index."""
+    ws = example_copy  # index_committed: true
+    args = ("contract", "check", "-f", "fwk-001", "--gate", "design", "--root", str(ws))
+    assert artigov(*args).returncode == 0
+    plan = ws / "frameworks/fwk-001/plans/technical/tp-core-2.0.0.md"
+    plan.write_text(plan.read_text().replace("status: draft", "status: review"))
+    text = artigov(*args)
+    assert text.returncode == 1 and "C017" in text.stdout and "tp-core-2.0.0.md" in text.stdout, text.stdout
+    sarif = json.loads(artigov(*args, "--format", "sarif").stdout)
+    assert [r["ruleId"] for r in sarif["runs"][0]["results"]][:1] == ["C017"]
+    assert artigov("index", "update", "--root", str(ws)).returncode in (0, 1)
+    assert "C017" not in artigov(*args).stdout
