@@ -20,6 +20,7 @@ class GitState:
 
     @property
     def inputs_committed(self) -> bool:
+        """True inside a git work tree when no input differs from the commit."""
         return self.commit is not None and not self.dirty
 
 
