@@ -2,8 +2,8 @@
 `artigov init`, {1, 3} frameworks x signed approvals {off, on} x {nested, flat} document folders.
 In each: author, review, approve, promote, edit and approve again, promote, roll back, commit,
 clone as an auditor, and run every shell step of the CI workflow `artigov init` wrote on that clone
-with an empty GnuPG home. The cells with signed approvals on also run `artigov rehearse --quick`
-(the larger one is marked slow: CI runs it too), and one cell runs the pre-commit hooks."""
+with an empty GnuPG home, and the pre-commit hooks on every file. The cells with signed approvals
+on also run `artigov rehearse --quick` (the larger ones are marked slow: CI runs them too)."""
 
 from __future__ import annotations
 
@@ -29,6 +29,12 @@ FLAT = {
     "frameworks/{framework}/registers/risk": "frameworks/{framework}/risk-register",
     "frameworks/{framework}/reports/summary": "frameworks/{framework}/summary-report",
 }
+
+
+@pytest.fixture(scope="session")
+def pre_commit_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One pre-commit store for every cell: the hooks' environment is built once per artigov commit."""
+    return tmp_path_factory.mktemp("pre-commit-home")
 
 
 @pytest.fixture(scope="module")
@@ -185,13 +191,37 @@ def _ci_steps(cell: Cell, base: str) -> None:
     assert list(empty.iterdir()) == []
 
 
-def _run_cell(tmp_path: Path, keys: tuple[Path, str, str, str], count: int, signed: bool, flat: bool) -> Cell:
+def _pre_commit(cell: Cell, store: Path) -> None:
+    """The hooks `artigov init` configured, on every file, installed by pre-commit itself."""
+    env = {
+        **{k: v for k, v in os.environ.items() if k not in ("VIRTUAL_ENV", "PYTHONPATH")},
+        "PRE_COMMIT_HOME": str(store),
+        "GNUPGHOME": str(cell.home),
+    }
+    hooks = subprocess.run(
+        [sys.executable, "-m", "pre_commit", "try-repo", str(REPO), "--all-files"],
+        cwd=cell.ws,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+    )
+    assert hooks.returncode == 0, hooks.stdout[-3000:] + hooks.stderr[-3000:]
+    for hook in ("artigov validate", "artigov route check", "artigov index verify"):
+        assert hook in hooks.stdout
+
+
+def _run_cell(
+    tmp_path: Path, keys: tuple[Path, str, str, str], store: Path, count: int, signed: bool, flat: bool
+) -> Cell:
     home, maintainer, al, bo = keys
     frameworks = ["payments", "ledger", "audit"][:count]
     cell = Cell(tmp_path, home)
     _make(cell, maintainer, al, bo, frameworks, signed, flat)
     base = _story(cell, frameworks, signed, al)
     _ci_steps(cell, base)
+    _pre_commit(cell, store)
     return cell
 
 
@@ -205,42 +235,31 @@ CELLS = [
 
 @pytest.mark.parametrize(("count", "signed", "flat"), CELLS)
 def test_a_configuration_works_end_to_end(
-    tmp_path: Path, keys: tuple[Path, str, str, str], count: int, signed: bool, flat: bool
+    tmp_path: Path, keys: tuple[Path, str, str, str], pre_commit_home: Path, count: int, signed: bool, flat: bool
 ) -> None:
-    _run_cell(tmp_path, keys, count, signed, flat)
+    _run_cell(tmp_path, keys, pre_commit_home, count, signed, flat)
 
 
-def test_signed_approvals_one_framework_nested_with_rehearsal_and_pre_commit(
-    tmp_path: Path, keys: tuple[Path, str, str, str]
+def test_signed_approvals_one_framework_nested_with_rehearsal(
+    tmp_path: Path, keys: tuple[Path, str, str, str], pre_commit_home: Path
 ) -> None:
-    cell = _run_cell(tmp_path, keys, 1, True, False)
+    cell = _run_cell(tmp_path, keys, pre_commit_home, 1, True, False)
     rehearsed = cell.artigov("rehearse", "--quick")
     assert "playbooks: 5/5 passed" in rehearsed.stdout and "rows held" in rehearsed.stdout
-    env = {
-        **{k: v for k, v in os.environ.items() if k not in ("VIRTUAL_ENV", "PYTHONPATH")},
-        "PRE_COMMIT_HOME": str(tmp_path / "pc-cache"),
-        "GNUPGHOME": str(cell.home),
-    }
-    hooks = subprocess.run(
-        [sys.executable, "-m", "pre_commit", "try-repo", str(REPO), "--all-files"],
-        cwd=cell.ws,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=900,
-        check=False,
-    )
-    assert hooks.returncode == 0, hooks.stdout[-3000:] + hooks.stderr[-3000:]
 
 
-def test_signed_approvals_one_framework_flat(tmp_path: Path, keys: tuple[Path, str, str, str]) -> None:
-    _run_cell(tmp_path, keys, 1, True, True)
+def test_signed_approvals_one_framework_flat(
+    tmp_path: Path, keys: tuple[Path, str, str, str], pre_commit_home: Path
+) -> None:
+    _run_cell(tmp_path, keys, pre_commit_home, 1, True, True)
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("flat", [False, True], ids=["nested", "flat"])
-def test_signed_approvals_three_frameworks(tmp_path: Path, keys: tuple[Path, str, str, str], flat: bool) -> None:
-    cell = _run_cell(tmp_path, keys, 3, True, flat)
+def test_signed_approvals_three_frameworks(
+    tmp_path: Path, keys: tuple[Path, str, str, str], pre_commit_home: Path, flat: bool
+) -> None:
+    cell = _run_cell(tmp_path, keys, pre_commit_home, 3, True, flat)
     if not flat:  # the largest configuration: every framework rehearsed
         rehearsed = cell.artigov("rehearse", "--quick")
         assert "playbooks: 15/15 passed" in rehearsed.stdout, rehearsed.stdout[-3000:]
