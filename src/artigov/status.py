@@ -18,12 +18,13 @@ is not a problem: it is work still to do.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from artigov.core import Workspace
 
-__all__ = ["Status", "workspace_status"]
+__all__ = ["Status", "framework_names", "workspace_status"]
 
 
 @dataclass
@@ -230,6 +231,15 @@ def _upstream(ws: Workspace) -> dict[str, Any] | None:
         return {"since": upstream, "ok": False, "violations": [], "error": str(e)}
 
 
+def framework_names(ws: Workspace, indexed: Iterable[str]) -> list[str]:
+    """Every framework the workspace knows: a contract, an indexed artifact (``indexed``: their
+    frameworks), or a record folder. What `status` reports and CI loops over."""
+    from artigov.contract import contract_frameworks
+    from artigov.promote import record_frameworks
+
+    return sorted({*contract_frameworks(ws), *indexed, *record_frameworks(ws.record_dir)})
+
+
 def workspace_status(ws: Workspace, framework: str | None = None) -> Status:
     """Everything ``artigov status`` shows (see the module doc)."""
     from artigov.index import read_index, scan
@@ -253,18 +263,10 @@ def workspace_status(ws: Workspace, framework: str | None = None) -> Status:
     by_framework: dict[str, dict[str, dict[str, Any]]] = {}
     for path, entry in entries.items():
         by_framework.setdefault(entry["framework"], {})[path] = entry
-    from artigov.contract import contract_frameworks
-    from artigov.promote import record_frameworks
-
     records = _records(ws)
     empty: dict[str, Any] = {"gates": {}, "verified": {}, "problems": []}
-    # Every framework found anywhere: a contract, an artifact, or the record (one without a contract
-    # is a problem, never skipped).
-    names = (
-        [framework]
-        if framework
-        else sorted({*contract_frameworks(ws), *by_framework, *record_frameworks(ws.record_dir)})
-    )
+    # Every framework found anywhere (one without a contract is a problem, never skipped).
+    names = [framework] if framework else framework_names(ws, by_framework)
     status.frameworks = [_framework(ws, name, by_framework.get(name, {}), records.get(name, empty)) for name in names]
     status.trust = _trust(ws)
     status.continuity = _upstream(ws)

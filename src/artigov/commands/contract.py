@@ -44,16 +44,14 @@ def run_contract_check(
 def known_frameworks(ws: Workspace) -> list[str]:
     """Every framework the workspace knows: a contract, an indexed artifact, or a record folder
     (what CI loops over, so a framework without a contract is checked, and fails, never skipped)."""
-    from artigov.contract import contract_frameworks
     from artigov.index import IndexMissingError, read_index, scan
-    from artigov.promote import record_frameworks
+    from artigov.status import framework_names
 
     try:
         entries = read_index(ws).entries
     except IndexMissingError:
         entries = scan(ws).entries
-    indexed = {str(e["framework"]) for e in entries.values()}
-    return sorted({*contract_frameworks(ws), *indexed, *record_frameworks(ws.record_dir)})
+    return framework_names(ws, {str(e["framework"]) for e in entries.values()})
 
 
 def run_contract_frameworks(root: Path | None, fmt: Format) -> int:
