@@ -56,15 +56,25 @@ class WarmProcess:
         self.runner, self.pid, self._out, self._err = runner, pid, out, err
         self.returncode: int | None = None
 
-    def wait(self) -> int:
-        """Wait for the command to end; its exit status (negative: the signal that ended it)."""
+    def wait(self, timeout: float | None = None) -> int:
+        """Wait for the command to end; its exit status (negative: the signal that ended it). Past
+        ``timeout`` seconds the command is killed (SIGKILL) and :class:`subprocess.TimeoutExpired`
+        raised, as :func:`subprocess.run` does."""
         if self.returncode is None:
-            self.returncode = int(self.runner._reply()["status"])
+            try:
+                self.returncode = int(self.runner._reply(timeout)["status"])
+            except subprocess.TimeoutExpired:
+                import signal
+
+                with suppress(ProcessLookupError):
+                    os.kill(self.pid, signal.SIGKILL)
+                self.returncode = int(self.runner._reply()["status"])
+                raise
         return self.returncode
 
-    def result(self, argv: list[str]) -> subprocess.CompletedProcess[str]:
+    def result(self, argv: list[str], timeout: float | None = None) -> subprocess.CompletedProcess[str]:
         """Wait, then the command's outcome as :func:`subprocess.run` gives it (text output)."""
-        code = self.wait()
+        code = self.wait(timeout)
         out = self._out.read_text("utf-8", errors="replace")
         err = self._err.read_text("utf-8", errors="replace")
         self._out.unlink(missing_ok=True)
@@ -78,20 +88,34 @@ class WarmRunner:
     def __init__(self) -> None:
         self._scratch = Path(tempfile.mkdtemp(prefix="agwarm-"))
         self._n = 0
+        self._buffer = b""
         self._proc = subprocess.Popen(
             [sys.executable, "-m", "artigov.rehearse._warm"],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
-            text=True,
+            bufsize=0,
             env={k: v for k, v in os.environ.items() if not k.startswith("ARTIGOV_FAULT")},
         )
-        self._reply()  # {"ready": true}: every preload imported
+        self._reply(300)  # {"ready": true}: every preload imported
 
-    def _reply(self) -> dict[str, Any]:
+    def _reply(self, timeout: float | None = None) -> dict[str, Any]:
+        """The server's next line (read unbuffered, so a deadline is never missed for a line already
+        read into a buffer)."""
+        import select
+        import time
+
         assert self._proc.stdout is not None
-        line = self._proc.stdout.readline()
-        if not line:
-            raise RuntimeError("the rehearsal's warm runner ended unexpectedly")
+        fd = self._proc.stdout.fileno()
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while b"\n" not in self._buffer:
+            left = None if deadline is None else deadline - time.monotonic()
+            if left is not None and (left <= 0 or not select.select([fd], [], [], left)[0]):
+                raise subprocess.TimeoutExpired(["artigov (warm)"], timeout or 0)
+            chunk = os.read(fd, 65536)
+            if not chunk:
+                raise RuntimeError("the rehearsal's warm runner ended unexpectedly")
+            self._buffer += chunk
+        line, self._buffer = self._buffer.split(b"\n", 1)
         value: dict[str, Any] = json.loads(line)
         return value
 
@@ -101,15 +125,15 @@ class WarmRunner:
         out, err = self._scratch / f"{self._n}.out", self._scratch / f"{self._n}.err"
         request = {"argv": argv, "cwd": str(cwd), "env": dict(env), "out": str(out), "err": str(err), "code": code}
         assert self._proc.stdin is not None
-        self._proc.stdin.write(json.dumps(request) + "\n")
+        self._proc.stdin.write((json.dumps(request) + "\n").encode())
         self._proc.stdin.flush()
-        return WarmProcess(self, int(self._reply()["pid"]), out, err)
+        return WarmProcess(self, int(self._reply(60)["pid"]), out, err)
 
     def run(
-        self, argv: list[str], cwd: Path, env: Mapping[str, str], *, code: str | None = None
+        self, argv: list[str], cwd: Path, env: Mapping[str, str], *, code: str | None = None, timeout: float = 900
     ) -> subprocess.CompletedProcess[str]:
-        """Run one command to its end."""
-        return self.start(argv, cwd, env, code=code).result(argv)
+        """Run one command to its end (killed past ``timeout`` seconds: TimeoutExpired)."""
+        return self.start(argv, cwd, env, code=code).result(argv, timeout)
 
     def close(self) -> None:
         """End the server (it has no child left) and remove the scratch folder."""
@@ -151,7 +175,7 @@ def run_cli(
     the active warm runner, else in a new interpreter."""
     runner = active()
     if runner is not None:
-        return runner.run(args, cwd, env, code=code)
+        return runner.run(args, cwd, env, code=code, timeout=timeout)
     head = [sys.executable, "-c", code] if code is not None else [sys.executable, "-m", "artigov.cli"]
     return subprocess.run(
         [*head, *args], cwd=cwd, env=dict(env), capture_output=True, text=True, timeout=timeout, check=False

@@ -1,0 +1,41 @@
+"""The rehearsal's warm runner (artigov/rehearse/_warm.py): each forked command behaves as a new
+process would: its own working folder, environment (fault settings re-read), output, exit status
+and pid; a hung one is killed at its timeout and the runner goes on."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from artigov.rehearse._warm import active, run_cli, warm
+
+
+def test_forked_commands_behave_as_new_processes(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ARTIGOV_FAULT")}
+    with warm() as runner:
+        assert active() is runner
+        version = run_cli(["--version"], tmp_path, env)
+        assert version.returncode == 0 and "artigov" in version.stdout
+        code = "import os, sys; print(os.getcwd(), os.environ['X'], os.getpid(), *sys.argv[1:]); sys.exit(3)"
+        first = run_cli(["a", "b"], tmp_path, {**env, "X": "y"}, code=code)
+        second = run_cli(["a", "b"], tmp_path, {**env, "X": "z"}, code=code)
+        assert first.returncode == 3 and first.stdout.split()[:2] == [str(tmp_path), "y"]
+        assert first.stdout.split()[3:] == ["a", "b"] and second.stdout.split()[1] == "z"
+        assert first.stdout.split()[2] != second.stdout.split()[2]  # each its own process
+        trace = tmp_path / "trace"
+        traced = run_cli(
+            [],
+            tmp_path,
+            {**env, "ARTIGOV_FAULT_TRACE": str(trace)},
+            code="from artigov.core import fs_step; fs_step('x')",
+        )
+        assert traced.returncode == 0 and trace.read_text() == "1 x\n"  # the fault settings were read again
+        crashed = run_cli([], tmp_path, env, code="raise ValueError('boom')")
+        assert crashed.returncode == 1 and "ValueError: boom" in crashed.stderr
+        with pytest.raises(subprocess.TimeoutExpired):
+            run_cli([], tmp_path, env, code="import time; time.sleep(60)", timeout=1)
+        assert run_cli(["--version"], tmp_path, env).returncode == 0  # the runner goes on
+    assert active() is None
