@@ -44,3 +44,36 @@ def example_copy(tmp_path: Path) -> Path:
     dest = tmp_path / "workspace"
     shutil.copytree(EXAMPLE, dest, ignore=shutil.ignore_patterns(".artigov"))
     return dest
+
+
+@pytest.fixture
+def printed_pages() -> Callable[[Path, Path], list[str]]:
+    """Print an HTML page to PDF with headless Chromium, as an auditor would: the text of each
+    page (pypdf). Call it as printed_pages(page, profile_dir)."""
+    import shutil
+
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+
+    def run(page: Path, profile: Path) -> list[str]:
+        from pypdf import PdfReader
+
+        if chromium is None:
+            pytest.skip("headless Chromium not installed (.ci/run installs Debian's chromium)")
+        pdf = profile.parent / f"{page.stem}.pdf"
+        flags = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"]
+        subprocess.run(
+            [
+                chromium,
+                *flags,
+                f"--user-data-dir={profile}",
+                "--no-pdf-header-footer",
+                f"--print-to-pdf={pdf}",
+                page.as_uri(),
+            ],
+            capture_output=True,
+            timeout=120,
+            check=True,
+        )
+        return [p.extract_text() for p in PdfReader(pdf).pages]
+
+    return run

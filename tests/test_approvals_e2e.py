@@ -47,7 +47,7 @@ def keys():  # type: ignore[no-untyped-def]
         yield home, make_key(home, "release signer"), make_key(home, "alice"), make_key(home, "carol")
 
 
-def test_signed_approval_story_and_its_report(artigov: Runner, tmp_path: Path, keys) -> None:  # type: ignore[no-untyped-def]
+def test_signed_approval_story_and_its_report(artigov: Runner, tmp_path: Path, keys, printed_pages) -> None:  # type: ignore[no-untyped-def]
     home, signer, alice, carol = keys
     ws = tmp_path / "gov"
     assert artigov("init", ws, "--framework", "fx", "--owner", ALICE).returncode == 0
@@ -132,23 +132,7 @@ def test_signed_approval_story_and_its_report(artigov: Runner, tmp_path: Path, k
     one = [r for r in parser.inputs if r["data-sequence"] == "1"]
     assert one and all(r["data-reviewers"] == CAROL for r in one)  # the review of that content
     assert "alice &lt;alice@example.org&gt;" in dom or "alice <alice@example.org>" in dom  # name from her key
-    pdf = tmp_path / "report.pdf"
-    subprocess.run(
-        [
-            CHROMIUM,
-            *FLAGS,
-            f"--user-data-dir={profile}",
-            "--no-pdf-header-footer",
-            f"--print-to-pdf={pdf}",
-            page.as_uri(),
-        ],
-        capture_output=True,
-        timeout=120,
-        check=True,
-    )
-    from pypdf import PdfReader
-
-    first_page = PdfReader(pdf).pages[0].extract_text()
+    first_page = printed_pages(page, profile)[0]
     assert "Snapshot history" in first_page and "current" in first_page and "superseded" in first_page
 
 

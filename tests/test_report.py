@@ -64,7 +64,9 @@ class _Rows(HTMLParser):
 
 
 @pytest.mark.skipif(CHROMIUM is None, reason="headless Chromium not installed (.ci/run installs Debian's chromium)")
-def test_report_in_headless_chromium_shows_history_gates_decisions_and_audit(artigov: Runner, tmp_path: Path) -> None:
+def test_report_in_headless_chromium_shows_history_gates_decisions_and_audit(
+    artigov: Runner, tmp_path: Path, printed_pages: Callable[[Path, Path], list[str]]
+) -> None:
     assert artigov("demo", "--dir", tmp_path / "d").returncode == 0
     ws = tmp_path / "d" / "workspace"
     page = tmp_path / "report.html"
@@ -106,23 +108,7 @@ def test_report_in_headless_chromium_shows_history_gates_decisions_and_audit(art
     assert [(r["data-rolled-back-by"]) for r in parser.rolled] == ["3"]
     # rank keys read as words and dates: no raw JSON, no epoch
     assert parser.rank_cells and all("{" not in c and "status:" in c for c in parser.rank_cells), parser.rank_cells[:2]
-    pdf = tmp_path / "report.pdf"
-    subprocess.run(
-        [
-            str(CHROMIUM),
-            *FLAGS,
-            f"--user-data-dir={profile}",
-            "--no-pdf-header-footer",
-            f"--print-to-pdf={pdf}",
-            page.as_uri(),
-        ],
-        capture_output=True,
-        timeout=120,
-        check=True,
-    )
-    from pypdf import PdfReader
-
-    text = "\n".join(p.extract_text() for p in PdfReader(pdf).pages)
+    text = "\n".join(printed_pages(page, profile))
     assert "Generated" in text and "Rolled back by snapshot 3" in text
     shot = tmp_path / "report.png"
     subprocess.run(
