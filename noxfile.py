@@ -192,4 +192,14 @@ def bump(session: nox.Session) -> None:
         text = re.sub(r'(?m)^version = "[^"]+"', f'version = "{new}"', path.read_text(), count=1)
         text = re.sub(r'"(artigov-[a-z]+)>=[^,"]+,<[^"]+"', rf'"\1>={major}.{minor},<{major}.{minor + 1}"', text)
         path.write_text(text)
-    session.log(f"every distribution is now {new}; add its section to CHANGELOG.md")
+    for init in ROOT.glob("packages/*/src/artigov/*/__init__.py"):
+        init.write_text(re.sub(r'(?m)^__version__ = "[^"]+"', f'__version__ = "{new}"', init.read_text(), count=1))
+    # the pins a new repository gets: the CI workflow's ARTIGOV_REF and the README's pre-commit rev
+    for pinned in (ROOT / "src/artigov/templates/github-actions.yml", ROOT / "examples/ci/github-actions.yml"):
+        pinned.write_text(re.sub(r"(?m)^(  ARTIGOV_REF: )v\S+", rf"\g<1>v{new}", pinned.read_text(), count=1))
+    readme = ROOT / "README.md"
+    readme.write_text(re.sub(r"(?m)^(    rev: )v[0-9.]+", rf"\g<1>v{new}", readme.read_text(), count=1))
+    session.log(
+        f"every distribution is now {new}; add its section to CHANGELOG.md, commit, then "
+        f"`git tag -a v{new} -m v{new}` and `git push --follow-tags` (the pins artigov init writes name that tag)"
+    )

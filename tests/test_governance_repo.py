@@ -124,6 +124,8 @@ def test_rehearse_says_what_a_workspace_needs_never_a_traceback(tmp_path: Path, 
     result = artigov("rehearse", "playbooks", cwd=ws)
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert "no framework has a gate that passes" in result.stderr and "contract check" in result.stderr
+    other = artigov("rehearse", "--quick", "-f", "ledger", cwd=ws)  # no such framework: named, with the ones there are
+    assert other.returncode == 2 and "cannot rehearse ledger" in other.stderr and "fx" in other.stderr
     for contract in (ws / "contracts").glob("*.yaml"):
         contract.unlink()
     result = artigov("rehearse", cwd=ws)

@@ -319,6 +319,14 @@ def test_every_distribution_has_the_one_version() -> None:
         for pin in re.findall(r'"artigov-[a-z]+([<>=!~][^"]*)"', text):
             assert pin == f">={major}.{minor},<{major}.{int(minor) + 1}", (path, pin)
     assert f"## [{version}]" in (REPO / "CHANGELOG.md").read_text()
+    inits = sorted(REPO.glob("packages/*/src/artigov/*/__init__.py"))
+    assert len(inits) == 7
+    for init in inits:
+        assert f'\n__version__ = "{version}"\n' in init.read_text(), init
+    # the pins a new repository gets name this version's tag
+    for pinned in ("src/artigov/templates/github-actions.yml", "examples/ci/github-actions.yml"):
+        assert f"\n  ARTIGOV_REF: v{version}\n" in (REPO / pinned).read_text(), pinned
+    assert f"\n    rev: v{version} " in (REPO / "README.md").read_text()
 
 
 @pytest.mark.parametrize("package", PACKAGES)

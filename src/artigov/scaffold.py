@@ -173,13 +173,13 @@ def _ref() -> str:
     try:
         return "v" + version("artigov")
     except PackageNotFoundError:  # pragma: no cover - a source tree without metadata
-        return "v0.1.0"
+        return "v" + version("artigov-core")
 
 
 def _workflow() -> str:
     """The CI workflow (artigov's ``examples/ci/github-actions.yml``), pinned to this version."""
     text = (Path(__file__).parent / "templates" / "github-actions.yml").read_text("utf-8")
-    return text.replace("ARTIGOV_REF: v0.1.0", f"ARTIGOV_REF: {_ref()}", 1)
+    return re.sub(r"(?m)^(  ARTIGOV_REF: )v\S+", rf"\g<1>{_ref()}", text, count=1)
 
 
 def _requirements() -> str:

@@ -221,6 +221,15 @@ def rehearse_cmd(
     playbook: Annotated[
         list[Path] | None, typer.Option("--playbook", help="run only this playbook file (repeatable)")
     ] = None,
+    framework: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--framework",
+            "-f",
+            help="rehearse only this framework (repeatable; default: every one with a contract)",
+            autocompletion=complete_framework,
+        ),
+    ] = None,
     root: Annotated[Path | None, typer.Option("--root", help="Workspace root (default: found from cwd).")] = None,
 ) -> None:
     """Rehearse crashes and rollbacks on a temporary copy of this workspace (never the workspace itself)."""
@@ -231,7 +240,7 @@ def rehearse_cmd(
     def action(ws: Workspace) -> int:
         if what not in WHAT:
             raise ArtigovError(f"unknown rehearsal {what!r}", fix=f"use one of: {', '.join(WHAT)}")
-        return rehearse(ws.root, what, quick=quick, playbooks=playbook)
+        return rehearse(ws.root, what, quick=quick, playbooks=playbook, frameworks=framework)
 
     # audit=False: a rehearsal writes nothing in the workspace, not even its operational log
     raise typer.Exit(execute("rehearse", root, action, audit=False))

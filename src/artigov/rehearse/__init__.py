@@ -34,6 +34,7 @@ def rehearse(
     *,
     quick: bool = False,
     playbooks: list[Path] | None = None,
+    frameworks: list[str] | None = None,
     say: Callable[[str], None] = print,
 ) -> int:
     """Rehearse the workspace at ``source``: 0 if every row and playbook held, 1 if not.
@@ -42,6 +43,7 @@ def rehearse(
     :data:`QUICK_KILLS` random kills instead of 100, and the record's writers crashed (not also
     failed with ENOSPC and EIO) at their commit points and the step after each
     (:func:`artigov.rehearse.crash.chosen_steps`) instead of at every step.
+    ``frameworks``: rehearse only these (default: every framework with a contract).
     Progress goes to ``say`` as each row or playbook finishes.
 
     Raises:
@@ -59,7 +61,7 @@ def rehearse(
     try:
         with warm():  # one warm process forks every command (artigov.rehearse._warm): same commands, less CPU
             run = rehearsal_copy(source, scratch)
-            gates = find_gates(run)
+            gates = find_gates(run, frameworks)
             listed = ", ".join(f"{f} (gate {g})" for f, g in sorted(gates.items()))
             say(f"rehearse: on a temporary copy of {run.source}: {listed}")
             failed = _crash(run, scratch, quick, say) if what in ("all", "crash") else 0

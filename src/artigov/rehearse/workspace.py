@@ -251,12 +251,13 @@ def _reroot_trust(ws: Any, key: str) -> None:
         previous = rerooted.digest
 
 
-def find_gates(run: Rehearsal) -> dict[str, str]:
-    """Every framework with a contract, and the first of its gates whose contract check passes.
+def find_gates(run: Rehearsal, only: list[str] | None = None) -> dict[str, str]:
+    """Every framework with a contract (or those in ``only``), and the first of its gates whose
+    contract check passes.
 
     Raises:
-        RehearsalError: no contract at all, or no framework with a passing gate (the line says
-            what the workspace needs).
+        RehearsalError: no contract at all, a framework in ``only`` without one, or no framework
+            with a passing gate (the line says what the workspace needs).
     """
     from artigov.contract import check_contract, load_contract
     from artigov.core import load_workspace
@@ -271,6 +272,13 @@ def find_gates(run: Rehearsal) -> dict[str, str]:
             f"nothing to rehearse: {ws.rel(ws.contracts_dir)}/ holds no contract",
             fix="add contracts/<framework>.yaml with at least one gate (artigov init writes one)",
         )
+    unknown = sorted(set(only or []) - set(frameworks))
+    if unknown:
+        raise RehearsalError(
+            f"cannot rehearse {', '.join(unknown)}: no contract in {ws.rel(ws.contracts_dir)}/",
+            fix="name a framework with a contract: " + ", ".join(frameworks),
+        )
+    frameworks = sorted(set(only)) if only else frameworks
     gates: dict[str, str] = {}
     tried: list[str] = []
     for framework in frameworks:

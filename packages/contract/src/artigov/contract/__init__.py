@@ -36,7 +36,7 @@ __all__ = [
     "transition",
     "valid_approvals",
 ]
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 if not TYPE_CHECKING:
     __getattr__, __dir__ = lazy_exports(__name__, __file__)

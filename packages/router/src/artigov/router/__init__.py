@@ -43,7 +43,7 @@ __all__ = [
     "load_matrix",
     "load_routing_map",
 ]
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 if not TYPE_CHECKING:
     __getattr__, __dir__ = lazy_exports(__name__, __file__)
