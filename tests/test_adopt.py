@@ -83,7 +83,15 @@ def test_a_legacy_tree_is_adopted_in_one_apply(tmp_path: Path, artigov: Runner) 
     assert any("no route's folder matches" in u["reason"] for u in unplaced.values())
     assert any("risks" in u["fix"] for u in unplaced.values())  # a risk register without risks
 
-    done = artigov("adopt", "--framework", "legacy", "--apply", "--format", "json", "--root", root)
+    # Hugo's `version: 1.3` is the author's key, not artigov's: listed, and --apply refuses until chosen
+    hugo_conflicts = [p for p in plan["proposals"] if p["conflicts"]]
+    assert hugo_conflicts and all(c["key"] == "version" for p in hugo_conflicts for c in p["conflicts"])
+    assert plan["unresolved_conflicts"] == [p["path"] for p in hugo_conflicts]
+    refused = artigov("adopt", "--framework", "legacy", "--apply", "--root", root)
+    assert refused.returncode == 2 and "--conflicts rename" in refused.stderr and "nothing was written" in refused.stderr
+    assert {p: (root / p).read_bytes() for p in files} == files
+
+    done = artigov("adopt", "--framework", "legacy", "--apply", "--conflicts", "take", "--format", "json", "--root", root)
     applied = json.loads(done.stdout)
     assert [p["path"] for p in applied["proposals"]] == [p["path"] for p in plan["proposals"]]
     adopted = [Path(root / p["path"]) for p in applied["proposals"]]
@@ -103,6 +111,8 @@ def test_a_legacy_tree_is_adopted_in_one_apply(tmp_path: Path, artigov: Runner) 
     before, after = files[hugo].decode(), (root / hugo).read_text()
     kept = [line for line in before.splitlines() if not line.startswith("version:")]
     assert [line for line in after.splitlines() if line in kept] == kept
+    written = next(line for line in before.splitlines() if line.startswith("version:")).split(": ")[1]
+    assert f"version: '{written}'" in after  # the author's text (1.3), taken as text, never retyped
     assert "created_at: '2021-03-04T05:06:07Z'" in after and after.endswith(before.split("---\n", 2)[2])
 
     again = artigov("adopt", "--framework", "legacy", "--apply", "--format", "json", "--root", root)

@@ -4,17 +4,29 @@ For every file under the artifact globs (or the named paths) that is not yet a v
 the metadata is proposed from what is already there, and only missing fields are added:
 
 * ``kind``: the routing map run backwards: the folder a file sits in names its kind;
-* ``id``: the file name, made valid for the id pattern (lower case, ``-`` for anything else),
-  unique in the workspace (``-2``, ``-3``, … in path order), so the same tree gives the same ids;
-* ``version``: a version at the end of the file name (``plan-1.2.0.md``), else ``0.1.0``; an
-  existing ``version: 1.2`` (a YAML number) is kept as the text ``"1.2"``;
+* ``id``: the file name, made valid for the id pattern (lower case, ``-`` for anything else); a
+  folder's page (``_index.md``, ``README.md``) takes the folder's name; unique in the workspace
+  (the folders above it first: ``guides-install``; then ``-2``, ``-3``, in path order), so the
+  same tree gives the same ids;
+* ``version``: a version at the end of the file name (``plan-1.2.0.md``, ``notes-v2.1.md``; not
+  ``gpl-2.0.md``, whose two parts are its name), else ``0.1.0``;
 * ``status: draft``, ``framework``: the one given; ``title``: the first heading, else the name;
 * ``created_at``: the date of the git commit that added the file (when it is committed);
 * ``checksum``: the body's sha256.
 
+A document's own key with one of those names (``framework: Gatsby`` in an Astro guide,
+``version: 3.0`` in a Jekyll page) is never silently read as artigov's
+(:func:`artigov.adopt_rules.conflicts_of`): the dry run lists each, and ``--apply`` refuses until
+the user picks ``rename`` (the author's key kept as ``source_KEY``) or ``take`` (the author's value
+used, as the TEXT written: ``1.10`` stays ``"1.10"``).
+
 Markdown files get the fields in their frontmatter: an existing block keeps every key, comment
-and byte, new keys are appended to it (see :func:`artigov.schema.edit_metadata`); a file without one gets
-a new block on top, its bytes below untouched. Anything else gets a sidecar ``X.meta.yaml``.
+and byte, new keys are appended to it with the file's own line breaks (see
+:func:`artigov.schema.edit_metadata`); an empty block is filled; a file without one gets a new
+block on top (after a byte-order mark), its bytes below untouched. A file whose frontmatter is
+TOML (``+++``) or JSON (``{``), and anything not Markdown, gets a sidecar ``X.meta.yaml``: its own
+bytes are never changed. Files git ignores, a site's configuration, fonts and hidden files are
+skipped and listed (:func:`artigov.adopt_rules.skipped`).
 Every proposal is proved before it is offered: the new bytes load, give exactly the intended
 metadata and checksum, and pass the schemas. What cannot be adopted (no route matches its
 folder, an existing field the schema refuses, a kind field only its author can fill in) is
@@ -24,23 +36,28 @@ atomically and the index is updated.
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
-import unicodedata
+import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from artigov.core import Workspace
+from artigov.adopt_routes import KindFolders, subtree_routes, write_routes
+from artigov.adopt_rules import AdoptOptions, Conflict, Ids, conflicts_of, id_and_version, scalar_texts, skipped
+from artigov.core import ArtigovError, Workspace
 
-__all__ = ["AdoptReport", "Proposal", "Unplaced", "adopt"]
+__all__ = ["AdoptOptions", "AdoptReport", "Proposal", "Skipped", "Unplaced", "adopt"]
 
 _MARKDOWN = (".md", ".markdown", ".mdx")
-_VERSION_TAIL = re.compile(r"^(?P<stem>.*?)[-_ ]v?(?P<version>[0-9]+(?:\.[0-9]+){1,3})$")
 _HEADING = re.compile(r"^#[ \t]+(.+?)[ \t#]*$", re.MULTILINE)
 _GIT_LOG = ("git", "-c", "core.quotepath=off", "log", "--reverse", "--no-renames", "--diff-filter=A")
 _ORDER = ("id", "version", "status", "framework", "kind", "title", "created_at", "checksum")
+_BOM = b"\xef\xbb\xbf"
+_OPEN = re.compile(rb"\A(?:\xef\xbb\xbf)?---[ \t]*(?:\r\n|\r|\n)")
+_TOML_BLOCK = re.compile(rb"\A(?:\xef\xbb\xbf)?\+\+\+[ \t]*(?:\r\n|\r|\n)(.*?)(?<=[\r\n])\+\+\+", re.DOTALL)
 
 
 @dataclass(frozen=True)
@@ -56,6 +73,12 @@ class Proposal:
     fixed: dict[str, Any]
     data: bytes
     new_file: bool
+    #: the document's own keys that mean something else (listed; resolved by ``--conflicts``)
+    conflicts: tuple[Conflict, ...] = ()
+    #: the author's keys kept under another name (``--conflicts rename``)
+    renamed: dict[str, str] = field(default_factory=dict)
+    #: why a Markdown file gets a sidecar (TOML or JSON frontmatter), "" otherwise
+    why_sidecar: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         """The proposal as JSON values (``artigov adopt --format json``)."""
@@ -68,6 +91,8 @@ class Proposal:
             "added": sorted(self.added),
             "fixed": sorted(self.fixed),
             "sidecar": self.new_file,
+            "conflicts": [c.to_dict() for c in self.conflicts],
+            "renamed": dict(sorted(self.renamed.items())),
         }
 
 
@@ -84,6 +109,19 @@ class Unplaced:
         return {"path": self.path, "reason": self.reason, "fix": self.fix}
 
 
+@dataclass(frozen=True)
+class Skipped:
+    """A file adopt leaves alone on purpose, why, and the ``exclude`` glob ``--apply`` records."""
+
+    path: str
+    reason: str
+    glob: str
+
+    def to_dict(self) -> dict[str, str]:
+        """The entry as JSON values."""
+        return {"path": self.path, "reason": self.reason, "exclude": self.glob}
+
+
 @dataclass
 class AdoptReport:
     """What ``adopt`` proposes (or wrote, with ``--apply``) for one framework."""
@@ -91,14 +129,23 @@ class AdoptReport:
     framework: str
     proposals: list[Proposal] = field(default_factory=list)
     unplaced: list[Unplaced] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
     already: int = 0
     applied: bool = False
     index_digest: str | None = None
+    policy: str | None = None
+    #: kind -> its route's new folder template: the kind owns the nested folders below (``/{path}``)
+    routes: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def unresolved(self) -> list[Proposal]:
+        """Proposals with keys that mean something else, while no ``--conflicts`` policy is chosen."""
+        return [] if self.policy else [p for p in self.proposals if p.conflicts]
 
     @property
     def ok(self) -> bool:
-        """True when every file was placed."""
-        return not self.unplaced
+        """True when every file was placed and no conflict waits for a choice."""
+        return not self.unplaced and not self.unresolved
 
     def to_dict(self) -> dict[str, Any]:
         """The report as JSON values."""
@@ -106,52 +153,19 @@ class AdoptReport:
             "framework": self.framework,
             "ok": self.ok,
             "applied": self.applied,
+            "conflicts_policy": self.policy,
             "already_artifacts": self.already,
             "proposals": [p.to_dict() for p in self.proposals],
             "unplaced": [u.to_dict() for u in self.unplaced],
+            "skipped": [k.to_dict() for k in self.skipped],
+            "routes": dict(sorted(self.routes.items())),
+            "unresolved_conflicts": [p.path for p in self.unresolved],
             "index_digest": self.index_digest,
         }
 
 
-def _route_patterns(ws: Workspace, framework: str) -> list[tuple[str, re.Pattern[str]]]:
-    """(kind, pattern of its folder) for every route, with ``{framework}`` set to ``framework``."""
-    from artigov.router import PLACEHOLDER, load_routing_map
-
-    routing = load_routing_map(ws)
-    out = []
-    for kind, route in sorted(routing.routes.items()):
-        parts, last = [], 0
-        for m in PLACEHOLDER.finditer(route.dir):
-            parts.append(re.escape(route.dir[last : m.start()]))
-            name = m.group(1)
-            parts.append(
-                re.escape(framework) if name == "framework" else re.escape(kind) if name == "kind" else "[^/]+"
-            )
-            last = m.end()
-        parts.append(re.escape(route.dir[last:]))
-        out.append((kind, re.compile("".join(parts).strip("/"))))
-    return out
-
-
-def _kind_of(folder: str, patterns: list[tuple[str, re.Pattern[str]]]) -> list[str]:
-    return [kind for kind, pattern in patterns if pattern.fullmatch(folder)]
-
-
-def _id_and_version(name: str) -> tuple[str, str | None]:
-    stem = name
-    for suffix in (*_MARKDOWN, ".meta.yaml"):
-        if stem.lower().endswith(suffix):
-            stem = stem[: -len(suffix)]
-            break
-    else:
-        stem = stem.rsplit(".", 1)[0] if "." in stem.strip(".") else stem
-    version = None
-    m = _VERSION_TAIL.match(stem)
-    if m and m.group("stem"):
-        stem, version = m.group("stem"), m.group("version")
-    ascii_stem = unicodedata.normalize("NFKD", stem).encode("ascii", "ignore").decode("ascii")  # Überblick: uberblick
-    ident = re.sub(r"[^a-z0-9_.]+", "-", ascii_stem.lower()).strip("-.") or "document"
-    return ident, version
+def _folder(path: str) -> str:
+    return path.rpartition("/")[0]
 
 
 def _title(text: str, fallback: str) -> str:
@@ -187,49 +201,53 @@ def _git_added(ws: Workspace) -> dict[str, str]:
     return added
 
 
-class _Ids:
-    """(id, version) pairs taken, so every proposed id is unique; suffixes in path order."""
+def adopt(
+    ws: Workspace,
+    framework: str,
+    paths: list[Path] | None = None,
+    *,
+    apply: bool = False,
+    options: AdoptOptions | None = None,
+) -> AdoptReport:
+    """Propose (and with ``apply``, write) metadata for the files that are not artifacts yet.
 
-    def __init__(self, taken: set[tuple[str, str]]) -> None:
-        self.taken = taken
-
-    def claim(self, ident: str, version: str) -> str:
-        candidate, n = ident, 1
-        while (candidate, version) in self.taken:
-            n += 1
-            candidate = f"{ident}-{n}"
-        self.taken.add((candidate, version))
-        return candidate
-
-
-def adopt(ws: Workspace, framework: str, paths: list[Path] | None = None, *, apply: bool = False) -> AdoptReport:
-    """Propose (and with ``apply``, write) metadata for the files that are not artifacts yet."""
+    Raises:
+        ArtigovError: ``apply`` while some document has keys that mean something else and
+            ``options.conflicts`` chooses nothing (nothing is written), or an unknown policy.
+    """
     from artigov.core import check_framework_name, get_logger
     from artigov.schema import SchemaSet, validate_workspace
 
+    options = options or AdoptOptions()
     check_framework_name(framework)
-    report = AdoptReport(framework)
+    if options.conflicts not in (None, "rename", "take"):
+        raise ArtigovError(f"unknown --conflicts {options.conflicts!r}", fix="use rename or take")
+    report = AdoptReport(framework, policy=options.conflicts)
     checked = validate_workspace(ws, paths or None)
     valid = {a.source for a in checked.artifacts} | {a.path for a in checked.artifacts}
-    ids = _Ids({(a.id, a.version) for a in checked.artifacts})
+    ids = Ids({(a.id, a.version) for a in checked.artifacts})
     report.already = len(checked.artifacts)
-    patterns = _route_patterns(ws, framework)
-    schemas = SchemaSet(ws.kind_schemas_dir)
-    added_at = _git_added(ws)
+    todo = [u for u in checked.units if u.path not in valid]
+    leave = skipped(str(ws.root), [u.path for u in todo], options)
+    folders = KindFolders(ws, framework)
+    report.routes = subtree_routes(
+        folders, [_folder(u.path) for u in todo if u.path not in leave and not folders.kinds_of(_folder(u.path))]
+    )
+    if report.routes:
+        folders = KindFolders(ws, framework, report.routes)
+    context = _Context(ws, framework, folders, SchemaSet(ws.kind_schemas_dir), ids, _git_added(ws), options)
     for f in checked.findings:  # where artifacts are, but never read: a file adopt cannot take either
         if f.code in ("S019", "S021"):
             report.unplaced.append(Unplaced(f.file, f"{f.code} {f.message}", f.fix))
-    for unit in checked.units:
-        if unit.path in valid:
+    report.skipped = [Skipped(path, why.reason, why.glob) for path, why in sorted(leave.items())]
+    for unit in todo:
+        if unit.path in leave:
             continue
         source = _read(ws, unit.path, unit.meta_path)
-        outcome = (
-            source
-            if isinstance(source, Unplaced)
-            else _propose(ws, framework, source, patterns, schemas, ids, added_at)
-        )
+        outcome = source if isinstance(source, Unplaced) else _propose(context, source)
         (report.proposals if isinstance(outcome, Proposal) else report.unplaced).append(outcome)  # type: ignore[arg-type]
     if apply:
+        _refuse_unresolved(report)
         _apply(ws, report)
     get_logger(__name__).info(
         "artifacts_adopted" if apply else "adoption_proposed",
@@ -239,9 +257,26 @@ def adopt(ws: Workspace, framework: str, paths: list[Path] | None = None, *, app
         outcome="applied" if apply else "dry-run",
         adopted=[{"path": p.path, "kind": p.kind, "id": p.id, "version": p.version} for p in report.proposals],
         unplaced=[u.path for u in report.unplaced],
+        skipped=[k.path for k in report.skipped],
+        conflicts={p.path: [c.key for c in p.conflicts] for p in report.proposals if p.conflicts},
+        conflicts_policy=options.conflicts,
         already=report.already,
     )
     return report
+
+
+def _refuse_unresolved(report: AdoptReport) -> None:
+    waiting = report.unresolved
+    if waiting:
+        keys = sorted({c.key for p in waiting for c in p.conflicts})
+        raise ArtigovError(
+            f"{len(waiting)} document(s) have their own {', '.join(keys)} keys, which mean something else than "
+            f"artigov's (first: {waiting[0].path}: "
+            + ", ".join(f"{c.key}: {c.theirs}" for c in waiting[0].conflicts)
+            + "); nothing was written",
+            fix="see them in the dry run (artigov adopt -f FRAMEWORK), then pass --conflicts rename (keep the "
+            "author's as source_KEY; --rename-prefix to choose) or --conflicts take (use the author's values)",
+        )
 
 
 def _apply(ws: Workspace, report: AdoptReport) -> None:
@@ -249,7 +284,11 @@ def _apply(ws: Workspace, report: AdoptReport) -> None:
     from artigov.index import rebuild, update
 
     report.applied = True
-    if not report.proposals:
+    if report.routes:
+        write_routes(ws, ws.routing_map, report.routes)
+    if report.skipped:
+        ws = _exclude(ws, sorted({k.glob for k in report.skipped}))
+    if not report.proposals and not report.skipped and not report.routes:
         return  # nothing to write: the index is left as it is
     for p in report.proposals:
         target = ws.root / p.written
@@ -259,6 +298,33 @@ def _apply(ws: Workspace, report: AdoptReport) -> None:
             write_atomic(target, p.data, lock=False)
     result = update(ws) if ws.index_path.is_file() else rebuild(ws)
     report.index_digest = result.digest
+
+
+def _exclude(ws: Workspace, globs: list[str]) -> Workspace:
+    """``artigov.yaml`` with ``globs`` added to ``exclude`` (its other lines kept byte for byte), so
+    ``validate``, the index and ``status`` leave what adopt skipped alone too: the workspace reloaded."""
+    from artigov.core import load_workspace, write_atomic
+    from artigov.schema import edit_yaml_text
+
+    wanted = sorted({*ws.exclude, *globs})
+    if list(ws.exclude) == wanted:
+        return ws
+    text = ws.config_path.read_text("utf-8") if ws.config_path.is_file() else ""
+    write_atomic(ws.config_path, edit_yaml_text(text, {"exclude": wanted}).encode("utf-8"), lock=False)
+    return load_workspace(ws.root)
+
+
+@dataclass(frozen=True)
+class _Context:
+    """What every proposal of one run is made with."""
+
+    ws: Workspace
+    framework: str
+    folders: KindFolders
+    schemas: Any
+    ids: Ids
+    added_at: dict[str, str]
+    options: AdoptOptions
 
 
 @dataclass(frozen=True)
@@ -275,6 +341,10 @@ class _Source:
     checksum: str
     #: its text, for a title ("" for sidecar artifacts)
     text: str
+    #: each existing key's value as written (``1.10``, not the number 1.1)
+    written: dict[str, str] = field(default_factory=dict)
+    #: "" (frontmatter or none), "empty" (an empty ``---`` block to fill), or why it gets a sidecar
+    shape: str = ""
 
 
 def _read(ws: Workspace, path: str, meta_path: str | None) -> _Source | Unplaced:
@@ -287,70 +357,157 @@ def _read(ws: Workspace, path: str, meta_path: str | None) -> _Source | Unplaced
     try:
         if meta_path is not None:
             artifact = load_sidecar_artifact(ws.root, path, meta_path)
-            return _Source(path, meta_path, artifact, True, dict(artifact.metadata), artifact.checksum, "")
+            written = scalar_texts(read_source(ws.root, meta_path, sidecar=True).decode("utf-8", "replace"))
+            return _Source(path, meta_path, artifact, True, dict(artifact.metadata), artifact.checksum, "", written)
         if sidecar:
             return _Source(path, None, None, True, {}, digest_file(ws.root / path), "")
         data = read_source(ws.root, path)
         try:
             artifact = load_frontmatter_artifact(ws.root, path, data=data)
         except ArtifactLoadError as e:
-            if e.code != "S005":
-                raise
-            return _Source(path, None, None, False, {}, digest_bytes(data), data.decode("utf-8"))
-        return _Source(path, None, artifact, False, dict(artifact.metadata), artifact.checksum, data.decode("utf-8"))
+            body = data[len(_BOM) :] if data.startswith(_BOM) else data  # a new block goes after the mark
+            return _without_metadata(e, path, data, digest_bytes(body))
+        written = scalar_texts(artifact.meta_text or "")
+        text = data.decode("utf-8")
+        return _Source(path, None, artifact, False, dict(artifact.metadata), artifact.checksum, text, written)
     except ArtifactLoadError as e:
         return Unplaced(path, f"{e.code} {e.problem}", e.fix or "fix the file, then adopt it again")
 
 
-def _propose(
-    ws: Workspace,
-    framework: str,
-    source: _Source,
-    patterns: list[tuple[str, re.Pattern[str]]],
-    schemas: Any,
-    ids: _Ids,
-    added_at: dict[str, str],
-) -> Proposal | Unplaced:
+def _without_metadata(e: Exception, path: str, data: bytes, whole: str) -> _Source:
+    """A Markdown file with no YAML metadata adopt can edit: no frontmatter (a block goes on top), an
+    empty block (filled), or TOML/JSON frontmatter (a sidecar: its bytes are never changed).
+
+    Raises:
+        ArtifactLoadError: ``e`` again, for anything else.
+    """
+    code = getattr(e, "code", "")
+    text = data.decode("utf-8")
+    if code == "S020":  # TOML frontmatter (+++): described by a sidecar
+        return _Source(path, None, None, True, {}, whole, _toml_title(data), shape="TOML frontmatter kept")
+    if code == "S005" and text.lstrip("\ufeff \t\r\n").startswith("{"):
+        return _Source(path, None, None, True, {}, whole, _json_title(text), shape="JSON frontmatter kept")
+    if code == "S005":
+        return _Source(path, None, None, False, {}, whole, text)
+    if code == "S013" and "got empty" in str(e):
+        return _Source(path, None, None, False, {}, _after_empty_block(data), text, shape="empty")
+    raise e
+
+
+def _toml_title(data: bytes) -> str:
+    m = _TOML_BLOCK.match(data)
+    try:
+        title = tomllib.loads(m.group(1).decode("utf-8")).get("title") if m else None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError):
+        title = None
+    return f"# {title}" if isinstance(title, str) and title.strip() else data.decode("utf-8", "replace")
+
+
+def _json_title(text: str) -> str:
+    try:
+        value, _ = json.JSONDecoder().raw_decode(text.lstrip("\ufeff \t\r\n"))
+    except ValueError:
+        return text
+    title = value.get("title") if isinstance(value, dict) else None
+    return f"# {title}" if isinstance(title, str) and title.strip() else text
+
+
+def _after_empty_block(data: bytes) -> str:
+    """The checksum of the body after an empty ``---`` block (the loader's rule: after its closing line)."""
+    from artigov.core import digest_bytes
+
+    closing = re.compile(rb"(?<=[\r\n])(?:---|\.\.\.)[ \t]*(?:\r\n|\r|\n|\Z)")
+    opening = _OPEN.match(data)
+    end = closing.search(data, opening.end() if opening else 0)
+    return digest_bytes(data[end.end() :] if end else data)
+
+
+def _propose(ctx: _Context, source: _Source) -> Proposal | Unplaced:
     """The metadata a file lacks (never overwriting what it has), proved by loading the result."""
     path, existing = source.path, source.existing
     folder, _, name = path.rpartition("/")
-    kinds = [existing["kind"]] if isinstance(existing.get("kind"), str) else _kind_of(folder, patterns)
+    routed = ctx.folders.kinds_of(folder)
+    kinds = routed or ([existing["kind"]] if isinstance(existing.get("kind"), str) else [])
     if len(kinds) != 1:
         why = "no route's folder matches" if not kinds else f"several routes match ({', '.join(kinds)})"
         return Unplaced(
             path,
-            f"{why} {folder or '.'}/ for framework {framework}",
+            f"{why} {folder or '.'}/ for framework {ctx.framework}",
             "add a route for this folder to the routing map, or move the file into its kind's folder "
             "(artigov route fix --apply moves artifacts that have a kind)",
         )
     kind = kinds[0]
-    ident, named_version = _id_and_version(name)
-    fixed: dict[str, Any] = {
-        key: str(existing[key])  # `version: 1.2` is the number 1.2: keep it as the text "1.2"
-        for key in ("id", "version")
-        if key in existing and not isinstance(existing[key], str) and isinstance(existing[key], (int, float))
+    ident, named_version, parents = id_and_version(name, folder)
+    derived = {
+        "id": ident,
+        "version": named_version or "0.1.0",
+        "status": "draft",
+        "framework": ctx.framework,
+        "kind": kind,
+        "checksum": source.checksum,
     }
-    version = str(existing.get("version", named_version or "0.1.0"))
-    if "id" in existing:
-        ids.taken.add((str(existing["id"]), version))
+    conflicts = conflicts_of(existing, derived, ctx.framework, source.written)
+    policy = ctx.options.conflicts or "rename"  # no choice yet: shown as rename would write it
+    renamed = {c.key: ctx.options.rename_prefix + c.key for c in conflicts} if policy == "rename" else {}
+    clash = next((new for new in renamed.values() if new in existing), None)
+    if clash:
+        return Unplaced(
+            path,
+            f"cannot keep the author's {clash[len(ctx.options.rename_prefix) :]} as {clash}: it has that key too",
+            "choose another prefix: --rename-prefix PREFIX",
+        )
+    kept = {k: v for k, v in existing.items() if k not in renamed}
+    fixed = {c.key: c.theirs for c in conflicts if policy == "take" and not isinstance(existing[c.key], str)}
+    theirs = {**kept, **fixed}
+    version = str(theirs.get("version", derived["version"]))
+    if "id" in theirs:
+        ctx.ids.taken.add((str(theirs["id"]), version))
     defaults: dict[str, Callable[[], Any]] = {
-        "id": lambda: ids.claim(ident, version),
+        "id": lambda: ctx.ids.claim(ident, version, parents),
         "version": lambda: version,
         "status": lambda: "draft",
-        "framework": lambda: framework,
+        "framework": lambda: ctx.framework,
         "kind": lambda: kind,
         "title": lambda: _title(source.text, ident),
         "checksum": lambda: source.checksum,
     }
-    if path in added_at:
-        defaults["created_at"] = lambda: added_at[path]
-    added = {k: defaults[k]() for k in _ORDER if k in defaults and k not in existing}
-    return _prove(ws, source, added, fixed, kind, schemas)
+    if path in ctx.added_at:
+        defaults["created_at"] = lambda: ctx.added_at[path]
+    added = {k: defaults[k]() for k in _ORDER if k in defaults and k not in theirs}
+    return _prove(ctx, source, _Edit(added, fixed, renamed, tuple(conflicts)), kind)
 
 
-def _prove(
-    ws: Workspace, source: _Source, added: dict[str, Any], fixed: dict[str, Any], kind: str, schemas: Any
-) -> Proposal | Unplaced:
+@dataclass(frozen=True)
+class _Edit:
+    """The change adopt makes to one file's metadata."""
+
+    added: dict[str, Any]
+    fixed: dict[str, Any]
+    renamed: dict[str, str]
+    conflicts: tuple[Conflict, ...]
+
+    def expected(self, existing: dict[str, Any]) -> dict[str, Any]:
+        kept = {self.renamed.get(k, k): v for k, v in existing.items()}
+        return {**kept, **self.fixed, **self.added}
+
+
+def _new_block(data: bytes, fields: str, empty: bool) -> bytes:
+    """``data`` with ``fields`` as its frontmatter: in its empty block, or a new block on top (after
+    a byte-order mark), with the file's own line breaks."""
+    from artigov.schema import newline_of
+
+    newline = newline_of(data[:65536].decode("utf-8", "replace"))
+    lines = fields.replace("\n", newline).encode("utf-8")
+    if empty:
+        opening = _OPEN.match(data)
+        assert opening is not None  # an empty block was found by the loader
+        return data[: opening.end()] + lines + data[opening.end() :]
+    bom = _BOM if data.startswith(_BOM) else b""
+    rule = ("---" + newline).encode("ascii")
+    return bom + rule + lines + rule + data[len(bom) :]
+
+
+def _prove(ctx: _Context, source: _Source, edit: _Edit, kind: str) -> Proposal | Unplaced:
     """The new bytes, loaded again and checked against the schemas: offered only if they pass."""
     from artigov.schema import (
         ArtifactLoadError,
@@ -362,34 +519,41 @@ def _prove(
         render_fields,
     )
 
-    path, meta_path, artifact, existing = source.path, source.meta_path, source.artifact, source.existing
-    updates = {**fixed, **added}
+    ws, path, meta_path, artifact = ctx.ws, source.path, source.meta_path, source.artifact
     try:
         if artifact is not None:
-            written, data = edit_metadata(ws.root, artifact, updates)
+            written, data = edit_metadata(ws.root, artifact, {**edit.fixed, **edit.added}, edit.renamed)
             new_file = False
         elif source.sidecar:
             written, new_file = f"{path}.meta.yaml", True
             if (ws.root / written).exists():
                 return Unplaced(path, f"{written} exists but is not its sidecar", "remove or rename it")
-            data = render_fields(added).encode("utf-8")
+            data = render_fields(edit.added).encode("utf-8")
         else:
             written, new_file = path, False
-            data = b"---\n" + render_fields(added).encode("utf-8") + b"---\n" + read_source(ws.root, path)
+            data = _new_block(read_source(ws.root, path), render_fields(edit.added), source.shape == "empty")
         if written.endswith(".meta.yaml") or meta_path:
             check = load_sidecar_artifact(ws.root, path, written, meta_data=data)
         else:
             check = load_frontmatter_artifact(ws.root, path, data=data)
     except (EditError, ArtifactLoadError) as e:
         return Unplaced(path, f"{e.code} {e.problem}", e.fix or "add the metadata by hand")
-    problems = schemas.check(check)
-    if check.metadata != {**existing, **updates} or problems:
-        first = problems[0] if problems else None
-        why = (
-            f"{first.code} {first.pointer} {first.message}" if first else "the new metadata would not load as intended"
-        )
-        fix = first.fix if first else "add the metadata by hand"
-        if first and "is a required property" in first.message:
-            fix = f"this {kind!r} needs a field only its author can fill in: {first.fix}; then adopt it again"
-        return Unplaced(path, why, fix)
-    return Proposal(path, written, kind, check.id, check.version, added, fixed, data, new_file)
+    problems = ctx.schemas.check(check)
+    if check.metadata != edit.expected(source.existing) or problems:
+        return _refused(path, kind, problems, edit)
+    why = source.shape if source.sidecar else ""
+    return Proposal(
+        path, written, kind, check.id, check.version, edit.added, edit.fixed, data, new_file,
+        edit.conflicts, edit.renamed, why,
+    )  # fmt: skip
+
+
+def _refused(path: str, kind: str, problems: list[Any], edit: _Edit) -> Unplaced:
+    first = problems[0] if problems else None
+    why = f"{first.code} {first.pointer} {first.message}" if first else "the new metadata would not load as intended"
+    fix = first.fix if first else "add the metadata by hand"
+    if first and "is a required property" in first.message:
+        fix = f"this {kind!r} needs a field only its author can fill in: {first.fix}; then adopt it again"
+    elif first and first.pointer.lstrip("/") in {c.key for c in edit.conflicts}:
+        fix = f"{first.fix}; or keep the author's value under another name: --conflicts rename"
+    return Unplaced(path, why, fix)

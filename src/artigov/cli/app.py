@@ -143,16 +143,39 @@ def adopt(
     apply: Annotated[
         bool, typer.Option("--apply", help="Write the metadata (default: show what would change).")
     ] = False,
+    conflicts: Annotated[
+        str | None,
+        typer.Option(
+            "--conflicts",
+            help="A document's own id/version/status/framework/kind/checksum key: rename (keep it as "
+            "source_KEY) or take (use it as artigov's). Without it, --apply refuses while any exists.",
+        ),
+    ] = None,
+    rename_prefix: Annotated[
+        str, typer.Option("--rename-prefix", help="Prefix of the author's renamed keys (--conflicts rename).")
+    ] = "source_",
+    skip: Annotated[
+        list[str] | None, typer.Option("--skip", help="Never adopt paths or names matching this glob (repeatable).")
+    ] = None,
+    no_default_skips: Annotated[
+        bool,
+        typer.Option("--no-default-skips", help="Adopt site configuration, fonts and hidden files too."),
+    ] = False,
     fmt: Annotated[Format, typer.Option("--format", help="Output format.", case_sensitive=False)] = Format.text,
     root: Annotated[Path | None, typer.Option("--root", help="Workspace root.", file_okay=False)] = None,
 ) -> None:
     """Bring existing documents under artigov: propose each one's metadata from what is there (dry run)."""
+    from artigov.adopt_rules import AdoptOptions
     from artigov.commands.adopt import run_adopt
 
     if not framework:
         typer.echo("artigov: error: --framework is required (fix: --framework NAME)", err=True)
         raise typer.Exit(2)
-    raise typer.Exit(run_adopt(root, framework, paths or [], apply, fmt))
+    if conflicts not in (None, "rename", "take"):
+        typer.echo(f"artigov: error: --conflicts {conflicts!r} (fix: --conflicts rename or --conflicts take)", err=True)
+        raise typer.Exit(2)
+    options = AdoptOptions(conflicts, rename_prefix, tuple(skip or ()), not no_default_skips)
+    raise typer.Exit(run_adopt(root, framework, paths or [], apply, fmt, options))
 
 
 @app.command("status")

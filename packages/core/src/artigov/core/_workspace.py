@@ -46,6 +46,7 @@ _MAX_CONFIG_BYTES = 1 << 20
 
 _DEFAULTS: dict[str, Any] = {
     "artifacts": ["frameworks/**"],
+    "exclude": [],
     "routing_map": "artifact_routing.mdc",
     "command_routing": "routing_matrix.json",
     "contracts": "contracts",
@@ -85,6 +86,8 @@ class Workspace:
     #: False (default): the index is local derived state, git-ignored, kept fresh by the commands
     #: that read it; True: it is committed (merged by ``artigov index merge``; a stale one is refused).
     index_committed: bool = False
+    #: globs of files under ``artifacts`` that are not artifacts (never discovered or indexed)
+    exclude: tuple[str, ...] = ()
 
     @property
     def audit_path(self) -> Path:
@@ -223,10 +226,11 @@ def load_workspace(root: Path | None = None, *, start: Path | None = None) -> Wo
 
     merged = {**_DEFAULTS, **{k: v for k, v in data.items() if k not in ("signing", "index_committed")}}
     source = str(config_path)
-    for glob in merged["artifacts"]:
-        pure = PurePosixPath(glob)
-        if pure.is_absolute() or ".." in pure.parts:
-            raise PathEscapeError(glob, root, source=f"{source}: field `artifacts`")
+    for key in ("artifacts", "exclude"):
+        for glob in merged[key]:
+            pure = PurePosixPath(glob)
+            if pure.is_absolute() or ".." in pure.parts:
+                raise PathEscapeError(glob, root, source=f"{source}: field `{key}`")
 
     def inside(key: str) -> Path:
         return resolve_inside(root, merged[key], source=f"{source}: field `{key}`")
@@ -242,6 +246,7 @@ def load_workspace(root: Path | None = None, *, start: Path | None = None) -> Wo
         root=root,
         config_path=config_path,
         artifacts=tuple(merged["artifacts"]),
+        exclude=tuple(merged["exclude"]),
         routing_map=inside("routing_map"),
         command_routing=inside("command_routing"),
         contracts_dir=inside("contracts"),

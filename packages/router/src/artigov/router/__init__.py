@@ -21,7 +21,15 @@ if TYPE_CHECKING:
         contract_allowed_kinds,
     )
     from artigov.router._fix import Move, fix_routes
-    from artigov.router._maps import PLACEHOLDER, Route, RoutingMap, RoutingMatrix, load_matrix, load_routing_map
+    from artigov.router._maps import (
+        PLACEHOLDER,
+        Route,
+        RoutingMap,
+        RoutingMatrix,
+        load_matrix,
+        load_routing_map,
+        subtree_base,
+    )
     from artigov.router._resolve import canonical_path
     from artigov.router.errors import NoRouteError
 
@@ -42,6 +50,7 @@ __all__ = [
     "fix_routes",
     "load_matrix",
     "load_routing_map",
+    "subtree_base",
 ]
 __version__ = "0.2.0"
 

@@ -27,11 +27,13 @@ from artigov.core import (
 from artigov.router._maps import (
     FILENAME_PLACEHOLDERS,
     PLACEHOLDERS,
+    SUBTREE,
     RoutingMap,
     RoutingMatrix,
     load_matrix,
     load_routing_map,
     placeholders,
+    subtree_base,
 )
 from artigov.router._resolve import PlacementCache
 from artigov.schema import Artifact, SchemaSet, check_unit, discover, sidecar_target
@@ -127,6 +129,11 @@ def _segments(template: str, kind: str) -> list[str]:
     return [s for s in filled.split("/") if s not in ("", ".")]
 
 
+def _subtree_last(template: str) -> bool:
+    base, subtree = subtree_base(template)
+    return subtree and SUBTREE not in placeholders(base)
+
+
 def _compatible(a: str, b: str) -> bool:
     return "{" in a or "{" in b or a == b
 
@@ -185,7 +192,7 @@ def _check_templates(ws: Workspace, routing: RoutingMap, matrix: RoutingMatrix) 
     matrix_rel = ws.rel(matrix.path)
     templates: list[tuple[str, str, str, str, set[str]]] = []  # (file, key, template, fix-field, allowed)
     for kind, route in routing.routes.items():
-        templates.append((map_rel, f"routes.{kind}.dir", route.dir, kind, set(PLACEHOLDERS)))
+        templates.append((map_rel, f"routes.{kind}.dir", route.dir, kind, {*PLACEHOLDERS, SUBTREE}))
         if route.filename:
             templates.append((map_rel, f"routes.{kind}.filename", route.filename, kind, set(FILENAME_PLACEHOLDERS)))
     for cmd, produces in matrix.commands.items():
@@ -214,6 +221,17 @@ def _check_templates(ws: Workspace, routing: RoutingMap, matrix: RoutingMatrix) 
                     file,
                     f"unknown placeholder(s) {', '.join(unknown)} in {template!r}",
                     f"use only {', '.join(sorted(allowed))}",
+                    line,
+                    key,
+                )
+            )
+        if SUBTREE in placeholders(template) and not (key.endswith(".dir") and _subtree_last(template)):
+            findings.append(
+                _finding(
+                    "R007",
+                    file,
+                    f"{{path}} in {template!r} is not its last folder",
+                    "use {path} only at the end of a route's dir (frameworks/{framework}/docs/{path})",
                     line,
                     key,
                 )
@@ -271,7 +289,8 @@ def _check_pairs(ws: Workspace, routing: RoutingMap, matrix: RoutingMatrix, allo
             ra, rb = routing.routes[a], routing.routes[b]
             overlap = _overlap(_segments(ra.dir, a), _segments(rb.dir, b))
             if overlap:
-                relation = "the same folder" if overlap == "same" else "nested folders"
+                owns = "{path}" in ra.dir or "{path}" in rb.dir  # one owns the subtree the other is in
+                relation = "the same folder" if overlap == "same" and not owns else "nested folders"
                 findings.append(
                     _finding(
                         "R001",
@@ -298,7 +317,7 @@ def _check_pairs(ws: Workspace, routing: RoutingMap, matrix: RoutingMatrix, allo
                         key,
                     )
                 )
-            elif directory.strip("/") != route.dir.strip("/"):
+            elif directory.strip("/") not in (route.dir.strip("/"), subtree_base(route.dir)[0].strip("/")):
                 findings.append(
                     _finding(
                         "R002",

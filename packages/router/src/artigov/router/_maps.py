@@ -20,11 +20,36 @@ from artigov.core import Check, ConfigError, Workspace, YamlSafetyError, compile
 if TYPE_CHECKING:
     from jsonschema import Draft202012Validator
 
-__all__ = ["PLACEHOLDERS", "Route", "RoutingMap", "RoutingMatrix", "load_matrix", "load_routing_map", "placeholders"]
+__all__ = [
+    "PLACEHOLDERS",
+    "SUBTREE",
+    "Route",
+    "RoutingMap",
+    "RoutingMatrix",
+    "load_matrix",
+    "load_routing_map",
+    "placeholders",
+    "subtree_base",
+]
 
 #: Placeholders a directory template may use; filenames may also use {version}.
 PLACEHOLDERS = frozenset({"framework", "kind", "id"})
 FILENAME_PLACEHOLDERS = PLACEHOLDERS | {"version"}
+#: A route's folder may end in ``/{path}``: the kind owns the whole subtree below, and each
+#: artifact keeps its place in it (docs trees nest folders freely).
+SUBTREE = "path"
+
+
+def subtree_base(template: str) -> tuple[str, bool]:
+    """The folder template without a final ``/{path}``, and whether it had one (the kind owns the
+    subtree below that folder)."""
+    trimmed = template.rstrip("/")
+    if trimmed == "{path}":
+        return "", True
+    if trimmed.endswith("/{path}"):
+        return trimmed[: -len("/{path}")], True
+    return template, False
+
 
 _FENCE = re.compile(r"^```ya?ml[ \t]*\n(.*?)^```[ \t]*$", re.MULTILINE | re.DOTALL)
 _FRONT = re.compile(r"\A(?:\ufeff)?---[ \t]*\r?\n(.*?)^(?:---|\.\.\.)[ \t]*$", re.MULTILINE | re.DOTALL)

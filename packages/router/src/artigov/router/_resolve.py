@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from artigov.core import ArtigovError
-from artigov.router._maps import PLACEHOLDER, RoutingMap, placeholders
+from artigov.router._maps import PLACEHOLDER, RoutingMap, placeholders, subtree_base
 from artigov.router.errors import NoRouteError
 
 __all__ = ["NoRouteError", "PlacementCache", "canonical_path", "render"]
@@ -41,9 +41,21 @@ def canonical_path(routing: RoutingMap, path: str, meta: dict[str, str]) -> str:
     if route is None:
         raise NoRouteError(meta.get("kind", ""), str(routing.path.name))
     values = {k: str(meta.get(k, "")) for k in ("framework", "kind", "id", "version")}
-    directory = render(route.dir, values).strip("/")
+    template, subtree = subtree_base(route.dir)
+    directory = render(template, values).strip("/")
+    if subtree:
+        directory = keep_place(directory, path)
     name = render(route.filename, values) if route.filename else path.rpartition("/")[2]  # relative POSIX paths
     return f"{directory}/{name}" if directory else name
+
+
+def keep_place(directory: str, path: str) -> str:
+    """The folder of ``path`` when it is ``directory`` or below it (a ``/{path}`` route keeps each
+    artifact's place in its kind's subtree), else ``directory`` itself."""
+    folder = path.rpartition("/")[0]
+    if not directory or folder == directory or folder.startswith(directory + "/"):
+        return folder
+    return directory
 
 
 class PlacementCache:
@@ -59,6 +71,8 @@ class PlacementCache:
         self.routing = routing
         self._dirs: dict[tuple[str, ...], str] = {}
         self._used = {kind: tuple(sorted(set(placeholders(r.dir)))) for kind, r in routing.routes.items()}
+        #: kind -> (its folder template without a final /{path}, whether it owns the subtree below)
+        self._bases = {kind: subtree_base(r.dir) for kind, r in routing.routes.items()}
 
     def placed(self, path: str, meta: Mapping[str, Any]) -> bool:
         """True if ``path`` is already where :meth:`target` says (without building the target)."""
@@ -66,14 +80,16 @@ class PlacementCache:
         route = self.routing.routes.get(kind)
         if route is None or route.filename:
             return False  # let target() decide (and raise) for these
+        template, subtree = self._bases[kind]
         try:
-            directory = self._directory(kind, route.dir, meta)
+            directory = self._directory(kind, template, meta)
         except ArtigovError:
             return False  # a bad template: target() raises it where the caller reports it
         if not directory:
-            return "/" not in path
+            return subtree or "/" not in path
         n = len(directory)
-        return path.startswith(directory) and path[n : n + 1] == "/" and "/" not in path[n + 1 :]
+        inside = path.startswith(directory) and path[n : n + 1] == "/"
+        return inside and (subtree or "/" not in path[n + 1 :])
 
     def _directory(self, kind: str, template: str, meta: Mapping[str, Any]) -> str:
         key = (kind, *(str(meta.get(k, "")) for k in self._used[kind]))
@@ -88,7 +104,10 @@ class PlacementCache:
         route = self.routing.routes.get(kind)
         if route is None or route.filename:
             return canonical_path(self.routing, path, {k: str(meta.get(k, "")) for k in _FIELDS})
-        directory = self._directory(kind, route.dir, meta)
+        template, subtree = self._bases[kind]
+        directory = self._directory(kind, template, meta)
+        if subtree:
+            directory = keep_place(directory, path)
         name = path.rpartition("/")[2]
         return f"{directory}/{name}" if directory else name
 

@@ -36,6 +36,7 @@ __all__ = [
     "discover",
     "discovery_scope",
     "glob_regex",
+    "in_artifact_globs",
     "matches_any",
     "sidecar_target",
     "stamp_from",
@@ -296,7 +297,11 @@ def discover(ws: Workspace) -> Discovery:
             _judge_link(ws, link, refused, skipped)
     patterns = [glob_regex(g).match for g in ws.artifacts]  # compiled once, not looked up per file
     refused += _unusable(files, special, patterns)
-    matched = sorted((f for f in files if any(m(f) for m in patterns)), key=lambda p: p.encode("utf-8"))
+    excluded = [glob_regex(g).match for g in ws.exclude]
+    matched = sorted(
+        (f for f in files if any(m(f) for m in patterns) and not any(x(f) for x in excluded)),
+        key=lambda p: p.encode("utf-8"),
+    )
     found = group_units(matched)
     found.findings = refused + found.findings
     found.dirs = dirs
@@ -341,9 +346,14 @@ def _judge_link(ws: Workspace, rel: str, refused: list[Finding], skipped: dict[s
         skipped[rel] = verdict
 
 
+def in_artifact_globs(ws: Workspace, rel: str) -> bool:
+    """Whether ``rel`` is where artifacts are: under an ``artifacts`` glob and under no ``exclude`` glob."""
+    return matches_any(rel, ws.artifacts) and not (ws.exclude and matches_any(rel, ws.exclude))
+
+
 def discovery_scope(ws: Workspace) -> str:
     """What decides which files :func:`discover` finds besides the files themselves (globs, skipped folders)."""
-    return "\0".join([*ws.artifacts, "|", *_skipped(ws)])
+    return "\0".join([*ws.artifacts, "|", *_skipped(ws), "|", *ws.exclude])
 
 
 def unsafe_artifact_path(ws: Workspace, rel: str) -> str | None:
@@ -367,8 +377,8 @@ def unsafe_artifact_path(ws: Workspace, rel: str) -> str | None:
     for path, what in protected.items():
         if target == path or path in target.parents:
             return f"it is {what}"
-    if not matches_any(rel, ws.artifacts):
-        return "it is outside the `artifacts` globs"
+    if not in_artifact_globs(ws, rel):
+        return "it is outside the `artifacts` globs (or in `exclude`)"
     link = _first_link(ws.root, rel)
     if link is None:
         return None

@@ -19,7 +19,7 @@ from artigov.schema._loader import _CLOSE, _OPEN, load_frontmatter_artifact, loa
 from artigov.schema._model import Artifact
 from artigov.schema.errors import ArtifactLoadError
 
-__all__ = ["EditError", "edit_metadata", "edit_yaml_text", "render_fields"]
+__all__ = ["EditError", "edit_metadata", "edit_yaml_text", "newline_of", "render_fields"]
 
 _TOP_KEY = re.compile(r"([A-Za-z_][A-Za-z0-9_-]*)[ \t]*:(?:[ \t]|$)")
 
@@ -59,15 +59,36 @@ def _block_end(lines: list[str], start: int) -> int:
     return end
 
 
-def edit_yaml_text(text: str, updates: dict[str, Any]) -> str:
-    """``text`` (a YAML mapping) with each key of ``updates`` set: its lines replaced in place, or
-    appended at the end. Everything else is kept as it was."""
-    newline = "\r\n" if "\r\n" in text else "\n"
+def newline_of(text: str) -> str:
+    """The line break ``text`` uses: ``\\r\\n``, a lone ``\\r`` (classic Mac) or ``\\n`` (also for none)."""
+    if "\r\n" in text:
+        return "\r\n"
+    return "\r" if "\r" in text else "\n"
+
+
+def _key_line(lines: list[str], key: str) -> int | None:
+    return next((i for i, line in enumerate(lines) if (m := _TOP_KEY.match(line)) and m.group(1) == key), None)
+
+
+def edit_yaml_text(text: str, updates: dict[str, Any], renames: dict[str, str] | None = None) -> str:
+    """``text`` (a YAML mapping) with each key of ``renames`` renamed (its value's bytes kept), then
+    each key of ``updates`` set: its lines replaced in place, or appended at the end, with the
+    text's own line breaks. Everything else is kept as it was.
+
+    Raises:
+        ValueError: a key to rename is not a plain top-level key of ``text``.
+    """
+    newline = newline_of(text)
     lines = text.splitlines(keepends=True)
     if lines and not lines[-1].endswith(("\n", "\r")):
         lines[-1] += newline
+    for old, new in (renames or {}).items():
+        found = _key_line(lines, old)
+        if found is None:
+            raise ValueError(f"{old!r} is not a plain top-level key")
+        lines[found] = new + lines[found][len(old) :]
     for key, value in updates.items():
-        found = next((i for i, line in enumerate(lines) if (m := _TOP_KEY.match(line)) and m.group(1) == key), None)
+        found = _key_line(lines, key)
         rendered = _render(key, value, newline)
         if found is None:
             lines.extend(rendered)
@@ -76,19 +97,23 @@ def edit_yaml_text(text: str, updates: dict[str, Any]) -> str:
     return "".join(lines)
 
 
-def _expected(artifact: Artifact, updates: dict[str, Any]) -> dict[str, Any]:
-    return {**artifact.metadata, **updates}
+def _expected(artifact: Artifact, updates: dict[str, Any], renames: dict[str, str]) -> dict[str, Any]:
+    kept = {renames.get(k, k): v for k, v in artifact.metadata.items()}
+    return {**kept, **updates}
 
 
-def edit_metadata(root: Path, artifact: Artifact, updates: dict[str, Any]) -> tuple[str, bytes]:
-    """The file to write and its new bytes, with ``updates`` applied to ``artifact``'s metadata.
+def edit_metadata(
+    root: Path, artifact: Artifact, updates: dict[str, Any], renames: dict[str, str] | None = None
+) -> tuple[str, bytes]:
+    """The file to write and its new bytes, with ``updates`` applied to ``artifact``'s metadata
+    (after each key of ``renames`` is renamed, its value kept as written).
 
     Raises:
         EditError: the edited text would not load to exactly the intended metadata, or the
             artifact's content (its checksum) would change. Nothing is written here.
     """
     try:
-        source, new, check = _edited(root, artifact, updates)
+        source, new, check = _edited(root, artifact, updates, renames or {})
     except EditError:
         raise
     except (ArtifactLoadError, ValueError) as e:  # the edited text does not even load
@@ -99,7 +124,7 @@ def edit_metadata(root: Path, artifact: Artifact, updates: dict[str, Any]) -> tu
             line=artifact.meta_line,
             fix=f"set {', '.join(sorted(updates))} by hand and run the command again",
         ) from None
-    if check.metadata != _expected(artifact, updates) or check.checksum != artifact.checksum:
+    if check.metadata != _expected(artifact, updates, renames or {}) or check.checksum != artifact.checksum:
         raise EditError(
             "E001",
             source,
@@ -110,7 +135,9 @@ def edit_metadata(root: Path, artifact: Artifact, updates: dict[str, Any]) -> tu
     return source, new
 
 
-def _edited(root: Path, artifact: Artifact, updates: dict[str, Any]) -> tuple[str, bytes, Artifact]:
+def _edited(
+    root: Path, artifact: Artifact, updates: dict[str, Any], renames: dict[str, str]
+) -> tuple[str, bytes, Artifact]:
     source = artifact.source
     if artifact.meta_path is None:
         data = read_source(root, artifact.path)
@@ -119,15 +146,15 @@ def _edited(root: Path, artifact: Artifact, updates: dict[str, Any]) -> tuple[st
         if opening is None or closing is None:
             raise EditError("E001", source, "the frontmatter moved while it was being edited", line=1)
         meta = data[opening.end() : closing.start()].decode("utf-8")
-        new = data[: opening.end()] + edit_yaml_text(meta, updates).encode("utf-8") + data[closing.start() :]
+        new = data[: opening.end()] + edit_yaml_text(meta, updates, renames).encode("utf-8") + data[closing.start() :]
         check = load_frontmatter_artifact(root, artifact.path, data=new)
     else:
         raw = read_source(root, artifact.meta_path, sidecar=True)
         if artifact.meta_path.endswith(".json"):
-            value = json.loads(raw)
+            value = {renames.get(k, k): v for k, v in json.loads(raw).items()}
             value.update(updates)
             new = (json.dumps(value, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
         else:
-            new = edit_yaml_text(raw.decode("utf-8"), updates).encode("utf-8")
+            new = edit_yaml_text(raw.decode("utf-8"), updates, renames).encode("utf-8")
         check = load_sidecar_artifact(root, artifact.path, artifact.meta_path, meta_data=new)
     return source, new, check

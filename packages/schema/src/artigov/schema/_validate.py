@@ -24,7 +24,7 @@ from artigov.schema._discovery import (
     Stamp,
     discover,
     group_units,
-    matches_any,
+    in_artifact_globs,
     stamp_of,
     symlink_verdict,
     walk_files,
@@ -276,8 +276,8 @@ def _units_for_paths(ws: Workspace, paths: Sequence[Path], report: ValidationRep
 
     rels: list[str] = []
     for rel in named:
-        if not matches_any(rel, ws.artifacts) or any(part.startswith(".") for part in rel.split("/")):
-            report.skip(rel, "outside the artifact globs")
+        if not in_artifact_globs(ws, rel) or any(part.startswith(".") for part in rel.split("/")):
+            report.skip(rel, "outside the artifact globs (or in `exclude`)")
             continue
         target = sidecar_target(rel)
         # A sidecar stands for the file it describes; an orphan stays itself, to be reported once.
