@@ -139,9 +139,9 @@ def test_hugo_folder_pages_json_frontmatter_and_site_files(tmp_path: Path, artig
         {"key": "version", "theirs": "1.10", "ours": "0.1.0"}
     ]
     report = _applied(artigov, ws, tree, "--conflicts", "take")
-    assert "version: '1.10'" in (tree / "content/docs/getting-started/install.md").read_text()  # the text, not 1.1
+    assert 'version: "1.10"' in (tree / "content/docs/getting-started/install.md").read_text()  # the text, not 1.1
     sidecar = (tree / "content/docs/reference/json-page.md.meta.yaml").read_text()
-    assert "title: A JSON page" in sidecar
+    assert 'title: "A JSON page"' in sidecar
     assert "**/config.toml" in (ws / "artigov.yaml").read_text()  # skipped files stay out of validate
     assert report["routes"] and "/{path}" in (ws / "artifact_routing.mdc").read_text()
     _promote_and_verify(artigov, ws)
@@ -163,8 +163,8 @@ def test_jekyll_version_keys_are_the_authors_and_licences_keep_their_names(tmp_p
 
     _applied(artigov, ws, tree, "--conflicts", "rename")
     text = (tree / "docs/installation.md").read_text()
-    assert "source_version: 3.0\n" in text and "version: 0.1.0" in text  # theirs kept byte for byte, renamed
-    assert "created_at: '2020-02-03T04:05:06Z'" in text  # from the commit that added it
+    assert "source_version: 3.0\n" in text and 'version: "0.1.0"' in text  # theirs kept byte for byte, renamed
+    assert 'created_at: "2020-02-03T04:05:06Z"' in text  # from the commit that added it
     upgrading = (tree / "docs/upgrading.md").read_text()
     assert "source_status: published" in upgrading and "status: draft" in upgrading
     assert "_site/**" in (ws / "artigov.yaml").read_text() or "jekyll/_site/**" in (ws / "artigov.yaml").read_text()
@@ -207,7 +207,7 @@ def test_toml_posts_get_sidecars_and_keep_every_byte(tmp_path: Path, artigov: Ru
     before = _files(tree)
     _applied(artigov, ws, tree)
     assert (tree / "posts/first-post.md").read_bytes() == before["posts/first-post.md"]
-    assert "title: First post" in (tree / "posts/first-post.md.meta.yaml").read_text()
+    assert 'title: "First post"' in (tree / "posts/first-post.md.meta.yaml").read_text()
     assert "id: about" in (tree / "posts/about.md").read_text()  # the YAML one is edited in place
     _promote_and_verify(artigov, ws)
 

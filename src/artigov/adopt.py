@@ -46,7 +46,16 @@ from pathlib import Path
 from typing import Any
 
 from artigov.adopt_routes import KindFolders, subtree_routes, write_routes
-from artigov.adopt_rules import AdoptOptions, Conflict, Ids, conflicts_of, id_and_version, scalar_texts, skipped
+from artigov.adopt_rules import (
+    RESERVED,
+    AdoptOptions,
+    Conflict,
+    Ids,
+    conflicts_of,
+    id_and_version,
+    scalar_texts,
+    skipped,
+)
 from artigov.core import ArtigovError, Workspace
 
 __all__ = ["AdoptOptions", "AdoptReport", "Proposal", "Skipped", "Unplaced", "adopt"]
@@ -216,18 +225,18 @@ def adopt(
             ``options.conflicts`` chooses nothing (nothing is written), or an unknown policy.
     """
     from artigov.core import check_framework_name, get_logger
-    from artigov.schema import SchemaSet, validate_workspace
+    from artigov.schema import SchemaSet
 
     options = options or AdoptOptions()
     check_framework_name(framework)
     if options.conflicts not in (None, "rename", "take"):
         raise ArtigovError(f"unknown --conflicts {options.conflicts!r}", fix="use rename or take")
     report = AdoptReport(framework, policy=options.conflicts)
-    checked = validate_workspace(ws, paths or None)
-    valid = {a.source for a in checked.artifacts} | {a.path for a in checked.artifacts}
-    ids = Ids({(a.id, a.version) for a in checked.artifacts})
-    report.already = len(checked.artifacts)
-    todo = [u for u in checked.units if u.path not in valid]
+    schemas = SchemaSet(ws.kind_schemas_dir)
+    checked = _scan(ws, paths, schemas)
+    ids = Ids({(a.id, a.version) for a in checked.valid})
+    report.already = len(checked.valid)
+    todo = checked.todo
     leave = skipped(str(ws.root), [u.path for u in todo], options)
     folders = KindFolders(ws, framework)
     report.routes = subtree_routes(
@@ -235,7 +244,7 @@ def adopt(
     )
     if report.routes:
         folders = KindFolders(ws, framework, report.routes)
-    context = _Context(ws, framework, folders, SchemaSet(ws.kind_schemas_dir), ids, _git_added(ws), options)
+    context = _Context(ws, framework, folders, schemas, ids, _git_added(ws), options)
     for f in checked.findings:  # where artifacts are, but never read: a file adopt cannot take either
         if f.code in ("S019", "S021"):
             report.unplaced.append(Unplaced(f.file, f"{f.code} {f.message}", f.fix))
@@ -243,7 +252,7 @@ def adopt(
     for unit in todo:
         if unit.path in leave:
             continue
-        source = _read(ws, unit.path, unit.meta_path)
+        source = _read(ws, unit.path, unit.meta_path, checked.loaded.get(unit.path))
         outcome = source if isinstance(source, Unplaced) else _propose(context, source)
         (report.proposals if isinstance(outcome, Proposal) else report.unplaced).append(outcome)  # type: ignore[arg-type]
     if apply:
@@ -265,6 +274,51 @@ def adopt(
     return report
 
 
+@dataclass
+class _Scanned:
+    """The files under the globs (or ``paths``): the valid artifacts, the rest, and what loaded."""
+
+    valid: list[Any] = field(default_factory=list)
+    todo: list[Any] = field(default_factory=list)
+    findings: list[Any] = field(default_factory=list)
+    #: path -> the artifact its frontmatter loaded to (valid or not), read once for the whole run
+    loaded: dict[str, Any] = field(default_factory=dict)
+
+
+_REQUIRED = frozenset({"id", "version", "status", "framework", "kind"})
+
+
+def _scan(ws: Workspace, paths: list[Path] | None, schemas: Any) -> _Scanned:
+    """Which files are artifacts already, each loaded once. A file without every required field is
+    not one: it is never schema-checked (an explanation per missing field costs more than the rest)."""
+    from artigov.schema import ArtifactLoadError, discover, load_unit, validate_workspace
+
+    out = _Scanned()
+    if paths:  # named files: validate's own rules for paths (outside the globs, sidecars)
+        checked = validate_workspace(ws, paths)
+        valid = {a.source for a in checked.artifacts} | {a.path for a in checked.artifacts}
+        out.valid, out.findings = list(checked.artifacts), list(checked.findings)
+        out.todo = [u for u in checked.units if u.path not in valid]
+        return out
+    found = discover(ws)
+    out.findings = list(found.findings)
+    seen: set[tuple[str, str]] = set()
+    for unit in found.units:
+        try:
+            artifact = load_unit(ws.root, unit)
+        except ArtifactLoadError:
+            out.todo.append(unit)
+            continue
+        key = (str(artifact.metadata.get("id")), str(artifact.metadata.get("version")))
+        if artifact.metadata.keys() >= _REQUIRED and key not in seen and not schemas.check(artifact):
+            seen.add(key)
+            out.valid.append(artifact)
+            continue
+        out.todo.append(unit)
+        out.loaded[unit.path] = artifact
+    return out
+
+
 def _refuse_unresolved(report: AdoptReport) -> None:
     waiting = report.unresolved
     if waiting:
@@ -280,7 +334,7 @@ def _refuse_unresolved(report: AdoptReport) -> None:
 
 
 def _apply(ws: Workspace, report: AdoptReport) -> None:
-    from artigov.core import write_atomic, write_new
+    from artigov.core import fsync_dir, write_atomic, write_new
     from artigov.index import rebuild, update
 
     report.applied = True
@@ -290,12 +344,16 @@ def _apply(ws: Workspace, report: AdoptReport) -> None:
         ws = _exclude(ws, sorted({k.glob for k in report.skipped}))
     if not report.proposals and not report.skipped and not report.routes:
         return  # nothing to write: the index is left as it is
+    folders: set[Path] = set()
     for p in report.proposals:
         target = ws.root / p.written
         if p.new_file:
             write_new(target, p.data)  # a sidecar: never over a file that appeared meanwhile
-        else:
-            write_atomic(target, p.data, lock=False)
+        else:  # each file replaced atomically; its folder made durable once, below
+            write_atomic(target, p.data, lock=False, sync_dir=False)
+            folders.add(target.parent)
+    for folder in sorted(folders):
+        fsync_dir(folder)
     result = update(ws) if ws.index_path.is_file() else rebuild(ws)
     report.index_digest = result.digest
 
@@ -347,8 +405,14 @@ class _Source:
     shape: str = ""
 
 
-def _read(ws: Workspace, path: str, meta_path: str | None) -> _Source | Unplaced:
-    """Load ``path`` as it is: with its sidecar, its frontmatter, or none yet."""
+def _written(meta_text: str, metadata: dict[str, Any]) -> dict[str, str]:
+    """The values as written, only where a reserved key could conflict (composing YAML costs)."""
+    return scalar_texts(meta_text) if any(key in metadata for key in RESERVED) else {}
+
+
+def _read(ws: Workspace, path: str, meta_path: str | None, loaded: Any = None) -> _Source | Unplaced:
+    """Load ``path`` as it is (``loaded``: as the scan already did): with its sidecar, its
+    frontmatter, or none yet."""
     from artigov.core import digest_bytes, digest_file
     from artigov.schema import ArtifactLoadError, load_frontmatter_artifact, load_sidecar_artifact, read_source
 
@@ -356,18 +420,19 @@ def _read(ws: Workspace, path: str, meta_path: str | None) -> _Source | Unplaced
     sidecar = meta_path is not None or not name.lower().endswith(_MARKDOWN)
     try:
         if meta_path is not None:
-            artifact = load_sidecar_artifact(ws.root, path, meta_path)
-            written = scalar_texts(read_source(ws.root, meta_path, sidecar=True).decode("utf-8", "replace"))
+            artifact = loaded or load_sidecar_artifact(ws.root, path, meta_path)
+            meta = read_source(ws.root, meta_path, sidecar=True).decode("utf-8", "replace")
+            written = _written(meta, artifact.metadata)
             return _Source(path, meta_path, artifact, True, dict(artifact.metadata), artifact.checksum, "", written)
         if sidecar:
             return _Source(path, None, None, True, {}, digest_file(ws.root / path), "")
         data = read_source(ws.root, path)
         try:
-            artifact = load_frontmatter_artifact(ws.root, path, data=data)
+            artifact = loaded or load_frontmatter_artifact(ws.root, path, data=data)
         except ArtifactLoadError as e:
             body = data[len(_BOM) :] if data.startswith(_BOM) else data  # a new block goes after the mark
             return _without_metadata(e, path, data, digest_bytes(body))
-        written = scalar_texts(artifact.meta_text or "")
+        written = _written(artifact.meta_text or "", artifact.metadata)
         text = data.decode("utf-8")
         return _Source(path, None, artifact, False, dict(artifact.metadata), artifact.checksum, text, written)
     except ArtifactLoadError as e:
@@ -512,7 +577,7 @@ def _prove(ctx: _Context, source: _Source, edit: _Edit, kind: str) -> Proposal |
     from artigov.schema import (
         ArtifactLoadError,
         EditError,
-        edit_metadata,
+        edited_artifact,
         load_frontmatter_artifact,
         load_sidecar_artifact,
         read_source,
@@ -520,9 +585,10 @@ def _prove(ctx: _Context, source: _Source, edit: _Edit, kind: str) -> Proposal |
     )
 
     ws, path, meta_path, artifact = ctx.ws, source.path, source.meta_path, source.artifact
+    check = None
     try:
-        if artifact is not None:
-            written, data = edit_metadata(ws.root, artifact, {**edit.fixed, **edit.added}, edit.renamed)
+        if artifact is not None:  # the edit is loaded again by edited_artifact itself: its proof
+            written, data, check = edited_artifact(ws.root, artifact, {**edit.fixed, **edit.added}, edit.renamed)
             new_file = False
         elif source.sidecar:
             written, new_file = f"{path}.meta.yaml", True
@@ -532,9 +598,9 @@ def _prove(ctx: _Context, source: _Source, edit: _Edit, kind: str) -> Proposal |
         else:
             written, new_file = path, False
             data = _new_block(read_source(ws.root, path), render_fields(edit.added), source.shape == "empty")
-        if written.endswith(".meta.yaml") or meta_path:
+        if check is None and (written.endswith(".meta.yaml") or meta_path):
             check = load_sidecar_artifact(ws.root, path, written, meta_data=data)
-        else:
+        elif check is None:
             check = load_frontmatter_artifact(ws.root, path, data=data)
     except (EditError, ArtifactLoadError) as e:
         return Unplaced(path, f"{e.code} {e.problem}", e.fix or "add the metadata by hand")

@@ -35,6 +35,24 @@ tokens = st.sampled_from(
         "01",
         "true",
         "True",
+        "TRUE",
+        "false",
+        "FALSE",
+        "fAlse",
+        "0",
+        "-0",
+        "12",
+        "-12",
+        "007",
+        "010",
+        "1_000",
+        "1:20",
+        "0x1f",
+        "0o17",
+        "+5",
+        "123456789012345678",
+        "99999999999999999999",
+        "1e3",
         "no",
         "yes",
         "on",
@@ -335,3 +353,22 @@ def test_integer_constants_are_judged_and_booleans_never_pass_for_them(schema: A
     assert schema_valid(schema, value) is certain
     if certain:
         assert list(Draft202012Validator(schema).iter_errors(value)) == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        'weight: 12\ndraft: false\ntitle: "Page 1"\ntags: [docs, s1]\n',
+        "a: -3\nb: 0\nc: TRUE\n",
+        "n: 123456789012345678\n",
+    ],
+)
+def test_the_fast_path_takes_decimal_integers_and_booleans_as_the_loader_reads_them(text: str) -> None:
+    """Docs trees' ``weight: 12`` and ``draft: false`` no longer send a file to the full loader."""
+    fast = parse_plain(text)
+    assert fast is not None and fast == _load_full(text)
+
+
+@pytest.mark.parametrize("value", ["007", "1_000", "1:20", "0x1f", "+5", "1234567890123456789", "~", "null"])
+def test_integers_either_yaml_version_may_read_otherwise_go_to_the_loader(value: str) -> None:
+    assert parse_plain(f"a: {value}\n") is None

@@ -348,7 +348,12 @@ _ITEM = re.compile(rf"  - ({_PLAIN}|{_QUOTED})")
 _SPECIAL = frozenset({"true", "True", "TRUE", "false", "False", "FALSE", "null", "Null", "NULL"})
 _SPLIT = re.compile(rf"{_PLAIN}|{_QUOTED}")
 _VALUE = rf"(?:{_PLAIN}|{_QUOTED})"
-_DOC_LINE = rf"{_KEY}: (?:{_VALUE}|\[(?:{_VALUE}(?:, {_VALUE})*)?\])"
+#: A decimal integer both YAML versions read the same (no sign but '-', no leading zero, no '_' or
+#: ':', at most 18 digits), and the booleans artigov's loader reads (YAML 1.2's spellings only).
+_INT = r"-?(?:0|[1-9][0-9]{0,17})"
+_INTEGER = re.compile(_INT)
+_BOOLEANS = {"true": True, "True": True, "TRUE": True, "false": False, "False": False, "FALSE": False}
+_DOC_LINE = rf"{_KEY}: (?:{_VALUE}|{_INT}|\[(?:{_VALUE}(?:, {_VALUE})*)?\])"
 #: A whole frontmatter of one-line ``key: value`` / ``key: [a, b]`` pairs: checked by one regex.
 _DOC = re.compile(rf"(?:{_DOC_LINE}\n)*{_DOC_LINE}\n?")
 _PAIR = re.compile(rf"({_KEY}): (.*)")
@@ -373,8 +378,12 @@ def _one_line_pairs(text: str) -> dict[str, Any] | None:
             out[key] = [i[1:-1] if i[0] == '"' else i for i in items]
         elif raw[0] == '"':
             out[key] = raw[1:-1]
+        elif raw in _BOOLEANS:
+            out[key] = _BOOLEANS[raw]
         elif raw in _SPECIAL:
             return None
+        elif _INTEGER.fullmatch(raw):
+            out[key] = int(raw)
         else:
             out[key] = raw
     return out or None
@@ -391,6 +400,10 @@ def _plain_value(raw: str) -> Any:
             return _NOT_PLAIN
         items = [_scalar(i) for i in _SPLIT.findall(flow.group(1) or "")]
         return _NOT_PLAIN if any(i is None for i in items) else items
+    if raw in _BOOLEANS:
+        return _BOOLEANS[raw]
+    if _INTEGER.fullmatch(raw):
+        return int(raw)
     value = _scalar(raw)
     return _NOT_PLAIN if value is None else value
 

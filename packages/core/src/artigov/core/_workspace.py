@@ -169,6 +169,15 @@ def _field_name(path: Any) -> str:
     return out
 
 
+def _check_globs(merged: dict[str, Any], root: Path, source: str) -> None:
+    """Every ``artifacts`` and ``exclude`` glob stays inside the workspace."""
+    for key in ("artifacts", "exclude"):
+        for glob in merged[key]:
+            pure = PurePosixPath(glob)
+            if pure.is_absolute() or ".." in pure.parts:
+                raise PathEscapeError(glob, root, source=f"{source}: field `{key}`")
+
+
 def load_workspace(root: Path | None = None, *, start: Path | None = None) -> Workspace:
     """Load the workspace at ``root``, or find it from ``start`` (default: cwd).
 
@@ -226,11 +235,7 @@ def load_workspace(root: Path | None = None, *, start: Path | None = None) -> Wo
 
     merged = {**_DEFAULTS, **{k: v for k, v in data.items() if k not in ("signing", "index_committed")}}
     source = str(config_path)
-    for key in ("artifacts", "exclude"):
-        for glob in merged[key]:
-            pure = PurePosixPath(glob)
-            if pure.is_absolute() or ".." in pure.parts:
-                raise PathEscapeError(glob, root, source=f"{source}: field `{key}`")
+    _check_globs(merged, root, source)
 
     def inside(key: str) -> Path:
         return resolve_inside(root, merged[key], source=f"{source}: field `{key}`")

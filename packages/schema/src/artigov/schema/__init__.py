@@ -24,7 +24,14 @@ if TYPE_CHECKING:
         stamp_of,
         unsafe_artifact_path,
     )
-    from artigov.schema._edit import EditError, edit_metadata, edit_yaml_text, newline_of, render_fields
+    from artigov.schema._edit import (
+        EditError,
+        edit_metadata,
+        edit_yaml_text,
+        edited_artifact,
+        newline_of,
+        render_fields,
+    )
     from artigov.schema._explain import explain_kind
     from artigov.schema._loader import load_frontmatter_artifact, load_sidecar_artifact, read_source
     from artigov.schema._model import STATUS_RANK, STATUSES, TRANSITION_FIELDS, Artifact, approved_metadata_digest
@@ -63,6 +70,7 @@ __all__ = [
     "duplicate_finding",
     "edit_metadata",
     "edit_yaml_text",
+    "edited_artifact",
     "explain_kind",
     "group_units",
     "load_frontmatter_artifact",
