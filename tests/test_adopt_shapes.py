@@ -241,3 +241,63 @@ def test_a_document_naming_its_framework_is_not_asked_about(tmp_path: Path, arti
     assert mine["conflicts"] == [] and (mine["id"], mine["version"]) == ("mine", "2.0.0")
     assert mine["added"] == ["checksum", "kind", "title"]  # never retyped, never renamed
     assert props["number.md"]["conflicts"] == [{"key": "version", "theirs": "2.0", "ours": "0.1.0"}]
+
+
+def _many(tree: Path, count: int) -> None:
+    for i in range(count):
+        folder = tree / f"section-{i % 7}" / f"part-{i % 3}"
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / f"page-{i:04d}.md").write_text(f'---\ntitle: "Page {i}"\nweight: {i}\n---\n\n# Page {i}\n')
+
+
+def test_progress_is_reported_as_files_are_read_then_proposed(tmp_path: Path, artigov: Runner) -> None:
+    from artigov.adopt import adopt
+    from artigov.core import load_workspace
+
+    ws = tmp_path / "repo"
+    assert artigov("init", ws, "--framework", "docs").returncode == 0
+    _many(ws / KIND_DIR / "site", 300)
+    calls: list[tuple[int, int]] = []
+    report = adopt(load_workspace(ws), "docs", progress=lambda done, total: calls.append((done, total)))
+    assert len(report.proposals) == 300 and calls[-1] == (602, 602)  # 301 files, each read then proposed
+    assert [d for d, _ in calls] == sorted(d for d, _ in calls) and len(calls) > 5
+
+
+def test_a_terminal_shows_a_progress_bar(tmp_path: Path, artigov: Runner) -> None:
+    """On a terminal (a real pseudo-terminal here) adopt draws a bar on stderr; into a pipe, none."""
+    import pty
+    import sys
+    import threading
+
+    ws = tmp_path / "repo"
+    assert artigov("init", ws, "--framework", "docs").returncode == 0
+    _many(ws / KIND_DIR / "site", 600)
+    master, slave = pty.openpty()
+    env = {k: v for k, v in os.environ.items() if k != "CI"}
+    chunks: list[bytes] = []
+
+    def drain() -> None:  # read the terminal while the command draws, so it never blocks on a full one
+        while True:
+            try:
+                chunk = os.read(master, 65536)
+            except OSError:
+                return
+            if not chunk:
+                return
+            chunks.append(chunk)
+
+    reader = threading.Thread(target=drain, daemon=True)
+    reader.start()
+    done = subprocess.run(
+        [sys.executable, "-m", "artigov.cli", "adopt", "-f", "docs", "--root", str(ws)],
+        stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=slave, env={**env, "COLUMNS": "100"},
+        timeout=300, check=False,
+    )  # fmt: skip
+    os.close(slave)
+    reader.join(timeout=30)
+    os.close(master)
+    drawn = b"".join(chunks)
+    assert done.returncode == 0 and b"would adopt 600 file(s)" in done.stdout
+    assert b"adopt" in drawn and b"/1202" in drawn, drawn[-400:]  # the bar: label, done/total
+    piped = artigov("adopt", "-f", "docs", "--root", ws)
+    assert "\x1b[" not in piped.stderr and "/1202" not in piped.stderr

@@ -217,8 +217,10 @@ def adopt(
     *,
     apply: bool = False,
     options: AdoptOptions | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> AdoptReport:
     """Propose (and with ``apply``, write) metadata for the files that are not artifacts yet.
+    ``progress`` is called with (done, total) as files are read, then proposed (each counts twice).
 
     Raises:
         ArtigovError: ``apply`` while some document has keys that mean something else and
@@ -233,7 +235,8 @@ def adopt(
         raise ArtigovError(f"unknown --conflicts {options.conflicts!r}", fix="use rename or take")
     report = AdoptReport(framework, policy=options.conflicts)
     schemas = SchemaSet(ws.kind_schemas_dir)
-    checked = _scan(ws, paths, schemas)
+    ticks = _Ticks(progress)
+    checked = _scan(ws, paths, schemas, ticks)
     ids = Ids({(a.id, a.version) for a in checked.valid})
     report.already = len(checked.valid)
     todo = checked.todo
@@ -249,7 +252,9 @@ def adopt(
         if f.code in ("S019", "S021"):
             report.unplaced.append(Unplaced(f.file, f"{f.code} {f.message}", f.fix))
     report.skipped = [Skipped(path, why.reason, why.glob) for path, why in sorted(leave.items())]
+    ticks.done = ticks.total - len(todo)  # the valid files are done: only the rest are proposed
     for unit in todo:
+        ticks.step()
         if unit.path in leave:
             continue
         source = _read(ws, unit.path, unit.meta_path, checked.loaded.get(unit.path))
@@ -288,7 +293,19 @@ class _Scanned:
 _REQUIRED = frozenset({"id", "version", "status", "framework", "kind"})
 
 
-def _scan(ws: Workspace, paths: list[Path] | None, schemas: Any) -> _Scanned:
+class _Ticks:
+    """(done, total) to a progress callback, at most every 64 files and at the end."""
+
+    def __init__(self, progress: Callable[[int, int], None] | None) -> None:
+        self.progress, self.done, self.total = progress, 0, 0
+
+    def step(self) -> None:
+        self.done += 1
+        if self.progress is not None and (self.done % 64 == 0 or self.done == self.total):
+            self.progress(self.done, self.total)
+
+
+def _scan(ws: Workspace, paths: list[Path] | None, schemas: Any, ticks: _Ticks) -> _Scanned:
     """Which files are artifacts already, each loaded once. A file without every required field is
     not one: it is never schema-checked (an explanation per missing field costs more than the rest)."""
     from artigov.schema import ArtifactLoadError, discover, load_unit, validate_workspace
@@ -299,11 +316,15 @@ def _scan(ws: Workspace, paths: list[Path] | None, schemas: Any) -> _Scanned:
         valid = {a.source for a in checked.artifacts} | {a.path for a in checked.artifacts}
         out.valid, out.findings = list(checked.artifacts), list(checked.findings)
         out.todo = [u for u in checked.units if u.path not in valid]
+        ticks.total = ticks.done = len(checked.units)
+        ticks.total += len(out.todo)
         return out
     found = discover(ws)
     out.findings = list(found.findings)
     seen: set[tuple[str, str]] = set()
+    ticks.total = 2 * len(found.units)
     for unit in found.units:
+        ticks.step()
         try:
             artifact = load_unit(ws.root, unit)
         except ArtifactLoadError:

@@ -31,7 +31,10 @@ def run_adopt(
 
         named = [p if p.is_absolute() else Path.cwd() / p for p in paths]
         chosen = replace(options or AdoptOptions(), named=frozenset(ws.rel(p) for p in named if p.is_file()))
-        report = adopt(ws, framework, named or None, apply=apply, options=chosen)
+        from artigov.commands.render import progress_hook
+
+        bar = progress_hook("adopt", fmt.value)  # a bar on a terminal (reading, then proposing)
+        report = adopt(ws, framework, named or None, apply=apply, options=chosen, progress=bar)
         if fmt is Format.json:
             emit_json({"command": "adopt", **report.to_dict()})
         else:
