@@ -96,7 +96,7 @@ def rehearse(session: nox.Session) -> None:
 def bench(session: nox.Session) -> None:
     """Benchmarks against reference tools in the same run: `-- --artifacts 100000 [--plot] [--quick]`."""
     install_dev(session)
-    session.install("check-jsonschema", "matplotlib")
+    session.install("check-jsonschema", "matplotlib", "python-frontmatter")
     session.run("python", "benchmarks/bench.py", *session.posargs)
 
 

@@ -408,6 +408,77 @@ def bench_promote(scratch: Path, repeat: int, inputs: int) -> Row:
     )
 
 
+def docs_tree(root: Path, count: int, seed: int = 5) -> None:
+    """``count`` Markdown pages as a docs site has them: nested up to four folders deep, a folder
+    page (``_index.md``) in some, YAML frontmatter with a quoted title, a weight and tags."""
+    rng = random.Random(seed)
+    sections = ["guides", "reference", "tutorials", "concepts", "howto"]
+    for i in range(count):
+        depth = rng.randint(0, 4)
+        folder = root.joinpath(*[f"{rng.choice(sections)}-{rng.randint(1, 6)}" for _ in range(depth)])
+        folder.mkdir(parents=True, exist_ok=True)
+        name = "_index.md" if i % 9 == 0 and not (folder / "_index.md").exists() else f"page-{i:05d}.md"
+        body = "\n".join(
+            f"Paragraph {j} of page {i}: " + "lorem ipsum " * rng.randint(5, 30) for j in range(rng.randint(3, 12))
+        )
+        (folder / name).write_text(
+            f'---\ntitle: "Page {i}"\nweight: {i}\ntags: [docs, s{i % 7}]\n---\n\n# Page {i}\n\n{body}\n'
+        )
+
+
+def bench_adopt(scratch: Path, repeat: int, count: int) -> Row:
+    """``adopt --apply`` of a ``count``-page docs tree in a repository made by ``artigov init``,
+    against ``benchmarks/adopt_reference.py`` (python-frontmatter) making the same edits; each run
+    on a fresh copy of the tree (the copy is not timed)."""
+    pristine = scratch / f"adopt-{count}"
+    _run([*ARTIGOV, "init", str(pristine), "--framework", "docs"], scratch, codes=(0,))
+    docs_tree(pristine / "frameworks" / "docs" / "plans" / "technical" / "site", count)
+    git = [
+        "git",
+        "-c",
+        "user.email=b@example.org",
+        "-c",
+        "user.name=bench",
+        "-c",
+        "gc.auto=0",
+        "-c",
+        "maintenance.auto=false",
+    ]
+    for cmd in (["init", "-q"], ["add", "-A"], ["commit", "-qm", "docs"]):
+        subprocess.run([*git, *cmd], cwd=pristine, check=True, capture_output=True)
+    ws = scratch / f"adopt-{count}-run"
+
+    def fresh() -> None:
+        shutil.rmtree(ws, ignore_errors=True)
+        shutil.copytree(pristine, ws, symlinks=True)
+
+    name = f"adopt --apply {count} docs"
+    try:
+        import frontmatter  # noqa: F401  (the reference's one dependency)
+    except ImportError:
+        fresh()
+        return Row(
+            name,
+            best(repeat, [*ARTIGOV, "adopt", "-f", "docs", "--apply"], ws, setup=fresh),
+            "python-frontmatter (not installed)",
+            None,
+            "<= 2.0x",
+            None,
+        )
+    reference = [
+        sys.executable,
+        str(REPO / "benchmarks" / "adopt_reference.py"),
+        "frameworks/docs/plans/technical/site",
+        "docs",
+        "technical-plan",
+    ]
+    fresh()
+    ours, ref = paired(
+        repeat, [*ARTIGOV, "adopt", "-f", "docs", "--apply"], reference, ws, setup=fresh, ref_setup=fresh
+    )
+    return Row(name, ours, "python-frontmatter script, same edits", ref, "<= 2.0x", 2.0)
+
+
 def bench_rehearse() -> Row:
     """``artigov rehearse --quick`` (crash rehearsal and every playbook) on the bundled example
     workspace: its CPU time (the command, its warm runner and every command and gpg it starts)."""
@@ -514,6 +585,8 @@ def run(n: int, quick: bool, seed: int, keep: Path | None, side: bool = True) ->
         if side:  # the size-independent benchmarks run once, at the requested N
             rows.append(bench_validate(scratch, repeat, 1000 if quick else 10_000))
             rows.append(bench_promote(scratch, repeat, 100 if quick else 1000))
+            for pages in (200,) if quick else (1000, 10_000):
+                rows.append(bench_adopt(scratch, repeat, pages))
             rows += bench_audit(scratch, repeat, 20_000 if quick else 1_000_000)
             if not quick:
                 rows.append(bench_rehearse())
@@ -644,6 +717,18 @@ def growth_table(rows: list[dict[str, Any]], n_base: int, n_big: int) -> str:
     return "\n".join(lines)
 
 
+def adopt_only() -> int:
+    """``--adopt-only``: the two adopt rows, with verdicts."""
+    _compile_sources()
+    scratch = Path(tempfile.mkdtemp(prefix="agbench-", dir="/tmp"))
+    try:
+        rows = [bench_adopt(scratch, 5, 1000), bench_adopt(scratch, 3, 10_000)]
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    print(table(rows, False))
+    return 0 if all(r.passed() for r in rows) else 1
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--artifacts", type=int, default=10_000)
@@ -670,7 +755,14 @@ def main() -> int:
     parser.add_argument(
         "--rehearse-only", action="store_true", help="only time `artigov rehearse --quick` on the example (CPU s)"
     )
+    parser.add_argument(
+        "--adopt-only",
+        action="store_true",
+        help="only `adopt --apply` of 1,000 and 10,000 docs against the python-frontmatter script",
+    )
     args = parser.parse_args()
+    if args.adopt_only:
+        return adopt_only()
     if args.rehearse_only:
         _compile_sources()
         row = bench_rehearse()
