@@ -32,7 +32,15 @@ def test_special_files_and_line_breaks_in_names_are_named_by_validate_and_adopt(
     assert ("S021", "frameworks/fwk-001/plans/technical/new\\nline.md") in found
     assert ("S019", "frameworks/fwk-001/plans/technical/out.md") in found
     adopted = artigov("adopt", "-f", "fwk-001", "--root", example_copy)
-    assert adopted.returncode == 1 and adopted.stdout.count("cannot adopt") == 3, adopted.stdout
+    assert adopted.returncode == 1 and adopted.stdout.count("cannot adopt") == 1, adopted.stdout  # the line break
+    assert "cannot adopt frameworks/fwk-001/plans/technical/new\\nline.md: S021" in adopted.stdout
+    # a FIFO and a link out of the workspace: listed as skipped with why, never silently; --apply excludes them
+    assert "skipped frameworks/fwk-001/plans/technical/pipe.md: S021" in adopted.stdout
+    assert "skipped frameworks/fwk-001/plans/technical/out.md: S019" in adopted.stdout
+    artigov("adopt", "-f", "fwk-001", "--apply", "--root", example_copy)
+    assert "frameworks/fwk-001/plans/technical/pipe.md" in (example_copy / "artigov.yaml").read_text()
+    again = artigov("validate", "--format", "json", "--root", example_copy)
+    assert {f["file"].rsplit("/", 1)[1] for f in json.loads(again.stdout)["findings"]} == {"new\\nline.md"}
 
 
 def _index_merge(tmp_path: Path, base: bytes, ours: bytes, theirs: bytes) -> tuple[int, str, bytes]:

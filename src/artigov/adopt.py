@@ -248,10 +248,15 @@ def adopt(
     if report.routes:
         folders = KindFolders(ws, framework, report.routes)
     context = _Context(ws, framework, folders, schemas, ids, _git_added(ws), options)
-    for f in checked.findings:  # where artifacts are, but never read: a file adopt cannot take either
-        if f.code in ("S019", "S021"):
+    special = []
+    for f in checked.findings:  # where artifacts are, but never read: listed, never silently
+        if f.code in ("S019", "S021") and "\\n" not in f.file and "\\r" not in f.file:
+            special.append(Skipped(f.file, f"{f.code} {f.message}", f.file))  # a FIFO, a link out: excluded
+        elif f.code in ("S019", "S021"):  # a line break in the name: no glob can name it, so listed to fix
             report.unplaced.append(Unplaced(f.file, f"{f.code} {f.message}", f.fix))
-    report.skipped = [Skipped(path, why.reason, why.glob) for path, why in sorted(leave.items())]
+    links = [Skipped(path, why, "") for path, why in checked.skipped.items()]  # discovery skips these itself
+    found = [Skipped(path, why.reason, why.glob) for path, why in leave.items()]
+    report.skipped = sorted([*found, *special, *links], key=lambda k: k.path)
     ticks.done = ticks.total - len(todo)  # the valid files are done: only the rest are proposed
     for unit in todo:
         ticks.step()
@@ -288,6 +293,8 @@ class _Scanned:
     findings: list[Any] = field(default_factory=list)
     #: path -> the artifact its frontmatter loaded to (valid or not), read once for the whole run
     loaded: dict[str, Any] = field(default_factory=dict)
+    #: path -> why discovery passed it by (a symlink to a file inside the workspace)
+    skipped: dict[str, str] = field(default_factory=dict)
 
 
 _REQUIRED = frozenset({"id", "version", "status", "framework", "kind"})
@@ -315,12 +322,15 @@ def _scan(ws: Workspace, paths: list[Path] | None, schemas: Any, ticks: _Ticks) 
         checked = validate_workspace(ws, paths)
         valid = {a.source for a in checked.artifacts} | {a.path for a in checked.artifacts}
         out.valid, out.findings = list(checked.artifacts), list(checked.findings)
+        reasons = checked.skipped_reasons.items()
+        out.skipped = {p: why for p, why in reasons if not why.startswith("outside the artifact")}
         out.todo = [u for u in checked.units if u.path not in valid]
         ticks.total = ticks.done = len(checked.units)
         ticks.total += len(out.todo)
         return out
     found = discover(ws)
     out.findings = list(found.findings)
+    out.skipped = dict(found.skipped)
     seen: set[tuple[str, str]] = set()
     ticks.total = 2 * len(found.units)
     for unit in found.units:
@@ -362,7 +372,7 @@ def _apply(ws: Workspace, report: AdoptReport) -> None:
     if report.routes:
         write_routes(ws, ws.routing_map, report.routes)
     if report.skipped:
-        ws = _exclude(ws, sorted({k.glob for k in report.skipped}))
+        ws = _exclude(ws, sorted({k.glob for k in report.skipped if k.glob}))
     if not report.proposals and not report.skipped and not report.routes:
         return  # nothing to write: the index is left as it is
     folders: set[Path] = set()

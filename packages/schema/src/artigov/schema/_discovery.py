@@ -292,12 +292,14 @@ def discover(ws: Workspace) -> Discovery:
             dirs[start] = MISSING  # the stat cache never vouches for a walk it did not make
             continue
         files.update(_walk(ws.root, start, skip, dirs, links, special))
+    excluded = [glob_regex(g).match for g in ws.exclude]
     for link in links:
+        if any(x(link) for x in excluded):
+            continue  # the workspace says it is not an artifact (artigov.yaml `exclude`)
         if matches_any(link, ws.artifacts) or (ws.root / link).is_dir() or sidecar_target(link) is not None:
             _judge_link(ws, link, refused, skipped)
     patterns = [glob_regex(g).match for g in ws.artifacts]  # compiled once, not looked up per file
-    refused += _unusable(files, special, patterns)
-    excluded = [glob_regex(g).match for g in ws.exclude]
+    refused += _unusable(files, [f for f in special if not any(x(f) for x in excluded)], patterns)
     matched = sorted(
         (f for f in files if any(m(f) for m in patterns) and not any(x(f) for x in excluded)),
         key=lambda p: p.encode("utf-8"),
