@@ -32,7 +32,9 @@ MYPY_TARGETS = [
     arg for name in [*PACKAGES, "cli", "commands", "tasks", "rehearse"] for arg in ("-p", f"artigov.{name}")
 ]
 MYPY_MODULES = [
-    arg for name in ("demo", "scaffold", "report", "status", "adopt", "routecheck") for arg in ("-m", f"artigov.{name}")
+    arg
+    for name in ("demo", "scaffold", "report", "status", "adopt", "adopt_rules", "adopt_routes", "routecheck")
+    for arg in ("-m", f"artigov.{name}")
 ]
 
 

@@ -10,6 +10,7 @@ no other kind's folder is inside it, adopt proposes that the kind owns its subtr
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -106,6 +107,15 @@ def _sample(f: _Folder) -> str:
     return re.sub(r"\[\^/\]\+", "x", f.exact.pattern).replace("\\", "")
 
 
+def _setter(template: str) -> Callable[[re.Match[str]], str]:
+    """The replacement of a ``dir:`` line's value by ``template``, in the line's own quotes."""
+
+    def put(m: re.Match[str]) -> str:
+        return f"{m.group(1)}{m.group(2)}{template}{m.group(2)}{m.group(3)}"
+
+    return put
+
+
 def write_routes(ws: Workspace, path: Path, changes: dict[str, str]) -> None:
     """The routing map at ``path`` with each kind's ``dir:`` line set to its new template (the other
     bytes kept), written atomically, then loaded again to prove it.
@@ -126,7 +136,7 @@ def write_routes(ws: Workspace, path: Path, changes: dict[str, str]) -> None:
             rf"(?m)^([ \t]+{re.escape(kind)}:[ \t]*\r?\n(?:[ \t]+[^\r\n]*\r?\n)*?[ \t]+dir:[ \t]*)"
             rf"(['\"]?){re.escape(current)}\2([ \t]*(?:#[^\r\n]*)?)$"
         )
-        text, n = line.subn(lambda m, t=template: f"{m.group(1)}{m.group(2)}{t}{m.group(2)}{m.group(3)}", text, count=1)
+        text, n = line.subn(_setter(template), text, count=1)
         if n != 1:
             raise ArtigovError(
                 f"cannot set routes.{kind}.dir in {ws.rel(path)} by itself (it is not a `dir:` line under `{kind}:`)",

@@ -28,7 +28,8 @@ _STR = "tag:yaml.org,2002:str"
 
 
 def _reads_as_text(value: str) -> bool:
-    return _RESOLVER.resolve(yaml.ScalarNode, value, (True, False)) == _STR
+    tag: str = _RESOLVER.resolve(yaml.ScalarNode, value, (True, False))  # type: ignore[no-untyped-call]
+    return tag == _STR
 
 
 def plain_field(key: str, value: object) -> str | None:
