@@ -50,6 +50,7 @@ from artigov.adopt_rules import (
     RESERVED,
     AdoptOptions,
     Conflict,
+    Entry,
     Ids,
     conflicts_of,
     id_and_version,
@@ -106,29 +107,22 @@ class Proposal:
 
 
 @dataclass(frozen=True)
-class Unplaced:
+class Unplaced(Entry):
     """A file adopt cannot place: why, and what to do."""
 
     path: str
     reason: str
     fix: str
 
-    def to_dict(self) -> dict[str, str]:
-        """The entry as JSON values."""
-        return {"path": self.path, "reason": self.reason, "fix": self.fix}
-
 
 @dataclass(frozen=True)
-class Skipped:
-    """A file adopt leaves alone on purpose, why, and the ``exclude`` glob ``--apply`` records."""
+class Skipped(Entry):
+    """A file adopt leaves alone on purpose, why, and the ``exclude`` glob ``--apply`` records
+    ("" where discovery passes it by itself)."""
 
     path: str
     reason: str
-    glob: str
-
-    def to_dict(self) -> dict[str, str]:
-        """The entry as JSON values."""
-        return {"path": self.path, "reason": self.reason, "exclude": self.glob}
+    exclude: str
 
 
 @dataclass
@@ -372,7 +366,7 @@ def _apply(ws: Workspace, report: AdoptReport) -> None:
     if report.routes:
         write_routes(ws, ws.routing_map, report.routes)
     if report.skipped:
-        ws = _exclude(ws, sorted({k.glob for k in report.skipped if k.glob}))
+        ws = _exclude(ws, sorted({k.exclude for k in report.skipped if k.exclude}))
     if not report.proposals and not report.skipped and not report.routes:
         return  # nothing to write: the index is left as it is
     folders: set[Path] = set()

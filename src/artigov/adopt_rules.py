@@ -11,7 +11,7 @@ import fnmatch
 import re
 import subprocess
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import yaml
@@ -22,6 +22,7 @@ __all__ = [
     "RESERVED",
     "AdoptOptions",
     "Conflict",
+    "Entry",
     "Ids",
     "Skip",
     "conflicts_of",
@@ -94,7 +95,16 @@ class AdoptOptions:
 
 
 @dataclass(frozen=True)
-class Conflict:
+class Entry:
+    """A line of adopt's report: its fields, as text, are its JSON."""
+
+    def to_dict(self) -> dict[str, str]:
+        """The entry as JSON values (its fields, in order)."""
+        return {k: str(v) for k, v in asdict(self).items()}
+
+
+@dataclass(frozen=True)
+class Conflict(Entry):
     """One of a document's own keys that artigov would otherwise read as its field."""
 
     key: str
@@ -102,10 +112,6 @@ class Conflict:
     theirs: str
     #: what adopt derives for artigov's field
     ours: str
-
-    def to_dict(self) -> dict[str, str]:
-        """The conflict as JSON values."""
-        return {"key": self.key, "theirs": self.theirs, "ours": self.ours}
 
 
 def slug(text: str) -> str:
