@@ -301,3 +301,18 @@ def test_a_terminal_shows_a_progress_bar(tmp_path: Path, artigov: Runner) -> Non
     assert b"adopt" in drawn and b"/1202" in drawn, drawn[-400:]  # the bar: label, done/total
     piped = artigov("adopt", "-f", "docs", "--root", ws)
     assert "\x1b[" not in piped.stderr and "/1202" not in piped.stderr
+
+
+def test_a_routing_map_adopt_cannot_edit_safely_is_left_alone(tmp_path: Path, artigov: Runner) -> None:
+    """A route written in flow style: adopt says to set the subtree route by hand and writes nothing."""
+    ws, tree = _repository(tmp_path, "nested", artigov)
+    routing = ws / "artifact_routing.mdc"
+    text = routing.read_text().replace(
+        "  technical-plan:\n    dir: frameworks/{framework}/plans/technical\n",
+        '  technical-plan: {dir: "frameworks/{framework}/plans/technical"}\n',
+    )
+    routing.write_text(text)
+    before = _files(ws)
+    done = artigov("adopt", "-f", "docs", "--apply", "--root", ws)
+    assert done.returncode == 2 and "set it by hand to 'frameworks/{framework}/plans/technical/{path}'" in done.stderr
+    assert _files(ws) == before

@@ -265,7 +265,16 @@ def test_a_template_is_never_python_format_syntax(tmp_path: Path, template: str)
 @settings(max_examples=300, deadline=None)
 @given(
     template=st.sampled_from(
-        ["frameworks/{framework}/plans", "{framework}/{kind}/{id}", "", "docs/{kind}", "x/{framework}/{id}/y"]
+        [
+            "frameworks/{framework}/plans",
+            "{framework}/{kind}/{id}",
+            "",
+            "docs/{kind}",
+            "x/{framework}/{id}/y",
+            "frameworks/{framework}/plans/{path}",
+            "a/{kind}/{path}",
+            "{path}",
+        ]
     ),
     framework=st.sampled_from(["fwk-001", "a", "b.c"]),
     ident=st.from_regex(r"[a-z0-9][a-z0-9._-]{0,8}", fullmatch=True),
@@ -305,3 +314,57 @@ def test_a_placement_without_some_artifacts_drops_their_sidecars_findings_too() 
     rest = result.without({"a/cfg.json", "a/plan.md"})
     assert [f.file for f in rest.findings] == ["b/other.md"]
     assert [m.path for m in rest.misplaced] == ["b/other.md"] and rest.checked == 3
+
+
+SUBTREE_ROUTES = """\
+---
+routes:
+  technical-plan:
+    dir: frameworks/{framework}/docs/{path}
+  risk-register:
+    dir: frameworks/{framework}/registers/risk
+---
+"""
+
+
+def test_a_subtree_route_keeps_each_artifact_in_its_place(tmp_path: Path) -> None:
+    """A route ending in /{path}: the kind owns every folder below; an artifact elsewhere moves to
+    the kind's folder itself; a command may write into that folder."""
+    deep = "frameworks/f/docs/guides/en/install/a.md"
+    ws = _ws(
+        tmp_path,
+        {
+            deep: make_artifact("a", framework="f"),
+            "frameworks/f/docs/b.md": make_artifact("b", framework="f"),
+            "frameworks/f/elsewhere/x/c.md": make_artifact("c", framework="f"),
+        },
+        routes=SUBTREE_ROUTES,
+        matrix='{"commands": {"plan": {"produces": {"technical-plan": "frameworks/{framework}/docs"}}}}',
+    )
+    report = check_routes(ws)
+    assert [(m.path, m.target) for m in report.misplaced] == [
+        ("frameworks/f/elsewhere/x/c.md", "frameworks/f/docs/c.md"),  # not below: to the kind's folder
+    ]
+    assert [f.code for f in report.findings] == ["R006"]  # the matrix writing into docs/ is fine
+    meta = {"kind": "technical-plan", "framework": "f", "id": "a"}
+    assert canonical_path(load_routing_map(ws), deep, meta) == deep
+    fix_routes(ws, report.misplaced, apply=True)
+    assert check_routes(ws).ok and (tmp_path / "frameworks/f/docs/c.md").is_file()
+
+
+@pytest.mark.parametrize(
+    "template",
+    ["frameworks/{path}/docs", "{path}/x", "docs/{path}/{path}"],
+)
+def test_path_anywhere_but_last_is_r007(tmp_path: Path, template: str) -> None:
+    routes = f"---\nroutes:\n  technical-plan:\n    dir: '{template}'\n---\n"
+    ws = _ws(tmp_path, routes=routes, matrix='{"commands": {}}')
+    found = [f for f in check_routes(ws).findings if f.code == "R007"]
+    assert found and "{path}" in found[0].message
+
+
+def test_a_subtree_route_and_a_route_inside_it_conflict(tmp_path: Path) -> None:
+    routes = "---\nroutes:\n  technical-plan:\n    dir: docs/{path}\n  risk-register:\n    dir: docs/risk\n---\n"
+    ws = _ws(tmp_path, routes=routes, matrix='{"commands": {}}')
+    found = [f for f in check_routes(ws).findings if f.code == "R001"]
+    assert found and "nested folders" in found[0].message
