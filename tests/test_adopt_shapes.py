@@ -305,7 +305,7 @@ def test_a_terminal_shows_a_progress_bar(tmp_path: Path, artigov: Runner) -> Non
 
 def test_a_routing_map_adopt_cannot_edit_safely_is_left_alone(tmp_path: Path, artigov: Runner) -> None:
     """A route written in flow style: adopt says to set the subtree route by hand and writes nothing."""
-    ws, tree = _repository(tmp_path, "nested", artigov)
+    ws, _tree = _repository(tmp_path, "nested", artigov)
     routing = ws / "artifact_routing.mdc"
     text = routing.read_text().replace(
         "  technical-plan:\n    dir: frameworks/{framework}/plans/technical\n",
