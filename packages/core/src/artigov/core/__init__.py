@@ -42,7 +42,7 @@ if TYPE_CHECKING:
     from artigov.core._catalogue import CATALOGUE, Code
     from artigov.core._clock import iso, stamp_now
     from artigov.core._events import bind, capture, clear, get_logger
-    from artigov.core._fastschema import Check, compile_schema
+    from artigov.core._fastschema import Check, compile_schema, format_checker
     from artigov.core._faults import (
         FAULT_EXIT_CODE,
         configure_faults,
@@ -193,6 +193,7 @@ __all__ = [
     "codes_of",
     "committed_keyring",
     "compile_schema",
+    "format_checker",
     "configure_logging",
     "cores",
     "dead_writer_temps",

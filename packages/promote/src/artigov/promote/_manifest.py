@@ -25,10 +25,10 @@ def _checks() -> tuple[Any, Any]:
     """(the compiled fast check, the jsonschema validator) of snapshot.schema.json, built once."""
     from jsonschema import Draft202012Validator
 
-    from artigov.core import compile_schema, packaged_schema
+    from artigov.core import compile_schema, format_checker, packaged_schema
 
     schema = packaged_schema("artigov.promote", "snapshot.schema.json")
-    return compile_schema(schema), Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+    return compile_schema(schema), Draft202012Validator(schema, format_checker=format_checker())
 
 
 def manifest_problem(value: Any) -> str | None:

@@ -24,6 +24,7 @@ from artigov.core import (
     Finding,
     code_info,
     compile_schema,
+    format_checker,
     packaged_schema,
     packaged_schema_names,
 )
@@ -139,7 +140,7 @@ class SchemaSet:
     def _compile(schema: dict[str, Any]) -> Draft202012Validator:
         from jsonschema import Draft202012Validator  # loaded on first need: most artifacts never need it
 
-        return Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+        return Draft202012Validator(schema, format_checker=format_checker())
 
     @property
     def _base(self) -> Draft202012Validator:
