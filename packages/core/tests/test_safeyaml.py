@@ -133,3 +133,17 @@ def test_multiple_documents_are_refused() -> None:
 
 def test_quoted_special_characters_are_fine() -> None:
     assert load_yaml('a: "x & y * z ! w"\n') == {"a": "x & y * z ! w"}
+
+
+def test_brackets_inside_scalars_are_text_not_nesting() -> None:
+    """Issue 33, case 3: the depth pre-check counts structure, not characters inside scalars."""
+    block = "a: |\n  " + "{" * 70 + "\n"
+    assert load_yaml(block) == {"a": "{" * 70 + "\n"}
+    quoted = 'a: "' + "[" * 70 + '"\nb: \'' + "{" * 70 + "'\n"
+    assert load_yaml(quoted) == {"a": "[" * 70, "b": "{" * 70}
+
+
+def test_real_flow_nesting_past_the_limit_is_still_refused_at_its_line() -> None:
+    with pytest.raises(YamlSafetyError) as refused:
+        load_yaml("x: 1\na: " + "[" * 70 + "]" * 70 + "\n", line_offset=1)
+    assert refused.value.code == "Y005" and refused.value.line == 3

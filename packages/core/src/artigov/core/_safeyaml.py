@@ -187,23 +187,29 @@ def _scan_events(text: str) -> None:
         loader.dispose()
 
 
+_FLOW_OPEN = (yaml.FlowSequenceStartToken, yaml.FlowMappingStartToken)
+_FLOW_CLOSE = (yaml.FlowSequenceEndToken, yaml.FlowMappingEndToken)
+
+
 def _check_flow_depth(text: str) -> None:
-    """Refuse deep ``[[[[`` / ``{{{{`` nesting before the parser recurses into it."""
+    """Refuse deep ``[[[[`` / ``{{{{`` nesting before the parser recurses into it. Only structure
+    counts: the scanner (which never recurses) reads brackets inside quoted and block scalars as
+    the text they are, so 65 ``{`` in a block scalar are not 65 levels."""
     if text.count("[") + text.count("{") <= MAX_DEPTH:
         return
     depth = 0
-    for index, ch in enumerate(text):
-        if ch in "[{":
+    for token in yaml.scan(text, Loader=yaml.SafeLoader):
+        if isinstance(token, _FLOW_OPEN):
             depth += 1
             if depth > MAX_DEPTH:
                 raise YamlSafetyError(
                     "Y005",
                     f"YAML nested deeper than {MAX_DEPTH} levels",
-                    line=line_of(text, index),
+                    line=token.start_mark.line + 1,
                     fix="flatten the structure",
                 )
-        elif ch in "]}":
-            depth = max(0, depth - 1)
+        elif isinstance(token, _FLOW_CLOSE):
+            depth -= 1
 
 
 def _depth(node: Node, limit: int) -> None:
