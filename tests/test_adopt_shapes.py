@@ -316,3 +316,18 @@ def test_a_routing_map_adopt_cannot_edit_safely_is_left_alone(tmp_path: Path, ar
     done = artigov("adopt", "-f", "docs", "--apply", "--root", ws)
     assert done.returncode == 2 and "set it by hand to 'frameworks/{framework}/plans/technical/{path}'" in done.stderr
     assert _files(ws) == before
+
+
+def test_no_subtree_route_over_another_kinds_folder(tmp_path: Path, artigov: Runner) -> None:
+    """Documents below the technical plans' folder, with the action plans' folder inside it: a
+    /{path} route would nest two kinds (R001), so adopt proposes none and says where to route."""
+    ws, tree = _repository(tmp_path, "nested", artigov)
+    routing = ws / "artifact_routing.mdc"
+    routing.write_text(
+        routing.read_text().replace(
+            "dir: frameworks/{framework}/plans/action", "dir: frameworks/{framework}/plans/technical/action"
+        )
+    )
+    plan = _adopt(artigov, ws)
+    assert plan["routes"] == {} and len(plan["unplaced"]) == 10
+    assert all("no route's folder matches" in u["reason"] for u in plan["unplaced"])

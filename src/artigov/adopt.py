@@ -291,9 +291,6 @@ class _Scanned:
     skipped: dict[str, str] = field(default_factory=dict)
 
 
-_REQUIRED = frozenset({"id", "version", "status", "framework", "kind"})
-
-
 class _Ticks:
     """(done, total) to a progress callback, at most every 64 files and at the end."""
 
@@ -309,7 +306,7 @@ class _Ticks:
 def _scan(ws: Workspace, paths: list[Path] | None, schemas: Any, ticks: _Ticks) -> _Scanned:
     """Which files are artifacts already, each loaded once. A file without every required field is
     not one: it is never schema-checked (an explanation per missing field costs more than the rest)."""
-    from artigov.schema import ArtifactLoadError, discover, load_unit, validate_workspace
+    from artigov.schema import ArtifactLoadError, base_schema, discover, load_unit, validate_workspace
 
     out = _Scanned()
     if paths:  # named files: validate's own rules for paths (outside the globs, sidecars)
@@ -322,6 +319,7 @@ def _scan(ws: Workspace, paths: list[Path] | None, schemas: Any, ticks: _Ticks) 
         ticks.total = ticks.done = len(checked.units)
         ticks.total += len(out.todo)
         return out
+    required = frozenset(base_schema()["required"])  # without every one, a file cannot be an artifact
     found = discover(ws)
     out.findings = list(found.findings)
     out.skipped = dict(found.skipped)
@@ -335,7 +333,7 @@ def _scan(ws: Workspace, paths: list[Path] | None, schemas: Any, ticks: _Ticks) 
             out.todo.append(unit)
             continue
         key = (str(artifact.metadata.get("id")), str(artifact.metadata.get("version")))
-        if artifact.metadata.keys() >= _REQUIRED and key not in seen and not schemas.check(artifact):
+        if artifact.metadata.keys() >= required and key not in seen and not schemas.check(artifact):
             seen.add(key)
             out.valid.append(artifact)
             continue

@@ -26,6 +26,8 @@ class _Folder:
     #: the kind's folder for this framework (the template without a final /{path})
     exact: re.Pattern[str]
     subtree: bool
+    #: one folder ``exact`` names (another placeholder filled with ``x``)
+    sample: str
 
 
 class KindFolders:
@@ -35,12 +37,14 @@ class KindFolders:
         from artigov.router import load_routing_map, subtree_base
 
         routing = load_routing_map(ws)
-        self.map_path = routing.path
         self.folders = []
         for kind, route in sorted(routing.routes.items()):
             template = (overrides or {}).get(kind, route.dir)
             base, subtree = subtree_base(template)
-            self.folders.append(_Folder(kind, template, re.compile(_pattern(base, framework, kind)), subtree))
+            pieces = _pieces(base, framework, kind)
+            pattern = "".join(re.escape(text) if literal or text else "[^/]+" for text, literal in pieces)
+            sample = "".join(text if literal or text else "x" for text, literal in pieces)
+            self.folders.append(_Folder(kind, template, re.compile(pattern.strip("/")), subtree, sample.strip("/")))
 
     def kinds_of(self, folder: str) -> list[str]:
         """The kinds whose route names ``folder`` (or, for a subtree route, a folder above it)."""
@@ -59,17 +63,19 @@ class KindFolders:
         return out
 
 
-def _pattern(base: str, framework: str, kind: str) -> str:
+def _pieces(base: str, framework: str, kind: str) -> list[tuple[str, bool]]:
+    """``base`` as (text, literal) pieces: ``{framework}`` and ``{kind}`` filled in, any other
+    placeholder as ("", False) (any one folder name)."""
     from artigov.router import PLACEHOLDER
 
-    parts, last = [], 0
+    pieces, last = [], 0
     for m in PLACEHOLDER.finditer(base):
-        parts.append(re.escape(base[last : m.start()]))
+        pieces.append((base[last : m.start()], True))
         name = m.group(1)
-        parts.append(re.escape(framework) if name == "framework" else re.escape(kind) if name == "kind" else "[^/]+")
+        pieces.append((framework if name == "framework" else kind if name == "kind" else "", False))
         last = m.end()
-    parts.append(re.escape(base[last:]))
-    return "".join(parts).strip("/")
+    pieces.append((base[last:], True))
+    return pieces
 
 
 def _owns(f: _Folder, folder: str) -> bool:
@@ -95,16 +101,11 @@ def subtree_routes(folders: KindFolders, unrouted: list[str]) -> dict[str, str]:
         inside = [
             f
             for f in folders.folders
-            if f is not owner and any(owner.exact.fullmatch(cut) for cut in _ancestors(_sample(f)))
+            if f is not owner and any(owner.exact.fullmatch(cut) for cut in _ancestors(f.sample))
         ]
         if not inside:
             out[owner.kind] = owner.template.rstrip("/") + "/{path}"
     return out
-
-
-def _sample(f: _Folder) -> str:
-    """A folder the route names (its pattern's literal text, a placeholder as ``x``)."""
-    return re.sub(r"\[\^/\]\+", "x", f.exact.pattern).replace("\\", "")
 
 
 def _setter(template: str) -> Callable[[re.Match[str]], str]:
