@@ -321,7 +321,7 @@ def test_a_routing_map_adopt_cannot_edit_safely_is_left_alone(tmp_path: Path, ar
 def test_no_subtree_route_over_another_kinds_folder(tmp_path: Path, artigov: Runner) -> None:
     """Documents below the technical plans' folder, with the action plans' folder inside it: a
     /{path} route would nest two kinds (R001), so adopt proposes none and says where to route."""
-    ws, tree = _repository(tmp_path, "nested", artigov)
+    ws, _tree = _repository(tmp_path, "nested", artigov)
     routing = ws / "artifact_routing.mdc"
     routing.write_text(
         routing.read_text().replace(

@@ -139,7 +139,7 @@ def test_brackets_inside_scalars_are_text_not_nesting() -> None:
     """Issue 33, case 3: the depth pre-check counts structure, not characters inside scalars."""
     block = "a: |\n  " + "{" * 70 + "\n"
     assert load_yaml(block) == {"a": "{" * 70 + "\n"}
-    quoted = 'a: "' + "[" * 70 + '"\nb: \'' + "{" * 70 + "'\n"
+    quoted = 'a: "' + "[" * 70 + "\"\nb: '" + "{" * 70 + "'\n"
     assert load_yaml(quoted) == {"a": "[" * 70, "b": "{" * 70}
 
 
