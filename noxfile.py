@@ -73,6 +73,27 @@ def isolated(session: nox.Session, package: str) -> None:
     session.run("pytest", f"packages/{package}/tests", "-m", "not slow", "-p", "no:cacheprovider", *session.posargs)
 
 
+@nox.session(default=False)
+def yaml_pure(session: nox.Session) -> None:
+    """The YAML and schema checks with a PyYAML built without libyaml: the verdict must not change."""
+    session.install("./packages/core", "pytest", "hypothesis")
+    # Rebuild PyYAML from its source with its C extension turned off (PyYAML's own switch).
+    session.install(
+        "--force-reinstall", "--no-deps", "--no-binary", "pyyaml", "pyyaml", env={"PYYAML_FORCE_LIBYAML": "0"}
+    )
+    session.run("python", "-c", "import yaml, sys; sys.exit(yaml.__with_libyaml__)")
+    session.run(
+        "pytest",
+        "packages/core/tests",
+        "-m",
+        "not slow",
+        "-p",
+        "no:cacheprovider",
+        *session.posargs,
+        env={"ARTIGOV_EXPECT_LIBYAML": "0"},
+    )
+
+
 @nox.session
 def lint(session: nox.Session) -> None:
     """ruff: lint and format check."""

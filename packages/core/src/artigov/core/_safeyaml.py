@@ -29,8 +29,11 @@ exactly that shape about 20x faster and gives the very mapping the full
 loader gives (property-tested), returning None for anything else.
 :func:`load_yaml` tries it first, so every caller has one entry point.
 
-libyaml's C parser is used when PyYAML was built with it (about 8x faster);
-the rules are the same either way.
+One verdict on every machine: the pure-Python parser's. libyaml's C parser
+(about 8x faster) is used when PyYAML was built with it, but only on text the
+two parsers cannot judge differently (:data:`_DIVERGENT`: tabs, ``?``,
+directives, ...), and a refusal from it is judged again by the pure-Python
+parser, whose message is the one shown. Tests run every case on both.
 """
 
 from __future__ import annotations
@@ -39,9 +42,13 @@ import re
 from typing import Any
 
 import yaml
+from yaml.composer import Composer
 from yaml.constructor import SafeConstructor
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from yaml.parser import Parser
+from yaml.reader import Reader
 from yaml.resolver import Resolver
+from yaml.scanner import Scanner
 
 from artigov.core.errors import YamlSafetyError
 
@@ -66,6 +73,12 @@ _TIMESTAMP_TAG = "tag:yaml.org,2002:timestamp"
 # cannot hold one, so the event scan below is skipped (the common case).
 _SUSPECT = re.compile(r"[&*!]")
 _LINE_END = re.compile(r"\r\n?|\n")
+
+
+_TAB_FIX = (
+    "replace the tab with spaces: YAML indents and separates with spaces"
+    " (a tab is text only inside quotes or a block scalar)"
+)
 
 
 def line_of(text: str, index: int) -> int:
@@ -106,6 +119,8 @@ class _HardenedConstructor(SafeConstructor):
             if not isinstance(key_node, ScalarNode):
                 raise _RefusedError("Y004", "a list `[…]` cannot be a key", mark, "use a plain text key")
             key = self.construct_scalar(key_node)
+            if key == "" and key_node.tag != _STR_TAG:
+                raise _empty_key(key_node)
             if key_node.tag != _STR_TAG:
                 raise _RefusedError(
                     "Y004",
@@ -127,6 +142,25 @@ class _HardenedConstructor(SafeConstructor):
         return str(self.construct_scalar(node))
 
 
+def _empty_key(key_node: ScalarNode) -> _RefusedError:
+    """The refusal of a key written as nothing, pointing at the ``?`` that opened it when there is one."""
+    mark = key_node.start_mark
+    buffer, at = getattr(mark, "buffer", None), getattr(mark, "pointer", None)
+    if isinstance(buffer, str) and isinstance(at, int):
+        stripped = buffer[:at].rstrip(" ")
+        if stripped.endswith("?"):
+            column = mark.column - (at - len(stripped))
+            return _RefusedError(
+                "Y004",
+                f"`?` at column {column} starts a complex key (YAML's explicit-key indicator) and no key follows it",
+                mark,
+                'quote it if it is text, e.g. - "?"',
+            )
+    return _RefusedError(
+        "Y004", f"a mapping entry with no key at column {mark.column + 1}", mark, "write a key before the ':'"
+    )
+
+
 class _Resolver(Resolver):
     """PyYAML's resolver with YAML 1.2 booleans (true/false only)."""
 
@@ -142,33 +176,51 @@ _Resolver.add_implicit_resolver(_BOOL_TAG, re.compile(r"^(?:true|True|TRUE|false
 _HardenedConstructor.add_constructor(_TIMESTAMP_TAG, _HardenedConstructor.construct_yaml_timestamp_as_text)  # type: ignore[type-var]
 
 
+class _PyLoader(Reader, Scanner, Parser, Composer, _HardenedConstructor, _Resolver):
+    """PyYAML's pure-Python parser under artigov's rules: the one whose verdict counts."""
+
+    def __init__(self, stream: str) -> None:
+        Reader.__init__(self, stream)
+        Scanner.__init__(self)
+        Parser.__init__(self)
+        Composer.__init__(self)
+        _HardenedConstructor.__init__(self)
+        _Resolver.__init__(self)
+
+
+_Loader = type[_PyLoader]
+_C_LOADER: _Loader | None = None
 if LIBYAML:
 
-    class _HardenedLoader(_CParser, _HardenedConstructor, _Resolver):  # type: ignore[misc]
+    class _CLoader(_CParser, _HardenedConstructor, _Resolver):  # type: ignore[misc]
+        """libyaml's parser under the same rules: a faster way to the same answer, where it gives one."""
+
         def __init__(self, stream: str) -> None:
             _CParser.__init__(self, stream)
             _HardenedConstructor.__init__(self)
             _Resolver.__init__(self)
 
-else:  # pragma: no cover - depends on how PyYAML was built
-    from yaml.composer import Composer
-    from yaml.parser import Parser
-    from yaml.reader import Reader
-    from yaml.scanner import Scanner
+    _C_LOADER = _CLoader
 
-    class _HardenedLoader(Reader, Scanner, Parser, Composer, _HardenedConstructor, _Resolver):  # type: ignore[no-redef]
-        def __init__(self, stream: str) -> None:
-            Reader.__init__(self, stream)
-            Scanner.__init__(self)
-            Parser.__init__(self)
-            Composer.__init__(self)
-            _HardenedConstructor.__init__(self)
-            _Resolver.__init__(self)
+#: Text libyaml and the pure-Python parser may judge differently: a tab, a ``?``, a ``%`` directive,
+#: a ``#`` right after other text, a byte-order mark. Found by running both parsers on the public
+#: yaml-test-suite (25 of its 402 cases differ, each matched here) and on fuzzed text
+#: (``packages/core/tests/test_yaml_parsers.py``); such text goes to the pure-Python parser only.
+_DIVERGENT = re.compile(r"[\t?\ufeff]|^%|\S#", re.MULTILINE)
+#: What a refusal raises inside :func:`_load_with` (mapped to a :class:`YamlSafetyError` by :func:`load_yaml`).
+_REFUSALS = (yaml.YAMLError, _RefusedError, RecursionError, ValueError, TypeError, OverflowError)
 
 
-def _scan_events(text: str) -> None:
+def _loaders(text: str) -> tuple[_Loader, ...]:
+    """The parsers to try, fastest first; the last one's verdict stands."""
+    if _C_LOADER is None or _DIVERGENT.search(text):
+        return (_PyLoader,)
+    return (_C_LOADER, _PyLoader)
+
+
+def _scan_events(text: str, loader_class: _Loader) -> None:
     """Refuse anchors, aliases and explicit tags by looking at the parse events."""
-    loader = _HardenedLoader(text)
+    loader: Any = loader_class(text)
     try:
         while loader.check_event():
             event: Any = loader.get_event()
@@ -280,7 +332,7 @@ def load_yaml(text: str, *, line_offset: int = 0) -> Any:
             "Y001",
             f"invalid YAML: {problem}",
             line=None if line is None else line + line_offset,
-            fix="fix the YAML syntax",
+            fix=_TAB_FIX if "'\\t'" in problem else "fix the YAML syntax",
         ) from e
     except yaml.YAMLError as e:
         raise YamlSafetyError("Y001", f"invalid YAML: {e}"[:300], fix="fix the YAML syntax") from e
@@ -292,9 +344,19 @@ def load_yaml(text: str, *, line_offset: int = 0) -> Any:
 
 def _load_full(text: str) -> Any:
     _check_flow_depth(text)
+    *faster, last = _loaders(text)
+    for loader_class in faster:
+        try:
+            return _load_with(loader_class, text)
+        except _REFUSALS:
+            pass  # refused by libyaml: the pure-Python parser judges again, and its message is the one shown
+    return _load_with(last, text)
+
+
+def _load_with(loader_class: _Loader, text: str) -> Any:
     if _SUSPECT.search(text):
-        _scan_events(text)
-    loader = _HardenedLoader(text)
+        _scan_events(text, loader_class)
+    loader = loader_class(text)
     try:
         node = loader.get_single_node()
         if node is None:
@@ -305,6 +367,24 @@ def _load_full(text: str) -> Any:
         loader.dispose()
 
 
+def _node_for_lines(text: str) -> Node | None:
+    """The document's node from the first parser that reads it, or None."""
+    try:
+        _check_flow_depth(text)
+    except YamlSafetyError:
+        return None
+    for loader_class in _loaders(text):
+        loader = loader_class(text)
+        try:
+            node: Node | None = loader.get_single_node()
+        except Exception:  # noqa: BLE001 - a line map is a nicety; a finding without one still stands
+            continue
+        finally:
+            loader.dispose()
+        return node
+    return None
+
+
 def pointer_lines(text: str, line_offset: int = 0) -> dict[str, int]:
     """Map the JSON pointers of YAML ``text`` (already loaded by :func:`load_yaml`) to 1-based lines.
 
@@ -312,14 +392,8 @@ def pointer_lines(text: str, line_offset: int = 0) -> dict[str, int]:
     the whole document, at line ``1 + line_offset``.
     """
     out: dict[str, int] = {"": 1 + line_offset}
-    try:
-        _check_flow_depth(text)
-        loader = _HardenedLoader(text)
-        try:
-            node = loader.get_single_node()
-        finally:
-            loader.dispose()
-    except Exception:  # noqa: BLE001 - a line map is a nicety; a finding without one still stands
+    node = _node_for_lines(text)
+    if node is None:
         return out
     stack: list[tuple[str, Any]] = [("", node)]
     while stack:
