@@ -357,7 +357,7 @@ def _refuse_unresolved(report: AdoptReport) -> None:
 
 
 def _apply(ws: Workspace, report: AdoptReport) -> None:
-    from artigov.core import fsync_dir, write_atomic, write_new
+    from artigov.core import write_batch, write_new
     from artigov.index import rebuild, update
 
     report.applied = True
@@ -367,16 +367,11 @@ def _apply(ws: Workspace, report: AdoptReport) -> None:
         ws = _exclude(ws, sorted({k.exclude for k in report.skipped if k.exclude}))
     if not report.proposals and not report.skipped and not report.routes:
         return  # nothing to write: the index is left as it is
-    folders: set[Path] = set()
     for p in report.proposals:
-        target = ws.root / p.written
         if p.new_file:
-            write_new(target, p.data)  # a sidecar: never over a file that appeared meanwhile
-        else:  # each file replaced atomically; its folder made durable once, below
-            write_atomic(target, p.data, lock=False, sync_dir=False)
-            folders.add(target.parent)
-    for folder in sorted(folders):
-        fsync_dir(folder)
+            write_new(ws.root / p.written, p.data)  # a sidecar: never over a file that appeared meanwhile
+    # Each edited file replaced atomically, all made durable by one sync (the batch seam).
+    write_batch([(ws.root / p.written, p.data) for p in report.proposals if not p.new_file])
     result = update(ws) if ws.index_path.is_file() else rebuild(ws)
     report.index_digest = result.digest
 

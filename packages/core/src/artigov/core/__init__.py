@@ -38,6 +38,7 @@ if TYPE_CHECKING:
         verify_log,
         write_whole_lines,
     )
+    from artigov.core._batchwrite import write_batch
     from artigov.core._canonical import canonical_json, digest_bytes, digest_file, sha256_hex
     from artigov.core._catalogue import CATALOGUE, Code
     from artigov.core._clock import iso, stamp_now
@@ -239,6 +240,7 @@ __all__ = [
     "write_all",
     "writer_gone",
     "write_atomic",
+    "write_batch",
     "write_new",
     "write_whole_lines",
 ]
