@@ -59,8 +59,9 @@ def tests(session: nox.Session) -> None:
     """Run the whole test suite (every package and the end-to-end tests)."""
     install_dev(session)
     # One worker per core (pytest-xdist): every test makes its own temp folders, keyrings and
-    # processes, so they run side by side; `nox -s tests -- -n 0` runs them one at a time.
-    session.run("pytest", "-n", "auto", *session.posargs)
+    # processes, so they run side by side; `nox -s tests -- -n 0` runs them one at a time. The 25
+    # slowest are listed at the end (where CI time goes).
+    session.run("pytest", "-n", "auto", "--durations=25", *session.posargs)
 
 
 @nox.session(default=False)
