@@ -91,6 +91,12 @@ def test_a_legacy_tree_is_adopted_in_one_apply(tmp_path: Path, artigov: Runner) 
     assert refused.returncode == 2 and "--conflicts rename" in refused.stderr
     assert "nothing was written" in refused.stderr
     assert {p: (root / p).read_bytes() for p in files} == files
+    unknown = artigov("adopt", "-f", "legacy", "--apply", "--conflicts", "keep", "--root", root)
+    assert unknown.returncode == 2
+    assert unknown.stderr.strip().splitlines() == [
+        "artigov: error: unknown --conflicts 'keep' (fix: --conflicts rename or --conflicts take)"
+    ]
+    assert {p: (root / p).read_bytes() for p in files} == files
 
     done = artigov("adopt", "-f", "legacy", "--apply", "--conflicts", "take", "--format", "json", "--root", root)
     applied = json.loads(done.stdout)

@@ -47,6 +47,7 @@ from typing import Any
 
 from artigov.adopt_routes import KindFolders, subtree_routes, write_routes
 from artigov.adopt_rules import (
+    CONFLICT_POLICIES,
     RESERVED,
     AdoptOptions,
     Conflict,
@@ -225,8 +226,11 @@ def adopt(
 
     options = options or AdoptOptions()
     check_framework_name(framework)
-    if options.conflicts not in (None, "rename", "take"):
-        raise ArtigovError(f"unknown --conflicts {options.conflicts!r}", fix="use rename or take")
+    if options.conflicts not in (None, *CONFLICT_POLICIES):
+        raise ArtigovError(
+            f"unknown --conflicts {options.conflicts!r}",
+            fix=" or ".join(f"--conflicts {policy}" for policy in CONFLICT_POLICIES),
+        )
     report = AdoptReport(framework, policy=options.conflicts)
     schemas = SchemaSet(ws.kind_schemas_dir)
     ticks = _Ticks(progress)

@@ -171,9 +171,6 @@ def adopt(
     if not framework:
         typer.echo("artigov: error: --framework is required (fix: --framework NAME)", err=True)
         raise typer.Exit(2)
-    if conflicts not in (None, "rename", "take"):
-        typer.echo(f"artigov: error: --conflicts {conflicts!r} (fix: --conflicts rename or --conflicts take)", err=True)
-        raise typer.Exit(2)
     options = AdoptOptions(conflicts, rename_prefix, tuple(skip or ()), not no_default_skips)
     raise typer.Exit(run_adopt(root, framework, paths or [], apply, fmt, options))
 
