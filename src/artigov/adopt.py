@@ -468,6 +468,8 @@ def _without_metadata(e: Exception, path: str, data: bytes, whole: str) -> _Sour
     Raises:
         ArtifactLoadError: ``e`` again, for anything else.
     """
+    from artigov.schema import EmptyMetadataError
+
     code = getattr(e, "code", "")
     text = data.decode("utf-8")
     if code == "S020":  # TOML frontmatter (+++): described by a sidecar
@@ -476,7 +478,7 @@ def _without_metadata(e: Exception, path: str, data: bytes, whole: str) -> _Sour
         return _Source(path, None, None, True, {}, whole, _json_title(text), shape="JSON frontmatter kept")
     if code == "S005":
         return _Source(path, None, None, False, {}, whole, text)
-    if code == "S013" and "got empty" in str(e):
+    if isinstance(e, EmptyMetadataError):
         return _Source(path, None, None, False, {}, _after_empty_block(data), text, shape="empty")
     raise e
 

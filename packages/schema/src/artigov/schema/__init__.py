@@ -46,11 +46,12 @@ if TYPE_CHECKING:
         validate_workspace,
     )
     from artigov.schema._validator import SchemaSet, base_schema, packaged_kind_schema_names
-    from artigov.schema.errors import ArtifactLoadError
+    from artigov.schema.errors import ArtifactLoadError, EmptyMetadataError
 
 __all__ = [
     "Artifact",
     "ArtifactLoadError",
+    "EmptyMetadataError",
     "ArtifactUnit",
     "EditError",
     "MISSING",

@@ -21,7 +21,7 @@ from typing import Any
 from artigov.core import YamlSafetyError, digest_bytes, load_yaml
 from artigov.schema._discovery import SIDECAR_SUFFIXES, Stamp, sidecar_target, stamp_from
 from artigov.schema._model import Artifact
-from artigov.schema.errors import ArtifactLoadError
+from artigov.schema.errors import ArtifactLoadError, EmptyMetadataError
 
 __all__ = [
     "MAX_FILE_BYTES",
@@ -178,9 +178,12 @@ def _decode(data: bytes, rel: str) -> str:
 
 
 def _as_mapping(value: Any, rel: str, line: int) -> dict[str, Any]:
+    if value is None:
+        raise EmptyMetadataError("S013", rel, "metadata must be a mapping of fields, got empty", line=line)
     if not isinstance(value, dict):
-        kind = "empty" if value is None else type(value).__name__
-        raise ArtifactLoadError("S013", rel, f"metadata must be a mapping of fields, got {kind}", line=line)
+        raise ArtifactLoadError(
+            "S013", rel, f"metadata must be a mapping of fields, got {type(value).__name__}", line=line
+        )
     return value
 
 

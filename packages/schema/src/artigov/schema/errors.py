@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from artigov.core import EXIT_FINDINGS, ArtigovError, code_info
 
-__all__ = ["ArtifactLoadError"]
+__all__ = ["ArtifactLoadError", "EmptyMetadataError"]
 
 
 class ArtifactLoadError(ArtigovError):
@@ -18,3 +18,7 @@ class ArtifactLoadError(ArtigovError):
         self.file = file
         self.problem = message
         self.line = line
+
+
+class EmptyMetadataError(ArtifactLoadError):
+    """A metadata block that holds nothing (``---`` then ``---``): S013, told apart by its type."""
