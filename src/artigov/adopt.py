@@ -221,16 +221,12 @@ def adopt(
         ArtigovError: ``apply`` while some document has keys that mean something else and
             ``options.conflicts`` chooses nothing (nothing is written), or an unknown policy.
     """
-    from artigov.core import check_framework_name, get_logger
+    from artigov.core import check_framework_name
     from artigov.schema import SchemaSet
 
     options = options or AdoptOptions()
     check_framework_name(framework)
-    if options.conflicts not in (None, *CONFLICT_POLICIES):
-        raise ArtigovError(
-            f"unknown --conflicts {options.conflicts!r}",
-            fix=" or ".join(f"--conflicts {policy}" for policy in CONFLICT_POLICIES),
-        )
+    _check_policy(options)
     report = AdoptReport(framework, policy=options.conflicts)
     schemas = SchemaSet(ws.kind_schemas_dir)
     ticks = _Ticks(progress)
@@ -246,15 +242,7 @@ def adopt(
     if report.routes:
         folders = KindFolders(ws, framework, report.routes)
     context = _Context(ws, framework, folders, schemas, ids, _git_added(ws), options)
-    special = []
-    for f in checked.findings:  # where artifacts are, but never read: listed, never silently
-        if f.code in ("S019", "S021") and "\\n" not in f.file and "\\r" not in f.file:
-            special.append(Skipped(f.file, f"{f.code} {f.message}", f.file))  # a FIFO, a link out: excluded
-        elif f.code in ("S019", "S021"):  # a line break in the name: no glob can name it, so listed to fix
-            report.unplaced.append(Unplaced(f.file, f"{f.code} {f.message}", f.fix))
-    links = [Skipped(path, why, "") for path, why in checked.skipped.items()]  # discovery skips these itself
-    found = [Skipped(path, why.reason, why.glob) for path, why in leave.items()]
-    report.skipped = sorted([*found, *special, *links], key=lambda k: k.path)
+    _list_skipped(report, checked, leave)
     ticks.done = ticks.total - len(todo)  # the valid files are done: only the rest are proposed
     for unit in todo:
         ticks.step()
@@ -266,20 +254,50 @@ def adopt(
     if apply:
         _refuse_unresolved(report)
         _apply(ws, report)
+    _log(report, apply)
+    return report
+
+
+def _check_policy(options: AdoptOptions) -> None:
+    if options.conflicts not in (None, *CONFLICT_POLICIES):
+        raise ArtigovError(
+            f"unknown --conflicts {options.conflicts!r}",
+            fix=" or ".join(f"--conflicts {policy}" for policy in CONFLICT_POLICIES),
+        )
+
+
+def _list_skipped(report: AdoptReport, checked: _Scanned, leave: dict[str, Any]) -> None:
+    """Everything adopt leaves alone, listed in ``report`` (never silently): what the skip rules
+    left, FIFOs and links out of the workspace (excluded), links discovery passed by; a name with a
+    line break, which no glob can name, is listed as unplaced, to fix."""
+    special = []
+    for f in checked.findings:
+        if f.code in ("S019", "S021") and "\\n" not in f.file and "\\r" not in f.file:
+            special.append(Skipped(f.file, f"{f.code} {f.message}", f.file))
+        elif f.code in ("S019", "S021"):
+            report.unplaced.append(Unplaced(f.file, f"{f.code} {f.message}", f.fix))
+    links = [Skipped(path, why, "") for path, why in checked.skipped.items()]
+    found = [Skipped(path, why.reason, why.glob) for path, why in leave.items()]
+    report.skipped = sorted([*found, *special, *links], key=lambda k: k.path)
+
+
+def _log(report: AdoptReport, apply: bool) -> None:
+    """The audit event of one adopt run (a dry run too)."""
+    from artigov.core import get_logger
+
     get_logger(__name__).info(
         "artifacts_adopted" if apply else "adoption_proposed",
         audit=True,
-        framework=framework,
-        subject=framework,
+        framework=report.framework,
+        subject=report.framework,
         outcome="applied" if apply else "dry-run",
         adopted=[{"path": p.path, "kind": p.kind, "id": p.id, "version": p.version} for p in report.proposals],
         unplaced=[u.path for u in report.unplaced],
         skipped=[k.path for k in report.skipped],
         conflicts={p.path: [c.key for c in p.conflicts] for p in report.proposals if p.conflicts},
-        conflicts_policy=options.conflicts,
+        conflicts_policy=report.policy,
         already=report.already,
     )
-    return report
 
 
 @dataclass
