@@ -45,6 +45,7 @@ from artigov.core import (
     record_attributes,
     write_all,
     write_atomic,
+    write_batch,
 )
 from artigov.promote.errors import VerificationError
 
@@ -105,22 +106,6 @@ def refuse_old_layout(ws: Workspace) -> None:
         )
 
 
-#: Threads writing objects at once (:meth:`ObjectStore.put_all`).
-_WRITERS = 8
-
-
-def _sync_folder(folder: Path) -> None:
-    """fsync ``folder`` after objects were renamed into it.
-
-    Raises:
-        DiskError: the fsync failed (the objects are there, maybe not durable).
-    """
-    try:
-        fsync_dir(folder)
-    except OSError as e:
-        raise DiskError(folder, e, replaced=True) from e
-
-
 class ObjectStore:
     """Content-addressed input bytes under ``record/objects/sha256`` (or under ``base``: the old
     local layout kept them in ``state_dir/objects``)."""
@@ -140,21 +125,25 @@ class ObjectStore:
         return digest
 
     def put_all(self, blobs: Sequence[bytes]) -> list[str]:
-        """:meth:`put` of every blob, their writes overlapped (a speed seam): each object is still
-        written to a temp file, fsynced and renamed as :meth:`put` writes it, but by a few threads at
-        once (an fsync waits on the disk, not the interpreter), and each folder is fsynced once, after
-        all its new objects; all are durable when this returns. Returns the digests, in order.
+        """:meth:`put` of every blob, made durable together (the batch seam, ``core.write_batch``):
+        each object is still written to a temp file and renamed, but one ``syncfs`` before the
+        renames and one after stand for an fsync per object and per folder; all are durable when
+        this returns. Returns the digests, in order.
 
         Raises:
-            DiskError: a write, fsync or rename failed (objects already written stay: add-only).
+            DiskError: a write, sync or rename failed (objects already written stay: add-only).
         """
-        from concurrent.futures import ThreadPoolExecutor
-
         digests = [digest_bytes(b) for b in blobs]
-        todo = dict(zip(digests, blobs, strict=True))  # one write per distinct object: one temp name each
-        with ThreadPoolExecutor(_WRITERS) as pool:
-            written = list(pool.map(lambda item: self._write(*item, sync_dir=False), todo.items()))
-            list(pool.map(_sync_folder, sorted({f for f in written if f is not None})))  # raises the first failure
+        files = []
+        for digest, data in dict(zip(digests, blobs, strict=True)).items():  # each distinct object once
+            path = self.path_for(digest)
+            if self.check(digest) is None:
+                continue  # an intact copy is kept
+            if path.exists():  # a corrupt leftover: (re)write the right bytes
+                path.chmod(0o644)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            files.append((path, data))
+        write_batch(files, mode=0o444)
         return digests
 
     def _write(self, digest: str, data: bytes, *, sync_dir: bool) -> Path | None:
