@@ -18,6 +18,8 @@ log = get_logger(__name__)
 
 @dataclass
 class ContractReport:
+    """What ``contract check`` found for one framework (and gate): findings fail it, warnings do not."""
+
     framework: str
     gate: str | None
     findings: list[Finding] = field(default_factory=list)

@@ -27,6 +27,8 @@ __all__ = ["Contract", "ContractError", "Gate", "Trigger", "contract_frameworks"
 
 @dataclass(frozen=True)
 class Gate:
+    """A gate of a contract: the status each kind must have, and how many approvals it needs."""
+
     name: str
     requires: dict[str, str]
     min_approvals: int = 1
@@ -34,12 +36,16 @@ class Gate:
 
 @dataclass(frozen=True)
 class Trigger:
+    """A rollback trigger: the event it watches (``on``) and what it does (``action``)."""
+
     on: str
     action: str
 
 
 @dataclass(frozen=True)
 class Contract:
+    """A framework's contract, loaded and checked: allowed kinds, gates, RACI, people, triggers, retention."""
+
     framework: str
     path: Path
     allowed_kinds: tuple[str, ...]

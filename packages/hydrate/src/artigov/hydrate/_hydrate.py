@@ -44,6 +44,8 @@ class Decision:
 
 @dataclass
 class HydrationResult:
+    """A hydration: the plan (None when none could be made), each decision and each finding."""
+
     plan: HydrationPlan | None
     decisions: list[Decision] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)

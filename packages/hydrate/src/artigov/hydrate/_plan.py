@@ -12,6 +12,8 @@ __all__ = ["HydrationPlan"]
 
 @dataclass(frozen=True)
 class HydrationPlan:
+    """A stage's chosen inputs, with what the choice was made from (rule version, index digest)."""
+
     framework: str
     stage: str
     rule_version: int

@@ -30,6 +30,8 @@ RULE_VERSION = 1
 
 @dataclass(frozen=True)
 class Candidate:
+    """An indexed artifact that could be a stage's input: its path and its index entry."""
+
     path: str
     entry: dict[str, Any]
 

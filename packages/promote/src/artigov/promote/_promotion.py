@@ -73,6 +73,8 @@ BROKEN_HISTORY = frozenset({"V002", "V005", "V006", "V007", "V019", "V020"})
 
 @dataclass(frozen=True)
 class Promotion:
+    """A recorded snapshot: its framework, gate, sequence, manifest digest, signer and inputs."""
+
     framework: str
     gate: str
     sequence: int

@@ -36,6 +36,8 @@ log = get_logger(__name__)
 
 @dataclass
 class PruneResult:
+    """What ``prune`` deleted or would delete (snapshots, objects) and kept; ``applied`` when written."""
+
     deleted: list[int] = field(default_factory=list)
     kept: list[int] = field(default_factory=list)
     objects_deleted: list[str] = field(default_factory=list)

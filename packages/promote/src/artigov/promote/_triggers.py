@@ -24,6 +24,8 @@ log = get_logger(__name__)
 
 @dataclass
 class TriggerReport:
+    """The triggers that fired, and the rollback made when one asked for it."""
+
     fired: list[dict[str, Any]] = field(default_factory=list)
     rolled_back: Promotion | None = None
 

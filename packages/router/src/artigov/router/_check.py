@@ -54,6 +54,8 @@ class Misplaced:
 
 @dataclass
 class RouteReport:
+    """What ``route check`` found: the findings, the misplaced artifacts, how many were checked."""
+
     findings: list[Finding] = field(default_factory=list)
     misplaced: list[Misplaced] = field(default_factory=list)
     artifacts_checked: int = 0

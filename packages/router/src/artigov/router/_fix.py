@@ -22,6 +22,8 @@ log = get_logger(__name__)
 
 @dataclass(frozen=True)
 class Move:
+    """One artifact's move to its canonical folder (``route fix``): planned, moved, or refused and why."""
+
     src: str
     dst: str
     status: str  # planned | moved | refused

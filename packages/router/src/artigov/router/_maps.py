@@ -66,12 +66,16 @@ class Route:
 
 @dataclass(frozen=True)
 class RoutingMap:
+    """The routing map (``artifact_routing.mdc``): each kind's route, read from ``path``."""
+
     path: Path
     routes: dict[str, Route]
 
 
 @dataclass(frozen=True)
 class RoutingMatrix:
+    """The command routing matrix: where each command writes each kind, read from ``path``."""
+
     path: Path
     #: command -> kind -> directory template
     commands: dict[str, dict[str, str]]
