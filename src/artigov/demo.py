@@ -146,6 +146,7 @@ def run_demo(directory: Path | None = None, example: Path = EXAMPLE) -> int:
     from artigov.commands.route import run_route_check
     from artigov.commands.trust import run_trust_init
     from artigov.commands.validate import run_validate
+    from artigov.core import DEFAULT_LOCK_TIMEOUT
 
     if not (example / "artigov.yaml").is_file():
         print(
@@ -185,7 +186,11 @@ def run_demo(directory: Path | None = None, example: Path = EXAMPLE) -> int:
             0,
             lambda: run_route_check(ws, text),
         ),
-        ("index rebuild: the crash-safe artifacts_index.json", 0, lambda: run_index("rebuild", ws, text, 30.0)),
+        (
+            "index rebuild: the crash-safe artifacts_index.json",
+            0,
+            lambda: run_index("rebuild", ws, text, DEFAULT_LOCK_TIMEOUT),
+        ),
         (
             "hydrate --deterministic: the inputs of stage 'design', same plan over 5 runs",
             0,

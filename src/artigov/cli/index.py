@@ -9,6 +9,7 @@ import typer
 
 from artigov.cli.options import Format, FormatOpt, RootOpt
 from artigov.commands.index import run_index
+from artigov.core import DEFAULT_LOCK_TIMEOUT
 
 __all__ = ["app", "run_index"]
 
@@ -24,20 +25,24 @@ def add_cmd(
     paths: Annotated[list[Path], typer.Argument(help="Artifact files to index (one transaction).")],
     root: RootOpt = None,
     fmt: FormatOpt = Format.text,
-    lock_timeout: LockTimeoutOpt = 30.0,
+    lock_timeout: LockTimeoutOpt = DEFAULT_LOCK_TIMEOUT,
 ) -> None:
     """Index the given artifacts (re-index changed ones, drop deleted ones)."""
     raise typer.Exit(run_index("add", root, fmt, lock_timeout, paths))
 
 
 @app.command("update")
-def update_cmd(root: RootOpt = None, fmt: FormatOpt = Format.text, lock_timeout: LockTimeoutOpt = 30.0) -> None:
+def update_cmd(
+    root: RootOpt = None, fmt: FormatOpt = Format.text, lock_timeout: LockTimeoutOpt = DEFAULT_LOCK_TIMEOUT
+) -> None:
     """Bring the index up to date, re-reading only files whose stat changed."""
     raise typer.Exit(run_index("update", root, fmt, lock_timeout))
 
 
 @app.command("rebuild")
-def rebuild_cmd(root: RootOpt = None, fmt: FormatOpt = Format.text, lock_timeout: LockTimeoutOpt = 30.0) -> None:
+def rebuild_cmd(
+    root: RootOpt = None, fmt: FormatOpt = Format.text, lock_timeout: LockTimeoutOpt = DEFAULT_LOCK_TIMEOUT
+) -> None:
     """Rebuild the index from scratch (replaces a corrupt index)."""
     raise typer.Exit(run_index("rebuild", root, fmt, lock_timeout))
 
@@ -46,7 +51,7 @@ def rebuild_cmd(root: RootOpt = None, fmt: FormatOpt = Format.text, lock_timeout
 def verify_cmd(
     root: RootOpt = None,
     fmt: FormatOpt = Format.text,
-    lock_timeout: LockTimeoutOpt = 30.0,
+    lock_timeout: LockTimeoutOpt = DEFAULT_LOCK_TIMEOUT,
     full: Annotated[
         bool,
         typer.Option(
@@ -59,7 +64,9 @@ def verify_cmd(
 
 
 @app.command("recover")
-def recover_cmd(root: RootOpt = None, fmt: FormatOpt = Format.text, lock_timeout: LockTimeoutOpt = 30.0) -> None:
+def recover_cmd(
+    root: RootOpt = None, fmt: FormatOpt = Format.text, lock_timeout: LockTimeoutOpt = DEFAULT_LOCK_TIMEOUT
+) -> None:
     """Finish or roll forward an interrupted index write (every command does this first)."""
     raise typer.Exit(run_index("recover", root, fmt, lock_timeout))
 

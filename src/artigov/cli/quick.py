@@ -106,10 +106,11 @@ def try_quick(argv: list[str]) -> int | None:
     if options is None:
         return None
     from artigov.commands.formats import Format
+    from artigov.core import DEFAULT_LOCK_TIMEOUT
 
     try:
         fmt = Format(options.get("--format", "text").lower())
-        lock_timeout = float(options.get("--lock-timeout", "30"))
+        lock_timeout = float(options.get("--lock-timeout", DEFAULT_LOCK_TIMEOUT))
     except ValueError:
         return None
     root = Path(options["--root"]) if "--root" in options else None

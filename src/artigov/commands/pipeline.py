@@ -19,6 +19,7 @@ from artigov.commands.index import run_index
 from artigov.commands.promote import run_promote
 from artigov.commands.route import run_route_check
 from artigov.commands.validate import run_validate
+from artigov.core import DEFAULT_LOCK_TIMEOUT
 
 __all__ = ["run_pipeline"]
 
@@ -37,7 +38,7 @@ def run_pipeline(
     steps: list[tuple[str, Callable[[], int]]] = [
         ("validate", lambda: run_validate(root, [], fmt)),
         ("route check", lambda: run_route_check(root, fmt)),
-        ("index update", lambda: run_index("update", root, fmt, 30.0)),
+        ("index update", lambda: run_index("update", root, fmt, DEFAULT_LOCK_TIMEOUT)),
         ("contract check", lambda: run_contract_check(root, framework, gate, fmt)),
         ("hydrate", lambda: run_hydrate(root, framework, gate, True, None, fmt)),
         ("promote", lambda: run_promote(root, framework, gate, key, None, fmt, allow_dirty=allow_dirty, commit=commit)),

@@ -21,6 +21,7 @@ from invoke.tasks import Task
 from invoke.tasks import task as _invoke_task
 
 from artigov.commands.formats import Format
+from artigov.core import DEFAULT_LOCK_TIMEOUT
 
 __all__ = ["demo", "index", "ns", "promote", "rehearse", "validate"]
 
@@ -44,7 +45,7 @@ def _setup(log_format: str, log_level: str) -> None:
 SHARED: dict[str, Any] = {
     "root": None,
     "format": "text",
-    "lock_timeout": 30.0,
+    "lock_timeout": DEFAULT_LOCK_TIMEOUT,
     "log_format": "console",
     "log_level": "warning",
 }

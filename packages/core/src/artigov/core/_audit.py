@@ -25,7 +25,7 @@ from typing import Any
 
 import orjson
 
-from artigov.core._atomic import flock_exclusive, write_all
+from artigov.core._atomic import DEFAULT_LOCK_TIMEOUT, flock_exclusive, write_all
 from artigov.core._canonical import canonical_json, digest_bytes
 from artigov.core.errors import DiskError
 
@@ -317,7 +317,9 @@ ROTATE_KEEP = 3
 class AuditLog:
     """Writer for one audit file; with ``rotate_bytes``, a file past that size is rotated first."""
 
-    def __init__(self, path: Path, *, lock_timeout: float = 30.0, rotate_bytes: int | None = ROTATE_BYTES) -> None:
+    def __init__(
+        self, path: Path, *, lock_timeout: float = DEFAULT_LOCK_TIMEOUT, rotate_bytes: int | None = ROTATE_BYTES
+    ) -> None:
         self.path = path
         self.lock_timeout = lock_timeout
         self.rotate_bytes = rotate_bytes

@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from artigov.core import (
+    DEFAULT_LOCK_TIMEOUT,
     ActorLookup,
     FileLock,
     Workspace,
@@ -159,7 +160,7 @@ def _move_objects(ws: Workspace, old_objects: Path) -> int:
     return moved
 
 
-def migrate_record(ws: Workspace, *, lock_timeout: float = 30.0) -> Migration:
+def migrate_record(ws: Workspace, *, lock_timeout: float = DEFAULT_LOCK_TIMEOUT) -> Migration:
     """Make trust version 1 from the settings if the record has none, and move snapshots and objects
     from ``state_dir`` into the committed record, verifying before and after.
 
@@ -229,7 +230,7 @@ def migrate_record(ws: Workspace, *, lock_timeout: float = 30.0) -> Migration:
     return result
 
 
-def repair_head(ws: Workspace, framework: str, *, lock_timeout: float = 30.0) -> tuple[int, str]:
+def repair_head(ws: Workspace, framework: str, *, lock_timeout: float = DEFAULT_LOCK_TIMEOUT) -> tuple[int, str]:
     """Re-derive HEAD from the newest snapshot that verifies with its whole chain; return (sequence, note)."""
     store = SnapshotStore.open(ws, framework)
     with FileLock(store.lock_path, lock_timeout):

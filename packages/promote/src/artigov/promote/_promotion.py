@@ -26,6 +26,7 @@ from typing import Any
 
 from artigov.contract import all_statements, check_contract, valid_approvals
 from artigov.core import (
+    DEFAULT_LOCK_TIMEOUT,
     ActorLookup,
     FileLock,
     TrustChain,
@@ -368,7 +369,7 @@ def promote(
     expires_days: int | None = None,
     allow_dirty: bool = False,
     commit: bool = False,
-    lock_timeout: float = 30.0,
+    lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
 ) -> Promotion:
     """Promote ``framework`` at ``gate`` as a new signed snapshot (see the module doc for the steps).
 

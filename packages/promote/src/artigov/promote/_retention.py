@@ -12,6 +12,7 @@ from datetime import datetime
 
 from artigov.contract import Contract, load_contract
 from artigov.core import (
+    DEFAULT_LOCK_TIMEOUT,
     ActorLookup,
     ArtigovError,
     FileLock,
@@ -70,7 +71,12 @@ def _retained(
 
 
 def prune(
-    ws: Workspace, framework: str, *, apply: bool = False, now: float | None = None, lock_timeout: float = 30.0
+    ws: Workspace,
+    framework: str,
+    *,
+    apply: bool = False,
+    now: float | None = None,
+    lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
 ) -> PruneResult:
     """Apply the contract's retention; dry run unless ``apply``. Never the head, any gate's current
     snapshot, or the snapshot a rollback of a gate would return to."""

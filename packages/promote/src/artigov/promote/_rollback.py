@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from artigov.core import (
+    DEFAULT_LOCK_TIMEOUT,
     ActorLookup,
     FileLock,
     PathEscapeError,
@@ -133,7 +134,7 @@ def rollback(
     key: str | None = None,
     commit: bool = False,
     extra_decisions: Sequence[dict[str, Any]] = (),
-    lock_timeout: float = 30.0,
+    lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
 ) -> Promotion:
     """Restore snapshot ``to`` (default: the previous good snapshot of ``gate``, default the head's gate)
     and record it as a NEW signed snapshot of that gate; other gates do not move.

@@ -24,6 +24,7 @@ from typing import Any
 
 from artigov.core import (
     ANY_GATE,
+    DEFAULT_LOCK_TIMEOUT,
     PENDING,
     TRUST_DIR,
     TRUST_DOC,
@@ -226,7 +227,7 @@ def _trust_root(ws: Workspace) -> Path:
 
 
 def _lock(ws: Workspace) -> FileLock:
-    return FileLock(ws.state_dir / "locks" / "trust.lock", 30.0)
+    return FileLock(ws.state_dir / "locks" / "trust.lock", DEFAULT_LOCK_TIMEOUT)
 
 
 def _publish_keys(ws: Workspace, doc: TrustDocument) -> list[str]:
