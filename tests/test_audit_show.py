@@ -52,3 +52,51 @@ def test_the_fast_path_prints_what_the_parsing_path_prints(artigov: Runner, tmp_
     )
     assert fast.returncode == parsed.returncode == 0
     assert fast.stdout == parsed.stdout and fast.stdout.count("\n") > 20
+
+
+def _line(draw: st.DrawFn) -> bytes:
+    """A decision-log line as the log holds it, or one of the odd ones a reader must survive."""
+    event = {
+        "actor": "a@x.org",
+        "data": draw(st.dictionaries(st.sampled_from(["outcome", "log", "framework", "x"]), _TEXT, max_size=3)),
+        "event": "candidate_lost",
+        "framework": draw(st.sampled_from(["f", "f", "f", "g"])),
+        "outcome": draw(_TEXT),
+        "prev": "sha256:" + "1" * 64,
+        "subject": draw(_TEXT),
+        "ts": "2026-01-01T00:00:00Z",
+    }
+    raw = orjson.dumps(event, option=orjson.OPT_SORT_KEYS | orjson.OPT_APPEND_NEWLINE)
+    odd = draw(st.sampled_from(["", "", "", "crlf", "garbage", "log", "list"]))
+    if odd == "crlf":
+        return raw[:-1] + b"\r\n"
+    if odd == "garbage":
+        return b'{"framework":"f","outcome":\n'
+    if odd == "log":
+        return orjson.dumps({**event, "log": "x"}, option=orjson.OPT_SORT_KEYS | orjson.OPT_APPEND_NEWLINE)
+    if odd == "list":
+        return b'["framework","f"]\n'
+    return raw
+
+
+@settings(max_examples=300, deadline=None)
+@given(lines=st.lists(st.composite(_line)(), max_size=12), torn=st.booleans())
+def test_the_block_splice_is_the_line_by_line_splice(lines: list[bytes], torn: bool) -> None:
+    """One regex pass over a block gives what splicing (or parsing) each line gives, or declines."""
+    from artigov.commands.audit import _decision_lines, splice_block
+
+    if torn and lines:
+        lines[-1] = lines[-1].rstrip(b"\n")  # the log's last line cut short
+    block = b"".join(lines)
+    by_line = b"".join(_decision_lines(lines, b'"framework":"f"', "f"))
+    spliced = splice_block(block, "f")
+    if spliced is not None:
+        assert spliced == by_line
+    plain = all(
+        line.endswith(b"}\n")
+        and b'"log"' not in line
+        and line.count(b'"framework":"f"') == 1 == line.count(b'"outcome"')
+        for line in lines
+    )
+    if plain and lines:
+        assert spliced is not None  # the common shape is never declined

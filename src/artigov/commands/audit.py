@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import re
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -89,15 +89,53 @@ def with_log_field(raw: bytes, log: bytes) -> bytes | None:
     return raw[:at] + b',"log":' + log + raw[at:]
 
 
-def _decision_lines(ws: Workspace, framework: str) -> Iterator[bytes]:
-    """The framework's decision-log events as JSON lines with their ``log`` field, unparsed where
-    the line allows it."""
+_OUTCOME = b',"outcome":'
+#: Every byte but the two markers and the line break (``bytes.translate`` deletes them).
+_NOT_SKELETON = bytes(b for b in range(256) if b not in (0, 1, 10))
+
+
+def splice_block(block: bytes, framework: str) -> bytes | None:
+    """:func:`with_log_field` on every line of ``block`` at once (a speed seam of ``audit show``):
+    the block with each line's ``log`` field added, or None unless every line is in the plain shape,
+    when the caller goes line by line. Plain: every line ends ``}\\n`` (a line break inside JSON is
+    escaped, so ``}\\n`` ends lines only), holds ``"framework":"F"`` once and then ``,"outcome":``
+    once (so that one is its last), and none holds ``,"log":``. Checked in C, never line by line:
+    the two are marked with bytes JSON never holds raw (``\\x01``, ``\\x00``), everything else is
+    deleted, and what is left must be ``\\x01\\x00\\n`` once per line. A test holds it equal to the
+    line-by-line splice."""
+    import orjson
+
+    lines = block.count(b"\n")
+    if not block.endswith(b"\n") or b"\x00" in block or b"\x01" in block or b',"log":' in block:
+        return None
+    if block.count(b"}\n") != lines:
+        return None
+    mine = b'"framework":' + orjson.dumps(framework)
+    skeleton = block.replace(mine, b"\x01").replace(_OUTCOME, b"\x00").translate(None, _NOT_SKELETON)
+    if skeleton != b"\x01\x00\n" * lines:
+        return None
+    return block.replace(_OUTCOME, b',"log":"decisions"' + _OUTCOME)
+
+
+def _decision_blocks(ws: Workspace, framework: str) -> Iterator[bytes]:
+    """The framework's decision-log events as JSON lines with their ``log`` field, in blocks;
+    unparsed where the lines allow it."""
     import orjson
 
     from artigov.promote import DecisionLog, SnapshotStore
 
     mine = b'"framework":' + orjson.dumps(framework)
-    for raw in DecisionLog(SnapshotStore(ws, framework).decisions_path).lines():
+    for block in DecisionLog(SnapshotStore(ws, framework).decisions_path).blocks():
+        spliced = splice_block(block, framework)
+        yield spliced if spliced is not None else b"".join(_decision_lines(block.splitlines(True), mine, framework))
+
+
+def _decision_lines(lines: Iterable[bytes], mine: bytes, framework: str) -> Iterator[bytes]:
+    """Each of ``lines`` of the framework's decision log that is one of its events, with its ``log``
+    field: spliced where the line allows it, else parsed and written again."""
+    import orjson
+
+    for raw in lines:
         line = with_log_field(raw, b'"decisions"') if mine in raw else None
         if line is not None:
             yield line
@@ -178,22 +216,17 @@ def _quiet_broken_pipe() -> None:
 
 def _show_framework_json(ws: Workspace, framework: str, out: Any) -> int:
     """``audit show --framework F --format json``: the decision log's lines passed through with
-    their ``log`` field added (no parse, see :func:`with_log_field`), in large writes; then the
-    operational log's events of F."""
+    their ``log`` field added (no parse: :func:`splice_block`, else :func:`with_log_field`), a block
+    of about 1 MiB per write; then the operational log's events of F."""
     import orjson
 
     from artigov.core import read_events
     from artigov.promote import record_frameworks
 
-    batch: list[bytes] = []
-    size = 0
     if framework in record_frameworks(ws.record_dir):
-        for line in _decision_lines(ws, framework):
-            batch.append(line)
-            size += len(line)
-            if size >= 1 << 20:
-                out.write(b"".join(batch))
-                batch, size = [], 0
+        for block in _decision_blocks(ws, framework):
+            out.write(block)
+    batch: list[bytes] = []
     for e in read_events(ws.audit_path):
         if e.get("framework") == framework:
             batch.append(
