@@ -69,6 +69,15 @@ def test_pieces_are_written_in_order_and_an_empty_batch_writes_nothing(tmp_path:
     assert sorted(p.name for p in tmp_path.iterdir()) == ["x.md"]
 
 
+def test_a_path_given_twice_is_refused_before_anything_is_written(tmp_path: Path) -> None:
+    target = tmp_path / "x.md"
+    target.write_bytes(b"old")
+    with pytest.raises(ValueError, match="twice"):
+        write_batch([(target, b"one"), (tmp_path / "y.md", b"y"), (target, b"two")])
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["x.md"]
+    assert target.read_bytes() == b"old"
+
+
 def test_linux_has_syncfs() -> None:
     """The one-sync path is the one CI runs (Linux); elsewhere each temp file is fsynced."""
     if not sys.platform.startswith("linux"):

@@ -64,9 +64,12 @@ def write_batch(files: Sequence[tuple[Path, Chunks]], *, mode: int = 0o644) -> N
     Raises:
         DiskError: a write or sync failed (no target changed, no temp file left), or a rename or a
             folder's sync failed (the error names the file; the files before it are new).
+        ValueError: a path is given twice (its two temp files would be one); nothing is written.
     """
     if not files:
         return
+    if len({path for path, _ in files}) != len(files):
+        raise ValueError("write_batch: a path is given twice")
     temps = [path.parent / f".{path.name}.tmp.{os.getpid()}" for path, _ in files]
     per_file = _syncfs() is None  # no syncfs: each temp file is fsynced as write_atomic does
     devices: dict[int, Path] = {}
