@@ -89,7 +89,7 @@ def test_the_block_splice_is_the_line_by_line_splice(lines: list[bytes], torn: b
         lines[-1] = lines[-1].rstrip(b"\n")  # the log's last line cut short
     block = b"".join(lines)
     by_line = b"".join(_decision_lines(lines, b'"framework":"f"', "f"))
-    spliced = splice_block(block, "f")
+    spliced = splice_block(block, b'"framework":"f"')
     if spliced is not None:
         assert spliced == by_line
     plain = all(

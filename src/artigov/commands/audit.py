@@ -94,23 +94,20 @@ _OUTCOME = b',"outcome":'
 _NOT_SKELETON = bytes(b for b in range(256) if b not in (0, 1, 10))
 
 
-def splice_block(block: bytes, framework: str) -> bytes | None:
+def splice_block(block: bytes, mine: bytes) -> bytes | None:
     """:func:`with_log_field` on every line of ``block`` at once (a speed seam of ``audit show``):
     the block with each line's ``log`` field added, or None unless every line is in the plain shape,
     when the caller goes line by line. Plain: every line ends ``}\\n`` (a line break inside JSON is
-    escaped, so ``}\\n`` ends lines only), holds ``"framework":"F"`` once and then ``,"outcome":``
+    escaped, so ``}\\n`` ends lines only), holds ``mine`` (``"framework":"F"``) once and then ``,"outcome":``
     once (so that one is its last), and none holds ``,"log":``. Checked in C, never line by line:
     the two are marked with bytes JSON never holds raw (``\\x01``, ``\\x00``), everything else is
     deleted, and what is left must be ``\\x01\\x00\\n`` once per line. A test holds it equal to the
     line-by-line splice."""
-    import orjson
-
     lines = block.count(b"\n")
     if not block.endswith(b"\n") or b"\x00" in block or b"\x01" in block or b',"log":' in block:
         return None
     if block.count(b"}\n") != lines:
         return None
-    mine = b'"framework":' + orjson.dumps(framework)
     skeleton = block.replace(mine, b"\x01").replace(_OUTCOME, b"\x00").translate(None, _NOT_SKELETON)
     if skeleton != b"\x01\x00\n" * lines:
         return None
@@ -126,7 +123,7 @@ def _decision_blocks(ws: Workspace, framework: str) -> Iterator[bytes]:
 
     mine = b'"framework":' + orjson.dumps(framework)
     for block in DecisionLog(SnapshotStore(ws, framework).decisions_path).blocks():
-        spliced = splice_block(block, framework)
+        spliced = splice_block(block, mine)
         yield spliced if spliced is not None else b"".join(_decision_lines(block.splitlines(True), mine, framework))
 
 

@@ -32,6 +32,7 @@ __all__ = [
     "fsync_dir",
     "lock_path_for",
     "release_inherited_locks",
+    "temp_path_for",
     "write_all",
     "write_atomic",
     "write_new",
@@ -168,6 +169,12 @@ def _maybe_lock(path: Path, lock: bool, timeout: float) -> Iterator[None]:
         yield
 
 
+def temp_path_for(path: Path) -> Path:
+    """The temp file this process writes ``path``'s new bytes to: ``.<name>.tmp.<pid>`` beside it
+    (:func:`dead_writer_temps` finds those a dead writer left)."""
+    return path.parent / f".{path.name}.tmp.{os.getpid()}"
+
+
 def write_atomic(
     path: Path,
     data: Chunks,
@@ -198,7 +205,7 @@ def write_atomic(
     directory = path.parent
     directory.mkdir(parents=True, exist_ok=True)
     with _maybe_lock(path, lock, lock_timeout):
-        tmp = directory / f".{path.name}.tmp.{os.getpid()}"
+        tmp = temp_path_for(path)
         try:
             fs_step("temp-open")
             fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
@@ -242,7 +249,7 @@ def write_new(path: Path, data: bytes, *, mode: int = 0o644) -> None:
     """
     directory = path.parent
     directory.mkdir(parents=True, exist_ok=True)
-    tmp = directory / f".{path.name}.tmp.{os.getpid()}"
+    tmp = temp_path_for(path)
     try:
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
         try:

@@ -27,7 +27,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from artigov.core._atomic import Chunks, fsync_dir, write_all
+from artigov.core._atomic import Chunks, fsync_dir, temp_path_for, write_all
 from artigov.core._faults import fault_point, fs_step
 from artigov.core.errors import DiskError
 
@@ -70,7 +70,7 @@ def write_batch(files: Sequence[tuple[Path, Chunks]], *, mode: int = 0o644) -> N
         return
     if len({path for path, _ in files}) != len(files):
         raise ValueError("write_batch: a path is given twice")
-    temps = [path.parent / f".{path.name}.tmp.{os.getpid()}" for path, _ in files]
+    temps = [temp_path_for(path) for path, _ in files]
     per_file = _syncfs() is None  # no syncfs: each temp file is fsynced as write_atomic does
     devices: dict[int, Path] = {}
     written = 0

@@ -121,7 +121,9 @@ class ObjectStore:
     def put(self, data: bytes) -> str:
         """Store ``data`` (add-only; an intact copy is kept) and return its digest."""
         digest = digest_bytes(data)
-        self._write(digest, data, sync_dir=True)
+        path = self._to_write(digest)
+        if path is not None:
+            write_atomic(path, data, lock=False, mode=0o444)
         return digest
 
     def put_all(self, blobs: Sequence[bytes]) -> list[str]:
@@ -136,25 +138,22 @@ class ObjectStore:
         digests = [digest_bytes(b) for b in blobs]
         files = []
         for digest, data in dict(zip(digests, blobs, strict=True)).items():  # each distinct object once
-            path = self.path_for(digest)
-            if self.check(digest) is None:
-                continue  # an intact copy is kept
-            if path.exists():  # a corrupt leftover: (re)write the right bytes
-                path.chmod(0o644)
-            path.parent.mkdir(parents=True, exist_ok=True)
-            files.append((path, data))
+            path = self._to_write(digest)
+            if path is not None:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                files.append((path, data))
         write_batch(files, mode=0o444)
         return digests
 
-    def _write(self, digest: str, data: bytes, *, sync_dir: bool) -> Path | None:
-        """Write the object unless an intact copy is there: the folder written into, or None."""
-        path = self.path_for(digest)
+    def _to_write(self, digest: str) -> Path | None:
+        """Where to write the object named ``digest``, or None when an intact copy is there (kept);
+        a corrupt leftover is made writable, to be replaced by the right bytes."""
         if self.check(digest) is None:
             return None
-        if path.exists():  # a corrupt leftover: (re)write the right bytes
+        path = self.path_for(digest)
+        if path.exists():
             path.chmod(0o644)
-        write_atomic(path, data, lock=False, mode=0o444, sync_dir=sync_dir)
-        return path.parent
+        return path
 
     def put_file(self, source: Path) -> tuple[str, int]:
         """Store a file of any size by streaming it (read ONCE, hashed while copied): (digest, size).
