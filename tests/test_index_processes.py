@@ -210,14 +210,24 @@ def test_sigint_is_one_line_exit_130_and_leaves_nothing_half_written(tmp_path: P
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        env={**env, "ARTIGOV_FAULT_PAUSE": "mid-scan", "ARTIGOV_FAULT_PAUSE_FILE": str(paused)},
+        env={
+            **env,
+            "ARTIGOV_FAULT_PAUSE": "mid-scan",
+            "ARTIGOV_FAULT_PAUSE_FILE": str(paused),
+            "PYTHONFAULTHANDLER": "1",  # a hang below is reported with its stacks
+        },
     )
     deadline = time.monotonic() + 120
     while not paused.exists():  # the rebuild says when it is inside the scan, workers running
         assert proc.poll() is None and time.monotonic() < deadline, "the rebuild never reached its scan"
         time.sleep(0.02)
     proc.send_signal(signal.SIGINT)
-    _, err = proc.communicate(timeout=120)
+    try:
+        _, err = proc.communicate(timeout=120)
+    except subprocess.TimeoutExpired:  # say where it hangs: faulthandler prints every thread's stack
+        proc.send_signal(signal.SIGABRT)
+        _, err = proc.communicate(timeout=30)
+        raise AssertionError(f"the rebuild did not exit within 120 s of SIGINT; its stacks:\n{err}") from None
     assert proc.returncode == 130 and err == "artigov: error: interrupted\n"
     after = subprocess.run(
         [sys.executable, "-m", "artigov.cli", "index", "rebuild", "--root", str(ws)],
