@@ -205,8 +205,14 @@ def test_sigint_is_one_line_exit_130_and_leaves_nothing_half_written(tmp_path: P
     ws = synth_workspace(tmp_path / "ws", 5000)  # enough for the parallel scan
     env = {**os.environ, "ARTIGOV_ACTOR": "tests@example.org"}
     paused = tmp_path / "paused"
+    # A shell's background `&` (how CI may be launched) hands children SIGINT ignored, and Python
+    # keeps an inherited SIG_IGN; this test is about a user's Ctrl-C, so it sets Python's own default.
+    launcher = (
+        "import runpy, signal, sys; signal.signal(signal.SIGINT, signal.default_int_handler); "
+        "sys.argv[0] = 'artigov'; runpy.run_module('artigov.cli', run_name='__main__', alter_sys=True)"
+    )
     proc = subprocess.Popen(
-        [sys.executable, "-m", "artigov.cli", "index", "rebuild", "--root", str(ws)],
+        [sys.executable, "-c", launcher, "index", "rebuild", "--root", str(ws)],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
