@@ -447,9 +447,15 @@ def bench_adopt(scratch: Path, repeat: int, count: int) -> Row:
     for cmd in (["init", "-q"], ["add", "-A"], ["commit", "-qm", "docs"]):
         subprocess.run([*git, *cmd], cwd=pristine, check=True, capture_output=True)
     ws = scratch / f"adopt-{count}-run"
+    spent = scratch / f"adopt-{count}-spent"
+    spent.mkdir()
 
     def fresh() -> None:
-        shutil.rmtree(ws, ignore_errors=True)
+        # The last run's copy is moved aside, not deleted: deleting ~17k inodes just before a timed
+        # run makes the next inode allocations slow (ext4 searches past recently deleted inodes),
+        # a cost of this harness, not of either side, and it falls on the side that creates files.
+        if ws.exists():
+            ws.rename(spent / str(len(list(spent.iterdir()))))
         shutil.copytree(pristine, ws, symlinks=True)
         # The copy's own write-back is not either side's cost: a real tree's files are long on disk
         # (without this, the first sync of whichever side syncs pays for writing the copy).
@@ -476,9 +482,12 @@ def bench_adopt(scratch: Path, repeat: int, count: int) -> Row:
         "technical-plan",
     ]
     fresh()
-    ours, ref = paired(
-        repeat, [*ARTIGOV, "adopt", "-f", "docs", "--apply"], reference, ws, setup=fresh, ref_setup=fresh
-    )
+    try:
+        ours, ref = paired(
+            repeat, [*ARTIGOV, "adopt", "-f", "docs", "--apply"], reference, ws, setup=fresh, ref_setup=fresh
+        )
+    finally:
+        shutil.rmtree(spent, ignore_errors=True)
     return Row(name, ours, "python-frontmatter script, same edits", ref, "<= 2.0x", 2.0)
 
 
