@@ -132,7 +132,7 @@ def test_reduced_crash_rehearsal_every_point_once_and_20_random_kills(tmp_path: 
     once, then 20 SIGKILLs at random moments."""
     import tempfile
 
-    from artigov.rehearse.crash import FAULT_POINTS, OPERATIONS, fault_matrix, random_kills
+    from artigov.rehearse.crash import INDEX_POINTS, OPERATIONS, fault_matrix, random_kills
     from artigov.rehearse.workspace import find_gates, rehearsal_copy
 
     short = Path(tempfile.mkdtemp(prefix="agt-", dir="/tmp"))  # the gpg-agent socket path stays short
@@ -144,7 +144,7 @@ def test_reduced_crash_rehearsal_every_point_once_and_20_random_kills(tmp_path: 
     finally:
         run.close()
         shutil.rmtree(short, ignore_errors=True)
-    assert len(rows) == len(FAULT_POINTS) * len(OPERATIONS) + len(OPERATIONS)
+    assert len(rows) == len(INDEX_POINTS) * len(OPERATIONS) + len(OPERATIONS)
     assert sum(r.trials for r in rows[-len(OPERATIONS) :]) == 20
     assert all(r.ok for r in rows), [(r.point, r.op, r.problems) for r in rows if not r.ok]
 

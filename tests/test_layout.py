@@ -221,6 +221,11 @@ def test_the_five_required_playbooks_ship_in_the_package() -> None:
         ("name: x\ndescription: d\nsteps:\n  - fly: {}\n", "steps/0"),
         ("name: x\nsteps: []\n", "description"),
         ("name: [x\n", "YAML"),
+        (
+            "name: x\ndescription: d\nsteps:\n  - note: n\n"
+            "  - crash: {point: after-lunch, command: [index, rebuild]}\n",
+            "steps/1/crash/point: no fault point is named 'after-lunch'",
+        ),
     ],
 )
 def test_a_bad_playbook_is_one_line_naming_the_file_and_the_step(tmp_path: Path, text: str, said: str) -> None:

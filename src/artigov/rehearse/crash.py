@@ -44,13 +44,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from artigov.core import FAULT_EXIT_CODE
+from artigov.core import FAULT_EXIT_CODE, FAULT_POINTS
 from artigov.rehearse._warm import active, run_cli
 from artigov.rehearse.workspace import Rehearsal, RehearsalError, approve_again, cli_env, mutate_workspace, tail
 
 __all__ = [
     "DURABLE_POINTS",
-    "FAULT_POINTS",
+    "INDEX_POINTS",
     "OPERATIONS",
     "RECORD_MODES",
     "Row",
@@ -60,16 +60,10 @@ __all__ = [
     "render",
 ]
 
-FAULT_POINTS = (
-    "after-lock",
-    "after-journal-append",
-    "mid-temp-write",
-    "after-temp-fsync",
-    "after-rename",
-    "before-journal-truncate",
-)
+#: The fault points every index write passes, in order (from core's catalogue): the matrix kills each.
+INDEX_POINTS = tuple(p.name for p in FAULT_POINTS if p.index_write)
 #: Points where the journal record is already on disk: recovery alone must give the new index.
-DURABLE_POINTS = frozenset(FAULT_POINTS[1:])
+DURABLE_POINTS = frozenset(p.name for p in FAULT_POINTS if p.index_write and p.journal_durable)
 #: ``update-edit``: only existing files are edited, so ``update`` patches the index in place.
 OPERATIONS = ("add", "update", "update-edit", "rebuild")
 #: How each file-system step of a record command is interrupted.
@@ -211,7 +205,7 @@ def fault_matrix(
     with ``quick``, every fault point once, the operations taking turns."""
     scratch.mkdir(parents=True, exist_ok=True)
     rows = []
-    for i, point in enumerate(FAULT_POINTS):
+    for i, point in enumerate(INDEX_POINTS):
         for op in (OPERATIONS[i % len(OPERATIONS)],) if quick else OPERATIONS:
             row = Row(point, op)
             problems: list[str] = []

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from artigov.core import FAULT_EXIT_CODE, ArtigovError, load_yaml, packaged_dir, packaged_schema
+from artigov.core import FAULT_EXIT_CODE, FAULT_POINTS, ArtigovError, load_yaml, packaged_dir, packaged_schema
 from artigov.rehearse.workspace import Rehearsal, RehearsalError
 
 __all__ = ["Playbook", "PlaybookResult", "load_playbooks", "packaged_playbooks", "run_playbook"]
@@ -92,7 +92,24 @@ def load_playbook(path: Path, label: str | None = None) -> Playbook:
             fix="write it as schemas/playbook.schema.json says (steps: promote, edit_input, edit, tamper, crash, "
             "run, replay, verify, check_triggers, rollback, record, assert_same, note)",
         )
+    _check_points(where, spec["steps"])
     return Playbook(spec["name"], where, tuple(spec["steps"]))
+
+
+def _check_points(where: str, steps: list[dict[str, Any]]) -> None:
+    """Refuse a ``crash`` step whose point no writer has (it would never stop the command).
+
+    Raises:
+        RehearsalError: naming the step and the points there are.
+    """
+    names = [p.name for p in FAULT_POINTS]
+    for number, step in enumerate(steps):
+        point = step.get("crash", {}).get("point")
+        if point is not None and point not in names:
+            raise RehearsalError(
+                f"{where}: steps/{number}/crash/point: no fault point is named {point!r}",
+                fix=f"use one of {', '.join(names)} (README: Fault injection)",
+            )
 
 
 def load_playbooks(source: Path, only: list[Path] | None = None) -> list[Playbook]:

@@ -46,10 +46,14 @@ if TYPE_CHECKING:
     from artigov.core._fastschema import Check, compile_schema, format_checker
     from artigov.core._faults import (
         FAULT_EXIT_CODE,
+        FAULT_POINTS,
+        PAUSE_POINTS,
+        FaultPoint,
         configure_faults,
         fault_pause,
         fault_point,
         fault_requested,
+        fault_table,
         fs_step,
         steps_taken,
     )
@@ -166,6 +170,9 @@ __all__ = [
     "EXIT_OK",
     "EXIT_USAGE",
     "FAULT_EXIT_CODE",
+    "FAULT_POINTS",
+    "FaultPoint",
+    "PAUSE_POINTS",
     "FRAMEWORK_NAME",
     "RECORD_FOLDERS",
     "FileLock",
@@ -204,6 +211,7 @@ __all__ = [
     "fault_pause",
     "fault_point",
     "fault_requested",
+    "fault_table",
     "find_root",
     "flock_exclusive",
     "flush_audit",

@@ -39,6 +39,7 @@ def codes_of(families: Iterable[str]) -> tuple[Code, ...]:
 
 
 _TABLE = re.compile(r"^<!-- codes: (?P<families>[A-Z]+) \((?P<meaning>[^)]*)\) -->\n.*?^<!-- /codes -->$", re.M | re.S)
+_FAULTS = re.compile(r"^<!-- faults -->\n.*?^<!-- /faults -->$", re.M | re.S)
 
 
 def markdown_table(families: Iterable[str], meaning: str = "meaning") -> str:
@@ -50,13 +51,16 @@ def markdown_table(families: Iterable[str], meaning: str = "meaning") -> str:
 
 def render_code_tables(markdown: str) -> str:
     """``markdown`` with every ``<!-- codes: FAMILIES (column) -->`` … ``<!-- /codes -->`` block
-    regenerated from the catalogue (the README's tables are never edited by hand)."""
+    regenerated from the catalogue, and every ``<!-- faults -->`` … ``<!-- /faults -->`` block from
+    the fault-point catalogue (the README's tables are never edited by hand)."""
+    from artigov.core._faults import fault_table
 
     def table(m: re.Match[str]) -> str:
         head = f"<!-- codes: {m['families']} ({m['meaning']}) -->\n"
         return head + markdown_table(m["families"], m["meaning"]) + "<!-- /codes -->"
 
-    return _TABLE.sub(table, markdown)
+    with_codes = _TABLE.sub(table, markdown)
+    return _FAULTS.sub(lambda _: f"<!-- faults -->\n{fault_table()}<!-- /faults -->", with_codes)
 
 
 @dataclass(frozen=True)
