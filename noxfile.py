@@ -203,7 +203,8 @@ def codes(session: nox.Session) -> None:
 
 @nox.session(default=False, python=False)
 def bump(session: nox.Session) -> None:
-    """Set the one version of every distribution: `nox -s bump -- 0.2.0` (VERSION, each pyproject, the pins)."""
+    """Set the one version of every distribution: `nox -s bump -- 0.2.0` (VERSION, each pyproject, the pins;
+    each package's `__version__` is read from its installed metadata)."""
     import re
 
     if len(session.posargs) != 1 or not re.fullmatch(r"[0-9]+\.[0-9]+\.[0-9]+", session.posargs[0]):
@@ -216,8 +217,6 @@ def bump(session: nox.Session) -> None:
         text = re.sub(r'(?m)^version = "[^"]+"', f'version = "{new}"', path.read_text(), count=1)
         text = re.sub(r'"(artigov-[a-z]+)>=[^,"]+,<[^"]+"', rf'"\1>={major}.{minor},<{major}.{minor + 1}"', text)
         path.write_text(text)
-    for init in ROOT.glob("packages/*/src/artigov/*/__init__.py"):
-        init.write_text(re.sub(r'(?m)^__version__ = "[^"]+"', f'__version__ = "{new}"', init.read_text(), count=1))
     # the pins a new repository gets: the CI workflow's ARTIGOV_REF and the README's pre-commit rev
     for pinned in (ROOT / "src/artigov/templates/github-actions.yml", ROOT / "examples/ci/github-actions.yml"):
         pinned.write_text(re.sub(r"(?m)^(  ARTIGOV_REF: )v\S+", rf"\g<1>v{new}", pinned.read_text(), count=1))

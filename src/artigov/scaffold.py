@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from artigov.core import ArtigovError, byte_exact_lines
+from artigov.core import DISTRIBUTIONS, ArtigovError, byte_exact_lines
 
 __all__ = ["AddedFramework", "InitError", "add_framework", "init_workspace", "is_workspace"]
 
@@ -164,16 +164,10 @@ conflicts with the command routing in `routing_matrix.json` and misplaced files.
 
 #: The repository artigov is installed from, and the tag that pins it.
 SOURCE_REPO = "https://github.com/artigov/artigov"
-_PACKAGES = ("core", "schema", "index", "router", "contract", "hydrate", "promote")
-
-
 def _ref() -> str:
-    from importlib.metadata import PackageNotFoundError, version
+    from artigov.core import distribution_version
 
-    try:
-        return "v" + version("artigov")
-    except PackageNotFoundError:  # pragma: no cover - a source tree without metadata
-        return "v" + version("artigov-core")
+    return "v" + (distribution_version() or distribution_version("artigov-core") or "0+unknown")
 
 
 def _workflow() -> str:
@@ -189,7 +183,7 @@ def _requirements() -> str:
         "# Point it elsewhere by editing these lines: wheels (./wheels/artigov_core-0.1.0-py3-none-any.whl ...),",
         "# a checkout (/path/to/artigov/packages/core ... and /path/to/artigov), or another git ref.",
         "# ARTIGOV_SOURCE=/path/to/artigov-checkout overrides this file for one run.",
-        *(f"artigov-{p} @ git+{SOURCE_REPO}@{ref}#subdirectory=packages/{p}" for p in _PACKAGES),
+        *(f"artigov-{p} @ git+{SOURCE_REPO}@{ref}#subdirectory=packages/{p}" for p in DISTRIBUTIONS),
         f"artigov @ git+{SOURCE_REPO}@{ref}",
     ]
     return "\n".join(lines) + "\n"

@@ -53,22 +53,13 @@ app = typer.Typer(
 )
 
 
-DISTRIBUTIONS = ("core", "schema", "index", "router", "contract", "hydrate", "promote")
-
-
 def _version(value: bool) -> None:
     if value:
-        from importlib.metadata import PackageNotFoundError, version
+        from artigov.core import DISTRIBUTIONS, distribution_version
 
-        def of(name: str) -> str:
-            try:
-                return version(name)
-            except PackageNotFoundError:
-                return "not installed"
-
-        typer.echo(f"artigov {of('artigov')}")
+        typer.echo(f"artigov {distribution_version() or 'not installed'}")
         for name in DISTRIBUTIONS:
-            typer.echo(f"  artigov-{name} {of('artigov-' + name)}")
+            typer.echo(f"  artigov-{name} {distribution_version('artigov-' + name) or 'not installed'}")
         raise typer.Exit()
 
 

@@ -47,12 +47,9 @@ def _fingerprint(finding: Finding, seen: dict[str, int]) -> str:
 
 
 def _version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
+    from artigov.core import distribution_version
 
-    try:
-        return version("artigov")
-    except PackageNotFoundError:  # pragma: no cover - source tree without metadata
-        return "0+unknown"
+    return distribution_version() or "0+unknown"
 
 
 def automation_id(command: str, scope: str = "") -> str:

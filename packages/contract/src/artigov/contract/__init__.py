@@ -36,7 +36,7 @@ __all__ = [
     "transition",
     "valid_approvals",
 ]
-__version__ = "0.2.0"
+__version__: str  # the distribution's version, read from its metadata on first use
 
 if not TYPE_CHECKING:
     __getattr__, __dir__ = lazy_exports(__name__, __file__)

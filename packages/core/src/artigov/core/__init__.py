@@ -101,6 +101,7 @@ if TYPE_CHECKING:
         signature_name,
         trust_folder,
     )
+    from artigov.core._version import DISTRIBUTIONS, distribution_version
     from artigov.core._workspace import (
         CONFIG_NAME,
         FRAMEWORK_NAME,
@@ -165,6 +166,7 @@ __all__ = [
     "Code",
     "ConfigError",
     "DEFAULT_LOCK_TIMEOUT",
+    "DISTRIBUTIONS",
     "DiskError",
     "EXIT_FINDINGS",
     "EXIT_OK",
@@ -208,6 +210,7 @@ __all__ = [
     "die_with_parent",
     "digest_bytes",
     "digest_file",
+    "distribution_version",
     "fault_pause",
     "fault_point",
     "fault_requested",
@@ -252,7 +255,7 @@ __all__ = [
     "write_new",
     "write_whole_lines",
 ]
-__version__ = "0.2.0"
+__version__: str  # the distribution's version, read from its metadata on first use
 
 if not TYPE_CHECKING:
     __getattr__, __dir__ = lazy_exports(__name__, __file__)

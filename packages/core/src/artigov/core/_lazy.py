@@ -33,7 +33,8 @@ def _homes(init_file: str) -> dict[str, tuple[str, str]]:
 
 def lazy_exports(package: str, init_file: str) -> tuple[Callable[[str], Any], Callable[[], list[str]]]:
     """The module ``__getattr__`` and ``__dir__`` of package ``package`` (PEP 562): a public name is
-    imported from the module its ``__init__`` names under ``if TYPE_CHECKING:``, then cached."""
+    imported from the module its ``__init__`` names under ``if TYPE_CHECKING:``, then cached;
+    ``__version__`` is the installed version of distribution ``artigov-<last part of package>``."""
     found: dict[str, tuple[str, str]] = {}
 
     def homes() -> dict[str, tuple[str, str]]:
@@ -42,6 +43,11 @@ def lazy_exports(package: str, init_file: str) -> tuple[Callable[[str], Any], Ca
         return found
 
     def getattr_(name: str) -> Any:
+        if name == "__version__":  # from the distribution's metadata: the version is written once
+            from artigov.core._version import distribution_version
+
+            dist = "artigov-" + package.rpartition(".")[2]
+            return distribution_version(dist) or "0+unknown"
         home = homes().get(name)
         if home is None:
             raise AttributeError(f"module {package!r} has no attribute {name!r}")

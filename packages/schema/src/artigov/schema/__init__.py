@@ -88,7 +88,7 @@ __all__ = [
     "unsafe_artifact_path",
     "validate_workspace",
 ]
-__version__ = "0.2.0"
+__version__: str  # the distribution's version, read from its metadata on first use
 
 if not TYPE_CHECKING:
     __getattr__, __dir__ = lazy_exports(__name__, __file__)
