@@ -169,6 +169,10 @@ def build(session: nox.Session) -> None:
                 session.error(f"{wheel.name} lacks {missing}")
         elif "artigov/examples/workspace/artigov.yaml" not in names or "artigov/cli/py.typed" not in names:
             session.error(f"{wheel.name} lacks the example workspace or py.typed")
+        else:
+            shipped = [f"artigov/rehearse/playbooks/{p.name}" for p in sorted((ROOT / "playbooks").glob("*.yaml"))]
+            if not shipped or not set(shipped) <= set(names):
+                session.error(f"{wheel.name} lacks the playbooks of playbooks/")
         if f"-{version}-" not in wheel.name:
             session.error(f"{wheel.name} is not version {version} (VERSION)")
     session.log(f"{len(built)} files built and checked in {DIST}")

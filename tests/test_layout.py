@@ -189,7 +189,7 @@ def test_dependencies_point_down_only() -> None:
     assert order[0] == "core" and graph["core"] == set()
 
 
-PLAYBOOKS = REPO / "src" / "artigov" / "rehearse" / "playbooks"
+PLAYBOOKS = REPO / "playbooks"
 
 
 @pytest.mark.parametrize("playbook", sorted(p.name for p in PLAYBOOKS.glob("*.yaml")))

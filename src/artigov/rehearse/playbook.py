@@ -1,7 +1,7 @@
 """Rollback playbooks: rehearsal steps run through the real command line on a copy of your workspace.
 
-artigov ships its playbooks (``artigov/rehearse/playbooks/*.yaml``); a
-workspace adds its own as ``playbooks/*.yaml``. Each is checked against
+artigov ships its playbooks (the top-level ``playbooks/*.yaml`` of its repository, inside the wheel
+as ``artigov/rehearse/playbooks/``); a workspace adds its own as ``playbooks/*.yaml``. Each is checked against
 ``schemas/playbook.schema.json`` before anything runs (a bad step is one line
 naming the file, the step and the fix) and then runs once for each framework
 with a passing gate, each time on a fresh copy of the workspace (see
@@ -60,9 +60,14 @@ def _schema() -> dict[str, Any]:
     return packaged_schema("artigov.rehearse", "playbook.schema.json")
 
 
+#: A checkout's playbooks (an editable install runs from ``src/``); a wheel carries them in the package.
+_CHECKOUT_PLAYBOOKS = Path(__file__).resolve().parents[3] / "playbooks"
+
+
 def packaged_playbooks() -> list[Path]:
-    """The playbooks shipped with artigov."""
-    folder = packaged_dir("artigov.rehearse", "playbooks")
+    """The playbooks shipped with artigov: the checkout's top-level folder, else the wheel's copy."""
+    in_checkout = Path(__file__).resolve().parents[2].name == "src" and _CHECKOUT_PLAYBOOKS.is_dir()
+    folder = _CHECKOUT_PLAYBOOKS if in_checkout else packaged_dir("artigov.rehearse", "playbooks")
     return sorted(p for p in folder.iterdir() if p.name.endswith(".yaml"))
 
 
