@@ -164,6 +164,8 @@ conflicts with the command routing in `routing_matrix.json` and misplaced files.
 
 #: The repository artigov is installed from, and the tag that pins it.
 SOURCE_REPO = "https://github.com/artigov/artigov"
+
+
 def _ref() -> str:
     from artigov.core import distribution_version
 
