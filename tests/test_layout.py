@@ -371,3 +371,20 @@ def test_the_readme_dependency_picture_is_the_declared_graph() -> None:
         lines.append(f"{package:<9} -> {', '.join(deps)}" if deps else package)
     lines.append("the CLI, tasks and rehearsals -> all of them")
     assert block == "\n".join(lines) + "\n"
+
+
+def test_product_code_never_imports_the_test_key_helpers() -> None:
+    """The demo and the rehearsals sign with core's throwaway keys (``make_throwaway_key``), not
+    with the tests' helper module ``artigov.core.testkeys``."""
+    import ast
+
+    importers = []
+    for path in [*REPO.glob("packages/*/src/**/*.py"), *REPO.glob("src/**/*.py")]:
+        if path.name == "testkeys.py":
+            continue
+        for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+            names = [node.module or ""] if isinstance(node, ast.ImportFrom) else []
+            names += [a.name for a in node.names] if isinstance(node, ast.Import) else []
+            if any(n.endswith("testkeys") for n in names):
+                importers.append(str(path.relative_to(REPO)))
+    assert importers == []

@@ -53,7 +53,7 @@ APPROVER = "alice@example.org"
 
 
 def _prepare(base: Path, example: Path) -> tuple[Path, Path, str]:
-    from artigov.core.testkeys import make_key
+    from artigov.core import make_throwaway_key as make_key
 
     ws = base / "workspace"
     shutil.copytree(example, ws, ignore=shutil.ignore_patterns(".artigov", "*.lock"))
@@ -96,7 +96,7 @@ def _trust_people(ws: Path, home: Path) -> int:
     """Trust version 2: alice's approval key, proposed and signed by the root key (accepted at once)."""
     from artigov.commands.formats import Format
     from artigov.commands.trust import run_trust_propose
-    from artigov.core.testkeys import make_key
+    from artigov.core import make_throwaway_key as make_key
     from artigov.promote import TrustChanges
 
     alice = make_key(home, "alice")  # the accountable approver, with her own key

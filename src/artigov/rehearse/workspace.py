@@ -102,7 +102,7 @@ def rehearsal_copy(source: Path, scratch: Path, *, name: str = "ws") -> Rehearsa
         RehearsalError: ``source`` is no workspace, or its config cannot be read.
     """
     from artigov.core import load_workspace
-    from artigov.core.testkeys import make_key
+    from artigov.core import make_throwaway_key as make_key
 
     ws_source = load_workspace(source)
     state = ws_source.state_dir
@@ -137,7 +137,7 @@ def _approval_keys(ws: Any, home: Path) -> dict[str, str]:
     """A throwaway key for each person a contract makes accountable for a kind, given to them in
     each such framework by one new trust version of the copy (signed by its throwaway root key)."""
     from artigov.contract import contract_frameworks, load_contract
-    from artigov.core.testkeys import make_key
+    from artigov.core import make_throwaway_key as make_key
     from artigov.promote import TrustChanges, trust_propose
 
     where: dict[str, set[str]] = {}

@@ -79,6 +79,7 @@ if TYPE_CHECKING:
     from artigov.core._packaged import packaged_dir, packaged_schema, packaged_schema_names
     from artigov.core._parallel import bulk_results, cores, die_with_parent, fork_map
     from artigov.core._safeyaml import load_yaml, pointer_lines
+    from artigov.core._throwaway import make_throwaway_key, throwaway_gnupg_home
     from artigov.core._tree import FsTree, GitTree, GitTreeError, Tree, git_toplevel
     from artigov.core._trust import (
         ANY_GATE,
@@ -229,6 +230,7 @@ __all__ = [
     "last_line",
     "load_workspace",
     "load_yaml",
+    "make_throwaway_key",
     "lock_path_for",
     "packaged_dir",
     "packaged_schema",
@@ -245,6 +247,7 @@ __all__ = [
     "sign_detached",
     "sort_findings",
     "stamp_now",
+    "throwaway_gnupg_home",
     "steps_taken",
     "verify_detached",
     "verify_log",

@@ -1,68 +1,19 @@
-"""Throwaway GnuPG homes and keys for tests, the demo and the rehearsals (real gpg, no mocks)."""
+"""Test helpers: throwaway GnuPG homes and keys (the product's, :mod:`artigov.core._throwaway`),
+revocation, and a trust version written with core alone (real gpg, no mocks). Product code never
+imports this module."""
 
 from __future__ import annotations
 
-import shutil
 import subprocess
-import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from artigov.core._throwaway import make_throwaway_key, throwaway_gnupg_home
+
 __all__ = ["gnupg_home", "make_key", "revoke_key", "write_trust"]
 
-
-@contextmanager
-def gnupg_home() -> Iterator[Path]:
-    """A fresh GNUPGHOME under a short path (the agent socket path must stay under 108 bytes)."""
-    home = Path(tempfile.mkdtemp(prefix="agk-", dir="/tmp" if Path("/tmp").is_dir() else None))
-    home.chmod(0o700)
-    try:
-        yield home
-    finally:
-        subprocess.run(["gpgconf", "--homedir", str(home), "--kill", "gpg-agent"], capture_output=True, check=False)
-        shutil.rmtree(home, ignore_errors=True)
-
-
-def make_key(home: Path, name: str = "artigov test", *, expire: str = "1y", faked_time: str | None = None) -> str:
-    """Generate an unprotected signing key; return its fingerprint (ed25519, RSA 2048 as a fallback)."""
-    uid = f"{name} <{name.replace(' ', '.')}@example.org>"
-    extra = [f"--faked-system-time={faked_time}"] if faked_time else []
-    for algo in ("ed25519", "rsa2048"):
-        result = subprocess.run(
-            [
-                "gpg",
-                "--homedir",
-                str(home),
-                "--batch",
-                "--pinentry-mode",
-                "loopback",
-                "--passphrase",
-                "",
-                *extra,
-                "--quick-gen-key",
-                uid,
-                algo,
-                "sign",
-                expire,
-            ],
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        if result.returncode == 0:
-            break
-    else:
-        raise RuntimeError(f"gpg could not make a key: {result.stderr}")
-    listing = subprocess.run(
-        ["gpg", "--homedir", str(home), "--with-colons", "--list-secret-keys", uid],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    fprs = [line.split(":")[9] for line in listing.splitlines() if line.startswith("fpr:")]
-    return fprs[-1].upper()
+gnupg_home = throwaway_gnupg_home
+make_key = make_throwaway_key
 
 
 def revoke_key(home: Path, fingerprint: str) -> None:
