@@ -101,8 +101,12 @@ def try_quick(argv: list[str]) -> int | None:
         return _status(argv[1:])
     if argv[:2] not in (["index", "update"], ["index", "verify"]):
         return None
-    op = argv[1]
-    options = _parse(argv[2:], ("--full",) if op == "verify" else ())
+    return _index(argv[1], argv[2:])
+
+
+def _index(op: str, args: list[str]) -> int | None:
+    """``index update`` or ``index verify [--full]`` with plain options, else None."""
+    options = _parse(args, ("--full",) if op == "verify" else ())
     if options is None:
         return None
     from artigov.commands.formats import Format

@@ -164,7 +164,6 @@ def approve_again(run: Rehearsal, ws: Path, rel: str, meta: str | None = None) -
     a statement about it, needs nothing."""
     from artigov.contract import load_contract, statements_for
     from artigov.core import load_workspace
-    from artigov.rehearse._warm import run_cli
     from artigov.schema import ArtifactLoadError, ArtifactUnit, load_unit
 
     loaded = load_workspace(ws)
@@ -185,7 +184,15 @@ def approve_again(run: Rehearsal, ws: Path, rel: str, meta: str | None = None) -
     accountable = contract.accountable(artifact.kind)
     approvers = [str(p) for p in artifact.metadata.get("approved_by", [])]
     listed = [p for p in approvers if p in accountable] or list(accountable[:1])
-    for person in listed:
+    return _approve_as(run, ws, rel, listed)
+
+
+def _approve_as(run: Rehearsal, ws: Path, rel: str, people: list[str]) -> str | None:
+    """Approve ``rel`` in the copy ``ws`` as each of ``people``, with their rehearsal keys, through
+    the real ``approve``; None, or what went wrong."""
+    from artigov.rehearse._warm import run_cli
+
+    for person in people:
         key = run.people.get(person)
         if key is None:
             return f"{rel}: no rehearsal key for {person}"

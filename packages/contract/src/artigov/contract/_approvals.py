@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -327,19 +327,9 @@ class ApprovalChecker:
         who, framework = st.approver, self.contract.framework
         version = self.trust().version(st.body.get("trust_version"), what=st.rel)
         wanted = version.keys_of(framework, who)
-        rel_keys = self.ws.rel(self.ws.keys_dir)
-        if not wanted:
-            return (
-                "C013",
-                f"trust version {version.version} gives no key for {who}, so their approval cannot be checked",
-                f"have the root keys accept their key: artigov trust propose --add-person {framework}:{who}:FPR",
-            )
-        if not any((self.ws.keys_dir / f"{fpr}.asc").is_file() for fpr in wanted):
-            return (
-                "C013",
-                f"{who}'s key ({', '.join(wanted)}) is not in {rel_keys}/",
-                f"commit their public key: gpg --armor --export {wanted[0]} > {rel_keys}/{wanted[0]}.asc",
-            )
+        missing = self._key_problem(who, version.version, wanted)
+        if missing is not None:
+            return missing
         if st.signature is None:
             return (
                 "C010",
@@ -359,6 +349,23 @@ class ApprovalChecker:
             )
         if st.body.get("fingerprint") not in (None, fpr):
             return ("C012", f"{st.rel} names key {st.body.get('fingerprint')} but is signed by {fpr}", _reapprove(st))
+        return None
+
+    def _key_problem(self, who: str, version: int, wanted: Sequence[str]) -> tuple[str, str, str] | None:
+        """C013 when trust version ``version`` gives ``who`` no key, or none of ``wanted`` is committed."""
+        framework, rel_keys = self.contract.framework, self.ws.rel(self.ws.keys_dir)
+        if not wanted:
+            return (
+                "C013",
+                f"trust version {version} gives no key for {who}, so their approval cannot be checked",
+                f"have the root keys accept their key: artigov trust propose --add-person {framework}:{who}:FPR",
+            )
+        if not any((self.ws.keys_dir / f"{fpr}.asc").is_file() for fpr in wanted):
+            return (
+                "C013",
+                f"{who}'s key ({', '.join(wanted)}) is not in {rel_keys}/",
+                f"commit their public key: gpg --armor --export {wanted[0]} > {rel_keys}/{wanted[0]}.asc",
+            )
         return None
 
     def findings(self, path: str, entry: dict[str, Any], gate: str) -> Iterator[Finding]:

@@ -165,16 +165,22 @@ def _line_problem(raw: bytes, prev: str) -> str | None:
         event = orjson.loads(raw)
     except orjson.JSONDecodeError:
         return "not valid JSON (edited or torn)"
-    at = raw.rfind(_ID_FIELD)
-    if not isinstance(event, dict) or at < 0 or raw[at + _ID_LEN - 1 : at + _ID_LEN] != b'"':
-        return "its content does not match its id (edited)"
-    recorded = raw[at + 2 + 4 + 1 : at + _ID_LEN - 1].decode("ascii", "replace")
-    expected = "sha256:" + hashlib.sha256(raw[:at] + raw[at + _ID_LEN :]).hexdigest()
-    if recorded != expected or event.get("id") != expected:
+    if not _id_matches(raw, event):
         return "its content does not match its id (edited)"
     if event.get("prev") != prev:
         return "its prev does not match the line before it (an event was deleted, inserted or reordered)"
     return None
+
+
+def _id_matches(raw: bytes, event: Any) -> bool:
+    """True when ``event`` (``raw`` parsed) is an object whose ``id``, in the bytes and in the value,
+    is the sha256 of ``raw`` without its ``,"id":"sha256:…"`` field."""
+    at = raw.rfind(_ID_FIELD)
+    if not isinstance(event, dict) or at < 0 or raw[at + _ID_LEN - 1 : at + _ID_LEN] != b'"':
+        return False
+    recorded = raw[at + 2 + 4 + 1 : at + _ID_LEN - 1].decode("ascii", "replace")
+    expected = "sha256:" + hashlib.sha256(raw[:at] + raw[at + _ID_LEN :]).hexdigest()
+    return recorded == expected and event.get("id") == expected
 
 
 #: Logs at least this big are verified in parallel, one slice per core.

@@ -115,8 +115,9 @@ def _type_check(schema: dict[str, Any]) -> Check | None:
     return lambda v: any(c(v) for c in checks)
 
 
-def _string_check(schema: dict[str, Any]) -> Check | None:
-    """The check of the string keywords, for a value known to be a string."""
+def _string_parts(schema: dict[str, Any]) -> tuple[int, float, Any, Check | None] | None:
+    """(minLength, maxLength or infinity, the pattern's search, the date-time check) of the string
+    keywords, or None when one is not a shape the fast check decides."""
     low, high = schema.get("minLength", 0), schema.get("maxLength")
     if not isinstance(low, int) or not (high is None or isinstance(high, int)):
         return None
@@ -131,13 +132,22 @@ def _string_check(schema: dict[str, Any]) -> Check | None:
     date_time = _date_time() if fmt == "date-time" else None
     if fmt is not None and date_time is None:
         return None
-    limit: float = high if high is not None else float("inf")
-    if low == 0 and high is None and date_time is None:  # the common shapes, without needless calls
+    return low, high if high is not None else float("inf"), search, date_time
+
+
+def _string_check(schema: dict[str, Any]) -> Check | None:
+    """The check of the string keywords, for a value known to be a string."""
+    parts = _string_parts(schema)
+    if parts is None:
+        return None
+    low, limit, search, date_time = parts
+    unbounded = low == 0 and limit == float("inf")
+    if unbounded and date_time is None:  # the common shapes, without needless calls
         if search is None:
             return _always
         found = search
         return lambda v: found(v) is not None
-    if low == 0 and high is None and search is None:
+    if unbounded and search is None:
         return date_time
 
     def check(value: str) -> bool:

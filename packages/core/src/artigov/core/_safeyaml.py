@@ -499,8 +499,11 @@ def parse_plain(text: str) -> dict[str, Any] | None:
     if _DOC.fullmatch(text):
         return _one_line_pairs(text)
     text = text.replace("\r\n", "\n")
-    if "\r" in text:
-        return None
+    return None if "\r" in text else _plain_lines(text)
+
+
+def _plain_lines(text: str) -> dict[str, Any] | None:
+    """:func:`parse_plain` of ``text`` whose lines end only at ``\\n``."""
     out: dict[str, Any] = {}
     pending: str | None = None  # a "key:" line whose block list items follow
     for line in filter(None, text.split("\n")):

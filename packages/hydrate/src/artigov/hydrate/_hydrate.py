@@ -63,6 +63,40 @@ def _finding(code: str, file: str, message: str, fix: str) -> Finding:
     return Finding(code=code, file=file, message=message, fix=fix)
 
 
+def _qualified(
+    kind: str,
+    minimum: str,
+    of_kind: list[Candidate],
+    withdrawn: Mapping[tuple[str, str], str] | None,
+    result: HydrationResult,
+) -> tuple[list[Candidate], list[Candidate]]:
+    """The candidates of ``kind`` a rollback did not withdraw, and those of them at ``minimum`` or
+    better; each one left out gets its rejection decision in ``result`` (by path, in byte order)."""
+    pulled = {
+        c.path: why
+        for c in of_kind
+        if withdrawn and (why := withdrawn.get((str(c.entry.get("id")), str(c.entry.get("version"))))) is not None
+    }
+    for path, why in sorted(pulled.items(), key=lambda item: item[0].encode("utf-8")):
+        c = next(x for x in of_kind if x.path == path)
+        result.decisions.append(Decision(kind, path, "rejected", rank_key(c, None), why, rule="withdrawn"))
+    of_kind = [c for c in of_kind if c.path not in pulled]
+    eligible = [c for c in of_kind if STATUS_RANK[c.status] >= STATUS_RANK[minimum]]
+    eligible_paths = {c.path for c in eligible}
+    below = [c for c in of_kind if c.path not in eligible_paths]
+    for c in sorted(below, key=lambda c: c.path.encode("utf-8")):
+        result.decisions.append(
+            Decision(
+                kind,
+                c.path,
+                "rejected",
+                rank_key(c, None),
+                f"status {c.status} is below the stage minimum {minimum}",
+            )
+        )
+    return of_kind, eligible
+
+
 def select(
     contract: Contract,
     stage: str,
@@ -103,28 +137,7 @@ def select(
     for kind in sorted(gate.requires):
         minimum = gate.requires[kind]
         of_kind = by_kind.get(kind, [])
-        pulled = {
-            c.path: why
-            for c in of_kind
-            if withdrawn and (why := withdrawn.get((str(c.entry.get("id")), str(c.entry.get("version"))))) is not None
-        }
-        for path, why in sorted(pulled.items(), key=lambda item: item[0].encode("utf-8")):
-            c = next(x for x in of_kind if x.path == path)
-            result.decisions.append(Decision(kind, path, "rejected", rank_key(c, None), why, rule="withdrawn"))
-        of_kind = [c for c in of_kind if c.path not in pulled]
-        eligible = [c for c in of_kind if STATUS_RANK[c.status] >= STATUS_RANK[minimum]]
-        eligible_paths = {c.path for c in eligible}
-        below = [c for c in of_kind if c.path not in eligible_paths]
-        for c in sorted(below, key=lambda c: c.path.encode("utf-8")):
-            result.decisions.append(
-                Decision(
-                    kind,
-                    c.path,
-                    "rejected",
-                    rank_key(c, None),
-                    f"status {c.status} is below the stage minimum {minimum}",
-                )
-            )
+        of_kind, eligible = _qualified(kind, minimum, of_kind, withdrawn, result)
         if not eligible:
             result.findings.append(
                 _finding(

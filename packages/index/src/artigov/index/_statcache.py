@@ -265,6 +265,21 @@ class StatCache:
             or any(not self.fresh(rel, *pair) for rel, pair in stamps.items())
         )
 
+    def _provable(self, root: Path, index_path: Path, scope: str) -> bool:
+        """True when stats can prove what changed (see :meth:`check`): a saved cache of a complete
+        walk of ``scope``, the index file it describes (not racy), and no listed directory changed."""
+        if not self.index_digest or self.dirs is None or scope != self.scope or self.index_stamp is None:
+            return False
+        reference = self.reference_ns
+        if stamp_of(index_path) != self.index_stamp:
+            return False
+        if self.index_stamp[1] >= reference and not self._same_index(index_path):
+            return False  # racy: written in the cache's clock tick, so its bytes must show it
+        for rel, stamp in self.dirs.items():
+            if stamp[1] >= reference or (stamp_of(root / rel if rel else root) or MISSING) != stamp:
+                return False
+        return self._saved is not None  # built in memory, never saved: it describes no file on disk
+
     def check(self, root: Path, index_path: Path, scope: str) -> QuickCheck | None:
         """From stats alone: which units changed, if the cache can prove the rest did not; else None.
 
@@ -273,18 +288,9 @@ class StatCache:
         was added, removed or renamed). Then every file is stat'ed (in parallel for many) and a unit
         whose stamp differs or is racy is "changed". Any doubt returns None: do the full walk.
         """
-        if not self.index_digest or self.dirs is None or scope != self.scope or self.index_stamp is None:
+        if not self._provable(root, index_path, scope):
             return None
         reference = self.reference_ns
-        if stamp_of(index_path) != self.index_stamp:
-            return None
-        if self.index_stamp[1] >= reference and not self._same_index(index_path):
-            return None  # racy: written in the cache's clock tick, so its bytes must show it
-        for rel, stamp in self.dirs.items():
-            if stamp[1] >= reference or (stamp_of(root / rel if rel else root) or MISSING) != stamp:
-                return None
-        if self._saved is None:  # built in memory, never saved: it describes no file on disk
-            return None
         cached = self._packed
         suspects = set(_stat_files(root, self._files, cached))
         if not suspects and self.newest_ns < reference:

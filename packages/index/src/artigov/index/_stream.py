@@ -65,21 +65,25 @@ class StreamedIndex:
     def _corrupt(self, line: int, why: str) -> IndexCorruptError:
         return IndexCorruptError(self.path, f"line {line}: {why}")
 
+    def _check_first(self, first: bytes) -> None:
+        """Raise IndexCorruptError unless ``first`` is the index's first line."""
+        if old_format(first):
+            raise IndexCorruptError(
+                self.path, "format_version 1 (the old one-line index, which git cannot merge); `index rebuild`"
+            )
+        if first != HEAD:
+            if first == HEAD[:-1] + b"\r\n":
+                from artigov.core import CRLF_HINT
+
+                raise self._corrupt(1, f"{CRLF_HINT}, not edited: `index rebuild` writes it anew")
+            raise self._corrupt(1, "not the index's first line (hand-edited, or a bad merge?)")
+
     def __iter__(self) -> Iterator[tuple[str, dict[str, Any]]]:
         check, names = _entry_check()
         with open(self.path, "rb") as f:
             first = f.readline()
             self._hash.update(first)
-            if old_format(first):
-                raise IndexCorruptError(
-                    self.path, "format_version 1 (the old one-line index, which git cannot merge); `index rebuild`"
-                )
-            if first != HEAD:
-                if first == HEAD[:-1] + b"\r\n":
-                    from artigov.core import CRLF_HINT
-
-                    raise self._corrupt(1, f"{CRLF_HINT}, not edited: `index rebuild` writes it anew")
-                raise self._corrupt(1, "not the index's first line (hand-edited, or a bad merge?)")
+            self._check_first(first)
             previous: str | None = None
             number = 1
             for raw in f:

@@ -160,6 +160,24 @@ def _move_objects(ws: Workspace, old_objects: Path) -> int:
     return moved
 
 
+def _old_chains(ws: Workspace, fw_dirs: list[Path]) -> dict[str, tuple[dict[int, bytes], dict[int, str]]]:
+    """Each old framework folder's verified chain, by name, before anything moves.
+
+    Raises:
+        PromotionError: the framework is in the record already, or its old chain is broken.
+    """
+    chains = {}
+    for fw_dir in fw_dirs:
+        check_framework_name(fw_dir.name)
+        if (ws.record_dir / fw_dir.name).exists():
+            raise PromotionError(
+                f"{ws.rel(ws.record_dir / fw_dir.name)} already exists; nothing was moved",
+                fix="migrate into an empty record (move that folder aside first)",
+            )
+        chains[fw_dir.name] = _old_chain(ws, fw_dir)
+    return chains
+
+
 def migrate_record(ws: Workspace, *, lock_timeout: float = DEFAULT_LOCK_TIMEOUT) -> Migration:
     """Make trust version 1 from the settings if the record has none, and move snapshots and objects
     from ``state_dir`` into the committed record, verifying before and after.
@@ -189,15 +207,7 @@ def migrate_record(ws: Workspace, *, lock_timeout: float = DEFAULT_LOCK_TIMEOUT)
             ".gitattributes keeps it byte-exact",
             exit_code=2,
         )
-    chains = {}
-    for fw_dir in fw_dirs:
-        check_framework_name(fw_dir.name)
-        if (ws.record_dir / fw_dir.name).exists():
-            raise PromotionError(
-                f"{ws.rel(ws.record_dir / fw_dir.name)} already exists; nothing was moved",
-                fix="migrate into an empty record (move that folder aside first)",
-            )
-        chains[fw_dir.name] = _old_chain(ws, fw_dir)
+    chains = _old_chains(ws, fw_dirs)
     who = ActorLookup(ws.root).result()
     for name, (chain, pruned) in chains.items():
         _move_framework(ws, old / name, name, chain, pruned, who, lock_timeout)

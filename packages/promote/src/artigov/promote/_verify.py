@@ -38,6 +38,8 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from artigov.schema import Artifact
 
 from artigov.core import (
@@ -459,25 +461,22 @@ def check_approvals(ws: Workspace, manifest: dict[str, Any], target: int, trust:
             _check_approval(ws, keyring, item, approval, target, (trust, str(manifest["framework"])))
 
 
-def _check_approval(
-    ws: Workspace,
-    keyring: VerifyingKeyring,
-    item: dict[str, Any],
-    approval: dict[str, Any],
-    target: int,
-    trust: tuple[TrustChain, str],
-) -> None:
-    rel = str(approval["statement"])
-    where = f"snapshot {target}: {item['path']}: approval by {approval['approver']} ({rel})"
+def _approval_body(ws: Workspace, rel: str, digest: str, where: str, target: int) -> tuple[Path, bytes, dict[str, Any]]:
+    """The approval statement ``rel`` a snapshot records (its path, bytes and parsed body): it must
+    be there, have the recorded ``digest`` and be a JSON object.
+
+    Raises:
+        VerificationError: V021, naming ``where`` and the fix.
+    """
     try:
         path = resolve_inside(ws.root, rel, source=f"snapshot {target}")
         data = path.read_bytes()
     except (OSError, PathEscapeError):
         raise VerificationError("V021", f"{where} is missing", snapshot=target, fix=f"restore {rel} from git") from None
-    if digest_bytes(data) != approval["digest"]:
+    if digest_bytes(data) != digest:
         from artigov.core import CRLF_FIX, CRLF_HINT, crlf_only
 
-        if crlf_only(data, approval["digest"]):
+        if crlf_only(data, digest):
             raise VerificationError("V021", f"{where}: {CRLF_HINT}, not edited", snapshot=target, fix=CRLF_FIX)
         raise VerificationError(
             "V021",
@@ -493,6 +492,20 @@ def _check_approval(
         raise VerificationError(
             "V021", f"{where} is not a JSON statement", snapshot=target, fix=f"restore {rel} from git"
         )
+    return path, data, body
+
+
+def _check_approval(
+    ws: Workspace,
+    keyring: VerifyingKeyring,
+    item: dict[str, Any],
+    approval: dict[str, Any],
+    target: int,
+    trust: tuple[TrustChain, str],
+) -> None:
+    rel = str(approval["statement"])
+    where = f"snapshot {target}: {item['path']}: approval by {approval['approver']} ({rel})"
+    path, data, body = _approval_body(ws, rel, str(approval["digest"]), where, target)
     said = {k: body.get(k) for k in ("id", "version", "checksum", "approver")}
     meant = {
         "id": item["id"],

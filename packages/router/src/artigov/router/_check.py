@@ -188,11 +188,11 @@ def contract_allowed_kinds(ws: Workspace) -> set[str] | None:
     return kinds
 
 
-def _check_templates(ws: Workspace, routing: RoutingMap, matrix: RoutingMatrix) -> list[Finding]:
-    findings: list[Finding] = []
+def _templates(ws: Workspace, routing: RoutingMap, matrix: RoutingMatrix) -> list[tuple[str, str, str, str, set[str]]]:
+    """Every template of the map and the matrix: (file, key, template, kind, the placeholders allowed)."""
     map_rel = ws.rel(routing.path)
     matrix_rel = ws.rel(matrix.path)
-    templates: list[tuple[str, str, str, str, set[str]]] = []  # (file, key, template, fix-field, allowed)
+    templates: list[tuple[str, str, str, str, set[str]]] = []
     for kind, route in routing.routes.items():
         templates.append((map_rel, f"routes.{kind}.dir", route.dir, kind, {*PLACEHOLDERS, SUBTREE}))
         if route.filename:
@@ -200,7 +200,12 @@ def _check_templates(ws: Workspace, routing: RoutingMap, matrix: RoutingMatrix) 
     for cmd, produces in matrix.commands.items():
         for kind, directory in produces.items():
             templates.append((matrix_rel, f"commands.{cmd}.produces.{kind}", directory, kind, set(PLACEHOLDERS)))
-    for file, key, template, kind, allowed in templates:
+    return templates
+
+
+def _check_templates(ws: Workspace, routing: RoutingMap, matrix: RoutingMatrix) -> list[Finding]:
+    findings: list[Finding] = []
+    for file, key, template, kind, allowed in _templates(ws, routing, matrix):
         line = _line_of(ws.root / file, kind)
         try:
             unknown = sorted(set(placeholders(template)) - allowed)

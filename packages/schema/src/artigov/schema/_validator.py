@@ -103,27 +103,43 @@ def _hint(err: ValidationError, raw: str | None = None, schema: dict[str, Any] |
     """The fix for one schema error; ``schema`` is the (kind) schema whose properties explain a field."""
     field = err.absolute_path[0] if err.absolute_path else None
     if err.validator == "required":
-        missing = re.findall(r"'([^']+)' is a required property", err.message)
-        if not missing:
-            return "add the missing field"
-        return f"add the field `{missing[0]}`" + _shape_of(missing[0], err.schema)
+        return _required_hint(err)
     if err.validator == "type" and err.validator_value == "string":
-        if isinstance(err.instance, bool):
-            return "quote the value: YAML reads true/false unquoted as booleans"
-        if isinstance(err.instance, (int, float)):
-            shown = raw if raw is not None else err.instance
-            return f'quote the value: {field}: "{shown}" (unquoted, YAML reads it as the number {err.instance})'
-        return "write the value as a quoted string"
+        return _string_hint(err, field, raw)
     if err.validator == "enum":
         allowed: Any = err.validator_value
         return "use one of: " + ", ".join(str(v) for v in allowed)
     if err.validator == "format" and err.validator_value == "date-time":
         return 'use an RFC 3339 date-time in quotes, e.g. "2026-01-31T12:00:00Z"'
     if err.validator == "pattern":
-        if len(err.absolute_path) == 1 and str(field) in _PATTERN_HINTS:
-            return _PATTERN_HINTS[str(field)]
-        return f"make it match {err.validator_value}" + _shape_of(str(field), schema)
+        return _pattern_hint(err, field, schema)
     return code_info("S014").help
+
+
+def _pattern_hint(err: ValidationError, field: Any, schema: dict[str, Any] | None) -> str:
+    """The fix for a value that does not match its pattern: the field's own hint, else the pattern."""
+    if len(err.absolute_path) == 1 and str(field) in _PATTERN_HINTS:
+        return _PATTERN_HINTS[str(field)]
+    return f"make it match {err.validator_value}" + _shape_of(str(field), schema)
+
+
+def _required_hint(err: ValidationError) -> str:
+    """The fix for a missing field: its name and the shape its value takes."""
+    missing = re.findall(r"'([^']+)' is a required property", err.message)
+    if not missing:
+        return "add the missing field"
+    return f"add the field `{missing[0]}`" + _shape_of(missing[0], err.schema)
+
+
+def _string_hint(err: ValidationError, field: Any, raw: str | None) -> str:
+    """The fix for a value that must be a string: YAML read it as a boolean or a number, or it is
+    something else (``raw``: the value as written)."""
+    if isinstance(err.instance, bool):
+        return "quote the value: YAML reads true/false unquoted as booleans"
+    if isinstance(err.instance, (int, float)):
+        shown = raw if raw is not None else err.instance
+        return f'quote the value: {field}: "{shown}" (unquoted, YAML reads it as the number {err.instance})'
+    return "write the value as a quoted string"
 
 
 class SchemaSet:
