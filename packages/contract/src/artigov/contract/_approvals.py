@@ -378,47 +378,52 @@ class ApprovalChecker:
             about = statements_about(statements, entry["checksum"], self.metadata_digest(path, entry))
             current = {**current, **about}
         for who in entry.get("approved_by", []):
-            st = current.get(who)
-            if st is None:
-                if self.contract.require_signed_approvals:
-                    yield _f(
-                        "C010",
-                        path,
-                        f"{who} is listed in approved_by but has no signed approval statement "
-                        f"(gate {gate!r} requires signed approvals)",
-                        f"have {who} run: artigov approve {path} --as {who}",
-                    )
-                continue
-            if st.decision == "reject":
-                yield _f(
-                    "C014",
+            found = self._person_finding(path, entry, gate, who, current.get(who))
+            if found is not None:
+                yield found
+
+    def _person_finding(
+        self, path: str, entry: dict[str, Any], gate: str, who: str, st: Statement | None
+    ) -> Finding | None:
+        """What is wrong with ``who``'s approval of ``entry`` (``st``: their current statement), or None."""
+        signed = self.contract.require_signed_approvals
+        if st is None:
+            return (
+                _f(
+                    "C010",
                     path,
-                    f"{who} is listed in approved_by but their latest statement ({st.rel}) rejects it",
-                    f"address the rejection ({st.body.get('comment') or 'no comment'}) and have {who} approve it",
+                    f"{who} is listed in approved_by but has no signed approval statement "
+                    f"(gate {gate!r} requires signed approvals)",
+                    f"have {who} run: artigov approve {path} --as {who}",
                 )
-                continue
-            if st.decision != "approve" or st.body.get("checksum") != entry["checksum"]:
-                yield _f(
-                    "C011",
-                    path,
-                    f"{who}'s approval ({st.rel}) is for other content: the document changed after it was "
-                    f"approved (approved {st.body.get('checksum')}, now {entry['checksum']})",
-                    f"have {who} review the change and approve again: artigov approve {path} --as {who}",
-                )
-                continue
-            if not covers(st.body, entry["checksum"], self.metadata_digest(path, entry)):
-                yield _f(
-                    "C011",
-                    path,
-                    f"{who}'s approval ({st.rel}) is for other metadata: a field (other than status, approved_by, "
-                    "updated_at and checksum) changed after it was approved",
-                    f"have {who} review the change and approve again: artigov approve {path} --as {who}",
-                )
-                continue
-            if self.contract.require_signed_approvals:
-                problem = self.signer_problem(st)
-                if problem:
-                    yield _f(problem[0], path, problem[1], problem[2])
+                if signed
+                else None
+            )
+        if st.decision == "reject":
+            return _f(
+                "C014",
+                path,
+                f"{who} is listed in approved_by but their latest statement ({st.rel}) rejects it",
+                f"address the rejection ({st.body.get('comment') or 'no comment'}) and have {who} approve it",
+            )
+        if st.decision != "approve" or st.body.get("checksum") != entry["checksum"]:
+            return _f(
+                "C011",
+                path,
+                f"{who}'s approval ({st.rel}) is for other content: the document changed after it was "
+                f"approved (approved {st.body.get('checksum')}, now {entry['checksum']})",
+                f"have {who} review the change and approve again: artigov approve {path} --as {who}",
+            )
+        if not covers(st.body, entry["checksum"], self.metadata_digest(path, entry)):
+            return _f(
+                "C011",
+                path,
+                f"{who}'s approval ({st.rel}) is for other metadata: a field (other than status, approved_by, "
+                "updated_at and checksum) changed after it was approved",
+                f"have {who} review the change and approve again: artigov approve {path} --as {who}",
+            )
+        problem = self.signer_problem(st) if signed else None
+        return _f(problem[0], path, problem[1], problem[2]) if problem else None
 
 
 def _reapprove(st: Statement) -> str:

@@ -112,31 +112,7 @@ def _kind_findings(
     for path, entry in sorted(eligible.items()):
         if entry["status"] != "approved":
             continue
-        approvers = list(entry.get("approved_by", []))
-        if len(approvers) < gate.min_approvals:
-            findings.append(
-                _f(
-                    "C005",
-                    path,
-                    f"approved {kind!r} has {len(approvers)} approver(s); "
-                    f"gate {gate.name!r} needs {gate.min_approvals}",
-                    f"add approved_by: [{', '.join(sorted(accountable)) or '<accountable person>'}]",
-                    "/approved_by",
-                )
-            )
-        for person in approvers:
-            if person not in accountable:
-                who = ", ".join(sorted(accountable)) or "nobody (add RACI for this kind)"
-                findings.append(
-                    _f(
-                        "C006",
-                        path,
-                        f"{person} approved this {kind!r} but is not accountable for it under RACI "
-                        f"(accountable: {who})",
-                        "have an accountable person approve it, or fix the RACI",
-                        "/approved_by",
-                    )
-                )
+        findings += _raci_findings(kind, gate, path, list(entry.get("approved_by", [])), accountable)
         findings.extend(checker.findings(path, entry, gate.name))
         if not contract.require_signed_approvals and _unsigned(checker, entry):
             unsigned.append(path)
@@ -146,6 +122,35 @@ def _kind_findings(
         warnings.append(_unsigned_warning(kind, unsigned))
     if body_only:
         warnings.append(_body_only_warning(kind, body_only))
+    return findings
+
+
+def _raci_findings(kind: str, gate: Gate, path: str, approvers: list[str], accountable: set[str]) -> list[Finding]:
+    """C005 when the approved ``path`` has fewer approvers than the gate needs; C006 for each
+    approver RACI does not make accountable for ``kind``."""
+    findings: list[Finding] = []
+    if len(approvers) < gate.min_approvals:
+        findings.append(
+            _f(
+                "C005",
+                path,
+                f"approved {kind!r} has {len(approvers)} approver(s); gate {gate.name!r} needs {gate.min_approvals}",
+                f"add approved_by: [{', '.join(sorted(accountable)) or '<accountable person>'}]",
+                "/approved_by",
+            )
+        )
+    for person in approvers:
+        if person not in accountable:
+            who = ", ".join(sorted(accountable)) or "nobody (add RACI for this kind)"
+            findings.append(
+                _f(
+                    "C006",
+                    path,
+                    f"{person} approved this {kind!r} but is not accountable for it under RACI (accountable: {who})",
+                    "have an accountable person approve it, or fix the RACI",
+                    "/approved_by",
+                )
+            )
     return findings
 
 

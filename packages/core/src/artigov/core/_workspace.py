@@ -178,26 +178,31 @@ def _check_globs(merged: dict[str, Any], root: Path, source: str) -> None:
                 raise PathEscapeError(glob, root, source=f"{source}: field `{key}`")
 
 
-def load_workspace(root: Path | None = None, *, start: Path | None = None) -> Workspace:
-    """Load the workspace at ``root``, or find it from ``start`` (default: cwd).
+def _root_of(root: Path | None, start: Path | None) -> Path:
+    """The workspace root: ``root`` checked to hold a config, or found upwards from ``start``.
 
     Raises:
-        WorkspaceNotFoundError: no ``artigov.yaml`` was found.
-        ConfigError: the config is unreadable, not YAML, or fails its schema;
-            the message names the file and the field.
-        PathEscapeError: a configured path leaves the workspace.
+        ConfigError: ``root`` is no folder, or has no ``artigov.yaml``.
+        WorkspaceNotFoundError: none was found from ``start``.
+    """
+    if root is None:
+        return find_root(start)
+    root = root.resolve()
+    if not (root / CONFIG_NAME).is_file():
+        if not root.is_dir():
+            raise ConfigError(root, None, "no such directory", fix="pass an existing workspace directory to --root")
+        raise ConfigError(root / CONFIG_NAME, None, "file not found", fix="create it, or run `artigov init` there")
+    return root
+
+
+def _read_config(config_path: Path) -> dict[str, Any]:
+    """The config's settings: at most 1 MiB of UTF-8 YAML, a mapping (an empty file is no settings).
+
+    Raises:
+        ConfigError: naming what is wrong and the fix.
     """
     from artigov.core._safeyaml import load_yaml
 
-    if root is not None:
-        root = root.resolve()
-        if not (root / CONFIG_NAME).is_file():
-            if not root.is_dir():
-                raise ConfigError(root, None, "no such directory", fix="pass an existing workspace directory to --root")
-            raise ConfigError(root / CONFIG_NAME, None, "file not found", fix="create it, or run `artigov init` there")
-    else:
-        root = find_root(start)
-    config_path = root / CONFIG_NAME
     raw = config_path.read_bytes()
     if len(raw) > _MAX_CONFIG_BYTES:
         raise ConfigError(config_path, None, "larger than 1 MiB", fix="this is not a workspace config")
@@ -214,24 +219,41 @@ def load_workspace(root: Path | None = None, *, start: Path | None = None) -> Wo
         data = {}
     if not isinstance(data, dict):
         raise ConfigError(config_path, None, "must be a mapping of settings", fix="see the README for the fields")
+    return data
+
+
+def _check_config(config_path: Path, data: dict[str, Any]) -> None:
+    """Raise ConfigError naming the first field the config schema refuses, with its fix."""
     errors = (
         []
         if _config_check()(data)  # jsonschema (and its import) only if in doubt
         else sorted(_config_validator().iter_errors(data), key=lambda err: list(map(str, err.absolute_path)))
     )
-    if errors:
-        err = errors[0]
-        name = _field_name(err.absolute_path) or None
-        fix = "see the README's artigov.yaml reference"
-        if err.validator == "additionalProperties":
-            fix = (
-                "remove or rename the unknown field (known: "
-                + ", ".join(sorted(err.schema.get("properties", {})))
-                + ")"
-            )
-        elif err.validator == "pattern" and name and "signing" in name:
-            fix = "use the full 40-hex-digit key fingerprint (gpg --list-keys --with-colons)"
-        raise ConfigError(config_path, name, err.message, fix=fix)
+    if not errors:
+        return
+    err = errors[0]
+    name = _field_name(err.absolute_path) or None
+    fix = "see the README's artigov.yaml reference"
+    if err.validator == "additionalProperties":
+        fix = "remove or rename the unknown field (known: " + ", ".join(sorted(err.schema.get("properties", {}))) + ")"
+    elif err.validator == "pattern" and name and "signing" in name:
+        fix = "use the full 40-hex-digit key fingerprint (gpg --list-keys --with-colons)"
+    raise ConfigError(config_path, name, err.message, fix=fix)
+
+
+def load_workspace(root: Path | None = None, *, start: Path | None = None) -> Workspace:
+    """Load the workspace at ``root``, or find it from ``start`` (default: cwd).
+
+    Raises:
+        WorkspaceNotFoundError: no ``artigov.yaml`` was found.
+        ConfigError: the config is unreadable, not YAML, or fails its schema;
+            the message names the file and the field.
+        PathEscapeError: a configured path leaves the workspace.
+    """
+    root = _root_of(root, start)
+    config_path = root / CONFIG_NAME
+    data = _read_config(config_path)
+    _check_config(config_path, data)
 
     merged = {**_DEFAULTS, **{k: v for k, v in data.items() if k not in ("signing", "index_committed")}}
     source = str(config_path)

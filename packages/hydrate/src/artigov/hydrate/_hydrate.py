@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from artigov.contract import Contract, load_contract
+from artigov.contract import Contract, Gate, load_contract
 from artigov.core import EXIT_FINDINGS, ArtigovError, Finding, Workspace, get_logger
 from artigov.hydrate._plan import HydrationPlan
 from artigov.hydrate._precedence import RULE_VERSION, Candidate, CommitTimes, decided_by, rank, rank_key
@@ -97,6 +97,39 @@ def _qualified(
     return of_kind, eligible
 
 
+def _prefetch(commit_times: CommitTimes, entries: list[Candidate], gate: Gate) -> None:
+    """One batched commit-time lookup for every candidate the stage may need to order (where the
+    lookup offers ``prefetch``)."""
+    prefetch = getattr(commit_times, "prefetch", None)
+    if prefetch is not None:
+        requires = gate.requires
+        prefetch(
+            [
+                c
+                for c in entries
+                if c.entry["kind"] in requires and STATUS_RANK[c.status] >= STATUS_RANK[requires[c.entry["kind"]]]
+            ]
+        )
+
+
+def _won(kind: str, ranked: list[Candidate], commit_times: CommitTimes, result: HydrationResult) -> dict[str, Any]:
+    """The plan's input for ``kind``: the first of ``ranked``; the decisions (won, and each lost
+    with the rule that decided it) go to ``result``."""
+    winner = ranked[0]
+    tied = len(ranked) > 1
+    win_key = rank_key(winner, commit_times(winner) if tied else None)
+    result.decisions.append(Decision(kind, winner.path, "won", win_key))
+    for c in ranked[1:]:
+        lost_key = rank_key(c, commit_times(c))
+        rule = decided_by(c, winner, commit_times)
+        result.decisions.append(Decision(kind, c.path, "lost", lost_key, lost_to=winner.path, rule=rule))
+    item = {k: winner.entry[k] for k in ("id", "version", "status", "checksum")}
+    item.update(kind=kind, path=winner.path)
+    if winner.entry.get("meta"):
+        item["meta"] = winner.entry["meta"]
+    return item
+
+
 def select(
     contract: Contract,
     stage: str,
@@ -121,16 +154,7 @@ def select(
         random.Random(shuffle_seed).shuffle(entries)
     result = HydrationResult(None)
     inputs: list[dict[str, Any]] = []
-    prefetch = getattr(commit_times, "prefetch", None)
-    if prefetch is not None:  # one batched lookup for every candidate a stage may need to order
-        prefetch(
-            [
-                c
-                for c in entries
-                if c.entry["kind"] in gate.requires
-                and STATUS_RANK[c.status] >= STATUS_RANK[gate.requires[c.entry["kind"]]]
-            ]
-        )
+    _prefetch(commit_times, entries, gate)
     by_kind: dict[str, list[Candidate]] = {}
     for c in entries:  # in the entries' order, as a filter per kind would keep them
         by_kind.setdefault(c.entry["kind"], []).append(c)
@@ -172,18 +196,7 @@ def select(
                     )
                 )
             continue
-        tied = len(ranked) > 1
-        win_key = rank_key(winner, commit_times(winner) if tied else None)
-        result.decisions.append(Decision(kind, winner.path, "won", win_key))
-        for c in ranked[1:]:
-            lost_key = rank_key(c, commit_times(c))
-            rule = decided_by(c, winner, commit_times)
-            result.decisions.append(Decision(kind, c.path, "lost", lost_key, lost_to=winner.path, rule=rule))
-        item = {k: winner.entry[k] for k in ("id", "version", "status", "checksum")}
-        item.update(kind=kind, path=winner.path)
-        if winner.entry.get("meta"):
-            item["meta"] = winner.entry["meta"]
-        inputs.append(item)
+        inputs.append(_won(kind, ranked, commit_times, result))
     if not result.findings:
         result.plan = HydrationPlan(contract.framework, stage, RULE_VERSION, index.digest, tuple(inputs))
     return result

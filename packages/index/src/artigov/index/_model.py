@@ -181,32 +181,7 @@ class Index:
         Raises:
             IndexCorruptError: not JSON, the old format, not the layout, or unknown fields.
         """
-        if old_format(data):
-            raise IndexCorruptError(
-                path, "format_version 1 (the old one-line index, which git cannot merge); `index rebuild` upgrades it"
-            )
-        try:
-            value = orjson.loads(data)
-        except orjson.JSONDecodeError as e:
-            raise IndexCorruptError(path, f"not valid JSON ({e})") from None
-        if not isinstance(value, dict):
-            raise IndexCorruptError(path, "not a JSON object")
-        version = value.get("format_version")
-        if version != FORMAT_VERSION:
-            raise IndexCorruptError(path, f"format_version {version!r}, expected {FORMAT_VERSION}")
-        entries = value.get("entries")
-        if not isinstance(entries, dict):
-            raise IndexCorruptError(path, "`entries` is missing or not an object")
-        required, allowed = REQUIRED_FIELDS, ENTRY_FIELDS
-        previous = None
-        for rel, entry in entries.items():
-            if not isinstance(entry, dict) or not required <= entry.keys():
-                raise IndexCorruptError(path, f"entry {rel!r} lacks required fields")
-            if not entry.keys() <= allowed:
-                raise IndexCorruptError(path, f"entry {rel!r} has unknown fields")
-            if previous is not None and not previous < rel:
-                raise IndexCorruptError(path, f"entry {rel!r} is out of order (after {previous!r}): a bad merge?")
-            previous = rel
+        entries = _entries_of(data, path)
         index = Index(entries)
         if not shaped(data) or entry_count(data) != len(entries) or data.count(b"\n,") != max(len(entries) - 1, 0):
             raise IndexCorruptError(path, "not one entry per line (hand-edited, or a bad merge?)")
@@ -214,6 +189,46 @@ class Index:
             raise IndexCorruptError(path, "not in canonical form (hand-edited?)")
         index.__dict__["_bytes"] = data  # cached_property: the digest is the file's
         return index
+
+
+def _entries_of(data: bytes, path: Path) -> Entries:
+    """The entries of an index file's bytes, each with known fields only, in path order.
+
+    Raises:
+        IndexCorruptError: not JSON, the old format, another format version, or a bad entry.
+    """
+    if old_format(data):
+        raise IndexCorruptError(
+            path, "format_version 1 (the old one-line index, which git cannot merge); `index rebuild` upgrades it"
+        )
+    try:
+        value = orjson.loads(data)
+    except orjson.JSONDecodeError as e:
+        raise IndexCorruptError(path, f"not valid JSON ({e})") from None
+    if not isinstance(value, dict):
+        raise IndexCorruptError(path, "not a JSON object")
+    version = value.get("format_version")
+    if version != FORMAT_VERSION:
+        raise IndexCorruptError(path, f"format_version {version!r}, expected {FORMAT_VERSION}")
+    entries = value.get("entries")
+    if not isinstance(entries, dict):
+        raise IndexCorruptError(path, "`entries` is missing or not an object")
+    _check_entries(entries, path)
+    return entries
+
+
+def _check_entries(entries: Entries, path: Path) -> None:
+    """Raise IndexCorruptError unless every entry has the required fields, no unknown one, in order."""
+    required, allowed = REQUIRED_FIELDS, ENTRY_FIELDS
+    previous = None
+    for rel, entry in entries.items():
+        if not isinstance(entry, dict) or not required <= entry.keys():
+            raise IndexCorruptError(path, f"entry {rel!r} lacks required fields")
+        if not entry.keys() <= allowed:
+            raise IndexCorruptError(path, f"entry {rel!r} has unknown fields")
+        if previous is not None and not previous < rel:
+            raise IndexCorruptError(path, f"entry {rel!r} is out of order (after {previous!r}): a bad merge?")
+        previous = rel
 
 
 def merge_entries(base: Entries, ours: Entries, theirs: Entries) -> tuple[Entries, list[str]]:

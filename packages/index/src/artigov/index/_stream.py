@@ -78,6 +78,25 @@ class StreamedIndex:
                 raise self._corrupt(1, f"{CRLF_HINT}, not edited: `index rebuild` writes it anew")
             raise self._corrupt(1, "not the index's first line (hand-edited, or a bad merge?)")
 
+    def _entry_line(self, number: int, raw: bytes, previous: str | None) -> tuple[str, dict[str, Any], bytes]:
+        """(path, entry, the line without its leading comma) of entry line ``number``, after
+        ``previous``'s; raise IndexCorruptError unless it is one whole JSON entry, in order."""
+        body = raw[1:] if previous is not None and raw.startswith(b",") else raw
+        if previous is not None and body is raw:
+            raise self._corrupt(number, "an entry line must start with ',' (one entry per line)")
+        if not body.endswith(b"\n"):
+            raise self._corrupt(number, "the file ends inside an entry (a torn write?)")
+        try:
+            one = orjson.loads(b"{" + body[:-1] + b"}")
+        except orjson.JSONDecodeError as e:
+            raise self._corrupt(number, f"not one JSON entry ({e})") from None
+        if len(one) != 1:
+            raise self._corrupt(number, "not one entry per line (hand-edited, or a bad merge?)")
+        ((rel, entry),) = one.items()
+        if previous is not None and not previous < rel:
+            raise self._corrupt(number, f"entry {rel!r} is out of order (after {previous!r}): a bad merge?")
+        return rel, entry, body
+
     def __iter__(self) -> Iterator[tuple[str, dict[str, Any]]]:
         check, names = _entry_check()
         with open(self.path, "rb") as f:
@@ -93,20 +112,7 @@ class StreamedIndex:
                     if f.read(1):
                         raise self._corrupt(number + 1, "text after the index's last line")
                     return
-                body = raw[1:] if previous is not None and raw.startswith(b",") else raw
-                if previous is not None and body is raw:
-                    raise self._corrupt(number, "an entry line must start with ',' (one entry per line)")
-                if not body.endswith(b"\n"):
-                    raise self._corrupt(number, "the file ends inside an entry (a torn write?)")
-                try:
-                    one = orjson.loads(b"{" + body[:-1] + b"}")
-                except orjson.JSONDecodeError as e:
-                    raise self._corrupt(number, f"not one JSON entry ({e})") from None
-                if len(one) != 1:
-                    raise self._corrupt(number, "not one entry per line (hand-edited, or a bad merge?)")
-                ((rel, entry),) = one.items()
-                if previous is not None and not previous < rel:
-                    raise self._corrupt(number, f"entry {rel!r} is out of order (after {previous!r}): a bad merge?")
+                rel, entry, body = self._entry_line(number, raw, previous)
                 if not (check(entry) and names.search(rel)):
                     why = _explain(entry) or f"path {rel!r} is not a workspace-relative path"
                     raise self._corrupt(number, f"entry {rel!r}: {why}")

@@ -25,20 +25,35 @@ def history(ws: Workspace, framework: str, *, store: SnapshotStore | None = None
     for s in store.sequences():
         if (head is not None and s > head.sequence) or s in pruned:
             continue  # above the head: not in the chain; pruned: a deletion the next command finishes
-        m = store.manifest(s)
-        rows[s] = {
-            "sequence": s,
-            "gate": m.get("gate"),
-            "created_at": m.get("created_at"),
-            "signer": m.get("signer"),
-            "parent": m.get("parent"),
-            "rollback_of": m.get("rollback_of"),
-            "reason": m.get("reason"),
-            "commit": (m.get("git") or {}).get("commit"),
-            "inputs": len(m.get("inputs", [])),
-            "digest": digest_bytes(store.manifest_bytes(s)),
-            "status": "superseded",
-        }
+        rows[s] = _row(store, s)
+    _mark_rolled_back(rows)
+    if head is not None:
+        for gh in head.gates.values():
+            if gh.sequence in rows:
+                rows[gh.sequence]["status"] = "current"
+    return [rows[s] for s in sorted(rows)]
+
+
+def _row(store: SnapshotStore, s: int) -> dict[str, Any]:
+    """Snapshot ``s``'s row of the history, "superseded" until shown otherwise."""
+    m = store.manifest(s)
+    return {
+        "sequence": s,
+        "gate": m.get("gate"),
+        "created_at": m.get("created_at"),
+        "signer": m.get("signer"),
+        "parent": m.get("parent"),
+        "rollback_of": m.get("rollback_of"),
+        "reason": m.get("reason"),
+        "commit": (m.get("git") or {}).get("commit"),
+        "inputs": len(m.get("inputs", [])),
+        "digest": digest_bytes(store.manifest_bytes(s)),
+        "status": "superseded",
+    }
+
+
+def _mark_rolled_back(rows: dict[int, dict[str, Any]]) -> None:
+    """Mark "rolled back" each snapshot of a gate that a later rollback of that gate went back past."""
     for s, row in rows.items():
         back_to = row.get("rollback_of")
         if back_to:
@@ -46,11 +61,6 @@ def history(ws: Workspace, framework: str, *, store: SnapshotStore | None = None
                 other = rows.get(undone)
                 if other and other["status"] != "pruned" and other.get("gate") == row.get("gate"):
                     other["status"] = "rolled back"
-    if head is not None:
-        for gh in head.gates.values():
-            if gh.sequence in rows:
-                rows[gh.sequence]["status"] = "current"
-    return [rows[s] for s in sorted(rows)]
 
 
 def head_of(ws: Workspace, framework: str) -> Head | None:
