@@ -21,6 +21,12 @@ KeyOpt = Annotated[str | None, typer.Option("--key", help="Signing key fingerpri
 
 def register(app: typer.Typer) -> None:
     """Add the snapshot commands (promote, verify, rollback, prune, triggers, snapshots, …) to the command line."""
+    _register_main(app)
+    _register_views(app)
+
+
+def _register_main(app: typer.Typer) -> None:
+    """promote, verify, rollback, prune: the commands that make, check and undo snapshots."""
 
     @app.command("promote")
     def promote_cmd(
@@ -127,6 +133,10 @@ def register(app: typer.Typer) -> None:
         from artigov.commands.promote import run_prune
 
         raise typer.Exit(run_prune(root, framework, apply, fmt))
+
+
+def _register_views(app: typer.Typer) -> None:
+    """triggers, snapshots, diff, migrate-record, repair-head."""
 
     @app.command("triggers")
     def triggers_cmd(

@@ -45,30 +45,35 @@ def run_status(root: Path | None, framework: str | None, fmt: Format) -> int:
         r = status.routing
         print(f"routing: {r['conflicts']} conflict(s)" + (f"; first: {r['first']}" if r["first"] else ""))
         for fw in status.frameworks:
-            print(f"\nframework {fw['framework']} ({fw.get('artifacts', 0)} artifacts)")
-            for g in fw["gates"]:
-                state = "passes" if g["passes"] else f"does not pass: {g['first_finding']}"
-                snap = "no snapshot"
-                if g["snapshot"] is not None:
-                    snap = f"snapshot {g['snapshot']} " + ("verifies" if g["verifies"] else "does NOT verify")
-                print(f"  gate {g['gate']}: {state}; {snap}")
-            waiting = fw.get("in_review", [])
-            if waiting:
-                more = f" and {len(waiting) - 5} more" if len(waiting) > 5 else ""
-                print(f"  in review, waiting for approval ({len(waiting)}): {', '.join(waiting[:5])}{more}")
-            for line in fw.get("withdrawn", []):
-                print(f"  withdrawn {line}")
-            for t in fw.get("triggers", []):
-                print(f"  trigger {t['on']} would {t['action']}: {t['detail']}")
-            for problem in fw["problems"]:
-                if problem.startswith("contract:"):
-                    print(f"  {problem}")
+            _framework_lines(fw)
         _trust_lines(status.trust, status.continuity)
         print("\nstatus: " + ("all is well" if status.ok else "; ".join(status.problems)))
         return code
 
     # audit=False: a read-only view decides nothing, so it records nothing
     return execute("status", root, action, audit=False, framework=framework)
+
+
+def _framework_lines(fw: dict[str, Any]) -> None:
+    """One framework's part of the text report: each gate, what waits, what was withdrawn, triggers."""
+    print(f"\nframework {fw['framework']} ({fw.get('artifacts', 0)} artifacts)")
+    for g in fw["gates"]:
+        state = "passes" if g["passes"] else f"does not pass: {g['first_finding']}"
+        snap = "no snapshot"
+        if g["snapshot"] is not None:
+            snap = f"snapshot {g['snapshot']} " + ("verifies" if g["verifies"] else "does NOT verify")
+        print(f"  gate {g['gate']}: {state}; {snap}")
+    waiting = fw.get("in_review", [])
+    if waiting:
+        more = f" and {len(waiting) - 5} more" if len(waiting) > 5 else ""
+        print(f"  in review, waiting for approval ({len(waiting)}): {', '.join(waiting[:5])}{more}")
+    for line in fw.get("withdrawn", []):
+        print(f"  withdrawn {line}")
+    for t in fw.get("triggers", []):
+        print(f"  trigger {t['on']} would {t['action']}: {t['detail']}")
+    for problem in fw["problems"]:
+        if problem.startswith("contract:"):
+            print(f"  {problem}")
 
 
 def _trust_lines(trust: dict[str, Any], continuity: dict[str, Any] | None) -> None:

@@ -184,19 +184,8 @@ def _load_contract(ws: Workspace, framework: str) -> Contract:
     return _build(value, path, rel, framework)
 
 
-def _build(value: dict[str, Any], path: Path, rel: str, framework: str) -> Contract:
-    findings: list[Finding] = []
-    allowed = tuple(value["allowed_kinds"])
-    if value["framework"] != framework:
-        findings.append(
-            _finding(
-                "C009",
-                rel,
-                f"framework {value['framework']!r} does not match the file name {path.name}",
-                f"set framework: {framework}",
-                pointer="/framework",
-            )
-        )
+def _gates(value: dict[str, Any], rel: str, allowed: tuple[str, ...], findings: list[Finding]) -> list[Gate]:
+    """The contract's gates; a gate declared twice, or requiring a kind not allowed, adds a C009."""
     gates = []
     seen: set[str] = set()
     for i, g in enumerate(value["gates"]):
@@ -223,19 +212,11 @@ def _build(value: dict[str, Any], path: Path, rel: str, framework: str) -> Contr
                     )
                 )
         gates.append(Gate(g["name"], dict(g["requires"]), int(g.get("min_approvals", 1))))
-    raci = {}
-    for kind, roles in value.get("raci", {}).items():
-        if kind not in allowed:
-            findings.append(
-                _finding(
-                    "C009",
-                    rel,
-                    f"RACI for {kind!r}, which allowed_kinds does not list",
-                    f"add {kind!r} to allowed_kinds or remove its RACI",
-                    pointer=f"/raci/{kind}",
-                )
-            )
-        raci[kind] = {role: tuple(people) for role, people in roles.items()}
+    return gates
+
+
+def _people(value: dict[str, Any], rel: str, findings: list[Finding]) -> dict[str, tuple[str, ...]]:
+    """Person -> their key fingerprints (upper case); a key given to two people adds a C009."""
     people = {person: tuple(f.upper() for f in fprs) for person, fprs in value.get("people", {}).items()}
     owners: dict[str, str] = {}
     for person, fprs in sorted(people.items()):
@@ -251,6 +232,37 @@ def _build(value: dict[str, Any], path: Path, rel: str, framework: str) -> Contr
                     )
                 )
             owners[fpr] = person
+    return people
+
+
+def _build(value: dict[str, Any], path: Path, rel: str, framework: str) -> Contract:
+    findings: list[Finding] = []
+    allowed = tuple(value["allowed_kinds"])
+    if value["framework"] != framework:
+        findings.append(
+            _finding(
+                "C009",
+                rel,
+                f"framework {value['framework']!r} does not match the file name {path.name}",
+                f"set framework: {framework}",
+                pointer="/framework",
+            )
+        )
+    gates = _gates(value, rel, allowed, findings)
+    raci = {}
+    for kind, roles in value.get("raci", {}).items():
+        if kind not in allowed:
+            findings.append(
+                _finding(
+                    "C009",
+                    rel,
+                    f"RACI for {kind!r}, which allowed_kinds does not list",
+                    f"add {kind!r} to allowed_kinds or remove its RACI",
+                    pointer=f"/raci/{kind}",
+                )
+            )
+        raci[kind] = {role: tuple(people) for role, people in roles.items()}
+    people = _people(value, rel, findings)
     if findings:
         raise ContractError(findings)
     retention = value.get("retention", {})

@@ -315,6 +315,13 @@ def _compiled(schema: dict[str, Any], sub: _Compiler) -> Check:
         return lambda v: isinstance(v, str) and enum(v)
     if schema.get("type") == "object" and enum is _always:
         return lambda v: isinstance(v, dict) and obj(v)
+    return _by_type((of_type, enum, text, array, obj, number))
+
+
+def _by_type(parts: tuple[Check, Check, Check, Check, Check, Check]) -> Check:
+    """One check for any value (``parts``: the type, enum, string, array, object and number
+    checks): its type and enum where they constrain it, then its own type's keywords."""
+    of_type, enum, text, array, obj, number = parts
     simple = of_type is not _always or enum is not _always
 
     def check(value: Any) -> bool:

@@ -70,6 +70,31 @@ class Migration:
     attributes: list[str] = field(default_factory=list)
 
 
+def _old_snapshot(ws: Workspace, fw_dir: Path, seq: int, expected: str, objects: ObjectStore) -> bytes:
+    """Old snapshot ``seq``'s manifest bytes, proved: complete, hashing to ``expected``, signed by a
+    trusted key, every object it names intact.
+
+    Raises:
+        PromotionError: naming the framework, the snapshot and what is wrong; nothing was moved.
+    """
+    name = fw_dir.name
+    folder = fw_dir / snapshot_folder_name(seq)
+    try:
+        data = (folder / MANIFEST_NAME).read_bytes()
+        signature = (folder / SIGNATURE_NAME).read_bytes()
+    except OSError:
+        raise PromotionError(f"{name}: snapshot {seq} is incomplete in the old layout; nothing was moved") from None
+    if digest_bytes(data) != expected:
+        raise PromotionError(f"{name}: snapshot {seq} does not hash to the digest that names it; nothing was moved")
+    manifest = json.loads(data)
+    check_signature(ws, data, signature, manifest, seq, load_trust(ws))
+    for item in manifest.get("inputs", []):
+        for key in ("object", "meta_object"):
+            if key in item and objects.check(str(item[key])) is not None:
+                raise PromotionError(f"{name}: snapshot {seq}: object {item[key]} is missing or corrupt")
+    return data
+
+
 def _old_chain(ws: Workspace, fw_dir: Path) -> tuple[dict[int, bytes], dict[int, str]]:
     """Verify an old-layout framework folder; return its chain (sequence -> manifest bytes) and pruned map."""
     name = fw_dir.name
@@ -91,20 +116,8 @@ def _old_chain(ws: Workspace, fw_dir: Path) -> tuple[dict[int, bytes], dict[int,
             if pruned[seq] != expected:
                 raise PromotionError(f"{name}: pruned snapshot {seq} does not match its child's parent digest")
             break
-        folder = fw_dir / snapshot_folder_name(seq)
-        try:
-            data = (folder / MANIFEST_NAME).read_bytes()
-            signature = (folder / SIGNATURE_NAME).read_bytes()
-        except OSError:
-            raise PromotionError(f"{name}: snapshot {seq} is incomplete in the old layout; nothing was moved") from None
-        if digest_bytes(data) != expected:
-            raise PromotionError(f"{name}: snapshot {seq} does not hash to the digest that names it; nothing was moved")
+        data = _old_snapshot(ws, fw_dir, seq, expected, objects)
         manifest = json.loads(data)
-        check_signature(ws, data, signature, manifest, seq, load_trust(ws))
-        for item in manifest.get("inputs", []):
-            for key in ("object", "meta_object"):
-                if key in item and objects.check(str(item[key])) is not None:
-                    raise PromotionError(f"{name}: snapshot {seq}: object {item[key]} is missing or corrupt")
         chain[seq] = data
         expected = manifest.get("parent")
         seq -= 1
@@ -178,6 +191,30 @@ def _old_chains(ws: Workspace, fw_dirs: list[Path]) -> dict[str, tuple[dict[int,
     return chains
 
 
+def _retire_old_layout(ws: Workspace, folders: list[Path], frameworks: list[str]) -> None:
+    """Set the old layout's ``folders`` aside (so the normal checks no longer see them), verify the
+    migrated ``frameworks`` in the record, and only then delete the old; a failure puts everything
+    back as it was.
+
+    Raises:
+        VerificationError: a migrated framework does not verify (nothing is left migrated).
+    """
+    aside = [(d, d.with_name(d.name + ".premigration")) for d in folders]
+    for src, dst in aside:
+        src.replace(dst)
+    try:
+        for name in frameworks:
+            verify_snapshot(ws, name)  # after: the normal verification, on the new layout
+    except VerificationError:
+        for name in frameworks:
+            shutil.rmtree(ws.record_dir / name, ignore_errors=True)
+        for src, dst in aside:
+            dst.replace(src)
+        raise
+    for _, dst in aside:
+        shutil.rmtree(dst)
+
+
 def migrate_record(ws: Workspace, *, lock_timeout: float = DEFAULT_LOCK_TIMEOUT) -> Migration:
     """Make trust version 1 from the settings if the record has none, and move snapshots and objects
     from ``state_dir`` into the committed record, verifying before and after.
@@ -213,22 +250,7 @@ def migrate_record(ws: Workspace, *, lock_timeout: float = DEFAULT_LOCK_TIMEOUT)
         _move_framework(ws, old / name, name, chain, pruned, who, lock_timeout)
         result.frameworks[name] = len(chain)
     result.objects = _move_objects(ws, old_objects)
-    # Set the old layout aside (so the normal checks no longer see it), verify the new one, and
-    # only then delete the old; a failure puts everything back as it was.
-    aside = [(d, d.with_name(d.name + ".premigration")) for d in (old, old_objects) if d.exists()]
-    for src, dst in aside:
-        src.replace(dst)
-    try:
-        for name in chains:
-            verify_snapshot(ws, name)  # after: the normal verification, on the new layout
-    except VerificationError:
-        for name in chains:
-            shutil.rmtree(ws.record_dir / name, ignore_errors=True)
-        for src, dst in aside:
-            dst.replace(src)
-        raise
-    for _, dst in aside:
-        shutil.rmtree(dst)
+    _retire_old_layout(ws, [d for d in (old, old_objects) if d.exists()], list(chains))
     log.info(
         "record_migrated",
         audit=True,

@@ -611,22 +611,31 @@ def _check_pinned_log(
         raise VerificationError("V017", f"{rel} {problem}", snapshot=target, fix="restore the decision log from git")
 
 
+def _parent_of(sequence: int, data: bytes) -> Any:
+    """The parent digest the manifest bytes of snapshot ``sequence`` record (None for none).
+
+    Raises:
+        VerificationError: V004 not JSON, V005 not the manifest of that sequence.
+    """
+    try:
+        manifest = json.loads(data)
+    except ValueError:
+        raise VerificationError("V004", f"snapshot {sequence}: manifest is not JSON", snapshot=sequence) from None
+    if not isinstance(manifest, dict) or manifest.get("sequence") != sequence:
+        got = manifest.get("sequence") if isinstance(manifest, dict) else None
+        raise VerificationError(
+            "V005", f"snapshot folder {sequence} holds a manifest with sequence {got!r}", snapshot=sequence
+        )
+    return manifest.get("parent")
+
+
 def _verify_chain(store: SnapshotStore, head: Head, head_bytes: bytes) -> dict[int, bytes]:
     """Walk from the head back to the first snapshot, checking sequences and parent digests."""
     chain = {head.sequence: head_bytes}
     pruned = store.pruned()
     sequence, data = head.sequence, head_bytes
     while True:
-        try:
-            manifest = json.loads(data)
-        except ValueError:
-            raise VerificationError("V004", f"snapshot {sequence}: manifest is not JSON", snapshot=sequence) from None
-        if not isinstance(manifest, dict) or manifest.get("sequence") != sequence:
-            got = manifest.get("sequence") if isinstance(manifest, dict) else None
-            raise VerificationError(
-                "V005", f"snapshot folder {sequence} holds a manifest with sequence {got!r}", snapshot=sequence
-            )
-        parent = manifest.get("parent")
+        parent = _parent_of(sequence, data)
         if sequence == 1:
             if parent is not None:
                 raise VerificationError("V006", "snapshot 1 names a parent", snapshot=1)

@@ -286,11 +286,9 @@ def _check_templates(ws: Workspace, routing: RoutingMap, matrix: RoutingMatrix) 
     return findings
 
 
-def _check_pairs(ws: Workspace, routing: RoutingMap, matrix: RoutingMatrix, allowed: set[str] | None) -> list[Finding]:
+def _overlaps(routing: RoutingMap, map_rel: str, kinds: list[str]) -> list[Finding]:
+    """R001 for each two kinds routed to the same folder, or one inside the other's."""
     findings: list[Finding] = []
-    map_rel = ws.rel(routing.path)
-    matrix_rel = ws.rel(matrix.path)
-    kinds = sorted(routing.routes)
     for i, a in enumerate(kinds):
         for b in kinds[i + 1 :]:
             ra, rb = routing.routes[a], routing.routes[b]
@@ -308,6 +306,15 @@ def _check_pairs(ws: Workspace, routing: RoutingMap, matrix: RoutingMatrix, allo
                         f"routes.{b}.dir",
                     )
                 )
+    return findings
+
+
+def _check_pairs(ws: Workspace, routing: RoutingMap, matrix: RoutingMatrix, allowed: set[str] | None) -> list[Finding]:
+    findings: list[Finding] = []
+    map_rel = ws.rel(routing.path)
+    matrix_rel = ws.rel(matrix.path)
+    kinds = sorted(routing.routes)
+    findings += _overlaps(routing, map_rel, kinds)
     for cmd, produces in matrix.commands.items():
         for kind, directory in produces.items():
             key = f"commands.{cmd}.produces.{kind}"

@@ -203,31 +203,51 @@ def _walk(
     stack = [start]
     while stack:
         rel_dir = stack.pop()
-        where = root / rel_dir if rel_dir else root
-        stamp = stamp_of(where)  # before listing: a later change shows up as a new stamp
-        try:
-            entries = sorted(os.scandir(where), key=lambda e: e.name)
-        except OSError:
-            continue
-        if dirs is not None and stamp is not None:
-            dirs[rel_dir] = stamp
-        subdirs = []
-        for entry in entries:
-            if entry.name.startswith("."):
-                continue
-            rel = f"{rel_dir}/{entry.name}" if rel_dir else entry.name
-            if rel in skip:
-                continue
-            if entry.is_dir(follow_symlinks=False):
-                subdirs.append(rel)
-            elif entry.is_file(follow_symlinks=False):
-                found.append(rel)
-            elif links is not None and entry.is_symlink():
-                links.append(rel)
-            elif special is not None:
-                special.append(rel)
-        stack.extend(reversed(subdirs))
+        entries = _list_folder(root, rel_dir, dirs)
+        if entries is not None:
+            stack.extend(reversed(_sort_out(entries, rel_dir, skip, (found, links, special))))
     return found
+
+
+def _list_folder(root: Path, rel_dir: str, dirs: dict[str, Stamp] | None) -> list[os.DirEntry[str]] | None:
+    """The folder's entries by name, or None if it cannot be listed; its stamp (taken before
+    listing: a later change shows up as a new stamp) into ``dirs``."""
+    where = root / rel_dir if rel_dir else root
+    stamp = stamp_of(where)
+    try:
+        entries = sorted(os.scandir(where), key=lambda e: e.name)
+    except OSError:
+        return None
+    if dirs is not None and stamp is not None:
+        dirs[rel_dir] = stamp
+    return entries
+
+
+def _sort_out(
+    entries: list[os.DirEntry[str]],
+    rel_dir: str,
+    skip: set[str],
+    into: tuple[list[str], list[str] | None, list[str] | None],
+) -> list[str]:
+    """The folder's subfolders; its files, symlinks and special files into ``into`` (found, links,
+    special: None where the caller does not collect them). Hidden names and ``skip`` are passed by."""
+    found, links, special = into
+    subdirs = []
+    for entry in entries:
+        if entry.name.startswith("."):
+            continue
+        rel = f"{rel_dir}/{entry.name}" if rel_dir else entry.name
+        if rel in skip:
+            continue
+        if entry.is_dir(follow_symlinks=False):
+            subdirs.append(rel)
+        elif entry.is_file(follow_symlinks=False):
+            found.append(rel)
+        elif links is not None and entry.is_symlink():
+            links.append(rel)
+        elif special is not None:
+            special.append(rel)
+    return subdirs
 
 
 def walk_files(root: Path, start: str, links: list[str] | None = None) -> list[str]:

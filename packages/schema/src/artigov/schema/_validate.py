@@ -244,11 +244,12 @@ def _symlinked(ws: Workspace, rel: str, report: ValidationReport) -> bool:
     return verdict is not None
 
 
-def _units_for_paths(ws: Workspace, paths: Sequence[Path], report: ValidationReport) -> list[ArtifactUnit]:
-    """The units the named files and folders stand for (a folder: every file below it, hidden ones skipped)."""
-    root = ws.root
+def _named_files(ws: Workspace, paths: Sequence[Path], report: ValidationReport) -> tuple[list[str], set[str]]:
+    """The files ``paths`` name (a folder: every file below it, hidden ones skipped), and those a
+    walked folder listed (known to exist, no stat needed); a path outside the workspace or through
+    a symlink is reported instead."""
     named: list[str] = []
-    listed: set[str] = set()  # every file a walked folder holds: known to exist, no stat needed
+    listed: set[str] = set()
     for p in paths:
         try:
             rel = ws.rel(p)
@@ -260,13 +261,20 @@ def _units_for_paths(ws: Workspace, paths: Sequence[Path], report: ValidationRep
             continue
         if p.is_dir():
             links: list[str] = []
-            below = walk_files(root, rel, links)
+            below = walk_files(ws.root, rel, links)
             for link in links:
                 _symlinked(ws, link, report)
             listed.update(below)
             named.extend(below)
         else:
             named.append(rel)
+    return named, listed
+
+
+def _units_for_paths(ws: Workspace, paths: Sequence[Path], report: ValidationReport) -> list[ArtifactUnit]:
+    """The units the named files and folders stand for (a folder: every file below it, hidden ones skipped)."""
+    root = ws.root
+    named, listed = _named_files(ws, paths, report)
 
     def exists(rel: str) -> bool:
         return rel in listed or (root / rel).exists()
