@@ -31,11 +31,15 @@ __all__ = ["app", "main"]
 
 
 class LogFormat(StrEnum):
+    """How log lines are written on stderr."""
+
     console = "console"
     json = "json"
 
 
 class LogLevel(StrEnum):
+    """The lowest level of the log lines shown."""
+
     debug = "debug"
     info = "info"
     warning = "warning"

@@ -352,6 +352,7 @@ def run_playbook(playbook: Playbook, prepared: Rehearsal, framework: str, gate: 
 
 
 def render(results: list[PlaybookResult]) -> str:
+    """The playbook results as a text table (name and framework, steps, passed)."""
     width = max([10, *(len(f"{r.name} ({r.framework})") + 2 for r in results)])
     lines = [f"{'playbook':<{width}}{'steps':>6}{'passed':>8}", "-" * (width + 14)]
     for r in results:

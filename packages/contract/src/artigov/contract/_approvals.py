@@ -85,14 +85,17 @@ class Statement:
 
     @property
     def digest(self) -> str:
+        """The statement's sha256 (of its bytes as committed)."""
         return digest_bytes(self.data)
 
     @property
     def approver(self) -> str:
+        """Who the statement says approves (or rejects), "" if it does not say."""
         return str(self.body.get("approver", ""))
 
     @property
     def decision(self) -> str:
+        """``approve`` or ``reject`` ("" if it does not say)."""
         return str(self.body.get("decision", ""))
 
     def summary(self) -> dict[str, Any]:
@@ -109,6 +112,7 @@ class Statement:
 
 
 def approvals_dir(ws: Workspace, framework: str) -> Path:
+    """The framework's approvals folder in the record."""
     return ws.record_dir / framework / "approvals"
 
 
@@ -119,10 +123,12 @@ def _safe_part(value: str, what: str) -> str:
 
 
 def statement_dir(ws: Workspace, framework: str, artifact_id: str, version: str) -> Path:
+    """The folder of the statements about one version of an artifact (id and version made safe)."""
     return approvals_dir(ws, framework) / _safe_part(artifact_id, "id") / _safe_part(version, "version")
 
 
 def statement_name(approver: str, n: int) -> str:
+    """The file name of ``approver``'s ``n``-th statement (``alice.json``, ``alice.2.json``)."""
     return f"{approver}.json" if n == 1 else f"{approver}.{n}.json"
 
 

@@ -88,6 +88,7 @@ class Transition:
     notes: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
+        """The transition as JSON values."""
         return {
             "action": self.action,
             "framework": self.framework,

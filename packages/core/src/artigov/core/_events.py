@@ -85,15 +85,19 @@ class EventLogger:
         self.name = name
 
     def debug(self, event: str, **fields: Any) -> None:
+        """Emit ``event`` at debug level."""
         _emit(self.name, "debug", event, fields)
 
     def info(self, event: str, **fields: Any) -> None:
+        """Emit ``event`` at info level (``audit=True``: also to the audit log)."""
         _emit(self.name, "info", event, fields)
 
     def warning(self, event: str, **fields: Any) -> None:
+        """Emit ``event`` at warning level."""
         _emit(self.name, "warning", event, fields)
 
     def error(self, event: str, **fields: Any) -> None:
+        """Emit ``event`` at error level."""
         _emit(self.name, "error", event, fields)
 
 

@@ -38,6 +38,7 @@ class AuditSink:
         self._lookup: ActorLookup | None = None
 
     def actor(self) -> str:
+        """Who runs the command (git's user, else the login name), looked up once."""
         if self._actor is None:
             lookup = self._lookup or ActorLookup(self.path.parent if self.path else None)
             self._actor = lookup.result()
@@ -103,6 +104,7 @@ _SINK = AuditSink()
 
 
 def get_sink() -> AuditSink:
+    """The process's audit sink."""
     return _SINK
 
 

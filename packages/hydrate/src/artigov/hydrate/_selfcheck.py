@@ -15,6 +15,7 @@ from artigov.index import read_index
 
 
 def main() -> int:
+    """Print the hydration plan of ROOT FRAMEWORK STAGE (argv) in a fresh process; its exit status."""
     from artigov.core import configure_logging
 
     configure_logging("console", "error")  # stdout carries the plan's bytes, nothing else

@@ -34,12 +34,15 @@ __all__ = ["MergeResult", "merge_files", "merge_index"]
 
 @dataclass
 class MergeResult:
+    """A merged index file's bytes, and the paths both sides changed differently (or what kept it from merging)."""
+
     data: bytes
     conflicts: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
+        """True when nothing conflicts and nothing kept the files from merging."""
         return not self.conflicts and not self.problems
 
 

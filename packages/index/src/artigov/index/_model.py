@@ -159,6 +159,7 @@ class Index:
 
     @cached_property
     def digest(self) -> str:
+        """The sha256 of the index file's bytes."""
         return digest_bytes(self._bytes)
 
     def to_bytes(self) -> bytes:

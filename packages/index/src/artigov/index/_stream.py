@@ -60,6 +60,7 @@ class StreamedIndex:
 
     @property
     def digest(self) -> str:
+        """The sha256 of the bytes read so far (the file's, once iterated to the end)."""
         return "sha256:" + self._hash.hexdigest()
 
     def _corrupt(self, line: int, why: str) -> IndexCorruptError:

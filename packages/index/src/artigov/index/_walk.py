@@ -124,6 +124,8 @@ def scan(
 
 
 def diff(old: Entries, new: Entries) -> tuple[list[str], list[str], list[str]]:
+    """(added, removed, changed) paths from ``old`` to ``new``, each in byte order."""
+
     def order(paths: set[str]) -> list[str]:
         return sorted(paths, key=lambda p: p.encode("utf-8"))
 
@@ -134,19 +136,23 @@ def diff(old: Entries, new: Entries) -> tuple[list[str], list[str], list[str]]:
 
 
 def cache_path(ws: Workspace) -> Path:
+    """Where the workspace's stat cache lives."""
     return ws.state_dir / STATCACHE_NAME
 
 
 def save_cache(ws: Workspace, found: Scan, digest: str) -> None:
+    """Save the stat cache of scan ``found``, for the index whose digest is ``digest``."""
     cache = StatCache(cache_path(ws), found.stamps, entries=found.entries, dirs=found.dirs, scope=discovery_scope(ws))
     cache.save(digest, ws.index_path)
 
 
 def rebuilder(ws: Workspace) -> Callable[[], Entries]:
+    """A function that scans the workspace again and returns its entries (what a journal recovery rebuilds from)."""
     return lambda: scan(ws).entries
 
 
 def log_unchanged(ws: Workspace, digest: str) -> None:
+    """Record in the audit log that the index was found unchanged."""
     log.info("index_unchanged", audit=True, subject=ws.rel(ws.index_path), outcome="unchanged", digest=digest)
 
 

@@ -23,6 +23,8 @@ _COMPARED = ("version", "status", "checksum", "path")
 
 @dataclass(frozen=True)
 class SnapshotDiff:
+    """What changed from snapshot ``a`` to ``b`` of a framework, and whether each verifies."""
+
     framework: str
     a: int
     b: int
@@ -34,9 +36,11 @@ class SnapshotDiff:
 
     @property
     def ok(self) -> bool:
+        """True when both snapshots verify."""
         return all(v["ok"] for v in self.verifies.values())
 
     def to_dict(self) -> dict[str, Any]:
+        """The diff as JSON values."""
         return {
             "framework": self.framework,
             "from": self.a,

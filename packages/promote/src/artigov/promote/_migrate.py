@@ -62,6 +62,8 @@ log = get_logger(__name__)
 
 @dataclass
 class Migration:
+    """What ``migrate-record`` moved: snapshots per framework, objects, and what it made."""
+
     frameworks: dict[str, int] = field(default_factory=dict)
     objects: int = 0
     #: Trust version 1, when the migration made it.

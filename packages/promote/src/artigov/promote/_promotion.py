@@ -311,6 +311,7 @@ def _candidate_events(
 
 
 def git_fields(git: GitState, allow_dirty: bool) -> dict[str, Any]:
+    """The manifest's ``git`` fields: the commit promoted from and whether its inputs were committed."""
     return {
         "commit": git.commit,
         "inputs_committed": git.inputs_committed,

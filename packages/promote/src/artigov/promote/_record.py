@@ -46,6 +46,8 @@ log = get_logger(__name__)
 
 @dataclass(frozen=True)
 class Committed:
+    """A snapshot recorded: its sequence, its manifest's digest and the new HEAD."""
+
     sequence: int
     digest: str
     head: Head

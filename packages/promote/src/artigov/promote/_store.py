@@ -229,6 +229,8 @@ class ObjectStore:
 
 @dataclass(frozen=True)
 class GateHead:
+    """One gate's current snapshot in HEAD: its sequence and manifest digest."""
+
     sequence: int
     digest: str
 

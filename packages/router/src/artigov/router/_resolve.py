@@ -100,6 +100,7 @@ class PlacementCache:
         return directory
 
     def target(self, path: str, meta: Mapping[str, Any]) -> str:
+        """The canonical path of the artifact at ``path`` with metadata ``meta``."""
         kind = str(meta.get("kind", ""))
         route = self.routing.routes.get(kind)
         if route is None or route.filename:

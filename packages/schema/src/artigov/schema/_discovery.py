@@ -101,6 +101,7 @@ def _static_prefix(glob: str) -> str:
 
 
 def matches_any(rel: str, globs: tuple[str, ...]) -> bool:
+    """True when ``rel`` matches one of ``globs``."""
     return any(glob_regex(g).match(rel) for g in globs)
 
 

@@ -17,6 +17,8 @@ __all__ = ["Field", "KindDoc", "describe", "example_line", "explain_kind"]
 
 @dataclass(frozen=True)
 class Field:
+    """One metadata field of a kind, as ``schema show`` explains it."""
+
     name: str
     required: bool
     source: str  # "base" or "kind"
@@ -25,6 +27,7 @@ class Field:
     example: str | None
 
     def to_dict(self) -> dict[str, Any]:
+        """The field as JSON values."""
         return {
             "name": self.name,
             "required": self.required,
@@ -37,6 +40,8 @@ class Field:
 
 @dataclass(frozen=True)
 class KindDoc:
+    """A kind's metadata, as ``schema show`` explains it: where its schema is and each field."""
+
     kind: str
     schema_source: str | None
     description: str
@@ -44,6 +49,7 @@ class KindDoc:
     example: str
 
     def to_dict(self) -> dict[str, Any]:
+        """The explanation as JSON values."""
         return {
             "kind": self.kind,
             "schema": self.schema_source,
