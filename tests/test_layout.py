@@ -411,3 +411,14 @@ def test_every_public_name_in_every_module_has_a_docstring() -> None:
                 if isinstance(child, ast.ClassDef):
                     pending.append((child, f"{prefix}{child.name}."))
     assert missing == []
+
+
+def test_the_command_line_offers_the_log_settings_core_defines() -> None:
+    """--log-format and --log-level choose among core's formats and levels; their defaults are core's."""
+    from artigov.cli.app import LogFormat, LogLevel, main_callback
+    from artigov.core import DEFAULT_LOG_FORMAT, DEFAULT_LOG_LEVEL, LEVELS, LOG_FORMATS
+
+    assert tuple(f.value for f in LogFormat) == LOG_FORMATS
+    assert {level.value for level in LogLevel} <= set(LEVELS)
+    defaults = main_callback.__defaults__ or ()
+    assert LogFormat(DEFAULT_LOG_FORMAT) in defaults and LogLevel(DEFAULT_LOG_LEVEL) in defaults

@@ -26,24 +26,29 @@ from artigov.cli import validate as validate_cmd
 from artigov.cli.complete import complete_framework
 from artigov.cli.examples import add_examples
 from artigov.commands.formats import Format
+from artigov.core import DEFAULT_LOG_FORMAT, DEFAULT_LOG_LEVEL
 
 __all__ = ["app", "main"]
 
 
 class LogFormat(StrEnum):
-    """How log lines are written on stderr."""
+    """How log lines are written on stderr: ``artigov.core.LOG_FORMATS`` (a test holds them equal)."""
 
     console = "console"
     json = "json"
 
 
 class LogLevel(StrEnum):
-    """The lowest level of the log lines shown."""
+    """The lowest level of the log lines shown: levels of ``artigov.core.LEVELS``."""
 
     debug = "debug"
     info = "info"
     warning = "warning"
     error = "error"
+
+
+#: The defaults of --log-format and --log-level: core's.
+_LOG_FORMAT, _LOG_LEVEL = LogFormat(DEFAULT_LOG_FORMAT), LogLevel(DEFAULT_LOG_LEVEL)
 
 
 app = typer.Typer(
@@ -71,10 +76,8 @@ def _version(value: bool) -> None:
 def main_callback(
     log_format: Annotated[
         LogFormat, typer.Option("--log-format", help="Log lines on stderr: console or JSON lines.")
-    ] = LogFormat.console,
-    log_level: Annotated[
-        LogLevel, typer.Option("--log-level", help="Lowest level shown on stderr.")
-    ] = LogLevel.warning,
+    ] = _LOG_FORMAT,
+    log_level: Annotated[LogLevel, typer.Option("--log-level", help="Lowest level shown on stderr.")] = _LOG_LEVEL,
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")
     ] = False,

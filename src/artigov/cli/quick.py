@@ -62,7 +62,7 @@ def _root_and_format(args: list[str], formats: type[E]) -> tuple[Path | None, E]
         return None
     from artigov.core import configure_logging
 
-    configure_logging("console", "warning")
+    configure_logging()
     return root, fmt
 
 
@@ -123,7 +123,7 @@ def _index(op: str, args: list[str]) -> int | None:
     from artigov.commands.index import run_index
     from artigov.core import configure_logging
 
-    configure_logging("console", "warning")
+    configure_logging()
     return run_index(op, root, fmt, lock_timeout, full="--full" in options)
 
 

@@ -21,7 +21,7 @@ from invoke.tasks import Task
 from invoke.tasks import task as _invoke_task
 
 from artigov.commands.formats import Format
-from artigov.core import DEFAULT_LOCK_TIMEOUT
+from artigov.core import DEFAULT_LOCK_TIMEOUT, DEFAULT_LOG_FORMAT, DEFAULT_LOG_LEVEL
 
 __all__ = ["demo", "index", "ns", "promote", "rehearse", "validate"]
 
@@ -46,8 +46,8 @@ SHARED: dict[str, Any] = {
     "root": None,
     "format": "text",
     "lock_timeout": DEFAULT_LOCK_TIMEOUT,
-    "log_format": "console",
-    "log_level": "warning",
+    "log_format": DEFAULT_LOG_FORMAT,
+    "log_level": DEFAULT_LOG_LEVEL,
 }
 
 
@@ -282,7 +282,7 @@ def demo(c: Context, dir: str | None = None) -> None:
     """The whole story on a temp copy of the example workspace with a throwaway key."""
     from artigov.demo import run_demo
 
-    _setup("console", "warning")
+    _setup(DEFAULT_LOG_FORMAT, DEFAULT_LOG_LEVEL)
     _finish(run_demo(Path(dir) if dir else None))
 
 
@@ -299,7 +299,7 @@ def rehearse(c: Context, what: str = "all", quick: bool = False, root: str | Non
     from artigov.rehearse import WHAT
     from artigov.rehearse import rehearse as run
 
-    _setup("console", "error")
+    _setup(DEFAULT_LOG_FORMAT, "error")
     if what not in WHAT:
         raise Exit(f"artigov: error: unknown rehearsal {what!r} (fix: use one of: {', '.join(WHAT)})", code=2)
     try:

@@ -42,7 +42,7 @@ if TYPE_CHECKING:
     from artigov.core._canonical import canonical_json, digest_bytes, digest_file, sha256_hex
     from artigov.core._catalogue import CATALOGUE, Code
     from artigov.core._clock import iso, stamp_now
-    from artigov.core._events import bind, capture, clear, get_logger
+    from artigov.core._events import LEVELS, bind, capture, clear, get_logger
     from artigov.core._fastschema import Check, compile_schema, format_checker
     from artigov.core._faults import (
         FAULT_EXIT_CODE,
@@ -75,7 +75,14 @@ if TYPE_CHECKING:
         ensure_byte_exact,
         record_attributes,
     )
-    from artigov.core._logconfig import configure_logging, flush_audit, set_audit_path
+    from artigov.core._logconfig import (
+        DEFAULT_LOG_FORMAT,
+        DEFAULT_LOG_LEVEL,
+        LOG_FORMATS,
+        configure_logging,
+        flush_audit,
+        set_audit_path,
+    )
     from artigov.core._packaged import packaged_dir, packaged_schema, packaged_schema_names
     from artigov.core._parallel import bulk_results, cores, die_with_parent, fork_map
     from artigov.core._safeyaml import load_yaml, pointer_lines
@@ -167,6 +174,9 @@ __all__ = [
     "Code",
     "ConfigError",
     "DEFAULT_LOCK_TIMEOUT",
+    "DEFAULT_LOG_FORMAT",
+    "DEFAULT_LOG_LEVEL",
+    "LOG_FORMATS",
     "DISTRIBUTIONS",
     "DiskError",
     "EXIT_FINDINGS",
@@ -181,6 +191,7 @@ __all__ = [
     "FileLock",
     "Finding",
     "GENESIS",
+    "LEVELS",
     "LockTimeoutError",
     "PathEscapeError",
     "SigningConfig",

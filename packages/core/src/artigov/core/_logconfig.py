@@ -25,7 +25,22 @@ from typing import Any
 from artigov.core._audit import ActorLookup, AuditLog, make_record
 from artigov.core._events import LEVELS, ROUTING, bound
 
-__all__ = ["AuditSink", "configure_logging", "flush_audit", "get_sink", "set_audit_path"]
+__all__ = [
+    "DEFAULT_LOG_FORMAT",
+    "DEFAULT_LOG_LEVEL",
+    "LOG_FORMATS",
+    "AuditSink",
+    "configure_logging",
+    "flush_audit",
+    "get_sink",
+    "set_audit_path",
+]
+
+#: How shown events are written on stderr (``--log-format``), and the default of every door.
+LOG_FORMATS = ("console", "json")
+DEFAULT_LOG_FORMAT = "console"
+#: The lowest level shown on stderr unless ``--log-level`` says otherwise (the levels: ``LEVELS``).
+DEFAULT_LOG_LEVEL = "warning"
 
 
 class AuditSink:
@@ -148,9 +163,9 @@ def _structlog_renderer(log_format: str) -> Any:
     return render
 
 
-def configure_logging(log_format: str = "console", level: str = "warning") -> None:
+def configure_logging(log_format: str = DEFAULT_LOG_FORMAT, level: str = DEFAULT_LOG_LEVEL) -> None:
     """Route the toolkit's events: audit ones to the sink, shown ones to structlog; call once per process."""
     ROUTING.configured = True
-    ROUTING.level = LEVELS.get(level, LEVELS["warning"])
+    ROUTING.level = LEVELS.get(level, LEVELS[DEFAULT_LOG_LEVEL])
     ROUTING.sink = _SINK.record
     ROUTING.render = _structlog_renderer(log_format)
