@@ -17,6 +17,8 @@ from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 
+from artigov.core import RecordLayout
+
 __all__ = ["run_demo"]
 
 #: The bundled example: the repository's (a checkout), else the copy inside the installed wheel.
@@ -27,6 +29,7 @@ EXAMPLE = (
     else Path(__file__).resolve().parent / "examples" / "workspace"
 )
 FRAMEWORK = "fwk-001"
+_LAYOUT = RecordLayout(FRAMEWORK)
 
 
 def _git(ws: Path, *args: str) -> None:
@@ -74,8 +77,7 @@ def _tamper_object(ws: Path, sequence: int) -> str:
     import json
 
     def manifest(n: int) -> dict[str, list[dict[str, str]]]:
-        folder = ws / "governance" / FRAMEWORK / "snapshots" / f"{n:06d}"
-        value: dict[str, list[dict[str, str]]] = json.loads((folder / "manifest.json").read_text())
+        value: dict[str, list[dict[str, str]]] = json.loads((ws / "governance" / _LAYOUT.manifest(n)).read_text())
         return value
 
     earlier = {i["object"] for n in range(1, sequence) for i in manifest(n)["inputs"]}
@@ -260,7 +262,7 @@ def run_demo(directory: Path | None = None, example: Path = EXAMPLE) -> int:
         return 1
     print(f"demo: done. Workspace: {ws}")
     print(f"      record (committed): {ws / 'governance'}")
-    print(f"      decision log: {ws / 'governance' / FRAMEWORK / 'decisions.jsonl'} (artigov audit show --root {ws})")
+    print(f"      decision log: {ws / 'governance' / _LAYOUT.decisions} (artigov audit show --root {ws})")
     print(f"      operational log (local): {ws / '.artigov' / 'audit.jsonl'}")
     return 0
 

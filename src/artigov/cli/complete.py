@@ -99,8 +99,11 @@ def complete_snapshot(ctx: typer.Context, incomplete: str) -> list[str]:
     framework = ctx.params.get("framework")
     if not framework:
         return []
-    folder = ws.record_dir / framework / "snapshots"
+    from artigov.core import RecordLayout
+
+    layout = RecordLayout(framework)
+    folder = ws.record_dir / layout.snapshots
     numbers = sorted((int(p.name) for p in folder.iterdir() if p.name.isdigit()), reverse=True)
-    head = json.loads((ws.record_dir / framework / "HEAD").read_text()).get("sequence")
+    head = json.loads((ws.record_dir / layout.head).read_text()).get("sequence")
     out = [str(n) for n in numbers if str(n).startswith(incomplete)]
     return [*(s for s in out if s == str(head)), *(s for s in out if s != str(head))]

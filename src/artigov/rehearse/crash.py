@@ -525,10 +525,11 @@ def _pull_record(source: Path, ws: Path, framework: str) -> None:
     from artigov.promote import SnapshotStore
 
     theirs, ours = SnapshotStore(load_workspace(source), framework), SnapshotStore(load_workspace(ws), framework)
-    for name in ("decisions.jsonl", "HEAD", "pruned.json"):
-        if (theirs.dir / name).exists():
-            (ours.dir / name).unlink(missing_ok=True)
-            shutil.copy2(theirs.dir / name, ours.dir / name)
+    pairs = [(ours.decisions_path, theirs.decisions_path), (ours.head_path, theirs.head_path)]
+    for mine, pulled in [*pairs, (ours.pruned_path, theirs.pruned_path)]:
+        if pulled.exists():
+            mine.unlink(missing_ok=True)
+            shutil.copy2(pulled, mine)
     for seq in ours.sequences():
         if seq not in theirs.sequences():
             shutil.rmtree(ours.seq_dir(seq))

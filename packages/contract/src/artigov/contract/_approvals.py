@@ -28,6 +28,7 @@ from typing import Any
 from artigov.contract._model import Contract
 from artigov.core import (
     Finding,
+    RecordLayout,
     TrustChain,
     TrustError,
     VerificationError,
@@ -113,7 +114,7 @@ class Statement:
 
 def approvals_dir(ws: Workspace, framework: str) -> Path:
     """The framework's approvals folder in the record."""
-    return ws.record_dir / framework / "approvals"
+    return ws.record_dir / RecordLayout(framework).approvals
 
 
 def _safe_part(value: str, what: str) -> str:

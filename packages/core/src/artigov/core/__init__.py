@@ -67,6 +67,7 @@ if TYPE_CHECKING:
         sign_detached,
         verify_detached,
     )
+    from artigov.core._layout import MANIFEST_NAME, SIGNATURE_NAME, RecordLayout, sequence_name
     from artigov.core._lineendings import (
         CRLF_FIX,
         CRLF_HINT,
@@ -177,6 +178,7 @@ __all__ = [
     "DEFAULT_LOG_FORMAT",
     "DEFAULT_LOG_LEVEL",
     "LOG_FORMATS",
+    "MANIFEST_NAME",
     "DISTRIBUTIONS",
     "DiskError",
     "EXIT_FINDINGS",
@@ -188,6 +190,8 @@ __all__ = [
     "PAUSE_POINTS",
     "FRAMEWORK_NAME",
     "RECORD_FOLDERS",
+    "RecordLayout",
+    "SIGNATURE_NAME",
     "FileLock",
     "Finding",
     "GENESIS",
@@ -253,6 +257,7 @@ __all__ = [
     "render_code_tables",
     "resolve_inside",
     "seal_lines",
+    "sequence_name",
     "set_audit_path",
     "sha256_hex",
     "sign_detached",

@@ -78,7 +78,9 @@ class TrustError(VerificationError):
 
 def trust_folder(version: int) -> str:
     """``000001``: a trust version's folder name."""
-    return f"{version:06d}"
+    from artigov.core._layout import sequence_name
+
+    return sequence_name(version)
 
 
 def signature_name(fpr: str) -> str:

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from artigov.core import lazy_exports
 
 if TYPE_CHECKING:
+    from artigov.core import MANIFEST_NAME, SIGNATURE_NAME
     from artigov.promote._continuity import (
         Continuity,
         RefVerdict,
@@ -30,7 +31,7 @@ if TYPE_CHECKING:
     from artigov.promote._promotion import Promotion, authorize_signer, promote
     from artigov.promote._retention import PruneResult, prune
     from artigov.promote._rollback import rollback, withdrawn_versions
-    from artigov.promote._store import MANIFEST_NAME, SIGNATURE_NAME, Head, ObjectStore, SnapshotStore
+    from artigov.promote._store import Head, ObjectStore, SnapshotStore
     from artigov.promote._triggers import TriggerReport, triggers
     from artigov.promote._trustops import (
         TrustChanges,

@@ -26,7 +26,16 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from artigov.core import RECORD_FOLDERS, TRUST_DIR, TRUST_DOC, Tree, Workspace, digest_bytes
+from artigov.core import (
+    MANIFEST_NAME,
+    RECORD_FOLDERS,
+    TRUST_DIR,
+    TRUST_DOC,
+    RecordLayout,
+    Tree,
+    Workspace,
+    digest_bytes,
+)
 
 __all__ = [
     "Continuity",
@@ -164,24 +173,24 @@ class _Compare:
     def framework(self, name: str, trust_newest: int) -> None:
         self.compared["frameworks"] += 1
         files = self.old.read_all(f"{self.ob}/{name}")
-        pruned_now = _pruned(self.new.read(f"{self.nb}/{name}/pruned.json"))
+        pruned_now = _pruned(self.new.read(f"{self.nb}/{RecordLayout(name).pruned}"))
         self._snapshots(name, files, pruned_now)
-        self._log(name, files.get(f"{self.ob}/{name}/decisions.jsonl"))
-        old_head = _head(files.get(f"{self.ob}/{name}/HEAD"))
+        self._log(name, files.get(f"{self.ob}/{RecordLayout(name).decisions}"))
+        old_head = _head(files.get(f"{self.ob}/{RecordLayout(name).head}"))
         self._head(name, old_head)
         self._approvals(name, files, trust_newest)
         self._new_snapshots(name, old_head[0] if old_head else 0, trust_newest)
-        for seq, digest in _pruned(files.get(f"{self.ob}/{name}/pruned.json")).items():
+        for seq, digest in _pruned(files.get(f"{self.ob}/{RecordLayout(name).pruned}")).items():
             if pruned_now.get(seq) != digest:
                 self.add(
                     "G001",
-                    f"{name}/pruned.json",
+                    f"{RecordLayout(name).pruned}",
                     f"no longer records pruned snapshot {seq} ({digest}) as {self.rev} did",
-                    self.restore(f"{name}/pruned.json"),
+                    self.restore(f"{RecordLayout(name).pruned}"),
                 )
 
     def _snapshots(self, name: str, files: dict[str, bytes], pruned_now: dict[int, str]) -> None:
-        prefix = f"{self.ob}/{name}/snapshots/"
+        prefix = f"{self.ob}/{RecordLayout(name).snapshots}/"
         by_seq: dict[int, dict[str, bytes]] = {}
         for rel, data in files.items():
             if rel.startswith(prefix):
@@ -190,7 +199,7 @@ class _Compare:
                     by_seq.setdefault(int(parts[0]), {})[parts[1]] = data
         for seq, snapshot in sorted(by_seq.items()):
             self.compared["snapshots"] += 1
-            folder = f"{name}/snapshots/{seq:06d}"
+            folder = RecordLayout(name).snapshot(seq)
             now = {f: self.new.read(f"{self.nb}/{folder}/{f}") for f in snapshot}
             if all(now[f] == data for f, data in snapshot.items()):
                 continue
@@ -215,7 +224,7 @@ class _Compare:
     def _log(self, name: str, old_log: bytes | None) -> None:
         if not old_log:
             return
-        rel = f"{name}/decisions.jsonl"
+        rel = f"{RecordLayout(name).decisions}"
         now = self.new.read(f"{self.nb}/{rel}") or b""
         self.compared["log_lines"] += old_log.count(b"\n")
         if now.startswith(old_log):
@@ -234,7 +243,7 @@ class _Compare:
     def _head(self, name: str, old_head: tuple[int, dict[str, int]] | None) -> None:
         if old_head is None:
             return
-        rel = f"{name}/HEAD"
+        rel = f"{RecordLayout(name).head}"
         now = _head(self.new.read(f"{self.nb}/{rel}"))
         seq, gates = old_head
         if now is None:
@@ -288,10 +297,10 @@ class _Compare:
                 )
 
     def _new_snapshots(self, name: str, old_seq: int, trust_newest: int) -> None:
-        for folder in self.new.folders(f"{self.nb}/{name}/snapshots"):
+        for folder in self.new.folders(f"{self.nb}/{RecordLayout(name).snapshots}"):
             if not _SEQ.fullmatch(folder) or int(folder) <= old_seq:
                 continue
-            rel = f"{name}/snapshots/{folder}/manifest.json"
+            rel = f"{RecordLayout(name).snapshots}/{folder}/{MANIFEST_NAME}"
             named = _trust_version(_json(self.new.read(f"{self.nb}/{rel}")))
             if named < trust_newest:
                 self.add(
@@ -397,10 +406,10 @@ def _new_signatures(tree: Tree, base: str, old_heads: dict[str, int], rev: str) 
     keys = committed_keys(tree, base)
     out = []
     for name in _frameworks(tree, base):
-        for folder in tree.folders(f"{base}/{name}/snapshots"):
+        for folder in tree.folders(f"{base}/{RecordLayout(name).snapshots}"):
             if not _SEQ.fullmatch(folder) or int(folder) <= old_heads.get(name, 0):
                 continue
-            rel = f"{base}/{name}/snapshots/{folder}/manifest.json"
+            rel = f"{base}/{RecordLayout(name).snapshots}/{folder}/{MANIFEST_NAME}"
             data, sig = tree.read(rel), tree.read(rel + ".asc")
             manifest = _json(data)
             try:
@@ -426,7 +435,7 @@ def _old_heads(tree: Tree, base: str | None) -> dict[str, int]:
         return {}
     heads = {}
     for name in _frameworks(tree, base):
-        head = _head(tree.read(f"{base}/{name}/HEAD"))
+        head = _head(tree.read(f"{base}/{RecordLayout(name).head}"))
         heads[name] = head[0] if head else 0
     return heads
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from artigov.core import Workspace
-from artigov.promote._store import MANIFEST_NAME, SnapshotStore
+from artigov.core import MANIFEST_NAME, Workspace
+from artigov.promote._store import SnapshotStore
 from artigov.promote._verify import verify_snapshot
 from artigov.promote.errors import PromotionError, VerificationError
 

@@ -30,6 +30,8 @@ from pathlib import Path
 
 from artigov.core import (
     DEFAULT_LOCK_TIMEOUT,
+    MANIFEST_NAME,
+    SIGNATURE_NAME,
     ActorLookup,
     FileLock,
     Workspace,
@@ -43,8 +45,6 @@ from artigov.core import (
 from artigov.promote._decisions import DecisionLog
 from artigov.promote._record import decision_event, recover
 from artigov.promote._store import (
-    MANIFEST_NAME,
-    SIGNATURE_NAME,
     Head,
     ObjectStore,
     SnapshotStore,

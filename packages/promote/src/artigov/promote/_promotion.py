@@ -27,6 +27,7 @@ from typing import Any
 from artigov.contract import all_statements, check_contract, valid_approvals
 from artigov.core import (
     DEFAULT_LOCK_TIMEOUT,
+    TRUST_DIR,
     ActorLookup,
     FileLock,
     TrustChain,
@@ -37,6 +38,7 @@ from artigov.core import (
     iso,
     load_trust,
     stamp_now,
+    trust_folder,
 )
 from artigov.hydrate import Decision, hydrate
 from artigov.index import verify as verify_index
@@ -140,7 +142,7 @@ def trust_events(
                 actor,
                 framework,
                 "trust_version_recorded",
-                f"trust/{doc.version:06d}",
+                f"{TRUST_DIR}/{trust_folder(doc.version)}",
                 "accepted",
                 sequence=sequence,
                 version=doc.version,

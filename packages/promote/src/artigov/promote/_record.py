@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from artigov.core import (
+    MANIFEST_NAME,
     DiskError,
     TrustChain,
     Workspace,
@@ -36,7 +37,7 @@ from artigov.core import (
 )
 from artigov.promote._decisions import DecisionLog
 from artigov.promote._manifest import Manifest
-from artigov.promote._store import MANIFEST_NAME, Head, SnapshotStore
+from artigov.promote._store import Head, SnapshotStore
 from artigov.promote.errors import PromotionError
 
 __all__ = ["Committed", "commit_snapshot", "decision_event", "recover", "set_aside"]

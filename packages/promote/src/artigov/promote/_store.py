@@ -36,27 +36,25 @@ from typing import Any
 
 from artigov.core import (
     FRAMEWORK_NAME,
+    MANIFEST_NAME,
+    SIGNATURE_NAME,
     DiskError,
+    RecordLayout,
     Workspace,
     canonical_json,
     check_framework_name,
     digest_bytes,
     fsync_dir,
     record_attributes,
+    sequence_name,
     write_all,
     write_atomic,
     write_batch,
 )
 from artigov.promote.errors import VerificationError
 
-#: A snapshot folder's two files (the layout is written down here and in the module doc only).
-MANIFEST_NAME = "manifest.json"
-SIGNATURE_NAME = "manifest.json.asc"
-
-
-def snapshot_folder_name(sequence: int) -> str:
-    """``000001``: a snapshot's folder name (six digits, so folders sort by sequence)."""
-    return f"{sequence:06d}"
+#: A snapshot folder's name (the record's layout is core's ``RecordLayout``).
+snapshot_folder_name = sequence_name
 
 
 __all__ = [
@@ -260,11 +258,12 @@ class SnapshotStore:
         self.ws = ws
         self.framework = check_framework_name(framework)
         self.record = ws.record_dir
+        layout = RecordLayout(framework)
         self.dir = self.record / framework
-        self.snapshots_dir = self.dir / "snapshots"
-        self.head_path = self.dir / "HEAD"
-        self.decisions_path = self.dir / "decisions.jsonl"
-        self.pruned_path = self.dir / "pruned.json"
+        self.snapshots_dir = self.record / layout.snapshots
+        self.head_path = self.record / layout.head
+        self.decisions_path = self.record / layout.decisions
+        self.pruned_path = self.record / layout.pruned
         self.lock_path = ws.state_dir / "locks" / f"{framework}.lock"
 
     @classmethod

@@ -300,7 +300,7 @@ def _settle(ws: Workspace, previous: TrustDocument | None, doc: TrustDocument, f
     log.info(
         "trust_accepted",
         audit=True,
-        subject=f"trust/{doc.version:06d}",
+        subject=f"{TRUST_DIR}/{trust_folder(doc.version)}",
         outcome="accepted",
         version=doc.version,
         digest=doc.digest,
@@ -347,7 +347,7 @@ def _write_proposal(
     log.info(
         "trust_proposed",
         audit=True,
-        subject=f"trust/{doc.version:06d}",
+        subject=f"{TRUST_DIR}/{trust_folder(doc.version)}",
         outcome="proposed",
         version=doc.version,
         digest=doc.digest,
@@ -457,7 +457,12 @@ def trust_sign(ws: Workspace, *, keys: Sequence[str] = (), version: int | None =
             notes = ()
         for fpr in signed:
             log.info(
-                "trust_signed", audit=True, subject=f"trust/{number:06d}", outcome="signed", version=number, key=fpr
+                "trust_signed",
+                audit=True,
+                subject=f"{TRUST_DIR}/{trust_folder(number)}",
+                outcome="signed",
+                version=number,
+                key=fpr,
             )
         result = _settle(ws, previous, doc, folder)
         return TrustResult(**{**result.__dict__, "notes": notes})
