@@ -43,20 +43,7 @@ def run_promote(
                 print(f"promote: {e}")
             return EXIT_FINDINGS
         if fmt is Format.json:
-            emit_json(
-                {
-                    "command": "promote",
-                    "ok": True,
-                    "framework": p.framework,
-                    "gate": p.gate,
-                    "sequence": p.sequence,
-                    "digest": p.digest,
-                    "signer": p.signer,
-                    "inputs": p.inputs,
-                    "commit": p.commit,
-                    "record_commit": p.record_commit,
-                }
-            )
+            emit_json({"command": "promote", "ok": True, **p.to_dict()})
         else:
             print(
                 f"promote: {framework} gate {gate!r} -> snapshot {p.sequence} ({p.inputs} inputs), "
@@ -251,18 +238,7 @@ def run_rollback(
 
         p = rollback(ws, framework, reason=reason, to=to, gate=gate, key=key, commit=commit)
         if fmt is Format.json:
-            emit_json(
-                {
-                    "command": "rollback",
-                    "ok": True,
-                    "sequence": p.sequence,
-                    "rollback_of": p.rollback_of,
-                    "gate": p.gate,
-                    "digest": p.digest,
-                    "record_commit": p.record_commit,
-                    "signer": p.signer,
-                }
-            )
+            emit_json({"command": "rollback", "ok": True, **p.to_dict()})
         else:
             print(
                 f"rollback: restored snapshot {p.rollback_of} of {framework} (gate {p.gate}) as new snapshot "
@@ -282,15 +258,7 @@ def run_prune(root: Path | None, framework: str, apply: bool, fmt: Format) -> in
 
         r = prune(ws, framework, apply=apply)
         if fmt is Format.json:
-            emit_json(
-                {
-                    "command": "prune",
-                    "applied": r.applied,
-                    "deleted": r.deleted,
-                    "kept": r.kept,
-                    "objects_deleted": r.objects_deleted,
-                }
-            )
+            emit_json({"command": "prune", **r.to_dict()})
         else:
             verb = "deleted" if apply else "would delete"
             print(

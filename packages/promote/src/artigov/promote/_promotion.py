@@ -88,6 +88,20 @@ class Promotion:
     commit: str | None = None
     record_commit: str | None = None
 
+    def to_dict(self) -> dict[str, Any]:
+        """The snapshot recorded, as JSON values (``promote`` and ``rollback --format json``)."""
+        return {
+            "framework": self.framework,
+            "gate": self.gate,
+            "sequence": self.sequence,
+            "digest": self.digest,
+            "signer": self.signer,
+            "inputs": self.inputs,
+            "rollback_of": self.rollback_of,
+            "commit": self.commit,
+            "record_commit": self.record_commit,
+        }
+
 
 def signing_key(ws: Workspace, key: str | None) -> str:
     """The fingerprint to sign with: ``key``, else ``signing.key`` (upper case)."""

@@ -9,6 +9,7 @@ import time
 from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from artigov.contract import Contract, load_contract
 from artigov.core import (
@@ -43,6 +44,15 @@ class PruneResult:
     kept: list[int] = field(default_factory=list)
     objects_deleted: list[str] = field(default_factory=list)
     applied: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        """What was (or would be) deleted and kept, as JSON values (``prune --format json``)."""
+        return {
+            "applied": self.applied,
+            "deleted": self.deleted,
+            "kept": self.kept,
+            "objects_deleted": self.objects_deleted,
+        }
 
 
 def _retained(
