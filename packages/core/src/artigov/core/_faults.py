@@ -49,7 +49,7 @@ class FaultPoint:
 
     Attributes:
         name: the value of ``ARTIGOV_FAULT`` (``after-journal-append``).
-        writer: the writes that pass it (``index write``, ``any atomic write``, ``promotion``...).
+        writer: the writes that pass it (``index write``, ``write_atomic``, ``promotion``...).
         state: what is on disk when the process stops there.
         index_write: every index write passes it (the crash rehearsal kills index writes at each).
         journal_durable: in an index write, the journal record is already on disk here, so
