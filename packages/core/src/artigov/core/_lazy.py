@@ -46,8 +46,9 @@ def lazy_exports(package: str, init_file: str) -> tuple[Callable[[str], Any], Ca
         if name == "__version__":  # from the distribution's metadata: the version is written once
             from artigov.core._version import distribution_version
 
-            dist = "artigov-" + package.rpartition(".")[2]
-            return distribution_version(dist) or "0+unknown"
+            version = distribution_version("artigov-" + package.rpartition(".")[2]) or "0+unknown"
+            setattr(sys.modules[package], name, version)  # read once, as every other name
+            return version
         home = homes().get(name)
         if home is None:
             raise AttributeError(f"module {package!r} has no attribute {name!r}")

@@ -40,6 +40,7 @@ from artigov.core import (
     get_logger,
     load_trust,
     publish_public_key,
+    sequence_name,
     write_atomic,
 )
 from artigov.promote._decisions import DecisionLog
@@ -49,7 +50,6 @@ from artigov.promote._store import (
     ObjectStore,
     SnapshotStore,
     check_framework_name,
-    snapshot_folder_name,
 )
 from artigov.promote._trustops import TrustResult, has_trust, trust_init
 from artigov.promote._verify import check_signature, verify_snapshot
@@ -80,7 +80,7 @@ def _old_snapshot(ws: Workspace, fw_dir: Path, seq: int, expected: str, objects:
         PromotionError: naming the framework, the snapshot and what is wrong; nothing was moved.
     """
     name = fw_dir.name
-    folder = fw_dir / snapshot_folder_name(seq)
+    folder = fw_dir / sequence_name(seq)
     try:
         data = (folder / MANIFEST_NAME).read_bytes()
         signature = (folder / SIGNATURE_NAME).read_bytes()
@@ -135,7 +135,7 @@ def _move_framework(
         store.ensure_record_files()
         gates: Head = Head(0, "", {})
         for seq in sorted(chain):
-            src = source / snapshot_folder_name(seq)
+            src = source / sequence_name(seq)
             for fname in (MANIFEST_NAME, SIGNATURE_NAME):
                 write_atomic(store.seq_dir(seq) / fname, (src / fname).read_bytes(), lock=False, mode=0o444)
             manifest = json.loads(chain[seq])

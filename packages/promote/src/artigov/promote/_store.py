@@ -53,10 +53,6 @@ from artigov.core import (
 )
 from artigov.promote.errors import VerificationError
 
-#: A snapshot folder's name (the record's layout is core's ``RecordLayout``).
-snapshot_folder_name = sequence_name
-
-
 __all__ = [
     "FRAMEWORK_NAME",
     "GateHead",
@@ -275,11 +271,11 @@ class SnapshotStore:
 
     def seq_dir(self, sequence: int) -> Path:
         """The folder of snapshot ``sequence``."""
-        return self.snapshots_dir / snapshot_folder_name(sequence)
+        return self.snapshots_dir / sequence_name(sequence)
 
     def tmp_dir(self, sequence: int) -> Path:
         """The folder snapshot ``sequence`` is written in before it is published."""
-        return self.snapshots_dir / f".{snapshot_folder_name(sequence)}.tmp"
+        return self.snapshots_dir / f".{sequence_name(sequence)}.tmp"
 
     def sequences(self) -> list[int]:
         """Complete snapshot folders (a folder name of six digits)."""
