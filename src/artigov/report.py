@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from artigov.core import Workspace
 
 if TYPE_CHECKING:
-    from artigov.promote import SnapshotStore
+    from artigov.promote import Manifest, SnapshotStore
 
 __all__ = ["build_report", "render_report"]
 
@@ -79,7 +79,7 @@ def _decision_rows(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def _inputs(
-    ws: Workspace, framework: str, manifest: dict[str, Any], events: list[dict[str, Any]], names: dict[str, str]
+    ws: Workspace, framework: str, manifest: Manifest, events: list[dict[str, Any]], names: dict[str, str]
 ) -> list[dict[str, Any]]:
     """Each input with its approvals (the statements the manifest records, else the ``approved_by``
     the decision log recorded, unsigned) and its reviews (the record's review statements for that
@@ -89,24 +89,24 @@ def _inputs(
     promoted = next((e for e in events if e.get("event") == "snapshot_promoted"), None)
     logged = {i.get("path"): i for i in ((promoted or {}).get("data") or {}).get("inputs", [])}
     out = []
-    for item in manifest.get("inputs", []):
+    for item in manifest.inputs:
         approvals = [
-            {**a, "signed": bool(a.get("fingerprint")), "name": names.get(str(a.get("fingerprint")), "")}
-            for a in item.get("approvals", [])
+            {**a.to_dict(), "signed": bool(a.fingerprint), "name": names.get(str(a.fingerprint), "")}
+            for a in item.approvals
         ]
         if not approvals:
             approvals = [
                 {"approver": who, "signed": False, "name": "", "time": None}
-                for who in logged.get(item["path"], {}).get("approved_by", [])
+                for who in logged.get(item.path, {}).get("approved_by", [])
             ]
-        stated = statements_for(ws, framework, str(item.get("id")), str(item.get("version")))
+        stated = statements_for(ws, framework, item.id, item.version)
         reviews = [
             {**st.summary(), "signed": st.signature is not None, "name": names.get(str(st.body.get("fingerprint")), "")}
             for st in stated
-            if st.decision == "review" and st.body.get("checksum") == item.get("checksum")
+            if st.decision == "review" and st.body.get("checksum") == item.checksum
         ]
         fields = ("kind", "id", "version", "status", "path")
-        out.append({k: item.get(k) for k in fields} | {"approvals": approvals, "reviews": reviews})
+        out.append({k: getattr(item, k) for k in fields} | {"approvals": approvals, "reviews": reviews})
     return out
 
 
@@ -131,7 +131,7 @@ def _snapshot_details(
     framework = store.framework
     names = key_user_ids(ws.keys_dir)
     grouped = _by_sequence(events)
-    last_of_gate: dict[str, dict[str, Any]] = {}
+    last_of_gate: dict[str, tuple[int, Manifest]] = {}
     out = []
     for row in rows:
         if row["status"] == "pruned":
@@ -139,27 +139,27 @@ def _snapshot_details(
         s = int(row["sequence"])
         manifest = store.manifest(s)
         mine = grouped.get(s, [])
-        decided_in = int(manifest.get("rollback_of") or s)  # a rollback restores an earlier snapshot's plan
-        previous = last_of_gate.get(str(manifest.get("gate")))
+        decided_in = manifest.rollback_of or s  # a rollback restores an earlier snapshot's plan
+        previous = last_of_gate.get(manifest.gate)
         detail = {
             "sequence": s,
-            "gate": manifest.get("gate"),
+            "gate": manifest.gate,
             "status": row["status"],
-            "created_at": manifest.get("created_at"),
-            "signer": manifest.get("signer"),
-            "signer_name": names.get(str(manifest.get("signer")), ""),
-            "rollback_of": manifest.get("rollback_of"),
-            "reason": manifest.get("reason"),
+            "created_at": manifest.created_at,
+            "signer": manifest.signer,
+            "signer_name": names.get(manifest.signer, ""),
+            "rollback_of": manifest.rollback_of,
+            "reason": manifest.reason,
             "verifies": snapshot_state(ws, framework, s, store),
             "gate_result": _gate_result(mine),
             "inputs": _inputs(ws, framework, manifest, grouped.get(decided_in, []), names),
-            "commit": (manifest.get("git") or {}).get("commit"),
-            "dirty": (manifest.get("git") or {}).get("dirty") or [],
+            "commit": manifest.git.get("commit"),
+            "dirty": manifest.git.get("dirty") or [],
             "decisions": _decision_rows(grouped.get(decided_in, [])),
-            "since": previous["sequence"] if previous else None,
-            "diff": diff_inputs(previous["manifest"]["inputs"], manifest.get("inputs", [])) if previous else None,
+            "since": previous[0] if previous else None,
+            "diff": diff_inputs(previous[1].inputs, manifest.inputs) if previous else None,
         }
-        last_of_gate[str(manifest.get("gate"))] = {"sequence": s, "manifest": manifest}
+        last_of_gate[manifest.gate] = (s, manifest)
         out.append(detail)
     _mark_rolled_back(out)
     return out
@@ -229,7 +229,7 @@ def build_report(ws: Workspace, framework: str) -> dict[str, Any]:
         "details": details,
         "gates": gates,
         "decisions": head_detail["decisions"] if head_detail else [],
-        "plan_digest": store.manifest(head.sequence).get("plan_digest") if head else None,
+        "plan_digest": store.manifest(head.sequence).plan_digest if head else None,
         "audit": {
             "path": ws.rel(store.decisions_path),
             "present": audit is not None and (head is not None or audit.events > 0),

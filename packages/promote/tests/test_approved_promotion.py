@@ -34,7 +34,7 @@ def test_review_approve_promote_edit_refuse_reapprove_promote(ws: Workspace, key
     transition(ws, plan, "review", who=CAROL)
     first = transition(ws, plan, "approve", who=ALICE, comment="ok")
     one = promote(ws, "f", "design")
-    manifest = verify_snapshot(ws, "f").manifest
+    manifest = verify_snapshot(ws, "f").manifest.to_dict()
     [approval] = manifest["inputs"][0]["approvals"]
     assert approval["approver"] == ALICE and approval["fingerprint"] == keys.alice
     assert approval["statement"] == first.statement and approval["digest"] == first.digest
@@ -53,7 +53,7 @@ def test_review_approve_promote_edit_refuse_reapprove_promote(ws: Workspace, key
     again = transition(ws, plan, "approve", who=ALICE, comment="v2 read")
     two = promote(ws, "f", "design")
     assert two.sequence == 2
-    approvals = verify_snapshot(ws, "f").manifest["inputs"][0]["approvals"]
+    approvals = verify_snapshot(ws, "f").manifest.to_dict()["inputs"][0]["approvals"]
     assert [a["statement"] for a in approvals] == [again.statement]
     # Each approval enters the decision log once.
     digests = [e["data"]["digest"] for e in _events(ws) if e["event"] == "approval_recorded"]

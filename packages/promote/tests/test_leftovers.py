@@ -131,7 +131,7 @@ def test_audit_verify_checks_every_snapshots_pin_not_only_the_heads(ws: Workspac
     from artigov.promote._store import Head
 
     store = _three_snapshots(ws)
-    pin2 = store.manifest(2)["decisions"]["lines"]
+    pin2 = json.loads(store.manifest_bytes(2))["decisions"]["lines"]
     lines = store.decisions_path.read_bytes().splitlines(keepends=True)
     store.decisions_path.write_bytes(b"".join(lines[:pin2]))
     second = digest_bytes(store.manifest_bytes(2))

@@ -30,7 +30,7 @@ def test_promote_writes_a_verifiable_signed_snapshot(ws: Workspace) -> None:
     p = promote(ws, "f", "design")
     assert p.sequence == 1 and p.inputs == 2
     store = SnapshotStore(ws, "f")
-    manifest = store.manifest(1)
+    manifest = json.loads(store.manifest_bytes(1))
     assert manifest["parent"] is None and manifest["signer"] == p.signer
     assert manifest["created_at"] == "2025-11-24T16:00:00Z" and manifest["created_at_source"] == "SOURCE_DATE_EPOCH"
     assert store.head() is not None and store.head().digest == p.digest  # type: ignore[union-attr]
@@ -53,7 +53,7 @@ def test_second_promotion_chains_to_the_first(ws: Workspace) -> None:
     edit_plan(ws, "# Plan v2\n")
     second = promote(ws, "f", "design")
     assert second.sequence == 2
-    assert SnapshotStore(ws, "f").manifest(2)["parent"] == first.digest
+    assert json.loads(SnapshotStore(ws, "f").manifest_bytes(2))["parent"] == first.digest
     assert verify_snapshot(ws, "f").sequence == 2
     assert verify_snapshot(ws, "f", 1).sequence == 1
 
@@ -85,7 +85,7 @@ def test_a_local_index_is_brought_up_to_date_and_the_manifest_names_the_fresh_on
     (ws.root / "frameworks/tp.md").write_text((ws.root / "frameworks/tp.md").read_text() + "drift\n")
     ws.index_path.unlink()  # a fresh clone: the local index is not there at all
     done = promote(ws, "f", "design")
-    manifest = SnapshotStore(ws, "f").manifest(done.sequence)
+    manifest = json.loads(SnapshotStore(ws, "f").manifest_bytes(done.sequence))
     assert manifest["index_digest"] == read_index(ws).digest
 
 
@@ -101,11 +101,11 @@ def test_the_manifest_pins_its_own_decisions_and_the_log_says_who_lost_by_which_
     events = [json.loads(line) for line in store.decisions_path.read_bytes().splitlines()]
     trusted = events.pop(0)  # the trust version in force is recorded before the snapshot signed under it
     assert trusted["event"] == "trust_version_recorded" and trusted["data"]["version"] == 1
-    assert trusted["data"]["signers"] == {"*": [store.manifest(1)["signer"]]}
+    assert trusted["data"]["signers"] == {"*": [json.loads(store.manifest_bytes(1))["signer"]]}
     assert events[0]["event"] == "gate_checked" and events[-1]["event"] == "snapshot_promoted"
     assert {e["data"]["sequence"] for e in events} == {1}
     promoted = events[-1]["data"]
-    assert promoted["signer"] == store.manifest(1)["signer"] and promoted["inputs_committed"] is False
+    assert promoted["signer"] == json.loads(store.manifest_bytes(1))["signer"] and promoted["inputs_committed"] is False
     assert {i["path"]: i["approved_by"] for i in promoted["inputs"]}["frameworks/tp.md"] == ["alice@example.org"]
     # a second technical plan at a higher version: the old one loses by "version"
     (ws.root / "frameworks/tp2.md").write_text(
@@ -200,7 +200,7 @@ def test_old_local_layout_is_refused_until_migrated(ws: Workspace, keys) -> None
     promote(ws, "f", "design")
     # Build the old layout: a format-1 manifest (audit_head, no decisions or git), signed, under state_dir.
     store = SnapshotStore(ws, "f")
-    body = {k: v for k, v in store.manifest(1).items() if k not in ("decisions", "git")}
+    body = {k: v for k, v in json.loads(store.manifest_bytes(1)).items() if k not in ("decisions", "git")}
     body.update(format_version=1, audit_head=None)
     data = canonical_json(body)
     old = ws.state_dir / "snapshots" / "f"
@@ -387,7 +387,7 @@ def test_an_input_flipped_every_50_ms_never_yields_a_snapshot_that_signed_other_
     assert store.sequences() == list(range(1, outcomes.count("promoted") + 1))
     for sequence in store.sequences():
         assert verify_snapshot(ws, "f", sequence).sequence == sequence  # V009 if stored bytes differ from claims
-        for item in store.manifest(sequence)["inputs"]:
+        for item in json.loads(store.manifest_bytes(sequence))["inputs"]:
             stored = ObjectStore(ws).get(item["object"])
             assert b"status: " + item["status"].encode() in stored
 
@@ -456,7 +456,9 @@ def test_a_huge_sparse_input_is_streamed_into_the_store_in_bounded_memory(ws: Wo
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stderr
     assert int(done.stdout.split()[-1]) < 400, done.stdout  # MB: the file is 600 MB, a promote needs ~150-260
-    item = next(i for i in SnapshotStore(ws, "f").manifest(1)["inputs"] if i["path"] == "frameworks/big.bin")
+    item = next(
+        i for i in json.loads(SnapshotStore(ws, "f").manifest_bytes(1))["inputs"] if i["path"] == "frameworks/big.bin"
+    )
     assert ObjectStore(ws).path_for(item["object"]).stat().st_size == 600 << 20
     assert verify_snapshot(ws, "f").sequence == 1
 

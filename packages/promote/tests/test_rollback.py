@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -41,26 +42,28 @@ def test_rollback_restores_bytes_and_appends_a_new_signed_snapshot(ws: Workspace
     store = SnapshotStore(ws, "f")
     from artigov.core import digest_bytes
 
-    assert store.manifest(3)["parent"] == digest_bytes(store.manifest_bytes(2))
-    assert store.manifest(3)["rollback_of"] == 1 and store.manifest(3)["inputs"] == store.manifest(1)["inputs"]
+    third = store.manifest(3)
+    assert third.parent == digest_bytes(store.manifest_bytes(2))
+    assert third.rollback_of == 1 and third.inputs == store.manifest(1).inputs
     assert verify_snapshot(ws, "f").sequence == 3
     statuses = {row["sequence"]: row["status"] for row in history(ws, "f")}
     assert statuses == {1: "superseded", 2: "rolled back", 3: "current"}
 
 
 def test_rollback_refuses_paths_that_escape(ws: Workspace) -> None:
-    from artigov.promote._rollback import _planned as _restore
+    from artigov.promote import Manifest
+    from artigov.promote._rollback import _planned
 
     promote(ws, "f", "design")
-    manifest = SnapshotStore(ws, "f").manifest(1)
+    manifest = json.loads(SnapshotStore(ws, "f").manifest_bytes(1))
     for bad in ("../outside.md", "/etc/passwd"):
         evil = {**manifest, "inputs": [{**manifest["inputs"][0], "path": bad}]}
         with pytest.raises(PromotionError, match="refusing to restore"):
-            _restore(ws, evil)
+            _planned(ws, Manifest.from_dict(evil))
     os.symlink("/tmp", ws.root / "frameworks" / "link")
     evil = {**manifest, "inputs": [{**manifest["inputs"][0], "path": "frameworks/link/x.md"}]}
     with pytest.raises(PromotionError):
-        _restore(ws, evil)
+        _planned(ws, Manifest.from_dict(evil))
 
 
 def test_gates_have_their_own_current_snapshot_and_roll_back_alone(ws: Workspace) -> None:
@@ -115,7 +118,7 @@ def test_a_forged_but_validly_signed_manifest_restores_nothing_outside_the_artif
     (ws.root / "frameworks" / "linked").symlink_to(ws.root / "elsewhere")
     promote(ws, "f", "design")
     store = SnapshotStore(ws, "f")
-    forged = store.manifest(1)
+    forged = json.loads(store.manifest_bytes(1))
     forged["inputs"][0]["path"] = target
     data = canonical_json(forged)
     for name, content in (("manifest.json", data), ("manifest.json.asc", sign_detached(data, keys.good, keys.home))):
@@ -209,7 +212,7 @@ def test_a_rollback_withdraws_what_it_rolled_back_until_it_is_approved_again(ws:
     promote(ws, "f", "design")
     back = rollback(ws, "f", reason="2.0.0 was approved by mistake", to=1)
     store = SnapshotStore(ws, "f")
-    manifest = store.manifest(back.sequence)
+    manifest = json.loads(store.manifest_bytes(back.sequence))
     assert manifest["rolled_back"] == 2 and [(w["id"], w["version"]) for w in manifest["withdrawn"]] == [
         ("tp", "2.0.0")
     ]
@@ -219,7 +222,7 @@ def test_a_rollback_withdraws_what_it_rolled_back_until_it_is_approved_again(ws:
     assert list(withdrawn_versions(ws, "f")) == [("tp", "2.0.0")]
     # The next promotion does not pick the withdrawn version again, and says which rule excluded it.
     again = promote(ws, "f", "design")
-    inputs = {i["id"]: i["version"] for i in store.manifest(again.sequence)["inputs"]}
+    inputs = {i["id"]: i["version"] for i in json.loads(store.manifest_bytes(again.sequence))["inputs"]}
     assert inputs["tp"] == "1.0.0"
     rejected = [json.loads(x) for x in store.decisions_path.read_bytes().splitlines() if b"candidate_rejected" in x]
     assert any(e["subject"] == "frameworks/tp2.md" and e["data"]["rule"] == "withdrawn" for e in rejected)
@@ -227,4 +230,4 @@ def test_a_rollback_withdraws_what_it_rolled_back_until_it_is_approved_again(ws:
     transition(ws, newer, "approve", who="alice@example.org", comment="re-checked after the rollback")
     assert withdrawn_versions(ws, "f") == {}
     last = promote(ws, "f", "design")
-    assert {i["id"]: i["version"] for i in store.manifest(last.sequence)["inputs"]}["tp"] == "2.0.0"
+    assert {i["id"]: i["version"] for i in json.loads(store.manifest_bytes(last.sequence))["inputs"]}["tp"] == "2.0.0"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -54,7 +55,7 @@ def test_a_flipped_byte_is_detected(ws: Workspace, target: str) -> None:
     promote(ws, "f", "design")
     store = SnapshotStore(ws, "f")
     if target == "object":
-        flip_byte(ObjectStore(ws).path_for(store.manifest(1)["inputs"][0]["object"]), 5)
+        flip_byte(ObjectStore(ws).path_for(json.loads(store.manifest_bytes(1))["inputs"][0]["object"]), 5)
         expected = "V009"
     elif target == "manifest.json":
         flip_byte(store.seq_dir(1) / target, 30)
@@ -77,7 +78,7 @@ def test_expires_days_counts_from_now_and_an_expired_snapshot_is_rejected(ws: Wo
 
     promote(ws, "f", "design", expires_days=1)  # created_at is SOURCE_DATE_EPOCH, a year ago
     assert verify_snapshot(ws, "f").sequence == 1  # not born expired
-    manifest = SnapshotStore(ws, "f").manifest(1)
+    manifest = json.loads(SnapshotStore(ws, "f").manifest_bytes(1))
     assert manifest["created_at"] < "2026" and manifest["expires"] > time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
     with pytest.raises(VerificationError) as info:
         verify_snapshot(ws, "f", now=time.time() + 2 * 86400)
@@ -107,7 +108,7 @@ def test_verify_refuses_a_snapshot_whose_stored_bytes_say_something_else(ws: Wor
 
     promote(ws, "f", "design")
     store = SnapshotStore(ws, "f")
-    manifest = store.manifest(1)
+    manifest = json.loads(store.manifest_bytes(1))
     item = next(i for i in manifest["inputs"] if i["path"] == "frameworks/tp.md")
     drafted = (ws.root / "frameworks/tp.md").read_bytes().replace(b"status: approved", b"status: draft")
     item["object"] = ObjectStore(ws).put(drafted)

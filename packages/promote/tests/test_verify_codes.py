@@ -134,13 +134,13 @@ def v007(root: Path, keys: Keys, _: ExitStack) -> Case:
 
 def v008(root: Path, keys: Keys, _: ExitStack) -> Case:
     ws = _two_snapshots(root, keys)
-    ObjectStore(ws).path_for(_store(ws).manifest(2)["inputs"][0]["object"]).unlink()
+    ObjectStore(ws).path_for(json.loads(_store(ws).manifest_bytes(2))["inputs"][0]["object"]).unlink()
     return Case(ws, {})
 
 
 def v009(root: Path, keys: Keys, _: ExitStack) -> Case:
     ws = _two_snapshots(root, keys)
-    path = ObjectStore(ws).path_for(_store(ws).manifest(2)["inputs"][0]["object"])
+    path = ObjectStore(ws).path_for(json.loads(_store(ws).manifest_bytes(2))["inputs"][0]["object"])
     path.chmod(0o644)
     path.write_bytes(path.read_bytes() + b"tampered\n")
     return Case(ws, {})
@@ -350,7 +350,7 @@ def test_each_step_emits_its_own_decision(tmp_path: Path, keys: Keys, monkeypatc
         verify_snapshot(ws, "f")
     said = [(e["subject"], e["outcome"]) for e in events if e["event"] == "verify_step"]
     assert said == [(step.name, "passed") for step in STEPS]
-    ObjectStore(ws).path_for(_store(ws).manifest(2)["inputs"][0]["object"]).unlink()
+    ObjectStore(ws).path_for(json.loads(_store(ws).manifest_bytes(2))["inputs"][0]["object"]).unlink()
     with capture() as events, pytest.raises(VerificationError):
         verify_snapshot(ws, "f")
     said = [(e["subject"], e["outcome"], e.get("code")) for e in events if e["event"] == "verify_step"]

@@ -8,7 +8,6 @@ error. Nothing is written and nothing heavy is imported (no index is read).
 from __future__ import annotations
 
 import functools
-import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -100,10 +99,11 @@ def complete_snapshot(ctx: typer.Context, incomplete: str) -> list[str]:
     if not framework:
         return []
     from artigov.core import RecordLayout
+    from artigov.promote import Head
 
     layout = RecordLayout(framework)
     folder = ws.record_dir / layout.snapshots
     numbers = sorted((int(p.name) for p in folder.iterdir() if p.name.isdigit()), reverse=True)
-    head = json.loads((ws.record_dir / layout.head).read_text()).get("sequence")
+    head = Head.from_bytes((ws.record_dir / layout.head).read_bytes()).sequence
     out = [str(n) for n in numbers if str(n).startswith(incomplete)]
     return [*(s for s in out if s == str(head)), *(s for s in out if s != str(head))]

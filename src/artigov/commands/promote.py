@@ -122,20 +122,20 @@ def run_verify(
                     "ok": True,
                     "snapshot": v.sequence,
                     "head": v.head.sequence,
-                    "gate": v.manifest.get("gate"),
+                    "gate": v.manifest.gate,
                     "digest": v.digest,
                     "signer": v.signer,
-                    "trust_version": v.manifest.get("trust_version", 1),
+                    "trust_version": v.manifest.trust_version or 1,
                     "trust": trust,
                 }
             )
         else:
             print(f"verify: {trust['note']}")
             print(
-                f"verify: snapshot {v.sequence} of {framework} (gate {v.manifest.get('gate')}) ok "
+                f"verify: snapshot {v.sequence} of {framework} (gate {v.manifest.gate}) ok "
                 f"(head {v.head.sequence}): signature by {v.signer}, allowed by trust version "
-                f"{v.manifest.get('trust_version', 1)}, chain, decision log, "
-                f"{len(v.manifest['inputs'])} objects"
+                f"{v.manifest.trust_version or 1}, chain, decision log, "
+                f"{len(v.manifest.inputs)} objects"
             )
         return EXIT_OK
 

@@ -576,8 +576,8 @@ def edit_first_input(ws: Path, framework: str, run: Rehearsal | None = None) -> 
     head = store.head()
     if head is None:
         raise RuntimeError(f"{framework} has no snapshot to change")
-    item = store.manifest(head.sequence)["inputs"][0]
-    rel, meta = str(item["path"]), item.get("meta")
+    item = store.manifest(head.sequence).inputs[0]
+    rel, meta = item.path, item.meta
     with open(ws / rel, "ab") as f:
         f.write(b"\nRevised in rehearsal.\n")
     _restamp(ws, rel, str(meta) if meta else None)

@@ -23,10 +23,13 @@ import json
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from artigov.core import FAULT_EXIT_CODE, FAULT_POINTS, ArtigovError, load_yaml, packaged_dir, packaged_schema
 from artigov.rehearse.workspace import Rehearsal, RehearsalError
+
+if TYPE_CHECKING:
+    from artigov.promote import SnapshotStore
 
 __all__ = ["Playbook", "PlaybookResult", "load_playbooks", "packaged_playbooks", "run_playbook"]
 
@@ -152,7 +155,7 @@ class _Run:
             return {k: self.fill(v) for k, v in value.items()}
         return value
 
-    def _store(self) -> Any:
+    def _store(self) -> SnapshotStore:
         from artigov.core import load_workspace
         from artigov.promote import SnapshotStore
 
@@ -168,11 +171,11 @@ class _Run:
     def state(self) -> dict[str, Any]:
         store = self._store()
         head = store.head()
-        inputs = store.manifest(head.sequence)["inputs"] if head else []
+        inputs = store.manifest(head.sequence).inputs if head else ()
         files = {}
         for item in inputs:
-            path = self.ws / item["path"]
-            files[item["path"]] = hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else None
+            path = self.ws / item.path
+            files[item.path] = hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else None
         index = store.ws.index_path
         decisions = store.decisions_path
         return {
@@ -305,9 +308,8 @@ class _Run:
         from artigov.promote import Head
 
         store = self._store()
-        data = store.manifest_bytes(to)
-        digest = digest_bytes(data)
-        store.head_path.write_bytes(Head(to, digest).with_gate(json.loads(data)["gate"], to, digest).to_bytes())
+        digest = digest_bytes(store.manifest_bytes(to))
+        store.head_path.write_bytes(Head(to, digest).with_gate(store.manifest(to).gate, to, digest).to_bytes())
         return None
 
     def _tamper(self, target: str, snapshot: int | None) -> str | None:
@@ -317,7 +319,7 @@ class _Run:
         from artigov.promote import MANIFEST_NAME, SIGNATURE_NAME, ObjectStore
 
         if target == "object":
-            path = ObjectStore(store.ws).path_for(store.manifest(sequence)["inputs"][0]["object"])
+            path = ObjectStore(store.ws).path_for(store.manifest(sequence).inputs[0].object)
         else:
             path = folder / (MANIFEST_NAME if target == "manifest" else SIGNATURE_NAME)
         path.chmod(0o644)

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from artigov.promote._diff import diff_inputs, diff_snapshots, snapshot_state
     from artigov.promote._gitstate import GitState, git_state
     from artigov.promote._history import head_of, history
-    from artigov.promote._manifest import Manifest
+    from artigov.promote._manifest import InputApproval, Manifest, ManifestError, SnapshotInput
     from artigov.promote._migrate import migrate_record, repair_head
     from artigov.promote._promotion import Promotion, authorize_signer, promote
     from artigov.promote._retention import PruneResult, prune
@@ -70,7 +70,10 @@ __all__ = [
     "Head",
     "LogCheck",
     "MANIFEST_NAME",
+    "InputApproval",
     "Manifest",
+    "ManifestError",
+    "SnapshotInput",
     "ObjectStore",
     "Promotion",
     "PromotionError",

@@ -36,6 +36,8 @@ from artigov.core import (
     Workspace,
     digest_bytes,
 )
+from artigov.promote._manifest import Manifest, ManifestError
+from artigov.promote._store import Head
 
 __all__ = [
     "Continuity",
@@ -106,12 +108,29 @@ def _json(data: bytes | None) -> Any:
 
 
 def _head(data: bytes | None) -> tuple[int, dict[str, int]] | None:
-    value = _json(data)
-    try:
-        gates = {str(g): int(h["sequence"]) for g, h in dict(value.get("gates", {})).items()}
-        return int(value["sequence"]), gates
-    except (AttributeError, KeyError, TypeError, ValueError):
+    if data is None:
         return None
+    try:
+        head = Head.from_bytes(data)
+    except ValueError:
+        return None
+    return head.sequence, {g: h.sequence for g, h in head.gates.items()}
+
+
+def _manifest(data: bytes | None, signature: bytes | None, what: str) -> Manifest:
+    """A pushed snapshot's manifest, read through its type.
+
+    Raises:
+        VerificationError: V010 the manifest or its signature is missing; V004/V016 it is not a manifest.
+    """
+    from artigov.core import VerificationError
+
+    if data is None or signature is None:
+        raise VerificationError("V010", f"{what} is incomplete or unreadable")
+    try:
+        return Manifest.from_bytes(data)
+    except ManifestError as e:
+        raise VerificationError(e.code, f"{what}: {e.problem}") from None
 
 
 def _pruned(data: bytes | None) -> dict[int, str]:
@@ -411,20 +430,17 @@ def _new_signatures(tree: Tree, base: str, old_heads: dict[str, int], rev: str) 
                 continue
             rel = f"{base}/{RecordLayout(name).snapshots}/{folder}/{MANIFEST_NAME}"
             data, sig = tree.read(rel), tree.read(rel + ".asc")
-            manifest = _json(data)
             try:
-                if data is None or sig is None or not isinstance(manifest, dict):
-                    raise VerificationError("V010", f"snapshot {int(folder)} of {name!r} is incomplete or unreadable")
-                version = chain.version(manifest.get("trust_version"), what=f"snapshot {int(folder)} of {name!r}")
-                allowed = version.signers_for(name, str(manifest.get("gate")))
+                manifest = _manifest(data, sig, f"snapshot {int(folder)} of {name!r}")
+                assert data is not None and sig is not None  # _manifest refused a missing one
+                version = chain.version(manifest.trust_version, what=f"snapshot {int(folder)} of {name!r}")
+                allowed = version.signers_for(name, manifest.gate)
                 with VerifyingKeyring(
                     keys, allowed, allow_list=f"the signers trust version {version.version} allows"
                 ) as k:
                     signer = k.verify(data, sig)
-                if signer != manifest.get("signer"):
-                    raise VerificationError(
-                        "V011", f"signed by {signer}, but the manifest names {manifest.get('signer')}"
-                    )
+                if signer != manifest.signer:
+                    raise VerificationError("V011", f"signed by {signer}, but the manifest names {manifest.signer}")
             except VerificationError as e:
                 out.append(Violation(e.code, rel, e.problem, e.fix or f"the push to {rev} carries a bad snapshot"))
     return out

@@ -8,10 +8,12 @@ but never passed off as trustworthy.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from artigov.core import MANIFEST_NAME, Workspace
+from artigov.promote._manifest import SnapshotInput
 from artigov.promote._store import SnapshotStore
 from artigov.promote._verify import verify_snapshot
 from artigov.promote.errors import PromotionError, VerificationError
@@ -54,18 +56,18 @@ class SnapshotDiff:
         }
 
 
-def _brief(item: dict[str, Any]) -> dict[str, Any]:
-    return {k: item.get(k) for k in ("kind", "id", "version", "status", "path", "checksum")}
+def _brief(item: SnapshotInput) -> dict[str, Any]:
+    return {k: getattr(item, k) for k in ("kind", "id", "version", "status", "path", "checksum")}
 
 
-def diff_inputs(a: list[dict[str, Any]], b: list[dict[str, Any]]) -> dict[str, Any]:
+def diff_inputs(a: Sequence[SnapshotInput], b: Sequence[SnapshotInput]) -> dict[str, Any]:
     """Inputs of ``b`` against those of ``a``: added, removed, changed (with both sides), unchanged."""
-    before = {(str(i["kind"]), str(i["id"])): i for i in a}
-    after = {(str(i["kind"]), str(i["id"])): i for i in b}
+    before = {(i.kind, i.id): i for i in a}
+    after = {(i.kind, i.id): i for i in b}
     changed = []
     for key in sorted(before.keys() & after.keys()):
         old, new = before[key], after[key]
-        fields = [k for k in _COMPARED if old.get(k) != new.get(k)]
+        fields = [k for k in _COMPARED if getattr(old, k) != getattr(new, k)]
         if fields:
             changed.append({"kind": key[0], "id": key[1], "fields": fields, "from": _brief(old), "to": _brief(new)})
     return {
@@ -102,7 +104,7 @@ def diff_snapshots(ws: Workspace, framework: str, a: int, b: int) -> SnapshotDif
                 fix=f"name snapshots that exist (artigov snapshots --framework {framework}; here: {have})",
             )
         manifests[n] = store.manifest(n)
-    found = diff_inputs(list(manifests[a].get("inputs", [])), list(manifests[b].get("inputs", [])))
+    found = diff_inputs(manifests[a].inputs, manifests[b].inputs)
     return SnapshotDiff(
         framework, a, b, **found, verifies={n: snapshot_state(ws, framework, n, store) for n in sorted({a, b})}
     )

@@ -39,14 +39,14 @@ def _row(store: SnapshotStore, s: int) -> dict[str, Any]:
     m = store.manifest(s)
     return {
         "sequence": s,
-        "gate": m.get("gate"),
-        "created_at": m.get("created_at"),
-        "signer": m.get("signer"),
-        "parent": m.get("parent"),
-        "rollback_of": m.get("rollback_of"),
-        "reason": m.get("reason"),
-        "commit": (m.get("git") or {}).get("commit"),
-        "inputs": len(m.get("inputs", [])),
+        "gate": m.gate,
+        "created_at": m.created_at,
+        "signer": m.signer,
+        "parent": m.parent,
+        "rollback_of": m.rollback_of,
+        "reason": m.reason,
+        "commit": m.git.get("commit"),
+        "inputs": len(m.inputs),
         "digest": digest_bytes(store.manifest_bytes(s)),
         "status": "superseded",
     }

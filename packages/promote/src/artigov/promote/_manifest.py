@@ -1,4 +1,5 @@
-"""The snapshot manifest: one typed value, built in one place, serialized in one place.
+"""The snapshot manifest: one typed value, built in one place, serialized in one place, and read
+back through the same type (:meth:`Manifest.from_bytes`).
 
 Its byte format (canonical JSON of :meth:`Manifest.to_dict`) is what gets signed and what
 ``docs/formats.md`` documents; ``schemas/snapshot.schema.json`` validates it.
@@ -6,6 +7,7 @@ Its byte format (canonical JSON of :meth:`Manifest.to_dict`) is what gets signed
 
 from __future__ import annotations
 
+import json
 from dataclasses import asdict, dataclass, field, replace
 from functools import lru_cache
 from importlib.metadata import PackageNotFoundError, version
@@ -13,7 +15,15 @@ from typing import Any
 
 from artigov.core import canonical_json
 
-__all__ = ["MANIFEST_FORMAT", "Manifest", "manifest_problem", "tool_version"]
+__all__ = [
+    "MANIFEST_FORMAT",
+    "InputApproval",
+    "Manifest",
+    "ManifestError",
+    "SnapshotInput",
+    "manifest_problem",
+    "tool_version",
+]
 
 MANIFEST_FORMAT = 3
 #: Fields written only when they have a value (the others are always written, ``parent`` as null).
@@ -44,12 +54,98 @@ def manifest_problem(value: Any) -> str | None:
     return f"manifest {where or '(root)'}: {errors[0].message}"
 
 
+class ManifestError(ValueError):
+    """Bytes that are not a manifest: ``code`` is V004 (not a JSON object) or V016 (not valid
+    against the schema); the message says why, without the snapshot (the reader adds it)."""
+
+    def __init__(self, code: str, problem: str) -> None:
+        super().__init__(problem)
+        self.code = code
+        self.problem = problem
+
+
 def tool_version() -> str:
     """The artigov-promote version that signs (``tool_version``)."""
     try:
         return version("artigov-promote")
     except PackageNotFoundError:  # pragma: no cover - running from a source tree
         return "0+unknown"
+
+
+@dataclass(frozen=True)
+class InputApproval:
+    """One approval a manifest records under an input: who, in which role, with which key and
+    when, and the signed statement in the record (its path and digest)."""
+
+    approver: str
+    statement: str
+    digest: str
+    role: str | None = None
+    fingerprint: str | None = None
+    time: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The approval as JSON values (every field written, the unknown ones as null)."""
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> InputApproval:
+        """An approval as a manifest (or the gate's summary of a statement) holds it."""
+        return cls(**{k: data[k] for k in cls.__dataclass_fields__ if k in data})
+
+
+@dataclass(frozen=True)
+class SnapshotInput:
+    """One stored input: where it was, what it is (id, version, status, checksum), the object that
+    holds its bytes (and, for a sidecar artifact, its metadata file's path and object), and the
+    approvals the gate accepted for it."""
+
+    kind: str
+    path: str
+    id: str
+    version: str
+    status: str
+    checksum: str
+    object: str
+    meta: str | None = None
+    meta_object: str | None = None
+    approvals: tuple[InputApproval, ...] = ()
+
+    @property
+    def objects(self) -> tuple[str, ...]:
+        """The objects that hold it: its content's, then its metadata file's if it has one."""
+        return (self.object, self.meta_object) if self.meta_object else (self.object,)
+
+    @property
+    def paths(self) -> tuple[str, ...]:
+        """The workspace paths it came from: its content's, then its metadata file's."""
+        return (self.path, self.meta) if self.meta else (self.path,)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The input as JSON values (``meta``, ``meta_object`` and ``approvals`` only when set)."""
+        out: dict[str, Any] = {
+            "kind": self.kind,
+            "path": self.path,
+            "id": self.id,
+            "version": self.version,
+            "status": self.status,
+            "checksum": self.checksum,
+            "object": self.object,
+        }
+        if self.meta is not None:
+            out["meta"] = self.meta
+        if self.meta_object is not None:
+            out["meta_object"] = self.meta_object
+        if self.approvals:
+            out["approvals"] = [a.to_dict() for a in self.approvals]
+        return out
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> SnapshotInput:
+        """An input as a manifest (or the promotion that stores it) holds it."""
+        values = {k: data[k] for k in cls.__dataclass_fields__ if k in data and k != "approvals"}
+        approvals = tuple(InputApproval.from_dict(a) for a in data.get("approvals") or ())
+        return cls(**values, approvals=approvals)
 
 
 @dataclass(frozen=True)
@@ -80,7 +176,7 @@ class Manifest:
     parent: str | None
     index_digest: str
     plan_digest: str
-    inputs: list[dict[str, Any]]
+    inputs: tuple[SnapshotInput, ...]
     signer: str
     created_at: str
     created_at_source: str
@@ -97,7 +193,8 @@ class Manifest:
 
     def to_dict(self) -> dict[str, Any]:
         """The manifest as JSON values (the optional fields only when set)."""
-        out = asdict(self)
+        out = {f: getattr(self, f) for f in self.__dataclass_fields__}
+        out["inputs"] = [i.to_dict() for i in self.inputs]
         for key in _OPTIONAL:
             if out[key] is None:
                 del out[key]
@@ -109,12 +206,31 @@ class Manifest:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Manifest:
-        """A manifest read from the record (validated against the schema by the caller); fields of
-        older formats (``audit_head``) are not carried."""
-        names = {f for f in cls.__dataclass_fields__ if f in data}
-        values = {k: data[k] for k in names}
+        """A manifest from JSON values already valid against the schema; fields of older formats
+        (``audit_head``) are not carried."""
+        values = {k: data[k] for k in cls.__dataclass_fields__ if k in data and k != "inputs"}
         values.setdefault("git", {})
-        return cls(**values)
+        return cls(**values, inputs=tuple(SnapshotInput.from_dict(i) for i in data["inputs"]))
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> Manifest:
+        """A manifest read from its signed bytes (unverified): JSON, valid against the schema.
+
+        Raises:
+            ManifestError: V004 not a JSON object, V016 not a valid manifest.
+        """
+        try:
+            value = json.loads(data)
+        except RecursionError:
+            raise ManifestError("V004", "manifest nests too deeply") from None
+        except ValueError as e:
+            raise ManifestError("V004", f"manifest is not JSON ({e})") from None
+        if not isinstance(value, dict):
+            raise ManifestError("V004", "manifest is not a JSON object")
+        problem = manifest_problem(value)
+        if problem:  # never handed on: every reader may rely on the schema's shape
+            raise ManifestError("V016", problem)
+        return cls.from_dict(value)
 
     def as_rollback(
         self, *, sequence: int, parent: str, signer: str, created_at: str, created_at_source: str, **fields: Any

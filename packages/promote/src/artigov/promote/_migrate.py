@@ -44,6 +44,7 @@ from artigov.core import (
     write_atomic,
 )
 from artigov.promote._decisions import DecisionLog
+from artigov.promote._manifest import Manifest, ManifestError
 from artigov.promote._record import decision_event, recover
 from artigov.promote._store import (
     Head,
@@ -88,25 +89,35 @@ def _old_snapshot(ws: Workspace, fw_dir: Path, seq: int, expected: str, objects:
         raise PromotionError(f"{name}: snapshot {seq} is incomplete in the old layout; nothing was moved") from None
     if digest_bytes(data) != expected:
         raise PromotionError(f"{name}: snapshot {seq} does not hash to the digest that names it; nothing was moved")
-    manifest = json.loads(data)
+    manifest = _old_manifest(name, seq, data)
     check_signature(ws, data, signature, manifest, seq, load_trust(ws))
-    for item in manifest.get("inputs", []):
-        for key in ("object", "meta_object"):
-            if key in item and objects.check(str(item[key])) is not None:
-                raise PromotionError(f"{name}: snapshot {seq}: object {item[key]} is missing or corrupt")
+    for item in manifest.inputs:
+        for obj in item.objects:
+            if objects.check(obj) is not None:
+                raise PromotionError(f"{name}: snapshot {seq}: object {obj} is missing or corrupt")
     return data
+
+
+def _old_manifest(name: str, seq: int, data: bytes) -> Manifest:
+    """Old snapshot ``seq``'s manifest read through its type (format 1 included).
+
+    Raises:
+        PromotionError: it is not a valid manifest; nothing was moved.
+    """
+    try:
+        return Manifest.from_bytes(data)
+    except ManifestError as e:
+        raise PromotionError(f"{name}: snapshot {seq}: {e.problem}; nothing was moved") from None
 
 
 def _old_chain(ws: Workspace, fw_dir: Path) -> tuple[dict[int, bytes], dict[int, str]]:
     """Verify an old-layout framework folder; return its chain (sequence -> manifest bytes) and pruned map."""
     name = fw_dir.name
     try:
-        head = json.loads((fw_dir / "HEAD").read_bytes())
-        seq, digest = int(head["sequence"]), str(head["digest"])
-    except (OSError, ValueError, KeyError, TypeError) as e:
-        raise PromotionError(
-            f"{ws.rel(fw_dir)}/HEAD is missing or unreadable ({type(e).__name__}); nothing was moved"
-        ) from None
+        head = Head.from_bytes((fw_dir / "HEAD").read_bytes())
+    except (OSError, ValueError) as e:
+        raise PromotionError(f"{ws.rel(fw_dir)}/HEAD is missing or unreadable ({e}); nothing was moved") from None
+    seq, digest = head.sequence, head.digest
     pruned: dict[int, str] = {}
     if (fw_dir / "pruned.json").is_file():
         pruned = {int(k): str(v) for k, v in json.loads((fw_dir / "pruned.json").read_bytes()).items()}
@@ -119,9 +130,8 @@ def _old_chain(ws: Workspace, fw_dir: Path) -> tuple[dict[int, bytes], dict[int,
                 raise PromotionError(f"{name}: pruned snapshot {seq} does not match its child's parent digest")
             break
         data = _old_snapshot(ws, fw_dir, seq, expected, objects)
-        manifest = json.loads(data)
         chain[seq] = data
-        expected = manifest.get("parent")
+        expected = _old_manifest(name, seq, data).parent
         seq -= 1
     return chain, pruned
 
@@ -138,25 +148,26 @@ def _move_framework(
             src = source / sequence_name(seq)
             for fname in (MANIFEST_NAME, SIGNATURE_NAME):
                 write_atomic(store.seq_dir(seq) / fname, (src / fname).read_bytes(), lock=False, mode=0o444)
-            manifest = json.loads(chain[seq])
-            gates = gates.with_gate(str(manifest["gate"]), seq, digest_bytes(chain[seq]))
-            publish_public_key(ws, str(manifest["signer"]))
+            manifest = _old_manifest(name, seq, chain[seq])
+            gates = gates.with_gate(manifest.gate, seq, digest_bytes(chain[seq]))
+            publish_public_key(ws, manifest.signer)
         if pruned:
             store.record_pruned(pruned)
+        manifests = {seq: _old_manifest(name, seq, chain[seq]) for seq in sorted(chain)}
         batch = [
             decision_event(
-                json.loads(chain[seq]).get("created_at", ""),
+                m.created_at,
                 who,
                 name,
                 "snapshot_migrated",
                 f"{name}#{seq}",
                 "migrated",
                 sequence=seq,
-                gate=json.loads(chain[seq]).get("gate"),
+                gate=m.gate,
                 digest=digest_bytes(chain[seq]),
                 source=ws.rel(source),
             )
-            for seq in sorted(chain)
+            for seq, m in manifests.items()
         ]
         DecisionLog(store.decisions_path).append_batch(batch)
         store.move_head(gates)
@@ -323,10 +334,5 @@ def _derived_head(store: SnapshotStore, sequence: int) -> Head:
     pruned = store.pruned()
     first = max([s for s in pruned if s < sequence], default=0) + 1
     for seq in range(first, sequence + 1):
-        data = store.manifest_bytes(seq)
-        try:
-            gate = str(json.loads(data)["gate"])
-        except (ValueError, KeyError, TypeError):
-            raise VerificationError("V004", f"snapshot {seq}: manifest is not readable", snapshot=seq) from None
-        head = head.with_gate(gate, seq, digest_bytes(data))
+        head = head.with_gate(store.manifest(seq).gate, seq, digest_bytes(store.manifest_bytes(seq)))
     return head

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from artigov.contract import all_statements, check_contract, valid_approvals
@@ -44,7 +44,7 @@ from artigov.hydrate import Decision, hydrate
 from artigov.index import verify as verify_index
 from artigov.promote._decisions import DecisionLog
 from artigov.promote._gitstate import GitState, commit_record, git_state
-from artigov.promote._manifest import Manifest
+from artigov.promote._manifest import InputApproval, Manifest, SnapshotInput
 from artigov.promote._record import Committed, commit_snapshot, decision_event, recover
 from artigov.promote._restore import recover_restore
 from artigov.promote._store import ObjectStore, SnapshotStore
@@ -185,7 +185,7 @@ def verified_head(ws: Workspace, store: SnapshotStore) -> Verified | None:
     return verify_snapshot(ws, store.framework, store=store)
 
 
-def _store_inputs(ws: Workspace, inputs: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+def _store_inputs(ws: Workspace, inputs: Sequence[dict[str, Any]]) -> list[SnapshotInput]:
     """Store each input's bytes, read ONCE: those very bytes are validated, compared with the plan
     (an input edited since it was indexed is refused), stored, and named by the manifest."""
     from artigov.schema import (
@@ -224,13 +224,21 @@ def _store_inputs(ws: Workspace, inputs: Sequence[dict[str, Any]]) -> list[dict[
                 "nothing was recorded",
                 fix="let the edit finish, run `artigov index update`, and promote again",
             )
-        entry = {k: item[k] for k in ("kind", "path", "id", "version", "status", "checksum")}
-        entry["object"] = artifact.checksum if item.get("meta") else digest_bytes(data)
-        pending.append(meta if item.get("meta") else data)
-        if item.get("meta"):
-            entry["meta"] = item["meta"]
-            entry["meta_object"] = digest_bytes(meta)
-        out.append(entry)
+        sidecar = bool(item.get("meta"))
+        out.append(
+            SnapshotInput(
+                kind=str(item["kind"]),
+                path=rel,
+                id=str(item["id"]),
+                version=str(item["version"]),
+                status=str(item["status"]),
+                checksum=str(item["checksum"]),
+                object=artifact.checksum if sidecar else digest_bytes(data),
+                meta=str(item["meta"]) if sidecar else None,
+                meta_object=digest_bytes(meta) if sidecar else None,
+            )
+        )
+        pending.append(meta if sidecar else data)
         held += len(pending[-1])
         if held > _BATCH_BYTES:
             objects.put_all(pending)
@@ -242,7 +250,7 @@ def _store_inputs(ws: Workspace, inputs: Sequence[dict[str, Any]]) -> list[dict[
 
 def _input_approvals(
     ws: Workspace, framework: str, inputs: Sequence[dict[str, Any]], entries: dict[str, dict[str, Any]]
-) -> dict[str, list[dict[str, Any]]]:
+) -> dict[str, tuple[InputApproval, ...]]:
     """Each approved input's approvals as the manifest records them: approver, role, key, time,
     and the statement's path and digest (the gate has checked them)."""
     from artigov.schema import ArtifactLoadError, load_frontmatter_artifact, load_sidecar_artifact
@@ -262,7 +270,7 @@ def _input_approvals(
             except ArtifactLoadError:
                 digest = None
             found = valid_approvals(ws, framework, entry, digest)
-            out[str(item["path"])] = [{k: v for k, v in s.summary().items() if k != "decision"} for s in found]
+            out[str(item["path"])] = tuple(InputApproval.from_dict(s.summary()) for s in found)
     return out
 
 
@@ -341,18 +349,18 @@ def _input_paths(inputs: Sequence[dict[str, Any]]) -> list[str]:
 
 
 def commit_paths(
-    ws: Workspace, store: SnapshotStore, signer: str, inputs: Sequence[dict[str, Any]], restored: Sequence[str] = ()
+    ws: Workspace, store: SnapshotStore, signer: str, inputs: Sequence[SnapshotInput], restored: Sequence[str] = ()
 ) -> list[str]:
     """Exactly what this command wrote: never stage anything else (a tampered object stays out)."""
     objects = ObjectStore(ws)
     paths = [ws.rel(store.dir), ws.rel(ws.keys_dir / f"{signer}.asc")]
     paths += [ws.rel(ws.record_dir / n) for n in (".gitattributes", ".gitignore")]
-    paths += [ws.rel(objects.path_for(i[k])) for i in inputs for k in ("object", "meta_object") if k in i]
+    paths += [ws.rel(objects.path_for(o)) for i in inputs for o in i.objects]
     for item in inputs:
-        for approval in item.get("approvals", []):
-            paths += [approval["statement"], approval["statement"] + ".asc"]
-            if approval.get("fingerprint"):
-                paths.append(ws.rel(ws.keys_dir / f"{approval['fingerprint']}.asc"))
+        for approval in item.approvals:
+            paths += [approval.statement, approval.statement + ".asc"]
+            if approval.fingerprint:
+                paths.append(ws.rel(ws.keys_dir / f"{approval.fingerprint}.asc"))
     paths += [ws.rel(ws.index_path)] if ws.index_committed else []  # a local index is never committed
     paths += list(restored)
     return sorted({p for p in paths if (ws.root / p).exists()})
@@ -442,16 +450,13 @@ def promote(
         if (
             any(note.startswith("published snapshot") for note in finished)
             and current is not None
-            and current.manifest.get("gate") == gate
-            and current.manifest.get("plan_digest") == plan.digest
+            and current.manifest.gate == gate
+            and current.manifest.plan_digest == plan.digest
         ):
             # The interrupted run of this very promotion was recorded: it is finished, not made twice.
             return Promotion(framework, gate, current.sequence, current.digest, current.signer, len(plan.inputs))
         sequence = (head.sequence if head else 0) + 1
-        inputs = [
-            {**i, "approvals": approvals[i["path"]]} if approvals.get(i["path"]) else i
-            for i in _store_inputs(ws, plan.inputs)
-        ]
+        inputs = tuple(replace(i, approvals=approvals.get(i.path, ())) for i in _store_inputs(ws, plan.inputs))
         created_at, source = stamp_now()
         manifest = Manifest(
             framework=framework,
@@ -501,13 +506,13 @@ def promote(
                 index_digest=plan.index_digest,
                 inputs=[
                     {
-                        "path": i["path"],
-                        "id": i["id"],
-                        "version": i["version"],
-                        "status": i["status"],
-                        "checksum": i["checksum"],
-                        "approved_by": approvers.get(i["path"], []),
-                        "approvals": i.get("approvals", []),
+                        "path": i.path,
+                        "id": i.id,
+                        "version": i.version,
+                        "status": i.status,
+                        "checksum": i.checksum,
+                        "approved_by": approvers.get(i.path, []),
+                        "approvals": [a.to_dict() for a in i.approvals],
                     }
                     for i in inputs
                 ],

@@ -18,7 +18,6 @@ the command refuses.
 
 from __future__ import annotations
 
-import json
 import shutil
 from dataclasses import dataclass
 from typing import Any
@@ -36,7 +35,7 @@ from artigov.core import (
     sign_detached,
 )
 from artigov.promote._decisions import DecisionLog
-from artigov.promote._manifest import Manifest
+from artigov.promote._manifest import Manifest, ManifestError
 from artigov.promote._store import Head, SnapshotStore
 from artigov.promote.errors import PromotionError
 
@@ -120,15 +119,13 @@ def _remove_dead_temps(ws: Workspace, store: SnapshotStore) -> list[str]:
     return [f"removed {ws.rel(p)}: a crashed writer's temp file" for p in sorted(found)]
 
 
-def _tmp_manifest(store: SnapshotStore, n: int) -> dict[str, Any] | None:
-    """The leftover's manifest, if it is readable and names its own folder's sequence."""
+def _tmp_manifest(store: SnapshotStore, n: int) -> Manifest | None:
+    """The leftover's manifest, if it is a valid manifest of its own folder's sequence that pins the log."""
     try:
-        value = json.loads((store.tmp_dir(n) / MANIFEST_NAME).read_bytes())
-    except (OSError, ValueError, RecursionError):
+        value = Manifest.from_bytes((store.tmp_dir(n) / MANIFEST_NAME).read_bytes())
+    except (OSError, ManifestError):
         return None
-    if not isinstance(value, dict) or value.get("sequence") != n or not isinstance(value.get("decisions"), dict):
-        return None
-    return value
+    return value if value.sequence == n and value.decisions is not None else None
 
 
 def set_aside(ws: Workspace, store: SnapshotStore, n: int, why: str) -> str:
@@ -160,14 +157,14 @@ def _finish_recorded(
     if not (n == top and n in (head_seq, head_seq + 1) and not store.seq_dir(n).exists()):
         return []  # anything else recorded is left for verify to explain
     manifest = _tmp_manifest(store, n)
-    pin = manifest["decisions"] if manifest else {}
+    pin = (manifest.decisions if manifest else None) or {}
     if manifest is None or dlog.hash_at(int(pin.get("lines", -1))) != pin.get("head"):
         why = "its manifest does not pin the decision log that records snapshot " + str(n)
         return [set_aside(ws, store, n, why)]
     notes = []
     if n == head_seq + 1:
         data = (store.tmp_dir(n) / MANIFEST_NAME).read_bytes()
-        store.move_head((head or Head(0, "", {})).with_gate(str(manifest.get("gate")), n, digest_bytes(data)))
+        store.move_head((head or Head(0, "", {})).with_gate(manifest.gate, n, digest_bytes(data)))
         notes.append(f"moved HEAD to snapshot {n}: it was recorded before the interruption")
     store.publish(n)
     return [*notes, f"published snapshot {n}"]
@@ -192,14 +189,14 @@ def _drop_unrecorded(ws: Workspace, store: SnapshotStore, dlog: DecisionLog, n: 
     manifest = _tmp_manifest(store, n)
     if manifest is None:
         return [set_aside(ws, store, n, "its manifest is unreadable, or names another sequence")]
-    pin = manifest["decisions"]
-    start = pin.get("from") if isinstance(pin.get("from"), dict) else {}
-    lines0 = start.get("lines")
-    base = dlog.state_at(lines0) if isinstance(lines0, int) and lines0 >= 0 else None
-    if base is None or base.head != start.get("head"):
+    pin = manifest.decisions
+    assert pin is not None  # _tmp_manifest hands on only a manifest that pins the log
+    start = pin["from"]  # the schema's shape: {"head": digest, "lines": count}
+    base = dlog.state_at(start["lines"])
+    if base is None or base.head != start["head"]:
         return [set_aside(ws, store, n, "it was written on a decision log that is not a prefix of this one")]
     after = dlog.lines_after(base.lines) or []
-    if after and not (len(after) < int(pin.get("lines", 0)) - base.lines and _own_lines(after, n)):
+    if after and not (len(after) < pin["lines"] - base.lines and _own_lines(after, n)):
         why = f"the decision log grew by {len(after)} line(s) that are not its own since it was written"
         return [set_aside(ws, store, n, why)]
     notes = []
@@ -230,7 +227,7 @@ def _finish_pruning(store: SnapshotStore, dlog: DecisionLog) -> list[str]:
     return notes
 
 
-def _prove(ws: Workspace, body: dict[str, Any], data: bytes, signature: bytes, trust: TrustChain) -> None:
+def _prove(ws: Workspace, body: Manifest, data: bytes, signature: bytes, trust: TrustChain) -> None:
     """Before anything is recorded: the checks verify will run on the new snapshot. Its signature
     verifies with the committed keys and is by a key its trust version lets sign its gate, and
     every object it names holds the input it describes (never sign a head that every later
@@ -238,7 +235,7 @@ def _prove(ws: Workspace, body: dict[str, Any], data: bytes, signature: bytes, t
     from artigov.promote._verify import check_objects, check_signature
     from artigov.promote.errors import VerificationError
 
-    sequence = int(body["sequence"])
+    sequence = body.sequence
     try:
         check_signature(ws, data, signature, body, sequence, trust)
         check_objects(ws, body, sequence)
@@ -271,7 +268,6 @@ def commit_snapshot(
             "lines": state.lines + len(lines),
         }
     )
-    body = pinned.to_dict()
     data = pinned.to_bytes()
     digest = digest_bytes(data)
     sequence = pinned.sequence
@@ -279,7 +275,7 @@ def commit_snapshot(
     signature = sign_detached(data, signer, ws.signing.gnupghome)
     store.ensure_record_files()
     publish_public_key(ws, signer)
-    _prove(ws, body, data, signature, trust)
+    _prove(ws, pinned, data, signature, trust)
     store.write_tmp(sequence, data, signature)
     try:
         dlog.append(lines, state)

@@ -73,7 +73,7 @@ def _retained(
     if contract.keep_days is not None:
         current = time.time() if now is None else now
         for s in sequences:
-            created = store.manifest(s).get("created_at", "1970-01-01T00:00:00Z")
+            created = store.manifest(s).created_at
             age_days = (current - datetime.fromisoformat(created.replace("Z", "+00:00")).timestamp()) / 86400
             if age_days <= contract.keep_days:
                 keep.add(s)
@@ -108,13 +108,7 @@ def prune(
         keep |= {s for s in sequences if s >= oldest_kept}
         result.kept = sorted(s for s in sequences if s in keep)
         result.deleted = sorted(s for s in sequences if s not in keep)
-        referenced = {
-            obj
-            for s in result.kept
-            for item in store.manifest(s)["inputs"]
-            for obj in (item.get("object"), item.get("meta_object"))
-            if obj
-        }
+        referenced = {obj for s in result.kept for item in store.manifest(s).inputs for obj in item.objects}
         others = _referenced_elsewhere(ws, framework) if result.deleted else set()
         result.objects_deleted = (
             [o for o in ObjectStore(ws).all() if o not in referenced and o not in others] if result.deleted else []
@@ -180,6 +174,6 @@ def _referenced_elsewhere(ws: Workspace, framework: str) -> set[str]:
             continue
         store = SnapshotStore(ws, name)
         for s in store.sequences():
-            for item in store.manifest(s).get("inputs", []):
-                out.update(o for o in (item.get("object"), item.get("meta_object")) if o)
+            for item in store.manifest(s).inputs:
+                out.update(item.objects)
     return out

@@ -46,28 +46,25 @@ from artigov.schema import unsafe_artifact_path
 __all__ = ["previous_good", "rollback", "withdrawn_versions"]
 
 
-def _planned(ws: Workspace, manifest: dict[str, Any]) -> list[tuple[Path, bytes]]:
+def _planned(ws: Workspace, manifest: Manifest) -> list[tuple[Path, bytes]]:
     """Every file of ``manifest`` to restore, with its bytes: every path and object checked first."""
     objects = ObjectStore(ws)
     planned: list[tuple[Path, bytes]] = []
-    for item in manifest["inputs"]:
-        for path_key, obj_key in (("path", "object"), ("meta", "meta_object")):
-            if path_key not in item:
-                continue
-            rel = str(item[path_key])
+    for item in manifest.inputs:
+        for rel, obj in zip(item.paths, item.objects, strict=True):
             try:
-                target = resolve_inside(ws.root, rel, source=f"snapshot {manifest['sequence']}")
+                target = resolve_inside(ws.root, rel, source=f"snapshot {manifest.sequence}")
             except PathEscapeError as e:
                 raise PromotionError(f"refusing to restore {rel!r}: {e.message}; nothing was restored") from None
             why = unsafe_artifact_path(ws, rel)
             if why:
                 raise PromotionError(
-                    f"refusing to restore {rel!r} from snapshot {manifest['sequence']}: {why}; nothing was restored",
+                    f"refusing to restore {rel!r} from snapshot {manifest.sequence}: {why}; nothing was restored",
                     fix="a snapshot restores artifacts only: check who signed this manifest (artigov snapshots)",
                 )
-            data = objects.get(item[obj_key])
-            if digest_bytes(data) != item[obj_key]:
-                raise VerificationError("V009", f"object of {rel} is corrupt", snapshot=manifest["sequence"])
+            data = objects.get(obj)
+            if digest_bytes(data) != obj:
+                raise VerificationError("V009", f"object of {rel} is corrupt", snapshot=manifest.sequence)
             planned.append((target, data))
     return planned
 
@@ -94,21 +91,21 @@ def _commit_then_switch(
     return done
 
 
-def _withdrawn(store: SnapshotStore, rolled_back: int, restored: dict[str, Any]) -> list[dict[str, Any]]:
+def _withdrawn(store: SnapshotStore, rolled_back: int, restored: Manifest) -> list[dict[str, Any]]:
     """The versions a rollback withdraws: inputs of the snapshot it replaces that the restored one
     does not hold (by id and version), each with the digests of the approvals it had."""
-    kept = {(str(i["id"]), str(i["version"])) for i in restored.get("inputs", [])}
+    kept = {(i.id, i.version) for i in restored.inputs}
     out = []
-    for item in store.manifest(rolled_back).get("inputs", []):
-        if (str(item["id"]), str(item["version"])) in kept:
+    for item in store.manifest(rolled_back).inputs:
+        if (item.id, item.version) in kept:
             continue
         out.append(
             {
-                "id": item["id"],
-                "version": item["version"],
-                "path": item["path"],
-                "checksum": item["checksum"],
-                "approvals": sorted(str(a["digest"]) for a in item.get("approvals", [])),
+                "id": item.id,
+                "version": item.version,
+                "path": item.path,
+                "checksum": item.checksum,
+                "approvals": sorted(a.digest for a in item.approvals),
             }
         )
     return sorted(out, key=lambda w: (w["id"], w["version"]))
@@ -119,7 +116,7 @@ def _gate_snapshots(store: SnapshotStore, gate: str, below: int) -> list[int]:
     out = []
     for s in sorted((s for s in store.sequences() if s < below), reverse=True):
         with suppress(VerificationError):
-            if store.manifest(s).get("gate") == gate:
+            if store.manifest(s).gate == gate:
                 out.append(s)
     return out
 
@@ -162,7 +159,7 @@ def rollback(
                 raise  # a replayed, forked or interrupted history: nothing is written until it is sorted out
             # a head whose objects, signature or log fail is exactly what a rollback is for
         if to is None:
-            chosen_gate = gate or str(store.manifest(head.sequence).get("gate"))
+            chosen_gate = gate or store.manifest(head.sequence).gate
             if chosen_gate not in head.gates:
                 raise PromotionError(f"gate {chosen_gate!r} of {framework!r} has no snapshot to roll back")
             target = previous_good(ws, store, chosen_gate, head.gates[chosen_gate].sequence)
@@ -174,7 +171,7 @@ def rollback(
                 fix="pick an earlier snapshot (artigov snapshots)",
             )
         verified = verify_snapshot(ws, framework, target, store=store)
-        target_gate = str(verified.manifest["gate"])
+        target_gate = verified.manifest.gate
         if gate is not None and gate != target_gate:
             raise PromotionError(f"snapshot {target} is a {target_gate!r} snapshot, not {gate!r}")
         trust = authorize_signer(ws, framework, target_gate, signer)
@@ -186,7 +183,7 @@ def rollback(
         created_at, source = stamp_now()
         rolled_back = head.gates[target_gate].sequence if target_gate in head.gates else None
         withdrawn = _withdrawn(store, rolled_back, verified.manifest) if rolled_back else []
-        manifest = Manifest.from_dict(verified.manifest).as_rollback(
+        manifest = verified.manifest.as_rollback(
             sequence=sequence,
             parent=head.digest,
             signer=signer,

@@ -32,7 +32,6 @@ import stat
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from artigov.core import (
     FRAMEWORK_NAME,
@@ -51,6 +50,7 @@ from artigov.core import (
     write_atomic,
     write_batch,
 )
+from artigov.promote._manifest import Manifest, ManifestError
 from artigov.promote.errors import VerificationError
 
 __all__ = [
@@ -246,6 +246,22 @@ class Head:
         gates = {g: {"digest": h.digest, "sequence": h.sequence} for g, h in sorted(self.gates.items())}
         return canonical_json({"digest": self.digest, "gates": gates, "sequence": self.sequence})
 
+    @classmethod
+    def from_bytes(cls, data: bytes) -> Head:
+        """HEAD read from its bytes (older heads have no ``gates``).
+
+        Raises:
+            ValueError: not JSON, or not a head (a field missing or of the wrong type), saying which.
+        """
+        try:
+            value = json.loads(data)
+            gates = {
+                str(g): GateHead(int(h["sequence"]), str(h["digest"])) for g, h in dict(value.get("gates", {})).items()
+            }
+            return cls(int(value["sequence"]), str(value["digest"]), gates)
+        except (ValueError, KeyError, TypeError, AttributeError, RecursionError) as e:
+            raise ValueError(f"{type(e).__name__}: {e}") from None
+
 
 class SnapshotStore:
     """One framework's part of the record."""
@@ -311,15 +327,11 @@ class SnapshotStore:
                 "then promote again on the merged branch",
             )
         try:
-            value = json.loads(raw)
-            gates = {
-                str(g): GateHead(int(h["sequence"]), str(h["digest"])) for g, h in dict(value.get("gates", {})).items()
-            }
-            return Head(int(value["sequence"]), str(value["digest"]), gates)
-        except (ValueError, KeyError, TypeError, AttributeError) as e:
+            return Head.from_bytes(raw)
+        except ValueError as e:
             raise VerificationError(
                 "V002",
-                f"{self.ws.rel(self.head_path)}: head pointer is unreadable ({type(e).__name__}: {e})",
+                f"{self.ws.rel(self.head_path)}: head pointer is unreadable ({e})",
                 fix="restore it from git (git checkout -- the file), or resolve the merge conflict in it",
             ) from None
 
@@ -347,27 +359,16 @@ class SnapshotStore:
                 fix="an unsigned snapshot never verifies: restore it from git, or roll back",
             ) from None
 
-    def manifest(self, sequence: int) -> dict[str, Any]:
-        """Snapshot ``sequence``'s manifest, parsed (unverified)."""
-        data = self.manifest_bytes(sequence)
-        try:
-            value = json.loads(data)
-        except RecursionError:
-            raise VerificationError(
-                "V004", f"snapshot {sequence}: manifest nests too deeply", snapshot=sequence
-            ) from None
-        except ValueError as e:
-            raise VerificationError(
-                "V004", f"snapshot {sequence}: manifest is not JSON ({e})", snapshot=sequence
-            ) from None
-        if not isinstance(value, dict):
-            raise VerificationError("V004", f"snapshot {sequence}: manifest is not a JSON object", snapshot=sequence)
-        from artigov.promote._manifest import manifest_problem
+    def manifest(self, sequence: int) -> Manifest:
+        """Snapshot ``sequence``'s manifest, read through its type (unverified).
 
-        problem = manifest_problem(value)
-        if problem:  # never handed on: every reader may rely on the schema's shape
-            raise VerificationError("V016", f"snapshot {sequence}: {problem}", snapshot=sequence)
-        return value
+        Raises:
+            VerificationError: V003 missing, V004 not JSON, V016 not a valid manifest.
+        """
+        try:
+            return Manifest.from_bytes(self.manifest_bytes(sequence))
+        except ManifestError as e:
+            raise VerificationError(e.code, f"snapshot {sequence}: {e.problem}", snapshot=sequence) from None
 
     def pruned(self) -> dict[int, str]:
         """Sequences pruned by retention, with their manifest digests."""

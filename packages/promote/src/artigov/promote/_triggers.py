@@ -10,6 +10,7 @@ from typing import Any
 
 from artigov.contract import check_contract, load_contract
 from artigov.core import ActorLookup, Workspace, digest_file, get_logger
+from artigov.promote._manifest import Manifest
 from artigov.promote._promotion import Promotion
 from artigov.promote._record import decision_event
 from artigov.promote._rollback import rollback
@@ -67,7 +68,7 @@ def _target(store: SnapshotStore, head: Head | None, gate: str | None) -> int | 
     chosen = gate or None
     if chosen is None:
         with suppress(VerificationError):
-            chosen = str(store.manifest(head.sequence).get("gate"))
+            chosen = store.manifest(head.sequence).gate
     return head.gates[chosen].sequence if chosen is not None and chosen in head.gates else None
 
 
@@ -78,7 +79,7 @@ def _verify_failed(
     target: int | None,
     wanted: dict[str, str],
     report: TriggerReport,
-) -> dict[str, Any] | None:
+) -> Manifest | None:
     """verify_failed (or a key-trust problem, which never rolls back); the target's manifest, verified
     if it verifies, else as recorded (None if there is none)."""
     if head is not None or "verify_failed" in wanted:
@@ -97,14 +98,14 @@ def _verify_failed(
         return None
 
 
-def _checksum_drift(ws: Workspace, manifest: dict[str, Any], wanted: dict[str, str], report: TriggerReport) -> None:
+def _checksum_drift(ws: Workspace, manifest: Manifest, wanted: dict[str, str], report: TriggerReport) -> None:
     """checksum_drift: an input changed on disk since the snapshot."""
     if "checksum_drift" not in wanted:
         return
     drifted = [
-        item["path"]
-        for item in manifest.get("inputs", [])
-        if not (ws.root / item["path"]).is_file() or digest_file(ws.root / item["path"]) != item.get("object")
+        item.path
+        for item in manifest.inputs
+        if not (ws.root / item.path).is_file() or digest_file(ws.root / item.path) != item.object
     ]
     if drifted:
         report.fired.append(
@@ -117,12 +118,12 @@ def _checksum_drift(ws: Workspace, manifest: dict[str, Any], wanted: dict[str, s
 
 
 def _gate_failed(
-    ws: Workspace, framework: str, manifest: dict[str, Any], wanted: dict[str, str], report: TriggerReport
+    ws: Workspace, framework: str, manifest: Manifest, wanted: dict[str, str], report: TriggerReport
 ) -> None:
     """gate_failed: the snapshot's gate no longer passes on today's artifacts."""
     if "gate_failed" not in wanted:
         return
-    gate_report = check_contract(ws, framework, str(manifest.get("gate")))
+    gate_report = check_contract(ws, framework, manifest.gate)
     if not gate_report.ok:
         report.fired.append(
             {
@@ -140,7 +141,7 @@ def _roll_back(
     target: int | None,
     key: str | None,
     gate: str | None,
-    manifest: dict[str, Any] | None,
+    manifest: Manifest | None,
 ) -> Promotion:
     """The rollback a fired trigger asks for, with the fired triggers as its recorded decisions."""
     who = ActorLookup(ws.root).result()
@@ -151,7 +152,7 @@ def _roll_back(
     reason = "trigger: " + "; ".join(f"{t['on']} ({t['detail'][:200]})" for t in report.fired)
     if any(t["on"] == "verify_failed" for t in report.fired) or target is None:
         # to the newest snapshot of the gate that verifies
-        rolled_gate = str(manifest.get("gate")) if manifest else gate
+        rolled_gate = manifest.gate if manifest else gate
         return rollback(ws, framework, reason=reason, gate=rolled_gate, key=key, extra_decisions=fired)
     return rollback(ws, framework, reason=reason, to=target, key=key, extra_decisions=fired)  # its own files
 
@@ -164,7 +165,7 @@ def _gate_of(store: SnapshotStore, target: int | None) -> str:
     """The gate of snapshot ``target`` as its manifest says ("GATE" if it cannot be read)."""
     with suppress(VerificationError, OSError, ValueError):
         if target is not None:
-            return str(store.manifest(target).get("gate"))
+            return store.manifest(target).gate
     return "GATE"
 
 

@@ -57,6 +57,7 @@ from artigov.core import (
     verify_log,
 )
 from artigov.promote._decisions import DecisionLog, LogCheck
+from artigov.promote._manifest import InputApproval, Manifest, ManifestError, SnapshotInput
 from artigov.promote._store import Head, ObjectStore, SnapshotStore, refuse_old_layout
 from artigov.promote.errors import VerificationError
 
@@ -81,7 +82,7 @@ class Verified:
     sequence: int
     digest: str
     signer: str
-    manifest: dict[str, Any]
+    manifest: Manifest
     head: Head
     #: The names of the steps it passed, in order (:data:`STEPS`).
     checks: tuple[str, ...] = ()
@@ -104,7 +105,7 @@ class _Run:
     head_bytes: bytes = b""
     chain: dict[int, bytes] = field(default_factory=dict)
     target: int = 0
-    manifest: dict[str, Any] = field(default_factory=dict)
+    manifest: Manifest | None = None
     signer: str = ""
     trust: TrustChain | None = None
 
@@ -191,12 +192,19 @@ def _target(run: _Run) -> None:
 
 def _valid_manifest(run: _Run) -> None:
     """V016: the manifest is valid against snapshot.schema.json."""
-    from artigov.promote._manifest import manifest_problem
+    run.manifest = _read_manifest(run.chain[run.target], run.target)
 
-    run.manifest = json.loads(run.chain[run.target])
-    problem = manifest_problem(run.manifest)
-    if problem:
-        raise VerificationError("V016", f"snapshot {run.target}: {problem}", snapshot=run.target)
+
+def _read_manifest(data: bytes, sequence: int) -> Manifest:
+    """Snapshot ``sequence``'s manifest bytes, read through its type.
+
+    Raises:
+        VerificationError: V004 not JSON, V016 not valid against the schema.
+    """
+    try:
+        return Manifest.from_bytes(data)
+    except ManifestError as e:
+        raise VerificationError(e.code, f"snapshot {sequence}: {e.problem}", snapshot=sequence) from None
 
 
 def _trust(run: _Run) -> None:
@@ -221,6 +229,7 @@ def _trust(run: _Run) -> None:
 def _signature(run: _Run) -> None:
     """V010-V014, V018: a good signature by a key the manifest's trust version lets sign its gate."""
     assert run.trust is not None
+    assert run.manifest is not None
     data = run.chain[run.target]
     sig = run.store.signature_bytes(run.target)
     run.signer = check_signature(run.ws, data, sig, run.manifest, run.target, run.trust)
@@ -228,18 +237,20 @@ def _signature(run: _Run) -> None:
 
 def _objects(run: _Run) -> None:
     """V008, V009: every object is there, intact, and holds the input its entry describes."""
+    assert run.manifest is not None
     check_objects(run.ws, run.manifest, run.target)
 
 
 def _approvals(run: _Run) -> None:
     """V021, V022: every recorded approval is in the record and approves exactly that input."""
-    assert run.trust is not None
+    assert run.trust is not None and run.manifest is not None
     check_approvals(run.ws, run.manifest, run.target, run.trust)
 
 
 def _not_expired(run: _Run) -> None:
     """V015: the snapshot has not passed its ``expires``."""
-    expires = run.manifest.get("expires")
+    assert run.manifest is not None
+    expires = run.manifest.expires
     current = time.time() if run.now is None else run.now
     if expires and datetime.fromisoformat(expires.replace("Z", "+00:00")).timestamp() < current:
         raise VerificationError(
@@ -252,6 +263,7 @@ def _not_expired(run: _Run) -> None:
 
 def _pinned_log(run: _Run) -> None:
     """V017: the decision log holds, intact, the lines the snapshot pins."""
+    assert run.manifest is not None
     _check_pinned_log(run.ws, run.store, run.log, run.manifest, run.target)
 
 
@@ -317,7 +329,7 @@ def verify_snapshot(
             raise
         log.debug("verify_step", framework=framework, subject=step.name, outcome="passed", codes=list(step.codes))
         passed.append(step.name)
-    assert run.head is not None
+    assert run.head is not None and run.manifest is not None
     digest = digest_bytes(run.chain[run.target])
     return Verified(framework, run.target, digest, run.signer, run.manifest, run.head, tuple(passed))
 
@@ -379,13 +391,13 @@ def _check_gates(head: Head, chain: dict[int, bytes]) -> None:
 
 
 def check_signature(
-    ws: Workspace, data: bytes, signature: bytes, manifest: dict[str, Any], target: int, trust: TrustChain
+    ws: Workspace, data: bytes, signature: bytes, manifest: Manifest, target: int, trust: TrustChain
 ) -> str:
     """The signer of a manifest's bytes: a good signature by a key that the trust version the
     manifest names lets sign its framework's gate (keys from the record and ``signing.gnupghome``),
     the one the manifest names (V010-V014, V018)."""
-    version = trust.version(manifest.get("trust_version"), what=f"snapshot {target}")
-    framework, gate = str(manifest["framework"]), str(manifest["gate"])
+    version = trust.version(manifest.trust_version, what=f"snapshot {target}")
+    framework, gate = manifest.framework, manifest.gate
     allowed = version.signers_for(framework, gate)
     where = f"the keys trust version {version.version} lets sign gate {gate!r} of {framework!r}"
     if not allowed:
@@ -405,34 +417,32 @@ def check_signature(
         allow_list=where,
         snapshot=target,
     )
-    if signer != manifest["signer"]:
+    if signer != manifest.signer:
         raise VerificationError(
             "V011",
-            f"snapshot {target}: signed by {signer} but the manifest names {manifest['signer']}",
+            f"snapshot {target}: signed by {signer} but the manifest names {manifest.signer}",
             snapshot=target,
         )
     return signer
 
 
-def check_objects(ws: Workspace, manifest: dict[str, Any], target: int) -> None:
+def check_objects(ws: Workspace, manifest: Manifest, target: int) -> None:
     """Every object a manifest names is there, intact, and holds the input it describes (V008, V009)."""
     objects = ObjectStore(ws)
-    for item in manifest["inputs"]:
-        for key, path_key in (("object", "path"), ("meta_object", "meta")):
-            if key not in item:
-                continue
-            problem = objects.check(item[key])
+    for item in manifest.inputs:
+        for obj, path in zip(item.objects, item.paths, strict=True):
+            problem = objects.check(obj)
             if problem == "missing":
                 raise VerificationError(
                     "V008",
-                    f"snapshot {target}: object {item[key]} of {item[path_key]} is missing",
+                    f"snapshot {target}: object {obj} of {path} is missing",
                     snapshot=target,
-                    fix=f"restore {ws.rel(objects.path_for(item[key]))} from git",
+                    fix=f"restore {ws.rel(objects.path_for(obj))} from git",
                 )
             if problem:
                 raise VerificationError(
                     "V009",
-                    f"snapshot {target}: object of {item[path_key]} is corrupt ({problem})",
+                    f"snapshot {target}: object of {path} is corrupt ({problem})",
                     snapshot=target,
                     fix="restore the object from git, or roll back",
                 )
@@ -440,25 +450,24 @@ def check_objects(ws: Workspace, manifest: dict[str, Any], target: int) -> None:
         if mismatch:
             raise VerificationError(
                 "V009",
-                f"snapshot {target}: the stored bytes of {item['path']} are not the input the manifest names "
-                f"({mismatch})",
+                f"snapshot {target}: the stored bytes of {item.path} are not the input the manifest names ({mismatch})",
                 snapshot=target,
                 fix="this snapshot signed bytes it did not check: roll back to an earlier snapshot",
             )
 
 
-def check_approvals(ws: Workspace, manifest: dict[str, Any], target: int, trust: TrustChain) -> None:
+def check_approvals(ws: Workspace, manifest: Manifest, target: int, trust: TrustChain) -> None:
     """Every approval a manifest records is still in the record, byte for byte, approves exactly
     the input it is listed under, and (if it names a key) is signed by that key, checked against the
     committed public keys alone, and that key is the approver's in the trust version the statement
     names (V021, V022)."""
-    recorded = [(item, a) for item in manifest["inputs"] for a in item.get("approvals", [])]
+    recorded = [(item, a) for item in manifest.inputs for a in item.approvals]
     if not recorded:
         return
-    fprs = tuple(sorted({str(a["fingerprint"]) for _, a in recorded if a.get("fingerprint")}))
+    fprs = tuple(sorted({a.fingerprint for _, a in recorded if a.fingerprint}))
     with committed_keyring(ws.keys_dir, fprs, ws.rel(ws.keys_dir), "the approvals' recorded keys") as keyring:
         for item, approval in recorded:
-            _check_approval(ws, keyring, item, approval, target, (trust, str(manifest["framework"])))
+            _check_approval(ws, keyring, item, approval, target, (trust, manifest.framework))
 
 
 def _approval_body(ws: Workspace, rel: str, digest: str, where: str, target: int) -> tuple[Path, bytes, dict[str, Any]]:
@@ -498,21 +507,16 @@ def _approval_body(ws: Workspace, rel: str, digest: str, where: str, target: int
 def _check_approval(
     ws: Workspace,
     keyring: VerifyingKeyring,
-    item: dict[str, Any],
-    approval: dict[str, Any],
+    item: SnapshotInput,
+    approval: InputApproval,
     target: int,
     trust: tuple[TrustChain, str],
 ) -> None:
-    rel = str(approval["statement"])
-    where = f"snapshot {target}: {item['path']}: approval by {approval['approver']} ({rel})"
-    path, data, body = _approval_body(ws, rel, str(approval["digest"]), where, target)
+    rel = approval.statement
+    where = f"snapshot {target}: {item.path}: approval by {approval.approver} ({rel})"
+    path, data, body = _approval_body(ws, rel, approval.digest, where, target)
     said = {k: body.get(k) for k in ("id", "version", "checksum", "approver")}
-    meant = {
-        "id": item["id"],
-        "version": item["version"],
-        "checksum": item["checksum"],
-        "approver": approval["approver"],
-    }
+    meant = {"id": item.id, "version": item.version, "checksum": item.checksum, "approver": approval.approver}
     if "metadata" in body:  # format 2 covers the metadata too: the stored input's
         from artigov.schema import ArtifactLoadError
 
@@ -528,7 +532,7 @@ def _check_approval(
             snapshot=target,
             fix="this snapshot recorded an approval of other content: roll back to an earlier snapshot",
         )
-    fpr = approval.get("fingerprint")
+    fpr = approval.fingerprint
     if not fpr:
         return
     sig_path = path.with_name(path.name + ".asc")
@@ -549,16 +553,16 @@ def _check_approval(
         )
     chain, framework = trust
     version = chain.version(body.get("trust_version"), what=where)
-    if fpr not in version.keys_of(framework, str(approval["approver"])):
+    if fpr not in version.keys_of(framework, approval.approver):
         raise VerificationError(
             "V022",
-            f"{where} is signed by {fpr}, which trust version {version.version} does not give {approval['approver']}",
+            f"{where} is signed by {fpr}, which trust version {version.version} does not give {approval.approver}",
             snapshot=target,
             fix="an approval counts only with the approver's own key from the trust document: roll back",
         )
 
 
-def _stored_artifact(ws: Workspace, objects: ObjectStore, item: dict[str, Any]) -> Artifact:
+def _stored_artifact(ws: Workspace, objects: ObjectStore, item: SnapshotInput) -> Artifact:
     """The input ``item`` as its stored objects hold it (sidecar artifacts from their two objects).
 
     Raises:
@@ -566,14 +570,14 @@ def _stored_artifact(ws: Workspace, objects: ObjectStore, item: dict[str, Any]) 
     """
     from artigov.schema import load_frontmatter_artifact, load_sidecar_artifact
 
-    if "meta_object" in item:  # the content's checksum is its object's name (checked, streamed, above)
-        meta = objects.get(item["meta_object"])
-        content = (item["object"], objects.path_for(item["object"]).stat().st_size)
-        return load_sidecar_artifact(ws.root, item["path"], item["meta"], meta_data=meta, described=content)
-    return load_frontmatter_artifact(ws.root, item["path"], data=objects.get(item["object"]))  # at most 16 MiB
+    if item.meta_object and item.meta:  # the content's checksum is its object's name (checked, streamed, above)
+        meta = objects.get(item.meta_object)
+        content = (item.object, objects.path_for(item.object).stat().st_size)
+        return load_sidecar_artifact(ws.root, item.path, item.meta, meta_data=meta, described=content)
+    return load_frontmatter_artifact(ws.root, item.path, data=objects.get(item.object))  # at most 16 MiB
 
 
-def _describes(ws: Workspace, objects: ObjectStore, item: dict[str, Any]) -> str | None:
+def _describes(ws: Workspace, objects: ObjectStore, item: SnapshotInput) -> str | None:
     """Why the stored object does not hold the input ``item`` describes (id, version, status,
     checksum), or None. Sidecar artifacts are read from their two objects."""
     from artigov.schema import ArtifactLoadError
@@ -582,19 +586,17 @@ def _describes(ws: Workspace, objects: ObjectStore, item: dict[str, Any]) -> str
         artifact = _stored_artifact(ws, objects, item)
     except ArtifactLoadError as e:
         return f"they do not load: {e.problem}"
-    if artifact.checksum != item["checksum"]:
-        return f"their checksum is {artifact.checksum}, the manifest says {item['checksum']}"
+    if artifact.checksum != item.checksum:
+        return f"their checksum is {artifact.checksum}, the manifest says {item.checksum}"
     for key in ("id", "version", "status"):
-        if artifact.metadata.get(key) != item[key]:
-            return f"their {key} is {artifact.metadata.get(key)!r}, the manifest says {item[key]!r}"
+        if artifact.metadata.get(key) != getattr(item, key):
+            return f"their {key} is {artifact.metadata.get(key)!r}, the manifest says {getattr(item, key)!r}"
     return None
 
 
-def _check_pinned_log(
-    ws: Workspace, store: SnapshotStore, log: DecisionLog, manifest: dict[str, Any], target: int
-) -> None:
-    pin = manifest.get("decisions")
-    if not isinstance(pin, dict):
+def _check_pinned_log(ws: Workspace, store: SnapshotStore, log: DecisionLog, manifest: Manifest, target: int) -> None:
+    pin = manifest.decisions
+    if pin is None:
         return  # a format-1 manifest (migrated) pinned the local operational log, which did not travel
     rel = ws.rel(store.decisions_path)
     if log.exists():
@@ -738,11 +740,11 @@ def check_history(
     chain = _verify_chain(store, head, store.manifest_bytes(head.sequence))
     dlog = DecisionLog(store.decisions_path)
     for seq in sorted(chain):
-        manifest = json.loads(chain[seq])
+        manifest = _read_manifest(chain[seq], seq)
         if seq not in done:
             check_signature(ws, chain[seq], store.signature_bytes(seq), manifest, seq, trust)
-        pin = manifest.get("decisions")
-        problem = dlog.pin_problem(pin, seq) if isinstance(pin, dict) else None
+        pin = manifest.decisions
+        problem = dlog.pin_problem(pin, seq) if pin is not None else None
         if problem:
             rel = ws.rel(store.decisions_path)
             raise VerificationError("V017", f"{rel} {problem}", snapshot=seq, fix="restore the decision log from git")
@@ -772,7 +774,7 @@ def _check_decision_log(ws: Workspace, framework: str) -> LogCheck:
 
     try:
         head = store.head()
-        pin = store.manifest(head.sequence).get("decisions") if head else None
+        pin = store.manifest(head.sequence).decisions if head else None
     except VerificationError as e:
         return failed(f"the head is unreadable: {e}")
     if not result.ok:
@@ -786,10 +788,10 @@ def _check_decision_log(ws: Workspace, framework: str) -> LogCheck:
     dlog = DecisionLog(store.decisions_path)
     for seq in sorted({head.sequence, *store.sequences()}, reverse=True):
         try:
-            pinned = pin if seq == head.sequence else store.manifest(seq).get("decisions")
+            pinned = pin if seq == head.sequence else store.manifest(seq).decisions
         except VerificationError as e:
             return failed(f"snapshot {seq}: {e.problem}")
-        problem = dlog.pin_problem(pinned, seq) if isinstance(pinned, dict) else None
+        problem = dlog.pin_problem(pinned, seq) if pinned is not None else None
         if problem:
             return failed(problem)
     return LogCheck(rel, framework, True, result.events, result.head)
