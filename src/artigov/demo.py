@@ -74,21 +74,20 @@ def _prepare(base: Path, example: Path) -> tuple[Path, Path, str]:
 
 def _tamper_object(ws: Path, sequence: int) -> str:
     """Flip a byte of an object only this snapshot holds (objects are shared, content-addressed)."""
-    import json
+    from artigov.promote import Manifest
 
-    def manifest(n: int) -> dict[str, list[dict[str, str]]]:
-        value: dict[str, list[dict[str, str]]] = json.loads((ws / "governance" / _LAYOUT.manifest(n)).read_text())
-        return value
+    def manifest(n: int) -> Manifest:
+        return Manifest.from_bytes((ws / "governance" / _LAYOUT.manifest(n)).read_bytes())
 
-    earlier = {i["object"] for n in range(1, sequence) for i in manifest(n)["inputs"]}
-    item = next(i for i in manifest(sequence)["inputs"] if i["object"] not in earlier)
-    digest = item["object"].removeprefix("sha256:")
+    earlier = {i.object for n in range(1, sequence) for i in manifest(n).inputs}
+    item = next(i for i in manifest(sequence).inputs if i.object not in earlier)
+    digest = item.object.removeprefix("sha256:")
     path = ws / "governance" / "objects" / "sha256" / digest[:2] / digest[2:]
     path.chmod(0o644)
     data = bytearray(path.read_bytes())
     data[len(data) // 2] ^= 0x20
     path.write_bytes(bytes(data))
-    return str(item["path"])
+    return item.path
 
 
 NEXT_PLAN = "frameworks/fwk-001/plans/technical/tp-core-1.1.0.md"

@@ -90,17 +90,7 @@ def run_verify(
                 message=e.problem,
             )
             if fmt is Format.json:
-                emit_json(
-                    {
-                        "command": "verify",
-                        "ok": False,
-                        "code": e.code,
-                        "snapshot": e.snapshot,
-                        "message": e.problem,
-                        "fix": e.fix,
-                        "trust": trust,
-                    }
-                )
+                emit_json({"command": "verify", **e.to_dict(), "trust": trust})
             else:
                 print(f"verify: FAILED: {e}")
             return EXIT_FINDINGS
@@ -116,19 +106,7 @@ def run_verify(
             checks=list(v.checks),
         )
         if fmt is Format.json:
-            emit_json(
-                {
-                    "command": "verify",
-                    "ok": True,
-                    "snapshot": v.sequence,
-                    "head": v.head.sequence,
-                    "gate": v.manifest.gate,
-                    "digest": v.digest,
-                    "signer": v.signer,
-                    "trust_version": v.manifest.trust_version or 1,
-                    "trust": trust,
-                }
-            )
+            emit_json({"command": "verify", **v.to_dict(), "trust": trust})
         else:
             print(f"verify: {trust['note']}")
             print(
@@ -291,7 +269,7 @@ def run_triggers(
         r = triggers(ws, framework, auto_rollback=auto_rollback, key=key, gate=gate)
         rolled = r.rolled_back.sequence if r.rolled_back else None
         if fmt is Format.json:
-            emit_json({"command": "triggers", "fired": r.fired, "rolled_back_to_new_snapshot": rolled})
+            emit_json({"command": "triggers", **r.to_dict()})
         else:
             for t in r.fired:
                 todo = _TODO.get(t["action"], "review; rollback recommended")
@@ -373,18 +351,8 @@ def run_migrate_record(root: Path | None, fmt: Format) -> int:
         from artigov.promote import migrate_record
 
         m = migrate_record(ws)
-        trust = m.trust.to_dict() if m.trust else None
         if fmt is Format.json:
-            emit_json(
-                {
-                    "command": "migrate-record",
-                    "ok": True,
-                    "frameworks": m.frameworks,
-                    "objects": m.objects,
-                    "trust": trust,
-                    "attributes": m.attributes,
-                }
-            )
+            emit_json({"command": "migrate-record", **m.to_dict()})
             return EXIT_OK
         if m.frameworks:
             done = ", ".join(f"{f} ({n} snapshot(s))" for f, n in sorted(m.frameworks.items()))

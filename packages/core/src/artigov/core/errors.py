@@ -8,6 +8,7 @@ and exits with ``exit_code``; it never prints a traceback for one.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from artigov.core._findings import code_info
 
@@ -148,3 +149,14 @@ class VerificationError(ArtigovError):
         self.snapshot = snapshot
         #: The verification step that failed (set by the verifier that ran the steps).
         self.step: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The failure as JSON values: ``ok`` false, the code, the snapshot, the step, the message and the fix."""
+        return {
+            "ok": False,
+            "code": self.code,
+            "snapshot": self.snapshot,
+            "step": self.step,
+            "message": self.problem,
+            "fix": self.fix,
+        }

@@ -27,6 +27,7 @@ import json
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from artigov.core import (
     DEFAULT_LOCK_TIMEOUT,
@@ -71,6 +72,16 @@ class Migration:
     trust: TrustResult | None = None
     #: The .gitattributes files that got the lines keeping the record and artifacts byte-exact.
     attributes: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        """What was moved and made, as JSON values."""
+        return {
+            "ok": True,
+            "frameworks": self.frameworks,
+            "objects": self.objects,
+            "trust": self.trust.to_dict() if self.trust else None,
+            "attributes": self.attributes,
+        }
 
 
 def _old_snapshot(ws: Workspace, fw_dir: Path, seq: int, expected: str, objects: ObjectStore) -> bytes:

@@ -35,6 +35,15 @@ class TriggerReport:
         """True when no trigger fired."""
         return not self.fired
 
+    def to_dict(self) -> dict[str, Any]:
+        """The report as JSON values: the fired triggers and the rollback's new snapshot (or null)."""
+        return {
+            "ok": self.ok,
+            "fired": self.fired,
+            "rolled_back_to_new_snapshot": self.rolled_back.sequence if self.rolled_back else None,
+            "rollback": self.rolled_back.to_dict() if self.rolled_back else None,
+        }
+
 
 def triggers(
     ws: Workspace, framework: str, *, auto_rollback: bool = False, key: str | None = None, gate: str | None = None

@@ -87,6 +87,22 @@ class Verified:
     #: The names of the steps it passed, in order (:data:`STEPS`).
     checks: tuple[str, ...] = ()
 
+    def to_dict(self) -> dict[str, Any]:
+        """What verified, as JSON values: the snapshot, the head, its gate, digest and signer, the
+        trust version that allowed the signer, the inputs checked and the steps passed."""
+        return {
+            "ok": True,
+            "framework": self.framework,
+            "snapshot": self.sequence,
+            "head": self.head.sequence,
+            "gate": self.manifest.gate,
+            "digest": self.digest,
+            "signer": self.signer,
+            "trust_version": self.manifest.trust_version or 1,
+            "inputs": len(self.manifest.inputs),
+            "checks": list(self.checks),
+        }
+
 
 log = get_logger(__name__)
 
