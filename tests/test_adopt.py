@@ -13,8 +13,8 @@ from pathlib import Path
 
 import artigov.index as index_ops
 from artigov.core import load_workspace
+from artigov.onboard.scaffold import init_workspace
 from artigov.router import check_routes
-from artigov.scaffold import init_workspace
 from artigov.schema import validate_workspace
 
 Runner = Callable[..., subprocess.CompletedProcess[str]]

@@ -251,8 +251,8 @@ def _many(tree: Path, count: int) -> None:
 
 
 def test_progress_is_reported_as_files_are_read_then_proposed(tmp_path: Path, artigov: Runner) -> None:
-    from artigov.adopt import adopt
     from artigov.core import load_workspace
+    from artigov.onboard.adopt import adopt
 
     ws = tmp_path / "repo"
     assert artigov("init", ws, "--framework", "docs").returncode == 0

@@ -10,8 +10,8 @@ from pathlib import Path
 from artigov.core import load_workspace
 from artigov.index import read_index, rebuild, update
 from artigov.index.testing import reseal
-from artigov.routecheck import route_check
 from artigov.router import check_routes
+from artigov.views.routecheck import route_check
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "workspace"
 

@@ -163,8 +163,8 @@ def adopt(
     root: Annotated[Path | None, typer.Option("--root", help="Workspace root.", file_okay=False)] = None,
 ) -> None:
     """Bring existing documents under artigov: propose each one's metadata from what is there (dry run)."""
-    from artigov.adopt_rules import AdoptOptions
     from artigov.commands.adopt import run_adopt
+    from artigov.onboard.adopt_rules import AdoptOptions
 
     if not framework:
         typer.echo("artigov: error: --framework is required (fix: --framework NAME)", err=True)
@@ -201,7 +201,7 @@ def report(
 
     def action(ws: Workspace) -> int:
         from artigov.core import write_atomic
-        from artigov.report import build_report, render_report
+        from artigov.views.report import build_report, render_report
 
         data = build_report(ws, framework)
         target = out if out.is_absolute() else Path.cwd() / out

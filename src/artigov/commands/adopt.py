@@ -12,8 +12,8 @@ from artigov.core import EXIT_FINDINGS, EXIT_OK, Workspace
 __all__ = ["run_adopt"]
 
 if TYPE_CHECKING:
-    from artigov.adopt import AdoptReport
-    from artigov.adopt_rules import AdoptOptions
+    from artigov.onboard.adopt import AdoptReport
+    from artigov.onboard.adopt_rules import AdoptOptions
 
 
 def run_adopt(
@@ -25,9 +25,9 @@ def run_adopt(
     def action(ws: Workspace) -> int:
         from dataclasses import replace
 
-        from artigov.adopt import adopt
-        from artigov.adopt_rules import AdoptOptions
         from artigov.commands.render import emit_json
+        from artigov.onboard.adopt import adopt
+        from artigov.onboard.adopt_rules import AdoptOptions
 
         named = [p if p.is_absolute() else Path.cwd() / p for p in paths]
         chosen = replace(options or AdoptOptions(), named=frozenset(ws.rel(p) for p in named if p.is_file()))

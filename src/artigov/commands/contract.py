@@ -45,7 +45,7 @@ def known_frameworks(ws: Workspace) -> list[str]:
     """Every framework the workspace knows: a contract, an indexed artifact, or a record folder
     (what CI loops over, so a framework without a contract is checked, and fails, never skipped)."""
     from artigov.index import IndexMissingError, read_index, scan
-    from artigov.status import framework_names
+    from artigov.views.status import framework_names
 
     try:
         entries = read_index(ws).entries

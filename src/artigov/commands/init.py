@@ -13,7 +13,7 @@ def run_init(directory: Path, framework: str | None, owner: str, key: str | None
     """Write the scaffold; with ``key``, make it ``signing.key`` and the root of trust version 1. In
     an existing workspace, add ``framework`` to it instead (:func:`run_add_framework`)."""
     from artigov.core import ArtigovError, load_workspace
-    from artigov.scaffold import init_workspace, is_workspace
+    from artigov.onboard.scaffold import init_workspace, is_workspace
 
     if is_workspace(directory):
         if framework is None or key is not None or commit_index:
@@ -60,7 +60,7 @@ def run_init(directory: Path, framework: str | None, owner: str, key: str | None
 def run_add_framework(directory: Path, framework: str, owner: str) -> int:
     """``artigov init --framework F`` in an existing workspace."""
     from artigov.core import ArtigovError
-    from artigov.scaffold import add_framework
+    from artigov.onboard.scaffold import add_framework
 
     try:
         added = add_framework(directory, framework, owner)

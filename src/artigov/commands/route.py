@@ -14,7 +14,7 @@ def run_route_check(root: Path | None, fmt: Format | FindingFormat) -> int:
 
     def action(ws: Workspace) -> int:
         from artigov.commands.render import emit_json, findings_text
-        from artigov.routecheck import route_check
+        from artigov.views.routecheck import route_check
 
         report = route_check(ws)
         if fmt.value == "sarif":

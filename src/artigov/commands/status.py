@@ -30,7 +30,7 @@ def run_status(root: Path | None, framework: str | None, fmt: Format) -> int:
 
     def action(ws: Workspace) -> int:
         from artigov.commands.render import emit_json
-        from artigov.status import workspace_status
+        from artigov.views.status import workspace_status
 
         status = workspace_status(ws, framework)
         code = EXIT_OK if status.ok else EXIT_FINDINGS

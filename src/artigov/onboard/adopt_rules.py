@@ -1,7 +1,7 @@
 """The rules ``artigov adopt`` decides by: what it skips, the ids it derives, and which of a
 document's own keys mean something else than artigov's fields of the same name.
 
-Kept apart from :mod:`artigov.adopt` (which reads, proposes, proves and writes) so each rule can be
+Kept apart from :mod:`artigov.onboard.adopt` (which reads, proposes, proves and writes) so each rule can be
 read, and tested, on its own.
 """
 

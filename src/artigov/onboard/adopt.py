@@ -16,7 +16,7 @@ the metadata is proposed from what is already there, and only missing fields are
 
 A document's own key with one of those names (``framework: Gatsby`` in an Astro guide,
 ``version: 3.0`` in a Jekyll page) is never silently read as artigov's
-(:func:`artigov.adopt_rules.conflicts_of`): the dry run lists each, and ``--apply`` refuses until
+(:func:`artigov.onboard.adopt_rules.conflicts_of`): the dry run lists each, and ``--apply`` refuses until
 the user picks ``rename`` (the author's key kept as ``source_KEY``) or ``take`` (the author's value
 used, as the TEXT written: ``1.10`` stays ``"1.10"``).
 
@@ -26,7 +26,7 @@ and byte, new keys are appended to it with the file's own line breaks (see
 block on top (after a byte-order mark), its bytes below untouched. A file whose frontmatter is
 TOML (``+++``) or JSON (``{``), and anything not Markdown, gets a sidecar ``X.meta.yaml``: its own
 bytes are never changed. Files git ignores, a site's configuration, fonts and hidden files are
-skipped and listed (:func:`artigov.adopt_rules.skipped`).
+skipped and listed (:func:`artigov.onboard.adopt_rules.skipped`).
 Every proposal is proved before it is offered: the new bytes load, give exactly the intended
 metadata and checksum, and pass the schemas. What cannot be adopted (no route matches its
 folder, an existing field the schema refuses, a kind field only its author can fill in) is
@@ -45,8 +45,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from artigov.adopt_routes import KindFolders, subtree_routes, write_routes
-from artigov.adopt_rules import (
+from artigov.core import ArtigovError, Workspace
+from artigov.onboard.adopt_routes import KindFolders, subtree_routes, write_routes
+from artigov.onboard.adopt_rules import (
     CONFLICT_POLICIES,
     RESERVED,
     AdoptOptions,
@@ -58,7 +59,6 @@ from artigov.adopt_rules import (
     scalar_texts,
     skipped,
 )
-from artigov.core import ArtigovError, Workspace
 
 __all__ = ["AdoptOptions", "AdoptReport", "Proposal", "Skipped", "Unplaced", "adopt"]
 

@@ -174,7 +174,7 @@ def _ref() -> str:
 
 def _workflow() -> str:
     """The CI workflow (artigov's ``examples/ci/github-actions.yml``), pinned to this version."""
-    text = (Path(__file__).parent / "templates" / "github-actions.yml").read_text("utf-8")
+    text = (Path(__file__).parent.parent / "templates" / "github-actions.yml").read_text("utf-8")
     return re.sub(r"(?m)^(  ARTIGOV_REF: )v\S+", rf"\g<1>{_ref()}", text, count=1)
 
 

@@ -109,8 +109,8 @@ def _routing(ws: Workspace, index: dict[str, Any], entries: dict[str, dict[str, 
     """Routing conflicts; a fresh index's placement is the one ``route check`` kept for it, when
     there is one (status writes nothing: otherwise it is placed from the entries)."""
     from artigov.core import ArtigovError
-    from artigov.routecheck import index_placement
     from artigov.router import check_routes
+    from artigov.views.routecheck import index_placement
 
     try:
         known = index_placement(ws, index["digest"], compute=False) if index["state"] == "fresh" else None
