@@ -335,3 +335,36 @@ def test_a_rejection_sends_it_back_and_blocks_the_old_approval(tmp_path: Path, k
     )
     rebuild(ws)
     assert "C014" in gate(ws)
+
+
+def test_a_statement_reads_back_through_its_type_byte_for_byte(tmp_path: Path, keys: Keys) -> None:
+    """What review/approve write is what ApprovalStatement.to_bytes gives back from from_bytes;
+    a file that is not a statement (other type, missing field, wrong type) is refused and approves nothing."""
+    from artigov.contract import ApprovalStatement
+    from artigov.contract._approvals import read_statement
+
+    ws = make_ws(tmp_path, keys)
+    transition(ws, tp(ws), "review", who=CAROL)
+    done = transition(ws, tp(ws), "approve", who=ALICE, comment="looks right")
+    path = ws.root / str(done.statement)
+    data = path.read_bytes()
+    st = ApprovalStatement.from_bytes(data)
+    assert st.to_bytes() == data
+    assert (st.decision, st.from_status, st.to_status, st.approver) == ("approve", "review", "approved", ALICE)
+    assert st.covers_metadata and st.metadata is not None and st.trust_version == 1
+    body = json.loads(data)
+    format_1 = {k: v for k, v in body.items() if k not in ("metadata", "trust_version")} | {"format_version": 1}
+    old = ApprovalStatement.from_bytes(json.dumps(format_1).encode())
+    assert not old.covers_metadata and old.metadata is None and old.trust_version is None
+    for broken, said in (
+        ({**body, "type": "something-else"}, "not an artigov approval statement"),
+        ({k: v for k, v in body.items() if k != "checksum"}, "checksum"),
+        ({**body, "trust_version": "2"}, "trust_version"),
+        ({**body, "format_version": 3}, "format_version"),
+    ):
+        with pytest.raises(ValueError, match=said):
+            ApprovalStatement.from_bytes(json.dumps(broken).encode())
+    path.chmod(0o644)
+    path.write_bytes(json.dumps({**body, "id": 5}).encode())
+    unread = read_statement(ws, path)
+    assert unread is not None and unread.body is None and unread.decision == "" and unread.approver == ""

@@ -101,9 +101,9 @@ def _inputs(
             ]
         stated = statements_for(ws, framework, item.id, item.version)
         reviews = [
-            {**st.summary(), "signed": st.signature is not None, "name": names.get(str(st.body.get("fingerprint")), "")}
+            {**st.summary(), "signed": st.signature is not None, "name": names.get(str(st.body.fingerprint), "")}
             for st in stated
-            if st.decision == "review" and st.body.get("checksum") == item.checksum
+            if st.body is not None and st.decision == "review" and st.body.checksum == item.checksum
         ]
         fields = ("kind", "id", "version", "status", "path")
         out.append({k: getattr(item, k) for k in fields} | {"approvals": approvals, "reviews": reviews})

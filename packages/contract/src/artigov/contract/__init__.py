@@ -12,13 +12,20 @@ from typing import TYPE_CHECKING
 from artigov.core import lazy_exports
 
 if TYPE_CHECKING:
-    from artigov.contract._approvals import all_statements, current_statements, statements_for, valid_approvals
+    from artigov.contract._approvals import (
+        ApprovalStatement,
+        all_statements,
+        current_statements,
+        statements_for,
+        valid_approvals,
+    )
     from artigov.contract._check import ContractReport, check_all_gates, check_contract, stale_index_finding
     from artigov.contract._model import Contract, Gate, Trigger, contract_frameworks, contract_path, load_contract
     from artigov.contract._transition import transition
     from artigov.contract.errors import ContractError
 
 __all__ = [
+    "ApprovalStatement",
     "Contract",
     "ContractError",
     "ContractReport",

@@ -42,6 +42,7 @@ from artigov.core import (
 __all__ = [
     "STATEMENT_FORMAT",
     "ApprovalChecker",
+    "ApprovalStatement",
     "Statement",
     "all_statements",
     "approvals_dir",
@@ -59,13 +60,106 @@ __all__ = [
 STATEMENT_FORMAT = 2
 
 
-def covers(statement: dict[str, Any], checksum: str, metadata: str | None) -> bool:
+_STR = ("framework", "id", "version", "kind", "path", "checksum", "decision", "approver", "time", "comment")
+_OPTIONAL_STR = ("role", "fingerprint", "metadata")
+
+
+@dataclass(frozen=True)
+class ApprovalStatement:
+    """What one approval statement says (docs/formats.md, "Approval statements"): written through
+    :meth:`to_bytes` and read back through :meth:`from_bytes`, nowhere as a loose mapping.
+
+    ``metadata`` and ``trust_version`` are None in a format-1 statement (it covers the body only,
+    and its key is checked against trust version 1)."""
+
+    framework: str
+    id: str
+    version: str
+    kind: str
+    path: str
+    checksum: str
+    decision: str
+    from_status: str
+    to_status: str
+    approver: str
+    time: str
+    comment: str
+    role: str | None = None
+    fingerprint: str | None = None
+    metadata: str | None = None
+    trust_version: int | None = None
+    format_version: int = STATEMENT_FORMAT
+
+    @property
+    def covers_metadata(self) -> bool:
+        """True from format 2 on: the statement covers the document's metadata too, not only its body."""
+        return self.format_version >= 2
+
+    def to_dict(self) -> dict[str, Any]:
+        """The statement as JSON values (format 2 names ``metadata`` and ``trust_version``, null or not)."""
+        out: dict[str, Any] = {"format_version": self.format_version, "type": "artigov-approval"}
+        out.update({k: getattr(self, k) for k in (*_STR, *_OPTIONAL_STR[:2])})
+        out.update({"from": self.from_status, "to": self.to_status})
+        if self.covers_metadata:
+            out.update(metadata=self.metadata, trust_version=self.trust_version)
+        return out
+
+    def to_bytes(self) -> bytes:
+        """The statement's bytes, as committed and signed: canonical JSON."""
+        return canonical_json(self.to_dict())
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> ApprovalStatement:
+        """A statement read from its committed bytes.
+
+        Raises:
+            ValueError: not a statement (not JSON, another type or format, a field missing or of
+                the wrong type), saying which; such a file approves nothing.
+        """
+        try:
+            value = json.loads(data)
+        except RecursionError:
+            raise ValueError("nests too deeply") from None
+        if not isinstance(value, dict) or value.get("type") != "artigov-approval":
+            raise ValueError("not an artigov approval statement")
+        fmt = value.get("format_version")
+        if fmt not in (1, 2) or isinstance(fmt, bool):
+            raise ValueError(f"format_version {fmt!r} is not 1 or 2")
+        wrong = [k for k in (*_STR, "from", "to") if not isinstance(value.get(k), str)]
+        wrong += [k for k in _OPTIONAL_STR if not isinstance(value.get(k), str | None)]
+        named = value.get("trust_version")
+        if named is not None and (not isinstance(named, int) or isinstance(named, bool)):
+            wrong.append("trust_version")
+        if wrong:
+            raise ValueError(f"{', '.join(wrong)}: missing or of the wrong type")
+        return cls(
+            framework=value["framework"],
+            id=value["id"],
+            version=value["version"],
+            kind=value["kind"],
+            path=value["path"],
+            checksum=value["checksum"],
+            decision=value["decision"],
+            from_status=value["from"],
+            to_status=value["to"],
+            approver=value["approver"],
+            time=value["time"],
+            comment=value["comment"],
+            role=value.get("role"),
+            fingerprint=value.get("fingerprint"),
+            metadata=value.get("metadata"),
+            trust_version=named,
+            format_version=fmt,
+        )
+
+
+def covers(statement: ApprovalStatement | None, checksum: str, metadata: str | None) -> bool:
     """True when ``statement`` is about this content: the body ``checksum`` and, if the statement
     covers it (format 2) and ``metadata`` is known, the metadata digest
     (:func:`artigov.schema.approved_metadata_digest`)."""
-    if statement.get("checksum") != checksum:
+    if statement is None or statement.checksum != checksum:
         return False
-    said = statement.get("metadata")
+    said = statement.metadata
     return said is None or metadata is None or said == metadata
 
 
@@ -76,11 +170,12 @@ _NAME = re.compile(r"^(?P<who>.+?)(?:\.(?P<n>[1-9][0-9]*))?\.json$")
 
 @dataclass(frozen=True)
 class Statement:
-    """One approval statement as committed (its bytes, their digest, and its signature if any)."""
+    """One approval statement file as committed: its bytes, their digest, its signature if any, and
+    what it says (``body``; None when the file is not a statement: it approves nothing)."""
 
     rel: str
     n: int
-    body: dict[str, Any]
+    body: ApprovalStatement | None
     data: bytes
     signature: bytes | None
 
@@ -92,21 +187,21 @@ class Statement:
     @property
     def approver(self) -> str:
         """Who the statement says approves (or rejects), "" if it does not say."""
-        return str(self.body.get("approver", ""))
+        return self.body.approver if self.body else ""
 
     @property
     def decision(self) -> str:
         """``approve`` or ``reject`` ("" if it does not say)."""
-        return str(self.body.get("decision", ""))
+        return self.body.decision if self.body else ""
 
     def summary(self) -> dict[str, Any]:
         """What a manifest and a decision log record about it."""
         return {
             "approver": self.approver,
             "decision": self.decision,
-            "role": self.body.get("role"),
-            "fingerprint": self.body.get("fingerprint"),
-            "time": self.body.get("time"),
+            "role": self.body.role if self.body else None,
+            "fingerprint": self.body.fingerprint if self.body else None,
+            "time": self.body.time if self.body else None,
             "statement": self.rel,
             "digest": self.digest,
         }
@@ -143,11 +238,9 @@ def read_statement(ws: Workspace, path: Path) -> Statement | None:
     except OSError:
         return None
     try:
-        body = json.loads(data)
-    except (ValueError, RecursionError):  # not a statement: it approves nothing
-        body = {}
-    if not isinstance(body, dict):
-        body = {}
+        body: ApprovalStatement | None = ApprovalStatement.from_bytes(data)
+    except ValueError:  # not a statement: it approves nothing
+        body = None
     sig_path = path.with_name(path.name + ".asc")
     signature = sig_path.read_bytes() if sig_path.is_file() and not sig_path.is_symlink() else None
     return Statement(ws.rel(path), int(match.group("n") or 1), body, data, signature)
@@ -188,46 +281,6 @@ def statements_about(statements: list[Statement], checksum: str, metadata: str |
     content a person approved (and later approved something else), that approval is what they said
     about it; a later rejection of the same content still wins, being later."""
     return current_statements([s for s in statements if covers(s.body, checksum, metadata)])
-
-
-def statement_body(
-    *,
-    framework: str,
-    entry: dict[str, Any],
-    decision: str,
-    transition: tuple[str, str],
-    approver: str,
-    role: str | None,
-    key: tuple[str | None, int | None],
-    time: str,
-    comment: str,
-) -> bytes:
-    """The canonical bytes of a new statement (docs/formats.md, "Approval statements"): ``entry``
-    names the document (id, version, kind, path, body ``checksum`` and ``metadata`` digest), ``key``
-    the signing fingerprint (None: unsigned) and the trust version it is checked against."""
-    fingerprint, trust_version = key
-    return canonical_json(
-        {
-            "format_version": STATEMENT_FORMAT,
-            "type": "artigov-approval",
-            "framework": framework,
-            "id": entry["id"],
-            "version": entry["version"],
-            "kind": entry["kind"],
-            "path": entry["path"],
-            "checksum": entry["checksum"],
-            "metadata": entry["metadata"],
-            "decision": decision,
-            "from": transition[0],
-            "to": transition[1],
-            "approver": approver,
-            "role": role,
-            "fingerprint": fingerprint,
-            "trust_version": trust_version,
-            "time": time,
-            "comment": comment,
-        }
-    )
 
 
 def trust_chain(ws: Workspace) -> TrustChain | None:
@@ -294,7 +347,10 @@ class ApprovalChecker:
             return False
         current = current_statements(self.statements(entry))
         return any(
-            (st := current.get(who)) is not None and st.decision == "approve" and "metadata" not in st.body
+            (st := current.get(who)) is not None
+            and st.decision == "approve"
+            and st.body is not None
+            and not st.body.covers_metadata
             for who in entry.get("approved_by", [])
         )
 
@@ -332,7 +388,7 @@ class ApprovalChecker:
 
     def _signer_problem(self, st: Statement) -> tuple[str, str, str] | None:
         who, framework = st.approver, self.contract.framework
-        version = self.trust().version(st.body.get("trust_version"), what=st.rel)
+        version = self.trust().version(st.body.trust_version if st.body else None, what=st.rel)
         wanted = version.keys_of(framework, who)
         missing = self._key_problem(who, version.version, wanted)
         if missing is not None:
@@ -341,7 +397,7 @@ class ApprovalChecker:
             return (
                 "C010",
                 f"{who}'s approval {st.rel} is not signed",
-                f"approve it again with their key: artigov approve {st.body.get('path', 'PATH')} --as {who}",
+                f"approve it again with their key: artigov approve {_path_of(st)} --as {who}",
             )
         try:
             fpr = self.keyring().verify(st.data, st.signature)
@@ -354,8 +410,9 @@ class ApprovalChecker:
                 f"{st.rel} names {who} but is signed by {other}'s key {fpr} (trust version {version.version})",
                 _reapprove(st),
             )
-        if st.body.get("fingerprint") not in (None, fpr):
-            return ("C012", f"{st.rel} names key {st.body.get('fingerprint')} but is signed by {fpr}", _reapprove(st))
+        named = st.body.fingerprint if st.body else None
+        if named not in (None, fpr):
+            return ("C012", f"{st.rel} names key {named} but is signed by {fpr}", _reapprove(st))
         return None
 
     def _key_problem(self, who: str, version: int, wanted: Sequence[str]) -> tuple[str, str, str] | None:
@@ -411,14 +468,15 @@ class ApprovalChecker:
                 "C014",
                 path,
                 f"{who} is listed in approved_by but their latest statement ({st.rel}) rejects it",
-                f"address the rejection ({st.body.get('comment') or 'no comment'}) and have {who} approve it",
+                f"address the rejection ({_comment_of(st)}) and have {who} approve it",
             )
-        if st.decision != "approve" or st.body.get("checksum") != entry["checksum"]:
+        said = st.body.checksum if st.body else None
+        if st.decision != "approve" or said != entry["checksum"]:
             return _f(
                 "C011",
                 path,
                 f"{who}'s approval ({st.rel}) is for other content: the document changed after it was "
-                f"approved (approved {st.body.get('checksum')}, now {entry['checksum']})",
+                f"approved (approved {said}, now {entry['checksum']})",
                 f"have {who} review the change and approve again: artigov approve {path} --as {who}",
             )
         if not covers(st.body, entry["checksum"], self.metadata_digest(path, entry)):
@@ -433,8 +491,18 @@ class ApprovalChecker:
         return _f(problem[0], path, problem[1], problem[2]) if problem else None
 
 
+def _comment_of(st: Statement) -> str:
+    """The reason a statement gives ("no comment" when it gives none)."""
+    return (st.body.comment if st.body else "") or "no comment"
+
+
+def _path_of(st: Statement) -> str:
+    """The document path a statement names ("PATH" when the file is not a statement)."""
+    return st.body.path if st.body else "PATH"
+
+
 def _reapprove(st: Statement) -> str:
-    return f"approve it again with {st.approver}'s own key: artigov approve {st.body.get('path', 'PATH')}"
+    return f"approve it again with {st.approver}'s own key: artigov approve {_path_of(st)}"
 
 
 def _f(code: str, path: str, message: str, fix: str) -> Finding:

@@ -28,11 +28,11 @@ from typing import Any
 
 from artigov.contract._approvals import (
     PERSON,
+    ApprovalStatement,
     Statement,
     covers,
     current_statements,
     read_statement,
-    statement_body,
     statement_dir,
     statement_name,
     statements_for,
@@ -307,18 +307,24 @@ def transition(
                 "have another accountable person approve it (the contract sets forbid_self_approval)",
             )
     fingerprint, trust_version = _choose_key(ws, contract, who, key, rel)
-    entry = {"id": artifact.id, "version": artifact.version, "kind": artifact.kind, "path": rel}
-    data = statement_body(
+    data = ApprovalStatement(
         framework=contract.framework,
-        entry={**entry, "checksum": artifact.checksum, "metadata": artifact.approval_digest},
+        id=artifact.id,
+        version=artifact.version,
+        kind=artifact.kind,
+        path=rel,
+        checksum=artifact.checksum,
+        metadata=artifact.approval_digest,
         decision=action,
-        transition=(artifact.status, to),
+        from_status=artifact.status,
+        to_status=to,
         approver=who,
         role=role,
-        key=(fingerprint, trust_version),
+        fingerprint=fingerprint,
+        trust_version=trust_version,
         time=time,
         comment=comment,
-    )
+    ).to_bytes()
     # Prove the document edit before anything is written: a refused edit leaves no statement behind.
     edit_metadata(ws.root, artifact, _metadata_updates(action, artifact, who, to, time))
     signature = sign_detached(data, fingerprint, ws.signing.gnupghome) if fingerprint else None
@@ -393,14 +399,14 @@ def _finish(
         id=artifact.id,
         version=artifact.version,
         checksum=artifact.checksum,
-        from_status=str(statement.body.get("from", artifact.status)),
+        from_status=statement.body.from_status if statement.body else artifact.status,
         to_status=to,
         approver=who,
-        role=statement.body.get("role"),
-        fingerprint=statement.body.get("fingerprint"),
+        role=statement.body.role if statement.body else None,
+        fingerprint=statement.body.fingerprint if statement.body else None,
         statement=statement.rel,
         digest=statement.digest,
-        time=str(statement.body.get("time", time)),
+        time=statement.body.time if statement.body else time,
         changed=not in_line,
         notes=notes,
     )

@@ -24,7 +24,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from artigov.core import (
     MANIFEST_NAME,
@@ -38,6 +38,9 @@ from artigov.core import (
 )
 from artigov.promote._manifest import Manifest, ManifestError
 from artigov.promote._store import Head
+
+if TYPE_CHECKING:
+    from artigov.contract import ApprovalStatement
 
 __all__ = [
     "Continuity",
@@ -144,9 +147,23 @@ def _pruned(data: bytes | None) -> dict[int, str]:
     return out
 
 
-def _trust_version(value: Any) -> int:
-    named = value.get("trust_version") if isinstance(value, dict) else None
-    return named if isinstance(named, int) and not isinstance(named, bool) else 1
+def _statement(data: bytes) -> ApprovalStatement | None:
+    """What a pushed approval statement says (None: it is not a statement, and approves nothing)."""
+    from artigov.contract import ApprovalStatement
+
+    try:
+        return ApprovalStatement.from_bytes(data)
+    except ValueError:
+        return None
+
+
+def _manifest_trust(data: bytes | None) -> int:
+    """The trust version a pushed manifest names (1 when it names none, or is not a manifest: the
+    signature check says why)."""
+    try:
+        return (Manifest.from_bytes(data).trust_version if data is not None else None) or 1
+    except ManifestError:
+        return 1
 
 
 class _Compare:
@@ -305,12 +322,13 @@ class _Compare:
             local = rel[len(self.nb) + 1 :]
             if local in old or not rel.endswith(".json"):
                 continue
-            body = _json(data)
-            if isinstance(body, dict) and body.get("fingerprint") and _trust_version(body) < trust_newest:
+            body = _statement(data)
+            named = (body.trust_version or 1) if body else 1
+            if body is not None and body.fingerprint and named < trust_newest:
                 self.add(
                     "G006",
                     local,
-                    f"a statement added since {self.rev} names trust version {_trust_version(body)}, "
+                    f"a statement added since {self.rev} names trust version {named}, "
                     f"older than version {trust_newest} in force there",
                     "approve again: a new statement names the newest trust version",
                 )
@@ -320,7 +338,7 @@ class _Compare:
             if not _SEQ.fullmatch(folder) or int(folder) <= old_seq:
                 continue
             rel = f"{RecordLayout(name).snapshots}/{folder}/{MANIFEST_NAME}"
-            named = _trust_version(_json(self.new.read(f"{self.nb}/{rel}")))
+            named = _manifest_trust(self.new.read(f"{self.nb}/{rel}"))
             if named < trust_newest:
                 self.add(
                     "G006",

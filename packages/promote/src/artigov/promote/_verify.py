@@ -40,6 +40,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from pathlib import Path
 
+    from artigov.contract import ApprovalStatement
     from artigov.schema import Artifact
 
 from artigov.core import (
@@ -486,9 +487,11 @@ def check_approvals(ws: Workspace, manifest: Manifest, target: int, trust: Trust
             _check_approval(ws, keyring, item, approval, target, (trust, manifest.framework))
 
 
-def _approval_body(ws: Workspace, rel: str, digest: str, where: str, target: int) -> tuple[Path, bytes, dict[str, Any]]:
-    """The approval statement ``rel`` a snapshot records (its path, bytes and parsed body): it must
-    be there, have the recorded ``digest`` and be a JSON object.
+def _approval_body(
+    ws: Workspace, rel: str, digest: str, where: str, target: int
+) -> tuple[Path, bytes, ApprovalStatement]:
+    """The approval statement ``rel`` a snapshot records (its path, bytes and what it says): it must
+    be there, have the recorded ``digest`` and be a statement.
 
     Raises:
         VerificationError: V021, naming ``where`` and the fix.
@@ -509,15 +512,14 @@ def _approval_body(ws: Workspace, rel: str, digest: str, where: str, target: int
             snapshot=target,
             fix=f"restore {rel} from git",
         )
+    from artigov.contract import ApprovalStatement
+
     try:
-        body = json.loads(data)
-    except (ValueError, RecursionError):
-        body = None
-    if not isinstance(body, dict):
+        return path, data, ApprovalStatement.from_bytes(data)
+    except ValueError as e:
         raise VerificationError(
-            "V021", f"{where} is not a JSON statement", snapshot=target, fix=f"restore {rel} from git"
-        )
-    return path, data, body
+            "V021", f"{where} is not a JSON statement ({e})", snapshot=target, fix=f"restore {rel} from git"
+        ) from None
 
 
 def _check_approval(
@@ -531,17 +533,22 @@ def _check_approval(
     rel = approval.statement
     where = f"snapshot {target}: {item.path}: approval by {approval.approver} ({rel})"
     path, data, body = _approval_body(ws, rel, approval.digest, where, target)
-    said = {k: body.get(k) for k in ("id", "version", "checksum", "approver")}
-    meant = {"id": item.id, "version": item.version, "checksum": item.checksum, "approver": approval.approver}
-    if "metadata" in body:  # format 2 covers the metadata too: the stored input's
+    said: dict[str, str | None] = {k: getattr(body, k) for k in ("id", "version", "checksum", "approver")}
+    meant: dict[str, str | None] = {
+        "id": item.id,
+        "version": item.version,
+        "checksum": item.checksum,
+        "approver": approval.approver,
+    }
+    if body.covers_metadata:  # format 2 covers the metadata too: the stored input's
         from artigov.schema import ArtifactLoadError
 
-        said["metadata"] = body["metadata"]
+        said["metadata"] = body.metadata
         try:
             meant["metadata"] = _stored_artifact(ws, ObjectStore(ws), item).approval_digest
         except ArtifactLoadError as e:
             meant["metadata"] = f"(the stored input does not load: {e.problem})"
-    if said != meant or body.get("decision") != "approve":
+    if said != meant or body.decision != "approve":
         raise VerificationError(
             "V022",
             f"{where} does not approve this input ({said} vs {meant})",
@@ -568,7 +575,7 @@ def _check_approval(
             fix="roll back to an earlier snapshot",
         )
     chain, framework = trust
-    version = chain.version(body.get("trust_version"), what=where)
+    version = chain.version(body.trust_version, what=where)
     if fpr not in version.keys_of(framework, approval.approver):
         raise VerificationError(
             "V022",
