@@ -422,3 +422,16 @@ def test_the_command_line_offers_the_log_settings_core_defines() -> None:
     assert {level.value for level in LogLevel} <= set(LEVELS)
     defaults = main_callback.__defaults__ or ()
     assert LogFormat(DEFAULT_LOG_FORMAT) in defaults and LogLevel(DEFAULT_LOG_LEVEL) in defaults
+
+
+def test_a_commands_json_takes_its_name_from_where_it_runs() -> None:
+    """Each command's name is written once, where ``execute`` runs it; its JSON takes the name from
+    there (``render.running``) instead of restating it in every payload. Only ``hook pre-receive``,
+    which runs without ``execute`` (git calls it, with no workspace to load), names itself."""
+    restated = {
+        path.name
+        for path in (REPO / "src" / "artigov" / "commands").glob("*.py")
+        if path.name != "render.py"  # the one place that writes it
+        and re.search(r'"command":\s*(f?"|[a-z_]+[,}])', path.read_text())
+    }
+    assert restated == {"hook.py"}

@@ -36,7 +36,7 @@ def run_adopt(
         bar = progress_hook("adopt", fmt.value)  # a bar on a terminal (reading, then proposing)
         report = adopt(ws, framework, named or None, apply=apply, options=chosen, progress=bar)
         if fmt is Format.json:
-            emit_json({"command": "adopt", **report.to_dict()})
+            emit_json(report.to_dict())
         else:
             _print(report, chosen.rename_prefix)
         return EXIT_OK if report.ok else EXIT_FINDINGS

@@ -32,7 +32,7 @@ def run_transition(
             target = ws.root / path  # named from the workspace root (--root from elsewhere)
         done = transition(ws, target, action, who=who, key=key, comment=comment)
         if fmt.value == "json":
-            emit_json({"command": action, "ok": True, **done.to_dict()})
+            emit_json({"ok": True, **done.to_dict()})
             return EXIT_OK
         if not done.changed:
             print(f"{action}: {done.path} {done.id}@{done.version} was already {done.to_status} by {done.approver}")

@@ -173,7 +173,6 @@ def run_audit_verify(root: Path | None, fmt: Format) -> int:
         if fmt is Format.json:
             emit_json(
                 {
-                    "command": "audit verify",
                     "ok": ok,
                     "logs": [
                         {

@@ -28,7 +28,7 @@ def run_contract_check(
             scope = f"{framework}/{'all-gates' if all_gates else gate or 'contract'}"
             emit_json(to_sarif(report.findings, "C", ws.root, "contract check", scope=scope))
         elif fmt.value == "json":
-            emit_json({"command": "contract check", **report.to_dict()})
+            emit_json(report.to_dict())
         else:
             findings_text(report.findings)
             for warning in report.warnings:
@@ -62,7 +62,7 @@ def run_contract_frameworks(root: Path | None, fmt: Format) -> int:
 
         names = known_frameworks(ws)
         if fmt is Format.json:
-            emit_json({"command": "contract frameworks", "ok": True, "frameworks": names})
+            emit_json({"ok": True, "frameworks": names})
         else:
             for name in names:
                 print(name)

@@ -26,7 +26,7 @@ def run_hydrate(
         if out is not None:
             write_atomic(out if out.is_absolute() else Path.cwd() / out, result.plan.to_bytes())
         if fmt is Format.json:
-            emit_json({"command": "hydrate", "plan": result.plan.to_dict()})
+            emit_json({"plan": result.plan.to_dict()})
         else:
             for item in result.plan.inputs:
                 print(f"{item['kind']:<20} {item['status']:<9} {item['id']}@{item['version']}  {item['path']}")

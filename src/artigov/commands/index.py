@@ -19,7 +19,7 @@ def _render_write(result: IndexResult, fmt: Format) -> int:
     from artigov.commands.render import emit_json, findings_text
 
     if fmt is Format.json:
-        emit_json({"command": f"index {result.op}", **result.to_dict()})
+        emit_json(result.to_dict())
     else:
         findings_text(result.findings)
         for note in result.notes:
@@ -36,7 +36,7 @@ def _render_verify(result: VerifyResult, fmt: Format) -> int:
     from artigov.commands.render import emit_json
 
     if fmt is Format.json:
-        emit_json({"command": "index verify", **result.to_dict()})
+        emit_json(result.to_dict())
     else:
         for label, paths in (("added", result.added), ("changed", result.changed), ("removed", result.removed)):
             for p in paths:
@@ -86,7 +86,7 @@ def run_index(
         if fmt is Format.json:
             from artigov.commands.render import emit_json
 
-            emit_json({"command": "index recover", "recovery": recovery and recovery.action})
+            emit_json({"recovery": recovery and recovery.action})
         else:
             print(f"index recover: {action_taken}")
         return EXIT_OK

@@ -35,15 +35,13 @@ def run_promote(
             p = promote(ws, framework, gate, key=key, expires_days=expires_days, allow_dirty=allow_dirty, commit=commit)
         except GateFailedError as e:
             if fmt is Format.json:
-                emit_json(
-                    {"command": "promote", "ok": False, "gate": gate, "findings": [f.to_dict() for f in e.findings]}
-                )
+                emit_json({"ok": False, "gate": gate, "findings": [f.to_dict() for f in e.findings]})
             else:
                 findings_text(e.findings)
                 print(f"promote: {e}")
             return EXIT_FINDINGS
         if fmt is Format.json:
-            emit_json({"command": "promote", "ok": True, **p.to_dict()})
+            emit_json({"ok": True, **p.to_dict()})
         else:
             print(
                 f"promote: {framework} gate {gate!r} -> snapshot {p.sequence} ({p.inputs} inputs), "
@@ -90,7 +88,7 @@ def run_verify(
                 message=e.problem,
             )
             if fmt is Format.json:
-                emit_json({"command": "verify", **e.to_dict(), "trust": trust})
+                emit_json({**e.to_dict(), "trust": trust})
             else:
                 print(f"verify: FAILED: {e}")
             return EXIT_FINDINGS
@@ -106,7 +104,7 @@ def run_verify(
             checks=list(v.checks),
         )
         if fmt is Format.json:
-            emit_json({"command": "verify", **v.to_dict(), "trust": trust})
+            emit_json({**v.to_dict(), "trust": trust})
         else:
             print(f"verify: {trust['note']}")
             print(
@@ -155,7 +153,6 @@ def run_verify_all(root: Path | None, fmt: Format, *, since: str | None = None, 
         ok = all(r["ok"] for r in results) and trust["ok"] and (continuity is None or continuity.ok)
         if fmt is Format.json:
             payload = {
-                "command": "verify",
                 "all": True,
                 "ok": ok,
                 "results": results,
@@ -216,7 +213,7 @@ def run_rollback(
 
         p = rollback(ws, framework, reason=reason, to=to, gate=gate, key=key, commit=commit)
         if fmt is Format.json:
-            emit_json({"command": "rollback", "ok": True, **p.to_dict()})
+            emit_json({"ok": True, **p.to_dict()})
         else:
             print(
                 f"rollback: restored snapshot {p.rollback_of} of {framework} (gate {p.gate}) as new snapshot "
@@ -236,7 +233,7 @@ def run_prune(root: Path | None, framework: str, apply: bool, fmt: Format) -> in
 
         r = prune(ws, framework, apply=apply)
         if fmt is Format.json:
-            emit_json({"command": "prune", **r.to_dict()})
+            emit_json(r.to_dict())
         else:
             verb = "deleted" if apply else "would delete"
             print(
@@ -269,7 +266,7 @@ def run_triggers(
         r = triggers(ws, framework, auto_rollback=auto_rollback, key=key, gate=gate)
         rolled = r.rolled_back.sequence if r.rolled_back else None
         if fmt is Format.json:
-            emit_json({"command": "triggers", **r.to_dict()})
+            emit_json(r.to_dict())
         else:
             for t in r.fired:
                 todo = _TODO.get(t["action"], "review; rollback recommended")
@@ -292,7 +289,7 @@ def run_snapshots(root: Path | None, framework: str, fmt: Format) -> int:
 
         rows = history(ws, framework)
         if fmt is Format.json:
-            emit_json({"command": "snapshots", "framework": framework, "snapshots": rows})
+            emit_json({"framework": framework, "snapshots": rows})
         else:
             print(
                 f"{'seq':>4}  {'status':<12} {'gate':<10} {'created_at':<21} {'signer':<16} {'commit':<12} rollback_of"
@@ -318,7 +315,7 @@ def run_diff(root: Path | None, framework: str, a: int, b: int, fmt: Format) -> 
 
         diff = diff_snapshots(ws, framework, a, b)
         if fmt is Format.json:
-            emit_json({"command": "diff", **diff.to_dict()})
+            emit_json(diff.to_dict())
             return EXIT_OK if diff.ok else EXIT_FINDINGS
         print(f"diff: {framework} snapshot {a} -> {b}")
         for item in diff.added:
@@ -352,7 +349,7 @@ def run_migrate_record(root: Path | None, fmt: Format) -> int:
 
         m = migrate_record(ws)
         if fmt is Format.json:
-            emit_json({"command": "migrate-record", **m.to_dict()})
+            emit_json(m.to_dict())
             return EXIT_OK
         if m.frameworks:
             done = ", ".join(f"{f} ({n} snapshot(s))" for f, n in sorted(m.frameworks.items()))
@@ -382,7 +379,7 @@ def run_repair_head(root: Path | None, framework: str, fmt: Format) -> int:
 
         seq, note = repair_head(ws, framework)
         if fmt is Format.json:
-            emit_json({"command": "repair-head", "ok": True, "framework": framework, "head": seq, "note": note})
+            emit_json({"ok": True, "framework": framework, "head": seq, "note": note})
         else:
             print(f"repair-head: {note}")
         return EXIT_OK

@@ -5,12 +5,14 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from artigov.core import Finding
 
-__all__ = ["PROGRESS_MIN_ITEMS", "emit_json", "findings_text", "progress_hook"]
+__all__ = ["PROGRESS_MIN_ITEMS", "emit_json", "findings_text", "progress_hook", "running"]
 
 #: Work on fewer items than this shows no progress bar.
 PROGRESS_MIN_ITEMS = 1000
@@ -20,16 +22,33 @@ PROGRESS_MIN_ITEMS = 1000
 JSON_FORMAT_VERSION = 1
 
 
+#: The command running now (its name as ``execute`` was given it): the ``command`` of its JSON.
+_RUNNING: ContextVar[str | None] = ContextVar("artigov_command", default=None)
+
+
+@contextmanager
+def running(command: str) -> Iterator[None]:
+    """While the body runs, ``command`` is the one whose JSON :func:`emit_json` prints: each
+    command's name is written once, where it is run, not again in each payload."""
+    token = _RUNNING.set(command)
+    try:
+        yield
+    finally:
+        _RUNNING.reset(token)
+
+
 def emit_json(payload: dict[str, Any]) -> None:
     """Print ``payload`` as stable, sorted, indented JSON on stdout.
 
-    Every command's JSON names its ``command`` and carries ``format_version``
-    (schemas/cli-output.schema.json); a SARIF log (it has ``$schema``) is printed as it is.
+    Every command's JSON names its ``command`` (the running one, :func:`running`, unless the
+    payload names it) and carries ``format_version`` (schemas/cli-output.schema.json); a SARIF log
+    (it has ``$schema``) is printed as it is.
     """
     if "$schema" not in payload:
-        if "command" not in payload:  # pragma: no cover - a programming error, caught by the output test
+        command = payload.get("command", _RUNNING.get())
+        if command is None:  # pragma: no cover - a programming error, caught by the output test
             raise ValueError("JSON output without a `command`")
-        payload = {"format_version": JSON_FORMAT_VERSION, **payload}
+        payload = {"format_version": JSON_FORMAT_VERSION, "command": command, **payload}
     sys.stdout.write(json.dumps(payload, sort_keys=True, indent=2, ensure_ascii=False) + "\n")
 
 

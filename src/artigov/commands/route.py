@@ -24,7 +24,6 @@ def run_route_check(root: Path | None, fmt: Format | FindingFormat) -> int:
         elif fmt.value == "json":
             emit_json(
                 {
-                    "command": "route check",
                     "ok": report.ok,
                     "artifacts_checked": report.artifacts_checked,
                     "findings": [f.to_dict() for f in report.findings],
@@ -58,7 +57,6 @@ def run_route_resolve(root: Path | None, path: Path, fmt: Format) -> int:
         if fmt is Format.json:
             emit_json(
                 {
-                    "command": "route resolve",
                     "path": artifact.path,
                     "canonical": canonical,
                     "in_place": canonical == artifact.path,
@@ -84,7 +82,6 @@ def run_route_fix(root: Path | None, apply: bool, fmt: Format) -> int:
         if fmt is Format.json:
             emit_json(
                 {
-                    "command": "route fix",
                     "apply": apply,
                     "ok": not refused,
                     "moves": [

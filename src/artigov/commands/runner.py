@@ -18,6 +18,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+from artigov.commands.render import running
 from artigov.core import (
     ArtigovError,
     Workspace,
@@ -54,7 +55,8 @@ def execute(
     try:
         ws = load_workspace(root)
         set_audit_path(ws.audit_path if audit else None)
-        with bulk_results():  # a speed seam: no cyclic GC passes over a command's (acyclic) data
+        # bulk_results is a speed seam: no cyclic GC passes over a command's (acyclic) data
+        with bulk_results(), running(command):
             code = action(ws)
     except ArtigovError as e:
         fail(str(e))

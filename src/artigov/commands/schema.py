@@ -29,7 +29,7 @@ def run_schema_show(root: Path | None, kind: str, fmt: Format) -> int:
             source = ws.rel(Path(source))
         doc = explain_kind(kind, base_schema(), schema, source)
         if fmt is Format.json:
-            emit_json({"command": "schema show", **doc.to_dict()})
+            emit_json(doc.to_dict())
             return EXIT_OK
         where = f"schema: {source}" if source else "no kind schema: only the base fields are checked"
         print(f"kind {kind} ({where})")

@@ -35,7 +35,7 @@ def run_status(root: Path | None, framework: str | None, fmt: Format) -> int:
         status = workspace_status(ws, framework)
         code = EXIT_OK if status.ok else EXIT_FINDINGS
         if fmt is Format.json:
-            emit_json({"command": "status", **status.to_dict()})
+            emit_json(status.to_dict())
             return code
         print(_index_line(status.index))
         v = status.validation

@@ -19,7 +19,7 @@ def _result(command: str, result: TrustResult, fmt: Format) -> int:
     from artigov.commands.render import emit_json
 
     if fmt is Format.json:
-        emit_json({"command": command, "ok": True, **result.to_dict()})
+        emit_json({"ok": True, **result.to_dict()})
         return EXIT_OK
     if result.state == "accepted":
         print(
@@ -102,7 +102,6 @@ def run_trust_show(root: Path | None, version: int | None, pin: str | None, fmt:
         if fmt is Format.json:
             emit_json(
                 {
-                    "command": "trust show",
                     "ok": True,
                     "version": doc.version,
                     "newest": chain.newest.version,
@@ -131,7 +130,7 @@ def run_trust_status(root: Path | None, pin: str | None, fmt: Format) -> int:
 
         st = trust_status(ws, pin=pin)
         if fmt is Format.json:
-            emit_json({"command": "trust status", **st.to_dict()})
+            emit_json(st.to_dict())
             return EXIT_OK if st.ok else EXIT_FINDINGS
         if not st.ok:
             assert st.problem is not None

@@ -22,7 +22,7 @@ def run_validate(root: Path | None, paths: list[Path], fmt: Format | FindingForm
 
             emit_json(to_sarif(report.findings, "SYJ", ws.root, "validate"))
         elif fmt.value == "json":
-            emit_json({"command": "validate", **report.to_dict()})
+            emit_json(report.to_dict())
         else:
             findings_text(report.findings)
             skipped = (
