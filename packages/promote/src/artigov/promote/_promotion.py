@@ -188,13 +188,7 @@ def verified_head(ws: Workspace, store: SnapshotStore) -> Verified | None:
 def _store_inputs(ws: Workspace, inputs: Sequence[dict[str, Any]]) -> list[SnapshotInput]:
     """Store each input's bytes, read ONCE: those very bytes are validated, compared with the plan
     (an input edited since it was indexed is refused), stored, and named by the manifest."""
-    from artigov.schema import (
-        ArtifactLoadError,
-        SchemaSet,
-        load_frontmatter_artifact,
-        load_sidecar_artifact,
-        read_source,
-    )
+    from artigov.schema import SchemaSet
 
     objects = ObjectStore(ws)
     schemas = SchemaSet(ws.kind_schemas_dir)
@@ -202,50 +196,66 @@ def _store_inputs(ws: Workspace, inputs: Sequence[dict[str, Any]]) -> list[Snaps
     pending: list[bytes] = []  # read and checked, stored in batches (ObjectStore.put_all)
     held = 0
     for item in inputs:
-        rel = str(item["path"])
-        planned = {k: item[k] for k in ("id", "version", "status")}
-        data = meta = b""
-        try:
-            if item.get("meta"):  # the content, of any size, is streamed into the store once
-                meta = read_source(ws.root, item["meta"], sidecar=True)
-                stored = objects.put_file(ws.root / rel)
-                artifact = load_sidecar_artifact(ws.root, rel, item["meta"], meta_data=meta, described=stored)
-            else:  # at most 16 MiB (the loader's limit): read once, into memory
-                data = read_source(ws.root, rel)
-                artifact = load_frontmatter_artifact(ws.root, rel, data=data)
-            same = not schemas.check(artifact) and artifact.checksum == item["checksum"]
-            same = same and {k: artifact.metadata.get(k) for k in planned} == planned
-        except ArtifactLoadError:
-            same = False
-        if not same:
-            raise PromotionError(
-                f"{rel} changed while it was being promoted (it no longer is the {planned['status']} "
-                f"{planned['id']}@{planned['version']} with {item['checksum']} the plan selected); "
-                "nothing was recorded",
-                fix="let the edit finish, run `artigov index update`, and promote again",
-            )
-        sidecar = bool(item.get("meta"))
-        out.append(
-            SnapshotInput(
-                kind=str(item["kind"]),
-                path=rel,
-                id=str(item["id"]),
-                version=str(item["version"]),
-                status=str(item["status"]),
-                checksum=str(item["checksum"]),
-                object=artifact.checksum if sidecar else digest_bytes(data),
-                meta=str(item["meta"]) if sidecar else None,
-                meta_object=digest_bytes(meta) if sidecar else None,
-            )
-        )
-        pending.append(meta if sidecar else data)
-        held += len(pending[-1])
+        stored, data = _read_input(ws, objects, schemas, item)
+        out.append(stored)
+        pending.append(data)
+        held += len(data)
         if held > _BATCH_BYTES:
             objects.put_all(pending)
             pending, held = [], 0
     objects.put_all(pending)
     fault_point("after-objects")
     return out
+
+
+def _changed(item: dict[str, Any]) -> PromotionError:
+    """The refusal of a planned input that changed while it was being promoted."""
+    return PromotionError(
+        f"{item['path']} changed while it was being promoted (it no longer is the {item['status']} "
+        f"{item['id']}@{item['version']} with {item['checksum']} the plan selected); nothing was recorded",
+        fix="let the edit finish, run `artigov index update`, and promote again",
+    )
+
+
+def _read_input(ws: Workspace, objects: ObjectStore, schemas: Any, item: dict[str, Any]) -> tuple[SnapshotInput, bytes]:
+    """Planned input ``item`` read once and proved still the one the plan selected: its manifest
+    entry, and the bytes still to store (a sidecar artifact's content is streamed into the store
+    here; its metadata file's bytes are returned).
+
+    Raises:
+        PromotionError: it changed since it was planned (nothing was recorded).
+    """
+    from artigov.schema import ArtifactLoadError, load_frontmatter_artifact, load_sidecar_artifact, read_source
+
+    rel, meta_rel = str(item["path"]), item.get("meta")
+    planned = {k: item[k] for k in ("id", "version", "status")}
+    data = b""
+    try:
+        if meta_rel:  # the content, of any size, is streamed into the store once
+            data = read_source(ws.root, meta_rel, sidecar=True)
+            stored = objects.put_file(ws.root / rel)
+            artifact = load_sidecar_artifact(ws.root, rel, meta_rel, meta_data=data, described=stored)
+        else:  # at most 16 MiB (the loader's limit): read once, into memory
+            data = read_source(ws.root, rel)
+            artifact = load_frontmatter_artifact(ws.root, rel, data=data)
+        same = not schemas.check(artifact) and artifact.checksum == item["checksum"]
+        same = same and {k: artifact.metadata.get(k) for k in planned} == planned
+    except ArtifactLoadError:
+        same = False
+    if not same:
+        raise _changed(item)
+    entry = SnapshotInput(
+        kind=str(item["kind"]),
+        path=rel,
+        id=str(item["id"]),
+        version=str(item["version"]),
+        status=str(item["status"]),
+        checksum=str(item["checksum"]),
+        object=artifact.checksum if meta_rel else digest_bytes(data),
+        meta=str(meta_rel) if meta_rel else None,
+        meta_object=digest_bytes(data) if meta_rel else None,
+    )
+    return entry, data
 
 
 def _input_approvals(
@@ -385,6 +395,32 @@ def commit_if(commit: bool, ws: Workspace, paths: list[str], message: str) -> st
     return commit_record(ws.root, paths, message) if commit else None
 
 
+@dataclass
+class _Promoting:
+    """One promotion as it goes: what it was asked, and what each step hands to the next."""
+
+    ws: Workspace
+    store: SnapshotStore
+    gate: str
+    signer: str
+    trust: TrustChain
+    expires_days: int | None
+    allow_dirty: bool
+    lock_timeout: float
+    report: Any = None
+    plan: Any = None
+    decisions: list[Decision] | None = None
+    git: GitState | None = None
+    approvers: dict[str, list[str]] | None = None
+    approvals: dict[str, tuple[InputApproval, ...]] | None = None
+    actor: ActorLookup | None = None
+
+    @property
+    def framework(self) -> str:
+        """The framework promoted."""
+        return self.store.framework
+
+
 def promote(
     ws: Workspace,
     framework: str,
@@ -396,7 +432,8 @@ def promote(
     commit: bool = False,
     lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
 ) -> Promotion:
-    """Promote ``framework`` at ``gate`` as a new signed snapshot (see the module doc for the steps).
+    """Promote ``framework`` at ``gate`` as a new signed snapshot (see the module doc for the steps):
+    authorize the signer, check the index and the gate, plan the inputs, record the snapshot, commit.
 
     Raises:
         PromotionError: untrusted key, index drift, uncommitted inputs, or a broken history.
@@ -406,7 +443,41 @@ def promote(
     store = SnapshotStore.open(ws, framework)
     signer = signing_key(ws, key)
     trust = authorize_signer(ws, framework, gate, signer)
-    with FileLock(store.lock_path, lock_timeout):
+    run = _Promoting(ws, store, gate, signer, trust, expires_days, allow_dirty, lock_timeout)
+    _check_index_and_gate(run)
+    _plan_inputs(run)
+    finished, done, inputs = _record(run)
+    if finished is not None:
+        return finished
+    announce(store, done, "snapshot_promoted", "promoted", gate=gate)
+    return _committed(run, done, inputs, commit)
+
+
+def _committed(run: _Promoting, done: Committed, inputs: tuple[SnapshotInput, ...], commit: bool) -> Promotion:
+    """The recorded promotion, after a git commit of exactly what it wrote when ``commit`` asks for one."""
+    ws, framework, gate, signer, git = run.ws, run.framework, run.gate, run.signer, run.git
+    assert git is not None
+    record_commit = commit_if(
+        commit,
+        ws,
+        commit_paths(ws, run.store, signer, inputs),
+        f"artigov: promote {framework} gate {gate} as snapshot {done.sequence}\n\n"
+        f"manifest {done.digest}\nsigned by {signer}\ninputs from commit {git.commit or '(none)'}",
+    )
+    return Promotion(
+        framework, gate, done.sequence, done.digest, signer, len(inputs), commit=git.commit, record_commit=record_commit
+    )
+
+
+def _check_index_and_gate(run: _Promoting) -> None:
+    """Steps 2 and 3: an interrupted rollback's files restored, the index without drift, the gate passing.
+
+    Raises:
+        PromotionError: the index differs from the files.
+        GateFailedError: the gate's contract check failed.
+    """
+    ws, framework, lock_timeout = run.ws, run.framework, run.lock_timeout
+    with FileLock(run.store.lock_path, lock_timeout):
         recover_restore(ws, framework)  # an interrupted rollback's files first: the index must see them
     drift = verify_index(ws, lock_timeout=lock_timeout)
     if not drift.ok:
@@ -415,120 +486,150 @@ def promote(
             f"the index differs from the files in {n} path(s); nothing was promoted",
             fix="run `artigov index update` (and review the changes) first",
         )
-    report = check_contract(ws, framework, gate)
-    if not report.ok:
+    run.report = check_contract(ws, framework, run.gate)
+    if not run.report.ok:
         log.info(
             "promotion_refused",
             audit=True,
             framework=framework,
-            subject=gate,
+            subject=run.gate,
             outcome="gate_failed",
-            findings=len(report.findings),
+            findings=len(run.report.findings),
         )
-        raise GateFailedError(gate, report.findings)
+        raise GateFailedError(run.gate, run.report.findings)
+
+
+def _plan_inputs(run: _Promoting) -> None:
+    """Step 4: the gate's inputs, hydrated deterministically; their git state (uncommitted inputs
+    refused unless ``allow_dirty``); each input's approvers and the approvals the manifest records.
+
+    Raises:
+        PromotionError: inputs with uncommitted changes.
+    """
     from artigov.promote._rollback import withdrawn_versions
 
-    result = hydrate(ws, framework, gate, deterministic=True, withdrawn=withdrawn_versions(ws, framework))
-    plan = result.plan
-    assert plan is not None
-    git = git_state(ws.root, _input_paths(plan.inputs))
-    if git.dirty and not allow_dirty:
-        shown = ", ".join(git.dirty[:5]) + (f" and {len(git.dirty) - 5} more" if len(git.dirty) > 5 else "")
+    ws, framework = run.ws, run.framework
+    result = hydrate(ws, framework, run.gate, deterministic=True, withdrawn=withdrawn_versions(ws, framework))
+    run.plan, run.decisions = result.plan, result.decisions
+    assert run.plan is not None and result.index is not None
+    run.git = git_state(ws.root, _input_paths(run.plan.inputs))
+    if run.git.dirty and not run.allow_dirty:
+        dirty = run.git.dirty
+        shown = ", ".join(dirty[:5]) + (f" and {len(dirty) - 5} more" if len(dirty) > 5 else "")
         raise PromotionError(
-            f"{len(git.dirty)} input(s) have uncommitted changes: {shown}; nothing was promoted",
+            f"{len(dirty)} input(s) have uncommitted changes: {shown}; nothing was promoted",
             fix="commit them first (promotion records the git commit), "
             "or pass --allow-dirty (recorded in the manifest)",
         )
-    assert result.index is not None
-    approvers = {p: e.get("approved_by", []) for p, e in result.index.entries.items()}
-    approvals = _input_approvals(ws, framework, plan.inputs, result.index.entries)
-    actor = ActorLookup(ws.root)
-    with FileLock(store.lock_path, lock_timeout):
+    run.approvers = {p: e.get("approved_by", []) for p, e in result.index.entries.items()}
+    run.approvals = _input_approvals(ws, framework, run.plan.inputs, result.index.entries)
+    run.actor = ActorLookup(ws.root)  # started now, answered when the decisions are written
+
+
+def _record(run: _Promoting) -> tuple[Promotion | None, Committed, tuple[SnapshotInput, ...]]:
+    """Steps 5-7 under the framework lock: an interrupted promotion finished or discarded, the head
+    verified, the inputs stored, the manifest signed and recorded. Returns (the promotion an
+    interrupted run of this very promotion already recorded, else None; what was committed; the inputs)."""
+    ws, store, plan = run.ws, run.store, run.plan
+    with FileLock(store.lock_path, run.lock_timeout):
         finished = recover(ws, store)
         current = verified_head(ws, store)
-        head = current.head if current else None
         if (
             any(note.startswith("published snapshot") for note in finished)
             and current is not None
-            and current.manifest.gate == gate
+            and current.manifest.gate == run.gate
             and current.manifest.plan_digest == plan.digest
         ):
             # The interrupted run of this very promotion was recorded: it is finished, not made twice.
-            return Promotion(framework, gate, current.sequence, current.digest, current.signer, len(plan.inputs))
-        sequence = (head.sequence if head else 0) + 1
+            again = Promotion(
+                run.framework, run.gate, current.sequence, current.digest, current.signer, len(plan.inputs)
+            )
+            return again, Committed(current.sequence, current.digest, current.head), ()
+        head = current.head if current else None
+        approvals = run.approvals or {}
         inputs = tuple(replace(i, approvals=approvals.get(i.path, ())) for i in _store_inputs(ws, plan.inputs))
-        created_at, source = stamp_now()
-        manifest = Manifest(
-            framework=framework,
-            gate=gate,
-            sequence=sequence,
-            parent=head.digest if head else None,
-            index_digest=plan.index_digest,
-            plan_digest=plan.digest,
-            inputs=inputs,
-            signer=signer,
-            trust_version=trust.newest.version,
-            created_at=created_at,
-            created_at_source=source,
-            git=git_fields(git, allow_dirty),
-            # From now (the real clock), never from created_at: SOURCE_DATE_EPOCH (often the HEAD
-            # commit's time) would give a snapshot that is born expired.
-            expires=iso(int(time.time()) + expires_days * 86400) if expires_days is not None else None,
-        )
-        who = actor.result()
-        batch = [
-            *trust_events(store, framework, created_at, who, sequence, trust),
-            decision_event(
-                created_at,
-                who,
-                framework,
-                "gate_checked",
-                gate,
-                "passed",
-                sequence=sequence,
-                gate=gate,
-                checked=report.checked,
-                findings=[f.to_dict() for f in report.findings],
-            ),
-            *_candidate_events(created_at, who, framework, gate, sequence, result.decisions),
-            decision_event(
-                created_at,
-                who,
-                framework,
-                "snapshot_promoted",
-                f"{framework}#{sequence}",
-                "promoted",
-                sequence=sequence,
-                gate=gate,
-                signer=signer,
-                trust_version=trust.newest.version,
-                plan_digest=plan.digest,
-                index_digest=plan.index_digest,
-                inputs=[
-                    {
-                        "path": i.path,
-                        "id": i.id,
-                        "version": i.version,
-                        "status": i.status,
-                        "checksum": i.checksum,
-                        "approved_by": approvers.get(i.path, []),
-                        "approvals": [a.to_dict() for a in i.approvals],
-                    }
-                    for i in inputs
-                ],
-                **git_fields(git, allow_dirty),
-            ),
-            *_approval_events(ws, store, framework, created_at, who, sequence),
-        ]
-        done = commit_snapshot(ws, store, head, manifest, batch, trust)
-    announce(store, done, "snapshot_promoted", "promoted", gate=gate)
-    record_commit = commit_if(
-        commit,
-        ws,
-        commit_paths(ws, store, signer, inputs),
-        f"artigov: promote {framework} gate {gate} as snapshot {done.sequence}\n\n"
-        f"manifest {done.digest}\nsigned by {signer}\ninputs from commit {git.commit or '(none)'}",
+        manifest = _manifest(run, (head.sequence if head else 0) + 1, head.digest if head else None, inputs)
+        done = commit_snapshot(ws, store, head, manifest, _batch(run, manifest), run.trust)
+    return None, done, inputs
+
+
+def _manifest(run: _Promoting, sequence: int, parent: str | None, inputs: tuple[SnapshotInput, ...]) -> Manifest:
+    """The new snapshot's manifest (unsigned, the log not pinned yet)."""
+    assert run.git is not None
+    created_at, source = stamp_now()
+    expires_days = run.expires_days
+    return Manifest(
+        framework=run.framework,
+        gate=run.gate,
+        sequence=sequence,
+        parent=parent,
+        index_digest=run.plan.index_digest,
+        plan_digest=run.plan.digest,
+        inputs=inputs,
+        signer=run.signer,
+        trust_version=run.trust.newest.version,
+        created_at=created_at,
+        created_at_source=source,
+        git=git_fields(run.git, run.allow_dirty),
+        # From now (the real clock), never from created_at: SOURCE_DATE_EPOCH (often the HEAD
+        # commit's time) would give a snapshot that is born expired.
+        expires=iso(int(time.time()) + expires_days * 86400) if expires_days is not None else None,
     )
-    return Promotion(
-        framework, gate, done.sequence, done.digest, signer, len(inputs), commit=git.commit, record_commit=record_commit
+
+
+def _batch(run: _Promoting, manifest: Manifest) -> list[dict[str, Any]]:
+    """The decisions the snapshot records: trust versions new to the log, the gate's result, every
+    hydration candidate, the promotion itself, and approval statements new to the log."""
+    ws, store, framework, gate = run.ws, run.store, run.framework, run.gate
+    when, sequence, who = manifest.created_at, manifest.sequence, ActorLookup(ws.root).result()
+    return [
+        *trust_events(store, framework, when, who, sequence, run.trust),
+        decision_event(
+            when,
+            who,
+            framework,
+            "gate_checked",
+            gate,
+            "passed",
+            sequence=sequence,
+            gate=gate,
+            checked=run.report.checked,
+            findings=[f.to_dict() for f in run.report.findings],
+        ),
+        *_candidate_events(when, who, framework, gate, sequence, run.decisions or []),
+        _promoted_event(run, manifest, who),
+        *_approval_events(ws, store, framework, when, who, sequence),
+    ]
+
+
+def _promoted_event(run: _Promoting, manifest: Manifest, who: str) -> dict[str, Any]:
+    """The ``snapshot_promoted`` decision: the snapshot, its signer and trust version, its plan and
+    index, and each input with its approvers and approvals."""
+    approvers = run.approvers or {}
+    return decision_event(
+        manifest.created_at,
+        who,
+        run.framework,
+        "snapshot_promoted",
+        f"{run.framework}#{manifest.sequence}",
+        "promoted",
+        sequence=manifest.sequence,
+        gate=run.gate,
+        signer=run.signer,
+        trust_version=run.trust.newest.version,
+        plan_digest=manifest.plan_digest,
+        index_digest=manifest.index_digest,
+        inputs=[
+            {
+                "path": i.path,
+                "id": i.id,
+                "version": i.version,
+                "status": i.status,
+                "checksum": i.checksum,
+                "approved_by": approvers.get(i.path, []),
+                "approvals": [a.to_dict() for a in i.approvals],
+            }
+            for i in manifest.inputs
+        ],
+        **manifest.git,
     )
