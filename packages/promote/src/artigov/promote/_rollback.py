@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from contextlib import suppress
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -39,7 +40,7 @@ from artigov.promote._promotion import (
 from artigov.promote._record import Committed, commit_snapshot, decision_event, recover
 from artigov.promote._restore import finish_restore, recover_restore, stage_files, switch_staged, unstage
 from artigov.promote._store import Head, ObjectStore, SnapshotStore
-from artigov.promote._verify import verify_snapshot
+from artigov.promote._verify import Verified, verify_snapshot
 from artigov.promote.errors import PromotionError, VerificationError
 from artigov.schema import unsafe_artifact_path
 
@@ -121,6 +122,23 @@ def _gate_snapshots(store: SnapshotStore, gate: str, below: int) -> list[int]:
     return out
 
 
+@dataclass
+class _RollingBack:
+    """One rollback as it goes: what it was asked, and what each step hands to the next."""
+
+    ws: Workspace
+    store: SnapshotStore
+    signer: str
+    reason: str
+    gate: str | None
+    actor: ActorLookup
+
+    @property
+    def framework(self) -> str:
+        """The framework rolled back."""
+        return self.store.framework
+
+
 def rollback(
     ws: Workspace,
     framework: str,
@@ -143,100 +161,146 @@ def rollback(
     if not reason:
         raise PromotionError("a rollback needs a reason", fix='pass --reason "why" (it is recorded and signed)')
     store = SnapshotStore.open(ws, framework)
-    signer = signing_key(ws, key)
-    actor = ActorLookup(ws.root)
+    run = _RollingBack(ws, store, signing_key(ws, key), reason, gate, ActorLookup(ws.root))
     with FileLock(store.lock_path, lock_timeout):
-        recover_restore(ws, framework)
-        recover(ws, store)
-        head = store.head()
-        if head is None:
-            verified_head(ws, store)
-            raise PromotionError(f"framework {framework!r} has no snapshot to roll back to")
-        try:
-            verify_snapshot(ws, framework, store=store)
-        except VerificationError as e:
-            if e.code in BROKEN_HISTORY:
-                raise  # a replayed, forked or interrupted history: nothing is written until it is sorted out
-            # a head whose objects, signature or log fail is exactly what a rollback is for
-        if to is None:
-            chosen_gate = gate or store.manifest(head.sequence).gate
-            if chosen_gate not in head.gates:
-                raise PromotionError(f"gate {chosen_gate!r} of {framework!r} has no snapshot to roll back")
-            target = previous_good(ws, store, chosen_gate, head.gates[chosen_gate].sequence)
-        else:
-            target = to
-        if target > head.sequence or target < 1:
-            raise PromotionError(
-                f"cannot roll back to snapshot {target}: the head is {head.sequence}",
-                fix="pick an earlier snapshot (artigov snapshots)",
-            )
-        verified = verify_snapshot(ws, framework, target, store=store)
-        target_gate = verified.manifest.gate
-        if gate is not None and gate != target_gate:
-            raise PromotionError(f"snapshot {target} is a {target_gate!r} snapshot, not {gate!r}")
-        trust = authorize_signer(ws, framework, target_gate, signer)
-        sequence = head.sequence + 1
+        head = _head_to_leave(run)
+        verified = _snapshot_to_restore(run, head, to)
+        trust = authorize_signer(ws, framework, verified.manifest.gate, run.signer)
         # Staged, not switched in: the files change only once the rollback is recorded (its commit point).
-        restored = stage_files(ws, framework, _planned(ws, verified.manifest), sequence)
-        restored_rel = [ws.rel(p) for p in restored]
-        git = git_state(ws.root, [])
-        created_at, source = stamp_now()
-        rolled_back = head.gates[target_gate].sequence if target_gate in head.gates else None
-        withdrawn = _withdrawn(store, rolled_back, verified.manifest) if rolled_back else []
-        manifest = verified.manifest.as_rollback(
-            sequence=sequence,
-            parent=head.digest,
-            signer=signer,
-            created_at=created_at,
-            created_at_source=source,
-            trust_version=trust.newest.version,
-            rolled_back=rolled_back,
-            withdrawn=withdrawn or None,
-            rollback_of=target,
-            reason=reason,
-            git=git_fields(git, True),
-        )
-        who = actor.result()
-        batch = [
-            *trust_events(store, framework, created_at, who, sequence, trust),
-            *[{**e, "ts": created_at, "data": {**e.get("data", {}), "sequence": sequence}} for e in extra_decisions],
-            decision_event(
-                created_at,
-                who,
-                framework,
-                "snapshot_rolled_back",
-                f"{framework}#{sequence}",
-                "rolled_back",
-                sequence=sequence,
-                gate=target_gate,
-                rollback_of=target,
-                rolled_back=rolled_back,
-                withdrawn=withdrawn,
-                reason=reason,
-                signer=signer,
-                trust_version=trust.newest.version,
-                restored=restored_rel,
-                commit=git.commit,
-            ),
-        ]
+        restored = stage_files(ws, framework, _planned(ws, verified.manifest), head.sequence + 1)
+        manifest, batch = _rollback_snapshot(run, head, verified, trust, [ws.rel(p) for p in restored], extra_decisions)
         done = _commit_then_switch(ws, store, (head, manifest, batch, trust), restored, lock_timeout)
-    announce(store, done, "snapshot_rolled_back", "rolled_back", rollback_of=target)
+    announce(store, done, "snapshot_rolled_back", "rolled_back", rollback_of=verified.sequence)
+    return _rolled_back(run, done, manifest, [ws.rel(p) for p in restored], commit)
+
+
+def _head_to_leave(run: _RollingBack) -> Head:
+    """The head a rollback leaves (under the lock, after recovery): it must exist, and its history
+    must hold (a head whose objects, signature or log fail is exactly what a rollback is for).
+
+    Raises:
+        PromotionError: no snapshot yet.
+        VerificationError: a replayed, forked or interrupted history.
+    """
+    ws, store, framework = run.ws, run.store, run.framework
+    recover_restore(ws, framework)
+    recover(ws, store)
+    head = store.head()
+    if head is None:
+        verified_head(ws, store)
+        raise PromotionError(f"framework {framework!r} has no snapshot to roll back to")
+    try:
+        verify_snapshot(ws, framework, store=store)
+    except VerificationError as e:
+        if e.code in BROKEN_HISTORY:
+            raise  # a replayed, forked or interrupted history: nothing is written until it is sorted out
+    return head
+
+
+def _snapshot_to_restore(run: _RollingBack, head: Head, to: int | None) -> Verified:
+    """Snapshot ``to``, or the previous good snapshot of the gate asked (default the head's), verified.
+
+    Raises:
+        PromotionError: no such snapshot, or one of another gate than the one asked.
+        VerificationError: it does not verify.
+    """
+    ws, store, framework, gate = run.ws, run.store, run.framework, run.gate
+    if to is None:
+        chosen_gate = gate or store.manifest(head.sequence).gate
+        if chosen_gate not in head.gates:
+            raise PromotionError(f"gate {chosen_gate!r} of {framework!r} has no snapshot to roll back")
+        to = previous_good(ws, store, chosen_gate, head.gates[chosen_gate].sequence)
+    if to > head.sequence or to < 1:
+        raise PromotionError(
+            f"cannot roll back to snapshot {to}: the head is {head.sequence}",
+            fix="pick an earlier snapshot (artigov snapshots)",
+        )
+    verified = verify_snapshot(ws, framework, to, store=store)
+    if gate is not None and gate != verified.manifest.gate:
+        raise PromotionError(f"snapshot {to} is a {verified.manifest.gate!r} snapshot, not {gate!r}")
+    return verified
+
+
+def _rollback_snapshot(
+    run: _RollingBack,
+    head: Head,
+    verified: Verified,
+    trust: TrustChain,
+    restored: list[str],
+    extra_decisions: Sequence[dict[str, Any]],
+) -> tuple[Manifest, list[dict[str, Any]]]:
+    """The rollback's manifest (the restored snapshot's inputs, at the head of the chain) and its decisions."""
+    target_gate, sequence = verified.manifest.gate, head.sequence + 1
+    created_at, source = stamp_now()
+    rolled_back = head.gates[target_gate].sequence if target_gate in head.gates else None
+    withdrawn = _withdrawn(run.store, rolled_back, verified.manifest) if rolled_back else []
+    git = git_state(run.ws.root, [])
+    manifest = verified.manifest.as_rollback(
+        sequence=sequence,
+        parent=head.digest,
+        signer=run.signer,
+        created_at=created_at,
+        created_at_source=source,
+        trust_version=trust.newest.version,
+        rolled_back=rolled_back,
+        withdrawn=withdrawn or None,
+        rollback_of=verified.sequence,
+        reason=run.reason,
+        git=git_fields(git, True),
+    )
+    who = run.actor.result()
+    extra = [{**e, "ts": created_at, "data": {**e.get("data", {}), "sequence": sequence}} for e in extra_decisions]
+    rolled = _rolled_back_event(manifest, who, withdrawn, restored)
+    return manifest, [*trust_events(run.store, run.framework, created_at, who, sequence, trust), *extra, rolled]
+
+
+def _rolled_back_event(
+    manifest: Manifest, who: str, withdrawn: list[dict[str, Any]], restored: list[str]
+) -> dict[str, Any]:
+    """The ``snapshot_rolled_back`` decision: what was restored, what it replaced and withdrew, and why."""
+    framework, sequence = manifest.framework, manifest.sequence
+    return decision_event(
+        manifest.created_at,
+        who,
+        framework,
+        "snapshot_rolled_back",
+        f"{framework}#{sequence}",
+        "rolled_back",
+        sequence=sequence,
+        gate=manifest.gate,
+        rollback_of=manifest.rollback_of,
+        rolled_back=manifest.rolled_back,
+        withdrawn=withdrawn,
+        reason=manifest.reason,
+        signer=manifest.signer,
+        trust_version=manifest.trust_version,
+        restored=restored,
+        commit=manifest.git.get("commit"),
+    )
+
+
+def _rolled_back(
+    run: _RollingBack, done: Committed, manifest: Manifest, restored: list[str], commit: bool
+) -> Promotion:
+    """The recorded rollback, after a git commit of exactly what it wrote when ``commit`` asks for one."""
+    framework, target, signer = run.framework, manifest.rollback_of, run.signer
     record_commit = commit_if(
         commit,
-        ws,
-        commit_paths(ws, store, signer, manifest.inputs, restored_rel),
-        f"artigov: roll back {framework} gate {target_gate} to snapshot {target} as snapshot {done.sequence}\n\n"
-        f"reason: {reason}\nmanifest {done.digest}\nsigned by {signer}",
+        run.ws,
+        commit_paths(run.ws, run.store, signer, manifest.inputs, restored),
+        f"artigov: roll back {framework} gate {manifest.gate} to snapshot {target} as snapshot {done.sequence}\n\n"
+        f"reason: {run.reason}\nmanifest {done.digest}\nsigned by {signer}",
     )
+    commit_of = manifest.git.get("commit")
     return Promotion(
         framework,
-        target_gate,
+        manifest.gate,
         done.sequence,
         done.digest,
         signer,
         len(manifest.inputs),
         target,
-        git.commit,
+        commit_of,
         record_commit,
     )
 
