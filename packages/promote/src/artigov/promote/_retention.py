@@ -102,56 +102,14 @@ def prune(
             return result
         if apply:
             verify_snapshot(ws, framework, store=store)  # prune only a history that verifies
-        keep = _retained(ws, store, contract, head, sequences, now)
-        # A kept snapshot's chain must still verify: keep everything from the oldest kept one up.
-        oldest_kept = min(keep)
-        keep |= {s for s in sequences if s >= oldest_kept}
-        result.kept = sorted(s for s in sequences if s in keep)
-        result.deleted = sorted(s for s in sequences if s not in keep)
-        referenced = {obj for s in result.kept for item in store.manifest(s).inputs for obj in item.objects}
-        others = _referenced_elsewhere(ws, framework) if result.deleted else set()
-        result.objects_deleted = (
-            [o for o in ObjectStore(ws).all() if o not in referenced and o not in others] if result.deleted else []
-        )
+        _choose(ws, store, _retained(ws, store, contract, head, sequences, now), sequences, result)
         if not apply or not result.deleted:
             return result
         digests = {s: digest_bytes(store.manifest_bytes(s)) for s in result.deleted}
-        created_at, _ = stamp_now()
-        who = ActorLookup(ws.root).result()
-        batch = [
-            decision_event(
-                created_at,
-                who,
-                framework,
-                "snapshot_pruned",
-                f"{framework}#{s}",
-                "deleted",
-                sequence=s,
-                digest=digests[s],
-                retention={"keep_last": contract.keep_last, "keep_days": contract.keep_days},
-            )
-            for s in result.deleted
-        ]
-        batch += [
-            decision_event(created_at, who, framework, "object_pruned", o, "deleted") for o in result.objects_deleted
-        ]
+        batch = _prune_decisions(ws, contract, result, digests)
         DecisionLog(store.decisions_path).append_batch(batch)  # the commit point: recover finishes the rest
         fault_point("prune-recorded")
-        try:
-            store.record_pruned(digests)
-            for s in result.deleted:
-                fs_step("prune-delete")
-                shutil.rmtree(store.seq_dir(s))
-            objects = ObjectStore(ws)
-            for o in result.objects_deleted:
-                fs_step("prune-unlink")
-                objects.path_for(o).unlink(missing_ok=True)
-        except (OSError, ArtigovError) as e:
-            why = e.message if isinstance(e, ArtigovError) else (e.strerror or str(e))
-            raise PromotionError(
-                f"the prune of snapshots {result.deleted} is recorded but its deletions were interrupted ({why})",
-                fix="run any promote, rollback or prune again: it finishes them first",
-            ) from e
+        _delete(ws, store, result, digests)
         log.info(
             "snapshots_pruned",
             audit=True,
@@ -162,6 +120,71 @@ def prune(
             objects=len(result.objects_deleted),
         )
     return result
+
+
+def _choose(ws: Workspace, store: SnapshotStore, keep: set[int], sequences: list[int], result: PruneResult) -> None:
+    """Fill ``result`` with what retention keeps and deletes: every snapshot from the oldest kept one
+    up is kept (a kept snapshot's chain must still verify), and the objects only deleted snapshots
+    name (never one another framework's snapshot names)."""
+    oldest_kept = min(keep)
+    keep |= {s for s in sequences if s >= oldest_kept}
+    result.kept = sorted(s for s in sequences if s in keep)
+    result.deleted = sorted(s for s in sequences if s not in keep)
+    referenced = {obj for s in result.kept for item in store.manifest(s).inputs for obj in item.objects}
+    if result.deleted:
+        others = _referenced_elsewhere(ws, store.framework)
+        result.objects_deleted = [o for o in ObjectStore(ws).all() if o not in referenced and o not in others]
+
+
+def _prune_decisions(
+    ws: Workspace, contract: Contract, result: PruneResult, digests: dict[int, str]
+) -> list[dict[str, Any]]:
+    """The decisions a prune records: each snapshot deleted (with its digest and the retention that
+    chose it), then each object deleted."""
+    framework = contract.framework
+    created_at, _ = stamp_now()
+    who = ActorLookup(ws.root).result()
+    retention = {"keep_last": contract.keep_last, "keep_days": contract.keep_days}
+    batch = [
+        decision_event(
+            created_at,
+            who,
+            framework,
+            "snapshot_pruned",
+            f"{framework}#{s}",
+            "deleted",
+            sequence=s,
+            digest=digests[s],
+            retention=retention,
+        )
+        for s in result.deleted
+    ]
+    return batch + [
+        decision_event(created_at, who, framework, "object_pruned", o, "deleted") for o in result.objects_deleted
+    ]
+
+
+def _delete(ws: Workspace, store: SnapshotStore, result: PruneResult, digests: dict[int, str]) -> None:
+    """After the commit point: ``pruned.json`` written, the snapshots' folders and the objects deleted.
+
+    Raises:
+        PromotionError: interrupted (the next promote, rollback or prune finishes it).
+    """
+    try:
+        store.record_pruned(digests)
+        for s in result.deleted:
+            fs_step("prune-delete")
+            shutil.rmtree(store.seq_dir(s))
+        objects = ObjectStore(ws)
+        for o in result.objects_deleted:
+            fs_step("prune-unlink")
+            objects.path_for(o).unlink(missing_ok=True)
+    except (OSError, ArtigovError) as e:
+        why = e.message if isinstance(e, ArtigovError) else (e.strerror or str(e))
+        raise PromotionError(
+            f"the prune of snapshots {result.deleted} is recorded but its deletions were interrupted ({why})",
+            fix="run any promote, rollback or prune again: it finishes them first",
+        ) from e
 
 
 def _referenced_elsewhere(ws: Workspace, framework: str) -> set[str]:
