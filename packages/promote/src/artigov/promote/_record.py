@@ -269,30 +269,36 @@ def commit_snapshot(
         }
     )
     data = pinned.to_bytes()
-    digest = digest_bytes(data)
-    sequence = pinned.sequence
-    signer = pinned.signer
-    signature = sign_detached(data, signer, ws.signing.gnupghome)
+    signature = sign_detached(data, pinned.signer, ws.signing.gnupghome)
     store.ensure_record_files()
-    publish_public_key(ws, signer)
+    publish_public_key(ws, pinned.signer)
     _prove(ws, pinned, data, signature, trust)
-    store.write_tmp(sequence, data, signature)
+    store.write_tmp(pinned.sequence, data, signature)
     try:
         dlog.append(lines, state)
     except BaseException:
-        shutil.rmtree(store.tmp_dir(sequence), ignore_errors=True)  # never recorded: provably unfinished
+        shutil.rmtree(store.tmp_dir(pinned.sequence), ignore_errors=True)  # never recorded: provably unfinished
         raise
     fault_point("after-decisions")
+    new_head = (head or Head(0, "", {})).with_gate(pinned.gate, pinned.sequence, digest_bytes(data))
+    _put_in_place(store, new_head)
+    return Committed(pinned.sequence, new_head.digest, new_head)
+
+
+def _put_in_place(store: SnapshotStore, head: Head) -> None:
+    """After the commit point (the decisions recorded): HEAD moved to ``head``, the snapshot published.
+
+    Raises:
+        PromotionError: the disk refused (the next command finishes it first).
+    """
     try:
         fault_point("before-head-move")
-        new_head = (head or Head(0, "", {})).with_gate(pinned.gate, sequence, digest)
-        store.move_head(new_head)
+        store.move_head(head)
         fault_point("before-publish")
-        store.publish(sequence)
+        store.publish(head.sequence)
     except (OSError, DiskError) as e:
         why = e.strerror if isinstance(e, OSError) else e.message
         raise PromotionError(
-            f"snapshot {sequence} is recorded in the decision log but could not be put in place ({why or e})",
+            f"snapshot {head.sequence} is recorded in the decision log but could not be put in place ({why or e})",
             fix="free the disk and run the command again (or `artigov repair-head`): it finishes the snapshot first",
         ) from e
-    return Committed(sequence, digest, new_head)

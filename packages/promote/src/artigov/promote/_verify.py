@@ -530,9 +530,62 @@ def _check_approval(
     target: int,
     trust: tuple[TrustChain, str],
 ) -> None:
+    """One recorded approval: the statement is there, approves exactly ``item``, and (if it names a
+    key) is signed by that key, which the trust version it names gives its approver (V021, V022)."""
     rel = approval.statement
     where = f"snapshot {target}: {item.path}: approval by {approval.approver} ({rel})"
     path, data, body = _approval_body(ws, rel, approval.digest, where, target)
+    said, meant = _said_and_meant(ws, item, approval, body)
+    if said != meant or body.decision != "approve":
+        raise VerificationError(
+            "V022",
+            f"{where} does not approve this input ({said} vs {meant})",
+            snapshot=target,
+            fix="this snapshot recorded an approval of other content: roll back to an earlier snapshot",
+        )
+    fpr = approval.fingerprint
+    if not fpr:
+        return
+    try:
+        signer = keyring.verify(data, path.with_name(path.name + ".asc").read_bytes(), snapshot=target)
+    except OSError:
+        raise VerificationError(
+            "V021", f"{where}: its signature {rel}.asc is missing", snapshot=target, fix=f"restore {rel}.asc from git"
+        ) from None
+    except VerificationError as e:
+        raise VerificationError("V022", f"{where}: {e.problem}", snapshot=target, fix=e.fix) from None
+    if signer != fpr:
+        raise VerificationError(
+            "V022", f"{where} is signed by {signer}, the manifest records {fpr}", snapshot=target, fix=_ROLL_BACK
+        )
+    _check_key_is_approvers(trust, body, approval, where, target)
+
+
+def _check_key_is_approvers(
+    trust: tuple[TrustChain, str], body: ApprovalStatement, approval: InputApproval, where: str, target: int
+) -> None:
+    """V022 unless the approval's key is its approver's in the trust version the statement names."""
+    chain, framework = trust
+    version = chain.version(body.trust_version, what=where)
+    if approval.fingerprint not in version.keys_of(framework, approval.approver):
+        raise VerificationError(
+            "V022",
+            f"{where} is signed by {approval.fingerprint}, which trust version {version.version} does not give "
+            f"{approval.approver}",
+            snapshot=target,
+            fix="an approval counts only with the approver's own key from the trust document: roll back",
+        )
+
+
+_ROLL_BACK = "roll back to an earlier snapshot"
+
+
+def _said_and_meant(
+    ws: Workspace, item: SnapshotInput, approval: InputApproval, body: ApprovalStatement
+) -> tuple[dict[str, str | None], dict[str, str | None]]:
+    """What the statement says it approves, and what the manifest's input is: id, version, body
+    checksum and approver, and, for a statement that covers the metadata (format 2), the stored
+    input's metadata digest."""
     said: dict[str, str | None] = {k: getattr(body, k) for k in ("id", "version", "checksum", "approver")}
     meant: dict[str, str | None] = {
         "id": item.id,
@@ -548,41 +601,7 @@ def _check_approval(
             meant["metadata"] = _stored_artifact(ws, ObjectStore(ws), item).approval_digest
         except ArtifactLoadError as e:
             meant["metadata"] = f"(the stored input does not load: {e.problem})"
-    if said != meant or body.decision != "approve":
-        raise VerificationError(
-            "V022",
-            f"{where} does not approve this input ({said} vs {meant})",
-            snapshot=target,
-            fix="this snapshot recorded an approval of other content: roll back to an earlier snapshot",
-        )
-    fpr = approval.fingerprint
-    if not fpr:
-        return
-    sig_path = path.with_name(path.name + ".asc")
-    try:
-        signer = keyring.verify(data, sig_path.read_bytes(), snapshot=target)
-    except OSError:
-        raise VerificationError(
-            "V021", f"{where}: its signature {rel}.asc is missing", snapshot=target, fix=f"restore {rel}.asc from git"
-        ) from None
-    except VerificationError as e:
-        raise VerificationError("V022", f"{where}: {e.problem}", snapshot=target, fix=e.fix) from None
-    if signer != fpr:
-        raise VerificationError(
-            "V022",
-            f"{where} is signed by {signer}, the manifest records {fpr}",
-            snapshot=target,
-            fix="roll back to an earlier snapshot",
-        )
-    chain, framework = trust
-    version = chain.version(body.trust_version, what=where)
-    if fpr not in version.keys_of(framework, approval.approver):
-        raise VerificationError(
-            "V022",
-            f"{where} is signed by {fpr}, which trust version {version.version} does not give {approval.approver}",
-            snapshot=target,
-            fix="an approval counts only with the approver's own key from the trust document: roll back",
-        )
+    return said, meant
 
 
 def _stored_artifact(ws: Workspace, objects: ObjectStore, item: SnapshotInput) -> Artifact:
