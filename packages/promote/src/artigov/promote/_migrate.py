@@ -239,6 +239,22 @@ def _retire_old_layout(ws: Workspace, folders: list[Path], frameworks: list[str]
         shutil.rmtree(dst)
 
 
+def _first_trust_version(ws: Workspace, frameworks: list[str]) -> TrustResult:
+    """Trust version 1, made from the settings and signed.
+
+    Raises:
+        PromotionError: it was proposed but not signed (nothing else is migrated).
+    """
+    made = trust_init(ws, frameworks=frameworks)
+    if made.state != "accepted":
+        raise PromotionError(
+            f"trust version 1 is proposed in {made.folder} but not signed "
+            f"({'; '.join(made.missing)}); nothing else was migrated",
+            fix="sign it where the root key is (artigov trust sign), then run migrate-record again",
+        )
+    return made
+
+
 def migrate_record(ws: Workspace, *, lock_timeout: float = DEFAULT_LOCK_TIMEOUT) -> Migration:
     """Make trust version 1 from the settings if the record has none, and move snapshots and objects
     from ``state_dir`` into the committed record, verifying before and after.
@@ -252,14 +268,7 @@ def migrate_record(ws: Workspace, *, lock_timeout: float = DEFAULT_LOCK_TIMEOUT)
     result = Migration()
     fw_dirs = sorted(p for p in old.iterdir() if p.is_dir()) if old.is_dir() else []
     result.attributes = ensure_byte_exact(ws)
-    if not has_trust(ws):
-        result.trust = trust_init(ws, frameworks=[p.name for p in fw_dirs])
-        if result.trust.state != "accepted":
-            raise PromotionError(
-                f"trust version 1 is proposed in {result.trust.folder} but not signed "
-                f"({'; '.join(result.trust.missing)}); nothing else was migrated",
-                fix="sign it where the root key is (artigov trust sign), then run migrate-record again",
-            )
+    result.trust = None if has_trust(ws) else _first_trust_version(ws, [p.name for p in fw_dirs])
     if not fw_dirs:
         if result.trust is not None or result.attributes:
             return result

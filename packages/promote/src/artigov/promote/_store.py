@@ -159,28 +159,8 @@ class ObjectStore:
 
         self.root.mkdir(parents=True, exist_ok=True)
         tmp = self.root / f".incoming.{os.getpid()}"
-        hasher = hashlib.sha256()
-        size = 0
         try:
-            fs_step("object-stream-open")
-            src = os.open(source, os.O_RDONLY | os.O_NONBLOCK)
-            try:
-                if not stat.S_ISREG(os.fstat(src).st_mode):
-                    raise OSError(errno.EINVAL, f"{source} is not a regular file")
-                dst = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o444)
-                try:
-                    while chunk := os.read(src, 1 << 20):
-                        hasher.update(chunk)
-                        size += len(chunk)
-                        fs_step("object-stream-write")
-                        write_all(dst, chunk)
-                    fs_step("object-stream-fsync")
-                    os.fsync(dst)
-                finally:
-                    os.close(dst)
-            finally:
-                os.close(src)
-            digest = "sha256:" + hasher.hexdigest()
+            digest, size = _stream_copy(source, tmp)
             if self.check(digest) is None:
                 tmp.unlink()
                 return digest, size
@@ -261,6 +241,38 @@ class Head:
             return cls(int(value["sequence"]), str(value["digest"]), gates)
         except (ValueError, KeyError, TypeError, AttributeError, RecursionError) as e:
             raise ValueError(f"{type(e).__name__}: {e}") from None
+
+
+def _stream_copy(source: Path, tmp: Path) -> tuple[str, int]:
+    """Copy regular file ``source`` to ``tmp`` in 1 MiB chunks, hashing as it goes, and fsync the
+    copy: (the digest of the bytes copied, their size).
+
+    Raises:
+        OSError: unreadable, not a regular file, or the copy failed.
+    """
+    from artigov.core import fs_step
+
+    hasher = hashlib.sha256()
+    size = 0
+    fs_step("object-stream-open")
+    src = os.open(source, os.O_RDONLY | os.O_NONBLOCK)
+    try:
+        if not stat.S_ISREG(os.fstat(src).st_mode):
+            raise OSError(errno.EINVAL, f"{source} is not a regular file")
+        dst = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o444)
+        try:
+            while chunk := os.read(src, 1 << 20):
+                hasher.update(chunk)
+                size += len(chunk)
+                fs_step("object-stream-write")
+                write_all(dst, chunk)
+            fs_step("object-stream-fsync")
+            os.fsync(dst)
+        finally:
+            os.close(dst)
+    finally:
+        os.close(src)
+    return "sha256:" + hasher.hexdigest(), size
 
 
 class SnapshotStore:

@@ -418,6 +418,34 @@ def _document_from(data: bytes, newest: TrustDocument) -> TrustDocument:
     return TrustDocument.from_bytes(canonical_json(value), where="the proposed document")
 
 
+def _proposal(ws: Workspace, chain: TrustChain | None, number: int, folder: Path) -> tuple[bytes, TrustDocument]:
+    """The pending proposal for trust version ``number`` in ``folder`` (its bytes and document): it
+    must be there, be the next version, and name the newest version as its previous one.
+
+    Raises:
+        TrustError: it is missing, stale, or not on top of the newest version.
+    """
+    previous = chain.newest if chain else None
+    if not (folder / TRUST_DOC).is_file():
+        raise _refused(
+            f"no proposal for trust version {number} in {ws.rel(folder)}/",
+            "pull the branch that holds it, or make one: artigov trust propose",
+        )
+    if previous is not None and number != previous.version + 1:
+        raise _refused(
+            f"the proposal is for version {number}, but the next version is {previous.version + 1}",
+            f"it is stale: remove it (git rm -r {ws.rel(folder)}) and propose again",
+        )
+    data = (folder / TRUST_DOC).read_bytes()
+    doc = TrustDocument.from_bytes(data, where=ws.rel(folder / TRUST_DOC))
+    if doc.previous != (chain.versions[-1].digest if chain else None):
+        raise _refused(
+            f"{ws.rel(folder / TRUST_DOC)} does not name version {number - 1} as its previous version",
+            "propose the change again on top of the newest version",
+        )
+    return data, doc
+
+
 def trust_sign(ws: Workspace, *, keys: Sequence[str] = (), version: int | None = None) -> TrustResult:
     """Sign the pending proposal (the one after the newest version, or ``version``) with ``keys``
     (default: every root key gpg holds that has not signed); accept it when that is enough.
@@ -430,23 +458,7 @@ def trust_sign(ws: Workspace, *, keys: Sequence[str] = (), version: int | None =
         previous = chain.newest if chain else None
         number = version or (previous.version + 1 if previous else 1)
         folder = _trust_root(ws) / PENDING / trust_folder(number)
-        if not (folder / TRUST_DOC).is_file():
-            raise _refused(
-                f"no proposal for trust version {number} in {ws.rel(folder)}/",
-                "pull the branch that holds it, or make one: artigov trust propose",
-            )
-        if previous is not None and number != previous.version + 1:
-            raise _refused(
-                f"the proposal is for version {number}, but the next version is {previous.version + 1}",
-                f"it is stale: remove it (git rm -r {ws.rel(folder)}) and propose again",
-            )
-        data = (folder / TRUST_DOC).read_bytes()
-        doc = TrustDocument.from_bytes(data, where=ws.rel(folder / TRUST_DOC))
-        if doc.previous != (chain.versions[-1].digest if chain else None):
-            raise _refused(
-                f"{ws.rel(folder / TRUST_DOC)} does not name version {number - 1} as its previous version",
-                "propose the change again on top of the newest version",
-            )
+        data, doc = _proposal(ws, chain, number, folder)
         candidates = set(doc.root_keys) | (set(previous.root_keys) if previous else set())
         signers = _signers(ws, keys, candidates)
         signed = _sign_into(ws, folder, data, signers)
@@ -486,6 +498,28 @@ class TrustStatus:
         return dict(self.__dict__)
 
 
+def _pending(ws: Workspace, chain: TrustChain) -> list[dict[str, Any]]:
+    """Each pending proposal: unreadable, stale (not the newest version's successor), or pending
+    with the root keys that signed it and those still missing."""
+    pending = []
+    keys = committed_keys(FsTree(ws.root), ws.rel(ws.record_dir))
+    for folder in sorted((_trust_root(ws) / PENDING).glob("[0-9]" * 6)):
+        entry: dict[str, Any] = {"version": int(folder.name), "folder": ws.rel(folder)}
+        try:
+            doc = TrustDocument.from_bytes((folder / TRUST_DOC).read_bytes(), where=ws.rel(folder / TRUST_DOC))
+        except (OSError, TrustError) as e:
+            pending.append({**entry, "state": "unreadable", "problem": str(e)})
+            continue
+        if doc.version != chain.newest.version + 1 or doc.previous != chain.versions[-1].digest:
+            pending.append(
+                {**entry, "state": "stale", "problem": f"not the successor of version {chain.newest.version}"}
+            )
+            continue
+        found = assess_version(chain.newest, doc, doc.to_bytes(), _signatures(folder), keys)
+        pending.append({**entry, "state": "pending", "signed_by": list(found.good), "missing": list(found.missing)})
+    return pending
+
+
 def trust_status(ws: Workspace, *, pin: str | None = None) -> TrustStatus:
     """Where the trust chain stands (nothing written)."""
     from artigov.core import load_chain
@@ -506,22 +540,7 @@ def trust_status(ws: Workspace, *, pin: str | None = None) -> TrustStatus:
         }
         for v in chain.versions
     ]
-    pending = []
-    keys = committed_keys(FsTree(ws.root), ws.rel(ws.record_dir))
-    for folder in sorted((_trust_root(ws) / PENDING).glob("[0-9]" * 6)):
-        entry: dict[str, Any] = {"version": int(folder.name), "folder": ws.rel(folder)}
-        try:
-            doc = TrustDocument.from_bytes((folder / TRUST_DOC).read_bytes(), where=ws.rel(folder / TRUST_DOC))
-        except (OSError, TrustError) as e:
-            pending.append({**entry, "state": "unreadable", "problem": str(e)})
-            continue
-        if doc.version != chain.newest.version + 1 or doc.previous != chain.versions[-1].digest:
-            pending.append(
-                {**entry, "state": "stale", "problem": f"not the successor of version {chain.newest.version}"}
-            )
-            continue
-        found = assess_version(chain.newest, doc, doc.to_bytes(), _signatures(folder), keys)
-        pending.append({**entry, "state": "pending", "signed_by": list(found.good), "missing": list(found.missing)})
+    pending = _pending(ws, chain)
     return TrustStatus(
         ok=True,
         versions=versions,
