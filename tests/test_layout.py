@@ -262,13 +262,14 @@ def _audited_event_names() -> set[str]:
                             first = first.orelse
                         if isinstance(first, ast.Constant):
                             names.add(first.value)
-            if (
+            if (  # a decision: Decider(...).event("name", subject, outcome, ...)
                 isinstance(node, ast.Call)
-                and getattr(node.func, "id", None) == "decision_event"
-                and len(node.args) > 3
-                and isinstance(node.args[3], ast.Constant)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr == "event"
+                and node.args
+                and isinstance(node.args[0], ast.Constant)
             ):
-                names.add(node.args[3].value)
+                names.add(node.args[0].value)
             if isinstance(node, ast.Dict):
                 values = [v.value for v in node.values if isinstance(v, ast.Constant) and isinstance(v.value, str)]
                 if any(v.startswith("candidate_") for v in values):

@@ -46,7 +46,7 @@ from artigov.core import (
 )
 from artigov.promote._decisions import DecisionLog
 from artigov.promote._manifest import Manifest, ManifestError
-from artigov.promote._record import decision_event, recover
+from artigov.promote._record import Decider, recover
 from artigov.promote._store import (
     Head,
     ObjectStore,
@@ -166,14 +166,10 @@ def _move_framework(
             store.record_pruned(pruned)
         manifests = {seq: _old_manifest(name, seq, chain[seq]) for seq in sorted(chain)}
         batch = [
-            decision_event(
-                m.created_at,
-                who,
-                name,
+            Decider(m.created_at, who, name, seq).event(
                 "snapshot_migrated",
                 f"{name}#{seq}",
                 "migrated",
-                sequence=seq,
                 gate=m.gate,
                 digest=digest_bytes(chain[seq]),
                 source=ws.rel(source),

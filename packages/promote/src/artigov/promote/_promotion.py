@@ -45,7 +45,7 @@ from artigov.index import verify as verify_index
 from artigov.promote._decisions import DecisionLog
 from artigov.promote._gitstate import GitState, commit_record, git_state
 from artigov.promote._manifest import InputApproval, Manifest, SnapshotInput
-from artigov.promote._record import Committed, commit_snapshot, decision_event, recover
+from artigov.promote._record import Committed, Decider, commit_snapshot, recover
 from artigov.promote._restore import recover_restore
 from artigov.promote._store import ObjectStore, SnapshotStore
 from artigov.promote._verify import Verified, verify_snapshot
@@ -134,9 +134,7 @@ def authorize_signer(ws: Workspace, framework: str, gate: str, signer: str) -> T
     return trust
 
 
-def trust_events(
-    store: SnapshotStore, framework: str, ts: str, actor: str, sequence: int, trust: TrustChain
-) -> list[dict[str, Any]]:
+def trust_events(store: SnapshotStore, decider: Decider, trust: TrustChain) -> list[dict[str, Any]]:
     """A ``trust_version_recorded`` event for every trust version the framework's log does not hold
     yet: who was root, who could sign which gate of this framework, whose approval keys counted."""
     seen = {
@@ -149,16 +147,12 @@ def trust_events(
         doc = v.document
         if doc.version in seen:
             continue
-        mine = doc.frameworks.get(framework)
+        mine = doc.frameworks.get(decider.framework)
         events.append(
-            decision_event(
-                ts,
-                actor,
-                framework,
+            decider.event(
                 "trust_version_recorded",
                 f"{TRUST_DIR}/{trust_folder(doc.version)}",
                 "accepted",
-                sequence=sequence,
                 version=doc.version,
                 digest=v.digest,
                 previous=doc.previous,
@@ -284,9 +278,7 @@ def _input_approvals(
     return out
 
 
-def _approval_events(
-    ws: Workspace, store: SnapshotStore, framework: str, ts: str, actor: str, sequence: int
-) -> list[dict[str, Any]]:
+def _approval_events(ws: Workspace, store: SnapshotStore, decider: Decider) -> list[dict[str, Any]]:
     """An ``approval_recorded`` event for every statement of the framework the log does not hold yet
     (reviews, approvals and rejections alike): they enter the committed log with the next snapshot,
     since an append on a branch would make every two approving branches conflict."""
@@ -296,19 +288,15 @@ def _approval_events(
         if e.get("event") == "approval_recorded" and isinstance(e.get("data"), dict)
     }
     events = []
-    for st in all_statements(ws, framework):
+    for st in all_statements(ws, decider.framework):
         if st.digest in seen:
             continue
         body = st.body
         events.append(
-            decision_event(
-                ts,
-                actor,
-                framework,
+            decider.event(
                 "approval_recorded",
                 body.path if body else st.rel,
                 st.decision or "unknown",
-                sequence=sequence,
                 id=body.id if body else None,
                 version=body.version if body else None,
                 checksum=body.checksum if body else None,
@@ -320,19 +308,14 @@ def _approval_events(
     return events
 
 
-def _candidate_events(
-    ts: str, actor: str, framework: str, gate: str, sequence: int, decisions: Sequence[Decision]
-) -> list[dict[str, Any]]:
+def _candidate_events(decider: Decider, gate: str, decisions: Sequence[Decision]) -> list[dict[str, Any]]:
+    """A ``candidate_selected``, ``candidate_lost`` or ``candidate_rejected`` event per hydration decision."""
     names = {"won": "candidate_selected", "lost": "candidate_lost", "rejected": "candidate_rejected"}
     return [
-        decision_event(
-            ts,
-            actor,
-            framework,
+        decider.event(
             names[d.outcome],
             d.path,
             d.outcome,
-            sequence=sequence,
             stage=gate,
             kind=d.kind,
             rank_key=d.key,
@@ -580,40 +563,34 @@ def _manifest(run: _Promoting, sequence: int, parent: str | None, inputs: tuple[
 def _batch(run: _Promoting, manifest: Manifest) -> list[dict[str, Any]]:
     """The decisions the snapshot records: trust versions new to the log, the gate's result, every
     hydration candidate, the promotion itself, and approval statements new to the log."""
-    ws, store, framework, gate = run.ws, run.store, run.framework, run.gate
-    when, sequence, who = manifest.created_at, manifest.sequence, ActorLookup(ws.root).result()
+    gate = run.gate
+    who = (run.actor or ActorLookup(run.ws.root)).result()
+    decider = Decider(manifest.created_at, who, run.framework, manifest.sequence)
+    report = run.report
     return [
-        *trust_events(store, framework, when, who, sequence, run.trust),
-        decision_event(
-            when,
-            who,
-            framework,
+        *trust_events(run.store, decider, run.trust),
+        decider.event(
             "gate_checked",
             gate,
             "passed",
-            sequence=sequence,
             gate=gate,
-            checked=run.report.checked,
-            findings=[f.to_dict() for f in run.report.findings],
+            checked=report.checked,
+            findings=[f.to_dict() for f in report.findings],
         ),
-        *_candidate_events(when, who, framework, gate, sequence, run.decisions or []),
-        _promoted_event(run, manifest, who),
-        *_approval_events(ws, store, framework, when, who, sequence),
+        *_candidate_events(decider, gate, run.decisions or []),
+        _promoted_event(run, manifest, decider),
+        *_approval_events(run.ws, run.store, decider),
     ]
 
 
-def _promoted_event(run: _Promoting, manifest: Manifest, who: str) -> dict[str, Any]:
+def _promoted_event(run: _Promoting, manifest: Manifest, decider: Decider) -> dict[str, Any]:
     """The ``snapshot_promoted`` decision: the snapshot, its signer and trust version, its plan and
     index, and each input with its approvers and approvals."""
     approvers = run.approvers or {}
-    return decision_event(
-        manifest.created_at,
-        who,
-        run.framework,
+    return decider.event(
         "snapshot_promoted",
         f"{run.framework}#{manifest.sequence}",
         "promoted",
-        sequence=manifest.sequence,
         gate=run.gate,
         signer=run.signer,
         trust_version=run.trust.newest.version,

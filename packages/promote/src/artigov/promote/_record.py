@@ -39,7 +39,7 @@ from artigov.promote._manifest import Manifest, ManifestError
 from artigov.promote._store import Head, SnapshotStore
 from artigov.promote.errors import PromotionError
 
-__all__ = ["Committed", "commit_snapshot", "decision_event", "recover", "set_aside"]
+__all__ = ["Committed", "Decider", "commit_snapshot", "recover", "set_aside"]
 
 log = get_logger(__name__)
 
@@ -53,19 +53,30 @@ class Committed:
     head: Head
 
 
-def decision_event(
-    ts: str, actor: str, framework: str, event: str, subject: str, outcome: str, **data: Any
-) -> dict[str, Any]:
-    """One decision-log event (``prev`` and ``id`` are added when the batch is sealed)."""
-    return {
-        "ts": ts,
-        "event": event,
-        "actor": actor,
-        "framework": framework,
-        "subject": subject,
-        "outcome": outcome,
-        "data": {k: v for k, v in data.items() if v is not None},
-    }
+@dataclass(frozen=True)
+class Decider:
+    """Who decides, when, in which framework, and for which snapshot (if one): what every decision
+    of one command's batch carries. :meth:`event` makes each decision-log event."""
+
+    ts: str
+    actor: str
+    framework: str
+    #: The snapshot the decisions go with: each event's ``data.sequence`` (unless it names its own).
+    sequence: int | None = None
+
+    def event(self, event: str, subject: str, outcome: str, **data: Any) -> dict[str, Any]:
+        """One decision-log event (``prev`` and ``id`` are added when the batch is sealed); ``data``
+        without its None values."""
+        data = {"sequence": self.sequence, **data}
+        return {
+            "ts": self.ts,
+            "event": event,
+            "actor": self.actor,
+            "framework": self.framework,
+            "subject": subject,
+            "outcome": outcome,
+            "data": {k: v for k, v in data.items() if v is not None},
+        }
 
 
 def recover(ws: Workspace, store: SnapshotStore) -> list[str]:

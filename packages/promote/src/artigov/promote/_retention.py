@@ -25,7 +25,7 @@ from artigov.core import (
     stamp_now,
 )
 from artigov.promote._decisions import DecisionLog
-from artigov.promote._record import decision_event, recover
+from artigov.promote._record import Decider, recover
 from artigov.promote._rollback import previous_good
 from artigov.promote._store import Head, ObjectStore, SnapshotStore
 from artigov.promote._verify import verify_snapshot
@@ -142,26 +142,15 @@ def _prune_decisions(
     """The decisions a prune records: each snapshot deleted (with its digest and the retention that
     chose it), then each object deleted."""
     framework = contract.framework
-    created_at, _ = stamp_now()
-    who = ActorLookup(ws.root).result()
+    decider = Decider(stamp_now()[0], ActorLookup(ws.root).result(), framework)
     retention = {"keep_last": contract.keep_last, "keep_days": contract.keep_days}
     batch = [
-        decision_event(
-            created_at,
-            who,
-            framework,
-            "snapshot_pruned",
-            f"{framework}#{s}",
-            "deleted",
-            sequence=s,
-            digest=digests[s],
-            retention=retention,
+        decider.event(
+            "snapshot_pruned", f"{framework}#{s}", "deleted", sequence=s, digest=digests[s], retention=retention
         )
         for s in result.deleted
     ]
-    return batch + [
-        decision_event(created_at, who, framework, "object_pruned", o, "deleted") for o in result.objects_deleted
-    ]
+    return batch + [decider.event("object_pruned", o, "deleted") for o in result.objects_deleted]
 
 
 def _delete(ws: Workspace, store: SnapshotStore, result: PruneResult, digests: dict[int, str]) -> None:

@@ -37,7 +37,7 @@ from artigov.promote._promotion import (
     trust_events,
     verified_head,
 )
-from artigov.promote._record import Committed, commit_snapshot, decision_event, recover
+from artigov.promote._record import Committed, Decider, commit_snapshot, recover
 from artigov.promote._restore import finish_restore, recover_restore, stage_files, switch_staged, unstage
 from artigov.promote._store import Head, ObjectStore, SnapshotStore
 from artigov.promote._verify import Verified, verify_snapshot
@@ -132,6 +132,8 @@ class _RollingBack:
     reason: str
     gate: str | None
     actor: ActorLookup
+    #: Decisions recorded with the rollback (a trigger's), before its own.
+    extra_decisions: Sequence[dict[str, Any]] = ()
 
     @property
     def framework(self) -> str:
@@ -161,14 +163,14 @@ def rollback(
     if not reason:
         raise PromotionError("a rollback needs a reason", fix='pass --reason "why" (it is recorded and signed)')
     store = SnapshotStore.open(ws, framework)
-    run = _RollingBack(ws, store, signing_key(ws, key), reason, gate, ActorLookup(ws.root))
+    run = _RollingBack(ws, store, signing_key(ws, key), reason, gate, ActorLookup(ws.root), extra_decisions)
     with FileLock(store.lock_path, lock_timeout):
         head = _head_to_leave(run)
         verified = _snapshot_to_restore(run, head, to)
         trust = authorize_signer(ws, framework, verified.manifest.gate, run.signer)
         # Staged, not switched in: the files change only once the rollback is recorded (its commit point).
         restored = stage_files(ws, framework, _planned(ws, verified.manifest), head.sequence + 1)
-        manifest, batch = _rollback_snapshot(run, head, verified, trust, [ws.rel(p) for p in restored], extra_decisions)
+        manifest, batch = _rollback_snapshot(run, head, verified, trust, [ws.rel(p) for p in restored])
         done = _commit_then_switch(ws, store, (head, manifest, batch, trust), restored, lock_timeout)
     announce(store, done, "snapshot_rolled_back", "rolled_back", rollback_of=verified.sequence)
     return _rolled_back(run, done, manifest, [ws.rel(p) for p in restored], commit)
@@ -227,7 +229,6 @@ def _rollback_snapshot(
     verified: Verified,
     trust: TrustChain,
     restored: list[str],
-    extra_decisions: Sequence[dict[str, Any]],
 ) -> tuple[Manifest, list[dict[str, Any]]]:
     """The rollback's manifest (the restored snapshot's inputs, at the head of the chain) and its decisions."""
     target_gate, sequence = verified.manifest.gate, head.sequence + 1
@@ -248,25 +249,20 @@ def _rollback_snapshot(
         reason=run.reason,
         git=git_fields(git, True),
     )
-    who = run.actor.result()
-    extra = [{**e, "ts": created_at, "data": {**e.get("data", {}), "sequence": sequence}} for e in extra_decisions]
-    rolled = _rolled_back_event(manifest, who, withdrawn, restored)
-    return manifest, [*trust_events(run.store, run.framework, created_at, who, sequence, trust), *extra, rolled]
+    decider = Decider(created_at, run.actor.result(), run.framework, sequence)
+    extra = [{**e, "ts": created_at, "data": {**e.get("data", {}), "sequence": sequence}} for e in run.extra_decisions]
+    rolled = _rolled_back_event(manifest, decider, withdrawn, restored)
+    return manifest, [*trust_events(run.store, decider, trust), *extra, rolled]
 
 
 def _rolled_back_event(
-    manifest: Manifest, who: str, withdrawn: list[dict[str, Any]], restored: list[str]
+    manifest: Manifest, decider: Decider, withdrawn: list[dict[str, Any]], restored: list[str]
 ) -> dict[str, Any]:
     """The ``snapshot_rolled_back`` decision: what was restored, what it replaced and withdrew, and why."""
-    framework, sequence = manifest.framework, manifest.sequence
-    return decision_event(
-        manifest.created_at,
-        who,
-        framework,
+    return decider.event(
         "snapshot_rolled_back",
-        f"{framework}#{sequence}",
+        f"{manifest.framework}#{manifest.sequence}",
         "rolled_back",
-        sequence=sequence,
         gate=manifest.gate,
         rollback_of=manifest.rollback_of,
         rolled_back=manifest.rolled_back,

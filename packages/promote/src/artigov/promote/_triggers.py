@@ -12,7 +12,7 @@ from artigov.contract import check_contract, load_contract
 from artigov.core import ActorLookup, Workspace, digest_file, get_logger
 from artigov.promote._manifest import Manifest
 from artigov.promote._promotion import Promotion
-from artigov.promote._record import decision_event
+from artigov.promote._record import Decider
 from artigov.promote._rollback import rollback
 from artigov.promote._store import Head, SnapshotStore
 from artigov.promote._verify import verify_snapshot
@@ -154,10 +154,8 @@ def _roll_back(
 ) -> Promotion:
     """The rollback a fired trigger asks for, with the fired triggers as its recorded decisions."""
     who = ActorLookup(ws.root).result()
-    fired = [
-        decision_event("", who, framework, "trigger_fired", t["on"], t["action"], detail=t["detail"])
-        for t in report.fired
-    ]
+    decider = Decider("", who, framework)  # the rollback stamps them with its time and snapshot
+    fired = [decider.event("trigger_fired", t["on"], t["action"], detail=t["detail"]) for t in report.fired]
     reason = "trigger: " + "; ".join(f"{t['on']} ({t['detail'][:200]})" for t in report.fired)
     if any(t["on"] == "verify_failed" for t in report.fired) or target is None:
         # to the newest snapshot of the gate that verifies
