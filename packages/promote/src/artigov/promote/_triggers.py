@@ -45,6 +45,23 @@ class TriggerReport:
         }
 
 
+@dataclass
+class _Evaluation:
+    """One evaluation of a framework's triggers: the store, the triggers the contract sets
+    (``on`` -> ``action``), the head and the snapshot evaluated, and the report being filled."""
+
+    ws: Workspace
+    store: SnapshotStore
+    wanted: dict[str, str]
+    head: Head | None
+    target: int | None
+    report: TriggerReport = field(default_factory=TriggerReport)
+
+    def fire(self, on: str, detail: str) -> None:
+        """Trigger ``on`` fired (with the action the contract gives it)."""
+        self.report.fired.append({"on": on, "action": self.wanted[on], "detail": detail})
+
+
 def triggers(
     ws: Workspace, framework: str, *, auto_rollback: bool = False, key: str | None = None, gate: str | None = None
 ) -> TriggerReport:
@@ -53,20 +70,20 @@ def triggers(
     roll back when one fired with ``action: rollback``."""
     contract = load_contract(ws, framework)
     store = SnapshotStore.open(ws, framework)
-    report = TriggerReport()
-    wanted = {t.on: t.action for t in contract.triggers}
     head = store.head()
-    target = _target(store, head, gate)
-    manifest = _verify_failed(ws, store, head, target, wanted, report)
+    run = _Evaluation(ws, store, {t.on: t.action for t in contract.triggers}, head, _target(store, head, gate))
+    report = run.report
+    manifest = _verify_failed(run)
     if manifest is not None:
-        _checksum_drift(ws, manifest, wanted, report)
-        _gate_failed(ws, framework, manifest, wanted, report)
+        _checksum_drift(run, manifest)
+        _gate_failed(run, manifest)
     for t in report.fired:
         log.info(
             "trigger_fired", audit=True, framework=framework, subject=t["on"], outcome=t["action"], detail=t["detail"]
         )
     if auto_rollback and any(t["action"] == "rollback" for t in report.fired):
-        report.rolled_back = _roll_back(ws, framework, report, target, key, gate, manifest)
+        rolled_gate = manifest.gate if manifest else gate
+        report.rolled_back = _roll_back(run, key, rolled_gate)
     return report
 
 
@@ -81,24 +98,18 @@ def _target(store: SnapshotStore, head: Head | None, gate: str | None) -> int | 
     return head.gates[chosen].sequence if chosen is not None and chosen in head.gates else None
 
 
-def _verify_failed(
-    ws: Workspace,
-    store: SnapshotStore,
-    head: Head | None,
-    target: int | None,
-    wanted: dict[str, str],
-    report: TriggerReport,
-) -> Manifest | None:
+def _verify_failed(run: _Evaluation) -> Manifest | None:
     """verify_failed (or a key-trust problem, which never rolls back); the target's manifest, verified
     if it verifies, else as recorded (None if there is none)."""
-    if head is not None or "verify_failed" in wanted:
+    store, target = run.store, run.target
+    if run.head is not None or "verify_failed" in run.wanted:
         try:
-            return verify_snapshot(ws, store.framework, target, head=head, store=store).manifest
+            return verify_snapshot(run.ws, store.framework, target, head=run.head, store=store).manifest
         except VerificationError as e:
             if e.code in _KEY_TRUST:  # the signer's key, not the content: re-sign, never roll back
-                report.fired.append(_key_trust_problem(e, store.framework, _gate_of(store, target)))
-            elif "verify_failed" in wanted:
-                report.fired.append({"on": "verify_failed", "action": wanted["verify_failed"], "detail": str(e)})
+                run.report.fired.append(_key_trust_problem(e, store.framework, _gate_of(store, target)))
+            elif "verify_failed" in run.wanted:
+                run.fire("verify_failed", str(e))
     if target is None:
         return None
     try:
@@ -107,61 +118,40 @@ def _verify_failed(
         return None
 
 
-def _checksum_drift(ws: Workspace, manifest: Manifest, wanted: dict[str, str], report: TriggerReport) -> None:
+def _checksum_drift(run: _Evaluation, manifest: Manifest) -> None:
     """checksum_drift: an input changed on disk since the snapshot."""
-    if "checksum_drift" not in wanted:
+    if "checksum_drift" not in run.wanted:
         return
+    root = run.ws.root
     drifted = [
         item.path
         for item in manifest.inputs
-        if not (ws.root / item.path).is_file() or digest_file(ws.root / item.path) != item.object
+        if not (root / item.path).is_file() or digest_file(root / item.path) != item.object
     ]
     if drifted:
-        report.fired.append(
-            {
-                "on": "checksum_drift",
-                "action": wanted["checksum_drift"],
-                "detail": "changed since the head snapshot: " + ", ".join(drifted),
-            }
-        )
+        run.fire("checksum_drift", "changed since the head snapshot: " + ", ".join(drifted))
 
 
-def _gate_failed(
-    ws: Workspace, framework: str, manifest: Manifest, wanted: dict[str, str], report: TriggerReport
-) -> None:
+def _gate_failed(run: _Evaluation, manifest: Manifest) -> None:
     """gate_failed: the snapshot's gate no longer passes on today's artifacts."""
-    if "gate_failed" not in wanted:
+    if "gate_failed" not in run.wanted:
         return
-    gate_report = check_contract(ws, framework, manifest.gate)
+    gate_report = check_contract(run.ws, run.store.framework, manifest.gate)
     if not gate_report.ok:
-        report.fired.append(
-            {
-                "on": "gate_failed",
-                "action": wanted["gate_failed"],
-                "detail": "; ".join(f.message for f in gate_report.findings),
-            }
-        )
+        run.fire("gate_failed", "; ".join(f.message for f in gate_report.findings))
 
 
-def _roll_back(
-    ws: Workspace,
-    framework: str,
-    report: TriggerReport,
-    target: int | None,
-    key: str | None,
-    gate: str | None,
-    manifest: Manifest | None,
-) -> Promotion:
-    """The rollback a fired trigger asks for, with the fired triggers as its recorded decisions."""
-    who = ActorLookup(ws.root).result()
-    decider = Decider("", who, framework)  # the rollback stamps them with its time and snapshot
-    fired = [decider.event("trigger_fired", t["on"], t["action"], detail=t["detail"]) for t in report.fired]
-    reason = "trigger: " + "; ".join(f"{t['on']} ({t['detail'][:200]})" for t in report.fired)
-    if any(t["on"] == "verify_failed" for t in report.fired) or target is None:
-        # to the newest snapshot of the gate that verifies
-        rolled_gate = manifest.gate if manifest else gate
-        return rollback(ws, framework, reason=reason, gate=rolled_gate, key=key, extra_decisions=fired)
-    return rollback(ws, framework, reason=reason, to=target, key=key, extra_decisions=fired)  # its own files
+def _roll_back(run: _Evaluation, key: str | None, gate: str | None) -> Promotion:
+    """The rollback a fired trigger asks for, with the fired triggers as its recorded decisions: to
+    the newest snapshot of ``gate`` that verifies when verification failed (or there is no current
+    snapshot), else to the current snapshot itself (its own files back)."""
+    ws, framework, fired_now = run.ws, run.store.framework, run.report.fired
+    decider = Decider("", ActorLookup(ws.root).result(), framework)  # the rollback stamps them with its time
+    fired = [decider.event("trigger_fired", t["on"], t["action"], detail=t["detail"]) for t in fired_now]
+    reason = "trigger: " + "; ".join(f"{t['on']} ({t['detail'][:200]})" for t in fired_now)
+    if any(t["on"] == "verify_failed" for t in fired_now) or run.target is None:
+        return rollback(ws, framework, reason=reason, gate=gate, key=key, extra_decisions=fired)
+    return rollback(ws, framework, reason=reason, to=run.target, key=key, extra_decisions=fired)
 
 
 #: Verification codes about the signer's key (expired, revoked), not about the signed content.
