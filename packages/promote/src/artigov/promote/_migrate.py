@@ -295,7 +295,7 @@ def repair_head(ws: Workspace, framework: str, *, lock_timeout: float = DEFAULT_
     """Re-derive HEAD from the newest snapshot that verifies with its whole chain; return (sequence, note)."""
     store = SnapshotStore.open(ws, framework)
     with FileLock(store.lock_path, lock_timeout):
-        notes = recover(ws, store)
+        notes = recover(store)
         if notes:
             with contextlib.suppress(VerificationError):
                 v = verify_snapshot(ws, framework, store=store)

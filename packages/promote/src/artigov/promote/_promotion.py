@@ -515,7 +515,7 @@ def _record(run: _Promoting) -> tuple[Promotion | None, Committed, tuple[Snapsho
     interrupted run of this very promotion already recorded, else None; what was committed; the inputs)."""
     ws, store, plan = run.ws, run.store, run.plan
     with FileLock(store.lock_path, run.lock_timeout):
-        finished = recover(ws, store)
+        finished = recover(store)
         current = verified_head(ws, store)
         if (
             any(note.startswith("published snapshot") for note in finished)
@@ -532,7 +532,7 @@ def _record(run: _Promoting) -> tuple[Promotion | None, Committed, tuple[Snapsho
         approvals = run.approvals or {}
         inputs = tuple(replace(i, approvals=approvals.get(i.path, ())) for i in _store_inputs(ws, plan.inputs))
         manifest = _manifest(run, (head.sequence if head else 0) + 1, head.digest if head else None, inputs)
-        done = commit_snapshot(ws, store, head, manifest, _batch(run, manifest), run.trust)
+        done = commit_snapshot(store, head, manifest, _batch(run, manifest), run.trust)
     return None, done, inputs
 
 

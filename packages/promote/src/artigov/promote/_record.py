@@ -79,7 +79,7 @@ class Decider:
         }
 
 
-def recover(ws: Workspace, store: SnapshotStore) -> list[str]:
+def recover(store: SnapshotStore) -> list[str]:
     """Finish a committed but unfinished snapshot, discard an uncommitted one, set aside any other
     leftover; say what was done.
 
@@ -95,23 +95,23 @@ def recover(ws: Workspace, store: SnapshotStore) -> list[str]:
     state = dlog.state()
     if dlog.exists() and store.decisions_path.stat().st_size > state.size:
         removed = dlog.truncate_to(state)
-        notes.append(f"removed a torn last line ({removed} bytes) from {ws.rel(store.decisions_path)}")
+        notes.append(f"removed a torn last line ({removed} bytes) from {store.ws.rel(store.decisions_path)}")
     recorded = dlog.recorded()
     top = max(recorded, default=0)
     head = store.head()
     for n in store.unfinished():
         if n in recorded:
-            notes += _finish_recorded(ws, store, dlog, n, top, head)
+            notes += _finish_recorded(store, dlog, n, top, head)
         elif n > top:
-            notes += _drop_unrecorded(ws, store, dlog, n)
+            notes += _drop_unrecorded(store, dlog, n)
     notes += _finish_pruning(store, dlog)
-    notes += _remove_dead_temps(ws, store)
+    notes += _remove_dead_temps(store)
     for note in notes:
         log.info("record_recovered", audit=True, framework=store.framework, subject=store.framework, outcome=note)
     return notes
 
 
-def _remove_dead_temps(ws: Workspace, store: SnapshotStore) -> list[str]:
+def _remove_dead_temps(store: SnapshotStore) -> list[str]:
     """Temp files a crashed writer left in the record (``.HEAD.tmp.<pid>``, ``.pruned.json.tmp.<pid>``,
     an object's ``.<hash>.tmp.<pid>`` or ``.incoming.<pid>``) whose writer is no longer running:
     they never became part of the record, and would otherwise be committed by ``git add -A``."""
@@ -119,7 +119,7 @@ def _remove_dead_temps(ws: Workspace, store: SnapshotStore) -> list[str]:
     from artigov.promote._store import ObjectStore
 
     found = [*dead_writer_temps(store.head_path), *dead_writer_temps(store.pruned_path)]
-    objects = ObjectStore(ws).root
+    objects = ObjectStore(store.ws).root
     if objects.is_dir():
         found += [p for p in objects.glob(".incoming.*") if writer_gone(p)]
         for folder in objects.iterdir():
@@ -127,7 +127,7 @@ def _remove_dead_temps(ws: Workspace, store: SnapshotStore) -> list[str]:
                 found += [p for p in folder.glob(".*.tmp.*") if writer_gone(p)]
     for path in found:
         path.unlink(missing_ok=True)
-    return [f"removed {ws.rel(p)}: a crashed writer's temp file" for p in sorted(found)]
+    return [f"removed {store.ws.rel(p)}: a crashed writer's temp file" for p in sorted(found)]
 
 
 def _tmp_manifest(store: SnapshotStore, n: int) -> Manifest | None:
@@ -139,11 +139,11 @@ def _tmp_manifest(store: SnapshotStore, n: int) -> Manifest | None:
     return value if value.sequence == n and value.decisions is not None else None
 
 
-def set_aside(ws: Workspace, store: SnapshotStore, n: int, why: str) -> str:
+def set_aside(store: SnapshotStore, n: int, why: str) -> str:
     """Move leftover folder ``n`` out of the record into ``state_dir/set-aside/`` (kept, never
     deleted); the one line that says so."""
     tmp = store.tmp_dir(n)
-    base = ws.state_dir / "set-aside" / store.framework
+    base = store.ws.state_dir / "set-aside" / store.framework
     k = 1
     while (base / f"{tmp.name.strip('.')}-{k}").exists():
         k += 1
@@ -154,14 +154,12 @@ def set_aside(ws: Workspace, store: SnapshotStore, n: int, why: str) -> str:
     except OSError:  # another file system: keep it beside, under a name no command reads
         target = tmp.with_name(f"{tmp.name[:-4]}.aside-{k}.tmp")
         tmp.replace(target)
-    line = f"set aside {ws.rel(tmp)} as {ws.rel(target)}: {why}; the record was not changed"
-    log.warning("leftover_set_aside", audit=True, framework=store.framework, subject=ws.rel(tmp), outcome=line)
+    line = f"set aside {store.ws.rel(tmp)} as {store.ws.rel(target)}: {why}; the record was not changed"
+    log.warning("leftover_set_aside", audit=True, framework=store.framework, subject=store.ws.rel(tmp), outcome=line)
     return line
 
 
-def _finish_recorded(
-    ws: Workspace, store: SnapshotStore, dlog: DecisionLog, n: int, top: int, head: Head | None
-) -> list[str]:
+def _finish_recorded(store: SnapshotStore, dlog: DecisionLog, n: int, top: int, head: Head | None) -> list[str]:
     """A leftover whose snapshot the log records: finished (HEAD, folder) when it is the newest and
     its manifest pins the log as it is; else left for verify to explain, or set aside."""
     head_seq = head.sequence if head else 0
@@ -171,7 +169,7 @@ def _finish_recorded(
     pin = (manifest.decisions if manifest else None) or {}
     if manifest is None or dlog.hash_at(int(pin.get("lines", -1))) != pin.get("head"):
         why = "its manifest does not pin the decision log that records snapshot " + str(n)
-        return [set_aside(ws, store, n, why)]
+        return [set_aside(store, n, why)]
     notes = []
     if n == head_seq + 1:
         data = (store.tmp_dir(n) / MANIFEST_NAME).read_bytes()
@@ -194,22 +192,22 @@ def _own_lines(lines: list[bytes], n: int) -> bool:
     )
 
 
-def _drop_unrecorded(ws: Workspace, store: SnapshotStore, dlog: DecisionLog, n: int) -> list[str]:
+def _drop_unrecorded(store: SnapshotStore, dlog: DecisionLog, n: int) -> list[str]:
     """A leftover the log does not record: discarded only when provably this command's own
     unfinished promotion (the log is where it was written, or grew by its own lines alone)."""
     manifest = _tmp_manifest(store, n)
     if manifest is None:
-        return [set_aside(ws, store, n, "its manifest is unreadable, or names another sequence")]
+        return [set_aside(store, n, "its manifest is unreadable, or names another sequence")]
     pin = manifest.decisions
     assert pin is not None  # _tmp_manifest hands on only a manifest that pins the log
     start = pin["from"]  # the schema's shape: {"head": digest, "lines": count}
     base = dlog.state_at(start["lines"])
     if base is None or base.head != start["head"]:
-        return [set_aside(ws, store, n, "it was written on a decision log that is not a prefix of this one")]
+        return [set_aside(store, n, "it was written on a decision log that is not a prefix of this one")]
     after = dlog.lines_after(base.lines) or []
     if after and not (len(after) < pin["lines"] - base.lines and _own_lines(after, n)):
         why = f"the decision log grew by {len(after)} line(s) that are not its own since it was written"
-        return [set_aside(ws, store, n, why)]
+        return [set_aside(store, n, why)]
     notes = []
     if after:
         dlog.truncate_to(base)
@@ -257,7 +255,6 @@ def _prove(ws: Workspace, body: Manifest, data: bytes, signature: bytes, trust: 
 
 
 def commit_snapshot(
-    ws: Workspace,
     store: SnapshotStore,
     head: Head | None,
     manifest: Manifest,
@@ -280,10 +277,10 @@ def commit_snapshot(
         }
     )
     data = pinned.to_bytes()
-    signature = sign_detached(data, pinned.signer, ws.signing.gnupghome)
+    signature = sign_detached(data, pinned.signer, store.ws.signing.gnupghome)
     store.ensure_record_files()
-    publish_public_key(ws, pinned.signer)
-    _prove(ws, pinned, data, signature, trust)
+    publish_public_key(store.ws, pinned.signer)
+    _prove(store.ws, pinned, data, signature, trust)
     store.write_tmp(pinned.sequence, data, signature)
     try:
         dlog.append(lines, state)

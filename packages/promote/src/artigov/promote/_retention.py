@@ -95,7 +95,7 @@ def prune(
     result = PruneResult(applied=apply)
     with FileLock(store.lock_path, lock_timeout):
         if apply:
-            recover(ws, store)
+            recover(store)
         head = store.head()
         sequences = store.sequences()
         if head is None or not sequences:

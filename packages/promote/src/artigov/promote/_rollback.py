@@ -81,7 +81,7 @@ def _commit_then_switch(
     them; a failure before the commit point unstages them, so the tree stays the old one."""
     head, manifest, batch, trust = snapshot
     try:
-        done = commit_snapshot(ws, store, head, manifest, batch, trust)
+        done = commit_snapshot(store, head, manifest, batch, trust)
     except BaseException:
         if manifest.sequence not in DecisionLog(store.decisions_path).recorded():
             unstage(ws, store.framework, restored)  # not recorded: the tree stays the old one
@@ -186,7 +186,7 @@ def _head_to_leave(run: _RollingBack) -> Head:
     """
     ws, store, framework = run.ws, run.store, run.framework
     recover_restore(ws, framework)
-    recover(ws, store)
+    recover(store)
     head = store.head()
     if head is None:
         verified_head(ws, store)
