@@ -179,12 +179,12 @@ def verified_head(ws: Workspace, store: SnapshotStore) -> Verified | None:
     return verify_snapshot(ws, store.framework, store=store)
 
 
-def _store_inputs(ws: Workspace, inputs: Sequence[dict[str, Any]]) -> list[SnapshotInput]:
+def _store_inputs(store: SnapshotStore, inputs: Sequence[dict[str, Any]]) -> list[SnapshotInput]:
     """Store each input's bytes, read ONCE: those very bytes are validated, compared with the plan
     (an input edited since it was indexed is refused), stored, and named by the manifest."""
     from artigov.schema import SchemaSet
 
-    objects = ObjectStore(ws)
+    ws, objects = store.ws, store.objects
     schemas = SchemaSet(ws.kind_schemas_dir)
     out = []
     pending: list[bytes] = []  # read and checked, stored in batches (ObjectStore.put_all)
@@ -342,10 +342,10 @@ def _input_paths(inputs: Sequence[dict[str, Any]]) -> list[str]:
 
 
 def commit_paths(
-    ws: Workspace, store: SnapshotStore, signer: str, inputs: Sequence[SnapshotInput], restored: Sequence[str] = ()
+    store: SnapshotStore, signer: str, inputs: Sequence[SnapshotInput], restored: Sequence[str] = ()
 ) -> list[str]:
     """Exactly what this command wrote: never stage anything else (a tampered object stays out)."""
-    objects = ObjectStore(ws)
+    ws, objects = store.ws, store.objects
     paths = [ws.rel(store.dir), ws.rel(ws.keys_dir / f"{signer}.asc")]
     paths += [ws.rel(ws.record_dir / n) for n in (".gitattributes", ".gitignore")]
     paths += [ws.rel(objects.path_for(o)) for i in inputs for o in i.objects]
@@ -443,7 +443,7 @@ def _committed(run: _Promoting, done: Committed, inputs: tuple[SnapshotInput, ..
     record_commit = commit_if(
         commit,
         ws,
-        commit_paths(ws, run.store, signer, inputs),
+        commit_paths(run.store, signer, inputs),
         f"artigov: promote {framework} gate {gate} as snapshot {done.sequence}\n\n"
         f"manifest {done.digest}\nsigned by {signer}\ninputs from commit {git.commit or '(none)'}",
     )
@@ -489,10 +489,10 @@ def _plan_inputs(run: _Promoting) -> None:
     Raises:
         PromotionError: inputs with uncommitted changes.
     """
-    from artigov.promote._rollback import withdrawn_versions
+    from artigov.promote._rollback import withdrawn_in
 
     ws, framework = run.ws, run.framework
-    result = hydrate(ws, framework, run.gate, deterministic=True, withdrawn=withdrawn_versions(ws, framework))
+    result = hydrate(ws, framework, run.gate, deterministic=True, withdrawn=withdrawn_in(run.store))
     run.plan, run.decisions = result.plan, result.decisions
     assert run.plan is not None and result.index is not None
     run.git = git_state(ws.root, _input_paths(run.plan.inputs))
@@ -530,7 +530,7 @@ def _record(run: _Promoting) -> tuple[Promotion | None, Committed, tuple[Snapsho
             return again, Committed(current.sequence, current.digest, current.head), ()
         head = current.head if current else None
         approvals = run.approvals or {}
-        inputs = tuple(replace(i, approvals=approvals.get(i.path, ())) for i in _store_inputs(ws, plan.inputs))
+        inputs = tuple(replace(i, approvals=approvals.get(i.path, ())) for i in _store_inputs(store, plan.inputs))
         manifest = _manifest(run, (head.sequence if head else 0) + 1, head.digest if head else None, inputs)
         done = commit_snapshot(store, head, manifest, _batch(run, manifest), run.trust)
     return None, done, inputs

@@ -26,7 +26,6 @@ from artigov.core import (
     MANIFEST_NAME,
     DiskError,
     TrustChain,
-    Workspace,
     digest_bytes,
     fault_point,
     get_logger,
@@ -236,7 +235,7 @@ def _finish_pruning(store: SnapshotStore, dlog: DecisionLog) -> list[str]:
     return notes
 
 
-def _prove(ws: Workspace, body: Manifest, data: bytes, signature: bytes, trust: TrustChain) -> None:
+def _prove(store: SnapshotStore, body: Manifest, data: bytes, signature: bytes, trust: TrustChain) -> None:
     """Before anything is recorded: the checks verify will run on the new snapshot. Its signature
     verifies with the committed keys and is by a key its trust version lets sign its gate, and
     every object it names holds the input it describes (never sign a head that every later
@@ -246,8 +245,8 @@ def _prove(ws: Workspace, body: Manifest, data: bytes, signature: bytes, trust: 
 
     sequence = body.sequence
     try:
-        check_signature(ws, data, signature, body, sequence, trust)
-        check_objects(ws, body, sequence)
+        check_signature(store.ws, data, signature, body, sequence, trust)
+        check_objects(store, body, sequence)
     except VerificationError as e:
         raise PromotionError(
             f"snapshot {sequence} would not verify ({e.code} {e.problem}); nothing was recorded", fix=e.fix
@@ -280,7 +279,7 @@ def commit_snapshot(
     signature = sign_detached(data, pinned.signer, store.ws.signing.gnupghome)
     store.ensure_record_files()
     publish_public_key(store.ws, pinned.signer)
-    _prove(store.ws, pinned, data, signature, trust)
+    _prove(store, pinned, data, signature, trust)
     store.write_tmp(pinned.sequence, data, signature)
     try:
         dlog.append(lines, state)

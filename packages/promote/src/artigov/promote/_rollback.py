@@ -44,7 +44,7 @@ from artigov.promote._verify import Verified, verify_snapshot
 from artigov.promote.errors import PromotionError, VerificationError
 from artigov.schema import unsafe_artifact_path
 
-__all__ = ["previous_good", "rollback", "withdrawn_versions"]
+__all__ = ["previous_good", "rollback", "withdrawn_in", "withdrawn_versions"]
 
 
 def _planned(ws: Workspace, manifest: Manifest) -> list[tuple[Path, bytes]]:
@@ -283,7 +283,7 @@ def _rolled_back(
     record_commit = commit_if(
         commit,
         run.ws,
-        commit_paths(run.ws, run.store, signer, manifest.inputs, restored),
+        commit_paths(run.store, signer, manifest.inputs, restored),
         f"artigov: roll back {framework} gate {manifest.gate} to snapshot {target} as snapshot {done.sequence}\n\n"
         f"reason: {run.reason}\nmanifest {done.digest}\nsigned by {signer}",
     )
@@ -319,10 +319,15 @@ def withdrawn_versions(ws: Workspace, framework: str) -> dict[tuple[str, str], s
     """(id, version) -> why, for every version a rollback of ``framework`` withdrew (read from the
     committed decision log: a pruned rollback snapshot still withdrew them) that nobody approved
     again since (an approving statement the rollback did not know)."""
+    return withdrawn_in(SnapshotStore(ws, framework))
+
+
+def withdrawn_in(store: SnapshotStore) -> dict[tuple[str, str], str]:
+    """:func:`withdrawn_versions` of the framework of ``store`` (the command's own store)."""
     from artigov.contract import current_statements, statements_for
     from artigov.promote._decisions import DecisionLog
 
-    store = SnapshotStore(ws, framework)
+    ws, framework = store.ws, store.framework
     withdrawals: dict[tuple[str, str], tuple[int, set[str], int | None]] = {}
     for event in DecisionLog(store.decisions_path).events(b'"withdrawn"'):
         data = event.get("data")

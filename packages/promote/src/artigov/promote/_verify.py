@@ -255,7 +255,7 @@ def _signature(run: _Run) -> None:
 def _objects(run: _Run) -> None:
     """V008, V009: every object is there, intact, and holds the input its entry describes."""
     assert run.manifest is not None
-    check_objects(run.ws, run.manifest, run.target)
+    check_objects(run.store, run.manifest, run.target)
 
 
 def _approvals(run: _Run) -> None:
@@ -443,9 +443,9 @@ def check_signature(
     return signer
 
 
-def check_objects(ws: Workspace, manifest: Manifest, target: int) -> None:
+def check_objects(store: SnapshotStore, manifest: Manifest, target: int) -> None:
     """Every object a manifest names is there, intact, and holds the input it describes (V008, V009)."""
-    objects = ObjectStore(ws)
+    ws, objects = store.ws, store.objects
     for item in manifest.inputs:
         for obj, path in zip(item.objects, item.paths, strict=True):
             problem = objects.check(obj)
