@@ -436,3 +436,31 @@ def test_a_commands_json_takes_its_name_from_where_it_runs() -> None:
         and re.search(r'"command":\s*(f?"|[a-z_]+[,}])', path.read_text())
     }
     assert restated == {"hook.py"}
+
+
+def test_the_shared_options_are_declared_once_for_every_door() -> None:
+    """--root, --format, --lock-timeout, --log-format and --log-level (flag, help, default) come from
+    ``artigov.commands.options`` in the Typer door, the invoke tasks and the fast door; no door
+    spells one out again. (The completion seam reads --root by hand: it imports nothing of artigov.)"""
+    from artigov.commands.options import SHARED_OPTIONS
+    from artigov.tasks import _COMMON_HELP, SHARED
+
+    spelled = re.compile("|".join(rf'"{re.escape(o.flag)}"|"{re.escape(o.task_name)}":' for o in SHARED_OPTIONS))
+    doors = [*(REPO / "src" / "artigov" / "cli").glob("*.py"), *(REPO / "src" / "artigov" / "tasks").glob("*.py")]
+    restated = {p.name for p in doors if p.name != "fastcomplete.py" and spelled.search(p.read_text())}
+    assert restated == set()
+    assert {o.name: o.default for o in SHARED_OPTIONS} == SHARED
+    assert {o.task_name: o.help for o in SHARED_OPTIONS} == _COMMON_HELP
+
+
+def test_the_command_line_shows_the_shared_options_help_from_the_table() -> None:
+    from typer.testing import CliRunner
+
+    from artigov.cli.app import app
+    from artigov.commands.options import LOCK_TIMEOUT, LOG_LEVEL, ROOT
+
+    shown = " ".join(CliRunner().invoke(app, ["index", "update", "--help"]).output.split())
+    for option in (ROOT, LOCK_TIMEOUT):
+        assert option.flag in shown and " ".join(option.help.split()) in shown, option
+    top = " ".join(CliRunner().invoke(app, ["--help"]).output.split())
+    assert LOG_LEVEL.help.split(":")[0] in top

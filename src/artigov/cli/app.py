@@ -25,8 +25,9 @@ from artigov.cli import trust as trust_cmd
 from artigov.cli import validate as validate_cmd
 from artigov.cli.complete import complete_framework
 from artigov.cli.examples import add_examples
+from artigov.cli.options import FormatOpt, RootOpt
 from artigov.commands.formats import Format
-from artigov.core import DEFAULT_LOG_FORMAT, DEFAULT_LOG_LEVEL
+from artigov.commands.options import LOG_FORMAT, LOG_LEVEL
 
 __all__ = ["app", "main"]
 
@@ -48,7 +49,7 @@ class LogLevel(StrEnum):
 
 
 #: The defaults of --log-format and --log-level: core's.
-_LOG_FORMAT, _LOG_LEVEL = LogFormat(DEFAULT_LOG_FORMAT), LogLevel(DEFAULT_LOG_LEVEL)
+_LOG_FORMAT, _LOG_LEVEL = LogFormat(LOG_FORMAT.default), LogLevel(LOG_LEVEL.default)
 
 
 app = typer.Typer(
@@ -74,10 +75,8 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def main_callback(
-    log_format: Annotated[
-        LogFormat, typer.Option("--log-format", help="Log lines on stderr: console or JSON lines.")
-    ] = _LOG_FORMAT,
-    log_level: Annotated[LogLevel, typer.Option("--log-level", help="Lowest level shown on stderr.")] = _LOG_LEVEL,
+    log_format: Annotated[LogFormat, typer.Option(LOG_FORMAT.flag, help=LOG_FORMAT.help)] = _LOG_FORMAT,
+    log_level: Annotated[LogLevel, typer.Option(LOG_LEVEL.flag, help=LOG_LEVEL.help)] = _LOG_LEVEL,
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")
     ] = False,
@@ -159,8 +158,8 @@ def adopt(
         bool,
         typer.Option("--no-default-skips", help="Adopt site configuration, fonts and hidden files too."),
     ] = False,
-    fmt: Annotated[Format, typer.Option("--format", help="Output format.", case_sensitive=False)] = Format.text,
-    root: Annotated[Path | None, typer.Option("--root", help="Workspace root.", file_okay=False)] = None,
+    fmt: FormatOpt = Format.text,
+    root: RootOpt = None,
 ) -> None:
     """Bring existing documents under artigov: propose each one's metadata from what is there (dry run)."""
     from artigov.commands.adopt import run_adopt
@@ -178,8 +177,8 @@ def status(
     framework: Annotated[
         str | None, typer.Option("--framework", "-f", help="Only this framework.", autocompletion=complete_framework)
     ] = None,
-    fmt: Annotated[Format, typer.Option("--format", help="Output format.", case_sensitive=False)] = Format.text,
-    root: Annotated[Path | None, typer.Option("--root", help="Workspace root.", file_okay=False)] = None,
+    fmt: FormatOpt = Format.text,
+    root: RootOpt = None,
 ) -> None:
     """Where the workspace stands: index freshness, validity, routing, gates, snapshots, reviews, triggers."""
     from artigov.commands.status import run_status
@@ -193,7 +192,7 @@ def report(
         str, typer.Option("--framework", "-f", help="The framework.", autocompletion=complete_framework)
     ],
     out: Annotated[Path, typer.Option("--out", help="Where to write the HTML page.")] = Path("report.html"),
-    root: Annotated[Path | None, typer.Option("--root", help="Workspace root.", file_okay=False)] = None,
+    root: RootOpt = None,
 ) -> None:
     """Write a self-contained HTML page for auditors: history, gates, decisions, audit chain."""
     from artigov.commands.runner import execute
@@ -248,7 +247,7 @@ def rehearse_cmd(
             autocompletion=complete_framework,
         ),
     ] = None,
-    root: Annotated[Path | None, typer.Option("--root", help="Workspace root (default: found from cwd).")] = None,
+    root: RootOpt = None,
 ) -> None:
     """Rehearse crashes and rollbacks on a temporary copy of this workspace (never the workspace itself)."""
     from artigov.commands.runner import execute

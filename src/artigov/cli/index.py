@@ -7,17 +7,13 @@ from typing import Annotated
 
 import typer
 
-from artigov.cli.options import Format, FormatOpt, RootOpt
+from artigov.cli.options import Format, FormatOpt, LockTimeoutOpt, RootOpt
 from artigov.commands.index import run_index
-from artigov.core import DEFAULT_LOCK_TIMEOUT
+from artigov.commands.options import LOCK_TIMEOUT
 
 __all__ = ["app", "run_index"]
 
 app = typer.Typer(help="The crash-safe artifact index (artifacts_index.json).", no_args_is_help=True)
-
-LockTimeoutOpt = Annotated[
-    float, typer.Option("--lock-timeout", help="Seconds to wait for another writer's lock.", min=0)
-]
 
 
 @app.command("add")
@@ -25,7 +21,7 @@ def add_cmd(
     paths: Annotated[list[Path], typer.Argument(help="Artifact files to index (one transaction).")],
     root: RootOpt = None,
     fmt: FormatOpt = Format.text,
-    lock_timeout: LockTimeoutOpt = DEFAULT_LOCK_TIMEOUT,
+    lock_timeout: LockTimeoutOpt = LOCK_TIMEOUT.default,
 ) -> None:
     """Index the given artifacts (re-index changed ones, drop deleted ones)."""
     raise typer.Exit(run_index("add", root, fmt, lock_timeout, paths))
@@ -33,7 +29,7 @@ def add_cmd(
 
 @app.command("update")
 def update_cmd(
-    root: RootOpt = None, fmt: FormatOpt = Format.text, lock_timeout: LockTimeoutOpt = DEFAULT_LOCK_TIMEOUT
+    root: RootOpt = None, fmt: FormatOpt = Format.text, lock_timeout: LockTimeoutOpt = LOCK_TIMEOUT.default
 ) -> None:
     """Bring the index up to date, re-reading only files whose stat changed."""
     raise typer.Exit(run_index("update", root, fmt, lock_timeout))
@@ -41,7 +37,7 @@ def update_cmd(
 
 @app.command("rebuild")
 def rebuild_cmd(
-    root: RootOpt = None, fmt: FormatOpt = Format.text, lock_timeout: LockTimeoutOpt = DEFAULT_LOCK_TIMEOUT
+    root: RootOpt = None, fmt: FormatOpt = Format.text, lock_timeout: LockTimeoutOpt = LOCK_TIMEOUT.default
 ) -> None:
     """Rebuild the index from scratch (replaces a corrupt index)."""
     raise typer.Exit(run_index("rebuild", root, fmt, lock_timeout))
@@ -51,7 +47,7 @@ def rebuild_cmd(
 def verify_cmd(
     root: RootOpt = None,
     fmt: FormatOpt = Format.text,
-    lock_timeout: LockTimeoutOpt = DEFAULT_LOCK_TIMEOUT,
+    lock_timeout: LockTimeoutOpt = LOCK_TIMEOUT.default,
     full: Annotated[
         bool,
         typer.Option(
@@ -65,7 +61,7 @@ def verify_cmd(
 
 @app.command("recover")
 def recover_cmd(
-    root: RootOpt = None, fmt: FormatOpt = Format.text, lock_timeout: LockTimeoutOpt = DEFAULT_LOCK_TIMEOUT
+    root: RootOpt = None, fmt: FormatOpt = Format.text, lock_timeout: LockTimeoutOpt = LOCK_TIMEOUT.default
 ) -> None:
     """Finish or roll forward an interrupted index write (every command does this first)."""
     raise typer.Exit(run_index("recover", root, fmt, lock_timeout))

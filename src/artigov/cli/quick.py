@@ -19,9 +19,11 @@ from enum import Enum
 from pathlib import Path
 from typing import TypeVar
 
+from artigov.commands.options import FORMAT, LOCK_TIMEOUT, ROOT
+
 __all__ = ["main", "try_quick"]
 
-_OPTIONS = ("--root", "--format", "--lock-timeout")
+_OPTIONS = (ROOT.flag, FORMAT.flag, LOCK_TIMEOUT.flag)
 E = TypeVar("E", bound=Enum)
 
 
@@ -51,13 +53,13 @@ def _parse(args: list[str], flags: tuple[str, ...] = ()) -> dict[str, str] | Non
 def _root_and_format(args: list[str], formats: type[E]) -> tuple[Path | None, E] | None:
     """``--root DIR`` and ``--format F`` (one of ``formats``) and nothing else, checked; else None."""
     options = _parse(args)
-    if options is None or "--lock-timeout" in options:
+    if options is None or LOCK_TIMEOUT.flag in options:
         return None
     try:
-        fmt = formats(options.get("--format", "text").lower())
+        fmt = formats(options.get(FORMAT.flag, FORMAT.default).lower())
     except ValueError:
         return None
-    root = Path(options["--root"]) if "--root" in options else None
+    root = Path(options[ROOT.flag]) if ROOT.flag in options else None
     if root is not None and not root.is_dir():
         return None
     from artigov.core import configure_logging
@@ -110,14 +112,13 @@ def _index(op: str, args: list[str]) -> int | None:
     if options is None:
         return None
     from artigov.commands.formats import Format
-    from artigov.core import DEFAULT_LOCK_TIMEOUT
 
     try:
-        fmt = Format(options.get("--format", "text").lower())
-        lock_timeout = float(options.get("--lock-timeout", DEFAULT_LOCK_TIMEOUT))
+        fmt = Format(options.get(FORMAT.flag, FORMAT.default).lower())
+        lock_timeout = float(options.get(LOCK_TIMEOUT.flag, LOCK_TIMEOUT.default))
     except ValueError:
         return None
-    root = Path(options["--root"]) if "--root" in options else None
+    root = Path(options[ROOT.flag]) if ROOT.flag in options else None
     if lock_timeout < 0 or (root is not None and not root.is_dir()):
         return None
     from artigov.commands.index import run_index

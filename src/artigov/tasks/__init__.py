@@ -21,7 +21,7 @@ from invoke.tasks import Task
 from invoke.tasks import task as _invoke_task
 
 from artigov.commands.formats import Format
-from artigov.core import DEFAULT_LOCK_TIMEOUT, DEFAULT_LOG_FORMAT, DEFAULT_LOG_LEVEL
+from artigov.commands.options import LOCK_TIMEOUT, LOG_FORMAT, LOG_LEVEL, ROOT, SHARED_OPTIONS
 
 __all__ = ["demo", "index", "ns", "promote", "rehearse", "validate"]
 
@@ -42,13 +42,11 @@ def _setup(log_format: str, log_level: str) -> None:
 #: The options every task shares, and their defaults. A repository sets its own in invoke's
 #: configuration, as invoke recommends (invoke.yaml beside tasks.py: ``artigov: {format: json,
 #: lock_timeout: 60}``; or the environment: ``INVOKE_ARTIGOV_FORMAT=json``); a flag wins per run.
-SHARED: dict[str, Any] = {
-    "root": None,
-    "format": "text",
-    "lock_timeout": DEFAULT_LOCK_TIMEOUT,
-    "log_format": DEFAULT_LOG_FORMAT,
-    "log_level": DEFAULT_LOG_LEVEL,
-}
+SHARED: dict[str, Any] = {o.name: o.default for o in SHARED_OPTIONS}
+#: Each shared option's help line (``artigov.commands.options``: the command line's too).
+_COMMON_HELP = {o.task_name: o.help for o in SHARED_OPTIONS}
+#: The same, for the tasks that take no lock.
+_HELP_NO_LOCK = {k: v for k, v in _COMMON_HELP.items() if k != LOCK_TIMEOUT.task_name}
 
 
 def _opts(c: Context, **given: Any) -> dict[str, Any]:
@@ -89,10 +87,7 @@ def _finish(code: int) -> None:
     iterable=["path"],
     help={
         "path": "an artifact file to check (repeat for several); default: every artifact",
-        "root": "workspace root (default: found from the current directory)",
-        "format": "text or json",
-        "log-format": "console or json",
-        "log-level": "debug, info, warning or error",
+        **_HELP_NO_LOCK,
     },
 )
 def validate(
@@ -111,15 +106,6 @@ def validate(
     fmt = _format(o["format"], FindingFormat)
     _setup(o["log_format"], o["log_level"])
     _finish(run_validate(Path(o["root"]) if o["root"] else None, [Path(p) for p in path or []], fmt))
-
-
-_COMMON_HELP = {
-    "root": "workspace root (default: found from the current directory)",
-    "format": "text or json",
-    "lock-timeout": "seconds to wait for another writer's lock",
-    "log-format": "console or json",
-    "log-level": "debug, info, warning or error",
-}
 
 
 def _index(op: str, o: dict[str, Any], paths: list[str] | None = None) -> None:
@@ -181,7 +167,7 @@ index = Collection("index", index_add, index_update, index_rebuild, index_verify
         "key": "signing key fingerprint",
         "commit": "stage exactly what the promotion wrote and make one git commit",
         "allow-dirty": "promote inputs with uncommitted changes (recorded in the manifest)",
-        **{k: v for k, v in _COMMON_HELP.items() if k != "lock-timeout"},
+        **_HELP_NO_LOCK,
     },
 )
 def promote(
@@ -212,7 +198,7 @@ def promote(
         "reason": "why (recorded in the signed manifest and the decision log)",
         "key": "signing key fingerprint",
         "commit": "stage exactly what the rollback wrote and make one git commit",
-        **{k: v for k, v in _COMMON_HELP.items() if k != "lock-timeout"},
+        **_HELP_NO_LOCK,
     },
 )
 def rollback(
@@ -267,7 +253,7 @@ def _transition_task(action: str, doc: str) -> Any:
             "as": "who decides (default: $ARTIGOV_ACTOR, else git user.email)",
             "key": "fingerprint to sign with (default: your key from the contract's people:)",
             "comment": "why, for the record" + (" (required)" if action == "reject" else ""),
-            **{k: v for k, v in _COMMON_HELP.items() if k != "lock-timeout"},
+            **_HELP_NO_LOCK,
         },
     )(body)
 
@@ -282,7 +268,7 @@ def demo(c: Context, dir: str | None = None) -> None:
     """The whole story on a temp copy of the example workspace with a throwaway key."""
     from artigov.demo import run_demo
 
-    _setup(DEFAULT_LOG_FORMAT, DEFAULT_LOG_LEVEL)
+    _setup(LOG_FORMAT.default, LOG_LEVEL.default)
     _finish(run_demo(Path(dir) if dir else None))
 
 
@@ -290,7 +276,7 @@ def demo(c: Context, dir: str | None = None) -> None:
     help={
         "what": "all, crash or playbooks",
         "quick": "crash (not also ENOSPC/EIO) at each record step; 20 random kills",
-        "root": "workspace root (default: found from the current directory)",
+        ROOT.task_name: ROOT.help,
     }
 )
 def rehearse(c: Context, what: str = "all", quick: bool = False, root: str | None = None) -> None:
@@ -299,7 +285,7 @@ def rehearse(c: Context, what: str = "all", quick: bool = False, root: str | Non
     from artigov.rehearse import WHAT
     from artigov.rehearse import rehearse as run
 
-    _setup(DEFAULT_LOG_FORMAT, "error")
+    _setup(LOG_FORMAT.default, "error")
     if what not in WHAT:
         raise Exit(f"artigov: error: unknown rehearsal {what!r} (fix: use one of: {', '.join(WHAT)})", code=2)
     try:
