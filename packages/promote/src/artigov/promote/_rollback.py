@@ -170,10 +170,11 @@ def rollback(
         trust = authorize_signer(ws, framework, verified.manifest.gate, run.signer)
         # Staged, not switched in: the files change only once the rollback is recorded (its commit point).
         restored = stage_files(ws, framework, _planned(ws, verified.manifest), head.sequence + 1)
-        manifest, batch = _rollback_snapshot(run, head, verified, trust, [ws.rel(p) for p in restored])
+        restored_rel = [ws.rel(p) for p in restored]
+        manifest, batch = _rollback_snapshot(run, head, verified, trust, restored_rel)
         done = _commit_then_switch(ws, store, (head, manifest, batch, trust), restored, lock_timeout)
     announce(store, done, "snapshot_rolled_back", "rolled_back", rollback_of=verified.sequence)
-    return _rolled_back(run, done, manifest, [ws.rel(p) for p in restored], commit)
+    return _rolled_back(run, done, manifest, restored_rel, commit)
 
 
 def _head_to_leave(run: _RollingBack) -> Head:
