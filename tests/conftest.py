@@ -1,9 +1,12 @@
 from __future__ import annotations
 
+import fcntl
+import json
 import os
 import subprocess
 import sys
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -77,3 +80,49 @@ def printed_pages() -> Callable[[Path, Path], list[str]]:
         return [p.extract_text() for p in PdfReader(pdf).pages]
 
     return run
+
+
+@dataclass(frozen=True)
+class HooksSource:
+    """Where pre-commit takes artigov's hooks from in a test: this checkout at one commit, and the
+    pre-commit store every test shares (the hooks' environment is built once per test run)."""
+
+    repo: Path
+    rev: str
+    home: Path
+
+
+@pytest.fixture(scope="session")
+def hooks_source(tmp_path_factory: pytest.TempPathFactory) -> HooksSource:
+    """This checkout as a pre-commit hook repository, the same for every pytest-xdist worker.
+
+    The commit is ``HEAD``, or, when tracked files have changes, a commit of the working tree
+    (``git stash create``: the checkout is not touched) in a shadow clone that borrows this
+    checkout's objects: the hooks under test are the code under test, as ``pre-commit try-repo``
+    does. pre-commit locks its own store, so the workers share one."""
+    base = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        base = base.parent  # the folder every worker's base sits in, new for each run
+    shared = base / "artigov-hooks"
+    with (base / "artigov-hooks.lock").open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        found = shared / "source.json"
+        if not found.exists():
+            shared.mkdir(exist_ok=True)
+            repo, rev = _hooks_commit(shared)
+            found.write_text(json.dumps({"repo": str(repo), "rev": rev}))
+        made = json.loads(found.read_text())
+    return HooksSource(Path(made["repo"]), made["rev"], shared / "home")
+
+
+def _hooks_commit(shared: Path) -> tuple[Path, str]:
+    def git(*args: str, cwd: Path = REPO) -> str:
+        return subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, check=True).stdout.strip()
+
+    changed = git("stash", "create")
+    if not changed:
+        return REPO, git("rev-parse", "HEAD")
+    shadow = shared / "shadow"
+    git("clone", "-q", "--shared", "--no-checkout", str(REPO), str(shadow))
+    git("update-ref", "refs/heads/hooks-under-test", changed, cwd=shadow)
+    return shadow, changed

@@ -10,17 +10,29 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Protocol
 
 import pytest
 import yaml
 
 from artigov.core.testkeys import gnupg_home, make_key
 
-REPO = Path(__file__).resolve().parent.parent
+
+class HooksSource(Protocol):
+    """The ``hooks_source`` fixture (tests/conftest.py): this checkout at the commit under test."""
+
+    repo: Path
+    rev: str
+    home: Path
+
+
+#: Where the `.pre-commit-config.yaml` of `artigov init` takes the hooks from.
+PUBLISHED = "https://github.com/artigov/artigov"
 AL, BO = "al@example.org", "bo@example.org"
 #: The scaffold's nested folders (plans/technical, ...) and the flat layout's (one folder per kind
 #: directly under the framework's).
@@ -30,12 +42,6 @@ FLAT = {
     "frameworks/{framework}/registers/risk": "frameworks/{framework}/risk-register",
     "frameworks/{framework}/reports/summary": "frameworks/{framework}/summary-report",
 }
-
-
-@pytest.fixture(scope="session")
-def pre_commit_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One pre-commit store for every cell: the hooks' environment is built once per artigov commit."""
-    return tmp_path_factory.mktemp("pre-commit-home")
 
 
 @pytest.fixture(scope="module")
@@ -192,29 +198,36 @@ def _ci_steps(cell: Cell, base: str) -> None:
     assert list(empty.iterdir()) == []
 
 
-def _pre_commit(cell: Cell, store: Path) -> None:
-    """The hooks `artigov init` configured, on every file, installed by pre-commit itself."""
+def _pre_commit(cell: Cell, hooks: HooksSource) -> None:
+    """The hooks `artigov init` configured (its `.pre-commit-config.yaml`, pointed at this checkout
+    at the commit under test instead of the published tag), on every file, installed by pre-commit
+    itself into its store."""
+    config = (cell.ws / ".pre-commit-config.yaml").read_text()
+    pointed = re.sub(r"(?m)^(\s*rev: )\S+", rf"\g<1>{hooks.rev}", config.replace(PUBLISHED, str(hooks.repo)), count=1)
+    assert f"repo: {hooks.repo}" in pointed and f"rev: {hooks.rev}" in pointed, config
+    (cell.root / "pre-commit-config.yaml").write_text(pointed)
     env = {
         **{k: v for k, v in os.environ.items() if k not in ("VIRTUAL_ENV", "PYTHONPATH")},
-        "PRE_COMMIT_HOME": str(store),
+        "PRE_COMMIT_HOME": str(hooks.home),
         "GNUPGHOME": str(cell.home),
     }
-    hooks = subprocess.run(
-        [sys.executable, "-m", "pre_commit", "try-repo", str(REPO), "--all-files"],
-        cwd=cell.ws,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=900,
-        check=False,
-    )
-    assert hooks.returncode == 0, hooks.stdout[-3000:] + hooks.stderr[-3000:]
+    run = [
+        sys.executable,
+        "-m",
+        "pre_commit",
+        "run",
+        "--all-files",
+        "--config",
+        str(cell.root / "pre-commit-config.yaml"),
+    ]
+    hooks_run = subprocess.run(run, cwd=cell.ws, env=env, capture_output=True, text=True, timeout=900, check=False)
+    assert hooks_run.returncode == 0, hooks_run.stdout[-3000:] + hooks_run.stderr[-3000:]
     for hook in ("artigov validate", "artigov route check", "artigov index verify"):
-        assert hook in hooks.stdout
+        assert hook in hooks_run.stdout
 
 
 def _run_cell(
-    tmp_path: Path, keys: tuple[Path, str, str, str], store: Path, count: int, signed: bool, flat: bool
+    tmp_path: Path, keys: tuple[Path, str, str, str], hooks: HooksSource, count: int, signed: bool, flat: bool
 ) -> Cell:
     home, maintainer, al, bo = keys
     frameworks = ["payments", "ledger", "audit"][:count]
@@ -222,7 +235,7 @@ def _run_cell(
     _make(cell, maintainer, al, bo, frameworks, signed, flat)
     base = _story(cell, frameworks, signed, al)
     _ci_steps(cell, base)
-    _pre_commit(cell, store)
+    _pre_commit(cell, hooks)
     return cell
 
 
@@ -255,11 +268,11 @@ CELLS = [
 def test_a_configuration_works_end_to_end(
     tmp_path: Path,
     keys: tuple[Path, str, str, str],
-    pre_commit_home: Path,
+    hooks_source: HooksSource,
     count: int,
     signed: bool,
     flat: bool,
     only: str | None,
 ) -> None:
-    cell = _run_cell(tmp_path, keys, pre_commit_home, count, signed, flat)
+    cell = _run_cell(tmp_path, keys, hooks_source, count, signed, flat)
     _rehearse(cell, ["payments", "ledger", "audit"][:count], only)
