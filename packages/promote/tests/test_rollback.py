@@ -59,11 +59,11 @@ def test_rollback_refuses_paths_that_escape(ws: Workspace) -> None:
     for bad in ("../outside.md", "/etc/passwd"):
         evil = {**manifest, "inputs": [{**manifest["inputs"][0], "path": bad}]}
         with pytest.raises(PromotionError, match="refusing to restore"):
-            _planned(ws, Manifest.from_dict(evil))
+            _planned(SnapshotStore(ws, "f"), Manifest.from_dict(evil))
     os.symlink("/tmp", ws.root / "frameworks" / "link")
     evil = {**manifest, "inputs": [{**manifest["inputs"][0], "path": "frameworks/link/x.md"}]}
     with pytest.raises(PromotionError):
-        _planned(ws, Manifest.from_dict(evil))
+        _planned(SnapshotStore(ws, "f"), Manifest.from_dict(evil))
 
 
 def test_gates_have_their_own_current_snapshot_and_roll_back_alone(ws: Workspace) -> None:
@@ -188,7 +188,7 @@ def test_an_interrupted_rollback_leaves_the_old_tree_or_is_rolled_forward(ws: Wo
     assert subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, check=False).returncode == 70
     from artigov.promote._restore import recover_restore
 
-    recover_restore(ws, "f")
+    recover_restore(SnapshotStore(ws, "f"))
     files = {n: (ws.root / n).read_bytes() for n in v1}
     assert files == (v1 if tree == "new" else v2)
     assert not list(ws.root.rglob("*.restore-tmp")) and not (ws.state_dir / "restore-f.journal").exists()

@@ -101,7 +101,7 @@ def _old_snapshot(ws: Workspace, fw_dir: Path, seq: int, expected: str, objects:
     if digest_bytes(data) != expected:
         raise PromotionError(f"{name}: snapshot {seq} does not hash to the digest that names it; nothing was moved")
     manifest = _old_manifest(name, seq, data)
-    check_signature(ws, data, signature, manifest, seq, load_trust(ws))
+    check_signature(SnapshotStore(ws, name), data, signature, manifest, seq, load_trust(ws))
     for item in manifest.inputs:
         for obj in item.objects:
             if objects.check(obj) is not None:

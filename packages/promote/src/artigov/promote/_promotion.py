@@ -48,7 +48,7 @@ from artigov.promote._manifest import InputApproval, Manifest, SnapshotInput
 from artigov.promote._record import Committed, Decider, commit_snapshot, recover
 from artigov.promote._restore import recover_restore
 from artigov.promote._store import ObjectStore, SnapshotStore
-from artigov.promote._verify import Verified, verify_snapshot
+from artigov.promote._verify import Verified, verify_in
 from artigov.promote.errors import GateFailedError, PromotionError
 
 __all__ = [
@@ -166,17 +166,17 @@ def trust_events(store: SnapshotStore, decider: Decider, trust: TrustChain) -> l
     return events
 
 
-def verified_head(ws: Workspace, store: SnapshotStore) -> Verified | None:
+def verified_head(store: SnapshotStore) -> Verified | None:
     """The verified current head, or None for a framework with no record at all."""
     if store.head() is None:
         if store.sequences() or DecisionLog(store.decisions_path).recorded():
             raise PromotionError(
-                f"{ws.rel(store.head_path)} is missing but {store.framework!r} has recorded snapshots; "
+                f"{store.ws.rel(store.head_path)} is missing but {store.framework!r} has recorded snapshots; "
                 "nothing was written",
                 fix=f"restore it from git, or run `artigov repair-head --framework {store.framework}`",
             )
         return None
-    return verify_snapshot(ws, store.framework, store=store)
+    return verify_in(store)
 
 
 def _store_inputs(store: SnapshotStore, inputs: Sequence[dict[str, Any]]) -> list[SnapshotInput]:
@@ -461,7 +461,7 @@ def _check_index_and_gate(run: _Promoting) -> None:
     """
     ws, framework, lock_timeout = run.ws, run.framework, run.lock_timeout
     with FileLock(run.store.lock_path, lock_timeout):
-        recover_restore(ws, framework)  # an interrupted rollback's files first: the index must see them
+        recover_restore(run.store)  # an interrupted rollback's files first: the index must see them
     drift = verify_index(ws, lock_timeout=lock_timeout)
     if not drift.ok:
         n = len(drift.added) + len(drift.changed) + len(drift.removed)
@@ -513,10 +513,10 @@ def _record(run: _Promoting) -> tuple[Promotion | None, Committed, tuple[Snapsho
     """Steps 5-7 under the framework lock: an interrupted promotion finished or discarded, the head
     verified, the inputs stored, the manifest signed and recorded. Returns (the promotion an
     interrupted run of this very promotion already recorded, else None; what was committed; the inputs)."""
-    ws, store, plan = run.ws, run.store, run.plan
+    store, plan = run.store, run.plan
     with FileLock(store.lock_path, run.lock_timeout):
         finished = recover(store)
-        current = verified_head(ws, store)
+        current = verified_head(store)
         if (
             any(note.startswith("published snapshot") for note in finished)
             and current is not None

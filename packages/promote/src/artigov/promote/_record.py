@@ -115,10 +115,9 @@ def _remove_dead_temps(store: SnapshotStore) -> list[str]:
     an object's ``.<hash>.tmp.<pid>`` or ``.incoming.<pid>``) whose writer is no longer running:
     they never became part of the record, and would otherwise be committed by ``git add -A``."""
     from artigov.core import dead_writer_temps, writer_gone
-    from artigov.promote._store import ObjectStore
 
     found = [*dead_writer_temps(store.head_path), *dead_writer_temps(store.pruned_path)]
-    objects = ObjectStore(store.ws).root
+    objects = store.objects.root
     if objects.is_dir():
         found += [p for p in objects.glob(".incoming.*") if writer_gone(p)]
         for folder in objects.iterdir():
@@ -245,7 +244,7 @@ def _prove(store: SnapshotStore, body: Manifest, data: bytes, signature: bytes, 
 
     sequence = body.sequence
     try:
-        check_signature(store.ws, data, signature, body, sequence, trust)
+        check_signature(store, data, signature, body, sequence, trust)
         check_objects(store, body, sequence)
     except VerificationError as e:
         raise PromotionError(

@@ -3,7 +3,7 @@
 A rollback writes every file it restores as a staged copy beside its target
 (``.<name>.restore-tmp``), records the rollback snapshot (the decision log append is the commit
 point of the rollback, tree included), then switches the files in with one rename each. A journal
-in the local state folder (``restore-<framework>.journal``) says where it stands:
+in the local state folder (``restore-<framework>.journal``, ``SnapshotStore.restore_journal``) says where it stands:
 
 1. ``staging`` (written first, listing every target, its staged copy and the rollback snapshot's
    sequence): a crash now is rolled forward by the next command if the decision log records that
@@ -22,29 +22,29 @@ import json
 import os
 from collections.abc import Container, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from artigov.core import DiskError, Workspace, fault_point, fs_step, fsync_dir, get_logger, write_all, write_atomic
+from artigov.core import DiskError, fault_point, fs_step, fsync_dir, get_logger, write_all, write_atomic
 from artigov.promote.errors import PromotionError
+
+if TYPE_CHECKING:
+    from artigov.promote._store import SnapshotStore
 
 __all__ = ["finish_restore", "recover_restore", "stage_files", "switch_staged", "unstage"]
 
 log = get_logger(__name__)
 
 
-def _journal(ws: Workspace, framework: str) -> Path:
-    return ws.state_dir / f"restore-{framework}.journal"
-
-
 def _staged(target: Path) -> Path:
     return target.with_name(f".{target.name}.restore-tmp")
 
 
-def _write_journal(ws: Workspace, framework: str, state: str, targets: Sequence[Path], sequence: int) -> None:
-    body = {"state": state, "files": [ws.rel(t) for t in targets], "sequence": sequence}
-    write_atomic(_journal(ws, framework), (json.dumps(body, sort_keys=True) + "\n").encode(), lock=False)
+def _write_journal(store: SnapshotStore, state: str, targets: Sequence[Path], sequence: int) -> None:
+    body = {"state": state, "files": [store.ws.rel(t) for t in targets], "sequence": sequence}
+    write_atomic(store.restore_journal, (json.dumps(body, sort_keys=True) + "\n").encode(), lock=False)
 
 
-def stage_files(ws: Workspace, framework: str, planned: Sequence[tuple[Path, bytes]], sequence: int) -> list[Path]:
+def stage_files(store: SnapshotStore, planned: Sequence[tuple[Path, bytes]], sequence: int) -> list[Path]:
     """Stage ``planned`` (target, bytes) beside their targets for the rollback snapshot ``sequence``
     (see the module doc); return the targets. Nothing of the tree changes yet.
 
@@ -54,35 +54,35 @@ def stage_files(ws: Workspace, framework: str, planned: Sequence[tuple[Path, byt
         PromotionError: a copy could not be staged (the staged ones are removed: nothing changed).
     """
     targets = [t for t, _ in planned]
-    _write_journal(ws, framework, "staging", targets, sequence)
+    _write_journal(store, "staging", targets, sequence)
     try:
         for target, data in planned:
             _stage(target, data)
             fault_point("restore-staged")
     except (OSError, DiskError) as e:
-        unstage(ws, framework, targets)
+        unstage(store, targets)
         why = e.message if isinstance(e, DiskError) else (e.strerror or str(e))
         raise PromotionError(f"could not stage the files to restore ({why}); nothing was restored") from e
     return targets
 
 
-def unstage(ws: Workspace, framework: str, targets: Sequence[Path]) -> None:
+def unstage(store: SnapshotStore, targets: Sequence[Path]) -> None:
     """Remove the staged copies and the journal: the rollback was not recorded, the tree stays."""
     for target in targets:
         _staged(target).unlink(missing_ok=True)
-    _journal(ws, framework).unlink(missing_ok=True)
+    store.restore_journal.unlink(missing_ok=True)
 
 
-def switch_staged(ws: Workspace, framework: str, targets: Sequence[Path], sequence: int) -> None:
+def switch_staged(store: SnapshotStore, targets: Sequence[Path], sequence: int) -> None:
     """After the rollback snapshot ``sequence`` is recorded: switch the staged copies in.
 
     Raises:
         PromotionError: a rename failed (the next command finishes the switch: it is recorded).
     """
     try:
-        _write_journal(ws, framework, "switching", targets, sequence)
+        _write_journal(store, "switching", targets, sequence)
         fault_point("restore-switching")
-        _switch(ws, targets)
+        _switch(targets)
     except (OSError, DiskError) as e:
         why = e.message if isinstance(e, DiskError) else (e.strerror or str(e))
         raise PromotionError(
@@ -105,7 +105,7 @@ def _stage(target: Path, data: bytes) -> None:
         os.close(fd)
 
 
-def _switch(ws: Workspace, targets: Sequence[Path]) -> None:
+def _switch(targets: Sequence[Path]) -> None:
     folders = set()
     for target in targets:
         staged = _staged(target)
@@ -117,19 +117,18 @@ def _switch(ws: Workspace, targets: Sequence[Path]) -> None:
         fsync_dir(folder)
 
 
-def _recorded(ws: Workspace, framework: str) -> Container[int]:
+def _recorded(store: SnapshotStore) -> Container[int]:
     """The snapshots the framework's decision log records."""
     from artigov.promote._decisions import DecisionLog
-    from artigov.promote._store import SnapshotStore
 
-    return DecisionLog(SnapshotStore(ws, framework).decisions_path).recorded()
+    return DecisionLog(store.decisions_path).recorded()
 
 
-def finish_restore(ws: Workspace, framework: str) -> None:
+def finish_restore(store: SnapshotStore) -> None:
     """The restored files are in place and indexed: the journal goes."""
     try:
         fs_step("restore-journal-unlink")
-        _journal(ws, framework).unlink(missing_ok=True)
+        store.restore_journal.unlink(missing_ok=True)
     except OSError as e:
         raise PromotionError(
             f"the restored files are in place, but the restore journal could not be removed ({e.strerror or e})",
@@ -137,12 +136,14 @@ def finish_restore(ws: Workspace, framework: str) -> None:
         ) from e
 
 
-def recover_restore(ws: Workspace, framework: str) -> list[str]:
-    """Finish or undo an interrupted restore; return the files it touched: rolled forward when it
-    was switching or its rollback snapshot is recorded in the decision log, else undone.
+def recover_restore(store: SnapshotStore) -> list[str]:
+    """Finish or undo an interrupted restore of ``store``'s framework; return the files it touched:
+    rolled forward when it was switching or its rollback snapshot is recorded in the decision log,
+    else undone.
 
     The caller holds the framework lock."""
-    path = _journal(ws, framework)
+    ws, framework = store.ws, store.framework
+    path = store.restore_journal
     try:
         body = json.loads(path.read_bytes())
         state = str(body["state"])
@@ -153,8 +154,8 @@ def recover_restore(ws: Workspace, framework: str) -> list[str]:
         path.unlink(missing_ok=True)  # a torn journal was written before anything was staged
         return []
     targets = [ws.root / f for f in files]
-    if state == "switching" or body.get("sequence") in _recorded(ws, framework):
-        _switch(ws, targets)
+    if state == "switching" or body.get("sequence") in _recorded(store):
+        _switch(targets)
         from artigov.index import add as index_add
 
         index_add(ws, [t for t in targets if t.exists()])

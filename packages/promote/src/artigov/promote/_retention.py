@@ -27,7 +27,7 @@ from artigov.core import (
 from artigov.promote._decisions import DecisionLog
 from artigov.promote._record import Decider, recover
 from artigov.promote._rollback import previous_good
-from artigov.promote._store import Head, ObjectStore, SnapshotStore
+from artigov.promote._store import Head, SnapshotStore
 from artigov.promote._verify import verify_snapshot
 from artigov.promote.errors import PromotionError
 
@@ -133,7 +133,7 @@ def _choose(ws: Workspace, store: SnapshotStore, keep: set[int], sequences: list
     referenced = {obj for s in result.kept for item in store.manifest(s).inputs for obj in item.objects}
     if result.deleted:
         others = _referenced_elsewhere(ws, store.framework)
-        result.objects_deleted = [o for o in ObjectStore(ws).all() if o not in referenced and o not in others]
+        result.objects_deleted = [o for o in store.objects.all() if o not in referenced and o not in others]
 
 
 def _prune_decisions(
@@ -164,7 +164,7 @@ def _delete(ws: Workspace, store: SnapshotStore, result: PruneResult, digests: d
         for s in result.deleted:
             fs_step("prune-delete")
             shutil.rmtree(store.seq_dir(s))
-        objects = ObjectStore(ws)
+        objects = store.objects
         for o in result.objects_deleted:
             fs_step("prune-unlink")
             objects.path_for(o).unlink(missing_ok=True)

@@ -39,7 +39,7 @@ from artigov.promote._promotion import (
 )
 from artigov.promote._record import Committed, Decider, commit_snapshot, recover
 from artigov.promote._restore import finish_restore, recover_restore, stage_files, switch_staged, unstage
-from artigov.promote._store import Head, ObjectStore, SnapshotStore
+from artigov.promote._store import Head, SnapshotStore
 from artigov.promote._verify import Verified, verify_snapshot
 from artigov.promote.errors import PromotionError, VerificationError
 from artigov.schema import unsafe_artifact_path
@@ -47,9 +47,9 @@ from artigov.schema import unsafe_artifact_path
 __all__ = ["previous_good", "rollback", "withdrawn_in", "withdrawn_versions"]
 
 
-def _planned(ws: Workspace, manifest: Manifest) -> list[tuple[Path, bytes]]:
+def _planned(store: SnapshotStore, manifest: Manifest) -> list[tuple[Path, bytes]]:
     """Every file of ``manifest`` to restore, with its bytes: every path and object checked first."""
-    objects = ObjectStore(ws)
+    ws, objects = store.ws, store.objects
     planned: list[tuple[Path, bytes]] = []
     for item in manifest.inputs:
         for rel, obj in zip(item.paths, item.objects, strict=True):
@@ -71,7 +71,6 @@ def _planned(ws: Workspace, manifest: Manifest) -> list[tuple[Path, bytes]]:
 
 
 def _commit_then_switch(
-    ws: Workspace,
     store: SnapshotStore,
     snapshot: tuple[Head, Manifest, list[dict[str, Any]], TrustChain],
     restored: list[Path],
@@ -84,11 +83,11 @@ def _commit_then_switch(
         done = commit_snapshot(store, head, manifest, batch, trust)
     except BaseException:
         if manifest.sequence not in DecisionLog(store.decisions_path).recorded():
-            unstage(ws, store.framework, restored)  # not recorded: the tree stays the old one
+            unstage(store, restored)  # not recorded: the tree stays the old one
         raise
-    switch_staged(ws, store.framework, restored, manifest.sequence)
-    index_add(ws, restored, lock_timeout=lock_timeout)
-    finish_restore(ws, store.framework)
+    switch_staged(store, restored, manifest.sequence)
+    index_add(store.ws, restored, lock_timeout=lock_timeout)
+    finish_restore(store)
     return done
 
 
@@ -169,10 +168,10 @@ def rollback(
         verified = _snapshot_to_restore(run, head, to)
         trust = authorize_signer(ws, framework, verified.manifest.gate, run.signer)
         # Staged, not switched in: the files change only once the rollback is recorded (its commit point).
-        restored = stage_files(ws, framework, _planned(ws, verified.manifest), head.sequence + 1)
+        restored = stage_files(store, _planned(store, verified.manifest), head.sequence + 1)
         restored_rel = [ws.rel(p) for p in restored]
         manifest, batch = _rollback_snapshot(run, head, verified, trust, restored_rel)
-        done = _commit_then_switch(ws, store, (head, manifest, batch, trust), restored, lock_timeout)
+        done = _commit_then_switch(store, (head, manifest, batch, trust), restored, lock_timeout)
     announce(store, done, "snapshot_rolled_back", "rolled_back", rollback_of=verified.sequence)
     return _rolled_back(run, done, manifest, restored_rel, commit)
 
@@ -186,11 +185,11 @@ def _head_to_leave(run: _RollingBack) -> Head:
         VerificationError: a replayed, forked or interrupted history.
     """
     ws, store, framework = run.ws, run.store, run.framework
-    recover_restore(ws, framework)
+    recover_restore(store)
     recover(store)
     head = store.head()
     if head is None:
-        verified_head(ws, store)
+        verified_head(store)
         raise PromotionError(f"framework {framework!r} has no snapshot to roll back to")
     try:
         verify_snapshot(ws, framework, store=store)

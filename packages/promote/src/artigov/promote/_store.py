@@ -31,7 +31,6 @@ import shutil
 import stat
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import cached_property
 from pathlib import Path
 
 from artigov.core import (
@@ -290,11 +289,10 @@ class SnapshotStore:
         self.decisions_path = self.record / layout.decisions
         self.pruned_path = self.record / layout.pruned
         self.lock_path = ws.state_dir / "locks" / f"{framework}.lock"
-
-    @cached_property
-    def objects(self) -> ObjectStore:
-        """The object store the record's snapshots name (one per store: every step of a command shares it)."""
-        return ObjectStore(self.ws)
+        #: The journal of an unfinished restore of a rollback (local state: :mod:`artigov.promote._restore`).
+        self.restore_journal = ws.state_dir / f"restore-{framework}.journal"
+        #: The object store the record's snapshots name (one per store: every step of a command shares it).
+        self.objects = ObjectStore(ws)
 
     @classmethod
     def open(cls, ws: Workspace, framework: str) -> SnapshotStore:

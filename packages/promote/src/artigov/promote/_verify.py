@@ -59,7 +59,7 @@ from artigov.core import (
 )
 from artigov.promote._decisions import DecisionLog, LogCheck
 from artigov.promote._manifest import InputApproval, Manifest, ManifestError, SnapshotInput
-from artigov.promote._store import Head, ObjectStore, SnapshotStore, refuse_old_layout
+from artigov.promote._store import Head, SnapshotStore, refuse_old_layout
 from artigov.promote.errors import VerificationError
 
 __all__ = [
@@ -71,6 +71,7 @@ __all__ = [
     "check_objects",
     "check_signature",
     "verify_all",
+    "verify_in",
     "verify_snapshot",
 ]
 
@@ -112,7 +113,6 @@ log = get_logger(__name__)
 class _Run:
     """One verification: what the steps read and what each hands to the next."""
 
-    ws: Workspace
     store: SnapshotStore
     gate: str | None
     sequence: int | None
@@ -136,7 +136,8 @@ def _head_exists(run: _Run) -> None:
         raise VerificationError(
             "V002",
             f"framework {framework!r} has snapshots but no HEAD",
-            fix=f"restore {run.ws.rel(store.head_path)} from git, or run `artigov repair-head --framework {framework}`",
+            fix=f"restore {store.ws.rel(store.head_path)} from git, "
+            f"or run `artigov repair-head --framework {framework}`",
         )
     raise VerificationError(
         "V001",
@@ -229,7 +230,7 @@ def _trust(run: _Run) -> None:
     no older than its parent's."""
     from artigov.core import load_trust
 
-    run.trust = run.trust or load_trust(run.ws)
+    run.trust = run.trust or load_trust(run.store.ws)
     before = 0
     for seq in sorted(run.chain):
         named = json.loads(run.chain[seq]).get("trust_version")
@@ -249,7 +250,7 @@ def _signature(run: _Run) -> None:
     assert run.manifest is not None
     data = run.chain[run.target]
     sig = run.store.signature_bytes(run.target)
-    run.signer = check_signature(run.ws, data, sig, run.manifest, run.target, run.trust)
+    run.signer = check_signature(run.store, data, sig, run.manifest, run.target, run.trust)
 
 
 def _objects(run: _Run) -> None:
@@ -261,7 +262,7 @@ def _objects(run: _Run) -> None:
 def _approvals(run: _Run) -> None:
     """V021, V022: every recorded approval is in the record and approves exactly that input."""
     assert run.trust is not None and run.manifest is not None
-    check_approvals(run.ws, run.manifest, run.target, run.trust)
+    check_approvals(run.store, run.manifest, run.target, run.trust)
 
 
 def _not_expired(run: _Run) -> None:
@@ -281,7 +282,7 @@ def _not_expired(run: _Run) -> None:
 def _pinned_log(run: _Run) -> None:
     """V017: the decision log holds, intact, the lines the snapshot pins."""
     assert run.manifest is not None
-    _check_pinned_log(run.ws, run.store, run.log, run.manifest, run.target)
+    _check_pinned_log(run.store, run.log, run.manifest, run.target)
 
 
 @dataclass(frozen=True)
@@ -331,8 +332,30 @@ def verify_snapshot(
     pinned by ``ARTIGOV_TRUST_PIN`` if set); ``ignore_newer``: skip the replay step (only to say
     which older snapshot would verify as the head).
     """
-    store = store or SnapshotStore.open(ws, framework)
-    run = _Run(ws, store, gate, sequence, now, head or store.head(), DecisionLog(store.decisions_path), trust=trust)
+    return verify_in(
+        store or SnapshotStore.open(ws, framework),
+        sequence,
+        gate=gate,
+        now=now,
+        head=head,
+        trust=trust,
+        ignore_newer=ignore_newer,
+    )
+
+
+def verify_in(
+    store: SnapshotStore,
+    sequence: int | None = None,
+    *,
+    gate: str | None = None,
+    now: float | None = None,
+    head: Head | None = None,
+    trust: TrustChain | None = None,
+    ignore_newer: bool = False,
+) -> Verified:
+    """:func:`verify_snapshot` in the store a command already opened (its paths resolved once)."""
+    framework = store.framework
+    run = _Run(store, gate, sequence, now, head or store.head(), DecisionLog(store.decisions_path), trust=trust)
     passed: list[str] = []
     for step in STEPS:
         if ignore_newer and step.name == "not_replayed":
@@ -408,7 +431,7 @@ def _check_gates(head: Head, chain: dict[int, bytes]) -> None:
 
 
 def check_signature(
-    ws: Workspace, data: bytes, signature: bytes, manifest: Manifest, target: int, trust: TrustChain
+    store: SnapshotStore, data: bytes, signature: bytes, manifest: Manifest, target: int, trust: TrustChain
 ) -> str:
     """The signer of a manifest's bytes: a good signature by a key that the trust version the
     manifest names lets sign its framework's gate (keys from the record and ``signing.gnupghome``),
@@ -424,6 +447,7 @@ def check_signature(
             f"key that may sign gate {gate!r} of {framework!r}",
             snapshot=target,
         )
+    ws = store.ws
     signer = verify_detached(
         data,
         signature,
@@ -463,7 +487,7 @@ def check_objects(store: SnapshotStore, manifest: Manifest, target: int) -> None
                     snapshot=target,
                     fix="restore the object from git, or roll back",
                 )
-        mismatch = _describes(ws, objects, item)
+        mismatch = _describes(store, item)
         if mismatch:
             raise VerificationError(
                 "V009",
@@ -473,7 +497,7 @@ def check_objects(store: SnapshotStore, manifest: Manifest, target: int) -> None
             )
 
 
-def check_approvals(ws: Workspace, manifest: Manifest, target: int, trust: TrustChain) -> None:
+def check_approvals(store: SnapshotStore, manifest: Manifest, target: int, trust: TrustChain) -> None:
     """Every approval a manifest records is still in the record, byte for byte, approves exactly
     the input it is listed under, and (if it names a key) is signed by that key, checked against the
     committed public keys alone, and that key is the approver's in the trust version the statement
@@ -482,14 +506,13 @@ def check_approvals(ws: Workspace, manifest: Manifest, target: int, trust: Trust
     if not recorded:
         return
     fprs = tuple(sorted({a.fingerprint for _, a in recorded if a.fingerprint}))
+    ws = store.ws
     with committed_keyring(ws.keys_dir, fprs, ws.rel(ws.keys_dir), "the approvals' recorded keys") as keyring:
         for item, approval in recorded:
-            _check_approval(ws, keyring, item, approval, target, (trust, manifest.framework))
+            _check_approval(store, keyring, item, approval, target, (trust, manifest.framework))
 
 
-def _approval_body(
-    ws: Workspace, rel: str, digest: str, where: str, target: int
-) -> tuple[Path, bytes, ApprovalStatement]:
+def _approval_body(root: Path, rel: str, digest: str, where: str, target: int) -> tuple[Path, bytes, ApprovalStatement]:
     """The approval statement ``rel`` a snapshot records (its path, bytes and what it says): it must
     be there, have the recorded ``digest`` and be a statement.
 
@@ -497,7 +520,7 @@ def _approval_body(
         VerificationError: V021, naming ``where`` and the fix.
     """
     try:
-        path = resolve_inside(ws.root, rel, source=f"snapshot {target}")
+        path = resolve_inside(root, rel, source=f"snapshot {target}")
         data = path.read_bytes()
     except (OSError, PathEscapeError):
         raise VerificationError("V021", f"{where} is missing", snapshot=target, fix=f"restore {rel} from git") from None
@@ -523,7 +546,7 @@ def _approval_body(
 
 
 def _check_approval(
-    ws: Workspace,
+    store: SnapshotStore,
     keyring: VerifyingKeyring,
     item: SnapshotInput,
     approval: InputApproval,
@@ -534,8 +557,8 @@ def _check_approval(
     key) is signed by that key, which the trust version it names gives its approver (V021, V022)."""
     rel = approval.statement
     where = f"snapshot {target}: {item.path}: approval by {approval.approver} ({rel})"
-    path, data, body = _approval_body(ws, rel, approval.digest, where, target)
-    said, meant = _said_and_meant(ws, item, approval, body)
+    path, data, body = _approval_body(store.ws.root, rel, approval.digest, where, target)
+    said, meant = _said_and_meant(store, item, approval, body)
     if said != meant or body.decision != "approve":
         raise VerificationError(
             "V022",
@@ -581,7 +604,7 @@ _ROLL_BACK = "roll back to an earlier snapshot"
 
 
 def _said_and_meant(
-    ws: Workspace, item: SnapshotInput, approval: InputApproval, body: ApprovalStatement
+    store: SnapshotStore, item: SnapshotInput, approval: InputApproval, body: ApprovalStatement
 ) -> tuple[dict[str, str | None], dict[str, str | None]]:
     """What the statement says it approves, and what the manifest's input is: id, version, body
     checksum and approver, and, for a statement that covers the metadata (format 2), the stored
@@ -598,13 +621,13 @@ def _said_and_meant(
 
         said["metadata"] = body.metadata
         try:
-            meant["metadata"] = _stored_artifact(ws, ObjectStore(ws), item).approval_digest
+            meant["metadata"] = _stored_artifact(store, item).approval_digest
         except ArtifactLoadError as e:
             meant["metadata"] = f"(the stored input does not load: {e.problem})"
     return said, meant
 
 
-def _stored_artifact(ws: Workspace, objects: ObjectStore, item: SnapshotInput) -> Artifact:
+def _stored_artifact(store: SnapshotStore, item: SnapshotInput) -> Artifact:
     """The input ``item`` as its stored objects hold it (sidecar artifacts from their two objects).
 
     Raises:
@@ -612,6 +635,7 @@ def _stored_artifact(ws: Workspace, objects: ObjectStore, item: SnapshotInput) -
     """
     from artigov.schema import load_frontmatter_artifact, load_sidecar_artifact
 
+    ws, objects = store.ws, store.objects
     if item.meta_object and item.meta:  # the content's checksum is its object's name (checked, streamed, above)
         meta = objects.get(item.meta_object)
         content = (item.object, objects.path_for(item.object).stat().st_size)
@@ -619,13 +643,13 @@ def _stored_artifact(ws: Workspace, objects: ObjectStore, item: SnapshotInput) -
     return load_frontmatter_artifact(ws.root, item.path, data=objects.get(item.object))  # at most 16 MiB
 
 
-def _describes(ws: Workspace, objects: ObjectStore, item: SnapshotInput) -> str | None:
+def _describes(store: SnapshotStore, item: SnapshotInput) -> str | None:
     """Why the stored object does not hold the input ``item`` describes (id, version, status,
     checksum), or None. Sidecar artifacts are read from their two objects."""
     from artigov.schema import ArtifactLoadError
 
     try:
-        artifact = _stored_artifact(ws, objects, item)
+        artifact = _stored_artifact(store, item)
     except ArtifactLoadError as e:
         return f"they do not load: {e.problem}"
     if artifact.checksum != item.checksum:
@@ -636,11 +660,11 @@ def _describes(ws: Workspace, objects: ObjectStore, item: SnapshotInput) -> str 
     return None
 
 
-def _check_pinned_log(ws: Workspace, store: SnapshotStore, log: DecisionLog, manifest: Manifest, target: int) -> None:
+def _check_pinned_log(store: SnapshotStore, log: DecisionLog, manifest: Manifest, target: int) -> None:
     pin = manifest.decisions
     if pin is None:
         return  # a format-1 manifest (migrated) pinned the local operational log, which did not travel
-    rel = ws.rel(store.decisions_path)
+    rel = store.ws.rel(store.decisions_path)
     if log.exists():
         result = verify_log(store.decisions_path)
         if not result.ok and (result.bad_line or 0) <= pin["lines"]:
@@ -784,7 +808,7 @@ def check_history(
     for seq in sorted(chain):
         manifest = _read_manifest(chain[seq], seq)
         if seq not in done:
-            check_signature(ws, chain[seq], store.signature_bytes(seq), manifest, seq, trust)
+            check_signature(store, chain[seq], store.signature_bytes(seq), manifest, seq, trust)
         pin = manifest.decisions
         problem = dlog.pin_problem(pin, seq) if pin is not None else None
         if problem:
