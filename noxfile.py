@@ -56,10 +56,13 @@ def ensure_gpg(session: nox.Session) -> None:
 def tests(session: nox.Session) -> None:
     """Run the whole test suite (every package and the end-to-end tests)."""
     install_dev(session)
-    # One worker per core (pytest-xdist): every test makes its own temp folders, keyrings and
-    # processes, so they run side by side; `nox -s tests -- -n 0` runs them one at a time. The 25
-    # slowest are listed at the end (where CI time goes).
-    session.run("pytest", "-n", "auto", "--durations=25", *session.posargs)
+    # Side by side (pytest-xdist): every test makes its own temp folders, keyrings and processes.
+    # One worker more than there are cores keeps them busy while a test waits on fsync or a child
+    # process; `worksteal` hands the long tests' neighbours to an idle worker, so the run does not
+    # end with one worker alone. `nox -s tests -- -n 0` runs them one at a time. The 25 slowest
+    # are listed at the end (where CI time goes).
+    workers = str((os.cpu_count() or 1) + 1)
+    session.run("pytest", "-n", workers, "--dist", "worksteal", "--durations=25", *session.posargs)
 
 
 @nox.session(default=False)

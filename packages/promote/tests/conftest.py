@@ -5,7 +5,7 @@ import shutil
 import subprocess
 import sys
 import textwrap
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -181,9 +181,16 @@ def fault_script(call: str) -> str:
         """)
 
 
-def fault_runs(template: Path, tmp_path: Path, call: str, probe: Any) -> Iterator[tuple[Path, Any, str, str]]:
+#: How :func:`fault_runs` interrupts a step: a crash (the process exits), ENOSPC, EIO.
+FAULT_MODES = ("crash", "enospc", "eio")
+
+
+def fault_runs(
+    template: Path, tmp_path: Path, call: str, probe: Any, modes: Sequence[str] = FAULT_MODES
+) -> Iterator[tuple[Path, Any, str, str]]:
     """Every file-system step of ``call`` (counted by running ``probe`` on a copy), crashed, failed
-    with ENOSPC and with EIO, each on a fresh copy of ``template``: yields (copy, result, mode, where)."""
+    with ENOSPC and with EIO (or only ``modes``: a sweep split by mode runs side by side), each on a
+    fresh copy of ``template``: yields (copy, result, mode, where)."""
 
     from artigov.core import load_workspace, steps_taken
 
@@ -194,7 +201,7 @@ def fault_runs(template: Path, tmp_path: Path, call: str, probe: Any) -> Iterato
     total = steps_taken() - before
     assert total >= 10
     for step in range(1, total + 1):
-        for mode in ("crash", "enospc", "eio"):
+        for mode in modes:
             run = tmp_path / f"run-{step}-{mode}"
             shutil.copytree(template, run, symlinks=True)
             env = {**os.environ, "ARTIGOV_FAULT_STEP": str(step), "ARTIGOV_FAULT_MODE": mode}

@@ -24,7 +24,7 @@ from artigov.promote._decisions import DecisionLog
 from artigov.promote._store import SnapshotStore
 from artigov.promote._verify import verify_snapshot
 
-from .conftest import edit_plan, fault_runs, mid_switch, two_file_history, verify_code
+from .conftest import FAULT_MODES, edit_plan, fault_runs, mid_switch, two_file_history, verify_code
 
 
 def test_rollback_restores_bytes_and_appends_a_new_signed_snapshot(ws: Workspace) -> None:
@@ -139,7 +139,10 @@ def test_a_forged_but_validly_signed_manifest_restores_nothing_outside_the_artif
 
 
 @pytest.mark.slow
-def test_every_file_system_step_of_rollback_leaves_the_old_tree_or_the_new_one(ws: Workspace, tmp_path: Path) -> None:
+@pytest.mark.parametrize("mode", FAULT_MODES)
+def test_every_file_system_step_of_rollback_leaves_the_old_tree_or_the_new_one(
+    ws: Workspace, tmp_path: Path, mode: str
+) -> None:
     import shutil
 
     from artigov.core import load_workspace
@@ -151,7 +154,7 @@ def test_every_file_system_step_of_rollback_leaves_the_old_tree_or_the_new_one(w
     shutil.copytree(ws.root, template, symlinks=True)
     call = 'rollback(ws, "f", to=1, reason="sweep")'
     probe = lambda w: rollback(w, "f", to=1, reason="probe")  # noqa: E731
-    for run, _, _, where in fault_runs(template, tmp_path, call, probe):
+    for run, _, _, where in fault_runs(template, tmp_path, call, probe, (mode,)):
         files = {n: (run / n).read_bytes() for n in v1}
         assert files in (v1, v2) or mid_switch(run), where  # never half, unless the next command finishes it
         rws = load_workspace(run)
