@@ -6,9 +6,7 @@ import time
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
-
-from jsonschema import Draft202012Validator
+from typing import TYPE_CHECKING, Any
 
 from artigov.contract.errors import ContractError
 from artigov.core import (
@@ -21,6 +19,9 @@ from artigov.core import (
     load_yaml,
     packaged_schema,
 )
+
+if TYPE_CHECKING:
+    from jsonschema import Draft202012Validator
 
 __all__ = ["Contract", "ContractError", "Gate", "Trigger", "contract_frameworks", "contract_path", "load_contract"]
 
@@ -96,6 +97,11 @@ def _schema() -> dict[str, Any]:
 
 @lru_cache(maxsize=1)
 def _validator() -> Draft202012Validator:
+    """The full validator, loaded only to explain a contract the compiled check doubts (importing
+    jsonschema costs every command that reads a contract ~65 ms: the promote's determinism
+    subprocess included)."""
+    from jsonschema import Draft202012Validator
+
     return Draft202012Validator(_schema())
 
 
