@@ -30,24 +30,37 @@ MANIFEST_FORMAT = 3
 _OPTIONAL = ("expires", "rollback_of", "reason", "decisions", "trust_version", "rolled_back", "withdrawn")
 
 
+def _schema() -> dict[str, Any]:
+    from artigov.core import packaged_schema
+
+    return packaged_schema("artigov.promote", "snapshot.schema.json")
+
+
 @lru_cache(maxsize=1)
-def _checks() -> tuple[Any, Any]:
-    """(the compiled fast check, the jsonschema validator) of snapshot.schema.json, built once."""
+def _certainly_valid() -> Any:
+    """The check compiled from snapshot.schema.json: True only for a manifest certainly valid."""
+    from artigov.core import compile_schema
+
+    return compile_schema(_schema())
+
+
+@lru_cache(maxsize=1)
+def _validator() -> Any:
+    """The jsonschema validator, loaded only to explain a manifest the compiled check doubts
+    (importing jsonschema costs a command ~65 ms)."""
     from jsonschema import Draft202012Validator
 
-    from artigov.core import compile_schema, format_checker, packaged_schema
+    from artigov.core import format_checker
 
-    schema = packaged_schema("artigov.promote", "snapshot.schema.json")
-    return compile_schema(schema), Draft202012Validator(schema, format_checker=format_checker())
+    return Draft202012Validator(_schema(), format_checker=format_checker())
 
 
 def manifest_problem(value: Any) -> str | None:
     """Why ``value`` is not a valid manifest (schema/snapshot.schema.json: the first error, with
     its place), or None. The compiled check answers for a valid one; jsonschema explains."""
-    certain, validator = _checks()
-    if certain(value):
+    if _certainly_valid()(value):
         return None
-    errors = sorted(validator.iter_errors(value), key=lambda e: list(map(str, e.absolute_path)))
+    errors = sorted(_validator().iter_errors(value), key=lambda e: list(map(str, e.absolute_path)))
     if not errors:
         return None
     where = "/".join(map(str, errors[0].absolute_path))
