@@ -304,7 +304,7 @@ def test_the_doors_hold_no_command_logic_and_tasks_never_load_typer(tmp_path: Pa
         "import artigov.tasks, artigov.demo\n"
         "from artigov.commands.formats import Format\n"
         "from artigov.commands.pipeline import run_pipeline\n"
-        f"code = run_pipeline(Path({str(ws)!r}), 'fwk-001', 'release', None, Format.text)\n"
+        f"code = run_pipeline(Path({str(ws)!r}), 'fwk-001', 'release', Format.text)\n"
         "assert code == 1, code  # the release gate fails in the example: stops at contract check\n"
         "assert 'typer' not in sys.modules and 'click' not in sys.modules\n"
     )

@@ -128,7 +128,7 @@ def _fresh_clone_verify(ws: Path, base: Path) -> int:
     clone = base / "auditor-clone"
     subprocess.run(["git", "clone", "-q", str(ws), str(clone)], capture_output=True, check=True)
     print(f"    cloned to {clone}: no {'.artigov'}/ state, only the committed record")
-    code = run_verify(clone, FRAMEWORK, None, Format.text)
+    code = run_verify(clone, FRAMEWORK, Format.text)
     return code or run_audit_verify(clone, Format.text)
 
 
@@ -148,6 +148,7 @@ def run_demo(directory: Path | None = None, example: Path = EXAMPLE) -> int:
     from artigov.commands.trust import run_trust_init
     from artigov.commands.validate import run_validate
     from artigov.core import DEFAULT_LOCK_TIMEOUT
+    from artigov.promote import PromoteOptions, RollbackOptions
 
     if not (example / "artigov.yaml").is_file():
         print(
@@ -164,6 +165,7 @@ def run_demo(directory: Path | None = None, example: Path = EXAMPLE) -> int:
     os.environ.setdefault("ARTIGOV_ACTOR", "demo@example.org")
     ws, home, key = _prepare(base, example)
     text = Format.text
+    signed_and_committed = PromoteOptions(key=key, commit=True)
 
     trust_people = partial(_trust_people, ws, home)
     bad_change = partial(_bad_change, ws)
@@ -210,7 +212,7 @@ def run_demo(directory: Path | None = None, example: Path = EXAMPLE) -> int:
         (
             "promote --gate design --commit: snapshot 1, signed with the demo key, committed to git",
             0,
-            lambda: run_promote(ws, FRAMEWORK, "design", key, None, text, commit=True),
+            lambda: run_promote(ws, FRAMEWORK, "design", text, signed_and_committed),
         ),
         (
             "approve: alice approves tp-core 1.1.0 too early (a signed approval statement, re-indexed, committed)",
@@ -220,23 +222,23 @@ def run_demo(directory: Path | None = None, example: Path = EXAMPLE) -> int:
         (
             "promote --gate design --commit again: snapshot 2 picks the new plan",
             0,
-            lambda: run_promote(ws, FRAMEWORK, "design", key, None, text, commit=True),
+            lambda: run_promote(ws, FRAMEWORK, "design", text, signed_and_committed),
         ),
         (
             "verify: snapshot 2 is signed by a key trust version 2 lets sign, chained to 1, objects intact",
             0,
-            lambda: run_verify(ws, FRAMEWORK, None, text),
+            lambda: run_verify(ws, FRAMEWORK, text),
         ),
         ("tamper: flip one byte of a stored input of snapshot 2", 0, tamper),
-        ("verify: catches the tampered object", 1, lambda: run_verify(ws, FRAMEWORK, None, text)),
+        ("verify: catches the tampered object", 1, lambda: run_verify(ws, FRAMEWORK, text)),
         (
             "rollback --to 1 --reason ... --commit: restore snapshot 1 byte-for-byte, recorded as new snapshot 3",
             0,
             lambda: run_rollback(
-                ws, FRAMEWORK, 1, key, text, reason="tp-core 1.1.0 was approved by mistake", commit=True
+                ws, FRAMEWORK, text, "tp-core 1.1.0 was approved by mistake", RollbackOptions(key, True, to=1)
             ),
         ),
-        ("verify again: the head (snapshot 3) verifies", 0, lambda: run_verify(ws, FRAMEWORK, None, text)),
+        ("verify again: the head (snapshot 3) verifies", 0, lambda: run_verify(ws, FRAMEWORK, text)),
         (
             "an auditor's fresh clone: verify and audit verify from the committed record alone",
             0,

@@ -170,7 +170,7 @@ def fault_script(call: str) -> str:
         from artigov.core.errors import ArtigovError
         from artigov.core._logconfig import configure_logging
         from artigov.core._workspace import load_workspace
-        from artigov.promote import promote, prune, rollback
+        from artigov.promote import RollbackOptions, promote, prune, rollback
         configure_logging("console", "error")
         ws = load_workspace(Path(sys.argv[1]))
         try:

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from artigov.core import Workspace, canonical_json, load_workspace
-from artigov.promote import check_decision_logs, promote, prune, repair_head, rollback, verify_all
+from artigov.promote import RollbackOptions, check_decision_logs, promote, prune, repair_head, rollback, verify_all
 from artigov.promote._store import SnapshotStore
 
 from .conftest import edit_plan
@@ -50,7 +50,7 @@ COMMANDS: dict[str, Callable[[Workspace], object]] = {
     "repair-head": lambda ws: repair_head(ws, "f"),
     "promote": lambda ws: promote(ws, "f", "design"),
     "prune --apply": lambda ws: prune(ws, "f", apply=True),
-    "rollback": lambda ws: rollback(ws, "f", reason="leftover test", to=1),
+    "rollback": lambda ws: rollback(ws, "f", reason="leftover test", options=RollbackOptions(to=1)),
 }
 
 

@@ -15,6 +15,7 @@ from artigov.core import Workspace
 from artigov.index import rebuild
 from artigov.promote import (
     GateFailedError,
+    PromoteOptions,
     PromotionError,
     VerificationError,
     promote,
@@ -91,7 +92,7 @@ def test_a_local_index_is_brought_up_to_date_and_the_manifest_names_the_fresh_on
 
 def test_promote_refuses_to_sign_with_an_untrusted_key_and_writes_nothing(ws: Workspace, keys) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(PromotionError, match=r"trust version 1 does not let it sign gate 'design'"):
-        promote(ws, "f", "design", key=keys.other)
+        promote(ws, "f", "design", PromoteOptions(key=keys.other))
     assert not (ws.record_dir / "f").exists()
 
 

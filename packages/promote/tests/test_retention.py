@@ -10,6 +10,7 @@ import pytest
 from artigov.core import Workspace
 from artigov.index import rebuild
 from artigov.promote import (
+    VerifyOptions,
     history,
     promote,
     prune,
@@ -53,7 +54,7 @@ def test_prune_across_gates_keeps_every_gate_current_and_every_chain_verifiable(
     result = prune(ws, "f", apply=True)
     assert result.deleted == [1] and result.kept == [2, 3, 4]
     for gate, sequence in (("review", 2), ("design", 4)):
-        assert verify_snapshot(ws, "f", gate=gate).sequence == sequence
+        assert verify_snapshot(ws, "f", options=VerifyOptions(gate=gate)).sequence == sequence
     assert verify_snapshot(ws, "f", 3).sequence == 3
     events = [json.loads(x) for x in SnapshotStore(ws, "f").decisions_path.read_bytes().splitlines()]
     assert [e["data"]["sequence"] for e in events if e["event"] == "snapshot_pruned"] == [1]

@@ -15,7 +15,9 @@ from artigov.core import Workspace
 from artigov.index import verify as index_verify
 from artigov.promote import (
     PromotionError,
+    RollbackOptions,
     VerificationError,
+    VerifyOptions,
     history,
     promote,
     rollback,
@@ -79,8 +81,8 @@ def test_gates_have_their_own_current_snapshot_and_roll_back_alone(ws: Workspace
     design2 = promote(ws, "f", "design")
     head = SnapshotStore(ws, "f").head()
     assert head is not None and {g: h.sequence for g, h in head.gates.items()} == {"design": 3, "review": 2}
-    assert verify_snapshot(ws, "f", gate="review").sequence == review.sequence == 2
-    back = rollback(ws, "f", gate="design", reason="v2 was wrong")
+    assert verify_snapshot(ws, "f", options=VerifyOptions(gate="review")).sequence == review.sequence == 2
+    back = rollback(ws, "f", reason="v2 was wrong", options=RollbackOptions(gate="design"))
     assert back.rollback_of == design1.sequence and back.gate == "design"
     head = SnapshotStore(ws, "f").head()
     assert head is not None and {g: h.sequence for g, h in head.gates.items()} == {"design": 4, "review": 2}
@@ -132,7 +134,7 @@ def test_a_forged_but_validly_signed_manifest_restores_nothing_outside_the_artif
     victim = ws.root / target
     existed = victim.read_bytes() if victim.is_file() else None
     with pytest.raises(PromotionError, match="refusing to restore"):
-        rollback(ws, "f", to=1, reason="replay a forged manifest")
+        rollback(ws, "f", reason="replay a forged manifest", options=RollbackOptions(to=1))
     assert (victim.read_bytes() if victim.is_file() else None) == existed
     assert not (ws.root / "elsewhere" / "tp.md").exists()
     assert SnapshotStore(ws, "f").head().sequence == 2  # type: ignore[union-attr]
@@ -152,8 +154,8 @@ def test_every_file_system_step_of_rollback_leaves_the_old_tree_or_the_new_one(
     v1, v2 = two_file_history(ws)
     template = tmp_path / "template"
     shutil.copytree(ws.root, template, symlinks=True)
-    call = 'rollback(ws, "f", to=1, reason="sweep")'
-    probe = lambda w: rollback(w, "f", to=1, reason="probe")  # noqa: E731
+    call = 'rollback(ws, "f", reason="sweep", options=RollbackOptions(to=1))'
+    probe = lambda w: rollback(w, "f", reason="probe", options=RollbackOptions(to=1))  # noqa: E731
     for run, _, _, where in fault_runs(template, tmp_path, call, probe, (mode,)):
         files = {n: (run / n).read_bytes() for n in v1}
         assert files in (v1, v2) or mid_switch(run), where  # never half, unless the next command finishes it
@@ -164,7 +166,7 @@ def test_every_file_system_step_of_rollback_leaves_the_old_tree_or_the_new_one(
             assert e.code == "V020", where + str(e)
             head = repair_head(rws, "f")[0]
         assert head in (2, 3), where
-        again = rollback(rws, "f", to=1, reason="again")
+        again = rollback(rws, "f", reason="again", options=RollbackOptions(to=1))
         assert {n: (run / n).read_bytes() for n in v1} == v1, where
         assert verify_snapshot(rws, "f").sequence == again.sequence and index_verify_(rws).ok, where
         assert not list(run.rglob("*.restore-tmp")), where
@@ -184,8 +186,8 @@ def test_an_interrupted_rollback_leaves_the_old_tree_or_is_rolled_forward(ws: Wo
     code = textwrap.dedent(f"""
         from pathlib import Path
         from artigov.core._workspace import load_workspace
-        from artigov.promote import rollback
-        rollback(load_workspace(Path({str(ws.root)!r})), "f", to=1, reason="interrupted")
+        from artigov.promote import RollbackOptions, rollback
+        rollback(load_workspace(Path({str(ws.root)!r})), "f", reason="interrupted", options=RollbackOptions(to=1))
         """)
     env = {**os.environ, "ARTIGOV_FAULT": point}
     assert subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, check=False).returncode == 70
@@ -213,7 +215,7 @@ def test_a_rollback_withdraws_what_it_rolled_back_until_it_is_approved_again(ws:
     newer.write_text((ws.root / "frameworks/tp.md").read_text().replace('version: "1.0.0"', 'version: "2.0.0"'))
     rebuild(ws)
     promote(ws, "f", "design")
-    back = rollback(ws, "f", reason="2.0.0 was approved by mistake", to=1)
+    back = rollback(ws, "f", reason="2.0.0 was approved by mistake", options=RollbackOptions(to=1))
     store = SnapshotStore(ws, "f")
     manifest = json.loads(store.manifest_bytes(back.sequence))
     assert manifest["rolled_back"] == 2 and [(w["id"], w["version"]) for w in manifest["withdrawn"]] == [

@@ -7,6 +7,7 @@ from pathlib import Path
 from artigov.core import Workspace
 from artigov.core.testkeys import gnupg_home, make_key, revoke_key
 from artigov.promote import (
+    Recording,
     promote,
     triggers,
 )
@@ -20,7 +21,7 @@ def test_a_revoked_signer_key_is_a_trust_problem_never_a_content_rollback(tmp_pa
         promote(ws, "f", "design")
         before = {p: (ws.root / p).read_bytes() for p in ("frameworks/tp.md", "frameworks/rr.md")}
         revoke_key(home, key)
-        report = triggers(ws, "f", auto_rollback=True)  # the contract rolls back on verify_failed
+        report = triggers(ws, "f", auto_rollback=Recording())  # the contract rolls back on verify_failed
         assert [(t["on"], t["action"]) for t in report.fired] == [("signer_key_revoked", "rotate-key")]
         assert "content is unchanged" in report.fired[0]["detail"] and "--key" in report.fired[0]["detail"]
         assert report.rolled_back is None and SnapshotStore(ws, "f").sequences() == [1]
@@ -33,7 +34,7 @@ def test_triggers_fire_on_checksum_drift_and_auto_rollback_restores(ws: Workspac
     (ws.root / "frameworks/tp.md").write_bytes(original + b"unreviewed change\n")
     report = triggers(ws, "f")
     assert [t["on"] for t in report.fired] == ["checksum_drift"]
-    auto = triggers(ws, "f", auto_rollback=True)
+    auto = triggers(ws, "f", auto_rollback=Recording())
     assert auto.rolled_back is not None and auto.rolled_back.rollback_of == 1
     assert (ws.root / "frameworks/tp.md").read_bytes() == original
     assert triggers(ws, "f").ok

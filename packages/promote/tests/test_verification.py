@@ -10,7 +10,9 @@ import pytest
 from artigov.core import Workspace
 from artigov.core.testkeys import gnupg_home
 from artigov.promote import (
+    PromoteOptions,
     VerificationError,
+    VerifyOptions,
     promote,
 )
 from artigov.promote._store import ObjectStore, SnapshotStore
@@ -76,12 +78,12 @@ def test_a_flipped_byte_is_detected(ws: Workspace, target: str) -> None:
 def test_expires_days_counts_from_now_and_an_expired_snapshot_is_rejected(ws: Workspace) -> None:
     import time
 
-    promote(ws, "f", "design", expires_days=1)  # created_at is SOURCE_DATE_EPOCH, a year ago
+    promote(ws, "f", "design", PromoteOptions(expires_days=1))  # created_at is SOURCE_DATE_EPOCH, a year ago
     assert verify_snapshot(ws, "f").sequence == 1  # not born expired
     manifest = json.loads(SnapshotStore(ws, "f").manifest_bytes(1))
     assert manifest["created_at"] < "2026" and manifest["expires"] > time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
     with pytest.raises(VerificationError) as info:
-        verify_snapshot(ws, "f", now=time.time() + 2 * 86400)
+        verify_snapshot(ws, "f", options=VerifyOptions(now=time.time() + 2 * 86400))
     assert info.value.code == "V015"
 
 

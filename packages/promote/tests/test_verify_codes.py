@@ -23,7 +23,7 @@ from artigov.contract import transition
 from artigov.core import Workspace, canonical_json, codes_of, digest_bytes, load_workspace, sign_detached, write_atomic
 from artigov.core.testkeys import gnupg_home, make_key, revoke_key
 from artigov.index import rebuild
-from artigov.promote import TrustChanges, VerificationError, promote, trust_propose
+from artigov.promote import PromoteOptions, TrustChanges, VerificationError, VerifyOptions, promote, trust_propose
 from artigov.promote._store import GateHead, Head, ObjectStore, SnapshotStore
 from artigov.promote._verify import STEPS, verify_snapshot
 
@@ -196,7 +196,7 @@ def v014(root: Path, keys: Keys, _: ExitStack) -> Case:
 
 def v015(root: Path, keys: Keys, _: ExitStack) -> Case:
     ws = build_ws(root, keys.home, keys.good, [keys.good])
-    promote(ws, "f", "design", expires_days=1)
+    promote(ws, "f", "design", PromoteOptions(expires_days=1))
     return Case(ws, {"now": time.time() + 2 * 86400})
 
 
@@ -331,8 +331,10 @@ def test_each_damage_fails_verify_with_its_code_at_its_step(
     case = TABLE[code](tmp_path / "ws", keys, stack)
     for name, value in case.env.items():
         monkeypatch.setenv(name, value)
+    options = dict(case.kwargs)
+    sequence = options.pop("sequence", None)
     with pytest.raises(VerificationError) as info:
-        verify_snapshot(case.ws, "f", **case.kwargs)
+        verify_snapshot(case.ws, "f", sequence, VerifyOptions(**options))
     error = info.value
     assert error.code == code, str(error)
     step = next(s for s in STEPS if s.name == error.step)

@@ -14,7 +14,7 @@ from typing import Any
 
 from artigov.contract import transition
 from artigov.core import Workspace
-from artigov.promote import promote, rollback
+from artigov.promote import RollbackOptions, promote, rollback
 
 from .conftest import ALICE, CAROL, Keys, build_signed_approvals_ws
 
@@ -66,7 +66,7 @@ def test_a_promotion_and_a_rollback_are_a_few_calls_on_the_store(tmp_path: Path,
     promote(ws, "f", "design")  # a head to verify: the second promotion walks the whole way
     for name, call in (
         ("promote", lambda: promote(ws, "f", "design")),
-        ("rollback", lambda: rollback(ws, "f", to=1, reason="walk")),
+        ("rollback", lambda: rollback(ws, "f", reason="walk", options=RollbackOptions(to=1))),
     ):
         stays = walk(call)
         assert stays[0] == ("_promotion.py" if name == "promote" else "_rollback.py", [name]), stays

@@ -9,7 +9,7 @@ import typer
 from artigov.cli.complete import complete_framework, complete_gate, complete_snapshot
 from artigov.cli.options import Format, FormatOpt, RootOpt
 from artigov.cli.trust import PinOpt
-from artigov.commands.promote import run_promote, run_rollback, run_verify, run_verify_all
+from artigov.commands.promote import Which, run_promote, run_rollback, run_verify, run_verify_all
 
 __all__ = ["register", "run_promote", "run_rollback", "run_verify", "run_verify_all"]
 
@@ -48,9 +48,10 @@ def _register_main(app: typer.Typer) -> None:
         fmt: FormatOpt = Format.text,
     ) -> None:
         """Promote a framework at a gate as a GPG-signed snapshot in the committed record."""
-        raise typer.Exit(
-            run_promote(root, framework, gate, key, expires_days, fmt, allow_dirty=allow_dirty, commit=commit)
-        )
+        from artigov.promote import PromoteOptions
+
+        options = PromoteOptions(key=key, commit=commit, expires_days=expires_days, allow_dirty=allow_dirty)
+        raise typer.Exit(run_promote(root, framework, gate, fmt, options))
 
     @app.command("verify")
     def verify_cmd(
@@ -91,7 +92,7 @@ def _register_main(app: typer.Typer) -> None:
             raise typer.Exit(run_verify_all(root, fmt, since=since, pin=trust_pin))
         if not framework:
             raise typer.BadParameter("pass --framework F (or --all, or --since REV)")
-        raise typer.Exit(run_verify(root, framework, snapshot, fmt, gate, trust_pin))
+        raise typer.Exit(run_verify(root, framework, fmt, Which(snapshot, gate), trust_pin))
 
     @app.command("rollback")
     def rollback_cmd(
@@ -119,7 +120,9 @@ def _register_main(app: typer.Typer) -> None:
         fmt: FormatOpt = Format.text,
     ) -> None:
         """Restore a snapshot's files and record it as a new signed snapshot of its gate."""
-        raise typer.Exit(run_rollback(root, framework, to, key, fmt, reason=reason, gate=gate, commit=commit))
+        from artigov.promote import RollbackOptions
+
+        raise typer.Exit(run_rollback(root, framework, fmt, reason, RollbackOptions(key, commit, to=to, gate=gate)))
 
     @app.command("prune")
     def prune_cmd(
@@ -157,8 +160,9 @@ def _register_views(app: typer.Typer) -> None:
         """Evaluate the contract's rollback triggers (exit 1 if any fired)."""
 
         from artigov.commands.promote import run_triggers
+        from artigov.promote import Recording
 
-        raise typer.Exit(run_triggers(root, framework, auto_rollback, key, gate, fmt))
+        raise typer.Exit(run_triggers(root, framework, fmt, gate, Recording(key) if auto_rollback else None))
 
     @app.command("snapshots")
     def snapshots_cmd(framework: FrameworkOpt, root: RootOpt = None, fmt: FormatOpt = Format.text) -> None:

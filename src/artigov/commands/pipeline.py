@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from artigov.commands.contract import run_contract_check
 from artigov.commands.formats import Format
@@ -21,18 +22,14 @@ from artigov.commands.route import run_route_check
 from artigov.commands.validate import run_validate
 from artigov.core import DEFAULT_LOCK_TIMEOUT
 
+if TYPE_CHECKING:
+    from artigov.promote import PromoteOptions
+
 __all__ = ["run_pipeline"]
 
 
 def run_pipeline(
-    root: Path | None,
-    framework: str,
-    gate: str,
-    key: str | None,
-    fmt: Format = Format.text,
-    *,
-    commit: bool = False,
-    allow_dirty: bool = False,
+    root: Path | None, framework: str, gate: str, fmt: Format = Format.text, options: PromoteOptions | None = None
 ) -> int:
     """Run every step in order; return the first non-zero exit code (0 when promoted)."""
     steps: list[tuple[str, Callable[[], int]]] = [
@@ -41,7 +38,7 @@ def run_pipeline(
         ("index update", lambda: run_index("update", root, fmt, DEFAULT_LOCK_TIMEOUT)),
         ("contract check", lambda: run_contract_check(root, framework, gate, fmt)),
         ("hydrate", lambda: run_hydrate(root, framework, gate, True, None, fmt)),
-        ("promote", lambda: run_promote(root, framework, gate, key, None, fmt, allow_dirty=allow_dirty, commit=commit)),
+        ("promote", lambda: run_promote(root, framework, gate, fmt, options)),
     ]
     for name, step in steps:
         if fmt is Format.text:

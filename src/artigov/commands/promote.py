@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -11,28 +12,29 @@ from artigov.core import EXIT_FINDINGS, EXIT_OK, Workspace
 
 if TYPE_CHECKING:
     from artigov.core import TrustChain
-    from artigov.promote import Continuity
+    from artigov.promote import Continuity, PromoteOptions, Recording, RollbackOptions
+
+
+@dataclass(frozen=True)
+class Which:
+    """The snapshot a command names: a sequence (``--snapshot``), else the current snapshot of a
+    gate (``--gate``), else the head."""
+
+    snapshot: int | None = None
+    gate: str | None = None
 
 
 def run_promote(
-    root: Path | None,
-    framework: str,
-    gate: str,
-    key: str | None,
-    expires_days: int | None,
-    fmt: Format,
-    *,
-    allow_dirty: bool = False,
-    commit: bool = False,
+    root: Path | None, framework: str, gate: str, fmt: Format, options: PromoteOptions | None = None
 ) -> int:
     """``artigov promote``: a gate's inputs as a new signed snapshot."""
 
     def action(ws: Workspace) -> int:
         from artigov.commands.render import emit_json, findings_text
-        from artigov.promote import GateFailedError, promote
+        from artigov.promote import GateFailedError, PromoteOptions, promote
 
         try:
-            p = promote(ws, framework, gate, key=key, expires_days=expires_days, allow_dirty=allow_dirty, commit=commit)
+            p = promote(ws, framework, gate, options or PromoteOptions())
         except GateFailedError as e:
             if fmt is Format.json:
                 emit_json({"ok": False, "gate": gate, "findings": [f.to_dict() for f in e.findings]})
@@ -57,24 +59,20 @@ def run_promote(
 
 
 def run_verify(
-    root: Path | None,
-    framework: str,
-    snapshot: int | None,
-    fmt: Format,
-    gate: str | None = None,
-    pin: str | None = None,
+    root: Path | None, framework: str, fmt: Format, which: Which | None = None, pin: str | None = None
 ) -> int:
     """``artigov verify``: one snapshot (the head, a sequence or a gate's current one), every step."""
+    which = which or Which()
 
     def action(ws: Workspace) -> int:
         from artigov.commands.render import emit_json
         from artigov.core import get_logger
-        from artigov.promote import VerificationError, verify_snapshot
+        from artigov.promote import VerificationError, VerifyOptions, verify_snapshot
 
         log = get_logger("artigov.promote")
         chain, trust = _trust_row(ws, pin)
         try:
-            v = verify_snapshot(ws, framework, snapshot, gate=gate, trust=chain)
+            v = verify_snapshot(ws, framework, which.snapshot, VerifyOptions(gate=which.gate, trust=chain))
         except VerificationError as e:
             log.info(
                 "snapshot_verify_failed",
@@ -194,24 +192,14 @@ def _print_continuity(continuity: Continuity) -> None:
         print(f"verify: since {continuity.since}: FAILED: {v.one_line()}")
 
 
-def run_rollback(
-    root: Path | None,
-    framework: str,
-    to: int | None,
-    key: str | None,
-    fmt: Format,
-    *,
-    reason: str = "",
-    gate: str | None = None,
-    commit: bool = False,
-) -> int:
+def run_rollback(root: Path | None, framework: str, fmt: Format, reason: str, options: RollbackOptions) -> int:
     """``artigov rollback``: an earlier snapshot's files, recorded as a new signed snapshot."""
 
     def action(ws: Workspace) -> int:
         from artigov.commands.render import emit_json
         from artigov.promote import rollback
 
-        p = rollback(ws, framework, reason=reason, to=to, gate=gate, key=key, commit=commit)
+        p = rollback(ws, framework, reason=reason, options=options)
         if fmt is Format.json:
             emit_json({"ok": True, **p.to_dict()})
         else:
@@ -255,15 +243,16 @@ _TODO = {
 
 
 def run_triggers(
-    root: Path | None, framework: str, auto_rollback: bool, key: str | None, gate: str | None, fmt: Format
+    root: Path | None, framework: str, fmt: Format, gate: str | None = None, auto_rollback: Recording | None = None
 ) -> int:
-    """`artigov triggers`."""
+    """`artigov triggers`: the contract's rollback triggers on the current snapshot of ``gate`` (default:
+    the head's); with ``auto_rollback``, a fired rollback trigger rolls back, recorded as it says."""
 
     def action(ws: Workspace) -> int:
         from artigov.commands.render import emit_json
         from artigov.promote import triggers
 
-        r = triggers(ws, framework, auto_rollback=auto_rollback, key=key, gate=gate)
+        r = triggers(ws, framework, gate=gate, auto_rollback=auto_rollback)
         rolled = r.rolled_back.sequence if r.rolled_back else None
         if fmt is Format.json:
             emit_json(r.to_dict())

@@ -184,9 +184,10 @@ def promote(
 ) -> None:
     """validate -> route check -> index update -> contract check -> hydrate -> promote (stops at a failure)."""
     from artigov.commands.pipeline import run_pipeline
+    from artigov.promote import PromoteOptions
 
     where, fmt = _prepared(c, root, format_, log_format, log_level)
-    _finish(run_pipeline(where, framework, gate, key, fmt, commit=commit, allow_dirty=allow_dirty))
+    _finish(run_pipeline(where, framework, gate, fmt, PromoteOptions(key=key, commit=commit, allow_dirty=allow_dirty)))
 
 
 @task(
@@ -216,6 +217,7 @@ def rollback(
 ) -> None:
     """Restore an earlier snapshot's files, recorded as a new signed snapshot (artigov rollback)."""
     from artigov.commands.promote import run_rollback
+    from artigov.promote import RollbackOptions
 
     where, fmt = _prepared(c, root, format_, log_format, log_level)
     target = None
@@ -223,7 +225,7 @@ def rollback(
         if not str(to).isdigit():
             raise Exit(f"artigov: error: --to {to!r} is not a snapshot number (fix: pass a number, e.g. --to 2)", 2)
         target = int(to)
-    _finish(run_rollback(where, framework, target, key, fmt, reason=reason, gate=gate, commit=commit))
+    _finish(run_rollback(where, framework, fmt, reason, RollbackOptions(key, commit, to=target, gate=gate)))
 
 
 def _transition_task(action: str, doc: str) -> Any:

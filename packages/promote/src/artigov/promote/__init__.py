@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from artigov.promote._history import head_of, history
     from artigov.promote._manifest import InputApproval, Manifest, ManifestError, SnapshotInput
     from artigov.promote._migrate import migrate_record, repair_head
+    from artigov.promote._options import PromoteOptions, Recording, RollbackOptions, VerifyOptions
     from artigov.promote._promotion import Promotion, authorize_signer, promote
     from artigov.promote._retention import PruneResult, prune
     from artigov.promote._rollback import rollback, withdrawn_versions
@@ -77,6 +78,10 @@ __all__ = [
     "ObjectStore",
     "Promotion",
     "PromotionError",
+    "PromoteOptions",
+    "Recording",
+    "RollbackOptions",
+    "VerifyOptions",
     "PruneResult",
     "SIGNATURE_NAME",
     "SnapshotStore",

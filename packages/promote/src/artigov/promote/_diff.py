@@ -15,7 +15,7 @@ from typing import Any
 from artigov.core import MANIFEST_NAME, Workspace
 from artigov.promote._manifest import SnapshotInput
 from artigov.promote._store import SnapshotStore
-from artigov.promote._verify import verify_snapshot
+from artigov.promote._verify import verify_in
 from artigov.promote.errors import PromotionError, VerificationError
 
 __all__ = ["SnapshotDiff", "diff_inputs", "diff_snapshots", "snapshot_state"]
@@ -81,7 +81,7 @@ def diff_inputs(a: Sequence[SnapshotInput], b: Sequence[SnapshotInput]) -> dict[
 def snapshot_state(ws: Workspace, framework: str, sequence: int, store: SnapshotStore | None = None) -> dict[str, Any]:
     """Whether snapshot ``sequence`` verifies today: ``{"ok": True}`` or the failed check."""
     try:
-        verify_snapshot(ws, framework, sequence, store=store)
+        verify_in(store or SnapshotStore.open(ws, framework), sequence)
     except VerificationError as e:
         return {"ok": False, "code": e.code, "problem": e.problem}
     return {"ok": True}

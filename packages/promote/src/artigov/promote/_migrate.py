@@ -46,6 +46,7 @@ from artigov.core import (
 )
 from artigov.promote._decisions import DecisionLog
 from artigov.promote._manifest import Manifest, ManifestError
+from artigov.promote._options import VerifyOptions
 from artigov.promote._record import Decider, recover
 from artigov.promote._store import (
     Head,
@@ -54,7 +55,7 @@ from artigov.promote._store import (
     check_framework_name,
 )
 from artigov.promote._trustops import TrustResult, has_trust, trust_init
-from artigov.promote._verify import check_signature, verify_snapshot
+from artigov.promote._verify import Signed, check_signature, verify_in, verify_snapshot
 from artigov.promote.errors import PromotionError, VerificationError
 
 __all__ = ["Migration", "migrate_record", "repair_head"]
@@ -101,7 +102,7 @@ def _old_snapshot(ws: Workspace, fw_dir: Path, seq: int, expected: str, objects:
     if digest_bytes(data) != expected:
         raise PromotionError(f"{name}: snapshot {seq} does not hash to the digest that names it; nothing was moved")
     manifest = _old_manifest(name, seq, data)
-    check_signature(SnapshotStore(ws, name), data, signature, manifest, seq, load_trust(ws))
+    check_signature(SnapshotStore(ws, name), Signed(data, signature), manifest, seq, load_trust(ws))
     for item in manifest.inputs:
         for obj in item.objects:
             if objects.check(obj) is not None:
@@ -298,7 +299,7 @@ def repair_head(ws: Workspace, framework: str, *, lock_timeout: float = DEFAULT_
         notes = recover(store)
         if notes:
             with contextlib.suppress(VerificationError):
-                v = verify_snapshot(ws, framework, store=store)
+                v = verify_in(store)
                 return v.sequence, "; ".join(notes)
         try:
             current = store.head()
@@ -306,7 +307,7 @@ def repair_head(ws: Workspace, framework: str, *, lock_timeout: float = DEFAULT_
             current = None
         if current is not None:
             try:
-                v = verify_snapshot(ws, framework, store=store)
+                v = verify_in(store)
                 return v.sequence, f"HEAD already names snapshot {v.sequence}, which verifies: nothing to repair"
             except VerificationError:
                 pass
@@ -314,7 +315,7 @@ def repair_head(ws: Workspace, framework: str, *, lock_timeout: float = DEFAULT_
         for seq in sorted(store.sequences(), reverse=True):
             try:
                 candidate = _derived_head(store, seq)
-                verify_snapshot(ws, framework, head=candidate, store=store)
+                verify_in(store, options=VerifyOptions(head=candidate))
             except VerificationError as e:
                 problems.append(f"{seq}: {e.code}")
                 continue
@@ -332,7 +333,7 @@ def _no_head(ws: Workspace, store: SnapshotStore, problems: list[str]) -> str:
     ones (HEAD never names it while they stand: a replay), and what each newer one fails with."""
     for seq in sorted(store.sequences(), reverse=True):
         try:
-            verify_snapshot(ws, store.framework, head=_derived_head(store, seq), store=store, ignore_newer=True)
+            verify_in(store, options=VerifyOptions(head=_derived_head(store, seq), ignore_newer=True))
         except VerificationError:
             continue
         newer = [p for p in problems if int(p.split(":", 1)[0]) > seq and "V007" not in p]

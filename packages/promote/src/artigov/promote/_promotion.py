@@ -26,7 +26,6 @@ from typing import Any
 
 from artigov.contract import all_statements, check_contract, valid_approvals
 from artigov.core import (
-    DEFAULT_LOCK_TIMEOUT,
     TRUST_DIR,
     ActorLookup,
     FileLock,
@@ -45,6 +44,7 @@ from artigov.index import verify as verify_index
 from artigov.promote._decisions import DecisionLog
 from artigov.promote._gitstate import GitState, commit_record, git_state
 from artigov.promote._manifest import InputApproval, Manifest, SnapshotInput
+from artigov.promote._options import PromoteOptions
 from artigov.promote._record import Committed, Decider, commit_snapshot, recover
 from artigov.promote._restore import recover_restore
 from artigov.promote._store import ObjectStore, SnapshotStore
@@ -66,6 +66,9 @@ __all__ = [
 ]
 
 log = get_logger(__name__)
+
+#: A promotion's options when the caller names none.
+_DEFAULTS = PromoteOptions()
 
 #: Input bytes held before they are stored (:func:`_store_inputs`): memory stays bounded.
 _BATCH_BYTES = 64 << 20
@@ -387,9 +390,7 @@ class _Promoting:
     gate: str
     signer: str
     trust: TrustChain
-    expires_days: int | None
-    allow_dirty: bool
-    lock_timeout: float
+    options: PromoteOptions
     report: Any = None
     plan: Any = None
     decisions: list[Decision] | None = None
@@ -404,17 +405,7 @@ class _Promoting:
         return self.store.framework
 
 
-def promote(
-    ws: Workspace,
-    framework: str,
-    gate: str,
-    *,
-    key: str | None = None,
-    expires_days: int | None = None,
-    allow_dirty: bool = False,
-    commit: bool = False,
-    lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
-) -> Promotion:
+def promote(ws: Workspace, framework: str, gate: str, options: PromoteOptions = _DEFAULTS) -> Promotion:
     """Promote ``framework`` at ``gate`` as a new signed snapshot (see the module doc for the steps):
     authorize the signer, check the index and the gate, plan the inputs, record the snapshot, commit.
 
@@ -424,24 +415,24 @@ def promote(
         VerificationError: the current head does not verify.
     """
     store = SnapshotStore.open(ws, framework)
-    signer = signing_key(ws, key)
+    signer = signing_key(ws, options.key)
     trust = authorize_signer(ws, framework, gate, signer)
-    run = _Promoting(ws, store, gate, signer, trust, expires_days, allow_dirty, lock_timeout)
+    run = _Promoting(ws, store, gate, signer, trust, options)
     _check_index_and_gate(run)
     _plan_inputs(run)
     finished, done, inputs = _record(run)
     if finished is not None:
         return finished
     announce(store, done, "snapshot_promoted", "promoted", gate=gate)
-    return _committed(run, done, inputs, commit)
+    return _committed(run, done, inputs)
 
 
-def _committed(run: _Promoting, done: Committed, inputs: tuple[SnapshotInput, ...], commit: bool) -> Promotion:
+def _committed(run: _Promoting, done: Committed, inputs: tuple[SnapshotInput, ...]) -> Promotion:
     """The recorded promotion, after a git commit of exactly what it wrote when ``commit`` asks for one."""
     ws, framework, gate, signer, git = run.ws, run.framework, run.gate, run.signer, run.git
     assert git is not None
     record_commit = commit_if(
-        commit,
+        run.options.commit,
         ws,
         commit_paths(run.store, signer, inputs),
         f"artigov: promote {framework} gate {gate} as snapshot {done.sequence}\n\n"
@@ -459,7 +450,7 @@ def _check_index_and_gate(run: _Promoting) -> None:
         PromotionError: the index differs from the files.
         GateFailedError: the gate's contract check failed.
     """
-    ws, framework, lock_timeout = run.ws, run.framework, run.lock_timeout
+    ws, framework, lock_timeout = run.ws, run.framework, run.options.lock_timeout
     with FileLock(run.store.lock_path, lock_timeout):
         recover_restore(run.store)  # an interrupted rollback's files first: the index must see them
     drift = verify_index(ws, lock_timeout=lock_timeout)
@@ -496,7 +487,7 @@ def _plan_inputs(run: _Promoting) -> None:
     run.plan, run.decisions = result.plan, result.decisions
     assert run.plan is not None and result.index is not None
     run.git = git_state(ws.root, _input_paths(run.plan.inputs))
-    if run.git.dirty and not run.allow_dirty:
+    if run.git.dirty and not run.options.allow_dirty:
         dirty = run.git.dirty
         shown = ", ".join(dirty[:5]) + (f" and {len(dirty) - 5} more" if len(dirty) > 5 else "")
         raise PromotionError(
@@ -514,7 +505,7 @@ def _record(run: _Promoting) -> tuple[Promotion | None, Committed, tuple[Snapsho
     verified, the inputs stored, the manifest signed and recorded. Returns (the promotion an
     interrupted run of this very promotion already recorded, else None; what was committed; the inputs)."""
     store, plan = run.store, run.plan
-    with FileLock(store.lock_path, run.lock_timeout):
+    with FileLock(store.lock_path, run.options.lock_timeout):
         finished = recover(store)
         current = verified_head(store)
         if (
@@ -540,7 +531,7 @@ def _manifest(run: _Promoting, sequence: int, parent: str | None, inputs: tuple[
     """The new snapshot's manifest (unsigned, the log not pinned yet)."""
     assert run.git is not None
     created_at, source = stamp_now()
-    expires_days = run.expires_days
+    expires_days = run.options.expires_days
     return Manifest(
         framework=run.framework,
         gate=run.gate,
@@ -553,7 +544,7 @@ def _manifest(run: _Promoting, sequence: int, parent: str | None, inputs: tuple[
         trust_version=run.trust.newest.version,
         created_at=created_at,
         created_at_source=source,
-        git=git_fields(run.git, run.allow_dirty),
+        git=git_fields(run.git, run.options.allow_dirty),
         # From now (the real clock), never from created_at: SOURCE_DATE_EPOCH (often the HEAD
         # commit's time) would give a snapshot that is born expired.
         expires=iso(int(time.time()) + expires_days * 86400) if expires_days is not None else None,

@@ -239,12 +239,12 @@ def _prove(store: SnapshotStore, body: Manifest, data: bytes, signature: bytes, 
     verifies with the committed keys and is by a key its trust version lets sign its gate, and
     every object it names holds the input it describes (never sign a head that every later
     promotion would refuse)."""
-    from artigov.promote._verify import check_objects, check_signature
+    from artigov.promote._verify import Signed, check_objects, check_signature
     from artigov.promote.errors import VerificationError
 
     sequence = body.sequence
     try:
-        check_signature(store, data, signature, body, sequence, trust)
+        check_signature(store, Signed(data, signature), body, sequence, trust)
         check_objects(store, body, sequence)
     except VerificationError as e:
         raise PromotionError(

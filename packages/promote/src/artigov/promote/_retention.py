@@ -28,7 +28,7 @@ from artigov.promote._decisions import DecisionLog
 from artigov.promote._record import Decider, recover
 from artigov.promote._rollback import previous_good
 from artigov.promote._store import Head, SnapshotStore
-from artigov.promote._verify import verify_snapshot
+from artigov.promote._verify import verify_in
 from artigov.promote.errors import PromotionError
 
 __all__ = ["PruneResult", "prune"]
@@ -67,7 +67,7 @@ def _retained(
     for gate, gh in head.gates.items():
         keep.add(gh.sequence)
         with suppress(PromotionError):  # no earlier snapshot of the gate verifies: nothing more to protect
-            keep.add(previous_good(ws, store, gate, gh.sequence))
+            keep.add(previous_good(store, gate, gh.sequence))
     if contract.keep_last:
         keep |= set(sorted(sequences)[-contract.keep_last :])
     if contract.keep_days is not None:
@@ -101,7 +101,7 @@ def prune(
         if head is None or not sequences:
             return result
         if apply:
-            verify_snapshot(ws, framework, store=store)  # prune only a history that verifies
+            verify_in(store)  # prune only a history that verifies
         _choose(ws, store, _retained(ws, store, contract, head, sequences, now), sequences, result)
         if not apply or not result.deleted:
             return result

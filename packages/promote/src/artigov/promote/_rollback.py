@@ -4,14 +4,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from artigov.core import (
-    DEFAULT_LOCK_TIMEOUT,
     ActorLookup,
     FileLock,
     PathEscapeError,
@@ -25,6 +23,7 @@ from artigov.index import add as index_add
 from artigov.promote._decisions import DecisionLog
 from artigov.promote._gitstate import git_state
 from artigov.promote._manifest import Manifest
+from artigov.promote._options import RollbackOptions
 from artigov.promote._promotion import (
     BROKEN_HISTORY,
     Promotion,
@@ -40,11 +39,14 @@ from artigov.promote._promotion import (
 from artigov.promote._record import Committed, Decider, commit_snapshot, recover
 from artigov.promote._restore import finish_restore, recover_restore, stage_files, switch_staged, unstage
 from artigov.promote._store import Head, SnapshotStore
-from artigov.promote._verify import Verified, verify_snapshot
+from artigov.promote._verify import Verified, verify_in
 from artigov.promote.errors import PromotionError, VerificationError
 from artigov.schema import unsafe_artifact_path
 
 __all__ = ["previous_good", "rollback", "withdrawn_in", "withdrawn_versions"]
+
+#: A rollback's options when the caller names none.
+_DEFAULTS = RollbackOptions()
 
 
 def _planned(store: SnapshotStore, manifest: Manifest) -> list[tuple[Path, bytes]]:
@@ -129,10 +131,8 @@ class _RollingBack:
     store: SnapshotStore
     signer: str
     reason: str
-    gate: str | None
     actor: ActorLookup
-    #: Decisions recorded with the rollback (a trigger's), before its own.
-    extra_decisions: Sequence[dict[str, Any]] = ()
+    options: RollbackOptions
 
     @property
     def framework(self) -> str:
@@ -140,20 +140,9 @@ class _RollingBack:
         return self.store.framework
 
 
-def rollback(
-    ws: Workspace,
-    framework: str,
-    *,
-    reason: str,
-    to: int | None = None,
-    gate: str | None = None,
-    key: str | None = None,
-    commit: bool = False,
-    extra_decisions: Sequence[dict[str, Any]] = (),
-    lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
-) -> Promotion:
-    """Restore snapshot ``to`` (default: the previous good snapshot of ``gate``, default the head's gate)
-    and record it as a NEW signed snapshot of that gate; other gates do not move.
+def rollback(ws: Workspace, framework: str, *, reason: str, options: RollbackOptions = _DEFAULTS) -> Promotion:
+    """Restore snapshot ``options.to`` (default: the previous good snapshot of ``options.gate``, default
+    the head's gate) and record it as a NEW signed snapshot of that gate; other gates do not move.
 
     History stays append-only: the new snapshot's parent is the chain's head and its
     ``rollback_of`` names the restored one; ``reason`` is required and recorded.
@@ -162,18 +151,18 @@ def rollback(
     if not reason:
         raise PromotionError("a rollback needs a reason", fix='pass --reason "why" (it is recorded and signed)')
     store = SnapshotStore.open(ws, framework)
-    run = _RollingBack(ws, store, signing_key(ws, key), reason, gate, ActorLookup(ws.root), extra_decisions)
-    with FileLock(store.lock_path, lock_timeout):
+    run = _RollingBack(ws, store, signing_key(ws, options.key), reason, ActorLookup(ws.root), options)
+    with FileLock(store.lock_path, options.lock_timeout):
         head = _head_to_leave(run)
-        verified = _snapshot_to_restore(run, head, to)
+        verified = _snapshot_to_restore(run, head)
         trust = authorize_signer(ws, framework, verified.manifest.gate, run.signer)
         # Staged, not switched in: the files change only once the rollback is recorded (its commit point).
         restored = stage_files(store, _planned(store, verified.manifest), head.sequence + 1)
         restored_rel = [ws.rel(p) for p in restored]
         manifest, batch = _rollback_snapshot(run, head, verified, trust, restored_rel)
-        done = _commit_then_switch(store, (head, manifest, batch, trust), restored, lock_timeout)
+        done = _commit_then_switch(store, (head, manifest, batch, trust), restored, options.lock_timeout)
     announce(store, done, "snapshot_rolled_back", "rolled_back", rollback_of=verified.sequence)
-    return _rolled_back(run, done, manifest, restored_rel, commit)
+    return _rolled_back(run, done, manifest, restored_rel)
 
 
 def _head_to_leave(run: _RollingBack) -> Head:
@@ -184,7 +173,7 @@ def _head_to_leave(run: _RollingBack) -> Head:
         PromotionError: no snapshot yet.
         VerificationError: a replayed, forked or interrupted history.
     """
-    ws, store, framework = run.ws, run.store, run.framework
+    store, framework = run.store, run.framework
     recover_restore(store)
     recover(store)
     head = store.head()
@@ -192,32 +181,32 @@ def _head_to_leave(run: _RollingBack) -> Head:
         verified_head(store)
         raise PromotionError(f"framework {framework!r} has no snapshot to roll back to")
     try:
-        verify_snapshot(ws, framework, store=store)
+        verify_in(store)
     except VerificationError as e:
         if e.code in BROKEN_HISTORY:
             raise  # a replayed, forked or interrupted history: nothing is written until it is sorted out
     return head
 
 
-def _snapshot_to_restore(run: _RollingBack, head: Head, to: int | None) -> Verified:
+def _snapshot_to_restore(run: _RollingBack, head: Head) -> Verified:
     """Snapshot ``to``, or the previous good snapshot of the gate asked (default the head's), verified.
 
     Raises:
         PromotionError: no such snapshot, or one of another gate than the one asked.
         VerificationError: it does not verify.
     """
-    ws, store, framework, gate = run.ws, run.store, run.framework, run.gate
+    store, framework, gate, to = run.store, run.framework, run.options.gate, run.options.to
     if to is None:
         chosen_gate = gate or store.manifest(head.sequence).gate
         if chosen_gate not in head.gates:
             raise PromotionError(f"gate {chosen_gate!r} of {framework!r} has no snapshot to roll back")
-        to = previous_good(ws, store, chosen_gate, head.gates[chosen_gate].sequence)
+        to = previous_good(store, chosen_gate, head.gates[chosen_gate].sequence)
     if to > head.sequence or to < 1:
         raise PromotionError(
             f"cannot roll back to snapshot {to}: the head is {head.sequence}",
             fix="pick an earlier snapshot (artigov snapshots)",
         )
-    verified = verify_snapshot(ws, framework, to, store=store)
+    verified = verify_in(store, to)
     if gate is not None and gate != verified.manifest.gate:
         raise PromotionError(f"snapshot {to} is a {verified.manifest.gate!r} snapshot, not {gate!r}")
     return verified
@@ -250,7 +239,8 @@ def _rollback_snapshot(
         git=git_fields(git, True),
     )
     decider = Decider(created_at, run.actor.result(), run.framework, sequence)
-    extra = [{**e, "ts": created_at, "data": {**e.get("data", {}), "sequence": sequence}} for e in run.extra_decisions]
+    stamped = {"ts": created_at}
+    extra = [{**e, **stamped, "data": {**e.get("data", {}), "sequence": sequence}} for e in run.options.extra_decisions]
     rolled = _rolled_back_event(manifest, decider, withdrawn, restored)
     return manifest, [*trust_events(run.store, decider, trust), *extra, rolled]
 
@@ -275,13 +265,11 @@ def _rolled_back_event(
     )
 
 
-def _rolled_back(
-    run: _RollingBack, done: Committed, manifest: Manifest, restored: list[str], commit: bool
-) -> Promotion:
+def _rolled_back(run: _RollingBack, done: Committed, manifest: Manifest, restored: list[str]) -> Promotion:
     """The recorded rollback, after a git commit of exactly what it wrote when ``commit`` asks for one."""
     framework, target, signer = run.framework, manifest.rollback_of, run.signer
     record_commit = commit_if(
-        commit,
+        run.options.commit,
         run.ws,
         commit_paths(run.store, signer, manifest.inputs, restored),
         f"artigov: roll back {framework} gate {manifest.gate} to snapshot {target} as snapshot {done.sequence}\n\n"
@@ -301,11 +289,11 @@ def _rolled_back(
     )
 
 
-def previous_good(ws: Workspace, store: SnapshotStore, gate: str, current: int) -> int:
+def previous_good(store: SnapshotStore, gate: str, current: int) -> int:
     """The newest snapshot of ``gate`` before ``current`` that verifies."""
     for candidate in _gate_snapshots(store, gate, current):
         try:
-            verify_snapshot(ws, store.framework, candidate, store=store)
+            verify_in(store, candidate)
             return candidate
         except VerificationError:
             continue

@@ -5,17 +5,18 @@ and roll back when one fires with ``action: rollback``.
 from __future__ import annotations
 
 from contextlib import suppress
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 from artigov.contract import check_contract, load_contract
 from artigov.core import ActorLookup, Workspace, digest_file, get_logger
 from artigov.promote._manifest import Manifest
+from artigov.promote._options import Recording, RollbackOptions, VerifyOptions
 from artigov.promote._promotion import Promotion
 from artigov.promote._record import Decider
 from artigov.promote._rollback import rollback
 from artigov.promote._store import Head, SnapshotStore
-from artigov.promote._verify import verify_snapshot
+from artigov.promote._verify import verify_in
 from artigov.promote.errors import VerificationError
 
 __all__ = ["TriggerReport", "triggers"]
@@ -63,11 +64,12 @@ class _Evaluation:
 
 
 def triggers(
-    ws: Workspace, framework: str, *, auto_rollback: bool = False, key: str | None = None, gate: str | None = None
+    ws: Workspace, framework: str, *, gate: str | None = None, auto_rollback: Recording | None = None
 ) -> TriggerReport:
     """Evaluate the contract's rollback triggers against the current snapshot of ``gate`` (default:
-    the head's gate): verify_failed, then checksum_drift, then gate_failed; with ``auto_rollback``,
-    roll back when one fired with ``action: rollback``."""
+    the head's gate): verify_failed, then checksum_drift, then gate_failed; with ``auto_rollback``
+    (how the rollback is recorded: its key, commit and lock timeout), roll back when one fired with
+    ``action: rollback``."""
     contract = load_contract(ws, framework)
     store = SnapshotStore.open(ws, framework)
     head = store.head()
@@ -81,9 +83,9 @@ def triggers(
         log.info(
             "trigger_fired", audit=True, framework=framework, subject=t["on"], outcome=t["action"], detail=t["detail"]
         )
-    if auto_rollback and any(t["action"] == "rollback" for t in report.fired):
+    if auto_rollback is not None and any(t["action"] == "rollback" for t in report.fired):
         rolled_gate = manifest.gate if manifest else gate
-        report.rolled_back = _roll_back(run, key, rolled_gate)
+        report.rolled_back = _roll_back(run, auto_rollback, rolled_gate)
     return report
 
 
@@ -104,7 +106,7 @@ def _verify_failed(run: _Evaluation) -> Manifest | None:
     store, target = run.store, run.target
     if run.head is not None or "verify_failed" in run.wanted:
         try:
-            return verify_snapshot(run.ws, store.framework, target, head=run.head, store=store).manifest
+            return verify_in(store, target, VerifyOptions(head=run.head)).manifest
         except VerificationError as e:
             if e.code in _KEY_TRUST:  # the signer's key, not the content: re-sign, never roll back
                 run.report.fired.append(_key_trust_problem(e, store.framework, _gate_of(store, target)))
@@ -141,7 +143,7 @@ def _gate_failed(run: _Evaluation, manifest: Manifest) -> None:
         run.fire("gate_failed", "; ".join(f.message for f in gate_report.findings))
 
 
-def _roll_back(run: _Evaluation, key: str | None, gate: str | None) -> Promotion:
+def _roll_back(run: _Evaluation, recording: Recording, gate: str | None) -> Promotion:
     """The rollback a fired trigger asks for, with the fired triggers as its recorded decisions: to
     the newest snapshot of ``gate`` that verifies when verification failed (or there is no current
     snapshot), else to the current snapshot itself (its own files back)."""
@@ -149,9 +151,14 @@ def _roll_back(run: _Evaluation, key: str | None, gate: str | None) -> Promotion
     decider = Decider("", ActorLookup(ws.root).result(), framework)  # the rollback stamps them with its time
     fired = [decider.event("trigger_fired", t["on"], t["action"], detail=t["detail"]) for t in fired_now]
     reason = "trigger: " + "; ".join(f"{t['on']} ({t['detail'][:200]})" for t in fired_now)
-    if any(t["on"] == "verify_failed" for t in fired_now) or run.target is None:
-        return rollback(ws, framework, reason=reason, gate=gate, key=key, extra_decisions=fired)
-    return rollback(ws, framework, reason=reason, to=run.target, key=key, extra_decisions=fired)
+    by_gate = any(t["on"] == "verify_failed" for t in fired_now) or run.target is None
+    options = RollbackOptions(
+        **{f.name: getattr(recording, f.name) for f in fields(Recording)},
+        to=None if by_gate else run.target,
+        gate=gate if by_gate else None,
+        extra_decisions=tuple(fired),
+    )
+    return rollback(ws, framework, reason=reason, options=options)
 
 
 #: Verification codes about the signer's key (expired, revoked), not about the signed content.

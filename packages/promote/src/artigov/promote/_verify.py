@@ -59,6 +59,7 @@ from artigov.core import (
 )
 from artigov.promote._decisions import DecisionLog, LogCheck
 from artigov.promote._manifest import InputApproval, Manifest, ManifestError, SnapshotInput
+from artigov.promote._options import VerifyOptions
 from artigov.promote._store import Head, SnapshotStore, refuse_old_layout
 from artigov.promote.errors import VerificationError
 
@@ -108,15 +109,17 @@ class Verified:
 
 log = get_logger(__name__)
 
+#: A verification's options when the caller names none.
+_DEFAULTS = VerifyOptions()
+
 
 @dataclass
 class _Run:
     """One verification: what the steps read and what each hands to the next."""
 
     store: SnapshotStore
-    gate: str | None
     sequence: int | None
-    now: float | None
+    options: VerifyOptions
     head: Head | None
     log: DecisionLog
     head_bytes: bytes = b""
@@ -188,7 +191,7 @@ def _gates(run: _Run) -> None:
 
 def _target(run: _Run) -> None:
     """V003: the snapshot asked for (the head, a sequence, or a gate's current one) is in the chain."""
-    head, framework, gate = run.head, run.store.framework, run.gate
+    head, framework, gate = run.head, run.store.framework, run.options.gate
     assert head is not None
     sequence = run.sequence
     if gate is not None:
@@ -248,9 +251,8 @@ def _signature(run: _Run) -> None:
     """V010-V014, V018: a good signature by a key the manifest's trust version lets sign its gate."""
     assert run.trust is not None
     assert run.manifest is not None
-    data = run.chain[run.target]
-    sig = run.store.signature_bytes(run.target)
-    run.signer = check_signature(run.store, data, sig, run.manifest, run.target, run.trust)
+    signed = Signed(run.chain[run.target], run.store.signature_bytes(run.target))
+    run.signer = check_signature(run.store, signed, run.manifest, run.target, run.trust)
 
 
 def _objects(run: _Run) -> None:
@@ -269,7 +271,7 @@ def _not_expired(run: _Run) -> None:
     """V015: the snapshot has not passed its ``expires``."""
     assert run.manifest is not None
     expires = run.manifest.expires
-    current = time.time() if run.now is None else run.now
+    current = time.time() if run.options.now is None else run.options.now
     if expires and datetime.fromisoformat(expires.replace("Z", "+00:00")).timestamp() < current:
         raise VerificationError(
             "V015",
@@ -313,52 +315,22 @@ STEPS: tuple[VerifyStep, ...] = (
 
 
 def verify_snapshot(
-    ws: Workspace,
-    framework: str,
-    sequence: int | None = None,
-    *,
-    gate: str | None = None,
-    now: float | None = None,
-    head: Head | None = None,
-    store: SnapshotStore | None = None,
-    trust: TrustChain | None = None,
-    ignore_newer: bool = False,
+    ws: Workspace, framework: str, sequence: int | None = None, options: VerifyOptions = _DEFAULTS
 ) -> Verified:
-    """Verify the head (or snapshot ``sequence``, or the current snapshot of ``gate``): run
+    """Verify the head (or snapshot ``sequence``, or the current snapshot of ``options.gate``): run
     :data:`STEPS` in order and raise at the first that fails. Nothing is written.
-
-    ``head`` replaces HEAD's content (``repair-head`` tries candidates); ``store``: the command's
-    own store (else one is opened); ``trust``: the trust chain already loaded (else it is loaded,
-    pinned by ``ARTIGOV_TRUST_PIN`` if set); ``ignore_newer``: skip the replay step (only to say
-    which older snapshot would verify as the head).
     """
-    return verify_in(
-        store or SnapshotStore.open(ws, framework),
-        sequence,
-        gate=gate,
-        now=now,
-        head=head,
-        trust=trust,
-        ignore_newer=ignore_newer,
-    )
+    return verify_in(SnapshotStore.open(ws, framework), sequence, options)
 
 
-def verify_in(
-    store: SnapshotStore,
-    sequence: int | None = None,
-    *,
-    gate: str | None = None,
-    now: float | None = None,
-    head: Head | None = None,
-    trust: TrustChain | None = None,
-    ignore_newer: bool = False,
-) -> Verified:
+def verify_in(store: SnapshotStore, sequence: int | None = None, options: VerifyOptions = _DEFAULTS) -> Verified:
     """:func:`verify_snapshot` in the store a command already opened (its paths resolved once)."""
     framework = store.framework
-    run = _Run(store, gate, sequence, now, head or store.head(), DecisionLog(store.decisions_path), trust=trust)
+    run = _Run(store, sequence, options, options.head or store.head(), DecisionLog(store.decisions_path))
+    run.trust = options.trust
     passed: list[str] = []
     for step in STEPS:
-        if ignore_newer and step.name == "not_replayed":
+        if options.ignore_newer and step.name == "not_replayed":
             continue  # repair-head's diagnosis: would this snapshot verify as the head, newer ones aside?
         try:
             step.run(run)
@@ -430,12 +402,18 @@ def _check_gates(head: Head, chain: dict[int, bytes]) -> None:
         raise VerificationError("V019", f"HEAD does not list gate {head_gate!r} of its own snapshot")
 
 
-def check_signature(
-    store: SnapshotStore, data: bytes, signature: bytes, manifest: Manifest, target: int, trust: TrustChain
-) -> str:
-    """The signer of a manifest's bytes: a good signature by a key that the trust version the
-    manifest names lets sign its framework's gate (keys from the record and ``signing.gnupghome``),
-    the one the manifest names (V010-V014, V018)."""
+@dataclass(frozen=True)
+class Signed:
+    """A manifest's exact bytes and their detached signature, as the record stores them."""
+
+    data: bytes
+    signature: bytes
+
+
+def check_signature(store: SnapshotStore, signed: Signed, manifest: Manifest, target: int, trust: TrustChain) -> str:
+    """The signer of ``signed`` (a manifest's bytes, which parse to ``manifest``): a good signature
+    by a key that the trust version the manifest names lets sign its framework's gate (keys from the
+    record and ``signing.gnupghome``), the one the manifest names (V010-V014, V018)."""
     version = trust.version(manifest.trust_version, what=f"snapshot {target}")
     framework, gate = manifest.framework, manifest.gate
     allowed = version.signers_for(framework, gate)
@@ -449,8 +427,8 @@ def check_signature(
         )
     ws = store.ws
     signer = verify_detached(
-        data,
-        signature,
+        signed.data,
+        signed.signature,
         allowed,
         source_home=ws.signing.gnupghome,
         keys_dir=ws.keys_dir,
@@ -508,8 +486,9 @@ def check_approvals(store: SnapshotStore, manifest: Manifest, target: int, trust
     fprs = tuple(sorted({a.fingerprint for _, a in recorded if a.fingerprint}))
     ws = store.ws
     with committed_keyring(ws.keys_dir, fprs, ws.rel(ws.keys_dir), "the approvals' recorded keys") as keyring:
+        check = _ApprovalCheck(store, keyring, target, trust, manifest.framework)
         for item, approval in recorded:
-            _check_approval(store, keyring, item, approval, target, (trust, manifest.framework))
+            check.one(item, approval)
 
 
 def _approval_body(root: Path, rel: str, digest: str, where: str, target: int) -> tuple[Path, bytes, ApprovalStatement]:
@@ -545,43 +524,55 @@ def _approval_body(root: Path, rel: str, digest: str, where: str, target: int) -
         ) from None
 
 
-def _check_approval(
-    store: SnapshotStore,
-    keyring: VerifyingKeyring,
-    item: SnapshotInput,
-    approval: InputApproval,
-    target: int,
-    trust: tuple[TrustChain, str],
-) -> None:
-    """One recorded approval: the statement is there, approves exactly ``item``, and (if it names a
-    key) is signed by that key, which the trust version it names gives its approver (V021, V022)."""
-    rel = approval.statement
-    where = f"snapshot {target}: {item.path}: approval by {approval.approver} ({rel})"
-    path, data, body = _approval_body(store.ws.root, rel, approval.digest, where, target)
-    said, meant = _said_and_meant(store, item, approval, body)
-    if said != meant or body.decision != "approve":
-        raise VerificationError(
-            "V022",
-            f"{where} does not approve this input ({said} vs {meant})",
-            snapshot=target,
-            fix="this snapshot recorded an approval of other content: roll back to an earlier snapshot",
-        )
-    fpr = approval.fingerprint
-    if not fpr:
-        return
-    try:
-        signer = keyring.verify(data, path.with_name(path.name + ".asc").read_bytes(), snapshot=target)
-    except OSError:
-        raise VerificationError(
-            "V021", f"{where}: its signature {rel}.asc is missing", snapshot=target, fix=f"restore {rel}.asc from git"
-        ) from None
-    except VerificationError as e:
-        raise VerificationError("V022", f"{where}: {e.problem}", snapshot=target, fix=e.fix) from None
-    if signer != fpr:
-        raise VerificationError(
-            "V022", f"{where} is signed by {signer}, the manifest records {fpr}", snapshot=target, fix=_ROLL_BACK
-        )
-    _check_key_is_approvers(trust, body, approval, where, target)
+@dataclass(frozen=True)
+class _ApprovalCheck:
+    """The approvals of one snapshot (``target``) checked against the record, the committed keys
+    (``keyring``) and the trust chain."""
+
+    store: SnapshotStore
+    keyring: VerifyingKeyring
+    target: int
+    trust: TrustChain
+    #: The framework the manifest names (whose approvers the trust version lists).
+    framework: str
+
+    def one(self, item: SnapshotInput, approval: InputApproval) -> None:
+        """One recorded approval: the statement is there, approves exactly ``item``, and (if it names
+        a key) is signed by that key, which the trust version it names gives its approver (V021, V022)."""
+        store, target = self.store, self.target
+        rel = approval.statement
+        where = f"snapshot {target}: {item.path}: approval by {approval.approver} ({rel})"
+        path, data, body = _approval_body(store.ws.root, rel, approval.digest, where, target)
+        said, meant = _said_and_meant(store, item, approval, body)
+        if said != meant or body.decision != "approve":
+            raise VerificationError(
+                "V022",
+                f"{where} does not approve this input ({said} vs {meant})",
+                snapshot=target,
+                fix="this snapshot recorded an approval of other content: roll back to an earlier snapshot",
+            )
+        if approval.fingerprint:
+            self._signed_by_approver(path, data, (approval, body), where)
+
+    def _signed_by_approver(
+        self, path: Path, data: bytes, said: tuple[InputApproval, ApprovalStatement], where: str
+    ) -> None:
+        """V021, V022 unless the statement's signature is there, by the key the manifest records,
+        and that key is the approver's in the trust version the statement names."""
+        approval, body = said
+        target, rel, fpr = self.target, approval.statement, approval.fingerprint
+        try:
+            signer = self.keyring.verify(data, path.with_name(path.name + ".asc").read_bytes(), snapshot=target)
+        except OSError:
+            missing = f"{where}: its signature {rel}.asc is missing"
+            raise VerificationError("V021", missing, snapshot=target, fix=f"restore {rel}.asc from git") from None
+        except VerificationError as e:
+            raise VerificationError("V022", f"{where}: {e.problem}", snapshot=target, fix=e.fix) from None
+        if signer != fpr:
+            raise VerificationError(
+                "V022", f"{where} is signed by {signer}, the manifest records {fpr}", snapshot=target, fix=_ROLL_BACK
+            )
+        _check_key_is_approvers((self.trust, self.framework), body, approval, where, target)
 
 
 def _check_key_is_approvers(
@@ -753,11 +744,11 @@ def verify_all(ws: Workspace, trust: TrustChain | None = None) -> list[dict[str,
             store = SnapshotStore.open(ws, framework)
             head = store.head()
             if head is None:
-                verify_snapshot(ws, framework, store=store)  # explains a missing HEAD
+                verify_in(store)  # explains a missing HEAD
             trust = trust or load_trust(ws)
             rows: list[dict[str, Any]] = []
             for gate in sorted(head.gates) if head else []:
-                v = verify_snapshot(ws, framework, gate=gate, store=store, trust=trust)
+                v = verify_in(store, options=VerifyOptions(gate=gate, trust=trust))
                 rows.append({"framework": framework, "gate": gate, "ok": True, "snapshot": v.sequence})
             if head is not None:
                 check_history(ws, store, head, trust, frozenset(int(r["snapshot"]) for r in rows))
@@ -808,7 +799,7 @@ def check_history(
     for seq in sorted(chain):
         manifest = _read_manifest(chain[seq], seq)
         if seq not in done:
-            check_signature(store, chain[seq], store.signature_bytes(seq), manifest, seq, trust)
+            check_signature(store, Signed(chain[seq], store.signature_bytes(seq)), manifest, seq, trust)
         pin = manifest.decisions
         problem = dlog.pin_problem(pin, seq) if pin is not None else None
         if problem:
