@@ -51,6 +51,7 @@ def show_cmd(
 ) -> None:
     """Show events of the decision logs and the operational log: a table, or JSON lines (--format json)."""
 
-    from artigov.commands.audit import run_audit_show
+    from artigov.commands.audit import AuditFilter, run_audit_show
 
-    raise typer.Exit(run_audit_show(root, fmt, framework, event, since, snapshot, command))
+    wanted = AuditFilter(framework, event, since, snapshot, command)
+    raise typer.Exit(run_audit_show(root, fmt, wanted))

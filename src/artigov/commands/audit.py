@@ -6,6 +6,7 @@ import os
 import re
 import sys
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -37,15 +38,26 @@ def parse_since(text: str) -> str:
     return parsed.strftime("%Y-%m-%dT%H:%M:%S")
 
 
-def matches(
-    event: dict[str, Any],
-    framework: str | None,
-    name: str | None,
-    since: str | None,
-    snapshot: int | None,
-    command: str | None,
-) -> bool:
+@dataclass(frozen=True)
+class AuditFilter:
+    """What ``audit show`` keeps (``None``: no filter): the events of a framework, of a name (a
+    trailing ``*`` matches a prefix), at or after ``since`` (as ``--since`` is written), about a
+    snapshot, and of a command."""
+
+    framework: str | None = None
+    event: str | None = None
+    since: str | None = None
+    snapshot: int | None = None
+    command: str | None = None
+
+    def framework_only(self) -> bool:
+        """Only a framework is asked for (its events can be passed through as they are)."""
+        return bool(self.framework) and not (self.event or self.since or self.snapshot is not None or self.command)
+
+
+def matches(event: dict[str, Any], wanted: AuditFilter, since: str | None) -> bool:
     """Does ``event`` pass the filters of ``audit show``? (``since`` as :func:`parse_since` gives it.)"""
+    framework, name, snapshot, command = wanted.framework, wanted.event, wanted.snapshot, wanted.command
     if framework and event.get("framework") != framework:
         return False
     if (
@@ -248,27 +260,21 @@ def _when_and_who(e: dict[str, Any]) -> tuple[str, str]:
     return str(e.get("ts", "")), str(e.get("actor", "") or "")
 
 
-def run_audit_show(
-    root: Path | None,
-    fmt: Format,
-    framework: str | None = None,
-    event: str | None = None,
-    since: str | None = None,
-    snapshot: int | None = None,
-    command: str | None = None,
-) -> int:
+def run_audit_show(root: Path | None, fmt: Format, wanted: AuditFilter | None = None) -> int:
     """`artigov audit show`: the events that match, as a table or JSON lines (never appends to a log)."""
+    wanted = wanted or AuditFilter()
+    framework = wanted.framework
 
     def action(ws: Workspace) -> int:
-        since_key = parse_since(since) if since is not None else None
-        rows = (e for e in _all_events(ws, framework) if matches(e, framework, event, since_key, snapshot, command))
+        since_key = parse_since(wanted.since) if wanted.since is not None else None
+        rows = (e for e in _all_events(ws, framework) if matches(e, wanted, since_key))
         try:
             # Streamed, one event at a time, in both formats: memory does not grow with the log.
             out = sys.stdout.buffer
             if fmt is Format.json:
                 import orjson
 
-                if framework and not (event or since_key or snapshot is not None or command):
+                if framework and wanted.framework_only():
                     return _show_framework_json(ws, framework, out)
                 for e in rows:  # compact, sorted keys: the logs' own line format, plus "log"
                     out.write(orjson.dumps(e, option=orjson.OPT_SORT_KEYS | orjson.OPT_APPEND_NEWLINE))

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from artigov.core import MANIFEST_NAME, SIGNATURE_NAME
     from artigov.promote._continuity import (
         Continuity,
+        RecordAt,
         RefVerdict,
         Violation,
         check_continuity,
@@ -58,6 +59,7 @@ __all__ = [
     "GitState",
     "git_state",
     "Continuity",
+    "RecordAt",
     "RefVerdict",
     "Violation",
     "check_continuity",

@@ -24,7 +24,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from artigov.core import (
     MANIFEST_NAME,
@@ -44,6 +44,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "Continuity",
+    "RecordAt",
     "RefVerdict",
     "Violation",
     "check_continuity",
@@ -169,8 +170,8 @@ def _manifest_trust(data: bytes | None) -> int:
 class _Compare:
     """One comparison of an earlier record (``old``) with a later one (``new``)."""
 
-    def __init__(self, old: Tree, old_base: str, new: Tree, new_base: str, rev: str, commit: str) -> None:
-        self.old, self.ob, self.new, self.nb = old, old_base, new, new_base
+    def __init__(self, old: RecordAt, new: RecordAt, rev: str, commit: str) -> None:
+        (self.old, self.ob), (self.new, self.nb) = old, new
         self.rev = rev
         self.commit = commit
         self.out: list[Violation] = []
@@ -349,15 +350,20 @@ class _Compare:
                 )
 
 
-def check_continuity(
-    old: Tree, old_base: str, new: Tree, new_base: str, *, since: str, commit: str | None = None
-) -> Continuity:
-    """Does the record at ``new_base`` in ``new`` extend the record at ``old_base`` in ``old``
-    (``since``: how the earlier state is named in messages; ``commit``: the revision a fix checks
-    files out of)?"""
-    run = _Compare(old, old_base.strip("/"), new, new_base.strip("/"), since, commit or since)
+class RecordAt(NamedTuple):
+    """A record as a tree holds it: the tree and the record's folder in it."""
+
+    tree: Tree
+    base: str
+
+
+def check_continuity(old: RecordAt, new: RecordAt, *, since: str, commit: str | None = None) -> Continuity:
+    """Does the ``new`` record extend the ``old`` one (``since``: how the earlier state is named in
+    messages; ``commit``: the revision a fix checks files out of)?"""
+    old, new = RecordAt(old.tree, old.base.strip("/")), RecordAt(new.tree, new.base.strip("/"))
+    run = _Compare(old, new, since, commit or since)
     newest = run.trust()
-    for name in _frameworks(old, run.ob):
+    for name in _frameworks(run.old, run.ob):
         run.framework(name, newest)
     return Continuity(since, run.out, run.compared)
 
@@ -402,7 +408,9 @@ def record_since(ws: Workspace, rev: str) -> Continuity:
     if old_base is None:
         return Continuity(label)  # no workspace there: nothing to extend
     new_base = f"{prefix}/{ws.rel(ws.record_dir)}".strip("/")
-    return check_continuity(old, old_base, FsTree(top), new_base, since=label, commit=old.commit[:12])
+    return check_continuity(
+        RecordAt(old, old_base), RecordAt(FsTree(top), new_base), since=label, commit=old.commit[:12]
+    )
 
 
 ZERO = "0" * 40
@@ -495,7 +503,9 @@ def check_push(git_dir: Any, old: str, new: str, ref: str, *, prefix: str = "") 
     violations: list[Violation] = []
     if old_tree is not None and old_base is not None:
         since = f"{ref} at {old[:12]}"
-        found = check_continuity(old_tree, old_base, new_tree, new_base, since=since, commit=old[:12])
+        found = check_continuity(
+            RecordAt(old_tree, old_base), RecordAt(new_tree, new_base), since=since, commit=old[:12]
+        )
         violations += found.violations
     has_record = bool(new_tree.folders(new_base)) or bool(new_tree.files(f"{new_base}/{TRUST_DIR}"))
     if has_record:

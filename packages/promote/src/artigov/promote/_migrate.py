@@ -149,9 +149,12 @@ def _old_chain(ws: Workspace, fw_dir: Path) -> tuple[dict[int, bytes], dict[int,
 
 
 def _move_framework(
-    ws: Workspace, source: Path, name: str, chain: dict[int, bytes], pruned: dict[int, str], who: str, timeout: float
+    ws: Workspace, source: Path, old_chain: tuple[dict[int, bytes], dict[int, str]], who: str, timeout: float
 ) -> None:
-    """Copy one framework's old snapshots into the record, record them as migrated, write its HEAD."""
+    """Copy one framework's old snapshots (``source``, the folder named after it) into the record,
+    record them as migrated, write its HEAD; ``old_chain``: its manifests' bytes by sequence, and
+    the sequences retention had pruned."""
+    name, (chain, pruned) = source.name, old_chain
     store = SnapshotStore(ws, name)
     with FileLock(store.lock_path, timeout):
         store.ensure_record_files()
@@ -276,9 +279,9 @@ def migrate_record(ws: Workspace, *, lock_timeout: float = DEFAULT_LOCK_TIMEOUT)
         )
     chains = _old_chains(ws, fw_dirs)
     who = ActorLookup(ws.root).result()
-    for name, (chain, pruned) in chains.items():
-        _move_framework(ws, old / name, name, chain, pruned, who, lock_timeout)
-        result.frameworks[name] = len(chain)
+    for name, old_chain in chains.items():
+        _move_framework(ws, old / name, old_chain, who, lock_timeout)
+        result.frameworks[name] = len(old_chain[0])
     result.objects = _move_objects(ws, old_objects)
     _retire_old_layout(ws, [d for d in (old, old_objects) if d.exists()], list(chains))
     log.info(

@@ -56,7 +56,7 @@ class PruneResult:
 
 
 def _retained(
-    ws: Workspace, store: SnapshotStore, contract: Contract, head: Head, sequences: list[int], now: float | None
+    store: SnapshotStore, contract: Contract, head: Head, sequences: list[int], now: float | None
 ) -> set[int]:
     """What the contract's retention keeps: every gate's current snapshot and the one its rollback
     would return to, the last ``keep_last``, and those younger than ``keep_days`` (everything when
@@ -102,7 +102,7 @@ def prune(
             return result
         if apply:
             verify_in(store)  # prune only a history that verifies
-        _choose(ws, store, _retained(ws, store, contract, head, sequences, now), sequences, result)
+        _choose(ws, store, _retained(store, contract, head, sequences, now), sequences, result)
         if not apply or not result.deleted:
             return result
         digests = {s: digest_bytes(store.manifest_bytes(s)) for s in result.deleted}
