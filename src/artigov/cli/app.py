@@ -168,8 +168,8 @@ def adopt(
     if not framework:
         typer.echo("artigov: error: --framework is required (fix: --framework NAME)", err=True)
         raise typer.Exit(2)
-    options = AdoptOptions(conflicts, rename_prefix, tuple(skip or ()), not no_default_skips)
-    raise typer.Exit(run_adopt(root, framework, paths or [], apply, fmt, options))
+    options = AdoptOptions(conflicts, rename_prefix, tuple(skip or ()), not no_default_skips, apply=apply)
+    raise typer.Exit(run_adopt(root, framework, paths or [], fmt, options))
 
 
 @app.command("status")

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from artigov.cli.options import Format, FormatOpt, LockTimeoutOpt, RootOpt
-from artigov.commands.index import run_index
+from artigov.commands.index import IndexOp, run_index
 from artigov.commands.options import LOCK_TIMEOUT
 
 __all__ = ["app", "run_index"]
@@ -24,7 +24,7 @@ def add_cmd(
     lock_timeout: LockTimeoutOpt = LOCK_TIMEOUT.default,
 ) -> None:
     """Index the given artifacts (re-index changed ones, drop deleted ones)."""
-    raise typer.Exit(run_index("add", root, fmt, lock_timeout, paths))
+    raise typer.Exit(run_index(IndexOp("add", tuple(paths or ())), root, fmt, lock_timeout))
 
 
 @app.command("update")
@@ -56,7 +56,7 @@ def verify_cmd(
     ] = False,
 ) -> None:
     """Check the index against the files on disk and its digest; exit 1 on drift."""
-    raise typer.Exit(run_index("verify", root, fmt, lock_timeout, full=full))
+    raise typer.Exit(run_index(IndexOp("verify", full=full), root, fmt, lock_timeout))
 
 
 @app.command("recover")

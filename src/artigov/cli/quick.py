@@ -121,11 +121,11 @@ def _index(op: str, args: list[str]) -> int | None:
     root = Path(options[ROOT.flag]) if ROOT.flag in options else None
     if lock_timeout < 0 or (root is not None and not root.is_dir()):
         return None
-    from artigov.commands.index import run_index
+    from artigov.commands.index import IndexOp, run_index
     from artigov.core import configure_logging
 
     configure_logging()
-    return run_index(op, root, fmt, lock_timeout, full="--full" in options)
+    return run_index(IndexOp(op, full="--full" in options), root, fmt, lock_timeout)
 
 
 def main() -> None:

@@ -17,9 +17,9 @@ if TYPE_CHECKING:
 
 
 def run_adopt(
-    root: Path | None, framework: str, paths: list[Path], apply: bool, fmt: Format, options: AdoptOptions | None = None
+    root: Path | None, framework: str, paths: list[Path], fmt: Format, options: AdoptOptions | None = None
 ) -> int:
-    """Propose metadata for files that are not artifacts yet (``apply``: write it); exit 1 if some
+    """Propose metadata for files that are not artifacts yet (``options.apply``: write it); exit 1 if some
     files could not be adopted or have keys that mean something else (no ``--conflicts`` chosen)."""
 
     def action(ws: Workspace) -> int:
@@ -34,7 +34,7 @@ def run_adopt(
         from artigov.commands.render import progress_hook
 
         bar = progress_hook("adopt", fmt.value)  # a bar on a terminal (reading, then proposing)
-        report = adopt(ws, framework, named or None, apply=apply, options=chosen, progress=bar)
+        report = adopt(ws, framework, named or None, options=chosen, progress=bar)
         if fmt is Format.json:
             emit_json(report.to_dict())
         else:

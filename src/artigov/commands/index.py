@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -12,7 +13,7 @@ from artigov.core import EXIT_FINDINGS, EXIT_OK, Workspace
 if TYPE_CHECKING:
     from artigov.index import IndexResult, VerifyResult
 
-__all__ = ["run_index"]
+__all__ = ["IndexOp", "run_index"]
 
 
 def _render_write(result: IndexResult, fmt: Format) -> int:
@@ -52,29 +53,34 @@ def _render_verify(result: VerifyResult, fmt: Format) -> int:
     return EXIT_OK if result.ok else EXIT_FINDINGS
 
 
-def run_index(
-    op: str,
-    root: Path | None,
-    fmt: Format,
-    lock_timeout: float,
-    paths: list[Path] | None = None,
-    *,
-    full: bool = True,
-) -> int:
-    """Run one index operation and render it; shared by the command line and the invoke tasks."""
+@dataclass(frozen=True)
+class IndexOp:
+    """One index operation: its name (add, update, rebuild, verify, recover), the files ``add``
+    indexes, and whether ``verify`` re-hashes every file (``full``) or trusts the stat cache."""
+
+    name: str
+    paths: tuple[Path, ...] = ()
+    full: bool = True
+
+
+def run_index(op: IndexOp | str, root: Path | None, fmt: Format, lock_timeout: float) -> int:
+    """Run one index operation (an :class:`IndexOp`, or just its name) and render it; shared by the
+    command line and the invoke tasks."""
+    call = IndexOp(op) if isinstance(op, str) else op
+    name, paths, full = call.name, list(call.paths), call.full
 
     def action(ws: Workspace) -> int:
         from artigov.commands.render import progress_hook
         from artigov.index import add, rebuild, recover, update, verify, verify_quick
 
-        progress = progress_hook(f"index {op}", fmt.value)
-        if op == "add":
-            return _render_write(add(ws, paths or [], lock_timeout=lock_timeout), fmt)
-        if op == "update":
+        progress = progress_hook(f"index {name}", fmt.value)
+        if name == "add":
+            return _render_write(add(ws, paths, lock_timeout=lock_timeout), fmt)
+        if name == "update":
             return _render_write(update(ws, lock_timeout=lock_timeout, progress=progress), fmt)
-        if op == "rebuild":
+        if name == "rebuild":
             return _render_write(rebuild(ws, lock_timeout=lock_timeout, progress=progress), fmt)
-        if op == "verify":
+        if name == "verify":
             from artigov.index import keep_fresh
 
             keep_fresh(ws, lock_timeout=lock_timeout)  # a local index (the default) is derived: up to date first
@@ -91,4 +97,4 @@ def run_index(
             print(f"index recover: {action_taken}")
         return EXIT_OK
 
-    return execute(f"index {op}", root, action)
+    return execute(f"index {name}", root, action)

@@ -210,21 +210,21 @@ def adopt(
     framework: str,
     paths: list[Path] | None = None,
     *,
-    apply: bool = False,
     options: AdoptOptions | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> AdoptReport:
-    """Propose (and with ``apply``, write) metadata for the files that are not artifacts yet.
+    """Propose (and with ``options.apply``, write) metadata for the files that are not artifacts yet.
     ``progress`` is called with (done, total) as files are read, then proposed (each counts twice).
 
     Raises:
-        ArtigovError: ``apply`` while some document has keys that mean something else and
+        ArtigovError: ``options.apply`` while some document has keys that mean something else and
             ``options.conflicts`` chooses nothing (nothing is written), or an unknown policy.
     """
     from artigov.core import check_framework_name
     from artigov.schema import SchemaSet
 
     options = options or AdoptOptions()
+    apply = options.apply
     check_framework_name(framework)
     _check_policy(options)
     report = AdoptReport(framework, policy=options.conflicts)

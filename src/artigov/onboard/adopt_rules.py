@@ -82,7 +82,7 @@ _SKIP_PREFIXES = ("astro.config.", "docusaurus.config.", "tsconfig", "gatsby-con
 @dataclass(frozen=True)
 class AdoptOptions:
     """How ``adopt`` treats what it finds (the command line's ``--conflicts``, ``--rename-prefix``,
-    ``--skip`` and ``--no-default-skips``)."""
+    ``--skip``, ``--no-default-skips`` and ``--apply``)."""
 
     #: None: list keys that mean something else and refuse to apply; "rename" or "take".
     conflicts: str | None = None
@@ -92,6 +92,8 @@ class AdoptOptions:
     default_skips: bool = True
     #: files named on the command line: adopted even where a default skip would leave them
     named: frozenset[str] = field(default_factory=frozenset)
+    #: write the proposals (else a dry run)
+    apply: bool = False
 
 
 @dataclass(frozen=True)

@@ -87,6 +87,30 @@ class Row:
         return self.trials == self.recovered == self.identical and not self.problems
 
 
+@dataclass(frozen=True)
+class _Copies:
+    """Where trials run: each on a fresh copy of ``base``, made under ``scratch``."""
+
+    base: Path
+    scratch: Path
+
+    def fresh(self, name: str) -> Path:
+        """A new copy of ``base`` named ``name``."""
+        ws = self.scratch / name
+        shutil.copytree(self.base, ws, symlinks=True)
+        return ws
+
+
+@dataclass(frozen=True)
+class _Style:
+    """How a record sweep interrupts: its modes (crash, enospc, eio), every step or only the
+    :func:`chosen_steps` (``quick``), and where progress lines go."""
+
+    modes: tuple[str, ...]
+    quick: bool = False
+    say: Callable[[str], None] | None = None
+
+
 def _cli(args: list[str], cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     return run_cli(args, cwd, cli_env(env))
 
@@ -138,11 +162,10 @@ def _index_bytes(ws: Path) -> bytes:
 
 
 def _trial(
-    base: Path, scratch: Path, op: str, seed: int, *, point: str | None = None, kill_after: float | None = None
+    copies: _Copies, op: str, seed: int, *, point: str | None = None, kill_after: float | None = None
 ) -> tuple[bool, bool, list[str]]:
     """One crash trial of an index write; returns (recovered, identical, problems)."""
-    ws = scratch / f"ws-{op}-{point or 'kill'}-{seed}"
-    shutil.copytree(base, ws, symlinks=True)
+    ws = copies.fresh(f"ws-{op}-{point or 'kill'}-{seed}")
     problems: list[str] = []
     touched = _prepare(ws, op, seed)
     old = _index_bytes(ws)
@@ -210,7 +233,7 @@ def fault_matrix(
             row = Row(point, op)
             problems: list[str] = []
             for t in range(trials):
-                rec, ident, probs = _trial(base, scratch, op, 1 + t, point=point)
+                rec, ident, probs = _trial(_Copies(base, scratch), op, 1 + t, point=point)
                 row.trials += 1
                 row.recovered += rec
                 row.identical += ident
@@ -241,7 +264,7 @@ def random_kills(
     for t in range(trials):
         op = OPERATIONS[t % len(OPERATIONS)]
         delay = rng.uniform(0.0, durations[op] * 1.1)
-        rec, ident, probs = _trial(base, scratch, op, 100 + t, kill_after=delay)
+        rec, ident, probs = _trial(_Copies(base, scratch), op, 100 + t, kill_after=delay)
         row = rows[op]
         row.trials += 1
         row.recovered += rec
@@ -294,10 +317,9 @@ def _record_check(ws: Path, framework: str, *, index: bool = False) -> dict[str,
     return value
 
 
-def _record_trial(base: Path, scratch: Path, args: list[str], framework: str, step: int, mode: str) -> list[str]:
+def _record_trial(copies: _Copies, args: list[str], framework: str, step: int, mode: str) -> list[str]:
     """One interrupted record command on a fresh copy; the problems found (none: it held)."""
-    ws = scratch / f"rec-{step}-{mode}"
-    shutil.copytree(base, ws, symlinks=True)
+    ws = copies.fresh(f"rec-{step}-{mode}")
     try:
         done = _cli(args, ws, {"ARTIGOV_FAULT_STEP": str(step), "ARTIGOV_FAULT_MODE": mode})
         where = f"{' '.join(args[:1])} step {step} {mode}"
@@ -369,19 +391,10 @@ def chosen_steps(ops: list[str], quick: bool) -> list[int]:
     return sorted(chosen or {len(ops)})
 
 
-def _sweep(
-    base: Path,
-    scratch: Path,
-    args: list[str],
-    framework: str,
-    modes: tuple[str, ...],
-    label: str,
-    *,
-    quick: bool = False,
-    say: Callable[[str], None] | None = None,
-) -> list[Row]:
-    """Crash (and fail) the steps of the command ``args`` (every one; or with ``quick``, the
-    :func:`chosen_steps`) on fresh copies of ``base``."""
+def _sweep(copies: _Copies, args: list[str], framework: str, label: str, style: _Style) -> list[Row]:
+    """Crash (and fail) the steps of the command ``args`` (every one; or with ``style.quick``, the
+    :func:`chosen_steps`) on fresh copies."""
+    base, scratch, modes, quick, say = copies.base, copies.scratch, style.modes, style.quick, style.say
     scratch.mkdir(parents=True, exist_ok=True)
     point = f"{'commit points' if quick else 'every step'} ({label})"
     rows = {mode: Row(point, mode) for mode in modes}
@@ -392,7 +405,7 @@ def _sweep(
     steps = chosen_steps(ops, quick)
     for n, step in enumerate(steps, start=1):
         for mode in modes:
-            problems = _record_trial(base, scratch, args, framework, step, mode)
+            problems = _record_trial(copies, args, framework, step, mode)
             row = rows[mode]
             row.trials += 1
             row.recovered += not problems
@@ -416,24 +429,17 @@ def record_sweep(
     interrupted (every step; with ``quick``, the :func:`chosen_steps`), and the leftover case."""
     rows: list[Row] = []
     for framework, gate in sorted(run.gates.items()):
-        rows += _framework_sweep(run, scratch, framework, gate, modes, quick, say)
+        rows += _framework_sweep(run, scratch, framework, gate, _Style(modes, quick, say))
     return rows
 
 
-def _framework_sweep(
-    run: Rehearsal,
-    scratch: Path,
-    framework: str,
-    gate: str,
-    modes: tuple[str, ...],
-    quick: bool,
-    say: Callable[[str], None] | None,
-) -> list[Row]:
-    template = scratch / f"template-{framework}"
-    shutil.copytree(run.ws, template, symlinks=True)
+def _framework_sweep(run: Rehearsal, scratch: Path, framework: str, gate: str, style: _Style) -> list[Row]:
+    """One framework's record sweep (see :func:`record_sweep`)."""
+    template = _Copies(run.ws, scratch).fresh(f"template-{framework}")
+    say = style.say
 
     def sweep(args: list[str], label: str) -> list[Row]:
-        return _sweep(template, scratch, args, framework, modes, f"{framework} {label}", quick=quick, say=say)
+        return _sweep(_Copies(template, scratch), args, framework, f"{framework} {label}", style)
 
     _must(_cli(["promote", "-f", framework, "-g", gate], template), f"{framework}: first promote")
     start = _head(template, framework)

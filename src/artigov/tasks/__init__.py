@@ -109,12 +109,12 @@ def validate(
 
 
 def _index(op: str, o: dict[str, Any], paths: list[str] | None = None) -> None:
-    from artigov.commands.index import run_index
+    from artigov.commands.index import IndexOp, run_index
 
     fmt = _format(o["format"])
     _setup(o["log_format"], o["log_level"])
     where = Path(o["root"]) if o["root"] else None
-    _finish(run_index(op, where, fmt, o["lock_timeout"], [Path(p) for p in paths or []]))
+    _finish(run_index(IndexOp(op, tuple(Path(p) for p in paths or [])), where, fmt, o["lock_timeout"]))
 
 
 @task(name="add", iterable=["path"], help={"path": "an artifact file to index (repeat for several)", **_COMMON_HELP})
