@@ -111,10 +111,6 @@ def check_placement(
     return PlacementResult(report.findings, report.misplaced, report.artifacts_checked)
 
 
-def _finding(code: str, file: str, message: str, fix: str, line: int | None = None, pointer: str = "") -> Finding:
-    return Finding(code=code, file=file, message=message, fix=fix, line=line, pointer=pointer)
-
-
 def _line_of(path: Path, needle: str) -> int | None:
     try:
         for i, text in enumerate(path.read_text("utf-8").splitlines(), start=1):
@@ -211,7 +207,7 @@ def _check_templates(ws: Workspace, routing: RoutingMap, matrix: RoutingMatrix) 
             unknown = sorted(set(placeholders(template)) - allowed)
         except ValueError as e:
             findings.append(
-                _finding(
+                Finding(
                     "R007",
                     file,
                     f"malformed template {template!r} ({e})",
@@ -223,7 +219,7 @@ def _check_templates(ws: Workspace, routing: RoutingMap, matrix: RoutingMatrix) 
             continue
         if unknown:
             findings.append(
-                _finding(
+                Finding(
                     "R007",
                     file,
                     f"unknown placeholder(s) {', '.join(unknown)} in {template!r}",
@@ -234,7 +230,7 @@ def _check_templates(ws: Workspace, routing: RoutingMap, matrix: RoutingMatrix) 
             )
         if SUBTREE in placeholders(template) and not (key.endswith(".dir") and _subtree_last(template)):
             findings.append(
-                _finding(
+                Finding(
                     "R007",
                     file,
                     f"{{path}} in {template!r} is not its last folder",
@@ -246,7 +242,7 @@ def _check_templates(ws: Workspace, routing: RoutingMap, matrix: RoutingMatrix) 
         if key.endswith(".filename"):
             if "/" in template or template in (".", ".."):
                 findings.append(
-                    _finding(
+                    Finding(
                         "R005",
                         file,
                         f"filename {template!r} must be a plain file name",
@@ -258,7 +254,7 @@ def _check_templates(ws: Workspace, routing: RoutingMap, matrix: RoutingMatrix) 
             continue
         if _escapes(template):
             findings.append(
-                _finding(
+                Finding(
                     "R005",
                     file,
                     f"{template!r} escapes the workspace",
@@ -274,7 +270,7 @@ def _check_templates(ws: Workspace, routing: RoutingMap, matrix: RoutingMatrix) 
                 resolve_inside(ws.root, prefix)
             except PathEscapeError:
                 findings.append(
-                    _finding(
+                    Finding(
                         "R005",
                         file,
                         f"{prefix!r} is a link that leads outside the workspace",
@@ -297,7 +293,7 @@ def _overlaps(routing: RoutingMap, map_rel: str, kinds: list[str]) -> list[Findi
                 owns = "{path}" in ra.dir or "{path}" in rb.dir  # one owns the subtree the other is in
                 relation = "the same folder" if overlap == "same" and not owns else "nested folders"
                 findings.append(
-                    _finding(
+                    Finding(
                         "R001",
                         map_rel,
                         f"kinds {a!r} ({ra.dir}) and {b!r} ({rb.dir}) are routed to {relation}",
@@ -322,7 +318,7 @@ def _check_pairs(ws: Workspace, routing: RoutingMap, matrix: RoutingMatrix, allo
             route = routing.routes.get(kind)
             if route is None:
                 findings.append(
-                    _finding(
+                    Finding(
                         "R003",
                         matrix_rel,
                         f"command {cmd!r} produces kind {kind!r}, which has no route",
@@ -333,7 +329,7 @@ def _check_pairs(ws: Workspace, routing: RoutingMap, matrix: RoutingMatrix, allo
                 )
             elif directory.strip("/") not in (route.dir.strip("/"), subtree_base(route.dir)[0].strip("/")):
                 findings.append(
-                    _finding(
+                    Finding(
                         "R002",
                         matrix_rel,
                         f"command {cmd!r} writes {kind!r} to {directory!r} but its canonical folder is {route.dir!r}",
@@ -346,7 +342,7 @@ def _check_pairs(ws: Workspace, routing: RoutingMap, matrix: RoutingMatrix, allo
         for kind in kinds:
             if kind not in allowed:
                 findings.append(
-                    _finding(
+                    Finding(
                         "R004",
                         map_rel,
                         f"kind {kind!r} is routed but no contract allows it",
@@ -380,7 +376,7 @@ def _check_artifacts(ws: Workspace, routing: RoutingMap, items: Iterable[Placed]
         kind = str(metadata.get("kind", ""))
         if kind not in routing.routes:
             report.findings.append(
-                _finding(
+                Finding(
                     "R008",
                     meta_path or path,
                     f"kind {kind!r} has no route",
@@ -399,7 +395,7 @@ def _check_artifacts(ws: Workspace, routing: RoutingMap, items: Iterable[Placed]
             continue  # the template itself is reported as R007
         except PathEscapeError:
             report.findings.append(
-                _finding(
+                Finding(
                     "R005",
                     meta_path or path,
                     f"its canonical path {target!r} escapes the workspace",
@@ -412,7 +408,7 @@ def _check_artifacts(ws: Workspace, routing: RoutingMap, items: Iterable[Placed]
         if target != path:
             report.misplaced.append(Misplaced(path, target, meta_path))
             report.findings.append(
-                _finding(
+                Finding(
                     "R006",
                     path,
                     f"{kind!r} artifact is not in its canonical folder; it belongs at {target}",
