@@ -49,13 +49,10 @@ def _f(code: str, file: str, message: str, fix: str, pointer: str = "") -> Findi
 
 
 def _gate_findings(
-    ws: Workspace,
-    contract: Contract,
-    gate_name: str,
-    entries: dict[str, dict[str, Any]],
-    rel: str,
-    warnings: list[Finding],
+    ws: Workspace, contract: Contract, gate_name: str, entries: dict[str, dict[str, Any]], warnings: list[Finding]
 ) -> list[Finding]:
+    """What gate ``gate_name`` misses in ``entries`` (its warnings go to ``warnings``)."""
+    rel = ws.rel(contract.path)
     gate = contract.gate(gate_name)
     if gate is None:
         names = ", ".join(g.name for g in contract.gates)
@@ -66,22 +63,28 @@ def _gate_findings(
         by_kind.setdefault(entry["kind"], {})[path] = entry
     checker = ApprovalChecker(ws, contract)
     with checker:
+        gate_check = _GateCheck(contract, gate, rel, checker, warnings)
         for kind in sorted(gate.requires):
-            findings += _kind_findings(contract, gate, kind, by_kind.get(kind, {}), rel, checker, warnings)
+            findings += _kind_findings(gate_check, kind, by_kind.get(kind, {}))
     return findings
 
 
-def _kind_findings(
-    contract: Contract,
-    gate: Gate,
-    kind: str,
-    of_kind: dict[str, dict[str, Any]],
-    rel: str,
-    checker: ApprovalChecker,
-    warnings: list[Finding],
-) -> list[Finding]:
+@dataclass(frozen=True)
+class _GateCheck:
+    """One gate of a contract (``rel``: the contract file) checked kind by kind; the approvals
+    through ``checker``, warnings into ``warnings``."""
+
+    contract: Contract
+    gate: Gate
+    rel: str
+    checker: ApprovalChecker
+    warnings: list[Finding]
+
+
+def _kind_findings(run: _GateCheck, kind: str, of_kind: dict[str, dict[str, Any]]) -> list[Finding]:
     """The gate's requirement for ``kind`` (``of_kind``: its entries): present, at its minimum
     status, approved as RACI says."""
+    contract, gate, rel, checker, warnings = run.contract, run.gate, run.rel, run.checker, run.warnings
     minimum = gate.requires[kind]
     if not of_kind:
         return [
@@ -222,7 +225,7 @@ def check_contract(
                 )
             )
     if gate is not None:
-        report.findings.extend(_gate_findings(ws, contract, gate, entries, rel, report.warnings))
+        report.findings.extend(_gate_findings(ws, contract, gate, entries, report.warnings))
     report.findings = sort_findings(report.findings)
     report.warnings = sort_findings(report.warnings)
     _log(report)

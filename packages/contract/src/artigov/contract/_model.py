@@ -111,10 +111,6 @@ def _certainly_valid() -> Check:
     return compile_schema(_schema())
 
 
-def _finding(code: str, file: str, message: str, fix: str, line: int | None = None, pointer: str = "") -> Finding:
-    return Finding(code=code, file=file, message=message, fix=fix, line=line, pointer=pointer)
-
-
 def load_contract(ws: Workspace, framework: str) -> Contract:
     """Load and check ``contracts/<framework>.yaml`` (see :func:`_load_contract`); a file whose
     stamp (size, mtime, ctime, inode) is unchanged is not parsed and checked again."""
@@ -155,7 +151,7 @@ def _load_contract(ws: Workspace, framework: str) -> Contract:
         known = contract_frameworks(ws)
         raise ContractError(
             [
-                _finding(
+                Finding(
                     "C001",
                     rel,
                     f"no contract for framework {framework!r}",
@@ -166,14 +162,14 @@ def _load_contract(ws: Workspace, framework: str) -> Contract:
     try:
         value = load_yaml(path.read_text("utf-8"))
     except UnicodeDecodeError:
-        raise ContractError([_finding("C008", rel, "not UTF-8", "save it as UTF-8")]) from None
+        raise ContractError([Finding("C008", rel, "not UTF-8", "save it as UTF-8")]) from None
     except YamlSafetyError as e:
-        raise ContractError([_finding("C008", rel, e.message, e.fix or "fix the YAML", e.line)]) from None
+        raise ContractError([Finding("C008", rel, e.message, e.fix or "fix the YAML", e.line)]) from None
     findings = (
         []
         if _certainly_valid()(value)
         else [
-            _finding(
+            Finding(
                 "C008",
                 rel,
                 err.message,
@@ -197,7 +193,7 @@ def _gates(value: dict[str, Any], rel: str, allowed: tuple[str, ...], findings: 
     for i, g in enumerate(value["gates"]):
         if g["name"] in seen:
             findings.append(
-                _finding(
+                Finding(
                     "C009",
                     rel,
                     f"gate {g['name']!r} is declared twice",
@@ -209,7 +205,7 @@ def _gates(value: dict[str, Any], rel: str, allowed: tuple[str, ...], findings: 
         for kind in g["requires"]:
             if kind not in allowed:
                 findings.append(
-                    _finding(
+                    Finding(
                         "C009",
                         rel,
                         f"gate {g['name']!r} requires {kind!r}, which allowed_kinds does not list",
@@ -229,7 +225,7 @@ def _people(value: dict[str, Any], rel: str, findings: list[Finding]) -> dict[st
         for fpr in fprs:
             if fpr in owners:
                 findings.append(
-                    _finding(
+                    Finding(
                         "C009",
                         rel,
                         f"key {fpr} is given to both {owners[fpr]} and {person}",
@@ -246,7 +242,7 @@ def _build(value: dict[str, Any], path: Path, rel: str, framework: str) -> Contr
     allowed = tuple(value["allowed_kinds"])
     if value["framework"] != framework:
         findings.append(
-            _finding(
+            Finding(
                 "C009",
                 rel,
                 f"framework {value['framework']!r} does not match the file name {path.name}",
@@ -259,7 +255,7 @@ def _build(value: dict[str, Any], path: Path, rel: str, framework: str) -> Contr
     for kind, roles in value.get("raci", {}).items():
         if kind not in allowed:
             findings.append(
-                _finding(
+                Finding(
                     "C009",
                     rel,
                     f"RACI for {kind!r}, which allowed_kinds does not list",
