@@ -110,10 +110,10 @@ def _trust_people(ws: Path, home: Path) -> int:
 def _bad_change(ws: Path) -> int:
     from artigov.commands.approve import run_transition
     from artigov.commands.formats import Format
+    from artigov.contract import Signoff
 
-    code = run_transition(
-        ws, "approve", ws / NEXT_PLAN, Format.text, who=APPROVER, comment="approved before the load test finished"
-    )
+    said = Signoff(APPROVER, comment="approved before the load test finished")
+    code = run_transition(ws, "approve", ws / NEXT_PLAN, Format.text, said)
     _git(ws, "add", NEXT_PLAN, "artifacts_index.json", "governance")
     _git(ws, "commit", "-qm", "approve tp-core 1.1.0")
     print("    committed the document, its signed statement and alice's public key")

@@ -18,7 +18,7 @@ import yaml
 
 from artigov.contract._approvals import statements_for
 from artigov.contract._check import check_contract
-from artigov.contract._transition import transition
+from artigov.contract._transition import Signoff, transition
 from artigov.contract.errors import TransitionError
 from artigov.core import Workspace, load_workspace, publish_public_key
 from artigov.core.testing import make_artifact, make_workspace
@@ -98,9 +98,9 @@ def tp(ws: Workspace) -> Path:
 def test_review_then_signed_approval_passes_the_gate(tmp_path: Path, keys: Keys) -> None:
     ws = make_ws(tmp_path, keys)
     before = tp(ws).read_text()
-    sub = transition(ws, tp(ws), "review", who=CAROL)
+    sub = transition(ws, tp(ws), "review", Signoff(who=CAROL))
     assert (sub.from_status, sub.to_status, sub.role, sub.fingerprint) == ("draft", "review", "responsible", keys.carol)
-    done = transition(ws, tp(ws), "approve", who=ALICE, comment="looks right")
+    done = transition(ws, tp(ws), "approve", Signoff(who=ALICE, comment="looks right"))
     assert (done.from_status, done.to_status, done.role, done.fingerprint) == (
         "review",
         "approved",
@@ -140,7 +140,7 @@ def test_review_then_signed_approval_passes_the_gate(tmp_path: Path, keys: Keys)
     assert out.returncode == 0 and f"VALIDSIG {keys.alice}" in out.stdout
     assert gate(ws) == []
     # Idempotent: approving the same content again changes nothing.
-    again = transition(ws, tp(ws), "approve", who=ALICE)
+    again = transition(ws, tp(ws), "approve", Signoff(who=ALICE))
     assert not again.changed and len(statements_for(ws, "f", "tp", "1.0.0")) == 2
 
 
@@ -150,7 +150,7 @@ def test_refused_transitions_each_have_their_code_and_write_nothing(tmp_path: Pa
 
     def refused(code: str, action: str, **kw: object) -> TransitionError:
         with pytest.raises(TransitionError) as e:
-            transition(ws, tp(ws), action, **kw)  # type: ignore[arg-type]
+            transition(ws, tp(ws), action, Signoff(**kw))  # type: ignore[arg-type]
         assert e.value.code == code, str(e.value)
         assert e.value.fix
         return e.value
@@ -160,7 +160,7 @@ def test_refused_transitions_each_have_their_code_and_write_nothing(tmp_path: Pa
     refused("A007", "reject", who=ALICE)  # a rejection needs a reason
     refused("A008", "review", who="../../etc")
     refused("A004", "review", who=CAROL, key=keys.mallory)  # someone else's key
-    transition(ws, tp(ws), "review", who=ALICE)  # alice submits it herself...
+    transition(ws, tp(ws), "review", Signoff(who=ALICE))  # alice submits it herself...
     refused("A002", "approve", who=ALICE)  # ...so she may not approve it
     refused("A003", "approve", who=CAROL)  # responsible is not accountable
     assert {p for p in ws.root.rglob("*") if p.is_file() and ".artigov" not in p.parts} - set(snapshot) == {
@@ -173,14 +173,14 @@ def test_only_a_valid_artifact_moves(tmp_path: Path, keys: Keys) -> None:
     tp(ws).write_text(tp(ws).read_text().replace("status: draft", "status: drafty"))
     for target in (tp(ws), ws.root / "frameworks", tmp_path / "elsewhere.md"):
         with pytest.raises(TransitionError) as e:
-            transition(ws, target, "review", who=CAROL)
+            transition(ws, target, "review", Signoff(who=CAROL))
         assert e.value.code == "A006" and e.value.fix
 
 
 def test_no_key_where_signatures_are_required_is_refused(tmp_path: Path, keys: Keys) -> None:
     ws = make_ws(tmp_path, keys, status="review", people=f"  {CAROL}: [{keys.carol}]\n")
     with pytest.raises(TransitionError) as e:
-        transition(ws, tp(ws), "approve", who=ALICE)
+        transition(ws, tp(ws), "approve", Signoff(who=ALICE))
     assert e.value.code == "A005"
 
 
@@ -205,11 +205,11 @@ def test_unsigned_approved_by_is_a_warning_where_signatures_are_not_required(tmp
 
 def test_an_edit_after_approval_makes_it_stale_until_approved_again(tmp_path: Path, keys: Keys) -> None:
     ws = make_ws(tmp_path, keys, status="review")
-    transition(ws, tp(ws), "approve", who=ALICE)
+    transition(ws, tp(ws), "approve", Signoff(who=ALICE))
     tp(ws).write_text(tp(ws).read_text().replace("# Plan v1", "# Plan v1, edited"))
     rebuild(ws)
     assert gate(ws) == ["C011"]
-    again = transition(ws, tp(ws), "approve", who=ALICE, comment="re-read the edit")
+    again = transition(ws, tp(ws), "approve", Signoff(who=ALICE, comment="re-read the edit"))
     assert again.changed and again.from_status == "approved" and again.statement.endswith(f"{ALICE}.2.json")  # type: ignore[union-attr]
     assert gate(ws) == []
 
@@ -223,20 +223,20 @@ def test_an_edit_after_approval_makes_it_stale_until_approved_again(tmp_path: Pa
 )
 def test_a_metadata_edit_after_approval_makes_it_stale(tmp_path: Path, keys: Keys, before: str, after: str) -> None:
     ws = make_ws(tmp_path, keys, status="review")
-    done = transition(ws, tp(ws), "approve", who=ALICE)
+    done = transition(ws, tp(ws), "approve", Signoff(who=ALICE))
     statement = json.loads((ws.root / str(done.statement)).read_bytes())
     assert statement["metadata"].startswith("sha256:") and statement["format_version"] == 2
     tp(ws).write_text(tp(ws).read_text().replace(before, after))
     rebuild(ws)
     findings = check_contract(ws, "f", "design").findings
     assert [f.code for f in findings] == ["C011"] and "other metadata" in findings[0].message
-    transition(ws, tp(ws), "approve", who=ALICE, comment="re-read the metadata")
+    transition(ws, tp(ws), "approve", Signoff(who=ALICE, comment="re-read the metadata"))
     assert gate(ws) == []
 
 
 def test_the_fields_a_transition_writes_do_not_make_an_approval_stale(tmp_path: Path, keys: Keys) -> None:
     ws = make_ws(tmp_path, keys, status="review")
-    transition(ws, tp(ws), "approve", who=ALICE)  # it wrote status, approved_by and updated_at itself
+    transition(ws, tp(ws), "approve", Signoff(who=ALICE))  # it wrote status, approved_by and updated_at itself
     import re
 
     text = tp(ws).read_text()
@@ -251,7 +251,7 @@ def test_a_statement_from_before_metadata_was_covered_passes_with_a_warning(tmp_
     from artigov.core import canonical_json, sign_detached
 
     ws = make_ws(tmp_path, keys, status="review")
-    done = transition(ws, tp(ws), "approve", who=ALICE)
+    done = transition(ws, tp(ws), "approve", Signoff(who=ALICE))
     path = ws.root / str(done.statement)
     old = json.loads(path.read_bytes())
     for field in ("metadata", "trust_version"):
@@ -275,7 +275,7 @@ def _resigned(ws: Workspace, statement: str, key: str, home: Path) -> None:
 
 def test_a_statement_signed_by_someone_elses_key_is_refused(tmp_path: Path, keys: Keys) -> None:
     ws = make_ws(tmp_path, keys, status="review")
-    done = transition(ws, tp(ws), "approve", who=ALICE)
+    done = transition(ws, tp(ws), "approve", Signoff(who=ALICE))
     _resigned(ws, str(done.statement), keys.carol, keys.home)  # carol signs a statement that names alice
     assert gate(ws) == ["C012"]
     assert "signed by carol@example.org's key" in check_contract(ws, "f", "design").findings[0].message
@@ -283,7 +283,7 @@ def test_a_statement_signed_by_someone_elses_key_is_refused(tmp_path: Path, keys
 
 def test_a_stranger_signing_is_refused(tmp_path: Path, keys: Keys) -> None:
     ws = make_ws(tmp_path, keys, status="review")
-    done = transition(ws, tp(ws), "approve", who=ALICE)
+    done = transition(ws, tp(ws), "approve", Signoff(who=ALICE))
     publish_public_key(ws, keys.mallory)  # even with the stranger's key committed
     _resigned(ws, str(done.statement), keys.mallory, keys.home)
     assert gate(ws) == ["C012"]
@@ -296,10 +296,11 @@ def test_a_key_the_contract_gives_counts_for_nothing(tmp_path: Path, keys: Keys)
     path = ws.root / "contracts/f.yaml"
     path.write_text(path.read_text() + f"people:\n  {ALICE}: [{keys.mallory}]\n")
     with pytest.raises(TransitionError) as e:
-        transition(ws, tp(ws), "approve", who=ALICE, key=keys.mallory)
+        transition(ws, tp(ws), "approve", Signoff(who=ALICE, key=keys.mallory))
     assert e.value.code == "A004" and "trust version 1 gives no key for alice@example.org" in str(e.value)
     unsigned = make_ws(tmp_path / "b", keys, status="review", signed=False, people=f"  {CAROL}: [{keys.carol}]\n")
-    transition(unsigned, tp(unsigned), "approve", who=ALICE, key=keys.mallory)  # allowed unsigned... signed anyway
+    # allowed unsigned... signed anyway
+    transition(unsigned, tp(unsigned), "approve", Signoff(who=ALICE, key=keys.mallory))
     (unsigned.root / "contracts/f.yaml").write_text(contract(keys) + f"people:\n  {ALICE}: [{keys.mallory}]\n")
     publish_public_key(unsigned, keys.mallory)
     assert gate(unsigned) == ["C013"]  # its trust version gives alice no key: never checked against the contract
@@ -307,7 +308,7 @@ def test_a_key_the_contract_gives_counts_for_nothing(tmp_path: Path, keys: Keys)
 
 def test_a_tampered_statement_is_refused(tmp_path: Path, keys: Keys) -> None:
     ws = make_ws(tmp_path, keys, status="review")
-    done = transition(ws, tp(ws), "approve", who=ALICE)
+    done = transition(ws, tp(ws), "approve", Signoff(who=ALICE))
     path = ws.root / str(done.statement)
     path.write_bytes(path.read_bytes().replace(b'"comment":""', b'"comment":"forged"'))
     assert gate(ws) == ["C012"]
@@ -315,15 +316,15 @@ def test_a_tampered_statement_is_refused(tmp_path: Path, keys: Keys) -> None:
 
 def test_the_approvers_key_must_be_committed(tmp_path: Path, keys: Keys) -> None:
     ws = make_ws(tmp_path, keys, status="review")
-    transition(ws, tp(ws), "approve", who=ALICE)
+    transition(ws, tp(ws), "approve", Signoff(who=ALICE))
     (ws.keys_dir / f"{keys.alice}.asc").unlink()
     assert gate(ws) == ["C013"]
 
 
 def test_a_rejection_sends_it_back_and_blocks_the_old_approval(tmp_path: Path, keys: Keys) -> None:
     ws = make_ws(tmp_path, keys, status="review")
-    transition(ws, tp(ws), "approve", who=ALICE)
-    done = transition(ws, tp(ws), "reject", who=ALICE, comment="risk R-2 is missing")
+    transition(ws, tp(ws), "approve", Signoff(who=ALICE))
+    done = transition(ws, tp(ws), "reject", Signoff(who=ALICE, comment="risk R-2 is missing"))
     assert (done.from_status, done.to_status) == ("approved", "draft")
     assert "status: draft" in tp(ws).read_text()
     # Someone puts the approval back by hand: the latest word of alice is a rejection.
@@ -344,8 +345,8 @@ def test_a_statement_reads_back_through_its_type_byte_for_byte(tmp_path: Path, k
     from artigov.contract._approvals import read_statement
 
     ws = make_ws(tmp_path, keys)
-    transition(ws, tp(ws), "review", who=CAROL)
-    done = transition(ws, tp(ws), "approve", who=ALICE, comment="looks right")
+    transition(ws, tp(ws), "review", Signoff(who=CAROL))
+    done = transition(ws, tp(ws), "approve", Signoff(who=ALICE, comment="looks right"))
     path = ws.root / str(done.statement)
     data = path.read_bytes()
     st = ApprovalStatement.from_bytes(data)

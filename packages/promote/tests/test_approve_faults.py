@@ -11,7 +11,7 @@ import sys
 import textwrap
 from pathlib import Path
 
-from artigov.contract import check_contract, transition
+from artigov.contract import Signoff, check_contract, transition
 from artigov.core import load_workspace, steps_taken
 from artigov.index import verify as index_verify
 
@@ -23,11 +23,11 @@ APPROVE = textwrap.dedent("""
     from artigov.core.errors import ArtigovError
     from artigov.core._logconfig import configure_logging
     from artigov.core._workspace import load_workspace
-    from artigov.contract import transition
+    from artigov.contract import Signoff, transition
     configure_logging("console", "error")
     ws = load_workspace(Path(sys.argv[1]))
     try:
-        transition(ws, ws.root / "frameworks/tp.md", "approve", who="alice@example.org")
+        transition(ws, ws.root / "frameworks/tp.md", "approve", Signoff(who="alice@example.org"))
     except ArtigovError as e:
         print(e)
         sys.exit(e.exit_code)
@@ -36,11 +36,11 @@ APPROVE = textwrap.dedent("""
 
 def test_approve_crashed_at_every_step_then_run_again_leaves_everything_in_line(tmp_path: Path, keys: Keys) -> None:
     template = build_signed_approvals_ws(tmp_path / "template", keys)
-    transition(template, template.root / "frameworks/tp.md", "review", who=CAROL)
+    transition(template, template.root / "frameworks/tp.md", "review", Signoff(who=CAROL))
     probe = tmp_path / "probe"
     shutil.copytree(template.root, probe, symlinks=True)
     before = steps_taken()
-    transition(load_workspace(probe), probe / "frameworks/tp.md", "approve", who=ALICE)
+    transition(load_workspace(probe), probe / "frameworks/tp.md", "approve", Signoff(who=ALICE))
     total = steps_taken() - before
     assert total >= 5
     for step in range(1, total + 1):

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from artigov.contract import transition
+from artigov.contract import Signoff, transition
 from artigov.core import Workspace
 from artigov.index import update
 from artigov.promote import GateFailedError, VerificationError, promote
@@ -31,8 +31,8 @@ def _events(ws: Workspace) -> list[dict]:  # type: ignore[type-arg]
 
 def test_review_approve_promote_edit_refuse_reapprove_promote(ws: Workspace, keys: Keys) -> None:
     plan = ws.root / "frameworks/tp.md"
-    transition(ws, plan, "review", who=CAROL)
-    first = transition(ws, plan, "approve", who=ALICE, comment="ok")
+    transition(ws, plan, "review", Signoff(who=CAROL))
+    first = transition(ws, plan, "approve", Signoff(who=ALICE, comment="ok"))
     one = promote(ws, "f", "design")
     manifest = verify_snapshot(ws, "f").manifest.to_dict()
     [approval] = manifest["inputs"][0]["approvals"]
@@ -50,7 +50,7 @@ def test_review_approve_promote_edit_refuse_reapprove_promote(ws: Workspace, key
     assert [f.code for f in refused.value.findings] == ["C011"]
     assert SnapshotStore(ws, "f").head().sequence == one.sequence  # type: ignore[union-attr]
 
-    again = transition(ws, plan, "approve", who=ALICE, comment="v2 read")
+    again = transition(ws, plan, "approve", Signoff(who=ALICE, comment="v2 read"))
     two = promote(ws, "f", "design")
     assert two.sequence == 2
     approvals = verify_snapshot(ws, "f").manifest.to_dict()["inputs"][0]["approvals"]
@@ -73,8 +73,8 @@ def test_review_approve_promote_edit_refuse_reapprove_promote(ws: Workspace, key
 )
 def test_verify_rechecks_recorded_approvals(ws: Workspace, keys: Keys, tamper: str, code: str) -> None:
     plan = ws.root / "frameworks/tp.md"
-    transition(ws, plan, "review", who=CAROL)
-    done = transition(ws, plan, "approve", who=ALICE)
+    transition(ws, plan, "review", Signoff(who=CAROL))
+    done = transition(ws, plan, "approve", Signoff(who=ALICE))
     promote(ws, "f", "design")
     statement = ws.root / str(done.statement)
     signature = statement.with_name(statement.name + ".asc")

@@ -234,7 +234,7 @@ def test_migrate_record_makes_trust_version_1_from_the_settings_so_an_old_record
     verifies again once migrate-record wrote version 1 from those settings, approvals included."""
     import shutil
 
-    from artigov.contract import transition
+    from artigov.contract import Signoff, transition
     from artigov.core import TrustError, load_trust
     from artigov.promote._migrate import migrate_record
 
@@ -242,8 +242,8 @@ def test_migrate_record_makes_trust_version_1_from_the_settings_so_an_old_record
 
     ws = build_signed_approvals_ws(tmp_path / "ws", keys)
     plan = ws.root / "frameworks/tp.md"
-    transition(ws, plan, "review", who=CAROL)
-    transition(ws, plan, "approve", who=ALICE)
+    transition(ws, plan, "review", Signoff(who=CAROL))
+    transition(ws, plan, "approve", Signoff(who=ALICE))
     promote(ws, "f", "design")
     shutil.rmtree(ws.record_dir / "trust")  # as before trust versions existed
     with pytest.raises(TrustError) as info:

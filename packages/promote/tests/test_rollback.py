@@ -205,7 +205,7 @@ def test_an_interrupted_rollback_leaves_the_old_tree_or_is_rolled_forward(ws: Wo
 def test_a_rollback_withdraws_what_it_rolled_back_until_it_is_approved_again(ws: Workspace) -> None:
     import json
 
-    from artigov.contract import transition
+    from artigov.contract import Signoff, transition
     from artigov.index import rebuild
     from artigov.promote import withdrawn_versions
     from artigov.promote._store import SnapshotStore
@@ -232,7 +232,7 @@ def test_a_rollback_withdraws_what_it_rolled_back_until_it_is_approved_again(ws:
     rejected = [json.loads(x) for x in store.decisions_path.read_bytes().splitlines() if b"candidate_rejected" in x]
     assert any(e["subject"] == "frameworks/tp2.md" and e["data"]["rule"] == "withdrawn" for e in rejected)
     # Approved again: it is a candidate again.
-    transition(ws, newer, "approve", who="alice@example.org", comment="re-checked after the rollback")
+    transition(ws, newer, "approve", Signoff(who="alice@example.org", comment="re-checked after the rollback"))
     assert withdrawn_versions(ws, "f") == {}
     last = promote(ws, "f", "design")
     assert {i["id"]: i["version"] for i in json.loads(store.manifest_bytes(last.sequence))["inputs"]}["tp"] == "2.0.0"

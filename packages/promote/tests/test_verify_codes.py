@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from artigov.contract import transition
+from artigov.contract import Signoff, transition
 from artigov.core import Workspace, canonical_json, codes_of, digest_bytes, load_workspace, sign_detached, write_atomic
 from artigov.core.testkeys import gnupg_home, make_key, revoke_key
 from artigov.index import rebuild
@@ -249,8 +249,8 @@ def v020(root: Path, keys: Keys, _: ExitStack) -> Case:
 def _approved(root: Path, keys: Keys) -> tuple[Workspace, Path]:
     ws = build_signed_approvals_ws(root, keys)
     plan = ws.root / "frameworks/tp.md"
-    transition(ws, plan, "review", who=CAROL)
-    done = transition(ws, plan, "approve", who=ALICE)
+    transition(ws, plan, "review", Signoff(who=CAROL))
+    done = transition(ws, plan, "approve", Signoff(who=ALICE))
     promote(ws, "f", "design")
     return ws, ws.root / str(done.statement)
 

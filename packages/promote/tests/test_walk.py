@@ -12,7 +12,7 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
-from artigov.contract import transition
+from artigov.contract import Signoff, transition
 from artigov.core import Workspace
 from artigov.promote import RollbackOptions, promote, rollback
 
@@ -61,8 +61,8 @@ def returns(stays: list[tuple[str, list[str]]]) -> int:
 def test_a_promotion_and_a_rollback_are_a_few_calls_on_the_store(tmp_path: Path, keys: Keys) -> None:
     ws = build_signed_approvals_ws(tmp_path / "ws", keys)
     plan = ws.root / "frameworks/tp.md"
-    transition(ws, plan, "review", who=CAROL)
-    transition(ws, plan, "approve", who=ALICE, comment="ok")  # a signed approval for verify to check
+    transition(ws, plan, "review", Signoff(who=CAROL))
+    transition(ws, plan, "approve", Signoff(who=ALICE, comment="ok"))  # a signed approval for verify to check
     promote(ws, "f", "design")  # a head to verify: the second promotion walks the whole way
     for name, call in (
         ("promote", lambda: promote(ws, "f", "design")),

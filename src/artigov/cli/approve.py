@@ -32,8 +32,9 @@ def _optional_comment(action: str, doc: str) -> Callable[..., None]:
         root: RootOpt = None,
     ) -> None:
         from artigov.commands.approve import run_transition
+        from artigov.contract import Signoff
 
-        raise typer.Exit(run_transition(root, action, path, fmt, who=who, key=key, comment=comment))
+        raise typer.Exit(run_transition(root, action, path, fmt, Signoff(who, key, comment)))
 
     command.__doc__ = doc
     return command
@@ -62,5 +63,6 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Reject a document (review or approved -> draft), with a signed statement saying why."""
         from artigov.commands.approve import run_transition
+        from artigov.contract import Signoff
 
-        raise typer.Exit(run_transition(root, "reject", path, fmt, who=who, key=key, comment=comment))
+        raise typer.Exit(run_transition(root, "reject", path, fmt, Signoff(who, key, comment)))

@@ -3,34 +3,29 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from artigov.commands.formats import Format
 from artigov.commands.runner import execute
 from artigov.core import EXIT_OK, Workspace
 
+if TYPE_CHECKING:
+    from artigov.contract import Signoff
+
 __all__ = ["run_transition"]
 
 
-def run_transition(
-    root: Path | None,
-    action: str,
-    path: Path,
-    fmt: Format,
-    *,
-    who: str | None = None,
-    key: str | None = None,
-    comment: str = "",
-) -> int:
+def run_transition(root: Path | None, action: str, path: Path, fmt: Format, signoff: Signoff | None = None) -> int:
     """Move one document through ``action`` (review, approve or reject) and print what was recorded."""
 
     def run(ws: Workspace) -> int:
         from artigov.commands.render import emit_json
-        from artigov.contract import transition
+        from artigov.contract import Signoff, transition
 
         target = path if path.is_absolute() else Path.cwd() / path
         if not target.exists() and not path.is_absolute() and (ws.root / path).exists():
             target = ws.root / path  # named from the workspace root (--root from elsewhere)
-        done = transition(ws, target, action, who=who, key=key, comment=comment)
+        done = transition(ws, target, action, signoff or Signoff())
         if fmt.value == "json":
             emit_json({"ok": True, **done.to_dict()})
             return EXIT_OK

@@ -241,9 +241,10 @@ def _transition_task(action: str, doc: str) -> Any:
         log_level: str | None = None,
     ) -> None:
         from artigov.commands.approve import run_transition
+        from artigov.contract import Signoff
 
         where, fmt = _prepared(c, root, format_, log_format, log_level)
-        _finish(run_transition(where, action, Path(path), fmt, who=as_, key=key, comment=comment))
+        _finish(run_transition(where, action, Path(path), fmt, Signoff(as_, key, comment)))
 
     body.__doc__ = doc
     body.__name__ = action

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     )
     from artigov.contract._check import ContractReport, check_all_gates, check_contract, stale_index_finding
     from artigov.contract._model import Contract, Gate, Trigger, contract_frameworks, contract_path, load_contract
-    from artigov.contract._transition import transition
+    from artigov.contract._transition import Signoff, transition
     from artigov.contract.errors import ContractError
 
 __all__ = [
@@ -40,6 +40,7 @@ __all__ = [
     "contract_frameworks",
     "contract_path",
     "load_contract",
+    "Signoff",
     "transition",
     "valid_approvals",
 ]

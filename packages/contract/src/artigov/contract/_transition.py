@@ -54,7 +54,7 @@ from artigov.core import (
 )
 from artigov.schema import Artifact
 
-__all__ = ["ACTIONS", "Transition", "TransitionError", "transition"]
+__all__ = ["Signoff", "ACTIONS", "Transition", "TransitionError", "transition"]
 
 log = get_logger(__name__)
 
@@ -251,16 +251,22 @@ def _metadata_updates(action: str, artifact: Artifact, who: str, to: str, time: 
     return updates
 
 
-def transition(
-    ws: Workspace,
-    target: Path,
-    action: str,
-    *,
-    who: str | None = None,
-    key: str | None = None,
-    comment: str = "",
-) -> Transition:
-    """Move ``target`` through ``action`` (see the module doc for the steps).
+@dataclass(frozen=True)
+class Signoff:
+    """Who takes a transition (``None``: the git actor), the key they sign with (``None``: one of
+    theirs with a secret key here, when signatures are required), and why (a rejection needs it)."""
+
+    who: str | None = None
+    key: str | None = None
+    comment: str = ""
+
+
+#: A sign-off by the git actor, unsigned unless the contract requires it, with no comment.
+_ACTOR = Signoff()
+
+
+def transition(ws: Workspace, target: Path, action: str, signoff: Signoff = _ACTOR) -> Transition:
+    """Move ``target`` through ``action`` as ``signoff`` says (see the module doc for the steps).
 
     Raises:
         TransitionError: a refused transition (A001-A008); nothing was written.
@@ -273,9 +279,10 @@ def transition(
     artifact = _load(ws, target)
     rel = artifact.path
     _remove_dead_temps(ws, artifact)
+    key, comment = signoff.key, signoff.comment
     if action == "reject" and not comment.strip():
         raise TransitionError("A007", rel, "a rejection needs a reason", 'say why: --comment "..."')
-    who = who or ActorLookup(ws.root).result()
+    who = signoff.who or ActorLookup(ws.root).result()
     if not PERSON.match(who):
         raise TransitionError(
             "A008", rel, f"{who!r} cannot name an approver", "use an e-mail address (--as name@example.org)"
