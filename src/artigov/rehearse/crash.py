@@ -227,13 +227,14 @@ def fault_matrix(
     """Every fault point x every index operation on copies of ``base`` (a workspace with its index);
     with ``quick``, every fault point once, the operations taking turns."""
     scratch.mkdir(parents=True, exist_ok=True)
+    copies = _Copies(base, scratch)
     rows = []
     for i, point in enumerate(INDEX_POINTS):
         for op in (OPERATIONS[i % len(OPERATIONS)],) if quick else OPERATIONS:
             row = Row(point, op)
             problems: list[str] = []
             for t in range(trials):
-                rec, ident, probs = _trial(_Copies(base, scratch), op, 1 + t, point=point)
+                rec, ident, probs = _trial(copies, op, 1 + t, point=point)
                 row.trials += 1
                 row.recovered += rec
                 row.identical += ident
@@ -251,10 +252,10 @@ def random_kills(
     """SIGKILL index writers at random moments, on copies of ``base``; one row per operation."""
     rng = random.Random(seed)
     scratch.mkdir(parents=True, exist_ok=True)
+    copies = _Copies(base, scratch)
     durations = {}
     for op in OPERATIONS:
-        probe = scratch / f"probe-{op}"
-        shutil.copytree(base, probe, symlinks=True)
+        probe = copies.fresh(f"probe-{op}")
         touched = _prepare(probe, op, 10_000)
         start = time.monotonic()
         _cli(_op_args(op, touched), probe)
@@ -264,7 +265,7 @@ def random_kills(
     for t in range(trials):
         op = OPERATIONS[t % len(OPERATIONS)]
         delay = rng.uniform(0.0, durations[op] * 1.1)
-        rec, ident, probs = _trial(_Copies(base, scratch), op, 100 + t, kill_after=delay)
+        rec, ident, probs = _trial(copies, op, 100 + t, kill_after=delay)
         row = rows[op]
         row.trials += 1
         row.recovered += rec
@@ -360,11 +361,10 @@ def _temp_files(ws: Path) -> list[str]:
 COMMIT_OPS = ("decisions-append", "snapshot-rename", "restore-rename", "prune-delete")
 
 
-def command_steps(base: Path, scratch: Path, args: list[str]) -> tuple[list[str], subprocess.CompletedProcess[str]]:
-    """The file-system steps (their names, in order) an uninterrupted run of ``args`` takes on a copy
-    of ``base`` (``ARTIGOV_FAULT_TRACE``), and how that run ended."""
-    probe, trace = scratch / "probe", scratch / "probe.trace"
-    shutil.copytree(base, probe, symlinks=True)
+def command_steps(copies: _Copies, args: list[str]) -> tuple[list[str], subprocess.CompletedProcess[str]]:
+    """The file-system steps (their names, in order) an uninterrupted run of ``args`` takes on a fresh
+    copy (``ARTIGOV_FAULT_TRACE``), and how that run ended."""
+    probe, trace = copies.fresh("probe"), copies.scratch / "probe.trace"
     try:
         done = _cli(args, probe, {"ARTIGOV_FAULT_TRACE": str(trace)})
         lines = trace.read_text("utf-8").splitlines() if trace.is_file() else []
@@ -394,11 +394,11 @@ def chosen_steps(ops: list[str], quick: bool) -> list[int]:
 def _sweep(copies: _Copies, args: list[str], framework: str, label: str, style: _Style) -> list[Row]:
     """Crash (and fail) the steps of the command ``args`` (every one; or with ``style.quick``, the
     :func:`chosen_steps`) on fresh copies."""
-    base, scratch, modes, quick, say = copies.base, copies.scratch, style.modes, style.quick, style.say
-    scratch.mkdir(parents=True, exist_ok=True)
+    modes, quick, say = style.modes, style.quick, style.say
+    copies.scratch.mkdir(parents=True, exist_ok=True)
     point = f"{'commit points' if quick else 'every step'} ({label})"
     rows = {mode: Row(point, mode) for mode in modes}
-    ops, reached = command_steps(base, scratch, args)
+    ops, reached = command_steps(copies, args)
     if reached.returncode != 0:
         rows[modes[0]].problems += (f"{label}: the uninterrupted run failed: {tail(reached)}",)
         return list(rows.values())
@@ -438,8 +438,10 @@ def _framework_sweep(run: Rehearsal, scratch: Path, framework: str, gate: str, s
     template = _Copies(run.ws, scratch).fresh(f"template-{framework}")
     say = style.say
 
+    on_template = _Copies(template, scratch)
+
     def sweep(args: list[str], label: str) -> list[Row]:
-        return _sweep(_Copies(template, scratch), args, framework, f"{framework} {label}", style)
+        return _sweep(on_template, args, framework, f"{framework} {label}", style)
 
     _must(_cli(["promote", "-f", framework, "-g", gate], template), f"{framework}: first promote")
     start = _head(template, framework)
@@ -456,7 +458,7 @@ def _framework_sweep(run: Rehearsal, scratch: Path, framework: str, gate: str, s
     _must(_cli(promote, template), f"{framework}: third promote")
     _keep_last_one(template, framework)
     rows += sweep(["prune", "-f", framework, "--apply"], "prune")
-    rows.append(_leftover_after_pull(run, template, scratch, framework, gate))
+    rows.append(_leftover_after_pull(run, on_template, framework, gate))
     if say is not None:
         say(f"  {framework}: leftover + pulled prune {'held' if rows[-1].ok else 'PROBLEM'}")
     approve = _approvable(run, template, framework)
@@ -484,14 +486,12 @@ def _approvable(run: Rehearsal, ws: Path, framework: str) -> list[str] | None:
     return None
 
 
-def _leftover_after_pull(run: Rehearsal, base: Path, scratch: Path, framework: str, gate: str) -> Row:
+def _leftover_after_pull(run: Rehearsal, copies: _Copies, framework: str, gate: str) -> Row:
     """A promotion crashed before its commit point; then a pull brings another clone's prune (its
     lines appended to the decision log). The next promote keeps every pulled line and sets the
     leftover aside; the record verifies."""
     row = Row("leftover + pulled prune", "promote", trials=1)
-    ws, other = scratch / f"leftover-{framework}", scratch / f"leftover-{framework}-other"
-    for where in (ws, other):
-        shutil.copytree(base, where, symlinks=True)
+    ws, other = copies.fresh(f"leftover-{framework}"), copies.fresh(f"leftover-{framework}-other")
     try:
         problems = []
         _must(_cli(["prune", "-f", framework, "--apply"], other), "the other clone's prune")

@@ -54,7 +54,7 @@ from artigov.core import (
 )
 from artigov.schema import Artifact
 
-__all__ = ["Signoff", "ACTIONS", "Transition", "TransitionError", "transition"]
+__all__ = ["ACTIONS", "Signoff", "Transition", "TransitionError", "transition"]
 
 log = get_logger(__name__)
 

@@ -239,8 +239,10 @@ def _rollback_snapshot(
         git=git_fields(git, True),
     )
     decider = Decider(created_at, run.actor.result(), run.framework, sequence)
-    stamped = {"ts": created_at}
-    extra = [{**e, **stamped, "data": {**e.get("data", {}), "sequence": sequence}} for e in run.options.extra_decisions]
+    extra = [
+        {**e, "ts": created_at, "data": {**e.get("data", {}), "sequence": sequence}}
+        for e in run.options.extra_decisions
+    ]
     rolled = _rolled_back_event(manifest, decider, withdrawn, restored)
     return manifest, [*trust_events(run.store, decider, trust), *extra, rolled]
 

@@ -552,14 +552,11 @@ class _ApprovalCheck:
                 fix="this snapshot recorded an approval of other content: roll back to an earlier snapshot",
             )
         if approval.fingerprint:
-            self._signed_by_approver(path, data, (approval, body), where)
+            self._signed_by_recorded_key(path, data, approval, where)
+            self._key_is_approvers(body, approval, where)
 
-    def _signed_by_approver(
-        self, path: Path, data: bytes, said: tuple[InputApproval, ApprovalStatement], where: str
-    ) -> None:
-        """V021, V022 unless the statement's signature is there, by the key the manifest records,
-        and that key is the approver's in the trust version the statement names."""
-        approval, body = said
+    def _signed_by_recorded_key(self, path: Path, data: bytes, approval: InputApproval, where: str) -> None:
+        """V021, V022 unless the statement's signature is there and by the key the manifest records."""
         target, rel, fpr = self.target, approval.statement, approval.fingerprint
         try:
             signer = self.keyring.verify(data, path.with_name(path.name + ".asc").read_bytes(), snapshot=target)
@@ -572,23 +569,18 @@ class _ApprovalCheck:
             raise VerificationError(
                 "V022", f"{where} is signed by {signer}, the manifest records {fpr}", snapshot=target, fix=_ROLL_BACK
             )
-        _check_key_is_approvers((self.trust, self.framework), body, approval, where, target)
 
-
-def _check_key_is_approvers(
-    trust: tuple[TrustChain, str], body: ApprovalStatement, approval: InputApproval, where: str, target: int
-) -> None:
-    """V022 unless the approval's key is its approver's in the trust version the statement names."""
-    chain, framework = trust
-    version = chain.version(body.trust_version, what=where)
-    if approval.fingerprint not in version.keys_of(framework, approval.approver):
-        raise VerificationError(
-            "V022",
-            f"{where} is signed by {approval.fingerprint}, which trust version {version.version} does not give "
-            f"{approval.approver}",
-            snapshot=target,
-            fix="an approval counts only with the approver's own key from the trust document: roll back",
-        )
+    def _key_is_approvers(self, body: ApprovalStatement, approval: InputApproval, where: str) -> None:
+        """V022 unless the approval's key is its approver's in the trust version the statement names."""
+        version = self.trust.version(body.trust_version, what=where)
+        if approval.fingerprint not in version.keys_of(self.framework, approval.approver):
+            raise VerificationError(
+                "V022",
+                f"{where} is signed by {approval.fingerprint}, which trust version {version.version} does not give "
+                f"{approval.approver}",
+                snapshot=self.target,
+                fix="an approval counts only with the approver's own key from the trust document: roll back",
+            )
 
 
 _ROLL_BACK = "roll back to an earlier snapshot"
