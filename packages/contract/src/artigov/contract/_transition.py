@@ -215,40 +215,109 @@ def _choose_key(
     return None, version
 
 
-def _write_statement(
-    ws: Workspace, framework: str, artifact: Artifact, who: str, data: bytes, signature: bytes | None
-) -> Path:
-    """Write the statement (and its signature first) under the next free number; never overwrite."""
-    folder = statement_dir(ws, framework, artifact.id, artifact.version)
-    taken = [s.n for s in statements_for(ws, framework, artifact.id, artifact.version) if s.approver == who]
-    n = max(taken, default=0) + 1
-    while True:
-        path = folder / statement_name(who, n)
-        sig = path.with_name(path.name + ".asc")
-        try:
-            if signature is not None:
-                write_new(sig, signature)
-            elif sig.exists():  # an orphan signature of an interrupted run: never pair it with new bytes
-                raise FileExistsError(sig)
+@dataclass(frozen=True)
+class _Decision:
+    """One person's decision about one document, once every check passed: what the statement,
+    the document edit and the log record all say."""
+
+    ws: Workspace
+    contract: Contract
+    artifact: Artifact
+    action: str
+    who: str
+    time: str
+
+    @property
+    def to(self) -> str:
+        return ACTIONS[self.action][1]
+
+    def metadata_updates(self) -> dict[str, Any]:
+        artifact, who = self.artifact, self.who
+        updates: dict[str, Any] = {"status": self.to, "updated_at": self.time}
+        approvers = [str(a) for a in artifact.metadata.get("approved_by", [])]
+        if self.action == "approve" and who not in approvers:
+            updates["approved_by"] = [*approvers, who]
+        elif self.action == "reject" and who in approvers:
+            updates["approved_by"] = [a for a in approvers if a != who]
+        return updates
+
+    def write_statement(self, data: bytes, signature: bytes | None) -> Path:
+        """Write the statement (and its signature first) under the next free number; never overwrite."""
+        ws, framework, artifact = self.ws, self.contract.framework, self.artifact
+        folder = statement_dir(ws, framework, artifact.id, artifact.version)
+        taken = [s.n for s in statements_for(ws, framework, artifact.id, artifact.version) if s.approver == self.who]
+        n = max(taken, default=0) + 1
+        while True:
+            path = folder / statement_name(self.who, n)
+            sig = path.with_name(path.name + ".asc")
             try:
-                write_new(path, data)
-            except FileExistsError:
                 if signature is not None:
-                    sig.unlink()
-                raise
-            return path
-        except FileExistsError:
-            n += 1
+                    write_new(sig, signature)
+                elif sig.exists():  # an orphan signature of an interrupted run: never pair it with new bytes
+                    raise FileExistsError(sig)
+                try:
+                    write_new(path, data)
+                except FileExistsError:
+                    if signature is not None:
+                        sig.unlink()
+                    raise
+                return path
+            except FileExistsError:
+                n += 1
+
+    def finish(self, statement: Statement) -> Transition:
+        """Bring the document in line with ``statement`` (edit, write, re-index), log the decision."""
+        from artigov.schema import edit_metadata
+
+        ws, artifact, action, who, to = self.ws, self.artifact, self.action, self.who, self.to
+        notes: list[str] = []
+        approvers = [str(a) for a in artifact.metadata.get("approved_by", [])]
+        in_line = artifact.status == to and ((who in approvers) == (action == "approve") or action == "review")
+        if not in_line:
+            source, new = edit_metadata(ws.root, artifact, self.metadata_updates())
+            write_atomic(ws.root / source, new, lock=False)  # no lock file beside the document
+        notes += _reindex(ws, artifact)  # also after a crash between the edit and the index: never left stale
+        self._log(statement)
+        body = statement.body
+        return Transition(
+            action=action,
+            framework=self.contract.framework,
+            path=artifact.path,
+            id=artifact.id,
+            version=artifact.version,
+            checksum=artifact.checksum,
+            from_status=body.from_status if body else artifact.status,
+            to_status=to,
+            approver=who,
+            role=body.role if body else None,
+            fingerprint=body.fingerprint if body else None,
+            statement=statement.rel,
+            digest=statement.digest,
+            time=body.time if body else self.time,
+            changed=not in_line,
+            notes=notes,
+        )
+
+    def _log(self, statement: Statement) -> None:
+        artifact = self.artifact
+        log.info(
+            _DECISION_EVENTS[self.action],
+            audit=True,
+            framework=self.contract.framework,
+            subject=artifact.path,
+            outcome=self.to,
+            id=artifact.id,
+            version=artifact.version,
+            checksum=artifact.checksum,
+            approver=self.who,
+            statement=statement.rel,
+            digest=statement.digest,
+            signed=statement.signature is not None,
+        )
 
 
-def _metadata_updates(action: str, artifact: Artifact, who: str, to: str, time: str) -> dict[str, Any]:
-    updates: dict[str, Any] = {"status": to, "updated_at": time}
-    approvers = [str(a) for a in artifact.metadata.get("approved_by", [])]
-    if action == "approve" and who not in approvers:
-        updates["approved_by"] = [*approvers, who]
-    elif action == "reject" and who in approvers:
-        updates["approved_by"] = [a for a in approvers if a != who]
-    return updates
+#: The audit event each action's decision is logged as.
+_DECISION_EVENTS = {"approve": "artifact_approved", "reject": "artifact_rejected", "review": "artifact_submitted"}
 
 
 @dataclass(frozen=True)
@@ -298,9 +367,10 @@ def transition(ws: Workspace, target: Path, action: str, signoff: Signoff = _ACT
     statements = statements_for(ws, contract.framework, artifact.id, artifact.version)
     mine = current_statements(statements).get(who)
     time, _source = stamp_now()
+    decision = _Decision(ws, contract, artifact, action, who, time)
     done = _already_done(action, artifact, mine, to)
     if done is not None:
-        return _finish(ws, artifact, action, who, done, time, contract)
+        return decision.finish(done)
     if artifact.status not in starts:
         raise _refuse_status(action, rel, artifact.status)
     role = _check_role(contract, action, who, artifact.kind, rel)
@@ -333,17 +403,17 @@ def transition(ws: Workspace, target: Path, action: str, signoff: Signoff = _ACT
         comment=comment,
     ).to_bytes()
     # Prove the document edit before anything is written: a refused edit leaves no statement behind.
-    edit_metadata(ws.root, artifact, _metadata_updates(action, artifact, who, to, time))
+    edit_metadata(ws.root, artifact, decision.metadata_updates())
     signature = sign_detached(data, fingerprint, ws.signing.gnupghome) if fingerprint else None
     notes = []
     if fingerprint and publish_public_key(ws, fingerprint) is None:
         notes.append(f"gpg has no public key {fingerprint} to commit to {ws.rel(ws.keys_dir)}/")
     if fingerprint is None:
         notes.append(f"the statement is not signed ({contract.framework} does not require signed approvals)")
-    path = _write_statement(ws, contract.framework, artifact, who, data, signature)
+    path = decision.write_statement(data, signature)
     statement = read_statement(ws, path)
     assert statement is not None
-    result = _finish(ws, artifact, action, who, statement, time, contract)
+    result = decision.finish(statement)
     return Transition(**{**result.__dict__, "changed": True, "notes": notes + result.notes})
 
 
@@ -365,58 +435,6 @@ def _already_done(action: str, artifact: Artifact, mine: Statement | None, to: s
     if action == "review" and artifact.status not in ("draft", "review"):
         return None
     return mine
-
-
-def _finish(
-    ws: Workspace, artifact: Artifact, action: str, who: str, statement: Statement, time: str, contract: Contract
-) -> Transition:
-    """Bring the document in line with ``statement`` (edit, write, re-index), log the decision."""
-    from artigov.schema import edit_metadata
-
-    to = ACTIONS[action][1]
-    notes: list[str] = []
-    approvers = [str(a) for a in artifact.metadata.get("approved_by", [])]
-    in_line = artifact.status == to and ((who in approvers) == (action == "approve") or action == "review")
-    if not in_line:
-        source, new = edit_metadata(ws.root, artifact, _metadata_updates(action, artifact, who, to, time))
-        write_atomic(ws.root / source, new, lock=False)  # no lock file beside the document
-    notes += _reindex(ws, artifact)  # also after a crash between the edit and the index: never left stale
-    log.info(
-        "artifact_approved"
-        if action == "approve"
-        else "artifact_rejected"
-        if action == "reject"
-        else "artifact_submitted",
-        audit=True,
-        framework=contract.framework,
-        subject=artifact.path,
-        outcome=to,
-        id=artifact.id,
-        version=artifact.version,
-        checksum=artifact.checksum,
-        approver=who,
-        statement=statement.rel,
-        digest=statement.digest,
-        signed=statement.signature is not None,
-    )
-    return Transition(
-        action=action,
-        framework=contract.framework,
-        path=artifact.path,
-        id=artifact.id,
-        version=artifact.version,
-        checksum=artifact.checksum,
-        from_status=statement.body.from_status if statement.body else artifact.status,
-        to_status=to,
-        approver=who,
-        role=statement.body.role if statement.body else None,
-        fingerprint=statement.body.fingerprint if statement.body else None,
-        statement=statement.rel,
-        digest=statement.digest,
-        time=statement.body.time if statement.body else time,
-        changed=not in_line,
-        notes=notes,
-    )
 
 
 def _reindex(ws: Workspace, artifact: Artifact) -> list[str]:
