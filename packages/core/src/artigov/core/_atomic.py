@@ -182,7 +182,6 @@ def write_atomic(
     lock: bool = True,
     lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
     mode: int = 0o644,
-    sync_dir: bool = True,
 ) -> None:
     """Replace ``path`` with ``data`` atomically and durably.
 
@@ -193,9 +192,6 @@ def write_atomic(
             already holds the lock that guards ``path``.
         lock_timeout: seconds to wait for the lock.
         mode: permission bits of the new file.
-        sync_dir: fsync the folder after the rename; pass False only when the
-            caller fsyncs it itself (once, after a batch of writes into it)
-            before anything that names the new file is written.
 
     Raises:
         LockTimeoutError: the lock stayed held past ``lock_timeout``.
@@ -228,8 +224,6 @@ def write_atomic(
             _unlink_quietly(tmp)
             raise DiskError(path, e) from e
         fault_point("after-rename")
-        if not sync_dir:
-            return
         try:
             fsync_dir(directory)
         except OSError as e:
