@@ -65,7 +65,7 @@ if TYPE_CHECKING:
         key_user_ids,
         publish_public_key,
         sign_detached,
-        verify_detached,
+        trusted_keyring,
     )
     from artigov.core._layout import MANIFEST_NAME, SIGNATURE_NAME, RecordLayout, sequence_name
     from artigov.core._lineendings import (
@@ -264,8 +264,8 @@ __all__ = [
     "sort_findings",
     "stamp_now",
     "throwaway_gnupg_home",
+    "trusted_keyring",
     "steps_taken",
-    "verify_detached",
     "verify_log",
     "write_all",
     "writer_gone",

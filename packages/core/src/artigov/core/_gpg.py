@@ -27,7 +27,7 @@ __all__ = [
     "key_user_ids",
     "publish_public_key",
     "sign_detached",
-    "verify_detached",
+    "trusted_keyring",
 ]
 
 
@@ -244,29 +244,25 @@ class VerifyingKeyring:
         return fpr
 
 
-def verify_detached(
-    data: bytes,
-    signature: bytes,
+def trusted_keyring(
     trusted: tuple[str, ...],
     *,
     source_home: Path | None,
     keys_dir: Path | None = None,
     keys_label: str | None = None,
     allow_list: str = "the allowed keys",
-    snapshot: int | None = None,
-) -> str:
-    """Verify in a throwaway GNUPGHOME holding only the trusted public keys; return the signer's fingerprint.
+) -> VerifyingKeyring:
+    """A verifying keyring holding only the ``trusted`` public keys: the committed ones in
+    ``keys_dir`` and the signers' own copies from ``source_home`` (see :func:`_export_trusted`).
 
     Raises:
-        VerificationError: V010 bad signature, V011 signer not trusted,
-            V012 expired key, V013 revoked key, V014 no trusted keys.
+        VerificationError: V014 when ``trusted`` is empty (no signature could ever verify).
     """
     if not trusted:
-        raise VerificationError("V014", f"{allow_list} is empty: no signature can verify", snapshot=snapshot)
+        raise VerificationError("V014", f"{allow_list} is empty: no signature can verify")
     keys = _export_trusted(trusted, source_home, keys_dir)
     label = keys_label or str(keys_dir or ".")
-    with VerifyingKeyring(keys, trusted, keys_label=label, allow_list=allow_list) as keyring:
-        return keyring.verify(data, signature, snapshot=snapshot)
+    return VerifyingKeyring(keys, trusted, keys_label=label, allow_list=allow_list)
 
 
 def committed_keyring(

@@ -54,7 +54,7 @@ from artigov.core import (
     digest_bytes,
     get_logger,
     resolve_inside,
-    verify_detached,
+    trusted_keyring,
     verify_log,
 )
 from artigov.promote._decisions import DecisionLog, LogCheck
@@ -426,16 +426,14 @@ def check_signature(store: SnapshotStore, signed: Signed, manifest: Manifest, ta
             snapshot=target,
         )
     ws = store.ws
-    signer = verify_detached(
-        signed.data,
-        signed.signature,
+    with trusted_keyring(
         allowed,
         source_home=ws.signing.gnupghome,
         keys_dir=ws.keys_dir,
         keys_label=ws.rel(ws.keys_dir),
         allow_list=where,
-        snapshot=target,
-    )
+    ) as keyring:
+        signer = keyring.verify(signed.data, signed.signature, snapshot=target)
     if signer != manifest.signer:
         raise VerificationError(
             "V011",
