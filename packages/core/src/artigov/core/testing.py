@@ -10,7 +10,16 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-__all__ = ["ARTIFACT_TEMPLATE", "GIT_ENV", "force_forked", "git", "held_lock", "make_artifact", "make_workspace"]
+__all__ = [
+    "ARTIFACT_DEFAULTS",
+    "ARTIFACT_TEMPLATE",
+    "GIT_ENV",
+    "force_forked",
+    "git",
+    "held_lock",
+    "make_artifact",
+    "make_workspace",
+]
 
 ARTIFACT_TEMPLATE = """\
 ---
@@ -68,21 +77,19 @@ def make_workspace(root: Path, config: str | None = None, files: dict[str, str |
     return root
 
 
-def make_artifact(
-    id: str,
-    version: str = "1.0.0",
-    status: str = "draft",
-    framework: str = "fwk-001",
-    kind: str = "technical-plan",
-    extra: str = "",
-    body: str = "# Body\n",
-) -> str:
-    """The text of a frontmatter artifact with the given metadata."""
+#: The metadata :func:`make_artifact` writes unless told otherwise.
+ARTIFACT_DEFAULTS = {"version": "1.0.0", "status": "draft", "framework": "fwk-001", "kind": "technical-plan"}
+
+
+def make_artifact(id: str, *, extra: str = "", body: str = "# Body\n", **metadata: str) -> str:
+    """The text of a frontmatter artifact: ``id``, then ``metadata`` (version, status, framework
+    and kind; :data:`ARTIFACT_DEFAULTS` for those not given), then the raw YAML lines ``extra``."""
+    unknown = sorted(set(metadata) - set(ARTIFACT_DEFAULTS))
+    if unknown:
+        raise TypeError(f"make_artifact: unknown metadata {unknown}; put other fields in extra=")
     if extra and not extra.endswith("\n"):
         extra += "\n"
-    return ARTIFACT_TEMPLATE.format(
-        id=id, version=version, status=status, framework=framework, kind=kind, extra=extra, body=body
-    )
+    return ARTIFACT_TEMPLATE.format(id=id, **{**ARTIFACT_DEFAULTS, **metadata}, extra=extra, body=body)
 
 
 @contextmanager
