@@ -141,13 +141,14 @@ def run_demo(directory: Path | None = None, example: Path = EXAMPLE) -> int:
     """Run the story; return 0 if every step ended as expected."""
     from artigov.commands.contract import run_contract_check
     from artigov.commands.formats import Format
-    from artigov.commands.hydrate import run_hydrate
+    from artigov.commands.hydrate import HydrateOptions, run_hydrate
     from artigov.commands.index import run_index
     from artigov.commands.promote import run_promote, run_rollback, run_verify
     from artigov.commands.route import run_route_check
     from artigov.commands.trust import run_trust_init
     from artigov.commands.validate import run_validate
     from artigov.core import DEFAULT_LOCK_TIMEOUT
+    from artigov.hydrate import DeterminismCheck
     from artigov.promote import PromoteOptions, RollbackOptions
 
     if not (example / "artigov.yaml").is_file():
@@ -197,7 +198,7 @@ def run_demo(directory: Path | None = None, example: Path = EXAMPLE) -> int:
         (
             "hydrate --deterministic: the inputs of stage 'design', same plan over 5 runs",
             0,
-            lambda: run_hydrate(ws, FRAMEWORK, "design", True, None, text),
+            lambda: run_hydrate(ws, FRAMEWORK, "design", text, HydrateOptions(DeterminismCheck())),
         ),
         (
             "contract check --gate design: required kinds, statuses, RACI approvals",

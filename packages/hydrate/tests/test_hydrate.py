@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from artigov.contract import load_contract
 from artigov.core import load_workspace
 from artigov.core.testing import make_artifact, make_workspace
-from artigov.hydrate import Candidate, CommitTimes, HydrationError, hydrate, rank
+from artigov.hydrate import Candidate, CommitTimes, DeterminismCheck, HydrationError, hydrate, rank
 from artigov.index import rebuild
 
 CONTRACT = """\
@@ -113,7 +113,7 @@ def test_decision_log_explains_every_candidate(tmp_path: Path) -> None:
             "frameworks/c.md": make_artifact("c", framework="other"),
         },
     )
-    result = hydrate(ws, "f", "s", deterministic=True)
+    result = hydrate(ws, "f", "s", check=DeterminismCheck())
     outcomes = {d.path: (d.outcome, d.lost_to) for d in result.decisions}
     assert outcomes == {"frameworks/a.md": ("won", None), "frameworks/b.md": ("lost", "frameworks/a.md")}
     assert result.runs == 5

@@ -9,7 +9,7 @@ import typer
 
 from artigov.cli.complete import complete_framework, complete_gate
 from artigov.cli.options import Format, FormatOpt, RootOpt
-from artigov.commands.hydrate import run_hydrate
+from artigov.commands.hydrate import HydrateOptions, run_hydrate
 
 __all__ = ["hydrate", "run_hydrate"]
 
@@ -32,4 +32,7 @@ def hydrate(
     fmt: FormatOpt = Format.text,
 ) -> None:
     """Select one artifact version per kind the stage needs, and log why."""
-    raise typer.Exit(run_hydrate(root, framework, stage, deterministic, out, fmt))
+    from artigov.hydrate import DeterminismCheck
+
+    options = HydrateOptions(DeterminismCheck() if deterministic else None, out)
+    raise typer.Exit(run_hydrate(root, framework, stage, fmt, options))

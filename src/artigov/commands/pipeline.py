@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from artigov.commands.contract import run_contract_check
 from artigov.commands.formats import Format
-from artigov.commands.hydrate import run_hydrate
+from artigov.commands.hydrate import HydrateOptions, run_hydrate
 from artigov.commands.index import run_index
 from artigov.commands.promote import run_promote
 from artigov.commands.route import run_route_check
@@ -32,12 +32,15 @@ def run_pipeline(
     root: Path | None, framework: str, gate: str, fmt: Format = Format.text, options: PromoteOptions | None = None
 ) -> int:
     """Run every step in order; return the first non-zero exit code (0 when promoted)."""
+    from artigov.hydrate import DeterminismCheck
+
+    checked = HydrateOptions(DeterminismCheck())
     steps: list[tuple[str, Callable[[], int]]] = [
         ("validate", lambda: run_validate(root, [], fmt)),
         ("route check", lambda: run_route_check(root, fmt)),
         ("index update", lambda: run_index("update", root, fmt, DEFAULT_LOCK_TIMEOUT)),
         ("contract check", lambda: run_contract_check(root, framework, gate, fmt)),
-        ("hydrate", lambda: run_hydrate(root, framework, gate, True, None, fmt)),
+        ("hydrate", lambda: run_hydrate(root, framework, gate, fmt, checked)),
         ("promote", lambda: run_promote(root, framework, gate, fmt, options)),
     ]
     for name, step in steps:

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from artigov.core import lazy_exports
 
 if TYPE_CHECKING:
-    from artigov.hydrate._hydrate import Decision, HydrationResult, hydrate, select
+    from artigov.hydrate._hydrate import Decision, DeterminismCheck, HydrationResult, Pool, hydrate, select
     from artigov.hydrate._plan import HydrationPlan
     from artigov.hydrate._precedence import RULE_VERSION, Candidate, CommitTimes, rank
     from artigov.hydrate.errors import HydrationError, NondeterminismError
@@ -21,10 +21,12 @@ __all__ = [
     "Candidate",
     "CommitTimes",
     "Decision",
+    "DeterminismCheck",
     "HydrationError",
     "HydrationPlan",
     "HydrationResult",
     "NondeterminismError",
+    "Pool",
     "RULE_VERSION",
     "hydrate",
     "rank",

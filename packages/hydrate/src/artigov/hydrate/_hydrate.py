@@ -23,7 +23,16 @@ from artigov.hydrate.errors import HydrationError, NondeterminismError
 from artigov.index import Index, IndexSlice, read_framework
 from artigov.schema import STATUS_RANK
 
-__all__ = ["Decision", "HydrationError", "HydrationResult", "NondeterminismError", "hydrate", "select"]
+__all__ = [
+    "Decision",
+    "DeterminismCheck",
+    "HydrationError",
+    "HydrationResult",
+    "NondeterminismError",
+    "Pool",
+    "hydrate",
+    "select",
+]
 
 log = get_logger(__name__)
 
@@ -130,20 +139,30 @@ def _won(kind: str, ranked: list[Candidate], commit_times: CommitTimes, result: 
     return item
 
 
-def select(
-    contract: Contract,
-    stage: str,
-    index: Index | IndexSlice,
-    commit_times: CommitTimes,
-    *,
-    shuffle_seed: int | None = None,
-    withdrawn: Mapping[tuple[str, str], str] | None = None,
-) -> HydrationResult:
-    """Run the selection for one stage on an index (pure but for commit-time lookups).
+@dataclass(frozen=True)
+class Pool:
+    """What a framework's selection picks from, the same for every stage and every rerun: its
+    contract, its index entries, their commit times, and ``withdrawn``, (id, version) -> why, the
+    versions a rollback withdrew and nobody approved again (rejected whatever their status, rule
+    ``withdrawn``)."""
 
-    ``withdrawn``: (id, version) -> why, the versions a rollback withdrew and nobody approved again:
-    rejected whatever their status (rule ``withdrawn``).
-    """
+    contract: Contract
+    index: Index | IndexSlice
+    commit_times: CommitTimes
+    withdrawn: Mapping[tuple[str, str], str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class DeterminismCheck:
+    """Rerun the selection ``runs`` more times over shuffled candidate orders, and once in a
+    subprocess with another PYTHONHASHSEED; any difference raises :class:`NondeterminismError`."""
+
+    runs: int = 3
+
+
+def select(pool: Pool, stage: str, *, shuffle_seed: int | None = None) -> HydrationResult:
+    """Run the selection for one stage on ``pool`` (pure but for commit-time lookups)."""
+    contract, index, commit_times, withdrawn = pool.contract, pool.index, pool.commit_times, pool.withdrawn
     gate = contract.gate(stage)
     rel = contract.path.name
     if gate is None:
@@ -229,55 +248,56 @@ def hydrate(
     framework: str,
     stage: str,
     *,
-    deterministic: bool = False,
-    runs: int = 3,
     withdrawn: Mapping[tuple[str, str], str] | None = None,
+    check: DeterminismCheck | None = None,
 ) -> HydrationResult:
-    """Select a stage's inputs from the index and log every decision (``withdrawn``: see :func:`select`).
-
-    With ``deterministic`` the selection runs ``runs`` more times over
-    shuffled candidate orders, and once in a subprocess with another
-    PYTHONHASHSEED; any difference raises :class:`NondeterminismError`.
+    """Select a stage's inputs from the index and log every decision (``withdrawn``: see
+    :class:`Pool`); with ``check``, prove the selection deterministic first.
 
     Raises:
         ContractError: no contract, or an invalid one.
         HydrationError: a kind has no candidate, or several drafts tie.
+        NondeterminismError: ``check`` found two runs that disagree.
     """
-    contract = load_contract(ws, framework)
     index = read_framework(ws, framework)  # parses only this framework's entries
-    times = CommitTimes(ws.root)
-    withdrawn = dict(withdrawn or {})
-    result = select(contract, stage, index, times, withdrawn=withdrawn)
+    pool = Pool(load_contract(ws, framework), index, CommitTimes(ws.root), dict(withdrawn or {}))
+    result = select(pool, stage)
     result.index = index
     _log(result, framework, stage)
     if not result.ok:
         raise HydrationError(result.findings)
-    assert result.plan is not None
-    if deterministic:
-        first = result.plan.to_bytes()
-        for seed in range(1, runs + 1):
-            other = select(contract, stage, index, times, shuffle_seed=seed, withdrawn=withdrawn).plan
-            if other is None or other.to_bytes() != first:
-                raise NondeterminismError(
-                    result.plan.digest, other.digest if other else "none", f"candidates were shuffled (seed {seed})"
-                )
-        hashseed = "271828" if os.environ.get("PYTHONHASHSEED") != "271828" else "314159"
-        sub = _subprocess_plan(ws, framework, stage, hashseed=hashseed, withdrawn=withdrawn)
-        if sub != first:
-            raise NondeterminismError(
-                result.plan.digest, "a different one", "run in a subprocess with another PYTHONHASHSEED"
-            )
-        result.runs = runs + 2
-        log.info(
-            "hydration_determinism_checked",
-            audit=True,
-            framework=framework,
-            subject=stage,
-            outcome="identical",
-            runs=result.runs,
-            digest=result.plan.digest,
-        )
+    if check is not None:
+        _check_determinism(ws, pool, stage, result, check)
     return result
+
+
+def _check_determinism(ws: Workspace, pool: Pool, stage: str, result: HydrationResult, check: DeterminismCheck) -> None:
+    """Raise :class:`NondeterminismError` unless every rerun ``check`` asks for makes ``result``'s plan."""
+    assert result.plan is not None
+    first = result.plan.to_bytes()
+    for seed in range(1, check.runs + 1):
+        other = select(pool, stage, shuffle_seed=seed).plan
+        if other is None or other.to_bytes() != first:
+            raise NondeterminismError(
+                result.plan.digest, other.digest if other else "none", f"candidates were shuffled (seed {seed})"
+            )
+    hashseed = "271828" if os.environ.get("PYTHONHASHSEED") != "271828" else "314159"
+    framework = pool.contract.framework
+    sub = _subprocess_plan(ws, framework, stage, hashseed=hashseed, withdrawn=pool.withdrawn)
+    if sub != first:
+        raise NondeterminismError(
+            result.plan.digest, "a different one", "run in a subprocess with another PYTHONHASHSEED"
+        )
+    result.runs = check.runs + 2
+    log.info(
+        "hydration_determinism_checked",
+        audit=True,
+        framework=framework,
+        subject=stage,
+        outcome="identical",
+        runs=result.runs,
+        digest=result.plan.digest,
+    )
 
 
 def _log(result: HydrationResult, framework: str, stage: str) -> None:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from artigov.contract import load_contract
 from artigov.core import load_workspace
-from artigov.hydrate._hydrate import select
+from artigov.hydrate._hydrate import Pool, select
 from artigov.hydrate._precedence import CommitTimes
 from artigov.index import read_index
 
@@ -23,9 +23,8 @@ def main() -> int:
     ws = load_workspace(Path(root))
     pairs = json.loads(os.environ.get("ARTIGOV_WITHDRAWN", "[]"))
     withdrawn = {(str(i), str(v)): str(why) for i, v, why in pairs}
-    result = select(
-        load_contract(ws, framework), stage, read_index(ws, refresh=False), CommitTimes(ws.root), withdrawn=withdrawn
-    )
+    pool = Pool(load_contract(ws, framework), read_index(ws, refresh=False), CommitTimes(ws.root), withdrawn)
+    result = select(pool, stage)
     if result.plan is None:
         print("no plan", file=sys.stderr)
         return 1

@@ -39,7 +39,7 @@ from artigov.core import (
     stamp_now,
     trust_folder,
 )
-from artigov.hydrate import Decision, hydrate
+from artigov.hydrate import Decision, DeterminismCheck, hydrate
 from artigov.index import verify as verify_index
 from artigov.promote._decisions import DecisionLog
 from artigov.promote._gitstate import GitState, commit_record, git_state
@@ -483,7 +483,7 @@ def _plan_inputs(run: _Promoting) -> None:
     from artigov.promote._rollback import withdrawn_in
 
     ws, framework = run.ws, run.framework
-    result = hydrate(ws, framework, run.gate, deterministic=True, withdrawn=withdrawn_in(run.store))
+    result = hydrate(ws, framework, run.gate, withdrawn=withdrawn_in(run.store), check=DeterminismCheck())
     run.plan, run.decisions = result.plan, result.decisions
     assert run.plan is not None and result.index is not None
     run.git = git_state(ws.root, _input_paths(run.plan.inputs))
