@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from artigov.index import _scan
-from artigov.index._model import ENTRY_FIELDS, Index, make_entry
+from artigov.index._model import ENTRY_FIELDS, Index, IndexEntry
 from artigov.index._scan import framework_slice_of, id_version_holders, splice
 
 
@@ -28,8 +28,8 @@ _paths = st.lists(st.builds(lambda t: "frameworks/" + t, _text), min_size=1, max
 
 
 def _entry(draw: Any, path: str) -> dict[str, Any]:
-    """An entry built the way real ones are (:func:`make_entry`), every optional field sometimes set."""
-    return make_entry(
+    """An entry built the way real ones are (:class:`IndexEntry`), every optional field sometimes set."""
+    return IndexEntry(
         id=draw(st.sampled_from(["a", "b", "c"])),
         version=draw(st.sampled_from(["1.0.0", "2.0"])),
         status=draw(st.sampled_from(["draft", "review", "approved"])),
@@ -39,8 +39,8 @@ def _entry(draw: Any, path: str) -> dict[str, Any]:
         size=draw(st.integers(0, 10**6)),
         meta=path + draw(_text) + ".meta.yaml" if draw(st.booleans()) else None,
         updated_at=draw(st.one_of(st.none(), _text)),
-        approved_by=draw(st.lists(_text, max_size=2)),
-    )
+        approved_by=tuple(draw(st.lists(_text, max_size=2))),
+    ).to_dict()
 
 
 @st.composite
@@ -125,8 +125,8 @@ def test_a_slice_refuses_a_file_that_is_not_canonical() -> None:
             assert framework_slice_of(io.BytesIO(bad), "f", chunk=chunk) is None  # cut, padded or reshaped
 
 
-def test_make_entry_can_set_every_entry_field_and_no_other() -> None:
-    full = make_entry(
+def test_an_index_entry_can_set_every_entry_field_and_no_other() -> None:
+    full = IndexEntry(
         id="a",
         version="1",
         status="draft",
@@ -136,8 +136,8 @@ def test_make_entry_can_set_every_entry_field_and_no_other() -> None:
         size=1,
         meta="a.meta.yaml",
         updated_at="2026-01-01",
-        approved_by=["x@example.org"],
-    )
+        approved_by=("x@example.org",),
+    ).to_dict()
     assert set(full) == ENTRY_FIELDS
 
 

@@ -23,8 +23,7 @@ newline inside a string is escaped), so a line start is found with a plain byte 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import MISSING, dataclass, fields
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -44,22 +43,17 @@ __all__ = [
     "TAIL",
     "Entries",
     "Index",
+    "IndexEntry",
     "entries_digest",
     "entry_count",
     "entry_from_artifact",
     "entry_line",
-    "make_entry",
     "merge_entries",
     "old_format",
     "shaped",
 ]
 
 FORMAT_VERSION = 2
-#: An entry's fields: every entry has the required ones (``make_entry``'s keyword arguments
-#: without a default), some the optional ones.
-REQUIRED_FIELDS = frozenset({"id", "version", "status", "framework", "kind", "checksum", "size"})
-OPTIONAL_FIELDS = frozenset({"meta", "updated_at", "approved_by"})
-ENTRY_FIELDS = REQUIRED_FIELDS | OPTIONAL_FIELDS
 #: The first and last lines of every index file.
 HEAD = b'{"entries":{\n'
 TAIL = b'},"format_version":%d}\n' % FORMAT_VERSION
@@ -68,43 +62,54 @@ TAIL = b'},"format_version":%d}\n' % FORMAT_VERSION
 Entries = dict[str, dict[str, Any]]
 
 
-def make_entry(
-    *,
-    id: str,
-    version: str,
-    status: str,
-    framework: str,
-    kind: str,
-    checksum: str,
-    size: int,
-    meta: str | None = None,
-    updated_at: str | None = None,
-    approved_by: Sequence[str] = (),
-) -> dict[str, Any]:
-    """An index entry: the one place its fields are put together (real entries and test entries)."""
-    entry: dict[str, Any] = {
-        "id": id,
-        "version": version,
-        "status": status,
-        "framework": framework,
-        "kind": kind,
-        "checksum": checksum,
-        "size": size,
-    }
-    if meta:
-        entry["meta"] = meta
-    if updated_at is not None:
-        entry["updated_at"] = updated_at
-    if approved_by:
-        entry["approved_by"] = list(approved_by)
-    return entry
+@dataclass(slots=True)  # not frozen: a frozen __init__ sets each field through object.__setattr__,
+class IndexEntry:  # which doubles its cost on a rebuild's per-artifact path (measured: 2.7 us, 1.3 us)
+    """An index entry: the one place its fields are named and put together (real entries and
+    test entries). The optional fields are left out of :meth:`to_dict` when unset."""
+
+    id: str
+    version: str
+    status: str
+    framework: str
+    kind: str
+    checksum: str
+    size: int
+    meta: str | None = None
+    updated_at: str | None = None
+    approved_by: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        """The entry's fields as the index line holds them."""
+        entry: dict[str, Any] = {
+            "id": self.id,
+            "version": self.version,
+            "status": self.status,
+            "framework": self.framework,
+            "kind": self.kind,
+            "checksum": self.checksum,
+            "size": self.size,
+        }
+        if self.meta:
+            entry["meta"] = self.meta
+        if self.updated_at is not None:
+            entry["updated_at"] = self.updated_at
+        if self.approved_by:
+            entry["approved_by"] = list(self.approved_by)
+        return entry
+
+
+#: An entry's fields: every entry has the required ones (:class:`IndexEntry`'s fields without a
+#: default), some the optional ones.
+REQUIRED_FIELDS = frozenset(f.name for f in fields(IndexEntry) if f.default is MISSING)
+OPTIONAL_FIELDS = frozenset(f.name for f in fields(IndexEntry) if f.default is not MISSING)
+ENTRY_FIELDS = REQUIRED_FIELDS | OPTIONAL_FIELDS
 
 
 def entry_from_artifact(artifact: Artifact) -> dict[str, Any]:
     """The index entry of a valid artifact."""
     updated = artifact.metadata.get("updated_at")
     approvers = artifact.metadata.get("approved_by")
-    return make_entry(
+    return IndexEntry(
         id=artifact.id,
         version=artifact.version,
         status=artifact.status,
@@ -114,8 +119,8 @@ def entry_from_artifact(artifact: Artifact) -> dict[str, Any]:
         size=artifact.size,
         meta=artifact.meta_path,
         updated_at=updated if isinstance(updated, str) else None,
-        approved_by=[str(a) for a in approvers] if isinstance(approvers, list) else (),
-    )
+        approved_by=tuple(str(a) for a in approvers) if isinstance(approvers, list) else (),
+    ).to_dict()
 
 
 def entries_digest(entries: Entries) -> str:
