@@ -62,6 +62,16 @@ def test_update_picks_up_added_changed_and_removed(tmp_path: Path) -> None:
     assert (fresh / "artifacts_index.json").read_bytes() == ws.index_path.read_bytes()
 
 
+def test_update_progress_counts_the_files_the_cache_vouches_for_as_done(tmp_path: Path) -> None:
+    ws = _ws(tmp_path, 20)
+    rebuild(ws)
+    mutate(ws.root, 5, n_existing=20)  # 3 changed, 3 added, 1 removed: 22 files, 17 of them untouched
+    calls: list[tuple[int, int]] = []
+    update(ws, progress=lambda done, total: calls.append((done, total)))
+    assert calls and calls[-1] == (22, 22) and all(total == 22 for _done, total in calls)
+    assert calls[0][0] > 17  # the untouched files, never read, count from the first report on
+
+
 def test_stat_cache_trusts_unchanged_stats_but_rehashes_racy_files(tmp_path: Path) -> None:
     ws = _ws(tmp_path, 5)
     rebuild(ws)

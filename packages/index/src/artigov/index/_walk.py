@@ -7,7 +7,6 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from artigov.core import Finding, Workspace, get_logger, sort_findings
 from artigov.index._model import Entries, entry_from_artifact
@@ -15,9 +14,6 @@ from artigov.index._results import ProgressHook
 from artigov.index._statcache import NAME as STATCACHE_NAME
 from artigov.index._statcache import Stamp, StatCache
 from artigov.schema import ArtifactUnit, discover, discovery_scope
-
-if TYPE_CHECKING:
-    from artigov.schema import SchemaSet
 
 __all__ = ["Scan", "cache_path", "dedupe", "diff", "log_unchanged", "read_units", "rebuilder", "save_cache", "scan"]
 
@@ -59,7 +55,6 @@ class Scan:
 
 def scan(
     ws: Workspace,
-    schemas: SchemaSet | None = None,
     progress: ProgressHook | None = None,
     *,
     old: Entries | None = None,
@@ -75,7 +70,7 @@ def scan(
     """
     from artigov.schema import SchemaSet, check_units, unit_stamps
 
-    schemas = schemas or SchemaSet(ws.kind_schemas_dir)
+    schemas = SchemaSet(ws.kind_schemas_dir)
     old = old or {}
     entries: Entries = {}
     stamps: dict[str, tuple[Stamp, Stamp | None]] = {}
@@ -105,9 +100,9 @@ def scan(
                     continue
             to_check.append(unit)
         total = len(found.units)
-    checked = check_units(
-        ws.root, to_check, schemas, progress, done=total - len(to_check), total=total, transform=entry_from_artifact
-    )
+    vouched = total - len(to_check)  # kept without a read: counted as done from the start
+    hook = None if progress is None else lambda n, _given: progress(vouched + n, total)
+    checked = check_units(ws.root, to_check, schemas, hook, transform=entry_from_artifact)
     for unit, entry, problems, content, meta in checked:
         findings.extend(problems)
         if entry is not None and content is not None:

@@ -184,30 +184,31 @@ def symlink_verdict(root: Path, rel: str) -> Finding | str | None:
     return f"{link} is a symlink to {inside}: artigov reads files only under their own path"
 
 
-def _walk(
-    root: Path,
-    start: str,
-    skip: set[str],
-    dirs: dict[str, Stamp] | None = None,
-    links: list[str] | None = None,
-    special: list[str] | None = None,
-) -> list[str]:
-    """Every file under ``root/start`` as sorted POSIX relative paths (listed folders' stamps into
-    ``dirs``, symlinks met into ``links``: they are never followed; FIFOs, sockets and devices into
-    ``special``: never opened)."""
-    found: list[str] = []
+@dataclass
+class _Walked:
+    """What walks collect, into the fields the caller asks for (None: not collected): every file,
+    in sorted order per walk; listed folders' stamps; the symlinks met (never followed); FIFOs,
+    sockets and devices (never opened)."""
+
+    files: list[str] = field(default_factory=list)
+    dirs: dict[str, Stamp] | None = None
+    links: list[str] | None = None
+    special: list[str] | None = None
+
+
+def _walk(root: Path, start: str, skip: set[str], into: _Walked) -> None:
+    """Every file under ``root/start``, as POSIX relative paths, and what else ``into`` collects."""
     base = root / start if start else root
     if not base.is_dir():
-        if dirs is not None:
-            dirs[start] = MISSING  # so creating it later shows up as a changed stamp
-        return found
+        if into.dirs is not None:
+            into.dirs[start] = MISSING  # so creating it later shows up as a changed stamp
+        return
     stack = [start]
     while stack:
         rel_dir = stack.pop()
-        entries = _list_folder(root, rel_dir, dirs)
+        entries = _list_folder(root, rel_dir, into.dirs)
         if entries is not None:
-            stack.extend(reversed(_sort_out(entries, rel_dir, skip, (found, links, special))))
-    return found
+            stack.extend(reversed(_sort_out(entries, rel_dir, skip, into)))
 
 
 def _list_folder(root: Path, rel_dir: str, dirs: dict[str, Stamp] | None) -> list[os.DirEntry[str]] | None:
@@ -224,15 +225,10 @@ def _list_folder(root: Path, rel_dir: str, dirs: dict[str, Stamp] | None) -> lis
     return entries
 
 
-def _sort_out(
-    entries: list[os.DirEntry[str]],
-    rel_dir: str,
-    skip: set[str],
-    into: tuple[list[str], list[str] | None, list[str] | None],
-) -> list[str]:
-    """The folder's subfolders; its files, symlinks and special files into ``into`` (found, links,
-    special: None where the caller does not collect them). Hidden names and ``skip`` are passed by."""
-    found, links, special = into
+def _sort_out(entries: list[os.DirEntry[str]], rel_dir: str, skip: set[str], into: _Walked) -> list[str]:
+    """The folder's subfolders; its files, symlinks and special files into ``into`` (where it
+    collects them). Hidden names and ``skip`` are passed by."""
+    found, links, special = into.files, into.links, into.special
     subdirs = []
     for entry in entries:
         if entry.name.startswith("."):
@@ -254,7 +250,9 @@ def _sort_out(
 def walk_files(root: Path, start: str, links: list[str] | None = None) -> list[str]:
     """Every file under ``root/start`` (hidden names skipped at every level), as sorted relative paths;
     the symlinks met go into ``links``."""
-    return _walk(root, start, {".git"}, links=links)
+    walked = _Walked(links=links)
+    _walk(root, start, {".git"}, walked)
+    return walked.files
 
 
 def group_units(paths: list[str], exists: set[str] | None = None) -> Discovery:
@@ -301,18 +299,19 @@ def discover(ws: Workspace) -> Discovery:
     starts = sorted({_static_prefix(g) for g in ws.artifacts})
     # Walk each distinct prefix once; a prefix inside another is covered by it.
     roots = [s for s in starts if not any(s != o and (o == "" or s.startswith(o + "/")) for o in starts)]
-    files: set[str] = set()
     dirs: dict[str, Stamp] = {}
     links: list[str] = []
     refused: list[Finding] = []
     skipped: dict[str, str] = {}
     special: list[str] = []
+    walked = _Walked(dirs=dirs, links=links, special=special)
     for start in roots:
         if _first_link(ws.root, start) is not None:
             _judge_link(ws, start, refused, skipped)
             dirs[start] = MISSING  # the stat cache never vouches for a walk it did not make
             continue
-        files.update(_walk(ws.root, start, skip, dirs, links, special))
+        _walk(ws.root, start, skip, walked)
+    files = set(walked.files)
     excluded = [glob_regex(g).match for g in ws.exclude]
     for link in links:
         if any(x(link) for x in excluded):

@@ -159,16 +159,15 @@ def check_units(
     schemas: SchemaSet,
     progress: ProgressHook | None = None,
     *,
-    done: int = 0,
-    total: int | None = None,
     transform: Callable[[Artifact], Any] | None = None,
 ) -> list[Checked]:
     """Check units in order; in a pool of worker processes (fork, one per core) when there are many.
 
-    ``transform`` runs in the worker on each valid artifact, so only what the caller needs (an
-    index entry, say) travels back, not the whole artifact: it keeps the parent's memory small.
+    ``progress`` hears (units checked, units given) as batches finish. ``transform`` runs in the
+    worker on each valid artifact, so only what the caller needs (an index entry, say) travels back,
+    not the whole artifact: it keeps the parent's memory small.
     """
-    total = len(units) + done if total is None else total
+    total = len(units)
     _WORKER.update(root=root, schemas=schemas, transform=transform, parent=os.getpid(), units=units)
     spans = [(i, min(i + _BATCH, len(units))) for i in range(0, len(units), _BATCH)]
     workers = min(cores(), 8)
@@ -187,13 +186,13 @@ def check_units(
                 results.extend((unit, *rest) for unit, rest in zip(units[start:end], checked, strict=True))
                 fault_pause("mid-scan")  # a rehearsal's place to interrupt a scan with workers running
                 if progress is not None:
-                    progress(done + len(results), total)
+                    progress(len(results), total)
     else:
         for start, end in spans:
             checked = _check_range((start, end))
             results.extend((unit, *rest) for unit, rest in zip(units[start:end], checked, strict=True))
             if progress is not None:
-                progress(done + len(results), total)
+                progress(len(results), total)
     _WORKER.pop("units")  # not kept alive past the call
     return results
 
