@@ -154,7 +154,7 @@ def test_every_packaged_playbook_passes_on_the_example_and_the_example_is_never_
     import hashlib
     import shutil
 
-    from artigov.rehearse import rehearse
+    from artigov.rehearse import Scope, rehearse
 
     ws = tmp_path / "ws"
     shutil.copytree(REPO / "examples" / "workspace", ws, ignore=shutil.ignore_patterns(".artigov"))
@@ -164,7 +164,7 @@ def test_every_packaged_playbook_passes_on_the_example_and_the_example_is_never_
 
     before = tree()
     said: list[str] = []
-    assert rehearse(ws, "playbooks", say=said.append) == 0, "\n".join(said)
+    assert rehearse(ws, Scope("playbooks"), say=said.append) == 0, "\n".join(said)
     assert "playbooks: 5/5 passed" in said[-1]
     assert tree() == before
 

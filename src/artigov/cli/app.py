@@ -28,6 +28,7 @@ from artigov.cli.examples import add_examples
 from artigov.cli.options import FormatOpt, RootOpt
 from artigov.commands.formats import Format
 from artigov.commands.options import LOG_FORMAT, LOG_LEVEL
+from artigov.rehearse import QUICK_HELP, WHAT
 
 __all__ = ["app", "main"]
 
@@ -231,10 +232,8 @@ def demo(
 
 @app.command("rehearse")
 def rehearse_cmd(
-    what: Annotated[str, typer.Argument(help="all, crash or playbooks")] = "all",
-    quick: Annotated[
-        bool, typer.Option("--quick", help="crash only (not also ENOSPC/EIO) at each record step; 20 random kills")
-    ] = False,
+    what: Annotated[str, typer.Argument(help=", ".join(WHAT))] = "all",
+    quick: Annotated[bool, typer.Option("--quick", help=QUICK_HELP)] = False,
     playbook: Annotated[
         list[Path] | None, typer.Option("--playbook", help="run only this playbook file (repeatable)")
     ] = None,
@@ -252,12 +251,12 @@ def rehearse_cmd(
     """Rehearse crashes and rollbacks on a temporary copy of this workspace (never the workspace itself)."""
     from artigov.commands.runner import execute
     from artigov.core import ArtigovError, Workspace
-    from artigov.rehearse import WHAT, rehearse
+    from artigov.rehearse import Scope, rehearse
 
     def action(ws: Workspace) -> int:
         if what not in WHAT:
             raise ArtigovError(f"unknown rehearsal {what!r}", fix=f"use one of: {', '.join(WHAT)}")
-        return rehearse(ws.root, what, quick=quick, playbooks=playbook, frameworks=framework)
+        return rehearse(ws.root, Scope(what, quick, playbook, framework))
 
     # audit=False: a rehearsal writes nothing in the workspace, not even its operational log
     raise typer.Exit(execute("rehearse", root, action, audit=False))

@@ -10,9 +10,8 @@ line in subprocesses.
 
 from __future__ import annotations
 
-import shutil
-import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -20,40 +19,52 @@ if TYPE_CHECKING:
     from artigov.rehearse.playbook import Playbook
     from artigov.rehearse.workspace import Rehearsal
 
-__all__ = ["WHAT", "rehearse"]
+__all__ = ["FULL_KILLS", "QUICK_HELP", "QUICK_KILLS", "WHAT", "Scope", "rehearse"]
 
 #: What ``artigov rehearse`` can run.
 WHAT = ("all", "crash", "playbooks")
-#: Random SIGKILLs of index writers in a quick rehearsal (100 in a full one).
+#: Random SIGKILLs of index writers in a quick rehearsal, and in a full one.
 QUICK_KILLS = 4
+FULL_KILLS = 100
+#: ``--quick``'s help, in every door (the command line and the invoke task).
+QUICK_HELP = f"crash only (not also ENOSPC/EIO) at each record step; {QUICK_KILLS} random kills, not {FULL_KILLS}"
 
 
-def rehearse(
-    source: Path,
-    what: str = "all",
-    *,
-    quick: bool = False,
-    playbooks: list[Path] | None = None,
-    frameworks: list[str] | None = None,
-    say: Callable[[str], None] = print,
-) -> int:
-    """Rehearse the workspace at ``source``: 0 if every row and playbook held, 1 if not.
+@dataclass(frozen=True)
+class Scope:
+    """What a rehearsal runs.
 
-    ``quick``: index writers killed at each fault point once (not at every point x operation),
-    :data:`QUICK_KILLS` random kills instead of 100, and the record's writers crashed (not also
-    failed with ENOSPC and EIO) at their commit points and the step after each
-    (:func:`artigov.rehearse.crash.chosen_steps`) instead of at every step.
-    ``frameworks``: rehearse only these (default: every framework with a contract).
-    Progress goes to ``say`` as each row or playbook finishes.
+    ``what``: one of :data:`WHAT`. ``quick``: index writers killed at each fault point once (not at
+    every point x operation), :data:`QUICK_KILLS` random kills instead of :data:`FULL_KILLS`, and
+    the record's writers crashed (not also failed with ENOSPC and EIO) at their commit points and
+    the step after each (:func:`artigov.rehearse.crash.chosen_steps`) instead of at every step.
+    ``playbooks``: only these playbook files (default: the workspace's and the bundled ones).
+    ``frameworks``: only these (default: every framework with a contract).
+    """
+
+    what: str = "all"
+    quick: bool = False
+    playbooks: Sequence[Path] | None = None
+    frameworks: Sequence[str] | None = None
+
+
+def rehearse(source: Path, scope: Scope = Scope(), *, say: Callable[[str], None] = print) -> int:
+    """Rehearse the workspace at ``source`` as far as ``scope`` says: 0 if every row and playbook
+    held, 1 if not. Progress goes to ``say`` as each row or playbook finishes.
 
     Raises:
         RehearsalError: the workspace cannot be rehearsed (no contract, no passing gate, a bad
             playbook); the message says what it needs.
     """
+    import shutil
+    import tempfile
+
     from artigov.rehearse._warm import warm
     from artigov.rehearse.playbook import load_playbooks
     from artigov.rehearse.workspace import find_gates, rehearsal_copy
 
+    what, quick = scope.what, scope.quick
+    playbooks = list(scope.playbooks) if scope.playbooks is not None else None
     loaded = load_playbooks(source, playbooks) if what in ("all", "playbooks") else []
     # A short path: the gpg-agent socket path must stay under 108 bytes.
     scratch = Path(tempfile.mkdtemp(prefix="agrh-", dir="/tmp" if Path("/tmp").is_dir() else None))
@@ -61,7 +72,7 @@ def rehearse(
     try:
         with warm():  # one warm process forks every command (artigov.rehearse._warm): same commands, less CPU
             run = rehearsal_copy(source, scratch)
-            gates = find_gates(run, frameworks)
+            gates = find_gates(run, list(scope.frameworks) if scope.frameworks is not None else None)
             listed = ", ".join(f"{f} (gate {g})" for f, g in sorted(gates.items()))
             say(f"rehearse: on a temporary copy of {run.source}: {listed}")
             failed = _crash(run, scratch, quick, say) if what in ("all", "crash") else 0
@@ -80,7 +91,7 @@ def _crash(run: Rehearsal, scratch: Path, quick: bool, say: Callable[[str], None
 
     say("crash rehearsal: index writers killed at each fault point" + (" (quick)" if quick else ""))
     rows = crash.fault_matrix(run.ws, scratch / "matrix", quick=quick, say=say)
-    kills = QUICK_KILLS if quick else 100
+    kills = QUICK_KILLS if quick else FULL_KILLS
     say(f"crash rehearsal: {kills} index writers SIGKILLed at random moments")
     rows += crash.random_kills(run.ws, scratch / "kills", trials=kills, say=say)
     modes = ("crash",) if quick else crash.RECORD_MODES

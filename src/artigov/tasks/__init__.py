@@ -22,6 +22,7 @@ from invoke.tasks import task as _invoke_task
 
 from artigov.commands.formats import Format
 from artigov.commands.options import LOCK_TIMEOUT, LOG_FORMAT, LOG_LEVEL, ROOT, SHARED_OPTIONS
+from artigov.rehearse import QUICK_HELP, WHAT
 
 __all__ = ["demo", "index", "ns", "promote", "rehearse", "validate"]
 
@@ -277,15 +278,15 @@ def demo(c: Context, dir: str | None = None) -> None:
 
 @task(
     help={
-        "what": "all, crash or playbooks",
-        "quick": "crash (not also ENOSPC/EIO) at each record step; 20 random kills",
+        "what": ", ".join(WHAT),
+        "quick": QUICK_HELP,
         ROOT.task_name: ROOT.help,
     }
 )
 def rehearse(c: Context, what: str = "all", quick: bool = False, root: str | None = None) -> None:
     """Crash sweeps and rollback playbooks on a temporary copy of this workspace (never the workspace)."""
     from artigov.core import ArtigovError, find_root
-    from artigov.rehearse import WHAT
+    from artigov.rehearse import Scope
     from artigov.rehearse import rehearse as run
 
     _setup(LOG_FORMAT.default, "error")
@@ -293,7 +294,7 @@ def rehearse(c: Context, what: str = "all", quick: bool = False, root: str | Non
         raise Exit(f"artigov: error: unknown rehearsal {what!r} (fix: use one of: {', '.join(WHAT)})", code=2)
     try:
         where = _opts(c, root=root)["root"]
-        _finish(run(find_root(Path(where) if where else None), what, quick=quick))
+        _finish(run(find_root(Path(where) if where else None), Scope(what, quick)))
     except ArtigovError as e:
         raise Exit(f"artigov: error: {e}", code=e.exit_code) from None
 

@@ -300,8 +300,13 @@ class _Decision:
 
     def _log(self, statement: Statement) -> None:
         artifact = self.artifact
+        action = self.action
         log.info(
-            _DECISION_EVENTS[self.action],
+            "artifact_approved"
+            if action == "approve"
+            else "artifact_rejected"
+            if action == "reject"
+            else "artifact_submitted",
             audit=True,
             framework=self.contract.framework,
             subject=artifact.path,
@@ -314,10 +319,6 @@ class _Decision:
             digest=statement.digest,
             signed=statement.signature is not None,
         )
-
-
-#: The audit event each action's decision is logged as.
-_DECISION_EVENTS = {"approve": "artifact_approved", "reject": "artifact_rejected", "review": "artifact_submitted"}
 
 
 @dataclass(frozen=True)
