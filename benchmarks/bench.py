@@ -24,6 +24,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -136,38 +137,46 @@ def _median(runs: list[Timing]) -> Timing:
     )
 
 
-def best(repeat: int, cmd: list[str] | str, cwd: Path, setup: Any = None, env: dict[str, str] | None = None) -> Timing:
+@dataclass(frozen=True)
+class Job:
+    """A command to time, and what to do before each of its runs (outside the timing)."""
+
+    cmd: list[str] | str
+    setup: Callable[[], object] | None = None
+
+
+#: A command to time: a :class:`Job`, or just its command (no setup).
+Timed = Job | list[str] | str
+
+
+def _job(timed: Timed) -> Job:
+    return timed if isinstance(timed, Job) else Job(timed)
+
+
+def best(repeat: int, timed: Timed, cwd: Path, env: dict[str, str] | None = None) -> Timing:
     """The median of ``repeat`` runs (wall and CPU), the highest peak RSS."""
+    job = _job(timed)
     runs = []
     for _ in range(repeat):
-        if setup is not None:
-            setup()
-        runs.append(_run(cmd, cwd, env))
+        if job.setup is not None:
+            job.setup()
+        runs.append(_run(job.cmd, cwd, env))
     return _median(runs)
 
 
 def paired(
-    pairs: int,
-    ours: list[str] | str,
-    reference: list[str] | str,
-    cwd: Path,
-    *,
-    setup: Any = None,
-    ref_setup: Any = None,
-    env: dict[str, str] | None = None,
+    pairs: int, ours: Timed, reference: Timed, cwd: Path, env: dict[str, str] | None = None
 ) -> tuple[Timing, Timing]:
     """Ours and the reference alternated (ABAB…, ``pairs`` pairs), so a change in the machine's load
     falls on both; the median of each (wall and CPU)."""
-    a: list[Timing] = []
-    b: list[Timing] = []
+    jobs = [_job(ours), _job(reference)]
+    timings: tuple[list[Timing], list[Timing]] = ([], [])
     for _ in range(pairs):
-        if setup is not None:
-            setup()
-        a.append(_run(ours, cwd, env))
-        if ref_setup is not None:
-            ref_setup()
-        b.append(_run(reference, cwd, env))
-    return _median(a), _median(b)
+        for job, runs in zip(jobs, timings, strict=True):
+            if job.setup is not None:
+                job.setup()
+            runs.append(_run(job.cmd, cwd, env))
+    return _median(timings[0]), _median(timings[1])
 
 
 def _reset_index(ws: Path) -> None:
@@ -207,10 +216,9 @@ def bench_index(ws: Path, repeat: int) -> list[Row]:
     rows = []
     rebuild, floor = paired(
         repeat,
-        [*ARTIGOV, "index", "rebuild"],
+        Job([*ARTIGOV, "index", "rebuild"], setup=lambda: _reset_index(ws)),
         f"find frameworks -type f -print0 | xargs -0 -P{NPROC} sha256sum > /dev/null",
         ws,
-        setup=lambda: _reset_index(ws),
     )
     rows.append(Row("cold index rebuild", rebuild, f"find | xargs -P{NPROC} sha256sum", floor, "<= 3.0x", 3.0))
     _run([*ARTIGOV, "index", "update"], ws)  # settle the stat cache (racy files)
@@ -221,7 +229,7 @@ def bench_index(ws: Path, repeat: int) -> list[Row]:
     status = best(repeat, [*ARTIGOV, "status"], ws)
     rows.append(Row("status (no change)", status, "-", None, "< 1.0 s", 1.0, {"value": status.seconds}, basis="wall"))
     rng = random.Random(7)
-    one = best(repeat, [*ARTIGOV, "index", "update"], ws, setup=lambda: _touch_one(ws, rng) and None)
+    one = best(repeat, Job([*ARTIGOV, "index", "update"], setup=lambda: _touch_one(ws, rng)), ws)
     rewrite = _rewrite_seconds(ws, repeat)
     reference = Timing(nochange.seconds + rewrite, nochange.rss_mb)
     rows.append(
@@ -275,10 +283,12 @@ def bench_checks(ws: Path, repeat: int, rng: random.Random) -> list[Row]:
 
     hooks = best(
         repeat,
-        f"{' '.join(ARTIGOV)} validate $(cat .touched) && {' '.join(ARTIGOV)} route check && "
-        f"{' '.join(ARTIGOV)} index verify",
+        Job(
+            f"{' '.join(ARTIGOV)} validate $(cat .touched) && {' '.join(ARTIGOV)} route check && "
+            f"{' '.join(ARTIGOV)} index verify",
+            setup=lambda: (one_change(), (ws / ".touched").write_text(touched[0])),
+        ),
         ws,
-        setup=lambda: (one_change(), (ws / ".touched").write_text(touched[0])),
     )
     rows.append(
         Row(
@@ -394,11 +404,9 @@ def bench_promote(scratch: Path, repeat: int, inputs: int) -> Row:
     )
     ours, ref = paired(
         repeat,
-        [*ARTIGOV, "promote", "-f", "bulk", "-g", "all"],
-        ref_cmd,
+        Job([*ARTIGOV, "promote", "-f", "bulk", "-g", "all"], setup=fresh),
+        Job(ref_cmd, setup=lambda: shutil.rmtree(ws / "copies", ignore_errors=True)),
         ws,
-        setup=fresh,
-        ref_setup=lambda: shutil.rmtree(ws / "copies", ignore_errors=True),
         env=env,
     )
     subprocess.run(["gpgconf", "--homedir", str(home), "--kill", "gpg-agent"], capture_output=True, check=False)
@@ -468,7 +476,7 @@ def bench_adopt(scratch: Path, repeat: int, count: int) -> Row:
         fresh()
         return Row(
             name,
-            best(repeat, [*ARTIGOV, "adopt", "-f", "docs", "--apply"], ws, setup=fresh),
+            best(repeat, Job([*ARTIGOV, "adopt", "-f", "docs", "--apply"], setup=fresh), ws),
             "python-frontmatter (not installed)",
             None,
             "<= 2.0x",
@@ -484,7 +492,7 @@ def bench_adopt(scratch: Path, repeat: int, count: int) -> Row:
     fresh()
     try:
         ours, ref = paired(
-            repeat, [*ARTIGOV, "adopt", "-f", "docs", "--apply"], reference, ws, setup=fresh, ref_setup=fresh
+            repeat, Job([*ARTIGOV, "adopt", "-f", "docs", "--apply"], setup=fresh), Job(reference, setup=fresh), ws
         )
     finally:
         shutil.rmtree(spent, ignore_errors=True)

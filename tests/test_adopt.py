@@ -10,6 +10,7 @@ import random
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import artigov.index as index_ops
 from artigov.core import load_workspace
@@ -83,7 +84,32 @@ def test_a_legacy_tree_is_adopted_in_one_apply(tmp_path: Path, artigov: Runner) 
     assert any("no route's folder matches" in u["reason"] for u in unplaced.values())
     assert any("risks" in u["fix"] for u in unplaced.values())  # a risk register without risks
 
-    # Hugo's `version: 1.3` is the author's key, not artigov's: listed, and --apply refuses until chosen
+    _apply_refused_until_conflicts_are_chosen(root, plan, files, artigov)
+
+    done = artigov("adopt", "-f", "legacy", "--apply", "--conflicts", "take", "--format", "json", "--root", root)
+    applied = json.loads(done.stdout)
+    assert [p["path"] for p in applied["proposals"]] == [p["path"] for p in plan["proposals"]]
+    adopted = [Path(root / p["path"]) for p in applied["proposals"]]
+    assert len(adopted) + len(unplaced) == len(files) and len(adopted) > 1500  # each one adopted or listed
+    _adopted_tree_is_valid(root, adopted, set(unplaced))
+    _frontmatter_keeps_every_byte(root, files, set(unplaced))
+
+    again = artigov("adopt", "--framework", "legacy", "--apply", "--format", "json", "--root", root)
+    assert json.loads(again.stdout)["proposals"] == []
+    snapshot = {p: (root / p).read_bytes() for p in files}
+    assert {p: (root / p).read_bytes() for p in files} == snapshot
+
+    status = artigov("status", "--format", "json", "--root", root)
+    report = json.loads(status.stdout)
+    assert report["index"]["state"] == "fresh" and report["validation"]["invalid"] == len(unplaced)
+    assert report["routing"]["conflicts"] == 0
+
+
+def _apply_refused_until_conflicts_are_chosen(
+    root: Path, plan: dict[str, Any], files: dict[str, bytes], artigov: Runner
+) -> None:
+    """Hugo's `version: 1.3` is the author's key, not artigov's: listed, and --apply refuses until
+    a --conflicts choice is made (an unknown one too), writing nothing."""
     hugo_conflicts = [p for p in plan["proposals"] if p["conflicts"]]
     assert hugo_conflicts and all(c["key"] == "version" for p in hugo_conflicts for c in p["conflicts"])
     assert plan["unresolved_conflicts"] == [p["path"] for p in hugo_conflicts]
@@ -98,12 +124,8 @@ def test_a_legacy_tree_is_adopted_in_one_apply(tmp_path: Path, artigov: Runner) 
     ]
     assert {p: (root / p).read_bytes() for p in files} == files
 
-    done = artigov("adopt", "-f", "legacy", "--apply", "--conflicts", "take", "--format", "json", "--root", root)
-    applied = json.loads(done.stdout)
-    assert [p["path"] for p in applied["proposals"]] == [p["path"] for p in plan["proposals"]]
-    adopted = [Path(root / p["path"]) for p in applied["proposals"]]
-    assert len(adopted) + len(unplaced) == len(files) and len(adopted) > 1500  # each one adopted or listed
 
+def _adopted_tree_is_valid(root: Path, adopted: list[Path], unplaced: set[str]) -> None:
     ws = load_workspace(root)
     assert validate_workspace(ws, adopted).findings == []
     assert check_routes(ws).findings == []
@@ -113,7 +135,9 @@ def test_a_legacy_tree_is_adopted_in_one_apply(tmp_path: Path, artigov: Runner) 
     ids = [(e["id"], e["version"]) for e in index_ops.read_index(ws).entries.values()]
     assert len(ids) == len(set(ids))
 
-    # Existing frontmatter keeps every byte: the comment, the keys in order, the body.
+
+def _frontmatter_keeps_every_byte(root: Path, files: dict[str, bytes], unplaced: set[str]) -> None:
+    """Existing frontmatter keeps every byte: the comment, the keys in order, the body."""
     hugo = next(p for p, d in files.items() if b"hugo keeps this comment" in d and p not in unplaced)
     before, after = files[hugo].decode(), (root / hugo).read_text()
     kept = [line for line in before.splitlines() if not line.startswith("version:")]
@@ -121,13 +145,3 @@ def test_a_legacy_tree_is_adopted_in_one_apply(tmp_path: Path, artigov: Runner) 
     written = next(line for line in before.splitlines() if line.startswith("version:")).split(": ")[1]
     assert f'version: "{written}"' in after  # the author's text (1.3), taken as text, never retyped
     assert 'created_at: "2021-03-04T05:06:07Z"' in after and after.endswith(before.split("---\n", 2)[2])
-
-    again = artigov("adopt", "--framework", "legacy", "--apply", "--format", "json", "--root", root)
-    assert json.loads(again.stdout)["proposals"] == []
-    snapshot = {p: (root / p).read_bytes() for p in files}
-    assert {p: (root / p).read_bytes() for p in files} == snapshot
-
-    status = artigov("status", "--format", "json", "--root", root)
-    report = json.loads(status.stdout)
-    assert report["index"]["state"] == "fresh" and report["validation"]["invalid"] == len(unplaced)
-    assert report["routing"]["conflicts"] == 0

@@ -47,30 +47,43 @@ def keys():  # type: ignore[no-untyped-def]
         yield home, make_key(home, "release signer"), make_key(home, "alice"), make_key(home, "carol")
 
 
-def test_signed_approval_story_and_its_report(artigov: Runner, tmp_path: Path, keys, printed_pages) -> None:  # type: ignore[no-untyped-def]
+def _signed_governance_repo(artigov: Runner, ws: Path, keys) -> None:  # type: ignore[no-untyped-def]
+    """A repository made by ``artigov init`` with signed approvals required: the root of trust, then
+    the people's approval keys in trust version 2 (signed by the root key), indexed and committed."""
     home, signer, alice, carol = keys
-    ws = tmp_path / "gov"
     assert artigov("init", ws, "--framework", "fx", "--owner", ALICE).returncode == 0
     config = (ws / "artigov.yaml").read_text().replace("  key: null", f"  key: {signer}\n  gnupghome: {home}")
     (ws / "artigov.yaml").write_text(config)
     contract = ws / "contracts" / "fx.yaml"
     text = contract.read_text().replace(f"    responsible: [{ALICE}]", f"    responsible: [{CAROL}]")
     contract.write_text(text + "require_signed_approvals: true\n")
-    # the root of trust, then the people's approval keys in trust version 2 (signed by the root key)
     assert artigov("trust", "init", "--root", ws).returncode == 0
     people = artigov(
         "trust", "propose", "--add-person", f"fx:{ALICE}:{alice}", "--add-person", f"fx:{CAROL}:{carol}", "--root", ws
     )
     assert people.returncode == 0 and "version 2 accepted" in people.stdout, people.stdout + people.stderr
-    plan = "frameworks/fx/plans/technical/technical-plan-0.1.0.md"
     assert artigov("index", "rebuild", "--root", ws).returncode == 0
     _git(ws, "init", "-q")
     _git(ws, "add", "-A")
     _git(ws, "commit", "-qm", "governance repository")
 
+
+def _edit_body(path: Path, added: str) -> None:
+    """Append ``added`` to the document's body and set its checksum to match (a valid edit)."""
+    head, body = path.read_text().split("\n---\n", 1)
+    body += added
+    checksum = "sha256:" + hashlib.sha256(body.encode()).hexdigest()
+    path.write_text(re.sub(r"checksum: \S+", f"checksum: {checksum}", head) + "\n---\n" + body)
+
+
+def test_signed_approval_story_and_its_report(artigov: Runner, tmp_path: Path, keys, printed_pages) -> None:  # type: ignore[no-untyped-def]
+    alice = keys[2]
+    ws = tmp_path / "gov"
+    _signed_governance_repo(artigov, ws, keys)
+    plan = "frameworks/fx/plans/technical/technical-plan-0.1.0.md"
+
     def run(*args: str | Path) -> subprocess.CompletedProcess[str]:
-        done = artigov(*args, cwd=ws)
-        return done
+        return artigov(*args, cwd=ws)
 
     def commit(message: str) -> None:
         _git(ws, "add", "-A")
@@ -93,11 +106,7 @@ def test_signed_approval_story_and_its_report(artigov: Runner, tmp_path: Path, k
     assert recorded and all(ALICE in line and "tests@example.org" not in line for line in recorded), table
     assert any(first["time"][:19].replace("T", " ") in line for line in recorded), (first["time"], recorded)
 
-    path = ws / plan
-    head, body = path.read_text().split("\n---\n", 1)
-    body += "\nA late edit nobody approved.\n"
-    checksum = "sha256:" + hashlib.sha256(body.encode()).hexdigest()
-    path.write_text(re.sub(r"checksum: \S+", f"checksum: {checksum}", head) + "\n---\n" + body)
+    _edit_body(ws / plan, "\nA late edit nobody approved.\n")
     assert run("index", "update").returncode == 0
     commit("edit the approved plan")
     gate = run("contract", "check", "--framework", "fx", "--gate", "design")

@@ -14,6 +14,7 @@ import re
 import subprocess
 import sys
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
@@ -95,7 +96,25 @@ def _flatten(ws: Path) -> None:
         path.write_text(text)
 
 
-def _make(cell: Cell, maintainer: str, al: str, bo: str, frameworks: list[str], signed: bool, flat: bool) -> None:
+@dataclass(frozen=True)
+class Setting:
+    """One cell's configuration: how many frameworks, signed approvals on or off, flat or nested
+    document folders, and the one framework a 3-framework cell rehearses (a different one in each,
+    so all three are rehearsed in each setting; None: all of them)."""
+
+    count: int
+    signed: bool
+    flat: bool
+    only: str | None = None
+
+    @property
+    def frameworks(self) -> list[str]:
+        return ["payments", "ledger", "audit"][: self.count]
+
+
+def _make(cell: Cell, keys: tuple[Path, str, str, str], setting: Setting) -> None:
+    _home, maintainer, al, bo = keys
+    frameworks, signed, flat = setting.frameworks, setting.signed, setting.flat
     made = cell.artigov("init", "gov", "--framework", frameworks[0], "--owner", AL, "--key", maintainer, cwd=cell.root)
     assert ".github/workflows/artigov.yml" in made.stdout
     for name in frameworks[1:]:
@@ -226,14 +245,10 @@ def _pre_commit(cell: Cell, hooks: HooksSource) -> None:
         assert hook in hooks_run.stdout
 
 
-def _run_cell(
-    tmp_path: Path, keys: tuple[Path, str, str, str], hooks: HooksSource, count: int, signed: bool, flat: bool
-) -> Cell:
-    home, maintainer, al, bo = keys
-    frameworks = ["payments", "ledger", "audit"][:count]
-    cell = Cell(tmp_path, home)
-    _make(cell, maintainer, al, bo, frameworks, signed, flat)
-    base = _story(cell, frameworks, signed, al)
+def _run_cell(tmp_path: Path, keys: tuple[Path, str, str, str], hooks: HooksSource, setting: Setting) -> Cell:
+    cell = Cell(tmp_path, keys[0])
+    _make(cell, keys, setting)
+    base = _story(cell, setting.frameworks, setting.signed, keys[2])
     _ci_steps(cell, base)
     _pre_commit(cell, hooks)
     return cell
@@ -250,29 +265,21 @@ def _rehearse(cell: Cell, frameworks: list[str], only: str | None) -> None:
         assert (f"{framework} (gate" in out) == (framework in chosen), out[:600]
 
 
-#: (frameworks, signed approvals, flat folders, the one framework a 3-framework cell rehearses:
-#: a different one in each so all three are rehearsed in each setting; None: all of them).
 CELLS = [
-    pytest.param(1, False, False, None, id="1fw-unsigned-nested"),
-    pytest.param(1, False, True, None, id="1fw-unsigned-flat"),
-    pytest.param(1, True, False, None, id="1fw-signed-nested"),
-    pytest.param(1, True, True, None, id="1fw-signed-flat"),
-    pytest.param(3, False, False, "ledger", id="3fw-unsigned-nested"),
-    pytest.param(3, False, True, "audit", id="3fw-unsigned-flat"),
-    pytest.param(3, True, False, None, marks=pytest.mark.slow, id="3fw-signed-nested"),
-    pytest.param(3, True, True, "payments", marks=pytest.mark.slow, id="3fw-signed-flat"),
+    pytest.param(Setting(1, signed=False, flat=False), id="1fw-unsigned-nested"),
+    pytest.param(Setting(1, signed=False, flat=True), id="1fw-unsigned-flat"),
+    pytest.param(Setting(1, signed=True, flat=False), id="1fw-signed-nested"),
+    pytest.param(Setting(1, signed=True, flat=True), id="1fw-signed-flat"),
+    pytest.param(Setting(3, signed=False, flat=False, only="ledger"), id="3fw-unsigned-nested"),
+    pytest.param(Setting(3, signed=False, flat=True, only="audit"), id="3fw-unsigned-flat"),
+    pytest.param(Setting(3, signed=True, flat=False), marks=pytest.mark.slow, id="3fw-signed-nested"),
+    pytest.param(Setting(3, signed=True, flat=True, only="payments"), marks=pytest.mark.slow, id="3fw-signed-flat"),
 ]
 
 
-@pytest.mark.parametrize(("count", "signed", "flat", "only"), CELLS)
+@pytest.mark.parametrize("setting", CELLS)
 def test_a_configuration_works_end_to_end(
-    tmp_path: Path,
-    keys: tuple[Path, str, str, str],
-    hooks_source: HooksSource,
-    count: int,
-    signed: bool,
-    flat: bool,
-    only: str | None,
+    tmp_path: Path, keys: tuple[Path, str, str, str], hooks_source: HooksSource, setting: Setting
 ) -> None:
-    cell = _run_cell(tmp_path, keys, hooks_source, count, signed, flat)
-    _rehearse(cell, ["payments", "ledger", "audit"][:count], only)
+    cell = _run_cell(tmp_path, keys, hooks_source, setting)
+    _rehearse(cell, setting.frameworks, setting.only)

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import ast
 import importlib
 import json
 import re
@@ -242,35 +243,36 @@ def test_a_bad_playbook_is_one_line_naming_the_file_and_the_step(tmp_path: Path,
     assert said in message or said.lower() in message.lower(), message
 
 
-def _audited_event_names() -> set[str]:
-    import ast
+def _logged_names(node: ast.Call) -> list[str]:
+    """The event names a ``log.info("name", audit=True, ...)`` call can log: a literal, or each
+    literal of a chain ``"a" if x else "b" if y else "c"``."""
+    audit = next((k for k in node.keywords if k.arg == "audit"), None)
+    literal_false = audit is not None and isinstance(audit.value, ast.Constant) and not audit.value.value
+    if audit is None or not node.args or literal_false:
+        return []
+    names, first = [], node.args[0]
+    while isinstance(first, ast.IfExp):
+        if isinstance(first.body, ast.Constant):
+            names.append(first.body.value)
+        first = first.orelse
+    if isinstance(first, ast.Constant):
+        names.append(first.value)
+    return names
 
+
+def _decided_names(node: ast.Call) -> list[str]:
+    """A decision's name: ``Decider(...).event("name", subject, outcome, ...)``."""
+    is_event = isinstance(node.func, ast.Attribute) and node.func.attr == "event"
+    return [node.args[0].value] if is_event and node.args and isinstance(node.args[0], ast.Constant) else []
+
+
+def _audited_event_names() -> set[str]:
     names: set[str] = set()
     for path in [*REPO.glob("packages/*/src/**/*.py"), *REPO.glob("src/**/*.py")]:
         for node in ast.walk(ast.parse(path.read_text())):
             if isinstance(node, ast.Call):
-                audit = next((k for k in node.keywords if k.arg == "audit"), None)
-                literal_false = audit is not None and isinstance(audit.value, ast.Constant) and not audit.value.value
-                if audit is not None and node.args and not literal_false:
-                    first = node.args[0]
-                    if isinstance(first, ast.Constant):
-                        names.add(first.value)
-                    else:
-                        while isinstance(first, ast.IfExp):  # "a" if x else "b" if y else "c"
-                            if isinstance(first.body, ast.Constant):
-                                names.add(first.body.value)
-                            first = first.orelse
-                        if isinstance(first, ast.Constant):
-                            names.add(first.value)
-            if (  # a decision: Decider(...).event("name", subject, outcome, ...)
-                isinstance(node, ast.Call)
-                and isinstance(node.func, ast.Attribute)
-                and node.func.attr == "event"
-                and node.args
-                and isinstance(node.args[0], ast.Constant)
-            ):
-                names.add(node.args[0].value)
-            if isinstance(node, ast.Dict):
+                names.update(_logged_names(node), _decided_names(node))
+            if isinstance(node, ast.Dict):  # hydration's outcome -> event table
                 values = [v.value for v in node.values if isinstance(v, ast.Constant) and isinstance(v.value, str)]
                 if any(v.startswith("candidate_") for v in values):
                     names.update(values)

@@ -174,14 +174,16 @@ def _valid_for(schema: dict[str, Any]) -> st.SearchStrategy[Any]:
         return st.fixed_dictionaries({k: from_schema(props[k]) for k in required}, optional=optional)
     if kind == "array":
         return st.lists(from_schema(schema.get("items", {})), max_size=3)
-    if kind == "string":
-        if schema.get("format") == "date-time":
-            return st.datetimes().map(lambda d: d.strftime("%Y-%m-%dT%H:%M:%SZ"))
-        low, high = schema.get("minLength", 0), min(schema.get("maxLength", 80), 80)
-        if "pattern" in schema:
-            return st.from_regex(schema["pattern"]).filter(lambda v: low <= len(v) <= high)
-        return st.text(min_size=low, max_size=high)
-    return _MUTANTS
+    return _valid_string(schema) if kind == "string" else _MUTANTS
+
+
+def _valid_string(schema: dict[str, Any]) -> st.SearchStrategy[str]:
+    if schema.get("format") == "date-time":
+        return st.datetimes().map(lambda d: d.strftime("%Y-%m-%dT%H:%M:%SZ"))
+    low, high = schema.get("minLength", 0), min(schema.get("maxLength", 80), 80)
+    if "pattern" in schema:
+        return st.from_regex(schema["pattern"]).filter(lambda v: low <= len(v) <= high)
+    return st.text(min_size=low, max_size=high)
 
 
 def _agrees(schema: dict[str, Any], value: Any) -> None:
