@@ -277,5 +277,5 @@ def _history(ws: Path) -> None:
     if rows:
         print("history:")
         for r in rows:
-            back = f", rollback of {r['rollback_of']}" if r.get("rollback_of") else ""
-            print(f"    snapshot {r['sequence']}: {r['status']}, gate {r.get('gate')}{back}")
+            back = f", rollback of {r.rollback_of}" if r.rollback_of else ""
+            print(f"    snapshot {r.sequence}: {r.status}, gate {r.gate}{back}")

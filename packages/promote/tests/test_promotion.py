@@ -168,8 +168,8 @@ def test_a_recorded_promotion_is_finished_by_repair_head(ws: Workspace, point: s
     env = {**os.environ, "ARTIGOV_FAULT": point}
     assert subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, check=False).returncode == 70
     assert verify_code(ws) == "V020"
-    sequence, note = repair_head(ws, "f")
-    assert sequence == 2 and "snapshot 2" in note
+    repaired = repair_head(ws, "f")
+    assert repaired.head == 2 and "snapshot 2" in repaired.note
     assert verify_snapshot(ws, "f").sequence == 2
 
 
@@ -187,7 +187,7 @@ def test_a_missing_head_is_refused_and_never_deletes_snapshots(ws: Workspace) ->
     with pytest.raises(PromotionError, match="repair-head"):
         rollback(ws, "f", reason="x")
     assert store.sequences() == [1, 2]
-    assert repair_head(ws, "f")[0] == 2
+    assert repair_head(ws, "f").head == 2
     assert verify_snapshot(ws, "f").digest == second.digest
 
 
@@ -425,7 +425,7 @@ def test_every_file_system_step_of_promote_crashed_or_failed_leaves_a_record_tha
             assert recorded is not True or head == 2, where  # "recorded" is true
         except VerificationError as e:
             assert e.code == "V020" and recorded is not False, where + str(e)  # the message was true
-            head = repair_head(rws, "f")[0]
+            head = repair_head(rws, "f").head
         assert head in (1, 2) and (recorded is not False or head == 1), where
         again = promote(rws, "f", "design")
         assert again.sequence in (2, 3) and verify_snapshot(rws, "f").sequence == again.sequence, where

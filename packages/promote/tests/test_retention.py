@@ -36,7 +36,7 @@ def test_prune_keeps_head_and_previous_good_and_is_dry_run_by_default(ws: Worksp
     assert done.deleted == [1, 2] and SnapshotStore(ws, "f").sequences() == [3, 4]
     assert done.objects_deleted
     assert verify_snapshot(ws, "f").sequence == 4
-    assert {r["sequence"]: r["status"] for r in history(ws, "f")}[1] == "pruned"
+    assert {r.sequence: r.status for r in history(ws, "f")}[1] == "pruned"
 
 
 def test_prune_across_gates_keeps_every_gate_current_and_every_chain_verifiable(ws: Workspace) -> None:

@@ -48,7 +48,7 @@ def test_rollback_restores_bytes_and_appends_a_new_signed_snapshot(ws: Workspace
     assert third.parent == digest_bytes(store.manifest_bytes(2))
     assert third.rollback_of == 1 and third.inputs == store.manifest(1).inputs
     assert verify_snapshot(ws, "f").sequence == 3
-    statuses = {row["sequence"]: row["status"] for row in history(ws, "f")}
+    statuses = {row.sequence: row.status for row in history(ws, "f")}
     assert statuses == {1: "superseded", 2: "rolled back", 3: "current"}
 
 
@@ -164,7 +164,7 @@ def test_every_file_system_step_of_rollback_leaves_the_old_tree_or_the_new_one(
             head = verify_snapshot(rws, "f").sequence
         except VerificationError as e:
             assert e.code == "V020", where + str(e)
-            head = repair_head(rws, "f")[0]
+            head = repair_head(rws, "f").head
         assert head in (2, 3), where
         again = rollback(rws, "f", reason="again", options=RollbackOptions(to=1))
         assert {n: (run / n).read_bytes() for n in v1} == v1, where

@@ -278,17 +278,15 @@ def run_snapshots(root: Path | None, framework: str, fmt: Format) -> int:
 
         rows = history(ws, framework)
         if fmt is Format.json:
-            emit_json({"framework": framework, "snapshots": rows})
+            emit_json({"framework": framework, "snapshots": [r.to_dict() for r in rows]})
         else:
             print(
                 f"{'seq':>4}  {'status':<12} {'gate':<10} {'created_at':<21} {'signer':<16} {'commit':<12} rollback_of"
             )
             for r in rows:
-                signer = (r.get("signer") or "")[-16:]
                 print(
-                    f"{r['sequence']:>4}  {r['status']:<12} {r.get('gate') or '':<10} "
-                    f"{r.get('created_at') or '':<21} {signer:<16} {(r.get('commit') or '')[:12]:<12} "
-                    f"{r.get('rollback_of') or ''}"
+                    f"{r.sequence:>4}  {r.status:<12} {r.gate or '':<10} {r.created_at or '':<21} "
+                    f"{(r.signer or '')[-16:]:<16} {(r.commit or '')[:12]:<12} {r.rollback_of or ''}"
                 )
         return EXIT_OK
 
@@ -366,11 +364,11 @@ def run_repair_head(root: Path | None, framework: str, fmt: Format) -> int:
         from artigov.commands.render import emit_json
         from artigov.promote import repair_head
 
-        seq, note = repair_head(ws, framework)
+        repaired = repair_head(ws, framework)
         if fmt is Format.json:
-            emit_json({"ok": True, "framework": framework, "head": seq, "note": note})
+            emit_json(repaired.to_dict())
         else:
-            print(f"repair-head: {note}")
+            print(f"repair-head: {repaired.note}")
         return EXIT_OK
 
     return execute("repair-head", root, action, framework=framework)

@@ -292,7 +292,7 @@ try:
     except VerificationError as e:
         if e.code != "V020":
             raise
-        head, repaired = repair_head(load_workspace(root), framework)[0], True
+        head, repaired = repair_head(load_workspace(root), framework).head, True
     state = {"ok": True, "head": head, "repaired": repaired}
     if index:
         from artigov.index import keep_fresh, verify, verify_quick

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from artigov.core import Workspace
 
 if TYPE_CHECKING:
-    from artigov.promote import Manifest, SnapshotStore
+    from artigov.promote import Manifest, SnapshotRow, SnapshotStore
 
 __all__ = ["build_report", "render_report"]
 
@@ -123,7 +123,7 @@ def _gate_result(events: list[dict[str, Any]]) -> dict[str, Any] | None:
 
 
 def _snapshot_details(
-    ws: Workspace, store: SnapshotStore, rows: list[dict[str, Any]], events: list[dict[str, Any]]
+    ws: Workspace, store: SnapshotStore, rows: list[SnapshotRow], events: list[dict[str, Any]]
 ) -> list[dict[str, Any]]:
     from artigov.core import key_user_ids
     from artigov.promote import diff_inputs, snapshot_state
@@ -134,9 +134,9 @@ def _snapshot_details(
     last_of_gate: dict[str, tuple[int, Manifest]] = {}
     out = []
     for row in rows:
-        if row["status"] == "pruned":
+        if row.status == "pruned":
             continue
-        s = int(row["sequence"])
+        s = row.sequence
         manifest = store.manifest(s)
         mine = grouped.get(s, [])
         decided_in = manifest.rollback_of or s  # a rollback restores an earlier snapshot's plan
@@ -144,7 +144,7 @@ def _snapshot_details(
         detail = {
             "sequence": s,
             "gate": manifest.gate,
-            "status": row["status"],
+            "status": row.status,
             "created_at": manifest.created_at,
             "signer": manifest.signer,
             "signer_name": names.get(manifest.signer, ""),
@@ -189,7 +189,7 @@ def build_report(ws: Workspace, framework: str) -> dict[str, Any]:
     rows = history(ws, framework, store=store)
     head = store.head()
     # Streamed: only the events of snapshots that are still in the history are kept.
-    kept = {int(r["sequence"]) for r in rows}
+    kept = {r.sequence for r in rows}
     events = [
         e
         for e in DecisionLog(store.decisions_path).events()
@@ -225,7 +225,7 @@ def build_report(ws: Workspace, framework: str) -> dict[str, Any]:
         "trust": _trust_history(ws, framework, DecisionLog(store.decisions_path)),
         "framework": framework,
         "head": head.sequence if head else None,
-        "snapshots": rows,
+        "snapshots": [r.to_dict() for r in rows],
         "details": details,
         "gates": gates,
         "decisions": head_detail["decisions"] if head_detail else [],

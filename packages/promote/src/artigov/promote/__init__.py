@@ -26,9 +26,9 @@ if TYPE_CHECKING:
     from artigov.promote._decisions import DecisionLog, LogCheck, record_frameworks
     from artigov.promote._diff import diff_inputs, diff_snapshots, snapshot_state
     from artigov.promote._gitstate import GitState, git_state
-    from artigov.promote._history import head_of, history
+    from artigov.promote._history import SnapshotRow, head_of, history
     from artigov.promote._manifest import InputApproval, Manifest, ManifestError, SnapshotInput
-    from artigov.promote._migrate import migrate_record, repair_head
+    from artigov.promote._migrate import HeadRepair, migrate_record, repair_head
     from artigov.promote._options import PromoteOptions, Recording, RollbackOptions, VerifyOptions
     from artigov.promote._promotion import Promotion, authorize_signer, promote
     from artigov.promote._retention import PruneResult, prune
@@ -74,6 +74,7 @@ __all__ = [
     "LogCheck",
     "MANIFEST_NAME",
     "InputApproval",
+    "HeadRepair",
     "Manifest",
     "ManifestError",
     "SnapshotInput",
@@ -87,6 +88,7 @@ __all__ = [
     "PruneResult",
     "SIGNATURE_NAME",
     "SnapshotStore",
+    "SnapshotRow",
     "TriggerReport",
     "TrustChanges",
     "TrustResult",

@@ -58,7 +58,7 @@ from artigov.promote._trustops import TrustResult, has_trust, trust_init
 from artigov.promote._verify import Signed, check_signature, verify_in, verify_snapshot
 from artigov.promote.errors import PromotionError, VerificationError
 
-__all__ = ["Migration", "migrate_record", "repair_head"]
+__all__ = ["HeadRepair", "Migration", "migrate_record", "repair_head"]
 
 log = get_logger(__name__)
 
@@ -295,15 +295,28 @@ def migrate_record(ws: Workspace, *, lock_timeout: float = DEFAULT_LOCK_TIMEOUT)
     return result
 
 
-def repair_head(ws: Workspace, framework: str, *, lock_timeout: float = DEFAULT_LOCK_TIMEOUT) -> tuple[int, str]:
-    """Re-derive HEAD from the newest snapshot that verifies with its whole chain; return (sequence, note)."""
+@dataclass(frozen=True)
+class HeadRepair:
+    """What ``repair-head`` did: the snapshot HEAD names now, and a note saying how it got there."""
+
+    framework: str
+    head: int
+    note: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """``repair-head --format json``'s fields."""
+        return {"ok": True, "framework": self.framework, "head": self.head, "note": self.note}
+
+
+def repair_head(ws: Workspace, framework: str, *, lock_timeout: float = DEFAULT_LOCK_TIMEOUT) -> HeadRepair:
+    """Re-derive HEAD from the newest snapshot that verifies with its whole chain."""
     store = SnapshotStore.open(ws, framework)
     with FileLock(store.lock_path, lock_timeout):
         notes = recover(store)
         if notes:
             with contextlib.suppress(VerificationError):
                 v = verify_in(store)
-                return v.sequence, "; ".join(notes)
+                return HeadRepair(framework, v.sequence, "; ".join(notes))
         try:
             current = store.head()
         except VerificationError:
@@ -311,7 +324,8 @@ def repair_head(ws: Workspace, framework: str, *, lock_timeout: float = DEFAULT_
         if current is not None:
             try:
                 v = verify_in(store)
-                return v.sequence, f"HEAD already names snapshot {v.sequence}, which verifies: nothing to repair"
+                note = f"HEAD already names snapshot {v.sequence}, which verifies: nothing to repair"
+                return HeadRepair(framework, v.sequence, note)
             except VerificationError:
                 pass
         problems = []
@@ -325,7 +339,9 @@ def repair_head(ws: Workspace, framework: str, *, lock_timeout: float = DEFAULT_
             store.move_head(candidate)
             log.info("head_repaired", audit=True, framework=framework, subject=f"{framework}#{seq}", outcome="repaired")
             skipped = f" (newer ones did not verify: {', '.join(problems)})" if problems else ""
-            return seq, f"HEAD now names snapshot {seq}, the newest whose chain verifies{skipped}"
+            return HeadRepair(
+                framework, seq, f"HEAD now names snapshot {seq}, the newest whose chain verifies{skipped}"
+            )
     raise PromotionError(
         _no_head(ws, store, problems), fix=f"restore the record from git (git checkout -- {ws.rel(store.dir)})"
     )
