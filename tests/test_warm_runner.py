@@ -38,4 +38,12 @@ def test_forked_commands_behave_as_new_processes(tmp_path: Path) -> None:
         with pytest.raises(subprocess.TimeoutExpired):
             run_cli([], tmp_path, env, code="import time; time.sleep(60)", timeout=1)
         assert run_cli(["--version"], tmp_path, env).returncode == 0  # the runner goes on
+        # The full command line runs the command tree the server built once: same as a new process.
+        warm_runs = [run_cli(args, tmp_path, env) for args in (["rehearse", "--help"], ["promote", "-f"], ["nope"])]
     assert active() is None
+    cold_runs = [run_cli(args, tmp_path, env) for args in (["rehearse", "--help"], ["promote", "-f"], ["nope"])]
+    cold = "python -m artigov.cli"  # a new interpreter's name for itself; the console script's is artigov
+    assert [(r.returncode, r.stdout, r.stderr) for r in warm_runs] == [
+        (r.returncode, r.stdout.replace(cold, "artigov"), r.stderr.replace(cold, "artigov")) for r in cold_runs
+    ]
+    assert [r.returncode for r in cold_runs] == [0, 2, 2] and "--quick" in cold_runs[0].stdout

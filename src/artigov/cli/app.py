@@ -6,6 +6,7 @@ Command modules import their package functions inside the command body, so
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -268,8 +269,26 @@ def _log_state(audit: dict[str, object]) -> str:
     return "ok" if audit["ok"] else "BROKEN"
 
 
+class _Prebuilt:
+    """The click command Typer builds from :data:`app`, when a process that runs many commands
+    built it once (the rehearsal's warm runner, :mod:`artigov.rehearse._warm`, before it forks
+    each command); None: Typer builds it on every run (~50 ms), as it does for one command."""
+
+    command: Callable[..., object] | None = None
+
+
+def prebuild() -> None:
+    """Build the click command once, for every later :func:`main` in this process and its forks."""
+    import typer.main
+
+    _Prebuilt.command = typer.main.get_command(app)
+
+
 def main() -> None:
     """Console-script entry point."""
+    if _Prebuilt.command is not None:
+        _Prebuilt.command(prog_name="artigov")  # what app() runs, without building it again
+        return
     app()
 
 

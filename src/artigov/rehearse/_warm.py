@@ -236,6 +236,9 @@ def _serve(requests: IO[str], replies: IO[str]) -> None:  # pragma: no cover - t
 
     for name in _PRELOAD:
         importlib.import_module(name)
+    from artigov.cli.app import prebuild
+
+    prebuild()  # Typer's command tree, built once here instead of in every forked command
     replies.write(json.dumps({"ready": True}) + "\n")
     replies.flush()
     for line in requests:
