@@ -237,8 +237,11 @@ def _serve(requests: IO[str], replies: IO[str]) -> None:  # pragma: no cover - t
     for name in _PRELOAD:
         importlib.import_module(name)
     from artigov.cli.app import prebuild
+    from artigov.core import gpg_for, throwaway_gnupg_home
 
     prebuild()  # Typer's command tree, built once here instead of in every forked command
+    with throwaway_gnupg_home() as home:
+        gpg_for(home)  # python-gnupg's `gpg --list-config` probe, made once here (see core._gpg)
     replies.write(json.dumps({"ready": True}) + "\n")
     replies.flush()
     for line in requests:
