@@ -32,7 +32,7 @@ from typing import IO, Any
 
 __all__ = ["WarmRunner", "active", "run_cli", "warm"]
 
-#: Imported once by the server, before any fork.
+#: Imported once by the server, with every name they export, before any fork.
 _PRELOAD = (
     "artigov.cli.app",
     "artigov.cli.quick",
@@ -235,7 +235,9 @@ def _serve(requests: IO[str], replies: IO[str]) -> None:  # pragma: no cover - t
     import importlib
 
     for name in _PRELOAD:
-        importlib.import_module(name)
+        module = importlib.import_module(name)
+        for export in getattr(module, "__all__", ()):
+            getattr(module, export)  # a package's names load on first use (core.lazy_exports): load them all
     from artigov.cli.app import prebuild
     from artigov.core import gpg_for, throwaway_gnupg_home
 
