@@ -66,7 +66,7 @@ def test_a_planted_leftover_never_cuts_the_log(ws: Workspace, command: str, forg
     assert not tmp.exists()  # moved out of the record...
     kept = list((ws.state_dir / "set-aside" / "f").iterdir())
     assert len(kept) == 1 and (kept[0] / "manifest.json").is_file()  # ...and kept as evidence
-    assert all(r["ok"] for r in verify_all(ws)), verify_all(ws)
+    assert all(r.ok for r in verify_all(ws)), verify_all(ws)
     assert all(c.ok for c in check_decision_logs(ws))
 
 
@@ -107,7 +107,7 @@ def test_a_crashed_promotion_joined_by_a_pulled_prune_is_set_aside_and_the_prune
     assert store.decisions_path.read_bytes().startswith(pulled), "the pulled prune lines were cut"
     assert done.sequence == 4 and not store.unfinished()
     assert [p.name for p in (ws.state_dir / "set-aside" / "f").iterdir()] == ["000004.tmp-1"]
-    assert all(r["ok"] for r in verify_all(ws)) and all(c.ok for c in check_decision_logs(ws))
+    assert all(r.ok for r in verify_all(ws)) and all(c.ok for c in check_decision_logs(ws))
 
 
 @pytest.mark.parametrize("point", ["after-signature", "mid-decisions-append"])
@@ -121,7 +121,7 @@ def test_an_own_unfinished_promotion_is_still_discarded_and_its_partial_batch_re
     assert promote(ws, "f", "design").sequence == 4
     assert store.decisions_path.read_bytes().startswith(before)
     assert not (ws.state_dir / "set-aside").exists()  # provably its own: nothing to keep
-    assert all(r["ok"] for r in verify_all(ws))
+    assert all(r.ok for r in verify_all(ws))
 
 
 def test_audit_verify_checks_every_snapshots_pin_not_only_the_heads(ws: Workspace) -> None:
@@ -138,4 +138,4 @@ def test_audit_verify_checks_every_snapshots_pin_not_only_the_heads(ws: Workspac
     write_atomic(store.head_path, Head(2, second).with_gate("design", 2, second).to_bytes())
     check = check_decision_logs(ws)[0]
     assert not check.ok and "snapshot 3" in str(check.problem)
-    assert not all(r["ok"] for r in verify_all(ws))
+    assert not all(r.ok for r in verify_all(ws))

@@ -148,13 +148,13 @@ def run_verify_all(root: Path | None, fmt: Format, *, since: str | None = None, 
         results = verify_all(ws, chain)
         unpromoted = unpromoted_gates(ws, results)
         continuity = record_since(ws, since) if since else None
-        ok = all(r["ok"] for r in results) and trust["ok"] and (continuity is None or continuity.ok)
+        ok = all(r.ok for r in results) and trust["ok"] and (continuity is None or continuity.ok)
         if fmt is Format.json:
             payload = {
                 "all": True,
                 "ok": ok,
-                "results": results,
-                "unverified": unpromoted,
+                "results": [r.to_dict() for r in results],
+                "unverified": [u.to_dict() for u in unpromoted],
                 "trust": trust,
             }
             emit_json(payload | ({"continuity": continuity.to_dict()} if continuity else {}))
@@ -164,12 +164,12 @@ def run_verify_all(root: Path | None, fmt: Format, *, since: str | None = None, 
         elif not trust["ok"]:
             print(f"verify: trust: FAILED: {trust['code']} {trust['message']} (fix: {trust['fix']})")
         for r in results:
-            if r["ok"]:
-                print(f"verify: {r['framework']} gate {r['gate']}: snapshot {r['snapshot']} ok")
+            if r.ok:
+                print(f"verify: {r.framework} gate {r.gate}: snapshot {r.snapshot} ok")
             else:
-                print(f"verify: {r['framework']}: FAILED: {r['code']} {r['message']} (fix: {r['fix']})")
+                print(f"verify: {r.framework}: FAILED: {r.code} {r.message} (fix: {r.fix})")
         for u in unpromoted:
-            print(f"verify: {u['framework']}{' gate ' + u['gate'] if u['gate'] else ''}: {u['why']}")
+            print(f"verify: {u.framework}{' gate ' + u.gate if u.gate else ''}: {u.why}")
         if continuity is not None:
             _print_continuity(continuity)
         unchecked = f"; {len(unpromoted)} gate(s) with no snapshot" if unpromoted else ""

@@ -177,11 +177,11 @@ def _records(ws: Workspace) -> dict[str, dict[str, Any]]:
     except TrustError:
         trust = None  # each framework's verification names the trust problem itself
     for row in verify_all(ws, trust):
-        entry = out.setdefault(row["framework"], {"gates": {}, "verified": {}, "problems": []})
-        if row["ok"]:
-            entry["verified"][row["gate"]] = row["snapshot"]
+        entry = out.setdefault(row.framework, {"gates": {}, "verified": {}, "problems": []})
+        if row.ok:
+            entry["verified"][row.gate] = row.snapshot
         else:
-            entry["problems"].append(f"the record does not verify ({row['code']} {row['message']})")
+            entry["problems"].append(f"the record does not verify ({row.code} {row.message})")
     for check in check_decision_logs(ws):
         entry = out.setdefault(str(check.framework), {"gates": {}, "verified": {}, "problems": []})
         if not check.ok:

@@ -47,6 +47,8 @@ if TYPE_CHECKING:
         trust_status,
     )
     from artigov.promote._verify import (
+        GateVerdict,
+        UnverifiedGate,
         Verified,
         check_decision_logs,
         unpromoted_gates,
@@ -74,6 +76,7 @@ __all__ = [
     "LogCheck",
     "MANIFEST_NAME",
     "InputApproval",
+    "GateVerdict",
     "HeadRepair",
     "Manifest",
     "ManifestError",
@@ -93,6 +96,7 @@ __all__ = [
     "TrustChanges",
     "TrustResult",
     "TrustStatus",
+    "UnverifiedGate",
     "Verified",
     "authorize_signer",
     "check_decision_logs",

@@ -65,6 +65,8 @@ from artigov.promote.errors import VerificationError
 
 __all__ = [
     "STEPS",
+    "GateVerdict",
+    "UnverifiedGate",
     "VerifyStep",
     "Verified",
     "check_decision_logs",
@@ -718,17 +720,50 @@ def _verify_chain(store: SnapshotStore, head: Head, head_bytes: bytes) -> dict[i
         sequence, data = previous, prev_bytes
 
 
-def verify_all(ws: Workspace, trust: TrustChain | None = None) -> list[dict[str, Any]]:
+@dataclass(frozen=True)
+class GateVerdict:
+    """One row of ``verify --all``: a framework's gate whose current snapshot verified (``gate``,
+    ``snapshot``), or, not ``ok``, the framework's first failed check (``code``, ``message``, ``fix``)."""
+
+    framework: str
+    ok: bool
+    gate: str | None = None
+    snapshot: int | None = None
+    code: str | None = None
+    message: str | None = None
+    fix: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The row as ``verify --all --format json`` gives it."""
+        if self.ok:
+            return {"framework": self.framework, "gate": self.gate, "ok": True, "snapshot": self.snapshot}
+        return {"framework": self.framework, "ok": False, "code": self.code, "message": self.message, "fix": self.fix}
+
+
+@dataclass(frozen=True)
+class UnverifiedGate:
+    """A gate ``verify --all`` had nothing to verify for, and why (``gate`` is "" when the
+    framework's contract cannot be read)."""
+
+    framework: str
+    gate: str
+    why: str
+
+    def to_dict(self) -> dict[str, str]:
+        """The row as ``verify --all --format json`` gives it (``unverified``)."""
+        return {"framework": self.framework, "gate": self.gate, "why": self.why}
+
+
+def verify_all(ws: Workspace, trust: TrustChain | None = None) -> list[GateVerdict]:
     """Every framework in the record: the current snapshot of each of its gates (what CI runs).
 
-    One row per verified gate (``framework``, ``gate``, ``ok``, ``snapshot``), or one failed row per
-    framework (``code``, ``message``, ``fix``) at its first failed check. ``trust``: the chain
-    already loaded (else loaded once for all).
+    One verdict per verified gate, or one failed verdict per framework at its first failed check.
+    ``trust``: the chain already loaded (else loaded once for all).
     """
     from artigov.core import load_trust
     from artigov.promote._decisions import record_frameworks
 
-    results: list[dict[str, Any]] = []
+    results: list[GateVerdict] = []
     for framework in record_frameworks(ws.record_dir):
         try:
             store = SnapshotStore.open(ws, framework)
@@ -736,40 +771,39 @@ def verify_all(ws: Workspace, trust: TrustChain | None = None) -> list[dict[str,
             if head is None:
                 verify_in(store)  # explains a missing HEAD
             trust = trust or load_trust(ws)
-            rows: list[dict[str, Any]] = []
+            rows: list[GateVerdict] = []
             for gate in sorted(head.gates) if head else []:
                 v = verify_in(store, options=VerifyOptions(gate=gate, trust=trust))
-                rows.append({"framework": framework, "gate": gate, "ok": True, "snapshot": v.sequence})
+                rows.append(GateVerdict(framework, True, gate=gate, snapshot=v.sequence))
             if head is not None:
-                check_history(ws, store, head, trust, frozenset(int(r["snapshot"]) for r in rows))
+                check_history(ws, store, head, trust, frozenset(r.snapshot for r in rows if r.snapshot is not None))
             results += rows
         except VerificationError as e:
             where = f"snapshot {e.snapshot}: " if e.snapshot and f"snapshot {e.snapshot}" not in e.problem else ""
-            row = {"framework": framework, "ok": False, "code": e.code, "message": where + e.problem, "fix": e.fix}
-            results.append(row)
+            results.append(GateVerdict(framework, False, code=e.code, message=where + e.problem, fix=e.fix))
     return results
 
 
-def unpromoted_gates(ws: Workspace, results: list[dict[str, Any]]) -> list[dict[str, str]]:
+def unpromoted_gates(ws: Workspace, results: list[GateVerdict]) -> list[UnverifiedGate]:
     """The gates ``verify --all`` had nothing to verify for: each gate of each framework with a
-    contract that has no snapshot in the record (``framework``, ``gate``, ``why``), so a green run
-    never hides a framework or gate nobody promoted; a contract that cannot be read is named too."""
+    contract that has no snapshot in the record, so a green run never hides a framework or gate
+    nobody promoted; a contract that cannot be read is named too."""
     from artigov.contract import contract_frameworks, load_contract
 
-    seen = {(str(r["framework"]), str(r.get("gate"))) for r in results}
-    failed = {str(r["framework"]) for r in results if not r["ok"]}
-    out: list[dict[str, str]] = []
+    seen = {(r.framework, r.gate) for r in results}
+    failed = {r.framework for r in results if not r.ok}
+    out: list[UnverifiedGate] = []
     for framework in contract_frameworks(ws):
         if framework in failed:
             continue  # its failure row says more
         try:
             gates = [g.name for g in load_contract(ws, framework).gates]
         except ArtigovError as e:
-            out.append({"framework": framework, "gate": "", "why": f"its contract cannot be read: {e.message}"})
+            out.append(UnverifiedGate(framework, "", f"its contract cannot be read: {e.message}"))
             continue
         for gate in gates:
             if (framework, gate) not in seen:
-                out.append({"framework": framework, "gate": gate, "why": "no snapshot: nothing promoted yet"})
+                out.append(UnverifiedGate(framework, gate, "no snapshot: nothing promoted yet"))
     return out
 
 
