@@ -3,14 +3,16 @@ command, instead of a new interpreter (and every import) per command.
 
 A rehearsal runs a few hundred short commands; most of each one's CPU time is Python starting and
 importing. :class:`WarmRunner` starts one server process (``python -m artigov.rehearse._warm``)
-that imports the command line and the packages, then, for each request, ``fork()``\\ s a child
+that imports the command line and the packages with every name they export, builds the
+command line's Typer command tree (:func:`artigov.cli.app.prebuild`) and makes python-gnupg's
+version probe, then, for each request, ``fork()``\\ s a child
 that sets the request's working folder and environment, re-reads the fault settings read from
 the environment at import, points its stdin at ``/dev/null`` and
 its stdout and stderr at files, and runs ``artigov`` (or a ``python -c`` script) exactly as a new
 process would, ending with the command's exit status. The child is a real process with its own
 pid: crash points still end it with ``os._exit``, and a rehearsal still SIGKILLs it at random
-moments. Nothing else in artigov knows about this module: :func:`run_cli` falls back to a new
-interpreter whenever no runner is active.
+moments. Nothing else in artigov knows about this module (``prebuild`` is a plain function):
+:func:`run_cli` falls back to a new interpreter whenever no runner is active.
 
 The protocol (one JSON object per line): the rehearsal writes
 ``{"argv": [...], "cwd": ..., "env": {...}, "out": path, "err": path, "code": str|null}``; the
