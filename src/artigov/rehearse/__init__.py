@@ -64,15 +64,14 @@ def rehearse(source: Path, scope: Scope = Scope(), *, say: Callable[[str], None]
     from artigov.rehearse.workspace import find_gates, rehearsal_copy
 
     what, quick = scope.what, scope.quick
-    playbooks = list(scope.playbooks) if scope.playbooks is not None else None
-    loaded = load_playbooks(source, playbooks) if what in ("all", "playbooks") else []
+    loaded = load_playbooks(source, scope.playbooks) if what in ("all", "playbooks") else []
     # A short path: the gpg-agent socket path must stay under 108 bytes.
     scratch = Path(tempfile.mkdtemp(prefix="agrh-", dir="/tmp" if Path("/tmp").is_dir() else None))
     run = None
     try:
         with warm():  # one warm process forks every command (artigov.rehearse._warm): same commands, less CPU
             run = rehearsal_copy(source, scratch)
-            gates = find_gates(run, list(scope.frameworks) if scope.frameworks is not None else None)
+            gates = find_gates(run, scope.frameworks)
             listed = ", ".join(f"{f} (gate {g})" for f, g in sorted(gates.items()))
             say(f"rehearse: on a temporary copy of {run.source}: {listed}")
             failed = _crash(run, scratch, quick, say) if what in ("all", "crash") else 0

@@ -21,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -120,7 +121,7 @@ def _check_points(where: str, steps: list[dict[str, Any]]) -> None:
             )
 
 
-def load_playbooks(source: Path, only: list[Path] | None = None) -> list[Playbook]:
+def load_playbooks(source: Path, only: Sequence[Path] | None = None) -> list[Playbook]:
     """The packaged playbooks and the workspace's own ``playbooks/*.yaml`` (or just ``only``)."""
     if only:
         return [load_playbook(p) for p in only]

@@ -22,6 +22,7 @@ import random
 import re
 import shutil
 import subprocess
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -258,7 +259,7 @@ def _reroot_trust(ws: Any, key: str) -> None:
         previous = rerooted.digest
 
 
-def find_gates(run: Rehearsal, only: list[str] | None = None) -> dict[str, str]:
+def find_gates(run: Rehearsal, only: Sequence[str] | None = None) -> dict[str, str]:
     """Every framework with a contract (or those in ``only``), and the first of its gates whose
     contract check passes.
 
