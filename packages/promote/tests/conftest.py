@@ -200,11 +200,13 @@ def fault_runs(
     probe(load_workspace(counted))
     total = steps_taken() - before
     assert total >= 10
+    scratch = tmp_path / "tmp"  # what a crashed step leaves in the temporary folder (its verifying keyring)
+    scratch.mkdir()
     for step in range(1, total + 1):
         for mode in modes:
             run = tmp_path / f"run-{step}-{mode}"
             shutil.copytree(template, run, symlinks=True)
-            env = {**os.environ, "ARTIGOV_FAULT_STEP": str(step), "ARTIGOV_FAULT_MODE": mode}
+            env = {**os.environ, "ARTIGOV_FAULT_STEP": str(step), "ARTIGOV_FAULT_MODE": mode, "TMPDIR": str(scratch)}
             done = subprocess.run(
                 [sys.executable, "-c", fault_script(call), str(run)],
                 env=env,

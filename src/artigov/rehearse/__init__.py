@@ -10,7 +10,8 @@ line in subprocesses.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -69,7 +70,8 @@ def rehearse(source: Path, scope: Scope = Scope(), *, say: Callable[[str], None]
     scratch = Path(tempfile.mkdtemp(prefix="agrh-", dir="/tmp" if Path("/tmp").is_dir() else None))
     run = None
     try:
-        with warm():  # one warm process forks every command (artigov.rehearse._warm): same commands, less CPU
+        # Every command's scratch (a verifying keyring a killed command leaves) goes into `scratch`.
+        with _temp_folder(scratch / "tmp"), warm():  # warm: one process forks every command (_warm)
             run = rehearsal_copy(source, scratch)
             gates = find_gates(run, scope.frameworks)
             listed = ", ".join(f"{f} (gate {g})" for f, g in sorted(gates.items()))
@@ -82,6 +84,23 @@ def rehearse(source: Path, scope: Scope = Scope(), *, say: Callable[[str], None]
         if run is not None:
             run.close()
         shutil.rmtree(scratch, ignore_errors=True)
+
+
+@contextmanager
+def _temp_folder(folder: Path) -> Iterator[None]:
+    """``TMPDIR`` for the commands started meanwhile: ``folder`` (made here), then as it was."""
+    import os
+
+    folder.mkdir()
+    before = os.environ.get("TMPDIR")
+    os.environ["TMPDIR"] = str(folder)
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop("TMPDIR", None)
+        else:
+            os.environ["TMPDIR"] = before
 
 
 def _crash(run: Rehearsal, scratch: Path, quick: bool, say: Callable[[str], None]) -> int:

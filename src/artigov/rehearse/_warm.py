@@ -226,11 +226,13 @@ def _child(request: dict[str, Any]) -> None:  # pragma: no cover - runs in the f
 
 
 def _reread_environment() -> None:  # pragma: no cover - runs in the forked child
-    """Settings read from the environment at import: read them again (the fault settings; the
-    operational log's rotation size is the server's, which every request inherits unchanged)."""
+    """Settings read from the environment at import or first use: read them again (the fault
+    settings, the temporary folder; the operational log's rotation size is the server's, which every
+    request inherits unchanged)."""
     from artigov.core import configure_faults
 
     configure_faults(os.environ)
+    tempfile.tempdir = None  # tempfile.gettempdir() reads TMPDIR again
 
 
 def _serve(requests: IO[str], replies: IO[str]) -> None:  # pragma: no cover - the server process

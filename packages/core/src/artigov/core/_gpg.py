@@ -10,6 +10,7 @@ key in the keyring, whatever its trust.
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import tempfile
@@ -38,23 +39,24 @@ class _Probed:
     handle: Any = None
 
 
-def gpg_for(home: Path | None) -> Any:
-    """A python-gnupg handle on the keyring in ``home`` (the user's default when None)."""
+def gpg_for(home: Path | None, *, agent: bool = True) -> Any:
+    """A python-gnupg handle on the keyring in ``home`` (the user's default when None); with
+    ``agent=False`` gpg never starts a gpg-agent there (``--no-autostart``: enough for public keys)."""
     import copy
 
     import gnupg
 
     if home is not None and not home.is_dir():
         raise SigningError(f"cannot run gpg: the GnuPG home {home} is not a folder", fix="create it, or fix the path")
-    if _Probed.handle is not None:
-        handle = copy.copy(_Probed.handle)
-        handle.gnupghome = str(home) if home else None
-        return handle
-    try:
-        _Probed.handle = gnupg.GPG(gnupghome=str(home) if home else None)
-    except (OSError, ValueError) as e:
-        raise SigningError(f"cannot run gpg: {e}", fix="install GnuPG 2.2+ (apt-get install gnupg)") from e
-    return copy.copy(_Probed.handle)
+    if _Probed.handle is None:
+        try:
+            _Probed.handle = gnupg.GPG(gnupghome=str(home) if home else None)
+        except (OSError, ValueError) as e:
+            raise SigningError(f"cannot run gpg: {e}", fix="install GnuPG 2.2+ (apt-get install gnupg)") from e
+    handle = copy.copy(_Probed.handle)
+    handle.gnupghome = str(home) if home else None
+    handle.options = None if agent else ["--no-autostart"]
+    return handle
 
 
 def sign_detached(data: bytes, key: str, home: Path | None) -> bytes:
@@ -138,14 +140,16 @@ def _export_trusted(trusted: tuple[str, ...], source_home: Path | None, keys_dir
 
 
 def _temp_home() -> Path:
-    # A short path: the gpg-agent socket path must stay under 108 bytes.
-    home = Path(tempfile.mkdtemp(prefix="agv-", dir="/tmp" if Path("/tmp").is_dir() else None))
+    """A scratch GnuPG home for public keys only (``gpg_for(home, agent=False)``: no agent socket,
+    so the temporary folder's path length does not matter)."""
+    home = Path(tempfile.mkdtemp(prefix="agv-"))
     home.chmod(0o700)
     return home
 
 
 def _drop_home(home: Path) -> None:
-    subprocess.run(["gpgconf", "--homedir", str(home), "--kill", "gpg-agent"], capture_output=True, check=False)
+    if (home / "S.gpg-agent").exists():  # an agent was started after all: end it before removing its home
+        subprocess.run(["gpgconf", "--homedir", str(home), "--kill", "gpg-agent"], capture_output=True, check=False)
     shutil.rmtree(home, ignore_errors=True)
 
 
@@ -153,7 +157,8 @@ class VerifyingKeyring:
     """A throwaway GNUPGHOME holding only the allow-listed public keys, for any number of checks.
 
     Use it as a context manager; every :meth:`verify` accepts a signature only if it is good and
-    its primary key is on the allow-list (``trusted``).
+    its primary key is on the allow-list (``trusted``). A ``shared`` keyring (:meth:`shared`) outlives
+    its ``with`` blocks: the process's exit removes it.
     """
 
     def __init__(
@@ -163,12 +168,32 @@ class VerifyingKeyring:
         *,
         keys_label: str = "the record's keys",
         allow_list: str = "the allowed keys",
+        shared: bool = False,
     ) -> None:
         self.trusted = tuple(sorted({f.upper() for f in trusted}))
         self.keys_label = keys_label
         self.allow_list = allow_list
+        self.shared = shared
         self.home = _temp_home()
-        self._gpg = gpg_for(self.home)
+        try:
+            self._fill(keys)
+        except BaseException:
+            _drop_home(self.home)
+            raise
+
+    @classmethod
+    def shared_by(
+        cls, keys: bytes, trusted: tuple[str, ...], *, keys_label: str = "the record's keys", allow_list: str
+    ) -> VerifyingKeyring:
+        """The keyring of these keys and this allow-list this process already made, else a new one
+        it keeps (see :mod:`artigov.core._keyringcache`)."""
+        from artigov.core._keyringcache import shared_keyring
+
+        return shared_keyring(keys, trusted, keys_label, allow_list)
+
+    def _fill(self, keys: bytes) -> None:
+        """Import ``keys`` and keep only the allow-listed ones."""
+        self._gpg = gpg_for(self.home, agent=False)
         if keys:
             self._gpg.import_keys(keys)
         self.present = {k["fingerprint"].upper() for k in self._gpg.list_keys()}
@@ -184,6 +209,11 @@ class VerifyingKeyring:
         return self
 
     def __exit__(self, *exc: object) -> None:
+        if not self.shared:
+            self.close()
+
+    def close(self) -> None:
+        """Remove the keyring's scratch home."""
         _drop_home(self.home)
 
     def verify(self, data: bytes, signature: bytes, *, snapshot: int | None = None) -> str:
@@ -193,9 +223,15 @@ class VerifyingKeyring:
             VerificationError: V010 bad signature, V011 signer not allow-listed, V012 expired key,
                 V013 revoked key, V018 an allow-listed signer's public key is not available.
         """
-        sig_path = self.home / "signature.asc"
-        sig_path.write_bytes(signature)
-        result = self._gpg.verify_data(str(sig_path), data)
+        handle, name = tempfile.mkstemp(suffix=".asc", dir=self.home)  # one file per check: a shared keyring
+        try:
+            os.write(handle, signature)
+        finally:
+            os.close(handle)
+        try:
+            result = self._gpg.verify_data(name, data)
+        finally:
+            Path(name).unlink(missing_ok=True)
         if result.key_status == "signing key has expired":
             raise VerificationError(
                 "V012",
@@ -262,14 +298,14 @@ def trusted_keyring(
         raise VerificationError("V014", f"{allow_list} is empty: no signature can verify")
     keys = _export_trusted(trusted, source_home, keys_dir)
     label = keys_label or str(keys_dir or ".")
-    return VerifyingKeyring(keys, trusted, keys_label=label, allow_list=allow_list)
+    return VerifyingKeyring.shared_by(keys, trusted, keys_label=label, allow_list=allow_list)
 
 
 def committed_keyring(
     keys_dir: Path, trusted: tuple[str, ...], keys_label: str, allow_list: str = "the allowed keys"
 ) -> VerifyingKeyring:
     """A verifying keyring from the committed keys alone (``record/keys/``), for ``trusted``."""
-    return VerifyingKeyring(
+    return VerifyingKeyring.shared_by(
         b"\n".join(_committed_keys(keys_dir, trusted)), trusted, keys_label=keys_label, allow_list=allow_list
     )
 
@@ -281,7 +317,7 @@ def key_user_ids(keys_dir: Path) -> dict[str, str]:
         return {}
     home = _temp_home()
     try:
-        gpg = gpg_for(home)
+        gpg = gpg_for(home, agent=False)
         gpg.import_keys(b"\n".join(blobs))
         return {str(k["fingerprint"]).upper(): str((k.get("uids") or [""])[0]) for k in gpg.list_keys()}
     finally:

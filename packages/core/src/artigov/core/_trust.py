@@ -466,7 +466,7 @@ class _Checker:
                 out[name] = "not a root key of this version or the previous one"
                 continue
             if self._keyring is None:
-                self._keyring = VerifyingKeyring(
+                self._keyring = VerifyingKeyring.shared_by(
                     self.keys, tuple(sorted(self.candidates)), allow_list="the trust document's root keys"
                 )
             try:

@@ -461,7 +461,7 @@ def _new_signatures(tree: Tree, base: str, old_heads: dict[str, int], rev: str) 
                 assert data is not None and sig is not None  # _manifest refused a missing one
                 version = chain.version(manifest.trust_version, what=f"snapshot {int(folder)} of {name!r}")
                 allowed = version.signers_for(name, manifest.gate)
-                with VerifyingKeyring(
+                with VerifyingKeyring.shared_by(
                     keys, allowed, allow_list=f"the signers trust version {version.version} allows"
                 ) as k:
                     signer = k.verify(data, sig)
