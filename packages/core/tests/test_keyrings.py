@@ -1,0 +1,104 @@
+"""Verifying keyrings (core/_gpg.py, shared per process by core/_keyringcache.py): real gpg in a
+throwaway GNUPGHOME with throwaway keys."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from artigov.core import VerificationError, sign_detached, trusted_keyring
+from artigov.core._gpg import export_public_key
+from artigov.core.testkeys import gnupg_home, make_key, revoke_key
+
+DATA = b"the bytes a manifest would hold\n"
+
+
+@dataclass
+class Signers:
+    home: Path
+    good: str
+    other: str
+
+
+@pytest.fixture
+def signers() -> Iterator[Signers]:
+    with gnupg_home() as home:
+        yield Signers(home, make_key(home, "good signer"), make_key(home, "other signer"))
+
+
+def _committed(tmp_path: Path, s: Signers, *fprs: str) -> Path:
+    keys = tmp_path / "keys"
+    keys.mkdir(exist_ok=True)
+    for fpr in fprs:
+        (keys / f"{fpr}.asc").write_bytes(export_public_key(fpr, s.home))
+    return keys
+
+
+def test_one_keyring_serves_every_check_of_the_same_keys_and_starts_no_agent(tmp_path: Path, signers: Signers) -> None:
+    keys = _committed(tmp_path, signers, signers.good, signers.other)
+    signature = sign_detached(DATA, signers.good, signers.home)
+    with trusted_keyring((signers.good,), source_home=None, keys_dir=keys) as first:
+        assert first.verify(DATA, signature) == signers.good
+    assert first.home.is_dir()  # shared: its `with` block does not remove it
+    with trusted_keyring((signers.good,), source_home=None, keys_dir=keys) as again:
+        assert again is first
+        assert again.verify(DATA, signature) == signers.good
+        with pytest.raises(VerificationError) as bad:
+            again.verify(DATA + b"x", signature)
+        assert bad.value.code == "V010"
+    assert not list(first.home.glob("S.gpg-agent*")), "a verifying keyring started a gpg-agent"
+    assert not list(first.home.glob("*.asc")), "a checked signature was left in the keyring's home"
+    # Another allow-list is another keyring: the other signer's key was deleted from the first one.
+    other_signature = sign_detached(DATA, signers.other, signers.home)
+    with pytest.raises(VerificationError) as refused:
+        first.verify(DATA, other_signature)
+    assert refused.value.code == "V011"
+    with trusted_keyring((signers.other,), source_home=None, keys_dir=keys) as second:
+        assert second is not first
+        assert second.verify(DATA, other_signature) == signers.other
+
+
+def test_a_revocation_in_the_signers_home_is_seen_by_the_next_check(tmp_path: Path, signers: Signers) -> None:
+    keys = _committed(tmp_path, signers, signers.good)
+    signature = sign_detached(DATA, signers.good, signers.home)
+    with trusted_keyring((signers.good,), source_home=signers.home, keys_dir=keys) as before:
+        assert before.verify(DATA, signature) == signers.good
+    revoke_key(signers.home, signers.good)
+    with trusted_keyring((signers.good,), source_home=signers.home, keys_dir=keys) as after:
+        assert after is not before  # new key bytes: a keyring of its own
+        with pytest.raises(VerificationError) as revoked:
+            after.verify(DATA, signature)
+    assert revoked.value.code == "V013"
+
+
+def test_a_forked_child_makes_its_own_keyring_and_leaves_its_parents(tmp_path: Path, signers: Signers) -> None:
+    keys = _committed(tmp_path, signers, signers.good)
+    signature = sign_detached(DATA, signers.good, signers.home)
+    with trusted_keyring((signers.good,), source_home=None, keys_dir=keys) as parent:
+        assert parent.verify(DATA, signature) == signers.good
+    report = tmp_path / "child"
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child reports through a file and exits as a process does
+        code = 1
+        try:
+            with trusted_keyring((signers.good,), source_home=None, keys_dir=keys) as child:
+                verified = child.verify(DATA, signature) == signers.good
+            report.write_text(f"{child.home}\n{verified}\n")
+            code = 0
+        finally:
+            from artigov.core._keyringcache import _close_all
+
+            _close_all()  # what the child's normal exit runs (atexit); then leave without pytest's exit
+            os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
+    home, said = report.read_text().splitlines()
+    assert said == "True"
+    assert home != str(parent.home)
+    assert not Path(home).exists(), "the child's keyring outlived the child"
+    assert parent.home.is_dir()
+    assert parent.verify(DATA, signature) == signers.good
