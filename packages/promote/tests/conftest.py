@@ -2,8 +2,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
-import sys
 import textwrap
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -12,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from artigov.core import Workspace, load_workspace
+from artigov.core import ForkServer, Workspace, load_workspace
 from artigov.core.testing import make_artifact, make_workspace
 from artigov.core.testkeys import gnupg_home, make_key
 from artigov.index import rebuild
@@ -181,6 +179,9 @@ def fault_script(call: str) -> str:
         """)
 
 
+#: What the fault sweeps' fork server imports once (every step's script imports from these).
+FAULT_PRELOAD = ("artigov.core", "artigov.index", "artigov.promote", "gnupg", "jsonschema", "yaml")
+
 #: How :func:`fault_runs` interrupts a step: a crash (the process exits), ENOSPC, EIO.
 FAULT_MODES = ("crash", "enospc", "eio")
 
@@ -202,23 +203,19 @@ def fault_runs(
     assert total >= 10
     scratch = tmp_path / "tmp"  # what a crashed step leaves in the temporary folder (its verifying keyring)
     scratch.mkdir()
-    for step in range(1, total + 1):
-        for mode in modes:
-            run = tmp_path / f"run-{step}-{mode}"
-            shutil.copytree(template, run, symlinks=True)
-            env = {**os.environ, "ARTIGOV_FAULT_STEP": str(step), "ARTIGOV_FAULT_MODE": mode, "TMPDIR": str(scratch)}
-            done = subprocess.run(
-                [sys.executable, "-c", fault_script(call), str(run)],
-                env=env,
-                capture_output=True,
-                text=True,
-                check=False,
-            )
-            where = f"step {step} {mode}: {done.stdout}{done.stderr}"
-            assert "Traceback" not in done.stderr, where
-            assert done.returncode in ((70,) if mode == "crash" else (0, 1)), where
-            yield run, done, mode, where
-            shutil.rmtree(run)
+    base = {**os.environ, "TMPDIR": str(scratch)}
+    with ForkServer(FAULT_PRELOAD) as server:  # each step a process of its own, forked from one warm one
+        for step in range(1, total + 1):
+            for mode in modes:
+                run = tmp_path / f"run-{step}-{mode}"
+                shutil.copytree(template, run, symlinks=True)
+                env = {**base, "ARTIGOV_FAULT_STEP": str(step), "ARTIGOV_FAULT_MODE": mode}
+                done = server.run([str(run)], tmp_path, env, code=fault_script(call))
+                where = f"step {step} {mode}: {done.stdout}{done.stderr}"
+                assert "Traceback" not in done.stderr, where
+                assert done.returncode in ((70,) if mode == "crash" else (0, 1)), where
+                yield run, done, mode, where
+                shutil.rmtree(run)
 
 
 def two_file_history(ws: Workspace) -> tuple[dict[str, bytes], dict[str, bytes]]:

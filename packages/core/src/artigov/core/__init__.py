@@ -58,6 +58,7 @@ if TYPE_CHECKING:
         steps_taken,
     )
     from artigov.core._findings import Finding, code_info, codes_of, render_code_tables, sort_findings
+    from artigov.core._forkserver import Forked, ForkServer
     from artigov.core._gpg import (
         VerifyingKeyring,
         committed_keyring,
@@ -193,6 +194,8 @@ __all__ = [
     "RecordLayout",
     "SIGNATURE_NAME",
     "FileLock",
+    "ForkServer",
+    "Forked",
     "Finding",
     "GENESIS",
     "LEVELS",
