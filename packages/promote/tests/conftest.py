@@ -180,7 +180,7 @@ def fault_script(call: str) -> str:
 
 
 #: What the fault sweeps' fork server imports once (every step's script imports from these).
-FAULT_PRELOAD = ("artigov.core", "artigov.index", "artigov.promote", "gnupg", "jsonschema", "yaml")
+FAULT_PRELOAD = ("artigov.core", "artigov.contract", "artigov.index", "artigov.promote", "gnupg", "jsonschema", "yaml")
 
 #: How :func:`fault_runs` interrupts a step: a crash (the process exits), ENOSPC, EIO.
 FAULT_MODES = ("crash", "enospc", "eio")

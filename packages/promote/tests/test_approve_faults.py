@@ -6,16 +6,14 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
-import sys
 import textwrap
 from pathlib import Path
 
 from artigov.contract import Signoff, check_contract, transition
-from artigov.core import load_workspace, steps_taken
+from artigov.core import ForkServer, load_workspace, steps_taken
 from artigov.index import verify as index_verify
 
-from .conftest import ALICE, CAROL, Keys, build_signed_approvals_ws
+from .conftest import ALICE, CAROL, FAULT_PRELOAD, Keys, build_signed_approvals_ws
 
 APPROVE = textwrap.dedent("""
     import sys
@@ -43,19 +41,24 @@ def test_approve_crashed_at_every_step_then_run_again_leaves_everything_in_line(
     transition(load_workspace(probe), probe / "frameworks/tp.md", "approve", Signoff(who=ALICE))
     total = steps_taken() - before
     assert total >= 5
-    for step in range(1, total + 1):
-        run = tmp_path / f"run-{step}"
-        shutil.copytree(template.root, run, symlinks=True)
-        env = {**os.environ, "ARTIGOV_FAULT_STEP": str(step), "ARTIGOV_FAULT_MODE": "crash"}
-        crashed = subprocess.run(
-            [sys.executable, "-c", APPROVE, str(run)], env=env, capture_output=True, text=True, check=False
-        )
-        assert crashed.returncode == 70, (step, crashed.stdout, crashed.stderr)
-        again = subprocess.run([sys.executable, "-c", APPROVE, str(run)], capture_output=True, text=True, check=False)
-        assert again.returncode == 0, (step, again.stdout, again.stderr)
-        ws = load_workspace(run)
-        leftovers = [p for p in run.rglob("*") if ".tmp." in p.name and ".artigov" not in p.parts]
-        assert leftovers == [], (step, leftovers)
-        assert index_verify(ws).ok, step
-        assert check_contract(ws, "f", "design").ok, (step, check_contract(ws, "f", "design").findings)
-        shutil.rmtree(run)
+    base = {**os.environ, "TMPDIR": str(tmp_path)}  # what a crashed step leaves in the temporary folder
+    with ForkServer(FAULT_PRELOAD) as server:  # each run a process of its own, forked from one warm one
+        for step in range(1, total + 1):
+            run = tmp_path / f"run-{step}"
+            shutil.copytree(template.root, run, symlinks=True)
+            env = {**base, "ARTIGOV_FAULT_STEP": str(step), "ARTIGOV_FAULT_MODE": "crash"}
+            crashed = server.run([str(run)], tmp_path, env, code=APPROVE)
+            assert crashed.returncode == 70, (step, crashed.stdout, crashed.stderr)
+            again = server.run([str(run)], tmp_path, base, code=APPROVE)
+            assert again.returncode == 0, (step, again.stdout, again.stderr)
+            _in_line(run, step)
+            shutil.rmtree(run)
+
+
+def _in_line(run: Path, step: int) -> None:
+    """The document, its statement and the index agree, the gate passes, no temp file is left."""
+    ws = load_workspace(run)
+    leftovers = [p for p in run.rglob("*") if ".tmp." in p.name and ".artigov" not in p.parts]
+    assert leftovers == [], (step, leftovers)
+    assert index_verify(ws).ok, step
+    assert check_contract(ws, "f", "design").ok, (step, check_contract(ws, "f", "design").findings)
