@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from artigov.commands.formats import Format
 from artigov.commands.runner import execute
 from artigov.core import EXIT_FINDINGS, EXIT_OK, Workspace
 
 if TYPE_CHECKING:
-    from artigov.core import TrustChain
     from artigov.promote import Continuity, PromoteOptions, Recording, RollbackOptions
 
 
@@ -67,10 +66,10 @@ def run_verify(
     def action(ws: Workspace) -> int:
         from artigov.commands.render import emit_json
         from artigov.core import get_logger
-        from artigov.promote import VerificationError, VerifyOptions, verify_snapshot
+        from artigov.promote import VerificationError, VerifyOptions, check_trust, verify_snapshot
 
         log = get_logger("artigov.promote")
-        chain, trust = _trust_row(ws, pin)
+        chain, trust = check_trust(ws, pin)
         try:
             v = verify_snapshot(ws, framework, which.snapshot, VerifyOptions(gate=which.gate, trust=chain))
         except VerificationError as e:
@@ -86,7 +85,7 @@ def run_verify(
                 message=e.problem,
             )
             if fmt is Format.json:
-                emit_json({**e.to_dict(), "trust": trust})
+                emit_json({**e.to_dict(), "trust": trust.to_dict()})
             else:
                 print(f"verify: FAILED: {e}")
             return EXIT_FINDINGS
@@ -102,9 +101,9 @@ def run_verify(
             checks=list(v.checks),
         )
         if fmt is Format.json:
-            emit_json({**v.to_dict(), "trust": trust})
+            emit_json({**v.to_dict(), "trust": trust.to_dict()})
         else:
-            print(f"verify: {trust['note']}")
+            print(f"verify: {trust.note}")
             print(
                 f"verify: snapshot {v.sequence} of {framework} (gate {v.manifest.gate}) ok "
                 f"(head {v.head.sequence}): signature by {v.signer}, allowed by trust version "
@@ -116,53 +115,33 @@ def run_verify(
     return execute("verify", root, action, framework=framework)
 
 
-def _trust_row(ws: Workspace, pin: str | None) -> tuple[TrustChain | None, dict[str, Any]]:
-    """The trust chain (or None) and what verify says of it: ok with the one-line note saying how
-    version 1 was trusted, or the failure. No trust at all in a record without frameworks is fine."""
-    from artigov.core import TrustError, load_trust
-    from artigov.promote import record_frameworks
-
-    try:
-        chain = load_trust(ws, pin=pin)
-    except TrustError as e:
-        fine = e.code == "T001" and not record_frameworks(ws.record_dir)
-        return None, {"ok": fine, "code": e.code, "message": e.problem, "fix": e.fix}
-    return chain, {
-        "ok": True,
-        "newest": chain.newest.version,
-        "first_digest": chain.first_digest,
-        "pinned": chain.pinned,
-        "note": chain.tofu_note(),
-    }
-
-
 def run_verify_all(root: Path | None, fmt: Format, *, since: str | None = None, pin: str | None = None) -> int:
     """Every framework in the record: the current snapshot of each of its gates; with ``since``,
     also that the record extends the record at that git revision."""
 
     def action(ws: Workspace) -> int:
         from artigov.commands.render import emit_json
-        from artigov.promote import record_since, unpromoted_gates, verify_all
+        from artigov.promote import check_trust, record_since, unpromoted_gates, verify_all
 
-        chain, trust = _trust_row(ws, pin)
+        chain, trust = check_trust(ws, pin)
         results = verify_all(ws, chain)
         unpromoted = unpromoted_gates(ws, results)
         continuity = record_since(ws, since) if since else None
-        ok = all(r.ok for r in results) and trust["ok"] and (continuity is None or continuity.ok)
+        ok = all(r.ok for r in results) and trust.ok and (continuity is None or continuity.ok)
         if fmt is Format.json:
             payload = {
                 "all": True,
                 "ok": ok,
                 "results": [r.to_dict() for r in results],
                 "unverified": [u.to_dict() for u in unpromoted],
-                "trust": trust,
+                "trust": trust.to_dict(),
             }
             emit_json(payload | ({"continuity": continuity.to_dict()} if continuity else {}))
             return EXIT_OK if ok else EXIT_FINDINGS
-        if "note" in trust:
-            print(f"verify: {trust['note']}")
-        elif not trust["ok"]:
-            print(f"verify: trust: FAILED: {trust['code']} {trust['message']} (fix: {trust['fix']})")
+        if trust.note is not None:
+            print(f"verify: {trust.note}")
+        elif not trust.ok:
+            print(f"verify: trust: FAILED: {trust.code} {trust.message} (fix: {trust.fix})")
         for r in results:
             if r.ok:
                 print(f"verify: {r.framework} gate {r.gate}: snapshot {r.snapshot} ok")

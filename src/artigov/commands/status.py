@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from artigov.commands.formats import Format
 from artigov.commands.runner import execute
 from artigov.core import EXIT_FINDINGS, EXIT_OK, Workspace
+
+if TYPE_CHECKING:
+    from artigov.promote import TrustVerdict
 
 __all__ = ["run_status"]
 
@@ -76,11 +79,11 @@ def _framework_lines(fw: dict[str, Any]) -> None:
             print(f"  {problem}")
 
 
-def _trust_lines(trust: dict[str, Any], continuity: dict[str, Any] | None) -> None:
-    if trust.get("note"):
-        print(f"\n{trust['note']}")
-    elif trust:
-        print(f"\ntrust: {'FAILED: ' if not trust['ok'] else ''}{trust['code']} {trust['message']}")
+def _trust_lines(trust: TrustVerdict | None, continuity: dict[str, Any] | None) -> None:
+    if trust is not None and trust.note:
+        print(f"\n{trust.note}")
+    elif trust is not None:
+        print(f"\ntrust: {'FAILED: ' if not trust.ok else ''}{trust.code} {trust.message}")
     if continuity is None:
         return
     if continuity.get("error"):

@@ -20,9 +20,13 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from artigov.core import Workspace
+
+if TYPE_CHECKING:
+    from artigov.core import TrustChain
+    from artigov.promote import TrustVerdict
 
 __all__ = ["Status", "framework_names", "workspace_status"]
 
@@ -35,7 +39,7 @@ class Status:
     validation: dict[str, Any]
     routing: dict[str, Any]
     frameworks: list[dict[str, Any]] = field(default_factory=list)
-    trust: dict[str, Any] = field(default_factory=dict)
+    trust: TrustVerdict | None = None
     continuity: dict[str, Any] | None = None
 
     @property
@@ -52,8 +56,8 @@ class Status:
             out.append(f"{self.routing['conflicts']} routing conflict(s)")
         for fw in self.frameworks:
             out += [f"{fw['framework']}: {p}" for p in fw["problems"]]
-        if self.trust and not self.trust["ok"]:
-            out.append(f"trust: {self.trust['code']} {self.trust['message']}")
+        if self.trust is not None and not self.trust.ok:
+            out.append(f"trust: {self.trust.code} {self.trust.message}")
         if self.continuity is not None:
             since = self.continuity["since"]
             out += [f"since {since}: {v['code']} {v['file']}: {v['message']}" for v in self.continuity["violations"]]
@@ -73,7 +77,7 @@ class Status:
             "validation": self.validation,
             "routing": self.routing,
             "frameworks": self.frameworks,
-            "trust": self.trust,
+            "trust": self.trust.to_dict() if self.trust is not None else {},
             "continuity": self.continuity,
         }
 
@@ -165,17 +169,13 @@ def _framework(
     return out
 
 
-def _records(ws: Workspace) -> dict[str, dict[str, Any]]:
+def _records(ws: Workspace, trust: TrustChain | None) -> dict[str, dict[str, Any]]:
     """Per framework in the record: what ``verify --all`` and ``audit verify`` say (the gates with
-    a snapshot, those that verify, and every problem), so status is never green where they fail."""
-    from artigov.core import TrustError, load_trust
-    from artigov.promote import SnapshotStore, VerificationError, check_decision_logs, record_frameworks, verify_all
+    a snapshot, those that verify, and every problem), so status is never green where they fail.
+    ``trust``: the chain, None when it does not hold (each framework's verification names why)."""
+    from artigov.promote import SnapshotStore, VerificationError, check_decision_logs, verify_all
 
     out: dict[str, dict[str, Any]] = {}
-    try:
-        trust = load_trust(ws) if record_frameworks(ws.record_dir) else None
-    except TrustError:
-        trust = None  # each framework's verification names the trust problem itself
     for row in verify_all(ws, trust):
         entry = out.setdefault(row.framework, {"gates": {}, "verified": {}, "problems": []})
         if row.ok:
@@ -194,19 +194,6 @@ def _records(ws: Workspace) -> dict[str, dict[str, Any]]:
             head = None
         entry["gates"] = {g: h.sequence for g, h in head.gates.items()} if head else {}
     return out
-
-
-def _trust(ws: Workspace) -> dict[str, Any]:
-    """The trust chain, as verify reads it (no trust at all is fine only in a record without frameworks)."""
-    from artigov.core import TrustError, load_trust
-    from artigov.promote import record_frameworks
-
-    try:
-        chain = load_trust(ws)
-    except TrustError as e:
-        ok = e.code == "T001" and not record_frameworks(ws.record_dir)
-        return {"ok": ok, "code": e.code, "message": e.problem, "fix": e.fix}
-    return {"ok": True, "newest": chain.newest.version, "pinned": chain.pinned, "note": chain.tofu_note()}
 
 
 def _upstream(ws: Workspace) -> dict[str, Any] | None:
@@ -243,6 +230,7 @@ def framework_names(ws: Workspace, indexed: Iterable[str]) -> list[str]:
 def workspace_status(ws: Workspace, framework: str | None = None) -> Status:
     """Everything ``artigov status`` shows (see the module doc)."""
     from artigov.index import read_index, scan
+    from artigov.promote import check_trust
 
     index, findings = _index_state(ws)
     entries: dict[str, dict[str, Any]] | None = None
@@ -263,11 +251,11 @@ def workspace_status(ws: Workspace, framework: str | None = None) -> Status:
     by_framework: dict[str, dict[str, dict[str, Any]]] = {}
     for path, entry in entries.items():
         by_framework.setdefault(entry["framework"], {})[path] = entry
-    records = _records(ws)
+    chain, status.trust = check_trust(ws)  # as verify reads it
+    records = _records(ws, chain)
     empty: dict[str, Any] = {"gates": {}, "verified": {}, "problems": []}
     # Every framework found anywhere (one without a contract is a problem, never skipped).
     names = [framework] if framework else framework_names(ws, by_framework)
     status.frameworks = [_framework(ws, name, by_framework.get(name, {}), records.get(name, empty)) for name in names]
-    status.trust = _trust(ws)
     status.continuity = _upstream(ws)
     return status

@@ -754,6 +754,52 @@ class UnverifiedGate:
         return {"framework": self.framework, "gate": self.gate, "why": self.why}
 
 
+@dataclass(frozen=True)
+class TrustVerdict:
+    """What ``verify`` says of the record's trust chain: it holds (``newest`` version, the
+    ``first_digest`` of version 1, ``pinned`` or not, and the one-line ``note`` saying how version 1
+    was trusted), or it fails (``code``, ``message``, ``fix``; still ``ok`` when a record without
+    frameworks has no trust at all)."""
+
+    ok: bool
+    newest: int | None = None
+    first_digest: str | None = None
+    pinned: bool = False
+    note: str | None = None
+    code: str | None = None
+    message: str | None = None
+    fix: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The ``trust`` member of ``verify --format json``."""
+        if self.note is not None:
+            return {
+                "ok": True,
+                "newest": self.newest,
+                "first_digest": self.first_digest,
+                "pinned": self.pinned,
+                "note": self.note,
+            }
+        return {"ok": self.ok, "code": self.code, "message": self.message, "fix": self.fix}
+
+
+def check_trust(ws: Workspace, pin: str | None = None) -> tuple[TrustChain | None, TrustVerdict]:
+    """The record's trust chain (None when it does not hold) and its :class:`TrustVerdict`
+    (``pin``: version 1's digest, else ``ARTIGOV_TRUST_PIN``)."""
+    from artigov.core import TrustError, load_trust
+    from artigov.promote._decisions import record_frameworks
+
+    try:
+        chain = load_trust(ws, pin=pin)
+    except TrustError as e:
+        fine = e.code == "T001" and not record_frameworks(ws.record_dir)
+        return None, TrustVerdict(fine, code=e.code, message=e.problem, fix=e.fix)
+    verdict = TrustVerdict(
+        True, newest=chain.newest.version, first_digest=chain.first_digest, pinned=chain.pinned, note=chain.tofu_note()
+    )
+    return chain, verdict
+
+
 def verify_all(ws: Workspace, trust: TrustChain | None = None) -> list[GateVerdict]:
     """Every framework in the record: the current snapshot of each of its gates (what CI runs).
 
