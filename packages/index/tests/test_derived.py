@@ -78,7 +78,7 @@ def test_index_writes_record_exactly_the_paths_they_changed(tmp_path: Path) -> N
 
 def test_folding_the_index_sees_every_entry_in_order_and_only_of_the_index_proved(tmp_path: Path) -> None:
     from artigov.index import fold_index
-    from artigov.index._scan import ChunkedIndex
+    from artigov.index._stream import ChunkedIndex
 
     ws = _ws(tmp_path)
     rebuild(ws)

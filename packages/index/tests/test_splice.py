@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from artigov.index import _scan
+from artigov.index import _scan, _stream
 from artigov.index._model import ENTRY_FIELDS, Index, IndexEntry
 from artigov.index._scan import framework_slice_of, id_version_holders, splice
 
@@ -153,9 +153,10 @@ def test_the_byte_scans_follow_a_new_entry_field_wherever_it_sorts(
     compute that from the field list, so they keep answering like a full parse."""
     entries = {p: {**e, extra: 1} if required or len(p) % 2 else e for p, e in case[0].items()}
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(_scan, "ENTRY_FIELDS", ENTRY_FIELDS | {extra})
-        if required:
-            mp.setattr(_scan, "REQUIRED_FIELDS", _scan.REQUIRED_FIELDS | {extra})
+        for module in (_scan, _stream):  # the byte scans, and the line parser they check lines with
+            mp.setattr(module, "ENTRY_FIELDS", ENTRY_FIELDS | {extra})
+            if required:
+                mp.setattr(module, "REQUIRED_FIELDS", _scan.REQUIRED_FIELDS | {extra})
         data = Index(entries).to_bytes()
         for id_, version in (("a", "1.0.0"), ("b", "2.0")):
             expected = sum(1 for e in entries.values() if (e["id"], e["version"]) == (id_, version))

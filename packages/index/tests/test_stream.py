@@ -35,13 +35,18 @@ def _file(tmp_path: Path, data: bytes) -> Path:
     return path
 
 
-def test_the_stream_reads_what_the_whole_parse_reads_with_the_same_digest(tmp_path: Path) -> None:
+#: Read in one chunk, and in chunks far shorter than a line (every line crosses a boundary).
+CHUNKS = [pytest.param(1 << 22, id="one-chunk"), pytest.param(5, id="5-byte-chunks")]
+
+
+@pytest.mark.parametrize("chunk", CHUNKS)
+def test_the_stream_reads_what_the_whole_parse_reads_with_the_same_digest(tmp_path: Path, chunk: int) -> None:
     entries = {f"f/{i}.md": {**ENTRY, "id": f"a{i}"} for i in range(50)}
     data = Index(entries).to_bytes()
-    streamed = StreamedIndex(_file(tmp_path, data))
+    streamed = StreamedIndex(_file(tmp_path, data), chunk)
     assert dict(streamed) == entries
     assert streamed.digest == Index(entries).digest and streamed.count == 50
-    empty = StreamedIndex(_file(tmp_path, Index({}).to_bytes()))
+    empty = StreamedIndex(_file(tmp_path, Index({}).to_bytes()), chunk)
     assert list(empty) == [] and empty.count == 0
 
 
@@ -62,11 +67,18 @@ def _lines(*entries: tuple[str, dict[str, object]]) -> list[bytes]:
         (HEAD + b"\n".join(_lines(("a", ENTRY), ("b", ENTRY))) + b"\n" + TAIL, "must start with ','"),
         (b'{"count":1,"entries":{}}', "format_version 1"),
         (HEAD + b'"a":{nope}\n' + TAIL, "not one JSON entry"),
+        (HEAD + _lines(("a", ENTRY))[0] + b"\n" + TAIL + b"junk\n", "line 4: text after the index's last line"),
+        (HEAD + _lines(("a", ENTRY))[0] + b"\n" + TAIL + TAIL, "line 4: text after the index's last line"),
+        (HEAD + _lines(("a", ENTRY))[0][:40], "line 2: the file ends inside an entry"),
+        (HEAD + _lines(("a", ENTRY))[0] + b"\n" + TAIL[:-1], "line 3: the file ends inside an entry"),
+        (HEAD[:-1] + b"\r\n" + TAIL, "line 1: "),
+        (b"", "line 1: not the index's first line"),
     ],
 )
-def test_every_corruption_is_named_with_its_line(tmp_path: Path, data: bytes, said: str) -> None:
+@pytest.mark.parametrize("chunk", CHUNKS)
+def test_every_corruption_is_named_with_its_line(tmp_path: Path, data: bytes, said: str, chunk: int) -> None:
     with pytest.raises(IndexCorruptError) as info:
-        list(StreamedIndex(_file(tmp_path, data)))
+        list(StreamedIndex(_file(tmp_path, data), chunk))
     assert said in str(info.value), str(info.value)
 
 

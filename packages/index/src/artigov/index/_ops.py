@@ -209,7 +209,7 @@ def fold_index(ws: Workspace, digest: str, fold: Callable[[Iterable[tuple[str, E
     holds one chunk and what ``fold`` keeps, never the index), when the file is the index with
     ``digest`` (proved by the caller, by the stat cache say) in canonical shape; None when it is
     not, is not there, or changed while read (what ``fold`` answered is then dropped)."""
-    from artigov.index._scan import ChunkedIndex
+    from artigov.index._stream import ChunkedIndex
 
     try:
         with ws.index_path.open("rb") as f:

@@ -18,7 +18,7 @@ entries come from, and holds every function here equal to the parse-everything a
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any, BinaryIO
@@ -26,11 +26,10 @@ from typing import Any, BinaryIO
 import orjson
 
 from artigov.core import digest_bytes
-from artigov.index._model import ENTRY_FIELDS, HEAD, REQUIRED_FIELDS, TAIL, Entries, entry_count, shaped
+from artigov.index._model import ENTRY_FIELDS, HEAD, REQUIRED_FIELDS, Entries, entry_count, shaped
+from artigov.index._stream import SLICE_CHUNK, ChunkedIndex, parse_line
 
 __all__ = [
-    "SLICE_CHUNK",
-    "ChunkedIndex",
     "IndexSlice",
     "Spliced",
     "entries_at",
@@ -72,22 +71,6 @@ def _lines_with(data: bytes, probes: tuple[bytes, ...], *, start: int = len(HEAD
             found.add((start, end))
             at = data.find(probe, end)
     return sorted(found)
-
-
-def _parse_line(line: bytes) -> tuple[str, dict[str, Any]] | None:
-    """(path, entry) of one entry line, or None when it is not one."""
-    if line.startswith(b","):
-        line = line[1:]
-    try:
-        value = orjson.loads(b"{" + line + b"}")
-    except orjson.JSONDecodeError:
-        return None
-    if not isinstance(value, dict) or len(value) != 1:
-        return None
-    ((path, entry),) = value.items()
-    if not isinstance(entry, dict) or not REQUIRED_FIELDS <= entry.keys() <= ENTRY_FIELDS:
-        return None
-    return path, entry
 
 
 def _line_at(data: bytes, path: str) -> tuple[int, int] | None:
@@ -192,7 +175,7 @@ def id_version_holders(data: bytes, id_: str, version: str) -> int:
     that ``"id"`` field are parsed, nothing else."""
     held = 0
     for start, end in _lines_with(data, _field_probes("id", id_)):
-        parsed = _parse_line(data[start:end])
+        parsed = parse_line(data[start:end])
         if parsed is not None and parsed[1]["id"] == id_ and parsed[1]["version"] == version:
             held += 1
     return held
@@ -205,60 +188,6 @@ class IndexSlice:
     digest: str
     entries: Entries
     framework: str
-
-
-#: Bytes read at a time by :func:`framework_slice_of`: memory does not grow with the index.
-SLICE_CHUNK = 1 << 22
-
-
-class ChunkedIndex:
-    """An index file read in chunks of complete lines (memory holds one chunk, never the file),
-    every byte hashed as it is read. Once :meth:`bodies` is read through, :attr:`shaped` says
-    whether the file had an index's first and last lines, :attr:`lines` counts the lines after the
-    first, and :attr:`digest` is the file's."""
-
-    def __init__(self, source: BinaryIO, chunk: int = SLICE_CHUNK) -> None:
-        self.source = source
-        self.chunk = chunk
-        self.lines = 0
-        self.shaped = False
-        self._hasher = hashlib.sha256()
-
-    @property
-    def digest(self) -> str:
-        """``sha256:`` of the bytes read."""
-        return "sha256:" + self._hasher.hexdigest()
-
-    def bodies(self) -> Iterator[bytes]:
-        """Runs of complete lines after the first, in file order (the last one ends with the tail)."""
-        head = self.source.read(len(HEAD))
-        self._hasher.update(head)
-        if head != HEAD:
-            return
-        carry, last = b"", b""
-        while block := self.source.read(self.chunk):
-            self._hasher.update(block)
-            buf = carry + block
-            cut = buf.rfind(b"\n") + 1
-            body, carry = buf[:cut], buf[cut:]
-            if body:
-                self.lines += body.count(b"\n")
-                last = body[body.rfind(b"\n", 0, len(body) - 1) + 1 :]
-                yield body
-        self.shaped = not carry and last == TAIL
-
-    def entries(self) -> Iterator[tuple[str, dict[str, Any]]]:
-        """Every entry, in file order; a line that is not one raises :class:`ValueError` (check
-        :attr:`shaped` and :attr:`digest` once read through: only then is the answer whole)."""
-        tail = TAIL[:-1]
-        for body in self.bodies():
-            for line in body.split(b"\n")[:-1]:
-                if line == tail:
-                    continue
-                parsed = _parse_line(line)
-                if parsed is None:
-                    raise ValueError("not an index entry line")
-                yield parsed
 
 
 def framework_slice_of(source: BinaryIO, framework: str, *, chunk: int = SLICE_CHUNK) -> IndexSlice | None:
@@ -277,7 +206,7 @@ def framework_slice_of(source: BinaryIO, framework: str, *, chunk: int = SLICE_C
     for body in index.bodies():
         fields += body.count(b'"framework":"')
         for start, end in _lines_with(body, probes, start=0):
-            parsed = _parse_line(body[start:end])
+            parsed = parse_line(body[start:end])
             if parsed is None or parsed[1]["framework"] != framework:
                 return None
             entries[parsed[0]] = parsed[1]

@@ -1,12 +1,18 @@
-"""Reading an index file one entry at a time: ``index verify`` in memory that does not grow with it.
+"""The one reader of an index file: in chunks of whole lines, every byte hashed as it is read, so
+memory holds one chunk, never the file (the index is one entry per line, docs/formats.md).
 
-The index is one entry per line (docs/formats.md). :func:`read_entries`
-yields ``(path, entry)`` in file order while proving, line by line, what a
-whole-file parse proves: the first and last lines, the separators, strictly
-increasing paths, every line in canonical form (it re-serializes each entry
-and compares bytes), and every entry valid against the index schema (a check
-compiled from ``artifacts-index.schema.json``; jsonschema explains a failure).
-The file's digest is computed as it is read.
+:class:`ChunkedIndex` reads the lines; its callers take what they need from them:
+
+* :class:`StreamedIndex` (``index verify``) yields ``(path, entry)`` in file order while proving,
+  line by line, what a whole-file parse proves: the first and last lines, the separators, strictly
+  increasing paths, every line in canonical form (it re-serializes each entry and compares bytes),
+  and every entry valid against the index schema (a check compiled from
+  ``artifacts-index.schema.json``; jsonschema explains a failure);
+* :meth:`ChunkedIndex.entries` (a fold over an index whose digest is already proved) and
+  :func:`artigov.index._scan.framework_slice_of` (one framework's lines) parse leniently
+  (:func:`parse_line`) and give no answer unless the file was read through in an index's shape.
+
+A whole file already in memory is parsed at once by :meth:`artigov.index._model.Index.parse`.
 """
 
 from __future__ import annotations
@@ -16,15 +22,90 @@ import re
 from collections.abc import Iterator
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import orjson
 
 from artigov.core import Check, compile_schema, packaged_schema
-from artigov.index._model import HEAD, TAIL, entry_line, old_format
+from artigov.index._model import ENTRY_FIELDS, HEAD, REQUIRED_FIELDS, TAIL, entry_line, old_format
 from artigov.index.errors import IndexCorruptError
 
-__all__ = ["StreamedIndex"]
+__all__ = ["SLICE_CHUNK", "ChunkedIndex", "StreamedIndex", "parse_line"]
+
+
+def parse_line(line: bytes) -> tuple[str, dict[str, Any]] | None:
+    """(path, entry) of one entry line, or None when it is not one."""
+    if line.startswith(b","):
+        line = line[1:]
+    try:
+        value = orjson.loads(b"{" + line + b"}")
+    except orjson.JSONDecodeError:
+        return None
+    if not isinstance(value, dict) or len(value) != 1:
+        return None
+    ((path, entry),) = value.items()
+    if not isinstance(entry, dict) or not REQUIRED_FIELDS <= entry.keys() <= ENTRY_FIELDS:
+        return None
+    return path, entry
+
+
+#: Bytes read at a time: memory does not grow with the index.
+SLICE_CHUNK = 1 << 22
+
+
+class ChunkedIndex:
+    """An index file read in chunks of complete lines (memory holds one chunk, never the file),
+    every byte hashed as it is read. :attr:`head` holds the file's first ``len(HEAD)`` bytes (no
+    line is read unless they are the index's first line); once :meth:`bodies` is read through,
+    :attr:`shaped` says whether the file had an index's first and last lines, :attr:`lines` counts
+    the lines after the first, :attr:`rest` holds what followed the last newline (a torn line), and
+    :attr:`digest` is the file's."""
+
+    def __init__(self, source: BinaryIO, chunk: int = SLICE_CHUNK) -> None:
+        self.source = source
+        self.chunk = chunk
+        self.lines = 0
+        self.shaped = False
+        self.head = b""
+        self.rest = b""
+        self._hasher = hashlib.sha256()
+
+    @property
+    def digest(self) -> str:
+        """``sha256:`` of the bytes read."""
+        return "sha256:" + self._hasher.hexdigest()
+
+    def bodies(self) -> Iterator[bytes]:
+        """Runs of complete lines after the first, in file order (the last one ends with the tail)."""
+        self.head = self.source.read(len(HEAD))
+        self._hasher.update(self.head)
+        if self.head != HEAD:
+            return
+        carry, last = b"", b""
+        while block := self.source.read(self.chunk):
+            self._hasher.update(block)
+            buf = carry + block
+            cut = buf.rfind(b"\n") + 1
+            body, carry = buf[:cut], buf[cut:]
+            if body:
+                self.lines += body.count(b"\n")
+                last = body[body.rfind(b"\n", 0, len(body) - 1) + 1 :]
+                yield body
+        self.rest = carry
+        self.shaped = not carry and last == TAIL
+
+    def entries(self) -> Iterator[tuple[str, dict[str, Any]]]:
+        """Every entry, in file order; a line that is not one raises :class:`ValueError` (check
+        :attr:`shaped` and :attr:`digest` once read through: only then is the answer whole)."""
+        tail = TAIL[:-1]
+        for body in self.bodies():
+            for line in body.split(b"\n")[:-1]:
+                if line == tail:
+                    continue
+                parsed = parse_line(line)
+                if parsed is None:
+                    raise ValueError("not an index entry line")
+                yield parsed
 
 
 def _schema() -> dict[str, Any]:
@@ -51,44 +132,45 @@ def _explain(entry: Any) -> str:
 
 
 class StreamedIndex:
-    """An index file read entry by entry; ``digest`` and ``count`` are known once it is read through."""
+    """An index file read entry by entry (its lines from :class:`ChunkedIndex`); ``digest`` and
+    ``count`` are known once it is read through."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, chunk: int = SLICE_CHUNK) -> None:
         self.path = path
+        self.chunk = chunk
         self.count = 0
-        self._hash = hashlib.sha256()
+        self._reader: ChunkedIndex | None = None
 
     @property
     def digest(self) -> str:
         """The sha256 of the bytes read so far (the file's, once iterated to the end)."""
-        return "sha256:" + self._hash.hexdigest()
+        return self._reader.digest if self._reader else "sha256:" + hashlib.sha256().hexdigest()
 
     def _corrupt(self, line: int, why: str) -> IndexCorruptError:
         return IndexCorruptError(self.path, f"line {line}: {why}")
 
-    def _check_first(self, first: bytes) -> None:
-        """Raise IndexCorruptError unless ``first`` is the index's first line."""
-        if old_format(first):
+    def _check_first(self, head: bytes) -> None:
+        """Raise IndexCorruptError unless ``head`` (the file's first ``len(HEAD)`` bytes) is the
+        index's first line."""
+        if old_format(head):
             raise IndexCorruptError(
                 self.path, "format_version 1 (the old one-line index, which git cannot merge); `index rebuild`"
             )
-        if first != HEAD:
-            if first == HEAD[:-1] + b"\r\n":
+        if head != HEAD:
+            if head == HEAD[:-1] + b"\r":
                 from artigov.core import CRLF_HINT
 
                 raise self._corrupt(1, f"{CRLF_HINT}, not edited: `index rebuild` writes it anew")
             raise self._corrupt(1, "not the index's first line (hand-edited, or a bad merge?)")
 
-    def _entry_line(self, number: int, raw: bytes, previous: str | None) -> tuple[str, dict[str, Any], bytes]:
-        """(path, entry, the line without its leading comma) of entry line ``number``, after
-        ``previous``'s; raise IndexCorruptError unless it is one whole JSON entry, in order."""
-        body = raw[1:] if previous is not None and raw.startswith(b",") else raw
-        if previous is not None and body is raw:
+    def _entry_line(self, number: int, line: bytes, previous: str | None) -> tuple[str, dict[str, Any], bytes]:
+        """(path, entry, the line without its leading comma) of entry line ``number`` (without its
+        newline), after ``previous``'s; raise IndexCorruptError unless it is one JSON entry, in order."""
+        body = line[1:] if previous is not None and line.startswith(b",") else line
+        if previous is not None and body is line:
             raise self._corrupt(number, "an entry line must start with ',' (one entry per line)")
-        if not body.endswith(b"\n"):
-            raise self._corrupt(number, "the file ends inside an entry (a torn write?)")
         try:
-            one = orjson.loads(b"{" + body[:-1] + b"}")
+            one = orjson.loads(b"{" + body + b"}")
         except orjson.JSONDecodeError as e:
             raise self._corrupt(number, f"not one JSON entry ({e})") from None
         if len(one) != 1:
@@ -98,28 +180,38 @@ class StreamedIndex:
             raise self._corrupt(number, f"entry {rel!r} is out of order (after {previous!r}): a bad merge?")
         return rel, entry, body
 
-    def __iter__(self) -> Iterator[tuple[str, dict[str, Any]]]:
+    def _checked(self, number: int, line: bytes, previous: str | None) -> tuple[str, dict[str, Any]]:
+        """Entry line ``number``: one entry, in order, valid against the schema, in canonical form."""
         check, names = _entry_check()
+        rel, entry, body = self._entry_line(number, line, previous)
+        if not (check(entry) and names.search(rel)):
+            why = _explain(entry) or f"path {rel!r} is not a workspace-relative path"
+            raise self._corrupt(number, f"entry {rel!r}: {why}")
+        if entry_line(rel, entry) != body:
+            raise self._corrupt(number, f"entry {rel!r} is not in canonical form (hand-edited?)")
+        return rel, entry
+
+    def __iter__(self) -> Iterator[tuple[str, dict[str, Any]]]:
+        tail = TAIL[:-1]
         with open(self.path, "rb") as f:
-            first = f.readline()
-            self._hash.update(first)
-            self._check_first(first)
+            reader = self._reader = ChunkedIndex(f, self.chunk)
             previous: str | None = None
-            number = 1
-            for raw in f:
-                number += 1
-                self._hash.update(raw)
-                if raw == TAIL:
-                    if f.read(1):
-                        raise self._corrupt(number + 1, "text after the index's last line")
-                    return
-                rel, entry, body = self._entry_line(number, raw, previous)
-                if not (check(entry) and names.search(rel)):
-                    why = _explain(entry) or f"path {rel!r} is not a workspace-relative path"
-                    raise self._corrupt(number, f"entry {rel!r}: {why}")
-                if entry_line(rel, entry) != body[:-1]:
-                    raise self._corrupt(number, f"entry {rel!r} is not in canonical form (hand-edited?)")
-                previous = rel
-                self.count += 1
-                yield rel, entry
-        raise self._corrupt(number, "the index's last line is missing (a torn write?)")
+            number, ended = 1, False
+            for body in reader.bodies():
+                for line in body.split(b"\n")[:-1]:
+                    number += 1
+                    if ended:
+                        raise self._corrupt(number, "text after the index's last line")
+                    if line == tail:
+                        ended = True
+                        continue
+                    rel, entry = self._checked(number, line, previous)
+                    previous = rel
+                    self.count += 1
+                    yield rel, entry
+        self._check_first(reader.head)  # a file that does not start as an index gave no line
+        if reader.rest:
+            why = "text after the index's last line" if ended else "the file ends inside an entry (a torn write?)"
+            raise self._corrupt(number + 1, why)
+        if not ended:
+            raise self._corrupt(number, "the index's last line is missing (a torn write?)")
