@@ -12,7 +12,7 @@ from artigov.contract import Signoff, transition
 from artigov.core import Workspace
 from artigov.index import update
 from artigov.promote import GateFailedError, VerificationError, promote
-from artigov.promote._decisions import DecisionLog
+from artigov.promote._decisions import DecisionEvent, DecisionLog
 from artigov.promote._store import SnapshotStore
 from artigov.promote._verify import verify_snapshot
 
@@ -25,7 +25,7 @@ def ws(tmp_path: Path, keys: Keys, monkeypatch: pytest.MonkeyPatch) -> Workspace
     return build_signed_approvals_ws(tmp_path / "ws", keys)
 
 
-def _events(ws: Workspace) -> list[dict]:  # type: ignore[type-arg]
+def _events(ws: Workspace) -> list[DecisionEvent]:
     return list(DecisionLog(SnapshotStore(ws, "f").decisions_path).events())
 
 
@@ -38,10 +38,10 @@ def test_review_approve_promote_edit_refuse_reapprove_promote(ws: Workspace, key
     [approval] = manifest["inputs"][0]["approvals"]
     assert approval["approver"] == ALICE and approval["fingerprint"] == keys.alice
     assert approval["statement"] == first.statement and approval["digest"] == first.digest
-    recorded = [e for e in _events(ws) if e["event"] == "approval_recorded"]
-    assert {(e["data"]["approver"], e["outcome"]) for e in recorded} == {(CAROL, "review"), (ALICE, "approve")}
-    promoted = next(e for e in _events(ws) if e["event"] == "snapshot_promoted")
-    assert promoted["data"]["inputs"][0]["approvals"][0]["approver"] == ALICE
+    recorded = [e for e in _events(ws) if e.name == "approval_recorded"]
+    assert {(e.data["approver"], e.outcome) for e in recorded} == {(CAROL, "review"), (ALICE, "approve")}
+    promoted = next(e for e in _events(ws) if e.name == "snapshot_promoted")
+    assert promoted.data["inputs"][0]["approvals"][0]["approver"] == ALICE
 
     plan.write_text(plan.read_text().replace("# Plan v1", "# Plan v2"))  # edited after approval
     update(ws)
@@ -56,7 +56,7 @@ def test_review_approve_promote_edit_refuse_reapprove_promote(ws: Workspace, key
     approvals = verify_snapshot(ws, "f").manifest.to_dict()["inputs"][0]["approvals"]
     assert [a["statement"] for a in approvals] == [again.statement]
     # Each approval enters the decision log once.
-    digests = [e["data"]["digest"] for e in _events(ws) if e["event"] == "approval_recorded"]
+    digests = [e.data["digest"] for e in _events(ws) if e.name == "approval_recorded"]
     assert len(digests) == len(set(digests)) == 3
     # Snapshot 1 still verifies: its approval statement was never replaced.
     assert verify_snapshot(ws, "f", 1).sequence == 1

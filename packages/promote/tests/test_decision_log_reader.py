@@ -50,3 +50,25 @@ def test_state_and_pins_are_what_the_whole_file_says(
 def test_a_missing_log_is_empty(tmp_path: Path) -> None:
     log = DecisionLog(tmp_path / "none.jsonl")
     assert log.state() == LogState(0, GENESIS, 0) and log.state_at(1) is None and list(log.events()) == []
+
+
+def test_an_event_reads_through_its_type_and_writes_back_its_exact_line(tmp_path: Path) -> None:
+    log = DecisionLog(tmp_path / "decisions.jsonl")
+    log.append_batch(
+        [
+            {"event": "snapshot_promoted", "framework": "f", "subject": "f#3", "outcome": "promoted",
+             "actor": "a@example.org", "ts": "2026-12-05T00:00:00.000Z", "data": {"sequence": 3, "inputs": []}},
+            {"event": "gate_checked", "outcome": "passed", "data": ["not", "an", "object"]},
+            {"event": "candidate_won", "data": {"sequence": True}},
+        ]
+    )  # fmt: skip
+    lines = list(log.lines())
+    promoted, checked, won = log.events()
+    assert (promoted.name, promoted.framework, promoted.subject, promoted.outcome) == (
+        "snapshot_promoted", "f", "f#3", "promoted"
+    )  # fmt: skip
+    assert (promoted.actor, promoted.ts, promoted.sequence) == ("a@example.org", "2026-12-05T00:00:00.000Z", 3)
+    assert checked.data == {} and checked.sequence is None and checked.framework is None
+    assert won.sequence is None  # a boolean is not a sequence
+    assert [e.to_bytes() for e in (promoted, checked, won)] == lines
+    assert log.recorded() == {3: promoted}

@@ -160,12 +160,12 @@ def _decision_lines(lines: Iterable[bytes], mine: bytes, framework: str) -> Iter
 def _all_events(ws: Workspace, framework: str | None) -> Iterator[dict[str, Any]]:
     """Every framework's decision log (the record), then the operational log; each in order."""
     from artigov.core import read_events
-    from artigov.promote import SnapshotStore, record_frameworks
+    from artigov.promote import DecisionLog, SnapshotStore, record_frameworks
 
     for name in record_frameworks(ws.record_dir):
         if framework is None or framework == name:
-            for event in read_events(SnapshotStore(ws, name).decisions_path):
-                yield {**event, "log": "decisions"}
+            for decision in DecisionLog(SnapshotStore(ws, name).decisions_path).events():
+                yield {**decision.fields, "log": "decisions"}
     for event in read_events(ws.audit_path):
         yield {**event, "log": "operational"}
 

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from artigov.core import Workspace
 
 if TYPE_CHECKING:
-    from artigov.promote import Manifest, SnapshotRow, SnapshotStore
+    from artigov.promote import DecisionEvent, DecisionLog, Manifest, SnapshotRow, SnapshotStore
 
 __all__ = ["build_report", "render_report"]
 
@@ -53,41 +53,40 @@ _CSS = "\n".join(
 _REPORTED = ("gate_checked", "candidate_", "snapshot_promoted")
 
 
-def _by_sequence(events: list[dict[str, Any]]) -> dict[int, list[dict[str, Any]]]:
-    out: dict[int, list[dict[str, Any]]] = {}
+def _by_sequence(events: list[DecisionEvent]) -> dict[int, list[DecisionEvent]]:
+    out: dict[int, list[DecisionEvent]] = {}
     for e in events:
-        data = e.get("data") or {}
-        if isinstance(data, dict) and isinstance(data.get("sequence"), int):
-            out.setdefault(data["sequence"], []).append(e)
+        if e.sequence is not None:
+            out.setdefault(e.sequence, []).append(e)
     return out
 
 
-def _decision_rows(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _decision_rows(events: list[DecisionEvent]) -> list[dict[str, Any]]:
     return [
         {
-            "kind": (e.get("data") or {}).get("kind"),
-            "path": e.get("subject"),
-            "outcome": e.get("outcome"),
-            "rank_key": (e.get("data") or {}).get("rank_key"),
-            "lost_to": (e.get("data") or {}).get("lost_to"),
-            "rule": (e.get("data") or {}).get("rule"),
-            "reason": (e.get("data") or {}).get("reason"),
+            "kind": e.data.get("kind"),
+            "path": e.subject,
+            "outcome": e.outcome,
+            "rank_key": e.data.get("rank_key"),
+            "lost_to": e.data.get("lost_to"),
+            "rule": e.data.get("rule"),
+            "reason": e.data.get("reason"),
         }
         for e in events
-        if str(e.get("event", "")).startswith("candidate_")
+        if e.name.startswith("candidate_")
     ]
 
 
 def _inputs(
-    ws: Workspace, framework: str, manifest: Manifest, events: list[dict[str, Any]], names: dict[str, str]
+    ws: Workspace, framework: str, manifest: Manifest, events: list[DecisionEvent], names: dict[str, str]
 ) -> list[dict[str, Any]]:
     """Each input with its approvals (the statements the manifest records, else the ``approved_by``
     the decision log recorded, unsigned) and its reviews (the record's review statements for that
     exact content)."""
     from artigov.contract import statements_for
 
-    promoted = next((e for e in events if e.get("event") == "snapshot_promoted"), None)
-    logged = {i.get("path"): i for i in ((promoted or {}).get("data") or {}).get("inputs", [])}
+    promoted = next((e for e in events if e.name == "snapshot_promoted"), None)
+    logged = {i.get("path"): i for i in (promoted.data.get("inputs", []) if promoted else [])}
     out = []
     for item in manifest.inputs:
         approvals = [
@@ -110,20 +109,20 @@ def _inputs(
     return out
 
 
-def _gate_result(events: list[dict[str, Any]]) -> dict[str, Any] | None:
-    checked = next((e for e in events if e.get("event") == "gate_checked"), None)
+def _gate_result(events: list[DecisionEvent]) -> dict[str, Any] | None:
+    checked = next((e for e in events if e.name == "gate_checked"), None)
     if checked is None:
         return None
-    data = checked.get("data") or {}
+    data = checked.data
     return {
-        "outcome": checked.get("outcome"),
+        "outcome": checked.outcome,
         "checked": data.get("checked"),
         "findings": len(data.get("findings", [])),
     }
 
 
 def _snapshot_details(
-    ws: Workspace, store: SnapshotStore, rows: list[SnapshotRow], events: list[dict[str, Any]]
+    ws: Workspace, store: SnapshotStore, rows: list[SnapshotRow], events: list[DecisionEvent]
 ) -> list[dict[str, Any]]:
     from artigov.core import key_user_ids
     from artigov.promote import diff_inputs, snapshot_state
@@ -191,11 +190,7 @@ def build_report(ws: Workspace, framework: str) -> dict[str, Any]:
     # Streamed: only the events of snapshots that are still in the history are kept.
     kept = {r.sequence for r in rows}
     events = [
-        e
-        for e in DecisionLog(store.decisions_path).events()
-        if str(e.get("event", "")).startswith(_REPORTED)
-        and isinstance(e.get("data"), dict)
-        and e["data"].get("sequence") in kept
+        e for e in DecisionLog(store.decisions_path).events() if e.name.startswith(_REPORTED) and e.sequence in kept
     ]
     details = _snapshot_details(ws, store, rows, events)
     head_detail = next((d for d in details if head is not None and d["sequence"] == head.sequence), None)
@@ -242,15 +237,15 @@ def build_report(ws: Workspace, framework: str) -> dict[str, Any]:
     }
 
 
-def _trust_history(ws: Workspace, framework: str, log: Any) -> dict[str, Any]:
+def _trust_history(ws: Workspace, framework: str, log: DecisionLog) -> dict[str, Any]:
     """Every trust version: who was root, who could sign which gate of ``framework``, whose approval
     keys counted, who signed the version, and when the framework's decision log recorded it."""
     from artigov.core import TrustError, load_trust
 
     recorded = {
-        e["data"].get("version"): (e.get("ts"), e["data"].get("sequence"))
+        e.data.get("version"): (e.ts, e.sequence)
         for e in log.events(b"trust_version_recorded")
-        if e.get("event") == "trust_version_recorded" and isinstance(e.get("data"), dict)
+        if e.name == "trust_version_recorded"
     }
     try:
         chain = load_trust(ws)

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
         pre_receive,
         record_since,
     )
-    from artigov.promote._decisions import DecisionLog, LogCheck, record_frameworks
+    from artigov.promote._decisions import DecisionEvent, DecisionLog, LogCheck, record_frameworks
     from artigov.promote._diff import diff_inputs, diff_snapshots, snapshot_state
     from artigov.promote._gitstate import GitState, git_state
     from artigov.promote._history import SnapshotRow, head_of, history
@@ -72,6 +72,7 @@ __all__ = [
     "record_since",
     "SigningError",
     "VerificationError",
+    "DecisionEvent",
     "DecisionLog",
     "GateFailedError",
     "Head",

@@ -15,8 +15,8 @@ not was never committed and its temp folder is discarded.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -31,14 +31,79 @@ from artigov.core import (
     flock_exclusive,
     last_line,
     parse_events,
+    seal,
     seal_lines,
     write_whole_lines,
 )
 
-__all__ = ["RECORDING_EVENTS", "DecisionLog", "LogCheck", "LogState", "record_frameworks"]
+__all__ = ["RECORDING_EVENTS", "DecisionEvent", "DecisionLog", "LogCheck", "LogState", "record_frameworks"]
 
 #: Events that put a snapshot into the chain (their ``data.sequence`` names it).
 RECORDING_EVENTS = ("snapshot_promoted", "snapshot_rolled_back", "snapshot_migrated")
+
+
+@dataclass(frozen=True)
+class DecisionEvent:
+    """One event of a decision log, as read (docs/formats.md): its name (``event``), the top fields
+    every event may carry (``framework``, ``subject``, ``outcome``, ``actor``, ``ts``), and ``data``,
+    the fields of its own kind (``{}`` when the line has none or they are not an object).
+    ``fields`` is the whole object as the line holds it (with ``prev`` and ``id``)."""
+
+    name: str
+    data: Mapping[str, Any]
+    fields: Mapping[str, Any] = field(repr=False)
+
+    @classmethod
+    def from_dict(cls, value: Mapping[str, Any]) -> DecisionEvent:
+        """The event of a parsed line (any JSON object: a field of the wrong type reads as absent)."""
+        data = value.get("data")
+        name = value.get("event")
+        return cls(name if isinstance(name, str) else "", data if isinstance(data, dict) else {}, value)
+
+    @classmethod
+    def parse(cls, lines: Iterable[bytes]) -> Iterator[DecisionEvent]:
+        """The events of log lines (a line that is not a JSON object is skipped: ``verify`` names it)."""
+        return (cls.from_dict(e) for e in parse_events(lines))
+
+    def to_bytes(self) -> bytes:
+        """The sealed line (canonical JSON with its ``id``; the same bytes a sealed line was read from)."""
+        line: bytes = seal(dict(self.fields))
+        return line
+
+    def _top(self, name: str) -> str | None:
+        value = self.fields.get(name)
+        return value if isinstance(value, str) else None
+
+    @property
+    def framework(self) -> str | None:
+        """The framework the event is about."""
+        return self._top("framework")
+
+    @property
+    def subject(self) -> str | None:
+        """What the event is about (a path, ``framework#sequence``, ...)."""
+        return self._top("subject")
+
+    @property
+    def outcome(self) -> str | None:
+        """How it ended (``won``, ``passed``, ...)."""
+        return self._top("outcome")
+
+    @property
+    def actor(self) -> str | None:
+        """Who acted."""
+        return self._top("actor")
+
+    @property
+    def ts(self) -> str | None:
+        """When (RFC 3339, UTC)."""
+        return self._top("ts")
+
+    @property
+    def sequence(self) -> int | None:
+        """The snapshot the event belongs to (``data.sequence``), if it names one."""
+        value = self.data.get("sequence")
+        return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 @dataclass(frozen=True)
@@ -194,18 +259,16 @@ class DecisionLog:
             if rest:
                 yield rest
 
-    def events(self, containing: bytes = b"") -> Iterator[dict[str, Any]]:
+    def events(self, containing: bytes = b"") -> Iterator[DecisionEvent]:
         """The log's events, streamed; ``containing`` skips lines without those bytes unparsed."""
-        return parse_events(self.lines(containing))
+        return DecisionEvent.parse(self.lines(containing))
 
-    def recorded(self) -> dict[int, dict[str, Any]]:
+    def recorded(self) -> dict[int, DecisionEvent]:
         """sequence -> the event that put it into the chain."""
-        out: dict[int, dict[str, Any]] = {}
+        out: dict[int, DecisionEvent] = {}
         for event in self.events(b"snapshot_"):  # every recording event's name holds these bytes
-            if event.get("event") in RECORDING_EVENTS:
-                data = event.get("data") or {}
-                if isinstance(data, dict) and isinstance(data.get("sequence"), int):
-                    out[data["sequence"]] = event
+            if event.name in RECORDING_EVENTS and event.sequence is not None:
+                out[event.sequence] = event
         return out
 
     def append_batch(self, events: list[dict[str, Any]]) -> None:

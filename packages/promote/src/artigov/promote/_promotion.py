@@ -141,9 +141,9 @@ def trust_events(store: SnapshotStore, decider: Decider, trust: TrustChain) -> l
     """A ``trust_version_recorded`` event for every trust version the framework's log does not hold
     yet: who was root, who could sign which gate of this framework, whose approval keys counted."""
     seen = {
-        e["data"].get("version")
+        e.data.get("version")
         for e in DecisionLog(store.decisions_path).events(b"trust_version_recorded")
-        if e.get("event") == "trust_version_recorded" and isinstance(e.get("data"), dict)
+        if e.name == "trust_version_recorded"
     }
     events = []
     for v in trust.versions:
@@ -286,9 +286,9 @@ def _approval_events(ws: Workspace, store: SnapshotStore, decider: Decider) -> l
     (reviews, approvals and rejections alike): they enter the committed log with the next snapshot,
     since an append on a branch would make every two approving branches conflict."""
     seen = {
-        e["data"].get("digest")
+        e.data.get("digest")
         for e in DecisionLog(store.decisions_path).events(b"approval_recorded")
-        if e.get("event") == "approval_recorded" and isinstance(e.get("data"), dict)
+        if e.name == "approval_recorded"
     }
     events = []
     for st in all_statements(ws, decider.framework):

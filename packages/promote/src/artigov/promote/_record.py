@@ -179,15 +179,13 @@ def _finish_recorded(store: SnapshotStore, dlog: DecisionLog, n: int, top: int, 
 
 def _own_lines(lines: list[bytes], n: int) -> bool:
     """True when every line is an event of snapshot ``n``'s batch."""
-    from artigov.core import parse_events
+    from artigov.promote._decisions import DecisionEvent
 
     try:
-        events = list(parse_events(lines))
+        events = list(DecisionEvent.parse(lines))
     except (ValueError, RecursionError):
         return False
-    return len(events) == len(lines) and all(
-        isinstance(e.get("data"), dict) and e["data"].get("sequence") == n for e in events
-    )
+    return len(events) == len(lines) and all(e.sequence == n for e in events)
 
 
 def _drop_unrecorded(store: SnapshotStore, dlog: DecisionLog, n: int) -> list[str]:
@@ -217,9 +215,9 @@ def _drop_unrecorded(store: SnapshotStore, dlog: DecisionLog, n: int) -> list[st
 def _finish_pruning(store: SnapshotStore, dlog: DecisionLog) -> list[str]:
     """A prune recorded in the decision log (its commit point) but interrupted: finish it."""
     recorded = {
-        int(e["data"]["sequence"]): str(e["data"]["digest"])
+        e.sequence: str(e.data["digest"])
         for e in dlog.events(b"snapshot_pruned")
-        if e.get("event") == "snapshot_pruned" and isinstance(e.get("data"), dict) and "digest" in e["data"]
+        if e.name == "snapshot_pruned" and e.sequence is not None and "digest" in e.data
     }
     notes = []
     missing = {s: d for s, d in recorded.items() if s not in store.pruned()}

@@ -320,8 +320,8 @@ def withdrawn_in(store: SnapshotStore) -> dict[tuple[str, str], str]:
     ws, framework = store.ws, store.framework
     withdrawals: dict[tuple[str, str], tuple[int, set[str], int | None]] = {}
     for event in DecisionLog(store.decisions_path).events(b'"withdrawn"'):
-        data = event.get("data")
-        if event.get("event") != "snapshot_rolled_back" or not isinstance(data, dict):
+        data = event.data
+        if event.name != "snapshot_rolled_back":
             continue
         for w in data.get("withdrawn") or []:
             if isinstance(w, dict) and "id" in w and "version" in w:
