@@ -162,9 +162,9 @@ def _print_continuity(continuity: Continuity) -> None:
     if continuity.ok:
         c = continuity.compared
         print(
-            f"verify: since {continuity.since}: the record only grew ({c.get('snapshots', 0)} snapshot(s), "
-            f"{c.get('log_lines', 0)} log line(s), {c.get('trust_versions', 0)} trust version(s), "
-            f"{c.get('approvals', 0)} approval file(s) kept)"
+            f"verify: since {continuity.since}: the record only grew ({c.snapshots} snapshot(s), "
+            f"{c.log_lines} log line(s), {c.trust_versions} trust version(s), "
+            f"{c.approvals} approval file(s) kept)"
         )
         return
     for v in continuity.violations:

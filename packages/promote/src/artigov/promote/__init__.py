@@ -14,6 +14,7 @@ from artigov.core import lazy_exports
 if TYPE_CHECKING:
     from artigov.core import MANIFEST_NAME, SIGNATURE_NAME
     from artigov.promote._continuity import (
+        Compared,
         Continuity,
         RecordAt,
         RefVerdict,
@@ -62,6 +63,7 @@ if TYPE_CHECKING:
 __all__ = [
     "GitState",
     "git_state",
+    "Compared",
     "Continuity",
     "RecordAt",
     "RefVerdict",

@@ -75,13 +75,29 @@ class Violation:
         return f"{self.code} {self.file}: {self.message} (fix: {self.fix})"
 
 
+@dataclass
+class Compared:
+    """What a comparison went through in the earlier record: its frameworks, snapshots, decision log
+    lines, trust versions and approval files."""
+
+    frameworks: int = 0
+    snapshots: int = 0
+    log_lines: int = 0
+    trust_versions: int = 0
+    approvals: int = 0
+
+    def to_dict(self) -> dict[str, int]:
+        """JSON values (``compared`` of ``verify --since``)."""
+        return dict(vars(self))
+
+
 @dataclass(frozen=True)
 class Continuity:
     """The answer: the violations (none: the later record extends the earlier), and what was compared."""
 
     since: str
     violations: list[Violation] = field(default_factory=list)
-    compared: dict[str, int] = field(default_factory=dict)
+    compared: Compared = field(default_factory=Compared)
 
     @property
     def ok(self) -> bool:
@@ -94,7 +110,7 @@ class Continuity:
             "since": self.since,
             "ok": self.ok,
             "violations": [v.to_dict() for v in self.violations],
-            "compared": self.compared,
+            "compared": self.compared.to_dict(),
         }
 
 
@@ -175,7 +191,7 @@ class _Compare:
         self.rev = rev
         self.commit = commit
         self.out: list[Violation] = []
-        self.compared = {"frameworks": 0, "snapshots": 0, "log_lines": 0, "trust_versions": 0, "approvals": 0}
+        self.compared = Compared()
 
     def add(self, code: str, rel: str, message: str, fix: str) -> None:
         self.out.append(Violation(code, f"{self.nb}/{rel}", message, fix))
@@ -193,7 +209,7 @@ class _Compare:
                 continue  # pending proposals may come and go
             newest = max(newest, int(parts[0]))
             if parts[1] == TRUST_DOC:
-                self.compared["trust_versions"] += 1
+                self.compared.trust_versions += 1
             local = f"{TRUST_DIR}/{parts[0]}/{parts[1]}"
             now = self.new.read(f"{self.nb}/{local}")
             if now != data:
@@ -208,7 +224,7 @@ class _Compare:
         return newest
 
     def framework(self, name: str, trust_newest: int) -> None:
-        self.compared["frameworks"] += 1
+        self.compared.frameworks += 1
         files = self.old.read_all(f"{self.ob}/{name}")
         pruned_now = _pruned(self.new.read(f"{self.nb}/{RecordLayout(name).pruned}"))
         self._snapshots(name, files, pruned_now)
@@ -235,7 +251,7 @@ class _Compare:
                 if len(parts) == 2 and _SEQ.fullmatch(parts[0]):
                     by_seq.setdefault(int(parts[0]), {})[parts[1]] = data
         for seq, snapshot in sorted(by_seq.items()):
-            self.compared["snapshots"] += 1
+            self.compared.snapshots += 1
             folder = RecordLayout(name).snapshot(seq)
             now = {f: self.new.read(f"{self.nb}/{folder}/{f}") for f in snapshot}
             if all(now[f] == data for f, data in snapshot.items()):
@@ -263,7 +279,7 @@ class _Compare:
             return
         rel = f"{RecordLayout(name).decisions}"
         now = self.new.read(f"{self.nb}/{rel}") or b""
-        self.compared["log_lines"] += old_log.count(b"\n")
+        self.compared.log_lines += old_log.count(b"\n")
         if now.startswith(old_log):
             return
         old_lines, new_lines = old_log.splitlines(keepends=True), now.splitlines(keepends=True)
@@ -309,7 +325,7 @@ class _Compare:
         for rel, data in sorted(files.items()):
             if not rel.startswith(prefix):
                 continue
-            self.compared["approvals"] += 1
+            self.compared.approvals += 1
             local = rel[len(self.ob) + 1 :]
             if self.new.read(f"{self.nb}/{local}") != data:
                 self.add(
