@@ -26,6 +26,7 @@ from artigov.core import Workspace
 
 if TYPE_CHECKING:
     from artigov.core import TrustChain
+    from artigov.index import Entries
     from artigov.promote import TrustVerdict
 
 __all__ = ["Status", "framework_names", "workspace_status"]
@@ -109,7 +110,7 @@ def _index_state(ws: Workspace) -> tuple[dict[str, Any], list[Any]]:
     return state, list(drift.findings)
 
 
-def _routing(ws: Workspace, index: dict[str, Any], entries: dict[str, dict[str, Any]]) -> dict[str, Any]:
+def _routing(ws: Workspace, index: dict[str, Any], entries: Entries) -> dict[str, Any]:
     """Routing conflicts; a fresh index's placement is the one ``route check`` kept for it, when
     there is one (status writes nothing: otherwise it is placed from the entries)."""
     from artigov.core import ArtigovError
@@ -128,9 +129,7 @@ def _routing(ws: Workspace, index: dict[str, Any], entries: dict[str, dict[str, 
     }
 
 
-def _framework(
-    ws: Workspace, framework: str, mine: dict[str, dict[str, Any]], record: dict[str, Any]
-) -> dict[str, Any]:
+def _framework(ws: Workspace, framework: str, mine: Entries, record: dict[str, Any]) -> dict[str, Any]:
     """One framework: its gates (passes, current snapshot, verifies), documents in review, the
     triggers of every gate's current snapshot, and the record checks ``verify --all`` and
     ``audit verify`` run (``record``: their results for this framework)."""
@@ -233,7 +232,7 @@ def workspace_status(ws: Workspace, framework: str | None = None) -> Status:
     from artigov.promote import check_trust
 
     index, findings = _index_state(ws)
-    entries: dict[str, dict[str, Any]] | None = None
+    entries: Entries | None = None
     if not ws.index_committed and index["state"] in ("stale", "missing"):
         found = scan(ws)  # a local index is what the files say: read them (nothing is written)
         entries, findings = found.entries, list(found.findings)
@@ -248,7 +247,7 @@ def workspace_status(ws: Workspace, framework: str | None = None) -> Status:
     if entries is None:  # no index to read from: routing and gates would say nothing true
         return Status(index, validation, {"conflicts": 0, "by_code": {}, "first": None})
     status = Status(index, validation, _routing(ws, index, entries))
-    by_framework: dict[str, dict[str, dict[str, Any]]] = {}
+    by_framework: dict[str, Entries] = {}
     for path, entry in entries.items():
         by_framework.setdefault(entry["framework"], {})[path] = entry
     chain, status.trust = check_trust(ws)  # as verify reads it

@@ -23,7 +23,7 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from artigov.contract._model import Contract
 from artigov.core import (
@@ -38,6 +38,9 @@ from artigov.core import (
     committed_keyring,
     digest_bytes,
 )
+
+if TYPE_CHECKING:
+    from artigov.index import Entry
 
 __all__ = [
     "STATEMENT_FORMAT",
@@ -315,7 +318,7 @@ class ApprovalChecker:
         #: ids with any statement (listed once: most documents of a large framework have none)
         self.ids = {p.name for p in folder.iterdir() if p.is_dir()} if folder.is_dir() else set()
 
-    def statements(self, entry: dict[str, Any]) -> list[Statement]:
+    def statements(self, entry: Entry) -> list[Statement]:
         """Every statement about ``entry``'s id and version."""
         if entry["id"] not in self.ids:
             return []
@@ -328,7 +331,7 @@ class ApprovalChecker:
         if self._keyring is not None:
             self._keyring.__exit__()
 
-    def metadata_digest(self, path: str, entry: dict[str, Any]) -> str | None:
+    def metadata_digest(self, path: str, entry: Entry) -> str | None:
         """The approval digest of the document's metadata as it is on disk (None: it does not load)."""
         from artigov.schema import ArtifactLoadError, load_frontmatter_artifact, load_sidecar_artifact
 
@@ -341,7 +344,7 @@ class ApprovalChecker:
             return None
         return artifact.approval_digest
 
-    def body_only(self, entry: dict[str, Any]) -> bool:
+    def body_only(self, entry: Entry) -> bool:
         """True if an approver's current approval is from before statements covered the metadata."""
         if entry["id"] not in self.ids:
             return False
@@ -432,7 +435,7 @@ class ApprovalChecker:
             )
         return None
 
-    def findings(self, path: str, entry: dict[str, Any], gate: str) -> Iterator[Finding]:
+    def findings(self, path: str, entry: Entry, gate: str) -> Iterator[Finding]:
         """What is wrong with the approvals of the approved index ``entry`` of ``path``, for ``gate``."""
         if entry["id"] not in self.ids and not self.contract.require_signed_approvals:
             return  # no statement about it, and none required: nothing to check
@@ -446,9 +449,7 @@ class ApprovalChecker:
             if found is not None:
                 yield found
 
-    def _person_finding(
-        self, path: str, entry: dict[str, Any], gate: str, who: str, st: Statement | None
-    ) -> Finding | None:
+    def _person_finding(self, path: str, entry: Entry, gate: str, who: str, st: Statement | None) -> Finding | None:
         """What is wrong with ``who``'s approval of ``entry`` (``st``: their current statement), or None."""
         signed = self.contract.require_signed_approvals
         if st is None:
@@ -509,9 +510,7 @@ def _f(code: str, path: str, message: str, fix: str) -> Finding:
     return Finding(code=code, file=path, message=message, fix=fix, pointer="/approved_by")
 
 
-def valid_approvals(
-    ws: Workspace, framework: str, entry: dict[str, Any], metadata: str | None = None
-) -> list[Statement]:
+def valid_approvals(ws: Workspace, framework: str, entry: Entry, metadata: str | None = None) -> list[Statement]:
     """The current approving statements of ``entry``'s approvers that are for its current content
     (body checksum, and ``metadata``, its approval digest, where a statement covers it)."""
     about = statements_about(statements_for(ws, framework, entry["id"], entry["version"]), entry["checksum"], metadata)

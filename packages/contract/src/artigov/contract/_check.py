@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from artigov.contract._approvals import ApprovalChecker, current_statements
 from artigov.contract._model import Contract, ContractError, Gate, load_contract
 from artigov.core import Finding, Workspace, get_logger, sort_findings
 from artigov.index import read_framework
 from artigov.schema import STATUS_RANK
+
+if TYPE_CHECKING:
+    from artigov.index import Entries, Entry
 
 __all__ = ["ContractReport", "check_all_gates", "check_contract"]
 
@@ -49,7 +52,7 @@ def _f(code: str, file: str, message: str, fix: str, pointer: str = "") -> Findi
 
 
 def _gate_findings(
-    ws: Workspace, contract: Contract, gate_name: str, entries: dict[str, dict[str, Any]], warnings: list[Finding]
+    ws: Workspace, contract: Contract, gate_name: str, entries: Entries, warnings: list[Finding]
 ) -> list[Finding]:
     """What gate ``gate_name`` misses in ``entries`` (its warnings go to ``warnings``)."""
     rel = ws.rel(contract.path)
@@ -58,7 +61,7 @@ def _gate_findings(
         names = ", ".join(g.name for g in contract.gates)
         return [_f("C007", rel, f"no gate {gate_name!r} in the contract", f"use one of: {names}", "/gates")]
     findings: list[Finding] = []
-    by_kind: dict[str, dict[str, dict[str, Any]]] = {}
+    by_kind: dict[str, Entries] = {}
     for path, entry in entries.items():
         by_kind.setdefault(entry["kind"], {})[path] = entry
     checker = ApprovalChecker(ws, contract)
@@ -81,7 +84,7 @@ class _GateCheck:
     warnings: list[Finding]
 
 
-def _kind_findings(run: _GateCheck, kind: str, of_kind: dict[str, dict[str, Any]]) -> list[Finding]:
+def _kind_findings(run: _GateCheck, kind: str, of_kind: Entries) -> list[Finding]:
     """The gate's requirement for ``kind`` (``of_kind``: its entries): present, at its minimum
     status, approved as RACI says."""
     contract, gate, rel, checker, warnings = run.contract, run.gate, run.rel, run.checker, run.warnings
@@ -157,7 +160,7 @@ def _raci_findings(kind: str, gate: Gate, path: str, approvers: list[str], accou
     return findings
 
 
-def _unsigned(checker: ApprovalChecker, entry: dict[str, Any]) -> bool:
+def _unsigned(checker: ApprovalChecker, entry: Entry) -> bool:
     """True if an approver is listed without a signed statement (allowed by this contract)."""
     if entry["id"] not in checker.ids:
         return bool(entry.get("approved_by"))
@@ -195,7 +198,7 @@ def _body_only_warning(kind: str, paths: list[str]) -> Finding:
 
 
 def check_contract(
-    ws: Workspace, framework: str, gate: str | None = None, *, entries: dict[str, dict[str, Any]] | None = None
+    ws: Workspace, framework: str, gate: str | None = None, *, entries: Entries | None = None
 ) -> ContractReport:
     """Check the contract itself and the allowed kinds; with ``gate``, the gate's requirements too.
 

@@ -17,11 +17,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import cmp_to_key
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from packaging.version import InvalidVersion, Version
 
 from artigov.schema import STATUS_RANK
+
+if TYPE_CHECKING:
+    from artigov.index import Entry
 
 __all__ = ["RULE_VERSION", "Candidate", "CommitTimes", "decided_by", "rank", "rank_key"]
 
@@ -33,7 +36,7 @@ class Candidate:
     """An indexed artifact that could be a stage's input: its path and its index entry."""
 
     path: str
-    entry: dict[str, Any]
+    entry: Entry
 
     @property
     def status(self) -> str:

@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from artigov.index._derived import DerivedCache, file_stamp
     from artigov.index._journal import Journal
     from artigov.index._merge import merge_index
-    from artigov.index._model import FORMAT_VERSION, Index, entries_digest
+    from artigov.index._model import FORMAT_VERSION, Entries, Entry, Index, entries_digest
     from artigov.index._ops import (
         add,
         fold_index,
@@ -44,6 +44,8 @@ __all__ = [
     "update",
     "scan",
     "DerivedCache",
+    "Entries",
+    "Entry",
     "FORMAT_VERSION",
     "Index",
     "IndexCorruptError",

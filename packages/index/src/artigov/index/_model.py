@@ -26,7 +26,7 @@ from __future__ import annotations
 from dataclasses import MISSING, dataclass, fields
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import NotRequired, TypedDict
 
 import orjson
 
@@ -42,6 +42,7 @@ __all__ = [
     "REQUIRED_FIELDS",
     "TAIL",
     "Entries",
+    "Entry",
     "Index",
     "IndexEntry",
     "entries_digest",
@@ -58,8 +59,25 @@ FORMAT_VERSION = 2
 HEAD = b'{"entries":{\n'
 TAIL = b'},"format_version":%d}\n' % FORMAT_VERSION
 
-#: path -> entry fields
-Entries = dict[str, dict[str, Any]]
+
+class Entry(TypedDict):
+    """An index entry as its line holds it and every reader reads it (a plain dict at run time:
+    a field renamed or retyped here is a type error wherever an entry is read)."""
+
+    id: str
+    version: str
+    status: str
+    framework: str
+    kind: str
+    checksum: str
+    size: int
+    meta: NotRequired[str]
+    updated_at: NotRequired[str]
+    approved_by: NotRequired[list[str]]
+
+
+#: path -> entry
+Entries = dict[str, Entry]
 
 
 @dataclass(slots=True)  # not frozen: a frozen __init__ sets each field through object.__setattr__,
@@ -78,9 +96,9 @@ class IndexEntry:  # which doubles its cost on a rebuild's per-artifact path (me
     updated_at: str | None = None
     approved_by: tuple[str, ...] = ()
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> Entry:
         """The entry's fields as the index line holds them."""
-        entry: dict[str, Any] = {
+        entry: Entry = {
             "id": self.id,
             "version": self.version,
             "status": self.status,
@@ -105,7 +123,7 @@ OPTIONAL_FIELDS = frozenset(f.name for f in fields(IndexEntry) if f.default is n
 ENTRY_FIELDS = REQUIRED_FIELDS | OPTIONAL_FIELDS
 
 
-def entry_from_artifact(artifact: Artifact) -> dict[str, Any]:
+def entry_from_artifact(artifact: Artifact) -> Entry:
     """The index entry of a valid artifact."""
     updated = artifact.metadata.get("updated_at")
     approvers = artifact.metadata.get("approved_by")
@@ -128,7 +146,7 @@ def entries_digest(entries: Entries) -> str:
     return Index(entries).digest
 
 
-def entry_line(path: str, entry: dict[str, Any]) -> bytes:
+def entry_line(path: str, entry: Entry) -> bytes:
     """An entry's line without its leading separator and newline: ``"path":{…}``."""
     return orjson.dumps(path) + b":" + orjson.dumps(entry, option=orjson.OPT_SORT_KEYS)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from artigov.core import (
     DEFAULT_LOCK_TIMEOUT,
@@ -21,7 +21,7 @@ from artigov.core import (
     get_logger,
     sort_findings,
 )
-from artigov.index._model import Entries, Index, entry_from_artifact
+from artigov.index._model import Entries, Entry, Index, entry_from_artifact
 from artigov.index._results import IndexResult, ProgressHook, VerifyResult
 from artigov.index._scan import IndexSlice, framework_slice_of
 from artigov.index._statcache import Stamp, StatCache
@@ -52,7 +52,6 @@ __all__ = [
 log = get_logger(__name__)
 
 T = TypeVar("T")
-Entry = dict[str, Any]
 
 
 def rebuild(

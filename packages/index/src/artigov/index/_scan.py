@@ -21,12 +21,12 @@ import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, cast
 
 import orjson
 
 from artigov.core import digest_bytes
-from artigov.index._model import ENTRY_FIELDS, HEAD, REQUIRED_FIELDS, Entries, entry_count, shaped
+from artigov.index._model import ENTRY_FIELDS, HEAD, REQUIRED_FIELDS, Entries, Entry, entry_count, shaped
 from artigov.index._stream import SLICE_CHUNK, ChunkedIndex, parse_line
 
 __all__ = [
@@ -90,14 +90,16 @@ def _line_at(data: bytes, path: str) -> tuple[int, int] | None:
     return None
 
 
-def _entry_at(data: bytes, found: tuple[int, int] | None) -> dict[str, Any] | None:
+def _entry_at(data: bytes, found: tuple[int, int] | None) -> Entry | None:
+    """The entry at ``found`` (from :func:`_line_at`), or None when it is not a JSON object (the
+    callers read index files whose digest they proved: a line there is an entry as written)."""
     if found is None:
         return None
     try:
         entry = orjson.loads(data[found[0] : found[1]])
     except orjson.JSONDecodeError:
         return None
-    return entry if isinstance(entry, dict) else None
+    return cast("Entry", entry) if isinstance(entry, dict) else None
 
 
 @dataclass(frozen=True)

@@ -22,18 +22,18 @@ import re
 from collections.abc import Iterator
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, cast
 
 import orjson
 
 from artigov.core import Check, compile_schema, packaged_schema
-from artigov.index._model import ENTRY_FIELDS, HEAD, REQUIRED_FIELDS, TAIL, entry_line, old_format
+from artigov.index._model import ENTRY_FIELDS, HEAD, REQUIRED_FIELDS, TAIL, Entry, entry_line, old_format
 from artigov.index.errors import IndexCorruptError
 
 __all__ = ["SLICE_CHUNK", "ChunkedIndex", "StreamedIndex", "parse_line"]
 
 
-def parse_line(line: bytes) -> tuple[str, dict[str, Any]] | None:
+def parse_line(line: bytes) -> tuple[str, Entry] | None:
     """(path, entry) of one entry line, or None when it is not one."""
     if line.startswith(b","):
         line = line[1:]
@@ -46,7 +46,7 @@ def parse_line(line: bytes) -> tuple[str, dict[str, Any]] | None:
     ((path, entry),) = value.items()
     if not isinstance(entry, dict) or not REQUIRED_FIELDS <= entry.keys() <= ENTRY_FIELDS:
         return None
-    return path, entry
+    return path, cast("Entry", entry)  # its fields are an entry's (their values: StreamedIndex checks)
 
 
 #: Bytes read at a time: memory does not grow with the index.
@@ -94,7 +94,7 @@ class ChunkedIndex:
         self.rest = carry
         self.shaped = not carry and last == TAIL
 
-    def entries(self) -> Iterator[tuple[str, dict[str, Any]]]:
+    def entries(self) -> Iterator[tuple[str, Entry]]:
         """Every entry, in file order; a line that is not one raises :class:`ValueError` (check
         :attr:`shaped` and :attr:`digest` once read through: only then is the answer whole)."""
         tail = TAIL[:-1]
@@ -180,18 +180,19 @@ class StreamedIndex:
             raise self._corrupt(number, f"entry {rel!r} is out of order (after {previous!r}): a bad merge?")
         return rel, entry, body
 
-    def _checked(self, number: int, line: bytes, previous: str | None) -> tuple[str, dict[str, Any]]:
+    def _checked(self, number: int, line: bytes, previous: str | None) -> tuple[str, Entry]:
         """Entry line ``number``: one entry, in order, valid against the schema, in canonical form."""
         check, names = _entry_check()
         rel, entry, body = self._entry_line(number, line, previous)
         if not (check(entry) and names.search(rel)):
             why = _explain(entry) or f"path {rel!r} is not a workspace-relative path"
             raise self._corrupt(number, f"entry {rel!r}: {why}")
-        if entry_line(rel, entry) != body:
+        checked = cast("Entry", entry)  # valid against the index schema's entry
+        if entry_line(rel, checked) != body:
             raise self._corrupt(number, f"entry {rel!r} is not in canonical form (hand-edited?)")
-        return rel, entry
+        return rel, checked
 
-    def __iter__(self) -> Iterator[tuple[str, dict[str, Any]]]:
+    def __iter__(self) -> Iterator[tuple[str, Entry]]:
         tail = TAIL[:-1]
         with open(self.path, "rb") as f:
             reader = self._reader = ChunkedIndex(f, self.chunk)

@@ -22,7 +22,7 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from artigov.contract import all_statements, check_contract, valid_approvals
 from artigov.core import (
@@ -50,6 +50,9 @@ from artigov.promote._restore import recover_restore
 from artigov.promote._store import ObjectStore, SnapshotStore
 from artigov.promote._verify import Verified, verify_in
 from artigov.promote.errors import GateFailedError, PromotionError
+
+if TYPE_CHECKING:
+    from artigov.index import Entries
 
 __all__ = [
     "announce",
@@ -256,7 +259,7 @@ def _read_input(ws: Workspace, objects: ObjectStore, schemas: Any, item: dict[st
 
 
 def _input_approvals(
-    ws: Workspace, framework: str, inputs: Sequence[dict[str, Any]], entries: dict[str, dict[str, Any]]
+    ws: Workspace, framework: str, inputs: Sequence[dict[str, Any]], entries: Entries
 ) -> dict[str, tuple[InputApproval, ...]]:
     """Each approved input's approvals as the manifest records them: approver, role, key, time,
     and the statement's path and digest (the gate has checked them)."""
