@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from artigov.index import _scan, _stream
-from artigov.index._model import ENTRY_FIELDS, Index, IndexEntry
+from artigov.index._model import ENTRY_FIELDS, Entry, Index, with_optional
 from artigov.index._scan import framework_slice_of, id_version_holders, splice
 
 
@@ -27,9 +27,10 @@ _text = st.lists(st.sampled_from([*'ab/"\\},:{[] é\u2028', ',"', '":{', '},"'])
 _paths = st.lists(st.builds(lambda t: "frameworks/" + t, _text), min_size=1, max_size=8, unique=True)
 
 
-def _entry(draw: Any, path: str) -> dict[str, Any]:
-    """An entry built the way real ones are (:class:`IndexEntry`), every optional field sometimes set."""
-    return IndexEntry(
+def _entry(draw: Any, path: str) -> Entry:
+    """An entry built the way real ones are (:class:`Entry`, :func:`with_optional`), every optional
+    field sometimes set."""
+    entry = Entry(
         id=draw(st.sampled_from(["a", "b", "c"])),
         version=draw(st.sampled_from(["1.0.0", "2.0"])),
         status=draw(st.sampled_from(["draft", "review", "approved"])),
@@ -37,10 +38,13 @@ def _entry(draw: Any, path: str) -> dict[str, Any]:
         kind=draw(st.sampled_from(["technical-plan", "x"])),
         checksum="sha256:" + draw(st.sampled_from(["0", "1"])) * 64,
         size=draw(st.integers(0, 10**6)),
+    )
+    return with_optional(
+        entry,
         meta=path + draw(_text) + ".meta.yaml" if draw(st.booleans()) else None,
         updated_at=draw(st.one_of(st.none(), _text)),
-        approved_by=tuple(draw(st.lists(_text, max_size=2))),
-    ).to_dict()
+        approved_by=draw(st.lists(_text, max_size=2)),
+    )
 
 
 @st.composite
@@ -126,18 +130,9 @@ def test_a_slice_refuses_a_file_that_is_not_canonical() -> None:
 
 
 def test_an_index_entry_can_set_every_entry_field_and_no_other() -> None:
-    full = IndexEntry(
-        id="a",
-        version="1",
-        status="draft",
-        framework="f",
-        kind="k",
-        checksum="sha256:" + "0" * 64,
-        size=1,
-        meta="a.meta.yaml",
-        updated_at="2026-01-01",
-        approved_by=("x@example.org",),
-    ).to_dict()
+    digest = "sha256:" + "0" * 64
+    required = Entry(id="a", version="1", status="draft", framework="f", kind="k", checksum=digest, size=1)
+    full = with_optional(required, meta="a.meta.yaml", updated_at="2026-01-01", approved_by=["x@example.org"])
     assert set(full) == ENTRY_FIELDS
 
 

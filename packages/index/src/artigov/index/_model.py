@@ -23,10 +23,11 @@ newline inside a string is escaped), so a line start is found with a plain byte 
 
 from __future__ import annotations
 
-from dataclasses import MISSING, dataclass, fields
+from collections.abc import Sequence
+from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import NotRequired, TypedDict
+from typing import TypedDict
 
 import orjson
 
@@ -44,7 +45,6 @@ __all__ = [
     "Entries",
     "Entry",
     "Index",
-    "IndexEntry",
     "entries_digest",
     "entry_count",
     "entry_from_artifact",
@@ -52,6 +52,7 @@ __all__ = [
     "merge_entries",
     "old_format",
     "shaped",
+    "with_optional",
 ]
 
 FORMAT_VERSION = 2
@@ -60,10 +61,7 @@ HEAD = b'{"entries":{\n'
 TAIL = b'},"format_version":%d}\n' % FORMAT_VERSION
 
 
-class Entry(TypedDict):
-    """An index entry as its line holds it and every reader reads it (a plain dict at run time:
-    a field renamed or retyped here is a type error wherever an entry is read)."""
-
+class _Required(TypedDict):
     id: str
     version: str
     status: str
@@ -71,63 +69,46 @@ class Entry(TypedDict):
     kind: str
     checksum: str
     size: int
-    meta: NotRequired[str]
-    updated_at: NotRequired[str]
-    approved_by: NotRequired[list[str]]
+
+
+class Entry(_Required, total=False):
+    """An index entry, as its line holds it and every reader reads it: the one place its fields are
+    named (a plain dict at run time, so 100,000 of them cost what dicts do; a field renamed or
+    retyped here is a type error wherever an entry is read or made). Build one with ``Entry(...)``
+    and :func:`with_optional`."""
+
+    meta: str
+    updated_at: str
+    approved_by: list[str]
 
 
 #: path -> entry
 Entries = dict[str, Entry]
 
-
-@dataclass(slots=True)  # not frozen: a frozen __init__ sets each field through object.__setattr__,
-class IndexEntry:  # which doubles its cost on a rebuild's per-artifact path (measured: 2.7 us, 1.3 us)
-    """An index entry: the one place its fields are named and put together (real entries and
-    test entries). The optional fields are left out of :meth:`to_dict` when unset."""
-
-    id: str
-    version: str
-    status: str
-    framework: str
-    kind: str
-    checksum: str
-    size: int
-    meta: str | None = None
-    updated_at: str | None = None
-    approved_by: tuple[str, ...] = ()
-
-    def to_dict(self) -> Entry:
-        """The entry's fields as the index line holds them."""
-        entry: Entry = {
-            "id": self.id,
-            "version": self.version,
-            "status": self.status,
-            "framework": self.framework,
-            "kind": self.kind,
-            "checksum": self.checksum,
-            "size": self.size,
-        }
-        if self.meta:
-            entry["meta"] = self.meta
-        if self.updated_at is not None:
-            entry["updated_at"] = self.updated_at
-        if self.approved_by:
-            entry["approved_by"] = list(self.approved_by)
-        return entry
-
-
-#: An entry's fields: every entry has the required ones (:class:`IndexEntry`'s fields without a
-#: default), some the optional ones.
-REQUIRED_FIELDS = frozenset(f.name for f in fields(IndexEntry) if f.default is MISSING)
-OPTIONAL_FIELDS = frozenset(f.name for f in fields(IndexEntry) if f.default is not MISSING)
+#: An entry's fields: every entry has the required ones, some the optional ones.
+REQUIRED_FIELDS = frozenset(Entry.__required_keys__)
+OPTIONAL_FIELDS = frozenset(Entry.__optional_keys__)
 ENTRY_FIELDS = REQUIRED_FIELDS | OPTIONAL_FIELDS
+
+
+def with_optional(
+    entry: Entry, *, meta: str | None = None, updated_at: str | None = None, approved_by: Sequence[str] = ()
+) -> Entry:
+    """``entry`` with the optional fields that are set (an unset one is left out of the line)."""
+    if meta:
+        entry["meta"] = meta
+    if updated_at is not None:
+        entry["updated_at"] = updated_at
+    if approved_by:
+        entry["approved_by"] = list(approved_by)
+    return entry
 
 
 def entry_from_artifact(artifact: Artifact) -> Entry:
     """The index entry of a valid artifact."""
     updated = artifact.metadata.get("updated_at")
     approvers = artifact.metadata.get("approved_by")
-    return IndexEntry(
+    entry = Entry(
         id=artifact.id,
         version=artifact.version,
         status=artifact.status,
@@ -135,10 +116,13 @@ def entry_from_artifact(artifact: Artifact) -> Entry:
         kind=artifact.kind,
         checksum=artifact.checksum,
         size=artifact.size,
+    )
+    return with_optional(
+        entry,
         meta=artifact.meta_path,
         updated_at=updated if isinstance(updated, str) else None,
-        approved_by=tuple(str(a) for a in approvers) if isinstance(approvers, list) else (),
-    ).to_dict()
+        approved_by=[str(a) for a in approvers] if isinstance(approvers, list) else (),
+    )
 
 
 def entries_digest(entries: Entries) -> str:

@@ -11,7 +11,7 @@ takes the full path, which explains any problem. Nothing here restates the entry
   computed from the entry's fields in key order (:func:`_field_ends`), never a fixed offset;
 * every candidate line is parsed and checked as an entry before it counts.
 
-A property test builds entries with :class:`artigov.index._model.IndexEntry`, the type real
+A property test builds entries with :class:`artigov.index._model.Entry`, the type real
 entries come from, and holds every function here equal to the parse-everything answer.
 """
 
