@@ -18,7 +18,7 @@ import os
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 
 from artigov.core import (
     DEFAULT_LOCK_TIMEOUT,
@@ -40,6 +40,23 @@ __all__ = ["RECORDING_EVENTS", "DecisionEvent", "DecisionLog", "LogCheck", "LogS
 
 #: Events that put a snapshot into the chain (their ``data.sequence`` names it).
 RECORDING_EVENTS = ("snapshot_promoted", "snapshot_rolled_back", "snapshot_migrated")
+
+
+class _TopField:
+    """A top field of an event, read from its line: the string there, else None."""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    @overload
+    def __get__(self, event: None, owner: type | None = None) -> _TopField: ...
+    @overload
+    def __get__(self, event: DecisionEvent, owner: type | None = None) -> str | None: ...
+    def __get__(self, event: DecisionEvent | None, owner: type | None = None) -> _TopField | str | None:
+        if event is None:  # on the class (help(), inspect): the field itself
+            return self
+        value = event.fields.get(self.name)
+        return value if isinstance(value, str) else None
 
 
 @dataclass(frozen=True)
@@ -70,34 +87,11 @@ class DecisionEvent:
         line: bytes = seal(dict(self.fields))
         return line
 
-    def _top(self, name: str) -> str | None:
-        value = self.fields.get(name)
-        return value if isinstance(value, str) else None
-
-    @property
-    def framework(self) -> str | None:
-        """The framework the event is about."""
-        return self._top("framework")
-
-    @property
-    def subject(self) -> str | None:
-        """What the event is about (a path, ``framework#sequence``, ...)."""
-        return self._top("subject")
-
-    @property
-    def outcome(self) -> str | None:
-        """How it ended (``won``, ``passed``, ...)."""
-        return self._top("outcome")
-
-    @property
-    def actor(self) -> str | None:
-        """Who acted."""
-        return self._top("actor")
-
-    @property
-    def ts(self) -> str | None:
-        """When (RFC 3339, UTC)."""
-        return self._top("ts")
+    framework = _TopField()  # the framework the event is about
+    subject = _TopField()  # what it is about (a path, ``framework#sequence``, ...)
+    outcome = _TopField()  # how it ended (``won``, ``passed``, ...)
+    actor = _TopField()  # who acted
+    ts = _TopField()  # when (RFC 3339, UTC)
 
     @property
     def sequence(self) -> int | None:
