@@ -11,7 +11,7 @@ from artigov.commands.runner import execute
 from artigov.core import EXIT_FINDINGS, EXIT_OK, Workspace
 
 if TYPE_CHECKING:
-    from artigov.promote import Continuity, PromoteOptions, Recording, RollbackOptions
+    from artigov.promote import Continuity, PromoteOptions, Recording, RecordVerdict, RollbackOptions
 
 
 @dataclass(frozen=True)
@@ -36,7 +36,7 @@ def run_promote(
             p = promote(ws, framework, gate, options or PromoteOptions())
         except GateFailedError as e:
             if fmt is Format.json:
-                emit_json({"ok": False, "gate": gate, "findings": [f.to_dict() for f in e.findings]})
+                emit_json(e.to_dict())
             else:
                 findings_text(e.findings)
                 print(f"promote: {e}")
@@ -121,41 +121,36 @@ def run_verify_all(root: Path | None, fmt: Format, *, since: str | None = None, 
 
     def action(ws: Workspace) -> int:
         from artigov.commands.render import emit_json
-        from artigov.promote import check_trust, record_since, unpromoted_gates, verify_all
+        from artigov.promote import verify_record
 
-        chain, trust = check_trust(ws, pin)
-        results = verify_all(ws, chain)
-        unpromoted = unpromoted_gates(ws, results)
-        continuity = record_since(ws, since) if since else None
-        ok = all(r.ok for r in results) and trust.ok and (continuity is None or continuity.ok)
+        verdict = verify_record(ws, pin=pin, since=since)
         if fmt is Format.json:
-            payload = {
-                "all": True,
-                "ok": ok,
-                "results": [r.to_dict() for r in results],
-                "unverified": [u.to_dict() for u in unpromoted],
-                "trust": trust.to_dict(),
-            }
-            emit_json(payload | ({"continuity": continuity.to_dict()} if continuity else {}))
-            return EXIT_OK if ok else EXIT_FINDINGS
-        if trust.note is not None:
-            print(f"verify: {trust.note}")
-        elif not trust.ok:
-            print(f"verify: trust: FAILED: {trust.code} {trust.message} (fix: {trust.fix})")
-        for r in results:
-            if r.ok:
-                print(f"verify: {r.framework} gate {r.gate}: snapshot {r.snapshot} ok")
-            else:
-                print(f"verify: {r.framework}: FAILED: {r.code} {r.message} (fix: {r.fix})")
-        for u in unpromoted:
-            print(f"verify: {u.framework}{' gate ' + u.gate if u.gate else ''}: {u.why}")
-        if continuity is not None:
-            _print_continuity(continuity)
-        unchecked = f"; {len(unpromoted)} gate(s) with no snapshot" if unpromoted else ""
-        print(f"verify: {'ok' if ok else 'FAILED'}: {len(results)} check(s) in {ws.rel(ws.record_dir)}/{unchecked}")
-        return EXIT_OK if ok else EXIT_FINDINGS
+            emit_json(verdict.to_dict())
+            return EXIT_OK if verdict.ok else EXIT_FINDINGS
+        _print_record_verdict(ws, verdict)
+        return EXIT_OK if verdict.ok else EXIT_FINDINGS
 
     return execute("verify", root, action)
+
+
+def _print_record_verdict(ws: Workspace, verdict: RecordVerdict) -> None:
+    trust = verdict.trust
+    if trust.note is not None:
+        print(f"verify: {trust.note}")
+    elif not trust.ok:
+        print(f"verify: trust: FAILED: {trust.code} {trust.message} (fix: {trust.fix})")
+    for r in verdict.results:
+        if r.ok:
+            print(f"verify: {r.framework} gate {r.gate}: snapshot {r.snapshot} ok")
+        else:
+            print(f"verify: {r.framework}: FAILED: {r.code} {r.message} (fix: {r.fix})")
+    for u in verdict.unverified:
+        print(f"verify: {u.framework}{' gate ' + u.gate if u.gate else ''}: {u.why}")
+    if verdict.continuity is not None:
+        _print_continuity(verdict.continuity)
+    unchecked = f"; {len(verdict.unverified)} gate(s) with no snapshot" if verdict.unverified else ""
+    state = "ok" if verdict.ok else "FAILED"
+    print(f"verify: {state}: {len(verdict.results)} check(s) in {ws.rel(ws.record_dir)}/{unchecked}")
 
 
 def _print_continuity(continuity: Continuity) -> None:

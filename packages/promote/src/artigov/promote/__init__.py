@@ -49,6 +49,7 @@ if TYPE_CHECKING:
     )
     from artigov.promote._verify import (
         GateVerdict,
+        RecordVerdict,
         TrustVerdict,
         UnverifiedGate,
         Verified,
@@ -56,6 +57,7 @@ if TYPE_CHECKING:
         check_trust,
         unpromoted_gates,
         verify_all,
+        verify_record,
         verify_snapshot,
     )
     from artigov.promote.errors import GateFailedError, PromotionError, SigningError, VerificationError
@@ -101,6 +103,7 @@ __all__ = [
     "TrustChanges",
     "TrustResult",
     "TrustStatus",
+    "RecordVerdict",
     "TrustVerdict",
     "UnverifiedGate",
     "Verified",
@@ -127,6 +130,7 @@ __all__ = [
     "trust_status",
     "unpromoted_gates",
     "verify_all",
+    "verify_record",
     "verify_snapshot",
     "withdrawn_versions",
 ]

@@ -41,6 +41,7 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from artigov.contract import ApprovalStatement
+    from artigov.promote._continuity import Continuity
     from artigov.schema import Artifact
 
 from artigov.core import (
@@ -798,6 +799,49 @@ def check_trust(ws: Workspace, pin: str | None = None) -> tuple[TrustChain | Non
         True, newest=chain.newest.version, first_digest=chain.first_digest, pinned=chain.pinned, note=chain.tofu_note()
     )
     return chain, verdict
+
+
+@dataclass(frozen=True)
+class RecordVerdict:
+    """``verify --all``: every gate's current snapshot (``results``), the gates with none
+    (``unverified``), the trust chain (``trust``) and, with ``--since``, whether the record only
+    grew (``continuity``)."""
+
+    results: list[GateVerdict]
+    unverified: list[UnverifiedGate]
+    trust: TrustVerdict
+    continuity: Continuity | None = None
+
+    @property
+    def ok(self) -> bool:
+        """True when every check holds (a gate with no snapshot is named, not failed)."""
+        grew = self.continuity is None or self.continuity.ok
+        return all(r.ok for r in self.results) and self.trust.ok and grew
+
+    def to_dict(self) -> dict[str, Any]:
+        """What ``verify --all --format json`` prints."""
+        out: dict[str, Any] = {
+            "all": True,
+            "ok": self.ok,
+            "results": [r.to_dict() for r in self.results],
+            "unverified": [u.to_dict() for u in self.unverified],
+            "trust": self.trust.to_dict(),
+        }
+        if self.continuity is not None:
+            out["continuity"] = self.continuity.to_dict()
+        return out
+
+
+def verify_record(ws: Workspace, *, pin: str | None = None, since: str | None = None) -> RecordVerdict:
+    """Everything ``verify --all`` checks: the trust chain (``pin``: version 1's digest), every
+    framework's gates, the gates nobody promoted, and with ``since`` (a git revision) that the
+    record extends the record there."""
+    from artigov.promote._continuity import record_since
+
+    chain, trust = check_trust(ws, pin)
+    results = verify_all(ws, chain)
+    continuity = record_since(ws, since) if since else None
+    return RecordVerdict(results, unpromoted_gates(ws, results), trust, continuity)
 
 
 def verify_all(ws: Workspace, trust: TrustChain | None = None) -> list[GateVerdict]:
