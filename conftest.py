@@ -12,3 +12,15 @@ def _quiet_logging() -> None:
 
     configure_logging("console", "error")
     set_audit_path(None)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _temporary_folder(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """What the tests' commands leave in the temporary folder (a crashed command's verifying
+    keyring, say) goes under pytest's own temporary folder, which pytest prunes, not into /tmp."""
+    import os
+    import tempfile
+
+    folder = tmp_path_factory.mktemp("tmpdir")
+    os.environ["TMPDIR"] = str(folder)
+    tempfile.tempdir = None  # gettempdir() reads TMPDIR again
