@@ -102,3 +102,19 @@ def test_a_forked_child_makes_its_own_keyring_and_leaves_its_parents(tmp_path: P
     assert not Path(home).exists(), "the child's keyring outlived the child"
     assert parent.home.is_dir()
     assert parent.verify(DATA, signature) == signers.good
+
+
+def test_two_labels_of_the_same_keys_share_one_home_and_name_their_own_allow_list(
+    tmp_path: Path, signers: Signers
+) -> None:
+    keys = _committed(tmp_path, signers, signers.good, signers.other)
+    other_signature = sign_detached(DATA, signers.other, signers.home)
+    with trusted_keyring((signers.good,), source_home=None, keys_dir=keys, allow_list="gate A's signers") as a:
+        with trusted_keyring((signers.good,), source_home=None, keys_dir=keys, allow_list="gate B's signers") as b:
+            assert b.home == a.home and b is not a
+            with pytest.raises(VerificationError) as refused_b:
+                b.verify(DATA, other_signature)
+        with pytest.raises(VerificationError) as refused_a:
+            a.verify(DATA, other_signature)
+    assert "gate B's signers" in refused_b.value.problem and "gate A's signers" in refused_a.value.problem
+    assert a.home.is_dir()  # a labelled view's `with` block removes nothing either

@@ -153,12 +153,17 @@ def _drop_home(home: Path) -> None:
     shutil.rmtree(home, ignore_errors=True)
 
 
+def allow_listed(trusted: tuple[str, ...]) -> tuple[str, ...]:
+    """An allow-list as a keyring keeps it: upper-case fingerprints, each once, sorted."""
+    return tuple(sorted({f.upper() for f in trusted}))
+
+
 class VerifyingKeyring:
     """A throwaway GNUPGHOME holding only the allow-listed public keys, for any number of checks.
 
     Use it as a context manager; every :meth:`verify` accepts a signature only if it is good and
-    its primary key is on the allow-list (``trusted``). A ``shared`` keyring (:meth:`shared`) outlives
-    its ``with`` blocks: the process's exit removes it.
+    its primary key is on the allow-list (``trusted``). A ``shared`` keyring (:meth:`shared_by`)
+    outlives its ``with`` blocks: the process's exit removes it.
     """
 
     def __init__(
@@ -170,7 +175,7 @@ class VerifyingKeyring:
         allow_list: str = "the allowed keys",
         shared: bool = False,
     ) -> None:
-        self.trusted = tuple(sorted({f.upper() for f in trusted}))
+        self.trusted = allow_listed(trusted)
         self.keys_label = keys_label
         self.allow_list = allow_list
         self.shared = shared
@@ -190,6 +195,16 @@ class VerifyingKeyring:
         from artigov.core._keyringcache import shared_keyring
 
         return shared_keyring(keys, trusted, keys_label, allow_list)
+
+    def labelled(self, keys_label: str, allow_list: str) -> VerifyingKeyring:
+        """This keyring (the same GnuPG home) naming its keys and allow-list so in its messages."""
+        if (keys_label, allow_list) == (self.keys_label, self.allow_list):
+            return self
+        import copy
+
+        view = copy.copy(self)
+        view.keys_label, view.allow_list, view.shared = keys_label, allow_list, True
+        return view
 
     def _fill(self, keys: bytes) -> None:
         """Import ``keys`` and keep only the allow-listed ones."""

@@ -84,8 +84,7 @@ class DecisionEvent:
 
     def to_bytes(self) -> bytes:
         """The sealed line (canonical JSON with its ``id``; the same bytes a sealed line was read from)."""
-        line: bytes = seal(dict(self.fields))
-        return line
+        return seal(dict(self.fields))
 
     framework = _TopField()  # the framework the event is about
     subject = _TopField()  # what it is about (a path, ``framework#sequence``, ...)
