@@ -31,9 +31,9 @@ if TYPE_CHECKING:
     from artigov.promote._manifest import InputApproval, Manifest, ManifestError, SnapshotInput
     from artigov.promote._migrate import HeadRepair, migrate_record, repair_head
     from artigov.promote._options import PromoteOptions, Recording, RollbackOptions, VerifyOptions
-    from artigov.promote._promotion import Promotion, authorize_signer, promote
+    from artigov.promote._promotion import Promotion, authorize_signer, promote, withdrawn_versions
     from artigov.promote._retention import PruneResult, prune
-    from artigov.promote._rollback import rollback, withdrawn_versions
+    from artigov.promote._rollback import rollback
     from artigov.promote._store import Head, ObjectStore, SnapshotStore
     from artigov.promote._triggers import TriggerReport, triggers
     from artigov.promote._trustops import (

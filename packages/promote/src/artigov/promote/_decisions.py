@@ -36,7 +36,7 @@ from artigov.core import (
     write_whole_lines,
 )
 
-__all__ = ["RECORDING_EVENTS", "DecisionEvent", "DecisionLog", "LogCheck", "LogState", "record_frameworks"]
+__all__ = ["RECORDING_EVENTS", "DecisionEvent", "Decider", "DecisionLog", "LogCheck", "LogState", "record_frameworks"]
 
 #: Events that put a snapshot into the chain (their ``data.sequence`` names it).
 RECORDING_EVENTS = ("snapshot_promoted", "snapshot_rolled_back", "snapshot_migrated")
@@ -334,3 +334,29 @@ def record_frameworks(record_dir: Path) -> list[str]:
         for p in record_dir.iterdir()
         if p.is_dir() and p.name not in RECORD_FOLDERS and not p.name.startswith(".")
     )
+
+
+@dataclass(frozen=True)
+class Decider:
+    """Who decides, when, in which framework, and for which snapshot (if one): what every decision
+    of one command's batch carries. :meth:`event` makes each decision-log event."""
+
+    ts: str
+    actor: str
+    framework: str
+    #: The snapshot the decisions go with: each event's ``data.sequence`` (unless it names its own).
+    sequence: int | None = None
+
+    def event(self, event: str, subject: str, outcome: str, **data: Any) -> dict[str, Any]:
+        """One decision-log event (``prev`` and ``id`` are added when the batch is sealed); ``data``
+        without its None values."""
+        data = {"sequence": self.sequence, **data}
+        return {
+            "ts": self.ts,
+            "event": event,
+            "actor": self.actor,
+            "framework": self.framework,
+            "subject": subject,
+            "outcome": outcome,
+            "data": {k: v for k, v in data.items() if v is not None},
+        }

@@ -44,10 +44,9 @@ from artigov.core import (
     sequence_name,
     write_atomic,
 )
-from artigov.promote._decisions import DecisionLog
+from artigov.promote._decisions import Decider, DecisionLog
 from artigov.promote._manifest import Manifest, ManifestError
 from artigov.promote._options import VerifyOptions
-from artigov.promote._record import Decider, recover
 from artigov.promote._store import (
     Head,
     ObjectStore,
@@ -102,7 +101,7 @@ def _old_snapshot(ws: Workspace, fw_dir: Path, seq: int, expected: str, objects:
     if digest_bytes(data) != expected:
         raise PromotionError(f"{name}: snapshot {seq} does not hash to the digest that names it; nothing was moved")
     manifest = _old_manifest(name, seq, data)
-    check_signature(SnapshotStore(ws, name), Signed(data, signature), manifest, seq, load_trust(ws))
+    check_signature(SnapshotStore(ws, name).keys, Signed(data, signature), manifest, seq, load_trust(ws))
     for item in manifest.inputs:
         for obj in item.objects:
             if objects.check(obj) is not None:
@@ -311,8 +310,7 @@ class HeadRepair:
 def repair_head(ws: Workspace, framework: str, *, lock_timeout: float = DEFAULT_LOCK_TIMEOUT) -> HeadRepair:
     """Re-derive HEAD from the newest snapshot that verifies with its whole chain."""
     store = SnapshotStore.open(ws, framework)
-    with FileLock(store.lock_path, lock_timeout):
-        notes = recover(store)
+    with store.writing(lock_timeout) as notes:
         if notes:
             with contextlib.suppress(VerificationError):
                 v = verify_in(store)

@@ -1,17 +1,20 @@
 """Promotion: a framework's gate as a new signed snapshot.
 
-``promote`` is an ordered sequence; each step must pass before the next, and nothing enters the
-record until the gate passed, the inputs were stored and the manifest was signed:
+``promote`` is a few named calls on one :class:`SnapshotStore` (the framework's record, its paths
+resolved once); each must pass before the next, and nothing enters the record until the gate
+passed, the inputs were stored and the manifest was signed and proved:
 
-1. refuse a signing key that the newest trust version (``governance/trust/``) does not let sign
-   the gate (its snapshot would never verify);
-2. recover and verify the index (drift refuses the promotion);
-3. check the contract gate (a failing gate promotes nothing);
-4. hydrate the gate's inputs deterministically; refuse uncommitted inputs unless ``allow_dirty``;
-5. under the framework lock: finish or discard an interrupted promotion (:mod:`.record`), verify
-   the current head (a tampered, replayed or forked history refuses);
-6. store every input's bytes in the object store (``after-objects``);
-7. sign the manifest, record the decisions, publish the snapshot, move HEAD (:func:`.record.commit_snapshot`).
+1. open the record for writing (:meth:`SnapshotStore.writing`: the framework lock, taken once, and
+   recovery of what an interrupted command left) and verify its head (a tampered, replayed or
+   forked history refuses);
+2. plan (:func:`_plan`): refuse no signing key, or one that the newest trust version (``governance/trust/``)
+   does not let sign the gate (its snapshot would never verify); the index without drift; the
+   contract gate passing (a failing gate promotes nothing); the inputs hydrated deterministically,
+   uncommitted inputs refused unless ``allow_dirty``;
+3. stage: every input's bytes stored in the object store (``after-objects``), read once;
+4. commit (:meth:`SnapshotStore.commit`): the manifest signed and proved to verify, the decisions
+   recorded (the commit point), HEAD moved, the snapshot published; then a git commit of exactly
+   what was written (``--commit``).
 
 Every snapshot's decisions (gate result, every hydration candidate, inputs and approvers, signer,
 git commit) go to the framework's committed decision log; the local operational log gets a summary.
@@ -24,11 +27,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
-from artigov.contract import all_statements, check_contract, valid_approvals
+from artigov.contract import all_statements, check_contract, current_statements, statements_for, valid_approvals
 from artigov.core import (
     TRUST_DIR,
     ActorLookup,
-    FileLock,
     TrustChain,
     Workspace,
     digest_bytes,
@@ -41,14 +43,12 @@ from artigov.core import (
 )
 from artigov.hydrate import Decision, DeterminismCheck, hydrate
 from artigov.index import verify as verify_index
-from artigov.promote._decisions import DecisionLog
+from artigov.promote._decisions import Decider, DecisionLog
 from artigov.promote._gitstate import GitState, commit_record, git_state
 from artigov.promote._manifest import InputApproval, Manifest, SnapshotInput
 from artigov.promote._options import PromoteOptions
-from artigov.promote._record import Committed, Decider, commit_snapshot, recover
-from artigov.promote._restore import recover_restore
-from artigov.promote._store import ObjectStore, SnapshotStore
-from artigov.promote._verify import Verified, verify_in
+from artigov.promote._store import Committed, ObjectStore, SnapshotStore
+from artigov.promote._verify import Verified
 from artigov.promote.errors import GateFailedError, PromotionError
 
 if TYPE_CHECKING:
@@ -58,14 +58,12 @@ __all__ = [
     "announce",
     "authorize_signer",
     "trust_events",
-    "commit_if",
     "BROKEN_HISTORY",
     "Promotion",
-    "commit_paths",
     "git_fields",
     "promote",
     "signing_key",
-    "verified_head",
+    "withdrawn_versions",
 ]
 
 log = get_logger(__name__)
@@ -172,25 +170,12 @@ def trust_events(store: SnapshotStore, decider: Decider, trust: TrustChain) -> l
     return events
 
 
-def verified_head(store: SnapshotStore) -> Verified | None:
-    """The verified current head, or None for a framework with no record at all."""
-    if store.head() is None:
-        if store.sequences() or DecisionLog(store.decisions_path).recorded():
-            raise PromotionError(
-                f"{store.ws.rel(store.head_path)} is missing but {store.framework!r} has recorded snapshots; "
-                "nothing was written",
-                fix=f"restore it from git, or run `artigov repair-head --framework {store.framework}`",
-            )
-        return None
-    return verify_in(store)
-
-
-def _store_inputs(store: SnapshotStore, inputs: Sequence[dict[str, Any]]) -> list[SnapshotInput]:
-    """Store each input's bytes, read ONCE: those very bytes are validated, compared with the plan
-    (an input edited since it was indexed is refused), stored, and named by the manifest."""
+def _store_inputs(run: _Promoting) -> list[SnapshotInput]:
+    """Store each planned input's bytes, read ONCE: those very bytes are validated, compared with
+    the plan (an input edited since it was indexed is refused), stored, and named by the manifest."""
     from artigov.schema import SchemaSet
 
-    ws, objects = store.ws, store.objects
+    ws, objects, inputs = run.ws, run.store.objects, run.plan.inputs
     schemas = SchemaSet(ws.kind_schemas_dir)
     out = []
     pending: list[bytes] = []  # read and checked, stored in batches (ObjectStore.put_all)
@@ -347,41 +332,18 @@ def _input_paths(inputs: Sequence[dict[str, Any]]) -> list[str]:
     return sorted({p for i in inputs for p in (i.get("path"), i.get("meta")) if p})
 
 
-def commit_paths(
-    store: SnapshotStore, signer: str, inputs: Sequence[SnapshotInput], restored: Sequence[str] = ()
-) -> list[str]:
-    """Exactly what this command wrote: never stage anything else (a tampered object stays out)."""
-    ws, objects = store.ws, store.objects
-    paths = [ws.rel(store.dir), ws.rel(ws.keys_dir / f"{signer}.asc")]
-    paths += [ws.rel(ws.record_dir / n) for n in (".gitattributes", ".gitignore")]
-    paths += [ws.rel(objects.path_for(o)) for i in inputs for o in i.objects]
-    for item in inputs:
-        for approval in item.approvals:
-            paths += [approval.statement, approval.statement + ".asc"]
-            if approval.fingerprint:
-                paths.append(ws.rel(ws.keys_dir / f"{approval.fingerprint}.asc"))
-    paths += [ws.rel(ws.index_path)] if ws.index_committed else []  # a local index is never committed
-    paths += list(restored)
-    return sorted({p for p in paths if (ws.root / p).exists()})
-
-
-def announce(store: SnapshotStore, done: Committed, event: str, outcome: str, **fields: Any) -> None:
+def announce(framework: str, done: Committed, event: str, outcome: str, **fields: Any) -> None:
     """The operational log's summary of a snapshot just recorded (the decision log holds the detail)."""
     log.info(
         event,
         audit=True,
-        framework=store.framework,
-        subject=f"{store.framework}#{done.sequence}",
+        framework=framework,
+        subject=f"{framework}#{done.sequence}",
         outcome=outcome,
         sequence=done.sequence,
         digest=done.digest,
         **fields,
     )
-
-
-def commit_if(commit: bool, ws: Workspace, paths: list[str], message: str) -> str | None:
-    """With ``commit`` (``--commit``): a git commit of exactly ``paths``, what the command wrote."""
-    return commit_record(ws.root, paths, message) if commit else None
 
 
 @dataclass
@@ -410,7 +372,8 @@ class _Promoting:
 
 def promote(ws: Workspace, framework: str, gate: str, options: PromoteOptions = _DEFAULTS) -> Promotion:
     """Promote ``framework`` at ``gate`` as a new signed snapshot (see the module doc for the steps):
-    authorize the signer, check the index and the gate, plan the inputs, record the snapshot, commit.
+    open the record for writing (locked, recovered) and verify its head; plan (the signer authorized,
+    the index, the gate, the inputs); record the snapshot (:meth:`SnapshotStore.commit`); git commit what it wrote.
 
     Raises:
         PromotionError: untrusted key, index drift, uncommitted inputs, or a broken history.
@@ -418,44 +381,39 @@ def promote(ws: Workspace, framework: str, gate: str, options: PromoteOptions = 
         VerificationError: the current head does not verify.
     """
     store = SnapshotStore.open(ws, framework)
-    signer = signing_key(ws, options.key)
-    trust = authorize_signer(ws, framework, gate, signer)
-    run = _Promoting(ws, store, gate, signer, trust, options)
-    _check_index_and_gate(run)
-    _plan_inputs(run)
-    finished, done, inputs = _record(run)
-    if finished is not None:
-        return finished
-    announce(store, done, "snapshot_promoted", "promoted", gate=gate)
-    return _committed(run, done, inputs)
-
-
-def _committed(run: _Promoting, done: Committed, inputs: tuple[SnapshotInput, ...]) -> Promotion:
-    """The recorded promotion, after a git commit of exactly what it wrote when ``commit`` asks for one."""
-    ws, framework, gate, signer, git = run.ws, run.framework, run.gate, run.signer, run.git
-    assert git is not None
-    record_commit = commit_if(
-        run.options.commit,
-        ws,
-        commit_paths(run.store, signer, inputs),
+    with store.writing(options.lock_timeout) as recovered:
+        current = store.verified_head()
+        run = _plan(ws, store, gate, options)
+        again = _recorded_already(run, recovered, current)
+        if again is not None:
+            return again
+        manifest = _manifest(run, current, _store_inputs(run))
+        done = store.commit(current.head if current else None, manifest, _batch(run, manifest), run.trust)
+        signer, written = run.signer, store.written(run.signer, manifest.inputs)
+    announce(framework, done, "snapshot_promoted", "promoted", gate=gate)
+    git = manifest.git
+    message = (
         f"artigov: promote {framework} gate {gate} as snapshot {done.sequence}\n\n"
-        f"manifest {done.digest}\nsigned by {signer}\ninputs from commit {git.commit or '(none)'}",
+        f"manifest {done.digest}\nsigned by {signer}\ninputs from commit {git['commit'] or '(none)'}"
     )
+    record_commit = commit_record(ws.root, written, message) if options.commit else None
+    n = len(manifest.inputs)
     return Promotion(
-        framework, gate, done.sequence, done.digest, signer, len(inputs), commit=git.commit, record_commit=record_commit
+        framework, gate, done.sequence, done.digest, signer, n, commit=git["commit"], record_commit=record_commit
     )
 
 
-def _check_index_and_gate(run: _Promoting) -> None:
-    """Steps 2 and 3: an interrupted rollback's files restored, the index without drift, the gate passing.
+def _plan(ws: Workspace, store: SnapshotStore, gate: str, options: PromoteOptions) -> _Promoting:
+    """The promotion planned: its signer chosen and authorized, the index without drift, the gate
+    passing, and its inputs planned (:func:`_plan_inputs`).
 
     Raises:
-        PromotionError: the index differs from the files.
+        PromotionError: no or an untrusted signer, or the index differs from the files.
         GateFailedError: the gate's contract check failed.
     """
-    ws, framework, lock_timeout = run.ws, run.framework, run.options.lock_timeout
-    with FileLock(run.store.lock_path, lock_timeout):
-        recover_restore(run.store)  # an interrupted rollback's files first: the index must see them
+    signer = signing_key(ws, options.key)
+    run = _Promoting(ws, store, gate, signer, authorize_signer(ws, store.framework, gate, signer), options)
+    framework, lock_timeout = run.framework, options.lock_timeout
     drift = verify_index(ws, lock_timeout=lock_timeout)
     if not drift.ok:
         n = len(drift.added) + len(drift.changed) + len(drift.removed)
@@ -474,17 +432,17 @@ def _check_index_and_gate(run: _Promoting) -> None:
             findings=len(run.report.findings),
         )
         raise GateFailedError(run.gate, run.report.findings)
+    _plan_inputs(run)
+    return run
 
 
 def _plan_inputs(run: _Promoting) -> None:
-    """Step 4: the gate's inputs, hydrated deterministically; their git state (uncommitted inputs
-    refused unless ``allow_dirty``); each input's approvers and the approvals the manifest records.
+    """The gate's inputs, hydrated deterministically; their git state (uncommitted inputs refused
+    unless ``allow_dirty``); each input's approvers and the approvals the manifest records.
 
     Raises:
         PromotionError: inputs with uncommitted changes.
     """
-    from artigov.promote._rollback import withdrawn_in
-
     ws, framework = run.ws, run.framework
     result = hydrate(ws, framework, run.gate, withdrawn=withdrawn_in(run.store), check=DeterminismCheck())
     run.plan, run.decisions = result.plan, result.decisions
@@ -503,36 +461,27 @@ def _plan_inputs(run: _Promoting) -> None:
     run.actor = ActorLookup(ws.root)  # started now, answered when the decisions are written
 
 
-def _record(run: _Promoting) -> tuple[Promotion | None, Committed, tuple[SnapshotInput, ...]]:
-    """Steps 5-7 under the framework lock: an interrupted promotion finished or discarded, the head
-    verified, the inputs stored, the manifest signed and recorded. Returns (the promotion an
-    interrupted run of this very promotion already recorded, else None; what was committed; the inputs)."""
-    store, plan = run.store, run.plan
-    with FileLock(store.lock_path, run.options.lock_timeout):
-        finished = recover(store)
-        current = verified_head(store)
-        if (
-            any(note.startswith("published snapshot") for note in finished)
-            and current is not None
-            and current.manifest.gate == run.gate
-            and current.manifest.plan_digest == plan.digest
-        ):
-            # The interrupted run of this very promotion was recorded: it is finished, not made twice.
-            again = Promotion(
-                run.framework, run.gate, current.sequence, current.digest, current.signer, len(plan.inputs)
-            )
-            return again, Committed(current.sequence, current.digest, current.head), ()
-        head = current.head if current else None
-        approvals = run.approvals or {}
-        inputs = tuple(replace(i, approvals=approvals.get(i.path, ())) for i in _store_inputs(store, plan.inputs))
-        manifest = _manifest(run, (head.sequence if head else 0) + 1, head.digest if head else None, inputs)
-        done = commit_snapshot(store, head, manifest, _batch(run, manifest), run.trust)
-    return None, done, inputs
+def _recorded_already(run: _Promoting, recovered: list[str], current: Verified | None) -> Promotion | None:
+    """The promotion an interrupted run of this very promotion recorded (recovery published it, and
+    the head is of this gate and plan), else None: it is finished, never made twice."""
+    plan = run.plan
+    if (
+        any(note.startswith("published snapshot") for note in recovered)
+        and current is not None
+        and current.manifest.gate == run.gate
+        and current.manifest.plan_digest == plan.digest
+    ):
+        return Promotion(run.framework, run.gate, current.sequence, current.digest, current.signer, len(plan.inputs))
+    return None
 
 
-def _manifest(run: _Promoting, sequence: int, parent: str | None, inputs: tuple[SnapshotInput, ...]) -> Manifest:
-    """The new snapshot's manifest (unsigned, the log not pinned yet)."""
+def _manifest(run: _Promoting, current: Verified | None, inputs: list[SnapshotInput]) -> Manifest:
+    """The new snapshot's manifest on top of ``current`` (unsigned, the log not pinned yet), each
+    input with the approvals it records."""
     assert run.git is not None
+    head = current.head if current else None
+    sequence, parent = (head.sequence if head else 0) + 1, head.digest if head else None
+    approvals = run.approvals or {}
     created_at, source = stamp_now()
     expires_days = run.options.expires_days
     return Manifest(
@@ -542,7 +491,7 @@ def _manifest(run: _Promoting, sequence: int, parent: str | None, inputs: tuple[
         parent=parent,
         index_digest=run.plan.index_digest,
         plan_digest=run.plan.digest,
-        inputs=inputs,
+        inputs=tuple(replace(i, approvals=approvals.get(i.path, ())) for i in inputs),
         signer=run.signer,
         trust_version=run.trust.newest.version,
         created_at=created_at,
@@ -604,3 +553,33 @@ def _promoted_event(run: _Promoting, manifest: Manifest, decider: Decider) -> di
         ],
         **manifest.git,
     )
+
+
+def withdrawn_versions(ws: Workspace, framework: str) -> dict[tuple[str, str], str]:
+    """(id, version) -> why, for every version a rollback of ``framework`` withdrew (read from the
+    committed decision log: a pruned rollback snapshot still withdrew them) that nobody approved
+    again since (an approving statement the rollback did not know)."""
+    return withdrawn_in(SnapshotStore(ws, framework))
+
+
+def withdrawn_in(store: SnapshotStore) -> dict[tuple[str, str], str]:
+    """:func:`withdrawn_versions` of the framework of ``store`` (the command's own store)."""
+    ws, framework = store.ws, store.framework
+    withdrawals: dict[tuple[str, str], tuple[int, set[str], int | None]] = {}
+    for event in DecisionLog(store.decisions_path).events(b'"withdrawn"'):
+        data = event.data
+        if event.name != "snapshot_rolled_back":
+            continue
+        for w in data.get("withdrawn") or []:
+            if isinstance(w, dict) and "id" in w and "version" in w:
+                known = {str(d) for d in w.get("approvals", [])}
+                withdrawals[(str(w["id"]), str(w["version"]))] = (int(data["sequence"]), known, data.get("rolled_back"))
+    out = {}
+    for (artifact_id, version), (seq, known, rolled_back) in sorted(withdrawals.items()):
+        current = current_statements(statements_for(ws, framework, artifact_id, version))
+        if any(st.decision == "approve" and st.digest not in known for st in current.values()):
+            continue  # approved again since the rollback
+        out[(artifact_id, version)] = (
+            f"withdrawn by the rollback in snapshot {seq} (of snapshot {rolled_back}); approve it again to use it"
+        )
+    return out

@@ -3,7 +3,8 @@
 A rollback writes every file it restores as a staged copy beside its target
 (``.<name>.restore-tmp``), records the rollback snapshot (the decision log append is the commit
 point of the rollback, tree included), then switches the files in with one rename each. A journal
-in the local state folder (``restore-<framework>.journal``, ``SnapshotStore.restore_journal``) says where it stands:
+in the local state folder (``restore-<framework>.journal``; :class:`RestoreJournal`, the store's
+``restore``) says where it stands:
 
 1. ``staging`` (written first, listing every target, its staged copy and the rollback snapshot's
    sequence): a crash now is rolled forward by the next command if the decision log records that
@@ -20,17 +21,14 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Container, Sequence
+from collections.abc import Callable, Container, Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from artigov.core import DiskError, fault_point, fs_step, fsync_dir, get_logger, write_all, write_atomic
 from artigov.promote.errors import PromotionError
 
-if TYPE_CHECKING:
-    from artigov.promote._store import SnapshotStore
-
-__all__ = ["finish_restore", "recover_restore", "stage_files", "switch_staged", "unstage"]
+__all__ = ["RestoreJournal"]
 
 log = get_logger(__name__)
 
@@ -39,56 +37,107 @@ def _staged(target: Path) -> Path:
     return target.with_name(f".{target.name}.restore-tmp")
 
 
-def _write_journal(store: SnapshotStore, state: str, targets: Sequence[Path], sequence: int) -> None:
-    body = {"state": state, "files": [store.ws.rel(t) for t in targets], "sequence": sequence}
-    write_atomic(store.restore_journal, (json.dumps(body, sort_keys=True) + "\n").encode(), lock=False)
+def _why(e: OSError | DiskError) -> str:
+    return e.message if isinstance(e, DiskError) else (e.strerror or str(e))
 
 
-def stage_files(store: SnapshotStore, planned: Sequence[tuple[Path, bytes]], sequence: int) -> list[Path]:
-    """Stage ``planned`` (target, bytes) beside their targets for the rollback snapshot ``sequence``
-    (see the module doc); return the targets. Nothing of the tree changes yet.
+@dataclass(frozen=True)
+class RestoreJournal:
+    """A framework's restore journal (``state_dir/restore-<framework>.journal``) and the tree it
+    restores into: the steps of a rollback's switch, and their recovery (see the module doc).
 
-    The caller holds the framework lock and has checked every target path.
+    It holds paths only (the journal, the workspace root its entries are relative to): the
+    snapshot store holds one, and every step's caller holds the framework lock."""
 
-    Raises:
-        PromotionError: a copy could not be staged (the staged ones are removed: nothing changed).
-    """
-    targets = [t for t, _ in planned]
-    _write_journal(store, "staging", targets, sequence)
-    try:
-        for target, data in planned:
-            _stage(target, data)
-            fault_point("restore-staged")
-    except (OSError, DiskError) as e:
-        unstage(store, targets)
-        why = e.message if isinstance(e, DiskError) else (e.strerror or str(e))
-        raise PromotionError(f"could not stage the files to restore ({why}); nothing was restored") from e
-    return targets
+    path: Path
+    root: Path
+    framework: str
 
+    def _write(self, state: str, targets: Sequence[Path], sequence: int) -> None:
+        files = [t.relative_to(self.root).as_posix() for t in targets]
+        body = {"state": state, "files": files, "sequence": sequence}
+        write_atomic(self.path, (json.dumps(body, sort_keys=True) + "\n").encode(), lock=False)
 
-def unstage(store: SnapshotStore, targets: Sequence[Path]) -> None:
-    """Remove the staged copies and the journal: the rollback was not recorded, the tree stays."""
-    for target in targets:
-        _staged(target).unlink(missing_ok=True)
-    store.restore_journal.unlink(missing_ok=True)
+    def stage(self, planned: Sequence[tuple[Path, bytes]], sequence: int) -> list[Path]:
+        """Stage ``planned`` (target, bytes) beside their targets for the rollback snapshot
+        ``sequence``; return the targets. Nothing of the tree changes yet (every target path checked
+        by the caller).
 
+        Raises:
+            PromotionError: a copy could not be staged (the staged ones are removed: nothing changed).
+        """
+        targets = [t for t, _ in planned]
+        self._write("staging", targets, sequence)
+        try:
+            for target, data in planned:
+                _stage(target, data)
+                fault_point("restore-staged")
+        except (OSError, DiskError) as e:
+            self.unstage(targets)
+            raise PromotionError(f"could not stage the files to restore ({_why(e)}); nothing was restored") from e
+        return targets
 
-def switch_staged(store: SnapshotStore, targets: Sequence[Path], sequence: int) -> None:
-    """After the rollback snapshot ``sequence`` is recorded: switch the staged copies in.
+    def unstage(self, targets: Sequence[Path]) -> None:
+        """Remove the staged copies and the journal: the rollback was not recorded, the tree stays."""
+        for target in targets:
+            _staged(target).unlink(missing_ok=True)
+        self.path.unlink(missing_ok=True)
 
-    Raises:
-        PromotionError: a rename failed (the next command finishes the switch: it is recorded).
-    """
-    try:
-        _write_journal(store, "switching", targets, sequence)
-        fault_point("restore-switching")
-        _switch(targets)
-    except (OSError, DiskError) as e:
-        why = e.message if isinstance(e, DiskError) else (e.strerror or str(e))
-        raise PromotionError(
-            f"the rollback is recorded but its files were not all switched in ({why})",
-            fix="free the disk and run any promote, rollback or repair-head: it finishes the switch first",
-        ) from e
+    def switch(self, targets: Sequence[Path], sequence: int) -> None:
+        """After the rollback snapshot ``sequence`` is recorded: switch the staged copies in.
+
+        Raises:
+            PromotionError: a rename failed (the next command finishes the switch: it is recorded).
+        """
+        try:
+            self._write("switching", targets, sequence)
+            fault_point("restore-switching")
+            _switch(targets)
+        except (OSError, DiskError) as e:
+            raise PromotionError(
+                f"the rollback is recorded but its files were not all switched in ({_why(e)})",
+                fix="free the disk and run any promote, rollback or repair-head: it finishes the switch first",
+            ) from e
+
+    def finish(self) -> None:
+        """The restored files are in place and indexed: the journal goes."""
+        try:
+            fs_step("restore-journal-unlink")
+            self.path.unlink(missing_ok=True)
+        except OSError as e:
+            raise PromotionError(
+                f"the restored files are in place, but the restore journal could not be removed ({e.strerror or e})",
+                fix="run the command again",
+            ) from e
+
+    def recover(self, recorded: Container[int], reindex: Callable[[list[Path]], object]) -> str | None:
+        """Finish or undo an interrupted restore: rolled forward (its files switched in and given to
+        ``reindex``) when it was switching or its rollback snapshot is in ``recorded`` (the
+        snapshots the decision log records), else undone. Returns the line that says what was done,
+        or None when there was nothing to recover."""
+        try:
+            body = json.loads(self.path.read_bytes())
+            state = str(body["state"])
+            files = [str(f) for f in body["files"]]
+        except FileNotFoundError:
+            return None
+        except (OSError, ValueError, KeyError, TypeError, RecursionError):
+            self.path.unlink(missing_ok=True)  # a torn journal was written before anything was staged
+            return None
+        targets = [self.root / f for f in files]
+        if state == "switching" or body.get("sequence") in recorded:
+            _switch(targets)
+            reindex([t for t in targets if t.exists()])
+            outcome = "rolled forward: the restored files are in place"
+        else:
+            for target in targets:
+                _staged(target).unlink(missing_ok=True)
+            outcome = "undone: the files were left as they were"
+        self.path.unlink(missing_ok=True)
+        subject = self.path.relative_to(self.root).as_posix() if self.path.is_relative_to(self.root) else str(self.path)
+        fields = {"framework": self.framework, "subject": subject, "outcome": outcome, "files": len(files)}
+        log.info("restore_recovered", audit=True, **fields)
+        return f"the interrupted restore of {len(files)} file(s) was {outcome}"
 
 
 def _stage(target: Path, data: bytes) -> None:
@@ -115,57 +164,3 @@ def _switch(targets: Sequence[Path]) -> None:
             folders.add(target.parent)
     for folder in sorted(folders):
         fsync_dir(folder)
-
-
-def _recorded(store: SnapshotStore) -> Container[int]:
-    """The snapshots the framework's decision log records."""
-    from artigov.promote._decisions import DecisionLog
-
-    return DecisionLog(store.decisions_path).recorded()
-
-
-def finish_restore(store: SnapshotStore) -> None:
-    """The restored files are in place and indexed: the journal goes."""
-    try:
-        fs_step("restore-journal-unlink")
-        store.restore_journal.unlink(missing_ok=True)
-    except OSError as e:
-        raise PromotionError(
-            f"the restored files are in place, but the restore journal could not be removed ({e.strerror or e})",
-            fix="run the command again",
-        ) from e
-
-
-def recover_restore(store: SnapshotStore) -> list[str]:
-    """Finish or undo an interrupted restore of ``store``'s framework; return the files it touched:
-    rolled forward when it was switching or its rollback snapshot is recorded in the decision log,
-    else undone.
-
-    The caller holds the framework lock."""
-    ws, framework = store.ws, store.framework
-    path = store.restore_journal
-    try:
-        body = json.loads(path.read_bytes())
-        state = str(body["state"])
-        files = [str(f) for f in body["files"]]
-    except FileNotFoundError:
-        return []
-    except (OSError, ValueError, KeyError, TypeError, RecursionError):
-        path.unlink(missing_ok=True)  # a torn journal was written before anything was staged
-        return []
-    targets = [ws.root / f for f in files]
-    if state == "switching" or body.get("sequence") in _recorded(store):
-        _switch(targets)
-        from artigov.index import add as index_add
-
-        index_add(ws, [t for t in targets if t.exists()])
-        outcome = "rolled forward: the restored files are in place"
-    else:
-        for target in targets:
-            _staged(target).unlink(missing_ok=True)
-        outcome = "undone: the files were left as they were"
-    path.unlink(missing_ok=True)
-    log.info(
-        "restore_recovered", audit=True, framework=framework, subject=ws.rel(path), outcome=outcome, files=len(files)
-    )
-    return files

@@ -24,8 +24,7 @@ from artigov.core import (
     get_logger,
     stamp_now,
 )
-from artigov.promote._decisions import DecisionLog
-from artigov.promote._record import Decider, recover
+from artigov.promote._decisions import Decider, DecisionLog
 from artigov.promote._rollback import previous_good
 from artigov.promote._store import Head, SnapshotStore
 from artigov.promote._verify import verify_in
@@ -93,9 +92,7 @@ def prune(
     contract = load_contract(ws, framework)
     store = SnapshotStore.open(ws, framework)
     result = PruneResult(applied=apply)
-    with FileLock(store.lock_path, lock_timeout):
-        if apply:
-            recover(store)
+    with store.writing(lock_timeout) if apply else FileLock(store.lock_path, lock_timeout):
         head = store.head()
         sequences = store.sequences()
         if head is None or not sequences:

@@ -11,7 +11,6 @@ from typing import Any
 
 from artigov.core import (
     ActorLookup,
-    FileLock,
     PathEscapeError,
     TrustChain,
     Workspace,
@@ -20,8 +19,8 @@ from artigov.core import (
     stamp_now,
 )
 from artigov.index import add as index_add
-from artigov.promote._decisions import DecisionLog
-from artigov.promote._gitstate import git_state
+from artigov.promote._decisions import Decider, DecisionLog
+from artigov.promote._gitstate import commit_record, git_state
 from artigov.promote._manifest import Manifest
 from artigov.promote._options import RollbackOptions
 from artigov.promote._promotion import (
@@ -29,21 +28,16 @@ from artigov.promote._promotion import (
     Promotion,
     announce,
     authorize_signer,
-    commit_if,
-    commit_paths,
     git_fields,
     signing_key,
     trust_events,
-    verified_head,
 )
-from artigov.promote._record import Committed, Decider, commit_snapshot, recover
-from artigov.promote._restore import finish_restore, recover_restore, stage_files, switch_staged, unstage
-from artigov.promote._store import Head, SnapshotStore
+from artigov.promote._store import Committed, Head, SnapshotStore
 from artigov.promote._verify import Verified, verify_in
 from artigov.promote.errors import PromotionError, VerificationError
 from artigov.schema import unsafe_artifact_path
 
-__all__ = ["previous_good", "rollback", "withdrawn_in", "withdrawn_versions"]
+__all__ = ["previous_good", "rollback"]
 
 #: A rollback's options when the caller names none.
 _DEFAULTS = RollbackOptions()
@@ -82,14 +76,14 @@ def _commit_then_switch(
     them; a failure before the commit point unstages them, so the tree stays the old one."""
     head, manifest, batch, trust = snapshot
     try:
-        done = commit_snapshot(store, head, manifest, batch, trust)
+        done = store.commit(head, manifest, batch, trust)
     except BaseException:
         if manifest.sequence not in DecisionLog(store.decisions_path).recorded():
-            unstage(store, restored)  # not recorded: the tree stays the old one
+            store.restore.unstage(restored)  # not recorded: the tree stays the old one
         raise
-    switch_staged(store, restored, manifest.sequence)
+    store.restore.switch(restored, manifest.sequence)
     index_add(store.ws, restored, lock_timeout=lock_timeout)
-    finish_restore(store)
+    store.restore.finish()
     return done
 
 
@@ -152,21 +146,21 @@ def rollback(ws: Workspace, framework: str, *, reason: str, options: RollbackOpt
         raise PromotionError("a rollback needs a reason", fix='pass --reason "why" (it is recorded and signed)')
     store = SnapshotStore.open(ws, framework)
     run = _RollingBack(ws, store, signing_key(ws, options.key), reason, ActorLookup(ws.root), options)
-    with FileLock(store.lock_path, options.lock_timeout):
+    with store.writing(options.lock_timeout):
         head = _head_to_leave(run)
         verified = _snapshot_to_restore(run, head)
         trust = authorize_signer(ws, framework, verified.manifest.gate, run.signer)
         # Staged, not switched in: the files change only once the rollback is recorded (its commit point).
-        restored = stage_files(store, _planned(store, verified.manifest), head.sequence + 1)
+        restored = store.restore.stage(_planned(store, verified.manifest), head.sequence + 1)
         restored_rel = [ws.rel(p) for p in restored]
         manifest, batch = _rollback_snapshot(run, head, verified, trust, restored_rel)
         done = _commit_then_switch(store, (head, manifest, batch, trust), restored, options.lock_timeout)
-    announce(store, done, "snapshot_rolled_back", "rolled_back", rollback_of=verified.sequence)
+    announce(framework, done, "snapshot_rolled_back", "rolled_back", rollback_of=verified.sequence)
     return _rolled_back(run, done, manifest, restored_rel)
 
 
 def _head_to_leave(run: _RollingBack) -> Head:
-    """The head a rollback leaves (under the lock, after recovery): it must exist, and its history
+    """The head a rollback leaves (the record opened for writing): it must exist, and its history
     must hold (a head whose objects, signature or log fail is exactly what a rollback is for).
 
     Raises:
@@ -174,11 +168,9 @@ def _head_to_leave(run: _RollingBack) -> Head:
         VerificationError: a replayed, forked or interrupted history.
     """
     store, framework = run.store, run.framework
-    recover_restore(store)
-    recover(store)
     head = store.head()
     if head is None:
-        verified_head(store)
+        store.verified_head()
         raise PromotionError(f"framework {framework!r} has no snapshot to roll back to")
     try:
         verify_in(store)
@@ -270,13 +262,12 @@ def _rolled_back_event(
 def _rolled_back(run: _RollingBack, done: Committed, manifest: Manifest, restored: list[str]) -> Promotion:
     """The recorded rollback, after a git commit of exactly what it wrote when ``commit`` asks for one."""
     framework, target, signer = run.framework, manifest.rollback_of, run.signer
-    record_commit = commit_if(
-        run.options.commit,
-        run.ws,
-        commit_paths(run.store, signer, manifest.inputs, restored),
+    message = (
         f"artigov: roll back {framework} gate {manifest.gate} to snapshot {target} as snapshot {done.sequence}\n\n"
-        f"reason: {run.reason}\nmanifest {done.digest}\nsigned by {signer}",
+        f"reason: {run.reason}\nmanifest {done.digest}\nsigned by {signer}"
     )
+    written = run.store.written(signer, manifest.inputs, restored)
+    record_commit = commit_record(run.ws.root, written, message) if run.options.commit else None
     commit_of = manifest.git.get("commit")
     return Promotion(
         framework,
@@ -303,36 +294,3 @@ def previous_good(store: SnapshotStore, gate: str, current: int) -> int:
         f"no earlier {gate!r} snapshot of {store.framework!r} verifies; nothing to roll back to",
         fix="pass --to N to restore a specific snapshot (artigov snapshots lists them)",
     )
-
-
-def withdrawn_versions(ws: Workspace, framework: str) -> dict[tuple[str, str], str]:
-    """(id, version) -> why, for every version a rollback of ``framework`` withdrew (read from the
-    committed decision log: a pruned rollback snapshot still withdrew them) that nobody approved
-    again since (an approving statement the rollback did not know)."""
-    return withdrawn_in(SnapshotStore(ws, framework))
-
-
-def withdrawn_in(store: SnapshotStore) -> dict[tuple[str, str], str]:
-    """:func:`withdrawn_versions` of the framework of ``store`` (the command's own store)."""
-    from artigov.contract import current_statements, statements_for
-    from artigov.promote._decisions import DecisionLog
-
-    ws, framework = store.ws, store.framework
-    withdrawals: dict[tuple[str, str], tuple[int, set[str], int | None]] = {}
-    for event in DecisionLog(store.decisions_path).events(b'"withdrawn"'):
-        data = event.data
-        if event.name != "snapshot_rolled_back":
-            continue
-        for w in data.get("withdrawn") or []:
-            if isinstance(w, dict) and "id" in w and "version" in w:
-                known = {str(d) for d in w.get("approvals", [])}
-                withdrawals[(str(w["id"]), str(w["version"]))] = (int(data["sequence"]), known, data.get("rolled_back"))
-    out = {}
-    for (artifact_id, version), (seq, known, rolled_back) in sorted(withdrawals.items()):
-        current = current_statements(statements_for(ws, framework, artifact_id, version))
-        if any(st.decision == "approve" and st.digest not in known for st in current.values()):
-            continue  # approved again since the rollback
-        out[(artifact_id, version)] = (
-            f"withdrawn by the rollback in snapshot {seq} (of snapshot {rolled_back}); approve it again to use it"
-        )
-    return out

@@ -19,6 +19,26 @@ together with its framework's HEAD (``decisions.jsonl``, ``pruned.json``), so tw
 touch different frameworks merge with git's own merge, and two that promote the same framework
 conflict on HEAD: a real fork of the signed history. The framework lock lives in the local
 ``state_dir`` (``locks/<framework>.lock``), never in the record.
+
+:class:`SnapshotStore` is one framework's part of the record, its paths resolved once. Its readers
+(HEAD, manifests, ``pruned.json``) serve verification and every view; its whole operations serve
+the writing commands (promote, rollback, prune, repair-head), which share them:
+
+* :meth:`SnapshotStore.writing`: the framework lock taken, then :meth:`SnapshotStore.recover`
+  finishes or discards what an interrupted command left (a rollback's restore, a snapshot, a prune);
+* :meth:`SnapshotStore.commit`: a signed snapshot recorded, in four steps:
+
+  1. its manifest (which pins the decision log *including the batch about to be appended*) and
+     signature are written into ``snapshots/.NNNNNN.tmp/``;
+  2. the batch is appended to ``decisions.jsonl``: the COMMIT POINT;
+  3. HEAD is moved;
+  4. the temp folder is renamed to ``snapshots/NNNNNN/``.
+
+A complete folder above HEAD therefore never comes from an interruption (it is a replayed HEAD or
+a fork), while a recorded temp folder always does. Recovery finishes a temp folder whose snapshot
+the log records (steps 3-4) and discards one the log does not record (it was never committed), with
+any lines of its batch that reached the log. A complete snapshot folder the log does not record is
+never deleted: that is a fork or a tampered record, and the command refuses.
 """
 
 from __future__ import annotations
@@ -29,40 +49,58 @@ import json
 import os
 import shutil
 import stat
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from artigov.core import (
     FRAMEWORK_NAME,
     MANIFEST_NAME,
     SIGNATURE_NAME,
     DiskError,
+    FileLock,
     RecordLayout,
+    TrustChain,
     Workspace,
     canonical_json,
     check_framework_name,
     digest_bytes,
+    fault_point,
     fsync_dir,
+    get_logger,
+    publish_public_key,
     record_attributes,
+    seal_lines,
     sequence_name,
+    sign_detached,
     write_all,
     write_atomic,
     write_batch,
 )
-from artigov.promote._manifest import Manifest, ManifestError
-from artigov.promote.errors import VerificationError
+from artigov.promote._decisions import DecisionLog
+from artigov.promote._manifest import Manifest, ManifestError, SnapshotInput
+from artigov.promote._restore import RestoreJournal
+from artigov.promote.errors import PromotionError, VerificationError
+
+if TYPE_CHECKING:
+    from artigov.promote._verify import Verified
 
 __all__ = [
     "FRAMEWORK_NAME",
+    "Committed",
     "GateHead",
     "Head",
+    "KeySource",
     "ObjectStore",
     "SnapshotStore",
     "check_framework_name",
     "ensure_record_files",
     "refuse_old_layout",
 ]
+
+log = get_logger(__name__)
 
 
 GITATTRIBUTES = record_attributes()
@@ -106,6 +144,13 @@ class ObjectStore:
 
     def __init__(self, ws: Workspace, base: Path | None = None) -> None:
         self.root = (base or ws.record_dir / "objects") / "sha256"
+        #: The workspace root: where the inputs an object holds were promoted from.
+        self.workspace = ws.root
+
+    def shown(self, digest: str) -> str:
+        """Where the object named ``digest`` lives, as messages show it (relative to the workspace)."""
+        path = self.path_for(digest)
+        return path.relative_to(self.workspace).as_posix() if path.is_relative_to(self.workspace) else str(path)
 
     def path_for(self, digest: str) -> Path:
         """Where the object named ``digest`` lives (``objects/sha256/ab/cdef…``)."""
@@ -202,6 +247,21 @@ class ObjectStore:
 
 
 @dataclass(frozen=True)
+class KeySource:
+    """Where a signature's public keys are found: the record's committed keys (``keys_dir``, shown
+    as ``label`` in messages) and ``signing.gnupghome`` (the signers' own copies)."""
+
+    keys_dir: Path
+    label: str
+    gnupghome: Path | None
+
+    @classmethod
+    def of(cls, ws: Workspace) -> KeySource:
+        """The workspace's key sources."""
+        return cls(ws.keys_dir, ws.rel(ws.keys_dir), ws.signing.gnupghome)
+
+
+@dataclass(frozen=True)
 class GateHead:
     """One gate's current snapshot in HEAD: its sequence and manifest digest."""
 
@@ -290,9 +350,11 @@ class SnapshotStore:
         self.pruned_path = self.record / layout.pruned
         self.lock_path = ws.state_dir / "locks" / f"{framework}.lock"
         #: The journal of an unfinished restore of a rollback (local state: :mod:`artigov.promote._restore`).
-        self.restore_journal = ws.state_dir / f"restore-{framework}.journal"
+        self.restore = RestoreJournal(ws.state_dir / f"restore-{framework}.journal", ws.root, framework)
         #: The object store the record's snapshots name (one per store: every step of a command shares it).
         self.objects = ObjectStore(ws)
+        #: Where its signatures' public keys are found.
+        self.keys = KeySource.of(ws)
 
     @classmethod
     def open(cls, ws: Workspace, framework: str) -> SnapshotStore:
@@ -436,3 +498,300 @@ class SnapshotStore:
         """Add ``entries`` (sequence -> digest) to ``pruned.json``, atomically."""
         pruned = {**self.pruned(), **entries}
         write_atomic(self.pruned_path, canonical_json({str(k): v for k, v in sorted(pruned.items())}), lock=False)
+
+    @contextmanager
+    def writing(self, lock_timeout: float) -> Iterator[list[str]]:
+        """The record opened for writing, every writing command's first step: the framework lock
+        held, and what an interrupted command left finished or discarded (:meth:`recover`). Yields
+        what recovery did, one line each."""
+        with FileLock(self.lock_path, lock_timeout):
+            yield self.recover()
+
+    def recover(self) -> list[str]:
+        """Finish or undo an interrupted rollback's restore (the index must see its files), then
+        finish a committed but unfinished snapshot or prune, discard an uncommitted one, and set
+        aside any other leftover; say what was done. The caller holds the framework lock.
+
+        A leftover temp folder is evidence, not an instruction: it is rolled forward only when its
+        manifest pins the log as it is now (its batch is recorded), and discarded (with the part of
+        its batch that reached the log) only when every line after the point it was written on is
+        its own. Anything else (a copy of an older snapshot, a folder whose log grew with other
+        lines, say a prune pulled from another clone) is moved aside into ``state_dir/set-aside/``,
+        never deleted, and the log is left as it is.
+        """
+        from artigov.index import add as index_add
+
+        restored = self.restore.recover(DecisionLog(self.decisions_path).recorded(), lambda p: index_add(self.ws, p))
+        return [*([restored] if restored else []), *_recover_record(self)]
+
+    def verified_head(self) -> Verified | None:
+        """The verified current head, or None for a framework with no record at all.
+
+        Raises:
+            PromotionError: HEAD is missing but snapshots are recorded.
+            VerificationError: the head does not verify.
+        """
+        from artigov.promote._verify import verify_in
+
+        if self.head() is None:
+            if self.sequences() or DecisionLog(self.decisions_path).recorded():
+                raise PromotionError(
+                    f"{self.ws.rel(self.head_path)} is missing but {self.framework!r} has recorded snapshots; "
+                    "nothing was written",
+                    fix=f"restore it from git, or run `artigov repair-head --framework {self.framework}`",
+                )
+            return None
+        return verify_in(self)
+
+    def commit(
+        self, head: Head | None, manifest: Manifest, batch: list[dict[str, Any]], trust: TrustChain
+    ) -> Committed:
+        """Sign ``manifest`` (pinning the log with ``batch`` appended), prove it verifies, record it,
+        move HEAD and publish it (the four steps of the module doc).
+
+        The caller holds the framework lock (:meth:`writing`), verified ``head``, and checked that
+        ``trust``'s newest version lets the signer sign the manifest's gate.
+
+        Raises:
+            PromotionError: the snapshot would not verify (nothing recorded), or the disk refused
+                after the commit point (the next command finishes it).
+        """
+        return _commit(self, head, manifest, batch, trust)
+
+    def written(self, signer: str, inputs: Sequence[SnapshotInput], restored: Sequence[str] = ()) -> list[str]:
+        """Exactly what a snapshot's command wrote, as workspace paths: what a git commit of it
+        stages (never anything else: a tampered object stays out)."""
+        ws, objects = self.ws, self.objects
+        paths = [ws.rel(self.dir), ws.rel(ws.keys_dir / f"{signer}.asc")]
+        paths += [ws.rel(ws.record_dir / n) for n in (".gitattributes", ".gitignore")]
+        paths += [ws.rel(objects.path_for(o)) for i in inputs for o in i.objects]
+        for item in inputs:
+            for approval in item.approvals:
+                paths += [approval.statement, approval.statement + ".asc"]
+                if approval.fingerprint:
+                    paths.append(ws.rel(ws.keys_dir / f"{approval.fingerprint}.asc"))
+        paths += [ws.rel(ws.index_path)] if ws.index_committed else []  # a local index is never committed
+        paths += list(restored)
+        return sorted({p for p in paths if (ws.root / p).exists()})
+
+
+@dataclass(frozen=True)
+class Committed:
+    """A snapshot recorded: its sequence, its manifest's digest and the new HEAD."""
+
+    sequence: int
+    digest: str
+    head: Head
+
+
+def _recover_record(store: SnapshotStore) -> list[str]:
+    """The record's part of :meth:`SnapshotStore.recover`: its snapshots' and prunes' leftovers."""
+    dlog = DecisionLog(store.decisions_path)
+    notes: list[str] = []
+    state = dlog.state()
+    if dlog.exists() and store.decisions_path.stat().st_size > state.size:
+        removed = dlog.truncate_to(state)
+        notes.append(f"removed a torn last line ({removed} bytes) from {store.ws.rel(store.decisions_path)}")
+    recorded = dlog.recorded()
+    top = max(recorded, default=0)
+    head = store.head()
+    for n in store.unfinished():
+        if n in recorded:
+            notes += _finish_recorded(store, dlog, n, top, head)
+        elif n > top:
+            notes += _drop_unrecorded(store, dlog, n)
+    notes += _finish_pruning(store, dlog)
+    notes += _remove_dead_temps(store)
+    for note in notes:
+        log.info("record_recovered", audit=True, framework=store.framework, subject=store.framework, outcome=note)
+    return notes
+
+
+def _remove_dead_temps(store: SnapshotStore) -> list[str]:
+    """Temp files a crashed writer left in the record (``.HEAD.tmp.<pid>``, ``.pruned.json.tmp.<pid>``,
+    an object's ``.<hash>.tmp.<pid>`` or ``.incoming.<pid>``) whose writer is no longer running:
+    they never became part of the record, and would otherwise be committed by ``git add -A``."""
+    from artigov.core import dead_writer_temps, writer_gone
+
+    found = [*dead_writer_temps(store.head_path), *dead_writer_temps(store.pruned_path)]
+    objects = store.objects.root
+    if objects.is_dir():
+        found += [p for p in objects.glob(".incoming.*") if writer_gone(p)]
+        for folder in objects.iterdir():
+            if folder.is_dir():
+                found += [p for p in folder.glob(".*.tmp.*") if writer_gone(p)]
+    for path in found:
+        path.unlink(missing_ok=True)
+    return [f"removed {store.ws.rel(p)}: a crashed writer's temp file" for p in sorted(found)]
+
+
+def _tmp_manifest(store: SnapshotStore, n: int) -> Manifest | None:
+    """The leftover's manifest, if it is a valid manifest of its own folder's sequence that pins the log."""
+    try:
+        value = Manifest.from_bytes((store.tmp_dir(n) / MANIFEST_NAME).read_bytes())
+    except (OSError, ManifestError):
+        return None
+    return value if value.sequence == n and value.decisions is not None else None
+
+
+def _set_aside(store: SnapshotStore, n: int, why: str) -> str:
+    """Move leftover folder ``n`` out of the record into ``state_dir/set-aside/`` (kept, never
+    deleted); the one line that says so."""
+    tmp = store.tmp_dir(n)
+    base = store.ws.state_dir / "set-aside" / store.framework
+    k = 1
+    while (base / f"{tmp.name.strip('.')}-{k}").exists():
+        k += 1
+    target = base / f"{tmp.name.strip('.')}-{k}"
+    try:
+        base.mkdir(parents=True, exist_ok=True)
+        tmp.replace(target)
+    except OSError:  # another file system: keep it beside, under a name no command reads
+        target = tmp.with_name(f"{tmp.name[:-4]}.aside-{k}.tmp")
+        tmp.replace(target)
+    line = f"set aside {store.ws.rel(tmp)} as {store.ws.rel(target)}: {why}; the record was not changed"
+    log.warning("leftover_set_aside", audit=True, framework=store.framework, subject=store.ws.rel(tmp), outcome=line)
+    return line
+
+
+def _finish_recorded(store: SnapshotStore, dlog: DecisionLog, n: int, top: int, head: Head | None) -> list[str]:
+    """A leftover whose snapshot the log records: finished (HEAD, folder) when it is the newest and
+    its manifest pins the log as it is; else left for verify to explain, or set aside."""
+    head_seq = head.sequence if head else 0
+    if not (n == top and n in (head_seq, head_seq + 1) and not store.seq_dir(n).exists()):
+        return []  # anything else recorded is left for verify to explain
+    manifest = _tmp_manifest(store, n)
+    pin = (manifest.decisions if manifest else None) or {}
+    if manifest is None or dlog.hash_at(int(pin.get("lines", -1))) != pin.get("head"):
+        why = "its manifest does not pin the decision log that records snapshot " + str(n)
+        return [_set_aside(store, n, why)]
+    notes = []
+    if n == head_seq + 1:
+        data = (store.tmp_dir(n) / MANIFEST_NAME).read_bytes()
+        store.move_head((head or Head(0, "", {})).with_gate(manifest.gate, n, digest_bytes(data)))
+        notes.append(f"moved HEAD to snapshot {n}: it was recorded before the interruption")
+    store.publish(n)
+    return [*notes, f"published snapshot {n}"]
+
+
+def _own_lines(lines: list[bytes], n: int) -> bool:
+    """True when every line is an event of snapshot ``n``'s batch."""
+    from artigov.promote._decisions import DecisionEvent
+
+    try:
+        events = list(DecisionEvent.parse(lines))
+    except (ValueError, RecursionError):
+        return False
+    return len(events) == len(lines) and all(e.sequence == n for e in events)
+
+
+def _drop_unrecorded(store: SnapshotStore, dlog: DecisionLog, n: int) -> list[str]:
+    """A leftover the log does not record: discarded only when provably this command's own
+    unfinished promotion (the log is where it was written, or grew by its own lines alone)."""
+    manifest = _tmp_manifest(store, n)
+    if manifest is None:
+        return [_set_aside(store, n, "its manifest is unreadable, or names another sequence")]
+    pin = manifest.decisions
+    assert pin is not None  # _tmp_manifest hands on only a manifest that pins the log
+    start = pin["from"]  # the schema's shape: {"head": digest, "lines": count}
+    base = dlog.state_at(start["lines"])
+    if base is None or base.head != start["head"]:
+        return [_set_aside(store, n, "it was written on a decision log that is not a prefix of this one")]
+    after = dlog.lines_after(base.lines) or []
+    if after and not (len(after) < pin["lines"] - base.lines and _own_lines(after, n)):
+        why = f"the decision log grew by {len(after)} line(s) that are not its own since it was written"
+        return [_set_aside(store, n, why)]
+    notes = []
+    if after:
+        dlog.truncate_to(base)
+        notes.append(f"removed the unrecorded part of snapshot {n}'s decisions ({len(after)} line(s))")
+    shutil.rmtree(store.tmp_dir(n))
+    return [*notes, f"discarded unfinished snapshot {n} (interrupted before it was recorded)"]
+
+
+def _finish_pruning(store: SnapshotStore, dlog: DecisionLog) -> list[str]:
+    """A prune recorded in the decision log (its commit point) but interrupted: finish it."""
+    recorded = {
+        e.sequence: str(e.data["digest"])
+        for e in dlog.events(b"snapshot_pruned")
+        if e.name == "snapshot_pruned" and e.sequence is not None and "digest" in e.data
+    }
+    notes = []
+    missing = {s: d for s, d in recorded.items() if s not in store.pruned()}
+    if missing:
+        store.record_pruned(missing)
+        notes.append(f"recorded pruned snapshots {sorted(missing)} in pruned.json")
+    for sequence in sorted(store.pruned()):
+        folder = store.seq_dir(sequence)
+        if folder.exists() and sequence in recorded:
+            shutil.rmtree(folder)
+            notes.append(f"finished deleting pruned snapshot {sequence}")
+    return notes
+
+
+def _prove(store: SnapshotStore, body: Manifest, data: bytes, signature: bytes, trust: TrustChain) -> None:
+    """Before anything is recorded: the checks verify will run on the new snapshot. Its signature
+    verifies with the committed keys and is by a key its trust version lets sign its gate, and
+    every object it names holds the input it describes (never sign a head that every later
+    promotion would refuse)."""
+    from artigov.promote._verify import Signed, check_objects, check_signature
+    from artigov.promote.errors import VerificationError
+
+    sequence = body.sequence
+    try:
+        check_signature(store.keys, Signed(data, signature), body, sequence, trust)
+        check_objects(store.objects, body, sequence)
+    except VerificationError as e:
+        raise PromotionError(
+            f"snapshot {sequence} would not verify ({e.code} {e.problem}); nothing was recorded", fix=e.fix
+        ) from None
+
+
+def _commit(
+    store: SnapshotStore, head: Head | None, manifest: Manifest, batch: list[dict[str, Any]], trust: TrustChain
+) -> Committed:
+    """:meth:`SnapshotStore.commit`."""
+    dlog = DecisionLog(store.decisions_path)
+    state = dlog.state()
+    lines = seal_lines(batch, state.head)
+    pinned = manifest.pinning(
+        {
+            "from": {"head": state.head, "lines": state.lines},
+            "head": digest_bytes(lines[-1]),
+            "lines": state.lines + len(lines),
+        }
+    )
+    data = pinned.to_bytes()
+    signature = sign_detached(data, pinned.signer, store.ws.signing.gnupghome)
+    store.ensure_record_files()
+    publish_public_key(store.ws, pinned.signer)
+    _prove(store, pinned, data, signature, trust)
+    store.write_tmp(pinned.sequence, data, signature)
+    try:
+        dlog.append(lines, state)
+    except BaseException:
+        shutil.rmtree(store.tmp_dir(pinned.sequence), ignore_errors=True)  # never recorded: provably unfinished
+        raise
+    fault_point("after-decisions")
+    new_head = (head or Head(0, "", {})).with_gate(pinned.gate, pinned.sequence, digest_bytes(data))
+    _put_in_place(store, new_head)
+    return Committed(pinned.sequence, new_head.digest, new_head)
+
+
+def _put_in_place(store: SnapshotStore, head: Head) -> None:
+    """After the commit point (the decisions recorded): HEAD moved to ``head``, the snapshot published.
+
+    Raises:
+        PromotionError: the disk refused (the next command finishes it first).
+    """
+    try:
+        fault_point("before-head-move")
+        store.move_head(head)
+        fault_point("before-publish")
+        store.publish(head.sequence)
+    except (OSError, DiskError) as e:
+        why = e.strerror if isinstance(e, OSError) else e.message
+        raise PromotionError(
+            f"snapshot {head.sequence} is recorded in the decision log but could not be put in place ({why or e})",
+            fix="free the disk and run the command again (or `artigov repair-head`): it finishes the snapshot first",
+        ) from e

@@ -10,10 +10,10 @@ from typing import Any
 
 from artigov.contract import check_contract, load_contract
 from artigov.core import ActorLookup, Workspace, digest_file, get_logger
+from artigov.promote._decisions import Decider
 from artigov.promote._manifest import Manifest
 from artigov.promote._options import Recording, RollbackOptions, VerifyOptions
 from artigov.promote._promotion import Promotion
-from artigov.promote._record import Decider
 from artigov.promote._rollback import rollback
 from artigov.promote._store import Head, SnapshotStore
 from artigov.promote._verify import verify_in

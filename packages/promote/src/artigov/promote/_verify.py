@@ -61,7 +61,7 @@ from artigov.core import (
 from artigov.promote._decisions import DecisionLog, LogCheck
 from artigov.promote._manifest import InputApproval, Manifest, ManifestError, SnapshotInput
 from artigov.promote._options import VerifyOptions
-from artigov.promote._store import Head, SnapshotStore, refuse_old_layout
+from artigov.promote._store import Head, KeySource, ObjectStore, SnapshotStore, refuse_old_layout
 from artigov.promote.errors import VerificationError
 
 __all__ = [
@@ -255,13 +255,13 @@ def _signature(run: _Run) -> None:
     assert run.trust is not None
     assert run.manifest is not None
     signed = Signed(run.chain[run.target], run.store.signature_bytes(run.target))
-    run.signer = check_signature(run.store, signed, run.manifest, run.target, run.trust)
+    run.signer = check_signature(run.store.keys, signed, run.manifest, run.target, run.trust)
 
 
 def _objects(run: _Run) -> None:
     """V008, V009: every object is there, intact, and holds the input its entry describes."""
     assert run.manifest is not None
-    check_objects(run.store, run.manifest, run.target)
+    check_objects(run.store.objects, run.manifest, run.target)
 
 
 def _approvals(run: _Run) -> None:
@@ -413,10 +413,10 @@ class Signed:
     signature: bytes
 
 
-def check_signature(store: SnapshotStore, signed: Signed, manifest: Manifest, target: int, trust: TrustChain) -> str:
+def check_signature(keys: KeySource, signed: Signed, manifest: Manifest, target: int, trust: TrustChain) -> str:
     """The signer of ``signed`` (a manifest's bytes, which parse to ``manifest``): a good signature
     by a key that the trust version the manifest names lets sign its framework's gate (keys from the
-    record and ``signing.gnupghome``), the one the manifest names (V010-V014, V018)."""
+    record and ``signing.gnupghome``, as ``keys`` names them), the one the manifest names (V010-V014, V018)."""
     version = trust.version(manifest.trust_version, what=f"snapshot {target}")
     framework, gate = manifest.framework, manifest.gate
     allowed = version.signers_for(framework, gate)
@@ -428,13 +428,8 @@ def check_signature(store: SnapshotStore, signed: Signed, manifest: Manifest, ta
             f"key that may sign gate {gate!r} of {framework!r}",
             snapshot=target,
         )
-    ws = store.ws
     with trusted_keyring(
-        allowed,
-        source_home=ws.signing.gnupghome,
-        keys_dir=ws.keys_dir,
-        keys_label=ws.rel(ws.keys_dir),
-        allow_list=where,
+        allowed, source_home=keys.gnupghome, keys_dir=keys.keys_dir, keys_label=keys.label, allow_list=where
     ) as keyring:
         signer = keyring.verify(signed.data, signed.signature, snapshot=target)
     if signer != manifest.signer:
@@ -446,9 +441,8 @@ def check_signature(store: SnapshotStore, signed: Signed, manifest: Manifest, ta
     return signer
 
 
-def check_objects(store: SnapshotStore, manifest: Manifest, target: int) -> None:
+def check_objects(objects: ObjectStore, manifest: Manifest, target: int) -> None:
     """Every object a manifest names is there, intact, and holds the input it describes (V008, V009)."""
-    ws, objects = store.ws, store.objects
     for item in manifest.inputs:
         for obj, path in zip(item.objects, item.paths, strict=True):
             problem = objects.check(obj)
@@ -457,7 +451,7 @@ def check_objects(store: SnapshotStore, manifest: Manifest, target: int) -> None
                     "V008",
                     f"snapshot {target}: object {obj} of {path} is missing",
                     snapshot=target,
-                    fix=f"restore {ws.rel(objects.path_for(obj))} from git",
+                    fix=f"restore {objects.shown(obj)} from git",
                 )
             if problem:
                 raise VerificationError(
@@ -466,7 +460,7 @@ def check_objects(store: SnapshotStore, manifest: Manifest, target: int) -> None
                     snapshot=target,
                     fix="restore the object from git, or roll back",
                 )
-        mismatch = _describes(store, item)
+        mismatch = _describes(objects, item)
         if mismatch:
             raise VerificationError(
                 "V009",
@@ -605,13 +599,13 @@ def _said_and_meant(
 
         said["metadata"] = body.metadata
         try:
-            meant["metadata"] = _stored_artifact(store, item).approval_digest
+            meant["metadata"] = _stored_artifact(store.objects, item).approval_digest
         except ArtifactLoadError as e:
             meant["metadata"] = f"(the stored input does not load: {e.problem})"
     return said, meant
 
 
-def _stored_artifact(store: SnapshotStore, item: SnapshotInput) -> Artifact:
+def _stored_artifact(objects: ObjectStore, item: SnapshotInput) -> Artifact:
     """The input ``item`` as its stored objects hold it (sidecar artifacts from their two objects).
 
     Raises:
@@ -619,21 +613,21 @@ def _stored_artifact(store: SnapshotStore, item: SnapshotInput) -> Artifact:
     """
     from artigov.schema import load_frontmatter_artifact, load_sidecar_artifact
 
-    ws, objects = store.ws, store.objects
+    root = objects.workspace
     if item.meta_object and item.meta:  # the content's checksum is its object's name (checked, streamed, above)
         meta = objects.get(item.meta_object)
         content = (item.object, objects.path_for(item.object).stat().st_size)
-        return load_sidecar_artifact(ws.root, item.path, item.meta, meta_data=meta, described=content)
-    return load_frontmatter_artifact(ws.root, item.path, data=objects.get(item.object))  # at most 16 MiB
+        return load_sidecar_artifact(root, item.path, item.meta, meta_data=meta, described=content)
+    return load_frontmatter_artifact(root, item.path, data=objects.get(item.object))  # at most 16 MiB
 
 
-def _describes(store: SnapshotStore, item: SnapshotInput) -> str | None:
+def _describes(objects: ObjectStore, item: SnapshotInput) -> str | None:
     """Why the stored object does not hold the input ``item`` describes (id, version, status,
     checksum), or None. Sidecar artifacts are read from their two objects."""
     from artigov.schema import ArtifactLoadError
 
     try:
-        artifact = _stored_artifact(store, item)
+        artifact = _stored_artifact(objects, item)
     except ArtifactLoadError as e:
         return f"they do not load: {e.problem}"
     if artifact.checksum != item.checksum:
@@ -913,7 +907,7 @@ def check_history(
     for seq in sorted(chain):
         manifest = _read_manifest(chain[seq], seq)
         if seq not in done:
-            check_signature(store, Signed(chain[seq], store.signature_bytes(seq)), manifest, seq, trust)
+            check_signature(store.keys, Signed(chain[seq], store.signature_bytes(seq)), manifest, seq, trust)
         pin = manifest.decisions
         problem = dlog.pin_problem(pin, seq) if pin is not None else None
         if problem:
