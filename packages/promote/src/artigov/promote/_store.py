@@ -94,6 +94,7 @@ __all__ = [
     "Head",
     "KeySource",
     "ObjectStore",
+    "RecordFiles",
     "SnapshotStore",
     "check_framework_name",
     "ensure_record_files",
@@ -335,33 +336,26 @@ def _stream_copy(source: Path, tmp: Path) -> tuple[str, int]:
     return "sha256:" + hasher.hexdigest(), size
 
 
-class SnapshotStore:
-    """One framework's part of the record."""
+class RecordFiles:
+    """One framework's part of the record as files: where each lives (resolved once), and each
+    read and write of one of them. It holds paths only, never the workspace: verification reads
+    through it, and :class:`SnapshotStore` builds its whole operations on it."""
 
-    def __init__(self, ws: Workspace, framework: str) -> None:
-        self.ws = ws
+    def __init__(self, record: Path, framework: str, root: Path) -> None:
         self.framework = check_framework_name(framework)
-        self.record = ws.record_dir
+        self.record = record
+        #: The workspace root, which messages name paths relative to.
+        self.root = root
         layout = RecordLayout(framework)
-        self.dir = self.record / framework
-        self.snapshots_dir = self.record / layout.snapshots
-        self.head_path = self.record / layout.head
-        self.decisions_path = self.record / layout.decisions
-        self.pruned_path = self.record / layout.pruned
-        self.lock_path = ws.state_dir / "locks" / f"{framework}.lock"
-        #: The journal of an unfinished restore of a rollback (local state: :mod:`artigov.promote._restore`).
-        self.restore = RestoreJournal(ws.state_dir / f"restore-{framework}.journal", ws.root, framework)
-        #: The object store the record's snapshots name (one per store: every step of a command shares it).
-        self.objects = ObjectStore(ws)
-        #: Where its signatures' public keys are found.
-        self.keys = KeySource.of(ws)
+        self.dir = record / framework
+        self.snapshots_dir = record / layout.snapshots
+        self.head_path = record / layout.head
+        self.decisions_path = record / layout.decisions
+        self.pruned_path = record / layout.pruned
 
-    @classmethod
-    def open(cls, ws: Workspace, framework: str) -> SnapshotStore:
-        """The store a command works on: the framework's name checked, a record in the old local
-        layout refused (it must be migrated first). One per command: pass it down."""
-        refuse_old_layout(ws)
-        return cls(ws, framework)
+    def rel(self, path: Path) -> str:
+        """``path`` as messages show it: relative to the workspace root when inside it."""
+        return path.relative_to(self.root).as_posix() if path.is_relative_to(self.root) else str(path)
 
     def seq_dir(self, sequence: int) -> Path:
         """The folder of snapshot ``sequence``."""
@@ -395,13 +389,13 @@ class SnapshotStore:
         except FileNotFoundError:
             return None
         except OSError as e:
-            raise VerificationError("V002", f"{self.ws.rel(self.head_path)}: unreadable ({e.strerror})") from None
+            raise VerificationError("V002", f"{self.rel(self.head_path)}: unreadable ({e.strerror})") from None
         if b"<<<<<<<" in raw or b">>>>>>>" in raw:
             raise VerificationError(
                 "V007",
-                f"{self.ws.rel(self.head_path)} holds merge conflict markers: two branches promoted "
+                f"{self.rel(self.head_path)} holds merge conflict markers: two branches promoted "
                 f"{self.framework!r}, a fork of the signed history",
-                fix=f"keep one side's record (e.g. git checkout --theirs -- {self.ws.rel(self.dir)}), "
+                fix=f"keep one side's record (e.g. git checkout --theirs -- {self.rel(self.dir)}), "
                 "then promote again on the merged branch",
             )
         try:
@@ -409,7 +403,7 @@ class SnapshotStore:
         except ValueError as e:
             raise VerificationError(
                 "V002",
-                f"{self.ws.rel(self.head_path)}: head pointer is unreadable ({e})",
+                f"{self.rel(self.head_path)}: head pointer is unreadable ({e})",
                 fix="restore it from git (git checkout -- the file), or resolve the merge conflict in it",
             ) from None
 
@@ -458,7 +452,7 @@ class SnapshotStore:
         except (ValueError, TypeError, AttributeError) as e:
             raise VerificationError(
                 "V006",
-                f"{self.ws.rel(self.pruned_path)} is unreadable ({type(e).__name__})",
+                f"{self.rel(self.pruned_path)} is unreadable ({type(e).__name__})",
                 fix="restore it from git",
             ) from None
 
@@ -498,6 +492,32 @@ class SnapshotStore:
         """Add ``entries`` (sequence -> digest) to ``pruned.json``, atomically."""
         pruned = {**self.pruned(), **entries}
         write_atomic(self.pruned_path, canonical_json({str(k): v for k, v in sorted(pruned.items())}), lock=False)
+
+
+class SnapshotStore(RecordFiles):
+    """One framework's part of the record in its workspace: its files (:class:`RecordFiles`), its
+    lock, object store, keys and restore journal, and the whole operations of the writing commands
+    (see the module doc)."""
+
+    def __init__(self, ws: Workspace, framework: str) -> None:
+        super().__init__(ws.record_dir, framework, ws.root)
+        self.ws = ws
+        self.lock_path = ws.state_dir / "locks" / f"{framework}.lock"
+        #: The journal of an unfinished restore of a rollback (local state: :mod:`artigov.promote._restore`).
+        self.restore = RestoreJournal(ws.state_dir / f"restore-{framework}.journal", ws.root, framework)
+        #: The object store the record's snapshots name (one per store: every step of a command shares it).
+        self.objects = ObjectStore(ws)
+        #: Where its signatures' public keys are found.
+        self.keys = KeySource.of(ws)
+        #: Its files alone (no workspace): what verification reads.
+        self.files = RecordFiles(self.record, self.framework, self.root)
+
+    @classmethod
+    def open(cls, ws: Workspace, framework: str) -> SnapshotStore:
+        """The store a command works on: the framework's name checked, a record in the old local
+        layout refused (it must be migrated first). One per command: pass it down."""
+        refuse_old_layout(ws)
+        return cls(ws, framework)
 
     @contextmanager
     def writing(self, lock_timeout: float) -> Iterator[list[str]]:

@@ -61,7 +61,7 @@ from artigov.core import (
 from artigov.promote._decisions import DecisionLog, LogCheck
 from artigov.promote._manifest import InputApproval, Manifest, ManifestError, SnapshotInput
 from artigov.promote._options import VerifyOptions
-from artigov.promote._store import Head, KeySource, ObjectStore, SnapshotStore, refuse_old_layout
+from artigov.promote._store import Head, KeySource, ObjectStore, RecordFiles, SnapshotStore, refuse_old_layout
 from artigov.promote.errors import VerificationError
 
 __all__ = [
@@ -132,18 +132,22 @@ class _Run:
     signer: str = ""
     trust: TrustChain | None = None
 
+    @property
+    def files(self) -> RecordFiles:
+        """The record's files the steps read (never the workspace)."""
+        return self.store.files
+
 
 def _head_exists(run: _Run) -> None:
     """V001, V002: there is a head (a missing HEAD beside snapshots names ``repair-head``)."""
-    store, framework = run.store, run.store.framework
+    files, framework = run.files, run.store.framework
     if run.head is not None:
         return
-    if store.sequences():
+    if files.sequences():
         raise VerificationError(
             "V002",
             f"framework {framework!r} has snapshots but no HEAD",
-            fix=f"restore {store.ws.rel(store.head_path)} from git, "
-            f"or run `artigov repair-head --framework {framework}`",
+            fix=f"restore {files.rel(files.head_path)} from git, or run `artigov repair-head --framework {framework}`",
         )
     raise VerificationError(
         "V001",
@@ -155,13 +159,13 @@ def _head_exists(run: _Run) -> None:
 def _not_replayed(run: _Run) -> None:
     """V007, V020: no newer snapshot exists or is recorded (an interrupted promotion is V020)."""
     assert run.head is not None
-    _check_not_replayed(run.store, run.head, run.log)
+    _check_not_replayed(run.files, run.head, run.log)
 
 
 def _head_digest(run: _Run) -> None:
     """V004: the head manifest's bytes hash to the digest HEAD records."""
     assert run.head is not None
-    run.head_bytes = run.store.manifest_bytes(run.head.sequence)
+    run.head_bytes = run.files.manifest_bytes(run.head.sequence)
     if digest_bytes(run.head_bytes) != run.head.digest:
         from artigov.core import CRLF_FIX, CRLF_HINT, crlf_only
 
@@ -183,7 +187,7 @@ def _head_digest(run: _Run) -> None:
 def _chain(run: _Run) -> None:
     """V005, V006: sequences are previous + 1, and each parent digest is the previous manifest's."""
     assert run.head is not None
-    run.chain = _verify_chain(run.store, run.head, run.head_bytes)
+    run.chain = _verify_chain(run.files, run.head, run.head_bytes)
 
 
 def _gates(run: _Run) -> None:
@@ -208,7 +212,7 @@ def _target(run: _Run) -> None:
         sequence = head.gates[gate].sequence
     target = head.sequence if sequence is None else sequence
     if target not in run.chain:
-        if target in run.store.pruned():
+        if target in run.files.pruned():
             raise VerificationError("V003", f"snapshot {target} was pruned by retention", snapshot=target)
         raise VerificationError("V003", f"snapshot {target} does not exist (head is {head.sequence})", snapshot=target)
     run.target = target
@@ -254,7 +258,7 @@ def _signature(run: _Run) -> None:
     """V010-V014, V018: a good signature by a key the manifest's trust version lets sign its gate."""
     assert run.trust is not None
     assert run.manifest is not None
-    signed = Signed(run.chain[run.target], run.store.signature_bytes(run.target))
+    signed = Signed(run.chain[run.target], run.files.signature_bytes(run.target))
     run.signer = check_signature(run.store.keys, signed, run.manifest, run.target, run.trust)
 
 
@@ -267,7 +271,7 @@ def _objects(run: _Run) -> None:
 def _approvals(run: _Run) -> None:
     """V021, V022: every recorded approval is in the record and approves exactly that input."""
     assert run.trust is not None and run.manifest is not None
-    check_approvals(run.store, run.manifest, run.target, run.trust)
+    check_approvals(run.store.keys, run.store.objects, run.manifest, run.target, run.trust)
 
 
 def _not_expired(run: _Run) -> None:
@@ -287,7 +291,7 @@ def _not_expired(run: _Run) -> None:
 def _pinned_log(run: _Run) -> None:
     """V017: the decision log holds, intact, the lines the snapshot pins."""
     assert run.manifest is not None
-    _check_pinned_log(run.store, run.log, run.manifest, run.target)
+    _check_pinned_log(run.files, run.log, run.manifest, run.target)
 
 
 @dataclass(frozen=True)
@@ -329,7 +333,7 @@ def verify_snapshot(
 def verify_in(store: SnapshotStore, sequence: int | None = None, options: VerifyOptions = _DEFAULTS) -> Verified:
     """:func:`verify_snapshot` in the store a command already opened (its paths resolved once)."""
     framework = store.framework
-    run = _Run(store, sequence, options, options.head or store.head(), DecisionLog(store.decisions_path))
+    run = _Run(store, sequence, options, options.head or store.files.head(), DecisionLog(store.decisions_path))
     run.trust = options.trust
     passed: list[str] = []
     for step in STEPS:
@@ -349,28 +353,28 @@ def verify_in(store: SnapshotStore, sequence: int | None = None, options: Verify
     return Verified(framework, run.target, digest, run.signer, run.manifest, run.head, tuple(passed))
 
 
-def _check_not_replayed(store: SnapshotStore, head: Head, log: DecisionLog) -> None:
-    newer = [s for s in store.sequences() if s > head.sequence]
+def _check_not_replayed(files: RecordFiles, head: Head, log: DecisionLog) -> None:
+    newer = [s for s in files.sequences() if s > head.sequence]
     recorded = [s for s in log.recorded() if s > head.sequence]
     nxt = head.sequence + 1
-    interrupted = recorded == [nxt] and not newer and store.tmp_dir(nxt).is_dir()
-    if not interrupted and store.tmp_dir(head.sequence).is_dir() and not store.seq_dir(head.sequence).exists():
+    interrupted = recorded == [nxt] and not newer and files.tmp_dir(nxt).is_dir()
+    if not interrupted and files.tmp_dir(head.sequence).is_dir() and not files.seq_dir(head.sequence).exists():
         nxt = head.sequence
         interrupted = True
     if interrupted:
         raise VerificationError(
             "V020",
-            f"snapshot {nxt} is recorded in {store.ws.rel(store.decisions_path)} but not yet in place "
+            f"snapshot {nxt} is recorded in {files.rel(files.decisions_path)} but not yet in place "
             f"(HEAD names {head.sequence}): a promotion was interrupted after its commit point",
             snapshot=nxt,
-            fix=f"finish it: artigov repair-head --framework {store.framework} (any promote or rollback also does)",
+            fix=f"finish it: artigov repair-head --framework {files.framework} (any promote or rollback also does)",
         )
     if newer or recorded:
         seen = max([*newer, *recorded])
         raise VerificationError(
             "V007",
             f"HEAD names snapshot {head.sequence} but snapshot {seen} exists or is recorded in "
-            f"{store.ws.rel(store.decisions_path)}: an older snapshot was replayed as the head, or two branches "
+            f"{files.rel(files.decisions_path)}: an older snapshot was replayed as the head, or two branches "
             "promoted the same framework (a fork)",
             snapshot=head.sequence,
             fix="if a merge brought two promotions, keep one side's record and promote again on the merged branch; "
@@ -470,18 +474,18 @@ def check_objects(objects: ObjectStore, manifest: Manifest, target: int) -> None
             )
 
 
-def check_approvals(store: SnapshotStore, manifest: Manifest, target: int, trust: TrustChain) -> None:
+def check_approvals(keys: KeySource, objects: ObjectStore, manifest: Manifest, target: int, trust: TrustChain) -> None:
     """Every approval a manifest records is still in the record, byte for byte, approves exactly
     the input it is listed under, and (if it names a key) is signed by that key, checked against the
     committed public keys alone, and that key is the approver's in the trust version the statement
-    names (V021, V022)."""
+    names (V021, V022). The statements are read in the workspace ``objects`` names, with the
+    committed keys of ``keys``."""
     recorded = [(item, a) for item in manifest.inputs for a in item.approvals]
     if not recorded:
         return
     fprs = tuple(sorted({a.fingerprint for _, a in recorded if a.fingerprint}))
-    ws = store.ws
-    with committed_keyring(ws.keys_dir, fprs, ws.rel(ws.keys_dir), "the approvals' recorded keys") as keyring:
-        check = _ApprovalCheck(store, keyring, target, trust, manifest.framework)
+    with committed_keyring(keys.keys_dir, fprs, keys.label, "the approvals' recorded keys") as keyring:
+        check = _ApprovalCheck(objects, keyring, target, trust, manifest.framework)
         for item, approval in recorded:
             check.one(item, approval)
 
@@ -524,7 +528,7 @@ class _ApprovalCheck:
     """The approvals of one snapshot (``target``) checked against the record, the committed keys
     (``keyring``) and the trust chain."""
 
-    store: SnapshotStore
+    objects: ObjectStore
     keyring: VerifyingKeyring
     target: int
     trust: TrustChain
@@ -534,11 +538,11 @@ class _ApprovalCheck:
     def one(self, item: SnapshotInput, approval: InputApproval) -> None:
         """One recorded approval: the statement is there, approves exactly ``item``, and (if it names
         a key) is signed by that key, which the trust version it names gives its approver (V021, V022)."""
-        store, target = self.store, self.target
+        objects, target = self.objects, self.target
         rel = approval.statement
         where = f"snapshot {target}: {item.path}: approval by {approval.approver} ({rel})"
-        path, data, body = _approval_body(store.ws.root, rel, approval.digest, where, target)
-        said, meant = _said_and_meant(store, item, approval, body)
+        path, data, body = _approval_body(objects.workspace, rel, approval.digest, where, target)
+        said, meant = _said_and_meant(objects, item, approval, body)
         if said != meant or body.decision != "approve":
             raise VerificationError(
                 "V022",
@@ -582,7 +586,7 @@ _ROLL_BACK = "roll back to an earlier snapshot"
 
 
 def _said_and_meant(
-    store: SnapshotStore, item: SnapshotInput, approval: InputApproval, body: ApprovalStatement
+    objects: ObjectStore, item: SnapshotInput, approval: InputApproval, body: ApprovalStatement
 ) -> tuple[dict[str, str | None], dict[str, str | None]]:
     """What the statement says it approves, and what the manifest's input is: id, version, body
     checksum and approver, and, for a statement that covers the metadata (format 2), the stored
@@ -599,7 +603,7 @@ def _said_and_meant(
 
         said["metadata"] = body.metadata
         try:
-            meant["metadata"] = _stored_artifact(store.objects, item).approval_digest
+            meant["metadata"] = _stored_artifact(objects, item).approval_digest
         except ArtifactLoadError as e:
             meant["metadata"] = f"(the stored input does not load: {e.problem})"
     return said, meant
@@ -638,13 +642,13 @@ def _describes(objects: ObjectStore, item: SnapshotInput) -> str | None:
     return None
 
 
-def _check_pinned_log(store: SnapshotStore, log: DecisionLog, manifest: Manifest, target: int) -> None:
+def _check_pinned_log(files: RecordFiles, log: DecisionLog, manifest: Manifest, target: int) -> None:
     pin = manifest.decisions
     if pin is None:
         return  # a format-1 manifest (migrated) pinned the local operational log, which did not travel
-    rel = store.ws.rel(store.decisions_path)
+    rel = files.rel(files.decisions_path)
     if log.exists():
-        result = verify_log(store.decisions_path)
+        result = verify_log(files.decisions_path)
         if not result.ok and (result.bad_line or 0) <= pin["lines"]:
             raise VerificationError(
                 "V017",
@@ -675,10 +679,10 @@ def _parent_of(sequence: int, data: bytes) -> Any:
     return manifest.get("parent")
 
 
-def _verify_chain(store: SnapshotStore, head: Head, head_bytes: bytes) -> dict[int, bytes]:
+def _verify_chain(files: RecordFiles, head: Head, head_bytes: bytes) -> dict[int, bytes]:
     """Walk from the head back to the first snapshot, checking sequences and parent digests."""
     chain = {head.sequence: head_bytes}
-    pruned = store.pruned()
+    pruned = files.pruned()
     sequence, data = head.sequence, head_bytes
     while True:
         parent = _parent_of(sequence, data)
@@ -698,7 +702,7 @@ def _verify_chain(store: SnapshotStore, head: Head, head_bytes: bytes) -> dict[i
                 )
             return chain
         try:
-            prev_bytes = store.manifest_bytes(previous)
+            prev_bytes = files.manifest_bytes(previous)
         except VerificationError:
             raise VerificationError(
                 "V006",
@@ -902,7 +906,7 @@ def check_history(
     Raises:
         VerificationError: the first snapshot that fails (V010-V014, V017, T006).
     """
-    chain = _verify_chain(store, head, store.manifest_bytes(head.sequence))
+    chain = _verify_chain(store.files, head, store.manifest_bytes(head.sequence))
     dlog = DecisionLog(store.decisions_path)
     for seq in sorted(chain):
         manifest = _read_manifest(chain[seq], seq)
