@@ -12,7 +12,8 @@ already left is a return. Prints the counts, the modules in order and where each
 
 The record's files alone (``RecordFiles``: paths, no workspace) are what verification reads; a
 third walk counts every call on them too, so what verification's reads still cost the walk is
-printed beside the goal, not hidden. Deterministic; no timing.
+printed beside the goal, not hidden. A fourth walks a rollback, which shares the store's steps.
+Deterministic; no timing.
 """
 
 from __future__ import annotations
@@ -50,14 +51,15 @@ def _holds_workspace(frame: FrameType, files_too: bool = False) -> bool:
     return any(getattr(frame.f_locals.get(n), "ws", None) is not None for n in ("self", "store", "run") if n in names)
 
 
-def walk(second: bool = False, files_too: bool = False) -> list[tuple[str, str]]:
+def walk(second: bool = False, files_too: bool = False, rollback: bool = False) -> list[tuple[str, str]]:
     """(module file, function) of every step of one promotion: the framework's first, or (``second``)
-    one on top of a head, which it verifies first."""
+    one on top of a head, which it verifies first; or (``rollback``) of a rollback to snapshot 1."""
     from artigov.core import configure_logging, load_workspace
     from artigov.core.testing import make_artifact, make_workspace
     from artigov.core.testkeys import gnupg_home, make_key
     from artigov.index import rebuild
-    from artigov.promote import promote, trust_init
+    from artigov.promote import RollbackOptions, promote, trust_init
+    from artigov.promote import rollback as roll_back
 
     configure_logging("console", "error")
     steps: list[tuple[str, str]] = []
@@ -75,11 +77,16 @@ def walk(second: bool = False, files_too: bool = False) -> list[tuple[str, str]]
         )
         rebuild(ws)
         trust_init(ws, root_keys=[key])
-        if second:
+        if second or rollback:
+            promote(ws, "f", "design")
+        if rollback:
             promote(ws, "f", "design")
         sys.settrace(tracer)
         try:
-            promote(ws, "f", "design")
+            if rollback:
+                roll_back(ws, "f", reason="walk", options=RollbackOptions(to=1))
+            else:
+                promote(ws, "f", "design")
         finally:
             sys.settrace(None)
     return steps
@@ -107,6 +114,7 @@ def main() -> int:
     _report("promote(), a framework's first", walk())
     _report("promote(), on top of a head it verifies", walk(second=True))
     _report("the same, every read of the record's files counted too", walk(second=True, files_too=True))
+    _report("rollback() to snapshot 1, of a head at 2", walk(rollback=True))
     return 0
 
 

@@ -31,6 +31,7 @@ from artigov.contract import all_statements, check_contract, current_statements,
 from artigov.core import (
     TRUST_DIR,
     ActorLookup,
+    SigningConfig,
     TrustChain,
     Workspace,
     digest_bytes,
@@ -58,7 +59,6 @@ __all__ = [
     "announce",
     "authorize_signer",
     "trust_events",
-    "BROKEN_HISTORY",
     "Promotion",
     "git_fields",
     "promote",
@@ -73,9 +73,6 @@ _DEFAULTS = PromoteOptions()
 
 #: Input bytes held before they are stored (:func:`_store_inputs`): memory stays bounded.
 _BATCH_BYTES = 64 << 20
-
-#: Verification codes that mean the history itself is in question (not just the head's content).
-BROKEN_HISTORY = frozenset({"V002", "V005", "V006", "V007", "V019", "V020"})
 
 
 @dataclass(frozen=True)
@@ -107,9 +104,9 @@ class Promotion:
         }
 
 
-def signing_key(ws: Workspace, key: str | None) -> str:
+def signing_key(signing: SigningConfig, key: str | None) -> str:
     """The fingerprint to sign with: ``key``, else ``signing.key`` (upper case)."""
-    chosen = (key or ws.signing.key or "").upper()
+    chosen = (key or signing.key or "").upper()
     if not chosen:
         raise PromotionError(
             "no signing key: pass --key FINGERPRINT or set signing.key in artigov.yaml",
@@ -118,14 +115,13 @@ def signing_key(ws: Workspace, key: str | None) -> str:
     return chosen
 
 
-def authorize_signer(ws: Workspace, framework: str, gate: str, signer: str) -> TrustChain:
-    """The trust chain, if its newest version lets ``signer`` sign a promotion of ``gate``.
+def authorize_signer(trust: TrustChain, framework: str, gate: str, signer: str) -> TrustChain:
+    """``trust`` (the workspace's chain, :func:`load_trust`), if its newest version lets ``signer``
+    sign a promotion of ``gate``.
 
     Raises:
-        TrustError: the trust chain does not hold (T001-T004).
         PromotionError: the newest version does not list the signer for that gate.
     """
-    trust = load_trust(ws)
     newest = trust.newest
     allowed = newest.signers_for(framework, gate)
     if signer not in allowed:
@@ -138,14 +134,10 @@ def authorize_signer(ws: Workspace, framework: str, gate: str, signer: str) -> T
     return trust
 
 
-def trust_events(store: SnapshotStore, decider: Decider, trust: TrustChain) -> list[dict[str, Any]]:
+def trust_events(dlog: DecisionLog, decider: Decider, trust: TrustChain) -> list[dict[str, Any]]:
     """A ``trust_version_recorded`` event for every trust version the framework's log does not hold
     yet: who was root, who could sign which gate of this framework, whose approval keys counted."""
-    seen = {
-        e.data.get("version")
-        for e in DecisionLog(store.decisions_path).events(b"trust_version_recorded")
-        if e.name == "trust_version_recorded"
-    }
+    seen = {e.data.get("version") for e in dlog.events(b"trust_version_recorded") if e.name == "trust_version_recorded"}
     events = []
     for v in trust.versions:
         doc = v.document
@@ -411,8 +403,9 @@ def _plan(ws: Workspace, store: SnapshotStore, gate: str, options: PromoteOption
         PromotionError: no or an untrusted signer, or the index differs from the files.
         GateFailedError: the gate's contract check failed.
     """
-    signer = signing_key(ws, options.key)
-    run = _Promoting(ws, store, gate, signer, authorize_signer(ws, store.framework, gate, signer), options)
+    signer = signing_key(ws.signing, options.key)
+    trust = authorize_signer(load_trust(ws), store.framework, gate, signer)  # TrustError: the chain does not hold
+    run = _Promoting(ws, store, gate, signer, trust, options)
     framework, lock_timeout = run.framework, options.lock_timeout
     drift = verify_index(ws, lock_timeout=lock_timeout)
     if not drift.ok:
@@ -511,7 +504,7 @@ def _batch(run: _Promoting, manifest: Manifest) -> list[dict[str, Any]]:
     decider = Decider(manifest.created_at, who, run.framework, manifest.sequence)
     report = run.report
     return [
-        *trust_events(run.store, decider, run.trust),
+        *trust_events(DecisionLog(run.store.decisions_path), decider, run.trust),
         decider.event(
             "gate_checked",
             gate,

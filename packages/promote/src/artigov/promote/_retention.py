@@ -25,9 +25,8 @@ from artigov.core import (
     stamp_now,
 )
 from artigov.promote._decisions import Decider, DecisionLog
-from artigov.promote._rollback import previous_good
 from artigov.promote._store import Head, SnapshotStore
-from artigov.promote._verify import verify_in
+from artigov.promote._verify import previous_good, verify_in
 from artigov.promote.errors import PromotionError
 
 __all__ = ["PruneResult", "prune"]

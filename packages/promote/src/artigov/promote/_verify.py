@@ -30,6 +30,7 @@ is V020 (finish it with
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
 from collections.abc import Callable
@@ -62,9 +63,10 @@ from artigov.promote._decisions import DecisionLog, LogCheck
 from artigov.promote._manifest import InputApproval, Manifest, ManifestError, SnapshotInput
 from artigov.promote._options import VerifyOptions
 from artigov.promote._store import Head, KeySource, ObjectStore, RecordFiles, SnapshotStore, refuse_old_layout
-from artigov.promote.errors import VerificationError
+from artigov.promote.errors import PromotionError, VerificationError
 
 __all__ = [
+    "BROKEN_HISTORY",
     "STEPS",
     "GateVerdict",
     "UnverifiedGate",
@@ -114,6 +116,9 @@ log = get_logger(__name__)
 
 #: A verification's options when the caller names none.
 _DEFAULTS = VerifyOptions()
+
+#: Verification codes that mean the history itself is in question (not just the head's content).
+BROKEN_HISTORY = frozenset({"V002", "V005", "V006", "V007", "V019", "V020"})
 
 
 @dataclass
@@ -964,3 +969,72 @@ def _check_decision_log(ws: Workspace, framework: str) -> LogCheck:
         if problem:
             return failed(problem)
     return LogCheck(rel, framework, True, result.events, result.head)
+
+
+def _head_to_leave(store: SnapshotStore) -> Head:
+    """The head a rollback leaves (the record opened for writing): it must exist, and its history
+    must hold (a head whose objects, signature or log fail is exactly what a rollback is for).
+
+    Raises:
+        PromotionError: no snapshot yet.
+        VerificationError: a replayed, forked or interrupted history.
+    """
+    head = store.files.head()
+    if head is None:
+        store.verified_head()
+        raise PromotionError(f"framework {store.framework!r} has no snapshot to roll back to")
+    try:
+        verify_in(store)
+    except VerificationError as e:
+        if e.code in BROKEN_HISTORY:
+            raise  # a replayed, forked or interrupted history: nothing is written until it is sorted out
+    return head
+
+
+def rollback_target(store: SnapshotStore, gate: str | None, to: int | None) -> tuple[Head, Verified]:
+    """What a rollback leaves and what it restores, verified: the head (:func:`_head_to_leave`), and
+    snapshot ``to`` or else the previous good snapshot of ``gate`` (default the head's).
+
+    Raises:
+        PromotionError: no such snapshot, or one of another gate than the one asked.
+        VerificationError: it does not verify.
+    """
+    framework, head = store.framework, _head_to_leave(store)
+    if to is None:
+        chosen_gate = gate or store.files.manifest(head.sequence).gate
+        if chosen_gate not in head.gates:
+            raise PromotionError(f"gate {chosen_gate!r} of {framework!r} has no snapshot to roll back")
+        to = previous_good(store, chosen_gate, head.gates[chosen_gate].sequence)
+    if to > head.sequence or to < 1:
+        raise PromotionError(
+            f"cannot roll back to snapshot {to}: the head is {head.sequence}",
+            fix="pick an earlier snapshot (artigov snapshots)",
+        )
+    verified = verify_in(store, to)
+    if gate is not None and gate != verified.manifest.gate:
+        raise PromotionError(f"snapshot {to} is a {verified.manifest.gate!r} snapshot, not {gate!r}")
+    return head, verified
+
+
+def previous_good(store: SnapshotStore, gate: str, current: int) -> int:
+    """The newest snapshot of ``gate`` before ``current`` that verifies."""
+    for candidate in _gate_snapshots(store.files, gate, current):
+        try:
+            verify_in(store, candidate)
+            return candidate
+        except VerificationError:
+            continue
+    raise PromotionError(
+        f"no earlier {gate!r} snapshot of {store.framework!r} verifies; nothing to roll back to",
+        fix="pass --to N to restore a specific snapshot (artigov snapshots lists them)",
+    )
+
+
+def _gate_snapshots(files: RecordFiles, gate: str, below: int) -> list[int]:
+    """Sequences of ``gate``'s snapshots before ``below``, newest first."""
+    out = []
+    for s in sorted((s for s in files.sequences() if s < below), reverse=True):
+        with contextlib.suppress(VerificationError):
+            if files.manifest(s).gate == gate:
+                out.append(s)
+    return out
