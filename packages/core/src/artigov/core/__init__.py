@@ -123,6 +123,7 @@ if TYPE_CHECKING:
         find_root,
         load_workspace,
         resolve_inside,
+        shown_path,
     )
     from artigov.core.errors import (
         EXIT_FINDINGS,
@@ -263,6 +264,7 @@ __all__ = [
     "seal",
     "seal_lines",
     "sequence_name",
+    "shown_path",
     "set_audit_path",
     "sha256_hex",
     "sign_detached",

@@ -35,6 +35,7 @@ __all__ = [
     "find_root",
     "load_workspace",
     "resolve_inside",
+    "shown_path",
 ]
 
 CONFIG_NAME = "artigov.yaml"
@@ -118,6 +119,12 @@ def check_framework_name(framework: str) -> str:
             exit_code=EXIT_USAGE,
         )
     return framework
+
+
+def shown_path(path: Path, root: Path) -> str:
+    """``path`` as messages show it: POSIX and relative to ``root`` when inside it, else as it is
+    (for paths that may lie outside the workspace, where :meth:`Workspace.rel` raises)."""
+    return path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
 
 
 def find_root(start: Path | None = None) -> Path:

@@ -25,7 +25,7 @@ from collections.abc import Callable, Container, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from artigov.core import DiskError, fault_point, fs_step, fsync_dir, get_logger, write_all, write_atomic
+from artigov.core import DiskError, fault_point, fs_step, fsync_dir, get_logger, shown_path, write_all, write_atomic
 from artigov.promote.errors import PromotionError
 
 __all__ = ["RestoreJournal"]
@@ -134,9 +134,15 @@ class RestoreJournal:
                 _staged(target).unlink(missing_ok=True)
             outcome = "undone: the files were left as they were"
         self.path.unlink(missing_ok=True)
-        subject = self.path.relative_to(self.root).as_posix() if self.path.is_relative_to(self.root) else str(self.path)
-        fields = {"framework": self.framework, "subject": subject, "outcome": outcome, "files": len(files)}
-        log.info("restore_recovered", audit=True, **fields)
+        subject = shown_path(self.path, self.root)
+        log.info(
+            "restore_recovered",
+            audit=True,
+            framework=self.framework,
+            subject=subject,
+            outcome=outcome,
+            files=len(files),
+        )
         return f"the interrupted restore of {len(files)} file(s) was {outcome}"
 
 

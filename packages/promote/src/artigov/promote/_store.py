@@ -74,6 +74,7 @@ from artigov.core import (
     record_attributes,
     seal_lines,
     sequence_name,
+    shown_path,
     sign_detached,
     write_all,
     write_atomic,
@@ -150,8 +151,7 @@ class ObjectStore:
 
     def shown(self, digest: str) -> str:
         """Where the object named ``digest`` lives, as messages show it (relative to the workspace)."""
-        path = self.path_for(digest)
-        return path.relative_to(self.workspace).as_posix() if path.is_relative_to(self.workspace) else str(path)
+        return shown_path(self.path_for(digest), self.workspace)
 
     def path_for(self, digest: str) -> Path:
         """Where the object named ``digest`` lives (``objects/sha256/ab/cdef…``)."""
@@ -355,7 +355,7 @@ class RecordFiles:
 
     def rel(self, path: Path) -> str:
         """``path`` as messages show it: relative to the workspace root when inside it."""
-        return path.relative_to(self.root).as_posix() if path.is_relative_to(self.root) else str(path)
+        return shown_path(path, self.root)
 
     def seq_dir(self, sequence: int) -> Path:
         """The folder of snapshot ``sequence``."""
