@@ -72,3 +72,23 @@ def test_an_event_reads_through_its_type_and_writes_back_its_exact_line(tmp_path
     assert won.sequence is None  # a boolean is not a sequence
     assert [e.to_bytes() for e in (promoted, checked, won)] == lines
     assert log.recorded() == {3: promoted}
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    lines=st.lists(st.binary(max_size=12).map(lambda b: b.replace(b"\n", b"")), max_size=12),
+    torn=st.booleans(),
+    size=st.integers(min_value=1, max_value=20),
+)
+def test_blocks_are_the_file_cut_at_line_ends(lines: list[bytes], torn: bool, size: int) -> None:
+    """Every block ends at a line end (but a torn last line), and the blocks are the file's bytes."""
+    import tempfile
+
+    data = b"".join(line + b"\n" for line in lines) + (b'{"torn"' if torn else b"")
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "decisions.jsonl"
+        path.write_bytes(data)
+        blocks = list(DecisionLog(path).blocks(size))
+    assert b"".join(blocks) == data
+    assert all(blocks) and all(b.endswith(b"\n") for b in blocks[:-1])
+    assert not blocks or blocks[-1].endswith(b"\n") or torn

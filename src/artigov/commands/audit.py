@@ -115,13 +115,11 @@ def splice_block(block: bytes, mine: bytes) -> bytes | None:
     the two are marked with bytes JSON never holds raw (``\\x01``, ``\\x00``), everything else is
     deleted, and what is left must be ``\\x01\\x00\\n`` once per line. A test holds it equal to the
     line-by-line splice."""
-    lines = block.count(b"\n")
     if not block.endswith(b"\n") or b"\x00" in block or b"\x01" in block or b',"log":' in block:
         return None
-    if block.count(b"}\n") != lines:
-        return None
     skeleton = block.replace(mine, b"\x01").replace(_OUTCOME, b"\x00").translate(None, _NOT_SKELETON)
-    if skeleton != b"\x01\x00\n" * lines:
+    lines = len(skeleton) // 3  # the skeleton keeps every line break
+    if skeleton != b"\x01\x00\n" * lines or block.count(b"}\n") != lines:
         return None
     return block.replace(_OUTCOME, b',"log":"decisions"' + _OUTCOME)
 

@@ -242,15 +242,10 @@ class DecisionLog:
         except (FileNotFoundError, NotADirectoryError):
             return
         with f:
-            rest = b""
             while chunk := f.read(size):
-                chunk = rest + chunk
-                end = chunk.rfind(b"\n") + 1
-                rest = chunk[end:]
-                if end:
-                    yield chunk[:end]
-            if rest:
-                yield rest
+                if not chunk.endswith(b"\n"):
+                    chunk += f.readline()  # the rest of the block's last line: one copy, not two
+                yield chunk
 
     def events(self, containing: bytes = b"") -> Iterator[DecisionEvent]:
         """The log's events, streamed; ``containing`` skips lines without those bytes unparsed."""
