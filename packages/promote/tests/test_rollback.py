@@ -235,3 +235,28 @@ def test_a_rollback_withdraws_what_it_rolled_back_until_it_is_approved_again(ws:
     assert withdrawn_versions(ws, "f") == {}
     last = promote(ws, "f", "design")
     assert {i["id"]: i["version"] for i in json.loads(store.manifest_bytes(last.sequence))["inputs"]}["tp"] == "2.0.0"
+
+
+@pytest.mark.parametrize("command", ["repair-head", "prune"])
+def test_repair_head_and_prune_finish_an_interrupted_rollback_first(ws: Workspace, command: str) -> None:
+    """The fix a failed switch prints ("run any promote, rollback or repair-head") holds: every
+    writing command opens the record the same way, so repair-head and prune finish the switch too."""
+    from artigov.promote import prune, repair_head
+
+    v1, _ = two_file_history(ws)
+    code = textwrap.dedent(f"""
+        from pathlib import Path
+        from artigov.core._workspace import load_workspace
+        from artigov.promote import RollbackOptions, rollback
+        rollback(load_workspace(Path({str(ws.root)!r})), "f", reason="interrupted", options=RollbackOptions(to=1))
+        """)
+    env = {**os.environ, "ARTIGOV_FAULT": "restore-switching"}
+    assert subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, check=False).returncode == 70
+    assert (ws.state_dir / "restore-f.journal").exists()
+    if command == "repair-head":
+        repair_head(ws, "f")
+    else:
+        prune(ws, "f", apply=True)
+    assert {n: (ws.root / n).read_bytes() for n in v1} == v1  # the recorded rollback's files are in place
+    assert not list(ws.root.rglob("*.restore-tmp")) and not (ws.state_dir / "restore-f.journal").exists()
+    assert index_verify(ws).ok
