@@ -27,12 +27,23 @@ def _takes_workspace(frame: FrameType) -> bool:
     return any(isinstance(frame.f_locals.get(n), Workspace) for n in names)
 
 
-def walk(call: Callable[[], Any]) -> list[tuple[str, list[str]]]:
+def _holds_workspace(frame: FrameType) -> bool:
+    """Takes the workspace, or an object holding it (the ``SnapshotStore``, a run's state): the
+    rule of ``benchmarks/promote_walk.py``, stricter than :func:`_takes_workspace`."""
+    code = frame.f_code
+    names = code.co_varnames[: code.co_argcount + code.co_kwonlyargcount]
+    values = [frame.f_locals.get(n) for n in names]
+    return any(isinstance(v, Workspace) or isinstance(getattr(v, "ws", None), Workspace) for v in values)
+
+
+def walk(
+    call: Callable[[], Any], counts: Callable[[FrameType], bool] = _takes_workspace
+) -> list[tuple[str, list[str]]]:
     """The stays of ``call``: (module, the functions called in that stay)."""
     calls: list[tuple[str, str]] = []
 
     def profile(frame: FrameType, event: str, _: Any) -> None:
-        if event == "call" and frame.f_code.co_filename.startswith(PACKAGE) and _takes_workspace(frame):
+        if event == "call" and frame.f_code.co_filename.startswith(PACKAGE) and counts(frame):
             calls.append((Path(frame.f_code.co_filename).name, frame.f_code.co_name))
 
     sys.setprofile(profile)
@@ -70,4 +81,20 @@ def test_a_promotion_and_a_rollback_are_a_few_calls_on_the_store(tmp_path: Path,
     ):
         stays = walk(call)
         assert stays[0] == ("_promotion.py" if name == "promote" else "_rollback.py", [name]), stays
+        assert len(stays) <= 6 and returns(stays) <= 2, (name, stays)
+
+
+def test_the_store_that_holds_the_workspace_is_followed_too(tmp_path: Path, keys: Keys) -> None:
+    """Counting every call that carries the workspace inside an object as well (the store, a run's
+    state), a first promotion, one on top of a head it verifies, and a rollback stay within the goal."""
+    ws = build_signed_approvals_ws(tmp_path / "ws", keys)
+    plan = ws.root / "frameworks/tp.md"
+    transition(ws, plan, "review", Signoff(who=CAROL))
+    transition(ws, plan, "approve", Signoff(who=ALICE, comment="ok"))
+    for name, call in (
+        ("first promote", lambda: promote(ws, "f", "design")),
+        ("promote", lambda: promote(ws, "f", "design")),
+        ("rollback", lambda: rollback(ws, "f", reason="walk", options=RollbackOptions(to=1))),
+    ):
+        stays = walk(call, _holds_workspace)
         assert len(stays) <= 6 and returns(stays) <= 2, (name, stays)
