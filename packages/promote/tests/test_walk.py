@@ -15,6 +15,7 @@ from typing import Any
 from artigov.contract import Signoff, transition
 from artigov.core import Workspace
 from artigov.promote import RollbackOptions, promote, rollback
+from artigov.promote._store import RecordFiles
 
 from .conftest import ALICE, CAROL, Keys, build_signed_approvals_ws
 
@@ -34,6 +35,13 @@ def _holds_workspace(frame: FrameType) -> bool:
     names = code.co_varnames[: code.co_argcount + code.co_kwonlyargcount]
     values = [frame.f_locals.get(n) for n in names]
     return any(isinstance(v, Workspace) or isinstance(getattr(v, "ws", None), Workspace) for v in values)
+
+
+def _holds_workspace_or_files(frame: FrameType) -> bool:
+    """:func:`_holds_workspace`, or takes the record's files: every read of the record counts too."""
+    code = frame.f_code
+    names = code.co_varnames[: code.co_argcount + code.co_kwonlyargcount]
+    return _holds_workspace(frame) or any(isinstance(frame.f_locals.get(n), RecordFiles) for n in names)
 
 
 def walk(
@@ -91,10 +99,10 @@ def test_the_store_that_holds_the_workspace_is_followed_too(tmp_path: Path, keys
     plan = ws.root / "frameworks/tp.md"
     transition(ws, plan, "review", Signoff(who=CAROL))
     transition(ws, plan, "approve", Signoff(who=ALICE, comment="ok"))
-    for name, call in (
-        ("first promote", lambda: promote(ws, "f", "design")),
-        ("promote", lambda: promote(ws, "f", "design")),
-        ("rollback", lambda: rollback(ws, "f", reason="walk", options=RollbackOptions(to=1))),
+    for name, call, rule in (
+        ("first promote", lambda: promote(ws, "f", "design"), _holds_workspace_or_files),
+        ("promote", lambda: promote(ws, "f", "design"), _holds_workspace_or_files),
+        ("rollback", lambda: rollback(ws, "f", reason="walk", options=RollbackOptions(to=1)), _holds_workspace),
     ):
-        stays = walk(call, _holds_workspace)
+        stays = walk(call, rule)
         assert len(stays) <= 6 and returns(stays) <= 2, (name, stays)

@@ -49,11 +49,11 @@ import json
 import os
 import shutil
 import stat
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from artigov.core import (
     FRAMEWORK_NAME,
@@ -96,6 +96,7 @@ __all__ = [
     "KeySource",
     "ObjectStore",
     "RecordFiles",
+    "RecordRead",
     "SnapshotStore",
     "check_framework_name",
     "ensure_record_files",
@@ -103,6 +104,7 @@ __all__ = [
 ]
 
 log = get_logger(__name__)
+_T = TypeVar("_T")
 
 
 GITATTRIBUTES = record_attributes()
@@ -336,6 +338,73 @@ def _stream_copy(source: Path, tmp: Path) -> tuple[str, int]:
     return "sha256:" + hasher.hexdigest(), size
 
 
+def _missing_manifest(sequence: int) -> VerificationError:
+    return VerificationError(
+        "V003",
+        f"snapshot {sequence}: {MANIFEST_NAME} is missing",
+        snapshot=sequence,
+        fix="restore the snapshot folder from git",
+    )
+
+
+def _or_error(read: Callable[[], _T]) -> _T | VerificationError:
+    """What ``read()`` gives, or the verification error it raises."""
+    try:
+        return read()
+    except VerificationError as e:
+        return e
+
+
+@dataclass(frozen=True)
+class RecordRead:
+    """What verifying one snapshot reads of a framework's record, all of it read before any check
+    (python-tuf's trusted set takes bytes, never a path; :meth:`RecordFiles.read`). A file that
+    could not be read is held as the error reading it raised, and raised by the check that needs it,
+    so each check fails where and as it did when it read the file itself."""
+
+    framework: str
+    head: Head | None
+    sequences: tuple[int, ...]
+    #: Sequences with a temp folder (a promotion being written).
+    tmp_dirs: frozenset[int]
+    #: The head's snapshot folder exists.
+    head_folder: bool
+    manifests: dict[int, bytes | VerificationError]
+    pruned_read: dict[int, str] | VerificationError
+    #: (target sequence, its signature), or None without a target.
+    signature: tuple[int, bytes | VerificationError] | None
+    head_shown: str
+    decisions_path: Path
+    decisions_shown: str
+
+    def manifest_bytes(self, sequence: int) -> bytes:
+        """Snapshot ``sequence``'s manifest bytes, as read.
+
+        Raises:
+            VerificationError: V003, it was missing (or never read: above the head).
+        """
+        got = self.manifests.get(sequence)
+        if got is None:
+            raise _missing_manifest(sequence)
+        if isinstance(got, VerificationError):
+            raise got
+        return got
+
+    def pruned(self) -> dict[int, str]:
+        """``pruned.json``, as read (V006 when it was unreadable)."""
+        if isinstance(self.pruned_read, VerificationError):
+            raise self.pruned_read
+        return self.pruned_read
+
+    def signature_bytes(self, sequence: int) -> bytes:
+        """The target's signature, as read (V010 when it was missing)."""
+        assert self.signature is not None and self.signature[0] == sequence, "read() names the target"
+        got = self.signature[1]
+        if isinstance(got, VerificationError):
+            raise got
+        return got
+
+
 class RecordFiles:
     """One framework's part of the record as files: where each lives (resolved once), and each
     read and write of one of them. It holds paths only, never the workspace: verification reads
@@ -412,12 +481,7 @@ class RecordFiles:
         try:
             return (self.seq_dir(sequence) / MANIFEST_NAME).read_bytes()
         except (FileNotFoundError, NotADirectoryError):
-            raise VerificationError(
-                "V003",
-                f"snapshot {sequence}: {MANIFEST_NAME} is missing",
-                snapshot=sequence,
-                fix="restore the snapshot folder from git",
-            ) from None
+            raise _missing_manifest(sequence) from None
 
     def signature_bytes(self, sequence: int) -> bytes:
         """The detached signature of snapshot ``sequence``'s manifest."""
@@ -493,6 +557,39 @@ class RecordFiles:
         pruned = {**self.pruned(), **entries}
         write_atomic(self.pruned_path, canonical_json({str(k): v for k, v in sorted(pruned.items())}), lock=False)
 
+    def read(self, sequence: int | None = None, gate: str | None = None, head: Head | None = None) -> RecordRead:
+        """What verifying snapshot ``sequence`` (or ``gate``'s current one; default the head) reads of
+        the record, read before any check: HEAD (or ``head``), the snapshot folders, every manifest
+        at or below the head, ``pruned.json`` and the target's signature.
+
+        Raises:
+            VerificationError: HEAD is unreadable or holds merge conflict markers (V002, V007).
+        """
+        head = head or self.head()
+        sequences = tuple(self.sequences())
+        manifests: dict[int, bytes | VerificationError] = {}
+        target = None
+        if head is not None:
+            for s in sorted({*(s for s in sequences if s <= head.sequence), head.sequence}):
+                manifests[s] = _or_error(lambda: self.manifest_bytes(s))  # noqa: B023 - called at once
+            if gate is None:
+                target = head.sequence if sequence is None else sequence
+            elif gate in head.gates:
+                target = head.gates[gate].sequence
+        return RecordRead(
+            framework=self.framework,
+            head=head,
+            sequences=sequences,
+            tmp_dirs=frozenset(n for n in self.unfinished() if self.tmp_dir(n).is_dir()),
+            head_folder=head is not None and self.seq_dir(head.sequence).exists(),
+            manifests=manifests,
+            pruned_read=_or_error(self.pruned),
+            signature=None if target is None else (target, _or_error(lambda: self.signature_bytes(target))),
+            head_shown=self.rel(self.head_path),
+            decisions_path=self.decisions_path,
+            decisions_shown=self.rel(self.decisions_path),
+        )
+
 
 class SnapshotStore(RecordFiles):
     """One framework's part of the record in its workspace: its files (:class:`RecordFiles`), its
@@ -551,17 +648,18 @@ class SnapshotStore(RecordFiles):
             PromotionError: HEAD is missing but snapshots are recorded.
             VerificationError: the head does not verify.
         """
-        from artigov.promote._verify import verify_in
+        from artigov.promote._verify import verify_read
 
-        if self.head() is None:
-            if self.sequences() or DecisionLog(self.decisions_path).recorded():
+        read = self.read()
+        if read.head is None:
+            if read.sequences or DecisionLog(self.decisions_path).recorded():
                 raise PromotionError(
                     f"{self.ws.rel(self.head_path)} is missing but {self.framework!r} has recorded snapshots; "
                     "nothing was written",
                     fix=f"restore it from git, or run `artigov repair-head --framework {self.framework}`",
                 )
             return None
-        return verify_in(self)
+        return verify_read(self, read)
 
     def commit(
         self, head: Head | None, manifest: Manifest, batch: list[dict[str, Any]], trust: TrustChain

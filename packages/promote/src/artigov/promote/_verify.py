@@ -62,7 +62,15 @@ from artigov.core import (
 from artigov.promote._decisions import DecisionLog, LogCheck
 from artigov.promote._manifest import InputApproval, Manifest, ManifestError, SnapshotInput
 from artigov.promote._options import VerifyOptions
-from artigov.promote._store import Head, KeySource, ObjectStore, RecordFiles, SnapshotStore, refuse_old_layout
+from artigov.promote._store import (
+    Head,
+    KeySource,
+    ObjectStore,
+    RecordFiles,
+    RecordRead,
+    SnapshotStore,
+    refuse_old_layout,
+)
 from artigov.promote.errors import PromotionError, VerificationError
 
 __all__ = [
@@ -78,6 +86,7 @@ __all__ = [
     "check_signature",
     "verify_all",
     "verify_in",
+    "verify_read",
     "verify_snapshot",
 ]
 
@@ -130,6 +139,8 @@ class _Run:
     options: VerifyOptions
     head: Head | None
     log: DecisionLog
+    #: The record as read before any check (:meth:`RecordFiles.read`).
+    read: RecordRead
     head_bytes: bytes = b""
     chain: dict[int, bytes] = field(default_factory=dict)
     target: int = 0
@@ -137,22 +148,17 @@ class _Run:
     signer: str = ""
     trust: TrustChain | None = None
 
-    @property
-    def files(self) -> RecordFiles:
-        """The record's files the steps read (never the workspace)."""
-        return self.store.files
-
 
 def _head_exists(run: _Run) -> None:
     """V001, V002: there is a head (a missing HEAD beside snapshots names ``repair-head``)."""
-    files, framework = run.files, run.store.framework
+    read, framework = run.read, run.store.framework
     if run.head is not None:
         return
-    if files.sequences():
+    if read.sequences:
         raise VerificationError(
             "V002",
             f"framework {framework!r} has snapshots but no HEAD",
-            fix=f"restore {files.rel(files.head_path)} from git, or run `artigov repair-head --framework {framework}`",
+            fix=f"restore {read.head_shown} from git, or run `artigov repair-head --framework {framework}`",
         )
     raise VerificationError(
         "V001",
@@ -164,13 +170,13 @@ def _head_exists(run: _Run) -> None:
 def _not_replayed(run: _Run) -> None:
     """V007, V020: no newer snapshot exists or is recorded (an interrupted promotion is V020)."""
     assert run.head is not None
-    _check_not_replayed(run.files, run.head, run.log)
+    _check_not_replayed(run.read, run.head, run.log)
 
 
 def _head_digest(run: _Run) -> None:
     """V004: the head manifest's bytes hash to the digest HEAD records."""
     assert run.head is not None
-    run.head_bytes = run.files.manifest_bytes(run.head.sequence)
+    run.head_bytes = run.read.manifest_bytes(run.head.sequence)
     if digest_bytes(run.head_bytes) != run.head.digest:
         from artigov.core import CRLF_FIX, CRLF_HINT, crlf_only
 
@@ -192,7 +198,7 @@ def _head_digest(run: _Run) -> None:
 def _chain(run: _Run) -> None:
     """V005, V006: sequences are previous + 1, and each parent digest is the previous manifest's."""
     assert run.head is not None
-    run.chain = _verify_chain(run.files, run.head, run.head_bytes)
+    run.chain = _verify_chain(run.read, run.head, run.head_bytes)
 
 
 def _gates(run: _Run) -> None:
@@ -217,7 +223,7 @@ def _target(run: _Run) -> None:
         sequence = head.gates[gate].sequence
     target = head.sequence if sequence is None else sequence
     if target not in run.chain:
-        if target in run.files.pruned():
+        if target in run.read.pruned():
             raise VerificationError("V003", f"snapshot {target} was pruned by retention", snapshot=target)
         raise VerificationError("V003", f"snapshot {target} does not exist (head is {head.sequence})", snapshot=target)
     run.target = target
@@ -263,7 +269,7 @@ def _signature(run: _Run) -> None:
     """V010-V014, V018: a good signature by a key the manifest's trust version lets sign its gate."""
     assert run.trust is not None
     assert run.manifest is not None
-    signed = Signed(run.chain[run.target], run.files.signature_bytes(run.target))
+    signed = Signed(run.chain[run.target], run.read.signature_bytes(run.target))
     run.signer = check_signature(run.store.keys, signed, run.manifest, run.target, run.trust)
 
 
@@ -296,7 +302,7 @@ def _not_expired(run: _Run) -> None:
 def _pinned_log(run: _Run) -> None:
     """V017: the decision log holds, intact, the lines the snapshot pins."""
     assert run.manifest is not None
-    _check_pinned_log(run.files, run.log, run.manifest, run.target)
+    _check_pinned_log(run.read, run.log, run.manifest, run.target)
 
 
 @dataclass(frozen=True)
@@ -336,9 +342,19 @@ def verify_snapshot(
 
 
 def verify_in(store: SnapshotStore, sequence: int | None = None, options: VerifyOptions = _DEFAULTS) -> Verified:
-    """:func:`verify_snapshot` in the store a command already opened (its paths resolved once)."""
+    """:func:`verify_snapshot` in the store a command already opened (its paths resolved once): the
+    record read first (:meth:`RecordFiles.read`), then checked (:func:`verify_read`)."""
+    read = store.files.read(sequence, options.gate, options.head)
+    return verify_read(store, read, sequence, options)
+
+
+def verify_read(
+    store: SnapshotStore, read: RecordRead, sequence: int | None = None, options: VerifyOptions = _DEFAULTS
+) -> Verified:
+    """:func:`verify_in` on what was already read of ``store``'s record (``read``): the checks read
+    no file of the record themselves."""
     framework = store.framework
-    run = _Run(store, sequence, options, options.head or store.files.head(), DecisionLog(store.decisions_path))
+    run = _Run(store, sequence, options, read.head, DecisionLog(read.decisions_path), read)
     run.trust = options.trust
     passed: list[str] = []
     for step in STEPS:
@@ -358,28 +374,28 @@ def verify_in(store: SnapshotStore, sequence: int | None = None, options: Verify
     return Verified(framework, run.target, digest, run.signer, run.manifest, run.head, tuple(passed))
 
 
-def _check_not_replayed(files: RecordFiles, head: Head, log: DecisionLog) -> None:
-    newer = [s for s in files.sequences() if s > head.sequence]
+def _check_not_replayed(read: RecordRead, head: Head, log: DecisionLog) -> None:
+    newer = [s for s in read.sequences if s > head.sequence]
     recorded = [s for s in log.recorded() if s > head.sequence]
     nxt = head.sequence + 1
-    interrupted = recorded == [nxt] and not newer and files.tmp_dir(nxt).is_dir()
-    if not interrupted and files.tmp_dir(head.sequence).is_dir() and not files.seq_dir(head.sequence).exists():
+    interrupted = recorded == [nxt] and not newer and nxt in read.tmp_dirs
+    if not interrupted and head.sequence in read.tmp_dirs and not read.head_folder:
         nxt = head.sequence
         interrupted = True
     if interrupted:
         raise VerificationError(
             "V020",
-            f"snapshot {nxt} is recorded in {files.rel(files.decisions_path)} but not yet in place "
+            f"snapshot {nxt} is recorded in {read.decisions_shown} but not yet in place "
             f"(HEAD names {head.sequence}): a promotion was interrupted after its commit point",
             snapshot=nxt,
-            fix=f"finish it: artigov repair-head --framework {files.framework} (any promote or rollback also does)",
+            fix=f"finish it: artigov repair-head --framework {read.framework} (any promote or rollback also does)",
         )
     if newer or recorded:
         seen = max([*newer, *recorded])
         raise VerificationError(
             "V007",
             f"HEAD names snapshot {head.sequence} but snapshot {seen} exists or is recorded in "
-            f"{files.rel(files.decisions_path)}: an older snapshot was replayed as the head, or two branches "
+            f"{read.decisions_shown}: an older snapshot was replayed as the head, or two branches "
             "promoted the same framework (a fork)",
             snapshot=head.sequence,
             fix="if a merge brought two promotions, keep one side's record and promote again on the merged branch; "
@@ -647,13 +663,13 @@ def _describes(objects: ObjectStore, item: SnapshotInput) -> str | None:
     return None
 
 
-def _check_pinned_log(files: RecordFiles, log: DecisionLog, manifest: Manifest, target: int) -> None:
+def _check_pinned_log(read: RecordRead, log: DecisionLog, manifest: Manifest, target: int) -> None:
     pin = manifest.decisions
     if pin is None:
         return  # a format-1 manifest (migrated) pinned the local operational log, which did not travel
-    rel = files.rel(files.decisions_path)
+    rel = read.decisions_shown
     if log.exists():
-        result = verify_log(files.decisions_path)
+        result = verify_log(read.decisions_path)
         if not result.ok and (result.bad_line or 0) <= pin["lines"]:
             raise VerificationError(
                 "V017",
@@ -684,7 +700,7 @@ def _parent_of(sequence: int, data: bytes) -> Any:
     return manifest.get("parent")
 
 
-def _verify_chain(files: RecordFiles, head: Head, head_bytes: bytes) -> dict[int, bytes]:
+def _verify_chain(files: RecordFiles | RecordRead, head: Head, head_bytes: bytes) -> dict[int, bytes]:
     """Walk from the head back to the first snapshot, checking sequences and parent digests."""
     chain = {head.sequence: head_bytes}
     pruned = files.pruned()
