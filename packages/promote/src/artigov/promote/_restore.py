@@ -110,11 +110,11 @@ class RestoreJournal:
                 fix="run the command again",
             ) from e
 
-    def recover(self, recorded: Container[int], reindex: Callable[[list[Path]], object]) -> str | None:
+    def recover(self, recorded: Callable[[], Container[int]], reindex: Callable[[list[Path]], object]) -> str | None:
         """Finish or undo an interrupted restore: rolled forward (its files switched in and given to
-        ``reindex``) when it was switching or its rollback snapshot is in ``recorded`` (the
-        snapshots the decision log records), else undone. Returns the line that says what was done,
-        or None when there was nothing to recover."""
+        ``reindex``) when it was switching or its rollback snapshot is in ``recorded()`` (the
+        snapshots the decision log records, read only when there is a journal), else undone.
+        Returns the line that says what was done, or None when there was nothing to recover."""
         try:
             body = json.loads(self.path.read_bytes())
             state = str(body["state"])
@@ -125,7 +125,7 @@ class RestoreJournal:
             self.path.unlink(missing_ok=True)  # a torn journal was written before anything was staged
             return None
         targets = [self.root / f for f in files]
-        if state == "switching" or body.get("sequence") in recorded:
+        if state == "switching" or body.get("sequence") in recorded():
             _switch(targets)
             reindex([t for t in targets if t.exists()])
             outcome = "rolled forward: the restored files are in place"

@@ -638,7 +638,8 @@ class SnapshotStore(RecordFiles):
         """
         from artigov.index import add as index_add
 
-        restored = self.restore.recover(DecisionLog(self.decisions_path).recorded(), lambda p: index_add(self.ws, p))
+        recorded = DecisionLog(self.decisions_path).recorded  # a scan of the log: only with a journal
+        restored = self.restore.recover(recorded, lambda p: index_add(self.ws, p))
         return [*([restored] if restored else []), *_recover_record(self)]
 
     def verified_head(self) -> Verified | None:
