@@ -12,7 +12,8 @@ already left is a return. Prints the counts, the modules in order and where each
 
 The record's files alone (``RecordFiles``: paths, no workspace) are what verification reads; a
 third walk counts every call on them too, so what verification's reads still cost the walk is
-printed beside the goal, not hidden. A fourth walks a rollback, which shares the store's steps.
+printed beside the goal, not hidden. A fourth walks a rollback, which shares the store's steps
+(every read counted too).
 Deterministic; no timing.
 """
 
@@ -114,7 +115,7 @@ def main() -> int:
     _report("promote(), a framework's first", walk())
     _report("promote(), on top of a head it verifies", walk(second=True))
     _report("the same, every read of the record's files counted too", walk(second=True, files_too=True))
-    _report("rollback() to snapshot 1, of a head at 2", walk(rollback=True))
+    _report("rollback() to snapshot 1, of a head at 2, every read counted too", walk(rollback=True, files_too=True))
     return 0
 
 

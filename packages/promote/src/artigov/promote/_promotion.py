@@ -375,7 +375,7 @@ def promote(ws: Workspace, framework: str, gate: str, options: PromoteOptions = 
     store = SnapshotStore.open(ws, framework)
     with store.writing(options.lock_timeout) as recovered:
         current = store.verified_head()
-        run = _plan(ws, store, gate, options)
+        run = _plan(ws, store, gate, options, current.trust if current else None)
         again = _recorded_already(run, recovered, current)
         if again is not None:
             return again
@@ -395,16 +395,19 @@ def promote(ws: Workspace, framework: str, gate: str, options: PromoteOptions = 
     )
 
 
-def _plan(ws: Workspace, store: SnapshotStore, gate: str, options: PromoteOptions) -> _Promoting:
+def _plan(
+    ws: Workspace, store: SnapshotStore, gate: str, options: PromoteOptions, trust: TrustChain | None
+) -> _Promoting:
     """The promotion planned: its signer chosen and authorized, the index without drift, the gate
-    passing, and its inputs planned (:func:`_plan_inputs`).
+    passing, and its inputs planned (:func:`_plan_inputs`). ``trust``: the chain the head verified
+    under (None: none yet, loaded here).
 
     Raises:
         PromotionError: no or an untrusted signer, or the index differs from the files.
         GateFailedError: the gate's contract check failed.
     """
     signer = signing_key(ws.signing, options.key)
-    trust = authorize_signer(load_trust(ws), store.framework, gate, signer)  # TrustError: the chain does not hold
+    trust = authorize_signer(trust or load_trust(ws), store.framework, gate, signer)  # TrustError: it does not hold
     run = _Promoting(ws, store, gate, signer, trust, options)
     framework, lock_timeout = run.framework, options.lock_timeout
     drift = verify_index(ws, lock_timeout=lock_timeout)

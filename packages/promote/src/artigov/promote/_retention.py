@@ -62,10 +62,11 @@ def _retained(
     if contract.keep_last is None and contract.keep_days is None:
         return set(sequences)
     keep = {head.sequence}
+    read = store.read(head=head, every_signature=True)  # once, for every gate's previous good snapshot
     for gate, gh in head.gates.items():
         keep.add(gh.sequence)
         with suppress(PromotionError):  # no earlier snapshot of the gate verifies: nothing more to protect
-            keep.add(previous_good(store, gate, gh.sequence))
+            keep.add(previous_good(store, read, gate))
     if contract.keep_last:
         keep |= set(sorted(sequences)[-contract.keep_last :])
     if contract.keep_days is not None:

@@ -31,8 +31,8 @@ from artigov.promote._promotion import (
     signing_key,
     trust_events,
 )
-from artigov.promote._store import Committed, Head, SnapshotStore
-from artigov.promote._verify import Verified, previous_good, rollback_target
+from artigov.promote._store import Committed, Head, RecordRead, SnapshotStore
+from artigov.promote._verify import RollbackTarget, Verified, previous_good, rollback_target
 from artigov.promote.errors import PromotionError, VerificationError
 from artigov.schema import unsafe_artifact_path
 
@@ -84,12 +84,12 @@ def _commit_then_switch(run: _RollingBack) -> Committed:
     return done
 
 
-def _withdrawn(store: SnapshotStore, rolled_back: int, restored: Manifest) -> list[dict[str, Any]]:
+def _withdrawn(read: RecordRead, rolled_back: int, restored: Manifest) -> list[dict[str, Any]]:
     """The versions a rollback withdraws: inputs of the snapshot it replaces that the restored one
     does not hold (by id and version), each with the digests of the approvals it had."""
     kept = {(i.id, i.version) for i in restored.inputs}
     out = []
-    for item in store.files.manifest(rolled_back).inputs:
+    for item in read.manifest(rolled_back).inputs:
         if (item.id, item.version) in kept:
             continue
         out.append(
@@ -115,6 +115,8 @@ class _RollingBack:
     signer: str
     head: Head
     verified: Verified
+    #: The record as :func:`rollback_target` read it.
+    read: RecordRead
     trust: TrustChain
     #: The files to restore with their bytes, every path and object checked.
     planned: list[tuple[Path, bytes]]
@@ -143,11 +145,12 @@ def rollback(ws: Workspace, framework: str, *, reason: str, options: RollbackOpt
         raise PromotionError("a rollback needs a reason", fix='pass --reason "why" (it is recorded and signed)')
     store = SnapshotStore.open(ws, framework)
     with store.writing(options.lock_timeout):
-        head, verified = rollback_target(store, options.gate, options.to)
-        run = _plan(ws, store, (head, verified), reason, options)
+        read = store.read(every_signature=True)
+        run = _plan(ws, store, rollback_target(store, read, options.gate, options.to), reason, options)
         done, manifest = _commit_then_switch(run), run.manifest
         assert manifest is not None
         written = store.written(run.signer, manifest.inputs, run.restored)
+    verified = run.verified
     announce(framework, done, "snapshot_rolled_back", "rolled_back", rollback_of=verified.sequence)
     gate = manifest.gate
     message = (
@@ -163,7 +166,7 @@ def rollback(ws: Workspace, framework: str, *, reason: str, options: RollbackOpt
 
 
 def _plan(
-    ws: Workspace, store: SnapshotStore, target: tuple[Head, Verified], reason: str, options: RollbackOptions
+    ws: Workspace, store: SnapshotStore, target: RollbackTarget, reason: str, options: RollbackOptions
 ) -> _RollingBack:
     """The rollback planned: its signer chosen and authorized for the restored snapshot's gate, the
     files to restore checked, its manifest and decisions made.
@@ -171,12 +174,12 @@ def _plan(
     Raises:
         PromotionError: no or an untrusted signer, or a path a snapshot may not restore.
     """
-    head, verified = target
+    verified = target.verified
     signer = signing_key(ws.signing, options.key)
-    trust = authorize_signer(load_trust(ws), store.framework, verified.manifest.gate, signer)
+    trust = authorize_signer(target.trust or load_trust(ws), store.framework, verified.manifest.gate, signer)
     planned = _planned(store, verified.manifest)
     restored = [ws.rel(p) for p, _ in planned]
-    run = _RollingBack(ws, store, reason, options, signer, head, verified, trust, planned, restored)
+    run = _RollingBack(ws, store, reason, options, signer, target.head, verified, target.read, trust, planned, restored)
     run.manifest, run.batch = _rollback_snapshot(run, ActorLookup(ws.root))
     return run
 
@@ -187,7 +190,7 @@ def _rollback_snapshot(run: _RollingBack, actor: ActorLookup) -> tuple[Manifest,
     target_gate, sequence = verified.manifest.gate, head.sequence + 1
     created_at, source = stamp_now()
     rolled_back = head.gates[target_gate].sequence if target_gate in head.gates else None
-    withdrawn = _withdrawn(run.store, rolled_back, verified.manifest) if rolled_back else []
+    withdrawn = _withdrawn(run.read, rolled_back, verified.manifest) if rolled_back else []
     git = git_state(run.ws.root, [])
     manifest = verified.manifest.as_rollback(
         sequence=sequence,

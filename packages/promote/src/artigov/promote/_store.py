@@ -49,7 +49,7 @@ import json
 import os
 import shutil
 import stat
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -101,6 +101,7 @@ __all__ = [
     "check_framework_name",
     "ensure_record_files",
     "refuse_old_layout",
+    "typed_manifest",
 ]
 
 log = get_logger(__name__)
@@ -355,6 +356,18 @@ def _or_error(read: Callable[[], _T]) -> _T | VerificationError:
         return e
 
 
+def typed_manifest(data: bytes, sequence: int) -> Manifest:
+    """Snapshot ``sequence``'s manifest bytes, read through its type (unverified).
+
+    Raises:
+        VerificationError: V004 not JSON, V016 not valid against the schema.
+    """
+    try:
+        return Manifest.from_bytes(data)
+    except ManifestError as e:
+        raise VerificationError(e.code, f"snapshot {sequence}: {e.problem}", snapshot=sequence) from None
+
+
 @dataclass(frozen=True)
 class RecordRead:
     """What verifying one snapshot reads of a framework's record, all of it read before any check
@@ -371,8 +384,8 @@ class RecordRead:
     head_folder: bool
     manifests: dict[int, bytes | VerificationError]
     pruned_read: dict[int, str] | VerificationError
-    #: (target sequence, its signature), or None without a target.
-    signature: tuple[int, bytes | VerificationError] | None
+    #: The signatures read: the target's, and those of any other snapshot the caller will verify.
+    signatures: dict[int, bytes | VerificationError]
     head_shown: str
     decisions_path: Path
     decisions_shown: str
@@ -390,6 +403,14 @@ class RecordRead:
             raise got
         return got
 
+    def manifest(self, sequence: int) -> Manifest:
+        """Snapshot ``sequence``'s manifest as read, through its type (unverified).
+
+        Raises:
+            VerificationError: V003 missing, V004 not JSON, V016 not a valid manifest.
+        """
+        return typed_manifest(self.manifest_bytes(sequence), sequence)
+
     def pruned(self) -> dict[int, str]:
         """``pruned.json``, as read (V006 when it was unreadable)."""
         if isinstance(self.pruned_read, VerificationError):
@@ -397,9 +418,9 @@ class RecordRead:
         return self.pruned_read
 
     def signature_bytes(self, sequence: int) -> bytes:
-        """The target's signature, as read (V010 when it was missing)."""
-        assert self.signature is not None and self.signature[0] == sequence, "read() names the target"
-        got = self.signature[1]
+        """Snapshot ``sequence``'s signature, as read (V010 when it was missing)."""
+        assert sequence in self.signatures, "read() names every snapshot its caller verifies"
+        got = self.signatures[sequence]
         if isinstance(got, VerificationError):
             raise got
         return got
@@ -501,10 +522,7 @@ class RecordFiles:
         Raises:
             VerificationError: V003 missing, V004 not JSON, V016 not a valid manifest.
         """
-        try:
-            return Manifest.from_bytes(self.manifest_bytes(sequence))
-        except ManifestError as e:
-            raise VerificationError(e.code, f"snapshot {sequence}: {e.problem}", snapshot=sequence) from None
+        return typed_manifest(self.manifest_bytes(sequence), sequence)
 
     def pruned(self) -> dict[int, str]:
         """Sequences pruned by retention, with their manifest digests."""
@@ -557,25 +575,39 @@ class RecordFiles:
         pruned = {**self.pruned(), **entries}
         write_atomic(self.pruned_path, canonical_json({str(k): v for k, v in sorted(pruned.items())}), lock=False)
 
-    def read(self, sequence: int | None = None, gate: str | None = None, head: Head | None = None) -> RecordRead:
+    def read(
+        self,
+        sequence: int | None = None,
+        gate: str | None = None,
+        head: Head | None = None,
+        *,
+        also: Iterable[int] = (),
+        every_signature: bool = False,
+    ) -> RecordRead:
         """What verifying snapshot ``sequence`` (or ``gate``'s current one; default the head) reads of
-        the record, read before any check: HEAD (or ``head``), the snapshot folders, every manifest
-        at or below the head, ``pruned.json`` and the target's signature.
+        the record, read before any check: HEAD (or ``head``), the snapshot folders, ``pruned.json``,
+        every manifest the chain walk can reach (at or below the head, above the newest pruned
+        snapshot below it), and the target's signature and those of the snapshots ``also`` names, or
+        with ``every_signature`` of every snapshot whose manifest it reads (a caller that verifies
+        several snapshots of one read: rollback, prune).
 
         Raises:
             VerificationError: HEAD is unreadable or holds merge conflict markers (V002, V007).
         """
         head = head or self.head()
         sequences = tuple(self.sequences())
+        pruned = _or_error(self.pruned)
         manifests: dict[int, bytes | VerificationError] = {}
-        target = None
+        targets: set[int] = set()
         if head is not None:
-            for s in sorted({*(s for s in sequences if s <= head.sequence), head.sequence}):
+            floor = _pruned_below(pruned, head.sequence)
+            for s in sorted({*(s for s in sequences if floor < s <= head.sequence), head.sequence}):
                 manifests[s] = _or_error(lambda: self.manifest_bytes(s))  # noqa: B023 - called at once
+            targets = set(manifests) if every_signature else {t for t in also if t in manifests}
             if gate is None:
-                target = head.sequence if sequence is None else sequence
+                targets.add(head.sequence if sequence is None else sequence)
             elif gate in head.gates:
-                target = head.gates[gate].sequence
+                targets.add(head.gates[gate].sequence)
         return RecordRead(
             framework=self.framework,
             head=head,
@@ -583,12 +615,20 @@ class RecordFiles:
             tmp_dirs=frozenset(n for n in self.unfinished() if self.tmp_dir(n).is_dir()),
             head_folder=head is not None and self.seq_dir(head.sequence).exists(),
             manifests=manifests,
-            pruned_read=_or_error(self.pruned),
-            signature=None if target is None else (target, _or_error(lambda: self.signature_bytes(target))),
+            pruned_read=pruned,
+            signatures={t: _or_error(lambda: self.signature_bytes(t)) for t in sorted(targets)},  # noqa: B023
             head_shown=self.rel(self.head_path),
             decisions_path=self.decisions_path,
             decisions_shown=self.rel(self.decisions_path),
         )
+
+
+def _pruned_below(pruned: dict[int, str] | VerificationError, head: int) -> int:
+    """The newest pruned snapshot below ``head`` (0 if none, or ``pruned.json`` was unreadable):
+    the chain walk from the head stops there, so no manifest at or below it is read."""
+    if isinstance(pruned, VerificationError):
+        return 0
+    return max((s for s in pruned if s < head), default=0)
 
 
 class SnapshotStore(RecordFiles):
@@ -606,8 +646,6 @@ class SnapshotStore(RecordFiles):
         self.objects = ObjectStore(ws)
         #: Where its signatures' public keys are found.
         self.keys = KeySource.of(ws)
-        #: Its files alone (no workspace): what verification reads.
-        self.files = RecordFiles(self.record, self.framework, self.root)
 
     @classmethod
     def open(cls, ws: Workspace, framework: str) -> SnapshotStore:

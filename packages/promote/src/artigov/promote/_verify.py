@@ -60,7 +60,7 @@ from artigov.core import (
     verify_log,
 )
 from artigov.promote._decisions import DecisionLog, LogCheck
-from artigov.promote._manifest import InputApproval, Manifest, ManifestError, SnapshotInput
+from artigov.promote._manifest import InputApproval, Manifest, SnapshotInput
 from artigov.promote._options import VerifyOptions
 from artigov.promote._store import (
     Head,
@@ -70,6 +70,7 @@ from artigov.promote._store import (
     RecordRead,
     SnapshotStore,
     refuse_old_layout,
+    typed_manifest,
 )
 from artigov.promote.errors import PromotionError, VerificationError
 
@@ -103,6 +104,8 @@ class Verified:
     head: Head
     #: The names of the steps it passed, in order (:data:`STEPS`).
     checks: tuple[str, ...] = ()
+    #: The trust chain it was checked against (a writing command signs under the same one).
+    trust: TrustChain | None = field(default=None, compare=False, repr=False)
 
     def to_dict(self) -> dict[str, Any]:
         """What verified, as JSON values: the snapshot, the head, its gate, digest and signer, the
@@ -231,19 +234,7 @@ def _target(run: _Run) -> None:
 
 def _valid_manifest(run: _Run) -> None:
     """V016: the manifest is valid against snapshot.schema.json."""
-    run.manifest = _read_manifest(run.chain[run.target], run.target)
-
-
-def _read_manifest(data: bytes, sequence: int) -> Manifest:
-    """Snapshot ``sequence``'s manifest bytes, read through its type.
-
-    Raises:
-        VerificationError: V004 not JSON, V016 not valid against the schema.
-    """
-    try:
-        return Manifest.from_bytes(data)
-    except ManifestError as e:
-        raise VerificationError(e.code, f"snapshot {sequence}: {e.problem}", snapshot=sequence) from None
+    run.manifest = typed_manifest(run.chain[run.target], run.target)
 
 
 def _trust(run: _Run) -> None:
@@ -344,7 +335,7 @@ def verify_snapshot(
 def verify_in(store: SnapshotStore, sequence: int | None = None, options: VerifyOptions = _DEFAULTS) -> Verified:
     """:func:`verify_snapshot` in the store a command already opened (its paths resolved once): the
     record read first (:meth:`RecordFiles.read`), then checked (:func:`verify_read`)."""
-    read = store.files.read(sequence, options.gate, options.head)
+    read = store.read(sequence, options.gate, options.head)
     return verify_read(store, read, sequence, options)
 
 
@@ -371,7 +362,7 @@ def verify_read(
         passed.append(step.name)
     assert run.head is not None and run.manifest is not None
     digest = digest_bytes(run.chain[run.target])
-    return Verified(framework, run.target, digest, run.signer, run.manifest, run.head, tuple(passed))
+    return Verified(framework, run.target, digest, run.signer, run.manifest, run.head, tuple(passed), run.trust)
 
 
 def _check_not_replayed(read: RecordRead, head: Head, log: DecisionLog) -> None:
@@ -927,10 +918,10 @@ def check_history(
     Raises:
         VerificationError: the first snapshot that fails (V010-V014, V017, T006).
     """
-    chain = _verify_chain(store.files, head, store.manifest_bytes(head.sequence))
+    chain = _verify_chain(store, head, store.manifest_bytes(head.sequence))
     dlog = DecisionLog(store.decisions_path)
     for seq in sorted(chain):
-        manifest = _read_manifest(chain[seq], seq)
+        manifest = typed_manifest(chain[seq], seq)
         if seq not in done:
             check_signature(store.keys, Signed(chain[seq], store.signature_bytes(seq)), manifest, seq, trust)
         pin = manifest.decisions
@@ -987,56 +978,72 @@ def _check_decision_log(ws: Workspace, framework: str) -> LogCheck:
     return LogCheck(rel, framework, True, result.events, result.head)
 
 
-def _head_to_leave(store: SnapshotStore) -> Head:
-    """The head a rollback leaves (the record opened for writing): it must exist, and its history
-    must hold (a head whose objects, signature or log fail is exactly what a rollback is for).
+@dataclass(frozen=True)
+class RollbackTarget:
+    """What a rollback leaves and what it restores, verified from one read of the record."""
+
+    #: The head it leaves.
+    head: Head
+    #: The snapshot it restores.
+    verified: Verified
+    #: The record as read (the manifest of the snapshot it replaces is there too).
+    read: RecordRead
+    #: The trust chain the verifications used, None when none got that far (the plan loads it).
+    trust: TrustChain | None
+
+
+def rollback_target(store: SnapshotStore, read: RecordRead, gate: str | None, to: int | None) -> RollbackTarget:
+    """What a rollback leaves and what it restores, verified from one read of the record (``read``,
+    with every signature: ``store.read(every_signature=True)``): the head (:func:`_head_to_leave`),
+    and snapshot ``to`` or else the previous good snapshot of ``gate`` (default the head's).
 
     Raises:
-        PromotionError: no snapshot yet.
-        VerificationError: a replayed, forked or interrupted history.
+        PromotionError: no snapshot yet, no such snapshot, or one of another gate than the one asked.
+        VerificationError: it does not verify, or the head's history does not hold.
     """
-    head = store.files.head()
+    framework, head = store.framework, read.head
     if head is None:
         store.verified_head()
-        raise PromotionError(f"framework {store.framework!r} has no snapshot to roll back to")
-    try:
-        verify_in(store)
-    except VerificationError as e:
-        if e.code in BROKEN_HISTORY:
-            raise  # a replayed, forked or interrupted history: nothing is written until it is sorted out
-    return head
-
-
-def rollback_target(store: SnapshotStore, gate: str | None, to: int | None) -> tuple[Head, Verified]:
-    """What a rollback leaves and what it restores, verified: the head (:func:`_head_to_leave`), and
-    snapshot ``to`` or else the previous good snapshot of ``gate`` (default the head's).
-
-    Raises:
-        PromotionError: no such snapshot, or one of another gate than the one asked.
-        VerificationError: it does not verify.
-    """
-    framework, head = store.framework, _head_to_leave(store)
+        raise PromotionError(f"framework {framework!r} has no snapshot to roll back to")
+    trust = _head_to_leave(store, read)
     if to is None:
-        chosen_gate = gate or store.files.manifest(head.sequence).gate
+        chosen_gate = gate or read.manifest(head.sequence).gate
         if chosen_gate not in head.gates:
             raise PromotionError(f"gate {chosen_gate!r} of {framework!r} has no snapshot to roll back")
-        to = previous_good(store, chosen_gate, head.gates[chosen_gate].sequence)
+        to = previous_good(store, read, chosen_gate, trust)
     if to > head.sequence or to < 1:
         raise PromotionError(
             f"cannot roll back to snapshot {to}: the head is {head.sequence}",
             fix="pick an earlier snapshot (artigov snapshots)",
         )
-    verified = verify_in(store, to)
+    verified = verify_read(store, read, to, VerifyOptions(trust=trust))
     if gate is not None and gate != verified.manifest.gate:
         raise PromotionError(f"snapshot {to} is a {verified.manifest.gate!r} snapshot, not {gate!r}")
-    return head, verified
+    return RollbackTarget(head, verified, read, verified.trust)
 
 
-def previous_good(store: SnapshotStore, gate: str, current: int) -> int:
-    """The newest snapshot of ``gate`` before ``current`` that verifies."""
-    for candidate in _gate_snapshots(store.files, gate, current):
+def _head_to_leave(store: SnapshotStore, read: RecordRead) -> TrustChain | None:
+    """The head a rollback leaves must hold as history (a head whose objects, signature or log fail
+    is exactly what a rollback is for): the trust chain its verification loaded, if it got that far.
+
+    Raises:
+        VerificationError: a replayed, forked or interrupted history.
+    """
+    try:
+        return verify_read(store, read).trust
+    except VerificationError as e:
+        if e.code in BROKEN_HISTORY:
+            raise  # a replayed, forked or interrupted history: nothing is written until it is sorted out
+        return None
+
+
+def previous_good(store: SnapshotStore, read: RecordRead, gate: str, trust: TrustChain | None = None) -> int:
+    """The newest snapshot of ``gate`` before its current one (``read``'s head names it) that
+    verifies, from one read of the record that holds their signatures."""
+    assert read.head is not None
+    for candidate in _gate_snapshots(read, gate, read.head.gates[gate].sequence):
         try:
-            verify_in(store, candidate)
+            verify_read(store, read, candidate, VerifyOptions(trust=trust))
             return candidate
         except VerificationError:
             continue
@@ -1046,11 +1053,11 @@ def previous_good(store: SnapshotStore, gate: str, current: int) -> int:
     )
 
 
-def _gate_snapshots(files: RecordFiles, gate: str, below: int) -> list[int]:
+def _gate_snapshots(read: RecordRead, gate: str, below: int) -> list[int]:
     """Sequences of ``gate``'s snapshots before ``below``, newest first."""
     out = []
-    for s in sorted((s for s in files.sequences() if s < below), reverse=True):
+    for s in sorted((s for s in read.manifests if s < below), reverse=True):
         with contextlib.suppress(VerificationError):
-            if files.manifest(s).gate == gate:
+            if read.manifest(s).gate == gate:
                 out.append(s)
     return out
