@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from artigov.core import VerificationError, sign_detached, trusted_keyring
-from artigov.core._gpg import export_public_key
+from artigov.core._gpg import export_public_key, gpg_for
 from artigov.core.testkeys import gnupg_home, make_key, revoke_key
 
 DATA = b"the bytes a manifest would hold\n"
@@ -60,6 +60,23 @@ def test_one_keyring_serves_every_check_of_the_same_keys_and_starts_no_agent(tmp
     with trusted_keyring((signers.other,), source_home=None, keys_dir=keys) as second:
         assert second is not first
         assert second.verify(DATA, other_signature) == signers.other
+
+
+def test_a_keyring_holds_exactly_the_allow_listed_keys_of_what_it_imported(tmp_path: Path, signers: Signers) -> None:
+    """The keys a keyring holds are read from the import's report (no listing first): an extra key,
+    even one in the same file as an allowed key and imported twice, is deleted; an allowed key
+    missing from the bytes is not invented."""
+    both = export_public_key(signers.good, signers.home) + export_public_key(signers.other, signers.home)
+    keys = tmp_path / "keys"
+    keys.mkdir()
+    (keys / "team.asc").write_bytes(both)  # a file not named by a fingerprint: every file is read
+    (keys / f"{signers.other}.asc").write_bytes(export_public_key(signers.other, signers.home))
+    missing = "0" * 40
+    with trusted_keyring((signers.good, missing), source_home=None, keys_dir=keys) as ring:
+        held = {k["fingerprint"].upper() for k in gpg_for(ring.home, agent=False).list_keys()}
+        assert held == {signers.good.upper()}
+        assert ring.present == {signers.good.upper()}
+        assert ring.verify(DATA, sign_detached(DATA, signers.good, signers.home)) == signers.good
 
 
 def test_a_revocation_in_the_signers_home_is_seen_by_the_next_check(tmp_path: Path, signers: Signers) -> None:

@@ -207,11 +207,12 @@ class VerifyingKeyring:
         return view
 
     def _fill(self, keys: bytes) -> None:
-        """Import ``keys`` and keep only the allow-listed ones."""
+        """Import ``keys`` and keep only the allow-listed ones. The home is new and empty, so the
+        keys in it are exactly those the import reports (``IMPORT_OK``, one per primary key); a
+        deletion is checked by listing what is left."""
         self._gpg = gpg_for(self.home, agent=False)
-        if keys:
-            self._gpg.import_keys(keys)
-        self.present = {k["fingerprint"].upper() for k in self._gpg.list_keys()}
+        imported = self._gpg.import_keys(keys).fingerprints if keys else []
+        self.present = {str(f).upper() for f in imported}
         extra = sorted(self.present - set(self.trusted))
         if extra:
             self._gpg.delete_keys(extra)  # only allow-listed keys may be in the verifying keyring
