@@ -98,6 +98,42 @@ def test_the_door_takes_only_plain_index_updates_and_verifies(artigov: Runner, e
     assert artigov("index", "update", "--format", "yaml", "--root", ws).returncode == 2  # Typer reports it
 
 
+def test_index_add_through_the_door_says_and_writes_what_the_full_command_does(
+    artigov: Runner, example_copy: Path
+) -> None:
+    """`index add PATH...` (the paths among the plain options, in any order) takes the door, and
+    gives the full command's output, exit code, index and audit events; anything else is Typer's."""
+    ws = example_copy
+    _settle(artigov, ws)
+    unsummed = [p for p in sorted((ws / "frameworks").rglob("*.md")) if "checksum:" not in p.read_text()]
+    plans = [p.relative_to(ws) for p in unsummed[:2]]
+    assert _door(ws, ["index", "add", str(plans[0]), "--format", "json", str(plans[1])]) == 0
+    for args in (
+        ["index", "add"],  # no path: Typer says one is needed
+        ["index", "add", "--", str(plans[0])],
+        ["index", "add", "-x.md"],
+        ["index", "add", str(plans[0]), "--full"],
+        ["index", "add", str(plans[0]), "--root"],
+    ):
+        assert _door(ws, args) is None, args
+    runs, events = [], []
+    for env in ({}, FULL):
+        for rel in plans:  # the same edit before each run
+            path = ws / rel
+            path.write_text(path.read_text().replace("\n---\n", "\n---\nEdited.\n", 1))
+        done = artigov("index", "add", *plans, "--format", "json", env=env, cwd=ws)
+        events.append(_events(ws)[-1])
+        entries = sorted(json.loads((ws / "artifacts_index.json").read_text())["entries"])
+        in_step = artigov("index", "verify", "--full", env=FULL, cwd=ws).returncode  # the edits were indexed
+        runs.append((done.returncode, json.loads(done.stdout)["command"], entries, done.stderr, in_step))
+    assert runs[0] == runs[1] and runs[0][0] == 0 and runs[0][-1] == 0, runs
+    quick, full = events
+    assert quick["event"] == full["event"] == "command_completed"
+    assert quick["command"] == full["command"] == "index add"
+    assert quick["data"]["events"] == full["data"]["events"]  # the digests differ: two different edits
+    assert sorted(quick["data"]["last"]) == sorted(full["data"]["last"])
+
+
 def test_the_door_waits_for_and_names_another_writer(artigov: Runner, example_copy: Path) -> None:
     ws = example_copy
     _settle(artigov, ws)

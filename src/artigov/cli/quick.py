@@ -1,10 +1,11 @@
-"""The fast door: ``artigov index update``, ``index verify``, ``route check`` and ``status`` without loading Typer.
+"""The fast door: ``artigov index update``, ``index verify``, ``index add``, ``route check`` and ``status``
+without loading Typer.
 
 A pre-commit hook runs ``index update`` (or ``index verify``, ``route check``) on every commit, and most of the time
 nothing or almost nothing changed; then building the Typer/click command tree
 costs as much as the update itself. So the ``artigov`` entry point looks at
-its arguments first: if they are ``index update`` or ``index verify`` with only ``--root``,
-``--format``, ``--lock-timeout`` (and ``--full`` for verify), it runs the
+its arguments first: if they are ``index update``, ``index verify`` or ``index add`` with only
+``--root``, ``--format``, ``--lock-timeout`` (and ``--full`` for verify, the paths for add), it runs the
 very same :func:`artigov.commands.index.run_index` the Typer command calls, with
 the default logging; anything else (other commands, global options, ``--help``,
 a malformed value) goes to the full command line, which parses and reports it.
@@ -93,21 +94,48 @@ def _status(args: list[str]) -> int | None:
 
 
 def try_quick(argv: list[str]) -> int | None:
-    """Run ``argv`` here if it is a plain ``index update``, ``index verify [--full]``, ``route
-    check`` or ``status``; else None (the full command line runs)."""
+    """Run ``argv`` here if it is a plain ``index update``, ``index verify [--full]``, ``index add
+    PATH...``, ``route check`` or ``status``; else None (the full command line runs)."""
     if os.environ.get("ARTIGOV_QUICK") == "0":
         return None
     if argv[:2] == ["route", "check"]:
         return _route_check(argv[2:])
     if argv[:1] == ["status"]:
         return _status(argv[1:])
-    if argv[:2] not in (["index", "update"], ["index", "verify"]):
+    if argv[:2] not in (["index", "update"], ["index", "verify"], ["index", "add"]):
         return None
     return _index(argv[1], argv[2:])
 
 
+def _paths(args: list[str]) -> tuple[list[str], list[str]] | None:
+    """``index add``'s arguments split into the option tokens and the paths (at least one), or None
+    when any token could be read otherwise (``--``, a path that starts with ``-``): Typer decides."""
+    options: list[str] = []
+    paths: list[str] = []
+    i = 0
+    while i < len(args):
+        if args[i] in _OPTIONS:
+            options += args[i : i + 2]
+            i += 2
+            continue
+        if args[i].startswith("-"):
+            if args[i].partition("=")[0] not in _OPTIONS:
+                return None
+            options.append(args[i])
+        else:
+            paths.append(args[i])
+        i += 1
+    return (options, paths) if paths else None
+
+
 def _index(op: str, args: list[str]) -> int | None:
-    """``index update`` or ``index verify [--full]`` with plain options, else None."""
+    """``index update``, ``index verify [--full]`` or ``index add PATH...`` with plain options, else None."""
+    paths: list[str] = []
+    if op == "add":
+        split = _paths(args)
+        if split is None:
+            return None
+        args, paths = split
     options = _parse(args, ("--full",) if op == "verify" else ())
     if options is None:
         return None
@@ -125,7 +153,7 @@ def _index(op: str, args: list[str]) -> int | None:
     from artigov.core import configure_logging
 
     configure_logging()
-    return run_index(IndexOp(op, full="--full" in options), root, fmt, lock_timeout)
+    return run_index(IndexOp(op, tuple(Path(p) for p in paths), full="--full" in options), root, fmt, lock_timeout)
 
 
 def main() -> None:
