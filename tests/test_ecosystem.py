@@ -9,7 +9,6 @@ import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Protocol
 
 import pytest
 import yaml
@@ -162,18 +161,9 @@ def _git(cwd: Path, *args: str) -> None:
     )
 
 
-class PreCommitStore(Protocol):
-    """What this file takes of the ``hooks_source`` fixture (tests/conftest.py): the pre-commit store
-    the test run shares."""
-
-    home: Path
-
-
-def test_pre_commit_try_repo_runs_the_hooks(artigov: Runner, tmp_path: Path, hooks_source: PreCommitStore) -> None:
+def test_pre_commit_try_repo_runs_the_hooks(artigov: Runner, tmp_path: Path) -> None:
     """The hooks as a new team uses them: in a repository made by `artigov init`, with no artigov on
-    the PATH (pre-commit installs it into the hooks' own environment: `language: python`). The
-    pre-commit store is the one the test run shares (``hooks_source``): with no uncommitted change,
-    try-repo takes this checkout at HEAD, the environment pre-commit built for it once."""
+    the PATH (pre-commit installs it into the hooks' own environment: `language: python`)."""
     repo = tmp_path / "governance"
     assert artigov("init", repo, "--framework", "fx").returncode == 0
     _git(repo, "init", "-q")
@@ -182,7 +172,7 @@ def test_pre_commit_try_repo_runs_the_hooks(artigov: Runner, tmp_path: Path, hoo
     env = {
         **{k: v for k, v in os.environ.items() if k not in ("VIRTUAL_ENV", "PYTHONPATH")},
         "PATH": os.pathsep.join(p for p in os.environ["PATH"].split(os.pathsep) if not (Path(p) / "artigov").exists()),
-        "PRE_COMMIT_HOME": str(hooks_source.home),
+        "PRE_COMMIT_HOME": str(tmp_path / "pc-cache"),
         "ARTIGOV_ACTOR": "tests@example.org",
     }
 
