@@ -28,6 +28,7 @@ from artigov.cli.complete import complete_framework
 from artigov.cli.examples import add_examples
 from artigov.cli.options import FormatOpt, RootOpt
 from artigov.commands.formats import Format
+from artigov.commands.names import Command
 from artigov.commands.options import LOG_FORMAT, LOG_LEVEL
 from artigov.rehearse import QUICK_HELP, WHAT
 
@@ -89,20 +90,20 @@ def main_callback(
     configure_logging(log_format.value, log_level.value)
 
 
-app.command("validate")(validate_cmd.validate)
-app.add_typer(route_cmd.app, name="route")
-app.add_typer(index_cmd.app, name="index")
-app.command("hydrate")(hydrate_cmd.hydrate)
-app.add_typer(contract_cmd.app, name="contract")
+app.command(Command.VALIDATE.leaf)(validate_cmd.validate)
+app.add_typer(route_cmd.app, name=Command.ROUTE_CHECK.group)
+app.add_typer(index_cmd.app, name=Command.INDEX_UPDATE.group)
+app.command(Command.HYDRATE.leaf)(hydrate_cmd.hydrate)
+app.add_typer(contract_cmd.app, name=Command.CONTRACT_CHECK.group)
 promote_cmd.register(app)
 approve_cmd.register(app)
-app.add_typer(audit_cmd.app, name="audit")
-app.add_typer(schema_cmd.app, name="schema")
-app.add_typer(trust_cmd.app, name="trust")
-app.add_typer(hook_cmd.app, name="hook")
+app.add_typer(audit_cmd.app, name=Command.AUDIT_VERIFY.group)
+app.add_typer(schema_cmd.app, name=Command.SCHEMA_SHOW.group)
+app.add_typer(trust_cmd.app, name=Command.TRUST_INIT.group)
+app.add_typer(hook_cmd.app, name=Command.HOOK_INSTALL.group)
 
 
-@app.command("init")
+@app.command(Command.INIT.leaf)
 def init(
     directory: Annotated[Path, typer.Argument(help="Where to create the workspace (default: here).")] = Path(),
     framework: Annotated[
@@ -133,7 +134,7 @@ def init(
     raise typer.Exit(run_init(directory, framework, owner, key, commit_index=commit_index))
 
 
-@app.command("adopt")
+@app.command(Command.ADOPT.leaf)
 def adopt(
     paths: Annotated[list[Path] | None, typer.Argument(help="Files or folders (default: the artifact globs).")] = None,
     framework: Annotated[
@@ -174,7 +175,7 @@ def adopt(
     raise typer.Exit(run_adopt(root, framework, paths or [], fmt, options))
 
 
-@app.command("status")
+@app.command(Command.STATUS.leaf)
 def status(
     framework: Annotated[
         str | None, typer.Option("--framework", "-f", help="Only this framework.", autocompletion=complete_framework)
@@ -188,7 +189,7 @@ def status(
     raise typer.Exit(run_status(root, framework, fmt))
 
 
-@app.command("report")
+@app.command(Command.REPORT.leaf)
 def report(
     framework: Annotated[
         str, typer.Option("--framework", "-f", help="The framework.", autocompletion=complete_framework)
@@ -216,7 +217,7 @@ def report(
     raise typer.Exit(execute("report", root, action, audit=False, framework=framework))
 
 
-@app.command("demo")
+@app.command(Command.DEMO.leaf)
 def demo(
     directory: Annotated[
         Path | None, typer.Option("--dir", help="Where to put the demo workspace (default: a new temp folder).")
@@ -231,7 +232,7 @@ def demo(
     raise typer.Exit(run_demo(directory, example or EXAMPLE))
 
 
-@app.command("rehearse")
+@app.command(Command.REHEARSE.leaf)
 def rehearse_cmd(
     what: Annotated[str, typer.Argument(help=", ".join(WHAT))] = "all",
     quick: Annotated[bool, typer.Option("--quick", help=QUICK_HELP)] = False,

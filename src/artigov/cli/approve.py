@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from artigov.cli.options import Format, FormatOpt, RootOpt
+from artigov.commands.names import Command
 
 __all__ = ["register"]
 
@@ -42,17 +43,17 @@ def _optional_comment(action: str, doc: str) -> Callable[..., None]:
 
 def register(app: typer.Typer) -> None:
     """Add ``review``, ``approve`` and ``reject`` to the command line."""
-    app.command("review")(
+    app.command(Command.REVIEW.leaf)(
         _optional_comment("review", "Submit a draft for review (draft -> review), with a signed statement.")
     )
-    app.command("approve")(
+    app.command(Command.APPROVE.leaf)(
         _optional_comment(
             "approve",
             "Approve a document in review (review -> approved; again after an edit), with a signed statement.",
         )
     )
 
-    @app.command("reject")
+    @app.command(Command.REJECT.leaf)
     def reject(
         path: PathArg,
         comment: Annotated[str, typer.Option("--comment", help="Why it is rejected (required).")],

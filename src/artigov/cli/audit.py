@@ -9,6 +9,7 @@ import typer
 from artigov.cli.complete import complete_framework, complete_snapshot
 from artigov.cli.options import Format, FormatOpt, RootOpt
 from artigov.commands.audit import matches, parse_since, run_audit_verify
+from artigov.commands.names import Command
 
 __all__ = ["app", "matches", "parse_since", "run_audit_verify"]
 
@@ -18,13 +19,13 @@ app = typer.Typer(
 )
 
 
-@app.command("verify")
+@app.command(Command.AUDIT_VERIFY.leaf)
 def verify_cmd(root: RootOpt = None, fmt: FormatOpt = Format.text) -> None:
     """Check every log's chain, and that each decision log holds what its snapshots pin (exit 1 if not)."""
     raise typer.Exit(run_audit_verify(root, fmt))
 
 
-@app.command("show")
+@app.command(Command.AUDIT_SHOW.leaf)
 def show_cmd(
     framework: Annotated[
         str | None, typer.Option("--framework", "-f", help="Only this framework.", autocompletion=complete_framework)

@@ -10,6 +10,7 @@ from artigov.cli.complete import complete_framework, complete_gate
 from artigov.cli.options import FindingFormat, FindingFormatOpt, FormatOpt, RootOpt
 from artigov.commands.contract import run_contract_check, run_contract_frameworks
 from artigov.commands.formats import Format
+from artigov.commands.names import Command
 
 __all__ = ["app", "run_contract_check"]
 
@@ -23,7 +24,7 @@ FrameworkOpt = Annotated[
 ]
 
 
-@app.command("check")
+@app.command(Command.CONTRACT_CHECK.leaf)
 def check_cmd(
     framework: FrameworkOpt,
     gate: Annotated[
@@ -42,7 +43,7 @@ def check_cmd(
     raise typer.Exit(run_contract_check(root, framework, gate, fmt, all_gates=all_gates))
 
 
-@app.command("frameworks")
+@app.command(Command.CONTRACT_FRAMEWORKS.leaf)
 def frameworks_cmd(root: RootOpt = None, fmt: FormatOpt = Format.text) -> None:
     """Every framework the workspace knows (a contract, an artifact, or a record), one per line:
     what CI loops over, so a framework without a contract is checked (and fails), never skipped."""

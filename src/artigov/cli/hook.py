@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from artigov.cli.options import Format, FormatOpt
+from artigov.commands.names import Command
 
 __all__ = ["app"]
 
@@ -21,7 +22,7 @@ WorkspaceOpt = Annotated[
 ]
 
 
-@app.command("pre-receive")
+@app.command(Command.HOOK_PRE_RECEIVE.leaf)
 def pre_receive_cmd(
     git_dir: Annotated[
         Path | None, typer.Option("--git-dir", help="The repository (default: $GIT_DIR, as git runs hooks).")
@@ -35,7 +36,7 @@ def pre_receive_cmd(
     raise typer.Exit(run_pre_receive(git_dir, workspace, fmt))
 
 
-@app.command("install")
+@app.command(Command.HOOK_INSTALL.leaf)
 def install_cmd(
     git_dir: Annotated[Path, typer.Argument(help="The (bare) repository on the server.")],
     workspace: WorkspaceOpt = "",

@@ -9,6 +9,7 @@ import typer
 
 from artigov.cli.options import Format, FormatOpt, LockTimeoutOpt, RootOpt
 from artigov.commands.index import IndexOp, run_index
+from artigov.commands.names import Command
 from artigov.commands.options import LOCK_TIMEOUT
 
 __all__ = ["app", "run_index"]
@@ -16,7 +17,7 @@ __all__ = ["app", "run_index"]
 app = typer.Typer(help="The crash-safe artifact index (artifacts_index.json).", no_args_is_help=True)
 
 
-@app.command("add")
+@app.command(Command.INDEX_ADD.leaf)
 def add_cmd(
     paths: Annotated[list[Path], typer.Argument(help="Artifact files to index (one transaction).")],
     root: RootOpt = None,
@@ -27,7 +28,7 @@ def add_cmd(
     raise typer.Exit(run_index(IndexOp("add", tuple(paths or ())), root, fmt, lock_timeout))
 
 
-@app.command("update")
+@app.command(Command.INDEX_UPDATE.leaf)
 def update_cmd(
     root: RootOpt = None, fmt: FormatOpt = Format.text, lock_timeout: LockTimeoutOpt = LOCK_TIMEOUT.default
 ) -> None:
@@ -35,7 +36,7 @@ def update_cmd(
     raise typer.Exit(run_index("update", root, fmt, lock_timeout))
 
 
-@app.command("rebuild")
+@app.command(Command.INDEX_REBUILD.leaf)
 def rebuild_cmd(
     root: RootOpt = None, fmt: FormatOpt = Format.text, lock_timeout: LockTimeoutOpt = LOCK_TIMEOUT.default
 ) -> None:
@@ -43,7 +44,7 @@ def rebuild_cmd(
     raise typer.Exit(run_index("rebuild", root, fmt, lock_timeout))
 
 
-@app.command("verify")
+@app.command(Command.INDEX_VERIFY.leaf)
 def verify_cmd(
     root: RootOpt = None,
     fmt: FormatOpt = Format.text,
@@ -59,7 +60,7 @@ def verify_cmd(
     raise typer.Exit(run_index(IndexOp("verify", full=full), root, fmt, lock_timeout))
 
 
-@app.command("recover")
+@app.command(Command.INDEX_RECOVER.leaf)
 def recover_cmd(
     root: RootOpt = None, fmt: FormatOpt = Format.text, lock_timeout: LockTimeoutOpt = LOCK_TIMEOUT.default
 ) -> None:
@@ -67,7 +68,7 @@ def recover_cmd(
     raise typer.Exit(run_index("recover", root, fmt, lock_timeout))
 
 
-@app.command("merge")
+@app.command(Command.INDEX_MERGE.leaf)
 def merge_cmd(
     base: Annotated[Path, typer.Argument(help="%O: the common ancestor's index.")],
     ours: Annotated[Path, typer.Argument(help="%A: our index; the merged result is written here.")],

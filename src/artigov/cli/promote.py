@@ -9,6 +9,7 @@ import typer
 from artigov.cli.complete import complete_framework, complete_gate, complete_snapshot
 from artigov.cli.options import Format, FormatOpt, RootOpt
 from artigov.cli.trust import PinOpt
+from artigov.commands.names import Command
 from artigov.commands.promote import Which, run_promote, run_rollback, run_verify, run_verify_all
 
 __all__ = ["register", "run_promote", "run_rollback", "run_verify", "run_verify_all"]
@@ -28,7 +29,7 @@ def register(app: typer.Typer) -> None:
 def _register_main(app: typer.Typer) -> None:
     """promote, verify, rollback, prune: the commands that make, check and undo snapshots."""
 
-    @app.command("promote")
+    @app.command(Command.PROMOTE.leaf)
     def promote_cmd(
         framework: FrameworkOpt,
         gate: Annotated[
@@ -53,7 +54,7 @@ def _register_main(app: typer.Typer) -> None:
         options = PromoteOptions(key=key, commit=commit, expires_days=expires_days, allow_dirty=allow_dirty)
         raise typer.Exit(run_promote(root, framework, gate, fmt, options))
 
-    @app.command("verify")
+    @app.command(Command.VERIFY.leaf)
     def verify_cmd(
         framework: Annotated[
             str | None, typer.Option("--framework", "-f", help="The framework.", autocompletion=complete_framework)
@@ -94,7 +95,7 @@ def _register_main(app: typer.Typer) -> None:
             raise typer.BadParameter("pass --framework F (or --all, or --since REV)")
         raise typer.Exit(run_verify(root, framework, fmt, Which(snapshot, gate), trust_pin))
 
-    @app.command("rollback")
+    @app.command(Command.ROLLBACK.leaf)
     def rollback_cmd(
         framework: FrameworkOpt,
         to: Annotated[
@@ -124,7 +125,7 @@ def _register_main(app: typer.Typer) -> None:
 
         raise typer.Exit(run_rollback(root, framework, fmt, reason, RollbackOptions(key, commit, to=to, gate=gate)))
 
-    @app.command("prune")
+    @app.command(Command.PRUNE.leaf)
     def prune_cmd(
         framework: FrameworkOpt,
         apply: Annotated[bool, typer.Option("--apply", help="Delete (default: dry run).")] = False,
@@ -141,7 +142,7 @@ def _register_main(app: typer.Typer) -> None:
 def _register_views(app: typer.Typer) -> None:
     """triggers, snapshots, diff, migrate-record, repair-head."""
 
-    @app.command("triggers")
+    @app.command(Command.TRIGGERS.leaf)
     def triggers_cmd(
         framework: FrameworkOpt,
         auto_rollback: Annotated[
@@ -164,7 +165,7 @@ def _register_views(app: typer.Typer) -> None:
 
         raise typer.Exit(run_triggers(root, framework, fmt, gate, Recording(key) if auto_rollback else None))
 
-    @app.command("snapshots")
+    @app.command(Command.SNAPSHOTS.leaf)
     def snapshots_cmd(framework: FrameworkOpt, root: RootOpt = None, fmt: FormatOpt = Format.text) -> None:
         """List a framework's snapshot history."""
 
@@ -172,7 +173,7 @@ def _register_views(app: typer.Typer) -> None:
 
         raise typer.Exit(run_snapshots(root, framework, fmt))
 
-    @app.command("diff")
+    @app.command(Command.DIFF.leaf)
     def diff_cmd(
         framework: FrameworkOpt,
         a: Annotated[
@@ -196,7 +197,7 @@ def _register_views(app: typer.Typer) -> None:
 
         raise typer.Exit(run_diff(root, framework, a, b, fmt))
 
-    @app.command("migrate-record")
+    @app.command(Command.MIGRATE_RECORD.leaf)
     def migrate_cmd(root: RootOpt = None, fmt: FormatOpt = Format.text) -> None:
         """Move snapshots and objects from the old local state_dir into the committed record (verified)."""
 
@@ -204,7 +205,7 @@ def _register_views(app: typer.Typer) -> None:
 
         raise typer.Exit(run_migrate_record(root, fmt))
 
-    @app.command("repair-head")
+    @app.command(Command.REPAIR_HEAD.leaf)
     def repair_cmd(framework: FrameworkOpt, root: RootOpt = None, fmt: FormatOpt = Format.text) -> None:
         """Re-derive a framework's HEAD from the newest snapshot whose whole chain verifies."""
 

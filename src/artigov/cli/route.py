@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from artigov.cli.options import FindingFormat, FindingFormatOpt, Format, FormatOpt, RootOpt
+from artigov.commands.names import Command
 from artigov.commands.route import run_route_check, run_route_fix, run_route_resolve
 
 __all__ = ["app", "run_route_check", "run_route_fix", "run_route_resolve"]
@@ -17,13 +18,13 @@ app = typer.Typer(
 )
 
 
-@app.command("check")
+@app.command(Command.ROUTE_CHECK.leaf)
 def check_cmd(root: RootOpt = None, fmt: FindingFormatOpt = FindingFormat.text) -> None:
     """Report every routing conflict (exit 1 on any)."""
     raise typer.Exit(run_route_check(root, fmt))
 
 
-@app.command("resolve")
+@app.command(Command.ROUTE_RESOLVE.leaf)
 def resolve_cmd(
     path: Annotated[Path, typer.Argument(help="An artifact file (or its sidecar).")],
     root: RootOpt = None,
@@ -33,7 +34,7 @@ def resolve_cmd(
     raise typer.Exit(run_route_resolve(root, path, fmt))
 
 
-@app.command("fix")
+@app.command(Command.ROUTE_FIX.leaf)
 def fix_cmd(
     apply: Annotated[bool, typer.Option("--apply", help="Move the files (default: dry run).")] = False,
     root: RootOpt = None,

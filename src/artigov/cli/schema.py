@@ -8,11 +8,12 @@ import typer
 
 from artigov.cli.complete import complete_kind
 from artigov.cli.options import Format, FormatOpt, RootOpt
+from artigov.commands.names import Command
 
 app = typer.Typer(help="Explain the artifact schemas to authors.", no_args_is_help=True)
 
 
-@app.command("show")
+@app.command(Command.SCHEMA_SHOW.leaf)
 def show(
     kind: Annotated[
         str, typer.Argument(help="The kind (e.g. risk-register).", show_default=False, autocompletion=complete_kind)

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from artigov.cli.options import Format, FormatOpt, RootOpt
+from artigov.commands.names import Command
 
 __all__ = ["PinOpt", "app"]
 
@@ -30,7 +31,7 @@ PinOpt = Annotated[
 ]
 
 
-@app.command("init")
+@app.command(Command.TRUST_INIT.leaf)
 def init_cmd(
     root_key: Annotated[
         list[str] | None,
@@ -47,7 +48,7 @@ def init_cmd(
     raise typer.Exit(run_trust_init(root, root_key or [], threshold, key or [], fmt))
 
 
-@app.command("propose")
+@app.command(Command.TRUST_PROPOSE.leaf)
 def propose_cmd(
     add_signer: Annotated[
         list[str] | None, typer.Option("--add-signer", help="FRAMEWORK:GATE:FPR (GATE * = any gate) may sign.")
@@ -87,7 +88,7 @@ def propose_cmd(
     raise typer.Exit(run_trust_propose(root, changes, file, key or [], fmt))
 
 
-@app.command("sign")
+@app.command(Command.TRUST_SIGN.leaf)
 def sign_cmd(
     key: KeysOpt = None,
     version: Annotated[int | None, typer.Option("--version", min=1, help="The proposal's version number.")] = None,
@@ -100,7 +101,7 @@ def sign_cmd(
     raise typer.Exit(run_trust_sign(root, key or [], version, fmt))
 
 
-@app.command("show")
+@app.command(Command.TRUST_SHOW.leaf)
 def show_cmd(
     version: Annotated[int | None, typer.Option("--version", min=1, help="A version (default: the newest).")] = None,
     trust_pin: PinOpt = None,
@@ -113,7 +114,7 @@ def show_cmd(
     raise typer.Exit(run_trust_show(root, version, trust_pin, fmt))
 
 
-@app.command("status")
+@app.command(Command.TRUST_STATUS.leaf)
 def status_cmd(trust_pin: PinOpt = None, root: RootOpt = None, fmt: FormatOpt = Format.text) -> None:
     """The trust chain: valid versions, pending proposals and the signatures they lack (exit 1 if broken)."""
     from artigov.commands.trust import run_trust_status

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from artigov.commands.formats import Format
+from artigov.commands.names import Command
 from artigov.commands.runner import execute
 from artigov.core import EXIT_FINDINGS, EXIT_OK, Workspace
 
@@ -41,7 +42,7 @@ def run_adopt(
             _print(report, chosen.rename_prefix)
         return EXIT_OK if report.ok else EXIT_FINDINGS
 
-    return execute("adopt", root, action, framework=framework)
+    return execute(Command.ADOPT, root, action, framework=framework)
 
 
 def _print(report: AdoptReport, prefix: str) -> None:

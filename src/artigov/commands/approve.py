@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from artigov.commands.formats import Format
+from artigov.commands.names import Command
 from artigov.commands.runner import execute
 from artigov.core import EXIT_OK, Workspace
 
@@ -41,4 +42,4 @@ def run_transition(root: Path | None, action: str, path: Path, fmt: Format, sign
             print(f"{action}: note: {note}")
         return EXIT_OK
 
-    return execute(action, root, run, path=str(path))
+    return execute(Command(action), root, run, path=str(path))

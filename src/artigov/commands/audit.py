@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from artigov.commands.formats import Format
+from artigov.commands.names import Command
 from artigov.commands.runner import execute
 from artigov.core import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, ArtigovError, Workspace
 
@@ -211,7 +212,7 @@ def run_audit_verify(root: Path | None, fmt: Format) -> int:
         return EXIT_OK if ok else EXIT_FINDINGS
 
     # Reading the logs must not append to them: no audit path while verifying.
-    return execute("audit verify", root, action, audit=False)
+    return execute(Command.AUDIT_VERIFY, root, action, audit=False)
 
 
 def _quiet_broken_pipe() -> None:
@@ -301,4 +302,4 @@ def run_audit_show(root: Path | None, fmt: Format, wanted: AuditFilter | None = 
             _quiet_broken_pipe()
         return EXIT_OK
 
-    return execute("audit show", root, action, audit=False)
+    return execute(Command.AUDIT_SHOW, root, action, audit=False)

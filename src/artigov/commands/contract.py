@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from artigov.commands.formats import FindingFormat, Format
+from artigov.commands.names import Command
 from artigov.commands.runner import execute
 from artigov.core import EXIT_FINDINGS, EXIT_OK, Workspace
 
@@ -38,7 +39,7 @@ def run_contract_check(
             print(f"contract check: {framework} {what}: {verdict}")
         return EXIT_OK if report.ok else EXIT_FINDINGS
 
-    return execute("contract check", root, action, framework=framework)
+    return execute(Command.CONTRACT_CHECK, root, action, framework=framework)
 
 
 def known_frameworks(ws: Workspace) -> list[str]:
@@ -68,4 +69,4 @@ def run_contract_frameworks(root: Path | None, fmt: Format) -> int:
                 print(name)
         return EXIT_OK
 
-    return execute("contract frameworks", root, action)
+    return execute(Command.CONTRACT_FRAMEWORKS, root, action)

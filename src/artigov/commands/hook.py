@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from artigov.commands.formats import Format
+from artigov.commands.names import Command
 from artigov.commands.runner import fail
 from artigov.core import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE
 
@@ -33,7 +34,7 @@ def run_pre_receive(git_dir: Path | None, workspace: str, fmt: Format, lines: li
         return e.exit_code
     ok = all(v.accepted for v in verdicts)
     if fmt is Format.json:
-        emit_json({"command": "hook pre-receive", "ok": ok, "refs": [v.to_dict() for v in verdicts]})
+        emit_json({"command": Command.HOOK_PRE_RECEIVE.value, "ok": ok, "refs": [v.to_dict() for v in verdicts]})
     else:
         for v in verdicts:
             verdict = "accepted" if v.accepted else "REFUSED"

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from artigov.commands.formats import Format
+from artigov.commands.names import Command
 from artigov.commands.runner import execute
 from artigov.core import EXIT_OK, Workspace
 
@@ -57,4 +58,4 @@ def run_hydrate(
             )
         return EXIT_OK
 
-    return execute("hydrate", root, action, framework=framework)
+    return execute(Command.HYDRATE, root, action, framework=framework)

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from artigov.commands.formats import Format
+from artigov.commands.names import Command
 from artigov.commands.runner import execute
 from artigov.core import EXIT_FINDINGS, EXIT_OK, Workspace
 
@@ -97,4 +98,4 @@ def run_index(op: IndexOp | str, root: Path | None, fmt: Format, lock_timeout: f
             print(f"index recover: {action_taken}")
         return EXIT_OK
 
-    return execute(f"index {name}", root, action)
+    return execute(Command(f"index {name}"), root, action)

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from artigov.commands.formats import Format
+from artigov.commands.names import Command
 from artigov.commands.runner import execute
 from artigov.core import EXIT_FINDINGS, EXIT_OK, Workspace
 
@@ -54,7 +55,7 @@ def run_promote(
                 print(f"promote: commit {ws.rel(ws.record_dir)}/ and {ws.rel(ws.index_path)} (or pass --commit)")
         return EXIT_OK
 
-    return execute("promote", root, action, framework=framework)
+    return execute(Command.PROMOTE, root, action, framework=framework)
 
 
 def run_verify(
@@ -112,7 +113,7 @@ def run_verify(
             )
         return EXIT_OK
 
-    return execute("verify", root, action, framework=framework)
+    return execute(Command.VERIFY, root, action, framework=framework)
 
 
 def run_verify_all(root: Path | None, fmt: Format, *, since: str | None = None, pin: str | None = None) -> int:
@@ -130,7 +131,7 @@ def run_verify_all(root: Path | None, fmt: Format, *, since: str | None = None, 
         _print_record_verdict(ws, verdict)
         return EXIT_OK if verdict.ok else EXIT_FINDINGS
 
-    return execute("verify", root, action)
+    return execute(Command.VERIFY, root, action)
 
 
 def _print_record_verdict(ws: Workspace, verdict: RecordVerdict) -> None:
@@ -183,7 +184,7 @@ def run_rollback(root: Path | None, framework: str, fmt: Format, reason: str, op
             )
         return EXIT_OK
 
-    return execute("rollback", root, action, framework=framework)
+    return execute(Command.ROLLBACK, root, action, framework=framework)
 
 
 def run_prune(root: Path | None, framework: str, apply: bool, fmt: Format) -> int:
@@ -204,7 +205,7 @@ def run_prune(root: Path | None, framework: str, apply: bool, fmt: Format) -> in
             )
         return EXIT_OK
 
-    return execute("prune", root, action, framework=framework)
+    return execute(Command.PRUNE, root, action, framework=framework)
 
 
 #: What a fired trigger asks of the maintainer, by its action.
@@ -240,7 +241,7 @@ def run_triggers(
                 print(f"triggers: rolled back to snapshot {r.rolled_back.rollback_of} as snapshot {rolled}")
         return EXIT_OK if r.ok or r.rolled_back else EXIT_FINDINGS
 
-    return execute("triggers", root, action, framework=framework)
+    return execute(Command.TRIGGERS, root, action, framework=framework)
 
 
 def run_snapshots(root: Path | None, framework: str, fmt: Format) -> int:
@@ -264,7 +265,7 @@ def run_snapshots(root: Path | None, framework: str, fmt: Format) -> int:
                 )
         return EXIT_OK
 
-    return execute("snapshots", root, action, framework=framework)
+    return execute(Command.SNAPSHOTS, root, action, framework=framework)
 
 
 def run_diff(root: Path | None, framework: str, a: int, b: int, fmt: Format) -> int:
@@ -298,7 +299,7 @@ def run_diff(root: Path | None, framework: str, a: int, b: int, fmt: Format) -> 
                 print(f"warning: snapshot {n} does not verify today: {state['code']} {state['problem']}")
         return EXIT_OK if diff.ok else EXIT_FINDINGS
 
-    return execute("diff", root, action, framework=framework)
+    return execute(Command.DIFF, root, action, framework=framework)
 
 
 def run_migrate_record(root: Path | None, fmt: Format) -> int:
@@ -328,7 +329,7 @@ def run_migrate_record(root: Path | None, fmt: Format) -> int:
         print(f"migrate-record: commit it: git add -A {ws.rel(ws.record_dir)} .gitattributes && git commit")
         return EXIT_OK
 
-    return execute("migrate-record", root, action)
+    return execute(Command.MIGRATE_RECORD, root, action)
 
 
 def run_repair_head(root: Path | None, framework: str, fmt: Format) -> int:
@@ -345,4 +346,4 @@ def run_repair_head(root: Path | None, framework: str, fmt: Format) -> int:
             print(f"repair-head: {repaired.note}")
         return EXIT_OK
 
-    return execute("repair-head", root, action, framework=framework)
+    return execute(Command.REPAIR_HEAD, root, action, framework=framework)

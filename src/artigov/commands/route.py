@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from artigov.commands.formats import FindingFormat, Format
+from artigov.commands.names import Command
 from artigov.commands.runner import execute
 from artigov.core import EXIT_FINDINGS, EXIT_OK, Workspace
 
@@ -36,7 +37,7 @@ def run_route_check(root: Path | None, fmt: Format | FindingFormat) -> int:
             print(f"route check: {report.artifacts_checked} artifact(s) checked: {status}")
         return EXIT_OK if report.ok else EXIT_FINDINGS
 
-    return execute("route check", root, action)
+    return execute(Command.ROUTE_CHECK, root, action)
 
 
 def run_route_resolve(root: Path | None, path: Path, fmt: Format) -> int:
@@ -66,7 +67,7 @@ def run_route_resolve(root: Path | None, path: Path, fmt: Format) -> int:
             print(canonical)
         return EXIT_OK
 
-    return execute("route resolve", root, action)
+    return execute(Command.ROUTE_RESOLVE, root, action)
 
 
 def run_route_fix(root: Path | None, apply: bool, fmt: Format) -> int:
@@ -102,4 +103,4 @@ def run_route_fix(root: Path | None, apply: bool, fmt: Format) -> int:
                 print("route fix: done; run `artigov index update` to re-index the moved files")
         return EXIT_FINDINGS if refused else EXIT_OK
 
-    return execute("route fix", root, action)
+    return execute(Command.ROUTE_FIX, root, action)

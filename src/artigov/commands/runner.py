@@ -44,10 +44,12 @@ def fail(message: str) -> None:
 def execute(
     command: str, root: Path | None, action: Callable[[Workspace], int], *, audit: bool = True, **context: str | None
 ) -> int:
-    """Run ``action`` on the workspace at ``root`` (or found from cwd); return the exit code.
+    """Run ``action`` on the workspace at ``root`` (or found from cwd) as ``command`` (a
+    :class:`~artigov.commands.names.Command`); return the exit code.
 
     ``audit=False`` for commands that only read the audit log (they must not append to it).
     """
+    command = str(command)  # a Command's plain name, in the audit events and the JSON
     clear()
     bind(command=command, **{k: v for k, v in context.items() if v is not None})
     ws: Workspace | None = None

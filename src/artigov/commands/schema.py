@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from artigov.commands.formats import Format
+from artigov.commands.names import Command
 from artigov.commands.runner import execute
 from artigov.core import EXIT_OK, Workspace
 
@@ -43,4 +44,4 @@ def run_schema_show(root: Path | None, kind: str, fmt: Format) -> int:
         print("\nexample:\n" + doc.example)
         return EXIT_OK
 
-    return execute("schema show", root, action, audit=False)
+    return execute(Command.SCHEMA_SHOW, root, action, audit=False)

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from artigov.commands.formats import Format
+from artigov.commands.names import Command
 from artigov.commands.runner import execute
 from artigov.core import EXIT_FINDINGS, EXIT_OK, Workspace
 
@@ -54,7 +55,7 @@ def run_status(root: Path | None, framework: str | None, fmt: Format) -> int:
         return code
 
     # audit=False: a read-only view decides nothing, so it records nothing
-    return execute("status", root, action, audit=False, framework=framework)
+    return execute(Command.STATUS, root, action, audit=False, framework=framework)
 
 
 def _framework_lines(fw: dict[str, Any]) -> None:

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from artigov.commands.formats import Format
+from artigov.commands.names import Command
 from artigov.commands.runner import execute
 from artigov.core import EXIT_FINDINGS, EXIT_OK, Workspace
 
@@ -45,7 +46,7 @@ def run_trust_init(root: Path | None, root_keys: list[str], threshold: int, keys
 
         return _result("trust init", trust_init(ws, root_keys=root_keys, threshold=threshold, keys=keys), fmt)
 
-    return execute("trust init", root, action)
+    return execute(Command.TRUST_INIT, root, action)
 
 
 def run_trust_propose(
@@ -65,7 +66,7 @@ def run_trust_propose(
                 raise ArtigovError(f"{document}: {e.strerror}", fix="name a readable JSON file") from None
         return _result("trust propose", trust_propose(ws, changes, document=data, keys=keys), fmt)
 
-    return execute("trust propose", root, action)
+    return execute(Command.TRUST_PROPOSE, root, action)
 
 
 def run_trust_sign(root: Path | None, keys: list[str], version: int | None, fmt: Format) -> int:
@@ -76,7 +77,7 @@ def run_trust_sign(root: Path | None, keys: list[str], version: int | None, fmt:
 
         return _result("trust sign", trust_sign(ws, keys=keys, version=version), fmt)
 
-    return execute("trust sign", root, action)
+    return execute(Command.TRUST_SIGN, root, action)
 
 
 def _doc_lines(doc: dict[str, Any]) -> list[str]:
@@ -118,7 +119,7 @@ def run_trust_show(root: Path | None, version: int | None, pin: str | None, fmt:
         print(chain.tofu_note())
         return EXIT_OK
 
-    return execute("trust show", root, action, audit=False)
+    return execute(Command.TRUST_SHOW, root, action, audit=False)
 
 
 def run_trust_status(root: Path | None, pin: str | None, fmt: Format) -> int:
@@ -153,4 +154,4 @@ def run_trust_status(root: Path | None, pin: str | None, fmt: Format) -> int:
             print(f"trust: note: {setting} counts for nothing now; remove it")
         return EXIT_OK if st.ok else EXIT_FINDINGS
 
-    return execute("trust status", root, action, audit=False)
+    return execute(Command.TRUST_STATUS, root, action, audit=False)

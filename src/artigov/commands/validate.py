@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from artigov.commands.formats import FindingFormat, Format
+from artigov.commands.names import Command
 from artigov.commands.runner import execute
 from artigov.core import EXIT_FINDINGS, EXIT_OK, Workspace
 
@@ -32,7 +33,7 @@ def run_validate(root: Path | None, paths: list[Path], fmt: Format | FindingForm
             print(f"validate: {report.checked} artifact(s) checked, {len(report.artifacts)} valid{skipped}: {status}")
         return EXIT_OK if report.ok else EXIT_FINDINGS
 
-    return execute("validate", root, action)
+    return execute(Command.VALIDATE, root, action)
 
 
 def _why_skipped(reasons: dict[str, str]) -> str:
