@@ -428,16 +428,18 @@ def test_the_command_line_offers_the_log_settings_core_defines() -> None:
 
 
 def test_a_commands_json_takes_its_name_from_where_it_runs() -> None:
-    """Each command's name is written once, where ``execute`` runs it; its JSON takes the name from
-    there (``render.running``) instead of restating it in every payload. Only ``hook pre-receive``,
-    which runs without ``execute`` (git calls it, with no workspace to load), names itself."""
+    """Each command's name is written once (``commands.names.Command``) and ``execute`` runs the
+    command under it; its JSON takes the name from there (``render.running``) instead of restating
+    it in every payload. ``hook pre-receive``, which runs without ``execute`` (git calls it, with no
+    workspace to load), names itself from the same table."""
     restated = {
         path.name
         for path in (REPO / "src" / "artigov" / "commands").glob("*.py")
         if path.name != "render.py"  # the one place that writes it
         and re.search(r'"command":\s*(f?"|[a-z_]+[,}])', path.read_text())
     }
-    assert restated == {"hook.py"}
+    assert restated == set()
+    assert "Command.HOOK_PRE_RECEIVE" in (REPO / "src" / "artigov" / "commands" / "hook.py").read_text()
 
 
 def test_the_shared_options_are_declared_once_for_every_door() -> None:
