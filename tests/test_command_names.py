@@ -37,3 +37,9 @@ def test_a_command_knows_its_group_and_its_name_in_it() -> None:
     assert (Command.INDEX_UPDATE.group, Command.INDEX_UPDATE.leaf) == ("index", "update")
     assert (Command.REPAIR_HEAD.group, Command.REPAIR_HEAD.leaf) == (None, "repair-head")
     assert str(Command.TRUST_SIGN) == "trust sign"
+
+
+def test_every_invoke_task_is_named_as_the_command_it_runs() -> None:
+    from artigov.tasks import ns
+
+    assert {name.replace(".", " ") for name in ns.task_names} <= {c.value for c in Command}

@@ -21,6 +21,7 @@ from invoke.tasks import Task
 from invoke.tasks import task as _invoke_task
 
 from artigov.commands.formats import Format
+from artigov.commands.names import Command
 from artigov.commands.options import LOCK_TIMEOUT, LOG_FORMAT, LOG_LEVEL, ROOT, SHARED_OPTIONS
 from artigov.rehearse import QUICK_HELP, WHAT
 
@@ -118,7 +119,11 @@ def _index(op: str, o: dict[str, Any], paths: list[str] | None = None) -> None:
     _finish(run_index(IndexOp(op, tuple(Path(p) for p in paths or [])), where, fmt, o["lock_timeout"]))
 
 
-@task(name="add", iterable=["path"], help={"path": "an artifact file to index (repeat for several)", **_COMMON_HELP})
+@task(
+    name=Command.INDEX_ADD.leaf,
+    iterable=["path"],
+    help={"path": "an artifact file to index (repeat for several)", **_COMMON_HELP},
+)
 def index_add(
     c: Context,
     path: list[str] | None = None,
@@ -130,11 +135,12 @@ def index_add(
 ) -> None:
     """Index the given artifacts in one transaction."""
     o = _opts(c, root=root, format=format_, lock_timeout=lock_timeout, log_format=log_format, log_level=log_level)
-    _index("add", o, path)
+    _index(Command.INDEX_ADD.leaf, o, path)
 
 
-def _whole_index_task(op: str, doc: str) -> Any:
+def _whole_index_task(command: Command, doc: str) -> Any:
     """One task per whole-workspace index operation: same flags, same function as `artigov index OP`."""
+    op = command.leaf
 
     def body(
         c: Context,
@@ -152,12 +158,12 @@ def _whole_index_task(op: str, doc: str) -> Any:
     return task(name=op, help=_COMMON_HELP)(body)
 
 
-index_update = _whole_index_task("update", "Bring the index up to date, re-reading only changed files.")
-index_rebuild = _whole_index_task("rebuild", "Rebuild the index from scratch.")
-index_verify = _whole_index_task("verify", "Check the index against the files on disk; exit 1 on drift.")
+index_update = _whole_index_task(Command.INDEX_UPDATE, "Bring the index up to date, re-reading only changed files.")
+index_rebuild = _whole_index_task(Command.INDEX_REBUILD, "Rebuild the index from scratch.")
+index_verify = _whole_index_task(Command.INDEX_VERIFY, "Check the index against the files on disk; exit 1 on drift.")
 
 
-index = Collection("index", index_add, index_update, index_rebuild, index_verify)
+index = Collection(Command.INDEX_ADD.group, index_add, index_update, index_rebuild, index_verify)
 
 
 @task(
@@ -229,7 +235,9 @@ def rollback(
     _finish(run_rollback(where, framework, fmt, reason, RollbackOptions(key, commit, to=target, gate=gate)))
 
 
-def _transition_task(action: str, doc: str) -> Any:
+def _transition_task(command: Command, doc: str) -> Any:
+    action = command.value
+
     def body(
         c: Context,
         path: str,
@@ -256,15 +264,17 @@ def _transition_task(action: str, doc: str) -> Any:
             "path": "the document (or its sidecar)",
             "as": "who decides (default: $ARTIGOV_ACTOR, else git user.email)",
             "key": "fingerprint to sign with (default: your key from the contract's people:)",
-            "comment": "why, for the record" + (" (required)" if action == "reject" else ""),
+            "comment": "why, for the record" + (" (required)" if command is Command.REJECT else ""),
             **_HELP_NO_LOCK,
         },
     )(body)
 
 
-review = _transition_task("review", "Submit a draft for review (draft -> review), with a signed statement.")
-approve = _transition_task("approve", "Approve a document in review (review -> approved), with a signed statement.")
-reject = _transition_task("reject", "Reject a document (back to draft), with a signed statement saying why.")
+review = _transition_task(Command.REVIEW, "Submit a draft for review (draft -> review), with a signed statement.")
+approve = _transition_task(
+    Command.APPROVE, "Approve a document in review (review -> approved), with a signed statement."
+)
+reject = _transition_task(Command.REJECT, "Reject a document (back to draft), with a signed statement saying why.")
 
 
 @task(help={"dir": "where to put the demo workspace (default: a new temp folder)"})
