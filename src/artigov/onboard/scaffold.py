@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from artigov.core import DISTRIBUTIONS, ArtigovError, byte_exact_lines
+from artigov.core import DISTRIBUTIONS, ArtigovError, byte_exact_lines, record_binary_lines
 
 __all__ = ["AddedFramework", "InitError", "add_framework", "init_workspace", "is_workspace"]
 
@@ -132,9 +132,8 @@ conflicts with the command routing in `routing_matrix.json` and misplaced files.
         ".gitattributes": (
             "\n".join(byte_exact_lines("governance", ["frameworks/**"], "artifacts_index.json")) + "\n"
             "# Signed snapshot bytes and stored objects are never diffed or merged as text either.\n"
-            "governance/objects/** binary\n"
-            "governance/trust/** binary\n"
-            "governance/*/snapshots/** binary\n"
+            + "\n".join(record_binary_lines("governance"))
+            + "\n"
             + (
                 "# The committed index merges by path with artigov's driver where configured (git config line: see\n"
                 "# `artigov init` output); elsewhere git's own line merge, which its one-entry-per-line format suits.\n"

@@ -77,6 +77,7 @@ if TYPE_CHECKING:
         crlf_only,
         ensure_byte_exact,
         record_attributes,
+        record_binary_lines,
     )
     from artigov.core._logconfig import (
         DEFAULT_LOG_FORMAT,
@@ -215,6 +216,7 @@ __all__ = [
     "crlf_only",
     "ensure_byte_exact",
     "record_attributes",
+    "record_binary_lines",
     "bulk_results",
     "canonical_json",
     "check_framework_name",

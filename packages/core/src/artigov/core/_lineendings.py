@@ -22,6 +22,7 @@ __all__ = [
     "crlf_only",
     "ensure_byte_exact",
     "record_attributes",
+    "record_binary_lines",
 ]
 
 #: What a message about a converted file says, and its fix.
@@ -51,16 +52,27 @@ def byte_exact_lines(record: str, artifacts: Sequence[str], index: str) -> list[
     ]
 
 
+#: The record's folders of signed bytes and stored objects, relative to the record folder: binary
+#: to git (never diffed or merged as text).
+BINARY_IN_RECORD = ("objects/**", "trust/**", "*/snapshots/**")
+
+
 def record_attributes() -> bytes:
     """The record's own ``.gitattributes``: nothing in it is text to git; signed bytes and objects
     are binary (never diffed or merged as text either)."""
-    return (
-        b"# artigov governance record: never converted (core.autocrlf); signed bytes and objects are binary.\n"
-        b"* -text\n"
-        b"objects/** binary\n"
-        b"trust/** binary\n"
-        b"*/snapshots/** binary\n"
-    )
+    lines = [
+        "# artigov governance record: never converted (core.autocrlf); signed bytes and objects are binary.",
+        "* -text",
+        *record_binary_lines(""),
+    ]
+    return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+def record_binary_lines(record: str) -> list[str]:
+    """The ``.gitattributes`` lines that make the record's signed bytes and objects binary, for a
+    file in the folder above the record folder ``record`` (``""``: the record's own file)."""
+    prefix = f"{record.strip('/')}/" if record.strip("/") else ""
+    return [f"{prefix}{glob} binary" for glob in BINARY_IN_RECORD]
 
 
 def _add_lines(path: Path, lines: list[str]) -> list[str]:
