@@ -103,6 +103,7 @@ def with_log_field(raw: bytes, log: bytes) -> bytes | None:
 
 
 _OUTCOME = b',"outcome":'
+_LOG_OUTCOME = b',"log":"decisions"' + _OUTCOME
 #: Every byte but the two markers and the line break (``bytes.translate`` deletes them).
 _NOT_SKELETON = bytes(b for b in range(256) if b not in (0, 1, 10))
 
@@ -118,11 +119,14 @@ def splice_block(block: bytes, mine: bytes) -> bytes | None:
     line-by-line splice."""
     if not block.endswith(b"\n") or b"\x00" in block or b"\x01" in block or b',"log":' in block:
         return None
-    skeleton = block.replace(mine, b"\x01").replace(_OUTCOME, b"\x00").translate(None, _NOT_SKELETON)
+    marked = block.replace(mine, b"\x01").replace(_OUTCOME, b"\x00")
+    skeleton = marked.translate(None, _NOT_SKELETON)
     lines = len(skeleton) // 3  # the skeleton keeps every line break
-    if skeleton != b"\x01\x00\n" * lines or block.count(b"}\n") != lines:
+    if skeleton != b"\x01\x00\n" * lines or marked.count(b"}\n") != lines:
         return None
-    return block.replace(_OUTCOME, b',"log":"decisions"' + _OUTCOME)
+    # The markers put back, each outcome with the field before it: one-byte searches (memchr),
+    # several times faster than searching the block for the outcome again.
+    return marked.replace(b"\x01", mine).replace(b"\x00", _LOG_OUTCOME)
 
 
 def _decision_blocks(ws: Workspace, framework: str) -> Iterator[bytes]:
