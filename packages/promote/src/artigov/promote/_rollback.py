@@ -176,7 +176,7 @@ def _plan(
     """
     verified = target.verified
     signer = signing_key(ws.signing, options.key)
-    trust = authorize_signer(target.trust or load_trust(ws), store.framework, verified.manifest.gate, signer)
+    trust = authorize_signer(verified.trust or load_trust(ws), store.framework, verified.manifest.gate, signer)
     planned = _planned(store, verified.manifest)
     restored = [ws.rel(p) for p, _ in planned]
     run = _RollingBack(ws, store, reason, options, signer, target.head, verified, target.read, trust, planned, restored)

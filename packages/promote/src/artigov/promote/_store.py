@@ -49,7 +49,7 @@ import json
 import os
 import shutil
 import stat
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -581,15 +581,14 @@ class RecordFiles:
         gate: str | None = None,
         head: Head | None = None,
         *,
-        also: Iterable[int] = (),
         every_signature: bool = False,
     ) -> RecordRead:
         """What verifying snapshot ``sequence`` (or ``gate``'s current one; default the head) reads of
         the record, read before any check: HEAD (or ``head``), the snapshot folders, ``pruned.json``,
         every manifest the chain walk can reach (at or below the head, above the newest pruned
-        snapshot below it), and the target's signature and those of the snapshots ``also`` names, or
-        with ``every_signature`` of every snapshot whose manifest it reads (a caller that verifies
-        several snapshots of one read: rollback, prune).
+        snapshot below it), and the target's signature, or with ``every_signature`` the signature of
+        every snapshot whose manifest it reads (a caller that verifies several snapshots of one read:
+        rollback, prune).
 
         Raises:
             VerificationError: HEAD is unreadable or holds merge conflict markers (V002, V007).
@@ -603,7 +602,7 @@ class RecordFiles:
             floor = _pruned_below(pruned, head.sequence)
             for s in sorted({*(s for s in sequences if floor < s <= head.sequence), head.sequence}):
                 manifests[s] = _or_error(lambda: self.manifest_bytes(s))  # noqa: B023 - called at once
-            targets = set(manifests) if every_signature else {t for t in also if t in manifests}
+            targets = set(manifests) if every_signature else set()
             if gate is None:
                 targets.add(head.sequence if sequence is None else sequence)
             elif gate in head.gates:

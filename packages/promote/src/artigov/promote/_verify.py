@@ -988,8 +988,6 @@ class RollbackTarget:
     verified: Verified
     #: The record as read (the manifest of the snapshot it replaces is there too).
     read: RecordRead
-    #: The trust chain the verifications used, None when none got that far (the plan loads it).
-    trust: TrustChain | None
 
 
 def rollback_target(store: SnapshotStore, read: RecordRead, gate: str | None, to: int | None) -> RollbackTarget:
@@ -1019,7 +1017,7 @@ def rollback_target(store: SnapshotStore, read: RecordRead, gate: str | None, to
     verified = verify_read(store, read, to, VerifyOptions(trust=trust))
     if gate is not None and gate != verified.manifest.gate:
         raise PromotionError(f"snapshot {to} is a {verified.manifest.gate!r} snapshot, not {gate!r}")
-    return RollbackTarget(head, verified, read, verified.trust)
+    return RollbackTarget(head, verified, read)
 
 
 def _head_to_leave(store: SnapshotStore, read: RecordRead) -> TrustChain | None:
