@@ -28,12 +28,17 @@ _OPTIONS = (ROOT.flag, FORMAT.flag, LOCK_TIMEOUT.flag)
 E = TypeVar("E", bound=Enum)
 
 
-def _parse(args: list[str], flags: tuple[str, ...] = ()) -> dict[str, str] | None:
+def _parse(args: list[str], flags: tuple[str, ...] = (), paths: list[str] | None = None) -> dict[str, str] | None:
     """``--name value`` / ``--name=value`` pairs of the options above (and bare ``flags``), else None
-    (let Typer parse)."""
+    (let Typer parse). With ``paths``, a token that does not start with ``-`` is a path, appended
+    there (``--`` or a path starting with ``-`` still goes to Typer)."""
     found: dict[str, str] = {}
     i = 0
     while i < len(args):
+        if paths is not None and not args[i].startswith("-"):
+            paths.append(args[i])
+            i += 1
+            continue
         if args[i] in flags and args[i] not in found:
             found[args[i]] = "1"
             i += 1
@@ -107,37 +112,11 @@ def try_quick(argv: list[str]) -> int | None:
     return _index(argv[1], argv[2:])
 
 
-def _paths(args: list[str]) -> tuple[list[str], list[str]] | None:
-    """``index add``'s arguments split into the option tokens and the paths (at least one), or None
-    when any token could be read otherwise (``--``, a path that starts with ``-``): Typer decides."""
-    options: list[str] = []
-    paths: list[str] = []
-    i = 0
-    while i < len(args):
-        if args[i] in _OPTIONS:
-            options += args[i : i + 2]
-            i += 2
-            continue
-        if args[i].startswith("-"):
-            if args[i].partition("=")[0] not in _OPTIONS:
-                return None
-            options.append(args[i])
-        else:
-            paths.append(args[i])
-        i += 1
-    return (options, paths) if paths else None
-
-
 def _index(op: str, args: list[str]) -> int | None:
     """``index update``, ``index verify [--full]`` or ``index add PATH...`` with plain options, else None."""
     paths: list[str] = []
-    if op == "add":
-        split = _paths(args)
-        if split is None:
-            return None
-        args, paths = split
-    options = _parse(args, ("--full",) if op == "verify" else ())
-    if options is None:
+    options = _parse(args, ("--full",) if op == "verify" else (), paths if op == "add" else None)
+    if options is None or (op == "add" and not paths):
         return None
     from artigov.commands.formats import Format
 
