@@ -39,6 +39,17 @@ MYPY_MODULES = ["-m", "artigov.demo"]
 def install_dev(session: nox.Session) -> None:
     ensure_gpg(session)
     session.install("-r", "requirements-dev.txt")
+    byte_compile(session)
+
+
+def byte_compile(session: nox.Session) -> None:
+    """Byte-compile artigov's sources, as `pip install` does for an installed tool. The packages are
+    editable installs here, and where PYTHONDONTWRITEBYTECODE is set (CI's machines set it) nothing
+    writes the ``.pyc`` files: every ``artigov`` process a test starts, and every determinism check a
+    promotion runs, would compile each module it imports again (~50 ms of CPU a process, in a suite
+    that starts over two thousand)."""
+    sources = [str(p) for p in sorted((ROOT / "packages").glob("*/src"))] + [str(ROOT / "src")]
+    session.run("python", "-m", "compileall", "-q", *sources, silent=True)
 
 
 def ensure_gpg(session: nox.Session) -> None:
