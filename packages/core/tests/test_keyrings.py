@@ -10,7 +10,15 @@ from pathlib import Path
 
 import pytest
 
-from artigov.core import VerificationError, sign_detached, trusted_keyring
+from artigov.core import (
+    FsTree,
+    VerificationError,
+    VerifyingKeyring,
+    committed_key_files,
+    keys_for,
+    sign_detached,
+    trusted_keyring,
+)
 from artigov.core._gpg import export_public_key, gpg_for
 from artigov.core.testkeys import gnupg_home, make_key, revoke_key
 
@@ -135,3 +143,29 @@ def test_two_labels_of_the_same_keys_share_one_home_and_name_their_own_allow_lis
             a.verify(DATA, other_signature)
     assert "gate B's signers" in refused_b.value.problem and "gate A's signers" in refused_a.value.problem
     assert a.home.is_dir()  # a labelled view's `with` block removes nothing either
+
+
+def test_a_chain_keyring_imports_only_its_fingerprints_files_when_each_has_one(
+    tmp_path: Path, signers: Signers
+) -> None:
+    """keys_for: just the files named by the fingerprints a keyring is for, so gpg has nothing to
+    delete; every file when one is missing (a key committed under another name still counts); and
+    whatever it picks, the keyring keeps only its allow-list."""
+    good, other = (export_public_key(f, signers.home) for f in (signers.good, signers.other))
+    files = {f"rec/keys/{signers.good.upper()}.asc": good, f"rec/keys/{signers.other.upper()}.asc": other}
+    assert keys_for(files, "rec", [signers.good.lower()]) == good
+    both = b"\n".join(files[name] for name in sorted(files))  # in the fingerprints' order
+    assert keys_for(files, "rec", [signers.other, signers.good]) == both
+    assert keys_for(files, "rec", [signers.good, "0" * 40]) == good + b"\n" + other  # one has no file: all
+    assert keys_for({"rec/keys/team.asc": good + other}, "rec", [signers.good]) == good + other
+    # A file named by an allowed key may hold another key too: that one is still not kept.
+    mixed = {f"rec/keys/{signers.good.upper()}.asc": good + other}
+    ring = VerifyingKeyring(keys_for(mixed, "rec", [signers.good]), (signers.good,))
+    with ring:
+        held = {k["fingerprint"].upper() for k in gpg_for(ring.home, agent=False).list_keys()}
+        assert held == {signers.good.upper()}
+    # The files of a record, read through a Tree, are what keys_for picks from.
+    (tmp_path / "rec" / "keys").mkdir(parents=True)
+    for rel, blob in files.items():
+        (tmp_path / rel).write_bytes(blob)
+    assert committed_key_files(FsTree(tmp_path), "rec") == files

@@ -25,7 +25,7 @@ import hashlib
 import json
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -51,7 +51,9 @@ __all__ = [
     "load_trust",
     "signature_name",
     "trust_folder",
+    "committed_key_files",
     "committed_keys",
+    "keys_for",
     "check_pin",
     "pin_from_env",
 ]
@@ -321,10 +323,26 @@ def _read_versions(tree: Tree, base: str) -> dict[int, dict[str, bytes]]:
     return out
 
 
+def committed_key_files(tree: Tree, base: str) -> dict[str, bytes]:
+    """Each armored public key file committed in ``<record>/keys/`` of ``tree``, by its path."""
+    found = {rel: tree.read(rel) for rel in tree.files(f"{base}/keys") if rel.endswith(".asc") and rel.count("/") == 2}
+    return {rel: blob for rel, blob in found.items() if blob}
+
+
+def keys_for(files: Mapping[str, bytes], base: str, only: Iterable[str]) -> bytes:
+    """The keys of ``files`` a keyring for ``only`` needs: the files named by those fingerprints
+    (``<FPR>.asc``) when every one of them has its file, else every file (a key committed under
+    another name counts). Fewer keys imported is fewer to delete: the keyring still keeps only its
+    allow-list, whatever a file holds."""
+    wanted = sorted({f.upper() for f in only})
+    named = [files.get(f"{base}/keys/{fpr}.asc") for fpr in wanted]
+    chosen = named if wanted and all(named) else list(files.values())
+    return b"\n".join(blob for blob in chosen if blob)
+
+
 def committed_keys(tree: Tree, base: str) -> bytes:
     """The armored public keys committed in ``<record>/keys/`` of ``tree``."""
-    blobs = [tree.read(rel) for rel in tree.files(f"{base}/keys") if rel.endswith(".asc") and rel.count("/") == 2]
-    return b"\n".join(b for b in blobs if b)
+    return b"\n".join(committed_key_files(tree, base).values())
 
 
 _CHAINS: dict[str, TrustChain] = {}
@@ -346,7 +364,8 @@ def load_chain(tree: Tree, base: str, *, pin: str | None = None) -> TrustChain:
             fix="create version 1: `artigov trust init --key FPR` (a new record) or `artigov migrate-record` "
             "(from artigov.yaml's signing.trusted and the contracts' people:)",
         )
-    keys = committed_keys(tree, base)
+    key_files = committed_key_files(tree, base)
+    keys = b"\n".join(key_files.values())
     cache_key = hashlib.sha256(
         repr((base, pin, sorted((n, sorted(f.items())) for n, f in folders.items()))).encode() + keys
     ).hexdigest()
@@ -373,7 +392,7 @@ def load_chain(tree: Tree, base: str, *, pin: str | None = None) -> TrustChain:
             fix="version 1 was replaced: restore it from git; a pin changes only outside the repository",
         )
     all_roots = {k for doc, _, _ in docs for k in doc.root_keys}
-    checker = _Checker(keys, all_roots)
+    checker = _Checker(keys_for(key_files, base, all_roots), all_roots)
     try:
         versions = [_validated(docs, i, checker, where) for i in range(len(docs))]
     finally:

@@ -458,13 +458,21 @@ class RefVerdict:
 def _new_signatures(tree: Tree, base: str, old_heads: dict[str, int], rev: str) -> list[Violation]:
     """Every snapshot added since: signed by a key its trust version lets sign its gate (the trust
     chain at ``tree`` must hold: walked from version 1, pinned by ``ARTIGOV_TRUST_PIN`` if set)."""
-    from artigov.core import TrustError, VerificationError, VerifyingKeyring, committed_keys, load_chain, pin_from_env
+    from artigov.core import (
+        TrustError,
+        VerificationError,
+        VerifyingKeyring,
+        committed_key_files,
+        keys_for,
+        load_chain,
+        pin_from_env,
+    )
 
     try:
         chain = load_chain(tree, base, pin=pin_from_env())
     except TrustError as e:
         return [Violation(e.code, f"{base}/{TRUST_DIR}/", e.problem, e.fix or "")]
-    keys = committed_keys(tree, base)
+    key_files = committed_key_files(tree, base)
     out = []
     for name in _frameworks(tree, base):
         for folder in tree.folders(f"{base}/{RecordLayout(name).snapshots}"):
@@ -478,7 +486,9 @@ def _new_signatures(tree: Tree, base: str, old_heads: dict[str, int], rev: str) 
                 version = chain.version(manifest.trust_version, what=f"snapshot {int(folder)} of {name!r}")
                 allowed = version.signers_for(name, manifest.gate)
                 with VerifyingKeyring.shared_by(
-                    keys, allowed, allow_list=f"the signers trust version {version.version} allows"
+                    keys_for(key_files, base, allowed),
+                    allowed,
+                    allow_list=f"the signers trust version {version.version} allows",
                 ) as k:
                     signer = k.verify(data, sig)
                 if signer != manifest.signer:
