@@ -54,6 +54,11 @@ _KNOWN = _ANNOTATIONS | {
     "maximum",
     "exclusiveMinimum",
     "exclusiveMaximum",
+    "allOf",
+    "not",
+    "if",
+    "then",
+    "else",
 }
 _TYPES: dict[str, Callable[[Any], bool]] = {
     "object": lambda v: isinstance(v, dict),
@@ -183,6 +188,8 @@ class _Compiler:
     def compile(self, schema: Any, *, root: bool = False) -> Check:
         if schema is True:
             return _always
+        if schema is False:
+            return _undecided  # nothing is valid: never certainly valid
         known = _KNOWN | _ROOT_ONLY if root else _KNOWN
         if not isinstance(schema, dict) or not schema.keys() <= known:
             return _undecided
@@ -193,6 +200,16 @@ class _Compiler:
             return ref
         others = _compiled(rest, self)
         return lambda v: ref(v) and others(v)
+
+    def refute(self, schema: Any) -> Check:
+        """A check answering True only when ``schema`` certainly REFUSES the value (False: not known),
+        for the keywords whose failure is plain to see (:func:`_refuted`); what ``not`` and ``if``
+        need."""
+        if schema is False:
+            return _always
+        if not isinstance(schema, dict) or not schema.keys() <= _ANNOTATIONS | _REFUTED:
+            return _undecided
+        return _refuted(schema, self)
 
 
 #: A ``$defs`` name a reference may use as is (no JSON-pointer or percent escapes to undo).
@@ -300,7 +317,101 @@ def compile_schema(schema: Any) -> Check:
 
 
 def _compiled(schema: dict[str, Any], sub: _Compiler) -> Check:
-    """The check of one (sub)schema's own keywords (no ``$ref``), its parts compiled by ``sub``."""
+    """The check of one (sub)schema's keywords (no ``$ref``), its parts compiled by ``sub``: its own
+    and, when it has any, the applicators (``allOf``, ``not``, ``if``/``then``/``else``)."""
+    own = _own(schema, sub)
+    applied = _applied(schema, sub)
+    if applied is _always:
+        return own
+    return lambda v: own(v) and applied(v)
+
+
+def _applied(schema: dict[str, Any], sub: _Compiler) -> Check:
+    """``allOf`` (each certainly valid), ``not`` (its schema certainly refused) and
+    ``if``/``then``/``else`` (``if`` certainly valid and ``then`` too, or ``if`` certainly refused and
+    ``else`` valid); ``then`` or ``else`` without an ``if`` is left to jsonschema."""
+    parts: list[Check] = []
+    every = schema.get("allOf")
+    if every is not None:
+        if not isinstance(every, list) or not every:
+            return _undecided
+        parts += [sub.compile(s) for s in every]
+    if "not" in schema:
+        parts.append(sub.refute(schema["not"]))
+    if "if" in schema:
+        parts.append(_conditional(schema, sub))
+    elif "then" in schema or "else" in schema:
+        return _undecided
+    if not parts:
+        return _always
+    if len(parts) == 1:
+        return parts[0]
+    return lambda v: all(part(v) for part in parts)
+
+
+def _conditional(schema: dict[str, Any], sub: _Compiler) -> Check:
+    condition, refused = sub.compile(schema["if"]), sub.refute(schema["if"])
+    then = sub.compile(schema["then"]) if "then" in schema else _always
+    otherwise = sub.compile(schema["else"]) if "else" in schema else _always
+    return lambda v: (then(v) and condition(v)) or (otherwise(v) and refused(v))
+
+
+#: The keywords :meth:`_Compiler.refute` judges; a schema with any other is never refuted here.
+_REFUTED = frozenset({"type", "const", "enum", "required", "properties", "allOf", "not"})
+#: What each JSON type of a value can be called in ``type`` (a number may be an "integer": 1.0 is one).
+_KINDS: dict[type, frozenset[str]] = {
+    bool: frozenset({"boolean"}),
+    type(None): frozenset({"null"}),
+    str: frozenset({"string"}),
+    list: frozenset({"array"}),
+    dict: frozenset({"object"}),
+    int: frozenset({"integer", "number"}),
+    float: frozenset({"integer", "number"}),
+}
+
+
+def _refuted(schema: dict[str, Any], sub: _Compiler) -> Check:
+    """True when one of ``schema``'s keywords (each a condition the value must meet) certainly fails:
+    a ``type`` the value's kind cannot be, a ``const`` or ``enum`` it cannot equal, a ``required`` key
+    it lacks, a ``properties`` entry it refuses, an ``allOf`` part it refuses, a ``not`` it meets."""
+    parts: list[Check] = []
+    kind = schema.get("type")
+    if kind is not None:
+        listed = [kind] if isinstance(kind, str) else kind if isinstance(kind, list) else []
+        names = frozenset(n for n in listed if isinstance(n, str))
+        if not names or len(names) != len(listed) or not names <= _TYPES.keys():
+            return _undecided  # a malformed schema: jsonschema says what it makes of it
+        parts.append(lambda v: type(v) in _KINDS and not _KINDS[type(v)] & names)
+    if "const" in schema or "enum" in schema:
+        options = [schema["const"]] if "const" in schema else schema["enum"]
+        parts.append(_unequal_to_all(options) if isinstance(options, list) else _undecided)
+    required = schema.get("required")
+    if isinstance(required, list):
+        parts.append(lambda v: isinstance(v, dict) and not all(k in v for k in required))
+    properties = schema.get("properties")
+    if isinstance(properties, dict):
+        refusals = {name: sub.refute(s) for name, s in properties.items()}
+        parts.append(lambda v: isinstance(v, dict) and any(r(v[n]) for n, r in refusals.items() if n in v))
+    every = schema.get("allOf")
+    if isinstance(every, list):
+        parts += [sub.refute(s) for s in every]
+    if "not" in schema:
+        parts.append(sub.compile(schema["not"]))
+    return lambda v: any(part(v) for part in parts)
+
+
+def _unequal_to_all(options: list[Any]) -> Check:
+    """True when the value certainly equals none of ``options`` in jsonschema's sense: only text and
+    integers are judged (there 1.0 equals 1, and a boolean never equals a number)."""
+    if not all(isinstance(o, str) or type(o) is int for o in options):
+        return _undecided
+    texts = frozenset(o for o in options if isinstance(o, str))
+    ints = frozenset(o for o in options if type(o) is int)
+    return lambda v: (isinstance(v, str) and v not in texts) or (type(v) is int and v not in ints)
+
+
+def _own(schema: dict[str, Any], sub: _Compiler) -> Check:
+    """The check of one (sub)schema's own keywords (no ``$ref``, no applicators)."""
     of_type = _type_check(schema)
     enum = _enum_check(schema)
     text = _string_check(schema)
