@@ -4,15 +4,17 @@ import os
 import shutil
 import textwrap
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from artigov.core import ForkServer, Workspace, load_workspace
+from artigov.core import ForkDoor, ForkServer, Workspace, load_workspace
 from artigov.core.testing import make_artifact, make_workspace
 from artigov.core.testkeys import gnupg_home, make_key
+from artigov.hydrate import DETERMINISM_DOOR_ENV, SELFCHECK
 from artigov.index import rebuild
 from artigov.promote import VerificationError, promote, trust_init
 from artigov.promote._verify import verify_snapshot
@@ -182,6 +184,9 @@ def fault_script(call: str) -> str:
 #: What the fault sweeps' fork server imports once (every step's script imports from these).
 FAULT_PRELOAD = ("artigov.core", "artigov.contract", "artigov.index", "artigov.promote", "gnupg", "jsonschema", "yaml")
 
+#: The hash seed a promotion's determinism rerun asks for (unless the tests run with that one).
+DOOR_SEED = "271828"
+
 #: How :func:`fault_runs` interrupts a step: a crash (the process exits), ENOSPC, EIO.
 FAULT_MODES = ("crash", "enospc", "eio")
 
@@ -204,7 +209,10 @@ def fault_runs(
     scratch = tmp_path / "tmp"  # what a crashed step leaves in the temporary folder (its verifying keyring)
     scratch.mkdir()
     base = {**os.environ, "TMPDIR": str(scratch)}
-    with ForkServer(FAULT_PRELOAD) as server:  # each step a process of its own, forked from one warm one
+    # Each step a process of its own, forked from one warm one; a promotion's determinism rerun is
+    # forked too, from a door started with the seed the rerun asks for (as in a rehearsal).
+    with ForkServer(FAULT_PRELOAD) as server, rerun_door() as door:
+        base.update(door)
         for step in range(1, total + 1):
             for mode in modes:
                 run = tmp_path / f"run-{step}-{mode}"
@@ -216,6 +224,20 @@ def fault_runs(
                 assert done.returncode in ((70,) if mode == "crash" else (0, 1)), where
                 yield run, done, mode, where
                 shutil.rmtree(run)
+
+
+@contextmanager
+def rerun_door() -> Iterator[dict[str, str]]:
+    """A door for promotions' determinism reruns (what a rehearsal gives its commands), named in
+    this process's environment too, so a test's own promotions between forked steps use it: yields
+    the variable to give the forked steps."""
+    with ForkDoor([SELFCHECK], f"{SELFCHECK}:main", env={"PYTHONHASHSEED": DOOR_SEED}) as door:
+        value = f"{DOOR_SEED}:{door.path}"
+        os.environ[DETERMINISM_DOOR_ENV] = value
+        try:
+            yield {DETERMINISM_DOOR_ENV: value}
+        finally:
+            del os.environ[DETERMINISM_DOOR_ENV]
 
 
 def two_file_history(ws: Workspace) -> tuple[dict[str, bytes], dict[str, bytes]]:

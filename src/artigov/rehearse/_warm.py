@@ -19,7 +19,8 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
-from artigov.core import ForkServer
+from artigov.core import ForkDoor, ForkServer
+from artigov.hydrate import DETERMINISM_DOOR_ENV, SELFCHECK
 
 __all__ = ["active", "prepare", "run_cli", "warm"]
 
@@ -52,6 +53,7 @@ def prepare() -> None:  # pragma: no cover - runs in the server process
 
 class _Active:
     runner: ForkServer | None = None
+    door: ForkDoor | None = None
 
 
 def active() -> ForkServer | None:
@@ -61,14 +63,35 @@ def active() -> ForkServer | None:
 
 @contextmanager
 def warm() -> Iterator[ForkServer]:
-    """Make a warm runner the active one for the duration of a rehearsal."""
+    """Make a warm runner the active one for the duration of a rehearsal, with a door for the
+    determinism check's reruns (:func:`door`)."""
     runner = ForkServer(PRELOAD, [f"{__name__}:prepare"], main="artigov.cli.quick:main", argv0="artigov")
-    previous, _Active.runner = _Active.runner, runner
+    previous = _Active.runner, _Active.door
+    _Active.door = door()
+    _Active.runner = runner
     try:
         yield runner
     finally:
-        _Active.runner = previous
+        if _Active.door is not None:
+            _Active.door.close()
+        _Active.runner, _Active.door = previous
         runner.close()
+
+
+#: The hash seed of the determinism door: the one a promotion's rerun asks for (artigov.hydrate).
+DOOR_SEED = "271828"
+#: What the door's server imports once: what the rerun (``artigov.hydrate._selfcheck``) uses.
+DOOR_PRELOAD = ("artigov.hydrate._selfcheck", "artigov.contract", "artigov.hydrate", "artigov.index", "yaml")
+
+
+def door() -> ForkDoor | None:
+    """A warm server, started with the hash seed a promotion's determinism rerun asks for, through
+    which the rehearsal's commands make that rerun (None when it cannot start: each rerun then
+    starts a new interpreter, as outside a rehearsal)."""
+    try:
+        return ForkDoor(DOOR_PRELOAD, f"{SELFCHECK}:main", env={"PYTHONHASHSEED": DOOR_SEED})
+    except OSError:
+        return None
 
 
 def run_cli(
@@ -78,6 +101,8 @@ def run_cli(
     the active warm runner, else in a new interpreter."""
     runner = active()
     if runner is not None:
+        if _Active.door is not None:
+            env = {**env, DETERMINISM_DOOR_ENV: f"{DOOR_SEED}:{_Active.door.path}"}
         return runner.run(args, cwd, env, code=code, timeout=timeout)
     head = [sys.executable, "-c", code] if code is not None else [sys.executable, "-m", "artigov.cli"]
     return subprocess.run(

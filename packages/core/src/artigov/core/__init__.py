@@ -59,6 +59,7 @@ if TYPE_CHECKING:
         steps_taken,
     )
     from artigov.core._findings import Finding, code_info, codes_of, render_code_tables, sort_findings
+    from artigov.core._forkdoor import ForkDoor, call_door
     from artigov.core._forkserver import Forked, ForkServer
     from artigov.core._gpg import (
         VerifyingKeyring,
@@ -161,6 +162,7 @@ __all__ = [
     "TrustError",
     "TrustVersion",
     "assess_version",
+    "call_door",
     "check_pin",
     "committed_key_files",
     "committed_keys",
@@ -201,6 +203,7 @@ __all__ = [
     "RecordLayout",
     "SIGNATURE_NAME",
     "FileLock",
+    "ForkDoor",
     "ForkServer",
     "Forked",
     "Finding",

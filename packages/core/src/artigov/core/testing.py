@@ -19,6 +19,7 @@ __all__ = [
     "held_lock",
     "make_artifact",
     "make_workspace",
+    "print_str_hash",
 ]
 
 ARTIFACT_TEMPLATE = """\
@@ -119,3 +120,9 @@ def force_forked(monkeypatch: Any, workers: int, module: object, threshold: str)
 
     monkeypatch.setattr(module, threshold, 0)
     monkeypatch.setattr(parallel, "cores", lambda: workers)
+
+
+def print_str_hash() -> None:
+    """Print ``hash("artigov")``: which hash seed the process runs with (for a test of a server that
+    forks processes with a seed of its own, :class:`artigov.core.ForkDoor`)."""
+    print(hash("artigov"))

@@ -12,12 +12,23 @@ from typing import TYPE_CHECKING
 from artigov.core import lazy_exports
 
 if TYPE_CHECKING:
-    from artigov.hydrate._hydrate import Decision, DeterminismCheck, HydrationResult, Pool, hydrate, select
+    from artigov.hydrate._hydrate import (
+        DETERMINISM_DOOR_ENV,
+        SELFCHECK,
+        Decision,
+        DeterminismCheck,
+        HydrationResult,
+        Pool,
+        hydrate,
+        select,
+    )
     from artigov.hydrate._plan import HydrationPlan
     from artigov.hydrate._precedence import RULE_VERSION, Candidate, CommitTimes, rank
     from artigov.hydrate.errors import HydrationError, NondeterminismError
 
 __all__ = [
+    "DETERMINISM_DOOR_ENV",
+    "SELFCHECK",
     "Candidate",
     "CommitTimes",
     "Decision",

@@ -13,6 +13,7 @@ import subprocess
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from artigov.contract import Contract, Gate, load_contract
@@ -24,6 +25,8 @@ from artigov.index import Index, IndexSlice, read_framework
 from artigov.schema import STATUS_RANK
 
 __all__ = [
+    "DETERMINISM_DOOR_ENV",
+    "SELFCHECK",
     "Decision",
     "DeterminismCheck",
     "HydrationError",
@@ -221,6 +224,25 @@ def select(pool: Pool, stage: str, *, shuffle_seed: int | None = None) -> Hydrat
     return result
 
 
+#: The module that prints a plan's bytes in a process of its own (the determinism check's rerun).
+SELFCHECK = "artigov.hydrate._selfcheck"
+#: Names a warm server for that rerun, ``<hash seed>:<socket>`` (:class:`artigov.core.ForkDoor`,
+#: started with that seed): a rehearsal sets it for the commands it runs, so each promotion's rerun
+#: is forked from a process that imported artigov once instead of starting a new interpreter.
+DETERMINISM_DOOR_ENV = "ARTIGOV_DETERMINISM_DOOR"
+
+
+def _through_door(env: Mapping[str, str], args: list[str], hashseed: str) -> subprocess.CompletedProcess[bytes] | None:
+    """The rerun through the door :data:`DETERMINISM_DOOR_ENV` names, when it is one whose server
+    hashes with ``hashseed``; None otherwise (no door, another seed, nothing answering)."""
+    seed, _, path = env.get(DETERMINISM_DOOR_ENV, "").partition(":")
+    if not path or seed != hashseed:
+        return None
+    from artigov.core import call_door
+
+    return call_door(path, [SELFCHECK, *args], Path.cwd(), env)
+
+
 def _subprocess_plan(
     ws: Workspace, framework: str, stage: str, hashseed: str, withdrawn: Mapping[tuple[str, str], str]
 ) -> bytes:
@@ -228,12 +250,9 @@ def _subprocess_plan(
 
     pairs = [[i, v, why] for (i, v), why in sorted(withdrawn.items())]
     env = {**os.environ, "PYTHONHASHSEED": hashseed, "ARTIGOV_WITHDRAWN": json.dumps(pairs)}
-    out = subprocess.run(
-        [sys.executable, "-m", "artigov.hydrate._selfcheck", str(ws.root), framework, stage],
-        env=env,
-        capture_output=True,
-        timeout=300,
-        check=False,
+    args = [str(ws.root), framework, stage]
+    out = _through_door(env, args, hashseed) or subprocess.run(
+        [sys.executable, "-m", SELFCHECK, *args], env=env, capture_output=True, timeout=300, check=False
     )
     if out.returncode != 0:
         raise ArtigovError(
