@@ -129,9 +129,11 @@ def test_disk_full_is_one_line_and_keeps_the_old_index(tmp_path: Path) -> None:
 @pytest.mark.slow
 def test_reduced_crash_rehearsal_every_point_once_and_20_random_kills(tmp_path: Path) -> None:
     """Index writes on a rehearsal copy of the example workspace: every fault point x operation
-    once, then 20 SIGKILLs at random moments."""
+    once (each command forked by the warm runner, as `artigov rehearse` runs them), then 20
+    SIGKILLs at random moments."""
     import tempfile
 
+    from artigov.rehearse._warm import warm
     from artigov.rehearse.crash import INDEX_POINTS, OPERATIONS, fault_matrix, random_kills
     from artigov.rehearse.workspace import find_gates, rehearsal_copy
 
@@ -139,7 +141,10 @@ def test_reduced_crash_rehearsal_every_point_once_and_20_random_kills(tmp_path: 
     run = rehearsal_copy(REPO / "examples" / "workspace", short)
     try:
         find_gates(run)  # also brings the copy's index up to date
-        rows = fault_matrix(run.ws, tmp_path / "matrix")
+        with warm():
+            rows = fault_matrix(run.ws, tmp_path / "matrix")
+        # The kills without a warm runner: each command a new interpreter (what a caller without
+        # one gets).
         rows += random_kills(run.ws, tmp_path / "kills", trials=20, seed=11)
     finally:
         run.close()
