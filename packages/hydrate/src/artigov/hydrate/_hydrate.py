@@ -240,7 +240,11 @@ def _through_door(env: Mapping[str, str], args: list[str], hashseed: str) -> sub
         return None
     from artigov.core import call_door
 
-    return call_door(path, [SELFCHECK, *args], Path.cwd(), env)
+    try:
+        cwd = Path.cwd()
+    except OSError:  # the working folder was removed: the new interpreter's way copes with that
+        return None
+    return call_door(path, [SELFCHECK, *args], cwd, env)
 
 
 def _subprocess_plan(
