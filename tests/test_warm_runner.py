@@ -53,13 +53,13 @@ def test_a_rehearsals_commands_are_given_a_door_for_the_determinism_rerun(tmp_pa
     """Each forked command is told (ARTIGOV_DETERMINISM_DOOR) of a door whose server hashes with the
     seed a promotion's rerun asks for; it answers while the rehearsal lasts and is gone after."""
     from artigov.core import call_door
-    from artigov.hydrate import DETERMINISM_DOOR_ENV
+    from artigov.hydrate import DETERMINISM_DOOR_ENV, RERUN_SEED
 
     env = {k: v for k, v in os.environ.items() if not k.startswith("ARTIGOV_FAULT") and k != DETERMINISM_DOOR_ENV}
     with warm():
         named = run_cli([], tmp_path, env, code=f"import os; print(os.environ[{DETERMINISM_DOOR_ENV!r}])")
         seed, _, path = named.stdout.strip().partition(":")
-        assert named.returncode == 0 and seed == "271828" and Path(path).is_socket()
+        assert named.returncode == 0 and seed == RERUN_SEED and Path(path).is_socket()
         rerun = call_door(path, ["artigov.hydrate._selfcheck", str(tmp_path), "f", "s"], tmp_path, env)
         assert rerun is not None and rerun.returncode == 1  # the rerun ran (no workspace there to plan)
     assert call_door(path, ["x"], tmp_path, env) is None and not Path(path).exists()

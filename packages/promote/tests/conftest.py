@@ -11,10 +11,10 @@ from typing import Any
 
 import pytest
 
-from artigov.core import ForkDoor, ForkServer, Workspace, load_workspace
+from artigov.core import ForkServer, Workspace, load_workspace
 from artigov.core.testing import make_artifact, make_workspace
 from artigov.core.testkeys import gnupg_home, make_key
-from artigov.hydrate import DETERMINISM_DOOR_ENV, SELFCHECK
+from artigov.hydrate import determinism_door, door_env
 from artigov.index import rebuild
 from artigov.promote import VerificationError, promote, trust_init
 from artigov.promote._verify import verify_snapshot
@@ -184,9 +184,6 @@ def fault_script(call: str) -> str:
 #: What the fault sweeps' fork server imports once (every step's script imports from these).
 FAULT_PRELOAD = ("artigov.core", "artigov.contract", "artigov.index", "artigov.promote", "gnupg", "jsonschema", "yaml")
 
-#: The hash seed a promotion's determinism rerun asks for (unless the tests run with that one).
-DOOR_SEED = "271828"
-
 #: How :func:`fault_runs` interrupts a step: a crash (the process exits), ENOSPC, EIO.
 FAULT_MODES = ("crash", "enospc", "eio")
 
@@ -231,13 +228,14 @@ def rerun_door() -> Iterator[dict[str, str]]:
     """A door for promotions' determinism reruns (what a rehearsal gives its commands), named in
     this process's environment too, so a test's own promotions between forked steps use it: yields
     the variable to give the forked steps."""
-    with ForkDoor([SELFCHECK], f"{SELFCHECK}:main", env={"PYTHONHASHSEED": DOOR_SEED}) as door:
-        value = f"{DOOR_SEED}:{door.path}"
-        os.environ[DETERMINISM_DOOR_ENV] = value
+    with determinism_door() as door:
+        named = door_env(door)
+        os.environ.update(named)
         try:
-            yield {DETERMINISM_DOOR_ENV: value}
+            yield named
         finally:
-            del os.environ[DETERMINISM_DOOR_ENV]
+            for name in named:
+                del os.environ[name]
 
 
 def two_file_history(ws: Workspace) -> tuple[dict[str, bytes], dict[str, bytes]]:

@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from artigov.core import ForkDoor, ForkServer
-from artigov.hydrate import DETERMINISM_DOOR_ENV, SELFCHECK
+from artigov.hydrate import determinism_door, door_env
 
 __all__ = ["active", "prepare", "run_cli", "warm"]
 
@@ -78,18 +78,12 @@ def warm() -> Iterator[ForkServer]:
         runner.close()
 
 
-#: The hash seed of the determinism door: the one a promotion's rerun asks for (artigov.hydrate).
-DOOR_SEED = "271828"
-#: What the door's server imports once: what the rerun (``artigov.hydrate._selfcheck``) uses.
-DOOR_PRELOAD = ("artigov.hydrate._selfcheck", "artigov.contract", "artigov.hydrate", "artigov.index", "yaml")
-
-
 def door() -> ForkDoor | None:
-    """A warm server, started with the hash seed a promotion's determinism rerun asks for, through
-    which the rehearsal's commands make that rerun (None when it cannot start: each rerun then
+    """A warm server for the determinism check's reruns (:func:`artigov.hydrate.determinism_door`),
+    through which the rehearsal's commands make them (None when it cannot start: each rerun then
     starts a new interpreter, as outside a rehearsal)."""
     try:
-        return ForkDoor(DOOR_PRELOAD, f"{SELFCHECK}:main", env={"PYTHONHASHSEED": DOOR_SEED})
+        return determinism_door()
     except OSError:
         return None
 
@@ -102,7 +96,7 @@ def run_cli(
     runner = active()
     if runner is not None:
         if _Active.door is not None:
-            env = {**env, DETERMINISM_DOOR_ENV: f"{DOOR_SEED}:{_Active.door.path}"}
+            env = {**env, **door_env(_Active.door)}
         return runner.run(args, cwd, env, code=code, timeout=timeout)
     head = [sys.executable, "-c", code] if code is not None else [sys.executable, "-m", "artigov.cli"]
     return subprocess.run(

@@ -112,7 +112,7 @@ def call_door(
 def _serve(setup: dict[str, Any]) -> None:  # pragma: no cover - the server process
     import select
 
-    from artigov.core._forkserver import _child, _setup
+    from artigov.core._forkserver import _setup
 
     _setup(setup)
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -127,10 +127,13 @@ def _serve(setup: dict[str, Any]) -> None:  # pragma: no cover - the server proc
         if listener in ready:
             conn, _ = listener.accept()
             with conn:
-                _answer(conn, setup["main"], _child)
+                _answer(conn, setup["main"])
 
 
-def _answer(conn: socket.socket, main: str, child: Any) -> None:  # pragma: no cover - the server process
+def _answer(conn: socket.socket, main: str) -> None:  # pragma: no cover - the server process
+    """Fork the child of one connection's request (running ``main``), then tell it the exit status."""
+    from artigov.core._forkserver import _child
+
     line = conn.makefile("rb").readline()
     try:
         request = {**json.loads(line), "main": main, "code": None}
@@ -140,7 +143,7 @@ def _answer(conn: socket.socket, main: str, child: Any) -> None:  # pragma: no c
     pid = os.fork()
     if pid == 0:
         conn.close()
-        child(request)
+        _child(request)
     _, status = os.waitpid(pid, 0)
     code = -os.WTERMSIG(status) if os.WIFSIGNALED(status) else os.WEXITSTATUS(status)
     with suppress(OSError):  # the caller may be gone (killed mid-check): nothing to tell then

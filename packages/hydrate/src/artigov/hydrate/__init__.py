@@ -14,11 +14,14 @@ from artigov.core import lazy_exports
 if TYPE_CHECKING:
     from artigov.hydrate._hydrate import (
         DETERMINISM_DOOR_ENV,
+        RERUN_SEED,
         SELFCHECK,
         Decision,
         DeterminismCheck,
         HydrationResult,
         Pool,
+        determinism_door,
+        door_env,
         hydrate,
         select,
     )
@@ -28,6 +31,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DETERMINISM_DOOR_ENV",
+    "RERUN_SEED",
     "SELFCHECK",
     "Candidate",
     "CommitTimes",
@@ -39,6 +43,8 @@ __all__ = [
     "NondeterminismError",
     "Pool",
     "RULE_VERSION",
+    "determinism_door",
+    "door_env",
     "hydrate",
     "rank",
     "select",

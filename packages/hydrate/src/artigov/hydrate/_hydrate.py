@@ -14,7 +14,7 @@ import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from artigov.contract import Contract, Gate, load_contract
 from artigov.core import EXIT_FINDINGS, ArtigovError, Finding, Workspace, get_logger
@@ -24,8 +24,12 @@ from artigov.hydrate.errors import HydrationError, NondeterminismError
 from artigov.index import Index, IndexSlice, read_framework
 from artigov.schema import STATUS_RANK
 
+if TYPE_CHECKING:
+    from artigov.core import ForkDoor
+
 __all__ = [
     "DETERMINISM_DOOR_ENV",
+    "RERUN_SEED",
     "SELFCHECK",
     "Decision",
     "DeterminismCheck",
@@ -33,6 +37,8 @@ __all__ = [
     "HydrationResult",
     "NondeterminismError",
     "Pool",
+    "determinism_door",
+    "door_env",
     "hydrate",
     "select",
 ]
@@ -226,10 +232,31 @@ def select(pool: Pool, stage: str, *, shuffle_seed: int | None = None) -> Hydrat
 
 #: The module that prints a plan's bytes in a process of its own (the determinism check's rerun).
 SELFCHECK = "artigov.hydrate._selfcheck"
-#: Names a warm server for that rerun, ``<hash seed>:<socket>`` (:class:`artigov.core.ForkDoor`,
-#: started with that seed): a rehearsal sets it for the commands it runs, so each promotion's rerun
-#: is forked from a process that imported artigov once instead of starting a new interpreter.
+#: The hash seed the rerun runs with, and the one it takes when this process already runs with it.
+RERUN_SEED, OTHER_SEED = "271828", "314159"
+#: Names a warm server for that rerun, ``<hash seed>:<socket>`` (:func:`determinism_door`): a
+#: rehearsal sets it for the commands it runs, so each promotion's rerun is forked from a process
+#: that imported artigov once instead of starting a new interpreter.
 DETERMINISM_DOOR_ENV = "ARTIGOV_DETERMINISM_DOOR"
+#: What that server imports once: what the rerun uses.
+RERUN_PRELOAD = (SELFCHECK, "artigov.contract", "artigov.hydrate", "artigov.index", "yaml")
+
+
+def determinism_door() -> ForkDoor:
+    """A warm server for the rerun (:class:`artigov.core.ForkDoor`), started with
+    :data:`RERUN_SEED`; give a command :func:`door_env` of it.
+
+    Raises:
+        OSError: it could not start (the reruns then start new interpreters).
+    """
+    from artigov.core import ForkDoor
+
+    return ForkDoor(RERUN_PRELOAD, f"{SELFCHECK}:main", env={"PYTHONHASHSEED": RERUN_SEED})
+
+
+def door_env(door: ForkDoor) -> dict[str, str]:
+    """The environment that names ``door`` (a :func:`determinism_door`) to a command's reruns."""
+    return {DETERMINISM_DOOR_ENV: f"{RERUN_SEED}:{door.path}"}
 
 
 def _through_door(env: Mapping[str, str], args: list[str], hashseed: str) -> subprocess.CompletedProcess[bytes] | None:
@@ -304,7 +331,7 @@ def _check_determinism(ws: Workspace, pool: Pool, stage: str, result: HydrationR
             raise NondeterminismError(
                 result.plan.digest, other.digest if other else "none", f"candidates were shuffled (seed {seed})"
             )
-    hashseed = "271828" if os.environ.get("PYTHONHASHSEED") != "271828" else "314159"
+    hashseed = RERUN_SEED if os.environ.get("PYTHONHASHSEED") != RERUN_SEED else OTHER_SEED
     framework = pool.contract.framework
     sub = _subprocess_plan(ws, framework, stage, hashseed=hashseed, withdrawn=pool.withdrawn)
     if sub != first:
