@@ -152,20 +152,20 @@ def test_a_chain_keyring_imports_only_its_fingerprints_files_when_each_has_one(
     delete; every file when one is missing (a key committed under another name still counts); and
     whatever it picks, the keyring keeps only its allow-list."""
     good, other = (export_public_key(f, signers.home) for f in (signers.good, signers.other))
-    files = {f"rec/keys/{signers.good.upper()}.asc": good, f"rec/keys/{signers.other.upper()}.asc": other}
-    assert keys_for(files, "rec", [signers.good.lower()]) == good
+    files = {f"{signers.good.upper()}.asc": good, f"{signers.other.upper()}.asc": other}
+    assert keys_for(files, [signers.good.lower()]) == good
     both = b"\n".join(files[name] for name in sorted(files))  # in the fingerprints' order
-    assert keys_for(files, "rec", [signers.other, signers.good]) == both
-    assert keys_for(files, "rec", [signers.good, "0" * 40]) == good + b"\n" + other  # one has no file: all
-    assert keys_for({"rec/keys/team.asc": good + other}, "rec", [signers.good]) == good + other
+    assert keys_for(files, [signers.other, signers.good]) == both
+    assert keys_for(files, [signers.good, "0" * 40]) == good + b"\n" + other  # one has no file: all
+    assert keys_for({"team.asc": good + other}, [signers.good]) == good + other
     # A file named by an allowed key may hold another key too: that one is still not kept.
-    mixed = {f"rec/keys/{signers.good.upper()}.asc": good + other}
-    ring = VerifyingKeyring(keys_for(mixed, "rec", [signers.good]), (signers.good,))
+    mixed = {f"{signers.good.upper()}.asc": good + other}
+    ring = VerifyingKeyring(keys_for(mixed, [signers.good]), (signers.good,))
     with ring:
         held = {k["fingerprint"].upper() for k in gpg_for(ring.home, agent=False).list_keys()}
         assert held == {signers.good.upper()}
     # The files of a record, read through a Tree, are what keys_for picks from.
     (tmp_path / "rec" / "keys").mkdir(parents=True)
-    for rel, blob in files.items():
-        (tmp_path / rel).write_bytes(blob)
+    for name, blob in files.items():
+        (tmp_path / "rec" / "keys" / name).write_bytes(blob)
     assert committed_key_files(FsTree(tmp_path), "rec") == files

@@ -101,21 +101,16 @@ def publish_public_key(ws: Workspace, fpr: str) -> Path | None:
     return path
 
 
-def _key_file(keys_dir: Path, fpr: str) -> Path | None:
-    path = keys_dir / f"{fpr.upper()}.asc"
-    # Regular files only: a FIFO or a device named *.asc must not hang or flood the import.
-    return path if path.is_file() and not path.is_symlink() else None
+def _committed_keys(keys_dir: Path | None, only: tuple[str, ...] = ()) -> bytes:
+    """The committed public keys in ``keys_dir``: with ``only``, just those fingerprints' files when
+    each has one (the rule of :func:`artigov.core._trust.keys_for`)."""
+    from artigov.core._trust import keys_for
 
-
-def _committed_keys(keys_dir: Path | None, only: tuple[str, ...] = ()) -> list[bytes]:
-    """The committed public keys: with ``only``, just the files named by those fingerprints when
-    every one of them has its file (else every file: a key committed under another name counts)."""
     if keys_dir is None or not keys_dir.is_dir():
-        return []
-    named = [_key_file(keys_dir, fpr) for fpr in sorted(set(only))]
-    if only and all(named):
-        return [p.read_bytes() for p in named if p is not None]
-    return [p.read_bytes() for p in sorted(keys_dir.glob("*.asc")) if p.is_file() and not p.is_symlink()]
+        return b""
+    # Regular files only: a FIFO or a device named *.asc must not hang or flood the import.
+    files = {p.name: p.read_bytes() for p in sorted(keys_dir.glob("*.asc")) if p.is_file() and not p.is_symlink()}
+    return keys_for(files, only)
 
 
 def _has_keyring(home: Path | None) -> bool:
@@ -131,12 +126,12 @@ def _export_trusted(trusted: tuple[str, ...], source_home: Path | None, keys_dir
     """The trusted public keys: the committed ones, and the signer's own copies from ``source_home``
     (which may carry a revocation or a new expiry the committed file does not have yet); an empty
     GnuPG home is never asked, so never written."""
-    blobs = _committed_keys(keys_dir, trusted)
+    blobs = [_committed_keys(keys_dir, trusted)]
     if _has_keyring(source_home):
         exported = gpg_for(source_home).export_keys(list(trusted), armor=True)
         if exported:
             blobs.append(exported.encode() if isinstance(exported, str) else exported)
-    return b"\n".join(blobs)
+    return b"\n".join(blob for blob in blobs if blob)
 
 
 def _temp_home() -> Path:
@@ -322,19 +317,19 @@ def committed_keyring(
 ) -> VerifyingKeyring:
     """A verifying keyring from the committed keys alone (``record/keys/``), for ``trusted``."""
     return VerifyingKeyring.shared_by(
-        b"\n".join(_committed_keys(keys_dir, trusted)), trusted, keys_label=keys_label, allow_list=allow_list
+        _committed_keys(keys_dir, trusted), trusted, keys_label=keys_label, allow_list=allow_list
     )
 
 
 def key_user_ids(keys_dir: Path) -> dict[str, str]:
     """Primary fingerprint -> first user id ("Name <email>") of every committed public key."""
-    blobs = _committed_keys(keys_dir)
-    if not blobs:
+    keys = _committed_keys(keys_dir)
+    if not keys:
         return {}
     home = _temp_home()
     try:
         gpg = gpg_for(home, agent=False)
-        gpg.import_keys(b"\n".join(blobs))
+        gpg.import_keys(keys)
         return {str(k["fingerprint"]).upper(): str((k.get("uids") or [""])[0]) for k in gpg.list_keys()}
     finally:
         _drop_home(home)

@@ -324,18 +324,18 @@ def _read_versions(tree: Tree, base: str) -> dict[int, dict[str, bytes]]:
 
 
 def committed_key_files(tree: Tree, base: str) -> dict[str, bytes]:
-    """Each armored public key file committed in ``<record>/keys/`` of ``tree``, by its path."""
+    """Each armored public key file committed in ``<record>/keys/`` of ``tree``, by its file name."""
     found = {rel: tree.read(rel) for rel in tree.files(f"{base}/keys") if rel.endswith(".asc") and rel.count("/") == 2}
-    return {rel: blob for rel, blob in found.items() if blob}
+    return {rel.rsplit("/", 1)[1]: blob for rel, blob in found.items() if blob}
 
 
-def keys_for(files: Mapping[str, bytes], base: str, only: Iterable[str]) -> bytes:
-    """The keys of ``files`` a keyring for ``only`` needs: the files named by those fingerprints
-    (``<FPR>.asc``) when every one of them has its file, else every file (a key committed under
-    another name counts). Fewer keys imported is fewer to delete: the keyring still keeps only its
-    allow-list, whatever a file holds."""
+def keys_for(files: Mapping[str, bytes], only: Iterable[str]) -> bytes:
+    """The keys of ``files`` (key file name -> armored bytes) a keyring for ``only`` needs: the files
+    named by those fingerprints (``<FPR>.asc``) when every one of them has its file, else every file
+    (a key committed under another name counts). Fewer keys imported is fewer to delete: the
+    keyring still keeps only its allow-list, whatever a file holds."""
     wanted = sorted({f.upper() for f in only})
-    named = [files.get(f"{base}/keys/{fpr}.asc") for fpr in wanted]
+    named = [files.get(f"{fpr}.asc") for fpr in wanted]
     chosen = named if wanted and all(named) else list(files.values())
     return b"\n".join(blob for blob in chosen if blob)
 
@@ -392,7 +392,7 @@ def load_chain(tree: Tree, base: str, *, pin: str | None = None) -> TrustChain:
             fix="version 1 was replaced: restore it from git; a pin changes only outside the repository",
         )
     all_roots = {k for doc, _, _ in docs for k in doc.root_keys}
-    checker = _Checker(keys_for(key_files, base, all_roots), all_roots)
+    checker = _Checker(keys_for(key_files, all_roots), all_roots)
     try:
         versions = [_validated(docs, i, checker, where) for i in range(len(docs))]
     finally:

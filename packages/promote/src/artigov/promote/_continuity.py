@@ -486,7 +486,7 @@ def _new_signatures(tree: Tree, base: str, old_heads: dict[str, int], rev: str) 
                 version = chain.version(manifest.trust_version, what=f"snapshot {int(folder)} of {name!r}")
                 allowed = version.signers_for(name, manifest.gate)
                 with VerifyingKeyring.shared_by(
-                    keys_for(key_files, base, allowed),
+                    keys_for(key_files, allowed),
                     allowed,
                     allow_list=f"the signers trust version {version.version} allows",
                 ) as k:
