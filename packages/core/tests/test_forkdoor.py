@@ -48,3 +48,30 @@ def test_a_request_the_child_fails_comes_back_with_its_status_and_error(tmp_path
         done = call_door(str(door.path), ["probe"], tmp_path, dict(os.environ))
     assert done is not None and done.returncode == 1
     assert b"ModuleNotFoundError" in done.stderr
+
+
+@pytest.mark.parametrize("answer", [b"not json\n", b'{"other": 1}\n', b"[1]\n", b""])
+def test_a_socket_that_is_not_a_door_answers_nothing(tmp_path: Path, answer: bytes) -> None:
+    """A path naming some other program's socket (or one that hangs up) is no door: None, so the
+    caller starts a new interpreter, never a traceback."""
+    import socket
+    import threading
+
+    path = tmp_path / "other"
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listener.bind(str(path))
+    listener.listen(1)
+
+    def answer_once() -> None:
+        conn, _ = listener.accept()
+        with conn:
+            conn.makefile("rb").readline()
+            conn.sendall(answer)
+
+    thread = threading.Thread(target=answer_once)
+    thread.start()
+    try:
+        assert call_door(str(path), ["probe"], tmp_path, dict(os.environ), timeout=30) is None
+    finally:
+        thread.join(timeout=30)
+        listener.close()

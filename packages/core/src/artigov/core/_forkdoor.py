@@ -88,7 +88,8 @@ def call_door(
     path: str, argv: list[str], cwd: Path, env: Mapping[str, str], *, timeout: float = 300
 ) -> subprocess.CompletedProcess[bytes] | None:
     """Run one request through the door at ``path``: the child's exit status and output, or None
-    when nothing answers there (no server, a stale path, a server that went away)."""
+    when no door answers there (no server, a stale path, a server that went away, a socket that
+    answers something else)."""
     with tempfile.TemporaryDirectory(prefix="agdoor-call-") as scratch:
         out, err = Path(scratch) / "out", Path(scratch) / "err"
         request = {"argv": argv, "cwd": str(cwd), "env": dict(env), "out": str(out), "err": str(err)}
@@ -100,10 +101,11 @@ def call_door(
                 reply = conn.makefile("rb").readline()
         except OSError:
             return None
-        if not reply:
-            return None
-        status = int(json.loads(reply)["status"])
-        return subprocess.CompletedProcess(argv, status, out.read_bytes(), err.read_bytes())
+        try:
+            status = int(json.loads(reply)["status"])
+            return subprocess.CompletedProcess(argv, status, out.read_bytes(), err.read_bytes())
+        except (ValueError, KeyError, TypeError, OSError):
+            return None  # not a door's answer (another program's socket, or the server went away)
 
 
 # -- the server --------------------------------------------------------------------------------------
