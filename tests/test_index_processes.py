@@ -6,7 +6,6 @@ import os
 import shutil
 import subprocess
 import sys
-import textwrap
 from collections.abc import Callable
 from pathlib import Path
 
@@ -70,22 +69,32 @@ def test_second_writer_times_out_naming_the_holder(tmp_path: Path, artigov: Runn
 
 @pytest.mark.slow
 def test_concurrent_adds_lose_nothing(tmp_path: Path) -> None:
+    """Four writers side by side, each running ``artigov index add`` fifty times, one file at a time:
+    200 processes contending for the index lock. Each add is its own process, forked from a warm
+    runner per writer (core's fork server, as a rehearsal runs its commands) instead of a new
+    interpreter: the lock, the journal and the rename are the real ones; the imports are done once."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from artigov.core import ForkServer
+
     files: dict[str, str | bytes] = {
         f"frameworks/w{w}/a{i:02d}.md": make_artifact(f"w{w}-a{i:02d}") for w in range(4) for i in range(50)
     }
     root = make_workspace(tmp_path, files=files)
-    code = textwrap.dedent("""
-        import subprocess, sys
-        w = sys.argv[1]
-        for i in range(50):
-            r = subprocess.run([sys.executable, "-m", "artigov.cli", "index", "add", f"frameworks/w{w}/a{i:02d}.md"],
-                               capture_output=True, text=True)
-            if r.returncode:
-                print(r.stdout, r.stderr)
-                sys.exit(1)
-        """)
-    procs = [subprocess.Popen([sys.executable, "-c", code, str(w)], cwd=root) for w in range(4)]
-    assert [p.wait(timeout=600) for p in procs] == [0, 0, 0, 0]
+
+    def writer(w: int) -> list[str]:
+        failed = []
+        with ForkServer(
+            ["artigov.cli.quick", "artigov.commands.index"], main="artigov.cli.quick:main", argv0="artigov"
+        ) as runner:
+            for i in range(50):
+                done = runner.run(["index", "add", f"frameworks/w{w}/a{i:02d}.md"], root, os.environ)
+                if done.returncode:
+                    failed.append(f"w{w} a{i:02d}: exit {done.returncode}: {done.stdout} {done.stderr}")
+        return failed
+
+    with ThreadPoolExecutor(4) as pool:
+        assert [f for fails in pool.map(writer, range(4)) for f in fails] == []
     ws = load_workspace(root)
     index = read_index(ws)
     assert len(index.entries) == 200
