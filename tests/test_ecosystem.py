@@ -9,10 +9,14 @@ import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 import yaml
 from jsonschema import Draft4Validator
+
+if TYPE_CHECKING:
+    from conftest import HooksSource
 
 REPO = Path(__file__).resolve().parent.parent
 SARIF_SCHEMA = json.loads((REPO / "tests" / "data" / "sarif" / "sarif-schema-2.1.0.json").read_text())
@@ -161,9 +165,12 @@ def _git(cwd: Path, *args: str) -> None:
     )
 
 
-def test_pre_commit_try_repo_runs_the_hooks(artigov: Runner, tmp_path: Path) -> None:
+def test_pre_commit_try_repo_runs_the_hooks(artigov: Runner, tmp_path: Path, hooks_source: HooksSource) -> None:
     """The hooks as a new team uses them: in a repository made by `artigov init`, with no artigov on
-    the PATH (pre-commit installs it into the hooks' own environment: `language: python`)."""
+    the PATH (pre-commit installs it into the hooks' own environment: `language: python`). First
+    `pre-commit try-repo` of this checkout (its own new store: the environment is built here); then
+    one hook on a staged bad file, from the store the test run shares (tests/conftest.py), where the
+    same hooks' environment is built once for every test that runs them."""
     repo = tmp_path / "governance"
     assert artigov("init", repo, "--framework", "fx").returncode == 0
     _git(repo, "init", "-q")
@@ -172,13 +179,13 @@ def test_pre_commit_try_repo_runs_the_hooks(artigov: Runner, tmp_path: Path) -> 
     env = {
         **{k: v for k, v in os.environ.items() if k not in ("VIRTUAL_ENV", "PYTHONPATH")},
         "PATH": os.pathsep.join(p for p in os.environ["PATH"].split(os.pathsep) if not (Path(p) / "artigov").exists()),
-        "PRE_COMMIT_HOME": str(tmp_path / "pc-cache"),
+        "PRE_COMMIT_HOME": str(hooks_source.home),
         "ARTIGOV_ACTOR": "tests@example.org",
     }
 
-    def try_repo(*args: str) -> subprocess.CompletedProcess[str]:
+    def pre_commit(*args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
-            [sys.executable, "-m", "pre_commit", "try-repo", str(REPO), *args],
+            [sys.executable, "-m", "pre_commit", *args],
             cwd=repo,
             env=env,
             capture_output=True,
@@ -187,14 +194,19 @@ def test_pre_commit_try_repo_runs_the_hooks(artigov: Runner, tmp_path: Path) -> 
             check=False,
         )
 
-    clean = try_repo("--all-files")
+    clean = pre_commit("try-repo", str(REPO), "--all-files")
     assert clean.returncode == 0, clean.stdout + clean.stderr
     for hook in ("artigov validate", "artigov route check", "artigov index verify"):
         assert hook in clean.stdout
     plan = repo / "frameworks/fx/plans/technical/technical-plan-0.1.0.md"
     plan.write_text(plan.read_text().replace("status: draft", "status: final"))
     _git(repo, "add", "-A")
-    staged = try_repo("artigov-validate")
+    config = tmp_path / "hooks.yaml"
+    hooks = [{"id": "artigov-validate"}]
+    config.write_text(
+        yaml.safe_dump({"repos": [{"repo": str(hooks_source.repo), "rev": hooks_source.rev, "hooks": hooks}]})
+    )
+    staged = pre_commit("run", "artigov-validate", "--config", str(config))
     assert staged.returncode == 1
     assert "technical-plan-0.1.0.md:" in staged.stdout and "S014" in staged.stdout, staged.stdout
 
