@@ -192,7 +192,7 @@ def build(session: nox.Session) -> None:
     import zipfile
 
     ensure_gpg(session)
-    session.install("build", "twine", "hatchling>=1.21")
+    session.install("build", "twine", *_build_backend().requires)
     shutil.rmtree(DIST, ignore_errors=True)
     for source in _distributions():
         session.run("python", "-m", "build", "--no-isolation", "--outdir", str(DIST), str(source))
