@@ -44,8 +44,9 @@ def install_dev(session: nox.Session) -> None:
     # environment and install the backend into it eight times (~11 s of a newcomer's wait).
     backend = _build_backend()
     session.install(*backend.requires)
-    asked = session.run("python", "-c", _ASK_EDITABLE.format(backend=backend.name), silent=True) or ""
-    session.install(*asked.split())
+    asked = (session.run("python", "-c", _ASK_EDITABLE.format(backend=backend.name), silent=True) or "").split()
+    if asked:
+        session.install(*asked)
     session.install("--no-build-isolation", "-r", "requirements-dev.txt")
     byte_compile(session)
 
