@@ -171,3 +171,49 @@ def test_status_through_the_door_says_what_the_full_command_says(artigov: Runner
     plan.write_text(plan.read_text().replace("status: draft", "status: drafty"))  # a problem: exit 1 both ways
     quick, full = artigov("status", "--root", ws), artigov("status", "--root", ws, env=FULL)
     assert quick.returncode == full.returncode == 1 and quick.stdout == full.stdout
+
+
+def test_index_merge_through_the_door_merges_and_refuses_as_the_full_command(
+    artigov: Runner, example_copy: Path, tmp_path: Path
+) -> None:
+    """git's merge driver (`artigov index merge %O %A %B`) runs through the door: a clean merge, a
+    conflict and an index that cannot be merged end as the full command ends them, byte for byte."""
+    ws = example_copy
+    index = ws / "artifacts_index.json"
+    assert artigov("index", "rebuild", "--root", ws).returncode == 0
+    base = index.read_bytes()
+    docs = [p for p in sorted((ws / "frameworks").rglob("*.md")) if "checksum:" not in p.read_text()]
+
+    def side(*edits: tuple[Path, str]) -> bytes:
+        saved = {path: path.read_bytes() for path, _ in edits}
+        for path, text in edits:
+            path.write_text(path.read_text() + text)
+        assert artigov("index", "update", "--root", ws).returncode == 0
+        data = index.read_bytes()
+        for path, old in saved.items():
+            path.write_bytes(old)
+        assert artigov("index", "update", "--root", ws).returncode == 0
+        return data
+
+    ours, theirs = side((docs[0], "\nOurs.\n")), side((docs[1], "\nTheirs.\n"))
+    both = side((docs[0], "\nOurs, again.\n"))
+    for case, (o, a, b) in {
+        "clean": (base, ours, theirs),
+        "conflict": (base, ours, both),
+        "empty": (base, ours, b""),
+    }.items():
+        ends = []
+        for env in ({}, FULL):
+            folder = tmp_path / f"{case}-{'full' if env else 'door'}"
+            folder.mkdir()
+            for name, data in (("O", o), ("A", a), ("B", b)):
+                (folder / name).write_bytes(data)
+            done = artigov("index", "merge", folder / "O", folder / "A", folder / "B", env=env)
+            ends.append(
+                (done.returncode, done.stdout, done.stderr.replace(str(folder), "<f>"), (folder / "A").read_bytes())
+            )
+            if not env:
+                assert _door(folder, ["index", "merge", "O", "A", "B"]) == done.returncode  # no Typer
+        assert ends[0] == ends[1], case
+        assert ends[0][0] == {"clean": 0, "conflict": 1, "empty": 2}[case], (case, ends[0])
+    assert _door(tmp_path, ["index", "merge", "O", "A"]) is None  # two paths: Typer reports it

@@ -79,23 +79,6 @@ def merge_cmd(
     Register: `artifacts_index.json merge=artigov-index` in .gitattributes and
     `git config merge.artigov-index.driver "artigov index merge %O %A %B"`.
     """
-    import sys
+    from artigov.commands.index import run_merge
 
-    from artigov.core import ArtigovError
-    from artigov.index import merge_index
-
-    try:
-        result = merge_index(base, ours, theirs)
-    except (ArtigovError, OSError) as e:
-        print(f"artigov index merge: error: {e}", file=sys.stderr)
-        raise typer.Exit(2) from None
-    for path in result.conflicts:
-        print(f"artigov index merge: {path}: changed on both sides (kept ours)", file=sys.stderr)
-    for problem in result.problems:
-        print(f"artigov index merge: {problem}", file=sys.stderr)
-    if not result.ok:
-        print(
-            "artigov index merge: resolve the artifacts, then run `artigov index update` and commit the index",
-            file=sys.stderr,
-        )
-    raise typer.Exit(0 if result.ok else 1)
+    raise typer.Exit(run_merge(base, ours, theirs))

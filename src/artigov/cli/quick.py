@@ -1,5 +1,5 @@
-"""The fast door: ``artigov index update``, ``index verify``, ``index add``, ``route check`` and ``status``
-without loading Typer.
+"""The fast door: ``artigov index update``, ``index verify``, ``index add``, ``index merge``, ``route check``
+and ``status`` without loading Typer.
 
 A pre-commit hook runs ``index update`` (or ``index verify``, ``route check``) on every commit, and most of the time
 nothing or almost nothing changed; then building the Typer/click command tree
@@ -9,6 +9,8 @@ its arguments first: if they are ``index update``, ``index verify`` or ``index a
 very same :func:`artigov.commands.index.run_index` the Typer command calls, with
 the default logging; anything else (other commands, global options, ``--help``,
 a malformed value) goes to the full command line, which parses and reports it.
+git runs ``index merge %O %A %B`` (the merge driver of a committed index) on every merge that
+touches the index: with exactly three paths it runs :func:`artigov.commands.index.run_merge` here.
 ``ARTIGOV_QUICK=0`` turns the door off.
 """
 
@@ -98,15 +100,30 @@ def _status(args: list[str]) -> int | None:
     return run_status(plain[0], None, plain[1])
 
 
+def _merge(args: list[str]) -> int | None:
+    """``index merge BASE OURS THEIRS``: git's merge driver, run on every merge of a committed index."""
+    if len(args) != 3 or any(a.startswith("-") for a in args):
+        return None
+    from artigov.commands.index import run_merge
+    from artigov.core import configure_logging
+
+    configure_logging()
+    base, ours, theirs = (Path(a) for a in args)
+    return run_merge(base, ours, theirs)
+
+
 def try_quick(argv: list[str]) -> int | None:
     """Run ``argv`` here if it is a plain ``index update``, ``index verify [--full]``, ``index add
-    PATH...``, ``route check`` or ``status``; else None (the full command line runs)."""
+    PATH...``, ``index merge BASE OURS THEIRS``, ``route check`` or ``status``; else None (the full
+    command line runs)."""
     if os.environ.get("ARTIGOV_QUICK") == "0":
         return None
     if argv[:2] == ["route", "check"]:
         return _route_check(argv[2:])
     if argv[:1] == ["status"]:
         return _status(argv[1:])
+    if argv[:2] == ["index", "merge"]:
+        return _merge(argv[2:])
     if argv[:2] not in (["index", "update"], ["index", "verify"], ["index", "add"]):
         return None
     return _index(argv[1], argv[2:])

@@ -9,12 +9,12 @@ from typing import TYPE_CHECKING
 from artigov.commands.formats import Format
 from artigov.commands.names import Command
 from artigov.commands.runner import execute
-from artigov.core import EXIT_FINDINGS, EXIT_OK, Workspace
+from artigov.core import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, Workspace
 
 if TYPE_CHECKING:
     from artigov.index import IndexResult, VerifyResult
 
-__all__ = ["IndexOp", "run_index"]
+__all__ = ["IndexOp", "run_index", "run_merge"]
 
 
 def _render_write(result: IndexResult, fmt: Format) -> int:
@@ -99,3 +99,29 @@ def run_index(op: IndexOp | str, root: Path | None, fmt: Format, lock_timeout: f
         return EXIT_OK
 
     return execute(Command(f"index {name}"), root, action)
+
+
+def run_merge(base: Path, ours: Path, theirs: Path) -> int:
+    """``artigov index merge %O %A %B``, git's merge driver: merge three indexes by path and write the
+    result over ``ours``; 0 merged, 1 a real conflict (named on stderr), 2 an index that cannot be
+    merged."""
+    import sys
+
+    from artigov.core import ArtigovError
+    from artigov.index import merge_index
+
+    try:
+        result = merge_index(base, ours, theirs)
+    except (ArtigovError, OSError) as e:
+        print(f"artigov index merge: error: {e}", file=sys.stderr)
+        return EXIT_USAGE
+    for path in result.conflicts:
+        print(f"artigov index merge: {path}: changed on both sides (kept ours)", file=sys.stderr)
+    for problem in result.problems:
+        print(f"artigov index merge: {problem}", file=sys.stderr)
+    if not result.ok:
+        print(
+            "artigov index merge: resolve the artifacts, then run `artigov index update` and commit the index",
+            file=sys.stderr,
+        )
+    return EXIT_OK if result.ok else EXIT_FINDINGS
