@@ -29,7 +29,7 @@ from typing import Any
 
 import yaml
 
-from artigov.core import EXIT_USAGE, ArtigovError, load_yaml
+from artigov.core import EXIT_USAGE, ArtigovError, load_yaml, without_faults
 
 __all__ = [
     "Rehearsal",
@@ -54,7 +54,7 @@ def tail(done: subprocess.CompletedProcess[str], lines: int = 4) -> str:
 
 def cli_env(extra: dict[str, str] | None = None) -> dict[str, str]:
     """The environment of a rehearsal's command: this one without fault settings, plus ``extra``."""
-    full = {k: v for k, v in os.environ.items() if not k.startswith("ARTIGOV_FAULT")}
+    full = without_faults(os.environ)
     full.update({"ARTIGOV_ACTOR": "rehearsal@example.org", **(extra or {})})
     return full
 

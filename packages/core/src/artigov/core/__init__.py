@@ -57,6 +57,7 @@ if TYPE_CHECKING:
         fault_table,
         fs_step,
         steps_taken,
+        without_faults,
     )
     from artigov.core._findings import Finding, code_info, codes_of, render_code_tables, sort_findings
     from artigov.core._forkdoor import ForkDoor, call_door
@@ -251,6 +252,7 @@ __all__ = [
     "fork_map",
     "fs_step",
     "configure_faults",
+    "without_faults",
     "fsync_dir",
     "get_logger",
     "gpg_for",

@@ -37,6 +37,7 @@ __all__ = [
     "fault_requested",
     "fs_step",
     "steps_taken",
+    "without_faults",
 ]
 
 #: Exit status of a process stopped by a fault point (EX_SOFTWARE).
@@ -123,6 +124,12 @@ def configure_faults(environ: Mapping[str, str]) -> None:
 
 
 configure_faults(os.environ)
+
+
+def without_faults(environ: Mapping[str, str]) -> dict[str, str]:
+    """``environ`` without the fault settings (every ``ARTIGOV_FAULT*`` variable): what a server
+    that runs other commands, or a rehearsal's command, starts from."""
+    return {k: v for k, v in environ.items() if not k.startswith("ARTIGOV_FAULT")}
 
 
 def fault_requested(name: str) -> bool:

@@ -33,6 +33,8 @@ from contextlib import suppress
 from pathlib import Path
 from typing import Any
 
+from artigov.core._faults import without_faults
+
 __all__ = ["ForkDoor", "call_door"]
 
 #: The socket's name inside the server's scratch folder.
@@ -57,7 +59,7 @@ class ForkDoor:
             [sys.executable, "-m", "artigov.core._forkdoor"],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
-            env={**{k: v for k, v in os.environ.items() if not k.startswith("ARTIGOV_FAULT")}, **env},
+            env={**without_faults(os.environ), **env},
         )
         assert self._proc.stdin is not None and self._proc.stdout is not None
         setup = {"preload": list(preload), "prepare": list(prepare), "main": main, "door": str(self.path)}
@@ -147,7 +149,7 @@ def _answer(conn: socket.socket, main: str) -> None:  # pragma: no cover - the s
         conn.close()
         _child(request)
     _, status = os.waitpid(pid, 0)
-    code = -os.WTERMSIG(status) if os.WIFSIGNALED(status) else os.WEXITSTATUS(status)
+    code = os.waitstatus_to_exitcode(status)
     with suppress(OSError):  # the caller may be gone (killed mid-check): nothing to tell then
         conn.sendall((json.dumps({"status": code}) + "\n").encode())
 

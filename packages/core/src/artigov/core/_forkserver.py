@@ -33,6 +33,8 @@ from contextlib import suppress
 from pathlib import Path
 from typing import IO, Any
 
+from artigov.core._faults import without_faults
+
 __all__ = ["ForkServer", "Forked"]
 
 
@@ -90,7 +92,7 @@ class ForkServer:
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             bufsize=0,
-            env={k: v for k, v in os.environ.items() if not k.startswith("ARTIGOV_FAULT")},
+            env=without_faults(os.environ),
         )
         self._send({"preload": list(preload), "prepare": list(prepare)})
         self._reply(300)  # {"ready": true}: every preload imported
@@ -238,7 +240,7 @@ def _serve(requests: IO[str], replies: IO[str]) -> None:  # pragma: no cover - t
         replies.write(json.dumps({"pid": pid}) + "\n")
         replies.flush()
         _, status = os.waitpid(pid, 0)
-        code = -os.WTERMSIG(status) if os.WIFSIGNALED(status) else os.WEXITSTATUS(status)
+        code = os.waitstatus_to_exitcode(status)  # -9: killed by SIGKILL, as subprocess says
         replies.write(json.dumps({"status": code}) + "\n")
         replies.flush()
 
