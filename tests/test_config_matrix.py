@@ -16,20 +16,15 @@ import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING
 
 import pytest
 import yaml
 
 from artigov.core.testkeys import gnupg_home, make_key
 
-
-class HooksSource(Protocol):
-    """The ``hooks_source`` fixture (tests/conftest.py): this checkout at the commit under test."""
-
-    repo: Path
-    rev: str
-    home: Path
+if TYPE_CHECKING:
+    from conftest import HooksSource  # the hooks_source fixture: this checkout at the commit under test
 
 
 #: Where the `.pre-commit-config.yaml` of `artigov init` takes the hooks from.
