@@ -130,6 +130,8 @@ class ForkServer:
         main = None if code is not None else self.main
         if main is None and code is None:
             raise ValueError("this fork server has no entry point: pass code")
+        for path in (out, err):  # there even if the child is killed before it opens them
+            path.write_bytes(b"")
         request = {"argv": [self.argv0, *argv] if main else argv, "cwd": str(cwd), "env": dict(env)}
         self._send({**request, "out": str(out), "err": str(err), "main": main, "code": code})
         return Forked(self, int(self._reply(60)["pid"]), out, err)
@@ -172,16 +174,16 @@ def _entry(name: str) -> Any:  # pragma: no cover - runs in the server and its c
 def _child(request: dict[str, Any]) -> None:  # pragma: no cover - runs in the forked child
     code = 1
     try:
+        null = os.open(os.devnull, os.O_RDONLY)
+        os.dup2(null, 0)
+        for fd, path in ((1, request["out"]), (2, request["err"])):  # first: every error is the command's
+            target = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            os.dup2(target, fd)
+            os.close(target)
         os.chdir(request["cwd"])
         os.environ.clear()
         os.environ.update(request["env"])
         _reread_environment()
-        null = os.open(os.devnull, os.O_RDONLY)
-        os.dup2(null, 0)
-        for fd, path in ((1, request["out"]), (2, request["err"])):
-            target = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-            os.dup2(target, fd)
-            os.close(target)
         if request["code"] is not None:
             sys.argv = ["-c", *request["argv"]]
             exec(compile(request["code"], "<string>", "exec"), {"__name__": "__main__"})
