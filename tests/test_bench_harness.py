@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 REPO = Path(__file__).resolve().parent.parent
 
 
@@ -34,3 +36,8 @@ def test_quick_bench_runs_every_row(tmp_path: Path) -> None:
     assert "adopt --apply 200 docs" in operations, sorted(operations)
     assert any(op.startswith("audit verify") for op in operations), sorted(operations)
     assert all(row["ours_s"] is not None for row in saved["rows"])
+    one = next(row for row in saved["rows"] if row["operation"] == "one-file index update")
+    assert one["reference"] == "git status --porcelain after the same edit"  # a command run, not a sum
+    assert one["reference_cpu_s"] > 0
+    assert one["basis"] == "cpu"
+    assert one["cpu_ratio"] == pytest.approx(one["ours_cpu_s"] / one["reference_cpu_s"], rel=0.02)  # rounded
