@@ -41,6 +41,7 @@ from artigov.promote._store import Head
 
 if TYPE_CHECKING:
     from artigov.contract import ApprovalStatement
+    from artigov.core import TrustChain
 
 __all__ = [
     "Continuity",
@@ -458,15 +459,7 @@ class RefVerdict:
 def _new_signatures(tree: Tree, base: str, old_heads: dict[str, int], rev: str) -> list[Violation]:
     """Every snapshot added since: signed by a key its trust version lets sign its gate (the trust
     chain at ``tree`` must hold: walked from version 1, pinned by ``ARTIGOV_TRUST_PIN`` if set)."""
-    from artigov.core import (
-        TrustError,
-        VerificationError,
-        VerifyingKeyring,
-        committed_key_files,
-        keys_for,
-        load_chain,
-        pin_from_env,
-    )
+    from artigov.core import TrustError, VerificationError, committed_key_files, load_chain, pin_from_env
 
     try:
         chain = load_chain(tree, base, pin=pin_from_env())
@@ -479,23 +472,34 @@ def _new_signatures(tree: Tree, base: str, old_heads: dict[str, int], rev: str) 
             if not _SEQ.fullmatch(folder) or int(folder) <= old_heads.get(name, 0):
                 continue
             rel = f"{base}/{RecordLayout(name).snapshots}/{folder}/{MANIFEST_NAME}"
-            data, sig = tree.read(rel), tree.read(rel + ".asc")
             try:
-                manifest = _manifest(data, sig, f"snapshot {int(folder)} of {name!r}")
-                assert data is not None and sig is not None  # _manifest refused a missing one
-                version = chain.version(manifest.trust_version, what=f"snapshot {int(folder)} of {name!r}")
-                allowed = version.signers_for(name, manifest.gate)
-                with VerifyingKeyring.shared_by(
-                    keys_for(key_files, allowed),
-                    allowed,
-                    allow_list=f"the signers trust version {version.version} allows",
-                ) as k:
-                    signer = k.verify(data, sig)
-                if signer != manifest.signer:
-                    raise VerificationError("V011", f"signed by {signer}, but the manifest names {manifest.signer}")
+                _check_signed(tree, rel, chain, key_files, name)
             except VerificationError as e:
                 out.append(Violation(e.code, rel, e.problem, e.fix or f"the push to {rev} carries a bad snapshot"))
     return out
+
+
+def _check_signed(tree: Tree, rel: str, chain: TrustChain, key_files: dict[str, bytes], framework: str) -> None:
+    """The new snapshot manifest at ``rel`` (of ``framework``'s record) is signed by a key its
+    trust version lets sign its gate, and the signer is the one the manifest names.
+
+    Raises:
+        VerificationError: it is not.
+    """
+    from artigov.core import VerificationError, VerifyingKeyring, keys_for
+
+    data, sig = tree.read(rel), tree.read(rel + ".asc")
+    what = f"snapshot {int(rel.split('/')[-2])} of {framework!r}"
+    manifest = _manifest(data, sig, what)
+    assert data is not None and sig is not None  # _manifest refused a missing one
+    version = chain.version(manifest.trust_version, what=what)
+    allowed = version.signers_for(framework, manifest.gate)
+    with VerifyingKeyring.shared_by(
+        keys_for(key_files, allowed), allowed, allow_list=f"the signers trust version {version.version} allows"
+    ) as k:
+        signer = k.verify(data, sig)
+    if signer != manifest.signer:
+        raise VerificationError("V011", f"signed by {signer}, but the manifest names {manifest.signer}")
 
 
 def _old_heads(tree: Tree, base: str | None) -> dict[str, int]:

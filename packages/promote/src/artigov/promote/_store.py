@@ -575,6 +575,17 @@ class RecordFiles:
         pruned = {**self.pruned(), **entries}
         write_atomic(self.pruned_path, canonical_json({str(k): v for k, v in sorted(pruned.items())}), lock=False)
 
+    def _reachable_manifests(
+        self, head: Head | None, sequences: tuple[int, ...], pruned: dict[int, str] | VerificationError
+    ) -> dict[int, bytes | VerificationError]:
+        """The manifest bytes (or the error reading them) of every snapshot the chain walk from
+        ``head`` can reach: at or below it, above the newest pruned snapshot below it."""
+        if head is None:
+            return {}
+        floor = _pruned_below(pruned, head.sequence)
+        reachable = sorted({*(s for s in sequences if floor < s <= head.sequence), head.sequence})
+        return {s: _or_error(lambda: self.manifest_bytes(s)) for s in reachable}  # noqa: B023 - called at once
+
     def read(
         self,
         sequence: int | None = None,
@@ -596,17 +607,12 @@ class RecordFiles:
         head = head or self.head()
         sequences = tuple(self.sequences())
         pruned = _or_error(self.pruned)
-        manifests: dict[int, bytes | VerificationError] = {}
-        targets: set[int] = set()
-        if head is not None:
-            floor = _pruned_below(pruned, head.sequence)
-            for s in sorted({*(s for s in sequences if floor < s <= head.sequence), head.sequence}):
-                manifests[s] = _or_error(lambda: self.manifest_bytes(s))  # noqa: B023 - called at once
-            targets = set(manifests) if every_signature else set()
-            if gate is None:
-                targets.add(head.sequence if sequence is None else sequence)
-            elif gate in head.gates:
-                targets.add(head.gates[gate].sequence)
+        manifests = self._reachable_manifests(head, sequences, pruned)
+        targets: set[int] = set(manifests) if every_signature else set()
+        if head is not None and gate is None:
+            targets.add(head.sequence if sequence is None else sequence)
+        elif head is not None and gate in head.gates:
+            targets.add(head.gates[gate].sequence)
         return RecordRead(
             framework=self.framework,
             head=head,
