@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from artigov.core import load_workspace
 from artigov.core.testing import make_artifact, make_workspace
 from artigov.index import _ops as ops
@@ -64,3 +66,28 @@ def test_read_units_sees_the_files_as_they_stand(tmp_path: Path) -> None:
     )
     assert entries == {"frameworks/a5.md": ops.scan(ws).entries["frameworks/a5.md"]}
     assert invalid == ["frameworks/a6.md"] and [f.file for f in findings] == ["frameworks/a6.md"]
+
+
+def test_a_local_index_is_updated_and_verified_with_one_pass_over_the_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``index verify`` on a local index updates it first; when that update's stat check proved
+    nothing changed, the same proof answers: the files are stat'ed once, not twice."""
+    from artigov.index._statcache import StatCache
+
+    files: dict[str, str | bytes] = {f"frameworks/a{i}.md": make_artifact(f"a{i}", body=f"# {i}\n") for i in range(30)}
+    ws = load_workspace(make_workspace(tmp_path / "ws", files=files))
+    ops.rebuild(ws)
+    ops.update(ws)
+    passes: list[int] = []
+    real = StatCache.check
+    monkeypatch.setattr(StatCache, "check", lambda self, *a, **k: passes.append(1) or real(self, *a, **k))
+    quick = ops.verify_quick(ws, refresh=True)
+    assert quick is not None and quick.ok and quick.proved_by == "stat cache"
+    assert (quick.digest, quick.count) == (ops.verify(ws, refresh=False).digest, 30)
+    assert len(passes) == 1
+    (ws.root / "frameworks/a3.md").write_text(make_artifact("a3", body="# edited\n"))
+    passes.clear()
+    quick = ops.verify_quick(ws, refresh=True)  # the update takes the edit in; the check then proves it
+    assert quick is not None and quick.ok and len(passes) == 2
+    assert quick.digest == ops.verify(ws, refresh=False).digest

@@ -81,12 +81,9 @@ def run_index(op: IndexOp | str, root: Path | None, fmt: Format, lock_timeout: f
             return _render_write(update(ws, lock_timeout=lock_timeout, progress=progress), fmt)
         if name == "rebuild":
             return _render_write(rebuild(ws, lock_timeout=lock_timeout, progress=progress), fmt)
-        if name == "verify":
-            from artigov.index import keep_fresh
-
-            keep_fresh(ws, lock_timeout=lock_timeout)  # a local index (the default) is derived: up to date first
-            quick = None if full else verify_quick(ws, lock_timeout=lock_timeout)
-            result = quick or verify(ws, lock_timeout=lock_timeout, progress=progress)
+        if name == "verify":  # a local index (the default) is derived: brought up to date first, once
+            quick = None if full else verify_quick(ws, lock_timeout=lock_timeout, refresh=True)
+            result = quick or verify(ws, lock_timeout=lock_timeout, progress=progress, refresh=full)
             return _render_verify(result, fmt)
         recovery = recover(ws, lock_timeout=lock_timeout)
         action_taken = recovery.action if recovery else "nothing to recover"

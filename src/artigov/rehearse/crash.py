@@ -295,10 +295,9 @@ try:
         head, repaired = repair_head(load_workspace(root), framework).head, True
     state = {"ok": True, "head": head, "repaired": repaired}
     if index:
-        from artigov.index import keep_fresh, verify, verify_quick
+        from artigov.index import verify, verify_quick
         ws = load_workspace(root)
-        keep_fresh(ws)
-        checked = verify_quick(ws) or verify(ws)
+        checked = verify_quick(ws, refresh=True) or verify(ws, refresh=False)
         if not checked.ok:
             state["index"] = f"added {checked.added}, changed {checked.changed}, removed {checked.removed}"
     print(json.dumps(state))

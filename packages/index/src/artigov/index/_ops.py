@@ -237,14 +237,26 @@ def read_entries(ws: Workspace, digest: str, paths: Sequence[str]) -> tuple[Entr
     return None if entries is None else (entries, entry_count(data))
 
 
-def verify_quick(ws: Workspace, *, lock_timeout: float = DEFAULT_LOCK_TIMEOUT) -> VerifyResult | None:
+def verify_quick(
+    ws: Workspace, *, lock_timeout: float = DEFAULT_LOCK_TIMEOUT, refresh: bool = False
+) -> VerifyResult | None:
     """Index versus disk from file stats, the way ``git status`` answers: when the stat cache proves
     which files changed since the index was written (and the index file is the one it describes),
     only those are read and compared with their index lines. None when the cache proves nothing
     (a fresh clone, an added or removed file, a racy index): then :func:`verify` re-hashes all.
+
+    With ``refresh``, a local index is brought up to date first (:func:`keep_fresh`); when that
+    update's own stat check proved that nothing changed, its proof is the answer (the files are
+    not stat'ed twice).
     """
     from artigov.index._scan import entries_at
 
+    if refresh:
+        fresh = keep_fresh(ws, lock_timeout=lock_timeout)
+        if fresh is not None and fresh.proved_unchanged:
+            proved = VerifyResult(fresh.digest, fresh.count, recovery=fresh.recovery, proved_by="stat cache")
+            _log_verified(ws, proved)
+            return proved
     store = IndexStore(ws, lock_timeout=lock_timeout)
     recovery = store.recover(rebuilder(ws))
     cache = StatCache.load(cache_path(ws))

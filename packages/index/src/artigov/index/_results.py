@@ -30,6 +30,9 @@ class IndexResult:
     findings: list[Finding] = field(default_factory=list)
     recovery: Recovery | None = None
     notes: list[str] = field(default_factory=list)
+    #: The stat cache proved that no file changed (nothing was read): what a quick verify would
+    #: prove again, so a caller that updated first need not (not part of the JSON answer).
+    proved_unchanged: bool = False
 
     @property
     def ok(self) -> bool:

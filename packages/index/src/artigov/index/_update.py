@@ -49,7 +49,9 @@ def unchanged(ctx: UpdateContext) -> IndexResult | None:
     if ctx.quick is None or ctx.quick.changed:
         return None
     log_unchanged(ctx.ws, ctx.cache.index_digest)
-    return IndexResult("update", ctx.cache.index_digest, ctx.cache.units, False, recovery=ctx.recovery)
+    return IndexResult(
+        "update", ctx.cache.index_digest, ctx.cache.units, False, recovery=ctx.recovery, proved_unchanged=True
+    )
 
 
 def spliced(ctx: UpdateContext) -> IndexResult | None:
