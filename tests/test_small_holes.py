@@ -43,6 +43,31 @@ def test_special_files_and_line_breaks_in_names_are_named_by_validate_and_adopt(
     assert {f["file"].rsplit("/", 1)[1] for f in json.loads(again.stdout)["findings"]} == {"new\\nline.md"}
 
 
+def test_a_file_name_that_is_not_utf8_is_a_finding_not_a_traceback(artigov: Runner, example_copy: Path) -> None:
+    """A docs tree copied from an old system can hold names in Latin-1: validate, index rebuild and
+    status crashed on sorting them, and a command given one as its argument crashed writing its
+    audit event. Each now names the file (its odd byte as \\xff) with S021 and exits 1."""
+    folder = example_copy / "frameworks/fwk-001/plans/technical"
+    name = os.fsdecode(b"caf\xe9-plan.md")  # the byte 0xe9 alone is not UTF-8
+    (folder / name).write_text(
+        '---\nid: cafe\nversion: "1"\nstatus: draft\nframework: fwk-001\nkind: technical-plan\n---\n'
+    )
+    shown = "frameworks/fwk-001/plans/technical/caf\\xe9-plan.md"
+    for args in (("validate",), ("validate", folder / name), ("index", "rebuild")):
+        done = artigov(*args, "--format", "json", "--root", example_copy)
+        assert done.returncode == 1 and "Traceback" not in done.stderr, (args, done.stderr)
+        assert ("S021", shown) in {(f["code"], f["file"]) for f in json.loads(done.stdout)["findings"]}, args
+    status = artigov("status", "--root", example_copy)
+    assert status.returncode == 1 and "Traceback" not in status.stderr and "1 invalid artifact" in status.stdout
+    approved = artigov("approve", folder / name, "--root", example_copy)
+    assert approved.returncode != 0 and "Traceback" not in approved.stderr and "S021" in approved.stderr
+    assert artigov("audit", "verify", "--root", example_copy).returncode == 0  # its events were logged
+    config = (example_copy / "artigov.yaml").read_bytes()
+    adopted = artigov("adopt", "-f", "fwk-001", "--apply", "--root", example_copy)
+    assert f"cannot adopt {shown}: S021" in adopted.stdout  # no glob can name it: to rename, not to exclude
+    assert (example_copy / "artigov.yaml").read_bytes() == config
+
+
 def _index_merge(tmp_path: Path, base: bytes, ours: bytes, theirs: bytes) -> tuple[int, str, bytes]:
     paths = []
     for name, data in (("O", base), ("A", ours), ("B", theirs)):

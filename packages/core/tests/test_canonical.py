@@ -3,6 +3,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import os
 
 import pytest
 from hypothesis import given
@@ -62,3 +63,13 @@ def test_fast_canonical_json_gives_the_same_bytes(value: object) -> None:
     from artigov.core._canonical import canonical_json_plain
 
     assert canonical_json_plain(value) == canonical_json(value)
+
+
+def test_printable_keeps_text_and_shows_bytes_that_were_not_utf8() -> None:
+    from artigov.core import printable
+
+    assert printable("plain/path.md") == "plain/path.md"
+    assert printable("café/ü.md") == "café/ü.md"
+    assert printable(os.fsdecode(b"caf\xe9.md")) == "caf\\xe9.md"  # a Latin-1 file name
+    assert printable("a\ud800b") == "a\\ud800b"  # a lone surrogate that is no byte
+    canonical_json({"path": printable(os.fsdecode(b"\xff"))})  # JSON can hold what it gives

@@ -269,10 +269,12 @@ def _check_policy(options: AdoptOptions) -> None:
 def _list_skipped(report: AdoptReport, checked: _Scanned, leave: dict[str, Any]) -> None:
     """Everything adopt leaves alone, listed in ``report`` (never silently): what the skip rules
     left, FIFOs and links out of the workspace (excluded), links discovery passed by; a name with a
-    line break, which no glob can name, is listed as unplaced, to fix."""
+    line break or bytes that are not UTF-8, which no glob can name, is listed as unplaced, to fix."""
+    from artigov.schema import unnameable
+
     special = []
     for f in checked.findings:
-        if f.code in ("S019", "S021") and "\\n" not in f.file and "\\r" not in f.file:
+        if f.code in ("S019", "S021") and not unnameable(f):
             special.append(Skipped(f.file, f"{f.code} {f.message}", f.file))
         elif f.code in ("S019", "S021"):
             report.unplaced.append(Unplaced(f.file, f"{f.code} {f.message}", f.fix))

@@ -26,7 +26,7 @@ from typing import Any
 import orjson
 
 from artigov.core._atomic import DEFAULT_LOCK_TIMEOUT, flock_exclusive, write_all
-from artigov.core._canonical import canonical_json, digest_bytes
+from artigov.core._canonical import canonical_json, digest_bytes, printable
 from artigov.core.errors import DiskError
 
 __all__ = [
@@ -125,9 +125,11 @@ def _jsonable(value: Any) -> Any:
         return {str(k): _jsonable(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         return [_jsonable(v) for v in value]
-    if isinstance(value, (str, int, float, bool)) or value is None:
+    if isinstance(value, str):
+        return printable(value)  # a path argument that is not UTF-8 is logged, not a crash
+    if isinstance(value, (int, float, bool)) or value is None:
         return value
-    return str(value)
+    return printable(str(value))
 
 
 def seal(record: dict[str, Any]) -> bytes:

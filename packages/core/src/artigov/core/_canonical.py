@@ -14,10 +14,33 @@ from typing import Any
 
 import orjson
 
-__all__ = ["canonical_json", "canonical_json_plain", "digest_bytes", "digest_file", "sha256_hex", "SHA256_PREFIX"]
+__all__ = [
+    "canonical_json",
+    "canonical_json_plain",
+    "digest_bytes",
+    "digest_file",
+    "printable",
+    "sha256_hex",
+    "SHA256_PREFIX",
+]
 
 SHA256_PREFIX = "sha256:"
 _CHUNK = 1 << 20
+
+
+def printable(text: str) -> str:
+    """``text`` as UTF-8 can hold it: a file name's bytes that were not UTF-8 (which Python reads
+    as lone surrogates) shown as ``\\xNN``, any other lone surrogate as ``\\udXXX``; other text as it is."""
+    if text.isascii():
+        return text
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        try:
+            return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+        except UnicodeEncodeError:
+            return text.encode("utf-8", "backslashreplace").decode("utf-8")
+    return text
 
 
 def canonical_json(value: Any) -> bytes:

@@ -116,7 +116,7 @@ CATALOGUE: tuple[Code, ...] = (
     Code(
         "S021",
         "not-a-regular-file",
-        "a FIFO, socket or device, or a name with a line break, where artifacts are: never read",
+        "a FIFO, socket or device, or a name with a line break or not in UTF-8, where artifacts are: never read",
         "remove or rename it",
     ),
     Code("Y001", "yaml-invalid", "YAML syntax error", "fix the YAML syntax"),

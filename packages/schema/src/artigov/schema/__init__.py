@@ -22,6 +22,7 @@ if TYPE_CHECKING:
         group_units,
         sidecar_target,
         stamp_of,
+        unnameable,
         unsafe_artifact_path,
     )
     from artigov.schema._edit import (
@@ -85,6 +86,7 @@ __all__ = [
     "sidecar_target",
     "stamp_of",
     "unit_stamps",
+    "unnameable",
     "unsafe_artifact_path",
     "validate_workspace",
 ]

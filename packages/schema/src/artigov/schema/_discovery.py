@@ -24,12 +24,13 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from artigov.core import Finding, PathEscapeError, Workspace
+from artigov.core import Finding, PathEscapeError, Workspace, printable
 
 __all__ = [
     "SIDECAR_SUFFIXES",
     "unsafe_artifact_path",
     "symlink_verdict",
+    "unnameable",
     "ArtifactUnit",
     "Discovery",
     "Stamp",
@@ -38,9 +39,11 @@ __all__ = [
     "glob_regex",
     "in_artifact_globs",
     "matches_any",
+    "not_utf8_finding",
     "sidecar_target",
     "stamp_from",
     "stamp_of",
+    "utf8_name",
 ]
 
 
@@ -321,7 +324,7 @@ def discover(ws: Workspace) -> Discovery:
     patterns = [glob_regex(g).match for g in ws.artifacts]  # compiled once, not looked up per file
     refused += _unusable(files, [f for f in special if not any(x(f) for x in excluded)], patterns)
     matched = sorted(
-        (f for f in files if any(m(f) for m in patterns) and not any(x(f) for x in excluded)),
+        (f for f in files if utf8_name(f) and any(m(f) for m in patterns) and not any(x(f) for x in excluded)),
         key=lambda p: p.encode("utf-8"),
     )
     found = group_units(matched)
@@ -331,9 +334,29 @@ def discover(ws: Workspace) -> Discovery:
     return found
 
 
+_LINE_BREAK_NAME = "its name holds a line break: artigov never reads or indexes it"
+_NOT_UTF8_NAME = "its name is not UTF-8: artigov never reads or indexes it"
+
+
+def unnameable(finding: Finding) -> bool:
+    """Whether the finding is about a file no glob can name (a line break or bytes that are not
+    UTF-8 in its name): it cannot be excluded by path, only renamed."""
+    return finding.code == "S021" and finding.message in (_LINE_BREAK_NAME, _NOT_UTF8_NAME)
+
+
+def utf8_name(rel: str) -> bool:
+    """Whether the file name was valid UTF-8 (the walk decodes other bytes as lone surrogates)."""
+    try:
+        rel.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def _unusable(files: set[str], special: list[str], patterns: list[Any]) -> list[Finding]:
     """S021 for what sits where artifacts are but is never read: a FIFO, socket or device (opening
-    one could block), and a file whose name holds a line break (no line-based record can hold it)."""
+    one could block), a file whose name holds a line break (no line-based record can hold it), and
+    one whose name is not UTF-8 (no JSON record can name it)."""
     out = []
     for rel in sorted(special, key=lambda p: p.encode("utf-8", "surrogateescape")):
         if any(m(rel.replace("\n", " ").replace("\r", " ")) for m in patterns):
@@ -352,12 +375,25 @@ def _unusable(files: set[str], special: list[str], patterns: list[Any]) -> list[
                 Finding(
                     "S021",
                     rel.replace("\n", "\\n").replace("\r", "\\r"),
-                    "its name holds a line break: artigov never reads or indexes it",
+                    _LINE_BREAK_NAME,
                     fix="rename it without the line break",
                     line=1,
                 )
             )
+        elif not utf8_name(rel) and any(m(rel) for m in patterns):
+            out.append(not_utf8_finding(rel))
     return out
+
+
+def not_utf8_finding(rel: str) -> Finding:
+    """S021 for a file whose name is not UTF-8 (shown with its other bytes as ``\\xNN``)."""
+    return Finding(
+        "S021",
+        printable(rel),
+        _NOT_UTF8_NAME,
+        fix="rename it to a UTF-8 name (e.g. convmv -f latin1 -t utf-8)",
+        line=1,
+    )
 
 
 def _judge_link(ws: Workspace, rel: str, refused: list[Finding], skipped: dict[str, str]) -> None:

@@ -25,8 +25,10 @@ from artigov.schema._discovery import (
     discover,
     group_units,
     in_artifact_globs,
+    not_utf8_finding,
     stamp_of,
     symlink_verdict,
+    utf8_name,
     walk_files,
 )
 from artigov.schema._loader import SIDECAR_SUFFIXES, load_frontmatter_artifact, load_sidecar_artifact, sidecar_target
@@ -283,6 +285,9 @@ def _units_for_paths(ws: Workspace, paths: Sequence[Path], report: ValidationRep
 
     rels: list[str] = []
     for rel in named:
+        if not utf8_name(rel):
+            report.findings.append(not_utf8_finding(rel))
+            continue
         if not in_artifact_globs(ws, rel) or any(part.startswith(".") for part in rel.split("/")):
             report.skip(rel, "outside the artifact globs (or in `exclude`)")
             continue
