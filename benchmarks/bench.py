@@ -537,8 +537,9 @@ def bench_audit(scratch: Path, repeat: int, events: int) -> list[Row]:
         )
     log_path = "governance/fwk-001/decisions.jsonl"
     ours, ref = paired(repeat, [*ARTIGOV, "audit", "verify"], ["sha256sum", log_path], ws)
-    # audit verify splits a big log over every core; sha256sum uses one: judged on the wall clock.
-    rows = [Row(f"audit verify of {events} events", ours, "sha256sum of the file", ref, "<= 3.0x", 3.0, basis="wall")]
+    # Judged on CPU, as issue 32 sets it: audit verify splits a big log over every core and sha256sum
+    # uses one, so its wall ratio (reported beside) is the kinder figure.
+    rows = [Row(f"audit verify of {events} events", ours, "sha256sum of the file", ref, "<= 3.0x", 3.0)]
     show, grep = paired(
         repeat,
         [*ARTIGOV, "audit", "show", "--framework", "fwk-001", "--format", "json"],
