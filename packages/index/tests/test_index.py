@@ -241,3 +241,25 @@ def test_read_framework_reads_one_framework_and_names_a_bad_index(tmp_path: Path
     with pytest.raises(IndexCorruptError) as info:
         read_framework(ws, "fwk-001")
     assert "directory" in str(info.value)
+
+
+@pytest.mark.parametrize("count", [0, 1, 4095, 4096, 4097, 10_000])
+def test_an_index_in_pieces_is_the_same_file_as_in_one_piece(count: int) -> None:
+    """A write takes the serialized index in pieces of a few thousand lines (no join of the whole
+    file); their concatenation, and the digest taken over them, are those of the file."""
+    import hashlib
+
+    from artigov.index._model import Entry, entry_line
+
+    entries = {
+        f"frameworks/f/a{i:05d}.md": Entry(
+            id=f"a{i}", version="1.0.0", status="draft", framework="f", kind="k", checksum="sha256:" + "0" * 64, size=i
+        )
+        for i in range(count)
+    }
+    lines = [entry_line(p, entries[p]) for p in sorted(entries)]
+    whole = b'{"entries":{\n' + b"\n,".join(lines) + (b"\n" if lines else b"") + b'},"format_version":2}\n'
+    index = Index(entries)
+    assert b"".join(index.pieces()) == whole
+    assert index.digest == "sha256:" + hashlib.sha256(whole).hexdigest()
+    assert index.to_bytes() == whole and Index.parse(whole, Path("x")).entries == entries

@@ -257,5 +257,5 @@ class IndexStore:
         changes = {k: v for k, v in entries.items() if old.get(k) != v} if old else entries
         removed = sorted(k for k in old if k not in entries)
         base_digest = base.digest if base else None
-        self.write(IndexWrite(op, new.to_bytes(), new.digest, len(entries), base_digest, changes, removed, paths))
+        self.write(IndexWrite(op, new.pieces(), new.digest, len(entries), base_digest, changes, removed, paths))
         return new
