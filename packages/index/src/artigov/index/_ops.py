@@ -69,10 +69,10 @@ def rebuild(
         found = scan(ws, progress=progress)
         log_findings(found.findings)
         added, changed, removed = diff(base.entries if base else {}, found.entries)
-        new = store.commit("rebuild", base, found.entries, [])
-        save_cache(ws, found, new.digest)
+        digest = store.commit("rebuild", base, found.entries, [])
+        save_cache(ws, found, digest)
     return IndexResult(
-        "rebuild", new.digest, len(found.entries), True, added, changed, removed, found.findings, recovery
+        "rebuild", digest, len(found.entries), True, added, changed, removed, found.findings, recovery
     )
 
 
@@ -127,7 +127,7 @@ def add(ws: Workspace, paths: Sequence[Path], *, lock_timeout: float = DEFAULT_L
         added, changed, removed = diff(old, entries)
         written = base is None or bool(added or changed or removed)
         rels = [*added, *changed, *removed]
-        digest = store.commit("add", base, entries, rels).digest if written else base.digest  # type: ignore[union-attr]
+        digest = store.commit("add", base, entries, rels) if written else base.digest  # type: ignore[union-attr]
         if written or stamps:
             cache = StatCache.load(cache_path(ws))
             valid_before = base is not None and cache.index_digest == base.digest

@@ -246,8 +246,10 @@ class IndexStore:
             dropped_records=recovery.dropped_records,
         )
 
-    def commit(self, op: str, base: Index | None, entries: Entries, paths: list[str]) -> Index:
-        """Write ``entries`` as the new index (the caller holds the lock).
+    def commit(self, op: str, base: Index | None, entries: Entries, paths: list[str]) -> str:
+        """Write ``entries`` as the new index (the caller holds the lock); its digest. The file's
+        serialized pieces are let go once written (a rebuild's next step, the stat cache, is its
+        peak).
 
         The journal record carries the changes relative to ``base`` (or, for
         a rebuild, nothing: it is redone by rebuilding).
@@ -258,4 +260,4 @@ class IndexStore:
         removed = sorted(k for k in old if k not in entries)
         base_digest = base.digest if base else None
         self.write(IndexWrite(op, new.pieces(), new.digest, len(entries), base_digest, changes, removed, paths))
-        return new
+        return new.digest

@@ -120,7 +120,7 @@ def full(ctx: UpdateContext) -> IndexResult:
     added, changed, removed = diff(old, found.entries)
     written = base is None or bool(added or changed or removed)
     rels = [*added, *changed, *removed]
-    digest = store.commit("update", base, found.entries, rels).digest if written else base.digest  # type: ignore[union-attr]
+    digest = store.commit("update", base, found.entries, rels) if written else base.digest  # type: ignore[union-attr]
     if cache.outdated(found.stamps, found.dirs, index_written=written, walked=quick is None):
         save_cache(ws, found, digest)
     if not written:
