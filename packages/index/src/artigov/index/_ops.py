@@ -71,9 +71,7 @@ def rebuild(
         added, changed, removed = diff(base.entries if base else {}, found.entries)
         digest = store.commit("rebuild", base, found.entries, [])
         save_cache(ws, found, digest)
-    return IndexResult(
-        "rebuild", digest, len(found.entries), True, added, changed, removed, found.findings, recovery
-    )
+    return IndexResult("rebuild", digest, len(found.entries), True, added, changed, removed, found.findings, recovery)
 
 
 def add(ws: Workspace, paths: Sequence[Path], *, lock_timeout: float = DEFAULT_LOCK_TIMEOUT) -> IndexResult:

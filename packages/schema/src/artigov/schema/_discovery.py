@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -101,6 +102,14 @@ def _static_prefix(glob: str) -> str:
             break
         parts.append(part)
     return "/".join(parts)
+
+
+def _any_of(globs: tuple[str, ...]) -> Callable[[str], Any]:
+    """One compiled match for several globs: what :func:`matches_any` answers, in one regex call
+    (each glob's regex is anchored at both ends, so their alternation matches what one of them does)."""
+    if not globs:
+        return lambda rel: None
+    return re.compile("|".join(f"(?:{glob_regex(g).pattern})" for g in globs)).match
 
 
 def matches_any(rel: str, globs: tuple[str, ...]) -> bool:
@@ -263,8 +272,8 @@ def group_units(paths: list[str], exists: set[str] | None = None) -> Discovery:
     present = set(paths) if exists is None else exists
     out = Discovery()
     sidecars: dict[str, list[str]] = {}
-    for rel in paths:
-        target = sidecar_target(rel)
+    targets = [sidecar_target(rel) for rel in paths]  # once per path: the loops below both need it
+    for rel, target in zip(paths, targets, strict=True):
         if target is not None:
             sidecars.setdefault(target, []).append(rel)
     for target, metas in sorted(sidecars.items()):
@@ -277,14 +286,13 @@ def group_units(paths: list[str], exists: set[str] | None = None) -> Discovery:
                 )
             )
     units: dict[str, ArtifactUnit] = {}
-    for rel in paths:
-        target = sidecar_target(rel)
+    for rel, target in zip(paths, targets, strict=True):
         if target is None:
             own = sidecars.get(rel)
             units[rel] = ArtifactUnit(rel, sorted(own)[0] if own else None)
         elif target not in present:
             out.findings.append(Finding("S017", rel, f"describes {target}, which does not exist"))
-    out.units = [units[k] for k in sorted(units, key=lambda p: p.encode("utf-8"))]
+    out.units = [units[k] for k in sorted(units)]  # byte order: the names are UTF-8 (see discover)
     return out
 
 
@@ -323,10 +331,9 @@ def discover(ws: Workspace) -> Discovery:
             _judge_link(ws, link, refused, skipped)
     patterns = [glob_regex(g).match for g in ws.artifacts]  # compiled once, not looked up per file
     refused += _unusable(files, [f for f in special if not any(x(f) for x in excluded)], patterns)
-    matched = sorted(
-        (f for f in files if utf8_name(f) and any(m(f) for m in patterns) and not any(x(f) for x in excluded)),
-        key=lambda p: p.encode("utf-8"),
-    )
+    include, exclude = _any_of(ws.artifacts), _any_of(ws.exclude)
+    # Byte order: for names that are UTF-8 (the others are left out) it is code point order.
+    matched = sorted(f for f in files if utf8_name(f) and include(f) and not exclude(f))
     found = group_units(matched)
     found.findings = refused + found.findings
     found.dirs = dirs
@@ -346,6 +353,8 @@ def unnameable(finding: Finding) -> bool:
 
 def utf8_name(rel: str) -> bool:
     """Whether the file name was valid UTF-8 (the walk decodes other bytes as lone surrogates)."""
+    if rel.isascii():
+        return True
     try:
         rel.encode("utf-8")
     except UnicodeEncodeError:
@@ -369,7 +378,8 @@ def _unusable(files: set[str], special: list[str], patterns: list[Any]) -> list[
                     line=1,
                 )
             )
-    for rel in sorted(files, key=lambda p: p.encode("utf-8", "surrogateescape")):
+    odd = (f for f in files if not f.isascii() or "\n" in f or "\r" in f)  # the few names it can be about
+    for rel in sorted(odd, key=lambda p: p.encode("utf-8", "surrogateescape")):
         if ("\n" in rel or "\r" in rel) and any(m(rel.replace("\n", " ").replace("\r", " ")) for m in patterns):
             out.append(
                 Finding(
