@@ -104,9 +104,10 @@ def _static_prefix(glob: str) -> str:
     return "/".join(parts)
 
 
+@lru_cache(maxsize=64)
 def _any_of(globs: tuple[str, ...]) -> Callable[[str], Any]:
-    """One compiled match for several globs: what :func:`matches_any` answers, in one regex call
-    (each glob's regex is anchored at both ends, so their alternation matches what one of them does)."""
+    """One compiled match for several globs, in one regex call (each glob's regex is anchored at
+    both ends, so their alternation matches what one of them does); none matches nothing."""
     if not globs:
         return lambda rel: None
     return re.compile("|".join(f"(?:{glob_regex(g).pattern})" for g in globs)).match
@@ -114,7 +115,7 @@ def _any_of(globs: tuple[str, ...]) -> Callable[[str], Any]:
 
 def matches_any(rel: str, globs: tuple[str, ...]) -> bool:
     """True when ``rel`` matches one of ``globs``."""
-    return any(glob_regex(g).match(rel) for g in globs)
+    return _any_of(tuple(globs))(rel) is not None
 
 
 @dataclass(frozen=True)
@@ -323,15 +324,13 @@ def discover(ws: Workspace) -> Discovery:
             continue
         _walk(ws.root, start, skip, walked)
     files = set(walked.files)
-    excluded = [glob_regex(g).match for g in ws.exclude]
+    include, exclude = _any_of(ws.artifacts), _any_of(ws.exclude)  # compiled once, not per file
     for link in links:
-        if any(x(link) for x in excluded):
+        if exclude(link):
             continue  # the workspace says it is not an artifact (artigov.yaml `exclude`)
-        if matches_any(link, ws.artifacts) or (ws.root / link).is_dir() or sidecar_target(link) is not None:
+        if include(link) or (ws.root / link).is_dir() or sidecar_target(link) is not None:
             _judge_link(ws, link, refused, skipped)
-    patterns = [glob_regex(g).match for g in ws.artifacts]  # compiled once, not looked up per file
-    refused += _unusable(files, [f for f in special if not any(x(f) for x in excluded)], patterns)
-    include, exclude = _any_of(ws.artifacts), _any_of(ws.exclude)
+    refused += _unusable(files, [f for f in special if not exclude(f)], include)
     # Byte order: for names that are UTF-8 (the others are left out) it is code point order.
     matched = sorted(f for f in files if utf8_name(f) and include(f) and not exclude(f))
     found = group_units(matched)
@@ -362,13 +361,13 @@ def utf8_name(rel: str) -> bool:
     return True
 
 
-def _unusable(files: set[str], special: list[str], patterns: list[Any]) -> list[Finding]:
+def _unusable(files: set[str], special: list[str], include: Callable[[str], Any]) -> list[Finding]:
     """S021 for what sits where artifacts are but is never read: a FIFO, socket or device (opening
     one could block), a file whose name holds a line break (no line-based record can hold it), and
     one whose name is not UTF-8 (no JSON record can name it)."""
     out = []
     for rel in sorted(special, key=lambda p: p.encode("utf-8", "surrogateescape")):
-        if any(m(rel.replace("\n", " ").replace("\r", " ")) for m in patterns):
+        if include(rel.replace("\n", " ").replace("\r", " ")):
             out.append(
                 Finding(
                     "S021",
@@ -380,7 +379,7 @@ def _unusable(files: set[str], special: list[str], patterns: list[Any]) -> list[
             )
     odd = (f for f in files if not f.isascii() or "\n" in f or "\r" in f)  # the few names it can be about
     for rel in sorted(odd, key=lambda p: p.encode("utf-8", "surrogateescape")):
-        if ("\n" in rel or "\r" in rel) and any(m(rel.replace("\n", " ").replace("\r", " ")) for m in patterns):
+        if ("\n" in rel or "\r" in rel) and include(rel.replace("\n", " ").replace("\r", " ")):
             out.append(
                 Finding(
                     "S021",
@@ -390,7 +389,7 @@ def _unusable(files: set[str], special: list[str], patterns: list[Any]) -> list[
                     line=1,
                 )
             )
-        elif not utf8_name(rel) and any(m(rel) for m in patterns):
+        elif not utf8_name(rel) and include(rel):
             out.append(not_utf8_finding(rel))
     return out
 
