@@ -186,9 +186,7 @@ class Index:
 
     @cached_property
     def digest(self) -> str:
-        """The sha256 of the index file's bytes."""
-        if "_bytes" in self.__dict__:
-            return digest_bytes(self._bytes)
+        """The sha256 of the index file's bytes (taken over its pieces: a parsed file is one)."""
         hashed = hashlib.sha256()
         for piece in self._pieces:
             hashed.update(piece)
