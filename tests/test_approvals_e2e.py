@@ -178,3 +178,38 @@ def test_removing_a_risk_after_approval_makes_the_approval_stale(artigov: Runner
     assert stale.returncode == 1 and "C011" in stale.stdout and "other metadata" in stale.stdout, stale.stdout
     refused = artigov("promote", "--framework", "fx", "--gate", "design", "--allow-dirty", "--root", ws)
     assert refused.returncode == 1 and "C011" in refused.stdout + refused.stderr
+
+
+def _expiry(home: Path, fpr: str) -> int:
+    listed = subprocess.run(
+        ["gpg", "--homedir", str(home), "--batch", "--with-colons", "--list-keys", fpr],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    return int(next(line for line in listed.splitlines() if line.startswith("pub:")).split(":")[6])
+
+
+def test_status_keeps_signed_gates_only_until_a_key_expires(artigov: Runner, tmp_path: Path, keys) -> None:  # type: ignore[no-untyped-def]
+    """With signed approvals required, the gate checks status keeps hold until the first approval
+    key the checks relied on expires; an approval, or an edit after it, is seen on the next run."""
+    home, _signer, alice, carol = keys
+    ws = tmp_path / "gov"
+    _signed_governance_repo(artigov, ws, keys)
+    plan = "frameworks/fx/plans/technical/technical-plan-0.1.0.md"
+
+    def design(*args: str) -> dict:  # type: ignore[type-arg]
+        out = json.loads(artigov("status", "--format", "json", *args, cwd=ws).stdout)
+        return next(g for g in out["frameworks"][0]["gates"] if g["gate"] == "design")
+
+    assert artigov("review", plan, "--as", CAROL, cwd=ws).returncode == 0
+    assert design()["passes"] is False  # in review: not approved yet
+    assert artigov("approve", plan, "--as", ALICE, cwd=ws).returncode == 0
+    assert design()["passes"] is True  # the approval is seen (index and approvals changed)
+    kept = json.loads((ws / ".artigov" / "derived-status.json").read_text())
+    assert kept["value"]["valid_until"] == min(_expiry(home, alice), _expiry(home, carol))
+    assert design()["passes"] is True  # read from what was kept
+    _edit_body(ws / plan, "\nA late edit nobody approved.\n")
+    assert artigov("index", "update", cwd=ws).returncode == 0
+    late = design()
+    assert late["passes"] is False and "C011" in late["first_finding"]

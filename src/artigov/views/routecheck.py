@@ -56,7 +56,7 @@ def index_placement(ws: Workspace, digest: str, *, compute: bool = True) -> Plac
     """The placement of every entry of the index with ``digest``: the one kept for it, else the one
     kept for an earlier index carried over the steps since, else (``compute``) placed from the index
     and kept. None when the index on disk is no longer that one, or nothing is kept and ``compute``
-    is False (``artigov status`` writes nothing, so it only reads what was kept)."""
+    is False (``artigov status`` without a state folder: it never makes one, so it only reads)."""
     from artigov.index import DerivedCache, file_stamp
 
     cache = DerivedCache(ws, "placement")

@@ -1,4 +1,7 @@
-"""``artigov status``: where the workspace stands, like ``git status`` for governance. Read-only.
+"""``artigov status``: where the workspace stands, like ``git status`` for governance. It never
+writes the index, the record or the log; like ``git status``, it keeps what it computed for a
+fresh index in a state folder that is already there (the placement, and each framework's gate
+checks: :mod:`artigov.views.statuskept`).
 
 1. the index: fresh (proved from stats by the stat cache, as ``index update`` proves it), stale
    (which files changed), missing, or interrupted (a journal to recover);
@@ -18,7 +21,7 @@ is not a problem: it is work still to do.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -110,16 +113,17 @@ def _index_state(ws: Workspace) -> tuple[dict[str, Any], list[Any]]:
     return state, list(drift.findings)
 
 
-def _routing(ws: Workspace, index: dict[str, Any], entries: Entries) -> dict[str, Any]:
-    """Routing conflicts; a fresh index's placement is the one ``route check`` kept for it, when
-    there is one (status writes nothing: otherwise it is placed from the entries)."""
+def _routing(ws: Workspace, index: dict[str, Any], entries: Callable[[], Entries], keep: bool) -> dict[str, Any]:
+    """Routing conflicts; a fresh index's placement is the one ``route check`` (or an earlier
+    status) kept for it, when there is one; ``keep``: placed from the index and kept when not
+    (in a state folder that is already there). Otherwise placed from ``entries()``."""
     from artigov.core import ArtigovError
     from artigov.router import check_routes
     from artigov.views.routecheck import index_placement
 
     try:
-        known = index_placement(ws, index["digest"], compute=False) if index["state"] == "fresh" else None
-        report = check_routes(ws, entries={}, known=known) if known is not None else check_routes(ws, entries=entries)
+        known = index_placement(ws, index["digest"], compute=keep) if index["state"] == "fresh" else None
+        report = check_routes(ws, entries={}, known=known) if known is not None else check_routes(ws, entries=entries())
     except ArtigovError as e:
         return {"conflicts": 1, "by_code": {"config": 1}, "first": str(e)}
     return {
@@ -129,36 +133,49 @@ def _routing(ws: Workspace, index: dict[str, Any], entries: Entries) -> dict[str
     }
 
 
-def _framework(ws: Workspace, framework: str, mine: Entries, record: dict[str, Any]) -> dict[str, Any]:
-    """One framework: its gates (passes, current snapshot, verifies), documents in review, the
-    triggers of every gate's current snapshot, and the record checks ``verify --all`` and
-    ``audit verify`` run (``record``: their results for this framework)."""
+def _gates(ws: Workspace, framework: str, mine: Entries) -> dict[str, Any]:
+    """What a framework's indexed entries (``mine``) say, the part status may keep: how many,
+    those in review, each gate's check (or the contract's problem), and until when that holds."""
     from artigov.contract import ContractError, check_contract, load_contract
-    from artigov.promote import triggers
 
-    out: dict[str, Any] = {"framework": framework, "artifacts": len(mine), "gates": [], "problems": []}
-    out["problems"] += record["problems"]
+    part: dict[str, Any] = {"artifacts": len(mine), "gates": [], "contract": None, "valid_until": None}
+    part["in_review"] = sorted((p for p, e in mine.items() if e["status"] == "review"), key=lambda p: p.encode())
     try:
         contract = load_contract(ws, framework)
     except ContractError as e:
-        out["problems"].append(f"contract: {e.findings[0].one_line()}")
-        return out
-    verified: dict[str, int] = record["verified"]
+        part["contract"] = e.findings[0].one_line()
+        return part
+    untils: list[int] = []
     for gate in contract.gates:
         report = check_contract(ws, framework, gate.name, entries=mine)
-        out["gates"].append(
-            {
-                "gate": gate.name,
-                "passes": report.ok,
-                "first_finding": report.findings[0].one_line() if report.findings else None,
-                "warnings": len(report.warnings),
-                "snapshot": verified.get(gate.name, record["gates"].get(gate.name)),
-                "verifies": (gate.name in verified) if gate.name in record["gates"] else None,
-            }
+        first = report.findings[0].one_line() if report.findings else None
+        part["gates"].append(
+            {"gate": gate.name, "passes": report.ok, "first_finding": first, "warnings": len(report.warnings)}
         )
-    out["in_review"] = sorted((p for p, e in mine.items() if e["status"] == "review"), key=lambda p: p.encode())
-    from artigov.promote import withdrawn_versions
+        untils += [report.valid_until] if report.valid_until is not None else []
+    part["valid_until"] = min(untils, default=None)
+    return part
 
+
+def _framework(ws: Workspace, framework: str, part: dict[str, Any], record: dict[str, Any]) -> dict[str, Any]:
+    """One framework: its gates (``part``: from :func:`_gates`) with each gate's current snapshot and
+    whether it verifies, documents in review, and the triggers of every gate's current snapshot,
+    and the record checks ``verify --all`` and ``audit verify`` run (``record``: their results for
+    this framework)."""
+    from artigov.promote import triggers, withdrawn_versions
+
+    out: dict[str, Any] = {"framework": framework, "artifacts": part["artifacts"], "gates": [], "problems": []}
+    out["problems"] += record["problems"]
+    if part["contract"] is not None:
+        out["problems"].append(f"contract: {part['contract']}")
+        return out
+    verified: dict[str, int] = record["verified"]
+    for gate in part["gates"]:
+        name = gate["gate"]
+        snapshot = verified.get(name, record["gates"].get(name))
+        verifies = (name in verified) if name in record["gates"] else None
+        out["gates"].append({**gate, "snapshot": snapshot, "verifies": verifies})
+    out["in_review"] = list(part["in_review"])
     out["withdrawn"] = [f"{i}@{v}: {why}" for (i, v), why in sorted(withdrawn_versions(ws, framework).items())]
     fired: list[dict[str, Any]] = []
     for gate in sorted(record["gates"]):  # every gate's current snapshot, not only the head's
@@ -226,35 +243,67 @@ def framework_names(ws: Workspace, indexed: Iterable[str]) -> list[str]:
     return sorted({*contract_frameworks(ws), *indexed, *record_frameworks(ws.record_dir)})
 
 
-def workspace_status(ws: Workspace, framework: str | None = None) -> Status:
-    """Everything ``artigov status`` shows (see the module doc)."""
+def _entries(ws: Workspace, index: dict[str, Any]) -> tuple[Entries | None, list[Any] | None, str | None]:
+    """(the entries the gates would read, the findings of the files read when they were read from
+    the files (None: the index state's own findings stand), the digest of the index they were read
+    from). No entries without an index."""
     from artigov.index import read_index, scan
-    from artigov.promote import check_trust
 
-    index, findings = _index_state(ws)
-    entries: Entries | None = None
     if not ws.index_committed and index["state"] in ("stale", "missing"):
         found = scan(ws)  # a local index is what the files say: read them (nothing is written)
-        entries, findings = found.entries, list(found.findings)
-    elif index["state"] in ("fresh", "stale"):  # a stale committed index is still what the gates would read
-        entries = read_index(ws, refresh=False).entries
-    invalid = Counter(code for code, _file in {(f.code, f.file) for f in findings})  # files, not findings
-    validation = {
-        "valid": len(entries) if entries is not None else None,
-        "invalid": len({f.file for f in findings}),
-        "by_code": dict(sorted(invalid.items())),
-    }
-    if entries is None:  # no index to read from: routing and gates would say nothing true
-        return Status(index, validation, {"conflicts": 0, "by_code": {}, "first": None})
-    status = Status(index, validation, _routing(ws, index, entries))
+        return found.entries, list(found.findings), None
+    if index["state"] in ("fresh", "stale"):  # a stale committed index is still what the gates would read
+        read = read_index(ws, refresh=False)
+        return read.entries, None, read.digest
+    return None, None, None
+
+
+def _parts(ws: Workspace, names: list[str], entries: Entries | None, kept: dict[str, Any] | None) -> dict[str, Any]:
+    """Each framework's part (:func:`_gates`): the kept one, else computed from ``entries``."""
+    if kept is not None:  # every indexed framework is in it: any other one has no entry
+        return {name: kept["frameworks"].get(name) or _gates(ws, name, {}) for name in names}
     by_framework: dict[str, Entries] = {}
-    for path, entry in entries.items():
+    for path, entry in (entries or {}).items():
         by_framework.setdefault(entry["framework"], {})[path] = entry
+    return {name: _gates(ws, name, by_framework.get(name, {})) for name in names}
+
+
+def workspace_status(ws: Workspace, framework: str | None = None) -> Status:
+    """Everything ``artigov status`` shows (see the module doc)."""
+    from artigov.promote import check_trust
+    from artigov.views.statuskept import KeptSummary
+
+    index, findings = _index_state(ws)
+    summary = KeptSummary(ws, index["digest"]) if index["state"] == "fresh" else None
+    kept = summary.get() if summary is not None else None
+    entries: Entries | None = None
+    read_from = None
+    if kept is None:
+        entries, read, read_from = _entries(ws, index)
+        findings = read if read is not None else findings
+    invalid = Counter(code for code, _file in {(f.code, f.file) for f in findings})  # files, not findings
+    valid = len(entries) if entries is not None else index["artifacts"] if kept is not None else None
+    validation = {"valid": valid, "invalid": len({f.file for f in findings}), "by_code": dict(sorted(invalid.items()))}
+    if entries is None and kept is None:  # no index to read from: routing and gates would say nothing true
+        return Status(index, validation, {"conflicts": 0, "by_code": {}, "first": None})
+
+    def all_entries() -> Entries:
+        nonlocal entries
+        if entries is None:
+            entries = _entries(ws, index)[0] or {}
+        return entries
+
+    keep = summary is not None and summary.writable
+    status = Status(index, validation, _routing(ws, index, all_entries, keep))
+    indexed = sorted(kept["indexed"]) if kept is not None else sorted({e["framework"] for e in all_entries().values()})
     chain, status.trust = check_trust(ws)  # as verify reads it
     records = _records(ws, chain)
     empty: dict[str, Any] = {"gates": {}, "verified": {}, "problems": []}
     # Every framework found anywhere (one without a contract is a problem, never skipped).
-    names = [framework] if framework else framework_names(ws, by_framework)
-    status.frameworks = [_framework(ws, name, by_framework.get(name, {}), records.get(name, empty)) for name in names]
+    names = [framework] if framework else framework_names(ws, indexed)
+    parts = _parts(ws, names, entries, kept)
+    if summary is not None and kept is None and not framework and read_from == summary.digest:
+        summary.put(parts, indexed)
+    status.frameworks = [_framework(ws, name, parts[name], records.get(name, empty)) for name in names]
     status.continuity = _upstream(ws)
     return status

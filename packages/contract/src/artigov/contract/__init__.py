@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from artigov.contract._approvals import (
         ApprovalStatement,
         all_statements,
+        approvals_dir,
         current_statements,
         statements_for,
         valid_approvals,
@@ -32,6 +33,7 @@ __all__ = [
     "Gate",
     "Trigger",
     "all_statements",
+    "approvals_dir",
     "current_statements",
     "statements_for",
     "check_all_gates",

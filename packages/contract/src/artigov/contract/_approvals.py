@@ -331,6 +331,12 @@ class ApprovalChecker:
         if self._keyring is not None:
             self._keyring.__exit__()
 
+    def valid_until(self) -> int | None:
+        """When time alone could change what the checks so far found (a key or a signature they
+        relied on expires), in epoch seconds; None when it cannot (no signature was checked, or
+        nothing expires)."""
+        return None if self._keyring is None else self._keyring.valid_until()
+
     def metadata_digest(self, path: str, entry: Entry) -> str | None:
         """The approval digest of the document's metadata as it is on disk (None: it does not load)."""
         from artigov.schema import ArtifactLoadError, load_frontmatter_artifact, load_sidecar_artifact

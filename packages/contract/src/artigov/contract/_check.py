@@ -29,6 +29,9 @@ class ContractReport:
     checked: int = 0
     #: Things an auditor should know that do not fail the gate (unsigned approvals the contract allows).
     warnings: list[Finding] = field(default_factory=list)
+    #: When time alone could change the result (a key or signature it relied on expires; epoch
+    #: seconds), or None: a kept copy of this report holds until its inputs change.
+    valid_until: int | None = None
 
     @property
     def ok(self) -> bool:
@@ -51,25 +54,26 @@ def _f(code: str, file: str, message: str, fix: str, pointer: str = "") -> Findi
     return Finding(code=code, file=file, message=message, fix=fix, pointer=pointer)
 
 
-def _gate_findings(
-    ws: Workspace, contract: Contract, gate_name: str, entries: Entries, warnings: list[Finding]
-) -> list[Finding]:
-    """What gate ``gate_name`` misses in ``entries`` (its warnings go to ``warnings``)."""
+def _gate_findings(ws: Workspace, contract: Contract, gate_name: str, entries: Entries, report: ContractReport) -> None:
+    """What gate ``gate_name`` misses in ``entries``, added to ``report`` (its findings, its warnings,
+    and until when the answer holds)."""
     rel = ws.rel(contract.path)
     gate = contract.gate(gate_name)
     if gate is None:
         names = ", ".join(g.name for g in contract.gates)
-        return [_f("C007", rel, f"no gate {gate_name!r} in the contract", f"use one of: {names}", "/gates")]
-    findings: list[Finding] = []
+        report.findings.append(
+            _f("C007", rel, f"no gate {gate_name!r} in the contract", f"use one of: {names}", "/gates")
+        )
+        return
     by_kind: dict[str, Entries] = {}
     for path, entry in entries.items():
         by_kind.setdefault(entry["kind"], {})[path] = entry
     checker = ApprovalChecker(ws, contract)
     with checker:
-        gate_check = _GateCheck(contract, gate, rel, checker, warnings)
+        gate_check = _GateCheck(contract, gate, rel, checker, report.warnings)
         for kind in sorted(gate.requires):
-            findings += _kind_findings(gate_check, kind, by_kind.get(kind, {}))
-    return findings
+            report.findings += _kind_findings(gate_check, kind, by_kind.get(kind, {}))
+        report.valid_until = checker.valid_until()
 
 
 @dataclass(frozen=True)
@@ -228,11 +232,16 @@ def check_contract(
                 )
             )
     if gate is not None:
-        report.findings.extend(_gate_findings(ws, contract, gate, entries, report.warnings))
+        _gate_findings(ws, contract, gate, entries, report)
     report.findings = sort_findings(report.findings)
     report.warnings = sort_findings(report.warnings)
     _log(report)
     return report
+
+
+def _earliest(a: int | None, b: int | None) -> int | None:
+    """The earlier of two ``valid_until`` times (None: never)."""
+    return b if a is None else a if b is None else min(a, b)
 
 
 def _log(report: ContractReport) -> None:
@@ -292,6 +301,7 @@ def check_all_gates(ws: Workspace, framework: str) -> ContractReport:
     warned: set[tuple[bytes, int, str, str, str]] = set()
     for gate in contract.gates:
         one = check_contract(ws, framework, gate.name, entries=entries)
+        report.valid_until = _earliest(report.valid_until, one.valid_until)
         for finding in one.findings:
             if finding.sort_key() not in seen:
                 seen.add(finding.sort_key())

@@ -153,6 +153,12 @@ def allow_listed(trusted: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(sorted({f.upper() for f in trusted}))
 
 
+def _epoch(value: object) -> int | None:
+    """An expiry time as gpg gives it (epoch seconds as text; empty or 0: never), or None."""
+    text = str(value or "")
+    return int(text) if text.isdigit() and int(text) > 0 else None
+
+
 class VerifyingKeyring:
     """A throwaway GNUPGHOME holding only the allow-listed public keys, for any number of checks.
 
@@ -174,6 +180,8 @@ class VerifyingKeyring:
         self.keys_label = keys_label
         self.allow_list = allow_list
         self.shared = shared
+        #: expiry times (epoch seconds) of the signatures this keyring found good
+        self.signature_expiries: list[int] = []
         self.home = _temp_home()
         try:
             self._fill(keys)
@@ -226,6 +234,16 @@ class VerifyingKeyring:
     def close(self) -> None:
         """Remove the keyring's scratch home."""
         _drop_home(self.home)
+
+    def valid_until(self) -> int | None:
+        """The first moment (epoch seconds) at which time alone could change what this keyring
+        verifies: a key or subkey in it expires, or a signature it found good does. None: nothing
+        in it expires (a result computed with it holds until its inputs change)."""
+        times = list(self.signature_expiries)
+        for key in self._gpg.list_keys():
+            parts = [key, *key.get("subkey_info", {}).values()]
+            times += [t for t in (_epoch(part.get("expires")) for part in parts) if t is not None]
+        return min(times, default=None)
 
     def verify(self, data: bytes, signature: bytes, *, snapshot: int | None = None) -> str:
         """The primary fingerprint of a good signature over ``data`` by an allow-listed key.
@@ -281,6 +299,9 @@ class VerifyingKeyring:
                 fix="the manifest or its signature was altered: roll back or re-promote",
             )
         fpr = str(result.pubkey_fingerprint).upper()
+        expires = _epoch(result.expire_timestamp)
+        if expires is not None:
+            self.signature_expiries.append(expires)
         if fpr not in self.trusted:
             raise VerificationError(
                 "V011",

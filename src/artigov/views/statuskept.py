@@ -1,0 +1,114 @@
+"""What ``artigov status`` keeps between runs: each framework's gate checks for one index version
+(a speed seam, like the placement ``route check`` keeps: :mod:`artigov.views.routecheck`).
+
+The expensive part of status on a large workspace is reading every index entry to check each
+framework's gates. Those checks depend on:
+
+* the index: its digest, proved current by the stat cache (status keeps and reads a summary only
+  for a FRESH index, so the documents on disk are the ones the index describes);
+* the contract files, the record's approvals, its public keys and its trust versions, the
+  workspace configuration, the trust pin in the environment, and artigov's own version: the
+  stamps (size, mtime, ctime, inode) of every one of those files are the key;
+* time: a key or a signature an approval check relied on can expire (V012). The summary holds
+  the first moment that can happen (``valid_until``), and is not read from then on.
+
+Asked again with the same index digest, the same key and before ``valid_until``, the summary is
+the answer and no entry is read; anything else is computed afresh. It is kept in the state folder
+(:class:`artigov.index.DerivedCache`, sealed), and only in a state folder that is already there:
+status never makes one, so a fresh clone stays as it was. Like ``git status`` refreshing its
+index, keeping it is best effort (a read-only folder only costs speed).
+
+What is NOT kept: the record's verification, the decision logs, the trust chain, the rollback
+triggers and the upstream comparison are checked on every run, as before.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+from artigov.core import Workspace
+
+__all__ = ["KeptSummary"]
+
+_NAME = "status"
+
+
+def _tree_stamps(folder: Path) -> list[list[Any]]:
+    """[relative path, size, mtime_ns, ctime_ns, inode] of ``folder`` and everything under it, in
+    path order (a file added, removed, renamed or rewritten changes it)."""
+    out: list[list[Any]] = []
+    if not folder.is_dir():
+        return out
+    for top, dirs, files in os.walk(folder):
+        dirs.sort()
+        for name in sorted([".", *files]):
+            path = Path(top) / name if name != "." else Path(top)
+            try:
+                st = path.lstat()
+            except OSError:
+                continue
+            out.append([path.relative_to(folder).as_posix(), st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino])
+    return out
+
+
+def _key(ws: Workspace) -> dict[str, Any]:
+    """Every input of the gate checks but the index and time (see the module doc)."""
+    from artigov.contract import approvals_dir
+    from artigov.core import PIN_ENV, distribution_version
+    from artigov.index import file_stamp
+    from artigov.promote import record_frameworks
+
+    return {
+        "root": str(ws.root),
+        "artigov": distribution_version(),
+        "pin": os.environ.get(PIN_ENV, ""),
+        "config": file_stamp(ws.config_path),
+        "contracts": _tree_stamps(ws.contracts_dir),
+        "keys": _tree_stamps(ws.keys_dir),
+        "trust": _tree_stamps(ws.record_dir / "trust"),
+        "approvals": {name: _tree_stamps(approvals_dir(ws, name)) for name in record_frameworks(ws.record_dir)},
+    }
+
+
+class KeptSummary:
+    """The summary of the index with ``digest``: its key is taken when this is made, BEFORE the
+    checks it would keep run, so a file changed meanwhile makes the kept copy unreadable."""
+
+    def __init__(self, ws: Workspace, digest: str) -> None:
+        from artigov.index import DerivedCache
+
+        self.ws = ws
+        self.digest = digest
+        #: status keeps nothing where there is no state folder (and never makes one)
+        self.writable = ws.state_dir.is_dir()
+        self.key = _key(ws) if self.writable else None
+        self._cache = DerivedCache(ws, _NAME)
+
+    def get(self) -> dict[str, Any] | None:
+        """The summary kept for this index and today's inputs, or None (see the module doc). Its
+        ``frameworks`` map each indexed framework (and any other it was computed for) to its part;
+        ``indexed`` names the frameworks with an indexed artifact."""
+        if not self.writable:
+            return None
+        held = self._cache.get(self.digest, self.key)
+        if not isinstance(held, dict) or not isinstance(held.get("frameworks"), dict):
+            return None
+        until = held.get("valid_until")
+        if until is not None and (not isinstance(until, int) or time.time() >= until):
+            return None  # a key or a signature the checks relied on may have expired since
+        indexed = held.get("indexed")
+        if not isinstance(indexed, list) or any(name not in held["frameworks"] for name in indexed):
+            return None
+        return held
+
+    def put(self, frameworks: dict[str, Any], indexed: list[str]) -> None:
+        """Keep ``frameworks`` (name -> part, each with its ``valid_until``; every indexed framework
+        among them); best effort."""
+        if not self.writable:
+            return
+        untils = [p["valid_until"] for p in frameworks.values() if p.get("valid_until") is not None]
+        value = {"frameworks": frameworks, "indexed": sorted(indexed), "valid_until": min(untils, default=None)}
+        self._cache.put(self.digest, self.key, value)

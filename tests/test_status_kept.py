@@ -1,0 +1,114 @@
+"""`artigov status` keeps each framework's gate checks for one index version in the state folder
+(views/statuskept.py), and reads them only while every input is as it was: the index, the
+contracts, the record's approvals, keys and trust, the configuration, and time."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import subprocess
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from artigov.index.testing import reseal
+
+Runner = Callable[..., subprocess.CompletedProcess[str]]
+PLAN = "frameworks/fwk-001/plans/technical/tp-core-2.0.0.md"
+
+
+def _release(artigov: Runner, ws: Path) -> bool:
+    done = artigov("status", "--format", "json", "--root", ws)
+    [fw] = json.loads(done.stdout)["frameworks"]
+    return next(g["passes"] for g in fw["gates"] if g["gate"] == "release")
+
+
+def _poison(ws: Path, **value: object) -> None:
+    """Make the kept summary say gate release passes (it does not), sealed as status keeps it."""
+    kept = ws / ".artigov" / "derived-status.json"
+    held = json.loads(kept.read_text())
+    for gate in held["value"]["frameworks"]["fwk-001"]["gates"]:
+        if gate["gate"] == "release":
+            gate.update(passes=True, first_finding=None)
+    held["value"].update(value)
+    reseal(kept, held)
+
+
+def _edit_plan(ws: Path) -> None:
+    path = ws / PLAN
+    head, body = path.read_text().split("\n---\n", 1)
+    body += "\nOne more line.\n"
+    digest = "sha256:" + hashlib.sha256(body.encode()).hexdigest()
+    path.write_text(re.sub(r"checksum: \S+", f"checksum: {digest}", head) + "\n---\n" + body)
+
+
+def _write(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+
+
+CHANGES: dict[str, tuple[Callable[[Path], None], Callable[[Path], None]]] = {
+    # name: (what is there before the summary is kept, the change that must make it unreadable)
+    "contract": (
+        lambda ws: None,
+        lambda ws: _write(ws / "contracts/fwk-001.yaml", (ws / "contracts/fwk-001.yaml").read_text() + "# note\n"),
+    ),
+    "approvals": (
+        lambda ws: _write(ws / "governance/fwk-001/approvals/tp-core/a.json", "{}"),
+        lambda ws: _write(ws / "governance/fwk-001/approvals/tp-core/b.json", "{}"),
+    ),
+    "keys": (
+        lambda ws: _write(ws / "governance/keys/README", "keys"),
+        lambda ws: _write(ws / "governance/keys/X.asc", ""),
+    ),
+    "trust": (
+        lambda ws: _write(ws / "governance/trust/README", "t"),
+        lambda ws: _write(ws / "governance/trust/README", "tt"),
+    ),
+    "config": (lambda ws: None, lambda ws: _write(ws / "artigov.yaml", (ws / "artigov.yaml").read_text() + "# note\n")),
+    "document": (lambda ws: None, _edit_plan),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CHANGES))
+def test_the_kept_summary_is_read_until_an_input_changes(artigov: Runner, example_copy: Path, name: str) -> None:
+    before, change = CHANGES[name]
+    before(example_copy)
+    assert artigov("index", "update", "--root", example_copy).returncode == 0  # the state folder is there
+    assert _release(artigov, example_copy) is False  # computed, and kept
+    _poison(example_copy)
+    assert _release(artigov, example_copy) is True  # what was kept is what status shows
+    change(example_copy)
+    if name == "document":
+        assert artigov("index", "update", "--root", example_copy).returncode == 0
+    assert _release(artigov, example_copy) is False  # computed afresh
+
+
+def test_the_kept_summary_expires_with_the_keys_and_signatures_it_relied_on(
+    artigov: Runner, example_copy: Path
+) -> None:
+    assert artigov("index", "update", "--root", example_copy).returncode == 0
+    assert _release(artigov, example_copy) is False
+    _poison(example_copy, valid_until=int(time.time()) + 3600)
+    assert _release(artigov, example_copy) is True  # still valid for an hour
+    _poison(example_copy, valid_until=int(time.time()) - 1)
+    assert _release(artigov, example_copy) is False  # a key or a signature may have expired: not read
+    kept = json.loads((example_copy / ".artigov" / "derived-status.json").read_text())
+    assert kept["value"]["valid_until"] is None  # nothing in the example expires
+
+
+def test_an_unsealed_edit_is_never_read_and_no_state_folder_is_made(artigov: Runner, example_copy: Path) -> None:
+    assert _release(artigov, example_copy) is False
+    assert not (example_copy / ".artigov").exists()  # status never makes the state folder
+    assert artigov("index", "update", "--root", example_copy).returncode == 0
+    assert artigov("status", "--framework", "fwk-001", "--root", example_copy).returncode == 0
+    kept = example_copy / ".artigov" / "derived-status.json"
+    assert not kept.exists()  # one framework's view is not the whole summary: not kept
+    assert _release(artigov, example_copy) is False
+    held = json.loads(kept.read_text())
+    held["value"]["frameworks"]["fwk-001"]["gates"][-1]["passes"] = True
+    kept.write_text(json.dumps(held))  # edited without its seal
+    assert _release(artigov, example_copy) is False
