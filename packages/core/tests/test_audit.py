@@ -266,3 +266,52 @@ def test_a_100_mb_line_is_appended_after_and_verified_quickly(tmp_path: Path) ->
     result = verify_log(path)
     assert result.ok and result.events == 2 and result.head == head
     assert time.monotonic() - started < 60
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.integers(min_value=0, max_value=11),
+    st.sampled_from(["flip", "delete", "insert", "crlf", "none"]),
+    st.integers(min_value=0, max_value=10_000),
+    st.integers(min_value=0, max_value=255),
+)
+def test_the_quick_line_check_never_passes_a_line_the_full_check_refuses(
+    tmp_path_factory: pytest.TempPathFactory, number: int, change: str, where: int, byte: int
+) -> None:
+    """``_plainly_good`` (audit verify's speed seam) says yes only where ``_line_problem`` finds
+    nothing, and says yes to every good line (so verification takes it)."""
+    from artigov.core._audit import _line_problem, _plainly_good
+
+    path = tmp_path_factory.mktemp("log") / "audit.jsonl"
+    lines = _log_of(path, 12)
+    prev = GENESIS if number == 0 else "sha256:" + hashlib.sha256(lines[number - 1]).hexdigest()
+    raw = bytearray(lines[number])
+    at = where % len(raw)
+    if change == "flip":
+        raw[at] ^= byte or 1
+    elif change == "delete":
+        del raw[at]
+    elif change == "insert":
+        raw.insert(at, byte)
+    elif change == "crlf":
+        raw[-1:] = b"\r\n"
+    line = bytes(raw)
+    quick, full = _plainly_good(line, prev), _line_problem(line, prev)
+    assert not quick or full is None, (line, full)
+    if change == "none":
+        assert quick
+    # The same line chained to another line's hash is refused by both.
+    assert not _plainly_good(line, GENESIS if number else "sha256:" + "0" * 63 + "1")
+
+
+def test_a_second_id_key_is_judged_the_same_by_both_checks(tmp_path: Path) -> None:
+    from artigov.core._audit import _line_problem, _plainly_good
+
+    lines = _log_of(tmp_path / "audit.jsonl", 2)
+    good = lines[0]
+    at = good.rfind(b',"id":"sha256:')
+    field = good[at + 1 : at + 1 + 6 + 64 + 8]  # "id":"sha256:<64 hex>"
+    twice = good[:1] + field + b"," + good[1:]  # the same id once more, as the first key
+    assert _plainly_good(twice, GENESIS) == (_line_problem(twice, GENESIS) is None)
+    other = twice.replace(field, field[:-2] + (b'0"' if field[-2:-1] != b"0" else b'1"'), 1)
+    assert _plainly_good(other, GENESIS) == (_line_problem(other, GENESIS) is None)

@@ -202,12 +202,32 @@ def _verify_slice(job: tuple[str, int, int | None, str]) -> tuple[int, int | Non
             if end is not None and pos >= end:
                 break
             pos += len(raw)
-            problem = _line_problem(raw, prev)
-            if problem is not None:
-                return count, count + 1, problem, prev
+            if not _plainly_good(raw, prev):
+                problem = _line_problem(raw, prev)
+                if problem is not None:
+                    return count, count + 1, problem, prev
             prev = "sha256:" + hashlib.sha256(raw).hexdigest()
             count += 1
     return count, None, "", prev
+
+
+def _plainly_good(raw: bytes, prev: str) -> bool:
+    """True only when :func:`_line_problem` finds nothing, checked with fewer steps (a speed seam
+    of ``audit verify``: no id string is built twice); False sends the line to it, which says why
+    (or finds it good after all). A test holds the two equal on good and bad lines."""
+    at = raw.rfind(_ID_FIELD)
+    try:
+        event = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        return False
+    if at < 0 or type(event) is not dict or raw[-1:] != b"\n" or raw[at + _ID_LEN - 1] != 0x22:  # '"'
+        return False
+    digest = hashlib.sha256(raw[:at] + raw[at + _ID_LEN :]).hexdigest()
+    return (
+        raw[at + len(_ID_FIELD) : at + _ID_LEN - 1] == digest.encode()
+        and event.get("id") == "sha256:" + digest
+        and event.get("prev") == prev
+    )
 
 
 def _slices(path: Path, size: int, parts: int) -> list[tuple[str, int, int | None, str]]:
