@@ -73,3 +73,14 @@ def test_printable_keeps_text_and_shows_bytes_that_were_not_utf8() -> None:
     assert printable(os.fsdecode(b"caf\xe9.md")) == "caf\\xe9.md"  # a Latin-1 file name
     assert printable("a\ud800b") == "a\\ud800b"  # a lone surrogate that is no byte
     canonical_json({"path": printable(os.fsdecode(b"\xff"))})  # JSON can hold what it gives
+
+
+@given(st.lists(st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=12), max_size=40))
+def test_utf8_sorted_is_the_order_of_the_utf8_bytes(paths: list[str]) -> None:
+    """The index is in the order of its paths' UTF-8 bytes; Python's string order is that order for
+    every text UTF-8 holds (astral characters, U+E000-U+FFFF and ASCII mixed included)."""
+    from artigov.core import utf8_sorted
+
+    assert utf8_sorted(paths) == sorted(paths, key=lambda p: p.encode("utf-8"))
+    tricky = ["\ue000", "\U00010000", "\uffff", "a", "\u07ff", "\u0800", "~"]
+    assert utf8_sorted(tricky) == sorted(tricky, key=lambda p: p.encode("utf-8"))

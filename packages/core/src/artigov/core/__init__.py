@@ -40,7 +40,14 @@ if TYPE_CHECKING:
         write_whole_lines,
     )
     from artigov.core._batchwrite import write_batch
-    from artigov.core._canonical import canonical_json, digest_bytes, digest_file, printable, sha256_hex
+    from artigov.core._canonical import (
+        canonical_json,
+        digest_bytes,
+        digest_file,
+        printable,
+        sha256_hex,
+        utf8_sorted,
+    )
     from artigov.core._catalogue import CATALOGUE, Code
     from artigov.core._clock import iso, stamp_now
     from artigov.core._events import LEVELS, bind, capture, clear, get_logger
@@ -228,6 +235,7 @@ __all__ = [
     "bulk_results",
     "canonical_json",
     "printable",
+    "utf8_sorted",
     "check_framework_name",
     "capture",
     "clear",

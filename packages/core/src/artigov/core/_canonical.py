@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,14 @@ __all__ = [
 
 SHA256_PREFIX = "sha256:"
 _CHUNK = 1 << 20
+
+
+def utf8_sorted(paths: Iterable[str]) -> list[str]:
+    """``paths`` in the order of their UTF-8 bytes (the index's order), without encoding them:
+    UTF-8 keeps code point order, so for text that UTF-8 can hold (every indexed path: a name
+    that is not UTF-8 is S021, never indexed) Python's own string order is the same. A property
+    test holds it equal to ``sorted(paths, key=lambda p: p.encode("utf-8"))``."""
+    return sorted(paths)
 
 
 def printable(text: str) -> str:

@@ -20,6 +20,7 @@ from artigov.core import (
     digest_bytes,
     get_logger,
     sort_findings,
+    utf8_sorted,
 )
 from artigov.index._model import Entries, Entry, Index, entry_from_artifact
 from artigov.index._results import IndexResult, ProgressHook, VerifyResult
@@ -273,8 +274,8 @@ def verify_quick(
     indexed = entries_at(data, sorted(quick.changed))
     if indexed is None:
         return None
-    changed = sorted((p for p in new if new[p] != indexed.get(p)), key=lambda p: p.encode("utf-8"))
-    removed = sorted(invalid, key=lambda p: p.encode("utf-8"))  # on disk but no longer a valid artifact
+    changed = utf8_sorted(p for p in new if new[p] != indexed.get(p))
+    removed = utf8_sorted(invalid)  # on disk but no longer a valid artifact
     result = VerifyResult(
         cache.index_digest, cache.units, [], changed, removed, sort_findings(findings), recovery, "stat cache"
     )
@@ -348,7 +349,7 @@ def verify(
             removed.append(rel)
         elif disk != entry:
             changed.append(rel)
-    added = sorted(on_disk, key=lambda p: p.encode("utf-8"))
+    added = utf8_sorted(on_disk)
     result = VerifyResult(index.digest, index.count, added, changed, removed, found.findings, recovery)
     _log_verified(ws, result)
     return result

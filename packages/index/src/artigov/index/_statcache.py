@@ -33,7 +33,7 @@ from typing import Any
 
 import orjson
 
-from artigov.core import cores, fork_map, write_atomic
+from artigov.core import cores, fork_map, utf8_sorted, write_atomic
 from artigov.schema import MISSING, Stamp, stamp_of
 
 __all__ = ["NAME", "QuickCheck", "StatCache", "Stamp", "stamp_of"]
@@ -158,7 +158,7 @@ class StatCache:
         """Pack the stamps of the units ``entries`` index with the same sidecar (the others are left out,
         and the cache then vouches for no walk)."""
         self._complete = len(stamps) == len(entries)
-        for rel in sorted(stamps, key=lambda p: p.encode("utf-8")):
+        for rel in utf8_sorted(stamps):
             content, meta = stamps[rel]
             entry = entries.get(rel)
             meta_rel = entry.get("meta") if entry is not None else None
@@ -302,7 +302,7 @@ class StatCache:
         for j in sorted(suspects):
             unit = j - 1 if j > 0 and metas.get(files[j - 1]) == files[j] else j  # a sidecar follows its unit
             positions.setdefault(files[unit], unit)
-        changed = sorted(positions, key=lambda p: p.encode("utf-8"))
+        changed = utf8_sorted(positions)
         return QuickCheck(changed, positions)
 
     def save_patched(self, quick: QuickCheck, stamps: UnitStamps, index_digest: str, index_path: Path) -> None:

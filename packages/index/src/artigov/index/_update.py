@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from artigov.core import DEFAULT_LOCK_TIMEOUT, Workspace
+from artigov.core import DEFAULT_LOCK_TIMEOUT, Workspace, utf8_sorted
 from artigov.index._model import Entries, entry_from_artifact
 from artigov.index._results import IndexResult, ProgressHook
 from artigov.index._scan import id_version_holders, splice
@@ -82,7 +82,7 @@ def spliced(ctx: UpdateContext) -> IndexResult | None:
     patched = splice(data, new, base_digest=cache.index_digest)
     if patched is None:
         return None
-    changed = sorted((p for p in new if new[p] != patched.replaced[p]), key=lambda p: p.encode("utf-8"))
+    changed = utf8_sorted(p for p in new if new[p] != patched.replaced[p])
     keys = [(new[p]["id"], new[p]["version"]) for p in changed]
 
     def holders_after(key: tuple[str, str]) -> int:

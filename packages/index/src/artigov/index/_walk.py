@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from artigov.core import Finding, Workspace, get_logger, sort_findings
+from artigov.core import Finding, Workspace, get_logger, sort_findings, utf8_sorted
 from artigov.index._model import Entries, entry_from_artifact
 from artigov.index._results import ProgressHook
 from artigov.index._statcache import NAME as STATCACHE_NAME
@@ -26,7 +26,7 @@ def dedupe(base: Entries, entries: Entries) -> list[Finding]:
 
     first: dict[tuple[str, str], str] = {}
     by_key: dict[tuple[str, str], list[str]] = {}  # only the (id, version) pairs held twice or more
-    for rel in sorted(entries, key=lambda p: p.encode("utf-8")):
+    for rel in utf8_sorted(entries):
         e = entries[rel]
         key = (e["id"], e["version"])
         held = first.setdefault(key, rel)
@@ -110,7 +110,7 @@ def scan(
             stamps[unit.path] = (content, meta)
         else:
             dirs = None  # an invalid or unreadable unit: the walk is not complete
-    entries = {k: entries[k] for k in sorted(entries, key=lambda p: p.encode("utf-8"))}
+    entries = {k: entries[k] for k in utf8_sorted(entries)}
     duplicates = dedupe(old, entries)
     if duplicates:
         dirs = None
@@ -121,12 +121,9 @@ def scan(
 def diff(old: Entries, new: Entries) -> tuple[list[str], list[str], list[str]]:
     """(added, removed, changed) paths from ``old`` to ``new``, each in byte order."""
 
-    def order(paths: set[str]) -> list[str]:
-        return sorted(paths, key=lambda p: p.encode("utf-8"))
-
-    added = order(set(new) - set(old))
-    removed = order(set(old) - set(new))
-    changed = order({p for p in set(old) & set(new) if old[p] != new[p]})
+    added = utf8_sorted(new.keys() - old.keys())
+    removed = utf8_sorted(old.keys() - new.keys())
+    changed = utf8_sorted(p for p in new.keys() & old.keys() if old[p] != new[p])
     return added, changed, removed
 
 
