@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import subprocess
 import time
@@ -112,3 +113,17 @@ def test_an_unsealed_edit_is_never_read_and_no_state_folder_is_made(artigov: Run
     held["value"]["frameworks"]["fwk-001"]["gates"][-1]["passes"] = True
     kept.write_text(json.dumps(held))  # edited without its seal
     assert _release(artigov, example_copy) is False
+
+
+def test_a_summary_written_in_the_tick_a_key_file_changed_is_not_read(artigov: Runner, example_copy: Path) -> None:
+    """git's racy rule: a file of the key whose mtime or ctime is not older than the kept summary
+    could have changed again within the timestamp tick, keeping its stamp."""
+    assert artigov("index", "update", "--root", example_copy).returncode == 0
+    assert _release(artigov, example_copy) is False
+    _poison(example_copy)
+    assert _release(artigov, example_copy) is True  # written after every file of its key: read
+    _poison(example_copy)
+    kept = example_copy / ".artigov" / "derived-status.json"
+    contract = (example_copy / "contracts/fwk-001.yaml").stat()
+    os.utime(kept, ns=(contract.st_mtime_ns, contract.st_mtime_ns))  # as if written in that tick
+    assert _release(artigov, example_copy) is False  # not read: computed afresh

@@ -16,7 +16,10 @@ Asked again with the same index digest, the same key and before ``valid_until``,
 the answer and no entry is read; anything else is computed afresh. It is kept in the state folder
 (:class:`artigov.index.DerivedCache`, sealed), and only in a state folder that is already there:
 status never makes one, so a fresh clone stays as it was. Like ``git status`` refreshing its
-index, keeping it is best effort (a read-only folder only costs speed).
+index, keeping it is best effort (a read-only folder only costs speed). And like git's racy
+check, a kept summary is not read when a file of its key changed (mtime or ctime) no earlier
+than the summary file was written: within the file system's timestamp tick, that file could
+have changed again and kept its stamp.
 
 What is NOT kept: the record's verification, the decision logs, the trust chain, the rollback
 triggers and the upstream comparison are checked on every run, as before.
@@ -52,6 +55,25 @@ def _tree_stamps(folder: Path) -> list[list[Any]]:
                 continue
             out.append([path.relative_to(folder).as_posix(), st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino])
     return out
+
+
+def _racy(key: dict[str, Any], written_ns: int) -> bool:
+    """Whether a file stamped in ``key`` changed (mtime or ctime) no earlier than ``written_ns``."""
+    trees = [key["contracts"], key["keys"], key["trust"], *key["approvals"].values()]
+    times = [t for tree in trees for stamp in tree for t in stamp[2:4]]
+    times += key["config"][1:3] if key["config"] is not None else []
+    return any(t >= written_ns for t in times)
+
+
+def _usable(held: Any) -> bool:
+    """Whether a kept value is a whole summary still in time: every indexed framework has its part,
+    and no key or signature the checks relied on has expired since (``valid_until``)."""
+    if not isinstance(held, dict) or not isinstance(held.get("frameworks"), dict):
+        return False
+    until, indexed = held.get("valid_until"), held.get("indexed")
+    if until is not None and (not isinstance(until, int) or time.time() >= until):
+        return False
+    return isinstance(indexed, list) and all(name in held["frameworks"] for name in indexed)
 
 
 def _key(ws: Workspace) -> dict[str, Any]:
@@ -91,23 +113,21 @@ class KeptSummary:
         """The summary kept for this index and today's inputs, or None (see the module doc). Its
         ``frameworks`` map each indexed framework (and any other it was computed for) to its part;
         ``indexed`` names the frameworks with an indexed artifact."""
-        if not self.writable:
+        if self.key is None:
             return None
+        try:
+            written = self._cache.path.stat().st_mtime_ns  # first: a later rewrite only makes it older
+        except OSError:
+            return None
+        if _racy(self.key, written):
+            return None  # a file of the key changed in the tick the summary was written
         held = self._cache.get(self.digest, self.key)
-        if not isinstance(held, dict) or not isinstance(held.get("frameworks"), dict):
-            return None
-        until = held.get("valid_until")
-        if until is not None and (not isinstance(until, int) or time.time() >= until):
-            return None  # a key or a signature the checks relied on may have expired since
-        indexed = held.get("indexed")
-        if not isinstance(indexed, list) or any(name not in held["frameworks"] for name in indexed):
-            return None
-        return held
+        return held if _usable(held) else None
 
     def put(self, frameworks: dict[str, Any], indexed: list[str]) -> None:
         """Keep ``frameworks`` (name -> part, each with its ``valid_until``; every indexed framework
         among them); best effort."""
-        if not self.writable:
+        if self.key is None:
             return
         untils = [p["valid_until"] for p in frameworks.values() if p.get("valid_until") is not None]
         value = {"frameworks": frameworks, "indexed": sorted(indexed), "valid_until": min(untils, default=None)}
