@@ -127,3 +127,65 @@ def test_a_summary_written_in_the_tick_a_key_file_changed_is_not_read(artigov: R
     contract = (example_copy / "contracts/fwk-001.yaml").stat()
     os.utime(kept, ns=(contract.st_mtime_ns, contract.st_mtime_ns))  # as if written in that tick
     assert _release(artigov, example_copy) is False  # not read: computed afresh
+
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture
+def many(tmp_path: Path) -> Path:
+    """A generated workspace of 300 artifacts in 50 frameworks (the benchmarks' generator)."""
+    import sys
+
+    ws = tmp_path / "many"
+    subprocess.run(
+        [sys.executable, REPO / "benchmarks" / "generate.py", "--artifacts", "300", "--seed", "1", "--out", ws],
+        check=True,
+        capture_output=True,
+    )
+    return ws
+
+
+def _json(artigov: Runner, ws: Path) -> dict:  # type: ignore[type-arg]
+    return json.loads(artigov("status", "--format", "json", "--root", ws).stdout)  # type: ignore[no-any-return]
+
+
+def _afresh(artigov: Runner, ws: Path) -> dict:  # type: ignore[type-arg]
+    """The status computed with nothing kept (then kept again for the next step)."""
+    for kept in (ws / ".artigov").glob("derived-*.json"):
+        kept.unlink()
+    return _json(artigov, ws)
+
+
+def _first(ws: Path, framework: str) -> Path:
+    return sorted((ws / "frameworks" / framework).rglob("*.md"))[0]
+
+
+@pytest.mark.parametrize("step", ["edit", "move to another framework", "remove"])
+def test_a_few_edits_carry_the_other_frameworks_over(artigov: Runner, many: Path, step: str) -> None:
+    """After ``index update`` of a few edits, the frameworks they touch are checked again and the
+    others carried over; an artifact that left a framework, or is gone, makes status check afresh.
+    Every answer equals the one computed with nothing kept."""
+    assert artigov("index", "update", "--root", many).returncode == 0
+    _json(artigov, many)
+    kept = many / ".artigov" / "derived-status.json"
+    held = json.loads(kept.read_text())
+    held["value"]["frameworks"]["fwk-002"]["gates"][0]["warnings"] += 1000  # visible if carried
+    reseal(kept, held)
+    doc = _first(many, "fwk-001")
+    if step == "edit":
+        doc.write_text(doc.read_text() + "\nOne more line.\n")
+    elif step == "remove":
+        doc.unlink()
+    else:
+        doc.write_text(doc.read_text().replace("framework: fwk-001", "framework: fwk-002", 1))
+    assert artigov("index", "update", "--root", many).returncode in (0, 1)
+    carried = _json(artigov, many)
+    fresh = _afresh(artigov, many)
+    marked = next(f for f in carried["frameworks"] if f["framework"] == "fwk-002")["gates"][0]
+    if step == "edit":  # fwk-002 untouched: carried over, marker and all
+        assert marked["warnings"] >= 1000
+        marked["warnings"] -= 1000
+    else:  # fwk-002 touched, or the counts do not add up: computed afresh
+        assert marked["warnings"] < 1000
+    assert carried == fresh

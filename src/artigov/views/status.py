@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from artigov.core import TrustChain
     from artigov.index import Entries
     from artigov.promote import TrustVerdict
+    from artigov.views.statuskept import KeptSummary
 
 __all__ = ["Status", "framework_names", "workspace_status"]
 
@@ -268,6 +269,19 @@ def _parts(ws: Workspace, names: list[str], entries: Entries | None, kept: dict[
     return {name: _gates(ws, name, by_framework.get(name, {})) for name in names}
 
 
+def _kept(ws: Workspace, summary: KeptSummary | None, framework: str | None) -> dict[str, Any] | None:
+    """The gate checks kept for this index, else those kept for an earlier one carried over the
+    index steps since (only the touched frameworks checked again, and the result kept)."""
+    if summary is None:
+        return None
+    kept = summary.get()
+    if kept is None:
+        kept = summary.carried(lambda name, mine: _gates(ws, name, mine))
+        if kept is not None and not framework:
+            summary.put(kept["frameworks"], kept["indexed"])
+    return kept
+
+
 def workspace_status(ws: Workspace, framework: str | None = None) -> Status:
     """Everything ``artigov status`` shows (see the module doc)."""
     from artigov.promote import check_trust
@@ -275,7 +289,7 @@ def workspace_status(ws: Workspace, framework: str | None = None) -> Status:
 
     index, findings = _index_state(ws)
     summary = KeptSummary(ws, index["digest"]) if index["state"] == "fresh" else None
-    kept = summary.get() if summary is not None else None
+    kept = _kept(ws, summary, framework)
     entries: Entries | None = None
     read_from = None
     if kept is None:

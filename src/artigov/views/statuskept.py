@@ -13,7 +13,10 @@ framework's gates. Those checks depend on:
   the first moment that can happen (``valid_until``), and is not read from then on.
 
 Asked again with the same index digest, the same key and before ``valid_until``, the summary is
-the answer and no entry is read; anything else is computed afresh. It is kept in the state folder
+the answer and no entry is read. After an index write of a few paths (the pre-commit hooks'
+``index update``), the summary of the earlier index is carried over the recorded index steps
+(:meth:`artigov.index.DerivedCache.before`): only the frameworks of the touched entries are
+checked again, each from its own slice of the index. Anything else is computed afresh. It is kept in the state folder
 (:class:`artigov.index.DerivedCache`, sealed), and only in a state folder that is already there:
 status never makes one, so a fresh clone stays as it was. Like ``git status`` refreshing its
 index, keeping it is best effort (a read-only folder only costs speed). And like git's racy
@@ -29,10 +32,14 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from artigov.core import Workspace
+
+if TYPE_CHECKING:
+    from artigov.index import Entries
 
 __all__ = ["KeptSummary"]
 
@@ -63,6 +70,19 @@ def _racy(key: dict[str, Any], written_ns: int) -> bool:
     times = [t for tree in trees for stamp in tree for t in stamp[2:4]]
     times += key["config"][1:3] if key["config"] is not None else []
     return any(t >= written_ns for t in times)
+
+
+def _framework_entries(ws: Workspace, digest: str, framework: str) -> Entries | None:
+    """One framework's entries of the index with ``digest``, parsing only its lines; None when the
+    file is not that index or not in canonical shape."""
+    from artigov.index import framework_slice_of
+
+    try:
+        with ws.index_path.open("rb") as f:
+            found = framework_slice_of(f, framework)
+    except OSError:
+        return None
+    return found.entries if found is not None and found.digest == digest else None
 
 
 def _usable(held: Any) -> bool:
@@ -113,16 +133,49 @@ class KeptSummary:
         """The summary kept for this index and today's inputs, or None (see the module doc). Its
         ``frameworks`` map each indexed framework (and any other it was computed for) to its part;
         ``indexed`` names the frameworks with an indexed artifact."""
-        if self.key is None:
+        if self.key is None or not self._in_time():
             return None
+        held = self._cache.get(self.digest, self.key)
+        return held if _usable(held) else None
+
+    def _in_time(self) -> bool:
+        """False when a file of the key changed no earlier than the summary file was written (it
+        could have changed again in that tick and kept its stamp: git's racy rule)."""
         try:
             written = self._cache.path.stat().st_mtime_ns  # first: a later rewrite only makes it older
         except OSError:
+            return False
+        return self.key is not None and not _racy(self.key, written)
+
+    def carried(self, gates: Callable[[str, Entries], dict[str, Any]]) -> dict[str, Any] | None:
+        """The summary kept for an earlier index, carried over the index steps since (the
+        pre-commit hooks' ``index update`` of a few edits): the frameworks of the entries those
+        steps touched are checked again with ``gates(framework, entries)`` from the index's slice
+        of each, the others carried. None when no step chain leads here, a touched path is no
+        longer indexed (its framework is not known), or the counts do not add up to the index's
+        (an artifact moved out of a framework that was carried)."""
+        from artigov.index import read_entries
+
+        if self.key is None or (before := self._cache.before(self.digest, self.key)) is None:
             return None
-        if _racy(self.key, written):
-            return None  # a file of the key changed in the tick the summary was written
-        held = self._cache.get(self.digest, self.key)
-        return held if _usable(held) else None
+        held, touched = before
+        if not _usable(held) or not self._in_time():
+            return None
+        found = read_entries(self.ws, self.digest, sorted(touched))
+        if found is None or len(found[0]) != len(touched):
+            return None
+        entries, count = found
+        parts = dict(held["frameworks"])
+        for name in sorted({e["framework"] for e in entries.values()}):
+            mine = _framework_entries(self.ws, self.digest, name)
+            if mine is None:
+                return None
+            parts[name] = gates(name, mine)
+        indexed = sorted({*held["indexed"], *(e["framework"] for e in entries.values())})
+        if sum(parts[name]["artifacts"] for name in indexed) != count:
+            return None
+        untils = [p["valid_until"] for p in parts.values() if p.get("valid_until") is not None]
+        return {"frameworks": parts, "indexed": indexed, "valid_until": min(untils, default=None)}
 
     def put(self, frameworks: dict[str, Any], indexed: list[str]) -> None:
         """Keep ``frameworks`` (name -> part, each with its ``valid_until``; every indexed framework

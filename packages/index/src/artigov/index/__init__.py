@@ -31,7 +31,7 @@ if TYPE_CHECKING:
         verify_quick,
     )
     from artigov.index._results import IndexResult, VerifyResult
-    from artigov.index._scan import IndexSlice
+    from artigov.index._scan import IndexSlice, framework_slice_of
     from artigov.index._store import IndexStore, Recovery
     from artigov.index._update import update
     from artigov.index._walk import scan
@@ -41,6 +41,7 @@ __all__ = [
     "IndexResult",
     "VerifyResult",
     "IndexSlice",
+    "framework_slice_of",
     "update",
     "scan",
     "DerivedCache",
