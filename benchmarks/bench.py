@@ -212,9 +212,18 @@ def bench_index(ws: Path, repeat: int) -> list[Row]:
     _run([*ARTIGOV, "index", "update"], ws)
     nochange, git = paired(repeat, [*ARTIGOV, "index", "update"], ["git", "status", "--porcelain"], ws)
     rows.append(Row("no-change index update", nochange, "git status --porcelain", git, "<= 2.0x", 2.0))
+    _run([*ARTIGOV, "status"], ws)  # what status keeps for this index (untimed, as the updates above)
     status = best(repeat, [*ARTIGOV, "status"], ws)
     rows.append(Row("status (no change)", status, "-", None, "< 1.0 s", 1.0, {"value": status.seconds}, basis="wall"))
     rng = random.Random(7)
+    edited = best(
+        repeat,
+        Job([*ARTIGOV, "status"], setup=lambda: (_touch_one(ws, rng), _run([*ARTIGOV, "index", "update"], ws))),
+        ws,
+    )
+    rows.append(
+        Row("status after a one-file edit", edited, "-", None, "-", None, {"value": edited.seconds}, basis="wall")
+    )
 
     def edit_for_us() -> None:
         _run([*ARTIGOV, "index", "update"], ws)  # take in the edit made for git's run (untimed)
