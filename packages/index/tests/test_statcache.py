@@ -280,3 +280,30 @@ def test_an_edit_that_duplicates_an_id_and_version_goes_to_the_full_update(tmp_p
     entries = read_index(ws).entries  # the one already indexed keeps its place; the newcomer is left out
     assert "frameworks/fwk-001/action-plan/a00001.md" in entries
     assert "frameworks/fwk-000/technical-plan/a00000.md" not in entries
+
+
+@pytest.mark.parametrize("parts", [1, 2, 3, 7, 60])
+def test_the_stat_check_cuts_the_paths_blob_into_whole_names(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, parts: int
+) -> None:
+    """The workers get the cache file's own NUL-separated paths, cut near each share at a NUL: every
+    file is checked exactly once, at its own position, whatever the number of workers."""
+    names = [f"d{i % 4}/sub{i % 3}/é-{i:03d}.md" for i in range(50)]
+    stamps = []
+    for name in names:
+        path = tmp_path / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(name)
+        st = path.stat()
+        stamps += [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino]
+    for i in (0, 17, 49):
+        (tmp_path / names[i]).write_text("changed, and longer than before")
+    (tmp_path / names[30]).unlink()
+    monkeypatch.setattr(statcache_mod, "PARALLEL_FILES", 0)
+    monkeypatch.setattr(statcache_mod, "cores", lambda: parts)
+    from array import array
+
+    blob = "\0".join(names).encode("utf-8")
+    found = statcache_mod._stat_files(tmp_path, blob, len(names), array("q", stamps))
+    assert sorted(found) == [0, 17, 30, 49] and len(found) == len(set(found))
+    assert statcache_mod._stat_files(tmp_path, b"", 0, array("q")) == []

@@ -22,11 +22,10 @@ only costs speed: it loads as an empty one.
 
 from __future__ import annotations
 
-import itertools
 import os
 import sys
 from array import array
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -46,27 +45,28 @@ PARALLEL_FILES = 20_000
 UnitStamps = dict[str, tuple[Stamp, Stamp | None]]
 
 
-def _differing(job: tuple[str, Sequence[str], array[int], int]) -> list[int]:
+def _differing(job: tuple[bytes, bytes, array[int], int]) -> list[int]:
     """Positions (from ``first``) of the files whose stamp is not the cached one (or cannot be taken).
 
-    Each folder is opened once and its files stat'ed by name relative to it, which spares the
-    kernel most of the path walk; the comparison happens here, so only the few differing
-    positions travel back from a worker.
+    ``names``: the files' paths, UTF-8, NUL-separated (the cache file's own blob, never decoded: a
+    path object per file would cost more memory than the stamps). Each folder is opened once and
+    its files stat'ed by name relative to it, which spares the kernel most of the path walk; the
+    comparison happens here, so only the few differing positions travel back from a worker.
     """
-    root, paths, cached, first = job
+    root, names, cached, first = job
     differing: list[int] = []
     stat = os.stat
     folder = None
     fd = -1
     try:
-        for i, rel in enumerate(paths):
-            where, _, name = rel.rpartition("/")
+        for i, rel in enumerate(names.split(b"\0") if names else ()):
+            where, _, name = rel.rpartition(b"/")
             if where != folder:
                 if fd >= 0:
                     os.close(fd)
                 folder = where
                 try:
-                    fd = os.open(f"{root}/{where}" if where else root, os.O_RDONLY | os.O_DIRECTORY)
+                    fd = os.open(root + b"/" + where if where else root, os.O_RDONLY | os.O_DIRECTORY)
                 except OSError:
                     fd = -1
             try:
@@ -90,12 +90,20 @@ def _differing(job: tuple[str, Sequence[str], array[int], int]) -> list[int]:
     return differing
 
 
-def _stat_files(root: Path, paths: Sequence[str], cached: array[int]) -> list[int]:
-    """Positions of the files whose stamp differs from ``cached``, in forked workers for many files."""
-    n = len(paths)
-    parts = cores() if n >= PARALLEL_FILES else 1
-    cuts = [n * i // parts for i in range(parts + 1)]
-    jobs = [(str(root), paths[a:b], cached[4 * a : 4 * b], a) for a, b in itertools.pairwise(cuts)]
+def _stat_files(root: Path, blob: bytes, count: int, cached: array[int]) -> list[int]:
+    """Positions of the files whose stamp differs from ``cached``, in forked workers for many files.
+    ``blob``: the ``count`` paths, NUL-separated; it is cut at a NUL near each worker's share."""
+    parts = cores() if count >= PARALLEL_FILES else 1
+    jobs = []
+    start = first = 0
+    for part in range(1, parts + 1):
+        end = len(blob) if part == parts else blob.find(b"\0", len(blob) * part // parts)
+        end = len(blob) if end < 0 else end
+        if end < start:
+            continue
+        n = blob.count(b"\0", start, end) + 1 if end > start else 0
+        jobs.append((os.fsencode(root), blob[start:end], cached[4 * first : 4 * (first + n)], first))
+        start, first = end + 1, first + n
     return [i for part in fork_map(_differing, jobs) for i in part]
 
 
@@ -129,7 +137,8 @@ class StatCache:
         empty one. It is held in one form, the packed one the file stores: the paths in bytewise
         order, each sidecar right after its unit, and four 64-bit integers per path."""
         self.path = path
-        self._files: list[str] = []
+        self._names: list[str] | None = []  # the paths; None: not decoded from ``_blob`` yet
+        self._blob = b""  # a loaded cache's paths as the file holds them (UTF-8, NUL-separated)
         self._metas: dict[str, str] = {}
         self._packed: array[int] = array("q")
         self._view: UnitStamps | None = None  # :attr:`stamps`, derived from the packed form on first use
@@ -172,6 +181,20 @@ class StatCache:
                 self._files.append(meta_rel)
                 self._packed.extend(meta)
 
+    @property
+    def _files(self) -> list[str]:
+        """The cached paths in order (a loaded cache decodes its blob on first use: a command whose
+        stat check finds nothing changed never makes a string per file)."""
+        if self._names is None:
+            self._names = self._blob.decode("utf-8", "surrogateescape").split("\0") if self._blob else []
+        return self._names
+
+    def _paths_blob(self) -> bytes:
+        """The paths as the cache file holds them."""
+        if self._names is None:
+            return self._blob
+        return "\0".join(self._names).encode("utf-8", "surrogateescape")
+
     def meta_of(self, rel: str) -> str | None:
         """The sidecar path recorded for unit ``rel`` (loaded caches)."""
         return self._metas.get(rel)
@@ -179,7 +202,7 @@ class StatCache:
     @property
     def units(self) -> int:
         """How many units the cache holds."""
-        return len(self._files) - len(self._metas)
+        return len(self._packed) // 4 - len(self._metas)
 
     @property
     def stamps(self) -> UnitStamps:
@@ -213,21 +236,22 @@ class StatCache:
             end = data.index(b"\n", len(_MAGIC))
             head = orjson.loads(data[len(_MAGIC) : end])
             blob_end = end + 1 + int(head["files_bytes"])
-            blob = data[end + 1 : blob_end].decode("utf-8")
-            files = blob.split("\0") if blob else []
+            blob = data[end + 1 : blob_end]
+            count = blob.count(b"\0") + 1 if blob else 0
             dirs = head["dirs"]
             packed: array[int] = array("q")
             packed.frombytes(data[blob_end:])
-            if sys.byteorder != head["byteorder"] or len(packed) != 4 * (len(files) + len(dirs or ())):
+            del data  # held: the blob and the stamps, not the file
+            if sys.byteorder != head["byteorder"] or len(packed) != 4 * (count + len(dirs or ())):
                 return cache
             metas = head["metas"]
-            if not (isinstance(files, list) and isinstance(metas, dict)):
+            if not isinstance(metas, dict):
                 return cache
-            cache._files, cache._metas = files, metas
-            cache._packed = packed[: 4 * len(files)]
-            cache._saved = (head, data[end + 1 : blob_end], packed[4 * len(files) :].tobytes())
+            cache._names, cache._blob, cache._metas = None, blob, metas
+            cache._packed = packed[: 4 * count]
+            cache._saved = (head, blob, packed[4 * count :].tobytes())
             if dirs is not None:
-                at = 4 * len(files)
+                at = 4 * count
                 cache.dirs = {d: tuple(packed[at + 4 * k : at + 4 * k + 4]) for k, d in enumerate(dirs)}  # type: ignore[misc]
             cache.scope = str(head["scope"])
             cache.index_digest = str(head["index_digest"])
@@ -292,7 +316,7 @@ class StatCache:
             return None
         reference = self.reference_ns
         cached = self._packed
-        suspects = set(_stat_files(root, self._files, cached))
+        suspects = set(_stat_files(root, self._paths_blob(), len(cached) // 4, cached))
         if not suspects and self.newest_ns < reference:
             return QuickCheck([])
         files, metas = self._files, self._metas
@@ -348,13 +372,13 @@ class StatCache:
         With ``index_path`` and known ``dirs``, and every unit indexed, the cache also vouches for the
         walk (quick checks).
         """
-        files, packed = self._files, array("q", self._packed)
+        files, packed = len(self._packed) // 4, array("q", self._packed)
         complete = self._complete and self.dirs is not None and index_path is not None
         index_stamp = stamp_of(index_path) if complete and index_path is not None else None
         dirs = sorted(self.dirs) if self.dirs is not None and index_stamp is not None else None
         for d in dirs or ():
             packed.extend(self.dirs[d])  # type: ignore[index]
-        blob = "\0".join(files).encode("utf-8")
+        blob = self._paths_blob()
         head = {
             "byteorder": sys.byteorder,
             "dirs": dirs,
@@ -362,7 +386,7 @@ class StatCache:
             "index_digest": index_digest,
             "index_stamp": list(index_stamp) if index_stamp else None,
             "metas": self._metas,
-            "newest_ns": max(packed[1 : 4 * len(files) : 4], default=0),
+            "newest_ns": max(packed[1 : 4 * files : 4], default=0),
             "scope": self.scope,
         }
         _write(self.path, head, blob, packed.tobytes())
