@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from artigov.core.testkeys import gnupg_home, make_key
+from artigov.core.testkeys import gnupg_home, key_expiry, make_key
 
 Runner = Callable[..., subprocess.CompletedProcess[str]]
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -180,16 +180,6 @@ def test_removing_a_risk_after_approval_makes_the_approval_stale(artigov: Runner
     assert refused.returncode == 1 and "C011" in refused.stdout + refused.stderr
 
 
-def _expiry(home: Path, fpr: str) -> int:
-    listed = subprocess.run(
-        ["gpg", "--homedir", str(home), "--batch", "--with-colons", "--list-keys", fpr],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    return int(next(line for line in listed.splitlines() if line.startswith("pub:")).split(":")[6])
-
-
 def test_status_keeps_signed_gates_only_until_a_key_expires(artigov: Runner, tmp_path: Path, keys) -> None:  # type: ignore[no-untyped-def]
     """With signed approvals required, the gate checks status keeps hold until the first approval
     key the checks relied on expires; an approval, or an edit after it, is seen on the next run."""
@@ -207,7 +197,7 @@ def test_status_keeps_signed_gates_only_until_a_key_expires(artigov: Runner, tmp
     assert artigov("approve", plan, "--as", ALICE, cwd=ws).returncode == 0
     assert design()["passes"] is True  # the approval is seen (index and approvals changed)
     kept = json.loads((ws / ".artigov" / "derived-status.json").read_text())
-    assert kept["value"]["valid_until"] == min(_expiry(home, alice), _expiry(home, carol))
+    assert kept["value"]["valid_until"] == min(key_expiry(home, alice), key_expiry(home, carol))
     assert design()["passes"] is True  # read from what was kept
     _edit_body(ws / plan, "\nA late edit nobody approved.\n")
     assert artigov("index", "update", cwd=ws).returncode == 0

@@ -20,7 +20,7 @@ from artigov.core import (
     trusted_keyring,
 )
 from artigov.core._gpg import export_public_key, gpg_for
-from artigov.core.testkeys import gnupg_home, make_key, revoke_key
+from artigov.core.testkeys import gnupg_home, key_expiry, make_key, revoke_key
 
 DATA = b"the bytes a manifest would hold\n"
 
@@ -171,19 +171,6 @@ def test_a_chain_keyring_imports_only_its_fingerprints_files_when_each_has_one(
     assert committed_key_files(FsTree(tmp_path), "rec") == files
 
 
-def _expiry(home: Path, fpr: str) -> int:
-    """The key's expiry as gpg lists it (field 7 of its ``pub`` line), in epoch seconds."""
-    import subprocess
-
-    listed = subprocess.run(
-        ["gpg", "--homedir", str(home), "--batch", "--with-colons", "--list-keys", fpr],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    return int(next(line for line in listed.splitlines() if line.startswith("pub:")).split(":")[6])
-
-
 def test_a_keyring_says_when_time_alone_could_change_what_it_verified(tmp_path: Path) -> None:
     """What a kept result relies on (``artigov status``'s summary): the first expiry of a key in
     the keyring, or of a signature it found good; None when nothing in it expires."""
@@ -195,7 +182,7 @@ def test_a_keyring_says_when_time_alone_could_change_what_it_verified(tmp_path: 
         with VerifyingKeyring(keys, (never,)) as only_never:  # the other key is not allow-listed: deleted
             assert only_never.valid_until() is None
         with VerifyingKeyring(keys, (soon, never)) as ring:
-            assert ring.valid_until() == _expiry(home, soon)
+            assert ring.valid_until() == key_expiry(home, soon)
             sign = ["gpg", "--homedir", str(home), "--batch", "--armor", "--detach-sign", "--local-user", never]
             signed = subprocess.run(
                 [*sign, "--default-sig-expire", "1d"],
@@ -205,5 +192,5 @@ def test_a_keyring_says_when_time_alone_could_change_what_it_verified(tmp_path: 
             ).stdout
             assert ring.verify(DATA, signed) == never
             until = ring.valid_until()
-            assert until is not None and until < _expiry(home, soon)  # the signature's day comes first
+            assert until is not None and until < key_expiry(home, soon)  # the signature's day comes first
             assert until == ring.signature_expiries[0]

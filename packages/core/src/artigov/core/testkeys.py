@@ -10,10 +10,21 @@ from typing import Any
 
 from artigov.core._throwaway import make_throwaway_key, throwaway_gnupg_home
 
-__all__ = ["gnupg_home", "make_key", "revoke_key", "write_trust"]
+__all__ = ["gnupg_home", "key_expiry", "make_key", "revoke_key", "write_trust"]
 
 gnupg_home = throwaway_gnupg_home
 make_key = make_throwaway_key
+
+
+def key_expiry(home: Path, fingerprint: str) -> int:
+    """The key's expiry as gpg lists it (field 7 of its ``pub`` line), in epoch seconds."""
+    listed = subprocess.run(
+        ["gpg", "--homedir", str(home), "--batch", "--with-colons", "--list-keys", fingerprint],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    return int(next(line for line in listed.splitlines() if line.startswith("pub:")).split(":")[6])
 
 
 def revoke_key(home: Path, fingerprint: str) -> None:
