@@ -213,3 +213,36 @@ def test_a_symlinked_folder_named_directly_is_not_walked(tmp_path: Path) -> None
     report = validate_workspace(ws, [ws.root / "frameworks/outdir", ws.root / "frameworks/again"])
     assert report.checked == 0 and [f.code for f in report.findings] == ["S019"]
     assert report.skipped == ["frameworks/again"]
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_check_units_yields_each_batch_as_it_is_checked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, workers: int
+) -> None:
+    """No list of every result is held (a rebuild's memory): the caller has the first batch while
+    the last is not yet checked, and a caller that stops early leaves no units behind."""
+    import artigov.schema._validate as validate_mod
+    from artigov.schema import SchemaSet, check_units
+
+    files: dict[str, str | bytes] = {f"frameworks/a{i}.md": make_artifact(f"a{i}") for i in range(7)}
+    files["frameworks/bad.md"] = "no frontmatter\n"
+    ws = _ws(tmp_path, files)
+    monkeypatch.setattr(validate_mod, "_BATCH", 2)
+    monkeypatch.setattr(validate_mod, "PARALLEL_MIN", 0)
+    monkeypatch.setattr(validate_mod, "cores", lambda: workers)
+    units = discover(ws).units
+    heard: list[tuple[int, int]] = []
+    results = check_units(ws.root, units, SchemaSet(ws.kind_schemas_dir), lambda n, total: heard.append((n, total)))
+    first = next(results)
+    assert first[0] == units[0] and heard == []  # the first batch, before any progress was heard
+    rest = list(results)
+    assert [r[0] for r in [first, *rest]] == list(units)
+    assert heard == [(2, 8), (4, 8), (6, 8), (8, 8)]
+    by_path = {unit.path: (artifact, problems) for unit, artifact, problems, _c, _m in [first, *rest]}
+    assert by_path["frameworks/bad.md"][0] is None and by_path["frameworks/bad.md"][1]
+    assert all(artifact is not None for path, (artifact, _p) in by_path.items() if path != "frameworks/bad.md")
+    assert "units" not in validate_mod._WORKER
+    stopped = check_units(ws.root, units, SchemaSet(ws.kind_schemas_dir))
+    next(stopped)
+    stopped.close()
+    assert "units" not in validate_mod._WORKER

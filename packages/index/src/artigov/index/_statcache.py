@@ -33,6 +33,7 @@ from typing import Any
 import orjson
 
 from artigov.core import cores, fork_map, utf8_sorted, write_atomic
+from artigov.index._stamptable import StampPair, StampTable
 from artigov.schema import MISSING, Stamp, stamp_of
 
 __all__ = ["NAME", "QuickCheck", "StatCache", "Stamp", "stamp_of"]
@@ -42,7 +43,7 @@ _MAGIC = b"artigov statcache 3\n"
 #: At least this many files: stat them in one forked worker per core.
 PARALLEL_FILES = 20_000
 
-UnitStamps = dict[str, tuple[Stamp, Stamp | None]]
+UnitStamps = Mapping[str, StampPair]
 
 
 def _differing(job: tuple[bytes, bytes, array[int], int]) -> list[int]:
@@ -116,9 +117,10 @@ class QuickCheck:
     positions: dict[str, int] = field(default_factory=dict)
 
 
-def _write(path: Path, head: Mapping[str, Any], blob: bytes, packed: bytes) -> None:
-    """The cache file: magic line, JSON header line, the paths blob, then the packed stamps."""
-    write_atomic(path, _MAGIC + orjson.dumps(head) + b"\n" + blob + packed, lock=False)
+def _write(path: Path, head: Mapping[str, Any], blob: bytes, *packed: bytes | memoryview) -> None:
+    """The cache file: magic line, JSON header line, the paths blob, then the packed stamps (written
+    as these pieces: never joined into one more copy of the file in memory)."""
+    write_atomic(path, [_MAGIC, orjson.dumps(head), b"\n", blob, *packed], lock=False)
 
 
 class StatCache:
@@ -141,7 +143,7 @@ class StatCache:
         self._blob = b""  # a loaded cache's paths as the file holds them (UTF-8, NUL-separated)
         self._metas: dict[str, str] = {}
         self._packed: array[int] = array("q")
-        self._view: UnitStamps | None = None  # :attr:`stamps`, derived from the packed form on first use
+        self._view: StampTable | None = None  # :attr:`stamps`, derived from the packed form on first use
         self._saved: tuple[dict[str, Any], bytes, bytes] | None = None  # header, files blob, folder stamps
         #: Every given unit is indexed with the same sidecar (else the cache cannot vouch for a walk).
         self._complete = True
@@ -167,19 +169,21 @@ class StatCache:
         """Pack the stamps of the units ``entries`` index with the same sidecar (the others are left out,
         and the cache then vouches for no walk)."""
         self._complete = len(stamps) == len(entries)
-        for rel in utf8_sorted(stamps):
-            content, meta = stamps[rel]
+        table = stamps if isinstance(stamps, StampTable) else StampTable(stamps)
+        files, packed = self._files, self._packed
+        for rel in utf8_sorted(table):
+            raw = table.raw(rel)
+            with_meta = len(raw) > 32  # eight integers: the unit's, then its sidecar's
             entry = entries.get(rel)
             meta_rel = entry.get("meta") if entry is not None else None
-            if entry is None or (meta is None) != (meta_rel is None) or not isinstance(meta_rel, (str, type(None))):
+            if entry is None or with_meta != (meta_rel is not None) or not isinstance(meta_rel, (str, type(None))):
                 self._complete = False
                 continue
-            self._files.append(rel)
-            self._packed.extend(content)
-            if meta is not None and meta_rel is not None:
+            files.append(rel)
+            packed.frombytes(raw)
+            if with_meta and meta_rel is not None:
                 self._metas[rel] = meta_rel
-                self._files.append(meta_rel)
-                self._packed.extend(meta)
+                files.append(meta_rel)
 
     @property
     def _files(self) -> list[str]:
@@ -205,22 +209,19 @@ class StatCache:
         return len(self._packed) // 4 - len(self._metas)
 
     @property
-    def stamps(self) -> UnitStamps:
-        """Every cached unit's stamps: a view of the packed form, built on first use."""
+    def stamps(self) -> StampTable:
+        """Every cached unit's stamps: a view of the packed form, built on first use (each unit's
+        32 or 64 bytes of the array, as they are)."""
         if self._view is None:
-            stamps: UnitStamps = {}
-            packed, metas, files = self._packed, self._metas, self._files
+            stamps = StampTable()
+            whole = self._packed.tobytes()
+            metas, files = self._metas, self._files
             i = 0
             while i < len(files):
                 rel = files[i]
-                content: Stamp = tuple(packed[4 * i : 4 * i + 4])  # type: ignore[assignment]
-                if rel in metas:
-                    meta: Stamp = tuple(packed[4 * i + 4 : 4 * i + 8])  # type: ignore[assignment]
-                    stamps[rel] = (content, meta)
-                    i += 2
-                else:
-                    stamps[rel] = (content, None)
-                    i += 1
+                width = 2 if rel in metas else 1
+                stamps.put_raw(rel, whole[32 * i : 32 * (i + width)])
+                i += width
             self._view = stamps
         return self._view
 
@@ -372,12 +373,13 @@ class StatCache:
         With ``index_path`` and known ``dirs``, and every unit indexed, the cache also vouches for the
         walk (quick checks).
         """
-        files, packed = len(self._packed) // 4, array("q", self._packed)
+        files, packed = len(self._packed) // 4, self._packed
         complete = self._complete and self.dirs is not None and index_path is not None
         index_stamp = stamp_of(index_path) if complete and index_path is not None else None
         dirs = sorted(self.dirs) if self.dirs is not None and index_stamp is not None else None
+        folders: array[int] = array("q")
         for d in dirs or ():
-            packed.extend(self.dirs[d])  # type: ignore[index]
+            folders.extend(self.dirs[d])  # type: ignore[index]
         blob = self._paths_blob()
         head = {
             "byteorder": sys.byteorder,
@@ -389,5 +391,5 @@ class StatCache:
             "newest_ns": max(packed[1 : 4 * files : 4], default=0),
             "scope": self.scope,
         }
-        _write(self.path, head, blob, packed.tobytes())
+        _write(self.path, head, blob, memoryview(packed).cast("B"), folders.tobytes())
         self.index_digest = index_digest

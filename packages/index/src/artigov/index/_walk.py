@@ -11,6 +11,7 @@ from pathlib import Path
 from artigov.core import Finding, Workspace, get_logger, sort_findings, utf8_sorted
 from artigov.index._model import Entries, entry_from_artifact
 from artigov.index._results import ProgressHook
+from artigov.index._stamptable import StampTable
 from artigov.index._statcache import NAME as STATCACHE_NAME
 from artigov.index._statcache import Stamp, StatCache
 from artigov.schema import ArtifactUnit, discover, discovery_scope
@@ -47,7 +48,7 @@ class Scan:
     """What :func:`scan` found: valid entries, their stamps, findings, and the folders it listed."""
 
     entries: Entries
-    stamps: dict[str, tuple[Stamp, Stamp | None]]
+    stamps: StampTable
     findings: list[Finding]
     #: Listed folders' stamps when the walk was complete (no finding, every unit indexed); else None.
     dirs: dict[str, Stamp] | None
@@ -73,19 +74,20 @@ def scan(
     schemas = SchemaSet(ws.kind_schemas_dir)
     old = old or {}
     entries: Entries = {}
-    stamps: dict[str, tuple[Stamp, Stamp | None]] = {}
+    stamps = StampTable()
     to_check: list[ArtifactUnit] = []
     if changed is not None and cache is not None:
         dirs: dict[str, Stamp] | None = cache.dirs
         findings: list[Finding] = []
         redo = set(changed)
-        for rel, pair in cache.stamps.items():
+        cached = cache.stamps
+        for rel in cached:
             if rel in redo:
                 to_check.append(ArtifactUnit(rel, old[rel].get("meta")))
             else:
                 entries[rel] = old[rel]
-                stamps[rel] = pair
-        total = len(cache.stamps)
+                stamps.put_raw(rel, cached.raw(rel))
+        total = len(cached)
     else:
         found = discover(ws)
         dirs = found.dirs if not found.findings else None
@@ -96,7 +98,7 @@ def scan(
                 content, meta = unit_stamps(ws.root, unit)
                 if cache.fresh(unit.path, content, meta):
                     entries[unit.path] = known
-                    stamps[unit.path] = cache.stamps[unit.path]
+                    stamps.put_raw(unit.path, cache.stamps.raw(unit.path))
                     continue
             to_check.append(unit)
         total = len(found.units)

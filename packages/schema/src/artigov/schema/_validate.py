@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -162,41 +162,48 @@ def check_units(
     progress: ProgressHook | None = None,
     *,
     transform: Callable[[Artifact], Any] | None = None,
-) -> list[Checked]:
-    """Check units in order; in a pool of worker processes (fork, one per core) when there are many.
+) -> Iterator[Checked]:
+    """Check units, yielding each one's result in order; in a pool of worker processes (fork, one per
+    core) when there are many.
 
     ``progress`` hears (units checked, units given) as batches finish. ``transform`` runs in the
     worker on each valid artifact, so only what the caller needs (an index entry, say) travels back,
-    not the whole artifact: it keeps the parent's memory small.
+    not the whole artifact: it keeps the parent's memory small. So does yielding: the caller keeps
+    what it needs of each batch as it comes, and no list of every result is held (at 300,000
+    artifacts that list, with its stamps, was ~170 MB at a rebuild's peak).
     """
     total = len(units)
     _WORKER.update(root=root, schemas=schemas, transform=transform, parent=os.getpid(), units=units)
     spans = [(i, min(i + _BATCH, len(units))) for i in range(0, len(units), _BATCH)]
     workers = min(cores(), 8)
-    results: list[Checked] = []
+    done = 0
     parallel = len(units) >= PARALLEL_MIN and workers > 1 and hasattr(os, "fork")
-    if parallel:
-        import multiprocessing  # loaded only for big jobs
-        from concurrent.futures import ProcessPoolExecutor
+    try:
+        if parallel:
+            import multiprocessing  # loaded only for big jobs
+            from concurrent.futures import ProcessPoolExecutor
 
-        context = multiprocessing.get_context("fork")
-        with (
-            bulk_results(),
-            ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_worker_init) as pool,
-        ):
-            for (start, end), checked in zip(spans, pool.map(_check_range, spans), strict=True):
-                results.extend((unit, *rest) for unit, rest in zip(units[start:end], checked, strict=True))
-                fault_pause("mid-scan")  # a rehearsal's place to interrupt a scan with workers running
+            context = multiprocessing.get_context("fork")
+            with (
+                bulk_results(),
+                ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_worker_init) as pool,
+            ):
+                for (start, end), checked in zip(spans, pool.map(_check_range, spans), strict=True):
+                    for unit, rest in zip(units[start:end], checked, strict=True):
+                        yield (unit, *rest)
+                    done += end - start
+                    fault_pause("mid-scan")  # a rehearsal's place to interrupt a scan with workers running
+                    if progress is not None:
+                        progress(done, total)
+        else:
+            for start, end in spans:
+                for unit, rest in zip(units[start:end], _check_range((start, end)), strict=True):
+                    yield (unit, *rest)
+                done += end - start
                 if progress is not None:
-                    progress(len(results), total)
-    else:
-        for start, end in spans:
-            checked = _check_range((start, end))
-            results.extend((unit, *rest) for unit, rest in zip(units[start:end], checked, strict=True))
-            if progress is not None:
-                progress(len(results), total)
-    _WORKER.pop("units")  # not kept alive past the call
-    return results
+                    progress(done, total)
+    finally:
+        _WORKER.pop("units", None)  # not kept alive past the call
 
 
 def duplicate_finding(source: str, id_: str, version: str, other: str) -> Finding:
