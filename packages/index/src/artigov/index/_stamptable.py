@@ -13,12 +13,14 @@ from collections.abc import Iterator, Mapping, MutableMapping
 
 from artigov.schema import Stamp
 
-__all__ = ["StampPair", "StampTable", "pack_pair", "unpack_pair"]
+__all__ = ["STAMP_BYTES", "StampPair", "StampTable", "pack_pair", "unpack_pair"]
 
 StampPair = tuple[Stamp, Stamp | None]
 
 _ONE = struct.Struct("=4q")
 _TWO = struct.Struct("=8q")
+#: One stamp packed (four 64-bit integers): a pair is one or two of these, as in the stat cache's array.
+STAMP_BYTES = _ONE.size
 
 
 def pack_pair(pair: StampPair) -> bytes:

@@ -33,7 +33,7 @@ from typing import Any
 import orjson
 
 from artigov.core import cores, fork_map, utf8_sorted, write_atomic
-from artigov.index._stamptable import StampPair, StampTable
+from artigov.index._stamptable import STAMP_BYTES, StampPair, StampTable
 from artigov.schema import MISSING, Stamp, stamp_of
 
 __all__ = ["NAME", "QuickCheck", "StatCache", "Stamp", "stamp_of"]
@@ -173,7 +173,7 @@ class StatCache:
         files, packed = self._files, self._packed
         for rel in utf8_sorted(table):
             raw = table.raw(rel)
-            with_meta = len(raw) > 32  # eight integers: the unit's, then its sidecar's
+            with_meta = len(raw) > STAMP_BYTES  # two stamps: the unit's, then its sidecar's
             entry = entries.get(rel)
             meta_rel = entry.get("meta") if entry is not None else None
             if entry is None or with_meta != (meta_rel is not None) or not isinstance(meta_rel, (str, type(None))):
@@ -211,7 +211,7 @@ class StatCache:
     @property
     def stamps(self) -> StampTable:
         """Every cached unit's stamps: a view of the packed form, built on first use (each unit's
-        32 or 64 bytes of the array, as they are)."""
+        one or two stamps of the array, as they are)."""
         if self._view is None:
             stamps = StampTable()
             whole = self._packed.tobytes()
@@ -220,7 +220,7 @@ class StatCache:
             while i < len(files):
                 rel = files[i]
                 width = 2 if rel in metas else 1
-                stamps.put_raw(rel, whole[32 * i : 32 * (i + width)])
+                stamps.put_raw(rel, whole[STAMP_BYTES * i : STAMP_BYTES * (i + width)])
                 i += width
             self._view = stamps
         return self._view

@@ -170,7 +170,9 @@ def check_units(
     worker on each valid artifact, so only what the caller needs (an index entry, say) travels back,
     not the whole artifact: it keeps the parent's memory small. So does yielding: the caller keeps
     what it needs of each batch as it comes, and no list of every result is held (at 300,000
-    artifacts that list, with its stamps, was ~170 MB at a rebuild's peak).
+    artifacts that list, with its stamps, was ~170 MB at a rebuild's peak). One at a time: the
+    workers read their units from a module-level slot, so a second call while one is still being
+    iterated would take it over.
     """
     total = len(units)
     _WORKER.update(root=root, schemas=schemas, transform=transform, parent=os.getpid(), units=units)
