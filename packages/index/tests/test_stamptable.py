@@ -34,6 +34,8 @@ def test_the_table_is_the_mapping_of_its_pairs(pairs: dict[str, StampPair], othe
     for rel in table:
         copy.put_raw(rel, table.raw(rel))
     assert copy == table
+    some = set(list(pairs)[::2])
+    assert dict(table.only(some).items()) == {rel: pair for rel, pair in pairs.items() if rel in some}
     for rel in list(pairs)[:3]:
         del table[rel]
         assert rel not in table

@@ -25,6 +25,7 @@ from artigov.core import (
 from artigov.index._model import Entries, Entry, Index, entry_from_artifact
 from artigov.index._results import IndexResult, ProgressHook, VerifyResult
 from artigov.index._scan import IndexSlice, framework_slice_of
+from artigov.index._stamptable import StampTable
 from artigov.index._statcache import Stamp, StatCache
 from artigov.index._store import IndexStore, Recovery
 from artigov.index._update import update
@@ -130,7 +131,7 @@ def add(ws: Workspace, paths: Sequence[Path], *, lock_timeout: float = DEFAULT_L
         if written or stamps:
             cache = StatCache.load(cache_path(ws))
             valid_before = base is not None and cache.index_digest == base.digest
-            kept = {k: v for k, v in cache.stamps.items() if k in entries} if valid_before else {}
+            kept = cache.stamps.only(entries) if valid_before else StampTable()
             kept.update({k: v for k, v in stamps.items() if k in entries})
             StatCache(cache.path, kept, entries=entries).save(digest)  # no walk: the next update walks again
     result = IndexResult("add", digest, len(entries), written, added, changed, removed, findings, recovery)

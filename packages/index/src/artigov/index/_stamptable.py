@@ -9,7 +9,7 @@ the packed bytes travel between tables, and into the stat cache's array, without
 from __future__ import annotations
 
 import struct
-from collections.abc import Iterator, Mapping, MutableMapping
+from collections.abc import Container, Iterator, Mapping, MutableMapping
 
 from artigov.schema import Stamp
 
@@ -84,3 +84,10 @@ class StampTable(MutableMapping[str, StampPair]):
         if len(raw) not in (_ONE.size, _TWO.size):
             raise ValueError(f"{rel}: a packed stamp pair is {_ONE.size} or {_TWO.size} bytes, not {len(raw)}")
         self._raw[rel] = raw
+
+    def only(self, paths: Container[str]) -> StampTable:
+        """A new table of the pairs whose path is in ``paths``, packed as they are (not unpacked and
+        packed again)."""
+        kept = StampTable()
+        kept._raw = {rel: raw for rel, raw in self._raw.items() if rel in paths}
+        return kept
