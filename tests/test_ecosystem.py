@@ -196,27 +196,34 @@ def test_pre_commit_try_repo_runs_the_hooks(artigov: Runner, tmp_path: Path, hoo
 
     clean = pre_commit("try-repo", str(REPO), "--all-files")
     assert clean.returncode == 0, clean.stdout + clean.stderr
-    for hook in ("artigov validate", "artigov route check", "artigov index verify"):
+    for hook in ("artigov checks", "artigov validate", "artigov route check", "artigov index verify"):
         assert hook in clean.stdout
     plan = repo / "frameworks/fx/plans/technical/technical-plan-0.1.0.md"
     plan.write_text(plan.read_text().replace("status: draft", "status: final"))
     _git(repo, "add", "-A")
     config = tmp_path / "hooks.yaml"
-    hooks = [{"id": "artigov-validate"}]
+    hooks = [{"id": "artigov-validate"}, {"id": "artigov-checks"}]
     config.write_text(
         yaml.safe_dump({"repos": [{"repo": str(hooks_source.repo), "rev": hooks_source.rev, "hooks": hooks}]})
     )
-    staged = pre_commit("run", "artigov-validate", "--config", str(config))
-    assert staged.returncode == 1
-    assert "technical-plan-0.1.0.md:" in staged.stdout and "S014" in staged.stdout, staged.stdout
+    for hook in ("artigov-validate", "artigov-checks"):
+        staged = pre_commit("run", hook, "--config", str(config))
+        assert staged.returncode == 1
+        assert "technical-plan-0.1.0.md:" in staged.stdout and "S014" in staged.stdout, staged.stdout
 
 
 def test_pre_commit_hooks_manifest_is_well_formed() -> None:
     hooks = yaml.safe_load((REPO / ".pre-commit-hooks.yaml").read_text())
-    assert {h["id"] for h in hooks} == {"artigov-validate", "artigov-route-check", "artigov-index-verify"}
+    ids = {h["id"] for h in hooks}
+    assert ids == {"artigov-checks", "artigov-validate", "artigov-route-check", "artigov-index-verify"}
     by_id = {h["id"]: h for h in hooks}
     assert by_id["artigov-validate"]["pass_filenames"] is True
     assert by_id["artigov-route-check"]["pass_filenames"] is False
+    # the one `artigov init` configures: the staged files, and it runs when none is staged too
+    checks = by_id["artigov-checks"]
+    assert (checks["pass_filenames"], checks["always_run"], checks["require_serial"]) == (True, True, True)
+    assert checks["entry"] == "artigov hook pre-commit"
+    assert all(h["additional_dependencies"] == checks["additional_dependencies"] for h in hooks)
 
 
 def test_ci_template_runs_the_gates_and_nightly_rehearsals(artigov: Runner, tmp_path: Path) -> None:

@@ -52,6 +52,7 @@ EXAMPLES: dict[str, str] = {
     Command.TRUST_SHOW: "artigov trust show --format json",
     Command.TRUST_STATUS: "artigov trust status",
     Command.HOOK_PRE_RECEIVE: "(installed by `artigov hook install`; git runs it on every push)",
+    Command.HOOK_PRE_COMMIT: "artigov hook pre-commit $(git diff --cached --name-only)",
     Command.HOOK_INSTALL: "artigov hook install /srv/git/governance.git --workspace .",
     Command.CONTRACT_CHECK: "artigov contract check --framework payments --all-gates --format sarif > payments.sarif",
     Command.CONTRACT_FRAMEWORKS: (

@@ -7,13 +7,17 @@ from typing import Annotated
 
 import typer
 
-from artigov.cli.options import Format, FormatOpt
+from artigov.cli.options import Format, FormatOpt, LockTimeoutOpt, RootOpt
 from artigov.commands.names import Command
+from artigov.commands.options import LOCK_TIMEOUT
 
 __all__ = ["app"]
 
 app = typer.Typer(
-    help="Git server hooks: refuse pushes that rewrite the governance record (a bare repository).",
+    help=(
+        "Git hooks: the checks a commit runs (pre-commit), and on the server, refuse pushes that rewrite"
+        " the governance record (a bare repository)."
+    ),
     no_args_is_help=True,
 )
 
@@ -45,3 +49,19 @@ def install_cmd(
     from artigov.commands.hook import run_hook_install
 
     raise typer.Exit(run_hook_install(git_dir, workspace))
+
+
+@app.command(Command.HOOK_PRE_COMMIT.leaf)
+def pre_commit_cmd(
+    paths: Annotated[
+        list[Path] | None,
+        typer.Argument(help="The staged files to validate, as pre-commit passes them.", show_default=False),
+    ] = None,
+    root: RootOpt = None,
+    fmt: FormatOpt = Format.text,
+    lock_timeout: LockTimeoutOpt = LOCK_TIMEOUT.default,
+) -> None:
+    """The commit's checks in one run: validate PATHS, index verify, route check (files stat'ed once)."""
+    from artigov.commands.precommit import run_pre_commit
+
+    raise typer.Exit(run_pre_commit(root, list(paths or []), fmt, lock_timeout))

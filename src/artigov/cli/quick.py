@@ -1,5 +1,5 @@
-"""The fast door: ``artigov index update``, ``index verify``, ``index add``, ``index merge``, ``route check``
-and ``status`` without loading Typer.
+"""The fast door: ``artigov index update``, ``index verify``, ``index add``, ``index merge``, ``route check``,
+``hook pre-commit`` and ``status`` without loading Typer.
 
 A pre-commit hook runs ``index update`` (or ``index verify``, ``route check``) on every commit, and most of the time
 nothing or almost nothing changed; then building the Typer/click command tree
@@ -18,11 +18,15 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
 from enum import Enum
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from artigov.commands.options import FORMAT, LOCK_TIMEOUT, ROOT
+
+if TYPE_CHECKING:
+    from artigov.commands.formats import Format
 
 __all__ = ["main", "try_quick"]
 
@@ -114,26 +118,51 @@ def _merge(args: list[str]) -> int | None:
 
 def try_quick(argv: list[str]) -> int | None:
     """Run ``argv`` here if it is a plain ``index update``, ``index verify [--full]``, ``index add
-    PATH...``, ``index merge BASE OURS THEIRS``, ``route check`` or ``status``; else None (the full
-    command line runs)."""
+    PATH...``, ``index merge BASE OURS THEIRS``, ``route check``, ``hook pre-commit [PATH...]`` or
+    ``status``; else None (the full command line runs)."""
     if os.environ.get("ARTIGOV_QUICK") == "0":
         return None
-    if argv[:2] == ["route", "check"]:
-        return _route_check(argv[2:])
     if argv[:1] == ["status"]:
         return _status(argv[1:])
-    if argv[:2] == ["index", "merge"]:
-        return _merge(argv[2:])
+    door = _DOORS.get(tuple(argv[:2]))
+    if door is not None:
+        return door(argv[2:])
     if argv[:2] not in (["index", "update"], ["index", "verify"], ["index", "add"]):
         return None
     return _index(argv[1], argv[2:])
 
 
+def _pre_commit(args: list[str]) -> int | None:
+    """``hook pre-commit [PATH...]`` with plain options (the ``artigov-checks`` pre-commit hook)."""
+    paths: list[str] = []
+    plain = _plain(args, paths=paths)
+    if plain is None:
+        return None
+    from artigov.commands.precommit import run_pre_commit
+
+    _options, root, fmt, lock_timeout = plain
+    return run_pre_commit(root, [Path(p) for p in paths], fmt, lock_timeout)
+
+
 def _index(op: str, args: list[str]) -> int | None:
     """``index update``, ``index verify [--full]`` or ``index add PATH...`` with plain options, else None."""
     paths: list[str] = []
-    options = _parse(args, ("--full",) if op == "verify" else (), paths if op == "add" else None)
-    if options is None or (op == "add" and not paths):
+    plain = _plain(args, ("--full",) if op == "verify" else (), paths if op == "add" else None)
+    if plain is None or (op == "add" and not paths):
+        return None
+    from artigov.commands.index import IndexOp, run_index
+
+    options, root, fmt, lock_timeout = plain
+    return run_index(IndexOp(op, tuple(Path(p) for p in paths), full="--full" in options), root, fmt, lock_timeout)
+
+
+def _plain(
+    args: list[str], flags: tuple[str, ...] = (), paths: list[str] | None = None
+) -> tuple[dict[str, str], Path | None, Format, float] | None:
+    """``--root``, ``--format text|json`` and ``--lock-timeout`` (and ``flags``, ``paths``: see
+    :func:`_parse`), checked, with the default logging set up; else None (let Typer parse)."""
+    options = _parse(args, flags, paths)
+    if options is None:
         return None
     from artigov.commands.formats import Format
 
@@ -145,11 +174,18 @@ def _index(op: str, args: list[str]) -> int | None:
     root = Path(options[ROOT.flag]) if ROOT.flag in options else None
     if lock_timeout < 0 or (root is not None and not root.is_dir()):
         return None
-    from artigov.commands.index import IndexOp, run_index
     from artigov.core import configure_logging
 
     configure_logging()
-    return run_index(IndexOp(op, tuple(Path(p) for p in paths), full="--full" in options), root, fmt, lock_timeout)
+    return options, root, fmt, lock_timeout
+
+
+#: The two-word commands with a door of their own (``index update|verify|add`` share :func:`_index`).
+_DOORS: dict[tuple[str, ...], Callable[[list[str]], int | None]] = {
+    ("route", "check"): _route_check,
+    ("index", "merge"): _merge,
+    ("hook", "pre-commit"): _pre_commit,
+}
 
 
 def main() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -14,7 +15,7 @@ from artigov.core import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, Workspace
 if TYPE_CHECKING:
     from artigov.index import IndexResult, VerifyResult
 
-__all__ = ["IndexOp", "run_index", "run_merge"]
+__all__ = ["IndexOp", "render_verify", "run_index", "run_merge", "verify_index", "verify_text"]
 
 
 def _render_write(result: IndexResult, fmt: Format) -> int:
@@ -34,24 +35,41 @@ def _render_write(result: IndexResult, fmt: Format) -> int:
     return EXIT_OK if result.ok else EXIT_FINDINGS
 
 
-def _render_verify(result: VerifyResult, fmt: Format) -> int:
+def verify_index(
+    ws: Workspace, *, full: bool, lock_timeout: float, progress: Callable[[int, int], None] | None = None
+) -> VerifyResult:
+    """``index verify``: by file stats (a local index, the default, is derived: brought up to date
+    first, once), else, or with ``full``, every file re-hashed."""
+    from artigov.index import verify, verify_quick
+
+    quick = None if full else verify_quick(ws, lock_timeout=lock_timeout, refresh=True)
+    return quick or verify(ws, lock_timeout=lock_timeout, progress=progress, refresh=full)
+
+
+def render_verify(result: VerifyResult, fmt: Format) -> int:
+    """Print an ``index verify`` result (its JSON, or one line per drifted path and a summary)."""
     from artigov.commands.render import emit_json
 
     if fmt is Format.json:
         emit_json(result.to_dict())
     else:
-        for label, paths in (("added", result.added), ("changed", result.changed), ("removed", result.removed)):
-            for p in paths:
-                print(f"{label}: {p}")
-        if result.findings:
-            print(f"note: {len(result.findings)} invalid artifact(s) are not indexed (see `artigov validate`)")
-        how = " (by file stats; --full re-hashes every file)" if result.proved_by == "stat cache" else ""
-        if result.ok:
-            print(f"index verify: ok, {result.count} entries, digest {result.digest}{how}")
-        else:
-            n = len(result.added) + len(result.changed) + len(result.removed)
-            print(f"index verify: drift in {n} path(s); run `artigov index update` to bring the index up to date")
+        verify_text(result)
     return EXIT_OK if result.ok else EXIT_FINDINGS
+
+
+def verify_text(result: VerifyResult) -> None:
+    """The text of an ``index verify`` result."""
+    for label, paths in (("added", result.added), ("changed", result.changed), ("removed", result.removed)):
+        for p in paths:
+            print(f"{label}: {p}")
+    if result.findings:
+        print(f"note: {len(result.findings)} invalid artifact(s) are not indexed (see `artigov validate`)")
+    how = " (by file stats; --full re-hashes every file)" if result.proved_by == "stat cache" else ""
+    if result.ok:
+        print(f"index verify: ok, {result.count} entries, digest {result.digest}{how}")
+    else:
+        n = len(result.added) + len(result.changed) + len(result.removed)
+        print(f"index verify: drift in {n} path(s); run `artigov index update` to bring the index up to date")
 
 
 @dataclass(frozen=True)
@@ -72,7 +90,7 @@ def run_index(op: IndexOp | str, root: Path | None, fmt: Format, lock_timeout: f
 
     def action(ws: Workspace) -> int:
         from artigov.commands.render import progress_hook
-        from artigov.index import add, rebuild, recover, update, verify, verify_quick
+        from artigov.index import add, rebuild, recover, update
 
         progress = progress_hook(f"index {name}", fmt.value)
         if name == "add":
@@ -81,10 +99,8 @@ def run_index(op: IndexOp | str, root: Path | None, fmt: Format, lock_timeout: f
             return _render_write(update(ws, lock_timeout=lock_timeout, progress=progress), fmt)
         if name == "rebuild":
             return _render_write(rebuild(ws, lock_timeout=lock_timeout, progress=progress), fmt)
-        if name == "verify":  # a local index (the default) is derived: brought up to date first, once
-            quick = None if full else verify_quick(ws, lock_timeout=lock_timeout, refresh=True)
-            result = quick or verify(ws, lock_timeout=lock_timeout, progress=progress, refresh=full)
-            return _render_verify(result, fmt)
+        if name == "verify":
+            return render_verify(verify_index(ws, full=full, lock_timeout=lock_timeout, progress=progress), fmt)
         recovery = recover(ws, lock_timeout=lock_timeout)
         action_taken = recovery.action if recovery else "nothing to recover"
         if fmt is Format.json:

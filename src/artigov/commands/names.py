@@ -24,6 +24,7 @@ class Command(StrEnum):
     DEMO = "demo"
     DIFF = "diff"
     HOOK_INSTALL = "hook install"
+    HOOK_PRE_COMMIT = "hook pre-commit"
     HOOK_PRE_RECEIVE = "hook pre-receive"
     HYDRATE = "hydrate"
     INDEX_ADD = "index add"

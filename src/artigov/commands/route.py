@@ -3,41 +3,60 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from artigov.commands.formats import FindingFormat, Format
 from artigov.commands.names import Command
 from artigov.commands.runner import execute
 from artigov.core import EXIT_FINDINGS, EXIT_OK, Workspace
 
+if TYPE_CHECKING:
+    from artigov.router import RouteReport
+
 
 def run_route_check(root: Path | None, fmt: Format | FindingFormat) -> int:
     """``artigov route check``: routing conflicts and misplaced artifacts."""
 
     def action(ws: Workspace) -> int:
-        from artigov.commands.render import emit_json, findings_text
         from artigov.views.routecheck import route_check
 
-        report = route_check(ws)
-        if fmt.value == "sarif":
-            from artigov.commands.sarif import to_sarif
-
-            emit_json(to_sarif(report.findings, "R", ws.root, "route check"))
-        elif fmt.value == "json":
-            emit_json(
-                {
-                    "ok": report.ok,
-                    "artifacts_checked": report.artifacts_checked,
-                    "findings": [f.to_dict() for f in report.findings],
-                    "misplaced": [{"path": m.path, "target": m.target} for m in report.misplaced],
-                }
-            )
-        else:
-            findings_text(report.findings)
-            status = "0 conflicts" if report.ok else f"{len(report.findings)} conflict(s)"
-            print(f"route check: {report.artifacts_checked} artifact(s) checked: {status}")
-        return EXIT_OK if report.ok else EXIT_FINDINGS
+        return render_route_check(route_check(ws), fmt, ws.root)
 
     return execute(Command.ROUTE_CHECK, root, action)
+
+
+def route_check_payload(report: RouteReport) -> dict[str, Any]:
+    """A route check's JSON: ok, how many artifacts were checked, the findings and the misplaced."""
+    return {
+        "ok": report.ok,
+        "artifacts_checked": report.artifacts_checked,
+        "findings": [f.to_dict() for f in report.findings],
+        "misplaced": [{"path": m.path, "target": m.target} for m in report.misplaced],
+    }
+
+
+def route_check_text(report: RouteReport) -> None:
+    """A route check's text: one line per finding, and a summary."""
+    from artigov.commands.render import findings_text
+
+    findings_text(report.findings)
+    status = "0 conflicts" if report.ok else f"{len(report.findings)} conflict(s)"
+    print(f"route check: {report.artifacts_checked} artifact(s) checked: {status}")
+
+
+def render_route_check(report: RouteReport, fmt: Format | FindingFormat, root: Path) -> int:
+    """Print a route check (text, JSON or SARIF); its exit code."""
+    from artigov.commands.render import emit_json
+
+    if fmt.value == "sarif":
+        from artigov.commands.sarif import to_sarif
+
+        emit_json(to_sarif(report.findings, "R", root, "route check"))
+    elif fmt.value == "json":
+        emit_json(route_check_payload(report))
+    else:
+        route_check_text(report)
+    return EXIT_OK if report.ok else EXIT_FINDINGS
 
 
 def run_route_resolve(root: Path | None, path: Path, fmt: Format) -> int:

@@ -250,9 +250,7 @@ repos:
   - repo: https://github.com/artigov/artigov
     rev: {ref}   # pinned, like requirements-artigov.txt
     hooks:
-      - id: artigov-validate
-      - id: artigov-route-check
-      - id: artigov-index-verify
+      - id: artigov-checks   # validate the staged files, index verify, route check: one run
 """
 
 

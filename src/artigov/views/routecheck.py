@@ -28,18 +28,26 @@ from artigov.router import PlacementResult, RouteReport
 
 if TYPE_CHECKING:
     from artigov.index import DerivedCache
+    from artigov.schema import ArtifactUnit
 
-__all__ = ["index_placement", "route_check"]
+#: What the stat cache proved: the index's digest, and the units changed since it was written.
+Proof = tuple[str, list["ArtifactUnit"]]
+
+__all__ = ["Proof", "index_placement", "route_check"]
 
 
-def route_check(ws: Workspace) -> RouteReport:
+def route_check(ws: Workspace, *, proof: Proof | None = None) -> RouteReport:
     """``artigov route check`` on the index: placement from the index's entries (kept per index
     digest, carried over small index steps), conflicts from the routing files; the few files the
-    stat cache says changed are read again."""
+    stat cache says changed are read again.
+
+    ``proof``: the index's digest and the units changed since it was written, already proved by
+    this process's own stat check (``artigov hook pre-commit``: its index verify just compared
+    every file, so the files are not stat'ed a second time); else the stat cache is asked here."""
     from artigov.index import proved_changes, read_units
     from artigov.router import check_routes
 
-    proved = proved_changes(ws)
+    proved = proof if proof is not None else proved_changes(ws)
     if proved is None:
         return check_routes(ws)
     digest, changed = proved
