@@ -272,19 +272,13 @@ def bench_checks(ws: Path, repeat: int, rng: random.Random) -> list[Row]:
     )
     touched: list[str] = []
 
-    def one_change() -> None:
+    def setup() -> None:
         touched[:] = [_touch_one(ws, rng)]
         _run([*ARTIGOV, "index", "update"], ws)  # the author updates the index, as the hook asks
+        (ws / ".touched").write_text(touched[0])
 
-    hooks = best(
-        repeat,
-        Job(
-            f"{' '.join(ARTIGOV)} validate $(cat .touched) && {' '.join(ARTIGOV)} route check && "
-            f"{' '.join(ARTIGOV)} index verify",
-            setup=lambda: (one_change(), (ws / ".touched").write_text(touched[0])),
-        ),
-        ws,
-    )
+    # what `artigov init` configures: the one `artigov-checks` hook (the files stat'ed once)
+    hooks = best(repeat, Job(f"{' '.join(ARTIGOV)} hook pre-commit $(cat .touched)", setup=setup), ws)
     rows.append(
         Row(
             "pre-commit hooks after a one-file change",
@@ -297,6 +291,11 @@ def bench_checks(ws: Path, repeat: int, rng: random.Random) -> list[Row]:
             basis="wall",
         )
     )
+    apart = " && ".join(
+        f"{' '.join(ARTIGOV)} {args}" for args in ("validate $(cat .touched)", "route check", "index verify")
+    )
+    three = best(repeat, Job(apart, setup=setup), ws)
+    rows.append(Row("the three hooks apart (validate, route check, index verify)", three, "-", None, "-", None))
     (ws / ".touched").unlink(missing_ok=True)
     return rows
 

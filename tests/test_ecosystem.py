@@ -398,6 +398,10 @@ def test_every_commands_json_names_the_command_and_validates_against_the_publish
     seen.add(payload["command"])
     # every command's JSON was checked; migrate-record needs a record in the old layout, trust init an
     # empty record and trust sign a pending proposal (the same TrustResult as propose: test_trust_team)
+    hooked = artigov("hook", "pre-commit", plan, "--format", "json", cwd=ws)
+    payload = json.loads(hooked.stdout)
+    assert list(Draft202012Validator(schema).iter_errors(payload)) == [], hooked.stdout[:500]
+    seen.add(payload["command"])
     assert seen == set(schema["properties"]["command"]["enum"]) - {"migrate-record", "trust init", "trust sign"}
 
 
