@@ -29,7 +29,7 @@ from artigov.index._stamptable import StampTable
 from artigov.index._statcache import Stamp, StatCache
 from artigov.index._store import IndexStore, Recovery
 from artigov.index._update import update
-from artigov.index._walk import cache_path, dedupe, diff, read_units, rebuilder, save_cache, scan
+from artigov.index._walk import cache_path, dedupe, diff, read_units, rebuilder, save_cache, scan, streamed_diff
 from artigov.index.errors import IndexMissingError
 from artigov.schema import ArtifactUnit, discovery_scope
 
@@ -64,14 +64,19 @@ def rebuild(
 
     store = IndexStore(ws, lock_timeout=lock_timeout)
     with bulk_results(), store.locked(rebuilder(ws)) as recovery:
-        try:
-            base = store.read()
-        except ArtigovError:
-            base = None
         found = scan(ws, progress=progress)
         log_findings(found.findings)
-        added, changed, removed = diff(base.entries if base else {}, found.entries)
-        digest = store.commit("rebuild", base, found.entries, [])
+        streamed = streamed_diff(ws.index_path, found.entries)  # the old index is never held whole
+        if streamed is not None:
+            added, changed, removed = streamed.added, streamed.changed, streamed.removed
+            digest = store.commit_delta("rebuild", found.entries, streamed.delta(found.entries), [])
+        else:  # none, or not canonical: parsed whole (a corrupt one is replaced)
+            try:
+                base = store.read()
+            except ArtigovError:
+                base = None
+            added, changed, removed = diff(base.entries if base else {}, found.entries)
+            digest = store.commit("rebuild", base, found.entries, [])
         save_cache(ws, found, digest)
     return IndexResult("rebuild", digest, len(found.entries), True, added, changed, removed, found.findings, recovery)
 

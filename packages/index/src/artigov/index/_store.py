@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from artigov.core import (
     DEFAULT_LOCK_TIMEOUT,
@@ -39,7 +39,7 @@ from artigov.index._model import Entries, Index, entries_digest
 from artigov.index._statcache import NAME as STATCACHE_NAME
 from artigov.index.errors import IndexCorruptError
 
-__all__ = ["IndexStore", "IndexWrite", "Recovery"]
+__all__ = ["Delta", "IndexStore", "IndexWrite", "Recovery"]
 
 log = get_logger(__name__)
 
@@ -88,6 +88,15 @@ class IndexWrite:
     removed: list[str]
     #: the paths the command was given (the journal's record of intent)
     paths: list[str]
+
+
+class Delta(NamedTuple):
+    """An index write's changes from its base: the base's digest (None: no base), the entries added
+    or changed (in the new entries' order), the paths removed (sorted)."""
+
+    base_digest: str | None
+    changes: Entries
+    removed: list[str]
 
 
 class IndexStore:
@@ -254,10 +263,15 @@ class IndexStore:
         The journal record carries the changes relative to ``base`` (or, for
         a rebuild, nothing: it is redone by rebuilding).
         """
-        new = Index(entries)
         old = base.entries if base else {}
         changes = {k: v for k, v in entries.items() if old.get(k) != v} if old else entries
         removed = sorted(k for k in old if k not in entries)
-        base_digest = base.digest if base else None
-        self.write(IndexWrite(op, new.pieces(), new.digest, len(entries), base_digest, changes, removed, paths))
+        return self.commit_delta(op, entries, Delta(base.digest if base else None, changes, removed), paths)
+
+    def commit_delta(self, op: str, entries: Entries, delta: Delta, paths: list[str]) -> str:
+        """:meth:`commit` with the changes from the base already known (``delta``), so the base's
+        entries need not be held."""
+        new = Index(entries)
+        base, changes, removed = delta
+        self.write(IndexWrite(op, new.pieces(), new.digest, len(entries), base, changes, removed, paths))
         return new.digest

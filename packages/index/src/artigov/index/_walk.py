@@ -14,6 +14,7 @@ from artigov.index._results import ProgressHook
 from artigov.index._stamptable import StampTable
 from artigov.index._statcache import NAME as STATCACHE_NAME
 from artigov.index._statcache import Stamp, StatCache
+from artigov.index._store import Delta
 from artigov.schema import ArtifactUnit, discover, discovery_scope
 
 __all__ = ["Scan", "cache_path", "dedupe", "diff", "log_unchanged", "read_units", "rebuilder", "save_cache", "scan"]
@@ -127,6 +128,56 @@ def diff(old: Entries, new: Entries) -> tuple[list[str], list[str], list[str]]:
     removed = utf8_sorted(old.keys() - new.keys())
     changed = utf8_sorted(p for p in new.keys() & old.keys() if old[p] != new[p])
     return added, changed, removed
+
+
+@dataclass(frozen=True)
+class StreamedDiff:
+    """From the index file on disk to new entries: its digest, and the paths added, changed and
+    removed (each in byte order)."""
+
+    base_digest: str
+    added: list[str]
+    changed: list[str]
+    removed: list[str]
+
+    def delta(self, entries: Entries) -> Delta:
+        """The index write's changes: the new entries of the paths added or changed (in ``entries``'
+        sorted order) and the paths removed."""
+        return Delta(self.base_digest, {p: entries[p] for p in utf8_sorted([*self.added, *self.changed])}, self.removed)
+
+
+def streamed_diff(path: Path, entries: Entries) -> StreamedDiff | None:
+    """:func:`diff` from the index file at ``path`` to ``entries``, the file read one entry at a time
+    (:class:`~artigov.index._stream.StreamedIndex`: layout, order, canonical form and schema proven
+    line by line), merged with ``entries``' sorted paths: memory holds ``entries`` and a chunk,
+    never the old index's entries too. None when there is no file or it is not a canonical index
+    (the caller parses it whole, and names or replaces it)."""
+    from artigov.index._stream import StreamedIndex
+    from artigov.index.errors import IndexCorruptError
+
+    added: list[str] = []
+    changed: list[str] = []
+    removed: list[str] = []
+    order = iter(sorted(entries))  # the index's order (StreamedIndex proves it)
+    pending = next(order, None)
+    index = StreamedIndex(path)
+    try:
+        for rel, entry in index:
+            while pending is not None and pending < rel:
+                added.append(pending)
+                pending = next(order, None)
+            if pending == rel:
+                if entries[rel] != entry:
+                    changed.append(rel)
+                pending = next(order, None)
+            else:
+                removed.append(rel)
+    except (OSError, IndexCorruptError):
+        return None
+    if pending is not None:
+        added.append(pending)
+        added.extend(order)
+    return StreamedDiff(index.digest, added, changed, removed)
 
 
 def cache_path(ws: Workspace) -> Path:
