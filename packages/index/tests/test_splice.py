@@ -158,3 +158,54 @@ def test_the_byte_scans_follow_a_new_entry_field_wherever_it_sorts(
             assert id_version_holders(data, id_, version) == expected
         sliced = framework_slice(data, "f")
         assert sliced is not None and sliced.entries == entries
+
+
+@st.composite
+def _edits(draw: Any) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any], list[str]]:
+    """An index's entries, and some of them changed, some removed, and new paths added."""
+    paths = draw(st.lists(st.builds(lambda t: "frameworks/" + t, _text), min_size=1, max_size=12, unique=True))
+    split = draw(st.integers(1, len(paths)))
+    old_paths, new_paths = paths[:split], paths[split:]
+    entries = {p: _entry(draw, p) for p in old_paths}
+    touched = draw(st.lists(st.sampled_from(old_paths), unique=True))
+    cut = draw(st.integers(0, len(touched)))
+    changes = {p: _entry(draw, p) for p in touched[:cut]}
+    removed = touched[cut:]
+    added = {p: _entry(draw, p) for p in new_paths}
+    return entries, changes, added, removed
+
+
+@settings(max_examples=500, deadline=None)
+@given(case=_edits())
+def test_edit_lines_equals_a_full_rewrite(case: tuple[Any, Any, Any, list[str]]) -> None:
+    entries, changes, added, removed = case
+    data = Index(entries).to_bytes()
+    after = {p: e for p, e in {**entries, **changes, **added}.items() if p not in removed}
+    edited = _scan.edit_lines(data, changes, added, removed)
+    first = min(entries)
+    if first in removed or (added and min(added) < first):
+        assert edited is None  # the first entry line would change: the caller rewrites the file
+        return
+    assert edited is not None
+    expected = Index(after)
+    assert edited.data == expected.to_bytes()
+    assert edited.digest == expected.digest and edited.count == len(after)
+    assert edited.replaced == {p: entries[p] for p in changes}
+    assert edited.removed == {p: entries[p] for p in removed}
+
+
+def test_edit_lines_refuses_what_it_cannot_place() -> None:
+    entries = {f"frameworks/{c}.md": _fixed(c) for c in "bdf"}
+    data = Index(entries).to_bytes()
+    assert _scan.edit_lines(data, {}, {"frameworks/b.md": _fixed("b")}, []) is None  # already indexed
+    assert _scan.edit_lines(data, {}, {}, ["frameworks/x.md"]) is None  # not indexed
+    assert _scan.edit_lines(data, {"frameworks/x.md": _fixed("x")}, {}, []) is None
+    assert _scan.edit_lines(data[:-3], {}, {"frameworks/c.md": _fixed("c")}, []) is None  # not an index
+    edited = _scan.edit_lines(data, {}, {"frameworks/e.md": _fixed("e"), "frameworks/z.md": _fixed("z")}, [])
+    assert edited is not None and edited.count == 5
+
+
+def _fixed(name: str) -> Entry:
+    return Entry(
+        id=name, version="1.0.0", status="draft", framework="f", kind="x", checksum="sha256:" + "0" * 64, size=1
+    )

@@ -19,20 +19,32 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, BinaryIO, cast
 
 import orjson
 
 from artigov.core import digest_bytes
-from artigov.index._model import ENTRY_FIELDS, HEAD, REQUIRED_FIELDS, Entries, Entry, entry_count, shaped
+from artigov.index._model import (
+    ENTRY_FIELDS,
+    HEAD,
+    REQUIRED_FIELDS,
+    TAIL,
+    Entries,
+    Entry,
+    entry_count,
+    entry_line,
+    shaped,
+)
 from artigov.index._stream import SLICE_CHUNK, ChunkedIndex, parse_line
 
 __all__ = [
+    "Edited",
     "IndexSlice",
     "Spliced",
     "entries_at",
+    "edit_lines",
     "framework_slice_of",
     "id_version_holders",
     "splice",
@@ -170,6 +182,113 @@ def splice(data: bytes, changes: Entries, *, base_digest: str | None = None) -> 
         hasher.update(piece)
     base = base_digest or digest_bytes(data)
     return Spliced(tuple(pieces), "sha256:" + hasher.hexdigest(), entry_count(data), replaced, base)
+
+
+@dataclass(frozen=True)
+class Edited(Spliced):
+    """:class:`Spliced` with lines added and removed too: the removed entries, as they were."""
+
+    removed: Entries = field(default_factory=dict)
+
+
+def _line_start_from(data: bytes, pos: int, end: int) -> int:
+    """The first line start at or after ``pos`` (``end`` when none is before it)."""
+    found = data.find(b"\n", pos - 1, end)
+    return end if found < 0 or found + 1 > end else found + 1
+
+
+def _successor(data: bytes, path: str) -> int | None:
+    """Where a new entry line for ``path`` goes: the start of the first entry line whose path sorts
+    after it, or the tail's start; None when that is the first entry line (the new one would need no
+    leading comma and the old first line one: the caller rewrites the whole file) or a line is not an
+    entry. A binary search over byte offsets, each probe parsing one line."""
+    lo, hi = len(HEAD), len(data) - len(TAIL)
+    while lo < hi:
+        mid = (lo + hi) // 2
+        at = _line_start_from(data, mid, hi) if mid > lo else lo
+        if at >= hi:
+            at = lo  # no line starts in [mid, hi): the few lines left are judged from ``lo`` on
+        end = data.find(b"\n", at)
+        parsed = parse_line(data[at:end])
+        if parsed is None:
+            return None
+        if parsed[0] > path:
+            hi = at
+        else:
+            lo = end + 1
+    return None if lo == len(HEAD) else lo
+
+
+#: One edit of an index file's bytes: (start, order, end, new bytes); at one place, inserts
+#: (order 0) go before a replaced or deleted line (order 1).
+_Cut = tuple[int, int, int, bytes]
+
+
+def _replacing(data: bytes, changes: Entries, replaced: Entries) -> list[_Cut] | None:
+    cuts = []
+    for path in sorted(changes):
+        found = _line_at(data, path)
+        old = _entry_at(data, found)
+        if found is None or old is None:
+            return None
+        replaced[path] = old
+        cuts.append((found[0], 1, found[1], orjson.dumps(changes[path], option=orjson.OPT_SORT_KEYS)))
+    return cuts
+
+
+def _deleting(data: bytes, removed: Sequence[str], gone: Entries) -> list[_Cut] | None:
+    cuts = []
+    for path in sorted(removed):
+        found = _line_at(data, path)
+        old = _entry_at(data, found)
+        if found is None or old is None:
+            return None
+        start = data.rfind(b"\n", 0, found[0]) + 1
+        if start == len(HEAD):
+            return None  # the first entry line: the next one would lose its comma
+        gone[path] = old
+        cuts.append((start, 1, found[1] + 1, b""))
+    return cuts
+
+
+def _inserting(data: bytes, added: Entries) -> list[_Cut] | None:
+    cuts = []
+    for path in sorted(added):
+        at = None if _line_at(data, path) is not None else _successor(data, path)
+        if at is None:
+            return None
+        cuts.append((at, 0, at, b"," + entry_line(path, added[path]) + b"\n"))
+    return cuts
+
+
+def edit_lines(
+    data: bytes, changes: Entries, added: Entries, removed: Sequence[str], *, base_digest: str | None = None
+) -> Edited | None:
+    """:func:`splice`, and entry lines inserted for ``added`` (at their sorted places) and deleted for
+    ``removed``: byte-identical to serializing the whole new index (a property test checks it).
+    None when the file is not shaped like an index, a changed or removed path is not in it, an added
+    one is, or the first entry line would change (the caller takes the full path)."""
+    replaced: Entries = {}
+    gone: Entries = {}
+    if not shaped(data):
+        return None
+    parts = (_replacing(data, changes, replaced), _deleting(data, removed, gone), _inserting(data, added))
+    if any(part is None for part in parts):
+        return None
+    cuts = sorted((c for part in parts for c in part or ()), key=lambda c: (c[0], c[1]))
+    view = memoryview(data)
+    pieces: list[bytes | memoryview] = []
+    pos = 0
+    for start, _order, end, new in cuts:
+        pieces += [view[pos:start], new]
+        pos = end
+    pieces.append(view[pos:])
+    hasher = hashlib.sha256()
+    for piece in pieces:
+        hasher.update(piece)
+    base = base_digest or digest_bytes(data)
+    count = entry_count(data) + len(added) - len(gone)
+    return Edited(tuple(pieces), "sha256:" + hasher.hexdigest(), count, replaced, base, removed=gone)
 
 
 def id_version_holders(data: bytes, id_: str, version: str) -> int:
