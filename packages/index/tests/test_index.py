@@ -65,10 +65,13 @@ def test_update_picks_up_added_changed_and_removed(tmp_path: Path) -> None:
 def test_update_progress_counts_the_files_the_cache_vouches_for_as_done(tmp_path: Path) -> None:
     ws = _ws(tmp_path, 20)
     rebuild(ws)
-    mutate(ws.root, 5, n_existing=20)  # 3 changed, 3 added, 1 removed: 22 files, 17 of them untouched
+    mutate(ws.root, 5, n_existing=20)  # 3 changed, 3 added, 1 removed
+    deep = ws.root / "frameworks/fwk-000/new-folder"  # a new folder: only a walk lists it
+    deep.mkdir()
+    (deep / "x.md").write_text(make_artifact("deep-1", framework="fwk-000"))
     calls: list[tuple[int, int]] = []
-    update(ws, progress=lambda done, total: calls.append((done, total)))
-    assert calls and calls[-1] == (22, 22) and all(total == 22 for _done, total in calls)
+    update(ws, progress=lambda done, total: calls.append((done, total)))  # 23 files, 17 untouched
+    assert calls and calls[-1] == (23, 23) and all(total == 23 for _done, total in calls)
     assert calls[0][0] > 17  # the untouched files, never read, count from the first report on
 
 

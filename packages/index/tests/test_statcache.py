@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 import artigov.index._ops as ops
 import artigov.index._statcache as statcache_mod
+import artigov.index._update as ops_update
 import artigov.index._walk as walk_mod
 from artigov.core import Workspace, load_workspace
 from artigov.core.testing import force_forked, make_artifact
@@ -133,20 +134,75 @@ def _orphan_sidecar(ws: Workspace) -> None:
     (ws.root / "frameworks/fwk-000/action-plan/side.txt").unlink()
 
 
+def _add_sidecar_pair(ws: Workspace) -> None:
+    folder = ws.root / "frameworks/fwk-000/action-plan"
+    (folder / "pair.txt").write_text("described\n")
+    (folder / "pair.txt.meta.yaml").write_text(SIDECAR.replace("side-1", "pair-1"))
+
+
+def _add_invalid(ws: Workspace) -> None:
+    (ws.root / "frameworks/fwk-000/action-plan/bad.md").write_text("---\nid: bad\n---\nno version\n")
+
+
+def _add_duplicate(ws: Workspace) -> None:
+    folder = ws.root / "frameworks/fwk-000/technical-plan"
+    (folder / "copy.md").write_text((folder / "a00000.md").read_text())  # the same id and version
+
+
+def _add_hidden(ws: Workspace) -> None:
+    (ws.root / "frameworks/fwk-000/action-plan/.swap").write_text("an editor's file\n")
+
+
+def _add_link(ws: Workspace) -> None:
+    target = ws.root / "frameworks/fwk-000/technical-plan/a00000.md"
+    (ws.root / "frameworks/fwk-000/action-plan/link.md").symlink_to(target)
+
+
 @pytest.mark.parametrize(
     "change",
-    [_add, _delete, _rename, _new_folder, _orphan_sidecar],
-    ids=["add", "delete", "rename", "new-folder", "orphan-sidecar"],
+    [_add, _delete, _rename, _add_hidden],
+    ids=["add", "delete", "rename", "hidden-file"],
 )
-def test_layout_changes_are_seen_through_folder_stamps(
+def test_files_added_or_removed_are_found_by_listing_the_changed_folders_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, change: Callable[[Workspace], None]
+) -> None:
+    """A folder whose stamp changed is listed again (with the walk's rules): the files added and
+    removed there are indexed or dropped by editing their lines, without a walk or a parse."""
+    ws = _settled(tmp_path)
+    change(ws)
+    walks = _count_walks(monkeypatch)
+    _forbid(monkeypatch, IndexStore, "read")
+    update(ws)
+    assert walks == []
+    monkeypatch.undo()
+    assert read_index(ws).entries == _truth(ws)
+    assert ws.index_path.read_bytes() == _rewritten(ws)
+    walks = _count_walks(monkeypatch)
+    assert not update(ws).written and walks == []  # the cache it saved proves the new layout
+
+
+def _rewritten(ws: Workspace) -> bytes:
+    from artigov.index._model import Index
+
+    return Index(_truth(ws)).to_bytes()
+
+
+@pytest.mark.parametrize(
+    "change",
+    [_new_folder, _orphan_sidecar, _add_sidecar_pair, _add_invalid, _add_duplicate, _add_link],
+    ids=["new-folder", "orphan-sidecar", "sidecar-pair", "invalid", "duplicate", "symlink"],
+)
+def test_layout_changes_only_a_walk_can_judge_send_update_back_to_it(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, change: Callable[[Workspace], None]
 ) -> None:
     ws = _settled(tmp_path)
     change(ws)
     walks = _count_walks(monkeypatch)
-    update(ws)
-    assert walks, "a layout change must send update back to the full walk"
+    result = update(ws)
+    assert walks, "a layout change only a walk can judge must send update back to the full walk"
     assert read_index(ws).entries == _truth(ws)
+    if change in (_add_invalid, _add_duplicate):
+        assert result.findings  # named by the walk, as before
 
 
 def test_a_folder_the_walk_starts_in_appearing_later_is_seen(tmp_path: Path) -> None:
@@ -162,15 +218,31 @@ def test_a_folder_the_walk_starts_in_appearing_later_is_seen(tmp_path: Path) -> 
     assert result.added == ["extra/e.md"]
 
 
-def test_a_racy_folder_is_walked_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_racy_folder_is_listed_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A folder whose stamp is not older than the cache is never trusted: it is listed again every
+    time, so a file added there is found even when the folder's stamp looks the same."""
     ws = _settled(tmp_path)
-    folder = ws.root / "frameworks/fwk-001"
+    folder = ws.root / "frameworks/fwk-001/action-plan"
     future = time.time_ns() + 60 * 1_000_000_000
     os.utime(folder, ns=(future, future))
     update(ws)  # records the folder's future stamp, not older than the cache: racy from now on
+    listed: list[list[str]] = []
+    real = ops_update.relist
+
+    def counting(ws: Workspace, folders: list[str], known: Any) -> Any:
+        listed.append(list(folders))
+        return real(ws, folders, known)
+
+    monkeypatch.setattr(ops_update, "relist", counting)
     walks = _count_walks(monkeypatch)
-    update(ws)
-    assert walks
+    assert not update(ws).written
+    assert listed == [["frameworks/fwk-001/action-plan"]] and walks == []
+    (folder / "late.md").write_text(make_artifact("late-1", framework="fwk-001"))
+    os.utime(folder, ns=(future, future))
+    result = update(ws)
+    assert result.added == ["frameworks/fwk-001/action-plan/late.md"] and walks == []
+    monkeypatch.undo()
+    assert read_index(ws).entries == _truth(ws)
 
 
 def test_an_older_index_put_back_is_not_vouched_for(tmp_path: Path) -> None:

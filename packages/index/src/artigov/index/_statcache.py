@@ -25,7 +25,7 @@ from __future__ import annotations
 import os
 import sys
 from array import array
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -34,7 +34,7 @@ import orjson
 
 from artigov.core import cores, fork_map, utf8_sorted, write_atomic
 from artigov.index._stamptable import STAMP_BYTES, StampPair, StampTable
-from artigov.schema import MISSING, Stamp, stamp_of
+from artigov.schema import MISSING, Relisted, Stamp, sidecar_target, stamp_of
 
 __all__ = ["NAME", "QuickCheck", "StatCache", "Stamp", "stamp_of"]
 
@@ -115,6 +115,23 @@ class QuickCheck:
     changed: list[str]
     #: Each changed unit's position among the cached files (for :meth:`StatCache.save_patched`).
     positions: dict[str, int] = field(default_factory=dict)
+    #: Units added and removed in the folders listed again (only when ``check`` was given a
+    #: ``relist``), and those folders' new stamps.
+    added: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    dirs: dict[str, Stamp] = field(default_factory=dict)
+
+    @property
+    def moved(self) -> bool:
+        """Whether a folder changed: files added or removed, or its stamp alone (a hidden file)."""
+        return bool(self.added or self.removed or self.dirs)
+
+
+#: Lists some folders again with the walk's rules (:func:`artigov.schema.relist`, bound to a workspace).
+Relister = Callable[[list[str]], Relisted | None]
+
+#: Up to this many changed folders, :meth:`StatCache.check` lists them again instead of giving up.
+RELIST_MAX = 16
 
 
 def _write(path: Path, head: Mapping[str, Any], blob: bytes, *packed: bytes | memoryview) -> None:
@@ -300,35 +317,79 @@ class StatCache:
             return False
         if self.index_stamp[1] >= reference and not self._same_index(index_path):
             return False  # racy: written in the cache's clock tick, so its bytes must show it
-        for rel, stamp in self.dirs.items():
-            if stamp[1] >= reference or (stamp_of(root / rel if rel else root) or MISSING) != stamp:
-                return False
         return self._saved is not None  # built in memory, never saved: it describes no file on disk
 
-    def check(self, root: Path, index_path: Path, scope: str) -> QuickCheck | None:
+    def _moved_dirs(self, root: Path) -> list[str] | None:
+        """The listed folders whose stamp changed (or is racy: taken in the cache's clock tick); None
+        when one of them was missing at the walk (a walk root created since: only a walk lists it)."""
+        reference = self.reference_ns
+        moved = []
+        for rel, stamp in (self.dirs or {}).items():
+            if stamp[1] >= reference or (stamp_of(root / rel if rel else root) or MISSING) != stamp:
+                if stamp == MISSING:
+                    return None
+                moved.append(rel)
+        return moved
+
+    def _moves(self, relisted: Relisted) -> tuple[list[str], list[str]] | None:
+        """(added, removed) units in the folders listed again; None when a sidecar is among them (a
+        pairing changed: only a walk regroups the units)."""
+        cached: dict[str, set[str]] = {folder: set() for folder in relisted.files}
+        for rel in self._files:
+            mine = cached.get(rel.rpartition("/")[0])
+            if mine is not None:
+                mine.add(rel)
+        added: set[str] = set()
+        removed: set[str] = set()
+        for folder, now in relisted.files.items():
+            added |= set(now) - cached[folder]
+            removed |= cached[folder] - set(now)
+        if any(sidecar_target(rel) is not None for rel in added | removed) or any(r in self._metas for r in removed):
+            return None
+        listed = (rel for now in relisted.files.values() for rel in now)
+        if any(sidecar_target(rel) in added for rel in listed):
+            return None
+        return utf8_sorted(added), utf8_sorted(removed)
+
+    def check(self, root: Path, index_path: Path, scope: str, relist: Relister | None = None) -> QuickCheck | None:
         """From stats alone: which units changed, if the cache can prove the rest did not; else None.
 
         Provable when the cache covers a complete walk of the same ``scope``, the index file is the
         one it describes (same stamp, not racy), and no listed directory changed (so no artifact
         was added, removed or renamed). Then every file is stat'ed (in parallel for many) and a unit
         whose stamp differs or is racy is "changed". Any doubt returns None: do the full walk.
+
+        With ``relist``, up to :data:`RELIST_MAX` changed folders are listed again instead (with the
+        walk's rules): the units added and removed there are in the answer, with the folders' new
+        stamps; a new subfolder, a sidecar added or removed, or anything else only a walk can judge
+        still returns None.
         """
         if not self._provable(root, index_path, scope):
+            return None
+        moved = self._moved_dirs(root)
+        if moved is None or (moved and (relist is None or len(moved) > RELIST_MAX)):
+            return None
+        relisted = relist(moved) if moved and relist is not None else None
+        moves = self._moves(relisted) if relisted is not None else ([], [])
+        if moves is None or (moved and relisted is None):
             return None
         reference = self.reference_ns
         cached = self._packed
         suspects = set(_stat_files(root, self._paths_blob(), len(cached) // 4, cached))
-        if not suspects and self.newest_ns < reference:
+        if not suspects and self.newest_ns < reference and not moved:
             return QuickCheck([])
         files, metas = self._files, self._metas
         if self.newest_ns >= reference:  # racily clean files count as changed
             suspects.update(k // 4 for k in range(1, len(cached), 4) if cached[k] >= reference)
         positions: dict[str, int] = {}
+        added, removed = moves
+        gone = set(removed)
         for j in sorted(suspects):
             unit = j - 1 if j > 0 and metas.get(files[j - 1]) == files[j] else j  # a sidecar follows its unit
-            positions.setdefault(files[unit], unit)
+            if files[unit] not in gone:
+                positions.setdefault(files[unit], unit)
         changed = utf8_sorted(positions)
-        return QuickCheck(changed, positions)
+        return QuickCheck(changed, positions, added, removed, relisted.dirs if relisted is not None else {})
 
     def save_patched(self, quick: QuickCheck, stamps: UnitStamps, index_digest: str, index_path: Path) -> None:
         """Save the loaded cache with new stamps for ``quick``'s changed units (same files, same folders),
@@ -358,6 +419,46 @@ class StatCache:
         _write(self.path, head, blob, packed.tobytes() + folders)
         self.index_digest = index_digest
         self._view = None  # the packed form changed: derive the view again when asked
+
+    def save_moved(self, quick: QuickCheck, stamps: UnitStamps, index_digest: str, index_path: Path) -> None:
+        """:meth:`save_patched` for a check that listed folders again: the removed units left out,
+        the added ones put in their places (none has a sidecar: :meth:`check` gave up otherwise), the
+        folders' new stamps; the other stamps copied as they are."""
+        if self._saved is None or self.dirs is None:
+            raise ValueError("only a loaded cache of a complete walk can be patched")
+        if not quick.moved:
+            self.save_patched(quick, stamps, index_digest, index_path)
+            return
+        files, packed, metas = self._files, self._packed, self._metas
+        gone, changed = set(quick.removed), {quick.positions[rel] for rel in quick.changed}
+        adds = iter(quick.added)
+        pending = next(adds, None)
+        names: list[str] = []
+        out: array[int] = array("q")
+        i = 0
+        while i < len(files):
+            rel = files[i]
+            width = 2 if rel in metas else 1
+            while pending is not None and pending < rel:
+                names.append(pending)
+                out.extend(stamps[pending][0])
+                pending = next(adds, None)
+            if rel not in gone:
+                names += files[i : i + width]
+                if i in changed:
+                    content, meta = stamps[rel]
+                    if (meta is None) != (width == 1):
+                        raise ValueError(f"{rel}: its sidecar came or went")
+                    out.extend((*content, *meta) if meta is not None else content)
+                else:
+                    out.extend(packed[4 * i : 4 * (i + width)])
+            i += width
+        for rel in ([pending] if pending is not None else []) + list(adds):
+            names.append(rel)
+            out.extend(stamps[rel][0])
+        self.dirs = {**self.dirs, **quick.dirs}
+        self._names, self._packed, self._view = names, out, None
+        self.save(index_digest, index_path)
 
     def _same_index(self, index_path: Path) -> bool:
         from artigov.index._model import Index

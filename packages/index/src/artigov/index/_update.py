@@ -2,8 +2,9 @@
 
 1. :func:`unchanged`: the stat cache proves no file changed since the index was written: nothing
    is read, parsed or written.
-2. :func:`spliced`: it proves a few files (up to :data:`PATCH_MAX`) changed and nothing else:
-   those are re-read and their lines replaced in the index file's bytes (:mod:`artigov.index._scan`).
+2. :func:`spliced`: it proves a few files (up to :data:`PATCH_MAX`) changed, were added or removed
+   (the folders whose stamps changed listed again), and nothing else: those are re-read and their
+   lines replaced, inserted or deleted in the index file's bytes (:mod:`artigov.index._scan`).
 3. :func:`full`: anything else: a walk that re-reads what the cache cannot vouch for, and a
    rewrite when an entry was added, changed or removed.
 
@@ -19,11 +20,11 @@ from dataclasses import dataclass
 from artigov.core import DEFAULT_LOCK_TIMEOUT, Workspace, utf8_sorted
 from artigov.index._model import Entries, entry_from_artifact
 from artigov.index._results import IndexResult, ProgressHook
-from artigov.index._scan import id_version_holders, splice
+from artigov.index._scan import Edited, edit_lines, id_version_holders
 from artigov.index._statcache import QuickCheck, Stamp, StatCache
 from artigov.index._store import IndexStore, IndexWrite, Recovery
 from artigov.index._walk import cache_path, diff, log_unchanged, rebuilder, save_cache, scan
-from artigov.schema import ArtifactUnit, discovery_scope
+from artigov.schema import ArtifactUnit, discovery_scope, relist
 
 __all__ = ["PATCH_MAX", "STRATEGIES", "UpdateContext", "full", "spliced", "unchanged", "update"]
 
@@ -46,7 +47,7 @@ class UpdateContext:
 
 def unchanged(ctx: UpdateContext) -> IndexResult | None:
     """Nothing changed, and the stat cache proves it: the index is not even read."""
-    if ctx.quick is None or ctx.quick.changed:
+    if ctx.quick is None or ctx.quick.changed or ctx.quick.moved:
         return None
     log_unchanged(ctx.ws, ctx.cache.index_digest)
     return IndexResult(
@@ -55,21 +56,22 @@ def unchanged(ctx: UpdateContext) -> IndexResult | None:
 
 
 def spliced(ctx: UpdateContext) -> IndexResult | None:
-    """A few files changed and nothing else (the stat cache proved it): re-read just those and
-    splice their new entries into the index file's bytes, without parsing or re-serializing the
-    rest. Any surprise (a finding, a duplicate id+version, an unexpected file shape) returns None
-    and :func:`full` runs, which reports it.
+    """A few files changed, were added or removed, and nothing else (the stat cache proved it, the
+    folders that changed listed again): re-read just those and edit their lines in the index file's
+    bytes, without parsing or re-serializing the rest. Any surprise (a finding, a duplicate
+    id+version, an unexpected file shape) returns None and :func:`full` runs, which reports it.
     """
     from artigov.schema import SchemaSet, check_units
 
     ws, store, cache, quick = ctx.ws, ctx.store, ctx.cache, ctx.quick
-    if quick is None or len(quick.changed) > PATCH_MAX:
+    if quick is None or len(quick.changed) + len(quick.added) + len(quick.removed) > PATCH_MAX:
         return None
     try:
         data = store.path.read_bytes()
     except OSError:
         return None
     units = [ArtifactUnit(rel, cache.meta_of(rel)) for rel in quick.changed]
+    units += [ArtifactUnit(rel) for rel in quick.added]  # none has a sidecar (the check gave up)
     new: Entries = {}
     stamps: dict[str, tuple[Stamp, Stamp | None]] = {}
     for unit, artifact, problems, content, meta in check_units(ws.root, units, SchemaSet(ws.kind_schemas_dir)):
@@ -79,29 +81,40 @@ def spliced(ctx: UpdateContext) -> IndexResult | None:
         stamps[unit.path] = (content, meta)
     # The stat check proved the index file is the one the cache describes (same stamp; hashed if
     # racy), so its digest is known: no hash of the whole base file.
-    patched = splice(data, new, base_digest=cache.index_digest)
-    if patched is None:
+    added = {p: new[p] for p in quick.added}
+    edited = edit_lines(data, {p: new[p] for p in quick.changed}, added, quick.removed, base_digest=cache.index_digest)
+    if edited is None:
         return None
-    changed = utf8_sorted(p for p in new if new[p] != patched.replaced[p])
-    keys = [(new[p]["id"], new[p]["version"]) for p in changed]
-
-    def holders_after(key: tuple[str, str]) -> int:
-        before = id_version_holders(data, *key)
-        gone = sum(1 for e in patched.replaced.values() if (e.get("id"), e.get("version")) == key)
-        came = sum(1 for e in new.values() if (e["id"], e["version"]) == key)
-        return before - gone + came
-
-    if len(set(keys)) != len(keys) or any(holders_after(key) != 1 for key in keys):
+    changed = utf8_sorted(p for p in quick.changed if new[p] != edited.replaced[p])
+    if _duplicated(data, edited, new, [*changed, *quick.added]):
         return None  # a duplicate (id, version): the full update reports it
     digest = cache.index_digest
-    if changed:
-        digest = patched.digest
-        delta = {p: new[p] for p in changed}
-        store.write(IndexWrite("update", patched.pieces, digest, patched.count, cache.index_digest, delta, [], changed))
-    else:  # racily clean files re-read: same entries, only the cache learns their stamps
+    touched = utf8_sorted([*changed, *quick.added, *quick.removed])
+    if touched:
+        digest = edited.digest
+        delta = {p: new[p] for p in utf8_sorted([*changed, *quick.added])}
+        store.write(
+            IndexWrite("update", edited.pieces, digest, edited.count, cache.index_digest, delta, quick.removed, touched)
+        )
+    else:  # racily clean files re-read, or a folder's stamp alone: only the cache learns the stamps
         log_unchanged(ws, digest)
-    cache.save_patched(quick, stamps, digest, ws.index_path)
-    return IndexResult("update", digest, patched.count, bool(changed), [], changed, [], [], ctx.recovery)
+    cache.save_moved(quick, stamps, digest, ws.index_path)
+    return IndexResult(
+        "update", digest, edited.count, bool(touched), quick.added, changed, quick.removed, [], ctx.recovery
+    )
+
+
+def _duplicated(data: bytes, edited: Edited, new: Entries, paths: list[str]) -> bool:
+    """Whether an (id, version) of the new entries of ``paths`` is held by another entry once the
+    edit is made: the holders in the old bytes, less the replaced and removed entries, plus the new."""
+    keys = [(new[p]["id"], new[p]["version"]) for p in paths]
+    before_edit = [*edited.replaced.values(), *edited.removed.values()]
+    for key in set(keys):
+        gone = sum(1 for e in before_edit if (e.get("id"), e.get("version")) == key)
+        came = sum(1 for e in new.values() if (e["id"], e["version"]) == key)
+        if id_version_holders(data, *key) - gone + came != 1:
+            return True
+    return len(set(keys)) != len(keys)
 
 
 def full(ctx: UpdateContext) -> IndexResult:
@@ -112,6 +125,8 @@ def full(ctx: UpdateContext) -> IndexResult:
     ws, store, cache, quick = ctx.ws, ctx.store, ctx.cache, ctx.quick
     base = store.read()
     old = base.entries if base else {}
+    if quick is not None and quick.moved:
+        quick = None  # files came or went: the walk finds them
     if base is None or cache.index_digest != base.digest:
         cache = StatCache(cache.path)  # stamps of another index prove nothing about this one
         quick = None
@@ -145,7 +160,10 @@ def update(
     store = IndexStore(ws, lock_timeout=lock_timeout)
     with store.locked(rebuilder(ws)) as recovery:
         cache = StatCache.load(cache_path(ws))
-        quick = cache.check(ws.root, ws.index_path, discovery_scope(ws)) if recovery is None else None
+        quick = None
+        if recovery is None:
+            known = set(cache.dirs or ())
+            quick = cache.check(ws.root, ws.index_path, discovery_scope(ws), lambda moved: relist(ws, moved, known))
         ctx = UpdateContext(ws, store, cache, quick, recovery, progress)
         for strategy in STRATEGIES:
             result = strategy(ctx)

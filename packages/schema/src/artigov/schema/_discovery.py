@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Sequence
 from contextlib import suppress
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -35,12 +35,14 @@ __all__ = [
     "ArtifactUnit",
     "Discovery",
     "Stamp",
+    "Relisted",
     "discover",
     "discovery_scope",
     "glob_regex",
     "in_artifact_globs",
     "matches_any",
     "not_utf8_finding",
+    "relist",
     "sidecar_target",
     "stamp_from",
     "stamp_of",
@@ -338,6 +340,40 @@ def discover(ws: Workspace) -> Discovery:
     found.dirs = dirs
     found.skipped = dict(sorted(skipped.items()))
     return found
+
+
+@dataclass(frozen=True)
+class Relisted:
+    """Folders listed again: each one's stamp (taken before listing it) and the artifact files
+    directly in it (content files and sidecars, sorted), by the walk's own rules."""
+
+    dirs: dict[str, Stamp]
+    files: dict[str, list[str]]
+
+
+def relist(ws: Workspace, folders: Sequence[str], known: Collection[str]) -> Relisted | None:
+    """List ``folders`` (folders the walk listed before, whose stamp changed: a file was added,
+    removed or renamed in them) again, with :func:`discover`'s rules: hidden names and the skipped
+    folders passed by, the ``artifacts`` and ``exclude`` globs applied. None when only a walk can
+    say what changed: a folder gone or not listable, a subfolder the walk did not list (``known``:
+    the folders it did), a symlink, a FIFO, socket or device, or a name with a line break or bytes
+    that are not UTF-8 (a walk reports those)."""
+    skip = set(_skipped(ws))
+    include, exclude = _any_of(ws.artifacts), _any_of(ws.exclude)
+    stamps: dict[str, Stamp] = {}
+    files: dict[str, list[str]] = {}
+    for folder in folders:
+        into = _Walked(links=[], special=[])
+        entries = _list_folder(ws.root, folder, stamps)
+        if entries is None or folder not in stamps:
+            return None
+        subfolders = _sort_out(entries, folder, skip, into)
+        if into.links or into.special or any(sub not in known for sub in subfolders):
+            return None
+        if any("\n" in f or "\r" in f or not utf8_name(f) for f in into.files):
+            return None
+        files[folder] = sorted(f for f in into.files if include(f) and not exclude(f))
+    return Relisted(stamps, files)
 
 
 _LINE_BREAK_NAME = "its name holds a line break: artigov never reads or indexes it"
