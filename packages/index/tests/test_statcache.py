@@ -179,6 +179,12 @@ def test_files_added_or_removed_are_found_by_listing_the_changed_folders_again(
     assert ws.index_path.read_bytes() == _rewritten(ws)
     walks = _count_walks(monkeypatch)
     assert not update(ws).written and walks == []  # the cache it saved proves the new layout
+    # ...and it is the cache a full walk saves: the same paths, stamps and folder stamps
+    kept = (ws.state_dir / "statcache.bin").read_bytes()
+    (ws.state_dir / "statcache.bin").unlink()
+    monkeypatch.undo()
+    assert not update(ws).written
+    assert (ws.state_dir / "statcache.bin").read_bytes() == kept
 
 
 def _rewritten(ws: Workspace) -> bytes:
@@ -379,3 +385,37 @@ def test_the_stat_check_cuts_the_paths_blob_into_whole_names(
     found = statcache_mod._stat_files(tmp_path, blob, len(names), array("q", stamps))
     assert sorted(found) == [0, 17, 30, 49] and len(found) == len(set(found))
     assert statcache_mod._stat_files(tmp_path, b"", 0, array("q")) == []
+
+
+STEPS = st.lists(st.tuples(st.sampled_from(["add", "delete", "rename", "edit"]), st.integers(0, 10**6)), max_size=6)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(steps=STEPS)
+def test_any_run_of_additions_and_removals_leaves_what_a_full_walk_leaves(
+    tmp_path_factory: pytest.TempPathFactory, steps: list[tuple[str, int]]
+) -> None:
+    """Each step adds, deletes, renames or edits one artifact in an existing folder, then updates:
+    the index bytes are a full rewrite's, and the stat cache is the one a full walk saves."""
+    ws = _settled(tmp_path_factory.mktemp("moves"))
+    for n, (what, pick) in enumerate(steps):
+        files = sorted(p for p in (ws.root / "frameworks").rglob("*.md"))
+        target = files[pick % len(files)]
+        if what == "add":
+            kind = target.parent.name
+            extra = "risks: [R-001]" if kind == "risk-register" else ""
+            framework = target.parent.parent.name
+            text = make_artifact(f"new-{n}", framework=framework, kind=kind, extra=extra)
+            (target.parent / f"{'0' if pick % 2 else 'z'}new-{n}.md").write_text(text)
+        elif what == "delete":
+            target.unlink()
+        elif what == "rename":
+            target.rename(target.with_name(f"moved-{n}.md"))
+        else:
+            target.write_text(target.read_text().replace("Line 0", f"Line {n}", 1) + "more\n")
+        update(ws)
+        assert ws.index_path.read_bytes() == _rewritten(ws)
+    kept = (ws.state_dir / "statcache.bin").read_bytes()
+    (ws.state_dir / "statcache.bin").unlink()
+    update(ws)
+    assert (ws.state_dir / "statcache.bin").read_bytes() == kept

@@ -25,6 +25,7 @@ from __future__ import annotations
 import os
 import sys
 from array import array
+from bisect import bisect_left
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -398,14 +399,7 @@ class StatCache:
             raise ValueError("only a loaded cache can be patched")
         head, blob, folders = self._saved
         packed = self._packed
-        for rel in quick.changed:
-            at = 4 * quick.positions[rel]
-            content, meta = stamps[rel]
-            packed[at : at + 4] = array("q", content)
-            if rel in self._metas:
-                if meta is None:
-                    raise ValueError(f"{rel}: its sidecar vanished")
-                packed[at + 4 : at + 8] = array("q", meta)
+        self._patch(quick, stamps)
         index_stamp = stamp_of(index_path)
         head = {
             **head,
@@ -429,36 +423,54 @@ class StatCache:
         if not quick.moved:
             self.save_patched(quick, stamps, index_digest, index_path)
             return
-        files, packed, metas = self._files, self._packed, self._metas
-        gone, changed = set(quick.removed), {quick.positions[rel] for rel in quick.changed}
-        adds = iter(quick.added)
-        pending = next(adds, None)
+        self._patch(quick, stamps)  # the changed units keep their places
+        files, packed = self._files, self._packed
         names: list[str] = []
         out: array[int] = array("q")
-        i = 0
-        while i < len(files):
-            rel = files[i]
-            width = 2 if rel in metas else 1
-            while pending is not None and pending < rel:
-                names.append(pending)
-                out.extend(stamps[pending][0])
-                pending = next(adds, None)
-            if rel not in gone:
-                names += files[i : i + width]
-                if i in changed:
-                    content, meta = stamps[rel]
-                    if (meta is None) != (width == 1):
-                        raise ValueError(f"{rel}: its sidecar came or went")
-                    out.extend((*content, *meta) if meta is not None else content)
-                else:
-                    out.extend(packed[4 * i : 4 * (i + width)])
-            i += width
-        for rel in ([pending] if pending is not None else []) + list(adds):
-            names.append(rel)
-            out.extend(stamps[rel][0])
+        pos = 0
+        for at, drop, rel in self._moves_at(quick):
+            names += files[pos:at]
+            out += packed[4 * pos : 4 * at]
+            if rel is not None:
+                names.append(rel)
+                out.extend(stamps[rel][0])
+            pos = at + drop
+        names += files[pos:]
+        out += packed[4 * pos :]
         self.dirs = {**self.dirs, **quick.dirs}
         self._names, self._packed, self._view = names, out, None
         self.save(index_digest, index_path)
+
+    def _patch(self, quick: QuickCheck, stamps: UnitStamps) -> None:
+        """Put the new stamps of ``quick``'s changed units in their places of the packed form."""
+        packed = self._packed
+        for rel in quick.changed:
+            at = 4 * quick.positions[rel]
+            content, meta = stamps[rel]
+            packed[at : at + 4] = array("q", content)
+            if rel in self._metas:
+                if meta is None:
+                    raise ValueError(f"{rel}: its sidecar vanished")
+                packed[at + 4 : at + 8] = array("q", meta)
+
+    def _moves_at(self, quick: QuickCheck) -> list[tuple[int, int, str | None]]:
+        """Where ``quick``'s removed and added units (none with a sidecar) go among the cached files:
+        (place, files dropped there, unit put in there), in order; at one place, put in, then drop."""
+        files = self._files
+        sidecars = set(self._metas.values())
+        unit_at = [i for i, rel in enumerate(files) if rel not in sidecars]  # the units are in sorted order
+        units = [files[i] for i in unit_at]
+        edits: list[tuple[int, int, str | None]] = []
+        for rel in quick.removed:
+            k = bisect_left(units, rel)
+            if k == len(units) or units[k] != rel:
+                raise ValueError(f"{rel}: not a cached unit")
+            edits.append((unit_at[k], 1, None))
+        for rel in quick.added:
+            k = bisect_left(units, rel)
+            edits.append((unit_at[k] if k < len(units) else len(files), 0, rel))
+        edits.sort(key=lambda e: (e[0], e[1]))  # stable: units put in at one place stay in order
+        return edits
 
     def _same_index(self, index_path: Path) -> bool:
         from artigov.index._model import Index
