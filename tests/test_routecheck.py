@@ -89,3 +89,36 @@ def test_placement_is_carried_over_small_index_steps(tmp_path: Path) -> None:
     plan.write_text(plan.read_text() + "\nOne more line.\n")
     update(ws)
     _same(ws)
+
+
+def test_an_artifact_added_or_removed_since_the_index_was_written(tmp_path: Path) -> None:
+    """Without an `index update`: the stat cache lists the changed folders again, the added file is
+    read and placed, the removed one's placement dropped; the same findings as reading everything."""
+    import os
+    import time
+
+    from artigov.index import proved_changes
+
+    root = tmp_path / "ws"
+    shutil.copytree(EXAMPLE, root, ignore=shutil.ignore_patterns(".artigov"))
+    ws = load_workspace(root)
+    rebuild(ws)
+    past = time.time_ns() - 100 * 1_000_000_000
+    for dirpath, _, names in os.walk(root / "frameworks"):
+        for name in names:
+            os.utime(Path(dirpath) / name, ns=(past, past))
+        os.utime(dirpath, ns=(past, past))
+    update(ws)
+    _same(ws)  # the placement is kept for this index
+    folder = root / "frameworks/fwk-001/plans/technical"
+    stray = folder / "tp-stray-1.0.0.md"
+    text = (folder / "tp-core-2.0.0.md").read_text().replace("id: tp-core", "id: tp-stray")
+    stray.write_text(text.replace("kind: technical-plan", "kind: action-plan").replace("2.0.0", "1.0.0"))
+    (folder / "tp-core-1.0.0.md").unlink()
+    proved = proved_changes(ws)
+    assert proved is not None  # from stats and one listing, not a walk
+    assert proved.added == ["frameworks/fwk-001/plans/technical/tp-stray-1.0.0.md"]
+    assert proved.removed == ["frameworks/fwk-001/plans/technical/tp-core-1.0.0.md"]
+    fast = route_check(ws)
+    assert [m.path for m in fast.misplaced] == ["frameworks/fwk-001/plans/technical/tp-stray-1.0.0.md"]
+    _same(ws)

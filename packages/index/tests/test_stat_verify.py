@@ -48,11 +48,24 @@ def test_a_file_that_became_invalid_is_drift_with_its_finding(tmp_path: Path) ->
     assert [f.code for f in quick.findings] == ["S014"]
 
 
-def test_an_added_file_is_left_to_the_full_check(tmp_path: Path) -> None:
+def test_an_added_or_removed_file_is_found_by_listing_its_folder_again(tmp_path: Path) -> None:
+    """The folder's stamp changed: it is listed again (no walk, no re-hash), and the answer is the
+    full check's."""
     ws = _ws(tmp_path)
     (ws.root / "frameworks/new.md").write_text(make_artifact("new"))
-    assert ops.verify_quick(ws) is None  # the folder changed: stats prove nothing
-    assert ops.verify(ws).added == ["frameworks/new.md"]
+    (ws.root / "frameworks/a3.md").unlink()
+    quick, full = ops.verify_quick(ws), ops.verify(ws)
+    assert quick is not None and quick.proved_by == "stat cache"
+    assert (quick.added, quick.changed, quick.removed) == (full.added, full.changed, full.removed)
+    assert quick.added == ["frameworks/new.md"] and quick.removed == ["frameworks/a3.md"]
+
+
+def test_a_new_subfolder_is_left_to_the_full_check(tmp_path: Path) -> None:
+    ws = _ws(tmp_path)
+    (ws.root / "frameworks/deeper").mkdir()
+    (ws.root / "frameworks/deeper/new.md").write_text(make_artifact("new"))
+    assert ops.verify_quick(ws) is None  # a folder the walk never listed: only a walk can say
+    assert ops.verify(ws).added == ["frameworks/deeper/new.md"]
 
 
 def test_read_units_sees_the_files_as_they_stand(tmp_path: Path) -> None:

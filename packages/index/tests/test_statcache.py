@@ -15,7 +15,6 @@ from hypothesis import strategies as st
 
 import artigov.index._ops as ops
 import artigov.index._statcache as statcache_mod
-import artigov.index._update as ops_update
 import artigov.index._walk as walk_mod
 from artigov.core import Workspace, load_workspace
 from artigov.core.testing import force_forked, make_artifact
@@ -23,6 +22,7 @@ from artigov.index import read_index, rebuild, update
 from artigov.index._statcache import StatCache
 from artigov.index._store import IndexStore
 from artigov.index.testing import synth_workspace
+from artigov.schema import discovery_scope
 
 SIDECAR = 'id: side-1\nversion: "1.0.0"\nstatus: draft\nframework: fwk-000\nkind: action-plan\n'
 
@@ -233,13 +233,13 @@ def test_a_racy_folder_is_listed_again(tmp_path: Path, monkeypatch: pytest.Monke
     os.utime(folder, ns=(future, future))
     update(ws)  # records the folder's future stamp, not older than the cache: racy from now on
     listed: list[list[str]] = []
-    real = ops_update.relist
+    real = walk_mod.relist
 
     def counting(ws: Workspace, folders: list[str], known: Any) -> Any:
         listed.append(list(folders))
         return real(ws, folders, known)
 
-    monkeypatch.setattr(ops_update, "relist", counting)
+    monkeypatch.setattr(walk_mod, "relist", counting)
     walks = _count_walks(monkeypatch)
     assert not update(ws).written
     assert listed == [["frameworks/fwk-001/action-plan"]] and walks == []
@@ -340,7 +340,7 @@ def test_a_racily_clean_file_counts_as_changed(tmp_path: Path) -> None:
     cache_path = ws.state_dir / statcache_mod.NAME
     mtime = target.stat().st_mtime_ns
     os.utime(cache_path, ns=(mtime, mtime))  # the cache now looks written in the target's clock tick
-    quick = StatCache.load(cache_path).check(ws.root, ws.index_path, ops.discovery_scope(ws))
+    quick = StatCache.load(cache_path).check(ws.root, ws.index_path, discovery_scope(ws))
     assert quick is not None and quick.changed == ["frameworks/fwk-001/action-plan/a00001.md"]
 
 

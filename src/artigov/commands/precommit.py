@@ -34,8 +34,9 @@ def run_pre_commit(root: Path | None, paths: list[Path], fmt: Format, lock_timeo
         from artigov.commands.render import emit_json
         from artigov.commands.route import route_check_payload, route_check_text
         from artigov.commands.validate import validate_text
+        from artigov.index import Proved
         from artigov.schema import validate_workspace
-        from artigov.views.routecheck import Proof, route_check
+        from artigov.views.routecheck import route_check
 
         codes: list[int] = []
         payload: dict[str, Any] = {"validate": None, "index_verify": None}
@@ -45,7 +46,7 @@ def run_pre_commit(root: Path | None, paths: list[Path], fmt: Format, lock_timeo
             payload["validate"] = report.to_dict()
             if fmt is Format.text:
                 validate_text(report)
-        proof: Proof | None = None
+        proof: Proved | None = None
         try:
             verified = verify_index(ws, full=False, lock_timeout=lock_timeout)
         except ArtigovError as e:  # the route check still runs, from the files
@@ -57,7 +58,7 @@ def run_pre_commit(root: Path | None, paths: list[Path], fmt: Format, lock_timeo
             if fmt is Format.text:
                 verify_text(verified)
             if verified.ok and verified.proved_by == "stat cache":
-                proof = (verified.digest, [])  # every file proved or read and equal to its entry
+                proof = Proved(verified.digest, [], [], [])  # every file proved, or read and equal to its entry
         routes = route_check(ws, proof=proof)
         codes.append(EXIT_OK if routes.ok else EXIT_FINDINGS)
         payload["route_check"] = route_check_payload(routes)

@@ -27,19 +27,15 @@ from artigov.core import Workspace
 from artigov.router import PlacementResult, RouteReport
 
 if TYPE_CHECKING:
-    from artigov.index import DerivedCache
-    from artigov.schema import ArtifactUnit
+    from artigov.index import DerivedCache, Proved
 
-#: What the stat cache proved: the index's digest, and the units changed since it was written.
-Proof = tuple[str, list["ArtifactUnit"]]
-
-__all__ = ["Proof", "index_placement", "route_check"]
+__all__ = ["index_placement", "route_check"]
 
 
-def route_check(ws: Workspace, *, proof: Proof | None = None) -> RouteReport:
+def route_check(ws: Workspace, *, proof: Proved | None = None) -> RouteReport:
     """``artigov route check`` on the index: placement from the index's entries (kept per index
     digest, carried over small index steps), conflicts from the routing files; the few files the
-    stat cache says changed are read again.
+    stat cache says changed or were added are read again, those removed dropped.
 
     ``proof``: the index's digest and the units changed since it was written, already proved by
     this process's own stat check (``artigov hook pre-commit``: its index verify just compared
@@ -50,13 +46,12 @@ def route_check(ws: Workspace, *, proof: Proof | None = None) -> RouteReport:
     proved = proof if proof is not None else proved_changes(ws)
     if proved is None:
         return check_routes(ws)
-    digest, changed = proved
-    known = index_placement(ws, digest)
+    known = index_placement(ws, proved.digest)
     if known is None:
         return check_routes(ws)
-    fresh, _invalid, _findings = read_units(ws, changed)  # an invalid file is validate's business
-    rest = known.without({u.path for u in changed})
-    rest.checked = known.checked - len(changed)
+    fresh, _invalid, _findings = read_units(ws, proved.units)  # an invalid file is validate's business
+    rest = known.without({u.path for u in proved.units} | set(proved.removed))
+    rest.checked = known.checked - (len(proved.units) - len(proved.added)) - len(proved.removed)  # the indexed ones
     return check_routes(ws, entries=fresh, known=rest)
 
 

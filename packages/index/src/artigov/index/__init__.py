@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from artigov.index._merge import merge_index
     from artigov.index._model import FORMAT_VERSION, Entries, Entry, Index, entries_digest
     from artigov.index._ops import (
+        Proved,
         add,
         fold_index,
         keep_fresh,
@@ -61,6 +62,7 @@ __all__ = [
     "keep_fresh",
     "file_stamp",
     "merge_index",
+    "Proved",
     "proved_changes",
     "read_entries",
     "read_framework",

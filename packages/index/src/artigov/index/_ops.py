@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import TypeVar
+from typing import NamedTuple, TypeVar
 
 from artigov.core import (
     DEFAULT_LOCK_TIMEOUT,
@@ -26,15 +26,26 @@ from artigov.index._model import Entries, Entry, Index, entry_from_artifact
 from artigov.index._results import IndexResult, ProgressHook, VerifyResult
 from artigov.index._scan import IndexSlice, framework_slice_of
 from artigov.index._stamptable import StampTable
-from artigov.index._statcache import Stamp, StatCache
+from artigov.index._statcache import QuickCheck, Stamp, StatCache
 from artigov.index._store import IndexStore, Recovery
 from artigov.index._update import update
-from artigov.index._walk import cache_path, dedupe, diff, read_units, rebuilder, save_cache, scan, streamed_diff
+from artigov.index._walk import (
+    cache_path,
+    dedupe,
+    diff,
+    quick_check,
+    read_units,
+    rebuilder,
+    save_cache,
+    scan,
+    streamed_diff,
+)
 from artigov.index.errors import IndexMissingError
-from artigov.schema import ArtifactUnit, discovery_scope
+from artigov.schema import ArtifactUnit
 
 __all__ = [
     "IndexResult",
+    "Proved",
     "VerifyResult",
     "add",
     "proved_changes",
@@ -265,14 +276,14 @@ def verify_quick(
     store = IndexStore(ws, lock_timeout=lock_timeout)
     recovery = store.recover(rebuilder(ws))
     cache = StatCache.load(cache_path(ws))
-    quick = cache.check(ws.root, ws.index_path, discovery_scope(ws)) if recovery is None else None
+    quick = quick_check(ws, cache) if recovery is None else None
     if quick is None:
         return None
-    if not quick.changed:
+    if not (quick.changed or quick.added or quick.removed):
         result = VerifyResult(cache.index_digest, cache.units, recovery=recovery, proved_by="stat cache")
         _log_verified(ws, result)
         return result
-    new, invalid, findings = read_units(ws, [ArtifactUnit(rel, cache.meta_of(rel)) for rel in quick.changed])
+    new, invalid, findings = read_units(ws, _units(cache, quick))
     try:
         data = store.path.read_bytes()
     except OSError:
@@ -280,27 +291,45 @@ def verify_quick(
     indexed = entries_at(data, sorted(quick.changed))
     if indexed is None:
         return None
-    changed = utf8_sorted(p for p in new if new[p] != indexed.get(p))
-    removed = utf8_sorted(invalid)  # on disk but no longer a valid artifact
+    changed = utf8_sorted(p for p in new if p in indexed and new[p] != indexed[p])
+    added = utf8_sorted(p for p in new if p not in indexed)  # the files added that are valid artifacts
+    removed = utf8_sorted([*invalid, *quick.removed])  # gone, or on disk but no longer a valid artifact
     result = VerifyResult(
-        cache.index_digest, cache.units, [], changed, removed, sort_findings(findings), recovery, "stat cache"
+        cache.index_digest, cache.units, added, changed, removed, sort_findings(findings), recovery, "stat cache"
     )
     _log_verified(ws, result)
     return result
 
 
-def proved_changes(
-    ws: Workspace, *, lock_timeout: float = DEFAULT_LOCK_TIMEOUT
-) -> tuple[str, list[ArtifactUnit]] | None:
-    """From file stats alone (nothing read): the digest of the index as it stands, and the units
-    changed since it was written, when the stat cache proves them; else None. Writes nothing."""
+class Proved(NamedTuple):
+    """What the stat cache proved about the index as it stands (:func:`proved_changes`)."""
+
+    digest: str
+    #: the units changed or added since it was written (to read again)
+    units: list[ArtifactUnit]
+    #: of those, the paths added (not in the index)
+    added: list[str]
+    #: the paths removed since (in the index, gone from disk)
+    removed: list[str]
+
+
+def proved_changes(ws: Workspace, *, lock_timeout: float = DEFAULT_LOCK_TIMEOUT) -> Proved | None:
+    """From file stats and the listings of the folders that changed (no artifact read): the digest
+    of the index as it stands, the units changed or added since it was written, and the paths of
+    those removed, when the stat cache proves them; else None. Writes nothing."""
     if not ws.index_path.is_file() or IndexStore(ws, lock_timeout=lock_timeout).journal.pending():
         return None
     cache = StatCache.load(cache_path(ws))
-    quick = cache.check(ws.root, ws.index_path, discovery_scope(ws))
+    quick = quick_check(ws, cache)
     if quick is None:
         return None
-    return cache.index_digest, [ArtifactUnit(rel, cache.meta_of(rel)) for rel in quick.changed]
+    return Proved(cache.index_digest, _units(cache, quick), quick.added, quick.removed)
+
+
+def _units(cache: StatCache, quick: QuickCheck) -> list[ArtifactUnit]:
+    """The units a quick check says changed or were added (an added one has no sidecar: the check
+    gives up otherwise)."""
+    return [ArtifactUnit(rel, cache.meta_of(rel)) for rel in quick.changed] + [ArtifactUnit(r) for r in quick.added]
 
 
 def _log_verified(ws: Workspace, result: VerifyResult) -> None:

@@ -23,8 +23,8 @@ from artigov.index._results import IndexResult, ProgressHook
 from artigov.index._scan import Edited, edit_lines, id_version_holders
 from artigov.index._statcache import QuickCheck, Stamp, StatCache
 from artigov.index._store import IndexStore, IndexWrite, Recovery
-from artigov.index._walk import cache_path, diff, log_unchanged, rebuilder, save_cache, scan
-from artigov.schema import ArtifactUnit, discovery_scope, relist
+from artigov.index._walk import cache_path, diff, log_unchanged, quick_check, rebuilder, save_cache, scan
+from artigov.schema import ArtifactUnit
 
 __all__ = ["PATCH_MAX", "STRATEGIES", "UpdateContext", "full", "spliced", "unchanged", "update"]
 
@@ -160,10 +160,7 @@ def update(
     store = IndexStore(ws, lock_timeout=lock_timeout)
     with store.locked(rebuilder(ws)) as recovery:
         cache = StatCache.load(cache_path(ws))
-        quick = None
-        if recovery is None:
-            known = set(cache.dirs or ())
-            quick = cache.check(ws.root, ws.index_path, discovery_scope(ws), lambda moved: relist(ws, moved, known))
+        quick = quick_check(ws, cache) if recovery is None else None
         ctx = UpdateContext(ws, store, cache, quick, recovery, progress)
         for strategy in STRATEGIES:
             result = strategy(ctx)

@@ -13,9 +13,9 @@ from artigov.index._model import Entries, entry_from_artifact
 from artigov.index._results import ProgressHook
 from artigov.index._stamptable import StampTable
 from artigov.index._statcache import NAME as STATCACHE_NAME
-from artigov.index._statcache import Stamp, StatCache
+from artigov.index._statcache import QuickCheck, Stamp, StatCache
 from artigov.index._store import Delta
-from artigov.schema import ArtifactUnit, discover, discovery_scope
+from artigov.schema import ArtifactUnit, discover, discovery_scope, relist
 
 __all__ = ["Scan", "cache_path", "dedupe", "diff", "log_unchanged", "read_units", "rebuilder", "save_cache", "scan"]
 
@@ -178,6 +178,14 @@ def streamed_diff(path: Path, entries: Entries) -> StreamedDiff | None:
         added.append(pending)
         added.extend(order)
     return StreamedDiff(index.digest, added, changed, removed)
+
+
+def quick_check(ws: Workspace, cache: StatCache) -> QuickCheck | None:
+    """:meth:`StatCache.check` of the workspace, folders whose stamps changed listed again with the
+    walk's rules (:func:`artigov.schema.relist`): what changed, was added and was removed, from
+    stats and a few listings; None when only a walk can say. Reads only."""
+    known = set(cache.dirs or ())
+    return cache.check(ws.root, ws.index_path, discovery_scope(ws), lambda moved: relist(ws, moved, known))
 
 
 def cache_path(ws: Workspace) -> Path:
