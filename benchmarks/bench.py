@@ -227,17 +227,8 @@ def bench_index(ws: Path, repeat: int) -> list[Row]:
         Row("status after a one-file edit", edited, "-", None, "-", None, {"value": edited.seconds}, basis="wall")
     )
 
-    def edit_for_us() -> None:
-        _run([*ARTIGOV, "index", "update"], ws)  # take in the edit made for git's run (untimed)
-        _touch_one(ws, rng)
-
-    one, git_one = paired(
-        repeat,
-        Job([*ARTIGOV, "index", "update"], setup=edit_for_us),
-        # The same edit (another artifact's body, its checksum following), then what git runs for it.
-        Job(["git", "status", "--porcelain"], setup=lambda: _touch_one(ws, rng)),
-        ws,
-    )
+    # The same edit (another artifact's body, its checksum following), then what git runs for it.
+    one, git_one = _update_after(ws, repeat, lambda: _touch_one(ws, rng))
     rows.append(
         Row("one-file index update", one, "git status --porcelain after the same edit", git_one, "<= 1.5x", 1.5)
     )
@@ -258,21 +249,27 @@ def _add_one(ws: Path, counter: list[int]) -> str:
     return str(target.relative_to(ws))
 
 
-def _bench_added(ws: Path, repeat: int) -> Row:
-    """`index update` after one new artifact file, against `git status` after the same addition (an
-    added file is not a changed one: the stat cache cannot prove the rest from its folder stamps)."""
-    counter = [0]
+def _update_after(ws: Path, repeat: int, change: Callable[[], object]) -> tuple[Timing, Timing]:
+    """`index update` after ``change()``, paired with `git status --porcelain` after the same change
+    (before each of our runs, the change made for git's run is taken in, untimed)."""
 
-    def add_for_us() -> None:
-        _run([*ARTIGOV, "index", "update"], ws)  # take in the file added for git's run (untimed)
-        _add_one(ws, counter)
+    def change_for_us() -> None:
+        _run([*ARTIGOV, "index", "update"], ws)
+        change()
 
-    ours, git = paired(
+    return paired(
         repeat,
-        Job([*ARTIGOV, "index", "update"], setup=add_for_us),
-        Job(["git", "status", "--porcelain"], setup=lambda: _add_one(ws, counter)),
+        Job([*ARTIGOV, "index", "update"], setup=change_for_us),
+        Job(["git", "status", "--porcelain"], setup=change),
         ws,
     )
+
+
+def _bench_added(ws: Path, repeat: int) -> Row:
+    """`index update` after one new artifact file, against `git status` after the same addition (its
+    folder's stamp changed: the stat cache lists that folder again)."""
+    counter = [0]
+    ours, git = _update_after(ws, repeat, lambda: _add_one(ws, counter))
     for added in (ws / "frameworks").rglob("added-*.md"):
         added.unlink()  # the workspace as it was, for the rows that follow
     _run([*ARTIGOV, "index", "update"], ws)

@@ -18,7 +18,7 @@ entries come from, and holds every function here equal to the parse-everything a
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, BinaryIO, cast
@@ -159,29 +159,7 @@ def splice(data: bytes, changes: Entries, *, base_digest: str | None = None) -> 
     then takes the full path. ``base_digest``: the file's digest when the caller has proved it
     (the stat cache vouches for the file's stamp), saving a hash of the whole file.
     """
-    if not shaped(data):
-        return None
-    cuts: list[tuple[int, int, bytes]] = []
-    replaced: Entries = {}
-    for path in sorted(changes):
-        found = _line_at(data, path)
-        old = _entry_at(data, found)
-        if found is None or old is None:
-            return None
-        replaced[path] = old
-        cuts.append((found[0], found[1], orjson.dumps(changes[path], option=orjson.OPT_SORT_KEYS)))
-    view = memoryview(data)
-    pieces: list[bytes | memoryview] = []
-    pos = 0
-    for start, end, new in cuts:
-        pieces += [view[pos:start], new]
-        pos = end
-    pieces.append(view[pos:])
-    hasher = hashlib.sha256()
-    for piece in pieces:
-        hasher.update(piece)
-    base = base_digest or digest_bytes(data)
-    return Spliced(tuple(pieces), "sha256:" + hasher.hexdigest(), entry_count(data), replaced, base)
+    return edit_lines(data, changes, {}, [], base_digest=base_digest)
 
 
 @dataclass(frozen=True)
@@ -224,30 +202,38 @@ def _successor(data: bytes, path: str) -> int | None:
 _Cut = tuple[int, int, int, bytes]
 
 
-def _replacing(data: bytes, changes: Entries, replaced: Entries) -> list[_Cut] | None:
-    cuts = []
-    for path in sorted(changes):
+def _lines_of(data: bytes, paths: Iterable[str], held: Entries) -> list[tuple[int, int]] | None:
+    """(object start, line end) of each of ``paths``' entry lines, in sorted order, their entries
+    into ``held``; None when one is not in the file."""
+    found_all = []
+    for path in sorted(paths):
         found = _line_at(data, path)
         old = _entry_at(data, found)
         if found is None or old is None:
             return None
-        replaced[path] = old
-        cuts.append((found[0], 1, found[1], orjson.dumps(changes[path], option=orjson.OPT_SORT_KEYS)))
-    return cuts
+        held[path] = old
+        found_all.append(found)
+    return found_all
+
+
+def _replacing(data: bytes, changes: Entries, replaced: Entries) -> list[_Cut] | None:
+    found = _lines_of(data, changes, replaced)
+    if found is None:
+        return None
+    dumped = (orjson.dumps(changes[p], option=orjson.OPT_SORT_KEYS) for p in sorted(changes))
+    return [(start, 1, end, new) for (start, end), new in zip(found, dumped, strict=True)]
 
 
 def _deleting(data: bytes, removed: Sequence[str], gone: Entries) -> list[_Cut] | None:
+    found = _lines_of(data, removed, gone)
+    if found is None:
+        return None
     cuts = []
-    for path in sorted(removed):
-        found = _line_at(data, path)
-        old = _entry_at(data, found)
-        if found is None or old is None:
-            return None
-        start = data.rfind(b"\n", 0, found[0]) + 1
-        if start == len(HEAD):
+    for start, end in found:
+        line = data.rfind(b"\n", 0, start) + 1
+        if line == len(HEAD):
             return None  # the first entry line: the next one would lose its comma
-        gone[path] = old
-        cuts.append((start, 1, found[1] + 1, b""))
+        cuts.append((line, 1, end + 1, b""))
     return cuts
 
 
