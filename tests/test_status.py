@@ -8,6 +8,8 @@ import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
 from artigov.index.testing import reseal
 
 Runner = Callable[..., subprocess.CompletedProcess[str]]
@@ -136,3 +138,67 @@ def test_status_is_never_green_when_a_check_it_stands_for_fails(artigov: Runner,
         assert artigov("index", "update", "--root", ws).returncode in (0, 1)
 
     broken(second_framework, "ledger")
+
+
+def _settle(ws: Path) -> None:
+    """Every file and folder older than the stat cache will be (nothing racily clean)."""
+    import os
+    import time
+
+    past = time.time_ns() - 100 * 1_000_000_000
+    for dirpath, _, names in os.walk(ws / "frameworks"):
+        for name in names:
+            os.utime(Path(dirpath) / name, ns=(past, past))
+        os.utime(dirpath, ns=(past, past))
+
+
+def _stale_edits() -> dict[str, Callable[[Path], None]]:
+    folder = "frameworks/fwk-001/plans/technical"
+
+    def add(ws: Path) -> None:
+        text = (ws / folder / "tp-core-2.0.0.md").read_text().replace("id: tp-core", "id: tp-new")
+        (ws / folder / "tp-new-2.0.0.md").write_text(text)
+
+    def duplicate(ws: Path) -> None:  # the same id and version as an indexed artifact
+        (ws / folder / "tp-copy-2.0.0.md").write_text((ws / folder / "tp-core-2.0.0.md").read_text())
+
+    def invalid(ws: Path) -> None:
+        (ws / folder / "tp-bad-1.0.0.md").write_text("---\nid: tp-bad\n---\nno version, no status\n")
+
+    def remove(ws: Path) -> None:
+        (ws / folder / "tp-core-1.0.0.md").unlink()
+
+    def edit(ws: Path) -> None:
+        path = ws / folder / "tp-core-1.1.0.md"
+        path.write_text(path.read_text().replace("status: ", "status: final # was ", 1))
+
+    return {"add": add, "duplicate": duplicate, "invalid": invalid, "remove": remove, "edit": edit}
+
+
+def test_status_of_a_stale_local_index_is_what_reading_every_file_says(
+    example_copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A local index not brought up to date since files were added, removed or edited: status takes
+    the index and reads the few files the stat cache names (never the whole workspace), and says
+    exactly what reading every file says."""
+    import artigov.index
+    from artigov.core import load_workspace
+    from artigov.index import rebuild, update
+    from artigov.views.status import workspace_status
+
+    config = example_copy / "artigov.yaml"
+    config.write_text(config.read_text().replace("index_committed: true", "index_committed: false"))
+    ws = load_workspace(example_copy)
+    rebuild(ws)
+    _settle(example_copy)
+    update(ws)
+    for name, change in _stale_edits().items():
+        change(example_copy)
+        overlaid = artigov.index.overlaid_entries(ws)
+        assert overlaid is not None, name  # proved by the stat cache and one listing
+        fast = workspace_status(ws).to_dict()
+        with monkeypatch.context() as walk:
+            walk.setattr(artigov.index, "overlaid_entries", lambda _ws: None)
+            slow = workspace_status(ws).to_dict()
+        assert fast == slow, name
+        assert fast["index"]["state"] == "stale", name

@@ -248,10 +248,15 @@ def _entries(ws: Workspace, index: dict[str, Any]) -> tuple[Entries | None, list
     """(the entries the gates would read, the findings of the files read when they were read from
     the files (None: the index state's own findings stand), the digest of the index they were read
     from). No entries without an index."""
-    from artigov.index import read_index, scan
+    from artigov.index import overlaid_entries, read_index, scan
 
     if not ws.index_committed and index["state"] in ("stale", "missing"):
-        found = scan(ws)  # a local index is what the files say: read them (nothing is written)
+        # A local index is what the files say: the index and the few files the stat cache says
+        # changed, were added or removed (when it proves them), else every file read. Nothing written.
+        overlaid = overlaid_entries(ws) if index["state"] == "stale" else None
+        if overlaid is not None:
+            return overlaid[0], overlaid[1], None
+        found = scan(ws)
         return found.entries, list(found.findings), None
     if index["state"] in ("fresh", "stale"):  # a stale committed index is still what the gates would read
         read = read_index(ws, refresh=False)

@@ -15,6 +15,7 @@ from typing import NamedTuple, TypeVar
 from artigov.core import (
     DEFAULT_LOCK_TIMEOUT,
     ArtigovError,
+    Finding,
     Workspace,
     bulk_results,
     digest_bytes,
@@ -48,6 +49,7 @@ __all__ = [
     "Proved",
     "VerifyResult",
     "add",
+    "overlaid_entries",
     "proved_changes",
     "fold_index",
     "read_entries",
@@ -324,6 +326,30 @@ def proved_changes(ws: Workspace, *, lock_timeout: float = DEFAULT_LOCK_TIMEOUT)
     if quick is None:
         return None
     return Proved(cache.index_digest, _units(cache, quick), quick.added, quick.removed)
+
+
+def overlaid_entries(ws: Workspace) -> tuple[Entries, list[Finding]] | None:
+    """What a walk reading every artifact finds (:func:`scan`'s entries and findings), from the index
+    and the few files the stat cache says changed, were added or were removed since it was written:
+    those are read, the rest taken from the index, duplicates dropped as the walk drops them. None
+    when the stat cache proves nothing, or the index is not the one it describes (walk). Reads only:
+    ``status`` on a stale local index, which it never writes."""
+    proved = proved_changes(ws)
+    if proved is None:
+        return None
+    try:
+        index = IndexStore(ws).read()
+    except ArtigovError:
+        return None
+    if index is None or index.digest != proved.digest:
+        return None
+    fresh, invalid, findings = read_units(ws, proved.units)
+    entries = dict(index.entries)
+    for rel in [*invalid, *proved.removed]:
+        entries.pop(rel, None)
+    entries.update(fresh)
+    entries = {rel: entries[rel] for rel in utf8_sorted(entries)}
+    return entries, sort_findings(findings + dedupe({}, entries))
 
 
 def _units(cache: StatCache, quick: QuickCheck) -> list[ArtifactUnit]:
