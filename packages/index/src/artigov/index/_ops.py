@@ -334,21 +334,25 @@ def overlaid_entries(ws: Workspace) -> tuple[Entries, list[Finding]] | None:
     those are read, the rest taken from the index, duplicates dropped as the walk drops them. None
     when the stat cache proves nothing, or the index is not the one it describes (walk). Reads only:
     ``status`` on a stale local index, which it never writes."""
+    from artigov.index._stream import StreamedIndex
+
     proved = proved_changes(ws)
     if proved is None:
         return None
+    index = StreamedIndex(ws.index_path)  # one entry at a time: no whole-file parse held beside them
     try:
-        index = IndexStore(ws).read()
-    except ArtigovError:
+        entries: Entries = dict(index)
+    except (OSError, ArtigovError):
         return None
-    if index is None or index.digest != proved.digest:
+    if index.digest != proved.digest:
         return None
     fresh, invalid, findings = read_units(ws, proved.units)
-    entries = dict(index.entries)
     for rel in [*invalid, *proved.removed]:
         entries.pop(rel, None)
+    new = fresh.keys() - entries.keys()
     entries.update(fresh)
-    entries = {rel: entries[rel] for rel in utf8_sorted(entries)}
+    if new:  # added at the end: the walk's order is the paths' sorted order
+        entries = {rel: entries[rel] for rel in utf8_sorted(entries)}
     return entries, sort_findings(findings + dedupe({}, entries))
 
 
