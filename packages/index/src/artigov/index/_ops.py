@@ -27,7 +27,7 @@ from artigov.index._model import Entries, Entry, Index, entry_from_artifact
 from artigov.index._results import IndexResult, ProgressHook, VerifyResult
 from artigov.index._scan import IndexSlice, framework_slice_of
 from artigov.index._stamptable import StampTable
-from artigov.index._statcache import QuickCheck, Stamp, StatCache
+from artigov.index._statcache import Stamp, StatCache
 from artigov.index._store import IndexStore, Recovery
 from artigov.index._update import update
 from artigov.index._walk import (
@@ -35,6 +35,7 @@ from artigov.index._walk import (
     dedupe,
     diff,
     quick_check,
+    quick_units,
     read_units,
     rebuilder,
     save_cache,
@@ -285,7 +286,7 @@ def verify_quick(
         result = VerifyResult(cache.index_digest, cache.units, recovery=recovery, proved_by="stat cache")
         _log_verified(ws, result)
         return result
-    new, invalid, findings = read_units(ws, _units(cache, quick))
+    new, invalid, findings = read_units(ws, quick_units(cache, quick))
     try:
         data = store.path.read_bytes()
     except OSError:
@@ -325,7 +326,7 @@ def proved_changes(ws: Workspace, *, lock_timeout: float = DEFAULT_LOCK_TIMEOUT)
     quick = quick_check(ws, cache)
     if quick is None:
         return None
-    return Proved(cache.index_digest, _units(cache, quick), quick.added, quick.removed)
+    return Proved(cache.index_digest, quick_units(cache, quick), quick.added, quick.removed)
 
 
 def overlaid_entries(ws: Workspace) -> tuple[Entries, list[Finding]] | None:
@@ -354,12 +355,6 @@ def overlaid_entries(ws: Workspace) -> tuple[Entries, list[Finding]] | None:
     if new:  # added at the end: the walk's order is the paths' sorted order
         entries = {rel: entries[rel] for rel in utf8_sorted(entries)}
     return entries, sort_findings(findings + dedupe({}, entries))
-
-
-def _units(cache: StatCache, quick: QuickCheck) -> list[ArtifactUnit]:
-    """The units a quick check says changed or were added (an added one has no sidecar: the check
-    gives up otherwise)."""
-    return [ArtifactUnit(rel, cache.meta_of(rel)) for rel in quick.changed] + [ArtifactUnit(r) for r in quick.added]
 
 
 def _log_verified(ws: Workspace, result: VerifyResult) -> None:

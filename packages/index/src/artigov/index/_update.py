@@ -23,8 +23,7 @@ from artigov.index._results import IndexResult, ProgressHook
 from artigov.index._scan import Edited, edit_lines, id_version_holders
 from artigov.index._statcache import QuickCheck, Stamp, StatCache
 from artigov.index._store import IndexStore, IndexWrite, Recovery
-from artigov.index._walk import cache_path, diff, log_unchanged, quick_check, rebuilder, save_cache, scan
-from artigov.schema import ArtifactUnit
+from artigov.index._walk import cache_path, diff, log_unchanged, quick_check, quick_units, rebuilder, save_cache, scan
 
 __all__ = ["PATCH_MAX", "STRATEGIES", "UpdateContext", "full", "spliced", "unchanged", "update"]
 
@@ -70,8 +69,7 @@ def spliced(ctx: UpdateContext) -> IndexResult | None:
         data = store.path.read_bytes()
     except OSError:
         return None
-    units = [ArtifactUnit(rel, cache.meta_of(rel)) for rel in quick.changed]
-    units += [ArtifactUnit(rel) for rel in quick.added]  # none has a sidecar (the check gave up)
+    units = quick_units(cache, quick)
     new: Entries = {}
     stamps: dict[str, tuple[Stamp, Stamp | None]] = {}
     for unit, artifact, problems, content, meta in check_units(ws.root, units, SchemaSet(ws.kind_schemas_dir)):

@@ -17,7 +17,21 @@ from artigov.index._statcache import QuickCheck, Stamp, StatCache
 from artigov.index._store import Delta
 from artigov.schema import ArtifactUnit, discover, discovery_scope, relist
 
-__all__ = ["Scan", "cache_path", "dedupe", "diff", "log_unchanged", "read_units", "rebuilder", "save_cache", "scan"]
+__all__ = [
+    "Scan",
+    "StreamedDiff",
+    "cache_path",
+    "dedupe",
+    "diff",
+    "log_unchanged",
+    "quick_check",
+    "quick_units",
+    "read_units",
+    "rebuilder",
+    "save_cache",
+    "scan",
+    "streamed_diff",
+]
 
 log = get_logger(__name__)
 
@@ -186,6 +200,12 @@ def quick_check(ws: Workspace, cache: StatCache) -> QuickCheck | None:
     stats and a few listings; None when only a walk can say. Reads only."""
     known = set(cache.dirs or ())
     return cache.check(ws.root, ws.index_path, discovery_scope(ws), lambda moved: relist(ws, moved, known))
+
+
+def quick_units(cache: StatCache, quick: QuickCheck) -> list[ArtifactUnit]:
+    """The units a quick check says changed (with their sidecars) or were added (none has a sidecar:
+    the check gives up otherwise): the ones to read again."""
+    return [ArtifactUnit(rel, cache.meta_of(rel)) for rel in quick.changed] + [ArtifactUnit(r) for r in quick.added]
 
 
 def cache_path(ws: Workspace) -> Path:
