@@ -424,6 +424,15 @@ class StatCache:
             self.save_patched(quick, stamps, index_digest, index_path)
             return
         self._patch(quick, stamps)  # the changed units keep their places
+        if quick.added or quick.removed:
+            self._names, self._packed = self._moved(quick, stamps)
+        self.dirs = {**self.dirs, **quick.dirs}
+        self._view = None
+        self.save(index_digest, index_path)
+
+    def _moved(self, quick: QuickCheck, stamps: UnitStamps) -> tuple[list[str], array[int]]:
+        """The cached paths and packed stamps with ``quick``'s removed units left out and its added
+        ones put in their places, copied by slices between those places."""
         files, packed = self._files, self._packed
         names: list[str] = []
         out: array[int] = array("q")
@@ -437,9 +446,7 @@ class StatCache:
             pos = at + drop
         names += files[pos:]
         out += packed[4 * pos :]
-        self.dirs = {**self.dirs, **quick.dirs}
-        self._names, self._packed, self._view = names, out, None
-        self.save(index_digest, index_path)
+        return names, out
 
     def _patch(self, quick: QuickCheck, stamps: UnitStamps) -> None:
         """Put the new stamps of ``quick``'s changed units in their places of the packed form."""

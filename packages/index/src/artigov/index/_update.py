@@ -45,9 +45,14 @@ class UpdateContext:
 
 
 def unchanged(ctx: UpdateContext) -> IndexResult | None:
-    """Nothing changed, and the stat cache proves it: the index is not even read."""
-    if ctx.quick is None or ctx.quick.changed or ctx.quick.moved:
+    """Nothing changed, and the stat cache proves it: the index is not even read. When a folder's
+    stamp alone changed (a hidden file came or went: listed again, no artifact did), the cache
+    learns the folder's new stamp."""
+    quick = ctx.quick
+    if quick is None or quick.changed or quick.added or quick.removed:
         return None
+    if quick.dirs:
+        ctx.cache.save_moved(quick, {}, ctx.cache.index_digest, ctx.ws.index_path)
     log_unchanged(ctx.ws, ctx.cache.index_digest)
     return IndexResult(
         "update", ctx.cache.index_digest, ctx.cache.units, False, recovery=ctx.recovery, proved_unchanged=True
@@ -94,7 +99,7 @@ def spliced(ctx: UpdateContext) -> IndexResult | None:
         store.write(
             IndexWrite("update", edited.pieces, digest, edited.count, cache.index_digest, delta, quick.removed, touched)
         )
-    else:  # racily clean files re-read, or a folder's stamp alone: only the cache learns the stamps
+    else:  # racily clean files re-read: same entries, only the cache learns their stamps
         log_unchanged(ws, digest)
     cache.save_moved(quick, stamps, digest, ws.index_path)
     return IndexResult(
