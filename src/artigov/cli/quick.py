@@ -21,12 +21,9 @@ import sys
 from collections.abc import Callable
 from enum import Enum
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
+from typing import TypeVar
 
 from artigov.commands.options import FORMAT, LOCK_TIMEOUT, ROOT
-
-if TYPE_CHECKING:
-    from artigov.commands.formats import Format
 
 __all__ = ["main", "try_quick"]
 
@@ -64,19 +61,10 @@ def _parse(args: list[str], flags: tuple[str, ...] = (), paths: list[str] | None
 
 def _root_and_format(args: list[str], formats: type[E]) -> tuple[Path | None, E] | None:
     """``--root DIR`` and ``--format F`` (one of ``formats``) and nothing else, checked; else None."""
-    options = _parse(args)
-    if options is None or LOCK_TIMEOUT.flag in options:
+    plain = _plain(args, formats, lock_timeout=False)
+    if plain is None:
         return None
-    try:
-        fmt = formats(options.get(FORMAT.flag, FORMAT.default).lower())
-    except ValueError:
-        return None
-    root = Path(options[ROOT.flag]) if ROOT.flag in options else None
-    if root is not None and not root.is_dir():
-        return None
-    from artigov.core import configure_logging
-
-    configure_logging()
+    _options, root, fmt, _lock_timeout = plain
     return root, fmt
 
 
@@ -134,8 +122,10 @@ def try_quick(argv: list[str]) -> int | None:
 
 def _pre_commit(args: list[str]) -> int | None:
     """``hook pre-commit [PATH...]`` with plain options (the ``artigov-checks`` pre-commit hook)."""
+    from artigov.commands.formats import Format
+
     paths: list[str] = []
-    plain = _plain(args, paths=paths)
+    plain = _plain(args, Format, paths=paths)
     if plain is None:
         return None
     from artigov.commands.precommit import run_pre_commit
@@ -146,8 +136,10 @@ def _pre_commit(args: list[str]) -> int | None:
 
 def _index(op: str, args: list[str]) -> int | None:
     """``index update``, ``index verify [--full]`` or ``index add PATH...`` with plain options, else None."""
+    from artigov.commands.formats import Format
+
     paths: list[str] = []
-    plain = _plain(args, ("--full",) if op == "verify" else (), paths if op == "add" else None)
+    plain = _plain(args, Format, ("--full",) if op == "verify" else (), paths if op == "add" else None)
     if plain is None or (op == "add" and not paths):
         return None
     from artigov.commands.index import IndexOp, run_index
@@ -157,27 +149,31 @@ def _index(op: str, args: list[str]) -> int | None:
 
 
 def _plain(
-    args: list[str], flags: tuple[str, ...] = (), paths: list[str] | None = None
-) -> tuple[dict[str, str], Path | None, Format, float] | None:
-    """``--root``, ``--format text|json`` and ``--lock-timeout`` (and ``flags``, ``paths``: see
-    :func:`_parse`), checked, with the default logging set up; else None (let Typer parse)."""
+    args: list[str],
+    formats: type[E],
+    flags: tuple[str, ...] = (),
+    paths: list[str] | None = None,
+    *,
+    lock_timeout: bool = True,
+) -> tuple[dict[str, str], Path | None, E, float] | None:
+    """``--root``, ``--format`` (one of ``formats``) and, unless not ``lock_timeout``,
+    ``--lock-timeout`` (and ``flags``, ``paths``: see :func:`_parse`), checked, with the default
+    logging set up; else None (let Typer parse)."""
     options = _parse(args, flags, paths)
-    if options is None:
+    if options is None or (not lock_timeout and LOCK_TIMEOUT.flag in options):
         return None
-    from artigov.commands.formats import Format
-
     try:
-        fmt = Format(options.get(FORMAT.flag, FORMAT.default).lower())
-        lock_timeout = float(options.get(LOCK_TIMEOUT.flag, LOCK_TIMEOUT.default))
+        fmt = formats(options.get(FORMAT.flag, FORMAT.default).lower())
+        timeout = float(options.get(LOCK_TIMEOUT.flag, LOCK_TIMEOUT.default))
     except ValueError:
         return None
     root = Path(options[ROOT.flag]) if ROOT.flag in options else None
-    if lock_timeout < 0 or (root is not None and not root.is_dir()):
+    if timeout < 0 or (root is not None and not root.is_dir()):
         return None
     from artigov.core import configure_logging
 
     configure_logging()
-    return options, root, fmt, lock_timeout
+    return options, root, fmt, timeout
 
 
 #: The two-word commands with a door of their own (``index update|verify|add`` share :func:`_index`).
