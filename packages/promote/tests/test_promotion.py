@@ -80,6 +80,27 @@ def test_a_committed_index_that_drifted_refuses_promotion(ws: Workspace) -> None
         promote(ws, "f", "design")
 
 
+@pytest.mark.parametrize("cache", ["stat cache", "no stat cache"])
+def test_a_committed_index_refuses_promotion_when_a_file_that_is_no_input_drifted(ws: Workspace, cache: str) -> None:
+    """The index check is ``index verify``'s: by file stats where the stat cache proves them, else
+    every file re-hashed; either way a drift outside the inputs (re-read anyway) refuses."""
+    from artigov.core import load_workspace
+    from artigov.core.testing import make_artifact
+    from artigov.index._walk import cache_path
+
+    ws.config_path.write_text(ws.config_path.read_text() + "index_committed: true\n")
+    ws = load_workspace(ws.root)
+    (ws.root / "frameworks/other.md").write_text(make_artifact("other", framework="g", body="# Other\n"))
+    rebuild(ws)
+    (ws.root / "frameworks/other.md").write_text(make_artifact("other", framework="g", body="# Other, edited\n"))
+    if cache == "no stat cache":
+        cache_path(ws).unlink()
+    head = (ws.root / "governance/f/HEAD").read_bytes() if (ws.root / "governance/f/HEAD").exists() else None
+    with pytest.raises(PromotionError, match=r"the index differs from the files in 1 path\(s\)"):
+        promote(ws, "f", "design")
+    assert ((ws.root / "governance/f/HEAD").read_bytes() if (ws.root / "governance/f/HEAD").exists() else None) == head
+
+
 def test_a_local_index_is_brought_up_to_date_and_the_manifest_names_the_fresh_one(ws: Workspace) -> None:
     from artigov.index import read_index
 

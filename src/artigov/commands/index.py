@@ -40,10 +40,11 @@ def verify_index(
 ) -> VerifyResult:
     """``index verify``: by file stats (a local index, the default, is derived: brought up to date
     first, once), else, or with ``full``, every file re-hashed."""
-    from artigov.index import verify, verify_quick
+    from artigov.index import verify, verify_by_stats
 
-    quick = None if full else verify_quick(ws, lock_timeout=lock_timeout, refresh=True)
-    return quick or verify(ws, lock_timeout=lock_timeout, progress=progress, refresh=full)
+    if full:
+        return verify(ws, lock_timeout=lock_timeout, progress=progress)
+    return verify_by_stats(ws, lock_timeout=lock_timeout, progress=progress)
 
 
 def render_verify(result: VerifyResult, fmt: Format) -> int:

@@ -295,9 +295,9 @@ try:
         head, repaired = repair_head(load_workspace(root), framework).head, True
     state = {"ok": True, "head": head, "repaired": repaired}
     if index:
-        from artigov.index import verify, verify_quick
+        from artigov.index import verify_by_stats
         ws = load_workspace(root)
-        checked = verify_quick(ws, refresh=True) or verify(ws, refresh=False)
+        checked = verify_by_stats(ws)
         if not checked.ok:
             state["index"] = f"added {checked.added}, changed {checked.changed}, removed {checked.removed}"
     print(json.dumps(state))

@@ -89,7 +89,7 @@ class Status:
 
 def _index_state(ws: Workspace) -> tuple[dict[str, Any], list[Any]]:
     """(what the index's state is, findings of the files read)."""
-    from artigov.index import Journal, verify, verify_quick
+    from artigov.index import Journal, verify_by_stats
 
     committed = ws.index_committed
     if Journal(ws.state_dir / "index.journal").pending():
@@ -98,7 +98,7 @@ def _index_state(ws: Workspace) -> tuple[dict[str, Any], list[Any]]:
         fix = "artigov index rebuild" if committed else "none: the next command that reads it builds it (local index)"
         return {"state": "missing", "fix": fix, "committed": committed}, []
     # By file stats where the stat cache proves them, else by content: what `index verify` does.
-    drift = verify_quick(ws) or verify(ws, refresh=False)
+    drift = verify_by_stats(ws, refresh=False)
     changed = sorted({*drift.added, *drift.changed, *drift.removed}, key=lambda p: p.encode("utf-8"))
     state = {
         "state": "fresh" if drift.ok else "stale",

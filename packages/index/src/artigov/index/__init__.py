@@ -30,6 +30,7 @@ if TYPE_CHECKING:
         rebuild,
         recover,
         verify,
+        verify_by_stats,
         verify_quick,
     )
     from artigov.index._results import IndexResult, VerifyResult
@@ -73,6 +74,7 @@ __all__ = [
     "rebuild",
     "recover",
     "verify",
+    "verify_by_stats",
     "verify_quick",
 ]
 __version__: str  # the distribution's version, read from its metadata on first use

@@ -304,6 +304,20 @@ def verify_quick(
     return result
 
 
+def verify_by_stats(
+    ws: Workspace,
+    *,
+    lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
+    refresh: bool = True,
+    progress: ProgressHook | None = None,
+) -> VerifyResult:
+    """What ``index verify`` answers: by file stats where the stat cache proves them
+    (:func:`verify_quick`; with ``refresh``, a local index is brought up to date first, once), else
+    every file re-hashed (:func:`verify`)."""
+    quick = verify_quick(ws, lock_timeout=lock_timeout, refresh=refresh)
+    return quick or verify(ws, lock_timeout=lock_timeout, progress=progress, refresh=False)
+
+
 class Proved(NamedTuple):
     """What the stat cache proved about the index as it stands (:func:`proved_changes`)."""
 

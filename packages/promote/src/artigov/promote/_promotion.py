@@ -43,7 +43,7 @@ from artigov.core import (
     trust_folder,
 )
 from artigov.hydrate import Decision, DeterminismCheck, hydrate
-from artigov.index import verify as verify_index
+from artigov.index import verify_by_stats
 from artigov.promote._decisions import Decider, DecisionLog
 from artigov.promote._gitstate import GitState, commit_record, git_state
 from artigov.promote._manifest import InputApproval, Manifest, SnapshotInput
@@ -410,7 +410,7 @@ def _plan(
     trust = authorize_signer(trust or load_trust(ws), store.framework, gate, signer)  # TrustError: it does not hold
     run = _Promoting(ws, store, gate, signer, trust, options)
     framework, lock_timeout = run.framework, options.lock_timeout
-    drift = verify_index(ws, lock_timeout=lock_timeout)
+    drift = verify_by_stats(ws, lock_timeout=lock_timeout)  # what `index verify` answers; inputs are re-read
     if not drift.ok:
         n = len(drift.added) + len(drift.changed) + len(drift.removed)
         raise PromotionError(
