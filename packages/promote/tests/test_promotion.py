@@ -509,3 +509,41 @@ def test_objects_stored_in_a_batch_are_the_ones_put_stores(ws: Workspace) -> Non
     assert sorted(objects.all()) == sorted(set(digests))
     assert not [p for p in objects.root.rglob(".*")]  # no temp files
     assert objects.put_all([]) == []
+
+
+def test_a_promotion_stats_the_files_once_and_reads_only_its_inputs(
+    ws: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The index check proves the files by stats (one pass: the gate and the hydration take the
+    slice it read, not a refresh each); the artifacts read are the inputs, not the workspace."""
+    import time
+
+    import artigov.index._statcache as statcache
+    import artigov.schema._loader as loader
+    from artigov.core.testing import make_artifact
+    from artigov.index import update
+
+    for i in range(20):  # artifacts of another framework: never read by this promotion
+        (ws.root / f"frameworks/other-{i}.md").write_text(make_artifact(f"o{i}", framework="g", body="# O\n"))
+    past = time.time() - 100
+    for path in (ws.root / "frameworks").iterdir():
+        os.utime(path, (past, past))  # older than the stat cache's racy window
+    update(ws)
+    update(ws)  # the stat cache now proves every file
+    passes: list[int] = []
+    reads: list[str] = []
+    real_stat, real_open = statcache._stat_files, loader._open_regular
+
+    def counted(*args: object) -> object:
+        passes.append(1)
+        return real_stat(*args)  # type: ignore[arg-type]
+
+    def opened(path: Path | str, rel: str, **kw: object) -> object:
+        reads.append(rel)
+        return real_open(path, rel, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(statcache, "_stat_files", counted)
+    monkeypatch.setattr(loader, "_open_regular", opened)
+    done = promote(ws, "f", "design")
+    assert done.inputs == 2 and len(passes) == 1
+    assert "frameworks/tp.md" in reads and not [r for r in reads if "other-" in r]

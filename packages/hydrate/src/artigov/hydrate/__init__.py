@@ -23,6 +23,7 @@ if TYPE_CHECKING:
         determinism_door,
         door_env,
         hydrate,
+        hydrate_slice,
         select,
     )
     from artigov.hydrate._plan import HydrationPlan
@@ -46,6 +47,7 @@ __all__ = [
     "determinism_door",
     "door_env",
     "hydrate",
+    "hydrate_slice",
     "rank",
     "select",
 ]

@@ -40,6 +40,7 @@ __all__ = [
     "determinism_door",
     "door_env",
     "hydrate",
+    "hydrate_slice",
     "select",
 ]
 
@@ -302,7 +303,8 @@ def hydrate(
     check: DeterminismCheck | None = None,
 ) -> HydrationResult:
     """Select a stage's inputs from the index and log every decision (``withdrawn``: see
-    :class:`Pool`); with ``check``, prove the selection deterministic first.
+    :class:`Pool`); with ``check``, prove the selection deterministic first. The framework's
+    entries are read here (a local index brought up to date first): :func:`hydrate_slice`.
 
     Raises:
         ContractError: no contract, or an invalid one.
@@ -310,6 +312,20 @@ def hydrate(
         NondeterminismError: ``check`` found two runs that disagree.
     """
     index = read_framework(ws, framework)  # parses only this framework's entries
+    return hydrate_slice(ws, index, stage, withdrawn=withdrawn, check=check)
+
+
+def hydrate_slice(
+    ws: Workspace,
+    index: IndexSlice,
+    stage: str,
+    *,
+    withdrawn: Mapping[tuple[str, str], str] | None = None,
+    check: DeterminismCheck | None = None,
+) -> HydrationResult:
+    """:func:`hydrate` of the framework slice ``index`` the caller read already (promote reads it
+    once, after its index check, for the gate and the hydration)."""
+    framework = index.framework
     pool = Pool(load_contract(ws, framework), index, CommitTimes(ws.root), dict(withdrawn or {}))
     result = select(pool, stage)
     result.index = index

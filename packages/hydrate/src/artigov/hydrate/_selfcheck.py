@@ -11,7 +11,7 @@ from artigov.contract import load_contract
 from artigov.core import load_workspace
 from artigov.hydrate._hydrate import Pool, select
 from artigov.hydrate._precedence import CommitTimes
-from artigov.index import read_index
+from artigov.index import read_framework
 
 
 def main() -> int:
@@ -23,7 +23,8 @@ def main() -> int:
     ws = load_workspace(Path(root))
     pairs = json.loads(os.environ.get("ARTIGOV_WITHDRAWN", "[]"))
     withdrawn = {(str(i), str(v)): str(why) for i, v, why in pairs}
-    pool = Pool(load_contract(ws, framework), read_index(ws, refresh=False), CommitTimes(ws.root), withdrawn)
+    index = read_framework(ws, framework, refresh=False)  # the slice the parent selected from
+    pool = Pool(load_contract(ws, framework), index, CommitTimes(ws.root), withdrawn)
     result = select(pool, stage)
     if result.plan is None:
         print("no plan", file=sys.stderr)

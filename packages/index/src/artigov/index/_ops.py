@@ -197,14 +197,18 @@ def read_index(ws: Workspace, *, lock_timeout: float = DEFAULT_LOCK_TIMEOUT, ref
     return index
 
 
-def read_framework(ws: Workspace, framework: str, *, lock_timeout: float = DEFAULT_LOCK_TIMEOUT) -> IndexSlice:
+def read_framework(
+    ws: Workspace, framework: str, *, lock_timeout: float = DEFAULT_LOCK_TIMEOUT, refresh: bool = True
+) -> IndexSlice:
     """One framework's entries of the current index (after recovery), and the whole index's digest.
 
     Only those entries are parsed when the file is in canonical shape, and the file is read in
     chunks (:func:`artigov.index._scan.framework_slice_of`); otherwise the whole file is parsed,
-    with the same errors as :func:`read_index`. A local index is brought up to date first.
+    with the same errors as :func:`read_index`. A local index is brought up to date first, unless
+    ``refresh`` is False (the caller did that already in this command: promote's index check).
     """
-    keep_fresh(ws, lock_timeout=lock_timeout)
+    if refresh:
+        keep_fresh(ws, lock_timeout=lock_timeout)
     store = IndexStore(ws, lock_timeout=lock_timeout)
     store.recover(rebuilder(ws))
     try:

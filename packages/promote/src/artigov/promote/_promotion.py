@@ -42,8 +42,8 @@ from artigov.core import (
     stamp_now,
     trust_folder,
 )
-from artigov.hydrate import Decision, DeterminismCheck, hydrate
-from artigov.index import verify_by_stats
+from artigov.hydrate import Decision, DeterminismCheck, hydrate_slice
+from artigov.index import IndexSlice, read_framework, verify_by_stats
 from artigov.promote._decisions import Decider, DecisionLog
 from artigov.promote._gitstate import GitState, commit_record, git_state
 from artigov.promote._manifest import InputApproval, Manifest, SnapshotInput
@@ -348,6 +348,7 @@ class _Promoting:
     signer: str
     trust: TrustChain
     options: PromoteOptions
+    index: IndexSlice | None = None
     report: Any = None
     plan: Any = None
     decisions: list[Decision] | None = None
@@ -417,7 +418,10 @@ def _plan(
             f"the index differs from the files in {n} path(s); nothing was promoted",
             fix="run `artigov index update` (and review the changes) first",
         )
-    run.report = check_contract(ws, framework, run.gate)
+    # The framework's entries, read once for the gate and the hydration: the check above brought a
+    # local index up to date already (a second stat pass would prove nothing new).
+    run.index = read_framework(ws, framework, lock_timeout=lock_timeout, refresh=False)
+    run.report = check_contract(ws, framework, run.gate, entries=run.index.entries)
     if not run.report.ok:
         log.info(
             "promotion_refused",
@@ -440,7 +444,9 @@ def _plan_inputs(run: _Promoting) -> None:
         PromotionError: inputs with uncommitted changes.
     """
     ws, framework = run.ws, run.framework
-    result = hydrate(ws, framework, run.gate, withdrawn=withdrawn_in(run.store), check=DeterminismCheck())
+    withdrawn = withdrawn_in(run.store)
+    assert run.index is not None
+    result = hydrate_slice(ws, run.index, run.gate, withdrawn=withdrawn, check=DeterminismCheck())
     run.plan, run.decisions = result.plan, result.decisions
     assert run.plan is not None and result.index is not None
     run.git = git_state(ws.root, _input_paths(run.plan.inputs))
