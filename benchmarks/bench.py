@@ -24,10 +24,11 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
@@ -388,19 +389,82 @@ def bench_hydrate(big: Path, small: Path, n_big: int, n_small: int, repeat: int)
     ]
 
 
-def bench_promote(scratch: Path, repeat: int, inputs: int) -> Row:
+class Signer(NamedTuple):
+    """A throwaway GnuPG home and the key in it."""
+
+    home: Path
+    key: str
+
+
+@contextmanager
+def _signing(ws: Path) -> Iterator[Signer]:
+    """A throwaway key that signs ``ws``'s promotions: in its settings, and trust version 1 made
+    from them (whose signatures count); its GnuPG home removed on the way out."""
     sys.path[:0] = [str(REPO / "packages" / p / "src") for p in ("core", "promote")]
     from artigov.core.testkeys import make_key
 
-    ws = scratch / "bulk"
     home = Path(tempfile.mkdtemp(prefix="agb-", dir="/tmp"))
-    home.chmod(0o700)
-    key = make_key(home, "bench signer")
+    try:
+        home.chmod(0o700)
+        key = make_key(home, "bench signer")
+        with (ws / "artigov.yaml").open("a") as f:
+            f.write(f"signing:\n  key: {key}\n  trusted: [{key}]\n  gnupghome: {home}\n")
+        _run([*ARTIGOV, "trust", "init", "--key", key], ws)
+        yield Signer(home, key)
+    finally:
+        subprocess.run(["gpgconf", "--homedir", str(home), "--kill", "gpg-agent"], capture_output=True, check=False)
+        shutil.rmtree(home, ignore_errors=True)
+
+
+#: The environment of the promotions timed (a fixed created_at).
+_PROMOTE_ENV = {"SOURCE_DATE_EPOCH": "1764000000"}
+
+
+def _promote_pair(ws: Path, repeat: int, framework: str, gate: str, signer: Signer) -> tuple[Timing, Timing]:
+    """``promote -f framework -g gate`` against its reference, alternated: the issue's ``cp +
+    sha256sum + one gpg sign`` (the manifest of a first promotion signed, the inputs it names
+    copied and hashed). Each run is a first promotion: no record of the framework and no stored
+    objects, so both sides write every input's copy."""
+    args = [*ARTIGOV, "promote", "-f", framework, "-g", gate, "--allow-dirty"]
+    spent = ws / "spent"
+    spent.mkdir()
+
+    def aside(*paths: Path) -> None:
+        # Moved aside, not deleted (as adopt's rows do): creating files just after deleting as many
+        # makes ext4 search past the recently deleted inodes, a kernel cost of this harness that
+        # falls on whichever side creates files next.
+        for path in paths:
+            if path.exists():
+                path.rename(spent / str(len(list(spent.iterdir()))))
+
+    def fresh() -> None:
+        aside(ws / "governance" / framework, ws / "governance" / "objects")
+
+    fresh()
+    _run(args, ws, _PROMOTE_ENV)  # a manifest for the reference to sign, and its inputs to copy
+    manifest = next((ws / "governance" / framework / "snapshots").glob("0*/manifest.json"), None)
+    if manifest is None:
+        raise SystemExit(f"bench: the first promote of {ws} wrote no snapshot (run it there by hand to see why)")
+    shutil.copy(manifest, ws / "manifest.json")
+    inputs = [item["path"] for item in json.loads(manifest.read_bytes())["inputs"]]
+    (ws / "inputs.txt").write_text("\n".join(inputs) + "\n")
+    ref_cmd = (
+        f"gpg --homedir {signer.home} --batch --yes --local-user {signer.key} --armor --detach-sign manifest.json && "
+        "mkdir -p copies && xargs -a inputs.txt cp -t copies && cd copies && sha256sum -- * > ../sums"
+    )
+    try:
+        return paired(
+            repeat, Job(args, setup=fresh), Job(ref_cmd, setup=lambda: aside(ws / "copies")), ws, env=_PROMOTE_ENV
+        )
+    finally:
+        shutil.rmtree(spent, ignore_errors=True)
+
+
+def bench_promote(scratch: Path, repeat: int, inputs: int) -> Row:
+    ws = scratch / "bulk"
     kinds = [f"k{i:04d}" for i in range(inputs)]
     ws.mkdir()
-    (ws / "artigov.yaml").write_text(
-        f"artifacts: [frameworks/**]\nsigning:\n  key: {key}\n  trusted: [{key}]\n  gnupghome: {home}\n"
-    )
+    (ws / "artigov.yaml").write_text("artifacts: [frameworks/**]\n")
     (ws / "contracts").mkdir()
     (ws / "contracts" / "bulk.yaml").write_text(
         f"framework: bulk\nallowed_kinds: [{', '.join(kinds)}]\ngates:\n  - name: all\n    requires:\n"
@@ -413,34 +477,30 @@ def bench_promote(scratch: Path, repeat: int, inputs: int) -> Row:
             f'---\nid: {k}\nversion: "1.0.0"\nstatus: draft\nframework: bulk\nkind: {k}\n---\n' + "body line\n" * 200
         )
     _run([*ARTIGOV, "index", "rebuild"], ws)
-    _run([*ARTIGOV, "trust", "init", "--key", key], ws)  # trust version 1: whose signatures count
-    env = {"SOURCE_DATE_EPOCH": "1764000000"}
+    with _signing(ws) as signer:
+        ours, ref = _promote_pair(ws, repeat, "bulk", "all", signer)
+    return Row(f"promote a {inputs}-input framework", ours, _PROMOTE_REF, ref, "<= 5.0x", 5.0)
 
-    def fresh() -> None:
-        shutil.rmtree(ws / "governance" / "bulk", ignore_errors=True)
 
-    fresh()
-    _run([*ARTIGOV, "promote", "-f", "bulk", "-g", "all"], ws, env)  # a manifest for the reference to sign
-    manifest = next((ws / "governance" / "bulk" / "snapshots").glob("0*/manifest.json"), None)
-    if manifest is None:
-        raise SystemExit(f"bench: the first promote of {ws} wrote no snapshot (run it there by hand to see why)")
-    shutil.copy(manifest, ws / "manifest.json")
-    ref_cmd = (
-        f"gpg --homedir {home} --batch --yes --local-user {key} --armor --detach-sign manifest.json && "
-        f"mkdir -p copies && find frameworks -type f -exec cp -t copies {{}} +"
-    )
-    ours, ref = paired(
-        repeat,
-        Job([*ARTIGOV, "promote", "-f", "bulk", "-g", "all"], setup=fresh),
-        Job(ref_cmd, setup=lambda: shutil.rmtree(ws / "copies", ignore_errors=True)),
-        ws,
-        env=env,
-    )
-    subprocess.run(["gpgconf", "--homedir", str(home), "--kill", "gpg-agent"], capture_output=True, check=False)
-    shutil.rmtree(home, ignore_errors=True)
-    return Row(
-        f"promote a {inputs}-input framework", ours, "gpg --detach-sign manifest + cp inputs", ref, "<= 5.0x", 5.0
-    )
+#: What the promote rows are measured against (the issue's reference).
+_PROMOTE_REF = "gpg --detach-sign manifest + cp + sha256sum inputs"
+
+
+def bench_promote_at(ws: Path, n: int, repeat: int) -> Row:
+    """An information row: one framework's gate promoted in the N-artifact workspace (the index
+    check, the gate and the hydration see all N; the inputs are the gate's few). The gate is the
+    first (framework order, then the contract's) that promotes: at small N some cannot."""
+    name = f"promote one framework at N={n}"
+    env = {**os.environ, **_PROMOTE_ENV}
+    with _signing(ws) as signer:
+        for contract in sorted((ws / "contracts").glob("*.yaml")):
+            framework = contract.stem
+            for gate in re.findall(r"^  - name: (\S+)$", contract.read_text(), re.MULTILINE):
+                tried = [*ARTIGOV, "promote", "-f", framework, "-g", gate, "--allow-dirty"]
+                if subprocess.run(tried, cwd=ws, env=env, capture_output=True, check=False).returncode == 0:
+                    ours, ref = _promote_pair(ws, repeat, framework, gate, signer)
+                    return Row(f"{name} ({framework} {gate})", ours, _PROMOTE_REF, ref, "-", None)
+    return Row(name, Timing(0.0, 0.0), "no gate promotes at this N", None, "-", None)
 
 
 def docs_tree(root: Path, count: int, seed: int = 5) -> None:
@@ -644,6 +704,7 @@ def run(n: int, quick: bool, seed: int, keep: Path | None, side: bool = True) ->
         small = generate(small_n, seed, scratch / f"ws-{small_n}")
         rows = bench_index(big, repeat)
         rows += bench_hydrate(big, small, n, small_n, repeat)
+        rows.append(bench_promote_at(big, n, repeat))  # last on big: it adds a record to the workspace
         if side:  # the size-independent benchmarks run once, at the requested N
             rows.append(bench_validate(scratch, repeat, 1000 if quick else 10_000))
             rows.append(bench_promote(scratch, repeat, 100 if quick else 1000))
@@ -786,6 +847,7 @@ def only(args: argparse.Namespace) -> int | None:
         "adopt_only": lambda scratch: [bench_adopt(scratch, 5, 1000), bench_adopt(scratch, 3, 10_000)],
         "rehearse_only": lambda scratch: [bench_rehearse()],
         "suite_only": lambda scratch: [bench_suite(scratch)],
+        "promote_only": lambda scratch: [bench_promote(scratch, 5, 1000)],
     }
     chosen = [make for name, make in makers.items() if getattr(args, name)]
     if not chosen:
@@ -830,6 +892,9 @@ def _parser() -> argparse.ArgumentParser:
         "--adopt-only",
         action="store_true",
         help="only `adopt --apply` of 1,000 and 10,000 docs against the python-frontmatter script",
+    )
+    parser.add_argument(
+        "--promote-only", action="store_true", help="only promote a 1,000-input framework against its reference"
     )
     parser.add_argument(
         "--suite-only", action="store_true", help="only time the README's test command in a fresh clone (wall s)"
