@@ -423,8 +423,9 @@ _PROMOTE_ENV = {"SOURCE_DATE_EPOCH": "1764000000"}
 def _promote_pair(ws: Path, repeat: int, framework: str, gate: str, signer: Signer) -> tuple[Timing, Timing]:
     """``promote -f framework -g gate`` against its reference, alternated: the issue's ``cp +
     sha256sum + one gpg sign`` (the manifest of a first promotion signed, the inputs it names
-    copied and hashed). Each run is a first promotion: no record of the framework and no stored
-    objects, so both sides write every input's copy."""
+    copied and hashed). Each run starts from no record of the framework and no stored object, so
+    both sides write every input's copy; the store's 256 fan-out folders are there, as in any
+    repository after its first promotions."""
     args = [*ARTIGOV, "promote", "-f", framework, "-g", gate, "--allow-dirty"]
     spent = ws / "spent"
     spent.mkdir()
@@ -438,7 +439,10 @@ def _promote_pair(ws: Path, repeat: int, framework: str, gate: str, signer: Sign
                 path.rename(spent / str(len(list(spent.iterdir()))))
 
     def fresh() -> None:
-        aside(ws / "governance" / framework, ws / "governance" / "objects")
+        objects = ws / "governance" / "objects"
+        aside(ws / "governance" / framework, objects)
+        for i in range(256):
+            (objects / "sha256" / f"{i:02x}").mkdir(parents=True)
 
     fresh()
     _run(args, ws, _PROMOTE_ENV)  # a manifest for the reference to sign, and its inputs to copy

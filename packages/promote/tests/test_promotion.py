@@ -511,6 +511,27 @@ def test_objects_stored_in_a_batch_are_the_ones_put_stores(ws: Workspace) -> Non
     assert objects.put_all([]) == []
 
 
+def test_read_checked_gives_the_bytes_it_hashed_only_when_intact_and_small(ws: Workspace) -> None:
+    """What the verifier loads is what it hashed: an intact object's bytes up to ``keep`` (larger
+    ones hashed in chunks, not held); a corrupt or missing one gives its problem and no bytes."""
+    from artigov.core import digest_bytes
+
+    objects = ObjectStore(ws)
+    small, big = b"small object\n", b"x" * (3 << 20)  # big: several of read_checked's 1 MiB chunks
+    for blob in (small, big):
+        objects.put(blob)
+    assert objects.read_checked(digest_bytes(small), keep=1 << 20) == (None, small)
+    assert objects.read_checked(digest_bytes(big), keep=4 << 20) == (None, big)
+    assert objects.read_checked(digest_bytes(big), keep=1 << 20) == (None, None)
+    path = objects.path_for(digest_bytes(small))
+    path.chmod(0o644)
+    path.write_bytes(b"tampered\n")
+    problem, data = objects.read_checked(digest_bytes(small), keep=1 << 20)
+    assert problem == f"content hashes to {digest_bytes(b'tampered' + bytes([10]))}" and data is None
+    assert objects.check(digest_bytes(small)) == problem
+    assert objects.read_checked(digest_bytes(b"never stored"), keep=1 << 20) == ("missing", None)
+
+
 def test_a_promotion_stats_the_files_once_and_reads_only_its_inputs(
     ws: Workspace, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -33,7 +33,9 @@ def packaged_schema(package: str, name: str) -> dict[str, Any]:
     return value
 
 
-def packaged_schema_names(package: str, folder: str) -> list[str]:
-    """The names (``x`` of ``x.schema.json``) of the schemas in ``package``'s ``schemas/<folder>``."""
+@cache
+def packaged_schema_names(package: str, folder: str) -> tuple[str, ...]:
+    """The names (``x`` of ``x.schema.json``) of the schemas in ``package``'s ``schemas/<folder>``,
+    sorted; listed once per process (a check asked it once per kind it met)."""
     here = packaged_dir(package, "schemas", folder)
-    return sorted(p.name.removesuffix(".schema.json") for p in here.iterdir() if p.name.endswith(".schema.json"))
+    return tuple(sorted(p.name.removesuffix(".schema.json") for p in here.iterdir() if p.name.endswith(".schema.json")))

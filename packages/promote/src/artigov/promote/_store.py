@@ -183,8 +183,9 @@ class ObjectStore:
         for digest, data in dict(zip(digests, blobs, strict=True)).items():  # each distinct object once
             path = self._to_write(digest)
             if path is not None:
-                path.parent.mkdir(parents=True, exist_ok=True)
                 files.append((path, data))
+        for folder in sorted({path.parent for path, _ in files}):  # each fan-out folder once
+            folder.mkdir(parents=True, exist_ok=True)
         write_batch(files, mode=0o444)
         return digests
 
@@ -231,17 +232,30 @@ class ObjectStore:
 
     def check(self, digest: str) -> str | None:
         """None if the object is there and intact; else the problem."""
+        return self.read_checked(digest, keep=0)[0]
+
+    def read_checked(self, digest: str, *, keep: int) -> tuple[str | None, bytes | None]:
+        """:meth:`check` of object ``digest`` (None, else the problem) and, when it is intact and
+        at most ``keep`` bytes, its bytes: the same read (a verifier that then parses the object
+        does not read it twice). Larger objects are hashed in chunks, never held whole."""
         path = self.path_for(digest)
+        held: list[bytes] = []
+        size = 0
         try:
             h = hashlib.sha256()
             with open(path, "rb") as f:
                 while chunk := f.read(1 << 20):
                     h.update(chunk)
+                    size += len(chunk)
+                    if size <= keep:
+                        held.append(chunk)
         except FileNotFoundError:
-            return "missing"
+            return "missing", None
         except OSError as e:
-            return f"unreadable ({e.strerror})"
-        return None if "sha256:" + h.hexdigest() == digest else f"content hashes to sha256:{h.hexdigest()}"
+            return f"unreadable ({e.strerror})", None
+        if "sha256:" + h.hexdigest() != digest:
+            return f"content hashes to sha256:{h.hexdigest()}", None
+        return None, b"".join(held) if size <= keep else None
 
     def all(self) -> list[str]:
         """Every stored object's digest, sorted."""

@@ -33,7 +33,7 @@ from __future__ import annotations
 import contextlib
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -458,10 +458,14 @@ def check_signature(keys: KeySource, signed: Signed, manifest: Manifest, target:
 
 
 def check_objects(objects: ObjectStore, manifest: Manifest, target: int) -> None:
-    """Every object a manifest names is there, intact, and holds the input it describes (V008, V009)."""
+    """Every object a manifest names is there, intact, and holds the input it describes (V008, V009).
+    Each object is read once: the bytes hashed are the bytes then loaded (up to the loader's limit)."""
+    from artigov.schema import MAX_FILE_BYTES
+
     for item in manifest.inputs:
+        held: dict[str, bytes] = {}
         for obj, path in zip(item.objects, item.paths, strict=True):
-            problem = objects.check(obj)
+            problem, data = objects.read_checked(obj, keep=MAX_FILE_BYTES)
             if problem == "missing":
                 raise VerificationError(
                     "V008",
@@ -476,7 +480,9 @@ def check_objects(objects: ObjectStore, manifest: Manifest, target: int) -> None
                     snapshot=target,
                     fix="restore the object from git, or roll back",
                 )
-        mismatch = _describes(objects, item)
+            if data is not None:
+                held[obj] = data
+        mismatch = _describes(objects, item, held)
         if mismatch:
             raise VerificationError(
                 "V009",
@@ -621,8 +627,9 @@ def _said_and_meant(
     return said, meant
 
 
-def _stored_artifact(objects: ObjectStore, item: SnapshotInput) -> Artifact:
-    """The input ``item`` as its stored objects hold it (sidecar artifacts from their two objects).
+def _stored_artifact(objects: ObjectStore, item: SnapshotInput, held: Mapping[str, bytes] | None = None) -> Artifact:
+    """The input ``item`` as its stored objects hold it (sidecar artifacts from their two objects);
+    ``held``: objects' bytes the caller read (and checked) already, by digest.
 
     Raises:
         ArtifactLoadError: the stored bytes do not load.
@@ -631,19 +638,21 @@ def _stored_artifact(objects: ObjectStore, item: SnapshotInput) -> Artifact:
 
     root = objects.workspace
     if item.meta_object and item.meta:  # the content's checksum is its object's name (checked, streamed, above)
-        meta = objects.get(item.meta_object)
+        meta = (held or {}).get(item.meta_object) or objects.get(item.meta_object)
         content = (item.object, objects.path_for(item.object).stat().st_size)
         return load_sidecar_artifact(root, item.path, item.meta, meta_data=meta, described=content)
-    return load_frontmatter_artifact(root, item.path, data=objects.get(item.object))  # at most 16 MiB
+    data = (held or {}).get(item.object)
+    return load_frontmatter_artifact(root, item.path, data=objects.get(item.object) if data is None else data)
 
 
-def _describes(objects: ObjectStore, item: SnapshotInput) -> str | None:
+def _describes(objects: ObjectStore, item: SnapshotInput, held: Mapping[str, bytes]) -> str | None:
     """Why the stored object does not hold the input ``item`` describes (id, version, status,
-    checksum), or None. Sidecar artifacts are read from their two objects."""
+    checksum), or None. Sidecar artifacts are read from their two objects (``held``: those the
+    caller read already)."""
     from artigov.schema import ArtifactLoadError
 
     try:
-        artifact = _stored_artifact(objects, item)
+        artifact = _stored_artifact(objects, item, held)
     except ArtifactLoadError as e:
         return f"they do not load: {e.problem}"
     if artifact.checksum != item.checksum:

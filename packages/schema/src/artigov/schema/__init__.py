@@ -36,7 +36,12 @@ if TYPE_CHECKING:
         render_fields,
     )
     from artigov.schema._explain import explain_kind
-    from artigov.schema._loader import load_frontmatter_artifact, load_sidecar_artifact, read_source
+    from artigov.schema._loader import (
+        MAX_FILE_BYTES,
+        load_frontmatter_artifact,
+        load_sidecar_artifact,
+        read_source,
+    )
     from artigov.schema._model import STATUS_RANK, STATUSES, TRANSITION_FIELDS, Artifact, approved_metadata_digest
     from artigov.schema._validate import (
         ValidationReport,
@@ -52,6 +57,7 @@ if TYPE_CHECKING:
     from artigov.schema.errors import ArtifactLoadError, EmptyMetadataError
 
 __all__ = [
+    "MAX_FILE_BYTES",
     "Artifact",
     "ArtifactLoadError",
     "EmptyMetadataError",

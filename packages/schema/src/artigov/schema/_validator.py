@@ -60,7 +60,7 @@ def _base_check() -> Check:
     return compile_schema(base_schema())
 
 
-def packaged_kind_schema_names() -> list[str]:
+def packaged_kind_schema_names() -> tuple[str, ...]:
     """Kinds that artigov ships a schema for."""
     return packaged_schema_names("artigov.schema", "kinds")
 
