@@ -45,14 +45,14 @@ def run_contract_check(
 def known_frameworks(ws: Workspace) -> list[str]:
     """Every framework the workspace knows: a contract, an indexed artifact, or a record folder
     (what CI loops over, so a framework without a contract is checked, and fails, never skipped)."""
-    from artigov.index import IndexMissingError, read_index, scan
+    from artigov.index import IndexMissingError, indexed_frameworks, scan
     from artigov.views.status import framework_names
 
     try:
-        entries = read_index(ws).entries
+        indexed = indexed_frameworks(ws)  # one entry at a time: a chunk in memory, not the index
     except IndexMissingError:
-        entries = scan(ws).entries
-    return framework_names(ws, {str(e["framework"]) for e in entries.values()})
+        indexed = {str(e["framework"]) for e in scan(ws).entries.values()}
+    return framework_names(ws, indexed)
 
 
 def run_contract_frameworks(root: Path | None, fmt: Format) -> int:

@@ -197,6 +197,30 @@ def read_index(ws: Workspace, *, lock_timeout: float = DEFAULT_LOCK_TIMEOUT, ref
     return index
 
 
+def indexed_frameworks(ws: Workspace, *, lock_timeout: float = DEFAULT_LOCK_TIMEOUT) -> set[str]:
+    """The frameworks of the current index's entries (after recovery; a local index brought up to
+    date first), the file read in chunks of entry lines: memory holds a chunk, never the index. An
+    index not in canonical shape (or with a framework that is not a name) is read whole, with
+    :func:`read_index`'s errors.
+
+    Raises:
+        IndexMissingError / IndexCorruptError: as :func:`read_index`.
+    """
+    from artigov.index._stream import ChunkedIndex
+
+    keep_fresh(ws, lock_timeout=lock_timeout)
+    IndexStore(ws, lock_timeout=lock_timeout).recover(rebuilder(ws))
+    try:
+        with ws.index_path.open("rb") as f:
+            index = ChunkedIndex(f)
+            names = {entry["framework"] for _, entry in index.entries()}
+        if index.shaped and all(isinstance(n, str) and n for n in names):
+            return names
+    except (OSError, ValueError):
+        pass
+    return {str(e["framework"]) for e in read_index(ws, lock_timeout=lock_timeout, refresh=False).entries.values()}
+
+
 def read_framework(
     ws: Workspace, framework: str, *, lock_timeout: float = DEFAULT_LOCK_TIMEOUT, refresh: bool = True
 ) -> IndexSlice:
