@@ -93,6 +93,8 @@ def _promote_and_verify(artigov: Runner, ws: Path) -> None:
         _git(ws, "commit", "-qm", "adopted")
         promoted = artigov("promote", "-f", "docs", "-g", "draft", "--root", ws)
         assert promoted.returncode == 0, promoted.stdout + promoted.stderr
+        # init's index is local (git-ignored): what to commit is the record, never the index
+        assert "promote: commit governance/ (or pass --commit)" in promoted.stdout, promoted.stdout
         verified = artigov("verify", "-f", "docs", "--root", ws)
         assert verified.returncode == 0, verified.stdout + verified.stderr
         status = artigov("status", "--root", ws)

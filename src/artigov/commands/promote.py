@@ -52,7 +52,8 @@ def run_promote(
             if p.record_commit:
                 print(f"promote: committed the record as {p.record_commit[:12]}; push it (git push)")
             else:
-                print(f"promote: commit {ws.rel(ws.record_dir)}/ and {ws.rel(ws.index_path)} (or pass --commit)")
+                index = f" and {ws.rel(ws.index_path)}" if ws.index_committed else ""  # a local index is git-ignored
+                print(f"promote: commit {ws.rel(ws.record_dir)}/{index} (or pass --commit)")
         return EXIT_OK
 
     return execute(Command.PROMOTE, root, action, framework=framework)
