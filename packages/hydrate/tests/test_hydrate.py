@@ -3,6 +3,7 @@ from __future__ import annotations
 import os
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -252,3 +253,44 @@ def test_the_determinism_rerun_through_a_door_is_the_plan_a_new_interpreter_make
         assert result.runs == 5
     assert _through_door({**env, **door_env(door)}, args, RERUN_SEED) is None
     assert _subprocess_plan(ws, "f", "s", RERUN_SEED, {("a", "9.9.9"): "withdrawn in a test"}) == fresh
+
+
+def test_the_rerun_runs_beside_the_selection_and_ends_when_the_selection_fails(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The rerun in another interpreter is started before this process selects (its answer is
+    awaited after); when the selection fails, the rerun is ended, never left running."""
+    import artigov.hydrate._hydrate as hydrate_module
+    from artigov.hydrate import DETERMINISM_DOOR_ENV
+    from artigov.hydrate._hydrate import _Rerun
+
+    monkeypatch.delenv(DETERMINISM_DOOR_ENV, raising=False)
+    reruns: list[_Rerun] = []
+    real = _Rerun.__init__
+
+    def started(self: _Rerun, *args: Any) -> None:
+        real(self, *args)
+        reruns.append(self)
+        assert self.process is not None  # already running when the selection begins
+
+    monkeypatch.setattr(_Rerun, "__init__", started)
+    selections: list[int] = []  # how many reruns had been started at each selection
+    real_select = hydrate_module.select
+
+    def select(*args: Any, **kwargs: Any) -> Any:
+        selections.append(len(reruns))
+        return real_select(*args, **kwargs)
+
+    monkeypatch.setattr(hydrate_module, "select", select)
+    ok = _ws(tmp_path / "ok", {"frameworks/a.md": make_artifact("a", status="approved", framework="f")})
+    assert hydrate(ok, "f", "s", check=DeterminismCheck()).runs == 5
+    assert selections[0] == 1  # the first selection began with the rerun already running
+    two_drafts = {
+        "frameworks/a.md": make_artifact("a", version="1", framework="f"),
+        "frameworks/b.md": make_artifact("b", version="2", framework="f"),
+    }
+    with pytest.raises(HydrationError):
+        hydrate(_ws(tmp_path / "tie", two_drafts), "f", "s", check=DeterminismCheck())
+    assert len(reruns) == 2
+    assert all(r.process is not None and r.process.poll() is not None for r in reruns)  # none left running
+    assert reruns[1].process is not None and reruns[1].process.returncode != 0  # the failed one was killed

@@ -275,23 +275,78 @@ def _through_door(env: Mapping[str, str], args: list[str], hashseed: str) -> sub
     return call_door(path, [SELFCHECK, *args], cwd, env)
 
 
+class _Rerun:
+    """The determinism check's rerun in a process of its own with another hash seed, started as
+    soon as the pool is known so that it runs while this process selects (:meth:`plan` waits for
+    it); through a warm door (:data:`DETERMINISM_DOOR_ENV`) it runs when :meth:`plan` asks."""
+
+    def __init__(
+        self, ws: Workspace, framework: str, stage: str, hashseed: str, withdrawn: Mapping[tuple[str, str], str]
+    ) -> None:
+        import json
+
+        pairs = [[i, v, why] for (i, v), why in sorted(withdrawn.items())]
+        self.hashseed = hashseed
+        self.env = {**os.environ, "PYTHONHASHSEED": hashseed, "ARTIGOV_WITHDRAWN": json.dumps(pairs)}
+        self.args = [str(ws.root), framework, stage]
+        self.process: subprocess.Popen[bytes] | None = None
+        seed, _, door = self.env.get(DETERMINISM_DOOR_ENV, "").partition(":")
+        if not door or seed != hashseed:
+            self.process = self._start()
+
+    def _start(self) -> subprocess.Popen[bytes]:
+        return subprocess.Popen(
+            [sys.executable, "-m", SELFCHECK, *self.args],
+            env=self.env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+
+    def plan(self) -> bytes:
+        """The plan's bytes the rerun printed.
+
+        Raises:
+            ArtigovError: it failed (or took more than 300 s).
+        """
+        if self.process is None:
+            done = _through_door(self.env, self.args, self.hashseed)
+            if done is not None:
+                return self._checked(done.returncode, done.stdout, done.stderr)
+            self.process = self._start()  # the door did not answer: a new interpreter, as without one
+        try:
+            out, err = self.process.communicate(timeout=300)
+        except subprocess.TimeoutExpired:
+            self.stop()
+            return self._checked(-1, b"", b"it ran for more than 300 s")
+        return self._checked(self.process.returncode, out, err)
+
+    @staticmethod
+    def _checked(code: int, out: bytes, err: bytes) -> bytes:
+        if code != 0:
+            raise ArtigovError(
+                f"determinism check subprocess failed: {err.decode(errors='replace').strip()}",
+                exit_code=EXIT_FINDINGS,
+            )
+        return out
+
+    def stop(self) -> None:
+        """End the rerun if it still runs (the selection failed: its answer is not needed)."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.communicate()
+
+
+def _rerun_seed() -> str:
+    """The hash seed of the rerun: :data:`RERUN_SEED`, or :data:`OTHER_SEED` when this process runs with it."""
+    return RERUN_SEED if os.environ.get("PYTHONHASHSEED") != RERUN_SEED else OTHER_SEED
+
+
 def _subprocess_plan(
     ws: Workspace, framework: str, stage: str, hashseed: str, withdrawn: Mapping[tuple[str, str], str]
 ) -> bytes:
-    import json
-
-    pairs = [[i, v, why] for (i, v), why in sorted(withdrawn.items())]
-    env = {**os.environ, "PYTHONHASHSEED": hashseed, "ARTIGOV_WITHDRAWN": json.dumps(pairs)}
-    args = [str(ws.root), framework, stage]
-    out = _through_door(env, args, hashseed) or subprocess.run(
-        [sys.executable, "-m", SELFCHECK, *args], env=env, capture_output=True, timeout=300, check=False
-    )
-    if out.returncode != 0:
-        raise ArtigovError(
-            f"determinism check subprocess failed: {out.stderr.decode(errors='replace').strip()}",
-            exit_code=EXIT_FINDINGS,
-        )
-    return out.stdout
+    """The plan a process of its own makes with ``hashseed`` (:class:`_Rerun`, waited for at once)."""
+    return _Rerun(ws, framework, stage, hashseed, withdrawn).plan()
 
 
 def hydrate(
@@ -327,18 +382,25 @@ def hydrate_slice(
     once, after its index check, for the gate and the hydration)."""
     framework = index.framework
     pool = Pool(load_contract(ws, framework), index, CommitTimes(ws.root), dict(withdrawn or {}))
-    result = select(pool, stage)
-    result.index = index
-    _log(result, framework, stage)
-    if not result.ok:
-        raise HydrationError(result.findings)
-    if check is not None:
-        _check_determinism(ws, pool, stage, result, check)
-    return result
+    # The rerun in another interpreter starts now and runs while this process selects.
+    rerun = None if check is None else _Rerun(ws, framework, stage, _rerun_seed(), pool.withdrawn)
+    try:
+        result = select(pool, stage)
+        result.index = index
+        _log(result, framework, stage)
+        if not result.ok:
+            raise HydrationError(result.findings)
+        if rerun is not None and check is not None:
+            _check_determinism(pool, stage, result, check, rerun)
+        return result
+    finally:
+        if rerun is not None:
+            rerun.stop()
 
 
-def _check_determinism(ws: Workspace, pool: Pool, stage: str, result: HydrationResult, check: DeterminismCheck) -> None:
-    """Raise :class:`NondeterminismError` unless every rerun ``check`` asks for makes ``result``'s plan."""
+def _check_determinism(pool: Pool, stage: str, result: HydrationResult, check: DeterminismCheck, rerun: _Rerun) -> None:
+    """Raise :class:`NondeterminismError` unless every rerun ``check`` asks for, and ``rerun`` (the
+    process of its own), makes ``result``'s plan."""
     assert result.plan is not None
     first = result.plan.to_bytes()
     for seed in range(1, check.runs + 1):
@@ -347,10 +409,8 @@ def _check_determinism(ws: Workspace, pool: Pool, stage: str, result: HydrationR
             raise NondeterminismError(
                 result.plan.digest, other.digest if other else "none", f"candidates were shuffled (seed {seed})"
             )
-    hashseed = RERUN_SEED if os.environ.get("PYTHONHASHSEED") != RERUN_SEED else OTHER_SEED
     framework = pool.contract.framework
-    sub = _subprocess_plan(ws, framework, stage, hashseed=hashseed, withdrawn=pool.withdrawn)
-    if sub != first:
+    if rerun.plan() != first:
         raise NondeterminismError(
             result.plan.digest, "a different one", "run in a subprocess with another PYTHONHASHSEED"
         )
