@@ -459,13 +459,15 @@ def check_signature(keys: KeySource, signed: Signed, manifest: Manifest, target:
 
 def check_objects(objects: ObjectStore, manifest: Manifest, target: int) -> None:
     """Every object a manifest names is there, intact, and holds the input it describes (V008, V009).
-    Each object is read once: the bytes hashed are the bytes then loaded (up to the loader's limit)."""
+    Each object is read once: the bytes hashed are the bytes then loaded (up to the loader's limit);
+    a sidecar artifact's content is hashed in chunks, never held."""
     from artigov.schema import MAX_FILE_BYTES
 
     for item in manifest.inputs:
         held: dict[str, bytes] = {}
         for obj, path in zip(item.objects, item.paths, strict=True):
-            problem, data = objects.read_checked(obj, keep=MAX_FILE_BYTES)
+            keep = MAX_FILE_BYTES if obj == _loaded_object(item) else 0
+            problem, data = objects.read_checked(obj, keep=keep)
             if problem == "missing":
                 raise VerificationError(
                     "V008",
@@ -480,7 +482,7 @@ def check_objects(objects: ObjectStore, manifest: Manifest, target: int) -> None
                     snapshot=target,
                     fix="restore the object from git, or roll back",
                 )
-            if data is not None:
+            if data is not None and keep:
                 held[obj] = data
         mismatch = _describes(objects, item, held)
         if mismatch:
@@ -637,12 +639,20 @@ def _stored_artifact(objects: ObjectStore, item: SnapshotInput, held: Mapping[st
     from artigov.schema import load_frontmatter_artifact, load_sidecar_artifact
 
     root = objects.workspace
+    loaded = _loaded_object(item)
+    data = (held or {}).get(loaded)
+    if data is None:
+        data = objects.get(loaded)
     if item.meta_object and item.meta:  # the content's checksum is its object's name (checked, streamed, above)
-        meta = (held or {}).get(item.meta_object) or objects.get(item.meta_object)
         content = (item.object, objects.path_for(item.object).stat().st_size)
-        return load_sidecar_artifact(root, item.path, item.meta, meta_data=meta, described=content)
-    data = (held or {}).get(item.object)
-    return load_frontmatter_artifact(root, item.path, data=objects.get(item.object) if data is None else data)
+        return load_sidecar_artifact(root, item.path, item.meta, meta_data=data, described=content)
+    return load_frontmatter_artifact(root, item.path, data=data)
+
+
+def _loaded_object(item: SnapshotInput) -> str:
+    """The object an input is loaded from: a sidecar artifact's metadata object (its content is only
+    hashed and sized), else its one object."""
+    return item.meta_object if item.meta_object and item.meta else item.object
 
 
 def _describes(objects: ObjectStore, item: SnapshotInput, held: Mapping[str, bytes]) -> str | None:
