@@ -365,11 +365,17 @@ def test_an_edit_that_duplicates_an_id_and_version_goes_to_the_full_update(tmp_p
 
 
 @pytest.mark.parametrize("parts", [1, 2, 3, 7, 60])
-def test_the_stat_check_cuts_the_paths_blob_into_whole_names(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, parts: int
+@pytest.mark.parametrize("chunk", [1, 16, 100, 1 << 18])
+def test_the_stat_check_reads_the_paths_in_runs_of_whole_names(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, parts: int, chunk: int
 ) -> None:
-    """The workers get the cache file's own NUL-separated paths, cut near each share at a NUL: every
-    file is checked exactly once, at its own position, whatever the number of workers."""
+    """The paths are read in runs cut at a NUL near every ``chunk`` bytes (a read grows past a path
+    longer than it), from memory or from the cache file, and the runs shared among the workers:
+    every file is checked exactly once, at its own position, whatever the sizes."""
+    from array import array
+
+    from artigov.index._statbody import Body
+
     names = [f"d{i % 4}/sub{i % 3}/é-{i:03d}.md" for i in range(50)]
     stamps = []
     for name in names:
@@ -383,12 +389,46 @@ def test_the_stat_check_cuts_the_paths_blob_into_whole_names(
     (tmp_path / names[30]).unlink()
     monkeypatch.setattr(statcache_mod, "PARALLEL_FILES", 0)
     monkeypatch.setattr(statcache_mod, "cores", lambda: parts)
-    from array import array
+    blob, packed = "\0".join(names).encode("utf-8"), array("q", stamps)
+    stored = tmp_path / "body.bin"
+    stored.write_bytes(b"head" + blob + packed.tobytes())
+    fd = os.open(stored, os.O_RDONLY)
+    try:
+        from_file = Body.of_file(fd, 4, len(blob), len(names), chunk)
+        assert from_file is not None
+        assert Body.of_file(fd, 4, len(blob), len(names) + 1, chunk) is None  # another count: damaged
+        for body in (Body.of_memory(blob, packed, chunk), from_file):
+            assert [n for run in body.runs for n in body.paths(run)] == [n.encode() for n in names]
+            found = statcache_mod._stat_files(tmp_path, body, 1 << 62)
+            assert sorted(found) == [0, 17, 30, 49] and len(found) == len(set(found))
+            assert body.names_at([49, 0, 30, 50]) == {0: names[0], 30: names[30], 49: names[49]}
+            assert body.blob() == blob and body.packed() == packed
+            # a file whose cached mtime is not older than the cache file's own counts as changed
+            racy = sorted(statcache_mod._stat_files(tmp_path, body, stamps[4 * 5 + 1]))
+            assert {0, 17, 30, 49} <= set(racy) and 5 in racy and 4 not in racy
+    finally:
+        os.close(fd)
+    assert statcache_mod._stat_files(tmp_path, Body.of_memory(b"", array("q")), 0) == []
 
-    blob = "\0".join(names).encode("utf-8")
-    found = statcache_mod._stat_files(tmp_path, blob, len(names), array("q", stamps))
-    assert sorted(found) == [0, 17, 30, 49] and len(found) == len(set(found))
-    assert statcache_mod._stat_files(tmp_path, b"", 0, array("q")) == []
+
+def test_a_check_that_finds_nothing_changed_never_reads_the_paths_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Memory does not grow with the workspace: the stat check holds one run of paths at a time;
+    the blob and the stamps are read whole only to be rewritten (a change)."""
+    from artigov.index._statbody import Body
+
+    ws = _settled(tmp_path, 40)
+    update(ws)
+    _forbid(monkeypatch, Body, "blob")
+    _forbid(monkeypatch, Body, "packed")
+    monkeypatch.setattr("artigov.index._statbody.CHUNK", 64)  # many runs, as in a big workspace
+    result = update(ws)
+    assert result.ok and result.proved_unchanged
+    monkeypatch.undo()
+    target = next((ws.root / "frameworks").rglob("*.md"))
+    target.write_text(target.read_text())  # same bytes, a new stamp: re-read, the cache rewritten
+    assert update(ws).ok and read_index(ws).entries == _truth(ws)
 
 
 STEPS = st.lists(st.tuples(st.sampled_from(["add", "delete", "rename", "edit"]), st.integers(0, 10**6)), max_size=6)

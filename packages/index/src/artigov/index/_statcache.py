@@ -24,9 +24,10 @@ from __future__ import annotations
 
 import os
 import sys
+import weakref
 from array import array
 from bisect import bisect_left
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -35,6 +36,7 @@ import orjson
 
 from artigov.core import cores, fork_map, utf8_sorted, write_atomic
 from artigov.index._stamptable import STAMP_BYTES, StampPair, StampTable
+from artigov.index._statbody import Body, Run
 from artigov.schema import MISSING, Relisted, Stamp, sidecar_target, stamp_of
 
 __all__ = ["NAME", "QuickCheck", "StatCache", "Stamp", "stamp_of"]
@@ -47,65 +49,62 @@ PARALLEL_FILES = 20_000
 UnitStamps = Mapping[str, StampPair]
 
 
-def _differing(job: tuple[bytes, bytes, array[int], int]) -> list[int]:
-    """Positions (from ``first``) of the files whose stamp is not the cached one (or cannot be taken).
+def _differing(job: tuple[bytes, Body, Sequence[Run], int]) -> list[int]:
+    """Positions of the files of ``runs`` whose stamp is not the cached one (or cannot be taken), or
+    whose cached mtime is not older than ``reference`` (racily clean: it counts as changed).
 
-    ``names``: the files' paths, UTF-8, NUL-separated (the cache file's own blob, never decoded: a
-    path object per file would cost more memory than the stamps). Each folder is opened once and
-    its files stat'ed by name relative to it, which spares the kernel most of the path walk; the
-    comparison happens here, so only the few differing positions travel back from a worker.
+    The paths stay bytes as the cache file holds them, one run at a time (a path object per file
+    would cost more memory than the stamps). Each folder is opened once and its files stat'ed by
+    name relative to it, which spares the kernel most of the path walk; the comparison happens
+    here, so only the few differing positions travel back from a worker.
     """
-    root, names, cached, first = job
+    root, body, runs, reference = job
     differing: list[int] = []
     stat = os.stat
     folder = None
     fd = -1
     try:
-        for i, rel in enumerate(names.split(b"\0") if names else ()):
-            where, _, name = rel.rpartition(b"/")
-            if where != folder:
-                if fd >= 0:
-                    os.close(fd)
-                folder = where
+        for run in runs:
+            cached, first = body.stamps(run), run.first
+            for i, rel in enumerate(body.paths(run)):
+                where, _, name = rel.rpartition(b"/")
+                if where != folder:
+                    if fd >= 0:
+                        os.close(fd)
+                    folder = where
+                    try:
+                        fd = os.open(root + b"/" + where if where else root, os.O_RDONLY | os.O_DIRECTORY)
+                    except OSError:
+                        fd = -1
                 try:
-                    fd = os.open(root + b"/" + where if where else root, os.O_RDONLY | os.O_DIRECTORY)
+                    if fd < 0:
+                        raise FileNotFoundError(rel)  # its folder is gone: so is the file
+                    st = stat(name, dir_fd=fd)
                 except OSError:
-                    fd = -1
-            try:
-                if fd < 0:
-                    raise FileNotFoundError(rel)  # its folder is gone: so is the file
-                st = stat(name, dir_fd=fd)
-            except OSError:
-                differing.append(first + i)
-                continue
-            k = 4 * i
-            if (
-                st.st_mtime_ns != cached[k + 1]
-                or st.st_ctime_ns != cached[k + 2]
-                or st.st_size != cached[k]
-                or st.st_ino != cached[k + 3]
-            ):
-                differing.append(first + i)
+                    differing.append(first + i)
+                    continue
+                k = 4 * i
+                if (
+                    st.st_mtime_ns != cached[k + 1]
+                    or st.st_ctime_ns != cached[k + 2]
+                    or st.st_size != cached[k]
+                    or st.st_ino != cached[k + 3]
+                    or cached[k + 1] >= reference
+                ):
+                    differing.append(first + i)
     finally:
         if fd >= 0:
             os.close(fd)
     return differing
 
 
-def _stat_files(root: Path, blob: bytes, count: int, cached: array[int]) -> list[int]:
-    """Positions of the files whose stamp differs from ``cached``, in forked workers for many files.
-    ``blob``: the ``count`` paths, NUL-separated; it is cut at a NUL near each worker's share."""
-    parts = cores() if count >= PARALLEL_FILES else 1
-    jobs = []
-    start = first = 0
-    for part in range(1, parts + 1):
-        end = len(blob) if part == parts else blob.find(b"\0", len(blob) * part // parts)
-        end = len(blob) if end < 0 else end
-        if end < start:
-            continue
-        n = blob.count(b"\0", start, end) + 1 if end > start else 0
-        jobs.append((os.fsencode(root), blob[start:end], cached[4 * first : 4 * (first + n)], first))
-        start, first = end + 1, first + n
+def _stat_files(root: Path, body: Body, reference: int) -> list[int]:
+    """Positions of the files whose stamp differs from the cached one or is racy (see
+    :func:`_differing`), in forked workers for many files, each given a share of the runs."""
+    parts = cores() if body.count >= PARALLEL_FILES else 1
+    runs = body.runs
+    shares = [runs[len(runs) * k // parts : len(runs) * (k + 1) // parts] for k in range(parts)]
+    jobs = [(os.fsencode(root), body, share, reference) for share in shares if share]
     return [i for part in fork_map(_differing, jobs) for i in part]
 
 
@@ -158,11 +157,13 @@ class StatCache:
         order, each sidecar right after its unit, and four 64-bit integers per path."""
         self.path = path
         self._names: list[str] | None = []  # the paths; None: not decoded from ``_blob`` yet
-        self._blob = b""  # a loaded cache's paths as the file holds them (UTF-8, NUL-separated)
+        self._blob_read: bytes | None = b""  # :attr:`_blob`; None: not read from ``_body`` yet
         self._metas: dict[str, str] = {}
-        self._packed: array[int] = array("q")
+        self._packed_read: array[int] | None = array("q")  # :attr:`_packed`; None: not read yet
+        #: A loaded cache's file, read in runs (:mod:`artigov.index._statbody`) until read whole.
+        self._body: Body | None = None
         self._view: StampTable | None = None  # :attr:`stamps`, derived from the packed form on first use
-        self._saved: tuple[dict[str, Any], bytes, bytes] | None = None  # header, files blob, folder stamps
+        self._saved: tuple[dict[str, Any], bytes] | None = None  # a loaded cache's header and folder stamps
         #: Every given unit is indexed with the same sidecar (else the cache cannot vouch for a walk).
         self._complete = True
         #: Directories the walk listed, with their stamps; None: unknown (no quick check).
@@ -203,6 +204,43 @@ class StatCache:
                 self._metas[rel] = meta_rel
                 files.append(meta_rel)
 
+    def _read_whole(self) -> None:
+        """Read a loaded cache's paths blob and packed stamps whole (to rewrite or walk them); a read
+        that fails leaves an empty cache, which vouches for nothing."""
+        body = self._body
+        try:
+            if body is None:
+                raise OSError("no file to read")
+            self._blob_read, self._packed_read = body.blob(), body.packed()
+        except OSError:
+            self._blob_read, self._packed_read, self._names, self._metas = b"", array("q"), [], {}
+            self.index_digest, self.dirs, self._saved = "", None, None
+
+    @property
+    def _blob(self) -> bytes:
+        """A loaded cache's paths as the file holds them (UTF-8, NUL-separated)."""
+        if self._blob_read is None:
+            self._read_whole()
+        return self._blob_read or b""
+
+    @property
+    def _packed(self) -> array[int]:
+        """Four 64-bit integers per cached path, in the paths' order."""
+        if self._packed_read is None:
+            self._read_whole()
+        return self._packed_read if self._packed_read is not None else array("q")
+
+    @_packed.setter
+    def _packed(self, packed: array[int]) -> None:
+        self._packed_read = packed
+
+    @property
+    def _count(self) -> int:
+        """How many paths the cache holds (units and sidecars), without reading them."""
+        if self._packed_read is None and self._body is not None:
+            return self._body.count
+        return len(self._packed) // 4
+
     @property
     def _files(self) -> list[str]:
         """The cached paths in order (a loaded cache decodes its blob on first use: a command whose
@@ -224,7 +262,7 @@ class StatCache:
     @property
     def units(self) -> int:
         """How many units the cache holds."""
-        return len(self._packed) // 4 - len(self._metas)
+        return self._count - len(self._metas)
 
     @property
     def stamps(self) -> StampTable:
@@ -245,41 +283,60 @@ class StatCache:
 
     @classmethod
     def load(cls, path: Path) -> StatCache:
-        """Load the cache; a missing, unreadable or foreign cache is an empty one (it only costs speed)."""
-        cache = cls(path)
+        """Load the cache's header and folder stamps, and cut its paths into runs (read through once,
+        not held: :class:`artigov.index._statbody.Body`); a missing, unreadable or foreign cache is
+        an empty one (it only costs speed)."""
         try:
-            reference = path.stat().st_mtime_ns
-            data = path.read_bytes()
-            if not data.startswith(_MAGIC):
-                return cache
-            end = data.index(b"\n", len(_MAGIC))
-            head = orjson.loads(data[len(_MAGIC) : end])
-            blob_end = end + 1 + int(head["files_bytes"])
-            blob = data[end + 1 : blob_end]
-            count = blob.count(b"\0") + 1 if blob else 0
-            dirs = head["dirs"]
-            packed: array[int] = array("q")
-            packed.frombytes(data[blob_end:])
-            del data  # held: the blob and the stamps, not the file
-            if sys.byteorder != head["byteorder"] or len(packed) != 4 * (count + len(dirs or ())):
-                return cache
-            metas = head["metas"]
-            if not isinstance(metas, dict):
-                return cache
-            cache._names, cache._blob, cache._metas = None, blob, metas
-            cache._packed = packed[: 4 * count]
-            cache._saved = (head, blob, packed[4 * count :].tobytes())
-            if dirs is not None:
-                at = 4 * count
-                cache.dirs = {d: tuple(packed[at + 4 * k : at + 4 * k + 4]) for k, d in enumerate(dirs)}  # type: ignore[misc]
-            cache.scope = str(head["scope"])
-            cache.index_digest = str(head["index_digest"])
-            cache.newest_ns = int(head["newest_ns"])
-            cache.index_stamp = tuple(head["index_stamp"]) if head["index_stamp"] else None
-            cache.reference_ns = reference
+            fd = os.open(path, os.O_RDONLY)
+        except OSError:
+            return cls(path)
+        cache = cls(path)
+        closing = weakref.finalize(cache, os.close, fd)  # the body reads it while the cache lives
+        try:
+            loaded = cache._load(fd)
         except (OSError, ValueError, KeyError, TypeError, AttributeError, IndexError):
+            loaded = False
+        if not loaded:
+            closing()
             return cls(path)
         return cache
+
+    def _load(self, fd: int) -> bool:
+        """:meth:`load` from ``fd``: False when the file is not a whole cache of this host."""
+        st = os.fstat(fd)
+        size, reference = st.st_size, st.st_mtime_ns
+        first = os.pread(fd, 1 << 16, 0)
+        if not first.startswith(_MAGIC):
+            return False
+        while first.find(b"\n", len(_MAGIC)) < 0 and len(first) < size:
+            first = os.pread(fd, 4 * len(first), 0)  # a long header (many folders or sidecars)
+        end = first.index(b"\n", len(_MAGIC))
+        head = orjson.loads(first[len(_MAGIC) : end])
+        blob_at, blob_bytes = end + 1, int(head["files_bytes"])
+        dirs, metas = head["dirs"], head["metas"]
+        stamps_bytes = size - blob_at - blob_bytes
+        if stamps_bytes < 0 or stamps_bytes % STAMP_BYTES or not isinstance(metas, dict):
+            return False
+        count = stamps_bytes // STAMP_BYTES - len(dirs or ())
+        body = Body.of_file(fd, blob_at, blob_bytes, count) if count >= 0 else None
+        if body is None or sys.byteorder != head["byteorder"]:
+            return False
+        folders_at = blob_at + blob_bytes + STAMP_BYTES * count
+        folders = os.pread(fd, size - folders_at, folders_at)
+        if len(folders) != size - folders_at:
+            return False
+        packed: array[int] = array("q")
+        packed.frombytes(folders)
+        self._names, self._blob_read, self._packed_read, self._body, self._metas = None, None, None, body, metas
+        self._saved = (head, folders)
+        if dirs is not None:
+            self.dirs = {d: tuple(packed[4 * k : 4 * k + 4]) for k, d in enumerate(dirs)}  # type: ignore[misc]
+        self.scope = str(head["scope"])
+        self.index_digest = str(head["index_digest"])
+        self.newest_ns = int(head["newest_ns"])
+        self.index_stamp = tuple(head["index_stamp"]) if head["index_stamp"] else None
+        self.reference_ns = reference
+        return True
 
     def fresh(self, rel: str, content: Stamp | None, meta: Stamp | None) -> bool:
         """True if ``rel`` is unchanged since it was cached and not racily clean."""
@@ -374,21 +431,20 @@ class StatCache:
         moves = self._moves(relisted) if relisted is not None else ([], [])
         if moves is None or (moved and relisted is None):
             return None
-        reference = self.reference_ns
-        cached = self._packed
-        suspects = set(_stat_files(root, self._paths_blob(), len(cached) // 4, cached))
-        if not suspects and self.newest_ns < reference and not moved:
+        body = self._body if self._packed_read is None else None
+        body = body or Body.of_memory(self._paths_blob(), self._packed)
+        suspects = _stat_files(root, body, self.reference_ns)  # racily clean files count as changed
+        if not suspects and not moved:
             return QuickCheck([])
-        files, metas = self._files, self._metas
-        if self.newest_ns >= reference:  # racily clean files count as changed
-            suspects.update(k // 4 for k in range(1, len(cached), 4) if cached[k] >= reference)
+        names = body.names_at({*suspects, *(j - 1 for j in suspects)})
+        metas = self._metas
         positions: dict[str, int] = {}
         added, removed = moves
         gone = set(removed)
         for j in sorted(suspects):
-            unit = j - 1 if j > 0 and metas.get(files[j - 1]) == files[j] else j  # a sidecar follows its unit
-            if files[unit] not in gone:
-                positions.setdefault(files[unit], unit)
+            unit = j - 1 if j > 0 and metas.get(names[j - 1]) == names[j] else j  # a sidecar follows its unit
+            if names[unit] not in gone:
+                positions.setdefault(names[unit], unit)
         changed = utf8_sorted(positions)
         return QuickCheck(changed, positions, added, removed, relisted.dirs if relisted is not None else {})
 
@@ -397,7 +453,7 @@ class StatCache:
         now describing the index with ``index_digest``: no re-encoding of the 100k-path header."""
         if self._saved is None:
             raise ValueError("only a loaded cache can be patched")
-        head, blob, folders = self._saved
+        (head, folders), blob = self._saved, self._paths_blob()
         packed = self._packed
         self._patch(quick, stamps)
         index_stamp = stamp_of(index_path)
