@@ -7,6 +7,7 @@ import json
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -175,6 +176,65 @@ def _stale_edits() -> dict[str, Callable[[Path], None]]:
     return {"add": add, "duplicate": duplicate, "invalid": invalid, "remove": remove, "edit": edit}
 
 
+def test_status_of_a_stale_local_index_overlays_what_it_kept_for_it(
+    example_copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Status on a fresh local index keeps its gate checks and placement; after edits (the index not
+    brought up to date) status overlays the few changed files on what it kept, checking only their
+    frameworks again: the same answer as overlaying them on every entry, and as reading every file.
+    An id and version held twice is left to the walk (it alone knows which one it keeps)."""
+    import artigov.index
+    from artigov.core import load_workspace
+    from artigov.index import rebuild, update
+    from artigov.views.status import workspace_status
+    from artigov.views.statuskept import KeptSummary
+
+    config = example_copy / "artigov.yaml"
+    config.write_text(config.read_text().replace("index_committed: true", "index_committed: false"))
+    ws = load_workspace(example_copy)
+    rebuild(ws)
+    _settle(example_copy)
+    update(ws)
+    assert workspace_status(ws).index["state"] == "fresh"  # keeps the summary and the placement
+    folder = example_copy / "frameworks/fwk-001/plans/technical"
+    edits = _stale_edits()
+
+    def review(ws: Path) -> None:
+        path = folder / "tp-core-2.0.0.md"
+        path.write_text(path.read_text().replace("status: draft", "status: review", 1))
+
+    def move(ws: Path) -> None:  # into a framework that has no contract and no artifact yet
+        path = folder / "tp-core-1.1.0.md"
+        path.write_text(path.read_text().replace("framework: fwk-001", "framework: fwk-009", 1))
+
+    steps = [("add", edits["add"]), ("review", review), ("move", move), ("invalid", edits["invalid"])]
+    steps += [("remove", edits["remove"]), ("edit", edits["edit"]), ("duplicate", edits["duplicate"])]
+    real = KeptSummary.overlaid
+    taken: list[bool] = []
+    for name, change in steps:
+        change(example_copy)
+        taken.clear()
+
+        def spied(self: KeptSummary, *args: Any) -> Any:
+            answer = real(self, *args)
+            taken.append(answer is not None)
+            return answer
+
+        with monkeypatch.context() as m:
+            m.setattr(KeptSummary, "overlaid", spied)
+            kept = workspace_status(ws).to_dict()
+        assert taken == ([] if name == "duplicate" else [True]), name
+        with monkeypatch.context() as m:
+            m.setattr(KeptSummary, "overlaid", lambda *_: None)
+            overlaid = workspace_status(ws).to_dict()
+            m.setattr(artigov.index, "overlaid_entries", lambda *_: None)
+            walked = workspace_status(ws).to_dict()
+        assert kept == overlaid == walked, name
+        assert kept["index"]["state"] == "stale", name
+        moved = [f for f in kept["frameworks"] if f["framework"] == "fwk-009"]
+        assert bool(moved) == (name in ("move", "invalid", "remove")), name  # "edit" makes it invalid
+
+
 def test_status_of_a_stale_local_index_is_what_reading_every_file_says(
     example_copy: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -198,7 +258,7 @@ def test_status_of_a_stale_local_index_is_what_reading_every_file_says(
         assert overlaid is not None, name  # proved by the stat cache and one listing
         fast = workspace_status(ws).to_dict()
         with monkeypatch.context() as walk:
-            walk.setattr(artigov.index, "overlaid_entries", lambda _ws: None)
+            walk.setattr(artigov.index, "overlaid_entries", lambda *_: None)
             slow = workspace_status(ws).to_dict()
         assert fast == slow, name
         assert fast["index"]["state"] == "stale", name

@@ -27,9 +27,9 @@ from artigov.core import Workspace
 from artigov.router import PlacementResult, RouteReport
 
 if TYPE_CHECKING:
-    from artigov.index import DerivedCache, Proved
+    from artigov.index import DerivedCache, Entries, Proved
 
-__all__ = ["index_placement", "route_check"]
+__all__ = ["index_placement", "route_check", "routes_over"]
 
 
 def route_check(ws: Workspace, *, proof: Proved | None = None) -> RouteReport:
@@ -50,6 +50,15 @@ def route_check(ws: Workspace, *, proof: Proved | None = None) -> RouteReport:
     if known is None:
         return check_routes(ws)
     fresh, _invalid, _findings = read_units(ws, proved.units)  # an invalid file is validate's business
+    return routes_over(ws, known, proved, fresh)
+
+
+def routes_over(ws: Workspace, known: PlacementResult, proved: Proved, fresh: Entries) -> RouteReport:
+    """Routing conflicts with ``known`` (the placement of the index ``proved`` describes) overlaid
+    by the files changed since: those changed, added or removed dropped from it, and ``fresh`` (the
+    ones read again that are valid artifacts) placed afresh."""
+    from artigov.router import check_routes
+
     rest = known.without({u.path for u in proved.units} | set(proved.removed))
     rest.checked = known.checked - (len(proved.units) - len(proved.added)) - len(proved.removed)  # the indexed ones
     return check_routes(ws, entries=fresh, known=rest)

@@ -29,8 +29,9 @@ from artigov.core import Workspace
 
 if TYPE_CHECKING:
     from artigov.core import TrustChain
-    from artigov.index import Entries
+    from artigov.index import Entries, Overlay
     from artigov.promote import TrustVerdict
+    from artigov.router import RouteReport
     from artigov.views.statuskept import KeptSummary
 
 __all__ = ["Status", "framework_names", "workspace_status"]
@@ -87,16 +88,17 @@ class Status:
         }
 
 
-def _index_state(ws: Workspace) -> tuple[dict[str, Any], list[Any]]:
-    """(what the index's state is, findings of the files read)."""
+def _index_state(ws: Workspace) -> tuple[dict[str, Any], list[Any], Overlay | None]:
+    """(what the index's state is, findings of the files read, and what the stat cache proved and
+    read of the files changed since the index was written, when it proved them)."""
     from artigov.index import Journal, verify_by_stats
 
     committed = ws.index_committed
     if Journal(ws.state_dir / "index.journal").pending():
-        return {"state": "interrupted", "fix": "artigov index recover", "committed": committed}, []
+        return {"state": "interrupted", "fix": "artigov index recover", "committed": committed}, [], None
     if not ws.index_path.is_file():
         fix = "artigov index rebuild" if committed else "none: the next command that reads it builds it (local index)"
-        return {"state": "missing", "fix": fix, "committed": committed}, []
+        return {"state": "missing", "fix": fix, "committed": committed}, [], None
     # By file stats where the stat cache proves them, else by content: what `index verify` does.
     drift = verify_by_stats(ws, refresh=False)
     changed = sorted({*drift.added, *drift.changed, *drift.removed}, key=lambda p: p.encode("utf-8"))
@@ -111,20 +113,27 @@ def _index_state(ws: Workspace) -> tuple[dict[str, Any], list[Any]]:
     }
     if not drift.ok:
         state["fix"] = "artigov index update" if committed else "none: the next command that reads it updates it"
-    return state, list(drift.findings)
+    return state, list(drift.findings), drift.overlay
 
 
-def _routing(ws: Workspace, index: dict[str, Any], entries: Callable[[], Entries], keep: bool) -> dict[str, Any]:
+def _placed(ws: Workspace, index: dict[str, Any], entries: Callable[[], Entries], keep: bool) -> RouteReport:
     """Routing conflicts; a fresh index's placement is the one ``route check`` (or an earlier
     status) kept for it, when there is one; ``keep``: placed from the index and kept when not
     (in a state folder that is already there). Otherwise placed from ``entries()``."""
-    from artigov.core import ArtigovError
     from artigov.router import check_routes
     from artigov.views.routecheck import index_placement
 
+    known = index_placement(ws, index["digest"], compute=keep) if index["state"] == "fresh" else None
+    return check_routes(ws, entries={}, known=known) if known is not None else check_routes(ws, entries=entries())
+
+
+def _routing(check: Callable[[], RouteReport]) -> dict[str, Any]:
+    """What ``check()`` says of routing: conflicts by code, the first one (a routing file that
+    cannot be read is one)."""
+    from artigov.core import ArtigovError
+
     try:
-        known = index_placement(ws, index["digest"], compute=keep) if index["state"] == "fresh" else None
-        report = check_routes(ws, entries={}, known=known) if known is not None else check_routes(ws, entries=entries())
+        report = check()
     except ArtigovError as e:
         return {"conflicts": 1, "by_code": {"config": 1}, "first": str(e)}
     return {
@@ -244,16 +253,20 @@ def framework_names(ws: Workspace, indexed: Iterable[str]) -> list[str]:
     return sorted({*contract_frameworks(ws), *indexed, *record_frameworks(ws.record_dir)})
 
 
-def _entries(ws: Workspace, index: dict[str, Any]) -> tuple[Entries | None, list[Any] | None, str | None]:
+def _entries(
+    ws: Workspace, index: dict[str, Any], overlay: Overlay | None
+) -> tuple[Entries | None, list[Any] | None, str | None]:
     """(the entries the gates would read, the findings of the files read when they were read from
     the files (None: the index state's own findings stand), the digest of the index they were read
-    from). No entries without an index."""
+    from). No entries without an index. ``overlay``: what the index check proved of the files
+    changed since (they are not stat'ed again)."""
     from artigov.index import overlaid_entries, read_index, scan
 
     if not ws.index_committed and index["state"] in ("stale", "missing"):
         # A local index is what the files say: the index and the few files the stat cache says
         # changed, were added or removed (when it proves them), else every file read. Nothing written.
-        overlaid = overlaid_entries(ws) if index["state"] == "stale" else None
+        proof = overlay.proof if overlay is not None else None
+        overlaid = overlaid_entries(ws, proof) if index["state"] == "stale" else None
         if overlaid is not None:
             return overlaid[0], overlaid[1], None
         found = scan(ws)
@@ -262,6 +275,27 @@ def _entries(ws: Workspace, index: dict[str, Any]) -> tuple[Entries | None, list
         read = read_index(ws, refresh=False)
         return read.entries, None, read.digest
     return None, None, None
+
+
+def _overlaid(ws: Workspace, overlay: Overlay | None) -> tuple[dict[str, Any], dict[str, Any]] | None:
+    """(gate checks, routing) of a stale LOCAL index with the few files changed since it was
+    written overlaid (what :func:`_entries` computes from every entry, without parsing the index):
+    the summary and the placement kept for the index, only the frameworks of the changed files
+    checked again. None when either is not kept, or an (id, version) of a changed file is held by
+    another artifact (only a walk tells which one it keeps)."""
+    from artigov.views.routecheck import index_placement, routes_over
+    from artigov.views.statuskept import KeptSummary
+
+    if overlay is None or overlay.clash:
+        return None
+    digest = overlay.proof.digest
+    kept = KeptSummary(ws, digest).overlaid(
+        overlay.indexed, overlay.fresh, overlay.found, lambda name, mine: _gates(ws, name, mine)
+    )
+    known = index_placement(ws, digest, compute=False) if kept is not None else None
+    if kept is None or known is None:
+        return None
+    return kept, _routing(lambda: routes_over(ws, known, overlay.proof, overlay.fresh))
 
 
 def _parts(ws: Workspace, names: list[str], entries: Entries | None, kept: dict[str, Any] | None) -> dict[str, Any]:
@@ -292,16 +326,25 @@ def workspace_status(ws: Workspace, framework: str | None = None) -> Status:
     from artigov.promote import check_trust
     from artigov.views.statuskept import KeptSummary
 
-    index, findings = _index_state(ws)
+    index, findings, overlay = _index_state(ws)
     summary = KeptSummary(ws, index["digest"]) if index["state"] == "fresh" else None
     kept = _kept(ws, summary, framework)
     entries: Entries | None = None
     read_from = None
-    if kept is None:
-        entries, read, read_from = _entries(ws, index)
+    routing: dict[str, Any] | None = None
+    stale_local = index["state"] == "stale" and not ws.index_committed
+    if kept is None and stale_local and (overlaid := _overlaid(ws, overlay)) is not None:
+        kept, routing = overlaid  # the index's findings are those of the files read: all of them
+    elif kept is None:
+        entries, read, read_from = _entries(ws, index, overlay)
         findings = read if read is not None else findings
     invalid = Counter(code for code, _file in {(f.code, f.file) for f in findings})  # files, not findings
-    valid = len(entries) if entries is not None else index["artifacts"] if kept is not None else None
+    if entries is not None:
+        valid: int | None = len(entries)
+    elif routing is not None and overlay is not None:
+        valid = overlay.found  # the index's artifacts, overlaid
+    else:
+        valid = index["artifacts"] if kept is not None else None
     validation = {"valid": valid, "invalid": len({f.file for f in findings}), "by_code": dict(sorted(invalid.items()))}
     if entries is None and kept is None:  # no index to read from: routing and gates would say nothing true
         return Status(index, validation, {"conflicts": 0, "by_code": {}, "first": None})
@@ -309,11 +352,11 @@ def workspace_status(ws: Workspace, framework: str | None = None) -> Status:
     def all_entries() -> Entries:
         nonlocal entries
         if entries is None:
-            entries = _entries(ws, index)[0] or {}
+            entries = _entries(ws, index, overlay)[0] or {}
         return entries
 
     keep = summary is not None and summary.writable
-    status = Status(index, validation, _routing(ws, index, all_entries, keep))
+    status = Status(index, validation, routing or _routing(lambda: _placed(ws, index, all_entries, keep)))
     indexed = sorted(kept["indexed"]) if kept is not None else sorted({e["framework"] for e in all_entries().values()})
     chain, status.trust = check_trust(ws)  # as verify reads it
     records = _records(ws, chain)

@@ -177,6 +177,37 @@ class KeptSummary:
         untils = [p["valid_until"] for p in parts.values() if p.get("valid_until") is not None]
         return {"frameworks": parts, "indexed": indexed, "valid_until": min(untils, default=None)}
 
+    def overlaid(
+        self, indexed: Entries, fresh: Entries, found: int, gates: Callable[[str, Entries], dict[str, Any]]
+    ) -> dict[str, Any] | None:
+        """The summary kept for this index with the few files changed since overlaid (``status`` on a
+        stale local index, which a walk of every file would otherwise answer): ``indexed``, the
+        index's entries of the paths changed or removed, give way to ``fresh``, those files read
+        again that are valid artifacts. The frameworks of both are checked again with
+        ``gates(framework, entries)`` from the index's slice of each so overlaid, the others
+        carried. None when nothing is kept for this index, or the counts do not add up to
+        ``found`` (the artifacts the walk would find)."""
+        held = self.get()
+        if held is None:
+            return None
+        from artigov.core import utf8_sorted
+
+        parts = dict(held["frameworks"])
+        touched = sorted({e["framework"] for e in [*indexed.values(), *fresh.values()]})
+        for name in touched:
+            mine = _framework_entries(self.ws, self.digest, name)
+            if mine is None:
+                return None
+            for path in indexed:
+                mine.pop(path, None)
+            mine.update((path, e) for path, e in fresh.items() if e["framework"] == name)
+            parts[name] = gates(name, {path: mine[path] for path in utf8_sorted(mine)})
+        indexed_names = sorted(n for n in {*held["indexed"], *touched} if parts[n]["artifacts"])
+        if sum(parts[name]["artifacts"] for name in indexed_names) != found:
+            return None
+        untils = [p["valid_until"] for p in parts.values() if p.get("valid_until") is not None]
+        return {"frameworks": parts, "indexed": indexed_names, "valid_until": min(untils, default=None)}
+
     def put(self, frameworks: dict[str, Any], indexed: list[str]) -> None:
         """Keep ``frameworks`` (name -> part, each with its ``valid_until``; every indexed framework
         among them); best effort."""

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from artigov.index._merge import merge_index
     from artigov.index._model import FORMAT_VERSION, Entries, Entry, Index, entries_digest
     from artigov.index._ops import (
+        Overlay,
         Proved,
         add,
         fold_index,
@@ -67,6 +68,7 @@ __all__ = [
     "overlaid_entries",
     "file_stamp",
     "merge_index",
+    "Overlay",
     "Proved",
     "proved_changes",
     "read_entries",

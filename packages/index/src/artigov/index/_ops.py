@@ -47,6 +47,7 @@ from artigov.schema import ArtifactUnit
 
 __all__ = [
     "IndexResult",
+    "Overlay",
     "Proved",
     "VerifyResult",
     "add",
@@ -296,7 +297,7 @@ def verify_quick(
     update's own stat check proved that nothing changed, its proof is the answer (the files are
     not stat'ed twice).
     """
-    from artigov.index._scan import entries_at
+    from artigov.index._scan import entries_at, id_version_clash
 
     if refresh:
         fresh = keep_fresh(ws, lock_timeout=lock_timeout)
@@ -314,12 +315,13 @@ def verify_quick(
         result = VerifyResult(cache.index_digest, cache.units, recovery=recovery, proved_by="stat cache")
         _log_verified(ws, result)
         return result
-    new, invalid, findings = read_units(ws, quick_units(cache, quick))
+    units = quick_units(cache, quick)
+    new, invalid, findings = read_units(ws, units)
     try:
         data = store.path.read_bytes()
     except OSError:
         return None
-    indexed = entries_at(data, sorted(quick.changed))
+    indexed = entries_at(data, utf8_sorted([*quick.changed, *quick.removed]))
     if indexed is None:
         return None
     changed = utf8_sorted(p for p in new if p in indexed and new[p] != indexed[p])
@@ -327,6 +329,13 @@ def verify_quick(
     removed = utf8_sorted([*invalid, *quick.removed])  # gone, or on disk but no longer a valid artifact
     result = VerifyResult(
         cache.index_digest, cache.units, added, changed, removed, sort_findings(findings), recovery, "stat cache"
+    )
+    result.overlay = Overlay(
+        Proved(cache.index_digest, units, quick.added, quick.removed),
+        cache.units,
+        indexed,
+        new,
+        id_version_clash(data, indexed, new),
     )
     _log_verified(ws, result)
     return result
@@ -358,6 +367,29 @@ class Proved(NamedTuple):
     removed: list[str]
 
 
+class Overlay(NamedTuple):
+    """The files changed since the index was written, as :func:`verify_quick` proved and read them:
+    enough to tell what a walk would find without parsing the index (``status`` on a stale index)."""
+
+    proof: Proved
+    #: how many entries the index holds
+    held: int
+    #: the index's entries of the paths changed or removed
+    indexed: Entries
+    #: the files changed or added that are valid artifacts, read again (the others are findings)
+    fresh: Entries
+    #: whether an (id, version) of ``fresh`` is held by another entry once they replace ``indexed``
+    #: (then only a walk tells which of the two it keeps)
+    clash: bool
+
+    @property
+    def found(self) -> int:
+        """How many artifacts a walk would find: the index's, less those gone or no longer valid,
+        plus those added."""
+        gone = sum(1 for p in self.indexed if p not in self.fresh)
+        return self.held - gone + sum(1 for p in self.fresh if p not in self.indexed)
+
+
 def proved_changes(ws: Workspace, *, lock_timeout: float = DEFAULT_LOCK_TIMEOUT) -> Proved | None:
     """From file stats and the listings of the folders that changed (no artifact read): the digest
     of the index as it stands, the units changed or added since it was written, and the paths of
@@ -371,15 +403,16 @@ def proved_changes(ws: Workspace, *, lock_timeout: float = DEFAULT_LOCK_TIMEOUT)
     return Proved(cache.index_digest, quick_units(cache, quick), quick.added, quick.removed)
 
 
-def overlaid_entries(ws: Workspace) -> tuple[Entries, list[Finding]] | None:
+def overlaid_entries(ws: Workspace, proved: Proved | None = None) -> tuple[Entries, list[Finding]] | None:
     """What a walk reading every artifact finds (:func:`scan`'s entries and findings), from the index
     and the few files the stat cache says changed, were added or were removed since it was written:
     those are read, the rest taken from the index, duplicates dropped as the walk drops them. None
     when the stat cache proves nothing, or the index is not the one it describes (walk). Reads only:
-    ``status`` on a stale local index, which it never writes."""
+    ``status`` on a stale local index, which it never writes. ``proved``: what this process's own
+    stat check proved (:attr:`VerifyResult.overlay`): the files are not stat'ed again."""
     from artigov.index._stream import StreamedIndex
 
-    proved = proved_changes(ws)
+    proved = proved or proved_changes(ws)
     if proved is None:
         return None
     index = StreamedIndex(ws.index_path)  # one entry at a time: no whole-file parse held beside them

@@ -5,10 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from artigov.core import Finding
 from artigov.index._store import Recovery
+
+if TYPE_CHECKING:
+    from artigov.index._ops import Overlay
 
 __all__ = ["IndexResult", "ProgressHook", "VerifyResult"]
 
@@ -69,6 +72,8 @@ class VerifyResult:
     recovery: Recovery | None = None
     #: how the result was proved: "content" (every file re-hashed) or "stat cache" (as git status)
     proved_by: str = "content"
+    #: proved by the stat cache with files changed: what was proved and read of them
+    overlay: Overlay | None = field(default=None, compare=False, repr=False)
 
     @property
     def ok(self) -> bool:

@@ -18,6 +18,7 @@ entries come from, and holds every function here equal to the parse-everything a
 from __future__ import annotations
 
 import hashlib
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -46,6 +47,7 @@ __all__ = [
     "entries_at",
     "edit_lines",
     "framework_slice_of",
+    "id_version_clash",
     "id_version_holders",
     "splice",
 ]
@@ -286,6 +288,18 @@ def id_version_holders(data: bytes, id_: str, version: str) -> int:
         if parsed is not None and parsed[1]["id"] == id_ and parsed[1]["version"] == version:
             held += 1
     return held
+
+
+def id_version_clash(data: bytes, before: Entries, after: Entries) -> bool:
+    """Whether an (id, version) of the entries ``after`` is held by more or fewer than one entry of
+    the index file's bytes once the entries ``before`` (of the same and removed paths) give way to
+    them: the holders in ``data``, less those of ``before``, plus those of ``after``."""
+    came = Counter((e["id"], e["version"]) for e in after.values())
+    for key, count in came.items():
+        gone = sum(1 for e in before.values() if (e.get("id"), e.get("version")) == key)
+        if id_version_holders(data, *key) - gone + count != 1:
+            return True
+    return False
 
 
 @dataclass(frozen=True)
