@@ -80,6 +80,25 @@ def test_id_version_holders_counts_like_parsing(case: tuple[dict[str, Any], dict
             assert id_version_holders(data, id_, version) == expected
 
 
+@settings(max_examples=300, deadline=None)
+@given(case=_cases(), chunk=st.sampled_from([1, 2, 7, 64, 1 << 22]))
+def test_entries_in_chunks_find_what_the_whole_file_search_finds(
+    case: tuple[dict[str, Any], dict[str, Any]], chunk: int
+) -> None:
+    """Read in chunks of any size, the entries of some paths and the holders of each (id, version)
+    are those of the search over the whole file; a path not there, or a file not shaped like an
+    index, gives no answer."""
+    entries, chosen = case
+    data = Index(entries).to_bytes()
+    keys = [(i, v) for i in ("a", "b", "d") for v in ("1.0.0", "2.0")]
+    found = _scan.entries_in(io.BytesIO(data), list(chosen), keys, chunk=chunk)
+    assert found is not None
+    assert found.entries == _scan.entries_at(data, sorted(chosen)) == {p: entries[p] for p in chosen}
+    assert found.holders == {k: id_version_holders(data, *k) for k in keys}
+    assert _scan.entries_in(io.BytesIO(data), [*chosen, "frameworks/absent\u0000"], chunk=chunk) is None
+    assert _scan.entries_in(io.BytesIO(data[:-1]), list(chosen), chunk=chunk) is None
+
+
 def test_splice_refuses_a_path_that_is_not_there_or_a_foreign_file() -> None:
     data = Index({"frameworks/a.md": {"id": "a", "version": "1", "size": 1}}).to_bytes()
     assert splice(data, {"frameworks/b.md": {"id": "b"}}) is None

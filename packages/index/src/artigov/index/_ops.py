@@ -297,7 +297,7 @@ def verify_quick(
     update's own stat check proved that nothing changed, its proof is the answer (the files are
     not stat'ed twice).
     """
-    from artigov.index._scan import entries_at, id_version_clash
+    from artigov.index._scan import entries_in, id_version_clash
 
     if refresh:
         fresh = keep_fresh(ws, lock_timeout=lock_timeout)
@@ -317,13 +317,15 @@ def verify_quick(
         return result
     units = quick_units(cache, quick)
     new, invalid, findings = read_units(ws, units)
+    keys = {(e["id"], e["version"]) for e in new.values()}
     try:
-        data = store.path.read_bytes()
+        with store.path.open("rb") as f:  # in chunks: memory holds one, never the index
+            found = entries_in(f, [*quick.changed, *quick.removed], keys)
     except OSError:
         return None
-    indexed = entries_at(data, utf8_sorted([*quick.changed, *quick.removed]))
-    if indexed is None:
+    if found is None:
         return None
+    indexed = found.entries
     changed = utf8_sorted(p for p in new if p in indexed and new[p] != indexed[p])
     added = utf8_sorted(p for p in new if p not in indexed)  # the files added that are valid artifacts
     removed = utf8_sorted([*invalid, *quick.removed])  # gone, or on disk but no longer a valid artifact
@@ -335,7 +337,7 @@ def verify_quick(
         cache.units,
         indexed,
         new,
-        id_version_clash(data, indexed, new),
+        id_version_clash(lambda i, v: found.holders[(i, v)], indexed, new),
     )
     _log_verified(ws, result)
     return result

@@ -19,10 +19,10 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any, BinaryIO, cast
+from typing import Any, BinaryIO, NamedTuple, cast
 
 import orjson
 
@@ -42,9 +42,11 @@ from artigov.index._stream import SLICE_CHUNK, ChunkedIndex, parse_line
 
 __all__ = [
     "Edited",
+    "Found",
     "IndexSlice",
     "Spliced",
     "entries_at",
+    "entries_in",
     "edit_lines",
     "framework_slice_of",
     "id_version_clash",
@@ -279,27 +281,62 @@ def edit_lines(
     return Edited(tuple(pieces), "sha256:" + hasher.hexdigest(), count, replaced, base, removed=gone)
 
 
-def id_version_holders(data: bytes, id_: str, version: str) -> int:
+def id_version_holders(data: bytes, id_: str, version: str, *, start: int = len(HEAD)) -> int:
     """How many entries of an index file's bytes declare (``id_``, ``version``): the lines holding
-    that ``"id"`` field are parsed, nothing else."""
+    that ``"id"`` field are parsed, nothing else (searched from ``start``: past the first line)."""
     held = 0
-    for start, end in _lines_with(data, _field_probes("id", id_)):
-        parsed = parse_line(data[start:end])
+    for line, end in _lines_with(data, _field_probes("id", id_), start=start):
+        parsed = parse_line(data[line:end])
         if parsed is not None and parsed[1]["id"] == id_ and parsed[1]["version"] == version:
             held += 1
     return held
 
 
-def id_version_clash(data: bytes, before: Entries, after: Entries) -> bool:
+def id_version_clash(holders: Callable[[str, str], int], before: Entries, after: Entries) -> bool:
     """Whether an (id, version) of the entries ``after`` is held by more or fewer than one entry of
-    the index file's bytes once the entries ``before`` (of the same and removed paths) give way to
-    them: the holders in ``data``, less those of ``before``, plus those of ``after``."""
+    the index once the entries ``before`` (of the same and removed paths) give way to them: the
+    index's ``holders(id, version)``, less those of ``before``, plus those of ``after``."""
     came = Counter((e["id"], e["version"]) for e in after.values())
     for key, count in came.items():
         gone = sum(1 for e in before.values() if (e.get("id"), e.get("version")) == key)
-        if id_version_holders(data, *key) - gone + count != 1:
+        if holders(*key) - gone + count != 1:
             return True
     return False
+
+
+class Found(NamedTuple):
+    """What :func:`entries_in` found: the entries of the paths asked, and how many entries hold
+    each (id, version) asked."""
+
+    entries: Entries
+    holders: dict[tuple[str, str], int]
+
+
+def entries_in(
+    source: BinaryIO, paths: Iterable[str], keys: Iterable[tuple[str, str]] = (), *, chunk: int = SLICE_CHUNK
+) -> Found | None:
+    """:func:`entries_at` and :func:`id_version_holders` over an index file read in chunks of whole
+    lines (memory holds one chunk, never the file; not hashed: the caller proved the file, by the
+    stat cache's stamp); None when it is not shaped like an index or a path is not in it."""
+    wanted = set(paths)
+    out: Entries = {}
+    holders = dict.fromkeys(keys, 0)
+    index = ChunkedIndex(source, chunk, hashed=False)
+    for body in index.bodies():
+        data = b"\n" + body  # every line of the chunk starts after a newline, as in the whole file
+        for path in sorted(wanted):
+            found = _line_at(data, path)
+            if found is not None:
+                entry = _entry_at(data, found)
+                if entry is None:
+                    return None
+                out[path] = entry
+                wanted.discard(path)
+        for key in holders:
+            holders[key] += id_version_holders(data, *key, start=0)
+    if not index.shaped or wanted:
+        return None
+    return Found(out, holders)
 
 
 @dataclass(frozen=True)

@@ -61,29 +61,35 @@ class ChunkedIndex:
     the lines after the first, :attr:`rest` holds what followed the last newline (a torn line), and
     :attr:`digest` is the file's."""
 
-    def __init__(self, source: BinaryIO, chunk: int = SLICE_CHUNK) -> None:
+    def __init__(self, source: BinaryIO, chunk: int = SLICE_CHUNK, *, hashed: bool = True) -> None:
         self.source = source
         self.chunk = chunk
         self.lines = 0
         self.shaped = False
         self.head = b""
         self.rest = b""
-        self._hasher = hashlib.sha256()
+        #: None: not hashed (the caller proved the file by other means: the stat cache's stamp)
+        self._hasher = hashlib.sha256() if hashed else None
 
     @property
     def digest(self) -> str:
         """``sha256:`` of the bytes read."""
+        if self._hasher is None:
+            raise ValueError("this read was not hashed")
         return "sha256:" + self._hasher.hexdigest()
 
     def bodies(self) -> Iterator[bytes]:
         """Runs of complete lines after the first, in file order (the last one ends with the tail)."""
+        hasher = self._hasher
         self.head = self.source.read(len(HEAD))
-        self._hasher.update(self.head)
+        if hasher is not None:
+            hasher.update(self.head)
         if self.head != HEAD:
             return
         carry, last = b"", b""
         while block := self.source.read(self.chunk):
-            self._hasher.update(block)
+            if hasher is not None:
+                hasher.update(block)
             buf = carry + block
             cut = buf.rfind(b"\n") + 1
             body, carry = buf[:cut], buf[cut:]

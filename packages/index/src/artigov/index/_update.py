@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from artigov.core import DEFAULT_LOCK_TIMEOUT, Workspace, utf8_sorted
 from artigov.index._model import Entries, entry_from_artifact
 from artigov.index._results import IndexResult, ProgressHook
-from artigov.index._scan import Edited, edit_lines, id_version_clash
+from artigov.index._scan import Edited, edit_lines, id_version_clash, id_version_holders
 from artigov.index._statcache import QuickCheck, Stamp, StatCache
 from artigov.index._store import IndexStore, IndexWrite, Recovery
 from artigov.index._walk import cache_path, diff, log_unchanged, quick_check, quick_units, rebuilder, save_cache, scan
@@ -110,7 +110,8 @@ def spliced(ctx: UpdateContext) -> IndexResult | None:
 def _duplicated(data: bytes, edited: Edited, new: Entries, paths: list[str]) -> bool:
     """Whether an (id, version) of the new entries of ``paths`` is held by another entry once the
     edit is made (the replaced and removed entries give way to them)."""
-    return id_version_clash(data, {**edited.replaced, **edited.removed}, {p: new[p] for p in paths})
+    before, after = {**edited.replaced, **edited.removed}, {p: new[p] for p in paths}
+    return id_version_clash(lambda i, v: id_version_holders(data, i, v), before, after)
 
 
 def full(ctx: UpdateContext) -> IndexResult:
