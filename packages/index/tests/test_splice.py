@@ -86,8 +86,8 @@ def test_entries_in_chunks_find_what_the_whole_file_search_finds(
     case: tuple[dict[str, Any], dict[str, Any]], chunk: int
 ) -> None:
     """Read in chunks of any size, the entries of some paths and the holders of each (id, version)
-    are those of the search over the whole file; a path not there, or a file not shaped like an
-    index, gives no answer."""
+    are those of the search over the whole file (a path not there is not in the answer); a file not
+    shaped like an index gives none."""
     entries, chosen = case
     data = Index(entries).to_bytes()
     keys = [(i, v) for i in ("a", "b", "d") for v in ("1.0.0", "2.0")]
@@ -95,7 +95,9 @@ def test_entries_in_chunks_find_what_the_whole_file_search_finds(
     assert found is not None
     assert found.entries == _scan.entries_at(data, sorted(chosen)) == {p: entries[p] for p in chosen}
     assert found.holders == {k: id_version_holders(data, *k) for k in keys}
-    assert _scan.entries_in(io.BytesIO(data), [*chosen, "frameworks/absent\u0000"], chunk=chunk) is None
+    assert found.held == len(entries) and found.digest is None
+    hashed = _scan.entries_in(io.BytesIO(data), [*chosen, "frameworks/absent"], chunk=chunk, hashed=True)
+    assert hashed is not None and hashed.digest == Index(entries).digest and hashed.entries == found.entries
     assert _scan.entries_in(io.BytesIO(data[:-1]), list(chosen), chunk=chunk) is None
 
 

@@ -18,7 +18,6 @@ from artigov.core import (
     Finding,
     Workspace,
     bulk_results,
-    digest_bytes,
     get_logger,
     sort_findings,
     utf8_sorted,
@@ -269,20 +268,20 @@ def fold_index(ws: Workspace, digest: str, fold: Callable[[Iterable[tuple[str, E
 
 def read_entries(ws: Workspace, digest: str, paths: Sequence[str]) -> tuple[Entries, int] | None:
     """The entries of those of ``paths`` the index holds, and how many entries it holds in all,
-    found by a byte search without parsing the rest (:func:`artigov.index._scan.entries_at`), when
-    the index file is the one with ``digest``; None when it is not, is not there, or is not in
-    canonical shape (the caller reads it whole)."""
-    from artigov.index._model import entry_count
-    from artigov.index._scan import entries_at
+    found by a byte search of its lines read in chunks (memory holds one chunk, never the file:
+    :func:`artigov.index._scan.entries_in`) without parsing the rest, when the index file is the
+    one with ``digest``; None when it is not, is not there, or is not in canonical shape (the
+    caller reads it whole)."""
+    from artigov.index._scan import entries_in
 
     try:
-        data = ws.index_path.read_bytes()
+        with ws.index_path.open("rb") as f:
+            found = entries_in(f, paths, hashed=True)
     except OSError:
         return None
-    if digest_bytes(data) != digest:
+    if found is None or found.digest != digest:
         return None
-    entries = entries_at(data, sorted(paths), missing_ok=True)
-    return None if entries is None else (entries, entry_count(data))
+    return found.entries, found.held
 
 
 def verify_quick(
@@ -323,8 +322,8 @@ def verify_quick(
             found = entries_in(f, [*quick.changed, *quick.removed], keys)
     except OSError:
         return None
-    if found is None:
-        return None
+    if found is None or len(found.entries) != len(quick.changed) + len(quick.removed):
+        return None  # a path the stat cache holds that the index does not: only a walk explains it
     indexed = found.entries
     changed = utf8_sorted(p for p in new if p in indexed and new[p] != indexed[p])
     added = utf8_sorted(p for p in new if p not in indexed)  # the files added that are valid artifacts

@@ -305,23 +305,31 @@ def id_version_clash(holders: Callable[[str, str], int], before: Entries, after:
 
 
 class Found(NamedTuple):
-    """What :func:`entries_in` found: the entries of the paths asked, and how many entries hold
-    each (id, version) asked."""
+    """What :func:`entries_in` found: the entries of the paths asked, how many entries hold each
+    (id, version) asked, how many entries the file holds (``held``), and its digest (when hashed)."""
 
     entries: Entries
     holders: dict[tuple[str, str], int]
+    held: int
+    digest: str | None
 
 
 def entries_in(
-    source: BinaryIO, paths: Iterable[str], keys: Iterable[tuple[str, str]] = (), *, chunk: int = SLICE_CHUNK
+    source: BinaryIO,
+    paths: Iterable[str],
+    keys: Iterable[tuple[str, str]] = (),
+    *,
+    chunk: int = SLICE_CHUNK,
+    hashed: bool = False,
 ) -> Found | None:
     """:func:`entries_at` and :func:`id_version_holders` over an index file read in chunks of whole
-    lines (memory holds one chunk, never the file; not hashed: the caller proved the file, by the
-    stat cache's stamp); None when it is not shaped like an index or a path is not in it."""
+    lines (memory holds one chunk, never the file), hashed when asked (else the caller proved the
+    file, by the stat cache's stamp say); None when it is not shaped like an index. A path not in it
+    is not in the answer's entries."""
     wanted = set(paths)
     out: Entries = {}
     holders = dict.fromkeys(keys, 0)
-    index = ChunkedIndex(source, chunk, hashed=False)
+    index = ChunkedIndex(source, chunk, hashed=hashed)
     for body in index.bodies():
         data = b"\n" + body  # every line of the chunk starts after a newline, as in the whole file
         for path in sorted(wanted):
@@ -334,9 +342,9 @@ def entries_in(
                 wanted.discard(path)
         for key in holders:
             holders[key] += id_version_holders(data, *key, start=0)
-    if not index.shaped or wanted:
+    if not index.shaped:
         return None
-    return Found(out, holders)
+    return Found(out, holders, index.lines - 1, index.digest if hashed else None)  # the tail line is no entry
 
 
 @dataclass(frozen=True)
