@@ -10,6 +10,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
 from artigov.core import lock_path_for
 from artigov.core.testing import held_lock
 
@@ -217,3 +219,25 @@ def test_index_merge_through_the_door_merges_and_refuses_as_the_full_command(
         assert ends[0] == ends[1], case
         assert ends[0][0] == {"clean": 0, "conflict": 1, "empty": 2}[case], (case, ends[0])
     assert _door(tmp_path, ["index", "merge", "O", "A"]) is None  # two paths: Typer reports it
+
+
+@pytest.mark.parametrize("args", [["status"], ["route", "check"], ["schema", "show", "technical-plan"]])
+def test_a_reader_that_leaves_ends_the_command_quietly(example_copy: Path, args: list[str]) -> None:
+    """`artigov status | head`: the reader leaves before the command writes; the command stops
+    without an error line or a traceback, with 141 (128 + SIGPIPE) as git ends, through the fast
+    door and the full command line alike."""
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # the reader is gone before the command writes a byte
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "artigov.cli", *args],
+            cwd=example_copy,
+            stdout=write_end,
+            stderr=subprocess.PIPE,
+            text=True,
+            check=False,
+        )
+    finally:
+        os.close(write_end)
+    assert done.returncode == 141, done.stderr
+    assert done.stderr == ""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 import sys
 from collections.abc import Iterable, Iterator
@@ -12,7 +11,7 @@ from typing import Any
 
 from artigov.commands.formats import Format
 from artigov.commands.names import Command
-from artigov.commands.runner import execute
+from artigov.commands.runner import execute, quiet_broken_pipe
 from artigov.core import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, ArtigovError, Workspace
 
 _SINCE = re.compile(r"\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2})?)?Z?")
@@ -219,12 +218,6 @@ def run_audit_verify(root: Path | None, fmt: Format) -> int:
     return execute(Command.AUDIT_VERIFY, root, action, audit=False)
 
 
-def _quiet_broken_pipe() -> None:
-    """`artigov audit show | head`: the reader left; stop quietly, without an error at exit."""
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, sys.stdout.fileno())
-
-
 def _show_framework_json(ws: Workspace, framework: str, out: Any) -> int:
     """``audit show --framework F --format json``: the decision log's lines passed through with
     their ``log`` field added (no parse: :func:`splice_block`, else :func:`with_log_field`), a block
@@ -303,7 +296,7 @@ def run_audit_show(root: Path | None, fmt: Format, wanted: AuditFilter | None = 
             out.write(f"{count} event(s)\n".encode())
             out.flush()
         except BrokenPipeError:
-            _quiet_broken_pipe()
+            quiet_broken_pipe()
         return EXIT_OK
 
     return execute(Command.AUDIT_SHOW, root, action, audit=False)

@@ -14,6 +14,7 @@ the collector's repeated passes over them cost 10-30% of a command's CPU
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -31,7 +32,7 @@ from artigov.core import (
     set_audit_path,
 )
 
-__all__ = ["execute", "fail"]
+__all__ = ["execute", "fail", "quiet_broken_pipe"]
 
 log = get_logger("artigov.cli")
 
@@ -39,6 +40,14 @@ log = get_logger("artigov.cli")
 def fail(message: str) -> None:
     """Print one error line to stderr."""
     print(f"artigov: error: {message}", file=sys.stderr)
+
+
+def quiet_broken_pipe() -> None:
+    """The reader of stdout left (``artigov audit show | head``): point stdout at /dev/null, so
+    nothing more written, nor the flush at exit, raises or prints an error."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
 
 
 def execute(
@@ -64,6 +73,9 @@ def execute(
         fail(str(e))
         log.info("command_refused", audit=ws is not None, outcome="error", error=type(e).__name__, message=str(e))
         code = e.exit_code
+    except BrokenPipeError:
+        quiet_broken_pipe()  # `artigov status | head`: the reader left; stop quietly, as git does
+        code = 141  # 128 + SIGPIPE, what a shell reports for a command its pipe's reader ended
     except OSError as e:
         # A last net: every writer wraps its I/O errors, but a reader may still meet one.
         where = f"{e.filename}: " if e.filename else ""
