@@ -230,3 +230,56 @@ def _fixed(name: str) -> Entry:
     return Entry(
         id=name, version="1.0.0", status="draft", framework="f", kind="x", checksum="sha256:" + "0" * 64, size=1
     )
+
+
+@settings(max_examples=300, deadline=None)
+@given(case=_cases(), chunk=st.sampled_from([1, 2, 7, 64, 1 << 22]))
+def test_a_splice_of_the_file_in_chunks_writes_the_bytes_of_the_splice_in_memory(
+    tmp_path_factory: pytest.TempPathFactory, case: tuple[dict[str, Any], dict[str, Any]], chunk: int
+) -> None:
+    """Found and hashed in chunks of any size, written from the old file read again: the new file's
+    bytes, digest, count, replaced entries and id holders are those of the splice in memory."""
+    from artigov.index._filesplice import splice_file
+
+    entries, changes = case
+    data = Index(entries).to_bytes()
+    path = tmp_path_factory.mktemp("fs") / "index.json"
+    path.write_bytes(data)
+    keys = [(i, v) for i in ("a", "b", "d") for v in ("1.0.0", "2.0")]
+    expected = splice(data, changes)
+    assert expected is not None
+    with path.open("rb") as source:
+        streamed = splice_file(source, changes, keys, chunk=chunk)
+        assert streamed is not None
+        assert b"".join(streamed.pieces) == expected.data
+        assert b"".join(streamed.pieces) == expected.data  # read again: the same
+        assert (streamed.digest, streamed.count, streamed.replaced) == (
+            expected.digest,
+            len(entries),
+            expected.replaced,
+        )
+        assert streamed.holders == {k: id_version_holders(data, *k) for k in keys}
+    with path.open("rb") as source:
+        assert splice_file(source, {**changes, "frameworks/absent": next(iter(changes.values()))}, chunk=chunk) is None
+
+
+def test_a_file_spliced_that_changes_before_it_is_written_is_refused(tmp_path: Path) -> None:
+    """The old file is read twice (to find and hash, then to write): a byte changed or cut between
+    the two raises OSError while the new file is written (write_atomic then leaves the index as it
+    was), never a file that does not match its digest."""
+    from artigov.index._filesplice import splice_file
+
+    base = {"checksum": "sha256:" + "0" * 64, "framework": "f", "kind": "k", "size": 1, "status": "draft"}
+    entries = {f"frameworks/{i:03d}.md": {**base, "id": f"a{i}", "version": "1"} for i in range(200)}
+    path = tmp_path / "index.json"
+    data = Index(entries).to_bytes()
+    for damage in (lambda b: b.replace(b'"a150"', b'"a15x"'), lambda b: b[:-40]):
+        path.write_bytes(data)
+        with path.open("rb") as source:
+            streamed = splice_file(source, {"frameworks/007.md": {**base, "id": "a7", "version": "2"}})
+            assert streamed is not None
+            with path.open("r+b") as edit:  # in place, as a hand edit under the lock would
+                edit.truncate(0)
+                edit.write(damage(data))
+            with pytest.raises(OSError, match=r"changed|shorter"):
+                b"".join(streamed.pieces)

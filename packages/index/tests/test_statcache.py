@@ -104,6 +104,14 @@ def test_an_edited_file_is_re_read_without_a_walk(
     assert path.parent.stat().st_mtime_ns == folder  # editing a file leaves its folder's stamp alone
     _forbid(monkeypatch, walk_mod, "discover")
     _forbid(monkeypatch, IndexStore, "read")  # patched in place: the index is not even parsed
+    import artigov.index._update as update_mod
+
+    _forbid(monkeypatch, update_mod, "edit_lines")  # nor read whole: spliced in the file, in chunks
+    from artigov.index._statbody import Body
+
+    _forbid(monkeypatch, Body, "blob")  # the stat cache's paths and stamps: copied run by run
+    _forbid(monkeypatch, Body, "packed")
+    monkeypatch.setattr("artigov.index._filesplice.SLICE_CHUNK", 64)  # many chunks, as in a big index
     result = update(ws)
     unit = edit.removesuffix(".meta.yaml")
     assert result.written and result.changed == [unit] and not result.added and not result.removed
@@ -463,3 +471,42 @@ def test_any_run_of_additions_and_removals_leaves_what_a_full_walk_leaves(
     (ws.state_dir / "statcache.bin").unlink()
     update(ws)
     assert (ws.state_dir / "statcache.bin").read_bytes() == kept
+
+
+def test_a_cache_patched_from_its_file_is_the_cache_patched_in_memory(tmp_path: Path) -> None:
+    """save_patched copies the loaded file's paths and stamps run by run, the changed units' (and
+    their sidecars') stamps in their places: the cache then holds every other stamp as it was and
+    the new ones, and its newest mtime; the same bytes whether the cache was read whole or not."""
+    import shutil as sh
+
+    ws = _settled(tmp_path, 30)
+    update(ws)
+    cache_file = ws.state_dir / statcache_mod.NAME
+    before = dict(StatCache.load(cache_file).stamps.items())
+    edited = [ws.root / "frameworks/fwk-000/action-plan/side.txt.meta.yaml"]
+    edited += sorted((ws.root / "frameworks").rglob("*.md"))[:3]
+    for path in edited:
+        path.write_text(path.read_text() + "\n")
+    outcomes = []
+    for materialized in (False, True):
+        copy = tmp_path / f"cache-{materialized}.bin"
+        sh.copyfile(cache_file, copy)
+        cache = StatCache.load(copy)
+        quick = walk_mod.quick_check(ws, cache)
+        assert quick is not None and len(quick.changed) == 4
+        if materialized:
+            assert cache.stamps  # read whole, as a full walk reads it
+        else:
+            assert cache._packed_read is None
+        stamps = {}
+        for unit in walk_mod.quick_units(cache, quick):
+            meta = statcache_mod.stamp_of(ws.root / unit.meta_path) if unit.meta_path is not None else None
+            stamps[unit.path] = (statcache_mod.stamp_of(ws.root / unit.path), meta)
+        cache.save_patched(quick, stamps, "sha256:" + "1" * 64, ws.index_path)
+        outcomes.append(copy.read_bytes())
+        reloaded = StatCache.load(copy)
+        assert reloaded.index_digest == "sha256:" + "1" * 64
+        assert dict(reloaded.stamps.items()) == {**before, **stamps}
+        mtimes = [t[1] for pair in reloaded.stamps.values() for t in pair if t is not None]
+        assert reloaded.newest_ns == max(mtimes)
+    assert outcomes[0] == outcomes[1]

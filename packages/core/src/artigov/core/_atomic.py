@@ -17,7 +17,7 @@ from __future__ import annotations
 import fcntl
 import os
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
 
@@ -137,8 +137,9 @@ def _read_holder(fd: int) -> str | None:
     return text or None
 
 
-#: What a writer may hand over: one buffer, or pieces written in order (no join: no copy).
-Chunks = bytes | memoryview | Sequence[bytes | memoryview]
+#: What a writer may hand over: one buffer, or pieces written in order (no join: no copy; an
+#: iterable may read them as they are written).
+Chunks = bytes | memoryview | Iterable[bytes | memoryview]
 
 
 def write_all(fd: int, data: Chunks) -> None:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import os
 from array import array
 from bisect import bisect_right
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 __all__ = ["CHUNK", "Body", "Run"]
@@ -134,6 +134,21 @@ class Body:
         packed: array[int] = array("q")
         packed.frombytes(self._read_stamps(0, _STAMP * self.count))
         return packed
+
+    def blob_pieces(self) -> Iterator[bytes]:
+        """Every path, NUL-separated, in pieces of :data:`CHUNK` bytes."""
+        for at in range(0, self.size, CHUNK):
+            yield self._read_paths(at, min(CHUNK, self.size - at))
+
+    def patched_stamps(self, patches: Mapping[int, Sequence[int]]) -> Iterator[array[int]]:
+        """Every stamp, run by run, with ``patches`` (position -> four integers) in their places."""
+        for run in self.runs:
+            packed = self.stamps(run)
+            for at, stamp in patches.items():
+                if run.first <= at < run.first + run.count:
+                    k = 4 * (at - run.first)
+                    packed[k : k + 4] = array("q", stamp)
+            yield packed
 
     def names_at(self, positions: Iterable[int]) -> dict[int, str]:
         """The paths at ``positions`` (decoded as the cache decodes them), each run read once."""

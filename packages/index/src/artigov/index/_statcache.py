@@ -27,8 +27,9 @@ import sys
 import weakref
 from array import array
 from bisect import bisect_left
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
@@ -138,6 +139,17 @@ def _write(path: Path, head: Mapping[str, Any], blob: bytes, *packed: bytes | me
     """The cache file: magic line, JSON header line, the paths blob, then the packed stamps (written
     as these pieces: never joined into one more copy of the file in memory)."""
     write_atomic(path, [_MAGIC, orjson.dumps(head), b"\n", blob, *packed], lock=False)
+
+
+class _Pieces:
+    """A file's pieces made when they are written (each time it is iterated): never held whole."""
+
+    def __init__(self, make: Callable[[], Iterator[bytes | memoryview | array[int]]]) -> None:
+        self._make = make
+
+    def __iter__(self) -> Iterator[bytes | memoryview]:
+        for piece in self._make():
+            yield memoryview(piece).cast("B") if isinstance(piece, array) else piece
 
 
 class StatCache:
@@ -453,22 +465,32 @@ class StatCache:
         now describing the index with ``index_digest``: no re-encoding of the 100k-path header."""
         if self._saved is None:
             raise ValueError("only a loaded cache can be patched")
-        (head, folders), blob = self._saved, self._paths_blob()
-        packed = self._packed
-        self._patch(quick, stamps)
+        patches = self._patches(quick, stamps)
+        in_memory = self._packed_read is not None or self._body is None
+        # Not read whole: the paths and stamps are copied from the file as loaded, run by run.
+        body = Body.of_memory(self._paths_blob(), self._packed) if in_memory else self._body
+        if body is None:  # pragma: no cover - a loaded cache has one, or is in memory
+            raise ValueError("nothing to patch")
         index_stamp = stamp_of(index_path)
+        head, folders = self._saved
         head = {
             **head,
             "index_digest": index_digest,
             "index_stamp": list(index_stamp) if index_stamp else None,
-            "newest_ns": max(packed[1::4], default=0),
+            "newest_ns": max((max(p[1::4], default=0) for p in body.patched_stamps(patches)), default=0),
         }
         if index_stamp is None:
             head["dirs"] = None  # cannot vouch for the walk without the index's stamp
             folders = b""
-        _write(self.path, head, blob, packed.tobytes() + folders)
+        start = [_MAGIC, orjson.dumps(head), b"\n"]
+        pieces = _Pieces(lambda: chain(start, body.blob_pieces(), body.patched_stamps(patches), [folders]))
+        write_atomic(self.path, pieces, lock=False)
         self.index_digest = index_digest
         self._view = None  # the packed form changed: derive the view again when asked
+        if in_memory:
+            self._patch(quick, stamps)
+        else:  # the file it reads from was replaced: it vouches for nothing more (no caller asks)
+            self._saved, self._body = None, None
 
     def save_moved(self, quick: QuickCheck, stamps: UnitStamps, index_digest: str, index_path: Path) -> None:
         """:meth:`save_patched` for a check that listed folders again: the removed units left out,
@@ -504,17 +526,24 @@ class StatCache:
         out += packed[4 * pos :]
         return names, out
 
-    def _patch(self, quick: QuickCheck, stamps: UnitStamps) -> None:
-        """Put the new stamps of ``quick``'s changed units in their places of the packed form."""
-        packed = self._packed
+    def _patches(self, quick: QuickCheck, stamps: UnitStamps) -> dict[int, Stamp]:
+        """The new stamps of ``quick``'s changed units (and their sidecars) by position."""
+        patches: dict[int, Stamp] = {}
         for rel in quick.changed:
-            at = 4 * quick.positions[rel]
+            at = quick.positions[rel]
             content, meta = stamps[rel]
-            packed[at : at + 4] = array("q", content)
+            patches[at] = content
             if rel in self._metas:
                 if meta is None:
                     raise ValueError(f"{rel}: its sidecar vanished")
-                packed[at + 4 : at + 8] = array("q", meta)
+                patches[at + 1] = meta
+        return patches
+
+    def _patch(self, quick: QuickCheck, stamps: UnitStamps) -> None:
+        """Put the new stamps of ``quick``'s changed units in their places of the packed form."""
+        packed = self._packed
+        for at, stamp in self._patches(quick, stamps).items():
+            packed[4 * at : 4 * at + 4] = array("q", stamp)
 
     def _moves_at(self, quick: QuickCheck) -> list[tuple[int, int, str | None]]:
         """Where ``quick``'s removed and added units (none with a sidecar) go among the cached files:

@@ -14,14 +14,16 @@ two are only speed, and give up (return None) at any surprise.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import BinaryIO, Protocol
 
 from artigov.core import DEFAULT_LOCK_TIMEOUT, Workspace, utf8_sorted
+from artigov.index._filesplice import splice_file
 from artigov.index._model import Entries, entry_from_artifact
 from artigov.index._results import IndexResult, ProgressHook
-from artigov.index._scan import Edited, edit_lines, id_version_clash, id_version_holders
-from artigov.index._statcache import QuickCheck, Stamp, StatCache
+from artigov.index._scan import edit_lines, id_version_clash, id_version_holders
+from artigov.index._statcache import QuickCheck, Stamp, StatCache, UnitStamps
 from artigov.index._store import IndexStore, IndexWrite, Recovery
 from artigov.index._walk import cache_path, diff, log_unchanged, quick_check, quick_units, rebuilder, save_cache, scan
 
@@ -67,12 +69,8 @@ def spliced(ctx: UpdateContext) -> IndexResult | None:
     """
     from artigov.schema import SchemaSet, check_units
 
-    ws, store, cache, quick = ctx.ws, ctx.store, ctx.cache, ctx.quick
+    ws, cache, quick = ctx.ws, ctx.cache, ctx.quick
     if quick is None or len(quick.changed) + len(quick.added) + len(quick.removed) > PATCH_MAX:
-        return None
-    try:
-        data = store.path.read_bytes()
-    except OSError:
         return None
     units = quick_units(cache, quick)
     new: Entries = {}
@@ -82,36 +80,83 @@ def spliced(ctx: UpdateContext) -> IndexResult | None:
             return None
         new[unit.path] = entry_from_artifact(artifact)
         stamps[unit.path] = (content, meta)
+    try:
+        source = ctx.store.path.open("rb")
+    except OSError:
+        return None  # not there: the full update reports it
+    with source:  # open until written: a streamed edit reads the old file as it writes the new
+        try:
+            edit = _edit(source, new, quick, cache.index_digest)
+        except OSError:
+            return None
+        return None if edit is None else _land(ctx, quick, edit, new, stamps)
+
+
+class _Edit(Protocol):
+    """An index file with some entry lines edited (:class:`Edited`, :class:`FileSplice`)."""
+
+    @property
+    def pieces(self) -> Iterable[bytes | memoryview]: ...
+    @property
+    def digest(self) -> str: ...
+    @property
+    def count(self) -> int: ...
+    @property
+    def replaced(self) -> Entries: ...
+
+
+def _edit(
+    source: BinaryIO, new: Entries, quick: QuickCheck, base_digest: str
+) -> tuple[_Edit, Entries, Callable[[str, str], int]] | None:
+    """The edit of the index file ``source`` (the entries it removes, and how many of its entries
+    hold an id and version): files only changed are spliced in the file, read in chunks
+    (:func:`splice_file`: memory does not grow with the index); files added or removed, in its
+    bytes read whole (:func:`edit_lines`)."""
+    if not (quick.added or quick.removed):
+        keys = {(e["id"], e["version"]) for e in new.values()}
+        streamed = splice_file(source, new, keys)
+        if streamed is None:
+            return None
+        return streamed, {}, lambda i, v: streamed.holders[(i, v)]
+    data = source.read()
+    added = {p: new[p] for p in quick.added}
     # The stat check proved the index file is the one the cache describes (same stamp; hashed if
     # racy), so its digest is known: no hash of the whole base file.
-    added = {p: new[p] for p in quick.added}
-    edited = edit_lines(data, {p: new[p] for p in quick.changed}, added, quick.removed, base_digest=cache.index_digest)
+    edited = edit_lines(data, {p: new[p] for p in quick.changed}, added, quick.removed, base_digest=base_digest)
     if edited is None:
         return None
-    changed = utf8_sorted(p for p in quick.changed if new[p] != edited.replaced[p])
-    if _duplicated(data, edited, new, [*changed, *quick.added]):
+    return edited, edited.removed, lambda i, v: id_version_holders(data, i, v)
+
+
+def _land(
+    ctx: UpdateContext,
+    quick: QuickCheck,
+    found: tuple[_Edit, Entries, Callable[[str, str], int]],
+    new: Entries,
+    stamps: UnitStamps,
+) -> IndexResult | None:
+    """Write the edit (when an entry changed) and the stat cache; None on a duplicate (id, version):
+    the full update reports it."""
+    ws, cache = ctx.ws, ctx.cache
+    edit, removed, holders = found
+    changed = utf8_sorted(p for p in quick.changed if new[p] != edit.replaced[p])
+    paths = [*changed, *quick.added]
+    if id_version_clash(holders, {**edit.replaced, **removed}, {p: new[p] for p in paths}):
         return None  # a duplicate (id, version): the full update reports it
     digest = cache.index_digest
     touched = utf8_sorted([*changed, *quick.added, *quick.removed])
     if touched:
-        digest = edited.digest
-        delta = {p: new[p] for p in utf8_sorted([*changed, *quick.added])}
-        store.write(
-            IndexWrite("update", edited.pieces, digest, edited.count, cache.index_digest, delta, quick.removed, touched)
+        digest = edit.digest
+        delta = {p: new[p] for p in utf8_sorted(paths)}
+        ctx.store.write(
+            IndexWrite("update", edit.pieces, digest, edit.count, cache.index_digest, delta, quick.removed, touched)
         )
     else:  # racily clean files re-read: same entries, only the cache learns their stamps
         log_unchanged(ws, digest)
     cache.save_moved(quick, stamps, digest, ws.index_path)
     return IndexResult(
-        "update", digest, edited.count, bool(touched), quick.added, changed, quick.removed, [], ctx.recovery
+        "update", digest, edit.count, bool(touched), quick.added, changed, quick.removed, [], ctx.recovery
     )
-
-
-def _duplicated(data: bytes, edited: Edited, new: Entries, paths: list[str]) -> bool:
-    """Whether an (id, version) of the new entries of ``paths`` is held by another entry once the
-    edit is made (the replaced and removed entries give way to them)."""
-    before, after = {**edited.replaced, **edited.removed}, {p: new[p] for p in paths}
-    return id_version_clash(lambda i, v: id_version_holders(data, i, v), before, after)
 
 
 def full(ctx: UpdateContext) -> IndexResult:
