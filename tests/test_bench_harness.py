@@ -44,3 +44,32 @@ def test_quick_bench_runs_every_row(tmp_path: Path) -> None:
     assert one["reference_cpu_s"] > 0
     assert one["basis"] == "cpu"
     assert one["cpu_ratio"] == pytest.approx(one["ours_cpu_s"] / one["reference_cpu_s"], rel=0.02)  # rounded
+    assert one["reference_rss_mb"] > 0  # git's own peak RSS, for the memory growth beside ours
+    assert "status after a one-file edit, index not updated" in operations, sorted(operations)
+
+
+def test_growth_puts_the_references_memory_growth_beside_ours() -> None:
+    """Memory exponents from N to 3N: ours, and the reference's (git status) where a row has one."""
+    import importlib.util
+    import math
+
+    spec = importlib.util.spec_from_file_location("bench_under_test", REPO / "benchmarks" / "bench.py")
+    assert spec is not None and spec.loader is not None
+    bench = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = bench  # its dataclasses look their module up
+    try:
+        spec.loader.exec_module(bench)
+    finally:
+        del sys.modules[spec.name]
+
+    def result(n: int, ours: float, git: float | None) -> dict[str, object]:
+        row = {"operation": "no-change index update", "ours_s": 1.0, "ours_rss_mb": ours, "reference_rss_mb": git}
+        return {"artifacts": n, "rows": [row, {**row, "operation": "status (no change)", "reference_rss_mb": None}]}
+
+    rows = bench.growth(result(100, 30.0, 35.0), result(300, 36.0, 95.0))
+    update, status = rows
+    assert update["rss_exponent"] == pytest.approx(math.log(36 / 30) / math.log(3), abs=1e-3) and update["rss_pass"]
+    assert update["reference_rss_exponent"] == pytest.approx(math.log(95 / 35) / math.log(3), abs=1e-3)
+    assert status["reference_rss_exponent"] is None
+    table = bench.growth_table(rows, 100, 300)
+    assert "ref RSS exp" in table and "0.91" in table
