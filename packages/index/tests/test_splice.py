@@ -239,7 +239,7 @@ def test_a_splice_of_the_file_in_chunks_writes_the_bytes_of_the_splice_in_memory
 ) -> None:
     """Found and hashed in chunks of any size, written from the old file read again: the new file's
     bytes, digest, count, replaced entries and id holders are those of the splice in memory."""
-    from artigov.index._filesplice import splice_file
+    from artigov.index._filesplice import LineEdits, splice_file
 
     entries, changes = case
     data = Index(entries).to_bytes()
@@ -249,7 +249,7 @@ def test_a_splice_of_the_file_in_chunks_writes_the_bytes_of_the_splice_in_memory
     expected = splice(data, changes)
     assert expected is not None
     with path.open("rb") as source:
-        streamed = splice_file(source, changes, keys, chunk=chunk)
+        streamed = splice_file(source, LineEdits(changes), keys, chunk=chunk)
         assert streamed is not None
         assert b"".join(streamed.pieces) == expected.data
         assert b"".join(streamed.pieces) == expected.data  # read again: the same
@@ -260,14 +260,47 @@ def test_a_splice_of_the_file_in_chunks_writes_the_bytes_of_the_splice_in_memory
         )
         assert streamed.holders == {k: id_version_holders(data, *k) for k in keys}
     with path.open("rb") as source:
-        assert splice_file(source, {**changes, "frameworks/absent": next(iter(changes.values()))}, chunk=chunk) is None
+        absent = LineEdits({**changes, "frameworks/absent": next(iter(changes.values()))})
+        assert splice_file(source, absent, chunk=chunk) is None
+
+
+@settings(max_examples=500, deadline=None)
+@given(case=_edits(), chunk=st.sampled_from([1, 2, 7, 64, 1 << 22]))
+def test_lines_edited_in_the_file_in_chunks_equal_a_full_rewrite(
+    tmp_path_factory: pytest.TempPathFactory, case: tuple[Any, Any, Any, list[str]], chunk: int
+) -> None:
+    """Entries replaced, deleted and inserted in the file read in chunks of any size: the bytes,
+    digest and count of the whole new index serialized again, the entries replaced and deleted as
+    they were; refused (None) exactly where the in-memory edit refuses (the first entry line would
+    change), and for an added path already there."""
+    from artigov.index._filesplice import LineEdits, splice_file
+
+    entries, changes, added, removed = case
+    data = Index(entries).to_bytes()
+    path = tmp_path_factory.mktemp("fs") / "index.json"
+    path.write_bytes(data)
+    after = {p: e for p, e in {**entries, **changes, **added}.items() if p not in removed}
+    with path.open("rb") as source:
+        streamed = splice_file(source, LineEdits(changes, added, removed), chunk=chunk)
+        if _scan.edit_lines(data, changes, added, removed) is None:
+            assert streamed is None
+            return
+        assert streamed is not None
+        expected = Index(after)
+        assert b"".join(streamed.pieces) == expected.to_bytes()
+        assert (streamed.digest, streamed.count) == (expected.digest, len(after))
+        assert streamed.replaced == {p: entries[p] for p in changes}
+        assert streamed.removed == {p: entries[p] for p in removed}
+    with path.open("rb") as source:
+        again = {next(iter(entries)): next(iter(entries.values()))}  # "added", but indexed already
+        assert splice_file(source, LineEdits(changes, {**added, **again}, removed), chunk=chunk) is None
 
 
 def test_a_file_spliced_that_changes_before_it_is_written_is_refused(tmp_path: Path) -> None:
     """The old file is read twice (to find and hash, then to write): a byte changed or cut between
     the two raises OSError while the new file is written (write_atomic then leaves the index as it
     was), never a file that does not match its digest."""
-    from artigov.index._filesplice import splice_file
+    from artigov.index._filesplice import LineEdits, splice_file
 
     base = {"checksum": "sha256:" + "0" * 64, "framework": "f", "kind": "k", "size": 1, "status": "draft"}
     entries = {f"frameworks/{i:03d}.md": {**base, "id": f"a{i}", "version": "1"} for i in range(200)}
@@ -276,7 +309,7 @@ def test_a_file_spliced_that_changes_before_it_is_written_is_refused(tmp_path: P
     for damage in (lambda b: b.replace(b'"a150"', b'"a15x"'), lambda b: b[:-40]):
         path.write_bytes(data)
         with path.open("rb") as source:
-            streamed = splice_file(source, {"frameworks/007.md": {**base, "id": "a7", "version": "2"}})
+            streamed = splice_file(source, LineEdits({"frameworks/007.md": {**base, "id": "a7", "version": "2"}}))
             assert streamed is not None
             with path.open("r+b") as edit:  # in place, as a hand edit under the lock would
                 edit.truncate(0)

@@ -104,9 +104,9 @@ def test_an_edited_file_is_re_read_without_a_walk(
     assert path.parent.stat().st_mtime_ns == folder  # editing a file leaves its folder's stamp alone
     _forbid(monkeypatch, walk_mod, "discover")
     _forbid(monkeypatch, IndexStore, "read")  # patched in place: the index is not even parsed
-    import artigov.index._update as update_mod
+    import artigov.index._scan as scan_mod
 
-    _forbid(monkeypatch, update_mod, "edit_lines")  # nor read whole: spliced in the file, in chunks
+    _forbid(monkeypatch, scan_mod, "edit_lines")  # nor read whole: spliced in the file, in chunks
     from artigov.index._statbody import Body
 
     _forbid(monkeypatch, Body, "blob")  # the stat cache's paths and stamps: copied run by run
@@ -180,6 +180,12 @@ def test_files_added_or_removed_are_found_by_listing_the_changed_folders_again(
     change(ws)
     walks = _count_walks(monkeypatch)
     _forbid(monkeypatch, IndexStore, "read")
+    from artigov.index._statbody import Body
+
+    _forbid(monkeypatch, Body, "blob")  # the cache's paths and stamps: copied run by run, moves made
+    _forbid(monkeypatch, Body, "packed")
+    monkeypatch.setattr("artigov.index._statbody.CHUNK", 48)  # many runs, as in a big workspace
+    monkeypatch.setattr("artigov.index._filesplice.SLICE_CHUNK", 64)  # the index in many chunks
     before = ws.index_path.stat().st_mtime_ns
     result = update(ws)
     assert walks == []

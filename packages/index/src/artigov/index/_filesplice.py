@@ -1,29 +1,30 @@
-"""A memory seam of ``index update``: a few entries replaced in the index FILE, never held whole.
+"""A memory seam of ``index update``: a few entry lines edited in the index FILE, never held whole.
 
-:func:`artigov.index._scan.splice` edits an index's bytes in memory: at 300,000 artifacts a
-one-file update held the ~100 MB file to change one line. :func:`splice_file` finds the changed
-entries' lines in chunks of whole lines (:class:`artigov.index._stream.ChunkedIndex`), hashing the
-new file as it goes, and the :class:`FileSplice` it returns writes the new file as ranges of the
-old one read again in chunks, with the new entries between them: memory holds a chunk, whatever
-the index's size. The bytes are those :func:`~artigov.index._scan.splice` makes (a property test
-holds them equal); a file that changed between the two reads is refused, never written.
+:func:`artigov.index._scan.edit_lines` edits an index's bytes in memory: at 300,000 artifacts a
+one-file update held the ~100 MB file to change one line. :func:`splice_file` finds the lines to
+replace and delete, and where new ones go, in chunks of whole lines
+(:class:`artigov.index._stream.ChunkedIndex`), hashing the new file as it goes, and the
+:class:`FileSplice` it returns writes the new file as ranges of the old one read again in chunks,
+with the new lines between them: memory holds a chunk, whatever the index's size. The bytes are
+those of a full rewrite (property tests hold them equal, in chunks of any size); a file that
+changed between the two reads is refused, never written.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
 import orjson
 
-from artigov.index._model import HEAD, Entries
+from artigov.index._model import HEAD, TAIL, Entries, entry_line
 from artigov.index._scan import _entry_at, _line_at, id_version_holders
-from artigov.index._stream import SLICE_CHUNK, ChunkedIndex
+from artigov.index._stream import SLICE_CHUNK, ChunkedIndex, parse_line
 
-__all__ = ["FileSplice", "splice_file"]
+__all__ = ["FileSplice", "LineEdits", "splice_file"]
 
 #: Bytes of the old file read at a time when the new one is written.
 COPY_CHUNK = 1 << 20
@@ -48,6 +49,8 @@ class FileSplice:
     replaced: Entries
     #: how many entries of the old file hold each (id, version) asked
     holders: dict[tuple[str, str], int] = field(default_factory=dict)
+    #: the entries deleted, as they were
+    removed: Entries = field(default_factory=dict)
 
     @property
     def pieces(self) -> Iterable[bytes]:
@@ -74,44 +77,146 @@ class FileSplice:
             raise OSError("the index file changed while it was being updated")
 
 
+@dataclass(frozen=True)
+class LineEdits:
+    """What to edit in an index file: entries replaced (``changes``), inserted at their sorted
+    places (``added``, paths not in it) and deleted (``removed``)."""
+
+    changes: Entries = field(default_factory=dict)
+    added: Entries = field(default_factory=dict)
+    removed: Sequence[str] = ()
+
+
+def _first_after(body: bytes, path: str, hi: int) -> int | None:
+    """Where in ``body`` (whole lines) the first line whose path sorts after ``path`` starts
+    (``hi`` when none before ``hi`` does); None when a line probed is not an entry. A binary
+    search over byte offsets, each probe parsing one line."""
+    lo = 0
+    while lo < hi:
+        mid = (lo + hi) // 2
+        at = body.rfind(b"\n", 0, mid) + 1  # the start of the line holding ``mid``
+        end = body.find(b"\n", at)
+        parsed = parse_line(body[at:end])
+        if parsed is None:
+            return None
+        if parsed[0] > path:
+            hi = at
+        else:
+            lo = end + 1
+    return lo
+
+
+def _insert_at(body: bytes, path: str) -> int | None:
+    """Where in ``body`` a new line for ``path`` goes, if its place is in this run of lines
+    (``len(body)``: in a later one); None when a line probed is not an entry."""
+    last = body.rfind(b"\n", 0, len(body) - 1) + 1
+    if body[last:] == TAIL:  # the file's last run: the place is before its tail at the latest
+        return _first_after(body, path, last)
+    parsed = parse_line(body[last:-1])
+    if parsed is None:
+        return None
+    return _first_after(body, path, last) if parsed[0] > path else len(body)
+
+
+#: One edit in a run of lines: (start, order, end, new bytes), offsets in the run; at one place an
+#: insert (order 0) goes before the line it precedes is replaced or deleted (order 1).
+_Cut = tuple[int, int, int, bytes]
+
+
+class _Found:
+    """The cuts, old entries and id holders one read of the file finds (:func:`splice_file`); what
+    is still ``pending`` was not met yet."""
+
+    def __init__(self, edits: LineEdits, keys: Iterable[tuple[str, str]]) -> None:
+        self.edits = edits
+        self.dumped = {p: orjson.dumps(e, option=orjson.OPT_SORT_KEYS) for p, e in edits.changes.items()}
+        self.pending = {"replace": sorted(edits.changes), "delete": sorted(edits.removed)}
+        self.pending["insert"] = sorted(edits.added)
+        self.replaced: Entries = {}
+        self.removed: Entries = {}
+        self.holders = dict.fromkeys(keys, 0)
+
+    def cuts_in(self, body: bytes, offset: int) -> list[_Cut] | None:
+        """The edits in ``body`` (whole lines at ``offset`` of the file), in order; None on a
+        surprise (the caller gives up)."""
+        data = b"\n" + body  # every line of the run starts after a newline, as in the whole file
+        parts = (self._replacing(data), self._deleting(data, offset), self._inserting(body, data, offset))
+        if any(part is None for part in parts):
+            return None
+        for key in self.holders:
+            self.holders[key] += id_version_holders(data, *key, start=0)
+        return sorted((cut for part in parts for cut in part or ()), key=lambda c: (c[0], c[1]))
+
+    def _replacing(self, data: bytes) -> list[_Cut] | None:
+        cuts = []
+        for path in self.pending["replace"]:
+            found = _line_at(data, path)
+            if found is None:
+                continue
+            if (old := _entry_at(data, found)) is None:
+                return None
+            self.replaced[path] = old
+            cuts.append((found[0] - 1, 1, found[1] - 1, self.dumped[path]))
+        self.pending["replace"] = [p for p in self.pending["replace"] if p not in self.replaced]
+        return cuts
+
+    def _deleting(self, data: bytes, offset: int) -> list[_Cut] | None:
+        cuts = []
+        for path in self.pending["delete"]:
+            found = _line_at(data, path)
+            if found is None:
+                continue
+            line = data.rfind(b"\n", 0, found[0])  # where the line starts in the run
+            if (old := _entry_at(data, found)) is None or offset + line == len(HEAD):
+                return None  # the first entry line: the next one would lose its comma
+            self.removed[path] = old
+            cuts.append((line, 1, found[1], b""))
+        self.pending["delete"] = [p for p in self.pending["delete"] if p not in self.removed]
+        return cuts
+
+    def _inserting(self, body: bytes, data: bytes, offset: int) -> list[_Cut] | None:
+        cuts = []
+        placed = set()
+        for path in self.pending["insert"]:
+            if _line_at(data, path) is not None:
+                return None  # "added", but indexed already
+            at = _insert_at(body, path)
+            if at is None or offset + at == len(HEAD):
+                return None  # the new first entry line would need no comma, the old one its comma
+            if at < len(body):
+                placed.add(path)
+                cuts.append((at, 0, at, b"," + entry_line(path, self.edits.added[path]) + b"\n"))
+        self.pending["insert"] = [p for p in self.pending["insert"] if p not in placed]
+        return cuts
+
+
 def splice_file(
-    source: BinaryIO, changes: Entries, keys: Iterable[tuple[str, str]] = (), *, chunk: int = 0
+    source: BinaryIO, edits: LineEdits, keys: Iterable[tuple[str, str]] = (), *, chunk: int = 0
 ) -> FileSplice | None:
-    """The index file ``source`` with the entries of ``changes``' paths replaced, found and hashed in
-    one read in chunks, and how many entries hold each of ``keys`` (id, version); None when the file
-    is not shaped like an index or a path is not in it (the caller takes another path). ``chunk``:
-    bytes read at a time (by default :data:`artigov.index._stream.SLICE_CHUNK`)."""
-    dumped = {path: orjson.dumps(entry, option=orjson.OPT_SORT_KEYS) for path, entry in changes.items()}
-    pending = sorted(changes)
+    """The index file ``source`` with ``edits`` made, found and hashed in one read in chunks, and
+    how many entries of the old file hold each of ``keys`` (id, version); None when the file is not
+    shaped like an index, a path changed or removed is not in it, an added one is, or the first
+    entry line would change (the caller takes another path). ``chunk``: bytes read at a time (by
+    default :data:`artigov.index._stream.SLICE_CHUNK`)."""
+    found = _Found(edits, keys)
     cuts: list[tuple[int, int, bytes]] = []
-    replaced: Entries = {}
-    holders = dict.fromkeys(keys, 0)
     hasher = hashlib.sha256(HEAD)
     offset = len(HEAD)
     index = ChunkedIndex(source, chunk or SLICE_CHUNK, hashed=False)  # the base's digest: the stat cache's
     for body in index.bodies():
-        data = b"\n" + body  # every line of the chunk starts after a newline, as in the whole file
-        here = []
-        for path in pending:
-            found = _line_at(data, path)
-            if found is None:
-                continue
-            old = _entry_at(data, found)
-            if old is None:
-                return None
-            replaced[path] = old
-            here.append((found[0] - 1, found[1] - 1, dumped[path]))  # offsets in ``body``
-        pending = [p for p in pending if p not in replaced]
+        here = found.cuts_in(body, offset)
+        if here is None:
+            return None
         view, pos = memoryview(body), 0
-        for start, end, new in sorted(here):
+        for start, _order, end, new in here:
             hasher.update(view[pos:start])
             hasher.update(new)
             cuts.append((offset + start, offset + end, new))
             pos = end
         hasher.update(view[pos:])
-        for key in holders:
-            holders[key] += id_version_holders(data, *key, start=0)
         offset += len(body)
-    if not index.shaped or pending:
+    if not index.shaped or any(found.pending.values()):
         return None
-    return FileSplice(source, tuple(cuts), offset, "sha256:" + hasher.hexdigest(), index.lines - 1, replaced, holders)
+    count = index.lines - 1 + len(edits.added) - len(found.removed)  # the tail line is no entry
+    digest = "sha256:" + hasher.hexdigest()
+    return FileSplice(source, tuple(cuts), offset, digest, count, found.replaced, found.holders, found.removed)

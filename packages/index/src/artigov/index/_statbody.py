@@ -140,9 +140,12 @@ class Body:
         for at in range(0, self.size, CHUNK):
             yield self._read_paths(at, min(CHUNK, self.size - at))
 
-    def patched_stamps(self, patches: Mapping[int, Sequence[int]]) -> Iterator[array[int]]:
-        """Every stamp, run by run, with ``patches`` (position -> four integers) in their places."""
-        for run in self.runs:
+    def patched_stamps(
+        self, patches: Mapping[int, Sequence[int]], runs: Sequence[Run] | None = None
+    ) -> Iterator[array[int]]:
+        """Every stamp (of ``runs``, by default all), run by run, with ``patches`` (position -> four
+        integers) in their places."""
+        for run in self.runs if runs is None else runs:
             packed = self.stamps(run)
             for at, stamp in patches.items():
                 if run.first <= at < run.first + run.count:

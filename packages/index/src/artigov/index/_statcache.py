@@ -26,7 +26,6 @@ import os
 import sys
 import weakref
 from array import array
-from bisect import bisect_left
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import chain
@@ -107,6 +106,44 @@ def _stat_files(root: Path, body: Body, reference: int) -> list[int]:
     shares = [runs[len(runs) * k // parts : len(runs) * (k + 1) // parts] for k in range(parts)]
     jobs = [(os.fsencode(root), body, share, reference) for share in shares if share]
     return [i for part in fork_map(_differing, jobs) for i in part]
+
+
+def _moved_runs(
+    body: Body, edits: list[tuple[int, int, str | None]], patches: Mapping[int, Stamp], stamps: UnitStamps
+) -> Iterator[tuple[list[bytes], array[int]]]:
+    """The paths and stamps of ``body`` run by run, ``patches`` (position -> stamp) in their places,
+    and ``edits`` made (place, files dropped, unit put in: :meth:`StatCache._moves_at`)."""
+    todo = list(edits)
+    for run in [*body.runs, None]:
+        first, count = (run.first, run.count) if run is not None else (body.count, 0)
+        names = body.paths(run) if run is not None else []
+        packed = next(body.patched_stamps(patches, [run])) if run is not None else array("q")
+        out_names: list[bytes] = []
+        out: array[int] = array("q")
+        pos = 0
+        while todo and (todo[0][0] < first + count or run is None):  # sorted: none is before ``first``
+            at, drop, rel = todo.pop(0)
+            out_names += names[pos : at - first]
+            out += packed[4 * pos : 4 * (at - first)]
+            if rel is not None:
+                out_names.append(rel.encode("utf-8", "surrogateescape"))
+                out.extend(stamps[rel][0])
+            pos = at - first + drop
+        out_names += names[pos:]
+        out += packed[4 * pos :]
+        if out_names:
+            yield out_names, out
+
+
+def _blob_and_stamps(runs: Callable[[], Iterator[tuple[list[bytes], array[int]]]]) -> Iterator[bytes]:
+    """The paths blob (NUL-separated across runs), then the packed stamps, of ``runs()`` (made twice:
+    never held whole)."""
+    first = True
+    for names, _packed in runs():
+        yield (b"" if first else b"\0") + b"\0".join(names)
+        first = False
+    for _names, packed in runs():
+        yield packed.tobytes()
 
 
 @dataclass(frozen=True)
@@ -216,6 +253,12 @@ class StatCache:
                 self._metas[rel] = meta_rel
                 files.append(meta_rel)
 
+    def _reader(self) -> Body:
+        """The paths and stamps as they stand, to read run by run: the file as loaded, else memory's."""
+        if self._body is not None and self._packed_read is None:
+            return self._body
+        return Body.of_memory(self._paths_blob(), self._packed)
+
     def _read_whole(self) -> None:
         """Read a loaded cache's paths blob and packed stamps whole (to rewrite or walk them); a read
         that fails leaves an empty cache, which vouches for nothing."""
@@ -298,20 +341,24 @@ class StatCache:
         """Load the cache's header and folder stamps, and cut its paths into runs (read through once,
         not held: :class:`artigov.index._statbody.Body`); a missing, unreadable or foreign cache is
         an empty one (it only costs speed)."""
-        try:
-            fd = os.open(path, os.O_RDONLY)
-        except OSError:
-            return cls(path)
         cache = cls(path)
-        closing = weakref.finalize(cache, os.close, fd)  # the body reads it while the cache lives
+        cache._open()
+        return cache
+
+    def _open(self) -> None:
+        """:meth:`load` into this empty cache; it stays empty when the file is not a whole cache."""
         try:
-            loaded = cache._load(fd)
+            fd = os.open(self.path, os.O_RDONLY)
+        except OSError:
+            return
+        closing = weakref.finalize(self, os.close, fd)  # the body reads it while the cache lives
+        try:
+            loaded = self._load(fd)
         except (OSError, ValueError, KeyError, TypeError, AttributeError, IndexError):
             loaded = False
         if not loaded:
             closing()
-            return cls(path)
-        return cache
+            self.__init__(self.path)  # type: ignore[misc]  # a half-read file: empty again
 
     def _load(self, fd: int) -> bool:
         """:meth:`load` from ``fd``: False when the file is not a whole cache of this host."""
@@ -405,10 +452,13 @@ class StatCache:
         """(added, removed) units in the folders listed again; None when a sidecar is among them (a
         pairing changed: only a walk regroups the units)."""
         cached: dict[str, set[str]] = {folder: set() for folder in relisted.files}
-        for rel in self._files:
-            mine = cached.get(rel.rpartition("/")[0])
-            if mine is not None:
-                mine.add(rel)
+        folders = {folder.encode("utf-8", "surrogateescape"): folder for folder in relisted.files}
+        body = self._reader()
+        for run in body.runs:  # the paths as bytes, run by run: only those of these folders decoded
+            for raw in body.paths(run):
+                folder = folders.get(raw.rpartition(b"/")[0])
+                if folder is not None:
+                    cached[folder].add(raw.decode("utf-8", "surrogateescape"))
         added: set[str] = set()
         removed: set[str] = set()
         for folder, now in relisted.files.items():
@@ -443,8 +493,7 @@ class StatCache:
         moves = self._moves(relisted) if relisted is not None else ([], [])
         if moves is None or (moved and relisted is None):
             return None
-        body = self._body if self._packed_read is None else None
-        body = body or Body.of_memory(self._paths_blob(), self._packed)
+        body = self._reader()
         suspects = _stat_files(root, body, self.reference_ns)  # racily clean files count as changed
         if not suspects and not moved:
             return QuickCheck([])
@@ -467,10 +516,7 @@ class StatCache:
             raise ValueError("only a loaded cache can be patched")
         patches = self._patches(quick, stamps)
         in_memory = self._packed_read is not None or self._body is None
-        # Not read whole: the paths and stamps are copied from the file as loaded, run by run.
-        body = Body.of_memory(self._paths_blob(), self._packed) if in_memory else self._body
-        if body is None:  # pragma: no cover - a loaded cache has one, or is in memory
-            raise ValueError("nothing to patch")
+        body = self._reader()  # not read whole: the paths and stamps are copied run by run
         index_stamp = stamp_of(index_path)
         head, folders = self._saved
         head = {
@@ -489,42 +535,33 @@ class StatCache:
         self._view = None  # the packed form changed: derive the view again when asked
         if in_memory:
             self._patch(quick, stamps)
-        else:  # the file it reads from was replaced: it vouches for nothing more (no caller asks)
-            self._saved, self._body = None, None
+        else:  # the file it reads was replaced: its changed units' stamps there are the old ones
+            self._saved = None  # (a unit whose stamp differs is read again); it proves nothing more
 
     def save_moved(self, quick: QuickCheck, stamps: UnitStamps, index_digest: str, index_path: Path) -> None:
         """:meth:`save_patched` for a check that listed folders again: the removed units left out,
         the added ones put in their places (none has a sidecar: :meth:`check` gave up otherwise), the
-        folders' new stamps; the other stamps copied as they are."""
+        folders' new stamps; the other stamps copied as they are, run by run (never read whole).
+        The cache then describes the file it wrote."""
         if self._saved is None or self.dirs is None:
             raise ValueError("only a loaded cache of a complete walk can be patched")
         if not quick.moved:
             self.save_patched(quick, stamps, index_digest, index_path)
             return
-        self._patch(quick, stamps)  # the changed units keep their places
-        if quick.added or quick.removed:
-            self._names, self._packed = self._moved(quick, stamps)
+        body = self._reader()
+        edits = self._moves_at(body, quick)
+        patches = self._patches(quick, stamps)
         self.dirs = {**self.dirs, **quick.dirs}
-        self._view = None
-        self.save(index_digest, index_path)
 
-    def _moved(self, quick: QuickCheck, stamps: UnitStamps) -> tuple[list[str], array[int]]:
-        """The cached paths and packed stamps with ``quick``'s removed units left out and its added
-        ones put in their places, copied by slices between those places."""
-        files, packed = self._files, self._packed
-        names: list[str] = []
-        out: array[int] = array("q")
-        pos = 0
-        for at, drop, rel in self._moves_at(quick):
-            names += files[pos:at]
-            out += packed[4 * pos : 4 * at]
-            if rel is not None:
-                names.append(rel)
-                out.extend(stamps[rel][0])
-            pos = at + drop
-        names += files[pos:]
-        out += packed[4 * pos :]
-        return names, out
+        def runs() -> Iterator[tuple[list[bytes], array[int]]]:
+            return _moved_runs(body, edits, patches, stamps)
+
+        size = newest = 0
+        for names, packed in runs():
+            size += sum(map(len, names)) + len(names)
+            newest = max(newest, max(packed[1::4], default=0))
+        self._write_whole(index_digest, index_path, max(size - 1, 0), newest, lambda: _blob_and_stamps(runs))
+        self._reload()
 
     def _patches(self, quick: QuickCheck, stamps: UnitStamps) -> dict[int, Stamp]:
         """The new stamps of ``quick``'s changed units (and their sidecars) by position."""
@@ -545,22 +582,29 @@ class StatCache:
         for at, stamp in self._patches(quick, stamps).items():
             packed[4 * at : 4 * at + 4] = array("q", stamp)
 
-    def _moves_at(self, quick: QuickCheck) -> list[tuple[int, int, str | None]]:
+    def _moves_at(self, body: Body, quick: QuickCheck) -> list[tuple[int, int, str | None]]:
         """Where ``quick``'s removed and added units (none with a sidecar) go among the cached files:
-        (place, files dropped there, unit put in there), in order; at one place, put in, then drop."""
-        files = self._files
-        sidecars = set(self._metas.values())
-        unit_at = [i for i, rel in enumerate(files) if rel not in sidecars]  # the units are in sorted order
-        units = [files[i] for i in unit_at]
+        (place, files dropped there, unit put in there), in order; at one place, put in, then drop.
+        One pass over the cached paths (bytes, in their order), merged with the sorted moves."""
+        sidecars = {meta.encode("utf-8", "surrogateescape") for meta in self._metas.values()}
+        gone = set(quick.removed)
+        moves = sorted((rel.encode("utf-8", "surrogateescape"), rel) for rel in [*quick.removed, *quick.added])
         edits: list[tuple[int, int, str | None]] = []
-        for rel in quick.removed:
-            k = bisect_left(units, rel)
-            if k == len(units) or units[k] != rel:
+        k = 0
+        for run in body.runs:
+            for i, raw in enumerate(body.paths(run)):
+                if raw in sidecars:
+                    continue  # a unit's sidecar: it stays right after its unit
+                while k < len(moves) and moves[k][0] <= raw:
+                    encoded, rel = moves[k]
+                    if rel in gone and encoded != raw:
+                        raise ValueError(f"{rel}: not a cached unit")
+                    edits.append((run.first + i, 1, None) if rel in gone else (run.first + i, 0, rel))
+                    k += 1
+        for _encoded, rel in moves[k:]:
+            if rel in gone:
                 raise ValueError(f"{rel}: not a cached unit")
-            edits.append((unit_at[k], 1, None))
-        for rel in quick.added:
-            k = bisect_left(units, rel)
-            edits.append((unit_at[k] if k < len(units) else len(files), 0, rel))
+            edits.append((body.count, 0, rel))
         edits.sort(key=lambda e: (e[0], e[1]))  # stable: units put in at one place stay in order
         return edits
 
@@ -579,22 +623,43 @@ class StatCache:
         walk (quick checks).
         """
         files, packed = len(self._packed) // 4, self._packed
+        blob = self._paths_blob()
+        newest = max(packed[1 : 4 * files : 4], default=0)
+        self._write_whole(
+            index_digest, index_path, len(blob), newest, lambda: iter((blob, memoryview(packed).cast("B")))
+        )
+
+    def _write_whole(
+        self,
+        index_digest: str,
+        index_path: Path | None,
+        blob_bytes: int,
+        newest: int,
+        body: Callable[[], Iterator[bytes | memoryview]],
+    ) -> None:
+        """Write the cache file: its header (``blob_bytes`` of paths, the ``newest`` mtime), then
+        what ``body()`` yields (the paths blob and the packed stamps), then the folders' stamps."""
         complete = self._complete and self.dirs is not None and index_path is not None
         index_stamp = stamp_of(index_path) if complete and index_path is not None else None
         dirs = sorted(self.dirs) if self.dirs is not None and index_stamp is not None else None
         folders: array[int] = array("q")
         for d in dirs or ():
             folders.extend(self.dirs[d])  # type: ignore[index]
-        blob = self._paths_blob()
         head = {
             "byteorder": sys.byteorder,
             "dirs": dirs,
-            "files_bytes": len(blob),
+            "files_bytes": blob_bytes,
             "index_digest": index_digest,
             "index_stamp": list(index_stamp) if index_stamp else None,
             "metas": self._metas,
-            "newest_ns": max(packed[1 : 4 * files : 4], default=0),
+            "newest_ns": newest,
             "scope": self.scope,
         }
-        _write(self.path, head, blob, memoryview(packed).cast("B"), folders.tobytes())
+        start = [_MAGIC, orjson.dumps(head), b"\n"]
+        write_atomic(self.path, _Pieces(lambda: chain(start, body(), [folders.tobytes()])), lock=False)
         self.index_digest = index_digest
+
+    def _reload(self) -> None:
+        """Describe the cache file as it is now (after writing it from runs of the one loaded)."""
+        self.__init__(self.path)  # type: ignore[misc]  # every field as an empty cache has it
+        self._open()

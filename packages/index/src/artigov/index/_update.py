@@ -4,7 +4,8 @@
    is read, parsed or written.
 2. :func:`spliced`: it proves a few files (up to :data:`PATCH_MAX`) changed, were added or removed
    (the folders whose stamps changed listed again), and nothing else: those are re-read and their
-   lines replaced, inserted or deleted in the index file's bytes (:mod:`artigov.index._scan`).
+   lines replaced, inserted or deleted in the index file, read in chunks and written as the old
+   file's ranges with the new lines between (:mod:`artigov.index._filesplice`).
 3. :func:`full`: anything else: a walk that re-reads what the cache cannot vouch for, and a
    rewrite when an entry was added, changed or removed.
 
@@ -14,15 +15,15 @@ two are only speed, and give up (return None) at any surprise.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import BinaryIO, Protocol
+from typing import BinaryIO
 
 from artigov.core import DEFAULT_LOCK_TIMEOUT, Workspace, utf8_sorted
-from artigov.index._filesplice import splice_file
+from artigov.index._filesplice import FileSplice, LineEdits, splice_file
 from artigov.index._model import Entries, entry_from_artifact
 from artigov.index._results import IndexResult, ProgressHook
-from artigov.index._scan import edit_lines, id_version_clash, id_version_holders
+from artigov.index._scan import id_version_clash
 from artigov.index._statcache import QuickCheck, Stamp, StatCache, UnitStamps
 from artigov.index._store import IndexStore, IndexWrite, Recovery
 from artigov.index._walk import cache_path, diff, log_unchanged, quick_check, quick_units, rebuilder, save_cache, scan
@@ -63,9 +64,10 @@ def unchanged(ctx: UpdateContext) -> IndexResult | None:
 
 def spliced(ctx: UpdateContext) -> IndexResult | None:
     """A few files changed, were added or removed, and nothing else (the stat cache proved it, the
-    folders that changed listed again): re-read just those and edit their lines in the index file's
-    bytes, without parsing or re-serializing the rest. Any surprise (a finding, a duplicate
-    id+version, an unexpected file shape) returns None and :func:`full` runs, which reports it.
+    folders that changed listed again): re-read just those and edit their lines in the index file,
+    read in chunks (:mod:`artigov.index._filesplice`), without parsing or re-serializing the rest.
+    Any surprise (a finding, a duplicate id+version, an unexpected file shape) returns None and
+    :func:`full` runs, which reports it.
     """
     from artigov.schema import SchemaSet, check_units
 
@@ -86,62 +88,30 @@ def spliced(ctx: UpdateContext) -> IndexResult | None:
         return None  # not there: the full update reports it
     with source:  # open until written: a streamed edit reads the old file as it writes the new
         try:
-            edit = _edit(source, new, quick, cache.index_digest)
+            edit = _edit(source, new, quick)
         except OSError:
             return None
         return None if edit is None else _land(ctx, quick, edit, new, stamps)
 
 
-class _Edit(Protocol):
-    """An index file with some entry lines edited (:class:`Edited`, :class:`FileSplice`)."""
-
-    @property
-    def pieces(self) -> Iterable[bytes | memoryview]: ...
-    @property
-    def digest(self) -> str: ...
-    @property
-    def count(self) -> int: ...
-    @property
-    def replaced(self) -> Entries: ...
-
-
-def _edit(
-    source: BinaryIO, new: Entries, quick: QuickCheck, base_digest: str
-) -> tuple[_Edit, Entries, Callable[[str, str], int]] | None:
-    """The edit of the index file ``source`` (the entries it removes, and how many of its entries
-    hold an id and version): files only changed are spliced in the file, read in chunks
-    (:func:`splice_file`: memory does not grow with the index); files added or removed, in its
-    bytes read whole (:func:`edit_lines`)."""
-    if not (quick.added or quick.removed):
-        keys = {(e["id"], e["version"]) for e in new.values()}
-        streamed = splice_file(source, new, keys)
-        if streamed is None:
-            return None
-        return streamed, {}, lambda i, v: streamed.holders[(i, v)]
-    data = source.read()
+def _edit(source: BinaryIO, new: Entries, quick: QuickCheck) -> FileSplice | None:
+    """The edit of the index file ``source``, made in the file read in chunks (:func:`splice_file`:
+    memory does not grow with the index)."""
+    keys = {(e["id"], e["version"]) for e in new.values()}
     added = {p: new[p] for p in quick.added}
-    # The stat check proved the index file is the one the cache describes (same stamp; hashed if
-    # racy), so its digest is known: no hash of the whole base file.
-    edited = edit_lines(data, {p: new[p] for p in quick.changed}, added, quick.removed, base_digest=base_digest)
-    if edited is None:
-        return None
-    return edited, edited.removed, lambda i, v: id_version_holders(data, i, v)
+    return splice_file(source, LineEdits({p: new[p] for p in quick.changed}, added, quick.removed), keys)
 
 
 def _land(
-    ctx: UpdateContext,
-    quick: QuickCheck,
-    found: tuple[_Edit, Entries, Callable[[str, str], int]],
-    new: Entries,
-    stamps: UnitStamps,
+    ctx: UpdateContext, quick: QuickCheck, edit: FileSplice, new: Entries, stamps: UnitStamps
 ) -> IndexResult | None:
     """Write the edit (when an entry changed) and the stat cache; None on a duplicate (id, version):
     the full update reports it."""
     ws, cache = ctx.ws, ctx.cache
-    edit, removed, holders = found
     changed = utf8_sorted(p for p in quick.changed if new[p] != edit.replaced[p])
     paths = [*changed, *quick.added]
-    if id_version_clash(holders, {**edit.replaced, **removed}, {p: new[p] for p in paths}):
+    before, after = {**edit.replaced, **edit.removed}, {p: new[p] for p in paths}
+    if id_version_clash(lambda i, v: edit.holders[(i, v)], before, after):
         return None  # a duplicate (id, version): the full update reports it
     digest = cache.index_digest
     touched = utf8_sorted([*changed, *quick.added, *quick.removed])
