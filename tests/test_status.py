@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from artigov.core import Workspace
 from artigov.index.testing import reseal
 
 Runner = Callable[..., subprocess.CompletedProcess[str]]
@@ -176,6 +177,20 @@ def _stale_edits() -> dict[str, Callable[[Path], None]]:
     return {"add": add, "duplicate": duplicate, "invalid": invalid, "remove": remove, "edit": edit}
 
 
+def _local_index_settled(example_copy: Path) -> Workspace:
+    """The example with a LOCAL index, built, and its stat cache settled (it proves every file)."""
+    from artigov.core import load_workspace
+    from artigov.index import rebuild, update
+
+    config = example_copy / "artigov.yaml"
+    config.write_text(config.read_text().replace("index_committed: true", "index_committed: false"))
+    ws = load_workspace(example_copy)
+    rebuild(ws)
+    _settle(example_copy)
+    update(ws)
+    return ws
+
+
 def test_status_of_a_stale_local_index_overlays_what_it_kept_for_it(
     example_copy: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -184,17 +199,10 @@ def test_status_of_a_stale_local_index_overlays_what_it_kept_for_it(
     frameworks again: the same answer as overlaying them on every entry, and as reading every file.
     An id and version held twice is left to the walk (it alone knows which one it keeps)."""
     import artigov.index
-    from artigov.core import load_workspace
-    from artigov.index import rebuild, update
     from artigov.views.status import workspace_status
     from artigov.views.statuskept import KeptSummary
 
-    config = example_copy / "artigov.yaml"
-    config.write_text(config.read_text().replace("index_committed: true", "index_committed: false"))
-    ws = load_workspace(example_copy)
-    rebuild(ws)
-    _settle(example_copy)
-    update(ws)
+    ws = _local_index_settled(example_copy)
     assert workspace_status(ws).index["state"] == "fresh"  # keeps the summary and the placement
     folder = example_copy / "frameworks/fwk-001/plans/technical"
     edits = _stale_edits()
@@ -242,16 +250,9 @@ def test_status_of_a_stale_local_index_is_what_reading_every_file_says(
     the index and reads the few files the stat cache names (never the whole workspace), and says
     exactly what reading every file says."""
     import artigov.index
-    from artigov.core import load_workspace
-    from artigov.index import rebuild, update
     from artigov.views.status import workspace_status
 
-    config = example_copy / "artigov.yaml"
-    config.write_text(config.read_text().replace("index_committed: true", "index_committed: false"))
-    ws = load_workspace(example_copy)
-    rebuild(ws)
-    _settle(example_copy)
-    update(ws)
+    ws = _local_index_settled(example_copy)
     for name, change in _stale_edits().items():
         change(example_copy)
         overlaid = artigov.index.overlaid_entries(ws)

@@ -21,7 +21,7 @@ from typing import BinaryIO
 import orjson
 
 from artigov.index._model import HEAD, TAIL, Entries, entry_line
-from artigov.index._scan import _entry_at, _line_at, id_version_holders
+from artigov.index._scan import _entry_at, _line_at, first_line_after, id_version_holders
 from artigov.index._stream import SLICE_CHUNK, ChunkedIndex, parse_line
 
 __all__ = ["FileSplice", "LineEdits", "splice_file"]
@@ -87,35 +87,16 @@ class LineEdits:
     removed: Sequence[str] = ()
 
 
-def _first_after(body: bytes, path: str, hi: int) -> int | None:
-    """Where in ``body`` (whole lines) the first line whose path sorts after ``path`` starts
-    (``hi`` when none before ``hi`` does); None when a line probed is not an entry. A binary
-    search over byte offsets, each probe parsing one line."""
-    lo = 0
-    while lo < hi:
-        mid = (lo + hi) // 2
-        at = body.rfind(b"\n", 0, mid) + 1  # the start of the line holding ``mid``
-        end = body.find(b"\n", at)
-        parsed = parse_line(body[at:end])
-        if parsed is None:
-            return None
-        if parsed[0] > path:
-            hi = at
-        else:
-            lo = end + 1
-    return lo
-
-
 def _insert_at(body: bytes, path: str) -> int | None:
     """Where in ``body`` a new line for ``path`` goes, if its place is in this run of lines
     (``len(body)``: in a later one); None when a line probed is not an entry."""
     last = body.rfind(b"\n", 0, len(body) - 1) + 1
     if body[last:] == TAIL:  # the file's last run: the place is before its tail at the latest
-        return _first_after(body, path, last)
+        return first_line_after(body, path, 0, last)
     parsed = parse_line(body[last:-1])
     if parsed is None:
         return None
-    return _first_after(body, path, last) if parsed[0] > path else len(body)
+    return first_line_after(body, path, 0, last) if parsed[0] > path else len(body)
 
 
 #: One edit in a run of lines: (start, order, end, new bytes), offsets in the run; at one place an

@@ -48,6 +48,7 @@ __all__ = [
     "entries_at",
     "entries_in",
     "edit_lines",
+    "first_line_after",
     "framework_slice_of",
     "id_version_clash",
     "id_version_holders",
@@ -173,23 +174,13 @@ class Edited(Spliced):
     removed: Entries = field(default_factory=dict)
 
 
-def _line_start_from(data: bytes, pos: int, end: int) -> int:
-    """The first line start at or after ``pos`` (``end`` when none is before it)."""
-    found = data.find(b"\n", pos - 1, end)
-    return end if found < 0 or found + 1 > end else found + 1
-
-
-def _successor(data: bytes, path: str) -> int | None:
-    """Where a new entry line for ``path`` goes: the start of the first entry line whose path sorts
-    after it, or the tail's start; None when that is the first entry line (the new one would need no
-    leading comma and the old first line one: the caller rewrites the whole file) or a line is not an
-    entry. A binary search over byte offsets, each probe parsing one line."""
-    lo, hi = len(HEAD), len(data) - len(TAIL)
+def first_line_after(data: bytes, path: str, lo: int, hi: int) -> int | None:
+    """Where the first line of ``data[lo:hi]`` (whole entry lines, ``lo`` a line start) whose path
+    sorts after ``path`` starts (``hi`` when none does); None when a line probed is not an entry.
+    A binary search over byte offsets, each probe parsing one line."""
     while lo < hi:
         mid = (lo + hi) // 2
-        at = _line_start_from(data, mid, hi) if mid > lo else lo
-        if at >= hi:
-            at = lo  # no line starts in [mid, hi): the few lines left are judged from ``lo`` on
+        at = max(lo, data.rfind(b"\n", 0, mid) + 1)  # the start of the line holding ``mid``
         end = data.find(b"\n", at)
         parsed = parse_line(data[at:end])
         if parsed is None:
@@ -198,7 +189,16 @@ def _successor(data: bytes, path: str) -> int | None:
             hi = at
         else:
             lo = end + 1
-    return None if lo == len(HEAD) else lo
+    return lo
+
+
+def _successor(data: bytes, path: str) -> int | None:
+    """Where a new entry line for ``path`` goes: the start of the first entry line whose path sorts
+    after it, or the tail's start; None when that is the first entry line (the new one would need no
+    leading comma and the old first line one: the caller rewrites the whole file) or a line is not an
+    entry."""
+    at = first_line_after(data, path, len(HEAD), len(data) - len(TAIL))
+    return None if at is None or at == len(HEAD) else at
 
 
 #: One edit of an index file's bytes: (start, order, end, new bytes); at one place, inserts
