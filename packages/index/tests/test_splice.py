@@ -12,8 +12,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from artigov.index import _scan, _stream
+from artigov.index._filesplice import FileSplice, LineEdits, splice_file
 from artigov.index._model import ENTRY_FIELDS, Entry, Index, with_optional
-from artigov.index._scan import framework_slice_of, id_version_holders, splice
+from artigov.index._scan import framework_slice_of, id_version_holders
 
 
 def framework_slice(data: bytes, framework: str) -> Any:
@@ -55,18 +56,13 @@ def _cases(draw: Any) -> tuple[dict[str, Any], dict[str, Any]]:
     return entries, {p: _entry(draw, p) for p in chosen}
 
 
-@settings(max_examples=400, deadline=None)
-@given(case=_cases())
-def test_splice_equals_a_full_rewrite(case: tuple[dict[str, Any], dict[str, Any]]) -> None:
-    entries, changes = case
-    before = Index(entries)
-    spliced = splice(before.to_bytes(), changes)
-    after = Index({**entries, **changes})
-    assert spliced is not None
-    assert spliced.data == after.to_bytes()
-    assert spliced.digest == after.digest and spliced.count == len(entries)
-    assert spliced.replaced == {p: entries[p] for p in changes}
-    assert Index.parse(spliced.data, Path("i.json")).entries == after.entries
+def _spliced(folder: Path, data: bytes, edits: LineEdits, chunk: int = 0) -> tuple[FileSplice | None, bytes]:
+    """The splice of an index file holding ``data`` (None when refused), and the bytes it writes."""
+    path = folder / "index.json"
+    path.write_bytes(data)
+    with path.open("rb") as source:
+        spliced = splice_file(source, edits, chunk=chunk)
+        return spliced, b"" if spliced is None else b"".join(spliced.pieces)
 
 
 @settings(max_examples=300, deadline=None)
@@ -93,7 +89,7 @@ def test_entries_in_chunks_find_what_the_whole_file_search_finds(
     keys = [(i, v) for i in ("a", "b", "d") for v in ("1.0.0", "2.0")]
     found = _scan.entries_in(io.BytesIO(data), list(chosen), keys, chunk=chunk)
     assert found is not None
-    assert found.entries == _scan.entries_at(data, sorted(chosen)) == {p: entries[p] for p in chosen}
+    assert found.entries == {p: entries[p] for p in chosen}
     assert found.holders == {k: id_version_holders(data, *k) for k in keys}
     assert found.held == len(entries) and found.digest is None
     hashed = _scan.entries_in(io.BytesIO(data), [*chosen, "frameworks/absent"], chunk=chunk, hashed=True)
@@ -101,20 +97,21 @@ def test_entries_in_chunks_find_what_the_whole_file_search_finds(
     assert _scan.entries_in(io.BytesIO(data[:-1]), list(chosen), chunk=chunk) is None
 
 
-def test_splice_refuses_a_path_that_is_not_there_or_a_foreign_file() -> None:
+def test_splice_refuses_a_path_that_is_not_there_or_a_foreign_file(tmp_path: Path) -> None:
     data = Index({"frameworks/a.md": {"id": "a", "version": "1", "size": 1}}).to_bytes()
-    assert splice(data, {"frameworks/b.md": {"id": "b"}}) is None
-    assert splice(b'{"not":"an index"}\n', {"frameworks/a.md": {}}) is None
-    assert splice(orjson.dumps({"x": 1}), {"frameworks/a.md": {}}) is None
+    for foreign in (data, b'{"not":"an index"}\n', orjson.dumps({"x": 1})):
+        path = "frameworks/b.md" if foreign is data else "frameworks/a.md"
+        assert _spliced(tmp_path, foreign, LineEdits({path: {"id": "b"}}))[0] is None
 
 
-def test_a_path_hidden_inside_an_earlier_key_is_not_taken_for_its_entry() -> None:
+def test_a_path_hidden_inside_an_earlier_key_is_not_taken_for_its_entry(tmp_path: Path) -> None:
     """`"frameworks/z":{` also appears inside the escaped key `"frameworks/a\\"frameworks/z":{`."""
     base = {"id": "a", "version": "1", "size": 1}
     entries = {'frameworks/a"frameworks/z': dict(base), "frameworks/z": {**base, "id": "z"}}
     changes = {"frameworks/z": {**base, "id": "z2"}}
-    spliced = splice(Index(entries).to_bytes(), changes)
-    assert spliced is not None and spliced.data == Index({**entries, **changes}).to_bytes()
+    spliced, written = _spliced(tmp_path, Index(entries).to_bytes(), LineEdits(changes))
+    assert spliced is not None and written == Index({**entries, **changes}).to_bytes()
+    assert spliced.replaced == {"frameworks/z": entries["frameworks/z"]}
 
 
 def _with_frameworks(draw: Any) -> dict[str, Any]:
@@ -196,34 +193,19 @@ def _edits(draw: Any) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any], l
     return entries, changes, added, removed
 
 
-@settings(max_examples=500, deadline=None)
-@given(case=_edits())
-def test_edit_lines_equals_a_full_rewrite(case: tuple[Any, Any, Any, list[str]]) -> None:
-    entries, changes, added, removed = case
-    data = Index(entries).to_bytes()
-    after = {p: e for p, e in {**entries, **changes, **added}.items() if p not in removed}
-    edited = _scan.edit_lines(data, changes, added, removed)
-    first = min(entries)
-    if first in removed or (added and min(added) < first):
-        assert edited is None  # the first entry line would change: the caller rewrites the file
-        return
-    assert edited is not None
-    expected = Index(after)
-    assert edited.data == expected.to_bytes()
-    assert edited.digest == expected.digest and edited.count == len(after)
-    assert edited.replaced == {p: entries[p] for p in changes}
-    assert edited.removed == {p: entries[p] for p in removed}
-
-
-def test_edit_lines_refuses_what_it_cannot_place() -> None:
+def test_a_splice_refuses_what_it_cannot_place(tmp_path: Path) -> None:
     entries = {f"frameworks/{c}.md": _fixed(c) for c in "bdf"}
     data = Index(entries).to_bytes()
-    assert _scan.edit_lines(data, {}, {"frameworks/b.md": _fixed("b")}, []) is None  # already indexed
-    assert _scan.edit_lines(data, {}, {}, ["frameworks/x.md"]) is None  # not indexed
-    assert _scan.edit_lines(data, {"frameworks/x.md": _fixed("x")}, {}, []) is None
-    assert _scan.edit_lines(data[:-3], {}, {"frameworks/c.md": _fixed("c")}, []) is None  # not an index
-    edited = _scan.edit_lines(data, {}, {"frameworks/e.md": _fixed("e"), "frameworks/z.md": _fixed("z")}, [])
-    assert edited is not None and edited.count == 5
+    assert _spliced(tmp_path, data, LineEdits(added={"frameworks/b.md": _fixed("b")}))[0] is None  # indexed
+    assert _spliced(tmp_path, data, LineEdits(removed=["frameworks/x.md"]))[0] is None  # not indexed
+    assert _spliced(tmp_path, data, LineEdits({"frameworks/x.md": _fixed("x")}))[0] is None
+    assert _spliced(tmp_path, data, LineEdits(removed=["frameworks/b.md"]))[0] is None  # the first line
+    assert _spliced(tmp_path, data, LineEdits(added={"frameworks/a.md": _fixed("a")}))[0] is None  # before it
+    cut = data[:-3]
+    assert _spliced(tmp_path, cut, LineEdits(added={"frameworks/c.md": _fixed("c")}))[0] is None  # not an index
+    late = {"frameworks/e.md": _fixed("e"), "frameworks/z.md": _fixed("z")}
+    spliced, written = _spliced(tmp_path, data, LineEdits(added=late))
+    assert spliced is not None and spliced.count == 5 and written == Index({**entries, **late}).to_bytes()
 
 
 def _fixed(name: str) -> Entry:
@@ -234,31 +216,27 @@ def _fixed(name: str) -> Entry:
 
 @settings(max_examples=300, deadline=None)
 @given(case=_cases(), chunk=st.sampled_from([1, 2, 7, 64, 1 << 22]))
-def test_a_splice_of_the_file_in_chunks_writes_the_bytes_of_the_splice_in_memory(
+def test_entries_replaced_in_the_file_in_chunks_equal_a_full_rewrite(
     tmp_path_factory: pytest.TempPathFactory, case: tuple[dict[str, Any], dict[str, Any]], chunk: int
 ) -> None:
     """Found and hashed in chunks of any size, written from the old file read again: the new file's
-    bytes, digest, count, replaced entries and id holders are those of the splice in memory."""
-    from artigov.index._filesplice import LineEdits, splice_file
-
+    bytes, digest and count are those of the whole new index serialized again, the entries replaced
+    as they were, the holders of each (id, version) those of the old file parsed."""
     entries, changes = case
     data = Index(entries).to_bytes()
     path = tmp_path_factory.mktemp("fs") / "index.json"
     path.write_bytes(data)
     keys = [(i, v) for i in ("a", "b", "d") for v in ("1.0.0", "2.0")]
-    expected = splice(data, changes)
-    assert expected is not None
+    after = Index({**entries, **changes})
     with path.open("rb") as source:
         streamed = splice_file(source, LineEdits(changes), keys, chunk=chunk)
         assert streamed is not None
-        assert b"".join(streamed.pieces) == expected.data
-        assert b"".join(streamed.pieces) == expected.data  # read again: the same
-        assert (streamed.digest, streamed.count, streamed.replaced) == (
-            expected.digest,
-            len(entries),
-            expected.replaced,
-        )
-        assert streamed.holders == {k: id_version_holders(data, *k) for k in keys}
+        assert b"".join(streamed.pieces) == after.to_bytes()
+        assert b"".join(streamed.pieces) == after.to_bytes()  # read again: the same
+        assert Index.parse(b"".join(streamed.pieces), Path("i.json")).entries == after.entries
+        assert (streamed.digest, streamed.count) == (after.digest, len(entries))
+        assert streamed.replaced == {p: entries[p] for p in changes}
+        assert streamed.holders == {k: sum(1 for e in entries.values() if (e["id"], e["version"]) == k) for k in keys}
     with path.open("rb") as source:
         absent = LineEdits({**changes, "frameworks/absent": next(iter(changes.values()))})
         assert splice_file(source, absent, chunk=chunk) is None
@@ -271,9 +249,8 @@ def test_lines_edited_in_the_file_in_chunks_equal_a_full_rewrite(
 ) -> None:
     """Entries replaced, deleted and inserted in the file read in chunks of any size: the bytes,
     digest and count of the whole new index serialized again, the entries replaced and deleted as
-    they were; refused (None) exactly where the in-memory edit refuses (the first entry line would
-    change), and for an added path already there."""
-    from artigov.index._filesplice import LineEdits, splice_file
+    they were; refused (None) exactly where the first entry line would change (it is removed, or an
+    added path sorts before it: the caller rewrites the file), and for an added path already there."""
 
     entries, changes, added, removed = case
     data = Index(entries).to_bytes()
@@ -282,7 +259,8 @@ def test_lines_edited_in_the_file_in_chunks_equal_a_full_rewrite(
     after = {p: e for p, e in {**entries, **changes, **added}.items() if p not in removed}
     with path.open("rb") as source:
         streamed = splice_file(source, LineEdits(changes, added, removed), chunk=chunk)
-        if _scan.edit_lines(data, changes, added, removed) is None:
+        first = min(entries, key=str.encode)
+        if first in removed or any(p.encode() < first.encode() for p in added):
             assert streamed is None
             return
         assert streamed is not None
@@ -300,7 +278,6 @@ def test_a_file_spliced_that_changes_before_it_is_written_is_refused(tmp_path: P
     """The old file is read twice (to find and hash, then to write): a byte changed or cut between
     the two raises OSError while the new file is written (write_atomic then leaves the index as it
     was), never a file that does not match its digest."""
-    from artigov.index._filesplice import LineEdits, splice_file
 
     base = {"checksum": "sha256:" + "0" * 64, "framework": "f", "kind": "k", "size": 1, "status": "draft"}
     entries = {f"frameworks/{i:03d}.md": {**base, "id": f"a{i}", "version": "1"} for i in range(200)}

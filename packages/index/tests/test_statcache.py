@@ -104,9 +104,9 @@ def test_an_edited_file_is_re_read_without_a_walk(
     assert path.parent.stat().st_mtime_ns == folder  # editing a file leaves its folder's stamp alone
     _forbid(monkeypatch, walk_mod, "discover")
     _forbid(monkeypatch, IndexStore, "read")  # patched in place: the index is not even parsed
-    import artigov.index._scan as scan_mod
+    from artigov.index._model import Index
 
-    _forbid(monkeypatch, scan_mod, "edit_lines")  # nor read whole: spliced in the file, in chunks
+    _forbid(monkeypatch, Index, "to_bytes")  # nor written whole: spliced in the file, in chunks
     from artigov.index._statbody import Body
 
     _forbid(monkeypatch, Body, "blob")  # the stat cache's paths and stamps: copied run by run

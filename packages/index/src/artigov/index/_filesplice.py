@@ -1,7 +1,7 @@
 """A memory seam of ``index update``: a few entry lines edited in the index FILE, never held whole.
 
-:func:`artigov.index._scan.edit_lines` edits an index's bytes in memory: at 300,000 artifacts a
-one-file update held the ~100 MB file to change one line. :func:`splice_file` finds the lines to
+Editing an index's bytes in memory held the ~100 MB file at 300,000 artifacts to change one line
+of it. :func:`splice_file` finds the lines to
 replace and delete, and where new ones go, in chunks of whole lines
 (:class:`artigov.index._stream.ChunkedIndex`), hashing the new file as it goes, and the
 :class:`FileSplice` it returns writes the new file as ranges of the old one read again in chunks,
@@ -21,7 +21,7 @@ from typing import BinaryIO
 import orjson
 
 from artigov.index._model import HEAD, TAIL, Entries, entry_line
-from artigov.index._scan import _entry_at, _line_at, first_line_after, id_version_holders
+from artigov.index._scan import LineAt, first_line_after, lines_in_run
 from artigov.index._stream import SLICE_CHUNK, ChunkedIndex, parse_line
 
 __all__ = ["FileSplice", "LineEdits", "splice_file"]
@@ -120,47 +120,41 @@ class _Found:
     def cuts_in(self, body: bytes, offset: int) -> list[_Cut] | None:
         """The edits in ``body`` (whole lines at ``offset`` of the file), in order; None on a
         surprise (the caller gives up)."""
-        data = b"\n" + body  # every line of the run starts after a newline, as in the whole file
-        parts = (self._replacing(data), self._deleting(data, offset), self._inserting(body, data, offset))
+        looked = lines_in_run(body, [p for paths in self.pending.values() for p in paths], self.holders)
+        if looked is None or any(p in looked[1] for p in self.pending["insert"]):
+            return None  # a line that is no entry, or a path "added" but indexed already
+        data, lines = looked
+        parts = (self._replacing(lines), self._deleting(data, lines, offset), self._inserting(body, offset))
         if any(part is None for part in parts):
             return None
-        for key in self.holders:
-            self.holders[key] += id_version_holders(data, *key, start=0)
         return sorted((cut for part in parts for cut in part or ()), key=lambda c: (c[0], c[1]))
 
-    def _replacing(self, data: bytes) -> list[_Cut] | None:
+    def _replacing(self, lines: dict[str, LineAt]) -> list[_Cut]:
         cuts = []
         for path in self.pending["replace"]:
-            found = _line_at(data, path)
-            if found is None:
-                continue
-            if (old := _entry_at(data, found)) is None:
-                return None
-            self.replaced[path] = old
-            cuts.append((found[0] - 1, 1, found[1] - 1, self.dumped[path]))
+            if (line := lines.get(path)) is not None:
+                self.replaced[path] = line.entry
+                cuts.append((line.start - 1, 1, line.end - 1, self.dumped[path]))  # less the leading newline
         self.pending["replace"] = [p for p in self.pending["replace"] if p not in self.replaced]
         return cuts
 
-    def _deleting(self, data: bytes, offset: int) -> list[_Cut] | None:
+    def _deleting(self, data: bytes, lines: dict[str, LineAt], offset: int) -> list[_Cut] | None:
         cuts = []
         for path in self.pending["delete"]:
-            found = _line_at(data, path)
-            if found is None:
+            if (line := lines.get(path)) is None:
                 continue
-            line = data.rfind(b"\n", 0, found[0])  # where the line starts in the run
-            if (old := _entry_at(data, found)) is None or offset + line == len(HEAD):
+            at = data.rfind(b"\n", 0, line.start)  # where the line starts in the run
+            if offset + at == len(HEAD):
                 return None  # the first entry line: the next one would lose its comma
-            self.removed[path] = old
-            cuts.append((line, 1, found[1], b""))
+            self.removed[path] = line.entry
+            cuts.append((at, 1, line.end, b""))
         self.pending["delete"] = [p for p in self.pending["delete"] if p not in self.removed]
         return cuts
 
-    def _inserting(self, body: bytes, data: bytes, offset: int) -> list[_Cut] | None:
+    def _inserting(self, body: bytes, offset: int) -> list[_Cut] | None:
         cuts = []
         placed = set()
         for path in self.pending["insert"]:
-            if _line_at(data, path) is not None:
-                return None  # "added", but indexed already
             at = _insert_at(body, path)
             if at is None or offset + at == len(HEAD):
                 return None  # the new first entry line would need no comma, the old one its comma

@@ -1,4 +1,5 @@
-"""Reading and patching an index file's bytes without parsing all of it: the speed seam of the index.
+"""Finding entries in an index file's bytes without parsing all of it: the speed seam of the index
+(:mod:`artigov.index._filesplice` edits the file with what it finds).
 
 Everything here answers a question the parsed index (:class:`artigov.index._model.Index`) could
 answer too, and returns None whenever the bytes are not shaped the way it expects: the caller then
@@ -17,42 +18,26 @@ entries come from, and holds every function here equal to the parse-everything a
 
 from __future__ import annotations
 
-import hashlib
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
-from functools import cached_property
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Any, BinaryIO, NamedTuple, cast
 
 import orjson
 
-from artigov.core import digest_bytes
-from artigov.index._model import (
-    ENTRY_FIELDS,
-    HEAD,
-    REQUIRED_FIELDS,
-    TAIL,
-    Entries,
-    Entry,
-    entry_count,
-    entry_line,
-    shaped,
-)
+from artigov.index._model import ENTRY_FIELDS, HEAD, REQUIRED_FIELDS, Entries, Entry
 from artigov.index._stream import SLICE_CHUNK, ChunkedIndex, parse_line
 
 __all__ = [
-    "Edited",
     "Found",
     "IndexSlice",
-    "Spliced",
-    "entries_at",
+    "LineAt",
     "entries_in",
-    "edit_lines",
     "first_line_after",
     "framework_slice_of",
     "id_version_clash",
     "id_version_holders",
-    "splice",
+    "lines_in_run",
 ]
 
 
@@ -119,61 +104,6 @@ def _entry_at(data: bytes, found: tuple[int, int] | None) -> Entry | None:
     return cast("Entry", entry) if isinstance(entry, dict) else None
 
 
-@dataclass(frozen=True)
-class Spliced:
-    """An index file with some entries replaced in place: its pieces (write them in order: no 27 MB
-    join), digest, and the entries it replaced."""
-
-    pieces: tuple[bytes | memoryview, ...]
-    digest: str
-    count: int
-    replaced: Entries
-    #: The digest of the file before the splice.
-    base_digest: str
-
-    @cached_property
-    def data(self) -> bytes:
-        """The whole new file (tests; writers write :attr:`pieces`)."""
-        return b"".join(self.pieces)
-
-
-def entries_at(data: bytes, paths: Sequence[str], *, missing_ok: bool = False) -> Entries | None:
-    """The index entries of ``paths``, found by a byte search (see :func:`splice`) without parsing
-    the rest of the file; None if the file is not shaped like an index or a path is not in it
-    (``missing_ok``: a path not in it is left out instead)."""
-    if not shaped(data):
-        return None
-    out: Entries = {}
-    for path in paths:
-        found = _line_at(data, path)
-        if found is None and missing_ok:
-            continue
-        entry = _entry_at(data, found)
-        if entry is None:
-            return None
-        out[path] = entry
-    return out
-
-
-def splice(data: bytes, changes: Entries, *, base_digest: str | None = None) -> Spliced | None:
-    """Replace the entries of existing paths in an index file's bytes, without parsing the rest.
-
-    Each entry's line is found by :func:`_line_at`, and its new JSON object replaces the old one:
-    the result is byte-identical to serializing the whole index again (a property test checks it).
-    Returns None when the file is not shaped like an index or a path is not in it: the caller
-    then takes the full path. ``base_digest``: the file's digest when the caller has proved it
-    (the stat cache vouches for the file's stamp), saving a hash of the whole file.
-    """
-    return edit_lines(data, changes, {}, [], base_digest=base_digest)
-
-
-@dataclass(frozen=True)
-class Edited(Spliced):
-    """:class:`Spliced` with lines added and removed too: the removed entries, as they were."""
-
-    removed: Entries = field(default_factory=dict)
-
-
 def first_line_after(data: bytes, path: str, lo: int, hi: int) -> int | None:
     """Where the first line of ``data[lo:hi]`` (whole entry lines, ``lo`` a line start) whose path
     sorts after ``path`` starts (``hi`` when none does); None when a line probed is not an entry.
@@ -190,95 +120,6 @@ def first_line_after(data: bytes, path: str, lo: int, hi: int) -> int | None:
         else:
             lo = end + 1
     return lo
-
-
-def _successor(data: bytes, path: str) -> int | None:
-    """Where a new entry line for ``path`` goes: the start of the first entry line whose path sorts
-    after it, or the tail's start; None when that is the first entry line (the new one would need no
-    leading comma and the old first line one: the caller rewrites the whole file) or a line is not an
-    entry."""
-    at = first_line_after(data, path, len(HEAD), len(data) - len(TAIL))
-    return None if at is None or at == len(HEAD) else at
-
-
-#: One edit of an index file's bytes: (start, order, end, new bytes); at one place, inserts
-#: (order 0) go before a replaced or deleted line (order 1).
-_Cut = tuple[int, int, int, bytes]
-
-
-def _lines_of(data: bytes, paths: Iterable[str], held: Entries) -> list[tuple[int, int]] | None:
-    """(object start, line end) of each of ``paths``' entry lines, in sorted order, their entries
-    into ``held``; None when one is not in the file."""
-    found_all = []
-    for path in sorted(paths):
-        found = _line_at(data, path)
-        old = _entry_at(data, found)
-        if found is None or old is None:
-            return None
-        held[path] = old
-        found_all.append(found)
-    return found_all
-
-
-def _replacing(data: bytes, changes: Entries, replaced: Entries) -> list[_Cut] | None:
-    found = _lines_of(data, changes, replaced)
-    if found is None:
-        return None
-    dumped = (orjson.dumps(changes[p], option=orjson.OPT_SORT_KEYS) for p in sorted(changes))
-    return [(start, 1, end, new) for (start, end), new in zip(found, dumped, strict=True)]
-
-
-def _deleting(data: bytes, removed: Sequence[str], gone: Entries) -> list[_Cut] | None:
-    found = _lines_of(data, removed, gone)
-    if found is None:
-        return None
-    cuts = []
-    for start, end in found:
-        line = data.rfind(b"\n", 0, start) + 1
-        if line == len(HEAD):
-            return None  # the first entry line: the next one would lose its comma
-        cuts.append((line, 1, end + 1, b""))
-    return cuts
-
-
-def _inserting(data: bytes, added: Entries) -> list[_Cut] | None:
-    cuts = []
-    for path in sorted(added):
-        at = None if _line_at(data, path) is not None else _successor(data, path)
-        if at is None:
-            return None
-        cuts.append((at, 0, at, b"," + entry_line(path, added[path]) + b"\n"))
-    return cuts
-
-
-def edit_lines(
-    data: bytes, changes: Entries, added: Entries, removed: Sequence[str], *, base_digest: str | None = None
-) -> Edited | None:
-    """:func:`splice`, and entry lines inserted for ``added`` (at their sorted places) and deleted for
-    ``removed``: byte-identical to serializing the whole new index (a property test checks it).
-    None when the file is not shaped like an index, a changed or removed path is not in it, an added
-    one is, or the first entry line would change (the caller takes the full path)."""
-    replaced: Entries = {}
-    gone: Entries = {}
-    if not shaped(data):
-        return None
-    parts = (_replacing(data, changes, replaced), _deleting(data, removed, gone), _inserting(data, added))
-    if any(part is None for part in parts):
-        return None
-    cuts = sorted((c for part in parts for c in part or ()), key=lambda c: (c[0], c[1]))
-    view = memoryview(data)
-    pieces: list[bytes | memoryview] = []
-    pos = 0
-    for start, _order, end, new in cuts:
-        pieces += [view[pos:start], new]
-        pos = end
-    pieces.append(view[pos:])
-    hasher = hashlib.sha256()
-    for piece in pieces:
-        hasher.update(piece)
-    base = base_digest or digest_bytes(data)
-    count = entry_count(data) + len(added) - len(gone)
-    return Edited(tuple(pieces), "sha256:" + hasher.hexdigest(), count, replaced, base, removed=gone)
 
 
 def id_version_holders(data: bytes, id_: str, version: str, *, start: int = len(HEAD)) -> int:
@@ -304,6 +145,39 @@ def id_version_clash(holders: Callable[[str, str], int], before: Entries, after:
     return False
 
 
+class LineAt(NamedTuple):
+    """An entry line found in a run of lines: its JSON object's start, the line's end (offsets in the
+    run as :func:`lines_in_run` gives it: after a leading newline) and its entry."""
+
+    start: int
+    end: int
+    entry: Entry
+
+
+def lines_in_run(
+    body: bytes, paths: Iterable[str], holders: dict[tuple[str, str], int]
+) -> tuple[bytes, dict[str, LineAt]] | None:
+    """The entry lines of those of ``paths`` in ``body`` (a run of whole lines of an index file),
+    in sorted path order (a path not there is left out), with the run as searched (``b"\n" +
+    body``: every line starts after a newline, as in the whole file); each (id, version) of
+    ``holders`` gets the entries of the run that hold it added. None when a line found is not a
+    JSON object. The one per-run lookup of :func:`entries_in` and of the file splice
+    (:mod:`artigov.index._filesplice`)."""
+    data = b"\n" + body
+    lines: dict[str, LineAt] = {}
+    for path in sorted(paths):
+        found = _line_at(data, path)
+        if found is None:
+            continue
+        entry = _entry_at(data, found)
+        if entry is None:
+            return None
+        lines[path] = LineAt(*found, entry)
+    for key in holders:
+        holders[key] += id_version_holders(data, *key, start=0)
+    return data, lines
+
+
 class Found(NamedTuple):
     """What :func:`entries_in` found: the entries of the paths asked, how many entries hold each
     (id, version) asked, how many entries the file holds (``held``), and its digest (when hashed)."""
@@ -322,26 +196,21 @@ def entries_in(
     chunk: int = SLICE_CHUNK,
     hashed: bool = False,
 ) -> Found | None:
-    """:func:`entries_at` and :func:`id_version_holders` over an index file read in chunks of whole
-    lines (memory holds one chunk, never the file), hashed when asked (else the caller proved the
-    file, by the stat cache's stamp say); None when it is not shaped like an index. A path not in it
-    is not in the answer's entries."""
+    """The entries of ``paths`` and how many entries hold each of ``keys`` (id, version), found in an
+    index file read in chunks of whole lines (memory holds one chunk, never the file), hashed when
+    asked (else the caller proved the file, by the stat cache's stamp say); None when it is not
+    shaped like an index. A path not in it is not in the answer's entries."""
     wanted = set(paths)
     out: Entries = {}
     holders = dict.fromkeys(keys, 0)
     index = ChunkedIndex(source, chunk, hashed=hashed)
     for body in index.bodies():
-        data = b"\n" + body  # every line of the chunk starts after a newline, as in the whole file
-        for path in sorted(wanted):
-            found = _line_at(data, path)
-            if found is not None:
-                entry = _entry_at(data, found)
-                if entry is None:
-                    return None
-                out[path] = entry
-                wanted.discard(path)
-        for key in holders:
-            holders[key] += id_version_holders(data, *key, start=0)
+        looked = lines_in_run(body, wanted, holders)
+        if looked is None:
+            return None
+        for path, line in looked[1].items():
+            out[path] = line.entry
+        wanted.difference_update(looked[1])
     if not index.shaped:
         return None
     return Found(out, holders, index.lines - 1, index.digest if hashed else None)  # the tail line is no entry
