@@ -199,6 +199,8 @@ def test_status_of_a_stale_local_index_overlays_what_it_kept_for_it(
     frameworks again: the same answer as overlaying them on every entry, and as reading every file.
     An id and version held twice is left to the walk (it alone knows which one it keeps)."""
     import artigov.index
+    import artigov.index._ops as ops_mod
+    from artigov.index._walk import read_units
     from artigov.views.status import workspace_status
     from artigov.views.statuskept import KeptSummary
 
@@ -219,6 +221,12 @@ def test_status_of_a_stale_local_index_overlays_what_it_kept_for_it(
     steps += [("remove", edits["remove"]), ("edit", edits["edit"]), ("duplicate", edits["duplicate"])]
     real = KeptSummary.overlaid
     taken: list[bool] = []
+    reads: list[int] = []
+
+    def counted(ws: Any, units: Any) -> Any:
+        reads.append(len(units))
+        return read_units(ws, units)
+
     for name, change in steps:
         change(example_copy)
         taken.clear()
@@ -234,7 +242,10 @@ def test_status_of_a_stale_local_index_overlays_what_it_kept_for_it(
         assert taken == ([] if name == "duplicate" else [True]), name
         with monkeypatch.context() as m:
             m.setattr(KeptSummary, "overlaid", lambda *_: None)
+            reads.clear()
+            m.setattr(ops_mod, "read_units", counted)
             overlaid = workspace_status(ws).to_dict()
+            assert len(reads) == 1, name  # the changed files read once: by the index check, handed on
             m.setattr(artigov.index, "overlaid_entries", lambda *_: None)
             walked = workspace_status(ws).to_dict()
         assert kept == overlaid == walked, name

@@ -259,14 +259,13 @@ def _entries(
     """(the entries the gates would read, the findings of the files read when they were read from
     the files (None: the index state's own findings stand), the digest of the index they were read
     from). No entries without an index. ``overlay``: what the index check proved of the files
-    changed since (they are not stat'ed again)."""
+    changed since (they are neither stat'ed nor read again)."""
     from artigov.index import overlaid_entries, read_index, scan
 
     if not ws.index_committed and index["state"] in ("stale", "missing"):
         # A local index is what the files say: the index and the few files the stat cache says
         # changed, were added or removed (when it proves them), else every file read. Nothing written.
-        proof = overlay.proof if overlay is not None else None
-        overlaid = overlaid_entries(ws, proof) if index["state"] == "stale" else None
+        overlaid = overlaid_entries(ws, overlay) if index["state"] == "stale" else None
         if overlaid is not None:
             return overlaid[0], overlaid[1], None
         found = scan(ws)

@@ -337,6 +337,8 @@ def verify_quick(
         indexed,
         new,
         id_version_clash(lambda i, v: found.holders[(i, v)], indexed, new),
+        invalid,
+        findings,
     )
     _log_verified(ws, result)
     return result
@@ -382,6 +384,10 @@ class Overlay(NamedTuple):
     #: whether an (id, version) of ``fresh`` is held by another entry once they replace ``indexed``
     #: (then only a walk tells which of the two it keeps)
     clash: bool
+    #: the files changed or added that are not valid artifacts
+    invalid: list[str]
+    #: the findings of the files read
+    findings: list[Finding]
 
     @property
     def found(self) -> int:
@@ -404,16 +410,17 @@ def proved_changes(ws: Workspace, *, lock_timeout: float = DEFAULT_LOCK_TIMEOUT)
     return Proved(cache.index_digest, quick_units(cache, quick), quick.added, quick.removed)
 
 
-def overlaid_entries(ws: Workspace, proved: Proved | None = None) -> tuple[Entries, list[Finding]] | None:
+def overlaid_entries(ws: Workspace, overlay: Overlay | None = None) -> tuple[Entries, list[Finding]] | None:
     """What a walk reading every artifact finds (:func:`scan`'s entries and findings), from the index
     and the few files the stat cache says changed, were added or were removed since it was written:
     those are read, the rest taken from the index, duplicates dropped as the walk drops them. None
     when the stat cache proves nothing, or the index is not the one it describes (walk). Reads only:
-    ``status`` on a stale local index, which it never writes. ``proved``: what this process's own
-    stat check proved (:attr:`VerifyResult.overlay`): the files are not stat'ed again."""
+    ``status`` on a stale local index, which it never writes. ``overlay``: what this process's own
+    index check proved and read (:attr:`VerifyResult.overlay`): the files are neither stat'ed nor
+    read again."""
     from artigov.index._stream import StreamedIndex
 
-    proved = proved or proved_changes(ws)
+    proved = overlay.proof if overlay is not None else proved_changes(ws)
     if proved is None:
         return None
     index = StreamedIndex(ws.index_path)  # one entry at a time: no whole-file parse held beside them
@@ -423,7 +430,10 @@ def overlaid_entries(ws: Workspace, proved: Proved | None = None) -> tuple[Entri
         return None
     if index.digest != proved.digest:
         return None
-    fresh, invalid, findings = read_units(ws, proved.units)
+    if overlay is not None:
+        fresh, invalid, findings = overlay.fresh, overlay.invalid, overlay.findings
+    else:
+        fresh, invalid, findings = read_units(ws, proved.units)
     for rel in [*invalid, *proved.removed]:
         entries.pop(rel, None)
     new = fresh.keys() - entries.keys()
