@@ -234,12 +234,13 @@ def test_the_determinism_rerun_through_a_door_is_the_plan_a_new_interpreter_make
     forked there makes the same bytes as a new interpreter with that seed; a door of another seed,
     or one that does not answer, is not used (a new interpreter runs, as without one)."""
     from artigov.hydrate import DETERMINISM_DOOR_ENV, RERUN_SEED, determinism_door, door_env
-    from artigov.hydrate._hydrate import _subprocess_plan, _through_door
+    from artigov.hydrate._hydrate import _Rerun, _through_door
 
     ws = _ws(tmp_path / "ws", {"frameworks/a.md": make_artifact("a", status="approved", framework="f")})
     monkeypatch.chdir(ws.root)
     monkeypatch.delenv(DETERMINISM_DOOR_ENV, raising=False)
-    fresh = _subprocess_plan(ws, "f", "s", RERUN_SEED, {("a", "9.9.9"): "withdrawn in a test"})
+    withdrawn = {("a", "9.9.9"): "withdrawn in a test"}
+    fresh = _Rerun(ws, "f", "s", RERUN_SEED, withdrawn).plan()  # started, then waited for at once
     assert fresh.startswith(b"{")
     args = [str(ws.root), "f", "s"]
     with determinism_door() as door:
@@ -248,11 +249,11 @@ def test_the_determinism_rerun_through_a_door_is_the_plan_a_new_interpreter_make
         assert done is not None and (done.returncode, done.stdout) == (0, fresh)
         assert _through_door({**env, DETERMINISM_DOOR_ENV: f"314159:{door.path}"}, args, RERUN_SEED) is None
         monkeypatch.setenv(DETERMINISM_DOOR_ENV, door_env(door)[DETERMINISM_DOOR_ENV])
-        assert _subprocess_plan(ws, "f", "s", RERUN_SEED, {("a", "9.9.9"): "withdrawn in a test"}) == fresh
+        assert _Rerun(ws, "f", "s", RERUN_SEED, withdrawn).plan() == fresh
         result = hydrate(ws, "f", "s", check=DeterminismCheck())
         assert result.runs == 5
     assert _through_door({**env, **door_env(door)}, args, RERUN_SEED) is None
-    assert _subprocess_plan(ws, "f", "s", RERUN_SEED, {("a", "9.9.9"): "withdrawn in a test"}) == fresh
+    assert _Rerun(ws, "f", "s", RERUN_SEED, withdrawn).plan() == fresh
 
 
 def test_the_rerun_runs_beside_the_selection_and_ends_when_the_selection_fails(

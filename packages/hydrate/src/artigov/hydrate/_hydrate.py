@@ -342,13 +342,6 @@ def _rerun_seed() -> str:
     return RERUN_SEED if os.environ.get("PYTHONHASHSEED") != RERUN_SEED else OTHER_SEED
 
 
-def _subprocess_plan(
-    ws: Workspace, framework: str, stage: str, hashseed: str, withdrawn: Mapping[tuple[str, str], str]
-) -> bytes:
-    """The plan a process of its own makes with ``hashseed`` (:class:`_Rerun`, waited for at once)."""
-    return _Rerun(ws, framework, stage, hashseed, withdrawn).plan()
-
-
 def hydrate(
     ws: Workspace,
     framework: str,

@@ -205,6 +205,18 @@ class StatCache:
         empty one. It is held in one form, the packed one the file stores: the paths in bytewise
         order, each sidecar right after its unit, and four 64-bit integers per path."""
         self.path = path
+        self._reset()
+        self.dirs = dirs
+        self.scope = scope
+        if stamps:
+            if entries is None:
+                raise ValueError("stamps need the indexed entries: they give each unit's sidecar path")
+            self._pack(stamps, entries)
+        else:
+            self._complete = not entries
+
+    def _reset(self) -> None:
+        """Every field as an empty cache of :attr:`path` has it (a half-read file left none behind)."""
         self._names: list[str] | None = []  # the paths; None: not decoded from ``_blob`` yet
         self._blob_read: bytes | None = b""  # :attr:`_blob`; None: not read from ``_body`` yet
         self._metas: dict[str, str] = {}
@@ -216,9 +228,9 @@ class StatCache:
         #: Every given unit is indexed with the same sidecar (else the cache cannot vouch for a walk).
         self._complete = True
         #: Directories the walk listed, with their stamps; None: unknown (no quick check).
-        self.dirs = dirs
+        self.dirs: dict[str, Stamp] | None = None
         #: What the walk covered (the artifact globs and the state folder); another scope proves nothing.
-        self.scope = scope
+        self.scope = ""
         self.reference_ns = 0
         #: Digest of the index these stamps describe: a cache is only valid with that index
         #: (a `git checkout` of an older index must not be "confirmed" by newer stamps).
@@ -226,12 +238,6 @@ class StatCache:
         self.index_stamp: Stamp | None = None
         #: The newest mtime among the cached files (racy if not older than ``reference_ns``).
         self.newest_ns = 0
-        if stamps:
-            if entries is None:
-                raise ValueError("stamps need the indexed entries: they give each unit's sidecar path")
-            self._pack(stamps, entries)
-        else:
-            self._complete = not entries
 
     def _pack(self, stamps: UnitStamps, entries: Mapping[str, Mapping[str, Any]]) -> None:
         """Pack the stamps of the units ``entries`` index with the same sidecar (the others are left out,
@@ -358,7 +364,7 @@ class StatCache:
             loaded = False
         if not loaded:
             closing()
-            self.__init__(self.path)  # type: ignore[misc]  # a half-read file: empty again
+            self._reset()  # a half-read file: empty again
 
     def _load(self, fd: int) -> bool:
         """:meth:`load` from ``fd``: False when the file is not a whole cache of this host."""
@@ -661,5 +667,5 @@ class StatCache:
 
     def _reload(self) -> None:
         """Describe the cache file as it is now (after writing it from runs of the one loaded)."""
-        self.__init__(self.path)  # type: ignore[misc]  # every field as an empty cache has it
+        self._reset()
         self._open()
