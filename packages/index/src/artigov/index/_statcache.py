@@ -206,7 +206,7 @@ class StatCache:
         order, each sidecar right after its unit, and four 64-bit integers per path."""
         self.path = path
         self._reset()
-        self.dirs = dirs
+        self.dirs: dict[str, Stamp] | None = dirs
         self.scope = scope
         if stamps:
             if entries is None:
@@ -228,7 +228,7 @@ class StatCache:
         #: Every given unit is indexed with the same sidecar (else the cache cannot vouch for a walk).
         self._complete = True
         #: Directories the walk listed, with their stamps; None: unknown (no quick check).
-        self.dirs: dict[str, Stamp] | None = None
+        self.dirs = None
         #: What the walk covered (the artifact globs and the state folder); another scope proves nothing.
         self.scope = ""
         self.reference_ns = 0
