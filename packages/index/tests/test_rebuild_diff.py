@@ -102,21 +102,31 @@ def test_a_rebuild_over_an_index_says_what_changed(tmp_path: Path) -> None:
 
 
 def test_the_recorded_step_and_result_equal_the_whole_parse(tmp_path: Path, monkeypatch: Any) -> None:
-    """The same rebuild twice, the old index streamed in one and parsed whole in the other (the path a
+    """The same rebuild three times: the walk's index lines merged with the old index read entry by
+    entry, the walk's entry dicts diffed with it streamed, and with it parsed whole (the path a
     non-canonical index takes): the same result, index bytes and recorded step (what route check and
     status carry their kept results over)."""
     import artigov.index._ops as ops
     from artigov.index._derived import STEPS_NAME
+    from artigov.index._linescan import LineScan
+
+    real = LineScan.settle
+
+    def walked(self: LineScan) -> None:
+        real(self)
+        self.plain = False
 
     seen = []
-    for whole in (False, True):
-        ws = load_workspace(synth_workspace(tmp_path / f"ws{whole}", 30, committed=True))
+    for way in ("lines", "streamed", "whole"):
+        ws = load_workspace(synth_workspace(tmp_path / way, 30, committed=True))
         rebuild(ws)
         mutate(ws.root, 9, n_existing=30)
-        if whole:
+        if way != "lines":
+            monkeypatch.setattr(LineScan, "settle", walked)
+        if way == "whole":
             monkeypatch.setattr(ops, "streamed_diff", lambda path, entries: None)
         result = rebuild(ws)
         steps = (ws.state_dir / STEPS_NAME).read_bytes()
         seen.append((result.added, result.changed, result.removed, result.digest, ws.index_path.read_bytes(), steps))
-    assert seen[0] == seen[1]
+    assert seen[0] == seen[1] == seen[2]
     assert seen[0][0] and seen[0][1] and seen[0][2]

@@ -22,12 +22,13 @@ from artigov.core import (
     sort_findings,
     utf8_sorted,
 )
+from artigov.index._linescan import LineDiff, LineScan, line_scan, merge_lines, no_index, spool_file
 from artigov.index._model import Entries, Entry, Index, entry_from_artifact
 from artigov.index._results import IndexResult, ProgressHook, VerifyResult
 from artigov.index._scan import IndexSlice, framework_slice_of
 from artigov.index._stamptable import StampTable
 from artigov.index._statcache import Stamp, StatCache
-from artigov.index._store import IndexStore, Recovery
+from artigov.index._store import IndexStore, IndexWrite, Recovery
 from artigov.index._update import update
 from artigov.index._walk import (
     cache_path,
@@ -42,7 +43,7 @@ from artigov.index._walk import (
     streamed_diff,
 )
 from artigov.index.errors import IndexMissingError
-from artigov.schema import ArtifactUnit
+from artigov.schema import ArtifactUnit, discovery_scope
 
 __all__ = [
     "IndexResult",
@@ -77,9 +78,20 @@ def rebuild(
     from artigov.schema import log_findings
 
     store = IndexStore(ws, lock_timeout=lock_timeout)
-    with bulk_results(), store.locked(rebuilder(ws)) as recovery:
-        found = scan(ws, progress=progress)
-        log_findings(found.findings)
+    with bulk_results(), store.locked(rebuilder(ws)) as recovery, spool_file(ws) as spool:
+        lines = line_scan(ws, spool, progress)  # index lines, not entry dicts (_linescan)
+        if lines.plain:
+            log_findings(lines.findings)
+            written = _rebuilt_from_lines(ws, store, lines)
+            if written is not None:
+                digest, delta = written
+                added, changed, removed = delta.added, delta.changed, delta.removed
+                return IndexResult(
+                    "rebuild", digest, lines.count, True, added, changed, removed, lines.findings, recovery
+                )
+        found = lines.as_scan()  # a duplicate (id, version), or an old index that is not canonical
+        if not lines.plain:
+            log_findings(found.findings)
         streamed = streamed_diff(ws.index_path, found.entries)  # the old index is never held whole
         if streamed is not None:
             added, changed, removed = streamed.added, streamed.changed, streamed.removed
@@ -93,6 +105,38 @@ def rebuild(
             digest = store.commit("rebuild", base, found.entries, [])
         save_cache(ws, found, digest)
     return IndexResult("rebuild", digest, len(found.entries), True, added, changed, removed, found.findings, recovery)
+
+
+def _rebuilt_from_lines(ws: Workspace, store: IndexStore, lines: LineScan) -> tuple[str, LineDiff] | None:
+    """Write the index the lines make (the caller holds the lock), and the stat cache of their walk:
+    the new index's digest, and the diff from the old one (a corrupt one: every entry added). None
+    when the old index parses but is not in canonical form (the caller diffs it parsed whole)."""
+    from artigov.index import _store
+    from artigov.index._stream import StreamedIndex
+    from artigov.index.errors import IndexCorruptError
+
+    if ws.index_path.exists() or ws.index_path.is_symlink():
+        try:
+            delta = merge_lines(StreamedIndex(ws.index_path), lines, _store.AUDIT_LIST_MAX)
+        except (OSError, IndexCorruptError):
+            try:
+                store.read()
+            except ArtigovError:  # corrupt: replaced, every entry added (nothing to diff against)
+                delta = no_index(lines, _store.AUDIT_LIST_MAX)
+            else:
+                return None
+    else:
+        delta = no_index(lines, _store.AUDIT_LIST_MAX)
+    digest = lines.digest
+    write = IndexWrite(
+        "rebuild", lines.pieces, digest, lines.count, delta.digest, delta.changes, delta.removed, [], delta.more
+    )
+    store.write(write)
+    scope = discovery_scope(ws)
+    StatCache(cache_path(ws), lines.stamps, entries=lines.cache_entries(), dirs=lines.dirs, scope=scope).save(
+        digest, ws.index_path
+    )
+    return digest, delta
 
 
 def add(ws: Workspace, paths: Sequence[Path], *, lock_timeout: float = DEFAULT_LOCK_TIMEOUT) -> IndexResult:
@@ -484,7 +528,17 @@ def verify(
         if ws.index_path.is_dir():
             raise IndexCorruptError(ws.index_path, "is a directory")
         raise IndexMissingError(ws.index_path)
-    found = scan(ws, progress=progress)
+    with bulk_results(), spool_file(ws) as spool:
+        lines = line_scan(ws, spool, progress)  # index lines, not entry dicts (_linescan)
+        if lines.plain:
+            index = StreamedIndex(ws.index_path)
+            delta = merge_lines(index, lines, 0)
+            result = VerifyResult(
+                index.digest, index.count, delta.added, delta.changed, delta.removed, lines.findings, recovery
+            )
+            _log_verified(ws, result)
+            return result
+        found = lines.as_scan()  # a duplicate (id, version): the walk's rules drop one
     on_disk = found.entries  # consumed: what is left after the index is read was added
     changed: list[str] = []
     removed: list[str] = []

@@ -88,6 +88,9 @@ class IndexWrite:
     removed: list[str]
     #: the paths the command was given (the journal's record of intent)
     paths: list[str]
+    #: added or changed entries not in ``changes`` (a rebuild's: their number alone; the journal of
+    #: a rebuild holds no changes, and its audit event lists the first ones)
+    more_changes: int = 0
 
 
 class Delta(NamedTuple):
@@ -221,6 +224,8 @@ class IndexStore:
             "base_digest": change.base_digest,
             "expected_digest": change.digest,
         }
+        if change.more_changes and change.op != "rebuild":
+            raise ValueError("only a rebuild is journaled without its changes")
         if change.op != "rebuild":
             record["changes"] = change.changes
             record["removed"] = change.removed
@@ -229,8 +234,10 @@ class IndexStore:
         write_atomic(self.path, change.data, lock=False)
         fault_point("before-journal-truncate")
         self.journal.clear()
-        record_step(self.ws, change.base_digest, change.digest, [*change.changes, *change.removed])
+        stepped = None if change.more_changes else [*change.changes, *change.removed]
+        record_step(self.ws, change.base_digest, change.digest, stepped)
         changes = change.changes
+        total = len(changes) + change.more_changes
         log.info(
             "index_written",
             audit=True,
@@ -240,7 +247,7 @@ class IndexStore:
             digest=change.digest,
             previous_digest=change.base_digest,
             count=change.count,
-            **_listed("changed", {k: changes[k]["checksum"] for k in sorted(changes)[:AUDIT_LIST_MAX]}, len(changes)),
+            **_listed("changed", {k: changes[k]["checksum"] for k in sorted(changes)[:AUDIT_LIST_MAX]}, total),
             **_listed("removed", change.removed[:AUDIT_LIST_MAX], len(change.removed)),
         )
 

@@ -1,0 +1,275 @@
+"""A memory seam of ``index rebuild`` and ``index verify --full``: the walk's entries as index lines.
+
+:func:`artigov.index._walk.scan` holds every entry as a dict (~1 KB an artifact: 350 MB for a
+rebuild at 300,000). :func:`line_scan` walks and checks the same units with the same rules, but
+each worker sends back the entry's line as the index file holds it (``"path":{…}``) and a 64-bit
+hash of its (id, version); the parent writes the lines, in order, to an unnamed spool file (hashing
+them: the new index's digest) and keeps only the paths, the stat stamps and the hashes. The lines
+are compared with the old index read one entry at a time (:func:`merge_lines`), and written as the
+new one from the spool (:attr:`LineScan.pieces`).
+
+The answer is the walk's whenever it can be: two lines with one (id, version) hash (a duplicate, or
+a collision) or paths not in byte order make :attr:`LineScan.plain` False, and the caller takes
+:meth:`LineScan.as_scan`, the entries parsed back from the spool with :func:`scan`'s rules (the
+tests hold the two equal, and the written index byte-equal to the walk's).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from array import array
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any, BinaryIO, NamedTuple
+
+import orjson
+
+from artigov.core import Finding, Workspace, sort_findings
+from artigov.index._model import HEAD, TAIL, Entries, Entry, entry_from_artifact, entry_line
+from artigov.index._results import ProgressHook
+from artigov.index._stamptable import StampTable
+from artigov.index._statcache import Stamp
+from artigov.index._stream import StreamedIndex, parse_line
+from artigov.index._walk import Scan, dedupe
+from artigov.schema import Artifact
+
+__all__ = ["LineDiff", "LineScan", "line_scan", "merge_lines", "no_index", "spool_file"]
+
+#: Bytes of the spool read at a time when the new index is written from it.
+READ_CHUNK = 1 << 20
+
+
+def _line_of(artifact: Artifact) -> tuple[bytes, int]:
+    """What a worker sends back for a valid artifact: its index line, and a hash of its (id, version)."""
+    entry = entry_from_artifact(artifact)
+    key = hashlib.blake2b(orjson.dumps([entry["id"], entry["version"]]), digest_size=8).digest()
+    return entry_line(artifact.path, entry), int.from_bytes(key, "little", signed=True)
+
+
+@contextmanager
+def spool_file(ws: Workspace) -> Iterator[BinaryIO]:
+    """An unnamed temporary file for the lines (in the state folder, beside the index, else the
+    system's): nothing is left behind, whatever ends the command."""
+    try:
+        spool = tempfile.TemporaryFile(dir=ws.state_dir)  # noqa: SIM115  # closed below
+    except OSError:  # no state folder yet, or a read-only one (an auditor's verify)
+        spool = tempfile.TemporaryFile()  # noqa: SIM115
+    with spool:
+        yield spool
+
+
+class _Metas(Mapping[str, Mapping[str, Any]]):
+    """What the stat cache reads of the indexed entries (each unit's sidecar path), without them."""
+
+    def __init__(self, stamps: StampTable, metas: dict[str, str]) -> None:
+        self._stamps = stamps
+        self._metas = metas
+
+    def __getitem__(self, rel: str) -> Mapping[str, Any]:
+        if rel not in self._stamps:
+            raise KeyError(rel)
+        return {"meta": self._metas.get(rel)}
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._stamps)
+
+    def __len__(self) -> int:
+        return len(self._stamps)
+
+
+@dataclass
+class LineScan:
+    """What :func:`line_scan` found: the valid units' paths (in walk order), their lines (in the
+    spool, in that order), stamps and sidecars, the findings, and the listed folders."""
+
+    spool: BinaryIO
+    paths: list[str] = field(default_factory=list)
+    stamps: StampTable = field(default_factory=StampTable)
+    metas: dict[str, str] = field(default_factory=dict)
+    findings: list[Finding] = field(default_factory=list)
+    #: Listed folders' stamps when the walk was complete (no finding, every unit valid); else None.
+    dirs: dict[str, Stamp] | None = None
+    #: the (id, version) hashes of the lines, until :meth:`settle` tells whether one came twice
+    keys: array[int] = field(default_factory=lambda: array("q"))
+    #: whether the paths came in byte order (the index's) and no (id, version) hash came twice
+    plain: bool = True
+    size: int = 0
+    _last: bytes = b""
+    _hasher: Any = field(default_factory=lambda: hashlib.sha256(HEAD))
+
+    def add(self, path: str, line: bytes, key: int, stamps: tuple[Stamp, Stamp | None], meta: str | None) -> None:
+        """One valid unit's line, after the last one."""
+        piece = (b"," if self.paths else b"") + line + b"\n"
+        encoded = path.encode()
+        if self.paths and self._last >= encoded:
+            self.plain = False
+        self._last = encoded
+        self.spool.write(piece)
+        self._hasher.update(piece)
+        self.size += len(piece)
+        self.paths.append(path)
+        self.keys.append(key)
+        self.stamps[path] = stamps
+        if meta is not None:
+            self.metas[path] = meta
+
+    def settle(self) -> None:
+        """The walk is over: tell whether an (id, version) hash came twice, and let the hashes go."""
+        self.plain = self.plain and len(set(self.keys)) == len(self.keys)
+        self.keys = array("q")
+        self.spool.flush()
+
+    @property
+    def digest(self) -> str:
+        """``sha256:`` of the index file the lines make."""
+        hasher = self._hasher.copy()
+        hasher.update(TAIL)
+        return "sha256:" + str(hasher.hexdigest())
+
+    @property
+    def count(self) -> int:
+        """Entries in the index file the lines make."""
+        return len(self.paths)
+
+    @property
+    def pieces(self) -> _Pieces:
+        """The index file the lines make, in pieces (read from the spool as they are written)."""
+        self.spool.flush()
+        return _Pieces(self.spool.fileno(), self.size)
+
+    def lines(self) -> Iterator[tuple[str, bytes]]:
+        """(path, line without its separator and newline) of each valid unit, in walk order."""
+        self.spool.flush()
+        self.spool.seek(0)
+        for path, raw in zip(self.paths, self.spool, strict=False):
+            yield path, raw[1:-1] if raw.startswith(b",") else raw[:-1]
+
+    def cache_entries(self) -> Mapping[str, Mapping[str, Any]]:
+        """The entries as the stat cache reads them (each unit's sidecar path)."""
+        return _Metas(self.stamps, self.metas)
+
+    def as_scan(self) -> Scan:
+        """What :func:`artigov.index._walk.scan` answers for the same walk: the entries parsed back
+        from the spool, sorted, duplicates dropped (the caller's path when not :attr:`plain`)."""
+        entries: Entries = {}
+        for path, line in self.lines():
+            entries[path] = _entry(path, line)
+        entries = {k: entries[k] for k in sorted(entries, key=lambda p: p.encode())}
+        duplicates = dedupe({}, entries)
+        dirs = None if duplicates else self.dirs
+        return Scan(entries, self.stamps, sort_findings([*self.findings, *duplicates]), dirs)
+
+
+def _entry(path: str, line: bytes) -> Entry:
+    """The entry of one of our own spooled lines."""
+    parsed = parse_line(line)
+    if parsed is None or parsed[0] != path:
+        raise ValueError(f"{path}: the spooled index line does not read back")  # never: our own bytes
+    return parsed[1]
+
+
+class _Pieces:
+    """A spool's bytes between the index's first and last lines, re-readable (a write may take them twice)."""
+
+    def __init__(self, fd: int, size: int) -> None:
+        self.fd = fd
+        self.size = size
+
+    def __iter__(self) -> Iterator[bytes]:
+        yield HEAD
+        pos = 0
+        while pos < self.size:
+            piece = os.pread(self.fd, min(READ_CHUNK, self.size - pos), pos)
+            if not piece:
+                raise OSError("the spool of index lines got shorter")
+            yield piece
+            pos += len(piece)
+        yield TAIL
+
+
+def line_scan(ws: Workspace, spool: BinaryIO, progress: ProgressHook | None = None) -> LineScan:
+    """Walk and check every unit as :func:`artigov.index._walk.scan` does (no stat cache: every file
+    read), each valid one's index line written to ``spool``."""
+    from artigov.schema import SchemaSet, check_units, discover
+
+    found = discover(ws)
+    result = LineScan(spool, findings=list(found.findings), dirs=found.dirs if not found.findings else None)
+    checked = check_units(ws.root, found.units, SchemaSet(ws.kind_schemas_dir), progress, transform=_line_of)
+    for unit, made, problems, content, meta in checked:
+        result.findings.extend(problems)
+        if made is not None and content is not None:
+            line, key = made
+            result.add(unit.path, line, key, (content, meta), unit.meta_path)
+        else:
+            result.dirs = None  # an invalid or unreadable unit: the walk is not complete
+    result.settle()
+    result.findings = sort_findings(result.findings)
+    return result
+
+
+class LineDiff(NamedTuple):
+    """From an index file to a line scan's lines: the digest (None: no file) and entry count of the file read, the paths
+    added, changed and removed, and the new entries of the first :data:`listed` added or changed
+    (an audit event lists them) with how many more there are."""
+
+    digest: str | None
+    held: int
+    added: list[str]
+    changed: list[str]
+    removed: list[str]
+    changes: Entries
+    more: int
+
+
+def merge_lines(index: StreamedIndex, scan: LineScan, listed: int) -> LineDiff:
+    """Compare the index read one entry at a time (its order proved as it is read) with the lines
+    (:attr:`LineScan.plain`: in the same order), holding neither side whole; the new entries of the
+    first ``listed`` paths added or changed are kept.
+
+    Raises:
+        IndexCorruptError / OSError: the index file is not a canonical index, or not readable.
+    """
+    added: list[str] = []
+    changed: list[str] = []
+    removed: list[str] = []
+    changes: Entries = {}
+    more = 0
+
+    def came(path: str, line: bytes, into: list[str]) -> None:
+        nonlocal more
+        into.append(path)
+        if len(changes) < listed:
+            changes[path] = _entry(path, line)
+        else:
+            more += 1
+
+    new = scan.lines()
+    pending = next(new, None)
+    for rel, entry in index:
+        key = rel.encode()
+        while pending is not None and pending[0].encode() < key:
+            came(*pending, added)
+            pending = next(new, None)
+        if pending is not None and pending[0] == rel:
+            if pending[1] != entry_line(rel, entry):
+                came(*pending, changed)
+            pending = next(new, None)
+        else:
+            removed.append(rel)
+    while pending is not None:
+        came(*pending, added)
+        pending = next(new, None)
+    return LineDiff(index.digest, index.count, added, changed, removed, changes, more)
+
+
+def no_index(scan: LineScan, listed: int) -> LineDiff:
+    """:func:`merge_lines` from no index: every line added."""
+    changes: Entries = {}
+    for path, line in scan.lines():
+        if len(changes) >= listed:
+            break
+        changes[path] = _entry(path, line)
+    return LineDiff(None, 0, list(scan.paths), [], [], changes, scan.count - len(changes))

@@ -1,0 +1,144 @@
+"""``index rebuild`` and ``index verify --full`` take the walk's entries as index lines in a spool
+(:mod:`artigov.index._linescan`), not as entry dicts: the same answer, index bytes, stat cache, audit
+event and recorded step as the walk's dicts, whatever the workspace holds and whatever index was there."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from artigov.core import Workspace, capture, load_workspace
+from artigov.index import rebuild, verify
+from artigov.index._derived import STEPS_NAME
+from artigov.index._linescan import LineScan
+from artigov.index._model import Index
+from artigov.index._statcache import StatCache
+from artigov.index._walk import cache_path
+from artigov.index.testing import mutate, synth_workspace
+
+SIDECAR = 'id: side-1\nversion: "1.0.0"\nstatus: draft\nframework: fwk-000\nkind: action-plan\n'
+
+
+def _workspace(root: Path, odd: str = "plain") -> Workspace:
+    """Valid artifacts, a sidecar pair, a non-ASCII path, and (``odd``) an invalid file, or a copy
+    of an artifact (the same id and version) under a path that sorts first."""
+    synth_workspace(root, 24)
+    folder = root / "frameworks/fwk-000/action-plan"
+    (folder / "side.txt").write_text("sidecar-described content\n")
+    (folder / "side.txt.meta.yaml").write_text(SIDECAR)
+    (folder / "ünïcode-😀.md").write_text((folder / "a00006.md").read_text().replace("a00006", "u00001"))
+    if odd == "invalid":
+        (folder / "broken.md").write_text("---\nid: [not, a, string\n---\n")
+    if odd == "duplicate":
+        (folder / "0-copy.md").write_text((folder / "a00006.md").read_text())
+    past = time.time_ns() - 100 * 1_000_000_000  # nothing racily clean: the stat cache vouches for all
+    for dirpath, _, names in os.walk(root):
+        for name in names:
+            os.utime(Path(dirpath) / name, ns=(past, past))
+    return load_workspace(root)
+
+
+def _walked(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make every line scan give way to the walk's entry dicts (:meth:`LineScan.as_scan`)."""
+    real = LineScan.settle
+
+    def settle(self: LineScan) -> None:
+        real(self)
+        self.plain = False
+
+    monkeypatch.setattr(LineScan, "settle", settle)
+
+
+def _rebuilt(ws: Workspace, old: bytes | None, monkeypatch: pytest.MonkeyPatch, *, walk: bool) -> tuple[Any, ...]:
+    """Rebuild over ``old`` (None: no index) with no stat cache or step kept: what it answered,
+    wrote and logged, and the stat cache it left (less the index file's own stamp)."""
+    for leftover in (cache_path(ws), ws.state_dir / STEPS_NAME, ws.index_path):
+        leftover.unlink(missing_ok=True)
+    if old is not None:
+        ws.index_path.write_bytes(old)
+    with monkeypatch.context() as m:
+        if walk:
+            _walked(m)
+        with capture() as logs:
+            result = rebuild(ws)
+    events = [{k: v for k, v in e.items() if k not in ("timestamp", "ts")} for e in logs]
+    cache = StatCache.load(cache_path(ws))
+    held = {rel: (cache.stamps[rel], cache.meta_of(rel)) for rel in cache.stamps}
+    steps = (ws.state_dir / STEPS_NAME).read_bytes() if (ws.state_dir / STEPS_NAME).exists() else None
+    kept = (held, cache.dirs, cache.scope, cache.index_digest)
+    return result.to_dict(), ws.index_path.read_bytes(), events, kept, steps
+
+
+@pytest.mark.parametrize("odd", ["plain", "invalid", "duplicate"])
+@pytest.mark.parametrize("old", ["none", "older", "corrupt", "non-canonical"])
+def test_a_rebuild_from_lines_is_the_rebuild_from_entry_dicts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, odd: str, old: str
+) -> None:
+    ws = _workspace(tmp_path / "ws", odd)
+    rebuild(ws)
+    first = ws.index_path.read_bytes()
+    mutate(ws.root, 5, n_existing=24)
+    olds = {"none": None, "older": first, "corrupt": first[:-40]}
+    olds["non-canonical"] = first.replace(b'"framework":', b'"framework": ', 1)  # parses, not canonical
+    taken: list[bool] = []
+    real = LineScan.as_scan
+
+    def spied(self: LineScan) -> Any:
+        taken.append(True)
+        return real(self)
+
+    monkeypatch.setattr(LineScan, "as_scan", spied)
+    lines = _rebuilt(ws, olds[old], monkeypatch, walk=False)
+    assert bool(taken) == (odd == "duplicate" or old == "non-canonical")  # the lines' own path, where it can
+    walked = _rebuilt(ws, olds[old], monkeypatch, walk=True)
+    assert lines == walked
+    result, data, events, kept, steps = lines
+    assert (
+        result["count"] == len(Index.parse(data, ws.index_path).entries) == 28
+    )  # 24, a sidecar pair, a unicode path, 3 added, 1 removed (a copy: dropped)
+    assert (kept[1] is None) == (odd != "plain")  # the folders of a complete walk, the only one vouched for
+    assert kept[0]["frameworks/fwk-000/action-plan/side.txt"][1] == "frameworks/fwk-000/action-plan/side.txt.meta.yaml"
+    assert (steps is not None) == (old in ("older", "non-canonical")) and any(
+        e["event"] == "index_written" for e in events
+    )
+
+
+def test_a_huge_rebuild_from_lines_lists_the_first_changes_and_counts_the_rest(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import artigov.index._store as store_mod
+
+    monkeypatch.setattr(store_mod, "AUDIT_LIST_MAX", 4)
+    ws = _workspace(tmp_path / "ws")
+    with capture() as logs:
+        result = rebuild(ws)
+    event = next(e for e in logs if e["event"] == "index_written")
+    assert list(event["changed"]) == sorted(result.added)[:4] and event["changed_total"] == result.count == 26
+    assert event["previous_digest"] is None
+
+
+@pytest.mark.parametrize("odd", ["plain", "invalid", "duplicate"])
+def test_a_full_verify_from_lines_is_the_verify_from_entry_dicts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, odd: str
+) -> None:
+    ws = _workspace(tmp_path / "ws", odd)
+    rebuild(ws)
+    mutate(ws.root, 3, n_existing=24)
+    from_lines = verify(ws, refresh=False).to_dict()
+    _walked(monkeypatch)
+    walked = verify(ws, refresh=False).to_dict()
+    assert from_lines == walked
+    assert from_lines["added"] and from_lines["changed"] and from_lines["removed"]
+
+
+def test_the_spool_leaves_nothing_behind(tmp_path: Path) -> None:
+    ws = _workspace(tmp_path / "ws", "duplicate")
+    rebuild(ws)
+    before = sorted(p.name for p in ws.state_dir.iterdir())
+    rebuild(ws)
+    verify(ws, refresh=False)
+    assert sorted(p.name for p in ws.state_dir.iterdir()) == before
