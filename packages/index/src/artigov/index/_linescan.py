@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
+import zlib
 from array import array
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -43,10 +44,11 @@ READ_CHUNK = 1 << 20
 
 
 def _line_of(artifact: Artifact) -> tuple[bytes, int]:
-    """What a worker sends back for a valid artifact: its index line, and a hash of its (id, version)."""
+    """What a worker sends back for a valid artifact: its index line, and a 64-bit hash of its (id,
+    version), the same in every process (two CRCs: a collision only sends the rebuild the dicts' way)."""
     entry = entry_from_artifact(artifact)
-    key = hashlib.blake2b(orjson.dumps([entry["id"], entry["version"]]), digest_size=8).digest()
-    return entry_line(artifact.path, entry), int.from_bytes(key, "little", signed=True)
+    key = orjson.dumps([entry["id"], entry["version"]])
+    return entry_line(artifact.path, entry), zlib.crc32(key) << 32 | zlib.adler32(key)
 
 
 @contextmanager
@@ -93,20 +95,19 @@ class LineScan:
     #: Listed folders' stamps when the walk was complete (no finding, every unit valid); else None.
     dirs: dict[str, Stamp] | None = None
     #: the (id, version) hashes of the lines, until :meth:`settle` tells whether one came twice
-    keys: array[int] = field(default_factory=lambda: array("q"))
+    keys: array[int] = field(default_factory=lambda: array("Q"))
     #: whether the paths came in byte order (the index's) and no (id, version) hash came twice
     plain: bool = True
     size: int = 0
-    _last: bytes = b""
+    _last: str = ""
     _hasher: Any = field(default_factory=lambda: hashlib.sha256(HEAD))
 
     def add(self, path: str, line: bytes, key: int, stamps: tuple[Stamp, Stamp | None], meta: str | None) -> None:
         """One valid unit's line, after the last one."""
         piece = (b"," if self.paths else b"") + line + b"\n"
-        encoded = path.encode()
-        if self.paths and self._last >= encoded:
+        if self.paths and self._last >= path:  # code point order: the UTF-8 bytes' order
             self.plain = False
-        self._last = encoded
+        self._last = path
         self.spool.write(piece)
         self._hasher.update(piece)
         self.size += len(piece)
@@ -119,7 +120,7 @@ class LineScan:
     def settle(self) -> None:
         """The walk is over: tell whether an (id, version) hash came twice, and let the hashes go."""
         self.plain = self.plain and len(set(self.keys)) == len(self.keys)
-        self.keys = array("q")
+        self.keys = array("Q")
         self.spool.flush()
 
     @property
@@ -248,13 +249,12 @@ def merge_lines(index: StreamedIndex, scan: LineScan, listed: int) -> LineDiff:
 
     new = scan.lines()
     pending = next(new, None)
-    for rel, entry in index:
-        key = rel.encode()
-        while pending is not None and pending[0].encode() < key:
+    for rel, _old, line in index.lines():
+        while pending is not None and pending[0] < rel:  # code point order: the UTF-8 bytes' order
             came(*pending, added)
             pending = next(new, None)
         if pending is not None and pending[0] == rel:
-            if pending[1] != entry_line(rel, entry):
+            if pending[1] != line:  # both canonical: the same bytes, or another entry
                 came(*pending, changed)
             pending = next(new, None)
         else:

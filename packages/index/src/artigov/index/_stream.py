@@ -186,8 +186,9 @@ class StreamedIndex:
             raise self._corrupt(number, f"entry {rel!r} is out of order (after {previous!r}): a bad merge?")
         return rel, entry, body
 
-    def _checked(self, number: int, line: bytes, previous: str | None) -> tuple[str, Entry]:
-        """Entry line ``number``: one entry, in order, valid against the schema, in canonical form."""
+    def _checked(self, number: int, line: bytes, previous: str | None) -> tuple[str, Entry, bytes]:
+        """Entry line ``number``: one entry, in order, valid against the schema, in canonical form
+        (and the line without its separator)."""
         check, names = _entry_check()
         rel, entry, body = self._entry_line(number, line, previous)
         if not (check(entry) and names.search(rel)):
@@ -196,9 +197,14 @@ class StreamedIndex:
         checked = cast("Entry", entry)  # valid against the index schema's entry
         if entry_line(rel, checked) != body:
             raise self._corrupt(number, f"entry {rel!r} is not in canonical form (hand-edited?)")
-        return rel, checked
+        return rel, checked, body
 
     def __iter__(self) -> Iterator[tuple[str, Entry]]:
+        for rel, entry, _line in self.lines():
+            yield rel, entry
+
+    def lines(self) -> Iterator[tuple[str, Entry, bytes]]:
+        """(path, entry, its canonical line without separator and newline), in file order."""
         tail = TAIL[:-1]
         with open(self.path, "rb") as f:
             reader = self._reader = ChunkedIndex(f, self.chunk)
@@ -212,10 +218,10 @@ class StreamedIndex:
                     if line == tail:
                         ended = True
                         continue
-                    rel, entry = self._checked(number, line, previous)
+                    rel, entry, canonical = self._checked(number, line, previous)
                     previous = rel
                     self.count += 1
-                    yield rel, entry
+                    yield rel, entry, canonical
         self._check_first(reader.head)  # a file that does not start as an index gave no line
         if reader.rest:
             why = "text after the index's last line" if ended else "the file ends inside an entry (a torn write?)"
