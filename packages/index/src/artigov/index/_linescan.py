@@ -19,19 +19,16 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
-import zlib
 from array import array
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO, NamedTuple
 
-import orjson
-
 from artigov.core import Finding, Workspace, sort_findings
 from artigov.index._model import HEAD, TAIL, Entries, Entry, entry_from_artifact, entry_line
 from artigov.index._results import ProgressHook
-from artigov.index._stamptable import StampTable
+from artigov.index._stamptable import StampPair, StampTable
 from artigov.index._statcache import Stamp
 from artigov.index._stream import StreamedIndex, parse_line
 from artigov.index._walk import Scan, dedupe
@@ -41,14 +38,15 @@ __all__ = ["LineDiff", "LineScan", "line_scan", "merge_lines", "no_index", "spoo
 
 #: Bytes of the spool read at a time when the new index is written from it.
 READ_CHUNK = 1 << 20
+#: Pieces of lines joined into one spool write.
+_BATCH = 3000
 
 
-def _line_of(artifact: Artifact) -> tuple[bytes, int]:
-    """What a worker sends back for a valid artifact: its index line, and a 64-bit hash of its (id,
-    version), the same in every process (two CRCs: a collision only sends the rebuild the dicts' way)."""
+def _line_of(artifact: Artifact) -> tuple[bytes, str, str]:
+    """What a worker sends back for a valid artifact: its index line, id and version (the parent
+    keeps only a hash of the two)."""
     entry = entry_from_artifact(artifact)
-    key = orjson.dumps([entry["id"], entry["version"]])
-    return entry_line(artifact.path, entry), zlib.crc32(key) << 32 | zlib.adler32(key)
+    return entry_line(artifact.path, entry), entry["id"], entry["version"]
 
 
 @contextmanager
@@ -94,33 +92,45 @@ class LineScan:
     findings: list[Finding] = field(default_factory=list)
     #: Listed folders' stamps when the walk was complete (no finding, every unit valid); else None.
     dirs: dict[str, Stamp] | None = None
-    #: the (id, version) hashes of the lines, until :meth:`settle` tells whether one came twice
-    keys: array[int] = field(default_factory=lambda: array("Q"))
+    #: the (id, version) hashes of the lines (this process's ``hash``: a collision only sends the
+    #: caller the dicts' way), until :meth:`settle` tells whether one came twice
+    keys: array[int] = field(default_factory=lambda: array("q"))
     #: whether the paths came in byte order (the index's) and no (id, version) hash came twice
     plain: bool = True
     size: int = 0
     _last: str = ""
     _hasher: Any = field(default_factory=lambda: hashlib.sha256(HEAD))
+    _batch: list[bytes] = field(default_factory=list)
 
-    def add(self, path: str, line: bytes, key: int, stamps: tuple[Stamp, Stamp | None], meta: str | None) -> None:
-        """One valid unit's line, after the last one."""
-        piece = (b"," if self.paths else b"") + line + b"\n"
-        if self.paths and self._last >= path:  # code point order: the UTF-8 bytes' order
-            self.plain = False
+    def add(self, path: str, line: bytes, key: tuple[str, str], stamps: StampPair, meta: str | None) -> None:
+        """One valid unit's line (and its (id, version) ``key``), after the last one."""
+        if self.paths:
+            if self._last >= path:  # code point order: the UTF-8 bytes' order
+                self.plain = False
+            self._batch.append(b",")
         self._last = path
-        self.spool.write(piece)
-        self._hasher.update(piece)
-        self.size += len(piece)
+        self._batch += (line, b"\n")
+        if len(self._batch) >= _BATCH:
+            self._write()
         self.paths.append(path)
-        self.keys.append(key)
+        self.keys.append(hash(key))
         self.stamps[path] = stamps
         if meta is not None:
             self.metas[path] = meta
 
+    def _write(self) -> None:
+        """Spool and hash the pieces added since the last time (one write and one hash update)."""
+        data = b"".join(self._batch)
+        self._batch.clear()
+        self.spool.write(data)
+        self._hasher.update(data)
+        self.size += len(data)
+
     def settle(self) -> None:
         """The walk is over: tell whether an (id, version) hash came twice, and let the hashes go."""
+        self._write()
         self.plain = self.plain and len(set(self.keys)) == len(self.keys)
-        self.keys = array("Q")
+        self.keys = array("q")
         self.spool.flush()
 
     @property
@@ -202,8 +212,8 @@ def line_scan(ws: Workspace, spool: BinaryIO, progress: ProgressHook | None = No
     for unit, made, problems, content, meta in checked:
         result.findings.extend(problems)
         if made is not None and content is not None:
-            line, key = made
-            result.add(unit.path, line, key, (content, meta), unit.meta_path)
+            line, id_, version = made
+            result.add(unit.path, line, (id_, version), (content, meta), unit.meta_path)
         else:
             result.dirs = None  # an invalid or unreadable unit: the walk is not complete
     result.settle()
