@@ -241,3 +241,19 @@ def test_a_reader_that_leaves_ends_the_command_quietly(example_copy: Path, args:
         os.close(write_end)
     assert done.returncode == 141, done.stderr
     assert done.stderr == ""
+
+
+def test_the_everyday_doors_leave_the_rebuilds_modules_unloaded(artigov: Runner, example_copy: Path) -> None:
+    """`index update` and `index verify` with nothing changed run on every commit: they do not load
+    what only a walk that spools its lines uses (tempfile pulls in shutil, random, bz2 and lzma:
+    ~2.5 ms of each command's start)."""
+    _settle(artigov, example_copy)
+    for args in (["index", "update"], ["index", "verify"]):
+        code = (
+            "import sys\nfrom artigov.cli.quick import try_quick\n"
+            f"code = try_quick({args!r})\n"
+            "print(code, 'tempfile' in sys.modules)\n"
+        )
+        command = [sys.executable, "-c", code]
+        done = subprocess.run(command, cwd=example_copy, capture_output=True, text=True, check=False)
+        assert done.stdout.splitlines()[-1] == "0 False", (args, done.stdout, done.stderr)

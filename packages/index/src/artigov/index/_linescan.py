@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import tempfile
 from array import array
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -53,6 +52,8 @@ def _line_of(artifact: Artifact) -> tuple[bytes, str, str]:
 def spool_file(ws: Workspace) -> Iterator[BinaryIO]:
     """An unnamed temporary file for the lines (in the state folder, beside the index, else the
     system's): nothing is left behind, whatever ends the command."""
+    import tempfile  # only the walks that spool (rebuild, verify --full) load it
+
     try:
         spool = tempfile.TemporaryFile(dir=ws.state_dir)  # noqa: SIM115  # closed below
     except OSError:  # no state folder yet, or a read-only one (an auditor's verify)
