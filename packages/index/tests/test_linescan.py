@@ -142,3 +142,41 @@ def test_the_spool_leaves_nothing_behind(tmp_path: Path) -> None:
     rebuild(ws)
     verify(ws, refresh=False)
     assert sorted(p.name for p in ws.state_dir.iterdir()) == before
+
+
+def test_a_unit_whose_sidecar_came_or_went_is_left_out_of_the_stamps(tmp_path: Path) -> None:
+    """A sidecar read with its unit but gone when stamped (or the reverse): the cache holds neither
+    the unit nor its sidecar, and vouches for no walk, as the dicts' way leaves it."""
+    with (tmp_path / "spool").open("w+b") as spool:
+        lines = LineScan(spool)
+        stamp = (1, 2, 3, 4)
+        lines.add("frameworks/a.md", b'"frameworks/a.md":{}', ("a", "1"), (stamp, None), None)
+        lines.add("frameworks/b.md", b'"frameworks/b.md":{}', ("b", "1"), (stamp, None), "frameworks/b.md.meta.yaml")
+        side = "frameworks/c.txt.meta.yaml"
+        lines.add("frameworks/c.txt", b'"frameworks/c.txt":{}', ("c", "1"), (stamp, stamp), side)
+        lines.settle()
+        assert lines.plain and lines.count == 3
+        assert lines.files == ["frameworks/a.md", "frameworks/c.txt", side]
+        assert not lines.complete
+        cache = lines.stat_cache(tmp_path / "statcache.bin", "scope")
+        assert dict(cache.stamps) == {"frameworks/a.md": (stamp, None), "frameworks/c.txt": (stamp, stamp)}
+        lines.add("frameworks/c.txt", b'"frameworks/c.txt":{}', ("a", "1"), (stamp, None), None)
+        lines.settle()
+        assert not lines.plain  # out of order, and (a, 1) twice
+
+
+def test_the_stat_cache_saved_in_runs_of_paths_is_the_cache_saved_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import artigov.index._statcache as statcache_mod
+
+    ws = _workspace(tmp_path / "ws")
+    rebuild(ws)
+    whole = cache_path(ws).read_bytes()
+    monkeypatch.setattr(statcache_mod, "NAMES_RUN", 3)  # many runs, a separator between each two
+    cache = StatCache.load(cache_path(ws))
+    cache._read_whole()
+    cache._files  # noqa: B018  # decoded: saved from the names, run by run
+    assert len(cache._paths_pieces()) > 10
+    cache.save(cache.index_digest, ws.index_path)
+    assert cache_path(ws).read_bytes() == whole

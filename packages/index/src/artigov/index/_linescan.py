@@ -19,24 +19,29 @@ from __future__ import annotations
 import hashlib
 import os
 from array import array
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from itertools import pairwise
+from pathlib import Path
 from typing import Any, BinaryIO, NamedTuple
 
 from artigov.core import Finding, Workspace, sort_findings
 from artigov.index._model import HEAD, TAIL, Entries, Entry, entry_from_artifact, entry_line
 from artigov.index._results import ProgressHook
-from artigov.index._stamptable import StampPair, StampTable
-from artigov.index._statcache import Stamp
+from artigov.index._stamptable import StampPair
+from artigov.index._statcache import Stamp, StatCache
 from artigov.index._stream import StreamedIndex, parse_line
 from artigov.index._walk import Scan, dedupe
 from artigov.schema import Artifact
 
-__all__ = ["LineDiff", "LineScan", "line_scan", "merge_lines", "no_index", "spool_file"]
+__all__ = ["MERGE_CHUNK", "LineDiff", "LineScan", "line_scan", "merge_lines", "no_index", "spool_file"]
 
 #: Bytes of the spool read at a time when the new index is written from it.
 READ_CHUNK = 1 << 20
+#: Bytes of the old index read at a time to compare it with the lines (its default, 4 MiB, split
+#: into lines, doubles for a moment: a rebuild's peak).
+MERGE_CHUNK = 1 << 20
 #: Pieces of lines joined into one spool write.
 _BATCH = 3000
 
@@ -62,25 +67,6 @@ def spool_file(ws: Workspace) -> Iterator[BinaryIO]:
         yield spool
 
 
-class _Metas(Mapping[str, Mapping[str, Any]]):
-    """What the stat cache reads of the indexed entries (each unit's sidecar path), without them."""
-
-    def __init__(self, stamps: StampTable, metas: dict[str, str]) -> None:
-        self._stamps = stamps
-        self._metas = metas
-
-    def __getitem__(self, rel: str) -> Mapping[str, Any]:
-        if rel not in self._stamps:
-            raise KeyError(rel)
-        return {"meta": self._metas.get(rel)}
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._stamps)
-
-    def __len__(self) -> int:
-        return len(self._stamps)
-
-
 @dataclass
 class LineScan:
     """What :func:`line_scan` found: the valid units' paths (in walk order), their lines (in the
@@ -88,8 +74,13 @@ class LineScan:
 
     spool: BinaryIO
     paths: list[str] = field(default_factory=list)
-    stamps: StampTable = field(default_factory=StampTable)
+    #: the stat cache's form of the units' stamps (:meth:`StatCache.of_walk`): the paths, each unit
+    #: then its sidecar; four integers a path; unit -> sidecar
+    files: list[str] = field(default_factory=list)
+    packed: array[int] = field(default_factory=lambda: array("q"))
     metas: dict[str, str] = field(default_factory=dict)
+    #: every unit is in ``files`` with its sidecar's stamp (else the cache vouches for no walk)
+    complete: bool = True
     findings: list[Finding] = field(default_factory=list)
     #: Listed folders' stamps when the walk was complete (no finding, every unit valid); else None.
     dirs: dict[str, Stamp] | None = None
@@ -115,8 +106,15 @@ class LineScan:
             self._write()
         self.paths.append(path)
         self.keys.append(hash(key))
-        self.stamps[path] = stamps
-        if meta is not None:
+        content, meta_stamp = stamps
+        if (meta is None) != (meta_stamp is None):  # a sidecar gone or come since it was read
+            self.complete = False
+            return
+        self.files.append(path)
+        self.packed.extend(content)
+        if meta is not None and meta_stamp is not None:
+            self.files.append(meta)
+            self.packed.extend(meta_stamp)
             self.metas[path] = meta
 
     def _write(self) -> None:
@@ -130,8 +128,9 @@ class LineScan:
     def settle(self) -> None:
         """The walk is over: tell whether an (id, version) hash came twice, and let the hashes go."""
         self._write()
-        self.plain = self.plain and len(set(self.keys)) == len(self.keys)
+        ordered = sorted(self.keys)  # ~40 bytes a line for a moment (a set: ~70)
         self.keys = array("q")
+        self.plain = self.plain and all(a != b for a, b in pairwise(ordered))
         self.spool.flush()
 
     @property
@@ -159,9 +158,10 @@ class LineScan:
         for path, raw in zip(self.paths, self.spool, strict=False):
             yield path, raw[1:-1] if raw.startswith(b",") else raw[:-1]
 
-    def cache_entries(self) -> Mapping[str, Mapping[str, Any]]:
-        """The entries as the stat cache reads them (each unit's sidecar path)."""
-        return _Metas(self.stamps, self.metas)
+    def stat_cache(self, path: Path, scope: str) -> StatCache:
+        """The stat cache of this walk at ``path`` (what the walk's entries and stamps make)."""
+        packed = (self.files, self.packed, self.metas)
+        return StatCache.of_walk(path, packed, complete=self.complete, dirs=self.dirs, scope=scope)
 
     def as_scan(self) -> Scan:
         """What :func:`artigov.index._walk.scan` answers for the same walk: the entries parsed back
@@ -172,7 +172,10 @@ class LineScan:
         entries = {k: entries[k] for k in sorted(entries, key=lambda p: p.encode())}
         duplicates = dedupe({}, entries)
         dirs = None if duplicates else self.dirs
-        return Scan(entries, self.stamps, sort_findings([*self.findings, *duplicates]), dirs)
+        # A unit left out of the packed stamps (its sidecar came or went) is left out of the cache
+        # the dicts' way too (it has no stamps of the same width): the same cache either way.
+        stamps = self.stat_cache(Path(os.devnull), "").stamps
+        return Scan(entries, stamps, sort_findings([*self.findings, *duplicates]), dirs)
 
 
 def _entry(path: str, line: bytes) -> Entry:

@@ -22,7 +22,7 @@ from artigov.core import (
     sort_findings,
     utf8_sorted,
 )
-from artigov.index._linescan import LineDiff, LineScan, line_scan, merge_lines, no_index, spool_file
+from artigov.index._linescan import MERGE_CHUNK, LineDiff, LineScan, line_scan, merge_lines, no_index, spool_file
 from artigov.index._model import Entries, Entry, Index, entry_from_artifact
 from artigov.index._results import IndexResult, ProgressHook, VerifyResult
 from artigov.index._scan import IndexSlice, framework_slice_of
@@ -117,7 +117,7 @@ def _rebuilt_from_lines(ws: Workspace, store: IndexStore, lines: LineScan) -> tu
 
     if ws.index_path.exists() or ws.index_path.is_symlink():
         try:
-            delta = merge_lines(StreamedIndex(ws.index_path), lines, _store.AUDIT_LIST_MAX)
+            delta = merge_lines(StreamedIndex(ws.index_path, MERGE_CHUNK), lines, _store.AUDIT_LIST_MAX)
         except (OSError, IndexCorruptError):
             try:
                 store.read()
@@ -132,10 +132,7 @@ def _rebuilt_from_lines(ws: Workspace, store: IndexStore, lines: LineScan) -> tu
         "rebuild", lines.pieces, digest, lines.count, delta.digest, delta.changes, delta.removed, [], delta.more
     )
     store.write(write)
-    scope = discovery_scope(ws)
-    StatCache(cache_path(ws), lines.stamps, entries=lines.cache_entries(), dirs=lines.dirs, scope=scope).save(
-        digest, ws.index_path
-    )
+    lines.stat_cache(cache_path(ws), discovery_scope(ws)).save(digest, ws.index_path)
     return digest, delta
 
 
@@ -531,7 +528,7 @@ def verify(
     with bulk_results(), spool_file(ws) as spool:
         lines = line_scan(ws, spool, progress)  # index lines, not entry dicts (_linescan)
         if lines.plain:
-            index = StreamedIndex(ws.index_path)
+            index = StreamedIndex(ws.index_path, MERGE_CHUNK)
             delta = merge_lines(index, lines, 0)
             result = VerifyResult(
                 index.digest, index.count, delta.added, delta.changed, delta.removed, lines.findings, recovery

@@ -42,6 +42,8 @@ from artigov.schema import MISSING, Relisted, Stamp, sidecar_target, stamp_of
 __all__ = ["NAME", "QuickCheck", "StatCache", "Stamp", "stamp_of"]
 
 NAME = "statcache.bin"
+#: Paths encoded at a time when the cache is saved.
+NAMES_RUN = 4096
 _MAGIC = b"artigov statcache 3\n"
 #: At least this many files: stat them in one forked worker per core.
 PARALLEL_FILES = 20_000
@@ -316,6 +318,19 @@ class StatCache:
             return self._blob
         return "\0".join(self._names).encode("utf-8", "surrogateescape")
 
+    def _paths_pieces(self) -> list[bytes]:
+        """:meth:`_paths_blob` in pieces of :data:`NAMES_RUN` paths: the paths' text and bytes are
+        never both held whole (a rebuild's peak at 300,000 artifacts)."""
+        names = self._names
+        if names is None:
+            return [self._blob]
+        pieces: list[bytes] = []
+        for start in range(0, len(names), NAMES_RUN):
+            if pieces:
+                pieces.append(b"\0")
+            pieces.append("\0".join(names[start : start + NAMES_RUN]).encode("utf-8", "surrogateescape"))
+        return pieces
+
     def meta_of(self, rel: str) -> str | None:
         """The sidecar path recorded for unit ``rel`` (loaded caches)."""
         return self._metas.get(rel)
@@ -341,6 +356,24 @@ class StatCache:
                 i += width
             self._view = stamps
         return self._view
+
+    @classmethod
+    def of_walk(
+        cls,
+        path: Path,
+        packed: tuple[list[str], array[int], dict[str, str]],
+        *,
+        complete: bool,
+        dirs: dict[str, Stamp] | None,
+        scope: str,
+    ) -> StatCache:
+        """A cache of a walk's stamps already in the packed form (``packed``: the paths, each unit
+        then its sidecar, in the units' byte order; four integers a path; unit -> sidecar), taken
+        as they are; ``complete``: every unit the walk indexed is there, with its sidecar's stamp."""
+        cache = cls(path, dirs=dirs, scope=scope)
+        cache._names, cache._packed, cache._metas = packed
+        cache._complete = complete
+        return cache
 
     @classmethod
     def load(cls, path: Path) -> StatCache:
@@ -629,11 +662,10 @@ class StatCache:
         walk (quick checks).
         """
         files, packed = len(self._packed) // 4, self._packed
-        blob = self._paths_blob()
+        blob = self._paths_pieces()
         newest = max(packed[1 : 4 * files : 4], default=0)
-        self._write_whole(
-            index_digest, index_path, len(blob), newest, lambda: iter((blob, memoryview(packed).cast("B")))
-        )
+        size = sum(map(len, blob))
+        self._write_whole(index_digest, index_path, size, newest, lambda: iter((*blob, memoryview(packed).cast("B"))))
 
     def _write_whole(
         self,

@@ -120,9 +120,10 @@ def matches_any(rel: str, globs: tuple[str, ...]) -> bool:
     return _any_of(tuple(globs))(rel) is not None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ArtifactUnit:
-    """One artifact to load: its content file and its sidecar, if any."""
+    """One artifact to load: its content file and its sidecar, if any (slots: a walk holds one per
+    artifact, ~40 bytes less each)."""
 
     path: str
     meta_path: str | None = None
