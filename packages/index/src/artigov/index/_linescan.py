@@ -2,9 +2,10 @@
 
 :func:`artigov.index._walk.scan` holds every entry as a dict (~1 KB an artifact: 350 MB for a
 rebuild at 300,000). :func:`line_scan` walks and checks the same units with the same rules, but
-each worker sends back the entry's line as the index file holds it (``"path":{…}``) and a 64-bit
-hash of its (id, version); the parent writes the lines, in order, to an unnamed spool file (hashing
-them: the new index's digest) and keeps only the paths, the stat stamps and the hashes. The lines
+each worker sends back the entry's line as the index file holds it (``"path":{…}``) with its id
+and version; the parent writes the lines, in order, to an unnamed spool file (hashing them: the
+new index's digest) and keeps only the paths, the stat stamps in the stat cache's packed form, and
+a 64-bit hash of each (id, version). The lines
 are compared with the old index read one entry at a time (:func:`merge_lines`), and written as the
 new one from the spool (:attr:`LineScan.pieces`).
 
