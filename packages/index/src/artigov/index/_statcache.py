@@ -313,14 +313,12 @@ class StatCache:
         return self._names
 
     def _paths_blob(self) -> bytes:
-        """The paths as the cache file holds them."""
-        if self._names is None:
-            return self._blob
-        return "\0".join(self._names).encode("utf-8", "surrogateescape")
+        """The paths as the cache file holds them (UTF-8, NUL-separated)."""
+        return b"".join(self._paths_pieces())
 
     def _paths_pieces(self) -> list[bytes]:
-        """:meth:`_paths_blob` in pieces of :data:`NAMES_RUN` paths: the paths' text and bytes are
-        never both held whole (a rebuild's peak at 300,000 artifacts)."""
+        """:meth:`_paths_blob` in pieces of :data:`NAMES_RUN` paths (what :meth:`save` writes): the
+        paths' text and bytes are never both held whole (a rebuild's peak at 300,000 artifacts)."""
         names = self._names
         if names is None:
             return [self._blob]
