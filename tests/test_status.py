@@ -274,3 +274,63 @@ def test_status_of_a_stale_local_index_is_what_reading_every_file_says(
             slow = workspace_status(ws).to_dict()
         assert fast == slow, name
         assert fast["index"]["state"] == "stale", name
+
+
+@pytest.mark.parametrize("committed", [True, False])
+def test_status_counts_every_document_in_review_and_keeps_only_the_first(
+    artigov: Runner, example_copy: Path, committed: bool
+) -> None:
+    """Thirty documents in review: the text names five and the count, the JSON answer lists every
+    one (from what status kept, which names only the first twenty, and from a stale local index
+    overlaid); a summary kept before parts counted them is not read."""
+    from artigov.views.status import REVIEW_SHOWN
+
+    folder = example_copy / "frameworks/fwk-001/plans/technical"
+    source = (folder / "tp-core-2.0.0.md").read_text()
+    for i in range(30):
+        text = source.replace("id: tp-core", f"id: tp-rev-{i:02d}").replace("status: draft", "status: review")
+        (folder / f"tp-rev-{i:02d}-2.0.0.md").write_text(text)
+    if not committed:
+        config = example_copy / "artigov.yaml"
+        config.write_text(config.read_text().replace("index_committed: true", "index_committed: false"))
+    assert artigov("index", "update", "--root", example_copy).returncode in (0, 1)
+
+    def expected() -> list[str]:
+        index = json.loads((example_copy / "artifacts_index.json").read_text())
+        paths = [p for p, e in index["entries"].items() if e["framework"] == "fwk-001" and e["status"] == "review"]
+        return sorted(paths, key=lambda p: p.encode())
+
+    def listed() -> dict[str, Any]:
+        code, out = _status(artigov, example_copy)
+        [fw] = [f for f in out["frameworks"] if f["framework"] == "fwk-001"]
+        return fw  # type: ignore[no-any-return]
+
+    every = expected()
+    assert len(every) >= 30
+    first = listed()  # computed, and kept
+    assert first["in_review"] == every and first["in_review_count"] == len(every)
+    kept = example_copy / ".artigov" / "derived-status.json"
+    held = json.loads(kept.read_text())
+    part = held["value"]["frameworks"]["fwk-001"]
+    assert part["in_review"] == every[:REVIEW_SHOWN] and part["in_review_count"] == len(every)
+    assert listed() == first  # from what was kept: the index's entries read for the full list
+    text = artigov("status", "--root", example_copy).stdout
+    shown = ", ".join(every[:5])
+    assert f"in review, waiting for approval ({len(every)}): {shown} and {len(every) - 5} more" in text
+    del part["in_review_count"]
+    part["in_review"] = every[:1]  # the old shape, and a list that would be wrong if it were read
+    reseal(kept, held)
+    assert listed() == first
+    assert "in_review_count" in json.loads(kept.read_text())["value"]["frameworks"]["fwk-001"]
+    if not committed:  # one more in review, the local index not brought up to date: overlaid
+        late = folder / "tp-rev-00-2.0.0.md"
+        late.write_text(late.read_text().replace("id: tp-rev-00", "id: tp-rev-late"))
+        fw = listed()
+        assert fw["in_review"] == every and fw["in_review_count"] == len(every)  # the same paths
+        (folder / "tp-rev-zz-2.0.0.md").write_text(
+            source.replace("id: tp-core", "id: tp-z").replace("status: draft", "status: review")
+        )
+        fw = listed()
+        assert fw["in_review_count"] == len(every) + 1 and fw["in_review"] == sorted(
+            [*every, "frameworks/fwk-001/plans/technical/tp-rev-zz-2.0.0.md"], key=lambda p: p.encode()
+        )

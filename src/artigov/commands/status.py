@@ -36,7 +36,7 @@ def run_status(root: Path | None, framework: str | None, fmt: Format) -> int:
         from artigov.commands.render import emit_json
         from artigov.views.status import workspace_status
 
-        status = workspace_status(ws, framework)
+        status = workspace_status(ws, framework, every_review=fmt is Format.json)  # the text shows five
         code = EXIT_OK if status.ok else EXIT_FINDINGS
         if fmt is Format.json:
             emit_json(status.to_dict())
@@ -67,10 +67,10 @@ def _framework_lines(fw: dict[str, Any]) -> None:
         if g["snapshot"] is not None:
             snap = f"snapshot {g['snapshot']} " + ("verifies" if g["verifies"] else "does NOT verify")
         print(f"  gate {g['gate']}: {state}; {snap}")
-    waiting = fw.get("in_review", [])
-    if waiting:
-        more = f" and {len(waiting) - 5} more" if len(waiting) > 5 else ""
-        print(f"  in review, waiting for approval ({len(waiting)}): {', '.join(waiting[:5])}{more}")
+    waiting, count = fw.get("in_review", []), fw.get("in_review_count", 0)
+    if count:
+        more = f" and {count - 5} more" if count > 5 else ""
+        print(f"  in review, waiting for approval ({count}): {', '.join(waiting[:5])}{more}")
     for line in fw.get("withdrawn", []):
         print(f"  withdrawn {line}")
     for t in fw.get("triggers", []):

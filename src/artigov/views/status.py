@@ -23,18 +23,25 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from artigov.core import Workspace
 
 if TYPE_CHECKING:
     from artigov.core import TrustChain
-    from artigov.index import Entries, Overlay
+    from artigov.index import Entries, Entry, Overlay
     from artigov.promote import TrustVerdict
     from artigov.router import RouteReport
     from artigov.views.statuskept import KeptSummary
 
-__all__ = ["Status", "framework_names", "workspace_status"]
+__all__ = ["REVIEW_SHOWN", "Status", "framework_names", "workspace_status"]
+
+Rows: TypeAlias = "Iterable[tuple[str, Entry]]"  # the entries a fold runs over
+Waiting: TypeAlias = dict[str, list[str]]  # framework -> paths in review
+
+#: documents in review a framework's part names (the first, in path byte order), beside their count;
+#: the text report shows five of them, the JSON one every one (see :func:`workspace_status`)
+REVIEW_SHOWN = 20
 
 
 @dataclass
@@ -143,13 +150,20 @@ def _routing(check: Callable[[], RouteReport]) -> dict[str, Any]:
     }
 
 
+def _in_review(mine: Entries) -> list[str]:
+    """The paths of ``mine`` in review, in byte order."""
+    return sorted((p for p, e in mine.items() if e["status"] == "review"), key=lambda p: p.encode())
+
+
 def _gates(ws: Workspace, framework: str, mine: Entries) -> dict[str, Any]:
     """What a framework's indexed entries (``mine``) say, the part status may keep: how many,
-    those in review, each gate's check (or the contract's problem), and until when that holds."""
+    those in review (the first :data:`REVIEW_SHOWN` and their count: a kept part stays small on a
+    large workspace), each gate's check (or the contract's problem), and until when that holds."""
     from artigov.contract import ContractError, check_contract, load_contract
 
     part: dict[str, Any] = {"artifacts": len(mine), "gates": [], "contract": None, "valid_until": None}
-    part["in_review"] = sorted((p for p, e in mine.items() if e["status"] == "review"), key=lambda p: p.encode())
+    waiting = _in_review(mine)
+    part["in_review"], part["in_review_count"] = waiting[:REVIEW_SHOWN], len(waiting)
     try:
         contract = load_contract(ws, framework)
     except ContractError as e:
@@ -186,6 +200,7 @@ def _framework(ws: Workspace, framework: str, part: dict[str, Any], record: dict
         verifies = (name in verified) if name in record["gates"] else None
         out["gates"].append({**gate, "snapshot": snapshot, "verifies": verifies})
     out["in_review"] = list(part["in_review"])
+    out["in_review_count"] = part["in_review_count"]
     out["withdrawn"] = [f"{i}@{v}: {why}" for (i, v), why in sorted(withdrawn_versions(ws, framework).items())]
     fired: list[dict[str, Any]] = []
     for gate in sorted(record["gates"]):  # every gate's current snapshot, not only the head's
@@ -320,8 +335,44 @@ def _kept(ws: Workspace, summary: KeptSummary | None, framework: str | None) -> 
     return kept
 
 
-def workspace_status(ws: Workspace, framework: str | None = None) -> Status:
-    """Everything ``artigov status`` shows (see the module doc)."""
+def _every_review(parts: dict[str, Any], fold: Callable[[Callable[[Rows], Waiting]], Waiting]) -> dict[str, Any]:
+    """``parts`` with every document in review listed where a part names only the first ones,
+    from ``fold(collect)``: ``collect`` run over the entries the parts were checked from."""
+    short = {name for name, part in parts.items() if part["in_review_count"] > len(part["in_review"])}
+    if not short:
+        return parts
+
+    def collect(rows: Rows) -> Waiting:
+        waiting: Waiting = {name: [] for name in short}
+        for path, entry in rows:
+            if entry["status"] == "review" and entry["framework"] in short:
+                waiting[entry["framework"]].append(path)
+        return waiting
+
+    waiting = fold(collect)
+    every = {name: sorted(paths, key=lambda p: p.encode()) for name, paths in waiting.items()}
+    return {name: {**part, "in_review": every[name]} if name in short else part for name, part in parts.items()}
+
+
+def _rows_fold(
+    ws: Workspace, index: dict[str, Any], held: Entries | None, every: Callable[[], Entries]
+) -> Callable[[Callable[[Rows], Waiting]], Waiting]:
+    """A fold over the entries the gates were checked from: the fresh index read in chunks when
+    its entries are not ``held`` (memory holds a chunk, never the index), else ``every()``."""
+
+    def fold(collect: Callable[[Rows], Waiting]) -> Waiting:
+        from artigov.index import fold_index
+
+        streamed = fold_index(ws, index["digest"], collect) if held is None and index["state"] == "fresh" else None
+        return streamed if streamed is not None else collect(every().items())
+
+    return fold
+
+
+def workspace_status(ws: Workspace, framework: str | None = None, every_review: bool = False) -> Status:
+    """Everything ``artigov status`` shows (see the module doc). Each framework names its first
+    :data:`REVIEW_SHOWN` documents in review and their count; ``every_review``: every one of them
+    (what the JSON answer lists), reading the index's entries when what status kept names fewer."""
     from artigov.promote import check_trust
     from artigov.views.statuskept import KeptSummary
 
@@ -365,6 +416,7 @@ def workspace_status(ws: Workspace, framework: str | None = None) -> Status:
     parts = _parts(ws, names, entries, kept)
     if summary is not None and kept is None and not framework and read_from == summary.digest:
         summary.put(parts, indexed)
+    parts = _every_review(parts, _rows_fold(ws, index, entries, all_entries)) if every_review else parts
     status.frameworks = [_framework(ws, name, parts[name], records.get(name, empty)) for name in names]
     status.continuity = _upstream(ws)
     return status

@@ -93,6 +93,8 @@ def _usable(held: Any) -> bool:
     until, indexed = held.get("valid_until"), held.get("indexed")
     if until is not None and (not isinstance(until, int) or time.time() >= until):
         return False
+    if not all(isinstance(part, dict) and "in_review_count" in part for part in held["frameworks"].values()):
+        return False  # kept before parts counted their documents in review (and listed them all)
     return isinstance(indexed, list) and all(name in held["frameworks"] for name in indexed)
 
 
