@@ -10,6 +10,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from artigov.core import Workspace, capture, load_workspace
 from artigov.index import rebuild, verify
@@ -180,3 +182,17 @@ def test_the_stat_cache_saved_in_runs_of_paths_is_the_cache_saved_whole(
     assert len(cache._paths_pieces()) > 10
     cache.save(cache.index_digest, ws.index_path)
     assert cache_path(ws).read_bytes() == whole
+
+
+@given(st.lists(st.integers(min_value=-(2**63), max_value=2**63 - 1), max_size=300), st.integers(0, 2**20))
+@settings(max_examples=300, deadline=None)
+def test_a_key_twice_is_told_as_a_set_tells_it(keys: list[int], spread: int) -> None:
+    """:func:`twice` (a bit table, then the suspects) against a set; keys that share their low bits
+    (the table's index) but differ are not twice."""
+    from array import array
+
+    from artigov.index._linescan import twice
+
+    crowded = [k * (1 << 40) + spread for k in range(len(keys) % 7)]  # the same low bits, all distinct
+    for sample in (keys, crowded, keys + crowded):
+        assert twice(array("q", sample)) == (len(set(sample)) != len(sample))

@@ -22,6 +22,7 @@ from collections.abc import Callable, Collection, Sequence
 from contextlib import suppress
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -273,13 +274,15 @@ def walk_files(root: Path, start: str, links: list[str] | None = None) -> list[s
 
 def group_units(paths: list[str], exists: set[str] | None = None) -> Discovery:
     """Pair content files with their sidecars; report orphans and double sidecars."""
-    present = set(paths) if exists is None else exists
     out = Discovery()
     sidecars: dict[str, list[str]] = {}
     targets = [sidecar_target(rel) for rel in paths]  # once per path: the loops below both need it
     for rel, target in zip(paths, targets, strict=True):
         if target is not None:
             sidecars.setdefault(target, []).append(rel)
+    # Which described files are there: a set of the few targets, not of every path (a walk's
+    # paths are most of a rebuild's memory).
+    present = {rel for rel in paths if rel in sidecars} if exists is None else exists
     for target, metas in sorted(sidecars.items()):
         if len(metas) > 1:
             out.findings.append(
@@ -289,14 +292,16 @@ def group_units(paths: list[str], exists: set[str] | None = None) -> Discovery:
                     f"{target} has more than one sidecar: {', '.join(sorted(metas))}",
                 )
             )
-    units: dict[str, ArtifactUnit] = {}
+    units: list[ArtifactUnit] = []
     for rel, target in zip(paths, targets, strict=True):
         if target is None:
             own = sidecars.get(rel)
-            units[rel] = ArtifactUnit(rel, sorted(own)[0] if own else None)
+            units.append(ArtifactUnit(rel, sorted(own)[0] if own else None))
         elif target not in present:
             out.findings.append(Finding("S017", rel, f"describes {target}, which does not exist"))
-    out.units = [units[k] for k in sorted(units)]  # byte order: the names are UTF-8 (see discover)
+    if any(a.path >= b.path for a, b in pairwise(units)):  # not sorted, or a path twice: one unit a path
+        units = list({u.path: u for u in sorted(units, key=lambda u: u.path)}.values())
+    out.units = units  # byte order: the names are UTF-8 (see discover)
     return out
 
 
@@ -326,7 +331,7 @@ def discover(ws: Workspace) -> Discovery:
             dirs[start] = MISSING  # the stat cache never vouches for a walk it did not make
             continue
         _walk(ws.root, start, skip, walked)
-    files = set(walked.files)
+    files = walked.files  # no path twice: the roots do not nest
     include, exclude = _any_of(ws.artifacts), _any_of(ws.exclude)  # compiled once, not per file
     for link in links:
         if exclude(link):
@@ -398,7 +403,7 @@ def utf8_name(rel: str) -> bool:
     return True
 
 
-def _unusable(files: set[str], special: list[str], include: Callable[[str], Any]) -> list[Finding]:
+def _unusable(files: list[str], special: list[str], include: Callable[[str], Any]) -> list[Finding]:
     """S021 for what sits where artifacts are but is never read: a FIFO, socket or device (opening
     one could block), a file whose name holds a line break (no line-based record can hold it), and
     one whose name is not UTF-8 (no JSON record can name it)."""
