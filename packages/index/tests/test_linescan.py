@@ -19,6 +19,8 @@ from artigov.index._derived import STEPS_NAME
 from artigov.index._linescan import LineScan
 from artigov.index._model import Index
 from artigov.index._statcache import StatCache
+from artigov.index._store import IndexStore
+from artigov.index._stream import StreamedIndex
 from artigov.index._walk import cache_path
 from artigov.index.testing import mutate, synth_workspace
 
@@ -94,8 +96,23 @@ def test_a_rebuild_from_lines_is_the_rebuild_from_entry_dicts(
         return real(self)
 
     monkeypatch.setattr(LineScan, "as_scan", spied)
+    reads: list[str] = []
+    real_read, real_stream = IndexStore.read, StreamedIndex.lines
+
+    def read(self: IndexStore) -> Any:
+        reads.append("parsed")
+        return real_read(self)
+
+    def streamed(self: StreamedIndex) -> Any:
+        reads.append("streamed")
+        return real_stream(self)
+
+    monkeypatch.setattr(IndexStore, "read", read)
+    monkeypatch.setattr(StreamedIndex, "lines", streamed)
     lines = _rebuilt(ws, olds[old], monkeypatch, walk=False)
     assert bool(taken) == (odd == "duplicate" or old == "non-canonical")  # the lines' own path, where it can
+    if odd == "plain" and old == "non-canonical":  # streamed until it is not canonical, then parsed once
+        assert reads.count("parsed") == 1 and reads.count("streamed") == 1, reads
     walked = _rebuilt(ws, olds[old], monkeypatch, walk=True)
     assert lines == walked
     result, data, events, kept, steps = lines

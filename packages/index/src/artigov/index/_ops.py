@@ -80,37 +80,46 @@ def rebuild(
     store = IndexStore(ws, lock_timeout=lock_timeout)
     with bulk_results(), store.locked(rebuilder(ws)) as recovery, spool_file(ws) as spool:
         lines = line_scan(ws, spool, progress)  # index lines, not entry dicts (_linescan)
+        parsed: Index | None = None  # an old index that is not canonical, parsed whole once
         if lines.plain:
             log_findings(lines.findings)
             written = _rebuilt_from_lines(ws, store, lines)
-            if written is not None:
+            if not isinstance(written, Index):
                 digest, delta = written
                 added, changed, removed = delta.added, delta.changed, delta.removed
                 return IndexResult(
                     "rebuild", digest, lines.count, True, added, changed, removed, lines.findings, recovery
                 )
+            parsed = written
         found = lines.as_scan()  # a duplicate (id, version), or an old index that is not canonical
         if not lines.plain:
             log_findings(found.findings)
-        streamed = streamed_diff(ws.index_path, found.entries)  # the old index is never held whole
+        # the old index is never held whole when it streams (canonical); else it is parsed whole
+        streamed = streamed_diff(ws.index_path, found.entries) if parsed is None else None
         if streamed is not None:
             added, changed, removed = streamed.added, streamed.changed, streamed.removed
             digest = store.commit_delta("rebuild", found.entries, streamed.delta(found.entries), [])
-        else:  # none, or not canonical: parsed whole (a corrupt one is replaced)
-            try:
-                base = store.read()
-            except ArtigovError:
-                base = None
+        else:  # none, or not canonical (a corrupt one is replaced)
+            base = parsed if parsed is not None else _read_or_none(store)
             added, changed, removed = diff(base.entries if base else {}, found.entries)
             digest = store.commit("rebuild", base, found.entries, [])
         save_cache(ws, found, digest)
     return IndexResult("rebuild", digest, len(found.entries), True, added, changed, removed, found.findings, recovery)
 
 
-def _rebuilt_from_lines(ws: Workspace, store: IndexStore, lines: LineScan) -> tuple[str, LineDiff] | None:
+def _read_or_none(store: IndexStore) -> Index | None:
+    """The index parsed whole; None when there is none or it is corrupt (a rebuild replaces it)."""
+    try:
+        return store.read()
+    except ArtigovError:
+        return None
+
+
+def _rebuilt_from_lines(ws: Workspace, store: IndexStore, lines: LineScan) -> tuple[str, LineDiff] | Index:
     """Write the index the lines make (the caller holds the lock), and the stat cache of their walk:
-    the new index's digest, and the diff from the old one (a corrupt one: every entry added). None
-    when the old index parses but is not in canonical form (the caller diffs it parsed whole)."""
+    the new index's digest, and the diff from the old one (a corrupt one: every entry added). When
+    the old index parses but is not in canonical form, nothing is written: it is returned parsed
+    (the caller diffs the walk's entries with it, and does not read it again)."""
     from artigov.index import _store
     from artigov.index._stream import StreamedIndex
     from artigov.index.errors import IndexCorruptError
@@ -119,12 +128,10 @@ def _rebuilt_from_lines(ws: Workspace, store: IndexStore, lines: LineScan) -> tu
         try:
             delta = merge_lines(StreamedIndex(ws.index_path, MERGE_CHUNK), lines, _store.AUDIT_LIST_MAX)
         except (OSError, IndexCorruptError):
-            try:
-                store.read()
-            except ArtigovError:  # corrupt: replaced, every entry added (nothing to diff against)
-                delta = no_index(lines, _store.AUDIT_LIST_MAX)
-            else:
-                return None
+            parsed = _read_or_none(store)
+            if parsed is not None:
+                return parsed
+            delta = no_index(lines, _store.AUDIT_LIST_MAX)  # corrupt: replaced, every entry added
     else:
         delta = no_index(lines, _store.AUDIT_LIST_MAX)
     digest = lines.digest
