@@ -153,11 +153,12 @@ class Ids:
     def claim(self, ident: str, version: str, parents: list[str] | None = None) -> str:
         """A free id for ``ident`` at ``version`` (taken from then on)."""
         candidate = ident
-        above = [s for s in (slug(p) for p in parents or []) if s]
-        depth = 0
-        while (candidate, version) in self.taken and depth < len(above):
-            depth += 1
-            candidate = "-".join([*above[-depth:], ident])[-200:].lstrip("-.")
+        if (candidate, version) in self.taken:  # the folders' slugs only for a name taken already
+            above = [s for s in (slug(p) for p in parents or []) if s]
+            depth = 0
+            while (candidate, version) in self.taken and depth < len(above):
+                depth += 1
+                candidate = "-".join([*above[-depth:], ident])[-200:].lstrip("-.")
         n = 1
         base = candidate
         while (candidate, version) in self.taken:
@@ -268,20 +269,35 @@ def _skip_reason(path: str, options: AdoptOptions) -> Skip | None:
 
 
 def _git_ignored(root: str, paths: list[str]) -> list[str]:
-    """The paths git ignores (``.gitignore``, ``.git/info/exclude``): none outside a repository."""
+    """The paths git ignores (``.gitignore``, ``.git/info/exclude``, ``core.excludesFile``) and does
+    not track: what ``git check-ignore`` answers, in two steps that are each fast: the paths the
+    rules ignore (``--no-index``: consulting the index path by path cost 80 us a path, 0.8 s CPU
+    for 10,000 documents), then those of them git tracks left out (``cat-file --batch-check``
+    looks each one up in the index read once). None outside a repository."""
     if not paths:
         return []
-    try:
-        done = subprocess.run(
-            ["git", "check-ignore", "-z", "--stdin"],
-            cwd=root,
-            input="\0".join(paths).encode("utf-8") + b"\0",
-            capture_output=True,
-            check=False,
-            timeout=300,
-        )
-    except (OSError, subprocess.SubprocessError):
+    ruled = _git(
+        root, ["check-ignore", "--no-index", "-z", "--stdin"], "".join(f"{p}\0" for p in paths).encode("utf-8")
+    )
+    if ruled is None or not ruled.stdout:
         return []
-    if done.returncode not in (0, 1):
-        return []  # not a git repository (128): nothing is ignored
-    return [p.decode("utf-8") for p in done.stdout.split(b"\0") if p]
+    matched = [p.decode("utf-8") for p in ruled.stdout.split(b"\0") if p]
+    looked = _git(
+        root, ["cat-file", "--batch-check=%(objecttype)"], "".join(f":./{p}\n" for p in matched).encode("utf-8")
+    )
+    if looked is None or looked.returncode != 0:
+        return []  # git cannot tell which are tracked: none is called ignored (adopt proposes them)
+    answers = looked.stdout.decode("utf-8", "replace").splitlines()
+    if len(answers) != len(matched):
+        return []
+    return [p for p, answer in zip(matched, answers, strict=True) if answer.endswith(" missing")]
+
+
+def _git(root: str, args: list[str], given: bytes) -> subprocess.CompletedProcess[bytes] | None:
+    """``git ARGS`` in ``root`` with ``given`` on its stdin; None when it does not run, or ``root``
+    is in no repository (exit 128)."""
+    try:
+        done = subprocess.run(["git", *args], cwd=root, input=given, capture_output=True, check=False, timeout=300)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return done if done.returncode in (0, 1) else None

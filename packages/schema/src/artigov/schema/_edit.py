@@ -86,13 +86,17 @@ def edit_yaml_text(text: str, updates: dict[str, Any], renames: dict[str, str] |
     lines = text.splitlines(keepends=True)
     if lines and not lines[-1].endswith(("\n", "\r")):
         lines[-1] += newline
+    # A key's line holds its name: one that is in neither the text nor a line set here is not
+    # searched for, line by line (adopt adds six or seven keys a document).
+    named = set(renames.values()) if renames else set()
     for old, new in (renames or {}).items():
         found = _key_line(lines, old)
         if found is None:
             raise ValueError(f"{old!r} is not a plain top-level key")
         lines[found] = new + lines[found][len(old) :]
     for key, value in updates.items():
-        found = _key_line(lines, key)
+        found = _key_line(lines, key) if key in text or key in named else None
+        named.add(key)
         rendered = _render(key, value, newline)
         if found is None:
             lines.extend(rendered)
