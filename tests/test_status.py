@@ -301,7 +301,7 @@ def test_status_counts_every_document_in_review_and_keeps_only_the_first(
         return sorted(paths, key=lambda p: p.encode())
 
     def listed() -> dict[str, Any]:
-        code, out = _status(artigov, example_copy)
+        _code, out = _status(artigov, example_copy)
         [fw] = [f for f in out["frameworks"] if f["framework"] == "fwk-001"]
         return fw  # type: ignore[no-any-return]
 
