@@ -87,10 +87,13 @@ def _differ_from_head(root: Path, paths: list[str]) -> tuple[str, ...] | None:
             held[path] = info.split()[2]
     tracked = [p for p in full if p in held]
     filtered = _blobs(root, tracked)
-    raw = _blobs(root, tracked, "--no-filters")
-    if filtered is None or raw is None:
+    if filtered is None:
         return None
-    same = {full[p] for p, a, b in zip(tracked, filtered, raw, strict=True) if held[p] in (a, b)}
+    unlike = [p for p, blob in zip(tracked, filtered, strict=True) if blob != held[p]]
+    raw = _blobs(root, unlike, "--no-filters") if unlike else []  # only where the filters made a difference
+    if raw is None:
+        return None
+    same = {full[p] for p in tracked} - {full[p] for p, blob in zip(unlike, raw, strict=True) if blob != held[p]}
     return tuple(sorted(p for p in set(paths) if p not in same))
 
 
