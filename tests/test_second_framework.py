@@ -73,3 +73,31 @@ def test_contract_check_fails_on_a_committed_index_that_differs_from_the_files(
     assert [r["ruleId"] for r in sarif["runs"][0]["results"]][:1] == ["C017"]
     assert artigov("index", "update", "--root", str(ws)).returncode in (0, 1)
     assert "C017" not in artigov(*args).stdout
+
+
+def test_a_framework_reviewed_but_never_promoted_has_nothing_to_verify(artigov: Runner, tmp_path: Path) -> None:
+    """``review`` writes a signed statement into the record before any promotion: ``verify --all``
+    and ``status`` list the framework's gates as not promoted yet (CI stays green), while a
+    framework folder with anything else in it (a decision log, here) is still verified."""
+    with gnupg_home() as home:
+        key = make_key(home, "maintainer")
+        env = {"GNUPGHOME": str(home)}
+        made = artigov(
+            "init", "gov", "--framework", "payments", "--key", key, "--owner", "lea@example.org", cwd=tmp_path, env=env
+        )
+        assert made.returncode == 0, made.stderr
+        ws = tmp_path / "gov"
+        [plan] = (ws / "frameworks" / "payments").rglob("*.md")
+        reviewed = artigov("review", plan, "--as", "lea@example.org", cwd=ws, env=env)
+        assert reviewed.returncode == 0, reviewed.stdout + reviewed.stderr
+        folder = ws / "governance" / "payments"
+        assert [p.name for p in folder.iterdir()] == ["approvals"]
+        checked = artigov("verify", "--all", cwd=ws, env=env)
+        assert checked.returncode == 0, checked.stdout + checked.stderr
+        assert "verify: payments gate draft: no snapshot: nothing promoted yet" in checked.stdout
+        assert "FAILED" not in checked.stdout
+        status = json.loads(artigov("status", "--format", "json", cwd=ws, env=env).stdout)
+        assert not any(p.startswith("payments:") for p in status["problems"]), status["problems"]
+        (folder / "decisions.jsonl").write_text("")  # not approvals alone: verified, and it fails
+        failed = artigov("verify", "--all", cwd=ws, env=env)
+        assert failed.returncode != 0 and "V001" in failed.stdout, failed.stdout

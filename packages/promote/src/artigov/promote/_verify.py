@@ -884,6 +884,8 @@ def verify_all(ws: Workspace, trust: TrustChain | None = None) -> list[GateVerdi
 
     results: list[GateVerdict] = []
     for framework in record_frameworks(ws.record_dir):
+        if _approvals_only(ws, framework):
+            continue  # reviewed or approved, nothing promoted yet: :func:`unpromoted_gates` lists its gates
         try:
             store = SnapshotStore.open(ws, framework)
             head = store.head()
@@ -901,6 +903,19 @@ def verify_all(ws: Workspace, trust: TrustChain | None = None) -> list[GateVerdi
             where = f"snapshot {e.snapshot}: " if e.snapshot and f"snapshot {e.snapshot}" not in e.problem else ""
             results.append(GateVerdict(framework, False, code=e.code, message=where + e.problem, fix=e.fix))
     return results
+
+
+def _approvals_only(ws: Workspace, framework: str) -> bool:
+    """Whether the framework's record folder holds its signed approval statements and nothing else
+    (``review`` and ``approve`` write them before any promotion): no HEAD, snapshot, decision log
+    or leftover of one, so nothing to verify yet."""
+    from artigov.core import RecordLayout
+
+    approvals = ws.record_dir / RecordLayout(framework).approvals
+    try:
+        return all(entry == approvals for entry in approvals.parent.iterdir())
+    except OSError:
+        return False
 
 
 def unpromoted_gates(ws: Workspace, results: list[GateVerdict]) -> list[UnverifiedGate]:
