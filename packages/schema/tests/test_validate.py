@@ -246,3 +246,33 @@ def test_check_units_yields_each_batch_as_it_is_checked(
     next(stopped)
     stopped.close()
     assert "units" not in validate_mod._WORKER
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_units_given_one_at_a_time_are_checked_as_a_list_of_them_is(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, workers: int
+) -> None:
+    """A streamed walk hands its units over one at a time (no list of every unit): they are sent
+    to the workers a batch at a time, a few batches in flight, and answered in order, as a list of
+    them is; progress counts them with the total unknown (0) until the last."""
+    import artigov.schema._validate as validate_mod
+    from artigov.schema import SchemaSet, check_units
+
+    files: dict[str, str | bytes] = {f"frameworks/a{i:02d}.md": make_artifact(f"a{i}") for i in range(23)}
+    files["frameworks/bad.md"] = "no frontmatter\n"
+    ws = _ws(tmp_path, files)
+    monkeypatch.setattr(validate_mod, "_SENT", 2)
+    monkeypatch.setattr(validate_mod, "_AHEAD", 1)
+    monkeypatch.setattr(validate_mod, "PARALLEL_MIN", 5)
+    monkeypatch.setattr(validate_mod, "cores", lambda: workers)
+    units = discover(ws).units
+    listed = list(check_units(ws.root, units, SchemaSet(ws.kind_schemas_dir)))
+    heard: list[tuple[int, int]] = []
+    given = check_units(ws.root, iter(units), SchemaSet(ws.kind_schemas_dir), lambda n, t: heard.append((n, t)))
+    streamed = list(given)
+    assert [(u, made.id if made else None, p, c, m) for u, made, p, c, m in streamed] == [
+        (u, made.id if made else None, p, c, m) for u, made, p, c, m in listed
+    ]
+    assert heard[-1] == (24, 24) and all(total == 0 for _n, total in heard[:-1]) and len(heard) == 13
+    few = list(check_units(ws.root, iter(units[:3]), SchemaSet(ws.kind_schemas_dir)))  # under PARALLEL_MIN
+    assert [r[0] for r in few] == units[:3]

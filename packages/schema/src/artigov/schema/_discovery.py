@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import suppress
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -37,6 +37,7 @@ __all__ = [
     "Discovery",
     "Stamp",
     "Relisted",
+    "Streamed",
     "discover",
     "discovery_scope",
     "glob_regex",
@@ -314,38 +315,118 @@ def _skipped(ws: Workspace) -> list[str]:
 
 
 def discover(ws: Workspace) -> Discovery:
-    """All artifacts under the workspace's ``artifacts`` globs, sorted by path."""
-    skip = set(_skipped(ws))
-    starts = sorted({_static_prefix(g) for g in ws.artifacts})
-    # Walk each distinct prefix once; a prefix inside another is covered by it.
-    roots = [s for s in starts if not any(s != o and (o == "" or s.startswith(o + "/")) for o in starts)]
-    dirs: dict[str, Stamp] = {}
-    links: list[str] = []
-    refused: list[Finding] = []
-    skipped: dict[str, str] = {}
-    special: list[str] = []
-    walked = _Walked(dirs=dirs, links=links, special=special)
-    for start in roots:
-        if _first_link(ws.root, start) is not None:
-            _judge_link(ws, start, refused, skipped)
-            dirs[start] = MISSING  # the stat cache never vouches for a walk it did not make
-            continue
-        _walk(ws.root, start, skip, walked)
-    files = walked.files  # no path twice: the roots do not nest
-    include, exclude = _any_of(ws.artifacts), _any_of(ws.exclude)  # compiled once, not per file
-    for link in links:
-        if exclude(link):
-            continue  # the workspace says it is not an artifact (artigov.yaml `exclude`)
-        if include(link) or (ws.root / link).is_dir() or sidecar_target(link) is not None:
-            _judge_link(ws, link, refused, skipped)
-    refused += _unusable(files, [f for f in special if not exclude(f)], include)
-    # Byte order: for names that are UTF-8 (the others are left out) it is code point order.
-    matched = sorted(f for f in files if utf8_name(f) and include(f) and not exclude(f))
-    found = group_units(matched)
-    found.findings = refused + found.findings
-    found.dirs = dirs
-    found.skipped = dict(sorted(skipped.items()))
-    return found
+    """All artifacts under the workspace's ``artifacts`` globs, sorted by path (:class:`Streamed`
+    walked through, its units listed)."""
+    streamed = Streamed(ws)
+    units = list(streamed.units())
+    return Discovery(units, streamed.findings, streamed.dirs, streamed.skipped)
+
+
+def _walk_key(name: str, folder: bool) -> str:
+    """A folder entry's place among its siblings such that a depth-first walk meets the files in
+    their paths' byte order (git's tree order): a folder sorts as its name with ``/`` after it, a
+    file as its name."""
+    return name + "/" if folder else name
+
+
+class Streamed:
+    """:func:`discover`, one unit at a time: :meth:`units` walks the folders depth first, siblings in
+    :func:`_walk_key` order, and yields each folder's units as the walk passes their places, so the
+    units come in byte order of their paths (UTF-8 names: code point order) and no list of every
+    path is held (a rebuild at 300,000 artifacts held ~200 bytes an artifact for it). A unit's
+    sidecar sits in its folder, so each folder pairs its own files.
+
+    ``findings``, ``dirs`` and ``skipped`` are :func:`discover`'s once :meth:`units` is exhausted
+    (``dirs`` fills as folders are listed)."""
+
+    def __init__(self, ws: Workspace) -> None:
+        self._ws = ws
+        self.findings: list[Finding] = []
+        self.dirs: dict[str, Stamp] = {}
+        self.skipped: dict[str, str] = {}
+        self._include, self._exclude = _any_of(ws.artifacts), _any_of(ws.exclude)
+        self._skip = set(_skipped(ws))
+        self._walked = _Walked(dirs=self.dirs, links=[], special=[])
+        self._odd: list[str] = []  # names with a line break or not UTF-8 (the few S021 can be about)
+        self._doubles: list[tuple[str, Finding]] = []  # S018, by the described file
+        self._orphans: list[Finding] = []  # S017
+
+    def units(self) -> Iterator[ArtifactUnit]:
+        """Every unit, in byte order of its path; then the findings are complete."""
+        ws = self._ws
+        starts = sorted({_static_prefix(g) for g in ws.artifacts})
+        # Walk each distinct prefix once; a prefix inside another is covered by it.
+        roots = [s for s in starts if not any(s != o and (o == "" or s.startswith(o + "/")) for o in starts)]
+        refused: list[Finding] = []
+        for start in sorted(roots, key=lambda r: _walk_key(r, True)):
+            if _first_link(ws.root, start) is not None:
+                _judge_link(ws, start, refused, self.skipped)
+                self.dirs[start] = MISSING  # the stat cache never vouches for a walk it did not make
+                continue
+            yield from self._walk(start)
+        exclude = self._exclude
+        for link in self._walked.links or ():
+            if exclude(link):
+                continue  # the workspace says it is not an artifact (artigov.yaml `exclude`)
+            if self._include(link) or (ws.root / link).is_dir() or sidecar_target(link) is not None:
+                _judge_link(ws, link, refused, self.skipped)
+        special = [f for f in self._walked.special or () if not exclude(f)]
+        refused += _unusable(self._odd, special, self._include)
+        doubles = [f for _, f in sorted(self._doubles, key=lambda d: d[0])]
+        orphans = sorted(self._orphans, key=lambda f: f.file)
+        self.findings = refused + doubles + orphans
+        self.skipped = dict(sorted(self.skipped.items()))
+
+    def _walk(self, start: str) -> Iterator[ArtifactUnit]:
+        """The units under ``start`` (a folder), depth first, in byte order."""
+        base = self._ws.root / start if start else self._ws.root
+        if not base.is_dir():
+            self.dirs[start] = MISSING  # so creating it later shows up as a changed stamp
+            return
+        stack = [iter(self._folder(start))]
+        while stack:
+            part = next(stack[-1], None)
+            if part is None:
+                stack.pop()
+            elif isinstance(part, str):
+                stack.append(iter(self._folder(part)))
+            else:
+                yield from part
+
+    def _folder(self, rel_dir: str) -> list[list[ArtifactUnit] | str]:
+        """One folder listed: its units (in runs) and subfolders (as paths) in walk order."""
+        entries = _list_folder(self._ws.root, rel_dir, self.dirs)
+        if entries is None:
+            return []
+        walked = self._walked
+        walked.files = []
+        subdirs: list[str] = _sort_out(entries, rel_dir, self._skip, walked)
+        include, exclude = self._include, self._exclude
+        self._odd += (f for f in walked.files if not f.isascii() or "\n" in f or "\r" in f)
+        # Byte order: for names that are UTF-8 (the others are left out) it is code point order.
+        grouped = group_units([f for f in walked.files if utf8_name(f) and include(f) and not exclude(f)])
+        for finding in grouped.findings:
+            if finding.code == "S018":
+                self._doubles.append((sidecar_target(finding.file) or "", finding))
+            else:
+                self._orphans.append(finding)
+        units = grouped.units
+        if not subdirs:  # most folders hold files or folders, not both
+            return [units]
+        subdirs.sort(key=lambda d: _walk_key(d.rpartition("/")[2], True))
+        if not units:
+            return list(subdirs)
+        parts: list[list[ArtifactUnit] | str] = []
+        taken = 0
+        for sub in subdirs:
+            key = _walk_key(sub.rpartition("/")[2], True)
+            upto = taken
+            while upto < len(units) and units[upto].path.rpartition("/")[2] < key:
+                upto += 1
+            parts += (units[taken:upto], sub)
+            taken = upto
+        parts.append(units[taken:])
+        return parts
 
 
 @dataclass(frozen=True)

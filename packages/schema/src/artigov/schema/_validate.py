@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from itertools import chain, islice
 from pathlib import Path
 from typing import Any
 
@@ -118,6 +119,10 @@ def _loaded(root: Path, unit: ArtifactUnit, schemas: SchemaSet) -> tuple[Artifac
 #: Below this many files, a process pool costs more than it saves.
 PARALLEL_MIN = 2000
 _BATCH = 256
+#: Units sent to a worker at a time when they come one at a time (fewer wake-ups than :data:`_BATCH`),
+#: and batches in flight per worker.
+_SENT = 1024
+_AHEAD = 4
 #: (unit, artifact (or what ``transform`` made of it) or None, findings, content stamp, sidecar stamp);
 #: stamps are taken from the opened files before reading them (of a file the loader refused to
 #: read: after it did).
@@ -139,11 +144,21 @@ def _worker_init() -> None:
 def _check_range(span: tuple[int, int]) -> list[tuple[Any, list[Finding], Stamp | None, Stamp | None]]:
     """Check ``_WORKER["units"][start:end]``: a forked worker inherits the units, so only two
     numbers travel to it, and only what the parent lacks travels back (not the unit)."""
+    return _checked(_WORKER["units"][span[0] : span[1]])
+
+
+def _check_batch(batch: list[tuple[str, str | None]]) -> list[tuple[Any, list[Finding], Stamp | None, Stamp | None]]:
+    """Check the units of ``batch`` (their paths and sidecar paths: plain values travel cheaply)."""
+    return _checked([ArtifactUnit(path, meta) for path, meta in batch])
+
+
+def _checked(units: Sequence[ArtifactUnit]) -> list[tuple[Any, list[Finding], Stamp | None, Stamp | None]]:
+    """Each unit's (result, findings, content stamp, sidecar stamp): what the parent lacks."""
     root: Path = _WORKER["root"]
     schemas: SchemaSet = _WORKER["schemas"]
     transform: Callable[[Artifact], Any] | None = _WORKER["transform"]
     out = []
-    for unit in _WORKER["units"][span[0] : span[1]]:
+    for unit in units:
         artifact, problems = _loaded(root, unit, schemas)
         # The loader's stamps, from the files it opened, before reading them (a later change shows
         # up as a new stamp); a file it refused to read is stat'ed now.
@@ -157,7 +172,7 @@ def _check_range(span: tuple[int, int]) -> list[tuple[Any, list[Finding], Stamp 
 
 def check_units(
     root: Path,
-    units: Sequence[ArtifactUnit],
+    units: Iterable[ArtifactUnit],
     schemas: SchemaSet,
     progress: ProgressHook | None = None,
     *,
@@ -166,30 +181,50 @@ def check_units(
     """Check units, yielding each one's result in order; in a pool of worker processes (fork, one per
     core) when there are many.
 
-    ``progress`` hears (units checked, units given) as batches finish. ``transform`` runs in the
-    worker on each valid artifact, so only what the caller needs (an index entry, say) travels back,
-    not the whole artifact: it keeps the parent's memory small. So does yielding: the caller keeps
-    what it needs of each batch as it comes, and no list of every result is held (at 300,000
-    artifacts that list, with its stamps, was ~170 MB at a rebuild's peak). One at a time: the
-    workers read their units from a module-level slot, so a second call while one is still being
-    iterated would take it over.
+    ``progress`` hears (units checked, units given) as batches finish; for units given one at a time
+    (an iterator: a streamed walk's), (units checked, 0) until the last, then (all, all).
+    ``transform`` runs in the worker on each valid artifact, so only what the caller needs (an
+    index entry, say) travels back, not the whole artifact: it keeps the parent's memory small. So
+    does yielding: the caller keeps what it needs of each batch as it comes, and no list of every
+    result is held (at 300,000 artifacts that list, with its stamps, was ~170 MB at a rebuild's
+    peak). One at a time: the workers read their units from a module-level slot, so a second call
+    while one is still being iterated would take it over.
     """
-    total = len(units)
-    _WORKER.update(root=root, schemas=schemas, transform=transform, parent=os.getpid(), units=units)
-    spans = [(i, min(i + _BATCH, len(units))) for i in range(0, len(units), _BATCH)]
-    workers = min(cores(), 8)
-    done = 0
-    parallel = len(units) >= PARALLEL_MIN and workers > 1 and hasattr(os, "fork")
-    try:
-        if parallel:
-            import multiprocessing  # loaded only for big jobs
-            from concurrent.futures import ProcessPoolExecutor
+    _WORKER.update(root=root, schemas=schemas, transform=transform, parent=os.getpid())
+    if isinstance(units, Sequence):
+        yield from _check_listed(units, progress)
+        return
+    given = iter(units)
+    first = list(islice(given, PARALLEL_MIN))
+    if len(first) < PARALLEL_MIN:  # few: the listed way (one process)
+        yield from _check_listed(first, progress)
+        return
+    yield from _check_streamed(chain(first, given), progress, _parallel(len(first)))
 
-            context = multiprocessing.get_context("fork")
-            with (
-                bulk_results(),
-                ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_worker_init) as pool,
-            ):
+
+def _parallel(count: int) -> bool:
+    """Whether ``count`` units are checked in a pool of workers (many, more than one core, fork)."""
+    return count >= PARALLEL_MIN and min(cores(), 8) > 1 and hasattr(os, "fork")
+
+
+def _pool() -> Any:
+    """A pool of forked workers, one per core (at most eight), that inherit :data:`_WORKER`."""
+    import multiprocessing  # loaded only for big jobs
+    from concurrent.futures import ProcessPoolExecutor
+
+    context = multiprocessing.get_context("fork")
+    return ProcessPoolExecutor(max_workers=min(cores(), 8), mp_context=context, initializer=_worker_init)
+
+
+def _check_listed(units: Sequence[ArtifactUnit], progress: ProgressHook | None) -> Iterator[Checked]:
+    """:func:`check_units` of a list: the workers inherit it, and are sent spans of it."""
+    total = len(units)
+    _WORKER["units"] = units
+    spans = [(i, min(i + _BATCH, len(units))) for i in range(0, len(units), _BATCH)]
+    done = 0
+    try:
+        if _parallel(total):
+            with bulk_results(), _pool() as pool:
                 for (start, end), checked in zip(spans, pool.map(_check_range, spans), strict=True):
                     for unit, rest in zip(units[start:end], checked, strict=True):
                         yield (unit, *rest)
@@ -206,6 +241,50 @@ def check_units(
                     progress(done, total)
     finally:
         _WORKER.pop("units", None)  # not kept alive past the call
+
+
+def _check_streamed(units: Iterator[ArtifactUnit], progress: ProgressHook | None, parallel: bool) -> Iterator[Checked]:
+    """:func:`check_units` of units given one at a time, a batch at a time: memory holds a few
+    batches, never every unit."""
+    done = 0
+    for batch, checked in _pooled(units) if parallel else _in_process(units):
+        for unit, rest in zip(batch, checked, strict=True):
+            yield (unit, *rest)
+        done += len(batch)
+        if progress is not None:
+            progress(done, 0)
+    if progress is not None:
+        progress(done, done)
+
+
+def _batches(units: Iterator[ArtifactUnit]) -> Iterator[list[ArtifactUnit]]:
+    """``units`` in lists of :data:`_SENT`."""
+    return iter(lambda: list(islice(units, _SENT)), [])
+
+
+def _in_process(units: Iterator[ArtifactUnit]) -> Iterator[tuple[list[ArtifactUnit], list[Any]]]:
+    """Each batch with its results, checked here (one core, or no fork)."""
+    for batch in _batches(units):
+        yield batch, _checked(batch)
+
+
+def _pooled(units: Iterator[ArtifactUnit]) -> Iterator[tuple[list[ArtifactUnit], list[Any]]]:
+    """Each batch with its results, checked by the workers: at most :data:`_AHEAD` batches a worker
+    in flight (the parent walks on while they check), answered in order."""
+    from collections import deque
+
+    with bulk_results(), _pool() as pool:
+        flying: deque[tuple[list[ArtifactUnit], Any]] = deque()
+        for sent in _batches(units):
+            flying.append((sent, pool.submit(_check_batch, [(u.path, u.meta_path) for u in sent])))
+            while len(flying) >= _AHEAD * min(cores(), 8) or (flying and flying[0][1].done()):
+                batch, future = flying.popleft()
+                yield batch, future.result()
+                fault_pause("mid-scan")  # a rehearsal's place to interrupt a scan with workers running
+        while flying:
+            batch, future = flying.popleft()
+            yield batch, future.result()
+            fault_pause("mid-scan")
 
 
 def duplicate_finding(source: str, id_: str, version: str, other: str) -> Finding:
