@@ -4,6 +4,7 @@ event and recorded step as the walk's dicts, whatever the workspace holds and wh
 
 from __future__ import annotations
 
+import json
 import os
 import time
 from pathlib import Path
@@ -213,3 +214,72 @@ def test_a_key_twice_is_told_as_a_set_tells_it(keys: list[int], spread: int) -> 
     crowded = [k * (1 << 40) + spread for k in range(len(keys) % 7)]  # the same low bits, all distinct
     for sample in (keys, crowded, keys + crowded):
         assert twice(array("q", sample)) == (len(set(sample)) != len(sample))
+
+
+@pytest.mark.parametrize("walk", [False, True])
+def test_a_rebuild_lists_the_first_paths_it_added_changed_or_removed_and_counts_them_all(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, walk: bool
+) -> None:
+    """A cold rebuild's answer named every path (300,000 strings at 300,000 artifacts): it lists
+    the first :data:`RESULT_PATHS` of each kind and counts them all, the lines' way and the dicts'
+    way alike; a rebuild that removed more paths than it lists records no step (the step would name
+    only some of them) and its audit event counts them all."""
+    import artigov.index._ops as ops_mod
+    import artigov.index._store as store_mod
+
+    monkeypatch.setattr(ops_mod, "RESULT_PATHS", 3)
+    monkeypatch.setattr(store_mod, "AUDIT_LIST_MAX", 2)
+    if walk:
+        _walked(monkeypatch)
+    ws = _workspace(tmp_path / "ws")
+    every = sorted((p for p in (ws.root / "frameworks").rglob("*") if p.is_file()), key=lambda p: str(p).encode())
+    cold = rebuild(ws).to_dict()
+    units = [ws.rel(p) for p in every if not p.name.endswith(".meta.yaml")]
+    assert cold["added"] == units[:3] and cold["added_count"] == len(units) == cold["count"] == 26
+    gone = units[:5]
+    for rel in gone:
+        (ws.root / rel).unlink()
+    (ws.state_dir / STEPS_NAME).unlink(missing_ok=True)
+    with capture() as logs:
+        result = rebuild(ws)
+    assert result.removed == gone[:3] and result.totals == (0, 0, 5)
+    assert result.to_dict()["removed_count"] == 5 and result.to_dict()["changed_count"] == 0
+    event = next(e for e in logs if e["event"] == "index_written")
+    assert event["removed"] == gone[:2] and event["removed_total"] == 5
+    steps = ws.state_dir / STEPS_NAME  # a step naming 3 of the 5 would mislead: all of them, or none
+    assert steps.exists() == walk  # the dicts' way holds every removed path; the lines' way does not
+    if walk:
+        assert set(gone) <= set(json.loads(steps.read_text())["steps"][-1]["paths"])
+
+
+def test_the_stat_cache_written_from_the_spooled_paths_is_the_one_written_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """:meth:`LineScan.save_stat_cache` (the paths read back from their spool in runs, sidecars put
+    after their units, units left out skipped) writes the bytes :meth:`LineScan.stat_cache` and
+    :meth:`StatCache.save` write from the paths held whole; runs end anywhere (a tiny read size)."""
+    import artigov.index._linescan as linescan_mod
+
+    ws = _workspace(tmp_path / "ws")
+    rebuild(ws)
+    stamp = (1, 2, 3, 4)
+    for chunk in (7, 1 << 20):
+        monkeypatch.setattr(linescan_mod, "READ_CHUNK", chunk)
+        with (tmp_path / "spool").open("w+b") as spool, (tmp_path / "names").open("w+b") as names:
+            lines = LineScan(spool, names)
+            for k in range(40):
+                rel = f"frameworks/f{k:02d}-ü.md"
+                side = f"{rel}.meta.yaml" if k % 3 == 0 else None
+                shape = (stamp, stamp) if side else (stamp, None)
+                left_out = (stamp, None) if k % 7 == 6 else shape  # its sidecar came or went: left out
+                lines.add(rel, b"{}", (rel, "1"), left_out if side else shape, side)
+            lines.dirs = {"frameworks": stamp}
+            lines.settle()
+            assert [p for p in lines.paths] == [f"frameworks/f{k:02d}-ü.md" for k in range(40)]
+            lines.save_stat_cache(tmp_path / "runs.bin", "scope", "sha256:x", ws.index_path)
+            lines.stat_cache(tmp_path / "whole.bin", "scope").save("sha256:x", ws.index_path)
+        whole = (tmp_path / "whole.bin").read_bytes()
+        assert (tmp_path / "runs.bin").read_bytes() == whole
+        held = StatCache.load(tmp_path / "runs.bin")
+        assert held.meta_of("frameworks/f03-ü.md") == "frameworks/f03-ü.md.meta.yaml"
+        assert {"frameworks/f06-ü.md", "frameworks/f27-ü.md"}.isdisjoint(held.stamps) and len(held.stamps) == 38

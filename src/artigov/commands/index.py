@@ -30,7 +30,8 @@ def _render_write(result: IndexResult, fmt: Format) -> int:
         if result.recovery is not None:
             print(f"index: recovered an interrupted write ({result.recovery.action})")
         what = "wrote" if result.written else "unchanged,"
-        delta = f"+{len(result.added)} ~{len(result.changed)} -{len(result.removed)}"
+        added, changed, removed = result.totals
+        delta = f"+{added} ~{changed} -{removed}"
         print(f"index {result.op}: {what} {result.count} entries ({delta}), digest {result.digest}")
     return EXIT_OK if result.ok else EXIT_FINDINGS
 

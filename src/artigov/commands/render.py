@@ -67,7 +67,8 @@ class _RichProgress:
         self._task: Any = None
 
     def __call__(self, done: int, total: int) -> None:
-        if total < PROGRESS_MIN_ITEMS:
+        """Draw ``done`` of ``total`` (0: not known yet, as a walk streams: the bar pulses)."""
+        if (total or done) < PROGRESS_MIN_ITEMS:
             return
         if self._progress is None:
             from rich.console import Console
@@ -82,9 +83,9 @@ class _RichProgress:
                 console=Console(stderr=True),
             )
             self._progress.start()
-            self._task = self._progress.add_task(self.label, total=total)
-        self._progress.update(self._task, completed=done)
-        if done >= total:
+            self._task = self._progress.add_task(self.label, total=total or None)
+        self._progress.update(self._task, completed=done, total=total or None)
+        if total and done >= total:
             self._progress.stop()
 
 

@@ -18,11 +18,14 @@ tests hold the two equal, and the written index byte-equal to the walk's).
 from __future__ import annotations
 
 import hashlib
+import io
 import os
+import re
 from array import array
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from itertools import islice
 from pathlib import Path
 from typing import Any, BinaryIO, NamedTuple
 
@@ -90,19 +93,28 @@ def spool_file(ws: Workspace) -> Iterator[BinaryIO]:
         yield spool
 
 
+#: A unit's place in the stat cache (:attr:`LineScan.flags`): its content file alone, then its
+#: sidecar after it, or neither (its sidecar came or went while it was read).
+ALONE, WITH_SIDECAR, LEFT_OUT = 0, 1, 2
+_FLAGGED = re.compile(b"[^\x00]")
+
+
 @dataclass
 class LineScan:
-    """What :func:`line_scan` found: the valid units' paths (in walk order), their lines (in the
-    spool, in that order), stamps and sidecars, the findings, and the listed folders."""
+    """What :func:`line_scan` found: the valid units' lines (in ``spool``) and paths (in ``names``,
+    each UTF-8 and ended by a NUL), in walk order, their stamps and sidecars, the findings, and the
+    listed folders. No string per path is held: the paths are read back from ``names``."""
 
     spool: BinaryIO
-    paths: list[str] = field(default_factory=list)
-    #: the stat cache's form of the units' stamps (:meth:`StatCache.of_walk`): the paths, each unit
-    #: then its sidecar; four integers a path; unit -> sidecar
-    files: list[str] = field(default_factory=list)
+    #: the paths' spool (None: one in memory, for a few units)
+    names: BinaryIO | None = None
+    #: the stat cache's stamps of the units (:meth:`StatCache.of_walk`): four integers a path, each
+    #: unit's then its sidecar's, the units left out of the cache skipped
     packed: array[int] = field(default_factory=lambda: array("q"))
+    #: each unit's place in the cache: :data:`ALONE`, :data:`WITH_SIDECAR` or :data:`LEFT_OUT`
+    flags: bytearray = field(default_factory=bytearray)
     metas: dict[str, str] = field(default_factory=dict)
-    #: every unit is in ``files`` with its sidecar's stamp (else the cache vouches for no walk)
+    #: every unit is in the cache with its sidecar's stamp (else the cache vouches for no walk)
     complete: bool = True
     findings: list[Finding] = field(default_factory=list)
     #: Listed folders' stamps when the walk was complete (no finding, every unit valid); else None.
@@ -113,32 +125,41 @@ class LineScan:
     #: whether the paths came in byte order (the index's) and no (id, version) hash came twice
     plain: bool = True
     size: int = 0
+    count: int = 0
     _last: str = ""
     _hasher: Any = field(default_factory=lambda: hashlib.sha256(HEAD))
     _batch: list[bytes] = field(default_factory=list)
+    _named: list[bytes] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        if self.names is None:
+            self.names = io.BytesIO()
 
     def add(self, path: str, line: bytes, key: tuple[str, str], stamps: StampPair, meta: str | None) -> None:
         """One valid unit's line (and its (id, version) ``key``), after the last one."""
-        if self.paths:
+        if self.count:
             if self._last >= path:  # code point order: the UTF-8 bytes' order
                 self.plain = False
             self._batch.append(b",")
         self._last = path
         self._batch += (line, b"\n")
+        self._named += (path.encode("utf-8", "surrogateescape"), b"\0")
         if len(self._batch) >= _BATCH:
             self._write()
-        self.paths.append(path)
+        self.count += 1
         self.keys.append(hash(key))
         content, meta_stamp = stamps
         if (meta is None) != (meta_stamp is None):  # a sidecar gone or come since it was read
             self.complete = False
+            self.flags.append(LEFT_OUT)
             return
-        self.files.append(path)
         self.packed.extend(content)
         if meta is not None and meta_stamp is not None:
-            self.files.append(meta)
             self.packed.extend(meta_stamp)
             self.metas[path] = meta
+            self.flags.append(WITH_SIDECAR)
+        else:
+            self.flags.append(ALONE)
 
     def _write(self) -> None:
         """Spool and hash the pieces added since the last time (one write and one hash update)."""
@@ -147,6 +168,9 @@ class LineScan:
         self.spool.write(data)
         self._hasher.update(data)
         self.size += len(data)
+        assert self.names is not None
+        self.names.write(b"".join(self._named))
+        self._named.clear()
 
     def settle(self) -> None:
         """The walk is over: tell whether an (id, version) hash came twice, and let the hashes go."""
@@ -163,15 +187,30 @@ class LineScan:
         return "sha256:" + str(hasher.hexdigest())
 
     @property
-    def count(self) -> int:
-        """Entries in the index file the lines make."""
-        return len(self.paths)
-
-    @property
     def pieces(self) -> _Pieces:
         """The index file the lines make, in pieces (read from the spool as they are written)."""
         self.spool.flush()
         return _Pieces(self.spool.fileno(), self.size)
+
+    def _name_runs(self) -> Iterator[list[bytes]]:
+        """The paths as the spool holds them (UTF-8 bytes), a read's worth at a time."""
+        names = self.names
+        assert names is not None
+        names.flush()
+        names.seek(0)
+        rest = b""
+        while piece := names.read(READ_CHUNK):
+            run = (rest + piece).split(b"\0")
+            rest = run.pop()  # the part after the last NUL: the next read ends it
+            if run:  # (a read without a NUL ends no path)
+                yield run
+
+    @property
+    def paths(self) -> Iterator[str]:
+        """The valid units' paths, in walk order (read from the spool)."""
+        for run in self._name_runs():
+            for raw in run:
+                yield raw.decode("utf-8", "surrogateescape")
 
     def lines(self) -> Iterator[tuple[str, bytes]]:
         """(path, line without its separator and newline) of each valid unit, in walk order."""
@@ -180,10 +219,47 @@ class LineScan:
         for path, raw in zip(self.paths, self.spool, strict=False):
             yield path, raw[1:-1] if raw.startswith(b",") else raw[:-1]
 
+    def _cache_runs(self) -> Iterator[tuple[list[bytes], array[int]]]:
+        """The stat cache's paths and stamps, run by run (:meth:`StatCache.save_walk`): each unit's
+        path, then its sidecar's, the units left out skipped; runs without either copied whole."""
+        packed, flags = self.packed, self.flags
+        first = at = 0  # the run's first unit; its first path's place in ``packed``
+        for run in self._name_runs():
+            end = first + len(run)
+            marked = [m.start() for m in _FLAGGED.finditer(flags, first, end)]
+            names: list[bytes] = []
+            taken = 0  # of the run
+            for k in marked:
+                names += run[taken : k - first]
+                if flags[k] == WITH_SIDECAR:
+                    path = run[k - first]
+                    names += (
+                        path,
+                        self.metas[path.decode("utf-8", "surrogateescape")].encode("utf-8", "surrogateescape"),
+                    )
+                taken = k - first + 1
+            names += run[taken:]
+            if names:  # (a run of units left out has none: no empty name between two runs)
+                yield names, packed[4 * at : 4 * (at + len(names))]
+            at += len(names)
+            first = end
+
+    @property
+    def files(self) -> list[str]:
+        """The stat cache's paths: each unit then its sidecar, the units left out skipped."""
+        return [raw.decode("utf-8", "surrogateescape") for names, _ in self._cache_runs() for raw in names]
+
     def stat_cache(self, path: Path, scope: str) -> StatCache:
         """The stat cache of this walk at ``path`` (what the walk's entries and stamps make)."""
         packed = (self.files, self.packed, self.metas)
         return StatCache.of_walk(path, packed, complete=self.complete, dirs=self.dirs, scope=scope)
+
+    def save_stat_cache(self, path: Path, scope: str, index_digest: str, index_path: Path) -> None:
+        """:meth:`stat_cache` saved for the index with ``index_digest``, written run by run from the
+        spooled paths (no string per path)."""
+        walk: tuple[list[str], array[int], dict[str, str]] = ([], array("q"), self.metas)  # paths, stamps: the runs
+        cache = StatCache.of_walk(path, walk, complete=self.complete, dirs=self.dirs, scope=scope)
+        cache.save_runs(index_digest, index_path, self._cache_runs)
 
     def as_scan(self) -> Scan:
         """What :func:`artigov.index._walk.scan` answers for the same walk: the entries parsed back
@@ -227,29 +303,35 @@ class _Pieces:
         yield TAIL
 
 
-def line_scan(ws: Workspace, spool: BinaryIO, progress: ProgressHook | None = None) -> LineScan:
+def line_scan(
+    ws: Workspace, spool: BinaryIO, progress: ProgressHook | None = None, names: BinaryIO | None = None
+) -> LineScan:
     """Walk and check every unit as :func:`artigov.index._walk.scan` does (no stat cache: every file
-    read), each valid one's index line written to ``spool``."""
-    from artigov.schema import SchemaSet, check_units, discover
+    read), each valid one's index line written to ``spool`` and its path to ``names``: the walk is
+    streamed (:class:`artigov.schema.Streamed`), so no list of every path or unit is held."""
+    from artigov.schema import SchemaSet, Streamed, check_units
 
-    found = discover(ws)
-    result = LineScan(spool, findings=list(found.findings), dirs=found.dirs if not found.findings else None)
-    checked = check_units(ws.root, found.units, SchemaSet(ws.kind_schemas_dir), progress, transform=_line_of)
+    found = Streamed(ws)
+    result = LineScan(spool, names)
+    complete = True
+    checked = check_units(ws.root, found.units(), SchemaSet(ws.kind_schemas_dir), progress, transform=_line_of)
     for unit, made, problems, content, meta in checked:
         result.findings.extend(problems)
         if made is not None and content is not None:
             line, id_, version = made
             result.add(unit.path, line, (id_, version), (content, meta), unit.meta_path)
         else:
-            result.dirs = None  # an invalid or unreadable unit: the walk is not complete
+            complete = False  # an invalid or unreadable unit: the walk is not complete
     result.settle()
-    result.findings = sort_findings(result.findings)
+    result.dirs = found.dirs if complete and not found.findings else None
+    result.findings = sort_findings([*found.findings, *result.findings])
     return result
 
 
 class LineDiff(NamedTuple):
-    """From an index file to a line scan's lines: the digest (None: no file) and entry count of the file read, the paths
-    added, changed and removed, and the new entries of the first :data:`listed` added or changed
+    """From an index file to a line scan's lines: the digest (None: no file) and entry count of the
+    file read, the paths added, changed and removed (the first ``shown`` of each, when capped) and
+    how many of each there are, and the new entries of the first :data:`listed` added or changed
     (an audit event lists them) with how many more there are."""
 
     digest: str | None
@@ -259,25 +341,31 @@ class LineDiff(NamedTuple):
     removed: list[str]
     changes: Entries
     more: int
+    counts: tuple[int, int, int]
 
 
-def merge_lines(index: StreamedIndex, scan: LineScan, listed: int) -> LineDiff:
+def merge_lines(index: StreamedIndex, scan: LineScan, listed: int, shown: int | None = None) -> LineDiff:
     """Compare the index read one entry at a time (its order proved as it is read) with the lines
     (:attr:`LineScan.plain`: in the same order), holding neither side whole; the new entries of the
-    first ``listed`` paths added or changed are kept.
+    first ``listed`` paths added or changed are kept, and the first ``shown`` paths added, changed
+    and removed (None: all), each counted.
 
     Raises:
         IndexCorruptError / OSError: the index file is not a canonical index, or not readable.
     """
-    added: list[str] = []
-    changed: list[str] = []
-    removed: list[str] = []
+    kept: tuple[list[str], list[str], list[str]] = ([], [], [])
+    counts = [0, 0, 0]
     changes: Entries = {}
     more = 0
 
-    def came(path: str, line: bytes, into: list[str]) -> None:
+    def note(what: int, path: str) -> None:
+        counts[what] += 1
+        if shown is None or counts[what] <= shown:
+            kept[what].append(path)
+
+    def came(path: str, line: bytes, what: int) -> None:
         nonlocal more
-        into.append(path)
+        note(what, path)
         if len(changes) < listed:
             changes[path] = _entry(path, line)
         else:
@@ -287,25 +375,29 @@ def merge_lines(index: StreamedIndex, scan: LineScan, listed: int) -> LineDiff:
     pending = next(new, None)
     for rel, _old, line in index.lines():
         while pending is not None and pending[0] < rel:  # code point order: the UTF-8 bytes' order
-            came(*pending, added)
+            came(*pending, _ADDED)
             pending = next(new, None)
         if pending is not None and pending[0] == rel:
             if pending[1] != line:  # both canonical: the same bytes, or another entry
-                came(*pending, changed)
+                came(*pending, _CHANGED)
             pending = next(new, None)
         else:
-            removed.append(rel)
+            note(_REMOVED, rel)
     while pending is not None:
-        came(*pending, added)
+        came(*pending, _ADDED)
         pending = next(new, None)
-    return LineDiff(index.digest, index.count, added, changed, removed, changes, more)
+    return LineDiff(index.digest, index.count, *kept, changes, more, (counts[0], counts[1], counts[2]))
 
 
-def no_index(scan: LineScan, listed: int) -> LineDiff:
+_ADDED, _CHANGED, _REMOVED = 0, 1, 2
+
+
+def no_index(scan: LineScan, listed: int, shown: int | None = None) -> LineDiff:
     """:func:`merge_lines` from no index: every line added."""
     changes: Entries = {}
     for path, line in scan.lines():
         if len(changes) >= listed:
             break
         changes[path] = _entry(path, line)
-    return LineDiff(None, 0, list(scan.paths), [], [], changes, scan.count - len(changes))
+    added = list(islice(scan.paths, shown))
+    return LineDiff(None, 0, added, [], [], changes, scan.count - len(changes), (scan.count, 0, 0))

@@ -24,7 +24,7 @@ from artigov.core import (
 )
 from artigov.index._linescan import MERGE_CHUNK, LineDiff, LineScan, line_scan, merge_lines, no_index, spool_file
 from artigov.index._model import Entries, Entry, Index, entry_from_artifact
-from artigov.index._results import IndexResult, ProgressHook, VerifyResult
+from artigov.index._results import RESULT_PATHS, IndexResult, ProgressHook, VerifyResult
 from artigov.index._scan import IndexSlice, framework_slice_of
 from artigov.index._stamptable import StampTable
 from artigov.index._statcache import Stamp, StatCache
@@ -78,17 +78,17 @@ def rebuild(
     from artigov.schema import log_findings
 
     store = IndexStore(ws, lock_timeout=lock_timeout)
-    with bulk_results(), store.locked(rebuilder(ws)) as recovery, spool_file(ws) as spool:
-        lines = line_scan(ws, spool, progress)  # index lines, not entry dicts (_linescan)
+    with bulk_results(), store.locked(rebuilder(ws)) as recovery, spool_file(ws) as spool, spool_file(ws) as names:
+        lines = line_scan(ws, spool, progress, names)  # index lines, not entry dicts (_linescan)
         parsed: Index | None = None  # an old index that is not canonical, parsed whole once
         if lines.plain:
             log_findings(lines.findings)
             written = _rebuilt_from_lines(ws, store, lines)
             if not isinstance(written, Index):
                 digest, delta = written
-                added, changed, removed = delta.added, delta.changed, delta.removed
+                paths = (delta.added, delta.changed, delta.removed)
                 return IndexResult(
-                    "rebuild", digest, lines.count, True, added, changed, removed, lines.findings, recovery
+                    "rebuild", digest, lines.count, True, *paths, lines.findings, recovery, counts=delta.counts
                 )
             parsed = written
         found = lines.as_scan()  # a duplicate (id, version), or an old index that is not canonical
@@ -104,7 +104,9 @@ def rebuild(
             added, changed, removed = diff(base.entries if base else {}, found.entries)
             digest = store.commit("rebuild", base, found.entries, [])
         save_cache(ws, found, digest)
-    return IndexResult("rebuild", digest, len(found.entries), True, added, changed, removed, found.findings, recovery)
+    counts = (len(added), len(changed), len(removed))  # the answer lists the first ones, as the lines' way
+    shown = (added[:RESULT_PATHS], changed[:RESULT_PATHS], removed[:RESULT_PATHS])
+    return IndexResult("rebuild", digest, len(found.entries), True, *shown, found.findings, recovery, counts=counts)
 
 
 def _read_or_none(store: IndexStore) -> Index | None:
@@ -124,22 +126,33 @@ def _rebuilt_from_lines(ws: Workspace, store: IndexStore, lines: LineScan) -> tu
     from artigov.index._stream import StreamedIndex
     from artigov.index.errors import IndexCorruptError
 
+    listed, shown = _store.AUDIT_LIST_MAX, RESULT_PATHS
     if ws.index_path.exists() or ws.index_path.is_symlink():
         try:
-            delta = merge_lines(StreamedIndex(ws.index_path, MERGE_CHUNK), lines, _store.AUDIT_LIST_MAX)
+            delta = merge_lines(StreamedIndex(ws.index_path, MERGE_CHUNK), lines, listed, shown)
         except (OSError, IndexCorruptError):
             parsed = _read_or_none(store)
             if parsed is not None:
                 return parsed
-            delta = no_index(lines, _store.AUDIT_LIST_MAX)  # corrupt: replaced, every entry added
+            delta = no_index(lines, listed, shown)  # corrupt: replaced, every entry added
     else:
-        delta = no_index(lines, _store.AUDIT_LIST_MAX)
+        delta = no_index(lines, listed, shown)
     digest = lines.digest
+    more_removed = delta.counts[2] - len(delta.removed)
     write = IndexWrite(
-        "rebuild", lines.pieces, digest, lines.count, delta.digest, delta.changes, delta.removed, [], delta.more
+        "rebuild",
+        lines.pieces,
+        digest,
+        lines.count,
+        delta.digest,
+        delta.changes,
+        delta.removed,
+        [],
+        delta.more,
+        more_removed,
     )
     store.write(write)
-    lines.stat_cache(cache_path(ws), discovery_scope(ws)).save(digest, ws.index_path)
+    lines.save_stat_cache(cache_path(ws), discovery_scope(ws), digest, ws.index_path)
     return digest, delta
 
 
@@ -532,8 +545,8 @@ def verify(
         if ws.index_path.is_dir():
             raise IndexCorruptError(ws.index_path, "is a directory")
         raise IndexMissingError(ws.index_path)
-    with bulk_results(), spool_file(ws) as spool:
-        lines = line_scan(ws, spool, progress)  # index lines, not entry dicts (_linescan)
+    with bulk_results(), spool_file(ws) as spool, spool_file(ws) as names:
+        lines = line_scan(ws, spool, progress, names)  # index lines, not entry dicts (_linescan)
         if lines.plain:
             index = StreamedIndex(ws.index_path, MERGE_CHUNK)
             delta = merge_lines(index, lines, 0)

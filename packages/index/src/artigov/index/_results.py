@@ -13,10 +13,14 @@ from artigov.index._store import Recovery
 if TYPE_CHECKING:
     from artigov.index._ops import Overlay
 
-__all__ = ["IndexResult", "ProgressHook", "VerifyResult"]
+__all__ = ["RESULT_PATHS", "IndexResult", "ProgressHook", "VerifyResult"]
 
-#: Called with (done, total) as files are checked.
+#: Called with (done, total) as files are checked (total 0: not known yet).
 ProgressHook = Callable[[int, int], None]
+
+#: A rebuild's answer lists at most this many paths added, changed and removed (each), and counts
+#: them all: at 300,000 artifacts, a cold rebuild's list of every path was a third of its memory.
+RESULT_PATHS = 1000
 
 
 @dataclass
@@ -36,6 +40,16 @@ class IndexResult:
     #: The stat cache proved that no file changed (nothing was read): what a quick verify would
     #: prove again, so a caller that updated first need not (not part of the JSON answer).
     proved_unchanged: bool = False
+    #: How many paths were added, changed and removed, when the lists hold only the first ones
+    #: (a rebuild's: :data:`RESULT_PATHS` of each); None: the lists are whole.
+    counts: tuple[int, int, int] | None = None
+
+    @property
+    def totals(self) -> tuple[int, int, int]:
+        """How many paths were added, changed and removed (the lists may hold only the first ones)."""
+        if self.counts is not None:
+            return self.counts
+        return len(self.added), len(self.changed), len(self.removed)
 
     @property
     def ok(self) -> bool:
@@ -53,6 +67,9 @@ class IndexResult:
             "added": self.added,
             "changed": self.changed,
             "removed": self.removed,
+            "added_count": self.totals[0],
+            "changed_count": self.totals[1],
+            "removed_count": self.totals[2],
             "findings": [f.to_dict() for f in self.findings],
             "recovery": None if self.recovery is None else self.recovery.action,
             "notes": self.notes,

@@ -593,11 +593,7 @@ class StatCache:
         def runs() -> Iterator[tuple[list[bytes], array[int]]]:
             return _moved_runs(body, edits, patches, stamps)
 
-        size = newest = 0
-        for names, packed in runs():
-            size += sum(map(len, names)) + len(names)
-            newest = max(newest, max(packed[1::4], default=0))
-        self._write_whole(index_digest, index_path, max(size - 1, 0), newest, lambda: _blob_and_stamps(runs))
+        self.save_runs(index_digest, index_path, runs)
         self._reload()
 
     def _patches(self, quick: QuickCheck, stamps: UnitStamps) -> dict[int, Stamp]:
@@ -664,6 +660,19 @@ class StatCache:
         newest = max(packed[1 : 4 * files : 4], default=0)
         size = sum(map(len, blob))
         self._write_whole(index_digest, index_path, size, newest, lambda: iter((*blob, memoryview(packed).cast("B"))))
+
+    def save_runs(
+        self, index_digest: str, index_path: Path, runs: Callable[[], Iterator[tuple[list[bytes], array[int]]]]
+    ) -> None:
+        """:meth:`save` of the paths and stamps ``runs()`` makes instead of the cache's own (the
+        paths as bytes, each unit then its sidecar, in the units' byte order; four integers a
+        path), made once for the sizes, then for the file: no string per path is held. A walk's
+        cache (:meth:`of_walk`, with its sidecars) saved from its spooled paths."""
+        size = newest = 0
+        for names, packed in runs():
+            size += sum(map(len, names)) + len(names)
+            newest = max(newest, max(packed[1::4], default=0))
+        self._write_whole(index_digest, index_path, max(size - 1, 0), newest, lambda: _blob_and_stamps(runs))
 
     def _write_whole(
         self,

@@ -91,6 +91,8 @@ class IndexWrite:
     #: added or changed entries not in ``changes`` (a rebuild's: their number alone; the journal of
     #: a rebuild holds no changes, and its audit event lists the first ones)
     more_changes: int = 0
+    #: paths no longer indexed and not in ``removed`` (a rebuild's, likewise)
+    more_removed: int = 0
 
 
 class Delta(NamedTuple):
@@ -224,7 +226,7 @@ class IndexStore:
             "base_digest": change.base_digest,
             "expected_digest": change.digest,
         }
-        if change.more_changes and change.op != "rebuild":
+        if (change.more_changes or change.more_removed) and change.op != "rebuild":
             raise ValueError("only a rebuild is journaled without its changes")
         if change.op != "rebuild":
             record["changes"] = change.changes
@@ -234,7 +236,7 @@ class IndexStore:
         write_atomic(self.path, change.data, lock=False)
         fault_point("before-journal-truncate")
         self.journal.clear()
-        stepped = None if change.more_changes else [*change.changes, *change.removed]
+        stepped = None if change.more_changes or change.more_removed else [*change.changes, *change.removed]
         record_step(self.ws, change.base_digest, change.digest, stepped)
         changes = change.changes
         total = len(changes) + change.more_changes
@@ -248,7 +250,7 @@ class IndexStore:
             previous_digest=change.base_digest,
             count=change.count,
             **_listed("changed", {k: changes[k]["checksum"] for k in sorted(changes)[:AUDIT_LIST_MAX]}, total),
-            **_listed("removed", change.removed[:AUDIT_LIST_MAX], len(change.removed)),
+            **_listed("removed", change.removed[:AUDIT_LIST_MAX], len(change.removed) + change.more_removed),
         )
 
     def _log(self, recovery: Recovery) -> None:
