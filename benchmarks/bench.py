@@ -792,9 +792,11 @@ _PLOTTED = ("cold index rebuild", "no-change", "one-file", "status", "route chec
 
 
 def plot(results: list[dict[str, Any]], out: Path) -> None:
-    """Log-log time (ours and the references) and peak RSS (ours) against N, one panel each."""
-    import matplotlib
-
+    """Log-log time (ours and the references) and peak RSS (ours and `git status`) against N, one panel each."""
+    try:
+        import matplotlib
+    except ImportError as e:
+        raise SystemExit("bench: the plot needs matplotlib (`nox -s bench` installs it)") from e
     matplotlib.use("Agg")
     import re
 
@@ -812,11 +814,16 @@ def plot(results: list[dict[str, Any]], out: Path) -> None:
             memory.setdefault(name, []).append(row["ours_rss_mb"])
             if row["reference_s"] and row["operation"].startswith(("cold index rebuild", "no-change")):
                 times.setdefault(f"ref: {row['reference']}", []).append(row["reference_s"])
+            if row["operation"].startswith("no-change") and row.get("reference_rss_mb"):
+                memory.setdefault(f"ref: {row['reference']}", []).append(row["reference_rss_mb"])
     fig, (left, right) = plt.subplots(1, 2, figsize=(15, 6))
+    names, colors = sorted(times.keys() | memory.keys()), plt.get_cmap("tab20").colors
     for ax, series, label in ((left, times, "seconds (median)"), (right, memory, "peak RSS, MB")):
         for name, ys in sorted(series.items()):
             if len(ys) == len(ns):
-                ax.plot(ns, ys, marker="o", linestyle="--" if name.startswith("ref:") else "-", label=name)
+                i = names.index(name)  # one color and marker a series in both panels (more than 10 series)
+                dashed = "--" if name.startswith("ref:") else "-"
+                ax.plot(ns, ys, marker="osD^v<>phX*"[i % 11], color=colors[i % 20], linestyle=dashed, label=name)
         ax.set_xscale("log")
         ax.set_yscale("log")
         ax.set_xlabel("artifacts (N)")
@@ -824,7 +831,7 @@ def plot(results: list[dict[str, Any]], out: Path) -> None:
         ax.grid(True, which="both", alpha=0.3)
         ax.legend(fontsize=8)
     left.set_title(f"time: artigov vs reference tools ({NPROC} cores)")
-    right.set_title("memory: peak RSS of artigov (the process and its workers)")
+    right.set_title("memory: peak RSS of artigov (the process and its workers) and git status")
     fig.tight_layout()
     fig.savefig(out, dpi=110)
 
