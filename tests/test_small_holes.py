@@ -151,3 +151,86 @@ def test_a_torn_operational_log_line_does_not_fail_audit_verify_for_good(
     again = artigov("audit", "verify", "--root", example_copy)
     assert again.returncode == 0, again.stdout
     assert (example_copy / ".artigov" / "audit.jsonl.1").read_bytes().endswith(torn)  # kept as evidence
+
+
+def _unprivileged(run: Callable[[], dict[str, object]]) -> dict[str, object]:
+    """``run()`` where permissions hold: in this process for a normal user; as root (CI), in a fork
+    that became ``nobody`` first (root lists any folder), its answer sent back as JSON."""
+    if os.geteuid() != 0:
+        return run()
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: drop to nobody, run, answer, and never return into pytest
+        code = 1
+        try:
+            os.close(read)
+            os.setgroups([])
+            os.setgid(65534)
+            os.setuid(65534)
+            os.write(write, json.dumps(run()).encode())
+            code = 0
+        finally:
+            os._exit(code)
+    os.close(write)
+    with os.fdopen(read, "rb") as answer:
+        data = answer.read()
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0 and data, "the unprivileged run failed"
+    return dict(json.loads(data))
+
+
+def test_a_folder_that_cannot_be_listed_is_a_finding_not_a_silent_loss() -> None:
+    """A folder of artifacts without read permission (made by a container as root, say) was passed
+    by in silence: validate, index rebuild and index update answered green with its artifacts gone
+    from the index. Each now names the folder with S022 and exits 1, until it is readable again."""
+    import tempfile
+
+    from typer.testing import CliRunner
+
+    from artigov.cli.app import app
+
+    top = Path(tempfile.mkdtemp(prefix="agt-s022-", dir="/tmp"))  # nobody can reach it (tmp_path is private)
+    try:
+        top.chmod(0o755)
+        ws = top / "workspace"
+        shutil.copytree(Path(__file__).parents[1] / "examples/workspace", ws, ignore=shutil.ignore_patterns(".artigov"))
+        subprocess.run(["chmod", "-R", "a+rwX", str(ws)], check=True)
+        folder = "frameworks/fwk-001/plans/technical"
+        hidden = sorted(p.name for p in (ws / folder).iterdir())
+        (ws / folder).chmod(0)
+
+        def run() -> dict[str, object]:
+            out: dict[str, object] = {}
+            for name, args in (
+                ("validate", ["validate"]),
+                ("rebuild", ["index", "rebuild"]),
+                ("update", ["index", "update"]),  # from the stat cache the rebuild left
+            ):
+                done = CliRunner().invoke(app, [*args, "--format", "json", "--root", str(ws)])
+                out[name] = [done.exit_code, done.output]
+            return out
+
+        def adopt() -> dict[str, object]:
+            done = CliRunner().invoke(app, ["adopt", "-f", "fwk-001", "--root", str(ws)])
+            return {"adopt": [done.exit_code, done.output]}
+
+        answers = _unprivileged(run)
+        for name, (code, output) in answers.items():
+            assert code == 1, (name, output)
+            findings = {(f["code"], f["file"]) for f in json.loads(str(output))["findings"]}
+            assert ("S022", folder) in findings, (name, output)
+        index = (ws / "artifacts_index.json").read_text()
+        assert hidden and not any(f"{folder}/{name}" in index for name in hidden)
+        assert f"cannot adopt {folder}: S022" in str(_unprivileged(adopt)["adopt"])  # to fix, never skipped silently
+        config = (ws / "artigov.yaml").read_text()
+        (ws / "artigov.yaml").write_text(config + f"exclude:\n  - {folder}/**\n")  # left out on purpose: no finding
+        validated = _unprivileged(run)["validate"]
+        assert isinstance(validated, list) and validated[0] == 0, validated
+        (ws / "artigov.yaml").write_text(config)
+        (ws / folder).chmod(0o777)
+        again = _unprivileged(run)
+        assert all(code == 0 for code, _ in again.values()), again
+        assert all(f"{folder}/{name}" in (ws / "artifacts_index.json").read_text() for name in hidden)
+    finally:
+        subprocess.run(["chmod", "-R", "u+rwX", str(top)], check=False)
+        shutil.rmtree(top, ignore_errors=True)

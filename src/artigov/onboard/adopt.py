@@ -276,7 +276,7 @@ def _list_skipped(report: AdoptReport, checked: _Scanned, leave: dict[str, Any])
     for f in checked.findings:
         if f.code in ("S019", "S021") and not unnameable(f):
             special.append(Skipped(f.file, f"{f.code} {f.message}", f.file))
-        elif f.code in ("S019", "S021"):
+        elif f.code in ("S019", "S021", "S022"):  # S022: a folder adopt cannot list, to fix
             report.unplaced.append(Unplaced(f.file, f"{f.code} {f.message}", f.fix))
     links = [Skipped(path, why, "") for path, why in checked.skipped.items()]
     found = [Skipped(path, why.reason, why.glob) for path, why in leave.items()]

@@ -119,6 +119,12 @@ CATALOGUE: tuple[Code, ...] = (
         "a FIFO, socket or device, or a name with a line break or not in UTF-8, where artifacts are: never read",
         "remove or rename it",
     ),
+    Code(
+        "S022",
+        "unlisted-folder",
+        "a folder where artifacts are that cannot be listed (permissions, an I/O error): its artifacts are left out",
+        "make the folder readable, or leave it out with `exclude` in artigov.yaml",
+    ),
     Code("Y001", "yaml-invalid", "YAML syntax error", "fix the YAML syntax"),
     Code(
         "Y002",

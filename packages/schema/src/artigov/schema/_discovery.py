@@ -212,6 +212,8 @@ class _Walked:
     dirs: dict[str, Stamp] | None = None
     links: list[str] | None = None
     special: list[str] | None = None
+    #: folders that exist but could not be listed, with the reason (S022: their artifacts are left out)
+    unlisted: list[tuple[str, str]] | None = None
 
 
 def _walk(root: Path, start: str, skip: set[str], into: _Walked) -> None:
@@ -224,19 +226,27 @@ def _walk(root: Path, start: str, skip: set[str], into: _Walked) -> None:
     stack = [start]
     while stack:
         rel_dir = stack.pop()
-        entries = _list_folder(root, rel_dir, into.dirs)
+        entries = _list_folder(root, rel_dir, into.dirs, into.unlisted)
         if entries is not None:
             stack.extend(reversed(_sort_out(entries, rel_dir, skip, into)))
 
 
-def _list_folder(root: Path, rel_dir: str, dirs: dict[str, Stamp] | None) -> list[os.DirEntry[str]] | None:
+def _list_folder(
+    root: Path, rel_dir: str, dirs: dict[str, Stamp] | None, unlisted: list[tuple[str, str]] | None = None
+) -> list[os.DirEntry[str]] | None:
     """The folder's entries by name, or None if it cannot be listed; its stamp (taken before
-    listing: a later change shows up as a new stamp) into ``dirs``."""
+    listing: a later change shows up as a new stamp) into ``dirs``; why a folder that is there
+    could not be listed (permissions, an I/O error) into ``unlisted`` (one gone since its parent
+    was listed is not reported: it holds nothing now)."""
     where = root / rel_dir if rel_dir else root
     stamp = stamp_of(where)
     try:
         entries = sorted(os.scandir(where), key=lambda e: e.name)
-    except OSError:
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    except OSError as e:
+        if unlisted is not None:
+            unlisted.append((rel_dir, e.strerror or type(e).__name__))
         return None
     if dirs is not None and stamp is not None:
         dirs[rel_dir] = stamp
@@ -346,7 +356,7 @@ class Streamed:
         self.skipped: dict[str, str] = {}
         self._include, self._exclude = _any_of(ws.artifacts), _any_of(ws.exclude)
         self._skip = set(_skipped(ws))
-        self._walked = _Walked(dirs=self.dirs, links=[], special=[])
+        self._walked = _Walked(dirs=self.dirs, links=[], special=[], unlisted=[])
         self._odd: list[str] = []  # names with a line break or not UTF-8 (the few S021 can be about)
         self._doubles: list[tuple[str, Finding]] = []  # S018, by the described file
         self._orphans: list[Finding] = []  # S017
@@ -372,6 +382,7 @@ class Streamed:
                 _judge_link(ws, link, refused, self.skipped)
         special = [f for f in self._walked.special or () if not exclude(f)]
         refused += _unusable(self._odd, special, self._include)
+        refused += _unlisted(self._walked.unlisted or [], exclude)
         doubles = [f for _, f in sorted(self._doubles, key=lambda d: d[0])]
         orphans = sorted(self._orphans, key=lambda f: f.file)
         self.findings = refused + doubles + orphans
@@ -395,7 +406,7 @@ class Streamed:
 
     def _folder(self, rel_dir: str) -> list[list[ArtifactUnit] | str]:
         """One folder listed: its units (in runs) and subfolders (as paths) in walk order."""
-        entries = _list_folder(self._ws.root, rel_dir, self.dirs)
+        entries = _list_folder(self._ws.root, rel_dir, self.dirs, self._walked.unlisted)
         if entries is None:
             return []
         walked = self._walked
@@ -515,6 +526,23 @@ def _unusable(files: list[str], special: list[str], include: Callable[[str], Any
         elif not utf8_name(rel) and include(rel):
             out.append(not_utf8_finding(rel))
     return out
+
+
+def _unlisted(folders: list[tuple[str, str]], exclude: Callable[[str], Any]) -> list[Finding]:
+    """S022 for each folder where artifacts are that could not be listed (a walk cannot see what is
+    in it, so an index or a check made without it must not pass silently); none for a folder the
+    workspace's ``exclude`` globs leave out."""
+    return [
+        Finding(
+            "S022",
+            folder or ".",
+            f"this folder could not be listed ({why}): the artifacts in it are left out of every check and the index",
+            fix=f"make it readable (chmod u+rx '{folder or '.'}'), or leave it out with `exclude` in artigov.yaml",
+            line=1,
+        )
+        for folder, why in sorted(folders)
+        if not exclude(f"{folder}/x")
+    ]
 
 
 def not_utf8_finding(rel: str) -> Finding:
