@@ -155,7 +155,9 @@ def test_a_torn_operational_log_line_does_not_fail_audit_verify_for_good(
 
 def _unprivileged(run: Callable[[], dict[str, object]]) -> dict[str, object]:
     """``run()`` where permissions hold: in this process for a normal user; as root (CI), in a fork
-    that became ``nobody`` first (root lists any folder), its answer sent back as JSON."""
+    that became ``nobody`` first (root lists any folder), its answer sent back as JSON. The fork
+    can import no module nobody cannot read (the interpreter may live under ``/root``): the caller
+    runs the same commands once before, as itself, so their modules are loaded."""
     if os.geteuid() != 0:
         return run()
     read, write = os.pipe()
@@ -197,7 +199,7 @@ def test_a_folder_that_cannot_be_listed_is_a_finding_not_a_silent_loss() -> None
         subprocess.run(["chmod", "-R", "a+rwX", str(ws)], check=True)
         folder = "frameworks/fwk-001/plans/technical"
         hidden = sorted(p.name for p in (ws / folder).iterdir())
-        (ws / folder).chmod(0)
+        actor = {"ARTIGOV_ACTOR": "tests@example.org"}
 
         def run() -> dict[str, object]:
             out: dict[str, object] = {}
@@ -206,14 +208,22 @@ def test_a_folder_that_cannot_be_listed_is_a_finding_not_a_silent_loss() -> None
                 ("rebuild", ["index", "rebuild"]),
                 ("update", ["index", "update"]),  # from the stat cache the rebuild left
             ):
-                done = CliRunner().invoke(app, [*args, "--format", "json", "--root", str(ws)])
-                out[name] = [done.exit_code, done.output]
+                done = CliRunner(env=actor).invoke(app, [*args, "--format", "json", "--root", str(ws)])
+                out[name] = [
+                    done.exit_code,
+                    done.output if isinstance(done.exception, (SystemExit, type(None))) else repr(done.exception),
+                ]
             return out
 
         def adopt() -> dict[str, object]:
-            done = CliRunner().invoke(app, ["adopt", "-f", "fwk-001", "--root", str(ws)])
+            done = CliRunner(env=actor).invoke(app, ["adopt", "-f", "fwk-001", "--root", str(ws)])
             return {"adopt": [done.exit_code, done.output]}
 
+        before = run()  # readable: every artifact indexed (and, as root, the modules loaded for the fork)
+        assert all(code == 0 for code, _ in before.values()) and adopt()["adopt"], before
+        assert all(f"{folder}/{name}" in (ws / "artifacts_index.json").read_text() for name in hidden)
+        subprocess.run(["chmod", "-R", "a+rwX", str(ws)], check=True)  # what the run wrote: nobody's too
+        (ws / folder).chmod(0)
         answers = _unprivileged(run)
         for name, (code, output) in answers.items():
             assert code == 1, (name, output)
