@@ -174,8 +174,18 @@ def _unprivileged(run: Callable[[], dict[str, object]]) -> dict[str, object]:
         finally:
             os._exit(code)
     os.close(write)
-    with os.fdopen(read, "rb") as answer:
-        data = answer.read()
+    import select
+    import signal
+
+    data = b""
+    with os.fdopen(read, "rb", buffering=0) as answer:
+        while select.select([answer], [], [], 120)[0]:  # a fork stuck on a lock another thread held: killed
+            chunk = answer.read(1 << 16)
+            if not chunk:
+                break
+            data += chunk
+        else:
+            os.kill(pid, signal.SIGKILL)
     _, status = os.waitpid(pid, 0)
     assert os.waitstatus_to_exitcode(status) == 0 and data, "the unprivileged run failed"
     return dict(json.loads(data))
