@@ -230,7 +230,9 @@ def test_a_folder_that_cannot_be_listed_is_a_finding_not_a_silent_loss() -> None
             return {"adopt": [done.exit_code, done.output]}
 
         before = run()  # readable: every artifact indexed (and, as root, the modules loaded for the fork)
-        assert all(code == 0 for code, _ in before.values()) and adopt()["adopt"], before
+        assert all(code == 0 for code, _ in before.values()), before
+        adopted = adopt()["adopt"]
+        assert isinstance(adopted, list) and adopted[0] == 0 and "0 cannot be adopted" in adopted[1], adopted
         assert all(f"{folder}/{name}" in (ws / "artifacts_index.json").read_text() for name in hidden)
         subprocess.run(["chmod", "-R", "a+rwX", str(ws)], check=True)  # what the run wrote: nobody's too
         (ws / folder).chmod(0)
