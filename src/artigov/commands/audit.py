@@ -55,10 +55,12 @@ class AuditFilter:
         return bool(self.framework) and not (self.event or self.since or self.snapshot is not None or self.command)
 
 
-def matches(event: dict[str, Any], wanted: AuditFilter, since: str | None) -> bool:
-    """Does ``event`` pass the filters of ``audit show``? (``since`` as :func:`parse_since` gives it.)"""
+def matches(event: dict[str, Any], wanted: AuditFilter, since: str | None, *, in_framework_log: bool = False) -> bool:
+    """Does ``event`` pass the filters of ``audit show``? (``since`` as :func:`parse_since` gives it.)
+    An event of the framework's own decision log (``in_framework_log``) is that framework's,
+    whatever its fields say: the log is its record."""
     framework, name, snapshot, command = wanted.framework, wanted.event, wanted.snapshot, wanted.command
-    if framework and event.get("framework") != framework:
+    if framework and not in_framework_log and event.get("framework") != framework:
         return False
     if (
         name
@@ -86,90 +88,45 @@ def _about_snapshot(event: dict[str, Any], snapshot: int) -> bool:
     return snapshot in sequences or any(str(s or "").endswith(f"#{snapshot}") for s in subjects)
 
 
-def with_log_field(raw: bytes, log: bytes) -> bytes | None:
-    """A decision-log line (canonical JSON: sorted keys, compact) with ``"log":<log>`` added where
-    sorted keys put it, just before the top-level ``"outcome"``, without parsing the line; None if
-    the line does not look like that (the caller then parses it). A speed seam of ``audit show``:
-    a test holds it equal to parsing, adding the field and serializing again.
+@dataclass(frozen=True)
+class _Shown:
+    """An event ``audit show`` may print: its fields, its line as the log holds it, which log it
+    is in, and whether that log is the asked framework's own decision log."""
 
-    The last ``,"outcome":`` of a line is the top-level one: the keys after it (``prev``,
-    ``subject``, ``ts``) hold plain strings, in which a quote is always escaped.
-    """
-    at = raw.rfind(b',"outcome":')
-    if at < 0 or not raw.endswith(b"}\n") or b',"log":' in raw[:at]:
-        return None
-    return raw[:at] + b',"log":' + log + raw[at:]
+    event: dict[str, Any]
+    raw: bytes
+    log: str
+    in_framework_log: bool = False
 
 
-_OUTCOME = b',"outcome":'
-_LOG_OUTCOME = b',"log":"decisions"' + _OUTCOME
-#: Every byte but the two markers and the line break (``bytes.translate`` deletes them).
-_NOT_SKELETON = bytes(b for b in range(256) if b not in (0, 1, 10))
-
-
-def splice_block(block: bytes, mine: bytes) -> bytes | None:
-    """:func:`with_log_field` on every line of ``block`` at once (a speed seam of ``audit show``):
-    the block with each line's ``log`` field added, or None unless every line is in the plain shape,
-    when the caller goes line by line. Plain: every line ends ``}\\n`` (a line break inside JSON is
-    escaped, so ``}\\n`` ends lines only), holds ``mine`` (``"framework":"F"``) once and then ``,"outcome":``
-    once (so that one is its last), and none holds ``,"log":``. Checked in C, never line by line:
-    the two are marked with bytes JSON never holds raw (``\\x01``, ``\\x00``), everything else is
-    deleted, and what is left must be ``\\x01\\x00\\n`` once per line. A test holds it equal to the
-    line-by-line splice."""
-    if not block.endswith(b"\n") or b"\x00" in block or b"\x01" in block or b',"log":' in block:
-        return None
-    marked = block.replace(mine, b"\x01").replace(_OUTCOME, b"\x00")
-    skeleton = marked.translate(None, _NOT_SKELETON)
-    lines = len(skeleton) // 3  # the skeleton keeps every line break
-    if skeleton != b"\x01\x00\n" * lines or marked.count(b"}\n") != lines:
-        return None
-    # The markers put back, each outcome with the field before it: one-byte searches (memchr),
-    # several times faster than searching the block for the outcome again.
-    return marked.replace(b"\x01", mine).replace(b"\x00", _LOG_OUTCOME)
-
-
-def _decision_blocks(ws: Workspace, framework: str) -> Iterator[bytes]:
-    """The framework's decision-log events as JSON lines with their ``log`` field, in blocks;
-    unparsed where the lines allow it."""
-    import orjson
-
-    from artigov.promote import DecisionLog, SnapshotStore
-
-    mine = b'"framework":' + orjson.dumps(framework)
-    for block in DecisionLog(SnapshotStore(ws, framework).decisions_path).blocks():
-        spliced = splice_block(block, mine)
-        yield spliced if spliced is not None else b"".join(_decision_lines(block.splitlines(True), mine, framework))
-
-
-def _decision_lines(lines: Iterable[bytes], mine: bytes, framework: str) -> Iterator[bytes]:
-    """Each of ``lines`` of the framework's decision log that is one of its events, with its ``log``
-    field: spliced where the line allows it, else parsed and written again."""
-    import orjson
+def _parsed(lines: Iterable[bytes], log: str, in_framework_log: bool = False) -> Iterator[_Shown]:
+    from artigov.core import parse_event
 
     for raw in lines:
-        line = with_log_field(raw, b'"decisions"') if mine in raw else None
-        if line is not None:
-            yield line
-            continue
-        try:
-            event = orjson.loads(raw)
-        except ValueError:
-            continue
-        if isinstance(event, dict) and event.get("framework") == framework:
-            yield orjson.dumps({**event, "log": "decisions"}, option=orjson.OPT_SORT_KEYS | orjson.OPT_APPEND_NEWLINE)
+        event = parse_event(raw)
+        if event is not None:
+            yield _Shown(event, raw, log, in_framework_log)
 
 
-def _all_events(ws: Workspace, framework: str | None) -> Iterator[dict[str, Any]]:
+def _all_events(ws: Workspace, framework: str | None) -> Iterator[_Shown]:
     """Every framework's decision log (the record), then the operational log; each in order."""
-    from artigov.core import read_events
     from artigov.promote import DecisionLog, SnapshotStore, record_frameworks
 
     for name in record_frameworks(ws.record_dir):
         if framework is None or framework == name:
-            for decision in DecisionLog(SnapshotStore(ws, name).decisions_path).events():
-                yield {**decision.fields, "log": "decisions"}
-    for event in read_events(ws.audit_path):
-        yield {**event, "log": "operational"}
+            yield from _parsed(
+                DecisionLog(SnapshotStore(ws, name).decisions_path).lines(), "decisions", bool(framework)
+            )
+    yield from _parsed(_operational_lines(ws), "operational")
+
+
+def _operational_lines(ws: Workspace) -> Iterator[bytes]:
+    try:
+        f = open(ws.audit_path, "rb")  # noqa: SIM115 - closed below, once the caller stops iterating
+    except (FileNotFoundError, NotADirectoryError):
+        return
+    with f:
+        yield from f
 
 
 def run_audit_verify(root: Path | None, fmt: Format) -> int:
@@ -219,23 +176,21 @@ def run_audit_verify(root: Path | None, fmt: Format) -> int:
 
 
 def _show_framework_json(ws: Workspace, framework: str, out: Any) -> int:
-    """``audit show --framework F --format json``: the decision log's lines passed through with
-    their ``log`` field added (no parse: :func:`splice_block`, else :func:`with_log_field`), a block
-    of about 1 MiB per write; then the operational log's events of F."""
-    import orjson
-
-    from artigov.core import read_events
-    from artigov.promote import record_frameworks
+    """``audit show --framework F --format json``: F's decision log passed through, each line with
+    its ``log`` field (:func:`~artigov.commands.audit_lines.splice_block`, a block of about 1 MiB a
+    write), then the operational log's events of F."""
+    from artigov.commands.audit_lines import event_line, lines_of, splice_block, splice_lines
+    from artigov.promote import DecisionLog, SnapshotStore, record_frameworks
 
     if framework in record_frameworks(ws.record_dir):
-        for block in _decision_blocks(ws, framework):
-            out.write(block)
-    batch: list[bytes] = []
-    for e in read_events(ws.audit_path):
-        if e.get("framework") == framework:
-            batch.append(
-                orjson.dumps({**e, "log": "operational"}, option=orjson.OPT_SORT_KEYS | orjson.OPT_APPEND_NEWLINE)
-            )
+        for block in DecisionLog(SnapshotStore(ws, framework).decisions_path).blocks():
+            spliced = splice_block(block, "decisions")
+            out.write(spliced if spliced is not None else b"".join(splice_lines(lines_of(block), "decisions")))
+    batch = [
+        event_line(e.raw, e.event, e.log)
+        for e in _parsed(_operational_lines(ws), "operational")
+        if e.event.get("framework") == framework
+    ]
     out.write(b"".join(batch))
     out.flush()
     return EXIT_OK
@@ -263,29 +218,34 @@ def run_audit_show(root: Path | None, fmt: Format, wanted: AuditFilter | None = 
 
     def action(ws: Workspace) -> int:
         since_key = parse_since(wanted.since) if wanted.since is not None else None
-        rows = (e for e in _all_events(ws, framework) if matches(e, wanted, since_key))
+        shown = (
+            e
+            for e in _all_events(ws, framework)
+            if matches(e.event, wanted, since_key, in_framework_log=e.in_framework_log)
+        )
         try:
             # Streamed, one event at a time, in both formats: memory does not grow with the log.
             out = sys.stdout.buffer
             if fmt is Format.json:
-                import orjson
+                from artigov.commands.audit_lines import event_line
 
                 if framework and wanted.framework_only():
                     return _show_framework_json(ws, framework, out)
-                for e in rows:  # compact, sorted keys: the logs' own line format, plus "log"
-                    out.write(orjson.dumps(e, option=orjson.OPT_SORT_KEYS | orjson.OPT_APPEND_NEWLINE))
+                for e in shown:  # the line as its log holds it, plus "log" (audit_lines)
+                    out.write(event_line(e.raw, e.event, e.log))
                 out.flush()
                 return EXIT_OK
             columns = ("time (UTC)", "log", "event", "framework", "outcome", "actor", "subject")
             widths = (19, 11, 26, 12, 12, 20, 0)  # the subject, of any length, last
             out.write((_row(columns, widths) + "\n").encode())
             count = 0
-            for e in rows:
+            for shown_event in shown:
                 count += 1
+                e = shown_event.event
                 when, who = _when_and_who(e)
                 cells = (
                     when[:19].replace("T", " "),
-                    str(e.get("log", "")),
+                    shown_event.log,
                     str(e.get("event", "")),
                     str(e.get("framework", "") or ""),
                     str(e.get("outcome", "") or ""),

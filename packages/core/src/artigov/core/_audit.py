@@ -301,12 +301,21 @@ def parse_events(lines: Iterable[bytes]) -> Iterator[dict[str, Any]]:
         try:
             event = loads(raw)
         except ValueError:  # orjson refuses some JSON json accepts (integers past 64 bits): ask json
-            try:
-                event = json.loads(raw)
-            except ValueError:
-                continue
+            event = parse_event(raw)
         if isinstance(event, dict):
             yield event
+
+
+def parse_event(raw: bytes) -> dict[str, Any] | None:
+    """The event of one log line, or None when the line is not a JSON object."""
+    try:
+        event = orjson.loads(raw)
+    except ValueError:  # orjson refuses some JSON json accepts (integers past 64 bits): ask json
+        try:
+            event = json.loads(raw)
+        except (ValueError, RecursionError):  # not JSON, or nested past what json parses
+            return None
+    return event if isinstance(event, dict) else None
 
 
 def last_line(fd: int, size: int) -> bytes:
