@@ -186,6 +186,9 @@ _DOORS: dict[tuple[str, ...], Callable[[list[str]], int | None]] = {
 
 def main() -> None:
     """The ``artigov`` command: the fast door first, else the full command line."""
+    from artigov.core import write_every_byte
+
+    write_every_byte()  # unbuffered (PYTHONUNBUFFERED=1), a short write would lose output
     if os.environ.get("_ARTIGOV_COMPLETE") and os.environ.get("ARTIGOV_QUICK") != "0":
         from artigov.cli.fastcomplete import fast_completion
 

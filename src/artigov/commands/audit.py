@@ -231,8 +231,8 @@ def run_audit_show(root: Path | None, fmt: Format, wanted: AuditFilter | None = 
 
                 if framework and wanted.framework_only():
                     return _show_framework_json(ws, framework, out)
-                for e in shown:  # the line as its log holds it, plus "log" (audit_lines)
-                    out.write(event_line(e.raw, e.event, e.log))
+                for one in shown:  # the line as its log holds it, plus "log" (audit_lines)
+                    out.write(event_line(one.raw, one.event, one.log))
                 out.flush()
                 return EXIT_OK
             columns = ("time (UTC)", "log", "event", "framework", "outcome", "actor", "subject")

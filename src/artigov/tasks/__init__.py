@@ -36,8 +36,9 @@ def task(**kwargs: Any) -> Callable[[Callable[..., None]], Task[Any]]:
 
 
 def _setup(log_format: str, log_level: str) -> None:
-    from artigov.core import configure_logging
+    from artigov.core import configure_logging, write_every_byte
 
+    write_every_byte()
     configure_logging(log_format, log_level)
 
 

@@ -100,6 +100,7 @@ if TYPE_CHECKING:
     from artigov.core._packaged import packaged_dir, packaged_schema, packaged_schema_names
     from artigov.core._parallel import bulk_results, cores, die_with_parent, fork_map
     from artigov.core._safeyaml import load_yaml, pointer_lines
+    from artigov.core._stdio import write_every_byte
     from artigov.core._throwaway import make_throwaway_key, throwaway_gnupg_home
     from artigov.core._tree import FsTree, GitTree, GitTreeError, Tree, git_toplevel
     from artigov.core._trust import (
@@ -300,6 +301,7 @@ __all__ = [
     "writer_gone",
     "write_atomic",
     "write_batch",
+    "write_every_byte",
     "write_new",
     "write_whole_lines",
 ]

@@ -16,8 +16,9 @@ from artigov.index import read_framework
 
 def main() -> int:
     """Print the hydration plan of ROOT FRAMEWORK STAGE (argv) in a fresh process; its exit status."""
-    from artigov.core import configure_logging
+    from artigov.core import configure_logging, write_every_byte
 
+    write_every_byte()  # a plan cut by a short write would read as a different plan
     configure_logging("console", "error")  # stdout carries the plan's bytes, nothing else
     root, framework, stage = sys.argv[1:4]
     ws = load_workspace(Path(root))
