@@ -17,10 +17,7 @@ from __future__ import annotations
 import io
 import os
 import sys
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from _typeshed import ReadableBuffer
+from typing import Any
 
 __all__ = ["WholeWriter", "write_every_byte"]
 
@@ -39,15 +36,19 @@ class WholeWriter(io.BufferedIOBase):
         return self._fd
 
     def writable(self) -> bool:
+        """True: it writes."""
         return True
 
     def fileno(self) -> int:
+        """The file descriptor it writes to."""
         return self._fd
 
     def isatty(self) -> bool:
+        """Is the file descriptor a terminal?"""
         return os.isatty(self._fd)
 
-    def write(self, data: ReadableBuffer, /) -> int:
+    def write(self, data: Any, /) -> int:  # any buffer (collections.abc.Buffer is 3.12's)
+        """Write every byte of ``data`` (again from where a short write stopped); their count."""
         view = memoryview(data).cast("B")
         done = 0
         while done < len(view):
