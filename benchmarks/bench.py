@@ -484,21 +484,11 @@ def _promote_pair(ws: Path, repeat: int, framework: str, gate: str, signer: Sign
 
 
 def bench_promote(scratch: Path, repeat: int, inputs: int) -> Row:
+    sys.path[:0] = [str(REPO / "packages" / "index" / "src")]
+    from artigov.index.testing import wide_gate_workspace
+
     ws = scratch / "bulk"
-    kinds = [f"k{i:04d}" for i in range(inputs)]
-    ws.mkdir()
-    (ws / "artigov.yaml").write_text("artifacts: [frameworks/**]\n")
-    (ws / "contracts").mkdir()
-    (ws / "contracts" / "bulk.yaml").write_text(
-        f"framework: bulk\nallowed_kinds: [{', '.join(kinds)}]\ngates:\n  - name: all\n    requires:\n"
-        + "".join(f"      {k}: draft\n" for k in kinds)
-    )
-    for k in kinds:
-        folder = ws / "frameworks" / "bulk" / k
-        folder.mkdir(parents=True)
-        (folder / f"{k}.md").write_text(
-            f'---\nid: {k}\nversion: "1.0.0"\nstatus: draft\nframework: bulk\nkind: {k}\n---\n' + "body line\n" * 200
-        )
+    wide_gate_workspace(ws, inputs, "body line\n" * 200)
     _run([*ARTIGOV, "index", "rebuild"], ws)
     with _signing(ws) as signer:
         ours, ref = _promote_pair(ws, repeat, "bulk", "all", signer)

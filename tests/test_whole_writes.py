@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from artigov.core import AuditLog
+from artigov.index.testing import wide_gate_workspace
 
 
 def _wchan(pid: int) -> str:
@@ -94,19 +95,7 @@ def test_the_determinism_rerun_prints_its_whole_plan_when_stopped(tmp_path: Path
     """The rerun of promote's determinism check, stopped while it prints a plan larger than a pipe
     holds: the plan comes whole (cut, it read as "hydration is not deterministic")."""
     ws = tmp_path / "ws"
-    kinds = [f"k{i:03d}" for i in range(400)]
-    (ws / "contracts").mkdir(parents=True)
-    (ws / "artigov.yaml").write_text("artifacts: [frameworks/**]\n")
-    (ws / "contracts" / "bulk.yaml").write_text(
-        f"framework: bulk\nallowed_kinds: [{', '.join(kinds)}]\ngates:\n  - name: all\n    requires:\n"
-        + "".join(f"      {k}: draft\n" for k in kinds)
-    )
-    for k in kinds:
-        folder = ws / "frameworks" / "bulk" / k
-        folder.mkdir(parents=True)
-        (folder / f"{k}.md").write_text(
-            f'---\nid: {k}\nversion: "1.0.0"\nstatus: draft\nframework: bulk\nkind: {k}\n---\nbody\n'
-        )
+    wide_gate_workspace(ws, 400)
     subprocess.run([sys.executable, "-m", "artigov.cli", "index", "rebuild"], cwd=ws, check=True, capture_output=True)
     argv = [sys.executable, "-m", "artigov.hydrate._selfcheck", str(ws), "bulk", "all"]
     whole = subprocess.run(argv, cwd=ws, capture_output=True, check=True).stdout

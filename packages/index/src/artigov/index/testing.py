@@ -7,7 +7,17 @@ import textwrap
 from pathlib import Path
 from typing import Any
 
-__all__ = ["KINDS", "merge_pairs", "mutate", "pr_branch", "pr_pairs", "pr_repository", "reseal", "synth_workspace"]
+__all__ = [
+    "KINDS",
+    "merge_pairs",
+    "mutate",
+    "pr_branch",
+    "pr_pairs",
+    "pr_repository",
+    "reseal",
+    "synth_workspace",
+    "wide_gate_workspace",
+]
 
 KINDS = ("technical-plan", "action-plan", "summary-report", "risk-register", "acceptance-record")
 _STATUSES = ("draft", "review", "approved")
@@ -45,6 +55,26 @@ def synth_workspace(root: Path, n: int, seed: int = 0, *, committed: bool = Fals
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text)
     return root
+
+
+def wide_gate_workspace(root: Path, kinds: int, body: str = "body line\n") -> list[str]:
+    """A workspace at ``root`` whose framework ``bulk`` has one gate, ``all``, that requires
+    ``kinds`` kinds, with one draft of each (so a promotion of it stores ``kinds`` inputs); no
+    index yet. Returns the kinds."""
+    names = [f"k{i:04d}" for i in range(kinds)]
+    (root / "contracts").mkdir(parents=True)
+    (root / "artigov.yaml").write_text("artifacts: [frameworks/**]\n")
+    (root / "contracts" / "bulk.yaml").write_text(
+        f"framework: bulk\nallowed_kinds: [{', '.join(names)}]\ngates:\n  - name: all\n    requires:\n"
+        + "".join(f"      {k}: draft\n" for k in names)
+    )
+    for k in names:
+        folder = root / "frameworks" / "bulk" / k
+        folder.mkdir(parents=True)
+        (folder / f"{k}.md").write_text(
+            f'---\nid: {k}\nversion: "1.0.0"\nstatus: draft\nframework: bulk\nkind: {k}\n---\n' + body
+        )
+    return names
 
 
 def mutate(root: Path, seed: int, *, n_existing: int, changes: int = 3, edits_only: bool = False) -> list[str]:
