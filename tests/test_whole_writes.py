@@ -64,10 +64,13 @@ def test_a_stopped_print_is_written_whole() -> None:
 
 
 def test_without_it_the_same_stop_loses_output() -> None:
-    """The failure the seam is for, shown on the interpreter itself (if a later Python writes the
-    rest, this test says so, and the seam can go)."""
+    """The failure the seam is for, on the interpreter itself: this is what makes the tests here
+    able to fail. A Python that writes the rest itself is skipped, saying so (the seam is then
+    harmless, and the tests here prove nothing on it)."""
     out = _stopped_while_writing([sys.executable, "-c", "print('y' * 300_000)"], Path.cwd())
-    assert len(out) < 300_001
+    if len(out) == 300_001:
+        pytest.skip(f"Python {sys.version.split()[0]} writes the rest of a stopped unbuffered write itself")
+    assert 0 < len(out) < 300_001 and set(out.rstrip(b"\n")) == {ord("y")}
 
 
 def test_audit_show_to_a_stopped_pipe_prints_every_event(tmp_path: Path) -> None:
