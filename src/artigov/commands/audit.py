@@ -110,6 +110,7 @@ def _parsed(lines: Iterable[bytes], log: str, in_framework_log: bool = False) ->
 
 def _all_events(ws: Workspace, framework: str | None) -> Iterator[_Shown]:
     """Every framework's decision log (the record), then the operational log; each in order."""
+    from artigov.core import log_lines
     from artigov.promote import DecisionLog, SnapshotStore, record_frameworks
 
     for name in record_frameworks(ws.record_dir):
@@ -117,16 +118,7 @@ def _all_events(ws: Workspace, framework: str | None) -> Iterator[_Shown]:
             yield from _parsed(
                 DecisionLog(SnapshotStore(ws, name).decisions_path).lines(), "decisions", bool(framework)
             )
-    yield from _parsed(_operational_lines(ws), "operational")
-
-
-def _operational_lines(ws: Workspace) -> Iterator[bytes]:
-    try:
-        f = open(ws.audit_path, "rb")  # noqa: SIM115 - closed below, once the caller stops iterating
-    except (FileNotFoundError, NotADirectoryError):
-        return
-    with f:
-        yield from f
+    yield from _parsed(log_lines(ws.audit_path), "operational")
 
 
 def run_audit_verify(root: Path | None, fmt: Format) -> int:
@@ -180,6 +172,7 @@ def _show_framework_json(ws: Workspace, framework: str, out: Any) -> int:
     its ``log`` field (:func:`~artigov.commands.audit_lines.splice_block`, a block of about 1 MiB a
     write), then the operational log's events of F."""
     from artigov.commands.audit_lines import event_line, lines_of, splice_block, splice_lines
+    from artigov.core import log_lines
     from artigov.promote import DecisionLog, SnapshotStore, record_frameworks
 
     if framework in record_frameworks(ws.record_dir):
@@ -188,7 +181,7 @@ def _show_framework_json(ws: Workspace, framework: str, out: Any) -> int:
             out.write(spliced if spliced is not None else b"".join(splice_lines(lines_of(block), "decisions")))
     batch = [
         event_line(e.raw, e.event, e.log)
-        for e in _parsed(_operational_lines(ws), "operational")
+        for e in _parsed(log_lines(ws.audit_path), "operational")
         if e.event.get("framework") == framework
     ]
     out.write(b"".join(batch))

@@ -41,6 +41,7 @@ __all__ = [
     "AuditLog",
     "AuditVerification",
     "prefix_intact",
+    "log_lines",
     "read_events",
     "seal",
     "utc_timestamp",
@@ -288,10 +289,18 @@ def prefix_intact(path: Path, line_hash: str) -> bool:
 
 def read_events(path: Path) -> Iterator[dict[str, Any]]:
     """Every parseable event, in order (use :func:`verify_log` to check them)."""
-    if not path.exists():
+    return parse_events(log_lines(path))
+
+
+def log_lines(path: Path) -> Iterator[bytes]:
+    """A log's lines, streamed (none when there is no log); the file is closed once the caller
+    stops iterating."""
+    try:
+        f = open(path, "rb")  # noqa: SIM115 - closed below, once the caller stops iterating
+    except (FileNotFoundError, NotADirectoryError):
         return
-    with open(path, "rb") as f:
-        yield from parse_events(f)
+    with f:
+        yield from f
 
 
 def parse_events(lines: Iterable[bytes]) -> Iterator[dict[str, Any]]:
@@ -300,8 +309,8 @@ def parse_events(lines: Iterable[bytes]) -> Iterator[dict[str, Any]]:
     for raw in lines:
         try:
             event = loads(raw)
-        except ValueError:  # orjson refuses some JSON json accepts (integers past 64 bits): ask json
-            event = parse_event(raw)
+        except ValueError:
+            event = _json_loads(raw)
         if isinstance(event, dict):
             yield event
 
@@ -310,12 +319,18 @@ def parse_event(raw: bytes) -> dict[str, Any] | None:
     """The event of one log line, or None when the line is not a JSON object."""
     try:
         event = orjson.loads(raw)
-    except ValueError:  # orjson refuses some JSON json accepts (integers past 64 bits): ask json
-        try:
-            event = json.loads(raw)
-        except (ValueError, RecursionError):  # not JSON, or nested past what json parses
-            return None
+    except ValueError:
+        event = _json_loads(raw)
     return event if isinstance(event, dict) else None
+
+
+def _json_loads(raw: bytes) -> Any:
+    """``raw`` as json reads it, where orjson refused it (integers past 64 bits); None if not JSON
+    (or nested past what json parses)."""
+    try:
+        return json.loads(raw)
+    except (ValueError, RecursionError):
+        return None
 
 
 def last_line(fd: int, size: int) -> bytes:

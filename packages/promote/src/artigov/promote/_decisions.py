@@ -30,6 +30,7 @@ from artigov.core import (
     fault_requested,
     flock_exclusive,
     last_line,
+    log_lines,
     parse_events,
     seal,
     seal_lines,
@@ -225,14 +226,7 @@ class DecisionLog:
 
     def lines(self, containing: bytes = b"") -> Iterator[bytes]:
         """The log's lines, streamed (only those holding ``containing``, a cheap byte filter)."""
-        try:
-            f = open(self.path, "rb")  # noqa: SIM115 - closed below, once the caller stops iterating
-        except (FileNotFoundError, NotADirectoryError):
-            return
-        with f:
-            for raw in f:
-                if containing in raw:
-                    yield raw
+        return (raw for raw in log_lines(self.path) if containing in raw)
 
     def blocks(self, size: int = 1 << 20) -> Iterator[bytes]:
         """The log's bytes in blocks of about ``size`` bytes, each ending at a line end (but the last,
