@@ -53,6 +53,46 @@ def test_stale_index_invalid_artifact_and_misplaced_file_are_named(artigov: Runn
     assert out["index"]["state"] == "fresh" and out["routing"]["by_code"] == {"R006": 1} and code == 1
 
 
+def test_one_invalid_document_is_named_every_time_and_the_rest_proved_by_stats(
+    artigov: Runner, example_copy: Path
+) -> None:
+    """The everyday state of a document being written: invalid (here a status no schema allows).
+    It is held out of the index and read again by every status, which names it every time and
+    fails; the other documents are still proved by their stats (not every file re-hashed). What
+    status says is what `index verify --full` says, at each step."""
+    plan = example_copy / "frameworks/fwk-001/plans/technical/tp-core-2.0.0.md"
+    good = plan.read_text()
+    plan.write_text(good.replace("status: draft", "status: drafty"))
+    assert artigov("index", "update", "--root", example_copy).returncode == 1  # named, and left out
+
+    def both() -> tuple[int, dict, dict]:  # type: ignore[type-arg]
+        code, out = _status(artigov, example_copy)
+        full = json.loads(artigov("index", "verify", "--full", "--format", "json", "--root", example_copy).stdout)
+        assert out["validation"]["invalid"] == len({f["file"] for f in full["invalid"]})
+        assert (out["index"]["state"] == "fresh") == full["ok"] and full["proved_by"] == "content"
+        return code, out, full
+
+    for _ in range(2):
+        code, out, full = both()
+        assert code == 1 and out["ok"] is False and out["validation"]["by_code"] == {"S014": 1}
+        assert out["index"]["state"] == "fresh" and out["index"]["proved_by"] == "stat cache"
+    other = example_copy / "frameworks/fwk-001/plans/action/ap-rollout-1.0.0.md"
+    before = other.read_text()
+    other.write_text(before + "\nOne more line.\n")  # its body edited: its declared checksum is stale
+    code, out, full = both()
+    assert code == 1 and out["index"]["state"] == "stale" and out["index"]["proved_by"] == "stat cache"
+    assert out["validation"]["by_code"] == {"S014": 1, "S015": 1}
+    other.write_text(before)
+    plan.write_text(good)  # mended: valid again, so the index lacks it until it is updated
+    code, out, full = both()
+    rel = "frameworks/fwk-001/plans/technical/tp-core-2.0.0.md"
+    assert code == 1 and out["index"]["state"] == "stale" and rel in out["index"]["changed"]
+    assert (out["validation"]["invalid"], out["validation"]["by_code"], full["added"]) == (0, {}, [rel])
+    assert artigov("index", "update", "--root", example_copy).returncode == 0
+    code, out, full = both()
+    assert code == 0 and out["ok"] is True and out["index"]["proved_by"] == "stat cache"
+
+
 def test_a_snapshot_that_no_longer_verifies_fails_status(artigov: Runner, tmp_path: Path) -> None:
     assert artigov("demo", "--dir", tmp_path / "d").returncode == 0
     ws = tmp_path / "d" / "workspace"

@@ -74,7 +74,7 @@ def _rebuilt(ws: Workspace, old: bytes | None, monkeypatch: pytest.MonkeyPatch, 
     cache = StatCache.load(cache_path(ws))
     held = {rel: (cache.stamps[rel], cache.meta_of(rel)) for rel in cache.stamps}
     steps = (ws.state_dir / STEPS_NAME).read_bytes() if (ws.state_dir / STEPS_NAME).exists() else None
-    kept = (held, cache.dirs, cache.scope, cache.index_digest)
+    kept = (held, cache.dirs, cache.scope, cache.index_digest, cache.held)
     return result.to_dict(), ws.index_path.read_bytes(), events, kept, steps
 
 
@@ -120,7 +120,9 @@ def test_a_rebuild_from_lines_is_the_rebuild_from_entry_dicts(
     assert (
         result["count"] == len(Index.parse(data, ws.index_path).entries) == 28
     )  # 24, a sidecar pair, a unicode path, 3 added, 1 removed (a copy: dropped)
-    assert (kept[1] is None) == (odd != "plain")  # the folders of a complete walk, the only one vouched for
+    # the folders of a complete walk (every unit indexed or held out as invalid), the only one vouched for
+    assert (kept[1] is None) == (odd == "duplicate")
+    assert list(kept[4]) == (["frameworks/fwk-000/action-plan/broken.md"] if odd == "invalid" else [])
     assert kept[0]["frameworks/fwk-000/action-plan/side.txt"][1] == "frameworks/fwk-000/action-plan/side.txt.meta.yaml"
     assert (steps is not None) == (old in ("older", "non-canonical")) and any(
         e["event"] == "index_written" for e in events

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import time
 from collections.abc import Callable
@@ -282,20 +283,114 @@ def test_an_older_index_put_back_is_not_vouched_for(tmp_path: Path) -> None:
     assert read_index(ws).entries == _truth(ws)
 
 
-def test_an_invalid_artifact_keeps_update_on_the_full_walk(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def _break(path: Path) -> None:
+    """Make an artifact invalid: a status no schema allows (S014)."""
+    path.write_text(re.sub(r"(?m)^status: .*$", "status: drafty", path.read_text(), count=1))
+
+
+def _named(findings: list[Any]) -> list[tuple[str, str]]:
+    return [(f.code, f.file) for f in findings]
+
+
+def _agrees(ws: Workspace, result: Any, walks: list[int] | None = None) -> None:
+    """The index and the findings an update answered are a full walk's (that walk not counted in
+    ``walks``)."""
+    counted = len(walks) if walks is not None else 0
+    truth = ops.scan(ws)
+    if walks is not None:
+        del walks[counted:]
+    assert read_index(ws, refresh=False).entries == truth.entries
+    assert _named(result.findings) == _named(truth.findings)
+
+
+def test_an_invalid_artifact_is_read_again_every_time_without_a_walk(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A document made invalid (here a status no schema allows; in practice a body edited after its
+    checksum was declared) is held out of the index. The stat cache keeps it apart, so the next
+    updates still prove everything else from stats: only the held-out file is read, every time, and
+    its finding is named every time, as a walk names it. Mended, it is taken in without a walk."""
     ws = _settled(tmp_path)
-    (ws.root / "frameworks/fwk-000/action-plan/bad.md").write_text("---\nid: bad\n---\n")
-    assert not update(ws).ok
+    rel = "frameworks/fwk-001/action-plan/a00001.md"
+    path = ws.root / rel
+    good = path.read_text()
+    _break(path)
     walks = _count_walks(monkeypatch)
-    assert not update(ws).ok  # still reported, every time
+    result = update(ws)  # edited in place: no folder changed, so no walk even now
+    assert result.written and result.removed == [rel] and _named(result.findings) == [("S014", rel)]
+    _agrees(ws, result, walks)
+    assert StatCache.load(ws.state_dir / statcache_mod.NAME).held == {rel: None}
+    before = ws.index_path.stat().st_mtime_ns
+    _forbid(monkeypatch, IndexStore, "read")
+    for _ in range(2):
+        result = update(ws)
+        assert result.proved_unchanged and not result.written and not result.ok
+        assert _named(result.findings) == [("S014", rel)]  # read again: named every time
+    assert walks == [] and ws.index_path.stat().st_mtime_ns == before
+    quick = ops.verify_quick(ws)
+    assert quick is not None and quick.ok and quick.proved_by == "stat cache"
+    assert _named(quick.findings) == _named(ops.verify(ws, refresh=False).findings) == [("S014", rel)]
+    monkeypatch.undo()
+    path.write_text(good.replace("Line 0", "Line 0, mended"))
+    quick = ops.verify_quick(ws)  # valid again: the index lacks it, and the stat check says so
+    full = ops.verify(ws, refresh=False)
+    assert quick is not None and (quick.added, quick.findings) == (full.added, full.findings) == ([rel], [])
+    walks = _count_walks(monkeypatch)
+    result = update(ws)
+    assert result.added == [rel] and result.ok and walks == []
+    _agrees(ws, result, walks)
+    assert StatCache.load(ws.state_dir / statcache_mod.NAME).held == {}
+    assert update(ws).proved_unchanged
+
+
+def test_an_added_invalid_file_is_held_out_after_one_walk(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A new file that is not a valid artifact costs one walk (its folder changed, and an invalid
+    newcomer is the walk's to judge), then is read again on its own; removed, it leaves no finding."""
+    ws = _settled(tmp_path)
+    bad = ws.root / "frameworks/fwk-000/action-plan/bad.md"
+    bad.write_text("---\nid: bad\n---\n")
+    result = update(ws)
+    assert not result.ok
+    _agrees(ws, result)
+    named = _named(result.findings)
+    walks = _count_walks(monkeypatch)
+    for _ in range(2):
+        result = update(ws)
+        assert result.proved_unchanged and _named(result.findings) == named
+    assert walks == [] and named
+    bad.unlink()
+    result = update(ws)
+    assert result.ok and not result.written
+    _agrees(ws, result)
+    assert StatCache.load(ws.state_dir / statcache_mod.NAME).held == {}
+
+
+def test_an_invalid_sidecar_pair_is_held_with_its_sidecar(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A held-out unit described by a sidecar keeps its sidecar: its folder listed again still
+    holds both, so neither looks added; its sidecar removed, only a walk judges the folder."""
+    ws = _settled(tmp_path)
+    meta = ws.root / "frameworks/fwk-000/action-plan/side.txt.meta.yaml"
+    meta.write_text(SIDECAR.replace("status: draft", "status: drafty"))
+    _agrees(ws, update(ws))
+    assert StatCache.load(ws.state_dir / statcache_mod.NAME).held == {
+        "frameworks/fwk-000/action-plan/side.txt": "frameworks/fwk-000/action-plan/side.txt.meta.yaml"
+    }
+    walks = _count_walks(monkeypatch)
+    (meta.parent / "new.md").write_text(make_artifact("new-1", framework="fwk-000"))  # the folder listed again
+    result = update(ws)
+    assert result.added == ["frameworks/fwk-000/action-plan/new.md"] and walks == []
+    _agrees(ws, result, walks)
+    meta.unlink()  # now an orphan content file: the walk decides what it is
+    result = update(ws)
     assert walks
+    _agrees(ws, result)
 
 
 def test_a_damaged_cache_only_costs_speed(tmp_path: Path) -> None:
     ws = _settled(tmp_path)
     cache = ws.state_dir / statcache_mod.NAME
     data = cache.read_bytes()
-    structural = (b"", data[:-3], b"artigov statcache 3\n{not json\n", data.replace(b'"files_bytes"', b'"filez"'))
+    structural = (b"", data[:-3], b"artigov statcache 4\n{not json\n", data.replace(b'"files_bytes"', b'"filez"'))
     for damaged in structural:
         cache.write_bytes(damaged)
         assert StatCache.load(cache).units == 0
@@ -312,7 +407,10 @@ def test_a_damaged_cache_only_costs_speed(tmp_path: Path) -> None:
 
 
 _OPS = st.lists(
-    st.tuples(st.sampled_from(["edit", "same-size", "add", "delete", "touch", "folder"]), st.integers(0, 10**6)),
+    st.tuples(
+        st.sampled_from(["edit", "same-size", "add", "delete", "touch", "folder", "break", "mend"]),
+        st.integers(0, 10**6),
+    ),
     min_size=1,
     max_size=6,
 )
@@ -323,7 +421,7 @@ _OPS = st.lists(
 def test_update_always_agrees_with_a_full_walk(tmp_path_factory: pytest.TempPathFactory, ops_list: list[Any]) -> None:
     """Whatever happens between updates, within the same clock tick or not, update == a full walk."""
     ws = _settled(tmp_path_factory.mktemp("prop"), 8)
-    for op, n in ops_list:
+    for step, (op, n) in enumerate(ops_list):
         files = sorted(p for p in (ws.root / "frameworks").rglob("*.md"))
         target = files[n % len(files)] if files else None
         if op == "edit" and target:
@@ -343,8 +441,11 @@ def test_update_always_agrees_with_a_full_walk(tmp_path_factory: pytest.TempPath
             folder = ws.root / f"frameworks/fwk-00{n % 7}/summary-report/f{n}"
             folder.mkdir(parents=True, exist_ok=True)
             (folder / "s.md").write_text(make_artifact(f"s{n}", framework=f"fwk-00{n % 7}", kind="summary-report"))
-        update(ws)
-        assert read_index(ws).entries == _truth(ws)
+        elif op == "break" and target:
+            _break(target)
+        elif op == "mend" and target:
+            target.write_text(make_artifact(f"m{step}", framework="fwk-000"))  # a new id: no duplicate
+        _agrees(ws, update(ws))
     shutil.rmtree(ws.root)
 
 
@@ -445,7 +546,9 @@ def test_a_check_that_finds_nothing_changed_never_reads_the_paths_whole(
     assert update(ws).ok and read_index(ws).entries == _truth(ws)
 
 
-STEPS = st.lists(st.tuples(st.sampled_from(["add", "delete", "rename", "edit"]), st.integers(0, 10**6)), max_size=6)
+STEPS = st.lists(
+    st.tuples(st.sampled_from(["add", "delete", "rename", "edit", "break", "mend"]), st.integers(0, 10**6)), max_size=6
+)
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -469,9 +572,13 @@ def test_any_run_of_additions_and_removals_leaves_what_a_full_walk_leaves(
             target.unlink()
         elif what == "rename":
             target.rename(target.with_name(f"moved-{n}.md"))
+        elif what == "break":  # held out of the index, and read again by every later update
+            _break(target)
+        elif what == "mend":
+            target.write_text(make_artifact(f"mended-{n}", framework="fwk-000"))
         else:
             target.write_text(target.read_text().replace("Line 0", f"Line {n}", 1) + "more\n")
-        update(ws)
+        _agrees(ws, update(ws))
         assert ws.index_path.read_bytes() == _rewritten(ws)
     kept = (ws.state_dir / "statcache.bin").read_bytes()
     (ws.state_dir / "statcache.bin").unlink()

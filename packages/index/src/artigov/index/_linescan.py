@@ -29,11 +29,11 @@ from itertools import islice
 from pathlib import Path
 from typing import Any, BinaryIO, NamedTuple
 
-from artigov.core import Finding, Workspace, sort_findings
+from artigov.core import Finding, Workspace, sort_findings, utf8_sorted
 from artigov.index._model import HEAD, TAIL, Entries, Entry, entry_from_artifact, entry_line
 from artigov.index._results import ProgressHook
 from artigov.index._stamptable import StampPair
-from artigov.index._statcache import Stamp, StatCache
+from artigov.index._statcache import Stamp, StatCache, Walked
 from artigov.index._stream import StreamedIndex, parse_line
 from artigov.index._walk import Scan, dedupe
 from artigov.schema import Artifact
@@ -117,8 +117,11 @@ class LineScan:
     #: every unit is in the cache with its sidecar's stamp (else the cache vouches for no walk)
     complete: bool = True
     findings: list[Finding] = field(default_factory=list)
-    #: Listed folders' stamps when the walk was complete (no finding, every unit valid); else None.
+    #: Listed folders' stamps when the walk was complete (no layout finding, every unit indexed or
+    #: held out); else None.
     dirs: dict[str, Stamp] | None = None
+    #: the units found invalid, held out of the index: path -> sidecar path (see :class:`Scan`)
+    held: dict[str, str | None] = field(default_factory=dict)
     #: the (id, version) hashes of the lines (this process's ``hash``: a collision only sends the
     #: caller the dicts' way), until :meth:`settle` tells whether one came twice
     keys: array[int] = field(default_factory=lambda: array("q"))
@@ -252,13 +255,13 @@ class LineScan:
     def stat_cache(self, path: Path, scope: str) -> StatCache:
         """The stat cache of this walk at ``path`` (what the walk's entries and stamps make)."""
         packed = (self.files, self.packed, self.metas)
-        return StatCache.of_walk(path, packed, complete=self.complete, dirs=self.dirs, scope=scope)
+        return StatCache.of_walk(path, packed, complete=self.complete, walk=Walked(self.dirs, scope, self.held))
 
     def save_stat_cache(self, path: Path, scope: str, index_digest: str, index_path: Path) -> None:
         """:meth:`stat_cache` saved for the index with ``index_digest``, written run by run from the
         spooled paths (no string per path)."""
-        walk: tuple[list[str], array[int], dict[str, str]] = ([], array("q"), self.metas)  # paths, stamps: the runs
-        cache = StatCache.of_walk(path, walk, complete=self.complete, dirs=self.dirs, scope=scope)
+        packed: tuple[list[str], array[int], dict[str, str]] = ([], array("q"), self.metas)  # paths, stamps: runs
+        cache = StatCache.of_walk(path, packed, complete=self.complete, walk=Walked(self.dirs, scope, self.held))
         cache.save_runs(index_digest, index_path, self._cache_runs)
 
     def as_scan(self) -> Scan:
@@ -273,7 +276,8 @@ class LineScan:
         # A unit left out of the packed stamps (its sidecar came or went) is left out of the cache
         # the dicts' way too (it has no stamps of the same width): the same cache either way.
         stamps = self.stat_cache(Path(os.devnull), "").stamps
-        return Scan(entries, stamps, sort_findings([*self.findings, *duplicates]), dirs)
+        held = {rel: self.held[rel] for rel in utf8_sorted(self.held)}
+        return Scan(entries, stamps, sort_findings([*self.findings, *duplicates]), dirs, held)
 
 
 def _entry(path: str, line: bytes) -> Entry:
@@ -320,8 +324,10 @@ def line_scan(
         if made is not None and content is not None:
             line, id_, version = made
             result.add(unit.path, line, (id_, version), (content, meta), unit.meta_path)
+        elif made is None:  # invalid (or unreadable): held out, and read again by every quick check
+            result.held[unit.path] = unit.meta_path
         else:
-            complete = False  # an invalid or unreadable unit: the walk is not complete
+            complete = False  # valid but without a stamp: the walk is not complete
     result.settle()
     result.dirs = found.dirs if complete and not found.findings else None
     result.findings = sort_findings([*found.findings, *result.findings])

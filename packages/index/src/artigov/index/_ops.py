@@ -34,6 +34,7 @@ from artigov.index._walk import (
     cache_path,
     dedupe,
     diff,
+    held_units,
     quick_check,
     quick_units,
     read_units,
@@ -361,8 +362,10 @@ def verify_quick(
 
     if refresh:
         fresh = keep_fresh(ws, lock_timeout=lock_timeout)
-        if fresh is not None and fresh.proved_unchanged:
-            proved = VerifyResult(fresh.digest, fresh.count, recovery=fresh.recovery, proved_by="stat cache")
+        if fresh is not None and fresh.proved_unchanged:  # with the held-out units' findings, read again
+            proved = VerifyResult(
+                fresh.digest, fresh.count, findings=fresh.findings, recovery=fresh.recovery, proved_by="stat cache"
+            )
             _log_verified(ws, proved)
             return proved
     store = IndexStore(ws, lock_timeout=lock_timeout)
@@ -371,12 +374,15 @@ def verify_quick(
     quick = quick_check(ws, cache) if recovery is None else None
     if quick is None:
         return None
-    if not (quick.changed or quick.added or quick.removed):
-        result = VerifyResult(cache.index_digest, cache.units, recovery=recovery, proved_by="stat cache")
+    units = quick_units(cache, quick) + held_units(quick)  # the held-out ones: in no index, always read
+    new, invalid, findings = read_units(ws, units) if units else ({}, [], [])
+    invalid = [rel for rel in invalid if rel not in quick.held]  # still held out: no drift, a finding
+    if not (quick.changed or quick.added or quick.removed or new):
+        result = VerifyResult(
+            cache.index_digest, cache.units, findings=sort_findings(findings), recovery=recovery, proved_by="stat cache"
+        )
         _log_verified(ws, result)
         return result
-    units = quick_units(cache, quick)
-    new, invalid, findings = read_units(ws, units)
     keys = {(e["id"], e["version"]) for e in new.values()}
     try:
         with store.path.open("rb") as f:  # in chunks: memory holds one, never the index
@@ -393,7 +399,7 @@ def verify_quick(
         cache.index_digest, cache.units, added, changed, removed, sort_findings(findings), recovery, "stat cache"
     )
     result.overlay = Overlay(
-        Proved(cache.index_digest, units, quick.added, quick.removed),
+        Proved(cache.index_digest, units, utf8_sorted([*quick.added, *quick.held]), quick.removed),
         cache.units,
         indexed,
         new,
@@ -423,9 +429,10 @@ class Proved(NamedTuple):
     """What the stat cache proved about the index as it stands (:func:`proved_changes`)."""
 
     digest: str
-    #: the units changed or added since it was written (to read again)
+    #: the units changed or added since it was written, and those held out of it (invalid at the
+    #: last walk): to read again
     units: list[ArtifactUnit]
-    #: of those, the paths added (not in the index)
+    #: of those, the paths not in the index (added since, or held out)
     added: list[str]
     #: the paths removed since (in the index, gone from disk)
     removed: list[str]
@@ -468,7 +475,8 @@ def proved_changes(ws: Workspace, *, lock_timeout: float = DEFAULT_LOCK_TIMEOUT)
     quick = quick_check(ws, cache)
     if quick is None:
         return None
-    return Proved(cache.index_digest, quick_units(cache, quick), quick.added, quick.removed)
+    units = quick_units(cache, quick) + held_units(quick)
+    return Proved(cache.index_digest, units, utf8_sorted([*quick.added, *quick.held]), quick.removed)
 
 
 def overlaid_entries(ws: Workspace, overlay: Overlay | None = None) -> tuple[Entries, list[Finding]] | None:

@@ -7,7 +7,12 @@ host data). It records, for the index with a given digest:
   sidecar, as one packed array of 64-bit integers after a small JSON header;
 * the same stamp for every directory the discovery walk listed, and for the
   index file itself, when the walk found a *complete* workspace (no layout
-  problem, every artifact valid and indexed).
+  problem, no duplicate (id, version), every artifact it found either
+  indexed or *held out*);
+* the held-out units: those the walk found invalid (path and sidecar path, no
+  stamps). They are in no index, so a quick check reads them again every
+  time: their findings always come from a real check, and one that became
+  valid is taken in.
 
 ``update`` trusts a file only if its stamp is identical AND it is not "racy":
 following git, a file whose mtime is not older than the cache file's own
@@ -39,16 +44,29 @@ from artigov.index._stamptable import STAMP_BYTES, StampPair, StampTable
 from artigov.index._statbody import Body, Run
 from artigov.schema import MISSING, Relisted, Stamp, sidecar_target, stamp_of
 
-__all__ = ["NAME", "QuickCheck", "StatCache", "Stamp", "stamp_of"]
+__all__ = ["NAME", "QuickCheck", "StatCache", "Stamp", "Walked", "stamp_of"]
 
 NAME = "statcache.bin"
 #: Paths encoded at a time when the cache is saved.
 NAMES_RUN = 4096
-_MAGIC = b"artigov statcache 3\n"
+_MAGIC = b"artigov statcache 4\n"
 #: At least this many files: stat them in one forked worker per core.
 PARALLEL_FILES = 20_000
 
 UnitStamps = Mapping[str, StampPair]
+#: The units a walk found invalid, held out of the index: path -> sidecar path (None: none).
+Held = Mapping[str, str | None]
+
+
+@dataclass(frozen=True)
+class Walked:
+    """What a walk tells a cache beside the stamps: the folders it listed with their stamps (None:
+    it was not complete, and the cache vouches for no walk), what it covered (the artifact globs
+    and the state folder: another scope proves nothing), and the units it held out (invalid)."""
+
+    dirs: dict[str, Stamp] | None = None
+    scope: str = ""
+    held: Held = field(default_factory=dict)
 
 
 def _differing(job: tuple[bytes, Body, Sequence[Run], int]) -> list[int]:
@@ -160,6 +178,9 @@ class QuickCheck:
     added: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     dirs: dict[str, Stamp] = field(default_factory=dict)
+    #: The units held out of the index (invalid at the walk): read again by every caller, whose
+    #: findings they give (a quick check proves they are still there, not that they are unchanged).
+    held: dict[str, str | None] = field(default_factory=dict)
 
     @property
     def moved(self) -> bool:
@@ -191,6 +212,21 @@ class _Pieces:
             yield memoryview(piece).cast("B") if isinstance(piece, array) else piece
 
 
+def _held_of(listed: Any) -> dict[str, str | None] | None:
+    """The held-out units as a cache file's header lists them (``[[path, sidecar or null], …]``);
+    None when it is not such a list (a damaged file: it loads as an empty cache)."""
+    if not isinstance(listed, list):
+        return None
+    held: dict[str, str | None] = {}
+    for pair in listed:
+        if not (isinstance(pair, list) and len(pair) == 2 and isinstance(pair[0], str)):
+            return None
+        if not isinstance(pair[1], (str, type(None))):
+            return None
+        held[pair[0]] = pair[1]
+    return held
+
+
 class StatCache:
     """path -> (content stamp, sidecar stamp or None), plus what makes a quick check possible."""
 
@@ -200,16 +236,18 @@ class StatCache:
         stamps: UnitStamps | None = None,
         *,
         entries: Mapping[str, Mapping[str, Any]] | None = None,
-        dirs: dict[str, Stamp] | None = None,
-        scope: str = "",
+        walk: Walked | None = None,
     ) -> None:
         """A cache of ``stamps`` for the indexed ``entries`` (which give each unit's sidecar path), or an
-        empty one. It is held in one form, the packed one the file stores: the paths in bytewise
-        order, each sidecar right after its unit, and four 64-bit integers per path."""
+        empty one, and of what the ``walk`` that found them listed and held out. It is held in one
+        form, the packed one the file stores: the paths in bytewise order, each sidecar right after
+        its unit, and four 64-bit integers per path."""
         self.path = path
         self._reset()
-        self.dirs: dict[str, Stamp] | None = dirs
-        self.scope = scope
+        walk = walk or Walked()
+        self.dirs: dict[str, Stamp] | None = walk.dirs
+        self.scope = walk.scope
+        self.held: dict[str, str | None] = dict(walk.held)
         if stamps:
             if entries is None:
                 raise ValueError("stamps need the indexed entries: they give each unit's sidecar path")
@@ -233,6 +271,8 @@ class StatCache:
         self.dirs = None
         #: What the walk covered (the artifact globs and the state folder); another scope proves nothing.
         self.scope = ""
+        #: The units the walk found and held out of the index (invalid): path -> sidecar path.
+        self.held = {}
         self.reference_ns = 0
         #: Digest of the index these stamps describe: a cache is only valid with that index
         #: (a `git checkout` of an older index must not be "confirmed" by newer stamps).
@@ -362,13 +402,12 @@ class StatCache:
         packed: tuple[list[str], array[int], dict[str, str]],
         *,
         complete: bool,
-        dirs: dict[str, Stamp] | None,
-        scope: str,
+        walk: Walked,
     ) -> StatCache:
         """A cache of a walk's stamps already in the packed form (``packed``: the paths, each unit
         then its sidecar, in the units' byte order; four integers a path; unit -> sidecar), taken
         as they are; ``complete``: every unit the walk indexed is there, with its sidecar's stamp."""
-        cache = cls(path, dirs=dirs, scope=scope)
+        cache = cls(path, walk=walk)
         cache._names, cache._packed, cache._metas = packed
         cache._complete = complete
         return cache
@@ -421,8 +460,12 @@ class StatCache:
         folders = os.pread(fd, size - folders_at, folders_at)
         if len(folders) != size - folders_at:
             return False
+        held = _held_of(head["held"])
+        if held is None:
+            return False
         packed: array[int] = array("q")
         packed.frombytes(folders)
+        self.held = held
         self._names, self._blob_read, self._packed_read, self._body, self._metas = None, None, None, body, metas
         self._saved = (head, folders)
         if dirs is not None:
@@ -444,19 +487,22 @@ class StatCache:
         newest = max(content[1], meta[1] if meta else 0)
         return newest < self.reference_ns
 
-    def outdated(self, stamps: UnitStamps, dirs: dict[str, Stamp] | None, *, index_written: bool, walked: bool) -> bool:
-        """The save rule: whether this cache must be written again after a walk saw ``stamps`` and
-        ``dirs``.
+    def outdated(
+        self, stamps: UnitStamps, dirs: dict[str, Stamp] | None, held: Held, *, index_written: bool, walked: bool
+    ) -> bool:
+        """The save rule: whether this cache must be written again after a walk saw ``stamps``,
+        ``dirs`` and ``held`` out units.
 
         Yes when the index was written (a cache describes one index digest); when a complete walk
         ran that the cache did not prove (``walked``), so the next update can be quick; when the
-        walk saw other folders or stamps; or when a stamp is racily clean now and a later cache file
-        would vouch for it.
+        walk saw other folders, stamps or held-out units; or when a stamp is racily clean now and a
+        later cache file would vouch for it.
         """
         return (
             index_written
             or (walked and dirs is not None)
             or dirs != self.dirs
+            or dict(held) != self.held
             or stamps != self.stamps
             or any(not self.fresh(rel, *pair) for rel, pair in stamps.items())
         )
@@ -496,6 +542,11 @@ class StatCache:
                 folder = folders.get(raw.rpartition(b"/")[0])
                 if folder is not None:
                     cached[folder].add(raw.decode("utf-8", "surrogateescape"))
+        held = {*self.held, *(meta for meta in self.held.values() if meta is not None)}
+        for rel in held:  # held out of the index, so in no run: the walk found them all the same
+            folder_of = cached.get(rel.rpartition("/")[0])
+            if folder_of is not None:
+                folder_of.add(rel)
         added: set[str] = set()
         removed: set[str] = set()
         for folder, now in relisted.files.items():
@@ -503,6 +554,8 @@ class StatCache:
             removed |= cached[folder] - set(now)
         if any(sidecar_target(rel) is not None for rel in added | removed) or any(r in self._metas for r in removed):
             return None
+        if removed & held:
+            return None  # a held-out unit gone: only a walk says what is held out now
         listed = (rel for now in relisted.files.values() for rel in now)
         if any(sidecar_target(rel) in added for rel in listed):
             return None
@@ -533,7 +586,7 @@ class StatCache:
         body = self._reader()
         suspects = _stat_files(root, body, self.reference_ns)  # racily clean files count as changed
         if not suspects and not moved:
-            return QuickCheck([])
+            return QuickCheck([], held=dict(self.held))
         names = body.names_at({*suspects, *(j - 1 for j in suspects)})
         metas = self._metas
         positions: dict[str, int] = {}
@@ -544,7 +597,9 @@ class StatCache:
             if names[unit] not in gone:
                 positions.setdefault(names[unit], unit)
         changed = utf8_sorted(positions)
-        return QuickCheck(changed, positions, added, removed, relisted.dirs if relisted is not None else {})
+        return QuickCheck(
+            changed, positions, added, removed, relisted.dirs if relisted is not None else {}, dict(self.held)
+        )
 
     def save_patched(self, quick: QuickCheck, stamps: UnitStamps, index_digest: str, index_path: Path) -> None:
         """Save the loaded cache with new stamps for ``quick``'s changed units (same files, same folders),
@@ -694,6 +749,7 @@ class StatCache:
             "byteorder": sys.byteorder,
             "dirs": dirs,
             "files_bytes": blob_bytes,
+            "held": [[rel, self.held[rel]] for rel in utf8_sorted(self.held)],
             "index_digest": index_digest,
             "index_stamp": list(index_stamp) if index_stamp else None,
             "metas": self._metas,

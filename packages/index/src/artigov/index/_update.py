@@ -1,7 +1,8 @@
 """``index update``: three named strategies, tried in order; the first that answers writes.
 
 1. :func:`unchanged`: the stat cache proves no file changed since the index was written: nothing
-   is read, parsed or written.
+   is read (but the few units held out of the index as invalid, whose findings every update
+   names), parsed or written.
 2. :func:`spliced`: it proves a few files (up to :data:`PATCH_MAX`) changed, were added or removed
    (the folders whose stamps changed listed again), and nothing else: those are re-read and their
    lines replaced, inserted or deleted in the index file, read in chunks and written as the old
@@ -16,17 +17,27 @@ two are only speed, and give up (return None) at any surprise.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import BinaryIO
 
-from artigov.core import DEFAULT_LOCK_TIMEOUT, Workspace, utf8_sorted
+from artigov.core import DEFAULT_LOCK_TIMEOUT, Finding, Workspace, utf8_sorted
 from artigov.index._filesplice import FileSplice, LineEdits, splice_file
 from artigov.index._model import Entries, entry_from_artifact
 from artigov.index._results import IndexResult, ProgressHook
 from artigov.index._scan import id_version_clash
 from artigov.index._statcache import QuickCheck, Stamp, StatCache, UnitStamps
 from artigov.index._store import IndexStore, IndexWrite, Recovery
-from artigov.index._walk import cache_path, diff, log_unchanged, quick_check, quick_units, rebuilder, save_cache, scan
+from artigov.index._walk import (
+    cache_path,
+    diff,
+    held_findings,
+    log_unchanged,
+    quick_check,
+    quick_units,
+    rebuilder,
+    save_cache,
+    scan,
+)
 
 __all__ = ["PATCH_MAX", "STRATEGIES", "UpdateContext", "full", "spliced", "unchanged", "update"]
 
@@ -45,20 +56,33 @@ class UpdateContext:
     quick: QuickCheck | None
     recovery: Recovery | None
     progress: ProgressHook | None = None
+    #: The findings of the units ``quick`` found held out of the index, read again (None: one of
+    #: them is a valid artifact now, and only :func:`full` takes it in).
+    held: list[Finding] | None = field(default_factory=list)
 
 
 def unchanged(ctx: UpdateContext) -> IndexResult | None:
     """Nothing changed, and the stat cache proves it: the index is not even read. When a folder's
     stamp alone changed (a hidden file came or went: listed again, no artifact did), the cache
-    learns the folder's new stamp."""
-    quick = ctx.quick
-    if quick is None or quick.changed or quick.added or quick.removed:
+    learns the folder's new stamp. The units held out of the index (invalid) were read again:
+    their findings are the answer's, as a walk's would be."""
+    from artigov.schema import log_findings
+
+    quick, held = ctx.quick, ctx.held
+    if quick is None or held is None or quick.changed or quick.added or quick.removed:
         return None
     if quick.dirs:
         ctx.cache.save_moved(quick, {}, ctx.cache.index_digest, ctx.ws.index_path)
+    log_findings(held)
     log_unchanged(ctx.ws, ctx.cache.index_digest)
     return IndexResult(
-        "update", ctx.cache.index_digest, ctx.cache.units, False, recovery=ctx.recovery, proved_unchanged=True
+        "update",
+        ctx.cache.index_digest,
+        ctx.cache.units,
+        False,
+        findings=held,
+        recovery=ctx.recovery,
+        proved_unchanged=True,
     )
 
 
@@ -72,7 +96,7 @@ def spliced(ctx: UpdateContext) -> IndexResult | None:
     from artigov.schema import SchemaSet, check_units
 
     ws, cache, quick = ctx.ws, ctx.cache, ctx.quick
-    if quick is None or len(quick.changed) + len(quick.added) + len(quick.removed) > PATCH_MAX:
+    if quick is None or ctx.held is None or len(quick.changed) + len(quick.added) + len(quick.removed) > PATCH_MAX:
         return None
     units = quick_units(cache, quick)
     new: Entries = {}
@@ -106,8 +130,10 @@ def _land(
     ctx: UpdateContext, quick: QuickCheck, edit: FileSplice, new: Entries, stamps: UnitStamps
 ) -> IndexResult | None:
     """Write the edit (when an entry changed) and the stat cache; None on a duplicate (id, version):
-    the full update reports it."""
-    ws, cache = ctx.ws, ctx.cache
+    the full update reports it. The held-out units' findings are the answer's."""
+    from artigov.schema import log_findings
+
+    ws, cache, held = ctx.ws, ctx.cache, ctx.held or []
     changed = utf8_sorted(p for p in quick.changed if new[p] != edit.replaced[p])
     paths = [*changed, *quick.added]
     before, after = {**edit.replaced, **edit.removed}, {p: new[p] for p in paths}
@@ -115,6 +141,7 @@ def _land(
         return None  # a duplicate (id, version): the full update reports it
     digest = cache.index_digest
     touched = utf8_sorted([*changed, *quick.added, *quick.removed])
+    log_findings(held)
     if touched:
         digest = edit.digest
         delta = {p: new[p] for p in utf8_sorted(paths)}
@@ -125,7 +152,7 @@ def _land(
         log_unchanged(ws, digest)
     cache.save_moved(quick, stamps, digest, ws.index_path)
     return IndexResult(
-        "update", digest, edit.count, bool(touched), quick.added, changed, quick.removed, [], ctx.recovery
+        "update", digest, edit.count, bool(touched), quick.added, changed, quick.removed, held, ctx.recovery
     )
 
 
@@ -148,7 +175,7 @@ def full(ctx: UpdateContext) -> IndexResult:
     written = base is None or bool(added or changed or removed)
     rels = [*added, *changed, *removed]
     digest = store.commit("update", base, found.entries, rels) if written else base.digest  # type: ignore[union-attr]
-    if cache.outdated(found.stamps, found.dirs, index_written=written, walked=quick is None):
+    if cache.outdated(found.stamps, found.dirs, found.held, index_written=written, walked=quick is None):
         save_cache(ws, found, digest)
     if not written:
         log_unchanged(ws, digest)
@@ -173,7 +200,7 @@ def update(
     with store.locked(rebuilder(ws)) as recovery:
         cache = StatCache.load(cache_path(ws))
         quick = quick_check(ws, cache) if recovery is None else None
-        ctx = UpdateContext(ws, store, cache, quick, recovery, progress)
+        ctx = UpdateContext(ws, store, cache, quick, recovery, progress, held_findings(ws, quick))
         for strategy in STRATEGIES:
             result = strategy(ctx)
             if result is not None:

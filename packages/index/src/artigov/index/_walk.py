@@ -5,7 +5,7 @@ the next quick check relies on."""
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from artigov.core import Finding, Workspace, get_logger, sort_findings, utf8_sorted
@@ -13,7 +13,7 @@ from artigov.index._model import Entries, entry_from_artifact
 from artigov.index._results import ProgressHook
 from artigov.index._stamptable import StampTable
 from artigov.index._statcache import NAME as STATCACHE_NAME
-from artigov.index._statcache import QuickCheck, Stamp, StatCache
+from artigov.index._statcache import QuickCheck, Stamp, StatCache, Walked
 from artigov.index._store import Delta
 from artigov.schema import ArtifactUnit, discover, discovery_scope, relist
 
@@ -23,6 +23,8 @@ __all__ = [
     "cache_path",
     "dedupe",
     "diff",
+    "held_findings",
+    "held_units",
     "log_unchanged",
     "quick_check",
     "quick_units",
@@ -60,13 +62,18 @@ def dedupe(base: Entries, entries: Entries) -> list[Finding]:
 
 @dataclass
 class Scan:
-    """What :func:`scan` found: valid entries, their stamps, findings, and the folders it listed."""
+    """What :func:`scan` found: valid entries, their stamps, findings, the folders it listed, and the
+    units it held out of the index."""
 
     entries: Entries
     stamps: StampTable
     findings: list[Finding]
-    #: Listed folders' stamps when the walk was complete (no finding, every unit indexed); else None.
+    #: Listed folders' stamps when the walk was complete (no layout finding, no duplicate, every
+    #: unit indexed or held out); else None.
     dirs: dict[str, Stamp] | None
+    #: The units found invalid, held out of the index: path -> sidecar path (a stat cache keeps
+    #: them, and every quick check reads them again).
+    held: dict[str, str | None] = field(default_factory=dict)
 
 
 def scan(
@@ -82,57 +89,75 @@ def scan(
     With ``old`` entries and a stat ``cache`` (incremental update), a file whose
     stamps the cache vouches for keeps its old entry without being read. With
     ``changed`` (what :meth:`StatCache.check` proved), there is no walk: the
-    units are the cached ones and only the changed ones are read.
+    units are the cached ones and those it holds out, and only the changed and
+    held-out ones are read.
     """
-    from artigov.schema import SchemaSet, check_units, unit_stamps
+    from artigov.schema import SchemaSet, check_units
 
-    schemas = SchemaSet(ws.kind_schemas_dir)
     old = old or {}
-    entries: Entries = {}
-    stamps = StampTable()
-    to_check: list[ArtifactUnit] = []
+    kept = Scan({}, StampTable(), [], None)  # what is kept without a read, then what is read
     if changed is not None and cache is not None:
-        dirs: dict[str, Stamp] | None = cache.dirs
-        findings: list[Finding] = []
-        redo = set(changed)
-        cached = cache.stamps
-        for rel in cached:
-            if rel in redo:
-                to_check.append(ArtifactUnit(rel, old[rel].get("meta")))
-            else:
-                entries[rel] = old[rel]
-                stamps.put_raw(rel, cached.raw(rel))
-        total = len(cached)
+        kept.dirs = cache.dirs
+        to_check, total = _proved_units(kept, old, cache, changed)
     else:
-        found = discover(ws)
-        dirs = found.dirs if not found.findings else None
-        findings = list(found.findings)
-        for unit in found.units:
-            known = old.get(unit.path)
-            if cache is not None and known is not None and known.get("meta") == unit.meta_path:
-                content, meta = unit_stamps(ws.root, unit)
-                if cache.fresh(unit.path, content, meta):
-                    entries[unit.path] = known
-                    stamps.put_raw(unit.path, cache.stamps.raw(unit.path))
-                    continue
-            to_check.append(unit)
-        total = len(found.units)
+        to_check, total = _walked_units(ws, kept, old, cache)
     vouched = total - len(to_check)  # kept without a read: counted as done from the start
     hook = None if progress is None else lambda n, _given: progress(vouched + n, total)
-    checked = check_units(ws.root, to_check, schemas, hook, transform=entry_from_artifact)
+    checked = check_units(ws.root, to_check, SchemaSet(ws.kind_schemas_dir), hook, transform=entry_from_artifact)
+    held: dict[str, str | None] = {}
     for unit, entry, problems, content, meta in checked:
-        findings.extend(problems)
+        kept.findings.extend(problems)
         if entry is not None and content is not None:
-            entries[unit.path] = entry
-            stamps[unit.path] = (content, meta)
+            kept.entries[unit.path] = entry
+            kept.stamps[unit.path] = (content, meta)
+        elif entry is None:  # invalid (or unreadable): held out, and read again by every quick check
+            held[unit.path] = unit.meta_path
         else:
-            dirs = None  # an invalid or unreadable unit: the walk is not complete
-    entries = {k: entries[k] for k in utf8_sorted(entries)}
+            kept.dirs = None  # valid but without a stamp: the walk is not complete
+    entries = {k: kept.entries[k] for k in utf8_sorted(kept.entries)}
     duplicates = dedupe(old, entries)
-    if duplicates:
-        dirs = None
-    findings.extend(duplicates)
-    return Scan(entries, stamps, sort_findings(findings), dirs)
+    dirs = None if duplicates else kept.dirs
+    findings = sort_findings([*kept.findings, *duplicates])
+    return Scan(entries, kept.stamps, findings, dirs, {rel: held[rel] for rel in utf8_sorted(held)})
+
+
+def _proved_units(kept: Scan, old: Entries, cache: StatCache, changed: list[str]) -> tuple[list[ArtifactUnit], int]:
+    """No walk (the stat ``cache`` proved what ``changed``): each cached unit not changed kept in
+    ``kept`` with its old entry and stamps; (the changed and held-out units to read, how many units
+    there are)."""
+    to_check: list[ArtifactUnit] = []
+    redo = set(changed)
+    cached = cache.stamps
+    for rel in cached:
+        if rel in redo:
+            to_check.append(ArtifactUnit(rel, old[rel].get("meta")))
+        else:
+            kept.entries[rel] = old[rel]
+            kept.stamps.put_raw(rel, cached.raw(rel))
+    to_check += [ArtifactUnit(rel, meta) for rel, meta in cache.held.items()]
+    return to_check, len(cached) + len(cache.held)
+
+
+def _walked_units(ws: Workspace, kept: Scan, old: Entries, cache: StatCache | None) -> tuple[list[ArtifactUnit], int]:
+    """A walk: its findings and listed folders (when it found no layout problem) put in ``kept``,
+    and each unit the ``cache`` vouches for kept with its old entry and stamps; (the units to read,
+    how many units there are)."""
+    from artigov.schema import unit_stamps
+
+    found = discover(ws)
+    kept.dirs = found.dirs if not found.findings else None
+    kept.findings.extend(found.findings)
+    to_check: list[ArtifactUnit] = []
+    for unit in found.units:
+        known = old.get(unit.path)
+        if cache is not None and known is not None and known.get("meta") == unit.meta_path:
+            content, meta = unit_stamps(ws.root, unit)
+            if cache.fresh(unit.path, content, meta):
+                kept.entries[unit.path] = known
+                kept.stamps.put_raw(unit.path, cache.stamps.raw(unit.path))
+                continue
+        to_check.append(unit)
+    return to_check, len(found.units)
 
 
 def diff(old: Entries, new: Entries) -> tuple[list[str], list[str], list[str]]:
@@ -208,6 +233,22 @@ def quick_units(cache: StatCache, quick: QuickCheck) -> list[ArtifactUnit]:
     return [ArtifactUnit(rel, cache.meta_of(rel)) for rel in quick.changed] + [ArtifactUnit(r) for r in quick.added]
 
 
+def held_units(quick: QuickCheck) -> list[ArtifactUnit]:
+    """The units a quick check found held out of the index (invalid at the last walk): read again
+    every time, so their findings come from a real check (and one that became valid is taken in)."""
+    return [ArtifactUnit(rel, meta) for rel, meta in quick.held.items()]
+
+
+def held_findings(ws: Workspace, quick: QuickCheck | None) -> list[Finding] | None:
+    """Read again the units ``quick`` found held out of the index: their findings, sorted (what a
+    walk would name of them); None when one of them is a valid artifact now (the full update,
+    which reads them too, takes it in)."""
+    if quick is None or not quick.held:
+        return []
+    valid, _invalid, findings = read_units(ws, held_units(quick))
+    return None if valid else sort_findings(findings)
+
+
 def cache_path(ws: Workspace) -> Path:
     """Where the workspace's stat cache lives."""
     return ws.state_dir / STATCACHE_NAME
@@ -215,8 +256,8 @@ def cache_path(ws: Workspace) -> Path:
 
 def save_cache(ws: Workspace, found: Scan, digest: str) -> None:
     """Save the stat cache of scan ``found``, for the index whose digest is ``digest``."""
-    cache = StatCache(cache_path(ws), found.stamps, entries=found.entries, dirs=found.dirs, scope=discovery_scope(ws))
-    cache.save(digest, ws.index_path)
+    walk = Walked(found.dirs, discovery_scope(ws), found.held)
+    StatCache(cache_path(ws), found.stamps, entries=found.entries, walk=walk).save(digest, ws.index_path)
 
 
 def rebuilder(ws: Workspace) -> Callable[[], Entries]:
