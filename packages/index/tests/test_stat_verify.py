@@ -48,6 +48,18 @@ def test_a_file_that_became_invalid_is_drift_with_its_finding(tmp_path: Path) ->
     assert [f.code for f in quick.findings] == ["S014"]
 
 
+def test_an_added_invalid_file_is_a_finding_not_drift(tmp_path: Path) -> None:
+    """A new file that is not a valid artifact was never indexed: the index still agrees with what
+    a walk would index, and the file is a finding (the stat check once called it removed)."""
+    ws = _ws(tmp_path)
+    (ws.root / "frameworks/bad.md").write_text("---\nid: bad\n---\n")
+    quick, full = ops.verify_quick(ws), ops.verify(ws)
+    assert quick is not None and quick.proved_by == "stat cache"
+    assert (quick.ok, quick.added, quick.changed, quick.removed) == (full.ok, [], [], []) == (True, [], [], [])
+    assert [(f.code, f.file) for f in quick.findings] == [(f.code, f.file) for f in full.findings]
+    assert {f.file for f in quick.findings} == {"frameworks/bad.md"}
+
+
 def test_an_added_or_removed_file_is_found_by_listing_its_folder_again(tmp_path: Path) -> None:
     """The folder's stamp changed: it is listed again (no walk, no re-hash), and the answer is the
     full check's."""

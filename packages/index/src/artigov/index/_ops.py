@@ -376,7 +376,6 @@ def verify_quick(
         return None
     units = quick_units(cache, quick) + held_units(quick)  # the held-out ones: in no index, always read
     new, invalid, findings = read_units(ws, units) if units else ({}, [], [])
-    invalid = [rel for rel in invalid if rel not in quick.held]  # still held out: no drift, a finding
     if not (quick.changed or quick.added or quick.removed or new):
         result = VerifyResult(
             cache.index_digest, cache.units, findings=sort_findings(findings), recovery=recovery, proved_by="stat cache"
@@ -394,7 +393,8 @@ def verify_quick(
     indexed = found.entries
     changed = utf8_sorted(p for p in new if p in indexed and new[p] != indexed[p])
     added = utf8_sorted(p for p in new if p not in indexed)  # the files added that are valid artifacts
-    removed = utf8_sorted([*invalid, *quick.removed])  # gone, or on disk but no longer a valid artifact
+    # gone, or indexed and no longer a valid artifact (one never indexed, added or held out: a finding)
+    removed = utf8_sorted([*(rel for rel in invalid if rel in indexed), *quick.removed])
     result = VerifyResult(
         cache.index_digest, cache.units, added, changed, removed, sort_findings(findings), recovery, "stat cache"
     )
