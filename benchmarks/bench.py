@@ -253,8 +253,40 @@ def bench_index(ws: Path, repeat: int) -> list[Row]:
         Row("one-file index update", one, "git status --porcelain after the same edit", git_one, "<= 1.5x", 1.5)
     )
     rows.append(_bench_added(ws, repeat))
+    rows += _bench_invalid(ws, repeat, rng)
     rows += bench_checks(ws, repeat, rng)
     return rows
+
+
+def _bench_invalid(ws: Path, repeat: int, rng: random.Random) -> list[Row]:
+    """The everyday state of a document being written: one artifact's body edited without its
+    checksum following (S015). `index update` and `status` with it in the workspace (each names it
+    and exits 1), the first of each after the edit untimed, as in the rows above; then mended."""
+    files = sorted((ws / "frameworks").rglob("*.md"))
+    target = files[rng.randrange(len(files))]
+    good = target.read_bytes()
+    target.write_bytes(good + b"Edited by the benchmark, its checksum left behind.\n")
+    try:
+        _run([*ARTIGOV, "index", "update"], ws)  # takes the edit in: the artifact is left out, and held
+        _run([*ARTIGOV, "status"], ws)  # what status keeps for this index
+        update, git = paired(repeat, [*ARTIGOV, "index", "update"], ["git", "status", "--porcelain"], ws)
+        status = best(repeat, [*ARTIGOV, "status"], ws)
+    finally:
+        target.write_bytes(good)
+        _run([*ARTIGOV, "index", "update"], ws)
+    return [
+        Row("no-change index update, one invalid artifact", update, "git status --porcelain", git, "<= 2.0x", 2.0),
+        Row(
+            "status, one invalid artifact",
+            status,
+            "-",
+            None,
+            "< 1.0 s",
+            1.0,
+            {"value": status.seconds},
+            basis="wall",
+        ),
+    ]
 
 
 def _add_one(ws: Path, counter: list[int]) -> str:

@@ -46,6 +46,7 @@ def test_quick_bench_runs_every_row(tmp_path: Path) -> None:
     assert one["cpu_ratio"] == pytest.approx(one["ours_cpu_s"] / one["reference_cpu_s"], rel=0.02)  # rounded
     assert one["reference_rss_mb"] > 0  # git's own peak RSS, for the memory growth beside ours
     assert "status after a one-file edit, index not updated" in operations, sorted(operations)
+    assert {"status, one invalid artifact", "no-change index update, one invalid artifact"} <= operations
 
 
 def test_growth_puts_the_references_memory_growth_beside_ours() -> None:
