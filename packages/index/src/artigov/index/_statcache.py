@@ -613,6 +613,7 @@ class StatCache:
         head, folders = self._saved
         head = {
             **head,
+            "held": [[rel, self.held[rel]] for rel in utf8_sorted(self.held)],
             "index_digest": index_digest,
             "index_stamp": list(index_stamp) if index_stamp else None,
             "newest_ns": max((max(p[1::4], default=0) for p in body.patched_stamps(patches)), default=0),

@@ -6,7 +6,9 @@
 2. :func:`spliced`: it proves a few files (up to :data:`PATCH_MAX`) changed, were added or removed
    (the folders whose stamps changed listed again), and nothing else: those are re-read and their
    lines replaced, inserted or deleted in the index file, read in chunks and written as the old
-   file's ranges with the new lines between (:mod:`artigov.index._filesplice`).
+   file's ranges with the new lines between (:mod:`artigov.index._filesplice`). A file found
+   invalid is held out (its line deleted, if it had one), and a held-out one found valid again is
+   taken in (its line inserted), when neither is described by a sidecar.
 3. :func:`full`: anything else: a walk that re-reads what the cache cannot vouch for, and a
    rewrite when an entry was added, changed or removed.
 
@@ -17,10 +19,10 @@ two are only speed, and give up (return None) at any surprise.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import BinaryIO
 
-from artigov.core import DEFAULT_LOCK_TIMEOUT, Finding, Workspace, utf8_sorted
+from artigov.core import DEFAULT_LOCK_TIMEOUT, Finding, Workspace, sort_findings, utf8_sorted
 from artigov.index._filesplice import FileSplice, LineEdits, splice_file
 from artigov.index._model import Entries, entry_from_artifact
 from artigov.index._results import IndexResult, ProgressHook
@@ -28,12 +30,13 @@ from artigov.index._scan import id_version_clash
 from artigov.index._statcache import QuickCheck, Stamp, StatCache, UnitStamps
 from artigov.index._store import IndexStore, IndexWrite, Recovery
 from artigov.index._walk import (
+    HeldRead,
     cache_path,
     diff,
-    held_findings,
     log_unchanged,
     quick_check,
     quick_units,
+    read_held,
     rebuilder,
     save_cache,
     scan,
@@ -56,9 +59,8 @@ class UpdateContext:
     quick: QuickCheck | None
     recovery: Recovery | None
     progress: ProgressHook | None = None
-    #: The findings of the units ``quick`` found held out of the index, read again (None: one of
-    #: them is a valid artifact now, and only :func:`full` takes it in).
-    held: list[Finding] | None = field(default_factory=list)
+    #: The units ``quick`` found held out of the index, read again (None: only :func:`full` judges them).
+    held: HeldRead | None = field(default_factory=HeldRead)
 
 
 def unchanged(ctx: UpdateContext) -> IndexResult | None:
@@ -69,53 +71,94 @@ def unchanged(ctx: UpdateContext) -> IndexResult | None:
     from artigov.schema import log_findings
 
     quick, held = ctx.quick, ctx.held
-    if quick is None or held is None or quick.changed or quick.added or quick.removed:
+    if quick is None or held is None or held.mended or quick.changed or quick.added or quick.removed:
         return None
     if quick.dirs:
         ctx.cache.save_moved(quick, {}, ctx.cache.index_digest, ctx.ws.index_path)
-    log_findings(held)
+    log_findings(held.findings)
     log_unchanged(ctx.ws, ctx.cache.index_digest)
     return IndexResult(
         "update",
         ctx.cache.index_digest,
         ctx.cache.units,
         False,
-        findings=held,
+        findings=held.findings,
         recovery=ctx.recovery,
         proved_unchanged=True,
     )
+
+
+@dataclass(frozen=True)
+class _Splice:
+    """What :func:`spliced` edits: the quick check with its lists as the index sees them (a unit
+    found invalid moved from changed to removed, or left out of added; a held-out one found valid
+    put in added), the new entries and stamps, the units held out after, and the findings."""
+
+    quick: QuickCheck
+    new: Entries
+    stamps: UnitStamps
+    held: dict[str, str | None]
+    findings: list[Finding]
 
 
 def spliced(ctx: UpdateContext) -> IndexResult | None:
     """A few files changed, were added or removed, and nothing else (the stat cache proved it, the
     folders that changed listed again): re-read just those and edit their lines in the index file,
     read in chunks (:mod:`artigov.index._filesplice`), without parsing or re-serializing the rest.
-    Any surprise (a finding, a duplicate id+version, an unexpected file shape) returns None and
-    :func:`full` runs, which reports it.
+    One found invalid is held out (its line deleted), one held out found valid is taken in; any
+    other surprise (a sidecar's unit among those, a duplicate id+version, an unexpected file
+    shape) returns None and :func:`full` runs, which reports it.
     """
-    from artigov.schema import SchemaSet, check_units
-
-    ws, cache, quick = ctx.ws, ctx.cache, ctx.quick
-    if quick is None or ctx.held is None or len(quick.changed) + len(quick.added) + len(quick.removed) > PATCH_MAX:
+    quick, held = ctx.quick, ctx.held
+    if quick is None or held is None:
         return None
-    units = quick_units(cache, quick)
-    new: Entries = {}
-    stamps: dict[str, tuple[Stamp, Stamp | None]] = {}
-    for unit, artifact, problems, content, meta in check_units(ws.root, units, SchemaSet(ws.kind_schemas_dir)):
-        if problems or artifact is None or content is None:
-            return None
-        new[unit.path] = entry_from_artifact(artifact)
-        stamps[unit.path] = (content, meta)
+    if len(quick.changed) + len(quick.added) + len(quick.removed) + len(held.mended) > PATCH_MAX:
+        return None
+    plan = _plan(ctx, quick, held)
+    if plan is None:
+        return None
     try:
         source = ctx.store.path.open("rb")
     except OSError:
         return None  # not there: the full update reports it
     with source:  # open until written: a streamed edit reads the old file as it writes the new
         try:
-            edit = _edit(source, new, quick)
+            edit = _edit(source, plan.new, plan.quick)
         except OSError:
             return None
-        return None if edit is None else _land(ctx, quick, edit, new, stamps)
+        return None if edit is None else _land(ctx, plan, edit)
+
+
+def _plan(ctx: UpdateContext, quick: QuickCheck, held: HeldRead) -> _Splice | None:
+    """The changed and added units read again, with the held-out ones read already: what the
+    splice edits (:class:`_Splice`); None when a unit found invalid, or a held-out one found valid,
+    is described by a sidecar (only the full update regroups it)."""
+    from artigov.schema import SchemaSet, check_units
+
+    if any(quick.held[rel] is not None for rel in held.mended):
+        return None
+    new: Entries = dict(held.mended)
+    stamps: dict[str, tuple[Stamp, Stamp | None]] = dict(held.stamps)
+    invalid: dict[str, str | None] = {}
+    findings = list(held.findings)
+    units = quick_units(ctx.cache, quick)
+    for unit, artifact, problems, content, meta in check_units(ctx.ws.root, units, SchemaSet(ctx.ws.kind_schemas_dir)):
+        if artifact is not None and content is not None:
+            new[unit.path] = entry_from_artifact(artifact)
+            stamps[unit.path] = (content, meta)
+        elif unit.meta_path is None and problems:
+            invalid[unit.path] = None
+            findings.extend(problems)
+        else:
+            return None
+    edits = replace(
+        quick,
+        changed=[rel for rel in quick.changed if rel not in invalid],
+        added=utf8_sorted([*(rel for rel in quick.added if rel not in invalid), *held.mended]),
+        removed=utf8_sorted([*quick.removed, *(rel for rel in quick.changed if rel in invalid)]),
+    )
+    still = {rel: meta for rel, meta in quick.held.items() if rel not in held.mended}
+    return _Splice(edits, new, stamps, {**still, **invalid}, sort_findings(findings))
 
 
 def _edit(source: BinaryIO, new: Entries, quick: QuickCheck) -> FileSplice | None:
@@ -126,14 +169,12 @@ def _edit(source: BinaryIO, new: Entries, quick: QuickCheck) -> FileSplice | Non
     return splice_file(source, LineEdits({p: new[p] for p in quick.changed}, added, quick.removed), keys)
 
 
-def _land(
-    ctx: UpdateContext, quick: QuickCheck, edit: FileSplice, new: Entries, stamps: UnitStamps
-) -> IndexResult | None:
+def _land(ctx: UpdateContext, plan: _Splice, edit: FileSplice) -> IndexResult | None:
     """Write the edit (when an entry changed) and the stat cache; None on a duplicate (id, version):
-    the full update reports it. The held-out units' findings are the answer's."""
+    the full update reports it. The findings of the units held out are the answer's."""
     from artigov.schema import log_findings
 
-    ws, cache, held = ctx.ws, ctx.cache, ctx.held or []
+    ws, cache, quick, new = ctx.ws, ctx.cache, plan.quick, plan.new
     changed = utf8_sorted(p for p in quick.changed if new[p] != edit.replaced[p])
     paths = [*changed, *quick.added]
     before, after = {**edit.replaced, **edit.removed}, {p: new[p] for p in paths}
@@ -141,7 +182,7 @@ def _land(
         return None  # a duplicate (id, version): the full update reports it
     digest = cache.index_digest
     touched = utf8_sorted([*changed, *quick.added, *quick.removed])
-    log_findings(held)
+    log_findings(plan.findings)
     if touched:
         digest = edit.digest
         delta = {p: new[p] for p in utf8_sorted(paths)}
@@ -150,9 +191,10 @@ def _land(
         )
     else:  # racily clean files re-read: same entries, only the cache learns their stamps
         log_unchanged(ws, digest)
-    cache.save_moved(quick, stamps, digest, ws.index_path)
+    cache.held = plan.held  # saved with the stamps: the units it holds out now
+    cache.save_moved(quick, plan.stamps, digest, ws.index_path)
     return IndexResult(
-        "update", digest, edit.count, bool(touched), quick.added, changed, quick.removed, held, ctx.recovery
+        "update", digest, edit.count, bool(touched), quick.added, changed, quick.removed, plan.findings, ctx.recovery
     )
 
 
@@ -200,7 +242,7 @@ def update(
     with store.locked(rebuilder(ws)) as recovery:
         cache = StatCache.load(cache_path(ws))
         quick = quick_check(ws, cache) if recovery is None else None
-        ctx = UpdateContext(ws, store, cache, quick, recovery, progress, held_findings(ws, quick))
+        ctx = UpdateContext(ws, store, cache, quick, recovery, progress, read_held(ws, quick))
         for strategy in STRATEGIES:
             result = strategy(ctx)
             if result is not None:

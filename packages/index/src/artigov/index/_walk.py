@@ -11,7 +11,7 @@ from pathlib import Path
 from artigov.core import Finding, Workspace, get_logger, sort_findings, utf8_sorted
 from artigov.index._model import Entries, entry_from_artifact
 from artigov.index._results import ProgressHook
-from artigov.index._stamptable import StampTable
+from artigov.index._stamptable import StampPair, StampTable
 from artigov.index._statcache import NAME as STATCACHE_NAME
 from artigov.index._statcache import QuickCheck, Stamp, StatCache, Walked
 from artigov.index._store import Delta
@@ -23,11 +23,12 @@ __all__ = [
     "cache_path",
     "dedupe",
     "diff",
-    "held_findings",
+    "HeldRead",
     "held_units",
     "log_unchanged",
     "quick_check",
     "quick_units",
+    "read_held",
     "read_units",
     "rebuilder",
     "save_cache",
@@ -239,14 +240,35 @@ def held_units(quick: QuickCheck) -> list[ArtifactUnit]:
     return [ArtifactUnit(rel, meta) for rel, meta in quick.held.items()]
 
 
-def held_findings(ws: Workspace, quick: QuickCheck | None) -> list[Finding] | None:
-    """Read again the units ``quick`` found held out of the index: their findings, sorted (what a
-    walk would name of them); None when one of them is a valid artifact now (the full update,
-    which reads them too, takes it in)."""
+@dataclass(frozen=True)
+class HeldRead:
+    """The units a quick check found held out of the index, read again: the findings of those still
+    invalid (sorted: what a walk names of them), and the entries and stamps of those that are valid
+    artifacts now (to take in)."""
+
+    findings: list[Finding] = field(default_factory=list)
+    mended: Entries = field(default_factory=dict)
+    stamps: dict[str, StampPair] = field(default_factory=dict)
+
+
+def read_held(ws: Workspace, quick: QuickCheck | None) -> HeldRead | None:
+    """Read again the units ``quick`` found held out of the index (:class:`HeldRead`); None when one
+    of them is valid but gave no stamp (only the full update judges it)."""
+    from artigov.schema import SchemaSet, check_units
+
     if quick is None or not quick.held:
-        return []
-    valid, _invalid, findings = read_units(ws, held_units(quick))
-    return None if valid else sort_findings(findings)
+        return HeldRead()
+    read = HeldRead()
+    for unit, entry, problems, content, meta in check_units(
+        ws.root, held_units(quick), SchemaSet(ws.kind_schemas_dir), transform=entry_from_artifact
+    ):
+        read.findings.extend(problems)
+        if entry is not None and content is None:
+            return None
+        if entry is not None and content is not None:
+            read.mended[unit.path] = entry
+            read.stamps[unit.path] = (content, meta)
+    return HeldRead(sort_findings(read.findings), read.mended, read.stamps)
 
 
 def cache_path(ws: Workspace) -> Path:
