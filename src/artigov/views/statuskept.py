@@ -152,10 +152,10 @@ class KeptSummary:
     def carried(self, gates: Callable[[str, Entries], dict[str, Any]]) -> dict[str, Any] | None:
         """The summary kept for an earlier index, carried over the index steps since (the
         pre-commit hooks' ``index update`` of a few edits): the frameworks of the entries those
-        steps touched are checked again with ``gates(framework, entries)`` from the index's slice
-        of each, the others carried. None when no step chain leads here, a touched path is no
-        longer indexed (its framework is not known), or the counts do not add up to the index's
-        (an artifact moved out of a framework that was carried)."""
+        steps touched, as they are and as they were, are checked again with ``gates(framework,
+        entries)`` from the index's slice of each, the others carried. None when no step chain
+        leads here, a touched path is no longer indexed and a step did not record the frameworks
+        it left, or the counts do not add up to the index's."""
         from artigov.index import read_entries
 
         if self.key is None or (before := self._cache.before(self.digest, self.key)) is None:
@@ -164,16 +164,18 @@ class KeptSummary:
         if not _usable(held) or not self._in_time():
             return None
         found = read_entries(self.ws, self.digest, sorted(touched))
-        if found is None or len(found[0]) != len(touched):
+        was = self._cache.frameworks_before(self.digest, self.key)
+        if found is None or (was is None and len(found[0]) != len(touched)):
             return None
         entries, count = found
         parts = dict(held["frameworks"])
-        for name in sorted({e["framework"] for e in entries.values()}):
+        names = {*(e["framework"] for e in entries.values()), *(was or ())}
+        for name in sorted(names):
             mine = _framework_entries(self.ws, self.digest, name)
             if mine is None:
                 return None
             parts[name] = gates(name, mine)
-        indexed = sorted({*held["indexed"], *(e["framework"] for e in entries.values())})
+        indexed = sorted(n for n in {*held["indexed"], *names} if parts[n]["artifacts"])
         if sum(parts[name]["artifacts"] for name in indexed) != count:
             return None
         untils = [p["valid_until"] for p in parts.values() if p.get("valid_until") is not None]

@@ -11,11 +11,14 @@ only costs speed). Nothing in it is ever committed or trusted for more.
 
 An index version made from another by a few changed entries need not be computed afresh either:
 every write of the index records its *step* (base digest, new digest, the paths added, changed or
-removed; ``state_dir/index-steps.json``, the last :data:`STEPS_KEPT`, only for writes of at most
+removed, and, when the writer knew them, the frameworks of the entries it changed or removed as
+they were; ``state_dir/index-steps.json``, the last :data:`STEPS_KEPT`, only for writes of at most
 :data:`STEP_PATHS_MAX` paths). :meth:`DerivedCache.before` walks those steps back from an index
 digest to the one a value is stored for, and answers that value with every path the steps touched:
-the caller recomputes just those. The steps name content digests, so a step is true for as long as
-anyone holds either digest; a lost or corrupt steps file only costs speed.
+the caller recomputes just those (:meth:`DerivedCache.frameworks_before`: and the frameworks they
+left, which the new index no longer names for a path removed). The steps name content digests, so
+a step is true for as long as anyone holds either digest; a lost or corrupt steps file only costs
+speed.
 """
 
 from __future__ import annotations
@@ -75,17 +78,29 @@ def _steps(ws: Workspace) -> list[dict[str, Any]]:
         and isinstance(s.get("digest"), str)
         and isinstance(s.get("paths"), list)
         and all(isinstance(p, str) for p in s["paths"])
+        and _names_or_none(s.get("frameworks"))
     ]
 
 
-def record_step(ws: Workspace, base: str | None, digest: str, paths: list[str] | None) -> None:
+def _names_or_none(value: Any) -> bool:
+    """Whether a step's ``frameworks`` is absent (None) or a list of names."""
+    return value is None or (isinstance(value, list) and all(isinstance(n, str) for n in value))
+
+
+def record_step(
+    ws: Workspace, base: str | None, digest: str, paths: list[str] | None, frameworks: list[str] | None = None
+) -> None:
     """Record that index ``digest`` was written from index ``base`` by adding, changing or removing
-    ``paths`` (None, or more than :data:`STEP_PATHS_MAX`: not recorded). Best effort."""
+    ``paths`` (None, or more than :data:`STEP_PATHS_MAX`: not recorded), the entries changed or
+    removed having been of ``frameworks`` (None: not known). Best effort."""
     from artigov.core import DiskError, write_atomic
 
     if base is None or paths is None or len(paths) > STEP_PATHS_MAX or base == digest:
         return
-    steps = [*_steps(ws), {"base": base, "digest": digest, "paths": sorted(paths)}][-STEPS_KEPT:]
+    step: dict[str, Any] = {"base": base, "digest": digest, "paths": sorted(paths)}
+    if frameworks is not None:
+        step["frameworks"] = sorted(set(frameworks))
+    steps = [*_steps(ws), step][-STEPS_KEPT:]
     data = _sealed({"format": _FORMAT, "steps": steps})
     with contextlib.suppress(OSError, DiskError):  # best effort: only speed depends on it
         write_atomic(ws.state_dir / STEPS_NAME, data, lock=False)
@@ -127,22 +142,39 @@ class DerivedCache:
 
         The value holds for every other path: the caller recomputes the ones returned.
         """
+        chain = self._chain(digest, key)
+        if chain is None:
+            return None
+        value, steps = chain
+        return value, {path for step in steps for path in step["paths"]}
+
+    def frameworks_before(self, digest: str, key: Any) -> set[str] | None:
+        """The frameworks of the entries the steps :meth:`before` follows changed or removed, as
+        they were; None when no such chain is known or a step of it did not record them."""
+        chain = self._chain(digest, key)
+        if chain is None or any(step.get("frameworks") is None for step in chain[1]):
+            return None
+        return {name for step in chain[1] for name in step["frameworks"]}
+
+    def _chain(self, digest: str, key: Any) -> tuple[Any, list[dict[str, Any]]] | None:
+        """(the value stored for ``key``, the recorded steps from its index to index ``digest``),
+        or None when no such chain is known."""
         held = self._held(key)
         if held is None:
             return None
         stored, value = held
         steps = _steps(self.ws)
-        paths: set[str] = set()
+        chain: list[dict[str, Any]] = []
         at = digest
         for _ in steps:  # each step at most once: a chain longer than the file is a cycle
             if at == stored:
-                return value, paths
+                return value, chain
             step = next((s for s in reversed(steps) if s["digest"] == at), None)
             if step is None:
                 return None
-            paths.update(step["paths"])
+            chain.append(step)
             at = step["base"]
-        return (value, paths) if at == stored else None
+        return (value, chain) if at == stored else None
 
     def put(self, digest: str, key: Any, value: Any) -> None:
         """Store ``value`` for index ``digest`` and ``key`` (best effort: a failed write is ignored)."""

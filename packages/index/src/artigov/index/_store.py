@@ -93,6 +93,9 @@ class IndexWrite:
     more_changes: int = 0
     #: paths no longer indexed and not in ``removed`` (a rebuild's, likewise)
     more_removed: int = 0
+    #: the frameworks of the entries changed or removed, as they were (None: not known), for the
+    #: step the write records (:func:`artigov.index._derived.record_step`)
+    was: list[str] | None = None
 
 
 class Delta(NamedTuple):
@@ -237,7 +240,7 @@ class IndexStore:
         fault_point("before-journal-truncate")
         self.journal.clear()
         stepped = None if change.more_changes or change.more_removed else [*change.changes, *change.removed]
-        record_step(self.ws, change.base_digest, change.digest, stepped)
+        record_step(self.ws, change.base_digest, change.digest, stepped, change.was)
         changes = change.changes
         total = len(changes) + change.more_changes
         log.info(
@@ -275,12 +278,18 @@ class IndexStore:
         old = base.entries if base else {}
         changes = {k: v for k, v in entries.items() if old.get(k) != v} if old else entries
         removed = sorted(k for k in old if k not in entries)
-        return self.commit_delta(op, entries, Delta(base.digest if base else None, changes, removed), paths)
+        # the frameworks the step left (a rebuild's records none: its streamed way never holds the
+        # old entries, and every way records the same step)
+        was = None if op == "rebuild" else sorted({old[k]["framework"] for k in [*changes, *removed] if k in old})
+        return self.commit_delta(op, entries, Delta(base.digest if base else None, changes, removed), paths, was)
 
-    def commit_delta(self, op: str, entries: Entries, delta: Delta, paths: list[str]) -> str:
+    def commit_delta(
+        self, op: str, entries: Entries, delta: Delta, paths: list[str], was: list[str] | None = None
+    ) -> str:
         """:meth:`commit` with the changes from the base already known (``delta``), so the base's
-        entries need not be held."""
+        entries need not be held (``was``: the frameworks of the entries changed or removed, as
+        they were, when known)."""
         new = Index(entries)
         base, changes, removed = delta
-        self.write(IndexWrite(op, new.pieces(), new.digest, len(entries), base, changes, removed, paths))
+        self.write(IndexWrite(op, new.pieces(), new.digest, len(entries), base, changes, removed, paths, was=was))
         return new.digest

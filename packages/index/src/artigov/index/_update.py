@@ -186,8 +186,11 @@ def _land(ctx: UpdateContext, plan: _Splice, edit: FileSplice) -> IndexResult | 
     if touched:
         digest = edit.digest
         delta = {p: new[p] for p in utf8_sorted(paths)}
+        was = sorted({entry["framework"] for entry in before.values()})  # the frameworks the step left
         ctx.store.write(
-            IndexWrite("update", edit.pieces, digest, edit.count, cache.index_digest, delta, quick.removed, touched)
+            IndexWrite(
+                "update", edit.pieces, digest, edit.count, cache.index_digest, delta, quick.removed, touched, was=was
+            )
         )
     else:  # racily clean files re-read: same entries, only the cache learns their stamps
         log_unchanged(ws, digest)
