@@ -47,6 +47,7 @@ def test_quick_bench_runs_every_row(tmp_path: Path) -> None:
     assert one["reference_rss_mb"] > 0  # git's own peak RSS, for the memory growth beside ours
     assert "status after a one-file edit, index not updated" in operations, sorted(operations)
     assert {"status, one invalid artifact", "no-change index update, one invalid artifact"} <= operations
+    assert "index update taking in an edit that makes one artifact invalid" in operations
 
 
 def test_growth_puts_the_references_memory_growth_beside_ours() -> None:
