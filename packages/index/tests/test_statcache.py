@@ -370,6 +370,39 @@ def test_an_added_invalid_file_is_held_out_without_a_walk(tmp_path: Path, monkey
     assert StatCache.load(ws.state_dir / statcache_mod.NAME).held == {}
 
 
+@pytest.mark.parametrize("chunk", [8, 40, 64, 97, 1 << 18])
+def test_a_sidecar_artifact_broken_and_mended_is_spliced_out_and_in(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, chunk: int
+) -> None:
+    """An artifact described by a sidecar, made invalid (its sidecar edited): its line is deleted
+    and it is held out with its sidecar, without a walk or a parse; mended, both go back in. The
+    index bytes are a rewrite's and the stat cache a full walk's, however the cache's paths are
+    cut into runs (a unit and its sidecar can fall in two)."""
+    ws = _settled(tmp_path, 30)
+    monkeypatch.setattr("artigov.index._statbody.CHUNK", chunk)
+    unit = "frameworks/fwk-000/action-plan/side.txt"
+    meta = ws.root / f"{unit}.meta.yaml"
+    cache = ws.state_dir / statcache_mod.NAME
+    for text, held in (
+        (SIDECAR.replace("status: draft", "status: drafty"), {unit: f"{unit}.meta.yaml"}),
+        (SIDECAR, {}),
+    ):
+        meta.write_text(text)
+        with monkeypatch.context() as m:
+            walks = _count_walks(m)
+            _forbid(m, IndexStore, "read")
+            result = update(ws)
+            assert walks == []
+        assert (result.removed, result.added) == (([unit], []) if held else ([], [unit]))
+        assert ws.index_path.read_bytes() == _rewritten(ws)
+        assert StatCache.load(cache).held == held
+        kept = cache.read_bytes()
+        cache.unlink()
+        update(ws)  # a full walk saves the same cache
+        assert cache.read_bytes() == kept
+        assert update(ws).proved_unchanged
+
+
 def test_an_invalid_sidecar_pair_is_held_with_its_sidecar(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A held-out unit described by a sidecar keeps its sidecar: its folder listed again still
     holds both, so neither looks added; its sidecar removed, only a walk judges the folder."""
@@ -552,7 +585,11 @@ def test_a_check_that_finds_nothing_changed_never_reads_the_paths_whole(
 
 
 STEPS = st.lists(
-    st.tuples(st.sampled_from(["add", "delete", "rename", "edit", "break", "mend"]), st.integers(0, 10**6)), max_size=6
+    st.tuples(
+        st.sampled_from(["add", "delete", "rename", "edit", "break", "mend", "break-sidecar", "mend-sidecar"]),
+        st.integers(0, 10**6),
+    ),
+    max_size=6,
 )
 
 
@@ -581,6 +618,9 @@ def test_any_run_of_additions_and_removals_leaves_what_a_full_walk_leaves(
             _break(target)
         elif what == "mend":
             target.write_text(make_artifact(f"mended-{n}", framework="fwk-000"))
+        elif what.endswith("-sidecar"):  # the sidecar artifact made invalid, or valid again
+            text = SIDECAR if what == "mend-sidecar" else SIDECAR.replace("status: draft", "status: drafty")
+            (ws.root / "frameworks/fwk-000/action-plan/side.txt.meta.yaml").write_text(text)
         else:
             target.write_text(target.read_text().replace("Line 0", f"Line {n}", 1) + "more\n")
         _agrees(ws, update(ws))

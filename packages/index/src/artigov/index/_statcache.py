@@ -129,18 +129,25 @@ def _stat_files(root: Path, body: Body, reference: int) -> list[int]:
 
 
 def _moved_runs(
-    body: Body, edits: list[tuple[int, int, str | None]], patches: Mapping[int, Stamp], stamps: UnitStamps
+    body: Body,
+    edits: list[tuple[int, int, str | None]],
+    patches: Mapping[int, Stamp],
+    stamps: UnitStamps,
+    sidecars: Mapping[str, str],
 ) -> Iterator[tuple[list[bytes], array[int]]]:
     """The paths and stamps of ``body`` run by run, ``patches`` (position -> stamp) in their places,
-    and ``edits`` made (place, files dropped, unit put in: :meth:`StatCache._moves_at`)."""
+    and ``edits`` made (place, files dropped, unit put in: :meth:`StatCache._moves_at`; a unit put
+    in with its sidecar's path from ``sidecars`` and stamp right after it). A unit dropped with its
+    sidecar may end one run, its sidecar beginning the next: the drop goes on there."""
     todo = list(edits)
+    skip = 0  # files of this run still to drop (a sidecar whose unit ended the run before)
     for run in [*body.runs, None]:
         first, count = (run.first, run.count) if run is not None else (body.count, 0)
         names = body.paths(run) if run is not None else []
         packed = next(body.patched_stamps(patches, [run])) if run is not None else array("q")
         out_names: list[bytes] = []
         out: array[int] = array("q")
-        pos = 0
+        pos = skip
         while todo and (todo[0][0] < first + count or run is None):  # sorted: none is before ``first``
             at, drop, rel = todo.pop(0)
             out_names += names[pos : at - first]
@@ -148,7 +155,11 @@ def _moved_runs(
             if rel is not None:
                 out_names.append(rel.encode("utf-8", "surrogateescape"))
                 out.extend(stamps[rel][0])
+                if rel in sidecars:
+                    out_names.append(sidecars[rel].encode("utf-8", "surrogateescape"))
+                    out.extend(stamps[rel][1] or ())
             pos = at - first + drop
+        skip = max(pos - count, 0)
         out_names += names[pos:]
         out += packed[4 * pos :]
         if out_names:
@@ -631,23 +642,37 @@ class StatCache:
         else:  # the file it reads was replaced: its changed units' stamps there are the old ones
             self._saved = None  # (a unit whose stamp differs is read again); it proves nothing more
 
-    def save_moved(self, quick: QuickCheck, stamps: UnitStamps, index_digest: str, index_path: Path) -> None:
-        """:meth:`save_patched` for a check that listed folders again: the removed units left out,
-        the added ones put in their places (none has a sidecar: :meth:`check` gave up otherwise), the
-        folders' new stamps; the other stamps copied as they are, run by run (never read whole).
-        The cache then describes the file it wrote."""
+    def save_moved(
+        self,
+        quick: QuickCheck,
+        stamps: UnitStamps,
+        index_digest: str,
+        index_path: Path,
+        sidecars: Mapping[str, str] | None = None,
+    ) -> None:
+        """:meth:`save_patched` for a check that listed folders again, or a splice that took units
+        out or in: the removed units left out (with their sidecars), the added ones put in their
+        places (with their ``sidecars``, path by unit: a relisted folder's never have one, as
+        :meth:`check` gave up otherwise), the folders' new stamps; the other stamps copied as they
+        are, run by run (never read whole). The cache then describes the file it wrote."""
         if self._saved is None or self.dirs is None:
             raise ValueError("only a loaded cache of a complete walk can be patched")
         if not quick.moved:
             self.save_patched(quick, stamps, index_digest, index_path)
             return
+        sidecars = dict(sidecars or {})
+        if any(stamps[rel][1] is None for rel in sidecars):
+            raise ValueError("a unit put in with a sidecar needs the sidecar's stamp")
         body = self._reader()
         edits = self._moves_at(body, quick)
         patches = self._patches(quick, stamps)
         self.dirs = {**self.dirs, **quick.dirs}
+        for rel in quick.removed:
+            self._metas.pop(rel, None)
+        self._metas.update(sidecars)
 
         def runs() -> Iterator[tuple[list[bytes], array[int]]]:
-            return _moved_runs(body, edits, patches, stamps)
+            return _moved_runs(body, edits, patches, stamps, sidecars)
 
         self.save_runs(index_digest, index_path, runs)
         self._reload()
@@ -672,8 +697,10 @@ class StatCache:
             packed[4 * at : 4 * at + 4] = array("q", stamp)
 
     def _moves_at(self, body: Body, quick: QuickCheck) -> list[tuple[int, int, str | None]]:
-        """Where ``quick``'s removed and added units (none with a sidecar) go among the cached files:
-        (place, files dropped there, unit put in there), in order; at one place, put in, then drop.
+        """Where ``quick``'s removed and added units go among the cached files: (place, files dropped
+        there, unit put in there), in order; at one place, put in, then drop. A unit removed drops
+        its sidecar (right after it) too; one added is put in before the next unit, its sidecar
+        (if any) with it.
         One pass over the cached paths (bytes, in their order), merged with the sorted moves."""
         sidecars = {meta.encode("utf-8", "surrogateescape") for meta in self._metas.values()}
         gone = set(quick.removed)
@@ -688,7 +715,8 @@ class StatCache:
                     encoded, rel = moves[k]
                     if rel in gone and encoded != raw:
                         raise ValueError(f"{rel}: not a cached unit")
-                    edits.append((run.first + i, 1, None) if rel in gone else (run.first + i, 0, rel))
+                    dropped = 2 if rel in self._metas else 1  # a unit, and its sidecar right after it
+                    edits.append((run.first + i, dropped, None) if rel in gone else (run.first + i, 0, rel))
                     k += 1
         for _encoded, rel in moves[k:]:
             if rel in gone:
@@ -753,7 +781,7 @@ class StatCache:
             "held": [[rel, self.held[rel]] for rel in utf8_sorted(self.held)],
             "index_digest": index_digest,
             "index_stamp": list(index_stamp) if index_stamp else None,
-            "metas": self._metas,
+            "metas": {rel: self._metas[rel] for rel in utf8_sorted(self._metas)},
             "newest_ns": newest,
             "scope": self.scope,
         }

@@ -8,7 +8,7 @@
    lines replaced, inserted or deleted in the index file, read in chunks and written as the old
    file's ranges with the new lines between (:mod:`artigov.index._filesplice`). A file found
    invalid is held out (its line deleted, if it had one), and a held-out one found valid again is
-   taken in (its line inserted), when neither is described by a sidecar.
+   taken in (its line inserted).
 3. :func:`full`: anything else: a walk that re-reads what the cache cannot vouch for, and a
    rewrite when an entry was added, changed or removed.
 
@@ -92,13 +92,15 @@ def unchanged(ctx: UpdateContext) -> IndexResult | None:
 class _Splice:
     """What :func:`spliced` edits: the quick check with its lists as the index sees them (a unit
     found invalid moved from changed to removed, or left out of added; a held-out one found valid
-    put in added), the new entries and stamps, the units held out after, and the findings."""
+    put in added), the new entries and stamps, the units held out after, the findings, and the
+    sidecars of the units taken in (path by unit)."""
 
     quick: QuickCheck
     new: Entries
     stamps: UnitStamps
     held: dict[str, str | None]
     findings: list[Finding]
+    sidecars: dict[str, str]
 
 
 def spliced(ctx: UpdateContext) -> IndexResult | None:
@@ -106,8 +108,8 @@ def spliced(ctx: UpdateContext) -> IndexResult | None:
     folders that changed listed again): re-read just those and edit their lines in the index file,
     read in chunks (:mod:`artigov.index._filesplice`), without parsing or re-serializing the rest.
     One found invalid is held out (its line deleted), one held out found valid is taken in; any
-    other surprise (a sidecar's unit among those, a duplicate id+version, an unexpected file
-    shape) returns None and :func:`full` runs, which reports it.
+    other surprise (a duplicate id+version, an unexpected file shape) returns None and
+    :func:`full` runs, which reports it.
     """
     quick, held = ctx.quick, ctx.held
     if quick is None or held is None:
@@ -131,12 +133,10 @@ def spliced(ctx: UpdateContext) -> IndexResult | None:
 
 def _plan(ctx: UpdateContext, quick: QuickCheck, held: HeldRead) -> _Splice | None:
     """The changed and added units read again, with the held-out ones read already: what the
-    splice edits (:class:`_Splice`); None when a unit found invalid, or a held-out one found valid,
-    is described by a sidecar (only the full update regroups it)."""
+    splice edits (:class:`_Splice`); None when a unit is valid but gave no stamp (only the full
+    update judges it)."""
     from artigov.schema import SchemaSet, check_units
 
-    if any(quick.held[rel] is not None for rel in held.mended):
-        return None
     new: Entries = dict(held.mended)
     stamps: dict[str, tuple[Stamp, Stamp | None]] = dict(held.stamps)
     invalid: dict[str, str | None] = {}
@@ -146,8 +146,8 @@ def _plan(ctx: UpdateContext, quick: QuickCheck, held: HeldRead) -> _Splice | No
         if artifact is not None and content is not None:
             new[unit.path] = entry_from_artifact(artifact)
             stamps[unit.path] = (content, meta)
-        elif unit.meta_path is None and problems:
-            invalid[unit.path] = None
+        elif problems:
+            invalid[unit.path] = unit.meta_path
             findings.extend(problems)
         else:
             return None
@@ -158,7 +158,8 @@ def _plan(ctx: UpdateContext, quick: QuickCheck, held: HeldRead) -> _Splice | No
         removed=utf8_sorted([*quick.removed, *(rel for rel in quick.changed if rel in invalid)]),
     )
     still = {rel: meta for rel, meta in quick.held.items() if rel not in held.mended}
-    return _Splice(edits, new, stamps, {**still, **invalid}, sort_findings(findings))
+    sidecars = {rel: sidecar for rel in held.mended if (sidecar := quick.held[rel]) is not None}
+    return _Splice(edits, new, stamps, {**still, **invalid}, sort_findings(findings), sidecars)
 
 
 def _edit(source: BinaryIO, new: Entries, quick: QuickCheck) -> FileSplice | None:
@@ -195,7 +196,7 @@ def _land(ctx: UpdateContext, plan: _Splice, edit: FileSplice) -> IndexResult | 
     else:  # racily clean files re-read: same entries, only the cache learns their stamps
         log_unchanged(ws, digest)
     cache.held = plan.held  # saved with the stamps: the units it holds out now
-    cache.save_moved(quick, plan.stamps, digest, ws.index_path)
+    cache.save_moved(quick, plan.stamps, digest, ws.index_path, plan.sidecars)
     return IndexResult(
         "update", digest, edit.count, bool(touched), quick.added, changed, quick.removed, plan.findings, ctx.recovery
     )
