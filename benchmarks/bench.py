@@ -995,13 +995,13 @@ def main() -> int:
     answer = only(args)
     if answer is not None:
         return answer
+    args.results.mkdir(parents=True, exist_ok=True)
     if args.plot_only:
         saved = sorted((json.loads(p.read_text()) for p in args.plot_only), key=lambda r: r["artifacts"])
         png = args.results / f"{saved[-1]['date']}-scaling.png"
         plot(saved, png)
         print(f"plot: {png}")
         return 0
-    args.results.mkdir(parents=True, exist_ok=True)
     sizes = sorted({1000, 10_000, args.artifacts} if args.plot and not args.quick else {args.artifacts})
     results = []
     for n in sizes:
