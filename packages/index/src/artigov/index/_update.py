@@ -24,13 +24,13 @@ from typing import BinaryIO
 
 from artigov.core import DEFAULT_LOCK_TIMEOUT, Finding, Workspace, sort_findings, utf8_sorted
 from artigov.index._filesplice import FileSplice, LineEdits, splice_file
-from artigov.index._model import Entries, entry_from_artifact
+from artigov.index._model import Entries
 from artigov.index._results import IndexResult, ProgressHook
 from artigov.index._scan import id_version_clash
-from artigov.index._statcache import QuickCheck, Stamp, StatCache, UnitStamps
+from artigov.index._statcache import QuickCheck, StatCache, UnitStamps
 from artigov.index._store import IndexStore, IndexWrite, Recovery
 from artigov.index._walk import (
-    HeldRead,
+    Reread,
     cache_path,
     diff,
     log_unchanged,
@@ -38,6 +38,7 @@ from artigov.index._walk import (
     quick_units,
     read_held,
     rebuilder,
+    reread,
     save_cache,
     scan,
 )
@@ -60,7 +61,7 @@ class UpdateContext:
     recovery: Recovery | None
     progress: ProgressHook | None = None
     #: The units ``quick`` found held out of the index, read again (None: only :func:`full` judges them).
-    held: HeldRead | None = field(default_factory=HeldRead)
+    held: Reread | None = field(default_factory=Reread)
 
 
 def unchanged(ctx: UpdateContext) -> IndexResult | None:
@@ -71,7 +72,7 @@ def unchanged(ctx: UpdateContext) -> IndexResult | None:
     from artigov.schema import log_findings
 
     quick, held = ctx.quick, ctx.held
-    if quick is None or held is None or held.mended or quick.changed or quick.added or quick.removed:
+    if quick is None or held is None or held.entries or quick.changed or quick.added or quick.removed:
         return None
     if quick.dirs:
         ctx.cache.save_moved(quick, {}, ctx.cache.index_digest, ctx.ws.index_path)
@@ -114,7 +115,7 @@ def spliced(ctx: UpdateContext) -> IndexResult | None:
     quick, held = ctx.quick, ctx.held
     if quick is None or held is None:
         return None
-    if len(quick.changed) + len(quick.added) + len(quick.removed) + len(held.mended) > PATCH_MAX:
+    if len(quick.changed) + len(quick.added) + len(quick.removed) + len(held.entries) > PATCH_MAX:
         return None
     plan = _plan(ctx, quick, held)
     if plan is None:
@@ -131,35 +132,25 @@ def spliced(ctx: UpdateContext) -> IndexResult | None:
         return None if edit is None else _land(ctx, plan, edit)
 
 
-def _plan(ctx: UpdateContext, quick: QuickCheck, held: HeldRead) -> _Splice | None:
+def _plan(ctx: UpdateContext, quick: QuickCheck, held: Reread) -> _Splice | None:
     """The changed and added units read again, with the held-out ones read already: what the
     splice edits (:class:`_Splice`); None when a unit is valid but gave no stamp (only the full
     update judges it)."""
-    from artigov.schema import SchemaSet, check_units
-
-    new: Entries = dict(held.mended)
-    stamps: dict[str, tuple[Stamp, Stamp | None]] = dict(held.stamps)
-    invalid: dict[str, str | None] = {}
-    findings = list(held.findings)
-    units = quick_units(ctx.cache, quick)
-    for unit, artifact, problems, content, meta in check_units(ctx.ws.root, units, SchemaSet(ctx.ws.kind_schemas_dir)):
-        if artifact is not None and content is not None:
-            new[unit.path] = entry_from_artifact(artifact)
-            stamps[unit.path] = (content, meta)
-        elif problems:
-            invalid[unit.path] = unit.meta_path
-            findings.extend(problems)
-        else:
-            return None
+    read = reread(ctx.ws, quick_units(ctx.cache, quick))
+    if read is None:
+        return None
+    invalid = read.invalid
     edits = replace(
         quick,
         changed=[rel for rel in quick.changed if rel not in invalid],
-        added=utf8_sorted([*(rel for rel in quick.added if rel not in invalid), *held.mended]),
+        added=utf8_sorted([*(rel for rel in quick.added if rel not in invalid), *held.entries]),
         removed=utf8_sorted([*quick.removed, *(rel for rel in quick.changed if rel in invalid)]),
     )
-    still = {rel: meta for rel, meta in quick.held.items() if rel not in held.mended}
-    sidecars = {rel: sidecar for rel in held.mended if (sidecar := quick.held[rel]) is not None}
-    return _Splice(edits, new, stamps, {**still, **invalid}, sort_findings(findings), sidecars)
+    still = {rel: meta for rel, meta in quick.held.items() if rel not in held.entries}
+    sidecars = {rel: sidecar for rel in held.entries if (sidecar := quick.held[rel]) is not None}
+    new, stamps = {**held.entries, **read.entries}, {**held.stamps, **read.stamps}
+    findings = sort_findings([*held.findings, *read.findings])
+    return _Splice(edits, new, stamps, {**still, **invalid}, findings, sidecars)
 
 
 def _edit(source: BinaryIO, new: Entries, quick: QuickCheck) -> FileSplice | None:

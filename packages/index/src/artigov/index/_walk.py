@@ -5,7 +5,7 @@ the next quick check relies on."""
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from artigov.core import Finding, Workspace, get_logger, sort_findings, utf8_sorted
@@ -23,7 +23,7 @@ __all__ = [
     "cache_path",
     "dedupe",
     "diff",
-    "HeldRead",
+    "Reread",
     "held_units",
     "log_unchanged",
     "quick_check",
@@ -31,6 +31,7 @@ __all__ = [
     "read_held",
     "read_units",
     "rebuilder",
+    "reread",
     "save_cache",
     "scan",
     "streamed_diff",
@@ -241,34 +242,42 @@ def held_units(quick: QuickCheck) -> list[ArtifactUnit]:
 
 
 @dataclass(frozen=True)
-class HeldRead:
-    """The units a quick check found held out of the index, read again: the findings of those still
-    invalid (sorted: what a walk names of them), and the entries and stamps of those that are valid
-    artifacts now (to take in)."""
+class Reread:
+    """Units read again (:func:`reread`): the entries and stamps of the valid ones, the invalid ones
+    (path -> sidecar path), and the findings, sorted (what a walk names of them)."""
 
-    findings: list[Finding] = field(default_factory=list)
-    mended: Entries = field(default_factory=dict)
+    entries: Entries = field(default_factory=dict)
     stamps: dict[str, StampPair] = field(default_factory=dict)
+    invalid: dict[str, str | None] = field(default_factory=dict)
+    findings: list[Finding] = field(default_factory=list)
 
 
-def read_held(ws: Workspace, quick: QuickCheck | None) -> HeldRead | None:
-    """Read again the units ``quick`` found held out of the index (:class:`HeldRead`); None when one
-    of them is valid but gave no stamp (only the full update judges it)."""
+def reread(ws: Workspace, units: list[ArtifactUnit]) -> Reread | None:
+    """Check ``units`` again (:class:`Reread`); None when one is valid but gave no stamp (only the
+    full update judges it)."""
     from artigov.schema import SchemaSet, check_units
 
-    if quick is None or not quick.held:
-        return HeldRead()
-    read = HeldRead()
+    read = Reread()
+    if not units:
+        return read
     for unit, entry, problems, content, meta in check_units(
-        ws.root, held_units(quick), SchemaSet(ws.kind_schemas_dir), transform=entry_from_artifact
+        ws.root, units, SchemaSet(ws.kind_schemas_dir), transform=entry_from_artifact
     ):
-        read.findings.extend(problems)
-        if entry is not None and content is None:
-            return None
         if entry is not None and content is not None:
-            read.mended[unit.path] = entry
+            read.entries[unit.path] = entry
             read.stamps[unit.path] = (content, meta)
-    return HeldRead(sort_findings(read.findings), read.mended, read.stamps)
+        elif entry is not None:
+            return None
+        else:
+            read.invalid[unit.path] = unit.meta_path
+            read.findings.extend(problems)
+    return replace(read, findings=sort_findings(read.findings))
+
+
+def read_held(ws: Workspace, quick: QuickCheck | None) -> Reread | None:
+    """Read again the units ``quick`` found held out of the index (:func:`reread`): the findings of
+    those still invalid, and the entries of those that are valid artifacts now (to take in)."""
+    return reread(ws, held_units(quick)) if quick is not None else Reread()
 
 
 def cache_path(ws: Workspace) -> Path:
