@@ -27,7 +27,7 @@ from artigov.index._model import Entries, Entry, Index, entry_from_artifact
 from artigov.index._results import RESULT_PATHS, IndexResult, ProgressHook, VerifyResult
 from artigov.index._scan import IndexSlice, framework_slice_of
 from artigov.index._stamptable import StampTable
-from artigov.index._statcache import Stamp, StatCache
+from artigov.index._statcache import QuickCheck, Stamp, StatCache
 from artigov.index._store import IndexStore, IndexWrite, Recovery
 from artigov.index._update import update
 from artigov.index._walk import (
@@ -374,7 +374,8 @@ def verify_quick(
     quick = quick_check(ws, cache) if recovery is None else None
     if quick is None:
         return None
-    units = quick_units(cache, quick) + held_units(quick)  # the held-out ones: in no index, always read
+    proof = _proved(cache, quick)
+    units = proof.units
     new, invalid, findings = read_units(ws, units) if units else ({}, [], [])
     if not (quick.changed or quick.added or quick.removed or new):
         result = VerifyResult(
@@ -399,7 +400,7 @@ def verify_quick(
         cache.index_digest, cache.units, added, changed, removed, sort_findings(findings), recovery, "stat cache"
     )
     result.overlay = Overlay(
-        Proved(cache.index_digest, units, utf8_sorted([*quick.added, *quick.held]), quick.removed),
+        proof,
         cache.units,
         indexed,
         new,
@@ -475,6 +476,12 @@ def proved_changes(ws: Workspace, *, lock_timeout: float = DEFAULT_LOCK_TIMEOUT)
     quick = quick_check(ws, cache)
     if quick is None:
         return None
+    return _proved(cache, quick)
+
+
+def _proved(cache: StatCache, quick: QuickCheck) -> Proved:
+    """What ``cache``'s check ``quick`` proved: the units to read again (changed, added, and the
+    held-out ones, in no index and always read), those of them not in the index, those removed."""
     units = quick_units(cache, quick) + held_units(quick)
     return Proved(cache.index_digest, units, utf8_sorted([*quick.added, *quick.held]), quick.removed)
 

@@ -223,6 +223,12 @@ class _Pieces:
             yield memoryview(piece).cast("B") if isinstance(piece, array) else piece
 
 
+def _held_listed(held: Held) -> list[list[str | None]]:
+    """The held-out units as the cache file's header lists them: ``[[path, sidecar or null], …]``,
+    in the paths' byte order (read back by :func:`_held_of`)."""
+    return [[rel, held[rel]] for rel in utf8_sorted(held)]
+
+
 def _held_of(listed: Any) -> dict[str, str | None] | None:
     """The held-out units as a cache file's header lists them (``[[path, sidecar or null], …]``);
     None when it is not such a list (a damaged file: it loads as an empty cache)."""
@@ -624,7 +630,7 @@ class StatCache:
         head, folders = self._saved
         head = {
             **head,
-            "held": [[rel, self.held[rel]] for rel in utf8_sorted(self.held)],
+            "held": _held_listed(self.held),
             "index_digest": index_digest,
             "index_stamp": list(index_stamp) if index_stamp else None,
             "newest_ns": max((max(p[1::4], default=0) for p in body.patched_stamps(patches)), default=0),
@@ -778,7 +784,7 @@ class StatCache:
             "byteorder": sys.byteorder,
             "dirs": dirs,
             "files_bytes": blob_bytes,
-            "held": [[rel, self.held[rel]] for rel in utf8_sorted(self.held)],
+            "held": _held_listed(self.held),
             "index_digest": index_digest,
             "index_stamp": list(index_stamp) if index_stamp else None,
             "metas": {rel: self._metas[rel] for rel in utf8_sorted(self._metas)},
