@@ -76,23 +76,30 @@ def test_index_writes_record_exactly_the_paths_they_changed(tmp_path: Path) -> N
     assert read_entries(ws, first.digest, sorted(touched)) is None  # not the index on disk
     # and the frameworks those entries were of (a path removed, or held out as invalid, names none now)
     left = {first.entries[p]["framework"] for p in touched if p in first.entries}
-    assert cache.frameworks_before(second.digest, KEY) == left and left
+    assert _left(cache, second.digest) == left and left
+
+
+def _left(cache: DerivedCache, digest: str) -> set[str] | None:
+    """The frameworks the steps to ``digest`` left (the chain must be known)."""
+    chain = cache.chain(digest, KEY)
+    assert chain is not None
+    return chain.frameworks
 
 
 def test_the_frameworks_a_chain_left_are_known_only_when_every_step_recorded_them(tmp_path: Path) -> None:
     ws = _ws(tmp_path)
     cache = DerivedCache(ws, "t")
     cache.put("d0", KEY, {"v": 0})
-    assert cache.frameworks_before("d0", KEY) == set()
+    assert _left(cache, "d0") == set()
     record_step(ws, "d0", "d1", ["a"], ["fwk-b", "fwk-a", "fwk-b"])
     record_step(ws, "d1", "d2", ["c"], [])
-    assert cache.frameworks_before("d2", KEY) == {"fwk-a", "fwk-b"}
+    assert _left(cache, "d2") == {"fwk-a", "fwk-b"}
     steps = json.loads((ws.state_dir / "index-steps.json").read_text())["steps"]
     assert steps[0]["frameworks"] == ["fwk-a", "fwk-b"]
     record_step(ws, "d2", "d3", ["e"])  # a writer that did not know them (a rebuild)
     assert cache.before("d3", KEY) == ({"v": 0}, {"a", "c", "e"})
-    assert cache.frameworks_before("d3", KEY) is None
-    assert cache.frameworks_before("elsewhere", KEY) is None
+    assert _left(cache, "d3") is None
+    assert cache.chain("elsewhere", KEY) is None
 
 
 def test_folding_the_index_sees_every_entry_in_order_and_only_of_the_index_proved(tmp_path: Path) -> None:

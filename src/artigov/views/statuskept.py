@@ -158,13 +158,13 @@ class KeptSummary:
         it left, or the counts do not add up to the index's."""
         from artigov.index import read_entries
 
-        if self.key is None or (before := self._cache.before(self.digest, self.key)) is None:
+        if self.key is None or (chain := self._cache.chain(self.digest, self.key)) is None:
             return None
-        held, touched = before
+        held, touched = chain.value, chain.paths
         if not _usable(held) or not self._in_time():
             return None
         found = read_entries(self.ws, self.digest, sorted(touched))
-        was = self._cache.frameworks_before(self.digest, self.key)
+        was = chain.frameworks
         if found is None or (was is None and len(found[0]) != len(touched)):
             return None
         entries, count = found

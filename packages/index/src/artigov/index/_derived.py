@@ -15,8 +15,8 @@ removed, and, when the writer knew them, the frameworks of the entries it change
 they were; ``state_dir/index-steps.json``, the last :data:`STEPS_KEPT`, only for writes of at most
 :data:`STEP_PATHS_MAX` paths). :meth:`DerivedCache.before` walks those steps back from an index
 digest to the one a value is stored for, and answers that value with every path the steps touched:
-the caller recomputes just those (:meth:`DerivedCache.frameworks_before`: and the frameworks they
-left, which the new index no longer names for a path removed). The steps name content digests, so
+the caller recomputes just those (:meth:`DerivedCache.chain`: and the frameworks they left, which
+the new index no longer names for a path removed). The steps name content digests, so
 a step is true for as long as anyone holds either digest; a lost or corrupt steps file only costs
 speed.
 """
@@ -26,11 +26,11 @@ from __future__ import annotations
 import contextlib
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from artigov.core import Workspace
 
-__all__ = ["STEPS_KEPT", "STEPS_NAME", "STEP_PATHS_MAX", "DerivedCache", "file_stamp", "record_step"]
+__all__ = ["STEPS_KEPT", "STEPS_NAME", "STEP_PATHS_MAX", "Chain", "DerivedCache", "file_stamp", "record_step"]
 
 _FORMAT = 1
 
@@ -115,6 +115,26 @@ def file_stamp(path: Path) -> list[int] | None:
     return [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino]
 
 
+class Chain(NamedTuple):
+    """A value kept for an earlier index, and the recorded steps from that index to a later one."""
+
+    value: Any
+    steps: list[dict[str, Any]]
+
+    @property
+    def paths(self) -> set[str]:
+        """Every path the steps added, changed or removed."""
+        return {path for step in self.steps for path in step["paths"]}
+
+    @property
+    def frameworks(self) -> set[str] | None:
+        """The frameworks of the entries the steps changed or removed, as they were; None when a
+        step did not record them."""
+        if any(step.get("frameworks") is None for step in self.steps):
+            return None
+        return {name for step in self.steps for name in step["frameworks"]}
+
+
 class DerivedCache:
     """One value computed from an index, kept in ``state_dir`` and valid only for that index's digest
     and the same key (a speed seam: losing it costs one recomputation)."""
@@ -142,23 +162,13 @@ class DerivedCache:
 
         The value holds for every other path: the caller recomputes the ones returned.
         """
-        chain = self._chain(digest, key)
-        if chain is None:
-            return None
-        value, steps = chain
-        return value, {path for step in steps for path in step["paths"]}
+        chain = self.chain(digest, key)
+        return None if chain is None else (chain.value, chain.paths)
 
-    def frameworks_before(self, digest: str, key: Any) -> set[str] | None:
-        """The frameworks of the entries the steps :meth:`before` follows changed or removed, as
-        they were; None when no such chain is known or a step of it did not record them."""
-        chain = self._chain(digest, key)
-        if chain is None or any(step.get("frameworks") is None for step in chain[1]):
-            return None
-        return {name for step in chain[1] for name in step["frameworks"]}
-
-    def _chain(self, digest: str, key: Any) -> tuple[Any, list[dict[str, Any]]] | None:
-        """(the value stored for ``key``, the recorded steps from its index to index ``digest``),
-        or None when no such chain is known."""
+    def chain(self, digest: str, key: Any) -> Chain | None:
+        """The value stored for ``key`` and the recorded steps from its index to index ``digest``
+        (what :meth:`before` answers, and the frameworks the steps left); None when no such chain
+        is known."""
         held = self._held(key)
         if held is None:
             return None
@@ -168,13 +178,13 @@ class DerivedCache:
         at = digest
         for _ in steps:  # each step at most once: a chain longer than the file is a cycle
             if at == stored:
-                return value, chain
+                return Chain(value, chain)
             step = next((s for s in reversed(steps) if s["digest"] == at), None)
             if step is None:
                 return None
             chain.append(step)
             at = step["base"]
-        return (value, chain) if at == stored else None
+        return Chain(value, chain) if at == stored else None
 
     def put(self, digest: str, key: Any, value: Any) -> None:
         """Store ``value`` for index ``digest`` and ``key`` (best effort: a failed write is ignored)."""
