@@ -29,7 +29,7 @@ from itertools import islice
 from pathlib import Path
 from typing import Any, BinaryIO, NamedTuple
 
-from artigov.core import Finding, Workspace, sort_findings, utf8_sorted
+from artigov.core import Finding, Workspace, sort_findings
 from artigov.index._model import HEAD, TAIL, Entries, Entry, entry_from_artifact, entry_line
 from artigov.index._results import ProgressHook
 from artigov.index._stamptable import StampPair
@@ -276,8 +276,7 @@ class LineScan:
         # A unit left out of the packed stamps (its sidecar came or went) is left out of the cache
         # the dicts' way too (it has no stamps of the same width): the same cache either way.
         stamps = self.stat_cache(Path(os.devnull), "").stamps
-        held = {rel: self.held[rel] for rel in utf8_sorted(self.held)}
-        return Scan(entries, stamps, sort_findings([*self.findings, *duplicates]), dirs, held)
+        return Scan(entries, stamps, sort_findings([*self.findings, *duplicates]), dirs, self.held)
 
 
 def _entry(path: str, line: bytes) -> Entry:

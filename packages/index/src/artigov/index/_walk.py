@@ -120,7 +120,7 @@ def scan(
     duplicates = dedupe(old, entries)
     dirs = None if duplicates else kept.dirs
     findings = sort_findings([*kept.findings, *duplicates])
-    return Scan(entries, kept.stamps, findings, dirs, {rel: held[rel] for rel in utf8_sorted(held)})
+    return Scan(entries, kept.stamps, findings, dirs, held)  # (the cache file lists held in byte order)
 
 
 def _proved_units(kept: Scan, old: Entries, cache: StatCache, changed: list[str]) -> tuple[list[ArtifactUnit], int]:
