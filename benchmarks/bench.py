@@ -258,6 +258,14 @@ def bench_index(ws: Path, repeat: int) -> list[Row]:
     return rows
 
 
+def _break(path: Path) -> bytes:
+    """Edit an artifact's body without its checksum following (S015, the artifact invalid); its
+    bytes before, to mend it with."""
+    before = path.read_bytes()
+    path.write_bytes(before + b"Edited by the benchmark, its checksum left behind.\n")
+    return before
+
+
 def _bench_invalid(ws: Path, repeat: int, rng: random.Random) -> list[Row]:
     """The everyday state of a document being written: one artifact's body edited without its
     checksum following (S015). The `index update` that takes such an edit in (the artifact held
@@ -273,8 +281,7 @@ def _bench_invalid(ws: Path, repeat: int, rng: random.Random) -> list[Row]:
             path.write_bytes(before)
         _run([*ARTIGOV, "index", "update"], ws)
         path = files[rng.randrange(len(files))]
-        broken.append((path, path.read_bytes()))
-        path.write_bytes(broken[-1][1] + b"Edited by the benchmark, its checksum left behind.\n")
+        broken.append((path, _break(path)))
 
     try:
         takes = best(repeat, Job([*ARTIGOV, "index", "update"], setup=mend_then_break), ws)
@@ -282,8 +289,7 @@ def _bench_invalid(ws: Path, repeat: int, rng: random.Random) -> list[Row]:
         for path, before in broken:
             path.write_bytes(before)
     target = files[rng.randrange(len(files))]
-    good = target.read_bytes()
-    target.write_bytes(good + b"Edited by the benchmark, its checksum left behind.\n")
+    good = _break(target)
     try:
         _run([*ARTIGOV, "index", "update"], ws)  # takes the edit in: the artifact is left out, and held
         _run([*ARTIGOV, "status"], ws)  # what status keeps for this index
