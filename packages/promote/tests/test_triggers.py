@@ -38,3 +38,21 @@ def test_triggers_fire_on_checksum_drift_and_auto_rollback_restores(ws: Workspac
     assert auto.rolled_back is not None and auto.rolled_back.rollback_of == 1
     assert (ws.root / "frameworks/tp.md").read_bytes() == original
     assert triggers(ws, "f").ok
+
+
+def test_checksum_drift_names_the_snapshot_and_gate_it_is_measured_against(ws: Workspace) -> None:
+    contract = ws.root / "contracts" / "f.yaml"
+    release = "  - name: release\n    requires:\n      technical-plan: approved\n"
+    contract.write_text(contract.read_text().replace("retention:", release + "retention:"))
+    promote(ws, "f", "design")
+    promote(ws, "f", "release")  # the head: snapshot 2, of gate release; design's current is still 1
+    path = ws.root / "frameworks/tp.md"
+    path.write_bytes(path.read_bytes() + b"unreviewed change\n")
+    head = triggers(ws, "f")
+    lower = triggers(ws, "f", gate="design")
+    assert [t["detail"] for t in head.fired if t["on"] == "checksum_drift"] == [
+        "changed since the head snapshot 2 (gate release): frameworks/tp.md"
+    ]
+    assert [t["detail"] for t in lower.fired if t["on"] == "checksum_drift"] == [
+        "changed since snapshot 1 (gate design): frameworks/tp.md"
+    ]

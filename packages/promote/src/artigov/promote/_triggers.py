@@ -131,7 +131,14 @@ def _checksum_drift(run: _Evaluation, manifest: Manifest) -> None:
         if not (root / item.path).is_file() or digest_file(root / item.path) != item.object
     ]
     if drifted:
-        run.fire("checksum_drift", "changed since the head snapshot: " + ", ".join(drifted))
+        run.fire("checksum_drift", f"changed since {_snapshot_named(run, manifest)}: " + ", ".join(drifted))
+
+
+def _snapshot_named(run: _Evaluation, manifest: Manifest) -> str:
+    """The snapshot evaluated, as a reader finds it: the head, or gate G's current snapshot N (status
+    evaluates every gate's, and a lower gate's is not the head)."""
+    where = f"snapshot {run.target} (gate {manifest.gate})"
+    return f"the head {where}" if run.head is not None and run.head.sequence == run.target else where
 
 
 def _gate_failed(run: _Evaluation, manifest: Manifest) -> None:
