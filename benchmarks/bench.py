@@ -430,7 +430,9 @@ def bench_validate(scratch: Path, repeat: int, count: int) -> Row:
     sidecars = sorted(str(p.relative_to(ws)) for p in folder.glob("*.meta.json"))
     (ws / "sidecars.txt").write_text("\n".join(sidecars) + "\n")
     schema = REPO / "schemas" / "framework-artifact.schema.json"
-    checker = shutil.which("check-jsonschema")
+    # The venv the harness runs in first (`nox -s bench` puts it on PATH; `.venv/bin/python bench.py` does not).
+    beside = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
+    checker = shutil.which("check-jsonschema", path=beside)
     if checker is None:
         ours = best(repeat, [*ARTIGOV, "validate", "frameworks"], ws)
         return Row(f"validate {count} JSON sidecars", ours, "check-jsonschema (not installed)", None, "<= 0.7x", None)
