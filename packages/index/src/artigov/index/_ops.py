@@ -482,7 +482,7 @@ def proved_changes(ws: Workspace, *, lock_timeout: float = DEFAULT_LOCK_TIMEOUT)
 def _proved(cache: StatCache, quick: QuickCheck) -> Proved:
     """What ``cache``'s check ``quick`` proved: the units to read again (changed, added, and the
     held-out ones, in no index and always read), those of them not in the index, those removed."""
-    units = quick_units(cache, quick) + held_units(quick)
+    units = quick_units(cache, quick) + held_units(quick.held)
     return Proved(cache.index_digest, units, utf8_sorted([*quick.added, *quick.held]), quick.removed)
 
 

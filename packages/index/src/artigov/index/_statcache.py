@@ -44,7 +44,7 @@ from artigov.index._stamptable import STAMP_BYTES, StampPair, StampTable
 from artigov.index._statbody import Body, Run
 from artigov.schema import MISSING, Relisted, Stamp, sidecar_target, stamp_of
 
-__all__ = ["NAME", "QuickCheck", "StatCache", "Stamp", "Walked", "stamp_of"]
+__all__ = ["NAME", "Held", "QuickCheck", "StatCache", "Stamp", "Walked", "stamp_of"]
 
 NAME = "statcache.bin"
 #: Paths encoded at a time when the cache is saved.

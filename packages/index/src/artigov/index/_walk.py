@@ -13,7 +13,7 @@ from artigov.index._model import Entries, entry_from_artifact
 from artigov.index._results import ProgressHook
 from artigov.index._stamptable import StampPair, StampTable
 from artigov.index._statcache import NAME as STATCACHE_NAME
-from artigov.index._statcache import QuickCheck, Stamp, StatCache, Walked
+from artigov.index._statcache import Held, QuickCheck, Stamp, StatCache, Walked
 from artigov.index._store import Delta
 from artigov.schema import ArtifactUnit, discover, discovery_scope, relist
 
@@ -136,7 +136,7 @@ def _proved_units(kept: Scan, old: Entries, cache: StatCache, changed: list[str]
         else:
             kept.entries[rel] = old[rel]
             kept.stamps.put_raw(rel, cached.raw(rel))
-    to_check += [ArtifactUnit(rel, meta) for rel, meta in cache.held.items()]
+    to_check += held_units(cache.held)
     return to_check, len(cached) + len(cache.held)
 
 
@@ -235,10 +235,11 @@ def quick_units(cache: StatCache, quick: QuickCheck) -> list[ArtifactUnit]:
     return [ArtifactUnit(rel, cache.meta_of(rel)) for rel in quick.changed] + [ArtifactUnit(r) for r in quick.added]
 
 
-def held_units(quick: QuickCheck) -> list[ArtifactUnit]:
-    """The units a quick check found held out of the index (invalid at the last walk): read again
-    every time, so their findings come from a real check (and one that became valid is taken in)."""
-    return [ArtifactUnit(rel, meta) for rel, meta in quick.held.items()]
+def held_units(held: Held) -> list[ArtifactUnit]:
+    """The units held out of the index (invalid at the last walk; path -> sidecar path), as a stat
+    cache or its quick check lists them: read again every time, so their findings come from a real
+    check (and one that became valid is taken in)."""
+    return [ArtifactUnit(rel, meta) for rel, meta in held.items()]
 
 
 @dataclass(frozen=True)
@@ -277,7 +278,7 @@ def reread(ws: Workspace, units: list[ArtifactUnit]) -> Reread | None:
 def read_held(ws: Workspace, quick: QuickCheck | None) -> Reread | None:
     """Read again the units ``quick`` found held out of the index (:func:`reread`): the findings of
     those still invalid, and the entries of those that are valid artifacts now (to take in)."""
-    return reread(ws, held_units(quick)) if quick is not None else Reread()
+    return reread(ws, held_units(quick.held)) if quick is not None else Reread()
 
 
 def cache_path(ws: Workspace) -> Path:
