@@ -17,7 +17,7 @@ new one, never a torn file.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,7 +39,7 @@ from artigov.index._model import Entries, Index, entries_digest
 from artigov.index._statcache import NAME as STATCACHE_NAME
 from artigov.index.errors import IndexCorruptError
 
-__all__ = ["Delta", "IndexStore", "IndexWrite", "Recovery"]
+__all__ = ["Delta", "IndexStore", "IndexWrite", "Recovery", "frameworks_left"]
 
 log = get_logger(__name__)
 
@@ -96,6 +96,11 @@ class IndexWrite:
     #: the frameworks of the entries changed or removed, as they were (None: not known), for the
     #: step the write records (:func:`artigov.index._derived.record_step`)
     was: list[str] | None = None
+
+
+def frameworks_left(entries: Iterable[Mapping[str, Any]]) -> list[str]:
+    """The frameworks of the entries a write changed or removed, as they were (:attr:`IndexWrite.was`)."""
+    return sorted({entry["framework"] for entry in entries})
 
 
 class Delta(NamedTuple):
@@ -280,7 +285,7 @@ class IndexStore:
         removed = sorted(k for k in old if k not in entries)
         # the frameworks the step left (a rebuild's records none: its streamed way never holds the
         # old entries, and every way records the same step)
-        was = None if op == "rebuild" else sorted({old[k]["framework"] for k in [*changes, *removed] if k in old})
+        was = None if op == "rebuild" else frameworks_left(old[k] for k in [*changes, *removed] if k in old)
         return self.commit_delta(op, entries, Delta(base.digest if base else None, changes, removed), paths, was)
 
     def commit_delta(

@@ -28,7 +28,7 @@ from artigov.index._model import Entries
 from artigov.index._results import IndexResult, ProgressHook
 from artigov.index._scan import id_version_clash
 from artigov.index._statcache import QuickCheck, StatCache, UnitStamps
-from artigov.index._store import IndexStore, IndexWrite, Recovery
+from artigov.index._store import IndexStore, IndexWrite, Recovery, frameworks_left
 from artigov.index._walk import (
     Reread,
     cache_path,
@@ -178,7 +178,7 @@ def _land(ctx: UpdateContext, plan: _Splice, edit: FileSplice) -> IndexResult | 
     if touched:
         digest = edit.digest
         delta = {p: new[p] for p in utf8_sorted(paths)}
-        was = sorted({entry["framework"] for entry in before.values()})  # the frameworks the step left
+        was = frameworks_left(before.values())
         ctx.store.write(
             IndexWrite(
                 "update", edit.pieces, digest, edit.count, cache.index_digest, delta, quick.removed, touched, was=was
